@@ -1,0 +1,19 @@
+"""regimes: Bull / Sideways / Bear market regimes with Gaussian hidden Markov models.
+
+>>> from regimes import RegimeModel
+>>> model = RegimeModel(n_regimes=3, random_state=0)   # then model.fit(returns)
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .labels import default_regime_names
+from .models import RegimeModel
+
+try:
+    __version__ = version("regimes")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+__all__ = ["RegimeModel", "__version__", "default_regime_names"]

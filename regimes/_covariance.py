@@ -1,0 +1,88 @@
+"""hmmlearn's covariance storage: the one place that reads and writes it.
+
+hmmlearn keeps covariances in a compact "native" shape that depends on the
+covariance type, and its public ``covars_`` getter expands them to full matrices:
+
+=========== ===================================== ==================================
+type        native shape                          what the ``covars_`` getter returns
+=========== ===================================== ==================================
+'full'      (n_regimes, n_features, n_features)   the stored array itself
+'diag'      (n_regimes, n_features)               a new full array (a copy)
+'spherical' (n_regimes,)                          a new full array (a copy)
+'tied'      (n_features, n_features)              a new full array (a copy)
+=========== ===================================== ==================================
+
+Two consequences (hmmlearn 0.3.3):
+
+* ``hmm.covars_[k] += ...`` is silently lost for every type but 'full'. So we never
+  modify covariances in place: :func:`write_full` converts full matrices to the native
+  shape and goes through the validating setter.
+* After ``fit``, a 'spherical' model stores an array of shape (n_regimes, n_features)
+  (each row one variance repeated), which the getter ravels into n_regimes *
+  n_features matrices: the getter's answer has the wrong shape. So :func:`read_full`
+  reads the stored array (``_covars_``, hmmlearn's private attribute, read here and
+  nowhere else) and expands it with our own code.
+
+Every other module works with full matrices of shape (n_regimes, n_features,
+n_features) and calls these two functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from hmmlearn.hmm import GaussianHMM
+
+
+def _spherical_to_full(
+    native: np.ndarray, n_regimes: int, n_features: int
+) -> np.ndarray:
+    # Accept both (n_regimes,) and hmmlearn's post-fit (n_regimes, n_features) storage.
+    variances = np.asarray(native).reshape(n_regimes, -1)[:, 0]
+    return variances[:, None, None] * np.eye(n_features)
+
+
+_TO_FULL: dict[str, Callable[[np.ndarray, int, int], np.ndarray]] = {
+    "full": lambda c, k, d: np.array(c, dtype=float),
+    "diag": lambda c, k, d: np.asarray(c)[:, :, None] * np.eye(d),
+    "spherical": _spherical_to_full,
+    "tied": lambda c, k, d: np.tile(np.asarray(c), (k, 1, 1)),
+}
+
+_TO_NATIVE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "full": lambda full: full.copy(),
+    "diag": lambda full: np.diagonal(full, axis1=1, axis2=2).copy(),
+    # a spherical model's matrices are v * I; the mean of the diagonal recovers v
+    "spherical": lambda full: np.diagonal(full, axis1=1, axis2=2).mean(axis=1),
+    # a tied model's matrices are all equal; the mean keeps it exact and symmetric
+    "tied": lambda full: full.mean(axis=0),
+}
+
+
+def to_full(
+    native: np.ndarray, covariance_type: str, n_regimes: int, n_features: int
+) -> np.ndarray:
+    """Expand covariances from hmmlearn's native shape to full matrices."""
+    return _TO_FULL[covariance_type](native, n_regimes, n_features)
+
+
+def to_native(full: np.ndarray, covariance_type: str) -> np.ndarray:
+    """Compact full matrices of shape (n_regimes, d, d) to hmmlearn's native shape."""
+    return _TO_NATIVE[covariance_type](np.asarray(full, dtype=float))
+
+
+def read_full(hmm: GaussianHMM) -> np.ndarray:
+    """Return the covariances of a fitted GaussianHMM as full matrices (a new array)."""
+    n_features = hmm.means_.shape[1]
+    # Private read, on purpose: see the module docstring (spherical getter bug).
+    return to_full(hmm._covars_, hmm.covariance_type, hmm.n_components, n_features)
+
+
+def write_full(hmm: GaussianHMM, full: np.ndarray) -> None:
+    """Store full covariance matrices into ``hmm`` in its native shape.
+
+    Goes through hmmlearn's public setter, which validates the matrices (symmetric,
+    positive definite) and raises ``ValueError`` otherwise.
+    """
+    hmm.covars_ = to_native(full, hmm.covariance_type)

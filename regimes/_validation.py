@@ -1,0 +1,255 @@
+"""Checks of estimator parameters and of returns frames.
+
+Everything a user can get wrong is checked here, before any work is done, and every
+message names the argument, what was expected, what was received and how to fix it.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import LikelyPricesWarning
+
+COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
+
+
+class Returns(NamedTuple):
+    """A validated returns matrix with the labels it came with."""
+
+    values: np.ndarray
+    """float64 array of shape (n_samples, n_features)."""
+    index: pd.Index
+    """The input's DatetimeIndex, or a RangeIndex for arrays."""
+    columns: list[str]
+    """Feature names, in the order of the columns of ``values``."""
+
+
+# --------------------------------------------------------------------------- params
+
+
+def check_int(value: Any, name: str, minimum: int) -> int:
+    """Return ``value`` if it is an integer >= ``minimum``, else raise ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}.")
+    return int(value)
+
+
+def check_nonnegative_float(value: Any, name: str) -> float:
+    """Return ``value`` as a float if it is a finite number >= 0, else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}.")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}.")
+    return float(value)
+
+
+def check_covariance_type(value: Any) -> str:
+    """Return ``value`` if it is one of hmmlearn's covariance types."""
+    if value not in COVARIANCE_TYPES:
+        raise ValueError(
+            f"covariance_type must be one of {', '.join(map(repr, COVARIANCE_TYPES))}, "
+            f"got {value!r}."
+        )
+    return str(value)
+
+
+def check_regime_names(names: Sequence[str], n_regimes: int) -> tuple[str, ...]:
+    """Return ``names`` as a tuple if they are ``n_regimes`` distinct strings."""
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise ValueError(
+            f"regime_names must be a list of {n_regimes} strings, got {names!r}."
+        )
+    names = tuple(names)
+    if len(names) != n_regimes:
+        raise ValueError(
+            f"regime_names must have one name per regime ({n_regimes}), "
+            f"got {len(names)}: {names!r}."
+        )
+    if not all(isinstance(n, str) and n for n in names):
+        raise ValueError(f"regime_names must be non-empty strings, got {names!r}.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"regime_names must be distinct, got {names!r}.")
+    return names
+
+
+# -------------------------------------------------------------------------- returns
+
+
+def check_returns(
+    returns: Any,
+    *,
+    feature_names: Sequence[str] | None = None,
+    for_fit: bool = False,
+) -> Returns:
+    """Validate a returns matrix and return it as float64 with its labels.
+
+    Parameters
+    ----------
+    returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+        Daily returns. A DataFrame or Series must have a sorted DatetimeIndex without
+        duplicates; an array is taken as rows in time order.
+    feature_names : sequence of str, optional
+        The training columns, when checking data for a fitted model. A DataFrame must
+        have exactly these columns (in any order: they are reordered); an array must
+        have as many columns.
+    for_fit : bool, default=False
+        Also reject constant columns and warn when the values look like prices.
+
+    Returns
+    -------
+    values, index, columns : Returns
+        float64 values, the DatetimeIndex (a RangeIndex for arrays), column names.
+
+    Raises
+    ------
+    TypeError
+        If ``returns`` is not a DataFrame, Series or 2-D numeric array, or its index
+        is not a DatetimeIndex.
+    ValueError
+        If it is empty, has NaN or inf values, non-numeric or duplicated columns,
+        unsorted or duplicated dates, columns other than the training columns, or
+        (with ``for_fit``) a constant column.
+    """
+    if isinstance(returns, pd.Series):
+        name = returns.name if returns.name is not None else "returns"
+        returns = returns.to_frame(name=name)
+    if isinstance(returns, pd.DataFrame):
+        frame = _check_frame_labels(returns, feature_names)
+        values = frame.to_numpy(dtype=np.float64)
+        index, columns = frame.index, [str(c) for c in frame.columns]
+    else:
+        values = _as_2d_numeric(returns)
+        index = pd.RangeIndex(values.shape[0])
+        if feature_names is not None:
+            if values.shape[1] != len(feature_names):
+                raise ValueError(
+                    f"returns has {values.shape[1]} columns but the model was fitted "
+                    f"on {len(feature_names)} ({', '.join(feature_names)})."
+                )
+            columns = list(feature_names)
+        else:
+            columns = [f"x{j}" for j in range(values.shape[1])]
+
+    if values.shape[0] == 0 or values.shape[1] == 0:
+        raise ValueError(
+            f"returns is empty (shape {values.shape}); "
+            "pass at least one row and one column."
+        )
+    _check_finite(values, columns)
+    if for_fit:
+        _check_not_constant(values, columns)
+        _warn_if_prices(values)
+    return Returns(values, index, columns)
+
+
+def _check_frame_labels(
+    frame: pd.DataFrame, feature_names: Sequence[str] | None
+) -> pd.DataFrame:
+    """Check a returns DataFrame's index and columns; put columns in training order."""
+    index = frame.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise TypeError(
+            f"returns must be indexed by date (a DatetimeIndex), got a "
+            f"{type(index).__name__}; e.g. "
+            "returns.set_index(pd.to_datetime(returns['Date'])), "
+            "or pass returns.to_numpy() to ignore dates."
+        )
+    if index.has_duplicates:
+        dup = index[index.duplicated()]
+        raise ValueError(
+            f"returns has {len(dup)} duplicated dates (first: {dup[0].date()}); "
+            f"keep one row per date, e.g. returns[~returns.index.duplicated()]."
+        )
+    if not index.is_monotonic_increasing:
+        raise ValueError(
+            "returns is not sorted by date; call returns.sort_index() first."
+        )
+    columns = [str(c) for c in frame.columns]
+    if len(set(columns)) != len(columns):
+        dups = sorted({c for c in columns if columns.count(c) > 1})
+        raise ValueError(f"returns has duplicated column names: {dups}; rename them.")
+    bad = [str(c) for c, dt in frame.dtypes.items() if not _is_numeric(dt)]
+    if bad:
+        raise ValueError(
+            f"returns has non-numeric columns {bad}; keep only numeric return columns."
+        )
+    frame = frame.set_axis(columns, axis=1)
+    if feature_names is not None:
+        missing = [c for c in feature_names if c not in columns]
+        extra = [c for c in columns if c not in feature_names]
+        if missing or extra:
+            raise ValueError(
+                "returns must have the columns the model was fitted on: "
+                f"missing {missing}, unexpected {extra}."
+            )
+        frame = frame[list(feature_names)]
+    return frame
+
+
+def _is_numeric(dtype: Any) -> bool:
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(
+        dtype
+    )
+
+
+def _as_2d_numeric(returns: Any) -> np.ndarray:
+    try:
+        array = np.asarray(returns)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"returns could not be read as an array: {exc}") from exc
+    if array.ndim != 2:
+        hint = (
+            " (reshape a single series with .reshape(-1, 1))" if array.ndim == 1 else ""
+        )
+        raise TypeError(
+            "returns must be a DataFrame, a Series or a 2-D array of shape "
+            f"(n_samples, n_features), got an array of {array.ndim} dimensions{hint}."
+        )
+    if not _is_numeric(array.dtype):
+        raise TypeError(f"returns must be numeric, got dtype {array.dtype}.")
+    return array.astype(np.float64)
+
+
+def _check_finite(values: np.ndarray, columns: list[str]) -> None:
+    if np.isfinite(values).all():
+        return
+    parts = []
+    for j, col in enumerate(columns):
+        n_nan = int(np.isnan(values[:, j]).sum())
+        n_inf = int(np.isinf(values[:, j]).sum())
+        if n_nan:
+            parts.append(f"{n_nan} NaN values in column {col!r}")
+        if n_inf:
+            parts.append(f"{n_inf} inf values in column {col!r}")
+    raise ValueError(
+        f"returns has {' and '.join(parts)}; drop or fill them before fitting "
+        "(e.g. returns.dropna())."
+    )
+
+
+def _check_not_constant(values: np.ndarray, columns: list[str]) -> None:
+    constant = [c for j, c in enumerate(columns) if np.ptp(values[:, j]) == 0]
+    if constant:
+        raise ValueError(
+            f"returns has constant columns {constant} (no variance to model); "
+            "drop them before fitting."
+        )
+
+
+def _warn_if_prices(values: np.ndarray) -> None:
+    if (values > 0).all() and np.median(np.abs(values)) > 1.0:
+        warnings.warn(
+            "returns are all positive with a median of "
+            f"{np.median(values):.4g}: they look like prices, not returns. "
+            "Convert them first, e.g. np.log(prices).diff().dropna().",
+            LikelyPricesWarning,
+            stacklevel=4,  # _warn_if_prices < check_returns < fit < caller
+        )

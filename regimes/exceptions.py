@@ -1,0 +1,27 @@
+"""Warnings and errors raised by regimes.
+
+Each is a small subclass so that users can filter exactly what they mean to, e.g.
+``warnings.simplefilter("ignore", regimes.exceptions.LikelyPricesWarning)``.
+Convergence problems use scikit-learn's :class:`~sklearn.exceptions.ConvergenceWarning`,
+which notebook users already know how to filter.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LikelyPricesWarning", "RegimeFitError", "RegimesWarning"]
+
+
+class RegimesWarning(UserWarning):
+    """Base class of the warnings issued by regimes."""
+
+
+class LikelyPricesWarning(RegimesWarning):
+    """The data passed as returns look like prices (all positive, far from zero)."""
+
+
+class RegimeFitError(RuntimeError):
+    """Every EM restart failed; ``restarts`` holds the table of what went wrong."""
+
+    def __init__(self, message: str, restarts: object = None) -> None:
+        super().__init__(message)
+        self.restarts = restarts

@@ -1,0 +1,592 @@
+"""RegimeModel: Bull / Sideways / Bear regimes from a Gaussian hidden Markov model.
+
+hmmlearn's :class:`~hmmlearn.hmm.GaussianHMM` runs EM (the seed's E-step, eqs 17 and
+21, and M-step, eqs 27, 28, 35 and 41). This module adds what a regime researcher
+needs around it: restarts that really differ, an honest convergence flag, a fit that
+does not depend on the units of the data, the Sigma_k += lambda I regularisation for
+every covariance type, stable regime names, and pandas results.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hmmlearn.hmm import GaussianHMM
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from . import em, results
+from ._covariance import read_full, write_full
+from ._validation import (
+    Returns,
+    check_covariance_type,
+    check_int,
+    check_nonnegative_float,
+    check_regime_names,
+    check_returns,
+)
+from .exceptions import RegimeFitError
+from .labels import default_regime_names, permute_states, regime_order
+
+AUTO_REGULARIZATION = 1e-6
+"""``regularization="auto"`` adds this fraction of the smallest column variance."""
+
+# What a single restart may raise when EM degenerates (an emptied state gives a
+# singular or NaN covariance, or transmat rows that no longer sum to 1).
+_RESTART_ERRORS = (ValueError, np.linalg.LinAlgError, FloatingPointError)
+
+
+class RegimeModel(BaseEstimator):
+    """Market regimes from a Gaussian hidden Markov model of daily returns.
+
+    Fits ``n_init`` EM restarts of :class:`hmmlearn.hmm.GaussianHMM`, keeps the one
+    with the highest log-likelihood, adds ``lambda I`` to every regime covariance and
+    names the regimes Bull / Sideways / Bear in a fixed order.
+
+    Parameters
+    ----------
+    n_regimes : int, default=3
+        Number of hidden regimes K.
+    covariance_type : {"full", "diag", "spherical", "tied"}, default="full"
+        Form of the regime covariances, as in hmmlearn.
+    n_iter : int, default=100
+        Maximum number of EM iterations per restart.
+    tol : float, default=1e-4
+        EM stops when the log-likelihood gains less than ``tol`` in one iteration.
+        The log-likelihood's changes do not depend on the units of the data.
+    n_init : int, default=10
+        Number of EM restarts; the one with the best log-likelihood is kept.
+    regularization : float or "auto", default="auto"
+        lambda in Sigma_k += lambda I, added after the fit to every covariance (all
+        four covariance types). ``"auto"`` uses ``1e-6`` times the smallest column
+        variance of the training data: enough to keep every covariance positive
+        definite, and a relative change below 1e-5 for any regime whose variance is
+        above a tenth of the column's, whatever the units. A number is used as given,
+        in the data's units (squared returns); 0 switches it off.
+    regime_names : sequence of str, optional
+        Names of the regimes, best first. Default: ``("Bull", "Bear")`` for 2,
+        ``("Bull", "Sideways", "Bear")`` for 3, see
+        :func:`regimes.labels.default_regime_names`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the restarts. One integer seed per restart is drawn from it, so the
+        restarts differ and the same ``random_state`` gives the same fit.
+
+    Attributes
+    ----------
+    startprob_ : ndarray of shape (n_regimes,)
+        Initial regime distribution pi, eq. (28).
+    transmat_ : ndarray of shape (n_regimes, n_regimes)
+        Transition matrix A, eq. (27); ``transmat_[i, j] = P(q_{t+1}=j | q_t=i)``.
+    means_ : ndarray of shape (n_regimes, n_features)
+        Regime mean daily returns mu_k, eq. (35), in the data's units.
+    covars_ : ndarray of shape (n_regimes, n_features, n_features)
+        Regime covariances Sigma_k, eq. (41), plus ``regularization_ * I``; full
+        matrices for every covariance type.
+    regime_names_ : tuple of str
+        Regime names, in the order of the state axis of the arrays above.
+    regularization_ : float
+        The lambda that was added to the covariance diagonals.
+    feature_names_in_ : ndarray of str of shape (n_features_in_,)
+        Column names of the training data (``x0, x1, ...`` for arrays).
+    n_features_in_ : int
+        Number of columns of the training data.
+    log_likelihood_ : float
+        Log-likelihood of the training data under the final (regularised) model.
+    converged_ : bool
+        True if the kept restart stopped because its last EM gain was below ``tol``
+        (not merely because it ran out of iterations).
+    n_iter_ : int
+        EM iterations run by the kept restart.
+    restarts_ : DataFrame
+        One row per restart: ``seed``, ``log_likelihood`` (before regularisation),
+        ``n_iter``, ``converged``, ``error`` (empty when the restart succeeded) and
+        ``best`` (the kept one).
+    regimes_ : Series
+        Most likely (Viterbi) regime of each training day, on the training index.
+    hmm_ : hmmlearn.hmm.GaussianHMM
+        The final model, in the data's units and regime order, for hmmlearn users.
+
+    See Also
+    --------
+    regimes.em : the seed's equations in numpy.
+
+    Notes
+    -----
+    *Units.* hmmlearn's priors (``covars_prior``, ``min_covar``) are absolute numbers
+    that would bias a fit of decimal daily returns (variance ~1e-4). Instead, EM runs
+    on the standardised columns ``(X - mean) / std`` with every prior switched off, so
+    the M-step is exactly the maximum-likelihood update of eqs (35) and (41), and the
+    parameters are mapped back to the data's units. A Gaussian HMM is equivariant
+    under this affine map, so the fit does not depend on the units: ``100 * returns``
+    gives ``means_ * 100``, ``covars_ * 1e4``, the same regimes and a log-likelihood
+    lower by ``T * D * log(100)``. For 'spherical' one common scale is used for every
+    column, which keeps a spherical covariance spherical.
+
+    *Order of the regimes.* Highest average mean daily return across the columns
+    first; ties broken by lower average variance (see :mod:`regimes.labels`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> dates = pd.bdate_range("2015-01-01", periods=600)
+    >>> calm = rng.normal(0.0005, 0.007, size=(300, 2))
+    >>> stress = rng.normal(-0.002, 0.025, size=(300, 2))
+    >>> returns = pd.DataFrame(np.vstack([calm, stress]), index=dates,
+    ...                        columns=["XLK", "XLF"])
+    >>> model = RegimeModel(n_regimes=2, n_init=3, random_state=0).fit(returns)
+    >>> model.regime_names_
+    ('Bull', 'Bear')
+    >>> model.predict(returns).value_counts().sort_index().tolist()
+    [300, 300]
+    """
+
+    def __init__(
+        self,
+        n_regimes: int = 3,
+        *,
+        covariance_type: str = "full",
+        n_iter: int = 100,
+        tol: float = 1e-4,
+        n_init: int = 10,
+        regularization: float | str = "auto",
+        regime_names: Sequence[str] | None = None,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
+        self.n_regimes = n_regimes
+        self.covariance_type = covariance_type
+        self.n_iter = n_iter
+        self.tol = tol
+        self.n_init = n_init
+        self.regularization = regularization
+        self.regime_names = regime_names
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(self, returns: Any, y: None = None) -> RegimeModel:
+        """Fit the regimes to daily returns.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+            Daily returns (decimal or percent: the units do not matter), one column
+            per asset or sector. A DataFrame or Series needs a sorted DatetimeIndex.
+        y : None
+            Ignored; present for scikit-learn API consistency.
+
+        Returns
+        -------
+        self : RegimeModel
+            The fitted model.
+
+        Raises
+        ------
+        ValueError, TypeError
+            For invalid parameters or data (see :func:`check_returns`), raised
+            before any fitting.
+        regimes.exceptions.RegimeFitError
+            If every restart failed; ``restarts`` on the error says why.
+
+        Warns
+        -----
+        sklearn.exceptions.ConvergenceWarning
+            If the kept restart did not converge within ``n_iter`` iterations.
+        """
+        settings = self._check_params()
+        data = check_returns(returns, for_fit=True)
+        X = data.values
+        _check_enough_rows(X, settings["n_regimes"], settings["covariance_type"])
+
+        center, scale = _standardization(X, settings["covariance_type"])
+        Z = (X - center) / scale
+        # log-density of X = log-density of Z - sum(log scale), on every row
+        log_jacobian = -len(X) * np.log(scale).sum()
+
+        rng = check_random_state(self.random_state)
+        seeds = rng.randint(np.iinfo(np.int32).max, size=settings["n_init"])
+        runs = [_run_restart(Z, int(seed), settings) for seed in seeds]
+        best = _best_restart(runs)
+        table = _restart_table(runs, best, log_jacobian)
+        if best is None:
+            raise RegimeFitError(
+                f"all {len(runs)} EM restarts failed; first error: {runs[0].error}. "
+                "Try fewer regimes, covariance_type='diag', or more data.",
+                restarts=table,
+            )
+
+        hmm = _rescaled(runs[best].hmm, center, scale, settings)
+        lam = _regularization_value(settings["regularization"], X)
+        write_full(hmm, read_full(hmm) + lam * np.eye(X.shape[1]))
+        permute_states(hmm, regime_order(hmm.means_, read_full(hmm)))
+
+        self.hmm_ = hmm
+        self.startprob_ = hmm.startprob_.copy()
+        self.transmat_ = hmm.transmat_.copy()
+        self.means_ = hmm.means_.copy()
+        self.covars_ = read_full(hmm)
+        self.regime_names_ = settings["regime_names"]
+        self.regularization_ = lam
+        self.feature_names_in_ = np.asarray(data.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.restarts_ = table
+        self.converged_ = bool(runs[best].converged)
+        self.n_iter_ = runs[best].n_iter
+        self.log_likelihood_ = float(hmm.score(X))
+        self.regimes_ = results.regime_series(
+            hmm.predict(X), self.regime_names_, data.index
+        )
+
+        if not self.converged_:
+            warnings.warn(
+                f"The best of {len(runs)} restarts did not converge: its last EM "
+                f"iteration gained {runs[best].last_gain:.3g} in log-likelihood after "
+                f"{self.n_iter_} iterations (tol={settings['tol']:g}). "
+                "Increase n_iter, or raise tol.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def _check_params(self) -> dict[str, Any]:
+        """Validate the constructor's parameters; return them resolved."""
+        n_regimes = check_int(self.n_regimes, "n_regimes", 1)
+        names = (
+            default_regime_names(n_regimes)
+            if self.regime_names is None
+            else check_regime_names(self.regime_names, n_regimes)
+        )
+        regularization = self.regularization
+        if not (isinstance(regularization, str) and regularization == "auto"):
+            regularization = check_nonnegative_float(regularization, "regularization")
+        return {
+            "n_regimes": n_regimes,
+            "covariance_type": check_covariance_type(self.covariance_type),
+            "n_iter": check_int(self.n_iter, "n_iter", 1),
+            "tol": check_nonnegative_float(self.tol, "tol"),
+            "n_init": check_int(self.n_init, "n_init", 1),
+            "regularization": regularization,
+            "regime_names": names,
+        }
+
+    # --------------------------------------------------------------- inference
+
+    def _data(self, returns: Any) -> Returns:
+        check_is_fitted(self, "hmm_")
+        return check_returns(returns, feature_names=list(self.feature_names_in_))
+
+    def predict(self, returns: Any) -> pd.Series:
+        """Most likely regime sequence (Viterbi), one regime name per day.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+            Returns with the training columns.
+
+        Returns
+        -------
+        Series
+            Ordered Categorical of regime names on the input's index, named "regime".
+        """
+        data = self._data(returns)
+        return results.regime_series(
+            self.hmm_.predict(data.values), self.regime_names_, data.index
+        )
+
+    def predict_proba(self, returns: Any) -> pd.DataFrame:
+        """Smoothed regime probabilities P(q_t = i | O_1..O_T), eq. (17).
+
+        These use the whole sample, future days included: for what was knowable on
+        each day, use :meth:`filter_proba`.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        DataFrame
+            One column per regime name on the input's index; rows sum to 1.
+        """
+        data = self._data(returns)
+        return results.probability_frame(
+            self.hmm_.predict_proba(data.values), self.regime_names_, data.index
+        )
+
+    def filter_proba(self, returns: Any) -> pd.DataFrame:
+        """Filtered regime probabilities P(q_t = i | O_1..O_t): no look-ahead.
+
+        The row of day t uses the returns up to and including day t only, so it does
+        not change when later rows are added or removed (the forward pass, eq. 15).
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        DataFrame
+            One column per regime name on the input's index; rows sum to 1.
+        """
+        data = self._data(returns)
+        log_b = em.log_emission_densities(data.values, self.means_, self.covars_)
+        filtered, _ = em.forward(self.startprob_, self.transmat_, log_b)
+        return results.probability_frame(filtered, self.regime_names_, data.index)
+
+    def score(self, returns: Any, y: None = None) -> float:
+        """Total log-likelihood log P(O | lambda) of the returns, eq. (1)."""
+        data = self._data(returns)
+        return float(self.hmm_.score(data.values))
+
+    def n_parameters(self) -> int:
+        """Number of free parameters of the fitted model (used by AIC and BIC)."""
+        check_is_fitted(self, "hmm_")
+        return n_free_parameters(
+            self.n_regimes, self.n_features_in_, self.covariance_type
+        )
+
+    def aic(self, returns: Any) -> float:
+        """Akaike information criterion, ``-2 log L + 2 p`` (lower is better)."""
+        return -2.0 * self.score(returns) + 2.0 * self.n_parameters()
+
+    def bic(self, returns: Any) -> float:
+        """Bayesian information criterion, ``-2 log L + p log T`` (lower is better)."""
+        n_samples = len(self._data(returns).values)
+        return -2.0 * self.score(returns) + self.n_parameters() * np.log(n_samples)
+
+    # ---------------------------------------------------------------- views
+
+    def transition_matrix(self) -> pd.DataFrame:
+        """Transition probabilities, "from" regimes as rows, "to" regimes as columns."""
+        check_is_fitted(self, "hmm_")
+        return results.transition_frame(self.transmat_, self.regime_names_)
+
+    def regime_means(self, annualize: bool = False) -> pd.DataFrame:
+        """Mean return of each column in each regime (x 252 if ``annualize``)."""
+        check_is_fitted(self, "hmm_")
+        factor = results.TRADING_DAYS if annualize else 1
+        return results.regime_feature_frame(
+            self.means_ * factor, self.regime_names_, self.feature_names_in_
+        )
+
+    def regime_volatilities(self, annualize: bool = False) -> pd.DataFrame:
+        """Volatility of each column in each regime (x sqrt(252) if ``annualize``)."""
+        check_is_fitted(self, "hmm_")
+        factor = results.TRADING_DAYS if annualize else 1
+        variances = np.diagonal(self.covars_, axis1=1, axis2=2) * factor
+        return results.regime_feature_frame(
+            np.sqrt(variances), self.regime_names_, self.feature_names_in_
+        )
+
+    def regime_correlation(self, regime: str) -> pd.DataFrame:
+        """Correlation matrix of the columns within one regime, by name."""
+        check_is_fitted(self, "hmm_")
+        if regime not in self.regime_names_:
+            raise KeyError(
+                f"unknown regime {regime!r}; choose from {self.regime_names_}."
+            )
+        cov = self.covars_[self.regime_names_.index(regime)]
+        sd = np.sqrt(np.diag(cov))
+        names = list(self.feature_names_in_)
+        return pd.DataFrame(cov / np.outer(sd, sd), index=names, columns=names)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per regime: occupancy, persistence, annualised risk and return.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``share_of_days``, ``n_spells`` (on the training data),
+            ``expected_duration`` (days, ``1/(1 - p_ii)``), ``stationary_probability``,
+            ``annual_mean`` and ``annual_volatility`` (equal-weighted average of the
+            columns, 252 days a year). See :func:`regimes.results.summary_frame`.
+        """
+        check_is_fitted(self, "hmm_")
+        return results.summary_frame(
+            self.regimes_.cat.codes.to_numpy(),
+            self.transmat_,
+            self.means_,
+            self.covars_,
+            self.regime_names_,
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def n_free_parameters(n_regimes: int, n_features: int, covariance_type: str) -> int:
+    """Free parameters of a Gaussian HMM: pi, A, the means and the covariances."""
+    k, d = n_regimes, n_features
+    covariance = {
+        "full": k * d * (d + 1) // 2,
+        "diag": k * d,
+        "spherical": k,
+        "tied": d * (d + 1) // 2,
+    }[covariance_type]
+    return (k - 1) + k * (k - 1) + k * d + covariance
+
+
+def _check_enough_rows(X: np.ndarray, n_regimes: int, covariance_type: str) -> None:
+    n_params = n_free_parameters(n_regimes, X.shape[1], covariance_type)
+    if len(X) < n_params:
+        raise ValueError(
+            f"returns has {len(X)} rows, fewer than the {n_params} free parameters "
+            f"of a {n_regimes}-regime '{covariance_type}' model of "
+            f"{X.shape[1]} columns; "
+            "use more days, fewer regimes or columns, or covariance_type='diag'."
+        )
+
+
+def _standardization(
+    X: np.ndarray, covariance_type: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and scale under which EM runs (see the Notes of RegimeModel)."""
+    center = X.mean(axis=0)
+    if covariance_type == "spherical":
+        scale = np.full(X.shape[1], np.sqrt(X.var(axis=0).mean()))
+    else:
+        scale = X.std(axis=0)
+    return center, scale
+
+
+def _regularization_value(regularization: float | str, X: np.ndarray) -> float:
+    if regularization == "auto":
+        return float(AUTO_REGULARIZATION * X.var(axis=0).min())
+    return float(regularization)
+
+
+def em_converged(history: Sequence[float], tol: float) -> bool:
+    """Whether EM converged: the last change of the log-likelihood is below ``tol``.
+
+    Unlike hmmlearn's ``ConvergenceMonitor.converged``, running out of iterations is
+    not convergence, and neither is a drop of the log-likelihood larger than ``tol``
+    (which EM cannot produce in exact arithmetic).
+    """
+    return len(history) >= 2 and abs(history[-1] - history[-2]) < tol
+
+
+@dataclass
+class _Restart:
+    seed: int
+    hmm: GaussianHMM | None
+    log_likelihood: float  # of the standardised data
+    n_iter: int
+    converged: bool
+    last_gain: float
+    error: str
+
+
+def _new_hmm(settings: dict[str, Any], seed: int | None) -> GaussianHMM:
+    """A GaussianHMM with every prior switched off: the M-step is the pure MLE."""
+    return GaussianHMM(
+        n_components=settings["n_regimes"],
+        covariance_type=settings["covariance_type"],
+        n_iter=settings["n_iter"],
+        tol=settings["tol"],
+        random_state=seed,
+        startprob_prior=1.0,
+        transmat_prior=1.0,
+        means_prior=0.0,
+        means_weight=0.0,
+        covars_prior=0.0,
+        covars_weight=1.0,
+        # used only to initialise, on standardised data (unit variances): negligible
+        min_covar=1e-3,
+        implementation="log",
+    )
+
+
+@contextmanager
+def _quiet_hmmlearn() -> Iterator[None]:
+    """Silence hmmlearn's log messages and numpy's warnings during one restart.
+
+    hmmlearn logs "Model is not converging" and similar through ``logging``; a
+    degenerate restart also triggers numpy RuntimeWarnings. Both are judged from
+    the result instead (:func:`em_converged`, finite parameters) and recorded in
+    ``restarts_``.
+    """
+    logger = logging.getLogger("hmmlearn")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter(
+                "ignore", ConvergenceWarning
+            )  # KMeans, duplicate points
+            yield
+    finally:
+        logger.setLevel(previous)
+
+
+def _run_restart(Z: np.ndarray, seed: int, settings: dict[str, Any]) -> _Restart:
+    """One EM run from hmmlearn's k-means initialisation seeded by ``seed``."""
+    hmm = _new_hmm(settings, seed)
+    error, log_likelihood = "", np.nan
+    with _quiet_hmmlearn():
+        try:
+            hmm.fit(Z)
+            log_likelihood = hmm.score(Z)
+            if not (np.isfinite(log_likelihood) and _finite_parameters(hmm)):
+                error = "EM produced non-finite parameters or log-likelihood"
+        except _RESTART_ERRORS as exc:
+            error = f"{type(exc).__name__}: {exc}"
+    history = list(hmm.monitor_.history)
+    return _Restart(
+        seed=seed,
+        hmm=None if error else hmm,
+        log_likelihood=float(log_likelihood) if not error else np.nan,
+        n_iter=hmm.monitor_.iter,
+        converged=em_converged(history, settings["tol"]),
+        last_gain=history[-1] - history[-2] if len(history) >= 2 else np.nan,
+        error=error,
+    )
+
+
+def _finite_parameters(hmm: GaussianHMM) -> bool:
+    arrays = (hmm.startprob_, hmm.transmat_, hmm.means_, read_full(hmm))
+    return all(np.isfinite(a).all() for a in arrays)
+
+
+def _best_restart(runs: list[_Restart]) -> int | None:
+    ok = [i for i, run in enumerate(runs) if not run.error]
+    return max(ok, key=lambda i: runs[i].log_likelihood) if ok else None
+
+
+def _restart_table(
+    runs: list[_Restart], best: int | None, offset: float
+) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            "seed": [r.seed for r in runs],
+            "log_likelihood": [r.log_likelihood + offset for r in runs],
+            "n_iter": [r.n_iter for r in runs],
+            "converged": [r.converged for r in runs],
+            "error": [r.error for r in runs],
+            "best": [i == best for i in range(len(runs))],
+        }
+    )
+    table.index.name = "restart"
+    return table
+
+
+def _rescaled(
+    hmm_z: GaussianHMM, center: np.ndarray, scale: np.ndarray, settings: dict[str, Any]
+) -> GaussianHMM:
+    """The model fitted on (X - center) / scale, expressed in the units of X."""
+    hmm = _new_hmm(settings, seed=None)
+    hmm.n_features = len(scale)
+    hmm.startprob_ = hmm_z.startprob_.copy()
+    hmm.transmat_ = hmm_z.transmat_.copy()
+    hmm.means_ = hmm_z.means_ * scale + center
+    write_full(hmm, read_full(hmm_z) * np.outer(scale, scale))
+    return hmm

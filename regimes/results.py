@@ -1,0 +1,139 @@
+"""Pandas views of fitted regime parameters and sequences.
+
+Functions here take plain arrays plus the labels to put on them (regime names, feature
+names, a date index) and return Series and DataFrames; they know nothing about
+hmmlearn. :class:`regimes.RegimeModel` exposes them as methods.
+
+Conventions: returns are daily; annualised figures use ``TRADING_DAYS = 252`` days
+(mean x 252, volatility x sqrt(252)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+TRADING_DAYS = 252
+"""Trading days per year used to annualise daily means and volatilities."""
+
+
+def regime_series(
+    codes: np.ndarray, names: Sequence[str], index: pd.Index
+) -> pd.Series:
+    """Regime codes as an ordered Categorical Series named "regime"."""
+    categories = pd.CategoricalDtype(list(names), ordered=True)
+    values = pd.Categorical.from_codes(np.asarray(codes, dtype=int), dtype=categories)
+    return pd.Series(values, index=index, name="regime")
+
+
+def probability_frame(
+    proba: np.ndarray, names: Sequence[str], index: pd.Index
+) -> pd.DataFrame:
+    """Regime probabilities, one column per regime name."""
+    frame = pd.DataFrame(
+        proba, index=index, columns=pd.Index(list(names), name="regime")
+    )
+    return frame
+
+
+def transition_frame(transmat: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+    """Transition matrix with "from" regimes as rows and "to" regimes as columns."""
+    return pd.DataFrame(
+        transmat,
+        index=pd.Index(list(names), name="from"),
+        columns=pd.Index(list(names), name="to"),
+    )
+
+
+def expected_durations(transmat: np.ndarray) -> np.ndarray:
+    """Expected length of a spell in each regime, ``1 / (1 - p_ii)`` days.
+
+    ``inf`` for an absorbing regime (p_ii = 1), as in statsmodels'
+    ``MarkovSwitchingResults.expected_durations``.
+    """
+    stay = np.diag(np.asarray(transmat, dtype=float))
+    with np.errstate(divide="ignore"):
+        return np.where(stay >= 1.0, np.inf, 1.0 / (1.0 - stay))
+
+
+def stationary_distribution(transmat: np.ndarray) -> np.ndarray:
+    """Long-run share of time in each regime: pi with pi A = pi and sum(pi) = 1.
+
+    Solved as a least-squares system, which also gives an answer (one of the
+    stationary distributions) when the chain is reducible.
+    """
+    transmat = np.asarray(transmat, dtype=float)
+    n = len(transmat)
+    system = np.vstack([transmat.T - np.eye(n), np.ones((1, n))])
+    target = np.zeros(n + 1)
+    target[-1] = 1.0
+    solution = np.linalg.lstsq(system, target, rcond=None)[0]
+    solution = np.clip(solution, 0.0, None)
+    return solution / solution.sum()
+
+
+def count_spells(codes: np.ndarray, n_regimes: int) -> np.ndarray:
+    """Number of maximal runs of consecutive days spent in each regime."""
+    codes = np.asarray(codes, dtype=int)
+    starts = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.array([], bool)
+    return np.bincount(codes[starts], minlength=n_regimes)
+
+
+def summary_frame(
+    codes: np.ndarray,
+    transmat: np.ndarray,
+    means: np.ndarray,
+    covars: np.ndarray,
+    names: Sequence[str],
+) -> pd.DataFrame:
+    """One row per regime: occupancy, persistence and risk/return.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples,)
+        Decoded regime of each training day (integer codes into ``names``).
+    transmat : ndarray of shape (n_regimes, n_regimes)
+    means : ndarray of shape (n_regimes, n_features)
+    covars : ndarray of shape (n_regimes, n_features, n_features)
+    names : sequence of str
+
+    Returns
+    -------
+    DataFrame
+        Indexed by regime, with columns
+
+        - ``share_of_days``: fraction of training days decoded in the regime;
+        - ``n_spells``: number of separate spells in the regime on the training data;
+        - ``expected_duration``: ``1 / (1 - p_ii)`` in days (``inf`` if absorbing);
+        - ``stationary_probability``: long-run share implied by ``transmat``;
+        - ``annual_mean`` and ``annual_volatility``: of the equal-weighted average
+          of the columns, annualised with 252 trading days.
+    """
+    n_regimes, n_features = np.shape(means)
+    weights = np.full(n_features, 1.0 / n_features)
+    daily_mean = np.asarray(means) @ weights
+    daily_var = np.einsum("i,kij,j->k", weights, np.asarray(covars), weights)
+    codes = np.asarray(codes, dtype=int)
+    share = np.bincount(codes, minlength=n_regimes) / max(len(codes), 1)
+    return pd.DataFrame(
+        {
+            "share_of_days": share,
+            "n_spells": count_spells(codes, n_regimes),
+            "expected_duration": expected_durations(transmat),
+            "stationary_probability": stationary_distribution(transmat),
+            "annual_mean": daily_mean * TRADING_DAYS,
+            "annual_volatility": np.sqrt(daily_var * TRADING_DAYS),
+        },
+        index=pd.Index(list(names), name="regime"),
+    )
+
+
+def regime_feature_frame(
+    values: np.ndarray, names: Sequence[str], columns: Sequence[str]
+) -> pd.DataFrame:
+    """A (n_regimes, n_features) array labelled by regime and feature."""
+    return pd.DataFrame(
+        values, index=pd.Index(list(names), name="regime"), columns=list(columns)
+    )

@@ -1,0 +1,82 @@
+"""Shared fixtures: data sampled from a known 3-regime Gaussian HMM in decimal units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+from hmmlearn.hmm import GaussianHMM
+
+from regimes import RegimeModel
+
+SECTORS = ["XLK", "XLF", "XLE", "XLV"]
+
+
+@dataclass(frozen=True)
+class KnownHMM:
+    """True parameters in regime order (Bull, Sideways, Bear)."""
+
+    startprob: np.ndarray
+    transmat: np.ndarray
+    means: np.ndarray
+    covars: np.ndarray
+
+    def hmm(self) -> GaussianHMM:
+        hmm = GaussianHMM(n_components=len(self.startprob), covariance_type="full")
+        hmm.n_features = self.means.shape[1]
+        hmm.startprob_ = self.startprob
+        hmm.transmat_ = self.transmat
+        hmm.means_ = self.means
+        hmm.covars_ = self.covars
+        return hmm
+
+    def sample(self, n_days: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+        X, states = self.hmm().sample(n_days, random_state=seed)
+        dates = pd.bdate_range("2000-01-03", periods=n_days, name="Date")
+        return pd.DataFrame(X, index=dates, columns=SECTORS), states
+
+
+def _equicorrelated(vol: float, rho: float, d: int) -> np.ndarray:
+    return vol**2 * ((1 - rho) * np.eye(d) + rho * np.ones((d, d)))
+
+
+# Daily means +0.06%, 0%, -0.15%; vols 0.7%, 1.2%, 2.5%; correlation rising in stress;
+# spells of 50-100 days (diagonal 0.98-0.99).
+TRUE = KnownHMM(
+    startprob=np.full(3, 1 / 3),
+    transmat=np.array(
+        [[0.990, 0.007, 0.003], [0.010, 0.980, 0.010], [0.005, 0.015, 0.980]]
+    ),
+    means=np.array([[6, 5, 7, 6], [0, 1, -1, 0], [-15, -14, -16, -15]]) * 1e-4,
+    covars=np.array(
+        [
+            _equicorrelated(v, r, 4)
+            for v, r in [(0.007, 0.3), (0.012, 0.5), (0.025, 0.8)]
+        ]
+    ),
+)
+
+
+@pytest.fixture(scope="session")
+def known() -> KnownHMM:
+    return TRUE
+
+
+@pytest.fixture(scope="session")
+def sample(known: KnownHMM) -> tuple[pd.DataFrame, np.ndarray]:
+    """6,000 days (about 24 years) from the known HMM, and the true states."""
+    return known.sample(6000, seed=0)
+
+
+@pytest.fixture(scope="session")
+def short_sample(known: KnownHMM) -> pd.DataFrame:
+    """1,500 days from the known HMM, for the tests that fit many times."""
+    return known.sample(1500, seed=1)[0]
+
+
+@pytest.fixture(scope="session")
+def fitted(sample: tuple[pd.DataFrame, np.ndarray]) -> RegimeModel:
+    returns, _ = sample
+    return RegimeModel(n_regimes=3, n_init=5, random_state=0).fit(returns)

@@ -1,0 +1,63 @@
+"""hmmlearn's native covariance storage, read and written in one place."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from regimes._covariance import read_full, to_full, to_native, write_full
+from regimes.models import _new_hmm
+
+NATIVE = {
+    "full": np.array([[[2.0, 0.5], [0.5, 1.0]], [[1.0, -0.2], [-0.2, 3.0]]]),
+    "diag": np.array([[2.0, 1.0], [0.5, 3.0]]),
+    "spherical": np.array([2.0, 0.5]),
+    "tied": np.array([[2.0, 0.5], [0.5, 1.0]]),
+}
+
+
+@pytest.mark.parametrize("covariance_type", list(NATIVE))
+def test_round_trip(covariance_type):
+    native = NATIVE[covariance_type]
+    full = to_full(native, covariance_type, n_regimes=2, n_features=2)
+    assert full.shape == (2, 2, 2)
+    np.testing.assert_array_equal(to_native(full, covariance_type), native)
+
+
+@pytest.mark.parametrize("covariance_type", list(NATIVE))
+def test_read_full_after_fit_has_one_matrix_per_regime(short_sample, covariance_type):
+    # hmmlearn 0.3.3's own getter returns n_regimes * n_features matrices for a
+    # fitted spherical model; ours must not.
+    settings = {
+        "n_regimes": 3,
+        "covariance_type": covariance_type,
+        "n_iter": 5,
+        "tol": 0,
+    }
+    hmm = _new_hmm(settings, seed=0).fit(short_sample.to_numpy())
+    full = read_full(hmm)
+    assert full.shape == (3, 4, 4)
+    np.testing.assert_allclose(full, np.swapaxes(full, 1, 2))
+
+
+@pytest.mark.parametrize("covariance_type", list(NATIVE))
+def test_write_full_is_not_lost(short_sample, covariance_type):
+    # the trap: hmm.covars_[k] += ... modifies a copy for all types but 'full'
+    settings = {
+        "n_regimes": 3,
+        "covariance_type": covariance_type,
+        "n_iter": 5,
+        "tol": 0,
+    }
+    hmm = _new_hmm(settings, seed=0).fit(short_sample.to_numpy())
+    target = read_full(hmm) + 0.5 * np.eye(4)
+    write_full(hmm, target)
+    np.testing.assert_allclose(read_full(hmm), target, rtol=1e-12)
+    np.testing.assert_allclose(hmm.covars_, target, rtol=1e-12)
+
+
+def test_write_full_rejects_a_non_positive_definite_matrix(short_sample):
+    settings = {"n_regimes": 2, "covariance_type": "full", "n_iter": 2, "tol": 0}
+    hmm = _new_hmm(settings, seed=0).fit(short_sample.to_numpy())
+    with pytest.raises(ValueError, match="positive-definite"):
+        write_full(hmm, -read_full(hmm))

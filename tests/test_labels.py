@@ -1,0 +1,59 @@
+"""State ordering, regime names and the one permutation of all state arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from regimes._covariance import read_full
+from regimes.labels import default_regime_names, permute_states, regime_order
+from regimes.models import _new_hmm
+
+
+def test_default_names():
+    assert default_regime_names(1) == ("Market",)
+    assert default_regime_names(2) == ("Bull", "Bear")
+    assert default_regime_names(3) == ("Bull", "Sideways", "Bear")
+    assert default_regime_names(5) == (
+        "Bull",
+        "Sideways 1",
+        "Sideways 2",
+        "Sideways 3",
+        "Bear",
+    )
+
+
+def test_order_by_mean_then_lower_volatility():
+    means = np.array([[0.0, 0.0], [0.001, 0.001], [0.0, 0.0], [-0.002, 0.0]])
+    variances = np.array([4.0, 1.0, 2.0, 1.0])
+    covars = variances[:, None, None] * np.eye(2)
+    # state 1 has the highest mean; states 0 and 2 tie on mean, 2 is calmer
+    assert regime_order(means, covars).tolist() == [1, 2, 0, 3]
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical", "tied"])
+def test_permute_states_moves_every_array_together(short_sample, covariance_type):
+    X = short_sample.to_numpy()
+    hmm = _new_hmm(
+        {"n_regimes": 3, "covariance_type": covariance_type, "n_iter": 20, "tol": 1e-4},
+        seed=0,
+    ).fit(X)
+    before = {
+        "startprob": hmm.startprob_.copy(),
+        "transmat": hmm.transmat_.copy(),
+        "means": hmm.means_.copy(),
+        "covars": read_full(hmm),
+    }
+    score = hmm.score(X)
+    posteriors = hmm.predict_proba(X)
+    order = np.array([2, 0, 1])
+
+    permute_states(hmm, order)
+
+    np.testing.assert_array_equal(hmm.startprob_, before["startprob"][order])
+    np.testing.assert_array_equal(hmm.transmat_, before["transmat"][order][:, order])
+    np.testing.assert_array_equal(hmm.means_, before["means"][order])
+    np.testing.assert_allclose(read_full(hmm), before["covars"][order], rtol=1e-14)
+    # the same distribution: same likelihood, posteriors with permuted columns
+    assert hmm.score(X) == pytest.approx(score, rel=1e-12)
+    np.testing.assert_allclose(hmm.predict_proba(X), posteriors[:, order], atol=1e-10)

@@ -1,0 +1,142 @@
+"""Bad parameters and bad data get a clear error before any work is done."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regimes import RegimeModel
+from regimes import models as models_module
+from regimes.exceptions import LikelyPricesWarning
+
+
+@pytest.fixture
+def returns(short_sample):
+    return short_sample.copy()
+
+
+@pytest.fixture
+def no_em(monkeypatch):
+    """Fail loudly if any EM restart starts: errors must come before the work."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("EM ran before the input was rejected")
+
+    monkeypatch.setattr(models_module, "_run_restart", forbidden)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"n_regimes": 0}, r"n_regimes must be an int >= 1, got 0\."),
+        ({"n_regimes": 2.5}, r"n_regimes must be an int >= 1, got 2\.5\."),
+        ({"n_init": 0}, r"n_init must be an int >= 1, got 0\."),
+        ({"n_iter": 0}, r"n_iter must be an int >= 1, got 0\."),
+        ({"tol": -1.0}, r"tol must be a finite number >= 0, got -1\.0\."),
+        (
+            {"covariance_type": "ful"},
+            r"covariance_type must be one of 'full', 'diag'.*got 'ful'",
+        ),
+        ({"regularization": -1e-6}, r"regularization must be a finite number >= 0"),
+        ({"regularization": "big"}, r"regularization must be a number >= 0, got 'big'"),
+        ({"regime_names": ["Up", "Down"]}, r"one name per regime \(3\), got 2"),
+        ({"regime_names": ["Up", "Up", "Down"]}, r"regime_names must be distinct"),
+    ],
+)
+def test_bad_parameters(returns, no_em, params, message):
+    with pytest.raises(ValueError, match=message):
+        RegimeModel(**params).fit(returns)
+
+
+def test_nan_and_inf_are_counted_per_column(returns, no_em):
+    returns.iloc[[3, 8, 20], 2] = np.nan
+    returns.iloc[5, 0] = np.inf
+    with pytest.raises(ValueError, match=r"3 NaN values in column 'XLE'") as info:
+        RegimeModel().fit(returns)
+    assert "1 inf values in column 'XLK'" in str(info.value)
+    assert "dropna" in str(info.value)
+
+
+def test_non_numeric_column(returns, no_em):
+    returns["note"] = "x"
+    with pytest.raises(ValueError, match=r"non-numeric columns \['note'\]"):
+        RegimeModel().fit(returns)
+
+
+def test_constant_column(returns, no_em):
+    returns["XLF"] = 0.0
+    with pytest.raises(ValueError, match=r"constant columns \['XLF'\]"):
+        RegimeModel().fit(returns)
+
+
+def test_fewer_rows_than_free_parameters(returns, no_em):
+    with pytest.raises(ValueError, match=r"40 rows, fewer than the 50 free parameters"):
+        RegimeModel(3).fit(returns.iloc[:40])
+
+
+def test_index_must_be_dates(returns, no_em):
+    with pytest.raises(
+        TypeError, match=r"indexed by date \(a DatetimeIndex\), got a RangeIndex"
+    ):
+        RegimeModel().fit(returns.reset_index(drop=True))
+
+
+def test_index_must_be_sorted(returns, no_em):
+    with pytest.raises(
+        ValueError, match=r"not sorted by date; call returns.sort_index\(\) first"
+    ):
+        RegimeModel().fit(returns.iloc[::-1])
+
+
+def test_index_must_not_repeat_dates(returns, no_em):
+    doubled = pd.concat([returns.iloc[:10], returns.iloc[9:]])
+    with pytest.raises(ValueError, match=r"1 duplicated dates \(first: 2000-01-14\)"):
+        RegimeModel().fit(doubled)
+
+
+def test_duplicated_column_names(returns, no_em):
+    returns.columns = ["XLK", "XLK", "XLE", "XLV"]
+    with pytest.raises(ValueError, match=r"duplicated column names: \['XLK'\]"):
+        RegimeModel().fit(returns)
+
+
+def test_empty_and_one_dimensional_input(no_em):
+    with pytest.raises(ValueError, match="returns is empty"):
+        RegimeModel().fit(np.empty((0, 3)))
+    with pytest.raises(
+        TypeError, match=r"reshape a single series with .reshape\(-1, 1\)"
+    ):
+        RegimeModel().fit(np.zeros(10))
+    with pytest.raises(TypeError, match="must be numeric"):
+        RegimeModel().fit(np.array([["a", "b"], ["c", "d"]]))
+
+
+def test_prices_warn(returns):
+    prices = 100 * np.exp(returns.cumsum())
+    with pytest.warns(LikelyPricesWarning, match="look like prices"):
+        RegimeModel(2, n_init=1, random_state=0).fit(prices)
+
+
+def test_predict_needs_the_training_columns(fitted, sample):
+    returns, _ = sample
+    with pytest.raises(ValueError, match=r"missing \['XLV'\], unexpected \['XLU'\]"):
+        fitted.predict(returns.rename(columns={"XLV": "XLU"}))
+    with pytest.raises(
+        ValueError, match=r"has 3 columns but the model was fitted on 4"
+    ):
+        fitted.predict(returns.to_numpy()[:, :3])
+
+
+def test_int_and_float32_inputs_are_accepted(returns):
+    as_float32 = returns.astype(np.float32)
+    model = RegimeModel(2, n_init=1, random_state=0).fit(as_float32)
+    assert model.means_.dtype == np.float64
+    ints = (returns * 10_000).round().astype(int)
+    RegimeModel(2, n_init=1, random_state=0).fit(ints)
+
+
+def test_timezone_aware_index_is_accepted(returns):
+    aware = returns.tz_localize("America/New_York")
+    model = RegimeModel(2, n_init=1, random_state=0).fit(aware)
+    assert model.predict(aware).index.equals(aware.index)
