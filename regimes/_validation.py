@@ -244,8 +244,15 @@ def _check_not_constant(values: np.ndarray, columns: list[str]) -> None:
         )
 
 
+def looks_like_prices(values: np.ndarray) -> bool:
+    """Whether values look like prices, not returns: all positive, median above 1."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return values.size > 0 and bool((values > 0).all()) and np.median(values) > 1.0
+
+
 def _warn_if_prices(values: np.ndarray) -> None:
-    if (values > 0).all() and np.median(np.abs(values)) > 1.0:
+    if looks_like_prices(values):
         warnings.warn(
             "returns are all positive with a median of "
             f"{np.median(values):.4g}: they look like prices, not returns. "

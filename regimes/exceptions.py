@@ -8,7 +8,13 @@ which notebook users already know how to filter.
 
 from __future__ import annotations
 
-__all__ = ["LikelyPricesWarning", "RegimeFitError", "RegimesWarning"]
+__all__ = [
+    "DataDownloadError",
+    "DataWarning",
+    "LikelyPricesWarning",
+    "RegimeFitError",
+    "RegimesWarning",
+]
 
 
 class RegimesWarning(UserWarning):
@@ -25,3 +31,11 @@ class RegimeFitError(RuntimeError):
     def __init__(self, message: str, restarts: object = None) -> None:
         super().__init__(message)
         self.restarts = restarts
+
+
+class DataWarning(RegimesWarning):
+    """Data were dropped, trimmed or taken from a cache instead of a fresh download."""
+
+
+class DataDownloadError(RuntimeError):
+    """Prices could not be downloaded and no usable cache exists."""

@@ -80,3 +80,13 @@ def short_sample(known: KnownHMM) -> pd.DataFrame:
 def fitted(sample: tuple[pd.DataFrame, np.ndarray]) -> RegimeModel:
     returns, _ = sample
     return RegimeModel(n_regimes=3, n_init=5, random_state=0).fit(returns)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip tests marked ``live`` (network) unless asked for with ``-m live``."""
+    if "live" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="needs the network; run with -m live")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)
