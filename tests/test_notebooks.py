@@ -1,0 +1,40 @@
+"""The notebooks run top to bottom, offline, without errors or warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_em_from_the_seed.ipynb",
+        "02_sector_regimes.ipynb",
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_executes_cleanly(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert all(
+        not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"
+    ), "commit notebooks with their outputs stripped"
+    NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": path.parent}},
+    ).execute()
+    stderr = [
+        output["text"]
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.get("name") == "stderr"
+    ]
+    assert not stderr, stderr
