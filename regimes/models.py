@@ -9,16 +9,12 @@ every covariance type, stable regime names, and pandas results.
 
 from __future__ import annotations
 
-import logging
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from hmmlearn.hmm import GaussianHMM
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -26,6 +22,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import em, results
 from ._covariance import read_full, write_full
+from ._hmm import RegimeHMM
+from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
 from ._validation import (
     Returns,
     check_covariance_type,
@@ -40,17 +38,14 @@ from .labels import default_regime_names, permute_states, regime_order
 AUTO_REGULARIZATION = 1e-6
 """``regularization="auto"`` adds this fraction of the smallest column variance."""
 
-# What a single restart may raise when EM degenerates (an emptied state gives a
-# singular or NaN covariance, or transmat rows that no longer sum to 1).
-_RESTART_ERRORS = (ValueError, np.linalg.LinAlgError, FloatingPointError)
-
 
 class RegimeModel(BaseEstimator):
     """Market regimes from a Gaussian hidden Markov model of daily returns.
 
-    Fits ``n_init`` EM restarts of :class:`hmmlearn.hmm.GaussianHMM`, keeps the one
-    with the highest log-likelihood, adds ``lambda I`` to every regime covariance and
-    names the regimes Bull / Sideways / Bear in a fixed order.
+    Fits ``n_init`` EM restarts of :class:`hmmlearn.hmm.GaussianHMM` (through a
+    faster subclass, :class:`regimes._hmm.RegimeHMM`), keeps the one with the highest
+    log-likelihood, adds ``lambda I`` to every regime covariance and names the
+    regimes Bull / Sideways / Bear in a fixed order.
 
     Parameters
     ----------
@@ -76,6 +71,26 @@ class RegimeModel(BaseEstimator):
         Names of the regimes, best first. Default: ``("Bull", "Bear")`` for 2,
         ``("Bull", "Sideways", "Bear")`` for 3, see
         :func:`regimes.labels.default_regime_names`.
+    min_duration : float, optional
+        Persistence control: the least expected duration of every regime, in days.
+        EM then maximises the likelihood subject to ``1 / (1 - p_ii) >= min_duration``
+        for every regime i (a constrained M-step of eq. 27, see
+        :func:`regimes._hmm.floor_self_transitions`). Daily HMMs otherwise tend to
+        switch every few days. None (or 1) leaves the transitions free.
+    screen_iter : int, default=10
+        Every restart first runs this many EM iterations; then only the ``n_keep``
+        restarts with the highest log-likelihood continue (short-run EM). 0 runs
+        every restart to convergence.
+    n_keep : int, default=3
+        Restarts that continue after screening.
+    warm_start : bool, default=False
+        When True and the model is already fitted, the first restart of the next
+        :meth:`fit` starts from the current parameters instead of k-means (the other
+        ``n_init - 1`` start fresh), as in scikit-learn. Used by
+        :func:`regimes.walk_forward` for fast refits.
+    n_jobs : int, optional
+        Worker processes (joblib) for the restarts. The result does not depend on it
+        (up to the order of floating-point sums, ~1e-13 relative).
     random_state : int, RandomState instance or None, default=None
         Seeds the restarts. One integer seed per restart is drawn from it, so the
         restarts differ and the same ``random_state`` gives the same fit.
@@ -107,12 +122,13 @@ class RegimeModel(BaseEstimator):
     n_iter_ : int
         EM iterations run by the kept restart.
     restarts_ : DataFrame
-        One row per restart: ``seed``, ``log_likelihood`` (before regularisation),
-        ``n_iter``, ``converged``, ``error`` (empty when the restart succeeded) and
-        ``best`` (the kept one).
+        One row per restart: ``seed``, ``init`` ("k-means" or "warm"),
+        ``log_likelihood`` (before regularisation), ``n_iter``, ``converged``,
+        ``screened_out`` (stopped after ``screen_iter`` iterations), ``error``
+        (empty when the restart succeeded) and ``best`` (the kept one).
     regimes_ : Series
         Most likely (Viterbi) regime of each training day, on the training index.
-    hmm_ : hmmlearn.hmm.GaussianHMM
+    hmm_ : regimes._hmm.RegimeHMM (a hmmlearn.hmm.GaussianHMM)
         The final model, in the data's units and regime order, for hmmlearn users.
 
     See Also
@@ -160,6 +176,11 @@ class RegimeModel(BaseEstimator):
         n_init: int = 10,
         regularization: float | str = "auto",
         regime_names: Sequence[str] | None = None,
+        min_duration: float | None = None,
+        screen_iter: int = 10,
+        n_keep: int = 3,
+        warm_start: bool = False,
+        n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.n_regimes = n_regimes
@@ -169,6 +190,11 @@ class RegimeModel(BaseEstimator):
         self.n_init = n_init
         self.regularization = regularization
         self.regime_names = regime_names
+        self.min_duration = min_duration
+        self.screen_iter = screen_iter
+        self.n_keep = n_keep
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fitting
@@ -214,9 +240,10 @@ class RegimeModel(BaseEstimator):
 
         rng = check_random_state(self.random_state)
         seeds = rng.randint(np.iinfo(np.int32).max, size=settings["n_init"])
-        runs = [_run_restart(Z, int(seed), settings) for seed in seeds]
-        best = _best_restart(runs)
-        table = _restart_table(runs, best, log_jacobian)
+        warm = self._warm_parameters(data, center, scale)
+        runs = run_restarts(Z, seeds, settings, warm=warm, n_jobs=self.n_jobs)
+        best = best_restart(runs)
+        table = _restart_table(runs, best, log_jacobian, settings["tol"])
         if best is None:
             raise RegimeFitError(
                 f"all {len(runs)} EM restarts failed; first error: {runs[0].error}. "
@@ -239,7 +266,7 @@ class RegimeModel(BaseEstimator):
         self.feature_names_in_ = np.asarray(data.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
         self.restarts_ = table
-        self.converged_ = bool(runs[best].converged)
+        self.converged_ = em_converged(runs[best].history, settings["tol"])
         self.n_iter_ = runs[best].n_iter
         self.log_likelihood_ = float(hmm.score(X))
         self.regimes_ = results.regime_series(
@@ -247,9 +274,11 @@ class RegimeModel(BaseEstimator):
         )
 
         if not self.converged_:
+            history = runs[best].history
+            last_gain = history[-1] - history[-2] if len(history) > 1 else np.nan
             warnings.warn(
                 f"The best of {len(runs)} restarts did not converge: its last EM "
-                f"iteration gained {runs[best].last_gain:.3g} in log-likelihood after "
+                f"iteration gained {last_gain:.3g} in log-likelihood after "
                 f"{self.n_iter_} iterations (tol={settings['tol']:g}). "
                 "Increase n_iter, or raise tol.",
                 ConvergenceWarning,
@@ -268,7 +297,21 @@ class RegimeModel(BaseEstimator):
         regularization = self.regularization
         if not (isinstance(regularization, str) and regularization == "auto"):
             regularization = check_nonnegative_float(regularization, "regularization")
+        min_stay = 0.0
+        if self.min_duration is not None:
+            days = check_nonnegative_float(self.min_duration, "min_duration")
+            if days < 1:
+                raise ValueError(
+                    f"min_duration is in days and must be >= 1, got {days}; "
+                    "use None for no persistence control."
+                )
+            min_stay = 1.0 - 1.0 / days
+        if self.n_jobs is not None:
+            check_int(self.n_jobs, "n_jobs", -1)
         return {
+            "min_stay": min_stay,
+            "screen_iter": check_int(self.screen_iter, "screen_iter", 0),
+            "n_keep": check_int(self.n_keep, "n_keep", 1),
             "n_regimes": n_regimes,
             "covariance_type": check_covariance_type(self.covariance_type),
             "n_iter": check_int(self.n_iter, "n_iter", 1),
@@ -277,6 +320,29 @@ class RegimeModel(BaseEstimator):
             "regularization": regularization,
             "regime_names": names,
         }
+
+    def _warm_parameters(
+        self, data: Returns, center: np.ndarray, scale: np.ndarray
+    ) -> tuple[np.ndarray, ...] | None:
+        """The current parameters in the standardised units, if warm-starting."""
+        if not (self.warm_start and hasattr(self, "hmm_")):
+            return None
+        if (
+            list(self.feature_names_in_) != data.columns
+            or len(self.means_) != self.n_regimes
+        ):
+            raise ValueError(
+                "warm_start needs the same columns and n_regimes as the previous fit; "
+                f"fitted on {list(self.feature_names_in_)} with {len(self.means_)} "
+                f"regimes, got {data.columns} with {self.n_regimes}. "
+                "Set warm_start=False or use a new model."
+            )
+        return (
+            self.startprob_,
+            self.transmat_,
+            (self.means_ - center) / scale,
+            self.covars_ / np.outer(scale, scale),
+        )
 
     # --------------------------------------------------------------- inference
 
@@ -464,113 +530,18 @@ def _regularization_value(regularization: float | str, X: np.ndarray) -> float:
     return float(regularization)
 
 
-def em_converged(history: Sequence[float], tol: float) -> bool:
-    """Whether EM converged: the last change of the log-likelihood is below ``tol``.
-
-    Unlike hmmlearn's ``ConvergenceMonitor.converged``, running out of iterations is
-    not convergence, and neither is a drop of the log-likelihood larger than ``tol``
-    (which EM cannot produce in exact arithmetic).
-    """
-    return len(history) >= 2 and abs(history[-1] - history[-2]) < tol
-
-
-@dataclass
-class _Restart:
-    seed: int
-    hmm: GaussianHMM | None
-    log_likelihood: float  # of the standardised data
-    n_iter: int
-    converged: bool
-    last_gain: float
-    error: str
-
-
-def _new_hmm(settings: dict[str, Any], seed: int | None) -> GaussianHMM:
-    """A GaussianHMM with every prior switched off: the M-step is the pure MLE."""
-    return GaussianHMM(
-        n_components=settings["n_regimes"],
-        covariance_type=settings["covariance_type"],
-        n_iter=settings["n_iter"],
-        tol=settings["tol"],
-        random_state=seed,
-        startprob_prior=1.0,
-        transmat_prior=1.0,
-        means_prior=0.0,
-        means_weight=0.0,
-        covars_prior=0.0,
-        covars_weight=1.0,
-        # used only to initialise, on standardised data (unit variances): negligible
-        min_covar=1e-3,
-        implementation="log",
-    )
-
-
-@contextmanager
-def _quiet_hmmlearn() -> Iterator[None]:
-    """Silence hmmlearn's log messages and numpy's warnings during one restart.
-
-    hmmlearn logs "Model is not converging" and similar through ``logging``; a
-    degenerate restart also triggers numpy RuntimeWarnings. Both are judged from
-    the result instead (:func:`em_converged`, finite parameters) and recorded in
-    ``restarts_``.
-    """
-    logger = logging.getLogger("hmmlearn")
-    previous = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            warnings.simplefilter(
-                "ignore", ConvergenceWarning
-            )  # KMeans, duplicate points
-            yield
-    finally:
-        logger.setLevel(previous)
-
-
-def _run_restart(Z: np.ndarray, seed: int, settings: dict[str, Any]) -> _Restart:
-    """One EM run from hmmlearn's k-means initialisation seeded by ``seed``."""
-    hmm = _new_hmm(settings, seed)
-    error, log_likelihood = "", np.nan
-    with _quiet_hmmlearn():
-        try:
-            hmm.fit(Z)
-            log_likelihood = hmm.score(Z)
-            if not (np.isfinite(log_likelihood) and _finite_parameters(hmm)):
-                error = "EM produced non-finite parameters or log-likelihood"
-        except _RESTART_ERRORS as exc:
-            error = f"{type(exc).__name__}: {exc}"
-    history = list(hmm.monitor_.history)
-    return _Restart(
-        seed=seed,
-        hmm=None if error else hmm,
-        log_likelihood=float(log_likelihood) if not error else np.nan,
-        n_iter=hmm.monitor_.iter,
-        converged=em_converged(history, settings["tol"]),
-        last_gain=history[-1] - history[-2] if len(history) >= 2 else np.nan,
-        error=error,
-    )
-
-
-def _finite_parameters(hmm: GaussianHMM) -> bool:
-    arrays = (hmm.startprob_, hmm.transmat_, hmm.means_, read_full(hmm))
-    return all(np.isfinite(a).all() for a in arrays)
-
-
-def _best_restart(runs: list[_Restart]) -> int | None:
-    ok = [i for i, run in enumerate(runs) if not run.error]
-    return max(ok, key=lambda i: runs[i].log_likelihood) if ok else None
-
-
 def _restart_table(
-    runs: list[_Restart], best: int | None, offset: float
+    runs: list[Restart], best: int | None, offset: float, tol: float
 ) -> pd.DataFrame:
+    """restarts_: one row per restart, log-likelihoods in the data's units."""
     table = pd.DataFrame(
         {
             "seed": [r.seed for r in runs],
+            "init": [r.init for r in runs],
             "log_likelihood": [r.log_likelihood + offset for r in runs],
             "n_iter": [r.n_iter for r in runs],
-            "converged": [r.converged for r in runs],
+            "converged": [em_converged(r.history, tol) for r in runs],
+            "screened_out": [r.screened_out for r in runs],
             "error": [r.error for r in runs],
             "best": [i == best for i in range(len(runs))],
         }
@@ -580,10 +551,10 @@ def _restart_table(
 
 
 def _rescaled(
-    hmm_z: GaussianHMM, center: np.ndarray, scale: np.ndarray, settings: dict[str, Any]
-) -> GaussianHMM:
+    hmm_z: RegimeHMM, center: np.ndarray, scale: np.ndarray, settings: dict[str, Any]
+) -> RegimeHMM:
     """The model fitted on (X - center) / scale, expressed in the units of X."""
-    hmm = _new_hmm(settings, seed=None)
+    hmm = new_hmm(settings, seed=None)
     hmm.n_features = len(scale)
     hmm.startprob_ = hmm_z.startprob_.copy()
     hmm.transmat_ = hmm_z.transmat_.copy()

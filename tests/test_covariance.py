@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from regimes._covariance import read_full, to_full, to_native, write_full
-from regimes.models import _new_hmm
+from regimes._restarts import new_hmm as _new_hmm
 
 NATIVE = {
     "full": np.array([[[2.0, 0.5], [0.5, 1.0]], [[1.0, -0.2], [-0.2, 3.0]]]),

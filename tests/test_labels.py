@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from regimes._covariance import read_full
+from regimes._restarts import new_hmm as _new_hmm
 from regimes.labels import default_regime_names, permute_states, regime_order
-from regimes.models import _new_hmm
 
 
 def test_default_names():

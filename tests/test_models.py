@@ -9,9 +9,9 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from regimes import RegimeModel
-from regimes import models as models_module
+from regimes._hmm import RegimeHMM
+from regimes._restarts import em_converged
 from regimes.exceptions import RegimeFitError
-from regimes.models import em_converged
 
 # ------------------------------------------------------------ parameter recovery
 #
@@ -150,9 +150,11 @@ def test_restarts_use_distinct_seeds_and_reach_different_optima(sample):
     table = model.restarts_
     assert list(table.columns) == [
         "seed",
+        "init",
         "log_likelihood",
         "n_iter",
         "converged",
+        "screened_out",
         "error",
         "best",
     ]
@@ -174,7 +176,7 @@ def test_same_random_state_gives_identical_fits(short_sample):
 
 
 def test_failed_restarts_are_recorded_and_skipped(short_sample, monkeypatch):
-    real_fit = models_module.GaussianHMM.fit
+    real_fit = RegimeHMM.fit
     calls = []
 
     def flaky_fit(self, X, lengths=None):
@@ -185,8 +187,9 @@ def test_failed_restarts_are_recorded_and_skipped(short_sample, monkeypatch):
             )
         return real_fit(self, X, lengths)
 
-    monkeypatch.setattr(models_module.GaussianHMM, "fit", flaky_fit)
-    model = RegimeModel(3, n_init=4, random_state=0).fit(short_sample)
+    monkeypatch.setattr(RegimeHMM, "fit", flaky_fit)
+    # screen_iter=0: one fit call per restart, so every other restart fails
+    model = RegimeModel(3, n_init=4, screen_iter=0, random_state=0).fit(short_sample)
     errors = model.restarts_["error"]
     assert errors.str.contains("transmat_ rows must sum to 1").sum() == 2
     assert model.restarts_.loc[errors != "", "log_likelihood"].isna().all()
@@ -197,7 +200,7 @@ def test_all_restarts_failing_raises_with_the_table(short_sample, monkeypatch):
     def broken_fit(self, X, lengths=None):
         raise np.linalg.LinAlgError("covariance is not positive definite")
 
-    monkeypatch.setattr(models_module.GaussianHMM, "fit", broken_fit)
+    monkeypatch.setattr(RegimeHMM, "fit", broken_fit)
     with pytest.raises(RegimeFitError, match="all 3 EM restarts failed") as info:
         RegimeModel(3, n_init=3, random_state=0).fit(short_sample)
     assert len(info.value.restarts) == 3
@@ -412,3 +415,46 @@ def test_not_fitted_error_before_fit(method, short_sample):
 def test_not_fitted_error_for_views(method):
     with pytest.raises(NotFittedError):
         getattr(RegimeModel(), method)()
+
+
+# ------------------------------------------------ screening, n_jobs, warm start
+
+
+def test_screening_continues_only_the_best(sample):
+    returns, _ = sample
+    screened = RegimeModel(3, n_init=8, n_keep=2, screen_iter=5, random_state=0)
+    screened.fit(returns)
+    table = screened.restarts_
+    assert (table.loc[table["screened_out"], "n_iter"] == 5).all()
+    assert (~table["screened_out"] & (table["n_iter"] > 5)).sum() <= 2
+    full = RegimeModel(3, n_init=8, screen_iter=0, random_state=0).fit(returns)
+    assert not full.restarts_["screened_out"].any()
+    # same seeds, same optimum here; screening saves iterations
+    assert screened.log_likelihood_ == pytest.approx(full.log_likelihood_, abs=1e-2)
+    assert table["n_iter"].sum() < full.restarts_["n_iter"].sum()
+
+
+def test_n_jobs_gives_the_same_fit(short_sample):
+    one = RegimeModel(3, n_init=4, random_state=3).fit(short_sample)
+    two = RegimeModel(3, n_init=4, random_state=3, n_jobs=2).fit(short_sample)
+    # equal up to the order of floating-point sums: joblib's workers run BLAS with
+    # one thread, this process with several
+    pd.testing.assert_frame_equal(one.restarts_, two.restarts_, rtol=1e-10)
+    np.testing.assert_allclose(one.covars_, two.covars_, rtol=1e-10)
+    pd.testing.assert_series_equal(one.regimes_, two.regimes_)
+
+
+def test_warm_start_begins_at_the_previous_fit(sample, short_sample):
+    returns, _ = sample
+    model = RegimeModel(3, n_init=3, random_state=0, warm_start=True)
+    model.fit(returns.iloc[:5000])
+    cold_iterations = model.n_iter_
+    model.fit(returns.iloc[:5100])  # a little more data: a refit
+    warm = model.restarts_.iloc[0]
+    assert warm["init"] == "warm"
+    assert warm["n_iter"] < cold_iterations
+    # it reaches the optimum the fresh restarts find
+    best = model.restarts_["log_likelihood"].max()
+    assert warm["log_likelihood"] == pytest.approx(best, abs=0.01)
+    with pytest.raises(ValueError, match="warm_start needs the same columns"):
+        model.fit(returns.iloc[:5100, :3])

@@ -23,7 +23,7 @@ def no_em(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("EM ran before the input was rejected")
 
-    monkeypatch.setattr(models_module, "_run_restart", forbidden)
+    monkeypatch.setattr(models_module, "run_restarts", forbidden)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,197 @@
+"""RegimeHMM: hmmlearn's GaussianHMM with faster statistics and a duration floor.
+
+This is the one place where regimes overrides hmmlearn's internals, through the
+methods hmmlearn documents for subclasses (``_init``, ``_compute_log_likelihood``,
+``_accumulate_sufficient_statistics``, ``_do_mstep``) and one it does not
+(``_compute_posteriors_log``). hmmlearn is pinned below 0.4 for that reason, and
+``tests/test_hmm.py`` checks every override against hmmlearn's own result.
+
+What changes, and why:
+
+- **Covariance statistics** (full, tied): hmmlearn accumulates
+  sum_t gamma_t(k) x_t x_t^T with a three-operand ``einsum``, which does not use
+  BLAS; one matrix product per regime, ``(gamma_k * X)^T X``, gives the same numbers
+  several times faster (see ``benchmarks/em_iteration.py``).
+- **Emission densities** (full, tied): hmmlearn solves a triangular system per regime;
+  with the Cholesky factor of the *precision*, P_k (Sigma_k^{-1} = P_k P_k^T), the
+  quadratic form of eq. (29) is ``|(x_t - mu_k) P_k|^2``: a matrix product.
+- **Posteriors**: hmmlearn normalises log gamma with scipy's general ``logsumexp``;
+  subtracting the row maximum and exponentiating once is the same and cheaper.
+- **Initialisation**: hmmlearn runs k-means with 10 initialisations inside every EM
+  restart; regimes already restarts EM ``n_init`` times with different seeds, so one
+  k-means++ run per restart is enough and keeps the restarts diverse.
+- **Duration floor** (``min_stay``): after the M-step, a regime whose self-transition
+  p_ii falls below ``min_stay`` gets p_ii = min_stay and its other transitions scaled
+  to sum to 1 - min_stay, in their estimated proportions. That is the exact maximiser
+  of eq. (27)'s objective under the constraint p_ii >= min_stay, so EM still climbs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hmmlearn.base import BaseHMM
+from hmmlearn.hmm import GaussianHMM
+from scipy import linalg
+from sklearn.cluster import KMeans
+
+from ._covariance import read_full, to_native
+
+
+class RegimeHMM(GaussianHMM):
+    """GaussianHMM with BLAS statistics and an optional floor on p_ii.
+
+    Parameters are those of :class:`hmmlearn.hmm.GaussianHMM`, plus
+
+    min_stay : float, default=0.0
+        Lower bound on every diagonal entry of ``transmat_`` during EM, i.e. every
+        regime's expected duration ``1 / (1 - p_ii)`` is at least
+        ``1 / (1 - min_stay)`` days. 0 leaves EM unconstrained.
+    """
+
+    def __init__(
+        self,
+        n_components=1,
+        covariance_type="diag",
+        min_covar=1e-3,
+        startprob_prior=1.0,
+        transmat_prior=1.0,
+        means_prior=0,
+        means_weight=0,
+        covars_prior=1e-2,
+        covars_weight=1,
+        algorithm="viterbi",
+        random_state=None,
+        n_iter=10,
+        tol=1e-2,
+        verbose=False,
+        params="stmc",
+        init_params="stmc",
+        implementation="log",
+        min_stay=0.0,
+    ):
+        super().__init__(
+            n_components=n_components,
+            covariance_type=covariance_type,
+            min_covar=min_covar,
+            startprob_prior=startprob_prior,
+            transmat_prior=transmat_prior,
+            means_prior=means_prior,
+            means_weight=means_weight,
+            covars_prior=covars_prior,
+            covars_weight=covars_weight,
+            algorithm=algorithm,
+            random_state=random_state,
+            n_iter=n_iter,
+            tol=tol,
+            verbose=verbose,
+            params=params,
+            init_params=init_params,
+            implementation=implementation,
+        )
+        self.min_stay = min_stay
+
+    # ------------------------------------------------------------ initialisation
+
+    def _init(self, X, lengths=None):
+        # BaseHMM draws startprob_ and transmat_ from self.random_state; we replace
+        # only GaussianHMM's k-means (10 inits) by a single k-means++ run.
+        BaseHMM._init(self, X, lengths)
+        if self._needs_init("m", "means_"):
+            kmeans = KMeans(self.n_components, n_init=1, random_state=self.random_state)
+            self.means_ = kmeans.fit(X).cluster_centers_
+        if self._needs_init("c", "covars_"):
+            cv = np.atleast_2d(np.cov(X.T)) + self.min_covar * np.eye(X.shape[1])
+            self.covars_ = _distribute(cv, self.covariance_type, self.n_components)
+
+    # ------------------------------------------------------------------ E-step
+
+    def _compute_log_likelihood(self, X):
+        if self.covariance_type not in ("full", "tied"):
+            return super()._compute_log_likelihood(X)
+        return log_density_full(X, self.means_, read_full(self))
+
+    def _compute_posteriors_log(self, fwdlattice, bwdlattice):
+        log_gamma = fwdlattice + bwdlattice
+        log_gamma -= log_gamma.max(axis=1, keepdims=True)
+        gamma = np.exp(log_gamma)
+        gamma /= gamma.sum(axis=1, keepdims=True)
+        return gamma
+
+    def _accumulate_sufficient_statistics(
+        self, stats, X, lattice, posteriors, fwdlattice, bwdlattice
+    ):
+        # start and transition counts (xi) as hmmlearn computes them
+        BaseHMM._accumulate_sufficient_statistics(
+            self, stats, X, lattice, posteriors, fwdlattice, bwdlattice
+        )
+        if self._needs_sufficient_statistics_for_mean():
+            stats["post"] += posteriors.sum(axis=0)
+            stats["obs"] += posteriors.T @ X
+        if self._needs_sufficient_statistics_for_covars():
+            if self.covariance_type in ("spherical", "diag"):
+                stats["obs**2"] += posteriors.T @ X**2
+            else:
+                for k in range(self.n_components):
+                    stats["obs*obs.T"][k] += (X * posteriors[:, k, None]).T @ X
+
+    # ------------------------------------------------------------------ M-step
+
+    def _do_mstep(self, stats):
+        super()._do_mstep(stats)
+        if self.min_stay > 0 and "t" in self.params:
+            self.transmat_ = floor_self_transitions(self.transmat_, self.min_stay)
+
+
+def log_density_full(
+    X: np.ndarray, means: np.ndarray, covars: np.ndarray
+) -> np.ndarray:
+    """Log N(x_t; mu_k, Sigma_k) for full covariances, as matrix products.
+
+    Equal to :func:`regimes.em.log_emission_densities`; see the module docstring.
+    """
+    n_features = X.shape[1]
+    out = np.empty((len(X), len(means)))
+    for k, (mu, sigma) in enumerate(zip(means, covars, strict=True)):
+        try:
+            chol = linalg.cholesky(sigma, lower=True)
+        except linalg.LinAlgError as exc:
+            raise ValueError(
+                f"covariance of regime {k} is not positive definite"
+            ) from exc
+        precision_chol = linalg.solve_triangular(chol, np.eye(n_features), lower=True).T
+        z = (X - mu) @ precision_chol
+        log_det = 2.0 * np.log(np.diagonal(chol)).sum()
+        out[:, k] = -0.5 * (
+            n_features * np.log(2 * np.pi) + log_det + (z * z).sum(axis=1)
+        )
+    return out
+
+
+def floor_self_transitions(transmat: np.ndarray, min_stay: float) -> np.ndarray:
+    """Raise every p_ii below ``min_stay`` to it; rescale the row's other entries.
+
+    The result maximises sum_j n_ij log A_ij subject to A_ii >= min_stay when
+    ``transmat`` is the unconstrained maximiser n_ij / n_i (eq. 27).
+
+    Examples
+    --------
+    >>> floor_self_transitions(np.array([[0.5, 0.3, 0.2], [0.1, 0.9, 0.0],
+    ...                                  [0.0, 0.05, 0.95]]), 0.8).round(3).tolist()
+    [[0.8, 0.12, 0.08], [0.1, 0.9, 0.0], [0.0, 0.05, 0.95]]
+    """
+    out = np.array(transmat, dtype=float)
+    for i in range(len(out)):
+        stay = out[i, i]
+        if stay >= min_stay:
+            continue
+        leave = 1.0 - stay
+        others = np.arange(len(out)) != i
+        if leave > 0:
+            out[i, others] *= (1.0 - min_stay) / leave
+        out[i, i] = min_stay
+    return out
+
+
+def _distribute(cv: np.ndarray, covariance_type: str, n_components: int) -> np.ndarray:
+    """Initial covariances: the data covariance for every regime, in native shape."""
+    return to_native(np.repeat(cv[None], n_components, axis=0), covariance_type)

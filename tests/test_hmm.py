@@ -1,0 +1,105 @@
+"""RegimeHMM: every override gives hmmlearn's numbers; the duration floor holds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hmmlearn.hmm import GaussianHMM
+
+from regimes import RegimeModel, em
+from regimes._covariance import read_full, write_full
+from regimes._hmm import RegimeHMM, floor_self_transitions, log_density_full
+
+COVARIANCE_TYPES = ["full", "diag", "spherical", "tied"]
+
+
+def _one_iteration(cls, X, covariance_type, priors_off):
+    rng = np.random.default_rng(0)
+    k, d = 3, X.shape[1]
+    kwargs = dict(covars_prior=0.0, means_weight=0.0) if priors_off else {}
+    hmm = cls(k, covariance_type=covariance_type, n_iter=1, init_params="", **kwargs)
+    hmm.n_features = d
+    hmm.startprob_ = np.array([0.5, 0.3, 0.2])
+    hmm.transmat_ = np.full((k, k), 0.1) + 0.7 * np.eye(k)
+    hmm.means_ = X.mean(0) + rng.normal(0, X.std(0), (k, d)) * 0.5
+    cov = np.cov(X.T)
+    full = {
+        "full": np.array([cov * s for s in (0.5, 1, 2)]),
+        "diag": np.array([np.diag(np.diag(cov)) * s for s in (0.5, 1, 2)]),
+        "spherical": np.array(
+            [np.eye(d) * np.diag(cov).mean() * s for s in (0.5, 1, 2)]
+        ),
+        "tied": np.array([cov] * k),
+    }[covariance_type]
+    write_full(hmm, full)
+    hmm.fit(X)
+    return hmm
+
+
+@pytest.mark.parametrize("priors_off", [True, False])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_one_iteration_equals_hmmlearn(short_sample, covariance_type, priors_off):
+    X = short_sample.to_numpy() * 100  # percent, so hmmlearn's default prior is sane
+    ours = _one_iteration(RegimeHMM, X, covariance_type, priors_off)
+    theirs = _one_iteration(GaussianHMM, X, covariance_type, priors_off)
+    assert ours.monitor_.history[0] == pytest.approx(
+        theirs.monitor_.history[0], rel=1e-12
+    )
+    for name in ["startprob_", "transmat_", "means_"]:
+        np.testing.assert_allclose(
+            getattr(ours, name), getattr(theirs, name), rtol=1e-10
+        )
+    np.testing.assert_allclose(read_full(ours), read_full(theirs), rtol=1e-10)
+
+
+def test_log_density_and_posteriors_equal_hmmlearn(fitted, sample):
+    X = sample[0].to_numpy()
+    reference = GaussianHMM(3, covariance_type="full")
+    reference.n_features = X.shape[1]
+    reference.startprob_ = fitted.startprob_
+    reference.transmat_ = fitted.transmat_
+    reference.means_ = fitted.means_
+    reference.covars_ = fitted.covars_
+    np.testing.assert_allclose(
+        log_density_full(X, fitted.means_, fitted.covars_),
+        em.log_emission_densities(X, fitted.means_, fitted.covars_),
+        rtol=1e-10,
+    )
+    np.testing.assert_allclose(
+        fitted.hmm_.predict_proba(X), reference.predict_proba(X), atol=1e-10
+    )
+    assert fitted.hmm_.score(X) == pytest.approx(reference.score(X), rel=1e-12)
+
+
+def test_floor_is_the_constrained_maximiser():
+    counts = np.array([[30.0, 50.0, 20.0], [5.0, 90.0, 5.0], [10.0, 10.0, 80.0]])
+    mle = counts / counts.sum(1, keepdims=True)
+    floored = floor_self_transitions(mle, 0.85)
+    np.testing.assert_allclose(floored.sum(1), 1.0)
+    assert np.all(np.diag(floored) >= 0.85 - 1e-15)
+    np.testing.assert_array_equal(floored[1], mle[1])  # already above the floor
+
+    def objective(a):
+        return np.sum(counts * np.log(a))
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):  # no feasible matrix does better
+        trial = rng.dirichlet(np.ones(3), size=3)
+        np.fill_diagonal(trial, 0)
+        stay = rng.uniform(0.85, 1, size=3)
+        trial = trial / trial.sum(1, keepdims=True) * (1 - stay)[:, None]
+        np.fill_diagonal(trial, stay)
+        assert objective(trial) <= objective(floored) + 1e-9
+
+
+def test_min_duration_is_respected_and_lengthens_regimes(short_sample):
+    free = RegimeModel(3, n_init=3, random_state=0).fit(short_sample)
+    sticky = RegimeModel(3, n_init=3, min_duration=60, random_state=0).fit(short_sample)
+    assert np.all(np.diag(sticky.transmat_) >= 1 - 1 / 60 - 1e-12)
+    assert np.all(sticky.summary()["expected_duration"] >= 60 - 1e-6)
+    assert sticky.summary()["n_spells"].sum() <= free.summary()["n_spells"].sum()
+    assert (
+        sticky.log_likelihood_ <= free.log_likelihood_ + 1e-6
+    )  # a constrained optimum
+    with pytest.raises(ValueError, match="min_duration is in days and must be >= 1"):
+        RegimeModel(min_duration=0.5).fit(short_sample)
