@@ -10,10 +10,17 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .labels import default_regime_names
 from .models import RegimeModel
+from .walkforward import fit_many, walk_forward
 
 try:
     __version__ = version("regimes")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["RegimeModel", "__version__", "default_regime_names"]
+__all__ = [
+    "RegimeModel",
+    "__version__",
+    "default_regime_names",
+    "fit_many",
+    "walk_forward",
+]

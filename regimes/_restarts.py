@@ -209,16 +209,18 @@ def run_restarts(
 def parallel_map(
     func: Callable[..., Any], jobs: Sequence[tuple[Any, ...]], n_jobs: int | None
 ) -> list[Any]:
-    """``[func(*job) for job in jobs]``, in worker processes when ``n_jobs`` > 1.
+    """``[func(*job) for job in jobs]`` through joblib, results in order.
 
-    joblib keeps the order of the results, so the outcome does not depend on
-    ``n_jobs``; inside ``joblib.parallel_backend("dask")`` the jobs go to Dask.
+    With ``n_jobs=None`` joblib runs the jobs here, one after the other, unless a
+    ``joblib.parallel_backend`` context is active: inside
+    ``with joblib.parallel_backend("dask"):`` they go to the Dask cluster. The
+    outcome does not depend on where the jobs ran.
     """
-    if n_jobs is None or n_jobs == 1 or len(jobs) < 2:
+    if len(jobs) < 2 and n_jobs in (None, 1):
         return [func(*job) for job in jobs]
     from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=n_jobs)(delayed(func)(*job) for job in jobs)
+    return list(Parallel(n_jobs=n_jobs)(delayed(func)(*job) for job in jobs))
 
 
 def best_restart(runs: Sequence[Restart]) -> int | None:

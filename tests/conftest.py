@@ -11,7 +11,7 @@ from hmmlearn.hmm import GaussianHMM
 
 from regimes import RegimeModel
 
-SECTORS = ["XLK", "XLF", "XLE", "XLV"]
+SECTORS = ["XLK", "XLF", "XLE", "XLV", "XLI", "XLP"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class KnownHMM:
     def sample(self, n_days: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
         X, states = self.hmm().sample(n_days, random_state=seed)
         dates = pd.bdate_range("2000-01-03", periods=n_days, name="Date")
-        return pd.DataFrame(X, index=dates, columns=SECTORS), states
+        return pd.DataFrame(X, index=dates, columns=SECTORS[: X.shape[1]]), states
 
 
 def _equicorrelated(vol: float, rho: float, d: int) -> np.ndarray:

@@ -1,0 +1,372 @@
+"""Walk-forward regimes without look-ahead, and many fits at once.
+
+:func:`walk_forward` answers "which regime would I have seen on each day, knowing
+only the past?": the model is refitted on the data before each period (month by
+default) and the days of that period are filtered with it. :func:`fit_many` fits one
+model per data set, in parallel through joblib, which is also the way to a Dask
+cluster.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+
+from . import results
+from ._restarts import parallel_map
+from ._validation import check_int, check_returns
+from .models import RegimeModel
+
+__all__ = ["fit_many", "walk_forward"]
+
+_PERIOD_ALIASES = {"ME": "M", "MS": "M", "QE": "Q", "QS": "Q", "YE": "Y", "YS": "Y"}
+
+
+def walk_forward(
+    returns: pd.DataFrame,
+    model: RegimeModel | None = None,
+    *,
+    refit: str | int = "M",
+    min_train: int = 504,
+    window: int | None = None,
+    warm_start: bool = True,
+    fresh_restarts: int = 2,
+    progress: bool = True,
+    n_jobs: int | None = None,
+) -> pd.DataFrame:
+    """Regimes and filtered probabilities as they were knowable on each day.
+
+    At the first trading day of each period the model is fitted on the days before
+    it only (all of them, or the last ``window``), then the days of the period are
+    filtered forward with that model: the row of day t uses the returns up to day t
+    and parameters estimated on days before the period began.
+
+    Parameters
+    ----------
+    returns : DataFrame
+        Daily returns with a sorted DatetimeIndex, one column per sector.
+    model : RegimeModel, optional
+        Template, cloned for the fits. Default ``RegimeModel(n_init=10,
+        random_state=0)``.
+    refit : str or int, default="M"
+        How often to refit: a pandas period alias ("W", "M", "Q", "Y"; "ME", "QE",
+        "YE" are accepted) or a number of days.
+    min_train : int, default=504
+        Days of history before the first fit (504 is about two years).
+    window : int, optional
+        Fit on the last ``window`` days only (a rolling window); default expanding.
+    warm_start : bool, default=True
+        Start each refit from the previous parameters plus ``fresh_restarts``
+        k-means restarts; after a short screening the best two continue
+        (``n_keep=2``). The first fit uses the template as it is.
+    fresh_restarts : int, default=2
+        New restarts at each warm refit, so that a better optimum can still be found.
+    progress : bool, default=True
+        Show a progress bar (tqdm) over the refits.
+    n_jobs : int, optional
+        With ``warm_start=False`` the refits are independent and run in parallel
+        through joblib; a warm-started chain runs in order.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by date from the first refit on, with columns ``regime`` (ordered
+        Categorical), one filtered probability per regime name, and ``fitted_until``
+        (the last day of the model's training data). ``attrs["refits"]`` holds one
+        row per refit (training span, log-likelihood, EM iterations of all its
+        restarts, convergence, seconds, ``relabelled``, and each regime's annual mean
+        and volatility as in :meth:`RegimeModel.summary`), and ``attrs["n_relabelled"]`` counts refits
+        whose names came from matching to the previous fit instead of the ordering
+        rule (see Notes).
+
+    Notes
+    -----
+    *Label continuity.* Each fit names its regimes by the documented rule (mean
+    return order). Between refits the new regimes are also matched to the previous
+    ones (Hungarian assignment on the symmetric Kullback-Leibler divergence of the
+    regime Gaussians). Two regimes next to each other in the rule's order keep
+    their previous names, against the rule, when their mean returns are within two
+    standard errors of each other (the rule is then a coin toss); the refit is then
+    counted as ``relabelled``. A name never moves more than one place from the
+    rule's order, so a "Bear" is never the regime with the best mean return.
+
+    Examples
+    --------
+    >>> from regimes.data import load_sample
+    >>> returns = load_sample().loc["2015":"2019"]
+    >>> wf = walk_forward(returns, RegimeModel(n_init=3, random_state=0),
+    ...                   refit="Q", progress=False)
+    >>> wf.index[0] > returns.index[503]
+    True
+    """
+    template = model if model is not None else RegimeModel(n_init=10, random_state=0)
+    if not isinstance(template, RegimeModel):
+        raise TypeError(f"model must be a RegimeModel, got {type(template).__name__}.")
+    data = check_returns(returns)
+    min_train = check_int(min_train, "min_train", 1)
+    if window is not None:
+        window = check_int(window, "window", 1)
+    check_int(fresh_restarts, "fresh_restarts", 0)
+    starts = _refit_positions(data.index, refit, min_train)
+    frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
+
+    fits = _fit_all(
+        frame, starts, template, window, warm_start, fresh_restarts, progress, n_jobs
+    )
+    names = fits[0][1].regime_names_
+    previous = None
+    rows, refits = [], []
+    ends = [*starts[1:], len(frame)]
+    for (start, fitted, seconds, lo), end in zip(fits, ends, strict=True):
+        order, relabelled = _continuity(fitted, previous, names)
+        previous = (fitted.means_[order], fitted.covars_[order])
+        filtered = fitted.filter_proba(frame.iloc[lo:end]).iloc[start - lo :]
+        filtered = filtered.iloc[:, order]
+        filtered.columns = pd.Index(list(names), name="regime")
+        block = results.probability_frame(filtered.to_numpy(), names, filtered.index)
+        block.insert(
+            0,
+            "regime",
+            results.regime_series(
+                filtered.to_numpy().argmax(axis=1), names, filtered.index
+            ),
+        )
+        block["fitted_until"] = frame.index[start - 1]
+        rows.append(block)
+        summary = fitted.summary().iloc[order]
+        refits.append(
+            {
+                "first_day": frame.index[start],
+                "train_start": frame.index[lo],
+                "train_end": frame.index[start - 1],
+                "n_train": start - lo,
+                "log_likelihood": fitted.log_likelihood_,
+                "n_iter": int(fitted.restarts_["n_iter"].sum()),
+                "converged": fitted.converged_,
+                "seconds": seconds,
+                "relabelled": relabelled,
+                **{
+                    f"{n}_annual_mean": v
+                    for n, v in zip(names, summary["annual_mean"], strict=True)
+                },
+                **{
+                    f"{n}_annual_volatility": v
+                    for n, v in zip(names, summary["annual_volatility"], strict=True)
+                },
+            }
+        )
+    out = pd.concat(rows)
+    out.columns.name = None
+    table = pd.DataFrame(refits).set_index("first_day")
+    out.attrs["refits"] = table
+    out.attrs["n_relabelled"] = int(table["relabelled"].sum())
+    if not table["converged"].all():
+        warnings.warn(
+            f"{int((~table['converged']).sum())} of {len(table)} refits did not converge "
+            "within n_iter (see .attrs['refits']); increase n_iter of the model.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return out
+
+
+def _refit_positions(index: pd.Index, refit: str | int, min_train: int) -> list[int]:
+    """Row positions that start a refit period: causal, from past dates only."""
+    n = len(index)
+    if isinstance(refit, (int, np.integer)) and not isinstance(refit, bool):
+        step = check_int(refit, "refit", 1)
+        positions = list(range(min_train, n, step))
+    elif isinstance(refit, str):
+        if not isinstance(index, pd.DatetimeIndex):
+            raise TypeError("refit by calendar period needs a DatetimeIndex.")
+        freq = _PERIOD_ALIASES.get(refit, refit)
+        try:
+            periods = index.tz_localize(None).to_period(freq)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"refit must be a period alias like 'M', 'Q' or 'W', or a number "
+                f"of days; got {refit!r} ({exc})."
+            ) from exc
+        # a new period starts where a day's period differs from the day before's
+        new = np.r_[False, np.asarray(periods[1:] != periods[:-1])]
+        positions = [int(i) for i in np.flatnonzero(new) if i >= min_train]
+    else:
+        raise ValueError(
+            f"refit must be a period alias or a number of days, got {refit!r}."
+        )
+    if not positions:
+        raise ValueError(
+            f"no refit: returns has {n} days, min_train is {min_train}; "
+            "use more data or a smaller min_train."
+        )
+    return positions
+
+
+def _fit_all(
+    frame: pd.DataFrame,
+    starts: list[int],
+    template: RegimeModel,
+    window: int | None,
+    warm_start: bool,
+    fresh_restarts: int,
+    progress: bool,
+    n_jobs: int | None,
+) -> list[tuple[int, RegimeModel, float, int]]:
+    """(start, fitted model, seconds, first training row) for every refit."""
+
+    def lower(start: int) -> int:
+        return 0 if window is None else max(0, start - window)
+
+    bar = _progress(len(starts), progress)
+    if not warm_start:
+        jobs = [(clone(template), frame.iloc[lower(s) : s]) for s in starts]
+        timed = parallel_map(_timed_fit, jobs, n_jobs)
+        bar.update(len(starts))
+        bar.close()
+        return [
+            (s, m, sec, lower(s)) for s, (m, sec) in zip(starts, timed, strict=True)
+        ]
+
+    fits = []
+    model = clone(template)
+    for i, start in enumerate(starts):
+        if i == 1:  # from the second refit on: warm start plus a few fresh restarts
+            model.set_params(warm_start=True, n_init=1 + fresh_restarts, n_keep=2)
+        fitted, seconds = _timed_fit(model, frame.iloc[lower(start) : start])
+        # keep a frozen copy: the next refit changes the same estimator
+        fits.append((start, copy.deepcopy(fitted), seconds, lower(start)))
+        bar.update(1)
+    bar.close()
+    return fits
+
+
+def _timed_fit(model: RegimeModel, train: pd.DataFrame) -> tuple[RegimeModel, float]:
+    begin = time.perf_counter()
+    with warnings.catch_warnings():
+        # reported once for all refits, by walk_forward
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(train)
+    return model, time.perf_counter() - begin
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="refits", unit="fit", disable=not enabled)
+
+
+def _continuity(
+    fitted: RegimeModel,
+    previous: tuple[np.ndarray, np.ndarray] | None,
+    names: tuple[str, ...],
+) -> tuple[np.ndarray, bool]:
+    """Order of ``fitted``'s states under ``names``, and whether matching changed it.
+
+    ``order[j]`` is the state of ``fitted`` that carries ``names[j]``. The fit's own
+    order (the ordering rule) is kept, except that two neighbours in it swap names
+    when the previous fit's regimes matched to them come in the other order and
+    their mean returns are within two standard errors (the rule cannot tell them
+    apart). A name thus never moves more than one place from the rule.
+    """
+    order = np.arange(len(names))
+    if previous is None:
+        return order, False
+    cost = _symmetric_kl(fitted.means_, fitted.covars_, *previous)
+    states, previous_names = linear_sum_assignment(cost)
+    previous_rank = np.empty_like(order)
+    previous_rank[states] = previous_names
+    mean, se = _mean_and_standard_error(fitted)
+    changed, pos = False, 0
+    while pos < len(order) - 1:
+        a, b = order[pos], order[pos + 1]
+        tied = abs(mean[a] - mean[b]) < 2.0 * np.hypot(se[a], se[b])
+        if tied and previous_rank[a] > previous_rank[b]:
+            order[pos], order[pos + 1] = b, a
+            changed = True
+            pos += 2  # a swapped state moves one place at most
+        else:
+            pos += 1
+    return order, changed
+
+
+def _mean_and_standard_error(fitted: RegimeModel) -> tuple[np.ndarray, np.ndarray]:
+    """Equal-weight daily mean of each regime and its standard error."""
+    d = fitted.n_features_in_
+    w = np.full(d, 1.0 / d)
+    mean = fitted.means_ @ w
+    variance = np.einsum("i,kij,j->k", w, fitted.covars_, w)
+    days = np.maximum(
+        results.stationary_distribution(fitted.transmat_) * len(fitted.regimes_), 1.0
+    )
+    return mean, np.sqrt(variance / days)
+
+
+def _symmetric_kl(
+    means_a: np.ndarray, covars_a: np.ndarray, means_b: np.ndarray, covars_b: np.ndarray
+) -> np.ndarray:
+    """cost[i, j] = KL(a_i || b_j) + KL(b_j || a_i) for Gaussians."""
+    k, d = means_a.shape
+    inv_a, inv_b = np.linalg.inv(covars_a), np.linalg.inv(covars_b)
+    cost = np.empty((k, len(means_b)))
+    for i in range(k):
+        for j in range(len(means_b)):
+            diff = means_a[i] - means_b[j]
+            trace = np.trace(inv_b[j] @ covars_a[i]) + np.trace(inv_a[i] @ covars_b[j])
+            quad = diff @ (inv_a[i] + inv_b[j]) @ diff
+            cost[i, j] = 0.5 * (trace + quad) - d
+    return cost
+
+
+def fit_many(
+    datasets: Mapping[str, pd.DataFrame],
+    model: RegimeModel | None = None,
+    *,
+    n_jobs: int | None = None,
+) -> dict[str, RegimeModel]:
+    """Fit a clone of ``model`` to each data set, in parallel through joblib.
+
+    Parameters
+    ----------
+    datasets : mapping of str to DataFrame
+        E.g. one returns frame per universe.
+    model : RegimeModel, optional
+        Template; default ``RegimeModel(random_state=0)``.
+    n_jobs : int, optional
+        joblib workers. Inside ``with joblib.parallel_backend("dask"):`` the fits
+        run on the Dask cluster of the active ``distributed.Client`` instead.
+
+    Returns
+    -------
+    dict of str to RegimeModel
+        Fitted models, in the order of ``datasets``; the same as fitting in a loop.
+
+    Examples
+    --------
+    Running on a Dask cluster (``pip install "regimes[dask]"``)::
+
+        from distributed import Client
+        import joblib
+
+        client = Client("tcp://scheduler:8786")   # or Client() for a local cluster
+        with joblib.parallel_backend("dask"):
+            models = fit_many({"US": us, "EU": eu}, RegimeModel(random_state=0))
+    """
+    template = model if model is not None else RegimeModel(random_state=0)
+    names = list(datasets)
+    fitted = parallel_map(
+        _fit_clone, [(template, datasets[name]) for name in names], n_jobs
+    )
+    return dict(zip(names, fitted, strict=True))
+
+
+def _fit_clone(template: RegimeModel, returns: pd.DataFrame) -> RegimeModel:
+    return clone(template).fit(returns)
