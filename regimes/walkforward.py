@@ -83,10 +83,10 @@ def walk_forward(
         Categorical), one filtered probability per regime name, and ``fitted_until``
         (the last day of the model's training data). ``attrs["refits"]`` holds one
         row per refit (training span, log-likelihood, EM iterations of all its
-        restarts, convergence, seconds, ``relabelled``, and each regime's annual mean
-        and volatility as in :meth:`RegimeModel.summary`), and ``attrs["n_relabelled"]`` counts refits
-        whose names came from matching to the previous fit instead of the ordering
-        rule (see Notes).
+        restarts, convergence, seconds, ``relabelled``, and each regime's annual
+        mean and volatility as in :meth:`RegimeModel.summary`), and
+        ``attrs["n_relabelled"]`` counts the refits whose names were kept by
+        matching to the previous fit against the ordering rule (see Notes).
 
     Notes
     -----
@@ -171,8 +171,9 @@ def walk_forward(
     out.attrs["n_relabelled"] = int(table["relabelled"].sum())
     if not table["converged"].all():
         warnings.warn(
-            f"{int((~table['converged']).sum())} of {len(table)} refits did not converge "
-            "within n_iter (see .attrs['refits']); increase n_iter of the model.",
+            f"{int((~table['converged']).sum())} of {len(table)} refits did not "
+            "converge within n_iter (see .attrs['refits']); increase the model's "
+            "n_iter.",
             ConvergenceWarning,
             stacklevel=2,
         )
