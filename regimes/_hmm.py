@@ -2,19 +2,23 @@
 
 This is the one place where regimes overrides hmmlearn's internals, through the
 methods hmmlearn documents for subclasses (``_init``, ``_compute_log_likelihood``,
-``_accumulate_sufficient_statistics``, ``_do_mstep``) and one it does not
-(``_compute_posteriors_log``). hmmlearn is pinned below 0.4 for that reason, and
+``_accumulate_sufficient_statistics``, ``_do_mstep``), one it does not
+(``_compute_posteriors_log``), and its compiled forward pass (for
+:meth:`RegimeHMM.filtered_posteriors`). hmmlearn is pinned below 0.4 for that reason,
+and
 ``tests/test_hmm.py`` checks every override against hmmlearn's own result.
 
 What changes, and why:
 
 - **Covariance statistics** (full, tied): hmmlearn accumulates
   sum_t gamma_t(k) x_t x_t^T with a three-operand ``einsum``, which does not use
-  BLAS; one matrix product per regime, ``(gamma_k * X)^T X``, gives the same numbers
-  several times faster (see ``benchmarks/em_iteration.py``).
-- **Emission densities** (full, tied): hmmlearn solves a triangular system per regime;
-  with the Cholesky factor of the *precision*, P_k (Sigma_k^{-1} = P_k P_k^T), the
-  quadratic form of eq. (29) is ``|(x_t - mu_k) P_k|^2``: a matrix product.
+  BLAS; one matrix product for all regimes per block of rows
+  (:func:`weighted_scatter`) gives the same numbers several times faster (see
+  ``benchmarks/em_iteration.py``).
+- **Emission densities** (full, tied): hmmlearn solves a triangular system per regime
+  with scipy; :func:`regimes.em.log_emission_densities` uses the Cholesky factor of
+  the *precision*, so the quadratic form of eq. (29) is one matrix product, and
+  numpy's BLAS only.
 - **Posteriors**: hmmlearn normalises log gamma with scipy's general ``logsumexp``;
   subtracting the row maximum and exponentiating once is the same and cheaper.
 - **Initialisation**: hmmlearn runs k-means with 10 initialisations inside every EM
@@ -29,12 +33,13 @@ What changes, and why:
 from __future__ import annotations
 
 import numpy as np
+from hmmlearn import _hmmc
 from hmmlearn.base import BaseHMM
 from hmmlearn.hmm import GaussianHMM
-from scipy import linalg
 from sklearn.cluster import KMeans
 
 from ._covariance import read_full, to_native
+from .em import BLOCK_ROWS, log_emission_densities
 
 
 class RegimeHMM(GaussianHMM):
@@ -108,7 +113,7 @@ class RegimeHMM(GaussianHMM):
     def _compute_log_likelihood(self, X):
         if self.covariance_type not in ("full", "tied"):
             return super()._compute_log_likelihood(X)
-        return log_density_full(X, self.means_, read_full(self))
+        return log_emission_densities(X, self.means_, read_full(self))
 
     def _compute_posteriors_log(self, fwdlattice, bwdlattice):
         log_gamma = fwdlattice + bwdlattice
@@ -131,8 +136,21 @@ class RegimeHMM(GaussianHMM):
             if self.covariance_type in ("spherical", "diag"):
                 stats["obs**2"] += posteriors.T @ X**2
             else:
-                for k in range(self.n_components):
-                    stats["obs*obs.T"][k] += (X * posteriors[:, k, None]).T @ X
+                stats["obs*obs.T"] += weighted_scatter(X, posteriors)
+
+    def filtered_posteriors(self, X: np.ndarray) -> np.ndarray:
+        """P(q_t = i | O_1..O_t): the normalised forward lattice (eq. 15).
+
+        hmmlearn computes the forward pass for ``score`` but offers no public
+        filtered probabilities; this runs its compiled log-space forward pass
+        (``_hmmc.forward_log``, private) instead of a Python loop over days.
+        :func:`regimes.em.forward` is the readable version; tests check they agree.
+        """
+        log_frameprob = self._compute_log_likelihood(X)
+        _, log_alpha = _hmmc.forward_log(self.startprob_, self.transmat_, log_frameprob)
+        log_alpha -= log_alpha.max(axis=1, keepdims=True)
+        alpha = np.exp(log_alpha)
+        return alpha / alpha.sum(axis=1, keepdims=True)
 
     # ------------------------------------------------------------------ M-step
 
@@ -142,28 +160,19 @@ class RegimeHMM(GaussianHMM):
             self.transmat_ = floor_self_transitions(self.transmat_, self.min_stay)
 
 
-def log_density_full(
-    X: np.ndarray, means: np.ndarray, covars: np.ndarray
-) -> np.ndarray:
-    """Log N(x_t; mu_k, Sigma_k) for full covariances, as matrix products.
+def weighted_scatter(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """sum_t w_t(k) x_t x_t^T for every k, shape (K, D, D).
 
-    Equal to :func:`regimes.em.log_emission_densities`; see the module docstring.
+    One matrix product per block of rows for all regimes at once:
+    ``[w_1 * X, ..., w_K * X]^T X``.
     """
-    n_features = X.shape[1]
-    out = np.empty((len(X), len(means)))
-    for k, (mu, sigma) in enumerate(zip(means, covars, strict=True)):
-        try:
-            chol = linalg.cholesky(sigma, lower=True)
-        except linalg.LinAlgError as exc:
-            raise ValueError(
-                f"covariance of regime {k} is not positive definite"
-            ) from exc
-        precision_chol = linalg.solve_triangular(chol, np.eye(n_features), lower=True).T
-        z = (X - mu) @ precision_chol
-        log_det = 2.0 * np.log(np.diagonal(chol)).sum()
-        out[:, k] = -0.5 * (
-            n_features * np.log(2 * np.pi) + log_det + (z * z).sum(axis=1)
-        )
+    n_features, n_regimes = X.shape[1], weights.shape[1]
+    out = np.zeros((n_regimes, n_features, n_features))
+    for start in range(0, len(X), BLOCK_ROWS):
+        x = X[start : start + BLOCK_ROWS]
+        w = weights[start : start + BLOCK_ROWS]
+        stacked = (w[:, :, None] * x[:, None, :]).reshape(len(x), -1)
+        out += (stacked.T @ x).reshape(n_regimes, n_features, n_features)
     return out
 
 

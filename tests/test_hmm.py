@@ -8,7 +8,7 @@ from hmmlearn.hmm import GaussianHMM
 
 from regimes import RegimeModel, em
 from regimes._covariance import read_full, write_full
-from regimes._hmm import RegimeHMM, floor_self_transitions, log_density_full
+from regimes._hmm import RegimeHMM, floor_self_transitions
 
 COVARIANCE_TYPES = ["full", "diag", "spherical", "tied"]
 
@@ -61,8 +61,8 @@ def test_log_density_and_posteriors_equal_hmmlearn(fitted, sample):
     reference.means_ = fitted.means_
     reference.covars_ = fitted.covars_
     np.testing.assert_allclose(
-        log_density_full(X, fitted.means_, fitted.covars_),
-        em.log_emission_densities(X, fitted.means_, fitted.covars_),
+        fitted.hmm_._compute_log_likelihood(X),
+        reference._compute_log_likelihood(X),
         rtol=1e-10,
     )
     np.testing.assert_allclose(
@@ -103,3 +103,10 @@ def test_min_duration_is_respected_and_lengthens_regimes(short_sample):
     )  # a constrained optimum
     with pytest.raises(ValueError, match="min_duration is in days and must be >= 1"):
         RegimeModel(min_duration=0.5).fit(short_sample)
+
+
+def test_filtered_posteriors_equal_the_readable_forward_pass(fitted, sample):
+    X = sample[0].to_numpy()
+    log_b = em.log_emission_densities(X, fitted.means_, fitted.covars_)
+    filtered, _ = em.forward(fitted.startprob_, fitted.transmat_, log_b)
+    np.testing.assert_allclose(fitted.hmm_.filtered_posteriors(X), filtered, atol=1e-10)
