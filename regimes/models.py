@@ -9,8 +9,10 @@ every covariance type, stable regime names, and pandas results.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
@@ -20,8 +22,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import em, results
-from ._covariance import read_full, write_full
+from . import _persist, results
+from ._covariance import read_full, to_full, to_native, write_full
 from ._hmm import RegimeHMM
 from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
 from ._validation import (
@@ -256,21 +258,18 @@ class RegimeModel(BaseEstimator):
         write_full(hmm, read_full(hmm) + lam * np.eye(X.shape[1]))
         permute_states(hmm, regime_order(hmm.means_, read_full(hmm)))
 
-        self.hmm_ = hmm
-        self.startprob_ = hmm.startprob_.copy()
-        self.transmat_ = hmm.transmat_.copy()
-        self.means_ = hmm.means_.copy()
-        self.covars_ = read_full(hmm)
-        self.regime_names_ = settings["regime_names"]
-        self.regularization_ = lam
-        self.feature_names_in_ = np.asarray(data.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
-        self.restarts_ = table
-        self.converged_ = em_converged(runs[best].history, settings["tol"])
-        self.n_iter_ = runs[best].n_iter
-        self.log_likelihood_ = float(hmm.score(X))
-        self.regimes_ = results.regime_series(
-            hmm.predict(X), self.regime_names_, data.index
+        self._set_fitted(
+            hmm,
+            regime_names=settings["regime_names"],
+            feature_names=data.columns,
+            regularization=lam,
+            restarts=table,
+            converged=em_converged(runs[best].history, settings["tol"]),
+            n_iter=runs[best].n_iter,
+            log_likelihood=float(hmm.score(X)),
+            regimes=results.regime_series(
+                hmm.predict(X), settings["regime_names"], data.index
+            ),
         )
 
         if not self.converged_:
@@ -285,6 +284,35 @@ class RegimeModel(BaseEstimator):
                 stacklevel=2,
             )
         return self
+
+    def _set_fitted(
+        self,
+        hmm: RegimeHMM,
+        *,
+        regime_names: tuple[str, ...],
+        feature_names: Sequence[str],
+        regularization: float,
+        restarts: pd.DataFrame,
+        converged: bool,
+        n_iter: int,
+        log_likelihood: float,
+        regimes: pd.Series,
+    ) -> None:
+        """Set every fitted attribute: the one place, for fit and for load."""
+        self.hmm_ = hmm
+        self.startprob_ = hmm.startprob_.copy()
+        self.transmat_ = hmm.transmat_.copy()
+        self.means_ = hmm.means_.copy()
+        self.covars_ = read_full(hmm)
+        self.regime_names_ = tuple(regime_names)
+        self.regularization_ = float(regularization)
+        self.feature_names_in_ = np.asarray(list(feature_names), dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.restarts_ = restarts
+        self.converged_ = bool(converged)
+        self.n_iter_ = int(n_iter)
+        self.log_likelihood_ = float(log_likelihood)
+        self.regimes_ = regimes
 
     def _check_params(self) -> dict[str, Any]:
         """Validate the constructor's parameters; return them resolved."""
@@ -343,6 +371,131 @@ class RegimeModel(BaseEstimator):
             (self.means_ - center) / scale,
             self.covars_ / np.outer(scale, scale),
         )
+
+    # ------------------------------------------------------------- persistence
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save the fitted model as JSON (no pickle), atomically.
+
+        A crash during the write leaves an existing file as it was.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file, conventionally ``*.json``.
+
+        See Also
+        --------
+        RegimeModel.load
+        """
+        check_is_fitted(self, "hmm_")
+        covariance_type = self.hmm_.covariance_type
+        fitted = {
+            "regime_names": list(self.regime_names_),
+            "feature_names": [str(c) for c in self.feature_names_in_],
+            "startprob": self.startprob_.tolist(),
+            "transmat": self.transmat_.tolist(),
+            "means": self.means_.tolist(),
+            "covars": to_native(self.covars_, covariance_type).tolist(),
+            "regularization": self.regularization_,
+            "log_likelihood": self.log_likelihood_,
+            "converged": self.converged_,
+            "n_iter": self.n_iter_,
+            "training": {
+                **_persist.encode_index(self.regimes_.index),
+                "regimes": self.regimes_.cat.codes.tolist(),
+            },
+            "restarts": _persist.encode_table(self.restarts_),
+        }
+        params = _persist.jsonable_params(self.get_params())
+        _persist.write(path, _persist.envelope(params, fitted, _package_version()))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> RegimeModel:
+        """Load a model saved with :meth:`save`, checking every field.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Returns
+        -------
+        RegimeModel
+            Fitted, with the saved parameters bit for bit: it predicts exactly what
+            the saved model did.
+
+        Raises
+        ------
+        FileNotFoundError
+            If there is no such file.
+        regimes._persist.ModelFileError
+            (a ValueError) if the file is truncated, corrupt, hand-edited into an
+            inconsistent state, or written in a newer format.
+        """
+        document = _persist.read(path)
+        params = document["params"]
+        unknown = sorted(set(params) - set(cls().get_params()))
+        if unknown:
+            raise _persist.ModelFileError(f"{path}: unknown parameters {unknown}.")
+        model = cls(**params)
+        try:
+            settings = model._check_params()
+        except ValueError as exc:
+            raise _persist.ModelFileError(f"{path}: params: {exc}") from exc
+        f = document["fitted"]
+        k, cov_type = settings["n_regimes"], settings["covariance_type"]
+        features = f.get("feature_names")
+        d = len(features) if isinstance(features, list) else 0
+        features = _persist.names(features, "fitted.feature_names", d)
+        native_shape = {
+            "full": (k, d, d),
+            "diag": (k, d),
+            "spherical": (k,),
+            "tied": (d, d),
+        }
+        hmm = new_hmm(settings, seed=None)
+        hmm.n_features = d
+        hmm.startprob_ = _persist.distribution(
+            f.get("startprob"), "fitted.startprob", (k,)
+        )
+        hmm.transmat_ = _persist.distribution(
+            f.get("transmat"), "fitted.transmat", (k, k)
+        )
+        hmm.means_ = _persist.array(f.get("means"), "fitted.means", (k, d))
+        native = _persist.array(
+            f.get("covars"), "fitted.covars", native_shape[cov_type]
+        )
+        try:
+            write_full(hmm, to_full(native, cov_type, k, d))
+        except ValueError as exc:
+            raise _persist.ModelFileError(f"fitted.covars: {exc}") from exc
+        training = f.get("training")
+        if not isinstance(training, dict):
+            raise _persist.ModelFileError("fitted.training is missing.")
+        codes = np.asarray(
+            _persist._int_list(training.get("regimes"), "training.regimes")
+        )
+        if len(codes) == 0 or codes.min() < 0 or codes.max() >= k:
+            raise _persist.ModelFileError(f"training.regimes must be codes 0..{k - 1}.")
+        names = _persist.names(f.get("regime_names"), "fitted.regime_names", k)
+        model._set_fitted(
+            hmm,
+            regime_names=tuple(names),
+            feature_names=features,
+            regularization=_persist.number(
+                f.get("regularization"), "fitted.regularization"
+            ),
+            restarts=_persist.decode_table(f.get("restarts"), "restart"),
+            converged=bool(f.get("converged")),
+            n_iter=_persist.number(f.get("n_iter"), "fitted.n_iter", int),
+            log_likelihood=_persist.number(
+                f.get("log_likelihood"), "fitted.log_likelihood"
+            ),
+            regimes=results.regime_series(
+                codes, names, _persist.decode_index(training, len(codes))
+            ),
+        )
+        return model
 
     # --------------------------------------------------------------- inference
 
@@ -404,8 +557,7 @@ class RegimeModel(BaseEstimator):
             One column per regime name on the input's index; rows sum to 1.
         """
         data = self._data(returns)
-        log_b = em.log_emission_densities(data.values, self.means_, self.covars_)
-        filtered, _ = em.forward(self.startprob_, self.transmat_, log_b)
+        filtered = self.hmm_.filtered_posteriors(data.values)
         return results.probability_frame(filtered, self.regime_names_, data.index)
 
     def score(self, returns: Any, y: None = None) -> float:
@@ -487,6 +639,13 @@ class RegimeModel(BaseEstimator):
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _package_version() -> str:
+    try:
+        return version("regimes")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "0.0.0"
 
 
 def n_free_parameters(n_regimes: int, n_features: int, covariance_type: str) -> int:
