@@ -40,6 +40,7 @@ def walk_forward(
     window: int | None = None,
     warm_start: bool = True,
     fresh_restarts: int = 2,
+    warm_keep: int = 2,
     progress: bool = True,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
@@ -66,10 +67,16 @@ def walk_forward(
         Fit on the last ``window`` days only (a rolling window); default expanding.
     warm_start : bool, default=True
         Start each refit from the previous parameters plus ``fresh_restarts``
-        k-means restarts; after a short screening the best two continue
-        (``n_keep=2``). The first fit uses the template as it is.
+        k-means restarts; after a short screening the best ``warm_keep`` of them
+        continue. The first fit uses the template as it is.
     fresh_restarts : int, default=2
         New restarts at each warm refit, so that a better optimum can still be found.
+    warm_keep : int, default=2
+        Restarts that continue after screening at a warm refit. 2 lets the best
+        fresh restart run on beside the warm one, so the chain leaves an inferior
+        optimum when a better one appears; 1 is about twice as fast but can stay
+        on an inferior optimum for several refits (``benchmarks/walk_forward.py``
+        measures both).
     progress : bool, default=True
         Show a progress bar (tqdm) over the refits.
     n_jobs : int, optional
@@ -116,12 +123,12 @@ def walk_forward(
     if window is not None:
         window = check_int(window, "window", 1)
     check_int(fresh_restarts, "fresh_restarts", 0)
+    check_int(warm_keep, "warm_keep", 1)
     starts = _refit_positions(data.index, refit, min_train)
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
 
-    fits = _fit_all(
-        frame, starts, template, window, warm_start, fresh_restarts, progress, n_jobs
-    )
+    warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
+    fits = _fit_all(frame, starts, template, window, warm, progress, n_jobs)
     names = fits[0][1].regime_names_
     previous = None
     rows, refits = [], []
@@ -217,18 +224,21 @@ def _fit_all(
     starts: list[int],
     template: RegimeModel,
     window: int | None,
-    warm_start: bool,
-    fresh_restarts: int,
+    warm: dict[str, int] | None,
     progress: bool,
     n_jobs: int | None,
 ) -> list[tuple[int, RegimeModel, float, int]]:
-    """(start, fitted model, seconds, first training row) for every refit."""
+    """(start, fitted model, seconds, first training row) for every refit.
+
+    ``warm`` holds the ``n_init`` and ``n_keep`` of the warm refits; None refits
+    every period from scratch, independently (in parallel with ``n_jobs``).
+    """
 
     def lower(start: int) -> int:
         return 0 if window is None else max(0, start - window)
 
     bar = _progress(len(starts), progress)
-    if not warm_start:
+    if warm is None:
         jobs = [(clone(template), frame.iloc[lower(s) : s]) for s in starts]
         timed = parallel_map(_timed_fit, jobs, n_jobs)
         bar.update(len(starts))
@@ -241,7 +251,7 @@ def _fit_all(
     model = clone(template)
     for i, start in enumerate(starts):
         if i == 1:  # from the second refit on: warm start plus a few fresh restarts
-            model.set_params(warm_start=True, n_init=1 + fresh_restarts, n_keep=2)
+            model.set_params(warm_start=True, **warm)
         fitted, seconds = _timed_fit(model, frame.iloc[lower(start) : start])
         # keep a frozen copy: the next refit changes the same estimator
         fits.append((start, copy.deepcopy(fitted), seconds, lower(start)))
