@@ -12,8 +12,8 @@ What changes, and why:
 
 - **Covariance statistics** (full, tied): hmmlearn accumulates
   sum_t gamma_t(k) x_t x_t^T with a three-operand ``einsum``, which does not use
-  BLAS; one matrix product for all regimes per block of rows
-  (:func:`weighted_scatter`) gives the same numbers several times faster (see
+  BLAS; one matrix product per regime, ``(gamma_k X)^T X``
+  (:func:`weighted_scatter`), gives the same numbers several times faster (see
   ``benchmarks/em_iteration.py``).
 - **Emission densities** (full, tied): hmmlearn solves a triangular system per regime
   with scipy; :func:`regimes.em.log_emission_densities` uses the Cholesky factor of
@@ -23,7 +23,9 @@ What changes, and why:
   subtracting the row maximum and exponentiating once is the same and cheaper.
 - **Initialisation**: hmmlearn runs k-means with 10 initialisations inside every EM
   restart; regimes already restarts EM ``n_init`` times with different seeds, so one
-  k-means++ run per restart is enough and keeps the restarts diverse.
+  k-means++ run per restart is enough and keeps the restarts diverse. k-means sees
+  the data winsorised at 5 robust standard deviations, so that one extreme day does
+  not get a regime of its own.
 - **Duration floor** (``min_stay``): after the M-step, a regime whose self-transition
   p_ii falls below ``min_stay`` gets p_ii = min_stay and its other transitions scaled
   to sum to 1 - min_stay, in their estimated proportions. That is the exact maximiser
@@ -39,7 +41,7 @@ from hmmlearn.hmm import GaussianHMM
 from sklearn.cluster import KMeans
 
 from ._covariance import read_full, to_native
-from .em import BLOCK_ROWS, log_emission_densities
+from .em import log_emission_densities
 
 
 class RegimeHMM(GaussianHMM):
@@ -103,7 +105,7 @@ class RegimeHMM(GaussianHMM):
         BaseHMM._init(self, X, lengths)
         if self._needs_init("m", "means_"):
             kmeans = KMeans(self.n_components, n_init=1, random_state=self.random_state)
-            self.means_ = kmeans.fit(X).cluster_centers_
+            self.means_ = kmeans.fit(_winsorized(X)).cluster_centers_
         if self._needs_init("c", "covars_"):
             cv = np.atleast_2d(np.cov(X.T)) + self.min_covar * np.eye(X.shape[1])
             self.covars_ = _distribute(cv, self.covariance_type, self.n_components)
@@ -155,25 +157,29 @@ class RegimeHMM(GaussianHMM):
     # ------------------------------------------------------------------ M-step
 
     def _do_mstep(self, stats):
+        # expected days in each regime at the last E-step, to detect a regime that
+        # collapsed onto a few days (see regimes._restarts)
+        self.occupancy_ = stats["post"].copy()
         super()._do_mstep(stats)
         if self.min_stay > 0 and "t" in self.params:
             self.transmat_ = floor_self_transitions(self.transmat_, self.min_stay)
 
 
-def weighted_scatter(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """sum_t w_t(k) x_t x_t^T for every k, shape (K, D, D).
+def _winsorized(X: np.ndarray, width: float = 5.0) -> np.ndarray:
+    """X with each column clipped to median +- ``width`` robust standard deviations.
 
-    One matrix product per block of rows for all regimes at once:
-    ``[w_1 * X, ..., w_K * X]^T X``.
+    Only k-means sees this: k-means gives a single crash day a cluster of its own,
+    whose covariance then collapses; EM itself still uses every value as it is.
     """
-    n_features, n_regimes = X.shape[1], weights.shape[1]
-    out = np.zeros((n_regimes, n_features, n_features))
-    for start in range(0, len(X), BLOCK_ROWS):
-        x = X[start : start + BLOCK_ROWS]
-        w = weights[start : start + BLOCK_ROWS]
-        stacked = (w[:, :, None] * x[:, None, :]).reshape(len(x), -1)
-        out += (stacked.T @ x).reshape(n_regimes, n_features, n_features)
-    return out
+    median = np.median(X, axis=0)
+    spread = 1.4826 * np.median(np.abs(X - median), axis=0)
+    spread = np.where(spread > 0, spread, X.std(axis=0))
+    return np.clip(X, median - width * spread, median + width * spread)
+
+
+def weighted_scatter(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """sum_t w_t(k) x_t x_t^T for every k, shape (K, D, D): one product per regime."""
+    return np.array([(X * weights[:, k, None]).T @ X for k in range(weights.shape[1])])
 
 
 def floor_self_transitions(transmat: np.ndarray, min_stay: float) -> np.ndarray:

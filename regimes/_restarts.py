@@ -113,6 +113,8 @@ def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM) -> Restart:
             run.log_likelihood = float(hmm.score(Z))
             if not (np.isfinite(run.log_likelihood) and _finite_parameters(hmm)):
                 run.error = "EM produced non-finite parameters or log-likelihood"
+            else:
+                run.error = _collapsed(hmm)
         except RESTART_ERRORS as exc:
             run.history.extend(hmm.monitor_.history)
             run.error = f"{type(exc).__name__}: {exc}"
@@ -189,21 +191,23 @@ def run_restarts(
     if not screening:
         return runs
 
-    ranked = sorted((r for r in runs if r.ok), key=lambda r: -r.log_likelihood)
-    keep = {id(r) for r in ranked[: settings["n_keep"]]}
-    to_continue = []
-    for run in runs:
-        if not run.ok or em_converged(run.history, tol):
-            continue
-        if id(run) in keep:
-            to_continue.append(run)
-        else:
-            run.screened_out = True
-    continued = parallel_map(
-        continue_restart, [(Z, run, settings) for run in to_continue], n_jobs
+    # continue the n_keep best unfinished restarts; if all of those fail (e.g. a
+    # regime collapses later on), continue the next n_keep, and so on
+    pending = sorted(
+        (r for r in runs if r.ok and not em_converged(r.history, tol)),
+        key=lambda r: -r.log_likelihood,
     )
-    by_id = {id(old): new for old, new in zip(to_continue, continued, strict=True)}
-    return [by_id.get(id(run), run) for run in runs]
+    done: dict[int, Restart] = {}
+    while pending:
+        batch, pending = pending[: settings["n_keep"]], pending[settings["n_keep"] :]
+        jobs = [(Z, run, settings) for run in batch]
+        continued = parallel_map(continue_restart, jobs, n_jobs)
+        done.update({id(old): new for old, new in zip(batch, continued, strict=True)})
+        if any(run.ok for run in continued):
+            break
+    for run in pending:
+        run.screened_out = True
+    return [done.get(id(run), run) for run in runs]
 
 
 def parallel_map(
@@ -224,8 +228,8 @@ def parallel_map(
 
 
 def best_restart(runs: Sequence[Restart]) -> int | None:
-    """Index of the successful restart with the highest log-likelihood."""
-    ok = [i for i, run in enumerate(runs) if run.ok]
+    """Index of the successful, finished restart with the highest log-likelihood."""
+    ok = [i for i, run in enumerate(runs) if run.ok and not run.screened_out]
     return max(ok, key=lambda i: runs[i].log_likelihood) if ok else None
 
 
@@ -233,6 +237,27 @@ def _set_n_iter(hmm: RegimeHMM, n_iter: int) -> None:
     # hmmlearn's monitor copies n_iter when the model is built and stops there
     hmm.n_iter = n_iter
     hmm.monitor_.n_iter = n_iter
+
+
+def _collapsed(hmm: RegimeHMM) -> str:
+    """Why a fit is degenerate (a regime explains too few days), or "".
+
+    Without a prior the likelihood is unbounded when a regime shrinks onto a few
+    days (its covariance tends to singular): such a fit is not a regime model, so
+    the restart is recorded as failed. A 'full' or 'tied' covariance needs more
+    days than columns; the other types need two.
+    """
+    occupancy = getattr(hmm, "occupancy_", None)
+    if occupancy is None:
+        return ""
+    needed = hmm.n_features + 1 if hmm.covariance_type in ("full", "tied") else 2
+    k = int(np.argmin(occupancy))
+    if occupancy[k] < needed:
+        return (
+            f"degenerate: a regime explains {occupancy[k]:.1f} days, fewer than the "
+            f"{needed} its covariance needs"
+        )
+    return ""
 
 
 def _finite_parameters(hmm: RegimeHMM) -> bool:

@@ -235,6 +235,34 @@ def _check_finite(values: np.ndarray, columns: list[str]) -> None:
     )
 
 
+def check_not_collinear(values: np.ndarray, columns: list[str]) -> None:
+    """Reject columns that are exact linear combinations of others.
+
+    A 'full' or 'tied' covariance of such columns is singular in every regime, so
+    every EM restart would fail; say which columns and what to do instead.
+    """
+    if values.shape[1] < 2:
+        return
+    corr = np.corrcoef(values, rowvar=False)
+    if np.linalg.eigvalsh(corr).min() > 1e-10:
+        return
+    i, j = np.triu_indices(len(columns), 1)
+    pairs = [
+        f"{columns[a]!r} and {columns[b]!r}"
+        for a, b in zip(i, j, strict=True)
+        if abs(corr[a, b]) > 1 - 1e-9
+    ]
+    what = (
+        f"columns {', '.join(pairs)} are perfectly correlated"
+        if pairs
+        else "some columns are exact linear combinations of others"
+    )
+    raise ValueError(
+        f"returns: {what}, so a 'full' or 'tied' covariance would be singular. "
+        "Drop the redundant columns, or use covariance_type='diag'."
+    )
+
+
 def _check_not_constant(values: np.ndarray, columns: list[str]) -> None:
     constant = [c for j, c in enumerate(columns) if np.ptp(values[:, j]) == 0]
     if constant:

@@ -80,10 +80,6 @@ class ForwardBackward(NamedTuple):
 # ------------------------------------------------------------------- emissions
 
 
-BLOCK_ROWS = 4096
-"""Rows per block in the matrix products below: bounds temporaries to a few MB."""
-
-
 def log_emission_densities(
     X: np.ndarray, means: np.ndarray, covars: np.ndarray
 ) -> np.ndarray:
@@ -112,31 +108,27 @@ def log_emission_densities(
     -----
     With the Cholesky factor Sigma_k = L_k L_k^T and P_k = L_k^{-T} (the Cholesky
     factor of the precision), the quadratic form of eq. (29) is
-    ``|r_t P_k - mu_k P_k|^2`` and ``log|Sigma_k| = 2 sum(log diag L_k)``. All regimes
-    take one matrix product, ``X [P_1 ... P_K]``, done in blocks of rows. numpy's
-    LAPACK is used, not scipy's: alternating the two BLAS libraries makes their
-    worker threads contend, 2-3x slower on 2 cores.
+    ``|r_t P_k - mu_k P_k|^2`` (one matrix product for all regimes) and
+    ``log|Sigma_k| = 2 sum(log diag L_k)``. numpy's LAPACK is used, not scipy's:
+    alternating the two BLAS libraries makes their worker threads contend, which was
+    2-3x slower on 2 cores.
     """
     X = np.asarray(X, dtype=float)
     means = np.asarray(means, dtype=float)
-    n_regimes, n_features = means.shape
+    n_features = means.shape[1]
     try:
         chol = np.linalg.cholesky(covars)
     except np.linalg.LinAlgError as exc:
         raise ValueError("a regime covariance is not positive definite") from exc
     precision_chol = np.linalg.inv(chol).transpose(0, 2, 1)  # (K, D, D)
-    stacked = precision_chol.transpose(1, 0, 2).reshape(n_features, -1)  # (D, K*D)
-    offset = np.einsum("kd,kde->ke", means, precision_chol).reshape(-1)
-    constant = n_features * np.log(2 * np.pi) + 2.0 * np.log(
-        np.diagonal(chol, axis1=1, axis2=2)
-    ).sum(axis=1)
-    out = np.empty((len(X), n_regimes))
-    for start in range(0, len(X), BLOCK_ROWS):
-        z = X[start : start + BLOCK_ROWS] @ stacked
-        z -= offset
-        z *= z
-        quadratic = z.reshape(len(z), n_regimes, n_features).sum(axis=2)
-        out[start : start + BLOCK_ROWS] = -0.5 * (constant + quadratic)
+    log_det = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    # all regimes in one product: X [P_1 ... P_K] - [mu_1 P_1 ... mu_K P_K]
+    stacked = precision_chol.transpose(1, 0, 2).reshape(n_features, -1)
+    z = X @ stacked
+    z -= np.einsum("kd,kde->ke", means, precision_chol).reshape(-1)
+    z = z.reshape(len(X), len(means), n_features)
+    quadratic = np.einsum("tkd,tkd->tk", z, z)
+    out = -0.5 * (n_features * np.log(2 * np.pi) + log_det + quadratic)
     return out
 
 

@@ -31,6 +31,7 @@ from ._validation import (
     check_covariance_type,
     check_int,
     check_nonnegative_float,
+    check_not_collinear,
     check_regime_names,
     check_returns,
 )
@@ -234,6 +235,8 @@ class RegimeModel(BaseEstimator):
         data = check_returns(returns, for_fit=True)
         X = data.values
         _check_enough_rows(X, settings["n_regimes"], settings["covariance_type"])
+        if settings["covariance_type"] in ("full", "tied"):
+            check_not_collinear(X, data.columns)
 
         center, scale = _standardization(X, settings["covariance_type"])
         Z = (X - center) / scale

@@ -458,3 +458,25 @@ def test_warm_start_begins_at_the_previous_fit(sample, short_sample):
     assert warm["log_likelihood"] == pytest.approx(best, abs=0.01)
     with pytest.raises(ValueError, match="warm_start needs the same columns"):
         model.fit(returns.iloc[:5100, :3])
+
+
+def test_if_the_kept_restarts_fail_the_next_ones_continue(short_sample, monkeypatch):
+    from regimes import _restarts
+
+    real = _restarts.continue_restart
+    calls = []
+
+    def first_batch_collapses(Z, run, settings):
+        calls.append(run.seed)
+        if len(calls) <= 2:  # the two best after screening collapse later on
+            run.error, run.hmm, run.log_likelihood = "degenerate: test", None, np.nan
+            return run
+        return real(Z, run, settings)
+
+    monkeypatch.setattr(_restarts, "continue_restart", first_batch_collapses)
+    model = RegimeModel(3, n_init=6, n_keep=2, random_state=0).fit(short_sample)
+    table = model.restarts_
+    assert len(calls) >= 3  # a second batch was continued
+    best = table.loc[table["best"]].iloc[0]
+    assert not best["screened_out"] and best["error"] == "" and best["n_iter"] > 10
+    assert model.converged_

@@ -1,0 +1,107 @@
+"""Degenerate and hostile data: each case fits and is usable, or fails up front."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regimes import RegimeModel
+from regimes._restarts import Restart, _collapsed
+from regimes.exceptions import RegimeFitError
+
+
+def _usable(model: RegimeModel, returns) -> None:
+    """Finite parameters, stochastic matrices, PD covariances, predictions that work."""
+    for array in (model.startprob_, model.transmat_, model.means_, model.covars_):
+        assert np.isfinite(array).all()
+    np.testing.assert_allclose(model.transmat_.sum(axis=1), 1.0)
+    assert all(np.linalg.eigvalsh(c).min() > 0 for c in model.covars_)
+    assert len(model.predict(returns)) == len(returns)
+    assert np.isfinite(model.score(returns))
+
+
+def test_identical_columns_fail_before_any_work(short_sample):
+    doubled = short_sample.assign(XLK_copy=short_sample["XLK"] * 2.0)
+    with pytest.raises(
+        ValueError, match="'XLK' and 'XLK_copy' are perfectly correlated"
+    ):
+        RegimeModel().fit(doubled)
+    # a diagonal covariance has no such problem
+    model = RegimeModel(3, covariance_type="diag", n_init=2, random_state=0).fit(
+        doubled
+    )
+    _usable(model, doubled)
+
+
+def test_linear_combination_is_named_too(short_sample):
+    combo = short_sample.assign(sum=short_sample["XLK"] + short_sample["XLF"])
+    with pytest.raises(ValueError, match="exact linear combinations of others"):
+        RegimeModel().fit(combo)
+
+
+def test_highly_collinear_columns_still_fit(short_sample):
+    rng = np.random.default_rng(0)
+    base = short_sample["XLK"].to_numpy()
+    near = pd.DataFrame(
+        {f"c{i}": base + 1e-5 * rng.standard_normal(len(base)) for i in range(4)},
+        index=short_sample.index,
+    )
+    assert near.corr().to_numpy().min() > 0.999
+    _usable(RegimeModel(3, n_init=3, n_iter=1000, random_state=0).fit(near), near)
+
+
+def test_a_single_extreme_day_does_not_break_the_fit(short_sample):
+    crash = short_sample.copy()
+    crash.iloc[700] = [-0.30, -0.28, -0.35, -0.25]  # a 1987-style day
+    model = RegimeModel(3, n_init=5, random_state=0).fit(crash)
+    _usable(model, crash)
+    assert (model.restarts_["error"] == "").sum() >= 3
+    assert model.predict(crash).iloc[700] == "Bear"
+
+
+def test_many_zero_returns_in_one_column(short_sample):
+    stale = short_sample.copy()
+    stale.loc[stale.sample(frac=0.4, random_state=0).index, "XLE"] = 0.0
+    model = RegimeModel(3, n_init=5, n_iter=500, random_state=0).fit(stale)
+    _usable(model, stale)
+    # restarts that collapsed onto the zero days are recorded, not used
+    failed = model.restarts_.loc[model.restarts_["error"] != ""]
+    assert failed["log_likelihood"].isna().all()
+    assert not model.restarts_.loc[model.restarts_["best"], "error"].iloc[0]
+
+
+def test_long_run_of_zeros(short_sample):
+    stale = short_sample.copy()
+    stale.iloc[100:400, 2] = 0.0  # a ticker that did not trade for 300 days
+    _usable(RegimeModel(3, n_init=3, random_state=0).fit(stale), stale)
+
+
+def test_more_regimes_than_the_data_support(short_sample):
+    small = short_sample.iloc[:300, :2]
+    try:
+        model = RegimeModel(6, n_init=5, n_iter=1000, random_state=0).fit(small)
+    except RegimeFitError as exc:  # acceptable: a clear error with the restarts
+        assert "all 5 EM restarts failed" in str(exc)
+        assert len(exc.restarts) == 5
+    else:
+        _usable(model, small)
+
+
+def test_a_collapsed_regime_is_reported():
+    class Fake:
+        covariance_type = "full"
+        n_features = 4
+        occupancy_ = np.array([1200.0, 296.3, 3.7])
+
+    assert "a regime explains 3.7 days, fewer than the 5" in _collapsed(Fake())
+    Fake.occupancy_ = np.array([1200.0, 296.0, 5.0])
+    assert _collapsed(Fake()) == ""
+    assert Restart(seed=1, init="k-means").ok
+
+
+def test_missing_business_days_and_short_series(short_sample):
+    gappy = short_sample.sample(frac=0.9, random_state=0).sort_index()
+    _usable(RegimeModel(3, n_init=2, random_state=0).fit(gappy), gappy)
+    with pytest.raises(ValueError, match="fewer than the 50 free parameters"):
+        RegimeModel(3).fit(short_sample.iloc[:30])
