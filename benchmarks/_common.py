@@ -19,6 +19,23 @@ def best_of(func: Callable[[], object], repeat: int = 5) -> float:
     return min(times)
 
 
+def best_of_interleaved(
+    funcs: dict[str, Callable[[], object]], repeat: int = 5
+) -> dict[str, float]:
+    """Fastest wall time of each function, their calls alternating.
+
+    Alternating spreads warm-up, thread-pool start-up and load from elsewhere on
+    the machine evenly over the contenders, so their ratio is fair.
+    """
+    times: dict[str, list[float]] = {name: [] for name in funcs}
+    for _ in range(repeat):
+        for name, func in funcs.items():
+            begin = time.perf_counter()
+            func()
+            times[name].append(time.perf_counter() - begin)
+    return {name: min(values) for name, values in times.items()}
+
+
 def machine() -> str:
     """One line saying where the figures were measured."""
     import os
@@ -28,7 +45,8 @@ def machine() -> str:
 
     blas = threadpoolctl.threadpool_info()
     blas_desc = ", ".join(
-        f"{b['internal_api']} {b.get('num_threads')} threads" for b in blas
+        f"{b['internal_api']} {b.get('architecture') or ''} {b.get('num_threads')} threads"
+        for b in blas
     )
     return (
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import best_of, machine, sample_hmm_data
+from _common import best_of_interleaved, machine, sample_hmm_data
 from hmmlearn.hmm import GaussianHMM
 
 from regimes._covariance import read_full, write_full
@@ -51,8 +51,14 @@ def main() -> None:
             "mu": X.mean(0) + rng.normal(0, 1e-3, (3, n_features)),
             "sigma": np.array([cov * s for s in (0.5, 1.0, 2.0)]),
         }
-        theirs = best_of(lambda: one_iteration(GaussianHMM, X, start), args.repeat)
-        ours = best_of(lambda: one_iteration(RegimeHMM, X, start), args.repeat)
+        timings = best_of_interleaved(
+            {
+                "hmmlearn": lambda: one_iteration(GaussianHMM, X, start),
+                "regimes": lambda: one_iteration(RegimeHMM, X, start),
+            },
+            args.repeat,
+        )
+        theirs, ours = timings["hmmlearn"], timings["regimes"]
         a, b = one_iteration(GaussianHMM, X, start), one_iteration(RegimeHMM, X, start)
         agree = np.allclose(read_full(a), read_full(b), rtol=1e-10) and np.allclose(
             a.means_, b.means_, rtol=1e-10

@@ -36,50 +36,50 @@ def main() -> None:
         f"data: {len(returns)} days x {returns.shape[1]} sectors from "
         f"{returns.index[0].date()}; monthly refits, min_train=504\n"
     )
+    configurations = {
+        "cold": {"warm_start": False},
+        "warm, warm_keep=2 (default)": {"warm_keep": 2},
+        "warm, warm_keep=1": {"warm_keep": 1},
+    }
     runs = {}
-    for label, warm in [("cold", False), ("warm", True)]:
+    for label, options in configurations.items():
         begin = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             out = walk_forward(
-                returns,
-                template,
-                refit="M",
-                min_train=504,
-                warm_start=warm,
-                progress=False,
+                returns, template, refit="M", min_train=504, progress=False, **options
             )
         runs[label] = (time.perf_counter() - begin, out.attrs["refits"])
-    (t_cold, cold), (t_warm, warm) = runs["cold"], runs["warm"]
-    gap = (warm["log_likelihood"] - cold["log_likelihood"]) / cold[
-        "log_likelihood"
-    ].abs()
-    within = float((gap.abs() <= 1e-3).mean())
+    t_cold, cold = runs["cold"]
     print(
-        f"{'':6} {'refits':>7} {'seconds':>8} {'EM iterations':>14} {'not converged':>14}"
+        f"{'':28} {'refits':>6} {'seconds':>8} {'speed-up':>8} {'EM its':>7} "
+        f"{'not conv.':>9} {'relabelled':>10}"
     )
     for label, (t, table) in runs.items():
         print(
-            f"{label:6} {len(table):7d} {t:8.1f} {int(table['n_iter'].sum()):14d} "
-            f"{int((~table['converged']).sum()):14d}"
+            f"{label:28} {len(table):6d} {t:8.1f} {t_cold / t:7.1f}x "
+            f"{int(table['n_iter'].sum()):7d} {int((~table['converged']).sum()):9d} "
+            f"{int(table['relabelled'].sum()):10d}"
         )
-    print(f"\nspeed-up warm vs cold: {t_cold / t_warm:.1f}x")
     print(
-        f"log-likelihood, warm minus cold, relative: median {np.median(gap):+.1e}, "
-        f"min {gap.min():+.1e}, max {gap.max():+.1e}"
+        "\nlog-likelihood of each warm refit against the cold one, (warm - cold) / |cold|:"
     )
-    print(
-        f"refits within 0.1% of cold: {within:.1%}; warm better on {(gap > 1e-9).mean():.1%}"
-    )
-    print(
-        f"relabelled refits (names kept by matching): warm {warm['relabelled'].sum()}, "
-        f"cold {cold['relabelled'].sum()}"
-    )
-    met = t_cold / t_warm >= 6 and within >= 0.95
-    print(
-        f"target: >= 6x faster with >= 95% of refits within 0.1% -> "
-        f"{'met' if met else 'NOT met'}"
-    )
+    for label, (t, table) in list(runs.items())[1:]:
+        gap = (table["log_likelihood"] - cold["log_likelihood"]) / cold[
+            "log_likelihood"
+        ].abs()
+        no_worse = float((gap >= -1e-3).mean())
+        within = float((gap.abs() <= 1e-3).mean())
+        print(
+            f"  {label:28} median {np.median(gap):+.1e}, min {gap.min():+.1e}, "
+            f"max {gap.max():+.1e}; no worse than -0.1%: {no_worse:.1%}; "
+            f"within +-0.1%: {within:.1%}; better: {(gap > 1e-9).mean():.1%}"
+        )
+        met = t_cold / t >= 6 and no_worse >= 0.95
+        print(
+            f"  {'':28} target >= 6x with >= 95% of refits no worse than -0.1%: "
+            f"{'met' if met else 'NOT met'} ({t_cold / t:.1f}x, {no_worse:.1%})"
+        )
 
 
 if __name__ == "__main__":
