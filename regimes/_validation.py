@@ -131,17 +131,23 @@ def check_returns(
         if feature_names is not None:
             if values.shape[1] != len(feature_names):
                 raise ValueError(
-                    f"returns has {values.shape[1]} columns but the model was fitted "
-                    f"on {len(feature_names)} ({', '.join(feature_names)})."
+                    f"X has {values.shape[1]} features, but RegimeModel is expecting "
+                    f"{len(feature_names)} features as input: returns must have the "
+                    f"training columns ({', '.join(feature_names)})."
                 )
             columns = list(feature_names)
         else:
             columns = [f"x{j}" for j in range(values.shape[1])]
 
-    if values.shape[0] == 0 or values.shape[1] == 0:
+    if values.shape[1] == 0:
         raise ValueError(
-            f"returns is empty (shape {values.shape}); "
-            "pass at least one row and one column."
+            f"returns is empty: 0 feature(s) (shape={values.shape}) while a minimum "
+            "of 1 is required; pass at least one column of returns."
+        )
+    if values.shape[0] == 0 or (for_fit and values.shape[0] < 2):
+        raise ValueError(
+            f"returns has n_samples = {values.shape[0]} (shape={values.shape}); a "
+            "regime model needs many days of returns."
         )
     _check_finite(values, columns)
     if for_fit:
@@ -201,18 +207,32 @@ def _is_numeric(dtype: Any) -> bool:
 
 
 def _as_2d_numeric(returns: Any) -> np.ndarray:
+    if hasattr(returns, "toarray"):  # scipy.sparse matrices and arrays
+        raise TypeError(
+            "sparse input is not supported: daily returns are dense; pass "
+            "returns.toarray() or a DataFrame."
+        )
     try:
         array = np.asarray(returns)
     except Exception as exc:  # ragged lists and the like
         raise TypeError(f"returns could not be read as an array: {exc}") from exc
     if array.ndim != 2:
         hint = (
-            " (reshape a single series with .reshape(-1, 1))" if array.ndim == 1 else ""
+            ". Reshape your data: a single series with .reshape(-1, 1)"
+            if array.ndim == 1
+            else ""
         )
-        raise TypeError(
+        raise ValueError(
             "returns must be a DataFrame, a Series or a 2-D array of shape "
             f"(n_samples, n_features), got an array of {array.ndim} dimensions{hint}."
         )
+    if np.iscomplexobj(array):
+        raise ValueError("Complex data not supported: returns must be real numbers.")
+    if array.dtype == object:  # numbers in an object array are fine, as in sklearn
+        try:
+            return array.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"returns must be numeric, got non-numbers: {exc}") from exc
     if not _is_numeric(array.dtype):
         raise TypeError(f"returns must be numeric, got dtype {array.dtype}.")
     return array.astype(np.float64)

@@ -101,15 +101,23 @@ def test_duplicated_column_names(returns, no_em):
         RegimeModel().fit(returns)
 
 
-def test_empty_and_one_dimensional_input(no_em):
-    with pytest.raises(ValueError, match="returns is empty"):
+def test_empty_one_dimensional_complex_and_sparse_input(no_em):
+    with pytest.raises(ValueError, match="n_samples = 0"):
         RegimeModel().fit(np.empty((0, 3)))
-    with pytest.raises(
-        TypeError, match=r"reshape a single series with .reshape\(-1, 1\)"
-    ):
+    with pytest.raises(ValueError, match=r"0 feature\(s\)"):
+        RegimeModel().fit(np.empty((10, 0)))
+    with pytest.raises(ValueError, match=r"n_samples = 1"):
+        RegimeModel().fit(np.ones((1, 3)))
+    with pytest.raises(ValueError, match=r"Reshape your data: .*reshape\(-1, 1\)"):
         RegimeModel().fit(np.zeros(10))
     with pytest.raises(TypeError, match="must be numeric"):
         RegimeModel().fit(np.array([["a", "b"], ["c", "d"]]))
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        RegimeModel().fit(np.ones((10, 2)) * (1 + 1j))
+    from scipy import sparse
+
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        RegimeModel().fit(sparse.csr_matrix(np.eye(5)))
 
 
 def test_prices_warn(returns):
@@ -123,7 +131,7 @@ def test_predict_needs_the_training_columns(fitted, sample):
     with pytest.raises(ValueError, match=r"missing \['XLV'\], unexpected \['XLU'\]"):
         fitted.predict(returns.rename(columns={"XLV": "XLU"}))
     with pytest.raises(
-        ValueError, match=r"has 3 columns but the model was fitted on 4"
+        ValueError, match=r"X has 3 features, but RegimeModel is expecting 4"
     ):
         fitted.predict(returns.to_numpy()[:, :3])
 
