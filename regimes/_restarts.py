@@ -191,22 +191,24 @@ def run_restarts(
     if not screening:
         return runs
 
-    # continue the n_keep best unfinished restarts; if all of those fail (e.g. a
-    # regime collapses later on), continue the next n_keep, and so on
-    pending = sorted(
-        (r for r in runs if r.ok and not em_converged(r.history, tol)),
-        key=lambda r: -r.log_likelihood,
-    )
+    # The n_keep best go on to convergence (those that converged while screening are
+    # done already). If none of them ends well (a regime can still collapse later
+    # on), the next n_keep go on, and so on.
+    ranked = sorted((r for r in runs if r.ok), key=lambda r: -r.log_likelihood)
     done: dict[int, Restart] = {}
-    while pending:
-        batch, pending = pending[: settings["n_keep"]], pending[settings["n_keep"] :]
+    position = 0
+    while position < len(ranked):
+        group = ranked[position : position + settings["n_keep"]]
+        position += len(group)
+        batch = [r for r in group if not em_converged(r.history, tol)]
         jobs = [(Z, run, settings) for run in batch]
         continued = parallel_map(continue_restart, jobs, n_jobs)
         done.update({id(old): new for old, new in zip(batch, continued, strict=True)})
-        if any(run.ok for run in continued):
+        if any(done.get(id(r), r).ok for r in group):
             break
-    for run in pending:
-        run.screened_out = True
+    for run in ranked[position:]:
+        if not em_converged(run.history, tol):
+            run.screened_out = True
     return [done.get(id(run), run) for run in runs]
 
 

@@ -24,18 +24,21 @@ def test_round_trip(covariance_type):
     np.testing.assert_array_equal(to_native(full, covariance_type), native)
 
 
+def _fitted(returns, covariance_type, n_regimes=3, n_iter=5):
+    settings = {
+        "n_regimes": n_regimes,
+        "covariance_type": covariance_type,
+        "n_iter": n_iter,
+        "tol": 0,
+    }
+    return _new_hmm(settings, seed=0).fit(returns.to_numpy())
+
+
 @pytest.mark.parametrize("covariance_type", list(NATIVE))
 def test_read_full_after_fit_has_one_matrix_per_regime(short_sample, covariance_type):
     # hmmlearn 0.3.3's own getter returns n_regimes * n_features matrices for a
     # fitted spherical model; ours must not.
-    settings = {
-        "n_regimes": 3,
-        "covariance_type": covariance_type,
-        "n_iter": 5,
-        "tol": 0,
-    }
-    hmm = _new_hmm(settings, seed=0).fit(short_sample.to_numpy())
-    full = read_full(hmm)
+    full = read_full(_fitted(short_sample, covariance_type))
     assert full.shape == (3, 4, 4)
     np.testing.assert_allclose(full, np.swapaxes(full, 1, 2))
 
@@ -43,13 +46,7 @@ def test_read_full_after_fit_has_one_matrix_per_regime(short_sample, covariance_
 @pytest.mark.parametrize("covariance_type", list(NATIVE))
 def test_write_full_is_not_lost(short_sample, covariance_type):
     # the trap: hmm.covars_[k] += ... modifies a copy for all types but 'full'
-    settings = {
-        "n_regimes": 3,
-        "covariance_type": covariance_type,
-        "n_iter": 5,
-        "tol": 0,
-    }
-    hmm = _new_hmm(settings, seed=0).fit(short_sample.to_numpy())
+    hmm = _fitted(short_sample, covariance_type)
     target = read_full(hmm) + 0.5 * np.eye(4)
     write_full(hmm, target)
     np.testing.assert_allclose(read_full(hmm), target, rtol=1e-12)
@@ -57,7 +54,6 @@ def test_write_full_is_not_lost(short_sample, covariance_type):
 
 
 def test_write_full_rejects_a_non_positive_definite_matrix(short_sample):
-    settings = {"n_regimes": 2, "covariance_type": "full", "n_iter": 2, "tol": 0}
-    hmm = _new_hmm(settings, seed=0).fit(short_sample.to_numpy())
+    hmm = _fitted(short_sample, "full", n_regimes=2, n_iter=2)
     with pytest.raises(ValueError, match="positive-definite"):
         write_full(hmm, -read_full(hmm))
