@@ -8,12 +8,14 @@ Each example samples returns from a random two-regime Gaussian HMM in decimal un
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel
 
@@ -56,7 +58,12 @@ def regime_returns(draw) -> pd.DataFrame:
 
 
 def _fit(returns: pd.DataFrame) -> RegimeModel:
-    return RegimeModel(2, n_init=2, n_iter=500, random_state=0).fit(returns)
+    # The invariants hold whether or not EM met tol: with one noisy column EM can
+    # crawl for more than 500 iterations (found by the "thorough" profile), and
+    # convergence has tests of its own.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return RegimeModel(2, n_init=2, n_iter=500, random_state=0).fit(returns)
 
 
 @given(regime_returns(), st.randoms(use_true_random=False))
