@@ -60,6 +60,16 @@ _TO_NATIVE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+def native_shape(
+    covariance_type: str, n_regimes: int, n_features: int
+) -> tuple[int, ...]:
+    """Shape of hmmlearn's stored covariances for a covariance type (table above)."""
+    k, d = n_regimes, n_features
+    return {"full": (k, d, d), "diag": (k, d), "spherical": (k,), "tied": (d, d)}[
+        covariance_type
+    ]
+
+
 def to_full(
     native: np.ndarray, covariance_type: str, n_regimes: int, n_features: int
 ) -> np.ndarray:

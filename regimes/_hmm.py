@@ -43,6 +43,17 @@ from sklearn.cluster import KMeans
 from ._covariance import read_full, to_native
 from .em import log_emission_densities
 
+NO_PRIORS = {
+    "startprob_prior": 1.0,
+    "transmat_prior": 1.0,
+    "means_prior": 0.0,
+    "means_weight": 0.0,
+    "covars_prior": 0.0,
+    "covars_weight": 1.0,
+}
+"""GaussianHMM arguments that switch every prior off: the M-step is then the pure
+maximum-likelihood update of the seed's eqs (27), (28), (35) and (41)."""
+
 
 class RegimeHMM(GaussianHMM):
     """GaussianHMM with BLAS statistics and an optional floor on p_ii.
@@ -118,11 +129,7 @@ class RegimeHMM(GaussianHMM):
         return log_emission_densities(X, self.means_, read_full(self))
 
     def _compute_posteriors_log(self, fwdlattice, bwdlattice):
-        log_gamma = fwdlattice + bwdlattice
-        log_gamma -= log_gamma.max(axis=1, keepdims=True)
-        gamma = np.exp(log_gamma)
-        gamma /= gamma.sum(axis=1, keepdims=True)
-        return gamma
+        return _exp_normalized(fwdlattice + bwdlattice)
 
     def _accumulate_sufficient_statistics(
         self, stats, X, lattice, posteriors, fwdlattice, bwdlattice
@@ -150,9 +157,7 @@ class RegimeHMM(GaussianHMM):
         """
         log_frameprob = self._compute_log_likelihood(X)
         _, log_alpha = _hmmc.forward_log(self.startprob_, self.transmat_, log_frameprob)
-        log_alpha -= log_alpha.max(axis=1, keepdims=True)
-        alpha = np.exp(log_alpha)
-        return alpha / alpha.sum(axis=1, keepdims=True)
+        return _exp_normalized(log_alpha)
 
     # ------------------------------------------------------------------ M-step
 
@@ -163,6 +168,12 @@ class RegimeHMM(GaussianHMM):
         super()._do_mstep(stats)
         if self.min_stay > 0 and "t" in self.params:
             self.transmat_ = floor_self_transitions(self.transmat_, self.min_stay)
+
+
+def _exp_normalized(log_p: np.ndarray) -> np.ndarray:
+    """Rows of exp(log_p) scaled to sum to 1, without overflow or underflow."""
+    p = np.exp(log_p - log_p.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
 
 
 def _winsorized(X: np.ndarray, width: float = 5.0) -> np.ndarray:

@@ -137,7 +137,7 @@ def decode_index(training: dict[str, Any], n_rows: int) -> pd.Index:
     kind, values = training.get("index_kind"), training.get("index")
     if kind == "datetime":
         index = pd.DatetimeIndex(
-            pd.to_datetime(_int_list(values, "training.index"), unit="ns")
+            pd.to_datetime(int_list(values, "training.index"), unit="ns")
         )
         if training.get("unit") in ("s", "ms", "us", "ns"):
             index = index.as_unit(training["unit"])
@@ -145,7 +145,7 @@ def decode_index(training: dict[str, Any], n_rows: int) -> pd.Index:
             index = index.tz_localize("UTC").tz_convert(training["tz"])
         index.name = "Date"
     elif kind == "range":
-        start, stop = _int_list(values, "training.index")
+        start, stop = int_list(values, "training.index")
         index = pd.RangeIndex(start, stop)
     else:
         raise ModelFileError(
@@ -229,7 +229,17 @@ def number(value: Any, name: str, kind: type = float) -> Any:
     return kind(value)
 
 
-def _int_list(value: Any, name: str) -> list[int]:
+def regime_codes(training: Any, n_regimes: int) -> np.ndarray:
+    """The training regimes as integer codes 0..n_regimes-1."""
+    if not isinstance(training, dict):
+        raise ModelFileError("fitted.training is missing.")
+    codes = np.asarray(int_list(training.get("regimes"), "training.regimes"))
+    if len(codes) == 0 or codes.min() < 0 or codes.max() >= n_regimes:
+        raise ModelFileError(f"training.regimes must be codes 0..{n_regimes - 1}.")
+    return codes
+
+
+def int_list(value: Any, name: str) -> list[int]:
     if not isinstance(value, list) or not all(
         isinstance(v, int) and not isinstance(v, bool) for v in value
     ):

@@ -7,8 +7,9 @@ restart first runs ``screen_iter`` iterations ("short-run EM", as in the emEM
 initialisation of mixture models) and only the ``n_keep`` best continue to
 convergence. ``screen_iter=0`` runs every restart to the end.
 
-Every function here is a pure function of its arguments, so restarts can run in
-worker processes (joblib) and give the same result as in sequence.
+A restart depends only on its arguments (no shared state; the functions update
+and return the :class:`Restart` they are given), so restarts can run in worker
+processes (joblib) and give the same result as in sequence.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._covariance import read_full, write_full
-from ._hmm import RegimeHMM
+from ._hmm import NO_PRIORS, RegimeHMM
 
 # What a single restart may raise when EM degenerates (an emptied state gives a
 # singular or NaN covariance, or transmat rows that no longer sum to 1).
@@ -70,12 +71,7 @@ def new_hmm(settings: dict[str, Any], seed: int | None) -> RegimeHMM:
         n_iter=settings["n_iter"],
         tol=settings["tol"],
         random_state=seed,
-        startprob_prior=1.0,
-        transmat_prior=1.0,
-        means_prior=0.0,
-        means_weight=0.0,
-        covars_prior=0.0,
-        covars_weight=1.0,
+        **NO_PRIORS,
         # used only to initialise, on standardised data (unit variances): negligible
         min_covar=1e-3,
         implementation="log",

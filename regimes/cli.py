@@ -92,10 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for warning in caught:
             print(f"regimes: warning: {warning.message}", file=sys.stderr)
         return status
-    except _UsageError as exc:
-        print(f"regimes: error: {exc}", file=sys.stderr)
-        return 2
-    except _USER_ERRORS as exc:
+    except (_UsageError, *_USER_ERRORS) as exc:
         print(f"regimes: error: {exc}", file=sys.stderr)
         return 2
 

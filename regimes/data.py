@@ -402,10 +402,8 @@ def _yf_close(names: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
             f"Yahoo Finance returned no prices for {names} between {start.date()} and "
             f"{end.date()} (yfinance logs the reason). {advice}"
         )
-    close = raw["Close"]
-    if isinstance(close, pd.Series):  # yfinance called with multi_level_index=False
-        close = close.to_frame(names[0])
-    close = close.reindex(columns=names).astype(float)
+    # (Price, Ticker) columns, even for one ticker (yfinance >= 0.2.54)
+    close = raw["Close"].reindex(columns=names).astype(float)
     close.columns = pd.Index(names)  # drop yfinance's "Ticker" level name
     close.index = pd.DatetimeIndex(close.index, name="Date")
     if close.index.tz is not None:

@@ -23,7 +23,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _persist, results
-from ._covariance import read_full, to_full, to_native, write_full
+from ._covariance import native_shape, read_full, to_full, to_native, write_full
 from ._hmm import RegimeHMM
 from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
 from ._validation import (
@@ -125,7 +125,8 @@ class RegimeModel(BaseEstimator):
     n_iter_ : int
         EM iterations run by the kept restart.
     restarts_ : DataFrame
-        One row per restart: ``seed``, ``init`` ("k-means" or "warm"),
+        One row per restart: ``seed`` (unused by a "warm" restart, which starts
+        from the previous fit), ``init`` ("k-means" or "warm"),
         ``log_likelihood`` (before regularisation), ``n_iter``, ``converged``,
         ``screened_out`` (stopped after ``screen_iter`` iterations), ``error``
         (empty when the restart succeeded) and ``best`` (the kept one).
@@ -450,12 +451,6 @@ class RegimeModel(BaseEstimator):
         features = f.get("feature_names")
         d = len(features) if isinstance(features, list) else 0
         features = _persist.names(features, "fitted.feature_names", d)
-        native_shape = {
-            "full": (k, d, d),
-            "diag": (k, d),
-            "spherical": (k,),
-            "tied": (d, d),
-        }
         hmm = new_hmm(settings, seed=None)
         hmm.n_features = d
         hmm.startprob_ = _persist.distribution(
@@ -466,20 +461,14 @@ class RegimeModel(BaseEstimator):
         )
         hmm.means_ = _persist.array(f.get("means"), "fitted.means", (k, d))
         native = _persist.array(
-            f.get("covars"), "fitted.covars", native_shape[cov_type]
+            f.get("covars"), "fitted.covars", native_shape(cov_type, k, d)
         )
         try:
             write_full(hmm, to_full(native, cov_type, k, d))
         except ValueError as exc:
             raise _persist.ModelFileError(f"fitted.covars: {exc}") from exc
         training = f.get("training")
-        if not isinstance(training, dict):
-            raise _persist.ModelFileError("fitted.training is missing.")
-        codes = np.asarray(
-            _persist._int_list(training.get("regimes"), "training.regimes")
-        )
-        if len(codes) == 0 or codes.min() < 0 or codes.max() >= k:
-            raise _persist.ModelFileError(f"training.regimes must be codes 0..{k - 1}.")
+        codes = _persist.regime_codes(training, k)
         names = _persist.names(f.get("regime_names"), "fitted.regime_names", k)
         model._set_fitted(
             hmm,
@@ -565,15 +554,15 @@ class RegimeModel(BaseEstimator):
 
     def score(self, returns: Any, y: None = None) -> float:
         """Total log-likelihood log P(O | lambda) of the returns, eq. (1)."""
-        data = self._data(returns)
+        data = self._data(returns)  # first: it raises NotFittedError before fit
         return float(self.hmm_.score(data.values))
 
     def n_parameters(self) -> int:
         """Number of free parameters of the fitted model (used by AIC and BIC)."""
         check_is_fitted(self, "hmm_")
-        return n_free_parameters(
-            self.n_regimes, self.n_features_in_, self.covariance_type
-        )
+        # from the fitted model, not the constructor (set_params may have changed it)
+        n_regimes, n_features = self.means_.shape
+        return n_free_parameters(n_regimes, n_features, self.hmm_.covariance_type)
 
     def aic(self, returns: Any) -> float:
         """Akaike information criterion, ``-2 log L + 2 p`` (lower is better)."""
@@ -581,8 +570,9 @@ class RegimeModel(BaseEstimator):
 
     def bic(self, returns: Any) -> float:
         """Bayesian information criterion, ``-2 log L + p log T`` (lower is better)."""
-        n_samples = len(self._data(returns).values)
-        return -2.0 * self.score(returns) + self.n_parameters() * np.log(n_samples)
+        X = self._data(returns).values
+        log_likelihood = float(self.hmm_.score(X))
+        return -2.0 * log_likelihood + self.n_parameters() * np.log(len(X))
 
     # ---------------------------------------------------------------- views
 

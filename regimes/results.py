@@ -81,6 +81,20 @@ def count_spells(codes: np.ndarray, n_regimes: int) -> np.ndarray:
     return np.bincount(codes[starts], minlength=n_regimes)
 
 
+def equal_weight_moments(
+    means: np.ndarray, covars: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Daily mean and variance of the equal-weighted column average, per regime.
+
+    ``w mu_k`` and ``w Sigma_k w`` with ``w = 1 / n_features``.
+    """
+    n_features = np.shape(means)[1]
+    weights = np.full(n_features, 1.0 / n_features)
+    mean = np.asarray(means) @ weights
+    variance = np.einsum("i,kij,j->k", weights, np.asarray(covars), weights)
+    return mean, variance
+
+
 def summary_frame(
     codes: np.ndarray,
     transmat: np.ndarray,
@@ -111,10 +125,8 @@ def summary_frame(
         - ``annual_mean`` and ``annual_volatility``: of the equal-weighted average
           of the columns, annualised with 252 trading days.
     """
-    n_regimes, n_features = np.shape(means)
-    weights = np.full(n_features, 1.0 / n_features)
-    daily_mean = np.asarray(means) @ weights
-    daily_var = np.einsum("i,kij,j->k", weights, np.asarray(covars), weights)
+    n_regimes = len(means)
+    daily_mean, daily_var = equal_weight_moments(means, covars)
     codes = np.asarray(codes, dtype=int)
     share = np.bincount(codes, minlength=n_regimes) / max(len(codes), 1)
     return pd.DataFrame(

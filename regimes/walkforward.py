@@ -138,16 +138,13 @@ def walk_forward(
     for (start, fitted, seconds, lo), end in zip(fits, ends, strict=True):
         order, relabelled = _continuity(fitted, previous, names)
         previous = (fitted.means_[order], fitted.covars_[order])
-        filtered = fitted.filter_proba(frame.iloc[lo:end]).iloc[start - lo :]
-        filtered = filtered.iloc[:, order]
-        filtered.columns = pd.Index(list(names), name="regime")
-        block = results.probability_frame(filtered.to_numpy(), names, filtered.index)
+        # filter from the start of the training window, keep the new period's days,
+        # columns in name order
+        filtered = fitted.filter_proba(frame.iloc[lo:end]).iloc[start - lo :, order]
+        proba, days = filtered.to_numpy(), filtered.index
+        block = results.probability_frame(proba, names, days)
         block.insert(
-            0,
-            "regime",
-            results.regime_series(
-                filtered.to_numpy().argmax(axis=1), names, filtered.index
-            ),
+            0, "regime", results.regime_series(proba.argmax(axis=1), names, days)
         )
         block["fitted_until"] = frame.index[start - 1]
         rows.append(block)
@@ -317,10 +314,7 @@ def _continuity(
 
 def _mean_and_standard_error(fitted: RegimeModel) -> tuple[np.ndarray, np.ndarray]:
     """Equal-weight daily mean of each regime and its standard error."""
-    d = fitted.n_features_in_
-    w = np.full(d, 1.0 / d)
-    mean = fitted.means_ @ w
-    variance = np.einsum("i,kij,j->k", w, fitted.covars_, w)
+    mean, variance = results.equal_weight_moments(fitted.means_, fitted.covars_)
     days = np.maximum(
         results.stationary_distribution(fitted.transmat_) * len(fitted.regimes_), 1.0
     )

@@ -8,6 +8,7 @@ from hmmlearn.hmm import GaussianHMM
 
 from regimes import RegimeModel, em
 from regimes._covariance import read_full, write_full
+from regimes._hmm import NO_PRIORS
 
 from .conftest import KnownHMM, _equicorrelated
 
@@ -53,12 +54,7 @@ def _hmmlearn_one_iteration(
         n_iter=1,
         init_params="",
         params="stmc",
-        startprob_prior=1.0,
-        transmat_prior=1.0,
-        means_prior=0.0,
-        means_weight=0.0,
-        covars_prior=0.0,
-        covars_weight=1.0,
+        **NO_PRIORS,
     )
     hmm.n_features = X.shape[1]
     hmm.startprob_ = params.startprob
