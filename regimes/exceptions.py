@@ -9,6 +9,7 @@ which notebook users already know how to filter.
 from __future__ import annotations
 
 __all__ = [
+    "AlignmentWarning",
     "DataDownloadError",
     "DataWarning",
     "LikelyPricesWarning",
@@ -39,3 +40,12 @@ class DataWarning(RegimesWarning):
 
 class DataDownloadError(RuntimeError):
     """Prices could not be downloaded and no usable cache exists."""
+
+
+class AlignmentWarning(RegimesWarning):
+    """Two date-indexed inputs had different dates and were aligned on the common ones.
+
+    Raised by :mod:`regimes.evaluate` when a signal has dates its returns lack, or the
+    reverse. Pass both on the same dates (e.g. ``returns.loc[signal.index]``) to
+    avoid it.
+    """

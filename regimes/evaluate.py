@@ -1,0 +1,585 @@
+"""Does the regime signal pay? Signal statistics, detection lags, risk-off backtests.
+
+Everything here takes pandas and gives pandas, and needs no model: a *signal* is any
+Series of regime names on a DatetimeIndex (``walk_forward(...)["regime"]``,
+:meth:`RegimeModel.predict_online`, :meth:`RegimeModel.predict`, or your own), and
+*returns* are the daily simple returns of what you would hold.
+
+- :func:`spells`: the signal's runs of consecutive days in one regime.
+- :func:`signal_stats`: switches per year, spell lengths, share of days per regime.
+- :func:`detection_lag`: trading days from given dates (e.g. market peaks) until the
+  signal first says "Bear".
+- :func:`backtest`: hold the asset unless the signal of ``delay`` days ago is
+  risk-off, pay a cost on each change, compare with buy-and-hold on the same days.
+
+Whether a figure is honest depends on the signal. ``walk_forward`` and
+``predict_online`` only use data up to each day; ``predict`` (Viterbi) and
+``predict_proba`` smooth over the whole sample and look ahead, so a backtest of them
+is an in-sample upper bound, not a trading result.
+
+Annualised figures use ``TRADING_DAYS = 252`` days.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validation import check_int, check_nonnegative_float
+from .exceptions import AlignmentWarning
+from .results import TRADING_DAYS
+
+__all__ = [
+    "BacktestResult",
+    "backtest",
+    "detection_lag",
+    "drawdown",
+    "signal_stats",
+    "spells",
+]
+
+
+# ------------------------------------------------------------------ validation
+
+
+def _check_dates(index: pd.Index, name: str) -> None:
+    """Raise unless ``index`` is a non-empty, increasing, unique DatetimeIndex."""
+    if not isinstance(index, pd.DatetimeIndex):
+        raise TypeError(
+            f"{name} must have a DatetimeIndex, got a {type(index).__name__}; set "
+            f"one with {name}.index = pd.to_datetime({name}.index)."
+        )
+    if len(index) == 0:
+        raise ValueError(f"{name} is empty; pass at least one day.")
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
+        raise ValueError(
+            f"{name} has duplicate dates (first: {dup.date()}); drop them with "
+            f"{name}[~{name}.index.duplicated()]."
+        )
+    if not index.is_monotonic_increasing:
+        raise ValueError(
+            f"{name}'s dates must be increasing; sort them with {name}.sort_index()."
+        )
+
+
+def _check_signal(signal: Any) -> pd.Series:
+    """A signal as an ordered-categorical Series (walk_forward's frame allowed)."""
+    if isinstance(signal, pd.DataFrame):
+        if "regime" not in signal.columns:
+            raise ValueError(
+                "signal must be a Series of regime names, or a DataFrame with a "
+                f"'regime' column (walk_forward's output); got a DataFrame with "
+                f"columns {list(signal.columns)[:6]}. Pass the column you mean."
+            )
+        signal = signal["regime"]
+    if not isinstance(signal, pd.Series):
+        raise TypeError(
+            "signal must be a pandas Series of regime names on a DatetimeIndex, "
+            f"got {type(signal).__name__}."
+        )
+    _check_dates(signal.index, "signal")
+    missing = signal.isna().to_numpy()
+    if missing.any():
+        raise ValueError(
+            f"signal has {int(missing.sum())} missing values (first on "
+            f"{signal.index[missing][0].date()}); drop them with signal.dropna() "
+            "before evaluating."
+        )
+    if not isinstance(signal.dtype, pd.CategoricalDtype):
+        categories = sorted(pd.unique(signal.to_numpy()).tolist(), key=str)
+        signal = signal.astype(pd.CategoricalDtype(categories, ordered=True))
+    return signal
+
+
+def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]:
+    """``names`` as a tuple of regimes of ``signal``; a single name is allowed."""
+    names = (names,) if isinstance(names, str) else tuple(names)
+    known = list(signal.cat.categories)
+    if not names:
+        raise ValueError(
+            f"{param} must name at least one regime of signal, got an empty "
+            f"sequence; e.g. {param}=({known[-1]!r},)."
+        )
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(
+            f"{param} names {unknown} that are not regimes of signal; its regimes "
+            f"are {known}. Pass some of these, e.g. {param}=({known[-1]!r},)."
+        )
+    return names
+
+
+def _check_returns(returns: Any, name: str) -> pd.Series:
+    """Simple daily returns as one Series; a DataFrame is equal-weighted by day."""
+    if not isinstance(returns, (pd.Series, pd.DataFrame)):
+        raise TypeError(
+            f"{name} must be a pandas Series or DataFrame of daily simple returns "
+            f"on a DatetimeIndex, got {type(returns).__name__}."
+        )
+    _check_dates(returns.index, name)
+    frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
+    if frame.shape[1] == 0:
+        raise ValueError(f"{name} has no columns; pass at least one asset.")
+    for column in frame.columns:
+        values = frame[column]
+        if not pd.api.types.is_numeric_dtype(
+            values.dtype
+        ) or pd.api.types.is_bool_dtype(values.dtype):
+            raise TypeError(
+                f"{name} must hold numbers, got dtype {values.dtype} in column "
+                f"{column!r}."
+            )
+        bad = ~np.isfinite(values.to_numpy(dtype=float))
+        if bad.any():
+            raise ValueError(
+                f"{name} has {int(bad.sum())} missing or infinite values in column "
+                f"{column!r} (first on {frame.index[bad][0].date()}); drop or fill "
+                "them first."
+            )
+        if (values < -1).any():
+            raise ValueError(
+                f"{name} must be simple returns (>= -1), got {float(values.min()):.3g}"
+                f" in column {column!r}; convert log returns with np.expm1({name})."
+            )
+    # equal weights rebalanced daily: the day's return is the average of the columns
+    return frame.mean(axis=1).rename(name)
+
+
+def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
+    """A float or a Series of daily returns, taken on ``days`` (all of them needed)."""
+    if isinstance(value, pd.Series):
+        series = _check_returns(value, name)
+        taken = series.reindex(days)
+        if taken.isna().any():
+            missing = days[taken.isna().to_numpy()]
+            raise ValueError(
+                f"{name} lacks {len(missing)} of the backtest's days (first: "
+                f"{missing[0].date()}); give it a value on every day of the signal "
+                "and returns."
+            )
+        return taken.to_numpy(dtype=float)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(
+            f"{name} must be a number (a daily return) or a Series of daily returns,"
+            f" got {type(value).__name__}."
+        )
+    if not np.isfinite(value) or value < -1:
+        raise ValueError(f"{name} must be a finite daily return >= -1, got {value}.")
+    return np.full(len(days), float(value))
+
+
+def _common_dates(
+    signal: pd.DatetimeIndex, returns: pd.DatetimeIndex
+) -> pd.DatetimeIndex:
+    """The dates both have; a warning says what was dropped if they differ."""
+    if signal.equals(returns):
+        return signal
+    common = signal.intersection(returns)
+    if len(common) == 0:
+        raise ValueError(
+            f"signal ({signal[0].date()} to {signal[-1].date()}) and returns "
+            f"({returns[0].date()} to {returns[-1].date()}) have no date in common; "
+            "pass returns for the signal's days."
+        )
+    only_signal = signal.difference(returns)
+    only_returns = returns.difference(signal)
+    parts = []
+    if len(only_signal):
+        parts.append(
+            f"{len(only_signal)} signal dates are not in returns (first: "
+            f"{only_signal[0].date()})"
+        )
+    if len(only_returns):
+        parts.append(
+            f"{len(only_returns)} returns dates are not in signal (first: "
+            f"{only_returns[0].date()})"
+        )
+    warnings.warn(
+        f"{' and '.join(parts)}; using the {len(common)} common dates "
+        f"({common[0].date()} to {common[-1].date()}). Pass returns.loc[signal.index] "
+        "to align them yourself.",
+        AlignmentWarning,
+        stacklevel=3,
+    )
+    return common
+
+
+# ------------------------------------------------------------------- statistics
+
+
+def spells(signal: pd.Series) -> pd.DataFrame:
+    """The signal's spells: maximal runs of consecutive days in one regime.
+
+    Parameters
+    ----------
+    signal : Series
+        Regime names on a sorted DatetimeIndex (or walk_forward's DataFrame, whose
+        ``regime`` column is used).
+
+    Returns
+    -------
+    DataFrame
+        One row per spell, in time order, with columns ``regime``, ``start`` (first
+        day), ``end`` (last day) and ``n_days`` (its length in rows of ``signal``,
+        i.e. trading days).
+
+    Examples
+    --------
+    >>> days = pd.bdate_range("2024-01-01", periods=5)
+    >>> spells(pd.Series(["Bull", "Bull", "Bear", "Bear", "Bull"], index=days))
+      regime      start        end  n_days
+    0   Bull 2024-01-01 2024-01-02       2
+    1   Bear 2024-01-03 2024-01-04       2
+    2   Bull 2024-01-05 2024-01-05       1
+    """
+    signal = _check_signal(signal)
+    codes = signal.cat.codes.to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    ends = np.r_[starts[1:], len(codes)] - 1
+    return pd.DataFrame(
+        {
+            "regime": signal.iloc[starts].to_numpy(),
+            "start": signal.index[starts],
+            "end": signal.index[ends],
+            "n_days": ends - starts + 1,
+        }
+    ).astype({"regime": signal.dtype})
+
+
+def signal_stats(signal: pd.Series) -> pd.Series:
+    """How often the signal switches, how long its spells last, where it spends time.
+
+    Parameters
+    ----------
+    signal : Series
+        Regime names on a sorted DatetimeIndex of trading days (or walk_forward's
+        DataFrame, whose ``regime`` column is used).
+
+    Returns
+    -------
+    Series
+        Named ``"signal_stats"``, with
+
+        - ``n_days``: rows of the signal; ``years``: ``n_days / 252``;
+        - ``n_switches``: days whose regime differs from the day before's;
+          ``switches_per_year``: ``n_switches / years``;
+        - ``n_spells``, ``median_spell``, ``mean_spell``: number of spells (see
+          :func:`spells`) and their median and mean length in trading days;
+        - ``share[<regime>]``: fraction of days in each regime;
+        - ``n_spells[<regime>]``: number of spells of each regime.
+
+        Regimes come in the order of the signal's categories (all of them, also
+        those never visited).
+
+    Notes
+    -----
+    The first and last spells are cut by the ends of the data, so spell lengths
+    of a short signal are biased down. The count of years assumes one row per
+    trading day.
+
+    Examples
+    --------
+    >>> days = pd.bdate_range("2024-01-01", periods=6)
+    >>> stats = signal_stats(
+    ...     pd.Series(["Bull", "Bull", "Bull", "Bear", "Bear", "Bull"], index=days))
+    >>> stats[["n_switches", "median_spell", "share[Bear]"]].round(3).tolist()
+    [2.0, 2.0, 0.333]
+    """
+    signal = _check_signal(signal)
+    table = spells(signal)
+    n_days = len(signal)
+    years = n_days / TRADING_DAYS
+    n_switches = len(table) - 1
+    stats: dict[str, float] = {
+        "n_days": float(n_days),
+        "years": years,
+        "n_switches": float(n_switches),
+        "switches_per_year": n_switches / years,
+        "n_spells": float(len(table)),
+        "median_spell": float(table["n_days"].median()),
+        "mean_spell": float(table["n_days"].mean()),
+    }
+    names = list(signal.cat.categories)
+    days_in = signal.value_counts(sort=False)
+    spells_of = table["regime"].value_counts(sort=False)
+    stats.update({f"share[{n}]": days_in[n] / n_days for n in names})
+    stats.update({f"n_spells[{n}]": float(spells_of[n]) for n in names})
+    return pd.Series(stats, name="signal_stats", dtype=float)
+
+
+def detection_lag(
+    signal: pd.Series,
+    dates: Iterable[Any],
+    regimes: Iterable[str] | str = ("Bear",),
+) -> pd.Series:
+    """Trading days from each date until the signal is first in one of ``regimes``.
+
+    Parameters
+    ----------
+    signal : Series
+        Regime names on a sorted DatetimeIndex (or walk_forward's DataFrame).
+    dates : iterable of date-like
+        E.g. market peaks. Each must lie within the signal's first and last day;
+        a date that is not a row of the signal counts from the next row.
+    regimes : str or iterable of str, default=("Bear",)
+        The regimes that count as detection.
+
+    Returns
+    -------
+    Series
+        Indexed by ``dates``, named ``"detection_lag"``: the number of rows of
+        ``signal`` (trading days) from the date to the first day in ``regimes``
+        (0 if the signal is already there on that day), NaN if it never is before
+        the signal ends.
+
+    Examples
+    --------
+    >>> days = pd.bdate_range("2024-01-01", periods=5)
+    >>> signal = pd.Series(["Bull", "Bull", "Bull", "Bear", "Bull"], index=days)
+    >>> detection_lag(signal, ["2024-01-02", "2024-01-04", "2024-01-05"]).tolist()
+    [2.0, 0.0, nan]
+    """
+    signal = _check_signal(signal)
+    regimes = _check_regimes(regimes, signal, "regimes")
+    if isinstance(dates, (str, pd.Timestamp)):
+        dates = [dates]
+    try:
+        when = pd.DatetimeIndex(pd.to_datetime(list(dates)), name="date")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"dates must be dates, e.g. ['2020-02-19']; {exc}") from exc
+    index = signal.index
+    outside = when[(when < index[0]) | (when > index[-1])]
+    if len(outside):
+        raise ValueError(
+            f"dates must lie within the signal's days ({index[0].date()} to "
+            f"{index[-1].date()}), got {[str(d.date()) for d in outside]}; drop them "
+            "or pass a longer signal."
+        )
+    hits = np.flatnonzero(signal.isin(regimes).to_numpy())
+    start = index.searchsorted(when, side="left")
+    first = np.searchsorted(hits, start, side="left")
+    found = first < len(hits)
+    lag = np.full(len(when), np.nan)
+    lag[found] = hits[first[found]] - start[found]
+    return pd.Series(lag, index=when, name="detection_lag")
+
+
+# -------------------------------------------------------------------- backtest
+
+
+def drawdown(equity: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """Fall of an equity curve below its running peak, as a fraction <= 0.
+
+    The starting capital (1) counts as the first peak, so a loss on the first day
+    is a drawdown.
+
+    Examples
+    --------
+    >>> drawdown(pd.Series([1.1, 0.99, 1.21])).round(3).tolist()
+    [0.0, -0.1, 0.0]
+    """
+    peak = equity.cummax().clip(lower=1.0)
+    return equity / peak - 1.0
+
+
+@dataclass(frozen=True, repr=False)
+class BacktestResult:
+    """A risk-off backtest beside buy-and-hold on the same days (see :func:`backtest`).
+
+    Attributes
+    ----------
+    returns : DataFrame
+        Daily returns, columns ``strategy`` (after costs) and ``buy_and_hold``.
+    equity : DataFrame
+        Growth of 1, same columns: ``(1 + returns).cumprod()``.
+    position : Series
+        Fraction held in the asset over each day (1 or 0), named ``"position"``.
+    stats : DataFrame
+        Rows ``ann_return`` (geometric), ``ann_vol``, ``sharpe``, ``max_drawdown``,
+        ``n_trades``, ``time_in_market``, ``total_return``, ``n_days``; columns
+        ``strategy`` and ``buy_and_hold``.
+    risk_off : tuple of str
+        Regimes in which the strategy held cash.
+    delay : int
+        Days between a signal and the position it sets.
+    cost : float
+        Cost per unit of position changed, as a fraction.
+    """
+
+    returns: pd.DataFrame
+    equity: pd.DataFrame
+    position: pd.Series
+    stats: pd.DataFrame
+    risk_off: tuple[str, ...]
+    delay: int
+    cost: float
+
+    @property
+    def drawdown(self) -> pd.DataFrame:
+        """Drawdown of both equity curves (see :func:`drawdown`)."""
+        return drawdown(self.equity)
+
+    def __repr__(self) -> str:
+        days = self.returns.index
+        return (
+            f"BacktestResult(risk_off={self.risk_off}, delay={self.delay}, "
+            f"cost={self.cost}, {len(days)} days {days[0].date()} to "
+            f"{days[-1].date()})\n{self.stats.round(4).to_string()}"
+        )
+
+
+def backtest(
+    signal: pd.Series,
+    returns: pd.Series | pd.DataFrame,
+    risk_off: Iterable[str] | str = ("Bear",),
+    delay: int = 1,
+    cost: float = 0.001,
+    *,
+    cash_returns: pd.Series | float = 0.0,
+    risk_free: pd.Series | float = 0.0,
+) -> BacktestResult:
+    """Hold the asset unless the signal said risk-off ``delay`` days earlier.
+
+    On day t the strategy holds ``returns`` if the signal of day t - ``delay`` is
+    not in ``risk_off``, and cash otherwise. Each change of position costs
+    ``cost`` times the size of the change, taken from that day's return.
+    Buy-and-hold holds the asset on the same days.
+
+    Parameters
+    ----------
+    signal : Series
+        Regime names on a sorted DatetimeIndex (or walk_forward's DataFrame, whose
+        ``regime`` column is used).
+    returns : Series or DataFrame
+        Daily **simple** returns of the asset (``np.expm1`` of log returns), or a
+        DataFrame of several, held in equal weights rebalanced daily.
+    risk_off : str or iterable of str, default=("Bear",)
+        Regimes in which to hold cash.
+    delay : int, default=1
+        Trading days between the signal and the position: 1 trades at the close
+        of the day after the signal's (the signal of day t uses day t's close).
+        0 trades at the very close that made the signal, which cannot be done:
+        use it only to see what the delay costs.
+    cost : float, default=0.001
+        Cost of a change of position, per unit changed (0.001 = 10 basis points).
+    cash_returns : float or Series, default=0.0
+        Daily return of cash; a Series must have every day of the backtest.
+    risk_free : float or Series, default=0.0
+        Daily risk-free return subtracted from the mean in the Sharpe ratios.
+
+    Returns
+    -------
+    BacktestResult
+        Daily returns, equity curves, positions and ``stats`` of the strategy and
+        of buy-and-hold.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Before any work, for an empty or unsorted input, a non-DatetimeIndex,
+        missing values, ``delay < 0``, ``cost < 0``, ``risk_off`` names that are
+        not regimes of ``signal``, or no date in common.
+
+    Warns
+    -----
+    AlignmentWarning
+        If ``signal`` and ``returns`` have different dates: only the common dates
+        are used, and the delay counts rows of those.
+
+    Notes
+    -----
+    *Causal by construction*: the position of day t is a function of the signal
+    up to day t - ``delay`` only, so changing or removing later rows never
+    changes it. The first ``delay`` common days have no signal yet and are left
+    out of both columns. Taking the first day's position is free, for both.
+
+    With ``p_t`` the position and ``r_t`` the asset's return: strategy return
+    ``p_t r_t + (1 - p_t) c_t - cost |p_t - p_{t-1}|``. Statistics (252 days a
+    year): ``ann_return = (prod(1 + r))^(252 / n) - 1``; ``ann_vol = std(r) *
+    sqrt(252)`` (ddof 1); ``sharpe = mean(r - risk_free) * 252 / ann_vol``;
+    ``max_drawdown`` the lowest :func:`drawdown`; ``n_trades`` the number of
+    position changes; ``time_in_market`` the mean position.
+
+    A signal from :meth:`RegimeModel.predict` or ``predict_proba`` looks ahead
+    (it is decoded with the whole sample): its backtest is an in-sample bound.
+
+    Examples
+    --------
+    >>> days = pd.bdate_range("2024-01-01", periods=4)
+    >>> signal = pd.Series(["Bull", "Bear", "Bear", "Bull"], index=days)
+    >>> returns = pd.Series([0.01, -0.02, -0.03, 0.01], index=days)
+    >>> result = backtest(signal, returns, delay=1, cost=0.0)
+    >>> result.position.tolist()   # the day-2 Bear signal is acted on on day 3
+    [1.0, 0.0, 0.0]
+    >>> result.returns["strategy"].round(4).tolist()
+    [-0.02, 0.0, 0.0]
+    """
+    signal = _check_signal(signal)
+    asset = _check_returns(returns, "returns")
+    risk_off = _check_regimes(risk_off, signal, "risk_off")
+    delay = check_int(delay, "delay", 0)
+    cost = check_nonnegative_float(cost, "cost")
+    common = _common_dates(signal.index, asset.index)
+    if len(common) <= delay:
+        raise ValueError(
+            f"signal and returns have {len(common)} common days, not more than "
+            f"delay={delay}; pass a longer history."
+        )
+    days = common[delay:]
+    cash = _on_days(cash_returns, days, "cash_returns")
+    free = _on_days(risk_free, days, "risk_free")
+
+    # the position of day t is set by the signal of the day `delay` rows earlier
+    invested = (~signal.reindex(common).isin(risk_off)).to_numpy(dtype=float)
+    position = invested[: len(common) - delay]
+    r = asset.reindex(days).to_numpy(dtype=float)
+    changes = np.abs(np.diff(position, prepend=position[0]))
+    strategy = position * r + (1.0 - position) * cash - cost * changes
+
+    daily = pd.DataFrame({"strategy": strategy, "buy_and_hold": r}, index=days)
+    equity = (1.0 + daily).cumprod()
+    held = {"strategy": position, "buy_and_hold": np.ones(len(days))}
+    stats = pd.DataFrame(
+        {
+            name: _performance(daily[name], equity[name], held[name], free)
+            for name in daily.columns
+        }
+    )
+    return BacktestResult(
+        returns=daily,
+        equity=equity,
+        position=pd.Series(position, index=days, name="position"),
+        stats=stats,
+        risk_off=risk_off,
+        delay=delay,
+        cost=cost,
+    )
+
+
+def _performance(
+    daily: pd.Series, equity: pd.Series, position: np.ndarray, risk_free: np.ndarray
+) -> pd.Series:
+    """The statistics of one column of a backtest (see :func:`backtest`'s Notes)."""
+    n = len(daily)
+    ann_vol = float(daily.std(ddof=1) * np.sqrt(TRADING_DAYS)) if n > 1 else np.nan
+    excess = float(np.mean(daily.to_numpy() - risk_free)) * TRADING_DAYS
+    sharpe = excess / ann_vol if ann_vol > 0 else np.nan
+    final = float(equity.iloc[-1])
+    return pd.Series(
+        {
+            "ann_return": final ** (TRADING_DAYS / n) - 1.0,
+            "ann_vol": ann_vol,
+            "sharpe": sharpe,
+            "max_drawdown": float(drawdown(equity).min()),
+            "n_trades": float(np.count_nonzero(np.diff(position))),
+            "time_in_market": float(np.mean(position)),
+            "total_return": final - 1.0,
+            "n_days": float(n),
+        }
+    )

@@ -1,0 +1,384 @@
+"""regimes.evaluate: every statistic against a hand-computed example, causality, errors.
+
+The small examples below are built so that each answer can be worked out on paper;
+the expected values are written as that arithmetic, not taken from the code.
+"""
+
+from __future__ import annotations
+
+import doctest
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import regimes.evaluate
+from regimes.evaluate import (
+    BacktestResult,
+    backtest,
+    detection_lag,
+    drawdown,
+    signal_stats,
+    spells,
+)
+from regimes.exceptions import AlignmentWarning
+
+NAMES = ["Bull", "Sideways", "Bear"]
+
+
+def _signal(values, start="2021-01-04", categories=None):
+    days = pd.bdate_range(start, periods=len(values))
+    if categories is None:
+        return pd.Series(values, index=days, name="regime")
+    dtype = pd.CategoricalDtype(categories, ordered=True)
+    return pd.Series(pd.Categorical(values, dtype=dtype), index=days, name="regime")
+
+
+def test_docstring_examples_run():
+    failed, attempted = doctest.testmod(regimes.evaluate, verbose=False)
+    assert attempted >= 8
+    assert failed == 0
+
+
+# --------------------------------------------------------------- signal stats
+
+# 12 days: Bull x3, Bear x2, Bull x5, Sideways x2 -> spells of 3, 2, 5, 2 days
+SPELL_VALUES = ["Bull"] * 3 + ["Bear"] * 2 + ["Bull"] * 5 + ["Sideways"] * 2
+
+
+def test_spells_by_hand():
+    signal = _signal(SPELL_VALUES, categories=NAMES)
+    table = spells(signal)
+    days = signal.index
+    assert table["regime"].astype(str).tolist() == ["Bull", "Bear", "Bull", "Sideways"]
+    assert table["start"].tolist() == [days[0], days[3], days[5], days[10]]
+    assert table["end"].tolist() == [days[2], days[4], days[9], days[11]]
+    assert table["n_days"].tolist() == [3, 2, 5, 2]
+
+
+@pytest.mark.parametrize("categorical", [True, False])
+def test_signal_stats_by_hand(categorical):
+    categories = [*NAMES, "Crash"] if categorical else None
+    stats = signal_stats(_signal(SPELL_VALUES, categories=categories))
+    assert stats.name == "signal_stats"
+    assert stats["n_days"] == 12
+    assert stats["years"] == pytest.approx(12 / 252)
+    assert stats["n_switches"] == 3
+    assert stats["switches_per_year"] == pytest.approx(3 / (12 / 252))
+    assert stats["n_spells"] == 4
+    assert stats["median_spell"] == 2.5  # lengths 2, 2, 3, 5
+    assert stats["mean_spell"] == 3.0  # 12 days / 4 spells
+    assert stats["share[Bull]"] == pytest.approx(8 / 12)
+    assert stats["share[Bear]"] == pytest.approx(2 / 12)
+    assert stats["share[Sideways]"] == pytest.approx(2 / 12)
+    assert stats["n_spells[Bull]"] == 2
+    assert stats["n_spells[Bear]"] == 1
+    assert stats["n_spells[Sideways]"] == 1
+    if categorical:  # a regime never visited is still reported
+        assert stats["share[Crash]"] == 0
+        assert stats["n_spells[Crash]"] == 0
+        shares = [k for k in stats.index if k.startswith("share[")]
+        assert shares == [f"share[{n}]" for n in categories]
+
+
+def test_signal_stats_of_a_constant_signal():
+    stats = signal_stats(_signal(["Bull"] * 504))
+    assert stats["n_switches"] == 0
+    assert stats["switches_per_year"] == 0
+    assert stats["years"] == 2.0
+    assert stats["median_spell"] == 504
+
+
+def test_walk_forward_frame_is_accepted():
+    signal = _signal(SPELL_VALUES, categories=NAMES)
+    wf = pd.DataFrame({"regime": signal, "Bull": 0.5, "Sideways": 0.3, "Bear": 0.2})
+    pd.testing.assert_series_equal(signal_stats(wf), signal_stats(signal))
+
+
+# -------------------------------------------------------------- detection lag
+
+
+def test_detection_lag_by_hand():
+    #                 0       1       2       3        4       5       6
+    values = ["Bull", "Bull", "Bull", "Sideways", "Bear", "Bull", "Bull"]
+    signal = _signal(values, start="2021-01-04", categories=NAMES)  # a Monday
+    days = signal.index
+    lags = detection_lag(signal, [days[0], days[4], "2021-01-09", days[5]])
+    # from day 0 the first Bear is day 4; on day 4 it already is; Saturday 9 Jan
+    # counts from Monday 11 Jan (day 5), after which there is no Bear
+    assert lags.name == "detection_lag"
+    assert lags.index.name == "date"
+    np.testing.assert_array_equal(lags.to_numpy(), [4.0, 0.0, np.nan, np.nan])
+    either = detection_lag(signal, [days[0]], regimes=("Sideways", "Bear"))
+    assert either.iloc[0] == 3.0
+    assert detection_lag(signal, days[1], regimes="Bear").iloc[0] == 3.0
+
+
+def test_detection_lag_errors():
+    signal = _signal(["Bull", "Bear", "Bull"], categories=NAMES)
+    with pytest.raises(ValueError, match="dates must lie within the signal's days"):
+        detection_lag(signal, ["2020-01-01"])
+    with pytest.raises(ValueError, match=r"regimes names \['bear'\] that are not"):
+        detection_lag(signal, [signal.index[0]], regimes=("bear",))
+    with pytest.raises(ValueError, match="dates must be dates"):
+        detection_lag(signal, ["not a date"])
+
+
+# ------------------------------------------------------------------ backtest
+
+# 6 days; the signal is Bear on days 1 and 2
+R = [0.01, 0.02, -0.05, -0.03, 0.04, 0.01]
+SIG = ["Bull", "Bear", "Bear", "Bull", "Bull", "Bull"]
+
+
+def _inputs():
+    signal = _signal(SIG, categories=NAMES)
+    return signal, pd.Series(R, index=signal.index, name="asset")
+
+
+def test_backtest_delay_one_by_hand():
+    signal, returns = _inputs()
+    result = backtest(signal, returns, delay=1, cost=0.001)
+    assert isinstance(result, BacktestResult)
+    # day 0 has no signal before it: the backtest runs on days 1..5
+    assert result.returns.index.equals(signal.index[1:])
+    # signal of the day before: Bull, Bear, Bear, Bull, Bull
+    np.testing.assert_array_equal(result.position, [1, 0, 0, 1, 1])
+    # exit on day 2 and re-entry on day 4 each pay 10 bp
+    expected = [0.02, 0.0 - 0.001, 0.0, 0.04 - 0.001, 0.01]
+    np.testing.assert_allclose(result.returns["strategy"], expected, atol=1e-15)
+    np.testing.assert_allclose(result.returns["buy_and_hold"], R[1:], atol=1e-15)
+    final = 1.02 * 0.999 * 1.0 * 1.039 * 1.01
+    assert result.equity["strategy"].iloc[-1] == pytest.approx(final, rel=1e-12)
+
+    s, b = result.stats["strategy"], result.stats["buy_and_hold"]
+    assert s["total_return"] == pytest.approx(final - 1, rel=1e-12)
+    assert s["ann_return"] == pytest.approx(final ** (252 / 5) - 1, rel=1e-12)
+    vol = np.std(expected, ddof=1) * math.sqrt(252)
+    assert s["ann_vol"] == pytest.approx(vol, rel=1e-12)
+    assert s["sharpe"] == pytest.approx(np.mean(expected) * 252 / vol, rel=1e-12)
+    # the only dip: 1.02 -> 1.02 * 0.999, i.e. -0.1%
+    assert s["max_drawdown"] == pytest.approx(-0.001, rel=1e-9)
+    assert s["n_trades"] == 2
+    assert s["time_in_market"] == pytest.approx(3 / 5)
+    assert s["n_days"] == 5
+    # buy-and-hold on the same days: peak 1.02, trough 1.02 * 0.95 * 0.97
+    bh_final = 1.02 * 0.95 * 0.97 * 1.04 * 1.01
+    assert b["total_return"] == pytest.approx(bh_final - 1, rel=1e-12)
+    assert b["max_drawdown"] == pytest.approx(0.95 * 0.97 - 1, rel=1e-12)
+    assert b["n_trades"] == 0
+    assert b["time_in_market"] == 1
+    assert list(result.stats.index[:6]) == [
+        "ann_return",
+        "ann_vol",
+        "sharpe",
+        "max_drawdown",
+        "n_trades",
+        "time_in_market",
+    ]
+    pd.testing.assert_frame_equal(result.drawdown, drawdown(result.equity))
+
+
+def test_backtest_delay_two_and_zero_by_hand():
+    signal, returns = _inputs()
+    two = backtest(signal, returns, delay=2, cost=0.001)
+    # day t follows the signal of day t - 2: days 0..3 are Bull, Bear, Bear, Bull
+    np.testing.assert_array_equal(two.position, [1, 0, 0, 1])  # days 2..5
+    np.testing.assert_allclose(
+        two.returns["strategy"], [-0.05, -0.001, 0.0, 0.01 - 0.001], atol=1e-15
+    )
+    zero = backtest(signal, returns, delay=0, cost=0.001)
+    np.testing.assert_array_equal(zero.position, [1, 0, 0, 1, 1, 1])
+    np.testing.assert_allclose(
+        zero.returns["strategy"],
+        [0.01, -0.001, 0.0, -0.03 - 0.001, 0.04, 0.01],
+        atol=1e-15,
+    )
+
+
+def test_costs_are_cost_times_position_changes():
+    signal, returns = _inputs()
+    free = backtest(signal, returns, cost=0.0)
+    dear = backtest(signal, returns, cost=0.0025)
+    changes = free.position.diff().abs().fillna(0.0)
+    np.testing.assert_allclose(
+        free.returns["strategy"] - dear.returns["strategy"], 0.0025 * changes
+    )
+    pd.testing.assert_series_equal(
+        free.returns["buy_and_hold"], dear.returns["buy_and_hold"]
+    )
+
+
+def test_cash_returns_risk_free_and_equal_weights():
+    signal, returns = _inputs()
+    cash = pd.Series(1e-4, index=signal.index)
+    result = backtest(signal, returns, cost=0.0, cash_returns=cash, risk_free=5e-5)
+    np.testing.assert_allclose(
+        result.returns["strategy"], [0.02, 1e-4, 1e-4, 0.04, 0.01], atol=1e-15
+    )
+    r = result.returns["strategy"].to_numpy()
+    vol = np.std(r, ddof=1) * math.sqrt(252)
+    assert result.stats.loc["sharpe", "strategy"] == pytest.approx(
+        (r.mean() - 5e-5) * 252 / vol, rel=1e-12
+    )
+    # two assets whose average is R give the same backtest as R itself
+    spread = np.array([0.004, -0.01, 0.02, 0.0, 0.03, -0.002])
+    frame = pd.DataFrame(
+        {"a": np.array(R) + spread, "b": np.array(R) - spread}, index=signal.index
+    )
+    pd.testing.assert_frame_equal(
+        backtest(signal, frame).returns, backtest(signal, returns).returns
+    )
+
+
+def test_drawdown_counts_the_starting_capital():
+    np.testing.assert_allclose(
+        drawdown(pd.Series([0.9, 0.95, 1.2, 0.6])), [-0.1, -0.05, 0.0, -0.5]
+    )
+
+
+# ----------------------------------------------------------------- causality
+
+
+def _random_inputs(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    days = pd.bdate_range("2010-01-01", periods=n)
+    codes = np.cumsum(rng.random(n) < 0.1) % 3  # spells of ~10 days
+    signal = pd.Series(
+        pd.Categorical.from_codes(
+            codes, dtype=pd.CategoricalDtype(NAMES, ordered=True)
+        ),
+        index=days,
+    )
+    returns = pd.Series(rng.normal(3e-4, 0.01, n), index=days)
+    return signal, returns
+
+
+@pytest.mark.parametrize("delay", [0, 1, 2, 5])
+def test_backtest_output_up_to_t_ignores_later_rows(delay):
+    signal, returns = _random_inputs()
+    full = backtest(signal, returns, delay=delay)
+    for t in [delay + 1, 50, 151, 299]:
+        cut = backtest(signal.iloc[:t], returns.iloc[:t], delay=delay)
+        n = len(cut.returns)
+        pd.testing.assert_frame_equal(cut.returns, full.returns.iloc[:n])
+        pd.testing.assert_frame_equal(cut.equity, full.equity.iloc[:n])
+        pd.testing.assert_series_equal(cut.position, full.position.iloc[:n])
+
+
+@pytest.mark.parametrize("delay", [0, 1, 3])
+def test_a_future_signal_never_changes_past_positions(delay):
+    signal, returns = _random_inputs(seed=1)
+    base = backtest(signal, returns, delay=delay)
+    for k in [10, 120, 250]:
+        changed = signal.copy()
+        changed.iloc[k:] = "Bear" if signal.iloc[k] != "Bear" else "Bull"
+        other = backtest(changed, returns, delay=delay)
+        first_affected = signal.index[k + delay]
+        before = base.position.index < first_affected
+        pd.testing.assert_series_equal(other.position[before], base.position[before])
+        # ... and the signal change does reach the position `delay` days later
+        assert other.position[first_affected] != base.position[first_affected]
+
+
+# ----------------------------------------------------------------- alignment
+
+
+def test_different_dates_are_aligned_with_a_warning():
+    signal, returns = _random_inputs(n=60)
+    longer = pd.concat(
+        [returns, pd.Series([0.5], index=[returns.index[-1] + pd.Timedelta(days=1)])]
+    )
+    holed = signal.drop(signal.index[[20, 21]])
+    with pytest.warns(
+        AlignmentWarning,
+        match=r"2 returns dates are not in signal \(first: 2010-01-29\); using the 58",
+    ):
+        aligned = backtest(holed, returns)
+    expected = backtest(holed, returns.loc[holed.index])
+    pd.testing.assert_frame_equal(aligned.returns, expected.returns)
+    with pytest.warns(AlignmentWarning, match="1 returns dates are not in signal"):
+        backtest(signal, longer)
+    with pytest.warns(AlignmentWarning, match="2 signal dates are not in returns"):
+        backtest(signal, returns.drop(returns.index[[3, 4]]))
+
+
+def test_no_common_dates_is_an_error():
+    signal, returns = _random_inputs(n=30)
+    later = returns.set_axis(returns.index + pd.Timedelta(days=400))
+    with pytest.raises(ValueError, match="have no date in common"):
+        backtest(signal, later)
+
+
+# -------------------------------------------------------------------- errors
+
+
+def _bad_cases():
+    signal, returns = _inputs()
+    unsorted = signal.iloc[::-1]
+    dup = pd.concat([signal, signal.iloc[:1]])
+    no_dates = signal.reset_index(drop=True)
+    with_nan = returns.copy()
+    with_nan.iloc[2] = np.nan
+    as_log = returns.copy()
+    as_log.iloc[2] = -1.5
+    gap_cash = pd.Series(0.0, index=signal.index[:3])
+    return [
+        ((signal.iloc[:0], returns), {}, ValueError, "signal is empty"),
+        ((no_dates, returns), {}, TypeError, "signal must have a DatetimeIndex"),
+        ((unsorted, returns), {}, ValueError, "signal's dates must be increasing"),
+        ((dup, returns), {}, ValueError, "signal has duplicate dates"),
+        ((list(SIG), returns), {}, TypeError, "signal must be a pandas Series"),
+        ((signal.to_frame("x"), returns), {}, ValueError, "a 'regime' column"),
+        (
+            (signal.astype(object).where(signal != "Bear"), returns),
+            {},
+            ValueError,
+            "signal has 2 missing values",
+        ),
+        ((signal, returns.to_numpy()), {}, TypeError, "returns must be a pandas"),
+        ((signal, with_nan), {}, ValueError, "returns has 1 missing or infinite"),
+        ((signal, as_log), {}, ValueError, r"np.expm1\(returns\)"),
+        ((signal, returns.astype(str)), {}, TypeError, "returns must hold numbers"),
+        ((signal, returns), {"delay": -1}, ValueError, "delay must be an int >= 0"),
+        ((signal, returns), {"delay": 1.5}, ValueError, "delay must be an int >= 0"),
+        ((signal, returns), {"delay": 6}, ValueError, "not more than delay=6"),
+        ((signal, returns), {"cost": -0.001}, ValueError, "cost must be a finite"),
+        (
+            (signal, returns),
+            {"risk_off": ("bear",)},
+            ValueError,
+            r"risk_off names \['bear'\] that are not regimes of signal; its regimes "
+            r"are \['Bull', 'Sideways', 'Bear'\]",
+        ),
+        ((signal, returns), {"risk_off": ()}, ValueError, "at least one regime"),
+        (
+            (signal, returns),
+            {"cash_returns": gap_cash},
+            ValueError,
+            "cash_returns lacks 3 of the backtest's days",
+        ),
+        ((signal, returns), {"risk_free": "0"}, TypeError, "risk_free must be a"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "message"),
+    _bad_cases(),
+    ids=[case[3][:30] for case in _bad_cases()],
+)
+def test_bad_input_is_refused_before_work(args, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        backtest(*args, **kwargs)
+
+
+def test_risk_off_may_be_one_name_and_several():
+    signal, returns = _inputs()
+    one = backtest(signal, returns, risk_off="Bear")
+    pd.testing.assert_series_equal(
+        one.position, backtest(signal, returns, risk_off=["Bear"]).position
+    )
+    both = backtest(signal, returns, risk_off=("Bear", "Bull"))
+    assert (both.position == 0).all()
+    assert "BacktestResult(risk_off=('Bear',), delay=1" in repr(one)
