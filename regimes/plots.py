@@ -1,8 +1,10 @@
 """Matplotlib views of fitted regimes (install with ``pip install regimes[plot]``).
 
 matplotlib is imported inside each function, so ``import regimes`` never needs it.
-Every function takes ``ax=None`` (a new figure is made) and returns the Axes.
-Colours are fixed by name: Bull green, Sideways grey, Bear red.
+Single-panel functions take ``ax=None`` (a new figure is made) and return the Axes;
+the two-panel report plots (:func:`plot_walk_forward`, :func:`plot_backtest`) return
+the Figure. Colours are fixed by name (:func:`regime_colors`), legends sit outside
+the data, and regimes are shaded by spells, not day by day.
 """
 
 from __future__ import annotations
@@ -13,41 +15,67 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from .evaluate import BacktestResult, signal_stats, spells
+from .results import TRADING_DAYS
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
     from .models import RegimeModel
 
 __all__ = [
+    "plot_backtest",
     "plot_probabilities",
     "plot_regimes",
     "plot_transition_matrix",
+    "plot_walk_forward",
     "regime_colors",
+    "regime_spans",
 ]
 
-_NAMED_COLORS = {"Bull": "#2ca02c", "Sideways": "#8c8c8c", "Bear": "#d62728"}
+# Fixed by name, so that a regime has the same colour in every plot and every fit:
+# Bull green, Bear red, a lone Sideways grey, and "Sideways 1".."Sideways 4" four
+# hues far from those three (blue, purple, orange, brown): 6 regimes stay distinct.
+_NAMED_COLORS = {
+    "Bull": "#2ca02c",
+    "Sideways": "#8c8c8c",
+    "Bear": "#d62728",
+    "Sideways 1": "#1f77b4",
+    "Sideways 2": "#9467bd",
+    "Sideways 3": "#ff7f0e",
+    "Sideways 4": "#8c564b",
+}
+# for any other names, in the order given
+_SPARE_COLORS = ("#17becf", "#e377c2", "#bcbd22", "#1f77b4", "#9467bd", "#ff7f0e")
+
+_SPAN_ALPHA = 0.28
 
 
 def regime_colors(names: Sequence[str]) -> dict[str, str]:
-    """Colour of each regime: fixed for Bull/Sideways/Bear, a palette for the rest.
+    """Colour of each regime, fixed by name and distinct for up to 6 regimes.
 
-    "Sideways 1", "Sideways 2", ... get shades between grey and blue.
+    Bull is green, Bear red, Sideways grey; "Sideways 1" to "Sideways 4" are blue,
+    purple, orange and brown. Other names take the remaining colours of a spare
+    palette in the order given.
 
     Examples
     --------
     >>> regime_colors(["Bull", "Bear"])
     {'Bull': '#2ca02c', 'Bear': '#d62728'}
     """
-    from matplotlib import colormaps, colors
-
-    others = [n for n in names if n not in _NAMED_COLORS]
-    palette = colormaps["Blues"](np.linspace(0.35, 0.8, max(len(others), 1)))
-    extra = {n: colors.to_hex(c) for n, c in zip(others, palette, strict=False)}
-    return {n: _NAMED_COLORS.get(n, extra.get(n, "#1f77b4")) for n in names}
+    names = [str(n) for n in names]
+    used = {_NAMED_COLORS[n] for n in names if n in _NAMED_COLORS}
+    spare = iter(c for c in _SPARE_COLORS if c not in used)
+    colors = {}
+    for name in names:
+        colors[name] = _NAMED_COLORS.get(name) or next(spare, "#7f7f7f")
+    return colors
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     if ax is not None:
+        _constrain(ax.figure)
         return ax
     import matplotlib.pyplot as plt
 
@@ -55,20 +83,83 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     return ax
 
 
+def _constrain(figure: Any) -> None:
+    """Give a figure made without a layout engine matplotlib's constrained layout.
+
+    Without one, labels outside the axes (tick labels of a heat map, legends set
+    beside a panel) run into the neighbouring panel.
+    """
+    root = figure.get_figure(root=True) if hasattr(figure, "get_figure") else figure
+    if root.get_layout_engine() is None:
+        root.set_layout_engine("constrained")
+
+
+def _legend_outside(ax: Axes, **kwargs: Any) -> Any:
+    """A legend to the right of the axes, outside the data."""
+    return ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
+        frameon=False,
+        **kwargs,
+    )
+
+
 def regime_spans(regimes: pd.Series) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
     """Spells of a regime sequence as (name, first day, first day of the next spell).
 
     The last spell ends on the last day. These are the shaded spans of
-    :func:`plot_regimes`.
+    :func:`plot_regimes` and :func:`plot_walk_forward`; the spells themselves are
+    :func:`regimes.evaluate.spells`.
     """
-    codes = regimes.cat.codes.to_numpy()
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    ends = np.r_[starts[1:], len(codes) - 1]
-    index = regimes.index
+    table = spells(regimes)
+    ends = [*table["start"].iloc[1:], regimes.index[-1]]
     return [
-        (str(regimes.iloc[s]), index[s], index[e])
-        for s, e in zip(starts, ends, strict=True)
+        (str(name), start, end)
+        for name, start, end in zip(table["regime"], table["start"], ends, strict=True)
     ]
+
+
+def _shade_spells(
+    ax: Axes, signal: pd.Series, colors: dict[str, str], alpha: float = _SPAN_ALPHA
+) -> None:
+    """One shaded collection per regime (label and gid = the name) over its spells."""
+    from matplotlib import dates as mdates
+
+    spans = regime_spans(signal)
+    for name, color in colors.items():
+        ranges = [
+            (mdates.date2num(a), mdates.date2num(b) - mdates.date2num(a))
+            for n, a, b in spans
+            if n == name
+        ]
+        ax.broken_barh(
+            ranges,
+            (0, 1),
+            transform=ax.get_xaxis_transform(),
+            facecolors=color,
+            alpha=alpha,
+            linewidth=0,
+            label=name,
+            gid=f"regime:{name}",
+        )
+
+
+def _log_growth_axis(ax: Axes) -> None:
+    """Log scale for a growth-of-1 axis, ticks as plain numbers (2, 5, 10, ...)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    ax.set_ylabel("growth of 1 (log scale)")
+
+
+def _growth(returns: pd.DataFrame, column: str | None) -> pd.Series:
+    """Growth of 1 from log returns: one column, or the equal-weighted average."""
+    series = returns[column] if column is not None else returns.mean(axis=1)
+    return np.exp(series.cumsum())
 
 
 def plot_regimes(
@@ -76,6 +167,7 @@ def plot_regimes(
     returns: pd.DataFrame,
     *,
     column: str | None = None,
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Cumulative return with the background shaded by the decoded regime.
@@ -89,51 +181,35 @@ def plot_regimes(
     column : str, optional
         Plot the growth of this column; default the equal-weighted average of all
         columns. Returns are taken as log returns: growth = exp(cumsum).
+    title : str, optional
+        Default "Regimes (Viterbi path: uses the whole sample)"; "" for none.
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib.axes.Axes
-        With one shaded collection per regime (label = regime name, the spans of
-        :meth:`RegimeModel.predict`) and the growth line on a log scale.
+        With one shaded collection per regime (label = regime name, the spells of
+        :meth:`RegimeModel.predict`) and the growth line on a log scale; the
+        legend is outside the axes, on the right.
     """
-    from matplotlib import dates as mdates
-
     regimes = model.predict(returns)
-    series = returns[column] if column is not None else returns.mean(axis=1)
-    growth = np.exp(series.cumsum())
-    colors = regime_colors(model.regime_names_)
-    ax = _axes(ax, (11, 4))
-
-    spans = regime_spans(regimes)
-    for name in model.regime_names_:
-        ranges = [
-            (mdates.date2num(a), mdates.date2num(b) - mdates.date2num(a))
-            for n, a, b in spans
-            if n == name
-        ]
-        ax.broken_barh(
-            ranges,
-            (0, 1),
-            transform=ax.get_xaxis_transform(),
-            facecolors=colors[name],
-            alpha=0.3,
-            linewidth=0,
-            label=name,
-            gid=f"regime:{name}",
-        )
+    growth = _growth(returns, column)
+    ax = _axes(ax, (10, 4))
+    _shade_spells(ax, regimes, regime_colors(model.regime_names_))
     ax.plot(
         growth.index,
         growth.to_numpy(),
         color="black",
-        linewidth=0.9,
+        linewidth=0.8,
         label=column or "equal-weight",
     )
-    ax.set_yscale("log")
+    _log_growth_axis(ax)
     ax.set_xlim(returns.index[0], returns.index[-1])
-    ax.set_ylabel("growth of 1 (log scale)")
-    ax.set_title("Regimes (Viterbi path)")
-    ax.legend(loc="upper left", frameon=False, ncols=len(model.regime_names_) + 1)
+    ax.set_title(
+        "Regimes (Viterbi path: uses the whole sample)" if title is None else title,
+        loc="left",
+    )
+    _legend_outside(ax)
     return ax
 
 
@@ -142,9 +218,12 @@ def plot_probabilities(
     returns: pd.DataFrame,
     kind: Literal["smoothed", "filtered"] = "smoothed",
     *,
+    style: Literal["lines", "stacked"] = "lines",
+    smooth: int | Literal["auto"] | None = "auto",
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Regime probabilities over time as a stacked area.
+    """Regime probabilities over time, as thin lines or a stacked area.
 
     Parameters
     ----------
@@ -156,38 +235,104 @@ def plot_probabilities(
         ``"smoothed"``: :meth:`~RegimeModel.predict_proba` (uses the whole sample);
         ``"filtered"``: :meth:`~RegimeModel.filter_proba` (only the past: what was
         knowable on each day).
+    style : {"lines", "stacked"}, default="lines"
+        One thin line per regime (readable over decades), or areas stacked to 1
+        (readable over months).
+    smooth : int, "auto" or None, default="auto"
+        Draw the trailing ``smooth``-day mean (the title says so). ``"auto"``:
+        the daily values up to 504 days, a 21-day mean beyond; None: daily values.
+    title : str, optional
+        Default "<Kind> regime probabilities"; "" for none.
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib.axes.Axes
+        One line (or one area) per regime, labelled by name, in name order.
     """
     if kind not in ("smoothed", "filtered"):
         raise ValueError(f"kind must be 'smoothed' or 'filtered', got {kind!r}.")
-    proba = (
+    if style not in ("lines", "stacked"):
+        raise ValueError(f"style must be 'lines' or 'stacked', got {style!r}.")
+    _check_smooth(smooth)
+    proba, how = _smoothed(
         model.predict_proba(returns)
         if kind == "smoothed"
-        else model.filter_proba(returns)
+        else model.filter_proba(returns),
+        smooth,
     )
-    colors = regime_colors(model.regime_names_)
-    ax = _axes(ax, (11, 3))
-    ax.stackplot(
-        proba.index,
-        proba.to_numpy().T,
-        labels=list(proba.columns),
-        colors=[colors[n] for n in proba.columns],
-        linewidth=0,
-    )
-    ax.set_ylim(0, 1)
-    ax.set_xlim(proba.index[0], proba.index[-1])
-    ax.set_ylabel("probability")
-    ax.set_title(f"{kind.capitalize()} regime probabilities")
-    ax.legend(loc="upper left", frameon=False, ncols=len(proba.columns))
+    ax = _axes(ax, (10, 3))
+    _draw_probabilities(ax, proba, regime_colors(model.regime_names_), style)
+    if title is None:
+        title = f"{kind.capitalize()} regime probabilities" + (
+            f" ({how})" if how else ""
+        )
+    ax.set_title(title, loc="left")
     return ax
 
 
+def _check_smooth(smooth: Any) -> None:
+    if smooth is None or smooth == "auto":
+        return
+    if (
+        isinstance(smooth, bool)
+        or not isinstance(smooth, (int, np.integer))
+        or smooth < 1
+    ):
+        raise ValueError(
+            f"smooth must be an int >= 1 (days), 'auto' or None, got {smooth!r}."
+        )
+
+
+def _smoothed(
+    proba: pd.DataFrame, smooth: int | Literal["auto"] | None
+) -> tuple[pd.DataFrame, str]:
+    """Trailing mean of the probabilities for display, and words saying so.
+
+    ``"auto"``: the daily values up to two years (504 days), a 21-day trailing
+    mean beyond (daily values over decades draw a solid block). A trailing mean
+    of filtered probabilities still uses only the past.
+    """
+    if smooth == "auto":
+        smooth = None if len(proba) <= 2 * TRADING_DAYS else 21
+    if smooth is None or smooth == 1:
+        return proba, ""
+    return proba.rolling(smooth, min_periods=1).mean(), f"trailing {smooth}-day mean"
+
+
+def _draw_probabilities(
+    ax: Axes, proba: pd.DataFrame, colors: dict[str, str], style: str
+) -> None:
+    """Probabilities (one column per regime name) as thin lines or stacked areas."""
+    if style == "stacked":
+        ax.stackplot(
+            proba.index,
+            proba.to_numpy().T,
+            labels=[str(c) for c in proba.columns],
+            colors=[colors[str(n)] for n in proba.columns],
+            linewidth=0,
+        )
+    else:
+        for name in proba.columns:
+            ax.plot(
+                proba.index,
+                proba[name].to_numpy(),
+                color=colors[str(name)],
+                linewidth=0.6,
+                label=str(name),
+            )
+    ax.set_ylim(0, 1)
+    ax.set_xlim(proba.index[0], proba.index[-1])
+    ax.set_ylabel("probability")
+    _legend_outside(ax)
+
+
 def plot_transition_matrix(
-    model: RegimeModel, *, ax: Axes | None = None, **kwargs: Any
+    model: RegimeModel,
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
 ) -> Axes:
     """Heat map of the transition matrix, annotated with the probabilities.
 
@@ -195,34 +340,277 @@ def plot_transition_matrix(
     ----------
     model : RegimeModel
         A fitted model.
+    title : str, optional
+        Default "Transition probabilities"; "" for none.
     ax : matplotlib Axes, optional
+        If its figure has no layout engine, it is given matplotlib's constrained
+        layout, so that the labels do not run into a neighbouring panel.
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.imshow` (e.g. ``cmap``).
 
     Returns
     -------
     matplotlib.axes.Axes
+        Rows are "from" regimes, columns "to" regimes.
     """
     matrix = model.transition_matrix()
-    ax = _axes(ax, (4.5, 4))
+    n = len(matrix)
+    ax = _axes(ax, (1.6 + 0.9 * n, 1.2 + 0.8 * n))
     image = ax.imshow(
         matrix.to_numpy(), vmin=0, vmax=1, cmap=kwargs.pop("cmap", "Blues"), **kwargs
     )
     names = list(matrix.index)
-    ax.set_xticks(range(len(names)), names)
-    ax.set_yticks(range(len(names)), names)
+    # beyond 3 regimes the names ("Sideways 2") stand upright so they cannot overlap
+    ax.set_xticks(range(n), names, rotation=90 if n > 3 else 0)
+    ax.set_yticks(range(n), names)
     ax.set_xlabel("to")
     ax.set_ylabel("from")
+    size = {1: 10, 2: 10, 3: 10, 4: 9, 5: 8}.get(n, 7)
     for i, j in np.ndindex(matrix.shape):
         p = matrix.iat[i, j]
         ax.text(
             j,
             i,
-            f"{p:.3f}",
+            f"{p:.2f}" if n > 4 else f"{p:.3f}",
             ha="center",
             va="center",
+            fontsize=size,
             color="white" if p > 0.6 else "black",
         )
-    ax.set_title("Transition probabilities")
-    ax.figure.colorbar(image, ax=ax, fraction=0.046)
+    if title is None:
+        title = "Transition probabilities"
+    ax.set_title(title, loc="left")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
     return ax
+
+
+def plot_walk_forward(
+    wf: pd.DataFrame,
+    returns: pd.DataFrame,
+    *,
+    column: str | None = None,
+    refits: bool = False,
+    smooth: int | Literal["auto"] | None = "auto",
+    title: str | None = None,
+    caption: str | None = None,
+    figsize: tuple[float, float] = (10, 6),
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
+    """The causal regime over the cumulative return, filtered probabilities beneath.
+
+    Parameters
+    ----------
+    wf : DataFrame
+        The output of :func:`regimes.walk_forward`: a ``regime`` column (ordered
+        Categorical), one filtered probability column per regime name, and
+        ``fitted_until``.
+    returns : DataFrame
+        The daily log returns given to ``walk_forward`` (at least its days).
+    column : str, optional
+        Plot the growth of this column; default the equal-weighted average.
+    refits : bool, default=False
+        Mark the first day of every refit with a tick at the foot of the lower
+        panel.
+    smooth : int, "auto" or None, default="auto"
+        Draw the trailing ``smooth``-day mean of the probabilities (still causal;
+        the caption says so). ``"auto"``: the daily values up to 504 days, a
+        21-day mean beyond (daily values over decades draw a solid block); None:
+        daily values.
+    title : str, optional
+        Default "Walk-forward regimes: what was knowable on each day"; "" for none.
+    caption : str, optional
+        Text under the figure; default says what the shading and lines are; ""
+        for none.
+    figsize : (float, float), default=(10, 6)
+        Size of a new figure, in inches.
+    axes : pair of matplotlib Axes, optional
+        Draw into these (top, bottom) instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Top axes: one shaded collection per regime over its spells (label =
+        regime name) and the growth line, log scale. Bottom axes: one line per
+        regime's filtered probability. Legends outside the axes, on the right.
+    """
+    if not isinstance(wf, pd.DataFrame) or "regime" not in wf.columns:
+        raise ValueError(
+            "wf must be the DataFrame returned by walk_forward (with a 'regime' "
+            f"column), got {type(wf).__name__}"
+            + (
+                f" with columns {list(wf.columns)[:6]}"
+                if isinstance(wf, pd.DataFrame)
+                else ""
+            )
+            + "."
+        )
+    signal = wf["regime"]
+    names = [str(n) for n in signal.cat.categories]
+    missing = [n for n in names if n not in wf.columns]
+    if missing:
+        raise ValueError(
+            f"wf lacks the probability columns {missing}; pass walk_forward's "
+            "output unchanged."
+        )
+    lacking = wf.index.difference(returns.index)
+    if len(lacking):
+        raise ValueError(
+            f"returns lacks {len(lacking)} of wf's days (first: "
+            f"{lacking[0].date()}); pass the returns given to walk_forward."
+        )
+    _check_smooth(smooth)
+    colors = regime_colors(names)
+    proba, how = _smoothed(wf[names], smooth)
+    fig, top, bottom = _two_panels(axes, figsize)
+
+    growth = _growth(returns.loc[wf.index], column)
+    _shade_spells(top, signal, colors)
+    top.plot(
+        growth.index,
+        growth.to_numpy(),
+        color="black",
+        linewidth=0.8,
+        label=column or "equal-weight",
+    )
+    _log_growth_axis(top)
+    _legend_outside(top)
+    _draw_probabilities(bottom, proba, colors, "lines")
+    bottom.set_ylabel("filtered probability")
+    if refits:
+        until = wf["fitted_until"].to_numpy()
+        first_days = wf.index[np.r_[True, until[1:] != until[:-1]]]
+        bottom.vlines(
+            first_days,
+            0.0,
+            0.06,
+            transform=bottom.get_xaxis_transform(),
+            color="black",
+            linewidth=0.6,
+            label="refit",
+            gid="refits",
+        )
+        _legend_outside(bottom)
+    top.set_xlim(wf.index[0], wf.index[-1])
+    if title is None:
+        title = "Walk-forward regimes: what was knowable on each day"
+    top.set_title(title, loc="left")
+    if caption is None:
+        stats = signal_stats(signal)
+        caption = (
+            f"Shading: spells of the causal regime ({int(stats['n_spells'])} spells, "
+            f"{stats['switches_per_year']:.1f} switches a year, median "
+            f"{stats['median_spell']:.0f} days). Lines: filtered probabilities"
+            + (f" ({how})" if how else "")
+            + ", each day from the returns up to that day and a model fitted "
+            "before its period."
+        )
+    _caption(fig, caption)
+    return fig
+
+
+def plot_backtest(
+    result: BacktestResult,
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    figsize: tuple[float, float] = (10, 6),
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
+    """Equity and drawdown of a risk-off backtest beside buy-and-hold.
+
+    Parameters
+    ----------
+    result : BacktestResult
+        From :func:`regimes.evaluate.backtest`.
+    title : str, optional
+        Default names the rule (risk-off regimes, delay, cost); "" for none.
+    caption : str, optional
+        Text under the figure; default gives the main statistics of both; "" for
+        none.
+    figsize : (float, float), default=(10, 6)
+        Size of a new figure, in inches.
+    axes : pair of matplotlib Axes, optional
+        Draw into these (top, bottom) instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Top axes: both equity curves (log scale) and the days in cash shaded
+        (one collection, label "in cash"). Bottom axes: both drawdowns.
+    """
+    if not isinstance(result, BacktestResult):
+        raise TypeError(
+            "result must be the BacktestResult of regimes.evaluate.backtest, got "
+            f"{type(result).__name__}."
+        )
+    fig, top, bottom = _two_panels(axes, figsize)
+    styles = {  # buy-and-hold first, so that the strategy is drawn on top
+        "buy_and_hold": {"color": "#555555", "linewidth": 0.8, "label": "buy-and-hold"},
+        "strategy": {
+            "color": "#1f4e9c",
+            "linewidth": 0.9,
+            "label": "risk-off strategy",
+        },
+    }
+    held = result.position.map({1.0: "invested", 0.0: "in cash"}).astype(
+        pd.CategoricalDtype(["invested", "in cash"], ordered=True)
+    )
+    _shade_spells(top, held, {"in cash": "#d62728"}, alpha=0.15)
+    drawdown = result.drawdown
+    for name, style in styles.items():
+        top.plot(result.equity.index, result.equity[name].to_numpy(), **style)
+        bottom.plot(drawdown.index, drawdown[name].to_numpy(), **style)
+    _log_growth_axis(top)
+    bottom.set_ylabel("drawdown")
+    bottom.yaxis.set_major_formatter(_percent())
+    _legend_outside(top)
+    top.set_xlim(result.equity.index[0], result.equity.index[-1])
+    if title is None:
+        off = ", ".join(map(str, result.risk_off))
+        title = (
+            f"Cash when the signal is {off}: delay {result.delay} day"
+            f"{'s' if result.delay != 1 else ''}, cost {result.cost * 1e4:g} bp a trade"
+        )
+    top.set_title(title, loc="left")
+    if caption is None:
+        s, b = result.stats["strategy"], result.stats["buy_and_hold"]
+        caption = (
+            f"Strategy: {s['ann_return']:.1%} a year, volatility {s['ann_vol']:.1%}, "
+            f"Sharpe {s['sharpe']:.2f}, max drawdown {s['max_drawdown']:.1%}, "
+            f"{int(s['n_trades'])} trades, {s['time_in_market']:.0%} of days invested."
+            f" Buy-and-hold: {b['ann_return']:.1%}, {b['ann_vol']:.1%}, "
+            f"{b['sharpe']:.2f}, {b['max_drawdown']:.1%}. After the stated costs; "
+            "before taxes and slippage."
+        )
+    _caption(fig, caption)
+    return fig
+
+
+def _two_panels(
+    axes: Sequence[Axes] | None, figsize: tuple[float, float]
+) -> tuple[Figure, Axes, Axes]:
+    """A figure with a tall top panel and a short bottom one, sharing dates."""
+    if axes is not None:
+        top, bottom = axes
+        _constrain(top.figure)
+        return top.figure, top, bottom
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=figsize, sharex=True, height_ratios=[2, 1], layout="constrained"
+    )
+    return fig, top, bottom
+
+
+def _caption(fig: Figure, caption: str) -> None:
+    """Small wrapped text under the figure (empty: none)."""
+    if caption:
+        import textwrap
+
+        fig.supxlabel(textwrap.fill(caption, 130), fontsize=8, x=0.01, ha="left")
+
+
+def _percent() -> Any:
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=1.0, decimals=0)

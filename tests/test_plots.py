@@ -9,15 +9,21 @@ import pytest
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 from matplotlib import dates as mdates  # noqa: E402
 
+from regimes import default_regime_names  # noqa: E402
+from regimes.evaluate import backtest, spells  # noqa: E402
 from regimes.plots import (  # noqa: E402
+    plot_backtest,
     plot_probabilities,
     plot_regimes,
     plot_transition_matrix,
+    plot_walk_forward,
     regime_colors,
     regime_spans,
 )
+from regimes.results import transition_frame  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +89,7 @@ def test_named_colours():
 def test_probability_areas_stack_to_the_probabilities(fitted, sample, kind):
     returns, _ = sample
     returns = returns.iloc[:300]
-    ax = plot_probabilities(fitted, returns, kind)
+    ax = plot_probabilities(fitted, returns, kind, style="stacked")
     proba = (
         fitted.predict_proba(returns)
         if kind == "smoothed"
@@ -100,6 +106,34 @@ def test_probability_areas_stack_to_the_probabilities(fitted, sample, kind):
     assert [c.get_label() for c in ax.collections] == list(proba.columns)
     with pytest.raises(ValueError, match="kind must be 'smoothed' or 'filtered'"):
         plot_probabilities(fitted, returns, "causal")
+    with pytest.raises(ValueError, match="style must be 'lines' or 'stacked'"):
+        plot_probabilities(fitted, returns, kind, style="area")
+
+
+def test_probability_lines_are_the_probabilities(fitted, sample):
+    returns, _ = sample
+    returns = returns.iloc[:300]
+    ax = plot_probabilities(fitted, returns, "filtered")
+    proba = fitted.filter_proba(returns)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == list(proba.columns)
+    colors = regime_colors(fitted.regime_names_)
+    for line, name in zip(lines, proba.columns, strict=True):
+        np.testing.assert_allclose(line.get_ydata(), proba[name].to_numpy())
+        assert matplotlib.colors.to_hex(line.get_color()) == colors[name]
+    assert ax.get_title(loc="left") == "Filtered regime probabilities"
+
+
+def test_long_probability_lines_are_a_labelled_trailing_mean(fitted, sample):
+    returns, _ = sample
+    returns = returns.iloc[:600]  # beyond two years: "auto" draws a 21-day mean
+    ax = plot_probabilities(fitted, returns, "filtered")
+    trailing = fitted.filter_proba(returns).rolling(21, min_periods=1).mean()
+    for line in ax.get_lines():
+        np.testing.assert_allclose(line.get_ydata(), trailing[line.get_label()])
+    assert "trailing 21-day mean" in ax.get_title(loc="left")
+    raw = plot_probabilities(fitted, returns, "filtered", smooth=None)
+    assert raw.get_title(loc="left") == "Filtered regime probabilities"
 
 
 def test_transition_matrix_annotations(fitted):
@@ -108,3 +142,205 @@ def test_transition_matrix_annotations(fitted):
     texts = [t.get_text() for t in ax.texts]
     assert texts == [f"{p:.3f}" for p in fitted.transmat_.ravel()]
     assert [t.get_text() for t in ax.get_xticklabels()] == list(fitted.regime_names_)
+
+
+# ------------------------------------------------------- colours and layout
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 5, 6])
+def test_colours_distinct_and_fixed_by_name_up_to_six(k):
+    names = default_regime_names(k)
+    colors = regime_colors(names)
+    assert len(set(colors.values())) == k
+    assert colors["Bull"] == "#2ca02c"
+    assert colors["Bear"] == "#d62728"
+    for other in range(k, 7):  # a name keeps its colour when regimes are added
+        wider = regime_colors(default_regime_names(other))
+        assert all(wider[n] == c for n, c in colors.items() if n in wider)
+    custom = regime_colors(["calm", "Bull", "storm", "crash", "Bear", "melt-up"])
+    assert len(set(custom.values())) == 6
+
+
+class _Matrix:
+    """Just what plot_transition_matrix reads from a model."""
+
+    def __init__(self, k):
+        rng = np.random.default_rng(k)
+        matrix = rng.random((k, k)) + 5 * np.eye(k)
+        self.transmat = matrix / matrix.sum(axis=1, keepdims=True)
+        self.names = default_regime_names(k)
+
+    def transition_matrix(self):
+        return transition_frame(self.transmat, self.names)
+
+
+def _extents(texts, renderer):
+    return [t.get_window_extent(renderer) for t in texts if t.get_text()]
+
+
+def _overlap(a, b):
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+@pytest.mark.parametrize("k", [3, 5, 6])
+def test_heat_map_labels_do_not_collide_beside_another_panel(k):
+    # as in notebook 02: a figure made without a layout engine, a panel on the left
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), width_ratios=[3, 1])
+    left.plot([0, 1], [0, 1])
+    left.set_ylabel("growth")
+    plot_transition_matrix(_Matrix(k), ax=right)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ticks = _extents(right.get_xticklabels(), renderer)
+    assert len(ticks) == k
+    for i in range(k - 1):
+        assert not _overlap(ticks[i], ticks[i + 1]), (k, i)
+    # "from", the row names and the heat map stay clear of the left panel
+    assert right.get_tightbbox(renderer).x0 > left.get_window_extent(renderer).x1
+    annotations = _extents(right.texts, renderer)
+    assert len(annotations) == k * k
+    for i in range(len(annotations)):
+        for j in range(i + 1, len(annotations)):
+            assert not _overlap(annotations[i], annotations[j])
+
+
+# ------------------------------------------------------------- walk-forward
+
+
+def _walk_forward_frame(n=260, seed=0):
+    """A frame shaped like walk_forward's output, with known spells and refits."""
+    rng = np.random.default_rng(seed)
+    days = pd.bdate_range("2015-01-01", periods=n, name="Date")
+    names = ["Bull", "Sideways", "Bear"]
+    codes = np.cumsum(rng.random(n) < 0.05) % 3
+    dtype = pd.CategoricalDtype(names, ordered=True)
+    proba = rng.dirichlet(np.ones(3), size=n)
+    wf = pd.DataFrame(proba, index=days, columns=names)
+    wf.insert(
+        0,
+        "regime",
+        pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=days),
+    )
+    month_starts = days.to_period("M")
+    first = np.r_[True, month_starts[1:] != month_starts[:-1]]
+    wf["fitted_until"] = (
+        (days - pd.Timedelta(days=1)).where(first).to_series(index=days).ffill()
+    )
+    returns = pd.DataFrame(
+        rng.normal(3e-4, 0.01, (n + 20, 2)),
+        index=pd.bdate_range("2014-12-04", periods=n + 20, name="Date"),
+        columns=["A", "B"],
+    )
+    return wf, returns, days[first]
+
+
+def _legend_is_outside(ax):
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    return legend.x0 >= ax.get_window_extent(renderer).x1
+
+
+def test_walk_forward_plot_draws_the_signal_spells_and_probabilities():
+    wf, returns, refit_days = _walk_forward_frame()
+    fig = plot_walk_forward(wf, returns, refits=True, smooth=None)
+    top, bottom = fig.axes[:2]
+    colors = regime_colors(["Bull", "Sideways", "Bear"])
+    shaded = {c.get_label(): c for c in top.collections}
+    assert set(shaded) == set(colors)
+    table = spells(wf["regime"])
+    ends = [*table["start"].iloc[1:], wf.index[-1]]
+    for name in colors:
+        rows = table["regime"] == name
+        expected = sorted(
+            (mdates.date2num(a), mdates.date2num(b))
+            for a, b in zip(
+                table["start"][rows], np.array(ends, dtype=object)[rows], strict=True
+            )
+        )
+        np.testing.assert_allclose(_drawn_spans(shaded[name]), expected)
+        assert len(expected) == (table["regime"] == name).sum() > 0
+        assert (
+            matplotlib.colors.to_hex(shaded[name].get_facecolor()[0], keep_alpha=False)
+            == colors[name]
+        )
+    (growth,) = top.get_lines()
+    expected_growth = np.exp(returns.loc[wf.index].mean(axis=1).cumsum())
+    np.testing.assert_allclose(growth.get_ydata(), expected_growth.to_numpy())
+    assert top.get_yscale() == "log"
+    lines = {line.get_label(): line for line in bottom.get_lines()}
+    for name in colors:
+        np.testing.assert_allclose(lines[name].get_ydata(), wf[name].to_numpy())
+        assert matplotlib.colors.to_hex(lines[name].get_color()) == colors[name]
+    (rug,) = [c for c in bottom.collections if c.get_gid() == "refits"]
+    drawn = sorted(seg[0, 0] for seg in rug.get_segments())
+    np.testing.assert_allclose(drawn, mdates.date2num(refit_days))
+    assert _legend_is_outside(top)
+    assert top.get_title(loc="left").startswith("Walk-forward regimes")
+    assert "switches a year" in fig.get_supxlabel()
+
+
+def test_walk_forward_plot_smooths_causally_and_takes_titles():
+    wf, returns, _ = _walk_forward_frame()
+    fig = plot_walk_forward(wf, returns, smooth=21, title="Mine", caption="")
+    top, bottom = fig.axes[:2]
+    bear = {line.get_label(): line for line in bottom.get_lines()}["Bear"]
+    trailing = wf["Bear"].rolling(21, min_periods=1).mean()
+    np.testing.assert_allclose(bear.get_ydata(), trailing.to_numpy())
+    assert top.get_title(loc="left") == "Mine"
+    assert fig.get_supxlabel() == ""  # no caption
+    assert not [c for c in bottom.collections if c.get_gid() == "refits"]
+
+
+def test_walk_forward_plot_errors():
+    wf, returns, _ = _walk_forward_frame(n=40)
+    with pytest.raises(ValueError, match="wf must be the DataFrame returned by"):
+        plot_walk_forward(wf.drop(columns="regime"), returns)
+    with pytest.raises(
+        ValueError, match=r"wf lacks the probability columns \['Bear'\]"
+    ):
+        plot_walk_forward(wf.drop(columns="Bear"), returns)
+    with pytest.raises(ValueError, match="returns lacks 10 of wf's days"):
+        plot_walk_forward(wf, returns.iloc[:-10])
+    with pytest.raises(ValueError, match="smooth must be an int >= 1"):
+        plot_walk_forward(wf, returns, smooth=0)
+
+
+# ---------------------------------------------------------------- backtest
+
+
+def test_backtest_plot_draws_equity_drawdown_and_days_in_cash():
+    wf, returns, _ = _walk_forward_frame()
+    result = backtest(wf["regime"], np.expm1(returns.loc[wf.index]), delay=1)
+    fig = plot_backtest(result)
+    top, bottom = fig.axes[:2]
+    equity = {line.get_label(): line for line in top.get_lines()}
+    drawdowns = {line.get_label(): line for line in bottom.get_lines()}
+    for label, column in [
+        ("risk-off strategy", "strategy"),
+        ("buy-and-hold", "buy_and_hold"),
+    ]:
+        np.testing.assert_allclose(
+            equity[label].get_ydata(), result.equity[column].to_numpy()
+        )
+        np.testing.assert_allclose(
+            drawdowns[label].get_ydata(), result.drawdown[column].to_numpy()
+        )
+    # the strategy is drawn last, on top of buy-and-hold
+    assert top.get_lines()[-1].get_label() == "risk-off strategy"
+    (cash,) = top.collections
+    assert cash.get_label() == "in cash"
+    out = result.position == 0
+    starts = result.position.index[out & ~out.shift(1, fill_value=False)]
+    assert len(_drawn_spans(cash)) == len(starts) > 0
+    np.testing.assert_allclose(
+        [x0 for x0, _ in _drawn_spans(cash)], mdates.date2num(starts)
+    )
+    assert "delay 1 day, cost 10 bp" in top.get_title(loc="left")
+    assert "Sharpe" in fig.get_supxlabel()
+    assert _legend_is_outside(top)
+    other = plot_backtest(result, title="", caption="custom")
+    assert other.axes[0].get_title(loc="left") == ""
+    assert other.get_supxlabel() == "custom"
+    with pytest.raises(TypeError, match="result must be the BacktestResult"):
+        plot_backtest(result.stats)
