@@ -354,6 +354,8 @@ def detection_lag(
     except (ValueError, TypeError) as exc:
         raise ValueError(f"dates must be dates, e.g. ['2020-02-19']; {exc}") from exc
     index = signal.index
+    if index.tz is not None and when.tz is None:  # plain dates on the signal's clock
+        when = when.tz_localize(index.tz)
     outside = when[(when < index[0]) | (when > index[-1])]
     if len(outside):
         raise ValueError(

@@ -115,6 +115,13 @@ def test_detection_lag_by_hand():
     assert detection_lag(signal, days[1], regimes="Bear").iloc[0] == 3.0
 
 
+def test_detection_lag_takes_plain_dates_for_a_tz_aware_signal():
+    signal = _signal(["Bull", "Bull", "Bear"], categories=NAMES)
+    aware = signal.tz_localize("America/New_York")
+    lags = detection_lag(aware, [str(signal.index[0].date())])
+    assert lags.iloc[0] == 2.0
+
+
 def test_detection_lag_errors():
     signal = _signal(["Bull", "Bear", "Bull"], categories=NAMES)
     with pytest.raises(ValueError, match="dates must lie within the signal's days"):
