@@ -12,7 +12,12 @@ import yfinance
 from yfinance.exceptions import YFRateLimitError
 
 from regimes import data
-from regimes.exceptions import DataDownloadError, DataWarning
+from regimes.exceptions import (
+    AssumedKindWarning,
+    DataDownloadError,
+    DataWarning,
+    PercentReturnsWarning,
+)
 
 from ._yf import FakeDownload, yf_frame
 
@@ -68,7 +73,7 @@ def test_to_log_returns():
     out = data.to_log_returns(prices)
     np.testing.assert_allclose(out["A"], [np.log(1.1), np.log(0.9)])
     assert out.index[0] == pd.Timestamp("2024-01-02")
-    with pytest.raises(ValueError, match=r"found 1 zero or negative prices in \['A'\]"):
+    with pytest.raises(ValueError, match=r"column 'A' has 0 on 2024-01-02"):
         data.to_log_returns(prices.assign(A=[100.0, 0.0, 1.0]))
 
 
@@ -76,16 +81,23 @@ def test_read_returns_from_prices_and_returns(tmp_path):
     close = yf_frame(TICKERS)["Close"].rename_axis(columns=None)
     prices_csv = tmp_path / "prices.csv"
     close.iloc[::-1].to_csv(prices_csv)  # unsorted on purpose
-    from_prices = data.read_returns(prices_csv)
+    with pytest.warns(AssumedKindWarning, match="prices.csv: read as prices"):
+        from_prices = data.read_returns(prices_csv)
     pd.testing.assert_frame_equal(
         from_prices, data.to_log_returns(close), check_freq=False
     )
+    assert from_prices.attrs["kind"] == "prices"
 
     returns_csv = tmp_path / "returns.csv"
     from_prices.to_csv(returns_csv)
-    again = data.read_returns(returns_csv)
+    with pytest.warns(AssumedKindWarning, match="read as returns"):
+        again = data.read_returns(returns_csv)
     np.testing.assert_allclose(again.to_numpy(), from_prices.to_numpy())
     assert again.index.equals(from_prices.index)
+    assert again.attrs["kind"] == "returns"
+    # stating the kind: no guess, no warning
+    stated = data.read_returns(returns_csv, kind="returns")
+    pd.testing.assert_frame_equal(stated, again)
 
 
 def test_read_returns_rejects_bad_files(tmp_path):
@@ -98,11 +110,7 @@ def test_read_returns_rejects_bad_files(tmp_path):
     twice = tmp_path / "twice.csv"
     twice.write_text("Date,A\n2024-01-02,0.01\n2024-01-02,0.02\n2024-01-03,0.0\n")
     with pytest.raises(ValueError, match=r"1 dates appear twice \(first: 2024-01-02\)"):
-        data.read_returns(twice)
-    gaps = tmp_path / "gaps.csv"
-    gaps.write_text("Date,A,B\n2024-01-02,0.01,0.02\n2024-01-03,,0.01\n")
-    with pytest.raises(ValueError, match="1 NaN values in column 'A'"):
-        data.read_returns(gaps)
+        data.read_returns(twice, kind="returns")
 
 
 # ----------------------------------------------------------------- download
@@ -169,9 +177,10 @@ def test_late_starting_ticker_is_dropped_or_kept(fake, tmp_path):
     assert list(returns.columns) == TICKERS
     assert returns.index[0] == frame.index[1]
 
-    kept = data.download_returns(
-        TICKERS + ["XLC"], **ARGS, cache_dir=tmp_path, min_coverage=0
-    )
+    with pytest.warns(DataWarning, match=r"start on 2020-10-01.*XLC from 2020-10-01"):
+        kept = data.download_returns(
+            TICKERS + ["XLC"], **ARGS, cache_dir=tmp_path, min_coverage=0
+        )
     assert "XLC" in kept.columns
     assert kept.index[0] > pd.Timestamp("2020-10-01")
 
