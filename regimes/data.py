@@ -254,11 +254,8 @@ def prepare_returns(
             f"frame must be a DataFrame of prices or returns, got "
             f"{type(frame).__name__}."
         )
-    index = frame.index
-    if not isinstance(index, pd.DatetimeIndex):
-        index = _parse_dates(index, None, "frame")
-    frame = frame.set_axis(index, axis=0)
-    return _prepare(frame, settings, "returns")
+    frame = frame.set_axis(_parse_dates(frame.index, None, "frame"), axis=0)
+    return _prepare(frame, settings, "frame")
 
 
 def read_returns(
