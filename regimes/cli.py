@@ -21,7 +21,7 @@ import pandas as pd
 from . import __version__, data, results
 from ._io import atomic_path
 from ._validation import percent_median
-from .exceptions import DataDownloadError, RegimeFitError
+from .exceptions import DataDownloadError, PercentReturnsWarning, RegimeFitError
 from .models import RegimeModel
 from .walkforward import walk_forward
 
@@ -438,9 +438,20 @@ def _outputs(
         ],
         axis=1,
     )
-    figure = Figure(figsize=(11, 7), layout="constrained")
-    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    plot_regimes(model, returns, ax=top)
+    if percent_median(returns.to_numpy()) is None:
+        figure = Figure(figsize=(11, 7), layout="constrained")
+        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+        plot_regimes(model, returns, ax=top)
+    else:
+        # plot_regimes compounds decimal log returns: percent ones would grow to 1e40
+        warnings.warn(
+            "regimes.png shows the filtered probabilities only: the growth panel "
+            "compounds decimal log returns, and these look like percent.",
+            PercentReturnsWarning,
+            stacklevel=2,
+        )
+        figure = Figure(figsize=(11, 3.5), layout="constrained")
+        bottom = figure.subplots()
     plot_probabilities(model, returns, "filtered", ax=bottom)
     return _write(table, figure, folder)
 
@@ -448,7 +459,11 @@ def _outputs(
 def _walk_forward_outputs(
     wf: pd.DataFrame, returns: pd.DataFrame, folder: Path
 ) -> list[Path]:
-    """The walk-forward frame as regimes.csv, and its causal regimes as regimes.png."""
+    """The walk-forward frame as regimes.csv, and its causal regimes as regimes.png.
+
+    Drawn here from plots' colours and spans because plots.plot_regimes needs one
+    fitted model, and a walk-forward has one per refit.
+    """
     from matplotlib.figure import Figure
 
     from .plots import regime_colors, regime_spans
@@ -457,18 +472,26 @@ def _walk_forward_outputs(
     colors = regime_colors(names)
     figure = Figure(figsize=(11, 7), layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    growth = returns.loc[wf.index].mean(axis=1).cumsum()
     for name, first, last in regime_spans(wf["regime"]):
         top.axvspan(first, last, color=colors[name], alpha=0.3, linewidth=0)
-    top.plot(growth.index, growth.to_numpy(), color="black", linewidth=0.9)
-    top.set_ylabel("cumulative return (sum of the\nequal-weight column average)")
-    top.set_title("Walk-forward regimes, as known on each day")
-    for name in names:
-        bottom.plot(wf.index, wf[name].to_numpy(), color=colors[name], label=name)
+    for name in names:  # legend entries, one per regime
+        top.fill_between([], [], color=colors[name], alpha=0.3, label=name)
+    cumulative = returns.loc[wf.index].mean(axis=1).cumsum()
+    top.plot(cumulative.index, cumulative.to_numpy(), color="black", linewidth=0.9)
+    top.set_ylabel("cumulative return of the\nequal-weight average (data units)")
+    top.set_title("Walk-forward: the regime as known on each day")
+    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    bottom.stackplot(
+        wf.index,
+        wf[names].to_numpy().T,
+        labels=names,
+        colors=[colors[n] for n in names],
+        linewidth=0,
+    )
     bottom.set_ylim(0, 1)
-    bottom.set_ylabel("filtered probability")
-    bottom.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     bottom.set_xlim(wf.index[0], wf.index[-1])
+    bottom.set_ylabel("filtered probability")
+    bottom.set_title("Filtered regime probabilities (each from its own refit)")
     table = wf.copy()
     table.attrs = {}
     return _write(table, figure, folder)

@@ -240,7 +240,14 @@ def prepare_returns(
     >>> prices = pd.DataFrame(
     ...     {"A": [10.0, 11.0, 12.0, 11.0, 12.5], "B": [None, None, 5.0, 5.5, 5.0]},
     ...     index=[20240102, 20240103, 20240104, 20240105, 20240108])
-    >>> prepare_returns(prices, kind="prices", min_coverage=0.5).round(3)
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     returns = prepare_returns(prices, kind="prices", min_coverage=0.5)
+    >>> print(caught[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    frame: the data start on 2024-01-04, when every kept column has a value
+    (B from 2024-01-04).
+    >>> returns.round(3)  # doctest: +NORMALIZE_WHITESPACE
                     A      B
     Date
     2024-01-05 -0.087  0.095

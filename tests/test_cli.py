@@ -179,9 +179,14 @@ def test_percent_returns_are_reported_in_their_own_units(tmp_path, monkeypatch):
     returns = 100 * data.load_sample().loc["2015":"2019", ["Technology", "Energy"]]
     path = tmp_path / "percent.csv"
     returns.to_csv(path)
-    status, text = run(["--csv", str(path), "--returns", "--n-init", "2"], monkeypatch)
+    out = tmp_path / "out"
+    args = ["--csv", str(path), "--returns", "--n-init", "2", "--out", str(out)]
+    status, text = run(args, monkeypatch)
     assert status == 0, text
     assert "look like percent" in text and "in the data's own units" in text
+    # no growth curve compounded to 1e40: the figure says what it left out
+    assert "regimes.png shows the filtered probabilities only" in text
+    assert (out / "regimes.png").read_bytes().startswith(b"\x89PNG")
     with warnings.catch_warnings():  # the command printed it; same fit here
         warnings.simplefilter("ignore", ConvergenceWarning)
         summary = RegimeModel(n_init=2, random_state=0).fit(returns).summary()
