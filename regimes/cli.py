@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from . import __version__, data, results
+from . import __version__, data
 from ._io import atomic_path
 from ._validation import percent_median
 from .exceptions import DataDownloadError, PercentReturnsWarning, RegimeFitError
@@ -293,18 +293,6 @@ def _model(args: argparse.Namespace) -> RegimeModel:
     )
 
 
-def _causal_regime(model: RegimeModel, returns: pd.DataFrame) -> pd.Series:
-    """The regime knowable on each day: the most probable one under the filter.
-
-    A stand-in until ``RegimeModel.predict_online`` (the persistent online signal)
-    is on main; it uses only the returns up to each day, as the filter does.
-    """
-    filtered = model.filter_proba(returns)
-    return results.regime_series(
-        filtered.to_numpy().argmax(axis=1), model.regime_names_, filtered.index
-    )
-
-
 def _run(args: argparse.Namespace) -> int:
     # the model's options are checked before any data is read or downloaded (the
     # estimator itself validates in fit, as scikit-learn's do)
@@ -314,7 +302,7 @@ def _run(args: argparse.Namespace) -> int:
         return _run_walk_forward(args, returns, label)
     model = _model(args).fit(returns)
     filtered = model.filter_proba(returns)
-    signal = _causal_regime(model, returns)
+    signal = model.predict_online(returns)  # causal: data up to each day only
     summary = _format_summary(model.summary(), percent_median(returns.to_numpy()))
     tables = None
     if args.out is not None:

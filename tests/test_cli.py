@@ -15,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 import regimes
 from regimes import RegimeModel, data
-from regimes.cli import _causal_regime, main
+from regimes.cli import main
 
 from ._yf import FakeDownload, yf_frame
 
@@ -62,7 +62,7 @@ def test_no_arguments_fits_the_bundled_sample(capsys):
     for name in ["Bull", "Sideways", "Bear"]:
         mean = summary.loc[name, "annual_mean"]
         assert f"{mean:+.1%}" in out
-    last = _causal_regime(model, returns).iloc[-1]
+    last = model.predict_online(returns).iloc[-1]
     assert f"Regime on 2022-12-28 (causal: data up to that day only): {last}" in out
 
 
@@ -79,7 +79,7 @@ def test_out_writes_the_causal_table_and_the_figure(tmp_path, capsys):
         *[f"smoothed_{n}" for n in names],
     ]
     assert table.index.equals(returns.index.rename("date"))
-    causal = _causal_regime(model, returns).astype(str).to_numpy()
+    causal = model.predict_online(returns).astype(str).to_numpy()
     assert (table["regime"] == causal).all()
     hindsight = model.predict(returns).astype(str).to_numpy()
     assert (table["regime_hindsight"] == hindsight).all()
@@ -93,14 +93,6 @@ def test_out_writes_the_causal_table_and_the_figure(tmp_path, capsys):
     png = (tmp_path / "regimes.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["regimes.csv", "regimes.png"]
-
-
-def test_causal_regime_ignores_later_days():
-    returns = data.load_sample().loc["2018":"2019"]
-    model = RegimeModel(n_regimes=2, n_init=2, random_state=0).fit(returns)
-    full = _causal_regime(model, returns)
-    cut = _causal_regime(model, returns.iloc[:300])
-    pd.testing.assert_series_equal(full.iloc[:300], cut)
 
 
 # ------------------------------------------------- your own data, as it comes
