@@ -543,9 +543,7 @@ def _prepare(frame: pd.DataFrame, settings: _Settings, source: str) -> pd.DataFr
     frame = _numeric(frame, source)
     span = _span(frame, settings)
     if frame.empty or frame.notna().to_numpy().sum() == 0:
-        raise ValueError(
-            f"{source}: no values {span}; widen the dates."
-        )
+        raise ValueError(f"{source}: no values {span}; widen the dates.")
     _check_finite_values(frame, source)
     kind = settings.kind
     if kind == "auto":
