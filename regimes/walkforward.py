@@ -163,11 +163,34 @@ def walk_forward(
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
     fits = _fit_all(frame, starts, template, window, warm, progress, n_jobs)
+    out = _assemble(frame, fits, float(template.switch_penalty))
+    refits = out.attrs["refits"]
+    failed = sum(not r["converged"] for r in refits)
+    if failed:
+        warnings.warn(
+            f"{failed} of {len(refits)} refits did not "
+            "converge within n_iter (see refit_table(...)); increase the model's "
+            "n_iter.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return out
+
+
+def _assemble(
+    frame: pd.DataFrame,
+    fits: list[tuple[int, RegimeModel, float, int]],
+    penalty: float,
+) -> pd.DataFrame:
+    """walk_forward's output from its fits: names, probabilities, the causal signal.
+
+    Separate from the fits so that a study of ``switch_penalty`` can decode the
+    same refits again (``benchmarks/causal_signal.py`` does).
+    """
     names = fits[0][1].regime_names_
-    penalty = float(template.switch_penalty)
     previous, state = None, None
     rows, refits = [], []
-    ends = [*starts[1:], len(frame)]
+    ends = [*(f[0] for f in fits[1:]), len(frame)]
     for (start, fitted, seconds, lo), end in zip(fits, ends, strict=True):
         order, relabelled = _continuity(fitted, previous, names)
         previous = (fitted.means_[order], fitted.covars_[order])
@@ -212,15 +235,6 @@ def walk_forward(
     out.columns.name = None
     out.attrs["refits"] = tuple(refits)
     out.attrs["n_relabelled"] = int(sum(r["relabelled"] for r in refits))
-    failed = sum(not r["converged"] for r in refits)
-    if failed:
-        warnings.warn(
-            f"{failed} of {len(refits)} refits did not "
-            "converge within n_iter (see refit_table(...)); increase the model's "
-            "n_iter.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
     return out
 
 
