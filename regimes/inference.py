@@ -861,11 +861,13 @@ class Report:
                 cells.append(f"{right[i][0] + ':':<18}{right[i][1]:>20}")
             lines.append("  ".join(cells))
         lines.append("=" * width)
-        table = self.parameters.to_string(
-            float_format=lambda v: f"{v:.4g}", na_rep="nan"
-        )
+        numbers = self.parameters.drop(columns="note", errors="ignore")
+        table = numbers.to_string(float_format=lambda v: f"{v:.4g}", na_rep="nan")
         lines.extend(table.splitlines())
         lines.append("=" * width)
+        if "note" in self.parameters:
+            notes = self.parameters["note"]
+            lines.extend(f"{name}: {note}" for name, note in notes[notes != ""].items())
         lines.extend(self.footnotes)
         return "\n".join(lines)
 

@@ -220,6 +220,7 @@ def test_a_transition_never_taken_gets_nan_and_a_note():
     assert np.isnan(table.loc["p[Bear->Bull]", "std_err"])
     interior = table.drop(["p[Bull->Bear]", "p[Bear->Bull]"])
     assert (interior["std_err"] > 0).all() and (interior["note"] == "").all()
+    assert "p[Bull->Bear]: boundary" in str(model.report(returns))
 
 
 def test_a_stay_probability_at_the_min_duration_floor_gets_nan():
