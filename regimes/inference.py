@@ -37,7 +37,7 @@ entries share the rest of the probability. Its standard error is NaN, with a not
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -600,7 +600,10 @@ class ParameterTable(NamedTuple):
 
 
 def _jacobian(
-    theta: np.ndarray, spec: Spec, n_features: int, readable: Any
+    theta: np.ndarray,
+    spec: Spec,
+    n_features: int,
+    readable: Callable[[EMParameters], np.ndarray],
 ) -> np.ndarray:
     """Jacobian d readable / d theta by central differences (cheap and smooth)."""
     steps = 1e-6 * spec.scale
@@ -656,8 +659,11 @@ def hessian_table(
     information = observed_information(X, theta, spec)
     estimate = readable_parameters(params, covariance_type, regime_names, feature_names)
     notes = [""] * len(estimate.names)
+    # invert in units of each parameter's scale: a far better conditioned matrix
+    # (decimal-return means have information ~1e8, logits ~1e2)
+    scaled = information * np.outer(spec.scale, spec.scale)
     try:
-        chol = np.linalg.cholesky(information)
+        chol = np.linalg.cholesky(scaled)
     except np.linalg.LinAlgError:
         std_err = np.full(len(estimate.values), np.nan)
         notes = [
@@ -665,8 +671,8 @@ def hessian_table(
             "(did the fit converge?)"
         ] * len(notes)
     else:
-        inverse_chol = np.linalg.inv(chol)
-        covariance = inverse_chol.T @ inverse_chol
+        inverse_chol = np.linalg.inv(chol) * spec.scale  # L^-1 S
+        covariance = inverse_chol.T @ inverse_chol  # S (S I S)^-1 S = I^-1
 
         def values(p: EMParameters) -> np.ndarray:
             return readable_parameters(

@@ -920,7 +920,9 @@ default="stationary"
         params = EMParameters(hmm.startprob_, hmm.transmat_, hmm.means_, read_full(hmm))
         return params, model.converged_
 
-    def report(self, returns: Any, level: float = 0.95, **kwargs: Any) -> Any:
+    def report(
+        self, returns: Any, level: float = 0.95, **kwargs: Any
+    ) -> inference.Report:
         """A text report like statsmodels' ``summary()``: model facts, then parameters.
 
         :meth:`summary` stays the one-row-per-regime DataFrame; this is the full
@@ -950,6 +952,7 @@ default="stationary"
             if isinstance(index, pd.DatetimeIndex)
             else (str(index[0]), str(index[-1]))
         )
+        rule = {"volatility": "Bull = lowest vol", "mean": "Bull = top mean"}
         header = (
             ("Model", f"Gaussian HMM, {k} regimes"),
             ("Covariance", self.hmm_.covariance_type),
@@ -964,7 +967,7 @@ default="stationary"
             ("Converged", f"{self.converged_}"),
             ("Iterations", f"{self.n_iter_}"),
             ("Restarts", f"{ok} of {len(self.restarts_)} succeeded"),
-            ("Ordering", getattr(self, "order_by", "mean")),
+            ("Ordering", rule[self.order_by]),
             ("Min duration", f"{self.min_duration}"),
             ("Std. errors", table.attrs["method"]),
         )

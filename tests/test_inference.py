@@ -241,6 +241,21 @@ def test_a_stay_probability_at_the_min_duration_floor_gets_nan():
     assert table.filter(like="mean[", axis=0)["std_err"].gt(0).all()
 
 
+def test_a_point_that_is_not_a_maximum_gets_nan_everywhere(sp500):
+    """Two identical regimes: the likelihood is flat in the transition matrix, so the
+    observed information is singular; no standard error is invented."""
+    X = sp500.to_numpy()[-2000:]
+    params = em.EMParameters(
+        np.array([0.5, 0.5]),
+        np.full((2, 2), 0.5),
+        np.full((2, 1), X.mean()),
+        np.full((2, 1, 1), X.var()),
+    )
+    table = inference.hessian_table(X, params, "full", ["Bull", "Bear"], ["SP500"])
+    assert np.isnan(table.std_err).all() and np.isnan(table.ci_lower).all()
+    assert all("not positive definite" in note for note in table.note)
+
+
 # --------------------------------------------------------- model integration
 
 
