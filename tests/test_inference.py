@@ -488,3 +488,18 @@ def test_docstring_examples_run():
     for module in (inference, selection):
         failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert failed == 0, module.__name__
+
+
+def test_bootstrap_and_compare_give_the_same_numbers_in_parallel(sector_slice):
+    """joblib workers (n_jobs=2) see the same seeds and data as a serial run."""
+    returns = sector_slice.iloc[-750:, :2]
+    model = RegimeModel(2, n_init=2, random_state=0).fit(returns)
+    kwargs = {"method": "bootstrap", "n_boot": 2, "random_state": 0}
+    pd.testing.assert_frame_equal(
+        model.standard_errors(returns, n_jobs=2, **kwargs),
+        model.standard_errors(returns, **kwargs),
+    )
+    settings = {"n_regimes": (1, 2), "covariance_types": ("diag",), "model": model}
+    pd.testing.assert_frame_equal(
+        compare(returns, n_jobs=2, **settings), compare(returns, **settings)
+    )
