@@ -9,9 +9,11 @@ which notebook users already know how to filter.
 from __future__ import annotations
 
 __all__ = [
+    "AssumedKindWarning",
     "DataDownloadError",
     "DataWarning",
     "LikelyPricesWarning",
+    "PercentReturnsWarning",
     "RegimeFitError",
     "RegimesWarning",
 ]
@@ -39,3 +41,15 @@ class DataWarning(RegimesWarning):
 
 class DataDownloadError(RuntimeError):
     """Prices could not be downloaded and no usable cache exists."""
+
+
+class AssumedKindWarning(DataWarning):
+    """A loader guessed whether a file holds prices or returns; it says why.
+
+    Pass ``kind="prices"`` or ``kind="returns"`` (``--prices`` / ``--returns`` on the
+    command line) to state it and silence this warning.
+    """
+
+
+class PercentReturnsWarning(DataWarning):
+    """Returns look like percent (1.0 = 1 %); results are in the data's own units."""
