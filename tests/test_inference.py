@@ -7,7 +7,6 @@ the intervals over data sets sampled from a known HMM).
 
 from __future__ import annotations
 
-import doctest
 import warnings
 
 import numpy as np
@@ -16,7 +15,7 @@ import pytest
 from hmmlearn.hmm import GaussianHMM
 from scipy import stats
 
-from regimes import RegimeModel, compare, em, inference, selection
+from regimes import RegimeModel, compare, em, inference
 from regimes.data import load_sample
 
 # -------------------------------------------------------------- the likelihood
@@ -482,12 +481,6 @@ def test_compare_records_a_failed_row_instead_of_raising(sector_slice):
 def test_compare_names_bad_arguments(sector_slice, kwargs, message):
     with pytest.raises(ValueError, match=message):
         compare(sector_slice, **kwargs)
-
-
-def test_docstring_examples_run():
-    for module in (inference, selection):
-        failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert failed == 0, module.__name__
 
 
 def test_bootstrap_and_compare_give_the_same_numbers_in_parallel(sector_slice):
