@@ -9,6 +9,7 @@ every covariance type, stable regime names, and pandas results.
 
 from __future__ import annotations
 
+import copy
 import os
 import warnings
 from collections.abc import Sequence
@@ -22,10 +23,17 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import _persist, results
+from . import _persist, inference, results
 from ._covariance import native_shape, read_full, to_full, to_native, write_full
 from ._hmm import RegimeHMM
-from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
+from ._restarts import (
+    Restart,
+    best_restart,
+    em_converged,
+    new_hmm,
+    parallel_map,
+    run_restarts,
+)
 from ._validation import (
     Returns,
     check_covariance_type,
@@ -35,6 +43,7 @@ from ._validation import (
     check_regime_names,
     check_returns,
 )
+from .em import EMParameters
 from .exceptions import RegimeFitError
 from .labels import ORDER_RULES, default_regime_names, permute_states, regime_order
 from .online import penalized_decode, portfolio_log_densities
@@ -785,6 +794,228 @@ default="stationary"
             self.means_,
             self.covars_,
             self.regime_names_,
+        )
+
+    # ------------------------------------------ standard errors, report, forecast
+
+    def standard_errors(
+        self,
+        returns: Any,
+        level: float = 0.95,
+        method: str = "hessian",
+        n_boot: int = 200,
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> pd.DataFrame:
+        """Standard errors and confidence intervals of the readable parameters.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+            The returns the model was fitted on.
+        level : float, default=0.95
+            Confidence level of the intervals.
+        method : {"hessian", "bootstrap"}, default="hessian"
+            ``"hessian"``: the observed information (numerical Hessian of the exact
+            log-likelihood in an unconstrained parameterisation, the initial
+            distribution held fixed), mapped by the delta method; intervals are
+            built on the logit / log / atanh scale and mapped back, so they stay
+            inside each parameter's range. ``"bootstrap"``: parametric bootstrap,
+            ``n_boot`` samples simulated from the fitted model and refitted from
+            it (one warm-started restart each, regimes matched to the fit's);
+            standard deviations and percentile intervals.
+        n_boot : int, default=200
+            Bootstrap replicates.
+        n_jobs : int, optional
+            Worker processes (joblib) for the bootstrap refits.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the bootstrap samples.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by parameter (``mean[Bull, XLK]``, ``vol[Bull, XLK]``,
+            ``corr[Bull, XLK, XLF]``, ``p[Bull->Bear]``, ``duration[Bear]``), with
+            columns ``estimate``, ``std_err``, ``ci_lower``, ``ci_upper`` and
+            ``note``. Boundary parameters (a transition seen less than once, a
+            stay probability at the ``min_duration`` floor) get NaN and a note.
+            ``attrs`` holds ``method``, ``level`` and, for the bootstrap,
+            ``n_boot``, ``n_failed`` and ``n_not_converged``.
+
+        See Also
+        --------
+        regimes.inference : the computation.
+        """
+        data = self._fitted_data(returns, "standard_errors")
+        level = inference.check_level(level)
+        if method not in ("hessian", "bootstrap"):
+            raise ValueError(
+                f"method must be 'hessian' or 'bootstrap', got {method!r}."
+            )
+        n_boot = check_int(n_boot, "n_boot", 2)
+        names = (self.hmm_.covariance_type, self.regime_names_, data.columns)
+        params = EMParameters(
+            self.startprob_, self.transmat_, self.means_, self.covars_
+        )
+        attrs: dict[str, Any] = {"method": method, "level": level}
+        if method == "hessian":
+            min_stay = self._check_params()["min_stay"]
+            table = inference.hessian_table(
+                data.values, params, *names, level=level, min_stay=min_stay
+            )
+        else:
+            seeds = check_random_state(random_state).randint(
+                np.iinfo(np.int32).max, size=n_boot
+            )
+            jobs = [(data, int(seed)) for seed in seeds]
+            fits = parallel_map(self._bootstrap_replicate, jobs, n_jobs)
+            replicates = [f[0] for f in fits if f is not None]
+            table = inference.bootstrap_table(params, replicates, *names, level=level)
+            attrs.update(
+                n_boot=n_boot,
+                n_failed=sum(f is None for f in fits),
+                n_not_converged=sum(f is not None and not f[1] for f in fits),
+            )
+        frame = pd.DataFrame(
+            table._asdict(), index=pd.Index(table.names, name="parameter")
+        ).drop(columns="names")
+        frame.attrs.update(attrs)
+        return frame
+
+    def _fitted_data(self, returns: Any, caller: str) -> Returns:
+        """The returns, checked to be the ones the model was fitted on."""
+        data = self._data(returns)
+        same = len(data.values) == len(self.regimes_) and np.isclose(
+            self.hmm_.score(data.values), self.log_likelihood_, rtol=1e-9, atol=1e-6
+        )
+        if not same:
+            raise ValueError(
+                f"{caller} needs the returns the model was fitted on "
+                f"({len(self.regimes_)} rows, log-likelihood "
+                f"{self.log_likelihood_:.6g}); got {len(data.values)} rows that "
+                "differ. Pass the training returns, or refit on these."
+            )
+        return data
+
+    def _bootstrap_replicate(
+        self, data: Returns, seed: int
+    ) -> tuple[EMParameters, bool] | None:
+        """Refit on returns simulated from the fit; regimes matched to the fit's."""
+        X, _ = self.hmm_.sample(len(data.values), random_state=seed)
+        frame = pd.DataFrame(X, index=data.index, columns=data.columns)
+        model = copy.deepcopy(self).set_params(
+            warm_start=True, n_init=1, n_jobs=None, random_state=seed
+        )
+        try:
+            model.fit(frame)
+        except RegimeFitError:
+            return None
+        hmm = model.hmm_
+        permute_states(
+            hmm,
+            inference.match_states(
+                (self.means_, self.covars_), (hmm.means_, read_full(hmm))
+            ),
+        )
+        params = EMParameters(hmm.startprob_, hmm.transmat_, hmm.means_, read_full(hmm))
+        return params, model.converged_
+
+    def report(
+        self, returns: Any, level: float = 0.95, **kwargs: Any
+    ) -> inference.Report:
+        """A text report like statsmodels' ``summary()``: model facts, then parameters.
+
+        :meth:`summary` stays the one-row-per-regime DataFrame; this is the full
+        report, with the fit's facts (dates, observations, log-likelihood, AIC, BIC,
+        convergence, restarts, ordering rule) and :meth:`standard_errors`.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like
+            The returns the model was fitted on.
+        level : float, default=0.95
+        **kwargs
+            Passed to :meth:`standard_errors` (e.g. ``method="bootstrap"``).
+
+        Returns
+        -------
+        regimes.inference.Report
+            ``print(report)`` or ``report.as_text()``; notebooks show it as HTML.
+        """
+        table = self.standard_errors(returns, level=level, **kwargs)
+        index = self.regimes_.index
+        n, k = len(index), len(self.regime_names_)
+        n_params = self.n_parameters()
+        ok = int((self.restarts_["error"] == "").sum())
+        first, last = (
+            (f"{index[0]:%Y-%m-%d}", f"{index[-1]:%Y-%m-%d}")
+            if isinstance(index, pd.DatetimeIndex)
+            else (str(index[0]), str(index[-1]))
+        )
+        rule = {"volatility": "Bull = lowest vol", "mean": "Bull = top mean"}
+        header = (
+            ("Model", f"Gaussian HMM, {k} regimes"),
+            ("Covariance", self.hmm_.covariance_type),
+            ("Start", first),
+            ("End", last),
+            ("Observations", f"{n}"),
+            ("Columns", f"{self.n_features_in_}"),
+            ("Log-likelihood", f"{self.log_likelihood_:.2f}"),
+            ("Parameters", f"{n_params}"),
+            ("AIC", f"{-2 * self.log_likelihood_ + 2 * n_params:.2f}"),
+            ("BIC", f"{-2 * self.log_likelihood_ + n_params * np.log(n):.2f}"),
+            ("Converged", f"{self.converged_}"),
+            ("Iterations", f"{self.n_iter_}"),
+            ("Restarts", f"{ok} of {len(self.restarts_)} succeeded"),
+            ("Ordering", rule[self.order_by]),
+            ("Min duration", f"{self.min_duration}"),
+            ("Std. errors", table.attrs["method"]),
+        )
+        notes = (
+            f"Intervals at {level:.0%}; vol is the daily standard deviation; "
+            "duration = 1 / (1 - p) days.",
+            "Standard errors assume the regime labels are right (see the README).",
+        )
+        return inference.Report("Regime model results", header, table, footnotes=notes)
+
+    def forecast(self, returns: Any, horizon: int = 1) -> inference.Forecast:
+        """Regime distribution and return moments 1..horizon days after the data.
+
+        From the last filtered probabilities f_T (:meth:`filter_proba`): the regime
+        distribution h days ahead is ``f_T A^h``; the return on day T+h is a
+        mixture of the regime Gaussians with those weights, whose mean is
+        ``sum_k p_k mu_k`` and covariance ``sum_k p_k (Sigma_k + mu_k mu_k^T) -
+        m m^T``.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+            Returns up to the forecast origin (their last row).
+        horizon : int, default=1
+            Days ahead.
+
+        Returns
+        -------
+        regimes.inference.Forecast
+            ``regime_proba`` (horizon x regimes), ``mean`` (horizon x columns) and
+            ``covariance`` (rows (horizon, column), columns: the columns), each
+            indexed by ``horizon`` = 1, 2, ...; the moments are of the daily return
+            on day T+h, not of the return cumulated over h days.
+        """
+        horizon = check_int(horizon, "horizon", 1)
+        filtered = self.filter_proba(returns)
+        proba, mean, covariance = inference.forecast_moments(
+            filtered.to_numpy()[-1], self.transmat_, self.means_, self.covars_, horizon
+        )
+        steps = pd.RangeIndex(1, horizon + 1, name="horizon")
+        features = [str(f) for f in self.feature_names_in_]
+        rows = pd.MultiIndex.from_product([steps, features], names=["horizon", None])
+        return inference.Forecast(
+            regime_proba=results.probability_frame(proba, self.regime_names_, steps),
+            mean=pd.DataFrame(mean, index=steps, columns=features),
+            covariance=pd.DataFrame(
+                covariance.reshape(-1, len(features)), index=rows, columns=features
+            ),
         )
 
 
