@@ -12,6 +12,7 @@ __all__ = [
     "DataDownloadError",
     "DataWarning",
     "LikelyPricesWarning",
+    "ModelFileError",
     "RegimeFitError",
     "RegimesWarning",
 ]
@@ -39,3 +40,13 @@ class DataWarning(RegimesWarning):
 
 class DataDownloadError(RuntimeError):
     """Prices could not be downloaded and no usable cache exists."""
+
+
+class ModelFileError(ValueError):
+    """A saved model file cannot be loaded, or a model cannot be saved faithfully.
+
+    Raised by :meth:`regimes.RegimeModel.load` for a file that is unreadable, of
+    another format, truncated, hand-edited into an inconsistent state or written in a
+    newer format, and by :meth:`regimes.RegimeModel.save` before it touches the file
+    when the model could not be loaded back exactly. The message names the field.
+    """
