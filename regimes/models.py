@@ -31,10 +31,10 @@ __all__ = ["RegimeModel"]
 class RegimeModel(BaseEstimator):
     """Market regimes from a Gaussian hidden Markov model of daily returns.
 
-    Fits ``n_init`` EM restarts of :class:`hmmlearn.hmm.GaussianHMM` (through a
-    faster subclass, :class:`regimes._hmm.RegimeHMM`), keeps the one with the highest
-    log-likelihood, adds ``lambda I`` to every regime covariance and names the
-    regimes Bull / Sideways / Bear in a fixed order.
+    Fits ``n_init`` EM restarts of a Gaussian HMM (hmmlearn's EM through a faster
+    internal engine), keeps the one with the highest log-likelihood, adds
+    ``lambda I`` to every regime covariance and names the regimes Bull / Sideways /
+    Bear in a fixed order.
 
     Parameters
     ----------
@@ -78,11 +78,13 @@ class RegimeModel(BaseEstimator):
         ``n_init - 1`` start fresh), as in scikit-learn. Used by
         :func:`regimes.walk_forward` for fast refits.
     n_jobs : int, optional
-        Worker processes (joblib) for the restarts. The result does not depend on it
-        (up to the order of floating-point sums, ~1e-13 relative).
-    random_state : int, RandomState instance or None, default=None
+        Worker processes (joblib) for the restarts: a non-zero int, -1 for every
+        core; None or 1 runs them here. The result does not depend on it (up to the
+        order of floating-point sums, ~1e-13 relative).
+    random_state : int, RandomState, Generator or None, default=None
         Seeds the restarts. One integer seed per restart is drawn from it, so the
-        restarts differ and the same ``random_state`` gives the same fit.
+        restarts differ and the same ``random_state`` gives the same fit. An int
+        must lie in [0, 2**32 - 1]; a numpy ``Generator`` is accepted too.
 
     Attributes
     ----------
@@ -118,8 +120,15 @@ class RegimeModel(BaseEstimator):
         (empty when the restart succeeded) and ``best`` (the kept one).
     regimes_ : Series
         Most likely (Viterbi) regime of each training day, on the training index.
-    hmm_ : regimes._hmm.RegimeHMM (a hmmlearn.hmm.GaussianHMM)
-        The final model, in the data's units and regime order, for hmmlearn users.
+    hmm_ : hmmlearn.hmm.GaussianHMM
+        A plain hmmlearn model holding the fitted parameters, in the data's units and
+        regime order, with hmmlearn's priors off (as in the fit) and
+        ``init_params=""`` (its ``fit`` continues from these parameters). It is a
+        copy: changing it does not change this estimator, which predicts with its
+        own faster internal engine (the same numbers to ~1e-12).
+    fitted_state_ : regimes._state.FittedState
+        Everything above as one frozen record (what :meth:`save` writes), plus the
+        constructor parameters the fit used. The arrays are read-only.
 
     See Also
     --------
