@@ -75,7 +75,7 @@ def fit_state(
     hmm = _rescaled(runs[best].hmm, center, scale, settings)
     lam = _regularization_value(settings.regularization, X)
     write_full(hmm, read_full(hmm) + lam * np.eye(X.shape[1]))
-    permute_states(hmm, regime_order(hmm.means_, read_full(hmm)))
+    permute_states(hmm, regime_order(hmm.means_, read_full(hmm), settings.order_by))
 
     history = runs[best].history
     state = FittedState(

@@ -27,6 +27,9 @@ class Settings:
     n_init: int
     regularization: float | None
     """lambda in the data's units, or None for ``"auto"``."""
+    order_by: str
+    """The regime ordering rule, one of :data:`regimes.labels.ORDER_RULES`."""
+    switch_penalty: float
     regime_names: tuple[str, ...]
     min_stay: float
     """Floor on every p_ii: ``1 - 1 / min_duration`` (0 without ``min_duration``)."""

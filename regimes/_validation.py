@@ -17,6 +17,7 @@ import pandas as pd
 from ._covariance import COVARIANCE_FORMS
 from ._state import Settings
 from .exceptions import LikelyPricesWarning
+from .labels import ORDER_RULES
 
 COVARIANCE_TYPES = tuple(COVARIANCE_FORMS)
 
@@ -122,6 +123,10 @@ def check_params(params: dict[str, Any], default_names: Any) -> Settings:
                 "use None for no persistence control."
             )
         min_stay = 1.0 - 1.0 / days
+    if params["order_by"] not in ORDER_RULES:
+        raise ValueError(
+            f"order_by must be one of {ORDER_RULES}, got {params['order_by']!r}."
+        )
     warm_start = params["warm_start"]
     if not isinstance(warm_start, (bool, np.bool_)):
         raise ValueError(f"warm_start must be True or False, got {warm_start!r}.")
@@ -132,6 +137,10 @@ def check_params(params: dict[str, Any], default_names: Any) -> Settings:
         tol=check_nonnegative_float(params["tol"], "tol"),
         n_init=check_int(params["n_init"], "n_init", 1),
         regularization=regularization,
+        order_by=str(params["order_by"]),
+        switch_penalty=check_nonnegative_float(
+            params["switch_penalty"], "switch_penalty"
+        ),
         regime_names=names,
         min_stay=min_stay,
         screen_iter=check_int(params["screen_iter"], "screen_iter", 0),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -22,10 +23,20 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _fitting, _persist, results
 from ._state import FittedState
-from ._validation import Returns, check_params, check_returns, n_free_parameters
+from ._validation import (
+    Returns,
+    check_nonnegative_float,
+    check_params,
+    check_returns,
+    n_free_parameters,
+)
 from .labels import default_regime_names
+from .online import penalized_decode, portfolio_log_densities
 
 __all__ = ["RegimeModel"]
+
+DEFAULT_SWITCH_PENALTY = 8.0
+"""Default ``switch_penalty`` in nats, chosen by ``benchmarks/causal_signal.py``."""
 
 
 class RegimeModel(BaseEstimator):
@@ -56,8 +67,26 @@ class RegimeModel(BaseEstimator):
         definite, and a relative change below 1e-5 for any regime whose variance is
         above a tenth of the column's, whatever the units. A number is used as given,
         in the data's units (squared returns); 0 switches it off.
+    order_by : {"volatility", "mean"}, default="volatility"
+        How the regimes are ordered and so named: by the volatility of the
+        equal-weighted portfolio of the columns, calmest first (Bull) and riskiest
+        last (Bear), or by its mean return, best first. Volatility is estimated far
+        more precisely than a mean, so its names are stable from fit to fit; see
+        :mod:`regimes.labels`.
+    switch_penalty : float, default=8.0
+        Persistence of the causal signal of :meth:`predict_online` (and of
+        :func:`regimes.walk_forward`'s ``regime`` column), in nats of
+        log-likelihood of the equal-weighted portfolio's returns: the signal moves
+        to another regime only when that regime explains the days since the
+        evidence turned better than the current one by a likelihood ratio of
+        ``exp(switch_penalty)`` (8 nats: about 3,000 to 1). 0 follows the most
+        likely regime of each day. The default was chosen by measurement on the
+        bundled sample with 1, 3 and 7 columns (about two switches a year; see
+        the README's trade-off table and ``benchmarks/causal_signal.py``); it
+        does not change the fit.
     regime_names : sequence of str, optional
-        Names of the regimes, best first. Default: ``("Bull", "Bear")`` for 2,
+        Names of the regimes, in the order of ``order_by``. Default:
+        ``("Bull", "Bear")`` for 2,
         ``("Bull", "Sideways", "Bear")`` for 3, see
         :func:`regimes.labels.default_regime_names`.
     min_duration : float, optional
@@ -146,8 +175,13 @@ class RegimeModel(BaseEstimator):
     lower by ``T * D * log(100)``. For 'spherical' one common scale is used for every
     column, which keeps a spherical covariance spherical.
 
-    *Order of the regimes.* Highest average mean daily return across the columns
-    first; ties broken by lower average variance (see :mod:`regimes.labels`).
+    *Order of the regimes.* By default lowest volatility of the equal-weighted
+    portfolio first ("Bull") and highest last ("Bear"); ``order_by="mean"`` orders
+    by its mean return instead (see :mod:`regimes.labels`).
+
+    *Hindsight.* :meth:`predict` (Viterbi) and :meth:`predict_proba` (smoothed) use
+    the whole input, future days included. :meth:`filter_proba` and
+    :meth:`predict_online` use only the days up to each day.
 
     Examples
     --------
@@ -163,6 +197,10 @@ class RegimeModel(BaseEstimator):
     ('Bull', 'Bear')
     >>> model.predict(returns).value_counts().sort_index().tolist()
     [300, 300]
+    >>> signal = model.predict_online(returns)   # causal: data up to each day only
+    >>> calm, stress = signal.iloc[20:300], signal.iloc[300:]
+    >>> bool(calm.eq("Bull").all()), bool(stress.eq("Bear").all())
+    (True, True)
     """
 
     def __init__(
@@ -174,6 +212,8 @@ class RegimeModel(BaseEstimator):
         tol: float = 1e-4,
         n_init: int = 10,
         regularization: float | str = "auto",
+        order_by: str = "volatility",
+        switch_penalty: float = DEFAULT_SWITCH_PENALTY,
         regime_names: Sequence[str] | None = None,
         min_duration: float | None = None,
         screen_iter: int = 10,
@@ -188,6 +228,8 @@ class RegimeModel(BaseEstimator):
         self.tol = tol
         self.n_init = n_init
         self.regularization = regularization
+        self.order_by = order_by
+        self.switch_penalty = switch_penalty
         self.regime_names = regime_names
         self.min_duration = min_duration
         self.screen_iter = screen_iter
@@ -249,9 +291,16 @@ class RegimeModel(BaseEstimator):
             data, settings, _persist.jsonable_params(params), previous
         )
         self._set_state(state)
-        if problem is not None:
+        # walk_forward reports non-convergence once for all its refits (a flag on
+        # the estimator: thread-safe, unlike a warnings filter)
+        if problem is not None and getattr(self, "_warn_convergence", True):
             warnings.warn(problem, ConvergenceWarning, stacklevel=2)
         return self
+
+    def _check_params(self) -> dict[str, Any]:
+        """The validated settings as a mapping (walkforward.py reads them so)."""
+        settings = check_params(self.get_params(), default_regime_names)
+        return {f.name: getattr(settings, f.name) for f in fields(settings)}
 
     @property
     def _state(self) -> FittedState | None:
@@ -352,6 +401,10 @@ class RegimeModel(BaseEstimator):
     def predict(self, returns: Any) -> pd.Series:
         """Most likely regime sequence (Viterbi), one regime name per day.
 
+        This looks ahead: the regime of day t depends on every day of ``returns``,
+        later days included (hindsight). For the regime as it was knowable on each
+        day, use :meth:`predict_online`.
+
         Parameters
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
@@ -399,7 +452,9 @@ class RegimeModel(BaseEstimator):
         self._explained(data, smoothed)
         return results.probability_frame(smoothed, self.regime_names_, data.index)
 
-    def filter_proba(self, returns: Any) -> pd.DataFrame:
+    def filter_proba(
+        self, returns: Any, initial: str | Sequence[float] = "stationary"
+    ) -> pd.DataFrame:
         """Filtered regime probabilities P(q_t = i | O_1..O_t): no look-ahead.
 
         The row of day t uses the returns up to and including day t only, so it does
@@ -408,6 +463,15 @@ class RegimeModel(BaseEstimator):
         Parameters
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+        initial : "stationary", "fitted" or array-like of shape (n_regimes,), \
+default="stationary"
+            Regime distribution before the first day of ``returns``:
+            ``"stationary"``, the long-run distribution of ``transmat_`` (right for
+            a segment that starts anywhere); ``"fitted"``, ``startprob_``, which EM
+            fits to the first day of the training data and is usually one-hot
+            (right only for a segment that starts where the training data did); or
+            your own probabilities in regime order (e.g. the last filtered row of
+            the previous segment times ``transmat_``).
 
         Returns
         -------
@@ -420,10 +484,108 @@ class RegimeModel(BaseEstimator):
             As :meth:`predict`.
         """
         data = self._data(returns)
+        start = self._initial_distribution(initial)
         with np.errstate(invalid="ignore"):
-            filtered = self._engine.filtered_posteriors(data.values)
+            filtered = self._engine.filtered_posteriors(data.values, startprob=start)
         self._explained(data, filtered)
         return results.probability_frame(filtered, self.regime_names_, data.index)
+
+    def portfolio_log_densities(self, returns: Any) -> pd.DataFrame:
+        """Log-density of the equal-weighted portfolio's return under each regime.
+
+        The evidence each single day gives for each regime, with no time
+        dependence: ``log N(w r_t; w mu_k, w Sigma_k w)`` with equal weights
+        ``w``, the marginal of the regime's Gaussian (eq. 29) for the portfolio.
+        :meth:`predict_online` decodes these.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        DataFrame
+            One column per regime name on the input's index, natural logarithms.
+        """
+        data = self._data(returns)
+        densities = portfolio_log_densities(data.values, self.means_, self.covars_)
+        return results.probability_frame(densities, self.regime_names_, data.index)
+
+    def predict_online(
+        self,
+        returns: Any,
+        *,
+        switch_penalty: float | None = None,
+        initial: str | Sequence[float] = "stationary",
+    ) -> pd.Series:
+        """The regime of each day from the returns up to that day: a causal signal.
+
+        Online penalised decoding (:func:`regimes.online.penalized_decode`) of the
+        equal-weighted portfolio's log-densities (:meth:`portfolio_log_densities`):
+        for each regime, the best log-likelihood of a regime path ending in it
+        today, minus ``switch_penalty`` per switch. The signal moves to another regime
+        when the best path ending there leads the best path ending in the current
+        regime, which takes evidence worth ``switch_penalty`` nats gathered since
+        the current regime was last clearly the better one; after a switch the
+        count starts again, so one switch needs the same evidence in either
+        direction. Unlike the argmax of :meth:`filter_proba`, which on several
+        columns flips whenever one day looks like another regime, the signal
+        holds through isolated days.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+            Returns with the training columns.
+        switch_penalty : float, optional
+            Nats of evidence a switch needs; default the model's ``switch_penalty``.
+        initial : "stationary", "fitted" or array-like, default="stationary"
+            Regime distribution before the first day, as in :meth:`filter_proba`;
+            it enters the decoder as the log prior of the first day.
+
+        Returns
+        -------
+        Series
+            Ordered Categorical of regime names on the input's index, named
+            "regime". The value on day t does not change when later rows are
+            added or removed.
+        """
+        data = self._data(returns)
+        penalty = check_nonnegative_float(
+            self.switch_penalty if switch_penalty is None else switch_penalty,
+            "switch_penalty",
+        )
+        start = self._initial_distribution(initial)
+        codes, _ = penalized_decode(
+            portfolio_log_densities(data.values, self.means_, self.covars_),
+            penalty,
+            log_initial=np.log(np.maximum(start, 1e-300)),
+        )
+        return results.regime_series(codes, self.regime_names_, data.index)
+
+    def _initial_distribution(self, initial: str | Sequence[float]) -> np.ndarray:
+        """The regime distribution before the first day, validated."""
+        if isinstance(initial, str):
+            if initial == "stationary":
+                return results.stationary_distribution(self.transmat_)
+            if initial == "fitted":
+                return self.startprob_
+            raise ValueError(
+                "initial must be 'stationary', 'fitted' or regime probabilities, "
+                f"got {initial!r}."
+            )
+        start = np.asarray(initial, dtype=float)
+        if (
+            start.shape != (len(self.regime_names_),)
+            or not np.isfinite(start).all()
+            or (start < 0).any()
+            or not np.isclose(start.sum(), 1.0)
+        ):
+            raise ValueError(
+                f"initial must be {len(self.regime_names_)} non-negative "
+                f"probabilities summing to 1 (in the order {self.regime_names_}), "
+                f"got {initial!r}."
+            )
+        return start
 
     def score(self, returns: Any, y: None = None) -> float:
         """Total log-likelihood log P(O | lambda) of the returns, eq. (1)."""
