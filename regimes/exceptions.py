@@ -9,10 +9,12 @@ which notebook users already know how to filter.
 from __future__ import annotations
 
 __all__ = [
+    "AssumedKindWarning",
     "DataDownloadError",
     "DataWarning",
     "LikelyPricesWarning",
     "ModelFileError",
+    "PercentReturnsWarning",
     "RegimeFitError",
     "RegimesWarning",
 ]
@@ -40,6 +42,18 @@ class DataWarning(RegimesWarning):
 
 class DataDownloadError(RuntimeError):
     """Prices could not be downloaded and no usable cache exists."""
+
+
+class AssumedKindWarning(DataWarning):
+    """A loader guessed whether a file holds prices or returns; it says why.
+
+    Pass ``kind="prices"`` or ``kind="returns"`` (``--prices`` / ``--returns`` on the
+    command line) to state it and silence this warning.
+    """
+
+
+class PercentReturnsWarning(DataWarning):
+    """Returns look like percent (1.0 = 1 %); results are in the data's own units."""
 
 
 class ModelFileError(ValueError):
