@@ -555,10 +555,12 @@ default="stationary"
             "switch_penalty",
         )
         start = self._initial_distribution(initial)
+        with np.errstate(all="ignore"):
+            densities = portfolio_log_densities(data.values, self.means_, self.covars_)
+        explained = np.isfinite(densities).any(axis=1)
+        self._explained(data, np.where(explained, 0.0, np.nan))
         codes, _ = penalized_decode(
-            portfolio_log_densities(data.values, self.means_, self.covars_),
-            penalty,
-            log_initial=np.log(np.maximum(start, 1e-300)),
+            densities, penalty, log_initial=np.log(np.maximum(start, 1e-300))
         )
         return results.regime_series(codes, self.regime_names_, data.index)
 

@@ -47,7 +47,9 @@ def test_large_but_representable_values_fit_like_decimal_returns(short_sample):
     assert (big.predict(short_sample * 1e140) == small.predict(short_sample)).all()
 
 
-@pytest.mark.parametrize("method", ["filter_proba", "predict_proba", "predict"])
+@pytest.mark.parametrize(
+    "method", ["filter_proba", "predict_proba", "predict", "predict_online", "score"]
+)
 def test_days_no_regime_can_explain_are_an_error_not_nan(fitted, sample, method):
     returns = sample[0].iloc[:200].copy()
     returns.iloc[50] = 1e155  # the density of this day underflows in every regime
