@@ -36,12 +36,29 @@ AUTO_REGULARIZATION = 1e-6
 """``regularization="auto"`` adds this fraction of the smallest column variance."""
 
 
-def check_fit_data(data: Returns, settings: Settings) -> None:
-    """The checks of the training data that depend on the settings, before EM."""
+def check_fit_data(
+    data: Returns, settings: Settings, previous: FittedState | None
+) -> None:
+    """The checks of the training data that depend on the settings, before EM.
+
+    ``previous`` is the fit a warm start would begin from (None for none).
+    """
     check_enough_rows(data.values, settings.n_regimes, settings.covariance_type)
     check_distinct_rows(data.values, settings.n_regimes)
     if COVARIANCE_FORMS[settings.covariance_type].needs_independent_columns:
         check_not_collinear(data.values, data.columns)
+    if previous is not None and (
+        previous.feature_names != tuple(data.columns)
+        or previous.n_regimes != settings.n_regimes
+        or previous.covariance_type != settings.covariance_type
+    ):
+        raise ValueError(
+            "warm_start needs the same columns, n_regimes and covariance_type "
+            f"as the previous fit; fitted on {list(previous.feature_names)} with "
+            f"{previous.n_regimes} '{previous.covariance_type}' regimes, got "
+            f"{data.columns} with {settings.n_regimes} "
+            f"'{settings.covariance_type}'. Set warm_start=False or use a new model."
+        )
 
 
 def fit_state(

@@ -272,21 +272,8 @@ class RegimeModel(BaseEstimator):
         params = self.get_params()
         settings = check_params(params, default_regime_names)
         data = check_returns(returns, for_fit=True)
-        _fitting.check_fit_data(data, settings)
         previous = self._state if settings.warm_start else None
-        if previous is not None and (
-            previous.feature_names != tuple(data.columns)
-            or previous.n_regimes != settings.n_regimes
-            or previous.covariance_type != settings.covariance_type
-        ):
-            raise ValueError(
-                "warm_start needs the same columns, n_regimes and covariance_type "
-                f"as the previous fit; fitted on {list(previous.feature_names)} with "
-                f"{previous.n_regimes} '{previous.covariance_type}' regimes, got "
-                f"{data.columns} with {settings.n_regimes} "
-                f"'{settings.covariance_type}'. Set warm_start=False or use a new "
-                "model."
-            )
+        _fitting.check_fit_data(data, settings, previous)
         state, problem = _fitting.fit_state(
             data, settings, _persist.jsonable_params(params), previous
         )
