@@ -137,9 +137,11 @@ def walk_forward(
     --------
     >>> from regimes.data import load_sample
     >>> returns = load_sample().loc["2015":"2019"]
-    >>> wf = walk_forward(returns, RegimeModel(n_init=3, random_state=0),
-    ...                   refit="Q", progress=False)
-    >>> wf.index[0] > returns.index[503]
+    >>> model = RegimeModel(n_init=3, n_iter=500, random_state=0)
+    >>> wf = walk_forward(returns, model, refit="Q", progress=False)
+    >>> wf.index[0] > returns.index[503]   # two years of training first
+    True
+    >>> bool((wf["fitted_until"] < wf.index).all())   # fitted on earlier days only
     True
     """
     template = model if model is not None else RegimeModel(n_init=10, random_state=0)
