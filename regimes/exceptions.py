@@ -13,6 +13,7 @@ __all__ = [
     "DataDownloadError",
     "DataWarning",
     "LikelyPricesWarning",
+    "ModelFileError",
     "PercentReturnsWarning",
     "RegimeFitError",
     "RegimesWarning",
@@ -53,3 +54,13 @@ class AssumedKindWarning(DataWarning):
 
 class PercentReturnsWarning(DataWarning):
     """Returns look like percent (1.0 = 1 %); results are in the data's own units."""
+
+
+class ModelFileError(ValueError):
+    """A saved model file cannot be loaded, or a model cannot be saved faithfully.
+
+    Raised by :meth:`regimes.RegimeModel.load` for a file that is unreadable, of
+    another format, truncated, hand-edited into an inconsistent state or written in a
+    newer format, and by :meth:`regimes.RegimeModel.save` before it touches the file
+    when the model could not be loaded back exactly. The message names the field.
+    """
