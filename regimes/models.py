@@ -13,7 +13,6 @@ import copy
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -26,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _fitting, _persist, inference, results
 from ._covariance import read_full
 from ._parallel import parallel_map
-from ._state import FittedState
+from ._state import FittedState, Settings
 from ._validation import (
     Returns,
     check_int,
@@ -291,10 +290,9 @@ class RegimeModel(BaseEstimator):
             warnings.warn(problem, ConvergenceWarning, stacklevel=2)
         return self
 
-    def _check_params(self) -> dict[str, Any]:
-        """The validated settings as a mapping (walkforward.py reads them so)."""
-        settings = check_params(self.get_params(), default_regime_names)
-        return {f.name: getattr(settings, f.name) for f in fields(settings)}
+    def _check_params(self) -> Settings:
+        """The constructor's parameters, validated (raises before any work)."""
+        return check_params(self.get_params(), default_regime_names)
 
     @property
     def _state(self) -> FittedState | None:
@@ -726,7 +724,7 @@ default="stationary"
         )
         attrs: dict[str, Any] = {"method": method, "level": level}
         if method == "hessian":
-            min_stay = self._check_params()["min_stay"]
+            min_stay = self._check_params().min_stay
             table = inference.hessian_table(
                 data.values, params, *names, level=level, min_stay=min_stay
             )

@@ -154,7 +154,7 @@ def walk_forward(
     check_int(fresh_restarts, "fresh_restarts", 0)
     check_int(warm_keep, "warm_keep", 1)
     settings = template._check_params()
-    clash = sorted(set(settings["regime_names"]) & set(RESERVED_COLUMNS))
+    clash = sorted(set(settings.regime_names) & set(RESERVED_COLUMNS))
     if clash:
         raise ValueError(
             f"regime_names {clash} clash with walk_forward's own columns "
