@@ -137,9 +137,11 @@ def walk_forward(
     --------
     >>> from regimes.data import load_sample
     >>> returns = load_sample().loc["2015":"2019"]
-    >>> wf = walk_forward(returns, RegimeModel(n_init=3, random_state=0),
-    ...                   refit="Q", progress=False)
-    >>> wf.index[0] > returns.index[503]
+    >>> model = RegimeModel(n_init=3, n_iter=500, random_state=0)
+    >>> wf = walk_forward(returns, model, refit="Q", progress=False)
+    >>> wf.index[0] > returns.index[503]   # two years of training first
+    True
+    >>> bool((wf["fitted_until"] < wf.index).all())   # fitted on earlier days only
     True
     """
     template = model if model is not None else RegimeModel(n_init=10, random_state=0)
@@ -152,7 +154,7 @@ def walk_forward(
     check_int(fresh_restarts, "fresh_restarts", 0)
     check_int(warm_keep, "warm_keep", 1)
     settings = template._check_params()
-    clash = sorted(set(settings["regime_names"]) & set(RESERVED_COLUMNS))
+    clash = sorted(set(settings.regime_names) & set(RESERVED_COLUMNS))
     if clash:
         raise ValueError(
             f"regime_names {clash} clash with walk_forward's own columns "

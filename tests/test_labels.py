@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from regimes import RegimeModel
 from regimes._covariance import read_full
 from regimes._restarts import new_hmm as _new_hmm
+from regimes._validation import check_params
 from regimes.labels import (
     default_regime_names,
     order_statistic,
@@ -60,10 +62,9 @@ def test_order_statistic_standard_errors():
 @pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical", "tied"])
 def test_permute_states_moves_every_array_together(short_sample, covariance_type):
     X = short_sample.to_numpy()
-    hmm = _new_hmm(
-        {"n_regimes": 3, "covariance_type": covariance_type, "n_iter": 20, "tol": 1e-4},
-        seed=0,
-    ).fit(X)
+    model = RegimeModel(3, covariance_type=covariance_type, n_iter=20, tol=1e-4)
+    settings = check_params(model.get_params(), default_regime_names)
+    hmm = _new_hmm(settings, seed=0).fit(X)
     before = {
         "startprob": hmm.startprob_.copy(),
         "transmat": hmm.transmat_.copy(),

@@ -16,6 +16,7 @@ def test_there_are_notebooks():
         "01_em_from_the_seed.ipynb",
         "02_sector_regimes.ipynb",
         "03_acting_on_regimes.ipynb",
+        "04_inference.ipynb",
     ]
 
 
