@@ -26,6 +26,7 @@ from . import _persist, results
 from ._covariance import native_shape, read_full, to_full, to_native, write_full
 from ._hmm import RegimeHMM
 from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
+from ._threads import thread_limits
 from ._validation import (
     Returns,
     check_covariance_type,
@@ -247,7 +248,8 @@ class RegimeModel(BaseEstimator):
         rng = check_random_state(self.random_state)
         seeds = rng.randint(np.iinfo(np.int32).max, size=settings["n_init"])
         warm = self._warm_parameters(data, center, scale)
-        runs = run_restarts(Z, seeds, settings, warm=warm, n_jobs=self.n_jobs)
+        with thread_limits(self.n_jobs):  # no oversubscription (regimes._threads)
+            runs = run_restarts(Z, seeds, settings, warm=warm, n_jobs=self.n_jobs)
         best = best_restart(runs)
         table = _restart_table(runs, best, log_jacobian, settings["tol"])
         if best is None:
