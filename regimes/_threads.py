@@ -6,10 +6,11 @@ columns) thousands of times; a second thread per product gains little there, and
 when the cores are busy (``n_jobs`` worker processes, or another program) the
 threads of OpenBLAS wait for one another at every product: on 2 cores, with one
 competing process, a fit of the bundled sample took 1.6x longer with two BLAS
-threads than with one, and a fit at 30 columns 5.6x longer (``benchmarks/threads.py``
-measures it). So EM runs with at most :data:`EM_MAX_THREADS` threads per process,
-and with fewer when ``n_jobs`` worker processes share the cores; the restarts, which
-are independent, are what runs in parallel.
+threads than with one, and a fit at 30 columns 5.6x longer
+(``benchmarks/threads.py`` measures the first, ``benchmarks/README.md`` quotes
+both). So EM runs with at most :data:`EM_MAX_THREADS` threads per process, and
+never with more than its share of the cores when ``n_jobs`` worker processes
+share them; the restarts, which are independent, are what runs in parallel.
 
 The limits hold for the duration of a ``with`` block only (threadpoolctl sets each
 library's thread count and restores it on exit, also after an exception): no
@@ -44,11 +45,6 @@ def threads_per_worker(n_jobs: int | None, max_threads: int = EM_MAX_THREADS) ->
     ``available_cores() // workers``, capped at ``max_threads`` and at least 1.
     ``n_jobs`` follows joblib (None: one process unless a ``joblib.parallel_config``
     says otherwise; -1: one worker per core).
-
-    Examples
-    --------
-    >>> threads_per_worker(n_jobs=1, max_threads=1)
-    1
     """
     from joblib import effective_n_jobs
 
