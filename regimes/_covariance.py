@@ -30,6 +30,7 @@ n_features) and calls these two functions.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from hmmlearn.hmm import GaussianHMM
@@ -43,20 +44,66 @@ def _spherical_to_full(
     return variances[:, None, None] * np.eye(n_features)
 
 
-_TO_FULL: dict[str, Callable[[np.ndarray, int, int], np.ndarray]] = {
-    "full": lambda c, k, d: np.array(c, dtype=float),
-    "diag": lambda c, k, d: np.asarray(c)[:, :, None] * np.eye(d),
-    "spherical": _spherical_to_full,
-    "tied": lambda c, k, d: np.tile(np.asarray(c), (k, 1, 1)),
-}
+@dataclass(frozen=True)
+class CovarianceForm:
+    """What differs between hmmlearn's four covariance types: the one dispatch.
 
-_TO_NATIVE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "full": lambda full: full.copy(),
-    "diag": lambda full: np.diagonal(full, axis1=1, axis2=2).copy(),
-    # a spherical model's matrices are v * I; the mean of the diagonal recovers v
-    "spherical": lambda full: np.diagonal(full, axis1=1, axis2=2).mean(axis=1),
-    # a tied model's matrices are all equal; the mean keeps it exact and symmetric
-    "tied": lambda full: full.mean(axis=0),
+    Every function takes ``(n_regimes, n_features)`` as ``k, d`` where it needs them.
+    """
+
+    native_shape: Callable[[int, int], tuple[int, ...]]
+    """Shape of hmmlearn's stored covariances (table above)."""
+    to_full: Callable[[np.ndarray, int, int], np.ndarray]
+    to_native: Callable[[np.ndarray], np.ndarray]
+    n_parameters: Callable[[int, int], int]
+    """Free parameters of the covariances (for AIC, BIC and the least data)."""
+    min_days: Callable[[int], int]
+    """Expected days a regime needs for a non-singular covariance, given d."""
+    needs_independent_columns: bool
+    """True when collinear columns make every covariance singular."""
+    common_scale: bool
+    """True when EM must see every column in one common unit (spherical)."""
+
+
+COVARIANCE_FORMS: dict[str, CovarianceForm] = {
+    "full": CovarianceForm(
+        native_shape=lambda k, d: (k, d, d),
+        to_full=lambda c, k, d: np.array(c, dtype=float),
+        to_native=lambda full: full.copy(),
+        n_parameters=lambda k, d: k * d * (d + 1) // 2,
+        min_days=lambda d: d + 1,
+        needs_independent_columns=True,
+        common_scale=False,
+    ),
+    "diag": CovarianceForm(
+        native_shape=lambda k, d: (k, d),
+        to_full=lambda c, k, d: np.asarray(c)[:, :, None] * np.eye(d),
+        to_native=lambda full: np.diagonal(full, axis1=1, axis2=2).copy(),
+        n_parameters=lambda k, d: k * d,
+        min_days=lambda d: 2,
+        needs_independent_columns=False,
+        common_scale=False,
+    ),
+    "spherical": CovarianceForm(
+        native_shape=lambda k, d: (k,),
+        to_full=_spherical_to_full,
+        # a spherical model's matrices are v * I; the mean of the diagonal recovers v
+        to_native=lambda full: np.diagonal(full, axis1=1, axis2=2).mean(axis=1),
+        n_parameters=lambda k, d: k,
+        min_days=lambda d: 2,
+        needs_independent_columns=False,
+        common_scale=True,
+    ),
+    "tied": CovarianceForm(
+        native_shape=lambda k, d: (d, d),
+        to_full=lambda c, k, d: np.tile(np.asarray(c), (k, 1, 1)),
+        # a tied model's matrices are all equal; the mean keeps it exact and symmetric
+        to_native=lambda full: full.mean(axis=0),
+        n_parameters=lambda k, d: d * (d + 1) // 2,
+        min_days=lambda d: d + 1,
+        needs_independent_columns=True,
+        common_scale=False,
+    ),
 }
 
 
@@ -64,22 +111,19 @@ def native_shape(
     covariance_type: str, n_regimes: int, n_features: int
 ) -> tuple[int, ...]:
     """Shape of hmmlearn's stored covariances for a covariance type (table above)."""
-    k, d = n_regimes, n_features
-    return {"full": (k, d, d), "diag": (k, d), "spherical": (k,), "tied": (d, d)}[
-        covariance_type
-    ]
+    return COVARIANCE_FORMS[covariance_type].native_shape(n_regimes, n_features)
 
 
 def to_full(
     native: np.ndarray, covariance_type: str, n_regimes: int, n_features: int
 ) -> np.ndarray:
     """Expand covariances from hmmlearn's native shape to full matrices."""
-    return _TO_FULL[covariance_type](native, n_regimes, n_features)
+    return COVARIANCE_FORMS[covariance_type].to_full(native, n_regimes, n_features)
 
 
 def to_native(full: np.ndarray, covariance_type: str) -> np.ndarray:
     """Compact full matrices of shape (n_regimes, d, d) to hmmlearn's native shape."""
-    return _TO_NATIVE[covariance_type](np.asarray(full, dtype=float))
+    return COVARIANCE_FORMS[covariance_type].to_native(np.asarray(full, dtype=float))
 
 
 def read_full(hmm: GaussianHMM) -> np.ndarray:

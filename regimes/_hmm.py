@@ -210,17 +210,27 @@ class RegimeHMM(GaussianHMM):
             else:
                 stats["obs*obs.T"] += weighted_scatter(X, posteriors)
 
-    def filtered_posteriors(self, X: np.ndarray) -> np.ndarray:
+    def filtered_posteriors(
+        self, X: np.ndarray, startprob: np.ndarray | None = None
+    ) -> np.ndarray:
         """P(q_t = i | O_1..O_t): the normalised forward lattice (eq. 15).
 
         hmmlearn computes the forward pass for ``score`` but offers no public
         filtered probabilities; this runs its compiled log-space forward pass
         (``_hmmc.forward_log``, private) instead of a Python loop over days.
         :func:`regimes.em.forward` is the readable version; tests check they agree.
+        ``startprob`` replaces ``startprob_`` as the distribution before day 1.
         """
-        log_frameprob = self._compute_log_likelihood(X)
-        _, log_alpha = _hmmc.forward_log(self.startprob_, self.transmat_, log_frameprob)
+        start = self.startprob_ if startprob is None else np.asarray(startprob)
+        _, log_alpha = _hmmc.forward_log(start, self.transmat_, self.log_densities(X))
         return _exp_normalized(log_alpha)
+
+    def log_densities(self, X: np.ndarray) -> np.ndarray:
+        """Emission log-densities log b_k(O_t), shape (n_samples, n_regimes), eq. (29).
+
+        hmmlearn computes them in a private method; this is the one public door.
+        """
+        return self._compute_log_likelihood(X)
 
     # ------------------------------------------------------------------ M-step
 

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_sibling(path: Path) -> Path:
+    """Create a new, empty, uniquely named file next to ``path``; return its path.
+
+    The file is created with mode 0o666, which the operating system reduces by the
+    process umask: the usual mode of a new file, without reading the umask (reading
+    it means setting it, which races with other threads creating files).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            os.close(os.open(tmp, flags, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"could not create a temporary file next to {path}")
 
 
 @contextmanager
@@ -22,7 +34,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     Write the whole file to the yielded path inside the ``with`` block. If the block
     raises, the temporary file is removed and ``path`` is left as it was. The rename
     (:func:`os.replace`) is atomic on POSIX and Windows when both are on one volume,
-    which a sibling temporary file guarantees.
+    which a sibling temporary file guarantees. No process-global state (such as the
+    umask) is changed, so threads may write files concurrently.
 
     Examples
     --------
@@ -35,12 +48,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _create_sibling(path)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
     finally:
         if tmp.exists():

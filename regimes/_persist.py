@@ -4,18 +4,27 @@ A model file is one JSON document:
 
 .. code-block:: text
 
-    {"format": "regimes.RegimeModel", "format_version": 1, "regimes_version": "...",
-     "saved_at": "...", "params": {constructor parameters},
+    {"format": "regimes.RegimeModel", "format_version": 2, "regimes_version": "...",
+     "saved_at": "...", "params": {the constructor parameters the fit used},
      "fitted": {"regime_names", "feature_names", "startprob", "transmat", "means",
                 "covars" (hmmlearn's native shape for the covariance type),
                 "regularization", "log_likelihood", "converged", "n_iter",
-                "training": {"index", "index_kind", "tz", "regimes"},
+                "training": {"index_kind", "index", "unit", "tz", "regimes"},
                 "restarts": {column: [values]}}}
 
 Floats are written with Python's shortest round-trip representation, so a loaded
 model holds bit-identical parameters and predicts exactly what the saved one did.
-Reading checks everything a hand edit or a truncated write can break, and names the
-field at fault.
+
+Guarantees:
+
+* :func:`save` encodes a :class:`~regimes._state.FittedState`, decodes the text as
+  :func:`load` will, and writes (atomically) only if that gives back the same state;
+  otherwise it raises :class:`~regimes.exceptions.ModelFileError` and leaves the
+  file alone.
+* :func:`load` reads at most ``MAX_BYTES``, checks the declared sizes of every array
+  against each other before building any of them, and refuses a model whose dense
+  arrays would exceed ``max(DENSE_BYTES, 8 x file size)``: memory stays bounded by
+  the file's size. Every malformed value raises a ModelFileError naming its field.
 """
 
 from __future__ import annotations
@@ -29,30 +38,49 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._covariance import native_shape, to_full, to_native
 from ._io import atomic_path
+from ._state import FittedState
+from ._validation import check_params
+from .exceptions import ModelFileError
+from .labels import default_regime_names
+from .results import regime_series
 
 FORMAT = "regimes.RegimeModel"
-FORMAT_VERSION = 1
-MAX_BYTES = 256 * 2**20
+FORMAT_VERSION = 2  # 2: time zones as names or fixed offsets; params of the fit
+MAX_BYTES = 32 * 2**20
+"""Largest model file read (a 3-regime full model of 300 columns takes ~8 MB)."""
+DENSE_BYTES = 64 * 2**20
+"""Dense arrays a load may build beyond 8 x the file size (see the module notes)."""
 
 
-class ModelFileError(ValueError):
-    """A model file is not valid: unreadable, of another format, or inconsistent."""
+# ----------------------------------------------------------------- save / load
 
 
-def write(path: str | os.PathLike[str], document: dict[str, Any]) -> None:
-    """Write ``document`` as JSON, atomically (a crash leaves the old file intact)."""
-    text = json.dumps(document, allow_nan=False, indent=1)
+def save(path: str | os.PathLike[str], state: FittedState, version: str) -> None:
+    """Write ``state`` as a model file, or raise ModelFileError and write nothing."""
+    try:
+        text = json.dumps(
+            _envelope(state, version), allow_nan=False, indent=1, ensure_ascii=False
+        )
+        reread = _decode(json.loads(text), len(text.encode("utf-8")))
+    except (ModelFileError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"cannot save this model to {path}: {exc}") from exc
+    _check_same(state, reread, path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
-def read(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and check the envelope of a model file; return the document."""
+def load(path: str | os.PathLike[str], defaults: dict[str, Any]) -> FittedState:
+    """Read and check a model file; return its state.
+
+    ``defaults`` are the constructor's default parameters (every known name).
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such model file: {path}")
-    if path.stat().st_size > MAX_BYTES:
+    size = path.stat().st_size
+    if size > MAX_BYTES:
         raise ModelFileError(
             f"{path} is larger than {MAX_BYTES >> 20} MiB: not a model file."
         )
@@ -63,49 +91,76 @@ def read(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{path} is not a readable regimes model file "
             f"(truncated or corrupt?): {exc}"
         ) from exc
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ModelFileError(
-            f"{path} is not a regimes model file (no format {FORMAT!r})."
-        )
-    version = document.get("format_version")
-    if not isinstance(version, int) or version < 1:
-        raise ModelFileError(
-            f"{path}: format_version must be an int >= 1, got {version!r}."
-        )
-    if version > FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path} was written by regimes {document.get('regimes_version', '?')} "
-            f"in model format {version}; this regimes reads up to format "
-            f"{FORMAT_VERSION}. Upgrade regimes to load it."
-        )
-    for key in ("params", "fitted"):
-        if not isinstance(document.get(key), dict):
-            raise ModelFileError(f"{path}: missing or invalid section {key!r}.")
-    return document
+    except RecursionError as exc:
+        raise ModelFileError(f"{path}: JSON nested too deeply for a model.") from exc
+    try:
+        return _decode(document, size, defaults)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{path}: {exc}") from exc
 
 
-def envelope(
-    params: dict[str, Any], fitted: dict[str, Any], version: str
-) -> dict[str, Any]:
-    """The document around a model's parameters and fitted state."""
+def _check_same(state: FittedState, reread: FittedState, path: Any) -> None:
+    """Refuse to save when the file would not rebuild ``state`` exactly."""
+    same = (
+        all(
+            np.array_equal(getattr(state, a), getattr(reread, a))
+            for a in ("startprob", "transmat", "means", "covars")
+        )
+        and state.regimes.index.equals(reread.regimes.index)
+        and str(state.regimes.index.dtype) == str(reread.regimes.index.dtype)
+        and state.regime_names == reread.regime_names
+        and state.feature_names == reread.feature_names
+    )
+    if not same:
+        tz, back = getattr(state.regimes.index, "tz", None), reread.regimes.index
+        hint = (
+            f" (its training index's time zone {tz!r} would load back as "
+            f"{getattr(back, 'tz', None)!r}; tz_convert the returns to a named zone)"
+            if tz is not None and str(tz) != str(getattr(back, "tz", None))
+            else ""
+        )
+        raise ModelFileError(
+            f"cannot save this model to {path}: the file would not load back as "
+            f"the same model{hint}."
+        )
+
+
+# -------------------------------------------------------------------- encoding
+
+
+def _envelope(state: FittedState, version: str) -> dict[str, Any]:
+    fitted = {
+        "regime_names": list(state.regime_names),
+        "feature_names": list(state.feature_names),
+        "startprob": state.startprob.tolist(),
+        "transmat": state.transmat.tolist(),
+        "means": state.means.tolist(),
+        "covars": to_native(state.covars, state.covariance_type).tolist(),
+        "regularization": state.regularization,
+        "log_likelihood": state.log_likelihood,
+        "converged": state.converged,
+        "n_iter": state.n_iter,
+        "training": {
+            **_encode_index(state.regimes.index),
+            "regimes": state.regimes.cat.codes.tolist(),
+        },
+        "restarts": _encode_table(state.restarts),
+    }
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "regimes_version": version,
         "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "params": params,
+        "params": state.params,
         "fitted": fitted,
     }
 
 
-# ------------------------------------------------------------------ encoding
-
-
 def jsonable_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Constructor parameters as JSON values (a RandomState object becomes None)."""
+    """Constructor parameters as JSON values (a random generator becomes None)."""
     out = {}
     for key, value in params.items():
-        if isinstance(value, np.random.RandomState):
+        if isinstance(value, (np.random.RandomState, np.random.Generator)):
             value = None  # the fitted parameters are saved; the generator is not
         elif isinstance(value, tuple):
             value = list(value)
@@ -115,14 +170,38 @@ def jsonable_params(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def encode_index(index: pd.Index) -> dict[str, Any]:
+def _encode_tz(tz: Any) -> str | dict[str, Any] | None:
+    """A time zone as a name pandas reads back, or a fixed UTC offset."""
+    if tz is None:
+        return None
+    if type(tz) is _dt.timezone and tz is not _dt.timezone.utc:
+        offset = tz.utcoffset(None)
+        return {"utc_offset_seconds": int(offset.total_seconds())}
+    library = type(tz).__module__.split(".")[0]
+    filename = getattr(tz, "_filename", None)  # dateutil.tz.tzfile: no public name
+    if library == "dateutil" and isinstance(filename, str) and "zoneinfo/" in filename:
+        return "dateutil/" + filename.split("zoneinfo/")[-1]
+    key = getattr(tz, "key", None) or getattr(tz, "zone", None)  # zoneinfo, pytz
+    if library != "dateutil" and isinstance(key, str):
+        return key
+    if tz is _dt.timezone.utc:
+        return "UTC"
+    offset = tz.utcoffset(None)  # pytz.FixedOffset, dateutil.tz.tzoffset
+    if library in ("pytz", "dateutil") and offset is not None:
+        return {"utc_offset_seconds": int(offset.total_seconds()), "library": library}
+    raise ModelFileError(
+        f"cannot save a training index in the time zone {tz!r}, which has no name "
+        "a file can hold; tz_convert the returns to a named zone (e.g. 'UTC')."
+    )
+
+
+def _encode_index(index: pd.Index) -> dict[str, Any]:
     """A training index as integers: nanoseconds since 1970 (UTC) or positions."""
     if isinstance(index, pd.DatetimeIndex):
-        tz = None if index.tz is None else str(index.tz)
         naive = index if index.tz is None else index.tz_convert("UTC").tz_localize(None)
         return {
             "index_kind": "datetime",
-            "tz": tz,
+            "tz": _encode_tz(index.tz),
             "unit": index.unit,
             "index": naive.as_unit("ns").asi8.tolist(),
         }
@@ -133,32 +212,7 @@ def encode_index(index: pd.Index) -> dict[str, Any]:
     }
 
 
-def decode_index(training: dict[str, Any], n_rows: int) -> pd.Index:
-    kind, values = training.get("index_kind"), training.get("index")
-    if kind == "datetime":
-        index = pd.DatetimeIndex(
-            pd.to_datetime(int_list(values, "training.index"), unit="ns")
-        )
-        if training.get("unit") in ("s", "ms", "us", "ns"):
-            index = index.as_unit(training["unit"])
-        if training.get("tz"):
-            index = index.tz_localize("UTC").tz_convert(training["tz"])
-        index.name = "Date"
-    elif kind == "range":
-        start, stop = int_list(values, "training.index")
-        index = pd.RangeIndex(start, stop)
-    else:
-        raise ModelFileError(
-            f"training.index_kind must be 'datetime' or 'range', got {kind!r}."
-        )
-    if len(index) != n_rows:
-        raise ModelFileError(
-            f"training.index has {len(index)} dates but training.regimes has {n_rows}."
-        )
-    return index
-
-
-def encode_table(table: pd.DataFrame) -> dict[str, list[Any]]:
+def _encode_table(table: pd.DataFrame) -> dict[str, list[Any]]:
     """A small DataFrame as {column: values}, NaN and NA as null."""
     return {
         str(col): [
@@ -169,25 +223,195 @@ def encode_table(table: pd.DataFrame) -> dict[str, list[Any]]:
     }
 
 
-def decode_table(columns: Any, index_name: str) -> pd.DataFrame:
+# -------------------------------------------------------------------- decoding
+
+
+def _decode(
+    document: Any, size: int, defaults: dict[str, Any] | None = None
+) -> FittedState:
+    """The state in a parsed document, checking every field before building it."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ModelFileError(f"is not a regimes model file (no format {FORMAT!r}).")
+    version = document.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ModelFileError(f"format_version must be an int >= 1, got {version!r}.")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"written by regimes {document.get('regimes_version', '?')} in model "
+            f"format {version}; this regimes reads up to format {FORMAT_VERSION}. "
+            "Upgrade regimes to load it."
+        )
+    for key in ("params", "fitted"):
+        if not isinstance(document.get(key), dict):
+            raise ModelFileError(f"missing or invalid section {key!r}.")
+    params, f = document["params"], document["fitted"]
+    if defaults is None:  # save's check: the parameters are the fit's own
+        defaults = params
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise ModelFileError(f"unknown parameters {unknown}.")
+    params = {**defaults, **params}
+    try:
+        settings = check_params(params, default_regime_names)
+    except ValueError as exc:
+        raise ModelFileError(f"params: {exc}") from exc
+    k, covariance_type = settings.n_regimes, settings.covariance_type
+
+    # sizes first, from list lengths alone: nothing is allocated before they agree
+    features = _names(f.get("feature_names"), "fitted.feature_names", None)
+    d = len(features)
+    names = _names(f.get("regime_names"), "fitted.regime_names", k)
+    if params["regime_names"] is not None and list(params["regime_names"]) != names:
+        raise ModelFileError(
+            "fitted.regime_names differ from params.regime_names "
+            f"({names} vs {list(params['regime_names'])})."
+        )
+    dense = 8 * (k * d * d + k * k + k * d)
+    if dense > max(DENSE_BYTES, 8 * size):
+        raise ModelFileError(
+            f"fitted.covars: a {k}-regime '{covariance_type}' model of {d} columns "
+            f"needs {dense / 2**20:.0f} MiB of dense covariances, far more than a "
+            f"file of {size / 2**20:.1f} MiB can describe; not a model file."
+        )
+    startprob = _distribution(f.get("startprob"), "fitted.startprob", (k,))
+    transmat = _distribution(f.get("transmat"), "fitted.transmat", (k, k))
+    means = _array(f.get("means"), "fitted.means", (k, d))
+    native = _array(
+        f.get("covars"), "fitted.covars", native_shape(covariance_type, k, d)
+    )
+    covars = to_full(native, covariance_type, k, d)
+    if not all(_positive_definite(c) for c in covars):
+        raise ModelFileError(
+            "fitted.covars must be symmetric, positive-definite matrices."
+        )
+
+    training = f.get("training")
+    if not isinstance(training, dict):
+        raise ModelFileError("fitted.training is missing.")
+    codes = _regime_codes(training.get("regimes"), k)
+    converged = f.get("converged")
+    if not isinstance(converged, bool):
+        raise ModelFileError(
+            f"fitted.converged must be true or false, got {converged!r}."
+        )
+    regularization = _number(f.get("regularization"), "fitted.regularization")
+    if regularization < 0:
+        raise ModelFileError(
+            f"fitted.regularization must be >= 0, got {regularization!r}."
+        )
+    n_iter = _number(f.get("n_iter"), "fitted.n_iter", int)
+    if n_iter < 0:
+        raise ModelFileError(f"fitted.n_iter must be >= 0, got {n_iter!r}.")
+    return FittedState(
+        params=params,
+        covariance_type=covariance_type,
+        startprob=startprob,
+        transmat=transmat,
+        means=means,
+        covars=covars,
+        regime_names=tuple(names),
+        feature_names=tuple(features),
+        regularization=regularization,
+        log_likelihood=_number(f.get("log_likelihood"), "fitted.log_likelihood"),
+        converged=converged,
+        n_iter=n_iter,
+        restarts=_decode_table(f.get("restarts"), "fitted.restarts", "restart"),
+        regimes=regime_series(codes, names, _decode_index(training, len(codes))),
+    )
+
+
+def _decode_tz(value: Any) -> Any:
+    name = "fitted.training.tz"
+    if value is None or isinstance(value, str):
+        tz = value
+    elif isinstance(value, dict) and set(value) <= {"utc_offset_seconds", "library"}:
+        seconds = value.get("utc_offset_seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int):
+            raise ModelFileError(f"{name}.utc_offset_seconds must be an integer.")
+        if not -86400 < seconds < 86400:
+            raise ModelFileError(f"{name}.utc_offset_seconds must be within a day.")
+        library = value.get("library")
+        if library == "pytz":
+            import pytz
+
+            tz = pytz.FixedOffset(seconds // 60)
+        elif library == "dateutil":
+            import dateutil.tz
+
+            tz = dateutil.tz.tzoffset(None, seconds)
+        else:
+            tz = _dt.timezone(_dt.timedelta(seconds=seconds))
+    else:
+        raise ModelFileError(
+            f"{name} must be a time zone name or {{'utc_offset_seconds': n}}, "
+            f"got {value!r}."
+        )
+    return tz
+
+
+def _decode_index(training: dict[str, Any], n_rows: int) -> pd.Index:
+    name = "fitted.training.index"
+    kind, values = training.get("index_kind"), training.get("index")
+    if kind == "datetime":
+        if len(_int_list(values, name)) != n_rows:
+            raise ModelFileError(
+                f"{name} has {len(values)} dates but fitted.training.regimes has "
+                f"{n_rows}."
+            )
+        tz = _decode_tz(training.get("tz"))
+        unit = training.get("unit", "ns")
+        if unit not in ("s", "ms", "us", "ns"):
+            raise ModelFileError(
+                f"fitted.training.unit must be 's', 'ms', 'us' or 'ns', got {unit!r}."
+            )
+        try:
+            index = pd.DatetimeIndex(np.asarray(values, dtype=np.int64).view("M8[ns]"))
+        except (OverflowError, ValueError) as exc:
+            raise ModelFileError(f"{name} has values out of range: {exc}") from exc
+        try:
+            index = index.as_unit(unit)
+            if tz is not None:
+                index = index.tz_localize("UTC").tz_convert(tz)
+        except Exception as exc:  # unknown zone names raise many types
+            raise ModelFileError(
+                f"fitted.training.tz {training.get('tz')!r} is not a time zone "
+                f"this machine knows: {exc}"
+            ) from exc
+        index.name = "Date"
+    elif kind == "range":
+        bounds = _int_list(values, name)
+        if len(bounds) != 2 or bounds[1] - bounds[0] != n_rows:
+            raise ModelFileError(
+                f"{name} must be [start, start + {n_rows}] for the {n_rows} "
+                f"fitted.training.regimes, got {values!r}."
+            )
+        index = pd.RangeIndex(*bounds)
+    else:
+        raise ModelFileError(
+            f"fitted.training.index_kind must be 'datetime' or 'range', got {kind!r}."
+        )
+    return index
+
+
+def _decode_table(columns: Any, name: str, index_name: str) -> pd.DataFrame:
     if not isinstance(columns, dict):
-        raise ModelFileError("fitted.restarts must be an object of columns.")
-    lengths = {len(v) for v in columns.values() if isinstance(v, list)}
-    if len(lengths) > 1 or not all(isinstance(v, list) for v in columns.values()):
-        raise ModelFileError("fitted.restarts columns must be lists of equal length.")
+        raise ModelFileError(f"{name} must be an object of columns.")
+    if not all(isinstance(v, list) for v in columns.values()) or (
+        len({len(v) for v in columns.values()}) > 1
+    ):
+        raise ModelFileError(f"{name} columns must be lists of equal length.")
+    if any(isinstance(x, (list, dict)) for v in columns.values() for x in v):
+        raise ModelFileError(f"{name} columns must hold numbers, strings or null.")
     table = pd.DataFrame(columns)
     table.index.name = index_name
     return table
 
 
-# ------------------------------------------------------------------ decoding
-
-
-def array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+def _array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """A finite float array of the given shape, or a ModelFileError naming it."""
     try:
         out = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ModelFileError(f"{name} is not a numeric array: {exc}") from exc
     if out.shape != shape:
         raise ModelFileError(f"{name} must have shape {shape}, got {out.shape}.")
@@ -196,9 +420,9 @@ def array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-def distribution(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+def _distribution(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """Probabilities along the last axis: >= 0 and summing to 1."""
-    out = array(value, name, shape)
+    out = _array(value, name, shape)
     if (out < 0).any() or not np.allclose(out.sum(axis=-1), 1.0, atol=1e-8):
         raise ModelFileError(
             f"{name} must hold probabilities that sum to 1 along its rows."
@@ -206,40 +430,53 @@ def distribution(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-def names(value: Any, name: str, length: int) -> list[str]:
+def _positive_definite(matrix: np.ndarray) -> bool:
+    scale = np.abs(np.diag(matrix)).max()
+    if not np.allclose(matrix, matrix.T, rtol=1e-8, atol=1e-12 * scale):
+        return False
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def _names(value: Any, name: str, length: int | None) -> list[str]:
     if (
         not isinstance(value, list)
-        or len(value) != length
+        or (length is not None and len(value) != length)
         or not all(isinstance(v, str) and v for v in value)
-        or len(set(value)) != length
+        or len(set(value)) != len(value)
+        or not value
     ):
+        what = f"{length} distinct" if length is not None else "distinct"
         raise ModelFileError(
-            f"{name} must be {length} distinct non-empty strings, got {value!r}."
+            f"{name} must be a list of {what} non-empty strings, "
+            f"got {str(value)[:80]!r}."
         )
     return value
 
 
-def number(value: Any, name: str, kind: type = float) -> Any:
+def _number(value: Any, name: str, kind: type = float) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ModelFileError(f"{name} must be a number, got {value!r}.")
-    if kind is int and int(value) != value:
-        raise ModelFileError(f"{name} must be an integer, got {value!r}.")
     if not np.isfinite(value):
         raise ModelFileError(f"{name} must be finite, got {value!r}.")
+    if kind is int and int(value) != value:
+        raise ModelFileError(f"{name} must be an integer, got {value!r}.")
     return kind(value)
 
 
-def regime_codes(training: Any, n_regimes: int) -> np.ndarray:
+def _regime_codes(value: Any, n_regimes: int) -> np.ndarray:
     """The training regimes as integer codes 0..n_regimes-1."""
-    if not isinstance(training, dict):
-        raise ModelFileError("fitted.training is missing.")
-    codes = np.asarray(int_list(training.get("regimes"), "training.regimes"))
-    if len(codes) == 0 or codes.min() < 0 or codes.max() >= n_regimes:
-        raise ModelFileError(f"training.regimes must be codes 0..{n_regimes - 1}.")
-    return codes
+    name = "fitted.training.regimes"
+    codes = _int_list(value, name)
+    if not codes or min(codes) < 0 or max(codes) >= n_regimes:
+        raise ModelFileError(f"{name} must be codes 0..{n_regimes - 1}.")
+    return np.asarray(codes, dtype=np.int64)
 
 
-def int_list(value: Any, name: str) -> list[int]:
+def _int_list(value: Any, name: str) -> list[int]:
     if not isinstance(value, list) or not all(
         isinstance(v, int) and not isinstance(v, bool) for v in value
     ):

@@ -14,22 +14,40 @@ processes (joblib) and give the same result as in sequence.
 
 from __future__ import annotations
 
+import contextvars
 import logging
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
-from ._covariance import read_full, write_full
+from ._covariance import COVARIANCE_FORMS, read_full, write_full
 from ._hmm import NO_PRIORS, RegimeHMM
+from ._parallel import parallel_map  # noqa: F401  (walkforward imports it from here)
+from ._state import Settings
 
-# What a single restart may raise when EM degenerates (an emptied state gives a
-# singular or NaN covariance, or transmat rows that no longer sum to 1).
-RESTART_ERRORS = (ValueError, np.linalg.LinAlgError, FloatingPointError)
+
+class DegenerateEMError(ArithmeticError):
+    """EM left the space of valid models (a state emptied, a covariance singular)."""
+
+
+# What a single restart may raise when EM degenerates; anything else is a bug and
+# propagates. hmmlearn reports degenerate parameters with a plain ValueError, which
+# _em translates into DegenerateEMError by its message (_DEGENERATE_MESSAGES).
+RESTART_ERRORS = (DegenerateEMError, np.linalg.LinAlgError, FloatingPointError)
+
+_DEGENERATE_MESSAGES = (
+    "must sum to 1",  # transmat_ / startprob_ rows of an emptied state
+    "covars must be positive",  # 'diag' and 'spherical'
+    "positive-definite",  # 'tied'
+    "positive definite",  # 'full'
+    "not positive definite",  # regimes.em's Cholesky
+)
+
+COLLAPSE_RATIO = 1e-4
+"""A regime whose variance of a column is below this fraction of the column's own
+variance is degenerate: it sits on days where the column repeats one value."""
 
 
 def em_converged(history: Sequence[float], tol: float) -> bool:
@@ -63,56 +81,93 @@ class Restart:
         return len(self.history)
 
 
-def new_hmm(settings: dict[str, Any], seed: int | None) -> RegimeHMM:
-    """A RegimeHMM with every prior switched off: the M-step is the pure MLE."""
+def new_hmm(settings: Settings, seed: int | None) -> RegimeHMM:
+    """A RegimeHMM with every prior switched off: the M-step is the pure MLE.
+
+    This is the only place the engine is built, and it never gets hmmlearn's priors:
+    the engine's overrides implement the maximum-likelihood M-step only.
+    """
     return RegimeHMM(
-        n_components=settings["n_regimes"],
-        covariance_type=settings["covariance_type"],
-        n_iter=settings["n_iter"],
-        tol=settings["tol"],
+        n_components=settings.n_regimes,
+        covariance_type=settings.covariance_type,
+        n_iter=settings.n_iter,
+        tol=settings.tol,
         random_state=seed,
         **NO_PRIORS,
         # used only to initialise, on standardised data (unit variances): negligible
         min_covar=1e-3,
         implementation="log",
-        min_stay=settings.get("min_stay", 0.0),
+        min_stay=settings.min_stay,
     )
+
+
+# hmmlearn logs "Model is not converging" and the like through the loggers of its
+# modules. Restarts judge convergence and degeneracy from their results instead, so
+# their records are dropped, by a filter on those loggers that drops the records of
+# the current context only (a thread, or an asyncio task) while it is inside
+# quiet_hmmlearn(). Installed once, here; no logger level is ever changed, so other
+# threads' and the user's own hmmlearn models log as usual.
+_QUIET = contextvars.ContextVar("regimes_quiet_hmmlearn", default=False)
+
+
+class _DropQuietRecords(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _QUIET.get()
+
+
+_HMMLEARN_LOGGERS = ("hmmlearn.base", "hmmlearn.hmm")
+for _name in _HMMLEARN_LOGGERS:
+    _logger = logging.getLogger(_name)
+    if not any(isinstance(f, _DropQuietRecords) for f in _logger.filters):
+        _logger.addFilter(_DropQuietRecords())
 
 
 @contextmanager
 def quiet_hmmlearn() -> Iterator[None]:
-    """Silence hmmlearn's log messages and numpy's warnings during one restart.
+    """Drop hmmlearn's log records and numpy's floating-point warnings, here only.
 
-    hmmlearn logs "Model is not converging" and similar through ``logging``; a
-    degenerate restart also triggers numpy RuntimeWarnings. Both are judged from
-    the result instead (:func:`em_converged`, finite parameters) and recorded in
-    ``RegimeModel.restarts_``.
+    Both the filter above and :class:`numpy.errstate` are context-local, so other
+    threads are not affected; no warnings filter or logger level is touched.
     """
-    logger = logging.getLogger("hmmlearn")
-    previous = logger.level
-    logger.setLevel(logging.CRITICAL)
+    token = _QUIET.set(True)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            warnings.simplefilter("ignore", ConvergenceWarning)  # k-means, tied points
+        with np.errstate(all="ignore"):
             yield
     finally:
-        logger.setLevel(previous)
+        _QUIET.reset(token)
+
+
+@contextmanager
+def _degenerate_as_error() -> Iterator[None]:
+    """Re-raise hmmlearn's degenerate-parameter ValueErrors as DegenerateEMError.
+
+    Any other ValueError is a bug and propagates as it is.
+    """
+    try:
+        yield
+    except (np.linalg.LinAlgError, FloatingPointError):
+        raise  # numerical failures already (LinAlgError is a ValueError)
+    except ValueError as exc:
+        if not any(m in str(exc) for m in _DEGENERATE_MESSAGES):
+            raise
+        raise DegenerateEMError(str(exc)) from exc
 
 
 def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM) -> Restart:
     """Run ``hmm.fit`` on Z, appending to ``run``'s history; record any failure."""
     with quiet_hmmlearn():
         try:
-            hmm.fit(Z)
-            run.history.extend(hmm.monitor_.history)
-            run.log_likelihood = float(hmm.score(Z))
+            with _degenerate_as_error():
+                try:
+                    hmm.fit(Z)
+                finally:
+                    run.history.extend(hmm.monitor_.history)
+                run.log_likelihood = float(hmm.score(Z))
             if not (np.isfinite(run.log_likelihood) and _finite_parameters(hmm)):
                 run.error = "EM produced non-finite parameters or log-likelihood"
             else:
-                run.error = _collapsed(hmm)
+                run.error = _collapsed(hmm, Z.var(axis=0))
         except RESTART_ERRORS as exc:
-            run.history.extend(hmm.monitor_.history)
             run.error = f"{type(exc).__name__}: {exc}"
     run.hmm = None if run.error else hmm
     if run.error:
@@ -123,7 +178,7 @@ def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM) -> Restart:
 def start_restart(
     Z: np.ndarray,
     seed: int,
-    settings: dict[str, Any],
+    settings: Settings,
     n_iter: int,
     warm: tuple[np.ndarray, ...] | None = None,
 ) -> Restart:
@@ -143,20 +198,19 @@ def start_restart(
     return _em(run, Z, hmm)
 
 
-def continue_restart(Z: np.ndarray, run: Restart, settings: dict[str, Any]) -> Restart:
+def continue_restart(Z: np.ndarray, run: Restart, settings: Settings) -> Restart:
     """Run a screened restart on from where it stopped, up to ``n_iter`` in total."""
     hmm = run.hmm
     hmm.init_params = ""
-    _set_n_iter(hmm, settings["n_iter"] - run.n_iter)
+    _set_n_iter(hmm, settings.n_iter - run.n_iter)
     return _em(run, Z, hmm)
 
 
 def run_restarts(
     Z: np.ndarray,
     seeds: Sequence[int],
-    settings: dict[str, Any],
+    settings: Settings,
     warm: tuple[np.ndarray, ...] | None = None,
-    n_jobs: int | None = None,
 ) -> list[Restart]:
     """All restarts: screen them briefly, then continue the ``n_keep`` best.
 
@@ -166,18 +220,16 @@ def run_restarts(
         The (standardised) data.
     seeds : sequence of int
         One seed per restart.
-    settings : dict
-        Validated estimator settings (n_regimes, covariance_type, n_iter, tol,
-        screen_iter, n_keep, min_stay).
+    settings : Settings
+        Validated estimator settings; ``n_jobs`` sets the joblib workers (None or 1
+        runs in this process).
     warm : tuple, optional
         (startprob, transmat, means, covars) in Z's units: the first restart starts
         there instead of from k-means.
-    n_jobs : int, optional
-        Worker processes for joblib; None or 1 runs in this process.
     """
-    tol, n_iter = settings["tol"], settings["n_iter"]
-    screen_iter = settings["screen_iter"]
-    screening = 0 < screen_iter < n_iter and settings["n_keep"] < len(seeds)
+    tol, n_iter, n_jobs = settings.tol, settings.n_iter, settings.n_jobs
+    screen_iter, n_keep = settings.screen_iter, settings.n_keep
+    screening = 0 < screen_iter < n_iter and n_keep < len(seeds)
     first_iter = screen_iter if screening else n_iter
     jobs = [
         (Z, int(seed), settings, first_iter, warm if i == 0 else None)
@@ -194,7 +246,7 @@ def run_restarts(
     done: dict[int, Restart] = {}
     position = 0
     while position < len(ranked):
-        group = ranked[position : position + settings["n_keep"]]
+        group = ranked[position : position + n_keep]
         position += len(group)
         batch = [r for r in group if not em_converged(r.history, tol)]
         jobs = [(Z, run, settings) for run in batch]
@@ -206,30 +258,6 @@ def run_restarts(
         if not em_converged(run.history, tol):
             run.screened_out = True
     return [done.get(id(run), run) for run in runs]
-
-
-def parallel_map(
-    func: Callable[..., Any], jobs: Sequence[tuple[Any, ...]], n_jobs: int | None
-) -> list[Any]:
-    """``[func(*job) for job in jobs]`` through joblib, results in order.
-
-    With ``n_jobs=None`` joblib runs the jobs here, one after the other, unless a
-    ``joblib.parallel_backend`` context is active: inside
-    ``with joblib.parallel_backend("dask"):`` they go to the Dask cluster. The
-    outcome does not depend on where the jobs ran.
-    """
-    if len(jobs) < 2 and n_jobs in (None, 1):
-        return [func(*job) for job in jobs]
-    from joblib import Parallel, delayed
-
-    from ._threads import call_with_threads, threads_per_worker
-
-    threads = threads_per_worker(n_jobs)  # workers x threads <= cores
-    return list(
-        Parallel(n_jobs=n_jobs)(
-            delayed(call_with_threads)(threads, func, *job) for job in jobs
-        )
-    )
 
 
 def best_restart(runs: Sequence[Restart]) -> int | None:
@@ -244,24 +272,35 @@ def _set_n_iter(hmm: RegimeHMM, n_iter: int) -> None:
     hmm.monitor_.n_iter = n_iter
 
 
-def _collapsed(hmm: RegimeHMM) -> str:
-    """Why a fit is degenerate (a regime explains too few days), or "".
+def _collapsed(hmm: RegimeHMM, column_variances: np.ndarray | None = None) -> str:
+    """Why a fit is degenerate, or "".
 
     Without a prior the likelihood is unbounded when a regime shrinks onto a few
-    days (its covariance tends to singular): such a fit is not a regime model, so
+    days, or onto days on which a column repeats one value (stale prices: zero
+    returns): its covariance tends to singular. Such a fit is not a regime model, so
     the restart is recorded as failed. A 'full' or 'tied' covariance needs more
-    days than columns; the other types need two.
+    days than columns, the other types two; and no regime's variance of a column
+    may fall below ``COLLAPSE_RATIO`` times the column's own (``column_variances``).
     """
     occupancy = getattr(hmm, "occupancy_", None)
-    if occupancy is None:
-        return ""
-    needed = hmm.n_features + 1 if hmm.covariance_type in ("full", "tied") else 2
-    k = int(np.argmin(occupancy))
-    if occupancy[k] < needed:
-        return (
-            f"degenerate: a regime explains {occupancy[k]:.1f} days, fewer than the "
-            f"{needed} its covariance needs"
-        )
+    if occupancy is not None:
+        needed = COVARIANCE_FORMS[hmm.covariance_type].min_days(hmm.n_features)
+        k = int(np.argmin(occupancy))
+        if occupancy[k] < needed:
+            return (
+                f"degenerate: a regime explains {occupancy[k]:.1f} days, fewer than "
+                f"the {needed} its covariance needs"
+            )
+    if column_variances is not None:
+        variances = np.diagonal(read_full(hmm), axis1=1, axis2=2)
+        ratio = variances / column_variances
+        k, j = np.unravel_index(np.argmin(ratio), ratio.shape)
+        if not ratio[k, j] >= COLLAPSE_RATIO:
+            return (
+                f"degenerate: a regime collapsed onto days on which column {j} "
+                f"repeats one value (stale prices?): its variance there is "
+                f"{ratio[k, j]:.2g} of the column's"
+            )
     return ""
 
 

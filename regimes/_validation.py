@@ -14,9 +14,12 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ._covariance import COVARIANCE_FORMS
+from ._state import Settings
 from .exceptions import LikelyPricesWarning
+from .labels import ORDER_RULES
 
-COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
+COVARIANCE_TYPES = tuple(COVARIANCE_FORMS)
 
 
 class Returns(NamedTuple):
@@ -59,6 +62,93 @@ def check_covariance_type(value: Any) -> str:
             f"got {value!r}."
         )
     return str(value)
+
+
+def check_n_jobs(value: Any) -> int | None:
+    """Return ``value`` if it is None or a non-zero int (joblib's convention)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value == 0:
+        raise ValueError(
+            "n_jobs must be a non-zero int (-1 for every core, 1 or None for no "
+            f"parallelism), got {value!r}."
+        )
+    return int(value)
+
+
+def check_random_state(value: Any) -> Any:
+    """Return ``value`` if it can seed the restarts.
+
+    None, an int seed, a numpy RandomState or a numpy Generator (from which one
+    seed per restart is drawn).
+    """
+    if value is None or isinstance(value, (np.random.RandomState, np.random.Generator)):
+        return value
+    if (
+        isinstance(value, numbers.Integral)
+        and not isinstance(value, bool)
+        and 0 <= value < 2**32
+    ):
+        return int(value)
+    raise ValueError(
+        "random_state must be None, an int in [0, 2**32 - 1], a "
+        f"numpy.random.RandomState or a numpy.random.Generator, got {value!r}."
+    )
+
+
+def check_params(params: dict[str, Any], default_names: Any) -> Settings:
+    """Validate a RegimeModel's constructor parameters (``get_params()``).
+
+    ``default_names(n_regimes)`` gives the regime names when ``regime_names`` is None.
+    Every check runs before any work, and each message names the parameter.
+    """
+    n_regimes = check_int(params["n_regimes"], "n_regimes", 1)
+    names = params["regime_names"]
+    names = (
+        default_names(n_regimes)
+        if names is None
+        else check_regime_names(names, n_regimes)
+    )
+    regularization = params["regularization"]
+    if isinstance(regularization, str) and regularization == "auto":
+        regularization = None
+    else:
+        regularization = check_nonnegative_float(regularization, "regularization")
+    min_stay = 0.0
+    if params["min_duration"] is not None:
+        days = check_nonnegative_float(params["min_duration"], "min_duration")
+        if days < 1:
+            raise ValueError(
+                f"min_duration is in days and must be >= 1, got {days}; "
+                "use None for no persistence control."
+            )
+        min_stay = 1.0 - 1.0 / days
+    if params["order_by"] not in ORDER_RULES:
+        raise ValueError(
+            f"order_by must be one of {ORDER_RULES}, got {params['order_by']!r}."
+        )
+    warm_start = params["warm_start"]
+    if not isinstance(warm_start, (bool, np.bool_)):
+        raise ValueError(f"warm_start must be True or False, got {warm_start!r}.")
+    return Settings(
+        n_regimes=n_regimes,
+        covariance_type=check_covariance_type(params["covariance_type"]),
+        n_iter=check_int(params["n_iter"], "n_iter", 1),
+        tol=check_nonnegative_float(params["tol"], "tol"),
+        n_init=check_int(params["n_init"], "n_init", 1),
+        regularization=regularization,
+        order_by=str(params["order_by"]),
+        switch_penalty=check_nonnegative_float(
+            params["switch_penalty"], "switch_penalty"
+        ),
+        regime_names=names,
+        min_stay=min_stay,
+        screen_iter=check_int(params["screen_iter"], "screen_iter", 0),
+        n_keep=check_int(params["n_keep"], "n_keep", 1),
+        warm_start=bool(warm_start),
+        n_jobs=check_n_jobs(params["n_jobs"]),
+        random_state=check_random_state(params["random_state"]),
+    )
 
 
 def check_regime_names(names: Sequence[str], n_regimes: int) -> tuple[str, ...]:
@@ -152,6 +242,7 @@ def check_returns(
     _check_finite(values, columns)
     if for_fit:
         _check_not_constant(values, columns)
+        _check_squares_representable(values, columns)
         _warn_if_prices(values)
     return Returns(values, index, columns)
 
@@ -283,6 +374,54 @@ def check_not_collinear(values: np.ndarray, columns: list[str]) -> None:
     )
 
 
+def _check_squares_representable(values: np.ndarray, columns: list[str]) -> None:
+    """Reject columns whose sums of squares overflow, or variances underflow, float64.
+
+    EM sums squared values over every day (the covariance statistics of eq. 41);
+    float64 holds numbers up to ~1e308 and, at full precision, down to ~1e-308.
+    Beyond that EM would run on infinities and zeros and report NaN parameters.
+    """
+    n_terms = np.log10(values.shape[0] * values.shape[1])
+    with np.errstate(all="ignore"):
+        largest = np.max(np.abs(values), axis=0)
+        log_variances = 2 * np.log10(values.std(axis=0))
+    for j, col in enumerate(columns):
+        if 2 * np.log10(largest[j]) + n_terms > 300 or log_variances[j] < -290:
+            raise ValueError(
+                f"returns column {col!r} has values of magnitude ~{largest[j]:.3g}, "
+                "whose squares (variances) float64 cannot represent; rescale it to "
+                "ordinary units first, e.g. decimal or percent returns."
+            )
+
+
+def check_distinct_rows(values: np.ndarray, n_regimes: int) -> None:
+    """Require at least ``n_regimes`` distinct days (k-means needs that many)."""
+    if len(np.unique(values, axis=0)) < n_regimes:
+        raise ValueError(
+            f"returns has fewer distinct rows than the {n_regimes} regimes; "
+            "use more days or fewer regimes."
+        )
+
+
+def check_enough_rows(values: np.ndarray, n_regimes: int, covariance_type: str) -> None:
+    """Require at least as many days as the model has free parameters."""
+    n_params = n_free_parameters(n_regimes, values.shape[1], covariance_type)
+    if len(values) < n_params:
+        raise ValueError(
+            f"returns has {len(values)} rows, fewer than the {n_params} free "
+            f"parameters of a {n_regimes}-regime '{covariance_type}' model of "
+            f"{values.shape[1]} columns; "
+            "use more days, fewer regimes or columns, or covariance_type='diag'."
+        )
+
+
+def n_free_parameters(n_regimes: int, n_features: int, covariance_type: str) -> int:
+    """Free parameters of a Gaussian HMM: pi, A, the means and the covariances."""
+    k, d = n_regimes, n_features
+    covariance = COVARIANCE_FORMS[covariance_type].n_parameters(k, d)
+    return (k - 1) + k * (k - 1) + k * d + covariance
+
+
 def _check_not_constant(values: np.ndarray, columns: list[str]) -> None:
     constant = [c for j, c in enumerate(columns) if np.ptp(values[:, j]) == 0]
     if constant:
@@ -308,3 +447,92 @@ def _warn_if_prices(values: np.ndarray) -> None:
             LikelyPricesWarning,
             stacklevel=4,  # _warn_if_prices < check_returns < fit < caller
         )
+
+
+# ------------------------------------------------------------- loaders' input
+
+PRICE_CHANGE_RATIO = 0.3
+"""Below this median |daily change| / median |value|, a column looks like prices."""
+RETURN_CHANGE_RATIO = 0.6
+"""Above it, a column looks like returns (independent returns give about 1.4)."""
+PERCENT_MEDIAN = 0.1
+"""Returns whose median absolute value is above this look like percent."""
+
+
+def change_to_level_ratio(column: pd.Series) -> float:
+    """Median |x_t - x_{t-1}| / median |x_t| of a column's values (NaN skipped).
+
+    Prices move by about 1% of their level a day (a ratio near 0.01, whatever their
+    units: FX rates, penny stocks or prices / 100 too), while independent returns
+    change by more than their own size (about 1.4 for Gaussian returns, whatever
+    their units). NaN when the column has fewer than 3 values or is constant.
+    """
+    values = column.dropna().to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < 3:
+        return float("nan")
+    change = float(np.median(np.abs(np.diff(values))))
+    level = float(np.median(np.abs(values)))
+    if level == 0:
+        return float("inf") if change > 0 else float("nan")
+    return change / level
+
+
+def guess_kind(frame: pd.DataFrame) -> tuple[str, str]:
+    """Whether a numeric frame holds prices or returns, and why (one sentence).
+
+    Each column is judged by :func:`change_to_level_ratio`; every column that can
+    be judged must agree.
+
+    Raises
+    ------
+    ValueError
+        If the columns disagree or none can be judged; the message says how to
+        state the kind.
+    """
+    ratios = {str(c): change_to_level_ratio(frame[c]) for c in frame.columns}
+    prices = [c for c, r in ratios.items() if r < PRICE_CHANGE_RATIO]
+    returns = [c for c, r in ratios.items() if r > RETURN_CHANGE_RATIO]
+    unclear = [
+        c for c, r in ratios.items() if PRICE_CHANGE_RATIO <= r <= RETURN_CHANGE_RATIO
+    ]  # NaN (constant or nearly empty columns) is none of the three: not counted
+    fix = "pass kind='prices' or kind='returns' to say which"
+    if (prices and returns) or (unclear and (prices or returns)):
+        raise ValueError(
+            f"cannot tell prices from returns: columns {prices} look like prices, "
+            f"{returns} like returns and {unclear} like neither (median day-to-day "
+            f"change / median value: "
+            + ", ".join(f"{c} {r:.2g}" for c, r in ratios.items())
+            + f"); {fix}, or drop the odd columns."
+        )
+    if not prices and not returns:
+        raise ValueError(
+            "cannot tell prices from returns (too few or constant values, or day-to-"
+            f"day changes neither small nor large next to the values); {fix}."
+        )
+    typical = float(np.nanmedian(list(ratios.values())))
+    if prices:
+        return "prices", (
+            f"read as prices: day-to-day changes are small next to the values "
+            f"(median |change| / median |value| = {typical:.2g}; returns give about "
+            "1.4)"
+        )
+    return "returns", (
+        f"read as returns: values change by more than their own size from day to "
+        f"day (median |change| / median |value| = {typical:.2g}; prices give about "
+        "0.01)"
+    )
+
+
+def percent_median(values: np.ndarray) -> float | None:
+    """The median |return| if the returns look like percent (above 0.1), else None.
+
+    Daily returns in decimals have a median absolute value of about 0.005-0.02;
+    in percent, 0.5-2.
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    median = float(np.median(np.abs(values)))
+    return median if median > PERCENT_MEDIAN else None

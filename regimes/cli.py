@@ -1,24 +1,29 @@
 """The ``regimes`` command: fit regimes to sector returns and print what they say.
 
 With no arguments it fits the bundled sample (offline). ``regimes --help`` lists the
-options. User errors print one line on stderr and exit with status 2.
+options. Warnings are printed on stderr as they happen, before the results; user
+errors print one line on stderr, in the command's own words (``--n-iter``, not
+``n_iter``), and exit with status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pandas as pd
 
-from . import data
+from . import __version__, data
 from ._io import atomic_path
-from .exceptions import DataDownloadError, RegimeFitError
+from ._validation import percent_median
+from .exceptions import DataDownloadError, PercentReturnsWarning, RegimeFitError
 from .models import RegimeModel
+from .walkforward import walk_forward
 
 _USER_ERRORS = (
     ValueError,
@@ -43,10 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="regimes",
         description="Fit Bull/Sideways/Bear regimes (Gaussian HMM) to daily returns "
-        "and print the regime summary, the transition matrix and today's regime. "
+        "and print the regime summary, the transition matrix and the latest regime. "
         "Without --csv or --download, uses the bundled sample of US sector returns.",
     )
-    source = parser.add_mutually_exclusive_group()
+    parser.add_argument("--version", action="version", version=f"regimes {__version__}")
+    source = parser.add_argument_group("data").add_mutually_exclusive_group()
     source.add_argument(
         "--csv",
         type=Path,
@@ -59,20 +65,88 @@ def _parser() -> argparse.ArgumentParser:
         help="Yahoo tickers to download, e.g. XLK,XLF,XLE "
         "('sectors' for the SPDR sector ETFs)",
     )
-    parser.add_argument(
-        "--start", metavar="DATE", help="first date to use (YYYY-MM-DD)"
+    given = parser.add_argument_group("your data (see the README)")
+    given.add_argument(
+        "--start", metavar="DATE", help="first date to use (YYYY-MM-DD), cut first"
     )
-    parser.add_argument("--end", metavar="DATE", help="last date to use (YYYY-MM-DD)")
-    parser.add_argument("--n-regimes", type=int, default=3, metavar="K")
-    parser.add_argument(
+    given.add_argument("--end", metavar="DATE", help="last date to use (YYYY-MM-DD)")
+    given.add_argument(
+        "--columns",
+        metavar="NAMES",
+        help="columns to use, e.g. XLK,XLF (--csv or the sample; default all)",
+    )
+    given.add_argument(
+        "--min-coverage",
+        type=float,
+        default=0.9,
+        metavar="SHARE",
+        help="drop columns with values on less than this share of the days, and "
+        "start the others when the latest one starts (default 0.9; 0 keeps all)",
+    )
+    kind = given.add_mutually_exclusive_group()
+    kind.add_argument(
+        "--prices",
+        dest="kind",
+        action="store_const",
+        const="prices",
+        help="the CSV holds prices (default: decided from the data, and said)",
+    )
+    kind.add_argument(
+        "--returns",
+        dest="kind",
+        action="store_const",
+        const="returns",
+        help="the CSV holds returns",
+    )
+    given.add_argument(
+        "--date-format",
+        metavar="FMT",
+        help="strptime format of the CSV's dates, e.g. %%d/%%m/%%Y",
+    )
+    model = parser.add_argument_group("model")
+    model.add_argument("--n-regimes", type=int, default=3, metavar="K")
+    model.add_argument(
         "--covariance-type",
         default="full",
         choices=["full", "diag", "spherical", "tied"],
     )
-    parser.add_argument(
+    model.add_argument(
         "--n-init", type=int, default=10, metavar="N", help="EM restarts (default 10)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    model.add_argument(
+        "--n-iter",
+        type=int,
+        default=100,
+        metavar="N",
+        help="EM iterations per restart at most (default 100)",
+    )
+    model.add_argument(
+        "--min-duration",
+        type=float,
+        metavar="DAYS",
+        help="least expected duration of every regime, in days (default: free)",
+    )
+    model.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    walk = parser.add_argument_group("walk-forward")
+    walk.add_argument(
+        "--walk-forward",
+        action="store_true",
+        help="refit on past data only at the start of every period and report the "
+        "regime knowable on each day",
+    )
+    walk.add_argument(
+        "--refit",
+        default="M",
+        metavar="PERIOD",
+        help="refit period with --walk-forward: W, M, Q or Y (default M)",
+    )
+    walk.add_argument(
+        "--min-train",
+        type=int,
+        default=504,
+        metavar="DAYS",
+        help="days of history before the first fit (default 504)",
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -85,26 +159,79 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings():
             warnings.simplefilter("always")
+            seen: set[str] = set()
+
+            def show(message: Any, *args: Any, **kwargs: Any) -> None:
+                text = _cli_words(str(message))
+                if text not in seen:  # once each, as they happen
+                    seen.add(text)
+                    print(f"regimes: warning: {text}", file=sys.stderr, flush=True)
+
+            warnings.showwarning = show  # restored by catch_warnings
             args = _parser().parse_args(argv)
-            status = _run(args)
-        for warning in caught:
-            print(f"regimes: warning: {warning.message}", file=sys.stderr)
-        return status
+            return _run(args)
     except (_UsageError, *_USER_ERRORS) as exc:
-        print(f"regimes: error: {exc}", file=sys.stderr)
+        print(f"regimes: error: {_cli_words(str(exc))}", file=sys.stderr)
         return 2
 
 
-def _parse_date(value: str | None, name: str) -> pd.Timestamp | None:
+# the library's parameter names, as the command spells them
+_FLAGS = {
+    "n_regimes": "--n-regimes",
+    "covariance_type": "--covariance-type",
+    "n_init": "--n-init",
+    "n_iter": "--n-iter",
+    "min_duration": "--min-duration",
+    "min_coverage": "--min-coverage",
+    "min_train": "--min-train",
+    "date_format": "--date-format",
+    "random_state": "--seed",
+}
+_KEYWORDS = ("start", "end", "columns", "refit")  # ordinary words: only as name=...
+
+
+def _cli_words(message: str) -> str:
+    """A library message in the command's vocabulary: ``--n-iter 200``, ``--prices``."""
+    message = re.sub(r"\bkind=(['\"])(prices|returns)\1", r"--\2", message)
+    message = re.sub(r"\bcolumns=\[\.\.\.\]", "--columns NAME,NAME", message)
+    message = re.sub(r"\buse None\b", "leave the option out", message)
+    message = re.sub(rf"\b({'|'.join(_KEYWORDS)}) must\b", r"--\1 must", message)
+    names = "|".join([*_FLAGS, *_KEYWORDS])
+    value = r"(?:=(['\"]?)([^'\"\s,;)]+)\2)"
+
+    def flag(match: re.Match[str]) -> str:
+        name, val = match.group(1), match.group(3)
+        if name in _KEYWORDS and val is None:
+            return match.group(0)
+        text = _FLAGS.get(name, f"--{name}")
+        return f"{text} {val}" if val is not None else text
+
+    return re.sub(rf"\b({names})\b{value}?", flag, message)
+
+
+def _items(value: str | None, option: str, example: str) -> list[str] | None:
+    """A comma-separated list option; an empty one is an error, not 'all'."""
+    if value is None:
+        return None
+    items = [v.strip() for v in re.split(r"[,\s]+", value) if v.strip()]
+    if not items:
+        raise _UsageError(
+            f"{option} needs at least one name, e.g. {option} {example}; got "
+            f"{value!r} (leave {option} out for the default)"
+        )
+    return items
+
+
+def _parse_date(value: str | None, option: str) -> pd.Timestamp | None:
     if value is None:
         return None
     try:
         return pd.Timestamp(value)
     except ValueError as exc:
         raise ValueError(
-            f"{name} must be a date like 2020-01-31, got {value!r}"
+            f"{option} must be a date like 2020-01-31, got {value!r}"
         ) from exc
 
 
@@ -112,41 +239,76 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
     start, end = _parse_date(args.start, "--start"), _parse_date(args.end, "--end")
     if start is not None and end is not None and start > end:
         raise ValueError(f"--start ({start.date()}) is after --end ({end.date()})")
-    if args.download:
-        tickers = None if args.download.strip().lower() == "sectors" else args.download
+    columns = _items(args.columns, "--columns", "XLK,XLF")
+    tickers = _items(args.download, "--download", "XLK,XLF,XLE")
+    if args.csv is None and (args.kind is not None or args.date_format is not None):
+        flag = f"--{args.kind}" if args.kind is not None else "--date-format"
+        raise _UsageError(f"{flag} describes a file: use it with --csv PATH")
+    if tickers is not None:
+        if columns is not None:
+            raise _UsageError(
+                "--columns is for --csv and the sample; with --download, "
+                "list the tickers you want: --download XLK,XLF"
+            )
+        sectors = [t.lower() for t in tickers] == ["sectors"]
         # the command's --end is inclusive; yfinance's end is exclusive
         returns = data.download_returns(
-            tickers,
+            None if sectors else tickers,
             start=start if start is not None else "2000-01-01",
             end=end + pd.Timedelta(days=1) if end is not None else None,
+            min_coverage=args.min_coverage,
         )
-        label = "Yahoo Finance, adjusted closes"
-    elif args.csv:
-        returns, label = data.read_returns(args.csv), str(args.csv)
-    else:
-        returns = data.load_sample()
-        label = "bundled sample: US sector groups of 20 S&P 500 stocks (skfolio)"
-    returns = returns.loc[start:end]
-    if returns.empty:
-        raise ValueError("no returns left between --start and --end")
-    return returns, label
+        return returns, "Yahoo Finance, adjusted closes (daily log returns)"
+    options = {
+        "start": start,
+        "end": end,
+        "columns": columns,
+        "min_coverage": args.min_coverage,
+    }
+    if args.csv is not None:
+        returns = data.read_returns(
+            args.csv,
+            kind=args.kind or "auto",
+            date_format=args.date_format,
+            **options,
+        )
+        what = (
+            "prices, as daily log returns"
+            if returns.attrs["kind"] == "prices"
+            else ("returns, used as they are")
+        )
+        return returns, f"{args.csv} ({what})"
+    returns = data.prepare_returns(data.load_sample(), kind="returns", **options)
+    return returns, "bundled sample: US sector groups of 20 S&P 500 stocks (skfolio)"
+
+
+def _model(args: argparse.Namespace) -> RegimeModel:
+    return RegimeModel(
+        n_regimes=args.n_regimes,
+        covariance_type=args.covariance_type,
+        n_iter=args.n_iter,
+        n_init=args.n_init,
+        min_duration=args.min_duration,
+        random_state=args.seed,
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
+    # the model's options are checked before any data is read or downloaded (the
+    # estimator itself validates in fit, as scikit-learn's do)
+    _model(args)._check_params()
     returns, label = _load(args)
-    model = RegimeModel(
-        n_regimes=args.n_regimes,
-        covariance_type=args.covariance_type,
-        n_init=args.n_init,
-        random_state=args.seed,
-    ).fit(returns)
-
-    first, last = returns.index[0].date(), returns.index[-1].date()
-    print(f"Data: {label}")
-    print(
-        f"      {len(returns)} days, {first} .. {last}; columns: "
-        f"{', '.join(map(str, returns.columns))}"
-    )
+    if args.walk_forward:
+        return _run_walk_forward(args, returns, label)
+    model = _model(args).fit(returns)
+    filtered = model.filter_proba(returns)
+    signal = model.predict_online(returns)  # causal: data up to each day only
+    summary = _format_summary(model.summary(), percent_median(returns.to_numpy()))
+    tables = None
+    if args.out is not None:
+        tables = _outputs(model, returns, filtered, signal, args.out)
+    # everything is computed (and every warning printed): now the results
+    _print_data(returns, label)
     n_ok = int((model.restarts_["error"] == "").sum())
     converged = "converged" if model.converged_ else "NOT converged"
     print(
@@ -156,28 +318,77 @@ def _run(args: argparse.Namespace) -> int:
         f"in {model.n_iter_} iterations"
     )
     print()
-    print(
-        "Regime summary (annualised, equal-weighted average of the columns, 252 days):"
-    )
-    print(_format_summary(model.summary()))
+    print(summary)
     print()
     print("Transition probabilities (rows: from, columns: to):")
     print(model.transition_matrix().to_string(float_format=lambda p: f"{p:.3f}"))
     print()
-    filtered = model.filter_proba(returns)
+    last = returns.index[-1].date()
     today = filtered.iloc[-1]
     odds = ", ".join(f"{name} {p:.2f}" for name, p in today.items())
     print(
-        f"Regime on {last} (filtered: data up to that day only): "
-        f"{today.idxmax()}  [{odds}]"
+        f"Regime on {last} (causal: data up to that day only): "
+        f"{signal.iloc[-1]}  [filtered probabilities: {odds}]"
     )
-    if args.out is not None:
-        for path in _write_outputs(model, returns, filtered, args.out):
-            print(f"wrote {path}")
+    for path in tables or []:
+        print(f"wrote {path}")
     return 0
 
 
-def _format_summary(summary: pd.DataFrame) -> str:
+def _run_walk_forward(
+    args: argparse.Namespace, returns: pd.DataFrame, label: str
+) -> int:
+    refit: str | int = int(args.refit) if args.refit.isdigit() else args.refit
+    wf = walk_forward(
+        returns, _model(args), refit=refit, min_train=args.min_train, progress=False
+    )
+    written = _walk_forward_outputs(wf, returns, args.out) if args.out else []
+    _print_data(returns, label)
+    refits = wf.attrs["refits"]
+    print(
+        f"Walk-forward: {len(refits)} refits (refit={args.refit}), each on the days "
+        f"before its period only; first regime on {wf.index[0].date()} "
+        f"(after {args.min_train} training days)"
+    )
+    print()
+    share = (
+        wf["regime"].value_counts(normalize=True).reindex(wf["regime"].cat.categories)
+    )
+    print("Share of days in each regime (as known on each day):")
+    print(share.to_string(float_format=lambda p: f"{p:.1%}"))
+    print()
+    last = wf.iloc[-1]
+    names = list(wf["regime"].cat.categories)
+    odds = ", ".join(f"{name} {last[name]:.2f}" for name in names)
+    print(
+        f"Regime on {wf.index[-1].date()} (causal, model fitted up to "
+        f"{last['fitted_until'].date()}): {last['regime']}  [filtered: {odds}]"
+    )
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _print_data(returns: pd.DataFrame, label: str) -> None:
+    first, last = returns.index[0].date(), returns.index[-1].date()
+    print(f"Data: {label}")
+    print(
+        f"      {len(returns)} days, {first} .. {last}; columns: "
+        f"{', '.join(map(str, returns.columns))}"
+    )
+
+
+def _format_summary(summary: pd.DataFrame, percent: float | None) -> str:
+    """The summary table; figures in the data's own units when they look like %."""
+    if percent is None:
+        title = "annualised, equal-weighted average of the columns, 252 days"
+        mean, vol = "{:+.1%}".format, "{:.1%}".format
+    else:
+        title = (
+            "annualised, equal-weighted average of the columns, 252 days; in the "
+            "data's own units, which look like percent (1.0 = 1 %)"
+        )
+        mean, vol = "{:+.2f}".format, "{:.2f}".format
     table = pd.DataFrame(
         {
             "share of days": summary["share_of_days"].map("{:.1%}".format),
@@ -186,37 +397,99 @@ def _format_summary(summary: pd.DataFrame) -> str:
                 "{:.1f}".format
             ),
             "long-run share": summary["stationary_probability"].map("{:.1%}".format),
-            "mean return": summary["annual_mean"].map("{:+.1%}".format),
-            "volatility": summary["annual_volatility"].map("{:.1%}".format),
+            "mean return": summary["annual_mean"].map(mean),
+            "volatility": summary["annual_volatility"].map(vol),
         }
     )
-    return table.to_string()
+    return f"Regime summary ({title}):\n{table.to_string()}"
 
 
-def _write_outputs(
-    model: RegimeModel, returns: pd.DataFrame, filtered: pd.DataFrame, folder: Path
+def _outputs(
+    model: RegimeModel,
+    returns: pd.DataFrame,
+    filtered: pd.DataFrame,
+    signal: pd.Series,
+    folder: Path,
 ) -> list[Path]:
+    """regimes.csv (causal columns first, hindsight ones named so) and regimes.png."""
     from matplotlib.figure import Figure
 
     from .plots import plot_probabilities, plot_regimes
 
+    hindsight = model.predict(returns).rename("regime_hindsight")
     table = pd.concat(
         [
-            model.predict(returns),
+            signal.rename("regime"),
             filtered.add_prefix("filtered_"),
+            hindsight,
             model.predict_proba(returns).add_prefix("smoothed_"),
         ],
         axis=1,
     )
+    if percent_median(returns.to_numpy()) is None:
+        figure = Figure(figsize=(11, 7), layout="constrained")
+        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+        plot_regimes(model, returns, ax=top)
+    else:
+        # plot_regimes compounds decimal log returns: percent ones would grow to 1e40
+        warnings.warn(
+            "regimes.png shows the filtered probabilities only: the growth panel "
+            "compounds decimal log returns, and these look like percent.",
+            PercentReturnsWarning,
+            stacklevel=2,
+        )
+        figure = Figure(figsize=(11, 3.5), layout="constrained")
+        bottom = figure.subplots()
+    plot_probabilities(model, returns, "filtered", ax=bottom)
+    return _write(table, figure, folder)
+
+
+def _walk_forward_outputs(
+    wf: pd.DataFrame, returns: pd.DataFrame, folder: Path
+) -> list[Path]:
+    """The walk-forward frame as regimes.csv, and its causal regimes as regimes.png.
+
+    Drawn here from plots' colours and spans because plots.plot_regimes needs one
+    fitted model, and a walk-forward has one per refit.
+    """
+    from matplotlib.figure import Figure
+
+    from .plots import regime_colors, regime_spans
+
+    names = list(wf["regime"].cat.categories)
+    colors = regime_colors(names)
+    figure = Figure(figsize=(11, 7), layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    for name, first, last in regime_spans(wf["regime"]):
+        top.axvspan(first, last, color=colors[name], alpha=0.3, linewidth=0)
+    for name in names:  # legend entries, one per regime
+        top.fill_between([], [], color=colors[name], alpha=0.3, label=name)
+    cumulative = returns.loc[wf.index].mean(axis=1).cumsum()
+    top.plot(cumulative.index, cumulative.to_numpy(), color="black", linewidth=0.9)
+    top.set_ylabel("cumulative return of the\nequal-weight average (data units)")
+    top.set_title("Walk-forward: the regime as known on each day")
+    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    bottom.stackplot(
+        wf.index,
+        wf[names].to_numpy().T,
+        labels=names,
+        colors=[colors[n] for n in names],
+        linewidth=0,
+    )
+    bottom.set_ylim(0, 1)
+    bottom.set_xlim(wf.index[0], wf.index[-1])
+    bottom.set_ylabel("filtered probability")
+    bottom.set_title("Filtered regime probabilities (each from its own refit)")
+    table = wf.copy()
+    table.attrs = {}
+    return _write(table, figure, folder)
+
+
+def _write(table: pd.DataFrame, figure: Any, folder: Path) -> list[Path]:
     table.index.name = "date"
     csv_path, png_path = folder / "regimes.csv", folder / "regimes.png"
     with atomic_path(csv_path) as tmp:
         table.to_csv(tmp, float_format="%.6g")
-
-    figure = Figure(figsize=(11, 7), layout="constrained")
-    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    plot_regimes(model, returns, ax=top)
-    plot_probabilities(model, returns, "filtered", ax=bottom)
     with atomic_path(png_path) as tmp:
         figure.savefig(tmp, format="png", dpi=110)
     return [csv_path, png_path]

@@ -1,7 +1,8 @@
 """The seed's Gaussian-HMM EM in plain numpy, equation by equation.
 
-Equation numbers refer to the seed derivation, "Deriving the E-Step and M-Step for
-Hidden Markov Models" (``shared/seed/000_27461e3573062ce2.txt`` in the project).
+Equation numbers refer to the project's EM derivation for Gaussian HMMs (the
+forward-backward E-step and the maximum-likelihood M-step), which the README and
+``notebooks/01_em_from_the_seed.ipynb`` retell.
 :class:`regimes.RegimeModel` fits with hmmlearn, whose EM runs in compiled code and
 private methods; this module spells the same algebra out so that every number can be
 checked (``tests/test_em.py`` proves one :func:`em_step` equals one hmmlearn iteration)

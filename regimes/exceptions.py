@@ -9,9 +9,12 @@ which notebook users already know how to filter.
 from __future__ import annotations
 
 __all__ = [
+    "AssumedKindWarning",
     "DataDownloadError",
     "DataWarning",
     "LikelyPricesWarning",
+    "ModelFileError",
+    "PercentReturnsWarning",
     "RegimeFitError",
     "RegimesWarning",
 ]
@@ -39,3 +42,25 @@ class DataWarning(RegimesWarning):
 
 class DataDownloadError(RuntimeError):
     """Prices could not be downloaded and no usable cache exists."""
+
+
+class AssumedKindWarning(DataWarning):
+    """A loader guessed whether a file holds prices or returns; it says why.
+
+    Pass ``kind="prices"`` or ``kind="returns"`` (``--prices`` / ``--returns`` on the
+    command line) to state it and silence this warning.
+    """
+
+
+class PercentReturnsWarning(DataWarning):
+    """Returns look like percent (1.0 = 1 %); results are in the data's own units."""
+
+
+class ModelFileError(ValueError):
+    """A saved model file cannot be loaded, or a model cannot be saved faithfully.
+
+    Raised by :meth:`regimes.RegimeModel.load` for a file that is unreadable, of
+    another format, truncated, hand-edited into an inconsistent state or written in a
+    newer format, and by :meth:`regimes.RegimeModel.save` before it touches the file
+    when the model could not be loaded back exactly. The message names the field.
+    """

@@ -1,12 +1,22 @@
 """Regime names, the order of the states, and the one permutation of all state arrays.
 
 An HMM's states come out of EM in an arbitrary order that depends on the
-initialisation. regimes makes the order a function of the fitted parameters alone:
+initialisation. regimes makes the order a function of the fitted parameters alone,
+by one of two rules (``RegimeModel(order_by=...)``), both measured on the
+equal-weighted portfolio of the columns:
 
-1. the state with the highest **average daily mean return** across the columns
-   (the mean return of an equal-weighted portfolio of the columns) comes first;
-2. ties are broken by **lower volatility** first (the average variance of the columns,
-   ``trace(Sigma_k) / n_features``).
+``"volatility"`` (default)
+    **Lowest volatility first**: the calmest regime is "Bull", the riskiest "Bear".
+    A regime's variance is estimated far more precisely than its mean (on daily
+    returns the standard error of a variance is ~sqrt(2 / n) of it, that of a mean
+    about one volatility over sqrt(n)), so the names do not flip between fits of
+    nearly the same data; on real sector returns the calmest regime is also the one
+    with the best mean and the riskiest the crash regime. Ties (equal variances)
+    are broken by higher mean first.
+``"mean"``
+    **Highest mean daily return first**, ties by lower volatility. On daily returns
+    regime means often lie within two standard errors of each other, so this rule
+    can name the crisis regime "Sideways" and a calm one "Bear".
 
 The first state is then named "Bull", the last "Bear" (see
 :func:`default_regime_names`). The same data therefore gives the same names whatever
@@ -19,6 +29,10 @@ import numpy as np
 from hmmlearn.hmm import GaussianHMM
 
 from ._covariance import read_full, write_full
+from .results import equal_weight_moments
+
+ORDER_RULES = ("volatility", "mean")
+"""The values ``RegimeModel(order_by=...)`` accepts."""
 
 
 def default_regime_names(n_regimes: int) -> tuple[str, ...]:
@@ -48,7 +62,9 @@ def default_regime_names(n_regimes: int) -> tuple[str, ...]:
     return ("Bull", *middle, "Bear")
 
 
-def regime_order(means: np.ndarray, covars: np.ndarray) -> np.ndarray:
+def regime_order(
+    means: np.ndarray, covars: np.ndarray, order_by: str = "volatility"
+) -> np.ndarray:
     """Return the permutation that puts states in the documented regime order.
 
     Parameters
@@ -57,24 +73,63 @@ def regime_order(means: np.ndarray, covars: np.ndarray) -> np.ndarray:
         State means.
     covars : ndarray of shape (n_regimes, n_features, n_features)
         State covariances, full form.
+    order_by : {"volatility", "mean"}, default="volatility"
+        The rule (see the module docstring): lowest equal-weight volatility first
+        (ties: higher mean first), or highest equal-weight mean first (ties: lower
+        volatility first).
 
     Returns
     -------
     ndarray of shape (n_regimes,)
-        ``order[i]`` is the current index of the state that becomes state ``i``:
-        highest average mean return first, ties by lower average variance.
+        ``order[i]`` is the current index of the state that becomes state ``i``.
 
     Examples
     --------
     >>> means = np.array([[0.0], [-0.1], [0.05]])
-    >>> covars = np.ones((3, 1, 1))
+    >>> covars = np.array([[[2.0]], [[9.0]], [[1.0]]])
     >>> regime_order(means, covars).tolist()
     [2, 0, 1]
+    >>> regime_order(means, np.ones((3, 1, 1)), order_by="mean").tolist()
+    [2, 0, 1]
     """
-    average_mean = np.asarray(means).mean(axis=1)
-    average_variance = np.trace(np.asarray(covars), axis1=1, axis2=2)
+    mean, variance = equal_weight_moments(np.asarray(means), np.asarray(covars))
     # np.lexsort sorts by the last key first
-    return np.lexsort((average_variance, -average_mean))
+    if order_by == "volatility":
+        return np.lexsort((-mean, variance))
+    if order_by == "mean":
+        return np.lexsort((variance, -mean))
+    raise ValueError(f"order_by must be one of {ORDER_RULES}, got {order_by!r}.")
+
+
+def order_statistic(
+    means: np.ndarray, covars: np.ndarray, n_days: np.ndarray, order_by: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The quantity each regime is ranked by, and its approximate standard error.
+
+    Used to tell whether the rule can really separate two regimes: their values
+    are then more than two standard errors apart.
+
+    Parameters
+    ----------
+    means, covars : ndarray
+        As in :func:`regime_order`.
+    n_days : ndarray of shape (n_regimes,)
+        Days of data behind each regime's estimate (at least 1).
+    order_by : {"volatility", "mean"}
+
+    Returns
+    -------
+    value, std_err : ndarray of shape (n_regimes,)
+        The equal-weight daily variance (its standard error ``v sqrt(2 / n)``) or
+        the equal-weight daily mean (standard error ``sqrt(v / n)``).
+    """
+    mean, variance = equal_weight_moments(np.asarray(means), np.asarray(covars))
+    n_days = np.maximum(np.asarray(n_days, dtype=float), 1.0)
+    if order_by == "volatility":
+        return variance, variance * np.sqrt(2.0 / n_days)
+    if order_by == "mean":
+        return mean, np.sqrt(variance / n_days)
+    raise ValueError(f"order_by must be one of {ORDER_RULES}, got {order_by!r}.")
 
 
 def permute_states(hmm: GaussianHMM, order: np.ndarray) -> None:

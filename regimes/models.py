@@ -9,10 +9,10 @@ every covariance type, stable regime names, and pandas results.
 
 from __future__ import annotations
 
+import copy
 import os
 import warnings
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
@@ -22,34 +22,37 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import _persist, results
-from ._covariance import native_shape, read_full, to_full, to_native, write_full
-from ._hmm import RegimeHMM
-from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
+from . import _fitting, _persist, inference, results
+from ._covariance import read_full
+from ._parallel import parallel_map
+from ._state import FittedState, Settings
 from ._threads import thread_limits
 from ._validation import (
     Returns,
-    check_covariance_type,
     check_int,
     check_nonnegative_float,
-    check_not_collinear,
-    check_regime_names,
+    check_params,
     check_returns,
+    n_free_parameters,
 )
+from .em import EMParameters
 from .exceptions import RegimeFitError
-from .labels import default_regime_names, permute_states, regime_order
+from .labels import default_regime_names, permute_states
+from .online import penalized_decode, portfolio_log_densities
 
-AUTO_REGULARIZATION = 1e-6
-"""``regularization="auto"`` adds this fraction of the smallest column variance."""
+__all__ = ["RegimeModel"]
+
+DEFAULT_SWITCH_PENALTY = 8.0
+"""Default ``switch_penalty`` in nats, chosen by ``benchmarks/causal_signal.py``."""
 
 
 class RegimeModel(BaseEstimator):
     """Market regimes from a Gaussian hidden Markov model of daily returns.
 
-    Fits ``n_init`` EM restarts of :class:`hmmlearn.hmm.GaussianHMM` (through a
-    faster subclass, :class:`regimes._hmm.RegimeHMM`), keeps the one with the highest
-    log-likelihood, adds ``lambda I`` to every regime covariance and names the
-    regimes Bull / Sideways / Bear in a fixed order.
+    Fits ``n_init`` EM restarts of a Gaussian HMM (hmmlearn's EM through a faster
+    internal engine), keeps the one with the highest log-likelihood, adds
+    ``lambda I`` to every regime covariance and names the regimes Bull / Sideways /
+    Bear in a fixed order.
 
     Parameters
     ----------
@@ -71,8 +74,26 @@ class RegimeModel(BaseEstimator):
         definite, and a relative change below 1e-5 for any regime whose variance is
         above a tenth of the column's, whatever the units. A number is used as given,
         in the data's units (squared returns); 0 switches it off.
+    order_by : {"volatility", "mean"}, default="volatility"
+        How the regimes are ordered and so named: by the volatility of the
+        equal-weighted portfolio of the columns, calmest first (Bull) and riskiest
+        last (Bear), or by its mean return, best first. Volatility is estimated far
+        more precisely than a mean, so its names are stable from fit to fit; see
+        :mod:`regimes.labels`.
+    switch_penalty : float, default=8.0
+        Persistence of the causal signal of :meth:`predict_online` (and of
+        :func:`regimes.walk_forward`'s ``regime`` column), in nats of
+        log-likelihood of the equal-weighted portfolio's returns: the signal moves
+        to another regime only when that regime explains the days since the
+        evidence turned better than the current one by a likelihood ratio of
+        ``exp(switch_penalty)`` (8 nats: about 3,000 to 1). 0 follows the most
+        likely regime of each day. The default was chosen by measurement on the
+        bundled sample with 1, 3 and 7 columns (about two switches a year; see
+        the README's trade-off table and ``benchmarks/causal_signal.py``); it
+        does not change the fit.
     regime_names : sequence of str, optional
-        Names of the regimes, best first. Default: ``("Bull", "Bear")`` for 2,
+        Names of the regimes, in the order of ``order_by``. Default:
+        ``("Bull", "Bear")`` for 2,
         ``("Bull", "Sideways", "Bear")`` for 3, see
         :func:`regimes.labels.default_regime_names`.
     min_duration : float, optional
@@ -93,11 +114,13 @@ class RegimeModel(BaseEstimator):
         ``n_init - 1`` start fresh), as in scikit-learn. Used by
         :func:`regimes.walk_forward` for fast refits.
     n_jobs : int, optional
-        Worker processes (joblib) for the restarts. The result does not depend on it
-        (up to the order of floating-point sums, ~1e-13 relative).
-    random_state : int, RandomState instance or None, default=None
+        Worker processes (joblib) for the restarts: a non-zero int, -1 for every
+        core; None or 1 runs them here. The result does not depend on it (up to the
+        order of floating-point sums, ~1e-13 relative).
+    random_state : int, RandomState, Generator or None, default=None
         Seeds the restarts. One integer seed per restart is drawn from it, so the
-        restarts differ and the same ``random_state`` gives the same fit.
+        restarts differ and the same ``random_state`` gives the same fit. An int
+        must lie in [0, 2**32 - 1]; a numpy ``Generator`` is accepted too.
 
     Attributes
     ----------
@@ -133,8 +156,15 @@ class RegimeModel(BaseEstimator):
         (empty when the restart succeeded) and ``best`` (the kept one).
     regimes_ : Series
         Most likely (Viterbi) regime of each training day, on the training index.
-    hmm_ : regimes._hmm.RegimeHMM (a hmmlearn.hmm.GaussianHMM)
-        The final model, in the data's units and regime order, for hmmlearn users.
+    hmm_ : hmmlearn.hmm.GaussianHMM
+        A plain hmmlearn model holding the fitted parameters, in the data's units and
+        regime order, with hmmlearn's priors off (as in the fit) and
+        ``init_params=""`` (its ``fit`` continues from these parameters). It is a
+        copy: changing it does not change this estimator, which predicts with its
+        own faster internal engine (the same numbers to ~1e-12).
+    fitted_state_ : regimes._state.FittedState
+        Everything above as one frozen record (what :meth:`save` writes), plus the
+        constructor parameters the fit used. The arrays are read-only.
 
     See Also
     --------
@@ -152,8 +182,13 @@ class RegimeModel(BaseEstimator):
     lower by ``T * D * log(100)``. For 'spherical' one common scale is used for every
     column, which keeps a spherical covariance spherical.
 
-    *Order of the regimes.* Highest average mean daily return across the columns
-    first; ties broken by lower average variance (see :mod:`regimes.labels`).
+    *Order of the regimes.* By default lowest volatility of the equal-weighted
+    portfolio first ("Bull") and highest last ("Bear"); ``order_by="mean"`` orders
+    by its mean return instead (see :mod:`regimes.labels`).
+
+    *Hindsight.* :meth:`predict` (Viterbi) and :meth:`predict_proba` (smoothed) use
+    the whole input, future days included. :meth:`filter_proba` and
+    :meth:`predict_online` use only the days up to each day.
 
     Examples
     --------
@@ -169,6 +204,10 @@ class RegimeModel(BaseEstimator):
     ('Bull', 'Bear')
     >>> model.predict(returns).value_counts().sort_index().tolist()
     [300, 300]
+    >>> signal = model.predict_online(returns)   # causal: data up to each day only
+    >>> calm, stress = signal.iloc[20:300], signal.iloc[300:]
+    >>> bool(calm.eq("Bull").all()), bool(stress.eq("Bear").all())
+    (True, True)
     """
 
     def __init__(
@@ -180,6 +219,8 @@ class RegimeModel(BaseEstimator):
         tol: float = 1e-4,
         n_init: int = 10,
         regularization: float | str = "auto",
+        order_by: str = "volatility",
+        switch_penalty: float = DEFAULT_SWITCH_PENALTY,
         regime_names: Sequence[str] | None = None,
         min_duration: float | None = None,
         screen_iter: int = 10,
@@ -194,6 +235,8 @@ class RegimeModel(BaseEstimator):
         self.tol = tol
         self.n_init = n_init
         self.regularization = regularization
+        self.order_by = order_by
+        self.switch_penalty = switch_penalty
         self.regime_names = regime_names
         self.min_duration = min_duration
         self.screen_iter = screen_iter
@@ -233,188 +276,80 @@ class RegimeModel(BaseEstimator):
         sklearn.exceptions.ConvergenceWarning
             If the kept restart did not converge within ``n_iter`` iterations.
         """
-        settings = self._check_params()
+        params = self.get_params()
+        settings = check_params(params, default_regime_names)
         data = check_returns(returns, for_fit=True)
-        X = data.values
-        _check_enough_rows(X, settings["n_regimes"], settings["covariance_type"])
-        if settings["covariance_type"] in ("full", "tied"):
-            check_not_collinear(X, data.columns)
-
-        center, scale = _standardization(X, settings["covariance_type"])
-        Z = (X - center) / scale
-        # log-density of X = log-density of Z - sum(log scale), on every row
-        log_jacobian = -len(X) * np.log(scale).sum()
-
-        rng = check_random_state(self.random_state)
-        seeds = rng.randint(np.iinfo(np.int32).max, size=settings["n_init"])
-        warm = self._warm_parameters(data, center, scale)
-        with thread_limits(self.n_jobs):  # no oversubscription (regimes._threads)
-            runs = run_restarts(Z, seeds, settings, warm=warm, n_jobs=self.n_jobs)
-        best = best_restart(runs)
-        table = _restart_table(runs, best, log_jacobian, settings["tol"])
-        if best is None:
-            raise RegimeFitError(
-                f"all {len(runs)} EM restarts failed; first error: {runs[0].error}. "
-                "Try fewer regimes, covariance_type='diag', or more data.",
-                restarts=table,
+        previous = self._state if settings.warm_start else None
+        _fitting.check_fit_data(data, settings, previous)
+        with thread_limits(settings.n_jobs):  # no oversubscription (regimes._threads)
+            state, problem = _fitting.fit_state(
+                data, settings, _persist.jsonable_params(params), previous
             )
-
-        hmm = _rescaled(runs[best].hmm, center, scale, settings)
-        lam = _regularization_value(settings["regularization"], X)
-        write_full(hmm, read_full(hmm) + lam * np.eye(X.shape[1]))
-        permute_states(hmm, regime_order(hmm.means_, read_full(hmm)))
-
-        self._set_fitted(
-            hmm,
-            regime_names=settings["regime_names"],
-            feature_names=data.columns,
-            regularization=lam,
-            restarts=table,
-            converged=em_converged(runs[best].history, settings["tol"]),
-            n_iter=runs[best].n_iter,
-            log_likelihood=float(hmm.score(X)),
-            regimes=results.regime_series(
-                hmm.predict(X), settings["regime_names"], data.index
-            ),
-        )
-
-        if not self.converged_:
-            history = runs[best].history
-            last_gain = history[-1] - history[-2] if len(history) > 1 else np.nan
-            warnings.warn(
-                f"The best of {len(runs)} restarts did not converge: its last EM "
-                f"iteration gained {last_gain:.3g} in log-likelihood after "
-                f"{self.n_iter_} iterations (tol={settings['tol']:g}). "
-                "Increase n_iter, or raise tol.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        self._set_state(state)
+        # walk_forward reports non-convergence once for all its refits (a flag on
+        # the estimator: thread-safe, unlike a warnings filter)
+        if problem is not None and getattr(self, "_warn_convergence", True):
+            warnings.warn(problem, ConvergenceWarning, stacklevel=2)
         return self
 
-    def _set_fitted(
-        self,
-        hmm: RegimeHMM,
-        *,
-        regime_names: tuple[str, ...],
-        feature_names: Sequence[str],
-        regularization: float,
-        restarts: pd.DataFrame,
-        converged: bool,
-        n_iter: int,
-        log_likelihood: float,
-        regimes: pd.Series,
-    ) -> None:
-        """Set every fitted attribute: the one place, for fit and for load."""
-        self.hmm_ = hmm
-        self.startprob_ = hmm.startprob_.copy()
-        self.transmat_ = hmm.transmat_.copy()
-        self.means_ = hmm.means_.copy()
-        self.covars_ = read_full(hmm)
-        self.regime_names_ = tuple(regime_names)
-        self.regularization_ = float(regularization)
-        self.feature_names_in_ = np.asarray(list(feature_names), dtype=object)
-        self.n_features_in_ = len(self.feature_names_in_)
-        self.restarts_ = restarts
-        self.converged_ = bool(converged)
-        self.n_iter_ = int(n_iter)
-        self.log_likelihood_ = float(log_likelihood)
-        self.regimes_ = regimes
+    def _check_params(self) -> Settings:
+        """The constructor's parameters, validated (raises before any work)."""
+        return check_params(self.get_params(), default_regime_names)
 
-    def _check_params(self) -> dict[str, Any]:
-        """Validate the constructor's parameters; return them resolved."""
-        n_regimes = check_int(self.n_regimes, "n_regimes", 1)
-        names = (
-            default_regime_names(n_regimes)
-            if self.regime_names is None
-            else check_regime_names(self.regime_names, n_regimes)
-        )
-        regularization = self.regularization
-        if not (isinstance(regularization, str) and regularization == "auto"):
-            regularization = check_nonnegative_float(regularization, "regularization")
-        min_stay = 0.0
-        if self.min_duration is not None:
-            days = check_nonnegative_float(self.min_duration, "min_duration")
-            if days < 1:
-                raise ValueError(
-                    f"min_duration is in days and must be >= 1, got {days}; "
-                    "use None for no persistence control."
-                )
-            min_stay = 1.0 - 1.0 / days
-        if self.n_jobs is not None:
-            check_int(self.n_jobs, "n_jobs", -1)
-        return {
-            "min_stay": min_stay,
-            "screen_iter": check_int(self.screen_iter, "screen_iter", 0),
-            "n_keep": check_int(self.n_keep, "n_keep", 1),
-            "n_regimes": n_regimes,
-            "covariance_type": check_covariance_type(self.covariance_type),
-            "n_iter": check_int(self.n_iter, "n_iter", 1),
-            "tol": check_nonnegative_float(self.tol, "tol"),
-            "n_init": check_int(self.n_init, "n_init", 1),
-            "regularization": regularization,
-            "regime_names": names,
-        }
+    @property
+    def _state(self) -> FittedState | None:
+        return getattr(self, "fitted_state_", None)
 
-    def _warm_parameters(
-        self, data: Returns, center: np.ndarray, scale: np.ndarray
-    ) -> tuple[np.ndarray, ...] | None:
-        """The current parameters in the standardised units, if warm-starting."""
-        if not (self.warm_start and hasattr(self, "hmm_")):
-            return None
-        if (
-            list(self.feature_names_in_) != data.columns
-            or len(self.means_) != self.n_regimes
-        ):
-            raise ValueError(
-                "warm_start needs the same columns and n_regimes as the previous fit; "
-                f"fitted on {list(self.feature_names_in_)} with {len(self.means_)} "
-                f"regimes, got {data.columns} with {self.n_regimes}. "
-                "Set warm_start=False or use a new model."
-            )
-        return (
-            self.startprob_,
-            self.transmat_,
-            (self.means_ - center) / scale,
-            self.covars_ / np.outer(scale, scale),
-        )
+    def _set_state(self, state: FittedState) -> None:
+        """Set every fitted attribute from ``state``: the one place (fit and load)."""
+        self.fitted_state_ = state
+        self._engine = _fitting.engine(state)
+        settings = state.params
+        self.hmm_ = _fitting.gaussian_hmm(state, settings["n_iter"], settings["tol"])
+        self.startprob_ = state.startprob
+        self.transmat_ = state.transmat
+        self.means_ = state.means
+        self.covars_ = state.covars
+        self.regime_names_ = state.regime_names
+        self.regularization_ = state.regularization
+        self.feature_names_in_ = np.asarray(state.feature_names, dtype=object)
+        self.n_features_in_ = state.n_features
+        self.restarts_ = state.restarts
+        self.converged_ = state.converged
+        self.n_iter_ = state.n_iter
+        self.log_likelihood_ = state.log_likelihood
+        self.regimes_ = state.regimes
 
     # ------------------------------------------------------------- persistence
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save the fitted model as JSON (no pickle), atomically.
 
-        A crash during the write leaves an existing file as it was.
+        The file holds the fitted state and the parameters the fit used (not
+        parameters changed by ``set_params`` since). Before writing, the document
+        is read back as :meth:`load` will read it; if that would not rebuild this
+        very model, nothing is written. A crash during the write leaves an
+        existing file as it was.
 
         Parameters
         ----------
         path : str or path-like
             Destination file, conventionally ``*.json``.
 
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the model is not fitted.
+        regimes.exceptions.ModelFileError
+            If the model cannot be saved faithfully (e.g. a time zone that has no
+            name a file can hold); ``path`` is then untouched.
+
         See Also
         --------
         RegimeModel.load
         """
-        check_is_fitted(self, "hmm_")
-        covariance_type = self.hmm_.covariance_type
-        fitted = {
-            "regime_names": list(self.regime_names_),
-            "feature_names": [str(c) for c in self.feature_names_in_],
-            "startprob": self.startprob_.tolist(),
-            "transmat": self.transmat_.tolist(),
-            "means": self.means_.tolist(),
-            "covars": to_native(self.covars_, covariance_type).tolist(),
-            "regularization": self.regularization_,
-            "log_likelihood": self.log_likelihood_,
-            "converged": self.converged_,
-            "n_iter": self.n_iter_,
-            "training": {
-                **_persist.encode_index(self.regimes_.index),
-                "regimes": self.regimes_.cat.codes.tolist(),
-            },
-            "restarts": _persist.encode_table(self.restarts_),
-        }
-        params = _persist.jsonable_params(self.get_params())
-        _persist.write(path, _persist.envelope(params, fitted, _package_version()))
+        check_is_fitted(self, "fitted_state_")
+        _persist.save(path, self.fitted_state_, _package_version())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RegimeModel:
@@ -427,78 +362,42 @@ class RegimeModel(BaseEstimator):
         Returns
         -------
         RegimeModel
-            Fitted, with the saved parameters bit for bit: it predicts exactly what
-            the saved model did.
+            Fitted, with the parameters the fit used and its fitted state bit for
+            bit: it predicts exactly what the saved model did.
 
         Raises
         ------
         FileNotFoundError
             If there is no such file.
-        regimes._persist.ModelFileError
+        regimes.exceptions.ModelFileError
             (a ValueError) if the file is truncated, corrupt, hand-edited into an
-            inconsistent state, or written in a newer format.
+            inconsistent state, too large, or written in a newer format; the
+            message names the field at fault.
         """
-        document = _persist.read(path)
-        params = document["params"]
-        unknown = sorted(set(params) - set(cls().get_params()))
-        if unknown:
-            raise _persist.ModelFileError(f"{path}: unknown parameters {unknown}.")
-        model = cls(**params)
-        try:
-            settings = model._check_params()
-        except ValueError as exc:
-            raise _persist.ModelFileError(f"{path}: params: {exc}") from exc
-        f = document["fitted"]
-        k, cov_type = settings["n_regimes"], settings["covariance_type"]
-        features = f.get("feature_names")
-        d = len(features) if isinstance(features, list) else 0
-        features = _persist.names(features, "fitted.feature_names", d)
-        hmm = new_hmm(settings, seed=None)
-        hmm.n_features = d
-        hmm.startprob_ = _persist.distribution(
-            f.get("startprob"), "fitted.startprob", (k,)
-        )
-        hmm.transmat_ = _persist.distribution(
-            f.get("transmat"), "fitted.transmat", (k, k)
-        )
-        hmm.means_ = _persist.array(f.get("means"), "fitted.means", (k, d))
-        native = _persist.array(
-            f.get("covars"), "fitted.covars", native_shape(cov_type, k, d)
-        )
-        try:
-            write_full(hmm, to_full(native, cov_type, k, d))
-        except ValueError as exc:
-            raise _persist.ModelFileError(f"fitted.covars: {exc}") from exc
-        training = f.get("training")
-        codes = _persist.regime_codes(training, k)
-        names = _persist.names(f.get("regime_names"), "fitted.regime_names", k)
-        model._set_fitted(
-            hmm,
-            regime_names=tuple(names),
-            feature_names=features,
-            regularization=_persist.number(
-                f.get("regularization"), "fitted.regularization"
-            ),
-            restarts=_persist.decode_table(f.get("restarts"), "restart"),
-            converged=bool(f.get("converged")),
-            n_iter=_persist.number(f.get("n_iter"), "fitted.n_iter", int),
-            log_likelihood=_persist.number(
-                f.get("log_likelihood"), "fitted.log_likelihood"
-            ),
-            regimes=results.regime_series(
-                codes, names, _persist.decode_index(training, len(codes))
-            ),
-        )
+        state = _persist.load(path, cls().get_params())
+        model = cls(**state.params)
+        model._set_state(state)
         return model
 
     # --------------------------------------------------------------- inference
 
     def _data(self, returns: Any) -> Returns:
-        check_is_fitted(self, "hmm_")
+        check_is_fitted(self, "fitted_state_")
         return check_returns(returns, feature_names=list(self.feature_names_in_))
+
+    def _explained(self, data: Returns, result: np.ndarray | float) -> None:
+        """Raise if some days have zero density in every regime (NaN results)."""
+        if not np.isfinite(result).all():
+            raise ValueError(
+                _fitting.unexplained_days_error(data.values, data.index, self._state)
+            )
 
     def predict(self, returns: Any) -> pd.Series:
         """Most likely regime sequence (Viterbi), one regime name per day.
+
+        This looks ahead: the regime of day t depends on every day of ``returns``,
+        later days included (hindsight). For the regime as it was knowable on each
+        day, use :meth:`predict_online`.
 
         Parameters
         ----------
@@ -509,11 +408,17 @@ class RegimeModel(BaseEstimator):
         -------
         Series
             Ordered Categorical of regime names on the input's index, named "regime".
+
+        Raises
+        ------
+        ValueError
+            For returns without the training columns, or with days that no regime
+            can explain (values far outside the training data's scale).
         """
         data = self._data(returns)
-        return results.regime_series(
-            self.hmm_.predict(data.values), self.regime_names_, data.index
-        )
+        log_prob, states = self._engine.decode(data.values)
+        self._explained(data, log_prob)
+        return results.regime_series(states, self.regime_names_, data.index)
 
     def predict_proba(self, returns: Any) -> pd.DataFrame:
         """Smoothed regime probabilities P(q_t = i | O_1..O_T), eq. (17).
@@ -529,13 +434,21 @@ class RegimeModel(BaseEstimator):
         -------
         DataFrame
             One column per regime name on the input's index; rows sum to 1.
+
+        Raises
+        ------
+        ValueError
+            As :meth:`predict`.
         """
         data = self._data(returns)
-        return results.probability_frame(
-            self.hmm_.predict_proba(data.values), self.regime_names_, data.index
-        )
+        with np.errstate(invalid="ignore"):
+            smoothed = self._engine.predict_proba(data.values)
+        self._explained(data, smoothed)
+        return results.probability_frame(smoothed, self.regime_names_, data.index)
 
-    def filter_proba(self, returns: Any) -> pd.DataFrame:
+    def filter_proba(
+        self, returns: Any, initial: str | Sequence[float] = "stationary"
+    ) -> pd.DataFrame:
         """Filtered regime probabilities P(q_t = i | O_1..O_t): no look-ahead.
 
         The row of day t uses the returns up to and including day t only, so it does
@@ -544,27 +457,146 @@ class RegimeModel(BaseEstimator):
         Parameters
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+        initial : "stationary", "fitted" or array-like of shape (n_regimes,), \
+default="stationary"
+            Regime distribution before the first day of ``returns``:
+            ``"stationary"``, the long-run distribution of ``transmat_`` (right for
+            a segment that starts anywhere); ``"fitted"``, ``startprob_``, which EM
+            fits to the first day of the training data and is usually one-hot
+            (right only for a segment that starts where the training data did); or
+            your own probabilities in regime order (e.g. the last filtered row of
+            the previous segment times ``transmat_``).
 
         Returns
         -------
         DataFrame
             One column per regime name on the input's index; rows sum to 1.
+
+        Raises
+        ------
+        ValueError
+            As :meth:`predict`.
         """
         data = self._data(returns)
-        filtered = self.hmm_.filtered_posteriors(data.values)
+        start = self._initial_distribution(initial)
+        with np.errstate(invalid="ignore"):
+            filtered = self._engine.filtered_posteriors(data.values, startprob=start)
+        self._explained(data, filtered)
         return results.probability_frame(filtered, self.regime_names_, data.index)
+
+    def portfolio_log_densities(self, returns: Any) -> pd.DataFrame:
+        """Log-density of the equal-weighted portfolio's return under each regime.
+
+        The evidence each single day gives for each regime, with no time
+        dependence: ``log N(w r_t; w mu_k, w Sigma_k w)`` with equal weights
+        ``w``, the marginal of the regime's Gaussian (eq. 29) for the portfolio.
+        :meth:`predict_online` decodes these.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        DataFrame
+            One column per regime name on the input's index, natural logarithms.
+        """
+        data = self._data(returns)
+        densities = portfolio_log_densities(data.values, self.means_, self.covars_)
+        return results.probability_frame(densities, self.regime_names_, data.index)
+
+    def predict_online(
+        self,
+        returns: Any,
+        *,
+        switch_penalty: float | None = None,
+        initial: str | Sequence[float] = "stationary",
+    ) -> pd.Series:
+        """The regime of each day from the returns up to that day: a causal signal.
+
+        Online penalised decoding (:func:`regimes.online.penalized_decode`) of the
+        equal-weighted portfolio's log-densities (:meth:`portfolio_log_densities`):
+        for each regime, the best log-likelihood of a regime path ending in it
+        today, minus ``switch_penalty`` per switch. The signal moves to another regime
+        when the best path ending there leads the best path ending in the current
+        regime, which takes evidence worth ``switch_penalty`` nats gathered since
+        the current regime was last clearly the better one; after a switch the
+        count starts again, so one switch needs the same evidence in either
+        direction. Unlike the argmax of :meth:`filter_proba`, which on several
+        columns flips whenever one day looks like another regime, the signal
+        holds through isolated days.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+            Returns with the training columns.
+        switch_penalty : float, optional
+            Nats of evidence a switch needs; default the model's ``switch_penalty``.
+        initial : "stationary", "fitted" or array-like, default="stationary"
+            Regime distribution before the first day, as in :meth:`filter_proba`;
+            it enters the decoder as the log prior of the first day.
+
+        Returns
+        -------
+        Series
+            Ordered Categorical of regime names on the input's index, named
+            "regime". The value on day t does not change when later rows are
+            added or removed.
+        """
+        data = self._data(returns)
+        penalty = check_nonnegative_float(
+            self.switch_penalty if switch_penalty is None else switch_penalty,
+            "switch_penalty",
+        )
+        start = self._initial_distribution(initial)
+        with np.errstate(all="ignore"):
+            densities = portfolio_log_densities(data.values, self.means_, self.covars_)
+        explained = np.isfinite(densities).any(axis=1)
+        self._explained(data, np.where(explained, 0.0, np.nan))
+        codes, _ = penalized_decode(
+            densities, penalty, log_initial=np.log(np.maximum(start, 1e-300))
+        )
+        return results.regime_series(codes, self.regime_names_, data.index)
+
+    def _initial_distribution(self, initial: str | Sequence[float]) -> np.ndarray:
+        """The regime distribution before the first day, validated."""
+        if isinstance(initial, str):
+            if initial == "stationary":
+                return results.stationary_distribution(self.transmat_)
+            if initial == "fitted":
+                return self.startprob_
+            raise ValueError(
+                "initial must be 'stationary', 'fitted' or regime probabilities, "
+                f"got {initial!r}."
+            )
+        start = np.asarray(initial, dtype=float)
+        if (
+            start.shape != (len(self.regime_names_),)
+            or not np.isfinite(start).all()
+            or (start < 0).any()
+            or not np.isclose(start.sum(), 1.0)
+        ):
+            raise ValueError(
+                f"initial must be {len(self.regime_names_)} non-negative "
+                f"probabilities summing to 1 (in the order {self.regime_names_}), "
+                f"got {initial!r}."
+            )
+        return start
 
     def score(self, returns: Any, y: None = None) -> float:
         """Total log-likelihood log P(O | lambda) of the returns, eq. (1)."""
         data = self._data(returns)  # first: it raises NotFittedError before fit
-        return float(self.hmm_.score(data.values))
+        log_likelihood = float(self._engine.score(data.values))
+        self._explained(data, log_likelihood)
+        return log_likelihood
 
     def n_parameters(self) -> int:
         """Number of free parameters of the fitted model (used by AIC and BIC)."""
-        check_is_fitted(self, "hmm_")
-        # from the fitted model, not the constructor (set_params may have changed it)
-        n_regimes, n_features = self.means_.shape
-        return n_free_parameters(n_regimes, n_features, self.hmm_.covariance_type)
+        check_is_fitted(self, "fitted_state_")
+        state = self.fitted_state_
+        return n_free_parameters(
+            state.n_regimes, state.n_features, state.covariance_type
+        )
 
     def aic(self, returns: Any) -> float:
         """Akaike information criterion, ``-2 log L + 2 p`` (lower is better)."""
@@ -572,20 +604,19 @@ class RegimeModel(BaseEstimator):
 
     def bic(self, returns: Any) -> float:
         """Bayesian information criterion, ``-2 log L + p log T`` (lower is better)."""
-        X = self._data(returns).values
-        log_likelihood = float(self.hmm_.score(X))
-        return -2.0 * log_likelihood + self.n_parameters() * np.log(len(X))
+        n_days = len(self._data(returns).values)
+        return -2.0 * self.score(returns) + self.n_parameters() * np.log(n_days)
 
     # ---------------------------------------------------------------- views
 
     def transition_matrix(self) -> pd.DataFrame:
         """Transition probabilities, "from" regimes as rows, "to" regimes as columns."""
-        check_is_fitted(self, "hmm_")
+        check_is_fitted(self, "fitted_state_")
         return results.transition_frame(self.transmat_, self.regime_names_)
 
     def regime_means(self, annualize: bool = False) -> pd.DataFrame:
         """Mean return of each column in each regime (x 252 if ``annualize``)."""
-        check_is_fitted(self, "hmm_")
+        check_is_fitted(self, "fitted_state_")
         factor = results.TRADING_DAYS if annualize else 1
         return results.regime_feature_frame(
             self.means_ * factor, self.regime_names_, self.feature_names_in_
@@ -593,7 +624,7 @@ class RegimeModel(BaseEstimator):
 
     def regime_volatilities(self, annualize: bool = False) -> pd.DataFrame:
         """Volatility of each column in each regime (x sqrt(252) if ``annualize``)."""
-        check_is_fitted(self, "hmm_")
+        check_is_fitted(self, "fitted_state_")
         factor = results.TRADING_DAYS if annualize else 1
         variances = np.diagonal(self.covars_, axis1=1, axis2=2) * factor
         return results.regime_feature_frame(
@@ -602,7 +633,7 @@ class RegimeModel(BaseEstimator):
 
     def regime_correlation(self, regime: str) -> pd.DataFrame:
         """Correlation matrix of the columns within one regime, by name."""
-        check_is_fitted(self, "hmm_")
+        check_is_fitted(self, "fitted_state_")
         if regime not in self.regime_names_:
             raise KeyError(
                 f"unknown regime {regime!r}; choose from {self.regime_names_}."
@@ -623,7 +654,7 @@ class RegimeModel(BaseEstimator):
             ``annual_mean`` and ``annual_volatility`` (equal-weighted average of the
             columns, 252 days a year). See :func:`regimes.results.summary_frame`.
         """
-        check_is_fitted(self, "hmm_")
+        check_is_fitted(self, "fitted_state_")
         return results.summary_frame(
             self.regimes_.cat.codes.to_numpy(),
             self.transmat_,
@@ -632,86 +663,230 @@ class RegimeModel(BaseEstimator):
             self.regime_names_,
         )
 
+    # ------------------------------------------ standard errors, report, forecast
 
-# ---------------------------------------------------------------------- helpers
+    def standard_errors(
+        self,
+        returns: Any,
+        level: float = 0.95,
+        method: str = "hessian",
+        n_boot: int = 200,
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> pd.DataFrame:
+        """Standard errors and confidence intervals of the readable parameters.
 
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+            The returns the model was fitted on.
+        level : float, default=0.95
+            Confidence level of the intervals.
+        method : {"hessian", "bootstrap"}, default="hessian"
+            ``"hessian"``: the observed information (numerical Hessian of the exact
+            log-likelihood in an unconstrained parameterisation, the initial
+            distribution held fixed), mapped by the delta method; intervals are
+            built on the logit / log / atanh scale and mapped back, so they stay
+            inside each parameter's range. ``"bootstrap"``: parametric bootstrap,
+            ``n_boot`` samples simulated from the fitted model and refitted from
+            it (one warm-started restart each, regimes matched to the fit's);
+            standard deviations and percentile intervals.
+        n_boot : int, default=200
+            Bootstrap replicates.
+        n_jobs : int, optional
+            Worker processes (joblib) for the bootstrap refits.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the bootstrap samples.
 
-def _package_version() -> str:
-    try:
-        return version("regimes")
-    except PackageNotFoundError:  # a source tree that is not installed
-        return "0.0.0"
+        Returns
+        -------
+        DataFrame
+            Indexed by parameter (``mean[Bull, XLK]``, ``vol[Bull, XLK]``,
+            ``corr[Bull, XLK, XLF]``, ``p[Bull->Bear]``, ``duration[Bear]``), with
+            columns ``estimate``, ``std_err``, ``ci_lower``, ``ci_upper`` and
+            ``note``. Boundary parameters (a transition seen less than once, a
+            stay probability at the ``min_duration`` floor) get NaN and a note.
+            ``attrs`` holds ``method``, ``level`` and, for the bootstrap,
+            ``n_boot``, ``n_failed`` and ``n_not_converged``.
 
+        See Also
+        --------
+        regimes.inference : the computation.
+        """
+        data = self._fitted_data(returns, "standard_errors")
+        level = inference.check_level(level)
+        if method not in ("hessian", "bootstrap"):
+            raise ValueError(
+                f"method must be 'hessian' or 'bootstrap', got {method!r}."
+            )
+        n_boot = check_int(n_boot, "n_boot", 2)
+        names = (self.hmm_.covariance_type, self.regime_names_, data.columns)
+        params = EMParameters(
+            self.startprob_, self.transmat_, self.means_, self.covars_
+        )
+        attrs: dict[str, Any] = {"method": method, "level": level}
+        if method == "hessian":
+            min_stay = self._check_params().min_stay
+            table = inference.hessian_table(
+                data.values, params, *names, level=level, min_stay=min_stay
+            )
+        else:
+            seeds = check_random_state(random_state).randint(
+                np.iinfo(np.int32).max, size=n_boot
+            )
+            jobs = [(data, int(seed)) for seed in seeds]
+            fits = parallel_map(self._bootstrap_replicate, jobs, n_jobs)
+            replicates = [f[0] for f in fits if f is not None]
+            table = inference.bootstrap_table(params, replicates, *names, level=level)
+            attrs.update(
+                n_boot=n_boot,
+                n_failed=sum(f is None for f in fits),
+                n_not_converged=sum(f is not None and not f[1] for f in fits),
+            )
+        frame = pd.DataFrame(
+            table._asdict(), index=pd.Index(table.names, name="parameter")
+        ).drop(columns="names")
+        frame.attrs.update(attrs)
+        return frame
 
-def n_free_parameters(n_regimes: int, n_features: int, covariance_type: str) -> int:
-    """Free parameters of a Gaussian HMM: pi, A, the means and the covariances."""
-    k, d = n_regimes, n_features
-    covariance = {
-        "full": k * d * (d + 1) // 2,
-        "diag": k * d,
-        "spherical": k,
-        "tied": d * (d + 1) // 2,
-    }[covariance_type]
-    return (k - 1) + k * (k - 1) + k * d + covariance
+    def _fitted_data(self, returns: Any, caller: str) -> Returns:
+        """The returns, checked to be the ones the model was fitted on."""
+        data = self._data(returns)
+        same = len(data.values) == len(self.regimes_) and np.isclose(
+            self.hmm_.score(data.values), self.log_likelihood_, rtol=1e-9, atol=1e-6
+        )
+        if not same:
+            raise ValueError(
+                f"{caller} needs the returns the model was fitted on "
+                f"({len(self.regimes_)} rows, log-likelihood "
+                f"{self.log_likelihood_:.6g}); got {len(data.values)} rows that "
+                "differ. Pass the training returns, or refit on these."
+            )
+        return data
 
+    def _bootstrap_replicate(
+        self, data: Returns, seed: int
+    ) -> tuple[EMParameters, bool] | None:
+        """Refit on returns simulated from the fit; regimes matched to the fit's."""
+        X, _ = self.hmm_.sample(len(data.values), random_state=seed)
+        frame = pd.DataFrame(X, index=data.index, columns=data.columns)
+        model = copy.deepcopy(self).set_params(
+            warm_start=True, n_init=1, n_jobs=None, random_state=seed
+        )
+        try:
+            model.fit(frame)
+        except RegimeFitError:
+            return None
+        hmm = model.hmm_
+        permute_states(
+            hmm,
+            inference.match_states(
+                (self.means_, self.covars_), (hmm.means_, read_full(hmm))
+            ),
+        )
+        params = EMParameters(hmm.startprob_, hmm.transmat_, hmm.means_, read_full(hmm))
+        return params, model.converged_
 
-def _check_enough_rows(X: np.ndarray, n_regimes: int, covariance_type: str) -> None:
-    n_params = n_free_parameters(n_regimes, X.shape[1], covariance_type)
-    if len(X) < n_params:
-        raise ValueError(
-            f"returns has {len(X)} rows, fewer than the {n_params} free parameters "
-            f"of a {n_regimes}-regime '{covariance_type}' model of "
-            f"{X.shape[1]} columns; "
-            "use more days, fewer regimes or columns, or covariance_type='diag'."
+    def report(
+        self, returns: Any, level: float = 0.95, **kwargs: Any
+    ) -> inference.Report:
+        """A text report like statsmodels' ``summary()``: model facts, then parameters.
+
+        :meth:`summary` stays the one-row-per-regime DataFrame; this is the full
+        report, with the fit's facts (dates, observations, log-likelihood, AIC, BIC,
+        convergence, restarts, ordering rule) and :meth:`standard_errors`.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like
+            The returns the model was fitted on.
+        level : float, default=0.95
+        **kwargs
+            Passed to :meth:`standard_errors` (e.g. ``method="bootstrap"``).
+
+        Returns
+        -------
+        regimes.inference.Report
+            ``print(report)`` or ``report.as_text()``; notebooks show it as HTML.
+        """
+        table = self.standard_errors(returns, level=level, **kwargs)
+        index = self.regimes_.index
+        n, k = len(index), len(self.regime_names_)
+        n_params = self.n_parameters()
+        ok = int((self.restarts_["error"] == "").sum())
+        first, last = (
+            (f"{index[0]:%Y-%m-%d}", f"{index[-1]:%Y-%m-%d}")
+            if isinstance(index, pd.DatetimeIndex)
+            else (str(index[0]), str(index[-1]))
+        )
+        rule = {"volatility": "Bull = lowest vol", "mean": "Bull = top mean"}
+        header = (
+            ("Model", f"Gaussian HMM, {k} regimes"),
+            ("Covariance", self.hmm_.covariance_type),
+            ("Start", first),
+            ("End", last),
+            ("Observations", f"{n}"),
+            ("Columns", f"{self.n_features_in_}"),
+            ("Log-likelihood", f"{self.log_likelihood_:.2f}"),
+            ("Parameters", f"{n_params}"),
+            ("AIC", f"{-2 * self.log_likelihood_ + 2 * n_params:.2f}"),
+            ("BIC", f"{-2 * self.log_likelihood_ + n_params * np.log(n):.2f}"),
+            ("Converged", f"{self.converged_}"),
+            ("Iterations", f"{self.n_iter_}"),
+            ("Restarts", f"{ok} of {len(self.restarts_)} succeeded"),
+            ("Ordering", rule[self.order_by]),
+            ("Min duration", f"{self.min_duration}"),
+            ("Std. errors", table.attrs["method"]),
+        )
+        notes = (
+            f"Intervals at {level:.0%}; vol is the daily standard deviation; "
+            "duration = 1 / (1 - p) days.",
+            "Standard errors assume the regime labels are right (see the README).",
+        )
+        return inference.Report("Regime model results", header, table, footnotes=notes)
+
+    def forecast(self, returns: Any, horizon: int = 1) -> inference.Forecast:
+        """Regime distribution and return moments 1..horizon days after the data.
+
+        From the last filtered probabilities f_T (:meth:`filter_proba`): the regime
+        distribution h days ahead is ``f_T A^h``; the return on day T+h is a
+        mixture of the regime Gaussians with those weights, whose mean is
+        ``sum_k p_k mu_k`` and covariance ``sum_k p_k (Sigma_k + mu_k mu_k^T) -
+        m m^T``.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+            Returns up to the forecast origin (their last row).
+        horizon : int, default=1
+            Days ahead.
+
+        Returns
+        -------
+        regimes.inference.Forecast
+            ``regime_proba`` (horizon x regimes), ``mean`` (horizon x columns) and
+            ``covariance`` (rows (horizon, column), columns: the columns), each
+            indexed by ``horizon`` = 1, 2, ...; the moments are of the daily return
+            on day T+h, not of the return cumulated over h days.
+        """
+        horizon = check_int(horizon, "horizon", 1)
+        filtered = self.filter_proba(returns)
+        proba, mean, covariance = inference.forecast_moments(
+            filtered.to_numpy()[-1], self.transmat_, self.means_, self.covars_, horizon
+        )
+        steps = pd.RangeIndex(1, horizon + 1, name="horizon")
+        features = [str(f) for f in self.feature_names_in_]
+        rows = pd.MultiIndex.from_product([steps, features], names=["horizon", None])
+        return inference.Forecast(
+            regime_proba=results.probability_frame(proba, self.regime_names_, steps),
+            mean=pd.DataFrame(mean, index=steps, columns=features),
+            covariance=pd.DataFrame(
+                covariance.reshape(-1, len(features)), index=rows, columns=features
+            ),
         )
 
 
-def _standardization(
-    X: np.ndarray, covariance_type: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Centre and scale under which EM runs (see the Notes of RegimeModel)."""
-    center = X.mean(axis=0)
-    if covariance_type == "spherical":
-        scale = np.full(X.shape[1], np.sqrt(X.var(axis=0).mean()))
-    else:
-        scale = X.std(axis=0)
-    return center, scale
+def _package_version() -> str:
+    from . import __version__
 
-
-def _regularization_value(regularization: float | str, X: np.ndarray) -> float:
-    if regularization == "auto":
-        return float(AUTO_REGULARIZATION * X.var(axis=0).min())
-    return float(regularization)
-
-
-def _restart_table(
-    runs: list[Restart], best: int | None, offset: float, tol: float
-) -> pd.DataFrame:
-    """restarts_: one row per restart, log-likelihoods in the data's units."""
-    table = pd.DataFrame(
-        {
-            "seed": [r.seed for r in runs],
-            "init": [r.init for r in runs],
-            "log_likelihood": [r.log_likelihood + offset for r in runs],
-            "n_iter": [r.n_iter for r in runs],
-            "converged": [em_converged(r.history, tol) for r in runs],
-            "screened_out": [r.screened_out for r in runs],
-            "error": [r.error for r in runs],
-            "best": [i == best for i in range(len(runs))],
-        }
-    )
-    table.index.name = "restart"
-    return table
-
-
-def _rescaled(
-    hmm_z: RegimeHMM, center: np.ndarray, scale: np.ndarray, settings: dict[str, Any]
-) -> RegimeHMM:
-    """The model fitted on (X - center) / scale, expressed in the units of X."""
-    hmm = new_hmm(settings, seed=None)
-    hmm.n_features = len(scale)
-    hmm.startprob_ = hmm_z.startprob_.copy()
-    hmm.transmat_ = hmm_z.transmat_.copy()
-    hmm.means_ = hmm_z.means_ * scale + center
-    write_full(hmm, read_full(hmm_z) * np.outer(scale, scale))
-    return hmm
+    return __version__

@@ -24,9 +24,15 @@ from sklearn.exceptions import ConvergenceWarning
 from . import results
 from ._restarts import parallel_map
 from ._validation import check_int, check_returns
+from .exceptions import RegimeFitError
+from .labels import order_statistic
 from .models import RegimeModel
+from .online import penalized_decode
 
-__all__ = ["fit_many", "walk_forward"]
+__all__ = ["fit_many", "refit_table", "walk_forward"]
+
+RESERVED_COLUMNS = ("regime", "fitted_until")
+"""Columns of :func:`walk_forward`'s output that regime names must not take."""
 
 _PERIOD_ALIASES = {"ME": "M", "MS": "M", "QE": "Q", "QS": "Q", "YE": "Y", "YS": "Y"}
 
@@ -88,33 +94,54 @@ def walk_forward(
     Returns
     -------
     DataFrame
-        Indexed by date from the first refit on, with columns ``regime`` (ordered
-        Categorical), one filtered probability per regime name, and ``fitted_until``
-        (the last day of the model's training data). ``attrs["refits"]`` holds one
-        row per refit (training span, log-likelihood, EM iterations of all its
-        restarts, convergence, seconds, ``relabelled``, and each regime's annual
-        mean and volatility as in :meth:`RegimeModel.summary`), and
+        Indexed by date from the first refit on, with columns
+
+        - ``regime`` (ordered Categorical): the causal signal, the model's
+          :meth:`RegimeModel.predict_online` decoder run forward through every
+          period with the model of that period, its state carried across refits
+          (so a refit does not restart it); on the first refit the decoder is
+          started on the first training window, with the first model;
+        - one filtered probability P(q_t | O_1..O_t) per regime name;
+        - ``fitted_until``: the last day of the model's training data.
+
+        ``attrs["refits"]`` holds one record (a dict) per refit: training span,
+        log-likelihood, EM iterations of all its restarts, convergence, seconds,
+        ``relabelled``, and each regime's annual mean and volatility as in
+        :meth:`RegimeModel.summary`; :func:`refit_table` makes it a DataFrame.
         ``attrs["n_relabelled"]`` counts the refits whose names were kept by
-        matching to the previous fit against the ordering rule (see Notes).
+        matching to the previous fit against the ordering rule (see Notes). The
+        attrs hold plain Python values only, so the frames concatenate.
+
+    Raises
+    ------
+    ValueError
+        Before any fit, for bad arguments or regime names that clash with the
+        output's own columns (``"regime"``, ``"fitted_until"``).
+    regimes.exceptions.RegimeFitError
+        If a refit fails; the message names its first day and training window.
 
     Notes
     -----
-    *Label continuity.* Each fit names its regimes by the documented rule (mean
-    return order). Between refits the new regimes are also matched to the previous
-    ones (Hungarian assignment on the symmetric Kullback-Leibler divergence of the
-    regime Gaussians). Two regimes next to each other in the rule's order keep
-    their previous names, against the rule, when their mean returns are within two
-    standard errors of each other (the rule is then a coin toss); the refit is then
-    counted as ``relabelled``. A name never moves more than one place from the
-    rule's order, so a "Bear" is never the regime with the best mean return.
+    *Label continuity.* Each fit names its regimes by the model's ordering rule
+    (``order_by``, volatility by default). Between refits the new regimes are also
+    matched to the previous ones (Hungarian assignment on the symmetric
+    Kullback-Leibler divergence of the regime Gaussians). Two regimes next to each
+    other in the rule's order keep their previous names, against the rule, only
+    when the rule cannot tell them apart: their volatilities (or means) within two
+    standard errors of each other. The refit is then counted as ``relabelled``. A
+    name never moves more than one place from the rule's order and never against
+    a clear difference, so with the default rule "Bear" is the riskiest regime of
+    every refit unless two regimes are equally risky.
 
     Examples
     --------
     >>> from regimes.data import load_sample
     >>> returns = load_sample().loc["2015":"2019"]
-    >>> wf = walk_forward(returns, RegimeModel(n_init=3, random_state=0),
-    ...                   refit="Q", progress=False)
-    >>> wf.index[0] > returns.index[503]
+    >>> model = RegimeModel(n_init=3, n_iter=500, random_state=0)
+    >>> wf = walk_forward(returns, model, refit="Q", progress=False)
+    >>> wf.index[0] > returns.index[503]   # two years of training first
+    True
+    >>> bool((wf["fitted_until"] < wf.index).all())   # fitted on earlier days only
     True
     """
     template = model if model is not None else RegimeModel(n_init=10, random_state=0)
@@ -126,26 +153,62 @@ def walk_forward(
         window = check_int(window, "window", 1)
     check_int(fresh_restarts, "fresh_restarts", 0)
     check_int(warm_keep, "warm_keep", 1)
+    settings = template._check_params()
+    clash = sorted(set(settings.regime_names) & set(RESERVED_COLUMNS))
+    if clash:
+        raise ValueError(
+            f"regime_names {clash} clash with walk_forward's own columns "
+            f"{RESERVED_COLUMNS}; choose other regime names."
+        )
     starts = _refit_positions(data.index, refit, min_train)
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
     fits = _fit_all(frame, starts, template, window, warm, progress, n_jobs)
+    out = _assemble(frame, fits, float(template.switch_penalty))
+    refits = out.attrs["refits"]
+    failed = sum(not r["converged"] for r in refits)
+    if failed:
+        warnings.warn(
+            f"{failed} of {len(refits)} refits did not "
+            "converge within n_iter (see refit_table(...)); increase the model's "
+            "n_iter.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return out
+
+
+def _assemble(
+    frame: pd.DataFrame,
+    fits: list[tuple[int, RegimeModel, float, int]],
+    penalty: float,
+) -> pd.DataFrame:
+    """walk_forward's output from its fits: names, probabilities, the causal signal.
+
+    Separate from the fits so that a study of ``switch_penalty`` can decode the
+    same refits again (``benchmarks/causal_signal.py`` does).
+    """
     names = fits[0][1].regime_names_
-    previous = None
+    previous, state = None, None
     rows, refits = [], []
-    ends = [*starts[1:], len(frame)]
+    ends = [*(f[0] for f in fits[1:]), len(frame)]
     for (start, fitted, seconds, lo), end in zip(fits, ends, strict=True):
         order, relabelled = _continuity(fitted, previous, names)
         previous = (fitted.means_[order], fitted.covars_[order])
+        if state is None:  # start the decoder on the first training window
+            warm_up = fitted.portfolio_log_densities(frame.iloc[lo:start]).to_numpy()
+            warm_up = warm_up[:, order]
+            _, state = penalized_decode(warm_up, penalty)
         # filter from the start of the training window, keep the new period's days,
         # columns in name order
         filtered = fitted.filter_proba(frame.iloc[lo:end]).iloc[start - lo :, order]
         proba, days = filtered.to_numpy(), filtered.index
+        densities = fitted.portfolio_log_densities(frame.iloc[start:end]).to_numpy()
+        densities = densities[:, order]
+        codes, state = penalized_decode(densities, penalty, state=state)
         block = results.probability_frame(proba, names, days)
-        block.insert(
-            0, "regime", results.regime_series(proba.argmax(axis=1), names, days)
-        )
+        block.insert(0, "regime", results.regime_series(codes, names, days))
         block["fitted_until"] = frame.index[start - 1]
         rows.append(block)
         summary = fitted.summary().iloc[order]
@@ -161,29 +224,43 @@ def walk_forward(
                 "seconds": seconds,
                 "relabelled": relabelled,
                 **{
-                    f"{n}_annual_mean": v
+                    f"{n}_annual_mean": float(v)
                     for n, v in zip(names, summary["annual_mean"], strict=True)
                 },
                 **{
-                    f"{n}_annual_volatility": v
+                    f"{n}_annual_volatility": float(v)
                     for n, v in zip(names, summary["annual_volatility"], strict=True)
                 },
             }
         )
     out = pd.concat(rows)
     out.columns.name = None
-    table = pd.DataFrame(refits).set_index("first_day")
-    out.attrs["refits"] = table
-    out.attrs["n_relabelled"] = int(table["relabelled"].sum())
-    if not table["converged"].all():
-        warnings.warn(
-            f"{int((~table['converged']).sum())} of {len(table)} refits did not "
-            "converge within n_iter (see .attrs['refits']); increase the model's "
-            "n_iter.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
+    out.attrs["refits"] = tuple(refits)
+    out.attrs["n_relabelled"] = int(sum(r["relabelled"] for r in refits))
     return out
+
+
+def refit_table(walk: pd.DataFrame) -> pd.DataFrame:
+    """The refits of a :func:`walk_forward` result as a DataFrame, one row each.
+
+    Parameters
+    ----------
+    walk : DataFrame
+        A result of :func:`walk_forward`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by each refit's first day; columns as described in
+        :func:`walk_forward`.
+    """
+    records = walk.attrs.get("refits")
+    if not isinstance(records, tuple) or not records:
+        raise ValueError(
+            "walk has no refit records in .attrs['refits']; pass a walk_forward "
+            "result (pandas operations such as concat may drop attrs)."
+        )
+    return pd.DataFrame(list(records)).set_index("first_day")
 
 
 def _refit_positions(index: pd.Index, refit: str | int, min_train: int) -> list[int]:
@@ -261,10 +338,18 @@ def _fit_all(
 
 def _timed_fit(model: RegimeModel, train: pd.DataFrame) -> tuple[RegimeModel, float]:
     begin = time.perf_counter()
-    with warnings.catch_warnings():
-        # reported once for all refits, by walk_forward
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    # not converging is reported once for all refits, by walk_forward; a flag on
+    # this estimator, not a warnings filter, which would be process-global
+    model._warn_convergence = False
+    try:
         model.fit(train)
+    except (RegimeFitError, ValueError, np.linalg.LinAlgError) as exc:
+        raise RegimeFitError(
+            f"the refit on the {len(train)} days {train.index[0]} .. "
+            f"{train.index[-1]} failed: {exc}"
+        ) from exc
+    finally:
+        del model._warn_convergence
     return model, time.perf_counter() - begin
 
 
@@ -288,8 +373,9 @@ def _continuity(
     ``order[j]`` is the state of ``fitted`` that carries ``names[j]``. The fit's own
     order (the ordering rule) is kept, except that two neighbours in it swap names
     when the previous fit's regimes matched to them come in the other order and
-    their mean returns are within two standard errors (the rule cannot tell them
-    apart). A name thus never moves more than one place from the rule.
+    the rule's statistic (volatility or mean) is within two standard errors for
+    the two (the rule cannot tell them apart). A name thus never moves more than
+    one place from the rule.
     """
     order = np.arange(len(names))
     if previous is None:
@@ -298,11 +384,12 @@ def _continuity(
     states, previous_names = linear_sum_assignment(cost)
     previous_rank = np.empty_like(order)
     previous_rank[states] = previous_names
-    mean, se = _mean_and_standard_error(fitted)
+    days = results.stationary_distribution(fitted.transmat_) * len(fitted.regimes_)
+    value, se = order_statistic(fitted.means_, fitted.covars_, days, fitted.order_by)
     changed, pos = False, 0
     while pos < len(order) - 1:
         a, b = order[pos], order[pos + 1]
-        tied = abs(mean[a] - mean[b]) < 2.0 * np.hypot(se[a], se[b])
+        tied = abs(value[a] - value[b]) < 2.0 * np.hypot(se[a], se[b])
         if tied and previous_rank[a] > previous_rank[b]:
             order[pos], order[pos + 1] = b, a
             changed = True
@@ -310,15 +397,6 @@ def _continuity(
         else:
             pos += 1
     return order, changed
-
-
-def _mean_and_standard_error(fitted: RegimeModel) -> tuple[np.ndarray, np.ndarray]:
-    """Equal-weight daily mean of each regime and its standard error."""
-    mean, variance = results.equal_weight_moments(fitted.means_, fitted.covars_)
-    days = np.maximum(
-        results.stationary_distribution(fitted.transmat_) * len(fitted.regimes_), 1.0
-    )
-    return mean, np.sqrt(variance / days)
 
 
 def _symmetric_kl(
@@ -371,13 +449,24 @@ def fit_many(
         with joblib.parallel_backend("dask"):
             models = fit_many({"US": us, "EU": eu}, RegimeModel(random_state=0))
     """
+    if not isinstance(datasets, Mapping):
+        raise TypeError(
+            "datasets must be a mapping of names to returns frames, e.g. "
+            f"{{'US': us, 'EU': eu}}; got {type(datasets).__name__}. For a list, "
+            "use dict(enumerate(frames))."
+        )
     template = model if model is not None else RegimeModel(random_state=0)
+    if not isinstance(template, RegimeModel):
+        raise TypeError(f"model must be a RegimeModel, got {type(template).__name__}.")
     names = list(datasets)
     fitted = parallel_map(
-        _fit_clone, [(template, datasets[name]) for name in names], n_jobs
+        _fit_clone, [(template, name, datasets[name]) for name in names], n_jobs
     )
     return dict(zip(names, fitted, strict=True))
 
 
-def _fit_clone(template: RegimeModel, returns: pd.DataFrame) -> RegimeModel:
-    return clone(template).fit(returns)
+def _fit_clone(template: RegimeModel, name: Any, returns: Any) -> RegimeModel:
+    try:
+        return clone(template).fit(returns)
+    except (RegimeFitError, ValueError, TypeError, np.linalg.LinAlgError) as exc:
+        raise type(exc)(f"data set {name!r}: {exc}") from exc

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import yfinance
+from sklearn.exceptions import ConvergenceWarning
 
+import regimes
 from regimes import RegimeModel, data
 from regimes.cli import main
 
 from ._yf import FakeDownload, yf_frame
+
+LATE = {"XLRE": "2015-10-08", "XLC": "2018-06-19"}
 
 
 @pytest.fixture(autouse=True)
@@ -23,31 +29,63 @@ def no_network(monkeypatch):
     )
 
 
+@pytest.fixture
+def ragged_prices(tmp_path):
+    """11 sector ETF closes, 2012-2019, XLRE from 2015-10-08 and XLC from 2018-06-19,
+    written as a user's spreadsheet export would be: blanks before a fund starts."""
+    close = yf_frame(
+        list(data.SECTOR_ETFS), start="2012-01-02", periods=2000, starts=LATE
+    )["Close"].rename_axis(columns=None)
+    path = tmp_path / "prices.csv"
+    close.to_csv(path)
+    return path, close
+
+
+def run(args, monkeypatch):
+    """main(args) with stdout and stderr in one stream, in the order printed."""
+    both = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", both)
+    monkeypatch.setattr(sys, "stderr", both)
+    status = main(args)
+    return status, both.getvalue()
+
+
 def test_no_arguments_fits_the_bundled_sample(capsys):
     assert main([]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert captured.err == ""  # the sample needs no warning
     assert "bundled sample" in out and "8312 days, 1990-01-03 .. 2022-12-28" in out
-    model = RegimeModel(random_state=0).fit(data.load_sample())
+    returns = data.load_sample()
+    model = RegimeModel(random_state=0).fit(returns)
     summary = model.summary()
     for name in ["Bull", "Sideways", "Bear"]:
         mean = summary.loc[name, "annual_mean"]
         assert f"{mean:+.1%}" in out
-    last = model.filter_proba(data.load_sample()).iloc[-1]
-    assert (
-        f"Regime on 2022-12-28 (filtered: data up to that day only): {last.idxmax()}"
-        in out
-    )
+    last = model.predict_online(returns).iloc[-1]
+    assert f"Regime on 2022-12-28 (causal: data up to that day only): {last}" in out
 
 
-def test_out_writes_the_table_and_the_figure(tmp_path, capsys):
+def test_out_writes_the_causal_table_and_the_figure(tmp_path, capsys):
     returns = data.load_sample().loc["2019":]
     assert main(["--start", "2019-01-01", "--n-init", "2", "--out", str(tmp_path)]) == 0
     table = pd.read_csv(tmp_path / "regimes.csv", index_col="date", parse_dates=True)
     model = RegimeModel(n_init=2, random_state=0).fit(returns)
+    names = list(model.regime_names_)
+    assert list(table.columns) == [
+        "regime",
+        *[f"filtered_{n}" for n in names],
+        "regime_hindsight",
+        *[f"smoothed_{n}" for n in names],
+    ]
     assert table.index.equals(returns.index.rename("date"))
-    assert (table["regime"] == model.predict(returns).astype(str).to_numpy()).all()
+    causal = model.predict_online(returns).astype(str).to_numpy()
+    assert (table["regime"] == causal).all()
+    hindsight = model.predict(returns).astype(str).to_numpy()
+    assert (table["regime_hindsight"] == hindsight).all()
+    assert (table["regime"] != table["regime_hindsight"]).any()  # they do differ
     np.testing.assert_allclose(
-        table[[f"filtered_{n}" for n in model.regime_names_]].to_numpy(),
+        table[[f"filtered_{n}" for n in names]].to_numpy(),
         model.filter_proba(returns).to_numpy(),
         rtol=1e-5,
         atol=1e-12,
@@ -57,11 +95,151 @@ def test_out_writes_the_table_and_the_figure(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["regimes.csv", "regimes.png"]
 
 
-def test_csv_input(tmp_path, capsys):
-    csv = tmp_path / "prices.csv"
-    yf_frame(["A", "B"], periods=400)["Close"].to_csv(csv)
-    assert main(["--csv", str(csv), "--n-regimes", "2", "--n-init", "2"]) == 0
-    assert f"Data: {csv}" in capsys.readouterr().out
+# ------------------------------------------------- your own data, as it comes
+
+
+def test_ragged_eleven_column_price_file_as_a_user_tries_it_first(
+    ragged_prices, tmp_path, monkeypatch
+):
+    path, close = ragged_prices
+    out_dir = tmp_path / "out"
+    status, text = run(["--csv", str(path), "--out", str(out_dir)], monkeypatch)
+    assert status == 0, text
+    # warnings first, then the results
+    assert text.index("regimes: warning:") < text.index("Data: ")
+    assert "read as prices" in text and "Pass --prices to say so" in text
+    assert "dropped ['XLC', 'XLRE']" in text
+    assert "XLC from 2018-06-19" in text and "XLRE from 2015-10-08" in text
+    assert "--min-coverage" in text and "min_coverage" not in text
+    kept = [c for c in close.columns if c not in LATE]
+    assert f"1999 days, 2012-01-03 .. {close.index[-1].date()}" in text
+    assert f"columns: {', '.join(kept)}" in text
+    table = pd.read_csv(out_dir / "regimes.csv", index_col="date", parse_dates=True)
+    assert len(table) == 1999 and table.notna().all().all()
+    assert set(table["regime"]) <= {"Bull", "Sideways", "Bear"}
+    # decimal log returns of ~16% a year: figures in percent, and sane ones
+    means = [float(v.rstrip("%")) for v in _column(text, "mean return")]
+    assert all(abs(m) < 200 for m in means)
+
+
+def _column(text: str, header: str) -> list[str]:
+    """The values under one header of the printed regime summary."""
+    lines = text.splitlines()
+    top = next(i for i, line in enumerate(lines) if header in line)
+    at = lines[top].index(header)
+    rows = lines[top + 2 : top + 5]
+    return [row[at : at + len(header)].split()[-1] for row in rows]
+
+
+def test_ragged_file_min_coverage_and_start(ragged_prices, monkeypatch):
+    path, close = ragged_prices
+    args = ["--csv", str(path), "--prices", "--n-init", "1", "--n-regimes", "2"]
+    args += ["--covariance-type", "diag"]
+    status, text = run([*args, "--min-coverage", "0"], monkeypatch)
+    assert status == 0, text
+    assert "start on 2018-06-19" in text and "XLC from 2018-06-19" in text
+    assert "read as prices" not in text  # --prices said it
+    assert f"columns: {', '.join(close.columns)}" in text
+    # cutting the dates first: every column is complete from 2018-07-02
+    status, text = run([*args, "--start", "2018-07-02"], monkeypatch)
+    assert status == 0, text
+    assert "warning" not in text
+    assert "2018-07-03 .." in text and f"columns: {', '.join(close.columns)}" in text
+    status, text = run(
+        [*args, "--columns", "XLK,XLC", "--min-coverage", "0.1"], monkeypatch
+    )
+    assert status == 0, text
+    assert "columns: XLK, XLC" in text
+
+
+def test_a_zero_price_is_an_error_naming_column_and_date(
+    ragged_prices, tmp_path, monkeypatch
+):
+    _, close = ragged_prices
+    close = close.copy()
+    close.loc["2013-03-05", "XLF"] = 0.0
+    path = tmp_path / "zero.csv"
+    close.to_csv(path)
+    status, text = run(["--csv", str(path)], monkeypatch)
+    assert status == 2
+    assert "column 'XLF' has 0 on 2013-03-05" in text
+    assert "pass --returns" in text and "kind=" not in text
+    assert "Data:" not in text
+
+
+def test_percent_returns_are_reported_in_their_own_units(tmp_path, monkeypatch):
+    returns = 100 * data.load_sample().loc["2015":"2019", ["Technology", "Energy"]]
+    path = tmp_path / "percent.csv"
+    returns.to_csv(path)
+    out = tmp_path / "out"
+    args = ["--csv", str(path), "--returns", "--n-init", "2", "--out", str(out)]
+    status, text = run(args, monkeypatch)
+    assert status == 0, text
+    assert "look like percent" in text and "in the data's own units" in text
+    # no growth curve compounded to 1e40: the figure says what it left out
+    assert "regimes.png shows the filtered probabilities only" in text
+    assert (out / "regimes.png").read_bytes().startswith(b"\x89PNG")
+    with warnings.catch_warnings():  # the command printed it; same fit here
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        summary = RegimeModel(n_init=2, random_state=0).fit(returns).summary()
+    assert _column(text, "mean return") == [f"{m:+.2f}" for m in summary["annual_mean"]]
+    assert _column(text, "volatility") == [
+        f"{v:.2f}" for v in summary["annual_volatility"]
+    ]
+    assert not any("%" in v for v in _column(text, "mean return"))
+
+
+def test_yyyymmdd_dates(tmp_path, capsys):
+    close = yf_frame(["A", "B"], periods=400)["Close"].rename_axis(columns=None)
+    close.index = close.index.strftime("%Y%m%d").astype(int)
+    path = tmp_path / "french.csv"
+    close.to_csv(path)
+    assert (
+        main(["--csv", str(path), "--prices", "--n-regimes", "2", "--n-init", "1"]) == 0
+    )
+    assert "399 days, 2020-01-02 .. 2021-07-13" in capsys.readouterr().out
+
+
+def test_model_options_reach_the_model(monkeypatch):
+    status, text = run(
+        ["--start", "2015-01-01", "--n-init", "1", "--min-duration", "20"], monkeypatch
+    )
+    assert status == 0, text
+    durations = [float(v) for v in _column(text, "expected duration (days)")]
+    assert min(durations) >= 20 - 1e-9
+    status, text = run(
+        ["--start", "2015-01-01", "--n-init", "1", "--n-iter", "2"], monkeypatch
+    )
+    assert status == 0
+    assert "NOT converged in 2 iterations" in text
+    assert "Increase --n-iter" in text
+    assert text.index("Increase --n-iter") < text.index("Data: ")
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"regimes {regimes.__version__}"
+
+
+def test_walk_forward_writes_the_causal_frame(tmp_path, capsys):
+    args = ["--walk-forward", "--refit", "Q", "--min-train", "250"]
+    args += ["--start", "2016-01-01", "--end", "2018-12-31", "--n-regimes", "2"]
+    args += ["--n-init", "2", "--covariance-type", "diag", "--out", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Walk-forward:" in out
+    table = pd.read_csv(
+        tmp_path / "regimes.csv", index_col="date", parse_dates=["date", "fitted_until"]
+    )
+    assert list(table.columns) == ["regime", "Bull", "Bear", "fitted_until"]
+    returns = data.load_sample().loc["2016":"2018"]
+    assert table.index[0] > returns.index[249]
+    assert (table["fitted_until"] < table.index).all()
+    assert table["regime"].isin(["Bull", "Bear"]).all()
+    np.testing.assert_allclose(table[["Bull", "Bear"]].sum(axis=1), 1, atol=1e-5)
+    assert (tmp_path / "regimes.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_download_input(monkeypatch, tmp_path, capsys):
@@ -89,9 +267,22 @@ def test_download_input(monkeypatch, tmp_path, capsys):
         (["--bogus"], "unrecognized arguments: --bogus"),
         (["--start", "2020-13-45"], "--start must be a date like 2020-01-31"),
         (["--start", "2021-01-01", "--end", "2020-01-01"], "is after --end"),
-        (["--start", "2030-01-01"], "no returns left between --start and --end"),
-        (["--n-regimes", "0"], "n_regimes must be an int >= 1, got 0"),
+        (["--start", "2030-01-01"], "no values between 2030-01-01"),
+        (["--n-regimes", "0"], "--n-regimes must be an int >= 1, got 0"),
+        (["--min-duration", "0.5"], "--min-duration is in days and must be >= 1"),
+        (["--min-coverage", "2"], "--min-coverage must be between 0 and 1, got 2"),
         (["--download", "XLK", "--csv", "x.csv"], "not allowed with argument"),
+        (["--download", ""], "--download needs at least one name"),
+        (["--download", " , "], "--download needs at least one name"),
+        (["--columns", ""], "--columns needs at least one name"),
+        (["--columns", "Technology,Nope"], "no columns ['Nope']"),
+        (["--prices"], "--prices describes a file: use it with --csv PATH"),
+        (["--download", "XLK", "--columns", "XLK"], "with --download, list the"),
+        (["--prices", "--returns"], "not allowed with argument --prices"),
+        (
+            ["--start", "2022-12-01", "--n-regimes", "5"],
+            "fewer regimes or columns, or --covariance-type diag",
+        ),
     ],
 )
 def test_user_errors_are_one_line_with_status_2(args, message, capsys):
@@ -100,6 +291,8 @@ def test_user_errors_are_one_line_with_status_2(args, message, capsys):
     assert err.count("\n") == 1 and err.startswith("regimes: error: ")
     assert message in err
     assert "Traceback" not in err
+    for python_word in ("n_regimes", "min_duration", "min_coverage", "kind="):
+        assert python_word not in err
 
 
 def test_offline_download_without_cache_says_what_to_do(monkeypatch, tmp_path, capsys):
@@ -117,4 +310,5 @@ def test_python_dash_m(tmp_path):
         check=False,
     )
     assert done.returncode == 0
-    assert "--n-regimes" in done.stdout and "--out DIR" in done.stdout
+    for option in ["--n-regimes", "--out DIR", "--min-coverage", "--walk-forward"]:
+        assert option in done.stdout

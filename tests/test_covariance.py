@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from regimes import RegimeModel
 from regimes._covariance import read_full, to_full, to_native, write_full
 from regimes._restarts import new_hmm as _new_hmm
+from regimes._validation import check_params
+from regimes.labels import default_regime_names
 
 NATIVE = {
     "full": np.array([[[2.0, 0.5], [0.5, 1.0]], [[1.0, -0.2], [-0.2, 3.0]]]),
@@ -25,12 +28,10 @@ def test_round_trip(covariance_type):
 
 
 def _fitted(returns, covariance_type, n_regimes=3, n_iter=5):
-    settings = {
-        "n_regimes": n_regimes,
-        "covariance_type": covariance_type,
-        "n_iter": n_iter,
-        "tol": 0,
-    }
+    model = RegimeModel(
+        n_regimes, covariance_type=covariance_type, n_iter=n_iter, tol=0
+    )
+    settings = check_params(model.get_params(), default_regime_names)
     return _new_hmm(settings, seed=0).fit(returns.to_numpy())
 
 

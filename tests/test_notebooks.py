@@ -15,6 +15,7 @@ def test_there_are_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
         "01_em_from_the_seed.ipynb",
         "02_sector_regimes.ipynb",
+        "04_inference.ipynb",
     ]
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import pickle
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
-import regimes
 from regimes import RegimeModel
-from regimes._persist import FORMAT_VERSION, ModelFileError
+from regimes._persist import FORMAT_VERSION
+from regimes.exceptions import ModelFileError
 
 
 @pytest.fixture(scope="module", params=["full", "diag", "spherical", "tied"])
@@ -64,19 +69,46 @@ def test_file_is_plain_json_with_native_covariance_shapes(saved):
     assert native.shape == expected[model.covariance_type]
 
 
-def test_no_pickle_anywhere_in_the_package():
-    sources = Path(regimes.__file__).parent.glob("*.py")
-    for source in sources:
-        text = source.read_text()
-        assert "import pickle" not in text and "joblib.dump" not in text, source.name
+def test_the_file_is_json_and_loading_never_unpickles(saved, monkeypatch):
+    _, path = saved
+    json.loads(Path(path).read_text(encoding="utf-8"))  # plain JSON, nothing else
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("load used pickle")
+
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, forbidden)
+    monkeypatch.setattr(np, "load", forbidden)
+    RegimeModel.load(path)
 
 
-def test_timezone_and_array_training_indexes(short_sample, tmp_path):
-    aware = short_sample.tz_localize("Europe/London")
-    model = RegimeModel(2, n_init=1, random_state=0).fit(aware)
+@pytest.mark.parametrize(
+    "tz",
+    [
+        "Europe/London",
+        "UTC",
+        "dateutil/Europe/London",
+        dt.timezone(dt.timedelta(hours=-5)),
+        pytest.param("pytz.FixedOffset(90)", id="pytz-fixed-offset"),
+        pytest.param("dateutil.tz.tzoffset(None, 3600)", id="dateutil-offset"),
+    ],
+)
+def test_time_zones_round_trip(short_sample, tmp_path, tz):
+    if isinstance(tz, str) and "(" in tz:
+        pytz = pytest.importorskip("pytz")
+        import dateutil.tz
+
+        tz = eval(tz, {"pytz": pytz, "dateutil": dateutil})  # noqa: S307
+    aware = short_sample.iloc[:300].tz_localize(tz)
+    model = RegimeModel(2, n_init=1, n_iter=1000, random_state=0).fit(aware)
     model.save(tmp_path / "aware.json")
     loaded = RegimeModel.load(tmp_path / "aware.json")
     assert loaded.regimes_.index.equals(aware.index)
+    assert str(loaded.regimes_.index.tz) == str(aware.index.tz)
+    pd.testing.assert_series_equal(loaded.predict(aware), model.predict(aware))
+
+
+def test_array_training_index(short_sample, tmp_path):
     plain = RegimeModel(2, n_init=1, random_state=0).fit(short_sample.to_numpy())
     plain.save(tmp_path / "plain.json")
     assert RegimeModel.load(tmp_path / "plain.json").regimes_.index.equals(
@@ -191,3 +223,163 @@ def test_non_finite_numbers_are_rejected(full_model_file, tmp_path):
     bad.write_text(text.replace(value, "NaN", 1))
     with pytest.raises(ModelFileError, match="fitted.means has non-finite values"):
         RegimeModel.load(bad)
+
+
+# ------------------------------------------- save writes what load rebuilds
+
+
+@pytest.mark.parametrize(
+    "change", [{"n_regimes": 3}, {"covariance_type": "diag"}, {"regime_names": None}]
+)
+def test_save_after_set_params_writes_the_fitted_model(short_sample, tmp_path, change):
+    model = RegimeModel(2, regime_names=["Up", "Down"], n_init=1, random_state=0)
+    model.fit(short_sample)
+    path = tmp_path / "model.json"
+    model.save(path)
+    model.set_params(**change)  # the fitted state is unchanged until the next fit
+    model.save(path)
+    loaded = RegimeModel.load(path)
+    assert loaded.regime_names_ == ("Up", "Down")
+    assert loaded.get_params()["n_regimes"] == 2
+    assert loaded.get_params()["covariance_type"] == "full"
+    pd.testing.assert_series_equal(
+        loaded.predict(short_sample), model.predict(short_sample)
+    )
+
+
+def test_a_model_that_cannot_be_saved_leaves_the_old_file_alone(short_sample, tmp_path):
+    model = RegimeModel(2, n_init=1, random_state=0).fit(short_sample)
+    path = tmp_path / "model.json"
+    model.save(path)
+    before = path.read_bytes()
+
+    class Odd(dt.tzinfo):  # a time zone with no name that a file could hold
+        def utcoffset(self, when):
+            return dt.timedelta(hours=1)
+
+        def dst(self, when):
+            return dt.timedelta(0)
+
+    odd = RegimeModel(2, n_init=1, n_iter=1000, random_state=0).fit(
+        short_sample.iloc[:300].tz_localize(Odd())
+    )
+    with pytest.raises(ModelFileError, match=r"cannot save .*time zone"):
+        odd.save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+# ------------------------------------------------------- hostile model files
+
+
+def test_load_checks_declared_shapes_before_allocating(full_model_file, tmp_path):
+    """A 2 MB file declaring a tied 300 x 300 x 300 model is refused cheaply."""
+    k = d = 300
+    document = json.loads(full_model_file.read_text())
+    document["params"].update(
+        n_regimes=k, covariance_type="tied", regime_names=[f"r{i}" for i in range(k)]
+    )
+    f = document["fitted"]
+    f["regime_names"] = [f"r{i}" for i in range(k)]
+    f["feature_names"] = [f"c{i}" for i in range(d)]
+    f["startprob"] = [1] + [0] * (k - 1)
+    f["transmat"] = np.eye(k, dtype=int).tolist()
+    f["means"] = np.zeros((k, d), dtype=int).tolist()
+    f["covars"] = np.eye(d, dtype=int).tolist()
+    path = tmp_path / "bomb.json"
+    path.write_text(json.dumps(document))
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError, match=r"fitted\.covars"):
+            RegimeModel.load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 40 * size  # the dense covariances alone would be 216 MB
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda f: f.update(converged="no"), r"fitted\.converged must be true or"),
+        (lambda f: f.update(converged=1), r"fitted\.converged must be true or"),
+        (lambda f: f["training"].update(tz="Mars/Olympus"), r"fitted\.training\.tz"),
+        (lambda f: f["training"].update(tz=5), r"fitted\.training\.tz"),
+        (lambda f: f["training"].update(unit="fortnight"), r"fitted\.training\.unit"),
+        (lambda f: f["training"].update(index="dates"), r"fitted\.training\.index"),
+        (
+            lambda f: f["training"].update(index_kind="range", index=[[0], [1]]),
+            r"fitted\.training\.index",
+        ),
+        (
+            lambda f: f["training"].update(index=[2**70] * 1500),
+            r"fitted\.training\.index",
+        ),
+        (lambda f: f.update(means=[[[0.0] * 4]] * 3), r"fitted\.means"),
+        (lambda f: f.update(restarts={"seed": [[1]]}), r"fitted\.restarts"),
+        (lambda f: f.update(restarts={"seed": 1}), r"fitted\.restarts"),
+        (lambda f: f.update(n_iter=-3), r"fitted\.n_iter"),
+        (lambda f: f.update(regularization=-1.0), r"fitted\.regularization"),
+        (lambda f: f.update(feature_names="XLK"), r"fitted\.feature_names"),
+        (lambda f: f.update(regime_names=None), r"fitted\.regime_names"),
+    ],
+)
+def test_every_malformed_value_names_its_field(
+    full_model_file, tmp_path, edit, message
+):
+    path = _edited(full_model_file, tmp_path, lambda d: edit(d["fitted"]))
+    with pytest.raises(ModelFileError, match=message):
+        RegimeModel.load(path)
+
+
+def test_deep_nesting_is_a_model_file_error(full_model_file, tmp_path):
+    text = full_model_file.read_text()
+    document = json.loads(text)
+    document["fitted"]["means"] = "HOLE"
+    deep = "[" * 100_000 + "]" * 100_000
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps(document).replace('"HOLE"', deep))
+    with pytest.raises(ModelFileError):
+        RegimeModel.load(path)
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_any_edit_of_any_field_loads_or_is_a_model_file_error(
+    full_model_file, tmp_path, data
+):
+    document = json.loads(full_model_file.read_text())
+    node = document
+    while True:  # walk down to a random field
+        keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+        key = data.draw(st.sampled_from(keys))
+        child = node[key]
+        if not isinstance(child, (dict, list)) or not child or data.draw(st.booleans()):
+            break
+        node = child
+    node[key] = data.draw(_JSON_VALUES)
+    path = tmp_path / "fuzzed.json"
+    path.write_text(json.dumps(document))
+    try:
+        RegimeModel.load(path)
+    except ModelFileError:
+        pass

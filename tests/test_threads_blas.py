@@ -6,9 +6,9 @@ import joblib
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-import regimes.models
+import regimes._fitting
 from regimes import RegimeModel, _threads
-from regimes._restarts import parallel_map
+from regimes._parallel import parallel_map
 
 
 def _thread_counts() -> dict[str, int]:
@@ -45,13 +45,13 @@ def test_threads_per_worker_shares_the_cores(
 
 def test_fit_limits_threads_and_restores_them(monkeypatch, short_sample):
     seen = []
-    run_restarts = regimes.models.run_restarts
+    run_restarts = regimes._fitting.run_restarts
 
     def recording_run_restarts(*args, **kwargs):
         seen.append(tuple(_blas_threads()))
         return run_restarts(*args, **kwargs)
 
-    monkeypatch.setattr(regimes.models, "run_restarts", recording_run_restarts)
+    monkeypatch.setattr(regimes._fitting, "run_restarts", recording_run_restarts)
     with threadpool_limits(2):  # as numpy starts on two cores, whatever the env
         before = _thread_counts()
         assert set(before.values()) == {2}
@@ -65,7 +65,7 @@ def test_limits_are_restored_when_the_fit_fails(monkeypatch, short_sample):
         assert set(_blas_threads()) == {1}
         raise RuntimeError("EM failed")
 
-    monkeypatch.setattr(regimes.models, "run_restarts", failing_run_restarts)
+    monkeypatch.setattr(regimes._fitting, "run_restarts", failing_run_restarts)
     with threadpool_limits(2):
         before = _thread_counts()
         with pytest.raises(RuntimeError, match="EM failed"):

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regimes import RegimeModel
-from regimes import models as models_module
+from regimes import RegimeModel, _fitting
 from regimes.exceptions import LikelyPricesWarning
 
 
@@ -23,7 +22,7 @@ def no_em(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("EM ran before the input was rejected")
 
-    monkeypatch.setattr(models_module, "run_restarts", forbidden)
+    monkeypatch.setattr(_fitting, "run_restarts", forbidden)
 
 
 @pytest.mark.parametrize(
@@ -141,7 +140,11 @@ def test_int_and_float32_inputs_are_accepted(returns):
     model = RegimeModel(2, n_init=1, random_state=0).fit(as_float32)
     assert model.means_.dtype == np.float64
     ints = (returns * 10_000).round().astype(int)
-    RegimeModel(2, n_init=1, random_state=0).fit(ints)
+    from_ints = RegimeModel(2, n_init=1, random_state=0).fit(ints)
+    from_floats = RegimeModel(2, n_init=1, random_state=0).fit(ints.astype(float))
+    assert from_ints.means_.dtype == np.float64
+    np.testing.assert_array_equal(from_ints.means_, from_floats.means_)
+    np.testing.assert_array_equal(from_ints.covars_, from_floats.covars_)
 
 
 def test_timezone_aware_index_is_accepted(returns):

@@ -10,6 +10,9 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, fit_many, walk_forward
+from regimes.exceptions import RegimeFitError
+from regimes.online import penalized_decode
+from regimes.walkforward import refit_table
 
 from .conftest import KnownHMM, _equicorrelated
 
@@ -31,8 +34,7 @@ def test_output_shape_and_meaning(wf, short_sample):
     # the model used on each day was fitted on earlier days only
     assert (wf["fitted_until"] < wf.index).all()
     np.testing.assert_allclose(wf[names].sum(axis=1), 1.0, atol=1e-12)
-    assert (wf["regime"].astype(str) == wf[names].idxmax(axis=1)).all()
-    refits = wf.attrs["refits"]
+    refits = refit_table(wf)
     assert len(refits) == wf["fitted_until"].nunique()
     assert (refits["train_end"] < refits.index).all()
     assert refits["train_start"].eq(short_sample.index[0]).all()  # expanding window
@@ -51,7 +53,7 @@ def test_first_period_matches_a_model_fitted_on_the_past(wf, short_sample):
     start = wf.index[0]
     train = short_sample.loc[: wf["fitted_until"].iloc[0]]
     model = RegimeModel(3, n_init=3, n_iter=1000, random_state=0).fit(train)
-    period = wf.loc[start : wf.attrs["refits"].index[1] - pd.Timedelta(days=1)]
+    period = wf.loc[start : refit_table(wf).index[1] - pd.Timedelta(days=1)]
     expected = model.filter_proba(short_sample.loc[: period.index[-1]]).loc[
         period.index
     ]
@@ -62,7 +64,7 @@ def test_rolling_window_and_day_count_refits(short_sample):
     out = walk_forward(
         short_sample, MODEL, refit=250, min_train=500, window=400, progress=False
     )
-    refits = out.attrs["refits"]
+    refits = refit_table(out)
     assert refits["n_train"].eq(400).all()
     assert len(refits) == 4  # days 500, 750, 1000, 1250
 
@@ -70,7 +72,7 @@ def test_rolling_window_and_day_count_refits(short_sample):
 def test_warm_refits_are_cheaper_than_cold_ones(short_sample):
     warm = walk_forward(short_sample, MODEL, **ARGS)
     cold = walk_forward(short_sample, MODEL, **ARGS, warm_start=False)
-    w, c = warm.attrs["refits"], cold.attrs["refits"]
+    w, c = refit_table(warm), refit_table(cold)
     assert w["n_iter"].iloc[1:].sum() < c["n_iter"].iloc[1:].sum()
     # warm refits track the optimum cold ones find (here 13 of 15 within 0.1%; the
     # benchmark measures this on the real sample)
@@ -95,18 +97,79 @@ TIED = KnownHMM(
 )
 
 
-def test_names_stay_with_their_regimes_when_the_rule_is_a_coin_toss():
+def test_names_stay_with_their_regimes_when_the_mean_rule_is_a_coin_toss():
     returns, _ = TIED.sample(2000, seed=3)
+    model = RegimeModel(3, n_init=3, random_state=0, order_by="mean")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        out = walk_forward(returns, RegimeModel(3, n_init=3, random_state=0), **ARGS)
-    refits = out.attrs["refits"]
+        out = walk_forward(returns, model, **ARGS)
+    refits = refit_table(out)
     settled = refits.iloc[4:]  # the first two years still lack a clear Bear regime
     assert out.attrs["n_relabelled"] >= 1
     calmer = settled["Bull_annual_volatility"] < settled["Sideways_annual_volatility"]
     assert calmer.nunique() == 1  # "Bull" names the same regime at every refit
     # and a name never strays far: the Bear's mean is never the best
     assert (refits["Bear_annual_mean"] < refits["Bull_annual_mean"]).all()
+
+
+def test_regime_column_is_the_online_signal_carried_across_refits(wf, short_sample):
+    # rebuild the first period's signal by hand: the decoder warmed up on the first
+    # training window with the first model, then run through the period
+    refits = refit_table(wf)
+    first = refits.iloc[0]
+    train = short_sample.loc[first["train_start"] : first["train_end"]]
+    model = RegimeModel(3, n_init=3, n_iter=1000, random_state=0).fit(train)
+    _, state = penalized_decode(
+        model.portfolio_log_densities(train).to_numpy(), model.switch_penalty
+    )
+    period = wf.loc[: refits.index[1] - pd.Timedelta(days=1)]
+    codes, state = penalized_decode(
+        model.portfolio_log_densities(short_sample.loc[period.index]).to_numpy(),
+        model.switch_penalty,
+        state=state,
+    )
+    expected = np.asarray(model.regime_names_)[codes]
+    np.testing.assert_array_equal(period["regime"].astype(str).to_numpy(), expected)
+    names = ["Bull", "Sideways", "Bear"]
+    argmax = wf[names].idxmax(axis=1)
+    regime = wf["regime"].astype(str)
+    # the signal holds: far fewer switches than the filtered argmax
+    assert (regime != regime.shift()).sum() < 0.5 * (argmax != argmax.shift()).sum()
+
+
+def test_bear_is_the_riskiest_regime_at_every_refit(wf):
+    refits = refit_table(wf)
+    vols = refits[[f"{n}_annual_volatility" for n in ("Bull", "Sideways", "Bear")]]
+    assert (vols.diff(axis=1).iloc[:, 1:] > 0).all().all()
+
+
+def test_results_concatenate_and_attrs_are_plain(wf):
+    both = pd.concat([wf, wf])
+    assert len(both) == 2 * len(wf)
+    assert isinstance(wf.attrs["refits"], tuple)
+    assert isinstance(wf.attrs["refits"][0], dict)
+
+
+def test_regime_names_that_clash_with_output_columns_are_refused(short_sample):
+    model = RegimeModel(3, regime_names=["Bull", "regime", "Bear"])
+    with pytest.raises(ValueError, match="clash with walk_forward's own columns"):
+        walk_forward(short_sample, model, **ARGS)
+
+
+def test_a_failing_refit_is_named(short_sample):
+    broken = short_sample.copy()
+    broken.iloc[:, 1] = broken.iloc[:, 0]  # collinear columns: every fit refuses
+    with pytest.raises(RegimeFitError, match=r"the refit on the 5\d\d days 2000-01-03"):
+        walk_forward(broken, MODEL, **ARGS)
+
+
+def test_fit_many_names_the_failing_data_set_and_wants_a_mapping(short_sample):
+    with pytest.raises(TypeError, match="datasets must be a mapping of names"):
+        fit_many([short_sample, short_sample])
+    bad = short_sample.copy()
+    bad.iloc[3, 0] = np.nan
+    with pytest.raises(ValueError, match="data set 'bad'"):
+        fit_many({"good": short_sample, "bad": bad}, MODEL)
 
 
 def test_bad_arguments(short_sample):

@@ -1,0 +1,290 @@
+"""From validated settings and returns to a FittedState, and back to hmmlearn models.
+
+:func:`fit_state` is the whole fit behind :meth:`regimes.RegimeModel.fit`: EM on
+standardised columns (see the Notes of RegimeModel), the restarts, the parameters
+mapped back to the data's units, lambda I, and the regimes in their documented
+order. :func:`engine` and :func:`gaussian_hmm` turn a state back into a model that
+computes: the fast internal engine, or a plain hmmlearn GaussianHMM for users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hmmlearn.hmm import GaussianHMM
+from sklearn.utils import check_random_state
+
+from . import results
+from ._covariance import COVARIANCE_FORMS, read_full, write_full
+from ._hmm import NO_PRIORS, RegimeHMM
+from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
+from ._state import FittedState, Settings
+from ._validation import (
+    Returns,
+    check_distinct_rows,
+    check_enough_rows,
+    check_not_collinear,
+)
+from .em import log_emission_densities
+from .exceptions import RegimeFitError
+from .labels import permute_states, regime_order
+
+AUTO_REGULARIZATION = 1e-6
+"""``regularization="auto"`` adds this fraction of the smallest column variance."""
+
+
+def check_fit_data(
+    data: Returns, settings: Settings, previous: FittedState | None
+) -> None:
+    """The checks of the training data that depend on the settings, before EM.
+
+    ``previous`` is the fit a warm start would begin from (None for none).
+    """
+    check_enough_rows(data.values, settings.n_regimes, settings.covariance_type)
+    check_distinct_rows(data.values, settings.n_regimes)
+    if COVARIANCE_FORMS[settings.covariance_type].needs_independent_columns:
+        check_not_collinear(data.values, data.columns)
+    if previous is not None and (
+        previous.feature_names != tuple(data.columns)
+        or previous.n_regimes != settings.n_regimes
+        or previous.covariance_type != settings.covariance_type
+    ):
+        raise ValueError(
+            "warm_start needs the same columns, n_regimes and covariance_type "
+            f"as the previous fit; fitted on {list(previous.feature_names)} with "
+            f"{previous.n_regimes} '{previous.covariance_type}' regimes, got "
+            f"{data.columns} with {settings.n_regimes} "
+            f"'{settings.covariance_type}'. Set warm_start=False or use a new model."
+        )
+
+
+def fit_state(
+    data: Returns,
+    settings: Settings,
+    params: dict[str, Any],
+    previous: FittedState | None = None,
+) -> tuple[FittedState, str | None]:
+    """Fit the regimes; return the state and a convergence message (None if fine).
+
+    ``previous`` is warm-started from (the first restart starts at its parameters).
+    ``params`` are the constructor parameters, kept in the state as they were.
+    """
+    X = data.values
+    center, scale = _standardization(X, settings.covariance_type)
+    Z = (X - center) / scale
+    # log-density of X = log-density of Z - sum(log scale), on every row
+    log_jacobian = -len(X) * np.log(scale).sum()
+
+    runs = run_restarts(
+        Z,
+        _seeds(settings.random_state, settings.n_init),
+        settings,
+        warm=None if previous is None else _warm(previous, center, scale),
+    )
+    best = best_restart(runs)
+    table = _restart_table(runs, best, log_jacobian, settings.tol)
+    if best is None:
+        raise RegimeFitError(_failure_message(runs, data), restarts=table)
+
+    hmm = _rescaled(runs[best].hmm, center, scale, settings)
+    lam = _regularization_value(settings.regularization, X)
+    write_full(hmm, read_full(hmm) + lam * np.eye(X.shape[1]))
+    permute_states(hmm, regime_order(hmm.means_, read_full(hmm), settings.order_by))
+
+    history = runs[best].history
+    state = FittedState(
+        params=params,
+        covariance_type=settings.covariance_type,
+        startprob=hmm.startprob_,
+        transmat=hmm.transmat_,
+        means=hmm.means_,
+        covars=read_full(hmm),
+        regime_names=settings.regime_names,
+        feature_names=tuple(data.columns),
+        regularization=lam,
+        log_likelihood=float(hmm.score(X)),
+        converged=em_converged(history, settings.tol),
+        n_iter=len(history),
+        restarts=table,
+        regimes=results.regime_series(
+            hmm.predict(X), settings.regime_names, data.index
+        ),
+    )
+    return state, _convergence_message(state, history, len(runs), settings.tol)
+
+
+def _failure_message(runs: list[Restart], data: Returns) -> str:
+    """Why every restart failed, and what to do about it."""
+    message = f"all {len(runs)} EM restarts failed; first error: {runs[0].error}."
+    stale = []
+    for j, column in enumerate(data.columns):
+        values, counts = np.unique(data.values[:, j], return_counts=True)
+        top = int(np.argmax(counts))
+        if counts[top] >= 0.05 * len(data.values):
+            stale.append(
+                f"{column!r} is exactly {values[top]:g} on {counts[top]} of "
+                f"{len(data.values)} days"
+            )
+    if stale:
+        return (
+            f"{message} The regimes collapse onto repeated values: "
+            f"{'; '.join(stale)} (stale prices?). A Gaussian regime sitting on such "
+            "days has a variance tending to 0 and an unbounded likelihood. Drop the "
+            "column, or mark those days missing and drop them (e.g. "
+            "returns.replace(0.0, np.nan).dropna())."
+        )
+    return f"{message} Try fewer regimes, covariance_type='diag', or more data."
+
+
+def _convergence_message(
+    state: FittedState, history: Sequence[float], n_runs: int, tol: float
+) -> str | None:
+    if state.converged:
+        return None
+    if len(history) < 2:
+        return (
+            f"The best of {n_runs} restarts ran only {len(history)} EM iteration, "
+            f"so its convergence cannot be judged (tol={tol:g}). Increase n_iter."
+        )
+    return (
+        f"The best of {n_runs} restarts did not converge: its last EM iteration "
+        f"gained {history[-1] - history[-2]:.3g} in log-likelihood after "
+        f"{len(history)} iterations (tol={tol:g}). Increase n_iter, or raise tol."
+    )
+
+
+# ------------------------------------------------------ models from a state
+
+
+def _with_parameters(hmm: GaussianHMM, state: FittedState) -> GaussianHMM:
+    hmm.n_features = state.n_features
+    hmm.startprob_ = np.array(state.startprob)
+    hmm.transmat_ = np.array(state.transmat)
+    hmm.means_ = np.array(state.means)
+    write_full(hmm, state.covars)
+    return hmm
+
+
+def engine(state: FittedState) -> RegimeHMM:
+    """The fast internal model that predicts with ``state``'s parameters."""
+    hmm = RegimeHMM(
+        n_components=state.n_regimes,
+        covariance_type=state.covariance_type,
+        init_params="",
+        implementation="log",
+        **NO_PRIORS,
+    )
+    return _with_parameters(hmm, state)
+
+
+def gaussian_hmm(state: FittedState, n_iter: int, tol: float) -> GaussianHMM:
+    """A plain :class:`hmmlearn.hmm.GaussianHMM` holding ``state``'s parameters.
+
+    In the data's units and regime order, priors off (as the fit), and
+    ``init_params=""`` so that calling its ``fit`` continues from these parameters.
+    """
+    hmm = GaussianHMM(
+        n_components=state.n_regimes,
+        covariance_type=state.covariance_type,
+        n_iter=n_iter,
+        tol=tol,
+        init_params="",
+        implementation="log",
+        **NO_PRIORS,
+    )
+    return _with_parameters(hmm, state)
+
+
+def unexplained_days_error(X: np.ndarray, index: pd.Index, state: FittedState) -> str:
+    """Message for returns that no regime can explain (densities 0 or NaN)."""
+    with np.errstate(all="ignore"):
+        log_b = log_emission_densities(X, state.means, state.covars)
+    bad = ~np.isfinite(log_b).any(axis=1) | np.isnan(log_b).any(axis=1)
+    days = [str(d.date()) if hasattr(d, "date") else str(d) for d in index[bad]]
+    where = (
+        f"{len(days)} day(s) ({', '.join(days[:3])}{', ...' if len(days) > 3 else ''})"
+        if days
+        else "the days together"
+    )
+    return (
+        f"returns: {where} have zero density in every regime, so the "
+        "probabilities would be NaN; their values are far outside the training "
+        "data's scale. Check the units (decimal vs percent) and for bad ticks."
+    )
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _seeds(random_state: Any, n_init: int) -> np.ndarray:
+    """One seed per restart, drawn from ``random_state`` (see the README)."""
+    high = np.iinfo(np.int32).max
+    if isinstance(random_state, np.random.Generator):
+        return random_state.integers(high, size=n_init)
+    return check_random_state(random_state).randint(high, size=n_init)
+
+
+def _standardization(
+    X: np.ndarray, covariance_type: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and scale under which EM runs (see the Notes of RegimeModel)."""
+    center = X.mean(axis=0)
+    if COVARIANCE_FORMS[covariance_type].common_scale:
+        scale = np.full(X.shape[1], np.sqrt(X.var(axis=0).mean()))
+    else:
+        scale = X.std(axis=0)
+    return center, scale
+
+
+def _regularization_value(regularization: float | None, X: np.ndarray) -> float:
+    if regularization is None:  # "auto"
+        return float(AUTO_REGULARIZATION * X.var(axis=0).min())
+    return float(regularization)
+
+
+def _warm(
+    previous: FittedState, center: np.ndarray, scale: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The previous fit's parameters in the standardised units."""
+    return (
+        previous.startprob,
+        previous.transmat,
+        (previous.means - center) / scale,
+        previous.covars / np.outer(scale, scale),
+    )
+
+
+def _restart_table(
+    runs: list[Restart], best: int | None, offset: float, tol: float
+) -> pd.DataFrame:
+    """restarts_: one row per restart, log-likelihoods in the data's units."""
+    table = pd.DataFrame(
+        {
+            "seed": [r.seed for r in runs],
+            "init": [r.init for r in runs],
+            "log_likelihood": [r.log_likelihood + offset for r in runs],
+            "n_iter": [r.n_iter for r in runs],
+            "converged": [em_converged(r.history, tol) for r in runs],
+            "screened_out": [r.screened_out for r in runs],
+            "error": [r.error for r in runs],
+            "best": [i == best for i in range(len(runs))],
+        }
+    )
+    table.index.name = "restart"
+    return table
+
+
+def _rescaled(
+    hmm_z: RegimeHMM, center: np.ndarray, scale: np.ndarray, settings: Settings
+) -> RegimeHMM:
+    """The model fitted on (X - center) / scale, expressed in the units of X."""
+    hmm = new_hmm(settings, seed=None)
+    hmm.n_features = len(scale)
+    hmm.startprob_ = hmm_z.startprob_.copy()
+    hmm.transmat_ = hmm_z.transmat_.copy()
+    hmm.means_ = hmm_z.means_ * scale + center
+    write_full(hmm, read_full(hmm_z) * np.outer(scale, scale))
+    return hmm

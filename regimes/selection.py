@@ -1,0 +1,188 @@
+"""Model choice: how many regimes, which covariance form, in and out of sample.
+
+:func:`compare` fits every combination of a number of regimes and a covariance type
+and tabulates in-sample criteria (log-likelihood, AIC, BIC) next to an out-of-sample
+score: the average one-step-ahead predictive log-likelihood of the last part of the
+data under a model fitted on the first part only.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from ._restarts import parallel_map
+from ._validation import check_covariance_type, check_int, check_returns
+from .exceptions import RegimeFitError
+from .models import RegimeModel
+
+__all__ = ["compare"]
+
+
+def compare(
+    returns: Any,
+    n_regimes: Sequence[int] = (2, 3, 4, 5),
+    covariance_types: Sequence[str] = ("full", "diag"),
+    *,
+    model: RegimeModel | None = None,
+    test_size: float | int = 0.2,
+    n_jobs: int | None = None,
+) -> pd.DataFrame:
+    """Fit every (n_regimes, covariance_type) and compare them in and out of sample.
+
+    Parameters
+    ----------
+    returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+        Daily returns, as for :meth:`RegimeModel.fit`.
+    n_regimes : sequence of int, default=(2, 3, 4, 5)
+    covariance_types : sequence of str, default=("full", "diag")
+    model : RegimeModel, optional
+        Template for the other settings (``n_init``, ``random_state``,
+        ``min_duration``, ...); cloned, with ``n_regimes`` and ``covariance_type``
+        set for each row. Default ``RegimeModel(random_state=0)``.
+    test_size : float or int, default=0.2
+        The last part of the data held out for the out-of-sample score: a fraction
+        of the days, or a number of days.
+    n_jobs : int, optional
+        Worker processes (joblib); one job fits one row's two models.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (``n_regimes``, ``covariance_type``), with columns
+
+        - ``log_likelihood``, ``n_parameters``, ``aic``, ``bic``: of the model
+          fitted on all the data (lower AIC and BIC are better);
+        - ``test_score``: the average over the held-out days t of
+          ``log p(r_t | r_1, ..., r_{t-1})``, the one-step-ahead predictive
+          log-likelihood under the model fitted on the days before the held-out
+          part (filtered through all earlier days, parameters not updated);
+          higher is better;
+        - ``converged`` (of the full-data fit) and ``error`` (why a row has no
+          numbers, e.g. every restart degenerated);
+        - ``best_aic``, ``best_bic``, ``best_test``: True on the best row by each.
+
+        ``attrs`` holds ``n_train``, ``n_test`` and ``test_start``.
+
+    Notes
+    -----
+    The in-sample criteria and the out-of-sample score can disagree: BIC
+    penalises parameters by ``log T`` each, the test score only by how much
+    their estimation noise costs on new days. The test score is one split, at
+    one date, so a handful of crisis days in the held-out part weigh heavily.
+
+    Examples
+    --------
+    >>> from regimes.data import load_sample
+    >>> returns = load_sample().iloc[-1500:, :2]
+    >>> table = compare(returns, n_regimes=(1, 2), covariance_types=("diag",),
+    ...                 model=RegimeModel(n_init=2, random_state=0))
+    >>> table.index.tolist()
+    [(1, 'diag'), (2, 'diag')]
+    >>> bool(table.loc[(2, "diag"), "best_bic"])
+    True
+    """
+    template = model if model is not None else RegimeModel(random_state=0)
+    counts = _check_counts(n_regimes)
+    kinds = [check_covariance_type(c) for c in covariance_types]
+    if not kinds:
+        raise ValueError("covariance_types is empty; give at least one, e.g. 'full'.")
+    data = check_returns(returns, for_fit=True)
+    frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
+    n_test = _test_days(test_size, len(frame))
+    n_train = len(frame) - n_test
+    jobs = [(template, frame, k, kind, n_train) for k in counts for kind in kinds]
+    rows = parallel_map(_fit_row, jobs, n_jobs)
+    table = pd.DataFrame(
+        rows,
+        index=pd.MultiIndex.from_tuples(
+            [(k, kind) for k in counts for kind in kinds],
+            names=["n_regimes", "covariance_type"],
+        ),
+    )
+    for column, best in (
+        ("aic", "idxmin"),
+        ("bic", "idxmin"),
+        ("test_score", "idxmax"),
+    ):
+        flag = pd.Series(False, index=table.index)
+        if table[column].notna().any():
+            flag[getattr(table[column], best)()] = True
+        table[f"best_{column.replace('_score', '')}"] = flag
+    table["n_parameters"] = table["n_parameters"].astype("Int64")
+    table.attrs.update(n_train=n_train, n_test=n_test, test_start=frame.index[n_train])
+    return table
+
+
+def _check_counts(n_regimes: Sequence[int]) -> list[int]:
+    if isinstance(n_regimes, numbers.Integral):
+        n_regimes = [n_regimes]
+    counts = [check_int(k, "n_regimes", 1) for k in n_regimes]
+    if not counts:
+        raise ValueError("n_regimes is empty; give at least one, e.g. (2, 3).")
+    return counts
+
+
+def _test_days(test_size: float | int, n_days: int) -> int:
+    """Number of held-out days from a fraction or a count."""
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise ValueError(
+            f"test_size must be a fraction in (0, 1) or a number of days, "
+            f"got {test_size!r}."
+        )
+    if isinstance(test_size, numbers.Integral):
+        n_test = int(test_size)
+    elif 0 < test_size < 1:
+        n_test = int(round(test_size * n_days))
+    else:
+        raise ValueError(
+            f"test_size as a fraction must be in (0, 1), got {test_size}; "
+            "or pass a number of days as an int."
+        )
+    if not 1 <= n_test <= n_days - 2:
+        raise ValueError(
+            f"test_size leaves {n_test} test days of {n_days}; it must leave at "
+            "least 1 test day and 2 training days."
+        )
+    return n_test
+
+
+def _fit_row(
+    template: RegimeModel,
+    frame: pd.DataFrame,
+    n_regimes: int,
+    covariance_type: str,
+    n_train: int,
+) -> dict[str, Any]:
+    """One row of :func:`compare`: a full-data fit and a training-part fit."""
+    row: dict[str, Any] = dict.fromkeys(
+        ["log_likelihood", "n_parameters", "aic", "bic", "test_score"], np.nan
+    )
+    row.update(converged=False, error="")
+    try:
+        full = clone(template).set_params(
+            n_regimes=n_regimes, covariance_type=covariance_type
+        )
+        full.fit(frame)
+        train = clone(full).fit(frame.iloc[:n_train])
+    except (RegimeFitError, ValueError) as exc:
+        row["error"] = f"{type(exc).__name__}: {exc}"
+        return row
+    n_params = full.n_parameters()
+    n_test = len(frame) - n_train
+    row.update(
+        log_likelihood=full.log_likelihood_,
+        n_parameters=n_params,
+        aic=-2 * full.log_likelihood_ + 2 * n_params,
+        bic=-2 * full.log_likelihood_ + n_params * np.log(len(frame)),
+        # log p(test | train) = log p(all) - log p(train): the chain rule of the
+        # one-step-ahead predictive densities over the held-out days
+        test_score=(train.score(frame) - train.score(frame.iloc[:n_train])) / n_test,
+        converged=full.converged_,
+    )
+    return row

@@ -1,0 +1,167 @@
+"""Hostile inputs found by the second hardening pass: each is refused up front with a
+clear error, or fitted correctly; never a silent wrong result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from regimes import RegimeModel, _fitting, _restarts
+from regimes.data import load_sample
+from regimes.exceptions import RegimeFitError
+
+
+@pytest.fixture
+def no_em(monkeypatch):
+    """Fail loudly if any EM restart starts: errors must come before the work."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("EM ran before the input was rejected")
+
+    monkeypatch.setattr(_fitting, "run_restarts", forbidden)
+
+
+# ------------------------------------------------------------ silent wrong results
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical", "tied"])
+@pytest.mark.parametrize("factor", [1e155, 1e-160])
+def test_values_whose_squares_overflow_or_underflow_are_refused(
+    short_sample, no_em, covariance_type, factor
+):
+    extreme = short_sample * factor
+    with pytest.raises(ValueError, match=r"returns column 'XLK' .* float64") as info:
+        RegimeModel(2, covariance_type=covariance_type).fit(extreme)
+    assert "rescale" in str(info.value)
+
+
+def test_large_but_representable_values_fit_like_decimal_returns(short_sample):
+    # squares of 1e138 are still float64: the fit is the decimal one, scaled
+    small = RegimeModel(2, covariance_type="diag", n_init=2, random_state=0)
+    big = RegimeModel(2, covariance_type="diag", n_init=2, random_state=0)
+    small.fit(short_sample)
+    big.fit(short_sample * 1e140)
+    assert big.converged_ and np.isfinite(big.log_likelihood_)
+    np.testing.assert_allclose(big.means_, small.means_ * 1e140, rtol=1e-6)
+    assert (big.predict(short_sample * 1e140) == small.predict(short_sample)).all()
+
+
+@pytest.mark.parametrize(
+    "method", ["filter_proba", "predict_proba", "predict", "predict_online", "score"]
+)
+def test_days_no_regime_can_explain_are_an_error_not_nan(fitted, sample, method):
+    returns = sample[0].iloc[:200].copy()
+    returns.iloc[50] = 1e155  # the density of this day underflows in every regime
+    with pytest.raises(ValueError, match=r"1 day.*2000-03-13.*every regime"):
+        getattr(fitted, method)(returns)
+
+
+# ---------------------------------------------------------------- unclear errors
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"n_jobs": 0}, r"n_jobs must be a non-zero int .*got 0"),
+        ({"n_jobs": 1.5}, r"n_jobs must be a non-zero int .*got 1\.5"),
+        ({"random_state": -1}, r"random_state must be .*got -1"),
+        ({"random_state": "seed"}, r"random_state must be .*got 'seed'"),
+        ({"random_state": 2**40}, r"random_state must be .*got 1099511627776"),
+    ],
+)
+def test_n_jobs_and_random_state_are_checked_before_any_work(
+    short_sample, no_em, params, message
+):
+    with pytest.raises(ValueError, match=message):
+        RegimeModel(**params).fit(short_sample)
+
+
+def test_a_numpy_generator_is_accepted_as_random_state(short_sample):
+    fits = [
+        RegimeModel(2, n_init=2, random_state=np.random.default_rng(7)).fit(
+            short_sample
+        )
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(fits[0].means_, fits[1].means_)
+    assert fits[0].restarts_["seed"].nunique() == 2
+
+
+def test_one_iteration_says_so_instead_of_gained_nan(short_sample):
+    with pytest.warns(ConvergenceWarning) as record:
+        RegimeModel(2, n_iter=1, n_init=2, random_state=0).fit(short_sample)
+    message = str(record[0].message)
+    assert "nan" not in message
+    assert "only 1 EM iteration" in message
+
+
+def test_programming_errors_inside_a_restart_propagate(short_sample, monkeypatch):
+    def bug(self, stats):
+        raise ValueError("a bug, not a numerical failure")
+
+    monkeypatch.setattr(_restarts.RegimeHMM, "_do_mstep", bug)
+    with pytest.raises(ValueError, match="a bug, not a numerical failure"):
+        RegimeModel(2, n_init=2, random_state=0).fit(short_sample)
+
+
+def test_numerical_failures_inside_a_restart_are_recorded(short_sample, monkeypatch):
+    real = _restarts.RegimeHMM._do_mstep
+    calls = []
+
+    def sometimes_singular(self, stats):
+        calls.append(1)
+        if len(calls) == 1:
+            raise np.linalg.LinAlgError("Matrix is not positive definite")
+        real(self, stats)
+
+    monkeypatch.setattr(_restarts.RegimeHMM, "_do_mstep", sometimes_singular)
+    model = RegimeModel(2, n_init=3, screen_iter=0, random_state=0).fit(short_sample)
+    assert model.restarts_["error"].str.startswith("LinAlgError").sum() == 1
+
+
+# ---------------------------------------------------- degenerate data, diagonal
+
+
+def _stale(columns: int, share: float):
+    """Real sector returns with one column stale (exactly 0) on ``share`` of days."""
+    returns = load_sample().iloc[:2000, :columns].copy()
+    rng = np.random.default_rng(0)
+    returns.iloc[rng.random(len(returns)) < share, 0] = 0.0
+    return returns
+
+
+@pytest.mark.parametrize(("columns", "share"), [(2, 0.35), (1, 0.2)])
+def test_no_regime_made_of_stale_days(columns, share):
+    """Without a prior, a regime can sit on the stale days with a variance tending
+    to 0 (an unbounded likelihood): every restart ends there on these data, and
+    the fit says so instead of returning that regime."""
+    returns = _stale(columns, share)
+    for data in (returns, returns.to_numpy()):  # the same outcome either way
+        with pytest.raises(
+            RegimeFitError, match="collapse onto repeated values"
+        ) as info:
+            RegimeModel(3, covariance_type="diag", random_state=0).fit(data)
+        assert "is exactly 0 on" in str(info.value)
+        assert "stale prices" in str(info.value)
+        errors = info.value.restarts["error"]
+        assert errors.str.contains("collapsed|must sum to 1").all()
+
+
+def test_a_collapsing_restart_is_never_kept(short_sample):
+    """Stale days in one column of the synthetic data: restarts that collapsed are
+    recorded as failed, and the kept one has no regime on the stale days."""
+    returns = short_sample.copy()
+    rng = np.random.default_rng(0)
+    returns.iloc[rng.random(len(returns)) < 0.2, 0] = 0.0
+    fits = [
+        RegimeModel(3, covariance_type=cov, n_init=10, random_state=0).fit(data)
+        for cov in ("diag", "full")
+        for data in (returns, returns.to_numpy())
+    ]
+    for model in fits:
+        variances = np.diagonal(model.covars_, axis1=1, axis2=2)
+        ratio = variances / returns.to_numpy().var(axis=0)
+        assert ratio.min() > 1e-2
+    np.testing.assert_array_equal(fits[0].means_, fits[1].means_)
+    np.testing.assert_array_equal(fits[2].covars_, fits[3].covars_)

@@ -1,0 +1,498 @@
+"""Standard errors, the text report, model choice and forecasts.
+
+The statistical claims are checked against an external reference (statsmodels'
+Markov switching regression on the same data) and against the truth (coverage of
+the intervals over data sets sampled from a known HMM).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hmmlearn.hmm import GaussianHMM
+from scipy import stats
+
+from regimes import RegimeModel, compare, em, inference
+from regimes.data import load_sample
+
+# -------------------------------------------------------------- the likelihood
+
+
+def _parameters(kind: str, rng: np.random.Generator) -> em.EMParameters:
+    k, d = 3, 2
+    transmat = np.array([[0.9, 0.07, 0.03], [0.1, 0.85, 0.05], [0.02, 0.08, 0.9]])
+    means = rng.normal(size=(k, d))
+    if kind == "full":
+        covars = (
+            np.array([[[1, 0.4 * s], [0.4 * s, 1.5]] for s in (0.5, 1, 2)])
+            * (np.array([0.5, 1, 2])[:, None, None])
+        )
+    elif kind == "tied":
+        covars = np.repeat(np.array([[[1.0, 0.3], [0.3, 2.0]]]), k, axis=0)
+    elif kind == "diag":
+        covars = np.array([np.diag(rng.uniform(0.5, 2, d)) for _ in range(k)])
+    else:
+        covars = np.array([v * np.eye(d) for v in (0.5, 1, 2)])
+    return em.EMParameters(np.array([0.5, 0.3, 0.2]), transmat, means, covars)
+
+
+@pytest.mark.parametrize("kind", ["full", "diag", "spherical", "tied"])
+def test_score_is_the_gradient_of_the_forward_log_likelihood(kind):
+    """The analytic score (Fisher's identity) equals central differences of
+    regimes.em.forward's log-likelihood, to 1e-6 relative."""
+    rng = np.random.default_rng(0)
+    params = _parameters(kind, rng)
+    X = 1.3 * rng.normal(size=(200, 2))
+    spec = inference.make_spec(params, kind, np.full((3, 3), 10.0))
+    theta = inference.pack(params, spec)
+    back = inference.unpack(theta, spec, 2)
+    np.testing.assert_allclose(back.transmat, params.transmat, rtol=1e-12)
+    np.testing.assert_allclose(back.covars, params.covars, rtol=1e-12)
+
+    def log_likelihood(t):
+        p = inference.unpack(t, spec, 2)
+        log_b = em.log_emission_densities(X, p.means, p.covars)
+        return em.forward(p.startprob, p.transmat, log_b)[1]
+
+    log_prob, score = inference.log_likelihood_and_score(X, theta[None], spec)
+    assert log_prob[0] == pytest.approx(log_likelihood(theta), abs=1e-9)
+    h = 1e-6
+    numeric = [
+        (log_likelihood(theta + h * e) - log_likelihood(theta - h * e)) / (2 * h)
+        for e in np.eye(len(theta))
+    ]
+    np.testing.assert_allclose(score[0], numeric, atol=1e-6 * np.abs(numeric).max())
+
+
+# --------------------------------------------------- statsmodels as a reference
+
+
+@pytest.fixture(scope="module")
+def sp500() -> pd.DataFrame:
+    return load_sample("index")  # column "SP500", decimal daily log returns
+
+
+@pytest.fixture(scope="module")
+def sp500_model(sp500) -> RegimeModel:
+    return RegimeModel(2, n_init=3, tol=1e-7, n_iter=1000, random_state=0).fit(sp500)
+
+
+def test_standard_errors_agree_with_statsmodels(sp500, sp500_model):
+    """Means, variances and stay probabilities: bse within 10% of statsmodels'."""
+    sm = pytest.importorskip("statsmodels.api")
+    y = 100 * sp500["SP500"].to_numpy()  # statsmodels' optimiser prefers percent
+    reference = sm.tsa.MarkovRegression(y, k_regimes=2, switching_variance=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels' own optimiser chatter
+        fit = reference.fit()
+    # statsmodels' parameters: p[0->0], p[1->0], const[0], const[1], sigma2[0],
+    # sigma2[1]; its regime 0 is ours whose variance is closest to its sigma2[0]
+    ours = sp500_model
+    variances = 1e4 * ours.covars_[:, 0, 0]
+    low = int(np.argmin(variances))
+    order = [low, 1 - low]  # our regime matching statsmodels' 0, 1
+    a = ours.transmat_
+    mapped = np.array(
+        [
+            a[order[0], order[0]],
+            a[order[1], order[0]],
+            *(100 * ours.means_[order, 0]),
+            *variances[order],
+        ]
+    )
+    # same optimum: statsmodels' log-likelihood at our parameters is its maximum
+    # (it conditions on the stationary initial distribution, we on the fitted one)
+    assert reference.loglike(mapped) == pytest.approx(fit.llf, abs=0.05)
+    np.testing.assert_allclose(mapped, fit.params, rtol=0.02)
+
+    table = ours.standard_errors(sp500)
+    names = [ours.regime_names_[k] for k in order]
+    vol = table.loc[[f"vol[{n}, SP500]" for n in names]]
+    ours_se = [
+        *(table.loc[f"p[{n}->{n}]", "std_err"] for n in names),
+        *(100 * table.loc[[f"mean[{n}, SP500]" for n in names], "std_err"]),
+        # delta method: se(sigma^2) = 2 sigma se(sigma), in percent^2
+        *(1e4 * 2 * vol["estimate"] * vol["std_err"]),
+    ]
+    # statsmodels reports p[1->0] = 1 - p[1->1]: the same standard error
+    np.testing.assert_allclose(ours_se, fit.bse, rtol=0.10)
+
+
+# ------------------------------------------------------------------- coverage
+
+COVERAGE_TRUTH = {
+    "mean[Bull, x]": 0.08,
+    "mean[Bear, x]": -0.25,
+    "vol[Bull, x]": 0.6,
+    "vol[Bear, x]": 2.0,
+    "p[Bull->Bull]": 0.98,
+    "p[Bear->Bear]": 0.96,
+}
+
+
+def _two_regime_sample(n_days: int, seed: int) -> pd.DataFrame:
+    """Percent returns from a known 2-regime HMM (Bull calm and up, Bear volatile)."""
+    hmm = GaussianHMM(2, covariance_type="full")
+    hmm.n_features = 1
+    hmm.startprob_ = np.array([2 / 3, 1 / 3])  # the stationary distribution
+    hmm.transmat_ = np.array([[0.98, 0.02], [0.04, 0.96]])
+    hmm.means_ = np.array([[0.08], [-0.25]])
+    hmm.covars_ = np.array([[[0.36]], [[4.0]]])
+    X, _ = hmm.sample(n_days, random_state=seed)
+    days = pd.bdate_range("2000-01-03", periods=n_days)
+    return pd.DataFrame(X, index=days, columns=["x"])
+
+
+def _coverage(n_samples: int, n_days: int) -> tuple[dict, dict, dict]:
+    """Per parameter: intervals covering the truth, the same with half-width
+    intervals, and sum of squared z-scores on the interval's (link) scale."""
+    covered = dict.fromkeys(COVERAGE_TRUTH, 0)
+    covered_half = dict.fromkeys(COVERAGE_TRUTH, 0)
+    z2 = dict.fromkeys(COVERAGE_TRUTH, 0.0)
+    z = stats.norm.ppf(0.975)
+    links = {"mean": lambda x: x, "vol": np.log, "p": lambda x: np.log(x / (1 - x))}
+    for seed in range(n_samples):
+        returns = _two_regime_sample(n_days, seed)
+        model = RegimeModel(2, n_init=2, n_iter=500, tol=1e-6, random_state=seed)
+        table = model.fit(returns).standard_errors(returns)
+        for name, truth in COVERAGE_TRUTH.items():
+            row = table.loc[name]
+            link = links[name.split("[")[0]]
+            lo, hi = link(row["ci_lower"]), link(row["ci_upper"])
+            se_link = (hi - lo) / (2 * z)
+            centre = (hi + lo) / 2
+            covered[name] += bool(lo <= link(truth) <= hi)
+            covered_half[name] += bool(abs(link(truth) - centre) <= z * se_link / 2)
+            z2[name] += ((link(truth) - centre) / se_link) ** 2
+    return covered, covered_half, z2
+
+
+def _check_coverage(n_samples: int, n_days: int) -> None:
+    """Coverage counts are Binomial(n_samples, 0.95) per parameter when the
+    intervals are right. With a 0.1% family-wise false-alarm rate (Bonferroni
+    over the 6 parameters), each count must be at least its binomial 0.1%/6
+    quantile; the z-scores' sum of squares must lie in the chi-square(n_samples)
+    central 99.9%/6 range, which catches standard errors off by a constant factor
+    in either direction. The half-width intervals (nominal ~68% coverage) must fail
+    the coverage bound: the test has the power to see too-small errors."""
+    covered, covered_half, z2 = _coverage(n_samples, n_days)
+    alpha = 0.001 / len(COVERAGE_TRUTH)
+    floor = stats.binom.ppf(alpha, n_samples, 0.95)
+    low, high = stats.chi2.ppf([alpha / 2, 1 - alpha / 2], n_samples)
+    for name in COVERAGE_TRUTH:
+        assert covered[name] >= floor, (name, covered[name], floor)
+        assert covered_half[name] < floor, (name, covered_half[name], floor)
+        assert low <= z2[name] <= high, (name, z2[name], low, high)
+
+
+def test_intervals_cover_the_true_parameters_at_95_percent():
+    _check_coverage(n_samples=50, n_days=1500)
+
+
+@pytest.mark.slow
+def test_intervals_cover_the_true_parameters_at_95_percent_many_samples():
+    _check_coverage(n_samples=400, n_days=2000)
+
+
+# ------------------------------------------------------------------ boundaries
+
+
+def test_a_transition_never_taken_gets_nan_and_a_note():
+    """Bull never jumps straight to Bear: p[Bull->Bear] is on the boundary."""
+    hmm = GaussianHMM(3, covariance_type="full")
+    hmm.n_features = 1
+    hmm.startprob_ = np.array([1.0, 0, 0])
+    hmm.transmat_ = np.array([[0.98, 0.02, 0], [0.02, 0.96, 0.02], [0, 0.03, 0.97]])
+    # regimes far apart, so that the data show every switch and its direction
+    hmm.means_ = np.array([[1.0], [0.0], [-1.5]])
+    hmm.covars_ = np.array([[[0.25**2]], [[0.35**2]], [[0.6**2]]])
+    X, _ = hmm.sample(3000, random_state=0)
+    returns = pd.DataFrame(X, index=pd.bdate_range("2000-01-03", periods=3000))
+    returns.columns = ["x"]
+    model = RegimeModel(3, n_init=3, random_state=0, n_iter=500).fit(returns)
+    table = model.standard_errors(returns)
+    assert np.isnan(table.loc["p[Bull->Bear]", "std_err"])
+    assert table.loc["p[Bull->Bear]", "note"].startswith("boundary")
+    assert np.isnan(table.loc["p[Bear->Bull]", "std_err"])
+    interior = table.drop(["p[Bull->Bear]", "p[Bear->Bull]"])
+    assert (interior["std_err"] > 0).all() and (interior["note"] == "").all()
+    assert "p[Bull->Bear]: boundary" in str(model.report(returns))
+
+
+def test_a_stay_probability_at_the_min_duration_floor_gets_nan():
+    returns = _two_regime_sample(1500, seed=0)
+    model = RegimeModel(2, n_init=2, random_state=0, min_duration=200).fit(returns)
+    table = model.standard_errors(returns)
+    floor = 1 - 1 / 200
+    pinned = [
+        n
+        for n in model.regime_names_
+        if table.loc[f"p[{n}->{n}]", "estimate"] <= floor + 1e-9
+    ]
+    assert pinned, "the floor should bind on this data (true durations 25-50 days)"
+    for name in pinned:
+        assert np.isnan(table.loc[f"p[{name}->{name}]", "std_err"])
+        assert "floor" in table.loc[f"p[{name}->{name}]", "note"]
+        assert np.isnan(table.loc[f"duration[{name}]", "std_err"])
+    assert table.filter(like="mean[", axis=0)["std_err"].gt(0).all()
+
+
+def test_a_point_that_is_not_a_maximum_gets_nan_everywhere(sp500):
+    """Two identical regimes: the likelihood is flat in the transition matrix, so the
+    observed information is singular; no standard error is invented."""
+    X = sp500.to_numpy()[-2000:]
+    params = em.EMParameters(
+        np.array([0.5, 0.5]),
+        np.full((2, 2), 0.5),
+        np.full((2, 1), X.mean()),
+        np.full((2, 1, 1), X.var()),
+    )
+    table = inference.hessian_table(X, params, "full", ["Bull", "Bear"], ["SP500"])
+    assert np.isnan(table.std_err).all() and np.isnan(table.ci_lower).all()
+    assert all("not positive definite" in note for note in table.note)
+
+
+# --------------------------------------------------------- model integration
+
+
+@pytest.fixture(scope="module")
+def sector_slice() -> pd.DataFrame:
+    return load_sample().loc["2015":"2019", ["Technology", "Financials", "Energy"]]
+
+
+def test_standard_errors_table_for_a_full_covariance_model(sector_slice):
+    model = RegimeModel(2, n_init=3, random_state=0).fit(sector_slice)
+    table = model.standard_errors(sector_slice, level=0.9)
+    assert list(table.columns) == [
+        "estimate",
+        "std_err",
+        "ci_lower",
+        "ci_upper",
+        "note",
+    ]
+    assert "corr[Bull, Technology, Financials]" in table.index
+    assert "duration[Bear]" in table.index
+    assert table.attrs == {"method": "hessian", "level": 0.9}
+    finite = table.dropna(subset="std_err")
+    assert (
+        (finite["ci_lower"] < finite["estimate"])
+        & (finite["estimate"] < finite["ci_upper"])
+    ).all()
+    # p[i->j] of one row share one constraint: the 2-regime off-diagonal and
+    # diagonal entries have the same standard error
+    assert table.loc["p[Bull->Bull]", "std_err"] == pytest.approx(
+        table.loc["p[Bull->Bear]", "std_err"], rel=1e-6
+    )
+    np.testing.assert_allclose(
+        table.filter(like="mean[", axis=0)["estimate"], model.means_.ravel()
+    )
+
+
+def test_standard_errors_do_not_depend_on_the_units(sector_slice):
+    model = RegimeModel(2, n_init=3, random_state=0)
+    decimal = model.fit(sector_slice).standard_errors(sector_slice)
+    percent = model.fit(100 * sector_slice).standard_errors(100 * sector_slice)
+    means = decimal.index.str.startswith(("mean", "vol"))
+    np.testing.assert_allclose(
+        percent.loc[means, "std_err"], 100 * decimal.loc[means, "std_err"], rtol=1e-3
+    )
+    np.testing.assert_allclose(
+        percent.loc[~means, "std_err"], decimal.loc[~means, "std_err"], rtol=1e-3
+    )
+
+
+def test_bootstrap_agrees_with_the_hessian_and_is_reproducible():
+    """20 replicates: the bootstrap sd of a standard error's estimate is ~1/sqrt(38)
+    = 16% relative, so +-50% is three of those."""
+    returns = _two_regime_sample(1500, seed=3)
+    model = RegimeModel(2, n_init=2, n_iter=500, tol=1e-6, random_state=0)
+    model.fit(returns)
+    hessian = model.standard_errors(returns)
+    boot = model.standard_errors(returns, method="bootstrap", n_boot=20, random_state=1)
+    assert boot.attrs["n_failed"] == 0 and boot.attrs["n_boot"] == 20
+    ratio = boot["std_err"] / hessian["std_err"]
+    assert ratio.between(0.5, 1.5).all(), ratio
+    again = model.standard_errors(
+        returns, method="bootstrap", n_boot=20, random_state=1
+    )
+    pd.testing.assert_frame_equal(again, boot)
+
+
+def test_match_states_undoes_a_swap():
+    rng = np.random.default_rng(0)
+    params = _parameters("full", rng)
+    swapped = (params.means[[2, 0, 1]], params.covars[[2, 0, 1]])
+    order = inference.match_states((params.means, params.covars), swapped)
+    np.testing.assert_array_equal(swapped[0][order], params.means)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"level": 1.5}, "level must be strictly between 0 and 1"),
+        ({"level": "95%"}, "level must be a number"),
+        ({"method": "jackknife"}, "method must be 'hessian' or 'bootstrap'"),
+        ({"method": "bootstrap", "n_boot": 1}, "n_boot must be an int >= 2"),
+    ],
+)
+def test_bad_arguments_are_named(sp500, sp500_model, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        sp500_model.standard_errors(sp500, **kwargs)
+
+
+def test_standard_errors_need_the_training_data(sp500, sp500_model):
+    with pytest.raises(ValueError, match="needs the returns the model was fitted on"):
+        sp500_model.standard_errors(sp500.iloc[:-1])
+    with pytest.raises(ValueError, match="needs the returns the model was fitted on"):
+        sp500_model.standard_errors(1.01 * sp500)
+
+
+# ---------------------------------------------------------------------- report
+
+
+def test_report_text_and_html(sp500, sp500_model):
+    report = sp500_model.report(sp500)
+    text = str(report)
+    assert text == report.as_text()
+    for expected in (
+        "Observations:",
+        "8312",
+        "1990-01-03",
+        "2022-12-28",
+        f"{sp500_model.log_likelihood_:.2f}",
+        f"{sp500_model.bic(sp500):.2f}",
+        f"{sp500_model.aic(sp500):.2f}",
+        "Converged:",
+        "Restarts:",
+        "3 of 3 succeeded",
+        "Ordering:",
+        "p[Bull->Bear]",
+        "duration[Bear]",
+        "std_err",
+    ):
+        assert expected in text, expected
+    html = report._repr_html_()
+    assert html.startswith("<h4>") and "<table" in html and "p[Bull-&gt;Bear]" in html
+
+
+# ------------------------------------------------------------------ forecasts
+
+
+def test_forecast_moments_by_hand():
+    """f = (0.5, 0.5), A = [[0.9, 0.1], [0.2, 0.8]]: f A = (0.55, 0.45),
+    f A^2 = (0.585, 0.415); means (1, -2), variances (1, 4):
+    mean = 0.55 - 0.9 = -0.35; E[x^2] = 0.55 * 2 + 0.45 * 8 = 4.7,
+    variance = 4.7 - 0.35^2 = 4.5775."""
+    proba, mean, covariance = inference.forecast_moments(
+        np.array([0.5, 0.5]),
+        np.array([[0.9, 0.1], [0.2, 0.8]]),
+        np.array([[1.0], [-2.0]]),
+        np.array([[[1.0]], [[4.0]]]),
+        horizon=2,
+    )
+    np.testing.assert_allclose(proba, [[0.55, 0.45], [0.585, 0.415]])
+    assert mean[0, 0] == pytest.approx(-0.35)
+    assert covariance[0, 0, 0] == pytest.approx(4.5775)
+    assert mean[1, 0] == pytest.approx(0.585 - 2 * 0.415)
+
+
+def test_forecast_of_a_fitted_model(sector_slice):
+    model = RegimeModel(2, n_init=3, random_state=0).fit(sector_slice)
+    forecast = model.forecast(sector_slice, horizon=300)
+    last = model.filter_proba(sector_slice).iloc[-1].to_numpy()
+    np.testing.assert_allclose(forecast.regime_proba.iloc[0], last @ model.transmat_)
+    # far ahead: the stationary distribution, and its mixture moments
+    stationary = model.summary()["stationary_probability"].to_numpy()
+    np.testing.assert_allclose(forecast.regime_proba.iloc[-1], stationary, atol=1e-6)
+    np.testing.assert_allclose(
+        forecast.mean.loc[300], stationary @ model.means_, rtol=1e-5
+    )
+    one = forecast.covariance.loc[1].to_numpy()
+    np.testing.assert_allclose(one, one.T)
+    assert np.all(np.linalg.eigvalsh(one) > 0)
+    assert list(forecast.regime_proba.columns) == list(model.regime_names_)
+    assert forecast.mean.index.name == "horizon"
+    with pytest.raises(ValueError, match="horizon must be an int >= 1"):
+        model.forecast(sector_slice, horizon=0)
+
+
+# ------------------------------------------------------------------ model choice
+
+
+def test_compare_fits_every_row_and_marks_the_best(sector_slice):
+    model = RegimeModel(n_init=2, random_state=0)
+    table = compare(
+        sector_slice,
+        n_regimes=(1, 2),
+        covariance_types=("full", "diag"),
+        model=model,
+        test_size=250,
+    )
+    assert table.index.tolist() == [(1, "full"), (1, "diag"), (2, "full"), (2, "diag")]
+    assert table.attrs["n_test"] == 250
+    assert table.attrs["test_start"] == sector_slice.index[-250]
+    for column in ("best_aic", "best_bic", "best_test"):
+        assert table[column].sum() == 1
+    assert table.loc[table["bic"].idxmin(), "best_bic"]
+    # one row by hand: BIC of the full-data fit, and the test score as the mean of
+    # log p(r_t | r_1..r_{t-1}) over the test days (differences of filtered scores)
+    full = RegimeModel(2, covariance_type="diag", n_init=2, random_state=0)
+    full.fit(sector_slice)
+    assert table.loc[(2, "diag"), "bic"] == pytest.approx(full.bic(sector_slice))
+    # log p(r_t | r_1..r_{t-1}) = log sum_j (f_{t-1} A)_j N(r_t; mu_j, Sigma_j), with
+    # the filtered f of the model fitted on the training part only
+    train = RegimeModel(2, covariance_type="diag", n_init=2, random_state=0)
+    train.fit(sector_slice.iloc[:-250])
+    filtered = train.filter_proba(sector_slice).to_numpy()
+    predicted = filtered[-251:-1] @ train.transmat_
+    log_b = em.log_emission_densities(
+        sector_slice.to_numpy()[-250:], train.means_, train.covars_
+    )
+    by_hand = np.log((predicted * np.exp(log_b)).sum(axis=1)).mean()
+    assert table.loc[(2, "diag"), "test_score"] == pytest.approx(by_hand, rel=1e-9)
+    assert table["n_parameters"].tolist() == [9, 6, 21, 15]
+
+
+def test_compare_records_a_failed_row_instead_of_raising(sector_slice):
+    table = compare(
+        sector_slice.iloc[:60],
+        n_regimes=(1, 12),
+        covariance_types=("full",),
+        model=RegimeModel(n_init=1, random_state=0),
+        test_size=10,
+    )
+    assert table.loc[(12, "full"), "error"].startswith("ValueError")
+    assert np.isnan(table.loc[(12, "full"), "bic"])
+    assert table.loc[(1, "full"), "best_bic"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"test_size": 1.5}, "test_size as a fraction must be in"),
+        ({"test_size": 0}, "test_size leaves 0 test days"),
+        ({"n_regimes": ()}, "n_regimes is empty"),
+        ({"covariance_types": ("round",)}, "covariance_type must be one of"),
+    ],
+)
+def test_compare_names_bad_arguments(sector_slice, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        compare(sector_slice, **kwargs)
+
+
+def test_bootstrap_and_compare_give_the_same_numbers_in_parallel(sector_slice):
+    """joblib workers (n_jobs=2) see the same seeds and data as a serial run."""
+    returns = sector_slice.iloc[-750:, :2]
+    model = RegimeModel(2, n_init=2, random_state=0).fit(returns)
+    kwargs = {"method": "bootstrap", "n_boot": 2, "random_state": 0}
+    pd.testing.assert_frame_equal(
+        model.standard_errors(returns, n_jobs=2, **kwargs),
+        model.standard_errors(returns, **kwargs),
+    )
+    settings = {"n_regimes": (1, 2), "covariance_types": ("diag",), "model": model}
+    pd.testing.assert_frame_equal(
+        compare(returns, n_jobs=2, **settings), compare(returns, **settings)
+    )

@@ -1,0 +1,208 @@
+"""The causal signal: online penalised decoding, predict_online, names by risk."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regimes import RegimeModel
+from regimes.online import DecoderState, penalized_decode, portfolio_log_densities
+
+from .conftest import KnownHMM, _equicorrelated
+
+# ------------------------------------------------------------------ the decoder
+
+
+def _brute_force_best_last_state(ll: np.ndarray, penalty: float) -> int:
+    """argmax over all paths of sum ll - penalty * switches: the path's last state."""
+    n, k = ll.shape
+    best, best_last = -np.inf, -1
+    for path in np.ndindex(*(k,) * n):
+        score = ll[np.arange(n), path].sum() - penalty * np.count_nonzero(np.diff(path))
+        if score > best + 1e-12:
+            best, best_last = score, path[-1]
+    return best_last
+
+
+def test_without_switches_the_decoder_ends_where_the_best_penalised_path_ends():
+    # until the first switch the signal is the last state of the jump model's
+    # optimal path on the days so far: check that against brute force
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        ll = rng.normal(size=(6, 3)) * 2
+        penalty = rng.uniform(0, 4)
+        codes, state = penalized_decode(ll, penalty)
+        first = codes[0]
+        for t in range(len(ll)):
+            if codes[t] != first:
+                break
+            scores = penalized_decode(ll[: t + 1], penalty)[1].scores
+            assert int(np.argmax(scores)) == _brute_force_best_last_state(
+                ll[: t + 1], penalty
+            )
+
+
+def test_a_switch_needs_penalty_nats_of_evidence_in_either_direction():
+    # regime 1 gains 1 nat a day over regime 0: from a settled state the signal
+    # switches on the day the running evidence passes the penalty, and back alike
+    settle = np.tile([0.0, -5.0], (20, 1))
+    towards_1 = np.tile([0.0, 1.0], (20, 1))
+    towards_0 = np.tile([1.0, 0.0], (20, 1))
+    codes, _ = penalized_decode(np.vstack([settle, towards_1, towards_0]), 7.5)
+    assert codes[:20].tolist() == [0] * 20
+    first_1 = 20 + int(np.argmax(codes[20:] == 1))
+    assert first_1 == 20 + 7  # day 8 of the new evidence: 8 nats > 7.5
+    first_0 = 40 + int(np.argmax(codes[40:] == 0))
+    assert first_0 == 40 + 7  # after a switch the count starts again
+
+
+def test_zero_penalty_follows_the_most_likely_regime_of_each_day():
+    ll = np.random.default_rng(1).normal(size=(200, 3))
+    codes, _ = penalized_decode(ll, 0.0)
+    np.testing.assert_array_equal(codes, ll.argmax(axis=1))
+
+
+@pytest.mark.parametrize("cut", [1, 17, 50, 99])
+def test_decoder_is_causal_and_its_state_continues_exactly(cut):
+    ll = np.random.default_rng(2).normal(size=(100, 3)) * 3
+    whole, _ = penalized_decode(ll, 5.0)
+    head, state = penalized_decode(ll[:cut], 5.0)
+    tail, _ = penalized_decode(ll[cut:], 5.0, state=state)
+    np.testing.assert_array_equal(head, whole[:cut])
+    np.testing.assert_array_equal(np.r_[head, tail], whole)
+
+
+def test_decoder_rejects_bad_arguments():
+    ll = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="penalty must be a finite number >= 0"):
+        penalized_decode(ll, -1.0)
+    with pytest.raises(ValueError, match="log_densities must be 2-D"):
+        penalized_decode(np.zeros(3), 1.0)
+    with pytest.raises(ValueError, match="state has 3 regimes, log_densities 2"):
+        penalized_decode(ll, 1.0, state=DecoderState(np.zeros(3), 0))
+
+
+# ------------------------------------------------------------- predict_online
+
+
+def test_predict_online_is_causal(fitted, sample):
+    returns, _ = sample
+    whole = fitted.predict_online(returns.iloc[:3000])
+    for cut in (100, 1234, 2999):
+        part = fitted.predict_online(returns.iloc[: cut + 1])
+        pd.testing.assert_series_equal(part, whole.iloc[: cut + 1])
+
+
+def test_predict_online_holds_and_is_as_good_as_with_the_true_parameters(
+    fitted, known, sample
+):
+    returns, states = sample
+    online = fitted.predict_online(returns)
+    argmax = fitted.filter_proba(returns).idxmax(axis=1)
+
+    def switches(s):
+        return int((s.astype(str) != s.astype(str).shift()).iloc[1:].sum())
+
+    # the oracle: the same decoder on the true parameters (states in the same order)
+    oracle, _ = penalized_decode(
+        portfolio_log_densities(returns.to_numpy(), known.means, known.covars),
+        fitted.switch_penalty,
+    )
+    true_switches = int(np.count_nonzero(np.diff(states)))
+    assert switches(online) < 0.5 * switches(argmax)
+    oracle_switches = int(np.count_nonzero(np.diff(oracle)))
+    assert switches(online) <= 1.25 * max(true_switches, oracle_switches)
+    # right (after its detection delay) about as often as the oracle: 6,000 days,
+    # spells of ~70 days, so a difference of a few spells' delays is ~2 pp
+    truth = np.asarray(fitted.regime_names_)[states]
+    accuracy = (online.astype(str).to_numpy() == truth).mean()
+    assert accuracy >= (oracle == states).mean() - 0.02
+    assert accuracy > 0.75
+
+
+def test_switch_penalty_zero_follows_the_daily_densities(fitted, sample):
+    returns, _ = sample
+    online = fitted.predict_online(returns.iloc[:500], switch_penalty=0.0)
+    densest = fitted.portfolio_log_densities(returns.iloc[:500]).idxmax(axis=1)
+    assert (online.astype(str) == densest).all()
+
+
+def test_filtering_a_new_segment_does_not_depend_on_the_first_training_day(
+    fitted, sample
+):
+    # EM fits startprob_ to the first day of the training data (one-hot); a new
+    # segment must not inherit it
+    returns, _ = sample
+    segment = returns.iloc[4000:4300]
+    a, b = copy.deepcopy(fitted), copy.deepcopy(fitted)
+    for model, first in ((a, 0), (b, 2)):
+        onehot = np.eye(3)[first]
+        model.startprob_ = onehot
+        model.hmm_.startprob_ = onehot
+    pd.testing.assert_frame_equal(a.filter_proba(segment), b.filter_proba(segment))
+    pd.testing.assert_series_equal(a.predict_online(segment), b.predict_online(segment))
+    stationary = a.filter_proba(segment).iloc[0]
+    assert not np.allclose(a.filter_proba(segment, initial="fitted").iloc[0], 0.5)
+    assert (
+        not a.filter_proba(segment, initial="fitted")
+        .iloc[0]
+        .equals(b.filter_proba(segment, initial="fitted").iloc[0])
+    )
+    assert stationary.between(0, 1).all()
+
+
+def test_initial_distribution_is_validated(fitted, sample):
+    returns, _ = sample
+    with pytest.raises(ValueError, match="initial must be 'stationary', 'fitted'"):
+        fitted.filter_proba(returns.iloc[:10], initial="first")
+    with pytest.raises(ValueError, match="3 non-negative probabilities summing to 1"):
+        fitted.filter_proba(returns.iloc[:10], initial=[0.5, 0.5])
+    with pytest.raises(ValueError, match="switch_penalty must be a finite number"):
+        fitted.predict_online(returns.iloc[:10], switch_penalty=-1)
+    with pytest.raises(ValueError, match="order_by must be one of"):
+        RegimeModel(order_by="return").fit(returns.iloc[:500])
+
+
+# ------------------------------------------------------------- naming by risk
+
+# The calm regime has a LOWER mean than the middle one and the crash regime's mean
+# is barely negative: ordering by mean would call the calm regime "Sideways".
+RISK = KnownHMM(
+    startprob=np.full(3, 1 / 3),
+    transmat=np.array([[0.98, 0.015, 0.005], [0.015, 0.98, 0.005], [0.01, 0.02, 0.97]]),
+    means=np.array([[2] * 3, [6] * 3, [-1] * 3]) * 1e-4,
+    covars=np.array(
+        [_equicorrelated(v, r, 3) for v, r in [(0.006, 0.3), (0.012, 0.5), (0.03, 0.8)]]
+    ),
+)
+
+
+def test_names_follow_volatility_by_default_and_mean_on_request():
+    returns, states = RISK.sample(5000, seed=4)
+    by_risk = RegimeModel(3, n_init=3, random_state=0).fit(returns)
+    vol = by_risk.summary()["annual_volatility"]
+    assert vol.is_monotonic_increasing  # Bull calmest, Bear riskiest
+    # the names land on the true regimes (true regime i is the i-th calmest)
+    truth = np.asarray(by_risk.regime_names_)[states]
+    assert (by_risk.predict(returns).astype(str).to_numpy() == truth).mean() > 0.9
+    by_mean = RegimeModel(3, n_init=3, random_state=0, order_by="mean").fit(returns)
+    assert by_mean.summary()["annual_mean"].is_monotonic_decreasing
+
+
+def test_names_are_the_same_across_seeds_and_small_perturbations(sample):
+    returns, _ = sample
+    returns = returns.iloc[:3000]
+    noise = np.random.default_rng(5).normal(scale=1e-4, size=returns.shape)
+    fits = [RegimeModel(3, n_init=3, random_state=s).fit(returns) for s in (1, 2)]
+    fits.append(RegimeModel(3, n_init=3, random_state=3).fit(returns + noise))
+    for other in fits[1:]:
+        # the regime called X has (nearly) the same parameters in every fit
+        np.testing.assert_allclose(other.means_, fits[0].means_, atol=3e-4)
+        np.testing.assert_allclose(
+            np.sqrt(np.diagonal(other.covars_, axis1=1, axis2=2)),
+            np.sqrt(np.diagonal(fits[0].covars_, axis1=1, axis2=2)),
+            rtol=0.05,
+        )
