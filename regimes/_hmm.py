@@ -166,6 +166,8 @@ class RegimeHMM(GaussianHMM):
         """
         log_frameprob = self._compute_log_likelihood(X)
         shift = _row_max(log_frameprob)
+        # a day with no finite density keeps its zeros (and the pass falls back)
+        shift[~np.isfinite(shift)] = 0.0
         frameprob = np.exp(log_frameprob - shift[:, None])
         try:
             log_prob, fwdlattice, scaling = _hmmc.forward_scaling(

@@ -129,8 +129,11 @@ def log_emission_densities(
     z -= np.einsum("kd,kde->ke", means, precision_chol).reshape(-1)
     # squared norms over d: squares in place, then one (T K, D) x (D,) product
     # (BLAS; 2-D, as a 3-D matmul loops over days), ~1.5x faster than
-    # einsum("tkd,tkd->tk") at small n_features
-    z = np.square(z, out=z).reshape(len(X) * len(means), n_features)
+    # einsum("tkd,tkd->tk") at small n_features. A day far beyond float range
+    # squares to inf, a log-density of -inf, as with einsum (which does not warn);
+    # callers report such days.
+    with np.errstate(over="ignore"):
+        z = np.square(z, out=z).reshape(len(X) * len(means), n_features)
     quadratic = (z @ np.ones(n_features)).reshape(len(X), len(means))
     out = -0.5 * (n_features * np.log(2 * np.pi) + log_det + quadratic)
     return out

@@ -235,3 +235,20 @@ def test_long_sequence_iteration_equals_the_readable_scaled_e_step(sample):
         strict=True,
     ):
         np.testing.assert_allclose(mine, exact, rtol=1e-12)
+
+
+def test_a_day_with_no_finite_density_gives_hmmlearn_s_result():
+    # Day 2 is beyond float range for both regimes (its log-density is -inf):
+    # the row shift must not turn it into NaN; the E-step then matches hmmlearn.
+    X = np.array([[0.1], [-0.2], [1e200], [0.3], [-0.1], [0.2]])
+    params = (
+        np.array([0.5, 0.5]),
+        np.array([[0.9, 0.1], [0.2, 0.8]]),
+        np.array([[0.0], [1.0]]),
+        np.array([[[1.0]], [[2.0]]]),
+    )
+    with np.errstate(all="ignore"):
+        ours = _iterate_from(RegimeHMM, X, *params)
+        theirs = _iterate_from(GaussianHMM, X, *params, implementation="log")
+    assert ours.monitor_.history[0] == theirs.monitor_.history[0] == -np.inf
+    assert ours._estep_space == "log"
