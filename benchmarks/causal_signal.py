@@ -25,13 +25,12 @@ import argparse
 import time
 from datetime import date
 
-import numpy as np
 import pandas as pd
 from _common import machine
+from regimes.evaluate import detection_lag, signal_stats
 
 from regimes import RegimeModel
 from regimes.data import load_sample
-from regimes.evaluate import detection_lag, signal_stats
 from regimes.models import DEFAULT_SWITCH_PENALTY
 from regimes.walkforward import _assemble, _fit_all, _refit_positions, refit_table
 
@@ -69,26 +68,51 @@ def row(signal: pd.Series) -> dict[str, float]:
     }
 
 
-def targets(signal: pd.Series, refit_frame: pd.DataFrame) -> list[tuple[str, str, bool]]:
+def targets(
+    signal: pd.Series, refit_frame: pd.DataFrame
+) -> list[tuple[str, str, bool]]:
     r = row(signal)
     vols = refit_frame[[c for c in refit_frame if c.endswith("_annual_volatility")]]
     bear_riskiest = float((vols.idxmax(axis=1) == "Bear_annual_volatility").mean())
     checks = [
         ("switches per year <= 3", f"{r['switches/yr']:.2f}", r["switches/yr"] <= 3),
-        ("median spell >= 40 days", f"{r['median spell']:.0f}", r["median spell"] >= 40),
-        ("Bear on >= 90% of 2008-10..2009-03", f"{r['Bear 08-10..09-03']:.0%}",
-         r["Bear 08-10..09-03"] >= 0.9),
-        ("Bear on >= 90% of 2020-03", f"{r['Bear 2020-03']:.0%}", r["Bear 2020-03"] >= 0.9),
+        (
+            "median spell >= 40 days",
+            f"{r['median spell']:.0f}",
+            r["median spell"] >= 40,
+        ),
+        (
+            "Bear on >= 90% of 2008-10..2009-03",
+            f"{r['Bear 08-10..09-03']:.0%}",
+            r["Bear 08-10..09-03"] >= 0.9,
+        ),
+        (
+            "Bear on >= 90% of 2020-03",
+            f"{r['Bear 2020-03']:.0%}",
+            r["Bear 2020-03"] >= 0.9,
+        ),
         ("Bull on >= 80% of 2013", f"{r['Bull 2013']:.0%}", r["Bull 2013"] >= 0.8),
         ("Bull on >= 80% of 2017", f"{r['Bull 2017']:.0%}", r["Bull 2017"] >= 0.8),
-        ("first non-Bull <= 25 days after 2007-10-09", f"{r['non-Bull 2007']:.0f}",
-         r["non-Bull 2007"] <= 25),
-        ("first non-Bull <= 10 days after 2020-02-19", f"{r['non-Bull 2020']:.0f}",
-         r["non-Bull 2020"] <= 10),
-        ("first Bear <= 15 days after 2020-02-19", f"{r['Bear 2020']:.0f}",
-         r["Bear 2020"] <= 15),
-        ("Bear is the riskiest regime at >= 95% of refits", f"{bear_riskiest:.1%}",
-         bear_riskiest >= 0.95),
+        (
+            "first non-Bull <= 25 days after 2007-10-09",
+            f"{r['non-Bull 2007']:.0f}",
+            r["non-Bull 2007"] <= 25,
+        ),
+        (
+            "first non-Bull <= 10 days after 2020-02-19",
+            f"{r['non-Bull 2020']:.0f}",
+            r["non-Bull 2020"] <= 10,
+        ),
+        (
+            "first Bear <= 15 days after 2020-02-19",
+            f"{r['Bear 2020']:.0f}",
+            r["Bear 2020"] <= 15,
+        ),
+        (
+            "Bear is the riskiest regime at >= 95% of refits",
+            f"{bear_riskiest:.1%}",
+            bear_riskiest >= 0.95,
+        ),
     ]
     return checks
 
@@ -117,8 +141,10 @@ def main() -> None:
         if default is None:
             default = _assemble(frame, fits, DEFAULT_SWITCH_PENALTY)
         names = [c for c in default.columns if c not in ("regime", "fitted_until")]
-        argmax = default[names].idxmax(axis=1).astype(
-            pd.CategoricalDtype(names, ordered=True)
+        argmax = (
+            default[names]
+            .idxmax(axis=1)
+            .astype(pd.CategoricalDtype(names, ordered=True))
         )
         table = pd.DataFrame(
             {"filtered argmax": row(argmax)}

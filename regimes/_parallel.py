@@ -25,4 +25,11 @@ def parallel_map(
         return [func(*job) for job in jobs]
     from joblib import Parallel, delayed
 
-    return list(Parallel(n_jobs=n_jobs)(delayed(func)(*job) for job in jobs))
+    from ._threads import call_with_threads, threads_per_worker
+
+    threads = threads_per_worker(n_jobs)  # workers x threads <= cores
+    return list(
+        Parallel(n_jobs=n_jobs)(
+            delayed(call_with_threads)(threads, func, *job) for job in jobs
+        )
+    )

@@ -127,8 +127,14 @@ def log_emission_densities(
     stacked = precision_chol.transpose(1, 0, 2).reshape(n_features, -1)
     z = X @ stacked
     z -= np.einsum("kd,kde->ke", means, precision_chol).reshape(-1)
-    z = z.reshape(len(X), len(means), n_features)
-    quadratic = np.einsum("tkd,tkd->tk", z, z)
+    # squared norms over d: squares in place, then one (T K, D) x (D,) product
+    # (BLAS; 2-D, as a 3-D matmul loops over days), ~1.5x faster than
+    # einsum("tkd,tkd->tk") at small n_features. A day far beyond float range
+    # squares to inf, a log-density of -inf, as with einsum (which does not warn);
+    # callers report such days.
+    with np.errstate(over="ignore"):
+        z = np.square(z, out=z).reshape(len(X) * len(means), n_features)
+    quadratic = (z @ np.ones(n_features)).reshape(len(X), len(means))
     out = -0.5 * (n_features * np.log(2 * np.pi) + log_det + quadratic)
     return out
 

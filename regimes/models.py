@@ -26,6 +26,7 @@ from . import _fitting, _persist, inference, results
 from ._covariance import read_full
 from ._parallel import parallel_map
 from ._state import FittedState, Settings
+from ._threads import thread_limits
 from ._validation import (
     Returns,
     check_int,
@@ -280,9 +281,10 @@ class RegimeModel(BaseEstimator):
         data = check_returns(returns, for_fit=True)
         previous = self._state if settings.warm_start else None
         _fitting.check_fit_data(data, settings, previous)
-        state, problem = _fitting.fit_state(
-            data, settings, _persist.jsonable_params(params), previous
-        )
+        with thread_limits(settings.n_jobs):  # no oversubscription (regimes._threads)
+            state, problem = _fitting.fit_state(
+                data, settings, _persist.jsonable_params(params), previous
+            )
         self._set_state(state)
         # walk_forward reports non-convergence once for all its refits (a flag on
         # the estimator: thread-safe, unlike a warnings filter)

@@ -140,3 +140,115 @@ def test_filtered_posteriors_equal_the_readable_forward_pass(fitted, sample):
     np.testing.assert_allclose(
         fitted._engine.filtered_posteriors(X), filtered, atol=1e-10
     )
+
+
+def _iterate_from(cls, X, startprob, transmat, means, covars, **kwargs):
+    """One EM iteration of ``cls`` from the given parameters, priors off."""
+    hmm = cls(
+        len(means),
+        covariance_type="full",
+        n_iter=1,
+        init_params="",
+        covars_prior=0.0,
+        means_weight=0.0,
+        **kwargs,
+    )
+    hmm.n_features = X.shape[1]
+    hmm.startprob_, hmm.transmat_, hmm.means_ = startprob, transmat, means
+    write_full(hmm, covars)
+    return hmm.fit(X)
+
+
+def _assert_same_iteration(ours, theirs):
+    assert ours.monitor_.history[0] == pytest.approx(
+        theirs.monitor_.history[0], rel=1e-12
+    )
+    for name in ["startprob_", "transmat_", "means_"]:
+        np.testing.assert_allclose(
+            getattr(ours, name), getattr(theirs, name), rtol=1e-10, atol=1e-300
+        )
+    np.testing.assert_allclose(read_full(ours), read_full(theirs), rtol=1e-10)
+
+
+def test_scaled_e_step_survives_a_day_no_regime_explains(short_sample):
+    # A day 60 standard deviations out: its density is below 1e-700 in every
+    # regime, so exp(log-density) is 0 everywhere and hmmlearn's own scaled pass
+    # fails; the row shift of RegimeHMM's scaled E-step must give hmmlearn's
+    # log-space numbers.
+    X = short_sample.to_numpy() * 100
+    X[700] = X.mean(0) + 60 * X.std(0) * (-1) ** np.arange(X.shape[1])
+    k, d = 3, X.shape[1]
+    cov = np.cov(X[:600].T)
+    params = (
+        np.array([0.5, 0.3, 0.2]),
+        np.full((k, k), 0.1) + 0.7 * np.eye(k),
+        X[:600].mean(0) + np.random.default_rng(0).normal(0, 0.3, (k, d)),
+        np.array([cov * s for s in (0.5, 1, 2)]),
+    )
+    ours = _iterate_from(RegimeHMM, X, *params)
+    theirs = _iterate_from(GaussianHMM, X, *params, implementation="log")
+    _assert_same_iteration(ours, theirs)
+    assert ours._estep_space == "scaled"  # no fallback to log space was needed
+    assert np.all(em.log_emission_densities(X[700:701], *params[2:]) < -745)
+    with pytest.raises(ValueError, match="underflow"):
+        _iterate_from(GaussianHMM, X, *params, implementation="scaling")
+
+
+def test_scaled_e_step_falls_back_to_log_space_when_it_underflows():
+    # Regime 1 is the only one that explains day 3, and it is reachable only
+    # with probability 1e-310: the scaled forward pass sees a total below
+    # 1e-300 on that day and gives up; the E-step must then run in log space
+    # and still give hmmlearn's log-space numbers.
+    X = np.array([[0.1], [-0.2], [0.0], [100.0], [0.3], [-0.1], [0.2], [0.0]])
+    params = (
+        np.array([1.0, 0.0]),
+        np.array([[1.0, 1e-310], [0.5, 0.5]]),
+        np.array([[0.0], [100.0]]),
+        np.array([[[1.0]], [[1.0]]]),
+    )
+    ours = _iterate_from(RegimeHMM, X, *params)
+    theirs = _iterate_from(GaussianHMM, X, *params, implementation="log")
+    _assert_same_iteration(ours, theirs)
+    assert ours._estep_space == "log"
+    assert ours.monitor_.history[0] > -np.inf
+
+
+def test_long_sequence_iteration_equals_the_readable_scaled_e_step(sample):
+    # Over 6,000 days hmmlearn's log-space lattice rounds at the scale of the
+    # running log-likelihood, so it is the less exact side; the scaled E-step
+    # agrees with regimes.em (plain numpy, also scaled) far below that.
+    X = sample[0].to_numpy() * 100
+    k, d = 3, X.shape[1]
+    cov = np.cov(X.T)
+    params = (
+        np.full(k, 1 / k),
+        np.full((k, k), 0.05) + 0.85 * np.eye(k),
+        X.mean(0) + np.random.default_rng(1).normal(0, 0.1, (k, d)),
+        np.array([cov * s for s in (0.5, 1, 2)]),
+    )
+    ours = _iterate_from(RegimeHMM, X, *params)
+    readable, log_prob = em.em_step(X, *params)
+    assert ours.monitor_.history[0] == pytest.approx(log_prob, rel=1e-14)
+    for mine, exact in zip(
+        (ours.startprob_, ours.transmat_, ours.means_, read_full(ours)),
+        readable,
+        strict=True,
+    ):
+        np.testing.assert_allclose(mine, exact, rtol=1e-12)
+
+
+def test_a_day_with_no_finite_density_gives_hmmlearn_s_result():
+    # Day 2 is beyond float range for both regimes (its log-density is -inf):
+    # the row shift must not turn it into NaN; the E-step then matches hmmlearn.
+    X = np.array([[0.1], [-0.2], [1e200], [0.3], [-0.1], [0.2]])
+    params = (
+        np.array([0.5, 0.5]),
+        np.array([[0.9, 0.1], [0.2, 0.8]]),
+        np.array([[0.0], [1.0]]),
+        np.array([[[1.0]], [[2.0]]]),
+    )
+    with np.errstate(all="ignore"):
+        ours = _iterate_from(RegimeHMM, X, *params)
+        theirs = _iterate_from(GaussianHMM, X, *params, implementation="log")
+    assert ours.monitor_.history[0] == theirs.monitor_.history[0] == -np.inf
+    assert ours._estep_space == "log"

@@ -1,0 +1,203 @@
+"""Native threads and worker processes: RegimeModel(n_init=10).fit, side by side.
+
+Measures the fit of the bundled sample (8,312 days, 7 sectors) under every
+combination of
+
+- ``n_jobs=1`` and ``n_jobs=2`` (restarts in worker processes, which are reused
+  from one fit to the next, as in a notebook session);
+- *default* threads: what a fit got before regimes limited threads (OpenBLAS and
+  OpenMP with one thread per core in this process; joblib's own limit of
+  cores // n_jobs in its workers) vs *limited*: regimes' own limits
+  (``regimes._threads``);
+- *as found* (whatever else the machine is doing; its load average is printed:
+  on a shared machine it is rarely idle) and *+1 busy*: the same plus one
+  process spinning on a core, which this script starts before and stops after
+  each block of measurements.
+
+The conditions alternate inside every repeat and each figure is a median, so
+load from elsewhere falls on all of them alike. A first fit with ``n_jobs=2``
+also starts the worker processes; it is timed separately ("cold").
+
+    python benchmarks/threads.py              # ~2 min on 2 cores
+
+Targets (issue 15): ``n_jobs=2`` faster than ``n_jobs=1`` (workers running); a
+competing process slows a fit down like the load, not 3-4x. Read as two checks:
+with one more process on one of the 2 cores a fit keeps at least half of what
+it had, so its wall time grows at most 2x; and the work it does (CPU time of the
+process, ``n_jobs=1``) does not grow with the load (at most 1.25x, the
+run-to-run spread here), whereas OpenBLAS threads that wait for each other burn
+CPU time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from unittest import mock
+
+import numpy as np
+from _common import machine
+from joblib.externals.loky import get_reusable_executor
+from threadpoolctl import threadpool_limits
+
+from regimes import RegimeModel, _threads
+from regimes.data import load_sample
+
+LOAD_LIMIT = 2.0  # one busy process on 2 cores leaves a fit half the machine
+LOADS = ("as found", "+1 busy")
+# the work of a fit (its CPU time) should not grow with the load: 25% allows for
+# the run-to-run spread on this shared machine and a neighbour's use of the caches
+CPU_LIMIT = 1.25
+
+
+@contextmanager
+def busy_process(active: bool) -> Iterator[None]:
+    """One process spinning on a core for the duration of the block."""
+    if not active:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)  # let it get scheduled
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+class _NoLimits:
+    """Stands in for regimes' thread controller: leaves every thread count alone."""
+
+    def limit(self, **kwargs: object) -> nullcontext:
+        return nullcontext()
+
+
+@contextmanager
+def default_threads() -> Iterator[None]:
+    """Threads as before regimes limited them: one per core in this process.
+
+    Workers are started by joblib's loky backend, which gives them
+    cores // n_jobs threads through environment variables; regimes' limit inside
+    a worker is the same count on this machine, so only this process changes.
+    """
+    with (
+        threadpool_limits(_threads.available_cores()),
+        mock.patch.object(_threads, "_controller", lambda: _NoLimits()),
+    ):
+        yield
+
+
+def fit_seconds(returns, n_jobs: int, threads: str) -> tuple[float, float, float]:
+    """Wall time and CPU time (this process) of one fit, and its log-likelihood.
+
+    The CPU time includes every thread of this process (OpenBLAS threads that
+    spin while they wait for each other too), not the worker processes.
+    """
+    context = default_threads() if threads == "default" else nullcontext()
+    with context:
+        begin, begin_cpu = time.perf_counter(), time.process_time()
+        model = RegimeModel(n_init=10, random_state=0, n_jobs=n_jobs).fit(returns)
+        cpu = time.process_time() - begin_cpu
+        return time.perf_counter() - begin, cpu, model.log_likelihood_
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(machine())
+    print(f"load average before: {os.getloadavg()[0]:.2f} (1 min)")
+    returns = load_sample()
+    conditions = [
+        (n_jobs, threads) for n_jobs in (1, 2) for threads in ("default", "limited")
+    ]
+    times: dict[tuple, list[float]] = {}
+    cpu_times: dict[tuple, list[float]] = {}
+    cold: dict[int, list[float]] = {1: [], 2: []}
+    scores = set()
+
+    fit_seconds(returns, 2, "limited")  # start the workers once before timing
+    for _ in range(args.repeat):
+        for load in LOADS:
+            with busy_process(load == "+1 busy"):
+                for n_jobs, threads in conditions:
+                    seconds, cpu, score = fit_seconds(returns, n_jobs, threads)
+                    times.setdefault((load, n_jobs, threads), []).append(seconds)
+                    cpu_times.setdefault((load, n_jobs, threads), []).append(cpu)
+                    scores.add(round(score, 6))
+        # a first fit with n_jobs=2 starts its worker processes
+        get_reusable_executor().shutdown(wait=True)
+        for n_jobs in (2, 1):
+            cold[n_jobs].append(fit_seconds(returns, n_jobs, "limited")[0])
+
+    median = {key: float(np.median(value)) for key, value in times.items()}
+    median_cpu = {key: float(np.median(value)) for key, value in cpu_times.items()}
+    print(f"load average after: {os.getloadavg()[0]:.2f} (1 min)")
+    print(f"same fit in every condition: {len(scores) == 1}\n")
+    print(
+        f"{'load':8} {'n_jobs':>6} {'threads':>8} {'seconds':>8} {'CPU s':>6}"
+        f"  (medians of {args.repeat}; CPU: this process only)"
+    )
+    for key in sorted(median, key=lambda k: LOADS.index(k[0])):
+        load, n_jobs, threads = key
+        print(
+            f"{load:8} {n_jobs:>6} {threads:>8} {median[key]:>8.2f} "
+            f"{median_cpu[key]:>6.2f}"
+        )
+    cold1, cold2 = (float(np.median(cold[n])) for n in (1, 2))
+    print(
+        f"{'as found':8} {2:>6} {'cold':>8} {cold2:>8.2f}  (first fit: starts workers)"
+    )
+
+    def m(load, n_jobs, threads="limited"):
+        return median[(load, n_jobs, threads)]
+
+    print("\nratios (limited threads unless stated)")
+    for load in LOADS:
+        speedup = m(load, 1) / m(load, 2)
+        print(
+            f"  n_jobs=2 vs 1, {load}: {speedup:.2f}x faster "
+            f"(target > 1: {verdict(speedup > 1)})"
+        )
+    print(
+        f"  n_jobs=2 vs 1, first fit (worker start-up included): "
+        f"{cold1 / cold2:.2f}x (not a target; workers start once per session)"
+    )
+    for n_jobs in (1, 2):
+        for threads in ("default", "limited"):
+            key, base = ("+1 busy", n_jobs, threads), ("as found", n_jobs, threads)
+            slowdown = median[key] / median[base]
+            line = f"  +1 busy vs as found, n_jobs={n_jobs}, {threads:>7} threads: "
+            line += f"wall {slowdown:.2f}x"
+            if threads == "limited":
+                line += (
+                    f" (target <= {LOAD_LIMIT:g}x: {verdict(slowdown <= LOAD_LIMIT)})"
+                )
+            if n_jobs == 1:  # the work is in this process: its CPU time is the fit's
+                growth = median_cpu[key] / median_cpu[base]
+                line += f", CPU {growth:.2f}x"
+                if threads == "limited":
+                    line += (
+                        f" (target <= {CPU_LIMIT:g}x: {verdict(growth <= CPU_LIMIT)})"
+                    )
+            print(line)
+    for load in LOADS:
+        gain = m(load, 1, "default") / m(load, 1)
+        burn = median_cpu[load, 1, "default"] / median_cpu[load, 1, "limited"]
+        print(
+            f"  default / limited threads, n_jobs=1, {load}: {gain:.2f}x the time, "
+            f"{burn:.2f}x the CPU"
+        )
+
+
+if __name__ == "__main__":
+    main()

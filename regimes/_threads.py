@@ -1,0 +1,96 @@
+"""Native threads during EM: worker processes x threads never exceed the cores.
+
+numpy's OpenBLAS starts one thread per core, and scikit-learn's k-means one OpenMP
+thread per core. EM on returns multiplies tall, thin matrices (days x a few
+columns) thousands of times; a second thread per product gains little there, and
+when the cores are busy (``n_jobs`` worker processes, or another program) the
+threads of OpenBLAS wait for one another at every product: on 2 cores, with one
+competing process, a fit of the bundled sample took 1.6x longer with two BLAS
+threads than with one, and a fit at 30 columns 5.6x longer
+(``benchmarks/threads.py`` measures the first, ``benchmarks/README.md`` quotes
+both). So EM runs with at most :data:`EM_MAX_THREADS` threads per process, and
+never with more than its share of the cores when ``n_jobs`` worker processes
+share them; the restarts, which are independent, are what runs in parallel.
+
+The limits hold for the duration of a ``with`` block only (threadpoolctl sets each
+library's thread count and restores it on exit, also after an exception): no
+environment variable is set and nothing is left changed after a fit. While the
+block runs, the limit applies to the whole process, as thread counts of native
+libraries are per process.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+EM_MAX_THREADS = 1
+"""Threads per process for BLAS and OpenMP during EM (see the module notes)."""
+
+T = TypeVar("T")
+
+
+def available_cores() -> int:
+    """Cores this process may use: CPU affinity and container quotas included."""
+    from joblib import cpu_count
+
+    return max(1, int(cpu_count()))
+
+
+def threads_per_worker(n_jobs: int | None, max_threads: int = EM_MAX_THREADS) -> int:
+    """Native threads each of ``n_jobs`` worker processes may use.
+
+    ``available_cores() // workers``, capped at ``max_threads`` and at least 1.
+    ``n_jobs`` follows joblib (None: one process unless a ``joblib.parallel_config``
+    says otherwise; -1: one worker per core).
+    """
+    from joblib import effective_n_jobs
+
+    workers = max(1, int(effective_n_jobs(n_jobs)))
+    return max(1, min(max_threads, available_cores() // workers))
+
+
+@functools.cache
+def _controller() -> Any:
+    # Finding the loaded native libraries takes ~6 ms; the ones EM uses (numpy's
+    # and scipy's OpenBLAS, scikit-learn's OpenMP) are loaded once regimes is
+    # imported, so one scan per process is enough and a limit then costs ~10 us.
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+@contextmanager
+def thread_limits(
+    n_jobs: int | None = None, max_threads: int = EM_MAX_THREADS
+) -> Iterator[int]:
+    """Limit BLAS and OpenMP threads while the block runs; restore them after.
+
+    Parameters
+    ----------
+    n_jobs : int, optional
+        Worker processes sharing the cores (joblib's meaning; None is one).
+    max_threads : int, default=EM_MAX_THREADS
+        Upper bound per process.
+
+    Yields
+    ------
+    int
+        The thread count in force, :func:`threads_per_worker`.
+    """
+    threads = threads_per_worker(n_jobs, max_threads)
+    with _controller().limit(limits=threads):
+        yield threads
+
+
+def call_with_threads(threads: int, func: Callable[..., T], *args: Any) -> T:
+    """``func(*args)`` with at most ``threads`` native threads: one worker's job.
+
+    The parent decides ``threads`` (:func:`threads_per_worker`) and ships it with
+    the job: inside a worker, joblib reports nested parallelism, not the workers
+    sharing the machine.
+    """
+    with _controller().limit(limits=threads):
+        return func(*args)

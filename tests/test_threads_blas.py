@@ -1,0 +1,87 @@
+"""Native thread limits in fits: workers x threads <= cores, nothing left changed."""
+
+from __future__ import annotations
+
+import joblib
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import regimes._fitting
+from regimes import RegimeModel, _threads
+from regimes._parallel import parallel_map
+
+
+def _thread_counts() -> dict[str, int]:
+    """Thread count of every native library, by file: the process-global state."""
+    return {lib["filepath"]: lib["num_threads"] for lib in threadpool_info()}
+
+
+def _blas_threads() -> list[int]:
+    return [
+        lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cores", "n_jobs", "max_threads", "expected"),
+    [
+        (2, 1, 8, 2),  # one process may use every core
+        (2, 2, 8, 1),  # two workers share two cores
+        (8, 2, 8, 4),
+        (8, -1, 8, 1),  # one worker per core
+        (2, 4, 8, 1),  # more workers than cores: still one thread each
+        (8, 1, 1, 1),  # EM's own cap
+        (8, None, 3, 3),
+    ],
+)
+def test_threads_per_worker_shares_the_cores(
+    monkeypatch, cores, n_jobs, max_threads, expected
+):
+    monkeypatch.setattr(_threads, "available_cores", lambda: cores)
+    # joblib resolves n_jobs=-1 with loky's count of the cores
+    monkeypatch.setattr(joblib._parallel_backends, "cpu_count", lambda: cores)
+    assert _threads.threads_per_worker(n_jobs, max_threads) == expected
+
+
+def test_fit_limits_threads_and_restores_them(monkeypatch, short_sample):
+    seen = []
+    run_restarts = regimes._fitting.run_restarts
+
+    def recording_run_restarts(*args, **kwargs):
+        seen.append(tuple(_blas_threads()))
+        return run_restarts(*args, **kwargs)
+
+    monkeypatch.setattr(regimes._fitting, "run_restarts", recording_run_restarts)
+    with threadpool_limits(2):  # as numpy starts on two cores, whatever the env
+        before = _thread_counts()
+        assert set(before.values()) == {2}
+        RegimeModel(3, n_init=2, random_state=0).fit(short_sample)
+        assert _thread_counts() == before
+    assert seen == [(1,) * len(_blas_threads())]
+
+
+def test_limits_are_restored_when_the_fit_fails(monkeypatch, short_sample):
+    def failing_run_restarts(*args, **kwargs):
+        assert set(_blas_threads()) == {1}
+        raise RuntimeError("EM failed")
+
+    monkeypatch.setattr(regimes._fitting, "run_restarts", failing_run_restarts)
+    with threadpool_limits(2):
+        before = _thread_counts()
+        with pytest.raises(RuntimeError, match="EM failed"):
+            RegimeModel(3, n_init=2, random_state=0).fit(short_sample)
+        assert _thread_counts() == before
+
+
+def _report_blas_threads() -> list[int]:
+    return _blas_threads()
+
+
+def test_joblib_workers_use_their_share_of_the_cores():
+    # loky hands each worker cpu_count // n_jobs threads through environment
+    # variables unless told otherwise; here it is told 2, so only the limit
+    # inside each job brings two workers on two cores down to one thread each.
+    with joblib.parallel_config(backend="loky", inner_max_num_threads=2):
+        counts = parallel_map(_report_blas_threads, [()] * 2, n_jobs=2)
+    assert counts == [[1] * len(counts[0])] * 2
+    assert len(counts[0]) >= 1
