@@ -6,14 +6,12 @@ the expected values are written as that arithmetic, not taken from the code.
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import regimes.evaluate
 from regimes.evaluate import (
     BacktestResult,
     backtest,
@@ -33,12 +31,6 @@ def _signal(values, start="2021-01-04", categories=None):
         return pd.Series(values, index=days, name="regime")
     dtype = pd.CategoricalDtype(categories, ordered=True)
     return pd.Series(pd.Categorical(values, dtype=dtype), index=days, name="regime")
-
-
-def test_docstring_examples_run():
-    failed, attempted = doctest.testmod(regimes.evaluate, verbose=False)
-    assert attempted >= 8
-    assert failed == 0
 
 
 # --------------------------------------------------------------- signal stats
