@@ -20,6 +20,7 @@ def test_there_are_notebooks():
     ]
 
 
+@pytest.mark.slow  # CI runs them; `-m "not slow"` skips them in a quick run
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_executes_cleanly(path):
     notebook = nbformat.read(path, as_version=4)
