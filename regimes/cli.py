@@ -429,7 +429,7 @@ def _outputs(
     if percent_median(returns.to_numpy()) is None:
         figure = Figure(figsize=(11, 7), layout="constrained")
         top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-        plot_regimes(model, returns, ax=top)
+        plot_regimes(model, returns, signal="online", ax=top)
     else:
         # plot_regimes compounds decimal log returns: percent ones would grow to 1e40
         warnings.warn(

@@ -167,6 +167,7 @@ def plot_regimes(
     returns: pd.DataFrame,
     *,
     column: str | None = None,
+    signal: str = "viterbi",
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
@@ -181,18 +182,32 @@ def plot_regimes(
     column : str, optional
         Plot the growth of this column; default the equal-weighted average of all
         columns. Returns are taken as log returns: growth = exp(cumsum).
+    signal : {"viterbi", "online"}, default="viterbi"
+        Which regimes to shade: the Viterbi path (:meth:`RegimeModel.predict`,
+        hindsight: it uses the whole sample) or the causal signal
+        (:meth:`RegimeModel.predict_online`, data up to each day).
     title : str, optional
-        Default "Regimes (Viterbi path: uses the whole sample)"; "" for none.
+        Default says which signal is shaded; "" for none.
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib.axes.Axes
         With one shaded collection per regime (label = regime name, the spells of
-        :meth:`RegimeModel.predict`) and the growth line on a log scale; the
-        legend is outside the axes, on the right.
+        the chosen signal) and the growth line on a log scale; the legend is
+        outside the axes, on the right.
     """
-    regimes = model.predict(returns)
+    signals = {
+        "viterbi": (model.predict, "Regimes (Viterbi path: uses the whole sample)"),
+        "online": (
+            model.predict_online,
+            "Online regime (returns up to each day; parameters fitted on all of them)",
+        ),
+    }
+    if signal not in signals:
+        raise ValueError(f"signal must be one of {list(signals)}, got {signal!r}.")
+    decode, default_title = signals[signal]
+    regimes = decode(returns)
     growth = _growth(returns, column)
     ax = _axes(ax, (10, 4))
     _shade_spells(ax, regimes, regime_colors(model.regime_names_))
@@ -205,10 +220,7 @@ def plot_regimes(
     )
     _log_growth_axis(ax)
     ax.set_xlim(returns.index[0], returns.index[-1])
-    ax.set_title(
-        "Regimes (Viterbi path: uses the whole sample)" if title is None else title,
-        loc="left",
-    )
+    ax.set_title(default_title if title is None else title, loc="left")
     _legend_outside(ax)
     return ax
 

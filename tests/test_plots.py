@@ -41,11 +41,14 @@ def _drawn_spans(collection):
     return sorted(spans)
 
 
-def test_shaded_spans_match_predict(fitted, sample):
+@pytest.mark.parametrize("signal", ["viterbi", "online"])
+def test_shaded_spans_match_the_signal(fitted, sample, signal):
     returns, _ = sample
     returns = returns.iloc[:800]
-    ax = plot_regimes(fitted, returns)
-    regimes = fitted.predict(returns)
+    ax = plot_regimes(fitted, returns, signal=signal)
+    decode = fitted.predict if signal == "viterbi" else fitted.predict_online
+    regimes = decode(returns)
+    assert ("Viterbi" in ax.get_title(loc="left")) == (signal == "viterbi")
     shaded = {c.get_label(): c for c in ax.collections}
     assert set(shaded) == {"Bull", "Sideways", "Bear"}
 
