@@ -41,6 +41,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .em import log_emission_densities
 from .results import equal_weight_moments
 
 __all__ = ["DecoderState", "penalized_decode", "portfolio_log_densities"]
@@ -164,7 +165,7 @@ def portfolio_log_densities(
     >>> portfolio_log_densities(X, means, covars).argmax(axis=1).tolist()
     [0, 1]
     """
-    X = np.asarray(X, dtype=float)
+    portfolio = np.asarray(X, dtype=float).mean(axis=1, keepdims=True)
     mean, variance = equal_weight_moments(means, covars)
-    z2 = (X.mean(axis=1)[:, None] - mean[None, :]) ** 2 / variance[None, :]
-    return -0.5 * (z2 + np.log(2.0 * np.pi * variance)[None, :])
+    # the regime's marginal for the portfolio: a one-column Gaussian (eq. 29)
+    return log_emission_densities(portfolio, mean[:, None], variance[:, None, None])
