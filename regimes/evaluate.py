@@ -464,10 +464,13 @@ def backtest(
     risk_off : str or iterable of str, default=("Bear",)
         Regimes in which to hold cash.
     delay : int, default=1
-        Trading days between the signal and the position: 1 trades at the close
-        of the day after the signal's (the signal of day t uses day t's close).
-        0 trades at the very close that made the signal, which cannot be done:
-        use it only to see what the delay costs.
+        Rows between the signal and the return it earns. The position of day t
+        earns r_t (close of day t - 1 to close of day t) and follows the signal of
+        day t - ``delay``. 1: the position is taken at the very close whose data
+        made the signal (market-on-close; optimistic unless the signal can be
+        computed just before the close). 2: at the next close, the conservative
+        choice. 0 earns the return that made the signal, which is look-ahead: use
+        it only to see what the delay is worth.
     cost : float, default=0.001
         Cost of a change of position, per unit changed (0.001 = 10 basis points).
     cash_returns : float or Series, default=0.0

@@ -103,6 +103,15 @@ def penalized_decode(
         )
     if not (np.isfinite(penalty) and penalty >= 0):
         raise ValueError(f"penalty must be a finite number >= 0, got {penalty!r}.")
+    bad = np.isnan(ll) | np.isposinf(ll)
+    unexplained = np.isneginf(ll).all(axis=1)
+    if bad.any() or unexplained.any():
+        day = int(np.flatnonzero(bad.any(axis=1) | unexplained)[0])
+        raise ValueError(
+            f"log_densities must be finite or -inf with at least one finite value "
+            f"per day; day {day} has {ll[day].tolist()}. Check the returns of that "
+            "day (NaN, inf, or far outside every regime)."
+        )
     n_samples, n_regimes = ll.shape
     if state is None:
         scores = (
@@ -129,7 +138,8 @@ def penalized_decode(
         ]
         top = max(v)
         v = [s - top for s in v]
-        best = v.index(0.0)
+        # a tie keeps the current regime: a switch needs a strict lead
+        best = regime if regime >= 0 and v[regime] == 0.0 else v.index(0.0)
         if regime < 0:
             regime = best
         elif best != regime:

@@ -201,7 +201,11 @@ def _assemble(
         if state is None:  # start the decoder on the first training window
             warm_up = fitted.portfolio_log_densities(frame.iloc[lo:start]).to_numpy()
             warm_up = warm_up[:, order]
-            _, state = penalized_decode(warm_up, penalty)
+            # the same start as predict_online: the stationary distribution
+            initial = results.stationary_distribution(fitted.transmat_)[order]
+            _, state = penalized_decode(
+                warm_up, penalty, log_initial=np.log(np.maximum(initial, 1e-300))
+            )
         # filter from the start of the training window, keep the new period's days,
         # columns in name order
         filtered = fitted.filter_proba(frame.iloc[lo:end]).iloc[start - lo :, order]

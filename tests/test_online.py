@@ -75,6 +75,22 @@ def test_decoder_is_causal_and_its_state_continues_exactly(cut):
     np.testing.assert_array_equal(np.r_[head, tail], whole)
 
 
+def test_a_tie_keeps_the_current_regime():
+    codes, _ = penalized_decode(
+        np.zeros((3, 2)), 0.0, state=DecoderState([-1.0, 0.0], 1)
+    )
+    assert codes.tolist() == [1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    "row", [[np.nan, 0.0], [np.inf, 0.0], [-np.inf, -np.inf], [0.0, np.nan]]
+)
+def test_decoder_refuses_non_finite_evidence(row):
+    ll = np.array([[0.0, -1.0], row])
+    with pytest.raises(ValueError, match="day 1 has"):
+        penalized_decode(ll, 1.0)
+
+
 def test_decoder_rejects_bad_arguments():
     ll = np.zeros((3, 2))
     with pytest.raises(ValueError, match="penalty must be a finite number >= 0"):

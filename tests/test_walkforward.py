@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from regimes import RegimeModel, fit_many, walk_forward
+from regimes import RegimeModel, fit_many, results, walk_forward
 from regimes.exceptions import RegimeFitError
 from regimes.online import penalized_decode
 from regimes.walkforward import refit_table
@@ -122,8 +122,11 @@ def test_regime_column_is_the_online_signal_carried_across_refits(wf, short_samp
     first = refits.iloc[0]
     train = short_sample.loc[first["train_start"] : first["train_end"]]
     model = RegimeModel(3, n_init=3, n_iter=1000, random_state=0).fit(train)
+    start = np.log(results.stationary_distribution(model.transmat_))
     _, state = penalized_decode(
-        model.portfolio_log_densities(train).to_numpy(), model.switch_penalty
+        model.portfolio_log_densities(train).to_numpy(),
+        model.switch_penalty,
+        log_initial=start,
     )
     period = wf.loc[: refits.index[1] - pd.Timedelta(days=1)]
     codes, state = penalized_decode(
