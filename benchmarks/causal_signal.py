@@ -22,15 +22,16 @@ with this table); two crises (2008, 2020) and three peaks are few data points.
 from __future__ import annotations
 
 import argparse
+import inspect
 import time
 from datetime import date
 
 import pandas as pd
 from _common import machine
-from regimes.evaluate import detection_lag, signal_stats
 
-from regimes import RegimeModel
+from regimes import RegimeModel, walk_forward
 from regimes.data import load_sample
+from regimes.evaluate import detection_lag, signal_stats
 from regimes.models import DEFAULT_SWITCH_PENALTY
 from regimes.walkforward import _assemble, _fit_all, _refit_positions, refit_table
 
@@ -39,12 +40,15 @@ PENALTIES = [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 16.0, 24.0]
 
 
 def refits(returns: pd.DataFrame) -> tuple[pd.DataFrame, list]:
-    """walk_forward's refits (monthly, expanding, warm) with the default model."""
+    """walk_forward's refits (monthly, expanding, warm) with its default settings."""
+    defaults = inspect.signature(walk_forward).parameters
+    warm = {
+        "n_init": 1 + defaults["fresh_restarts"].default,
+        "n_keep": defaults["warm_keep"].default,
+    }
     starts = _refit_positions(returns.index, "M", 504)
     template = RegimeModel(n_init=10, random_state=0)
-    fits = _fit_all(
-        returns, starts, template, None, {"n_init": 3, "n_keep": 2}, False, None
-    )
+    fits = _fit_all(returns, starts, template, None, warm, False, None)
     return returns, fits
 
 

@@ -197,7 +197,10 @@ def _cli_words(message: str) -> str:
     message = re.sub(r"\bkind=(['\"])(prices|returns)\1", r"--\2", message)
     message = re.sub(r"\bcolumns=\[\.\.\.\]", "--columns NAME,NAME", message)
     message = re.sub(r"\buse None\b", "leave the option out", message)
-    message = re.sub(rf"\b({'|'.join(_KEYWORDS)}) must\b", r"--\1 must", message)
+    message = re.sub(rf"(?<!-)\b({'|'.join(_KEYWORDS)}) must\b", r"--\1 must", message)
+    # advice about settings the command does not have, or Python-only helpers
+    message = message.replace(", or raise tol", "")
+    message = message.replace(" (see refit_table(...))", "")
     names = "|".join([*_FLAGS, *_KEYWORDS])
     value = r"(?:=(['\"]?)([^'\"\s,;)]+)\2)"
 
@@ -208,7 +211,7 @@ def _cli_words(message: str) -> str:
         text = _FLAGS.get(name, f"--{name}")
         return f"{text} {val}" if val is not None else text
 
-    return re.sub(rf"\b({names})\b{value}?", flag, message)
+    return re.sub(rf"(?<!-)\b({names})\b{value}?", flag, message)
 
 
 def _items(value: str | None, option: str, example: str) -> list[str] | None:

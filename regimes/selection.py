@@ -9,12 +9,14 @@ data under a model fitted on the first part only.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 
 from ._restarts import parallel_map
 from ._validation import check_covariance_type, check_int, check_returns
@@ -63,7 +65,8 @@ def compare(
           log-likelihood under the model fitted on the days before the held-out
           part (filtered through all earlier days, parameters not updated);
           higher is better;
-        - ``converged`` (of the full-data fit) and ``error`` (why a row has no
+        - ``converged`` (the full-data fit), ``test_converged`` (the fit on the
+          training part, behind ``test_score``) and ``error`` (why a row has no
           numbers, e.g. every restart degenerated);
         - ``best_aic``, ``best_bic``, ``best_test``: True on the best row by each.
 
@@ -115,6 +118,16 @@ def compare(
             flag[getattr(table[column], best)()] = True
         table[f"best_{column.replace('_score', '')}"] = flag
     table["n_parameters"] = table["n_parameters"].astype("Int64")
+    fitted = table["error"] == ""
+    stalled = table.index[fitted & ~(table["converged"] & table["test_converged"])]
+    if len(stalled):
+        warnings.warn(
+            f"fits for {[tuple(i) for i in stalled]} (n_regimes, covariance_type) "
+            "did not converge within n_iter (see the converged and test_converged "
+            "columns); pass model=RegimeModel(n_iter=...) with more iterations.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     table.attrs.update(n_train=n_train, n_test=n_test, test_start=frame.index[n_train])
     return table
 
@@ -163,13 +176,17 @@ def _fit_row(
     row: dict[str, Any] = dict.fromkeys(
         ["log_likelihood", "n_parameters", "aic", "bic", "test_score"], np.nan
     )
-    row.update(converged=False, error="")
+    row.update(converged=False, test_converged=False, error="")
     try:
         full = clone(template).set_params(
             n_regimes=n_regimes, covariance_type=covariance_type
         )
+        train = clone(full)
+        # compare reports non-convergence once, naming the rows (a flag on the
+        # estimators, not a process-global warnings filter)
+        full._warn_convergence = train._warn_convergence = False
         full.fit(frame)
-        train = clone(full).fit(frame.iloc[:n_train])
+        train.fit(frame.iloc[:n_train])
     except (RegimeFitError, ValueError) as exc:
         row["error"] = f"{type(exc).__name__}: {exc}"
         return row
@@ -184,5 +201,6 @@ def _fit_row(
         # one-step-ahead predictive densities over the held-out days
         test_score=(train.score(frame) - train.score(frame.iloc[:n_train])) / n_test,
         converged=full.converged_,
+        test_converged=train.converged_,
     )
     return row

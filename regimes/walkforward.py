@@ -284,7 +284,7 @@ def _refit_positions(index: pd.Index, refit: str | int, min_train: int) -> list[
         except (ValueError, TypeError) as exc:
             raise ValueError(
                 f"refit must be a period alias like 'M', 'Q' or 'W', or a number "
-                f"of days; got {refit!r} ({exc})."
+                f"of days; got {refit!r}."
             ) from exc
         # a new period starts where a day's period differs from the day before's
         new = np.r_[False, np.asarray(periods[1:] != periods[:-1])]

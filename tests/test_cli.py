@@ -312,3 +312,17 @@ def test_python_dash_m(tmp_path):
     assert done.returncode == 0
     for option in ["--n-regimes", "--out DIR", "--min-coverage", "--walk-forward"]:
         assert option in done.stdout
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["--start", "notadate"], "regimes: error: --start must be a date like"),
+        (["--walk-forward", "--refit", "X"], "--refit must be a period alias"),
+    ],
+)
+def test_errors_name_the_option_once_in_the_commands_words(argv, expected, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("regimes: error:") and expected in err
+    assert "----" not in err and "Error(" not in err

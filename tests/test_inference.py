@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from hmmlearn.hmm import GaussianHMM
 from scipy import stats
+from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, compare, em, inference
 from regimes.data import load_sample
@@ -496,3 +497,14 @@ def test_bootstrap_and_compare_give_the_same_numbers_in_parallel(sector_slice):
     pd.testing.assert_frame_equal(
         compare(returns, n_jobs=2, **settings), compare(returns, **settings)
     )
+
+
+def test_compare_warns_once_naming_fits_that_did_not_converge(sector_slice):
+    model = RegimeModel(n_init=1, n_iter=2, screen_iter=0, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"\(2, 'diag'\)") as record:
+        table = compare(
+            sector_slice, n_regimes=(2,), covariance_types=("diag",), model=model
+        )
+    assert len([w for w in record if w.category is ConvergenceWarning]) == 1
+    assert not table.loc[(2, "diag"), "converged"]
+    assert not table.loc[(2, "diag"), "test_converged"]
