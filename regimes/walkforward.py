@@ -84,9 +84,9 @@ def walk_forward(
         on to convergence, about twice the time, and leaves an inferior optimum
         sooner on data whose structure changes fast. On the bundled sample with
         monthly refits (``benchmarks/walk_forward.py``, 2026-11-28, 2 cores):
-        1 took 15.7 s, 5.1x faster than cold refits, with 99.7% of refits no
+        1 took 16.5 s, 4.9x faster than cold refits, with 99.7% of refits no
         worse than 0.1% below the cold log-likelihood and the same causal regime
-        on 99.5% of days; 2 took 29 s with every refit within 0.05%.
+        on 99.5% of days; 2 took 30 s with every refit within 0.05%.
     progress : bool, default=True
         Show a progress bar (tqdm) over the refits.
     n_jobs : int, optional
