@@ -452,37 +452,17 @@ def _walk_forward_outputs(
 ) -> list[Path]:
     """The walk-forward frame as regimes.csv, and its causal regimes as regimes.png.
 
-    Drawn here from plots' colours and spans because plots.plot_regimes needs one
-    fitted model, and a walk-forward has one per refit.
+    The figure is :func:`regimes.plots.plot_walk_forward`; percent returns are
+    divided by 100 for it, so that the growth line compounds decimal returns.
     """
     from matplotlib.figure import Figure
 
-    from .plots import regime_colors, regime_spans
+    from .plots import plot_walk_forward
 
-    names = list(wf["regime"].cat.categories)
-    colors = regime_colors(names)
     figure = Figure(figsize=(11, 7), layout="constrained")
-    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    for name, first, last in regime_spans(wf["regime"]):
-        top.axvspan(first, last, color=colors[name], alpha=0.3, linewidth=0)
-    for name in names:  # legend entries, one per regime
-        top.fill_between([], [], color=colors[name], alpha=0.3, label=name)
-    cumulative = returns.loc[wf.index].mean(axis=1).cumsum()
-    top.plot(cumulative.index, cumulative.to_numpy(), color="black", linewidth=0.9)
-    top.set_ylabel("cumulative return of the\nequal-weight average (data units)")
-    top.set_title("Walk-forward: the regime as known on each day")
-    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    bottom.stackplot(
-        wf.index,
-        wf[names].to_numpy().T,
-        labels=names,
-        colors=[colors[n] for n in names],
-        linewidth=0,
-    )
-    bottom.set_ylim(0, 1)
-    bottom.set_xlim(wf.index[0], wf.index[-1])
-    bottom.set_ylabel("filtered probability")
-    bottom.set_title("Filtered regime probabilities (each from its own refit)")
+    axes = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    percent = percent_median(returns.to_numpy()) is not None
+    plot_walk_forward(wf, returns / 100.0 if percent else returns, axes=axes)
     table = wf.copy()
     table.attrs = {}
     return _write(table, figure, folder)
