@@ -80,7 +80,7 @@ def fit_state(
 
     runs = run_restarts(
         Z,
-        _seeds(settings.random_state, settings.n_init),
+        seeds(settings.random_state, settings.n_init),
         settings,
         warm=None if previous is None else _warm(previous, center, scale),
     )
@@ -219,7 +219,7 @@ def unexplained_days_error(X: np.ndarray, index: pd.Index, state: FittedState) -
 # ----------------------------------------------------------------- helpers
 
 
-def _seeds(random_state: Any, n_init: int) -> np.ndarray:
+def seeds(random_state: Any, n_init: int) -> np.ndarray:
     """One seed per restart, drawn from ``random_state`` (see the README)."""
     high = np.iinfo(np.int32).max
     if isinstance(random_state, np.random.Generator):

@@ -6,8 +6,7 @@ methods hmmlearn documents for subclasses (``_init``, ``_compute_log_likelihood`
 (``_compute_posteriors_log``, and ``_fit_log`` / ``_fit_scaling``, its E-step), and
 its compiled forward and backward passes (``_hmmc``, for the E-step and for
 :meth:`RegimeHMM.filtered_posteriors`). hmmlearn is pinned below 0.4 for that reason,
-and
-``tests/test_hmm.py`` checks every override against hmmlearn's own result.
+and ``tests/test_hmm.py`` checks every override against hmmlearn's own result.
 
 What changes, and why:
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
 from ._hmm import NO_PRIORS, RegimeHMM
-from ._parallel import parallel_map  # noqa: F401  (walkforward imports it from here)
+from ._parallel import parallel_map
 from ._state import Settings
 
 
@@ -34,15 +34,15 @@ class DegenerateEMError(ArithmeticError):
 
 # What a single restart may raise when EM degenerates; anything else is a bug and
 # propagates. hmmlearn reports degenerate parameters with a plain ValueError, which
-# _em translates into DegenerateEMError by its message (_DEGENERATE_MESSAGES).
+# _degenerate_as_error translates into DegenerateEMError by its message
+# (_DEGENERATE_MESSAGES).
 RESTART_ERRORS = (DegenerateEMError, np.linalg.LinAlgError, FloatingPointError)
 
 _DEGENERATE_MESSAGES = (
     "must sum to 1",  # transmat_ / startprob_ rows of an emptied state
     "covars must be positive",  # 'diag' and 'spherical'
     "positive-definite",  # 'tied'
-    "positive definite",  # 'full'
-    "not positive definite",  # regimes.em's Cholesky
+    "positive definite",  # 'full', and regimes.em's Cholesky ("not positive ...")
 )
 
 COLLAPSE_RATIO = 1e-4
@@ -84,8 +84,9 @@ class Restart:
 def new_hmm(settings: Settings, seed: int | None) -> RegimeHMM:
     """A RegimeHMM with every prior switched off: the M-step is the pure MLE.
 
-    This is the only place the engine is built, and it never gets hmmlearn's priors:
-    the engine's overrides implement the maximum-likelihood M-step only.
+    Restarts build the engine here (``_fitting.engine`` builds the one that holds a
+    fitted state); neither gets hmmlearn's priors: the engine's overrides implement
+    the maximum-likelihood M-step only.
     """
     return RegimeHMM(
         n_components=settings.n_regimes,

@@ -11,11 +11,14 @@ Series of regime names on a DatetimeIndex (``walk_forward(...)["regime"]``,
   signal first says "Bear".
 - :func:`backtest`: hold the asset unless the signal of ``delay`` days ago is
   risk-off, pay a cost on each change, compare with buy-and-hold on the same days.
+- :func:`drawdown`: the fall of an equity curve from its running peak.
 
-Whether a figure is honest depends on the signal. ``walk_forward`` and
-``predict_online`` only use data up to each day; ``predict`` (Viterbi) and
-``predict_proba`` smooth over the whole sample and look ahead, so a backtest of them
-is an in-sample upper bound, not a trading result.
+Whether a figure is honest depends on the signal. ``walk_forward`` uses only data
+up to each day, parameters included. ``predict_online`` decodes each day from the
+data up to it, but with a model fitted on the whole sample its parameters have seen
+the future. ``predict`` (Viterbi) and ``predict_proba`` smooth over the whole
+sample and look ahead. A backtest of the last three is an in-sample bound, not a
+trading result.
 
 Annualised figures use ``TRADING_DAYS = 252`` days.
 """

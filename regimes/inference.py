@@ -23,8 +23,8 @@ The score (gradient of the log-likelihood) is exact, by Fisher's identity: it is
 gradient of the expected complete-data log-likelihood (eqs 25-26) at the E-step's
 gamma and xi (eqs 17 and 21). The observed information is minus the Hessian, built
 by central differences of that score with a step scaled to each parameter; one
-forward-backward pass per perturbed parameter vector, all perturbations in one
-vectorised pass over the days. The delta method maps its inverse to the readable
+forward-backward pass per perturbed parameter vector, the perturbations run in
+vectorised batches of 64. The delta method maps its inverse to the readable
 parameters: ``mean[k, d]``, ``vol[k, d]`` (standard deviation), ``corr[k, d, e]``,
 ``p[i->j]`` and ``duration[k] = 1 / (1 - p_kk)``.
 
@@ -45,9 +45,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from scipy import stats
 
+from ._covariance import COVARIANCE_FORMS
 from .em import EMParameters, log_emission_densities
+from .results import expected_durations
 
-if TYPE_CHECKING:  # only for annotations: this module does not need pandas
+if TYPE_CHECKING:  # only for annotations
     import pandas as pd
 
 __all__ = [
@@ -62,7 +64,6 @@ __all__ = [
     "log_likelihood_and_score",
     "expected_transitions",
     "make_spec",
-    "match_states",
     "observed_information",
     "pack",
     "readable_parameters",
@@ -156,15 +157,6 @@ def _chol_from_params(values: np.ndarray, d: int) -> np.ndarray:
     chol[rows, cols] = values
     chol[np.diag_indices(d)] = np.exp(np.diag(chol))
     return chol
-
-
-def _n_cov_params(covariance_type: str, k: int, d: int) -> int:
-    return {
-        "full": k * d * (d + 1) // 2,
-        "diag": k * d,
-        "spherical": k,
-        "tied": d * (d + 1) // 2,
-    }[covariance_type]
 
 
 def pack(params: EMParameters, spec: Spec) -> np.ndarray:
@@ -281,7 +273,7 @@ def make_spec(
         ]
         cov_scale = np.concatenate(per)
     else:
-        cov_scale = np.ones(_n_cov_params(covariance_type, k, d))
+        cov_scale = np.ones(COVARIANCE_FORMS[covariance_type].n_parameters(k, d))
     scale = np.concatenate([np.ones(n_logits), sd.ravel(), cov_scale])
     return Spec(
         covariance_type=covariance_type,
@@ -541,13 +533,12 @@ def readable_parameters(
                     name = f"corr[{prefix}{features[a]}, {features[b]}]"
                     add(name, "corr", corr[a, b])
     if k > 1:
+        durations = expected_durations(params.transmat)
         for i, source in enumerate(regime_names):
             for j, target in enumerate(regime_names):
                 add(f"p[{source}->{target}]", "p", params.transmat[i, j], (i, j))
         for i, regime in enumerate(regime_names):
-            stay = params.transmat[i, i]
-            duration = np.inf if stay >= 1 else 1.0 / (1.0 - stay)
-            add(f"duration[{regime}]", "duration", duration, (i, i))
+            add(f"duration[{regime}]", "duration", durations[i], (i, i))
     return Readable(names, kinds, np.asarray(values), transition)
 
 
@@ -699,46 +690,6 @@ def hessian_table(
 # ------------------------------------------------------------------- bootstrap
 
 
-def match_states(
-    reference: tuple[np.ndarray, np.ndarray], candidate: tuple[np.ndarray, np.ndarray]
-) -> np.ndarray:
-    """The order of ``candidate``'s states that best matches ``reference``'s.
-
-    Minimises the summed symmetric Kullback-Leibler divergence between matched
-    regime Gaussians (Hungarian assignment), so that a bootstrap replicate whose
-    regimes swapped places under the ordering rule is compared regime by regime.
-
-    Parameters
-    ----------
-    reference, candidate : tuple of (means, covars)
-        Means of shape (n_regimes, n_features), covariances in full form.
-
-    Returns
-    -------
-    ndarray of shape (n_regimes,)
-        ``order[i]`` is the candidate state that matches reference state i (the
-        argument of :func:`regimes.labels.permute_states`).
-    """
-    from scipy.optimize import linear_sum_assignment
-
-    ref_means, ref_covars = reference
-    means, covars = candidate
-    k, d = np.shape(ref_means)
-    inv_ref = np.linalg.inv(ref_covars)
-    inv_new = np.linalg.inv(covars)
-    cost = np.empty((k, k))
-    for i in range(k):
-        for j in range(k):
-            diff = ref_means[i] - means[j]
-            cost[i, j] = 0.5 * (
-                np.trace(inv_new[j] @ ref_covars[i])
-                + np.trace(inv_ref[i] @ covars[j])
-                - 2 * d
-                + diff @ (inv_ref[i] + inv_new[j]) @ diff
-            )
-    return linear_sum_assignment(cost)[1]
-
-
 def bootstrap_table(
     params: EMParameters,
     replicates: Sequence[EMParameters],
@@ -755,7 +706,7 @@ def bootstrap_table(
         The estimate (the ``estimate`` column).
     replicates : sequence of EMParameters
         Estimates refitted on data simulated from ``params``, states already
-        matched to ``params`` (:func:`match_states`).
+        matched to ``params`` (:func:`regimes.labels.match_states`).
 
     Returns
     -------

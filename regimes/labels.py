@@ -152,3 +152,45 @@ def permute_states(hmm: GaussianHMM, order: np.ndarray) -> None:
     hmm.transmat_ = hmm.transmat_[np.ix_(order, order)]
     hmm.means_ = hmm.means_[order]
     write_full(hmm, covars[order])
+
+
+def match_states(
+    reference: tuple[np.ndarray, np.ndarray], candidate: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """The order of ``candidate``'s states that best matches ``reference``'s.
+
+    Minimises the summed symmetric Kullback-Leibler divergence between matched
+    regime Gaussians (Hungarian assignment). Used where two fits of nearly the same
+    data must be compared regime by regime, whatever their ordering rule did:
+    walk-forward label continuity and bootstrap replicates.
+
+    Parameters
+    ----------
+    reference, candidate : tuple of (means, covars)
+        Means of shape (n_regimes, n_features), covariances in full form.
+
+    Returns
+    -------
+    ndarray of shape (n_regimes,)
+        ``order[i]`` is the candidate state that matches reference state i (the
+        argument of :func:`permute_states`).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    return linear_sum_assignment(_symmetric_kl(*reference, *candidate))[1]
+
+
+def _symmetric_kl(
+    means_a: np.ndarray, covars_a: np.ndarray, means_b: np.ndarray, covars_b: np.ndarray
+) -> np.ndarray:
+    """cost[i, j] = KL(a_i || b_j) + KL(b_j || a_i) for Gaussians."""
+    k, d = np.shape(means_a)
+    inv_a, inv_b = np.linalg.inv(covars_a), np.linalg.inv(covars_b)
+    cost = np.empty((k, len(means_b)))
+    for i in range(k):
+        for j in range(len(means_b)):
+            diff = means_a[i] - means_b[j]
+            trace = np.trace(inv_b[j] @ covars_a[i]) + np.trace(inv_a[i] @ covars_b[j])
+            quad = diff @ (inv_a[i] + inv_b[j]) @ diff
+            cost[i, j] = 0.5 * (trace + quad) - d
+    return cost

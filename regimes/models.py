@@ -12,14 +12,14 @@ from __future__ import annotations
 import copy
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _fitting, _persist, inference, results
@@ -37,7 +37,7 @@ from ._validation import (
 )
 from .em import EMParameters
 from .exceptions import RegimeFitError
-from .labels import default_regime_names, permute_states
+from .labels import default_regime_names, match_states, permute_states
 from .online import penalized_decode, portfolio_log_densities
 
 __all__ = ["RegimeModel"]
@@ -163,8 +163,9 @@ class RegimeModel(BaseEstimator):
         copy: changing it does not change this estimator, which predicts with its
         own faster internal engine (the same numbers to ~1e-12).
     fitted_state_ : regimes._state.FittedState
-        Everything above as one frozen record (what :meth:`save` writes), plus the
-        constructor parameters the fit used. The arrays are read-only.
+        The fitted parameters, names, restarts and training regimes above as one
+        frozen record (what :meth:`save` writes; ``hmm_`` is built from it), plus
+        the constructor parameters the fit used. The arrays are read-only.
 
     See Also
     --------
@@ -276,18 +277,15 @@ class RegimeModel(BaseEstimator):
         sklearn.exceptions.ConvergenceWarning
             If the kept restart did not converge within ``n_iter`` iterations.
         """
-        params = self.get_params()
-        settings = check_params(params, default_regime_names)
+        settings = self._check_params()
         data = check_returns(returns, for_fit=True)
         previous = self._state if settings.warm_start else None
         _fitting.check_fit_data(data, settings, previous)
         with thread_limits(settings.n_jobs):  # no oversubscription (regimes._threads)
             state, problem = _fitting.fit_state(
-                data, settings, _persist.jsonable_params(params), previous
+                data, settings, _persist.jsonable_params(self.get_params()), previous
             )
         self._set_state(state)
-        # walk_forward reports non-convergence once for all its refits (a flag on
-        # the estimator: thread-safe, unlike a warnings filter)
         if problem is not None and getattr(self, "_warn_convergence", True):
             warnings.warn(problem, ConvergenceWarning, stacklevel=2)
         return self
@@ -304,8 +302,8 @@ class RegimeModel(BaseEstimator):
         """Set every fitted attribute from ``state``: the one place (fit and load)."""
         self.fitted_state_ = state
         self._engine = _fitting.engine(state)
-        settings = state.params
-        self.hmm_ = _fitting.gaussian_hmm(state, settings["n_iter"], settings["tol"])
+        params = state.params
+        self.hmm_ = _fitting.gaussian_hmm(state, params["n_iter"], params["tol"])
         self.startprob_ = state.startprob
         self.transmat_ = state.transmat
         self.means_ = state.means
@@ -502,8 +500,16 @@ default="stationary"
             One column per regime name on the input's index, natural logarithms.
         """
         data = self._data(returns)
-        densities = portfolio_log_densities(data.values, self.means_, self.covars_)
+        densities = self._portfolio_densities(data)
         return results.probability_frame(densities, self.regime_names_, data.index)
+
+    def _portfolio_densities(self, data: Returns) -> np.ndarray:
+        """portfolio_log_densities on checked data; raises for unexplained days."""
+        with np.errstate(all="ignore"):
+            densities = portfolio_log_densities(data.values, self.means_, self.covars_)
+        explained = np.isfinite(densities).any(axis=1)
+        self._explained(data, np.where(explained, 0.0, np.nan))
+        return densities
 
     def predict_online(
         self,
@@ -534,7 +540,7 @@ default="stationary"
             Nats of evidence a switch needs; default the model's ``switch_penalty``.
         initial : "stationary", "fitted" or array-like, default="stationary"
             Regime distribution before the first day, as in :meth:`filter_proba`;
-            it enters the decoder as the log prior of the first day.
+            its logarithm is the decoder's prior score for the first day.
 
         Returns
         -------
@@ -548,13 +554,10 @@ default="stationary"
             self.switch_penalty if switch_penalty is None else switch_penalty,
             "switch_penalty",
         )
-        start = self._initial_distribution(initial)
-        with np.errstate(all="ignore"):
-            densities = portfolio_log_densities(data.values, self.means_, self.covars_)
-        explained = np.isfinite(densities).any(axis=1)
-        self._explained(data, np.where(explained, 0.0, np.nan))
         codes, _ = penalized_decode(
-            densities, penalty, log_initial=np.log(np.maximum(start, 1e-300))
+            self._portfolio_densities(data),
+            penalty,
+            initial=self._initial_distribution(initial),
         )
         return results.regime_series(codes, self.regime_names_, data.index)
 
@@ -585,7 +588,9 @@ default="stationary"
 
     def score(self, returns: Any, y: None = None) -> float:
         """Total log-likelihood log P(O | lambda) of the returns, eq. (1)."""
-        data = self._data(returns)  # first: it raises NotFittedError before fit
+        return self._log_likelihood(self._data(returns))
+
+    def _log_likelihood(self, data: Returns) -> float:
         log_likelihood = float(self._engine.score(data.values))
         self._explained(data, log_likelihood)
         return log_likelihood
@@ -600,12 +605,17 @@ default="stationary"
 
     def aic(self, returns: Any) -> float:
         """Akaike information criterion, ``-2 log L + 2 p`` (lower is better)."""
-        return -2.0 * self.score(returns) + 2.0 * self.n_parameters()
+        data = self._data(returns)
+        return results.information_criteria(
+            self._log_likelihood(data), self.n_parameters(), len(data.values)
+        )[0]
 
     def bic(self, returns: Any) -> float:
         """Bayesian information criterion, ``-2 log L + p log T`` (lower is better)."""
-        n_days = len(self._data(returns).values)
-        return -2.0 * self.score(returns) + self.n_parameters() * np.log(n_days)
+        data = self._data(returns)
+        return results.information_criteria(
+            self._log_likelihood(data), self.n_parameters(), len(data.values)
+        )[1]
 
     # ---------------------------------------------------------------- views
 
@@ -720,7 +730,7 @@ default="stationary"
                 f"method must be 'hessian' or 'bootstrap', got {method!r}."
             )
         n_boot = check_int(n_boot, "n_boot", 2)
-        names = (self.hmm_.covariance_type, self.regime_names_, data.columns)
+        names = (self.fitted_state_.covariance_type, self.regime_names_, data.columns)
         params = EMParameters(
             self.startprob_, self.transmat_, self.means_, self.covars_
         )
@@ -731,9 +741,7 @@ default="stationary"
                 data.values, params, *names, level=level, min_stay=min_stay
             )
         else:
-            seeds = check_random_state(random_state).randint(
-                np.iinfo(np.int32).max, size=n_boot
-            )
+            seeds = _fitting.seeds(random_state, n_boot)
             jobs = [(data, int(seed)) for seed in seeds]
             fits = parallel_map(self._bootstrap_replicate, jobs, n_jobs)
             replicates = [f[0] for f in fits if f is not None]
@@ -753,7 +761,7 @@ default="stationary"
         """The returns, checked to be the ones the model was fitted on."""
         data = self._data(returns)
         same = len(data.values) == len(self.regimes_) and np.isclose(
-            self.hmm_.score(data.values), self.log_likelihood_, rtol=1e-9, atol=1e-6
+            self._engine.score(data.values), self.log_likelihood_, rtol=1e-9, atol=1e-6
         )
         if not same:
             raise ValueError(
@@ -768,7 +776,7 @@ default="stationary"
         self, data: Returns, seed: int
     ) -> tuple[EMParameters, bool] | None:
         """Refit on returns simulated from the fit; regimes matched to the fit's."""
-        X, _ = self.hmm_.sample(len(data.values), random_state=seed)
+        X, _ = self._engine.sample(len(data.values), random_state=seed)
         frame = pd.DataFrame(X, index=data.index, columns=data.columns)
         model = copy.deepcopy(self).set_params(
             warm_start=True, n_init=1, n_jobs=None, random_state=seed
@@ -780,9 +788,7 @@ default="stationary"
         hmm = model.hmm_
         permute_states(
             hmm,
-            inference.match_states(
-                (self.means_, self.covars_), (hmm.means_, read_full(hmm))
-            ),
+            match_states((self.means_, self.covars_), (hmm.means_, read_full(hmm))),
         )
         params = EMParameters(hmm.startprob_, hmm.transmat_, hmm.means_, read_full(hmm))
         return params, model.converged_
@@ -813,6 +819,7 @@ default="stationary"
         index = self.regimes_.index
         n, k = len(index), len(self.regime_names_)
         n_params = self.n_parameters()
+        aic, bic = results.information_criteria(self.log_likelihood_, n_params, n)
         ok = int((self.restarts_["error"] == "").sum())
         first, last = (
             (f"{index[0]:%Y-%m-%d}", f"{index[-1]:%Y-%m-%d}")
@@ -822,15 +829,15 @@ default="stationary"
         rule = {"volatility": "Bull = lowest vol", "mean": "Bull = top mean"}
         header = (
             ("Model", f"Gaussian HMM, {k} regimes"),
-            ("Covariance", self.hmm_.covariance_type),
+            ("Covariance", self.fitted_state_.covariance_type),
             ("Start", first),
             ("End", last),
             ("Observations", f"{n}"),
             ("Columns", f"{self.n_features_in_}"),
             ("Log-likelihood", f"{self.log_likelihood_:.2f}"),
             ("Parameters", f"{n_params}"),
-            ("AIC", f"{-2 * self.log_likelihood_ + 2 * n_params:.2f}"),
-            ("BIC", f"{-2 * self.log_likelihood_ + n_params * np.log(n):.2f}"),
+            ("AIC", f"{aic:.2f}"),
+            ("BIC", f"{bic:.2f}"),
             ("Converged", f"{self.converged_}"),
             ("Iterations", f"{self.n_iter_}"),
             ("Restarts", f"{ok} of {len(self.restarts_)} succeeded"),
@@ -884,6 +891,24 @@ default="stationary"
                 covariance.reshape(-1, len(features)), index=rows, columns=features
             ),
         )
+
+
+@contextmanager
+def convergence_reported_by_caller(*models: RegimeModel) -> Iterator[None]:
+    """Within the block, ``fit`` of these estimators does not warn on non-convergence.
+
+    For callers that fit many models and warn once for all of them
+    (:func:`regimes.walk_forward`, :func:`regimes.compare`): a flag on each
+    estimator, not a warnings filter, which would be process-global and so not
+    thread-safe. ``converged_`` is set as always.
+    """
+    for model in models:
+        model._warn_convergence = False
+    try:
+        yield
+    finally:
+        for model in models:
+            del model._warn_convergence
 
 
 def _package_version() -> str:

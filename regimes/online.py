@@ -60,7 +60,7 @@ def penalized_decode(
     log_densities: np.ndarray,
     penalty: float,
     state: DecoderState | None = None,
-    log_initial: np.ndarray | None = None,
+    initial: np.ndarray | None = None,
 ) -> tuple[np.ndarray, DecoderState]:
     """Causal regime codes by online penalised decoding, restarted at each switch.
 
@@ -73,9 +73,10 @@ def penalized_decode(
         regime with the highest density each day.
     state : DecoderState, optional
         Continue from a previous call (the state it returned); default: a fresh start.
-    log_initial : ndarray of shape (n_regimes,), optional
-        Log prior of the regimes before the first day, for a fresh start (default
-        uniform). Ignored when ``state`` is given.
+    initial : ndarray of shape (n_regimes,), optional
+        Probabilities of the regimes before the first day, for a fresh start
+        (default uniform); their logarithm is the first day's prior score, a zero
+        counting as a very large penalty. Ignored when ``state`` is given.
 
     Returns
     -------
@@ -116,8 +117,8 @@ def penalized_decode(
     if state is None:
         scores = (
             np.zeros(n_regimes)
-            if log_initial is None
-            else np.asarray(log_initial, dtype=float).copy()
+            if initial is None
+            else np.log(np.maximum(np.asarray(initial, dtype=float), 1e-300))
         )
         regime = -1
     else:

@@ -211,9 +211,22 @@ def plot_regimes(
         raise ValueError(f"signal must be one of {list(signals)}, got {signal!r}.")
     decode, default_title = signals[signal]
     regimes = decode(returns)
-    growth = _growth(returns, column)
     ax = _axes(ax, (10, 4))
-    _shade_spells(ax, regimes, regime_colors(model.regime_names_))
+    colors = regime_colors(model.regime_names_)
+    _regime_growth_panel(ax, regimes, _growth(returns, column), colors, column)
+    ax.set_title(default_title if title is None else title, loc="left")
+    return ax
+
+
+def _regime_growth_panel(
+    ax: Axes,
+    regimes: pd.Series,
+    growth: pd.Series,
+    colors: dict[str, str],
+    column: str | None,
+) -> None:
+    """Spells of ``regimes`` shaded behind the growth of 1 on a log axis."""
+    _shade_spells(ax, regimes, colors)
     ax.plot(
         growth.index,
         growth.to_numpy(),
@@ -222,10 +235,8 @@ def plot_regimes(
         label=column or "equal-weight",
     )
     _log_growth_axis(ax)
-    ax.set_xlim(returns.index[0], returns.index[-1])
-    ax.set_title(default_title if title is None else title, loc="left")
+    ax.set_xlim(growth.index[0], growth.index[-1])
     _legend_outside(ax)
-    return ax
 
 
 def plot_probabilities(
@@ -479,16 +490,7 @@ def plot_walk_forward(
     fig, top, bottom = _two_panels(axes, figsize)
 
     growth = _growth(returns.loc[wf.index], column)
-    _shade_spells(top, signal, colors)
-    top.plot(
-        growth.index,
-        growth.to_numpy(),
-        color="black",
-        linewidth=0.8,
-        label=column or "equal-weight",
-    )
-    _log_growth_axis(top)
-    _legend_outside(top)
+    _regime_growth_panel(top, signal, growth, colors, column)
     _draw_probabilities(bottom, proba, colors, "lines")
     bottom.set_ylabel("filtered probability")
     if refits:

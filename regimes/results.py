@@ -58,6 +58,15 @@ def expected_durations(transmat: np.ndarray) -> np.ndarray:
         return np.where(stay >= 1.0, np.inf, 1.0 / (1.0 - stay))
 
 
+def information_criteria(
+    log_likelihood: float, n_parameters: int, n_samples: int
+) -> tuple[float, float]:
+    """AIC ``-2 log L + 2 p`` and BIC ``-2 log L + p log T`` (lower is better)."""
+    aic = -2.0 * log_likelihood + 2.0 * n_parameters
+    bic = -2.0 * log_likelihood + n_parameters * np.log(n_samples)
+    return float(aic), float(bic)
+
+
 def stationary_distribution(transmat: np.ndarray) -> np.ndarray:
     """Long-run share of time in each regime: pi with pi A = pi and sum(pi) = 1.
 

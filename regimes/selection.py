@@ -18,10 +18,11 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from ._restarts import parallel_map
+from . import results
+from ._parallel import parallel_map
 from ._validation import check_covariance_type, check_int, check_returns
 from .exceptions import RegimeFitError
-from .models import RegimeModel
+from .models import RegimeModel, convergence_reported_by_caller
 
 __all__ = ["compare"]
 
@@ -108,15 +109,15 @@ def compare(
             names=["n_regimes", "covariance_type"],
         ),
     )
-    for column, best in (
-        ("aic", "idxmin"),
-        ("bic", "idxmin"),
-        ("test_score", "idxmax"),
+    for column, best, marker in (
+        ("aic", "idxmin", "best_aic"),
+        ("bic", "idxmin", "best_bic"),
+        ("test_score", "idxmax", "best_test"),
     ):
         flag = pd.Series(False, index=table.index)
         if table[column].notna().any():
             flag[getattr(table[column], best)()] = True
-        table[f"best_{column.replace('_score', '')}"] = flag
+        table[marker] = flag
     table["n_parameters"] = table["n_parameters"].astype("Int64")
     fitted = table["error"] == ""
     stalled = table.index[fitted & ~(table["converged"] & table["test_converged"])]
@@ -182,21 +183,20 @@ def _fit_row(
             n_regimes=n_regimes, covariance_type=covariance_type
         )
         train = clone(full)
-        # compare reports non-convergence once, naming the rows (a flag on the
-        # estimators, not a process-global warnings filter)
-        full._warn_convergence = train._warn_convergence = False
-        full.fit(frame)
-        train.fit(frame.iloc[:n_train])
+        with convergence_reported_by_caller(full, train):  # compare warns once
+            full.fit(frame)
+            train.fit(frame.iloc[:n_train])
     except (RegimeFitError, ValueError) as exc:
         row["error"] = f"{type(exc).__name__}: {exc}"
         return row
     n_params = full.n_parameters()
     n_test = len(frame) - n_train
+    aic, bic = results.information_criteria(full.log_likelihood_, n_params, len(frame))
     row.update(
         log_likelihood=full.log_likelihood_,
         n_parameters=n_params,
-        aic=-2 * full.log_likelihood_ + 2 * n_params,
-        bic=-2 * full.log_likelihood_ + n_params * np.log(len(frame)),
+        aic=aic,
+        bic=bic,
         # log p(test | train) = log p(all) - log p(train): the chain rule of the
         # one-step-ahead predictive densities over the held-out days
         test_score=(train.score(frame) - train.score(frame.iloc[:n_train])) / n_test,

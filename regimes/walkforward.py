@@ -17,16 +17,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from . import results
-from ._restarts import parallel_map
+from ._parallel import parallel_map
 from ._validation import check_int, check_returns
 from .exceptions import RegimeFitError
-from .labels import order_statistic
-from .models import RegimeModel
+from .labels import match_states, order_statistic
+from .models import RegimeModel, convergence_reported_by_caller
 from .online import penalized_decode
 
 __all__ = ["fit_many", "refit_table", "walk_forward"]
@@ -203,9 +202,7 @@ def _assemble(
             warm_up = warm_up[:, order]
             # the same start as predict_online: the stationary distribution
             initial = results.stationary_distribution(fitted.transmat_)[order]
-            _, state = penalized_decode(
-                warm_up, penalty, log_initial=np.log(np.maximum(initial, 1e-300))
-            )
+            _, state = penalized_decode(warm_up, penalty, initial=initial)
         # filter from the start of the training window, keep the new period's days,
         # columns in name order
         filtered = fitted.filter_proba(frame.iloc[lo:end]).iloc[start - lo :, order]
@@ -344,18 +341,14 @@ def _fit_all(
 
 def _timed_fit(model: RegimeModel, train: pd.DataFrame) -> tuple[RegimeModel, float]:
     begin = time.perf_counter()
-    # not converging is reported once for all refits, by walk_forward; a flag on
-    # this estimator, not a warnings filter, which would be process-global
-    model._warn_convergence = False
     try:
-        model.fit(train)
+        with convergence_reported_by_caller(model):  # walk_forward warns once
+            model.fit(train)
     except (RegimeFitError, ValueError, np.linalg.LinAlgError) as exc:
         raise RegimeFitError(
             f"the refit on the {len(train)} days {train.index[0]} .. "
             f"{train.index[-1]} failed: {exc}"
         ) from exc
-    finally:
-        del model._warn_convergence
     return model, time.perf_counter() - begin
 
 
@@ -386,10 +379,10 @@ def _continuity(
     order = np.arange(len(names))
     if previous is None:
         return order, False
-    cost = _symmetric_kl(fitted.means_, fitted.covars_, *previous)
-    states, previous_names = linear_sum_assignment(cost)
+    # previous_rank[s]: the place of the previous regime that state s matches
     previous_rank = np.empty_like(order)
-    previous_rank[states] = previous_names
+    matched = match_states(previous, (fitted.means_, fitted.covars_))
+    previous_rank[matched] = np.arange(len(names))
     days = results.stationary_distribution(fitted.transmat_) * len(fitted.regimes_)
     value, se = order_statistic(fitted.means_, fitted.covars_, days, fitted.order_by)
     changed, pos = False, 0
@@ -403,22 +396,6 @@ def _continuity(
         else:
             pos += 1
     return order, changed
-
-
-def _symmetric_kl(
-    means_a: np.ndarray, covars_a: np.ndarray, means_b: np.ndarray, covars_b: np.ndarray
-) -> np.ndarray:
-    """cost[i, j] = KL(a_i || b_j) + KL(b_j || a_i) for Gaussians."""
-    k, d = means_a.shape
-    inv_a, inv_b = np.linalg.inv(covars_a), np.linalg.inv(covars_b)
-    cost = np.empty((k, len(means_b)))
-    for i in range(k):
-        for j in range(len(means_b)):
-            diff = means_a[i] - means_b[j]
-            trace = np.trace(inv_b[j] @ covars_a[i]) + np.trace(inv_a[i] @ covars_b[j])
-            quad = diff @ (inv_a[i] + inv_b[j]) @ diff
-            cost[i, j] = 0.5 * (trace + quad) - d
-    return cost
 
 
 def fit_many(

@@ -18,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, compare, em, inference
 from regimes.data import load_sample
+from regimes.labels import match_states
 
 # -------------------------------------------------------------- the likelihood
 
@@ -326,7 +327,7 @@ def test_match_states_undoes_a_swap():
     rng = np.random.default_rng(0)
     params = _parameters("full", rng)
     swapped = (params.means[[2, 0, 1]], params.covars[[2, 0, 1]])
-    order = inference.match_states((params.means, params.covars), swapped)
+    order = match_states((params.means, params.covars), swapped)
     np.testing.assert_array_equal(swapped[0][order], params.means)
 
 

@@ -122,11 +122,10 @@ def test_regime_column_is_the_online_signal_carried_across_refits(wf, short_samp
     first = refits.iloc[0]
     train = short_sample.loc[first["train_start"] : first["train_end"]]
     model = RegimeModel(3, n_init=3, n_iter=1000, random_state=0).fit(train)
-    start = np.log(results.stationary_distribution(model.transmat_))
     _, state = penalized_decode(
         model.portfolio_log_densities(train).to_numpy(),
         model.switch_penalty,
-        log_initial=start,
+        initial=results.stationary_distribution(model.transmat_),
     )
     period = wf.loc[: refits.index[1] - pd.Timedelta(days=1)]
     codes, state = penalized_decode(
