@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import __version__, data
 from ._io import atomic_path
-from ._validation import percent_median
+from ._validation import COVARIANCE_TYPES, percent_median
 from .exceptions import DataDownloadError, PercentReturnsWarning, RegimeFitError
 from .models import RegimeModel
 from .walkforward import walk_forward
@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     model.add_argument(
         "--covariance-type",
         default="full",
-        choices=["full", "diag", "spherical", "tied"],
+        choices=COVARIANCE_TYPES,
     )
     model.add_argument(
         "--n-init", type=int, default=10, metavar="N", help="EM restarts (default 10)"
@@ -138,7 +138,8 @@ def _parser() -> argparse.ArgumentParser:
         "--refit",
         default="M",
         metavar="PERIOD",
-        help="refit period with --walk-forward: W, M, Q or Y (default M)",
+        help="refit period with --walk-forward: W, M, Q, Y or a number of days "
+        "(default M)",
     )
     walk.add_argument(
         "--min-train",
@@ -197,7 +198,10 @@ def _cli_words(message: str) -> str:
     message = re.sub(r"\bkind=(['\"])(prices|returns)\1", r"--\2", message)
     message = re.sub(r"\bcolumns=\[\.\.\.\]", "--columns NAME,NAME", message)
     message = re.sub(r"\buse None\b", "leave the option out", message)
-    message = re.sub(rf"(?<!-)\b({'|'.join(_KEYWORDS)}) must\b", r"--\1 must", message)
+    # walk_forward's own "refit must ..."; start, end and columns are checked by the
+    # command itself first, and a data file's "columns must be numbers" is not the
+    # option
+    message = re.sub(r"(?<!-)\brefit must\b", "--refit must", message)
     # advice about settings the command does not have, or Python-only helpers
     message = message.replace(", or raise tol", "")
     message = message.replace(" (see refit_table(...))", "")
@@ -299,11 +303,12 @@ def _model(args: argparse.Namespace) -> RegimeModel:
 def _run(args: argparse.Namespace) -> int:
     # the model's options are checked before any data is read or downloaded (the
     # estimator itself validates in fit, as scikit-learn's do)
-    _model(args)._check_params()
+    model = _model(args)
+    model._check_params()
     returns, label = _load(args)
     if args.walk_forward:
-        return _run_walk_forward(args, returns, label)
-    model = _model(args).fit(returns)
+        return _run_walk_forward(args, model, returns, label)
+    model.fit(returns)
     filtered = model.filter_proba(returns)
     signal = model.predict_online(returns)  # causal: data up to each day only
     summary = _format_summary(model.summary(), percent_median(returns.to_numpy()))
@@ -339,11 +344,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_walk_forward(
-    args: argparse.Namespace, returns: pd.DataFrame, label: str
+    args: argparse.Namespace, model: RegimeModel, returns: pd.DataFrame, label: str
 ) -> int:
     refit: str | int = int(args.refit) if args.refit.isdigit() else args.refit
     wf = walk_forward(
-        returns, _model(args), refit=refit, min_train=args.min_train, progress=False
+        returns, model, refit=refit, min_train=args.min_train, progress=False
     )
     written = _walk_forward_outputs(wf, returns, args.out) if args.out else []
     _print_data(returns, label)
@@ -463,16 +468,14 @@ def _walk_forward_outputs(
     axes = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
     percent = percent_median(returns.to_numpy()) is not None
     plot_walk_forward(wf, returns / 100.0 if percent else returns, axes=axes)
-    table = wf.copy()
-    table.attrs = {}
-    return _write(table, figure, folder)
+    return _write(wf, figure, folder)
 
 
 def _write(table: pd.DataFrame, figure: Any, folder: Path) -> list[Path]:
-    table.index.name = "date"
     csv_path, png_path = folder / "regimes.csv", folder / "regimes.png"
     with atomic_path(csv_path) as tmp:
-        table.to_csv(tmp, float_format="%.6g")
+        # index_label, not renaming the index: the table shares it with the data
+        table.to_csv(tmp, float_format="%.6g", index_label="date")
     with atomic_path(png_path) as tmp:
         figure.savefig(tmp, format="png", dpi=110)
     return [csv_path, png_path]

@@ -1,8 +1,9 @@
 """Daily sector returns as pandas: a bundled real sample, yfinance downloads, CSV files.
 
-Every loader returns a DataFrame of daily **log returns (decimal)** with a sorted
-DatetimeIndex named "Date" and one column per sector or ticker, ready for
-:meth:`regimes.RegimeModel.fit`.
+Every loader returns a DataFrame of daily returns with a sorted DatetimeIndex named
+"Date" and one column per sector or ticker, ready for :meth:`regimes.RegimeModel.fit`:
+**log returns (decimal)** when the input held prices (the sample and downloads do),
+otherwise the returns as given (``attrs["kind"]`` says which was assumed).
 
 - :func:`load_sample`: works offline; built from data shipped in skfolio
   (see ``data/README.md`` for provenance and caveats).
@@ -210,7 +211,7 @@ def prepare_returns(
         What the values are. ``"auto"`` decides from the data and says so with an
         :class:`~regimes.exceptions.AssumedKindWarning` (see :func:`read_returns`).
     start, end : str or date, optional
-        First and last day to use (inclusive), applied before anything else.
+        First and last day to use (inclusive), applied right after the dates are read.
     columns : sequence of str or str, optional
         Columns to keep (a string may list them separated by commas); default all.
     min_coverage : float, default=0.9
@@ -296,7 +297,7 @@ def read_returns(
         :class:`~regimes.exceptions.AssumedKindWarning`; columns that disagree are
         an error asking for ``kind``.
     start, end : str or date, optional
-        First and last day to use (inclusive), applied before anything else.
+        First and last day to use (inclusive), applied right after the dates are read.
     columns : sequence of str or str, optional
         Columns to keep; default all.
     min_coverage : float, default=0.9

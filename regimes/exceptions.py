@@ -1,4 +1,4 @@
-"""Warnings and errors raised by regimes.
+"""Warnings issued and errors raised by regimes.
 
 Each is a small subclass so that users can filter exactly what they mean to, e.g.
 ``warnings.simplefilter("ignore", regimes.exceptions.LikelyPricesWarning)``.
@@ -70,7 +70,7 @@ class ModelFileError(ValueError):
 class AlignmentWarning(RegimesWarning):
     """Two date-indexed inputs had different dates and were aligned on the common ones.
 
-    Raised by :mod:`regimes.evaluate` when a signal has dates its returns lack, or the
+    Issued by :mod:`regimes.evaluate` when a signal has dates its returns lack, or the
     reverse. Pass both on the same dates (e.g. ``returns.loc[signal.index]``) to
     avoid it.
     """
