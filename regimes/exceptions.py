@@ -13,6 +13,8 @@ __all__ = [
     "AssumedKindWarning",
     "DataDownloadError",
     "DataWarning",
+    "InvalidParameterError",
+    "InvalidReturnsError",
     "LikelyPricesWarning",
     "ModelFileError",
     "PercentReturnsWarning",
@@ -73,4 +75,25 @@ class AlignmentWarning(RegimesWarning):
     Issued by :mod:`regimes.evaluate` when a signal has dates its returns lack, or the
     reverse. Pass both on the same dates (e.g. ``returns.loc[signal.index]``) to
     avoid it.
+    """
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """An argument the caller passed is not acceptable; ``param`` names it.
+
+    A subclass of both ``ValueError`` and ``TypeError`` (as scikit-learn's own
+    ``InvalidParameterError``), so ``except ValueError`` and ``except TypeError`` both
+    catch it. The message says what the parameter accepts, what it got and how to fix
+    it; the command line maps ``param`` to its option (``n_init`` -> ``--n-init``).
+    """
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class InvalidReturnsError(InvalidParameterError):
+    """A returns frame (or array) cannot be used as it is; the message says why.
+
+    ``param`` is the argument that held it (usually ``"returns"``).
     """

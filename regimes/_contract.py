@@ -1,0 +1,461 @@
+"""What every public parameter accepts, declared once and enforced by one validator.
+
+The idea is scikit-learn's ``_parameter_constraints`` / ``validate_params``: a function
+declares, next to its signature, a list of constraints for each parameter; one
+decorator checks every argument against them before the body runs. A value passes if
+it satisfies any constraint of its list. Unlike scikit-learn's, our constraints also
+*normalise* what they accept (a name given as a string becomes a one-name tuple, a
+numpy integer an int, a date a Timestamp), so the body sees one type per parameter,
+and every refusal is an :class:`~regimes.exceptions.InvalidParameterError` that names
+the parameter, says what it accepts, what it got, and how to fix it.
+
+Because the table is data, a test can enumerate it: ``tests/test_contract.py`` walks
+the public surface (``__all__`` and the public methods) and fails when a parameter has
+no declared constraints, then calls each parameter with a catalogue of bad values.
+
+Usage::
+
+    @validate_params({
+        "horizon": [Interval(Integral, 1, MAX_HORIZON)],
+        "level": [Interval(Real, 0, 1, closed="neither")],
+        "method": [Options({"hessian", "bootstrap"})],
+        "columns": [None, Names()],
+    })
+    def f(horizon, level=0.95, method="hessian", columns=None): ...
+
+Parameters that are data (a returns frame, a model, a signal) are declared with
+:class:`Checked` (checked by the function itself, with the function named) or
+:class:`InstanceOf`; ``self`` is never declared.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import numbers
+import os
+from collections.abc import Callable, Iterable, Mapping
+from numbers import Integral, Real
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .exceptions import InvalidParameterError
+
+__all__ = [
+    "Boolean",
+    "Checked",
+    "Constraint",
+    "Day",
+    "InstanceOf",
+    "Interval",
+    "Names",
+    "NJobs",
+    "Options",
+    "PathLike",
+    "RandomState",
+    "check_value",
+    "validate_params",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# A value a constraint can return to mean "not mine": another constraint may accept.
+_REJECT = object()
+
+
+class Constraint:
+    """One kind of acceptable value.
+
+    ``convert`` returns the normalised value or ``_REJECT``; ``describe`` says what is
+    accepted, for the error message.
+    """
+
+    def convert(self, value: Any) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def hint(self, value: Any) -> str:
+        """A fix to suggest when this was the closest constraint; '' for none."""
+        return ""
+
+
+class _NoneConstraint(Constraint):
+    def convert(self, value: Any) -> Any:
+        return None if value is None else _REJECT
+
+    def describe(self) -> str:
+        return "None"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+class Interval(Constraint):
+    """An int (``Integral``) or a finite real (``Real``) in [low, high].
+
+    ``closed`` is "both", "left", "right" or "neither"; None for a bound means
+    unbounded on that side. A real accepts ints too; an ``Integral`` interval refuses
+    floats even when whole (2.0), so a typo cannot silently truncate.
+    """
+
+    def __init__(
+        self,
+        kind: type,
+        low: float | None,
+        high: float | None,
+        *,
+        closed: str = "both",
+        unit: str = "",
+    ) -> None:
+        if kind not in (Integral, Real):
+            raise TypeError("Interval kind must be numbers.Integral or numbers.Real")
+        self.kind, self.low, self.high, self.closed, self.unit = (
+            kind,
+            low,
+            high,
+            closed,
+            unit,
+        )
+
+    def convert(self, value: Any) -> Any:
+        if self.kind is Integral:
+            if not _is_int(value):
+                return _REJECT
+            value = int(value)
+        else:
+            if not _is_real(value):
+                return _REJECT
+            value = float(value)
+            if not math.isfinite(value):
+                return _REJECT
+        left_ok = self.low is None or (
+            value >= self.low if self.closed in ("both", "left") else value > self.low
+        )
+        right_ok = self.high is None or (
+            value <= self.high
+            if self.closed in ("both", "right")
+            else value < self.high
+        )
+        return value if left_ok and right_ok else _REJECT
+
+    def describe(self) -> str:
+        kind = "an int" if self.kind is Integral else "a finite number"
+        lo_b = "[" if self.closed in ("both", "left") else "("
+        hi_b = "]" if self.closed in ("both", "right") else ")"
+        if self.low is not None and self.high is not None:
+            text = f"{kind} in {lo_b}{self.low}, {self.high}{hi_b}"
+        elif self.low is not None:
+            op = ">=" if lo_b == "[" else ">"
+            text = f"{kind} {op} {self.low}"
+        elif self.high is not None:
+            op = "<=" if hi_b == "]" else "<"
+            text = f"{kind} {op} {self.high}"
+        else:
+            text = kind
+        return f"{text} {self.unit}".rstrip()
+
+    def hint(self, value: Any) -> str:
+        if (
+            self.kind is Integral
+            and _is_real(value)
+            and not _is_int(value)
+            and math.isfinite(value)
+            and float(value).is_integer()
+        ):
+            return f"pass {int(value)} (an int), not {value!r}"
+        return ""
+
+
+class Options(Constraint):
+    """One of a fixed set of strings (case-sensitive)."""
+
+    def __init__(self, options: Iterable[str]) -> None:
+        self.options = tuple(options)
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, str) and value in self.options:
+            return str(value)
+        return _REJECT
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+    def hint(self, value: Any) -> str:
+        if isinstance(value, str):
+            close = [o for o in self.options if o.lower() == value.strip().lower()]
+            if close:
+                return f"did you mean {close[0]!r}?"
+        return ""
+
+
+class Boolean(Constraint):
+    """True or False (numpy bools too); never a string, a number or None."""
+
+    def convert(self, value: Any) -> Any:
+        return bool(value) if isinstance(value, (bool, np.bool_)) else _REJECT
+
+    def describe(self) -> str:
+        return "True or False"
+
+    def hint(self, value: Any) -> str:
+        if isinstance(value, str):
+            return f"pass the bool True or False, not the string {value!r}"
+        return ""
+
+
+class InstanceOf(Constraint):
+    """An instance of one of ``types`` (passed through unchanged)."""
+
+    def __init__(self, *types: type, name: str | None = None) -> None:
+        self.types, self.name = types, name
+
+    def convert(self, value: Any) -> Any:
+        return value if isinstance(value, self.types) else _REJECT
+
+    def describe(self) -> str:
+        return self.name or " or ".join(f"a {t.__name__}" for t in self.types)
+
+
+class Checked(Constraint):
+    """Any value: the function checks this parameter itself (data, models, frames).
+
+    ``how`` says which check does it, so that a reader of the table knows where
+    to look, and the hostile test knows the parameter is covered.
+    """
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    def convert(self, value: Any) -> Any:
+        return value
+
+    def describe(self) -> str:
+        return self.how
+
+
+class Names(Constraint):
+    """One name (a string) or several (a list, tuple, Index or other iterable of str).
+
+    Always returns a tuple of non-empty, stripped, distinct strings; a single string
+    is one name, never its characters. ``min_len`` sets how many are needed.
+    """
+
+    def __init__(self, *, min_len: int = 1, what: str = "name") -> None:
+        self.min_len, self.what = min_len, what
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, str):
+            items: list[Any] = [value]
+        elif isinstance(value, (Mapping, bytes)) or not isinstance(value, Iterable):
+            return _REJECT
+        else:
+            items = list(value)
+        if not all(isinstance(v, str) for v in items):
+            return _REJECT
+        names = tuple(v.strip() for v in items)
+        if len(names) < self.min_len or not all(names):
+            return _REJECT
+        if len(set(names)) != len(names):
+            return _REJECT
+        return names
+
+    def describe(self) -> str:
+        many = f"at least {self.min_len} " if self.min_len > 1 else ""
+        return f"a {self.what} (str) or a list of {many}distinct non-empty {self.what}s"
+
+    def hint(self, value: Any) -> str:
+        if isinstance(value, (list, tuple)) and len(set(value)) != len(value):
+            return "remove the repeated names"
+        return ""
+
+
+class NJobs(Constraint):
+    """joblib's ``n_jobs``: None, or a non-zero int (-1 = every core)."""
+
+    def convert(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if _is_int(value) and value != 0:
+            return int(value)
+        return _REJECT
+
+    def describe(self) -> str:
+        return "None or a non-zero int (-1 for every core, 1 for no parallelism)"
+
+
+class RandomState(Constraint):
+    """None, an int seed in [0, 2**32 - 1], a numpy RandomState or Generator."""
+
+    def convert(self, value: Any) -> Any:
+        if value is None or isinstance(
+            value, (np.random.RandomState, np.random.Generator)
+        ):
+            return value
+        if _is_int(value) and 0 <= value < 2**32:
+            return int(value)
+        return _REJECT
+
+    def describe(self) -> str:
+        return (
+            "None, an int in [0, 2**32 - 1], a numpy.random.RandomState or a "
+            "numpy.random.Generator"
+        )
+
+
+class PathLike(Constraint):
+    """A file or folder path: a non-empty str or an os.PathLike."""
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, os.PathLike):
+            return value
+        if isinstance(value, str) and value.strip():
+            return value
+        return _REJECT
+
+    def describe(self) -> str:
+        return "a path (a non-empty str or pathlib.Path)"
+
+
+class Day(Constraint):
+    """A calendar day.
+
+    'YYYY-MM-DD' (or any unambiguous ISO form), a Timestamp, a ``datetime.date`` or
+    ``datetime``, a numpy datetime64, or a YYYYMMDD int.
+
+    Returns a tz-naive midnight Timestamp (a time zone is dropped keeping the local
+    date; a time of day is dropped). NaT, other ints (they would be read as
+    nanoseconds since 1970) and day/month-ambiguous strings are refused with the fix.
+    The parsing itself is :func:`regimes._dates.parse_day`, the package's one day
+    parser, imported lazily so that this module stays at the bottom.
+    """
+
+    def convert(self, value: Any) -> Any:
+        from ._dates import parse_day
+
+        try:
+            return parse_day(value)
+        except (ValueError, TypeError):
+            return _REJECT
+
+    def describe(self) -> str:
+        return (
+            "a day: 'YYYY-MM-DD', a pandas Timestamp, a datetime.date or a YYYYMMDD int"
+        )
+
+    def hint(self, value: Any) -> str:
+        from ._dates import parse_day
+
+        try:
+            parse_day(value)
+        except (ValueError, TypeError) as err:
+            return str(err)
+        return ""
+
+
+def _normalise_constraint(c: Any) -> Constraint:
+    if c is None:
+        return _NoneConstraint()
+    if c == "boolean":
+        return Boolean()
+    if isinstance(c, Constraint):
+        return c
+    raise TypeError(f"unknown constraint {c!r}")
+
+
+def _article(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_value(
+    value: Any, constraints: Iterable[Any], param: str, where: str = ""
+) -> Any:
+    """Return ``value`` normalised by the first constraint that accepts it.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming ``param`` (and ``where``, the function), listing what is accepted,
+        what was received, and a fix when one of the constraints knows one.
+    """
+    cs = [_normalise_constraint(c) for c in constraints]
+    for c in cs:
+        out = c.convert(value)
+        if out is not _REJECT:
+            return out
+    accepted = ", or ".join(c.describe() for c in cs)
+    hints = [h for h in (c.hint(value) for c in cs) if h]
+    place = f" of {where}" if where else ""
+    message = (
+        f"{param}{place} must be {accepted}; got {_short(value)}"
+        f" ({_article(type(value).__name__)})."
+    )
+    if hints:
+        message += " " + hints[0][0].upper() + hints[0][1:]
+        if not message.endswith((".", "?")):
+            message += "."
+    raise InvalidParameterError(param, message)
+
+
+def validate_params(constraints: Mapping[str, list[Any]]) -> Callable[[F], F]:
+    """Decorate a function so that every declared argument is checked and normalised.
+
+    The table is stored on the function as ``__parameter_constraints__``; every
+    parameter of the signature except ``self``/``cls`` must be in it (checked when the
+    module is imported), so a new parameter cannot ship undeclared.
+    """
+
+    def decorate(func: F) -> F:
+        sig = inspect.signature(func)
+        names = [p for p in sig.parameters if p not in ("self", "cls")]
+        undeclared = [
+            p
+            for p in names
+            if p not in constraints
+            and sig.parameters[p].kind
+            not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        ]
+        unknown = [p for p in constraints if p not in sig.parameters]
+        if undeclared or unknown:
+            raise TypeError(
+                f"{func.__qualname__}: constraints undeclared for {undeclared}, "
+                f"declared for unknown parameters {unknown}"
+            )
+        where = func.__qualname__ + "()"
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                bound = sig.bind(*args, **kwargs)
+            except TypeError as err:
+                raise InvalidParameterError("(call)", f"{where}: {err}") from None
+            for name, value in list(bound.arguments.items()):
+                if name in constraints:
+                    bound.arguments[name] = check_value(
+                        value, constraints[name], name, where
+                    )
+            return func(*bound.args, **bound.kwargs)
+
+        wrapper.__parameter_constraints__ = dict(constraints)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+# Re-exported for tables: ``Interval(Integral, ...)`` / ``Interval(Real, ...)``.
+__all__ += ["Integral", "Real"]
