@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 
 from . import results
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
+from ._gaussian import log_emission_densities
 from ._hmm import NO_PRIORS, RegimeHMM
 from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
 from ._state import FittedState, Settings
@@ -28,7 +29,6 @@ from ._validation import (
     check_enough_rows,
     check_not_collinear,
 )
-from .em import log_emission_densities
 from .exceptions import RegimeFitError
 from .labels import permute_states, regime_order
 

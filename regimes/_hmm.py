@@ -16,8 +16,8 @@ What changes, and why:
   (:func:`weighted_scatter`), gives the same numbers several times faster (see
   ``benchmarks/em_iteration.py``).
 - **Emission densities** (full, tied): hmmlearn solves a triangular system per regime
-  with scipy; :func:`regimes.em.log_emission_densities` uses the Cholesky factor of
-  the *precision*, so the quadratic form of eq. (29) is one matrix product, and
+  with scipy; :func:`regimes._gaussian.log_emission_densities` uses the Cholesky factor
+  of the *precision*, so the quadratic form of eq. (29) is one matrix product, and
   numpy's BLAS only.
 - **E-step** (every covariance type): hmmlearn's log-space forward-backward pass
   and transition counts evaluate an ``exp`` and a ``log`` for every term; EM here
@@ -50,7 +50,7 @@ from hmmlearn.hmm import GaussianHMM
 from sklearn.cluster import KMeans
 
 from ._covariance import read_full, to_native
-from .em import log_emission_densities
+from ._gaussian import log_emission_densities
 
 NO_PRIORS = {
     "startprob_prior": 1.0,

@@ -34,6 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._gaussian import EMParameters, log_emission_densities
+
 __all__ = [
     "EMParameters",
     "ForwardBackward",
@@ -54,15 +56,6 @@ __all__ = [
 ]
 
 
-class EMParameters(NamedTuple):
-    """HMM parameters lambda = (pi, A, mu, Sigma), covariances in full form."""
-
-    startprob: np.ndarray
-    transmat: np.ndarray
-    means: np.ndarray
-    covars: np.ndarray
-
-
 class ForwardBackward(NamedTuple):
     """The scaled forward-backward lattice of one sequence."""
 
@@ -76,67 +69,6 @@ class ForwardBackward(NamedTuple):
     """(T,): c_t = P(O_t | O_1..O_{t-1}) in the shifted units of ``emission``."""
     log_prob: float
     """log P(O | lambda), eq. (16) at t = T."""
-
-
-# ------------------------------------------------------------------- emissions
-
-
-def log_emission_densities(
-    X: np.ndarray, means: np.ndarray, covars: np.ndarray
-) -> np.ndarray:
-    """Log Gaussian emission densities log b_k(r_t), eq. (29).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-        Observations r_t.
-    means : ndarray of shape (n_regimes, n_features)
-        Emission means mu_k.
-    covars : ndarray of shape (n_regimes, n_features, n_features)
-        Emission covariances Sigma_k, symmetric positive definite.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_regimes)
-        ``log N(r_t; mu_k, Sigma_k)``.
-
-    Raises
-    ------
-    ValueError
-        If a covariance is not positive definite.
-
-    Notes
-    -----
-    With the Cholesky factor Sigma_k = L_k L_k^T and P_k = L_k^{-T} (the Cholesky
-    factor of the precision), the quadratic form of eq. (29) is
-    ``|r_t P_k - mu_k P_k|^2`` (one matrix product for all regimes) and
-    ``log|Sigma_k| = 2 sum(log diag L_k)``. numpy's LAPACK is used, not scipy's:
-    alternating the two BLAS libraries makes their worker threads contend, which was
-    2-3x slower on 2 cores.
-    """
-    X = np.asarray(X, dtype=float)
-    means = np.asarray(means, dtype=float)
-    n_features = means.shape[1]
-    try:
-        chol = np.linalg.cholesky(covars)
-    except np.linalg.LinAlgError as exc:
-        raise ValueError("a regime covariance is not positive definite") from exc
-    precision_chol = np.linalg.inv(chol).transpose(0, 2, 1)  # (K, D, D)
-    log_det = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-    # all regimes in one product: X [P_1 ... P_K] - [mu_1 P_1 ... mu_K P_K]
-    stacked = precision_chol.transpose(1, 0, 2).reshape(n_features, -1)
-    z = X @ stacked
-    z -= np.einsum("kd,kde->ke", means, precision_chol).reshape(-1)
-    # squared norms over d: squares in place, then one (T K, D) x (D,) product
-    # (BLAS; 2-D, as a 3-D matmul loops over days), ~1.5x faster than
-    # einsum("tkd,tkd->tk") at small n_features. A day far beyond float range
-    # squares to inf, a log-density of -inf, as with einsum (which does not warn);
-    # callers report such days.
-    with np.errstate(over="ignore"):
-        z = np.square(z, out=z).reshape(len(X) * len(means), n_features)
-    quadratic = (z @ np.ones(n_features)).reshape(len(X), len(means))
-    out = -0.5 * (n_features * np.log(2 * np.pi) + log_det + quadratic)
-    return out
 
 
 # ---------------------------------------------------------------------- E-step

@@ -1,8 +1,8 @@
 """Standard errors, confidence intervals and forecasts of a fitted Gaussian HMM.
 
-Functions of the parameters and the data only (numpy, scipy and :mod:`regimes.em`);
-:class:`regimes.RegimeModel` exposes them as ``standard_errors``, ``report`` and
-``forecast``.
+Functions of the parameters and the data only (numpy, scipy and
+:mod:`regimes._gaussian`); :class:`regimes.RegimeModel` exposes them as
+``standard_errors``, ``report`` and ``forecast``.
 
 Standard errors from the observed information
 ---------------------------------------------
@@ -46,7 +46,7 @@ import numpy as np
 from scipy import stats
 
 from ._covariance import COVARIANCE_FORMS
-from .em import EMParameters, log_emission_densities
+from ._gaussian import EMParameters, log_emission_densities
 from .results import expected_durations
 
 if TYPE_CHECKING:  # only for annotations

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _fitting, _persist, inference, results
 from ._covariance import read_full
+from ._gaussian import EMParameters
 from ._parallel import parallel_map
 from ._state import FittedState, Settings
 from ._threads import thread_limits
@@ -35,7 +36,6 @@ from ._validation import (
     check_returns,
     n_free_parameters,
 )
-from .em import EMParameters
 from .exceptions import RegimeFitError
 from .labels import default_regime_names, match_states, permute_states
 from .online import penalized_decode, portfolio_log_densities

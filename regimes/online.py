@@ -41,7 +41,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .em import log_emission_densities
+from ._gaussian import log_emission_densities
 from .results import equal_weight_moments
 
 __all__ = ["DecoderState", "penalized_decode", "portfolio_log_densities"]
