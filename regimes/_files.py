@@ -60,11 +60,23 @@ _STACK = 6
 @dataclass(frozen=True)
 class _Line:
     number: int  # 1-based, as an editor shows it
-    fields: list[str]
+    fields: list[str]  # stripped, without trailing empty fields (a trailing ",")
+    raw_width: int  # how many fields the separator made
+
+    @classmethod
+    def of(cls, number: int, fields: list[str]) -> _Line:
+        stripped = [f.strip() for f in fields]
+        while stripped and not stripped[-1]:
+            stripped.pop()
+        return cls(number, stripped, len(fields))
 
     @property
     def is_row(self) -> bool:
-        return len(self.fields) >= 2 and bool(_DAY_LIKE.fullmatch(self.fields[0]))
+        return (
+            self.raw_width >= 2
+            and bool(self.fields)
+            and bool(_DAY_LIKE.fullmatch(self.fields[0]))
+        )
 
     @property
     def blank(self) -> bool:
@@ -92,8 +104,12 @@ def read_table(
             "(e.g. 2024-01-31 or 20240131), with a header line of column names "
             "before the rows, fields separated by commas, semicolons or tabs.",
         )
-    width = len(lines[first_row].fields)
-    header = _header(lines, first_row, width)
+    header = _header(lines, first_row)
+    if header is not None:
+        width = len(header.fields)
+    else:
+        table = _rows(lines, first_row, None, source, param)[0]
+        width = max(len(line.fields) for line in table)
     rows, end = _rows(lines, first_row, width, source, param)
     _report_after(lines, end, width, source, param, rows[-1].number)
     names = _names(header, width, first_row, lines, source, param)
@@ -136,10 +152,8 @@ def _split(text: str) -> tuple[str, list[_Line]]:
     best: tuple[int, int, str, list[_Line]] | None = None
     for rank, separator in enumerate(_SEPARATORS):
         reader = csv.reader(raw_lines, delimiter=separator, skipinitialspace=True)
-        lines = [
-            _Line(i + 1, [f.strip() for f in fields]) for i, fields in enumerate(reader)
-        ]
-        widths = [len(line.fields) for line in lines if line.is_row]
+        lines = [_Line.of(i + 1, fields) for i, fields in enumerate(reader)]
+        widths = [line.raw_width for line in lines if line.is_row]
         score = max(np.bincount(widths)) if widths else 0
         if best is None or score > best[0]:
             best = (score, -rank, separator, lines)
@@ -147,19 +161,26 @@ def _split(text: str) -> tuple[str, list[_Line]]:
     return best[2], best[3]
 
 
-def _header(lines: list[_Line], first_row: int, width: int) -> _Line | None:
-    """The line of column names just before the first row, if there is one."""
+def _header(lines: list[_Line], first_row: int) -> _Line | None:
+    """The line of column names just before the first row, if there is one.
+
+    Any line of two fields or more that is not a row; a row with more values than
+    it names is an error later (rows may be shorter: a column empty to the end).
+    """
     for line in reversed(lines[:first_row]):
         if line.blank:
             continue
-        return line if len(line.fields) == width and not line.is_row else None
+        return line if len(line.fields) >= 2 and not line.is_row else None
     return None
 
 
 def _rows(
-    lines: list[_Line], first_row: int, width: int, source: str, param: str
+    lines: list[_Line], first_row: int, width: int | None, source: str, param: str
 ) -> tuple[list[_Line], int]:
-    """The rows of the first table and the index of the line after it."""
+    """The rows of the first table and the index of the line after it.
+
+    A row with more values than ``width`` fields is an error (None: not checked).
+    """
     rows = []
     i = first_row
     while i < len(lines):
@@ -169,7 +190,7 @@ def _rows(
             continue
         if not line.is_row:
             break
-        if len(line.fields) > width and any(line.fields[width:]):
+        if width is not None and len(line.fields) > width:
             raise InvalidReturnsError(
                 param,
                 f"{source}: line {line.number} has {len(line.fields)} fields where "
@@ -226,7 +247,7 @@ def _report_after(
 
 def _is_header(line: _Line, width: int) -> bool:
     """A line of column names for rows of ``width`` fields: names, not numbers."""
-    if line.is_row or len(line.fields) != width:
+    if line.is_row or len(line.fields) < width:
         return False
     names = line.fields[1:]
     return all(names) and pd.to_numeric(pd.Series(names), errors="coerce").isna().all()
@@ -291,6 +312,9 @@ def _decimal_commas(frame: pd.DataFrame, separator: str) -> pd.DataFrame:
     if separator == "," or frame.empty:
         return frame
     cells = frame.stack()
+    if cells.empty or cells.dtype != object:
+        return frame
+    cells = cells.astype(str)
     if (
         cells.str.contains(",", regex=False).any()
         and not cells.str.contains(".", regex=False).any()

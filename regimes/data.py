@@ -45,7 +45,14 @@ from ._contract import (
 )
 from ._dates import check_day_index, parse_day, parse_day_index
 from ._files import read_table
-from ._panel import PanelOptions, check_finite_values, check_positive, checked, prepare
+from ._panel import (
+    PanelOptions,
+    check_finite_values,
+    check_positive,
+    checked,
+    numeric,
+    prepare,
+)
 from ._prices_or_returns import log_returns
 from ._yahoo import CACHE_ENV, SOURCE, check_tickers, closes, default_cache_dir
 from ._yahoo import drop_failed as _drop_failed
@@ -208,8 +215,6 @@ def to_log_returns(prices: pd.DataFrame | pd.Series) -> pd.DataFrame:
             "prices' index must be unique and increasing (oldest first), or the "
             "returns would run backwards in time; sort it with prices.sort_index().",
         )
-    from ._panel import numeric
-
     frame = numeric(prices, "prices", "prices")
     check_finite_values(frame, "prices", "prices")
     check_positive(frame, "prices", "prices")

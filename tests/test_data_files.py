@@ -331,6 +331,11 @@ def test_a_trailing_separator_is_not_a_column(tmp_path):
     text = "Date,A,B,\n" + rows().replace("\n", ",\n")
     path.write_text(text)
     pd.testing.assert_frame_equal(read(path), expected(), check_freq=False)
+    # trailing separators on the rows only, and a row without any value
+    path.write_text("Date,A,B\n" + rows().replace("\n", ",\n") + "20240109,,\n")
+    with pytest.warns(DataWarning, match="dropped 1 days on which no column"):
+        out = read(path, missing="keep")
+    pd.testing.assert_frame_equal(out, expected(), check_freq=False)
     path.write_text("Date,A,,B\n" + rows(values=[[v[0], 1.0, v[1]] for v in VALUES]))
     with pytest.raises(InvalidReturnsError, match="column 3 of the header on line 1"):
         read(path)

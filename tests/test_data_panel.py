@@ -267,3 +267,24 @@ def test_duplicate_column_names_are_refused_by_name():
     frame.columns = ["A", "B", " A "]  # the same name once stripped
     with pytest.raises(InvalidReturnsError, match=r"column names \['A'\] appear more"):
         data.prepare_returns(frame, kind="returns")
+
+
+def test_the_command_keeps_missing_values_on_request(tmp_path, monkeypatch, capsys):
+    from regimes.cli import main
+
+    path = write(ragged_close(periods=600), tmp_path / "prices.csv")
+    args = ["--csv", str(path), "--prices", "--n-init", "1", "--n-regimes", "2"]
+    monkeypatch.setattr(
+        data, "read_returns", lambda *a, **k: (calls.append(k), stop())[1]
+    )
+    calls = []
+
+    def stop():
+        raise RuntimeError("stop here: only the loader's arguments are tested")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        main([*args, "--keep-missing"])
+    assert calls[-1]["missing"] == "keep" and calls[-1]["min_coverage"] is None
+    with pytest.raises(RuntimeError, match="stop here"):
+        main(args)
+    assert calls[-1]["missing"] == "drop"
