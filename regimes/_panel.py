@@ -89,6 +89,11 @@ def prepare(
     frame: pd.DataFrame, options: PanelOptions, source: str, param: str
 ) -> pd.DataFrame:
     """The steps of :func:`regimes.data.prepare_returns` on a frame indexed by days."""
+    _check_one_level(frame, source, param)
+    if frame.shape[1] == 0:
+        raise InvalidReturnsError(
+            param, f"{source}: no columns; pass at least one column of values."
+        )
     frame = frame.set_axis([str(c).strip() for c in frame.columns], axis=1)
     _check_unique_columns(frame, source, param)
     index = frame.index
@@ -180,29 +185,75 @@ def _span(frame: pd.DataFrame, options: PanelOptions) -> str:
 
 
 def numeric(frame: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
-    """The frame as floats; a column holding text is an error naming a cell."""
-    bad = {}
-    for column in frame.columns:
-        values = frame[column]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(
-            values
-        ):
-            continue
-        numbers = pd.to_numeric(values, errors="coerce")
-        text = values[numbers.isna() & values.notna()]
-        if len(text) or pd.api.types.is_bool_dtype(values):
-            bad[column] = (text.index[0], text.iloc[0]) if len(text) else None
-    if bad:
-        where = "; ".join(
-            f"{c!r} has {v[1]!r} on {_label(v[0])}" if v else f"{c!r} holds booleans"
-            for c, v in bad.items()
-        )
+    """The frame as floats; a column of anything but real numbers names a cell.
+
+    Real numeric columns are used as they are; text (a file's cells) is read as
+    numbers; booleans, complex numbers, dates, categories and other objects are
+    refused rather than converted (a date would become nanoseconds since 1970).
+    """
+    _check_one_level(frame, source, param)
+    problems = []
+    columns = {}
+    for j, name in enumerate(frame.columns):
+        values = frame.iloc[:, j]
+        problem, column = _as_floats(values)
+        if problem:
+            problems.append(f"{_plain(name)!r} {problem}")
+        else:
+            columns[j] = column
+    if problems:
         raise InvalidReturnsError(
             param,
-            f"{source}: columns must be numbers: {where}. Fix the data, or keep other "
-            "columns with columns=[...].",
+            f"{source}: columns must be numbers: {'; '.join(problems)}. Fix the "
+            "data, or keep other columns with columns=[...].",
         )
-    return frame.apply(pd.to_numeric).astype(float)
+    out = pd.concat(columns, axis=1) if columns else frame.astype(float)
+    out.columns = frame.columns
+    return out
+
+
+def _check_one_level(frame: pd.DataFrame, source: str, param: str) -> None:
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise InvalidReturnsError(
+            param,
+            f"{source}: the columns have {frame.columns.nlevels} levels "
+            f"(e.g. {frame.columns[0]!r}); pass one level, e.g. frame['Close'] for "
+            "a yfinance download.",
+        )
+
+
+def _as_floats(values: pd.Series) -> tuple[str, pd.Series | None]:
+    """(what is wrong, "" if nothing; the column as floats)."""
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "holds True/False values", None
+    if pd.api.types.is_complex_dtype(dtype):
+        return "holds complex numbers", None
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "", values.astype(float)
+    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
+        return f"holds {dtype} values", None
+    missing = values.isna()
+    text = values.map(lambda v: isinstance(v, str))
+    real = values.map(
+        lambda v: (
+            isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_))
+        )
+    )
+    other = ~(missing | text | real)
+    if other.any():
+        first = values[other]
+        return (
+            f"holds {type(first.iloc[0]).__name__} values ({first.iloc[0]!r} on "
+            f"{_label(first.index[0])})",
+            None,
+        )
+    numbers = pd.to_numeric(values.where(text | real), errors="coerce")
+    words = values[numbers.isna() & ~missing]
+    if len(words):
+        return f"has {words.iloc[0]!r} on {_label(words.index[0])}", None
+    return "", numbers.astype(float)
 
 
 def _label(day: object) -> str:

@@ -288,3 +288,25 @@ def test_the_command_keeps_missing_values_on_request(tmp_path, monkeypatch, caps
     with pytest.raises(RuntimeError, match="stop here"):
         main(args)
     assert calls[-1]["missing"] == "drop"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda f: f > 0, "'Energy' holds True/False values"),
+        (lambda f: f * (1 + 1j), "'Energy' holds complex numbers"),
+        # a column of dates was read as nanoseconds since 1970
+        (lambda f: f.assign(Energy=f.index), r"'Energy' holds datetime64\[.*\] values"),
+        (lambda f: f.astype(object).assign(Energy="x"), "'Energy' has 'x' on 1990"),
+        (lambda f: pd.concat({"Close": f}, axis=1), r"pass one level.*\['Close'\]"),
+        (lambda f: f.iloc[:, :0], "no columns"),
+    ],
+)
+def test_values_that_are_not_real_numbers_are_refused(change, message):
+    frame = change(data.load_sample().iloc[:100, 2:4])
+    with pytest.raises(InvalidReturnsError, match=message) as caught:
+        data.prepare_returns(frame, kind="returns")
+    assert caught.value.param == "frame"
+    # numbers written as text are numbers
+    text = data.load_sample().iloc[:100, 2:4].astype(str)
+    assert data.prepare_returns(text, kind="returns").dtypes.eq(float).all()
