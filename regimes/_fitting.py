@@ -21,6 +21,7 @@ from . import results
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
 from ._gaussian import log_emission_densities
 from ._hmm import NO_PRIORS, RegimeHMM
+from ._missing import has_missing as missing_values
 from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
 from ._state import FittedState, Settings
 from ._validation import (
@@ -75,8 +76,7 @@ def fit_state(
     X = data.values
     center, scale = _standardization(X, settings.covariance_type)
     Z = (X - center) / scale
-    # log-density of X = log-density of Z - sum(log scale), on every row
-    log_jacobian = -len(X) * np.log(scale).sum()
+    log_jacobian = _log_jacobian(X, scale)
 
     runs = run_restarts(
         Z,
@@ -231,6 +231,8 @@ def _standardization(
     X: np.ndarray, covariance_type: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Centre and scale under which EM runs (see the Notes of RegimeModel)."""
+    if missing_values(X):  # the observed values of each column
+        return _nan_standardization(X, covariance_type)
     center = X.mean(axis=0)
     if COVARIANCE_FORMS[covariance_type].common_scale:
         scale = np.full(X.shape[1], np.sqrt(X.var(axis=0).mean()))
@@ -239,9 +241,35 @@ def _standardization(
     return center, scale
 
 
+# ------------------------------------------ missing values (missing="marginalize")
+
+
+def _nan_standardization(
+    X: np.ndarray, covariance_type: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_standardization` from each column's observed values."""
+    center = np.nanmean(X, axis=0)
+    if COVARIANCE_FORMS[covariance_type].common_scale:
+        scale = np.full(X.shape[1], np.sqrt(np.nanvar(X, axis=0).mean()))
+    else:
+        scale = np.nanstd(X, axis=0)
+    return center, scale
+
+
+def _log_jacobian(X: np.ndarray, scale: np.ndarray) -> float:
+    """log-density of X minus log-density of Z = (X - center) / scale.
+
+    Each observed value contributes -log(scale_j): on complete data, every row
+    contributes -sum(log scale); a missing value contributes nothing.
+    """
+    if missing_values(X):
+        return float(-(~np.isnan(X)).sum(axis=0) @ np.log(scale))
+    return float(-len(X) * np.log(scale).sum())
+
+
 def _regularization_value(regularization: float | None, X: np.ndarray) -> float:
     if regularization is None:  # "auto"
-        return float(AUTO_REGULARIZATION * X.var(axis=0).min())
+        return float(AUTO_REGULARIZATION * np.nanvar(X, axis=0).min())
     return float(regularization)
 
 
