@@ -394,7 +394,9 @@ def test_marginal_fit_recovers_the_parameters(known):
             "complete rows": (holes.dropna(), "error"),
         }
         for name, (frame, missing) in fits.items():
-            model = RegimeModel(3, n_init=4, random_state=seed, missing=missing)
+            model = RegimeModel(
+                3, n_init=4, n_iter=1000, random_state=seed, missing=missing
+            )
             model.fit(frame)
             squared[name].append(_errors(model, known) ** 2)
     mse = {name: float(np.mean(v)) for name, v in squared.items()}
