@@ -122,7 +122,11 @@ class RegimeHMM(GaussianHMM):
     # ------------------------------------------------------------ initialisation
 
     def _init(self, X, lengths=None):
-        if _missing.has_missing(X):
+        initialises = any(
+            code in self.init_params or not hasattr(self, name)
+            for code, name in (("m", "means_"), ("c", "covars_"))
+        )
+        if initialises and _missing.has_missing(X):
             # k-means and the starting covariances need complete rows: they see
             # the column means in the gaps (regimes._missing.fill_for_init)
             X = _missing.fill_for_init(X)

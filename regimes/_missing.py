@@ -67,16 +67,29 @@ def has_missing(X: np.ndarray) -> bool:
 
 
 class MissingPatterns(NamedTuple):
-    """Days grouped by which columns they observe."""
+    """Days grouped by which columns they observe, with what EM reuses per group.
+
+    Every field but ``observed`` is a tuple with one entry per pattern.
+    """
 
     observed: np.ndarray
     """bool array of shape (n_patterns, n_features): the columns each pattern sees."""
     rows: tuple[np.ndarray, ...]
-    """For each pattern, the indices of its days, in time order."""
+    """The indices of the pattern's days, in time order."""
+    seen: tuple[np.ndarray, ...]
+    """Indices of the observed columns."""
+    gone: tuple[np.ndarray, ...]
+    """Indices of the missing columns."""
+    values: tuple[np.ndarray, ...]
+    """The observed values, shape (n_rows, n_seen)."""
+    holes: tuple[np.ndarray, ...]
+    """Positions of the missing entries in ``X.ravel()``, row by row."""
 
 
 def missing_patterns(X: np.ndarray) -> MissingPatterns:
     """Group the days of X by their pattern of NaN columns.
+
+    Computed once per fit: the data do not change during EM, only the parameters.
 
     Examples
     --------
@@ -86,6 +99,8 @@ def missing_patterns(X: np.ndarray) -> MissingPatterns:
     [[True, True], [False, True], [True, False]]
     >>> [r.tolist() for r in p.rows]
     [[1], [2], [0, 3]]
+    >>> [h.tolist() for h in p.holes]  # X.ravel()[h] are the pattern's NaN
+    [[], [4], [1, 7]]
     """
     missing = np.isnan(X)
     n_features = X.shape[1]
@@ -98,7 +113,25 @@ def missing_patterns(X: np.ndarray) -> MissingPatterns:
     order = np.argsort(inverse, kind="stable")
     bounds = np.cumsum(np.bincount(inverse, minlength=len(keys)))[:-1]
     rows = tuple(np.split(order, bounds))
-    return MissingPatterns(observed=~missing[first], rows=rows)
+    observed = ~missing[first]
+    seen = tuple(np.flatnonzero(o) for o in observed)
+    gone = tuple(np.flatnonzero(~o) for o in observed)
+    return MissingPatterns(
+        observed=observed,
+        rows=rows,
+        seen=seen,
+        gone=gone,
+        values=tuple(X[r[:, None], s] for r, s in zip(rows, seen, strict=True)),
+        holes=tuple(
+            (r[:, None] * n_features + g).ravel()
+            for r, g in zip(rows, gone, strict=True)
+        ),
+    )
+
+
+def _block(covars: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``covars[:, a][:, :, b]`` for every regime: Sigma_k,ab, shape (K, |a|, |b|)."""
+    return covars[:, a[:, None], b]
 
 
 def log_densities(
@@ -126,6 +159,11 @@ def log_densities(
     -------
     ndarray of shape (n_samples, n_regimes)
 
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If an observed block of a covariance is not positive definite.
+
     Examples
     --------
     >>> from scipy.stats import norm
@@ -137,28 +175,21 @@ def log_densities(
     if patterns is None:
         patterns = missing_patterns(X)
     out = np.empty((len(X), len(means)))
-    for seen, rows in zip(patterns.observed, patterns.rows, strict=True):
-        block = np.ix_(range(len(means)), seen, seen)
-        out[rows] = log_emission_densities(
-            X[np.ix_(rows, seen)], means[:, seen], covars[block]
-        )
+    for rows, seen, values in zip(
+        patterns.rows, patterns.seen, patterns.values, strict=True
+    ):
+        if len(seen) == X.shape[1]:  # complete days: the one complete-data density
+            out[rows] = log_emission_densities(values, means, covars)
+            continue
+        # Sigma_k,oo = L L^T: the quadratic form is |L^-1 (x_o - mu_k,o)|^2 and
+        # log|Sigma_k,oo| = 2 sum(log diag L); all regimes at once
+        chol = np.linalg.cholesky(_block(covars, seen, seen))
+        inverse = np.linalg.inv(chol)
+        z = (values[None] - means[:, None, seen]) @ inverse.transpose(0, 2, 1)
+        quadratic = np.einsum("knd,knd->nk", z, z)
+        log_det = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+        out[rows] = -0.5 * (len(seen) * np.log(2 * np.pi) + log_det + quadratic)
     return out
-
-
-def _conditional(
-    mean: np.ndarray, covar: np.ndarray, seen: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Regression of the missing columns on the seen ones, and its residual covariance.
-
-    Returns ``B = Sigma_mo Sigma_oo^-1``, shape (n_missing, n_seen), and
-    ``Sigma_mm - B Sigma_om``, shape (n_missing, n_missing), for one regime.
-    """
-    gone = ~seen
-    s_oo = covar[np.ix_(seen, seen)]
-    s_om = covar[np.ix_(seen, gone)]
-    coef = np.linalg.solve(s_oo, s_om).T
-    residual = covar[np.ix_(gone, gone)] - coef @ s_om
-    return coef, residual
 
 
 def add_statistics(
@@ -182,26 +213,38 @@ def add_statistics(
     if patterns is None:
         patterns = missing_patterns(X)
     n_regimes, n_features = means.shape
-    outer = covariance_type in ("full", "tied")
+    # x^_tk for every regime: X with its holes filled by the conditional means
+    filled = np.empty((n_regimes, *X.shape))
+    filled[:] = X
+    flat = filled.reshape(n_regimes, -1)
+    # sum_t gamma_t(k) Cov[x_t | x_o, k]: per pattern, the summed weights times the
+    # pattern's residual covariance, in its missing-missing block
+    extra = np.zeros((n_regimes, n_features, n_features))
+    for rows, seen, gone, values, holes in zip(
+        patterns.rows,
+        patterns.seen,
+        patterns.gone,
+        patterns.values,
+        patterns.holes,
+        strict=True,
+    ):
+        if not len(gone):
+            continue
+        s_om = _block(covars, seen, gone)
+        coef = np.linalg.solve(_block(covars, seen, seen), s_om)  # Sigma_oo^-1 Sigma_om
+        fills = means[:, None, gone] + (values[None] - means[:, None, seen]) @ coef
+        flat[:, holes] = fills.reshape(n_regimes, -1)
+        residual = _block(covars, gone, gone) - s_om.transpose(0, 2, 1) @ coef
+        weight = np.ones(len(rows)) @ posteriors[rows]  # (K,)
+        extra[:, gone[:, None], gone] += weight[:, None, None] * residual
     for k in range(n_regimes):
-        filled = X.copy()
-        # sum over days of gamma_t(k) Cov[x_t | x_o, k]: per pattern, the summed
-        # weights times that pattern's residual covariance
-        extra = np.zeros((n_features, n_features))
-        for seen, rows in zip(patterns.observed, patterns.rows, strict=True):
-            if seen.all():
-                continue
-            gone = ~seen
-            coef, residual = _conditional(means[k], covars[k], seen)
-            observed = X[np.ix_(rows, seen)] - means[k, seen]
-            filled[np.ix_(rows, gone)] = means[k, gone] + observed @ coef.T
-            extra[np.ix_(gone, gone)] += posteriors[rows, k].sum() * residual
         weights = posteriors[:, k]
-        stats["obs"][k] += weights @ filled
-        if outer:
-            stats["obs*obs.T"][k] += (filled * weights[:, None]).T @ filled + extra
+        stats["obs"][k] += weights @ filled[k]
+        if covariance_type in ("full", "tied"):
+            stats["obs*obs.T"][k] += (filled[k] * weights[:, None]).T @ filled[k]
+            stats["obs*obs.T"][k] += extra[k]
         else:
-            stats["obs**2"][k] += weights @ filled**2 + np.diag(extra)
+            stats["obs**2"][k] += weights @ filled[k] ** 2 + np.diag(extra[k])
 
 
 def fill_for_init(X: np.ndarray) -> np.ndarray:
