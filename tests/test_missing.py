@@ -402,3 +402,28 @@ def test_marginal_fit_recovers_the_parameters(known):
     mse = {name: float(np.mean(v)) for name, v in squared.items()}
     assert mse["marginal"] < mse["complete rows"], mse
     assert mse["marginal"] < 2.5 * mse["complete"], mse
+
+
+# ---------------------------------------------------- walk-forward, ragged
+
+
+def test_walk_forward_on_a_ragged_panel_is_causal_and_columns_join(short_sample):
+    from regimes import walk_forward
+
+    rng = np.random.default_rng(9)
+    data = short_sample.iloc[:1000, :3].copy()
+    data.iloc[:400, 2] = np.nan  # the third column starts on day 400
+    data.iloc[:, 1] = data.iloc[:, 1].mask(rng.random(len(data)) < 0.03)  # holidays
+    model = RegimeModel(2, n_init=2, n_iter=300, random_state=0, missing="marginalize")
+    settings = dict(refit=150, min_train=250, progress=False)
+    walk = walk_forward(data, model, **settings)
+    refits = pd.DataFrame(list(walk.attrs["refits"]))
+    # refits start on days 250, 400, ..., 850; the third column joins once it has
+    # min_train = 250 days of history, at the refit of day 700
+    first = [data.index.get_loc(d) for d in refits["first_day"]]
+    assert first == [250, 400, 550, 700, 850]
+    assert refits["n_features"].tolist() == [2, 2, 2, 3, 3]
+    assert walk.notna().all().all()
+    # causal: without the days from 780 on, every earlier row is the same
+    shorter = walk_forward(data.iloc[:780], model, **settings)
+    pd.testing.assert_frame_equal(shorter, walk.iloc[: len(shorter)], check_like=True)
