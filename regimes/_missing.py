@@ -54,6 +54,7 @@ from ._gaussian import log_emission_densities
 __all__ = [
     "MissingPatterns",
     "add_statistics",
+    "expected_moments",
     "fill_for_init",
     "has_missing",
     "log_densities",
@@ -245,6 +246,28 @@ def add_statistics(
             stats["obs*obs.T"][k] += extra[k]
         else:
             stats["obs**2"][k] += weights @ filled[k] ** 2 + np.diag(extra[k])
+
+
+def expected_moments(
+    X: np.ndarray,
+    posteriors: np.ndarray,
+    means: np.ndarray,
+    covars: np.ndarray,
+    patterns: MissingPatterns | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """sum_t gamma_t(k) E[x_t | x_o, k] and sum_t gamma_t(k) E[x_t x_t^T | x_o, k].
+
+    Shapes (K, D) and (K, D, D): :func:`add_statistics` in full form, for the
+    score of the standard errors (Fisher's identity with missing values: the
+    expected complete-data score given what was observed).
+    """
+    n_regimes, n_features = means.shape
+    stats = {
+        "obs": np.zeros((n_regimes, n_features)),
+        "obs*obs.T": np.zeros((n_regimes, n_features, n_features)),
+    }
+    add_statistics(stats, X, posteriors, means, covars, "full", patterns)
+    return stats["obs"], stats["obs*obs.T"]
 
 
 def fill_for_init(X: np.ndarray) -> np.ndarray:

@@ -822,6 +822,7 @@ default="stationary"
     ) -> tuple[EMParameters, bool] | None:
         """Refit on returns simulated from the fit; regimes matched to the fit's."""
         X, _ = self._engine.sample(len(data.values), random_state=seed)
+        X[np.isnan(data.values)] = np.nan  # the same holes (missing="marginalize")
         frame = pd.DataFrame(X, index=data.index, columns=data.columns)
         model = copy.deepcopy(self).set_params(
             warm_start=True, n_init=1, n_jobs=None, random_state=seed

@@ -427,3 +427,55 @@ def test_walk_forward_on_a_ragged_panel_is_causal_and_columns_join(short_sample)
     # causal: without the days from 780 on, every earlier row is the same
     shorter = walk_forward(data.iloc[:780], model, **settings)
     pd.testing.assert_frame_equal(shorter, walk.iloc[: len(shorter)], check_like=True)
+
+
+# ------------------------------------------- standard errors and forecast
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_score_with_holes_is_the_gradient_of_the_likelihood(covariance_type):
+    """Fisher's identity with missing values, against central differences."""
+    from regimes import inference
+    from regimes._gaussian import EMParameters
+
+    rng = np.random.default_rng(11)
+    params = EMParameters(*random_parameters(covariance_type, 2, 3, rng))
+    X = with_holes(rng.normal(size=(60, 3)), 0.3, rng)
+    counts = inference.expected_transitions(X, params)
+    spec = inference.make_spec(params, covariance_type, counts, 0.0)
+    theta = inference.pack(params, spec)
+    log_prob, score = inference.log_likelihood_and_score(X, theta[None], spec)
+    assert log_prob[0] == pytest.approx(engine(covariance_type, *params).score(X))
+    step = 1e-6
+    shifts = np.eye(len(theta)) * step
+    up, _ = inference.log_likelihood_and_score(X, theta + shifts, spec)
+    down, _ = inference.log_likelihood_and_score(X, theta - shifts, spec)
+    np.testing.assert_allclose(score[0], (up - down) / (2 * step), rtol=1e-5, atol=1e-5)
+
+
+def test_standard_errors_and_forecast_on_a_ragged_panel(short_sample):
+    rng = np.random.default_rng(12)
+    data = ragged(short_sample.iloc[:, :3], rng)
+    model = RegimeModel(
+        2, n_init=3, n_iter=1000, random_state=0, missing="marginalize"
+    ).fit(data)
+    table = model.standard_errors(data)
+    assert np.isfinite(table["std_err"].filter(like="mean[")).all()
+    # every column has the same volatility in truth (conftest); the late column is
+    # observed on 2/3 of the days, the first one on all: its means' standard
+    # errors are wider, by up to sqrt(3/2) = 1.22 (less, as the correlated
+    # columns carry information into the gap), times the ratio of the estimated
+    # volatilities (within ~20 % here)
+    se = table["std_err"]
+    for name in model.regime_names_:
+        ratio = (
+            se[f"mean[{name}, {data.columns[-1]}]"]
+            / se[f"mean[{name}, {data.columns[0]}]"]
+        )
+        assert 1.0 < ratio < 1.6, (name, ratio)
+    forecast = model.forecast(data, horizon=3)
+    np.testing.assert_allclose(forecast.regime_proba.sum(axis=1), 1.0)
+    filtered = model.filter_proba(data).to_numpy()[-1]
+    np.testing.assert_allclose(
+        forecast.regime_proba.to_numpy()[0], filtered @ model.transmat_
+    )
