@@ -22,6 +22,7 @@ from ._covariance import COVARIANCE_FORMS, read_full, write_full
 from ._gaussian import log_emission_densities
 from ._hmm import NO_PRIORS, RegimeHMM
 from ._missing import has_missing as missing_values
+from ._missing import log_densities
 from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
 from ._state import FittedState, Settings
 from ._validation import (
@@ -121,12 +122,14 @@ def _failure_message(runs: list[Restart], data: Returns) -> str:
     message = f"all {len(runs)} EM restarts failed; first error: {runs[0].error}."
     stale = []
     for j, column in enumerate(data.columns):
-        values, counts = np.unique(data.values[:, j], return_counts=True)
+        observed = data.values[:, j]
+        observed = observed[~np.isnan(observed)]  # missing="marginalize"
+        values, counts = np.unique(observed, return_counts=True)
         top = int(np.argmax(counts))
-        if counts[top] >= 0.05 * len(data.values):
+        if counts[top] >= 0.05 * len(observed):
             stale.append(
                 f"{column!r} is exactly {values[top]:g} on {counts[top]} of "
-                f"{len(data.values)} days"
+                f"{len(observed)} days"
             )
     if stale:
         return (
@@ -201,7 +204,11 @@ def gaussian_hmm(state: FittedState, n_iter: int, tol: float) -> GaussianHMM:
 def unexplained_days_error(X: np.ndarray, index: pd.Index, state: FittedState) -> str:
     """Message for returns that no regime can explain (densities 0 or NaN)."""
     with np.errstate(all="ignore"):
-        log_b = log_emission_densities(X, state.means, state.covars)
+        log_b = (
+            log_densities(X, state.means, state.covars)
+            if missing_values(X)
+            else log_emission_densities(X, state.means, state.covars)
+        )
     bad = ~np.isfinite(log_b).any(axis=1) | np.isnan(log_b).any(axis=1)
     days = [str(d.date()) if hasattr(d, "date") else str(d) for d in index[bad]]
     where = (

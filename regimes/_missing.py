@@ -14,8 +14,8 @@ the density of what was seen, the missing values integrated out. On a complete d
 this is the usual density (eq. 29). The forward-backward pass needs nothing else: it
 runs on these densities as it does on complete ones, so log P(O | lambda), the
 filtered and smoothed probabilities and Viterbi are all exact. Days are grouped by
-their pattern of missing columns, so each pattern costs one Cholesky factorisation
-per regime (:func:`log_densities`).
+their pattern of missing columns, so each pattern costs one small inverse per
+regime (:func:`log_densities`).
 
 **Statistics (M-step).** EM maximises the expected complete-data log-likelihood.
 The complete-data M-step of eqs (35) and (41) needs, per regime, the weighted sums
@@ -48,8 +48,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-
-from ._gaussian import log_emission_densities
 
 __all__ = [
     "MissingPatterns",
@@ -135,6 +133,65 @@ def _block(covars: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return covars[:, a[:, None], b]
 
 
+class _Completion(NamedTuple):
+    """Each day completed under each regime, and what the densities need besides."""
+
+    filled: np.ndarray
+    """x^_tk, shape (K, T, D): observed values, holes at E[x_m | x_o, k]."""
+    precision_chol: np.ndarray
+    """(K, D, D): L_k^-1 with Sigma_k = L_k L_k^T, so |L_k^-1 v|^2 = v^T P_k v."""
+    log_det: np.ndarray
+    """(T, K): log |Sigma_k,oo| of each day's observed block."""
+    residuals: tuple[np.ndarray, ...]
+    """Per pattern, Cov[x_m | x_o, k] = (P_k,mm)^-1, shape (K, |m|, |m|)."""
+
+
+def _complete(
+    X: np.ndarray, means: np.ndarray, covars: np.ndarray, patterns: MissingPatterns
+) -> _Completion:
+    """Fill every hole with its conditional mean, in the precision's form.
+
+    With P_k = Sigma_k^-1, the conditional law of the missing block given the
+    observed one under regime k is Gaussian with covariance (P_k,mm)^-1 and mean
+    mu_k,m - (P_k,mm)^-1 P_k,mo (x_o - mu_k,o): the same regression as in the
+    module docstring, but it inverts only the |m| x |m| block of the missing
+    columns (usually one or two) instead of the observed block. The determinant
+    splits the same way, |Sigma_k| = |Sigma_k,oo| |(P_k,mm)^-1|, so
+    log |Sigma_k,oo| = log |Sigma_k| + log |P_k,mm|.
+
+    Raises numpy.linalg.LinAlgError if a covariance is not positive definite.
+    """
+    n_regimes = len(means)
+    chol = np.linalg.cholesky(covars)
+    precision_chol = np.linalg.inv(chol)
+    precision = precision_chol.transpose(0, 2, 1) @ precision_chol
+    log_det = np.empty((len(X), n_regimes))
+    log_det[:] = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    filled = np.empty((n_regimes, *X.shape))
+    filled[:] = X
+    flat = filled.reshape(n_regimes, -1)
+    residuals = []
+    for rows, seen, gone, values, holes in zip(
+        patterns.rows,
+        patterns.seen,
+        patterns.gone,
+        patterns.values,
+        patterns.holes,
+        strict=True,
+    ):
+        if not len(gone):
+            residuals.append(np.zeros((n_regimes, 0, 0)))
+            continue
+        residual = np.linalg.inv(_block(precision, gone, gone))
+        coef = residual @ _block(precision, gone, seen)  # (K, m, o)
+        shift = (values[None] - means[:, None, seen]) @ coef.transpose(0, 2, 1)
+        flat[:, holes] = (means[:, None, gone] - shift).reshape(n_regimes, -1)
+        # log |P_mm| = -log |residual|
+        log_det[rows] -= np.linalg.slogdet(residual)[1]
+        residuals.append(residual)
+    return _Completion(filled, precision_chol, log_det, tuple(residuals))
+
+
 def log_densities(
     X: np.ndarray,
     means: np.ndarray,
@@ -163,7 +220,17 @@ def log_densities(
     Raises
     ------
     numpy.linalg.LinAlgError
-        If an observed block of a covariance is not positive definite.
+        If a covariance is not positive definite.
+
+    Notes
+    -----
+    The quadratic form of the observed block needs no inverse of Sigma_k,oo: it is
+    the full quadratic form (x^ - mu_k)^T P_k (x^ - mu_k) of the day completed
+    with the conditional means x^ (filling a hole with its conditional mean is
+    what minimises the full form over the missing values, and the minimum is the
+    observed block's form). So every day, complete or not, costs one product
+    with the Cholesky factor of P_k, as on complete data, and each pattern only
+    the small inverse of :func:`_complete`.
 
     Examples
     --------
@@ -175,21 +242,15 @@ def log_densities(
     """
     if patterns is None:
         patterns = missing_patterns(X)
+    done = _complete(X, means, covars, patterns)
+    n_seen = (~np.isnan(X)).sum(axis=1)
     out = np.empty((len(X), len(means)))
-    for rows, seen, values in zip(
-        patterns.rows, patterns.seen, patterns.values, strict=True
-    ):
-        if len(seen) == X.shape[1]:  # complete days: the one complete-data density
-            out[rows] = log_emission_densities(values, means, covars)
-            continue
-        # Sigma_k,oo = L L^T: the quadratic form is |L^-1 (x_o - mu_k,o)|^2 and
-        # log|Sigma_k,oo| = 2 sum(log diag L); all regimes at once
-        chol = np.linalg.cholesky(_block(covars, seen, seen))
-        inverse = np.linalg.inv(chol)
-        z = (values[None] - means[:, None, seen]) @ inverse.transpose(0, 2, 1)
-        quadratic = np.einsum("knd,knd->nk", z, z)
-        log_det = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-        out[rows] = -0.5 * (len(seen) * np.log(2 * np.pi) + log_det + quadratic)
+    for k in range(len(means)):
+        z = (done.filled[k] - means[k]) @ done.precision_chol[k].T
+        out[:, k] = np.einsum("td,td->t", z, z)
+    out += done.log_det
+    out += (n_seen * np.log(2 * np.pi))[:, None]
+    out *= -0.5
     return out
 
 
@@ -214,38 +275,24 @@ def add_statistics(
     if patterns is None:
         patterns = missing_patterns(X)
     n_regimes, n_features = means.shape
-    # x^_tk for every regime: X with its holes filled by the conditional means
-    filled = np.empty((n_regimes, *X.shape))
-    filled[:] = X
-    flat = filled.reshape(n_regimes, -1)
+    done = _complete(X, means, covars, patterns)
     # sum_t gamma_t(k) Cov[x_t | x_o, k]: per pattern, the summed weights times the
     # pattern's residual covariance, in its missing-missing block
     extra = np.zeros((n_regimes, n_features, n_features))
-    for rows, seen, gone, values, holes in zip(
-        patterns.rows,
-        patterns.seen,
-        patterns.gone,
-        patterns.values,
-        patterns.holes,
-        strict=True,
+    for rows, gone, residual in zip(
+        patterns.rows, patterns.gone, done.residuals, strict=True
     ):
-        if not len(gone):
-            continue
-        s_om = _block(covars, seen, gone)
-        coef = np.linalg.solve(_block(covars, seen, seen), s_om)  # Sigma_oo^-1 Sigma_om
-        fills = means[:, None, gone] + (values[None] - means[:, None, seen]) @ coef
-        flat[:, holes] = fills.reshape(n_regimes, -1)
-        residual = _block(covars, gone, gone) - s_om.transpose(0, 2, 1) @ coef
-        weight = np.ones(len(rows)) @ posteriors[rows]  # (K,)
-        extra[:, gone[:, None], gone] += weight[:, None, None] * residual
+        if len(gone):
+            weight = np.ones(len(rows)) @ posteriors[rows]  # (K,)
+            extra[:, gone[:, None], gone] += weight[:, None, None] * residual
     for k in range(n_regimes):
-        weights = posteriors[:, k]
-        stats["obs"][k] += weights @ filled[k]
+        filled, weights = done.filled[k], posteriors[:, k]
+        stats["obs"][k] += weights @ filled
         if covariance_type in ("full", "tied"):
-            stats["obs*obs.T"][k] += (filled[k] * weights[:, None]).T @ filled[k]
+            stats["obs*obs.T"][k] += (filled * weights[:, None]).T @ filled
             stats["obs*obs.T"][k] += extra[k]
         else:
-            stats["obs**2"][k] += weights @ filled[k] ** 2 + np.diag(extra[k])
+            stats["obs**2"][k] += weights @ filled**2 + np.diag(extra[k])
 
 
 def expected_moments(

@@ -353,9 +353,14 @@ def _check_finite(values: np.ndarray, columns: list[str]) -> None:
             parts.append(f"{n_nan} NaN values in column {col!r}")
         if n_inf:
             parts.append(f"{n_inf} inf values in column {col!r}")
+    missing = (
+        ", or let a model integrate NaN out with RegimeModel(missing='marginalize')"
+        if np.isnan(values).any()
+        else ""
+    )
     raise ValueError(
         f"returns has {' and '.join(parts)}; drop or fill them before fitting "
-        "(e.g. returns.dropna())."
+        f"(e.g. returns.dropna()){missing}."
     )
 
 
