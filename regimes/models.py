@@ -130,8 +130,11 @@ class RegimeModel(BaseEstimator):
         statistics with their conditional expectations given the observed ones
         (see the Notes). Late-starting columns and holidays of one market then
         cost no data. A day must observe at least one column. Fit, score,
-        predict, the probabilities and :meth:`predict_online` (the portfolio of
-        each day's observed columns, equal weights renormalised) all accept NaN.
+        predict, the probabilities, :meth:`predict_online` (the portfolio of
+        each day's observed columns, equal weights renormalised),
+        :meth:`standard_errors`, :meth:`forecast` and
+        :func:`regimes.walk_forward` all accept NaN; ``hmm_``, a plain hmmlearn
+        model, does not.
     random_state : int, RandomState, Generator or None, default=None
         Seeds the restarts. One integer seed per restart is drawn from it, so the
         restarts differ and the same ``random_state`` gives the same fit. An int
