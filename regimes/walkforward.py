@@ -26,7 +26,7 @@ from ._validation import check_int, check_returns
 from .exceptions import RegimeFitError
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
-from .online import penalized_decode
+from .online import causal_start, filter_log_densities, penalized_decode
 
 __all__ = ["fit_many", "refit_table", "walk_forward"]
 
@@ -197,21 +197,29 @@ def _assemble(
     for (start, fitted, seconds, lo), end in zip(fits, ends, strict=True):
         order, relabelled = _continuity(fitted, previous, names)
         previous = (fitted.means_[order], fitted.covars_[order])
-        if state is None:  # start the decoder on the first training window
-            warm_up = fitted.portfolio_log_densities(frame.iloc[lo:start]).to_numpy()
-            warm_up = warm_up[:, order]
-            # the same start as predict_online: the stationary distribution
-            initial = results.stationary_distribution(fitted.transmat_)[order]
-            _, state = penalized_decode(warm_up, penalty, initial=initial)
-        # filter from the start of the training window, keep the new period's days,
-        # columns in name order
-        filtered = fitted.filter_proba(frame.iloc[lo:end]).iloc[start - lo :, order]
-        proba, days = filtered.to_numpy(), filtered.index
-        densities = fitted.portfolio_log_densities(frame.iloc[start:end]).to_numpy()
+        # the one start of every causal output (warns for an absorbing regime)
+        start_own = causal_start(fitted.transmat_, fitted.regime_names_)
+        initial = start_own[order]
+        transmat = fitted.transmat_[np.ix_(order, order)]
+        # portfolio evidence from the start of the training window, in name order
+        densities = fitted.portfolio_log_densities(frame.iloc[lo:end]).to_numpy()
         densities = densities[:, order]
-        codes, state = penalized_decode(densities, penalty, state=state)
-        block = results.probability_frame(proba, names, days)
-        block.insert(0, "regime", results.regime_series(codes, names, days))
+        if state is None:  # start the decoder on the first training window
+            _, state = penalized_decode(
+                densities[: start - lo], penalty, initial=initial
+            )
+        codes, state = penalized_decode(densities[start - lo :], penalty, state=state)
+        # both filters run from the start of the training window; the new period's
+        # days are kept: the signal's own evidence, and every column
+        signal_proba = filter_log_densities(densities, transmat, initial)[start - lo :]
+        filtered = fitted.filter_proba(frame.iloc[lo:end], initial=start_own)
+        filtered = filtered.iloc[start - lo :, order]
+        days = filtered.index
+        block = results.signal_frame(
+            results.regime_series(codes, names, days),
+            results.probability_frame(signal_proba, names, days),
+            results.probability_frame(filtered.to_numpy(), names, days),
+        )
         block["fitted_until"] = frame.index[start - 1]
         rows.append(block)
         summary = fitted.summary().iloc[order]
