@@ -16,10 +16,17 @@ from hmmlearn.hmm import GaussianHMM
 from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 
-from regimes import RegimeModel, compare, em, inference
-from regimes import _forecast, _information, _parameter_tables
-from regimes.exceptions import InvalidParameterError
+from regimes import (
+    RegimeModel,
+    _forecast,
+    _information,
+    _parameter_tables,
+    compare,
+    em,
+    inference,
+)
 from regimes.data import load_sample
+from regimes.exceptions import InvalidParameterError
 from regimes.labels import match_states
 
 # -------------------------------------------------------------- the likelihood
@@ -254,7 +261,9 @@ def test_a_point_that_is_not_a_maximum_gets_nan_everywhere(sp500):
         np.full((2, 1), X.mean()),
         np.full((2, 1, 1), X.var()),
     )
-    table = _parameter_tables.hessian_table(X, params, "full", ["Bull", "Bear"], ["SP500"])
+    table = _parameter_tables.hessian_table(
+        X, params, "full", ["Bull", "Bear"], ["SP500"]
+    )
     assert np.isnan(table.std_err).all() and np.isnan(table.ci_lower).all()
     assert all("not positive definite" in note for note in table.note)
 
