@@ -63,8 +63,10 @@ __all__ = [
     "portfolio_log_densities",
 ]
 
-ABSORBING = 1.0 - 1e-12
-"""A stay probability at least this large makes a regime absorbing."""
+ABSORBING = 1.0 - 1e-6
+"""A stay probability at least this large makes a regime absorbing for any data: an
+expected spell of a million days or more (EM gives 1 - 1e-12 rather than 1 to a
+regime entered once and never left)."""
 
 
 class DecoderState(NamedTuple):
@@ -254,9 +256,9 @@ def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarra
     """The regime distribution a causal output starts from: the stationary one.
 
     The long-run distribution of the chain is right for a segment that starts
-    anywhere. When a regime is absorbing (p_kk = 1) that distribution is one-hot on
-    it, and a signal or filter started there would stay in it whatever the data
-    say; then equal probabilities are used instead, with an
+    anywhere. When a regime is absorbing (p_kk = 1, or within 1e-6 of it) that
+    distribution is one-hot on it, and a signal or filter started there would stay
+    in it whatever the data say; then equal probabilities are used instead, with an
     :class:`~regimes.exceptions.AbsorbingRegimeWarning` naming the regime.
 
     Examples
@@ -275,7 +277,7 @@ def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarra
         return stationary_distribution(transmat)
     warnings.warn(
         f"regime {', '.join(repr(a) for a in absorbing)} is absorbing "
-        "(its stay probability is 1), so the stationary distribution would start "
+        "(its stay probability is 1 to within 1e-6), so the stationary distribution would start "
         "the causal signal and filter in it for good; starting from equal "
         "probabilities instead. Pass initial= to choose the start (e.g. 'fitted'), "
         "or refit on more data or with fewer regimes.",

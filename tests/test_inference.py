@@ -538,3 +538,29 @@ def test_compare_warns_once_naming_fits_that_did_not_converge(sector_slice):
     assert len([w for w in record if w.category is ConvergenceWarning]) == 1
     assert not table.loc[(2, "diag"), "converged"]
     assert not table.loc[(2, "diag"), "test_converged"]
+
+
+def test_sums_block_by_block_equal_one_pass():
+    """The bounded-memory forward-backward: blocks of any length (1 day, a prime
+    number, more than the data) give the same log-likelihood and E-step sums."""
+    rng = np.random.default_rng(3)
+    params = _parameters("full", rng)
+    X = 1.3 * rng.normal(size=(300, 2))
+    layout = _information.make_layout(params, "full", np.full((3, 3), 10.0))
+    theta = _information.pack(params, layout)
+    thetas = theta + 1e-3 * rng.normal(size=(3, len(theta)))
+    sets = [_information.unpack(t, layout, 2) for t in thetas]
+    whole = _information._batch_statistics(X, sets, block=1000)
+    for block in (1, 7, 299):
+        part = _information._batch_statistics(X, sets, block=block)
+        for name in ("log_prob", "weight", "first", "second", "counts"):
+            np.testing.assert_allclose(
+                getattr(part, name), getattr(whole, name), rtol=1e-10, atol=1e-10
+            )
+    # and they are the E-step's: one set against regimes.em's forward-backward
+    gamma, xi, log_prob = em.e_step(X, params)
+    one = _information._batch_statistics(X, [params], block=50)
+    assert one.log_prob[0] == pytest.approx(log_prob, abs=1e-9)
+    np.testing.assert_allclose(one.weight[0], gamma.sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(one.first[0], gamma.T @ X, rtol=1e-10)
+    np.testing.assert_allclose(one.counts[0], xi.sum(axis=0), rtol=1e-10)
