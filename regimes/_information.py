@@ -53,10 +53,10 @@ MIN_EXPECTED_TRANSITIONS = 1.0
 RELATIVE_STEP = 1e-4
 """Central-difference step of the score, relative to each parameter's scale."""
 
-BLOCK_DAYS = 2048
+BLOCK_DAYS = 1024
 """Days per block of the forward-backward sums (bounds the working memory)."""
 
-BATCH = 64
+BATCH = 128
 """Perturbed parameter vectors run through one vectorised forward-backward."""
 
 
