@@ -28,7 +28,6 @@ import types
 from pathlib import Path
 
 import numpy as np
-
 from _common import machine
 
 OLD_COMMIT = "a75fdc6"
@@ -51,7 +50,9 @@ def _data(n_days: int):
     for t in range(1, n_days):
         states[t] = rng.choice(N_REGIMES, p=transmat[states[t - 1]])
     chol = np.linalg.cholesky(covars)
-    X = means[states] + np.einsum("tij,tj->ti", chol[states], rng.normal(size=(n_days, d)))
+    X = means[states] + np.einsum(
+        "tij,tj->ti", chol[states], rng.normal(size=(n_days, d))
+    )
     start = np.array([1.0, 0.0, 0.0])
     return X, EMParameters(start, transmat, means, covars)
 

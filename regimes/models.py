@@ -199,19 +199,22 @@ class RegimeModel(BaseEstimator):
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
     >>> dates = pd.bdate_range("2015-01-01", periods=600)
-    >>> calm = rng.normal(0.0005, 0.007, size=(300, 2))
-    >>> stress = rng.normal(-0.002, 0.025, size=(300, 2))
-    >>> returns = pd.DataFrame(np.vstack([calm, stress]), index=dates,
+    >>> calm = rng.normal(0.0005, 0.007, size=(200, 2))
+    >>> stress = rng.normal(-0.002, 0.025, size=(200, 2))
+    >>> after = rng.normal(0.0005, 0.007, size=(200, 2))
+    >>> returns = pd.DataFrame(np.vstack([calm, stress, after]), index=dates,
     ...                        columns=["XLK", "XLF"])
     >>> model = RegimeModel(n_regimes=2, n_init=3, random_state=0).fit(returns)
     >>> model.regime_names_
     ('Bull', 'Bear')
     >>> model.predict(returns).value_counts().sort_index().tolist()
-    [300, 300]
+    [400, 200]
     >>> signal = model.predict_online(returns)   # causal: data up to each day only
-    >>> calm, stress = signal.iloc[20:300], signal.iloc[300:]
-    >>> bool(calm.eq("Bull").all()), bool(stress.eq("Bear").all())
-    (True, True)
+    >>> signal.iloc[[100, 300, 500]].tolist()
+    ['Bull', 'Bear', 'Bull']
+    >>> res = model.results(returns)             # the fit, as it was: see RegimeResults
+    >>> res.signal.equals(signal), res.signal_proba.loc[signal.index[300], "Bear"] > 0.99
+    (True, np.True_)
     """
 
     def __init__(

@@ -116,12 +116,13 @@ class RegimeResults:
     >>> rng = np.random.default_rng(0)
     >>> dates = pd.bdate_range("2015-01-01", periods=400)
     >>> returns = pd.DataFrame(
-    ...     np.vstack([rng.normal(0.0005, 0.007, (200, 2)),
-    ...                rng.normal(-0.002, 0.025, (200, 2))]),
+    ...     np.vstack([rng.normal(0.0005, 0.007, (150, 2)),
+    ...                rng.normal(-0.002, 0.025, (150, 2)),
+    ...                rng.normal(0.0005, 0.007, (100, 2))]),
     ...     index=dates, columns=["XLK", "XLF"])
     >>> model = RegimeModel(n_regimes=2, n_init=2, random_state=0).fit(returns)
     >>> res = model.results(returns)
-    >>> res.nobs, res.signal.iloc[-1], bool(res.signal_proba.iloc[-1]["Bear"] > 0.5)
+    >>> res.nobs, res.signal.iloc[200], bool(res.signal_proba.iloc[200]["Bear"] > 0.5)
     (400, 'Bear', True)
     >>> model.set_params(min_duration=50)      # does not touch the results
     RegimeModel(min_duration=50, n_init=2, n_regimes=2, random_state=0)
