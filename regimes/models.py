@@ -212,7 +212,7 @@ class RegimeModel(BaseEstimator):
     >>> signal = model.predict_online(returns)   # causal: data up to each day only
     >>> signal.iloc[[100, 300, 500]].tolist()
     ['Bull', 'Bear', 'Bull']
-    >>> res = model.results(returns)             # the fit, as it was: see RegimeResults
+    >>> res = model.results(returns)   # the fit as it was: see RegimeResults
     >>> res.signal.equals(signal), res.signal_proba.loc[signal.index[300], "Bear"] > 0.99
     (True, np.True_)
     """
