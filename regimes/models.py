@@ -213,8 +213,8 @@ class RegimeModel(BaseEstimator):
     >>> signal.iloc[[100, 300, 500]].tolist()
     ['Bull', 'Bear', 'Bull']
     >>> res = model.results(returns)   # the fit as it was: see RegimeResults
-    >>> res.signal.equals(signal), res.signal_proba.loc[signal.index[300], "Bear"] > 0.99
-    (True, np.True_)
+    >>> res.signal.equals(signal), bool(res.signal_proba["Bear"].iloc[300] > 0.99)
+    (True, True)
     """
 
     def __init__(
