@@ -327,7 +327,7 @@ def _batch_statistics(
         alpha, scale = _forward_block(alpha_end, startprob, transmat, emission)
         with np.errstate(divide="ignore"):
             log_prob += np.log(scale).sum(axis=0) + shift.sum(axis=0)
-        alpha_end = alpha[-1]
+        alpha_end = alpha[-1].copy()  # a copy: a view would keep the block alive
         ends.append(alpha_end)
     # backward, last block first: recompute its forward rows, then beta
     sums = _Sums(
