@@ -564,3 +564,25 @@ def test_sums_block_by_block_equal_one_pass():
     np.testing.assert_allclose(one.weight[0], gamma.sum(axis=0), rtol=1e-10)
     np.testing.assert_allclose(one.first[0], gamma.T @ X, rtol=1e-10)
     np.testing.assert_allclose(one.counts[0], xi.sum(axis=0), rtol=1e-10)
+
+
+def test_working_memory_of_the_sums_does_not_grow_with_the_days():
+    """Issue 18: ~1 GB per 100k days. Peak allocations of the block-by-block sums
+    (beyond the data) at 4x the days stay within 1.5x: only the blocks' ends, a
+    few numbers per block, grow with the days."""
+    import tracemalloc
+
+    rng = np.random.default_rng(4)
+    params = _parameters("full", rng)
+    sets = [params] * 16
+
+    def peak(n_days: int) -> int:
+        X = rng.normal(size=(n_days, 2))
+        tracemalloc.start()
+        _information._batch_statistics(X, sets, block=256)
+        size = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return size
+
+    small, large = peak(2_000), peak(8_000)
+    assert large < 1.5 * small
