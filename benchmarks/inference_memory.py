@@ -5,9 +5,11 @@ batch of 64 perturbed parameter vectors at once, ~1 GB per 100k days at 3 regime
 It now sums over time block by block (regimes._information), so the working memory
 should not grow with the number of days.
 
-Each case runs in a fresh process, which reports its wall time and its peak
-resident memory (``resource.getrusage``); a process that only builds the data gives
-the baseline, subtracted from both. "old" is regimes/inference.py as of commit
+Each case runs in a fresh process, which reports its wall time (tracemalloc on, for
+both), the peak of the arrays it allocated while computing (``tracemalloc``, which
+numpy reports to: what the computation needs) and its peak resident memory
+(``resource.getrusage``, above a process that only builds the data: what the
+operating system saw, allocator slack included). "old" is regimes/inference.py as of commit
 a75fdc6 (the last one before the change), read from git; without git, only the
 new code is measured and its peak is given per megabyte of data.
 
@@ -24,6 +26,7 @@ import resource
 import subprocess
 import sys
 import time
+import tracemalloc
 import types
 from pathlib import Path
 
@@ -78,6 +81,7 @@ def _old_module() -> types.ModuleType | None:
 def child(kind: str, n_days: int) -> None:
     X, params = _data(n_days)
     names, features = ["Bull", "Sideways", "Bear"], [f"x{i}" for i in range(N_FEATURES)]
+    tracemalloc.start()
     begin = time.perf_counter()
     if kind == "new":
         from regimes._parameter_tables import hessian_standard_errors
@@ -88,8 +92,18 @@ def child(kind: str, n_days: int) -> None:
     else:
         result = np.zeros(1)
     seconds = time.perf_counter() - begin
+    traced = tracemalloc.get_traced_memory()[1] / 2**20
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MB (Linux: kB)
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, "se": result.tolist()}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "traced_mb": traced,
+                "peak_mb": peak,
+                "se": result.tolist(),
+            }
+        )
+    )
 
 
 def run(kind: str, n_days: int) -> dict:
@@ -114,12 +128,14 @@ def main() -> None:
     print(machine())
     old_available = _old_module() is not None
     print(
-        f"{N_REGIMES} regimes, {N_FEATURES} columns, 'full' covariance; peak memory "
-        "above a process that only builds the data"
+        f"{N_REGIMES} regimes, {N_FEATURES} columns, 'full' covariance. MB: peak of "
+        "the arrays allocated (tracemalloc); RSS: peak resident memory above a "
+        "process that only builds the data"
     )
     header = (
         f"{'days':>8} {'data MB':>8} {'old s':>7} {'new s':>7} {'new/old':>8} "
-        f"{'old MB':>8} {'new MB':>8} {'new MB / data MB':>17} {'max |se diff|':>14}"
+        f"{'old MB':>8} {'new MB':>8} {'new MB/data MB':>15} "
+        f"{'old RSS':>8} {'new RSS':>8} {'max |se diff|':>14}"
     )
     print(header)
     for n_days in args.days or [20_000, 100_000]:
@@ -127,18 +143,19 @@ def main() -> None:
         new = run("new", n_days)
         old = run("old", n_days) if old_available else None
         data_mb = n_days * N_FEATURES * 8 / 2**20
-        new_mb = new["peak_mb"] - base["peak_mb"]
+        new_mb, new_rss = new["traced_mb"], new["peak_mb"] - base["peak_mb"]
         if old is None:
-            old_s = old_mb = ratio = diff = float("nan")
+            old_s = old_mb = old_rss = ratio = diff = float("nan")
         else:
-            old_s, old_mb = old["seconds"], old["peak_mb"] - base["peak_mb"]
+            old_s, old_mb = old["seconds"], old["traced_mb"]
+            old_rss = old["peak_mb"] - base["peak_mb"]
             ratio = new["seconds"] / old_s
             a, b = np.array(new["se"], float), np.array(old["se"], float)
             diff = float(np.nanmax(np.abs(a - b) / np.abs(b)))
         print(
             f"{n_days:>8} {data_mb:>8.1f} {old_s:>7.1f} {new['seconds']:>7.1f} "
-            f"{ratio:>8.2f} {old_mb:>8.0f} {new_mb:>8.0f} {new_mb / data_mb:>17.1f} "
-            f"{diff:>14.1e}"
+            f"{ratio:>8.2f} {old_mb:>8.0f} {new_mb:>8.0f} {new_mb / data_mb:>15.1f} "
+            f"{old_rss:>8.0f} {new_rss:>8.0f} {diff:>14.1e}"
         )
     print("max |se diff|: largest relative difference of the standard errors")
 
