@@ -766,9 +766,30 @@ default="stationary"
         """Standard errors and confidence intervals of the readable parameters.
 
         ``model.results(returns).standard_errors(...)``: see
-        :meth:`regimes.RegimeResults.standard_errors` for the arguments and the
+        :meth:`regimes.RegimeResults.standard_errors` for the method and the
         table. Each call recomputes; keep a :meth:`results` object to reuse the
-        observed information.
+        observed information. Everything comes from the fit as it was, not from
+        parameters changed by ``set_params`` since.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+            The returns the model was fitted on.
+        level : float, default=0.95
+            Confidence level of the intervals, in (0, 1).
+        method : {"hessian", "bootstrap"}, default="hessian"
+        n_boot : int, default=200
+            Bootstrap replicates (>= 2).
+        n_jobs : int, optional
+            Worker processes (joblib) for the bootstrap refits.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the bootstrap samples.
+
+        Returns
+        -------
+        DataFrame
+            ``estimate``, ``std_err``, ``ci_lower``, ``ci_upper``, ``note`` by
+            parameter.
         """
         return self.results(returns).standard_errors(
             level=level,
@@ -807,6 +828,19 @@ default="stationary"
         ``model.results(returns).report(level, **kwargs)``: see
         :meth:`regimes.RegimeResults.report`. :meth:`summary` stays the
         one-row-per-regime DataFrame.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like
+            The returns the model was fitted on.
+        level : float, default=0.95
+        **kwargs
+            Passed to :meth:`regimes.RegimeResults.report` (``method``, ``n_boot``,
+            ``n_jobs``, ``random_state``).
+
+        Returns
+        -------
+        regimes.inference.Report
         """
         return self.results(returns).report(level=level, **kwargs)
 
