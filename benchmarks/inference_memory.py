@@ -5,11 +5,12 @@ batch of 64 perturbed parameter vectors at once, ~1 GB per 100k days at 3 regime
 It now sums over time block by block (regimes._information), so the working memory
 should not grow with the number of days.
 
-Each case runs in a fresh process, which reports its wall time (tracemalloc on, for
-both), the peak of the arrays it allocated while computing (``tracemalloc``, which
-numpy reports to: what the computation needs) and its peak resident memory
-(``resource.getrusage``, above a process that only builds the data: what the
-operating system saw, allocator slack included). "old" is regimes/inference.py as of commit
+Each case runs twice, each time in a fresh process: once for its wall time and its
+peak resident memory (``resource.getrusage``, above a process that only builds the
+data: what the operating system saw, allocator slack included), once with
+``tracemalloc`` on for the peak of the arrays it allocated while computing (numpy
+reports to it: what the computation needs; tracing slows the many small
+allocations, so that run is not timed). "old" is regimes/inference.py as of commit
 a75fdc6 (the last one before the change), read from git; without git, only the
 new code is measured and its peak is given per megabyte of data.
 
@@ -78,10 +79,11 @@ def _old_module() -> types.ModuleType | None:
     return module
 
 
-def child(kind: str, n_days: int) -> None:
+def child(kind: str, n_days: int, trace: bool) -> None:
     X, params = _data(n_days)
     names, features = ["Bull", "Sideways", "Bear"], [f"x{i}" for i in range(N_FEATURES)]
-    tracemalloc.start()
+    if trace:
+        tracemalloc.start()
     begin = time.perf_counter()
     if kind == "new":
         from regimes._parameter_tables import hessian_standard_errors
@@ -92,7 +94,7 @@ def child(kind: str, n_days: int) -> None:
     else:
         result = np.zeros(1)
     seconds = time.perf_counter() - begin
-    traced = tracemalloc.get_traced_memory()[1] / 2**20
+    traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else float("nan")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MB (Linux: kB)
     print(
         json.dumps(
@@ -107,8 +109,16 @@ def child(kind: str, n_days: int) -> None:
 
 
 def run(kind: str, n_days: int) -> dict:
+    """Time and RSS from an untraced run, the arrays' peak from a traced one."""
+    timed = _run_child(kind, n_days, trace=False)
+    traced = _run_child(kind, n_days, trace=True) if kind != "none" else timed
+    return {**timed, "traced_mb": traced["traced_mb"]}
+
+
+def _run_child(kind: str, n_days: int, trace: bool) -> dict:
+    flags = ["--trace"] if trace else []
     out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--days", str(n_days)],
+        [sys.executable, __file__, "--child", kind, "--days", str(n_days), *flags],
         capture_output=True,
         text=True,
         check=True,
@@ -121,9 +131,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--days", type=int, action="append")
     parser.add_argument("--child")
+    parser.add_argument("--trace", action="store_true")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.days[0])
+        child(args.child, args.days[0], args.trace)
         return
     print(machine())
     old_available = _old_module() is not None
