@@ -112,6 +112,7 @@ def fit_state(
         regimes=results.regime_series(
             hmm.predict(X), settings.regime_names, data.index
         ),
+        scale=X.std(axis=0),
     )
     return state, _convergence_message(state, history, len(runs), settings.tol)
 

@@ -10,7 +10,9 @@ A model file is one JSON document:
                 "covars" (hmmlearn's native shape for the covariance type),
                 "regularization", "log_likelihood", "converged", "n_iter",
                 "training": {"index_kind", "index", "unit", "tz", "regimes"},
-                "restarts": {column: [values]}}}
+                "restarts": {column: [values]},
+                "scale" (per-column standard deviation of the training data; files
+                written before it are read with the one the fit implies)}}
 
 Floats are written with Python's shortest round-trip representation, so a loaded
 model holds bit-identical parameters and predicts exactly what the saved one did.
@@ -145,6 +147,7 @@ def _envelope(state: FittedState, version: str) -> dict[str, Any]:
             "regimes": state.regimes.cat.codes.tolist(),
         },
         "restarts": _encode_table(state.restarts),
+        "scale": state.scale.tolist(),
     }
     return {
         "format": FORMAT,
@@ -315,9 +318,51 @@ def _decode(
         log_likelihood=_number(f.get("log_likelihood"), "fitted.log_likelihood"),
         converged=converged,
         n_iter=n_iter,
-        restarts=_decode_table(f.get("restarts"), "fitted.restarts", "restart"),
+        restarts=_decode_restarts(f.get("restarts")),
         regimes=regime_series(codes, names, _decode_index(training, len(codes))),
+        scale=_scale(f.get("scale"), d),
     )
+
+
+RESTART_COLUMNS = (
+    "seed",
+    "init",
+    "log_likelihood",
+    "n_iter",
+    "converged",
+    "screened_out",
+    "error",
+    "best",
+)
+"""Columns of ``restarts_`` that the model's methods read; a file must have them."""
+
+
+def _decode_restarts(columns: Any) -> pd.DataFrame:
+    table = _decode_table(columns, "fitted.restarts", "restart")
+    missing = [c for c in RESTART_COLUMNS if c not in table.columns]
+    if missing:
+        raise ModelFileError(
+            f"fitted.restarts lacks the columns {missing}; a model file's restart "
+            f"table has {list(RESTART_COLUMNS)}."
+        )
+    if not table["error"].map(lambda v: isinstance(v, str)).all():
+        raise ModelFileError("fitted.restarts.error must hold strings ('' for none).")
+    if (
+        not pd.api.types.is_numeric_dtype(table["n_iter"])
+        or table["n_iter"].isna().any()
+    ):
+        raise ModelFileError("fitted.restarts.n_iter must hold numbers.")
+    return table
+
+
+def _scale(value: Any, d: int) -> np.ndarray | None:
+    """The training columns' standard deviations; None in files written before."""
+    if value is None:
+        return None
+    scale = _array(value, "fitted.scale", (d,))
+    if (scale < 0).any():
+        raise ModelFileError("fitted.scale must be >= 0.")
+    return scale
 
 
 def _decode_tz(value: Any) -> Any:

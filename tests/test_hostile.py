@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, _fitting, _restarts
 from regimes.data import load_sample
-from regimes.exceptions import RegimeFitError
+from regimes.exceptions import InvalidParameterError, RegimeFitError
 
 
 @pytest.fixture
@@ -63,18 +63,19 @@ def test_days_no_regime_can_explain_are_an_error_not_nan(fitted, sample, method)
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"n_jobs": 0}, r"n_jobs must be a non-zero int .*got 0"),
-        ({"n_jobs": 1.5}, r"n_jobs must be a non-zero int .*got 1\.5"),
-        ({"random_state": -1}, r"random_state must be .*got -1"),
-        ({"random_state": "seed"}, r"random_state must be .*got 'seed'"),
-        ({"random_state": 2**40}, r"random_state must be .*got 1099511627776"),
+        ({"n_jobs": 0}, r"n_jobs of RegimeModel must be .*non-zero int.*got 0"),
+        ({"n_jobs": 1.5}, r"n_jobs .* non-zero int .*got 1\.5"),
+        ({"random_state": -1}, r"random_state of RegimeModel must be .*got -1"),
+        ({"random_state": "seed"}, r"random_state .*got 'seed'"),
+        ({"random_state": 2**40}, r"random_state .*got 1099511627776"),
     ],
 )
 def test_n_jobs_and_random_state_are_checked_before_any_work(
     short_sample, no_em, params, message
 ):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidParameterError, match=message) as info:
         RegimeModel(**params).fit(short_sample)
+    assert info.value.param == next(iter(params))
 
 
 def test_a_numpy_generator_is_accepted_as_random_state(short_sample):

@@ -178,7 +178,7 @@ def test_truncated_and_foreign_files(full_model_file, tmp_path):
         ),
         (
             lambda d: d["params"].update(n_regimes=0),
-            "params: n_regimes must be an int >= 1",
+            r"params: n_regimes of RegimeModel must be an int in \[1, 50\]",
         ),
         (
             lambda d: d["fitted"]["transmat"][0].__setitem__(0, 0.5),
@@ -273,8 +273,11 @@ def test_a_model_that_cannot_be_saved_leaves_the_old_file_alone(short_sample, tm
 
 
 def test_load_checks_declared_shapes_before_allocating(full_model_file, tmp_path):
-    """A 2 MB file declaring a tied 300 x 300 x 300 model is refused cheaply."""
-    k = d = 300
+    """A 3 MB file declaring a tied 50-regime model of 700 columns is refused cheaply.
+
+    (50 is the most regimes the parameters allow.)
+    """
+    k, d = 50, 700
     document = json.loads(full_model_file.read_text())
     document["params"].update(
         n_regimes=k, covariance_type="tied", regime_names=[f"r{i}" for i in range(k)]
@@ -296,7 +299,7 @@ def test_load_checks_declared_shapes_before_allocating(full_model_file, tmp_path
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 40 * size  # the dense covariances alone would be 216 MB
+    assert peak < 40 * size  # the dense covariances alone would be 196 MB
 
 
 @pytest.mark.parametrize(
