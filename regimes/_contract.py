@@ -48,6 +48,7 @@ __all__ = [
     "Checked",
     "Constraint",
     "Day",
+    "Fitted",
     "InstanceOf",
     "Integers",
     "Interval",
@@ -226,6 +227,23 @@ class InstanceOf(Constraint):
 
     def describe(self) -> str:
         return self.name or " or ".join(f"a {t.__name__}" for t in self.types)
+
+
+class Fitted(InstanceOf):
+    """A fitted estimator of one of ``types`` (one with ``fitted_state_``)."""
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, self.types) and hasattr(value, "fitted_state_"):
+            return value
+        return _REJECT
+
+    def describe(self) -> str:
+        return self.name or "a fitted " + " or ".join(t.__name__ for t in self.types)
+
+    def hint(self, value: Any) -> str:
+        if isinstance(value, self.types):
+            return "call fit(returns) first, or RegimeModel.load(path)"
+        return ""
 
 
 class Checked(Constraint):
