@@ -111,7 +111,9 @@ def test_probability_areas_stack_to_the_probabilities(fitted, sample, kind):
         ValueError, match="kind of plot_probabilities.* 'smoothed', 'filtered'"
     ):
         plot_probabilities(fitted, returns, "causal")
-    with pytest.raises(ValueError, match="style of plot_probabilities.* 'lines', 'stacked'"):
+    with pytest.raises(
+        ValueError, match="style of plot_probabilities.* 'lines', 'stacked'"
+    ):
         plot_probabilities(fitted, returns, kind, style="area")
 
 
