@@ -20,10 +20,10 @@ libraries are per process.
 
 Blocks in several threads (fits run side by side, e.g. by Dask's threaded workers)
 share one limit: the first block to enter saves the libraries' thread counts, every
-block sets the limit (the smallest asked for while blocks overlap), and only the last
-one to leave restores what the first saved. (A save and restore per block would race: a block
-that entered while another held the limit would save the limit, not the original,
-and restore it after both had returned.)
+block sets the limit (the smallest asked for while blocks overlap), and only the
+last one to leave restores what the first saved. (A save and restore per block
+would race: a block that entered while another held the limit would save the
+limit, not the original, and restore it after both had returned.)
 """
 
 from __future__ import annotations
