@@ -41,10 +41,10 @@ import numpy as np
 import pandas as pd
 
 from ._covariance import native_shape, to_full, to_native
-from ._io import atomic_path
+from ._io import atomic_path, check_file_target
 from ._state import FittedState
 from ._validation import check_params
-from .exceptions import ModelFileError
+from .exceptions import InvalidParameterError, ModelFileError
 from .labels import default_regime_names
 from .results import regime_series
 
@@ -61,6 +61,7 @@ DENSE_BYTES = 64 * 2**20
 
 def save(path: str | os.PathLike[str], state: FittedState, version: str) -> None:
     """Write ``state`` as a model file, or raise ModelFileError and write nothing."""
+    check_file_target(path)
     try:
         text = json.dumps(
             _envelope(state, version), allow_nan=False, indent=1, ensure_ascii=False
@@ -79,6 +80,10 @@ def load(path: str | os.PathLike[str], defaults: dict[str, Any]) -> FittedState:
     ``defaults`` are the constructor's default parameters (every known name).
     """
     path = Path(path)
+    if path.is_dir():
+        raise InvalidParameterError(
+            "path", f"path {str(path)!r} is a folder; give the model file in it."
+        )
     if not path.is_file():
         raise FileNotFoundError(f"no such model file: {path}")
     size = path.stat().st_size
