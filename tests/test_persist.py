@@ -405,7 +405,9 @@ def test_saving_to_a_folder_is_our_error(fitted, tmp_path, monkeypatch, where):
 
 def test_saving_below_a_file_is_our_error(fitted, tmp_path):
     (tmp_path / "a_file").write_text("x")
-    with pytest.raises(InvalidParameterError, match="a_file' is a file, not a folder") as info:
+    with pytest.raises(
+        InvalidParameterError, match="a_file' is a file, not a folder"
+    ) as info:
         fitted.save(tmp_path / "a_file" / "model.json")
     assert info.value.param == "path"
 
