@@ -469,11 +469,19 @@ def check_value(
         f"{param}{place} must be {accepted}; got {_short(value)}"
         f" ({_article(type(value).__name__)})."
     )
+    fix = None
     if hints:
-        message += " " + hints[0][0].upper() + hints[0][1:]
-        if not message.endswith((".", "?")):
-            message += "."
-    raise InvalidParameterError(param, message)
+        fix = hints[0][0].upper() + hints[0][1:]
+        if not fix.endswith((".", "?")):
+            fix += "."
+        message += " " + fix
+    raise InvalidParameterError(
+        param,
+        message,
+        accepted=accepted,
+        received=f"{_short(value)} ({_article(type(value).__name__)})",
+        fix=fix,
+    )
 
 
 def validate_params(constraints: Mapping[str, list[Any]]) -> Callable[[F], F]:

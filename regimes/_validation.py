@@ -454,7 +454,7 @@ def check_enough_rows(values: np.ndarray, n_regimes: int, covariance_type: str) 
             f"returns has {len(values)} rows, fewer than the {n_params} free "
             f"parameters of a {n_regimes}-regime '{covariance_type}' model of "
             f"{values.shape[1]} columns; "
-            "use more days, fewer regimes or columns, or covariance_type='diag'.",
+            "use more days, fewer regimes or columns, or a 'diag' covariance.",
         )
 
 

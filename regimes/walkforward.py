@@ -328,7 +328,11 @@ def _refit_rule(refit: Any) -> tuple[int, str]:
 
 def describe_refit(refit: int | str) -> str:
     """In words, how often :func:`walk_forward` refits for this ``refit``."""
-    if isinstance(refit, int):
+    if isinstance(refit, int) and not isinstance(refit, bool):
+        if refit < 1:
+            raise InvalidParameterError(
+                "refit", f"refit as a number of days must be >= 1, got {refit}."
+            )
         return f"every {refit} trading days"
     multiple, alias = _refit_rule(refit)
     unit = _PERIODS[alias]
