@@ -24,11 +24,17 @@ from ._contract import (
     check_value,
 )
 from ._covariance import COVARIANCE_FORMS
+from ._dates import check_day_index
+
+# the one prices-or-returns rule lives with the loaders; re-exported for the fit
+from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
 from ._state import Settings
 from .exceptions import InvalidParameterError, InvalidReturnsError, LikelyPricesWarning
-from .labels import ORDER_RULES
+from .labels import MAX_REGIMES, ORDER_RULES
 
 COVARIANCE_TYPES = tuple(COVARIANCE_FORMS)
+MISSING_POLICIES = ("error", "marginalize")
+"""RegimeModel's ``missing``: refuse NaN returns, or integrate them out."""
 
 
 class Returns(NamedTuple):
@@ -44,8 +50,6 @@ class Returns(NamedTuple):
 
 # --------------------------------------------------------------------------- params
 
-MAX_REGIMES = 50
-"""Most regimes a model may have (far beyond what daily returns can identify)."""
 MAX_RESTARTS = 10_000
 """Most EM restarts a fit may run (each one is a full EM run)."""
 MAX_MIN_DURATION = 1e6
@@ -67,6 +71,7 @@ ESTIMATOR_CONSTRAINTS: dict[str, list[Any]] = {
     "warm_start": ["boolean"],
     "n_jobs": [NJobs()],
     "random_state": [RandomState()],
+    "missing": [Options(MISSING_POLICIES)],
 }
 """What each constructor parameter of :class:`regimes.RegimeModel` accepts.
 
@@ -121,6 +126,7 @@ def check_params(
         warm_start=checked["warm_start"],
         n_jobs=checked["n_jobs"],
         random_state=checked["random_state"],
+        missing=checked["missing"],
     )
 
 
@@ -134,6 +140,7 @@ def check_returns(
     for_fit: bool = False,
     param: str = "returns",
     needs_dates: bool = False,
+    missing: str = "error",
 ) -> Returns:
     """Validate a returns matrix and return it as float64 with its labels.
 
@@ -157,6 +164,11 @@ def check_returns(
     needs_dates : bool, default=False
         Refuse data without dates (arrays, RangeIndex frames); the message then
         does not suggest dropping them.
+    missing : {"error", "marginalize"}, default="error"
+        ``"error"`` refuses NaN values; ``"marginalize"`` accepts them (a missing
+        value, integrated out of the likelihood: see :mod:`regimes._missing`) but
+        refuses days with no value at all and, with ``for_fit``, columns with
+        fewer than two distinct values.
 
     Returns
     -------
@@ -205,7 +217,10 @@ def check_returns(
             f"{param} has n_samples = {values.shape[0]} (shape={values.shape}); a "
             "regime model needs many days of returns.",
         )
-    _check_finite(values, columns, param)
+    if missing == "marginalize":
+        _check_observed(values, columns, for_fit, param)
+    else:
+        _check_finite(values, columns, param)
     if for_fit:
         _check_not_constant(values, columns, param)
         _check_squares_representable(values, columns, param)
@@ -241,7 +256,12 @@ def _check_frame_labels(
             f"{type(index).__name__}; {fix}.",
         )
     else:
-        check_date_index(index, param)
+        try:
+            check_day_index(index, param)  # the package's one check of a date index
+        except InvalidReturnsError:
+            raise
+        except InvalidParameterError as exc:  # a returns frame: say so by the class
+            raise InvalidReturnsError(param, str(exc)) from None
     columns = [str(c) for c in frame.columns]
     if len(set(columns)) != len(columns):
         dups = sorted({c for c in columns if columns.count(c) > 1})
@@ -270,33 +290,6 @@ def _check_frame_labels(
             )
         frame = frame[list(feature_names)]
     return frame
-
-
-def check_date_index(index: pd.DatetimeIndex, param: str) -> None:
-    """Refuse missing (NaT), duplicated or unsorted dates, in that order.
-
-    NaT is checked first: an index with NaT is also "unsorted", and sorting would
-    not help.
-    """
-    if index.hasnans:
-        where = np.flatnonzero(index.isna())
-        raise InvalidReturnsError(
-            param,
-            f"{param} has {len(where)} missing dates (NaT; first at row "
-            f"{where[0]}); drop those rows, e.g. {param}[{param}.index.notna()].",
-        )
-    if index.has_duplicates:
-        dup = index[index.duplicated()]
-        raise InvalidReturnsError(
-            param,
-            f"{param} has {len(dup)} duplicated dates (first: {dup[0].date()}); "
-            f"keep one row per date, e.g. {param}[~{param}.index.duplicated()].",
-        )
-    if not index.is_monotonic_increasing:
-        raise InvalidReturnsError(
-            param,
-            f"{param} is not sorted by date; call {param}.sort_index() first.",
-        )
 
 
 def _is_numeric(dtype: Any) -> bool:
@@ -376,11 +369,40 @@ def _check_finite(values: np.ndarray, columns: list[str], param: str) -> None:
             parts.append(f"{n_nan} NaN values in column {col!r}")
         if n_inf:
             parts.append(f"{n_inf} inf values in column {col!r}")
+    missing = (
+        ", or let a model integrate NaN out with RegimeModel(missing='marginalize')"
+        if np.isnan(values).any()
+        else ""
+    )
     raise InvalidReturnsError(
         param,
         f"{param} has {' and '.join(parts)}; drop or fill them first "
-        f"(e.g. {param}.dropna()).",
+        f"(e.g. {param}.dropna()){missing}.",
     )
+
+
+def _check_observed(
+    values: np.ndarray, columns: list[str], for_fit: bool, param: str = "returns"
+) -> None:
+    """The checks of ``missing="marginalize"``: NaN is missing, inf is an error."""
+    _check_finite(np.where(np.isnan(values), 0.0, values), columns, param)
+    empty = np.isnan(values).all(axis=1)
+    if empty.any():
+        raise InvalidReturnsError(
+            param,
+            f"{param} has {int(empty.sum())} day(s) with no value in any column "
+            f"(first: row {int(np.argmax(empty))}); a day must observe at least one "
+            f"column. Drop them, e.g. {param}.dropna(how='all').",
+        )
+    if for_fit:
+        counts = (~np.isnan(values)).sum(axis=0)
+        few = [c for c, n in zip(columns, counts, strict=True) if n < 2]
+        if few:
+            raise InvalidReturnsError(
+                param,
+                f"{param} has columns {few} with fewer than 2 values; a column "
+                "needs values to be modelled. Drop them.",
+            )
 
 
 def check_not_collinear(values: np.ndarray, columns: list[str]) -> None:
@@ -389,6 +411,10 @@ def check_not_collinear(values: np.ndarray, columns: list[str]) -> None:
     A 'full' or 'tied' covariance of such columns is singular in every regime, so
     every EM restart would fail; say which columns and what to do instead.
     """
+    if np.isnan(values).any():  # missing="marginalize": judge the complete days
+        values = values[~np.isnan(values).any(axis=1)]
+        if len(values) <= values.shape[1]:
+            return
     if values.shape[1] < 2:
         return
     corr = np.corrcoef(values, rowvar=False)
@@ -423,8 +449,8 @@ def _check_squares_representable(
     """
     n_terms = np.log10(values.shape[0] * values.shape[1])
     with np.errstate(all="ignore"):
-        largest = np.max(np.abs(values), axis=0)
-        log_variances = 2 * np.log10(values.std(axis=0))
+        largest = np.nanmax(np.abs(values), axis=0)  # nan: missing="marginalize"
+        log_variances = 2 * np.log10(np.nanstd(values, axis=0))
     for j, col in enumerate(columns):
         if 2 * np.log10(largest[j]) + n_terms > 300 or log_variances[j] < -290:
             raise InvalidReturnsError(
@@ -468,7 +494,8 @@ def n_free_parameters(n_regimes: int, n_features: int, covariance_type: str) -> 
 def _check_not_constant(
     values: np.ndarray, columns: list[str], param: str = "returns"
 ) -> None:
-    constant = [c for j, c in enumerate(columns) if np.ptp(values[:, j]) == 0]
+    spread = np.nanmax(values, axis=0) - np.nanmin(values, axis=0)  # nan: missing
+    constant = [c for j, c in enumerate(columns) if spread[j] == 0]
     if constant:
         raise InvalidReturnsError(
             param,
@@ -477,111 +504,15 @@ def _check_not_constant(
         )
 
 
-def looks_like_prices(values: np.ndarray) -> bool:
-    """Whether values look like prices, not returns: all positive, median above 1."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    return values.size > 0 and bool((values > 0).all()) and np.median(values) > 1.0
-
-
 def _warn_if_prices(values: np.ndarray) -> None:
     if looks_like_prices(values):
         warnings.warn(
             "returns are all positive with a median of "
-            f"{np.median(values):.4g}: they look like prices, not returns. "
+            f"{np.nanmedian(values):.4g}: they look like prices, not returns. "
             "Convert them first, e.g. np.log(prices).diff().dropna().",
             LikelyPricesWarning,
             stacklevel=4,  # _warn_if_prices < check_returns < fit < caller
         )
-
-
-# ------------------------------------------------------------- loaders' input
-
-PRICE_CHANGE_RATIO = 0.3
-"""Below this median |daily change| / median |value|, a column looks like prices."""
-RETURN_CHANGE_RATIO = 0.6
-"""Above it, a column looks like returns (independent returns give about 1.4)."""
-PERCENT_MEDIAN = 0.1
-"""Returns whose median absolute value is above this look like percent."""
-
-
-def change_to_level_ratio(column: pd.Series) -> float:
-    """Median |x_t - x_{t-1}| / median |x_t| of a column's values (NaN skipped).
-
-    Prices move by about 1% of their level a day (a ratio near 0.01, whatever their
-    units: FX rates, penny stocks or prices / 100 too), while independent returns
-    change by more than their own size (about 1.4 for Gaussian returns, whatever
-    their units). NaN when the column has fewer than 3 values or is constant.
-    """
-    values = column.dropna().to_numpy(dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size < 3:
-        return float("nan")
-    change = float(np.median(np.abs(np.diff(values))))
-    level = float(np.median(np.abs(values)))
-    if level == 0:
-        return float("inf") if change > 0 else float("nan")
-    return change / level
-
-
-def guess_kind(frame: pd.DataFrame) -> tuple[str, str]:
-    """Whether a numeric frame holds prices or returns, and why (one sentence).
-
-    Each column is judged by :func:`change_to_level_ratio`; every column that can
-    be judged must agree.
-
-    Raises
-    ------
-    ValueError
-        If the columns disagree or none can be judged; the message says how to
-        state the kind.
-    """
-    ratios = {str(c): change_to_level_ratio(frame[c]) for c in frame.columns}
-    prices = [c for c, r in ratios.items() if r < PRICE_CHANGE_RATIO]
-    returns = [c for c, r in ratios.items() if r > RETURN_CHANGE_RATIO]
-    unclear = [
-        c for c, r in ratios.items() if PRICE_CHANGE_RATIO <= r <= RETURN_CHANGE_RATIO
-    ]  # NaN (constant or nearly empty columns) is none of the three: not counted
-    fix = "pass kind='prices' or kind='returns' to say which"
-    if (prices and returns) or (unclear and (prices or returns)):
-        raise ValueError(
-            f"cannot tell prices from returns: columns {prices} look like prices, "
-            f"{returns} like returns and {unclear} like neither (median day-to-day "
-            f"change / median value: "
-            + ", ".join(f"{c} {r:.2g}" for c, r in ratios.items())
-            + f"); {fix}, or drop the odd columns."
-        )
-    if not prices and not returns:
-        raise ValueError(
-            "cannot tell prices from returns (too few or constant values, or day-to-"
-            f"day changes neither small nor large next to the values); {fix}."
-        )
-    typical = float(np.nanmedian(list(ratios.values())))
-    if prices:
-        return "prices", (
-            f"read as prices: day-to-day changes are small next to the values "
-            f"(median |change| / median |value| = {typical:.2g}; returns give about "
-            "1.4)"
-        )
-    return "returns", (
-        f"read as returns: values change by more than their own size from day to "
-        f"day (median |change| / median |value| = {typical:.2g}; prices give about "
-        "0.01)"
-    )
-
-
-def percent_median(values: np.ndarray) -> float | None:
-    """The median |return| if the returns look like percent (above 0.1), else None.
-
-    Daily returns in decimals have a median absolute value of about 0.005-0.02;
-    in percent, 0.5-2.
-    """
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return None
-    median = float(np.median(np.abs(values)))
-    return median if median > PERCENT_MEDIAN else None
 
 
 # ------------------------------------------------------------------------ units

@@ -41,8 +41,8 @@ from ._contract import (
     Real,
     validate_params,
 )
-from ._dates import parse_day
-from ._validation import check_date_index, check_returns, percent_median
+from ._dates import check_day_index, parse_day
+from ._validation import check_returns, percent_median
 from .exceptions import AlignmentWarning, InvalidParameterError
 from .results import TRADING_DAYS
 
@@ -64,15 +64,7 @@ _DAILY = [Checked("_on_days: a daily return or a Series of them")]
 
 def _check_dates(index: pd.Index, name: str) -> None:
     """Raise unless ``index`` is a non-empty, increasing, unique DatetimeIndex."""
-    if not isinstance(index, pd.DatetimeIndex):
-        raise InvalidParameterError(
-            name,
-            f"{name} must have a DatetimeIndex, got a {type(index).__name__}; set "
-            f"one with {name}.index = pd.to_datetime({name}.index).",
-        )
-    if len(index) == 0:
-        raise InvalidParameterError(name, f"{name} is empty; pass at least one day.")
-    check_date_index(index, name)
+    check_day_index(index, name)  # the package's one day parser and checker
 
 
 def _check_signal(signal: Any) -> pd.Series:
@@ -183,9 +175,11 @@ def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
             f"{name} must be a number (a daily return) or a Series of daily returns,"
             f" got {type(value).__name__}.",
         )
-    if not np.isfinite(value) or value < -1:
+    if not np.isfinite(value) or not -1 < value < 1:
         raise InvalidParameterError(
-            name, f"{name} must be a finite daily return >= -1, got {value}."
+            name,
+            f"{name} must be a daily return in (-1, 1), got {value}; an annual rate "
+            "r is about r / 252 a day (0.04 a year: 0.00016).",
         )
     return np.full(len(days), float(value))
 

@@ -274,7 +274,7 @@ def test_download_input(monkeypatch, tmp_path, capsys):
         (["--n-iter", "0"], "--n-iter must be an int >= 1; got 0"),
         (["--seed", "-1"], "--seed must be None, an int in [0, 2**32 - 1]"),
         (["--min-duration", "0.5"], "--min-duration must be None, or a finite number"),
-        (["--min-coverage", "2"], "--min-coverage: must be a share between 0 and 1"),
+        (["--min-coverage", "2"], "--min-coverage must be between 0 and 1, got 2"),
         (["--walk-forward", "--refit", "0"], "--refit: refit as a number of days"),
         (["--download", "XLK", "--csv", "x.csv"], "not allowed with argument"),
         (["--download", ""], "--download needs at least one name"),

@@ -332,8 +332,8 @@ def _bad_cases():
     return [
         ((signal.iloc[:0], returns), {}, "signal", "signal is empty"),
         ((no_dates, returns), {}, "signal", "signal must have a DatetimeIndex"),
-        ((unsorted, returns), {}, "signal", r"signal is not sorted by date"),
-        ((dup, returns), {}, "signal", "signal has 1 duplicated dates"),
+        ((unsorted, returns), {}, "signal", r"signal's dates must be increasing"),
+        ((dup, returns), {}, "signal", "signal has duplicate dates"),
         ((list(SIG), returns), {}, "signal", "signal must be a pandas Series"),
         ((signal.to_frame("x"), returns), {}, "signal", "a 'regime' column"),
         (
@@ -344,7 +344,7 @@ def _bad_cases():
         ),
         ((signal, returns.to_numpy()), {}, "returns", "returns must be a pandas"),
         ((signal, with_nan), {}, "returns", "returns has 1 NaN values"),
-        ((signal, with_nat), {}, "returns", r"1 missing dates \(NaT"),
+        ((signal, with_nat), {}, "returns", r"returns has 1 NaT dates"),
         ((signal, as_log), {}, "returns", r"np.expm1\(returns\)"),
         ((signal, returns * 100), {}, "returns", r"look like percent.*returns / 100"),
         ((signal, returns.astype(str)), {}, "returns", "non-numeric columns"),

@@ -100,7 +100,7 @@ def test_nat_in_the_index_is_not_called_unsorted(returns, no_em):
     index = returns.index.to_series()
     index.iloc[5] = pd.NaT
     with pytest.raises(
-        InvalidReturnsError, match=r"1 missing dates \(NaT; first at row 5\)"
+        InvalidReturnsError, match=r"1 NaT dates \(first at position 5\)"
     ) as info:
         RegimeModel().fit(returns.set_axis(pd.DatetimeIndex(index)))
     assert "sort_index" not in str(info.value)
@@ -117,14 +117,14 @@ def test_default_range_index_means_rows_in_order(returns):
 
 def test_index_must_be_sorted(returns, no_em):
     with pytest.raises(
-        ValueError, match=r"not sorted by date; call returns.sort_index\(\) first"
+        ValueError, match=r"returns's dates must be increasing; sort them"
     ):
         RegimeModel().fit(returns.iloc[::-1])
 
 
 def test_index_must_not_repeat_dates(returns, no_em):
     doubled = pd.concat([returns.iloc[:10], returns.iloc[9:]])
-    with pytest.raises(ValueError, match=r"1 duplicated dates \(first: 2000-01-14\)"):
+    with pytest.raises(ValueError, match=r"duplicate dates \(first: 2000-01-14\)"):
         RegimeModel().fit(doubled)
 
 
