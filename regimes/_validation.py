@@ -540,6 +540,11 @@ def check_units(
     a crisis month ~5. Larger is refused, as is smaller (with at least
     :data:`UNITS_MIN_ROWS` rows, since a few calm days can be tiny).
 
+    Refused, not warned: the output at the wrong scale is not a noisier answer but
+    a different one (every day in one regime), a warning is easily lost in a loop
+    or a notebook, and the fix is one division. Data that really is that far out
+    is better refitted than decoded with parameters that never saw its scale.
+
     Raises
     ------
     regimes.exceptions.InvalidReturnsError
