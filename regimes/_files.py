@@ -123,10 +123,13 @@ def read_table(
         )
     labels = [row.fields[0] for row in rows]
     cells = [row.fields[1:] + [""] * (width - len(row.fields)) for row in rows]
-    frame = pd.DataFrame(cells, columns=names, dtype=object)
+    columns = list(zip(*cells, strict=True)) if cells else [()] * len(names)
+    frame = pd.DataFrame(
+        {j: np.array(column, dtype=object) for j, column in enumerate(columns)}
+    )
+    frame.columns = names
     frame.index = parse_day_index(labels, date_format, source=source, param=param)
-    frame = frame.apply(lambda col: col.str.strip())
-    frame = frame.mask(frame.isin(MISSING_TEXT))
+    frame = frame.mask(frame.isin(MISSING_TEXT))  # cells are already stripped
     frame = _unnamed(frame, header, source, param)
     frame = _decimal_commas(frame, separator)
     return _markers(numeric(frame, source, param), source)
@@ -147,18 +150,27 @@ def _text(path: Path, source: str, param: str) -> str:
 
 
 def _split(text: str) -> tuple[str, list[_Line]]:
-    """The separator that makes the most rows of one width, and the split lines."""
+    """The separator that makes the most rows of one width, and the split lines.
+
+    The separator is judged on the first and last lines (enough for a preamble, a
+    table and a footer); the whole file is then split once.
+    """
     raw_lines = text.splitlines()
-    best: tuple[int, int, str, list[_Line]] | None = None
-    for rank, separator in enumerate(_SEPARATORS):
-        reader = csv.reader(raw_lines, delimiter=separator, skipinitialspace=True)
-        lines = [_Line.of(i + 1, fields) for i, fields in enumerate(reader)]
+    sample = raw_lines if len(raw_lines) <= 600 else raw_lines[:500] + raw_lines[-100:]
+    best: tuple[int, str] | None = None
+    for separator in _SEPARATORS:
+        lines = _lines(sample, separator)
         widths = [line.raw_width for line in lines if line.is_row]
-        score = max(np.bincount(widths)) if widths else 0
+        score = int(max(np.bincount(widths))) if widths else 0
         if best is None or score > best[0]:
-            best = (score, -rank, separator, lines)
+            best = (score, separator)
     assert best is not None
-    return best[2], best[3]
+    return best[1], _lines(raw_lines, best[1])
+
+
+def _lines(raw_lines: list[str], separator: str) -> list[_Line]:
+    reader = csv.reader(raw_lines, delimiter=separator, skipinitialspace=True)
+    return [_Line.of(i + 1, fields) for i, fields in enumerate(reader)]
 
 
 def _header(lines: list[_Line], first_row: int) -> _Line | None:
@@ -312,7 +324,7 @@ def _decimal_commas(frame: pd.DataFrame, separator: str) -> pd.DataFrame:
     if separator == "," or frame.empty:
         return frame
     cells = frame.stack()
-    if cells.empty or cells.dtype != object:
+    if cells.empty or pd.api.types.is_numeric_dtype(cells.dtype):
         return frame
     cells = cells.astype(str)
     if (

@@ -234,6 +234,9 @@ def _as_floats(values: pd.Series) -> tuple[str, pd.Series | None]:
     if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
         return f"holds {dtype} values", None
     missing = values.isna()
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        text = ~missing  # every value is a str: the usual case, a file's cells
+        return _from_text(values, text, missing)
     text = values.map(lambda v: isinstance(v, str))
     real = values.map(
         lambda v: (
@@ -249,7 +252,13 @@ def _as_floats(values: pd.Series) -> tuple[str, pd.Series | None]:
             f"{_label(first.index[0])})",
             None,
         )
-    numbers = pd.to_numeric(values.where(text | real), errors="coerce")
+    return _from_text(values, text | real, missing)
+
+
+def _from_text(
+    values: pd.Series, readable: pd.Series, missing: pd.Series
+) -> tuple[str, pd.Series | None]:
+    numbers = pd.to_numeric(values.where(readable), errors="coerce")
     words = values[numbers.isna() & ~missing]
     if len(words):
         return f"has {words.iloc[0]!r} on {_label(words.index[0])}", None
