@@ -391,7 +391,8 @@ def _drop_ragged(
     if late:
         warnings.warn(
             f"{source}: the data start on {begin.date()}, when every kept column has a "
-            "value (" + ", ".join(f"{c} from {first[c].date()}" for c in late) + ").",
+            "value (" + ", ".join(f"{c} from {first[c].date()}" for c in late) + "); "
+            "pass missing='keep' to keep the earlier days, with NaN for those columns.",
             DataWarning,
             stacklevel=_STACK,
         )
@@ -400,7 +401,8 @@ def _drop_ragged(
             f"{source}: the data end on {finish.date()}, the last day every kept "
             "column has a value ("
             + ", ".join(f"{c} until {last[c].date()}" for c in early)
-            + ").",
+            + "); pass missing='keep' to keep the later days, with NaN for those "
+            "columns.",
             DataWarning,
             stacklevel=_STACK,
         )

@@ -322,7 +322,8 @@ def prepare_returns(
     ...     returns = prepare_returns(prices, kind="prices", min_coverage=0.5)
     >>> print(caught[0].message)  # doctest: +NORMALIZE_WHITESPACE
     frame: the data start on 2024-01-04, when every kept column has a value
-    (B from 2024-01-04).
+    (B from 2024-01-04); pass missing='keep' to keep the earlier days, with NaN
+    for those columns.
     >>> returns.round(3)  # doctest: +NORMALIZE_WHITESPACE
                     A      B
     Date
