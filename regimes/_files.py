@@ -24,9 +24,14 @@ Header names are stripped of spaces; a name used twice is an error naming it.
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
+import io
+import lzma
 import re
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,7 +141,7 @@ def read_table(
 
 
 def _text(path: Path, source: str, param: str) -> str:
-    raw = path.read_bytes()
+    raw = _decompressed(path.read_bytes(), source, param)
     if b"\0" in raw[:4096]:
         raise InvalidReturnsError(
             param,
@@ -147,6 +152,44 @@ def _text(path: Path, source: str, param: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace")
+
+
+def _decompressed(raw: bytes, source: str, param: str) -> bytes:
+    """The bytes of a gzip, bz2 or xz file, or of the one file in a zip archive.
+
+    Recognised by their first bytes, whatever the file's name (Ken French's files
+    come zipped; our own cache is gzip).
+    """
+    try:
+        if raw[:2] == b"\x1f\x8b":
+            return gzip.decompress(raw)
+        if raw[:3] == b"BZh":
+            return bz2.decompress(raw)
+        if raw[:6] == b"\xfd7zXZ\x00":
+            return lzma.decompress(raw)
+        if raw[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                members = [m for m in archive.namelist() if not m.endswith("/")]
+                if any(m.startswith("xl/") for m in members):
+                    raise InvalidReturnsError(
+                        param,
+                        f"{source}: an Excel workbook; save the sheet as CSV (a "
+                        "header line, then one line per day: date, value, ...).",
+                    )
+                if len(members) != 1:
+                    raise InvalidReturnsError(
+                        param,
+                        f"{source}: a zip archive of {len(members)} files "
+                        f"({', '.join(members[:5])}); unzip it and pass the file "
+                        "you mean.",
+                    )
+                return archive.read(members[0])
+    except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
+        raise InvalidReturnsError(
+            param,
+            f"{source}: a damaged compressed file ({type(exc).__name__}: {exc}).",
+        ) from None
+    return raw
 
 
 def _split(text: str) -> tuple[str, list[_Line]]:

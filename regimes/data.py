@@ -382,7 +382,8 @@ def read_returns(
     ----------
     path : str or path-like
         Text file whose first column holds dates and whose other columns are
-        numeric, one per asset. Fields may be separated by commas, semicolons or
+        numeric, one per asset, possibly compressed (gzip, bz2, xz, or a zip
+        archive of one file). Fields may be separated by commas, semicolons or
         tabs (the separator is sniffed; with semicolons or tabs a decimal comma is
         read too). Files as data libraries publish them are read: a text preamble
         before the header is skipped; a file without a header line (its first
