@@ -44,7 +44,10 @@ from .exceptions import DataWarning, InvalidReturnsError
 
 __all__ = ["MISSING_MARKERS", "MISSING_TEXT", "read_table"]
 
-MISSING_TEXT = ("", "NA", "N/A", "#N/A", "NaN", "nan", "null", "NULL", ".", "-")
+MISSING_TEXT = (
+    *("", ".", "-", "NA", "N/A", "n/a", "#N/A", "#N/A N/A", "#NA", "<NA>"),
+    *("NaN", "nan", "-NaN", "-nan", "null", "NULL", "None"),
+)
 """Cells read as missing values."""
 MISSING_MARKERS = (-99.99, -999.0)
 """Numbers that Ken French's and CRSP's files use for a missing return."""
@@ -142,6 +145,11 @@ def read_table(
 
 def _text(path: Path, source: str, param: str) -> str:
     raw = _decompressed(path.read_bytes(), source, param)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16, as Excel's "Unicode text"
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     if b"\0" in raw[:4096]:
         raise InvalidReturnsError(
             param,

@@ -372,3 +372,13 @@ def test_a_zip_of_several_files_or_a_damaged_one_says_so(tmp_path):
     path.write_bytes(path.read_bytes()[:30])
     with pytest.raises(InvalidReturnsError, match="a damaged compressed file"):
         read(path)
+
+
+def test_utf16_and_the_usual_missing_cells(tmp_path):
+    path = tmp_path / "unicode.txt"
+    lines = rows("\t").splitlines()
+    lines[1] = "20240103\t#N/A\tn/a"
+    path.write_text("Date\tA\tB\n" + "\n".join(lines) + "\n", encoding="utf-16")
+    with pytest.warns(DataWarning, match="dropped 1 days on which no column"):
+        out = read(path, missing="keep")
+    assert list(out.index.strftime("%Y%m%d")) == [d for d in DAYS if d != "20240103"]
