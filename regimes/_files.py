@@ -1,8 +1,9 @@
 """Reading a text table of daily prices or returns as files really come.
 
 A file is a table of lines: a first field holding the day, then one value per column,
-separated by commas, semicolons or tabs (whichever separates the most lines into
-rows of one width). Around the table a file may hold what data libraries put there:
+separated by commas, semicolons, tabs or runs of spaces (whichever separates the most
+lines into rows of one width; with spaces, a header one name short names only the
+value columns, as in Ken French's ``.txt`` files). Around the table a file may hold what data libraries put there:
 
 - a **preamble** of text lines before the header (Ken French's files say how they
   were built), skipped;
@@ -52,8 +53,7 @@ MISSING_TEXT = (
 MISSING_MARKERS = (-99.99, -999.0)
 """Numbers that Ken French's and CRSP's files use for a missing return."""
 
-_SEPARATORS = (",", ";", "\t")
-_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_SEPARATORS = (",", ";", "\t", None)  # None: runs of spaces (Ken French's .txt)
 _DAY_LIKE = re.compile(
     r"[+-]?\d+(\.0*)?"  # YYYYMMDD (and integers the day parser refuses with the fix)
     r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T].*)?"  # 2024-01-31, 01/31/2024, 31.01.2024
@@ -112,15 +112,20 @@ def read_table(
             "(e.g. 2024-01-31 or 20240131), with a header line of column names "
             "before the rows, fields separated by commas, semicolons or tabs.",
         )
+    table = _rows(lines, first_row, None, source, param)[0]
+    row_width = max(len(line.fields) for line in table)
     header = _header(lines, first_row)
-    if header is not None:
-        width = len(header.fields)
+    # a header of runs of spaces names only the value columns (Ken French's .txt)
+    unlabelled = (
+        separator is None and header is not None and len(header.fields) == row_width - 1
+    )
+    if header is None:
+        width = row_width
     else:
-        table = _rows(lines, first_row, None, source, param)[0]
-        width = max(len(line.fields) for line in table)
+        width = len(header.fields) + unlabelled
     rows, end = _rows(lines, first_row, width, source, param)
     _report_after(lines, end, width, source, param, rows[-1].number)
-    names = _names(header, width, first_row, lines, source, param)
+    names = _names(header, unlabelled, width, first_row, lines, source, param)
     before = lines[: header.number - 1] if header is not None else []
     preamble = [line for line in before if not line.blank]
     if preamble:
@@ -200,7 +205,7 @@ def _decompressed(raw: bytes, source: str, param: str) -> bytes:
     return raw
 
 
-def _split(text: str) -> tuple[str, list[_Line]]:
+def _split(text: str) -> tuple[str | None, list[_Line]]:
     """The separator that makes the most rows of one width, and the split lines.
 
     The separator is judged on the first and last lines (enough for a preamble, a
@@ -208,7 +213,7 @@ def _split(text: str) -> tuple[str, list[_Line]]:
     """
     raw_lines = text.splitlines()
     sample = raw_lines if len(raw_lines) <= 600 else raw_lines[:500] + raw_lines[-100:]
-    best: tuple[int, str] | None = None
+    best: tuple[int, str | None] | None = None
     for separator in _SEPARATORS:
         lines = _lines(sample, separator)
         widths = [line.raw_width for line in lines if line.is_row]
@@ -219,7 +224,9 @@ def _split(text: str) -> tuple[str, list[_Line]]:
     return best[1], _lines(raw_lines, best[1])
 
 
-def _lines(raw_lines: list[str], separator: str) -> list[_Line]:
+def _lines(raw_lines: list[str], separator: str | None) -> list[_Line]:
+    if separator is None:
+        return [_Line.of(i + 1, line.split()) for i, line in enumerate(raw_lines)]
     reader = csv.reader(raw_lines, delimiter=separator, skipinitialspace=True)
     return [_Line.of(i + 1, fields) for i, fields in enumerate(reader)]
 
@@ -344,6 +351,7 @@ def _section_title(rest: list[_Line], header: int) -> str:
 
 def _names(
     header: _Line | None,
+    unlabelled: bool,
     width: int,
     first_row: int,
     lines: list[_Line],
@@ -358,7 +366,7 @@ def _names(
             f"{names[0]!r} .. {names[-1]!r}. Add a header line to name them."
         )
         return names
-    names = header.fields[1:]
+    names = header.fields if unlabelled else header.fields[1:]
     counts = pd.Series(names).value_counts()
     repeated = [n for n in counts.index if n and counts[n] > 1]
     if repeated:
@@ -370,7 +378,7 @@ def _names(
     return names
 
 
-def _decimal_commas(frame: pd.DataFrame, separator: str) -> pd.DataFrame:
+def _decimal_commas(frame: pd.DataFrame, separator: str | None) -> pd.DataFrame:
     """Read 0,25 as 0.25 where the separator is not a comma and no cell has a dot."""
     if separator == "," or frame.empty:
         return frame

@@ -383,9 +383,10 @@ def read_returns(
     path : str or path-like
         Text file whose first column holds dates and whose other columns are
         numeric, one per asset, possibly compressed (gzip, bz2, xz, or a zip
-        archive of one file). Fields may be separated by commas, semicolons or
-        tabs (the separator is sniffed; with semicolons or tabs a decimal comma is
-        read too). Files as data libraries publish them are read: a text preamble
+        archive of one file). Fields may be separated by commas, semicolons,
+        tabs or runs of spaces (the separator is sniffed; with semicolons or tabs
+        a decimal comma is read too; with spaces the header may name only the
+        value columns, as in Ken French's ``.txt`` files). Files as data libraries publish them are read: a text preamble
         before the header is skipped; a file without a header line (its first
         line already starts with a date) keeps that first day and names the
         columns ``column 1``, ``column 2``, ...; of several sections (Ken French:

@@ -382,3 +382,22 @@ def test_utf16_and_the_usual_missing_cells(tmp_path):
     with pytest.warns(DataWarning, match="dropped 1 days on which no column"):
         out = read(path, missing="keep")
     assert list(out.index.strftime("%Y%m%d")) == [d for d in DAYS if d != "20240103"]
+
+
+def test_a_ken_french_text_file_separated_by_spaces(tmp_path):
+    path = tmp_path / "F-F_Research_Data_Factors_daily.txt"
+    path.write_text(
+        "This file was created by CMPT_ME_BEME_RETS_DAILY using the 202401 CRSP "
+        "database.\nThe Tbill return is the simple daily rate.\n\n"
+        "              Mkt-RF     SMB     HML      RF\n"
+        "19260701        0.10   -0.25   -0.27    0.01\n"
+        "19260702        0.45   -0.33   -0.06    0.01\n"
+        "19260706        0.17    0.30   -0.39    0.01\n\n"
+        "Copyright 2024 Kenneth R. French\n"
+    )
+    with pytest.warns(DataWarning) as record:
+        out = read(path)
+    assert list(out.columns) == ["Mkt-RF", "SMB", "HML", "RF"]  # no date label
+    assert out.loc["1926-07-02", "SMB"] == -0.33
+    messages = " | ".join(str(w.message) for w in record)
+    assert "skipped 2 lines of text" in messages and "ignored 1 lines" in messages
