@@ -3,7 +3,8 @@
 A file is a table of lines: a first field holding the day, then one value per column,
 separated by commas, semicolons, tabs or runs of spaces (whichever separates the most
 lines into rows of one width; with spaces, a header one name short names only the
-value columns, as in Ken French's ``.txt`` files). Around the table a file may hold what data libraries put there:
+value columns, as in Ken French's ``.txt`` files). Around the table a file may hold
+what data libraries put there:
 
 - a **preamble** of text lines before the header (Ken French's files say how they
   were built), skipped;

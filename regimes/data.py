@@ -386,10 +386,11 @@ def read_returns(
         archive of one file). Fields may be separated by commas, semicolons,
         tabs or runs of spaces (the separator is sniffed; with semicolons or tabs
         a decimal comma is read too; with spaces the header may name only the
-        value columns, as in Ken French's ``.txt`` files). Files as data libraries publish them are read: a text preamble
-        before the header is skipped; a file without a header line (its first
-        line already starts with a date) keeps that first day and names the
-        columns ``column 1``, ``column 2``, ...; of several sections (Ken French:
+        value columns, as in Ken French's ``.txt`` files). Files as data
+        libraries publish them are read: a text preamble before the header is
+        skipped; a file without a header line (its first line already starts
+        with a date) keeps that first day and names the columns ``column 1``,
+        ``column 2``, ...; of several sections (Ken French:
         monthly then annual, value- then equal-weighted) the first is read; a
         footer (a copyright line) is ignored. Each of these gives a
         :class:`~regimes.exceptions.DataWarning`. Column names are stripped of
