@@ -310,3 +310,19 @@ def test_values_that_are_not_real_numbers_are_refused(change, message):
     # numbers written as text are numbers
     text = data.load_sample().iloc[:100, 2:4].astype(str)
     assert data.prepare_returns(text, kind="returns").dtypes.eq(float).all()
+
+
+def test_the_command_fits_a_ragged_panel_with_keep_missing(tmp_path, capsys):
+    from regimes.cli import main
+
+    close = ragged_close(periods=900)[["XLB", "XLE", "XLF", "XLK"]]
+    close.loc[: close.index[300], "XLK"] = np.nan  # starts late
+    path = write(close, tmp_path / "prices.csv")
+    args = ["--csv", str(path), "--prices", "--n-init", "1", "--n-regimes", "2"]
+    assert main([*args, "--keep-missing", "--covariance-type", "diag"]) == 0
+    captured = capsys.readouterr()
+    assert "missing='keep' kept late columns from their first value (XLK" in (
+        captured.err
+    )
+    assert "columns: XLB, XLE, XLF, XLK" in captured.out
+    assert f"{close.index[1].date()} .." in captured.out  # no day cut for XLK
