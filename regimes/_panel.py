@@ -497,16 +497,12 @@ def _keep_ragged(
 def checked(returns: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
     """The last check of every loader: non-empty, unique sorted dates, finite or NaN.
 
-    NaN is allowed only where ``missing="keep"`` kept it (never a whole row); the
-    complete-data check is the fit's own (:func:`regimes._validation.check_returns`).
+    NaN is allowed only where ``missing="keep"`` kept it (never a whole row): the
+    fit's own check (:func:`regimes._validation.check_returns`) as
+    ``RegimeModel(missing="marginalize")`` applies it.
     """
     try:
-        if returns.isna().to_numpy().any():
-            if returns.isna().all(axis=1).any():
-                raise ValueError("returns has days with no value at all")
-            check_returns(returns.fillna(0.0))
-        else:
-            check_returns(returns)
+        check_returns(returns, missing="marginalize")
     except (TypeError, ValueError) as exc:
         raise InvalidReturnsError(param, f"{source}: {exc}") from exc
     return returns
