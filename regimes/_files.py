@@ -71,13 +71,14 @@ class _Line:
     number: int  # 1-based, as an editor shows it
     fields: list[str]  # stripped, without trailing empty fields (a trailing ",")
     raw_width: int  # how many fields the separator made
+    text: str  # the line as written, for messages
 
     @classmethod
-    def of(cls, number: int, fields: list[str]) -> _Line:
+    def of(cls, number: int, fields: list[str], text: str) -> _Line:
         stripped = [f.strip() for f in fields]
         while stripped and not stripped[-1]:
             stripped.pop()
-        return cls(number, stripped, len(fields))
+        return cls(number, stripped, len(fields), text)
 
     @property
     def is_row(self) -> bool:
@@ -111,7 +112,7 @@ def read_table(
             param,
             f"{source}: no line starts with a date: the first column must hold dates "
             "(e.g. 2024-01-31 or 20240131), with a header line of column names "
-            "before the rows, fields separated by commas, semicolons or tabs.",
+            "before the rows, fields separated by commas, semicolons, tabs or spaces.",
         )
     table = _rows(lines, first_row, None, source, param)[0]
     row_width = max(len(line.fields) for line in table)
@@ -125,14 +126,14 @@ def read_table(
     else:
         width = len(header.fields) + unlabelled
     rows, end = _rows(lines, first_row, width, source, param)
-    _report_after(lines, end, width, source, param, rows[-1].number)
+    _report_after(lines, end, width, source, param, rows[-1].number, separator is None)
     names = _names(header, unlabelled, width, first_row, lines, source, param)
     before = lines[: header.number - 1] if header is not None else []
     preamble = [line for line in before if not line.blank]
     if preamble:
         _warn(
             f"{source}: skipped {len(preamble)} lines of text before the header on "
-            f"line {header.number} (first: {_quote(preamble[0].fields)}).",
+            f"line {header.number} (first: {_quote(preamble[0].text)}).",
             _STACK - 1,
         )
     labels = [row.fields[0] for row in rows]
@@ -227,9 +228,13 @@ def _split(text: str) -> tuple[str | None, list[_Line]]:
 
 def _lines(raw_lines: list[str], separator: str | None) -> list[_Line]:
     if separator is None:
-        return [_Line.of(i + 1, line.split()) for i, line in enumerate(raw_lines)]
+        return [_Line.of(i + 1, line.split(), line) for i, line in enumerate(raw_lines)]
     reader = csv.reader(raw_lines, delimiter=separator, skipinitialspace=True)
-    return [_Line.of(i + 1, fields) for i, fields in enumerate(reader)]
+    # a quoted field may span lines; the text shown is then the first of them
+    return [
+        _Line.of(i + 1, fields, raw_lines[min(i, len(raw_lines) - 1)])
+        for i, fields in enumerate(reader)
+    ]
 
 
 def _header(lines: list[_Line], first_row: int) -> _Line | None:
@@ -265,7 +270,7 @@ def _rows(
             raise InvalidReturnsError(
                 param,
                 f"{source}: line {line.number} has {len(line.fields)} fields where "
-                f"the table has {width} ({_quote(','.join(line.fields))}); fix that "
+                f"the table has {width} ({_quote(line.text)}); fix that "
                 "line.",
             )
         rows.append(line)
@@ -280,6 +285,7 @@ def _report_after(
     source: str,
     param: str,
     last_row: int,
+    spaces: bool,
 ) -> None:
     """Say what follows the first table: more sections, a footer, or a bad row."""
     rest = [line for line in lines[end:] if not line.blank]
@@ -289,23 +295,23 @@ def _report_after(
     if not later_rows:
         _warn(
             f"{source}: ignored {len(rest)} lines after the table (the last row is on "
-            f"line {last_row}), from line {rest[0].number}: {_quote(rest[0].fields)}."
+            f"line {last_row}), from line {rest[0].number}: {_quote(rest[0].text)}."
         )
         return
     first = later_rows[0]
-    if first == 0 or not _is_header(rest[first - 1], len(rest[first].fields)):
+    if first == 0 or not _is_header(rest[first - 1], len(rest[first].fields), spaces):
         # a row after a line that is not a header: the table is interrupted
         line = rest[0]
         raise InvalidReturnsError(
             param,
-            f"{source}: line {line.number} ({_quote(line.fields)}) interrupts the "
+            f"{source}: line {line.number} ({_quote(line.text)}) interrupts the "
             f"table: its first field is not a date, and rows follow it (line "
             f"{rest[first].number}). Fix or delete that line.",
         )
     headers = [
         i
         for i in range(1, len(rest))
-        if rest[i].is_row and _is_header(rest[i - 1], len(rest[i].fields))
+        if rest[i].is_row and _is_header(rest[i - 1], len(rest[i].fields), spaces)
     ]
     titles = [_section_title(rest, i - 1) for i in headers]
     _warn(
@@ -316,11 +322,14 @@ def _report_after(
     )
 
 
-def _is_header(line: _Line, width: int) -> bool:
-    """A line of column names for rows of ``width`` fields: names, not numbers."""
-    if line.is_row or len(line.fields) < width:
+def _is_header(line: _Line, width: int, spaces: bool) -> bool:
+    """A line of column names for rows of ``width`` fields: names, not numbers.
+
+    With runs of spaces (``spaces``) the names may leave out the dates' label.
+    """
+    if line.is_row or len(line.fields) < width - spaces:
         return False
-    names = line.fields[1:]
+    names = line.fields[1:] if len(line.fields) >= width else line.fields
     return all(names) and pd.to_numeric(pd.Series(names), errors="coerce").isna().all()
 
 
@@ -345,8 +354,8 @@ def _unnamed(
 def _section_title(rest: list[_Line], header: int) -> str:
     line = rest[header]
     title = rest[header - 1] if header >= 1 and not rest[header - 1].is_row else None
-    if title is not None and len(title.fields) != len(line.fields):
-        return f"{_quote(title.fields)} from line {title.number}"
+    if title is not None and not _is_header(title, len(line.fields), False):
+        return f"{_quote(title.text)} from line {title.number}"
     return f"a header on line {line.number}"
 
 
@@ -409,6 +418,6 @@ def _markers(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     return frame.mask(marked)
 
 
-def _quote(fields: list[str] | str) -> str:
-    text = fields if isinstance(fields, str) else ",".join(fields).strip(",")
+def _quote(text: str) -> str:
+    text = text.strip()
     return repr(text if len(text) <= 60 else text[:57] + "...")

@@ -401,3 +401,18 @@ def test_a_ken_french_text_file_separated_by_spaces(tmp_path):
     assert out.loc["1926-07-02", "SMB"] == -0.33
     messages = " | ".join(str(w.message) for w in record)
     assert "skipped 2 lines of text" in messages and "ignored 1 lines" in messages
+    # a second section, its header without a date label as well
+    text = path.read_text().replace(
+        "\nCopyright",
+        "  Annual Factors: January-December\n"
+        "              Mkt-RF     SMB     HML      RF\n"
+        "1927           29.47   -2.46   -3.75    3.12\n\nCopyright",
+    )
+    path.write_text(text)
+    with pytest.warns(DataWarning) as record:
+        again = read(path)
+    pd.testing.assert_frame_equal(again, out)
+    messages = " | ".join(str(w.message) for w in record)
+    assert "1 more section(s) after it: 'Annual Factors: January-December'" in (
+        messages
+    )
