@@ -66,27 +66,25 @@ _DAY_LIKE = re.compile(
 _STACK = 6
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Line:
     number: int  # 1-based, as an editor shows it
     fields: list[str]  # stripped, without trailing empty fields (a trailing ",")
     raw_width: int  # how many fields the separator made
     text: str  # the line as written, for messages
+    is_row: bool  # at least two fields, the first of which looks like a day
 
     @classmethod
     def of(cls, number: int, fields: list[str], text: str) -> _Line:
         stripped = [f.strip() for f in fields]
         while stripped and not stripped[-1]:
             stripped.pop()
-        return cls(number, stripped, len(fields), text)
-
-    @property
-    def is_row(self) -> bool:
-        return (
-            self.raw_width >= 2
-            and bool(self.fields)
-            and bool(_DAY_LIKE.fullmatch(self.fields[0]))
+        is_row = (
+            len(fields) >= 2
+            and bool(stripped)
+            and _DAY_LIKE.fullmatch(stripped[0]) is not None
         )
+        return cls(number, stripped, len(fields), text, is_row)
 
     @property
     def blank(self) -> bool:
