@@ -46,7 +46,8 @@ DEFAULT_MIN_COVERAGE = 0.9
 """``min_coverage`` when it is not given and missing values are dropped."""
 
 # warnings point at the caller of the public loader: warn in a helper < prepare <
-# loader body < validate_params wrapper < caller (one less when prepare warns)
+# loader body < validate_params wrapper < caller (one less when prepare warns, one
+# more per helper in between)
 _STACK = 5
 
 
@@ -312,13 +313,13 @@ def _coverage(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     return coverage, first, last
 
 
-def _drop_empty(frame: pd.DataFrame, coverage: pd.Series, source: str, span: str):
+def _drop_empty(coverage: pd.Series, source: str, span: str) -> list[str]:
     empty = coverage.index[coverage == 0].tolist()
     if empty:
         warnings.warn(
             f"{source}: dropped {empty}: no values {span}.",
             DataWarning,
-            stacklevel=_STACK,
+            stacklevel=_STACK + 2,
         )
     return empty
 
@@ -333,7 +334,7 @@ def _drop_low(
 ) -> tuple[list[str], pd.Series, pd.Series]:
     """Drop the columns below ``min_coverage``; the kept names, first and last days."""
     coverage, first, last = _coverage(frame)
-    empty = _drop_empty(frame, coverage, source, span)
+    empty = _drop_empty(coverage, source, span)
     low = coverage.index[(coverage < min_coverage) & (coverage > 0)].tolist()
     if low:
         hint = np.floor(coverage[low].min() * 100) / 100
@@ -354,7 +355,7 @@ def _drop_low(
             f"{source}: dropped {low}: they have values on less than "
             f"{min_coverage:.0%} of the days {span} ({detail}). {fix}",
             DataWarning,
-            stacklevel=_STACK,
+            stacklevel=_STACK + 1,
         )
     kept = [c for c in frame.columns if c not in empty and c not in low]
     if not kept:

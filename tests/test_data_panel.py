@@ -326,3 +326,28 @@ def test_the_command_fits_a_ragged_panel_with_keep_missing(tmp_path, capsys):
     )
     assert "columns: XLB, XLE, XLF, XLK" in captured.out
     assert f"{close.index[1].date()} .." in captured.out  # no day cut for XLK
+
+
+def test_warnings_point_at_the_callers_line(tmp_path, fake):
+    close = ragged_close(periods=400)
+    close.loc["2012-01-16", "XLF"] = np.nan
+    path = tmp_path / "prices.csv"
+    path.write_text("A preamble line\n" + close.to_csv() + "Copyright\n")
+    fake(yf_frame(ETFS, start="2012-01-02", periods=400, starts=LATE))
+    calls = {
+        "frame": lambda: data.prepare_returns(close),
+        "file": lambda: data.read_returns(path),
+        "keep": lambda: data.read_returns(path, missing="keep"),
+        "download": lambda: data.download_returns(
+            ETFS, start="2012-01-01", end="2013-06-30", cache_dir=tmp_path
+        ),
+    }
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert caught, name
+        assert {w.filename for w in caught} == {__file__}, (
+            name,
+            [(str(w.message)[:40], w.filename) for w in caught],
+        )
