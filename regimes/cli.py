@@ -312,6 +312,8 @@ def _model(args: argparse.Namespace) -> RegimeModel:
         n_init=args.n_init,
         min_duration=args.min_duration,
         random_state=args.seed,
+        # kept gaps are missing values, integrated out of the likelihood
+        missing="marginalize" if args.keep_missing else "error",
     )
 
 

@@ -505,3 +505,26 @@ def test_late_columns_keep_the_old_columns_crisis_regimes():
     theirs = complete.predict(sample[old]).astype(str)
     assert (ours.loc["2008":"2009"] == theirs.loc["2008":"2009"]).mean() > 0.90
     assert (ours.loc["1998":"2015"] == theirs.loc["1998":"2015"]).mean() > 0.95
+
+
+def test_command_line_keep_missing_fits_every_column(tmp_path, capsys):
+    """--keep-missing: the eleven sector ETFs as they are, XLRE and XLC included."""
+    from regimes import data
+    from regimes.cli import main
+
+    from ._yf import yf_frame
+
+    late = {"XLRE": "2015-10-08", "XLC": "2018-06-19"}
+    close = yf_frame(
+        list(data.SECTOR_ETFS), start="2012-01-02", periods=2000, starts=late
+    )["Close"].rename_axis(columns=None)
+    path = tmp_path / "prices.csv"
+    close.to_csv(path)
+    args = ["--csv", str(path), "--prices", "--keep-missing", "--n-regimes", "2"]
+    status = main([*args, "--n-init", "2", "--n-iter", "500", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert f"{len(close) - 1} days" in out  # no day dropped (the first has no return)
+    assert "XLRE" in out and "XLC" in out
+    table = pd.read_csv(tmp_path / "regimes.csv", index_col="date", parse_dates=True)
+    assert len(table) == len(close) - 1 and table["regime"].notna().all()
