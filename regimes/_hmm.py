@@ -3,7 +3,8 @@
 This is the one place where regimes overrides hmmlearn's internals, through the
 methods hmmlearn documents for subclasses (``_init``, ``_compute_log_likelihood``,
 ``_accumulate_sufficient_statistics``, ``_do_mstep``), three it does not
-(``_compute_posteriors_log``, and ``_fit_log`` / ``_fit_scaling``, its E-step), and
+(``_compute_posteriors_log``, ``_fit_log`` / ``_fit_scaling``, its E-step, and
+``fit``, ``_score`` and ``decode`` when X has NaN), and
 its compiled forward and backward passes (``_hmmc``, for the E-step and for
 :meth:`RegimeHMM.filtered_posteriors`). hmmlearn is pinned below 0.4 for that reason,
 and ``tests/test_hmm.py`` checks every override against hmmlearn's own result.
@@ -33,6 +34,11 @@ What changes, and why:
   k-means++ run per restart is enough and keeps the restarts diverse. k-means sees
   the data winsorised at 5 robust standard deviations, so that one extreme day does
   not get a regime of its own.
+- **Missing values** (NaN in X, ``RegimeModel(missing="marginalize")``): hmmlearn's
+  ``fit``, ``score`` and ``decode`` refuse NaN through sklearn's ``check_array``;
+  here they run the same steps without that check, the densities are those of each
+  day's observed columns and the M-step statistics their conditional expectations
+  (:mod:`regimes._missing`). Without NaN nothing changes.
 - **Duration floor** (``min_stay``): after the M-step, a regime whose self-transition
   p_ii falls below ``min_stay`` gets p_ii = min_stay and its other transitions scaled
   to sum to 1 - min_stay, in their estimated proportions. That is the exact maximiser
