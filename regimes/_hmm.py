@@ -2,7 +2,7 @@
 
 This is the one place where regimes overrides hmmlearn's internals, through the
 methods hmmlearn documents for subclasses (``_init``, ``_compute_log_likelihood``,
-``_accumulate_sufficient_statistics``, ``_do_mstep``), three it does not
+``_accumulate_sufficient_statistics``, ``_do_mstep``), others it does not
 (``_compute_posteriors_log``, ``_fit_log`` / ``_fit_scaling``, its E-step, and
 ``fit``, ``_score`` and ``decode`` when X has NaN), and
 its compiled forward and backward passes (``_hmmc``, for the E-step and for
