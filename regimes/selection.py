@@ -96,7 +96,8 @@ def compare(
     kinds = [check_covariance_type(c) for c in covariance_types]
     if not kinds:
         raise ValueError("covariance_types is empty; give at least one, e.g. 'full'.")
-    data = check_returns(returns, for_fit=True)
+    missing = template._check_params().missing  # NaN with missing="marginalize"
+    data = check_returns(returns, for_fit=True, missing=missing)
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
     n_test = _test_days(test_size, len(frame))
     n_train = len(frame) - n_test

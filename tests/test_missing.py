@@ -528,3 +528,21 @@ def test_command_line_keep_missing_fits_every_column(tmp_path, capsys):
     assert "XLRE" in out and "XLC" in out
     table = pd.read_csv(tmp_path / "regimes.csv", index_col="date", parse_dates=True)
     assert len(table) == len(close) - 1 and table["regime"].notna().all()
+
+
+def test_compare_on_a_ragged_panel(short_sample):
+    from regimes import compare
+
+    data = ragged(short_sample.iloc[:800, :3], np.random.default_rng(13))
+    model = RegimeModel(n_init=2, n_iter=1000, random_state=0, missing="marginalize")
+    table = compare(data, n_regimes=(1, 2), covariance_types=("diag",), model=model)
+    assert (table["error"] == "").all()
+    assert np.isfinite(table[["log_likelihood", "bic", "test_score"]]).all().all()
+    # one 'diag' regime: each column's observed values are an independent
+    # Gaussian sample, whose maximum log-likelihood is -n/2 (log(2 pi s^2) + 1)
+    # (s^2 their variance); "auto" regularisation moves it by ~1e-6 relative
+    expected = sum(
+        -0.5 * len(v) * (np.log(2 * np.pi * v.var()) + 1)
+        for v in (data[c].dropna().to_numpy() for c in data.columns)
+    )
+    assert table.loc[(1, "diag"), "log_likelihood"] == pytest.approx(expected, rel=1e-5)
