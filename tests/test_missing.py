@@ -453,7 +453,7 @@ def test_score_with_holes_is_the_gradient_of_the_likelihood(covariance_type):
     np.testing.assert_allclose(score[0], (up - down) / (2 * step), rtol=1e-5, atol=1e-5)
 
 
-def test_standard_errors_and_forecast_on_a_ragged_panel(short_sample):
+def test_standard_errors_and_forecast_on_a_ragged_panel(short_sample, monkeypatch):
     rng = np.random.default_rng(12)
     data = ragged(short_sample.iloc[:, :3], rng)
     model = RegimeModel(
@@ -473,6 +473,19 @@ def test_standard_errors_and_forecast_on_a_ragged_panel(short_sample):
             / se[f"mean[{name}, {data.columns[0]}]"]
         )
         assert 1.0 < ratio < 1.6, (name, ratio)
+    # the parametric bootstrap simulates with the data's holes, and refits them
+    holes = []
+    fit = RegimeModel.fit
+
+    def recording_fit(self, returns, y=None):
+        holes.append(returns.isna().to_numpy())
+        return fit(self, returns, y)
+
+    monkeypatch.setattr(RegimeModel, "fit", recording_fit)
+    boot = model.standard_errors(data, method="bootstrap", n_boot=3, random_state=0)
+    assert boot.attrs["n_failed"] == 0 and len(holes) == 3
+    assert all((h == data.isna().to_numpy()).all() for h in holes)
+    assert np.isfinite(boot["std_err"].filter(like="mean[")).all()
     forecast = model.forecast(data, horizon=3)
     np.testing.assert_allclose(forecast.regime_proba.sum(axis=1), 1.0)
     filtered = model.filter_proba(data).to_numpy()[-1]
