@@ -240,25 +240,31 @@ class RegimeHMM(GaussianHMM):
     # statistics above switch to regimes._missing. Without NaN, hmmlearn's own.
 
     def fit(self, X, lengths=None):
-        if lengths is not None or not _missing.has_missing(X):
-            return super().fit(X, lengths)
-        X = np.asarray(X, dtype=float)
+        if lengths is None and _missing.has_missing(X):
+            return self._fit_with_missing(np.asarray(X, dtype=float))
+        return super().fit(X, lengths)
+
+    def _fit_with_missing(self, X):
+        """EM on X with NaN: its missing patterns grouped once, for every E-step."""
         self._missing_cache = (X, _missing.missing_patterns(X))
         try:
-            # hmmlearn's BaseHMM.fit loop, less its check_array
-            self._init(X, None)
-            self._check()
-            self.monitor_._reset()
-            for _ in range(self.n_iter):
-                # lengths=None: the E-step sees X itself, whose patterns are cached
-                stats, log_prob = self._do_estep(X, None)
-                self._do_mstep(stats)
-                self.monitor_.report(self._compute_lower_bound(log_prob))
-                if self.monitor_.converged:
-                    break
+            self._em_loop(X)
         finally:
             del self._missing_cache
         return self
+
+    def _em_loop(self, X):
+        """hmmlearn's BaseHMM.fit loop, less its check_array (which refuses NaN)."""
+        self._init(X, None)
+        self._check()
+        self.monitor_._reset()
+        for _ in range(self.n_iter):
+            # lengths=None: the E-step sees X itself, whose patterns are cached
+            stats, log_prob = self._do_estep(X, None)
+            self._do_mstep(stats)
+            self.monitor_.report(self._compute_lower_bound(log_prob))
+            if self.monitor_.converged:
+                break
 
     def _score(self, X, lengths=None, *, compute_posteriors):
         if lengths is not None or not _missing.has_missing(X):
