@@ -254,7 +254,7 @@ class RegimeHMM(GaussianHMM):
         return self
 
     def _em_loop(self, X):
-        """hmmlearn's BaseHMM.fit loop, less its check_array (which refuses NaN)."""
+        """EM as hmmlearn's BaseHMM.fit loop runs it, less its check_array (NaN)."""
         self._init(X, None)
         self._check()
         self.monitor_._reset()
