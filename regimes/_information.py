@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _missing
 from ._covariance import COVARIANCE_FORMS
 from ._gaussian import EMParameters, log_emission_densities
 
@@ -277,9 +278,16 @@ def _scaled_emissions(
     X: np.ndarray, params: list[EMParameters]
 ) -> tuple[np.ndarray, np.ndarray]:
     """b_k(x_t) / max_k b_k(x_t) of B parameter sets, and the log of that max."""
-    log_b = np.stack(
-        [log_emission_densities(X, p.means, p.covars) for p in params], axis=1
-    )
+    if _missing.has_missing(X):  # densities of each day's observed columns
+        patterns = _missing.missing_patterns(X)
+        log_b = np.stack(
+            [_missing.log_densities(X, p.means, p.covars, patterns) for p in params],
+            axis=1,
+        )
+    else:
+        log_b = np.stack(
+            [log_emission_densities(X, p.means, p.covars) for p in params], axis=1
+        )
     shift = log_b.max(axis=2)
     return np.exp(log_b - shift[:, :, None]), shift
 
@@ -365,8 +373,20 @@ def _batch_statistics(
             sums.counts += transmat * np.einsum("bi,bj->bij", alpha[-1], after)
         x = X[lo:hi]
         sums.weight += gamma.sum(axis=0)
-        sums.first += np.einsum("tbk,td->bkd", gamma, x)
-        sums.second += np.einsum("tbk,td,te->bkde", gamma, x, x, optimize=True)
+        if _missing.has_missing(x):
+            # Fisher's identity with holes: the expected complete-data score given
+            # what was observed, i.e. x_t and x_t x_t^T replaced by their
+            # conditional expectations under each regime (regimes._missing)
+            patterns = _missing.missing_patterns(x)
+            for b, p in enumerate(params):
+                first, second = _missing.expected_moments(
+                    x, gamma[:, b], p.means, p.covars, patterns
+                )
+                sums.first[b] += first
+                sums.second[b] += second
+        else:
+            sums.first += np.einsum("tbk,td->bkd", gamma, x)
+            sums.second += np.einsum("tbk,td,te->bkde", gamma, x, x, optimize=True)
         after = weighted[0]
     return sums
 
@@ -464,7 +484,7 @@ def log_likelihood_and_score(
     # the sums of x x^T are taken about the column means: the scatter about mu_k
     # is then a difference of numbers of the size of the data's spread, not of
     # its level (a translation leaves the likelihood and the score unchanged)
-    centre = X.mean(axis=0)
+    centre = np.nanmean(X, axis=0) if _missing.has_missing(X) else X.mean(axis=0)
     Xc = X - centre
     thetas = np.atleast_2d(thetas)
     params = [unpack(theta, layout, X.shape[1]) for theta in thetas]

@@ -511,6 +511,7 @@ def _bootstrap_replicate(
     """
     engine = _fitting.engine(state)
     X, _ = engine.sample(len(data.values), random_state=seed)
+    X[np.isnan(data.values)] = np.nan  # the data's own holes (missing="marginalize")
     frame = pd.DataFrame(X, index=data.index, columns=data.columns)
     params = {
         **state.params,
@@ -520,7 +521,7 @@ def _bootstrap_replicate(
         "random_state": seed,
     }
     settings = check_params(params, default_regime_names)
-    sample = check_returns(frame, for_fit=True)
+    sample = check_returns(frame, for_fit=True, missing=settings.missing)
     try:
         _fitting.check_fit_data(sample, settings, state)
         with thread_limits(None):
