@@ -52,7 +52,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._gaussian import log_emission_densities
-from ._missing import missing_patterns
+from ._missing import has_missing, missing_patterns
 from .exceptions import AbsorbingRegimeWarning
 from .results import equal_weight_moments, stationary_distribution
 
@@ -61,6 +61,7 @@ __all__ = [
     "causal_start",
     "filter_log_densities",
     "observed_portfolio_log_densities",
+    "portfolio_evidence",
     "penalized_decode",
     "portfolio_log_densities",
 ]
@@ -234,6 +235,20 @@ def observed_portfolio_log_densities(
             X[np.ix_(rows, seen)], means[:, seen], covars[np.ix_(regimes, seen, seen)]
         )
     return out
+
+
+def portfolio_evidence(
+    X: np.ndarray, means: np.ndarray, covars: np.ndarray
+) -> np.ndarray:
+    """The evidence the causal signal decodes: the portfolio's log-densities.
+
+    :func:`portfolio_log_densities`, or :func:`observed_portfolio_log_densities`
+    when some values are missing: the one place that chooses, for the signal and
+    for the probabilities shown beside it.
+    """
+    if has_missing(X):
+        return observed_portfolio_log_densities(X, means, covars)
+    return portfolio_log_densities(X, means, covars)
 
 
 def filter_log_densities(

@@ -63,7 +63,7 @@ from .online import (
     causal_start,
     filter_log_densities,
     penalized_decode,
-    portfolio_log_densities,
+    portfolio_evidence,
 )
 
 __all__ = ["RegimeResults"]
@@ -263,7 +263,7 @@ class RegimeResults:
     def _portfolio_densities(self) -> np.ndarray:
         state = self.fitted_state
         with np.errstate(all="ignore"):
-            return portfolio_log_densities(self._data.values, state.means, state.covars)
+            return portfolio_evidence(self._data.values, state.means, state.covars)
 
     @cached_property
     def signal(self) -> pd.Series:
