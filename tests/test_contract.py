@@ -80,6 +80,7 @@ PUBLIC = _public_callables()
 
 NOT_DECLARED = {
     "BacktestResult": "a frozen record of backtest()'s outputs, made by backtest()",
+    "RegimeResults": "made by RegimeModel.results(returns), which checks the data",
 }
 """Exported classes whose constructor is not a validated entry point, and why."""
 
@@ -290,6 +291,7 @@ def world(tmp_path_factory):
     walk.attrs["refits"] = ({"first_day": returns.index[40], "n_train": 40},)
     return {
         "model": model,
+        "results": model.results(returns),
         "template": RegimeModel(2, n_init=1, random_state=0),
         "returns": returns,
         "simple": simple,
@@ -353,6 +355,8 @@ def _bound(name: str, w: dict[str, Any]) -> Callable[..., Any]:
             return RegimeModel.load
         owner = clone(w["model"]) if method == "fit" else w["model"]
         return getattr(owner, method)
+    if name.startswith("RegimeResults."):
+        return getattr(w["results"], name.split(".", 1)[1])
     return PUBLIC[name]
 
 
