@@ -357,6 +357,8 @@ def _model(args: argparse.Namespace) -> RegimeModel:
         n_init=args.n_init,
         min_duration=args.min_duration,
         random_state=args.seed,
+        # --keep-missing keeps NaN in the returns: the likelihood integrates them out
+        missing="marginalize" if args.keep_missing else "error",
     )
 
 

@@ -13,7 +13,6 @@ import os
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -26,6 +25,7 @@ from . import _fitting, _persist, inference, results
 from ._contract import (
     Checked,
     InstanceOf,
+    Integral,
     Interval,
     PathLike,
     Real,
@@ -663,8 +663,8 @@ default="stationary"
 
     @validate_params(
         {
-            "returns": [Checked("returns with the training columns")],
-            "initial": [Checked("as filter_proba's initial")],
+            "returns": _RETURNS,
+            "initial": _INITIAL,
         }
     )
     def signal_proba(
@@ -975,10 +975,7 @@ default="stationary"
         return self.results(returns).report(level=level, **kwargs)
 
     @validate_params(
-        {
-            "returns": [Checked("returns up to the forecast origin")],
-            "horizon": [Interval(Integral, 1, MAX_HORIZON)],
-        }
+        {"returns": _RETURNS, "horizon": [Interval(Integral, 1, MAX_HORIZON)]}
     )
     def forecast(self, returns: Any, horizon: int = 1) -> inference.Forecast:
         """Regime distribution and return moments 1..horizon days after the data.

@@ -80,7 +80,7 @@ PUBLIC = _public_callables()
 
 NOT_DECLARED = {
     "BacktestResult": "a frozen record of backtest()'s outputs, made by backtest()",
-    "RegimeResults": "made by RegimeModel.results(returns), which checks the data",
+    "RegimeResults": "made by RegimeModel.results(), which checks the returns once",
 }
 """Exported classes whose constructor is not a validated entry point, and why."""
 
