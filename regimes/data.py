@@ -56,7 +56,7 @@ from ._panel import (
 from ._prices_or_returns import log_returns
 from ._yahoo import CACHE_ENV, SOURCE, check_tickers, closes, default_cache_dir
 from ._yahoo import drop_failed as _drop_failed
-from .exceptions import InvalidParameterError, InvalidReturnsError
+from .exceptions import DataFileError, InvalidParameterError, InvalidReturnsError
 
 __all__ = [
     "CACHE_ENV",
@@ -429,12 +429,15 @@ def read_returns(
 
     Raises
     ------
-    FileNotFoundError
-        If ``path`` does not exist.
+    regimes.exceptions.DataFileError
+        If ``path`` does not exist (it is also a ``FileNotFoundError``), is a
+        folder, or holds no table that can be read (``param`` is ``"path"``).
     regimes.exceptions.InvalidParameterError
-        If the file holds no table, its dates cannot be parsed or repeat, a column
-        is not numeric or named twice, a price is <= 0, or nothing usable is left
-        (a ``ValueError`` naming the file and what is wrong).
+        If the dates cannot be parsed or repeat, a column is not numeric or named
+        twice, a price is <= 0, or nothing usable is left (a ``ValueError``;
+        ``param`` names the argument to change: ``"path"``, ``"date_format"``,
+        ``"kind"``, ``"min_coverage"``, ``"missing"``, ``"columns"``, ``"start"``
+        or ``"end"``).
 
     Examples
     --------
@@ -448,10 +451,10 @@ def read_returns(
     path = Path(path)
     if not path.is_file():
         if path.is_dir():
-            raise InvalidParameterError(
+            raise DataFileError(
                 "path", f"path {str(path)!r} is a folder; pass a file in it."
             )
-        raise FileNotFoundError(f"no such file: {path}")
+        raise DataFileError("path", f"no such file: {path}; check the path.")
     raw = read_table(path, date_format, str(path), "path")
     return prepare(raw, options, str(path), "path")
 
