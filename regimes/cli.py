@@ -183,7 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             seen: set[str] = set()
 
             def show(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
-                text = _words(message.args[0] if message.args else message)
+                one = getattr(message, "args", ())
+                text = _words(one[0] if len(one) == 1 else message)
                 advice = next(
                     (a for c, a in _WARNING_ADVICE.items() if issubclass(category, c)),
                     None,
