@@ -1,21 +1,33 @@
 """Matplotlib views of fitted regimes (install with ``pip install regimes[plot]``).
 
 matplotlib is imported inside each function, so ``import regimes`` never needs it.
-Single-panel functions take ``ax=None`` (a new figure is made) and return the Axes;
-the two-panel report plots (:func:`plot_walk_forward`, :func:`plot_backtest`) return
-the Figure. Colours are fixed by name (:func:`regime_colors`), legends sit outside
-the data, and regimes are shaded by spells, not day by day.
+Every plot function returns the :class:`matplotlib.figure.Figure` it drew on: a new
+one, or the figure of the ``ax`` / ``axes`` passed (read the axes back with
+``fig.axes``). Where regimes are shaded, the default is the causal signal (what was
+knowable on each day); the hindsight (Viterbi) path is drawn only on request and
+titled so. Colours are fixed by name (:func:`regime_colors`), legends sit outside the
+data, and regimes are shaded by spells, not day by day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from ._contract import (
+    Checked,
+    InstanceOf,
+    Interval,
+    Names,
+    Options,
+    validate_params,
+)
 from .evaluate import BacktestResult, signal_stats, spells
+from .exceptions import InvalidParameterError
 from .results import TRADING_DAYS
 
 if TYPE_CHECKING:
@@ -52,6 +64,36 @@ _SPARE_COLORS = ("#17becf", "#e377c2", "#bcbd22", "#1f77b4", "#9467bd", "#ff7f0e
 _SPAN_ALPHA = 0.28
 
 
+class _LazyInstanceOf(InstanceOf):
+    """InstanceOf a matplotlib class, imported only when an argument is checked.
+
+    The constraint tables are built when this module is imported, and ``import
+    regimes.plots`` must not need matplotlib.
+    """
+
+    def __init__(self, module: str, cls: str, *, name: str) -> None:
+        super().__init__(name=name)
+        self._where = (module, cls)
+
+    def convert(self, value: Any) -> Any:
+        if not self.types:
+            import importlib
+
+            module, cls = self._where
+            self.types = (getattr(importlib.import_module(module), cls),)
+        return super().convert(value)
+
+
+_AXES = _LazyInstanceOf("matplotlib.axes", "Axes", name="a matplotlib Axes")
+_TEXT = [None, InstanceOf(str, name="a str")]
+_SMOOTH = [None, Options({"auto"}), Interval(Integral, 1, None, unit="(days)")]
+_UNITS = [Options({"decimal", "percent"})]
+_FIGSIZE = [Checked("two positive numbers (width, height) in inches")]
+_PAIR_OF_AXES = [None, Checked("two matplotlib Axes (top, bottom)")]
+_MODEL = [Checked("a fitted RegimeModel")]
+
+
+@validate_params({"names": [Names(what="regime name")]})
 def regime_colors(names: Sequence[str]) -> dict[str, str]:
     """Colour of each regime, fixed by name and distinct for up to 6 regimes.
 
@@ -64,7 +106,6 @@ def regime_colors(names: Sequence[str]) -> dict[str, str]:
     >>> regime_colors(["Bull", "Bear"])
     {'Bull': '#2ca02c', 'Bear': '#d62728'}
     """
-    names = [str(n) for n in names]
     used = {_NAMED_COLORS[n] for n in names if n in _NAMED_COLORS}
     spare = iter(c for c in _SPARE_COLORS if c not in used)
     colors = {}
@@ -73,14 +114,47 @@ def regime_colors(names: Sequence[str]) -> dict[str, str]:
     return colors
 
 
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """The figure and axes to draw on: ``ax`` and its figure, or a new pair."""
     if ax is not None:
         _constrain(ax.figure)
-        return ax
+        return _root(ax), ax
     import matplotlib.pyplot as plt
 
-    _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return fig, ax
+
+
+def _root(ax: Axes) -> Figure:
+    """The Figure an Axes is drawn on (through any subfigure)."""
+    return ax.get_figure(root=True)
+
+
+def _check_model(model: Any) -> None:
+    if not hasattr(model, "regime_names_"):
+        raise InvalidParameterError(
+            "model",
+            f"model must be a fitted RegimeModel; got {type(model).__name__}"
+            + (
+                " that is not fitted; call fit(returns) first."
+                if hasattr(model, "get_params")
+                else "."
+            ),
+        )
+
+
+def _check_figsize(figsize: Any) -> tuple[float, float]:
+    try:
+        width, height = (float(v) for v in figsize)
+    except (TypeError, ValueError):
+        width = height = float("nan")
+    if not (np.isfinite([width, height]).all() and width > 0 and height > 0):
+        raise InvalidParameterError(
+            "figsize",
+            "figsize must be two positive numbers (width, height) in inches; got "
+            f"{figsize!r}.",
+        )
+    return width, height
 
 
 def _constrain(figure: Any) -> None:
@@ -105,6 +179,7 @@ def _legend_outside(ax: Axes, **kwargs: Any) -> Any:
     )
 
 
+@validate_params({"regimes": [Checked("regimes.evaluate.spells checks it")]})
 def regime_spans(regimes: pd.Series) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
     """Spells of a regime sequence as (name, first day, first day of the next spell).
 
@@ -159,21 +234,45 @@ def _log_growth_axis(ax: Axes) -> None:
     ax.set_ylabel("growth of 1 (log scale)")
 
 
-def _growth(returns: pd.DataFrame, column: str | None) -> pd.Series:
-    """Growth of 1 from log returns: one column, or the equal-weighted average."""
+def _growth(returns: pd.DataFrame, column: str | None, units: str) -> pd.Series:
+    """Growth of 1 from log returns: one column, or the equal-weighted average.
+
+    Percent returns are divided by 100 first: compounded as they are, a 1 % day
+    would count as e^1.
+    """
+    if column is not None and column not in returns.columns:
+        raise InvalidParameterError(
+            "column",
+            f"column must be one of the columns of returns {list(returns.columns)}; "
+            f"got {column!r}.",
+        )
     series = returns[column] if column is not None else returns.mean(axis=1)
+    if units == "percent":
+        series = series / 100.0
     return np.exp(series.cumsum())
 
 
+@validate_params(
+    {
+        "model": _MODEL,
+        "returns": [Checked("the model's decoding methods check it")],
+        "column": [None, Checked("a column of returns")],
+        "signal": [Options({"online", "viterbi"})],
+        "units": _UNITS,
+        "title": _TEXT,
+        "ax": [None, _AXES],
+    }
+)
 def plot_regimes(
     model: RegimeModel,
     returns: pd.DataFrame,
     *,
     column: str | None = None,
-    signal: str = "viterbi",
+    signal: Literal["online", "viterbi"] = "online",
+    units: Literal["decimal", "percent"] = "decimal",
     title: str | None = None,
     ax: Axes | None = None,
-) -> Axes:
+) -> Figure:
     """Cumulative return with the background shaded by the decoded regime.
 
     Parameters
@@ -185,37 +284,62 @@ def plot_regimes(
     column : str, optional
         Plot the growth of this column; default the equal-weighted average of all
         columns. Returns are taken as log returns: growth = exp(cumsum).
-    signal : {"viterbi", "online"}, default="viterbi"
-        Which regimes to shade: the Viterbi path (:meth:`RegimeModel.predict`,
-        hindsight: it uses the whole sample) or the causal signal
-        (:meth:`RegimeModel.predict_online`, data up to each day).
+    signal : {"online", "viterbi"}, default="online"
+        Which regimes to shade: the causal signal
+        (:meth:`RegimeModel.predict_online`: each day decoded from the returns up to
+        that day), or, on request, the Viterbi path (:meth:`RegimeModel.predict`:
+        hindsight, it uses the whole sample; the default title says so).
+    units : {"decimal", "percent"}, default="decimal"
+        Units of ``returns`` for the growth line: percent returns are divided by 100
+        before they are compounded. The regimes are decoded from ``returns`` as
+        given (the fit does not depend on units).
     title : str, optional
         Default says which signal is shaded; "" for none.
     ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
 
     Returns
     -------
-    matplotlib.axes.Axes
-        With one shaded collection per regime (label = regime name, the spells of
-        the chosen signal) and the growth line on a log scale; the legend is
-        outside the axes, on the right.
+    matplotlib.figure.Figure
+        The figure drawn on; its axes (``fig.axes[0]`` for a new figure) hold one
+        shaded collection per regime (label = regime name, the spells of the chosen
+        signal) and the growth line on a log scale; the legend is outside the axes,
+        on the right.
+
+    Examples
+    --------
+    >>> from regimes import RegimeModel
+    >>> from regimes.data import load_sample
+    >>> returns = load_sample().iloc[-500:, :3]
+    >>> model = RegimeModel(n_regimes=2, n_init=2, random_state=0).fit(returns)
+    >>> fig = plot_regimes(model, returns)
+    >>> fig.axes[0].get_title(loc="left")
+    'Causal regime signal (returns up to each day; parameters fitted on all of them)'
+    >>> plot_regimes(model, returns, signal="viterbi").axes[0].get_title(loc="left")
+    'Hindsight regimes (Viterbi path: uses the whole sample)'
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close("all")
     """
+    _check_model(model)
     signals = {
-        "viterbi": (model.predict, "Regimes (Viterbi path: uses the whole sample)"),
         "online": (
             model.predict_online,
-            "Online regime (returns up to each day; parameters fitted on all of them)",
+            "Causal regime signal (returns up to each day; parameters fitted on all "
+            "of them)",
+        ),
+        "viterbi": (
+            model.predict,
+            "Hindsight regimes (Viterbi path: uses the whole sample)",
         ),
     }
-    if signal not in signals:
-        raise ValueError(f"signal must be one of {list(signals)}, got {signal!r}.")
     decode, default_title = signals[signal]
     regimes = decode(returns)
-    ax = _axes(ax, (10, 4))
+    growth = _growth(returns, column, units)
+    fig, ax = _axes(ax, (10, 4))
     colors = regime_colors(model.regime_names_)
-    _regime_growth_panel(ax, regimes, _growth(returns, column), colors, column)
+    _regime_growth_panel(ax, regimes, growth, colors, column)
     ax.set_title(default_title if title is None else title, loc="left")
-    return ax
+    return fig
 
 
 def _regime_growth_panel(
@@ -239,6 +363,17 @@ def _regime_growth_panel(
     _legend_outside(ax)
 
 
+@validate_params(
+    {
+        "model": _MODEL,
+        "returns": [Checked("the model's probability methods check it")],
+        "kind": [Options({"smoothed", "filtered"})],
+        "style": [Options({"lines", "stacked"})],
+        "smooth": _SMOOTH,
+        "title": _TEXT,
+        "ax": [None, _AXES],
+    }
+)
 def plot_probabilities(
     model: RegimeModel,
     returns: pd.DataFrame,
@@ -248,7 +383,7 @@ def plot_probabilities(
     smooth: int | Literal["auto"] | None = "auto",
     title: str | None = None,
     ax: Axes | None = None,
-) -> Axes:
+) -> Figure:
     """Regime probabilities over time, as thin lines or a stacked area.
 
     Parameters
@@ -270,44 +405,29 @@ def plot_probabilities(
     title : str, optional
         Default "<Kind> regime probabilities"; "" for none.
     ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
 
     Returns
     -------
-    matplotlib.axes.Axes
-        One line (or one area) per regime, labelled by name, in name order.
+    matplotlib.figure.Figure
+        The figure drawn on; its axes hold one line (or one area) per regime,
+        labelled by name, in name order.
     """
-    if kind not in ("smoothed", "filtered"):
-        raise ValueError(f"kind must be 'smoothed' or 'filtered', got {kind!r}.")
-    if style not in ("lines", "stacked"):
-        raise ValueError(f"style must be 'lines' or 'stacked', got {style!r}.")
-    _check_smooth(smooth)
+    _check_model(model)
     proba, how = _smoothed(
         model.predict_proba(returns)
         if kind == "smoothed"
         else model.filter_proba(returns),
         smooth,
     )
-    ax = _axes(ax, (10, 3))
+    fig, ax = _axes(ax, (10, 3))
     _draw_probabilities(ax, proba, regime_colors(model.regime_names_), style)
     if title is None:
         title = f"{kind.capitalize()} regime probabilities" + (
             f" ({how})" if how else ""
         )
     ax.set_title(title, loc="left")
-    return ax
-
-
-def _check_smooth(smooth: Any) -> None:
-    if smooth is None or smooth == "auto":
-        return
-    if (
-        isinstance(smooth, bool)
-        or not isinstance(smooth, (int, np.integer))
-        or smooth < 1
-    ):
-        raise ValueError(
-            f"smooth must be an int >= 1 (days), 'auto' or None, got {smooth!r}."
-        )
+    return fig
 
 
 def _smoothed(
@@ -353,13 +473,14 @@ def _draw_probabilities(
     _legend_outside(ax)
 
 
+@validate_params({"model": _MODEL, "title": _TEXT, "ax": [None, _AXES]})
 def plot_transition_matrix(
     model: RegimeModel,
     *,
     title: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
-) -> Axes:
+) -> Figure:
     """Heat map of the transition matrix, annotated with the probabilities.
 
     Parameters
@@ -376,12 +497,14 @@ def plot_transition_matrix(
 
     Returns
     -------
-    matplotlib.axes.Axes
-        Rows are "from" regimes, columns "to" regimes.
+    matplotlib.figure.Figure
+        The figure drawn on; in its axes, rows are "from" regimes, columns "to"
+        regimes.
     """
+    _check_model(model)
     matrix = model.transition_matrix()
     n = len(matrix)
-    ax = _axes(ax, (1.6 + 0.9 * n, 1.2 + 0.8 * n))
+    fig, ax = _axes(ax, (1.6 + 0.9 * n, 1.2 + 0.8 * n))
     image = ax.imshow(
         matrix.to_numpy(), vmin=0, vmax=1, cmap=kwargs.pop("cmap", "Blues"), **kwargs
     )
@@ -407,15 +530,30 @@ def plot_transition_matrix(
         title = "Transition probabilities"
     ax.set_title(title, loc="left")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
-    return ax
+    return fig
 
 
+@validate_params(
+    {
+        "wf": [Checked("walk_forward's frame, or that frame read back from CSV")],
+        "returns": [Checked("a frame holding wf's days")],
+        "column": [None, Checked("a column of returns")],
+        "refits": ["boolean"],
+        "units": _UNITS,
+        "smooth": _SMOOTH,
+        "title": _TEXT,
+        "caption": _TEXT,
+        "figsize": _FIGSIZE,
+        "axes": _PAIR_OF_AXES,
+    }
+)
 def plot_walk_forward(
     wf: pd.DataFrame,
     returns: pd.DataFrame,
     *,
     column: str | None = None,
     refits: bool = False,
+    units: Literal["decimal", "percent"] = "decimal",
     smooth: int | Literal["auto"] | None = "auto",
     title: str | None = None,
     caption: str | None = None,
@@ -429,7 +567,11 @@ def plot_walk_forward(
     wf : DataFrame
         The output of :func:`regimes.walk_forward`: a ``regime`` column (ordered
         Categorical), one filtered probability column per regime name, and
-        ``fitted_until``.
+        ``fitted_until``. The same frame read back from CSV
+        (``pd.read_csv(path, index_col=0, parse_dates=True)``) works too: its
+        ``regime`` column is then text, and the regimes are the probability
+        columns named after a regime of the signal (or a default name such as
+        "Sideways 2"), in column order.
     returns : DataFrame
         The daily log returns given to ``walk_forward`` (at least its days).
     column : str, optional
@@ -437,6 +579,9 @@ def plot_walk_forward(
     refits : bool, default=False
         Mark the first day of every refit with a tick at the foot of the lower
         panel.
+    units : {"decimal", "percent"}, default="decimal"
+        Units of ``returns``: percent returns are divided by 100 before they are
+        compounded into the growth line.
     smooth : int, "auto" or None, default="auto"
         Draw the trailing ``smooth``-day mean of the probabilities (still causal;
         the caption says so). ``"auto"``: the daily values up to 504 days, a
@@ -459,37 +604,25 @@ def plot_walk_forward(
         regime name) and the growth line, log scale. Bottom axes: one line per
         regime's filtered probability. Legends outside the axes, on the right.
     """
-    if not isinstance(wf, pd.DataFrame) or "regime" not in wf.columns:
-        raise ValueError(
-            "wf must be the DataFrame returned by walk_forward (with a 'regime' "
-            f"column), got {type(wf).__name__}"
-            + (
-                f" with columns {list(wf.columns)[:6]}"
-                if isinstance(wf, pd.DataFrame)
-                else ""
-            )
-            + "."
-        )
-    signal = wf["regime"]
-    names = [str(n) for n in signal.cat.categories]
-    missing = [n for n in names if n not in wf.columns]
-    if missing:
-        raise ValueError(
-            f"wf lacks the probability columns {missing}; pass walk_forward's "
-            "output unchanged."
+    signal, names = _walk_forward_signal(wf)
+    if not isinstance(returns, pd.DataFrame):
+        raise InvalidParameterError(
+            "returns",
+            "returns must be the DataFrame of returns given to walk_forward; got "
+            f"{type(returns).__name__}.",
         )
     lacking = wf.index.difference(returns.index)
     if len(lacking):
-        raise ValueError(
+        raise InvalidParameterError(
+            "returns",
             f"returns lacks {len(lacking)} of wf's days (first: "
-            f"{lacking[0].date()}); pass the returns given to walk_forward."
+            f"{lacking[0].date()}); pass the returns given to walk_forward.",
         )
-    _check_smooth(smooth)
     colors = regime_colors(names)
-    proba, how = _smoothed(wf[names], smooth)
-    fig, top, bottom = _two_panels(axes, figsize)
+    proba, how = _smoothed(wf[list(names)].astype(float), smooth)
+    growth = _growth(returns.loc[wf.index], column, units)
+    fig, top, bottom = _two_panels(axes, _check_figsize(figsize))
 
-    growth = _growth(returns.loc[wf.index], column)
     _regime_growth_panel(top, signal, growth, colors, column)
     _draw_probabilities(bottom, proba, colors, "lines")
     bottom.set_ylabel("filtered probability")
@@ -525,6 +658,79 @@ def plot_walk_forward(
     return fig
 
 
+def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
+    """The causal signal of a walk-forward frame, and its regime names in order.
+
+    The signal is returned as an ordered Categorical. walk_forward's own frame
+    carries the names as the categories of ``regime``. Read back from CSV,
+    ``regime`` is text: the names are then the columns named after a regime the
+    signal takes or after a default regime name, in the frame's column order
+    (walk_forward writes them in regime order).
+    """
+    if not isinstance(wf, pd.DataFrame) or "regime" not in wf.columns:
+        raise InvalidParameterError(
+            "wf",
+            "wf must be the DataFrame returned by walk_forward (with a 'regime' "
+            f"column), got {type(wf).__name__}"
+            + (
+                f" with columns {list(wf.columns)[:6]}"
+                if isinstance(wf, pd.DataFrame)
+                else ""
+            )
+            + ".",
+        )
+    if not isinstance(wf.index, pd.DatetimeIndex):
+        raise InvalidParameterError(
+            "wf",
+            f"wf must be indexed by dates, got a {type(wf.index).__name__}; read a "
+            "saved frame with pd.read_csv(path, index_col=0, parse_dates=True).",
+        )
+    signal = wf["regime"]
+    if isinstance(signal.dtype, pd.CategoricalDtype):
+        names = tuple(str(n) for n in signal.cat.categories)
+    else:
+        taken = set(signal.dropna().astype(str))
+        names = tuple(
+            c
+            for c in wf.columns
+            if isinstance(c, str)
+            and c != "regime"
+            and (c in taken or c in _NAMED_COLORS)
+        )
+        unnamed = sorted(taken.difference(names))
+        if unnamed:
+            raise InvalidParameterError(
+                "wf",
+                f"wf's regime column holds {unnamed}, but wf has no probability "
+                "column of that name; pass walk_forward's output (or its CSV) "
+                "unchanged.",
+            )
+        dtype = pd.CategoricalDtype(names, ordered=True)
+        signal = signal.astype(str).astype(dtype)
+    missing = [n for n in names if n not in wf.columns]
+    if missing:
+        raise InvalidParameterError(
+            "wf",
+            f"wf lacks the probability columns {missing}; pass walk_forward's "
+            "output unchanged.",
+        )
+    return signal, names
+
+
+@validate_params(
+    {
+        "result": [
+            InstanceOf(
+                BacktestResult,
+                name="the BacktestResult of regimes.evaluate.backtest",
+            )
+        ],
+        "title": _TEXT,
+        "caption": _TEXT,
+        "figsize": _FIGSIZE,
+        "axes": _PAIR_OF_AXES,
+    }
+)
 def plot_backtest(
     result: BacktestResult,
     *,
@@ -555,12 +761,7 @@ def plot_backtest(
         Top axes: both equity curves (log scale) and the days in cash shaded
         (one collection, label "in cash"). Bottom axes: both drawdowns.
     """
-    if not isinstance(result, BacktestResult):
-        raise TypeError(
-            "result must be the BacktestResult of regimes.evaluate.backtest, got "
-            f"{type(result).__name__}."
-        )
-    fig, top, bottom = _two_panels(axes, figsize)
+    fig, top, bottom = _two_panels(axes, _check_figsize(figsize))
     styles = {  # buy-and-hold first, so that the strategy is drawn on top
         "buy_and_hold": {"color": "#555555", "linewidth": 0.8, "label": "buy-and-hold"},
         "strategy": {
@@ -608,9 +809,16 @@ def _two_panels(
 ) -> tuple[Figure, Axes, Axes]:
     """A figure with a tall top panel and a short bottom one, sharing dates."""
     if axes is not None:
-        top, bottom = axes
+        pair = list(axes) if isinstance(axes, Sequence | np.ndarray) else []
+        if len(pair) != 2 or not all(_AXES.convert(a) is a for a in pair):
+            raise InvalidParameterError(
+                "axes",
+                "axes must be two matplotlib Axes (top, bottom), e.g. from "
+                f"fig.subplots(2, 1); got {axes!r}.",
+            )
+        top, bottom = pair
         _constrain(top.figure)
-        return top.figure, top, bottom
+        return _root(top), top, bottom
     import matplotlib.pyplot as plt
 
     fig, (top, bottom) = plt.subplots(
