@@ -35,7 +35,7 @@ import pandas as pd
 
 from ._validation import check_int, check_nonnegative_float
 from .exceptions import AlignmentWarning
-from .results import TRADING_DAYS
+from .results import TRADING_DAYS, spell_bounds
 
 __all__ = [
     "BacktestResult",
@@ -242,9 +242,7 @@ def spells(signal: pd.Series) -> pd.DataFrame:
     2   Bull 2024-01-05 2024-01-05       1
     """
     signal = _check_signal(signal)
-    codes = signal.cat.codes.to_numpy()
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    ends = np.r_[starts[1:], len(codes)] - 1
+    starts, ends = spell_bounds(signal.cat.codes.to_numpy())
     return pd.DataFrame(
         {
             "regime": signal.iloc[starts].to_numpy(),
