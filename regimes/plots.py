@@ -367,7 +367,7 @@ def _regime_growth_panel(
     {
         "model": _MODEL,
         "returns": [Checked("the model's probability methods check it")],
-        "kind": [Options({"smoothed", "filtered"})],
+        "kind": [Options({"smoothed", "filtered", "signal"})],
         "style": [Options({"lines", "stacked"})],
         "smooth": _SMOOTH,
         "title": _TEXT,
@@ -377,7 +377,7 @@ def _regime_growth_panel(
 def plot_probabilities(
     model: RegimeModel,
     returns: pd.DataFrame,
-    kind: Literal["smoothed", "filtered"] = "smoothed",
+    kind: Literal["smoothed", "filtered", "signal"] = "smoothed",
     *,
     style: Literal["lines", "stacked"] = "lines",
     smooth: int | Literal["auto"] | None = "auto",
@@ -392,10 +392,13 @@ def plot_probabilities(
         A fitted model.
     returns : DataFrame
         Daily returns with the training columns.
-    kind : {"smoothed", "filtered"}, default="smoothed"
+    kind : {"smoothed", "filtered", "signal"}, default="smoothed"
         ``"smoothed"``: :meth:`~RegimeModel.predict_proba` (uses the whole sample);
         ``"filtered"``: :meth:`~RegimeModel.filter_proba` (only the past: what was
-        knowable on each day).
+        knowable on each day, from all the columns); ``"signal"``:
+        :meth:`~RegimeModel.signal_proba`, the filtered probabilities of the
+        evidence the causal signal decodes (the ones to draw beside
+        :func:`plot_regimes`' default shading, which they agree with).
     style : {"lines", "stacked"}, default="lines"
         One thin line per regime (readable over decades), or areas stacked to 1
         (readable over months).
@@ -403,7 +406,7 @@ def plot_probabilities(
         Draw the trailing ``smooth``-day mean (the title says so). ``"auto"``:
         the daily values up to 504 days, a 21-day mean beyond; None: daily values.
     title : str, optional
-        Default "<Kind> regime probabilities"; "" for none.
+        Default says which probabilities are drawn; "" for none.
     ax : matplotlib Axes, optional
         Draw into this axes instead of a new figure.
 
@@ -414,18 +417,19 @@ def plot_probabilities(
         labelled by name, in name order.
     """
     _check_model(model)
-    proba, how = _smoothed(
-        model.predict_proba(returns)
-        if kind == "smoothed"
-        else model.filter_proba(returns),
-        smooth,
-    )
+    compute, default_title = {
+        "smoothed": (model.predict_proba, "Smoothed regime probabilities"),
+        "filtered": (model.filter_proba, "Filtered regime probabilities"),
+        "signal": (  # looked up only when drawn
+            lambda r: model.signal_proba(r),
+            "Probabilities of the evidence the causal signal decodes",
+        ),
+    }[kind]
+    proba, how = _smoothed(compute(returns), smooth)
     fig, ax = _axes(ax, (10, 3))
     _draw_probabilities(ax, proba, regime_colors(model.regime_names_), style)
     if title is None:
-        title = f"{kind.capitalize()} regime probabilities" + (
-            f" ({how})" if how else ""
-        )
+        title = default_title + (f" ({how})" if how else "")
     ax.set_title(title, loc="left")
     return fig
 

@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 from matplotlib import dates as mdates  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from regimes import default_regime_names  # noqa: E402
+from regimes import RegimeModel, default_regime_names  # noqa: E402
 from regimes.evaluate import backtest, spells  # noqa: E402
 from regimes.exceptions import InvalidParameterError  # noqa: E402
 from regimes.plots import (  # noqa: E402
@@ -140,6 +140,21 @@ def test_probability_lines_are_the_probabilities(fitted, sample):
         np.testing.assert_allclose(line.get_ydata(), proba[name].to_numpy())
         assert matplotlib.colors.to_hex(line.get_color()) == colors[name]
     assert ax.get_title(loc="left") == "Filtered regime probabilities"
+
+
+@pytest.mark.skipif(
+    not hasattr(RegimeModel, "signal_proba"), reason="RegimeModel.signal_proba"
+)
+def test_signal_probabilities_are_the_signal_evidence(fitted, sample):
+    returns, _ = sample
+    returns = returns.iloc[:300]
+    (ax,) = plot_probabilities(fitted, returns, "signal").axes
+    proba = fitted.signal_proba(returns)
+    for line, name in zip(ax.get_lines(), proba.columns, strict=True):
+        assert line.get_label() == name
+        np.testing.assert_allclose(line.get_ydata(), proba[name].to_numpy())
+    assert not np.allclose(proba.to_numpy(), fitted.filter_proba(returns).to_numpy())
+    assert "causal signal" in ax.get_title(loc="left")
 
 
 def test_long_probability_lines_are_a_labelled_trailing_mean(fitted, sample):
