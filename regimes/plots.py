@@ -144,10 +144,15 @@ def _check_model(model: Any) -> None:
 
 
 def _check_figsize(figsize: Any) -> tuple[float, float]:
-    try:
-        width, height = (float(v) for v in figsize)
-    except (TypeError, ValueError):
-        width = height = float("nan")
+    width = height = float("nan")
+    if not isinstance(figsize, (str, bytes)):  # "55" is not (5, 5)
+        try:
+            width, height = (
+                float(v) if not isinstance(v, (bool, str)) else float("nan")
+                for v in figsize
+            )
+        except (TypeError, ValueError):
+            pass
     if not (np.isfinite([width, height]).all() and width > 0 and height > 0):
         raise InvalidParameterError(
             "figsize",

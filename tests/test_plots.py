@@ -343,8 +343,9 @@ def test_walk_forward_plot_errors():
     with pytest.raises(InvalidParameterError, match="column must be one of") as err:
         plot_walk_forward(wf, returns, column="C")
     assert err.value.param == "column"
-    with pytest.raises(InvalidParameterError, match="figsize must be two positive"):
-        plot_walk_forward(wf, returns, figsize=(10, 0))
+    for figsize in [(10, 0), "55", (10, True), (1, 2, 3), None]:
+        with pytest.raises(InvalidParameterError, match="figsize must be two posit"):
+            plot_walk_forward(wf, returns, figsize=figsize)
     fig, ax = plt.subplots()
     with pytest.raises(InvalidParameterError, match="axes must be two matplotlib"):
         plot_walk_forward(wf, returns, axes=[ax])
