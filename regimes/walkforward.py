@@ -26,7 +26,7 @@ from ._validation import check_int, check_returns
 from .exceptions import RegimeFitError
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
-from .online import penalized_decode
+from .online import causal_start, filter_log_densities, penalized_decode
 
 __all__ = ["fit_many", "refit_table", "walk_forward"]
 
@@ -105,7 +105,14 @@ def walk_forward(
           period with the model of that period, its state carried across refits
           (so a refit does not restart it); on the first refit the decoder is
           started on the first training window, with the first model;
-        - one filtered probability P(q_t | O_1..O_t) per regime name;
+        - one probability per regime name: the filtered probabilities of the
+          evidence the signal decodes, P(q_t | portfolio returns up to t)
+          (:meth:`RegimeModel.signal_proba`), which agree with ``regime`` up to
+          the decoder's wait for ``switch_penalty`` nats of evidence;
+        - ``filtered_<name>``: the HMM's filtered probabilities from all the
+          columns, P(q_t | O_1..O_t) (:meth:`RegimeModel.filter_proba`), which can
+          favour another regime for long stretches (see
+          :func:`regimes.results.signal_frame`);
         - ``fitted_until``: the last day of the model's training data.
 
         ``attrs["refits"]`` holds one record (a dict) per refit: training span,
@@ -211,21 +218,29 @@ def _assemble(
         columns = list(fitted.feature_names_in_)
         previous = (columns, fitted.means_[order], fitted.covars_[order])
         view = frame[columns]  # the columns of this period's model
-        if state is None:  # start the decoder on the first training window
-            warm_up = fitted.portfolio_log_densities(view.iloc[lo:start]).to_numpy()
-            warm_up = warm_up[:, order]
-            # the same start as predict_online: the stationary distribution
-            initial = results.stationary_distribution(fitted.transmat_)[order]
-            _, state = penalized_decode(warm_up, penalty, initial=initial)
-        # filter from the start of the training window, keep the new period's days,
-        # columns in name order
-        filtered = fitted.filter_proba(view.iloc[lo:end]).iloc[start - lo :, order]
-        proba, days = filtered.to_numpy(), filtered.index
-        densities = fitted.portfolio_log_densities(view.iloc[start:end]).to_numpy()
+        # the one start of every causal output (warns for an absorbing regime)
+        start_own = causal_start(fitted.transmat_, fitted.regime_names_)
+        initial = start_own[order]
+        transmat = fitted.transmat_[np.ix_(order, order)]
+        # portfolio evidence from the start of the training window, in name order
+        densities = fitted.portfolio_log_densities(view.iloc[lo:end]).to_numpy()
         densities = densities[:, order]
-        codes, state = penalized_decode(densities, penalty, state=state)
-        block = results.probability_frame(proba, names, days)
-        block.insert(0, "regime", results.regime_series(codes, names, days))
+        if state is None:  # start the decoder on the first training window
+            _, state = penalized_decode(
+                densities[: start - lo], penalty, initial=initial
+            )
+        codes, state = penalized_decode(densities[start - lo :], penalty, state=state)
+        # both filters run from the start of the training window; the new period's
+        # days are kept: the signal's own evidence, and every column
+        signal_proba = filter_log_densities(densities, transmat, initial)[start - lo :]
+        filtered = fitted.filter_proba(view.iloc[lo:end], initial=start_own)
+        filtered = filtered.iloc[start - lo :, order]
+        days = filtered.index
+        block = results.signal_frame(
+            results.regime_series(codes, names, days),
+            results.probability_frame(signal_proba, names, days),
+            results.probability_frame(filtered.to_numpy(), names, days),
+        )
         block["fitted_until"] = frame.index[start - 1]
         rows.append(block)
         summary = fitted.summary().iloc[order]
