@@ -469,7 +469,8 @@ def _outputs(
     # percent returns are divided by 100 for the growth line only
     units = "decimal" if percent_median(returns.to_numpy()) is None else "percent"
     plot_regimes(model, returns, signal="online", units=units, ax=top)
-    plot_probabilities(model, returns, "filtered", ax=bottom)
+    # beneath the causal shading, the probabilities that agree with it
+    plot_probabilities(model, returns, "signal", ax=bottom)
     return _write(table, figure, folder)
 
 

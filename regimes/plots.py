@@ -425,8 +425,8 @@ def plot_probabilities(
     compute, default_title = {
         "smoothed": (model.predict_proba, "Smoothed regime probabilities"),
         "filtered": (model.filter_proba, "Filtered regime probabilities"),
-        "signal": (  # looked up only when drawn
-            lambda r: model.signal_proba(r),
+        "signal": (
+            model.signal_proba,
             "Probabilities of the evidence the causal signal decodes",
         ),
     }[kind]
@@ -569,14 +569,16 @@ def plot_walk_forward(
     figsize: tuple[float, float] = (10, 6),
     axes: Sequence[Axes] | None = None,
 ) -> Figure:
-    """The causal regime over the cumulative return, filtered probabilities beneath.
+    """The causal regime over the cumulative return, its own probabilities beneath.
 
     Parameters
     ----------
     wf : DataFrame
         The output of :func:`regimes.walk_forward`: a ``regime`` column (ordered
-        Categorical), one filtered probability column per regime name, and
-        ``fitted_until``. The same frame read back from CSV
+        Categorical), one probability column per regime name (the filtered
+        probabilities of the evidence the signal decodes, which agree with it up to
+        the decoder's wait), and ``fitted_until``; the all-column
+        ``filtered_<name>`` columns are not drawn. The same frame read back from CSV
         (``pd.read_csv(path, index_col=0, parse_dates=True)``) works too: its
         ``regime`` column is then text, and the regimes are the probability
         columns named after a regime of the signal (or a default name such as
@@ -611,7 +613,8 @@ def plot_walk_forward(
     matplotlib.figure.Figure
         Top axes: one shaded collection per regime over its spells (label =
         regime name) and the growth line, log scale. Bottom axes: one line per
-        regime's filtered probability. Legends outside the axes, on the right.
+        regime's probability beside the signal. Legends outside the axes, on the
+        right.
     """
     signal, names = _walk_forward_signal(wf)
     if not isinstance(returns, pd.DataFrame):
@@ -634,7 +637,7 @@ def plot_walk_forward(
 
     _regime_growth_panel(top, signal, growth, colors, column)
     _draw_probabilities(bottom, proba, colors, "lines")
-    bottom.set_ylabel("filtered probability")
+    bottom.set_ylabel("signal's probability")
     if refits:
         until = wf["fitted_until"].to_numpy()
         first_days = wf.index[np.r_[True, until[1:] != until[:-1]]]
@@ -658,9 +661,10 @@ def plot_walk_forward(
         caption = (
             f"Shading: spells of the causal regime ({int(stats['n_spells'])} spells, "
             f"{stats['switches_per_year']:.1f} switches a year, median "
-            f"{stats['median_spell']:.0f} days). Lines: filtered probabilities"
-            + (f" ({how})" if how else "")
-            + ", each day from the returns up to that day and a model fitted "
+            f"{stats['median_spell']:.0f} days). Lines: the probabilities of the "
+            "evidence the signal decodes (the equal-weighted portfolio)"
+            + (f", {how}" if how else "")
+            + "; each day from the returns up to that day and a model fitted "
             "before its period."
         )
     _caption(fig, caption)

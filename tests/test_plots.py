@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 from matplotlib import dates as mdates  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from regimes import RegimeModel, default_regime_names  # noqa: E402
+from regimes import default_regime_names  # noqa: E402
 from regimes.evaluate import backtest, spells  # noqa: E402
 from regimes.exceptions import InvalidParameterError  # noqa: E402
 from regimes.plots import (  # noqa: E402
@@ -142,9 +142,6 @@ def test_probability_lines_are_the_probabilities(fitted, sample):
     assert ax.get_title(loc="left") == "Filtered regime probabilities"
 
 
-@pytest.mark.skipif(
-    not hasattr(RegimeModel, "signal_proba"), reason="RegimeModel.signal_proba"
-)
 def test_signal_probabilities_are_the_signal_evidence(fitted, sample):
     returns, _ = sample
     returns = returns.iloc[:300]
