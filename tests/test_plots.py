@@ -398,6 +398,9 @@ def test_walk_forward_frame_read_back_from_csv_plots_the_same(tmp_path):
     wf, returns, refit_days = _walk_forward_frame()
     # a regime that the signal never takes still has its probability column
     wf["regime"] = wf["regime"].where(wf["regime"] != "Sideways", "Bull")
+    # walk_forward's layout: the all-column probabilities beside the signal's own
+    for name in ["Bull", "Sideways", "Bear"]:
+        wf[f"filtered_{name}"] = 1 / 3
     path = tmp_path / "wf.csv"
     wf.to_csv(path)
     back = pd.read_csv(path, index_col=0, parse_dates=True)
