@@ -18,16 +18,22 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._contract import _REJECT as _REJECTED
 from ._contract import (
     Checked,
+    Constraint,
+    Fitted,
     InstanceOf,
     Interval,
     Names,
     Options,
+    Real,
     validate_params,
 )
+from ._validation import check_returns
 from .evaluate import BacktestResult, signal_stats, spells
 from .exceptions import InvalidParameterError
+from .models import RegimeModel
 from .results import TRADING_DAYS
 
 if TYPE_CHECKING:
@@ -64,33 +70,79 @@ _SPARE_COLORS = ("#17becf", "#e377c2", "#bcbd22", "#1f77b4", "#9467bd", "#ff7f0e
 _SPAN_ALPHA = 0.28
 
 
-class _LazyInstanceOf(InstanceOf):
-    """InstanceOf a matplotlib class, imported only when an argument is checked.
+# ------------------------------------------------- what the plot functions accept
+
+
+class _Axes(Constraint):
+    """A matplotlib Axes (``n`` of them for two-panel plots), imported late.
 
     The constraint tables are built when this module is imported, and ``import
     regimes.plots`` must not need matplotlib.
     """
 
-    def __init__(self, module: str, cls: str, *, name: str) -> None:
-        super().__init__(name=name)
-        self._where = (module, cls)
+    def __init__(self, n: int = 1) -> None:
+        self.n = n
 
     def convert(self, value: Any) -> Any:
-        if not self.types:
-            import importlib
+        from matplotlib.axes import Axes
 
-            module, cls = self._where
-            self.types = (getattr(importlib.import_module(module), cls),)
-        return super().convert(value)
+        if self.n == 1:
+            return value if isinstance(value, Axes) else _REJECTED
+        if isinstance(value, (str, bytes)) or not isinstance(
+            value, Sequence | np.ndarray
+        ):
+            return _REJECTED
+        items = list(value)
+        if len(items) != self.n or not all(isinstance(a, Axes) for a in items):
+            return _REJECTED
+        return items
+
+    def describe(self) -> str:
+        return "a matplotlib Axes" if self.n == 1 else f"{self.n} matplotlib Axes"
 
 
-_AXES = _LazyInstanceOf("matplotlib.axes", "Axes", name="a matplotlib Axes")
+class _FigSize(Constraint):
+    """(width, height) in inches: two finite numbers in (0, 100]."""
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            return _REJECTED
+        size = Interval(Real, 0, 100, closed="right")
+        pair = [size.convert(v) for v in value]
+        if len(pair) != 2 or any(v is _REJECTED for v in pair):
+            return _REJECTED
+        return tuple(pair)
+
+    def describe(self) -> str:
+        return "(width, height) in inches, each in (0, 100]"
+
+
+class _Provides(Constraint):
+    """Any other object with the method a plot reads (duck typing for tests, views)."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, RegimeModel) or not callable(
+            getattr(value, self.method, None)
+        ):
+            return _REJECTED
+        return value
+
+    def describe(self) -> str:
+        return f"an object with a {self.method}() method"
+
+
+_MODEL = [Fitted(RegimeModel)]
+_RETURNS = [Checked("the model's check_returns")]
 _TEXT = [None, InstanceOf(str, name="a str")]
+_COLUMN = [None, InstanceOf(str, name="a column name (str)")]
 _SMOOTH = [None, Options({"auto"}), Interval(Integral, 1, None, unit="(days)")]
 _UNITS = [Options({"decimal", "percent"})]
-_FIGSIZE = [Checked("two positive numbers (width, height) in inches")]
-_PAIR_OF_AXES = [None, Checked("two matplotlib Axes (top, bottom)")]
-_MODEL = [Checked("a fitted RegimeModel")]
+_AX = [None, _Axes()]
+_TWO_AXES = [None, _Axes(2)]
+_FIGSIZE = [_FigSize()]
 
 
 @validate_params({"names": [Names(what="regime name")]})
@@ -130,38 +182,6 @@ def _root(ax: Axes) -> Figure:
     return ax.get_figure(root=True)
 
 
-def _check_model(model: Any) -> None:
-    if not hasattr(model, "regime_names_"):
-        raise InvalidParameterError(
-            "model",
-            f"model must be a fitted RegimeModel; got {type(model).__name__}"
-            + (
-                " that is not fitted; call fit(returns) first."
-                if hasattr(model, "get_params")
-                else "."
-            ),
-        )
-
-
-def _check_figsize(figsize: Any) -> tuple[float, float]:
-    width = height = float("nan")
-    if not isinstance(figsize, (str, bytes)):  # "55" is not (5, 5)
-        try:
-            width, height = (
-                float(v) if not isinstance(v, (bool, str)) else float("nan")
-                for v in figsize
-            )
-        except (TypeError, ValueError):
-            pass
-    if not (np.isfinite([width, height]).all() and width > 0 and height > 0):
-        raise InvalidParameterError(
-            "figsize",
-            "figsize must be two positive numbers (width, height) in inches; got "
-            f"{figsize!r}.",
-        )
-    return width, height
-
-
 def _constrain(figure: Any) -> None:
     """Give a figure made without a layout engine matplotlib's constrained layout.
 
@@ -192,7 +212,10 @@ def regime_spans(regimes: pd.Series) -> list[tuple[str, pd.Timestamp, pd.Timesta
     :func:`plot_regimes` and :func:`plot_walk_forward`; the spells themselves are
     :func:`regimes.evaluate.spells`.
     """
-    table = spells(regimes)
+    try:
+        table = spells(regimes)
+    except InvalidParameterError as exc:  # spells calls it signal
+        raise InvalidParameterError("regimes", str(exc)) from None
     ends = [*table["start"].iloc[1:], regimes.index[-1]]
     return [
         (str(name), start, end)
@@ -239,6 +262,15 @@ def _log_growth_axis(ax: Axes) -> None:
     ax.set_ylabel("growth of 1 (log scale)")
 
 
+def _dated(returns: Any) -> pd.DataFrame:
+    """Returns checked by the one returns check, as a frame with its dates.
+
+    A plot draws against dates, so data without them (an array) is refused.
+    """
+    data = check_returns(returns, needs_dates=True)
+    return pd.DataFrame(data.values, index=data.index, columns=data.columns)
+
+
 def _growth(returns: pd.DataFrame, column: str | None, units: str) -> pd.Series:
     """Growth of 1 from log returns: one column, or the equal-weighted average.
 
@@ -260,12 +292,12 @@ def _growth(returns: pd.DataFrame, column: str | None, units: str) -> pd.Series:
 @validate_params(
     {
         "model": _MODEL,
-        "returns": [Checked("the model's decoding methods check it")],
-        "column": [None, Checked("a column of returns")],
+        "returns": _RETURNS,
+        "column": _COLUMN,
         "signal": [Options({"online", "viterbi"})],
         "units": _UNITS,
         "title": _TEXT,
-        "ax": [None, _AXES],
+        "ax": _AX,
     }
 )
 def plot_regimes(
@@ -325,7 +357,6 @@ def plot_regimes(
     >>> import matplotlib.pyplot as plt
     >>> plt.close("all")
     """
-    _check_model(model)
     signals = {
         "online": (
             model.predict_online,
@@ -338,8 +369,8 @@ def plot_regimes(
         ),
     }
     decode, default_title = signals[signal]
-    regimes = decode(returns)
-    growth = _growth(returns, column, units)
+    regimes = decode(returns)  # the model checks returns against its training
+    growth = _growth(_dated(returns), column, units)
     fig, ax = _axes(ax, (10, 4))
     colors = regime_colors(model.regime_names_)
     _regime_growth_panel(ax, regimes, growth, colors, column)
@@ -371,12 +402,12 @@ def _regime_growth_panel(
 @validate_params(
     {
         "model": _MODEL,
-        "returns": [Checked("the model's probability methods check it")],
+        "returns": _RETURNS,
         "kind": [Options({"smoothed", "filtered", "signal"})],
         "style": [Options({"lines", "stacked"})],
         "smooth": _SMOOTH,
         "title": _TEXT,
-        "ax": [None, _AXES],
+        "ax": _AX,
     }
 )
 def plot_probabilities(
@@ -421,7 +452,6 @@ def plot_probabilities(
         The figure drawn on; its axes hold one line (or one area) per regime,
         labelled by name, in name order.
     """
-    _check_model(model)
     compute, default_title = {
         "smoothed": (model.predict_proba, "Smoothed regime probabilities"),
         "filtered": (model.filter_proba, "Filtered regime probabilities"),
@@ -482,7 +512,13 @@ def _draw_probabilities(
     _legend_outside(ax)
 
 
-@validate_params({"model": _MODEL, "title": _TEXT, "ax": [None, _AXES]})
+@validate_params(
+    {
+        "model": [*_MODEL, _Provides("transition_matrix")],
+        "title": _TEXT,
+        "ax": _AX,
+    }
+)
 def plot_transition_matrix(
     model: RegimeModel,
     *,
@@ -510,7 +546,6 @@ def plot_transition_matrix(
         The figure drawn on; in its axes, rows are "from" regimes, columns "to"
         regimes.
     """
-    _check_model(model)
     matrix = model.transition_matrix()
     n = len(matrix)
     fig, ax = _axes(ax, (1.6 + 0.9 * n, 1.2 + 0.8 * n))
@@ -545,15 +580,15 @@ def plot_transition_matrix(
 @validate_params(
     {
         "wf": [Checked("walk_forward's frame, or that frame read back from CSV")],
-        "returns": [Checked("a frame holding wf's days")],
-        "column": [None, Checked("a column of returns")],
+        "returns": _RETURNS,
+        "column": _COLUMN,
         "refits": ["boolean"],
         "units": _UNITS,
         "smooth": _SMOOTH,
         "title": _TEXT,
         "caption": _TEXT,
         "figsize": _FIGSIZE,
-        "axes": _PAIR_OF_AXES,
+        "axes": _TWO_AXES,
     }
 )
 def plot_walk_forward(
@@ -617,12 +652,7 @@ def plot_walk_forward(
         right.
     """
     signal, names = _walk_forward_signal(wf)
-    if not isinstance(returns, pd.DataFrame):
-        raise InvalidParameterError(
-            "returns",
-            "returns must be the DataFrame of returns given to walk_forward; got "
-            f"{type(returns).__name__}.",
-        )
+    returns = _dated(returns)
     lacking = wf.index.difference(returns.index)
     if len(lacking):
         raise InvalidParameterError(
@@ -633,7 +663,7 @@ def plot_walk_forward(
     colors = regime_colors(names)
     proba, how = _smoothed(wf[list(names)].astype(float), smooth)
     growth = _growth(returns.loc[wf.index], column, units)
-    fig, top, bottom = _two_panels(axes, _check_figsize(figsize))
+    fig, top, bottom = _two_panels(axes, figsize)
 
     _regime_growth_panel(top, signal, growth, colors, column)
     _draw_probabilities(bottom, proba, colors, "lines")
@@ -741,7 +771,7 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
         "title": _TEXT,
         "caption": _TEXT,
         "figsize": _FIGSIZE,
-        "axes": _PAIR_OF_AXES,
+        "axes": _TWO_AXES,
     }
 )
 def plot_backtest(
@@ -774,7 +804,7 @@ def plot_backtest(
         Top axes: both equity curves (log scale) and the days in cash shaded
         (one collection, label "in cash"). Bottom axes: both drawdowns.
     """
-    fig, top, bottom = _two_panels(axes, _check_figsize(figsize))
+    fig, top, bottom = _two_panels(axes, figsize)
     styles = {  # buy-and-hold first, so that the strategy is drawn on top
         "buy_and_hold": {"color": "#555555", "linewidth": 0.8, "label": "buy-and-hold"},
         "strategy": {
@@ -821,15 +851,8 @@ def _two_panels(
     axes: Sequence[Axes] | None, figsize: tuple[float, float]
 ) -> tuple[Figure, Axes, Axes]:
     """A figure with a tall top panel and a short bottom one, sharing dates."""
-    if axes is not None:
-        pair = list(axes) if isinstance(axes, Sequence | np.ndarray) else []
-        if len(pair) != 2 or not all(_AXES.convert(a) is a for a in pair):
-            raise InvalidParameterError(
-                "axes",
-                "axes must be two matplotlib Axes (top, bottom), e.g. from "
-                f"fig.subplots(2, 1); got {axes!r}.",
-            )
-        top, bottom = pair
+    if axes is not None:  # two Axes (validate_params checked them)
+        top, bottom = axes
         _constrain(top.figure)
         return _root(top), top, bottom
     import matplotlib.pyplot as plt
