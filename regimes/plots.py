@@ -265,9 +265,11 @@ def _log_growth_axis(ax: Axes) -> None:
 def _dated(returns: Any) -> pd.DataFrame:
     """Returns checked by the one returns check, as a frame with its dates.
 
-    A plot draws against dates, so data without them (an array) is refused.
+    A plot draws against dates, so data without them (an array) is refused. NaN
+    values are let through (a model fitted with ``missing="marginalize"`` decodes
+    them; the growth line skips them).
     """
-    data = check_returns(returns, needs_dates=True)
+    data = check_returns(returns, needs_dates=True, missing="marginalize")
     return pd.DataFrame(data.values, index=data.index, columns=data.columns)
 
 

@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 from matplotlib import dates as mdates  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from regimes import default_regime_names  # noqa: E402
+from regimes import RegimeModel, default_regime_names  # noqa: E402
 from regimes.evaluate import backtest, spells  # noqa: E402
 from regimes.exceptions import InvalidParameterError  # noqa: E402
 from regimes.plots import (  # noqa: E402
@@ -471,3 +471,16 @@ def test_backtest_plot_draws_equity_drawdown_and_days_in_cash():
     assert other.get_supxlabel() == "custom"
     with pytest.raises(TypeError, match="result of plot_backtest.. must be the Back"):
         plot_backtest(result.stats)
+
+
+def test_returns_with_gaps_plot_for_a_model_that_integrates_them_out(sample):
+    returns, _ = sample
+    returns = returns.iloc[:400].copy()
+    returns.iloc[50:80, 1] = np.nan  # a column that did not trade for 30 days
+    model = RegimeModel(2, n_init=2, random_state=0, missing="marginalize").fit(returns)
+    (ax,) = plot_regimes(model, returns).axes
+    (line,) = ax.get_lines()
+    expected = np.exp(returns.mean(axis=1).cumsum())  # the mean of the columns seen
+    np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
+    with pytest.raises(InvalidParameterError, match="returns"):
+        plot_regimes(model, returns.to_numpy())  # no dates to draw against
