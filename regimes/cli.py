@@ -26,7 +26,6 @@ from .exceptions import (
     AssumedKindWarning,
     DataDownloadError,
     InvalidParameterError,
-    PercentReturnsWarning,
     RegimeFitError,
 )
 from .models import RegimeModel
@@ -516,21 +515,13 @@ def _outputs(
         ],
         axis=1,
     )
-    if percent_median(returns.to_numpy()) is None:
-        figure = Figure(figsize=(11, 7), layout="constrained")
-        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-        plot_regimes(model, returns, signal="online", ax=top)
-    else:
-        # plot_regimes compounds decimal log returns: percent ones would grow to 1e40
-        warnings.warn(
-            "regimes.png shows the filtered probabilities only: the growth panel "
-            "compounds decimal log returns, and these look like percent.",
-            PercentReturnsWarning,
-            stacklevel=2,
-        )
-        figure = Figure(figsize=(11, 3.5), layout="constrained")
-        bottom = figure.subplots()
-    plot_probabilities(model, returns, "filtered", ax=bottom)
+    figure = Figure(figsize=(11, 7), layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    # percent returns are divided by 100 for the growth line only
+    units = "decimal" if percent_median(returns.to_numpy()) is None else "percent"
+    plot_regimes(model, returns, signal="online", units=units, ax=top)
+    # beneath the causal shading, the probabilities that agree with it
+    plot_probabilities(model, returns, "signal", ax=bottom)
     return _write(table, figure, folder)
 
 
@@ -540,7 +531,7 @@ def _walk_forward_outputs(
     """The walk-forward frame as regimes.csv, and its causal regimes as regimes.png.
 
     The figure is :func:`regimes.plots.plot_walk_forward`; percent returns are
-    divided by 100 for it, so that the growth line compounds decimal returns.
+    divided by 100 for its growth line (``units="percent"``).
     """
     from matplotlib.figure import Figure
 
@@ -548,8 +539,8 @@ def _walk_forward_outputs(
 
     figure = Figure(figsize=(11, 7), layout="constrained")
     axes = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    percent = percent_median(returns.to_numpy()) is not None
-    plot_walk_forward(wf, returns / 100.0 if percent else returns, axes=axes)
+    units = "decimal" if percent_median(returns.to_numpy()) is None else "percent"
+    plot_walk_forward(wf, returns, units=units, axes=axes)
     return _write(wf, figure, folder)
 
 

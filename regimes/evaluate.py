@@ -44,7 +44,7 @@ from ._contract import (
 from ._dates import check_day_index, parse_day
 from ._validation import check_returns, percent_median
 from .exceptions import AlignmentWarning, InvalidParameterError
-from .results import TRADING_DAYS
+from .results import TRADING_DAYS, spell_bounds
 
 __all__ = [
     "BacktestResult",
@@ -270,9 +270,7 @@ def spells(signal: pd.Series) -> pd.DataFrame:
     2   Bull 2024-01-05 2024-01-05       1
     """
     signal = _check_signal(signal)
-    codes = signal.cat.codes.to_numpy()
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    ends = np.r_[starts[1:], len(codes)] - 1
+    starts, ends = spell_bounds(signal.cat.codes.to_numpy())
     return pd.DataFrame(
         {
             "regime": signal.iloc[starts].to_numpy(),
