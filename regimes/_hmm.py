@@ -49,6 +49,7 @@ from hmmlearn.base import BaseHMM
 from hmmlearn.hmm import GaussianHMM
 from sklearn.cluster import KMeans
 
+from ._accelerate import fit_squarem
 from ._covariance import read_full, to_native
 from ._gaussian import log_emission_densities
 
@@ -73,6 +74,9 @@ class RegimeHMM(GaussianHMM):
         Lower bound on every diagonal entry of ``transmat_`` during EM, i.e. every
         regime's expected duration ``1 / (1 - p_ii)`` is at least
         ``1 / (1 - min_stay)`` days. 0 leaves EM unconstrained.
+    accelerate : bool, default=False
+        Run EM with SQUAREM steps (:mod:`regimes._accelerate`); False is
+        hmmlearn's loop.
     """
 
     def __init__(
@@ -95,6 +99,7 @@ class RegimeHMM(GaussianHMM):
         init_params="stmc",
         implementation="log",
         min_stay=0.0,
+        accelerate=False,
     ):
         super().__init__(
             n_components=n_components,
@@ -116,6 +121,20 @@ class RegimeHMM(GaussianHMM):
             implementation=implementation,
         )
         self.min_stay = min_stay
+        self.accelerate = accelerate
+
+    def fit(self, X, lengths=None):
+        """Fit by EM: hmmlearn's loop, or with ``accelerate=True`` SQUAREM's.
+
+        :func:`regimes._accelerate.fit_squarem` runs the same E- and M-steps as
+        hmmlearn's loop, with extrapolated steps that keep EM's fixed points and
+        never lower the likelihood (see that module).
+        """
+        if not self.accelerate:
+            return super().fit(X, lengths)
+        if lengths is not None and len(lengths) != 1:
+            raise ValueError("accelerate=True fits a single sequence (lengths=None).")
+        return fit_squarem(self, X)
 
     # ------------------------------------------------------------ initialisation
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _accelerate
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
 from ._hmm import NO_PRIORS, RegimeHMM
 from ._parallel import parallel_map
@@ -99,6 +100,7 @@ def new_hmm(settings: Settings, seed: int | None) -> RegimeHMM:
         min_covar=1e-3,
         implementation="log",
         min_stay=settings.min_stay,
+        accelerate=_accelerate.ACCELERATE,
     )
 
 
