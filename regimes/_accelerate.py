@@ -19,11 +19,14 @@ point (r = v = 0), theta' = theta_0: the accelerated map has EM's fixed points.
 
 How it is kept safe here:
 
-- **Where the step is taken.** Probabilities are extrapolated as logarithms (and
-  renormalised), covariances as Cholesky factors, means as they are, so theta' is
-  always a valid model: positive probabilities summing to 1, positive semi-definite
-  covariances. ``startprob`` is not extrapolated (it is the posterior of day 1 and
-  settles in one step); theta' takes theta_2's.
+- **Where the step is taken.** Transition probabilities are extrapolated as
+  logarithms (and renormalised), so they stay positive and sum to 1; means and
+  covariance matrices as they are (an affine combination keeps them symmetric,
+  and treats every column alike, so a fit does not depend on the order of the
+  columns). A step whose covariances are not all positive definite (Cholesky
+  fails, or a factor is nearly singular) is shortened towards plain EM
+  (alpha = -1) until they are. ``startprob`` is not extrapolated (it is the
+  posterior of day 1 and settles in one step); theta' takes theta_2's.
 - **Monotone.** theta' is kept only if its log-likelihood is at least theta_1's
   (the last one known); otherwise, and when theta' is not a valid model, the cycle
   falls back to theta_2, the plain EM step. The log-likelihoods recorded in the
@@ -128,12 +131,11 @@ def fit_squarem(hmm, X: np.ndarray, max_step: float = 4.0):
 
 # The parameters in the coordinates the extrapolation works in: a dict of arrays.
 def _get(hmm) -> dict[str, np.ndarray]:
-    full = read_full(hmm)
     return {
         "startprob": np.array(hmm.startprob_, dtype=float),
         "log_transmat": np.log(np.maximum(hmm.transmat_, _LOG_FLOOR)),
         "means": np.array(hmm.means_, dtype=float),
-        "chol": np.linalg.cholesky(full),
+        "covars": read_full(hmm),
     }
 
 
@@ -141,8 +143,7 @@ def _set(hmm, theta: dict[str, np.ndarray]) -> None:
     hmm.startprob_ = theta["startprob"]
     hmm.transmat_ = _normalized_exp(theta["log_transmat"])
     hmm.means_ = theta["means"]
-    chol = theta["chol"]
-    write_full_trusted(hmm, chol @ np.swapaxes(chol, 1, 2))
+    write_full_trusted(hmm, theta["covars"])  # checked by _valid
 
 
 def _snapshot(hmm) -> tuple[np.ndarray, ...]:
@@ -156,7 +157,7 @@ def _restore(hmm, snapshot: tuple[np.ndarray, ...]) -> None:
     write_full_trusted(hmm, full)  # it was the model's own, valid covariance
 
 
-_EXTRAPOLATED = ("log_transmat", "means", "chol")
+_EXTRAPOLATED = ("log_transmat", "means", "covars")
 
 
 def _extrapolate(theta0, theta1, theta2, step_cap: float):
@@ -187,10 +188,14 @@ def _extrapolate(theta0, theta1, theta2, step_cap: float):
 
 
 def _valid(theta: dict[str, np.ndarray]) -> bool:
-    """Finite, and every covariance factor far from singular."""
+    """Finite, and every covariance matrix positive definite, far from singular."""
     if not all(np.isfinite(a).all() for a in theta.values()):
         return False
-    diag = np.abs(np.diagonal(theta["chol"], axis1=-2, axis2=-1))
+    try:
+        chol = np.linalg.cholesky(theta["covars"])
+    except np.linalg.LinAlgError:
+        return False
+    diag = np.diagonal(chol, axis1=-2, axis2=-1)
     return bool(diag.min() > 1e-6 * diag.max())
 
 
