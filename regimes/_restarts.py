@@ -165,7 +165,7 @@ def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM) -> Restart:
                     hmm.fit(Z)
                 finally:
                     run.history.extend(hmm.monitor_.history)
-                run.log_likelihood = float(hmm.score(Z))
+                run.log_likelihood = _accelerate.log_likelihood(hmm, Z)
             if not (np.isfinite(run.log_likelihood) and _finite_parameters(hmm)):
                 run.error = "EM produced non-finite parameters or log-likelihood"
             else:

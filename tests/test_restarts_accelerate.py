@@ -108,3 +108,12 @@ def test_regime_model_same_fit_with_and_without_acceleration(monkeypatch):
     np.testing.assert_allclose(fast.transmat_, plain.transmat_, atol=1e-3)
     assert (fast.regimes_ == plain.regimes_).mean() > 0.999
     assert fast.restarts_["n_iter"].sum() < plain.restarts_["n_iter"].sum()
+
+
+def test_scaled_log_likelihood_equals_hmmlearn_score(short_sample):
+    X = _standardized(short_sample)
+    hmm = RegimeHMM(3, "full", n_iter=20, random_state=0, **NO_PRIORS).fit(X)
+    assert _accelerate.log_likelihood(hmm, X) == pytest.approx(hmm.score(X), rel=1e-12)
+    # a day that no regime explains (densities underflow to 0) is still exact
+    X[100] = 60.0
+    assert _accelerate.log_likelihood(hmm, X) == pytest.approx(hmm.score(X), rel=1e-12)
