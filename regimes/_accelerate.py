@@ -27,7 +27,9 @@ How it is kept safe here:
   fails, or a factor is nearly singular) is shortened towards plain EM
   (alpha = -1) until they are. ``startprob`` is not extrapolated (it is the
   posterior of day 1 and settles in one step); theta' takes theta_2's.
-- **Monotone.** theta' is kept only if its log-likelihood is at least theta_1's
+- **Monotone.** theta' first gets the M-step's constraints (the ``min_stay``
+  floor on p_ii): EM's guarantee holds only from a point inside them. theta' is
+  then kept only if its log-likelihood is at least theta_1's
   (the last one known); otherwise, and when theta' is not a valid model, the cycle
   falls back to theta_2, the plain EM step. The log-likelihoods recorded in the
   history therefore never decrease (up to rounding), as with EM.
@@ -70,8 +72,9 @@ def fit_squarem(hmm, X: np.ndarray, max_step: float = 4.0):
     have run. ``hmm.monitor_.history`` holds the log-likelihood of every accepted
     point, in order, as after ``fit``.
     """
-    X = np.asarray(X, dtype=float)
-    lengths = np.asarray([len(X)])
+    # lengths=None: each E-step sees X itself (missing-value patterns are cached
+    # for that very array, see RegimeHMM.fit)
+    lengths = None
     hmm._init(X, lengths)
     hmm._check()
     monitor = hmm.monitor_
@@ -165,7 +168,15 @@ def _get(hmm) -> dict[str, np.ndarray]:
 
 def _set(hmm, theta: dict[str, np.ndarray]) -> None:
     hmm.startprob_ = theta["startprob"]
-    hmm.transmat_ = _normalized_exp(theta["log_transmat"])
+    transmat = _normalized_exp(theta["log_transmat"])
+    min_stay = getattr(hmm, "min_stay", 0.0)
+    if min_stay > 0:
+        # theta' must satisfy the M-step's constraints, or EM's guarantee (the
+        # next M-step does not lower the likelihood) does not hold from it
+        from ._hmm import floor_self_transitions  # _hmm imports this module
+
+        transmat = floor_self_transitions(transmat, min_stay)
+    hmm.transmat_ = transmat
     hmm.means_ = theta["means"]
     write_full_trusted(hmm, theta["covars"])  # checked by _valid
 

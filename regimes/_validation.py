@@ -14,12 +14,18 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ._contract import Options, check_value
 from ._covariance import COVARIANCE_FORMS
+
+# the one prices-or-returns rule lives with the loaders; re-exported for the fit
+from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
 from ._state import Settings
 from .exceptions import LikelyPricesWarning
 from .labels import ORDER_RULES
 
 COVARIANCE_TYPES = tuple(COVARIANCE_FORMS)
+MISSING_POLICIES = ("error", "marginalize")
+"""RegimeModel's ``missing``: refuse NaN returns, or integrate them out."""
 
 
 class Returns(NamedTuple):
@@ -148,6 +154,7 @@ def check_params(params: dict[str, Any], default_names: Any) -> Settings:
         warm_start=bool(warm_start),
         n_jobs=check_n_jobs(params["n_jobs"]),
         random_state=check_random_state(params["random_state"]),
+        missing=check_value(params["missing"], [Options(MISSING_POLICIES)], "missing"),
     )
 
 
@@ -178,6 +185,7 @@ def check_returns(
     *,
     feature_names: Sequence[str] | None = None,
     for_fit: bool = False,
+    missing: str = "error",
 ) -> Returns:
     """Validate a returns matrix and return it as float64 with its labels.
 
@@ -192,6 +200,11 @@ def check_returns(
         have as many columns.
     for_fit : bool, default=False
         Also reject constant columns and warn when the values look like prices.
+    missing : {"error", "marginalize"}, default="error"
+        ``"error"`` refuses NaN values; ``"marginalize"`` accepts them (a missing
+        value, integrated out of the likelihood: see :mod:`regimes._missing`) but
+        refuses days with no value at all and, with ``for_fit``, columns with
+        fewer than two distinct values.
 
     Returns
     -------
@@ -239,7 +252,10 @@ def check_returns(
             f"returns has n_samples = {values.shape[0]} (shape={values.shape}); a "
             "regime model needs many days of returns."
         )
-    _check_finite(values, columns)
+    if missing == "marginalize":
+        _check_observed(values, columns, for_fit)
+    else:
+        _check_finite(values, columns)
     if for_fit:
         _check_not_constant(values, columns)
         _check_squares_representable(values, columns)
@@ -340,10 +356,35 @@ def _check_finite(values: np.ndarray, columns: list[str]) -> None:
             parts.append(f"{n_nan} NaN values in column {col!r}")
         if n_inf:
             parts.append(f"{n_inf} inf values in column {col!r}")
+    missing = (
+        ", or let a model integrate NaN out with RegimeModel(missing='marginalize')"
+        if np.isnan(values).any()
+        else ""
+    )
     raise ValueError(
         f"returns has {' and '.join(parts)}; drop or fill them before fitting "
-        "(e.g. returns.dropna())."
+        f"(e.g. returns.dropna()){missing}."
     )
+
+
+def _check_observed(values: np.ndarray, columns: list[str], for_fit: bool) -> None:
+    """The checks of ``missing="marginalize"``: NaN is missing, inf is an error."""
+    _check_finite(np.where(np.isnan(values), 0.0, values), columns)
+    empty = np.isnan(values).all(axis=1)
+    if empty.any():
+        raise ValueError(
+            f"returns has {int(empty.sum())} day(s) with no value in any column "
+            f"(first: row {int(np.argmax(empty))}); a day must observe at least one "
+            "column. Drop them, e.g. returns.dropna(how='all')."
+        )
+    if for_fit:
+        counts = (~np.isnan(values)).sum(axis=0)
+        few = [c for c, n in zip(columns, counts, strict=True) if n < 2]
+        if few:
+            raise ValueError(
+                f"returns has columns {few} with fewer than 2 values; a column "
+                "needs values to be modelled. Drop them."
+            )
 
 
 def check_not_collinear(values: np.ndarray, columns: list[str]) -> None:
@@ -352,6 +393,10 @@ def check_not_collinear(values: np.ndarray, columns: list[str]) -> None:
     A 'full' or 'tied' covariance of such columns is singular in every regime, so
     every EM restart would fail; say which columns and what to do instead.
     """
+    if np.isnan(values).any():  # missing="marginalize": judge the complete days
+        values = values[~np.isnan(values).any(axis=1)]
+        if len(values) <= values.shape[1]:
+            return
     if values.shape[1] < 2:
         return
     corr = np.corrcoef(values, rowvar=False)
@@ -383,8 +428,8 @@ def _check_squares_representable(values: np.ndarray, columns: list[str]) -> None
     """
     n_terms = np.log10(values.shape[0] * values.shape[1])
     with np.errstate(all="ignore"):
-        largest = np.max(np.abs(values), axis=0)
-        log_variances = 2 * np.log10(values.std(axis=0))
+        largest = np.nanmax(np.abs(values), axis=0)  # nan: missing="marginalize"
+        log_variances = 2 * np.log10(np.nanstd(values, axis=0))
     for j, col in enumerate(columns):
         if 2 * np.log10(largest[j]) + n_terms > 300 or log_variances[j] < -290:
             raise ValueError(
@@ -423,7 +468,8 @@ def n_free_parameters(n_regimes: int, n_features: int, covariance_type: str) -> 
 
 
 def _check_not_constant(values: np.ndarray, columns: list[str]) -> None:
-    constant = [c for j, c in enumerate(columns) if np.ptp(values[:, j]) == 0]
+    spread = np.nanmax(values, axis=0) - np.nanmin(values, axis=0)  # nan: missing
+    constant = [c for j, c in enumerate(columns) if spread[j] == 0]
     if constant:
         raise ValueError(
             f"returns has constant columns {constant} (no variance to model); "
@@ -431,108 +477,12 @@ def _check_not_constant(values: np.ndarray, columns: list[str]) -> None:
         )
 
 
-def looks_like_prices(values: np.ndarray) -> bool:
-    """Whether values look like prices, not returns: all positive, median above 1."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    return values.size > 0 and bool((values > 0).all()) and np.median(values) > 1.0
-
-
 def _warn_if_prices(values: np.ndarray) -> None:
     if looks_like_prices(values):
         warnings.warn(
             "returns are all positive with a median of "
-            f"{np.median(values):.4g}: they look like prices, not returns. "
+            f"{np.nanmedian(values):.4g}: they look like prices, not returns. "
             "Convert them first, e.g. np.log(prices).diff().dropna().",
             LikelyPricesWarning,
             stacklevel=4,  # _warn_if_prices < check_returns < fit < caller
         )
-
-
-# ------------------------------------------------------------- loaders' input
-
-PRICE_CHANGE_RATIO = 0.3
-"""Below this median |daily change| / median |value|, a column looks like prices."""
-RETURN_CHANGE_RATIO = 0.6
-"""Above it, a column looks like returns (independent returns give about 1.4)."""
-PERCENT_MEDIAN = 0.1
-"""Returns whose median absolute value is above this look like percent."""
-
-
-def change_to_level_ratio(column: pd.Series) -> float:
-    """Median |x_t - x_{t-1}| / median |x_t| of a column's values (NaN skipped).
-
-    Prices move by about 1% of their level a day (a ratio near 0.01, whatever their
-    units: FX rates, penny stocks or prices / 100 too), while independent returns
-    change by more than their own size (about 1.4 for Gaussian returns, whatever
-    their units). NaN when the column has fewer than 3 values or is constant.
-    """
-    values = column.dropna().to_numpy(dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size < 3:
-        return float("nan")
-    change = float(np.median(np.abs(np.diff(values))))
-    level = float(np.median(np.abs(values)))
-    if level == 0:
-        return float("inf") if change > 0 else float("nan")
-    return change / level
-
-
-def guess_kind(frame: pd.DataFrame) -> tuple[str, str]:
-    """Whether a numeric frame holds prices or returns, and why (one sentence).
-
-    Each column is judged by :func:`change_to_level_ratio`; every column that can
-    be judged must agree.
-
-    Raises
-    ------
-    ValueError
-        If the columns disagree or none can be judged; the message says how to
-        state the kind.
-    """
-    ratios = {str(c): change_to_level_ratio(frame[c]) for c in frame.columns}
-    prices = [c for c, r in ratios.items() if r < PRICE_CHANGE_RATIO]
-    returns = [c for c, r in ratios.items() if r > RETURN_CHANGE_RATIO]
-    unclear = [
-        c for c, r in ratios.items() if PRICE_CHANGE_RATIO <= r <= RETURN_CHANGE_RATIO
-    ]  # NaN (constant or nearly empty columns) is none of the three: not counted
-    fix = "pass kind='prices' or kind='returns' to say which"
-    if (prices and returns) or (unclear and (prices or returns)):
-        raise ValueError(
-            f"cannot tell prices from returns: columns {prices} look like prices, "
-            f"{returns} like returns and {unclear} like neither (median day-to-day "
-            f"change / median value: "
-            + ", ".join(f"{c} {r:.2g}" for c, r in ratios.items())
-            + f"); {fix}, or drop the odd columns."
-        )
-    if not prices and not returns:
-        raise ValueError(
-            "cannot tell prices from returns (too few or constant values, or day-to-"
-            f"day changes neither small nor large next to the values); {fix}."
-        )
-    typical = float(np.nanmedian(list(ratios.values())))
-    if prices:
-        return "prices", (
-            f"read as prices: day-to-day changes are small next to the values "
-            f"(median |change| / median |value| = {typical:.2g}; returns give about "
-            "1.4)"
-        )
-    return "returns", (
-        f"read as returns: values change by more than their own size from day to "
-        f"day (median |change| / median |value| = {typical:.2g}; prices give about "
-        "0.01)"
-    )
-
-
-def percent_median(values: np.ndarray) -> float | None:
-    """The median |return| if the returns look like percent (above 0.1), else None.
-
-    Daily returns in decimals have a median absolute value of about 0.005-0.02;
-    in percent, 0.5-2.
-    """
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return None
-    median = float(np.median(np.abs(values)))
-    return median if median > PERCENT_MEDIAN else None

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from scipy import stats
 
+from . import _missing
 from ._covariance import COVARIANCE_FORMS
 from ._gaussian import EMParameters, log_emission_densities
 from .results import expected_durations
@@ -336,6 +337,47 @@ def _forward_backward_batch(
     return gamma, counts, log_prob
 
 
+def _log_b(
+    X: np.ndarray,
+    means: np.ndarray,
+    covars: np.ndarray,
+    patterns: _missing.MissingPatterns | None,
+) -> np.ndarray:
+    """Emission log-densities; of the observed columns when X has NaN (patterns)."""
+    if patterns is None:
+        return log_emission_densities(X, means, covars)
+    return _missing.log_densities(X, means, covars, patterns)
+
+
+def _covariance_gradient_missing(
+    X: np.ndarray,
+    gamma: np.ndarray,
+    means: np.ndarray,
+    covars: np.ndarray,
+    patterns: _missing.MissingPatterns,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_covariance_gradient` when X has missing values.
+
+    By Fisher's identity the score is the expected complete-data score given what
+    was observed: x_t and the scatter are replaced by their conditional
+    expectations (regimes._missing), C_k = sum_t gamma_t(k) E[(x_t - mu_k)
+    (x_t - mu_k)^T | x_o, k].
+    """
+    first, second = _missing.expected_moments(X, gamma, means, covars, patterns)
+    weight = gamma.sum(axis=0)
+    d_mean = np.empty_like(means)
+    g_cov = np.empty_like(covars)
+    for i in range(len(means)):
+        precision = np.linalg.inv(covars[i])
+        mu = means[i]
+        d_mean[i] = precision @ (first[i] - weight[i] * mu)
+        cross = np.outer(first[i], mu)
+        scatter = second[i] - cross - cross.T + weight[i] * np.outer(mu, mu)
+        g = 0.5 * (precision @ scatter @ precision - weight[i] * precision)
+        g_cov[i] = 0.5 * (g + g.T)
+    return d_mean, g_cov
+
+
 def _covariance_gradient(
     X: np.ndarray, gamma: np.ndarray, means: np.ndarray, covars: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -377,6 +419,7 @@ def _score(
     spec: Spec,
     gamma: np.ndarray,
     counts: np.ndarray,
+    patterns: _missing.MissingPatterns | None = None,
 ) -> np.ndarray:
     """Score d log P(O | lambda) / d theta from the E-step's gamma and counts."""
     transmat = params.transmat
@@ -385,7 +428,12 @@ def _score(
         free = spec.free[i]
         mass = 1.0 - spec.fixed_transmat[i, ~free].sum()
         logit_grad.append(counts[i, j] - counts[i, free].sum() * transmat[i, j] / mass)
-    d_mean, g_cov = _covariance_gradient(X, gamma, params.means, params.covars)
+    if patterns is None:
+        d_mean, g_cov = _covariance_gradient(X, gamma, params.means, params.covars)
+    else:
+        d_mean, g_cov = _covariance_gradient_missing(
+            X, gamma, params.means, params.covars, patterns
+        )
     kind = spec.covariance_type
     if kind == "full":
         d_cov = np.concatenate(
@@ -427,20 +475,23 @@ def log_likelihood_and_score(
     X = np.asarray(X, dtype=float)
     thetas = np.atleast_2d(thetas)
     params = [unpack(theta, spec, X.shape[1]) for theta in thetas]
-    log_b = np.stack(
-        [log_emission_densities(X, p.means, p.covars) for p in params], axis=1
-    )
+    patterns = _missing.missing_patterns(X) if _missing.has_missing(X) else None
+    log_b = np.stack([_log_b(X, p.means, p.covars, patterns) for p in params], axis=1)
     transmat = np.stack([p.transmat for p in params])
     gamma, counts, log_prob = _forward_backward_batch(spec.startprob, transmat, log_b)
     score = np.stack(
-        [_score(X, p, spec, gamma[:, b], counts[b]) for b, p in enumerate(params)]
+        [
+            _score(X, p, spec, gamma[:, b], counts[b], patterns)
+            for b, p in enumerate(params)
+        ]
     )
     return log_prob, score
 
 
 def expected_transitions(X: np.ndarray, params: EMParameters) -> np.ndarray:
     """``sum_t xi_t(i, j)``: expected number of transitions i -> j in the data."""
-    log_b = log_emission_densities(X, params.means, params.covars)[:, None, :]
+    patterns = _missing.missing_patterns(X) if _missing.has_missing(X) else None
+    log_b = _log_b(X, params.means, params.covars, patterns)[:, None, :]
     _, counts, _ = _forward_backward_batch(
         np.asarray(params.startprob, dtype=float), params.transmat[None], log_b
     )

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _fitting, _persist, inference, results
 from ._covariance import read_full
 from ._gaussian import EMParameters
+from ._missing import has_missing
 from ._parallel import parallel_map
 from ._state import FittedState, Settings
 from ._threads import thread_limits
@@ -38,7 +39,11 @@ from ._validation import (
 )
 from .exceptions import RegimeFitError
 from .labels import default_regime_names, match_states, permute_states
-from .online import penalized_decode, portfolio_log_densities
+from .online import (
+    observed_portfolio_log_densities,
+    penalized_decode,
+    portfolio_log_densities,
+)
 
 __all__ = ["RegimeModel"]
 
@@ -117,6 +122,19 @@ class RegimeModel(BaseEstimator):
         Worker processes (joblib) for the restarts: a non-zero int, -1 for every
         core; None or 1 runs them here. The result does not depend on it (up to the
         order of floating-point sums, ~1e-13 relative).
+    missing : {"error", "marginalize"}, default="error"
+        What a NaN in the returns is. ``"error"``: refused (drop or fill first).
+        ``"marginalize"``: a missing value, integrated out of the likelihood
+        exactly: on a day with some columns missing, each regime's density is the
+        Gaussian of the observed columns alone, and EM fills the missing values'
+        statistics with their conditional expectations given the observed ones
+        (see the Notes). Late-starting columns and holidays of one market then
+        cost no data. A day must observe at least one column. Fit, score,
+        predict, the probabilities, :meth:`predict_online` (the portfolio of
+        each day's observed columns, equal weights renormalised),
+        :meth:`standard_errors`, :meth:`forecast` and
+        :func:`regimes.walk_forward` all accept NaN; ``hmm_``, a plain hmmlearn
+        model, does not.
     random_state : int, RandomState, Generator or None, default=None
         Seeds the restarts. One integer seed per restart is drawn from it, so the
         restarts differ and the same ``random_state`` gives the same fit. An int
@@ -187,6 +205,21 @@ class RegimeModel(BaseEstimator):
     portfolio first ("Bull") and highest last ("Bear"); ``order_by="mean"`` orders
     by its mean return instead (see :mod:`regimes.labels`).
 
+    *Missing values* (``missing="marginalize"``). Write day t's returns as the
+    observed block x_o and the missing block x_m. Under regime k they are jointly
+    Gaussian, so x_o alone is Gaussian with the matching pieces of mu_k and
+    Sigma_k: b_k(x_t) = N(x_o; mu_k,o, Sigma_k,oo). The forward-backward pass runs
+    on these densities unchanged, so the log-likelihood and every probability
+    are exact, with no filling. In the M-step (eqs 35 and 41), x_t is replaced by
+    its expectation given x_o and regime k, whose missing block is the regression
+    mu_k,m + Sigma_k,mo Sigma_k,oo^-1 (x_o - mu_k,o), and x_t x_t^T by the
+    expectation of the outer product, which adds the conditional covariance
+    Sigma_k,mm - Sigma_k,mo Sigma_k,oo^-1 Sigma_k,om to the missing block. These
+    are exact conditional expectations, so EM still never lowers the
+    likelihood. Standardisation uses each column's observed values, and the
+    k-means starting guess sees each gap filled with its column's mean (EM does
+    not). See :mod:`regimes._missing`.
+
     *Hindsight.* :meth:`predict` (Viterbi) and :meth:`predict_proba` (smoothed) use
     the whole input, future days included. :meth:`filter_proba` and
     :meth:`predict_online` use only the days up to each day.
@@ -229,6 +262,7 @@ class RegimeModel(BaseEstimator):
         warm_start: bool = False,
         n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
+        missing: str = "error",
     ) -> None:
         self.n_regimes = n_regimes
         self.covariance_type = covariance_type
@@ -245,6 +279,7 @@ class RegimeModel(BaseEstimator):
         self.warm_start = warm_start
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.missing = missing
 
     # ------------------------------------------------------------------ fitting
 
@@ -278,7 +313,7 @@ class RegimeModel(BaseEstimator):
             If the kept restart did not converge within ``n_iter`` iterations.
         """
         settings = self._check_params()
-        data = check_returns(returns, for_fit=True)
+        data = check_returns(returns, for_fit=True, missing=settings.missing)
         previous = self._state if settings.warm_start else None
         _fitting.check_fit_data(data, settings, previous)
         with thread_limits(settings.n_jobs):  # no oversubscription (regimes._threads)
@@ -381,7 +416,15 @@ class RegimeModel(BaseEstimator):
 
     def _data(self, returns: Any) -> Returns:
         check_is_fitted(self, "fitted_state_")
-        return check_returns(returns, feature_names=list(self.feature_names_in_))
+        return check_returns(
+            returns,
+            feature_names=list(self.feature_names_in_),
+            missing=self._missing_policy(),
+        )
+
+    def _missing_policy(self) -> str:
+        """The fitted model's ``missing`` (its fit's parameter, not set_params')."""
+        return self.fitted_state_.params.get("missing", "error")
 
     def _explained(self, data: Returns, result: np.ndarray | float) -> None:
         """Raise if some days have zero density in every regime (NaN results)."""
@@ -506,7 +549,12 @@ default="stationary"
     def _portfolio_densities(self, data: Returns) -> np.ndarray:
         """portfolio_log_densities on checked data; raises for unexplained days."""
         with np.errstate(all="ignore"):
-            densities = portfolio_log_densities(data.values, self.means_, self.covars_)
+            evidence = (
+                observed_portfolio_log_densities
+                if has_missing(data.values)
+                else portfolio_log_densities
+            )
+            densities = evidence(data.values, self.means_, self.covars_)
         explained = np.isfinite(densities).any(axis=1)
         self._explained(data, np.where(explained, 0.0, np.nan))
         return densities
@@ -777,6 +825,7 @@ default="stationary"
     ) -> tuple[EMParameters, bool] | None:
         """Refit on returns simulated from the fit; regimes matched to the fit's."""
         X, _ = self._engine.sample(len(data.values), random_state=seed)
+        X[np.isnan(data.values)] = np.nan  # the same holes (missing="marginalize")
         frame = pd.DataFrame(X, index=data.index, columns=data.columns)
         model = copy.deepcopy(self).set_params(
             warm_start=True, n_init=1, n_jobs=None, random_state=seed

@@ -42,6 +42,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._gaussian import log_emission_densities
+from ._missing import missing_patterns
 from .results import equal_weight_moments
 
 __all__ = ["DecoderState", "penalized_decode", "portfolio_log_densities"]
@@ -180,3 +181,33 @@ def portfolio_log_densities(
     mean, variance = equal_weight_moments(means, covars)
     # the regime's marginal for the portfolio: a one-column Gaussian (eq. 29)
     return log_emission_densities(portfolio, mean[:, None], variance[:, None, None])
+
+
+def observed_portfolio_log_densities(
+    X: np.ndarray, means: np.ndarray, covars: np.ndarray
+) -> np.ndarray:
+    """:func:`portfolio_log_densities` for returns with missing values (NaN).
+
+    On a day that observes the columns o, the portfolio holds each of them with
+    weight 1 / |o| (the equal weights renormalised to the columns that have a
+    value), and its return is Gaussian under regime k with mean w_o mu_k,o and
+    variance w_o Sigma_k,oo w_o: the same evidence, on the same scale, from what
+    was observed. Days are grouped by their pattern of missing columns. On a
+    complete day this is :func:`portfolio_log_densities`.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, np.nan], [0.0, 0.0]])
+    >>> means, covars = np.zeros((1, 2)), np.eye(2)[None]
+    >>> out = observed_portfolio_log_densities(X, means, covars)
+    >>> np.round(np.exp(out[:, 0]) * np.sqrt(2 * np.pi), 4).tolist()  # 1 / sd
+    [1.0, 1.4142]
+    """
+    patterns = missing_patterns(X)
+    out = np.empty((len(X), len(means)))
+    regimes = range(len(means))
+    for seen, rows in zip(patterns.observed, patterns.rows, strict=True):
+        out[rows] = portfolio_log_densities(
+            X[np.ix_(rows, seen)], means[:, seen], covars[np.ix_(regimes, seen, seen)]
+        )
+    return out

@@ -67,7 +67,10 @@ def walk_forward(
         How often to refit: a pandas period alias ("W", "M", "Q", "Y"; "ME", "QE",
         "YE" are accepted) or a number of days.
     min_train : int, default=504
-        Days of history before the first fit (504 is about two years).
+        Days of history before the first fit (504 is about two years). With a
+        model of ``missing="marginalize"`` and a ragged panel, a column joins the
+        refits once its first value is ``min_train`` days back, as the panel
+        needed at the start (see Notes).
     window : int, optional
         Fit on the last ``window`` days only (a rolling window); default expanding.
     warm_start : bool, default=True
@@ -123,6 +126,15 @@ def walk_forward(
 
     Notes
     -----
+    *Ragged panels.* With ``missing="marginalize"`` the returns may hold NaN
+    (columns that start late, holidays of one market). Each refit uses the
+    columns that started at least ``min_train`` training days before it, so a
+    late column joins when it has enough history, decided from past days only
+    (the output stays causal); the refit that adds it starts cold (its
+    ``n_init`` restarts), the next ones warm again. Each period is filtered and
+    decoded with its model's columns; ``n_features`` in the refit records says
+    how many.
+
     *Label continuity.* Each fit names its regimes by the model's ordering rule
     (``order_by``, volatility by default). Between refits the new regimes are also
     matched to the previous ones (Hungarian assignment on the symmetric
@@ -148,7 +160,7 @@ def walk_forward(
     template = model if model is not None else RegimeModel(n_init=10, random_state=0)
     if not isinstance(template, RegimeModel):
         raise TypeError(f"model must be a RegimeModel, got {type(template).__name__}.")
-    data = check_returns(returns)
+    data = check_returns(returns, missing=template._check_params().missing)
     min_train = check_int(min_train, "min_train", 1)
     if window is not None:
         window = check_int(window, "window", 1)
@@ -165,7 +177,7 @@ def walk_forward(
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
-    fits = _fit_all(frame, starts, template, window, warm, progress, n_jobs)
+    fits = _fit_all(frame, starts, template, window, warm, progress, n_jobs, min_train)
     out = _assemble(frame, fits, float(template.switch_penalty))
     refits = out.attrs["refits"]
     failed = sum(not r["converged"] for r in refits)
@@ -196,18 +208,20 @@ def _assemble(
     ends = [*(f[0] for f in fits[1:]), len(frame)]
     for (start, fitted, seconds, lo), end in zip(fits, ends, strict=True):
         order, relabelled = _continuity(fitted, previous, names)
-        previous = (fitted.means_[order], fitted.covars_[order])
+        columns = list(fitted.feature_names_in_)
+        previous = (columns, fitted.means_[order], fitted.covars_[order])
+        view = frame[columns]  # the columns of this period's model
         if state is None:  # start the decoder on the first training window
-            warm_up = fitted.portfolio_log_densities(frame.iloc[lo:start]).to_numpy()
+            warm_up = fitted.portfolio_log_densities(view.iloc[lo:start]).to_numpy()
             warm_up = warm_up[:, order]
             # the same start as predict_online: the stationary distribution
             initial = results.stationary_distribution(fitted.transmat_)[order]
             _, state = penalized_decode(warm_up, penalty, initial=initial)
         # filter from the start of the training window, keep the new period's days,
         # columns in name order
-        filtered = fitted.filter_proba(frame.iloc[lo:end]).iloc[start - lo :, order]
+        filtered = fitted.filter_proba(view.iloc[lo:end]).iloc[start - lo :, order]
         proba, days = filtered.to_numpy(), filtered.index
-        densities = fitted.portfolio_log_densities(frame.iloc[start:end]).to_numpy()
+        densities = fitted.portfolio_log_densities(view.iloc[start:end]).to_numpy()
         densities = densities[:, order]
         codes, state = penalized_decode(densities, penalty, state=state)
         block = results.probability_frame(proba, names, days)
@@ -226,6 +240,7 @@ def _assemble(
                 "converged": fitted.converged_,
                 "seconds": seconds,
                 "relabelled": relabelled,
+                "n_features": len(columns),
                 **{
                     f"{n}_annual_mean": float(v)
                     for n, v in zip(names, summary["annual_mean"], strict=True)
@@ -306,6 +321,7 @@ def _fit_all(
     warm: dict[str, int] | None,
     progress: bool,
     n_jobs: int | None,
+    join_days: int = 1,
 ) -> list[tuple[int, RegimeModel, float, int]]:
     """(start, fitted model, seconds, first training row) for every refit.
 
@@ -316,9 +332,12 @@ def _fit_all(
     def lower(start: int) -> int:
         return 0 if window is None else max(0, start - window)
 
+    def train(start: int) -> pd.DataFrame:
+        return _joined(frame.iloc[lower(start) : start], join_days)
+
     bar = _progress(len(starts), progress)
     if warm is None:
-        jobs = [(clone(template), frame.iloc[lower(s) : s]) for s in starts]
+        jobs = [(clone(template), train(s)) for s in starts]
         timed = parallel_map(_timed_fit, jobs, n_jobs)
         bar.update(len(starts))
         bar.close()
@@ -327,16 +346,38 @@ def _fit_all(
         ]
 
     fits = []
-    model = clone(template)
-    for i, start in enumerate(starts):
-        if i == 1:  # from the second refit on: warm start plus a few fresh restarts
-            model.set_params(warm_start=True, **warm)
-        fitted, seconds = _timed_fit(model, frame.iloc[lower(start) : start])
+    model, columns = clone(template), None
+    for start in starts:
+        data = train(start)
+        if columns is not None:
+            if list(data.columns) == columns:
+                # from the second refit on: warm start plus a few fresh restarts
+                model.set_params(warm_start=True, **warm)
+            else:  # a column joined (ragged panel): a cold fit on the wider panel
+                model = clone(template)
+        columns = list(data.columns)
+        fitted, seconds = _timed_fit(model, data)
         # keep a frozen copy: the next refit changes the same estimator
         fits.append((start, copy.deepcopy(fitted), seconds, lower(start)))
         bar.update(1)
     bar.close()
     return fits
+
+
+def _joined(train: pd.DataFrame, join_days: int) -> pd.DataFrame:
+    """The training days' columns whose first value is ``join_days`` days back.
+
+    Only a ragged panel (``missing="marginalize"``) has NaN. A column that started
+    within the last ``join_days`` training days is left out (gaps after its start,
+    such as holidays, do not count against it); the days on which none of the
+    kept columns has a value are dropped (nothing to learn from them).
+    """
+    observed = train.notna().to_numpy()
+    if observed.all():
+        return train
+    first = np.where(observed.any(axis=0), observed.argmax(axis=0), len(train))
+    kept = train.loc[:, len(train) - first >= min(join_days, len(train))]
+    return kept[kept.notna().any(axis=1)]
 
 
 def _timed_fit(model: RegimeModel, train: pd.DataFrame) -> tuple[RegimeModel, float]:
@@ -364,7 +405,7 @@ def _progress(total: int, enabled: bool) -> Any:
 
 def _continuity(
     fitted: RegimeModel,
-    previous: tuple[np.ndarray, np.ndarray] | None,
+    previous: tuple[list[str], np.ndarray, np.ndarray] | None,
     names: tuple[str, ...],
 ) -> tuple[np.ndarray, bool]:
     """Order of ``fitted``'s states under ``names``, and whether matching changed it.
@@ -374,14 +415,22 @@ def _continuity(
     when the previous fit's regimes matched to them come in the other order and
     the rule's statistic (volatility or mean) is within two standard errors for
     the two (the rule cannot tell them apart). A name thus never moves more than
-    one place from the rule.
+    one place from the rule. ``previous`` is (columns, means, covars) in name
+    order; the regimes are matched on the columns both fits share.
     """
     order = np.arange(len(names))
     if previous is None:
         return order, False
     # previous_rank[s]: the place of the previous regime that state s matches
     previous_rank = np.empty_like(order)
-    matched = match_states(previous, (fitted.means_, fitted.covars_))
+    before, means, covars = previous
+    now = list(fitted.feature_names_in_)
+    common = [c for c in before if c in now]
+    a, b = [before.index(c) for c in common], [now.index(c) for c in common]
+    matched = match_states(
+        (means[:, a], covars[:, a][:, :, a]),
+        (fitted.means_[:, b], fitted.covars_[:, b][:, :, b]),
+    )
     previous_rank[matched] = np.arange(len(names))
     days = results.stationary_distribution(fitted.transmat_) * len(fitted.regimes_)
     value, se = order_statistic(fitted.means_, fitted.covars_, days, fitted.order_by)
