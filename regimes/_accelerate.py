@@ -44,8 +44,10 @@ How it is kept safe here:
   ``squarem`` package), so that an early, badly estimated direction cannot throw
   the parameters far away.
 
-The budget ``n_iter`` counts E-steps, rejected extrapolations included, so an
-accelerated fit never does more E-steps than the plain one would be allowed.
+The budget ``n_iter`` counts iterations as recorded in the history (one E-step
+and one M-step each), as for plain EM, so ``screen_iter`` and ``n_iter`` mean the
+same with and without acceleration; a rejected extrapolation costs one E-step more
+(at most one per cycle of three).
 """
 
 from __future__ import annotations
@@ -68,9 +70,9 @@ def fit_squarem(hmm, X: np.ndarray, max_step: float = 4.0):
 
     ``hmm`` is a :class:`regimes._hmm.RegimeHMM` (or a GaussianHMM) set up as for
     ``fit``: it is initialised as ``fit`` would (``init_params``), then EM runs
-    until a plain EM step gains less than ``hmm.tol`` or ``hmm.n_iter`` E-steps
-    have run. ``hmm.monitor_.history`` holds the log-likelihood of every accepted
-    point, in order, as after ``fit``.
+    until a plain EM step gains less than ``hmm.tol`` or ``hmm.n_iter``
+    iterations have been recorded. ``hmm.monitor_.history`` holds the
+    log-likelihood of every accepted point, in order, as after ``fit``.
     """
     # lengths=None: each E-step sees X itself (missing-value patterns are cached
     # for that very array, see RegimeHMM.fit)
@@ -80,13 +82,11 @@ def fit_squarem(hmm, X: np.ndarray, max_step: float = 4.0):
     monitor = hmm.monitor_
     monitor._reset()
     history = monitor.history
-    budget = [int(hmm.n_iter)]
 
     def em_step() -> float | None:
         """E-step at the model's parameters, then M-step; None when out of budget."""
-        if budget[0] <= 0:
+        if len(history) >= hmm.n_iter:
             return None
-        budget[0] -= 1
         stats, log_prob = hmm._do_estep(X, lengths)
         log_prob = float(hmm._compute_lower_bound(log_prob))
         hmm._do_mstep(stats)

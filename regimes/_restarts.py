@@ -172,6 +172,10 @@ def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM) -> Restart:
                 run.error = _collapsed(hmm, np.nanvar(Z, axis=0))  # nan: missing
         except RESTART_ERRORS as exc:
             run.error = f"{type(exc).__name__}: {exc}"
+            if "positive definite" in str(exc):
+                # a covariance turns singular when its regime empties: say so (an
+                # accelerated fit can get there before EM's own loop stops)
+                run.error = _collapsed(hmm) or run.error
     run.hmm = None if run.error else hmm
     if run.error:
         run.log_likelihood = np.nan

@@ -80,7 +80,7 @@ def test_min_stay_holds_after_an_accelerated_fit(short_sample):
     assert fast.score(X) == pytest.approx(plain.score(X), abs=1e-6)
 
 
-def test_budget_counts_every_e_step(short_sample):
+def test_budget_counts_iterations_as_plain_em_does(short_sample):
     X = _standardized(short_sample)
     calls = []
     hmm = RegimeHMM(3, "full", n_iter=7, tol=0.0, random_state=0, accelerate=True)
@@ -92,8 +92,10 @@ def test_budget_counts_every_e_step(short_sample):
 
     hmm._do_estep = counted
     hmm.fit(X)
-    assert len(calls) == 7
-    assert len(hmm.monitor_.history) <= 7
+    # n_iter recorded iterations, as plain EM; a rejected extrapolation (at most
+    # one per cycle of three E-steps) is one E-step more
+    assert len(hmm.monitor_.history) == 7
+    assert 7 <= len(calls) <= 7 + 7 // 2
 
 
 def test_regime_model_same_fit_with_and_without_acceleration(monkeypatch):
