@@ -9,6 +9,7 @@ which notebook users already know how to filter.
 from __future__ import annotations
 
 __all__ = [
+    "AbsorbingRegimeWarning",
     "AlignmentWarning",
     "AssumedKindWarning",
     "DataDownloadError",
@@ -85,15 +86,44 @@ class InvalidParameterError(ValueError, TypeError):
     ``InvalidParameterError``), so ``except ValueError`` and ``except TypeError`` both
     catch it. The message says what the parameter accepts, what it got and how to fix
     it; the command line maps ``param`` to its option (``n_init`` -> ``--n-init``).
+    Errors raised by the declared constraints also hold the parts of the message
+    apart (``accepted``, ``received``, ``fix``), so that another front end can say
+    them in its own words.
     """
 
-    def __init__(self, param: str, message: str) -> None:
+    def __init__(
+        self,
+        param: str,
+        message: str,
+        *,
+        accepted: str | None = None,
+        received: str | None = None,
+        fix: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.param = param
+        self.accepted = accepted
+        """What the parameter accepts, in words (None when not stated apart)."""
+        self.received = received
+        """What was passed, shown briefly."""
+        self.fix = fix
+        """A suggested fix, or None."""
 
 
 class InvalidReturnsError(InvalidParameterError):
     """A returns frame (or array) cannot be used as it is; the message says why.
 
     ``param`` is the argument that held it (usually ``"returns"``).
+    """
+
+
+class AbsorbingRegimeWarning(RegimesWarning):
+    """A fitted regime is absorbing (p_kk = 1), so its stationary start is one-hot.
+
+    The long-run distribution of such a chain puts every day in the absorbing
+    regime; a causal filter or signal started from it could not leave it. Issued by
+    the causal outputs, which then start from equal probabilities instead. Pass
+    ``initial=`` (e.g. ``"fitted"`` or your own probabilities) to choose the start
+    and silence it; an absorbing regime usually means it was entered once, near the
+    end of the training data (more data, or fewer regimes, avoid it).
     """

@@ -9,7 +9,6 @@ every covariance type, stable regime names, and pandas results.
 
 from __future__ import annotations
 
-import copy
 import os
 import warnings
 from collections.abc import Iterator, Sequence
@@ -23,32 +22,54 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from . import _fitting, _persist, inference, results
-from ._covariance import read_full
-from ._gaussian import EMParameters
+from ._contract import (
+    Checked,
+    InstanceOf,
+    Integral,
+    Interval,
+    PathLike,
+    Real,
+    check_value,
+    validate_params,
+)
+from ._forecast import MAX_HORIZON, forecast_frames
 from ._missing import has_missing
-from ._parallel import parallel_map
 from ._state import FittedState, Settings
 from ._threads import thread_limits
 from ._validation import (
+    ESTIMATOR_CONSTRAINTS,
     Returns,
-    check_int,
-    check_nonnegative_float,
     check_params,
     check_returns,
+    check_units,
     n_free_parameters,
 )
-from .exceptions import RegimeFitError
-from .labels import default_regime_names, match_states, permute_states
+from .exceptions import InvalidParameterError
+from .labels import default_regime_names
 from .online import (
+    causal_start,
+    filter_log_densities,
     observed_portfolio_log_densities,
     penalized_decode,
     portfolio_log_densities,
 )
+from .regime_results import INFERENCE_CONSTRAINTS, RegimeResults
 
 __all__ = ["RegimeModel"]
 
 DEFAULT_SWITCH_PENALTY = 8.0
 """Default ``switch_penalty`` in nats, chosen by ``benchmarks/causal_signal.py``."""
+
+
+# constraints shared by the methods' tables (regimes._contract)
+_RETURNS = [Checked("check_returns: a returns frame with the training columns")]
+_INITIAL = [
+    Checked(
+        "'stationary', 'fitted' or one probability per regime "
+        "(RegimeModel._initial_distribution)"
+    )
+]
+_IGNORED = [Checked("ignored: present for scikit-learn's API (y)")]
 
 
 class RegimeModel(BaseEstimator):
@@ -229,20 +250,27 @@ class RegimeModel(BaseEstimator):
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
     >>> dates = pd.bdate_range("2015-01-01", periods=600)
-    >>> calm = rng.normal(0.0005, 0.007, size=(300, 2))
-    >>> stress = rng.normal(-0.002, 0.025, size=(300, 2))
-    >>> returns = pd.DataFrame(np.vstack([calm, stress]), index=dates,
+    >>> calm = rng.normal(0.0005, 0.007, size=(200, 2))
+    >>> stress = rng.normal(-0.002, 0.025, size=(200, 2))
+    >>> after = rng.normal(0.0005, 0.007, size=(200, 2))
+    >>> returns = pd.DataFrame(np.vstack([calm, stress, after]), index=dates,
     ...                        columns=["XLK", "XLF"])
     >>> model = RegimeModel(n_regimes=2, n_init=3, random_state=0).fit(returns)
     >>> model.regime_names_
     ('Bull', 'Bear')
     >>> model.predict(returns).value_counts().sort_index().tolist()
-    [300, 300]
+    [400, 200]
     >>> signal = model.predict_online(returns)   # causal: data up to each day only
-    >>> calm, stress = signal.iloc[20:300], signal.iloc[300:]
-    >>> bool(calm.eq("Bull").all()), bool(stress.eq("Bear").all())
+    >>> signal.iloc[[100, 300, 500]].tolist()
+    ['Bull', 'Bear', 'Bull']
+    >>> res = model.results(returns)   # the fit as it was: see RegimeResults
+    >>> res.signal.equals(signal), bool(res.signal_proba["Bear"].iloc[300] > 0.99)
     (True, True)
     """
+
+    _parameter_constraints: dict[str, list[Any]] = ESTIMATOR_CONSTRAINTS
+    """What each constructor parameter accepts (scikit-learn's convention); checked
+    in :meth:`fit` by :func:`regimes._validation.check_params`."""
 
     def __init__(
         self,
@@ -283,6 +311,7 @@ class RegimeModel(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
 
+    @validate_params({"returns": _RETURNS, "y": _IGNORED})
     def fit(self, returns: Any, y: None = None) -> RegimeModel:
         """Fit the regimes to daily returns.
 
@@ -327,7 +356,9 @@ class RegimeModel(BaseEstimator):
 
     def _check_params(self) -> Settings:
         """The constructor's parameters, validated (raises before any work)."""
-        return check_params(self.get_params(), default_regime_names)
+        return check_params(
+            self.get_params(), default_regime_names, self._parameter_constraints
+        )
 
     @property
     def _state(self) -> FittedState | None:
@@ -355,6 +386,7 @@ class RegimeModel(BaseEstimator):
 
     # ------------------------------------------------------------- persistence
 
+    @validate_params({"path": [PathLike()]})
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save the fitted model as JSON (no pickle), atomically.
 
@@ -385,6 +417,7 @@ class RegimeModel(BaseEstimator):
         _persist.save(path, self.fitted_state_, _package_version())
 
     @classmethod
+    @validate_params({"path": [PathLike()]})
     def load(cls, path: str | os.PathLike[str]) -> RegimeModel:
         """Load a model saved with :meth:`save`, checking every field.
 
@@ -415,24 +448,28 @@ class RegimeModel(BaseEstimator):
     # --------------------------------------------------------------- inference
 
     def _data(self, returns: Any) -> Returns:
+        """The one check of data given to a fitted model: labels, values, units."""
         check_is_fitted(self, "fitted_state_")
-        return check_returns(
+        data = check_returns(
             returns,
             feature_names=list(self.feature_names_in_),
             missing=self._missing_policy(),
         )
+        check_units(data.values, data.columns, self.fitted_state_.scale)
+        return data
 
     def _missing_policy(self) -> str:
         """The fitted model's ``missing`` (its fit's parameter, not set_params')."""
         return self.fitted_state_.params.get("missing", "error")
 
-    def _explained(self, data: Returns, result: np.ndarray | float) -> None:
+    def _raise_if_unexplained(self, data: Returns, result: np.ndarray | float) -> None:
         """Raise if some days have zero density in every regime (NaN results)."""
         if not np.isfinite(result).all():
             raise ValueError(
                 _fitting.unexplained_days_error(data.values, data.index, self._state)
             )
 
+    @validate_params({"returns": _RETURNS})
     def predict(self, returns: Any) -> pd.Series:
         """Most likely regime sequence (Viterbi), one regime name per day.
 
@@ -458,9 +495,10 @@ class RegimeModel(BaseEstimator):
         """
         data = self._data(returns)
         log_prob, states = self._engine.decode(data.values)
-        self._explained(data, log_prob)
+        self._raise_if_unexplained(data, log_prob)
         return results.regime_series(states, self.regime_names_, data.index)
 
+    @validate_params({"returns": _RETURNS})
     def predict_proba(self, returns: Any) -> pd.DataFrame:
         """Smoothed regime probabilities P(q_t = i | O_1..O_T), eq. (17).
 
@@ -484,9 +522,10 @@ class RegimeModel(BaseEstimator):
         data = self._data(returns)
         with np.errstate(invalid="ignore"):
             smoothed = self._engine.predict_proba(data.values)
-        self._explained(data, smoothed)
+        self._raise_if_unexplained(data, smoothed)
         return results.probability_frame(smoothed, self.regime_names_, data.index)
 
+    @validate_params({"returns": _RETURNS, "initial": _INITIAL})
     def filter_proba(
         self, returns: Any, initial: str | Sequence[float] = "stationary"
     ) -> pd.DataFrame:
@@ -522,9 +561,10 @@ default="stationary"
         start = self._initial_distribution(initial)
         with np.errstate(invalid="ignore"):
             filtered = self._engine.filtered_posteriors(data.values, startprob=start)
-        self._explained(data, filtered)
+        self._raise_if_unexplained(data, filtered)
         return results.probability_frame(filtered, self.regime_names_, data.index)
 
+    @validate_params({"returns": _RETURNS})
     def portfolio_log_densities(self, returns: Any) -> pd.DataFrame:
         """Log-density of the equal-weighted portfolio's return under each regime.
 
@@ -556,9 +596,16 @@ default="stationary"
             )
             densities = evidence(data.values, self.means_, self.covars_)
         explained = np.isfinite(densities).any(axis=1)
-        self._explained(data, np.where(explained, 0.0, np.nan))
+        self._raise_if_unexplained(data, np.where(explained, 0.0, np.nan))
         return densities
 
+    @validate_params(
+        {
+            "returns": _RETURNS,
+            "switch_penalty": [None, Interval(Real, 0, None, unit="(nats)")],
+            "initial": _INITIAL,
+        }
+    )
     def predict_online(
         self,
         returns: Any,
@@ -598,9 +645,14 @@ default="stationary"
             added or removed.
         """
         data = self._data(returns)
-        penalty = check_nonnegative_float(
-            self.switch_penalty if switch_penalty is None else switch_penalty,
-            "switch_penalty",
+        penalty = (
+            check_value(
+                self.switch_penalty,
+                self._parameter_constraints["switch_penalty"],
+                "switch_penalty",
+            )
+            if switch_penalty is None
+            else switch_penalty
         )
         codes, _ = penalized_decode(
             self._portfolio_densities(data),
@@ -609,40 +661,107 @@ default="stationary"
         )
         return results.regime_series(codes, self.regime_names_, data.index)
 
-    def _initial_distribution(self, initial: str | Sequence[float]) -> np.ndarray:
-        """The regime distribution before the first day, validated."""
+    @validate_params(
+        {
+            "returns": _RETURNS,
+            "initial": _INITIAL,
+        }
+    )
+    def signal_proba(
+        self, returns: Any, initial: str | Sequence[float] = "stationary"
+    ) -> pd.DataFrame:
+        """Filtered probabilities of the evidence the causal signal decodes.
+
+        P(regime on day t | the equal-weighted portfolio's returns up to day t):
+        the HMM's forward filter (same transition matrix) on
+        :meth:`portfolio_log_densities`. These are the probabilities to show
+        beside :meth:`predict_online`: its regime has a small probability here
+        only while the decoder waits for the evidence ``switch_penalty`` asks
+        for. :meth:`filter_proba` uses every column and can favour another
+        regime for long stretches (a calm portfolio of widely spread columns).
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+        initial : "stationary", "fitted" or array-like, default="stationary"
+            As in :meth:`filter_proba`.
+
+        Returns
+        -------
+        DataFrame
+            One column per regime name on the input's index; rows sum to 1; row
+            t does not change when later rows are added or removed.
+        """
+        data = self._data(returns)
+        proba = filter_log_densities(
+            self._portfolio_densities(data),
+            self.transmat_,
+            self._initial_distribution(initial),
+        )
+        return results.probability_frame(proba, self.regime_names_, data.index)
+
+    def _initial_distribution(self, initial: Any) -> np.ndarray:
+        """The regime distribution before the first day, validated.
+
+        A pandas Series is read by label (regime name), in any order; other
+        array-likes are taken in regime order.
+        """
+        names = self.regime_names_
         if isinstance(initial, str):
             if initial == "stationary":
-                return results.stationary_distribution(self.transmat_)
+                return causal_start(self.transmat_, self.regime_names_)
             if initial == "fitted":
                 return self.startprob_
-            raise ValueError(
-                "initial must be 'stationary', 'fitted' or regime probabilities, "
-                f"got {initial!r}."
+            raise InvalidParameterError(
+                "initial",
+                "initial must be 'stationary', 'fitted' or one probability per "
+                f"regime, got {initial!r}.",
             )
-        start = np.asarray(initial, dtype=float)
+        if isinstance(initial, pd.Series):
+            labels = [str(i) for i in initial.index]
+            if sorted(labels) != sorted(names) or len(set(labels)) != len(labels):
+                raise InvalidParameterError(
+                    "initial",
+                    f"initial as a Series must be indexed by the regime names "
+                    f"{list(names)}, each once; got the labels {labels}.",
+                )
+            initial = initial.set_axis(labels).reindex(list(names))
+        if isinstance(initial, (dict, set, bytes)) or np.ndim(initial) != 1:
+            raise InvalidParameterError(
+                "initial",
+                f"initial must be 'stationary', 'fitted' or {len(names)} "
+                f"probabilities (one per regime, in the order {names}); got "
+                f"{type(initial).__name__} {initial!r:.60}.",
+            )
+        try:
+            start = np.asarray(initial, dtype=float)
+        except (TypeError, ValueError):
+            start = np.full(len(names), np.nan)
         if (
-            start.shape != (len(self.regime_names_),)
+            start.shape != (len(names),)
             or not np.isfinite(start).all()
             or (start < 0).any()
             or not np.isclose(start.sum(), 1.0)
         ):
-            raise ValueError(
-                f"initial must be {len(self.regime_names_)} non-negative "
-                f"probabilities summing to 1 (in the order {self.regime_names_}), "
-                f"got {initial!r}."
+            raise InvalidParameterError(
+                "initial",
+                f"initial must be {len(names)} non-negative probabilities summing "
+                f"to 1 (in the order {names}, or a Series indexed by them), got "
+                f"{initial!r:.80}.",
             )
         return start
 
+    @validate_params({"returns": _RETURNS, "y": _IGNORED})
     def score(self, returns: Any, y: None = None) -> float:
         """Total log-likelihood log P(O | lambda) of the returns, eq. (1)."""
         return self._log_likelihood(self._data(returns))
 
     def _log_likelihood(self, data: Returns) -> float:
         log_likelihood = float(self._engine.score(data.values))
-        self._explained(data, log_likelihood)
+        self._raise_if_unexplained(data, log_likelihood)
         return log_likelihood
 
+    @validate_params({})
     def n_parameters(self) -> int:
         """Number of free parameters of the fitted model (used by AIC and BIC)."""
         check_is_fitted(self, "fitted_state_")
@@ -651,6 +770,7 @@ default="stationary"
             state.n_regimes, state.n_features, state.covariance_type
         )
 
+    @validate_params({"returns": _RETURNS})
     def aic(self, returns: Any) -> float:
         """Akaike information criterion, ``-2 log L + 2 p`` (lower is better)."""
         data = self._data(returns)
@@ -658,6 +778,7 @@ default="stationary"
             self._log_likelihood(data), self.n_parameters(), len(data.values)
         )[0]
 
+    @validate_params({"returns": _RETURNS})
     def bic(self, returns: Any) -> float:
         """Bayesian information criterion, ``-2 log L + p log T`` (lower is better)."""
         data = self._data(returns)
@@ -667,11 +788,13 @@ default="stationary"
 
     # ---------------------------------------------------------------- views
 
+    @validate_params({})
     def transition_matrix(self) -> pd.DataFrame:
         """Transition probabilities, "from" regimes as rows, "to" regimes as columns."""
         check_is_fitted(self, "fitted_state_")
         return results.transition_frame(self.transmat_, self.regime_names_)
 
+    @validate_params({"annualize": ["boolean"]})
     def regime_means(self, annualize: bool = False) -> pd.DataFrame:
         """Mean return of each column in each regime (x 252 if ``annualize``)."""
         check_is_fitted(self, "fitted_state_")
@@ -680,6 +803,7 @@ default="stationary"
             self.means_ * factor, self.regime_names_, self.feature_names_in_
         )
 
+    @validate_params({"annualize": ["boolean"]})
     def regime_volatilities(self, annualize: bool = False) -> pd.DataFrame:
         """Volatility of each column in each regime (x sqrt(252) if ``annualize``)."""
         check_is_fitted(self, "fitted_state_")
@@ -689,18 +813,21 @@ default="stationary"
             np.sqrt(variances), self.regime_names_, self.feature_names_in_
         )
 
+    @validate_params({"regime": [InstanceOf(str, name="a regime name (str)")]})
     def regime_correlation(self, regime: str) -> pd.DataFrame:
         """Correlation matrix of the columns within one regime, by name."""
         check_is_fitted(self, "fitted_state_")
         if regime not in self.regime_names_:
-            raise KeyError(
-                f"unknown regime {regime!r}; choose from {self.regime_names_}."
+            raise InvalidParameterError(
+                "regime",
+                f"unknown regime {regime!r}; choose from {self.regime_names_}.",
             )
         cov = self.covars_[self.regime_names_.index(regime)]
         sd = np.sqrt(np.diag(cov))
         names = list(self.feature_names_in_)
         return pd.DataFrame(cov / np.outer(sd, sd), index=names, columns=names)
 
+    @validate_params({})
     def summary(self) -> pd.DataFrame:
         """One row per regime: occupancy, persistence, annualised risk and return.
 
@@ -721,8 +848,42 @@ default="stationary"
             self.regime_names_,
         )
 
-    # ------------------------------------------ standard errors, report, forecast
+    # ------------------------------------- results: inference on the fit as it was
 
+    @validate_params({"returns": [Checked("the training returns, checked once")]})
+    def results(self, returns: Any) -> RegimeResults:
+        """The results of this fit: statistics, probabilities, signal, inference.
+
+        Checks once that ``returns`` are the training returns (same number of days,
+        same log-likelihood) and returns a :class:`regimes.RegimeResults` holding
+        the fit as it was (its frozen state and the parameters it used) and the
+        checked data. Its answers cannot go stale: a later ``set_params`` or
+        refit of this estimator does not change them. Expensive pieces (the
+        observed information behind the standard errors) are computed once per
+        results object: keep it and ask it several questions.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+            The returns the model was fitted on.
+
+        Returns
+        -------
+        RegimeResults
+
+        Raises
+        ------
+        ValueError
+            If ``returns`` are not the training returns.
+        """
+        return RegimeResults(self.fitted_state_, self._fitted_data(returns, "results"))
+
+    @validate_params(
+        {
+            "returns": [Checked("the training returns, see results()")],
+            **INFERENCE_CONSTRAINTS,
+        }
+    )
     def standard_errors(
         self,
         returns: Any,
@@ -734,23 +895,21 @@ default="stationary"
     ) -> pd.DataFrame:
         """Standard errors and confidence intervals of the readable parameters.
 
+        ``model.results(returns).standard_errors(...)``: see
+        :meth:`regimes.RegimeResults.standard_errors` for the method and the
+        table. Each call recomputes; keep a :meth:`results` object to reuse the
+        observed information. Everything comes from the fit as it was, not from
+        parameters changed by ``set_params`` since.
+
         Parameters
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
             The returns the model was fitted on.
         level : float, default=0.95
-            Confidence level of the intervals.
+            Confidence level of the intervals, in (0, 1).
         method : {"hessian", "bootstrap"}, default="hessian"
-            ``"hessian"``: the observed information (numerical Hessian of the exact
-            log-likelihood in an unconstrained parameterisation, the initial
-            distribution held fixed), mapped by the delta method; intervals are
-            built on the logit / log / atanh scale and mapped back, so they stay
-            inside each parameter's range. ``"bootstrap"``: parametric bootstrap,
-            ``n_boot`` samples simulated from the fitted model and refitted from
-            it (one warm-started restart each, regimes matched to the fit's);
-            standard deviations and percentile intervals.
         n_boot : int, default=200
-            Bootstrap replicates.
+            Bootstrap replicates (>= 2).
         n_jobs : int, optional
             Worker processes (joblib) for the bootstrap refits.
         random_state : int, RandomState instance or None, default=None
@@ -759,51 +918,16 @@ default="stationary"
         Returns
         -------
         DataFrame
-            Indexed by parameter (``mean[Bull, XLK]``, ``vol[Bull, XLK]``,
-            ``corr[Bull, XLK, XLF]``, ``p[Bull->Bear]``, ``duration[Bear]``), with
-            columns ``estimate``, ``std_err``, ``ci_lower``, ``ci_upper`` and
-            ``note``. Boundary parameters (a transition seen less than once, a
-            stay probability at the ``min_duration`` floor) get NaN and a note.
-            ``attrs`` holds ``method``, ``level`` and, for the bootstrap,
-            ``n_boot``, ``n_failed`` and ``n_not_converged``.
-
-        See Also
-        --------
-        regimes.inference : the computation.
+            ``estimate``, ``std_err``, ``ci_lower``, ``ci_upper``, ``note`` by
+            parameter.
         """
-        data = self._fitted_data(returns, "standard_errors")
-        level = inference.check_level(level)
-        if method not in ("hessian", "bootstrap"):
-            raise ValueError(
-                f"method must be 'hessian' or 'bootstrap', got {method!r}."
-            )
-        n_boot = check_int(n_boot, "n_boot", 2)
-        names = (self.fitted_state_.covariance_type, self.regime_names_, data.columns)
-        params = EMParameters(
-            self.startprob_, self.transmat_, self.means_, self.covars_
+        return self.results(returns).standard_errors(
+            level=level,
+            method=method,
+            n_boot=n_boot,
+            n_jobs=n_jobs,
+            random_state=random_state,
         )
-        attrs: dict[str, Any] = {"method": method, "level": level}
-        if method == "hessian":
-            min_stay = self._check_params().min_stay
-            table = inference.hessian_table(
-                data.values, params, *names, level=level, min_stay=min_stay
-            )
-        else:
-            seeds = _fitting.seeds(random_state, n_boot)
-            jobs = [(data, int(seed)) for seed in seeds]
-            fits = parallel_map(self._bootstrap_replicate, jobs, n_jobs)
-            replicates = [f[0] for f in fits if f is not None]
-            table = inference.bootstrap_table(params, replicates, *names, level=level)
-            attrs.update(
-                n_boot=n_boot,
-                n_failed=sum(f is None for f in fits),
-                n_not_converged=sum(f is not None and not f[1] for f in fits),
-            )
-        frame = pd.DataFrame(
-            table._asdict(), index=pd.Index(table.names, name="parameter")
-        ).drop(columns="names")
-        frame.attrs.update(attrs)
-        return frame
 
     def _fitted_data(self, returns: Any, caller: str) -> Returns:
         """The returns, checked to be the ones the model was fitted on."""
@@ -820,36 +944,20 @@ default="stationary"
             )
         return data
 
-    def _bootstrap_replicate(
-        self, data: Returns, seed: int
-    ) -> tuple[EMParameters, bool] | None:
-        """Refit on returns simulated from the fit; regimes matched to the fit's."""
-        X, _ = self._engine.sample(len(data.values), random_state=seed)
-        X[np.isnan(data.values)] = np.nan  # the same holes (missing="marginalize")
-        frame = pd.DataFrame(X, index=data.index, columns=data.columns)
-        model = copy.deepcopy(self).set_params(
-            warm_start=True, n_init=1, n_jobs=None, random_state=seed
-        )
-        try:
-            model.fit(frame)
-        except RegimeFitError:
-            return None
-        hmm = model.hmm_
-        permute_states(
-            hmm,
-            match_states((self.means_, self.covars_), (hmm.means_, read_full(hmm))),
-        )
-        params = EMParameters(hmm.startprob_, hmm.transmat_, hmm.means_, read_full(hmm))
-        return params, model.converged_
-
+    @validate_params(
+        {
+            "returns": [Checked("the training returns, see results()")],
+            "level": INFERENCE_CONSTRAINTS["level"],
+        }
+    )
     def report(
         self, returns: Any, level: float = 0.95, **kwargs: Any
     ) -> inference.Report:
         """A text report like statsmodels' ``summary()``: model facts, then parameters.
 
-        :meth:`summary` stays the one-row-per-regime DataFrame; this is the full
-        report, with the fit's facts (dates, observations, log-likelihood, AIC, BIC,
-        convergence, restarts, ordering rule) and :meth:`standard_errors`.
+        ``model.results(returns).report(level, **kwargs)``: see
+        :meth:`regimes.RegimeResults.report`. :meth:`summary` stays the
+        one-row-per-regime DataFrame.
 
         Parameters
         ----------
@@ -857,88 +965,45 @@ default="stationary"
             The returns the model was fitted on.
         level : float, default=0.95
         **kwargs
-            Passed to :meth:`standard_errors` (e.g. ``method="bootstrap"``).
+            Passed to :meth:`regimes.RegimeResults.report` (``method``, ``n_boot``,
+            ``n_jobs``, ``random_state``).
 
         Returns
         -------
         regimes.inference.Report
-            ``print(report)`` or ``report.as_text()``; notebooks show it as HTML.
         """
-        table = self.standard_errors(returns, level=level, **kwargs)
-        index = self.regimes_.index
-        n, k = len(index), len(self.regime_names_)
-        n_params = self.n_parameters()
-        aic, bic = results.information_criteria(self.log_likelihood_, n_params, n)
-        ok = int((self.restarts_["error"] == "").sum())
-        first, last = (
-            (f"{index[0]:%Y-%m-%d}", f"{index[-1]:%Y-%m-%d}")
-            if isinstance(index, pd.DatetimeIndex)
-            else (str(index[0]), str(index[-1]))
-        )
-        rule = {"volatility": "Bull = lowest vol", "mean": "Bull = top mean"}
-        header = (
-            ("Model", f"Gaussian HMM, {k} regimes"),
-            ("Covariance", self.fitted_state_.covariance_type),
-            ("Start", first),
-            ("End", last),
-            ("Observations", f"{n}"),
-            ("Columns", f"{self.n_features_in_}"),
-            ("Log-likelihood", f"{self.log_likelihood_:.2f}"),
-            ("Parameters", f"{n_params}"),
-            ("AIC", f"{aic:.2f}"),
-            ("BIC", f"{bic:.2f}"),
-            ("Converged", f"{self.converged_}"),
-            ("Iterations", f"{self.n_iter_}"),
-            ("Restarts", f"{ok} of {len(self.restarts_)} succeeded"),
-            ("Ordering", rule[self.order_by]),
-            ("Min duration", f"{self.min_duration}"),
-            ("Std. errors", table.attrs["method"]),
-        )
-        notes = (
-            f"Intervals at {level:.0%}; vol is the daily standard deviation; "
-            "duration = 1 / (1 - p) days.",
-            "Standard errors assume the regime labels are right (see the README).",
-        )
-        return inference.Report("Regime model results", header, table, footnotes=notes)
+        return self.results(returns).report(level=level, **kwargs)
 
+    @validate_params(
+        {"returns": _RETURNS, "horizon": [Interval(Integral, 1, MAX_HORIZON)]}
+    )
     def forecast(self, returns: Any, horizon: int = 1) -> inference.Forecast:
         """Regime distribution and return moments 1..horizon days after the data.
 
-        From the last filtered probabilities f_T (:meth:`filter_proba`): the regime
-        distribution h days ahead is ``f_T A^h``; the return on day T+h is a
-        mixture of the regime Gaussians with those weights, whose mean is
-        ``sum_k p_k mu_k`` and covariance ``sum_k p_k (Sigma_k + mu_k mu_k^T) -
-        m m^T``.
+        As :meth:`regimes.RegimeResults.forecast`, from the last row of
+        :meth:`filter_proba` of ``returns`` (any returns with the training
+        columns, up to the forecast origin, not only the training returns).
 
         Parameters
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
             Returns up to the forecast origin (their last row).
         horizon : int, default=1
-            Days ahead.
+            Days ahead, at most ``regimes.inference.MAX_HORIZON`` (10,000).
 
         Returns
         -------
         regimes.inference.Forecast
-            ``regime_proba`` (horizon x regimes), ``mean`` (horizon x columns) and
-            ``covariance`` (rows (horizon, column), columns: the columns), each
-            indexed by ``horizon`` = 1, 2, ...; the moments are of the daily return
-            on day T+h, not of the return cumulated over h days.
         """
-        horizon = check_int(horizon, "horizon", 1)
         filtered = self.filter_proba(returns)
-        proba, mean, covariance = inference.forecast_moments(
-            filtered.to_numpy()[-1], self.transmat_, self.means_, self.covars_, horizon
-        )
-        steps = pd.RangeIndex(1, horizon + 1, name="horizon")
-        features = [str(f) for f in self.feature_names_in_]
-        rows = pd.MultiIndex.from_product([steps, features], names=["horizon", None])
-        return inference.Forecast(
-            regime_proba=results.probability_frame(proba, self.regime_names_, steps),
-            mean=pd.DataFrame(mean, index=steps, columns=features),
-            covariance=pd.DataFrame(
-                covariance.reshape(-1, len(features)), index=rows, columns=features
-            ),
+        return forecast_frames(
+            filtered.to_numpy()[-1],
+            self.transmat_,
+            self.means_,
+            self.covars_,
+            self.regime_names_,
+            self.feature_names_in_,
+            horizon,
         )
 
 

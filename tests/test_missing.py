@@ -435,14 +435,14 @@ def test_walk_forward_on_a_ragged_panel_is_causal_and_columns_join(short_sample)
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_score_with_holes_is_the_gradient_of_the_likelihood(covariance_type):
     """Fisher's identity with missing values, against central differences."""
-    from regimes import inference
+    from regimes import _information as inference
     from regimes._gaussian import EMParameters
 
     rng = np.random.default_rng(11)
     params = EMParameters(*random_parameters(covariance_type, 2, 3, rng))
     X = with_holes(rng.normal(size=(60, 3)), 0.3, rng)
     counts = inference.expected_transitions(X, params)
-    spec = inference.make_spec(params, covariance_type, counts, 0.0)
+    spec = inference.make_layout(params, covariance_type, counts, 0.0)
     theta = inference.pack(params, spec)
     log_prob, score = inference.log_likelihood_and_score(X, theta[None], spec)
     assert log_prob[0] == pytest.approx(engine(covariance_type, *params).score(X))
