@@ -98,6 +98,7 @@ def test_budget_counts_iterations_as_plain_em_does(short_sample):
     assert 7 <= len(calls) <= 7 + 7 // 2
 
 
+@pytest.mark.slow  # two fits of ten restarts on the whole sample
 def test_regime_model_same_fit_with_and_without_acceleration(monkeypatch):
     returns = load_sample()
     fits = {}
