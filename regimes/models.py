@@ -33,7 +33,6 @@ from ._contract import (
     validate_params,
 )
 from ._forecast import MAX_HORIZON, forecast_frames
-from ._missing import has_missing
 from ._state import FittedState, Settings
 from ._threads import thread_limits
 from ._validation import (
@@ -49,7 +48,6 @@ from .labels import default_regime_names
 from .online import (
     causal_start,
     filter_log_densities,
-    observed_portfolio_log_densities,
     penalized_decode,
     portfolio_log_densities,
 )
@@ -589,12 +587,7 @@ default="stationary"
     def _portfolio_densities(self, data: Returns) -> np.ndarray:
         """portfolio_log_densities on checked data; raises for unexplained days."""
         with np.errstate(all="ignore"):
-            evidence = (
-                observed_portfolio_log_densities
-                if has_missing(data.values)
-                else portfolio_log_densities
-            )
-            densities = evidence(data.values, self.means_, self.covars_)
+            densities = portfolio_log_densities(data.values, self.means_, self.covars_)
         explained = np.isfinite(densities).any(axis=1)
         self._raise_if_unexplained(data, np.where(explained, 0.0, np.nan))
         return densities

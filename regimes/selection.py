@@ -117,8 +117,8 @@ def compare(
     """
     template = model if model is not None else RegimeModel(random_state=0)
     counts, kinds = list(n_regimes), list(covariance_types)
-    template._check_params()
-    data = check_returns(returns, for_fit=True)
+    missing = template._check_params().missing  # NaN with missing="marginalize"
+    data = check_returns(returns, for_fit=True, missing=missing)
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
     n_test = _test_days(test_size, len(frame))
     n_train = len(frame) - n_test
