@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from regimes import RegimeModel, fit_many, results, walk_forward
+from regimes import RegimeModel, _accelerate, fit_many, results, walk_forward
 from regimes.exceptions import RegimeFitError
 from regimes.online import penalized_decode
 from regimes.walkforward import refit_table
@@ -108,7 +108,14 @@ TIED = KnownHMM(
 )
 
 
-def test_names_stay_with_their_regimes_when_the_mean_rule_is_a_coin_toss():
+def test_names_stay_with_their_regimes_when_the_mean_rule_is_a_coin_toss(
+    monkeypatch,
+):
+    # The naming rule on hmmlearn's plain EM path: with SQUAREM (the default) the
+    # screening of refits 8-11 reaches a higher optimum (+10 log-likelihood) whose
+    # Bull and Sideways are not tied, so names follow the rule there and the chain
+    # of matches changes (issue 22, h-speed: for the owner of this test to revisit)
+    monkeypatch.setattr(_accelerate, "ACCELERATE", False)
     returns, _ = TIED.sample(2000, seed=3)
     model = RegimeModel(3, n_init=3, random_state=0, order_by="mean")
     with warnings.catch_warnings():
