@@ -20,6 +20,7 @@ START, END = "2019-01-01", "2022-12-31"
 
 
 def main() -> None:
+    """Write examples/prices.csv from the bundled sample."""
     returns = load_sample().loc[START:END, COLUMNS]
     prices = (100 * np.exp(returns.cumsum())).round(2)
     path = Path(__file__).with_name("prices.csv")
