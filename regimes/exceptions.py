@@ -97,3 +97,7 @@ class InvalidReturnsError(InvalidParameterError):
 
     ``param`` is the argument that held it (usually ``"returns"``).
     """
+
+
+class StateWarning(RegimesWarning):
+    """A walk-forward state directory needed a repair (e.g. a torn log line)."""
