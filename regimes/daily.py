@@ -435,7 +435,7 @@ def _frame_csv(out: pd.DataFrame) -> str:
 
 
 def _read_frame(path: Path, record: dict[str, Any]) -> pd.DataFrame:
-    table = pd.read_csv(path, index_col=0, float_precision="round_trip")
+    table = pd.read_csv(path, index_col=0)  # pandas 3 reads floats back exactly
     table.index = pd.DatetimeIndex(pd.to_datetime(table.index), name=None)
     names = [c for c in table.columns if c not in ("regime", "fitted_until")]
     table["regime"] = pd.Categorical(table["regime"], categories=names, ordered=True)
