@@ -112,7 +112,7 @@ def test_resume_with_other_options_equals_full_rerun(returns, options):
 
 
 @pytest.mark.parametrize(
-    ("case", "n_fits"), [("mid_period", 0), ("ends_before_refit", 1)]
+    ("case", "n_fits"), [("mid_period", 0), ("ends_before_refit", 2)]
 )
 def test_resume_fits_only_new_periods(returns, monkeypatch, case, n_fits):
     previous = walk_forward(returns.iloc[: _cuts(returns)[case]], _model(), **OPTIONS)
