@@ -101,6 +101,7 @@ def make_record(
         "last_start": start,
         "index_unit": _unit_of(out.index),
         "index_name": out.index.name,
+        "regime_names": [str(n) for n in out["regime"].cat.categories],
         "fitted_until_unit": _unit_of(pd.DatetimeIndex(out["fitted_until"])),
         "last_seconds": seconds,
         "carry": _carry_to_json(entering),
@@ -437,7 +438,7 @@ def _frame_csv(out: pd.DataFrame) -> str:
 def _read_frame(path: Path, record: dict[str, Any]) -> pd.DataFrame:
     table = pd.read_csv(path, index_col=0)  # pandas 3 reads floats back exactly
     table.index = pd.DatetimeIndex(pd.to_datetime(table.index), name=None)
-    names = [c for c in table.columns if c not in ("regime", "fitted_until")]
+    names = record["regime_names"]
     table["regime"] = pd.Categorical(table["regime"], categories=names, ordered=True)
     table["fitted_until"] = pd.to_datetime(table["fitted_until"])
     table.index = table.index.as_unit(record["index_unit"])
