@@ -28,6 +28,7 @@ import base64
 import datetime as _dt
 import io
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,7 +71,10 @@ class _Inputs:
     train: pd.DataFrame
     signal: pd.Series
     proba: pd.DataFrame
+    decimal: pd.DataFrame
+    """All the returns, as decimal log returns."""
     simple: pd.DataFrame
+    """Simple returns on the signal's days."""
     walk: pd.DataFrame | None
     percent: bool
 
@@ -172,7 +176,8 @@ def _gather(
             f"{type(returns).__name__}.",
         )
     percent = percent_median(returns.to_numpy(dtype=float)) is not None
-    simple = np.expm1(returns / 100.0 if percent else returns)
+    decimal = returns / 100.0 if percent else returns
+    simple = np.expm1(decimal)
     if walk is not None:
         record = daily.read_record(walk)
         last = daily.last_model(record)
@@ -192,7 +197,8 @@ def _gather(
             train,
             walk["regime"],
             walk[names],
-            simple,
+            decimal,
+            simple.loc[walk.index],  # the signal's days
             walk,
             percent,
         )
@@ -207,6 +213,7 @@ def _gather(
         returns,
         model.predict_online(returns),
         model.filter_proba(returns),
+        decimal,
         simple,
         None,
         percent,
@@ -341,7 +348,7 @@ def _now_section(inputs: _Inputs) -> str:
 
 
 def _data_section(inputs: _Inputs, label: str | None, met: list[str]) -> str:
-    r = inputs.simple
+    r = inputs.decimal
     facts = pd.DataFrame(
         {
             "": [
@@ -388,15 +395,70 @@ def _model_section(inputs: _Inputs, level: float) -> str:
             "and mapped back."
         )
     notes = "".join(_p(n) for n in report.footnotes)
+    flagged = params["note"][params["note"] != ""] if "note" in params else []
+    flags = "".join(
+        f"<li>{escape(str(name))}: {escape(str(note))}</li>"
+        for name, note in getattr(flagged, "items", list)()
+    )
     return _section(
         "model",
         "Model and parameters",
         intro,
         _table(header, "model"),
-        "<h3>Parameters with standard errors</h3>",
-        _table(params, "parameters"),
+        "<h3>Parameters: estimate (standard error)</h3>",
+        *_parameter_tables(params),
+        f"<ul>{flags}</ul>" if flags else "",
         notes,
+        "<details><summary>Every parameter with its confidence interval</summary>",
+        _table(params, "parameters"),
+        "</details>",
     )
+
+
+_NAMED = re.compile(r"^(\w+)\[(.*)\]$")
+
+
+def _parameter_tables(params: pd.DataFrame) -> list[str]:
+    """The parameter table as small grids: means and vols by column and regime, ...
+
+    Cells read "estimate (standard error)". Parameters named otherwise than
+    ``kind[...]`` are left to the full table.
+    """
+    cells: dict[str, dict[tuple[str, str], str]] = {}
+    for name, row in params.iterrows():
+        match = _NAMED.match(str(name))
+        if match is None:
+            continue
+        kind, args = match.group(1), [a.strip() for a in match.group(2).split(",")]
+        se = "–" if not np.isfinite(row["std_err"]) else f"{row['std_err']:.2g}"
+        cell = f"{row['estimate']:.4g} ({se})"
+        if kind == "p" and "->" in args[0]:
+            key = tuple(args[0].split("->", 1))
+        elif kind == "corr" and len(args) == 3:
+            key = (f"{args[1]} / {args[2]}", args[0])
+        elif kind == "duration" and len(args) == 1:
+            key = ("expected duration (days)", args[0])
+        elif len(args) == 2:
+            key = (args[1], args[0])
+        else:
+            continue
+        cells.setdefault(kind, {})[key] = cell
+    titles = {
+        "mean": "Daily mean of each column (rows) in each regime (columns)",
+        "vol": "Daily volatility (standard deviation)",
+        "corr": "Correlations",
+        "p": "Transition probabilities (from the row's regime to the column's)",
+        "duration": "Expected durations",
+    }
+    out = []
+    for kind, grid in cells.items():
+        rows = list(dict.fromkeys(k[0] for k in grid))
+        cols = list(dict.fromkeys(k[1] for k in grid))
+        values = [[grid.get((r, c), "") for c in cols] for r in rows]
+        frame = pd.DataFrame(values, index=rows, columns=cols)
+        heading = titles.get(kind, kind)
+        out.append(f"<h4>{escape(heading)}</h4>" + _table(frame, f"parameters_{kind}"))
+    return out
 
 
 def _transition_section(inputs: _Inputs) -> str:
@@ -447,7 +509,8 @@ def _signal_section(inputs: _Inputs) -> str:
     for frame in (longest, recent):
         frame["start"] = frame["start"].dt.strftime("%Y-%m-%d")
         frame["end"] = frame["end"].dt.strftime("%Y-%m-%d")
-    summary = stats.to_frame("value")
+    summary = stats.map(lambda v: f"{v:.0f}" if float(v).is_integer() else f"{v:.3g}")
+    summary = summary.to_frame("value")
     return _section(
         "signal",
         "How the signal behaves",
@@ -456,7 +519,7 @@ def _signal_section(inputs: _Inputs) -> str:
             f"{stats['years']:.1f} years; median spell "
             f"{stats['median_spell']:.0f} trading days."
         ),
-        _table(summary, "signal_stats", lambda v: f"{v:.3g}"),
+        _table(summary, "signal_stats"),
         "<h3>Latest spells</h3>",
         _table(recent, "recent_spells", index=False),
         "<h3>Longest spells</h3>",
@@ -540,7 +603,7 @@ def _figure_section(inputs: _Inputs) -> str:
     images = []
     figure = Figure(figsize=(FIGSIZE[0], FIGSIZE[1] * 1.3), layout="constrained")
     axes = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    log_returns = inputs.simple.pipe(np.log1p)
+    log_returns = inputs.decimal
     if inputs.walk is not None:
         plots.plot_walk_forward(inputs.walk, log_returns, axes=axes)
         what = (
@@ -608,6 +671,8 @@ ul.warnings li { color: #8a4b00; }
 figure { margin: 1rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.85rem; color: #555; }
+h4 { font-size: 0.95rem; margin: 0.8rem 0 0.2rem; }
+details summary { cursor: pointer; color: #2456a6; margin: 0.5rem 0; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   nav { display: none; }
@@ -615,6 +680,7 @@ figcaption { font-size: 0.85rem; color: #555; }
   h2 { break-after: avoid; }
   table, figure { break-inside: avoid; }
   table { font-size: 8pt; }
+  details { display: none; }
   a { color: inherit; text-decoration: none; }
 }
 @page { margin: 1.5cm; }

@@ -436,6 +436,8 @@ class _FewLines:
         self._show()
 
     def _show(self) -> None:
+        if self.total == 0:  # nothing to do, nothing to say
+            return
         quarter = 4 * self.done // max(self.total, 1)
         if quarter > self.shown:
             self.shown = quarter

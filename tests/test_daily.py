@@ -320,3 +320,47 @@ def test_killed_update_leaves_a_loadable_state(returns, full, tmp_path, stage):
     assert_same_walk(run.walk, full)
     log = pd.read_csv(folder / "log.csv", index_col="date", parse_dates=True)
     assert log.index.equals(full.index.rename("date"))  # every day, once
+
+
+# ---------------------------------------------------------- the command line
+
+_CLI = ["--start", "2014-01-01", "--n-init", "2", "--n-iter", "200"]
+_WALK = ["--walk-forward", "--refit", "Q", "--min-train", "250"]
+
+
+def test_cli_state_continues_and_logs(tmp_path, capsys):
+    from regimes.cli import main
+
+    folder = tmp_path / "state"
+    assert main([*_CLI, "--end", "2015-12-31", *_WALK, "--state", str(folder)]) == 0
+    first = capsys.readouterr()
+    assert f"State: new in {folder}" in first.out
+    # progress goes to a captured (non-terminal) stderr as a few lines, not a bar
+    progress = [line for line in first.err.splitlines() if line.startswith("refits:")]
+    assert 2 <= len(progress) <= 6
+    assert "\r" not in first.err
+    assert main([*_CLI, "--end", "2016-01-08", *_WALK, "--state", str(folder)]) == 0
+    second = capsys.readouterr().out
+    assert "State: continued from 2015-12-31" in second
+    assert "5 new days, 1 refits" in second
+    assert "5 days appended" in second
+    log = pd.read_csv(folder / "log.csv", index_col="date", parse_dates=True)
+    assert log.index[-1] == pd.Timestamp("2016-01-08") and log.index.is_unique
+
+
+def test_cli_state_needs_walk_forward(tmp_path, capsys):
+    from regimes.cli import main
+
+    assert main([*_CLI, "--state", str(tmp_path)]) == 2
+    assert "use it with --walk-forward" in capsys.readouterr().err
+
+
+def test_cli_evaluate_prints_signal_and_backtests(capsys):
+    from regimes.cli import main
+
+    assert main([*_CLI, "--end", "2016-06-30", *_WALK, "--evaluate"]) == 0
+    out = capsys.readouterr().out
+    assert "switches a year" in out
+    for column in ("risk-off d=1", "buy&hold d=1", "risk-off d=2", "buy&hold d=2"):
+        assert column in out
+    assert "out-of-sample" in out

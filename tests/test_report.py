@@ -166,6 +166,11 @@ TABLES = {
     "data",
     "model",
     "parameters",
+    "parameters_mean",
+    "parameters_vol",
+    "parameters_corr",
+    "parameters_p",
+    "parameters_duration",
     "transition_matrix",
     "durations",
     "regime_stats",
@@ -263,3 +268,25 @@ def test_report_warns_nothing_on_clean_input(sample, walk, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         write_html(None, sample, tmp_path / "r.html", walk=walk)
+
+
+@pytest.mark.parametrize("walk_forward", [False, True], ids=["one_fit", "walk"])
+def test_cli_report(tmp_path, capsys, walk_forward):
+    from regimes.cli import main
+
+    path = tmp_path / "out" / "report.html"
+    args = ["--start", "2014-01-01", "--end", "2016-12-31", "--n-init", "2"]
+    if walk_forward:
+        args += ["--walk-forward", "--refit", "Q", "--min-train", "250"]
+    assert main([*args, "--n-iter", "300", "--report", str(path)]) == 0
+    assert f"wrote {path}" in capsys.readouterr().out
+    text = path.read_text(encoding="utf-8")
+    _check_self_contained(text)
+    assert ("out-of-sample" in text) == walk_forward
+
+
+def test_cli_report_to_a_directory_is_refused(tmp_path, capsys):
+    from regimes.cli import main
+
+    assert main(["--report", str(tmp_path)]) == 2
+    assert "--report needs a file name" in capsys.readouterr().err
