@@ -1,5 +1,10 @@
 """The package's one day parser: every date argument and every date index goes here.
 
+:func:`parse_day` reads one day (a ``start``/``end`` argument, a CLI option);
+:func:`parse_day_index` reads a column or index of days (a file's first column, a
+frame's index); :func:`check_day_index` checks that an index already holding days is
+usable as a time axis (unique, sorted, no NaT). They share the rules below.
+
 A *day* is a tz-naive midnight :class:`pandas.Timestamp`. Accepted: ISO strings
 ('2024-01-31', with or without a time or a time zone), 8-digit YYYYMMDD integers or
 strings (Ken French and CRSP files), ``pandas.Timestamp``, ``datetime.date`` and
@@ -19,7 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["DATE_FIX", "parse_day"]
+from .exceptions import InvalidParameterError, InvalidReturnsError
+
+__all__ = ["DATE_FIX", "check_day_index", "parse_day", "parse_day_index"]
 
 DATE_FIX = "write it as 'YYYY-MM-DD' (e.g. '2024-01-31') or as a YYYYMMDD int"
 
@@ -87,3 +94,212 @@ def _from_yyyymmdd(text: str) -> pd.Timestamp:
         raise ValueError(
             f"{text} looks like YYYYMMDD but is not a calendar day; {DATE_FIX}"
         ) from None
+
+
+# ------------------------------------------------------------- a column of days
+
+_INTEGER = re.compile(r"[+-]?\d+(?:\.0*)?")
+_OTHER_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%b-%Y")
+_INDEX_FIX = (
+    "write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or pass "
+    "date_format (e.g. '%d/%m/%Y')"
+)
+
+
+def parse_day_index(
+    labels: pd.Index | Any,
+    date_format: str | None = None,
+    *,
+    source: str,
+    param: str,
+) -> pd.DatetimeIndex:
+    """Read labels (a file's first column, a frame's index) as days, named "Date".
+
+    The same rules as :func:`parse_day`, for a whole column at once: a DatetimeIndex
+    is kept (time zones dropped keeping the local date, times of day dropped);
+    otherwise the labels are read as YYYYMMDD integers, ISO dates, or one of a few
+    ``01/31/2024``-style formats when exactly one of them reads every label;
+    ``date_format`` (a strptime format) overrides the guess. Integers are never read
+    as nanoseconds since 1970, and an index that already was (every day 1970-01-01)
+    is refused. Duplicates and order are not checked here (see
+    :func:`check_day_index`).
+
+    Raises
+    ------
+    InvalidReturnsError
+        Naming ``param``; the message starts with ``source`` and names the first
+        label that cannot be read.
+    """
+    if isinstance(labels, pd.DatetimeIndex):
+        return _wall_clock(labels, source, param)
+    labels = pd.Index(labels)
+    text = pd.Index([str(v).strip() for v in labels])
+    missing = [i for i, v in enumerate(labels) if _is_blank(v)]
+    if missing:
+        raise InvalidReturnsError(
+            param,
+            f"{source}: {len(missing)} rows have no date (first: row "
+            f"{missing[0] + 1}); give every row a date or delete it.",
+        )
+    if date_format is not None:
+        try:
+            parsed = pd.to_datetime(text, format=date_format)
+        except (ValueError, TypeError) as exc:
+            bad = _first_unreadable(text, date_format)
+            raise InvalidReturnsError(
+                param,
+                f"{source}: dates do not match date_format={date_format!r} (first: "
+                f"{bad!r}); fix them or pass the format they are written in.",
+            ) from exc
+        return _wall_clock(pd.DatetimeIndex(parsed), source, param)
+    if all(_INTEGER.fullmatch(v) for v in text):
+        return _wall_clock(_parse_yyyymmdd(text, source, param), source, param)
+    local = text.str.replace(_TIME_ZONE, r"\1", regex=True)  # keep the local date
+    try:
+        parsed = pd.to_datetime(local, format="ISO8601")
+    except (ValueError, TypeError):
+        parsed = _parse_other(local, source, param)
+    return _wall_clock(pd.DatetimeIndex(parsed), source, param)
+
+
+def _is_blank(value: Any) -> bool:
+    try:
+        if pd.isna(value):
+            return True
+    except (TypeError, ValueError):
+        return False
+    return not str(value).strip()
+
+
+def _first_unreadable(text: pd.Index, date_format: str | None) -> str:
+    """The first label no accepted reading understands (for the message)."""
+    formats = [date_format] if date_format else [None, *_OTHER_FORMATS]
+    for value in text:
+        for fmt in formats:
+            try:
+                if fmt is None:
+                    parse_day(value)
+                else:
+                    _dt.datetime.strptime(value, fmt)
+                break
+            except (ValueError, TypeError):
+                continue
+        else:
+            return str(value)
+    return str(text[0])
+
+
+def _parse_yyyymmdd(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
+    digits = text.str.replace(r"\.0*$", "", regex=True)
+    if not (digits.str.len() == 8).all():
+        example = next(v for v in digits if len(v) != 8)
+        raise InvalidReturnsError(
+            param,
+            f"{source}: the dates are integers such as {example}, which are not "
+            "YYYYMMDD dates (8 digits, e.g. 20240131); "
+            f"{_INDEX_FIX}. Excel day numbers, monthly YYYYMM or Unix times must be "
+            "converted first.",
+        )
+    try:
+        return pd.DatetimeIndex(pd.to_datetime(digits, format="%Y%m%d"))
+    except ValueError as exc:
+        bad = next(v for v in digits if not _is_calendar_day(v))
+        raise InvalidReturnsError(
+            param,
+            f"{source}: the dates look like YYYYMMDD integers but {bad} is not a "
+            "date; fix it in the file.",
+        ) from exc
+
+
+def _is_calendar_day(digits: str) -> bool:
+    try:
+        _dt.datetime.strptime(digits, "%Y%m%d")
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
+    readings = {}
+    for fmt in _OTHER_FORMATS:
+        try:
+            readings[fmt] = pd.DatetimeIndex(pd.to_datetime(text, format=fmt))
+        except (ValueError, TypeError):
+            continue
+    distinct = {tuple(v.asi8): fmt for fmt, v in readings.items()}
+    if len(distinct) == 1:
+        return readings[next(iter(distinct.values()))]
+    if not readings:
+        bad = _first_unreadable(text, None)
+        raise InvalidReturnsError(
+            param,
+            f"{source}: the first column must hold dates; could not read {bad!r} "
+            f"as a date. {_INDEX_FIX[0].upper()}{_INDEX_FIX[1:]}.",
+        )
+    formats = " or ".join(repr(f) for f in readings)
+    raise InvalidReturnsError(
+        param,
+        f"{source}: dates such as {text[0]!r} can be read as {formats} (day and "
+        f"month are ambiguous); pass date_format={next(iter(readings))!r} or the "
+        "other one, or write dates as YYYY-MM-DD.",
+    )
+
+
+def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.DatetimeIndex:
+    """Local calendar days: time zones dropped, times of day removed; no epoch ns."""
+    if index.tz is not None:
+        index = index.tz_localize(None)  # the local date, not the UTC one
+    if index.hasnans:
+        position = int(np.flatnonzero(index.isna())[0])
+        raise InvalidReturnsError(
+            param,
+            f"{source}: {int(index.isna().sum())} dates are NaT (first at row "
+            f"{position + 1}); give every row a date or drop those rows.",
+        )
+    if len(index) > 1 and (index.normalize() == pd.Timestamp("1970-01-01")).all():
+        raise InvalidReturnsError(
+            param,
+            f"{source}: every date is on 1970-01-01: integers (YYYYMMDD?) were read "
+            "as nanoseconds since 1970. Read them with pd.to_datetime(x.astype(str), "
+            "format='%Y%m%d'), or pass the integers themselves as the index.",
+        )
+    return pd.DatetimeIndex(index.normalize(), name="Date")
+
+
+# ------------------------------------------------------------ a time axis
+
+
+def check_day_index(index: pd.Index, name: str) -> None:
+    """Raise unless ``index`` is a non-empty, unique, increasing DatetimeIndex.
+
+    Each failure has its own fix: NaT is not reported as disorder, nor a repeated day
+    as an unsorted one. Raises :class:`~regimes.exceptions.InvalidParameterError`
+    naming ``name``.
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        raise InvalidParameterError(
+            name,
+            f"{name} must have a DatetimeIndex, got a {type(index).__name__}; set "
+            f"one with {name}.index = pd.to_datetime({name}.index).",
+        )
+    if len(index) == 0:
+        raise InvalidParameterError(name, f"{name} is empty; pass at least one day.")
+    if index.hasnans:
+        raise InvalidParameterError(
+            name,
+            f"{name} has {int(index.isna().sum())} NaT dates (first at position "
+            f"{int(np.flatnonzero(index.isna())[0])}); drop those rows with "
+            f"{name}[{name}.index.notna()].",
+        )
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
+        raise InvalidParameterError(
+            name,
+            f"{name} has duplicate dates (first: {dup.date()}); drop them with "
+            f"{name}[~{name}.index.duplicated()].",
+        )
+    if not index.is_monotonic_increasing:
+        raise InvalidParameterError(
+            name,
+            f"{name}'s dates must be increasing; sort them with {name}.sort_index().",
+        )

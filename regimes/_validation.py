@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ._covariance import COVARIANCE_FORMS
+
+# the one prices-or-returns rule lives with the loaders; re-exported for the fit
+from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
 from ._state import Settings
 from .exceptions import LikelyPricesWarning
 from .labels import ORDER_RULES
@@ -431,13 +434,6 @@ def _check_not_constant(values: np.ndarray, columns: list[str]) -> None:
         )
 
 
-def looks_like_prices(values: np.ndarray) -> bool:
-    """Whether values look like prices, not returns: all positive, median above 1."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    return values.size > 0 and bool((values > 0).all()) and np.median(values) > 1.0
-
-
 def _warn_if_prices(values: np.ndarray) -> None:
     if looks_like_prices(values):
         warnings.warn(
@@ -447,92 +443,3 @@ def _warn_if_prices(values: np.ndarray) -> None:
             LikelyPricesWarning,
             stacklevel=4,  # _warn_if_prices < check_returns < fit < caller
         )
-
-
-# ------------------------------------------------------------- loaders' input
-
-PRICE_CHANGE_RATIO = 0.3
-"""Below this median |daily change| / median |value|, a column looks like prices."""
-RETURN_CHANGE_RATIO = 0.6
-"""Above it, a column looks like returns (independent returns give about 1.4)."""
-PERCENT_MEDIAN = 0.1
-"""Returns whose median absolute value is above this look like percent."""
-
-
-def change_to_level_ratio(column: pd.Series) -> float:
-    """Median |x_t - x_{t-1}| / median |x_t| of a column's values (NaN skipped).
-
-    Prices move by about 1% of their level a day (a ratio near 0.01, whatever their
-    units: FX rates, penny stocks or prices / 100 too), while independent returns
-    change by more than their own size (about 1.4 for Gaussian returns, whatever
-    their units). NaN when the column has fewer than 3 values or is constant.
-    """
-    values = column.dropna().to_numpy(dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size < 3:
-        return float("nan")
-    change = float(np.median(np.abs(np.diff(values))))
-    level = float(np.median(np.abs(values)))
-    if level == 0:
-        return float("inf") if change > 0 else float("nan")
-    return change / level
-
-
-def guess_kind(frame: pd.DataFrame) -> tuple[str, str]:
-    """Whether a numeric frame holds prices or returns, and why (one sentence).
-
-    Each column is judged by :func:`change_to_level_ratio`; every column that can
-    be judged must agree.
-
-    Raises
-    ------
-    ValueError
-        If the columns disagree or none can be judged; the message says how to
-        state the kind.
-    """
-    ratios = {str(c): change_to_level_ratio(frame[c]) for c in frame.columns}
-    prices = [c for c, r in ratios.items() if r < PRICE_CHANGE_RATIO]
-    returns = [c for c, r in ratios.items() if r > RETURN_CHANGE_RATIO]
-    unclear = [
-        c for c, r in ratios.items() if PRICE_CHANGE_RATIO <= r <= RETURN_CHANGE_RATIO
-    ]  # NaN (constant or nearly empty columns) is none of the three: not counted
-    fix = "pass kind='prices' or kind='returns' to say which"
-    if (prices and returns) or (unclear and (prices or returns)):
-        raise ValueError(
-            f"cannot tell prices from returns: columns {prices} look like prices, "
-            f"{returns} like returns and {unclear} like neither (median day-to-day "
-            f"change / median value: "
-            + ", ".join(f"{c} {r:.2g}" for c, r in ratios.items())
-            + f"); {fix}, or drop the odd columns."
-        )
-    if not prices and not returns:
-        raise ValueError(
-            "cannot tell prices from returns (too few or constant values, or day-to-"
-            f"day changes neither small nor large next to the values); {fix}."
-        )
-    typical = float(np.nanmedian(list(ratios.values())))
-    if prices:
-        return "prices", (
-            f"read as prices: day-to-day changes are small next to the values "
-            f"(median |change| / median |value| = {typical:.2g}; returns give about "
-            "1.4)"
-        )
-    return "returns", (
-        f"read as returns: values change by more than their own size from day to "
-        f"day (median |change| / median |value| = {typical:.2g}; prices give about "
-        "0.01)"
-    )
-
-
-def percent_median(values: np.ndarray) -> float | None:
-    """The median |return| if the returns look like percent (above 0.1), else None.
-
-    Daily returns in decimals have a median absolute value of about 0.005-0.02;
-    in percent, 0.5-2.
-    """
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return None
-    median = float(np.median(np.abs(values)))
-    return median if median > PERCENT_MEDIAN else None

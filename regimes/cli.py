@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from . import __version__, data
+from ._dates import parse_day
 from ._io import atomic_path
 from ._validation import COVARIANCE_TYPES, percent_median
 from .exceptions import DataDownloadError, PercentReturnsWarning, RegimeFitError
@@ -78,10 +79,17 @@ def _parser() -> argparse.ArgumentParser:
     given.add_argument(
         "--min-coverage",
         type=float,
-        default=0.9,
+        default=None,
         metavar="SHARE",
         help="drop columns with values on less than this share of the days, and "
-        "start the others when the latest one starts (default 0.9; 0 keeps all)",
+        "start the others when the latest one starts (default 0.9; 0 keeps all; "
+        "with --keep-missing default 0)",
+    )
+    given.add_argument(
+        "--keep-missing",
+        action="store_true",
+        help="keep columns that start late and gaps as missing values (NaN) "
+        "instead of dropping them; drop only days without any value",
     )
     kind = given.add_mutually_exclusive_group()
     kind.add_argument(
@@ -259,13 +267,14 @@ def _items(value: str | None, option: str, example: str) -> list[str] | None:
 
 
 def _parse_date(value: str | None, option: str) -> pd.Timestamp | None:
+    """A --start/--end day, read by the package's one day parser."""
     if value is None:
         return None
     try:
-        return pd.Timestamp(value)
-    except ValueError as exc:
-        raise ValueError(
-            f"{option} must be a date like 2020-01-31, got {value!r}"
+        return parse_day(value)
+    except (ValueError, TypeError) as exc:
+        raise _UsageError(
+            f"{option} must be a date like 2020-01-31 or 20200131, got {value!r}"
         ) from exc
 
 
@@ -273,6 +282,11 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
     start, end = _parse_date(args.start, "--start"), _parse_date(args.end, "--end")
     if start is not None and end is not None and start > end:
         raise ValueError(f"--start ({start.date()}) is after --end ({end.date()})")
+    if args.min_coverage is not None and not 0 <= args.min_coverage <= 1:
+        raise _UsageError(
+            f"--min-coverage must be between 0 and 1, got {args.min_coverage:g}"
+        )
+    missing = "keep" if args.keep_missing else "drop"
     columns = _items(args.columns, "--columns", "XLK,XLF")
     tickers = _items(args.download, "--download", "XLK,XLF,XLE")
     if args.csv is None and (args.kind is not None or args.date_format is not None):
@@ -285,11 +299,11 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
                 "list the tickers you want: --download XLK,XLF"
             )
         sectors = [t.lower() for t in tickers] == ["sectors"]
-        # the command's --end is inclusive; yfinance's end is exclusive
         returns = data.download_returns(
             None if sectors else tickers,
             start=start if start is not None else "2000-01-01",
-            end=end + pd.Timedelta(days=1) if end is not None else None,
+            end=end,  # inclusive, like --end
+            missing=missing,
             min_coverage=args.min_coverage,
         )
         return returns, "Yahoo Finance, adjusted closes (daily log returns)"
@@ -297,6 +311,7 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
         "start": start,
         "end": end,
         "columns": columns,
+        "missing": missing,
         "min_coverage": args.min_coverage,
     }
     if args.csv is not None:

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ._contract import Checked, validate_params
+from ._dates import check_day_index
 from ._validation import check_int, check_nonnegative_float
 from .exceptions import AlignmentWarning
 from .results import TRADING_DAYS
@@ -56,23 +57,7 @@ __all__ = [
 
 def _check_dates(index: pd.Index, name: str) -> None:
     """Raise unless ``index`` is a non-empty, increasing, unique DatetimeIndex."""
-    if not isinstance(index, pd.DatetimeIndex):
-        raise TypeError(
-            f"{name} must have a DatetimeIndex, got a {type(index).__name__}; set "
-            f"one with {name}.index = pd.to_datetime({name}.index)."
-        )
-    if len(index) == 0:
-        raise ValueError(f"{name} is empty; pass at least one day.")
-    if not index.is_unique:
-        dup = index[index.duplicated()][0]
-        raise ValueError(
-            f"{name} has duplicate dates (first: {dup.date()}); drop them with "
-            f"{name}[~{name}.index.duplicated()]."
-        )
-    if not index.is_monotonic_increasing:
-        raise ValueError(
-            f"{name}'s dates must be increasing; sort them with {name}.sort_index()."
-        )
+    check_day_index(index, name)  # the package's one day parser and checker
 
 
 def _check_signal(signal: Any) -> pd.Series:

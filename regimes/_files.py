@@ -1,0 +1,342 @@
+"""Reading a text table of daily prices or returns as files really come.
+
+A file is a table of lines: a first field holding the day, then one value per column,
+separated by commas, semicolons or tabs (whichever separates the most lines into
+rows of one width). Around the table a file may hold what data libraries put there:
+
+- a **preamble** of text lines before the header (Ken French's files say how they
+  were built), skipped;
+- **no header** at all: when the first line of the table already starts with a day,
+  it is data; the columns are then named ``column 1``, ``column 2``, ... and a
+  warning says so, so that no day is lost to the header;
+- **several sections**, each a title, a header and rows (Ken French: value-weighted
+  then equal-weighted returns; monthly then annual): the first is read and a warning
+  names the others;
+- a **footer** (a copyright line), reported as such;
+- **missing-value markers**: empty cells, ``NA``, ``#N/A``, ``.``, and the numbers
+  ``-99.99`` and ``-999`` with which Ken French's and CRSP's files mark a missing
+  return; they are counted in a warning.
+
+A line is a *row* when its first field looks like a day (digits with ``-``, ``/``
+or ``.``, an integer, or a month name); :mod:`regimes._dates` then reads the days.
+Header names are stripped of spaces; a name used twice is an error naming it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._dates import parse_day_index
+from ._panel import numeric
+from .exceptions import DataWarning, InvalidReturnsError
+
+__all__ = ["MISSING_MARKERS", "MISSING_TEXT", "read_table"]
+
+MISSING_TEXT = ("", "NA", "N/A", "#N/A", "NaN", "nan", "null", "NULL", ".", "-")
+"""Cells read as missing values."""
+MISSING_MARKERS = (-99.99, -999.0)
+"""Numbers that Ken French's and CRSP's files use for a missing return."""
+
+_SEPARATORS = (",", ";", "\t")
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_DAY_LIKE = re.compile(
+    r"[+-]?\d+(\.0*)?"  # YYYYMMDD (and integers the day parser refuses with the fix)
+    r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T].*)?"  # 2024-01-31, 01/31/2024, 31.01.2024
+    r"|\d{1,2}[-/ ][A-Za-z]{3,9}[-/ ]\d{2,4}"  # 31-Jan-2024
+    r"|[A-Za-z]{3,9}\.? \d{1,2},? \d{4}"  # Jan 31, 2024
+)
+# warnings point at the caller: _warn < a helper < read_table < read_returns <
+# validate_params wrapper < caller (one less when read_table itself warns)
+_STACK = 6
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int  # 1-based, as an editor shows it
+    fields: list[str]  # stripped, without trailing empty fields (a trailing ",")
+    raw_width: int  # how many fields the separator made
+
+    @classmethod
+    def of(cls, number: int, fields: list[str]) -> _Line:
+        stripped = [f.strip() for f in fields]
+        while stripped and not stripped[-1]:
+            stripped.pop()
+        return cls(number, stripped, len(fields))
+
+    @property
+    def is_row(self) -> bool:
+        return (
+            self.raw_width >= 2
+            and bool(self.fields)
+            and bool(_DAY_LIKE.fullmatch(self.fields[0]))
+        )
+
+    @property
+    def blank(self) -> bool:
+        return not any(self.fields)
+
+
+def _warn(message: str, stacklevel: int = _STACK) -> None:
+    warnings.warn(message, DataWarning, stacklevel=stacklevel)
+
+
+def read_table(
+    path: Path, date_format: str | None, source: str, param: str
+) -> pd.DataFrame:
+    """The first table of the file at ``path``: days as index, float columns.
+
+    Missing values are NaN; nothing else of the ragged-panel policy is applied.
+    """
+    text = _text(path, source, param)
+    separator, lines = _split(text)
+    first_row = next((i for i, line in enumerate(lines) if line.is_row), None)
+    if first_row is None:
+        raise InvalidReturnsError(
+            param,
+            f"{source}: no line starts with a date: the first column must hold dates "
+            "(e.g. 2024-01-31 or 20240131), with a header line of column names "
+            "before the rows, fields separated by commas, semicolons or tabs.",
+        )
+    header = _header(lines, first_row)
+    if header is not None:
+        width = len(header.fields)
+    else:
+        table = _rows(lines, first_row, None, source, param)[0]
+        width = max(len(line.fields) for line in table)
+    rows, end = _rows(lines, first_row, width, source, param)
+    _report_after(lines, end, width, source, param, rows[-1].number)
+    names = _names(header, width, first_row, lines, source, param)
+    before = lines[: header.number - 1] if header is not None else []
+    preamble = [line for line in before if not line.blank]
+    if preamble:
+        _warn(
+            f"{source}: skipped {len(preamble)} lines of text before the header on "
+            f"line {header.number} (first: {_quote(preamble[0].fields)}).",
+            _STACK - 1,
+        )
+    labels = [row.fields[0] for row in rows]
+    cells = [row.fields[1:] + [""] * (width - len(row.fields)) for row in rows]
+    frame = pd.DataFrame(cells, columns=names, dtype=object)
+    frame.index = parse_day_index(labels, date_format, source=source, param=param)
+    frame = frame.apply(lambda col: col.str.strip())
+    frame = frame.mask(frame.isin(MISSING_TEXT))
+    frame = _unnamed(frame, header, source, param)
+    frame = _decimal_commas(frame, separator)
+    return _markers(numeric(frame, source, param), source)
+
+
+def _text(path: Path, source: str, param: str) -> str:
+    raw = path.read_bytes()
+    if b"\0" in raw[:4096]:
+        raise InvalidReturnsError(
+            param,
+            f"{source}: not a text file (a spreadsheet or compressed file?); save it "
+            "as CSV: a header line, then one line per day: date, value, value, ...",
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _split(text: str) -> tuple[str, list[_Line]]:
+    """The separator that makes the most rows of one width, and the split lines."""
+    raw_lines = text.splitlines()
+    best: tuple[int, int, str, list[_Line]] | None = None
+    for rank, separator in enumerate(_SEPARATORS):
+        reader = csv.reader(raw_lines, delimiter=separator, skipinitialspace=True)
+        lines = [_Line.of(i + 1, fields) for i, fields in enumerate(reader)]
+        widths = [line.raw_width for line in lines if line.is_row]
+        score = max(np.bincount(widths)) if widths else 0
+        if best is None or score > best[0]:
+            best = (score, -rank, separator, lines)
+    assert best is not None
+    return best[2], best[3]
+
+
+def _header(lines: list[_Line], first_row: int) -> _Line | None:
+    """The line of column names just before the first row, if there is one.
+
+    Any line of two fields or more that is not a row; a row with more values than
+    it names is an error later (rows may be shorter: a column empty to the end).
+    """
+    for line in reversed(lines[:first_row]):
+        if line.blank:
+            continue
+        return line if len(line.fields) >= 2 and not line.is_row else None
+    return None
+
+
+def _rows(
+    lines: list[_Line], first_row: int, width: int | None, source: str, param: str
+) -> tuple[list[_Line], int]:
+    """The rows of the first table and the index of the line after it.
+
+    A row with more values than ``width`` fields is an error (None: not checked).
+    """
+    rows = []
+    i = first_row
+    while i < len(lines):
+        line = lines[i]
+        if line.blank:
+            i += 1
+            continue
+        if not line.is_row:
+            break
+        if width is not None and len(line.fields) > width:
+            raise InvalidReturnsError(
+                param,
+                f"{source}: line {line.number} has {len(line.fields)} fields where "
+                f"the table has {width} ({_quote(','.join(line.fields))}); fix that "
+                "line.",
+            )
+        rows.append(line)
+        i += 1
+    return rows, i
+
+
+def _report_after(
+    lines: list[_Line],
+    end: int,
+    width: int,
+    source: str,
+    param: str,
+    last_row: int,
+) -> None:
+    """Say what follows the first table: more sections, a footer, or a bad row."""
+    rest = [line for line in lines[end:] if not line.blank]
+    if not rest:
+        return
+    later_rows = [i for i, line in enumerate(rest) if line.is_row]
+    if not later_rows:
+        _warn(
+            f"{source}: ignored {len(rest)} lines after the table (the last row is on "
+            f"line {last_row}), from line {rest[0].number}: {_quote(rest[0].fields)}."
+        )
+        return
+    first = later_rows[0]
+    if first == 0 or not _is_header(rest[first - 1], len(rest[first].fields)):
+        # a row after a line that is not a header: the table is interrupted
+        line = rest[0]
+        raise InvalidReturnsError(
+            param,
+            f"{source}: line {line.number} ({_quote(line.fields)}) interrupts the "
+            f"table: its first field is not a date, and rows follow it (line "
+            f"{rest[first].number}). Fix or delete that line.",
+        )
+    headers = [
+        i
+        for i in range(1, len(rest))
+        if rest[i].is_row and _is_header(rest[i - 1], len(rest[i].fields))
+    ]
+    titles = [_section_title(rest, i - 1) for i in headers]
+    _warn(
+        f"{source}: read the first table only (lines up to {last_row}); the file "
+        f"holds {len(headers)} more section(s) after it: "
+        + "; ".join(titles)
+        + ". Save the section you want in a file of its own to read another one."
+    )
+
+
+def _is_header(line: _Line, width: int) -> bool:
+    """A line of column names for rows of ``width`` fields: names, not numbers."""
+    if line.is_row or len(line.fields) < width:
+        return False
+    names = line.fields[1:]
+    return all(names) and pd.to_numeric(pd.Series(names), errors="coerce").isna().all()
+
+
+def _unnamed(
+    frame: pd.DataFrame, header: _Line | None, source: str, param: str
+) -> pd.DataFrame:
+    """Drop columns without a name and without values (a trailing separator)."""
+    unnamed = [j for j, name in enumerate(frame.columns) if not name]
+    if not unnamed:
+        return frame
+    filled = [j for j in unnamed if frame.iloc[:, j].notna().any()]
+    if filled and header is not None:
+        raise InvalidReturnsError(
+            param,
+            f"{source}: column {filled[0] + 2} of the header on line {header.number} "
+            "has no name but holds values; name it in the header.",
+        )
+    keep = [j for j in range(frame.shape[1]) if j not in unnamed]
+    return frame.iloc[:, keep]
+
+
+def _section_title(rest: list[_Line], header: int) -> str:
+    line = rest[header]
+    title = rest[header - 1] if header >= 1 and not rest[header - 1].is_row else None
+    if title is not None and len(title.fields) != len(line.fields):
+        return f"{_quote(title.fields)} from line {title.number}"
+    return f"a header on line {line.number}"
+
+
+def _names(
+    header: _Line | None,
+    width: int,
+    first_row: int,
+    lines: list[_Line],
+    source: str,
+    param: str,
+) -> list[str]:
+    if header is None:
+        names = [f"column {j}" for j in range(1, width)]
+        _warn(
+            f"{source}: no header line: line {lines[first_row].number} already "
+            f"starts with a date, so it is read as data and the columns are named "
+            f"{names[0]!r} .. {names[-1]!r}. Add a header line to name them."
+        )
+        return names
+    names = header.fields[1:]
+    counts = pd.Series(names).value_counts()
+    repeated = [n for n in counts.index if n and counts[n] > 1]
+    if repeated:
+        raise InvalidReturnsError(
+            param,
+            f"{source}: the header on line {header.number} names the columns "
+            f"{repeated} more than once; give each column its own name.",
+        )
+    return names
+
+
+def _decimal_commas(frame: pd.DataFrame, separator: str) -> pd.DataFrame:
+    """Read 0,25 as 0.25 where the separator is not a comma and no cell has a dot."""
+    if separator == "," or frame.empty:
+        return frame
+    cells = frame.stack()
+    if cells.empty or cells.dtype != object:
+        return frame
+    cells = cells.astype(str)
+    if (
+        cells.str.contains(",", regex=False).any()
+        and not cells.str.contains(".", regex=False).any()
+    ):
+        return frame.apply(lambda col: col.str.replace(",", ".", regex=False))
+    return frame
+
+
+def _markers(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Ken French's and CRSP's -99.99 and -999 become NaN, with a warning."""
+    marked = frame.isin(MISSING_MARKERS)
+    if not marked.to_numpy().any():
+        return frame
+    counts = marked.sum()
+    detail = ", ".join(f"{c}: {int(n)}" for c, n in counts.items() if n)
+    _warn(
+        f"{source}: read {int(counts.sum())} values of -99.99 or -999 as missing "
+        f"(the missing-value markers of Ken French's and CRSP's files; {detail})."
+    )
+    return frame.mask(marked)
+
+
+def _quote(fields: list[str] | str) -> str:
+    text = fields if isinstance(fields, str) else ",".join(fields).strip(",")
+    return repr(text if len(text) <= 60 else text[:57] + "...")

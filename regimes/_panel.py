@@ -1,0 +1,501 @@
+"""The ragged-panel policy: what every loader does to a table of prices or returns.
+
+A real table is ragged: columns start late (a fund launched in 2018), end early (a
+delisting), or miss days (a holiday in one market). :func:`prepare` applies the steps
+that :func:`regimes.data.prepare_returns` documents, in this order: cut the dates,
+keep the columns asked for, decide prices or returns, then either drop what is
+missing (``missing="drop"``: columns below ``min_coverage``, the days before every
+kept column starts, and days with a gap) or keep it as NaN (``missing="keep"``:
+only days with no value at all go). Every step that removes or keeps something
+says so with a :class:`~regimes.exceptions.DataWarning`.
+
+Input here is a frame whose index already holds days (see :mod:`regimes._dates`);
+errors about its content are :class:`~regimes.exceptions.InvalidReturnsError` naming
+the parameter that held it (``param``) and starting with ``source`` (the file,
+"frame", "Yahoo Finance").
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._prices_or_returns import guess_kind, log_returns, percent_median
+from ._validation import check_returns
+from .exceptions import (
+    AssumedKindWarning,
+    DataWarning,
+    InvalidParameterError,
+    InvalidReturnsError,
+    PercentReturnsWarning,
+)
+
+__all__ = [
+    "DEFAULT_MIN_COVERAGE",
+    "PanelOptions",
+    "check_finite_values",
+    "check_positive",
+    "checked",
+    "prepare",
+]
+
+DEFAULT_MIN_COVERAGE = 0.9
+"""``min_coverage`` when it is not given and missing values are dropped."""
+
+# warnings point at the caller of the public loader: warn in a helper < prepare <
+# loader body < validate_params wrapper < caller (one less when prepare warns)
+_STACK = 5
+
+
+@dataclass(frozen=True)
+class PanelOptions:
+    """The validated arguments of the ragged-panel policy, shared by every loader."""
+
+    kind: str
+    """"auto", "prices" or "returns"."""
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    """First and last day kept, both inclusive (None: no cut)."""
+    columns: tuple[str, ...] | None
+    missing: str
+    """"drop" or "keep"."""
+    min_coverage: float
+
+    @classmethod
+    def of(
+        cls,
+        kind: str,
+        start: pd.Timestamp | None,
+        end: pd.Timestamp | None,
+        columns: tuple[str, ...] | None,
+        missing: str,
+        min_coverage: float | None,
+    ) -> PanelOptions:
+        """Combine arguments the contract has already checked one by one."""
+        if start is not None and end is not None and start > end:
+            raise InvalidParameterError(
+                "start",
+                f"start ({start.date()}) is after end ({end.date()}); swap them.",
+            )
+        if min_coverage is None:
+            min_coverage = DEFAULT_MIN_COVERAGE if missing == "drop" else 0.0
+        return cls(kind, start, end, columns, missing, float(min_coverage))
+
+
+def prepare(
+    frame: pd.DataFrame, options: PanelOptions, source: str, param: str
+) -> pd.DataFrame:
+    """The steps of :func:`regimes.data.prepare_returns` on a frame indexed by days."""
+    _check_one_level(frame, source, param)
+    if frame.shape[1] == 0:
+        raise InvalidReturnsError(
+            param, f"{source}: no columns; pass at least one column of values."
+        )
+    frame = frame.set_axis([str(c).strip() for c in frame.columns], axis=1)
+    _check_unique_columns(frame, source, param)
+    index = frame.index
+    if index.has_duplicates:
+        dup = index[index.duplicated()]
+        raise InvalidReturnsError(
+            param,
+            f"{source}: {len(dup)} dates appear twice (first: {dup[0].date()}); "
+            "keep one row per date.",
+        )
+    frame = frame.sort_index().loc[options.start : options.end]
+    if options.columns is not None:
+        absent = [c for c in options.columns if c not in frame.columns]
+        if absent:
+            raise InvalidParameterError(
+                "columns",
+                f"{source}: no columns {absent}; the columns are "
+                f"{list(frame.columns)}.",
+            )
+        frame = frame[list(options.columns)]
+    frame = numeric(frame, source, param)
+    span = _span(frame, options)
+    if frame.empty or frame.notna().to_numpy().sum() == 0:
+        raise InvalidReturnsError(
+            param, f"{source}: no values {span}; widen the dates."
+        )
+    check_finite_values(frame, source, param)
+    kind = options.kind
+    if kind == "auto":
+        try:
+            kind, why = guess_kind(frame)
+        except ValueError as exc:
+            raise InvalidReturnsError(param, f"{source}: {exc}") from None
+        warnings.warn(
+            f"{source}: {why}. Pass kind={kind!r} to say so.",
+            AssumedKindWarning,
+            stacklevel=_STACK - 1,
+        )
+    if kind == "prices":
+        check_positive(frame, source, param)
+    if options.missing == "drop":
+        frame = _drop_ragged(frame, options.min_coverage, source, param, span)
+        frame = _drop_gaps(frame, kind, source)
+    else:
+        frame = _keep_ragged(frame, options.min_coverage, source, param, span, kind)
+    returns = log_returns(frame) if kind == "prices" else frame.astype(float)
+    if options.missing == "keep":
+        returns = returns[returns.notna().any(axis=1)]
+    if len(returns) < 2:
+        raise InvalidReturnsError(
+            param,
+            f"{source}: only {len(returns)} day(s) of returns left {span} after the "
+            "steps above (see the warnings); widen the dates or lower min_coverage.",
+        )
+    if kind == "returns":
+        median = percent_median(returns.to_numpy())
+        if median is not None:
+            warnings.warn(
+                f"{source}: the returns look like percent (median |return| "
+                f"{median:.2g}; daily returns in decimals are about 0.01). They are "
+                "used as they are, so means and volatilities are in the same units; "
+                "divide by 100 for decimals.",
+                PercentReturnsWarning,
+                stacklevel=_STACK - 1,
+            )
+    returns.index.name = "Date"
+    returns.attrs["kind"] = kind
+    return checked(returns, source, param)
+
+
+def _check_unique_columns(frame: pd.DataFrame, source: str, param: str) -> None:
+    names = pd.Index(frame.columns)
+    if names.has_duplicates:
+        repeated = sorted(set(names[names.duplicated()]))
+        raise InvalidReturnsError(
+            param,
+            f"{source}: the column names {repeated} appear more than once; rename "
+            "them so that each column has its own name.",
+        )
+
+
+def _span(frame: pd.DataFrame, options: PanelOptions) -> str:
+    """The dates the policy works on, as a phrase for messages."""
+    if len(frame):
+        return f"from {frame.index[0].date()} to {frame.index[-1].date()}"
+    first = options.start.date() if options.start is not None else "the start"
+    last = options.end.date() if options.end is not None else "the end"
+    return f"between {first} and {last}"
+
+
+def numeric(frame: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
+    """The frame as floats; a column of anything but real numbers names a cell.
+
+    Real numeric columns are used as they are; text (a file's cells) is read as
+    numbers; booleans, complex numbers, dates, categories and other objects are
+    refused rather than converted (a date would become nanoseconds since 1970).
+    """
+    _check_one_level(frame, source, param)
+    problems = []
+    columns = {}
+    for j, name in enumerate(frame.columns):
+        values = frame.iloc[:, j]
+        problem, column = _as_floats(values)
+        if problem:
+            problems.append(f"{_plain(name)!r} {problem}")
+        else:
+            columns[j] = column
+    if problems:
+        raise InvalidReturnsError(
+            param,
+            f"{source}: columns must be numbers: {'; '.join(problems)}. Fix the "
+            "data, or keep other columns with columns=[...].",
+        )
+    out = pd.concat(columns, axis=1) if columns else frame.astype(float)
+    out.columns = frame.columns
+    return out
+
+
+def _check_one_level(frame: pd.DataFrame, source: str, param: str) -> None:
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise InvalidReturnsError(
+            param,
+            f"{source}: the columns have {frame.columns.nlevels} levels "
+            f"(e.g. {frame.columns[0]!r}); pass one level, e.g. frame['Close'] for "
+            "a yfinance download.",
+        )
+
+
+def _as_floats(values: pd.Series) -> tuple[str, pd.Series | None]:
+    """(what is wrong, "" if nothing; the column as floats)."""
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "holds True/False values", None
+    if pd.api.types.is_complex_dtype(dtype):
+        return "holds complex numbers", None
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "", values.astype(float)
+    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
+        return f"holds {dtype} values", None
+    missing = values.isna()
+    text = values.map(lambda v: isinstance(v, str))
+    real = values.map(
+        lambda v: (
+            isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_))
+        )
+    )
+    other = ~(missing | text | real)
+    if other.any():
+        first = values[other]
+        return (
+            f"holds {type(first.iloc[0]).__name__} values ({first.iloc[0]!r} on "
+            f"{_label(first.index[0])})",
+            None,
+        )
+    numbers = pd.to_numeric(values.where(text | real), errors="coerce")
+    words = values[numbers.isna() & ~missing]
+    if len(words):
+        return f"has {words.iloc[0]!r} on {_label(words.index[0])}", None
+    return "", numbers.astype(float)
+
+
+def _label(day: object) -> str:
+    return str(day.date()) if isinstance(day, pd.Timestamp) else repr(_plain(day))
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds, for messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_finite_values(frame: pd.DataFrame, source: str, param: str) -> None:
+    """Refuse infinite values, naming the first column and day."""
+    values = frame.to_numpy(dtype=float)
+    infinite = np.isinf(values)
+    if infinite.any():
+        row, col = np.argwhere(infinite)[0]
+        raise InvalidReturnsError(
+            param,
+            f"{source}: {int(infinite.sum())} infinite values (first: column "
+            f"{_plain(frame.columns[col])!r} on {_label(frame.index[row])}); "
+            "replace them "
+            "with a blank (missing) value or fix the source.",
+        )
+
+
+def check_positive(frame: pd.DataFrame, source: str, param: str) -> None:
+    """Refuse prices of zero or below, naming the first column and day."""
+    values = frame.to_numpy(dtype=float)
+    bad = np.isfinite(values) & (values <= 0)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise InvalidReturnsError(
+            param,
+            f"{source}: prices must be positive; column "
+            f"{_plain(frame.columns[col])!r} has "
+            f"{values[row, col]:g} on {_label(frame.index[row])} ({int(bad.sum())} "
+            "zero or negative prices in all). Fix or blank those prices; if the "
+            "values are returns, pass kind='returns'.",
+        )
+
+
+def _coverage(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    coverage = frame.notna().mean()
+    first = frame.apply(pd.Series.first_valid_index)
+    last = frame.apply(pd.Series.last_valid_index)
+    return coverage, first, last
+
+
+def _drop_empty(frame: pd.DataFrame, coverage: pd.Series, source: str, span: str):
+    empty = coverage.index[coverage == 0].tolist()
+    if empty:
+        warnings.warn(
+            f"{source}: dropped {empty}: no values {span}.",
+            DataWarning,
+            stacklevel=_STACK,
+        )
+    return empty
+
+
+def _drop_low(
+    frame: pd.DataFrame,
+    min_coverage: float,
+    source: str,
+    param: str,
+    span: str,
+    keep: bool,
+) -> tuple[list[str], pd.Series, pd.Series]:
+    """Drop the columns below ``min_coverage``; the kept names, first and last days."""
+    coverage, first, last = _coverage(frame)
+    empty = _drop_empty(frame, coverage, source, span)
+    low = coverage.index[(coverage < min_coverage) & (coverage > 0)].tolist()
+    if low:
+        hint = np.floor(coverage[low].min() * 100) / 100
+        detail = ", ".join(
+            f"{c} from {first[c].date()} to {last[c].date()}, {coverage[c]:.0%} of "
+            "the days"
+            for c in low
+        )
+        fix = (
+            f"Pass a lower min_coverage (e.g. min_coverage={hint:g}) to keep them "
+            "as NaN where they have no value."
+            if keep
+            else f"Pass missing='keep' to keep them as NaN before they start, or a "
+            f"lower min_coverage (e.g. min_coverage={hint:g}) to keep them and start "
+            "later."
+        )
+        warnings.warn(
+            f"{source}: dropped {low}: they have values on less than "
+            f"{min_coverage:.0%} of the days {span} ({detail}). {fix}",
+            DataWarning,
+            stacklevel=_STACK,
+        )
+    kept = [c for c in frame.columns if c not in empty and c not in low]
+    if not kept:
+        raise InvalidReturnsError(
+            param,
+            f"{source}: no column has values on at least {min_coverage:.0%} of the "
+            f"days {span} ("
+            + ", ".join(
+                f"{c} {coverage[c]:.0%} from {first[c].date()}"
+                for c in frame.columns
+                if c not in empty
+            )
+            + "); lower min_coverage or widen the dates.",
+        )
+    return kept, first, last
+
+
+def _drop_ragged(
+    frame: pd.DataFrame, min_coverage: float, source: str, param: str, span: str
+) -> pd.DataFrame:
+    """Drop columns below ``min_coverage``; trim the rest to their common span."""
+    kept, first, last = _drop_low(frame, min_coverage, source, param, span, False)
+    frame = frame[kept]
+    begin, finish = first[kept].max(), last[kept].min()
+    if begin > finish:
+        raise InvalidReturnsError(
+            param,
+            f"{source}: the kept columns never have values on the same days ("
+            + ", ".join(f"{c} {first[c].date()}..{last[c].date()}" for c in kept)
+            + "); keep fewer columns, raise min_coverage, or pass missing='keep'.",
+        )
+    late = [c for c in kept if first[c] > frame.index[0]]
+    early = [c for c in kept if last[c] < frame.index[-1]]
+    if late:
+        warnings.warn(
+            f"{source}: the data start on {begin.date()}, when every kept column has a "
+            "value (" + ", ".join(f"{c} from {first[c].date()}" for c in late) + ").",
+            DataWarning,
+            stacklevel=_STACK,
+        )
+    if early:
+        warnings.warn(
+            f"{source}: the data end on {finish.date()}, the last day every kept "
+            "column has a value ("
+            + ", ".join(f"{c} until {last[c].date()}" for c in early)
+            + ").",
+            DataWarning,
+            stacklevel=_STACK,
+        )
+    return frame.loc[begin:finish]
+
+
+def _drop_gaps(frame: pd.DataFrame, kind: str, source: str) -> pd.DataFrame:
+    """Drop the days on which some column has no value (the documented rule)."""
+    missing = frame.isna()
+    gap_days = missing.any(axis=1)
+    if not gap_days.any():
+        return frame
+    counts = ", ".join(
+        f"{c}: {int(missing[c].sum())} (first {missing.index[missing[c]][0].date()})"
+        for c in frame.columns
+        if missing[c].any()
+    )
+    effect = (
+        "the next return spans the gap"
+        if kind == "prices"
+        else "the other columns' returns on those days are dropped too"
+    )
+    warnings.warn(
+        f"{source}: dropped {int(gap_days.sum())} days on which some columns have no "
+        f"value ({counts}); {effect}. Pass missing='keep' to keep those days with "
+        "NaN for the missing values.",
+        DataWarning,
+        stacklevel=_STACK,
+    )
+    return frame[~gap_days]
+
+
+def _keep_ragged(
+    frame: pd.DataFrame,
+    min_coverage: float,
+    source: str,
+    param: str,
+    span: str,
+    kind: str,
+) -> pd.DataFrame:
+    """``missing="keep"``: columns stay from their first value, gaps stay NaN."""
+    kept, first, last = _drop_low(frame, min_coverage, source, param, span, True)
+    frame = frame[kept]
+    present = frame.notna()
+    nothing = ~present.any(axis=1)
+    if nothing.any():
+        warnings.warn(
+            f"{source}: dropped {int(nothing.sum())} days on which no column has a "
+            f"value (first {frame.index[nothing.to_numpy()][0].date()}).",
+            DataWarning,
+            stacklevel=_STACK,
+        )
+        frame, present = frame[~nothing], present[~nothing]
+    late = [c for c in kept if first[c] > frame.index[0]]
+    early = [c for c in kept if last[c] < frame.index[-1]]
+    inside = {
+        c: int((~present[c]).loc[first[c] : last[c]].sum())
+        for c in kept
+        if (~present[c]).loc[first[c] : last[c]].any()
+    }
+    parts = []
+    if late:
+        parts.append(
+            "late columns from their first value ("
+            + ", ".join(f"{c} from {first[c].date()}" for c in late)
+            + ")"
+        )
+    if early:
+        parts.append(
+            "columns that end early until their last value ("
+            + ", ".join(f"{c} until {last[c].date()}" for c in early)
+            + ")"
+        )
+    if inside:
+        spans = "the next return spans each gap" if kind == "prices" else "as NaN"
+        parts.append(
+            "interior gaps ("
+            + ", ".join(f"{c}: {n} days" for c, n in inside.items())
+            + f"; {spans})"
+        )
+    if parts:
+        warnings.warn(
+            f"{source}: missing='keep' kept " + "; ".join(parts) + ". The returns "
+            "hold NaN where a column has no value: fit them with "
+            "RegimeModel(missing='marginalize').",
+            DataWarning,
+            stacklevel=_STACK,
+        )
+    return frame
+
+
+def checked(returns: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
+    """The last check of every loader: non-empty, unique sorted dates, finite or NaN.
+
+    NaN is allowed only where ``missing="keep"`` kept it (never a whole row); the
+    complete-data check is the fit's own (:func:`regimes._validation.check_returns`).
+    """
+    try:
+        if returns.isna().to_numpy().any():
+            if returns.isna().all(axis=1).any():
+                raise ValueError("returns has days with no value at all")
+            check_returns(returns.fillna(0.0))
+        else:
+            check_returns(returns)
+    except (TypeError, ValueError) as exc:
+        raise InvalidReturnsError(param, f"{source}: {exc}") from exc
+    return returns

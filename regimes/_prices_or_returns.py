@@ -1,0 +1,141 @@
+"""The one rule that tells prices from returns, and the one conversion between them.
+
+Prices move by about 1 % of their level from one day to the next, whatever their
+units (index levels, FX rates near 0.7, penny stocks, prices / 100), while independent
+returns change by more than their own size (about 1.4 times for Gaussian returns,
+whatever their units). :func:`change_to_level_ratio` measures this per column; the
+loaders' ``kind="auto"`` (:func:`guess_kind`) and the fit's
+:class:`~regimes.exceptions.LikelyPricesWarning` (:func:`looks_like_prices`) both
+read it, so a table the loaders call prices is also what the fit warns about.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "PERCENT_MEDIAN",
+    "PRICE_CHANGE_RATIO",
+    "RETURN_CHANGE_RATIO",
+    "change_to_level_ratio",
+    "guess_kind",
+    "log_returns",
+    "looks_like_prices",
+    "percent_median",
+]
+
+PRICE_CHANGE_RATIO = 0.3
+"""Below this median |daily change| / median |value|, a column looks like prices."""
+RETURN_CHANGE_RATIO = 0.6
+"""Above it, a column looks like returns (independent returns give about 1.4)."""
+PERCENT_MEDIAN = 0.1
+"""Returns whose median absolute value is above this look like percent."""
+
+
+def change_to_level_ratio(column: pd.Series | np.ndarray) -> float:
+    """Median |x_t - x_{t-1}| / median |x_t| of a column's values (NaN skipped).
+
+    Near 0.01 for prices, near 1.4 for independent returns. NaN when the column has
+    fewer than 3 finite values or is constant.
+    """
+    values = np.asarray(column, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < 3:
+        return float("nan")
+    change = float(np.median(np.abs(np.diff(values))))
+    level = float(np.median(np.abs(values)))
+    if level == 0:
+        return float("inf") if change > 0 else float("nan")
+    return change / level
+
+
+def _ratios(frame: pd.DataFrame) -> dict[str, float]:
+    return {str(c): change_to_level_ratio(frame[c]) for c in frame.columns}
+
+
+def guess_kind(frame: pd.DataFrame) -> tuple[str, str]:
+    """Whether a numeric frame holds prices or returns, and why (one sentence).
+
+    Each column is judged by :func:`change_to_level_ratio`; every column that can
+    be judged must agree.
+
+    Raises
+    ------
+    ValueError
+        If the columns disagree or none can be judged; the message says how to
+        state the kind.
+    """
+    ratios = _ratios(frame)
+    prices = [c for c, r in ratios.items() if r < PRICE_CHANGE_RATIO]
+    returns = [c for c, r in ratios.items() if r > RETURN_CHANGE_RATIO]
+    unclear = [
+        c for c, r in ratios.items() if PRICE_CHANGE_RATIO <= r <= RETURN_CHANGE_RATIO
+    ]  # NaN (constant or nearly empty columns) is none of the three: not counted
+    fix = "pass kind='prices' or kind='returns' to say which"
+    if (prices and returns) or (unclear and (prices or returns)):
+        raise ValueError(
+            f"cannot tell prices from returns: columns {prices} look like prices, "
+            f"{returns} like returns and {unclear} like neither (median day-to-day "
+            f"change / median value: "
+            + ", ".join(f"{c} {r:.2g}" for c, r in ratios.items())
+            + f"); {fix}, or drop the odd columns."
+        )
+    if not prices and not returns:
+        raise ValueError(
+            "cannot tell prices from returns (too few or constant values, or day-to-"
+            f"day changes neither small nor large next to the values); {fix}."
+        )
+    typical = float(np.nanmedian(list(ratios.values())))
+    if prices:
+        return "prices", (
+            f"read as prices: day-to-day changes are small next to the values "
+            f"(median |change| / median |value| = {typical:.2g}; returns give about "
+            "1.4)"
+        )
+    return "returns", (
+        f"read as returns: values change by more than their own size from day to "
+        f"day (median |change| / median |value| = {typical:.2g}; prices give about "
+        "0.01)"
+    )
+
+
+def looks_like_prices(values: np.ndarray) -> bool:
+    """Whether :func:`guess_kind` would read these values as prices, not returns.
+
+    ``values`` is an array of shape (n_samples, n_features) (or one column): True
+    when every column that can be judged moves by little next to its level and at
+    least one can be judged. Used by the fit to warn about prices passed as returns.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    ratios = [change_to_level_ratio(values[:, j]) for j in range(values.shape[1])]
+    judged = [r for r in ratios if not np.isnan(r)]
+    return bool(judged) and all(r < PRICE_CHANGE_RATIO for r in judged)
+
+
+def percent_median(values: np.ndarray) -> float | None:
+    """The median |return| if the returns look like percent (above 0.1), else None.
+
+    Daily returns in decimals have a median absolute value of about 0.005-0.02;
+    in percent, 0.5-2.
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    median = float(np.median(np.abs(values)))
+    return median if median > PERCENT_MEDIAN else None
+
+
+def log_returns(prices: pd.DataFrame) -> pd.DataFrame:
+    """Daily log returns ln(P_t / P_s) of sorted, positive prices; first row dropped.
+
+    ``s`` is the column's previous day *with a price*: after a missing price the
+    next return spans the gap, so no move is lost (log returns add up); the return
+    of a day without a price, and of a column's first price, is NaN.
+    """
+    logs = np.log(prices.astype(float))
+    previous = logs.ffill().shift(1)
+    return (logs - previous).iloc[1:]

@@ -1,0 +1,230 @@
+"""Adjusted closes from Yahoo Finance through yfinance, and their cache on disk.
+
+:func:`closes` returns a table of adjusted closes (one column per ticker, NaN where a
+ticker has no price) for the days ``start`` .. ``end``, both inclusive: yfinance's
+own ``end`` is exclusive, so the day after ``end`` is passed to it, here and nowhere
+else. Each download is cached as a gzip CSV named by its tickers and its inclusive
+dates (``yf_<TICKERS>_<start>_to_<end>.csv.gz``); when a download fails, the cached
+download of the same tickers with the most days inside the dates is used instead,
+cut to them. The ragged-panel policy (:mod:`regimes._panel`) is applied by the
+caller, :func:`regimes.data.download_returns`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._dates import parse_day_index
+from ._io import atomic_path
+from ._panel import check_finite_values, check_positive
+from .exceptions import DataDownloadError, DataWarning, InvalidParameterError
+
+__all__ = [
+    "CACHE_ENV",
+    "SOURCE",
+    "check_tickers",
+    "closes",
+    "default_cache_dir",
+    "drop_failed",
+]
+
+CACHE_ENV = "REGIMES_CACHE_DIR"
+SOURCE = "Yahoo Finance"
+_TICKER = re.compile(r"[A-Z0-9.^=\-]+")
+_ONE_DAY = pd.Timedelta(days=1)
+
+
+def default_cache_dir() -> Path:
+    """Where downloads are cached: ``$REGIMES_CACHE_DIR``, else ``./data/cache``."""
+    return Path(os.environ.get(CACHE_ENV, Path("data") / "cache"))
+
+
+def check_tickers(tickers: tuple[str, ...]) -> list[str]:
+    """Upper-case Yahoo symbols, each once, in the order given."""
+    names = [t.upper() for t in tickers]
+    bad = [t for t in names if not _TICKER.fullmatch(t)]
+    if bad:
+        several = any(re.search(r"[,\s]", t) for t in bad)
+        fix = " List several tickers as a list, e.g. ['XLK', 'XLF']." if several else ""
+        raise InvalidParameterError(
+            "tickers",
+            f"tickers {bad} are not Yahoo ticker symbols (e.g. 'XLK', '^GSPC').{fix}",
+        )
+    return sorted(set(names), key=names.index)
+
+
+def closes(
+    names: list[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    cache_dir: Path,
+    refresh: bool,
+) -> pd.DataFrame:
+    """Adjusted closes of ``names`` from ``start`` to ``end`` (inclusive), cached."""
+    path = cache_dir / _cache_name(names, start, end)
+    close = None if refresh else _read_cache(path, names)
+    if close is None:
+        close = _download_or_fallback(names, start, end, path)
+    return close
+
+
+def _cache_prefix(names: list[str]) -> str:
+    key = "-".join(re.sub(r"[^A-Z0-9]", "_", t) for t in names)
+    if len(key) > 100:
+        key = hashlib.sha1(",".join(names).encode()).hexdigest()[:16]
+    return f"yf_{key}_"
+
+
+def _cache_name(names: list[str], start: pd.Timestamp, end: pd.Timestamp) -> str:
+    # "_to_": both days inclusive (files of older versions, named start_end with an
+    # exclusive end, are never taken for this request; see _best_cached)
+    return f"{_cache_prefix(names)}{start.date()}_to_{end.date()}.csv.gz"
+
+
+def _read_cache(path: Path, names: list[str]) -> pd.DataFrame | None:
+    """The cached closes at ``path``; None if absent, or corrupt (with a warning)."""
+    if not path.exists():
+        return None
+    try:
+        close = pd.read_csv(path, index_col="Date")
+        if list(close.columns) != names or close.empty:
+            raise ValueError(f"expected columns {names}, found {list(close.columns)}")
+        close.index = parse_day_index(close.index, source=str(path), param="cache")
+        close = close.astype(float)
+        if not (close.index.is_unique and close.index.is_monotonic_increasing):
+            raise ValueError("dates repeat or are out of order")
+        if np.isinf(close.to_numpy()).any():
+            raise ValueError("infinite prices")
+    except Exception as exc:  # gzip CRC / EOF errors, parse errors, wrong content
+        warnings.warn(
+            f"cache file {path} is unreadable ({type(exc).__name__}: {exc}); "
+            "downloading again.",
+            DataWarning,
+            stacklevel=5,
+        )
+        return None
+    return close
+
+
+def _download_or_fallback(
+    names: list[str], start: pd.Timestamp, end: pd.Timestamp, path: Path
+) -> pd.DataFrame:
+    try:
+        close = _yf_close(names, start, end)
+    except DataDownloadError as exc:
+        older = _best_cached(path, names, start, end)
+        if older is None:
+            raise
+        cached_path, cached = older
+        warnings.warn(
+            f"{exc} Using the cached download {cached_path.name} instead: it has "
+            f"prices from {cached.index[0].date()} to {cached.index[-1].date()} of "
+            f"the {start.date()} to {end.date()} you asked for.",
+            DataWarning,
+            stacklevel=5,
+        )
+        return cached
+    close = close.loc[start:end]
+    # checked before caching, so a bad download is never served again
+    check_finite_values(close, SOURCE, "tickers")
+    check_positive(close, SOURCE, "tickers")
+    with atomic_path(path) as tmp:
+        close.to_csv(tmp, compression="gzip", float_format="%.10g")
+    return close
+
+
+def _yf_close(names: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Adjusted closes from yfinance, one column per name (all-NaN if it failed)."""
+    import yfinance as yf
+    from yfinance.exceptions import YFRateLimitError
+
+    advice = (
+        "If you are offline, work with regimes.data.load_sample() or "
+        "regimes.data.read_returns('your_prices.csv')."
+    )
+    try:
+        with warnings.catch_warnings():
+            # yfinance's own pandas deprecation notices are not the user's business
+            warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
+            raw = yf.download(
+                names,
+                start=start.date().isoformat(),
+                end=(end + _ONE_DAY).date().isoformat(),  # yfinance: end exclusive
+                auto_adjust=True,
+                progress=False,
+            )
+    except YFRateLimitError as exc:
+        raise DataDownloadError(
+            f"Yahoo Finance is rate-limiting downloads of {names} ({exc}); "
+            f"wait a few minutes and retry. {advice}"
+        ) from exc
+    except Exception as exc:  # network errors surface as many types
+        raise DataDownloadError(
+            f"downloading {names} failed ({type(exc).__name__}: {exc}). {advice}"
+        ) from exc
+    if raw is None or raw.empty or "Close" not in raw.columns.get_level_values(0):
+        raise DataDownloadError(
+            f"Yahoo Finance returned no prices for {names} from {start.date()} to "
+            f"{end.date()} (yfinance logs the reason). {advice}"
+        )
+    # (Price, Ticker) columns, even for one ticker (yfinance >= 0.2.54)
+    close = raw["Close"].reindex(columns=names).astype(float)
+    close.columns = pd.Index(names)  # drop yfinance's "Ticker" level name
+    close.index = parse_day_index(close.index, source=SOURCE, param="tickers")
+    close = close.sort_index()
+    if close.index.has_duplicates:  # yfinance has returned the last day twice
+        dup = close.index[close.index.duplicated()]
+        warnings.warn(
+            f"Yahoo Finance returned {len(dup)} dates twice (first: {dup[0].date()}); "
+            "kept the last row of each.",
+            DataWarning,
+            stacklevel=6,
+        )
+        close = close[~close.index.duplicated(keep="last")]
+    return close
+
+
+def _best_cached(
+    path: Path, names: list[str], start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[Path, pd.DataFrame] | None:
+    """The cached download of these tickers with the most days in [start, end].
+
+    Only those days are returned: a fallback never serves data outside the
+    requested dates (a later ``end`` would be look-ahead in a backtest).
+    """
+    best = None
+    pattern = _cache_prefix(names) + "*.csv.gz"
+    for candidate in sorted(path.parent.glob(pattern), reverse=True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            close = _read_cache(candidate, names)
+        if close is None:
+            continue
+        close = close.loc[start:end]
+        if len(close) and (best is None or len(close) > len(best[1])):
+            best = candidate, close
+    return best
+
+
+def drop_failed(close: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Leave out tickers without a single price, with a warning."""
+    failed = [t for t in names if close[t].isna().all()]
+    if len(failed) == len(names):
+        raise DataDownloadError(
+            f"no prices for any of {names}: check the symbols on finance.yahoo.com "
+            "(yfinance logs the reason)."
+        )
+    if failed:
+        warnings.warn(
+            f"no prices for {failed} (unknown or delisted symbols?); left out.",
+            DataWarning,
+            stacklevel=4,
+        )
+    return close.drop(columns=failed)

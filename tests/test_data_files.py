@@ -1,0 +1,341 @@
+"""read_returns: text files of prices or returns as they really come; their dates."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regimes import data
+from regimes.exceptions import (
+    AssumedKindWarning,
+    DataWarning,
+    InvalidReturnsError,
+    PercentReturnsWarning,
+)
+
+from ._data_frames import TICKERS
+from ._yf import yf_frame
+
+
+def test_read_returns_from_prices_and_returns(tmp_path):
+    close = yf_frame(TICKERS)["Close"].rename_axis(columns=None)
+    prices_csv = tmp_path / "prices.csv"
+    close.iloc[::-1].to_csv(prices_csv)  # unsorted on purpose
+    with pytest.warns(AssumedKindWarning, match="prices.csv: read as prices"):
+        from_prices = data.read_returns(prices_csv)
+    pd.testing.assert_frame_equal(
+        from_prices, data.to_log_returns(close), check_freq=False
+    )
+    assert from_prices.attrs["kind"] == "prices"
+
+    returns_csv = tmp_path / "returns.csv"
+    from_prices.to_csv(returns_csv)
+    with pytest.warns(AssumedKindWarning, match="read as returns"):
+        again = data.read_returns(returns_csv)
+    np.testing.assert_allclose(again.to_numpy(), from_prices.to_numpy())
+    assert again.index.equals(from_prices.index)
+    assert again.attrs["kind"] == "returns"
+    # stating the kind: no guess, no warning
+    stated = data.read_returns(returns_csv, kind="returns")
+    pd.testing.assert_frame_equal(stated, again)
+
+
+def test_read_returns_rejects_bad_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        data.read_returns(tmp_path / "missing.csv")
+    bad_dates = tmp_path / "bad_dates.csv"
+    bad_dates.write_text("Date,A\nyesterday,0.1\nnot a date,0.2\n")
+    with pytest.raises(ValueError, match="first column must hold dates"):
+        data.read_returns(bad_dates)
+    twice = tmp_path / "twice.csv"
+    twice.write_text("Date,A\n2024-01-02,0.01\n2024-01-02,0.02\n2024-01-03,0.0\n")
+    with pytest.raises(ValueError, match=r"1 dates appear twice \(first: 2024-01-02\)"):
+        data.read_returns(twice, kind="returns")
+
+
+def test_yyyymmdd_integers_are_dates_not_nanoseconds(tmp_path):
+    path = tmp_path / "french.csv"
+    path.write_text("Date,Mkt\n19260701,0.10\n19260702,0.45\n19260706,0.17\n")
+    with pytest.warns(PercentReturnsWarning):  # Ken French's files are in percent
+        returns = data.read_returns(path, kind="returns")
+    assert list(returns.index) == list(
+        pd.to_datetime(["1926-07-01", "1926-07-02", "1926-07-06"])
+    )
+    frame = pd.DataFrame(
+        {"A": [0.01, -0.02, 0.0]}, index=[20240102, 20240103, 20240104]
+    )
+    assert data.prepare_returns(frame, kind="returns").index[0] == pd.Timestamp(
+        "2024-01-02"
+    )
+    # the silent misreading itself is refused
+    frame.index = pd.to_datetime(frame.index)  # 1970-01-01 00:00:00.020240102
+    with pytest.raises(ValueError, match="read as nanoseconds since 1970"):
+        data.prepare_returns(frame, kind="returns")
+
+
+def test_other_integers_are_refused_with_the_fix(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("Date,A\n45293,0.1\n45294,0.2\n45295,0.3\n")
+    with pytest.raises(ValueError, match=r"not YYYYMMDD dates.*YYYY-MM-DD"):
+        data.read_returns(path, kind="returns")
+    path.write_text("Date,A\n20241302,0.1\n20241303,0.2\n")
+    with pytest.raises(ValueError, match="but 20241302 is not a date"):
+        data.read_returns(path, kind="returns")
+
+
+def test_time_zones_keep_the_local_date(tmp_path):
+    # yfinance's own CSVs: midnight New York time, -05:00 in winter, -04:00 in summer
+    path = tmp_path / "tz.csv"
+    path.write_text(
+        "Date,A\n2024-03-08 00:00:00-05:00,0.01\n2024-03-11 00:00:00-04:00,0.02\n"
+        "2024-03-12 00:00:00-04:00,0.00\n"
+    )
+    returns = data.read_returns(path, kind="returns")
+    assert list(returns.index.strftime("%Y-%m-%d")) == [
+        "2024-03-08",
+        "2024-03-11",
+        "2024-03-12",
+    ]
+    tokyo = pd.DataFrame(
+        {"A": [0.01, 0.02, 0.0]},
+        index=pd.date_range("2024-01-04", periods=3, tz="Asia/Tokyo"),
+    )
+    out = data.prepare_returns(tokyo, kind="returns")
+    assert out.index[0] == pd.Timestamp("2024-01-04")  # not 2024-01-03 (UTC)
+
+
+def test_date_strings(tmp_path):
+    path = tmp_path / "us.csv"
+    path.write_text("Date,A\n01/30/2024,0.01\n01/31/2024,0.02\n02/01/2024,0.03\n")
+    assert data.read_returns(path, kind="returns").index[0] == pd.Timestamp(
+        "2024-01-30"
+    )
+    path.write_text("Date,A\n02/01/2024,0.01\n03/01/2024,0.02\n04/01/2024,0.03\n")
+    with pytest.raises(ValueError, match=r"ambiguous\); pass date_format="):
+        data.read_returns(path, kind="returns")
+    european = data.read_returns(path, kind="returns", date_format="%d/%m/%Y")
+    assert european.index[-1] == pd.Timestamp("2024-01-04")
+    path.write_text("Date,A\n2024-01-02 16:00,0.01\n2024-01-02 17:00,0.02\n")
+    with pytest.raises(ValueError, match="appear twice"):  # intraday: not daily data
+        data.read_returns(path, kind="returns")
+
+
+def test_unreadable_files_are_value_errors(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(InvalidReturnsError, match="no line starts with a date"):
+        data.read_returns(empty)
+    header = tmp_path / "header.csv"
+    header.write_text("Date,A,B\n")
+    with pytest.raises(InvalidReturnsError, match="no line starts with a date"):
+        data.read_returns(header)
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("Date,A\n2024-01-02,1\n2024-01-03,1,2,3\n")
+    with pytest.raises(InvalidReturnsError, match="line 3 has 4 fields where the"):
+        data.read_returns(ragged)
+    text = tmp_path / "text.csv"
+    text.write_text("Date,A,Name\n2024-01-02,0.1,x\n2024-01-03,0.2,y\n")
+    with pytest.raises(ValueError, match="'Name' has 'x' on 2024-01-02"):
+        data.read_returns(text)
+    inf = tmp_path / "inf.csv"
+    inf.write_text("Date,A\n2024-01-02,0.1\n2024-01-03,inf\n2024-01-04,0.1\n")
+    with pytest.raises(ValueError, match="column 'A' on 2024-01-03"):
+        data.read_returns(inf)
+    binary = tmp_path / "book.xlsx"
+    binary.write_bytes(b"PK\x03\x04\x00\x00" + bytes(100))
+    with pytest.raises(InvalidReturnsError, match="not a text file") as caught:
+        data.read_returns(binary)
+    assert caught.value.param == "path"
+
+
+# --------------------------------------------- files as they really come (issue 18)
+
+DAYS = ["20240102", "20240103", "20240104", "20240105", "20240108"]
+VALUES = [[0.5, -0.2], [-1.1, 0.3], [0.25, 0.75], [1.5, -0.5], [-0.3, 0.1]]
+
+
+def rows(sep=",", days=DAYS, values=VALUES):
+    return "".join(
+        sep.join([d, *(f"{v:.2f}" for v in vals)]) + "\n"
+        for d, vals in zip(days, values, strict=True)
+    )
+
+
+def expected(columns=("A", "B"), values=VALUES, days=DAYS):
+    index = pd.DatetimeIndex(pd.to_datetime(days, format="%Y%m%d"), name="Date")
+    return pd.DataFrame(values, index=index, columns=list(columns), dtype=float)
+
+
+def read(path, **kwargs):
+    """read_returns with kind="returns" (these small files are in percent)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PercentReturnsWarning)
+        return data.read_returns(path, kind="returns", **kwargs)
+
+
+def test_a_file_without_a_header_keeps_its_first_day(tmp_path):
+    path = tmp_path / "noheader.csv"
+    path.write_text(rows())
+    with pytest.warns(DataWarning, match="no header line: line 1 already starts"):
+        out = read(path)
+    # old main took the first day for the column names and lost it
+    pd.testing.assert_frame_equal(
+        out, expected(["column 1", "column 2"]), check_freq=False
+    )
+
+
+def test_duplicate_column_names_are_refused_by_name(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("Date,A,B,A\n" + rows(values=[[*v, 1.0] for v in VALUES]))
+    with pytest.raises(InvalidReturnsError, match=r"names the columns \['A'\] more"):
+        read(path)  # old main renamed the second one 'A.1'
+    path.write_text("Date,A ,B,  A\n" + rows(values=[[*v, 1.0] for v in VALUES]))
+    with pytest.raises(InvalidReturnsError, match=r"\['A'\] more than once"):
+        read(path)  # the same name once stripped
+
+
+def test_names_are_stripped_and_quoted_names_kept_whole(tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_text('Date, "Health Care" ,Food \n' + rows())
+    pd.testing.assert_frame_equal(
+        read(path), expected(["Health Care", "Food"]), check_freq=False
+    )
+
+
+@pytest.mark.parametrize("marker", ["-99.99", "-999", "-999.0", " -99.990"])
+def test_missing_value_markers_are_missing_and_counted(tmp_path, marker):
+    path = tmp_path / "french.csv"
+    lines = rows().splitlines()
+    lines[2] = f"20240104,{marker},0.75"
+    lines[4] = f"20240108,{marker},{marker}"
+    path.write_text("Date,A,B\n" + "\n".join(lines) + "\n")
+    with pytest.warns(DataWarning) as record:
+        out = read(path, missing="keep")
+    assert any(
+        re.search(r"read 3 values of -99.99 or -999 as missing.*A: 2, B: 1", str(w))
+        for w in (r.message for r in record)
+    )
+    assert np.isnan(out.loc["2024-01-04", "A"])
+    assert pd.Timestamp("2024-01-08") not in out.index  # no value left that day
+    assert out.loc["2024-01-04", "B"] == 0.75
+    # old main read them as returns of -99.99 %: no such value survives
+    values = out.to_numpy()
+    assert (values[np.isfinite(values)] > -99).all()
+
+
+KEN_FRENCH = """This file was created by CMPT_IND_RETS_DAILY using the 202401 CRSP data.
+It contains value- and equal-weighted returns for 5 industry portfolios.
+The portfolios are constructed at the end of June.
+Missing data are indicated by -99.99 or -999.
+
+
+  Average Value Weighted Returns -- Daily
+,Cnsmr,Manuf,HiTec,Hlth ,Other
+19260701,    0.10,   -0.25,   -0.27,    0.01,    0.52
+19260702,    0.45,   -0.33,   -0.06,  -99.99,    0.21
+19260706,    0.17,    0.30,   -0.39,    0.14,   -0.10
+19260707,   -0.09,   -0.58,    0.02,    0.41,    0.33
+
+  Average Equal Weighted Returns -- Daily
+,Cnsmr,Manuf,HiTec,Hlth ,Other
+19260701,    0.31,   -0.13,   -0.40,    0.22,    0.17
+19260702,    0.50,   -0.12,    0.08,    0.03,    0.45
+
+Copyright 2024 Kenneth R. French
+"""
+
+
+def test_a_ken_french_file_as_downloaded(tmp_path):
+    path = tmp_path / "5_Industry_Portfolios_daily.CSV"
+    path.write_text(KEN_FRENCH)
+    with pytest.warns(DataWarning) as record:
+        out = read(path, missing="keep")
+    messages = [str(w.message) for w in record]
+    assert any(
+        "skipped 5 lines of text before the header on line 8" in m for m in messages
+    )
+    (sections,) = [m for m in messages if "first table only" in m]
+    assert "lines up to 12" in sections and "1 more section(s)" in sections
+    assert "'Average Equal Weighted Returns -- Daily' from line 14" in sections
+    assert any("read 1 values of -99.99" in m for m in messages)
+    assert list(out.columns) == ["Cnsmr", "Manuf", "HiTec", "Hlth", "Other"]
+    assert list(out.index.strftime("%Y%m%d")) == [
+        "19260701",
+        "19260702",
+        "19260706",
+        "19260707",
+    ]
+    assert out.loc["1926-07-07", "Other"] == 0.33  # the value-weighted section
+    assert np.isnan(out.loc["1926-07-02", "Hlth"])
+
+
+def test_a_monthly_then_annual_file_reads_the_first_section_and_refuses_its_days(
+    tmp_path,
+):
+    path = tmp_path / "F-F_Research_Data_Factors.CSV"
+    path.write_text(
+        "This file was created by CMPT_ME_BEME_RETS using the 202401 CRSP database.\n"
+        "The 1-month TBill return is from Ibbotson and Associates, Inc.\n\n"
+        ",Mkt-RF,SMB,HML,RF\n192607,2.96,-2.56,-2.43,0.22\n192608,2.64,-1.17,3.82,0.25\n"
+        "\n Annual Factors: January-December \n,Mkt-RF,SMB,HML,RF\n"
+        "1927,29.47,-2.46,-3.75,3.12\n\nCopyright 2024 Kenneth R. French\n"
+    )
+    with (
+        warnings.catch_warnings(),
+        pytest.raises(InvalidReturnsError, match=r"integers such as 192607.*monthly"),
+    ):
+        warnings.simplefilter("ignore", DataWarning)
+        read(path)
+
+
+@pytest.mark.parametrize(("sep", "name"), [(";", "semicolon"), ("\t", "tab")])
+def test_separators_are_sniffed(tmp_path, sep, name):
+    path = tmp_path / f"{name}.csv"
+    path.write_text(sep.join(["Date", "A", "B"]) + "\n" + rows(sep))
+    # old main: "no data (shape (5, 0))"
+    pd.testing.assert_frame_equal(read(path), expected(), check_freq=False)
+    # a decimal comma, as spreadsheets write it where the separator is ";"
+    path.write_text(sep.join(["Date", "A", "B"]) + "\n" + rows(sep).replace(".", ","))
+    pd.testing.assert_frame_equal(read(path), expected(), check_freq=False)
+
+
+def test_a_footer_is_reported_as_a_footer(tmp_path):
+    path = tmp_path / "footer.csv"
+    path.write_text("Date,A,B\n" + rows() + "Source: our desk, 2024\n")
+    with pytest.warns(
+        DataWarning, match=r"ignored 1 lines after the table.*line 7: 'Source: our"
+    ):
+        out = read(path)
+    pd.testing.assert_frame_equal(out, expected(), check_freq=False)
+    # a line that is not a date in the middle of the rows is named, by line
+    lines = rows().splitlines()
+    lines.insert(2, "n/a,0.1,0.2")
+    path.write_text("Date,A,B\n" + "\n".join(lines) + "\n")
+    with pytest.raises(InvalidReturnsError, match=r"line 4 \('n/a,0.1,0.2'\) interr"):
+        read(path)
+
+
+def test_a_bad_date_is_named_not_the_first_good_one(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("Date,A\n2024-01-02,0.1\n2024-01-03,0.2\n2024-13-45,0.3\n")
+    with pytest.raises(InvalidReturnsError, match="could not read '2024-13-45'"):
+        read(path)
+
+
+def test_a_trailing_separator_is_not_a_column(tmp_path):
+    path = tmp_path / "excel.csv"
+    text = "Date,A,B,\n" + rows().replace("\n", ",\n")
+    path.write_text(text)
+    pd.testing.assert_frame_equal(read(path), expected(), check_freq=False)
+    # trailing separators on the rows only, and a row without any value
+    path.write_text("Date,A,B\n" + rows().replace("\n", ",\n") + "20240109,,\n")
+    with pytest.warns(DataWarning, match="dropped 1 days on which no column"):
+        out = read(path, missing="keep")
+    pd.testing.assert_frame_equal(out, expected(), check_freq=False)
+    path.write_text("Date,A,,B\n" + rows(values=[[v[0], 1.0, v[1]] for v in VALUES]))
+    with pytest.raises(InvalidReturnsError, match="column 3 of the header on line 1"):
+        read(path)

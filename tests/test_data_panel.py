@@ -1,0 +1,312 @@
+"""The ragged-panel policy: dates cut, kind, late columns, gaps, missing="keep"."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regimes import data
+from regimes.exceptions import (
+    AssumedKindWarning,
+    DataWarning,
+    InvalidParameterError,
+    InvalidReturnsError,
+    PercentReturnsWarning,
+)
+
+from . import _data_frames
+from ._data_frames import ETFS, LATE, ragged_close, write
+from ._yf import yf_frame
+
+fake = _data_frames.fake  # the fixture that installs a fake yfinance.download
+
+
+def test_ragged_panel_default_drops_late_columns_naming_their_first_dates(tmp_path):
+    close = ragged_close()
+    path = write(close, tmp_path / "prices.csv")
+    with pytest.warns(DataWarning) as record:
+        returns = data.read_returns(path, kind="prices")
+    (dropped,) = [str(w.message) for w in record]
+    assert "dropped ['XLC', 'XLRE']" in dropped
+    assert "XLC from 2018-06-19" in dropped and "XLRE from 2015-10-08" in dropped
+    assert "min_coverage=0.15" in dropped  # XLC's coverage, rounded down
+    assert "missing='keep'" in dropped  # the other way to keep them
+    kept = [c for c in ETFS if c not in LATE]
+    expected = data.to_log_returns(close[kept])
+    pd.testing.assert_frame_equal(returns, expected, check_freq=False)
+    assert len(returns) == len(close) - 1  # nothing cut to 2018, unlike dropna()
+
+
+def test_ragged_panel_cuts_dates_first(tmp_path):
+    close = ragged_close()
+    path = write(close, tmp_path / "prices.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # complete from 2018-07-02: nothing to say
+        returns = data.read_returns(path, kind="prices", start="2018-07-02")
+    assert list(returns.columns) == ETFS
+    assert returns.index[0] == pd.Timestamp("2018-07-03")
+    cut = data.read_returns(path, kind="prices", start="2018-07-02", end="2019-01-31")
+    assert cut.index[-1] == pd.Timestamp("2019-01-31")
+
+
+def test_ragged_panel_min_coverage_zero_keeps_every_column_and_trims(tmp_path):
+    close = ragged_close()
+    path = write(close, tmp_path / "prices.csv")
+    with pytest.warns(DataWarning, match=r"start on 2018-06-19.*XLC from 2018-06-19"):
+        returns = data.read_returns(path, kind="prices", min_coverage=0)
+    assert list(returns.columns) == ETFS
+    assert returns.index[0] == pd.Timestamp("2018-06-20")
+    assert np.isfinite(returns.to_numpy()).all()
+
+
+def test_same_policy_for_frames_files_and_downloads(fake, tmp_path):
+    close = ragged_close()
+    fake(yf_frame(ETFS, start="2012-01-02", periods=2000, starts=LATE))
+    args = dict(start="2012-01-01", end="2019-12-31", min_coverage=0.5)
+    with pytest.warns(DataWarning) as downloaded_warnings:
+        downloaded = data.download_returns(ETFS, **args, cache_dir=tmp_path)
+    with pytest.warns(DataWarning) as file_warnings:
+        from_file = data.read_returns(
+            write(close, tmp_path / "p.csv"),
+            kind="prices",
+            start="2012-01-01",
+            end="2019-12-31",  # inclusive, as download_returns' end
+            min_coverage=0.5,
+        )
+    with pytest.warns(DataWarning) as frame_warnings:
+        from_frame = data.prepare_returns(
+            close, kind="prices", start="2012-01-01", min_coverage=0.5
+        )
+    pd.testing.assert_frame_equal(downloaded, from_file, check_freq=False)
+    pd.testing.assert_frame_equal(from_frame, from_file, check_freq=False)
+    assert list(downloaded.columns) == [c for c in ETFS if c != "XLC"]
+
+    def text(record):
+        return [str(w.message).split(": ", 1)[1] for w in record]
+
+    assert text(downloaded_warnings) == text(file_warnings) == text(frame_warnings)
+    assert len(file_warnings) == 2  # XLC dropped, the start set by XLRE
+
+
+def test_nothing_usable_left_is_a_clear_error(tmp_path):
+    close = ragged_close()
+    path = write(close, tmp_path / "prices.csv")
+    with pytest.raises(ValueError, match="no values between 2030-01-01"):
+        data.read_returns(path, kind="prices", start="2030-01-01")
+    gappy = close[["XLK", "XLF"]].copy()
+    gappy.iloc[5, 0] = gappy.iloc[9, 1] = np.nan
+    with (
+        pytest.warns(DataWarning, match="dropped"),
+        pytest.raises(ValueError, match=r"no column has values on at least 100%"),
+    ):
+        data.prepare_returns(gappy, kind="prices", min_coverage=1)
+    with pytest.raises(ValueError, match=r"no columns \['XLZ'\]; the columns are"):
+        data.read_returns(path, kind="prices", columns=["XLK", "XLZ"])
+    with pytest.raises(InvalidParameterError, match=r"columns of read_returns\(\)"):
+        data.read_returns(path, kind="prices", columns=[])
+
+
+def test_columns_ending_early_trim_the_end():
+    close = ragged_close(periods=300).drop(columns=list(LATE))
+    close.loc["2013-01-01":, "XLB"] = np.nan  # delisted: last price 2012-12-31
+    with pytest.warns(DataWarning, match="end on 2012-12-31.*XLB until 2012-12-31"):
+        returns = data.prepare_returns(close, kind="prices", min_coverage=0.5)
+    assert returns.index[-1] == pd.Timestamp("2012-12-31")
+
+
+def test_interior_gaps_of_prices_span_the_gap():
+    close = ragged_close(periods=30)[["XLK", "XLF"]]
+    close.loc["2012-01-16", "XLF"] = np.nan  # a holiday in one market
+    with pytest.warns(
+        DataWarning, match=r"dropped 1 days.*XLF: 1 \(first 2012-01-16\)"
+    ):
+        returns = data.prepare_returns(close, kind="prices")
+    assert pd.Timestamp("2012-01-16") not in returns.index
+    # the return after the gap is the whole move across it, for every column
+    for column in ["XLK", "XLF"]:
+        expected = np.log(
+            close.loc["2012-01-17", column] / close.loc["2012-01-13", column]
+        )
+        assert returns.loc["2012-01-17", column] == pytest.approx(expected, rel=1e-12)
+    # the same for returns: the day is dropped for every column
+    r = data.to_log_returns(ragged_close(periods=30)[["XLK", "XLF"]])
+    r.loc["2012-01-16", "XLF"] = np.nan
+    with pytest.warns(DataWarning, match="dropped too. Pass missing='keep'"):
+        out = data.prepare_returns(r, kind="returns")
+    assert len(out) == len(r) - 1
+
+
+def test_a_zero_price_is_an_error_naming_column_and_date(tmp_path):
+    close = ragged_close(periods=300).drop(columns=list(LATE))
+    close.loc["2012-05-07", "XLE"] = 0.0
+    path = write(close, tmp_path / "zero.csv")
+    for kind in ["auto", "prices"]:
+        with (
+            warnings.catch_warnings(),
+            pytest.raises(ValueError, match="column 'XLE' has 0 on 2012-05-07"),
+        ):
+            warnings.simplefilter("ignore", AssumedKindWarning)
+            data.read_returns(path, kind=kind)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1 / 100, 1 / 150, 1000.0])
+def test_prices_of_any_level_are_prices(tmp_path, scale):
+    # prices / 100, FX rates around 0.7, penny stocks, index levels
+    close = ragged_close(periods=300).drop(columns=list(LATE)) * scale
+    path = write(close, tmp_path / "prices.csv")
+    with pytest.warns(AssumedKindWarning, match="read as prices: day-to-day changes"):
+        returns = data.read_returns(path)
+    pd.testing.assert_frame_equal(
+        returns, data.to_log_returns(close), check_freq=False, rtol=1e-8
+    )
+
+
+def test_decimal_and_percent_returns(tmp_path):
+    returns = data.load_sample().loc["2019"]
+    path = write(returns, tmp_path / "decimal.csv")
+    with pytest.warns(AssumedKindWarning, match="read as returns"):
+        read = data.read_returns(path)
+    np.testing.assert_allclose(read.to_numpy(), returns.to_numpy(), rtol=1e-12)
+
+    path = write(100 * returns, tmp_path / "percent.csv")
+    with pytest.warns(PercentReturnsWarning, match=r"look like percent.*divide by 100"):
+        read = data.read_returns(path, kind="returns")
+    np.testing.assert_allclose(read.to_numpy(), 100 * returns.to_numpy(), rtol=1e-12)
+
+
+def test_columns_that_disagree_need_kind(tmp_path):
+    close = ragged_close(periods=300)[["XLK", "XLF"]]
+    mixed = close.assign(XLF=data.to_log_returns(close)["XLF"]).iloc[1:]
+    with pytest.raises(ValueError, match=r"\['XLK'\] look like prices, \['XLF'\] like"):
+        data.prepare_returns(mixed)
+    with pytest.raises(InvalidParameterError, match="one of 'auto', 'prices'"):
+        data.prepare_returns(mixed, kind="levels")
+
+
+# ------------------------------------------------------ missing="keep" (issue 21)
+
+
+def test_keep_keeps_late_columns_from_their_first_day_and_says_so(tmp_path):
+    close = ragged_close()
+    path = write(close, tmp_path / "prices.csv")
+    with pytest.warns(DataWarning) as record:
+        kept = data.read_returns(path, kind="prices", missing="keep")
+    (message,) = [str(w.message) for w in record]
+    assert "missing='keep' kept late columns from their first value" in message
+    assert "XLRE from 2015-10-08" in message and "XLC from 2018-06-19" in message
+    assert "RegimeModel(missing='marginalize')" in message
+    assert list(kept.columns) == ETFS
+    assert kept.index[0] == close.index[1]  # from the second day, as with drop
+    assert len(kept) == len(close) - 1  # no day lost
+    # each column is its own log returns, NaN before it starts (and on its first day)
+    for column in ETFS:
+        own = np.log(close[column].dropna()).diff()
+        np.testing.assert_allclose(kept[column].dropna(), own.dropna(), rtol=1e-12)
+    assert (
+        kept["XLC"].first_valid_index()
+        == close.index[close.index > pd.Timestamp(LATE["XLC"])][0]
+    )
+    assert kept.loc[: LATE["XLC"], "XLC"].isna().all()
+    # the old columns are exactly what missing="drop" gives
+    with pytest.warns(DataWarning):
+        dropped = data.read_returns(path, kind="prices")
+    pd.testing.assert_frame_equal(kept[dropped.columns], dropped, check_freq=False)
+
+
+def test_keep_keeps_interior_gaps_and_drops_only_empty_days():
+    close = ragged_close(periods=30)[["XLK", "XLF"]]
+    close.loc["2012-01-16", "XLF"] = np.nan  # a holiday in one market
+    close.loc["2012-01-20"] = np.nan  # no market open anywhere
+    with pytest.warns(DataWarning) as record:
+        kept = data.prepare_returns(close, kind="prices", missing="keep")
+    messages = " | ".join(str(w.message) for w in record)
+    assert "dropped 1 days on which no column has a value (first 2012-01-20)" in (
+        messages
+    )
+    assert "interior gaps (XLF: 1 days; the next return spans each gap)" in messages
+    assert pd.Timestamp("2012-01-20") not in kept.index
+    assert np.isnan(kept.loc["2012-01-16", "XLF"])
+    assert kept.loc["2012-01-16", "XLK"] == pytest.approx(
+        np.log(close.loc["2012-01-16", "XLK"] / close.loc["2012-01-13", "XLK"])
+    )
+    # the return after the gap is the whole move across it
+    assert kept.loc["2012-01-17", "XLF"] == pytest.approx(
+        np.log(close.loc["2012-01-17", "XLF"] / close.loc["2012-01-13", "XLF"])
+    )
+    # returns: a gap stays NaN, nothing else moves
+    r = data.to_log_returns(ragged_close(periods=30)[["XLK", "XLF"]])
+    r.loc["2012-01-16", "XLF"] = np.nan
+    with pytest.warns(DataWarning, match=r"interior gaps \(XLF: 1 days; as NaN\)"):
+        out = data.prepare_returns(r, kind="returns", missing="keep")
+    pd.testing.assert_frame_equal(out, r, check_freq=False)
+
+
+def test_keep_with_min_coverage_still_drops_thin_columns():
+    close = ragged_close()
+    with pytest.warns(DataWarning) as record:
+        kept = data.prepare_returns(
+            close, kind="prices", missing="keep", min_coverage=0.3
+        )
+    assert list(kept.columns) == [c for c in ETFS if c != "XLC"]
+    dropped = [str(w.message) for w in record if "dropped ['XLC']" in str(w.message)]
+    assert dropped and "missing='keep'" not in dropped[0].split(". ", 1)[1]
+
+
+def test_a_complete_table_is_the_same_whatever_missing_says():
+    close = ragged_close(periods=300).drop(columns=list(LATE))
+    drop = data.prepare_returns(close, kind="prices")
+    keep = data.prepare_returns(close, kind="prices", missing="keep")
+    pd.testing.assert_frame_equal(drop, keep)
+
+
+def test_duplicate_column_names_are_refused_by_name():
+    frame = data.load_sample().iloc[:50, :3]
+    frame.columns = ["A", "B", " A "]  # the same name once stripped
+    with pytest.raises(InvalidReturnsError, match=r"column names \['A'\] appear more"):
+        data.prepare_returns(frame, kind="returns")
+
+
+def test_the_command_keeps_missing_values_on_request(tmp_path, monkeypatch, capsys):
+    from regimes.cli import main
+
+    path = write(ragged_close(periods=600), tmp_path / "prices.csv")
+    args = ["--csv", str(path), "--prices", "--n-init", "1", "--n-regimes", "2"]
+    monkeypatch.setattr(
+        data, "read_returns", lambda *a, **k: (calls.append(k), stop())[1]
+    )
+    calls = []
+
+    def stop():
+        raise RuntimeError("stop here: only the loader's arguments are tested")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        main([*args, "--keep-missing"])
+    assert calls[-1]["missing"] == "keep" and calls[-1]["min_coverage"] is None
+    with pytest.raises(RuntimeError, match="stop here"):
+        main(args)
+    assert calls[-1]["missing"] == "drop"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda f: f > 0, "'Energy' holds True/False values"),
+        (lambda f: f * (1 + 1j), "'Energy' holds complex numbers"),
+        # a column of dates was read as nanoseconds since 1970
+        (lambda f: f.assign(Energy=f.index), r"'Energy' holds datetime64\[.*\] values"),
+        (lambda f: f.astype(object).assign(Energy="x"), "'Energy' has 'x' on 1990"),
+        (lambda f: pd.concat({"Close": f}, axis=1), r"pass one level.*\['Close'\]"),
+        (lambda f: f.iloc[:, :0], "no columns"),
+    ],
+)
+def test_values_that_are_not_real_numbers_are_refused(change, message):
+    frame = change(data.load_sample().iloc[:100, 2:4])
+    with pytest.raises(InvalidReturnsError, match=message) as caught:
+        data.prepare_returns(frame, kind="returns")
+    assert caught.value.param == "frame"
+    # numbers written as text are numbers
+    text = data.load_sample().iloc[:100, 2:4].astype(str)
+    assert data.prepare_returns(text, kind="returns").dtypes.eq(float).all()

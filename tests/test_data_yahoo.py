@@ -1,0 +1,280 @@
+"""download_returns: yfinance mocked at its boundary (tests/_yf.py); the cache."""
+
+from __future__ import annotations
+
+import gzip
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from yfinance.exceptions import YFRateLimitError
+
+from regimes import data
+from regimes.exceptions import DataDownloadError, DataWarning, InvalidParameterError
+
+from . import _data_frames
+from ._data_frames import ARGS, TICKERS
+from ._yf import yf_frame
+
+fake = _data_frames.fake  # the fixture that installs a fake yfinance.download
+
+
+def test_duplicated_dates_from_yfinance_are_reported_and_removed(fake, tmp_path):
+    frame = yf_frame(TICKERS)
+    fake(pd.concat([frame, frame.iloc[[-1]]]))  # the last day twice
+    with pytest.warns(DataWarning, match=r"returned 1 dates twice \(first: 2021-02-23"):
+        returns = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    assert returns.index.is_unique and len(returns) == 299
+
+
+def test_infinite_prices_from_yfinance_are_an_error_and_not_cached(fake, tmp_path):
+    frame = yf_frame(TICKERS)
+    frame.loc["2020-06-01", ("Close", "XLF")] = np.inf
+    fake(frame)
+    with pytest.raises(ValueError, match="column 'XLF' on 2020-06-01"):
+        data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("damage", ["duplicate", "inf"])
+def test_a_damaged_cache_is_downloaded_again(fake, tmp_path, damage):
+    fake_dl = fake(yf_frame(TICKERS))
+    first = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    (cached,) = tmp_path.iterdir()
+    close = pd.read_csv(cached, index_col="Date")
+    if damage == "duplicate":
+        close = pd.concat([close.iloc[:5], close.iloc[4:]])
+    else:
+        close.iloc[7, 1] = np.inf
+    close.to_csv(cached, compression="gzip")
+    with pytest.warns(DataWarning, match="is unreadable.*downloading again"):
+        again = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    assert len(fake_dl.calls) == 2
+    pd.testing.assert_frame_equal(again, first)
+
+
+def test_download_calls_yfinance_as_documented(fake, tmp_path):
+    fake_dl = fake(yf_frame(TICKERS))
+    returns = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    call = fake_dl.calls[0]
+    assert call["tickers"] == TICKERS
+    # our end is inclusive, yfinance's exclusive: it is given the day after
+    assert call["start"] == "2020-01-01" and call["end"] == "2021-03-02"
+    assert call["auto_adjust"] is True and call["progress"] is False
+    assert list(returns.columns) == TICKERS
+    assert returns.index.name == "Date"
+    expected = data.to_log_returns(yf_frame(TICKERS)["Close"])
+    np.testing.assert_allclose(returns.to_numpy(), expected.to_numpy(), rtol=1e-9)
+
+
+def test_single_ticker_still_has_a_multiindex(fake, tmp_path):
+    fake(yf_frame(["XLK"]))
+    returns = data.download_returns("xlk", **ARGS, cache_dir=tmp_path)
+    assert list(returns.columns) == ["XLK"]
+    assert len(returns) == 299
+
+
+def test_default_tickers_are_the_sector_etfs(fake, tmp_path):
+    fake_dl = fake(yf_frame(list(data.SECTOR_ETFS)))
+    returns = data.download_returns(**ARGS, cache_dir=tmp_path)
+    assert fake_dl.calls[0]["tickers"] == list(data.SECTOR_ETFS)
+    assert list(returns.columns) == list(data.SECTOR_ETFS)
+
+
+def test_second_call_uses_the_cache(fake, tmp_path):
+    fake_dl = fake(yf_frame(TICKERS))
+    first = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    second = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    assert len(fake_dl.calls) == 1
+    pd.testing.assert_frame_equal(first, second, check_freq=False)
+    assert [p.name for p in tmp_path.iterdir()] == [
+        "yf_XLK-XLF-XLE_2020-01-01_to_2021-03-01.csv.gz"
+    ]
+    data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path, refresh=True)
+    assert len(fake_dl.calls) == 2
+
+
+def test_failed_ticker_is_dropped_with_a_warning(fake, tmp_path):
+    fake(yf_frame(TICKERS, failed=("XLE",)))
+    with pytest.warns(DataWarning, match=r"no prices for \['XLE'\]"):
+        returns = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    assert list(returns.columns) == ["XLK", "XLF"]
+
+
+def test_all_tickers_failing_is_an_error(fake, tmp_path):
+    fake(yf_frame(TICKERS, failed=tuple(TICKERS)))
+    with pytest.raises(DataDownloadError, match="no prices for any of"):
+        data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+
+
+def test_late_starting_ticker_is_dropped_or_kept(fake, tmp_path):
+    frame = yf_frame(TICKERS + ["XLC"], starts={"XLC": "2020-10-01"})
+    fake(frame)
+    with pytest.warns(DataWarning, match=r"dropped \['XLC'\].*XLC from 2020-10-01"):
+        returns = data.download_returns(TICKERS + ["XLC"], **ARGS, cache_dir=tmp_path)
+    assert list(returns.columns) == TICKERS
+    assert returns.index[0] == frame.index[1]
+
+    with pytest.warns(DataWarning, match=r"start on 2020-10-01.*XLC from 2020-10-01"):
+        kept = data.download_returns(
+            TICKERS + ["XLC"], **ARGS, cache_dir=tmp_path, min_coverage=0
+        )
+    assert "XLC" in kept.columns
+    assert kept.index[0] > pd.Timestamp("2020-10-01")
+
+
+def test_empty_frame_offline_without_cache(fake, tmp_path):
+    fake(yf_frame(TICKERS).iloc[:0])
+    with pytest.raises(DataDownloadError, match=r"load_sample\(\)"):
+        data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def test_rate_limit_is_explained(fake, tmp_path):
+    fake(error=YFRateLimitError())
+    with pytest.raises(DataDownloadError, match="rate-limiting.*wait a few minutes"):
+        data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+
+
+def test_network_failure_falls_back_to_an_older_cached_download(fake, tmp_path):
+    fake(yf_frame(TICKERS))
+    old = data.download_returns(
+        TICKERS, start="2020-01-01", end="2021-02-01", cache_dir=tmp_path
+    )
+    fake(error=ConnectionError("no route to host"))
+    # it covers less than asked, and says exactly what
+    with pytest.warns(
+        DataWarning,
+        match=r"ConnectionError.*Using the cached download "
+        r"yf_XLK-XLF-XLE_2020-01-01_to_2021-02-01.csv.gz instead: it has prices from "
+        r"2020-01-01 to 2021-02-01 of the 2020-01-01 to 2021-03-01 you asked for",
+    ):
+        newer = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(newer, old, check_freq=False)
+
+
+def test_cache_never_serves_days_after_the_requested_end(fake, tmp_path):
+    fake(yf_frame(TICKERS, periods=640))  # 2020-01-01 .. 2022-06-14
+    data.download_returns(
+        TICKERS, start="2020-01-01", end="2022-06-01", cache_dir=tmp_path
+    )
+    fake(error=ConnectionError("no route to host"))
+    with pytest.warns(DataWarning, match="from 2020-01-01 to 2020-02-28 of the"):
+        early = data.download_returns(
+            TICKERS, start="2020-01-01", end="2020-03-01", cache_dir=tmp_path
+        )
+    assert early.index[-1] == pd.Timestamp("2020-02-28")
+    # a cached download with no day in the range is no fallback
+    with pytest.raises(DataDownloadError, match="ConnectionError"):
+        data.download_returns(
+            TICKERS, start="2023-01-01", end="2023-03-01", cache_dir=tmp_path
+        )
+
+
+def test_corrupt_cache_is_reported_and_replaced(fake, tmp_path):
+    fake_dl = fake(yf_frame(TICKERS))
+    data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    (cached,) = tmp_path.iterdir()
+    cached.write_bytes(cached.read_bytes()[:200])  # truncated mid-file
+    with pytest.warns(DataWarning, match="is unreadable.*downloading again"):
+        data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    assert len(fake_dl.calls) == 2
+    with gzip.open(cached, "rt") as handle:  # rewritten whole
+        assert handle.read().count("\n") == 301
+
+
+def test_crash_during_cache_write_keeps_the_old_file(fake, tmp_path, monkeypatch):
+    fake(yf_frame(TICKERS))
+    data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    (cached,) = tmp_path.iterdir()
+    before = cached.read_bytes()
+
+    def crash(src, dst):
+        raise OSError("killed between write and rename")
+
+    monkeypatch.setattr(os, "replace", crash)
+    fake(yf_frame(TICKERS, seed=1))
+    with pytest.raises(OSError, match="killed"):
+        data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path, refresh=True)
+    assert cached.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [cached.name]  # no temp file left
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param", "message"),
+    [
+        ({"tickers": []}, "tickers", r"tickers of download_returns\(\) must be"),
+        ({"tickers": ["XL K!"]}, "tickers", "not Yahoo ticker symbols"),
+        ({"tickers": "XLK,XLF"}, "tickers", r"as a list, e.g. \['XLK', 'XLF'\]"),
+        ({"tickers": ["XLK", "XLK"]}, "tickers", "Remove the repeated names"),
+        ({"start": "2021-01-01", "end": "2020-01-01"}, "start", "is after end"),
+        ({"start": "someday"}, "start", "'someday' is not an unambiguous day"),
+        # a year alone was read as nanoseconds since 1970
+        ({"start": 2005}, "start", "integer 2005 is not a YYYYMMDD day"),
+        ({"end": 2021}, "end", "integer 2021 is not a YYYYMMDD day"),
+        ({"end": pd.NaT}, "end", "NaT is not a day"),
+        ({"min_coverage": 2}, "min_coverage", r"in \[0, 1\]; got 2"),
+        ({"missing": "fill"}, "missing", "one of 'drop', 'keep'"),
+        # a string where a bool goes was taken as True
+        ({"refresh": "no"}, "refresh", "the bool True or False, not the string 'no'"),
+        ({"refresh": 0}, "refresh", "True or False"),
+        ({"cache_dir": ""}, "cache_dir", "a path"),
+    ],
+)
+def test_bad_arguments_fail_before_downloading(fake, tmp_path, kwargs, param, message):
+    fake_dl = fake(yf_frame(TICKERS))
+    with pytest.raises(InvalidParameterError, match=message) as caught:
+        data.download_returns(
+            **{"tickers": TICKERS, **ARGS, "cache_dir": tmp_path, **kwargs}
+        )
+    assert caught.value.param == param
+    assert not fake_dl.calls
+
+
+def test_end_is_inclusive_and_dates_may_be_yyyymmdd(fake, tmp_path):
+    fake_dl = fake(yf_frame(TICKERS))  # 2020-01-01 .. 2021-02-23, every weekday
+    returns = data.download_returns(
+        TICKERS, start=20200101, end=20200630, cache_dir=tmp_path
+    )
+    assert returns.index[-1] == pd.Timestamp("2020-06-30")  # a Tuesday: included
+    assert fake_dl.calls[0]["end"] == "2020-07-01"
+    # the same days as every other loader's inclusive end
+    close = yf_frame(TICKERS)["Close"].rename_axis(columns=None)
+    expected = data.prepare_returns(close, kind="prices", end="2020-06-30")
+    pd.testing.assert_frame_equal(returns, expected, check_freq=False)
+    # a cached download is named by its inclusive days
+    assert [p.name for p in tmp_path.iterdir()] == [
+        "yf_XLK-XLF-XLE_2020-01-01_to_2020-06-30.csv.gz"
+    ]
+
+
+def test_missing_keep_keeps_a_late_ticker_from_its_first_day(fake, tmp_path):
+    frame = yf_frame(TICKERS + ["XLC"], starts={"XLC": "2020-10-01"})
+    fake(frame)
+    with pytest.warns(DataWarning, match=r"missing='keep' kept late columns.*XLC"):
+        kept = data.download_returns(
+            TICKERS + ["XLC"], **ARGS, cache_dir=tmp_path, missing="keep"
+        )
+    assert list(kept.columns) == TICKERS + ["XLC"]
+    assert kept.index[0] == frame.index[1]  # nothing cut for XLC's sake
+    first = kept["XLC"].first_valid_index()
+    assert kept["XLC"].loc[: first - pd.Timedelta(days=1)].isna().all()
+    assert first == frame.index[frame.index >= "2020-10-01"][1]
+    assert kept[TICKERS].notna().all().all()
+
+
+def test_default_cache_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv(data.CACHE_ENV, raising=False)
+    assert data.default_cache_dir() == data.Path("data") / "cache"
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+    assert data.default_cache_dir() == tmp_path
+
+
+@pytest.mark.live
+def test_live_download(tmp_path):
+    returns = data.download_returns(
+        ["XLK", "XLF"], start="2023-01-03", end="2023-02-01", cache_dir=tmp_path
+    )
+    assert list(returns.columns) == ["XLK", "XLF"]
+    assert 15 <= len(returns) <= 21
