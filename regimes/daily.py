@@ -17,7 +17,8 @@ data and of the frame) is its *resume record*:
   a frame whose rows were changed or cut; a frame read back from a CSV file has no
   attrs and cannot resume;
 - on disk, a *state directory* (:func:`save_state`, :func:`load_state`): the model
-  as JSON (:meth:`RegimeModel.save`), the rest of the record, and the frame as CSV,
+  as JSON (:meth:`RegimeModel.save`), the rest of the record, and the frame as
+  numpy arrays (``walk.npz``, read back bit for bit),
   in a generation folder that a pointer file names. A new generation is written
   completely, then the pointer is replaced atomically, so a process killed at any
   moment leaves the previous state loadable. Beside it, ``log.csv`` records each
@@ -54,7 +55,7 @@ BLOCK = 252
 
 POINTER = "CURRENT"
 LOG = "log.csv"
-_MODEL, _RECORD, _FRAME = "model.json", "resume.json", "walk.csv"
+_MODEL, _RECORD, _FRAME = "model.json", "resume.json", "walk.npz"
 
 
 class Carry(NamedTuple):
@@ -101,6 +102,7 @@ def make_record(
         "last_start": start,
         "index_unit": _unit_of(out.index),
         "index_name": out.index.name,
+        "index_tz": None if out.index.tz is None else str(out.index.tz),
         "regime_names": [str(n) for n in out["regime"].cat.categories],
         "fitted_until_unit": _unit_of(pd.DatetimeIndex(out["fitted_until"])),
         "last_seconds": seconds,
@@ -407,7 +409,7 @@ def save_state(out: pd.DataFrame, folder: str | os.PathLike[str]) -> Path:
     record["refits"] = [_refit_to_json(r) for r in out.attrs["refits"]]
     record["n_relabelled"] = out.attrs["n_relabelled"]
     _write_synced(staging / _RECORD, json.dumps(record, allow_nan=False, indent=1))
-    _write_synced(staging / _FRAME, _frame_csv(out))
+    _write_frame(staging / _FRAME, out)
     os.replace(staging, target)
     _commit(folder, target.name)
     append_log(out, folder / LOG)
@@ -430,22 +432,43 @@ def _write_synced(path: Path, text: str) -> None:
         os.fsync(handle.fileno())
 
 
-def _frame_csv(out: pd.DataFrame) -> str:
-    # float_format None writes the shortest text that reads back to the same float
-    return out.to_csv(index_label="date", date_format="%Y-%m-%dT%H:%M:%S")
+def _write_frame(path: Path, out: pd.DataFrame) -> None:
+    """The frame as numpy arrays (``.npz``, no pickle): exact and fast to write.
+
+    The human-readable record of the days is the audit log; this file is for the
+    machine, and must give back the very floats it was given.
+    """
+    floats = [c for c in out.columns if c not in ("regime", "fitted_until")]
+    arrays = {
+        "columns": np.array([str(c) for c in out.columns]),
+        "index": np.asarray(out.index.asi8),
+        "codes": np.asarray(out["regime"].cat.codes, dtype=np.int64),
+        "floats": np.ascontiguousarray(out[floats].to_numpy(dtype=float)),
+        "fitted_until": np.asarray(pd.DatetimeIndex(out["fitted_until"]).asi8),
+    }
+    with open(path, "wb") as handle:
+        np.savez(handle, allow_pickle=False, **arrays)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _read_frame(path: Path, record: dict[str, Any]) -> pd.DataFrame:
-    table = pd.read_csv(path, index_col=0)  # pandas 3 reads floats back exactly
-    table.index = pd.DatetimeIndex(pd.to_datetime(table.index), name=None)
-    names = record["regime_names"]
-    table["regime"] = pd.Categorical(table["regime"], categories=names, ordered=True)
-    table["fitted_until"] = pd.to_datetime(table["fitted_until"])
-    table.index = table.index.as_unit(record["index_unit"])
-    table.index.name = record["index_name"]
-    unit = record["fitted_until_unit"]
-    table["fitted_until"] = table["fitted_until"].astype(f"datetime64[{unit}]")
-    return table
+    with np.load(path, allow_pickle=False) as saved:
+        arrays = {key: saved[key] for key in saved.files}
+    columns = arrays["columns"].tolist()
+    floats = [c for c in columns if c not in ("regime", "fitted_until")]
+    unit, tz = record["index_unit"], record["index_tz"]
+    index = pd.DatetimeIndex(arrays["index"].astype(f"datetime64[{unit}]"))
+    if tz is not None:
+        index = index.tz_localize("UTC").tz_convert(tz)
+    index.name = record["index_name"]
+    table = pd.DataFrame(arrays["floats"], index=index, columns=floats)
+    table["regime"] = pd.Categorical.from_codes(
+        arrays["codes"], categories=record["regime_names"], ordered=True
+    )
+    until = arrays["fitted_until"].astype(f"datetime64[{record['fitted_until_unit']}]")
+    table["fitted_until"] = until
+    return table[columns]
 
 
 def _refit_to_json(refit: dict[str, Any]) -> dict[str, Any]:
@@ -566,10 +589,9 @@ def run(
     folder = Path(folder)
     previous = load_state(folder) if (folder / POINTER).is_file() else None
     out = walk_forward(returns, model, resume=previous, **options)
+    # the previous refits are kept (the last one decoded again, not refitted)
     before = 0 if previous is None else len(previous.attrs["refits"])
-    n_refits = len(out.attrs["refits"]) - before + (previous is not None)
-    if previous is not None:  # the last period's refit is decoded again, not refit
-        n_refits -= 1
+    n_refits = len(out.attrs["refits"]) - before
     log_before = _logged_lines(folder / LOG)
     save_state(out, folder)
     return DailyRun(

@@ -271,7 +271,7 @@ def pause(*args, **kwargs):
 if stage == "before_commit":
     daily._commit = pause
 elif stage == "mid_generation":
-    daily._frame_csv = pause
+    daily._write_frame = pause
 elif stage == "mid_log":
     daily.append_log = pause
 returns = load_sample().loc["2013":"2016"].iloc[:n]
