@@ -276,7 +276,13 @@ def _p(text: str) -> str:
     return f"<p>{escape(text)}</p>"
 
 
-def _table(frame: pd.DataFrame, name: str, fmt: Any = None, index: bool = True) -> str:
+def _table(
+    frame: pd.DataFrame,
+    name: str,
+    fmt: Any = None,
+    index: bool = True,
+    header: bool = True,
+) -> str:
     """An HTML table of ``frame``, marked with ``data-table`` for tests and CSS."""
     if fmt is None:
         fmt = _number
@@ -284,11 +290,13 @@ def _table(frame: pd.DataFrame, name: str, fmt: Any = None, index: bool = True) 
         float_format=fmt,
         na_rep="–",
         index=index,
+        header=header,
         border=0,
         escape=True,
         classes="num",
     )
-    return html.replace("<table ", f'<table data-table="{escape(name)}" ', 1)
+    html = html.replace("<table ", f'<table data-table="{escape(name)}" ', 1)
+    return f'<div class="scroll">{html}</div>'
 
 
 def _number(value: float) -> str:
@@ -344,7 +352,8 @@ def _now_section(inputs: _Inputs) -> str:
         "1 − p, whatever its age, so the expected remaining time, 1/(1 − p) − 1 "
         "days after today, does not shrink as a spell grows old."
     )
-    return _section("now", "Where we are", _table(rows, "now"), _p(how), _p(memo))
+    table = _table(rows, "now", header=False)
+    return _section("now", "Where we are", table, _p(how), _p(memo))
 
 
 def _data_section(inputs: _Inputs, label: str | None, met: list[str]) -> str:
@@ -369,9 +378,8 @@ def _data_section(inputs: _Inputs, label: str | None, met: list[str]) -> str:
         said = f'<ul class="warnings">{items}</ul>'
     else:
         said = _p("No warnings.")
-    return _section(
-        "data", "Data used", _table(facts, "data"), "<h3>Warnings</h3>", said
-    )
+    table = _table(facts, "data", header=False)
+    return _section("data", "Data used", table, "<h3>Warnings</h3>", said)
 
 
 def _model_section(inputs: _Inputs, level: float) -> str:
@@ -404,7 +412,7 @@ def _model_section(inputs: _Inputs, level: float) -> str:
         "model",
         "Model and parameters",
         intro,
-        _table(header, "model"),
+        _table(header, "model", header=False),
         "<h3>Parameters: estimate (standard error)</h3>",
         *_parameter_tables(params),
         f"<ul>{flags}</ul>" if flags else "",
