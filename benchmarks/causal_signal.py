@@ -33,6 +33,7 @@ from regimes import RegimeModel, walk_forward
 from regimes.data import load_sample
 from regimes.evaluate import detection_lag, signal_stats
 from regimes.models import DEFAULT_SWITCH_PENALTY
+from regimes.results import filtered_columns
 from regimes.walkforward import _assemble, _fit_all, _refit_positions, refit_table
 
 PEAKS = ["2000-03-24", "2007-10-09", "2020-02-19"]
@@ -144,9 +145,11 @@ def main() -> None:
         default = outputs.get(DEFAULT_SWITCH_PENALTY)
         if default is None:
             default = _assemble(frame, fits, DEFAULT_SWITCH_PENALTY)
-        names = [c for c in default.columns if c not in ("regime", "fitted_until")]
+        # the baseline: the argmax of the HMM's all-column filtered probabilities
+        names = list(default["regime"].cat.categories)
         argmax = (
-            default[names]
+            default[filtered_columns(names)]
+            .set_axis(names, axis=1)
             .idxmax(axis=1)
             .astype(pd.CategoricalDtype(names, ordered=True))
         )

@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .labels import default_regime_names
 from .models import RegimeModel
+from .regime_results import RegimeResults
 from .selection import compare
 from .walkforward import fit_many, walk_forward
 
@@ -20,6 +21,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "RegimeModel",
+    "RegimeResults",
     "__version__",
     "compare",
     "default_regime_names",

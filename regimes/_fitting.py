@@ -21,6 +21,8 @@ from . import results
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
 from ._gaussian import log_emission_densities
 from ._hmm import NO_PRIORS, RegimeHMM
+from ._missing import has_missing as missing_values
+from ._missing import log_densities
 from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
 from ._state import FittedState, Settings
 from ._validation import (
@@ -75,8 +77,7 @@ def fit_state(
     X = data.values
     center, scale = _standardization(X, settings.covariance_type)
     Z = (X - center) / scale
-    # log-density of X = log-density of Z - sum(log scale), on every row
-    log_jacobian = -len(X) * np.log(scale).sum()
+    log_jacobian = _log_jacobian(X, scale)
 
     runs = run_restarts(
         Z,
@@ -121,12 +122,14 @@ def _failure_message(runs: list[Restart], data: Returns) -> str:
     message = f"all {len(runs)} EM restarts failed; first error: {runs[0].error}."
     stale = []
     for j, column in enumerate(data.columns):
-        values, counts = np.unique(data.values[:, j], return_counts=True)
+        observed = data.values[:, j]
+        observed = observed[~np.isnan(observed)]  # missing="marginalize"
+        values, counts = np.unique(observed, return_counts=True)
         top = int(np.argmax(counts))
-        if counts[top] >= 0.05 * len(data.values):
+        if counts[top] >= 0.05 * len(observed):
             stale.append(
                 f"{column!r} is exactly {values[top]:g} on {counts[top]} of "
-                f"{len(data.values)} days"
+                f"{len(observed)} days"
             )
     if stale:
         return (
@@ -201,7 +204,11 @@ def gaussian_hmm(state: FittedState, n_iter: int, tol: float) -> GaussianHMM:
 def unexplained_days_error(X: np.ndarray, index: pd.Index, state: FittedState) -> str:
     """Message for returns that no regime can explain (densities 0 or NaN)."""
     with np.errstate(all="ignore"):
-        log_b = log_emission_densities(X, state.means, state.covars)
+        log_b = (
+            log_densities(X, state.means, state.covars)
+            if missing_values(X)
+            else log_emission_densities(X, state.means, state.covars)
+        )
     bad = ~np.isfinite(log_b).any(axis=1) | np.isnan(log_b).any(axis=1)
     days = [str(d.date()) if hasattr(d, "date") else str(d) for d in index[bad]]
     where = (
@@ -231,6 +238,8 @@ def _standardization(
     X: np.ndarray, covariance_type: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Centre and scale under which EM runs (see the Notes of RegimeModel)."""
+    if missing_values(X):  # the observed values of each column
+        return _nan_standardization(X, covariance_type)
     center = X.mean(axis=0)
     if COVARIANCE_FORMS[covariance_type].common_scale:
         scale = np.full(X.shape[1], np.sqrt(X.var(axis=0).mean()))
@@ -239,9 +248,35 @@ def _standardization(
     return center, scale
 
 
+# ------------------------------------------ missing values (missing="marginalize")
+
+
+def _nan_standardization(
+    X: np.ndarray, covariance_type: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_standardization` from each column's observed values."""
+    center = np.nanmean(X, axis=0)
+    if COVARIANCE_FORMS[covariance_type].common_scale:
+        scale = np.full(X.shape[1], np.sqrt(np.nanvar(X, axis=0).mean()))
+    else:
+        scale = np.nanstd(X, axis=0)
+    return center, scale
+
+
+def _log_jacobian(X: np.ndarray, scale: np.ndarray) -> float:
+    """log-density of X minus log-density of Z = (X - center) / scale.
+
+    Each observed value contributes -log(scale_j): on complete data, every row
+    contributes -sum(log scale); a missing value contributes nothing.
+    """
+    if missing_values(X):
+        return float(-(~np.isnan(X)).sum(axis=0) @ np.log(scale))
+    return float(-len(X) * np.log(scale).sum())
+
+
 def _regularization_value(regularization: float | None, X: np.ndarray) -> float:
     if regularization is None:  # "auto"
-        return float(AUTO_REGULARIZATION * X.var(axis=0).min())
+        return float(AUTO_REGULARIZATION * np.nanvar(X, axis=0).min())
     return float(regularization)
 
 

@@ -48,7 +48,9 @@ from hmmlearn import _hmmc
 from hmmlearn.base import BaseHMM
 from hmmlearn.hmm import GaussianHMM
 from sklearn.cluster import KMeans
+from sklearn.utils.validation import check_is_fitted
 
+from . import _missing
 from ._covariance import read_full, to_native
 from ._gaussian import log_emission_densities
 
@@ -120,6 +122,14 @@ class RegimeHMM(GaussianHMM):
     # ------------------------------------------------------------ initialisation
 
     def _init(self, X, lengths=None):
+        initialises = any(
+            code in self.init_params or not hasattr(self, name)
+            for code, name in (("m", "means_"), ("c", "covars_"))
+        )
+        if initialises and _missing.has_missing(X):
+            # k-means and the starting covariances need complete rows: they see
+            # the column means in the gaps (regimes._missing.fill_for_init)
+            X = _missing.fill_for_init(X)
         # BaseHMM draws startprob_ and transmat_ from self.random_state; we replace
         # only GaussianHMM's k-means (10 inits) by a single k-means++ run.
         BaseHMM._init(self, X, lengths)
@@ -133,6 +143,10 @@ class RegimeHMM(GaussianHMM):
     # ------------------------------------------------------------------ E-step
 
     def _compute_log_likelihood(self, X):
+        if _missing.has_missing(X):
+            return _missing.log_densities(
+                X, self.means_, read_full(self), self._patterns(X)
+            )
         if self.covariance_type not in ("full", "tied"):
             return super()._compute_log_likelihood(X)
         return log_emission_densities(X, self.means_, read_full(self))
@@ -202,6 +216,9 @@ class RegimeHMM(GaussianHMM):
             fwdlattice=fwdlattice,
             bwdlattice=bwdlattice,
         )
+        if _missing.has_missing(X):
+            self._accumulate_missing_statistics(stats, X, posteriors)
+            return
         if self._needs_sufficient_statistics_for_mean():
             stats["post"] += np.ones(len(posteriors)) @ posteriors  # sum over days
             stats["obs"] += posteriors.T @ X
@@ -210,6 +227,67 @@ class RegimeHMM(GaussianHMM):
                 stats["obs**2"] += posteriors.T @ X**2
             else:
                 stats["obs*obs.T"] += weighted_scatter(X, posteriors)
+
+    # ------------------------------------------------- missing values (NaN)
+    # hmmlearn's fit, score and decode refuse NaN (sklearn's check_array); with
+    # NaN in X these run the same steps without that check, and the densities and
+    # statistics above switch to regimes._missing. Without NaN, hmmlearn's own.
+
+    def fit(self, X, lengths=None):
+        if lengths is not None or not _missing.has_missing(X):
+            return super().fit(X, lengths)
+        X = np.asarray(X, dtype=float)
+        self._missing_cache = (X, _missing.missing_patterns(X))
+        try:
+            # hmmlearn's BaseHMM.fit loop, less its check_array
+            self._init(X, None)
+            self._check()
+            self.monitor_._reset()
+            for _ in range(self.n_iter):
+                # lengths=None: the E-step sees X itself, whose patterns are cached
+                stats, log_prob = self._do_estep(X, None)
+                self._do_mstep(stats)
+                self.monitor_.report(self._compute_lower_bound(log_prob))
+                if self.monitor_.converged:
+                    break
+        finally:
+            del self._missing_cache
+        return self
+
+    def _score(self, X, lengths=None, *, compute_posteriors):
+        if lengths is not None or not _missing.has_missing(X):
+            return super()._score(X, lengths, compute_posteriors=compute_posteriors)
+        check_is_fitted(self, "startprob_")
+        self._check()
+        return self._score_log(
+            X=np.asarray(X, dtype=float), compute_posteriors=compute_posteriors
+        )
+
+    def decode(self, X, lengths=None, algorithm=None):
+        if lengths is not None or not _missing.has_missing(X):
+            return super().decode(X, lengths, algorithm)
+        self._check()
+        decoder = {"viterbi": self._decode_viterbi, "map": self._decode_map}
+        return decoder[algorithm or self.algorithm](np.asarray(X, dtype=float))
+
+    def _patterns(self, X):
+        """X's missing patterns, computed once per fit (X does not change in EM)."""
+        cached = getattr(self, "_missing_cache", None)
+        if cached is not None and cached[0] is X:
+            return cached[1]
+        return _missing.missing_patterns(X)
+
+    def _accumulate_missing_statistics(self, stats, X, posteriors):
+        stats["post"] += np.ones(len(posteriors)) @ posteriors
+        _missing.add_statistics(
+            stats,
+            X,
+            posteriors,
+            self.means_,
+            read_full(self),
+            self.covariance_type,
+            self._patterns(X),
+        )
 
     def filtered_posteriors(
         self, X: np.ndarray, startprob: np.ndarray | None = None

@@ -167,7 +167,7 @@ def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM) -> Restart:
             if not (np.isfinite(run.log_likelihood) and _finite_parameters(hmm)):
                 run.error = "EM produced non-finite parameters or log-likelihood"
             else:
-                run.error = _collapsed(hmm, Z.var(axis=0))
+                run.error = _collapsed(hmm, np.nanvar(Z, axis=0))  # nan: missing
         except RESTART_ERRORS as exc:
             run.error = f"{type(exc).__name__}: {exc}"
     run.hmm = None if run.error else hmm

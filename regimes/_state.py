@@ -39,6 +39,8 @@ class Settings:
     n_jobs: int | None
     random_state: Any
     """None, an int, or a numpy RandomState or Generator."""
+    missing: str = "error"
+    """What a NaN return is: "error" (refused) or "marginalize" (missing)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ._contract import Options, check_value
 from ._covariance import COVARIANCE_FORMS
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
@@ -23,6 +24,8 @@ from .exceptions import LikelyPricesWarning
 from .labels import ORDER_RULES
 
 COVARIANCE_TYPES = tuple(COVARIANCE_FORMS)
+MISSING_POLICIES = ("error", "marginalize")
+"""RegimeModel's ``missing``: refuse NaN returns, or integrate them out."""
 
 
 class Returns(NamedTuple):
@@ -151,6 +154,7 @@ def check_params(params: dict[str, Any], default_names: Any) -> Settings:
         warm_start=bool(warm_start),
         n_jobs=check_n_jobs(params["n_jobs"]),
         random_state=check_random_state(params["random_state"]),
+        missing=check_value(params["missing"], [Options(MISSING_POLICIES)], "missing"),
     )
 
 
@@ -181,6 +185,7 @@ def check_returns(
     *,
     feature_names: Sequence[str] | None = None,
     for_fit: bool = False,
+    missing: str = "error",
 ) -> Returns:
     """Validate a returns matrix and return it as float64 with its labels.
 
@@ -195,6 +200,11 @@ def check_returns(
         have as many columns.
     for_fit : bool, default=False
         Also reject constant columns and warn when the values look like prices.
+    missing : {"error", "marginalize"}, default="error"
+        ``"error"`` refuses NaN values; ``"marginalize"`` accepts them (a missing
+        value, integrated out of the likelihood: see :mod:`regimes._missing`) but
+        refuses days with no value at all and, with ``for_fit``, columns with
+        fewer than two distinct values.
 
     Returns
     -------
@@ -242,7 +252,10 @@ def check_returns(
             f"returns has n_samples = {values.shape[0]} (shape={values.shape}); a "
             "regime model needs many days of returns."
         )
-    _check_finite(values, columns)
+    if missing == "marginalize":
+        _check_observed(values, columns, for_fit)
+    else:
+        _check_finite(values, columns)
     if for_fit:
         _check_not_constant(values, columns)
         _check_squares_representable(values, columns)
@@ -343,10 +356,35 @@ def _check_finite(values: np.ndarray, columns: list[str]) -> None:
             parts.append(f"{n_nan} NaN values in column {col!r}")
         if n_inf:
             parts.append(f"{n_inf} inf values in column {col!r}")
+    missing = (
+        ", or let a model integrate NaN out with RegimeModel(missing='marginalize')"
+        if np.isnan(values).any()
+        else ""
+    )
     raise ValueError(
         f"returns has {' and '.join(parts)}; drop or fill them before fitting "
-        "(e.g. returns.dropna())."
+        f"(e.g. returns.dropna()){missing}."
     )
+
+
+def _check_observed(values: np.ndarray, columns: list[str], for_fit: bool) -> None:
+    """The checks of ``missing="marginalize"``: NaN is missing, inf is an error."""
+    _check_finite(np.where(np.isnan(values), 0.0, values), columns)
+    empty = np.isnan(values).all(axis=1)
+    if empty.any():
+        raise ValueError(
+            f"returns has {int(empty.sum())} day(s) with no value in any column "
+            f"(first: row {int(np.argmax(empty))}); a day must observe at least one "
+            "column. Drop them, e.g. returns.dropna(how='all')."
+        )
+    if for_fit:
+        counts = (~np.isnan(values)).sum(axis=0)
+        few = [c for c, n in zip(columns, counts, strict=True) if n < 2]
+        if few:
+            raise ValueError(
+                f"returns has columns {few} with fewer than 2 values; a column "
+                "needs values to be modelled. Drop them."
+            )
 
 
 def check_not_collinear(values: np.ndarray, columns: list[str]) -> None:
@@ -355,6 +393,10 @@ def check_not_collinear(values: np.ndarray, columns: list[str]) -> None:
     A 'full' or 'tied' covariance of such columns is singular in every regime, so
     every EM restart would fail; say which columns and what to do instead.
     """
+    if np.isnan(values).any():  # missing="marginalize": judge the complete days
+        values = values[~np.isnan(values).any(axis=1)]
+        if len(values) <= values.shape[1]:
+            return
     if values.shape[1] < 2:
         return
     corr = np.corrcoef(values, rowvar=False)
@@ -386,8 +428,8 @@ def _check_squares_representable(values: np.ndarray, columns: list[str]) -> None
     """
     n_terms = np.log10(values.shape[0] * values.shape[1])
     with np.errstate(all="ignore"):
-        largest = np.max(np.abs(values), axis=0)
-        log_variances = 2 * np.log10(values.std(axis=0))
+        largest = np.nanmax(np.abs(values), axis=0)  # nan: missing="marginalize"
+        log_variances = 2 * np.log10(np.nanstd(values, axis=0))
     for j, col in enumerate(columns):
         if 2 * np.log10(largest[j]) + n_terms > 300 or log_variances[j] < -290:
             raise ValueError(
@@ -426,7 +468,8 @@ def n_free_parameters(n_regimes: int, n_features: int, covariance_type: str) -> 
 
 
 def _check_not_constant(values: np.ndarray, columns: list[str]) -> None:
-    constant = [c for j, c in enumerate(columns) if np.ptp(values[:, j]) == 0]
+    spread = np.nanmax(values, axis=0) - np.nanmin(values, axis=0)  # nan: missing
+    constant = [c for j, c in enumerate(columns) if spread[j] == 0]
     if constant:
         raise ValueError(
             f"returns has constant columns {constant} (no variance to model); "
@@ -438,7 +481,7 @@ def _warn_if_prices(values: np.ndarray) -> None:
     if looks_like_prices(values):
         warnings.warn(
             "returns are all positive with a median of "
-            f"{np.median(values):.4g}: they look like prices, not returns. "
+            f"{np.nanmedian(values):.4g}: they look like prices, not returns. "
             "Convert them first, e.g. np.log(prices).diff().dropna().",
             LikelyPricesWarning,
             stacklevel=4,  # _warn_if_prices < check_returns < fit < caller

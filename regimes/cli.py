@@ -24,6 +24,7 @@ from ._io import atomic_path
 from ._validation import COVARIANCE_TYPES, percent_median
 from .exceptions import DataDownloadError, PercentReturnsWarning, RegimeFitError
 from .models import RegimeModel
+from .results import filtered_columns
 from .walkforward import walk_forward
 
 _USER_ERRORS = (
@@ -352,12 +353,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.walk_forward:
         return _run_walk_forward(args, model, returns, label)
     model.fit(returns)
-    filtered = model.filter_proba(returns)
-    signal = model.predict_online(returns)  # causal: data up to each day only
+    # causal: data up to each day only; the signal beside its own probabilities
+    causal = model.results(returns).signal_frame()
     summary = _format_summary(model.summary(), percent_median(returns.to_numpy()))
     tables = None
     if args.out is not None:
-        tables = _outputs(model, returns, filtered, signal, args.out)
+        tables = _outputs(model, returns, causal, args.out)
     # everything is computed (and every warning printed): now the results
     _print_data(returns, label)
     n_ok = int((model.restarts_["error"] == "").sum())
@@ -374,16 +375,13 @@ def _run(args: argparse.Namespace) -> int:
     print("Transition probabilities (rows: from, columns: to):")
     print(model.transition_matrix().to_string(float_format=lambda p: f"{p:.3f}"))
     print()
-    last = returns.index[-1].date()
-    today = filtered.iloc[-1]
-    odds = ", ".join(f"{name} {p:.2f}" for name, p in today.items())
     print(
-        f"Regime on {last} (causal: data up to that day only): "
-        f"{signal.iloc[-1]}  [filtered probabilities: {odds}]"
+        f"Regime on {returns.index[-1].date()} (causal: data up to that day only): "
+        f"{_latest(causal)}"
     )
     for path in tables or []:
         print(f"wrote {path}")
-    _after_run(args, returns, label, signal, model=model)
+    _after_run(args, returns, label, causal["regime"], model=model)
     return 0
 
 
@@ -411,12 +409,9 @@ def _run_walk_forward(
     print("Share of days in each regime (as known on each day):")
     print(share.to_string(float_format=lambda p: f"{p:.1%}"))
     print()
-    last = wf.iloc[-1]
-    names = list(wf["regime"].cat.categories)
-    odds = ", ".join(f"{name} {last[name]:.2f}" for name in names)
     print(
         f"Regime on {wf.index[-1].date()} (causal, model fitted up to "
-        f"{last['fitted_until'].date()}): {last['regime']}  [filtered: {odds}]"
+        f"{wf['fitted_until'].iloc[-1].date()}): {_latest(wf)}"
     )
     for path in written:
         print(f"wrote {path}")
@@ -521,6 +516,24 @@ def _print_evaluation(
     print(table.to_string(float_format=lambda v: f"{v:.4g}"))
 
 
+def _latest(causal: pd.DataFrame) -> str:
+    """The last day's signal, its own probabilities, and the all-column ones.
+
+    ``causal`` has the layout of :func:`regimes.results.signal_frame`.
+    """
+    last = causal.iloc[-1]
+    names = list(causal["regime"].cat.categories)
+    own = ", ".join(f"{name} {last[name]:.2f}" for name in names)
+    every = ", ".join(
+        f"{name} {last[column]:.2f}"
+        for name, column in zip(names, filtered_columns(names), strict=True)
+    )
+    return (
+        f"{last['regime']}  [probabilities of the portfolio evidence it decodes: "
+        f"{own}; filtered from all columns: {every}]"
+    )
+
+
 def _print_data(returns: pd.DataFrame, label: str) -> None:
     first, last = returns.index[0].date(), returns.index[-1].date()
     print(f"Data: {label}")
@@ -559,11 +572,14 @@ def _format_summary(summary: pd.DataFrame, percent: float | None) -> str:
 def _outputs(
     model: RegimeModel,
     returns: pd.DataFrame,
-    filtered: pd.DataFrame,
-    signal: pd.Series,
+    causal: pd.DataFrame,
     folder: Path,
 ) -> list[Path]:
-    """regimes.csv (causal columns first, hindsight ones named so) and regimes.png."""
+    """regimes.csv (causal columns first, hindsight ones named so) and regimes.png.
+
+    The causal columns are :func:`regimes.results.signal_frame`'s: the signal, its
+    own probabilities by regime name, the all-column ``filtered_<name>`` ones.
+    """
     from matplotlib.figure import Figure
 
     from .plots import plot_probabilities, plot_regimes
@@ -571,8 +587,7 @@ def _outputs(
     hindsight = model.predict(returns).rename("regime_hindsight")
     table = pd.concat(
         [
-            signal.rename("regime"),
-            filtered.add_prefix("filtered_"),
+            causal,
             hindsight,
             model.predict_proba(returns).add_prefix("smoothed_"),
         ],

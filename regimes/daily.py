@@ -39,6 +39,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from . import _persist
 from ._io import atomic_path
@@ -61,12 +62,12 @@ _MODEL, _RECORD, _FRAME = "model.json", "resume.json", "walk.npz"
 class Carry(NamedTuple):
     """What the walk-forward carries from one period into the next.
 
-    ``previous``: the regime Gaussians (means, full covariances) of the previous
-    fit, in name order, for label continuity; ``state``: the online decoder's.
-    Both None before the first period.
+    ``previous``: the previous fit's columns and regime Gaussians (means, full
+    covariances) in name order, for label continuity; ``state``: the online
+    decoder's. Both None before the first period.
     """
 
-    previous: tuple[np.ndarray, np.ndarray] | None
+    previous: tuple[list[str], np.ndarray, np.ndarray] | None
     state: DecoderState | None
 
 
@@ -126,7 +127,11 @@ def _carry_to_json(carry: Carry) -> dict[str, Any]:
     return {
         "previous": None
         if carry.previous is None
-        else [carry.previous[0].tolist(), carry.previous[1].tolist()],
+        else [
+            [str(c) for c in carry.previous[0]],
+            carry.previous[1].tolist(),
+            carry.previous[2].tolist(),
+        ],
         "scores": None if carry.state is None else carry.state.scores.tolist(),
         "regime": None if carry.state is None else int(carry.state.regime),
     }
@@ -137,7 +142,11 @@ def _carry_from_json(value: dict[str, Any]) -> Carry:
     return Carry(
         None
         if previous is None
-        else (np.asarray(previous[0], float), np.asarray(previous[1], float)),
+        else (
+            list(previous[0]),
+            np.asarray(previous[1], float),
+            np.asarray(previous[2], float),
+        ),
         None
         if value["scores"] is None
         else DecoderState(np.asarray(value["scores"], float), int(value["regime"])),
@@ -314,17 +323,27 @@ def resume(
 
     model = last_model(record)
     new_starts = [s for s in starts if s > last_start]
+    join_days = int(options["min_train"])
     if warm is None:
-        new = wf._fit_all(frame, new_starts, template, window, None, progress, n_jobs)
+        new = wf._fit_all(
+            frame, new_starts, template, window, None, progress, n_jobs, join_days
+        )
     else:
         # the warm chain of walkforward._fit_all, continued from its last model:
-        # refit the same estimator, keep a frozen copy of each fit
-        chain = copy.deepcopy(model).set_params(warm_start=True, **warm)
-        chain.set_params(n_jobs=template.n_jobs)
+        # refit the same estimator (cold again when a column joins), keep a
+        # frozen copy of each fit
+        chain = copy.deepcopy(model).set_params(n_jobs=template.n_jobs)
+        columns = [str(c) for c in model.feature_names_in_]
         new = []
         bar = wf._progress(len(new_starts), progress)
         for start in new_starts:
-            fitted, seconds = wf._timed_fit(chain, frame.iloc[lower(start) : start])
+            data = wf._joined(frame.iloc[lower(start) : start], join_days)
+            if [str(c) for c in data.columns] == columns:
+                chain.set_params(warm_start=True, **warm)
+            else:
+                chain = clone(template)
+            columns = [str(c) for c in data.columns]
+            fitted, seconds = wf._timed_fit(chain, data)
             new.append((start, copy.deepcopy(fitted), seconds, lower(start)))
             bar.update(1)
         bar.close()

@@ -9,6 +9,7 @@ which notebook users already know how to filter.
 from __future__ import annotations
 
 __all__ = [
+    "AbsorbingRegimeWarning",
     "AlignmentWarning",
     "AssumedKindWarning",
     "DataDownloadError",
@@ -101,3 +102,15 @@ class InvalidReturnsError(InvalidParameterError):
 
 class StateWarning(RegimesWarning):
     """A walk-forward state directory needed a repair (e.g. a torn log line)."""
+
+
+class AbsorbingRegimeWarning(RegimesWarning):
+    """A fitted regime is absorbing (p_kk = 1), so its stationary start is one-hot.
+
+    The long-run distribution of such a chain puts every day in the absorbing
+    regime; a causal filter or signal started from it could not leave it. Issued by
+    the causal outputs, which then start from equal probabilities instead. Pass
+    ``initial=`` (e.g. ``"fitted"`` or your own probabilities) to choose the start
+    and silence it; an absorbing regime usually means it was entered once, near the
+    end of the training data (more data, or fewer regimes, avoid it).
+    """

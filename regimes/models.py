@@ -9,11 +9,11 @@ every covariance type, stable regime names, and pandas results.
 
 from __future__ import annotations
 
-import copy
 import os
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -23,22 +23,27 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from . import _fitting, _persist, inference, results
-from ._covariance import read_full
-from ._gaussian import EMParameters
-from ._parallel import parallel_map
+from ._contract import Checked, Interval, validate_params
+from ._forecast import MAX_HORIZON, forecast_frames
+from ._missing import has_missing
 from ._state import FittedState, Settings
 from ._threads import thread_limits
 from ._validation import (
     Returns,
-    check_int,
     check_nonnegative_float,
     check_params,
     check_returns,
     n_free_parameters,
 )
-from .exceptions import RegimeFitError
-from .labels import default_regime_names, match_states, permute_states
-from .online import penalized_decode, portfolio_log_densities
+from .labels import default_regime_names
+from .online import (
+    causal_start,
+    filter_log_densities,
+    observed_portfolio_log_densities,
+    penalized_decode,
+    portfolio_log_densities,
+)
+from .regime_results import INFERENCE_CONSTRAINTS, RegimeResults
 
 __all__ = ["RegimeModel"]
 
@@ -117,6 +122,19 @@ class RegimeModel(BaseEstimator):
         Worker processes (joblib) for the restarts: a non-zero int, -1 for every
         core; None or 1 runs them here. The result does not depend on it (up to the
         order of floating-point sums, ~1e-13 relative).
+    missing : {"error", "marginalize"}, default="error"
+        What a NaN in the returns is. ``"error"``: refused (drop or fill first).
+        ``"marginalize"``: a missing value, integrated out of the likelihood
+        exactly: on a day with some columns missing, each regime's density is the
+        Gaussian of the observed columns alone, and EM fills the missing values'
+        statistics with their conditional expectations given the observed ones
+        (see the Notes). Late-starting columns and holidays of one market then
+        cost no data. A day must observe at least one column. Fit, score,
+        predict, the probabilities, :meth:`predict_online` (the portfolio of
+        each day's observed columns, equal weights renormalised),
+        :meth:`standard_errors`, :meth:`forecast` and
+        :func:`regimes.walk_forward` all accept NaN; ``hmm_``, a plain hmmlearn
+        model, does not.
     random_state : int, RandomState, Generator or None, default=None
         Seeds the restarts. One integer seed per restart is drawn from it, so the
         restarts differ and the same ``random_state`` gives the same fit. An int
@@ -187,6 +205,21 @@ class RegimeModel(BaseEstimator):
     portfolio first ("Bull") and highest last ("Bear"); ``order_by="mean"`` orders
     by its mean return instead (see :mod:`regimes.labels`).
 
+    *Missing values* (``missing="marginalize"``). Write day t's returns as the
+    observed block x_o and the missing block x_m. Under regime k they are jointly
+    Gaussian, so x_o alone is Gaussian with the matching pieces of mu_k and
+    Sigma_k: b_k(x_t) = N(x_o; mu_k,o, Sigma_k,oo). The forward-backward pass runs
+    on these densities unchanged, so the log-likelihood and every probability
+    are exact, with no filling. In the M-step (eqs 35 and 41), x_t is replaced by
+    its expectation given x_o and regime k, whose missing block is the regression
+    mu_k,m + Sigma_k,mo Sigma_k,oo^-1 (x_o - mu_k,o), and x_t x_t^T by the
+    expectation of the outer product, which adds the conditional covariance
+    Sigma_k,mm - Sigma_k,mo Sigma_k,oo^-1 Sigma_k,om to the missing block. These
+    are exact conditional expectations, so EM still never lowers the
+    likelihood. Standardisation uses each column's observed values, and the
+    k-means starting guess sees each gap filled with its column's mean (EM does
+    not). See :mod:`regimes._missing`.
+
     *Hindsight.* :meth:`predict` (Viterbi) and :meth:`predict_proba` (smoothed) use
     the whole input, future days included. :meth:`filter_proba` and
     :meth:`predict_online` use only the days up to each day.
@@ -196,18 +229,21 @@ class RegimeModel(BaseEstimator):
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(0)
     >>> dates = pd.bdate_range("2015-01-01", periods=600)
-    >>> calm = rng.normal(0.0005, 0.007, size=(300, 2))
-    >>> stress = rng.normal(-0.002, 0.025, size=(300, 2))
-    >>> returns = pd.DataFrame(np.vstack([calm, stress]), index=dates,
+    >>> calm = rng.normal(0.0005, 0.007, size=(200, 2))
+    >>> stress = rng.normal(-0.002, 0.025, size=(200, 2))
+    >>> after = rng.normal(0.0005, 0.007, size=(200, 2))
+    >>> returns = pd.DataFrame(np.vstack([calm, stress, after]), index=dates,
     ...                        columns=["XLK", "XLF"])
     >>> model = RegimeModel(n_regimes=2, n_init=3, random_state=0).fit(returns)
     >>> model.regime_names_
     ('Bull', 'Bear')
     >>> model.predict(returns).value_counts().sort_index().tolist()
-    [300, 300]
+    [400, 200]
     >>> signal = model.predict_online(returns)   # causal: data up to each day only
-    >>> calm, stress = signal.iloc[20:300], signal.iloc[300:]
-    >>> bool(calm.eq("Bull").all()), bool(stress.eq("Bear").all())
+    >>> signal.iloc[[100, 300, 500]].tolist()
+    ['Bull', 'Bear', 'Bull']
+    >>> res = model.results(returns)   # the fit as it was: see RegimeResults
+    >>> res.signal.equals(signal), bool(res.signal_proba["Bear"].iloc[300] > 0.99)
     (True, True)
     """
 
@@ -229,6 +265,7 @@ class RegimeModel(BaseEstimator):
         warm_start: bool = False,
         n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
+        missing: str = "error",
     ) -> None:
         self.n_regimes = n_regimes
         self.covariance_type = covariance_type
@@ -245,6 +282,7 @@ class RegimeModel(BaseEstimator):
         self.warm_start = warm_start
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.missing = missing
 
     # ------------------------------------------------------------------ fitting
 
@@ -278,7 +316,7 @@ class RegimeModel(BaseEstimator):
             If the kept restart did not converge within ``n_iter`` iterations.
         """
         settings = self._check_params()
-        data = check_returns(returns, for_fit=True)
+        data = check_returns(returns, for_fit=True, missing=settings.missing)
         previous = self._state if settings.warm_start else None
         _fitting.check_fit_data(data, settings, previous)
         with thread_limits(settings.n_jobs):  # no oversubscription (regimes._threads)
@@ -381,9 +419,17 @@ class RegimeModel(BaseEstimator):
 
     def _data(self, returns: Any) -> Returns:
         check_is_fitted(self, "fitted_state_")
-        return check_returns(returns, feature_names=list(self.feature_names_in_))
+        return check_returns(
+            returns,
+            feature_names=list(self.feature_names_in_),
+            missing=self._missing_policy(),
+        )
 
-    def _explained(self, data: Returns, result: np.ndarray | float) -> None:
+    def _missing_policy(self) -> str:
+        """The fitted model's ``missing`` (its fit's parameter, not set_params')."""
+        return self.fitted_state_.params.get("missing", "error")
+
+    def _raise_if_unexplained(self, data: Returns, result: np.ndarray | float) -> None:
         """Raise if some days have zero density in every regime (NaN results)."""
         if not np.isfinite(result).all():
             raise ValueError(
@@ -415,7 +461,7 @@ class RegimeModel(BaseEstimator):
         """
         data = self._data(returns)
         log_prob, states = self._engine.decode(data.values)
-        self._explained(data, log_prob)
+        self._raise_if_unexplained(data, log_prob)
         return results.regime_series(states, self.regime_names_, data.index)
 
     def predict_proba(self, returns: Any) -> pd.DataFrame:
@@ -441,7 +487,7 @@ class RegimeModel(BaseEstimator):
         data = self._data(returns)
         with np.errstate(invalid="ignore"):
             smoothed = self._engine.predict_proba(data.values)
-        self._explained(data, smoothed)
+        self._raise_if_unexplained(data, smoothed)
         return results.probability_frame(smoothed, self.regime_names_, data.index)
 
     def filter_proba(
@@ -479,7 +525,7 @@ default="stationary"
         start = self._initial_distribution(initial)
         with np.errstate(invalid="ignore"):
             filtered = self._engine.filtered_posteriors(data.values, startprob=start)
-        self._explained(data, filtered)
+        self._raise_if_unexplained(data, filtered)
         return results.probability_frame(filtered, self.regime_names_, data.index)
 
     def portfolio_log_densities(self, returns: Any) -> pd.DataFrame:
@@ -506,9 +552,14 @@ default="stationary"
     def _portfolio_densities(self, data: Returns) -> np.ndarray:
         """portfolio_log_densities on checked data; raises for unexplained days."""
         with np.errstate(all="ignore"):
-            densities = portfolio_log_densities(data.values, self.means_, self.covars_)
+            evidence = (
+                observed_portfolio_log_densities
+                if has_missing(data.values)
+                else portfolio_log_densities
+            )
+            densities = evidence(data.values, self.means_, self.covars_)
         explained = np.isfinite(densities).any(axis=1)
-        self._explained(data, np.where(explained, 0.0, np.nan))
+        self._raise_if_unexplained(data, np.where(explained, 0.0, np.nan))
         return densities
 
     def predict_online(
@@ -561,11 +612,50 @@ default="stationary"
         )
         return results.regime_series(codes, self.regime_names_, data.index)
 
+    @validate_params(
+        {
+            "returns": [Checked("returns with the training columns")],
+            "initial": [Checked("as filter_proba's initial")],
+        }
+    )
+    def signal_proba(
+        self, returns: Any, initial: str | Sequence[float] = "stationary"
+    ) -> pd.DataFrame:
+        """Filtered probabilities of the evidence the causal signal decodes.
+
+        P(regime on day t | the equal-weighted portfolio's returns up to day t):
+        the HMM's forward filter (same transition matrix) on
+        :meth:`portfolio_log_densities`. These are the probabilities to show
+        beside :meth:`predict_online`: its regime has a small probability here
+        only while the decoder waits for the evidence ``switch_penalty`` asks
+        for. :meth:`filter_proba` uses every column and can favour another
+        regime for long stretches (a calm portfolio of widely spread columns).
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+        initial : "stationary", "fitted" or array-like, default="stationary"
+            As in :meth:`filter_proba`.
+
+        Returns
+        -------
+        DataFrame
+            One column per regime name on the input's index; rows sum to 1; row
+            t does not change when later rows are added or removed.
+        """
+        data = self._data(returns)
+        proba = filter_log_densities(
+            self._portfolio_densities(data),
+            self.transmat_,
+            self._initial_distribution(initial),
+        )
+        return results.probability_frame(proba, self.regime_names_, data.index)
+
     def _initial_distribution(self, initial: str | Sequence[float]) -> np.ndarray:
         """The regime distribution before the first day, validated."""
         if isinstance(initial, str):
             if initial == "stationary":
-                return results.stationary_distribution(self.transmat_)
+                return causal_start(self.transmat_, self.regime_names_)
             if initial == "fitted":
                 return self.startprob_
             raise ValueError(
@@ -592,7 +682,7 @@ default="stationary"
 
     def _log_likelihood(self, data: Returns) -> float:
         log_likelihood = float(self._engine.score(data.values))
-        self._explained(data, log_likelihood)
+        self._raise_if_unexplained(data, log_likelihood)
         return log_likelihood
 
     def n_parameters(self) -> int:
@@ -673,8 +763,42 @@ default="stationary"
             self.regime_names_,
         )
 
-    # ------------------------------------------ standard errors, report, forecast
+    # ------------------------------------- results: inference on the fit as it was
 
+    @validate_params({"returns": [Checked("the training returns, checked once")]})
+    def results(self, returns: Any) -> RegimeResults:
+        """The results of this fit: statistics, probabilities, signal, inference.
+
+        Checks once that ``returns`` are the training returns (same number of days,
+        same log-likelihood) and returns a :class:`regimes.RegimeResults` holding
+        the fit as it was (its frozen state and the parameters it used) and the
+        checked data. Its answers cannot go stale: a later ``set_params`` or
+        refit of this estimator does not change them. Expensive pieces (the
+        observed information behind the standard errors) are computed once per
+        results object: keep it and ask it several questions.
+
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+            The returns the model was fitted on.
+
+        Returns
+        -------
+        RegimeResults
+
+        Raises
+        ------
+        ValueError
+            If ``returns`` are not the training returns.
+        """
+        return RegimeResults(self.fitted_state_, self._fitted_data(returns, "results"))
+
+    @validate_params(
+        {
+            "returns": [Checked("the training returns, see results()")],
+            **INFERENCE_CONSTRAINTS,
+        }
+    )
     def standard_errors(
         self,
         returns: Any,
@@ -686,23 +810,21 @@ default="stationary"
     ) -> pd.DataFrame:
         """Standard errors and confidence intervals of the readable parameters.
 
+        ``model.results(returns).standard_errors(...)``: see
+        :meth:`regimes.RegimeResults.standard_errors` for the method and the
+        table. Each call recomputes; keep a :meth:`results` object to reuse the
+        observed information. Everything comes from the fit as it was, not from
+        parameters changed by ``set_params`` since.
+
         Parameters
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
             The returns the model was fitted on.
         level : float, default=0.95
-            Confidence level of the intervals.
+            Confidence level of the intervals, in (0, 1).
         method : {"hessian", "bootstrap"}, default="hessian"
-            ``"hessian"``: the observed information (numerical Hessian of the exact
-            log-likelihood in an unconstrained parameterisation, the initial
-            distribution held fixed), mapped by the delta method; intervals are
-            built on the logit / log / atanh scale and mapped back, so they stay
-            inside each parameter's range. ``"bootstrap"``: parametric bootstrap,
-            ``n_boot`` samples simulated from the fitted model and refitted from
-            it (one warm-started restart each, regimes matched to the fit's);
-            standard deviations and percentile intervals.
         n_boot : int, default=200
-            Bootstrap replicates.
+            Bootstrap replicates (>= 2).
         n_jobs : int, optional
             Worker processes (joblib) for the bootstrap refits.
         random_state : int, RandomState instance or None, default=None
@@ -711,51 +833,16 @@ default="stationary"
         Returns
         -------
         DataFrame
-            Indexed by parameter (``mean[Bull, XLK]``, ``vol[Bull, XLK]``,
-            ``corr[Bull, XLK, XLF]``, ``p[Bull->Bear]``, ``duration[Bear]``), with
-            columns ``estimate``, ``std_err``, ``ci_lower``, ``ci_upper`` and
-            ``note``. Boundary parameters (a transition seen less than once, a
-            stay probability at the ``min_duration`` floor) get NaN and a note.
-            ``attrs`` holds ``method``, ``level`` and, for the bootstrap,
-            ``n_boot``, ``n_failed`` and ``n_not_converged``.
-
-        See Also
-        --------
-        regimes.inference : the computation.
+            ``estimate``, ``std_err``, ``ci_lower``, ``ci_upper``, ``note`` by
+            parameter.
         """
-        data = self._fitted_data(returns, "standard_errors")
-        level = inference.check_level(level)
-        if method not in ("hessian", "bootstrap"):
-            raise ValueError(
-                f"method must be 'hessian' or 'bootstrap', got {method!r}."
-            )
-        n_boot = check_int(n_boot, "n_boot", 2)
-        names = (self.fitted_state_.covariance_type, self.regime_names_, data.columns)
-        params = EMParameters(
-            self.startprob_, self.transmat_, self.means_, self.covars_
+        return self.results(returns).standard_errors(
+            level=level,
+            method=method,
+            n_boot=n_boot,
+            n_jobs=n_jobs,
+            random_state=random_state,
         )
-        attrs: dict[str, Any] = {"method": method, "level": level}
-        if method == "hessian":
-            min_stay = self._check_params().min_stay
-            table = inference.hessian_table(
-                data.values, params, *names, level=level, min_stay=min_stay
-            )
-        else:
-            seeds = _fitting.seeds(random_state, n_boot)
-            jobs = [(data, int(seed)) for seed in seeds]
-            fits = parallel_map(self._bootstrap_replicate, jobs, n_jobs)
-            replicates = [f[0] for f in fits if f is not None]
-            table = inference.bootstrap_table(params, replicates, *names, level=level)
-            attrs.update(
-                n_boot=n_boot,
-                n_failed=sum(f is None for f in fits),
-                n_not_converged=sum(f is not None and not f[1] for f in fits),
-            )
-        frame = pd.DataFrame(
-            table._asdict(), index=pd.Index(table.names, name="parameter")
-        ).drop(columns="names")
-        frame.attrs.update(attrs)
-        return frame
 
     def _fitted_data(self, returns: Any, caller: str) -> Returns:
         """The returns, checked to be the ones the model was fitted on."""
@@ -772,35 +859,20 @@ default="stationary"
             )
         return data
 
-    def _bootstrap_replicate(
-        self, data: Returns, seed: int
-    ) -> tuple[EMParameters, bool] | None:
-        """Refit on returns simulated from the fit; regimes matched to the fit's."""
-        X, _ = self._engine.sample(len(data.values), random_state=seed)
-        frame = pd.DataFrame(X, index=data.index, columns=data.columns)
-        model = copy.deepcopy(self).set_params(
-            warm_start=True, n_init=1, n_jobs=None, random_state=seed
-        )
-        try:
-            model.fit(frame)
-        except RegimeFitError:
-            return None
-        hmm = model.hmm_
-        permute_states(
-            hmm,
-            match_states((self.means_, self.covars_), (hmm.means_, read_full(hmm))),
-        )
-        params = EMParameters(hmm.startprob_, hmm.transmat_, hmm.means_, read_full(hmm))
-        return params, model.converged_
-
+    @validate_params(
+        {
+            "returns": [Checked("the training returns, see results()")],
+            "level": INFERENCE_CONSTRAINTS["level"],
+        }
+    )
     def report(
         self, returns: Any, level: float = 0.95, **kwargs: Any
     ) -> inference.Report:
         """A text report like statsmodels' ``summary()``: model facts, then parameters.
 
-        :meth:`summary` stays the one-row-per-regime DataFrame; this is the full
-        report, with the fit's facts (dates, observations, log-likelihood, AIC, BIC,
-        convergence, restarts, ordering rule) and :meth:`standard_errors`.
+        ``model.results(returns).report(level, **kwargs)``: see
+        :meth:`regimes.RegimeResults.report`. :meth:`summary` stays the
+        one-row-per-regime DataFrame.
 
         Parameters
         ----------
@@ -808,88 +880,48 @@ default="stationary"
             The returns the model was fitted on.
         level : float, default=0.95
         **kwargs
-            Passed to :meth:`standard_errors` (e.g. ``method="bootstrap"``).
+            Passed to :meth:`regimes.RegimeResults.report` (``method``, ``n_boot``,
+            ``n_jobs``, ``random_state``).
 
         Returns
         -------
         regimes.inference.Report
-            ``print(report)`` or ``report.as_text()``; notebooks show it as HTML.
         """
-        table = self.standard_errors(returns, level=level, **kwargs)
-        index = self.regimes_.index
-        n, k = len(index), len(self.regime_names_)
-        n_params = self.n_parameters()
-        aic, bic = results.information_criteria(self.log_likelihood_, n_params, n)
-        ok = int((self.restarts_["error"] == "").sum())
-        first, last = (
-            (f"{index[0]:%Y-%m-%d}", f"{index[-1]:%Y-%m-%d}")
-            if isinstance(index, pd.DatetimeIndex)
-            else (str(index[0]), str(index[-1]))
-        )
-        rule = {"volatility": "Bull = lowest vol", "mean": "Bull = top mean"}
-        header = (
-            ("Model", f"Gaussian HMM, {k} regimes"),
-            ("Covariance", self.fitted_state_.covariance_type),
-            ("Start", first),
-            ("End", last),
-            ("Observations", f"{n}"),
-            ("Columns", f"{self.n_features_in_}"),
-            ("Log-likelihood", f"{self.log_likelihood_:.2f}"),
-            ("Parameters", f"{n_params}"),
-            ("AIC", f"{aic:.2f}"),
-            ("BIC", f"{bic:.2f}"),
-            ("Converged", f"{self.converged_}"),
-            ("Iterations", f"{self.n_iter_}"),
-            ("Restarts", f"{ok} of {len(self.restarts_)} succeeded"),
-            ("Ordering", rule[self.order_by]),
-            ("Min duration", f"{self.min_duration}"),
-            ("Std. errors", table.attrs["method"]),
-        )
-        notes = (
-            f"Intervals at {level:.0%}; vol is the daily standard deviation; "
-            "duration = 1 / (1 - p) days.",
-            "Standard errors assume the regime labels are right (see the README).",
-        )
-        return inference.Report("Regime model results", header, table, footnotes=notes)
+        return self.results(returns).report(level=level, **kwargs)
 
+    @validate_params(
+        {
+            "returns": [Checked("returns up to the forecast origin")],
+            "horizon": [Interval(Integral, 1, MAX_HORIZON)],
+        }
+    )
     def forecast(self, returns: Any, horizon: int = 1) -> inference.Forecast:
         """Regime distribution and return moments 1..horizon days after the data.
 
-        From the last filtered probabilities f_T (:meth:`filter_proba`): the regime
-        distribution h days ahead is ``f_T A^h``; the return on day T+h is a
-        mixture of the regime Gaussians with those weights, whose mean is
-        ``sum_k p_k mu_k`` and covariance ``sum_k p_k (Sigma_k + mu_k mu_k^T) -
-        m m^T``.
+        As :meth:`regimes.RegimeResults.forecast`, from the last row of
+        :meth:`filter_proba` of ``returns`` (any returns with the training
+        columns, up to the forecast origin, not only the training returns).
 
         Parameters
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
             Returns up to the forecast origin (their last row).
         horizon : int, default=1
-            Days ahead.
+            Days ahead, at most ``regimes.inference.MAX_HORIZON`` (10,000).
 
         Returns
         -------
         regimes.inference.Forecast
-            ``regime_proba`` (horizon x regimes), ``mean`` (horizon x columns) and
-            ``covariance`` (rows (horizon, column), columns: the columns), each
-            indexed by ``horizon`` = 1, 2, ...; the moments are of the daily return
-            on day T+h, not of the return cumulated over h days.
         """
-        horizon = check_int(horizon, "horizon", 1)
         filtered = self.filter_proba(returns)
-        proba, mean, covariance = inference.forecast_moments(
-            filtered.to_numpy()[-1], self.transmat_, self.means_, self.covars_, horizon
-        )
-        steps = pd.RangeIndex(1, horizon + 1, name="horizon")
-        features = [str(f) for f in self.feature_names_in_]
-        rows = pd.MultiIndex.from_product([steps, features], names=["horizon", None])
-        return inference.Forecast(
-            regime_proba=results.probability_frame(proba, self.regime_names_, steps),
-            mean=pd.DataFrame(mean, index=steps, columns=features),
-            covariance=pd.DataFrame(
-                covariance.reshape(-1, len(features)), index=rows, columns=features
-            ),
+        return forecast_frames(
+            filtered.to_numpy()[-1],
+            self.transmat_,
+            self.means_,
+            self.covars_,
+            self.regime_names_,
+            self.feature_names_in_,
+            horizon,
         )
 
 

@@ -29,6 +29,14 @@ same scale whether the data have one column or thirty, so one penalty suits both
 and a switch follows the portfolio a risk-off rule acts on rather than a move of one
 sector.
 
+Its probabilities: beside the signal the package shows the *filtered probabilities
+of the evidence it decodes* (:func:`filter_log_densities` on the portfolio
+log-densities, with the HMM's transition matrix): P(regime on day t | portfolio
+returns up to day t). They can disagree with the HMM's filtered probabilities from
+all the columns (a calm portfolio whose sectors are widely spread looks calm to the
+first and dispersed to the second), but not with the signal for long: the signal
+follows the same evidence, only later, by the evidence its switch penalty asks for.
+
 Units: the scores are natural logarithms of likelihoods (nats). A switch needs the
 new regime to explain the days since the evidence turned better than the current one
 by ``penalty`` nats in total, a likelihood ratio of ``exp(penalty)``: strong evidence
@@ -37,14 +45,30 @@ on one extreme day, or mild evidence sustained over many.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
 from ._gaussian import log_emission_densities
-from .results import equal_weight_moments
+from ._missing import missing_patterns
+from .exceptions import AbsorbingRegimeWarning
+from .results import equal_weight_moments, stationary_distribution
 
-__all__ = ["DecoderState", "penalized_decode", "portfolio_log_densities"]
+__all__ = [
+    "DecoderState",
+    "causal_start",
+    "filter_log_densities",
+    "observed_portfolio_log_densities",
+    "penalized_decode",
+    "portfolio_log_densities",
+]
+
+ABSORBING = 1.0 - 1e-6
+"""A stay probability at least this large makes a regime absorbing for any data: an
+expected spell of a million days or more (EM gives 1 - 1e-12 rather than 1 to a
+regime entered once and never left)."""
 
 
 class DecoderState(NamedTuple):
@@ -180,3 +204,117 @@ def portfolio_log_densities(
     mean, variance = equal_weight_moments(means, covars)
     # the regime's marginal for the portfolio: a one-column Gaussian (eq. 29)
     return log_emission_densities(portfolio, mean[:, None], variance[:, None, None])
+
+
+def observed_portfolio_log_densities(
+    X: np.ndarray, means: np.ndarray, covars: np.ndarray
+) -> np.ndarray:
+    """:func:`portfolio_log_densities` for returns with missing values (NaN).
+
+    On a day that observes the columns o, the portfolio holds each of them with
+    weight 1 / |o| (the equal weights renormalised to the columns that have a
+    value), and its return is Gaussian under regime k with mean w_o mu_k,o and
+    variance w_o Sigma_k,oo w_o: the same evidence, on the same scale, from what
+    was observed. Days are grouped by their pattern of missing columns. On a
+    complete day this is :func:`portfolio_log_densities`.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, np.nan], [0.0, 0.0]])
+    >>> means, covars = np.zeros((1, 2)), np.eye(2)[None]
+    >>> out = observed_portfolio_log_densities(X, means, covars)
+    >>> np.round(np.exp(out[:, 0]) * np.sqrt(2 * np.pi), 4).tolist()  # 1 / sd
+    [1.0, 1.4142]
+    """
+    patterns = missing_patterns(X)
+    out = np.empty((len(X), len(means)))
+    regimes = range(len(means))
+    for seen, rows in zip(patterns.observed, patterns.rows, strict=True):
+        out[rows] = portfolio_log_densities(
+            X[np.ix_(rows, seen)], means[:, seen], covars[np.ix_(regimes, seen, seen)]
+        )
+    return out
+
+
+def filter_log_densities(
+    log_densities: np.ndarray, transmat: np.ndarray, initial: np.ndarray
+) -> np.ndarray:
+    """Filtered probabilities P(q_t | evidence up to day t) of any daily evidence.
+
+    The HMM's forward pass (eq. 15) with the given log-densities in place of the
+    emission densities: ``alpha_t = (alpha_{t-1} A) * b_t``, normalised each day.
+    With :func:`portfolio_log_densities` it gives the probabilities of the evidence
+    the causal signal decodes.
+
+    Parameters
+    ----------
+    log_densities : ndarray of shape (n_samples, n_regimes)
+        log b_k(O_t); a day may be -inf in some regimes, not in all.
+    transmat : ndarray of shape (n_regimes, n_regimes)
+    initial : ndarray of shape (n_regimes,)
+        Regime distribution before the first day.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_regimes)
+        Rows sum to 1; row t depends on days up to t only.
+
+    Examples
+    --------
+    >>> A = np.array([[0.9, 0.1], [0.1, 0.9]])
+    >>> ll = np.log([[0.9, 0.1], [0.9, 0.1]])
+    >>> filter_log_densities(ll, A, np.array([0.5, 0.5])).round(3).tolist()
+    [[0.9, 0.1], [0.976, 0.024]]
+    """
+    ll = np.asarray(log_densities, dtype=float)
+    transmat = np.asarray(transmat, dtype=float)
+    out = np.empty_like(ll)
+    with np.errstate(under="ignore"):
+        emission = np.exp(ll - ll.max(axis=1, keepdims=True))
+    current = np.asarray(initial, dtype=float)
+    for t in range(len(ll)):
+        if t:
+            current = current @ transmat
+        current = current * emission[t]
+        total = current.sum()
+        # no regime left with any weight (a day only a regime the chain cannot
+        # reach explains): restart from the day's own evidence
+        current = current / total if total > 0 else emission[t] / emission[t].sum()
+        out[t] = current
+    return out
+
+
+def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarray:
+    """The regime distribution a causal output starts from: the stationary one.
+
+    The long-run distribution of the chain is right for a segment that starts
+    anywhere. When a regime is absorbing (p_kk = 1, or within 1e-6 of it) that
+    distribution is one-hot on it, and a signal or filter started there would stay
+    in it whatever the data say; then equal probabilities are used instead, with an
+    :class:`~regimes.exceptions.AbsorbingRegimeWarning` naming the regime.
+
+    Examples
+    --------
+    >>> A = np.array([[0.9, 0.1], [0.3, 0.7]])
+    >>> causal_start(A, ["Bull", "Bear"]).round(3).tolist()
+    [0.75, 0.25]
+    """
+    transmat = np.asarray(transmat, dtype=float)
+    absorbing = [
+        str(regime_names[k])
+        for k in range(len(transmat))
+        if transmat[k, k] >= ABSORBING and len(transmat) > 1
+    ]
+    if not absorbing:
+        return stationary_distribution(transmat)
+    warnings.warn(
+        f"regime {', '.join(repr(a) for a in absorbing)} is absorbing "
+        "(its stay probability is 1 to within 1e-6), so the stationary "
+        "distribution would start the causal signal and filter in it for good; "
+        "starting from equal "
+        "probabilities instead. Pass initial= to choose the start (e.g. 'fitted'), "
+        "or refit on more data or with fewer regimes.",
+        AbsorbingRegimeWarning,
+        stacklevel=3,
+    )
+    return np.full(len(transmat), 1.0 / len(transmat))

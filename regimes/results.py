@@ -38,6 +38,43 @@ def probability_frame(
     return frame
 
 
+FILTERED_PREFIX = "filtered_"
+"""Prefix of the all-column filtered probabilities beside a causal signal."""
+
+
+def filtered_columns(names: Sequence[str]) -> list[str]:
+    """Column names of the all-column filtered probabilities: ``filtered_<name>``."""
+    return [f"{FILTERED_PREFIX}{name}" for name in names]
+
+
+def signal_frame(
+    signal: pd.Series, signal_proba: pd.DataFrame, filtered: pd.DataFrame
+) -> pd.DataFrame:
+    """The causal signal beside the probabilities that agree with it, and the others.
+
+    The one layout of every table that shows the causal signal (the walk-forward
+    frame, :meth:`regimes.RegimeResults.signal_frame`, the command line's CSV):
+
+    - ``regime``: the causal signal;
+    - one column per regime name: the filtered probabilities of the evidence the
+      signal decodes (the equal-weighted portfolio's densities, the HMM's
+      transition matrix), so they agree with it up to the decoder's delay;
+    - ``filtered_<name>``: the HMM's filtered probabilities from all the columns,
+      which can favour another regime for long stretches (see
+      :mod:`regimes.regime_results`).
+    """
+    frame = pd.concat(
+        [
+            signal.rename("regime"),
+            signal_proba,
+            filtered.set_axis(filtered_columns(filtered.columns), axis=1),
+        ],
+        axis=1,
+    )
+    frame.columns.name = None
+    return frame
+
+
 def transition_frame(transmat: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
     """Transition matrix with "from" regimes as rows and "to" regimes as columns."""
     return pd.DataFrame(

@@ -29,7 +29,7 @@ from .daily import Carry
 from .exceptions import RegimeFitError
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
-from .online import penalized_decode
+from .online import causal_start, filter_log_densities, penalized_decode
 
 __all__ = ["fit_many", "refit_table", "walk_forward"]
 
@@ -71,7 +71,10 @@ def walk_forward(
         How often to refit: a pandas period alias ("W", "M", "Q", "Y"; "ME", "QE",
         "YE" are accepted) or a number of days.
     min_train : int, default=504
-        Days of history before the first fit (504 is about two years).
+        Days of history before the first fit (504 is about two years). With a
+        model of ``missing="marginalize"`` and a ragged panel, a column joins the
+        refits once its first value is ``min_train`` days back, as the panel
+        needed at the start (see Notes).
     window : int, optional
         Fit on the last ``window`` days only (a rolling window); default expanding.
     warm_start : bool, default=True
@@ -118,7 +121,14 @@ def walk_forward(
           period with the model of that period, its state carried across refits
           (so a refit does not restart it); on the first refit the decoder is
           started on the first training window, with the first model;
-        - one filtered probability P(q_t | O_1..O_t) per regime name;
+        - one probability per regime name: the filtered probabilities of the
+          evidence the signal decodes, P(q_t | portfolio returns up to t)
+          (:meth:`RegimeModel.signal_proba`), which agree with ``regime`` up to
+          the decoder's wait for ``switch_penalty`` nats of evidence;
+        - ``filtered_<name>``: the HMM's filtered probabilities from all the
+          columns, P(q_t | O_1..O_t) (:meth:`RegimeModel.filter_proba`), which can
+          favour another regime for long stretches (see
+          :func:`regimes.results.signal_frame`);
         - ``fitted_until``: the last day of the model's training data.
 
         ``attrs["refits"]`` holds one record (a dict) per refit: training span,
@@ -140,6 +150,15 @@ def walk_forward(
 
     Notes
     -----
+    *Ragged panels.* With ``missing="marginalize"`` the returns may hold NaN
+    (columns that start late, holidays of one market). Each refit uses the
+    columns that started at least ``min_train`` training days before it, so a
+    late column joins when it has enough history, decided from past days only
+    (the output stays causal); the refit that adds it starts cold (its
+    ``n_init`` restarts), the next ones warm again. Each period is filtered and
+    decoded with its model's columns; ``n_features`` in the refit records says
+    how many.
+
     *Label continuity.* Each fit names its regimes by the model's ordering rule
     (``order_by``, volatility by default). Between refits the new regimes are also
     matched to the previous ones (Hungarian assignment on the symmetric
@@ -165,7 +184,7 @@ def walk_forward(
     template = model if model is not None else RegimeModel(n_init=10, random_state=0)
     if not isinstance(template, RegimeModel):
         raise TypeError(f"model must be a RegimeModel, got {type(template).__name__}.")
-    data = check_returns(returns)
+    data = check_returns(returns, missing=template._check_params().missing)
     min_train = check_int(min_train, "min_train", 1)
     if window is not None:
         window = check_int(window, "window", 1)
@@ -192,7 +211,9 @@ def walk_forward(
         warm_keep=warm_keep,
     )
     if resume is None:
-        fits = _fit_all(frame, starts, template, window, warm, progress, n_jobs)
+        fits = _fit_all(
+            frame, starts, template, window, warm, progress, n_jobs, min_train
+        )
         out, entering = _assemble_from(frame, fits, float(template.switch_penalty))
         out.attrs["resume"] = daily.make_record(out, frame, options, fits[-1], entering)
         n_new = len(fits)
@@ -244,22 +265,32 @@ def _assemble_from(
     for (start, fitted, seconds, lo), end in zip(fits, ends, strict=True):
         entering = Carry(previous, state)
         order, relabelled = _continuity(fitted, previous, names)
-        previous = (fitted.means_[order], fitted.covars_[order])
-        if state is None:  # start the decoder on the first training window
-            warm_up = fitted.portfolio_log_densities(frame.iloc[lo:start]).to_numpy()
-            warm_up = warm_up[:, order]
-            # the same start as predict_online: the stationary distribution
-            initial = results.stationary_distribution(fitted.transmat_)[order]
-            _, state = penalized_decode(warm_up, penalty, initial=initial)
-        # filter from the start of the training window, keep the new period's days,
-        # columns in name order
-        filtered = fitted.filter_proba(frame.iloc[lo:end]).iloc[start - lo :, order]
-        proba, days = filtered.to_numpy(), filtered.index
-        densities = fitted.portfolio_log_densities(frame.iloc[start:end]).to_numpy()
+        columns = list(fitted.feature_names_in_)
+        previous = (columns, fitted.means_[order], fitted.covars_[order])
+        view = frame[columns]  # the columns of this period's model
+        # the one start of every causal output (warns for an absorbing regime)
+        start_own = causal_start(fitted.transmat_, fitted.regime_names_)
+        initial = start_own[order]
+        transmat = fitted.transmat_[np.ix_(order, order)]
+        # portfolio evidence from the start of the training window, in name order
+        densities = fitted.portfolio_log_densities(view.iloc[lo:end]).to_numpy()
         densities = densities[:, order]
-        codes, state = penalized_decode(densities, penalty, state=state)
-        block = results.probability_frame(proba, names, days)
-        block.insert(0, "regime", results.regime_series(codes, names, days))
+        if state is None:  # start the decoder on the first training window
+            _, state = penalized_decode(
+                densities[: start - lo], penalty, initial=initial
+            )
+        codes, state = penalized_decode(densities[start - lo :], penalty, state=state)
+        # both filters run from the start of the training window; the new period's
+        # days are kept: the signal's own evidence, and every column
+        signal_proba = filter_log_densities(densities, transmat, initial)[start - lo :]
+        filtered = fitted.filter_proba(view.iloc[lo:end], initial=start_own)
+        filtered = filtered.iloc[start - lo :, order]
+        days = filtered.index
+        block = results.signal_frame(
+            results.regime_series(codes, names, days),
+            results.probability_frame(signal_proba, names, days),
+            results.probability_frame(filtered.to_numpy(), names, days),
+        )
         block["fitted_until"] = frame.index[start - 1]
         rows.append(block)
         summary = fitted.summary().iloc[order]
@@ -274,6 +305,7 @@ def _assemble_from(
                 "converged": fitted.converged_,
                 "seconds": seconds,
                 "relabelled": relabelled,
+                "n_features": len(columns),
                 **{
                     f"{n}_annual_mean": float(v)
                     for n, v in zip(names, summary["annual_mean"], strict=True)
@@ -354,6 +386,7 @@ def _fit_all(
     warm: dict[str, int] | None,
     progress: bool,
     n_jobs: int | None,
+    join_days: int = 1,
 ) -> list[tuple[int, RegimeModel, float, int]]:
     """(start, fitted model, seconds, first training row) for every refit.
 
@@ -364,9 +397,12 @@ def _fit_all(
     def lower(start: int) -> int:
         return 0 if window is None else max(0, start - window)
 
+    def train(start: int) -> pd.DataFrame:
+        return _joined(frame.iloc[lower(start) : start], join_days)
+
     bar = _progress(len(starts), progress)
     if warm is None:
-        jobs = [(clone(template), frame.iloc[lower(s) : s]) for s in starts]
+        jobs = [(clone(template), train(s)) for s in starts]
         timed = parallel_map(_timed_fit, jobs, n_jobs)
         bar.update(len(starts))
         bar.close()
@@ -375,16 +411,38 @@ def _fit_all(
         ]
 
     fits = []
-    model = clone(template)
-    for i, start in enumerate(starts):
-        if i == 1:  # from the second refit on: warm start plus a few fresh restarts
-            model.set_params(warm_start=True, **warm)
-        fitted, seconds = _timed_fit(model, frame.iloc[lower(start) : start])
+    model, columns = clone(template), None
+    for start in starts:
+        data = train(start)
+        if columns is not None:
+            if list(data.columns) == columns:
+                # from the second refit on: warm start plus a few fresh restarts
+                model.set_params(warm_start=True, **warm)
+            else:  # a column joined (ragged panel): a cold fit on the wider panel
+                model = clone(template)
+        columns = list(data.columns)
+        fitted, seconds = _timed_fit(model, data)
         # keep a frozen copy: the next refit changes the same estimator
         fits.append((start, copy.deepcopy(fitted), seconds, lower(start)))
         bar.update(1)
     bar.close()
     return fits
+
+
+def _joined(train: pd.DataFrame, join_days: int) -> pd.DataFrame:
+    """The training days' columns whose first value is ``join_days`` days back.
+
+    Only a ragged panel (``missing="marginalize"``) has NaN. A column that started
+    within the last ``join_days`` training days is left out (gaps after its start,
+    such as holidays, do not count against it); the days on which none of the
+    kept columns has a value are dropped (nothing to learn from them).
+    """
+    observed = train.notna().to_numpy()
+    if observed.all():
+        return train
+    first = np.where(observed.any(axis=0), observed.argmax(axis=0), len(train))
+    kept = train.loc[:, len(train) - first >= min(join_days, len(train))]
+    return kept[kept.notna().any(axis=1)]
 
 
 def _timed_fit(model: RegimeModel, train: pd.DataFrame) -> tuple[RegimeModel, float]:
@@ -453,7 +511,7 @@ class _FewLines:
 
 def _continuity(
     fitted: RegimeModel,
-    previous: tuple[np.ndarray, np.ndarray] | None,
+    previous: tuple[list[str], np.ndarray, np.ndarray] | None,
     names: tuple[str, ...],
 ) -> tuple[np.ndarray, bool]:
     """Order of ``fitted``'s states under ``names``, and whether matching changed it.
@@ -463,14 +521,22 @@ def _continuity(
     when the previous fit's regimes matched to them come in the other order and
     the rule's statistic (volatility or mean) is within two standard errors for
     the two (the rule cannot tell them apart). A name thus never moves more than
-    one place from the rule.
+    one place from the rule. ``previous`` is (columns, means, covars) in name
+    order; the regimes are matched on the columns both fits share.
     """
     order = np.arange(len(names))
     if previous is None:
         return order, False
     # previous_rank[s]: the place of the previous regime that state s matches
     previous_rank = np.empty_like(order)
-    matched = match_states(previous, (fitted.means_, fitted.covars_))
+    before, means, covars = previous
+    now = list(fitted.feature_names_in_)
+    common = [c for c in before if c in now]
+    a, b = [before.index(c) for c in common], [now.index(c) for c in common]
+    matched = match_states(
+        (means[:, a], covars[:, a][:, :, a]),
+        (fitted.means_[:, b], fitted.covars_[:, b][:, :, b]),
+    )
     previous_rank[matched] = np.arange(len(names))
     days = results.stationary_distribution(fitted.transmat_) * len(fitted.regimes_)
     value, se = order_statistic(fitted.means_, fitted.covars_, days, fitted.order_by)

@@ -74,6 +74,7 @@ def test_out_writes_the_causal_table_and_the_figure(tmp_path, capsys):
     names = list(model.regime_names_)
     assert list(table.columns) == [
         "regime",
+        *names,  # the signal's own probabilities (its portfolio evidence)
         *[f"filtered_{n}" for n in names],
         "regime_hindsight",
         *[f"smoothed_{n}" for n in names],
@@ -89,6 +90,9 @@ def test_out_writes_the_causal_table_and_the_figure(tmp_path, capsys):
         model.filter_proba(returns).to_numpy(),
         rtol=1e-5,
         atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        table[names].to_numpy(), model.signal_proba(returns).to_numpy(), rtol=1e-5
     )
     png = (tmp_path / "regimes.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
@@ -233,7 +237,13 @@ def test_walk_forward_writes_the_causal_frame(tmp_path, capsys):
     table = pd.read_csv(
         tmp_path / "regimes.csv", index_col="date", parse_dates=["date", "fitted_until"]
     )
-    assert list(table.columns) == ["regime", "Bull", "Bear", "fitted_until"]
+    columns = ["Bull", "Bear", "filtered_Bull", "filtered_Bear"]
+    assert list(table.columns) == ["regime", *columns, "fitted_until"]
+    last = table.iloc[-1]
+    assert (
+        f"[probabilities of the portfolio evidence it decodes: Bull {last['Bull']:.2f}"
+        in out
+    )
     returns = data.load_sample().loc["2016":"2018"]
     assert table.index[0] > returns.index[249]
     assert (table["fitted_until"] < table.index).all()

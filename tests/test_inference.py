@@ -16,8 +16,17 @@ from hmmlearn.hmm import GaussianHMM
 from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 
-from regimes import RegimeModel, compare, em, inference
+from regimes import (
+    RegimeModel,
+    _forecast,
+    _information,
+    _parameter_tables,
+    compare,
+    em,
+    inference,
+)
 from regimes.data import load_sample
+from regimes.exceptions import InvalidParameterError
 from regimes.labels import match_states
 
 # -------------------------------------------------------------- the likelihood
@@ -48,18 +57,18 @@ def test_score_is_the_gradient_of_the_forward_log_likelihood(kind):
     rng = np.random.default_rng(0)
     params = _parameters(kind, rng)
     X = 1.3 * rng.normal(size=(200, 2))
-    spec = inference.make_spec(params, kind, np.full((3, 3), 10.0))
-    theta = inference.pack(params, spec)
-    back = inference.unpack(theta, spec, 2)
+    spec = _information.make_layout(params, kind, np.full((3, 3), 10.0))
+    theta = _information.pack(params, spec)
+    back = _information.unpack(theta, spec, 2)
     np.testing.assert_allclose(back.transmat, params.transmat, rtol=1e-12)
     np.testing.assert_allclose(back.covars, params.covars, rtol=1e-12)
 
     def log_likelihood(t):
-        p = inference.unpack(t, spec, 2)
+        p = _information.unpack(t, spec, 2)
         log_b = em.log_emission_densities(X, p.means, p.covars)
         return em.forward(p.startprob, p.transmat, log_b)[1]
 
-    log_prob, score = inference.log_likelihood_and_score(X, theta[None], spec)
+    log_prob, score = _information.log_likelihood_and_score(X, theta[None], spec)
     assert log_prob[0] == pytest.approx(log_likelihood(theta), abs=1e-9)
     h = 1e-6
     numeric = [
@@ -252,7 +261,9 @@ def test_a_point_that_is_not_a_maximum_gets_nan_everywhere(sp500):
         np.full((2, 1), X.mean()),
         np.full((2, 1, 1), X.var()),
     )
-    table = inference.hessian_table(X, params, "full", ["Bull", "Bear"], ["SP500"])
+    table = _parameter_tables.hessian_table(
+        X, params, "full", ["Bull", "Bear"], ["SP500"]
+    )
     assert np.isnan(table.std_err).all() and np.isnan(table.ci_lower).all()
     assert all("not positive definite" in note for note in table.note)
 
@@ -334,15 +345,23 @@ def test_match_states_undoes_a_swap():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"level": 1.5}, "level must be strictly between 0 and 1"),
-        ({"level": "95%"}, "level must be a number"),
-        ({"method": "jackknife"}, "method must be 'hessian' or 'bootstrap'"),
-        ({"method": "bootstrap", "n_boot": 1}, "n_boot must be an int >= 2"),
+        ({"level": 1.5}, "level"),
+        ({"level": "95%"}, "level"),
+        ({"method": "jackknife"}, "method"),
+        ({"method": "bootstrap", "n_boot": 1}, "n_boot"),
+        ({"n_jobs": 0}, "n_jobs"),
+        ({"random_state": -1}, "random_state"),
     ],
 )
 def test_bad_arguments_are_named(sp500, sp500_model, kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    """Refused by the declared contract, naming the parameter, before any work;
+    the same from the model's thin method and from the results object."""
+    with pytest.raises(InvalidParameterError, match=f"^{message} ") as caught:
         sp500_model.standard_errors(sp500, **kwargs)
+    assert caught.value.param == message
+    with pytest.raises(InvalidParameterError) as caught:
+        sp500_model.results(sp500).standard_errors(**kwargs)
+    assert caught.value.param == message
 
 
 def test_standard_errors_need_the_training_data(sp500, sp500_model):
@@ -388,7 +407,7 @@ def test_forecast_moments_by_hand():
     f A^2 = (0.585, 0.415); means (1, -2), variances (1, 4):
     mean = 0.55 - 0.9 = -0.35; E[x^2] = 0.55 * 2 + 0.45 * 8 = 4.7,
     variance = 4.7 - 0.35^2 = 4.5775."""
-    proba, mean, covariance = inference.forecast_moments(
+    proba, mean, covariance = _forecast.forecast_moments(
         np.array([0.5, 0.5]),
         np.array([[0.9, 0.1], [0.2, 0.8]]),
         np.array([[1.0], [-2.0]]),
@@ -417,8 +436,18 @@ def test_forecast_of_a_fitted_model(sector_slice):
     assert np.all(np.linalg.eigvalsh(one) > 0)
     assert list(forecast.regime_proba.columns) == list(model.regime_names_)
     assert forecast.mean.index.name == "horizon"
-    with pytest.raises(ValueError, match="horizon must be an int >= 1"):
-        model.forecast(sector_slice, horizon=0)
+    res = model.results(sector_slice)
+    same = res.forecast(300)
+    pd.testing.assert_frame_equal(same.regime_proba, forecast.regime_proba)
+    pd.testing.assert_frame_equal(same.covariance, forecast.covariance)
+    # a declared maximum: 10**6 days would build a covariance per day (issue 18)
+    for call in (model.forecast, res.forecast):
+        args = (sector_slice,) if call == model.forecast else ()
+        for bad in (0, inference.MAX_HORIZON + 1, 10**6, 2.0):
+            with pytest.raises(InvalidParameterError, match=r"\[1, 10000\]") as err:
+                call(*args, horizon=bad)
+            assert err.value.param == "horizon"
+    assert len(res.forecast(inference.MAX_HORIZON).mean) == inference.MAX_HORIZON
 
 
 # ------------------------------------------------------------------ model choice
@@ -509,3 +538,51 @@ def test_compare_warns_once_naming_fits_that_did_not_converge(sector_slice):
     assert len([w for w in record if w.category is ConvergenceWarning]) == 1
     assert not table.loc[(2, "diag"), "converged"]
     assert not table.loc[(2, "diag"), "test_converged"]
+
+
+def test_sums_block_by_block_equal_one_pass():
+    """The bounded-memory forward-backward: blocks of any length (1 day, a prime
+    number, more than the data) give the same log-likelihood and E-step sums."""
+    rng = np.random.default_rng(3)
+    params = _parameters("full", rng)
+    X = 1.3 * rng.normal(size=(300, 2))
+    layout = _information.make_layout(params, "full", np.full((3, 3), 10.0))
+    theta = _information.pack(params, layout)
+    thetas = theta + 1e-3 * rng.normal(size=(3, len(theta)))
+    sets = [_information.unpack(t, layout, 2) for t in thetas]
+    whole = _information._batch_statistics(X, sets, block=1000)
+    for block in (1, 7, 299):
+        part = _information._batch_statistics(X, sets, block=block)
+        for name in ("log_prob", "weight", "first", "second", "counts"):
+            np.testing.assert_allclose(
+                getattr(part, name), getattr(whole, name), rtol=1e-10, atol=1e-10
+            )
+    # and they are the E-step's: one set against regimes.em's forward-backward
+    gamma, xi, log_prob = em.e_step(X, params)
+    one = _information._batch_statistics(X, [params], block=50)
+    assert one.log_prob[0] == pytest.approx(log_prob, abs=1e-9)
+    np.testing.assert_allclose(one.weight[0], gamma.sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(one.first[0], gamma.T @ X, rtol=1e-10)
+    np.testing.assert_allclose(one.counts[0], xi.sum(axis=0), rtol=1e-10)
+
+
+def test_working_memory_of_the_sums_does_not_grow_with_the_days():
+    """Issue 18: ~1 GB per 100k days. Peak allocations of the block-by-block sums
+    (beyond the data) at 4x the days stay within 1.5x: only the blocks' ends, a
+    few numbers per block, grow with the days."""
+    import tracemalloc
+
+    rng = np.random.default_rng(4)
+    params = _parameters("full", rng)
+    sets = [params] * 16
+
+    def peak(n_days: int) -> int:
+        X = rng.normal(size=(n_days, 2))
+        tracemalloc.start()
+        _information._batch_statistics(X, sets, block=256)
+        size = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return size
+
+    small, large = peak(2_000), peak(8_000)
+    assert large < 1.5 * small

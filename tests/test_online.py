@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from regimes import RegimeModel
-from regimes.online import DecoderState, penalized_decode, portfolio_log_densities
+from regimes.exceptions import AbsorbingRegimeWarning
+from regimes.online import (
+    DecoderState,
+    filter_log_densities,
+    penalized_decode,
+    portfolio_log_densities,
+)
 
 from .conftest import KnownHMM, _equicorrelated
 
@@ -222,3 +229,120 @@ def test_names_are_the_same_across_seeds_and_small_perturbations(sample):
             np.sqrt(np.diagonal(fits[0].covars_, axis1=1, axis2=2)),
             rtol=0.05,
         )
+
+
+# ------------------------------------------- the signal beside its probabilities
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    longest = current = 0
+    for value in mask:
+        current = current + 1 if value else 0
+        longest = max(longest, current)
+    return longest
+
+
+def _dispersion_case() -> KnownHMM:
+    """Issue 19's case: two calm regimes with the SAME portfolio variance, one with
+    tightly correlated columns and one with widely spread ones, and a storm."""
+    d, vol = 4, 0.01
+    tight = _equicorrelated(vol, 0.9, d)
+    # vol^2 (1 + (d - 1) rho) / d is the portfolio variance: equal for both
+    spread = _equicorrelated(vol * np.sqrt(3.7 / 0.4), -0.2, d)
+    storm = _equicorrelated(3 * vol, 0.9, d)
+    return KnownHMM(
+        startprob=np.full(3, 1 / 3),
+        transmat=np.array(
+            [[0.99, 0.008, 0.002], [0.008, 0.99, 0.002], [0.005, 0.005, 0.99]]
+        ),
+        means=np.zeros((3, d)),
+        covars=np.array([tight, spread, storm]),
+    )
+
+
+def test_the_probabilities_beside_the_signal_agree_with_it():
+    """A calm portfolio of widely spread columns: the all-column filter names the
+    spread regime while the portfolio signal cannot tell it from the tight one, so
+    the signal sat beside <1% for hundreds of days (the issue). The probabilities
+    of the evidence it decodes give its regime <1% only while the decoder waits
+    for ``switch_penalty`` nats: in expectation penalty / KL days, KL being the
+    smallest divergence per day between portfolio densities that differ."""
+    returns, _ = _dispersion_case().sample(4000, seed=5)
+    model = RegimeModel(3, n_init=3, random_state=0).fit(returns)
+    res = model.results(returns)
+    codes = res.signal.cat.codes.to_numpy()
+    rows = np.arange(len(codes))
+    own = res.signal_proba.to_numpy()[rows, codes]
+    every = res.filtered_proba.to_numpy()[rows, codes]
+
+    w = np.full(returns.shape[1], 1 / returns.shape[1])
+    mean = model.means_ @ w
+    var = np.einsum("i,kij,j->k", w, model.covars_, w)
+    kl = [
+        0.5 * (var[a] / var[b] + (mean[a] - mean[b]) ** 2 / var[b] - 1)
+        + 0.5 * np.log(var[b] / var[a])
+        for a in range(3)
+        for b in range(3)
+    ]
+    smallest = min(k for k in kl if k > 0.05)  # pairs the portfolio can tell apart
+    bound = 2 * model.switch_penalty / smallest  # twice the expected wait
+    assert 5 < bound < 60
+    assert _longest_run(every < 0.01) > 5 * bound  # the issue's contradiction
+    assert (every < 0.01).mean() > 0.2
+    assert _longest_run(own < 0.01) <= bound
+    assert (own < 0.01).mean() < 0.01
+    # the frame that shows them side by side, named so they cannot be confused
+    frame = res.signal_frame()
+    assert list(frame.columns) == [
+        "regime",
+        *model.regime_names_,
+        *[f"filtered_{n}" for n in model.regime_names_],
+    ]
+
+
+def test_signal_proba_is_the_forward_filter_of_the_portfolio_and_causal(fitted, sample):
+    returns, _ = sample
+    X = returns.iloc[:800]
+    proba = fitted.signal_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
+    # the same forward pass as the HMM's filter, on the portfolio's densities:
+    # on all-column densities it reproduces filter_proba
+    engine_densities = fitted._engine.log_densities(X.to_numpy())
+    start = fitted._initial_distribution("stationary")
+    np.testing.assert_allclose(
+        filter_log_densities(engine_densities, fitted.transmat_, start),
+        fitted.filter_proba(X).to_numpy(),
+        atol=1e-10,
+    )
+    for cut in (1, 99, 500):
+        head = fitted.signal_proba(X.iloc[:cut])
+        pd.testing.assert_frame_equal(head, proba.iloc[:cut], rtol=1e-12)
+
+
+def test_an_absorbing_regime_does_not_start_the_signal_in_it():
+    """Calm days, then a storm that never ends: EM makes Bear absorbing (its stay
+    probability is 1 - 2e-12), so the stationary start is one-hot on Bear and the
+    signal started in Bear while hindsight said Bull. Now: a warning naming Bear
+    and the fix, and an equal start."""
+    rng = np.random.default_rng(1)
+    values = np.vstack(
+        [rng.normal(0.0005, 0.008, (1000, 3)), rng.normal(-0.001, 0.03, (300, 3))]
+    )
+    index = pd.bdate_range("2010-01-01", periods=len(values))
+    returns = pd.DataFrame(values, index=index, columns=["A", "B", "C"])
+    model = RegimeModel(2, n_init=2, random_state=0).fit(returns)
+    assert model.transmat_[1, 1] > 1 - 1e-9  # the case: Bear is absorbing
+    hindsight = model.predict(returns)
+    with pytest.warns(AbsorbingRegimeWarning, match="'Bear' is absorbing.*initial="):
+        signal = model.predict_online(returns)
+    assert signal.iloc[:900].eq("Bull").all() and hindsight.iloc[0] == "Bull"
+    with pytest.warns(AbsorbingRegimeWarning):
+        filtered = model.filter_proba(returns)
+    assert (filtered["Bull"].iloc[10:900] > 0.5).all()
+    with pytest.warns(AbsorbingRegimeWarning):
+        res = model.results(returns)
+        assert res.signal.equals(signal)
+    # an explicit start is the user's choice: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict_online(returns, initial="fitted")

@@ -1,16 +1,22 @@
-"""Pandas views: durations, stationary distribution, spells."""
+"""Pandas views (durations, stationary distribution, spells) and RegimeResults."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
+import pytest
 
+from regimes import RegimeModel, RegimeResults, regime_results
 from regimes.results import (
     count_spells,
     expected_durations,
     regime_series,
     stationary_distribution,
 )
+
+from .conftest import KnownHMM, _equicorrelated
 
 
 def test_expected_durations_with_an_absorbing_regime():
@@ -37,3 +43,117 @@ def test_regime_series_keeps_every_category():
     assert series.tolist() == ["Bull", "Bull", "Bear"]
     assert list(series.cat.categories) == ["Bull", "Sideways", "Bear"]
     assert series.value_counts()["Sideways"] == 0
+
+
+# ------------------------------------------------------------- RegimeResults
+
+FAST = KnownHMM(
+    startprob=np.array([0.5, 0.5]),
+    transmat=np.array([[0.9, 0.1], [0.2, 0.8]]),
+    means=np.array([[5e-4, 5e-4], [-1e-3, -1e-3]]),
+    covars=np.array([_equicorrelated(v, 0.5, 2) for v in (0.007, 0.02)]),
+)
+
+
+@pytest.fixture(scope="module")
+def fast() -> tuple[pd.DataFrame, RegimeModel]:
+    """Regimes that switch every few days: p[Bull->Bull] ~ 0.9, below 1 - 1/50."""
+    returns, _ = FAST.sample(1500, seed=2)
+    return returns, RegimeModel(2, n_init=2, random_state=0).fit(returns)
+
+
+def test_results_agree_with_the_estimator(fast):
+    returns, model = fast
+    res = model.results(returns)
+    assert isinstance(res, RegimeResults)
+    assert res.nobs == len(returns) and res.llf == model.score(returns)
+    assert res.aic == model.aic(returns) and res.bic == model.bic(returns)
+    pd.testing.assert_frame_equal(res.filtered_proba, model.filter_proba(returns))
+    pd.testing.assert_frame_equal(res.smoothed_proba, model.predict_proba(returns))
+    pd.testing.assert_series_equal(res.signal, model.predict_online(returns))
+    pd.testing.assert_frame_equal(res.signal_proba, model.signal_proba(returns))
+    pd.testing.assert_series_equal(res.regimes, model.predict(returns))
+    pd.testing.assert_frame_equal(res.summary(), model.summary())
+    pd.testing.assert_frame_equal(res.transition_matrix, model.transition_matrix())
+    pd.testing.assert_frame_equal(res.means, model.regime_means())
+    pd.testing.assert_frame_equal(res.volatilities, model.regime_volatilities())
+    assert res.expected_durations.to_numpy() == pytest.approx(
+        model.summary()["expected_duration"].to_numpy()
+    )
+    pd.testing.assert_frame_equal(
+        res.standard_errors(level=0.9), model.standard_errors(returns, level=0.9)
+    )
+
+
+def test_results_check_once_that_they_get_the_training_returns(fast):
+    returns, model = fast
+    for other in (returns.iloc[:-1], returns * 1.01):
+        with pytest.raises(ValueError, match="needs the returns the model was fitted"):
+            model.results(other)
+
+
+def test_the_information_matrix_is_computed_once_per_results_object(fast, monkeypatch):
+    returns, model = fast
+    calls = []
+    real = regime_results.hessian_standard_errors
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(regime_results, "hessian_standard_errors", counted)
+    res = model.results(returns)
+    narrow, wide = res.standard_errors(level=0.5), res.standard_errors(level=0.99)
+    res.report(level=0.9)
+    assert len(calls) == 1
+    # the same standard errors, intervals at each level
+    np.testing.assert_array_equal(narrow["std_err"], wide["std_err"])
+    finite = narrow["std_err"].notna()
+    assert (wide["ci_lower"] < narrow["ci_lower"])[finite].all()
+    assert wide.attrs["level"] == 0.99 and narrow.attrs["level"] == 0.5
+
+
+def test_set_params_after_the_fit_cannot_change_its_inference(fast):
+    """Issue 18: standard_errors, the bootstrap and the report read the current
+    constructor parameters; after set_params(min_duration=50) p[Bull->Bull] became
+    NaN "at the min_duration floor", the bootstrap refitted with the floor and its
+    interval excluded the estimate, and the report printed "Min duration 50" and,
+    after set_params(order_by="mean"), "Bull = top mean"."""
+    returns, fitted = fast
+    model = copy.deepcopy(fitted)
+    before = model.results(returns)
+    boot = dict(method="bootstrap", n_boot=4, random_state=0)
+    hessian, bootstrap = before.standard_errors(), before.standard_errors(**boot)
+    text = str(before.report())
+    assert hessian.loc["p[Bull->Bull]", "estimate"] < 1 - 1 / 50
+
+    model.set_params(min_duration=50, order_by="mean", switch_penalty=0.0)
+    for res in (before, model.results(returns)):  # kept, and made afterwards
+        pd.testing.assert_frame_equal(res.standard_errors(), hessian)
+        pd.testing.assert_frame_equal(res.standard_errors(**boot), bootstrap)
+        assert str(res.report()) == text
+        pd.testing.assert_series_equal(res.signal, before.signal)
+    pd.testing.assert_frame_equal(model.standard_errors(returns), hessian)
+    pd.testing.assert_frame_equal(model.standard_errors(returns, **boot), bootstrap)
+    assert str(model.report(returns)) == text
+    assert np.isfinite(hessian.loc["p[Bull->Bull]", "std_err"])
+    row = bootstrap.loc["p[Bull->Bull]"]
+    assert row["ci_lower"] < row["estimate"] < row["ci_upper"]
+    assert "Min duration 50" not in text and "Min duration" in text
+    assert "Bull = lowest vol" in text and "top mean" not in text
+
+    # a refit of the estimator leaves an existing results object as it was
+    model.fit(returns.iloc[:1000])
+    pd.testing.assert_frame_equal(before.standard_errors(), hessian)
+    assert before.nobs == len(returns)
+
+
+def test_bootstrap_replicates_are_kept_per_seed(fast):
+    returns, model = fast
+    res = model.results(returns)
+    one = res.standard_errors(method="bootstrap", n_boot=3, random_state=1)
+    two = res.standard_errors(method="bootstrap", n_boot=3, random_state=1, level=0.5)
+    np.testing.assert_array_equal(one["std_err"], two["std_err"])
+    assert (two["ci_upper"] - two["ci_lower"] <= one["ci_upper"] - one["ci_lower"])[
+        one["std_err"].notna()
+    ].all()

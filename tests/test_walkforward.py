@@ -27,13 +27,15 @@ def wf(short_sample):
 
 def test_output_shape_and_meaning(wf, short_sample):
     names = ["Bull", "Sideways", "Bear"]
-    assert list(wf.columns) == ["regime", *names, "fitted_until"]
+    filtered = results.filtered_columns(names)
+    assert list(wf.columns) == ["regime", *names, *filtered, "fitted_until"]
     assert wf.index[0] > short_sample.index[499]
     assert wf.index[0].month in (1, 4, 7, 10) and wf.index[0].day <= 5
     assert wf.index.equals(short_sample.index[short_sample.index >= wf.index[0]])
     # the model used on each day was fitted on earlier days only
     assert (wf["fitted_until"] < wf.index).all()
     np.testing.assert_allclose(wf[names].sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(wf[filtered].sum(axis=1), 1.0, atol=1e-12)
     refits = refit_table(wf)
     assert len(refits) == wf["fitted_until"].nunique()
     assert (refits["train_end"] < refits.index).all()
@@ -54,10 +56,15 @@ def test_first_period_matches_a_model_fitted_on_the_past(wf, short_sample):
     train = short_sample.loc[: wf["fitted_until"].iloc[0]]
     model = RegimeModel(3, n_init=3, n_iter=1000, random_state=0).fit(train)
     period = wf.loc[start : refit_table(wf).index[1] - pd.Timedelta(days=1)]
-    expected = model.filter_proba(short_sample.loc[: period.index[-1]]).loc[
-        period.index
-    ]
+    so_far = short_sample.loc[: period.index[-1]]
+    # beside the signal: the filtered probabilities of the evidence it decodes
+    expected = model.signal_proba(so_far).loc[period.index]
     np.testing.assert_allclose(period[list(model.regime_names_)], expected, atol=1e-12)
+    # and the all-column filtered probabilities, named so
+    expected = model.filter_proba(so_far).loc[period.index]
+    filtered = results.filtered_columns(model.regime_names_)
+    np.testing.assert_allclose(period[filtered], expected, atol=1e-12)
+    assert period["regime"].equals(model.predict_online(so_far).loc[period.index])
 
 
 def test_rolling_window_and_day_count_refits(short_sample):

@@ -1,0 +1,535 @@
+"""RegimeResults: one fit of a RegimeModel, described, with nothing that can go stale.
+
+statsmodels separates a model from the results of fitting it
+(``MarkovSwitchingResults``), arch does the same (``ARCHModelResult``); so does this
+package. :meth:`regimes.RegimeModel.results` checks once that it is given the
+training returns and returns a :class:`RegimeResults` holding
+
+- the fitted state *as it was*: the frozen :class:`regimes._state.FittedState`,
+  whose ``params`` are the constructor parameters the fit used. Nothing here reads
+  the estimator, so a later ``set_params`` or refit cannot change an answer;
+- the checked training data.
+
+Everything else is computed on first use and cached on the object: the likelihood
+facts, the filtered and smoothed probabilities, the causal signal with its own
+probabilities, and the observed information behind the standard errors (computed
+once, whatever levels are asked for afterwards).
+
+Which probabilities are which
+-----------------------------
+``filtered_proba``
+    P(regime on day t | all columns up to day t): the HMM's forward filter.
+``smoothed_proba``
+    P(regime on day t | all columns, every day): hindsight.
+``signal`` and ``signal_proba``
+    The causal signal decodes the equal-weighted portfolio of the columns
+    (:func:`regimes.online.portfolio_log_densities`); ``signal_proba`` are the
+    filtered probabilities of that same evidence (same transition matrix, the
+    portfolio's marginal densities). The signal's regime has a small probability
+    there only while the decoder waits for the evidence its switch penalty asks for.
+    ``filtered_proba`` can disagree for longer: a calm portfolio of widely spread
+    sectors looks calm to the signal and dispersed to the all-column filter.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _fitting, results
+from ._contract import Interval, NJobs, Options, RandomState, validate_params
+from ._covariance import read_full
+from ._forecast import MAX_HORIZON, Forecast, forecast_frames
+from ._gaussian import EMParameters
+from ._parallel import parallel_map
+from ._parameter_tables import (
+    HessianErrors,
+    ParameterTable,
+    bootstrap_table,
+    hessian_standard_errors,
+    wald_table,
+)
+from ._state import FittedState, Settings
+from ._text_report import Report
+from ._threads import thread_limits
+from ._validation import Returns, check_params, check_returns, n_free_parameters
+from .exceptions import RegimeFitError
+from .labels import default_regime_names, match_states, permute_states
+from .online import (
+    causal_start,
+    filter_log_densities,
+    penalized_decode,
+    portfolio_log_densities,
+)
+
+__all__ = ["RegimeResults"]
+
+INFERENCE_CONSTRAINTS = {
+    "level": [Interval(Real, 0, 1, closed="neither")],
+    "method": [Options({"hessian", "bootstrap"})],
+    "n_boot": [Interval(Integral, 2, None)],
+    "n_jobs": [NJobs()],
+    "random_state": [RandomState()],
+}
+"""What standard_errors and report accept (RegimeModel's thin versions share it)."""
+
+
+class RegimeResults:
+    """The results of one fit: statistics, probabilities, signal, inference.
+
+    Made by :meth:`regimes.RegimeModel.results` (not directly). Every attribute
+    describes the fit as it was when the results were made.
+
+    Attributes
+    ----------
+    fitted_state : regimes._state.FittedState
+        The frozen fit: parameters, names, restarts, and in ``params`` the
+        constructor parameters the fit used.
+    returns : DataFrame
+        The training returns, as checked.
+    llf, nobs, n_parameters, aic, bic : float or int
+        Log-likelihood, number of days, free parameters, and the information
+        criteria ``-2 llf + 2 p`` and ``-2 llf + p log(nobs)`` (lower is better).
+    filtered_proba, smoothed_proba : DataFrame
+        All-column filtered (causal) and smoothed (hindsight) probabilities.
+    regimes : Series
+        The most likely (Viterbi) path: hindsight.
+    signal : Series
+        The causal regime of each day (:meth:`regimes.RegimeModel.predict_online`
+        with the fit's ``switch_penalty``).
+    signal_proba : DataFrame
+        The filtered probabilities of the evidence the signal decodes (see the
+        module notes).
+    transition_matrix, means, volatilities : DataFrame
+        Readable parameters (volatility: daily standard deviation of each column).
+    expected_durations : Series
+        ``1 / (1 - p_kk)`` days, ``inf`` for an absorbing regime.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from regimes import RegimeModel
+    >>> rng = np.random.default_rng(0)
+    >>> dates = pd.bdate_range("2015-01-01", periods=400)
+    >>> returns = pd.DataFrame(
+    ...     np.vstack([rng.normal(0.0005, 0.007, (150, 2)),
+    ...                rng.normal(-0.002, 0.025, (150, 2)),
+    ...                rng.normal(0.0005, 0.007, (100, 2))]),
+    ...     index=dates, columns=["XLK", "XLF"])
+    >>> model = RegimeModel(n_regimes=2, n_init=2, random_state=0).fit(returns)
+    >>> res = model.results(returns)
+    >>> res.nobs, res.signal.iloc[200], bool(res.signal_proba.iloc[200]["Bear"] > 0.5)
+    (400, 'Bear', True)
+    >>> model.set_params(min_duration=50)      # does not touch the results
+    RegimeModel(min_duration=50, n_init=2, n_regimes=2, random_state=0)
+    >>> res.fitted_state.params["min_duration"] is None
+    True
+    """
+
+    def __init__(self, state: FittedState, data: Returns) -> None:
+        self.fitted_state = state
+        self._data = data
+        self._engine = _fitting.engine(state)
+        self._bootstraps: dict[tuple[int, int], tuple[ParameterTable, dict]] = {}
+
+    def __repr__(self) -> str:
+        state = self.fitted_state
+        return (
+            f"<RegimeResults: {state.n_regimes} regimes, {self.nobs} days, "
+            f"llf {self.llf:.2f}>"
+        )
+
+    # ------------------------------------------------------------ the fit's facts
+
+    @cached_property
+    def _settings(self) -> Settings:
+        """The fit's own settings (from the parameters it used, not the estimator's)."""
+        return check_params(dict(self.fitted_state.params), default_regime_names)
+
+    @cached_property
+    def returns(self) -> pd.DataFrame:
+        """The training returns, as checked (a DataFrame on their index)."""
+        data = self._data
+        return pd.DataFrame(data.values, index=data.index, columns=data.columns)
+
+    @property
+    def llf(self) -> float:
+        """Log-likelihood of the training returns under the fit, eq. (16)."""
+        return float(self.fitted_state.log_likelihood)
+
+    @property
+    def nobs(self) -> int:
+        """Number of days."""
+        return len(self._data.values)
+
+    @property
+    def n_parameters(self) -> int:
+        """Free parameters of the fit (used by AIC and BIC)."""
+        state = self.fitted_state
+        return n_free_parameters(
+            state.n_regimes, state.n_features, state.covariance_type
+        )
+
+    @cached_property
+    def aic(self) -> float:
+        """Akaike information criterion, ``-2 llf + 2 p`` (lower is better)."""
+        return results.information_criteria(self.llf, self.n_parameters, self.nobs)[0]
+
+    @cached_property
+    def bic(self) -> float:
+        """Bayesian information criterion, ``-2 llf + p log(nobs)`` (lower: better)."""
+        return results.information_criteria(self.llf, self.n_parameters, self.nobs)[1]
+
+    @property
+    def _names(self) -> tuple[str, ...]:
+        return self.fitted_state.regime_names
+
+    @cached_property
+    def transition_matrix(self) -> pd.DataFrame:
+        """Transition probabilities, "from" regimes as rows, "to" as columns."""
+        return results.transition_frame(self.fitted_state.transmat, self._names)
+
+    @cached_property
+    def means(self) -> pd.DataFrame:
+        """Mean daily return of each column in each regime."""
+        state = self.fitted_state
+        return results.regime_feature_frame(
+            state.means, self._names, state.feature_names
+        )
+
+    @cached_property
+    def volatilities(self) -> pd.DataFrame:
+        """Daily standard deviation of each column in each regime."""
+        state = self.fitted_state
+        sd = np.sqrt(np.diagonal(state.covars, axis1=1, axis2=2))
+        return results.regime_feature_frame(sd, self._names, state.feature_names)
+
+    @cached_property
+    def expected_durations(self) -> pd.Series:
+        """Expected spell length of each regime, ``1 / (1 - p_kk)`` days."""
+        return pd.Series(
+            results.expected_durations(self.fitted_state.transmat),
+            index=pd.Index(list(self._names), name="regime"),
+            name="expected_duration",
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """One row per regime: occupancy, persistence, annualised risk and return.
+
+        As :meth:`regimes.RegimeModel.summary`, for this fit.
+        """
+        state = self.fitted_state
+        return results.summary_frame(
+            state.regimes.cat.codes.to_numpy(),
+            state.transmat,
+            state.means,
+            state.covars,
+            self._names,
+        )
+
+    # ---------------------------------------------------------- probabilities
+
+    @cached_property
+    def _start(self) -> np.ndarray:
+        """Distribution before the first day of the causal outputs (warns once)."""
+        return causal_start(self.fitted_state.transmat, self._names)
+
+    @cached_property
+    def filtered_proba(self) -> pd.DataFrame:
+        """P(regime on day t | all columns up to day t): causal, every column."""
+        with np.errstate(invalid="ignore"):
+            proba = self._engine.filtered_posteriors(
+                self._data.values, startprob=self._start
+            )
+        return results.probability_frame(proba, self._names, self._data.index)
+
+    @cached_property
+    def smoothed_proba(self) -> pd.DataFrame:
+        """P(regime on day t | all columns, every day): hindsight."""
+        with np.errstate(invalid="ignore"):
+            proba = self._engine.predict_proba(self._data.values)
+        return results.probability_frame(proba, self._names, self._data.index)
+
+    @property
+    def regimes(self) -> pd.Series:
+        """The most likely (Viterbi) regime path of the training days: hindsight."""
+        return self.fitted_state.regimes
+
+    @cached_property
+    def _portfolio_densities(self) -> np.ndarray:
+        state = self.fitted_state
+        with np.errstate(all="ignore"):
+            return portfolio_log_densities(self._data.values, state.means, state.covars)
+
+    @cached_property
+    def signal(self) -> pd.Series:
+        """The causal regime of each day (online penalised decoding)."""
+        penalty = float(self.fitted_state.params["switch_penalty"])
+        codes, _ = penalized_decode(
+            self._portfolio_densities, penalty, initial=self._start
+        )
+        return results.regime_series(codes, self._names, self._data.index)
+
+    @cached_property
+    def signal_proba(self) -> pd.DataFrame:
+        """Filtered probabilities of the portfolio evidence the signal decodes."""
+        proba = filter_log_densities(
+            self._portfolio_densities, self.fitted_state.transmat, self._start
+        )
+        return results.probability_frame(proba, self._names, self._data.index)
+
+    def signal_frame(self) -> pd.DataFrame:
+        """The signal beside its probabilities, and the all-column filtered ones.
+
+        Columns as in :func:`regimes.walk_forward`: ``regime`` (the signal), one
+        column per regime name (``signal_proba``), then ``filtered_<name>``
+        (``filtered_proba``); see :func:`regimes.results.signal_frame`.
+        """
+        return results.signal_frame(self.signal, self.signal_proba, self.filtered_proba)
+
+    # --------------------------------------------------------------- inference
+
+    @property
+    def _params(self) -> EMParameters:
+        state = self.fitted_state
+        return EMParameters(state.startprob, state.transmat, state.means, state.covars)
+
+    @cached_property
+    def _hessian(self) -> HessianErrors:
+        """The observed information, inverted and mapped: once per results object."""
+        state = self.fitted_state
+        return hessian_standard_errors(
+            self._data.values,
+            self._params,
+            state.covariance_type,
+            self._names,
+            self._data.columns,
+            min_stay=self._settings.min_stay,
+        )
+
+    @validate_params(INFERENCE_CONSTRAINTS)
+    def standard_errors(
+        self,
+        level: float = 0.95,
+        method: str = "hessian",
+        n_boot: int = 200,
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> pd.DataFrame:
+        """Standard errors and confidence intervals of the readable parameters.
+
+        Parameters
+        ----------
+        level : float, default=0.95
+            Confidence level of the intervals.
+        method : {"hessian", "bootstrap"}, default="hessian"
+            ``"hessian"``: the observed information (numerical Hessian of the exact
+            log-likelihood in an unconstrained parameterisation, the initial
+            distribution held fixed), mapped by the delta method; intervals are
+            built on the logit / log / atanh scale and mapped back, so they stay
+            inside each parameter's range. Computed once per results object.
+            ``"bootstrap"``: parametric bootstrap, ``n_boot`` samples simulated
+            from the fit and refitted from it with the fit's own parameters (one
+            warm-started restart each, regimes matched to the fit's); standard
+            deviations and percentile intervals. Kept per ``(n_boot,
+            random_state)`` when ``random_state`` is an int.
+        n_boot : int, default=200
+            Bootstrap replicates.
+        n_jobs : int, optional
+            Worker processes (joblib) for the bootstrap refits.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the bootstrap samples.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by parameter (``mean[Bull, XLK]``, ``vol[Bull, XLK]``,
+            ``corr[Bull, XLK, XLF]``, ``p[Bull->Bear]``, ``duration[Bear]``), with
+            columns ``estimate``, ``std_err``, ``ci_lower``, ``ci_upper`` and
+            ``note``. Boundary parameters (a transition seen less than once, a
+            stay probability at the fit's ``min_duration`` floor) get NaN and a
+            note. ``attrs`` holds ``method``, ``level`` and, for the bootstrap,
+            ``n_boot``, ``n_failed`` and ``n_not_converged``.
+
+        Notes
+        -----
+        Memory: the Hessian's forward-backward sums run block by block over time,
+        so the working memory does not grow with the number of days
+        (``benchmarks/inference_memory.py`` measures it).
+        """
+        attrs: dict[str, Any] = {"method": method, "level": level}
+        if method == "hessian":
+            table = wald_table(self._hessian, level)
+        else:
+            table, extra = self._bootstrap(level, n_boot, n_jobs, random_state)
+            attrs.update(extra)
+        frame = pd.DataFrame(
+            table._asdict(), index=pd.Index(table.names, name="parameter")
+        ).drop(columns="names")
+        frame.attrs.update(attrs)
+        return frame
+
+    def _bootstrap(
+        self, level: float, n_boot: int, n_jobs: int | None, random_state: Any
+    ) -> tuple[ParameterTable, dict[str, Any]]:
+        key = (n_boot, random_state) if isinstance(random_state, int) else None
+        if key is not None and key in self._bootstraps:
+            replicates, extra = self._bootstraps[key]
+        else:
+            seeds = _fitting.seeds(random_state, n_boot)
+            jobs = [(self.fitted_state, self._data, int(seed)) for seed in seeds]
+            fits = parallel_map(_bootstrap_replicate, jobs, n_jobs)
+            replicates = [f[0] for f in fits if f is not None]
+            extra = {
+                "n_boot": n_boot,
+                "n_failed": sum(f is None for f in fits),
+                "n_not_converged": sum(f is not None and not f[1] for f in fits),
+            }
+            if key is not None:
+                self._bootstraps[key] = (replicates, extra)
+        state = self.fitted_state
+        table = bootstrap_table(
+            self._params,
+            replicates,
+            state.covariance_type,
+            self._names,
+            self._data.columns,
+            level=level,
+        )
+        return table, dict(extra)
+
+    @validate_params(INFERENCE_CONSTRAINTS)
+    def report(
+        self,
+        level: float = 0.95,
+        method: str = "hessian",
+        n_boot: int = 200,
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> Report:
+        """A text report like statsmodels' ``summary()``: facts, then parameters.
+
+        The parameters are the table of :meth:`standard_errors`.
+
+        The facts (dates, observations, log-likelihood, AIC, BIC, convergence,
+        restarts, ordering rule, min_duration) are the fit's, not the estimator's
+        current parameters. The arguments are those of :meth:`standard_errors`.
+
+        Returns
+        -------
+        regimes.inference.Report
+            ``print(report)`` or ``report.as_text()``; notebooks show it as HTML.
+        """
+        table = self.standard_errors(
+            level=level,
+            method=method,
+            n_boot=n_boot,
+            n_jobs=n_jobs,
+            random_state=random_state,
+        )
+        state = self.fitted_state
+        index = self._data.index
+        restarts = state.restarts
+        ok = int((restarts["error"] == "").sum())
+        first, last = (
+            (f"{index[0]:%Y-%m-%d}", f"{index[-1]:%Y-%m-%d}")
+            if isinstance(index, pd.DatetimeIndex)
+            else (str(index[0]), str(index[-1]))
+        )
+        rule = {"volatility": "Bull = lowest vol", "mean": "Bull = top mean"}
+        header = (
+            ("Model", f"Gaussian HMM, {state.n_regimes} regimes"),
+            ("Covariance", state.covariance_type),
+            ("Start", first),
+            ("End", last),
+            ("Observations", f"{self.nobs}"),
+            ("Columns", f"{state.n_features}"),
+            ("Log-likelihood", f"{self.llf:.2f}"),
+            ("Parameters", f"{self.n_parameters}"),
+            ("AIC", f"{self.aic:.2f}"),
+            ("BIC", f"{self.bic:.2f}"),
+            ("Converged", f"{state.converged}"),
+            ("Iterations", f"{state.n_iter}"),
+            ("Restarts", f"{ok} of {len(restarts)} succeeded"),
+            ("Ordering", rule[self._settings.order_by]),
+            ("Min duration", f"{state.params['min_duration']}"),
+            ("Std. errors", table.attrs["method"]),
+        )
+        notes = (
+            f"Intervals at {level:.0%}; vol is the daily standard deviation; "
+            "duration = 1 / (1 - p) days.",
+            "Standard errors assume the regime labels are right (see the README).",
+        )
+        return Report("Regime model results", header, table, footnotes=notes)
+
+    @validate_params({"horizon": [Interval(Integral, 1, MAX_HORIZON)]})
+    def forecast(self, horizon: int = 1) -> Forecast:
+        """Regime distribution and return moments 1..horizon days after the data.
+
+        From the last row of :attr:`filtered_proba`, f_T: the regime distribution h
+        days ahead is ``f_T A^h``; the return on day T+h is a mixture of the regime
+        Gaussians with those weights (mean ``sum_k p_k mu_k``, covariance
+        ``sum_k p_k (Sigma_k + mu_k mu_k^T) - m m^T``).
+
+        Parameters
+        ----------
+        horizon : int, default=1
+            Days ahead, at most ``regimes.inference.MAX_HORIZON`` (10,000): far
+            ahead the distribution is the stationary one of :meth:`summary`.
+
+        Returns
+        -------
+        regimes.inference.Forecast
+            ``regime_proba`` (horizon x regimes), ``mean`` (horizon x columns) and
+            ``covariance`` (rows (horizon, column), columns: the columns), each
+            indexed by ``horizon`` = 1, 2, ...; the moments are of the daily return
+            on day T+h, not of the return cumulated over h days.
+        """
+        state = self.fitted_state
+        return forecast_frames(
+            self.filtered_proba.to_numpy()[-1],
+            state.transmat,
+            state.means,
+            state.covars,
+            self._names,
+            state.feature_names,
+            horizon,
+        )
+
+
+def _bootstrap_replicate(
+    state: FittedState, data: Returns, seed: int
+) -> tuple[EMParameters, bool] | None:
+    """Refit on returns simulated from the fit, with the fit's own parameters.
+
+    One warm-started restart from the fit; the replicate's regimes are matched to
+    the fit's (:func:`regimes.labels.match_states`). None if the refit failed.
+    """
+    engine = _fitting.engine(state)
+    X, _ = engine.sample(len(data.values), random_state=seed)
+    X[np.isnan(data.values)] = np.nan  # the data's own holes (missing="marginalize")
+    frame = pd.DataFrame(X, index=data.index, columns=data.columns)
+    params = {
+        **state.params,
+        "warm_start": True,
+        "n_init": 1,
+        "n_jobs": None,
+        "random_state": seed,
+    }
+    settings = check_params(params, default_regime_names)
+    sample = check_returns(frame, for_fit=True, missing=settings.missing)
+    try:
+        _fitting.check_fit_data(sample, settings, state)
+        with thread_limits(None):
+            new, _ = _fitting.fit_state(sample, settings, params, state)
+    except RegimeFitError:
+        return None
+    hmm = _fitting.gaussian_hmm(new, 1, 0.0)
+    order = match_states((state.means, state.covars), (new.means, new.covars))
+    permute_states(hmm, order)
+    replicate = EMParameters(hmm.startprob_, hmm.transmat_, hmm.means_, read_full(hmm))
+    return replicate, new.converged
