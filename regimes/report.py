@@ -53,6 +53,7 @@ from ._io import atomic_path
 from ._validation import percent_median
 from .exceptions import InvalidParameterError
 from .models import RegimeModel
+from .regime_results import RegimeResults
 
 __all__ = ["write_html"]
 
@@ -68,9 +69,14 @@ class _Inputs:
     """What the report describes, gathered once."""
 
     model: RegimeModel
+    fit: RegimeResults
+    """The fit described (the last refit for a walk-forward), on its training data."""
     train: pd.DataFrame
     signal: pd.Series
     proba: pd.DataFrame
+    """Filtered probabilities of the evidence the signal decodes (they agree)."""
+    filtered: pd.DataFrame
+    """Filtered probabilities from all the columns (named so, beside the others)."""
     decimal: pd.DataFrame
     """All the returns, as decimal log returns."""
     simple: pd.DataFrame
@@ -192,11 +198,14 @@ def _gather(
                 f"{missing[0].date()}); pass the returns walk_forward used.",
             )
         names = list(walk["regime"].cat.categories)
+        every = results.filtered_columns(names)
         return _Inputs(
             model,
+            model.results(train),
             train,
             walk["regime"],
             walk[names],
+            walk[every].set_axis(names, axis=1),
             decimal,
             simple.loc[walk.index],  # the signal's days
             walk,
@@ -208,11 +217,14 @@ def _gather(
             "model must be a RegimeModel fitted on returns, or pass walk= (a "
             "walk_forward result); got neither.",
         )
+    fit = model.results(returns)  # checks that these are the training returns
     return _Inputs(
         model,
+        fit,
         returns,
-        model.predict_online(returns),
-        model.filter_proba(returns),
+        fit.signal,
+        fit.signal_proba,
+        fit.filtered_proba,
         decimal,
         simple,
         None,
@@ -319,7 +331,7 @@ def _now_section(inputs: _Inputs) -> str:
     names = list(model.regime_names_)
     p_stay = float(model.transmat_[names.index(regime), names.index(regime)])
     expected = results.expected_durations(model.transmat_)[names.index(regime)]
-    proba = inputs.proba.iloc[-1]
+    proba, every = inputs.proba.iloc[-1], inputs.filtered.iloc[-1]
     rows = pd.DataFrame(
         {
             "": [
@@ -331,6 +343,7 @@ def _now_section(inputs: _Inputs) -> str:
                 if np.isfinite(expected)
                 else "no end (absorbing)",
                 ", ".join(f"{n} {proba[n]:.2f}" for n in names),
+                ", ".join(f"{n} {every[n]:.2f}" for n in names),
             ]
         },
         index=[
@@ -339,13 +352,16 @@ def _now_section(inputs: _Inputs) -> str:
             "In it since",
             "Daily probability of staying",
             "Expected remaining duration",
-            "Filtered probabilities today",
+            "Probabilities today, signal's evidence",
+            "Probabilities today, all columns",
         ],
     )
     how = (
-        "The regime is the causal signal (it switches only on sustained "
-        "evidence); the filtered probabilities P(regime | returns up to today) "
-        "say how sure the model is."
+        "The regime is the causal signal: it decodes the equal-weighted "
+        "portfolio's evidence and switches only when that evidence is sustained. "
+        "Its probabilities, P(regime | that evidence up to today), say how sure it "
+        "is. The probabilities from all the columns use every sector's own "
+        "evidence and can favour another regime for a while."
     )
     memo = (
         "Under the model a regime ends each day with the same probability, "
@@ -383,8 +399,7 @@ def _data_section(inputs: _Inputs, label: str | None, met: list[str]) -> str:
 
 
 def _model_section(inputs: _Inputs, level: float) -> str:
-    model = inputs.model
-    report = model.report(inputs.train, level=level)
+    report = inputs.fit.report(level=level)
     header = pd.DataFrame(
         {"": [v for _, v in report.header]}, index=[k for k, _ in report.header]
     )
