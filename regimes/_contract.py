@@ -48,7 +48,9 @@ __all__ = [
     "Checked",
     "Constraint",
     "Day",
+    "Fitted",
     "InstanceOf",
+    "Integers",
     "Interval",
     "Names",
     "NJobs",
@@ -227,6 +229,23 @@ class InstanceOf(Constraint):
         return self.name or " or ".join(f"a {t.__name__}" for t in self.types)
 
 
+class Fitted(InstanceOf):
+    """A fitted estimator of one of ``types`` (one with ``fitted_state_``)."""
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, self.types) and hasattr(value, "fitted_state_"):
+            return value
+        return _REJECT
+
+    def describe(self) -> str:
+        return self.name or "a fitted " + " or ".join(t.__name__ for t in self.types)
+
+    def hint(self, value: Any) -> str:
+        if isinstance(value, self.types):
+            return "call fit(returns) first, or RegimeModel.load(path)"
+        return ""
+
+
 class Checked(Constraint):
     """Any value: the function checks this parameter itself (data, models, frames).
 
@@ -251,8 +270,15 @@ class Names(Constraint):
     is one name, never its characters. ``min_len`` sets how many are needed.
     """
 
-    def __init__(self, *, min_len: int = 1, what: str = "name") -> None:
+    def __init__(
+        self,
+        *,
+        min_len: int = 1,
+        what: str = "name",
+        options: Iterable[str] | None = None,
+    ) -> None:
         self.min_len, self.what = min_len, what
+        self.options = None if options is None else tuple(options)
 
     def convert(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -268,16 +294,54 @@ class Names(Constraint):
             return _REJECT
         if len(set(names)) != len(names):
             return _REJECT
+        if self.options is not None and not set(names) <= set(self.options):
+            return _REJECT
         return names
 
     def describe(self) -> str:
         many = f"at least {self.min_len} " if self.min_len > 1 else ""
-        return f"a {self.what} (str) or a list of {many}distinct non-empty {self.what}s"
+        text = f"a {self.what} (str) or a list of {many}distinct non-empty {self.what}s"
+        if self.options is not None:
+            text += " from " + ", ".join(repr(o) for o in self.options)
+        return text
 
     def hint(self, value: Any) -> str:
         if isinstance(value, (list, tuple)) and len(set(value)) != len(value):
             return "remove the repeated names"
         return ""
+
+
+class Integers(Constraint):
+    """One int or several (a list, tuple or other iterable of ints) in [low, high].
+
+    Always returns a non-empty tuple of distinct ints; a bool, a float or a string
+    is never an int.
+    """
+
+    def __init__(self, low: int, high: int | None, *, what: str = "int") -> None:
+        self.low, self.high, self.what = low, high, what
+
+    def convert(self, value: Any) -> Any:
+        if _is_int(value):
+            items: list[Any] = [value]
+        elif isinstance(value, (str, bytes, Mapping)) or not isinstance(
+            value, Iterable
+        ):
+            return _REJECT
+        else:
+            items = list(value)
+        if not items or not all(_is_int(v) for v in items):
+            return _REJECT
+        out = tuple(int(v) for v in items)
+        if len(set(out)) != len(out):
+            return _REJECT
+        if any(v < self.low or (self.high is not None and v > self.high) for v in out):
+            return _REJECT
+        return out
+
+    def describe(self) -> str:
+        bound = f"in [{self.low}, {self.high}]" if self.high else f">= {self.low}"
+        return f"an int {bound} or a non-empty list of distinct such ints"
 
 
 class NJobs(Constraint):
@@ -405,11 +469,19 @@ def check_value(
         f"{param}{place} must be {accepted}; got {_short(value)}"
         f" ({_article(type(value).__name__)})."
     )
+    fix = None
     if hints:
-        message += " " + hints[0][0].upper() + hints[0][1:]
-        if not message.endswith((".", "?")):
-            message += "."
-    raise InvalidParameterError(param, message)
+        fix = hints[0][0].upper() + hints[0][1:]
+        if not fix.endswith((".", "?")):
+            fix += "."
+        message += " " + fix
+    raise InvalidParameterError(
+        param,
+        message,
+        accepted=accepted,
+        received=f"{_short(value)} ({_article(type(value).__name__)})",
+        fix=fix,
+    )
 
 
 def validate_params(constraints: Mapping[str, list[Any]]) -> Callable[[F], F]:

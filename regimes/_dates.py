@@ -145,7 +145,7 @@ def parse_day_index(
         try:
             parsed = pd.to_datetime(text, format=date_format)
         except (ValueError, TypeError) as exc:
-            bad = _first_unreadable(text, date_format)
+            bad = _first_unreadable(text, date_format) or str(text[0])
             raise InvalidReturnsError(
                 param,
                 f"{source}: dates do not match date_format={date_format!r} (first: "
@@ -171,8 +171,16 @@ def _is_blank(value: Any) -> bool:
     return not str(value).strip()
 
 
-def _first_unreadable(text: pd.Index, date_format: str | None) -> str:
-    """The first label no accepted reading understands (for the message)."""
+def _reads_as_day(value: str) -> bool:
+    try:
+        parse_day(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _first_unreadable(text: pd.Index, date_format: str | None) -> str | None:
+    """The first label no accepted reading understands (for the message), if any."""
     formats = [date_format] if date_format else [None, *_OTHER_FORMATS]
     for value in text:
         for fmt in formats:
@@ -186,7 +194,7 @@ def _first_unreadable(text: pd.Index, date_format: str | None) -> str:
                 continue
         else:
             return str(value)
-    return str(text[0])
+    return None
 
 
 def _parse_yyyymmdd(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
@@ -231,9 +239,19 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
         return readings[next(iter(distinct.values()))]
     if not readings:
         bad = _first_unreadable(text, None)
+        iso = [_reads_as_day(v) for v in text]
+        if bad is None and any(iso):  # each is a date, but written two ways
+            row = iso.index(False)
+            raise InvalidReturnsError(
+                param,
+                f"{source}: the dates are written in different forms, e.g. "
+                f"{text[iso.index(True)]!r} and {text[row]!r} (row {row + 1}); write "
+                f"them one way. {_INDEX_FIX[0].upper()}{_INDEX_FIX[1:]}.",
+            )
         raise InvalidReturnsError(
             param,
-            f"{source}: the first column must hold dates; could not read {bad!r} "
+            f"{source}: the first column must hold dates; could not read "
+            f"{bad if bad is not None else text[0]!r} "
             f"as a date. {_INDEX_FIX[0].upper()}{_INDEX_FIX[1:]}.",
         )
     formats = " or ".join(repr(f) for f in readings)

@@ -1,8 +1,10 @@
 """Reading a text table of daily prices or returns as files really come.
 
 A file is a table of lines: a first field holding the day, then one value per column,
-separated by commas, semicolons or tabs (whichever separates the most lines into
-rows of one width). Around the table a file may hold what data libraries put there:
+separated by commas, semicolons, tabs or runs of spaces (whichever separates the most
+lines into rows of one width; with spaces, a header one name short names only the
+value columns, as in Ken French's ``.txt`` files). Around the table a file may hold
+what data libraries put there:
 
 - a **preamble** of text lines before the header (Ken French's files say how they
   were built), skipped;
@@ -24,9 +26,14 @@ Header names are stripped of spaces; a name used twice is an error naming it.
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
+import io
+import lzma
 import re
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,13 +46,15 @@ from .exceptions import DataWarning, InvalidReturnsError
 
 __all__ = ["MISSING_MARKERS", "MISSING_TEXT", "read_table"]
 
-MISSING_TEXT = ("", "NA", "N/A", "#N/A", "NaN", "nan", "null", "NULL", ".", "-")
+MISSING_TEXT = (
+    *("", ".", "-", "NA", "N/A", "n/a", "#N/A", "#N/A N/A", "#NA", "<NA>"),
+    *("NaN", "nan", "-NaN", "-nan", "null", "NULL", "None"),
+)
 """Cells read as missing values."""
 MISSING_MARKERS = (-99.99, -999.0)
 """Numbers that Ken French's and CRSP's files use for a missing return."""
 
-_SEPARATORS = (",", ";", "\t")
-_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_SEPARATORS = (",", ";", "\t", None)  # None: runs of spaces (Ken French's .txt)
 _DAY_LIKE = re.compile(
     r"[+-]?\d+(\.0*)?"  # YYYYMMDD (and integers the day parser refuses with the fix)
     r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T].*)?"  # 2024-01-31, 01/31/2024, 31.01.2024
@@ -57,26 +66,25 @@ _DAY_LIKE = re.compile(
 _STACK = 6
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Line:
     number: int  # 1-based, as an editor shows it
     fields: list[str]  # stripped, without trailing empty fields (a trailing ",")
     raw_width: int  # how many fields the separator made
+    text: str  # the line as written, for messages
+    is_row: bool  # at least two fields, the first of which looks like a day
 
     @classmethod
-    def of(cls, number: int, fields: list[str]) -> _Line:
+    def of(cls, number: int, fields: list[str], text: str) -> _Line:
         stripped = [f.strip() for f in fields]
         while stripped and not stripped[-1]:
             stripped.pop()
-        return cls(number, stripped, len(fields))
-
-    @property
-    def is_row(self) -> bool:
-        return (
-            self.raw_width >= 2
-            and bool(self.fields)
-            and bool(_DAY_LIKE.fullmatch(self.fields[0]))
+        is_row = (
+            len(fields) >= 2
+            and bool(stripped)
+            and _DAY_LIKE.fullmatch(stripped[0]) is not None
         )
+        return cls(number, stripped, len(fields), text, is_row)
 
     @property
     def blank(self) -> bool:
@@ -102,38 +110,51 @@ def read_table(
             param,
             f"{source}: no line starts with a date: the first column must hold dates "
             "(e.g. 2024-01-31 or 20240131), with a header line of column names "
-            "before the rows, fields separated by commas, semicolons or tabs.",
+            "before the rows, fields separated by commas, semicolons, tabs or spaces.",
         )
+    table = _rows(lines, first_row, None, source, param)[0]
+    row_width = max(len(line.fields) for line in table)
     header = _header(lines, first_row)
-    if header is not None:
-        width = len(header.fields)
+    # a header of runs of spaces names only the value columns (Ken French's .txt)
+    unlabelled = (
+        separator is None and header is not None and len(header.fields) == row_width - 1
+    )
+    if header is None:
+        width = row_width
     else:
-        table = _rows(lines, first_row, None, source, param)[0]
-        width = max(len(line.fields) for line in table)
+        width = len(header.fields) + unlabelled
     rows, end = _rows(lines, first_row, width, source, param)
-    _report_after(lines, end, width, source, param, rows[-1].number)
-    names = _names(header, width, first_row, lines, source, param)
+    _report_after(lines, end, width, source, param, rows[-1].number, separator is None)
+    names = _names(header, unlabelled, width, first_row, lines, source, param)
     before = lines[: header.number - 1] if header is not None else []
     preamble = [line for line in before if not line.blank]
     if preamble:
         _warn(
             f"{source}: skipped {len(preamble)} lines of text before the header on "
-            f"line {header.number} (first: {_quote(preamble[0].fields)}).",
+            f"line {header.number} (first: {_quote(preamble[0].text)}).",
             _STACK - 1,
         )
     labels = [row.fields[0] for row in rows]
     cells = [row.fields[1:] + [""] * (width - len(row.fields)) for row in rows]
-    frame = pd.DataFrame(cells, columns=names, dtype=object)
+    columns = list(zip(*cells, strict=True)) if cells else [()] * len(names)
+    frame = pd.DataFrame(
+        {j: np.array(column, dtype=object) for j, column in enumerate(columns)}
+    )
+    frame.columns = names
     frame.index = parse_day_index(labels, date_format, source=source, param=param)
-    frame = frame.apply(lambda col: col.str.strip())
-    frame = frame.mask(frame.isin(MISSING_TEXT))
+    frame = frame.mask(frame.isin(MISSING_TEXT))  # cells are already stripped
     frame = _unnamed(frame, header, source, param)
     frame = _decimal_commas(frame, separator)
     return _markers(numeric(frame, source, param), source)
 
 
 def _text(path: Path, source: str, param: str) -> str:
-    raw = path.read_bytes()
+    raw = _decompressed(path.read_bytes(), source, param)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16, as Excel's "Unicode text"
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     if b"\0" in raw[:4096]:
         raise InvalidReturnsError(
             param,
@@ -146,19 +167,72 @@ def _text(path: Path, source: str, param: str) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _split(text: str) -> tuple[str, list[_Line]]:
-    """The separator that makes the most rows of one width, and the split lines."""
+def _decompressed(raw: bytes, source: str, param: str) -> bytes:
+    """The bytes of a gzip, bz2 or xz file, or of the one file in a zip archive.
+
+    Recognised by their first bytes, whatever the file's name (Ken French's files
+    come zipped; our own cache is gzip).
+    """
+    try:
+        if raw[:2] == b"\x1f\x8b":
+            return gzip.decompress(raw)
+        if raw[:3] == b"BZh":
+            return bz2.decompress(raw)
+        if raw[:6] == b"\xfd7zXZ\x00":
+            return lzma.decompress(raw)
+        if raw[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                members = [m for m in archive.namelist() if not m.endswith("/")]
+                if any(m.startswith("xl/") for m in members):
+                    raise InvalidReturnsError(
+                        param,
+                        f"{source}: an Excel workbook; save the sheet as CSV (a "
+                        "header line, then one line per day: date, value, ...).",
+                    )
+                if len(members) != 1:
+                    raise InvalidReturnsError(
+                        param,
+                        f"{source}: a zip archive of {len(members)} files "
+                        f"({', '.join(members[:5])}); unzip it and pass the file "
+                        "you mean.",
+                    )
+                return archive.read(members[0])
+    except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
+        raise InvalidReturnsError(
+            param,
+            f"{source}: a damaged compressed file ({type(exc).__name__}: {exc}).",
+        ) from None
+    return raw
+
+
+def _split(text: str) -> tuple[str | None, list[_Line]]:
+    """The separator that makes the most rows of one width, and the split lines.
+
+    The separator is judged on the first and last lines (enough for a preamble, a
+    table and a footer); the whole file is then split once.
+    """
     raw_lines = text.splitlines()
-    best: tuple[int, int, str, list[_Line]] | None = None
-    for rank, separator in enumerate(_SEPARATORS):
-        reader = csv.reader(raw_lines, delimiter=separator, skipinitialspace=True)
-        lines = [_Line.of(i + 1, fields) for i, fields in enumerate(reader)]
+    sample = raw_lines if len(raw_lines) <= 600 else raw_lines[:500] + raw_lines[-100:]
+    best: tuple[int, str | None] | None = None
+    for separator in _SEPARATORS:
+        lines = _lines(sample, separator)
         widths = [line.raw_width for line in lines if line.is_row]
-        score = max(np.bincount(widths)) if widths else 0
+        score = int(max(np.bincount(widths))) if widths else 0
         if best is None or score > best[0]:
-            best = (score, -rank, separator, lines)
+            best = (score, separator)
     assert best is not None
-    return best[2], best[3]
+    return best[1], _lines(raw_lines, best[1])
+
+
+def _lines(raw_lines: list[str], separator: str | None) -> list[_Line]:
+    if separator is None:
+        return [_Line.of(i + 1, line.split(), line) for i, line in enumerate(raw_lines)]
+    reader = csv.reader(raw_lines, delimiter=separator, skipinitialspace=True)
+    # a quoted field may span lines; the text shown is then the first of them
+    return [
+        _Line.of(i + 1, fields, raw_lines[min(i, len(raw_lines) - 1)])
+        for i, fields in enumerate(reader)
+    ]
 
 
 def _header(lines: list[_Line], first_row: int) -> _Line | None:
@@ -194,7 +268,7 @@ def _rows(
             raise InvalidReturnsError(
                 param,
                 f"{source}: line {line.number} has {len(line.fields)} fields where "
-                f"the table has {width} ({_quote(','.join(line.fields))}); fix that "
+                f"the table has {width} ({_quote(line.text)}); fix that "
                 "line.",
             )
         rows.append(line)
@@ -209,6 +283,7 @@ def _report_after(
     source: str,
     param: str,
     last_row: int,
+    spaces: bool,
 ) -> None:
     """Say what follows the first table: more sections, a footer, or a bad row."""
     rest = [line for line in lines[end:] if not line.blank]
@@ -218,23 +293,23 @@ def _report_after(
     if not later_rows:
         _warn(
             f"{source}: ignored {len(rest)} lines after the table (the last row is on "
-            f"line {last_row}), from line {rest[0].number}: {_quote(rest[0].fields)}."
+            f"line {last_row}), from line {rest[0].number}: {_quote(rest[0].text)}."
         )
         return
     first = later_rows[0]
-    if first == 0 or not _is_header(rest[first - 1], len(rest[first].fields)):
+    if first == 0 or not _is_header(rest[first - 1], len(rest[first].fields), spaces):
         # a row after a line that is not a header: the table is interrupted
         line = rest[0]
         raise InvalidReturnsError(
             param,
-            f"{source}: line {line.number} ({_quote(line.fields)}) interrupts the "
+            f"{source}: line {line.number} ({_quote(line.text)}) interrupts the "
             f"table: its first field is not a date, and rows follow it (line "
             f"{rest[first].number}). Fix or delete that line.",
         )
     headers = [
         i
         for i in range(1, len(rest))
-        if rest[i].is_row and _is_header(rest[i - 1], len(rest[i].fields))
+        if rest[i].is_row and _is_header(rest[i - 1], len(rest[i].fields), spaces)
     ]
     titles = [_section_title(rest, i - 1) for i in headers]
     _warn(
@@ -245,11 +320,14 @@ def _report_after(
     )
 
 
-def _is_header(line: _Line, width: int) -> bool:
-    """A line of column names for rows of ``width`` fields: names, not numbers."""
-    if line.is_row or len(line.fields) < width:
+def _is_header(line: _Line, width: int, spaces: bool) -> bool:
+    """A line of column names for rows of ``width`` fields: names, not numbers.
+
+    With runs of spaces (``spaces``) the names may leave out the dates' label.
+    """
+    if line.is_row or len(line.fields) < width - spaces:
         return False
-    names = line.fields[1:]
+    names = line.fields[1:] if len(line.fields) >= width else line.fields
     return all(names) and pd.to_numeric(pd.Series(names), errors="coerce").isna().all()
 
 
@@ -274,13 +352,14 @@ def _unnamed(
 def _section_title(rest: list[_Line], header: int) -> str:
     line = rest[header]
     title = rest[header - 1] if header >= 1 and not rest[header - 1].is_row else None
-    if title is not None and len(title.fields) != len(line.fields):
-        return f"{_quote(title.fields)} from line {title.number}"
+    if title is not None and not _is_header(title, len(line.fields), False):
+        return f"{_quote(title.text)} from line {title.number}"
     return f"a header on line {line.number}"
 
 
 def _names(
     header: _Line | None,
+    unlabelled: bool,
     width: int,
     first_row: int,
     lines: list[_Line],
@@ -295,7 +374,7 @@ def _names(
             f"{names[0]!r} .. {names[-1]!r}. Add a header line to name them."
         )
         return names
-    names = header.fields[1:]
+    names = header.fields if unlabelled else header.fields[1:]
     counts = pd.Series(names).value_counts()
     repeated = [n for n in counts.index if n and counts[n] > 1]
     if repeated:
@@ -307,12 +386,12 @@ def _names(
     return names
 
 
-def _decimal_commas(frame: pd.DataFrame, separator: str) -> pd.DataFrame:
+def _decimal_commas(frame: pd.DataFrame, separator: str | None) -> pd.DataFrame:
     """Read 0,25 as 0.25 where the separator is not a comma and no cell has a dot."""
     if separator == "," or frame.empty:
         return frame
     cells = frame.stack()
-    if cells.empty or cells.dtype != object:
+    if cells.empty or pd.api.types.is_numeric_dtype(cells.dtype):
         return frame
     cells = cells.astype(str)
     if (
@@ -337,6 +416,6 @@ def _markers(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     return frame.mask(marked)
 
 
-def _quote(fields: list[str] | str) -> str:
-    text = fields if isinstance(fields, str) else ",".join(fields).strip(",")
+def _quote(text: str) -> str:
+    text = text.strip()
     return repr(text if len(text) <= 60 else text[:57] + "...")

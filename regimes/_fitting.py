@@ -113,6 +113,7 @@ def fit_state(
         regimes=results.regime_series(
             hmm.predict(X), settings.regime_names, data.index
         ),
+        scale=np.nanstd(X, axis=0),  # nan: missing="marginalize"
     )
     return state, _convergence_message(state, history, len(runs), settings.tol)
 

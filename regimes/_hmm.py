@@ -2,8 +2,9 @@
 
 This is the one place where regimes overrides hmmlearn's internals, through the
 methods hmmlearn documents for subclasses (``_init``, ``_compute_log_likelihood``,
-``_accumulate_sufficient_statistics``, ``_do_mstep``), three it does not
-(``_compute_posteriors_log``, and ``_fit_log`` / ``_fit_scaling``, its E-step), and
+``_accumulate_sufficient_statistics``, ``_do_mstep``), others it does not
+(``_compute_posteriors_log``, ``_fit_log`` / ``_fit_scaling``, its E-step, and
+``fit``, ``_score`` and ``decode`` when X has NaN), and
 its compiled forward and backward passes (``_hmmc``, for the E-step and for
 :meth:`RegimeHMM.filtered_posteriors`). hmmlearn is pinned below 0.4 for that reason,
 and ``tests/test_hmm.py`` checks every override against hmmlearn's own result.
@@ -33,6 +34,11 @@ What changes, and why:
   k-means++ run per restart is enough and keeps the restarts diverse. k-means sees
   the data winsorised at 5 robust standard deviations, so that one extreme day does
   not get a regime of its own.
+- **Missing values** (NaN in X, ``RegimeModel(missing="marginalize")``): hmmlearn's
+  ``fit``, ``score`` and ``decode`` refuse NaN through sklearn's ``check_array``;
+  here they run the same steps without that check, the densities are those of each
+  day's observed columns and the M-step statistics their conditional expectations
+  (:mod:`regimes._missing`). Without NaN nothing changes.
 - **Duration floor** (``min_stay``): after the M-step, a regime whose self-transition
   p_ii falls below ``min_stay`` gets p_ii = min_stay and its other transitions scaled
   to sum to 1 - min_stay, in their estimated proportions. That is the exact maximiser
@@ -234,25 +240,31 @@ class RegimeHMM(GaussianHMM):
     # statistics above switch to regimes._missing. Without NaN, hmmlearn's own.
 
     def fit(self, X, lengths=None):
-        if lengths is not None or not _missing.has_missing(X):
-            return super().fit(X, lengths)
-        X = np.asarray(X, dtype=float)
+        if lengths is None and _missing.has_missing(X):
+            return self._fit_with_missing(np.asarray(X, dtype=float))
+        return super().fit(X, lengths)
+
+    def _fit_with_missing(self, X):
+        """EM on X with NaN: its missing patterns grouped once, for every E-step."""
         self._missing_cache = (X, _missing.missing_patterns(X))
         try:
-            # hmmlearn's BaseHMM.fit loop, less its check_array
-            self._init(X, None)
-            self._check()
-            self.monitor_._reset()
-            for _ in range(self.n_iter):
-                # lengths=None: the E-step sees X itself, whose patterns are cached
-                stats, log_prob = self._do_estep(X, None)
-                self._do_mstep(stats)
-                self.monitor_.report(self._compute_lower_bound(log_prob))
-                if self.monitor_.converged:
-                    break
+            self._em_loop(X)
         finally:
             del self._missing_cache
         return self
+
+    def _em_loop(self, X):
+        """EM as hmmlearn's BaseHMM.fit loop runs it, less its check_array (NaN)."""
+        self._init(X, None)
+        self._check()
+        self.monitor_._reset()
+        for _ in range(self.n_iter):
+            # lengths=None: the E-step sees X itself, whose patterns are cached
+            stats, log_prob = self._do_estep(X, None)
+            self._do_mstep(stats)
+            self.monitor_.report(self._compute_lower_bound(log_prob))
+            if self.monitor_.converged:
+                break
 
     def _score(self, X, lengths=None, *, compute_posteriors):
         if lengths is not None or not _missing.has_missing(X):

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .exceptions import InvalidParameterError
+
 
 def _create_sibling(path: Path) -> Path:
     """Create a new, empty, uniquely named file next to ``path``; return its path.
@@ -25,6 +27,32 @@ def _create_sibling(path: Path) -> Path:
             continue
         return tmp
     raise FileExistsError(f"could not create a temporary file next to {path}")
+
+
+def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path:
+    """``path`` as a Path if a file can be written there, else our error naming it.
+
+    Refused before any work: a folder (``"."`` included), an empty name, a folder
+    on the way that is a file. Whether the file may be *replaced* is the caller's
+    decision.
+    """
+    target = Path(path)
+    if target.is_dir() or target.name in ("", ".", ".."):
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(path)!r} is a folder; give a file name in it, e.g. "
+            f"{str(target / 'model.json')!r}.",
+        )
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InvalidParameterError(
+                    param,
+                    f"{param} {str(path)!r} cannot be written: {str(parent)!r} is a "
+                    "file, not a folder.",
+                )
+            break
+    return target
 
 
 @contextmanager

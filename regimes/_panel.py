@@ -46,7 +46,8 @@ DEFAULT_MIN_COVERAGE = 0.9
 """``min_coverage`` when it is not given and missing values are dropped."""
 
 # warnings point at the caller of the public loader: warn in a helper < prepare <
-# loader body < validate_params wrapper < caller (one less when prepare warns)
+# loader body < validate_params wrapper < caller (one less when prepare warns, one
+# more per helper in between)
 _STACK = 5
 
 
@@ -234,6 +235,9 @@ def _as_floats(values: pd.Series) -> tuple[str, pd.Series | None]:
     if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
         return f"holds {dtype} values", None
     missing = values.isna()
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        text = ~missing  # every value is a str: the usual case, a file's cells
+        return _from_text(values, text, missing)
     text = values.map(lambda v: isinstance(v, str))
     real = values.map(
         lambda v: (
@@ -249,7 +253,13 @@ def _as_floats(values: pd.Series) -> tuple[str, pd.Series | None]:
             f"{_label(first.index[0])})",
             None,
         )
-    numbers = pd.to_numeric(values.where(text | real), errors="coerce")
+    return _from_text(values, text | real, missing)
+
+
+def _from_text(
+    values: pd.Series, readable: pd.Series, missing: pd.Series
+) -> tuple[str, pd.Series | None]:
+    numbers = pd.to_numeric(values.where(readable), errors="coerce")
     words = values[numbers.isna() & ~missing]
     if len(words):
         return f"has {words.iloc[0]!r} on {_label(words.index[0])}", None
@@ -303,13 +313,13 @@ def _coverage(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     return coverage, first, last
 
 
-def _drop_empty(frame: pd.DataFrame, coverage: pd.Series, source: str, span: str):
+def _drop_empty(coverage: pd.Series, source: str, span: str) -> list[str]:
     empty = coverage.index[coverage == 0].tolist()
     if empty:
         warnings.warn(
             f"{source}: dropped {empty}: no values {span}.",
             DataWarning,
-            stacklevel=_STACK,
+            stacklevel=_STACK + 2,
         )
     return empty
 
@@ -324,7 +334,7 @@ def _drop_low(
 ) -> tuple[list[str], pd.Series, pd.Series]:
     """Drop the columns below ``min_coverage``; the kept names, first and last days."""
     coverage, first, last = _coverage(frame)
-    empty = _drop_empty(frame, coverage, source, span)
+    empty = _drop_empty(coverage, source, span)
     low = coverage.index[(coverage < min_coverage) & (coverage > 0)].tolist()
     if low:
         hint = np.floor(coverage[low].min() * 100) / 100
@@ -345,7 +355,7 @@ def _drop_low(
             f"{source}: dropped {low}: they have values on less than "
             f"{min_coverage:.0%} of the days {span} ({detail}). {fix}",
             DataWarning,
-            stacklevel=_STACK,
+            stacklevel=_STACK + 1,
         )
     kept = [c for c in frame.columns if c not in empty and c not in low]
     if not kept:
@@ -382,7 +392,8 @@ def _drop_ragged(
     if late:
         warnings.warn(
             f"{source}: the data start on {begin.date()}, when every kept column has a "
-            "value (" + ", ".join(f"{c} from {first[c].date()}" for c in late) + ").",
+            "value (" + ", ".join(f"{c} from {first[c].date()}" for c in late) + "); "
+            "pass missing='keep' to keep the earlier days, with NaN for those columns.",
             DataWarning,
             stacklevel=_STACK,
         )
@@ -391,7 +402,8 @@ def _drop_ragged(
             f"{source}: the data end on {finish.date()}, the last day every kept "
             "column has a value ("
             + ", ".join(f"{c} until {last[c].date()}" for c in early)
-            + ").",
+            + "); pass missing='keep' to keep the later days, with NaN for those "
+            "columns.",
             DataWarning,
             stacklevel=_STACK,
         )
@@ -486,16 +498,12 @@ def _keep_ragged(
 def checked(returns: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
     """The last check of every loader: non-empty, unique sorted dates, finite or NaN.
 
-    NaN is allowed only where ``missing="keep"`` kept it (never a whole row); the
-    complete-data check is the fit's own (:func:`regimes._validation.check_returns`).
+    NaN is allowed only where ``missing="keep"`` kept it (never a whole row): the
+    fit's own check (:func:`regimes._validation.check_returns`) as
+    ``RegimeModel(missing="marginalize")`` applies it.
     """
     try:
-        if returns.isna().to_numpy().any():
-            if returns.isna().all(axis=1).any():
-                raise ValueError("returns has days with no value at all")
-            check_returns(returns.fillna(0.0))
-        else:
-            check_returns(returns)
+        check_returns(returns, missing="marginalize")
     except (TypeError, ValueError) as exc:
         raise InvalidReturnsError(param, f"{source}: {exc}") from exc
     return returns

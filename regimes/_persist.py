@@ -10,7 +10,9 @@ A model file is one JSON document:
                 "covars" (hmmlearn's native shape for the covariance type),
                 "regularization", "log_likelihood", "converged", "n_iter",
                 "training": {"index_kind", "index", "unit", "tz", "regimes"},
-                "restarts": {column: [values]}}}
+                "restarts": {column: [values]},
+                "scale" (per-column standard deviation of the training data; files
+                written before it are read with the one the fit implies)}}
 
 Floats are written with Python's shortest round-trip representation, so a loaded
 model holds bit-identical parameters and predicts exactly what the saved one did.
@@ -39,10 +41,10 @@ import numpy as np
 import pandas as pd
 
 from ._covariance import native_shape, to_full, to_native
-from ._io import atomic_path
+from ._io import atomic_path, check_file_target
 from ._state import FittedState
 from ._validation import check_params
-from .exceptions import ModelFileError
+from .exceptions import InvalidParameterError, ModelFileError
 from .labels import default_regime_names
 from .results import regime_series
 
@@ -59,6 +61,7 @@ DENSE_BYTES = 64 * 2**20
 
 def save(path: str | os.PathLike[str], state: FittedState, version: str) -> None:
     """Write ``state`` as a model file, or raise ModelFileError and write nothing."""
+    check_file_target(path)
     try:
         text = json.dumps(
             _envelope(state, version), allow_nan=False, indent=1, ensure_ascii=False
@@ -77,6 +80,10 @@ def load(path: str | os.PathLike[str], defaults: dict[str, Any]) -> FittedState:
     ``defaults`` are the constructor's default parameters (every known name).
     """
     path = Path(path)
+    if path.is_dir():
+        raise InvalidParameterError(
+            "path", f"path {str(path)!r} is a folder; give the model file in it."
+        )
     if not path.is_file():
         raise FileNotFoundError(f"no such model file: {path}")
     size = path.stat().st_size
@@ -145,6 +152,7 @@ def _envelope(state: FittedState, version: str) -> dict[str, Any]:
             "regimes": state.regimes.cat.codes.tolist(),
         },
         "restarts": _encode_table(state.restarts),
+        "scale": state.scale.tolist(),
     }
     return {
         "format": FORMAT,
@@ -315,9 +323,51 @@ def _decode(
         log_likelihood=_number(f.get("log_likelihood"), "fitted.log_likelihood"),
         converged=converged,
         n_iter=n_iter,
-        restarts=_decode_table(f.get("restarts"), "fitted.restarts", "restart"),
+        restarts=_decode_restarts(f.get("restarts")),
         regimes=regime_series(codes, names, _decode_index(training, len(codes))),
+        scale=_scale(f.get("scale"), d),
     )
+
+
+RESTART_COLUMNS = (
+    "seed",
+    "init",
+    "log_likelihood",
+    "n_iter",
+    "converged",
+    "screened_out",
+    "error",
+    "best",
+)
+"""Columns of ``restarts_`` that the model's methods read; a file must have them."""
+
+
+def _decode_restarts(columns: Any) -> pd.DataFrame:
+    table = _decode_table(columns, "fitted.restarts", "restart")
+    missing = [c for c in RESTART_COLUMNS if c not in table.columns]
+    if missing:
+        raise ModelFileError(
+            f"fitted.restarts lacks the columns {missing}; a model file's restart "
+            f"table has {list(RESTART_COLUMNS)}."
+        )
+    if not table["error"].map(lambda v: isinstance(v, str)).all():
+        raise ModelFileError("fitted.restarts.error must hold strings ('' for none).")
+    if (
+        not pd.api.types.is_numeric_dtype(table["n_iter"])
+        or table["n_iter"].isna().any()
+    ):
+        raise ModelFileError("fitted.restarts.n_iter must hold numbers.")
+    return table
+
+
+def _scale(value: Any, d: int) -> np.ndarray | None:
+    """The training columns' standard deviations; None in files written before."""
+    if value is None:
+        return None
+    scale = _array(value, "fitted.scale", (d,))
+    if (scale < 0).any():
+        raise ModelFileError("fitted.scale must be >= 0.")
+    return scale
 
 
 def _decode_tz(value: Any) -> Any:

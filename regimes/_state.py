@@ -66,12 +66,32 @@ class FittedState:
     n_iter: int
     restarts: pd.DataFrame = field(repr=False)
     regimes: pd.Series = field(repr=False)
+    scale: np.ndarray | None = field(default=None, repr=False)
+    """Standard deviation of each training column (ddof 0): the units of the data.
+
+    Data decoded later is compared with it (:func:`regimes._validation.check_units`).
+    Model files written before it was recorded lack it; it is then the standard
+    deviation the fitted mixture implies (regime shares of the training days as
+    weights), which matches the data's to within sampling error.
+    """
 
     def __post_init__(self) -> None:
-        for name in ("startprob", "transmat", "means", "covars"):
+        if self.scale is None:
+            object.__setattr__(self, "scale", self._implied_scale())
+        for name in ("startprob", "transmat", "means", "covars", "scale"):
             array = np.array(getattr(self, name), dtype=float)
             array.flags.writeable = False
             object.__setattr__(self, name, array)
+
+    def _implied_scale(self) -> np.ndarray:
+        """Per-column standard deviation of the fitted mixture of regimes."""
+        means = np.asarray(self.means, dtype=float)
+        covars = np.asarray(self.covars, dtype=float)
+        codes = np.asarray(self.regimes.cat.codes, dtype=int)
+        weights = np.bincount(codes, minlength=len(means)) / max(len(codes), 1)
+        variances = np.diagonal(covars, axis1=1, axis2=2)
+        second = weights @ (variances + means**2)
+        return np.sqrt(np.maximum(second - (weights @ means) ** 2, 0.0))
 
     @property
     def n_regimes(self) -> int:

@@ -17,11 +17,19 @@ library's thread count and restores it on exit, also after an exception): no
 environment variable is set and nothing is left changed after a fit. While the
 block runs, the limit applies to the whole process, as thread counts of native
 libraries are per process.
+
+Blocks in several threads (fits run side by side, e.g. by Dask's threaded workers)
+share one limit: the first block to enter saves the libraries' thread counts, every
+block sets the limit (the smallest asked for while blocks overlap), and only the
+last one to leave restores what the first saved. (A save and restore per block
+would race: a block that entered while another held the limit would save the
+limit, not the original, and restore it after both had returned.)
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -62,6 +70,36 @@ def _controller() -> Any:
     return ThreadpoolController()
 
 
+class _SharedLimit:
+    """The process-wide limit the blocks of every thread share (see the notes)."""
+
+    lock = threading.Lock()
+    holders = 0
+    threads = 0
+    original: Any = None  # threadpoolctl's limiter of the first block: the restore
+
+
+@contextmanager
+def _process_limit(threads: int) -> Iterator[None]:
+    """At most ``threads`` native threads while any thread is inside such a block."""
+    shared = _SharedLimit
+    with shared.lock:
+        # every block sets the limit from its own thread: some OpenBLAS builds keep
+        # a thread count per calling thread; only the first keeps what to restore
+        limiter = _controller().limit(limits=min(threads, shared.threads or threads))
+        if shared.holders == 0:
+            shared.original, shared.threads = limiter, threads
+        shared.holders += 1
+    try:
+        yield
+    finally:
+        with shared.lock:
+            shared.holders -= 1
+            if shared.holders == 0:
+                shared.original.restore_original_limits()
+                shared.original, shared.threads = None, 0
+
+
 @contextmanager
 def thread_limits(
     n_jobs: int | None = None, max_threads: int = EM_MAX_THREADS
@@ -81,7 +119,7 @@ def thread_limits(
         The thread count in force, :func:`threads_per_worker`.
     """
     threads = threads_per_worker(n_jobs, max_threads)
-    with _controller().limit(limits=threads):
+    with _process_limit(threads):
         yield threads
 
 
@@ -92,5 +130,5 @@ def call_with_threads(threads: int, func: Callable[..., T], *args: Any) -> T:
     the job: inside a worker, joblib reports nested parallelism, not the workers
     sharing the machine.
     """
-    with _controller().limit(limits=threads):
+    with _process_limit(threads):
         return func(*args)

@@ -6,7 +6,6 @@ message names the argument, what was expected, what was received and how to fix 
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -14,14 +13,24 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._contract import Options, check_value
+from ._contract import (
+    Integral,
+    Interval,
+    Names,
+    NJobs,
+    Options,
+    RandomState,
+    Real,
+    check_value,
+)
 from ._covariance import COVARIANCE_FORMS
+from ._dates import check_day_index
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
 from ._state import Settings
-from .exceptions import LikelyPricesWarning
-from .labels import ORDER_RULES
+from .exceptions import InvalidParameterError, InvalidReturnsError, LikelyPricesWarning
+from .labels import MAX_REGIMES, ORDER_RULES
 
 COVARIANCE_TYPES = tuple(COVARIANCE_FORMS)
 MISSING_POLICIES = ("error", "marginalize")
@@ -41,140 +50,84 @@ class Returns(NamedTuple):
 
 # --------------------------------------------------------------------------- params
 
+MAX_RESTARTS = 10_000
+"""Most EM restarts a fit may run (each one is a full EM run)."""
+MAX_MIN_DURATION = 1e6
+"""Largest ``min_duration`` in days (about 4,000 years); beyond it p_ii rounds to 1."""
 
-def check_int(value: Any, name: str, minimum: int) -> int:
-    """Return ``value`` if it is an integer >= ``minimum``, else raise ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}.")
-    return int(value)
+ESTIMATOR_CONSTRAINTS: dict[str, list[Any]] = {
+    "n_regimes": [Interval(Integral, 1, MAX_REGIMES)],
+    "covariance_type": [Options(COVARIANCE_TYPES)],
+    "n_iter": [Interval(Integral, 1, None)],
+    "tol": [Interval(Real, 0, None)],
+    "n_init": [Interval(Integral, 1, MAX_RESTARTS)],
+    "regularization": [Options(("auto",)), Interval(Real, 0, None)],
+    "order_by": [Options(ORDER_RULES)],
+    "switch_penalty": [Interval(Real, 0, None, unit="(nats)")],
+    "regime_names": [None, Names(what="regime name")],
+    "min_duration": [None, Interval(Real, 1, MAX_MIN_DURATION, unit="(days)")],
+    "screen_iter": [Interval(Integral, 0, None)],
+    "n_keep": [Interval(Integral, 1, None)],
+    "warm_start": ["boolean"],
+    "n_jobs": [NJobs()],
+    "random_state": [RandomState()],
+    "missing": [Options(MISSING_POLICIES)],
+}
+"""What each constructor parameter of :class:`regimes.RegimeModel` accepts.
 
-
-def check_nonnegative_float(value: Any, name: str) -> float:
-    """Return ``value`` as a float if it is a finite number >= 0, else raise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}.")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}.")
-    return float(value)
-
-
-def check_covariance_type(value: Any) -> str:
-    """Return ``value`` if it is one of hmmlearn's covariance types."""
-    if value not in COVARIANCE_TYPES:
-        raise ValueError(
-            f"covariance_type must be one of {', '.join(map(repr, COVARIANCE_TYPES))}, "
-            f"got {value!r}."
-        )
-    return str(value)
-
-
-def check_n_jobs(value: Any) -> int | None:
-    """Return ``value`` if it is None or a non-zero int (joblib's convention)."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value == 0:
-        raise ValueError(
-            "n_jobs must be a non-zero int (-1 for every core, 1 or None for no "
-            f"parallelism), got {value!r}."
-        )
-    return int(value)
+The estimator exposes it as ``RegimeModel._parameter_constraints`` (scikit-learn's
+convention); :func:`check_params` enforces it in ``fit``, and
+:mod:`regimes._persist` when a model file is read.
+"""
 
 
-def check_random_state(value: Any) -> Any:
-    """Return ``value`` if it can seed the restarts.
-
-    None, an int seed, a numpy RandomState or a numpy Generator (from which one
-    seed per restart is drawn).
-    """
-    if value is None or isinstance(value, (np.random.RandomState, np.random.Generator)):
-        return value
-    if (
-        isinstance(value, numbers.Integral)
-        and not isinstance(value, bool)
-        and 0 <= value < 2**32
-    ):
-        return int(value)
-    raise ValueError(
-        "random_state must be None, an int in [0, 2**32 - 1], a "
-        f"numpy.random.RandomState or a numpy.random.Generator, got {value!r}."
-    )
-
-
-def check_params(params: dict[str, Any], default_names: Any) -> Settings:
+def check_params(
+    params: dict[str, Any],
+    default_names: Any,
+    constraints: dict[str, list[Any]] = ESTIMATOR_CONSTRAINTS,
+) -> Settings:
     """Validate a RegimeModel's constructor parameters (``get_params()``).
 
-    ``default_names(n_regimes)`` gives the regime names when ``regime_names`` is None.
-    Every check runs before any work, and each message names the parameter.
+    Each parameter goes through :func:`regimes._contract.check_value` with its
+    constraints; ``default_names(n_regimes)`` gives the regime names when
+    ``regime_names`` is None. Every check runs before any work, and each error is
+    an :class:`~regimes.exceptions.InvalidParameterError` naming the parameter.
     """
-    n_regimes = check_int(params["n_regimes"], "n_regimes", 1)
-    names = params["regime_names"]
-    names = (
-        default_names(n_regimes)
-        if names is None
-        else check_regime_names(names, n_regimes)
-    )
-    regularization = params["regularization"]
-    if isinstance(regularization, str) and regularization == "auto":
-        regularization = None
-    else:
-        regularization = check_nonnegative_float(regularization, "regularization")
-    min_stay = 0.0
-    if params["min_duration"] is not None:
-        days = check_nonnegative_float(params["min_duration"], "min_duration")
-        if days < 1:
-            raise ValueError(
-                f"min_duration is in days and must be >= 1, got {days}; "
-                "use None for no persistence control."
-            )
-        min_stay = 1.0 - 1.0 / days
-    if params["order_by"] not in ORDER_RULES:
-        raise ValueError(
-            f"order_by must be one of {ORDER_RULES}, got {params['order_by']!r}."
+    where = "RegimeModel"
+    checked = {
+        name: check_value(params[name], rules, name, where)
+        for name, rules in constraints.items()
+    }
+    n_regimes = checked["n_regimes"]
+    names = checked["regime_names"]
+    if names is None:
+        names = tuple(default_names(n_regimes))
+    elif len(names) != n_regimes:
+        raise InvalidParameterError(
+            "regime_names",
+            f"regime_names must have one name per regime ({n_regimes}), got "
+            f"{len(names)}: {names!r}; pass {n_regimes} names or leave it None.",
         )
-    warm_start = params["warm_start"]
-    if not isinstance(warm_start, (bool, np.bool_)):
-        raise ValueError(f"warm_start must be True or False, got {warm_start!r}.")
+    regularization = checked["regularization"]
+    min_duration = checked["min_duration"]
     return Settings(
         n_regimes=n_regimes,
-        covariance_type=check_covariance_type(params["covariance_type"]),
-        n_iter=check_int(params["n_iter"], "n_iter", 1),
-        tol=check_nonnegative_float(params["tol"], "tol"),
-        n_init=check_int(params["n_init"], "n_init", 1),
-        regularization=regularization,
-        order_by=str(params["order_by"]),
-        switch_penalty=check_nonnegative_float(
-            params["switch_penalty"], "switch_penalty"
-        ),
+        covariance_type=checked["covariance_type"],
+        n_iter=checked["n_iter"],
+        tol=checked["tol"],
+        n_init=checked["n_init"],
+        regularization=None if regularization == "auto" else regularization,
+        order_by=checked["order_by"],
+        switch_penalty=checked["switch_penalty"],
         regime_names=names,
-        min_stay=min_stay,
-        screen_iter=check_int(params["screen_iter"], "screen_iter", 0),
-        n_keep=check_int(params["n_keep"], "n_keep", 1),
-        warm_start=bool(warm_start),
-        n_jobs=check_n_jobs(params["n_jobs"]),
-        random_state=check_random_state(params["random_state"]),
-        missing=check_value(params["missing"], [Options(MISSING_POLICIES)], "missing"),
+        min_stay=0.0 if min_duration is None else 1.0 - 1.0 / min_duration,
+        screen_iter=checked["screen_iter"],
+        n_keep=checked["n_keep"],
+        warm_start=checked["warm_start"],
+        n_jobs=checked["n_jobs"],
+        random_state=checked["random_state"],
+        missing=checked["missing"],
     )
-
-
-def check_regime_names(names: Sequence[str], n_regimes: int) -> tuple[str, ...]:
-    """Return ``names`` as a tuple if they are ``n_regimes`` distinct strings."""
-    if isinstance(names, str) or not isinstance(names, Sequence):
-        raise ValueError(
-            f"regime_names must be a list of {n_regimes} strings, got {names!r}."
-        )
-    names = tuple(names)
-    if len(names) != n_regimes:
-        raise ValueError(
-            f"regime_names must have one name per regime ({n_regimes}), "
-            f"got {len(names)}: {names!r}."
-        )
-    if not all(isinstance(n, str) and n for n in names):
-        raise ValueError(f"regime_names must be non-empty strings, got {names!r}.")
-    if len(set(names)) != len(names):
-        raise ValueError(f"regime_names must be distinct, got {names!r}.")
-    return names
 
 
 # -------------------------------------------------------------------------- returns
@@ -185,21 +138,32 @@ def check_returns(
     *,
     feature_names: Sequence[str] | None = None,
     for_fit: bool = False,
+    param: str = "returns",
+    needs_dates: bool = False,
     missing: str = "error",
 ) -> Returns:
     """Validate a returns matrix and return it as float64 with its labels.
 
+    The package's one check of a returns frame: every function that takes returns
+    calls it, so every one refuses the same things with the same words.
+
     Parameters
     ----------
     returns : DataFrame, Series or array-like of shape (n_samples, n_features)
-        Daily returns. A DataFrame or Series must have a sorted DatetimeIndex without
-        duplicates; an array is taken as rows in time order.
+        Daily returns. A DataFrame or Series must have a sorted DatetimeIndex
+        without duplicates or NaT (a default RangeIndex ``0..n-1`` counts as "no
+        dates", as for an array); an array is taken as rows in time order.
     feature_names : sequence of str, optional
         The training columns, when checking data for a fitted model. A DataFrame must
         have exactly these columns (in any order: they are reordered); an array must
         have as many columns.
     for_fit : bool, default=False
         Also reject constant columns and warn when the values look like prices.
+    param : str, default="returns"
+        The caller's name for the argument, named by every error.
+    needs_dates : bool, default=False
+        Refuse data without dates (arrays, RangeIndex frames); the message then
+        does not suggest dropping them.
     missing : {"error", "marginalize"}, default="error"
         ``"error"`` refuses NaN values; ``"marginalize"`` accepts them (a missing
         value, integrated out of the likelihood: see :mod:`regimes._missing`) but
@@ -213,95 +177,116 @@ def check_returns(
 
     Raises
     ------
-    TypeError
-        If ``returns`` is not a DataFrame, Series or 2-D numeric array, or its index
-        is not a DatetimeIndex.
-    ValueError
-        If it is empty, has NaN or inf values, non-numeric or duplicated columns,
-        unsorted or duplicated dates, columns other than the training columns, or
-        (with ``for_fit``) a constant column.
+    regimes.exceptions.InvalidReturnsError
+        (a ValueError and TypeError) naming ``param``: not a DataFrame, Series or
+        2-D numeric array; empty; NaN or inf values; non-numeric or duplicated
+        columns; unsorted, duplicated or missing (NaT) dates; columns other than
+        the training columns; or (with ``for_fit``) a constant column.
     """
     if isinstance(returns, pd.Series):
-        name = returns.name if returns.name is not None else "returns"
+        name = returns.name if returns.name is not None else param
         returns = returns.to_frame(name=name)
     if isinstance(returns, pd.DataFrame):
-        frame = _check_frame_labels(returns, feature_names)
+        frame = _check_frame_labels(returns, feature_names, param, needs_dates)
         values = frame.to_numpy(dtype=np.float64)
         index, columns = frame.index, [str(c) for c in frame.columns]
     else:
-        values = _as_2d_numeric(returns)
+        values = _as_2d_numeric(returns, param, needs_dates)
         index = pd.RangeIndex(values.shape[0])
         if feature_names is not None:
             if values.shape[1] != len(feature_names):
-                raise ValueError(
+                raise InvalidReturnsError(
+                    param,
                     f"X has {values.shape[1]} features, but RegimeModel is expecting "
-                    f"{len(feature_names)} features as input: returns must have the "
-                    f"training columns ({', '.join(feature_names)})."
+                    f"{len(feature_names)} features as input: {param} must have the "
+                    f"training columns ({', '.join(feature_names)}).",
                 )
             columns = list(feature_names)
         else:
             columns = [f"x{j}" for j in range(values.shape[1])]
 
     if values.shape[1] == 0:
-        raise ValueError(
-            f"returns is empty: 0 feature(s) (shape={values.shape}) while a minimum "
-            "of 1 is required; pass at least one column of returns."
+        raise InvalidReturnsError(
+            param,
+            f"{param} is empty: 0 feature(s) (shape={values.shape}) while a "
+            "minimum of 1 is required; pass at least one column of returns.",
         )
     if values.shape[0] == 0 or (for_fit and values.shape[0] < 2):
-        raise ValueError(
-            f"returns has n_samples = {values.shape[0]} (shape={values.shape}); a "
-            "regime model needs many days of returns."
+        raise InvalidReturnsError(
+            param,
+            f"{param} has n_samples = {values.shape[0]} (shape={values.shape}); a "
+            "regime model needs many days of returns.",
         )
     if missing == "marginalize":
-        _check_observed(values, columns, for_fit)
+        _check_observed(values, columns, for_fit, param)
     else:
-        _check_finite(values, columns)
+        _check_finite(values, columns, param)
     if for_fit:
-        _check_not_constant(values, columns)
-        _check_squares_representable(values, columns)
+        _check_not_constant(values, columns, param)
+        _check_squares_representable(values, columns, param)
         _warn_if_prices(values)
     return Returns(values, index, columns)
 
 
+def _undated(index: pd.Index) -> bool:
+    """A default 0..n-1 RangeIndex: what an array becomes, i.e. no dates."""
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
 def _check_frame_labels(
-    frame: pd.DataFrame, feature_names: Sequence[str] | None
+    frame: pd.DataFrame,
+    feature_names: Sequence[str] | None,
+    param: str,
+    needs_dates: bool,
 ) -> pd.DataFrame:
     """Check a returns DataFrame's index and columns; put columns in training order."""
     index = frame.index
-    if not isinstance(index, pd.DatetimeIndex):
-        raise TypeError(
-            f"returns must be indexed by date (a DatetimeIndex), got a "
-            f"{type(index).__name__}; e.g. "
-            "returns.set_index(pd.to_datetime(returns['Date'])), "
-            "or pass returns.to_numpy() to ignore dates."
+    if _undated(index) and not needs_dates:
+        pass  # rows in time order, as for an array
+    elif not isinstance(index, pd.DatetimeIndex):
+        fix = (
+            f"e.g. {param}.set_index(pd.to_datetime({param}['Date']))"
+            if needs_dates
+            else f"e.g. {param}.set_index(pd.to_datetime({param}['Date'])), or "
+            f"{param}.reset_index(drop=True) to use the rows in order without dates"
         )
-    if index.has_duplicates:
-        dup = index[index.duplicated()]
-        raise ValueError(
-            f"returns has {len(dup)} duplicated dates (first: {dup[0].date()}); "
-            f"keep one row per date, e.g. returns[~returns.index.duplicated()]."
+        raise InvalidReturnsError(
+            param,
+            f"{param} must be indexed by date (a DatetimeIndex), got a "
+            f"{type(index).__name__}; {fix}.",
         )
-    if not index.is_monotonic_increasing:
-        raise ValueError(
-            "returns is not sorted by date; call returns.sort_index() first."
-        )
+    else:
+        try:
+            check_day_index(index, param)  # the package's one check of a date index
+        except InvalidReturnsError:
+            raise
+        except InvalidParameterError as exc:  # a returns frame: say so by the class
+            raise InvalidReturnsError(param, str(exc)) from None
     columns = [str(c) for c in frame.columns]
     if len(set(columns)) != len(columns):
         dups = sorted({c for c in columns if columns.count(c) > 1})
-        raise ValueError(f"returns has duplicated column names: {dups}; rename them.")
-    bad = [str(c) for c, dt in frame.dtypes.items() if not _is_numeric(dt)]
+        raise InvalidReturnsError(
+            param, f"{param} has duplicated column names: {dups}; rename them."
+        )
+    bad = [
+        str(c)
+        for c, dt in zip(columns, frame.dtypes, strict=True)
+        if not _is_numeric(dt)
+    ]
     if bad:
-        raise ValueError(
-            f"returns has non-numeric columns {bad}; keep only numeric return columns."
+        raise InvalidReturnsError(
+            param,
+            f"{param} has non-numeric columns {bad}; keep only numeric return columns.",
         )
     frame = frame.set_axis(columns, axis=1)
     if feature_names is not None:
         missing = [c for c in feature_names if c not in columns]
         extra = [c for c in columns if c not in feature_names]
         if missing or extra:
-            raise ValueError(
-                "returns must have the columns the model was fitted on: "
-                f"missing {missing}, unexpected {extra}."
+            raise InvalidReturnsError(
+                param,
+                f"{param} must have the columns the model was fitted on: "
+                f"missing {missing}, unexpected {extra}.",
             )
         frame = frame[list(feature_names)]
     return frame
@@ -313,39 +298,67 @@ def _is_numeric(dtype: Any) -> bool:
     )
 
 
-def _as_2d_numeric(returns: Any) -> np.ndarray:
+def _as_2d_numeric(returns: Any, param: str, needs_dates: bool) -> np.ndarray:
+    if needs_dates:
+        raise InvalidReturnsError(
+            param,
+            f"{param} must be a DataFrame (or Series) indexed by date, got "
+            f"{_what(returns)}; e.g. pd.DataFrame(values, index=dates, "
+            "columns=names).",
+        )
     if hasattr(returns, "toarray"):  # scipy.sparse matrices and arrays
-        raise TypeError(
+        raise InvalidReturnsError(
+            param,
             "sparse input is not supported: daily returns are dense; pass "
-            "returns.toarray() or a DataFrame."
+            f"{param}.toarray() or a DataFrame.",
+        )
+    if returns is None or isinstance(returns, (str, bytes, dict)):
+        raise InvalidReturnsError(
+            param,
+            f"{param} must be a DataFrame, a Series or a 2-D array of returns, got "
+            f"{_what(returns)}.",
         )
     try:
         array = np.asarray(returns)
     except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"returns could not be read as an array: {exc}") from exc
+        raise InvalidReturnsError(
+            param, f"{param} could not be read as an array: {exc}"
+        ) from None
     if array.ndim != 2:
         hint = (
-            ". Reshape your data: a single series with .reshape(-1, 1)"
+            f". Reshape your data: a single series with {param}.reshape(-1, 1)"
             if array.ndim == 1
             else ""
         )
-        raise ValueError(
-            "returns must be a DataFrame, a Series or a 2-D array of shape "
-            f"(n_samples, n_features), got an array of {array.ndim} dimensions{hint}."
+        raise InvalidReturnsError(
+            param,
+            f"{param} must be a DataFrame, a Series or a 2-D array of shape "
+            f"(n_samples, n_features), got {_what(returns)} with {array.ndim} "
+            f"dimensions{hint}.",
         )
     if np.iscomplexobj(array):
-        raise ValueError("Complex data not supported: returns must be real numbers.")
+        raise InvalidReturnsError(
+            param, f"Complex data not supported: {param} must be real numbers."
+        )
     if array.dtype == object:  # numbers in an object array are fine, as in sklearn
         try:
             return array.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"returns must be numeric, got non-numbers: {exc}") from exc
+            raise InvalidReturnsError(
+                param, f"{param} must be numeric, got non-numbers: {exc}"
+            ) from None
     if not _is_numeric(array.dtype):
-        raise TypeError(f"returns must be numeric, got dtype {array.dtype}.")
+        raise InvalidReturnsError(
+            param, f"{param} must be numeric, got dtype {array.dtype}."
+        )
     return array.astype(np.float64)
 
 
-def _check_finite(values: np.ndarray, columns: list[str]) -> None:
+def _what(value: Any) -> str:
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
+def _check_finite(values: np.ndarray, columns: list[str], param: str) -> None:
     if np.isfinite(values).all():
         return
     parts = []
@@ -361,29 +374,34 @@ def _check_finite(values: np.ndarray, columns: list[str]) -> None:
         if np.isnan(values).any()
         else ""
     )
-    raise ValueError(
-        f"returns has {' and '.join(parts)}; drop or fill them before fitting "
-        f"(e.g. returns.dropna()){missing}."
+    raise InvalidReturnsError(
+        param,
+        f"{param} has {' and '.join(parts)}; drop or fill them first "
+        f"(e.g. {param}.dropna()){missing}.",
     )
 
 
-def _check_observed(values: np.ndarray, columns: list[str], for_fit: bool) -> None:
+def _check_observed(
+    values: np.ndarray, columns: list[str], for_fit: bool, param: str = "returns"
+) -> None:
     """The checks of ``missing="marginalize"``: NaN is missing, inf is an error."""
-    _check_finite(np.where(np.isnan(values), 0.0, values), columns)
+    _check_finite(np.where(np.isnan(values), 0.0, values), columns, param)
     empty = np.isnan(values).all(axis=1)
     if empty.any():
-        raise ValueError(
-            f"returns has {int(empty.sum())} day(s) with no value in any column "
+        raise InvalidReturnsError(
+            param,
+            f"{param} has {int(empty.sum())} day(s) with no value in any column "
             f"(first: row {int(np.argmax(empty))}); a day must observe at least one "
-            "column. Drop them, e.g. returns.dropna(how='all')."
+            f"column. Drop them, e.g. {param}.dropna(how='all').",
         )
     if for_fit:
         counts = (~np.isnan(values)).sum(axis=0)
         few = [c for c, n in zip(columns, counts, strict=True) if n < 2]
         if few:
-            raise ValueError(
-                f"returns has columns {few} with fewer than 2 values; a column "
-                "needs values to be modelled. Drop them."
+            raise InvalidReturnsError(
+                param,
+                f"{param} has columns {few} with fewer than 2 values; a column "
+                "needs values to be modelled. Drop them.",
             )
 
 
@@ -413,13 +431,16 @@ def check_not_collinear(values: np.ndarray, columns: list[str]) -> None:
         if pairs
         else "some columns are exact linear combinations of others"
     )
-    raise ValueError(
+    raise InvalidReturnsError(
+        "returns",
         f"returns: {what}, so a 'full' or 'tied' covariance would be singular. "
-        "Drop the redundant columns, or use covariance_type='diag'."
+        "Drop the redundant columns, or use covariance_type='diag'.",
     )
 
 
-def _check_squares_representable(values: np.ndarray, columns: list[str]) -> None:
+def _check_squares_representable(
+    values: np.ndarray, columns: list[str], param: str = "returns"
+) -> None:
     """Reject columns whose sums of squares overflow, or variances underflow, float64.
 
     EM sums squared values over every day (the covariance statistics of eq. 41);
@@ -432,19 +453,21 @@ def _check_squares_representable(values: np.ndarray, columns: list[str]) -> None
         log_variances = 2 * np.log10(np.nanstd(values, axis=0))
     for j, col in enumerate(columns):
         if 2 * np.log10(largest[j]) + n_terms > 300 or log_variances[j] < -290:
-            raise ValueError(
-                f"returns column {col!r} has values of magnitude ~{largest[j]:.3g}, "
+            raise InvalidReturnsError(
+                param,
+                f"{param} column {col!r} has values of magnitude ~{largest[j]:.3g}, "
                 "whose squares (variances) float64 cannot represent; rescale it to "
-                "ordinary units first, e.g. decimal or percent returns."
+                "ordinary units first, e.g. decimal or percent returns.",
             )
 
 
 def check_distinct_rows(values: np.ndarray, n_regimes: int) -> None:
     """Require at least ``n_regimes`` distinct days (k-means needs that many)."""
     if len(np.unique(values, axis=0)) < n_regimes:
-        raise ValueError(
+        raise InvalidReturnsError(
+            "returns",
             f"returns has fewer distinct rows than the {n_regimes} regimes; "
-            "use more days or fewer regimes."
+            "use more days or fewer regimes.",
         )
 
 
@@ -452,11 +475,12 @@ def check_enough_rows(values: np.ndarray, n_regimes: int, covariance_type: str) 
     """Require at least as many days as the model has free parameters."""
     n_params = n_free_parameters(n_regimes, values.shape[1], covariance_type)
     if len(values) < n_params:
-        raise ValueError(
+        raise InvalidReturnsError(
+            "returns",
             f"returns has {len(values)} rows, fewer than the {n_params} free "
             f"parameters of a {n_regimes}-regime '{covariance_type}' model of "
             f"{values.shape[1]} columns; "
-            "use more days, fewer regimes or columns, or covariance_type='diag'."
+            "use more days, fewer regimes or columns, or a 'diag' covariance.",
         )
 
 
@@ -467,13 +491,16 @@ def n_free_parameters(n_regimes: int, n_features: int, covariance_type: str) -> 
     return (k - 1) + k * (k - 1) + k * d + covariance
 
 
-def _check_not_constant(values: np.ndarray, columns: list[str]) -> None:
+def _check_not_constant(
+    values: np.ndarray, columns: list[str], param: str = "returns"
+) -> None:
     spread = np.nanmax(values, axis=0) - np.nanmin(values, axis=0)  # nan: missing
     constant = [c for j, c in enumerate(columns) if spread[j] == 0]
     if constant:
-        raise ValueError(
-            f"returns has constant columns {constant} (no variance to model); "
-            "drop them before fitting."
+        raise InvalidReturnsError(
+            param,
+            f"{param} has constant columns {constant} (no variance to model); "
+            "drop them before fitting.",
         )
 
 
@@ -485,4 +512,69 @@ def _warn_if_prices(values: np.ndarray) -> None:
             "Convert them first, e.g. np.log(prices).diff().dropna().",
             LikelyPricesWarning,
             stacklevel=4,  # _warn_if_prices < check_returns < fit < caller
+        )
+
+
+# ------------------------------------------------------------------------ units
+
+UNITS_RATIO = 30.0
+"""Data whose typical size is this many times the training data's is refused."""
+UNITS_MIN_ROWS = 20
+"""Rows needed before data *smaller* than the training scale is judged."""
+
+
+def check_units(
+    values: np.ndarray,
+    columns: Sequence[str],
+    scale: np.ndarray,
+    param: str = "returns",
+) -> None:
+    """Refuse data on a scale tens of times off the training data's (e.g. % vs decimal).
+
+    For each column, the root mean square of ``values`` is compared with the
+    training column's standard deviation ``scale``. A regime model decodes by
+    density: returns x100 sit hundreds of standard deviations out, where only the
+    widest regime has any density left, so every day would be called its most
+    volatile regime (and returns / 100 the calmest one), silently. Real markets
+    do not move this far: a crash day is ~20 standard deviations of a long sample,
+    a crisis month ~5. Larger is refused, as is smaller (with at least
+    :data:`UNITS_MIN_ROWS` rows, since a few calm days can be tiny).
+
+    Refused, not warned: the output at the wrong scale is not a noisier answer but
+    a different one (every day in one regime), a warning is easily lost in a loop
+    or a notebook, and the fix is one division. Data that really is that far out
+    is better refitted than decoded with parameters that never saw its scale.
+
+    Raises
+    ------
+    regimes.exceptions.InvalidReturnsError
+        Naming ``param``, the column, both scales and the fix (x100 or / 100).
+    """
+    values = np.asarray(values, dtype=float)
+    scale = np.asarray(scale, dtype=float)
+    with np.errstate(all="ignore"):
+        rms = np.sqrt(np.nanmean(values**2, axis=0))
+        ratio = rms / scale
+    for j, column in enumerate(columns):
+        r = ratio[j]
+        if not np.isfinite(r) or scale[j] == 0:
+            continue
+        too_big = r > UNITS_RATIO
+        too_small = r < 1 / UNITS_RATIO and len(values) >= UNITS_MIN_ROWS
+        if not (too_big or too_small):
+            continue
+        factor = 10 ** round(float(np.log10(r)))
+        fix = (
+            f"if they are percent and the model was fitted on decimals, pass "
+            f"{param} / 100"
+            if too_big
+            else f"if they are decimals and the model was fitted on percent, pass "
+            f"{param} * 100"
+        )
+        raise InvalidReturnsError(
+            param,
+            f"{param} column {column!r} is on another scale than the data the model "
+            f"was fitted on: typical size {rms[j]:.3g} against a training standard "
+            f"deviation of {scale[j]:.3g} (about {factor:g} times); {fix}, or fit "
+            "the model on data in these units.",
         )

@@ -9,7 +9,6 @@ errors print one line on stderr, in the command's own words (``--n-iter``, not
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -17,15 +16,22 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
 
 from . import __version__, data
 from ._dates import parse_day
 from ._io import atomic_path
 from ._validation import COVARIANCE_TYPES, percent_median
-from .exceptions import DataDownloadError, PercentReturnsWarning, RegimeFitError
+from .exceptions import (
+    AssumedKindWarning,
+    DataDownloadError,
+    InvalidParameterError,
+    PercentReturnsWarning,
+    RegimeFitError,
+)
 from .models import RegimeModel
 from .results import filtered_columns
-from .walkforward import walk_forward
+from .walkforward import describe_refit, walk_forward
 
 _USER_ERRORS = (
     ValueError,
@@ -75,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     given.add_argument(
         "--columns",
         metavar="NAMES",
-        help="columns to use, e.g. XLK,XLF (--csv or the sample; default all)",
+        help="columns to use, separated by commas, e.g. XLK,XLF or "
+        "'Health Care,Energy' (--csv or the sample; default all)",
     )
     given.add_argument(
         "--min-coverage",
@@ -199,8 +206,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.simplefilter("always")
             seen: set[str] = set()
 
-            def show(message: Any, *args: Any, **kwargs: Any) -> None:
-                text = _cli_words(str(message))
+            def show(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
+                text = str(message)
+                advice = next(
+                    (a for c, a in _WARNING_ADVICE.items() if issubclass(category, c)),
+                    None,
+                )
+                if advice:
+                    text = f"{text} (here: {advice})"
                 if text not in seen:  # once each, as they happen
                     seen.add(text)
                     print(f"regimes: warning: {text}", file=sys.stderr, flush=True)
@@ -210,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.warnings_seen = seen  # for the report's data section
             return _run(args)
     except (_UsageError, *_USER_ERRORS) as exc:
-        print(f"regimes: error: {_cli_words(str(exc))}", file=sys.stderr)
+        print(f"regimes: error: {_error_text(exc)}", file=sys.stderr)
         return 2
 
 
@@ -225,40 +238,42 @@ _FLAGS = {
     "min_train": "--min-train",
     "date_format": "--date-format",
     "random_state": "--seed",
+    "start": "--start",
+    "end": "--end",
+    "columns": "--columns",
+    "refit": "--refit",
+    "kind": "--prices or --returns",
 }
-_KEYWORDS = ("start", "end", "columns", "refit")  # ordinary words: only as name=...
+
+# what the command's options do about a library warning, by its class
+_WARNING_ADVICE = {
+    ConvergenceWarning: "increase --n-iter",
+    AssumedKindWarning: "say --prices or --returns",
+}
 
 
-def _cli_words(message: str) -> str:
-    """A library message in the command's vocabulary: ``--n-iter 200``, ``--prices``."""
-    message = re.sub(r"\bkind=(['\"])(prices|returns)\1", r"--\2", message)
-    message = re.sub(r"\bcolumns=\[\.\.\.\]", "--columns NAME,NAME", message)
-    message = re.sub(r"\buse None\b", "leave the option out", message)
-    # walk_forward's own "refit must ..."; start, end and columns are checked by the
-    # command itself first, and a data file's "columns must be numbers" is not the
-    # option
-    message = re.sub(r"(?<!-)\brefit must\b", "--refit must", message)
-    # advice about settings the command does not have, or Python-only helpers
-    message = message.replace(", or raise tol", "")
-    message = message.replace(" (see refit_table(...))", "")
-    names = "|".join([*_FLAGS, *_KEYWORDS])
-    value = r"(?:=(['\"]?)([^'\"\s,;)]+)\2)"
+def _error_text(exc: BaseException) -> str:
+    """An error in the command's words: the option from the error's ``param``.
 
-    def flag(match: re.Match[str]) -> str:
-        name, val = match.group(1), match.group(3)
-        if name in _KEYWORDS and val is None:
-            return match.group(0)
-        text = _FLAGS.get(name, f"--{name}")
-        return f"{text} {val}" if val is not None else text
-
-    return re.sub(rf"(?<!-)\b({names})\b{value}?", flag, message)
+    Errors of the declared constraints carry what is accepted and what was given
+    apart, so the sentence is rebuilt around the option; other errors about a
+    parameter that has an option are prefixed with it.
+    """
+    if isinstance(exc, InvalidParameterError) and exc.param in _FLAGS:
+        flag = _FLAGS[exc.param]
+        if exc.accepted is not None:
+            text = f"{flag} must be {exc.accepted}; got {exc.received}."
+            return f"{text} {exc.fix}" if exc.fix else text
+        return f"{flag}: {exc}"
+    return str(exc)
 
 
 def _items(value: str | None, option: str, example: str) -> list[str] | None:
     """A comma-separated list option; an empty one is an error, not 'all'."""
     if value is None:
         return None
-    items = [v.strip() for v in re.split(r"[,\s]+", value) if v.strip()]
+    # commas only: names such as "Health Care" hold spaces
+    items = [v.strip() for v in value.split(",") if v.strip()]
     if not items:
         raise _UsageError(
             f"{option} needs at least one name, e.g. {option} {example}; got "
@@ -277,6 +292,35 @@ def _parse_date(value: str | None, option: str) -> pd.Timestamp | None:
         raise _UsageError(
             f"{option} must be a date like 2020-01-31 or 20200131, got {value!r}"
         ) from exc
+
+
+def _check_out(folder: Path | None) -> None:
+    """Refuse an --out that cannot take regimes.csv and regimes.png, before any work."""
+    if folder is None:
+        return
+    if folder.exists() and not folder.is_dir():
+        raise _UsageError(
+            f"--out {folder} is a file; give a folder (regimes.csv and regimes.png "
+            "are written into it)"
+        )
+    for name in ("regimes.csv", "regimes.png"):
+        if (folder / name).is_dir():
+            raise _UsageError(
+                f"--out {folder}: {folder / name} is a folder, so {name} cannot be "
+                "written; give another folder"
+            )
+    for parent in folder.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise _UsageError(f"--out {folder}: {parent} is a file, not a folder")
+            break
+
+
+def _refit(value: str) -> str | int:
+    """--refit as walk_forward takes it (digits: a number of days), checked."""
+    refit: str | int = int(value) if value.strip().isdigit() else value
+    describe_refit(refit)  # raises for what walk_forward would refuse
+    return refit
 
 
 def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
@@ -340,6 +384,8 @@ def _model(args: argparse.Namespace) -> RegimeModel:
         n_init=args.n_init,
         min_duration=args.min_duration,
         random_state=args.seed,
+        # --keep-missing keeps NaN in the returns: the likelihood integrates them out
+        missing="marginalize" if args.keep_missing else "error",
     )
 
 
@@ -348,10 +394,12 @@ def _run(args: argparse.Namespace) -> int:
     # estimator itself validates in fit, as scikit-learn's do)
     model = _model(args)
     model._check_params()
+    _check_out(args.out)
     _check_report_options(args)
+    refit = _refit(args.refit) if args.walk_forward else None
     returns, label = _load(args)
-    if args.walk_forward:
-        return _run_walk_forward(args, model, returns, label)
+    if refit is not None:
+        return _run_walk_forward(args, model, returns, label, refit)
     model.fit(returns)
     # causal: data up to each day only; the signal beside its own probabilities
     causal = model.results(returns).signal_frame()
@@ -386,9 +434,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_walk_forward(
-    args: argparse.Namespace, model: RegimeModel, returns: pd.DataFrame, label: str
+    args: argparse.Namespace,
+    model: RegimeModel,
+    returns: pd.DataFrame,
+    label: str,
+    refit: str | int,
 ) -> int:
-    refit: str | int = int(args.refit) if args.refit.isdigit() else args.refit
     options = {"refit": refit, "min_train": args.min_train, "progress": True}
     if args.state is not None:
         wf = _run_daily(args.state, returns, model, options)
@@ -398,8 +449,9 @@ def _run_walk_forward(
     _print_data(returns, label)
     refits = wf.attrs["refits"]
     print(
-        f"Walk-forward: {len(refits)} refits (refit={args.refit}), each on the days "
-        f"before its period only; first regime on {wf.index[0].date()} "
+        f"Walk-forward: {len(refits)} refits ({describe_refit(refit)}, --refit "
+        f"{args.refit}), each on the days before its period only; first regime on "
+        f"{wf.index[0].date()} "
         f"(after {args.min_train} training days)"
     )
     print()

@@ -303,7 +303,10 @@ def resume(
     from . import walkforward as wf
 
     if isinstance(previous, (str, os.PathLike)):
-        previous = load_state(previous)
+        try:
+            previous = load_state(previous)
+        except FileNotFoundError as exc:
+            raise InvalidParameterError("resume", str(exc)) from None
     elif not isinstance(previous, pd.DataFrame):
         raise InvalidParameterError(
             "resume",

@@ -322,7 +322,8 @@ def prepare_returns(
     ...     returns = prepare_returns(prices, kind="prices", min_coverage=0.5)
     >>> print(caught[0].message)  # doctest: +NORMALIZE_WHITESPACE
     frame: the data start on 2024-01-04, when every kept column has a value
-    (B from 2024-01-04).
+    (B from 2024-01-04); pass missing='keep' to keep the earlier days, with NaN
+    for those columns.
     >>> returns.round(3)  # doctest: +NORMALIZE_WHITESPACE
                     A      B
     Date
@@ -381,12 +382,15 @@ def read_returns(
     ----------
     path : str or path-like
         Text file whose first column holds dates and whose other columns are
-        numeric, one per asset. Fields may be separated by commas, semicolons or
-        tabs (the separator is sniffed; with semicolons or tabs a decimal comma is
-        read too). Files as data libraries publish them are read: a text preamble
-        before the header is skipped; a file without a header line (its first
-        line already starts with a date) keeps that first day and names the
-        columns ``column 1``, ``column 2``, ...; of several sections (Ken French:
+        numeric, one per asset, possibly compressed (gzip, bz2, xz, or a zip
+        archive of one file). Fields may be separated by commas, semicolons,
+        tabs or runs of spaces (the separator is sniffed; with semicolons or tabs
+        a decimal comma is read too; with spaces the header may name only the
+        value columns, as in Ken French's ``.txt`` files). Files as data
+        libraries publish them are read: a text preamble before the header is
+        skipped; a file without a header line (its first line already starts
+        with a date) keeps that first day and names the columns ``column 1``,
+        ``column 2``, ...; of several sections (Ken French:
         monthly then annual, value- then equal-weighted) the first is read; a
         footer (a copyright line) is ignored. Each of these gives a
         :class:`~regimes.exceptions.DataWarning`. Column names are stripped of

@@ -35,10 +35,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._contract import Checked, validate_params
-from ._dates import check_day_index
-from ._validation import check_int, check_nonnegative_float
-from .exceptions import AlignmentWarning
+from ._contract import (
+    Checked,
+    Integral,
+    Interval,
+    Names,
+    Real,
+    validate_params,
+)
+from ._dates import check_day_index, parse_day
+from ._validation import check_returns, percent_median
+from .exceptions import AlignmentWarning, InvalidParameterError
 from .results import TRADING_DAYS
 
 __all__ = [
@@ -54,6 +61,9 @@ __all__ = [
 
 # ------------------------------------------------------------------ validation
 
+_SIGNAL = [Checked("_check_signal: regime names on a DatetimeIndex")]
+_DAILY = [Checked("_on_days: a daily return or a Series of them")]
+
 
 def _check_dates(index: pd.Index, name: str) -> None:
     """Raise unless ``index`` is a non-empty, increasing, unique DatetimeIndex."""
@@ -64,24 +74,27 @@ def _check_signal(signal: Any) -> pd.Series:
     """A signal as an ordered-categorical Series (walk_forward's frame allowed)."""
     if isinstance(signal, pd.DataFrame):
         if "regime" not in signal.columns:
-            raise ValueError(
+            raise InvalidParameterError(
+                "signal",
                 "signal must be a Series of regime names, or a DataFrame with a "
                 f"'regime' column (walk_forward's output); got a DataFrame with "
-                f"columns {list(signal.columns)[:6]}. Pass the column you mean."
+                f"columns {list(signal.columns)[:6]}. Pass the column you mean.",
             )
         signal = signal["regime"]
     if not isinstance(signal, pd.Series):
-        raise TypeError(
+        raise InvalidParameterError(
+            "signal",
             "signal must be a pandas Series of regime names on a DatetimeIndex, "
-            f"got {type(signal).__name__}."
+            f"got {type(signal).__name__}.",
         )
     _check_dates(signal.index, "signal")
     missing = signal.isna().to_numpy()
     if missing.any():
-        raise ValueError(
+        raise InvalidParameterError(
+            "signal",
             f"signal has {int(missing.sum())} missing values (first on "
             f"{signal.index[missing][0].date()}); drop them with signal.dropna() "
-            "before evaluating."
+            "before evaluating.",
         )
     if not isinstance(signal.dtype, pd.CategoricalDtype):
         categories = sorted(pd.unique(signal.to_numpy()).tolist(), key=str)
@@ -94,53 +107,55 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
     names = (names,) if isinstance(names, str) else tuple(names)
     known = list(signal.cat.categories)
     if not names:
-        raise ValueError(
+        raise InvalidParameterError(
+            param,
             f"{param} must name at least one regime of signal, got an empty "
-            f"sequence; e.g. {param}=({known[-1]!r},)."
+            f"sequence; e.g. {param}=({known[-1]!r},).",
         )
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(
+        raise InvalidParameterError(
+            param,
             f"{param} names {unknown} that are not regimes of signal; its regimes "
-            f"are {known}. Pass some of these, e.g. {param}=({known[-1]!r},)."
+            f"are {known}. Pass some of these, e.g. {param}=({known[-1]!r},).",
         )
     return names
 
 
 def _check_returns(returns: Any, name: str) -> pd.Series:
-    """Simple daily returns as one Series; a DataFrame is equal-weighted by day."""
+    """Simple daily returns as one Series; a DataFrame is equal-weighted by day.
+
+    The frame is checked by :func:`regimes._validation.check_returns` (dates,
+    columns, numbers, finite values), then as *simple decimal* returns: percent
+    returns (median absolute value above 0.1) and returns below -1 are refused.
+    """
     if not isinstance(returns, (pd.Series, pd.DataFrame)):
-        raise TypeError(
+        raise InvalidParameterError(
+            name,
             f"{name} must be a pandas Series or DataFrame of daily simple returns "
-            f"on a DatetimeIndex, got {type(returns).__name__}."
+            f"on a DatetimeIndex, got {type(returns).__name__}.",
         )
-    _check_dates(returns.index, name)
-    frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
-    if frame.shape[1] == 0:
-        raise ValueError(f"{name} has no columns; pass at least one asset.")
-    for column in frame.columns:
-        values = frame[column]
-        if not pd.api.types.is_numeric_dtype(
-            values.dtype
-        ) or pd.api.types.is_bool_dtype(values.dtype):
-            raise TypeError(
-                f"{name} must hold numbers, got dtype {values.dtype} in column "
-                f"{column!r}."
-            )
-        bad = ~np.isfinite(values.to_numpy(dtype=float))
-        if bad.any():
-            raise ValueError(
-                f"{name} has {int(bad.sum())} missing or infinite values in column "
-                f"{column!r} (first on {frame.index[bad][0].date()}); drop or fill "
-                "them first."
-            )
-        if (values < -1).any():
-            raise ValueError(
-                f"{name} must be simple returns (>= -1), got {float(values.min()):.3g}"
-                f" in column {column!r}; convert log returns with np.expm1({name})."
-            )
+    data = check_returns(returns, param=name, needs_dates=True)
+    percent = percent_median(data.values)
+    if percent is not None:
+        raise InvalidParameterError(
+            name,
+            f"{name} look like percent returns (median absolute daily return "
+            f"{percent:.3g}; decimal returns give about 0.01): a backtest compounds "
+            f"decimal simple returns. Pass {name} / 100 (percent simple returns), "
+            f"or np.expm1({name} / 100) (percent log returns).",
+        )
+    lowest = data.values.min(axis=0)
+    if (lowest < -1).any():
+        column = data.columns[int(np.argmin(lowest))]
+        raise InvalidParameterError(
+            name,
+            f"{name} must be simple returns (>= -1), got {float(lowest.min()):.3g} "
+            f"in column {column!r}; convert decimal log returns with "
+            f"np.expm1({name}).",
+        )
     # equal weights rebalanced daily: the day's return is the average of the columns
-    return frame.mean(axis=1).rename(name)
+    return pd.Series(data.values.mean(axis=1), index=data.index, name=name)
 
 
 def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
@@ -150,20 +165,45 @@ def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
         taken = series.reindex(days)
         if taken.isna().any():
             missing = days[taken.isna().to_numpy()]
-            raise ValueError(
+            raise InvalidParameterError(
+                name,
                 f"{name} lacks {len(missing)} of the backtest's days (first: "
                 f"{missing[0].date()}); give it a value on every day of the signal "
-                "and returns."
+                "and returns.",
             )
         return taken.to_numpy(dtype=float)
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(
+        raise InvalidParameterError(
+            name,
             f"{name} must be a number (a daily return) or a Series of daily returns,"
-            f" got {type(value).__name__}."
+            f" got {type(value).__name__}.",
         )
-    if not np.isfinite(value) or value < -1:
-        raise ValueError(f"{name} must be a finite daily return >= -1, got {value}.")
+    if not np.isfinite(value) or not -1 < value < 1:
+        raise InvalidParameterError(
+            name,
+            f"{name} must be a daily return in (-1, 1), got {value}; an annual rate "
+            "r is about r / 252 a day (0.04 a year: 0.00016).",
+        )
     return np.full(len(days), float(value))
+
+
+def _check_days(dates: Any) -> pd.DatetimeIndex:
+    """One day or several through the package's day parser, as a DatetimeIndex."""
+    many = not isinstance(dates, (str, bytes, pd.Timestamp)) and isinstance(
+        dates, Iterable
+    )
+    items = list(dates) if many else [dates]
+    if not items:
+        raise InvalidParameterError(
+            "dates", "dates is empty; pass at least one day, e.g. ['2020-02-19']."
+        )
+    days = []
+    for item in items:
+        try:
+            days.append(parse_day(item))
+        except (ValueError, TypeError) as exc:
+            raise InvalidParameterError("dates", f"dates: {exc}") from None
+    return pd.DatetimeIndex(days, name="date")
 
 
 def _common_dates(
@@ -174,10 +214,11 @@ def _common_dates(
         return signal
     common = signal.intersection(returns)
     if len(common) == 0:
-        raise ValueError(
+        raise InvalidParameterError(
+            "returns",
             f"signal ({signal[0].date()} to {signal[-1].date()}) and returns "
             f"({returns[0].date()} to {returns[-1].date()}) have no date in common; "
-            "pass returns for the signal's days."
+            "pass returns for the signal's days.",
         )
     only_signal = signal.difference(returns)
     only_returns = returns.difference(signal)
@@ -205,6 +246,7 @@ def _common_dates(
 # ------------------------------------------------------------------- statistics
 
 
+@validate_params({"signal": _SIGNAL})
 def spells(signal: pd.Series) -> pd.DataFrame:
     """The signal's spells: maximal runs of consecutive days in one regime.
 
@@ -244,6 +286,7 @@ def spells(signal: pd.Series) -> pd.DataFrame:
     ).astype({"regime": signal.dtype})
 
 
+@validate_params({"signal": _SIGNAL})
 def signal_stats(signal: pd.Series) -> pd.Series:
     """How often the signal switches, how long its spells last, where it spends time.
 
@@ -305,6 +348,13 @@ def signal_stats(signal: pd.Series) -> pd.Series:
     return pd.Series(stats, name="signal_stats", dtype=float)
 
 
+@validate_params(
+    {
+        "signal": _SIGNAL,
+        "dates": [Checked("each one through the day parser (regimes._dates)")],
+        "regimes": [Names(what="regime name")],
+    }
+)
 def detection_lag(
     signal: pd.Series,
     dates: Iterable[Any],
@@ -339,14 +389,9 @@ def detection_lag(
     """
     signal = _check_signal(signal)
     regimes = _check_regimes(regimes, signal, "regimes")
-    if isinstance(dates, (str, pd.Timestamp)):
-        dates = [dates]
-    try:
-        when = pd.DatetimeIndex(pd.to_datetime(list(dates)), name="date")
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"dates must be dates, e.g. ['2020-02-19']; {exc}") from exc
+    when = _check_days(dates)
     index = signal.index
-    if index.tz is not None and when.tz is None:  # plain dates on the signal's clock
+    if index.tz is not None:  # days on the signal's clock
         when = when.tz_localize(index.tz)
     outside = when[(when < index[0]) | (when > index[-1])]
     if len(outside):
@@ -367,6 +412,7 @@ def detection_lag(
 # -------------------------------------------------------------------- backtest
 
 
+@validate_params({"equity": [Checked("_check_equity")]})
 def drawdown(equity: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
     """Fall of an equity curve below its running peak, as a fraction <= 0.
 
@@ -378,8 +424,26 @@ def drawdown(equity: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
     >>> drawdown(pd.Series([1.1, 0.99, 1.21])).round(3).tolist()
     [0.0, -0.1, 0.0]
     """
+    _check_equity(equity)
     peak = equity.cummax().clip(lower=1.0)
     return equity / peak - 1.0
+
+
+def _check_equity(equity: Any) -> None:
+    """An equity curve: a Series or DataFrame of finite numbers."""
+    ok = isinstance(equity, (pd.Series, pd.DataFrame))
+    if ok:
+        frame = equity.to_frame() if isinstance(equity, pd.Series) else equity
+        ok = all(
+            pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+            for t in frame.dtypes
+        ) and bool(np.isfinite(frame.to_numpy(dtype=float)).all())
+    if not ok:
+        raise InvalidParameterError(
+            "equity",
+            "equity must be a pandas Series or DataFrame of finite numbers (growth "
+            f"of 1, e.g. BacktestResult.equity); got {type(equity).__name__}.",
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -428,6 +492,17 @@ class BacktestResult:
         )
 
 
+@validate_params(
+    {
+        "signal": _SIGNAL,
+        "returns": [Checked("check_returns, then simple decimal returns")],
+        "risk_off": [Names(what="regime name")],
+        "delay": [Interval(Integral, 0, None, unit="(days)")],
+        "cost": [Interval(Real, 0, 1, closed="left", unit="(a fraction)")],
+        "cash_returns": _DAILY,
+        "risk_free": _DAILY,
+    }
+)
 def backtest(
     signal: pd.Series,
     returns: pd.Series | pd.DataFrame,
@@ -520,13 +595,12 @@ def backtest(
     signal = _check_signal(signal)
     asset = _check_returns(returns, "returns")
     risk_off = _check_regimes(risk_off, signal, "risk_off")
-    delay = check_int(delay, "delay", 0)
-    cost = check_nonnegative_float(cost, "cost")
     common = _common_dates(signal.index, asset.index)
     if len(common) <= delay:
-        raise ValueError(
+        raise InvalidParameterError(
+            "delay",
             f"signal and returns have {len(common)} common days, not more than "
-            f"delay={delay}; pass a longer history."
+            f"delay={delay}; pass a longer history.",
         )
     days = common[delay:]
     cash = _on_days(cash_returns, days, "cash_returns")

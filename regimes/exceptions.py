@@ -86,11 +86,28 @@ class InvalidParameterError(ValueError, TypeError):
     ``InvalidParameterError``), so ``except ValueError`` and ``except TypeError`` both
     catch it. The message says what the parameter accepts, what it got and how to fix
     it; the command line maps ``param`` to its option (``n_init`` -> ``--n-init``).
+    Errors raised by the declared constraints also hold the parts of the message
+    apart (``accepted``, ``received``, ``fix``), so that another front end can say
+    them in its own words.
     """
 
-    def __init__(self, param: str, message: str) -> None:
+    def __init__(
+        self,
+        param: str,
+        message: str,
+        *,
+        accepted: str | None = None,
+        received: str | None = None,
+        fix: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.param = param
+        self.accepted = accepted
+        """What the parameter accepts, in words (None when not stated apart)."""
+        self.received = received
+        """What was passed, shown briefly."""
+        self.fix = fix
+        """A suggested fix, or None."""
 
 
 class InvalidReturnsError(InvalidParameterError):

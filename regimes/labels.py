@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 from hmmlearn.hmm import GaussianHMM
 
+from ._contract import Integral, Interval, validate_params
 from ._covariance import read_full, write_full
 from .results import equal_weight_moments
 
@@ -35,6 +36,11 @@ ORDER_RULES = ("volatility", "mean")
 """The values ``RegimeModel(order_by=...)`` accepts."""
 
 
+MAX_REGIMES = 50
+"""Most regimes a model may have (far beyond what daily returns can identify)."""
+
+
+@validate_params({"n_regimes": [Interval(Integral, 1, MAX_REGIMES)]})
 def default_regime_names(n_regimes: int) -> tuple[str, ...]:
     """Return the default names of ``n_regimes`` regimes, best first.
 

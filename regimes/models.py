@@ -13,7 +13,6 @@ import os
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -23,23 +22,32 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from . import _fitting, _persist, inference, results
-from ._contract import Checked, Interval, validate_params
+from ._contract import (
+    Checked,
+    InstanceOf,
+    Integral,
+    Interval,
+    PathLike,
+    Real,
+    check_value,
+    validate_params,
+)
 from ._forecast import MAX_HORIZON, forecast_frames
-from ._missing import has_missing
 from ._state import FittedState, Settings
 from ._threads import thread_limits
 from ._validation import (
+    ESTIMATOR_CONSTRAINTS,
     Returns,
-    check_nonnegative_float,
     check_params,
     check_returns,
+    check_units,
     n_free_parameters,
 )
+from .exceptions import InvalidParameterError
 from .labels import default_regime_names
 from .online import (
     causal_start,
     filter_log_densities,
-    observed_portfolio_log_densities,
     penalized_decode,
     portfolio_log_densities,
 )
@@ -49,6 +57,17 @@ __all__ = ["RegimeModel"]
 
 DEFAULT_SWITCH_PENALTY = 8.0
 """Default ``switch_penalty`` in nats, chosen by ``benchmarks/causal_signal.py``."""
+
+
+# constraints shared by the methods' tables (regimes._contract)
+_RETURNS = [Checked("check_returns: a returns frame with the training columns")]
+_INITIAL = [
+    Checked(
+        "'stationary', 'fitted' or one probability per regime "
+        "(RegimeModel._initial_distribution)"
+    )
+]
+_IGNORED = [Checked("ignored: present for scikit-learn's API (y)")]
 
 
 class RegimeModel(BaseEstimator):
@@ -247,6 +266,10 @@ class RegimeModel(BaseEstimator):
     (True, True)
     """
 
+    _parameter_constraints: dict[str, list[Any]] = ESTIMATOR_CONSTRAINTS
+    """What each constructor parameter accepts (scikit-learn's convention); checked
+    in :meth:`fit` by :func:`regimes._validation.check_params`."""
+
     def __init__(
         self,
         n_regimes: int = 3,
@@ -286,6 +309,7 @@ class RegimeModel(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
 
+    @validate_params({"returns": _RETURNS, "y": _IGNORED})
     def fit(self, returns: Any, y: None = None) -> RegimeModel:
         """Fit the regimes to daily returns.
 
@@ -330,7 +354,9 @@ class RegimeModel(BaseEstimator):
 
     def _check_params(self) -> Settings:
         """The constructor's parameters, validated (raises before any work)."""
-        return check_params(self.get_params(), default_regime_names)
+        return check_params(
+            self.get_params(), default_regime_names, self._parameter_constraints
+        )
 
     @property
     def _state(self) -> FittedState | None:
@@ -358,6 +384,7 @@ class RegimeModel(BaseEstimator):
 
     # ------------------------------------------------------------- persistence
 
+    @validate_params({"path": [PathLike()]})
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save the fitted model as JSON (no pickle), atomically.
 
@@ -388,6 +415,7 @@ class RegimeModel(BaseEstimator):
         _persist.save(path, self.fitted_state_, _package_version())
 
     @classmethod
+    @validate_params({"path": [PathLike()]})
     def load(cls, path: str | os.PathLike[str]) -> RegimeModel:
         """Load a model saved with :meth:`save`, checking every field.
 
@@ -418,12 +446,15 @@ class RegimeModel(BaseEstimator):
     # --------------------------------------------------------------- inference
 
     def _data(self, returns: Any) -> Returns:
+        """The one check of data given to a fitted model: labels, values, units."""
         check_is_fitted(self, "fitted_state_")
-        return check_returns(
+        data = check_returns(
             returns,
             feature_names=list(self.feature_names_in_),
             missing=self._missing_policy(),
         )
+        check_units(data.values, data.columns, self.fitted_state_.scale)
+        return data
 
     def _missing_policy(self) -> str:
         """The fitted model's ``missing`` (its fit's parameter, not set_params')."""
@@ -436,6 +467,7 @@ class RegimeModel(BaseEstimator):
                 _fitting.unexplained_days_error(data.values, data.index, self._state)
             )
 
+    @validate_params({"returns": _RETURNS})
     def predict(self, returns: Any) -> pd.Series:
         """Most likely regime sequence (Viterbi), one regime name per day.
 
@@ -464,6 +496,7 @@ class RegimeModel(BaseEstimator):
         self._raise_if_unexplained(data, log_prob)
         return results.regime_series(states, self.regime_names_, data.index)
 
+    @validate_params({"returns": _RETURNS})
     def predict_proba(self, returns: Any) -> pd.DataFrame:
         """Smoothed regime probabilities P(q_t = i | O_1..O_T), eq. (17).
 
@@ -490,6 +523,7 @@ class RegimeModel(BaseEstimator):
         self._raise_if_unexplained(data, smoothed)
         return results.probability_frame(smoothed, self.regime_names_, data.index)
 
+    @validate_params({"returns": _RETURNS, "initial": _INITIAL})
     def filter_proba(
         self, returns: Any, initial: str | Sequence[float] = "stationary"
     ) -> pd.DataFrame:
@@ -528,6 +562,7 @@ default="stationary"
         self._raise_if_unexplained(data, filtered)
         return results.probability_frame(filtered, self.regime_names_, data.index)
 
+    @validate_params({"returns": _RETURNS})
     def portfolio_log_densities(self, returns: Any) -> pd.DataFrame:
         """Log-density of the equal-weighted portfolio's return under each regime.
 
@@ -552,16 +587,18 @@ default="stationary"
     def _portfolio_densities(self, data: Returns) -> np.ndarray:
         """portfolio_log_densities on checked data; raises for unexplained days."""
         with np.errstate(all="ignore"):
-            evidence = (
-                observed_portfolio_log_densities
-                if has_missing(data.values)
-                else portfolio_log_densities
-            )
-            densities = evidence(data.values, self.means_, self.covars_)
+            densities = portfolio_log_densities(data.values, self.means_, self.covars_)
         explained = np.isfinite(densities).any(axis=1)
         self._raise_if_unexplained(data, np.where(explained, 0.0, np.nan))
         return densities
 
+    @validate_params(
+        {
+            "returns": _RETURNS,
+            "switch_penalty": [None, Interval(Real, 0, None, unit="(nats)")],
+            "initial": _INITIAL,
+        }
+    )
     def predict_online(
         self,
         returns: Any,
@@ -601,9 +638,14 @@ default="stationary"
             added or removed.
         """
         data = self._data(returns)
-        penalty = check_nonnegative_float(
-            self.switch_penalty if switch_penalty is None else switch_penalty,
-            "switch_penalty",
+        penalty = (
+            check_value(
+                self.switch_penalty,
+                self._parameter_constraints["switch_penalty"],
+                "switch_penalty",
+            )
+            if switch_penalty is None
+            else switch_penalty
         )
         codes, _ = penalized_decode(
             self._portfolio_densities(data),
@@ -614,8 +656,8 @@ default="stationary"
 
     @validate_params(
         {
-            "returns": [Checked("returns with the training columns")],
-            "initial": [Checked("as filter_proba's initial")],
+            "returns": _RETURNS,
+            "initial": _INITIAL,
         }
     )
     def signal_proba(
@@ -651,31 +693,58 @@ default="stationary"
         )
         return results.probability_frame(proba, self.regime_names_, data.index)
 
-    def _initial_distribution(self, initial: str | Sequence[float]) -> np.ndarray:
-        """The regime distribution before the first day, validated."""
+    def _initial_distribution(self, initial: Any) -> np.ndarray:
+        """The regime distribution before the first day, validated.
+
+        A pandas Series is read by label (regime name), in any order; other
+        array-likes are taken in regime order.
+        """
+        names = self.regime_names_
         if isinstance(initial, str):
             if initial == "stationary":
                 return causal_start(self.transmat_, self.regime_names_)
             if initial == "fitted":
                 return self.startprob_
-            raise ValueError(
-                "initial must be 'stationary', 'fitted' or regime probabilities, "
-                f"got {initial!r}."
+            raise InvalidParameterError(
+                "initial",
+                "initial must be 'stationary', 'fitted' or one probability per "
+                f"regime, got {initial!r}.",
             )
-        start = np.asarray(initial, dtype=float)
+        if isinstance(initial, pd.Series):
+            labels = [str(i) for i in initial.index]
+            if sorted(labels) != sorted(names) or len(set(labels)) != len(labels):
+                raise InvalidParameterError(
+                    "initial",
+                    f"initial as a Series must be indexed by the regime names "
+                    f"{list(names)}, each once; got the labels {labels}.",
+                )
+            initial = initial.set_axis(labels).reindex(list(names))
+        if isinstance(initial, (dict, set, bytes)) or np.ndim(initial) != 1:
+            raise InvalidParameterError(
+                "initial",
+                f"initial must be 'stationary', 'fitted' or {len(names)} "
+                f"probabilities (one per regime, in the order {names}); got "
+                f"{type(initial).__name__} {initial!r:.60}.",
+            )
+        try:
+            start = np.asarray(initial, dtype=float)
+        except (TypeError, ValueError):
+            start = np.full(len(names), np.nan)
         if (
-            start.shape != (len(self.regime_names_),)
+            start.shape != (len(names),)
             or not np.isfinite(start).all()
             or (start < 0).any()
             or not np.isclose(start.sum(), 1.0)
         ):
-            raise ValueError(
-                f"initial must be {len(self.regime_names_)} non-negative "
-                f"probabilities summing to 1 (in the order {self.regime_names_}), "
-                f"got {initial!r}."
+            raise InvalidParameterError(
+                "initial",
+                f"initial must be {len(names)} non-negative probabilities summing "
+                f"to 1 (in the order {names}, or a Series indexed by them), got "
+                f"{initial!r:.80}.",
             )
         return start
 
+    @validate_params({"returns": _RETURNS, "y": _IGNORED})
     def score(self, returns: Any, y: None = None) -> float:
         """Total log-likelihood log P(O | lambda) of the returns, eq. (1)."""
         return self._log_likelihood(self._data(returns))
@@ -685,6 +754,7 @@ default="stationary"
         self._raise_if_unexplained(data, log_likelihood)
         return log_likelihood
 
+    @validate_params({})
     def n_parameters(self) -> int:
         """Number of free parameters of the fitted model (used by AIC and BIC)."""
         check_is_fitted(self, "fitted_state_")
@@ -693,6 +763,7 @@ default="stationary"
             state.n_regimes, state.n_features, state.covariance_type
         )
 
+    @validate_params({"returns": _RETURNS})
     def aic(self, returns: Any) -> float:
         """Akaike information criterion, ``-2 log L + 2 p`` (lower is better)."""
         data = self._data(returns)
@@ -700,6 +771,7 @@ default="stationary"
             self._log_likelihood(data), self.n_parameters(), len(data.values)
         )[0]
 
+    @validate_params({"returns": _RETURNS})
     def bic(self, returns: Any) -> float:
         """Bayesian information criterion, ``-2 log L + p log T`` (lower is better)."""
         data = self._data(returns)
@@ -709,11 +781,13 @@ default="stationary"
 
     # ---------------------------------------------------------------- views
 
+    @validate_params({})
     def transition_matrix(self) -> pd.DataFrame:
         """Transition probabilities, "from" regimes as rows, "to" regimes as columns."""
         check_is_fitted(self, "fitted_state_")
         return results.transition_frame(self.transmat_, self.regime_names_)
 
+    @validate_params({"annualize": ["boolean"]})
     def regime_means(self, annualize: bool = False) -> pd.DataFrame:
         """Mean return of each column in each regime (x 252 if ``annualize``)."""
         check_is_fitted(self, "fitted_state_")
@@ -722,6 +796,7 @@ default="stationary"
             self.means_ * factor, self.regime_names_, self.feature_names_in_
         )
 
+    @validate_params({"annualize": ["boolean"]})
     def regime_volatilities(self, annualize: bool = False) -> pd.DataFrame:
         """Volatility of each column in each regime (x sqrt(252) if ``annualize``)."""
         check_is_fitted(self, "fitted_state_")
@@ -731,18 +806,21 @@ default="stationary"
             np.sqrt(variances), self.regime_names_, self.feature_names_in_
         )
 
+    @validate_params({"regime": [InstanceOf(str, name="a regime name (str)")]})
     def regime_correlation(self, regime: str) -> pd.DataFrame:
         """Correlation matrix of the columns within one regime, by name."""
         check_is_fitted(self, "fitted_state_")
         if regime not in self.regime_names_:
-            raise KeyError(
-                f"unknown regime {regime!r}; choose from {self.regime_names_}."
+            raise InvalidParameterError(
+                "regime",
+                f"unknown regime {regime!r}; choose from {self.regime_names_}.",
             )
         cov = self.covars_[self.regime_names_.index(regime)]
         sd = np.sqrt(np.diag(cov))
         names = list(self.feature_names_in_)
         return pd.DataFrame(cov / np.outer(sd, sd), index=names, columns=names)
 
+    @validate_params({})
     def summary(self) -> pd.DataFrame:
         """One row per regime: occupancy, persistence, annualised risk and return.
 
@@ -890,10 +968,7 @@ default="stationary"
         return self.results(returns).report(level=level, **kwargs)
 
     @validate_params(
-        {
-            "returns": [Checked("returns up to the forecast origin")],
-            "horizon": [Interval(Integral, 1, MAX_HORIZON)],
-        }
+        {"returns": _RETURNS, "horizon": [Interval(Integral, 1, MAX_HORIZON)]}
     )
     def forecast(self, returns: Any, horizon: int = 1) -> inference.Forecast:
         """Regime distribution and return moments 1..horizon days after the data.

@@ -52,7 +52,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._gaussian import log_emission_densities
-from ._missing import missing_patterns
+from ._missing import has_missing, missing_patterns
 from .exceptions import AbsorbingRegimeWarning
 from .results import equal_weight_moments, stationary_distribution
 
@@ -190,7 +190,9 @@ def portfolio_log_densities(
     Returns
     -------
     ndarray of shape (n_samples, n_regimes)
-        ``log N(w r_t; w mu_k, w Sigma_k w)`` with ``w = 1 / n_features``.
+        ``log N(w r_t; w mu_k, w Sigma_k w)`` with ``w = 1 / n_features``; on a
+        day with missing values (NaN), the portfolio of the columns observed that
+        day (:func:`observed_portfolio_log_densities`).
 
     Examples
     --------
@@ -200,7 +202,10 @@ def portfolio_log_densities(
     >>> portfolio_log_densities(X, means, covars).argmax(axis=1).tolist()
     [0, 1]
     """
-    portfolio = np.asarray(X, dtype=float).mean(axis=1, keepdims=True)
+    X = np.asarray(X, dtype=float)
+    if has_missing(X):
+        return observed_portfolio_log_densities(X, means, covars)
+    portfolio = X.mean(axis=1, keepdims=True)
     mean, variance = equal_weight_moments(means, covars)
     # the regime's marginal for the portfolio: a one-column Gaussian (eq. 29)
     return log_emission_densities(portfolio, mean[:, None], variance[:, None, None])
@@ -230,7 +235,7 @@ def observed_portfolio_log_densities(
     out = np.empty((len(X), len(means)))
     regimes = range(len(means))
     for seen, rows in zip(patterns.observed, patterns.rows, strict=True):
-        out[rows] = portfolio_log_densities(
+        out[rows] = portfolio_log_densities(  # complete blocks: no recursion
             X[np.ix_(rows, seen)], means[:, seen], covars[np.ix_(regimes, seen, seen)]
         )
     return out

@@ -15,7 +15,24 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._contract import _REJECT as _REJECTED
+from ._contract import (
+    Boolean,
+    Checked,
+    Constraint,
+    Fitted,
+    InstanceOf,
+    Integral,
+    Interval,
+    Names,
+    Options,
+    Real,
+    validate_params,
+)
+from ._validation import check_returns
 from .evaluate import BacktestResult, signal_stats, spells
+from .exceptions import InvalidParameterError
+from .models import RegimeModel
 from .results import TRADING_DAYS
 
 if TYPE_CHECKING:
@@ -52,6 +69,76 @@ _SPARE_COLORS = ("#17becf", "#e377c2", "#bcbd22", "#1f77b4", "#9467bd", "#ff7f0e
 _SPAN_ALPHA = 0.28
 
 
+# ------------------------------------------------- what the plot functions accept
+
+
+class _Axes(Constraint):
+    """A matplotlib Axes (``n`` of them for two-panel plots), imported late."""
+
+    def __init__(self, n: int = 1) -> None:
+        self.n = n
+
+    def convert(self, value: Any) -> Any:
+        from matplotlib.axes import Axes
+
+        if self.n == 1:
+            return value if isinstance(value, Axes) else _REJECTED
+        if isinstance(value, (str, bytes)) or not isinstance(
+            value, Sequence | np.ndarray
+        ):
+            return _REJECTED
+        items = list(value)
+        if len(items) != self.n or not all(isinstance(a, Axes) for a in items):
+            return _REJECTED
+        return items
+
+    def describe(self) -> str:
+        return "a matplotlib Axes" if self.n == 1 else f"{self.n} matplotlib Axes"
+
+
+class _FigSize(Constraint):
+    """(width, height) in inches: two finite numbers in (0, 100]."""
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            return _REJECTED
+        size = Interval(Real, 0, 100, closed="right")
+        pair = [size.convert(v) for v in value]
+        if len(pair) != 2 or any(v is _REJECTED for v in pair):
+            return _REJECTED
+        return tuple(pair)
+
+    def describe(self) -> str:
+        return "(width, height) in inches, each in (0, 100]"
+
+
+class _Provides(Constraint):
+    """Any other object with the method a plot reads (duck typing for tests, views)."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, RegimeModel) or not callable(
+            getattr(value, self.method, None)
+        ):
+            return _REJECTED
+        return value
+
+    def describe(self) -> str:
+        return f"an object with a {self.method}() method"
+
+
+_MODEL = [Fitted(RegimeModel)]
+_RETURNS = [Checked("the model's check_returns")]
+_TEXT = [None, InstanceOf(str)]
+_COLUMN = [None, InstanceOf(str, name="a column name (str)")]
+_SMOOTH = [None, Options(("auto",)), Interval(Integral, 1, None, unit="(days)")]
+_AX = [None, _Axes()]
+_TWO_AXES = [None, _Axes(2)]
+
+
+@validate_params({"names": [Names(what="regime name")]})
 def regime_colors(names: Sequence[str]) -> dict[str, str]:
     """Colour of each regime, fixed by name and distinct for up to 6 regimes.
 
@@ -105,6 +192,7 @@ def _legend_outside(ax: Axes, **kwargs: Any) -> Any:
     )
 
 
+@validate_params({"regimes": [Checked("evaluate.spells")]})
 def regime_spans(regimes: pd.Series) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
     """Spells of a regime sequence as (name, first day, first day of the next spell).
 
@@ -112,7 +200,10 @@ def regime_spans(regimes: pd.Series) -> list[tuple[str, pd.Timestamp, pd.Timesta
     :func:`plot_regimes` and :func:`plot_walk_forward`; the spells themselves are
     :func:`regimes.evaluate.spells`.
     """
-    table = spells(regimes)
+    try:
+        table = spells(regimes)
+    except InvalidParameterError as exc:  # spells calls it signal
+        raise InvalidParameterError("regimes", str(exc)) from None
     ends = [*table["start"].iloc[1:], regimes.index[-1]]
     return [
         (str(name), start, end)
@@ -161,10 +252,26 @@ def _log_growth_axis(ax: Axes) -> None:
 
 def _growth(returns: pd.DataFrame, column: str | None) -> pd.Series:
     """Growth of 1 from log returns: one column, or the equal-weighted average."""
+    if column is not None and column not in returns.columns:
+        raise InvalidParameterError(
+            "column",
+            f"column {column!r} is not a column of returns; choose from "
+            f"{[str(c) for c in returns.columns]}, or None for their average.",
+        )
     series = returns[column] if column is not None else returns.mean(axis=1)
     return np.exp(series.cumsum())
 
 
+@validate_params(
+    {
+        "model": _MODEL,
+        "returns": _RETURNS,
+        "column": _COLUMN,
+        "signal": [Options(("viterbi", "online"))],
+        "title": _TEXT,
+        "ax": _AX,
+    }
+)
 def plot_regimes(
     model: RegimeModel,
     returns: pd.DataFrame,
@@ -207,8 +314,6 @@ def plot_regimes(
             "Online regime (returns up to each day; parameters fitted on all of them)",
         ),
     }
-    if signal not in signals:
-        raise ValueError(f"signal must be one of {list(signals)}, got {signal!r}.")
     decode, default_title = signals[signal]
     regimes = decode(returns)
     ax = _axes(ax, (10, 4))
@@ -239,6 +344,17 @@ def _regime_growth_panel(
     _legend_outside(ax)
 
 
+@validate_params(
+    {
+        "model": _MODEL,
+        "returns": _RETURNS,
+        "kind": [Options(("smoothed", "filtered"))],
+        "style": [Options(("lines", "stacked"))],
+        "smooth": _SMOOTH,
+        "title": _TEXT,
+        "ax": _AX,
+    }
+)
 def plot_probabilities(
     model: RegimeModel,
     returns: pd.DataFrame,
@@ -276,11 +392,6 @@ def plot_probabilities(
     matplotlib.axes.Axes
         One line (or one area) per regime, labelled by name, in name order.
     """
-    if kind not in ("smoothed", "filtered"):
-        raise ValueError(f"kind must be 'smoothed' or 'filtered', got {kind!r}.")
-    if style not in ("lines", "stacked"):
-        raise ValueError(f"style must be 'lines' or 'stacked', got {style!r}.")
-    _check_smooth(smooth)
     proba, how = _smoothed(
         model.predict_proba(returns)
         if kind == "smoothed"
@@ -295,19 +406,6 @@ def plot_probabilities(
         )
     ax.set_title(title, loc="left")
     return ax
-
-
-def _check_smooth(smooth: Any) -> None:
-    if smooth is None or smooth == "auto":
-        return
-    if (
-        isinstance(smooth, bool)
-        or not isinstance(smooth, (int, np.integer))
-        or smooth < 1
-    ):
-        raise ValueError(
-            f"smooth must be an int >= 1 (days), 'auto' or None, got {smooth!r}."
-        )
 
 
 def _smoothed(
@@ -353,6 +451,13 @@ def _draw_probabilities(
     _legend_outside(ax)
 
 
+@validate_params(
+    {
+        "model": [*_MODEL, _Provides("transition_matrix")],
+        "title": _TEXT,
+        "ax": _AX,
+    }
+)
 def plot_transition_matrix(
     model: RegimeModel,
     *,
@@ -410,6 +515,19 @@ def plot_transition_matrix(
     return ax
 
 
+@validate_params(
+    {
+        "wf": [Checked("a walk_forward result (checked in the body)")],
+        "returns": _RETURNS,
+        "column": _COLUMN,
+        "refits": [Boolean()],
+        "smooth": _SMOOTH,
+        "title": _TEXT,
+        "caption": _TEXT,
+        "figsize": [_FigSize()],
+        "axes": _TWO_AXES,
+    }
+)
 def plot_walk_forward(
     wf: pd.DataFrame,
     returns: pd.DataFrame,
@@ -459,32 +577,16 @@ def plot_walk_forward(
         regime name) and the growth line, log scale. Bottom axes: one line per
         regime's filtered probability. Legends outside the axes, on the right.
     """
-    if not isinstance(wf, pd.DataFrame) or "regime" not in wf.columns:
-        raise ValueError(
-            "wf must be the DataFrame returned by walk_forward (with a 'regime' "
-            f"column), got {type(wf).__name__}"
-            + (
-                f" with columns {list(wf.columns)[:6]}"
-                if isinstance(wf, pd.DataFrame)
-                else ""
-            )
-            + "."
-        )
-    signal = wf["regime"]
-    names = [str(n) for n in signal.cat.categories]
-    missing = [n for n in names if n not in wf.columns]
-    if missing:
-        raise ValueError(
-            f"wf lacks the probability columns {missing}; pass walk_forward's "
-            "output unchanged."
-        )
+    signal, names = _walk_forward_signal(wf)
+    data = check_returns(returns, needs_dates=True)
+    returns = pd.DataFrame(data.values, index=data.index, columns=data.columns)
     lacking = wf.index.difference(returns.index)
     if len(lacking):
-        raise ValueError(
+        raise InvalidParameterError(
+            "returns",
             f"returns lacks {len(lacking)} of wf's days (first: "
-            f"{lacking[0].date()}); pass the returns given to walk_forward."
+            f"{lacking[0].date()}); pass the returns given to walk_forward.",
         )
-    _check_smooth(smooth)
     colors = regime_colors(names)
     proba, how = _smoothed(wf[names], smooth)
     fig, top, bottom = _two_panels(axes, figsize)
@@ -525,6 +627,15 @@ def plot_walk_forward(
     return fig
 
 
+@validate_params(
+    {
+        "result": [InstanceOf(BacktestResult)],
+        "title": _TEXT,
+        "caption": _TEXT,
+        "figsize": [_FigSize()],
+        "axes": _TWO_AXES,
+    }
+)
 def plot_backtest(
     result: BacktestResult,
     *,
@@ -555,11 +666,6 @@ def plot_backtest(
         Top axes: both equity curves (log scale) and the days in cash shaded
         (one collection, label "in cash"). Bottom axes: both drawdowns.
     """
-    if not isinstance(result, BacktestResult):
-        raise TypeError(
-            "result must be the BacktestResult of regimes.evaluate.backtest, got "
-            f"{type(result).__name__}."
-        )
     fig, top, bottom = _two_panels(axes, figsize)
     styles = {  # buy-and-hold first, so that the strategy is drawn on top
         "buy_and_hold": {"color": "#555555", "linewidth": 0.8, "label": "buy-and-hold"},
@@ -601,6 +707,55 @@ def plot_backtest(
         )
     _caption(fig, caption)
     return fig
+
+
+def _walk_forward_signal(wf: Any) -> tuple[pd.Series, list[str]]:
+    """The regime column of wf as an ordered Categorical, and the regime names.
+
+    A walk_forward frame read back from CSV has the regimes as plain strings; their
+    order is then that of the probability columns (between ``regime`` and
+    ``fitted_until``, as walk_forward writes them).
+    """
+    if not isinstance(wf, pd.DataFrame) or "regime" not in wf.columns:
+        raise InvalidParameterError(
+            "wf",
+            "wf must be the DataFrame returned by walk_forward (with a 'regime' "
+            f"column), got {type(wf).__name__}"
+            + (
+                f" with columns {list(wf.columns)[:6]}"
+                if isinstance(wf, pd.DataFrame)
+                else ""
+            )
+            + ".",
+        )
+    if not isinstance(wf.index, pd.DatetimeIndex) or len(wf) == 0:
+        raise InvalidParameterError(
+            "wf",
+            "wf must be indexed by date and not empty, as walk_forward returns it "
+            "(read a CSV back with index_col=0, parse_dates=True).",
+        )
+    signal = wf["regime"]
+    if isinstance(signal.dtype, pd.CategoricalDtype):
+        names = [str(n) for n in signal.cat.categories]
+    else:
+        columns = [str(c) for c in wf.columns]
+        names = [c for c in columns if c not in ("regime", "fitted_until")]
+        unknown = sorted(set(map(str, signal.dropna())) - set(names))
+        if unknown:
+            raise InvalidParameterError(
+                "wf",
+                f"wf's regime column holds {unknown}, which have no probability "
+                "column; pass walk_forward's output unchanged.",
+            )
+        signal = signal.astype(str).astype(pd.CategoricalDtype(names, ordered=True))
+    missing = [n for n in names if n not in wf.columns]
+    if missing:
+        raise InvalidParameterError(
+            "wf",
+            f"wf lacks the probability columns {missing}; pass walk_forward's "
+            "output unchanged.",
+        )
+    return signal, names
 
 
 def _two_panels(

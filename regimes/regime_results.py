@@ -68,10 +68,13 @@ from .online import (
 
 __all__ = ["RegimeResults"]
 
+MAX_BOOT = 100_000
+"""Most bootstrap replicates standard_errors runs (each is a refit)."""
+
 INFERENCE_CONSTRAINTS = {
     "level": [Interval(Real, 0, 1, closed="neither")],
     "method": [Options({"hessian", "bootstrap"})],
-    "n_boot": [Interval(Integral, 2, None)],
+    "n_boot": [Interval(Integral, 2, MAX_BOOT)],
     "n_jobs": [NJobs()],
     "random_state": [RandomState()],
 }

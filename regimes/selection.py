@@ -8,7 +8,6 @@ data under a model fitted on the first part only.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -19,14 +18,38 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from . import results
+from ._contract import (
+    Checked,
+    InstanceOf,
+    Integers,
+    Integral,
+    Interval,
+    Names,
+    NJobs,
+    Real,
+    validate_params,
+)
 from ._parallel import parallel_map
-from ._validation import check_covariance_type, check_int, check_returns
-from .exceptions import RegimeFitError
+from ._validation import COVARIANCE_TYPES, MAX_REGIMES, check_returns
+from .exceptions import InvalidParameterError, RegimeFitError
 from .models import RegimeModel, convergence_reported_by_caller
 
 __all__ = ["compare"]
 
 
+@validate_params(
+    {
+        "returns": [Checked("check_returns")],
+        "n_regimes": [Integers(1, MAX_REGIMES, what="number of regimes")],
+        "covariance_types": [Names(what="covariance type", options=COVARIANCE_TYPES)],
+        "model": [None, InstanceOf(RegimeModel)],
+        "test_size": [
+            Interval(Real, 0, 1, closed="neither", unit="(a fraction of the days)"),
+            Interval(Integral, 1, None, unit="(days)"),
+        ],
+        "n_jobs": [NJobs()],
+    }
+)
 def compare(
     returns: Any,
     n_regimes: Sequence[int] = (2, 3, 4, 5),
@@ -42,8 +65,9 @@ def compare(
     ----------
     returns : DataFrame, Series or array-like of shape (n_samples, n_features)
         Daily returns, as for :meth:`RegimeModel.fit`.
-    n_regimes : sequence of int, default=(2, 3, 4, 5)
-    covariance_types : sequence of str, default=("full", "diag")
+    n_regimes : int or sequence of int, default=(2, 3, 4, 5)
+    covariance_types : str or sequence of str, default=("full", "diag")
+        One covariance type (a string is one type) or several.
     model : RegimeModel, optional
         Template for the other settings (``n_init``, ``random_state``,
         ``min_duration``, ...); cloned, with ``n_regimes`` and ``covariance_type``
@@ -92,11 +116,9 @@ def compare(
     True
     """
     template = model if model is not None else RegimeModel(random_state=0)
-    counts = _check_counts(n_regimes)
-    kinds = [check_covariance_type(c) for c in covariance_types]
-    if not kinds:
-        raise ValueError("covariance_types is empty; give at least one, e.g. 'full'.")
-    data = check_returns(returns, for_fit=True)
+    counts, kinds = list(n_regimes), list(covariance_types)
+    missing = template._check_params().missing  # NaN with missing="marginalize"
+    data = check_returns(returns, for_fit=True, missing=missing)
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
     n_test = _test_days(test_size, len(frame))
     n_train = len(frame) - n_test
@@ -133,35 +155,17 @@ def compare(
     return table
 
 
-def _check_counts(n_regimes: Sequence[int]) -> list[int]:
-    if isinstance(n_regimes, numbers.Integral):
-        n_regimes = [n_regimes]
-    counts = [check_int(k, "n_regimes", 1) for k in n_regimes]
-    if not counts:
-        raise ValueError("n_regimes is empty; give at least one, e.g. (2, 3).")
-    return counts
-
-
 def _test_days(test_size: float | int, n_days: int) -> int:
-    """Number of held-out days from a fraction or a count."""
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise ValueError(
-            f"test_size must be a fraction in (0, 1) or a number of days, "
-            f"got {test_size!r}."
-        )
-    if isinstance(test_size, numbers.Integral):
-        n_test = int(test_size)
-    elif 0 < test_size < 1:
-        n_test = int(round(test_size * n_days))
+    """Number of held-out days from a fraction or a count (types checked already)."""
+    if isinstance(test_size, int):
+        n_test = test_size
     else:
-        raise ValueError(
-            f"test_size as a fraction must be in (0, 1), got {test_size}; "
-            "or pass a number of days as an int."
-        )
+        n_test = int(round(test_size * n_days))
     if not 1 <= n_test <= n_days - 2:
-        raise ValueError(
-            f"test_size leaves {n_test} test days of {n_days}; it must leave at "
-            "least 1 test day and 2 training days."
+        raise InvalidParameterError(
+            "test_size",
+            f"test_size={test_size!r} leaves {n_test} test days of {n_days}; it "
+            "must leave at least 1 test day and 2 training days.",
         )
     return n_test
 

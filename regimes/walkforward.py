@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import sys
 import time
 import warnings
@@ -23,22 +24,59 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from . import daily, results
+from ._contract import (
+    Boolean,
+    Checked,
+    InstanceOf,
+    Integral,
+    Interval,
+    NJobs,
+    validate_params,
+)
 from ._parallel import parallel_map
-from ._validation import check_int, check_returns
+from ._validation import MAX_RESTARTS, check_returns
 from .daily import Carry
-from .exceptions import RegimeFitError
+from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
 from .online import causal_start, filter_log_densities, penalized_decode
 
-__all__ = ["fit_many", "refit_table", "walk_forward"]
+__all__ = ["describe_refit", "fit_many", "refit_table", "walk_forward"]
 
 RESERVED_COLUMNS = ("regime", "fitted_until")
 """Columns of :func:`walk_forward`'s output that regime names must not take."""
 
-_PERIOD_ALIASES = {"ME": "M", "MS": "M", "QE": "Q", "QS": "Q", "YE": "Y", "YS": "Y"}
+_PERIOD_ALIASES = {
+    "ME": "M",
+    "MS": "M",
+    "QE": "Q",
+    "QS": "Q",
+    "YE": "Y",
+    "YS": "Y",
+    "A": "Y",
+}
+_PERIODS = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+"""Calendar periods ``refit`` accepts, and their names in words."""
 
 
+@validate_params(
+    {
+        "returns": [Checked("check_returns (dates needed)")],
+        "model": [None, InstanceOf(RegimeModel)],
+        "refit": [
+            Interval(Integral, 1, None, unit="(days)"),
+            Checked("_refit_rule: a period alias with an optional multiple"),
+        ],
+        "min_train": [Interval(Integral, 2, None, unit="(days)")],
+        "window": [None, Interval(Integral, 2, None, unit="(days)")],
+        "warm_start": [Boolean()],
+        "fresh_restarts": [Interval(Integral, 0, MAX_RESTARTS)],
+        "warm_keep": [Interval(Integral, 1, MAX_RESTARTS)],
+        "progress": [Boolean()],
+        "n_jobs": [NJobs()],
+        "resume": [None, Checked("regimes.daily.resume (a result or a state folder)")],
+    }
+)
 def walk_forward(
     returns: pd.DataFrame,
     model: RegimeModel | None = None,
@@ -68,8 +106,11 @@ def walk_forward(
         Template, cloned for the fits. Default ``RegimeModel(n_init=10,
         random_state=0)``.
     refit : str or int, default="M"
-        How often to refit: a pandas period alias ("W", "M", "Q", "Y"; "ME", "QE",
-        "YE" are accepted) or a number of days.
+        How often to refit: a calendar period ("D", "W", "M", "Q", "Y"; "ME", "QE",
+        "YE" are accepted), optionally with a multiple ("2M": every second month,
+        "2W", "5D"), or a number of rows (trading days). A multiple counts periods
+        from the start of 1970, so "3M" refits at the start of January, April,
+        July and October whatever the first day of the data.
     min_train : int, default=504
         Days of history before the first fit (504 is about two years). With a
         model of ``missing="marginalize"`` and a ragged panel, a column joins the
@@ -182,22 +223,22 @@ def walk_forward(
     True
     """
     template = model if model is not None else RegimeModel(n_init=10, random_state=0)
-    if not isinstance(template, RegimeModel):
-        raise TypeError(f"model must be a RegimeModel, got {type(template).__name__}.")
-    data = check_returns(returns, missing=template._check_params().missing)
-    min_train = check_int(min_train, "min_train", 1)
-    if window is not None:
-        window = check_int(window, "window", 1)
-    check_int(fresh_restarts, "fresh_restarts", 0)
-    check_int(warm_keep, "warm_keep", 1)
+    describe_refit(refit)  # refuses what _refit_positions cannot use
+    rule = refit if isinstance(refit, int) else _refit_rule(refit)
+    data = check_returns(
+        returns,
+        missing=template._check_params().missing,
+        needs_dates=not isinstance(refit, int),
+    )
     settings = template._check_params()
     clash = sorted(set(settings.regime_names) & set(RESERVED_COLUMNS))
     if clash:
-        raise ValueError(
+        raise InvalidParameterError(
+            "model",
             f"regime_names {clash} clash with walk_forward's own columns "
-            f"{RESERVED_COLUMNS}; choose other regime names."
+            f"{RESERVED_COLUMNS}; choose other regime names.",
         )
-    starts = _refit_positions(data.index, refit, min_train)
+    starts = _refit_positions(data.index, rule, min_train)
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
@@ -323,6 +364,7 @@ def _assemble_from(
     return out, entering
 
 
+@validate_params({"walk": [Checked("a walk_forward result (its attrs)")]})
 def refit_table(walk: pd.DataFrame) -> pd.DataFrame:
     """The refits of a :func:`walk_forward` result as a DataFrame, one row each.
 
@@ -337,43 +379,82 @@ def refit_table(walk: pd.DataFrame) -> pd.DataFrame:
         Indexed by each refit's first day; columns as described in
         :func:`walk_forward`.
     """
-    records = walk.attrs.get("refits")
+    attrs = walk.attrs if isinstance(walk, pd.DataFrame) else {}
+    records = attrs.get("refits")
     if not isinstance(records, tuple) or not records:
-        raise ValueError(
+        raise InvalidParameterError(
+            "walk",
             "walk has no refit records in .attrs['refits']; pass a walk_forward "
-            "result (pandas operations such as concat may drop attrs)."
+            "result (pandas operations such as concat may drop attrs).",
         )
     return pd.DataFrame(list(records)).set_index("first_day")
 
 
-def _refit_positions(index: pd.Index, refit: str | int, min_train: int) -> list[int]:
+def _refit_rule(refit: Any) -> tuple[int, str]:
+    """``refit`` given as text: (multiple, pandas period alias), or raise."""
+    text = refit.strip() if isinstance(refit, str) else None
+    match = re.fullmatch(r"(\d*)\s*([A-Za-z]+)", text or "")
+    fix = (
+        "pass a calendar period 'D', 'W', 'M', 'Q' or 'Y', optionally with a "
+        "multiple such as '2M' or '5D', or a number of trading days as an int"
+    )
+    if match is None:
+        raise InvalidParameterError(
+            "refit",
+            f"refit must be a period or a number of days, got {refit!r}; {fix}.",
+        )
+    multiple = int(match.group(1)) if match.group(1) else 1
+    alias = _PERIOD_ALIASES.get(match.group(2).upper(), match.group(2).upper())
+    if multiple < 1 or alias not in _PERIODS:
+        raise InvalidParameterError(
+            "refit", f"refit={refit!r} is not a period this function knows; {fix}."
+        )
+    return multiple, alias
+
+
+@validate_params(
+    {
+        "refit": [
+            Interval(Integral, 1, None, unit="(days)"),
+            Checked("_refit_rule: a period alias with an optional multiple"),
+        ]
+    }
+)
+def describe_refit(refit: int | str) -> str:
+    """In words, how often :func:`walk_forward` refits for this ``refit``."""
+    if isinstance(refit, int) and not isinstance(refit, bool):
+        if refit < 1:
+            raise InvalidParameterError(
+                "refit", f"refit as a number of days must be >= 1, got {refit}."
+            )
+        return f"every {refit} trading days"
+    multiple, alias = _refit_rule(refit)
+    unit = _PERIODS[alias]
+    if multiple == 1:
+        return f"at the start of every {unit}"
+    return f"at the start of every {multiple} {unit}s"
+
+
+def _refit_positions(
+    index: pd.Index, refit: int | tuple[int, str], min_train: int
+) -> list[int]:
     """Row positions that start a refit period: causal, from past dates only."""
     n = len(index)
-    if isinstance(refit, (int, np.integer)) and not isinstance(refit, bool):
-        step = check_int(refit, "refit", 1)
-        positions = list(range(min_train, n, step))
-    elif isinstance(refit, str):
-        if not isinstance(index, pd.DatetimeIndex):
-            raise TypeError("refit by calendar period needs a DatetimeIndex.")
-        freq = _PERIOD_ALIASES.get(refit, refit)
-        try:
-            periods = index.tz_localize(None).to_period(freq)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(
-                f"refit must be a period alias like 'M', 'Q' or 'W', or a number "
-                f"of days; got {refit!r}."
-            ) from exc
-        # a new period starts where a day's period differs from the day before's
-        new = np.r_[False, np.asarray(periods[1:] != periods[:-1])]
-        positions = [int(i) for i in np.flatnonzero(new) if i >= min_train]
+    if isinstance(refit, int):
+        positions = list(range(min_train, n, refit))
     else:
-        raise ValueError(
-            f"refit must be a period alias or a number of days, got {refit!r}."
-        )
+        multiple, alias = refit
+        periods = pd.DatetimeIndex(index).tz_localize(None).to_period(alias)
+        # the block of `multiple` periods each day falls in, counted from 1970
+        block = np.asarray(periods.asi8) // multiple
+        new = np.r_[False, block[1:] != block[:-1]]
+        positions = [int(i) for i in np.flatnonzero(new) if i >= min_train]
     if not positions:
-        raise ValueError(
-            f"no refit: returns has {n} days, min_train is {min_train}; "
-            "use more data or a smaller min_train."
+        raise InvalidParameterError(
+            "min_train",
+            f"no refit: returns has {n} days and min_train is {min_train}, so no "
+            "period starts after the first training window; use more data or a "
+            "smaller min_train.",
         )
     return positions
 
@@ -553,6 +634,13 @@ def _continuity(
     return order, changed
 
 
+@validate_params(
+    {
+        "datasets": [Checked("a mapping of names to returns frames")],
+        "model": [None, InstanceOf(RegimeModel)],
+        "n_jobs": [NJobs()],
+    }
+)
 def fit_many(
     datasets: Mapping[str, pd.DataFrame],
     model: RegimeModel | None = None,
@@ -587,15 +675,15 @@ def fit_many(
         with joblib.parallel_backend("dask"):
             models = fit_many({"US": us, "EU": eu}, RegimeModel(random_state=0))
     """
-    if not isinstance(datasets, Mapping):
-        raise TypeError(
+    if not isinstance(datasets, Mapping) or not datasets:
+        raise InvalidParameterError(
+            "datasets",
             "datasets must be a mapping of names to returns frames, e.g. "
             f"{{'US': us, 'EU': eu}}; got {type(datasets).__name__}. For a list, "
-            "use dict(enumerate(frames))."
+            "use dict(enumerate(frames)).",
         )
     template = model if model is not None else RegimeModel(random_state=0)
-    if not isinstance(template, RegimeModel):
-        raise TypeError(f"model must be a RegimeModel, got {type(template).__name__}.")
+    template._check_params()
     names = list(datasets)
     fitted = parallel_map(
         _fit_clone, [(template, name, datasets[name]) for name in names], n_jobs
@@ -606,5 +694,7 @@ def fit_many(
 def _fit_clone(template: RegimeModel, name: Any, returns: Any) -> RegimeModel:
     try:
         return clone(template).fit(returns)
+    except InvalidParameterError as exc:
+        raise type(exc)(exc.param, f"data set {name!r}: {exc}") from exc
     except (RegimeFitError, ValueError, TypeError, np.linalg.LinAlgError) as exc:
         raise type(exc)(f"data set {name!r}: {exc}") from exc

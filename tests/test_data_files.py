@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -145,11 +146,17 @@ def test_unreadable_files_are_value_errors(tmp_path):
     inf.write_text("Date,A\n2024-01-02,0.1\n2024-01-03,inf\n2024-01-04,0.1\n")
     with pytest.raises(ValueError, match="column 'A' on 2024-01-03"):
         data.read_returns(inf)
-    binary = tmp_path / "book.xlsx"
-    binary.write_bytes(b"PK\x03\x04\x00\x00" + bytes(100))
+    binary = tmp_path / "book.xls"
+    binary.write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
     with pytest.raises(InvalidReturnsError, match="not a text file") as caught:
         data.read_returns(binary)
     assert caught.value.param == "path"
+    workbook = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(workbook, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(InvalidReturnsError, match="an Excel workbook; save the"):
+        data.read_returns(workbook)
 
 
 # --------------------------------------------- files as they really come (issue 18)
@@ -339,3 +346,73 @@ def test_a_trailing_separator_is_not_a_column(tmp_path):
     path.write_text("Date,A,,B\n" + rows(values=[[v[0], 1.0, v[1]] for v in VALUES]))
     with pytest.raises(InvalidReturnsError, match="column 3 of the header on line 1"):
         read(path)
+
+
+@pytest.mark.parametrize("how", ["gzip", "bz2", "xz", "zip"])
+def test_compressed_files_are_read(tmp_path, how):
+    # pandas read them before; Ken French's files come zipped
+    path = tmp_path / f"returns.csv.{how}"
+    frame = expected()
+    if how == "zip":
+        frame.to_csv(path, compression={"method": "zip", "archive_name": "r.csv"})
+    else:
+        frame.to_csv(path, compression=how)
+    pd.testing.assert_frame_equal(read(path), frame, check_freq=False)
+
+
+def test_a_zip_of_several_files_or_a_damaged_one_says_so(tmp_path):
+    path = tmp_path / "two.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.csv", "Date,A\n")
+        archive.writestr("b.csv", "Date,B\n")
+    with pytest.raises(InvalidReturnsError, match=r"zip archive of 2 files \(a.csv"):
+        read(path)
+    path = tmp_path / "cut.csv.gz"
+    expected().to_csv(path, compression="gzip")
+    path.write_bytes(path.read_bytes()[:30])
+    with pytest.raises(InvalidReturnsError, match="a damaged compressed file"):
+        read(path)
+
+
+def test_utf16_and_the_usual_missing_cells(tmp_path):
+    path = tmp_path / "unicode.txt"
+    lines = rows("\t").splitlines()
+    lines[1] = "20240103\t#N/A\tn/a"
+    path.write_text("Date\tA\tB\n" + "\n".join(lines) + "\n", encoding="utf-16")
+    with pytest.warns(DataWarning, match="dropped 1 days on which no column"):
+        out = read(path, missing="keep")
+    assert list(out.index.strftime("%Y%m%d")) == [d for d in DAYS if d != "20240103"]
+
+
+def test_a_ken_french_text_file_separated_by_spaces(tmp_path):
+    path = tmp_path / "F-F_Research_Data_Factors_daily.txt"
+    path.write_text(
+        "This file was created by CMPT_ME_BEME_RETS_DAILY using the 202401 CRSP "
+        "database.\nThe Tbill return is the simple daily rate.\n\n"
+        "              Mkt-RF     SMB     HML      RF\n"
+        "19260701        0.10   -0.25   -0.27    0.01\n"
+        "19260702        0.45   -0.33   -0.06    0.01\n"
+        "19260706        0.17    0.30   -0.39    0.01\n\n"
+        "Copyright 2024 Kenneth R. French\n"
+    )
+    with pytest.warns(DataWarning) as record:
+        out = read(path)
+    assert list(out.columns) == ["Mkt-RF", "SMB", "HML", "RF"]  # no date label
+    assert out.loc["1926-07-02", "SMB"] == -0.33
+    messages = " | ".join(str(w.message) for w in record)
+    assert "skipped 2 lines of text" in messages and "ignored 1 lines" in messages
+    # a second section, its header without a date label as well
+    text = path.read_text().replace(
+        "\nCopyright",
+        "  Annual Factors: January-December\n"
+        "              Mkt-RF     SMB     HML      RF\n"
+        "1927           29.47   -2.46   -3.75    3.12\n\nCopyright",
+    )
+    path.write_text(text)
+    with pytest.warns(DataWarning) as record:
+        again = read(path)
+    pd.testing.assert_frame_equal(again, out)
+    messages = " | ".join(str(w.message) for w in record)
+    assert "1 more section(s) after it: 'Annual Factors: January-December'" in (
+        messages
+    )

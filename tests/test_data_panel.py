@@ -310,3 +310,44 @@ def test_values_that_are_not_real_numbers_are_refused(change, message):
     # numbers written as text are numbers
     text = data.load_sample().iloc[:100, 2:4].astype(str)
     assert data.prepare_returns(text, kind="returns").dtypes.eq(float).all()
+
+
+def test_the_command_fits_a_ragged_panel_with_keep_missing(tmp_path, capsys):
+    from regimes.cli import main
+
+    close = ragged_close(periods=900)[["XLB", "XLE", "XLF", "XLK"]]
+    close.loc[: close.index[300], "XLK"] = np.nan  # starts late
+    path = write(close, tmp_path / "prices.csv")
+    args = ["--csv", str(path), "--prices", "--n-init", "1", "--n-regimes", "2"]
+    assert main([*args, "--keep-missing", "--covariance-type", "diag"]) == 0
+    captured = capsys.readouterr()
+    assert "missing='keep' kept late columns from their first value (XLK" in (
+        captured.err
+    )
+    assert "columns: XLB, XLE, XLF, XLK" in captured.out
+    assert f"{close.index[1].date()} .." in captured.out  # no day cut for XLK
+
+
+def test_warnings_point_at_the_callers_line(tmp_path, fake):
+    close = ragged_close(periods=400)
+    close.loc["2012-01-16", "XLF"] = np.nan
+    path = tmp_path / "prices.csv"
+    path.write_text("A preamble line\n" + close.to_csv() + "Copyright\n")
+    fake(yf_frame(ETFS, start="2012-01-02", periods=400, starts=LATE))
+    calls = {
+        "frame": lambda: data.prepare_returns(close),
+        "file": lambda: data.read_returns(path),
+        "keep": lambda: data.read_returns(path, missing="keep"),
+        "download": lambda: data.download_returns(
+            ETFS, start="2012-01-01", end="2013-06-30", cache_dir=tmp_path
+        ),
+    }
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert caught, name
+        assert {w.filename for w in caught} == {__file__}, (
+            name,
+            [(str(w.message)[:40], w.filename) for w in caught],
+        )

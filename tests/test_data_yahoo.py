@@ -278,3 +278,18 @@ def test_live_download(tmp_path):
     )
     assert list(returns.columns) == ["XLK", "XLF"]
     assert 15 <= len(returns) <= 21
+
+
+def test_a_cache_file_of_older_versions_is_only_a_fallback(fake, tmp_path):
+    # older versions named files <start>_<end> with an exclusive end
+    close = yf_frame(TICKERS)["Close"].rename_axis(columns=None).loc[:"2021-02-26"]
+    old = tmp_path / "yf_XLK-XLF-XLE_2020-01-01_2021-03-01.csv.gz"
+    close.to_csv(old, compression="gzip")
+    fake_dl = fake(yf_frame(TICKERS))
+    data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    assert len(fake_dl.calls) == 1  # not served as if it were this request
+    (tmp_path / "yf_XLK-XLF-XLE_2020-01-01_to_2021-03-01.csv.gz").unlink()
+    fake(error=ConnectionError("no route to host"))
+    with pytest.warns(DataWarning, match=f"Using the cached download {old.name}"):
+        served = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    assert served.index[-1] == pd.Timestamp("2021-02-23")  # its last day

@@ -20,7 +20,7 @@ from regimes.evaluate import (
     signal_stats,
     spells,
 )
-from regimes.exceptions import AlignmentWarning
+from regimes.exceptions import AlignmentWarning, InvalidParameterError
 
 NAMES = ["Bull", "Sideways", "Bear"]
 
@@ -120,8 +120,13 @@ def test_detection_lag_errors():
         detection_lag(signal, ["2020-01-01"])
     with pytest.raises(ValueError, match=r"regimes names \['bear'\] that are not"):
         detection_lag(signal, [signal.index[0]], regimes=("bear",))
-    with pytest.raises(ValueError, match="dates must be dates"):
+    with pytest.raises(InvalidParameterError, match="'not a date' is not an unambig"):
         detection_lag(signal, ["not a date"])
+    with pytest.raises(InvalidParameterError, match="NaT is not a day") as info:
+        detection_lag(signal, [pd.NaT])
+    assert info.value.param == "dates"
+    with pytest.raises(InvalidParameterError, match="not a YYYYMMDD day"):
+        detection_lag(signal, [2020])  # not nanoseconds since 1970
 
 
 # ------------------------------------------------------------------ backtest
@@ -322,54 +327,73 @@ def _bad_cases():
     with_nan.iloc[2] = np.nan
     as_log = returns.copy()
     as_log.iloc[2] = -1.5
+    with_nat = returns.set_axis(returns.index.where(np.arange(6) != 3))
     gap_cash = pd.Series(0.0, index=signal.index[:3])
     return [
-        ((signal.iloc[:0], returns), {}, ValueError, "signal is empty"),
-        ((no_dates, returns), {}, TypeError, "signal must have a DatetimeIndex"),
-        ((unsorted, returns), {}, ValueError, "signal's dates must be increasing"),
-        ((dup, returns), {}, ValueError, "signal has duplicate dates"),
-        ((list(SIG), returns), {}, TypeError, "signal must be a pandas Series"),
-        ((signal.to_frame("x"), returns), {}, ValueError, "a 'regime' column"),
+        ((signal.iloc[:0], returns), {}, "signal", "signal is empty"),
+        ((no_dates, returns), {}, "signal", "signal must have a DatetimeIndex"),
+        ((unsorted, returns), {}, "signal", r"signal's dates must be increasing"),
+        ((dup, returns), {}, "signal", "signal has duplicate dates"),
+        ((list(SIG), returns), {}, "signal", "signal must be a pandas Series"),
+        ((signal.to_frame("x"), returns), {}, "signal", "a 'regime' column"),
         (
             (signal.astype(object).where(signal != "Bear"), returns),
             {},
-            ValueError,
+            "signal",
             "signal has 2 missing values",
         ),
-        ((signal, returns.to_numpy()), {}, TypeError, "returns must be a pandas"),
-        ((signal, with_nan), {}, ValueError, "returns has 1 missing or infinite"),
-        ((signal, as_log), {}, ValueError, r"np.expm1\(returns\)"),
-        ((signal, returns.astype(str)), {}, TypeError, "returns must hold numbers"),
-        ((signal, returns), {"delay": -1}, ValueError, "delay must be an int >= 0"),
-        ((signal, returns), {"delay": 1.5}, ValueError, "delay must be an int >= 0"),
-        ((signal, returns), {"delay": 6}, ValueError, "not more than delay=6"),
-        ((signal, returns), {"cost": -0.001}, ValueError, "cost must be a finite"),
+        ((signal, returns.to_numpy()), {}, "returns", "returns must be a pandas"),
+        ((signal, with_nan), {}, "returns", "returns has 1 NaN values"),
+        ((signal, with_nat), {}, "returns", r"returns has 1 NaT dates"),
+        ((signal, as_log), {}, "returns", r"np.expm1\(returns\)"),
+        ((signal, returns * 100), {}, "returns", r"look like percent.*returns / 100"),
+        ((signal, returns.astype(str)), {}, "returns", "non-numeric columns"),
+        ((signal, returns), {"delay": -1}, "delay", "delay of backtest.* int >= 0"),
+        ((signal, returns), {"delay": 1.5}, "delay", "delay of backtest.* int >= 0"),
+        ((signal, returns), {"delay": 6}, "delay", "not more than delay=6"),
+        ((signal, returns), {"cost": -0.001}, "cost", r"cost .* in \[0, 1\)"),
+        ((signal, returns), {"cost": 1.0}, "cost", r"cost .* in \[0, 1\)"),
+        ((signal, returns), {"cost": 2.5}, "cost", r"cost .* in \[0, 1\)"),
         (
             (signal, returns),
             {"risk_off": ("bear",)},
-            ValueError,
+            "risk_off",
             r"risk_off names \['bear'\] that are not regimes of signal; its regimes "
             r"are \['Bull', 'Sideways', 'Bear'\]",
         ),
-        ((signal, returns), {"risk_off": ()}, ValueError, "at least one regime"),
+        ((signal, returns), {"risk_off": ()}, "risk_off", "regime name"),
         (
             (signal, returns),
             {"cash_returns": gap_cash},
-            ValueError,
+            "cash_returns",
             "cash_returns lacks 3 of the backtest's days",
         ),
-        ((signal, returns), {"risk_free": "0"}, TypeError, "risk_free must be a"),
+        ((signal, returns), {"risk_free": "0"}, "risk_free", "risk_free must be a"),
     ]
 
 
 @pytest.mark.parametrize(
-    ("args", "kwargs", "error", "message"),
+    ("args", "kwargs", "param", "message"),
     _bad_cases(),
     ids=[case[3][:30] for case in _bad_cases()],
 )
-def test_bad_input_is_refused_before_work(args, kwargs, error, message):
-    with pytest.raises(error, match=message):
+def test_bad_input_is_refused_before_work(args, kwargs, param, message):
+    with pytest.raises(InvalidParameterError, match=message) as info:
         backtest(*args, **kwargs)
+    assert info.value.param == param
+
+
+def test_percent_advice_gives_the_decimal_backtest():
+    """The fix the percent error suggests gives the backtest of the decimal data."""
+    signal, returns = _inputs()
+    with pytest.raises(InvalidParameterError, match=r"Pass returns / 100") as info:
+        backtest(signal, returns * 100, cost=0.0)
+    assert "expm1" in str(info.value)
+    fixed = backtest(signal, (returns * 100) / 100, cost=0.0)
+    pd.testing.assert_frame_equal(
+        fixed.equity, backtest(signal, returns, cost=0.0).equity
+    )
+    assert np.isfinite(fixed.stats.to_numpy()).all()
 
 
 def test_risk_off_may_be_one_name_and_several():

@@ -4,12 +4,17 @@ clear error, or fitted correctly; never a silent wrong result."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, _fitting, _restarts
 from regimes.data import load_sample
-from regimes.exceptions import RegimeFitError
+from regimes.exceptions import (
+    InvalidParameterError,
+    InvalidReturnsError,
+    RegimeFitError,
+)
 
 
 @pytest.fixture
@@ -63,18 +68,19 @@ def test_days_no_regime_can_explain_are_an_error_not_nan(fitted, sample, method)
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"n_jobs": 0}, r"n_jobs must be a non-zero int .*got 0"),
-        ({"n_jobs": 1.5}, r"n_jobs must be a non-zero int .*got 1\.5"),
-        ({"random_state": -1}, r"random_state must be .*got -1"),
-        ({"random_state": "seed"}, r"random_state must be .*got 'seed'"),
-        ({"random_state": 2**40}, r"random_state must be .*got 1099511627776"),
+        ({"n_jobs": 0}, r"n_jobs of RegimeModel must be .*non-zero int.*got 0"),
+        ({"n_jobs": 1.5}, r"n_jobs .* non-zero int .*got 1\.5"),
+        ({"random_state": -1}, r"random_state of RegimeModel must be .*got -1"),
+        ({"random_state": "seed"}, r"random_state .*got 'seed'"),
+        ({"random_state": 2**40}, r"random_state .*got 1099511627776"),
     ],
 )
 def test_n_jobs_and_random_state_are_checked_before_any_work(
     short_sample, no_em, params, message
 ):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidParameterError, match=message) as info:
         RegimeModel(**params).fit(short_sample)
+    assert info.value.param == next(iter(params))
 
 
 def test_a_numpy_generator_is_accepted_as_random_state(short_sample):
@@ -165,3 +171,134 @@ def test_a_collapsing_restart_is_never_kept(short_sample):
         assert ratio.min() > 1e-2
     np.testing.assert_array_equal(fits[0].means_, fits[1].means_)
     np.testing.assert_array_equal(fits[2].covars_, fits[3].covars_)
+
+
+# ------------------------------------------------- issue 18: silent wrong results
+
+DECODERS = [
+    "predict",
+    "predict_proba",
+    "filter_proba",
+    "predict_online",
+    "portfolio_log_densities",
+    "score",
+    "aic",
+    "bic",
+    "forecast",
+]
+
+
+@pytest.mark.parametrize("method", DECODERS)
+def test_data_on_another_scale_is_refused_with_the_fix(fitted, sample, method):
+    """A decimal fit decoding percent returns called every day "Bear", silently."""
+    returns = sample[0].iloc[:300]
+    with pytest.raises(InvalidReturnsError, match=r"pass returns / 100") as info:
+        getattr(fitted, method)(returns * 100)
+    assert info.value.param == "returns"
+    assert "about 100 times" in str(info.value)
+    with pytest.raises(InvalidReturnsError, match=r"pass returns \* 100"):
+        getattr(fitted, method)(returns / 100)
+
+
+def test_a_crash_day_is_not_a_change_of_units(fitted, sample):
+    """Real extremes stay far inside the bound: a 15-sd day and a 5x-volatile month."""
+    returns = sample[0].iloc[:300].copy()
+    sd = returns.std().to_numpy()
+    returns.iloc[-1] = -15 * sd
+    assert fitted.predict(returns).iloc[-1] == "Bear"
+    fitted.predict(returns.iloc[-21:] * 5)  # a crisis month: no units error
+    fitted.predict(returns.iloc[:5] / 50)  # a few calm days are not judged small
+
+
+def test_labelled_initial_is_read_by_label(fitted, sample):
+    returns = sample[0].iloc[:50]
+    names = fitted.regime_names_
+    by_label = pd.Series({names[2]: 0.7, names[0]: 0.1, names[1]: 0.2})
+    in_order = [0.1, 0.2, 0.7]
+    pd.testing.assert_frame_equal(
+        fitted.filter_proba(returns, initial=by_label),
+        fitted.filter_proba(returns, initial=in_order),
+    )
+    pd.testing.assert_series_equal(
+        fitted.predict_online(returns, initial=by_label),
+        fitted.predict_online(returns, initial=in_order),
+    )
+    wrong = pd.Series([0.1, 0.2, 0.7], index=["a", "b", "c"])
+    with pytest.raises(InvalidParameterError, match="indexed by the regime names"):
+        fitted.filter_proba(returns, initial=wrong)
+
+
+def test_refit_multiples_are_honoured():
+    from regimes.walkforward import _refit_positions, _refit_rule, describe_refit
+
+    days = pd.bdate_range("2010-01-01", "2013-12-31")
+    for text, unit in [("M", "M"), ("W", "W"), ("D", "D")]:
+        one = _refit_positions(days, _refit_rule(text), 10)
+        for n in (2, 3, 5):
+            several = _refit_positions(days, _refit_rule(f"{n}{text}"), 10)
+            periods = days[several].to_period(unit).asi8
+            assert set(several) <= set(one)  # at period starts only
+            blocks = np.diff(periods // n)  # blocks of n periods from 1970
+            assert (blocks >= 1).all()  # one refit per block at most
+            if unit != "D":  # a block of days may fall on a weekend
+                assert (blocks == 1).all()
+            if unit != "D":
+                assert len(several) in range(len(one) // n - 1, len(one) // n + 2)
+    assert describe_refit("3M") == "at the start of every 3 months"
+    assert describe_refit("M") == "at the start of every month"
+    assert describe_refit(21) == "every 21 trading days"
+    for bad in ("0M", "2X", "M2", "", "fortnightly", "2.5M"):
+        with pytest.raises(InvalidParameterError, match="refit") as info:
+            _refit_rule(bad)
+        assert info.value.param == "refit"
+
+
+def test_compare_takes_one_covariance_type_as_one(short_sample):
+    from regimes import compare
+
+    table = compare(
+        short_sample.iloc[:400, :2],
+        n_regimes=2,
+        covariance_types="diag",
+        model=RegimeModel(n_init=1, n_iter=500, random_state=0),
+    )
+    assert table.index.tolist() == [(2, "diag")]
+    with pytest.raises(InvalidParameterError, match=r"got \['f'\]") as info:
+        compare(short_sample, covariance_types=["f"])
+    assert info.value.param == "covariance_types"
+
+
+def test_numpy_input_gets_advice_that_is_not_circular(short_sample, no_em):
+    from regimes import walk_forward
+
+    values = short_sample.to_numpy()
+    with pytest.raises(InvalidParameterError) as info:
+        walk_forward(values, progress=False)
+    assert "to_numpy" not in str(info.value) and "indexed by date" in str(info.value)
+    with pytest.raises(InvalidParameterError, match="indexed by date") as info:
+        walk_forward(short_sample.reset_index(drop=True), refit="Q", progress=False)
+    assert "reset_index" not in str(info.value)
+
+
+def test_compare_accepts_numpy_input(short_sample):
+    from regimes import compare
+
+    values = short_sample.to_numpy()[:400, :2]
+    table = compare(
+        values,
+        n_regimes=(2,),
+        covariance_types=("diag",),
+        model=RegimeModel(n_init=1, n_iter=500, random_state=0),
+    )
+    assert table["error"].tolist() == [""]
+
+
+def test_strings_are_not_bools(short_sample, no_em):
+    from regimes import walk_forward
+
+    with pytest.raises(InvalidParameterError, match="not the string 'no'") as info:
+        walk_forward(short_sample, warm_start="no", progress=False)
+    assert info.value.param == "warm_start"
+    with pytest.raises(InvalidParameterError) as info:
+        RegimeModel(warm_start="no").fit(short_sample)
+    assert info.value.param == "warm_start"

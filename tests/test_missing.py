@@ -453,7 +453,7 @@ def test_score_with_holes_is_the_gradient_of_the_likelihood(covariance_type):
     np.testing.assert_allclose(score[0], (up - down) / (2 * step), rtol=1e-5, atol=1e-5)
 
 
-def test_standard_errors_and_forecast_on_a_ragged_panel(short_sample):
+def test_standard_errors_and_forecast_on_a_ragged_panel(short_sample, monkeypatch):
     rng = np.random.default_rng(12)
     data = ragged(short_sample.iloc[:, :3], rng)
     model = RegimeModel(
@@ -473,9 +473,91 @@ def test_standard_errors_and_forecast_on_a_ragged_panel(short_sample):
             / se[f"mean[{name}, {data.columns[0]}]"]
         )
         assert 1.0 < ratio < 1.6, (name, ratio)
+    # the parametric bootstrap simulates with the data's holes, and refits them
+    from regimes import _fitting
+
+    holes = []
+    fit_state = _fitting.fit_state
+
+    def recording_fit_state(data, *args, **kwargs):
+        holes.append(np.isnan(data.values))
+        return fit_state(data, *args, **kwargs)
+
+    monkeypatch.setattr(_fitting, "fit_state", recording_fit_state)
+    boot = model.standard_errors(data, method="bootstrap", n_boot=3, random_state=0)
+    assert boot.attrs["n_failed"] == 0 and len(holes) == 3
+    assert all((h == data.isna().to_numpy()).all() for h in holes)
+    assert np.isfinite(boot["std_err"].filter(like="mean[")).all()
     forecast = model.forecast(data, horizon=3)
     np.testing.assert_allclose(forecast.regime_proba.sum(axis=1), 1.0)
     filtered = model.filter_proba(data).to_numpy()[-1]
     np.testing.assert_allclose(
         forecast.regime_proba.to_numpy()[0], filtered @ model.transmat_
     )
+
+
+@pytest.mark.slow
+def test_late_columns_keep_the_old_columns_crisis_regimes():
+    """Issue 21's "done when", on the bundled sample (7 sectors, 1990-2022).
+
+    Two sectors are made to start late (2015 and 2018, like XLRE and XLC). Before
+    they start, the ragged fit decodes the same five columns as a fit on those
+    five alone; the two differ only through their parameters (the ragged fit
+    also learns from the seven-column years). The Viterbi regimes agree on 95 %
+    of the 2008-2009 days and 98 % of 1998-2015 here; 90 % and 95 % are the bounds.
+    """
+    from regimes.data import load_sample
+
+    sample = load_sample()
+    old, late = list(sample.columns[:-2]), list(sample.columns[-2:])
+    ragged_panel = sample.copy()
+    ragged_panel.loc[:"2015-10-07", late[1]] = np.nan
+    ragged_panel.loc[:"2018-06-18", late[0]] = np.nan
+    settings = dict(n_init=5, random_state=0, min_duration=20, n_iter=500)
+    marginal = RegimeModel(3, **settings, missing="marginalize").fit(ragged_panel)
+    complete = RegimeModel(3, **settings).fit(sample[old])
+    ours = marginal.predict(ragged_panel).astype(str)
+    theirs = complete.predict(sample[old]).astype(str)
+    assert (ours.loc["2008":"2009"] == theirs.loc["2008":"2009"]).mean() > 0.90
+    assert (ours.loc["1998":"2015"] == theirs.loc["1998":"2015"]).mean() > 0.95
+
+
+def test_command_line_keep_missing_fits_every_column(tmp_path, capsys):
+    """--keep-missing: the eleven sector ETFs as they are, XLRE and XLC included."""
+    from regimes import data
+    from regimes.cli import main
+
+    from ._yf import yf_frame
+
+    late = {"XLRE": "2015-10-08", "XLC": "2018-06-19"}
+    close = yf_frame(
+        list(data.SECTOR_ETFS), start="2012-01-02", periods=2000, starts=late
+    )["Close"].rename_axis(columns=None)
+    path = tmp_path / "prices.csv"
+    close.to_csv(path)
+    args = ["--csv", str(path), "--prices", "--keep-missing", "--n-regimes", "2"]
+    status = main([*args, "--n-init", "2", "--n-iter", "500", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert f"{len(close) - 1} days" in out  # no day dropped (the first has no return)
+    assert "XLRE" in out and "XLC" in out
+    table = pd.read_csv(tmp_path / "regimes.csv", index_col="date", parse_dates=True)
+    assert len(table) == len(close) - 1 and table["regime"].notna().all()
+
+
+def test_compare_on_a_ragged_panel(short_sample):
+    from regimes import compare
+
+    data = ragged(short_sample.iloc[:800, :3], np.random.default_rng(13))
+    model = RegimeModel(n_init=2, n_iter=1000, random_state=0, missing="marginalize")
+    table = compare(data, n_regimes=(1, 2), covariance_types=("diag",), model=model)
+    assert (table["error"] == "").all()
+    assert np.isfinite(table[["log_likelihood", "bic", "test_score"]]).all().all()
+    # one 'diag' regime: each column's observed values are an independent
+    # Gaussian sample, whose maximum log-likelihood is -n/2 (log(2 pi s^2) + 1)
+    # (s^2 their variance); "auto" regularisation moves it by ~1e-6 relative
+    expected = sum(
+        -0.5 * len(v) * (np.log(2 * np.pi * v.var()) + 1)
+        for v in (data[c].dropna().to_numpy() for c in data.columns)
+    )
+    assert table.loc[(1, "diag"), "log_likelihood"] == pytest.approx(expected, rel=1e-5)

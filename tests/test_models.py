@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from regimes import RegimeModel
 from regimes._hmm import RegimeHMM
 from regimes._restarts import em_converged
-from regimes.exceptions import RegimeFitError
+from regimes.exceptions import InvalidParameterError, RegimeFitError
 
 # ------------------------------------------------------------ parameter recovery
 #
@@ -332,7 +332,7 @@ def test_regime_means_and_volatilities_views(fitted):
     np.testing.assert_allclose(
         vols.to_numpy() ** 2, np.diagonal(fitted.covars_, axis1=1, axis2=2)
     )
-    with pytest.raises(KeyError, match="unknown regime 'Crash'"):
+    with pytest.raises(InvalidParameterError, match="unknown regime 'Crash'"):
         fitted.regime_correlation("Crash")
 
 

@@ -183,9 +183,9 @@ def test_initial_distribution_is_validated(fitted, sample):
         fitted.filter_proba(returns.iloc[:10], initial="first")
     with pytest.raises(ValueError, match="3 non-negative probabilities summing to 1"):
         fitted.filter_proba(returns.iloc[:10], initial=[0.5, 0.5])
-    with pytest.raises(ValueError, match="switch_penalty must be a finite number"):
+    with pytest.raises(ValueError, match="switch_penalty of .* a finite number >= 0"):
         fitted.predict_online(returns.iloc[:10], switch_penalty=-1)
-    with pytest.raises(ValueError, match="order_by must be one of"):
+    with pytest.raises(ValueError, match="order_by of RegimeModel must be one of"):
         RegimeModel(order_by="return").fit(returns.iloc[:500])
 
 

@@ -18,7 +18,7 @@ from sklearn.exceptions import NotFittedError
 
 from regimes import RegimeModel
 from regimes._persist import FORMAT_VERSION
-from regimes.exceptions import ModelFileError
+from regimes.exceptions import InvalidParameterError, ModelFileError
 
 
 @pytest.fixture(scope="module", params=["full", "diag", "spherical", "tied"])
@@ -178,7 +178,7 @@ def test_truncated_and_foreign_files(full_model_file, tmp_path):
         ),
         (
             lambda d: d["params"].update(n_regimes=0),
-            "params: n_regimes must be an int >= 1",
+            r"params: n_regimes of RegimeModel must be an int in \[1, 50\]",
         ),
         (
             lambda d: d["fitted"]["transmat"][0].__setitem__(0, 0.5),
@@ -273,8 +273,11 @@ def test_a_model_that_cannot_be_saved_leaves_the_old_file_alone(short_sample, tm
 
 
 def test_load_checks_declared_shapes_before_allocating(full_model_file, tmp_path):
-    """A 2 MB file declaring a tied 300 x 300 x 300 model is refused cheaply."""
-    k = d = 300
+    """A 3 MB file declaring a tied 50-regime model of 700 columns is refused cheaply.
+
+    (50 is the most regimes the parameters allow.)
+    """
+    k, d = 50, 700
     document = json.loads(full_model_file.read_text())
     document["params"].update(
         n_regimes=k, covariance_type="tied", regime_names=[f"r{i}" for i in range(k)]
@@ -296,7 +299,7 @@ def test_load_checks_declared_shapes_before_allocating(full_model_file, tmp_path
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 40 * size  # the dense covariances alone would be 216 MB
+    assert peak < 40 * size  # the dense covariances alone would be 196 MB
 
 
 @pytest.mark.parametrize(
@@ -383,3 +386,58 @@ def test_any_edit_of_any_field_loads_or_is_a_model_file_error(
         RegimeModel.load(path)
     except ModelFileError:
         pass
+
+
+# ------------------------------------------------- targets, restarts, units
+
+
+@pytest.mark.parametrize("where", [".", "folder", "folder/"])
+def test_saving_to_a_folder_is_our_error(fitted, tmp_path, monkeypatch, where):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(InvalidParameterError, match="is a folder; give a file name"):
+        fitted.save(where)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]  # nothing written
+    with pytest.raises(InvalidParameterError, match="is a folder") as info:
+        RegimeModel.load(where)
+    assert info.value.param == "path"
+
+
+def test_saving_below_a_file_is_our_error(fitted, tmp_path):
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(
+        InvalidParameterError, match="a_file' is a file, not a folder"
+    ) as info:
+        fitted.save(tmp_path / "a_file" / "model.json")
+    assert info.value.param == "path"
+
+
+@pytest.mark.parametrize("column", ["error", "n_iter", "best"])
+def test_a_restart_table_without_a_column_is_refused_at_load(
+    full_model_file, tmp_path, column
+):
+    def drop(document):
+        del document["fitted"]["restarts"][column]
+
+    with pytest.raises(ModelFileError, match=rf"fitted.restarts lacks .*'{column}'"):
+        RegimeModel.load(_edited(full_model_file, tmp_path, drop))
+
+
+def test_the_training_scale_is_saved_and_older_files_get_the_implied_one(
+    full_model_file, tmp_path, short_sample
+):
+    model = RegimeModel.load(full_model_file)
+    np.testing.assert_array_equal(
+        model.fitted_state_.scale, short_sample.to_numpy().std(axis=0)
+    )
+
+    def older(document):  # files written before the scale was recorded
+        del document["fitted"]["scale"]
+
+    old = RegimeModel.load(_edited(full_model_file, tmp_path, older))
+    # the mixture's standard deviation: the data's up to sampling error
+    np.testing.assert_allclose(
+        old.fitted_state_.scale, model.fitted_state_.scale, rtol=0.1
+    )
+    with pytest.raises(InvalidParameterError, match="returns / 100"):
+        old.predict(short_sample * 100)

@@ -107,9 +107,13 @@ def test_probability_areas_stack_to_the_probabilities(fitted, sample, kind):
     np.testing.assert_allclose(tops[-1], 1.0, atol=1e-9)
     np.testing.assert_allclose(tops[0], proba.iloc[:, 0].to_numpy(), atol=1e-9)
     assert [c.get_label() for c in ax.collections] == list(proba.columns)
-    with pytest.raises(ValueError, match="kind must be 'smoothed' or 'filtered'"):
+    with pytest.raises(
+        ValueError, match="kind of plot_probabilities.* 'smoothed', 'filtered'"
+    ):
         plot_probabilities(fitted, returns, "causal")
-    with pytest.raises(ValueError, match="style must be 'lines' or 'stacked'"):
+    with pytest.raises(
+        ValueError, match="style of plot_probabilities.* 'lines', 'stacked'"
+    ):
         plot_probabilities(fitted, returns, kind, style="area")
 
 
@@ -305,7 +309,9 @@ def test_walk_forward_plot_errors():
         plot_walk_forward(wf.drop(columns="Bear"), returns)
     with pytest.raises(ValueError, match="returns lacks 10 of wf's days"):
         plot_walk_forward(wf, returns.iloc[:-10])
-    with pytest.raises(ValueError, match="smooth must be an int >= 1"):
+    with pytest.raises(
+        ValueError, match=r"smooth of .* must be None, or one of 'auto', or an int >= 1"
+    ):
         plot_walk_forward(wf, returns, smooth=0)
 
 
@@ -345,5 +351,7 @@ def test_backtest_plot_draws_equity_drawdown_and_days_in_cash():
     other = plot_backtest(result, title="", caption="custom")
     assert other.axes[0].get_title(loc="left") == ""
     assert other.get_supxlabel() == "custom"
-    with pytest.raises(TypeError, match="result must be the BacktestResult"):
+    with pytest.raises(
+        TypeError, match="result of plot_backtest.* must be a BacktestResult"
+    ):
         plot_backtest(result.stats)

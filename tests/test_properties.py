@@ -93,6 +93,10 @@ def test_scaling_returns_scales_parameters_and_keeps_regimes(returns, log10_c):
     assert (scaled.regimes_ == base.regimes_).mean() >= 0.999
 
 
+# a generated sample can end in a regime the fit makes absorbing: the filter then
+# starts from equal probabilities and says so (AbsorbingRegimeWarning); the
+# properties below hold either way
+@pytest.mark.filterwarnings("ignore::regimes.exceptions.AbsorbingRegimeWarning")
 @given(regime_returns())
 def test_probabilities_and_transitions_are_distributions(returns):
     model = _fit(returns)
@@ -106,6 +110,10 @@ def test_probabilities_and_transitions_are_distributions(returns):
     assert model.summary()["annual_volatility"].is_monotonic_increasing
 
 
+# a generated sample can end in a regime the fit makes absorbing: the filter then
+# starts from equal probabilities and says so (AbsorbingRegimeWarning); the
+# properties below hold either way
+@pytest.mark.filterwarnings("ignore::regimes.exceptions.AbsorbingRegimeWarning")
 @given(regime_returns(), st.floats(0.0, 1.0))
 def test_filtered_probabilities_are_causal(returns, where):
     model = _fit(returns)

@@ -85,3 +85,42 @@ def test_joblib_workers_use_their_share_of_the_cores():
         counts = parallel_map(_report_blas_threads, [()] * 2, n_jobs=2)
     assert counts == [[1] * len(counts[0])] * 2
     assert len(counts[0]) >= 1
+
+
+def test_overlapping_limits_in_two_threads_restore_the_original():
+    """Thread A enters, B enters, A leaves, B leaves: the limit must not stick.
+
+    With a save and restore per block, B saves A's limit (1) and restores it last,
+    leaving BLAS at 1 thread after both fits have returned.
+    """
+    import threading
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    inside: dict[str, list[int]] = {}
+
+    def first() -> None:
+        with _threads.thread_limits(1):
+            a_in.set()
+            b_in.wait(5)
+            inside["a"] = _blas_threads()
+        a_out.set()
+
+    def second() -> None:
+        a_in.wait(5)
+        with _threads.thread_limits(1):
+            b_in.set()
+            a_out.wait(5)
+            inside["b"] = _blas_threads()  # A has left; B still limits
+
+    # no outer threadpool_limits here: with one set in the main thread, this
+    # OpenBLAS ignores limits set from other threads, which would hide the race
+    before = _thread_counts()
+    if max(before.values(), default=1) < 2:
+        pytest.skip("the native libraries already run one thread: nothing to see")
+    threads = [threading.Thread(target=f) for f in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert set(inside["a"]) == {1} and set(inside["b"]) == {1}
+    assert _thread_counts() == before

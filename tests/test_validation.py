@@ -7,7 +7,11 @@ import pandas as pd
 import pytest
 
 from regimes import RegimeModel, _fitting
-from regimes.exceptions import LikelyPricesWarning
+from regimes.exceptions import (
+    InvalidParameterError,
+    InvalidReturnsError,
+    LikelyPricesWarning,
+)
 
 
 @pytest.fixture
@@ -28,24 +32,33 @@ def no_em(monkeypatch):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"n_regimes": 0}, r"n_regimes must be an int >= 1, got 0\."),
-        ({"n_regimes": 2.5}, r"n_regimes must be an int >= 1, got 2\.5\."),
-        ({"n_init": 0}, r"n_init must be an int >= 1, got 0\."),
-        ({"n_iter": 0}, r"n_iter must be an int >= 1, got 0\."),
-        ({"tol": -1.0}, r"tol must be a finite number >= 0, got -1\.0\."),
+        ({"n_regimes": 0}, r"n_regimes of RegimeModel must be an int in \[1, 50\]"),
+        ({"n_regimes": 2.5}, r"n_regimes .*got 2\.5 \(a float\)"),
+        ({"n_regimes": 3.0}, r"Pass 3 \(an int\), not 3\.0"),
+        ({"n_init": 0}, r"n_init of RegimeModel must be an int in \[1, 10000\]"),
+        ({"n_iter": 0}, r"n_iter of RegimeModel must be an int >= 1; got 0"),
+        ({"tol": -1.0}, r"tol of RegimeModel must be a finite number >= 0; got -1\.0"),
+        ({"tol": np.nan}, r"tol .*got nan"),
+        ({"covariance_type": "ful"}, r"covariance_type .*'full', 'diag'.*got 'ful'"),
+        ({"covariance_type": "Full"}, r"Did you mean 'full'\?"),
         (
-            {"covariance_type": "ful"},
-            r"covariance_type must be one of 'full', 'diag'.*got 'ful'",
+            {"regularization": -1e-6},
+            r"regularization .*'auto', or a finite number >= 0",
         ),
-        ({"regularization": -1e-6}, r"regularization must be a finite number >= 0"),
-        ({"regularization": "big"}, r"regularization must be a number >= 0, got 'big'"),
+        ({"regularization": "big"}, r"regularization .*got 'big'"),
         ({"regime_names": ["Up", "Down"]}, r"one name per regime \(3\), got 2"),
-        ({"regime_names": ["Up", "Up", "Down"]}, r"regime_names must be distinct"),
+        ({"regime_names": ["Up", "Up", "Down"]}, r"Remove the repeated names"),
+        ({"regime_names": "Up"}, r"one name per regime \(3\), got 1"),
+        ({"warm_start": "no"}, r"Pass the bool True or False, not the string 'no'"),
+        ({"n_jobs": 0}, r"n_jobs .*non-zero int"),
+        ({"random_state": -1}, r"random_state .*\[0, 2\*\*32 - 1\]"),
+        ({"min_duration": 0.5}, r"min_duration .*in \[1, 1000000"),
     ],
 )
 def test_bad_parameters(returns, no_em, params, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidParameterError, match=message) as info:
         RegimeModel(**params).fit(returns)
+    assert info.value.param == next(iter(params))
 
 
 def test_nan_and_inf_are_counted_per_column(returns, no_em):
@@ -75,22 +88,43 @@ def test_fewer_rows_than_free_parameters(returns, no_em):
 
 
 def test_index_must_be_dates(returns, no_em):
+    labelled = returns.set_axis([f"day {i}" for i in range(len(returns))])
     with pytest.raises(
-        TypeError, match=r"indexed by date \(a DatetimeIndex\), got a RangeIndex"
-    ):
-        RegimeModel().fit(returns.reset_index(drop=True))
+        InvalidReturnsError, match=r"indexed by date \(a DatetimeIndex\), got a Index"
+    ) as info:
+        RegimeModel().fit(labelled)
+    assert "reset_index(drop=True)" in str(info.value)  # a fix that works here
+
+
+def test_nat_in_the_index_is_not_called_unsorted(returns, no_em):
+    index = returns.index.to_series()
+    index.iloc[5] = pd.NaT
+    with pytest.raises(
+        InvalidReturnsError, match=r"1 NaT dates \(first at position 5\)"
+    ) as info:
+        RegimeModel().fit(returns.set_axis(pd.DatetimeIndex(index)))
+    assert "sort_index" not in str(info.value)
+    assert info.value.param == "returns"
+
+
+def test_default_range_index_means_rows_in_order(returns):
+    """A frame with a 0..n-1 index is what an array becomes: fitted, not refused."""
+    model = RegimeModel(2, n_init=1, random_state=0)
+    a = model.fit(returns.reset_index(drop=True)).means_
+    b = model.fit(returns.to_numpy()).means_
+    np.testing.assert_allclose(a, b)
 
 
 def test_index_must_be_sorted(returns, no_em):
     with pytest.raises(
-        ValueError, match=r"not sorted by date; call returns.sort_index\(\) first"
+        ValueError, match=r"returns's dates must be increasing; sort them"
     ):
         RegimeModel().fit(returns.iloc[::-1])
 
 
 def test_index_must_not_repeat_dates(returns, no_em):
     doubled = pd.concat([returns.iloc[:10], returns.iloc[9:]])
-    with pytest.raises(ValueError, match=r"1 duplicated dates \(first: 2000-01-14\)"):
+    with pytest.raises(ValueError, match=r"duplicate dates \(first: 2000-01-14\)"):
         RegimeModel().fit(doubled)
 
 

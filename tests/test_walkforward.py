@@ -186,13 +186,13 @@ def test_fit_many_names_the_failing_data_set_and_wants_a_mapping(short_sample):
 
 
 def test_bad_arguments(short_sample):
-    with pytest.raises(ValueError, match="refit must be a period alias"):
+    with pytest.raises(ValueError, match="'fortnightly' is not a period"):
         walk_forward(short_sample, MODEL, refit="fortnightly", progress=False)
     with pytest.raises(
-        ValueError, match="no refit: returns has 1500 days, min_train is 2000"
+        ValueError, match="no refit: returns has 1500 days and min_train is 2000"
     ):
         walk_forward(short_sample, MODEL, min_train=2000, progress=False)
-    with pytest.raises(TypeError, match="model must be a RegimeModel"):
+    with pytest.raises(TypeError, match="model of walk_forward.* a RegimeModel"):
         walk_forward(short_sample, "hmm", progress=False)
 
 

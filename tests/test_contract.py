@@ -1,0 +1,449 @@
+"""The hostile matrix: every public parameter, called with bad values of its kind.
+
+The public surface is enumerated here, not listed: the ``__all__`` of the public
+modules, the public methods of the exported classes, and RegimeModel's
+constructor parameters (its ``_parameter_constraints``). A callable with a
+parameter that declares no constraints fails :func:`test_every_parameter_is_declared`,
+so a function added later without a contract shows up in the suite.
+
+Then each declared parameter is called with a catalogue of bad values (wrong type,
+None, NaN, +-inf, negative, zero, huge, empty, strings where lists or bools go,
+numpy scalars, labelled Series, tz-aware and NaT dates, frames with duplicated,
+unsorted or missing dates...), every other argument valid and cheap. A value the
+parameter's declared constraints accept is valid and skipped (for parameters the
+function checks itself, :class:`~regimes._contract.Checked`, every value is tried).
+Each call must raise our :class:`~regimes.exceptions.InvalidParameterError` (or a
+subclass) naming that parameter, within ``TIME_LIMIT`` seconds and before any EM
+work or download, or return a result listed in :data:`MAY_RETURN` with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yfinance
+from sklearn.base import clone
+
+import regimes
+import regimes.data
+import regimes.evaluate
+import regimes.plots
+import regimes.selection
+import regimes.walkforward
+from regimes import RegimeModel, _fitting
+from regimes._contract import _REJECT, Checked, _normalise_constraint
+from regimes.exceptions import InvalidParameterError
+
+MODULES = (
+    regimes,
+    regimes.data,
+    regimes.evaluate,
+    regimes.plots,
+    regimes.selection,
+    regimes.walkforward,
+)
+TIME_LIMIT = 2.0
+"""Seconds a refusal may take (it must come before any fitting or drawing)."""
+
+# --------------------------------------------------------------- the public surface
+
+
+def _public_callables() -> dict[str, Callable[..., Any]]:
+    """Every public function and method, by qualified name (classes: methods)."""
+    found: dict[str, Callable[..., Any]] = {}
+    for module in MODULES:
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    if attr.startswith("_"):
+                        continue
+                    function = (
+                        member.__func__ if isinstance(member, classmethod) else member
+                    )
+                    if inspect.isfunction(function):
+                        found[f"{obj.__name__}.{attr}"] = getattr(obj, attr)
+            elif inspect.isfunction(obj):
+                found[obj.__qualname__] = obj
+    return found
+
+
+PUBLIC = _public_callables()
+
+NOT_DECLARED = {
+    "BacktestResult": "a frozen record of backtest()'s outputs, made by backtest()",
+    "RegimeResults": "made by RegimeModel.results(), which checks the returns once",
+}
+"""Exported classes whose constructor is not a validated entry point, and why."""
+
+
+def _parameters(func: Callable[..., Any]) -> list[str]:
+    sig = inspect.signature(func)
+    return [
+        p.name
+        for p in sig.parameters.values()
+        if p.name not in ("self", "cls")
+        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+
+
+def test_the_surface_is_what_we_think():
+    """A smoke test of the enumeration itself: the main entry points are found."""
+    for name in (
+        "RegimeModel.fit",
+        "RegimeModel.predict_online",
+        "walk_forward",
+        "compare",
+        "backtest",
+        "plot_regimes",
+        "read_returns",
+    ):
+        assert name in PUBLIC
+    assert "RegimeModel.get_params" not in PUBLIC  # scikit-learn's own
+    classes = {
+        getattr(m, n).__name__
+        for m in MODULES
+        for n in m.__all__
+        if inspect.isclass(getattr(m, n))
+    }
+    assert classes <= {"RegimeModel", *NOT_DECLARED}
+
+
+def test_every_parameter_is_declared():
+    undeclared = {}
+    for name, func in PUBLIC.items():
+        params = _parameters(func)
+        table = getattr(func, "__parameter_constraints__", None)
+        if params and table is None:
+            undeclared[name] = params
+        elif params:
+            missing = [p for p in params if p not in table]
+            if missing:
+                undeclared[name] = missing
+    init = _parameters(RegimeModel.__init__)
+    missing = [p for p in init if p not in RegimeModel._parameter_constraints]
+    if missing:
+        undeclared["RegimeModel.__init__"] = missing
+    assert undeclared == {}, f"parameters without declared constraints: {undeclared}"
+
+
+# -------------------------------------------------------- the catalogue of values
+
+_DAYS = pd.bdate_range("2021-01-04", periods=80)
+
+
+def _frame(values=None, index=None, columns=("A", "B")) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    if values is None:
+        values = rng.normal(0.0, 0.01, size=(80, len(columns)))
+    return pd.DataFrame(
+        values, index=_DAYS if index is None else index, columns=list(columns)
+    )
+
+
+def _generic() -> dict[str, Any]:
+    """Bad values of every kind, by label."""
+    return {
+        "None": None,
+        "str": "x",
+        "empty str": "",
+        "True": True,
+        "nan": np.nan,
+        "inf": np.inf,
+        "-inf": -np.inf,
+        "-1": -1,
+        "0": 0,
+        "0.0": 0.0,
+        "huge int": 10**12,
+        "huge float": 1e300,
+        "2.5": 2.5,
+        "np.int64(-5)": np.int64(-5),
+        "np.float64(nan)": np.float64(np.nan),
+        "np.bool_": np.bool_(True),
+        "empty list": [],
+        "repeated list": ["a", "a"],
+        "dict": {},
+        "labelled Series": pd.Series([0.5, 0.5], index=["a", "b"]),
+        "object": object(),
+        "NaT": pd.NaT,
+        "int 2020": 2020,
+        "tz-aware day": pd.Timestamp("2021-02-01", tz="America/New_York"),
+        "impossible day": "2021-13-45",
+        "ambiguous day": "01/02/2021",
+        "date": dt.date(2021, 2, 1),
+    }
+
+
+def _frames() -> dict[str, Any]:
+    """Bad returns frames (for parameters that are data)."""
+    good = _frame()
+    nat = good.index.to_series()
+    nat.iloc[5] = pd.NaT
+    text = good.copy()
+    text["B"] = "x"
+    with_inf = good.copy()
+    with_inf.iloc[3, 0] = np.inf
+    return {
+        "duplicated dates": pd.concat([good.iloc[:40], good.iloc[39:]]),
+        "unsorted dates": good.iloc[::-1],
+        "NaT date": good.set_axis(pd.DatetimeIndex(nat)),
+        "duplicated columns": good.set_axis(["A", "A"], axis=1),
+        "text column": text,
+        "inf value": with_inf,
+        "no rows": good.iloc[:0],
+        "no columns": good.iloc[:, :0],
+        "labelled index": good.set_axis([f"d{i}" for i in range(80)]),
+        "3-D array": np.zeros((3, 3, 3)),
+    }
+
+
+DATA = {
+    "returns",
+    "prices",
+    "frame",
+    "signal",
+    "equity",
+    "wf",
+    "walk",
+    "datasets",
+    "regimes",
+    "cash_returns",
+    "risk_free",
+    "initial",
+}
+"""Parameters that hold data: the bad frames are tried on them too."""
+
+MAY_RETURN: dict[tuple[str, str], dict[str, str]] = {
+    ("RegimeModel.fit", "y"): {"*": "ignored, as scikit-learn's y"},
+    ("RegimeModel.score", "y"): {"*": "ignored, as scikit-learn's y"},
+    ("detection_lag", "dates"): {
+        "tz-aware day": "a day with a time zone is read as its local date",
+        "date": "a datetime.date is a day",
+    },
+    ("drawdown", "equity"): {
+        "labelled Series": "any Series of numbers is an equity curve",
+        "labelled index": "any frame of numbers is an equity curve",
+        "duplicated dates": "drawdown needs no dates",
+        "unsorted dates": "drawdown needs no dates",
+        "NaT date": "drawdown needs no dates",
+        "duplicated columns": "drawdown needs no column names",
+        "no rows": "an empty curve has an empty drawdown",
+        "no columns": "an empty curve has an empty drawdown",
+    },
+    ("prepare_returns", "frame"): {
+        "inf value": "the loaders drop non-finite values and say so (DataWarning)",
+        "unsorted dates": "the loaders sort by date and say so",
+    },
+    ("to_log_returns", "prices"): {
+        "labelled Series": "an index of labels in increasing order: rows in order",
+        "no columns": "no prices, no returns: an empty table of the same columns",
+    },
+}
+"""Calls that may return normally: (callable, parameter) -> {value label: reason}."""
+
+VALID: dict[tuple[str, str], dict[str, str]] = {
+    ("walk_forward", "refit"): {
+        "huge int": "a refit every N rows: one refit when N exceeds the data",
+        "int 2020": "a refit every 2020 rows",
+    },
+    ("describe_refit", "refit"): {
+        "huge int": "a refit every N rows",
+        "int 2020": "a refit every 2020 rows",
+    },
+    ("backtest", "cash_returns"): {"0": "no return", "0.0": "no return"},
+    ("backtest", "risk_free"): {"0": "no return", "0.0": "no return"},
+}
+"""Values the function checks itself and accepts: not called (some would fit)."""
+
+
+# -------------------------------------------------------------- valid arguments
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """Cheap valid arguments, and a tiny model fitted once."""
+    import matplotlib.axes  # noqa: F401  (imported once here, not timed in a call)
+
+    tmp = tmp_path_factory.mktemp("contract")
+    returns = _frame()
+    model = RegimeModel(2, covariance_type="diag", n_init=1, n_iter=500, random_state=0)
+    model.fit(returns)
+    saved = tmp / "model.json"
+    model.save(saved)
+    signal = model.predict(returns)
+    simple = np.expm1(returns["A"])
+    result = regimes.evaluate.backtest(signal, simple)
+    names = list(model.regime_names_)
+    wf = model.filter_proba(returns).iloc[40:]
+    wf.insert(0, "regime", signal.iloc[40:])
+    wf["fitted_until"] = returns.index[39]
+    csv = tmp / "returns.csv"
+    returns.to_csv(csv)
+    walk = wf.copy()
+    walk.attrs["refits"] = ({"first_day": returns.index[40], "n_train": 40},)
+    return {
+        "model": model,
+        "results": model.results(returns),
+        "template": RegimeModel(2, n_init=1, random_state=0),
+        "returns": returns,
+        "simple": simple,
+        "signal": signal,
+        "result": result,
+        "names": names,
+        "wf": wf,
+        "walk": walk,
+        "csv": csv,
+        "saved": saved,
+        "tmp": tmp,
+    }
+
+
+def _required(name: str, func: Callable[..., Any], w: dict[str, Any]) -> dict[str, Any]:
+    """Valid values for every parameter of ``name`` without a default."""
+    by_name = {
+        "returns": w["simple"] if name == "backtest" else w["returns"],
+        "signal": w["signal"],
+        "dates": [w["returns"].index[10]],
+        "equity": w["result"].equity,
+        "result": w["result"],
+        "walk": w["walk"],
+        "wf": w["wf"],
+        "datasets": {"a": w["returns"]},
+        "names": w["names"],
+        "regimes": w["signal"],
+        "regime": w["names"][0],
+        "model": w["model"],
+        "path": w["tmp"] / "out.json" if name == "RegimeModel.save" else w["csv"],
+        "frame": w["returns"],
+        "prices": np.exp(w["returns"].cumsum()),
+        "refit": "M",
+        "n_regimes": 2,
+    }
+    if name == "RegimeModel.load":
+        by_name["path"] = w["saved"]
+    out = {}
+    for p in inspect.signature(func).parameters.values():
+        if p.name in ("self", "cls") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.default is inspect.Parameter.empty:
+            assert p.name in by_name, f"{name}: give a valid {p.name} in _required"
+            out[p.name] = by_name[p.name]
+    if name in ("compare", "walk_forward", "fit_many"):
+        out["model"] = w["template"]  # a fit must never begin: EM is forbidden
+    if name == "walk_forward":
+        out.update(progress=False, min_train=40)
+    if name in ("prepare_returns", "read_returns"):
+        out["kind"] = "returns"  # no guess, no AssumedKindWarning
+    if name in ("compare", "walk_forward"):
+        out.setdefault("returns", w["returns"])
+    return out
+
+
+def _bound(name: str, w: dict[str, Any]) -> Callable[..., Any]:
+    """The callable to call: methods of the fitted model (fit: an unfitted clone)."""
+    if name.startswith("RegimeModel."):
+        method = name.split(".", 1)[1]
+        if method == "load":
+            return RegimeModel.load
+        owner = clone(w["model"]) if method == "fit" else w["model"]
+        return getattr(owner, method)
+    if name.startswith("RegimeResults."):
+        return getattr(w["results"], name.split(".", 1)[1])
+    return PUBLIC[name]
+
+
+def _is_valid(value: Any, constraints: list[Any]) -> bool:
+    """Whether the declared (non-Checked) constraints accept ``value``."""
+    cs = [_normalise_constraint(c) for c in constraints]
+    if any(isinstance(c, Checked) for c in cs):
+        return False  # the function checks it: every value is tried
+    return any(c.convert(value) is not _REJECT for c in cs)
+
+
+def _cases() -> list[tuple[str, str]]:
+    cases = []
+    for name, func in PUBLIC.items():
+        for param in getattr(func, "__parameter_constraints__", {}):
+            cases.append((name, param))
+    cases += [("RegimeModel", p) for p in RegimeModel._parameter_constraints]
+    return cases
+
+
+CALLS: list[int] = []
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """EM, drawing a new figure, and the network are forbidden during the matrix."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("work began before the input was refused")
+
+    monkeypatch.setattr(_fitting, "run_restarts", forbidden)
+    monkeypatch.setattr(yfinance, "download", forbidden)
+
+
+@pytest.mark.parametrize(("name", "param"), _cases())
+def test_bad_values_are_refused_naming_the_parameter(world, no_work, name, param):
+    if name == "RegimeModel":
+        constraints = RegimeModel._parameter_constraints[param]
+    else:
+        constraints = PUBLIC[name].__parameter_constraints__[param]
+    allowed = MAY_RETURN.get((name, param), {})
+    valid = VALID.get((name, param), {})
+    if "*" in allowed:
+        pytest.skip(allowed["*"])
+    values = _generic()
+    if param in DATA:
+        values.update(_frames())
+    wrong: list[str] = []
+    for label, value in values.items():
+        if _is_valid(value, constraints) or label in valid:
+            continue
+        start = time.perf_counter()
+        wrong.extend(_call(name, param, label, value, world, allowed))
+        seconds = time.perf_counter() - start
+        if seconds > TIME_LIMIT:
+            wrong.append(f"{label}: took {seconds:.1f} s")
+    assert wrong == [], f"{name}({param}=...):\n" + "\n".join(wrong)
+
+
+def _call(
+    name: str, param: str, label: str, value: Any, world: dict, allowed: dict
+) -> list[str]:
+    """One call with one bad value; what was wrong with the outcome, if anything."""
+    CALLS.append(1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a result with a warning still counts
+            if name == "RegimeModel":
+                RegimeModel(**{param: value}).fit(world["returns"])
+            else:
+                kwargs = _required(name, PUBLIC[name], world)
+                kwargs[param] = value
+                _bound(name, world)(**kwargs)
+    except InvalidParameterError as exc:
+        if exc.param != param:
+            return [f"{label}: names {exc.param!r}: {exc}"]
+    except Exception as exc:  # noqa: BLE001 - the point is to catch everything
+        return [f"{label}: {type(exc).__name__}: {exc}"[:300]]
+    else:
+        if label not in allowed:
+            return [f"{label}: returned normally"]
+    return []
+
+
+def test_report_the_size_of_the_matrix(capsys):
+    """How many calls the matrix made (the README states it); run after it."""
+    if not CALLS:
+        pytest.skip("run with the matrix")
+    with capsys.disabled():
+        print(f"\nhostile matrix: {len(CALLS)} calls over {len(_cases())} parameters")
