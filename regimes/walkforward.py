@@ -31,6 +31,7 @@ from ._contract import (
     Integral,
     Interval,
     NJobs,
+    PathLike,
     validate_params,
 )
 from ._parallel import parallel_map
@@ -74,7 +75,11 @@ _PERIODS = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
         "warm_keep": [Interval(Integral, 1, MAX_RESTARTS)],
         "progress": [Boolean()],
         "n_jobs": [NJobs()],
-        "resume": [None, Checked("regimes.daily.resume (a result or a state folder)")],
+        "resume": [
+            None,
+            InstanceOf(pd.DataFrame, name="a walk_forward result"),
+            PathLike(),
+        ],
     }
 )
 def walk_forward(

@@ -18,7 +18,7 @@ import pytest
 from regimes import RegimeModel, daily, walk_forward
 from regimes.data import load_sample
 from regimes.exceptions import InvalidParameterError
-from regimes.walkforward import _refit_positions
+from regimes.walkforward import _refit_positions, _refit_rule
 
 NAMES = ["Bull", "Sideways", "Bear"]
 OPTIONS = {"refit": "Q", "min_train": 504, "progress": False}
@@ -53,7 +53,7 @@ def assert_same_walk(got: pd.DataFrame, want: pd.DataFrame) -> None:
 
 def _cuts(returns: pd.DataFrame) -> dict[str, int]:
     """Prefix lengths: mid-period, the day before a refit, a refit day, far back."""
-    starts = _refit_positions(returns.index, "Q", 504)
+    starts = _refit_positions(returns.index, _refit_rule("Q"), 504)
     return {
         "mid_period": starts[-1] + 20,
         "ends_before_refit": starts[-2],  # previous ends the day before a refit

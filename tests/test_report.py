@@ -113,7 +113,7 @@ def test_regime_stats_aligns_with_a_warning():
     ("signal", "returns", "match"),
     [
         ([1, 2], pd.DataFrame({"A": [0.0, 0.0]}), "Series"),
-        (None, pd.DataFrame({"A": [0.0, np.nan]}), "missing or infinite"),
+        (None, pd.DataFrame({"A": [0.0, np.nan]}), "NaN"),
         (None, pd.DataFrame({"A": [0.0, -2.0]}), "simple returns"),
         (None, "returns", "Series or DataFrame"),
     ],
