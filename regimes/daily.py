@@ -42,6 +42,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from . import _persist
+from ._contract import Checked, InstanceOf, PathLike, validate_params
 from ._io import atomic_path
 from .exceptions import InvalidParameterError, StateWarning
 from .models import RegimeModel
@@ -369,6 +370,7 @@ def resume(
 # ---------------------------------------------------------- state directory
 
 
+@validate_params({"folder": [PathLike()]})
 def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
     """The walk-forward frame saved in a state directory, ready to resume.
 
@@ -398,6 +400,9 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
     return out
 
 
+@validate_params(
+    {"out": [Checked("read_record: a walk_forward result")], "folder": [PathLike()]}
+)
 def save_state(out: pd.DataFrame, folder: str | os.PathLike[str]) -> Path:
     """Save a walk-forward result as the new state of ``folder``; append the log.
 
@@ -514,6 +519,7 @@ def _refit_from_json(refit: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------- audit log
 
 
+@validate_params({"out": [Checked("a walk_forward result")], "path": [PathLike()]})
 def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     """Append to the audit log the rows of ``out`` after its last logged day.
 
@@ -578,6 +584,13 @@ class DailyRun(NamedTuple):
     """Lines appended to the audit log."""
 
 
+@validate_params(
+    {
+        "returns": [Checked("walk_forward")],
+        "model": [None, InstanceOf(RegimeModel)],
+        "folder": [PathLike()],
+    }
+)
 def run(
     returns: pd.DataFrame,
     model: RegimeModel | None,
