@@ -306,8 +306,9 @@ class Names(Constraint):
         return text
 
     def hint(self, value: Any) -> str:
-        if isinstance(value, (list, tuple)) and len(set(value)) != len(value):
-            return "remove the repeated names"
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            if len(set(value)) != len(value):
+                return "remove the repeated names"
         return ""
 
 

@@ -25,7 +25,8 @@ parameter.
 Memory. The sums are accumulated block by block over time
 (:func:`_batch_statistics`): a forward pass keeps only the filtered row at the end of
 each block of ``BLOCK_DAYS`` days; a backward pass then revisits the blocks from the
-last, recomputes the forward rows of one block from its saved start, runs the
+last (whose forward rows it still has), recomputes the forward rows of each earlier
+block from its saved start, runs the
 backward recursion through it and adds the block's days to the sums. The perturbed
 parameter vectors of the Hessian go through in vectorised batches. Working memory is
 thus a few blocks of (days x batch x regimes) numbers whatever the number of days:
@@ -337,6 +338,7 @@ def _batch_statistics(
             log_prob += np.log(scale).sum(axis=0) + shift.sum(axis=0)
         alpha_end = alpha[-1].copy()  # a copy: a view would keep the block alive
         ends.append(alpha_end)
+    last = (emission, alpha, scale)  # the backward pass starts with this block
     # backward, last block first: recompute its forward rows, then beta
     sums = _Sums(
         log_prob,
@@ -348,9 +350,13 @@ def _batch_statistics(
     after = None  # b_j(x_t) beta_t(j) / c_t on the first day of the next block
     for number in range(len(spans) - 1, -1, -1):
         lo, hi = spans[number]
-        emission, _ = _scaled_emissions(X[lo:hi], params)
-        before = ends[number - 1] if number else None
-        alpha, scale = _forward_block(before, startprob, transmat, emission)
+        if number == len(spans) - 1:
+            emission, alpha, scale = last
+            del last
+        else:
+            emission, _ = _scaled_emissions(X[lo:hi], params)
+            before = ends[number - 1] if number else None
+            alpha, scale = _forward_block(before, startprob, transmat, emission)
         beta = np.empty_like(emission)
         beta[-1] = (
             1.0 if after is None else np.matmul(transmat, after[:, :, None])[..., 0]

@@ -170,6 +170,7 @@ def _generic() -> dict[str, Any]:
         "np.bool_": np.bool_(True),
         "empty list": [],
         "repeated list": ["a", "a"],
+        "nested list": [[]],
         "dict": {},
         "labelled Series": pd.Series([0.5, 0.5], index=["a", "b"]),
         "object": object(),
