@@ -87,7 +87,7 @@ class _Inputs:
 
 @validate_params(
     {
-        "model": [None, InstanceOf(RegimeModel)],
+        "model": [None, InstanceOf(RegimeModel, RegimeResults)],
         "returns": [Checked("the returns the model or walk-forward used")],
         "path": [PathLike()],
         "walk": [None, InstanceOf(pd.DataFrame, name="a walk_forward result")],
@@ -100,7 +100,7 @@ class _Inputs:
     }
 )
 def write_html(
-    model: RegimeModel | None,
+    model: RegimeModel | RegimeResults | None,
     returns: pd.DataFrame,
     path: str | os.PathLike[str],
     *,
@@ -116,8 +116,9 @@ def write_html(
 
     Parameters
     ----------
-    model : RegimeModel or None
-        Fitted on ``returns`` (a one-fit report). With ``walk``, None: the report
+    model : RegimeModel, RegimeResults or None
+        Fitted on ``returns`` (a one-fit report); :meth:`RegimeResults.to_html`
+        passes itself. With ``walk``, None: the report
         describes the walk-forward's last refit, rebuilt from ``walk``.
     returns : DataFrame
         Daily log returns, as given to ``fit`` or :func:`regimes.walk_forward`
@@ -170,7 +171,7 @@ def write_html(
 
 
 def _gather(
-    model: RegimeModel | None, returns: Any, walk: pd.DataFrame | None
+    model: RegimeModel | RegimeResults | None, returns: Any, walk: pd.DataFrame | None
 ) -> _Inputs:
     """The model, its training data, the signal and the returns, checked once."""
     from . import daily
@@ -217,7 +218,13 @@ def _gather(
             "model must be a RegimeModel fitted on returns, or pass walk= (a "
             "walk_forward result); got neither.",
         )
-    fit = model.results(returns)  # checks that these are the training returns
+    if isinstance(model, RegimeResults):
+        # the estimator the plots draw, rebuilt from the fit as RegimeModel.load does
+        fit = model
+        model = RegimeModel(**fit.fitted_state.params)
+        model._set_state(fit.fitted_state)
+    else:
+        fit = model.results(returns)  # checks that these are the training returns
     return _Inputs(
         model,
         fit,

@@ -290,3 +290,13 @@ def test_cli_report_to_a_directory_is_refused(tmp_path, capsys):
 
     assert main(["--report", str(tmp_path)]) == 2
     assert "--report needs a file name" in capsys.readouterr().err
+
+
+def test_results_to_html(sample, tmp_path):
+    model = RegimeModel(n_init=2, n_iter=200, random_state=0).fit(sample)
+    res = model.results(sample)
+    path = res.to_html(tmp_path / "res.html", title="My fit")
+    text = path.read_text(encoding="utf-8")
+    _check_self_contained(text)
+    assert "<title>My fit</title>" in text and "in-sample bound" in text
+    assert f"<td>{res.signal.iloc[-1]}</td>" in text
