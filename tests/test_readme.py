@@ -15,6 +15,7 @@ import ast
 import builtins
 import re
 import shlex
+import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -309,7 +310,10 @@ def test_regimes_command_lines_run(argv, offline, monkeypatch, capsys):
     assert argv[0] == ".venv/bin/regimes"
     args = list(_without_out(argv)[1:])
     out = offline / "out"
-    monkeypatch.chdir(ROOT)  # paths in the README are relative to the repository
+    # paths in the README are relative to the repository: run in a copy of the
+    # folders they name, so that --report and --state write nothing into the checkout
+    shutil.copytree(ROOT / "examples", offline / "examples", dirs_exist_ok=True)
+    monkeypatch.chdir(offline)
     status = main([*args, "--out", str(out)])
     text = capsys.readouterr()
     assert status == 0, text.err
