@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import sys
 import time
+from datetime import datetime, timezone
 
 import numpy as np
 from _common import machine
 from hmmlearn import hmm
 
-from regimes import RegimeModel
+from regimes import RegimeModel, _accelerate
 from regimes.data import load_sample
 
 
@@ -50,7 +53,10 @@ def main() -> None:
     logging.getLogger("hmmlearn").setLevel(logging.ERROR)  # its "not converging" lines
     returns = load_sample()
     X = returns.to_numpy()
-    print(machine())
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"{now}; {machine()}")
+    print(f"command: python {' '.join(sys.argv)}")
+    print(f"load average before: {os.getloadavg()[0]:.2f} (1 min)")
     print(f"data: bundled sample, {X.shape[0]} days x {X.shape[1]} sectors\n")
 
     np.random.seed(args.seed)
@@ -67,14 +73,18 @@ def main() -> None:
         "RegimeModel(n_init=10)": {},
         "  ... screen_iter=0 (no screening)": {"screen_iter": 0},
         "  ... n_jobs=2": {"n_jobs": 2},
+        "  ... plain EM (no SQUAREM)": {"accelerate": False},
     }
     RegimeModel(n_init=2, n_jobs=2, random_state=0).fit(
         X[:500]
     )  # start joblib's workers
     for label, params in variants.items():
+        params = dict(params)
+        _accelerate.ACCELERATE = params.pop("accelerate", True)
         t, model = timed(
             lambda p=params: RegimeModel(random_state=args.seed, **p).fit(returns)
         )
+        _accelerate.ACCELERATE = True
         capped = int((model.restarts_["n_iter"] >= 100).sum())
         rows.append(
             (

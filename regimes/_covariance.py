@@ -140,3 +140,15 @@ def write_full(hmm: GaussianHMM, full: np.ndarray) -> None:
     positive definite) and raises ``ValueError`` otherwise.
     """
     hmm.covars_ = to_native(full, hmm.covariance_type)
+
+
+def write_full_trusted(hmm: GaussianHMM, full: np.ndarray) -> None:
+    """:func:`write_full` without the setter's validation, for known-good matrices.
+
+    For covariances positive definite by construction (``L @ L.T`` of a factor
+    checked to be far from singular, in :mod:`regimes._accelerate`): hmmlearn's
+    setter checks symmetry and eigenvalues of every matrix, which costs about as
+    much as an E-step on a month of refit data. Private write, on purpose (see the
+    module docstring): this and :func:`read_full` are the only places.
+    """
+    hmm._covars_ = to_native(full, hmm.covariance_type)

@@ -54,9 +54,10 @@ from hmmlearn import _hmmc
 from hmmlearn.base import BaseHMM
 from hmmlearn.hmm import GaussianHMM
 from sklearn.cluster import KMeans
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _missing
+from ._accelerate import fit_squarem
 from ._covariance import read_full, to_native
 from ._gaussian import log_emission_densities
 
@@ -81,6 +82,9 @@ class RegimeHMM(GaussianHMM):
         Lower bound on every diagonal entry of ``transmat_`` during EM, i.e. every
         regime's expected duration ``1 / (1 - p_ii)`` is at least
         ``1 / (1 - min_stay)`` days. 0 leaves EM unconstrained.
+    accelerate : bool, default=False
+        Run EM with SQUAREM steps (:mod:`regimes._accelerate`); False is
+        hmmlearn's loop.
     """
 
     def __init__(
@@ -103,6 +107,7 @@ class RegimeHMM(GaussianHMM):
         init_params="stmc",
         implementation="log",
         min_stay=0.0,
+        accelerate=False,
     ):
         super().__init__(
             n_components=n_components,
@@ -124,6 +129,7 @@ class RegimeHMM(GaussianHMM):
             implementation=implementation,
         )
         self.min_stay = min_stay
+        self.accelerate = accelerate
 
     # ------------------------------------------------------------ initialisation
 
@@ -240,15 +246,28 @@ class RegimeHMM(GaussianHMM):
     # statistics above switch to regimes._missing. Without NaN, hmmlearn's own.
 
     def fit(self, X, lengths=None):
+        """Fit by EM: hmmlearn's loop, or with ``accelerate=True`` SQUAREM's.
+
+        :func:`regimes._accelerate.fit_squarem` runs the same E- and M-steps as
+        hmmlearn's loop, with extrapolated steps that keep EM's fixed points and
+        never lower the likelihood (see that module).
+        """
+        if self.accelerate and lengths is not None and len(lengths) != 1:
+            raise ValueError("accelerate=True fits a single sequence (lengths=None).")
         if lengths is None and _missing.has_missing(X):
             return self._fit_with_missing(np.asarray(X, dtype=float))
+        if self.accelerate:
+            return fit_squarem(self, check_array(X))
         return super().fit(X, lengths)
 
     def _fit_with_missing(self, X):
         """EM on X with NaN: its missing patterns grouped once, for every E-step."""
         self._missing_cache = (X, _missing.missing_patterns(X))
         try:
-            self._em_loop(X)
+            if self.accelerate:
+                fit_squarem(self, X)  # X itself: its patterns are cached
+            else:
+                self._em_loop(X)
         finally:
             del self._missing_cache
         return self

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _accelerate
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
 from ._hmm import NO_PRIORS, RegimeHMM
 from ._parallel import parallel_map
@@ -99,6 +100,7 @@ def new_hmm(settings: Settings, seed: int | None) -> RegimeHMM:
         min_covar=1e-3,
         implementation="log",
         min_stay=settings.min_stay,
+        accelerate=_accelerate.ACCELERATE,
     )
 
 
@@ -163,13 +165,17 @@ def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM) -> Restart:
                     hmm.fit(Z)
                 finally:
                     run.history.extend(hmm.monitor_.history)
-                run.log_likelihood = float(hmm.score(Z))
+                run.log_likelihood = _accelerate.log_likelihood(hmm, Z)
             if not (np.isfinite(run.log_likelihood) and _finite_parameters(hmm)):
                 run.error = "EM produced non-finite parameters or log-likelihood"
             else:
                 run.error = _collapsed(hmm, np.nanvar(Z, axis=0))  # nan: missing
         except RESTART_ERRORS as exc:
             run.error = f"{type(exc).__name__}: {exc}"
+            if "positive definite" in str(exc):
+                # a covariance turns singular when its regime empties: say so (an
+                # accelerated fit can get there before EM's own loop stops)
+                run.error = _collapsed(hmm) or run.error
     run.hmm = None if run.error else hmm
     if run.error:
         run.log_likelihood = np.nan

@@ -194,6 +194,10 @@ class Advice(str):
         return tuple(p for p in self.parts if isinstance(p, Setting))
 
 
+class StateWarning(RegimesWarning):
+    """A walk-forward state directory needed a repair (e.g. a torn log line)."""
+
+
 class AbsorbingRegimeWarning(RegimesWarning):
     """A fitted regime is absorbing (p_kk = 1), so its stationary start is one-hot.
 

@@ -1,0 +1,239 @@
+"""SQUAREM: EM with extrapolated steps, same fixed points, never a lower likelihood.
+
+Near an optimum EM converges linearly: each iteration shrinks the distance to the
+optimum by a constant factor, close to 1 when the regimes overlap (daily returns),
+so a warm-started refit still needs dozens of iterations to gain its last units of
+log-likelihood. SQUAREM (Varadhan and Roland, 2008, "Simple and globally convergent
+methods for accelerating the convergence of any EM algorithm", Scand. J. Stat.)
+uses two EM steps from theta_0 to estimate where the sequence is heading:
+
+    theta_1 = M(theta_0),  theta_2 = M(theta_1)
+    r = theta_1 - theta_0,  v = theta_2 - 2 theta_1 + theta_0
+    alpha = -max(1, |r| / |v|)                          (their step "S3")
+    theta' = theta_0 - 2 alpha r + alpha^2 v
+
+With alpha = -1, theta' is theta_2 (plain EM); a larger |alpha| jumps further along
+the direction EM is taking. One more EM step from theta' "stabilises" it, and a
+cycle of three E-steps then does the work of many plain ones. Where EM has a fixed
+point (r = v = 0), theta' = theta_0: the accelerated map has EM's fixed points.
+
+How it is kept safe here:
+
+- **Where the step is taken.** Transition probabilities are extrapolated as
+  logarithms (and renormalised), so they stay positive and sum to 1; means and
+  covariance matrices as they are (an affine combination keeps them symmetric,
+  and treats every column alike, so a fit does not depend on the order of the
+  columns). A step whose covariances are not all positive definite (Cholesky
+  fails, or a factor is nearly singular) is shortened towards plain EM
+  (alpha = -1) until they are. ``startprob`` is not extrapolated (it is the
+  posterior of day 1 and settles in one step); theta' takes theta_2's.
+- **Monotone.** theta' first gets the M-step's constraints (the ``min_stay``
+  floor on p_ii): EM's guarantee holds only from a point inside them. theta' is
+  then kept only if its log-likelihood is at least theta_1's
+  (the last one known); otherwise, and when theta' is not a valid model, the cycle
+  falls back to theta_2, the plain EM step. The log-likelihoods recorded in the
+  history therefore never decrease (up to rounding), as with EM.
+- **Convergence** is judged as for plain EM (:func:`regimes._restarts.em_converged`):
+  the gain of a *plain* EM step below ``tol``. Every recorded pair of neighbouring
+  log-likelihoods where the loop may stop is a plain EM step (theta_0 to theta_1, or
+  theta' to M(theta')), so a fit stops at the same kind of point as without
+  acceleration, and the parameters it returns are always the result of an M-step
+  (constraints such as ``min_stay`` hold).
+- **The step length** grows when extrapolations succeed and is capped
+  (``max_step``, doubled after each accepted step that used it, as in the authors'
+  ``squarem`` package), so that an early, badly estimated direction cannot throw
+  the parameters far away.
+
+The budget ``n_iter`` counts iterations as recorded in the history (one E-step
+and one M-step each), as for plain EM, so ``screen_iter`` and ``n_iter`` mean the
+same with and without acceleration; a rejected extrapolation costs one E-step more
+(at most one per cycle of three).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._covariance import read_full, write_full_trusted
+
+ACCELERATE = True
+"""Whether the restarts of a fit run SQUAREM (``RegimeHMM(accelerate=...)``, set in
+:func:`regimes._restarts.new_hmm`); False runs hmmlearn's plain EM loop. Tests and
+``benchmarks/`` switch it to compare the two."""
+
+_LOG_FLOOR = 1e-300
+"""Probabilities are floored here before their logarithm (an exact 0 stays ~0)."""
+
+
+def fit_squarem(hmm, X: np.ndarray, max_step: float = 4.0):
+    """``hmm.fit(X)`` with SQUAREM-accelerated EM; the model, fitted.
+
+    ``hmm`` is a :class:`regimes._hmm.RegimeHMM` (or a GaussianHMM) set up as for
+    ``fit``: it is initialised as ``fit`` would (``init_params``), then EM runs
+    until a plain EM step gains less than ``hmm.tol`` or ``hmm.n_iter``
+    iterations have been recorded. ``hmm.monitor_.history`` holds the
+    log-likelihood of every accepted point, in order, as after ``fit``.
+    """
+    # lengths=None: each E-step sees X itself (missing-value patterns are cached
+    # for that very array, see RegimeHMM.fit)
+    lengths = None
+    hmm._init(X, lengths)
+    hmm._check()
+    monitor = hmm.monitor_
+    monitor._reset()
+    history = monitor.history
+
+    def em_step() -> float | None:
+        """E-step at the model's parameters, then M-step; None when out of budget."""
+        if len(history) >= hmm.n_iter:
+            return None
+        stats, log_prob = hmm._do_estep(X, lengths)
+        log_prob = float(hmm._compute_lower_bound(log_prob))
+        hmm._do_mstep(stats)
+        return log_prob
+
+    def record(log_prob: float) -> bool:
+        """Append; True if the last step (a plain EM step) gained less than tol."""
+        history.append(log_prob)
+        monitor.iter += 1
+        return len(history) >= 2 and history[-1] - history[-2] < hmm.tol
+
+    step_cap = max_step
+    while True:
+        theta0 = _get(hmm)
+        log0 = em_step()
+        if log0 is None or record(log0):
+            break
+        theta1 = _get(hmm)
+        log1 = em_step()
+        if log1 is None or record(log1):
+            break
+        theta2 = _get(hmm)
+        plain = _snapshot(hmm)  # theta_2 exactly, for a fallback
+        new, alpha = _extrapolate(theta0, theta1, theta2, step_cap)
+        if new is None:  # no better direction than plain EM: go on from theta_2
+            continue
+        _set(hmm, new)
+        log_new = em_step()
+        if log_new is None:
+            _restore(hmm, plain)
+            break
+        if np.isfinite(log_new) and log_new >= log1:
+            # accepted: the model now holds M(theta'), the stabilising step. No
+            # convergence test on (theta_1, theta'): that pair is not an EM step;
+            # the next cycle's first step tests M(theta') against theta'.
+            history.append(log_new)
+            monitor.iter += 1
+            if -alpha >= step_cap:
+                step_cap *= 2.0
+        else:
+            _restore(hmm, plain)  # rejected: the plain EM step
+            step_cap = max(1.0, step_cap / 2.0)
+    return hmm
+
+
+def log_likelihood(hmm, X: np.ndarray) -> float:
+    """The log-likelihood ``hmm.score(X)``, from the compiled *scaled* forward pass.
+
+    hmmlearn's ``score`` runs the log-space forward pass (an ``exp`` and a ``log``
+    for every term), about twice the time of a whole scaled E-step; a restart
+    needs only the number. The emission densities are divided by each day's
+    largest, as in the E-step (:meth:`regimes._hmm.RegimeHMM._estep_lattices`),
+    and the shift added back; where the scaled pass underflows, ``score`` decides.
+    """
+    from hmmlearn import _hmmc
+
+    log_b = hmm._compute_log_likelihood(X)
+    shift = log_b.max(axis=1)
+    if not np.isfinite(shift).all():
+        return float(hmm.score(X))
+    try:
+        log_prob, _, _ = _hmmc.forward_scaling(
+            hmm.startprob_, hmm.transmat_, np.exp(log_b - shift[:, None])
+        )
+    except ValueError:  # "forward pass failed with underflow"
+        return float(hmm.score(X))
+    return float(log_prob + shift.sum())
+
+
+# The parameters in the coordinates the extrapolation works in: a dict of arrays.
+def _get(hmm) -> dict[str, np.ndarray]:
+    return {
+        "startprob": np.array(hmm.startprob_, dtype=float),
+        "log_transmat": np.log(np.maximum(hmm.transmat_, _LOG_FLOOR)),
+        "means": np.array(hmm.means_, dtype=float),
+        "covars": read_full(hmm),
+    }
+
+
+def _set(hmm, theta: dict[str, np.ndarray]) -> None:
+    hmm.startprob_ = theta["startprob"]
+    transmat = _normalized_exp(theta["log_transmat"])
+    min_stay = getattr(hmm, "min_stay", 0.0)
+    if min_stay > 0:
+        # theta' must satisfy the M-step's constraints, or EM's guarantee (the
+        # next M-step does not lower the likelihood) does not hold from it
+        from ._hmm import floor_self_transitions  # _hmm imports this module
+
+        transmat = floor_self_transitions(transmat, min_stay)
+    hmm.transmat_ = transmat
+    hmm.means_ = theta["means"]
+    write_full_trusted(hmm, theta["covars"])  # checked by _valid
+
+
+def _snapshot(hmm) -> tuple[np.ndarray, ...]:
+    arrays = (hmm.startprob_, hmm.transmat_, hmm.means_)
+    return (*(np.array(a, dtype=float) for a in arrays), read_full(hmm))
+
+
+def _restore(hmm, snapshot: tuple[np.ndarray, ...]) -> None:
+    startprob, transmat, means, full = snapshot
+    hmm.startprob_, hmm.transmat_, hmm.means_ = startprob, transmat, means
+    write_full_trusted(hmm, full)  # it was the model's own, valid covariance
+
+
+_EXTRAPOLATED = ("log_transmat", "means", "covars")
+
+
+def _extrapolate(theta0, theta1, theta2, step_cap: float):
+    """SQUAREM's theta' and its alpha, or (None, -1.0) where plain EM is as good.
+
+    ``alpha`` is shortened towards -1 (plain EM) until theta' is a valid model.
+    """
+    r = np.concatenate([(theta1[k] - theta0[k]).ravel() for k in _EXTRAPOLATED])
+    v = np.concatenate(
+        [(theta2[k] - 2 * theta1[k] + theta0[k]).ravel() for k in _EXTRAPOLATED]
+    )
+    norm_r, norm_v = float(np.linalg.norm(r)), float(np.linalg.norm(v))
+    if not (np.isfinite(norm_r) and np.isfinite(norm_v)) or norm_v == 0.0:
+        return None, -1.0
+    alpha = -min(max(1.0, norm_r / norm_v), step_cap)
+    while alpha < -1.0:
+        new = {"startprob": theta2["startprob"]}
+        for k in _EXTRAPOLATED:
+            r_k = theta1[k] - theta0[k]
+            v_k = theta2[k] - 2 * theta1[k] + theta0[k]
+            new[k] = theta0[k] - 2 * alpha * r_k + alpha**2 * v_k
+        if _valid(new):
+            return new, alpha
+        alpha = (alpha - 1.0) / 2.0
+        if alpha > -1.01:
+            break
+    return None, -1.0
+
+
+def _valid(theta: dict[str, np.ndarray]) -> bool:
+    """Finite, and every covariance matrix positive definite, far from singular."""
+    if not all(np.isfinite(a).all() for a in theta.values()):
+        return False
+    try:
+        chol = np.linalg.cholesky(theta["covars"])
+    except np.linalg.LinAlgError:
+        return False
+    diag = np.diagonal(chol, axis1=-2, axis2=-1)
+    return bool(diag.min() > 1e-6 * diag.max())
+
+
+def _normalized_exp(log_p: np.ndarray) -> np.ndarray:
+    p = np.exp(log_p - log_p.max(axis=-1, keepdims=True))
+    return p / p.sum(axis=-1, keepdims=True)
