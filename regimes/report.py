@@ -645,7 +645,8 @@ def _figure_section(inputs: _Inputs) -> str:
         plots.plot_probabilities(inputs.model, log_returns, "filtered", ax=axes[1])
         what = (
             "Causal regimes over the growth of the equal-weighted columns, and the "
-            "filtered probabilities."
+            "filtered probabilities from all the columns (not the signal's own "
+            "evidence, so they can disagree with the shading for a while)."
         )
     images.append((figure, what))
 
