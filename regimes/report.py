@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import evaluate, results
+from . import _resume, evaluate, results
 from ._contract import (
     Checked,
     InstanceOf,
@@ -174,8 +174,6 @@ def _gather(
     model: RegimeModel | RegimeResults | None, returns: Any, walk: pd.DataFrame | None
 ) -> _Inputs:
     """The model, its training data, the signal and the returns, checked once."""
-    from . import daily
-
     if not isinstance(returns, pd.DataFrame):
         raise InvalidParameterError(
             "returns",
@@ -186,8 +184,8 @@ def _gather(
     decimal = returns / 100.0 if percent else returns
     simple = np.expm1(decimal)
     if walk is not None:
-        record = daily.read_record(walk)
-        last = daily.last_model(record)
+        record = _resume.read_record(walk)
+        last = _resume.last_model(record)
         if model is None:
             model = last
         train = returns.loc[returns.index.isin(model.regimes_.index)]

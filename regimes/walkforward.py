@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from . import daily, results
+from . import _resume, results
 from ._contract import (
     Boolean,
     Checked,
@@ -35,8 +35,8 @@ from ._contract import (
     validate_params,
 )
 from ._parallel import parallel_map
+from ._resume import Carry
 from ._validation import MAX_RESTARTS, check_returns
-from .daily import Carry
 from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
@@ -247,7 +247,7 @@ def walk_forward(
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
-    options = daily.options_record(
+    options = _resume.options_record(
         template,
         refit=refit,
         min_train=min_train,
@@ -261,10 +261,12 @@ def walk_forward(
             frame, starts, template, window, warm, progress, n_jobs, min_train
         )
         out, entering = _assemble_from(frame, fits, float(template.switch_penalty))
-        out.attrs["resume"] = daily.make_record(out, frame, options, fits[-1], entering)
+        out.attrs["resume"] = _resume.make_record(
+            out, frame, options, fits[-1], entering
+        )
         n_new = len(fits)
     else:
-        out, n_new = daily.resume(
+        out, n_new = _continue(
             resume, frame, starts, template, options, window, warm, progress, n_jobs
         )
     refits = out.attrs["refits"][len(out.attrs["refits"]) - n_new :]  # this run's
@@ -278,6 +280,79 @@ def walk_forward(
             stacklevel=2,
         )
     return out
+
+
+def _continue(
+    previous: pd.DataFrame | str | os.PathLike[str],
+    frame: pd.DataFrame,
+    starts: list[int],
+    template: RegimeModel,
+    options: dict[str, Any],
+    window: int | None,
+    warm: dict[str, int] | None,
+    progress: bool,
+    n_jobs: int | None,
+) -> tuple[pd.DataFrame, int]:
+    """Continue ``previous`` on ``frame``; return the frame and the number of new fits.
+
+    ``walk_forward(resume=previous)``: the previous rows are kept, the last period
+    is decoded again with its model, and only the periods after it are fitted, the
+    warm chain continuing from that model (:func:`_fit_all`).
+
+    The arguments after ``previous`` are those :func:`regimes.walk_forward` has
+    validated and computed (refit rows, model template, warm-start settings).
+    """
+    if isinstance(previous, (str, os.PathLike)):
+        try:
+            previous = _resume.load_state(previous)
+        except FileNotFoundError as exc:
+            raise InvalidParameterError("resume", str(exc)) from None
+    elif not isinstance(previous, pd.DataFrame):
+        raise InvalidParameterError(
+            "resume",
+            "resume must be a previous walk_forward result (a DataFrame) or a "
+            f"state directory, got {type(previous).__name__}.",
+        )
+    record = _resume.read_record(previous)
+    _resume.check_compatible(record, frame, options)
+    last_start = int(record["last_start"])
+    if last_start not in starts:  # the same rows give the same refit days
+        raise InvalidParameterError(
+            "resume", "resume's last refit is not a refit day of these returns."
+        )
+
+    def lower(start: int) -> int:
+        return 0 if window is None else max(0, start - window)
+
+    model = _resume.last_model(record)
+    new_starts = [s for s in starts if s > last_start]
+    new = _fit_all(
+        frame,
+        new_starts,
+        template,
+        window,
+        warm,
+        progress,
+        n_jobs,
+        int(options["min_train"]),
+        chain=None if warm is None else model,
+    )
+    fits = [(last_start, model, float(record["last_seconds"]), lower(last_start))]
+    penalty = float(template.switch_penalty)
+    carry = _resume.carry_from_json(record["carry"])
+    out, entering = _assemble_from(frame, fits + new, penalty, carry)
+    kept = previous.loc[previous.index < frame.index[last_start]]
+    joined = pd.concat([kept, out]) if len(kept) else out
+    joined.columns.name = None
+    refits = (*previous.attrs["refits"][:-1], *out.attrs["refits"])
+    joined.attrs = {
+        "refits": refits,
+        "n_relabelled": int(sum(r["relabelled"] for r in refits)),
+        "resume": _resume.make_record(
+            joined, frame, options, (fits + new)[-1], entering
+        ),
+    }
+    return joined, len(new)
 
 
 def _assemble(
@@ -473,11 +548,14 @@ def _fit_all(
     progress: bool,
     n_jobs: int | None,
     join_days: int = 1,
+    chain: RegimeModel | None = None,
 ) -> list[tuple[int, RegimeModel, float, int]]:
     """(start, fitted model, seconds, first training row) for every refit.
 
     ``warm`` holds the ``n_init`` and ``n_keep`` of the warm refits; None refits
     every period from scratch, independently (in parallel with ``n_jobs``).
+    ``chain`` is the fitted model the warm chain continues from (a resumed run's
+    last model); None starts it from ``template``.
     """
 
     def lower(start: int) -> int:
@@ -498,6 +576,9 @@ def _fit_all(
 
     fits = []
     model, columns = clone(template), None
+    if chain is not None:  # continue the chain: the same estimator, refitted warm
+        model = copy.deepcopy(chain).set_params(n_jobs=template.n_jobs)
+        columns = [str(c) for c in chain.feature_names_in_]
     for start in starts:
         data = train(start)
         if columns is not None:

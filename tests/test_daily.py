@@ -258,7 +258,7 @@ def test_audit_log_keeps_first_known_signal(returns, tmp_path):
 _CHILD = """
 import sys, time
 from pathlib import Path
-from regimes import RegimeModel, daily
+from regimes import RegimeModel, _resume, daily
 from regimes.data import load_sample
 
 stage, folder, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
@@ -269,11 +269,11 @@ def pause(*args, **kwargs):
     time.sleep(120)  # the parent kills us here
 
 if stage == "before_commit":
-    daily._commit = pause
+    _resume._commit = pause
 elif stage == "mid_generation":
-    daily._write_frame = pause
+    _resume._write_frame = pause
 elif stage == "mid_log":
-    daily.append_log = pause
+    _resume.append_log = pause  # save_state's own call
 returns = load_sample().loc["2013":"2016"].iloc[:n]
 model = RegimeModel(n_init=2, n_iter=200, random_state=0)
 daily.run(returns, model, folder, refit="Q", min_train=504, progress=False)

@@ -183,7 +183,9 @@ def test_results_concatenate_and_attrs_are_plain(wf):
     # equal): a numpy array there makes that comparison raise, a numpy scalar or a
     # mutable list makes it fragile. So: a tuple of dicts of plain Python values.
     refits = wf.attrs["refits"]
-    assert set(wf.attrs) == {"refits", "n_relabelled"}
+    # the resume record (walk_forward(resume=...)) is one JSON string
+    assert set(wf.attrs) == {"refits", "n_relabelled", "resume"}
+    assert isinstance(wf.attrs["resume"], str)
     assert type(refits) is tuple and all(type(r) is dict for r in refits)
     odd = {type(v).__name__ for v in _leaves(wf.attrs) if type(v) not in _PLAIN}
     assert not odd, f"attrs hold non-plain values: {odd}"
