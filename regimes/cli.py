@@ -26,7 +26,6 @@ from .exceptions import (
     AssumedKindWarning,
     DataDownloadError,
     InvalidParameterError,
-    PercentReturnsWarning,
     RegimeFitError,
 )
 from .models import RegimeModel
@@ -170,7 +169,33 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write regimes.csv and regimes.png into DIR",
     )
+    _add_report_options(parser)
     return parser
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    """--report, --evaluate and --state: the report file and the daily run."""
+    group = parser.add_argument_group("report and daily run")
+    group.add_argument(
+        "--report",
+        type=Path,
+        metavar="PATH",
+        help="write one self-contained HTML report (with --walk-forward: the "
+        "walk-forward signal and its backtest)",
+    )
+    group.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="print the signal's statistics and a risk-off backtest (delays 1 "
+        "and 2) after the run",
+    )
+    group.add_argument(
+        "--state",
+        type=Path,
+        metavar="DIR",
+        help="with --walk-forward: continue from the state saved in DIR, compute "
+        "only the new days, save the new state and append them to DIR/log.csv",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -194,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             warnings.showwarning = show  # restored by catch_warnings
             args = _parser().parse_args(argv)
+            args.warnings_seen = seen  # for the report's data section
             return _run(args)
     except (_UsageError, *_USER_ERRORS) as exc:
         print(f"regimes: error: {_error_text(exc)}", file=sys.stderr)
@@ -368,6 +394,7 @@ def _run(args: argparse.Namespace) -> int:
     model = _model(args)
     model._check_params()
     _check_out(args.out)
+    _check_report_options(args)
     refit = _refit(args.refit) if args.walk_forward else None
     returns, label = _load(args)
     if refit is not None:
@@ -401,6 +428,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     for path in tables or []:
         print(f"wrote {path}")
+    _after_run(args, returns, label, causal["regime"], model=model)
     return 0
 
 
@@ -411,9 +439,11 @@ def _run_walk_forward(
     label: str,
     refit: str | int,
 ) -> int:
-    wf = walk_forward(
-        returns, model, refit=refit, min_train=args.min_train, progress=False
-    )
+    options = {"refit": refit, "min_train": args.min_train, "progress": True}
+    if args.state is not None:
+        wf = _run_daily(args.state, returns, model, options)
+    else:
+        wf = walk_forward(returns, model, **options)
     written = _walk_forward_outputs(wf, returns, args.out) if args.out else []
     _print_data(returns, label)
     refits = wf.attrs["refits"]
@@ -436,7 +466,105 @@ def _run_walk_forward(
     )
     for path in written:
         print(f"wrote {path}")
+    _after_run(args, returns, label, wf["regime"], walk=wf)
     return 0
+
+
+# ------------------------------------------------------ report and daily run
+
+
+def _check_report_options(args: argparse.Namespace) -> None:
+    if args.state is not None and not args.walk_forward:
+        raise _UsageError(
+            "--state DIR keeps a walk-forward's state: use it with --walk-forward"
+        )
+    if args.report is not None and args.report.is_dir():
+        raise _UsageError(
+            f"--report needs a file name, e.g. --report {args.report}/report.html; "
+            f"{args.report} is a directory"
+        )
+
+
+def _run_daily(
+    folder: Path, returns: pd.DataFrame, model: RegimeModel, options: dict[str, Any]
+) -> pd.DataFrame:
+    """The walk-forward continued from the state in ``folder``, saved back."""
+    from . import daily
+
+    run = daily.run(returns, model, folder, **options)
+    if run.resumed_from is None:
+        print(f"State: new in {folder} ({len(run.walk)} days computed)")
+    else:
+        print(
+            f"State: continued from {run.resumed_from.date()} in {folder}: "
+            f"{run.n_new_rows} new days, {run.n_new_refits} refits"
+        )
+    print(f"       {run.n_logged} days appended to {folder / daily.LOG}")
+    print()
+    return run.walk
+
+
+def _after_run(
+    args: argparse.Namespace,
+    returns: pd.DataFrame,
+    label: str,
+    signal: pd.Series,
+    *,
+    model: RegimeModel | None = None,
+    walk: pd.DataFrame | None = None,
+) -> None:
+    """--evaluate's tables and --report's file, after the run's own output."""
+    if args.evaluate:
+        _print_evaluation(returns, signal, in_sample=walk is None)
+    if args.report is not None:
+        from .report import write_html
+
+        path = write_html(
+            model if walk is None else None,
+            returns,
+            args.report,
+            walk=walk,
+            data_label=label,
+            notes=sorted(args.warnings_seen),
+        )
+        print(f"wrote {path}")
+
+
+def _print_evaluation(
+    returns: pd.DataFrame, signal: pd.Series, *, in_sample: bool
+) -> None:
+    import numpy as np
+
+    from .evaluate import backtest, signal_stats
+
+    percent = percent_median(returns.to_numpy()) is not None
+    simple = np.expm1(returns / 100.0 if percent else returns).loc[signal.index]
+    stats = signal_stats(signal)
+    print()
+    print(
+        f"Signal: {stats['switches_per_year']:.1f} switches a year, median spell "
+        f"{stats['median_spell']:.0f} days, {stats['n_spells']:.0f} spells in "
+        f"{stats['years']:.1f} years"
+    )
+    share = stats[[i for i in stats.index if i.startswith("share[")]]
+    print("  " + ", ".join(f"{k[6:-1]} {v:.1%}" for k, v in share.items()))
+    print()
+    columns = {}
+    for delay in (1, 2):
+        result = backtest(signal, simple, delay=delay, cost=0.001)
+        columns[f"risk-off d={delay}"] = result.stats["strategy"]
+        columns[f"buy&hold d={delay}"] = result.stats["buy_and_hold"]
+    table = pd.DataFrame(columns)
+    caveat = (
+        "in-sample: the model has seen the whole sample"
+        if in_sample
+        else "out-of-sample: walk-forward signal"
+    )
+    print(
+        "Backtest: equal-weighted columns, cash when the signal was Bear 1 or 2 "
+        f"days earlier, 10 bp per trade ({caveat}):"
+    )
+    print(table.to_string(float_format=lambda v: f"{v:.4g}"))
 
 
 def _latest(causal: pd.DataFrame) -> str:
@@ -516,21 +644,13 @@ def _outputs(
         ],
         axis=1,
     )
-    if percent_median(returns.to_numpy()) is None:
-        figure = Figure(figsize=(11, 7), layout="constrained")
-        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-        plot_regimes(model, returns, signal="online", ax=top)
-    else:
-        # plot_regimes compounds decimal log returns: percent ones would grow to 1e40
-        warnings.warn(
-            "regimes.png shows the filtered probabilities only: the growth panel "
-            "compounds decimal log returns, and these look like percent.",
-            PercentReturnsWarning,
-            stacklevel=2,
-        )
-        figure = Figure(figsize=(11, 3.5), layout="constrained")
-        bottom = figure.subplots()
-    plot_probabilities(model, returns, "filtered", ax=bottom)
+    figure = Figure(figsize=(11, 7), layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    # percent returns are divided by 100 for the growth line only
+    units = "decimal" if percent_median(returns.to_numpy()) is None else "percent"
+    plot_regimes(model, returns, signal="online", units=units, ax=top)
+    # beneath the causal shading, the probabilities that agree with it
+    plot_probabilities(model, returns, "signal", ax=bottom)
     return _write(table, figure, folder)
 
 
@@ -540,7 +660,7 @@ def _walk_forward_outputs(
     """The walk-forward frame as regimes.csv, and its causal regimes as regimes.png.
 
     The figure is :func:`regimes.plots.plot_walk_forward`; percent returns are
-    divided by 100 for it, so that the growth line compounds decimal returns.
+    divided by 100 for its growth line (``units="percent"``).
     """
     from matplotlib.figure import Figure
 
@@ -548,8 +668,8 @@ def _walk_forward_outputs(
 
     figure = Figure(figsize=(11, 7), layout="constrained")
     axes = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    percent = percent_median(returns.to_numpy()) is not None
-    plot_walk_forward(wf, returns / 100.0 if percent else returns, axes=axes)
+    units = "decimal" if percent_median(returns.to_numpy()) is None else "percent"
+    plot_walk_forward(wf, returns, units=units, axes=axes)
     return _write(wf, figure, folder)
 
 

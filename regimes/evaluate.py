@@ -12,6 +12,8 @@ Series of regime names on a DatetimeIndex (``walk_forward(...)["regime"]``,
 - :func:`backtest`: hold the asset unless the signal of ``delay`` days ago is
   risk-off, pay a cost on each change, compare with buy-and-hold on the same days.
 - :func:`drawdown`: the fall of an equity curve from its running peak.
+- :func:`regime_stats`: per regime and column, share of days, annualised mean,
+  volatility, Sharpe, drawdown inside the regime, hit rate.
 
 Whether a figure is honest depends on the signal. ``walk_forward`` uses only data
 up to each day, parameters included. ``predict_online`` decodes each day from the
@@ -44,13 +46,14 @@ from ._contract import (
 from ._dates import check_day_index, parse_day
 from ._validation import check_returns, percent_median
 from .exceptions import AlignmentWarning, InvalidParameterError
-from .results import TRADING_DAYS
+from .results import TRADING_DAYS, spell_bounds
 
 __all__ = [
     "BacktestResult",
     "backtest",
     "detection_lag",
     "drawdown",
+    "regime_stats",
     "signal_stats",
     "spells",
 ]
@@ -270,9 +273,7 @@ def spells(signal: pd.Series) -> pd.DataFrame:
     2   Bull 2024-01-05 2024-01-05       1
     """
     signal = _check_signal(signal)
-    codes = signal.cat.codes.to_numpy()
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    ends = np.r_[starts[1:], len(codes)] - 1
+    starts, ends = spell_bounds(signal.cat.codes.to_numpy())
     return pd.DataFrame(
         {
             "regime": signal.iloc[starts].to_numpy(),
@@ -651,3 +652,110 @@ def _performance(
             "n_days": float(n),
         }
     )
+
+
+# ------------------------------------------------------------- per-regime table
+
+
+@validate_params(
+    {
+        "signal": [Checked("a Series of regime names (see spells)")],
+        "returns": [Checked("a Series or DataFrame of simple daily returns")],
+    }
+)
+def regime_stats(signal: pd.Series, returns: pd.Series | pd.DataFrame) -> pd.DataFrame:
+    """How each column behaved on the days the signal put in each regime.
+
+    Parameters
+    ----------
+    signal : Series
+        Regime names on a sorted DatetimeIndex (or walk_forward's DataFrame, whose
+        ``regime`` column is used).
+    returns : Series or DataFrame
+        Daily **simple** returns (``np.expm1`` of log returns), one column per
+        asset; a Series is one asset.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (``regime``, ``column``): every regime of the signal's
+        categories, in their order, times every column of ``returns``. Columns:
+
+        - ``share_of_days``: fraction of the days in that regime; ``n_days``;
+        - ``ann_mean``: mean daily return x 252; ``ann_vol``: standard deviation
+          (ddof 1) x sqrt(252); ``sharpe``: ``ann_mean / ann_vol`` (no risk-free
+          rate);
+        - ``max_drawdown``: the worst fall below a running peak of the growth of 1
+          invested on the regime's days only, one after the other (the days of
+          other regimes skipped), a fraction <= 0;
+        - ``hit_rate``: fraction of the regime's days with a positive return.
+
+        A regime the signal never visits has ``n_days`` 0 and NaN statistics; one
+        with a single day has NaN ``ann_vol`` and ``sharpe``.
+
+    Warns
+    -----
+    AlignmentWarning
+        If ``signal`` and ``returns`` have different dates: the common ones are used.
+
+    Notes
+    -----
+    With a signal that looks ahead (:meth:`RegimeModel.predict`), the table
+    describes the regimes in hindsight. Built from a causal signal
+    (``walk_forward(...)["regime"]``), it says what the days that were *called*
+    Bear in real time were like, which is what a user of the signal gets. Days are
+    split by the signal of the same day; a position taken on the signal earns the
+    next day's return (see :func:`backtest`).
+
+    Examples
+    --------
+    >>> days = pd.bdate_range("2024-01-01", periods=5)
+    >>> signal = pd.Series(["Bull", "Bull", "Bear", "Bear", "Bull"], index=days)
+    >>> returns = pd.DataFrame({"A": [0.01, 0.02, -0.10, 0.05, 0.0]}, index=days)
+    >>> table = regime_stats(signal, returns)
+    >>> bear = table.loc[("Bear", "A"), ["share_of_days", "hit_rate", "max_drawdown"]]
+    >>> bear.round(4).tolist()
+    [0.4, 0.5, -0.1]
+    >>> round(float(table.loc[("Bull", "A"), "ann_mean"]), 4)  # (0.01+0.02+0)/3*252
+    2.52
+    """
+    signal = _check_signal(signal)
+    _check_returns(returns, "returns")  # every column numeric, finite, >= -1
+    frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
+    common = _common_dates(signal.index, frame.index)
+    regime = signal.reindex(common)
+    values = frame.reindex(common)
+    rows = {}
+    for name in signal.cat.categories:
+        inside = values[(regime == name).to_numpy()]
+        share = len(inside) / len(common)
+        for column in frame.columns:
+            rows[(name, column)] = _regime_column_stats(inside[column], share)
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index = pd.MultiIndex.from_tuples(table.index, names=["regime", "column"])
+    return table
+
+
+def _regime_column_stats(r: pd.Series, share: float) -> dict[str, float]:
+    """The statistics of :func:`regime_stats` for one column's days in one regime."""
+    n = len(r)
+    if n == 0:
+        nan = float("nan")
+        return {
+            "share_of_days": share,
+            "n_days": 0.0,
+            **dict.fromkeys(
+                ("ann_mean", "ann_vol", "sharpe", "max_drawdown", "hit_rate"), nan
+            ),
+        }
+    mean = float(r.mean()) * TRADING_DAYS
+    vol = float(r.std(ddof=1)) * np.sqrt(TRADING_DAYS) if n > 1 else float("nan")
+    return {
+        "share_of_days": share,
+        "n_days": float(n),
+        "ann_mean": mean,
+        "ann_vol": vol,
+        "sharpe": mean / vol if vol > 0 else float("nan"),
+        "max_drawdown": float(drawdown((1.0 + r).cumprod()).min()),
+        "hit_rate": float((r > 0).mean()),
+    }

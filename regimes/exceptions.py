@@ -117,6 +117,10 @@ class InvalidReturnsError(InvalidParameterError):
     """
 
 
+class StateWarning(RegimesWarning):
+    """A walk-forward state directory needed a repair (e.g. a torn log line)."""
+
+
 class AbsorbingRegimeWarning(RegimesWarning):
     """A fitted regime is absorbing (p_kk = 1), so its stationary start is one-hot.
 

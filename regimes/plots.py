@@ -1,15 +1,18 @@
 """Matplotlib views of fitted regimes (install with ``pip install regimes[plot]``).
 
 matplotlib is imported inside each function, so ``import regimes`` never needs it.
-Single-panel functions take ``ax=None`` (a new figure is made) and return the Axes;
-the two-panel report plots (:func:`plot_walk_forward`, :func:`plot_backtest`) return
-the Figure. Colours are fixed by name (:func:`regime_colors`), legends sit outside
-the data, and regimes are shaded by spells, not day by day.
+Every plot function returns the :class:`matplotlib.figure.Figure` it drew on: a new
+one, or the figure of the ``ax`` / ``axes`` passed (read the axes back with
+``fig.axes``). Where regimes are shaded, the default is the causal signal (what was
+knowable on each day); the hindsight (Viterbi) path is drawn only on request and
+titled so. Colours are fixed by name (:func:`regime_colors`), legends sit outside the
+data, and regimes are shaded by spells, not day by day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -17,12 +20,10 @@ import pandas as pd
 
 from ._contract import _REJECT as _REJECTED
 from ._contract import (
-    Boolean,
     Checked,
     Constraint,
     Fitted,
     InstanceOf,
-    Integral,
     Interval,
     Names,
     Options,
@@ -73,7 +74,11 @@ _SPAN_ALPHA = 0.28
 
 
 class _Axes(Constraint):
-    """A matplotlib Axes (``n`` of them for two-panel plots), imported late."""
+    """A matplotlib Axes (``n`` of them for two-panel plots), imported late.
+
+    The constraint tables are built when this module is imported, and ``import
+    regimes.plots`` must not need matplotlib.
+    """
 
     def __init__(self, n: int = 1) -> None:
         self.n = n
@@ -131,11 +136,13 @@ class _Provides(Constraint):
 
 _MODEL = [Fitted(RegimeModel)]
 _RETURNS = [Checked("the model's check_returns")]
-_TEXT = [None, InstanceOf(str)]
+_TEXT = [None, InstanceOf(str, name="a str")]
 _COLUMN = [None, InstanceOf(str, name="a column name (str)")]
-_SMOOTH = [None, Options(("auto",)), Interval(Integral, 1, None, unit="(days)")]
+_SMOOTH = [None, Options({"auto"}), Interval(Integral, 1, None, unit="(days)")]
+_UNITS = [Options({"decimal", "percent"})]
 _AX = [None, _Axes()]
 _TWO_AXES = [None, _Axes(2)]
+_FIGSIZE = [_FigSize()]
 
 
 @validate_params({"names": [Names(what="regime name")]})
@@ -151,7 +158,6 @@ def regime_colors(names: Sequence[str]) -> dict[str, str]:
     >>> regime_colors(["Bull", "Bear"])
     {'Bull': '#2ca02c', 'Bear': '#d62728'}
     """
-    names = [str(n) for n in names]
     used = {_NAMED_COLORS[n] for n in names if n in _NAMED_COLORS}
     spare = iter(c for c in _SPARE_COLORS if c not in used)
     colors = {}
@@ -160,14 +166,20 @@ def regime_colors(names: Sequence[str]) -> dict[str, str]:
     return colors
 
 
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """The figure and axes to draw on: ``ax`` and its figure, or a new pair."""
     if ax is not None:
         _constrain(ax.figure)
-        return ax
+        return _root(ax), ax
     import matplotlib.pyplot as plt
 
-    _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return fig, ax
+
+
+def _root(ax: Axes) -> Figure:
+    """The Figure an Axes is drawn on (through any subfigure)."""
+    return ax.get_figure(root=True)
 
 
 def _constrain(figure: Any) -> None:
@@ -192,7 +204,7 @@ def _legend_outside(ax: Axes, **kwargs: Any) -> Any:
     )
 
 
-@validate_params({"regimes": [Checked("evaluate.spells")]})
+@validate_params({"regimes": [Checked("regimes.evaluate.spells checks it")]})
 def regime_spans(regimes: pd.Series) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
     """Spells of a regime sequence as (name, first day, first day of the next spell).
 
@@ -250,15 +262,32 @@ def _log_growth_axis(ax: Axes) -> None:
     ax.set_ylabel("growth of 1 (log scale)")
 
 
-def _growth(returns: pd.DataFrame, column: str | None) -> pd.Series:
-    """Growth of 1 from log returns: one column, or the equal-weighted average."""
+def _dated(returns: Any) -> pd.DataFrame:
+    """Returns checked by the one returns check, as a frame with its dates.
+
+    A plot draws against dates, so data without them (an array) is refused. NaN
+    values are let through (a model fitted with ``missing="marginalize"`` decodes
+    them; the growth line skips them).
+    """
+    data = check_returns(returns, needs_dates=True, missing="marginalize")
+    return pd.DataFrame(data.values, index=data.index, columns=data.columns)
+
+
+def _growth(returns: pd.DataFrame, column: str | None, units: str) -> pd.Series:
+    """Growth of 1 from log returns: one column, or the equal-weighted average.
+
+    Percent returns are divided by 100 first: compounded as they are, a 1 % day
+    would count as e^1.
+    """
     if column is not None and column not in returns.columns:
         raise InvalidParameterError(
             "column",
-            f"column {column!r} is not a column of returns; choose from "
-            f"{[str(c) for c in returns.columns]}, or None for their average.",
+            f"column must be one of the columns of returns {list(returns.columns)}; "
+            f"got {column!r}.",
         )
     series = returns[column] if column is not None else returns.mean(axis=1)
+    if units == "percent":
+        series = series / 100.0
     return np.exp(series.cumsum())
 
 
@@ -267,7 +296,8 @@ def _growth(returns: pd.DataFrame, column: str | None) -> pd.Series:
         "model": _MODEL,
         "returns": _RETURNS,
         "column": _COLUMN,
-        "signal": [Options(("viterbi", "online"))],
+        "signal": [Options({"online", "viterbi"})],
+        "units": _UNITS,
         "title": _TEXT,
         "ax": _AX,
     }
@@ -277,10 +307,11 @@ def plot_regimes(
     returns: pd.DataFrame,
     *,
     column: str | None = None,
-    signal: str = "viterbi",
+    signal: Literal["online", "viterbi"] = "online",
+    units: Literal["decimal", "percent"] = "decimal",
     title: str | None = None,
     ax: Axes | None = None,
-) -> Axes:
+) -> Figure:
     """Cumulative return with the background shaded by the decoded regime.
 
     Parameters
@@ -292,35 +323,61 @@ def plot_regimes(
     column : str, optional
         Plot the growth of this column; default the equal-weighted average of all
         columns. Returns are taken as log returns: growth = exp(cumsum).
-    signal : {"viterbi", "online"}, default="viterbi"
-        Which regimes to shade: the Viterbi path (:meth:`RegimeModel.predict`,
-        hindsight: it uses the whole sample) or the causal signal
-        (:meth:`RegimeModel.predict_online`, data up to each day).
+    signal : {"online", "viterbi"}, default="online"
+        Which regimes to shade: the causal signal
+        (:meth:`RegimeModel.predict_online`: each day decoded from the returns up to
+        that day), or, on request, the Viterbi path (:meth:`RegimeModel.predict`:
+        hindsight, it uses the whole sample; the default title says so).
+    units : {"decimal", "percent"}, default="decimal"
+        Units of ``returns`` for the growth line: percent returns are divided by 100
+        before they are compounded. The regimes are decoded from ``returns`` as
+        given (the fit does not depend on units).
     title : str, optional
         Default says which signal is shaded; "" for none.
     ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
 
     Returns
     -------
-    matplotlib.axes.Axes
-        With one shaded collection per regime (label = regime name, the spells of
-        the chosen signal) and the growth line on a log scale; the legend is
-        outside the axes, on the right.
+    matplotlib.figure.Figure
+        The figure drawn on; its axes (``fig.axes[0]`` for a new figure) hold one
+        shaded collection per regime (label = regime name, the spells of the chosen
+        signal) and the growth line on a log scale; the legend is outside the axes,
+        on the right.
+
+    Examples
+    --------
+    >>> from regimes import RegimeModel
+    >>> from regimes.data import load_sample
+    >>> returns = load_sample().iloc[-500:, :3]
+    >>> model = RegimeModel(n_regimes=2, n_init=2, random_state=0).fit(returns)
+    >>> fig = plot_regimes(model, returns)
+    >>> fig.axes[0].get_title(loc="left")
+    'Causal regime signal (returns up to each day; parameters fitted on all of them)'
+    >>> plot_regimes(model, returns, signal="viterbi").axes[0].get_title(loc="left")
+    'Hindsight regimes (Viterbi path: uses the whole sample)'
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close("all")
     """
     signals = {
-        "viterbi": (model.predict, "Regimes (Viterbi path: uses the whole sample)"),
         "online": (
             model.predict_online,
-            "Online regime (returns up to each day; parameters fitted on all of them)",
+            "Causal regime signal (returns up to each day; parameters fitted on all "
+            "of them)",
+        ),
+        "viterbi": (
+            model.predict,
+            "Hindsight regimes (Viterbi path: uses the whole sample)",
         ),
     }
     decode, default_title = signals[signal]
-    regimes = decode(returns)
-    ax = _axes(ax, (10, 4))
+    regimes = decode(returns)  # the model checks returns against its training
+    growth = _growth(_dated(returns), column, units)
+    fig, ax = _axes(ax, (10, 4))
     colors = regime_colors(model.regime_names_)
-    _regime_growth_panel(ax, regimes, _growth(returns, column), colors, column)
+    _regime_growth_panel(ax, regimes, growth, colors, column)
     ax.set_title(default_title if title is None else title, loc="left")
-    return ax
+    return fig
 
 
 def _regime_growth_panel(
@@ -348,8 +405,8 @@ def _regime_growth_panel(
     {
         "model": _MODEL,
         "returns": _RETURNS,
-        "kind": [Options(("smoothed", "filtered"))],
-        "style": [Options(("lines", "stacked"))],
+        "kind": [Options({"smoothed", "filtered", "signal"})],
+        "style": [Options({"lines", "stacked"})],
         "smooth": _SMOOTH,
         "title": _TEXT,
         "ax": _AX,
@@ -358,13 +415,13 @@ def _regime_growth_panel(
 def plot_probabilities(
     model: RegimeModel,
     returns: pd.DataFrame,
-    kind: Literal["smoothed", "filtered"] = "smoothed",
+    kind: Literal["smoothed", "filtered", "signal"] = "smoothed",
     *,
     style: Literal["lines", "stacked"] = "lines",
     smooth: int | Literal["auto"] | None = "auto",
     title: str | None = None,
     ax: Axes | None = None,
-) -> Axes:
+) -> Figure:
     """Regime probabilities over time, as thin lines or a stacked area.
 
     Parameters
@@ -373,10 +430,13 @@ def plot_probabilities(
         A fitted model.
     returns : DataFrame
         Daily returns with the training columns.
-    kind : {"smoothed", "filtered"}, default="smoothed"
+    kind : {"smoothed", "filtered", "signal"}, default="smoothed"
         ``"smoothed"``: :meth:`~RegimeModel.predict_proba` (uses the whole sample);
         ``"filtered"``: :meth:`~RegimeModel.filter_proba` (only the past: what was
-        knowable on each day).
+        knowable on each day, from all the columns); ``"signal"``:
+        :meth:`~RegimeModel.signal_proba`, the filtered probabilities of the
+        evidence the causal signal decodes (the ones to draw beside
+        :func:`plot_regimes`' default shading, which they agree with).
     style : {"lines", "stacked"}, default="lines"
         One thin line per regime (readable over decades), or areas stacked to 1
         (readable over months).
@@ -384,28 +444,31 @@ def plot_probabilities(
         Draw the trailing ``smooth``-day mean (the title says so). ``"auto"``:
         the daily values up to 504 days, a 21-day mean beyond; None: daily values.
     title : str, optional
-        Default "<Kind> regime probabilities"; "" for none.
+        Default says which probabilities are drawn; "" for none.
     ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
 
     Returns
     -------
-    matplotlib.axes.Axes
-        One line (or one area) per regime, labelled by name, in name order.
+    matplotlib.figure.Figure
+        The figure drawn on; its axes hold one line (or one area) per regime,
+        labelled by name, in name order.
     """
-    proba, how = _smoothed(
-        model.predict_proba(returns)
-        if kind == "smoothed"
-        else model.filter_proba(returns),
-        smooth,
-    )
-    ax = _axes(ax, (10, 3))
+    compute, default_title = {
+        "smoothed": (model.predict_proba, "Smoothed regime probabilities"),
+        "filtered": (model.filter_proba, "Filtered regime probabilities"),
+        "signal": (
+            model.signal_proba,
+            "Probabilities of the evidence the causal signal decodes",
+        ),
+    }[kind]
+    proba, how = _smoothed(compute(returns), smooth)
+    fig, ax = _axes(ax, (10, 3))
     _draw_probabilities(ax, proba, regime_colors(model.regime_names_), style)
     if title is None:
-        title = f"{kind.capitalize()} regime probabilities" + (
-            f" ({how})" if how else ""
-        )
+        title = default_title + (f" ({how})" if how else "")
     ax.set_title(title, loc="left")
-    return ax
+    return fig
 
 
 def _smoothed(
@@ -464,7 +527,7 @@ def plot_transition_matrix(
     title: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
-) -> Axes:
+) -> Figure:
     """Heat map of the transition matrix, annotated with the probabilities.
 
     Parameters
@@ -481,12 +544,13 @@ def plot_transition_matrix(
 
     Returns
     -------
-    matplotlib.axes.Axes
-        Rows are "from" regimes, columns "to" regimes.
+    matplotlib.figure.Figure
+        The figure drawn on; in its axes, rows are "from" regimes, columns "to"
+        regimes.
     """
     matrix = model.transition_matrix()
     n = len(matrix)
-    ax = _axes(ax, (1.6 + 0.9 * n, 1.2 + 0.8 * n))
+    fig, ax = _axes(ax, (1.6 + 0.9 * n, 1.2 + 0.8 * n))
     image = ax.imshow(
         matrix.to_numpy(), vmin=0, vmax=1, cmap=kwargs.pop("cmap", "Blues"), **kwargs
     )
@@ -512,19 +576,20 @@ def plot_transition_matrix(
         title = "Transition probabilities"
     ax.set_title(title, loc="left")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
-    return ax
+    return fig
 
 
 @validate_params(
     {
-        "wf": [Checked("a walk_forward result (checked in the body)")],
+        "wf": [Checked("walk_forward's frame, or that frame read back from CSV")],
         "returns": _RETURNS,
         "column": _COLUMN,
-        "refits": [Boolean()],
+        "refits": ["boolean"],
+        "units": _UNITS,
         "smooth": _SMOOTH,
         "title": _TEXT,
         "caption": _TEXT,
-        "figsize": [_FigSize()],
+        "figsize": _FIGSIZE,
         "axes": _TWO_AXES,
     }
 )
@@ -534,20 +599,27 @@ def plot_walk_forward(
     *,
     column: str | None = None,
     refits: bool = False,
+    units: Literal["decimal", "percent"] = "decimal",
     smooth: int | Literal["auto"] | None = "auto",
     title: str | None = None,
     caption: str | None = None,
     figsize: tuple[float, float] = (10, 6),
     axes: Sequence[Axes] | None = None,
 ) -> Figure:
-    """The causal regime over the cumulative return, filtered probabilities beneath.
+    """The causal regime over the cumulative return, its own probabilities beneath.
 
     Parameters
     ----------
     wf : DataFrame
         The output of :func:`regimes.walk_forward`: a ``regime`` column (ordered
-        Categorical), one filtered probability column per regime name, and
-        ``fitted_until``.
+        Categorical), one probability column per regime name (the filtered
+        probabilities of the evidence the signal decodes, which agree with it up to
+        the decoder's wait), and ``fitted_until``; the all-column
+        ``filtered_<name>`` columns are not drawn. The same frame read back from CSV
+        (``pd.read_csv(path, index_col=0, parse_dates=True)``) works too: its
+        ``regime`` column is then text, and the regimes are the probability
+        columns named after a regime of the signal (or a default name such as
+        "Sideways 2"), in column order.
     returns : DataFrame
         The daily log returns given to ``walk_forward`` (at least its days).
     column : str, optional
@@ -555,6 +627,9 @@ def plot_walk_forward(
     refits : bool, default=False
         Mark the first day of every refit with a tick at the foot of the lower
         panel.
+    units : {"decimal", "percent"}, default="decimal"
+        Units of ``returns``: percent returns are divided by 100 before they are
+        compounded into the growth line.
     smooth : int, "auto" or None, default="auto"
         Draw the trailing ``smooth``-day mean of the probabilities (still causal;
         the caption says so). ``"auto"``: the daily values up to 504 days, a
@@ -575,11 +650,11 @@ def plot_walk_forward(
     matplotlib.figure.Figure
         Top axes: one shaded collection per regime over its spells (label =
         regime name) and the growth line, log scale. Bottom axes: one line per
-        regime's filtered probability. Legends outside the axes, on the right.
+        regime's probability beside the signal. Legends outside the axes, on the
+        right.
     """
     signal, names = _walk_forward_signal(wf)
-    data = check_returns(returns, needs_dates=True)
-    returns = pd.DataFrame(data.values, index=data.index, columns=data.columns)
+    returns = _dated(returns)
     lacking = wf.index.difference(returns.index)
     if len(lacking):
         raise InvalidParameterError(
@@ -588,13 +663,13 @@ def plot_walk_forward(
             f"{lacking[0].date()}); pass the returns given to walk_forward.",
         )
     colors = regime_colors(names)
-    proba, how = _smoothed(wf[names], smooth)
+    proba, how = _smoothed(wf[list(names)].astype(float), smooth)
+    growth = _growth(returns.loc[wf.index], column, units)
     fig, top, bottom = _two_panels(axes, figsize)
 
-    growth = _growth(returns.loc[wf.index], column)
     _regime_growth_panel(top, signal, growth, colors, column)
     _draw_probabilities(bottom, proba, colors, "lines")
-    bottom.set_ylabel("filtered probability")
+    bottom.set_ylabel("signal's probability")
     if refits:
         until = wf["fitted_until"].to_numpy()
         first_days = wf.index[np.r_[True, until[1:] != until[:-1]]]
@@ -618,21 +693,86 @@ def plot_walk_forward(
         caption = (
             f"Shading: spells of the causal regime ({int(stats['n_spells'])} spells, "
             f"{stats['switches_per_year']:.1f} switches a year, median "
-            f"{stats['median_spell']:.0f} days). Lines: filtered probabilities"
-            + (f" ({how})" if how else "")
-            + ", each day from the returns up to that day and a model fitted "
+            f"{stats['median_spell']:.0f} days). Lines: the probabilities of the "
+            "evidence the signal decodes (the equal-weighted portfolio)"
+            + (f", {how}" if how else "")
+            + "; each day from the returns up to that day and a model fitted "
             "before its period."
         )
     _caption(fig, caption)
     return fig
 
 
+def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
+    """The causal signal of a walk-forward frame, and its regime names in order.
+
+    The signal is returned as an ordered Categorical. walk_forward's own frame
+    carries the names as the categories of ``regime``. Read back from CSV,
+    ``regime`` is text: the names are then the columns named after a regime the
+    signal takes or after a default regime name, in the frame's column order
+    (walk_forward writes them in regime order).
+    """
+    if not isinstance(wf, pd.DataFrame) or "regime" not in wf.columns:
+        raise InvalidParameterError(
+            "wf",
+            "wf must be the DataFrame returned by walk_forward (with a 'regime' "
+            f"column), got {type(wf).__name__}"
+            + (
+                f" with columns {list(wf.columns)[:6]}"
+                if isinstance(wf, pd.DataFrame)
+                else ""
+            )
+            + ".",
+        )
+    if not isinstance(wf.index, pd.DatetimeIndex):
+        raise InvalidParameterError(
+            "wf",
+            f"wf must be indexed by dates, got a {type(wf.index).__name__}; read a "
+            "saved frame with pd.read_csv(path, index_col=0, parse_dates=True).",
+        )
+    signal = wf["regime"]
+    if isinstance(signal.dtype, pd.CategoricalDtype):
+        names = tuple(str(n) for n in signal.cat.categories)
+    else:
+        taken = set(signal.dropna().astype(str))
+        names = tuple(
+            c
+            for c in wf.columns
+            if isinstance(c, str)
+            and c != "regime"
+            and (c in taken or c in _NAMED_COLORS)
+        )
+        unnamed = sorted(taken.difference(names))
+        if unnamed:
+            raise InvalidParameterError(
+                "wf",
+                f"wf's regime column holds {unnamed}, but wf has no probability "
+                "column of that name; pass walk_forward's output (or its CSV) "
+                "unchanged.",
+            )
+        dtype = pd.CategoricalDtype(names, ordered=True)
+        signal = signal.astype(str).astype(dtype)
+    missing = [n for n in names if n not in wf.columns]
+    if missing:
+        raise InvalidParameterError(
+            "wf",
+            f"wf lacks the probability columns {missing}; pass walk_forward's "
+            "output unchanged.",
+        )
+    return signal, names
+
+
 @validate_params(
     {
-        "result": [InstanceOf(BacktestResult)],
+        "result": [
+            InstanceOf(
+                BacktestResult,
+                name="the BacktestResult of regimes.evaluate.backtest",
+            )
+        ],
         "title": _TEXT,
         "caption": _TEXT,
-        "figsize": [_FigSize()],
+        "figsize": _FIGSIZE,
         "axes": _TWO_AXES,
     }
 )
@@ -709,63 +849,14 @@ def plot_backtest(
     return fig
 
 
-def _walk_forward_signal(wf: Any) -> tuple[pd.Series, list[str]]:
-    """The regime column of wf as an ordered Categorical, and the regime names.
-
-    A walk_forward frame read back from CSV has the regimes as plain strings; their
-    order is then that of the probability columns (between ``regime`` and
-    ``fitted_until``, as walk_forward writes them).
-    """
-    if not isinstance(wf, pd.DataFrame) or "regime" not in wf.columns:
-        raise InvalidParameterError(
-            "wf",
-            "wf must be the DataFrame returned by walk_forward (with a 'regime' "
-            f"column), got {type(wf).__name__}"
-            + (
-                f" with columns {list(wf.columns)[:6]}"
-                if isinstance(wf, pd.DataFrame)
-                else ""
-            )
-            + ".",
-        )
-    if not isinstance(wf.index, pd.DatetimeIndex) or len(wf) == 0:
-        raise InvalidParameterError(
-            "wf",
-            "wf must be indexed by date and not empty, as walk_forward returns it "
-            "(read a CSV back with index_col=0, parse_dates=True).",
-        )
-    signal = wf["regime"]
-    if isinstance(signal.dtype, pd.CategoricalDtype):
-        names = [str(n) for n in signal.cat.categories]
-    else:
-        columns = [str(c) for c in wf.columns]
-        names = [c for c in columns if c not in ("regime", "fitted_until")]
-        unknown = sorted(set(map(str, signal.dropna())) - set(names))
-        if unknown:
-            raise InvalidParameterError(
-                "wf",
-                f"wf's regime column holds {unknown}, which have no probability "
-                "column; pass walk_forward's output unchanged.",
-            )
-        signal = signal.astype(str).astype(pd.CategoricalDtype(names, ordered=True))
-    missing = [n for n in names if n not in wf.columns]
-    if missing:
-        raise InvalidParameterError(
-            "wf",
-            f"wf lacks the probability columns {missing}; pass walk_forward's "
-            "output unchanged.",
-        )
-    return signal, names
-
-
 def _two_panels(
     axes: Sequence[Axes] | None, figsize: tuple[float, float]
 ) -> tuple[Figure, Axes, Axes]:
     """A figure with a tall top panel and a short bottom one, sharing dates."""
-    if axes is not None:
+    if axes is not None:  # two Axes (validate_params checked them)
         top, bottom = axes
         _constrain(top.figure)
-        return top.figure, top, bottom
+        return _root(top), top, bottom
     import matplotlib.pyplot as plt
 
     fig, (top, bottom) = plt.subplots(

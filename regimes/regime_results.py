@@ -33,15 +33,24 @@ Which probabilities are which
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from numbers import Integral, Real
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import _fitting, results
-from ._contract import Interval, NJobs, Options, RandomState, validate_params
+from ._contract import (
+    Interval,
+    NJobs,
+    Options,
+    PathLike,
+    RandomState,
+    validate_params,
+)
 from ._covariance import read_full
 from ._forecast import MAX_HORIZON, Forecast, forecast_frames
 from ._gaussian import EMParameters
@@ -502,6 +511,28 @@ class RegimeResults:
             state.feature_names,
             horizon,
         )
+
+    # ------------------------------------------------------------------ report
+
+    @validate_params({"path": [PathLike()]})
+    def to_html(self, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+        """Write this fit's report as one self-contained HTML file.
+
+        The one-fit report of :func:`regimes.report.write_html` (whose keyword
+        arguments ``title``, ``data_label``, ``notes``, ``cost``, ``risk_off`` and
+        ``level`` are passed on): today's regime, the data, these parameters with
+        standard errors, transitions, per-regime statistics, the signal, an
+        in-sample backtest and the figures. For a walk-forward, call
+        ``write_html(None, returns, path, walk=wf)``.
+
+        Returns
+        -------
+        Path
+            ``path``.
+        """
+        from .report import write_html
+
+        return write_html(self, self.returns, path, **kwargs)
 
 
 def _bootstrap_replicate(

@@ -120,10 +120,30 @@ def stationary_distribution(transmat: np.ndarray) -> np.ndarray:
     return solution / solution.sum()
 
 
+def spell_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last row of every spell: a maximal run of rows with one code.
+
+    The package's one definition of a spell (:func:`count_spells` and
+    :func:`regimes.evaluate.spells` use it). Spells come in time order; a missing
+    code (-1, a NaN regime) is a value like any other.
+
+    Examples
+    --------
+    >>> spell_bounds(np.array([0, 0, 2, 2, 0]))
+    (array([0, 2, 4]), array([1, 3, 4]))
+    """
+    codes = np.asarray(codes)
+    if not len(codes):
+        return np.array([], dtype=int), np.array([], dtype=int)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    ends = np.r_[starts[1:], len(codes)] - 1
+    return starts, ends
+
+
 def count_spells(codes: np.ndarray, n_regimes: int) -> np.ndarray:
-    """Number of maximal runs of consecutive days spent in each regime."""
+    """Number of spells (see :func:`spell_bounds`) spent in each regime."""
     codes = np.asarray(codes, dtype=int)
-    starts = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.array([], bool)
+    starts, _ = spell_bounds(codes)
     return np.bincount(codes[starts], minlength=n_regimes)
 
 

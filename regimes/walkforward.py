@@ -10,7 +10,9 @@ cluster.
 from __future__ import annotations
 
 import copy
+import os
 import re
+import sys
 import time
 import warnings
 from collections.abc import Mapping
@@ -21,7 +23,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from . import results
+from . import daily, results
 from ._contract import (
     Boolean,
     Checked,
@@ -29,10 +31,12 @@ from ._contract import (
     Integral,
     Interval,
     NJobs,
+    PathLike,
     validate_params,
 )
 from ._parallel import parallel_map
 from ._validation import MAX_RESTARTS, check_returns
+from .daily import Carry
 from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
@@ -71,6 +75,11 @@ _PERIODS = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
         "warm_keep": [Interval(Integral, 1, MAX_RESTARTS)],
         "progress": [Boolean()],
         "n_jobs": [NJobs()],
+        "resume": [
+            None,
+            InstanceOf(pd.DataFrame, name="a walk_forward result"),
+            PathLike(),
+        ],
     }
 )
 def walk_forward(
@@ -85,6 +94,7 @@ def walk_forward(
     warm_keep: int = 1,
     progress: bool = True,
     n_jobs: int | None = None,
+    resume: pd.DataFrame | str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Regimes and filtered probabilities as they were knowable on each day.
 
@@ -134,6 +144,18 @@ def walk_forward(
     n_jobs : int, optional
         With ``warm_start=False`` the refits are independent and run in parallel
         through joblib; a warm-started chain runs in order.
+    resume : DataFrame or path, optional
+        The daily run: a previous result of ``walk_forward`` (as returned: its
+        ``attrs["resume"]`` holds what is needed to continue), or a state directory
+        written by :func:`regimes.daily.save_state` / ``regimes --state DIR``, for
+        a prefix of ``returns``, computed with the same model and options. Only the
+        new rows are computed: refits only at period starts after the previous
+        run's last day, the decoder continued from its saved state. The result
+        equals a full rerun (the ``regime`` column exactly, probabilities to
+        rounding) when the model's ``random_state`` is an int. Refused, with the
+        fix, when the rows of ``returns`` differ from the previous run's data on
+        their common days (revised values, a day missing, added or moved), or the
+        model or options differ.
 
     Returns
     -------
@@ -160,8 +182,9 @@ def walk_forward(
         ``relabelled``, and each regime's annual mean and volatility as in
         :meth:`RegimeModel.summary`; :func:`refit_table` makes it a DataFrame.
         ``attrs["n_relabelled"]`` counts the refits whose names were kept by
-        matching to the previous fit against the ordering rule (see Notes). The
-        attrs hold plain Python values only, so the frames concatenate.
+        matching to the previous fit against the ordering rule (see Notes).
+        ``attrs["resume"]`` (a JSON string) is what ``resume=`` needs. The attrs
+        hold plain Python values only, so the frames concatenate.
 
     Raises
     ------
@@ -224,9 +247,27 @@ def walk_forward(
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
-    fits = _fit_all(frame, starts, template, window, warm, progress, n_jobs, min_train)
-    out = _assemble(frame, fits, float(template.switch_penalty))
-    refits = out.attrs["refits"]
+    options = daily.options_record(
+        template,
+        refit=refit,
+        min_train=min_train,
+        window=window,
+        warm_start=bool(warm_start),
+        fresh_restarts=fresh_restarts,
+        warm_keep=warm_keep,
+    )
+    if resume is None:
+        fits = _fit_all(
+            frame, starts, template, window, warm, progress, n_jobs, min_train
+        )
+        out, entering = _assemble_from(frame, fits, float(template.switch_penalty))
+        out.attrs["resume"] = daily.make_record(out, frame, options, fits[-1], entering)
+        n_new = len(fits)
+    else:
+        out, n_new = daily.resume(
+            resume, frame, starts, template, options, window, warm, progress, n_jobs
+        )
+    refits = out.attrs["refits"][len(out.attrs["refits"]) - n_new :]  # this run's
     failed = sum(not r["converged"] for r in refits)
     if failed:
         warnings.warn(
@@ -249,11 +290,26 @@ def _assemble(
     Separate from the fits so that a study of ``switch_penalty`` can decode the
     same refits again (``benchmarks/causal_signal.py`` does).
     """
+    return _assemble_from(frame, fits, penalty)[0]
+
+
+def _assemble_from(
+    frame: pd.DataFrame,
+    fits: list[tuple[int, RegimeModel, float, int]],
+    penalty: float,
+    carry: Carry | None = None,
+) -> tuple[pd.DataFrame, Carry]:
+    """:func:`_assemble` from a given carry (regimes/daily.py's ``Carry``).
+
+    Also returns the carry on entering the last period: what a resumed run
+    (``resume=``) needs to decode that period again and continue.
+    """
     names = fits[0][1].regime_names_
-    previous, state = None, None
+    previous, state = carry if carry is not None else (None, None)
     rows, refits = [], []
     ends = [*(f[0] for f in fits[1:]), len(frame)]
     for (start, fitted, seconds, lo), end in zip(fits, ends, strict=True):
+        entering = Carry(previous, state)
         order, relabelled = _continuity(fitted, previous, names)
         columns = list(fitted.feature_names_in_)
         previous = (columns, fitted.means_[order], fitted.covars_[order])
@@ -310,7 +366,7 @@ def _assemble(
     out.columns.name = None
     out.attrs["refits"] = tuple(refits)
     out.attrs["n_relabelled"] = int(sum(r["relabelled"] for r in refits))
-    return out
+    return out, entering
 
 
 @validate_params({"walk": [Checked("a walk_forward result (its attrs)")]})
@@ -495,7 +551,48 @@ def _progress(total: int, enabled: bool) -> Any:
         return tqdm(total=total, disable=True)
     from tqdm.auto import tqdm
 
+    if "notebook" not in tqdm.__module__ and not _is_terminal(sys.stderr):
+        return _FewLines(total)
     return tqdm(total=total, desc="refits", unit="fit")
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # replaced or closed stream
+        return False
+
+
+class _FewLines:
+    """Progress for a log file: a line at the start, at each quarter, at the end.
+
+    A bar redrawn in place is one very long line in a file; this writes at most
+    six short ones.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.shown = total, 0, -1
+        self.begin = time.perf_counter()
+        self._show()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self._show()
+
+    def _show(self) -> None:
+        if self.total == 0:  # nothing to do, nothing to say
+            return
+        quarter = 4 * self.done // max(self.total, 1)
+        if quarter > self.shown:
+            self.shown = quarter
+            seconds = time.perf_counter() - self.begin
+            sys.stderr.write(f"refits: {self.done}/{self.total} ({seconds:.0f} s)\n")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.done < self.total:  # stopped early: say where
+            self.shown = -1
+            self._show()
 
 
 def _continuity(

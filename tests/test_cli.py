@@ -181,8 +181,8 @@ def test_percent_returns_are_reported_in_their_own_units(tmp_path, monkeypatch):
     status, text = run(args, monkeypatch)
     assert status == 0, text
     assert "look like percent" in text and "in the data's own units" in text
-    # no growth curve compounded to 1e40: the figure says what it left out
-    assert "regimes.png shows the filtered probabilities only" in text
+    # the figure keeps its growth panel, in decimal units (tests/test_plots.py)
+    assert "regimes.png shows the filtered probabilities only" not in text
     assert (out / "regimes.png").read_bytes().startswith(b"\x89PNG")
     with warnings.catch_warnings():  # the command printed it; same fit here
         warnings.simplefilter("ignore", ConvergenceWarning)

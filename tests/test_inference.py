@@ -7,7 +7,9 @@ the intervals over data sets sampled from a known HMM).
 
 from __future__ import annotations
 
+import re
 import warnings
+from html import unescape
 
 import numpy as np
 import pandas as pd
@@ -382,29 +384,69 @@ def test_standard_errors_need_the_training_data(sp500, sp500_model):
 # ---------------------------------------------------------------------- report
 
 
+def _report_text_parts(text: str):
+    """(header pairs, parameter rows) read back from the text report."""
+    rules = [i for i, line in enumerate(text.splitlines()) if set(line) == {"="}]
+    lines = text.splitlines()
+    header = {}
+    for line in lines[rules[0] + 1 : rules[1]]:
+        for cell in re.split(r"\s{2,}(?=[A-Z][A-Za-z. -]*:\s)", line.strip()):
+            label, value = cell.split(":", 1)
+            header[label.strip()] = value.strip()
+    rows = {}
+    for line in lines[rules[1] + 1 : rules[2]]:
+        if "]" not in line:  # the column titles and the index name
+            continue
+        name, rest = line.split("]", 1)
+        rows[name.strip() + "]"] = [float(v) for v in rest.split()]
+    return header, rows
+
+
+def _report_html_parts(html: str):
+    header = dict(re.findall(r"<tr><th>([^<]*)</th><td>([^<]*)</td></tr>", html))
+    rows = {}
+    for name, cells in re.findall(r"<th>([^<]*\])</th>((?:\s*<td>[^<]*</td>)+)", html):
+        values = re.findall(r"<td>([^<]*)</td>", cells)
+        rows[unescape(name)] = [float(v) if v else np.nan for v in values[:4]]
+    return {unescape(k): unescape(v) for k, v in header.items()}, rows
+
+
 def test_report_text_and_html(sp500, sp500_model):
-    report = sp500_model.report(sp500)
+    model = sp500_model
+    report = model.report(sp500)
     text = str(report)
     assert text == report.as_text()
-    for expected in (
-        "Observations:",
-        "8312",
-        "1990-01-03",
-        "2022-12-28",
-        f"{sp500_model.log_likelihood_:.2f}",
-        f"{sp500_model.bic(sp500):.2f}",
-        f"{sp500_model.aic(sp500):.2f}",
-        "Converged:",
-        "Restarts:",
-        "3 of 3 succeeded",
-        "Ordering:",
-        "p[Bull->Bear]",
-        "duration[Bear]",
-        "std_err",
-    ):
-        assert expected in text, expected
-    html = report._repr_html_()
-    assert html.startswith("<h4>") and "<table" in html and "p[Bull-&gt;Bear]" in html
+    header, rows = _report_text_parts(text)
+    html_header, html_rows = _report_html_parts(report._repr_html_())
+
+    # each fact of the fit stands next to its own label, in both renderings
+    expected = {
+        "Observations": "8312",
+        "Start": "1990-01-03",
+        "End": "2022-12-28",
+        "Columns": "1",
+        "Log-likelihood": f"{model.log_likelihood_:.2f}",
+        "AIC": f"{model.aic(sp500):.2f}",
+        "BIC": f"{model.bic(sp500):.2f}",
+        "Converged": str(model.converged_),
+        "Iterations": str(model.n_iter_),
+        "Restarts": "3 of 3 succeeded",
+        "Ordering": "Bull = lowest vol",
+        "Covariance": "full",
+    }
+    for label, value in expected.items():
+        assert header[label] == value, (label, header[label], value)
+    assert html_header == header
+
+    # the parameter table is the standard errors, row by row, to 4 digits
+    se = model.standard_errors(sp500)
+    assert list(rows) == list(se.index) == list(html_rows)
+    numbers = se[["estimate", "std_err", "ci_lower", "ci_upper"]].to_numpy()
+    for name, values in zip(se.index, numbers, strict=True):
+        np.testing.assert_allclose(rows[name], values, rtol=5e-4, err_msg=name)
+        np.testing.assert_allclose(html_rows[name], values, rtol=5e-4, err_msg=name)
+    assert {"p[Bull->Bear]", "duration[Bear]"} <= set(rows)
+    assert report._repr_html_().startswith("<h4>")
 
 
 # ------------------------------------------------------------------ forecasts

@@ -15,6 +15,8 @@ from regimes._hmm import RegimeHMM
 from regimes._restarts import em_converged
 from regimes.exceptions import InvalidParameterError, RegimeFitError
 
+from .conftest import KnownHMM
+
 # ------------------------------------------------------------ parameter recovery
 #
 # Tolerances are in standard errors of the estimate that knowing the true states
@@ -82,10 +84,49 @@ def test_decoding_nearly_as_accurate_as_with_the_true_parameters(fitted, known, 
     assert ours >= oracle - 0.01
 
 
-def test_regimes_named_in_documented_order(fitted):
-    assert fitted.regime_names_ == ("Bull", "Sideways", "Bear")
-    average_mean = fitted.means_.mean(axis=1)
-    assert np.all(np.diff(average_mean) < 0)
+def _portfolio_moments(model):
+    weights = np.full(model.means_.shape[1], 1 / model.means_.shape[1])
+    mean = model.means_ @ weights
+    vol = np.sqrt(np.einsum("i,kij,j->k", weights, model.covars_, weights))
+    return mean, vol
+
+
+def test_regimes_named_in_documented_order(known):
+    # Regimes whose mean and volatility orders disagree, so that the two documented
+    # rules name them differently: a calm regime that loses a little, a lively one
+    # that gains, and a crash. The default (volatility) names them calm -> Bull,
+    # lively -> Sideways, crash -> Bear; order_by="mean" names lively -> Bull,
+    # calm -> Sideways, crash -> Bear.
+    d = 3
+    mixed = KnownHMM(
+        startprob=np.full(3, 1 / 3),
+        transmat=np.array(
+            [[0.98, 0.015, 0.005], [0.015, 0.98, 0.005], [0.02, 0.02, 0.96]]
+        ),
+        means=np.array([[-4e-4] * d, [12e-4] * d, [-40e-4] * d]),
+        covars=np.array(
+            [(v**2) * (0.6 * np.eye(d) + 0.4) for v in (0.005, 0.013, 0.03)]
+        ),
+    )
+    returns, states = mixed.sample(3000, seed=3)
+    by_vol = RegimeModel(3, n_init=3, random_state=0).fit(returns)
+    by_mean = RegimeModel(3, n_init=3, random_state=0, order_by="mean").fit(returns)
+    for model in (by_vol, by_mean):
+        assert model.regime_names_ == ("Bull", "Sideways", "Bear")
+
+    mean, vol = _portfolio_moments(by_vol)
+    assert np.all(np.diff(vol) > 0)  # calmest first
+    assert mean[0] < mean[1]  # ... although it is not the best mean
+    mean_m, vol_m = _portfolio_moments(by_mean)
+    assert np.all(np.diff(mean_m) < 0)  # best mean first
+    np.testing.assert_allclose(np.sort(vol_m), vol, rtol=1e-6)  # the same regimes
+
+    # and the names land on the true regimes: true state k is, by volatility,
+    # Bull / Sideways / Bear, and, by mean, Sideways / Bull / Bear
+    truth_vol = np.array(["Bull", "Sideways", "Bear"])[states]
+    truth_mean = np.array(["Sideways", "Bull", "Bear"])[states]
+    assert (by_vol.regimes_.to_numpy() == truth_vol).mean() > 0.9
+    assert (by_mean.regimes_.to_numpy() == truth_mean).mean() > 0.9
 
 
 def test_labels_stable_across_random_states(short_sample):

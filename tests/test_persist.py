@@ -361,6 +361,69 @@ _JSON_VALUES = st.recursive(
 )
 
 
+def _check_loaded(
+    model: RegimeModel, sample: pd.DataFrame, tmp_path, path: Path
+) -> None:
+    """A model that loads is the file's model and a sound one.
+
+    It holds the file's names and parameters exactly; its matrices are stochastic,
+    its covariances PD, its shapes agree; it predicts; it saves to a file that loads
+    to the same predictions.
+    """
+    fitted = json.loads(path.read_text())["fitted"]
+    assert list(model.regime_names_) == fitted["regime_names"]
+    assert list(model.feature_names_in_) == fitted["feature_names"]
+    for attribute, key in [
+        ("startprob_", "startprob"),
+        ("transmat_", "transmat"),
+        ("means_", "means"),
+    ]:
+        np.testing.assert_array_equal(getattr(model, attribute), fitted[key])
+    k, d = model.means_.shape
+    assert len(model.regime_names_) == len(set(model.regime_names_)) == k
+    assert len(model.feature_names_in_) == model.n_features_in_ == d
+    for array in (model.startprob_, model.transmat_, model.means_, model.covars_):
+        assert np.isfinite(array).all()
+    assert model.transmat_.shape == (k, k) and model.startprob_.shape == (k,)
+    np.testing.assert_allclose(model.transmat_.sum(axis=1), 1.0, atol=1e-8)
+    np.testing.assert_allclose(model.startprob_.sum(), 1.0, atol=1e-8)
+    assert model.transmat_.min() >= 0 and model.startprob_.min() >= 0
+    assert model.covars_.shape == (k, d, d)
+    assert all(np.linalg.eigvalsh(c).min() > 0 for c in model.covars_)
+    # predictions on data with its columns (the sample's days, its first d columns)
+    sample = sample.iloc[:300]
+    data = pd.DataFrame(
+        sample.to_numpy()[:, :d], index=sample.index, columns=model.feature_names_in_
+    )
+    regimes = model.predict(data)
+    assert len(regimes) == len(data) and set(regimes) <= set(model.regime_names_)
+    proba = model.predict_proba(data)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-8)
+    assert np.isfinite(model.score(data))
+    again = tmp_path / "again.json"
+    model.save(again)
+    reloaded = RegimeModel.load(again)
+    np.testing.assert_array_equal(reloaded.predict_proba(data), proba)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["fitted"].update(log_likelihood=-1.0),  # a record, not used
+        lambda d: d["fitted"].update(regime_names=["calm", "middling", "storm"]),
+        lambda d: d["fitted"].update(feature_names=["a", "b", "c", "d"]),
+        lambda d: d.update(saved_at="yesterday"),
+    ],
+)
+def test_edits_that_load_give_a_sound_model(
+    full_model_file, short_sample, tmp_path, edit
+):
+    # the fuzz test below checks every model that loads; these edits are known to
+    # load, so that check runs whatever hypothesis draws
+    path = _edited(full_model_file, tmp_path, edit)
+    _check_loaded(RegimeModel.load(path), short_sample, tmp_path, path)
+
+
 @settings(
     max_examples=60,
     deadline=None,
@@ -368,7 +431,7 @@ _JSON_VALUES = st.recursive(
 )
 @given(data=st.data())
 def test_any_edit_of_any_field_loads_or_is_a_model_file_error(
-    full_model_file, tmp_path, data
+    full_model_file, short_sample, tmp_path, data
 ):
     document = json.loads(full_model_file.read_text())
     node = document
@@ -383,9 +446,37 @@ def test_any_edit_of_any_field_loads_or_is_a_model_file_error(
     path = tmp_path / "fuzzed.json"
     path.write_text(json.dumps(document))
     try:
-        RegimeModel.load(path)
+        model = RegimeModel.load(path)
     except ModelFileError:
-        pass
+        return
+    _check_loaded(model, short_sample, tmp_path, path)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_any_number_of_any_parameter_loads_or_is_a_model_file_error(
+    full_model_file, short_sample, tmp_path, data
+):
+    # the walk above rarely lands on one number of a parameter array; here every
+    # draw does: a probability that breaks its row must be refused, a mean or a
+    # covariance entry that keeps the model sound must load as written
+    document = json.loads(full_model_file.read_text())
+    field = data.draw(st.sampled_from(["startprob", "transmat", "means", "covars"]))
+    array = np.asarray(document["fitted"][field])
+    where = tuple(data.draw(st.integers(0, n - 1)) for n in array.shape)
+    array[where] = data.draw(st.floats(-1.0, 1.0))
+    document["fitted"][field] = array.tolist()
+    path = tmp_path / "number.json"
+    path.write_text(json.dumps(document))
+    try:
+        model = RegimeModel.load(path)
+    except ModelFileError:
+        return
+    _check_loaded(model, short_sample, tmp_path, path)
 
 
 # ------------------------------------------------- targets, restarts, units

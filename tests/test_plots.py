@@ -11,9 +11,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import dates as mdates  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
-from regimes import default_regime_names  # noqa: E402
+from regimes import RegimeModel, default_regime_names  # noqa: E402
 from regimes.evaluate import backtest, spells  # noqa: E402
+from regimes.exceptions import InvalidParameterError  # noqa: E402
 from regimes.plots import (  # noqa: E402
     plot_backtest,
     plot_probabilities,
@@ -41,14 +43,23 @@ def _drawn_spans(collection):
     return sorted(spans)
 
 
-@pytest.mark.parametrize("signal", ["viterbi", "online"])
+@pytest.mark.parametrize("signal", ["viterbi", "online", None])
 def test_shaded_spans_match_the_signal(fitted, sample, signal):
     returns, _ = sample
     returns = returns.iloc[:800]
-    ax = plot_regimes(fitted, returns, signal=signal)
+    if signal is None:  # the default shades the causal signal
+        fig = plot_regimes(fitted, returns)
+    else:
+        fig = plot_regimes(fitted, returns, signal=signal)
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
     decode = fitted.predict if signal == "viterbi" else fitted.predict_online
     regimes = decode(returns)
-    assert ("Viterbi" in ax.get_title(loc="left")) == (signal == "viterbi")
+    if signal == "viterbi":
+        assert not regimes.equals(fitted.predict_online(returns))  # can tell apart
+    title = ax.get_title(loc="left")
+    assert ("Viterbi" in title and "Hindsight" in title) == (signal == "viterbi")
+    assert ("Causal" in title) == (signal != "viterbi")
     shaded = {c.get_label(): c for c in ax.collections}
     assert set(shaded) == {"Bull", "Sideways", "Bear"}
 
@@ -92,7 +103,9 @@ def test_named_colours():
 def test_probability_areas_stack_to_the_probabilities(fitted, sample, kind):
     returns, _ = sample
     returns = returns.iloc[:300]
-    ax = plot_probabilities(fitted, returns, kind, style="stacked")
+    fig = plot_probabilities(fitted, returns, kind, style="stacked")
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
     proba = (
         fitted.predict_proba(returns)
         if kind == "smoothed"
@@ -107,20 +120,18 @@ def test_probability_areas_stack_to_the_probabilities(fitted, sample, kind):
     np.testing.assert_allclose(tops[-1], 1.0, atol=1e-9)
     np.testing.assert_allclose(tops[0], proba.iloc[:, 0].to_numpy(), atol=1e-9)
     assert [c.get_label() for c in ax.collections] == list(proba.columns)
-    with pytest.raises(
-        ValueError, match="kind of plot_probabilities.* 'smoothed', 'filtered'"
-    ):
+    with pytest.raises(InvalidParameterError, match="kind of plot_probabilit") as err:
         plot_probabilities(fitted, returns, "causal")
-    with pytest.raises(
-        ValueError, match="style of plot_probabilities.* 'lines', 'stacked'"
-    ):
+    assert err.value.param == "kind"
+    assert "'smoothed'" in str(err.value) and "'filtered'" in str(err.value)
+    with pytest.raises(InvalidParameterError, match="style of plot_probabilit"):
         plot_probabilities(fitted, returns, kind, style="area")
 
 
 def test_probability_lines_are_the_probabilities(fitted, sample):
     returns, _ = sample
     returns = returns.iloc[:300]
-    ax = plot_probabilities(fitted, returns, "filtered")
+    (ax,) = plot_probabilities(fitted, returns, "filtered").axes
     proba = fitted.filter_proba(returns)
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == list(proba.columns)
@@ -131,21 +142,33 @@ def test_probability_lines_are_the_probabilities(fitted, sample):
     assert ax.get_title(loc="left") == "Filtered regime probabilities"
 
 
+def test_signal_probabilities_are_the_signal_evidence(fitted, sample):
+    returns, _ = sample
+    returns = returns.iloc[:300]
+    (ax,) = plot_probabilities(fitted, returns, "signal").axes
+    proba = fitted.signal_proba(returns)
+    for line, name in zip(ax.get_lines(), proba.columns, strict=True):
+        assert line.get_label() == name
+        np.testing.assert_allclose(line.get_ydata(), proba[name].to_numpy())
+    assert not np.allclose(proba.to_numpy(), fitted.filter_proba(returns).to_numpy())
+    assert "causal signal" in ax.get_title(loc="left")
+
+
 def test_long_probability_lines_are_a_labelled_trailing_mean(fitted, sample):
     returns, _ = sample
     returns = returns.iloc[:600]  # beyond two years: "auto" draws a 21-day mean
-    ax = plot_probabilities(fitted, returns, "filtered")
+    (ax,) = plot_probabilities(fitted, returns, "filtered").axes
     trailing = fitted.filter_proba(returns).rolling(21, min_periods=1).mean()
     for line in ax.get_lines():
         np.testing.assert_allclose(line.get_ydata(), trailing[line.get_label()])
     assert "trailing 21-day mean" in ax.get_title(loc="left")
-    raw = plot_probabilities(fitted, returns, "filtered", smooth=None)
+    raw = plot_probabilities(fitted, returns, "filtered", smooth=None).axes[0]
     assert raw.get_title(loc="left") == "Filtered regime probabilities"
 
 
 def test_transition_matrix_annotations(fitted):
     fig, ax = plt.subplots()
-    assert plot_transition_matrix(fitted, ax=ax) is ax
+    assert plot_transition_matrix(fitted, ax=ax) is fig
     texts = [t.get_text() for t in ax.texts]
     assert texts == [f"{p:.3f}" for p in fitted.transmat_.ravel()]
     assert [t.get_text() for t in ax.get_xticklabels()] == list(fitted.regime_names_)
@@ -175,10 +198,10 @@ class _Matrix:
         rng = np.random.default_rng(k)
         matrix = rng.random((k, k)) + 5 * np.eye(k)
         self.transmat = matrix / matrix.sum(axis=1, keepdims=True)
-        self.names = default_regime_names(k)
+        self.regime_names_ = default_regime_names(k)
 
     def transition_matrix(self):
-        return transition_frame(self.transmat, self.names)
+        return transition_frame(self.transmat, self.regime_names_)
 
 
 def _extents(texts, renderer):
@@ -301,7 +324,7 @@ def test_walk_forward_plot_smooths_causally_and_takes_titles():
 
 def test_walk_forward_plot_errors():
     wf, returns, _ = _walk_forward_frame(n=40)
-    with pytest.raises(ValueError, match="wf must be the DataFrame returned by"):
+    with pytest.raises(InvalidParameterError, match="wf must be the DataFrame ret"):
         plot_walk_forward(wf.drop(columns="regime"), returns)
     with pytest.raises(
         ValueError, match=r"wf lacks the probability columns \['Bear'\]"
@@ -309,10 +332,105 @@ def test_walk_forward_plot_errors():
         plot_walk_forward(wf.drop(columns="Bear"), returns)
     with pytest.raises(ValueError, match="returns lacks 10 of wf's days"):
         plot_walk_forward(wf, returns.iloc[:-10])
-    with pytest.raises(
-        ValueError, match=r"smooth of .* must be None, or one of 'auto', or an int >= 1"
-    ):
+    with pytest.raises(InvalidParameterError, match=r"smooth.*an int >= 1 \(days\)"):
         plot_walk_forward(wf, returns, smooth=0)
+    with pytest.raises(InvalidParameterError, match="smooth") as err:
+        plot_walk_forward(wf, returns, smooth=True)  # a bool is not a number of days
+    assert err.value.param == "smooth"
+    with pytest.raises(InvalidParameterError, match="column must be one of") as err:
+        plot_walk_forward(wf, returns, column="C")
+    assert err.value.param == "column"
+    for figsize in [(10, 0), "55", (10, True), (1, 2, 3), None]:
+        with pytest.raises(InvalidParameterError, match=r"figsize of .*\(0, 100\]"):
+            plot_walk_forward(wf, returns, figsize=figsize)
+    fig, ax = plt.subplots()
+    with pytest.raises(InvalidParameterError, match="axes of .* 2 matplotlib Axes"):
+        plot_walk_forward(wf, returns, axes=[ax])
+    with pytest.raises(InvalidParameterError, match="refits.*True or False"):
+        plot_walk_forward(wf, returns, refits="yes")
+    with pytest.raises(InvalidParameterError, match="units.*'decimal'"):
+        plot_walk_forward(wf, returns, units="%")
+    with pytest.raises(InvalidParameterError, match="indexed by dates"):
+        plot_walk_forward(wf.reset_index(drop=True), returns)
+
+
+def test_every_plot_declares_its_parameters_and_checks_ax(fitted, sample):
+    from regimes import plots
+
+    for name in plots.__all__:
+        assert hasattr(getattr(plots, name), "__parameter_constraints__"), name
+    returns, _ = sample
+    returns = returns.iloc[:100]
+    for plot in (plot_regimes, plot_probabilities):
+        with pytest.raises(InvalidParameterError, match="ax of .*a matplotlib Axes"):
+            plot(fitted, returns, ax="left")
+        with pytest.raises(InvalidParameterError, match="title of .*a str"):
+            plot(fitted, returns, title=1)
+    with pytest.raises(InvalidParameterError, match="signal of plot_regimes"):
+        plot_regimes(fitted, returns, signal="hindsight")
+    with pytest.raises(InvalidParameterError, match="Call fit.returns. first") as err:
+        plot_transition_matrix(type(fitted)())
+    assert err.value.param == "model"
+    with pytest.raises(InvalidParameterError, match="column must be one of"):
+        plot_regimes(fitted, returns, column="Nope")
+
+
+def test_percent_returns_grow_as_the_decimal_ones(fitted, sample):
+    returns, _ = sample
+    returns = returns.iloc[:300]
+    decimal = plot_regimes(fitted, returns).axes[0]
+    # the fit does not depend on units: the same model, refitted on percent returns
+    # would shade the same spells; here only the growth line is under test
+    percent = plot_regimes(fitted, returns, units="percent").axes[0]
+    (line,) = decimal.get_lines()
+    np.testing.assert_allclose(
+        line.get_ydata(), np.exp(returns.mean(axis=1).cumsum()).to_numpy()
+    )
+    hundredth = np.exp((returns.mean(axis=1) / 100).cumsum()).to_numpy()
+    np.testing.assert_allclose(percent.get_lines()[0].get_ydata(), hundredth)
+    wf, decimal_returns, _ = _walk_forward_frame()
+    top = plot_walk_forward(wf, 100 * decimal_returns, units="percent").axes[0]
+    expected = np.exp(decimal_returns.loc[wf.index].mean(axis=1).cumsum())
+    np.testing.assert_allclose(top.get_lines()[0].get_ydata(), expected.to_numpy())
+
+
+def test_walk_forward_frame_read_back_from_csv_plots_the_same(tmp_path):
+    wf, returns, refit_days = _walk_forward_frame()
+    # a regime that the signal never takes still has its probability column
+    wf["regime"] = wf["regime"].where(wf["regime"] != "Sideways", "Bull")
+    # walk_forward's layout: the all-column probabilities beside the signal's own
+    for name in ["Bull", "Sideways", "Bear"]:
+        wf[f"filtered_{name}"] = 1 / 3
+    path = tmp_path / "wf.csv"
+    wf.to_csv(path)
+    back = pd.read_csv(path, index_col=0, parse_dates=True)
+    assert not isinstance(back["regime"].dtype, pd.CategoricalDtype)
+    fig = plot_walk_forward(back, returns, refits=True, smooth=None)
+    original = plot_walk_forward(wf, returns, refits=True, smooth=None)
+    for drawn, expected in zip(fig.axes[:2], original.axes[:2], strict=True):
+        assert [c.get_label() for c in drawn.collections] == [
+            c.get_label() for c in expected.collections
+        ]
+        for a, b in zip(drawn.collections, expected.collections, strict=True):
+            if a.get_gid() == "refits":
+                np.testing.assert_allclose(
+                    [s[0, 0] for s in a.get_segments()],
+                    [s[0, 0] for s in b.get_segments()],
+                )
+            else:
+                np.testing.assert_allclose(_drawn_spans(a), _drawn_spans(b))
+        for a, b in zip(drawn.get_lines(), expected.get_lines(), strict=True):
+            assert a.get_label() == b.get_label()
+            np.testing.assert_allclose(a.get_ydata(), b.get_ydata())
+    assert fig.get_supxlabel() == original.get_supxlabel()
+    assert [c.get_label() for c in fig.axes[0].collections] == [
+        "Bull",
+        "Sideways",
+        "Bear",
+    ]
+    renamed = back.assign(regime=back["regime"].replace({"Bear": "Crash"}))
+    with pytest.raises(InvalidParameterError, match=r"holds \['Crash'\]"):
+        plot_walk_forward(renamed, returns)
 
 
 # ---------------------------------------------------------------- backtest
@@ -351,7 +469,18 @@ def test_backtest_plot_draws_equity_drawdown_and_days_in_cash():
     other = plot_backtest(result, title="", caption="custom")
     assert other.axes[0].get_title(loc="left") == ""
     assert other.get_supxlabel() == "custom"
-    with pytest.raises(
-        TypeError, match="result of plot_backtest.* must be a BacktestResult"
-    ):
+    with pytest.raises(TypeError, match="result of plot_backtest.. must be the Back"):
         plot_backtest(result.stats)
+
+
+def test_returns_with_gaps_plot_for_a_model_that_integrates_them_out(sample):
+    returns, _ = sample
+    returns = returns.iloc[:400].copy()
+    returns.iloc[50:80, 1] = np.nan  # a column that did not trade for 30 days
+    model = RegimeModel(2, n_init=2, random_state=0, missing="marginalize").fit(returns)
+    (ax,) = plot_regimes(model, returns).axes
+    (line,) = ax.get_lines()
+    expected = np.exp(returns.mean(axis=1).cumsum())  # the mean of the columns seen
+    np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
+    with pytest.raises(InvalidParameterError, match="returns"):
+        plot_regimes(model, returns.to_numpy())  # no dates to draw against

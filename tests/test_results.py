@@ -45,6 +45,28 @@ def test_regime_series_keeps_every_category():
     assert series.value_counts()["Sideways"] == 0
 
 
+def test_one_spell_definition_for_the_summary_and_the_signal_statistics():
+    # results.count_spells (the summary's n_spells) and evaluate.spells (the signal
+    # statistics, the shaded plots) both read results.spell_bounds
+    from regimes.evaluate import spells
+    from regimes.results import count_spells
+
+    rng = np.random.default_rng(0)
+    codes = np.cumsum(rng.random(500) < 0.1) % 3
+    names = ["Bull", "Sideways", "Bear"]
+    signal = pd.Series(
+        pd.Categorical.from_codes(
+            codes, dtype=pd.CategoricalDtype(names, ordered=True)
+        ),
+        index=pd.bdate_range("2020-01-01", periods=len(codes)),
+    )
+    table = spells(signal)
+    per_regime = table["regime"].value_counts().reindex(names).to_numpy()
+    np.testing.assert_array_equal(count_spells(codes, 3), per_regime)
+    assert table["n_days"].sum() == len(codes)
+    assert (table["regime"].to_numpy()[1:] != table["regime"].to_numpy()[:-1]).all()
+
+
 # ------------------------------------------------------------- RegimeResults
 
 FAST = KnownHMM(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -163,11 +164,43 @@ def test_bear_is_the_riskiest_regime_at_every_refit(wf):
     assert (vols.diff(axis=1).iloc[:, 1:] > 0).all().all()
 
 
+_PLAIN = (str, int, float, bool, type(None), pd.Timestamp)
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
+
+
 def test_results_concatenate_and_attrs_are_plain(wf):
+    # pandas compares the attrs of the frames it concatenates (and keeps them when
+    # equal): a numpy array there makes that comparison raise, a numpy scalar or a
+    # mutable list makes it fragile. So: a tuple of dicts of plain Python values.
+    refits = wf.attrs["refits"]
+    assert set(wf.attrs) == {"refits", "n_relabelled"}
+    assert type(refits) is tuple and all(type(r) is dict for r in refits)
+    odd = {type(v).__name__ for v in _leaves(wf.attrs) if type(v) not in _PLAIN}
+    assert not odd, f"attrs hold non-plain values: {odd}"
+    assert wf.attrs == copy.deepcopy(wf.attrs)
+
     both = pd.concat([wf, wf])
     assert len(both) == 2 * len(wf)
-    assert isinstance(wf.attrs["refits"], tuple)
-    assert isinstance(wf.attrs["refits"][0], dict)
+    assert both.attrs == wf.attrs
+
+    # the records describe the frame: one per refit, in order, each covering the
+    # rows its model decoded, and n_relabelled counts them
+    until = wf["fitted_until"]
+    first_days = wf.index[np.r_[True, until.to_numpy()[1:] != until.to_numpy()[:-1]]]
+    assert [r["first_day"] for r in refits] == list(first_days)
+    assert [r["train_end"] for r in refits] == list(until.loc[first_days])
+    assert all(r["train_end"] < r["first_day"] for r in refits)
+    assert wf.attrs["n_relabelled"] == sum(r["relabelled"] for r in refits)
 
 
 def test_regime_names_that_clash_with_output_columns_are_refused(short_sample):

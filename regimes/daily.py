@@ -1,0 +1,645 @@
+"""The daily run: continue a walk-forward on new days; a state that survives crashes.
+
+A walk-forward over thirty years takes close to a minute; tomorrow's row needs at
+most one refit. :func:`resume` continues a previous :func:`regimes.walk_forward`
+result on ``returns`` that extend its data: the rows of the previous run are kept,
+the last period is decoded again with its model (a month of rows, milliseconds),
+and only the periods that start after the previous run's last day are fitted. The
+result is the one a full rerun gives: the warm-started refits start from the same
+model, the decoder from the same state, the ordering from the same previous fit.
+
+What a run needs to continue (the last model, the decoder's state and the previous
+fit's regimes at the start of the last period, the options, a fingerprint of the
+data and of the frame) is its *resume record*:
+
+- in memory, a JSON string in the frame's ``attrs["resume"]``; pandas keeps attrs
+  through slicing, so the record also holds a fingerprint of the frame and refuses
+  a frame whose rows were changed or cut; a frame read back from a CSV file has no
+  attrs and cannot resume;
+- on disk, a *state directory* (:func:`save_state`, :func:`load_state`): the model
+  as JSON (:meth:`RegimeModel.save`), the rest of the record, and the frame as
+  numpy arrays (``walk.npz``, read back bit for bit),
+  in a generation folder that a pointer file names. A new generation is written
+  completely, then the pointer is replaced atomically, so a process killed at any
+  moment leaves the previous state loadable. Beside it, ``log.csv`` records each
+  day's row as first computed and is only ever appended to.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import hashlib
+import json
+import os
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from . import _persist
+from ._contract import Checked, InstanceOf, PathLike, validate_params
+from ._io import atomic_path
+from .exceptions import InvalidParameterError, StateWarning
+from .models import RegimeModel
+from .online import DecoderState
+
+__all__ = ["append_log", "load_state", "run", "save_state"]
+
+RECORD_FORMAT = "regimes-walk-forward-resume"
+RECORD_VERSION = 1
+BLOCK = 252
+"""Rows per block of the data fingerprint: a difference is reported by block."""
+
+POINTER = "CURRENT"
+LOG = "log.csv"
+_MODEL, _RECORD, _FRAME = "model.json", "resume.json", "walk.npz"
+
+
+class Carry(NamedTuple):
+    """What the walk-forward carries from one period into the next.
+
+    ``previous``: the previous fit's columns and regime Gaussians (means, full
+    covariances) in name order, for label continuity; ``state``: the online
+    decoder's. Both None before the first period.
+    """
+
+    previous: tuple[list[str], np.ndarray, np.ndarray] | None
+    state: DecoderState | None
+
+
+# ------------------------------------------------------------- the record
+
+
+def options_record(template: RegimeModel, **options: Any) -> dict[str, Any]:
+    """The settings a resumed run must share with the previous one, as JSON values."""
+    params = _persist.jsonable_params(template.get_params())
+    params.pop("n_jobs", None)  # how many cores a fit uses does not change it
+    return {"model": params, **options}
+
+
+def make_record(
+    out: pd.DataFrame,
+    frame: pd.DataFrame,
+    options: dict[str, Any],
+    last: tuple[int, RegimeModel, float, int],
+    entering: Carry,
+) -> str:
+    """The resume record of a walk-forward result ``out`` (a JSON string).
+
+    ``last`` is the last refit (start row, fitted model, seconds, first training
+    row) and ``entering`` the carry at the start of its period.
+    """
+    start, model, seconds, _ = last
+    record = {
+        "format": RECORD_FORMAT,
+        "version": RECORD_VERSION,
+        "options": options,
+        "data": data_fingerprint(frame),
+        "frame": frame_fingerprint(out),
+        "last_start": start,
+        "index_unit": _unit_of(out.index),
+        "index_name": out.index.name,
+        "index_tz": None if out.index.tz is None else str(out.index.tz),
+        "regime_names": [str(n) for n in out["regime"].cat.categories],
+        "fitted_until_unit": _unit_of(pd.DatetimeIndex(out["fitted_until"])),
+        "last_seconds": seconds,
+        "carry": _carry_to_json(entering),
+        "model": _persist._envelope(model.fitted_state_, _version()),
+    }
+    return json.dumps(record, allow_nan=False)
+
+
+def _unit_of(index: pd.Index) -> str | None:
+    return str(index.unit) if isinstance(index, pd.DatetimeIndex) else None
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _carry_to_json(carry: Carry) -> dict[str, Any]:
+    return {
+        "previous": None
+        if carry.previous is None
+        else [
+            [str(c) for c in carry.previous[0]],
+            carry.previous[1].tolist(),
+            carry.previous[2].tolist(),
+        ],
+        "scores": None if carry.state is None else carry.state.scores.tolist(),
+        "regime": None if carry.state is None else int(carry.state.regime),
+    }
+
+
+def _carry_from_json(value: dict[str, Any]) -> Carry:
+    previous = value["previous"]
+    return Carry(
+        None
+        if previous is None
+        else (
+            list(previous[0]),
+            np.asarray(previous[1], float),
+            np.asarray(previous[2], float),
+        ),
+        None
+        if value["scores"] is None
+        else DecoderState(np.asarray(value["scores"], float), int(value["regime"])),
+    )
+
+
+def data_fingerprint(frame: pd.DataFrame) -> dict[str, Any]:
+    """Row count, columns and a hash per block of ``BLOCK`` rows (dates and values)."""
+    index = _index_bytes(frame.index)
+    values = np.ascontiguousarray(frame.to_numpy(dtype=float))
+    blocks = []
+    for lo in range(0, len(frame), BLOCK):
+        digest = hashlib.sha256(index[lo : lo + BLOCK].tobytes())
+        digest.update(values[lo : lo + BLOCK].tobytes())
+        blocks.append(digest.hexdigest()[:16])
+    return {
+        "n_rows": len(frame),
+        "columns": [str(c) for c in frame.columns],
+        "first_day": str(frame.index[0]),
+        "last_day": str(frame.index[-1]),
+        "blocks": blocks,
+    }
+
+
+def _index_bytes(index: pd.Index) -> np.ndarray:
+    if isinstance(index, pd.DatetimeIndex):
+        return np.asarray(index.tz_localize(None).as_unit("ns").asi8)
+    return np.asarray(index, dtype=np.int64)
+
+
+def frame_fingerprint(out: pd.DataFrame) -> str:
+    """A hash of a walk-forward frame: dates, regimes, probabilities, fitted_until."""
+    digest = hashlib.sha256(_index_bytes(out.index).tobytes())
+    digest.update(",".join(map(str, out.columns)).encode())
+    digest.update(",".join(map(str, out["regime"].cat.categories)).encode())
+    digest.update(np.asarray(out["regime"].cat.codes, dtype=np.int64).tobytes())
+    names = [c for c in out.columns if c not in ("regime", "fitted_until")]
+    digest.update(np.ascontiguousarray(out[names].to_numpy(dtype=float)).tobytes())
+    digest.update(_index_bytes(pd.Index(out["fitted_until"])).tobytes())
+    return digest.hexdigest()
+
+
+def read_record(previous: pd.DataFrame) -> dict[str, Any]:
+    """The resume record of a walk-forward frame, checked against the frame."""
+    text = previous.attrs.get("resume")
+    if not isinstance(text, str):
+        raise InvalidParameterError(
+            "resume",
+            "resume must be a walk_forward result as returned (its "
+            "attrs['resume'] holds what the run needs to continue) or a state "
+            "directory written by regimes --state / save_state; this frame has no "
+            "resume record (a frame read from a CSV file, or built by hand, has "
+            "none). Run walk_forward once without resume to start.",
+        )
+    record = json.loads(text)
+    if record.get("format") != RECORD_FORMAT or record.get("version") != 1:
+        raise InvalidParameterError(
+            "resume", "resume's record is not a walk-forward resume record."
+        )
+    if frame_fingerprint(previous) != record["frame"]:
+        raise InvalidParameterError(
+            "resume",
+            "resume's rows are not those of the walk_forward run its record "
+            f"describes ({len(previous)} rows, {previous.index[0]} .. "
+            f"{previous.index[-1]}): it was cut or changed after the run. Pass the "
+            "frame walk_forward returned, unchanged.",
+        )
+    return record
+
+
+# ------------------------------------------------------------------ resuming
+
+
+def check_compatible(
+    record: dict[str, Any], frame: pd.DataFrame, options: dict[str, Any]
+) -> None:
+    """Refuse, with the fix, a previous run on other data, model or options."""
+    before = record["options"]
+    changed = [
+        f"{key}={before.get(key)!r} before, {options.get(key)!r} now"
+        for key in sorted(set(before) | set(options) - {"model"})
+        if key != "model" and before.get(key) != options.get(key)
+    ]
+    changed += [
+        f"the model's {key}={before['model'].get(key)!r} before, "
+        f"{options['model'].get(key)!r} now"
+        for key in sorted(set(before["model"]) | set(options["model"]))
+        if before["model"].get(key) != options["model"].get(key)
+    ]
+    if changed:
+        raise InvalidParameterError(
+            "resume",
+            "resume was computed with other settings: "
+            + "; ".join(changed)
+            + ". Pass the same model and options, or run without resume.",
+        )
+    data = record["data"]
+    n = data["n_rows"]
+    columns = [str(c) for c in frame.columns]
+    if columns != data["columns"]:
+        raise InvalidParameterError(
+            "returns",
+            f"returns has columns {columns}; the previous run had "
+            f"{data['columns']}. Pass the same columns in the same order, or run "
+            "without resume.",
+        )
+    if len(frame) < n:
+        raise InvalidParameterError(
+            "returns",
+            f"returns has {len(frame)} rows, fewer than the {n} of the previous run "
+            f"({data['first_day']} .. {data['last_day']}); resume continues a run "
+            "on data that extend its own.",
+        )
+    now = data_fingerprint(frame.iloc[:n])["blocks"]
+    for block, (old, new) in enumerate(zip(data["blocks"], now, strict=True)):
+        if old != new:
+            lo, hi = block * BLOCK, min(n, (block + 1) * BLOCK) - 1
+            raise InvalidParameterError(
+                "returns",
+                "returns differ from the previous run's data on their common "
+                f"rows {lo}..{hi} ({frame.index[lo]} .. {frame.index[hi]}): a "
+                "revised value, or a day missing, added or moved (the previous run "
+                f"began on {data['first_day']} and ended on {data['last_day']}). "
+                "Revised history needs a full rerun: call walk_forward without "
+                "resume.",
+            )
+
+
+def last_model(record: dict[str, Any]) -> RegimeModel:
+    """The last refit's model, rebuilt bit for bit from the record."""
+    text = json.dumps(record["model"])
+    state = _persist._decode(json.loads(text), len(text), RegimeModel().get_params())
+    model = RegimeModel(**state.params)
+    model._set_state(state)
+    return model
+
+
+def resume(
+    previous: pd.DataFrame | str | os.PathLike[str],
+    frame: pd.DataFrame,
+    starts: list[int],
+    template: RegimeModel,
+    options: dict[str, Any],
+    window: int | None,
+    warm: dict[str, int] | None,
+    progress: bool,
+    n_jobs: int | None,
+) -> tuple[pd.DataFrame, int]:
+    """Continue ``previous`` on ``frame``; return the frame and the number of new fits.
+
+    The arguments after ``previous`` are those :func:`regimes.walk_forward` has
+    validated and computed (refit rows, model template, warm-start settings).
+    """
+    from . import walkforward as wf
+
+    if isinstance(previous, (str, os.PathLike)):
+        try:
+            previous = load_state(previous)
+        except FileNotFoundError as exc:
+            raise InvalidParameterError("resume", str(exc)) from None
+    elif not isinstance(previous, pd.DataFrame):
+        raise InvalidParameterError(
+            "resume",
+            "resume must be a previous walk_forward result (a DataFrame) or a "
+            f"state directory, got {type(previous).__name__}.",
+        )
+    record = read_record(previous)
+    check_compatible(record, frame, options)
+    last_start = int(record["last_start"])
+    if last_start not in starts:  # the same rows give the same refit days
+        raise InvalidParameterError(
+            "resume", "resume's last refit is not a refit day of these returns."
+        )
+
+    def lower(start: int) -> int:
+        return 0 if window is None else max(0, start - window)
+
+    model = last_model(record)
+    new_starts = [s for s in starts if s > last_start]
+    join_days = int(options["min_train"])
+    if warm is None:
+        new = wf._fit_all(
+            frame, new_starts, template, window, None, progress, n_jobs, join_days
+        )
+    else:
+        # the warm chain of walkforward._fit_all, continued from its last model:
+        # refit the same estimator (cold again when a column joins), keep a
+        # frozen copy of each fit
+        chain = copy.deepcopy(model).set_params(n_jobs=template.n_jobs)
+        columns = [str(c) for c in model.feature_names_in_]
+        new = []
+        bar = wf._progress(len(new_starts), progress)
+        for start in new_starts:
+            data = wf._joined(frame.iloc[lower(start) : start], join_days)
+            if [str(c) for c in data.columns] == columns:
+                chain.set_params(warm_start=True, **warm)
+            else:
+                chain = clone(template)
+            columns = [str(c) for c in data.columns]
+            fitted, seconds = wf._timed_fit(chain, data)
+            new.append((start, copy.deepcopy(fitted), seconds, lower(start)))
+            bar.update(1)
+        bar.close()
+    fits = [(last_start, model, float(record["last_seconds"]), lower(last_start))]
+    penalty = float(template.switch_penalty)
+    carry = _carry_from_json(record["carry"])
+    out, entering = wf._assemble_from(frame, fits + new, penalty, carry)
+    kept = previous.loc[previous.index < frame.index[last_start]]
+    joined = pd.concat([kept, out]) if len(kept) else out
+    joined.columns.name = None
+    refits = (*previous.attrs["refits"][:-1], *out.attrs["refits"])
+    joined.attrs = {
+        "refits": refits,
+        "n_relabelled": int(sum(r["relabelled"] for r in refits)),
+        "resume": make_record(joined, frame, options, (fits + new)[-1], entering),
+    }
+    return joined, len(new)
+
+
+# ---------------------------------------------------------- state directory
+
+
+@validate_params({"folder": [PathLike()]})
+def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
+    """The walk-forward frame saved in a state directory, ready to resume.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``folder`` holds no state.
+    """
+    folder = Path(folder)
+    pointer = folder / POINTER
+    if not pointer.is_file():
+        raise FileNotFoundError(
+            f"no walk-forward state in {folder} (no {POINTER} file); the first run "
+            "with this directory creates it."
+        )
+    generation = folder / pointer.read_text(encoding="utf-8").strip()
+    record = json.loads((generation / _RECORD).read_text(encoding="utf-8"))
+    model = RegimeModel.load(generation / _MODEL)
+    record["model"] = _persist._envelope(model.fitted_state_, _version())
+    out = _read_frame(generation / _FRAME, record)
+    out.attrs = {
+        "refits": tuple(_refit_from_json(r) for r in record.pop("refits")),
+        "n_relabelled": int(record.pop("n_relabelled")),
+        "resume": json.dumps(record, allow_nan=False),
+    }
+    read_record(out)  # the frame read back is the frame saved
+    return out
+
+
+@validate_params(
+    {"out": [Checked("read_record: a walk_forward result")], "folder": [PathLike()]}
+)
+def save_state(out: pd.DataFrame, folder: str | os.PathLike[str]) -> Path:
+    """Save a walk-forward result as the new state of ``folder``; append the log.
+
+    Order of the steps, so that a crash at any point is harmless: write the new
+    generation into a fresh folder; rename it into place; replace the pointer
+    atomically (the commit); append to the log the days after its last one;
+    delete older generations. A crash before the commit leaves the previous
+    state in force; the log is appended from the committed frame, so days a
+    crash kept out of it are added by the next run.
+
+    Returns
+    -------
+    Path
+        The generation folder now in force.
+    """
+    record = read_record(out)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    number = 1 + max(
+        (int(p.name.split("-")[1]) for p in folder.glob("state-*") if p.is_dir()),
+        default=0,
+    )
+    target = folder / f"state-{number:06d}"
+    staging = folder / f".staging-{number:06d}-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    model = last_model(record)
+    model.save(staging / _MODEL)
+    record["model"] = _MODEL
+    record["refits"] = [_refit_to_json(r) for r in out.attrs["refits"]]
+    record["n_relabelled"] = out.attrs["n_relabelled"]
+    _write_synced(staging / _RECORD, json.dumps(record, allow_nan=False, indent=1))
+    _write_frame(staging / _FRAME, out)
+    os.replace(staging, target)
+    _commit(folder, target.name)
+    append_log(out, folder / LOG)
+    for old in [*folder.glob("state-*"), *folder.glob(".staging-*")]:
+        if old != target and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def _commit(folder: Path, name: str) -> None:
+    """Point the state directory at generation ``name``: the one atomic step."""
+    with atomic_path(folder / POINTER) as tmp:
+        _write_synced(tmp, name + "\n")
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_frame(path: Path, out: pd.DataFrame) -> None:
+    """The frame as numpy arrays (``.npz``, no pickle): exact and fast to write.
+
+    The human-readable record of the days is the audit log; this file is for the
+    machine, and must give back the very floats it was given.
+    """
+    floats = [c for c in out.columns if c not in ("regime", "fitted_until")]
+    arrays = {
+        "columns": np.array([str(c) for c in out.columns]),
+        "index": np.asarray(out.index.asi8),
+        "codes": np.asarray(out["regime"].cat.codes, dtype=np.int64),
+        "floats": np.ascontiguousarray(out[floats].to_numpy(dtype=float)),
+        "fitted_until": np.asarray(pd.DatetimeIndex(out["fitted_until"]).asi8),
+    }
+    with open(path, "wb") as handle:
+        np.savez(handle, allow_pickle=False, **arrays)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _read_frame(path: Path, record: dict[str, Any]) -> pd.DataFrame:
+    with np.load(path, allow_pickle=False) as saved:
+        arrays = {key: saved[key] for key in saved.files}
+    columns = arrays["columns"].tolist()
+    floats = [c for c in columns if c not in ("regime", "fitted_until")]
+    unit, tz = record["index_unit"], record["index_tz"]
+    index = pd.DatetimeIndex(arrays["index"].astype(f"datetime64[{unit}]"))
+    if tz is not None:
+        index = index.tz_localize("UTC").tz_convert(tz)
+    index.name = record["index_name"]
+    table = pd.DataFrame(arrays["floats"], index=index, columns=floats)
+    table["regime"] = pd.Categorical.from_codes(
+        arrays["codes"], categories=record["regime_names"], ordered=True
+    )
+    until = arrays["fitted_until"].astype(f"datetime64[{record['fitted_until_unit']}]")
+    table["fitted_until"] = until
+    return table[columns]
+
+
+def _refit_to_json(refit: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v.isoformat() if isinstance(v, pd.Timestamp) else _plain(v)
+        for k, v in refit.items()
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+_REFIT_DAYS = ("first_day", "train_start", "train_end")
+
+
+def _refit_from_json(refit: dict[str, Any]) -> dict[str, Any]:
+    return {k: pd.Timestamp(v) if k in _REFIT_DAYS else v for k, v in refit.items()}
+
+
+# --------------------------------------------------------------- audit log
+
+
+@validate_params({"out": [Checked("a walk_forward result")], "path": [PathLike()]})
+def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
+    """Append to the audit log the rows of ``out`` after its last logged day.
+
+    Each line is a day's regime, filtered probabilities and model date as this
+    run computed them, with the UTC time of recording; earlier lines are never
+    rewritten, so the log is the signal as first known each day. The new lines
+    go out in one append. Returns the number of lines added.
+    """
+    path = Path(path)
+    last = _last_logged_day(path)
+    new = out if last is None else out.loc[out.index > last]
+    if new.empty:
+        return 0
+    table = new.copy()
+    table["recorded_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(
+        timespec="seconds"
+    )
+    text = table.to_csv(index_label="date", header=last is None, date_format="%Y-%m-%d")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return len(new)
+
+
+def _last_logged_day(path: Path) -> pd.Timestamp | None:
+    """The date of the log's last complete line (a torn last line is dropped)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    with open(path, "rb+") as handle:
+        data = handle.read()
+        if not data.endswith(b"\n"):  # a crash tore the last append: drop it
+            cut = data.rfind(b"\n") + 1
+            handle.truncate(cut)
+            data = data[:cut]
+            warnings.warn(
+                f"{path}: dropped an incomplete last line left by an interrupted run.",
+                StateWarning,
+                stacklevel=3,
+            )
+    lines = data.decode("utf-8").splitlines()
+    if len(lines) < 2:
+        return None
+    return pd.Timestamp(lines[-1].split(",", 1)[0])
+
+
+# ------------------------------------------------------------------ the run
+
+
+class DailyRun(NamedTuple):
+    """What :func:`run` did: the frame now in force and how it was obtained."""
+
+    walk: pd.DataFrame
+    """The walk-forward frame, as saved."""
+    resumed_from: pd.Timestamp | None
+    """Last day of the state the run continued, None for a first run."""
+    n_new_rows: int
+    n_new_refits: int
+    n_logged: int
+    """Lines appended to the audit log."""
+
+
+@validate_params(
+    {
+        "returns": [Checked("walk_forward")],
+        "model": [None, InstanceOf(RegimeModel)],
+        "folder": [PathLike()],
+    }
+)
+def run(
+    returns: pd.DataFrame,
+    model: RegimeModel | None,
+    folder: str | os.PathLike[str],
+    **options: Any,
+) -> DailyRun:
+    """Walk-forward on ``returns``, continued from the state in ``folder``, saved back.
+
+    The first run (no state yet) computes the whole walk-forward; each later run
+    resumes from the saved state (see :func:`regimes.walk_forward`'s ``resume``),
+    saves the new state atomically (:func:`save_state`) and appends the new days to
+    ``folder/log.csv``.
+
+    Parameters
+    ----------
+    returns : DataFrame
+        All the returns, the previous run's days included.
+    model : RegimeModel or None
+        As for :func:`regimes.walk_forward`; must be the same every run.
+    folder : str or path-like
+        The state directory.
+    **options
+        :func:`regimes.walk_forward`'s other options; the same every run.
+
+    Returns
+    -------
+    DailyRun
+    """
+    from .walkforward import walk_forward
+
+    folder = Path(folder)
+    previous = load_state(folder) if (folder / POINTER).is_file() else None
+    out = walk_forward(returns, model, resume=previous, **options)
+    # the previous refits are kept (the last one decoded again, not refitted)
+    before = 0 if previous is None else len(previous.attrs["refits"])
+    n_refits = len(out.attrs["refits"]) - before
+    log_before = _logged_lines(folder / LOG)
+    save_state(out, folder)
+    return DailyRun(
+        walk=out,
+        resumed_from=None if previous is None else previous.index[-1],
+        n_new_rows=len(out) - (0 if previous is None else len(previous)),
+        n_new_refits=n_refits,
+        n_logged=_logged_lines(folder / LOG) - log_before,
+    )
+
+
+def _logged_lines(path: Path) -> int:
+    if not path.is_file():
+        return 0
+    with open(path, "rb") as handle:
+        return max(0, sum(1 for _ in handle) - 1)

@@ -1,0 +1,737 @@
+"""One self-contained HTML file that answers what the regimes say, to hand round.
+
+:func:`write_html` puts into a single file everything a reader needs to judge a
+regime model and its signal: the data used and the warnings met on the way; where
+the signal stands today (regime, how sure, how long it has lasted, how long it is
+expected to last); the model report with standard errors; the transition matrix and
+expected durations; per-regime statistics of every column
+(:func:`regimes.evaluate.regime_stats`); how often the signal switches and its
+spells; a risk-off backtest beside buy-and-hold at delays 1 and 2 with costs; and
+the figures. The file needs nothing else: no network, no scripts, fonts or images
+from elsewhere; figures are PNG images embedded in the page. It is laid out for a
+laptop screen and prints on A4 or Letter paper.
+
+Two kinds of report:
+
+- **walk-forward** (``walk=`` a :func:`regimes.walk_forward` result): the signal is
+  the walk-forward's causal regime, known on each day from data up to that day with
+  parameters fitted before its period; the backtest is a fair out-of-sample record.
+  The model section describes the last refit (the model in force today).
+- **one fit** (``walk=None``): the model fitted on all of ``returns``, its causal
+  signal :meth:`RegimeModel.predict_online`. Its parameters have seen the whole
+  sample, so its backtest is an in-sample bound; the report says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import io
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from numbers import Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import evaluate, results
+from ._contract import (
+    Checked,
+    InstanceOf,
+    Interval,
+    Names,
+    PathLike,
+    validate_params,
+)
+from ._io import atomic_path
+from ._validation import percent_median
+from .exceptions import InvalidParameterError
+from .models import RegimeModel
+from .regime_results import RegimeResults
+
+__all__ = ["write_html"]
+
+DELAYS = (1, 2)
+"""Backtest delays shown: 1 acts at the close that made the signal, 2 a day later."""
+
+FIGSIZE = (10.0, 5.2)
+"""Figure size in inches (notebook size); shown at 100% of the page width."""
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What the report describes, gathered once."""
+
+    model: RegimeModel
+    fit: RegimeResults
+    """The fit described (the last refit for a walk-forward), on its training data."""
+    train: pd.DataFrame
+    signal: pd.Series
+    proba: pd.DataFrame
+    """Filtered probabilities of the evidence the signal decodes (they agree)."""
+    filtered: pd.DataFrame
+    """Filtered probabilities from all the columns (named so, beside the others)."""
+    decimal: pd.DataFrame
+    """All the returns, as decimal log returns."""
+    simple: pd.DataFrame
+    """Simple returns on the signal's days."""
+    walk: pd.DataFrame | None
+    percent: bool
+
+
+@validate_params(
+    {
+        "model": [None, InstanceOf(RegimeModel, RegimeResults)],
+        "returns": [Checked("the returns the model or walk-forward used")],
+        "path": [PathLike()],
+        "walk": [None, InstanceOf(pd.DataFrame, name="a walk_forward result")],
+        "title": [None, InstanceOf(str)],
+        "data_label": [None, InstanceOf(str)],
+        "notes": [Names(min_len=0, what="note")],
+        "cost": [Interval(Real, 0, 1)],
+        "risk_off": [Names(what="regime name")],
+        "level": [Interval(Real, 0, 1, closed="neither")],
+    }
+)
+def write_html(
+    model: RegimeModel | RegimeResults | None,
+    returns: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    walk: pd.DataFrame | None = None,
+    title: str | None = None,
+    data_label: str | None = None,
+    notes: Sequence[str] = (),
+    cost: float = 0.001,
+    risk_off: Sequence[str] | str = ("Bear",),
+    level: float = 0.95,
+) -> Path:
+    """Write the regime report as one self-contained HTML file.
+
+    Parameters
+    ----------
+    model : RegimeModel, RegimeResults or None
+        Fitted on ``returns`` (a one-fit report); :meth:`RegimeResults.to_html`
+        passes itself. With ``walk``, None: the report
+        describes the walk-forward's last refit, rebuilt from ``walk``.
+    returns : DataFrame
+        Daily log returns, as given to ``fit`` or :func:`regimes.walk_forward`
+        (percent returns are recognised and divided by 100 for the backtest).
+    path : str or path-like
+        The file to write (conventionally ``*.html``); written atomically.
+    walk : DataFrame, optional
+        A :func:`regimes.walk_forward` result on ``returns``, as returned (its
+        ``attrs`` hold the refits and the last model).
+    title : str, optional
+        Heading of the page.
+    data_label : str, optional
+        Where the data came from, shown in the data section.
+    notes : str or sequence of str, default=()
+        Warnings met while loading or fitting, shown in the data section.
+    cost : float, default=0.001
+        Backtest cost per unit of position changed (0.001 = 10 basis points).
+    risk_off : str or sequence of str, default=("Bear",)
+        Regimes in which the backtest holds cash.
+    level : float, default=0.95
+        Confidence level of the parameter intervals.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Before any work, for a model that is not fitted on ``returns``, no model
+        and no ``walk``, or a ``walk`` without its records.
+    """
+    page = _render(
+        _gather(model, returns, walk),
+        title=title,
+        data_label=data_label,
+        notes=notes,
+        cost=cost,
+        risk_off=risk_off,
+        level=level,
+    )
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------- inputs
+
+
+def _gather(
+    model: RegimeModel | RegimeResults | None, returns: Any, walk: pd.DataFrame | None
+) -> _Inputs:
+    """The model, its training data, the signal and the returns, checked once."""
+    from . import daily
+
+    if not isinstance(returns, pd.DataFrame):
+        raise InvalidParameterError(
+            "returns",
+            "returns must be a DataFrame of daily returns on a DatetimeIndex, got "
+            f"{type(returns).__name__}.",
+        )
+    percent = percent_median(returns.to_numpy(dtype=float)) is not None
+    decimal = returns / 100.0 if percent else returns
+    simple = np.expm1(decimal)
+    if walk is not None:
+        record = daily.read_record(walk)
+        last = daily.last_model(record)
+        if model is None:
+            model = last
+        train = returns.loc[returns.index.isin(model.regimes_.index)]
+        missing = walk.index.difference(returns.index)
+        if len(missing):
+            raise InvalidParameterError(
+                "walk",
+                f"walk has {len(missing)} days that returns lacks (first: "
+                f"{missing[0].date()}); pass the returns walk_forward used.",
+            )
+        names = list(walk["regime"].cat.categories)
+        every = results.filtered_columns(names)
+        return _Inputs(
+            model,
+            model.results(train),
+            train,
+            walk["regime"],
+            walk[names],
+            walk[every].set_axis(names, axis=1),
+            decimal,
+            simple.loc[walk.index],  # the signal's days
+            walk,
+            percent,
+        )
+    if model is None:
+        raise InvalidParameterError(
+            "model",
+            "model must be a RegimeModel fitted on returns, or pass walk= (a "
+            "walk_forward result); got neither.",
+        )
+    if isinstance(model, RegimeResults):
+        # the estimator the plots draw, rebuilt from the fit as RegimeModel.load does
+        fit = model
+        model = RegimeModel(**fit.fitted_state.params)
+        model._set_state(fit.fitted_state)
+    else:
+        fit = model.results(returns)  # checks that these are the training returns
+    return _Inputs(
+        model,
+        fit,
+        returns,
+        fit.signal,
+        fit.signal_proba,
+        fit.filtered_proba,
+        decimal,
+        simple,
+        None,
+        percent,
+    )
+
+
+# ------------------------------------------------------------------- render
+
+
+def _render(
+    inputs: _Inputs,
+    *,
+    title: str | None,
+    data_label: str | None,
+    notes: Sequence[str],
+    cost: float,
+    risk_off: Sequence[str],
+    level: float,
+) -> str:
+    met: list[str] = list(notes)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sections = [
+            _now_section(inputs),
+            _data_section(inputs, data_label, met),
+            _model_section(inputs, level),
+            _transition_section(inputs),
+            _stats_section(inputs),
+            _signal_section(inputs),
+            _backtest_section(inputs, cost, tuple(risk_off)),
+            _figure_section(inputs),
+        ]
+    # warnings raised while building the report go into its data section
+    extra = [str(w.message) for w in caught if str(w.message) not in met]
+    if extra:
+        sections[1] = _data_section(inputs, data_label, [*met, *extra])
+    kind = "walk-forward" if inputs.walk is not None else "one fit"
+    heading = title or f"Market regimes ({kind})"
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    from . import __version__
+
+    body = "\n".join(sections)
+    return _PAGE.format(
+        title=escape(heading),
+        subtitle=escape(f"regimes {__version__}, written {stamp}"),
+        css=_CSS,
+        body=body,
+    )
+
+
+def _section(anchor: str, heading: str, *parts: str) -> str:
+    return (
+        f'<section id="{anchor}"><h2>{escape(heading)}</h2>\n'
+        + "\n".join(parts)
+        + "\n</section>"
+    )
+
+
+def _p(text: str) -> str:
+    return f"<p>{escape(text)}</p>"
+
+
+def _table(
+    frame: pd.DataFrame,
+    name: str,
+    fmt: Any = None,
+    index: bool = True,
+    header: bool = True,
+) -> str:
+    """An HTML table of ``frame``, marked with ``data-table`` for tests and CSS."""
+    if fmt is None:
+        fmt = _number
+    html = frame.to_html(
+        float_format=fmt,
+        na_rep="–",
+        index=index,
+        header=header,
+        border=0,
+        escape=True,
+        classes="num",
+    )
+    html = html.replace("<table ", f'<table data-table="{escape(name)}" ', 1)
+    return f'<div class="scroll">{html}</div>'
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _pct(value: float) -> str:
+    return "–" if not np.isfinite(value) else f"{value:.1%}"
+
+
+def _current_spell(signal: pd.Series) -> tuple[str, pd.Timestamp, int]:
+    table = evaluate.spells(signal)
+    last = table.iloc[-1]
+    return str(last["regime"]), last["start"], int(last["n_days"])
+
+
+def _now_section(inputs: _Inputs) -> str:
+    model, signal = inputs.model, inputs.signal
+    regime, since, days = _current_spell(signal)
+    names = list(model.regime_names_)
+    p_stay = float(model.transmat_[names.index(regime), names.index(regime)])
+    expected = results.expected_durations(model.transmat_)[names.index(regime)]
+    proba, every = inputs.proba.iloc[-1], inputs.filtered.iloc[-1]
+    rows = pd.DataFrame(
+        {
+            "": [
+                f"{regime}",
+                f"{signal.index[-1]:%Y-%m-%d}",
+                f"{since:%Y-%m-%d}, {days} trading days",
+                f"{p_stay:.4f}",
+                f"{expected - 1:.1f} more trading days"
+                if np.isfinite(expected)
+                else "no end (absorbing)",
+                ", ".join(f"{n} {proba[n]:.2f}" for n in names),
+                ", ".join(f"{n} {every[n]:.2f}" for n in names),
+            ]
+        },
+        index=[
+            "Regime",
+            "As of",
+            "In it since",
+            "Daily probability of staying",
+            "Expected remaining duration",
+            "Probabilities today, signal's evidence",
+            "Probabilities today, all columns",
+        ],
+    )
+    how = (
+        "The regime is the causal signal: it decodes the equal-weighted "
+        "portfolio's evidence and switches only when that evidence is sustained. "
+        "Its probabilities, P(regime | that evidence up to today), say how sure it "
+        "is. The probabilities from all the columns use every sector's own "
+        "evidence and can favour another regime for a while."
+    )
+    memo = (
+        "Under the model a regime ends each day with the same probability, "
+        "1 − p, whatever its age, so the expected remaining time, 1/(1 − p) − 1 "
+        "days after today, does not shrink as a spell grows old."
+    )
+    table = _table(rows, "now", header=False)
+    return _section("now", "Where we are", table, _p(how), _p(memo))
+
+
+def _data_section(inputs: _Inputs, label: str | None, met: list[str]) -> str:
+    r = inputs.decimal
+    facts = pd.DataFrame(
+        {
+            "": [
+                label or "returns passed to the report",
+                f"{len(r)} days, {r.index[0]:%Y-%m-%d} .. {r.index[-1]:%Y-%m-%d}",
+                ", ".join(map(str, r.columns)),
+                "percent (divided by 100 for the backtest)"
+                if inputs.percent
+                else "decimal log returns",
+                f"{len(inputs.signal)} days, {inputs.signal.index[0]:%Y-%m-%d} .. "
+                f"{inputs.signal.index[-1]:%Y-%m-%d}",
+            ]
+        },
+        index=["Source", "Days", "Columns", "Units", "Signal"],
+    )
+    if met:
+        items = "".join(f"<li>{escape(m)}</li>" for m in met)
+        said = f'<ul class="warnings">{items}</ul>'
+    else:
+        said = _p("No warnings.")
+    table = _table(facts, "data", header=False)
+    return _section("data", "Data used", table, "<h3>Warnings</h3>", said)
+
+
+def _model_section(inputs: _Inputs, level: float) -> str:
+    report = inputs.fit.report(level=level)
+    header = pd.DataFrame(
+        {"": [v for _, v in report.header]}, index=[k for k, _ in report.header]
+    )
+    params = report.parameters
+    if inputs.walk is not None:
+        refits = inputs.walk.attrs.get("refits", ())
+        intro = _p(
+            f"The model in force on the last day: the walk-forward's last refit, "
+            f"fitted on {len(inputs.train)} days up to "
+            f"{inputs.train.index[-1]:%Y-%m-%d} (one of {len(refits)} refits)."
+        )
+    else:
+        intro = _p(
+            "The model fitted on all the data. Standard errors from the observed "
+            "information; intervals built on a scale where each parameter is free "
+            "and mapped back."
+        )
+    notes = "".join(_p(n) for n in report.footnotes)
+    flagged = params["note"][params["note"] != ""] if "note" in params else []
+    flags = "".join(
+        f"<li>{escape(str(name))}: {escape(str(note))}</li>"
+        for name, note in getattr(flagged, "items", list)()
+    )
+    return _section(
+        "model",
+        "Model and parameters",
+        intro,
+        _table(header, "model", header=False),
+        "<h3>Parameters: estimate (standard error)</h3>",
+        *_parameter_tables(params),
+        f"<ul>{flags}</ul>" if flags else "",
+        notes,
+        "<details><summary>Every parameter with its confidence interval</summary>",
+        _table(params, "parameters"),
+        "</details>",
+    )
+
+
+_NAMED = re.compile(r"^(\w+)\[(.*)\]$")
+
+
+def _parameter_tables(params: pd.DataFrame) -> list[str]:
+    """The parameter table as small grids: means and vols by column and regime, ...
+
+    Cells read "estimate (standard error)". Parameters named otherwise than
+    ``kind[...]`` are left to the full table.
+    """
+    cells: dict[str, dict[tuple[str, str], str]] = {}
+    for name, row in params.iterrows():
+        match = _NAMED.match(str(name))
+        if match is None:
+            continue
+        kind, args = match.group(1), [a.strip() for a in match.group(2).split(",")]
+        se = "–" if not np.isfinite(row["std_err"]) else f"{row['std_err']:.2g}"
+        cell = f"{row['estimate']:.4g} ({se})"
+        if kind == "p" and "->" in args[0]:
+            key = tuple(args[0].split("->", 1))
+        elif kind == "corr" and len(args) == 3:
+            key = (f"{args[1]} / {args[2]}", args[0])
+        elif kind == "duration" and len(args) == 1:
+            key = ("expected duration (days)", args[0])
+        elif len(args) == 2:
+            key = (args[1], args[0])
+        else:
+            continue
+        cells.setdefault(kind, {})[key] = cell
+    titles = {
+        "mean": "Daily mean of each column (rows) in each regime (columns)",
+        "vol": "Daily volatility (standard deviation)",
+        "corr": "Correlations",
+        "p": "Transition probabilities (from the row's regime to the column's)",
+        "duration": "Expected durations",
+    }
+    out = []
+    for kind, grid in cells.items():
+        rows = list(dict.fromkeys(k[0] for k in grid))
+        cols = list(dict.fromkeys(k[1] for k in grid))
+        values = [[grid.get((r, c), "") for c in cols] for r in rows]
+        frame = pd.DataFrame(values, index=rows, columns=cols)
+        heading = titles.get(kind, kind)
+        out.append(f"<h4>{escape(heading)}</h4>" + _table(frame, f"parameters_{kind}"))
+    return out
+
+
+def _transition_section(inputs: _Inputs) -> str:
+    model = inputs.model
+    matrix = model.transition_matrix()
+    durations = pd.DataFrame(
+        {
+            "expected duration (days)": results.expected_durations(model.transmat_),
+            "long-run share": results.stationary_distribution(model.transmat_),
+        },
+        index=list(model.regime_names_),
+    )
+    return _section(
+        "transitions",
+        "Transition matrix and expected durations",
+        _p("Daily probability of moving from the row's regime to the column's."),
+        _table(matrix, "transition_matrix", lambda v: f"{v:.4f}"),
+        _table(durations, "durations", lambda v: f"{v:.3g}"),
+        _p("Expected duration = 1 / (1 − p), p the probability of staying."),
+    )
+
+
+def _stats_section(inputs: _Inputs) -> str:
+    table = evaluate.regime_stats(inputs.signal, inputs.simple)
+    shown = table.copy()
+    for col in ("share_of_days", "ann_mean", "ann_vol", "max_drawdown", "hit_rate"):
+        shown[col] = shown[col].map(_pct)
+    shown["sharpe"] = table["sharpe"].map(lambda v: "–" if np.isnan(v) else f"{v:.2f}")
+    shown["n_days"] = table["n_days"].astype(int)
+    return _section(
+        "regime-stats",
+        "Each column in each regime",
+        _p(
+            "Days split by the signal of the same day; simple returns; annualised "
+            "with 252 days; Sharpe without a risk-free rate; the drawdown is that of "
+            "holding the column on the regime's days only; hit rate = share of "
+            "days with a gain."
+        ),
+        _table(shown, "regime_stats"),
+    )
+
+
+def _signal_section(inputs: _Inputs) -> str:
+    stats = evaluate.signal_stats(inputs.signal)
+    table = evaluate.spells(inputs.signal)
+    longest = table.sort_values("n_days", ascending=False).head(5)
+    recent = table.tail(10).iloc[::-1]
+    for frame in (longest, recent):
+        frame["start"] = frame["start"].dt.strftime("%Y-%m-%d")
+        frame["end"] = frame["end"].dt.strftime("%Y-%m-%d")
+    summary = stats.map(lambda v: f"{v:.0f}" if float(v).is_integer() else f"{v:.3g}")
+    summary = summary.to_frame("value")
+    return _section(
+        "signal",
+        "How the signal behaves",
+        _p(
+            f"{stats['switches_per_year']:.1f} switches a year over "
+            f"{stats['years']:.1f} years; median spell "
+            f"{stats['median_spell']:.0f} trading days."
+        ),
+        _table(summary, "signal_stats"),
+        "<h3>Latest spells</h3>",
+        _table(recent, "recent_spells", index=False),
+        "<h3>Longest spells</h3>",
+        _table(longest, "longest_spells", index=False),
+    )
+
+
+def _backtest_section(inputs: _Inputs, cost: float, risk_off: tuple[str, ...]) -> str:
+    runs = {
+        d: evaluate.backtest(inputs.signal, inputs.simple, risk_off, delay=d, cost=cost)
+        for d in DELAYS
+    }
+    # every column on the days of the longest delay, so that they compare
+    days = runs[max(DELAYS)].returns.index
+    columns = {
+        f"risk-off, delay {d}": _trim_stats(runs[d], days)["strategy"] for d in DELAYS
+    }
+    columns["buy and hold"] = _trim_stats(runs[max(DELAYS)], days)["buy_and_hold"]
+    table = pd.DataFrame(columns)
+    shown = table.astype(object)
+    percents = (
+        "ann_return",
+        "ann_vol",
+        "max_drawdown",
+        "time_in_market",
+        "total_return",
+    )
+    for row in percents:
+        shown.loc[row] = table.loc[row].map(_pct)
+    shown.loc["sharpe"] = table.loc["sharpe"].map(lambda v: f"{v:.2f}")
+    for row in ("n_trades", "n_days"):
+        shown.loc[row] = table.loc[row].map(lambda v: f"{v:.0f}")
+    fair = (
+        "The walk-forward signal uses only data up to each day, parameters "
+        "included: this is an out-of-sample record."
+        if inputs.walk is not None
+        else "The model was fitted on all the data, so the signal's parameters have "
+        "seen the future: this is an in-sample bound, not a trading record "
+        "(use the walk-forward report for that)."
+    )
+    return _section(
+        "backtest",
+        "Acting on the signal: risk-off against buy-and-hold",
+        _p(
+            f"Hold the equal-weighted columns (rebalanced daily) unless the signal "
+            f"was {' or '.join(risk_off)} {' or '.join(map(str, DELAYS))} days "
+            f"earlier; then cash at 0%. Each change of position costs "
+            f"{cost:.2%}. Delay 1 acts at the close that made the signal, delay 2 "
+            f"at the next close. All columns cover the same {len(days)} days."
+        ),
+        _p(fair),
+        _table(shown, "backtest"),
+    )
+
+
+def _trim_stats(
+    result: evaluate.BacktestResult, days: pd.DatetimeIndex
+) -> pd.DataFrame:
+    """Statistics of a backtest on ``days`` only (the longest delay's days)."""
+    daily = result.returns.loc[days]
+    position = result.position.loc[days].to_numpy()
+    equity = (1.0 + daily).cumprod()
+    held = {"strategy": position, "buy_and_hold": np.ones(len(days))}
+    free = np.zeros(len(days))
+    return pd.DataFrame(
+        {
+            name: evaluate._performance(daily[name], equity[name], held[name], free)
+            for name in daily.columns
+        }
+    )
+
+
+# ------------------------------------------------------------------ figures
+
+
+def _figure_section(inputs: _Inputs) -> str:
+    from matplotlib.figure import Figure
+
+    from . import plots
+
+    images = []
+    figure = Figure(figsize=(FIGSIZE[0], FIGSIZE[1] * 1.3), layout="constrained")
+    axes = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    log_returns = inputs.decimal
+    if inputs.walk is not None:
+        plots.plot_walk_forward(inputs.walk, log_returns, axes=axes)
+        what = (
+            "Walk-forward regimes (causal) over the growth of the equal-weighted "
+            "columns, and the filtered probabilities."
+        )
+    else:
+        plots.plot_regimes(inputs.model, log_returns, signal="online", ax=axes[0])
+        plots.plot_probabilities(inputs.model, log_returns, "filtered", ax=axes[1])
+        what = (
+            "Causal regimes over the growth of the equal-weighted columns, and the "
+            "filtered probabilities."
+        )
+    images.append((figure, what))
+
+    result = evaluate.backtest(inputs.signal, inputs.simple, delay=2)
+    figure = Figure(figsize=FIGSIZE, layout="constrained")
+    plots.plot_backtest(
+        result, axes=figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    )
+    images.append(
+        (figure, "Risk-off at delay 2 against buy-and-hold: growth of 1 and drawdown.")
+    )
+
+    figure = Figure(figsize=(5.5, 4.5), layout="constrained")
+    plots.plot_transition_matrix(inputs.model, ax=figure.subplots())
+    images.append((figure, "Transition matrix of the model in force."))
+
+    parts = [
+        f'<figure><img alt="{escape(caption)}" src="data:image/png;base64,'
+        f'{_png(fig)}"><figcaption>{escape(caption)}</figcaption></figure>'
+        for fig, caption in images
+    ]
+    return _section("figures", "Figures", *parts)
+
+
+def _png(figure: Any) -> str:
+    buffer = io.BytesIO()
+    # no metadata: the file mentions no address, not even matplotlib's
+    figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# ------------------------------------------------------------------- page
+
+_CSS = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial,
+       sans-serif; margin: 0 auto; padding: 1.5rem; max-width: 62rem;
+       color: #1d2327; line-height: 1.45; font-size: 15px; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.25rem; border-bottom: 1px solid #ccd; padding-bottom: 0.2rem;
+     margin-top: 2rem; }
+h3 { font-size: 1.05rem; margin-bottom: 0.3rem; }
+.subtitle { color: #666; margin-top: 0; }
+nav a { margin-right: 0.8rem; color: #2456a6; text-decoration: none; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.85rem;
+        font-variant-numeric: tabular-nums; }
+th, td { padding: 0.2rem 0.55rem; border-bottom: 1px solid #e3e3ea; }
+td { text-align: right; }
+th { text-align: left; background: #f5f6f9; }
+thead th { text-align: right; }
+.scroll { overflow-x: auto; }
+ul.warnings li { color: #8a4b00; }
+figure { margin: 1rem 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 0.85rem; color: #555; }
+h4 { font-size: 0.95rem; margin: 0.8rem 0 0.2rem; }
+details summary { cursor: pointer; color: #2456a6; margin: 0.5rem 0; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  nav { display: none; }
+  section { break-inside: avoid-page; }
+  h2 { break-after: avoid; }
+  table, figure { break-inside: avoid; }
+  table { font-size: 8pt; }
+  details { display: none; }
+  a { color: inherit; text-decoration: none; }
+}
+@page { margin: 1.5cm; }
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{css}</style>
+</head>
+<body>
+<h1>{title}</h1>
+<p class="subtitle">{subtitle}</p>
+<nav><a href="#now">Today</a><a href="#data">Data</a><a href="#model">Model</a>
+<a href="#transitions">Transitions</a><a href="#regime-stats">Per regime</a>
+<a href="#signal">Signal</a><a href="#backtest">Backtest</a>
+<a href="#figures">Figures</a></nav>
+{body}
+</body>
+</html>
+"""

@@ -1,0 +1,366 @@
+"""The daily run: resume equals a full rerun; the state survives a killed update."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regimes import RegimeModel, daily, walk_forward
+from regimes.data import load_sample
+from regimes.exceptions import InvalidParameterError
+from regimes.walkforward import _refit_positions, _refit_rule
+
+NAMES = ["Bull", "Sideways", "Bear"]
+OPTIONS = {"refit": "Q", "min_train": 504, "progress": False}
+
+
+@pytest.fixture(scope="module")
+def returns() -> pd.DataFrame:
+    return load_sample().loc["2013":"2016"]
+
+
+def _model() -> RegimeModel:
+    return RegimeModel(n_init=2, n_iter=200, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def full(returns: pd.DataFrame) -> pd.DataFrame:
+    return walk_forward(returns, _model(), **OPTIONS)
+
+
+def assert_same_walk(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    """The regime column exactly, probabilities to 1e-10, the rest exactly."""
+    assert got.index.equals(want.index)
+    assert list(got.columns) == list(want.columns)
+    pd.testing.assert_series_equal(got["regime"], want["regime"], check_exact=True)
+    np.testing.assert_allclose(got[NAMES], want[NAMES], rtol=0, atol=1e-10)
+    pd.testing.assert_series_equal(got["fitted_until"], want["fitted_until"])
+    got_refits = pd.DataFrame(list(got.attrs["refits"])).drop(columns="seconds")
+    want_refits = pd.DataFrame(list(want.attrs["refits"])).drop(columns="seconds")
+    pd.testing.assert_frame_equal(got_refits, want_refits, check_dtype=False)
+    assert got.attrs["n_relabelled"] == want.attrs["n_relabelled"]
+
+
+def _cuts(returns: pd.DataFrame) -> dict[str, int]:
+    """Prefix lengths: mid-period, the day before a refit, a refit day, far back."""
+    starts = _refit_positions(returns.index, _refit_rule("Q"), 504)
+    return {
+        "mid_period": starts[-1] + 20,
+        "ends_before_refit": starts[-2],  # previous ends the day before a refit
+        "ends_on_refit_day": starts[-2] + 1,
+        "three_refits_back": starts[-4] - 7,
+        "first_period": starts[0] + 3,
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["mid_period", "ends_before_refit", "ends_on_refit_day", "three_refits_back"],
+)
+def test_resume_equals_full_rerun(returns, full, case):
+    cut = _cuts(returns)[case]
+    previous = walk_forward(returns.iloc[:cut], _model(), **OPTIONS)
+    resumed = walk_forward(returns, _model(), resume=previous, **OPTIONS)
+    assert_same_walk(resumed, full)
+    # the resumed frame records what a full run does (timings and stamps aside)
+    assert _record(resumed) == _record(full)
+
+
+def _record(walk: pd.DataFrame) -> dict:
+    record = json.loads(walk.attrs["resume"])
+    del record["last_seconds"], record["model"]["saved_at"]
+    return record
+
+
+def test_resume_adds_one_day_at_a_time(returns):
+    cut = _cuts(returns)["ends_before_refit"] - 2
+    walk = walk_forward(returns.iloc[:cut], _model(), **OPTIONS)
+    for end in range(cut + 1, cut + 5):  # across the refit boundary
+        walk = walk_forward(returns.iloc[:end], _model(), resume=walk, **OPTIONS)
+    assert_same_walk(walk, walk_forward(returns.iloc[: cut + 4], _model(), **OPTIONS))
+
+
+def test_resume_of_the_same_data_changes_nothing(returns, full):
+    again = walk_forward(returns, _model(), resume=full, **OPTIONS)
+    assert_same_walk(again, full)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"warm_start": False}, marks=pytest.mark.slow, id="cold"),
+        pytest.param({"window": 400}, id="rolling_window"),
+        pytest.param({"refit": 40}, marks=pytest.mark.slow, id="every_40_days"),
+    ],
+)
+def test_resume_with_other_options_equals_full_rerun(returns, options):
+    settings = {**OPTIONS, **options}
+    cut = _cuts(returns)["three_refits_back"]
+    want = walk_forward(returns, _model(), **settings)
+    previous = walk_forward(returns.iloc[:cut], _model(), **settings)
+    assert_same_walk(walk_forward(returns, _model(), resume=previous, **settings), want)
+
+
+@pytest.mark.parametrize(
+    ("case", "n_fits"), [("mid_period", 0), ("ends_before_refit", 2)]
+)
+def test_resume_fits_only_new_periods(returns, monkeypatch, case, n_fits):
+    previous = walk_forward(returns.iloc[: _cuts(returns)[case]], _model(), **OPTIONS)
+    fitted = []
+    fit = RegimeModel.fit
+
+    def counting_fit(self, *args, **kwargs):
+        fitted.append(1)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(RegimeModel, "fit", counting_fit)
+    walk_forward(returns, _model(), resume=previous, **OPTIONS)
+    assert len(fitted) == n_fits
+
+
+# ----------------------------------------------------------------- refusals
+
+
+@pytest.fixture(scope="module")
+def previous(returns: pd.DataFrame) -> pd.DataFrame:
+    return walk_forward(
+        returns.iloc[: _cuts(returns)["mid_period"]], _model(), **OPTIONS
+    )
+
+
+def test_refuses_revised_values(returns, previous):
+    revised = returns.copy()
+    revised.iloc[600, 2] += 1e-6
+    with pytest.raises(
+        InvalidParameterError, match="differ from the previous run"
+    ) as e:
+        walk_forward(revised, _model(), resume=previous, **OPTIONS)
+    assert e.value.param == "returns"
+    assert str(revised.index[600].year) in str(e.value)  # says where
+    assert "without resume" in str(e.value)
+
+
+def test_refuses_a_gap(returns, previous):
+    gap = returns.drop(index=returns.index[700])
+    with pytest.raises(InvalidParameterError, match="missing, added or moved"):
+        walk_forward(gap, _model(), resume=previous, **OPTIONS)
+
+
+def test_refuses_reordered_rows(returns, previous):
+    order = np.arange(len(returns))
+    order[[10, 11]] = order[[11, 10]]
+    with pytest.raises(ValueError, match="sort|increasing|order"):
+        walk_forward(returns.iloc[order], _model(), resume=previous, **OPTIONS)
+
+
+def test_refuses_shorter_returns(returns, previous):
+    with pytest.raises(InvalidParameterError, match="fewer than"):
+        walk_forward(returns.iloc[:700], _model(), resume=previous, **OPTIONS)
+
+
+def test_refuses_other_model(returns, previous):
+    other = RegimeModel(n_init=3, n_iter=200, random_state=0)
+    with pytest.raises(InvalidParameterError, match="n_init=2 before, 3 now") as e:
+        walk_forward(returns, other, resume=previous, **OPTIONS)
+    assert e.value.param == "resume"
+
+
+def test_refuses_other_options(returns, previous):
+    with pytest.raises(InvalidParameterError, match="refit='Q' before, 'M' now"):
+        walk_forward(returns, _model(), resume=previous, **{**OPTIONS, "refit": "M"})
+
+
+def test_refuses_other_columns(returns, previous):
+    with pytest.raises(InvalidParameterError, match="columns"):
+        walk_forward(returns.iloc[:, :-1], _model(), resume=previous, **OPTIONS)
+
+
+def test_refuses_a_cut_or_edited_frame(returns, previous):
+    for changed in (previous.iloc[:-5], previous.assign(Bull=previous["Bull"] * 0.9)):
+        assert "resume" in changed.attrs  # pandas carried the record along
+        with pytest.raises(InvalidParameterError, match="cut or changed"):
+            walk_forward(returns, _model(), resume=changed, **OPTIONS)
+
+
+def test_refuses_a_frame_without_record(returns, previous, tmp_path):
+    previous.to_csv(tmp_path / "wf.csv")
+    read = pd.read_csv(tmp_path / "wf.csv", index_col=0, parse_dates=True)
+    with pytest.raises(InvalidParameterError, match="no resume record"):
+        walk_forward(returns, _model(), resume=read, **OPTIONS)
+
+
+def test_refuses_a_folder_without_state(returns, tmp_path):
+    with pytest.raises(InvalidParameterError, match="no walk-forward state"):
+        walk_forward(returns, _model(), resume=tmp_path, **OPTIONS)
+
+
+# ---------------------------------------------------------- state directory
+
+
+def test_state_directory_round_trip_and_chain(returns, full, tmp_path):
+    cuts = _cuts(returns)
+    folder = tmp_path / "state"
+    lengths = [cuts["three_refits_back"], cuts["ends_before_refit"], len(returns)]
+    for n in lengths:
+        run = daily.run(returns.iloc[:n], _model(), folder, **OPTIONS)
+    assert run.resumed_from == returns.index[lengths[1] - 1]
+    assert run.n_new_rows == len(returns) - lengths[1]
+    assert_same_walk(run.walk, full)
+    loaded = daily.load_state(folder)
+    pd.testing.assert_frame_equal(loaded, full, check_exact=True)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "CURRENT",
+        "log.csv",
+        "state-000003",
+    ]
+
+
+def test_audit_log_is_append_only(returns, tmp_path):
+    cuts = _cuts(returns)
+    folder = tmp_path / "state"
+    daily.run(returns.iloc[: cuts["three_refits_back"]], _model(), folder, **OPTIONS)
+    first = (folder / "log.csv").read_bytes()
+    run = daily.run(returns, _model(), folder, **OPTIONS)
+    second = (folder / "log.csv").read_bytes()
+    assert second.startswith(first)  # never rewritten
+    log = pd.read_csv(folder / "log.csv", index_col="date", parse_dates=True)
+    assert log.index.is_unique and log.index.equals(run.walk.index.rename("date"))
+    assert (log["regime"] == run.walk["regime"].astype(str).to_numpy()).all()
+    np.testing.assert_allclose(log[NAMES], run.walk[NAMES], rtol=1e-15)
+    # a rerun on the same data adds nothing
+    assert daily.run(returns, _model(), folder, **OPTIONS).n_logged == 0
+    assert (folder / "log.csv").read_bytes() == second
+
+
+def test_audit_log_keeps_first_known_signal(returns, tmp_path):
+    """A later state with other rows for logged days does not rewrite the log."""
+    folder = tmp_path / "state"
+    run = daily.run(returns, _model(), folder, **OPTIONS)
+    altered = run.walk.copy()
+    altered["regime"] = altered["regime"].cat.reorder_categories(NAMES)
+    altered.loc[altered.index[-1], "regime"] = "Bear"
+    altered.attrs = run.walk.attrs
+    text = (folder / "log.csv").read_text()
+    assert daily.append_log(altered, folder / "log.csv") == 0
+    assert (folder / "log.csv").read_text() == text
+
+
+_CHILD = """
+import sys, time
+from pathlib import Path
+from regimes import RegimeModel, daily
+from regimes.data import load_sample
+
+stage, folder, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+marker = folder.parent / "marker"
+
+def pause(*args, **kwargs):
+    marker.write_text("here")
+    time.sleep(120)  # the parent kills us here
+
+if stage == "before_commit":
+    daily._commit = pause
+elif stage == "mid_generation":
+    daily._write_frame = pause
+elif stage == "mid_log":
+    daily.append_log = pause
+returns = load_sample().loc["2013":"2016"].iloc[:n]
+model = RegimeModel(n_init=2, n_iter=200, random_state=0)
+daily.run(returns, model, folder, refit="Q", min_train=504, progress=False)
+"""
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        pytest.param("mid_generation", marks=pytest.mark.slow),
+        "before_commit",
+        pytest.param("mid_log", marks=pytest.mark.slow),
+    ],
+)
+def test_killed_update_leaves_a_loadable_state(returns, full, tmp_path, stage):
+    cuts = _cuts(returns)
+    folder = tmp_path / "state"
+    first = daily.run(
+        returns.iloc[: cuts["three_refits_back"]], _model(), folder, **OPTIONS
+    )
+    log_before = (folder / "log.csv").read_bytes()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(_CHILD), stage, str(folder), "900"],
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "marker").exists():
+            assert child.poll() is None, "the update ended before its pause"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=60)
+    loaded = daily.load_state(folder)
+    if stage == "mid_log":  # the new state was committed, its log lines not written
+        want = walk_forward(returns.iloc[:900], _model(), **OPTIONS)
+        pd.testing.assert_frame_equal(loaded, want, check_exact=True)
+    else:
+        pd.testing.assert_frame_equal(loaded, first.walk, check_exact=True)
+    assert (folder / "log.csv").read_bytes() == log_before
+    run = daily.run(returns, _model(), folder, **OPTIONS)
+    assert_same_walk(run.walk, full)
+    log = pd.read_csv(folder / "log.csv", index_col="date", parse_dates=True)
+    assert log.index.equals(full.index.rename("date"))  # every day, once
+
+
+# ---------------------------------------------------------- the command line
+
+_CLI = ["--start", "2014-01-01", "--n-init", "2", "--n-iter", "200"]
+_WALK = ["--walk-forward", "--refit", "Q", "--min-train", "250"]
+
+
+def test_cli_state_continues_and_logs(tmp_path, capsys):
+    from regimes.cli import main
+
+    folder = tmp_path / "state"
+    assert main([*_CLI, "--end", "2015-12-31", *_WALK, "--state", str(folder)]) == 0
+    first = capsys.readouterr()
+    assert f"State: new in {folder}" in first.out
+    # progress goes to a captured (non-terminal) stderr as a few lines, not a bar
+    progress = [line for line in first.err.splitlines() if line.startswith("refits:")]
+    assert 2 <= len(progress) <= 6
+    assert "\r" not in first.err
+    assert main([*_CLI, "--end", "2016-01-08", *_WALK, "--state", str(folder)]) == 0
+    second = capsys.readouterr().out
+    assert "State: continued from 2015-12-31" in second
+    assert "5 new days, 1 refits" in second
+    assert "5 days appended" in second
+    log = pd.read_csv(folder / "log.csv", index_col="date", parse_dates=True)
+    assert log.index[-1] == pd.Timestamp("2016-01-08") and log.index.is_unique
+
+
+def test_cli_state_needs_walk_forward(tmp_path, capsys):
+    from regimes.cli import main
+
+    assert main([*_CLI, "--state", str(tmp_path)]) == 2
+    assert "use it with --walk-forward" in capsys.readouterr().err
+
+
+def test_cli_evaluate_prints_signal_and_backtests(capsys):
+    from regimes.cli import main
+
+    assert main([*_CLI, "--end", "2016-06-30", *_WALK, "--evaluate"]) == 0
+    out = capsys.readouterr().out
+    assert "switches a year" in out
+    for column in ("risk-off d=1", "buy&hold d=1", "risk-off d=2", "buy&hold d=2"):
+        assert column in out
+    assert "out-of-sample" in out

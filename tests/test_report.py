@@ -1,0 +1,302 @@
+"""The HTML report (structure, self-containment) and evaluate.regime_stats."""
+
+from __future__ import annotations
+
+import base64
+import re
+import warnings
+from html.parser import HTMLParser
+from io import BytesIO
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regimes import RegimeModel, walk_forward
+from regimes.data import load_sample
+from regimes.evaluate import regime_stats
+from regimes.exceptions import AlignmentWarning, InvalidParameterError
+from regimes.report import write_html
+
+# ------------------------------------------------------------ regime_stats
+
+
+def _days(n: int) -> pd.DatetimeIndex:
+    return pd.bdate_range("2024-01-01", periods=n)
+
+
+def test_regime_stats_by_hand():
+    days = _days(6)
+    signal = pd.Series(["Bull", "Bull", "Bear", "Bear", "Bear", "Bull"], index=days)
+    returns = pd.DataFrame(
+        {
+            "A": [0.01, 0.03, -0.10, 0.05, -0.20, 0.02],
+            "B": [0.00, 0.00, 0.01, 0.01, 0.01, -0.01],
+        },
+        index=days,
+    )
+    table = regime_stats(signal, returns)
+    assert list(table.index.names) == ["regime", "column"]
+    # categories sorted by name when the signal is plain strings: Bear, Bull
+    assert list(table.index) == [
+        ("Bear", "A"),
+        ("Bear", "B"),
+        ("Bull", "A"),
+        ("Bull", "B"),
+    ]
+    bear_a = table.loc[("Bear", "A")]
+    r = np.array([-0.10, 0.05, -0.20])
+    assert bear_a["share_of_days"] == pytest.approx(0.5)
+    assert bear_a["n_days"] == 3
+    assert bear_a["ann_mean"] == pytest.approx(r.mean() * 252)
+    assert bear_a["ann_vol"] == pytest.approx(r.std(ddof=1) * np.sqrt(252))
+    assert bear_a["sharpe"] == pytest.approx(r.mean() / r.std(ddof=1) * np.sqrt(252))
+    # growth on Bear days only: 0.9, 0.945, 0.756; peak 1 (the start), trough 0.756
+    assert bear_a["max_drawdown"] == pytest.approx(0.9 * 1.05 * 0.8 - 1)
+    assert bear_a["hit_rate"] == pytest.approx(1 / 3)
+    bull_b = table.loc[("Bull", "B")]
+    assert bull_b["hit_rate"] == 0.0  # zero is not a gain
+    assert bull_b["max_drawdown"] == pytest.approx(-0.01)
+    # the other regime's days do not enter: Bull A compounds 1.01, 1.03, 1.02
+    assert table.loc[("Bull", "A"), "max_drawdown"] == 0.0
+
+
+def test_regime_stats_unvisited_and_single_day():
+    days = _days(4)
+    signal = pd.Series(
+        pd.Categorical(
+            ["Bull", "Bull", "Bull", "Sideways"],
+            categories=["Bull", "Sideways", "Bear"],
+            ordered=True,
+        ),
+        index=days,
+    )
+    returns = pd.Series([0.01, 0.02, -0.01, 0.03], index=days, name="X")
+    table = regime_stats(signal, returns)
+    assert [r for r, _ in table.index] == ["Bull", "Sideways", "Bear"]
+    assert table.loc[("Bear", "X"), "n_days"] == 0
+    assert table.loc[("Bear", "X")].drop(["share_of_days", "n_days"]).isna().all()
+    single = table.loc[("Sideways", "X")]
+    assert np.isnan(single["ann_vol"]) and np.isnan(single["sharpe"])
+    assert single["hit_rate"] == 1.0
+    assert table["share_of_days"].groupby(level=0, sort=False).first().sum() == 1.0
+
+
+def test_regime_stats_statistically_recovers_regime_moments():
+    """Known regimes: the table's means and vols estimate the true ones."""
+    rng = np.random.default_rng(5)
+    n = 20_000
+    codes = (np.arange(n) // 250) % 2  # alternating spells of 250 days
+    mu, sd = np.array([0.0005, -0.001]), np.array([0.008, 0.02])
+    r = rng.normal(mu[codes], sd[codes])
+    days = _days(n)
+    signal = pd.Series(np.array(["Bull", "Bear"])[codes], index=days)
+    table = regime_stats(signal, pd.DataFrame({"X": r}, index=days))
+    for k, name in enumerate(["Bull", "Bear"]):
+        row = table.loc[(name, "X")]
+        m = n // 2
+        # 4 standard errors of a mean and of a standard deviation (normal data)
+        assert abs(row["ann_mean"] / 252 - mu[k]) < 4 * sd[k] / np.sqrt(m)
+        assert abs(row["ann_vol"] / np.sqrt(252) - sd[k]) < 4 * sd[k] / np.sqrt(2 * m)
+
+
+def test_regime_stats_aligns_with_a_warning():
+    days = _days(5)
+    signal = pd.Series(["Bull"] * 5, index=days)
+    returns = pd.DataFrame({"A": [0.01] * 4}, index=days[1:])
+    with pytest.warns(AlignmentWarning, match="common dates"):
+        table = regime_stats(signal, returns)
+    assert table.loc[("Bull", "A"), "n_days"] == 4
+
+
+@pytest.mark.parametrize(
+    ("signal", "returns", "match"),
+    [
+        ([1, 2], pd.DataFrame({"A": [0.0, 0.0]}), "Series"),
+        (None, pd.DataFrame({"A": [0.0, np.nan]}), "NaN"),
+        (None, pd.DataFrame({"A": [0.0, -2.0]}), "simple returns"),
+        (None, "returns", "Series or DataFrame"),
+    ],
+)
+def test_regime_stats_refuses_bad_input(signal, returns, match):
+    days = _days(2)
+    if signal is None:
+        signal = pd.Series(["Bull", "Bear"], index=days)
+    if isinstance(returns, pd.DataFrame):
+        returns.index = days
+    with pytest.raises((ValueError, TypeError), match=match):
+        regime_stats(signal, returns)
+
+
+# ------------------------------------------------------------------ report
+
+
+class _Page(HTMLParser):
+    """Collects tables, images and every attribute of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[str] = []
+        self.images: list[str] = []
+        self.attributes: list[tuple[str, str, str]] = []
+        self.style = ""
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            self.attributes.append((tag, name, value or ""))
+        attrs = dict(attrs)
+        if tag == "table":
+            self.tables.append(attrs.get("data-table", ""))
+        if tag == "img":
+            self.images.append(attrs["src"])
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.style += data
+
+
+TABLES = {
+    "now",
+    "data",
+    "model",
+    "parameters",
+    "parameters_mean",
+    "parameters_vol",
+    "parameters_corr",
+    "parameters_p",
+    "parameters_duration",
+    "transition_matrix",
+    "durations",
+    "regime_stats",
+    "signal_stats",
+    "recent_spells",
+    "longest_spells",
+    "backtest",
+}
+
+
+def _check_self_contained(text: str) -> _Page:
+    page = _Page()
+    page.feed(text)
+    assert set(page.tables) == TABLES
+    assert len(page.images) == 3
+    from PIL import Image
+
+    for src in page.images:
+        assert src.startswith("data:image/png;base64,")
+        png = base64.b64decode(src.split(",", 1)[1], validate=True)
+        with Image.open(BytesIO(png)) as image:
+            image.verify()
+            assert image.size[0] >= 500
+    # nothing from outside: no address, no file, no import, no url()
+    assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", text, re.I)
+    for tag, name, value in page.attributes:
+        if name in ("src", "href", "srcset", "poster", "data", "action"):
+            assert value.startswith(("data:", "#")), (tag, name, value[:40])
+    assert "<script" not in text.lower() and "<link" not in text.lower()
+    assert "@import" not in page.style and "url(" not in page.style
+    assert "@media print" in page.style
+    return page
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    return load_sample().loc["2013":"2016"]
+
+
+@pytest.fixture(scope="module")
+def walk(sample: pd.DataFrame) -> pd.DataFrame:
+    model = RegimeModel(n_init=2, n_iter=200, random_state=0)
+    return walk_forward(sample, model, refit="Q", progress=False)
+
+
+def test_walk_forward_report_is_complete_and_self_contained(sample, walk, tmp_path):
+    path = write_html(
+        None, sample, tmp_path / "report.html", walk=walk, notes=["a data warning"]
+    )
+    text = path.read_text(encoding="utf-8")
+    _check_self_contained(text)
+    assert "a data warning" in text
+    assert "out-of-sample" in text
+    # the current regime and its spell, as the signal says
+    last = walk["regime"].iloc[-1]
+    assert f"<td>{last}</td>" in text
+    for delay in (1, 2):
+        assert f"risk-off, delay {delay}" in text
+    assert "std_err" in text  # the parameter table with standard errors
+    for column in sample.columns:
+        assert f"<th>{column}</th>" in text  # regime_stats rows for every column
+
+
+def test_one_fit_report_says_in_sample(sample, tmp_path):
+    model = RegimeModel(n_init=2, n_iter=200, random_state=0).fit(sample)
+    text = write_html(model, sample, tmp_path / "fit.html").read_text()
+    _check_self_contained(text)
+    assert "in-sample bound" in text
+
+
+def test_report_is_written_atomically(sample, walk, tmp_path, monkeypatch):
+    target = tmp_path / "report.html"
+    target.write_text("old")
+    import regimes.report as report
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("figure failed")
+
+    monkeypatch.setattr(report, "_figure_section", broken)
+    with pytest.raises(RuntimeError):
+        write_html(None, sample, target, walk=walk)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_report_refuses_without_model_or_walk(sample, tmp_path):
+    with pytest.raises(InvalidParameterError, match="walk="):
+        write_html(None, sample, tmp_path / "x.html")
+    with pytest.raises(InvalidParameterError, match="resume record"):
+        write_html(None, sample, tmp_path / "x.html", walk=pd.DataFrame({"a": [1]}))
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_report_warns_nothing_on_clean_input(sample, walk, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_html(None, sample, tmp_path / "r.html", walk=walk)
+
+
+@pytest.mark.parametrize("walk_forward", [False, True], ids=["one_fit", "walk"])
+def test_cli_report(tmp_path, capsys, walk_forward):
+    from regimes.cli import main
+
+    path = tmp_path / "out" / "report.html"
+    args = ["--start", "2014-01-01", "--end", "2016-12-31", "--n-init", "2"]
+    if walk_forward:
+        args += ["--walk-forward", "--refit", "Q", "--min-train", "250"]
+    assert main([*args, "--n-iter", "300", "--report", str(path)]) == 0
+    assert f"wrote {path}" in capsys.readouterr().out
+    text = path.read_text(encoding="utf-8")
+    _check_self_contained(text)
+    assert ("out-of-sample" in text) == walk_forward
+
+
+def test_cli_report_to_a_directory_is_refused(tmp_path, capsys):
+    from regimes.cli import main
+
+    assert main(["--report", str(tmp_path)]) == 2
+    assert "--report needs a file name" in capsys.readouterr().err
+
+
+def test_results_to_html(sample, tmp_path):
+    model = RegimeModel(n_init=2, n_iter=200, random_state=0).fit(sample)
+    res = model.results(sample)
+    path = res.to_html(tmp_path / "res.html", title="My fit")
+    text = path.read_text(encoding="utf-8")
+    _check_self_contained(text)
+    assert "<title>My fit</title>" in text and "in-sample bound" in text
+    assert f"<td>{res.signal.iloc[-1]}</td>" in text
