@@ -158,6 +158,16 @@ def _check_returns(returns: Any, name: str) -> pd.Series:
     return pd.Series(data.values.mean(axis=1), index=data.index, name=name)
 
 
+# A daily rate of cash or of the risk-free asset is far below 1% a day: 1% a day
+# compounds to (1.01)^252 - 1, about 1,100% a year. Anything at or above it is an
+# annual rate (or a percent) passed by mistake, which would swamp the backtest.
+MAX_DAILY_RATE = 0.01
+_DAILY_FIX = (
+    "an annual rate is not a daily one: an annual rate of 4% is 0.04 / 252 a day "
+    "(about 0.00016). Pass the daily rate."
+)
+
+
 def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
     """A float or a Series of daily returns, taken on ``days`` (all of them needed)."""
     if isinstance(value, pd.Series):
@@ -171,18 +181,26 @@ def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
                 f"{missing[0].date()}); give it a value on every day of the signal "
                 "and returns.",
             )
-        return taken.to_numpy(dtype=float)
+        values = taken.to_numpy(dtype=float)
+        worst = int(np.argmax(np.abs(values)))
+        if not abs(values[worst]) < MAX_DAILY_RATE:
+            raise InvalidParameterError(
+                name,
+                f"{name} must be daily rates, below {MAX_DAILY_RATE} in size, got "
+                f"{values[worst]:.6g} on {days[worst].date()}; {_DAILY_FIX}",
+            )
+        return values
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise InvalidParameterError(
             name,
             f"{name} must be a number (a daily return) or a Series of daily returns,"
             f" got {type(value).__name__}.",
         )
-    if not np.isfinite(value) or not -1 < value < 1:
+    if not np.isfinite(value) or not abs(value) < MAX_DAILY_RATE:
         raise InvalidParameterError(
             name,
-            f"{name} must be a daily return in (-1, 1), got {value}; an annual rate "
-            "r is about r / 252 a day (0.04 a year: 0.00016).",
+            f"{name} must be a daily rate, below {MAX_DAILY_RATE} in size, got "
+            f"{value}; {_DAILY_FIX}",
         )
     return np.full(len(days), float(value))
 
@@ -423,12 +441,21 @@ def drawdown(equity: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
     [0.0, -0.1, 0.0]
     """
     _check_equity(equity)
+    return _drawdown(equity)
+
+
+def _drawdown(equity: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """:func:`drawdown` without the check, for the curves we build ourselves.
+
+    A return of -1 (a total loss) takes such a curve to 0: a drawdown of -1, not a
+    caller's mistake.
+    """
     peak = equity.cummax().clip(lower=1.0)
     return equity / peak - 1.0
 
 
 def _check_equity(equity: Any) -> None:
-    """An equity curve: a Series or DataFrame of finite numbers."""
+    """An equity curve: a Series or DataFrame of finite numbers above 0."""
     ok = isinstance(equity, (pd.Series, pd.DataFrame))
     if ok:
         frame = equity.to_frame() if isinstance(equity, pd.Series) else equity
@@ -441,6 +468,14 @@ def _check_equity(equity: Any) -> None:
             "equity",
             "equity must be a pandas Series or DataFrame of finite numbers (growth "
             f"of 1, e.g. BacktestResult.equity); got {type(equity).__name__}.",
+        )
+    values = equity.to_numpy(dtype=float)
+    if (values <= 0).any():
+        raise InvalidParameterError(
+            "equity",
+            f"equity must be above 0 (the value of a growth of 1), got "
+            f"{float(values.min()):.6g}; an equity curve is (1 + returns).cumprod() "
+            "of simple returns > -1, not the returns themselves nor a P&L.",
         )
 
 
@@ -479,7 +514,7 @@ class BacktestResult:
     @property
     def drawdown(self) -> pd.DataFrame:
         """Drawdown of both equity curves (see :func:`drawdown`)."""
-        return drawdown(self.equity)
+        return _drawdown(self.equity)
 
     def __repr__(self) -> str:
         days = self.returns.index
@@ -645,7 +680,7 @@ def _performance(
             "ann_return": final ** (TRADING_DAYS / n) - 1.0,
             "ann_vol": ann_vol,
             "sharpe": sharpe,
-            "max_drawdown": float(drawdown(equity).min()),
+            "max_drawdown": float(_drawdown(equity).min()),
             "n_trades": float(np.count_nonzero(np.diff(position))),
             "time_in_market": float(np.mean(position)),
             "total_return": final - 1.0,
@@ -756,6 +791,6 @@ def _regime_column_stats(r: pd.Series, share: float) -> dict[str, float]:
         "ann_mean": mean,
         "ann_vol": vol,
         "sharpe": mean / vol if vol > 0 else float("nan"),
-        "max_drawdown": float(drawdown((1.0 + r).cumprod()).min()),
+        "max_drawdown": float(_drawdown((1.0 + r).cumprod()).min()),
         "hit_rate": float((r > 0).mean()),
     }

@@ -405,3 +405,32 @@ def test_risk_off_may_be_one_name_and_several():
     both = backtest(signal, returns, risk_off=("Bear", "Bull"))
     assert (both.position == 0).all()
     assert "BacktestResult(risk_off=('Bear',), delay=1" in repr(one)
+
+
+# ------------------------------------------- daily rates and equity (hostile 7, 11)
+
+
+@pytest.mark.parametrize("param", ["cash_returns", "risk_free"])
+@pytest.mark.parametrize("rate", [0.04, -0.04, 0.5, 0.01])
+def test_an_annual_rate_passed_as_daily_is_refused(param, rate):
+    """1% a day is about 1,100% a year: a rate that size is an annual one by mistake."""
+    signal, returns = _inputs()
+    with pytest.raises(InvalidParameterError, match=r"0\.04 / 252 a day") as info:
+        backtest(signal, returns, **{param: rate})
+    assert info.value.param == param
+    as_series = pd.Series(1e-4, index=signal.index)
+    as_series.iloc[3] = rate
+    with pytest.raises(InvalidParameterError, match=r"0\.04 / 252 a day") as info:
+        backtest(signal, returns, **{param: as_series})
+    assert info.value.param == param
+    # the fix the message gives is accepted
+    assert np.isfinite(backtest(signal, returns, **{param: rate / 252}).stats).all(
+        axis=None
+    )
+
+
+@pytest.mark.parametrize("equity", [[1.0, -1.0, 2.0], [1.0, 0.0, 0.5]])
+def test_drawdown_refuses_equity_at_or_below_zero(equity):
+    with pytest.raises(InvalidParameterError, match="equity must be above 0") as info:
+        drawdown(pd.Series(equity))
+    assert info.value.param == "equity"
