@@ -43,7 +43,7 @@ from ._contract import (
     Real,
     validate_params,
 )
-from ._dates import check_day_index, parse_day
+from ._dates import calendar_years, check_day_index, parse_day, warn_if_not_daily
 from ._validation import check_returns, percent_median
 from .exceptions import AlignmentWarning, InvalidParameterError
 from .results import TRADING_DAYS, spell_bounds
@@ -317,7 +317,9 @@ def signal_stats(signal: pd.Series) -> pd.Series:
     Series
         Named ``"signal_stats"``, with
 
-        - ``n_days``: rows of the signal; ``years``: ``n_days / 252``;
+        - ``n_days``: rows of the signal; ``years``: the calendar span of its
+          dates plus one row's median spacing, in years of 365.25 days (300
+          monthly rows are 25 years; NaN for a single row);
         - ``n_switches``: days whose regime differs from the day before's;
           ``switches_per_year``: ``n_switches / years``;
         - ``n_spells``, ``median_spell``, ``mean_spell``: number of spells (see
@@ -331,8 +333,8 @@ def signal_stats(signal: pd.Series) -> pd.Series:
     Notes
     -----
     The first and last spells are cut by the ends of the data, so spell lengths
-    of a short signal are biased down. The count of years assumes one row per
-    trading day.
+    of a short signal are biased down. Years come from the dates, so weekly or
+    monthly signals give their true switches per year; spell lengths are in rows.
 
     Examples
     --------
@@ -345,13 +347,13 @@ def signal_stats(signal: pd.Series) -> pd.Series:
     signal = _check_signal(signal)
     table = spells(signal)
     n_days = len(signal)
-    years = n_days / TRADING_DAYS
+    years = calendar_years(signal.index)
     n_switches = len(table) - 1
     stats: dict[str, float] = {
         "n_days": float(n_days),
         "years": years,
         "n_switches": float(n_switches),
-        "switches_per_year": n_switches / years,
+        "switches_per_year": n_switches / years if years > 0 else float("nan"),
         "n_spells": float(len(table)),
         "median_spell": float(table["n_days"].median()),
         "mean_spell": float(table["n_days"].mean()),
@@ -636,6 +638,7 @@ def backtest(
             f"delay={delay}; pass a longer history.",
         )
     days = common[delay:]
+    warn_if_not_daily(days, "backtest's ann_return, ann_vol and sharpe", stacklevel=3)
     cash = _on_days(cash_returns, days, "cash_returns")
     free = _on_days(risk_free, days, "risk_free")
 
@@ -758,6 +761,7 @@ def regime_stats(signal: pd.Series, returns: pd.Series | pd.DataFrame) -> pd.Dat
     _check_returns(returns, "returns")  # every column numeric, finite, >= -1
     frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
     common = _common_dates(signal.index, frame.index)
+    warn_if_not_daily(common, "regime_stats' ann_mean, ann_vol and sharpe", 3)
     regime = signal.reindex(common)
     values = frame.reindex(common)
     rows = {}
