@@ -31,6 +31,7 @@ __all__ = [
     "DATE_FIX",
     "calendar_years",
     "check_day_index",
+    "local_dates",
     "parse_day",
     "parse_day_index",
     "warn_if_not_daily",
@@ -293,6 +294,21 @@ def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.Datetime
 
 
 # ------------------------------------------------------------ a time axis
+
+
+def local_dates(data: Any) -> Any:
+    """``data`` (Series/DataFrame) with a tz-aware DatetimeIndex made tz-naive.
+
+    The rule of :func:`parse_day` for a whole axis: the time zone is dropped keeping
+    the *local* wall-clock time (so the local date), never converted to UTC; a day
+    given in New York time and the same day without a zone are the same day. Other
+    inputs are returned unchanged (a copy is made only when a zone is dropped).
+    """
+    index = getattr(data, "index", None)
+    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+        data = data.copy(deep=False)
+        data.index = index.tz_localize(None)
+    return data
 
 
 def check_day_index(index: pd.Index, name: str) -> None:

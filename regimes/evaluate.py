@@ -43,7 +43,13 @@ from ._contract import (
     Real,
     validate_params,
 )
-from ._dates import calendar_years, check_day_index, parse_day, warn_if_not_daily
+from ._dates import (
+    calendar_years,
+    check_day_index,
+    local_dates,
+    parse_day,
+    warn_if_not_daily,
+)
 from ._validation import check_returns, percent_median
 from .exceptions import AlignmentWarning, InvalidParameterError
 from .results import TRADING_DAYS, spell_bounds
@@ -87,6 +93,7 @@ def _check_signal(signal: Any) -> pd.Series:
             "signal must be a pandas Series of regime names on a DatetimeIndex, "
             f"got {type(signal).__name__}.",
         )
+    signal = local_dates(signal)  # one rule for time zones: the local date
     _check_dates(signal.index, "signal")
     missing = signal.isna().to_numpy()
     if missing.any():
@@ -135,6 +142,7 @@ def _check_returns(returns: Any, name: str) -> pd.Series:
             f"{name} must be a pandas Series or DataFrame of daily simple returns "
             f"on a DatetimeIndex, got {type(returns).__name__}.",
         )
+    returns = local_dates(returns)  # the rule the signal follows (_check_signal)
     data = check_returns(returns, param=name, needs_dates=True)
     percent = percent_median(data.values)
     if percent is not None:
@@ -408,15 +416,14 @@ def detection_lag(
     signal = _check_signal(signal)
     regimes = _check_regimes(regimes, signal, "regimes")
     when = _check_days(dates)
-    index = signal.index
-    if index.tz is not None:  # days on the signal's clock
-        when = when.tz_localize(index.tz)
+    index = signal.index  # tz-naive: local dates, like `when` (regimes._dates)
     outside = when[(when < index[0]) | (when > index[-1])]
     if len(outside):
-        raise ValueError(
+        raise InvalidParameterError(
+            "dates",
             f"dates must lie within the signal's days ({index[0].date()} to "
             f"{index[-1].date()}), got {[str(d.date()) for d in outside]}; drop them "
-            "or pass a longer signal."
+            "or pass a longer signal.",
         )
     hits = np.flatnonzero(signal.isin(regimes).to_numpy())
     start = index.searchsorted(when, side="left")
@@ -759,6 +766,7 @@ def regime_stats(signal: pd.Series, returns: pd.Series | pd.DataFrame) -> pd.Dat
     """
     signal = _check_signal(signal)
     _check_returns(returns, "returns")  # every column numeric, finite, >= -1
+    returns = local_dates(returns)
     frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
     common = _common_dates(signal.index, frame.index)
     warn_if_not_daily(common, "regime_stats' ann_mean, ann_vol and sharpe", 3)

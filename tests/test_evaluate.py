@@ -481,3 +481,34 @@ def test_daily_data_with_weekends_and_holidays_do_not_warn():
     signal = pd.Series(np.where(returns.to_numpy() < 0, "Bear", "Bull"), index=days)
     backtest(signal, returns)  # filterwarnings=error: any warning fails
     regime_stats(signal, returns)
+
+
+# ------------------------------------------------- time zones (hostile 20)
+
+
+@pytest.mark.parametrize(
+    ("signal_tz", "returns_tz"),
+    [(None, "UTC"), ("UTC", None), ("America/New_York", "UTC"), ("Asia/Tokyo", None)],
+)
+def test_time_zones_follow_the_one_day_rule(signal_tz, returns_tz):
+    """The same local days align whatever zone each input carries."""
+    from regimes.evaluate import regime_stats
+
+    signal, returns = _inputs()
+    expected = backtest(signal, returns)
+    zoned_signal = signal.tz_localize(signal_tz) if signal_tz else signal
+    zoned_returns = returns.tz_localize(returns_tz) if returns_tz else returns
+    result = backtest(zoned_signal, zoned_returns)  # no AlignmentWarning either
+    pd.testing.assert_frame_equal(result.returns, expected.returns)
+    pd.testing.assert_frame_equal(
+        regime_stats(zoned_signal, zoned_returns), regime_stats(signal, returns)
+    )
+    lags = detection_lag(zoned_signal, [zoned_signal.index[0]])
+    assert lags.tolist() == detection_lag(signal, [signal.index[0]]).tolist()
+
+
+def test_detection_lag_outside_dates_name_the_parameter():
+    signal = _signal(["Bull", "Bear", "Bull"], categories=NAMES)
+    with pytest.raises(InvalidParameterError, match="dates must lie within") as info:
+        detection_lag(signal, ["1990-01-01"])
+    assert info.value.param == "dates"
