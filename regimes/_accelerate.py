@@ -55,6 +55,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._covariance import read_full, write_full_trusted
+from .results import floor_self_transitions
 
 ACCELERATE = True
 """Whether the restarts of a fit run SQUAREM (``RegimeHMM(accelerate=...)``, set in
@@ -173,7 +174,6 @@ def _set(hmm, theta: dict[str, np.ndarray]) -> None:
     if min_stay > 0:
         # theta' must satisfy the M-step's constraints, or EM's guarantee (the
         # next M-step does not lower the likelihood) does not hold from it
-        from ._hmm import floor_self_transitions  # _hmm imports this module
 
         transmat = floor_self_transitions(transmat, min_stay)
     hmm.transmat_ = transmat

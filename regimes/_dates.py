@@ -25,12 +25,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .exceptions import InvalidParameterError, InvalidReturnsError, NotDailyWarning
+from .exceptions import (
+    Advice,
+    DataFileError,
+    InvalidParameterError,
+    InvalidReturnsError,
+    NotDailyWarning,
+    Setting,
+)
 
 __all__ = [
     "DATE_FIX",
     "calendar_years",
     "check_day_index",
+    "data_error",
     "local_dates",
     "parse_day",
     "parse_day_index",
@@ -50,6 +58,18 @@ def _day(ts: pd.Timestamp) -> pd.Timestamp:
     if ts.tz is not None:
         ts = ts.tz_localize(None)  # the local date, not the UTC one
     return ts.normalize()
+
+
+def data_error(param: str, message: str) -> InvalidReturnsError:
+    """The error for data that cannot be used, naming the argument that held them.
+
+    A file passed as ``path`` gives a :class:`~regimes.exceptions.DataFileError`
+    (also a ``FileNotFoundError`` subclass, as a missing file always was); a frame
+    or a download an :class:`~regimes.exceptions.InvalidReturnsError`.
+    """
+    if param == "path":
+        return DataFileError(param, message)
+    return InvalidReturnsError(param, message)
 
 
 def parse_day(value: Any) -> pd.Timestamp:
@@ -109,10 +129,22 @@ def _from_yyyymmdd(text: str) -> pd.Timestamp:
 
 _INTEGER = re.compile(r"[+-]?\d+(?:\.0*)?")
 _OTHER_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%b-%Y")
-_INDEX_FIX = (
-    "write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or pass "
-    "date_format (e.g. '%d/%m/%Y')"
-)
+_EXAMPLE_FORMAT = "%d/%m/%Y"
+
+
+def _index_fix(param: str, fmt: str | None = None) -> tuple[str | Setting, ...]:
+    """How to write the dates, or say their format (a file's ``date_format``)."""
+    if param == "path":
+        return (
+            "Write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or pass their "
+            "format, e.g. ",
+            Setting("date_format", fmt or _EXAMPLE_FORMAT),
+        )
+    how = f"pd.to_datetime(labels, format={fmt!r})" if fmt else "pd.to_datetime"
+    return (
+        "Write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or set a "
+        f"DatetimeIndex of the days (with {how})",
+    )
 
 
 def parse_day_index(
@@ -145,7 +177,7 @@ def parse_day_index(
     text = pd.Index([str(v).strip() for v in labels])
     missing = [i for i, v in enumerate(labels) if _is_blank(v)]
     if missing:
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: {len(missing)} rows have no date (first: row "
             f"{missing[0] + 1}); give every row a date or delete it.",
@@ -155,8 +187,8 @@ def parse_day_index(
             parsed = pd.to_datetime(text, format=date_format)
         except (ValueError, TypeError) as exc:
             bad = _first_unreadable(text, date_format) or str(text[0])
-            raise InvalidReturnsError(
-                param,
+            raise InvalidParameterError(
+                "date_format",
                 f"{source}: dates do not match date_format={date_format!r} (first: "
                 f"{bad!r}); fix them or pass the format they are written in.",
             ) from exc
@@ -210,18 +242,21 @@ def _parse_yyyymmdd(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex
     digits = text.str.replace(r"\.0*$", "", regex=True)
     if not (digits.str.len() == 8).all():
         example = next(v for v in digits if len(v) != 8)
-        raise InvalidReturnsError(
+        raise data_error(
             param,
-            f"{source}: the dates are integers such as {example}, which are not "
-            "YYYYMMDD dates (8 digits, e.g. 20240131); "
-            f"{_INDEX_FIX}. Excel day numbers, monthly YYYYMM or Unix times must be "
-            "converted first.",
+            Advice(
+                f"{source}: the dates are integers such as {example}, which are not "
+                "YYYYMMDD dates (8 digits, e.g. 20240131); Excel day numbers, "
+                "monthly YYYYMM or Unix times must be converted first. ",
+                *_index_fix(param),
+                ".",
+            ),
         )
     try:
         return pd.DatetimeIndex(pd.to_datetime(digits, format="%Y%m%d"))
     except ValueError as exc:
         bad = next(v for v in digits if not _is_calendar_day(v))
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: the dates look like YYYYMMDD integers but {bad} is not a "
             "date; fix it in the file.",
@@ -251,25 +286,37 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
         iso = [_reads_as_day(v) for v in text]
         if bad is None and any(iso):  # each is a date, but written two ways
             row = iso.index(False)
-            raise InvalidReturnsError(
+            raise data_error(
                 param,
-                f"{source}: the dates are written in different forms, e.g. "
-                f"{text[iso.index(True)]!r} and {text[row]!r} (row {row + 1}); write "
-                f"them one way. {_INDEX_FIX[0].upper()}{_INDEX_FIX[1:]}.",
+                Advice(
+                    f"{source}: the dates are written in different forms, e.g. "
+                    f"{text[iso.index(True)]!r} and {text[row]!r} (row {row + 1}); "
+                    "write them one way. ",
+                    *_index_fix(param),
+                    ".",
+                ),
             )
-        raise InvalidReturnsError(
+        raise data_error(
             param,
-            f"{source}: the first column must hold dates; could not read "
-            f"{bad if bad is not None else text[0]!r} "
-            f"as a date. {_INDEX_FIX[0].upper()}{_INDEX_FIX[1:]}.",
+            Advice(
+                f"{source}: the first column must hold dates; could not read "
+                f"{bad if bad is not None else text[0]!r} as a date. ",
+                *_index_fix(param),
+                ".",
+            ),
         )
     formats = " or ".join(repr(f) for f in readings)
-    raise InvalidReturnsError(
-        param,
+    first, *others = readings
+    message = Advice(
         f"{source}: dates such as {text[0]!r} can be read as {formats} (day and "
-        f"month are ambiguous); pass date_format={next(iter(readings))!r} or the "
-        "other one, or write dates as YYYY-MM-DD.",
+        "month are ambiguous). ",
+        *_index_fix(param, first),
+        f" (or {others[0]!r})" if others else "",
+        ".",
     )
+    if param == "path":  # the file's dates are fine: their format is to be said
+        raise InvalidParameterError("date_format", message)
+    raise data_error(param, message)
 
 
 def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.DatetimeIndex:
@@ -278,13 +325,13 @@ def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.Datetime
         index = index.tz_localize(None)  # the local date, not the UTC one
     if index.hasnans:
         position = int(np.flatnonzero(index.isna())[0])
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: {int(index.isna().sum())} dates are NaT (first at row "
             f"{position + 1}); give every row a date or drop those rows.",
         )
     if len(index) > 1 and (index.normalize() == pd.Timestamp("1970-01-01")).all():
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: every date is on 1970-01-01: integers (YYYYMMDD?) were read "
             "as nanoseconds since 1970. Read them with pd.to_datetime(x.astype(str), "

@@ -23,10 +23,13 @@ from ._dates import parse_day
 from ._io import atomic_path
 from ._validation import COVARIANCE_TYPES, percent_median
 from .exceptions import (
-    AssumedKindWarning,
+    Advice,
+    Aside,
     DataDownloadError,
+    DataFileError,
     InvalidParameterError,
     RegimeFitError,
+    Setting,
 )
 from .models import RegimeModel
 from .results import filtered_columns
@@ -216,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             seen: set[str] = set()
 
             def show(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
-                text = str(message)
+                one = getattr(message, "args", ())
+                text = _words(one[0] if len(one) == 1 else message)
                 advice = next(
                     (a for c, a in _WARNING_ADVICE.items() if issubclass(category, c)),
                     None,
@@ -252,13 +256,53 @@ _FLAGS = {
     "columns": "--columns",
     "refit": "--refit",
     "kind": "--prices or --returns",
+    "missing": "--keep-missing",
+    "tickers": "--download",
 }
+# "path" is also report()'s and save()'s: only a file read as data is --csv
+_DATA_FILE_FLAG = "--csv"
 
-# what the command's options do about a library warning, by its class
+# what the command's options do about a library warning, by its class (the data
+# warnings name their options themselves: see _words)
 _WARNING_ADVICE = {
     ConvergenceWarning: "increase --n-iter",
-    AssumedKindWarning: "say --prices or --returns",
 }
+
+
+def _option(setting: Setting) -> str:
+    """A setting a library message suggests, as the command's option."""
+    param, value = setting
+    if param == "kind" and value in ("prices", "returns"):
+        return f"--{value}"
+    if param == "missing" and value == "keep":
+        return "--keep-missing"
+    if param == "columns":
+        if value is ...:
+            return "--columns NAMES"
+        names = ",".join(map(str, value))
+        return f"--columns {names!r}" if " " in names else f"--columns {names}"
+    if param == "min_coverage":
+        return f"--min-coverage {value:g}"
+    if param == "date_format":
+        return f"--date-format {value!r}"
+    flag = _FLAGS.get(param)
+    if flag is None or " " in flag:
+        return str(setting)  # no option says it: the library's words
+    return f"{flag} {value}"
+
+
+def _words(message: object) -> str:
+    """A library message in the command's words: its settings as options.
+
+    The settings are the parts of an :class:`~regimes.exceptions.Advice` (an
+    attribute, not patterns in the text); asides for Python callers are left out.
+    """
+    if not isinstance(message, Advice):
+        return str(message)
+    return "".join(
+        _option(p) if isinstance(p, Setting) else "" if isinstance(p, Aside) else p
+        for p in message.parts
+    )
 
 
 def _error_text(exc: BaseException) -> str:
@@ -268,13 +312,16 @@ def _error_text(exc: BaseException) -> str:
     apart, so the sentence is rebuilt around the option; other errors about a
     parameter that has an option are prefixed with it.
     """
+    text = _words(exc.args[0]) if len(exc.args) == 1 else str(exc)
+    if isinstance(exc, DataFileError):
+        return f"{_DATA_FILE_FLAG}: {text}"
     if isinstance(exc, InvalidParameterError) and exc.param in _FLAGS:
         flag = _FLAGS[exc.param]
         if exc.accepted is not None:
             text = f"{flag} must be {exc.accepted}; got {exc.received}."
             return f"{text} {exc.fix}" if exc.fix else text
-        return f"{flag}: {exc}"
-    return str(exc)
+        return f"{flag}: {text}"
+    return text
 
 
 def _items(value: str | None, option: str, example: str) -> list[str] | None:

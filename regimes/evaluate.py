@@ -392,9 +392,13 @@ def detection_lag(
     ----------
     signal : Series
         Regime names on a sorted DatetimeIndex (or walk_forward's DataFrame).
-    dates : iterable of date-like
-        E.g. market peaks. Each must lie within the signal's first and last day;
-        a date that is not a row of the signal counts from the next row.
+    dates : day or iterable of days
+        E.g. market peaks. Each is read by the package's one day parser: a
+        ``"YYYY-MM-DD"`` string, a ``Timestamp`` or ``datetime.date``, or a
+        YYYYMMDD int (``20200219``); any other integer (a year alone, ``2020``) is
+        refused, never read as nanoseconds since 1970. Each must lie within the
+        signal's first and last day; a date that is not a row of the signal
+        counts from the next row.
     regimes : str or iterable of str, default=("Bear",)
         The regimes that count as detection.
 

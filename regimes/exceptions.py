@@ -8,11 +8,16 @@ which notebook users already know how to filter.
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 __all__ = [
     "AbsorbingRegimeWarning",
+    "Advice",
     "AlignmentWarning",
+    "Aside",
     "AssumedKindWarning",
     "DataDownloadError",
+    "DataFileError",
     "DataWarning",
     "InvalidParameterError",
     "InvalidReturnsError",
@@ -22,6 +27,7 @@ __all__ = [
     "PercentReturnsWarning",
     "RegimeFitError",
     "RegimesWarning",
+    "Setting",
 ]
 
 
@@ -125,6 +131,77 @@ class InvalidReturnsError(InvalidParameterError):
 
     ``param`` is the argument that held it (usually ``"returns"``).
     """
+
+
+class DataFileError(InvalidReturnsError, FileNotFoundError):
+    """A file cannot be read as a table of prices or returns; ``param`` is "path".
+
+    Raised by :func:`regimes.data.read_returns` before any fitting work: a missing
+    file or a folder, a spreadsheet, an archive of several files, a damaged or
+    unreadable table. The message says what is wrong and what to do. It is also a
+    ``FileNotFoundError`` (for a file that does not exist, as before).
+    """
+
+
+# ------------------------------------------------- advice a front end can reword
+
+
+class Setting(NamedTuple):
+    """A keyword setting that a message or warning suggests, e.g. ``kind='returns'``.
+
+    ``str()`` spells it as Python; the command line spells it as its option
+    (``--returns``) from ``param`` and ``value``. A ``value`` of ``...`` stands for
+    "values of your choice" (``columns=[...]``).
+    """
+
+    param: str
+    value: Any = ...
+
+    def __str__(self) -> str:
+        shown = "[...]" if self.value is ... else repr(self.value)
+        return f"{self.param}={shown}"
+
+
+class Aside(str):
+    """A part of an :class:`Advice` for Python callers only.
+
+    E.g. which class to call next with the result; a front end that does that step
+    itself (the command line) leaves it out.
+    """
+
+
+class Advice(str):
+    """A message made of text and :class:`Setting` parts; it is the text in Python.
+
+    Pass it as the message of an error or a warning; ``parts`` keeps the settings
+    apart so that another front end (the ``regimes`` command) can say them in its
+    own words without reading the text.
+
+    Examples
+    --------
+    >>> text = Advice("columns disagree; pass ", Setting("kind", "returns"), ".")
+    >>> text
+    "columns disagree; pass kind='returns'."
+    >>> text.settings
+    (Setting(param='kind', value='returns'),)
+    """
+
+    parts: tuple[str | Setting, ...]
+    """The text, :class:`Setting` and :class:`Aside` parts, in order."""
+
+    def __new__(cls, *parts: str | Setting) -> Advice:
+        """Join the parts' texts; keep the parts."""
+        self = super().__new__(cls, "".join(map(str, parts)))
+        self.parts = parts
+        return self
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    @property
+    def settings(self) -> tuple[Setting, ...]:
+        """The settings the message suggests, in order."""
+        return tuple(p for p in self.parts if isinstance(p, Setting))
 
 
 class StateWarning(RegimesWarning):

@@ -111,10 +111,12 @@ def test_ragged_eleven_column_price_file_as_a_user_tries_it_first(
     assert status == 0, text
     # warnings first, then the results
     assert text.index("regimes: warning:") < text.index("Data: ")
-    assert "read as prices" in text and "here: say --prices or --returns" in text
+    assert "read as prices" in text and "Pass --prices to say so" in text
     assert "dropped ['XLC', 'XLRE']" in text
     assert "XLC from 2018-06-19" in text and "XLRE from 2015-10-08" in text
-    assert "min_coverage" in text  # data.py's words: its warnings carry no option
+    # the data warnings' advice in the command's options (tests/test_data_cli.py)
+    assert "--keep-missing" in text and "--min-coverage 0." in text
+    assert "min_coverage" not in text and "missing=" not in text
     kept = [c for c in close.columns if c not in LATE]
     assert f"1999 days, 2012-01-03 .. {close.index[-1].date()}" in text
     assert f"columns: {', '.join(kept)}" in text
@@ -167,8 +169,8 @@ def test_a_zero_price_is_an_error_naming_column_and_date(
     status, text = run(["--csv", str(path)], monkeypatch)
     assert status == 2
     assert "column 'XLF' has 0 on 2013-03-05" in text
-    # data.py's own words until its errors name the parameter (kind -> --returns)
-    assert "kind='returns'" in text
+    # the fix in the command's words (the error's Advice, not its text)
+    assert "pass --returns" in text and "kind=" not in text
     assert "Data:" not in text
 
 

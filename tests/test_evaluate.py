@@ -132,6 +132,24 @@ def test_detection_lag_errors():
         detection_lag(signal, [2020])  # not nanoseconds since 1970
 
 
+def test_detection_lag_reads_every_date_with_the_one_day_parser():
+    values = ["Bull", "Bull", "Bear", "Bull", "Bear"]
+    signal = _signal(values, start="2021-01-04", categories=NAMES)  # a Monday
+    by_text = detection_lag(signal, ["2021-01-04", "2021-01-07"])
+    # YYYYMMDD ints (one, a list, numpy) are the same days as the strings
+    for dates in ([20210104, 20210107], np.array([20210104, 20210107])):
+        pd.testing.assert_series_equal(detection_lag(signal, dates), by_text)
+    assert detection_lag(signal, 20210107).tolist() == [1.0]
+    # a year alone is refused, naming the parameter, whether alone or in a list
+    for dates in (2021, [20210104, 2021]):
+        with pytest.raises(InvalidParameterError, match="not a YYYYMMDD day") as e:
+            detection_lag(signal, dates)
+        assert e.value.param == "dates"
+    with pytest.raises(InvalidParameterError, match="within the signal's days") as e:
+        detection_lag(signal, [20200101])
+    assert e.value.param == "dates"
+
+
 # ------------------------------------------------------------------ backtest
 
 # 6 days; the signal is Bear on days 1 and 2
