@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 from . import __version__, data
-from ._dates import parse_day
+from ._dates import parse_day, warn_if_not_daily
 from ._io import atomic_path
 from ._validation import COVARIANCE_TYPES, percent_median
 from .exceptions import (
@@ -456,6 +456,8 @@ def _run(args: argparse.Namespace) -> int:
     _check_report_options(args)
     refit = _refit(args.refit) if args.walk_forward else None
     returns, label = _load(args)
+    if isinstance(returns.index, pd.DatetimeIndex):  # weekly, monthly, intraday
+        warn_if_not_daily(returns.index, "the annual means and volatilities")
     if refit is not None:
         return _run_walk_forward(args, model, returns, label, refit)
     model.fit(returns)

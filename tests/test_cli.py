@@ -435,3 +435,17 @@ def test_walk_forward_options_without_walk_forward_are_refused(args, capsys):
     assert "add --walk-forward" in err and err.count("\n") == 1
     for flag in args[::2]:
         assert flag in err
+
+
+def test_a_monthly_file_is_run_with_a_warning_about_annual_figures(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    months = pd.date_range("2000-01-31", periods=300, freq="ME")
+    frame = pd.DataFrame(
+        rng.normal(0.005, 0.04, (300, 2)), index=months, columns=["a", "b"]
+    )
+    frame.index.name = "Date"
+    path = tmp_path / "monthly.csv"
+    frame.to_csv(path)
+    assert main(["--csv", str(path), "--returns", "--n-regimes", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the dates are" in err and "252 rows a year" in err
