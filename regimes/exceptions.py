@@ -125,6 +125,16 @@ class InvalidParameterError(ValueError, TypeError):
         self.fix = fix
         """A suggested fix, or None."""
 
+    def __reduce__(self) -> tuple:
+        # pickled by joblib when raised in a worker process: rebuild from the
+        # constructor's own arguments (the default would pass the message alone)
+        kwargs = {"accepted": self.accepted, "received": self.received, "fix": self.fix}
+        return (_rebuild, (type(self), self.param, self.args[0], kwargs))
+
+
+def _rebuild(cls: type, param: str, message: str, kwargs: dict) -> Exception:
+    return cls(param, message, **kwargs)
+
 
 class InvalidReturnsError(InvalidParameterError):
     """A returns frame (or array) cannot be used as it is; the message says why.
