@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -29,15 +30,19 @@ from .exceptions import (
     DataFileError,
     InvalidParameterError,
     InvalidReturnsError,
+    NotDailyWarning,
     Setting,
 )
 
 __all__ = [
     "DATE_FIX",
+    "calendar_years",
     "check_day_index",
     "data_error",
+    "local_dates",
     "parse_day",
     "parse_day_index",
+    "warn_if_not_daily",
 ]
 
 DATE_FIX = "write it as 'YYYY-MM-DD' (e.g. '2024-01-31') or as a YYYYMMDD int"
@@ -338,6 +343,21 @@ def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.Datetime
 # ------------------------------------------------------------ a time axis
 
 
+def local_dates(data: Any) -> Any:
+    """``data`` (Series/DataFrame) with a tz-aware DatetimeIndex made tz-naive.
+
+    The rule of :func:`parse_day` for a whole axis: the time zone is dropped keeping
+    the *local* wall-clock time (so the local date), never converted to UTC; a day
+    given in New York time and the same day without a zone are the same day. Other
+    inputs are returned unchanged (a copy is made only when a zone is dropped).
+    """
+    index = getattr(data, "index", None)
+    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+        data = data.copy(deep=False)
+        data.index = index.tz_localize(None)
+    return data
+
+
 def check_day_index(index: pd.Index, name: str) -> None:
     """Raise unless ``index`` is a non-empty, unique, increasing DatetimeIndex.
 
@@ -372,3 +392,60 @@ def check_day_index(index: pd.Index, name: str) -> None:
             name,
             f"{name}'s dates must be increasing; sort them with {name}.sort_index().",
         )
+
+
+# ------------------------------------------------------------ sampling frequency
+
+# Trading days are 1 calendar day apart, 3 over a weekend and up to 4-5 over a long
+# weekend: their median spacing is 1. Weekly data give 7, monthly about 30, and
+# intraday data less than 1; all of these are not daily.
+_MAX_DAILY_SPACING = pd.Timedelta(days=4)
+_MIN_DAILY_SPACING = pd.Timedelta(days=1)
+
+
+def median_spacing(index: pd.DatetimeIndex) -> pd.Timedelta | None:
+    """The median time between consecutive dates, or None for fewer than 2 dates."""
+    if len(index) < 2:
+        return None
+    return pd.Series(index).diff().median()  # in the index's own unit
+
+
+def warn_if_not_daily(index: pd.DatetimeIndex, what: str, stacklevel: int = 2) -> bool:
+    """Warn (NotDailyWarning) if ``index`` is not about one row per trading day.
+
+    The one check for every figure annualised with 252 rows a year: ``what`` names
+    the figures (e.g. "backtest's ann_return, ann_vol and sharpe"). Returns True if
+    it warned.
+    """
+    spacing = median_spacing(index)
+    if spacing is None or _MIN_DAILY_SPACING <= spacing <= _MAX_DAILY_SPACING:
+        return False
+    warnings.warn(
+        f"the dates are {_spacing_text(spacing)} apart (median), not one trading day: "
+        f"{what} assume 252 rows a year and are wrong for this data. Pass daily "
+        "returns, or annualise yourself with the number of rows a year of your data.",
+        NotDailyWarning,
+        stacklevel=stacklevel + 1,
+    )
+    return True
+
+
+def _spacing_text(spacing: pd.Timedelta) -> str:
+    days = spacing / pd.Timedelta(days=1)
+    if days >= 1:
+        return f"{days:.3g} days"
+    return f"{spacing / pd.Timedelta(minutes=1):.3g} minutes"
+
+
+def calendar_years(index: pd.DatetimeIndex) -> float:
+    """Years covered by the dates, from their calendar span, one row's spacing added.
+
+    ``n`` rows ``s`` apart cover ``n * s``: 300 monthly rows are 25 years, 252
+    trading days about one year (their span, 365 days less a weekend's spacing, plus
+    the median spacing of 1 day).
+    """
+    spacing = median_spacing(index)
+    if spacing is None:
+        return float("nan")
+    span = index[-1] - index[0] + spacing
+    return span / pd.Timedelta(days=365.25)

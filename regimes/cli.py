@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 from . import __version__, data
-from ._dates import parse_day
+from ._dates import parse_day, warn_if_not_daily
 from ._io import atomic_path
 from ._validation import COVARIANCE_TYPES, percent_median
 from .exceptions import (
@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     source = parser.add_argument_group("data").add_mutually_exclusive_group()
     source.add_argument(
         "--csv",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="CSV of daily prices or returns, dates in the first column",
     )
@@ -154,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     walk.add_argument(
         "--refit",
-        default="M",
+        default=None,
         metavar="PERIOD",
         help="refit period with --walk-forward: W, M, Q, Y or a number of days "
         "(default M)",
@@ -162,13 +162,13 @@ def _parser() -> argparse.ArgumentParser:
     walk.add_argument(
         "--min-train",
         type=int,
-        default=504,
+        default=None,
         metavar="DAYS",
         help="days of history before the first fit (default 504)",
     )
     parser.add_argument(
         "--out",
-        type=Path,
+        type=_path,
         metavar="DIR",
         help="write regimes.csv and regimes.png into DIR",
     )
@@ -176,12 +176,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _path(value: str) -> Path:
+    """A path option; an empty one is an error (Path("") is the current folder)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(
+            f"needs a path, got {value!r} (an empty path would mean the current "
+            "folder); give one, or leave the option out"
+        )
+    return Path(value)
+
+
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
     """--report, --evaluate and --state: the report file and the daily run."""
     group = parser.add_argument_group("report and daily run")
     group.add_argument(
         "--report",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="write one self-contained HTML report (with --walk-forward: the "
         "walk-forward signal and its backtest)",
@@ -194,7 +204,7 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--state",
-        type=Path,
+        type=_path,
         metavar="DIR",
         help="with --walk-forward: continue from the state saved in DIR, compute "
         "only the new days, save the new state and append them to DIR/log.csv",
@@ -441,9 +451,13 @@ def _run(args: argparse.Namespace) -> int:
     model = _model(args)
     model._check_params()
     _check_out(args.out)
+    _check_csv(args.csv)
+    _check_walk_options(args)
     _check_report_options(args)
     refit = _refit(args.refit) if args.walk_forward else None
     returns, label = _load(args)
+    if isinstance(returns.index, pd.DatetimeIndex):  # weekly, monthly, intraday
+        warn_if_not_daily(returns.index, "the annual means and volatilities")
     if refit is not None:
         return _run_walk_forward(args, model, returns, label, refit)
     model.fit(returns)
@@ -518,6 +532,29 @@ def _run_walk_forward(
 
 
 # ------------------------------------------------------ report and daily run
+
+
+def _check_walk_options(args: argparse.Namespace) -> None:
+    """--refit and --min-train only mean something with --walk-forward; defaults."""
+    if not args.walk_forward:
+        options = (("--refit", args.refit), ("--min-train", args.min_train))
+        given = [flag for flag, value in options if value is not None]
+        if given:
+            raise _UsageError(
+                f"{' and '.join(given)} only apply to a walk-forward run: add "
+                "--walk-forward, or leave them out"
+            )
+    args.refit = "M" if args.refit is None else args.refit
+    args.min_train = 504 if args.min_train is None else args.min_train
+
+
+def _check_csv(path: Path | None) -> None:
+    """An existing --csv that is not a regular file (a device, a folder, a FIFO)."""
+    if path is not None and path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "a device, pipe or socket"
+        raise _UsageError(
+            f"--csv {path} is not a regular file ({kind}); give the path of a CSV file"
+        )
 
 
 def _check_report_options(args: argparse.Namespace) -> None:

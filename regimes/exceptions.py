@@ -23,6 +23,7 @@ __all__ = [
     "InvalidReturnsError",
     "LikelyPricesWarning",
     "ModelFileError",
+    "NotDailyWarning",
     "PercentReturnsWarning",
     "RegimeFitError",
     "RegimesWarning",
@@ -73,6 +74,15 @@ class ModelFileError(ValueError):
     another format, truncated, hand-edited into an inconsistent state or written in a
     newer format, and by :meth:`regimes.RegimeModel.save` before it touches the file
     when the model could not be loaded back exactly. The message names the field.
+    """
+
+
+class NotDailyWarning(DataWarning):
+    """Data whose dates are not about one trading day apart were annualised with 252.
+
+    Issued (by :func:`regimes._dates.warn_if_not_daily`) when the median spacing of
+    the dates is more than 4 calendar days (weekly, monthly data) or less than one
+    (intraday data): an annual figure computed with 252 rows a year is then wrong.
     """
 
 
