@@ -517,6 +517,9 @@ def validate_params(constraints: Mapping[str, list[Any]]) -> Callable[[F], F]:
                 bound = sig.bind(*args, **kwargs)
             except TypeError as err:
                 raise InvalidParameterError("(call)", f"{where}: {err}") from None
+            # defaults too: the body then sees one type per parameter whether the
+            # caller passed it or not (a default "2000-01-01" becomes a Timestamp)
+            bound.apply_defaults()
             for name, value in list(bound.arguments.items()):
                 if name in constraints:
                     bound.arguments[name] = check_value(

@@ -444,3 +444,37 @@ def test_report_the_size_of_the_matrix(capsys):
         pytest.skip("run with the matrix")
     with capsys.disabled():
         print(f"\nhostile matrix: {len(CALLS)} calls over {len(_cases())} parameters")
+
+
+def test_every_default_satisfies_its_own_constraints():
+    """Defaults go through the validator too (a default start of '2000-01-01' is
+    normalised to a day like a passed one), so each must be a value its table
+    accepts; a default the table refuses would fail every call that omits it."""
+    from regimes._contract import check_value
+
+    refused = []
+    for name, func in PUBLIC.items():
+        table = getattr(func, "__parameter_constraints__", {})
+        for param in inspect.signature(func).parameters.values():
+            if param.name not in table or param.default is inspect.Parameter.empty:
+                continue
+            try:
+                check_value(param.default, table[param.name], param.name)
+            except InvalidParameterError as err:
+                refused.append(f"{name}({param.name}={param.default!r}): {err}")
+    assert refused == []
+
+
+def test_a_download_with_default_dates_reaches_the_download(monkeypatch, tmp_path):
+    """The hostile pass's case: default start/end skipped the day parser and failed
+    inside the ragged-panel code before any download."""
+    calls = []
+
+    def offline(*args, **kwargs):
+        calls.append(kwargs)
+        raise OSError("offline")
+
+    monkeypatch.setattr(yfinance, "download", offline)
+    with pytest.raises(regimes.exceptions.DataDownloadError, match="offline"):
+        regimes.data.download_returns(["XLK"], cache_dir=tmp_path)
+    assert len(calls) == 1
