@@ -532,3 +532,58 @@ def test_the_training_scale_is_saved_and_older_files_get_the_implied_one(
     )
     with pytest.raises(InvalidParameterError, match="returns / 100"):
         old.predict(short_sample * 100)
+
+
+# ------------------------------------ what an atomic save may replace (hostile 1, 14)
+
+
+def test_a_fifo_is_never_replaced(fitted, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidParameterError, match="not a regular file") as info:
+        fitted.save(fifo)
+    assert info.value.param == "path"
+    assert fifo.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # nothing left
+
+
+def test_the_atomic_writer_itself_refuses_a_fifo(tmp_path):
+    from regimes._io import atomic_path
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidParameterError, match="not a regular file"):
+        with atomic_path(fifo) as tmp:
+            tmp.write_text("x")
+    assert fifo.is_fifo()
+
+
+def test_a_symlink_is_written_through(fitted, tmp_path):
+    target = tmp_path / "real.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    os.symlink(target, link)
+    fitted.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert RegimeModel.load(target).get_params() == fitted.get_params()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real.json"]
+
+
+def test_an_existing_file_keeps_its_permission_bits(fitted, tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text("old")
+    os.chmod(path, 0o600)
+    fitted.save(path)
+    assert (path.stat().st_mode & 0o777) == 0o600
+    RegimeModel.load(path)
+
+
+@pytest.mark.parametrize("where", ["/proc/regimes_model.json", "missing/model.json"])
+def test_unwritable_places_are_our_error_naming_path(
+    fitted, tmp_path, monkeypatch, where
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidParameterError, match="cannot be written") as info:
+        fitted.save(where)
+    assert info.value.param == "path"
+    assert list(tmp_path.iterdir()) == []
