@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from . import _fitting, _persist, inference, results
@@ -306,6 +306,26 @@ class RegimeModel(BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.missing = missing
+
+    def __getattr__(self, name: str) -> Any:
+        """Unfitted model asked for a fitted attribute: sklearn's NotFittedError.
+
+        ``hmm_``, ``fitted_state_``, ``means_``...: the one place that says so.
+
+        Called only when ordinary lookup failed. NotFittedError subclasses
+        AttributeError, so ``hasattr`` and ``getattr(model, name, default)`` keep
+        working; private and special names (``_repr_html_``, ``__array__``) get the
+        plain AttributeError Python's protocols expect.
+        """
+        if name.endswith("_") and not name.startswith("_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet: {name} "
+                "exists after fit(returns) (or RegimeModel.load(path)). Call fit "
+                "with appropriate arguments before using this estimator."
+            )
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
 
     # ------------------------------------------------------------------ fitting
 
