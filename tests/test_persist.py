@@ -410,7 +410,10 @@ def _check_loaded(
     "edit",
     [
         lambda d: d["fitted"].update(log_likelihood=-1.0),  # a record, not used
-        lambda d: d["fitted"].update(regime_names=["calm", "middling", "storm"]),
+        lambda d: [  # renamed consistently: params and fitted agree
+            d[part].update(regime_names=["calm", "middling", "storm"])
+            for part in ("params", "fitted")
+        ],
         lambda d: d["fitted"].update(feature_names=["a", "b", "c", "d"]),
         lambda d: d.update(saved_at="yesterday"),
     ],
@@ -587,3 +590,80 @@ def test_unwritable_places_are_our_error_naming_path(
         fitted.save(where)
     assert info.value.param == "path"
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------ a file's params must describe its arrays (5, 13)
+
+
+def test_the_stored_order_must_be_the_order_by_rule(full_model_file, tmp_path):
+    # the calmest regime (first by volatility) given the lowest mean: the file is
+    # still in volatility order, and no longer in mean order
+    def lower_mean(document):
+        means = document["fitted"]["means"]
+        means[0] = [-0.01] * len(means[0])
+
+    RegimeModel.load(_edited(full_model_file, tmp_path, lower_mean))  # loads
+
+    def edit(document):
+        lower_mean(document)
+        document["params"]["order_by"] = "mean"
+
+    with pytest.raises(ModelFileError, match=r"params.order_by 'mean'"):
+        RegimeModel.load(_edited(full_model_file, tmp_path, edit))
+
+
+def test_swapped_regime_names_are_refused(full_model_file, tmp_path):
+    def edit(document):
+        document["fitted"]["regime_names"] = ["Bear", "Sideways", "Bull"]
+
+    with pytest.raises(ModelFileError, match=r"fitted.regime_names \['Bear'"):
+        RegimeModel.load(_edited(full_model_file, tmp_path, edit))
+
+
+def test_an_edited_min_duration_is_refused(full_model_file, tmp_path):
+    def edit(document):
+        document["params"]["min_duration"] = 1000
+
+    with pytest.raises(ModelFileError, match=r"params.min_duration 1000.*below"):
+        RegimeModel.load(_edited(full_model_file, tmp_path, edit))
+
+
+def test_a_min_duration_the_fit_kept_loads(short_sample, tmp_path):
+    path = tmp_path / "floor.json"
+    model = RegimeModel(2, n_init=1, random_state=0, min_duration=50)
+    model.fit(short_sample).save(path)
+    assert RegimeModel.load(path).get_params()["min_duration"] == 50
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "match"),  # the table and the kept row must stay sound
+    [
+        ("log_likelihood", "abc", "must hold finite numbers"),
+        ("converged", "yes", "must hold true or false"),
+        ("seed", 1.5, "must hold integers"),
+        ("best", True, "exactly one restart"),  # every row marked best
+        ("best", False, "exactly one restart"),  # none
+    ],
+)
+def test_restart_table_values_are_checked(
+    full_model_file, tmp_path, column, value, match
+):
+    def edit(document):
+        table = document["fitted"]["restarts"]
+        for rows in table.values():  # two restarts: one kept, one not
+            rows[:] = rows[:1] * 2
+        table["best"] = [True, False]
+        table[column] = [value] * 2
+
+    with pytest.raises(ModelFileError, match=rf"fitted.restarts.{column} .*{match}"):
+        RegimeModel.load(_edited(full_model_file, tmp_path, edit))
+
+
+@pytest.mark.parametrize("field", ["n_iter", "log_likelihood", "regularization"])
+def test_an_absurd_integer_names_its_field(full_model_file, tmp_path, field):
+    document = json.loads(full_model_file.read_text())
+    document["fitted"][field] = "@@"
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(document).replace('"@@"', "9" * 5000))
+    with pytest.raises(ModelFileError, match=rf"fitted.{field} must be finite"):
+        RegimeModel.load(path)
