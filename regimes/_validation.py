@@ -31,6 +31,7 @@ from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
 from ._state import Settings
 from .exceptions import InvalidParameterError, InvalidReturnsError, LikelyPricesWarning
 from .labels import MAX_REGIMES, ORDER_RULES
+from .results import FILTERED_PREFIX
 
 COVARIANCE_TYPES = tuple(COVARIANCE_FORMS)
 MISSING_POLICIES = ("error", "marginalize")
@@ -81,6 +82,26 @@ convention); :func:`check_params` enforces it in ``fit``, and
 """
 
 
+OUTPUT_COLUMNS = ("regime", "fitted_until")
+"""Columns the package's outputs put beside one column per regime name (the signal
+frame, the walk-forward frame, the command line's CSV); with the all-column
+probabilities' ``filtered_<name>`` columns, the names a regime must not take."""
+
+
+def _check_names_free(names: Sequence[str]) -> None:
+    """Refuse regime names that would clash with the outputs' own columns."""
+    clash = [
+        n for n in names if n in OUTPUT_COLUMNS or str(n).startswith(FILTERED_PREFIX)
+    ]
+    if clash:
+        raise InvalidParameterError(
+            "regime_names",
+            f"regime_names {clash} clash with the columns the outputs put beside "
+            f"the regimes ({', '.join(OUTPUT_COLUMNS)}, {FILTERED_PREFIX}<name>); "
+            "choose other regime names, e.g. 'Calm' or 'Storm'.",
+        )
+
+
 def check_params(
     params: dict[str, Any],
     default_names: Any,
@@ -108,6 +129,7 @@ def check_params(
             f"regime_names must have one name per regime ({n_regimes}), got "
             f"{len(names)}: {names!r}; pass {n_regimes} names or leave it None.",
         )
+    _check_names_free(names)
     regularization = checked["regularization"]
     min_duration = checked["min_duration"]
     return Settings(

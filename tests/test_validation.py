@@ -185,3 +185,24 @@ def test_timezone_aware_index_is_accepted(returns):
     aware = returns.tz_localize("America/New_York")
     model = RegimeModel(2, n_init=1, random_state=0).fit(aware)
     assert model.predict(aware).index.equals(aware.index)
+
+
+# ------------------------------- regime names the outputs' columns use (hostile 9)
+
+
+@pytest.mark.parametrize(
+    "names", [("regime", "Bear"), ("Bull", "fitted_until"), ("Bull", "filtered_Bull")]
+)
+def test_regime_names_that_clash_with_output_columns_are_refused(names):
+    model = RegimeModel(2, regime_names=names)
+    with pytest.raises(InvalidParameterError, match="clash with the columns") as info:
+        model.fit(np.zeros((5, 1)))  # refused before the data are even looked at
+    assert info.value.param == "regime_names"
+
+
+def test_free_regime_names_fill_the_signal_frame(short_sample):
+    names = ("Calm", "Storm")
+    model = RegimeModel(2, n_init=1, random_state=0, regime_names=names)
+    frame = model.fit(short_sample).results(short_sample).signal_frame()
+    assert frame.columns.is_unique
+    assert list(frame.columns) == ["regime", *names, "filtered_Calm", "filtered_Storm"]
