@@ -360,7 +360,12 @@ class RegimeModel(BaseEstimator):
             If the kept restart did not converge within ``n_iter`` iterations.
         """
         settings = self._check_params()
-        data = check_returns(returns, for_fit=True, missing=settings.missing)
+        data = check_returns(
+            returns,
+            for_fit=True,
+            missing=settings.missing,
+            n_regimes=settings.n_regimes,
+        )
         previous = self._state if settings.warm_start else None
         _fitting.check_fit_data(data, settings, previous)
         with thread_limits(settings.n_jobs):  # no oversubscription (regimes._threads)

@@ -206,3 +206,45 @@ def test_free_regime_names_fill_the_signal_frame(short_sample):
     frame = model.fit(short_sample).results(short_sample).signal_frame()
     assert frame.columns.is_unique
     assert list(frame.columns) == ["regime", *names, "filtered_Calm", "filtered_Storm"]
+
+
+# ------------------------------- complex values, regularization, sparse columns
+
+
+@pytest.mark.parametrize("as_frame", [True, False])
+def test_complex_returns_are_our_error(returns, as_frame):
+    values = returns.to_numpy() + 1e-3j
+    data = pd.DataFrame(values, index=returns.index) if as_frame else values
+    with pytest.raises(InvalidReturnsError, match="[Cc]omplex") as info:
+        RegimeModel(2).fit(data)
+    assert info.value.param == "returns"
+
+
+def test_regularization_beyond_the_data_is_refused(returns, no_em):
+    largest = float(returns.var(ddof=0).max())
+    with pytest.raises(InvalidParameterError, match="largest column variance") as info:
+        RegimeModel(2, regularization=2 * largest).fit(returns)
+    assert info.value.param == "regularization"
+
+
+def test_regularization_below_the_data_is_kept(returns):
+    lam = 1e-3 * float(returns.var(ddof=0).min())
+    model = RegimeModel(2, n_init=1, random_state=0, regularization=lam)
+    assert model.fit(returns).regularization_ == lam
+
+
+@pytest.mark.parametrize(("n_regimes", "observed"), [(2, 9), (3, 14)])
+def test_a_column_seen_on_few_days_is_refused_by_name(
+    returns, n_regimes, observed, no_em
+):
+    from regimes._validation import check_returns, min_observed
+
+    assert min_observed(n_regimes) == observed + 1
+    sparse = returns.copy()
+    column = sparse.columns[1]
+    sparse.iloc[observed:, 1] = np.nan
+    model = RegimeModel(n_regimes, missing="marginalize")
+    with pytest.raises(InvalidReturnsError, match=rf"'{column}': {observed}\b"):
+        model.fit(sparse)
+    sparse.iloc[observed, 1] = 0.001  # one more value: enough
+    check_returns(sparse, for_fit=True, missing="marginalize", n_regimes=n_regimes)
