@@ -43,7 +43,7 @@ from ._validation import (
     check_units,
     n_free_parameters,
 )
-from .exceptions import InvalidParameterError
+from .exceptions import FrequencyWarning, InvalidParameterError
 from .labels import default_regime_names
 from .online import (
     causal_start,
@@ -366,6 +366,14 @@ class RegimeModel(BaseEstimator):
             missing=settings.missing,
             n_regimes=settings.n_regimes,
         )
+        if data.frequency is not None:
+            warnings.warn(
+                f"returns: {data.frequency}. The model is fitted all the same, but "
+                "its annualised figures (summary, regime_means(annualize=True), "
+                "the signal's statistics) assume 252 trading days a year.",
+                FrequencyWarning,
+                stacklevel=2,
+            )
         previous = self._state if settings.warm_start else None
         _fitting.check_fit_data(data, settings, previous)
         with thread_limits(settings.n_jobs):  # no oversubscription (regimes._threads)
@@ -478,7 +486,9 @@ class RegimeModel(BaseEstimator):
             feature_names=list(self.feature_names_in_),
             missing=self._missing_policy(),
         )
-        check_units(data.values, data.columns, self.fitted_state_.scale)
+        check_units(
+            data.values, data.columns, self.fitted_state_.scale, index=data.index
+        )
         return data
 
     def _missing_policy(self) -> str:

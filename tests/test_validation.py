@@ -248,3 +248,33 @@ def test_a_column_seen_on_few_days_is_refused_by_name(
         model.fit(sparse)
     sparse.iloc[observed, 1] = 0.001  # one more value: enough
     check_returns(sparse, for_fit=True, missing="marginalize", n_regimes=n_regimes)
+
+
+# ------------------------------------------------ sampling frequency (hostile 4)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    ("freq", "why"), [("W-FRI", "median spacing"), ("MS", "median spacing")]
+)
+def test_returns_that_are_not_daily_warn_once_in_fit(short_sample, freq, why):
+    from regimes.exceptions import FrequencyWarning
+
+    data = short_sample.iloc[:400].set_axis(
+        pd.date_range("1990-01-01", periods=400, freq=freq)
+    )
+    with pytest.warns(FrequencyWarning, match=rf"{why}.*252 trading days") as seen:
+        RegimeModel(2, n_init=1, random_state=0).fit(data)
+    assert sum(isinstance(w.message, FrequencyWarning) for w in seen) == 1
+
+
+def test_intraday_and_daily_indexes_are_told_apart(short_sample):
+    from regimes._validation import check_returns
+
+    daily = check_returns(short_sample)  # business days: weekends, no warning
+    assert daily.frequency is None
+    minutes = short_sample.iloc[:300].set_axis(
+        pd.date_range("2020-01-02 09:30", periods=300, freq="min")
+    )
+    assert "times of day" in check_returns(minutes).frequency
+    assert check_returns(short_sample.to_numpy()).frequency is None  # undated
