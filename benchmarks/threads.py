@@ -72,11 +72,18 @@ def busy_process(active: bool) -> Iterator[None]:
         spinner.wait()
 
 
+class _NoLimiter(nullcontext):
+    """A threadpoolctl limiter that limits nothing (a context, and a restore)."""
+
+    def restore_original_limits(self) -> None:
+        pass
+
+
 class _NoLimits:
     """Stands in for regimes' thread controller: leaves every thread count alone."""
 
-    def limit(self, **kwargs: object) -> nullcontext:
-        return nullcontext()
+    def limit(self, **kwargs: object) -> _NoLimiter:
+        return _NoLimiter()
 
 
 @contextmanager

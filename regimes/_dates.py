@@ -19,14 +19,31 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import re
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .exceptions import InvalidParameterError, InvalidReturnsError
+from .exceptions import (
+    Advice,
+    DataFileError,
+    InvalidParameterError,
+    InvalidReturnsError,
+    NotDailyWarning,
+    Setting,
+)
 
-__all__ = ["DATE_FIX", "check_day_index", "parse_day", "parse_day_index"]
+__all__ = [
+    "DATE_FIX",
+    "calendar_years",
+    "check_day_index",
+    "data_error",
+    "local_dates",
+    "parse_day",
+    "parse_day_index",
+    "warn_if_not_daily",
+]
 
 DATE_FIX = "write it as 'YYYY-MM-DD' (e.g. '2024-01-31') or as a YYYYMMDD int"
 
@@ -41,6 +58,18 @@ def _day(ts: pd.Timestamp) -> pd.Timestamp:
     if ts.tz is not None:
         ts = ts.tz_localize(None)  # the local date, not the UTC one
     return ts.normalize()
+
+
+def data_error(param: str, message: str) -> InvalidReturnsError:
+    """The error for data that cannot be used, naming the argument that held them.
+
+    A file passed as ``path`` gives a :class:`~regimes.exceptions.DataFileError`
+    (also a ``FileNotFoundError`` subclass, as a missing file always was); a frame
+    or a download an :class:`~regimes.exceptions.InvalidReturnsError`.
+    """
+    if param == "path":
+        return DataFileError(param, message)
+    return InvalidReturnsError(param, message)
 
 
 def parse_day(value: Any) -> pd.Timestamp:
@@ -100,10 +129,22 @@ def _from_yyyymmdd(text: str) -> pd.Timestamp:
 
 _INTEGER = re.compile(r"[+-]?\d+(?:\.0*)?")
 _OTHER_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%b-%Y")
-_INDEX_FIX = (
-    "write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or pass "
-    "date_format (e.g. '%d/%m/%Y')"
-)
+_EXAMPLE_FORMAT = "%d/%m/%Y"
+
+
+def _index_fix(param: str, fmt: str | None = None) -> tuple[str | Setting, ...]:
+    """How to write the dates, or say their format (a file's ``date_format``)."""
+    if param == "path":
+        return (
+            "Write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or pass their "
+            "format, e.g. ",
+            Setting("date_format", fmt or _EXAMPLE_FORMAT),
+        )
+    how = f"pd.to_datetime(labels, format={fmt!r})" if fmt else "pd.to_datetime"
+    return (
+        "Write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or set a "
+        f"DatetimeIndex of the days (with {how})",
+    )
 
 
 def parse_day_index(
@@ -136,7 +177,7 @@ def parse_day_index(
     text = pd.Index([str(v).strip() for v in labels])
     missing = [i for i, v in enumerate(labels) if _is_blank(v)]
     if missing:
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: {len(missing)} rows have no date (first: row "
             f"{missing[0] + 1}); give every row a date or delete it.",
@@ -146,8 +187,8 @@ def parse_day_index(
             parsed = pd.to_datetime(text, format=date_format)
         except (ValueError, TypeError) as exc:
             bad = _first_unreadable(text, date_format) or str(text[0])
-            raise InvalidReturnsError(
-                param,
+            raise InvalidParameterError(
+                "date_format",
                 f"{source}: dates do not match date_format={date_format!r} (first: "
                 f"{bad!r}); fix them or pass the format they are written in.",
             ) from exc
@@ -201,18 +242,21 @@ def _parse_yyyymmdd(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex
     digits = text.str.replace(r"\.0*$", "", regex=True)
     if not (digits.str.len() == 8).all():
         example = next(v for v in digits if len(v) != 8)
-        raise InvalidReturnsError(
+        raise data_error(
             param,
-            f"{source}: the dates are integers such as {example}, which are not "
-            "YYYYMMDD dates (8 digits, e.g. 20240131); "
-            f"{_INDEX_FIX}. Excel day numbers, monthly YYYYMM or Unix times must be "
-            "converted first.",
+            Advice(
+                f"{source}: the dates are integers such as {example}, which are not "
+                "YYYYMMDD dates (8 digits, e.g. 20240131); Excel day numbers, "
+                "monthly YYYYMM or Unix times must be converted first. ",
+                *_index_fix(param),
+                ".",
+            ),
         )
     try:
         return pd.DatetimeIndex(pd.to_datetime(digits, format="%Y%m%d"))
     except ValueError as exc:
         bad = next(v for v in digits if not _is_calendar_day(v))
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: the dates look like YYYYMMDD integers but {bad} is not a "
             "date; fix it in the file.",
@@ -242,25 +286,37 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
         iso = [_reads_as_day(v) for v in text]
         if bad is None and any(iso):  # each is a date, but written two ways
             row = iso.index(False)
-            raise InvalidReturnsError(
+            raise data_error(
                 param,
-                f"{source}: the dates are written in different forms, e.g. "
-                f"{text[iso.index(True)]!r} and {text[row]!r} (row {row + 1}); write "
-                f"them one way. {_INDEX_FIX[0].upper()}{_INDEX_FIX[1:]}.",
+                Advice(
+                    f"{source}: the dates are written in different forms, e.g. "
+                    f"{text[iso.index(True)]!r} and {text[row]!r} (row {row + 1}); "
+                    "write them one way. ",
+                    *_index_fix(param),
+                    ".",
+                ),
             )
-        raise InvalidReturnsError(
+        raise data_error(
             param,
-            f"{source}: the first column must hold dates; could not read "
-            f"{bad if bad is not None else text[0]!r} "
-            f"as a date. {_INDEX_FIX[0].upper()}{_INDEX_FIX[1:]}.",
+            Advice(
+                f"{source}: the first column must hold dates; could not read "
+                f"{bad if bad is not None else text[0]!r} as a date. ",
+                *_index_fix(param),
+                ".",
+            ),
         )
     formats = " or ".join(repr(f) for f in readings)
-    raise InvalidReturnsError(
-        param,
+    first, *others = readings
+    message = Advice(
         f"{source}: dates such as {text[0]!r} can be read as {formats} (day and "
-        f"month are ambiguous); pass date_format={next(iter(readings))!r} or the "
-        "other one, or write dates as YYYY-MM-DD.",
+        "month are ambiguous). ",
+        *_index_fix(param, first),
+        f" (or {others[0]!r})" if others else "",
+        ".",
     )
+    if param == "path":  # the file's dates are fine: their format is to be said
+        raise InvalidParameterError("date_format", message)
+    raise data_error(param, message)
 
 
 def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.DatetimeIndex:
@@ -269,13 +325,13 @@ def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.Datetime
         index = index.tz_localize(None)  # the local date, not the UTC one
     if index.hasnans:
         position = int(np.flatnonzero(index.isna())[0])
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: {int(index.isna().sum())} dates are NaT (first at row "
             f"{position + 1}); give every row a date or drop those rows.",
         )
     if len(index) > 1 and (index.normalize() == pd.Timestamp("1970-01-01")).all():
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: every date is on 1970-01-01: integers (YYYYMMDD?) were read "
             "as nanoseconds since 1970. Read them with pd.to_datetime(x.astype(str), "
@@ -285,6 +341,21 @@ def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.Datetime
 
 
 # ------------------------------------------------------------ a time axis
+
+
+def local_dates(data: Any) -> Any:
+    """``data`` (Series/DataFrame) with a tz-aware DatetimeIndex made tz-naive.
+
+    The rule of :func:`parse_day` for a whole axis: the time zone is dropped keeping
+    the *local* wall-clock time (so the local date), never converted to UTC; a day
+    given in New York time and the same day without a zone are the same day. Other
+    inputs are returned unchanged (a copy is made only when a zone is dropped).
+    """
+    index = getattr(data, "index", None)
+    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+        data = data.copy(deep=False)
+        data.index = index.tz_localize(None)
+    return data
 
 
 def check_day_index(index: pd.Index, name: str) -> None:
@@ -321,3 +392,60 @@ def check_day_index(index: pd.Index, name: str) -> None:
             name,
             f"{name}'s dates must be increasing; sort them with {name}.sort_index().",
         )
+
+
+# ------------------------------------------------------------ sampling frequency
+
+# Trading days are 1 calendar day apart, 3 over a weekend and up to 4-5 over a long
+# weekend: their median spacing is 1. Weekly data give 7, monthly about 30, and
+# intraday data less than 1; all of these are not daily.
+_MAX_DAILY_SPACING = pd.Timedelta(days=4)
+_MIN_DAILY_SPACING = pd.Timedelta(days=1)
+
+
+def median_spacing(index: pd.DatetimeIndex) -> pd.Timedelta | None:
+    """The median time between consecutive dates, or None for fewer than 2 dates."""
+    if len(index) < 2:
+        return None
+    return pd.Series(index).diff().median()  # in the index's own unit
+
+
+def warn_if_not_daily(index: pd.DatetimeIndex, what: str, stacklevel: int = 2) -> bool:
+    """Warn (NotDailyWarning) if ``index`` is not about one row per trading day.
+
+    The one check for every figure annualised with 252 rows a year: ``what`` names
+    the figures (e.g. "backtest's ann_return, ann_vol and sharpe"). Returns True if
+    it warned.
+    """
+    spacing = median_spacing(index)
+    if spacing is None or _MIN_DAILY_SPACING <= spacing <= _MAX_DAILY_SPACING:
+        return False
+    warnings.warn(
+        f"the dates are {_spacing_text(spacing)} apart (median), not one trading day: "
+        f"{what} assume 252 rows a year and are wrong for this data. Pass daily "
+        "returns, or annualise yourself with the number of rows a year of your data.",
+        NotDailyWarning,
+        stacklevel=stacklevel + 1,
+    )
+    return True
+
+
+def _spacing_text(spacing: pd.Timedelta) -> str:
+    days = spacing / pd.Timedelta(days=1)
+    if days >= 1:
+        return f"{days:.3g} days"
+    return f"{spacing / pd.Timedelta(minutes=1):.3g} minutes"
+
+
+def calendar_years(index: pd.DatetimeIndex) -> float:
+    """Years covered by the dates, from their calendar span, one row's spacing added.
+
+    ``n`` rows ``s`` apart cover ``n * s``: 300 monthly rows are 25 years, 252
+    trading days about one year (their span, 365 days less a weekend's spacing, plus
+    the median spacing of 1 day).
+    """
+    spacing = median_spacing(index)
+    if spacing is None:
+        return float("nan")
+    span = index[-1] - index[0] + spacing
+    return span / pd.Timedelta(days=365.25)

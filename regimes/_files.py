@@ -42,7 +42,7 @@ import pandas as pd
 
 from ._dates import parse_day_index
 from ._panel import numeric
-from .exceptions import DataWarning, InvalidReturnsError
+from .exceptions import DataFileError, DataWarning
 
 __all__ = ["MISSING_MARKERS", "MISSING_TEXT", "read_table"]
 
@@ -106,7 +106,7 @@ def read_table(
     separator, lines = _split(text)
     first_row = next((i for i, line in enumerate(lines) if line.is_row), None)
     if first_row is None:
-        raise InvalidReturnsError(
+        raise DataFileError(
             param,
             f"{source}: no line starts with a date: the first column must hold dates "
             "(e.g. 2024-01-31 or 20240131), with a header line of column names "
@@ -156,7 +156,7 @@ def _text(path: Path, source: str, param: str) -> str:
         except UnicodeDecodeError:
             pass
     if b"\0" in raw[:4096]:
-        raise InvalidReturnsError(
+        raise DataFileError(
             param,
             f"{source}: not a text file (a spreadsheet or compressed file?); save it "
             "as CSV: a header line, then one line per day: date, value, value, ...",
@@ -184,13 +184,13 @@ def _decompressed(raw: bytes, source: str, param: str) -> bytes:
             with zipfile.ZipFile(io.BytesIO(raw)) as archive:
                 members = [m for m in archive.namelist() if not m.endswith("/")]
                 if any(m.startswith("xl/") for m in members):
-                    raise InvalidReturnsError(
+                    raise DataFileError(
                         param,
                         f"{source}: an Excel workbook; save the sheet as CSV (a "
                         "header line, then one line per day: date, value, ...).",
                     )
                 if len(members) != 1:
-                    raise InvalidReturnsError(
+                    raise DataFileError(
                         param,
                         f"{source}: a zip archive of {len(members)} files "
                         f"({', '.join(members[:5])}); unzip it and pass the file "
@@ -198,7 +198,7 @@ def _decompressed(raw: bytes, source: str, param: str) -> bytes:
                     )
                 return archive.read(members[0])
     except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
-        raise InvalidReturnsError(
+        raise DataFileError(
             param,
             f"{source}: a damaged compressed file ({type(exc).__name__}: {exc}).",
         ) from None
@@ -265,7 +265,7 @@ def _rows(
         if not line.is_row:
             break
         if width is not None and len(line.fields) > width:
-            raise InvalidReturnsError(
+            raise DataFileError(
                 param,
                 f"{source}: line {line.number} has {len(line.fields)} fields where "
                 f"the table has {width} ({_quote(line.text)}); fix that "
@@ -300,7 +300,7 @@ def _report_after(
     if first == 0 or not _is_header(rest[first - 1], len(rest[first].fields), spaces):
         # a row after a line that is not a header: the table is interrupted
         line = rest[0]
-        raise InvalidReturnsError(
+        raise DataFileError(
             param,
             f"{source}: line {line.number} ({_quote(line.text)}) interrupts the "
             f"table: its first field is not a date, and rows follow it (line "
@@ -340,7 +340,7 @@ def _unnamed(
         return frame
     filled = [j for j in unnamed if frame.iloc[:, j].notna().any()]
     if filled and header is not None:
-        raise InvalidReturnsError(
+        raise DataFileError(
             param,
             f"{source}: column {filled[0] + 2} of the header on line {header.number} "
             "has no name but holds values; name it in the header.",
@@ -378,7 +378,7 @@ def _names(
     counts = pd.Series(names).value_counts()
     repeated = [n for n in counts.index if n and counts[n] > 1]
     if repeated:
-        raise InvalidReturnsError(
+        raise DataFileError(
             param,
             f"{source}: the header on line {header.number} names the columns "
             f"{repeated} more than once; give each column its own name.",

@@ -60,6 +60,7 @@ from . import _missing
 from ._accelerate import fit_squarem
 from ._covariance import read_full, to_native
 from ._gaussian import log_emission_densities
+from .results import floor_self_transitions
 
 NO_PRIORS = {
     "startprob_prior": 1.0,
@@ -387,31 +388,6 @@ def _winsorized(X: np.ndarray, width: float = 5.0) -> np.ndarray:
 def weighted_scatter(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """sum_t w_t(k) x_t x_t^T for every k, shape (K, D, D): one product per regime."""
     return np.array([(X * weights[:, k, None]).T @ X for k in range(weights.shape[1])])
-
-
-def floor_self_transitions(transmat: np.ndarray, min_stay: float) -> np.ndarray:
-    """Raise every p_ii below ``min_stay`` to it; rescale the row's other entries.
-
-    The result maximises sum_j n_ij log A_ij subject to A_ii >= min_stay when
-    ``transmat`` is the unconstrained maximiser n_ij / n_i (eq. 27).
-
-    Examples
-    --------
-    >>> floor_self_transitions(np.array([[0.5, 0.3, 0.2], [0.1, 0.9, 0.0],
-    ...                                  [0.0, 0.05, 0.95]]), 0.8).round(3).tolist()
-    [[0.8, 0.12, 0.08], [0.1, 0.9, 0.0], [0.0, 0.05, 0.95]]
-    """
-    out = np.array(transmat, dtype=float)
-    for i in range(len(out)):
-        stay = out[i, i]
-        if stay >= min_stay:
-            continue
-        leave = 1.0 - stay
-        others = np.arange(len(out)) != i
-        if leave > 0:
-            out[i, others] *= (1.0 - min_stay) / leave
-        out[i, i] = min_stay
-    return out
 
 
 def _distribute(cv: np.ndarray, covariance_type: str, n_components: int) -> np.ndarray:

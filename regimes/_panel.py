@@ -23,14 +23,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._dates import data_error
 from ._prices_or_returns import guess_kind, log_returns, percent_median
 from ._validation import check_returns
 from .exceptions import (
+    Advice,
+    Aside,
     AssumedKindWarning,
     DataWarning,
     InvalidParameterError,
-    InvalidReturnsError,
     PercentReturnsWarning,
+    Setting,
 )
 
 __all__ = [
@@ -92,7 +95,7 @@ def prepare(
     """The steps of :func:`regimes.data.prepare_returns` on a frame indexed by days."""
     _check_one_level(frame, source, param)
     if frame.shape[1] == 0:
-        raise InvalidReturnsError(
+        raise data_error(
             param, f"{source}: no columns; pass at least one column of values."
         )
     frame = frame.set_axis([str(c).strip() for c in frame.columns], axis=1)
@@ -100,7 +103,7 @@ def prepare(
     index = frame.index
     if index.has_duplicates:
         dup = index[index.duplicated()]
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: {len(dup)} dates appear twice (first: {dup[0].date()}); "
             "keep one row per date.",
@@ -118,23 +121,21 @@ def prepare(
     frame = numeric(frame, source, param)
     span = _span(frame, options)
     if frame.empty or frame.notna().to_numpy().sum() == 0:
-        raise InvalidReturnsError(
-            param, f"{source}: no values {span}; widen the dates."
+        raise data_error(
+            _dates_param(options, param),
+            f"{source}: no values {span}; widen the dates.",
         )
     check_finite_values(frame, source, param)
     kind = options.kind
     if kind == "auto":
-        try:
-            kind, why = guess_kind(frame)
-        except ValueError as exc:
-            raise InvalidReturnsError(param, f"{source}: {exc}") from None
+        kind, why = guess_kind(frame, source)
         warnings.warn(
-            f"{source}: {why}. Pass kind={kind!r} to say so.",
+            Advice(f"{source}: {why}. Pass ", Setting("kind", kind), " to say so."),
             AssumedKindWarning,
             stacklevel=_STACK - 1,
         )
     if kind == "prices":
-        check_positive(frame, source, param)
+        check_positive(frame, source, param, kind_fix=True)
     if options.missing == "drop":
         frame = _drop_ragged(frame, options.min_coverage, source, param, span)
         frame = _drop_gaps(frame, kind, source)
@@ -144,10 +145,17 @@ def prepare(
     if options.missing == "keep":
         returns = returns[returns.notna().any(axis=1)]
     if len(returns) < 2:
-        raise InvalidReturnsError(
-            param,
-            f"{source}: only {len(returns)} day(s) of returns left {span} after the "
-            "steps above (see the warnings); widen the dates or lower min_coverage.",
+        raise data_error(
+            _dates_param(options, "min_coverage"),
+            Advice(
+                f"{source}: only {len(returns)} day(s) of returns left {span} after "
+                "the steps above (see the warnings); widen the dates, or keep more "
+                "days with ",
+                Setting("missing", "keep"),
+                " or a lower coverage, e.g. ",
+                Setting("min_coverage", 0.0),
+                ".",
+            ),
         )
     if kind == "returns":
         median = percent_median(returns.to_numpy())
@@ -165,11 +173,20 @@ def prepare(
     return checked(returns, source, param)
 
 
+def _dates_param(options: PanelOptions, param: str) -> str:
+    """The argument to change when too few days are left: the dates, if cut."""
+    if options.start is not None:
+        return "start"
+    if options.end is not None:
+        return "end"
+    return param
+
+
 def _check_unique_columns(frame: pd.DataFrame, source: str, param: str) -> None:
     names = pd.Index(frame.columns)
     if names.has_duplicates:
         repeated = sorted(set(names[names.duplicated()]))
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: the column names {repeated} appear more than once; rename "
             "them so that each column has its own name.",
@@ -203,10 +220,19 @@ def numeric(frame: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
         else:
             columns[j] = column
     if problems:
-        raise InvalidReturnsError(
+        good = [str(frame.columns[j]) for j in columns]
+        keep = (
+            ("Fix the data, or keep the other columns with ", Setting("columns", good))
+            if good and param in ("path", "frame")
+            else ("Fix the data",)
+        )
+        raise data_error(
             param,
-            f"{source}: columns must be numbers: {'; '.join(problems)}. Fix the "
-            "data, or keep other columns with columns=[...].",
+            Advice(
+                f"{source}: columns must be numbers: {'; '.join(problems)}. ",
+                *keep,
+                ".",
+            ),
         )
     out = pd.concat(columns, axis=1) if columns else frame.astype(float)
     out.columns = frame.columns
@@ -215,7 +241,7 @@ def numeric(frame: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
 
 def _check_one_level(frame: pd.DataFrame, source: str, param: str) -> None:
     if isinstance(frame.columns, pd.MultiIndex):
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: the columns have {frame.columns.nlevels} levels "
             f"(e.g. {frame.columns[0]!r}); pass one level, e.g. frame['Close'] for "
@@ -281,7 +307,7 @@ def check_finite_values(frame: pd.DataFrame, source: str, param: str) -> None:
     infinite = np.isinf(values)
     if infinite.any():
         row, col = np.argwhere(infinite)[0]
-        raise InvalidReturnsError(
+        raise data_error(
             param,
             f"{source}: {int(infinite.sum())} infinite values (first: column "
             f"{_plain(frame.columns[col])!r} on {_label(frame.index[row])}); "
@@ -290,19 +316,32 @@ def check_finite_values(frame: pd.DataFrame, source: str, param: str) -> None:
         )
 
 
-def check_positive(frame: pd.DataFrame, source: str, param: str) -> None:
-    """Refuse prices of zero or below, naming the first column and day."""
+def check_positive(
+    frame: pd.DataFrame, source: str, param: str, *, kind_fix: bool = False
+) -> None:
+    """Refuse prices of zero or below, naming the first column and day.
+
+    ``kind_fix``: the caller passed ``kind`` (or let it be guessed), so the message
+    also says how to read the values as returns.
+    """
     values = frame.to_numpy(dtype=float)
     bad = np.isfinite(values) & (values <= 0)
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        raise InvalidReturnsError(
+        raise data_error(
             param,
-            f"{source}: prices must be positive; column "
-            f"{_plain(frame.columns[col])!r} has "
-            f"{values[row, col]:g} on {_label(frame.index[row])} ({int(bad.sum())} "
-            "zero or negative prices in all). Fix or blank those prices; if the "
-            "values are returns, pass kind='returns'.",
+            Advice(
+                f"{source}: prices must be positive; column "
+                f"{_plain(frame.columns[col])!r} has {values[row, col]:g} on "
+                f"{_label(frame.index[row])} ({int(bad.sum())} zero or negative "
+                "prices in all). Fix or blank those prices",
+                *(
+                    ("; if the values are returns, pass ", Setting("kind", "returns"))
+                    if kind_fix
+                    else ()
+                ),
+                ".",
+            ),
         )
 
 
@@ -336,39 +375,48 @@ def _drop_low(
     coverage, first, last = _coverage(frame)
     empty = _drop_empty(coverage, source, span)
     low = coverage.index[(coverage < min_coverage) & (coverage > 0)].tolist()
+    hint = Setting("min_coverage", float(np.floor(coverage[low].min() * 100) / 100))
     if low:
-        hint = np.floor(coverage[low].min() * 100) / 100
         detail = ", ".join(
             f"{c} from {first[c].date()} to {last[c].date()}, {coverage[c]:.0%} of "
             "the days"
             for c in low
         )
         fix = (
-            f"Pass a lower min_coverage (e.g. min_coverage={hint:g}) to keep them "
-            "as NaN where they have no value."
+            ("Pass a lower coverage, e.g. ", hint, ", to keep them as NaN where ")
+            + ("they have no value.",)
             if keep
-            else f"Pass missing='keep' to keep them as NaN before they start, or a "
-            f"lower min_coverage (e.g. min_coverage={hint:g}) to keep them and start "
-            "later."
+            else ("Pass ", Setting("missing", "keep"), " to keep them as NaN before ")
+            + ("they start, or a lower coverage, e.g. ", hint, ", to keep them ")
+            + ("and start later.",)
         )
         warnings.warn(
-            f"{source}: dropped {low}: they have values on less than "
-            f"{min_coverage:.0%} of the days {span} ({detail}). {fix}",
+            Advice(
+                f"{source}: dropped {low}: they have values on less than "
+                f"{min_coverage:.0%} of the days {span} ({detail}). ",
+                *fix,
+            ),
             DataWarning,
             stacklevel=_STACK + 1,
         )
     kept = [c for c in frame.columns if c not in empty and c not in low]
     if not kept:
-        raise InvalidReturnsError(
-            param,
-            f"{source}: no column has values on at least {min_coverage:.0%} of the "
-            f"days {span} ("
-            + ", ".join(
-                f"{c} {coverage[c]:.0%} from {first[c].date()}"
-                for c in frame.columns
-                if c not in empty
-            )
-            + "); lower min_coverage or widen the dates.",
+        also = () if keep else (" or ", Setting("missing", "keep"))
+        raise data_error(
+            "min_coverage",
+            Advice(
+                f"{source}: no column has values on at least {min_coverage:.0%} of "
+                f"the days {span} ("
+                + ", ".join(
+                    f"{c} {coverage[c]:.0%} from {first[c].date()}"
+                    for c in frame.columns
+                    if c not in empty
+                )
+                + "); pass a lower coverage, e.g. ",
+                hint,
+                *also,
+                ", or widen the dates.",
+            ),
         )
     return kept, first, last
 
@@ -381,29 +429,43 @@ def _drop_ragged(
     frame = frame[kept]
     begin, finish = first[kept].max(), last[kept].min()
     if begin > finish:
-        raise InvalidReturnsError(
-            param,
-            f"{source}: the kept columns never have values on the same days ("
-            + ", ".join(f"{c} {first[c].date()}..{last[c].date()}" for c in kept)
-            + "); keep fewer columns, raise min_coverage, or pass missing='keep'.",
+        raise data_error(
+            "missing",
+            Advice(
+                f"{source}: the kept columns never have values on the same days ("
+                + ", ".join(f"{c} {first[c].date()}..{last[c].date()}" for c in kept)
+                + "); pass ",
+                Setting("missing", "keep"),
+                ", or keep fewer columns with a higher coverage or ",
+                Setting("columns"),
+                ".",
+            ),
         )
     late = [c for c in kept if first[c] > frame.index[0]]
     early = [c for c in kept if last[c] < frame.index[-1]]
     if late:
         warnings.warn(
-            f"{source}: the data start on {begin.date()}, when every kept column has a "
-            "value (" + ", ".join(f"{c} from {first[c].date()}" for c in late) + "); "
-            "pass missing='keep' to keep the earlier days, with NaN for those columns.",
+            Advice(
+                f"{source}: the data start on {begin.date()}, when every kept column "
+                "has a value ("
+                + ", ".join(f"{c} from {first[c].date()}" for c in late)
+                + "); pass ",
+                Setting("missing", "keep"),
+                " to keep the earlier days, with NaN for those columns.",
+            ),
             DataWarning,
             stacklevel=_STACK,
         )
     if early:
         warnings.warn(
-            f"{source}: the data end on {finish.date()}, the last day every kept "
-            "column has a value ("
-            + ", ".join(f"{c} until {last[c].date()}" for c in early)
-            + "); pass missing='keep' to keep the later days, with NaN for those "
-            "columns.",
+            Advice(
+                f"{source}: the data end on {finish.date()}, the last day every kept "
+                "column has a value ("
+                + ", ".join(f"{c} until {last[c].date()}" for c in early)
+                + "); pass ",
+                Setting("missing", "keep"),
+                " to keep the later days, with NaN for those columns.",
+            ),
             DataWarning,
             stacklevel=_STACK,
         )
@@ -427,9 +489,12 @@ def _drop_gaps(frame: pd.DataFrame, kind: str, source: str) -> pd.DataFrame:
         else "the other columns' returns on those days are dropped too"
     )
     warnings.warn(
-        f"{source}: dropped {int(gap_days.sum())} days on which some columns have no "
-        f"value ({counts}); {effect}. Pass missing='keep' to keep those days with "
-        "NaN for the missing values.",
+        Advice(
+            f"{source}: dropped {int(gap_days.sum())} days on which some columns have "
+            f"no value ({counts}); {effect}. Pass ",
+            Setting("missing", "keep"),
+            " to keep those days with NaN for the missing values.",
+        ),
         DataWarning,
         stacklevel=_STACK,
     )
@@ -486,9 +551,14 @@ def _keep_ragged(
         )
     if parts:
         warnings.warn(
-            f"{source}: missing='keep' kept " + "; ".join(parts) + ". The returns "
-            "hold NaN where a column has no value: fit them with "
-            "RegimeModel(missing='marginalize').",
+            Advice(
+                f"{source}: ",
+                Setting("missing", "keep"),
+                " kept " + "; ".join(parts) + ". The returns hold NaN where a column "
+                "has no value",
+                Aside(": fit them with RegimeModel(missing='marginalize')"),
+                ".",
+            ),
             DataWarning,
             stacklevel=_STACK,
         )
@@ -505,5 +575,5 @@ def checked(returns: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
     try:
         check_returns(returns, missing="marginalize")
     except (TypeError, ValueError) as exc:
-        raise InvalidReturnsError(param, f"{source}: {exc}") from exc
+        raise data_error(param, f"{source}: {exc}") from exc
     return returns

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .exceptions import Advice, InvalidParameterError, Setting
+
 __all__ = [
     "PERCENT_MEDIAN",
     "PRICE_CHANGE_RATIO",
@@ -54,7 +56,7 @@ def _ratios(frame: pd.DataFrame) -> dict[str, float]:
     return {str(c): change_to_level_ratio(frame[c]) for c in frame.columns}
 
 
-def guess_kind(frame: pd.DataFrame) -> tuple[str, str]:
+def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
     """Whether a numeric frame holds prices or returns, and why (one sentence).
 
     Each column is judged by :func:`change_to_level_ratio`; every column that can
@@ -62,9 +64,9 @@ def guess_kind(frame: pd.DataFrame) -> tuple[str, str]:
 
     Raises
     ------
-    ValueError
-        If the columns disagree or none can be judged; the message says how to
-        state the kind.
+    InvalidParameterError
+        Naming ``kind``, if the columns disagree or none can be judged; the message
+        starts with ``source`` and says how to state the kind.
     """
     ratios = _ratios(frame)
     prices = [c for c, r in ratios.items() if r < PRICE_CHANGE_RATIO]
@@ -72,19 +74,32 @@ def guess_kind(frame: pd.DataFrame) -> tuple[str, str]:
     unclear = [
         c for c, r in ratios.items() if PRICE_CHANGE_RATIO <= r <= RETURN_CHANGE_RATIO
     ]  # NaN (constant or nearly empty columns) is none of the three: not counted
-    fix = "pass kind='prices' or kind='returns' to say which"
+    fix = ("pass ", Setting("kind", "prices"), " or ", Setting("kind", "returns"))
     if (prices and returns) or (unclear and (prices or returns)):
-        raise ValueError(
-            f"cannot tell prices from returns: columns {prices} look like prices, "
-            f"{returns} like returns and {unclear} like neither (median day-to-day "
-            f"change / median value: "
-            + ", ".join(f"{c} {r:.2g}" for c, r in ratios.items())
-            + f"); {fix}, or drop the odd columns."
+        raise InvalidParameterError(
+            "kind",
+            Advice(
+                f"{source}: cannot tell prices from returns: columns {prices} look "
+                f"like prices, {returns} like returns and {unclear} like neither "
+                "(median day-to-day change / median value: "
+                + ", ".join(f"{c} {r:.2g}" for c, r in ratios.items())
+                + "); ",
+                *fix,
+                " to say which, or keep the columns of one kind with ",
+                Setting("columns", [*(prices or returns)]),
+                ".",
+            ),
         )
     if not prices and not returns:
-        raise ValueError(
-            "cannot tell prices from returns (too few or constant values, or day-to-"
-            f"day changes neither small nor large next to the values); {fix}."
+        raise InvalidParameterError(
+            "kind",
+            Advice(
+                f"{source}: cannot tell prices from returns (too few or constant "
+                "values, or day-to-day changes neither small nor large next to the "
+                "values); ",
+                *fix,
+                " to say which.",
+            ),
         )
     typical = float(np.nanmedian(list(ratios.values())))
     if prices:

@@ -193,6 +193,8 @@ def start_restart(
     hmm = new_hmm(settings, seed)
     _set_n_iter(hmm, n_iter)
     run = Restart(seed=seed, init="k-means" if warm is None else "warm")
+    # a fresh start runs plain EM first (it picks the basin); a warm one need not
+    hmm.plain_iterations_due = _accelerate.WARMUP if warm is None else 0
     if warm is not None:
         startprob, transmat, means, covars = warm
         hmm.init_params = ""
@@ -209,6 +211,8 @@ def continue_restart(Z: np.ndarray, run: Restart, settings: Settings) -> Restart
     """Run a screened restart on from where it stopped, up to ``n_iter`` in total."""
     hmm = run.hmm
     hmm.init_params = ""
+    fresh = run.init == "k-means"
+    hmm.plain_iterations_due = max(0, _accelerate.WARMUP - run.n_iter) if fresh else 0
     _set_n_iter(hmm, settings.n_iter - run.n_iter)
     return _em(run, Z, hmm)
 

@@ -19,14 +19,17 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 from . import __version__, data
-from ._dates import parse_day
+from ._dates import parse_day, warn_if_not_daily
 from ._io import atomic_path
 from ._validation import COVARIANCE_TYPES, percent_median
 from .exceptions import (
-    AssumedKindWarning,
+    Advice,
+    Aside,
     DataDownloadError,
+    DataFileError,
     InvalidParameterError,
     RegimeFitError,
+    Setting,
 )
 from .models import RegimeModel
 from .results import filtered_columns
@@ -62,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     source = parser.add_argument_group("data").add_mutually_exclusive_group()
     source.add_argument(
         "--csv",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="CSV of daily prices or returns, dates in the first column",
     )
@@ -151,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     walk.add_argument(
         "--refit",
-        default="M",
+        default=None,
         metavar="PERIOD",
         help="refit period with --walk-forward: W, M, Q, Y or a number of days "
         "(default M)",
@@ -159,13 +162,13 @@ def _parser() -> argparse.ArgumentParser:
     walk.add_argument(
         "--min-train",
         type=int,
-        default=504,
+        default=None,
         metavar="DAYS",
         help="days of history before the first fit (default 504)",
     )
     parser.add_argument(
         "--out",
-        type=Path,
+        type=_path,
         metavar="DIR",
         help="write regimes.csv and regimes.png into DIR",
     )
@@ -173,12 +176,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _path(value: str) -> Path:
+    """A path option; an empty one is an error (Path("") is the current folder)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(
+            f"needs a path, got {value!r} (an empty path would mean the current "
+            "folder); give one, or leave the option out"
+        )
+    return Path(value)
+
+
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
     """--report, --evaluate and --state: the report file and the daily run."""
     group = parser.add_argument_group("report and daily run")
     group.add_argument(
         "--report",
-        type=Path,
+        type=_path,
         metavar="PATH",
         help="write one self-contained HTML report (with --walk-forward: the "
         "walk-forward signal and its backtest)",
@@ -191,7 +204,7 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--state",
-        type=Path,
+        type=_path,
         metavar="DIR",
         help="with --walk-forward: continue from the state saved in DIR, compute "
         "only the new days, save the new state and append them to DIR/log.csv",
@@ -206,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             seen: set[str] = set()
 
             def show(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
-                text = str(message)
+                one = getattr(message, "args", ())
+                text = _words(one[0] if len(one) == 1 else message)
                 advice = next(
                     (a for c, a in _WARNING_ADVICE.items() if issubclass(category, c)),
                     None,
@@ -242,13 +256,53 @@ _FLAGS = {
     "columns": "--columns",
     "refit": "--refit",
     "kind": "--prices or --returns",
+    "missing": "--keep-missing",
+    "tickers": "--download",
 }
+# "path" is also report()'s and save()'s: only a file read as data is --csv
+_DATA_FILE_FLAG = "--csv"
 
-# what the command's options do about a library warning, by its class
+# what the command's options do about a library warning, by its class (the data
+# warnings name their options themselves: see _words)
 _WARNING_ADVICE = {
     ConvergenceWarning: "increase --n-iter",
-    AssumedKindWarning: "say --prices or --returns",
 }
+
+
+def _option(setting: Setting) -> str:
+    """A setting a library message suggests, as the command's option."""
+    param, value = setting
+    if param == "kind" and value in ("prices", "returns"):
+        return f"--{value}"
+    if param == "missing" and value == "keep":
+        return "--keep-missing"
+    if param == "columns":
+        if value is ...:
+            return "--columns NAMES"
+        names = ",".join(map(str, value))
+        return f"--columns {names!r}" if " " in names else f"--columns {names}"
+    if param == "min_coverage":
+        return f"--min-coverage {value:g}"
+    if param == "date_format":
+        return f"--date-format {value!r}"
+    flag = _FLAGS.get(param)
+    if flag is None or " " in flag:
+        return str(setting)  # no option says it: the library's words
+    return f"{flag} {value}"
+
+
+def _words(message: object) -> str:
+    """A library message in the command's words: its settings as options.
+
+    The settings are the parts of an :class:`~regimes.exceptions.Advice` (an
+    attribute, not patterns in the text); asides for Python callers are left out.
+    """
+    if not isinstance(message, Advice):
+        return str(message)
+    return "".join(
+        _option(p) if isinstance(p, Setting) else "" if isinstance(p, Aside) else p
+        for p in message.parts
+    )
 
 
 def _error_text(exc: BaseException) -> str:
@@ -258,13 +312,16 @@ def _error_text(exc: BaseException) -> str:
     apart, so the sentence is rebuilt around the option; other errors about a
     parameter that has an option are prefixed with it.
     """
+    text = _words(exc.args[0]) if len(exc.args) == 1 else str(exc)
+    if isinstance(exc, DataFileError):
+        return f"{_DATA_FILE_FLAG}: {text}"
     if isinstance(exc, InvalidParameterError) and exc.param in _FLAGS:
         flag = _FLAGS[exc.param]
         if exc.accepted is not None:
             text = f"{flag} must be {exc.accepted}; got {exc.received}."
             return f"{text} {exc.fix}" if exc.fix else text
-        return f"{flag}: {exc}"
-    return str(exc)
+        return f"{flag}: {text}"
+    return text
 
 
 def _items(value: str | None, option: str, example: str) -> list[str] | None:
@@ -394,9 +451,13 @@ def _run(args: argparse.Namespace) -> int:
     model = _model(args)
     model._check_params()
     _check_out(args.out)
+    _check_csv(args.csv)
+    _check_walk_options(args)
     _check_report_options(args)
     refit = _refit(args.refit) if args.walk_forward else None
     returns, label = _load(args)
+    if isinstance(returns.index, pd.DatetimeIndex):  # weekly, monthly, intraday
+        warn_if_not_daily(returns.index, "the annual means and volatilities")
     if refit is not None:
         return _run_walk_forward(args, model, returns, label, refit)
     model.fit(returns)
@@ -471,6 +532,29 @@ def _run_walk_forward(
 
 
 # ------------------------------------------------------ report and daily run
+
+
+def _check_walk_options(args: argparse.Namespace) -> None:
+    """--refit and --min-train only mean something with --walk-forward; defaults."""
+    if not args.walk_forward:
+        options = (("--refit", args.refit), ("--min-train", args.min_train))
+        given = [flag for flag, value in options if value is not None]
+        if given:
+            raise _UsageError(
+                f"{' and '.join(given)} only apply to a walk-forward run: add "
+                "--walk-forward, or leave them out"
+            )
+    args.refit = "M" if args.refit is None else args.refit
+    args.min_train = 504 if args.min_train is None else args.min_train
+
+
+def _check_csv(path: Path | None) -> None:
+    """An existing --csv that is not a regular file (a device, a folder, a FIFO)."""
+    if path is not None and path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "a device, pipe or socket"
+        raise _UsageError(
+            f"--csv {path} is not a regular file ({kind}); give the path of a CSV file"
+        )
 
 
 def _check_report_options(args: argparse.Namespace) -> None:

@@ -56,7 +56,7 @@ from ._panel import (
 from ._prices_or_returns import log_returns
 from ._yahoo import CACHE_ENV, SOURCE, check_tickers, closes, default_cache_dir
 from ._yahoo import drop_failed as _drop_failed
-from .exceptions import InvalidParameterError, InvalidReturnsError
+from .exceptions import DataFileError, InvalidParameterError, InvalidReturnsError
 
 __all__ = [
     "CACHE_ENV",
@@ -171,23 +171,29 @@ def to_log_returns(prices: pd.DataFrame | pd.Series) -> pd.DataFrame:
     Parameters
     ----------
     prices : DataFrame or Series
-        Positive prices, one column per asset, indexed by date in increasing order
-        (an unsorted or repeated index is refused: the returns would run backwards
-        in time). Missing prices (NaN) are allowed: the return of a day without a
-        price is NaN and the next return spans the gap, from the column's previous
-        price, so that no move is lost (log returns add up).
+        Positive prices, at least one column, one per asset, indexed by date in
+        increasing order: a DatetimeIndex, labels the day parser reads
+        (``20240131``, ``"2024-01-31"``), or a default ``RangeIndex`` (rows in time
+        order, without dates). Other labels (``"a"``, ``"b"``) are refused, since
+        their order says nothing about time, and so is an unsorted or repeated
+        index: the returns would run backwards in time. Missing prices (NaN) are
+        allowed: the return of a day without a price is NaN and the next return
+        spans the gap, from the column's previous price, so that no move is lost
+        (log returns add up).
 
     Returns
     -------
     DataFrame
-        One row fewer than ``prices``, same columns.
+        One row fewer than ``prices``, same columns; indexed by the days
+        (a DatetimeIndex) or, for a ``RangeIndex``, by the row numbers.
 
     Raises
     ------
     regimes.exceptions.InvalidReturnsError
-        If ``prices`` is not a DataFrame or Series of numbers, its index is not
-        increasing and unique, or a price is zero, negative or infinite (the
-        message names the column and the date).
+        Naming ``prices``, if it is not a DataFrame or Series of numbers, has no
+        columns, its index is not days (or a default RangeIndex), not increasing
+        or not unique, or a price is zero, negative or infinite (the message
+        names the column and the date).
 
     Examples
     --------
@@ -204,17 +210,21 @@ def to_log_returns(prices: pd.DataFrame | pd.Series) -> pd.DataFrame:
             "prices must be a DataFrame or Series of prices indexed by date, got "
             f"{type(prices).__name__}.",
         )
-    if isinstance(prices.index, pd.DatetimeIndex):
+    if prices.shape[1] == 0:
+        raise InvalidReturnsError(
+            "prices", "prices has no columns; pass at least one column of prices."
+        )
+    index = prices.index
+    rows = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    if not rows:  # rows in order without dates; otherwise the labels must be days
+        if not isinstance(index, pd.DatetimeIndex):
+            prices = prices.set_axis(
+                parse_day_index(index, source="prices", param="prices"), axis=0
+            )
         try:
             check_day_index(prices.index, "prices")
         except InvalidParameterError as exc:
             raise InvalidReturnsError("prices", str(exc)) from None
-    elif not (prices.index.is_unique and prices.index.is_monotonic_increasing):
-        raise InvalidReturnsError(
-            "prices",
-            "prices' index must be unique and increasing (oldest first), or the "
-            "returns would run backwards in time; sort it with prices.sort_index().",
-        )
     frame = numeric(prices, "prices", "prices")
     check_finite_values(frame, "prices", "prices")
     check_positive(frame, "prices", "prices")
@@ -429,12 +439,15 @@ def read_returns(
 
     Raises
     ------
-    FileNotFoundError
-        If ``path`` does not exist.
+    regimes.exceptions.DataFileError
+        If ``path`` does not exist (it is also a ``FileNotFoundError``), is a
+        folder, or holds no table that can be read (``param`` is ``"path"``).
     regimes.exceptions.InvalidParameterError
-        If the file holds no table, its dates cannot be parsed or repeat, a column
-        is not numeric or named twice, a price is <= 0, or nothing usable is left
-        (a ``ValueError`` naming the file and what is wrong).
+        If the dates cannot be parsed or repeat, a column is not numeric or named
+        twice, a price is <= 0, or nothing usable is left (a ``ValueError``;
+        ``param`` names the argument to change: ``"path"``, ``"date_format"``,
+        ``"kind"``, ``"min_coverage"``, ``"missing"``, ``"columns"``, ``"start"``
+        or ``"end"``).
 
     Examples
     --------
@@ -448,10 +461,10 @@ def read_returns(
     path = Path(path)
     if not path.is_file():
         if path.is_dir():
-            raise InvalidParameterError(
+            raise DataFileError(
                 "path", f"path {str(path)!r} is a folder; pass a file in it."
             )
-        raise FileNotFoundError(f"no such file: {path}")
+        raise DataFileError("path", f"no such file: {path}; check the path.")
     raw = read_table(path, date_format, str(path), "path")
     return prepare(raw, options, str(path), "path")
 

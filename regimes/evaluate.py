@@ -43,7 +43,13 @@ from ._contract import (
     Real,
     validate_params,
 )
-from ._dates import check_day_index, parse_day
+from ._dates import (
+    calendar_years,
+    check_day_index,
+    local_dates,
+    parse_day,
+    warn_if_not_daily,
+)
 from ._validation import check_returns, percent_median
 from .exceptions import AlignmentWarning, InvalidParameterError
 from .results import TRADING_DAYS, spell_bounds
@@ -87,6 +93,7 @@ def _check_signal(signal: Any) -> pd.Series:
             "signal must be a pandas Series of regime names on a DatetimeIndex, "
             f"got {type(signal).__name__}.",
         )
+    signal = local_dates(signal)  # one rule for time zones: the local date
     _check_dates(signal.index, "signal")
     missing = signal.isna().to_numpy()
     if missing.any():
@@ -135,6 +142,7 @@ def _check_returns(returns: Any, name: str) -> pd.Series:
             f"{name} must be a pandas Series or DataFrame of daily simple returns "
             f"on a DatetimeIndex, got {type(returns).__name__}.",
         )
+    returns = local_dates(returns)  # the rule the signal follows (_check_signal)
     data = check_returns(returns, param=name, needs_dates=True)
     percent = percent_median(data.values)
     if percent is not None:
@@ -158,6 +166,16 @@ def _check_returns(returns: Any, name: str) -> pd.Series:
     return pd.Series(data.values.mean(axis=1), index=data.index, name=name)
 
 
+# A daily rate of cash or of the risk-free asset is far below 1% a day: 1% a day
+# compounds to (1.01)^252 - 1, about 1,100% a year. Anything at or above it is an
+# annual rate (or a percent) passed by mistake, which would swamp the backtest.
+MAX_DAILY_RATE = 0.01
+_DAILY_FIX = (
+    "an annual rate is not a daily one: an annual rate of 4% is 0.04 / 252 a day "
+    "(about 0.00016). Pass the daily rate."
+)
+
+
 def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
     """A float or a Series of daily returns, taken on ``days`` (all of them needed)."""
     if isinstance(value, pd.Series):
@@ -171,18 +189,26 @@ def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
                 f"{missing[0].date()}); give it a value on every day of the signal "
                 "and returns.",
             )
-        return taken.to_numpy(dtype=float)
+        values = taken.to_numpy(dtype=float)
+        worst = int(np.argmax(np.abs(values)))
+        if not abs(values[worst]) < MAX_DAILY_RATE:
+            raise InvalidParameterError(
+                name,
+                f"{name} must be daily rates, below {MAX_DAILY_RATE} in size, got "
+                f"{values[worst]:.6g} on {days[worst].date()}; {_DAILY_FIX}",
+            )
+        return values
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise InvalidParameterError(
             name,
             f"{name} must be a number (a daily return) or a Series of daily returns,"
             f" got {type(value).__name__}.",
         )
-    if not np.isfinite(value) or not -1 < value < 1:
+    if not np.isfinite(value) or not abs(value) < MAX_DAILY_RATE:
         raise InvalidParameterError(
             name,
-            f"{name} must be a daily return in (-1, 1), got {value}; an annual rate "
-            "r is about r / 252 a day (0.04 a year: 0.00016).",
+            f"{name} must be a daily rate, below {MAX_DAILY_RATE} in size, got "
+            f"{value}; {_DAILY_FIX}",
         )
     return np.full(len(days), float(value))
 
@@ -299,7 +325,9 @@ def signal_stats(signal: pd.Series) -> pd.Series:
     Series
         Named ``"signal_stats"``, with
 
-        - ``n_days``: rows of the signal; ``years``: ``n_days / 252``;
+        - ``n_days``: rows of the signal; ``years``: the calendar span of its
+          dates plus one row's median spacing, in years of 365.25 days (300
+          monthly rows are 25 years; NaN for a single row);
         - ``n_switches``: days whose regime differs from the day before's;
           ``switches_per_year``: ``n_switches / years``;
         - ``n_spells``, ``median_spell``, ``mean_spell``: number of spells (see
@@ -313,8 +341,8 @@ def signal_stats(signal: pd.Series) -> pd.Series:
     Notes
     -----
     The first and last spells are cut by the ends of the data, so spell lengths
-    of a short signal are biased down. The count of years assumes one row per
-    trading day.
+    of a short signal are biased down. Years come from the dates, so weekly or
+    monthly signals give their true switches per year; spell lengths are in rows.
 
     Examples
     --------
@@ -327,13 +355,13 @@ def signal_stats(signal: pd.Series) -> pd.Series:
     signal = _check_signal(signal)
     table = spells(signal)
     n_days = len(signal)
-    years = n_days / TRADING_DAYS
+    years = calendar_years(signal.index)
     n_switches = len(table) - 1
     stats: dict[str, float] = {
         "n_days": float(n_days),
         "years": years,
         "n_switches": float(n_switches),
-        "switches_per_year": n_switches / years,
+        "switches_per_year": n_switches / years if years > 0 else float("nan"),
         "n_spells": float(len(table)),
         "median_spell": float(table["n_days"].median()),
         "mean_spell": float(table["n_days"].mean()),
@@ -364,9 +392,13 @@ def detection_lag(
     ----------
     signal : Series
         Regime names on a sorted DatetimeIndex (or walk_forward's DataFrame).
-    dates : iterable of date-like
-        E.g. market peaks. Each must lie within the signal's first and last day;
-        a date that is not a row of the signal counts from the next row.
+    dates : day or iterable of days
+        E.g. market peaks. Each is read by the package's one day parser: a
+        ``"YYYY-MM-DD"`` string, a ``Timestamp`` or ``datetime.date``, or a
+        YYYYMMDD int (``20200219``); any other integer (a year alone, ``2020``) is
+        refused, never read as nanoseconds since 1970. Each must lie within the
+        signal's first and last day; a date that is not a row of the signal
+        counts from the next row.
     regimes : str or iterable of str, default=("Bear",)
         The regimes that count as detection.
 
@@ -388,15 +420,14 @@ def detection_lag(
     signal = _check_signal(signal)
     regimes = _check_regimes(regimes, signal, "regimes")
     when = _check_days(dates)
-    index = signal.index
-    if index.tz is not None:  # days on the signal's clock
-        when = when.tz_localize(index.tz)
+    index = signal.index  # tz-naive: local dates, like `when` (regimes._dates)
     outside = when[(when < index[0]) | (when > index[-1])]
     if len(outside):
-        raise ValueError(
+        raise InvalidParameterError(
+            "dates",
             f"dates must lie within the signal's days ({index[0].date()} to "
             f"{index[-1].date()}), got {[str(d.date()) for d in outside]}; drop them "
-            "or pass a longer signal."
+            "or pass a longer signal.",
         )
     hits = np.flatnonzero(signal.isin(regimes).to_numpy())
     start = index.searchsorted(when, side="left")
@@ -423,12 +454,21 @@ def drawdown(equity: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
     [0.0, -0.1, 0.0]
     """
     _check_equity(equity)
+    return _drawdown(equity)
+
+
+def _drawdown(equity: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """:func:`drawdown` without the check, for the curves we build ourselves.
+
+    A return of -1 (a total loss) takes such a curve to 0: a drawdown of -1, not a
+    caller's mistake.
+    """
     peak = equity.cummax().clip(lower=1.0)
     return equity / peak - 1.0
 
 
 def _check_equity(equity: Any) -> None:
-    """An equity curve: a Series or DataFrame of finite numbers."""
+    """An equity curve: a Series or DataFrame of finite numbers above 0."""
     ok = isinstance(equity, (pd.Series, pd.DataFrame))
     if ok:
         frame = equity.to_frame() if isinstance(equity, pd.Series) else equity
@@ -441,6 +481,14 @@ def _check_equity(equity: Any) -> None:
             "equity",
             "equity must be a pandas Series or DataFrame of finite numbers (growth "
             f"of 1, e.g. BacktestResult.equity); got {type(equity).__name__}.",
+        )
+    values = equity.to_numpy(dtype=float)
+    if (values <= 0).any():
+        raise InvalidParameterError(
+            "equity",
+            f"equity must be above 0 (the value of a growth of 1), got "
+            f"{float(values.min()):.6g}; an equity curve is (1 + returns).cumprod() "
+            "of simple returns > -1, not the returns themselves nor a P&L.",
         )
 
 
@@ -479,7 +527,7 @@ class BacktestResult:
     @property
     def drawdown(self) -> pd.DataFrame:
         """Drawdown of both equity curves (see :func:`drawdown`)."""
-        return drawdown(self.equity)
+        return _drawdown(self.equity)
 
     def __repr__(self) -> str:
         days = self.returns.index
@@ -601,6 +649,7 @@ def backtest(
             f"delay={delay}; pass a longer history.",
         )
     days = common[delay:]
+    warn_if_not_daily(days, "backtest's ann_return, ann_vol and sharpe", stacklevel=3)
     cash = _on_days(cash_returns, days, "cash_returns")
     free = _on_days(risk_free, days, "risk_free")
 
@@ -645,7 +694,7 @@ def _performance(
             "ann_return": final ** (TRADING_DAYS / n) - 1.0,
             "ann_vol": ann_vol,
             "sharpe": sharpe,
-            "max_drawdown": float(drawdown(equity).min()),
+            "max_drawdown": float(_drawdown(equity).min()),
             "n_trades": float(np.count_nonzero(np.diff(position))),
             "time_in_market": float(np.mean(position)),
             "total_return": final - 1.0,
@@ -721,8 +770,10 @@ def regime_stats(signal: pd.Series, returns: pd.Series | pd.DataFrame) -> pd.Dat
     """
     signal = _check_signal(signal)
     _check_returns(returns, "returns")  # every column numeric, finite, >= -1
+    returns = local_dates(returns)
     frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
     common = _common_dates(signal.index, frame.index)
+    warn_if_not_daily(common, "regime_stats' ann_mean, ann_vol and sharpe", 3)
     regime = signal.reindex(common)
     values = frame.reindex(common)
     rows = {}
@@ -756,6 +807,6 @@ def _regime_column_stats(r: pd.Series, share: float) -> dict[str, float]:
         "ann_mean": mean,
         "ann_vol": vol,
         "sharpe": mean / vol if vol > 0 else float("nan"),
-        "max_drawdown": float(drawdown((1.0 + r).cumprod()).min()),
+        "max_drawdown": float(_drawdown((1.0 + r).cumprod()).min()),
         "hit_rate": float((r > 0).mean()),
     }

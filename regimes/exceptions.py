@@ -8,21 +8,28 @@ which notebook users already know how to filter.
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 __all__ = [
     "AbsorbingRegimeWarning",
+    "Advice",
     "AlignmentWarning",
+    "Aside",
     "AssumedKindWarning",
     "DataDownloadError",
+    "DataFileError",
     "DataWarning",
     "InvalidParameterError",
     "InvalidReturnsError",
     "LikelyPricesWarning",
     "ModelFileError",
+    "NotDailyWarning",
     "PercentReturnsWarning",
     "UnitsWarning",
     "FrequencyWarning",
     "RegimeFitError",
     "RegimesWarning",
+    "Setting",
 ]
 
 
@@ -84,6 +91,15 @@ class ModelFileError(ValueError):
     """
 
 
+class NotDailyWarning(DataWarning):
+    """Data whose dates are not about one trading day apart were annualised with 252.
+
+    Issued (by :func:`regimes._dates.warn_if_not_daily`) when the median spacing of
+    the dates is more than 4 calendar days (weekly, monthly data) or less than one
+    (intraday data): an annual figure computed with 252 rows a year is then wrong.
+    """
+
+
 class AlignmentWarning(RegimesWarning):
     """Two date-indexed inputs had different dates and were aligned on the common ones.
 
@@ -123,12 +139,93 @@ class InvalidParameterError(ValueError, TypeError):
         self.fix = fix
         """A suggested fix, or None."""
 
+    def __reduce__(self) -> tuple:
+        # pickled by joblib when raised in a worker process: rebuild from the
+        # constructor's own arguments (the default would pass the message alone)
+        kwargs = {"accepted": self.accepted, "received": self.received, "fix": self.fix}
+        return (_rebuild, (type(self), self.param, self.args[0], kwargs))
+
+
+def _rebuild(cls: type, param: str, message: str, kwargs: dict) -> Exception:
+    return cls(param, message, **kwargs)
+
 
 class InvalidReturnsError(InvalidParameterError):
     """A returns frame (or array) cannot be used as it is; the message says why.
 
     ``param`` is the argument that held it (usually ``"returns"``).
     """
+
+
+class DataFileError(InvalidReturnsError, FileNotFoundError):
+    """A file cannot be read as a table of prices or returns; ``param`` is "path".
+
+    Raised by :func:`regimes.data.read_returns` before any fitting work: a missing
+    file or a folder, a spreadsheet, an archive of several files, a damaged or
+    unreadable table. The message says what is wrong and what to do. It is also a
+    ``FileNotFoundError`` (for a file that does not exist, as before).
+    """
+
+
+# ------------------------------------------------- advice a front end can reword
+
+
+class Setting(NamedTuple):
+    """A keyword setting that a message or warning suggests, e.g. ``kind='returns'``.
+
+    ``str()`` spells it as Python; the command line spells it as its option
+    (``--returns``) from ``param`` and ``value``. A ``value`` of ``...`` stands for
+    "values of your choice" (``columns=[...]``).
+    """
+
+    param: str
+    value: Any = ...
+
+    def __str__(self) -> str:
+        shown = "[...]" if self.value is ... else repr(self.value)
+        return f"{self.param}={shown}"
+
+
+class Aside(str):
+    """A part of an :class:`Advice` for Python callers only.
+
+    E.g. which class to call next with the result; a front end that does that step
+    itself (the command line) leaves it out.
+    """
+
+
+class Advice(str):
+    """A message made of text and :class:`Setting` parts; it is the text in Python.
+
+    Pass it as the message of an error or a warning; ``parts`` keeps the settings
+    apart so that another front end (the ``regimes`` command) can say them in its
+    own words without reading the text.
+
+    Examples
+    --------
+    >>> text = Advice("columns disagree; pass ", Setting("kind", "returns"), ".")
+    >>> text
+    "columns disagree; pass kind='returns'."
+    >>> text.settings
+    (Setting(param='kind', value='returns'),)
+    """
+
+    parts: tuple[str | Setting, ...]
+    """The text, :class:`Setting` and :class:`Aside` parts, in order."""
+
+    def __new__(cls, *parts: str | Setting) -> Advice:
+        """Join the parts' texts; keep the parts."""
+        self = super().__new__(cls, "".join(map(str, parts)))
+        self.parts = parts
+        return self
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    @property
+    def settings(self) -> tuple[Setting, ...]:
+        """The settings the message suggests, in order."""
+        return tuple(p for p in self.parts if isinstance(p, Setting))
 
 
 class StateWarning(RegimesWarning):

@@ -124,7 +124,7 @@ class RegimeModel(BaseEstimator):
         Persistence control: the least expected duration of every regime, in days.
         EM then maximises the likelihood subject to ``1 / (1 - p_ii) >= min_duration``
         for every regime i (a constrained M-step of eq. 27, see
-        :func:`regimes._hmm.floor_self_transitions`). Daily HMMs otherwise tend to
+        :func:`regimes.results.floor_self_transitions`). Daily HMMs otherwise tend to
         switch every few days. None (or 1) leaves the transitions free.
     screen_iter : int, default=10
         Every restart first runs this many EM iterations; then only the ``n_keep``

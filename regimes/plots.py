@@ -11,6 +11,7 @@ data, and regimes are shaded by spells, not day by day.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from numbers import Integral
 from typing import TYPE_CHECKING, Any, Literal
@@ -32,7 +33,7 @@ from ._contract import (
 )
 from ._validation import check_returns
 from .evaluate import BacktestResult, signal_stats, spells
-from .exceptions import InvalidParameterError
+from .exceptions import InvalidParameterError, InvalidReturnsError
 from .models import RegimeModel
 from .results import TRADING_DAYS
 
@@ -208,14 +209,17 @@ def _legend_outside(ax: Axes, **kwargs: Any) -> Any:
 def regime_spans(regimes: pd.Series) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
     """Spells of a regime sequence as (name, first day, first day of the next spell).
 
-    The last spell ends on the last day. These are the shaded spans of
-    :func:`plot_regimes` and :func:`plot_walk_forward`; the spells themselves are
-    :func:`regimes.evaluate.spells`.
+    The last spell ends on the last day; an empty Series has none (``[]``). These
+    are the shaded spans of :func:`plot_regimes` and :func:`plot_walk_forward`; the
+    spells themselves are :func:`regimes.evaluate.spells`.
     """
+    if isinstance(regimes, pd.Series) and regimes.empty:
+        return []  # no day, no spell (whatever the empty index)
     try:
         table = spells(regimes)
     except InvalidParameterError as exc:  # spells calls it signal
-        raise InvalidParameterError("regimes", str(exc)) from None
+        message = re.sub(r"\bsignal\b", "regimes", str(exc))
+        raise InvalidParameterError("regimes", message) from None
     ends = [*table["start"].iloc[1:], regimes.index[-1]]
     return [
         (str(name), start, end)
@@ -265,10 +269,32 @@ def _log_growth_axis(ax: Axes) -> None:
 def _dated(returns: Any) -> pd.DataFrame:
     """Returns checked by the one returns check, as a frame with its dates.
 
-    A plot draws against dates, so data without them (an array) is refused. NaN
-    values are let through (a model fitted with ``missing="marginalize"`` decodes
-    them; the growth line skips them).
+    A plot draws against dates, so data without them (an array, a RangeIndex) is
+    refused, in the plot's words: a model fitted without dates decodes them, but
+    cannot place them in time. NaN values are let through (a model fitted with
+    ``missing="marginalize"`` decodes them; the growth line skips them).
     """
+    index = getattr(returns, "index", None)
+    if isinstance(returns, (pd.Series, pd.DataFrame)) and not isinstance(
+        index, pd.DatetimeIndex
+    ):
+        raise InvalidReturnsError(
+            "returns",
+            "a plot draws the regimes against dates, so returns must be indexed by "
+            f"date (a DatetimeIndex), got a {type(index).__name__}; the model can "
+            "decode returns without dates, but a plot cannot place them in time. "
+            "Pass returns with their dates, e.g. pd.DataFrame(values, index=dates, "
+            "columns=model.feature_names_in_).",
+        )
+    if not isinstance(returns, (pd.Series, pd.DataFrame)):
+        raise InvalidReturnsError(
+            "returns",
+            "a plot draws the regimes against dates, so returns must be a DataFrame "
+            f"indexed by date, got a {type(returns).__name__}; the model can decode "
+            "an array, but a plot cannot place it in time. Pass returns with their "
+            "dates, e.g. pd.DataFrame(values, index=dates, "
+            "columns=model.feature_names_in_).",
+        )
     data = check_returns(returns, needs_dates=True, missing="marginalize")
     return pd.DataFrame(data.values, index=data.index, columns=data.columns)
 
@@ -371,8 +397,9 @@ def plot_regimes(
         ),
     }
     decode, default_title = signals[signal]
+    dated = _dated(returns)  # first: without dates there is nothing to draw against
     regimes = decode(returns)  # the model checks returns against its training
-    growth = _growth(_dated(returns), column, units)
+    growth = _growth(dated, column, units)
     fig, ax = _axes(ax, (10, 4))
     colors = regime_colors(model.regime_names_)
     _regime_growth_panel(ax, regimes, growth, colors, column)

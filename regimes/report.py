@@ -636,15 +636,16 @@ def _figure_section(inputs: _Inputs) -> str:
         plots.plot_walk_forward(inputs.walk, log_returns, axes=axes)
         what = (
             "Walk-forward regimes (causal) over the growth of the equal-weighted "
-            "columns, and the filtered probabilities."
+            "columns, and the probabilities of the evidence the signal decodes."
         )
     else:
         plots.plot_regimes(inputs.model, log_returns, signal="online", ax=axes[0])
-        plots.plot_probabilities(inputs.model, log_returns, "filtered", ax=axes[1])
+        plots.plot_probabilities(inputs.model, log_returns, "signal", ax=axes[1])
         what = (
             "Causal regimes over the growth of the equal-weighted columns, and the "
-            "filtered probabilities from all the columns (not the signal's own "
-            "evidence, so they can disagree with the shading for a while)."
+            "probabilities of the evidence the signal decodes (the portfolio's), so "
+            "that shading and lines agree except while the signal waits for its "
+            "switch penalty."
         )
     images.append((figure, what))
 

@@ -215,3 +215,28 @@ def regime_feature_frame(
     return pd.DataFrame(
         values, index=pd.Index(list(names), name="regime"), columns=list(columns)
     )
+
+
+def floor_self_transitions(transmat: np.ndarray, min_stay: float) -> np.ndarray:
+    """Raise every p_ii below ``min_stay`` to it; rescale the row's other entries.
+
+    The result maximises sum_j n_ij log A_ij subject to A_ii >= min_stay when
+    ``transmat`` is the unconstrained maximiser n_ij / n_i (eq. 27).
+
+    Examples
+    --------
+    >>> floor_self_transitions(np.array([[0.5, 0.3, 0.2], [0.1, 0.9, 0.0],
+    ...                                  [0.0, 0.05, 0.95]]), 0.8).round(3).tolist()
+    [[0.8, 0.12, 0.08], [0.1, 0.9, 0.0], [0.0, 0.05, 0.95]]
+    """
+    out = np.array(transmat, dtype=float)
+    for i in range(len(out)):
+        stay = out[i, i]
+        if stay >= min_stay:
+            continue
+        leave = 1.0 - stay
+        others = np.arange(len(out)) != i
+        if leave > 0:
+            out[i, others] *= (1.0 - min_stay) / leave
+        out[i, i] = min_stay
+    return out

@@ -97,6 +97,15 @@ def compare(
 
         ``attrs`` holds ``n_train``, ``n_test`` and ``test_start``.
 
+    Raises
+    ------
+    InvalidParameterError
+        Before any fit, if ``model``'s settings are invalid for one of the rows
+        (e.g. ``regime_names`` of another length than a row's ``n_regimes``).
+    RegimeFitError
+        If every row failed; its ``table`` attribute holds the table with the
+        ``error`` column.
+
     Notes
     -----
     The in-sample criteria and the out-of-sample score can disagree: BIC
@@ -122,6 +131,9 @@ def compare(
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
     n_test = _test_days(test_size, len(frame))
     n_train = len(frame) - n_test
+    for k in counts:  # a caller's mistake is raised before any fit, not tabulated
+        for kind in kinds:
+            _check_row_params(template, k, kind)
     jobs = [(template, frame, k, kind, n_train) for k in counts for kind in kinds]
     rows = parallel_map(_fit_row, jobs, n_jobs)
     table = pd.DataFrame(
@@ -152,7 +164,32 @@ def compare(
             stacklevel=2,
         )
     table.attrs.update(n_train=n_train, n_test=n_test, test_start=frame.index[n_train])
+    if not fitted.any():
+        error = RegimeFitError(
+            f"every fit failed, e.g. {table.index[0]} (n_regimes, covariance_type): "
+            f"{table['error'].iloc[0]}; the table is in this error's .table "
+            "attribute.",
+            restarts=table,
+        )
+        error.table = table  # type: ignore[attr-defined]
+        raise error
     return table
+
+
+def _check_row_params(template: RegimeModel, n_regimes: int, kind: str) -> None:
+    """The model's own parameter check for one row, the row named in the message."""
+    try:
+        clone(template).set_params(
+            n_regimes=n_regimes, covariance_type=kind
+        )._check_params()
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(
+            exc.param,
+            f"model with n_regimes={n_regimes}, covariance_type={kind!r}: {exc} "
+            "(compare sets n_regimes and covariance_type on a clone of model for "
+            "each row; leave the other settings valid for all of them, e.g. "
+            "regime_names=None).",
+        ) from exc
 
 
 def _test_days(test_size: float | int, n_days: int) -> int:

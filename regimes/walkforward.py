@@ -36,7 +36,7 @@ from ._contract import (
 )
 from ._parallel import parallel_map
 from ._resume import Carry
-from ._validation import MAX_RESTARTS, check_returns
+from ._validation import MAX_RESTARTS, check_returns, n_free_parameters
 from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
@@ -244,6 +244,7 @@ def walk_forward(
             f"{RESERVED_COLUMNS}; choose other regime names.",
         )
     starts = _refit_positions(data.index, rule, min_train)
+    _check_training_size(settings, data.values.shape[1], window, starts[0])
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
@@ -457,7 +458,9 @@ def refit_table(walk: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         Indexed by each refit's first day; columns as described in
-        :func:`walk_forward`.
+        :func:`walk_forward`. Only the refits whose periods have a day in ``walk``
+        are listed: a slice such as ``wf.loc["2020"]`` gives that year's refits, an
+        empty slice an empty table.
     """
     attrs = walk.attrs if isinstance(walk, pd.DataFrame) else {}
     records = attrs.get("refits")
@@ -467,7 +470,19 @@ def refit_table(walk: pd.DataFrame) -> pd.DataFrame:
             "walk has no refit records in .attrs['refits']; pass a walk_forward "
             "result (pandas operations such as concat may drop attrs).",
         )
-    return pd.DataFrame(list(records)).set_index("first_day")
+    table = pd.DataFrame(list(records)).set_index("first_day")
+    # .attrs survive slicing, so they list every refit of the original run: keep the
+    # refits whose period (its first day up to the next refit's) has a day of walk
+    index = walk.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise InvalidParameterError(
+            "walk",
+            f"walk must keep walk_forward's DatetimeIndex, got a "
+            f"{type(index).__name__}; slice it with .loc instead of resetting it.",
+        )
+    period = table.index.searchsorted(index, side="right") - 1
+    used = np.unique(period[period >= 0])
+    return table.iloc[used]
 
 
 def _refit_rule(refit: Any) -> tuple[int, str]:
@@ -513,6 +528,35 @@ def describe_refit(refit: int | str) -> str:
     if multiple == 1:
         return f"at the start of every {unit}"
     return f"at the start of every {multiple} {unit}s"
+
+
+def _check_training_size(
+    settings: Any, n_features: int, window: int | None, first_start: int
+) -> None:
+    """Refuse, before any fit, a training set smaller than what a fit needs.
+
+    A fit needs at least as many days as the model has free parameters (the check
+    every fit makes, :func:`regimes._validation.check_enough_rows`); the smallest
+    training set of a run is ``window`` days, or the rows before the first refit.
+    """
+    need = n_free_parameters(settings.n_regimes, n_features, settings.covariance_type)
+    what = (
+        f"a {settings.n_regimes}-regime '{settings.covariance_type}' model of "
+        f"{n_features} columns has {need} free parameters"
+    )
+    if window is not None and window < need:
+        raise InvalidParameterError(
+            "window",
+            f"window={window} days is too small: {what}, so each fit needs at least "
+            f"{need} days; pass window >= {need} (a year is about 252), or fewer "
+            "regimes or columns, or covariance_type='diag'.",
+        )
+    if first_start < need:
+        raise InvalidParameterError(
+            "min_train",
+            f"the first fit would have {first_start} days (min_train): {what}, so "
+            f"a fit needs at least {need} days; pass min_train >= {need}.",
+        )
 
 
 def _refit_positions(
@@ -761,7 +805,13 @@ def fit_many(
         with joblib.parallel_backend("dask"):
             models = fit_many({"US": us, "EU": eu}, RegimeModel(random_state=0))
     """
-    if not isinstance(datasets, Mapping) or not datasets:
+    if isinstance(datasets, Mapping) and not datasets:
+        raise InvalidParameterError(
+            "datasets",
+            "datasets is empty; pass at least one returns frame, e.g. "
+            "{'US': us, 'EU': eu}.",
+        )
+    if not isinstance(datasets, Mapping):
         raise InvalidParameterError(
             "datasets",
             "datasets must be a mapping of names to returns frames, e.g. "

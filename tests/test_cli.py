@@ -111,10 +111,12 @@ def test_ragged_eleven_column_price_file_as_a_user_tries_it_first(
     assert status == 0, text
     # warnings first, then the results
     assert text.index("regimes: warning:") < text.index("Data: ")
-    assert "read as prices" in text and "here: say --prices or --returns" in text
+    assert "read as prices" in text and "Pass --prices to say so" in text
     assert "dropped ['XLC', 'XLRE']" in text
     assert "XLC from 2018-06-19" in text and "XLRE from 2015-10-08" in text
-    assert "min_coverage" in text  # data.py's words: its warnings carry no option
+    # the data warnings' advice in the command's options (tests/test_data_cli.py)
+    assert "--keep-missing" in text and "--min-coverage 0." in text
+    assert "min_coverage" not in text and "missing=" not in text
     kept = [c for c in close.columns if c not in LATE]
     assert f"1999 days, 2012-01-03 .. {close.index[-1].date()}" in text
     assert f"columns: {', '.join(kept)}" in text
@@ -167,8 +169,8 @@ def test_a_zero_price_is_an_error_naming_column_and_date(
     status, text = run(["--csv", str(path)], monkeypatch)
     assert status == 2
     assert "column 'XLF' has 0 on 2013-03-05" in text
-    # data.py's own words until its errors name the parameter (kind -> --returns)
-    assert "kind='returns'" in text
+    # the fix in the command's words (the error's Advice, not its text)
+    assert "pass --returns" in text and "kind=" not in text
     assert "Data:" not in text
 
 
@@ -396,3 +398,54 @@ def test_refit_multiples_say_what_they_do(capsys):
     assert "at the start of every 2 quarters, --refit 2Q" in out
     refits = int(out.split("Walk-forward: ")[1].split(" refits")[0])
     assert refits == 4  # 2017-01 .. 2018-07: every second quarter after 250 days
+
+
+# ------------------------------------------------ paths and walk options (hostile)
+
+
+@pytest.mark.parametrize("option", ["--out", "--report", "--state", "--csv"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_path_is_refused_and_nothing_is_written(
+    option, value, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    assert main([option, value]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("regimes: error: ") and err.count("\n") == 1
+    assert f"argument {option}: needs a path" in err
+    assert list(tmp_path.iterdir()) == []  # not regimes.csv/png in the current folder
+
+
+@pytest.mark.parametrize("where", ["/dev/null", "folder"])
+def test_csv_that_is_not_a_regular_file_says_so(where, tmp_path, capsys):
+    path = "/dev/null" if where == "/dev/null" else str(tmp_path)
+    assert main(["--csv", path]) == 2
+    err = capsys.readouterr().err
+    assert f"--csv {path} is not a regular file" in err
+    assert "no such file" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--refit", "Q"], ["--min-train", "10"], ["--refit", "M", "--min-train", "504"]],
+)
+def test_walk_forward_options_without_walk_forward_are_refused(args, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "add --walk-forward" in err and err.count("\n") == 1
+    for flag in args[::2]:
+        assert flag in err
+
+
+def test_a_monthly_file_is_run_with_a_warning_about_annual_figures(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    months = pd.date_range("2000-01-31", periods=300, freq="ME")
+    frame = pd.DataFrame(
+        rng.normal(0.005, 0.04, (300, 2)), index=months, columns=["a", "b"]
+    )
+    frame.index.name = "Date"
+    path = tmp_path / "monthly.csv"
+    frame.to_csv(path)
+    assert main(["--csv", str(path), "--returns", "--n-regimes", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the dates are" in err and "252 rows a year" in err

@@ -243,10 +243,6 @@ MAY_RETURN: dict[tuple[str, str], dict[str, str]] = {
         "inf value": "the loaders drop non-finite values and say so (DataWarning)",
         "unsorted dates": "the loaders sort by date and say so",
     },
-    ("to_log_returns", "prices"): {
-        "labelled Series": "an index of labels in increasing order: rows in order",
-        "no columns": "no prices, no returns: an empty table of the same columns",
-    },
 }
 """Calls that may return normally: (callable, parameter) -> {value label: reason}."""
 

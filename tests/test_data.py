@@ -65,7 +65,8 @@ def test_to_log_returns_refuses_what_would_run_backwards_or_explode():
     assert caught.value.param == "prices"
     with pytest.raises(InvalidReturnsError, match="duplicate dates"):
         data.to_log_returns(prices.iloc[[0, 1, 1, 2]])
-    with pytest.raises(InvalidReturnsError, match="must be unique and increasing"):
+    # integers that are not YYYYMMDD days are not read as dates, in any order
+    with pytest.raises(InvalidReturnsError, match="not YYYYMMDD dates"):
         data.to_log_returns(pd.Series([1.0, 2.0, 3.0], index=[2, 1, 0]))
     # infinite prices gave infinite returns
     bad = prices.copy()
@@ -78,6 +79,25 @@ def test_to_log_returns_refuses_what_would_run_backwards_or_explode():
         data.to_log_returns(pd.DataFrame({"A": ["1", "x"]}, index=prices.index[:2]))
     with pytest.raises(InvalidReturnsError, match="got list"):
         data.to_log_returns([1.0, 2.0])
+
+
+def test_to_log_returns_needs_days_or_rows_in_order_and_a_column():
+    # labels: sorted by name says nothing about time ("d10" < "d2"), so they are
+    # refused, as every loader refuses them
+    with pytest.raises(InvalidReturnsError, match="could not read 'a' as a date") as e:
+        data.to_log_returns(pd.Series([100.0, 101.0], index=["a", "b"]))
+    assert e.value.param == "prices"
+    with pytest.raises(InvalidReturnsError, match="prices has no columns") as e:
+        data.to_log_returns(pd.DataFrame(index=pd.date_range("2024-01-01", periods=3)))
+    assert e.value.param == "prices"
+    # labels the day parser reads become days; a default RangeIndex is rows in order
+    days = data.to_log_returns(pd.Series([100.0, 110.0], index=[20240102, 20240103]))
+    assert list(days.index) == [pd.Timestamp("2024-01-03")]
+    rows = data.to_log_returns(pd.Series([100.0, 110.0, 121.0]))
+    assert list(rows.index) == [1, 2]
+    np.testing.assert_allclose(rows[0], np.log(1.1))
+    with pytest.raises(InvalidReturnsError, match="not YYYYMMDD"):
+        data.to_log_returns(pd.Series([100.0, 110.0], index=pd.RangeIndex(5, 7)))
 
 
 def test_to_log_returns_spans_a_missing_price():

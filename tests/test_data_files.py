@@ -14,6 +14,7 @@ from regimes import data
 from regimes.exceptions import (
     AssumedKindWarning,
     DataWarning,
+    InvalidParameterError,
     InvalidReturnsError,
     PercentReturnsWarning,
 )
@@ -116,8 +117,11 @@ def test_date_strings(tmp_path):
         "2024-01-30"
     )
     path.write_text("Date,A\n02/01/2024,0.01\n03/01/2024,0.02\n04/01/2024,0.03\n")
-    with pytest.raises(ValueError, match=r"ambiguous\); pass date_format="):
+    with pytest.raises(
+        InvalidParameterError, match=r"ambiguous\).* date_format='%m/%d/%Y'"
+    ) as caught:
         data.read_returns(path, kind="returns")
+    assert caught.value.param == "date_format"  # the argument that fixes it
     european = data.read_returns(path, kind="returns", date_format="%d/%m/%Y")
     assert european.index[-1] == pd.Timestamp("2024-01-04")
     path.write_text("Date,A\n2024-01-02 16:00,0.01\n2024-01-02 17:00,0.02\n")

@@ -321,9 +321,11 @@ def test_the_command_fits_a_ragged_panel_with_keep_missing(tmp_path, capsys):
     args = ["--csv", str(path), "--prices", "--n-init", "1", "--n-regimes", "2"]
     assert main([*args, "--keep-missing", "--covariance-type", "diag"]) == 0
     captured = capsys.readouterr()
-    assert "missing='keep' kept late columns from their first value (XLK" in (
+    # in the command's words; the advice to use RegimeModel(...) is for Python only
+    assert "--keep-missing kept late columns from their first value (XLK" in (
         captured.err
     )
+    assert "RegimeModel" not in captured.err
     assert "columns: XLB, XLE, XLF, XLK" in captured.out
     assert f"{close.index[1].date()} .." in captured.out  # no day cut for XLK
 

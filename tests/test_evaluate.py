@@ -55,9 +55,10 @@ def test_signal_stats_by_hand(categorical):
     stats = signal_stats(_signal(SPELL_VALUES, categories=categories))
     assert stats.name == "signal_stats"
     assert stats["n_days"] == 12
-    assert stats["years"] == pytest.approx(12 / 252)
+    # 2021-01-04 (Mon) to 2021-01-19 (Tue): 15 days of span + 1 day's spacing
+    assert stats["years"] == pytest.approx(16 / 365.25)
     assert stats["n_switches"] == 3
-    assert stats["switches_per_year"] == pytest.approx(3 / (12 / 252))
+    assert stats["switches_per_year"] == pytest.approx(3 / (16 / 365.25))
     assert stats["n_spells"] == 4
     assert stats["median_spell"] == 2.5  # lengths 2, 2, 3, 5
     assert stats["mean_spell"] == 3.0  # 12 days / 4 spells
@@ -78,7 +79,9 @@ def test_signal_stats_of_a_constant_signal():
     stats = signal_stats(_signal(["Bull"] * 504))
     assert stats["n_switches"] == 0
     assert stats["switches_per_year"] == 0
-    assert stats["years"] == 2.0
+    days = _signal(["Bull"] * 504).index  # 504 business days, no holidays
+    span = (days[-1] - days[0]).days + 1
+    assert stats["years"] == pytest.approx(span / 365.25)
     assert stats["median_spell"] == 504
 
 
@@ -127,6 +130,24 @@ def test_detection_lag_errors():
     assert info.value.param == "dates"
     with pytest.raises(InvalidParameterError, match="not a YYYYMMDD day"):
         detection_lag(signal, [2020])  # not nanoseconds since 1970
+
+
+def test_detection_lag_reads_every_date_with_the_one_day_parser():
+    values = ["Bull", "Bull", "Bear", "Bull", "Bear"]
+    signal = _signal(values, start="2021-01-04", categories=NAMES)  # a Monday
+    by_text = detection_lag(signal, ["2021-01-04", "2021-01-07"])
+    # YYYYMMDD ints (one, a list, numpy) are the same days as the strings
+    for dates in ([20210104, 20210107], np.array([20210104, 20210107])):
+        pd.testing.assert_series_equal(detection_lag(signal, dates), by_text)
+    assert detection_lag(signal, 20210107).tolist() == [1.0]
+    # a year alone is refused, naming the parameter, whether alone or in a list
+    for dates in (2021, [20210104, 2021]):
+        with pytest.raises(InvalidParameterError, match="not a YYYYMMDD day") as e:
+            detection_lag(signal, dates)
+        assert e.value.param == "dates"
+    with pytest.raises(InvalidParameterError, match="within the signal's days") as e:
+        detection_lag(signal, [20200101])
+    assert e.value.param == "dates"
 
 
 # ------------------------------------------------------------------ backtest
@@ -405,3 +426,107 @@ def test_risk_off_may_be_one_name_and_several():
     both = backtest(signal, returns, risk_off=("Bear", "Bull"))
     assert (both.position == 0).all()
     assert "BacktestResult(risk_off=('Bear',), delay=1" in repr(one)
+
+
+# ------------------------------------------- daily rates and equity (hostile 7, 11)
+
+
+@pytest.mark.parametrize("param", ["cash_returns", "risk_free"])
+@pytest.mark.parametrize("rate", [0.04, -0.04, 0.5, 0.01])
+def test_an_annual_rate_passed_as_daily_is_refused(param, rate):
+    """1% a day is about 1,100% a year: a rate that size is an annual one by mistake."""
+    signal, returns = _inputs()
+    with pytest.raises(InvalidParameterError, match=r"0\.04 / 252 a day") as info:
+        backtest(signal, returns, **{param: rate})
+    assert info.value.param == param
+    as_series = pd.Series(1e-4, index=signal.index)
+    as_series.iloc[3] = rate
+    with pytest.raises(InvalidParameterError, match=r"0\.04 / 252 a day") as info:
+        backtest(signal, returns, **{param: as_series})
+    assert info.value.param == param
+    # the fix the message gives is accepted
+    assert np.isfinite(backtest(signal, returns, **{param: rate / 252}).stats).all(
+        axis=None
+    )
+
+
+@pytest.mark.parametrize("equity", [[1.0, -1.0, 2.0], [1.0, 0.0, 0.5]])
+def test_drawdown_refuses_equity_at_or_below_zero(equity):
+    with pytest.raises(InvalidParameterError, match="equity must be above 0") as info:
+        drawdown(pd.Series(equity))
+    assert info.value.param == "equity"
+
+
+# ------------------------------------------------ years from the dates (hostile 4)
+
+
+def test_signal_stats_counts_years_from_the_calendar():
+    """25 years of months are 25 years, not 300 / 252; daily data about n / 252."""
+    from regimes.evaluate import signal_stats
+
+    months = pd.date_range("2000-01-31", periods=300, freq="ME")
+    pattern = np.tile(["Bull"] * 10 + ["Bear"] * 2, 25)  # 2 switches a year
+    stats = signal_stats(pd.Series(pattern, index=months))
+    assert stats["years"] == pytest.approx(25.0, abs=0.01)
+    assert stats["switches_per_year"] == pytest.approx(49 / 25, rel=1e-3)
+    # daily: 10 calendar years of business days, whatever their count
+    days = pd.bdate_range("2010-01-01", "2019-12-31")
+    daily = signal_stats(pd.Series("Bull", index=days))
+    assert daily["years"] == pytest.approx(10.0, abs=0.01)
+
+
+@pytest.mark.parametrize("freq", ["W-FRI", "ME", "min"])
+def test_annualising_non_daily_data_warns(freq):
+    from regimes.evaluate import regime_stats
+    from regimes.exceptions import NotDailyWarning
+
+    index = pd.date_range("2001-01-05", periods=120, freq=freq)
+    rng = np.random.default_rng(0)
+    returns = pd.Series(rng.normal(0.0, 0.01, len(index)), index=index)
+    signal = pd.Series(np.where(returns.to_numpy() < 0, "Bear", "Bull"), index=index)
+    with pytest.warns(NotDailyWarning, match="252 rows a year") as record:
+        backtest(signal, returns)
+    assert record[0].filename == __file__  # points at the caller's line
+    with pytest.warns(NotDailyWarning, match="regime_stats' ann_mean"):
+        regime_stats(signal, returns)
+
+
+def test_daily_data_with_weekends_and_holidays_do_not_warn():
+    from regimes.evaluate import regime_stats
+
+    days = pd.bdate_range("2020-01-01", periods=300).delete([5, 6, 7, 50])
+    returns = pd.Series(np.linspace(-0.01, 0.01, len(days)), index=days)
+    signal = pd.Series(np.where(returns.to_numpy() < 0, "Bear", "Bull"), index=days)
+    backtest(signal, returns)  # filterwarnings=error: any warning fails
+    regime_stats(signal, returns)
+
+
+# ------------------------------------------------- time zones (hostile 20)
+
+
+@pytest.mark.parametrize(
+    ("signal_tz", "returns_tz"),
+    [(None, "UTC"), ("UTC", None), ("America/New_York", "UTC"), ("Asia/Tokyo", None)],
+)
+def test_time_zones_follow_the_one_day_rule(signal_tz, returns_tz):
+    """The same local days align whatever zone each input carries."""
+    from regimes.evaluate import regime_stats
+
+    signal, returns = _inputs()
+    expected = backtest(signal, returns)
+    zoned_signal = signal.tz_localize(signal_tz) if signal_tz else signal
+    zoned_returns = returns.tz_localize(returns_tz) if returns_tz else returns
+    result = backtest(zoned_signal, zoned_returns)  # no AlignmentWarning either
+    pd.testing.assert_frame_equal(result.returns, expected.returns)
+    pd.testing.assert_frame_equal(
+        regime_stats(zoned_signal, zoned_returns), regime_stats(signal, returns)
+    )
+    lags = detection_lag(zoned_signal, [zoned_signal.index[0]])
+    assert lags.tolist() == detection_lag(signal, [signal.index[0]]).tolist()
+
+
+def test_detection_lag_outside_dates_name_the_parameter():
+    signal = _signal(["Bull", "Bear", "Bull"], categories=NAMES)
+    with pytest.raises(InvalidParameterError, match="dates must lie within") as info:
+        detection_lag(signal, ["1990-01-01"])
+    assert info.value.param == "dates"

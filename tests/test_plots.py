@@ -484,3 +484,40 @@ def test_returns_with_gaps_plot_for_a_model_that_integrates_them_out(sample):
     np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
     with pytest.raises(InvalidParameterError, match="returns"):
         plot_regimes(model, returns.to_numpy())  # no dates to draw against
+
+
+# ---------------------------------------------- data without dates (hostile 19)
+
+
+@pytest.mark.parametrize("as_frame", [True, False])
+def test_plot_regimes_without_dates_says_the_plot_needs_them(as_frame):
+    """A model fitted on an array decodes one, but a plot needs dates to draw on."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(0.0, 0.01, (300, 2))
+    model = RegimeModel(2, n_init=1, random_state=0).fit(values)
+    returns = pd.DataFrame(values) if as_frame else values
+    with pytest.raises(InvalidParameterError, match="a plot draws the regimes") as e:
+        plot_regimes(model, returns)
+    assert e.value.param == "returns"
+    assert "returns must be" in str(e.value) and "signal" not in str(e.value)
+    # the fix the message gives draws the plot
+    days = pd.bdate_range("2020-01-01", periods=300)
+    dated = pd.DataFrame(values, index=days, columns=model.feature_names_in_)
+    assert isinstance(plot_regimes(model, dated), Figure)
+
+
+@pytest.mark.parametrize(
+    "empty",
+    [
+        pd.Series([], dtype=object),
+        pd.Series([], dtype=object, index=pd.DatetimeIndex([])),
+    ],
+)
+def test_regime_spans_of_an_empty_series_is_empty(empty):
+    assert regime_spans(empty) == []
+
+
+def test_regime_spans_errors_name_regimes_not_signal():
+    with pytest.raises(InvalidParameterError, match="regimes must have a Date") as e:
+        regime_spans(pd.Series(["Bull", "Bear"]))
+    assert e.value.param == "regimes" and "signal" not in str(e.value)

@@ -11,7 +11,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, _accelerate, fit_many, results, walk_forward
-from regimes.exceptions import RegimeFitError
+from regimes.exceptions import InvalidParameterError, RegimeFitError
 from regimes.online import penalized_decode
 from regimes.walkforward import refit_table
 
@@ -41,6 +41,22 @@ def test_output_shape_and_meaning(wf, short_sample):
     assert len(refits) == wf["fitted_until"].nunique()
     assert (refits["train_end"] < refits.index).all()
     assert refits["train_start"].eq(short_sample.index[0]).all()  # expanding window
+
+
+def test_refit_table_of_a_slice_lists_only_its_refits(wf):
+    """attrs survive slicing; the table keeps the refits of the rows still there."""
+    every = refit_table(wf)
+    assert len(every) > 2
+    assert refit_table(wf.iloc[:0]).empty
+    assert list(refit_table(wf.iloc[:0]).columns) == list(every.columns)
+    second = wf[wf["fitted_until"] == every["train_end"].iloc[1]]
+    pd.testing.assert_frame_equal(refit_table(second), every.iloc[[1]])
+    # a slice across a refit boundary: both periods, the last day alone: the last
+    across = wf.loc[second.index[-3] : second.index[-1] + pd.Timedelta(days=10)]
+    pd.testing.assert_frame_equal(refit_table(across), every.iloc[[1, 2]])
+    pd.testing.assert_frame_equal(refit_table(wf.iloc[-1:]), every.iloc[[-1]])
+    for _, rows in wf.groupby("fitted_until"):
+        assert refit_table(rows)["train_end"].tolist() == [rows["fitted_until"].iloc[0]]
 
 
 @pytest.mark.parametrize("cut", [620, 777, 1100, 1499])
@@ -225,6 +241,31 @@ def test_fit_many_names_the_failing_data_set_and_wants_a_mapping(short_sample):
     bad.iloc[3, 0] = np.nan
     with pytest.raises(ValueError, match="data set 'bad'"):
         fit_many({"good": short_sample, "bad": bad}, MODEL)
+
+
+def test_fit_many_of_an_empty_mapping_says_empty():
+    with pytest.raises(InvalidParameterError, match="datasets is empty") as info:
+        fit_many({})
+    assert info.value.param == "datasets"
+
+
+@pytest.mark.parametrize("param", ["window", "min_train"])
+def test_a_training_set_too_small_to_fit_is_refused_up_front(
+    short_sample, monkeypatch, param
+):
+    """window (or min_train) below the model's free parameters: our error, no fit."""
+    from regimes._validation import n_free_parameters
+
+    need = n_free_parameters(3, short_sample.shape[1], MODEL.covariance_type)
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a fit started before the arguments were checked")
+
+    monkeypatch.setattr(RegimeModel, "fit", no_fit)
+    kwargs = {"window": need - 1} if param == "window" else {"min_train": need - 1}
+    with pytest.raises(InvalidParameterError, match=rf"{param}.*\b{need}\b") as info:
+        walk_forward(short_sample, MODEL, **{**ARGS, "refit": 250, **kwargs})
+    assert info.value.param == param
 
 
 def test_bad_arguments(short_sample):

@@ -1,0 +1,46 @@
+"""compare: caller mistakes raised before any fit; a table of failures is an error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regimes import RegimeModel
+from regimes.exceptions import InvalidParameterError, RegimeFitError
+from regimes.selection import compare
+
+
+def _returns(n=80, seed=0):
+    rng = np.random.default_rng(seed)
+    days = pd.bdate_range("2020-01-01", periods=n)
+    return pd.DataFrame(rng.normal(0, 0.01, (n, 2)), index=days, columns=["a", "b"])
+
+
+def test_a_template_invalid_for_one_row_is_raised_before_any_fit(monkeypatch):
+    """regime_names for 2 regimes with a row of 3: the model's own check, up front."""
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a fit started before the rows' settings were checked")
+
+    monkeypatch.setattr(RegimeModel, "fit", no_fit)
+    template = RegimeModel(2, regime_names=("Calm", "Storm"), n_init=1)
+    with pytest.raises(InvalidParameterError, match=r"n_regimes=3.*one name per") as e:
+        compare(_returns(), n_regimes=(2, 3), covariance_types="diag", model=template)
+    assert e.value.param == "regime_names"
+
+
+def test_every_row_failing_raises_with_the_table():
+    data = _returns(60)
+    with pytest.raises(RegimeFitError, match="every fit failed") as info:
+        compare(
+            data,
+            n_regimes=(11, 12),
+            covariance_types="full",
+            model=RegimeModel(n_init=1, random_state=0),
+            test_size=10,
+        )
+    table = info.value.table
+    assert table.index.tolist() == [(11, "full"), (12, "full")]
+    assert table["error"].str.startswith("InvalidReturnsError").all()
+    assert table["bic"].isna().all()
