@@ -30,12 +30,10 @@ from ._validation import (
     check_distinct_rows,
     check_enough_rows,
     check_not_collinear,
+    check_regularization,
 )
 from .exceptions import RegimeFitError
 from .labels import permute_states, regime_order
-
-AUTO_REGULARIZATION = 1e-6
-"""``regularization="auto"`` adds this fraction of the smallest column variance."""
 
 
 def check_fit_data(
@@ -46,6 +44,7 @@ def check_fit_data(
     ``previous`` is the fit a warm start would begin from (None for none).
     """
     check_enough_rows(data.values, settings.n_regimes, settings.covariance_type)
+    check_regularization(settings.regularization, data.values)
     check_distinct_rows(data.values, settings.n_regimes)
     if COVARIANCE_FORMS[settings.covariance_type].needs_independent_columns:
         check_not_collinear(data.values, data.columns)
@@ -276,9 +275,7 @@ def _log_jacobian(X: np.ndarray, scale: np.ndarray) -> float:
 
 
 def _regularization_value(regularization: float | None, X: np.ndarray) -> float:
-    if regularization is None:  # "auto"
-        return float(AUTO_REGULARIZATION * np.nanvar(X, axis=0).min())
-    return float(regularization)
+    return check_regularization(regularization, X)  # the one place: _validation
 
 
 def _warm(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,21 +30,68 @@ def _create_sibling(path: Path) -> Path:
     raise FileExistsError(f"could not create a temporary file next to {path}")
 
 
+def _real_target(path: Path) -> Path:
+    """``path`` with its symbolic links followed: a link is written THROUGH.
+
+    Replacing the link itself would leave the file it names stale, and the link
+    gone; so the file the link points to is the one replaced (atomically), and
+    the link is kept.
+    """
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _check_replaceable(path: Path, shown: object, param: str) -> os.stat_result | None:
+    """The stat of an existing regular file at ``path``; None if there is none.
+
+    Anything else there (a folder, a device such as ``/dev/null``, a FIFO, a
+    socket) is refused: renaming a new file over it would destroy it (a device
+    node of the whole machine, when run as root).
+    """
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # nothing there (or a file on the way: the caller says so)
+    except OSError as exc:
+        raise InvalidParameterError(
+            param, f"{param} {str(shown)!r} cannot be written: {exc.strerror}."
+        ) from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(shown)!r} is a folder; give a file name in it, e.g. "
+            f"{str(Path(str(shown)) / 'model.json')!r}.",
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(shown)!r} exists and is not a regular file (a device, "
+            "FIFO or socket); it is never replaced. Give the name of a new or "
+            "ordinary file.",
+        )
+    return info
+
+
 def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path:
     """``path`` as a Path if a file can be written there, else our error naming it.
 
-    Refused before any work: a folder (``"."`` included), an empty name, a folder
-    on the way that is a file. Whether the file may be *replaced* is the caller's
-    decision.
+    Refused before any work: a folder (``"."`` included), an empty name, an
+    existing target that is not a regular file (device, FIFO, socket), a folder on
+    the way that is a file or is missing, a folder where no file can be created
+    (``/proc``, read-only). Checked by creating and removing an empty sibling
+    file, the one sure test (permission bits say nothing for root). A symbolic
+    link is followed: the file it names is checked. Whether an existing file may
+    be *replaced* is the caller's decision.
     """
     target = Path(path)
-    if target.is_dir() or target.name in ("", ".", ".."):
+    if target.name in ("", ".", ".."):
         raise InvalidParameterError(
             param,
             f"{param} {str(path)!r} is a folder; give a file name in it, e.g. "
             f"{str(target / 'model.json')!r}.",
         )
-    for parent in target.parents:
+    real = _real_target(target)
+    _check_replaceable(real, path, param)
+    for parent in real.parents:
         if parent.exists():
             if not parent.is_dir():
                 raise InvalidParameterError(
@@ -52,11 +100,25 @@ def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path
                     "file, not a folder.",
                 )
             break
+    if not real.parent.is_dir():
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(path)!r} cannot be written: the folder "
+            f"{str(real.parent)!r} does not exist; create it first.",
+        )
+    try:
+        os.unlink(_create_sibling(real))
+    except OSError as exc:
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(path)!r} cannot be written: no file can be created in "
+            f"{str(real.parent)!r} ({exc.strerror or exc}).",
+        ) from exc
     return target
 
 
 @contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str], param: str = "path") -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it over ``path`` on success.
 
     Write the whole file to the yielded path inside the ``with`` block. If the block
@@ -64,6 +126,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     (:func:`os.replace`) is atomic on POSIX and Windows when both are on one volume,
     which a sibling temporary file guarantees. No process-global state (such as the
     umask) is changed, so threads may write files concurrently.
+
+    Only a regular file is ever replaced: a device, FIFO, socket or folder at
+    ``path`` raises :class:`~regimes.exceptions.InvalidParameterError` naming
+    ``param``. A symbolic link is written through (the link is kept, the file it
+    names replaced). An existing file keeps its permission bits (a 0600 file stays
+    0600); a new file gets the usual mode of new files.
 
     Examples
     --------
@@ -74,11 +142,24 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     >>> target.read_text()
     'done'
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _create_sibling(path)
+    shown = path
+    path = _real_target(Path(path))
+    old = _check_replaceable(path, shown, param)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _create_sibling(path)
+    except OSError as exc:
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(shown)!r} cannot be written: no file can be created in "
+            f"{str(path.parent)!r} ({exc.strerror or exc}).",
+        ) from exc
     try:
         yield tmp
+        if old is not None:
+            os.chmod(tmp, stat.S_IMODE(old.st_mode))
+        # Checked again just before the rename: the target may have changed.
+        _check_replaceable(path, shown, param)
         os.replace(tmp, path)
     finally:
         if tmp.exists():

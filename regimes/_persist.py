@@ -45,7 +45,7 @@ from ._io import atomic_path, check_file_target
 from ._state import FittedState
 from ._validation import check_params
 from .exceptions import InvalidParameterError, ModelFileError
-from .labels import default_regime_names
+from .labels import default_regime_names, regime_order
 from .results import regime_series
 
 FORMAT = "regimes.RegimeModel"
@@ -92,7 +92,7 @@ def load(path: str | os.PathLike[str], defaults: dict[str, Any]) -> FittedState:
             f"{path} is larger than {MAX_BYTES >> 20} MiB: not a model file."
         )
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"), parse_int=_parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(
             f"{path} is not a readable regimes model file "
@@ -104,6 +104,17 @@ def load(path: str | os.PathLike[str], defaults: dict[str, Any]) -> FittedState:
         return _decode(document, size, defaults)
     except ModelFileError as exc:
         raise ModelFileError(f"{path}: {exc}") from exc
+
+
+def _parse_int(text: str) -> int | float:
+    """A JSON integer; one too long for any field becomes a float (inf if absurd).
+
+    Python refuses to convert integers of more than 4300 digits (a ValueError
+    from inside json). No field holds more than 20 digits (nanoseconds since
+    1970), so a longer one is read as a float and refused by its field's own check,
+    which names the field.
+    """
+    return int(text) if len(text) <= 40 else float(text)
 
 
 def _check_same(state: FittedState, reread: FittedState, path: Any) -> None:
@@ -293,6 +304,8 @@ def _decode(
             "fitted.covars must be symmetric, positive-definite matrices."
         )
 
+    _check_fitted_against_params(settings, names, transmat, means, covars)
+
     training = f.get("training")
     if not isinstance(training, dict):
         raise ModelFileError("fitted.training is missing.")
@@ -329,6 +342,49 @@ def _decode(
     )
 
 
+def _check_fitted_against_params(
+    settings: Any,
+    names: list[str],
+    transmat: np.ndarray,
+    means: np.ndarray,
+    covars: np.ndarray,
+) -> None:
+    """Refuse a file whose parameters do not describe its fitted arrays.
+
+    A hand-edited ``params`` section would otherwise be believed by every report:
+    a changed ``order_by`` renames regimes that were ordered by the other rule, a
+    raised ``min_duration`` marks ordinary stay probabilities as held at a floor
+    the fit never had, and swapped ``regime_names`` call the calm regime Bear.
+    The order is recomputed with :func:`regimes.labels.regime_order`, the one
+    function a fit orders its regimes with.
+    """
+    expected = list(settings.regime_names)
+    if names != expected:
+        raise ModelFileError(
+            f"fitted.regime_names {names} are not the names the params give "
+            f"({expected}): names are given by position, in the order_by rule's "
+            "order; do not edit them in the file, pass regime_names when fitting."
+        )
+    order = regime_order(means, covars, settings.order_by)
+    if not np.array_equal(order, np.arange(len(order))):
+        raise ModelFileError(
+            f"params.order_by {settings.order_by!r}: the fitted regimes are not in "
+            f"this rule's order (it would put them as {order.tolist()}); the file's "
+            "order_by or its fitted arrays were edited."
+        )
+    stays = np.diag(transmat)
+    below = np.flatnonzero(stays < settings.min_stay - 1e-9)
+    if below.size:
+        i = int(below[0])
+        raise ModelFileError(
+            f"params.min_duration {1.0 / (1.0 - settings.min_stay):.6g}: "
+            "fitted.transmat has "
+            f"p[{names[i]}->{names[i]}] = {stays[i]:.6g}, below the floor "
+            f"1 - 1/min_duration = {settings.min_stay:.6g} a fit with it keeps; the "
+            "file's min_duration or its transition matrix was edited."
+        )
+
+
 RESTART_COLUMNS = (
     "seed",
     "init",
@@ -342,6 +398,27 @@ RESTART_COLUMNS = (
 """Columns of ``restarts_`` that the model's methods read; a file must have them."""
 
 
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+
+
+_RESTART_TYPES = {
+    "seed": ("integers or null", lambda v: v is None or _is_int(v)),
+    "init": ("strings", lambda v: isinstance(v, str)),
+    "log_likelihood": ("finite numbers or null", lambda v: v is None or _is_number(v)),
+    "n_iter": ("integers >= 0", lambda v: _is_int(v) and v >= 0),
+    "converged": ("true or false", lambda v: isinstance(v, bool)),
+    "screened_out": ("true or false", lambda v: isinstance(v, bool)),
+    "error": ("strings ('' for none)", lambda v: isinstance(v, str)),
+    "best": ("true or false", lambda v: isinstance(v, bool)),
+}
+"""What each restart column holds in a file, checked value by value."""
+
+
 def _decode_restarts(columns: Any) -> pd.DataFrame:
     table = _decode_table(columns, "fitted.restarts", "restart")
     missing = [c for c in RESTART_COLUMNS if c not in table.columns]
@@ -350,13 +427,18 @@ def _decode_restarts(columns: Any) -> pd.DataFrame:
             f"fitted.restarts lacks the columns {missing}; a model file's restart "
             f"table has {list(RESTART_COLUMNS)}."
         )
-    if not table["error"].map(lambda v: isinstance(v, str)).all():
-        raise ModelFileError("fitted.restarts.error must hold strings ('' for none).")
-    if (
-        not pd.api.types.is_numeric_dtype(table["n_iter"])
-        or table["n_iter"].isna().any()
-    ):
-        raise ModelFileError("fitted.restarts.n_iter must hold numbers.")
+    for column, (what, ok) in _RESTART_TYPES.items():
+        bad = [v for v in columns[column] if not ok(v)]
+        if bad:
+            raise ModelFileError(
+                f"fitted.restarts.{column} must hold {what}, got {str(bad[0])[:40]!r}."
+            )
+    kept = sum(columns["best"])
+    if kept != 1:
+        raise ModelFileError(
+            "fitted.restarts.best must mark exactly one restart (the one kept), "
+            f"got {kept}."
+        )
     return table
 
 

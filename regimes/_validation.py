@@ -29,10 +29,18 @@ from ._dates import check_day_index
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
 from ._state import Settings
-from .exceptions import InvalidParameterError, InvalidReturnsError, LikelyPricesWarning
+from .exceptions import (
+    InvalidParameterError,
+    InvalidReturnsError,
+    LikelyPricesWarning,
+    UnitsWarning,
+)
 from .labels import MAX_REGIMES, ORDER_RULES
+from .results import FILTERED_PREFIX
 
 COVARIANCE_TYPES = tuple(COVARIANCE_FORMS)
+AUTO_REGULARIZATION = 1e-6
+"""``regularization="auto"`` adds this fraction of the smallest column variance."""
 MISSING_POLICIES = ("error", "marginalize")
 """RegimeModel's ``missing``: refuse NaN returns, or integrate them out."""
 
@@ -46,6 +54,34 @@ class Returns(NamedTuple):
     """The input's DatetimeIndex, or a RangeIndex for arrays."""
     columns: list[str]
     """Feature names, in the order of the columns of ``values``."""
+    frequency: str | None = None
+    """Why the dates do not look daily (:func:`frequency_note`); None if they do."""
+
+
+MAX_DAILY_SPACING_DAYS = 4
+"""Median spacing of daily dates, in calendar days, at most: a long weekend with a
+holiday is 4 days; weekly data is 7."""
+
+
+def frequency_note(index: pd.Index) -> str | None:
+    """Why ``index`` does not look like daily data, or None if it does.
+
+    Daily (trading-day) data has a median spacing of 1 calendar day (3 over a
+    weekend, 4 over a long weekend) and one row per day at midnight. A median
+    spacing above :data:`MAX_DAILY_SPACING_DAYS` means weekly, monthly or sparser
+    data; times of day or several rows on one day mean intraday data. Undated
+    data (a RangeIndex) is taken as daily.
+    """
+    if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
+        return None
+    days = np.diff(index.as_unit("ns").asi8) / 86_400e9  # asi8 is in its unit
+    median = float(np.median(days))
+    if median > MAX_DAILY_SPACING_DAYS:
+        return f"the median spacing of the dates is {median:.3g} days, not daily"
+    naive = index.tz_localize(None) if index.tz is not None else index
+    if (naive != naive.normalize()).any() or not naive.normalize().is_unique:
+        return "the dates have times of day (intraday data), not one row per day"
+    return None
 
 
 # --------------------------------------------------------------------------- params
@@ -81,6 +117,26 @@ convention); :func:`check_params` enforces it in ``fit``, and
 """
 
 
+OUTPUT_COLUMNS = ("regime", "fitted_until")
+"""Columns the package's outputs put beside one column per regime name (the signal
+frame, the walk-forward frame, the command line's CSV); with the all-column
+probabilities' ``filtered_<name>`` columns, the names a regime must not take."""
+
+
+def _check_names_free(names: Sequence[str]) -> None:
+    """Refuse regime names that would clash with the outputs' own columns."""
+    clash = [
+        n for n in names if n in OUTPUT_COLUMNS or str(n).startswith(FILTERED_PREFIX)
+    ]
+    if clash:
+        raise InvalidParameterError(
+            "regime_names",
+            f"regime_names {clash} clash with the columns the outputs put beside "
+            f"the regimes ({', '.join(OUTPUT_COLUMNS)}, {FILTERED_PREFIX}<name>); "
+            "choose other regime names, e.g. 'Calm' or 'Storm'.",
+        )
+
+
 def check_params(
     params: dict[str, Any],
     default_names: Any,
@@ -108,6 +164,7 @@ def check_params(
             f"regime_names must have one name per regime ({n_regimes}), got "
             f"{len(names)}: {names!r}; pass {n_regimes} names or leave it None.",
         )
+    _check_names_free(names)
     regularization = checked["regularization"]
     min_duration = checked["min_duration"]
     return Settings(
@@ -141,6 +198,7 @@ def check_returns(
     param: str = "returns",
     needs_dates: bool = False,
     missing: str = "error",
+    n_regimes: int = 1,
 ) -> Returns:
     """Validate a returns matrix and return it as float64 with its labels.
 
@@ -168,7 +226,10 @@ def check_returns(
         ``"error"`` refuses NaN values; ``"marginalize"`` accepts them (a missing
         value, integrated out of the likelihood: see :mod:`regimes._missing`) but
         refuses days with no value at all and, with ``for_fit``, columns with
-        fewer than two distinct values.
+        fewer observed values than :func:`min_observed` gives.
+    n_regimes : int, default=1
+        With ``for_fit`` and ``missing="marginalize"``: the regimes each
+        column's moments are estimated for (see :func:`min_observed`).
 
     Returns
     -------
@@ -218,14 +279,44 @@ def check_returns(
             "regime model needs many days of returns.",
         )
     if missing == "marginalize":
-        _check_observed(values, columns, for_fit, param)
+        _check_observed(values, columns, for_fit, param, n_regimes)
     else:
         _check_finite(values, columns, param)
     if for_fit:
         _check_not_constant(values, columns, param)
         _check_squares_representable(values, columns, param)
+        _check_outliers(values, columns, index, param)
         _warn_if_prices(values)
-    return Returns(values, index, columns)
+    return Returns(values, index, columns, frequency_note(index))
+
+
+def _check_outliers(
+    values: np.ndarray, columns: list[str], index: pd.Index, param: str
+) -> None:
+    """Refuse a training value more than :data:`OUTLIER_MADS` MADs out, naming it.
+
+    One such value makes a regime of its own (or a covariance that is not
+    positive-definite) and the error would otherwise not say which day it is.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        center = np.nanmedian(values, axis=0)
+        mad = np.nanmedian(np.abs(values - center), axis=0)
+    with np.errstate(all="ignore"):
+        distance = np.abs(values - center) / mad
+    distance[:, ~(mad > 0)] = 0.0  # mostly constant columns: judged elsewhere
+    outliers = np.nan_to_num(distance, nan=0.0) > OUTLIER_MADS
+    if outliers.any():
+        row, j = (int(v) for v in np.argwhere(outliers)[0])
+        raise InvalidReturnsError(
+            param,
+            f"{param} has an absurd value {_day(index, row)} in column "
+            f"{columns[j]!r}: {values[row, j]:.6g}, {distance[row, j]:.3g} median "
+            f"absolute deviations from the column's median (the worst day of 33 "
+            f"years of sector returns is ~40; refused above {OUTLIER_MADS:g}; "
+            f"{int(outliers.sum())} such value(s)). A bad tick or a unit slip? "
+            "Fix or drop that day.",
+        )
 
 
 def _undated(index: pd.Index) -> bool:
@@ -267,6 +358,18 @@ def _check_frame_labels(
         dups = sorted({c for c in columns if columns.count(c) > 1})
         raise InvalidReturnsError(
             param, f"{param} has duplicated column names: {dups}; rename them."
+        )
+    complex_ = [
+        str(c)
+        for c, dt in zip(columns, frame.dtypes, strict=True)
+        if pd.api.types.is_complex_dtype(dt)
+    ]
+    if complex_:  # converting would drop the imaginary parts without a word
+        raise InvalidReturnsError(
+            param,
+            f"{param} has complex columns {complex_}: returns are real numbers; "
+            f"pass their real parts if that is what you mean, e.g. {param}.apply("
+            "np.real).",
         )
     bad = [
         str(c)
@@ -381,8 +484,30 @@ def _check_finite(values: np.ndarray, columns: list[str], param: str) -> None:
     )
 
 
+OBSERVED_PER_REGIME = 5
+"""Observed values a column needs per regime under ``missing="marginalize"``."""
+
+
+def min_observed(n_regimes: int) -> int:
+    """Fewest observed values a column may have in a fit with missing values.
+
+    Every regime estimates a mean and a variance of every column from the days
+    of that column it is given. A column seen on 3 days (hostile pass, item 8)
+    let one regime put its variance on 2 of them: 3.9e-7 against a true 4e-4,
+    a spike of likelihood, not a regime. Requiring ``5 * n_regimes`` values
+    (at least 10) leaves each regime, on average, five values of the column,
+    enough that a variance cannot sit on one or two of them; a column that joins
+    late (a new fund with a year of history) is far above it.
+    """
+    return max(10, OBSERVED_PER_REGIME * n_regimes)
+
+
 def _check_observed(
-    values: np.ndarray, columns: list[str], for_fit: bool, param: str = "returns"
+    values: np.ndarray,
+    columns: list[str],
+    for_fit: bool,
+    param: str = "returns",
+    n_regimes: int = 1,
 ) -> None:
     """The checks of ``missing="marginalize"``: NaN is missing, inf is an error."""
     _check_finite(np.where(np.isnan(values), 0.0, values), columns, param)
@@ -396,13 +521,42 @@ def _check_observed(
         )
     if for_fit:
         counts = (~np.isnan(values)).sum(axis=0)
-        few = [c for c, n in zip(columns, counts, strict=True) if n < 2]
+        need = min_observed(n_regimes)
+        few = {c: int(n) for c, n in zip(columns, counts, strict=True) if n < need}
         if few:
             raise InvalidReturnsError(
                 param,
-                f"{param} has columns {few} with fewer than 2 values; a column "
-                "needs values to be modelled. Drop them.",
+                f"{param} has columns with too few observed values for "
+                f"{n_regimes} regime(s) (observed values: {few}); with "
+                f"missing='marginalize' each column needs at least {need} "
+                f"(5 per regime, at least 10) so that no regime's variance rests "
+                f"on one or two days. Drop them, e.g. {param}.drop(columns="
+                f"{list(few)}).",
             )
+
+
+def check_regularization(regularization: float | None, values: np.ndarray) -> float:
+    """The regularization to add to every covariance; refuse one beyond the data.
+
+    ``None`` ("auto") is ``AUTO_REGULARIZATION`` times the smallest column
+    variance. A value above the largest column variance is refused: added to
+    every regime's covariance it would outweigh every column's own variance,
+    the regimes would differ by their means alone and one would take every day
+    (the hostile pass: ``1e10`` gave one regime of volatility 9e5).
+    """
+    variances = np.nanvar(values, axis=0)
+    if regularization is None:
+        return float(AUTO_REGULARIZATION * variances.min())
+    largest = float(variances.max())
+    if regularization > largest:
+        raise InvalidParameterError(
+            "regularization",
+            f"regularization={regularization!r} is larger than the largest column "
+            f"variance of the returns ({largest:.3g}); it would swamp the regimes' "
+            "covariances. Use 'auto', or a small fraction of the smallest "
+            f"variance (e.g. {1e-4 * float(variances.min()):.3g}).",
+        )
+    return float(regularization)
 
 
 def check_not_collinear(values: np.ndarray, columns: list[str]) -> None:
@@ -521,6 +675,37 @@ UNITS_RATIO = 30.0
 """Data whose typical size is this many times the training data's is refused."""
 UNITS_MIN_ROWS = 20
 """Rows needed before data *smaller* than the training scale is judged."""
+UNITS_WARN_RATIO = 8.0
+"""Data whose typical size is this many times off the training data's: a warning."""
+OUTLIER_SCALES = 500.0
+"""A decoded value this many training standard deviations out is refused (a daily
+return's median absolute deviation is 0.4-0.5 of its standard deviation on the
+sample, so this is about 1000 MADs, as in the fit's :data:`OUTLIER_MADS`)."""
+OUTLIER_MADS = 1000.0
+"""A training value this many median absolute deviations from its column's median
+is refused. The sample's worst day (``load_sample()``, 7 sectors, 1990-2022) is
+20-39 MADs out (19 standard deviations at most): 1000 leaves a margin of 25x for
+fat tails and still catches a price typed as a return or a mis-scaled tick."""
+
+
+def robust_scale(values: np.ndarray) -> np.ndarray:
+    """Each column's typical size, robust to a few bad ticks: 1.4826 x median |x|.
+
+    The median absolute value about zero (daily returns' median is ~0 against
+    their spread), scaled so that it is the standard deviation of normal data
+    with mean zero. One day, however wrong, cannot move it: a bad tick then
+    shows as an outlier day, not as a change of units. About zero rather than
+    about the median so that a single row still has a size.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+        return 1.4826 * np.nanmedian(np.abs(values), axis=0)
+
+
+def _day(index: pd.Index | None, row: int) -> str:
+    if isinstance(index, pd.DatetimeIndex):
+        return f"on {index[row]:%Y-%m-%d}"
+    return f"in row {row}"
 
 
 def check_units(
@@ -528,33 +713,53 @@ def check_units(
     columns: Sequence[str],
     scale: np.ndarray,
     param: str = "returns",
+    index: pd.Index | None = None,
 ) -> None:
     """Refuse data on a scale tens of times off the training data's (e.g. % vs decimal).
 
-    For each column, the root mean square of ``values`` is compared with the
-    training column's standard deviation ``scale``. A regime model decodes by
-    density: returns x100 sit hundreds of standard deviations out, where only the
-    widest regime has any density left, so every day would be called its most
-    volatile regime (and returns / 100 the calmest one), silently. Real markets
-    do not move this far: a crash day is ~20 standard deviations of a long sample,
-    a crisis month ~5. Larger is refused, as is smaller (with at least
+    For each column, the robust scale of ``values`` (:func:`robust_scale`,
+    which one bad tick cannot move) is compared with the training column's
+    standard deviation ``scale``. A regime model decodes by density: returns x100
+    sit hundreds of standard deviations out, where only the widest regime has any
+    density left, so every day would be called its most volatile regime (and
+    returns / 100 the calmest one), silently. More than :data:`UNITS_RATIO`
+    (30) times off is refused, as is smaller (with at least
     :data:`UNITS_MIN_ROWS` rows, since a few calm days can be tiny).
 
-    Refused, not warned: the output at the wrong scale is not a noisier answer but
-    a different one (every day in one regime), a warning is easily lost in a loop
-    or a notebook, and the fix is one division. Data that really is that far out
-    is better refitted than decoded with parameters that never saw its scale.
+    Between :data:`UNITS_WARN_RATIO` (8) and 30 times off, a
+    :class:`~regimes.exceptions.UnitsWarning`. Why 8: sustained crisis volatility
+    is a few times calm volatility. Measured on ``load_sample()`` (7 sectors,
+    1990-2022), the robust scale of a crisis window against the whole sample's
+    standard deviation is 1.7-3.5 (Sep 2008 - Mar 2009), 1.8-3.2 (late Feb - Apr
+    2020) and at most 6.1 (March 2020 alone, one month); a calm year (2017) is
+    0.5-0.7 of the whole sample's robust scale. 8 is above every real market
+    episode and below the factor 10 of a units slip.
+
+    One day far outside the training data (more than :data:`OUTLIER_SCALES`
+    training standard deviations, about 1000 median absolute deviations) is
+    refused naming the day, the column and the value: a bad tick, not a regime.
+
+    Refused, not warned, at 30x: the output at the wrong scale is not a noisier
+    answer but a different one (every day in one regime), and the fix is one
+    division.
 
     Raises
     ------
     regimes.exceptions.InvalidReturnsError
-        Naming ``param``, the column, both scales and the fix (x100 or / 100).
+        Naming ``param``, the column, both scales and the fix (x100 or / 100); or
+        the outlier day.
+
+    Warns
+    -----
+    regimes.exceptions.UnitsWarning
+        When a column's robust scale is 8 to 30 times off the training one.
     """
     values = np.asarray(values, dtype=float)
     scale = np.asarray(scale, dtype=float)
+    typical = robust_scale(values)
     with np.errstate(all="ignore"):
-        rms = np.sqrt(np.nanmean(values**2, axis=0))
-        ratio = rms / scale
+        ratio = typical / scale
+        far = np.abs(values) / scale
     for j, column in enumerate(columns):
         r = ratio[j]
         if not np.isfinite(r) or scale[j] == 0:
@@ -563,7 +768,7 @@ def check_units(
         too_small = r < 1 / UNITS_RATIO and len(values) >= UNITS_MIN_ROWS
         if not (too_big or too_small):
             continue
-        factor = 10 ** round(float(np.log10(r)))
+        factor = 10 ** round(float(np.log10(r))) if r > 0 else 0
         fix = (
             f"if they are percent and the model was fitted on decimals, pass "
             f"{param} / 100"
@@ -574,7 +779,36 @@ def check_units(
         raise InvalidReturnsError(
             param,
             f"{param} column {column!r} is on another scale than the data the model "
-            f"was fitted on: typical size {rms[j]:.3g} against a training standard "
-            f"deviation of {scale[j]:.3g} (about {factor:g} times); {fix}, or fit "
-            "the model on data in these units.",
+            f"was fitted on: typical size {typical[j]:.3g} against a training "
+            f"standard deviation of {scale[j]:.3g} (about {factor:g} times); {fix}, "
+            "or fit the model on data in these units.",
+        )
+    with np.errstate(invalid="ignore"):
+        outliers = np.nan_to_num(far, nan=0.0) > OUTLIER_SCALES
+    if outliers.any():
+        row, j = (int(v) for v in np.argwhere(outliers)[0])
+        raise InvalidReturnsError(
+            param,
+            f"{param} has a value no regime can explain {_day(index, row)} in "
+            f"column {columns[j]!r}: {values[row, j]:.6g}, {far[row, j]:.3g} "
+            f"training standard deviations out ({int(outliers.sum())} such "
+            "value(s)); a bad tick or a unit slip on that day? Fix or drop it.",
+        )
+    off = [
+        f"{column!r} ({ratio[j]:.3g}x)"
+        for j, column in enumerate(columns)
+        if np.isfinite(ratio[j])
+        and (
+            ratio[j] > UNITS_WARN_RATIO
+            or (ratio[j] < 1 / UNITS_WARN_RATIO and len(values) >= UNITS_MIN_ROWS)
+        )
+    ]
+    if off:
+        warnings.warn(
+            f"{param}: the typical size of columns {', '.join(off)} is more than "
+            f"{UNITS_WARN_RATIO:g} times off the training data's standard deviation;"
+            " crises reach 3-6x. The regimes are then decided by the scale: check "
+            "the units, or refit on data like these.",
+            UnitsWarning,
+            stacklevel=4,
         )

@@ -25,6 +25,8 @@ __all__ = [
     "ModelFileError",
     "NotDailyWarning",
     "PercentReturnsWarning",
+    "UnitsWarning",
+    "FrequencyWarning",
     "RegimeFitError",
     "RegimesWarning",
     "Setting",
@@ -61,6 +63,18 @@ class AssumedKindWarning(DataWarning):
     Pass ``kind="prices"`` or ``kind="returns"`` (``--prices`` / ``--returns`` on the
     command line) to state it and silence this warning.
     """
+
+
+class UnitsWarning(DataWarning):
+    """Data decoded by a fitted model are far larger or smaller than its training data.
+
+    The regimes are then decided by the scale rather than by the returns' pattern;
+    check the units, or refit on data like these.
+    """
+
+
+class FrequencyWarning(DataWarning):
+    """The returns are not daily; annualised figures still assume 252 days a year."""
 
 
 class PercentReturnsWarning(DataWarning):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from . import _fitting, _persist, inference, results
@@ -43,7 +43,7 @@ from ._validation import (
     check_units,
     n_free_parameters,
 )
-from .exceptions import InvalidParameterError
+from .exceptions import FrequencyWarning, InvalidParameterError
 from .labels import default_regime_names
 from .online import (
     causal_start,
@@ -307,6 +307,26 @@ class RegimeModel(BaseEstimator):
         self.random_state = random_state
         self.missing = missing
 
+    def __getattr__(self, name: str) -> Any:
+        """Unfitted model asked for a fitted attribute: sklearn's NotFittedError.
+
+        ``hmm_``, ``fitted_state_``, ``means_``...: the one place that says so.
+
+        Called only when ordinary lookup failed. NotFittedError subclasses
+        AttributeError, so ``hasattr`` and ``getattr(model, name, default)`` keep
+        working; private and special names (``_repr_html_``, ``__array__``) get the
+        plain AttributeError Python's protocols expect.
+        """
+        if name.endswith("_") and not name.startswith("_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet: {name} "
+                "exists after fit(returns) (or RegimeModel.load(path)). Call fit "
+                "with appropriate arguments before using this estimator."
+            )
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
+
     # ------------------------------------------------------------------ fitting
 
     @validate_params({"returns": _RETURNS, "y": _IGNORED})
@@ -340,7 +360,20 @@ class RegimeModel(BaseEstimator):
             If the kept restart did not converge within ``n_iter`` iterations.
         """
         settings = self._check_params()
-        data = check_returns(returns, for_fit=True, missing=settings.missing)
+        data = check_returns(
+            returns,
+            for_fit=True,
+            missing=settings.missing,
+            n_regimes=settings.n_regimes,
+        )
+        if data.frequency is not None:
+            warnings.warn(
+                f"returns: {data.frequency}. The model is fitted all the same, but "
+                "its annualised figures (summary, regime_means(annualize=True), "
+                "the signal's statistics) assume 252 trading days a year.",
+                FrequencyWarning,
+                stacklevel=2,
+            )
         previous = self._state if settings.warm_start else None
         _fitting.check_fit_data(data, settings, previous)
         with thread_limits(settings.n_jobs):  # no oversubscription (regimes._threads)
@@ -453,7 +486,9 @@ class RegimeModel(BaseEstimator):
             feature_names=list(self.feature_names_in_),
             missing=self._missing_policy(),
         )
-        check_units(data.values, data.columns, self.fitted_state_.scale)
+        check_units(
+            data.values, data.columns, self.fitted_state_.scale, index=data.index
+        )
         return data
 
     def _missing_policy(self) -> str:

@@ -9,11 +9,13 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, _fitting, _restarts
+from regimes._validation import robust_scale
 from regimes.data import load_sample
 from regimes.exceptions import (
     InvalidParameterError,
     InvalidReturnsError,
     RegimeFitError,
+    UnitsWarning,
 )
 
 
@@ -58,7 +60,10 @@ def test_large_but_representable_values_fit_like_decimal_returns(short_sample):
 def test_days_no_regime_can_explain_are_an_error_not_nan(fitted, sample, method):
     returns = sample[0].iloc[:200].copy()
     returns.iloc[50] = 1e155  # the density of this day underflows in every regime
-    with pytest.raises(ValueError, match=r"1 day.*2000-03-13.*every regime"):
+    # named by the one check of new data, before any density is computed
+    with pytest.raises(
+        InvalidReturnsError, match=r"no regime can explain on 2000-03-13 in column"
+    ):
         getattr(fitted, method)(returns)
 
 
@@ -206,8 +211,48 @@ def test_a_crash_day_is_not_a_change_of_units(fitted, sample):
     sd = returns.std().to_numpy()
     returns.iloc[-1] = -15 * sd
     assert fitted.predict(returns).iloc[-1] == "Bear"
-    fitted.predict(returns.iloc[-21:] * 5)  # a crisis month: no units error
+    month = returns.iloc[-21:]
+    crisis = month / robust_scale(month.to_numpy()) * 5 * sd  # typical size 5 sd
+    fitted.predict(crisis)  # a crisis month: no units error, no warning
     fitted.predict(returns.iloc[:5] / 50)  # a few calm days are not judged small
+
+
+def test_one_bad_tick_is_named_not_blamed_on_the_units(fitted, sample):
+    """Hostile 18: one 1e3 tick made the RMS 'another scale ... pass / 100'."""
+    returns = sample[0].iloc[:300].copy()
+    returns.iloc[100, 2] = 1e3
+    column, day = returns.columns[2], f"{returns.index[100]:%Y-%m-%d}"
+    with pytest.raises(InvalidReturnsError, match=rf"on {day} in column '{column}'"):
+        fitted.predict(returns)
+
+
+@pytest.mark.parametrize("factor", [10.0, 0.1])
+def test_data_several_times_off_warns(fitted, sample, factor):
+    """Hostile 3: x10 or /10 decoded silently (every day one regime)."""
+    returns = sample[0].iloc[:300]
+    with pytest.warns(UnitsWarning, match="more than 8 times off"):
+        fitted.predict(returns * factor)
+
+
+def test_an_absurd_training_value_is_named(short_sample):
+    """Fit with a 1e6 tick said 'covariance not PD', without naming the day."""
+    returns = short_sample.copy()
+    returns.iloc[700, 1] = 1e6
+    day, column = f"{returns.index[700]:%Y-%m-%d}", returns.columns[1]
+    with pytest.raises(
+        InvalidReturnsError, match=rf"absurd value on {day} in column '{column}'"
+    ):
+        RegimeModel(2).fit(returns)
+
+
+def test_the_sample_worst_day_is_far_below_the_outlier_bound():
+    """The bound's margin (OUTLIER_MADS docstring): measured, not assumed."""
+    from regimes._validation import OUTLIER_MADS
+
+    x = load_sample().to_numpy()
+    center = np.nanmedian(x, axis=0)
+    mads = np.abs(x - center) / np.nanmedian(np.abs(x - center), axis=0)
+    assert 10 < mads.max() < OUTLIER_MADS / 20
 
 
 def test_labelled_initial_is_read_by_label(fitted, sample):

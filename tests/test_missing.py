@@ -349,7 +349,7 @@ def test_the_policy_is_checked(short_sample):
         RegimeModel(2, missing="marginalize").fit(with_inf)
     nearly_empty = data.copy()
     nearly_empty.iloc[1:, 1] = np.nan
-    with pytest.raises(ValueError, match="fewer than 2 values"):
+    with pytest.raises(ValueError, match="too few observed values"):
         RegimeModel(2, missing="marginalize").fit(nearly_empty)
     # a model fitted with "error" refuses NaN when decoding too
     fitted = RegimeModel(2, n_init=2, random_state=0).fit(data.dropna())

@@ -463,6 +463,31 @@ def test_not_fitted_error_for_views(method):
         getattr(RegimeModel(), method)()
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, r: m.results(r),
+        lambda m, r: m.standard_errors(r),
+        lambda m, r: m.report(r),
+        lambda m, r: m.forecast(r),
+        lambda m, r: m.regime_correlation("Bull"),
+        lambda m, r: m.predict_online(r),
+        lambda m, r: m.signal_proba(r),
+        lambda m, r: m.portfolio_log_densities(r),
+        lambda m, r: m.hmm_,
+        lambda m, r: m.fitted_state_,
+        lambda m, r: m.regime_names_,
+        lambda m, r: m.save("never_written.json"),
+    ],
+)
+def test_every_use_of_an_unfitted_model_is_not_fitted_error(call, short_sample):
+    """Hostile 15: results() and hmm_ raised a bare AttributeError."""
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        call(RegimeModel(), short_sample)
+    assert not hasattr(RegimeModel(), "hmm_")
+    assert getattr(RegimeModel(), "means_", None) is None
+
+
 # ------------------------------------------------ screening, n_jobs, warm start
 
 

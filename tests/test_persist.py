@@ -410,7 +410,10 @@ def _check_loaded(
     "edit",
     [
         lambda d: d["fitted"].update(log_likelihood=-1.0),  # a record, not used
-        lambda d: d["fitted"].update(regime_names=["calm", "middling", "storm"]),
+        lambda d: [  # renamed consistently: params and fitted agree
+            d[part].update(regime_names=["calm", "middling", "storm"])
+            for part in ("params", "fitted")
+        ],
         lambda d: d["fitted"].update(feature_names=["a", "b", "c", "d"]),
         lambda d: d.update(saved_at="yesterday"),
     ],
@@ -532,3 +535,135 @@ def test_the_training_scale_is_saved_and_older_files_get_the_implied_one(
     )
     with pytest.raises(InvalidParameterError, match="returns / 100"):
         old.predict(short_sample * 100)
+
+
+# ------------------------------------ what an atomic save may replace (hostile 1, 14)
+
+
+def test_a_fifo_is_never_replaced(fitted, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidParameterError, match="not a regular file") as info:
+        fitted.save(fifo)
+    assert info.value.param == "path"
+    assert fifo.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # nothing left
+
+
+def test_the_atomic_writer_itself_refuses_a_fifo(tmp_path):
+    from regimes._io import atomic_path
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidParameterError, match="not a regular file"):
+        with atomic_path(fifo) as tmp:
+            tmp.write_text("x")
+    assert fifo.is_fifo()
+
+
+def test_a_symlink_is_written_through(fitted, tmp_path):
+    target = tmp_path / "real.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    os.symlink(target, link)
+    fitted.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert RegimeModel.load(target).get_params() == fitted.get_params()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real.json"]
+
+
+def test_an_existing_file_keeps_its_permission_bits(fitted, tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text("old")
+    os.chmod(path, 0o600)
+    fitted.save(path)
+    assert (path.stat().st_mode & 0o777) == 0o600
+    RegimeModel.load(path)
+
+
+@pytest.mark.parametrize("where", ["/proc/regimes_model.json", "missing/model.json"])
+def test_unwritable_places_are_our_error_naming_path(
+    fitted, tmp_path, monkeypatch, where
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidParameterError, match="cannot be written") as info:
+        fitted.save(where)
+    assert info.value.param == "path"
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------ a file's params must describe its arrays (5, 13)
+
+
+def test_the_stored_order_must_be_the_order_by_rule(full_model_file, tmp_path):
+    # the calmest regime (first by volatility) given the lowest mean: the file is
+    # still in volatility order, and no longer in mean order
+    def lower_mean(document):
+        means = document["fitted"]["means"]
+        means[0] = [-0.01] * len(means[0])
+
+    RegimeModel.load(_edited(full_model_file, tmp_path, lower_mean))  # loads
+
+    def edit(document):
+        lower_mean(document)
+        document["params"]["order_by"] = "mean"
+
+    with pytest.raises(ModelFileError, match=r"params.order_by 'mean'"):
+        RegimeModel.load(_edited(full_model_file, tmp_path, edit))
+
+
+def test_swapped_regime_names_are_refused(full_model_file, tmp_path):
+    def edit(document):
+        document["fitted"]["regime_names"] = ["Bear", "Sideways", "Bull"]
+
+    with pytest.raises(ModelFileError, match=r"fitted.regime_names \['Bear'"):
+        RegimeModel.load(_edited(full_model_file, tmp_path, edit))
+
+
+def test_an_edited_min_duration_is_refused(full_model_file, tmp_path):
+    def edit(document):
+        document["params"]["min_duration"] = 1000
+
+    with pytest.raises(ModelFileError, match=r"params.min_duration 1000.*below"):
+        RegimeModel.load(_edited(full_model_file, tmp_path, edit))
+
+
+def test_a_min_duration_the_fit_kept_loads(short_sample, tmp_path):
+    path = tmp_path / "floor.json"
+    model = RegimeModel(2, n_init=1, random_state=0, min_duration=50)
+    model.fit(short_sample).save(path)
+    assert RegimeModel.load(path).get_params()["min_duration"] == 50
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "match"),  # the table and the kept row must stay sound
+    [
+        ("log_likelihood", "abc", "must hold finite numbers"),
+        ("converged", "yes", "must hold true or false"),
+        ("seed", 1.5, "must hold integers"),
+        ("best", True, "exactly one restart"),  # every row marked best
+        ("best", False, "exactly one restart"),  # none
+    ],
+)
+def test_restart_table_values_are_checked(
+    full_model_file, tmp_path, column, value, match
+):
+    def edit(document):
+        table = document["fitted"]["restarts"]
+        for rows in table.values():  # two restarts: one kept, one not
+            rows[:] = rows[:1] * 2
+        table["best"] = [True, False]
+        table[column] = [value] * 2
+
+    with pytest.raises(ModelFileError, match=rf"fitted.restarts.{column} .*{match}"):
+        RegimeModel.load(_edited(full_model_file, tmp_path, edit))
+
+
+@pytest.mark.parametrize("field", ["n_iter", "log_likelihood", "regularization"])
+def test_an_absurd_integer_names_its_field(full_model_file, tmp_path, field):
+    document = json.loads(full_model_file.read_text())
+    document["fitted"][field] = "@@"
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(document).replace('"@@"', "9" * 5000))
+    with pytest.raises(ModelFileError, match=rf"fitted.{field} must be finite"):
+        RegimeModel.load(path)

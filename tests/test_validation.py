@@ -185,3 +185,96 @@ def test_timezone_aware_index_is_accepted(returns):
     aware = returns.tz_localize("America/New_York")
     model = RegimeModel(2, n_init=1, random_state=0).fit(aware)
     assert model.predict(aware).index.equals(aware.index)
+
+
+# ------------------------------- regime names the outputs' columns use (hostile 9)
+
+
+@pytest.mark.parametrize(
+    "names", [("regime", "Bear"), ("Bull", "fitted_until"), ("Bull", "filtered_Bull")]
+)
+def test_regime_names_that_clash_with_output_columns_are_refused(names):
+    model = RegimeModel(2, regime_names=names)
+    with pytest.raises(InvalidParameterError, match="clash with the columns") as info:
+        model.fit(np.zeros((5, 1)))  # refused before the data are even looked at
+    assert info.value.param == "regime_names"
+
+
+def test_free_regime_names_fill_the_signal_frame(short_sample):
+    names = ("Calm", "Storm")
+    model = RegimeModel(2, n_init=1, random_state=0, regime_names=names)
+    frame = model.fit(short_sample).results(short_sample).signal_frame()
+    assert frame.columns.is_unique
+    assert list(frame.columns) == ["regime", *names, "filtered_Calm", "filtered_Storm"]
+
+
+# ------------------------------- complex values, regularization, sparse columns
+
+
+@pytest.mark.parametrize("as_frame", [True, False])
+def test_complex_returns_are_our_error(returns, as_frame):
+    values = returns.to_numpy() + 1e-3j
+    data = pd.DataFrame(values, index=returns.index) if as_frame else values
+    with pytest.raises(InvalidReturnsError, match="[Cc]omplex") as info:
+        RegimeModel(2).fit(data)
+    assert info.value.param == "returns"
+
+
+def test_regularization_beyond_the_data_is_refused(returns, no_em):
+    largest = float(returns.var(ddof=0).max())
+    with pytest.raises(InvalidParameterError, match="largest column variance") as info:
+        RegimeModel(2, regularization=2 * largest).fit(returns)
+    assert info.value.param == "regularization"
+
+
+def test_regularization_below_the_data_is_kept(returns):
+    lam = 1e-3 * float(returns.var(ddof=0).min())
+    model = RegimeModel(2, n_init=1, random_state=0, regularization=lam)
+    assert model.fit(returns).regularization_ == lam
+
+
+@pytest.mark.parametrize(("n_regimes", "observed"), [(2, 9), (3, 14)])
+def test_a_column_seen_on_few_days_is_refused_by_name(
+    returns, n_regimes, observed, no_em
+):
+    from regimes._validation import check_returns, min_observed
+
+    assert min_observed(n_regimes) == observed + 1
+    sparse = returns.copy()
+    column = sparse.columns[1]
+    sparse.iloc[observed:, 1] = np.nan
+    model = RegimeModel(n_regimes, missing="marginalize")
+    with pytest.raises(InvalidReturnsError, match=rf"'{column}': {observed}\b"):
+        model.fit(sparse)
+    sparse.iloc[observed, 1] = 0.001  # one more value: enough
+    check_returns(sparse, for_fit=True, missing="marginalize", n_regimes=n_regimes)
+
+
+# ------------------------------------------------ sampling frequency (hostile 4)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    ("freq", "why"), [("W-FRI", "median spacing"), ("MS", "median spacing")]
+)
+def test_returns_that_are_not_daily_warn_once_in_fit(short_sample, freq, why):
+    from regimes.exceptions import FrequencyWarning
+
+    data = short_sample.iloc[:400].set_axis(
+        pd.date_range("1990-01-01", periods=400, freq=freq)
+    )
+    with pytest.warns(FrequencyWarning, match=rf"{why}.*252 trading days") as seen:
+        RegimeModel(2, n_init=1, random_state=0).fit(data)
+    assert sum(isinstance(w.message, FrequencyWarning) for w in seen) == 1
+
+
+def test_intraday_and_daily_indexes_are_told_apart(short_sample):
+    from regimes._validation import check_returns
+
+    daily = check_returns(short_sample)  # business days: weekends, no warning
+    assert daily.frequency is None
+    minutes = short_sample.iloc[:300].set_axis(
+        pd.date_range("2020-01-02 09:30", periods=300, freq="min")
+    )
+    assert "times of day" in check_returns(minutes).frequency
+    assert check_returns(short_sample.to_numpy()).frequency is None  # undated
