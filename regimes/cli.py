@@ -9,7 +9,9 @@ errors print one line on stderr, in the command's own words (``--n-iter``, not
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -370,6 +372,19 @@ def _check_out(folder: Path | None) -> None:
             if not parent.is_dir():
                 raise _UsageError(f"--out {folder}: {parent} is a file, not a folder")
             break
+    _check_writable(folder if folder.is_dir() else parent, f"--out {folder}")
+
+
+def _check_writable(folder: Path, what: str) -> None:
+    """Refuse, before any work, a folder in which nothing can be created (/proc)."""
+    try:
+        probe = tempfile.mkdtemp(prefix=".regimes-probe-", dir=folder)
+    except OSError as exc:
+        raise _UsageError(
+            f"{what}: cannot write in {folder} ({exc.strerror or exc}); give a "
+            "folder you can write to"
+        ) from None
+    os.rmdir(probe)
 
 
 def _refit(value: str) -> str | int:
@@ -567,6 +582,11 @@ def _check_report_options(args: argparse.Namespace) -> None:
             f"--report needs a file name, e.g. --report {args.report}/report.html; "
             f"{args.report} is a directory"
         )
+    if args.report is not None:
+        existing = next(
+            p for p in (args.report.parent, *args.report.parents) if p.exists()
+        )
+        _check_writable(existing, f"--report {args.report}")
 
 
 def _run_daily(

@@ -44,9 +44,6 @@ from .online import causal_start, filter_log_densities, penalized_decode
 
 __all__ = ["describe_refit", "fit_many", "refit_table", "walk_forward"]
 
-RESERVED_COLUMNS = ("regime", "fitted_until")
-"""Columns of :func:`walk_forward`'s output that regime names must not take."""
-
 _PERIOD_ALIASES = {
     "ME": "M",
     "MS": "M",
@@ -232,17 +229,11 @@ def walk_forward(
     rule = refit if isinstance(refit, int) else _refit_rule(refit)
     data = check_returns(
         returns,
-        missing=template._check_params().missing,
+        missing=template._check_params().missing,  # the model's own checks first
         needs_dates=not isinstance(refit, int),
     )
+    # regime names that clash with the output's columns are refused there too
     settings = template._check_params()
-    clash = sorted(set(settings.regime_names) & set(RESERVED_COLUMNS))
-    if clash:
-        raise InvalidParameterError(
-            "model",
-            f"regime_names {clash} clash with walk_forward's own columns "
-            f"{RESERVED_COLUMNS}; choose other regime names.",
-        )
     starts = _refit_positions(data.index, rule, min_train)
     _check_training_size(settings, data.values.shape[1], window, starts[0])
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)

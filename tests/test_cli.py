@@ -449,3 +449,17 @@ def test_a_monthly_file_is_run_with_a_warning_about_annual_figures(tmp_path, cap
     assert main(["--csv", str(path), "--returns", "--n-regimes", "2"]) == 0
     err = capsys.readouterr().err
     assert "warning: the dates are" in err and "252 rows a year" in err
+
+
+@pytest.mark.parametrize("option", ["--out", "--report"])
+def test_an_unwritable_place_is_refused_before_the_fit(option, monkeypatch, capsys):
+    """/proc takes no new files: refused with status 2 before any data is read."""
+    from regimes import cli
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the data were loaded before the option was checked")
+
+    monkeypatch.setattr(cli, "_load", no_load)
+    target = "/proc/regimes-test" + (".html" if option == "--report" else "")
+    assert cli.main([option, target]) == 2
+    assert f"{option} {target}: cannot write in /proc" in capsys.readouterr().err
