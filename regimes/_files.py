@@ -44,14 +44,13 @@ from ._dates import parse_day_index
 from ._panel import numeric
 from .exceptions import DataFileError, DataWarning
 
-__all__ = ["MISSING_MARKERS", "MISSING_TEXT", "read_table"]
+__all__ = ["MISSING_TEXT", "read_table"]
 
 MISSING_TEXT = (
     *("", ".", "-", "NA", "N/A", "n/a", "#N/A", "#N/A N/A", "#NA", "<NA>"),
     *("NaN", "nan", "-NaN", "-nan", "null", "NULL", "None"),
 )
 """Cells read as missing values."""
-MISSING_MARKERS = (-99.99, -999.0)
 """Numbers that Ken French's and CRSP's files use for a missing return."""
 
 _SEPARATORS = (",", ";", "\t", None)  # None: runs of spaces (Ken French's .txt)
@@ -145,7 +144,8 @@ def read_table(
     frame = frame.mask(frame.isin(MISSING_TEXT))  # cells are already stripped
     frame = _unnamed(frame, header, source, param)
     frame = _decimal_commas(frame, separator)
-    return _markers(numeric(frame, source, param), source)
+    # -99.99 / -999: the panel policy reads them as missing for every loader
+    return numeric(frame, source, param)
 
 
 def _text(path: Path, source: str, param: str) -> str:
@@ -400,20 +400,6 @@ def _decimal_commas(frame: pd.DataFrame, separator: str | None) -> pd.DataFrame:
     ):
         return frame.apply(lambda col: col.str.replace(",", ".", regex=False))
     return frame
-
-
-def _markers(frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Ken French's and CRSP's -99.99 and -999 become NaN, with a warning."""
-    marked = frame.isin(MISSING_MARKERS)
-    if not marked.to_numpy().any():
-        return frame
-    counts = marked.sum()
-    detail = ", ".join(f"{c}: {int(n)}" for c, n in counts.items() if n)
-    _warn(
-        f"{source}: read {int(counts.sum())} values of -99.99 or -999 as missing "
-        f"(the missing-value markers of Ken French's and CRSP's files; {detail})."
-    )
-    return frame.mask(marked)
 
 
 def _quote(text: str) -> str:

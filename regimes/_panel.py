@@ -89,6 +89,34 @@ class PanelOptions:
         return cls(kind, start, end, columns, missing, float(min_coverage))
 
 
+MISSING_MARKERS = (-99.99, -999.0)
+"""Numbers with which Ken French's and CRSP's files mark a missing value.
+
+No daily return takes them: as a decimal or log return they are impossible (below
+-1, or a fall to e^-100), and as a percent -99.99 is a near-total loss in a day.
+"""
+
+
+def missing_markers(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """-99.99 and -999 become NaN, with a warning counting them per column.
+
+    One rule for every loader: a file (:func:`regimes.data.read_returns`), a frame
+    (:func:`regimes.data.prepare_returns`) and a download go through it alike.
+    """
+    marked = frame.isin(MISSING_MARKERS)
+    if not marked.to_numpy().any():
+        return frame
+    counts = marked.sum()
+    detail = ", ".join(f"{c}: {int(n)}" for c, n in counts.items() if n)
+    warnings.warn(
+        f"{source}: read {int(counts.sum())} values of -99.99 or -999 as missing "
+        f"(the missing-value markers of Ken French's and CRSP's files; {detail}).",
+        DataWarning,
+        stacklevel=_STACK,
+    )
+    return frame.mask(marked)
+
+
 def prepare(
     frame: pd.DataFrame, options: PanelOptions, source: str, param: str
 ) -> pd.DataFrame:
@@ -118,7 +146,7 @@ def prepare(
                 f"{list(frame.columns)}.",
             )
         frame = frame[list(options.columns)]
-    frame = numeric(frame, source, param)
+    frame = missing_markers(numeric(frame, source, param), source)
     span = _span(frame, options)
     if frame.empty or frame.notna().to_numpy().sum() == 0:
         raise data_error(

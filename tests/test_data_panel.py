@@ -353,3 +353,28 @@ def test_warnings_point_at_the_callers_line(tmp_path, fake):
             name,
             [(str(w.message)[:40], w.filename) for w in caught],
         )
+
+
+def test_missing_value_markers_are_one_rule_for_files_and_frames(tmp_path):
+    """-99.99 in a frame is what it is in a file: missing, warned and counted
+    (the hostile pass found read_returns and prepare_returns disagreeing)."""
+    days = pd.bdate_range("2020-01-01", periods=40)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(0, 0.01, (40, 2)), index=days, columns=["A", "B"])
+    frame.iloc[5, 0] = -99.99
+    frame.iloc[7, 1] = -999
+    path = tmp_path / "r.csv"
+    frame.to_csv(path)
+    outputs = []
+    for load in (
+        lambda: data.prepare_returns(frame, kind="returns", missing="keep"),
+        lambda: data.read_returns(path, kind="returns", missing="keep"),
+    ):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            outputs.append(load())
+        said = [str(w.message) for w in seen if issubclass(w.category, DataWarning)]
+        assert any("2 values of -99.99 or -999 as missing" in m for m in said), said
+    for out in outputs:
+        assert out["A"].isna().sum() == 1 and out["B"].isna().sum() == 1
+    pd.testing.assert_frame_equal(outputs[0], outputs[1], check_freq=False)
