@@ -555,7 +555,7 @@ def _array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
 def _distribution(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """Probabilities along the last axis: >= 0 and summing to 1."""
     out = _array(value, name, shape)
-    if (out < 0).any() or not np.allclose(out.sum(axis=-1), 1.0, atol=1e-8):
+    if (out < 0).any() or not np.allclose(out.sum(axis=-1), 1.0, rtol=0, atol=1e-8):
         raise ModelFileError(
             f"{name} must hold probabilities that sum to 1 along its rows."
         )

@@ -298,10 +298,8 @@ def _check_outliers(
     One such value makes a regime of its own (or a covariance that is not
     positive-definite) and the error would otherwise not say which day it is.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-        center = np.nanmedian(values, axis=0)
-        mad = np.nanmedian(np.abs(values - center), axis=0)
+    center = _column_nanmedian(values)
+    mad = _column_nanmedian(np.abs(values - center))
     with np.errstate(all="ignore"):
         distance = np.abs(values - center) / mad
     distance[:, ~(mad > 0)] = 0.0  # mostly constant columns: judged elsewhere
@@ -697,9 +695,20 @@ def robust_scale(values: np.ndarray) -> np.ndarray:
     shows as an outlier day, not as a change of units. About zero rather than
     about the median so that a single row still has a size.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
-        return 1.4826 * np.nanmedian(np.abs(values), axis=0)
+    return 1.4826 * _column_nanmedian(np.abs(values))
+
+
+def _column_nanmedian(values: np.ndarray) -> np.ndarray:
+    """Each column's median of its non-NaN values; NaN for a column with none.
+
+    Without numpy's "All-NaN slice" warning, and so without a warnings filter:
+    filters are process-global, and fits in other threads would see them change.
+    """
+    out = np.full(values.shape[1], np.nan)
+    seen = ~np.isnan(values).all(axis=0)
+    if seen.any():
+        out[seen] = np.nanmedian(values[:, seen], axis=0)
+    return out
 
 
 def _day(index: pd.Index | None, row: int) -> str:
