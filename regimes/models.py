@@ -43,7 +43,7 @@ from ._validation import (
     check_units,
     n_free_parameters,
 )
-from .exceptions import FrequencyWarning, InvalidParameterError
+from .exceptions import FrequencyWarning, InvalidParameterError, InvalidReturnsError
 from .labels import default_regime_names
 from .online import (
     causal_start,
@@ -964,11 +964,12 @@ default="stationary"
             self._engine.score(data.values), self.log_likelihood_, rtol=1e-9, atol=1e-6
         )
         if not same:
-            raise ValueError(
+            raise InvalidReturnsError(
+                "returns",
                 f"{caller} needs the returns the model was fitted on "
                 f"({len(self.regimes_)} rows, log-likelihood "
                 f"{self.log_likelihood_:.6g}); got {len(data.values)} rows that "
-                "differ. Pass the training returns, or refit on these."
+                "differ. Pass the training returns, or refit on these.",
             )
         return data
 

@@ -28,7 +28,7 @@ from regimes import (
     inference,
 )
 from regimes.data import load_sample
-from regimes.exceptions import InvalidParameterError
+from regimes.exceptions import InvalidParameterError, InvalidReturnsError
 from regimes.labels import match_states
 
 # -------------------------------------------------------------- the likelihood
@@ -375,10 +375,15 @@ def test_bad_arguments_are_named(sp500, sp500_model, kwargs, param, message):
 
 
 def test_standard_errors_need_the_training_data(sp500, sp500_model):
-    with pytest.raises(ValueError, match="needs the returns the model was fitted on"):
-        sp500_model.standard_errors(sp500.iloc[:-1])
-    with pytest.raises(ValueError, match="needs the returns the model was fitted on"):
-        sp500_model.standard_errors(1.01 * sp500)
+    # our error, naming the argument to change (the hostile pass found a bare
+    # ValueError here)
+    for other in (sp500.iloc[:-1], 1.01 * sp500):
+        for call in (sp500_model.standard_errors, sp500_model.results):
+            with pytest.raises(
+                InvalidReturnsError, match="needs the returns the model was fitted on"
+            ) as caught:
+                call(other)
+            assert caught.value.param == "returns"
 
 
 # ---------------------------------------------------------------------- report
