@@ -50,8 +50,8 @@ MISSING_TEXT = (
     *("", ".", "-", "NA", "N/A", "n/a", "#N/A", "#N/A N/A", "#NA", "<NA>"),
     *("NaN", "nan", "-NaN", "-nan", "null", "NULL", "None"),
 )
-"""Cells read as missing values."""
-"""Numbers that Ken French's and CRSP's files use for a missing return."""
+"""Cells read as missing values (the numeric markers -99.99 and -999 are read as
+missing later, for every loader alike: :data:`regimes._panel.MISSING_MARKERS`)."""
 
 _SEPARATORS = (",", ";", "\t", None)  # None: runs of spaces (Ken French's .txt)
 _DAY_LIKE = re.compile(
