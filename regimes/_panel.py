@@ -38,10 +38,13 @@ from .exceptions import (
 
 __all__ = [
     "DEFAULT_MIN_COVERAGE",
+    "MISSING_MARKERS",
     "PanelOptions",
     "check_finite_values",
     "check_positive",
     "checked",
+    "missing_markers",
+    "numeric",
     "prepare",
 ]
 
