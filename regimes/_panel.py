@@ -151,7 +151,7 @@ def prepare(
         frame = frame[list(options.columns)]
     frame = missing_markers(numeric(frame, source, param), source)
     span = _span(frame, options)
-    if frame.empty or frame.notna().to_numpy().sum() == 0:
+    if not frame.notna().to_numpy().any():  # also when no day is left
         raise data_error(
             _dates_param(options, param),
             f"{source}: no values {span}; widen the dates.",
