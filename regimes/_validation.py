@@ -24,7 +24,7 @@ from ._contract import (
     check_value,
 )
 from ._covariance import COVARIANCE_FORMS
-from ._dates import check_day_index
+from ._dates import check_day_index, median_spacing
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
@@ -74,8 +74,7 @@ def frequency_note(index: pd.Index) -> str | None:
     """
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
         return None
-    days = np.diff(index.as_unit("ns").asi8) / 86_400e9  # asi8 is in its unit
-    median = float(np.median(days))
+    median = median_spacing(index) / pd.Timedelta(days=1)
     if median > MAX_DAILY_SPACING_DAYS:
         return f"the median spacing of the dates is {median:.3g} days, not daily"
     naive = index.tz_localize(None) if index.tz is not None else index
