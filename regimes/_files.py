@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 
 from ._dates import parse_day_index
-from ._panel import numeric
 from .exceptions import DataFileError, DataWarning
 
 __all__ = ["MISSING_TEXT", "read_table"]
@@ -97,9 +96,10 @@ def _warn(message: str, stacklevel: int = _STACK) -> None:
 def read_table(
     path: Path, date_format: str | None, source: str, param: str
 ) -> pd.DataFrame:
-    """The first table of the file at ``path``: days as index, float columns.
+    """The first table of the file at ``path``: days as index, text cells.
 
-    Missing values are NaN; nothing else of the ragged-panel policy is applied.
+    Missing cells are NaN; the numbers and the rest of the ragged-panel policy are
+    :func:`regimes._panel.prepare`'s.
     """
     text = _text(path, source, param)
     separator, lines = _split(text)
@@ -143,9 +143,10 @@ def read_table(
     frame.index = parse_day_index(labels, date_format, source=source, param=param)
     frame = frame.mask(frame.isin(MISSING_TEXT))  # cells are already stripped
     frame = _unnamed(frame, header, source, param)
-    frame = _decimal_commas(frame, separator)
-    # -99.99 / -999: the panel policy reads them as missing for every loader
-    return numeric(frame, source, param)
+    # the cells stay text: the panel policy (regimes._panel.prepare) makes numbers
+    # of them after the columns= cut, so a text column the caller leaves out is
+    # never an error, and reads -99.99 / -999 as missing for every loader
+    return _decimal_commas(frame, separator)
 
 
 def _text(path: Path, source: str, param: str) -> str:

@@ -420,3 +420,17 @@ def test_a_ken_french_text_file_separated_by_spaces(tmp_path):
     assert "1 more section(s) after it: 'Annual Factors: January-December'" in (
         messages
     )
+
+
+def test_the_advice_for_a_text_column_works(tmp_path):
+    """The error for a text column says to keep the other columns with columns=;
+    doing so must then read the file (the text column used to be converted, and
+    refused, before the columns= cut)."""
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "Date,A,B\n2020-01-02,0.01,x\n2020-01-03,0.02,y\n2020-01-06,-0.01,z\n"
+    )
+    with pytest.raises(InvalidParameterError, match=r"columns=\['A'\]"):
+        data.read_returns(path, kind="returns")
+    kept = data.read_returns(path, kind="returns", columns=["A"])
+    assert list(kept.columns) == ["A"] and kept["A"].tolist() == [0.01, 0.02, -0.01]
