@@ -901,8 +901,9 @@ default="stationary"
 
         Raises
         ------
-        ValueError
-            If ``returns`` are not the training returns.
+        regimes.exceptions.InvalidReturnsError
+            If ``returns`` are not the training returns (a ValueError whose
+            ``param`` is ``"returns"``).
         """
         return RegimeResults(self.fitted_state_, self._fitted_data(returns, "results"))
 
