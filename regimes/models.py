@@ -905,7 +905,7 @@ default="stationary"
             If ``returns`` are not the training returns (a ValueError whose
             ``param`` is ``"returns"``).
         """
-        return RegimeResults(self.fitted_state_, self._fitted_data(returns, "results"))
+        return RegimeResults(self.fitted_state_, self._fitted_data(returns))
 
     @validate_params(
         {
@@ -958,8 +958,11 @@ default="stationary"
             random_state=random_state,
         )
 
-    def _fitted_data(self, returns: Any, caller: str) -> Returns:
-        """The returns, checked to be the ones the model was fitted on."""
+    def _fitted_data(self, returns: Any) -> Returns:
+        """The returns, checked to be the ones the model was fitted on.
+
+        Only :meth:`results` calls it (standard_errors and report go through it).
+        """
         data = self._data(returns)
         same = len(data.values) == len(self.regimes_) and np.isclose(
             self._engine.score(data.values), self.log_likelihood_, rtol=1e-9, atol=1e-6
@@ -967,7 +970,7 @@ default="stationary"
         if not same:
             raise InvalidReturnsError(
                 "returns",
-                f"{caller} needs the returns the model was fitted on "
+                "results needs the returns the model was fitted on "
                 f"({len(self.regimes_)} rows, log-likelihood "
                 f"{self.log_likelihood_:.6g}); got {len(data.values)} rows that "
                 "differ. Pass the training returns, or refit on these.",
