@@ -287,7 +287,7 @@ class RegimeModel(BaseEstimator):
         n_keep: int = 3,
         warm_start: bool = False,
         n_jobs: int | None = None,
-        random_state: int | np.random.RandomState | None = None,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
         missing: str = "error",
     ) -> None:
         self.n_regimes = n_regimes
@@ -920,7 +920,7 @@ default="stationary"
         method: str = "hessian",
         n_boot: int = 200,
         n_jobs: int | None = None,
-        random_state: int | np.random.RandomState | None = None,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
     ) -> pd.DataFrame:
         """Standard errors and confidence intervals of the readable parameters.
 
@@ -941,7 +941,7 @@ default="stationary"
             Bootstrap replicates (>= 2).
         n_jobs : int, optional
             Worker processes (joblib) for the bootstrap refits.
-        random_state : int, RandomState instance or None, default=None
+        random_state : int, RandomState, Generator or None, default=None
             Seeds the bootstrap samples.
 
         Returns
