@@ -997,6 +997,7 @@ default="stationary"
         returns : DataFrame, Series or array-like
             The returns the model was fitted on.
         level : float, default=0.95
+            Confidence level of the intervals, in (0, 1).
         **kwargs
             Passed to :meth:`regimes.RegimeResults.report` (``method``, ``n_boot``,
             ``n_jobs``, ``random_state``).
