@@ -341,7 +341,9 @@ class Integers(Constraint):
         return out
 
     def describe(self) -> str:
-        bound = f"in [{self.low}, {self.high}]" if self.high else f">= {self.low}"
+        bound = f">= {self.low}"
+        if self.high is not None:
+            bound = f"in [{self.low}, {self.high}]"
         return f"an int {bound} or a non-empty list of distinct such ints"
 
 

@@ -399,7 +399,8 @@ def check_day_index(index: pd.Index, name: str) -> None:
 # Trading days are 1 calendar day apart, 3 over a weekend and up to 4-5 over a long
 # weekend: their median spacing is 1. Weekly data give 7, monthly about 30, and
 # intraday data less than 1; all of these are not daily.
-_MAX_DAILY_SPACING = pd.Timedelta(days=4)
+MAX_DAILY_SPACING = pd.Timedelta(days=4)
+"""Longest median spacing of daily data (a long weekend); beyond it, not daily."""
 _MIN_DAILY_SPACING = pd.Timedelta(days=1)
 
 
@@ -418,7 +419,7 @@ def warn_if_not_daily(index: pd.DatetimeIndex, what: str, stacklevel: int = 2) -
     it warned.
     """
     spacing = median_spacing(index)
-    if spacing is None or _MIN_DAILY_SPACING <= spacing <= _MAX_DAILY_SPACING:
+    if spacing is None or _MIN_DAILY_SPACING <= spacing <= MAX_DAILY_SPACING:
         return False
     warnings.warn(
         f"the dates are {_spacing_text(spacing)} apart (median), not one trading day: "

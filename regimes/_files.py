@@ -50,8 +50,8 @@ MISSING_TEXT = (
     *("", ".", "-", "NA", "N/A", "n/a", "#N/A", "#N/A N/A", "#NA", "<NA>"),
     *("NaN", "nan", "-NaN", "-nan", "null", "NULL", "None"),
 )
-"""Cells read as missing values."""
-"""Numbers that Ken French's and CRSP's files use for a missing return."""
+"""Cells read as missing values (the numeric markers -99.99 and -999 are read as
+missing later, for every loader alike: :data:`regimes._panel.MISSING_MARKERS`)."""
 
 _SEPARATORS = (",", ";", "\t", None)  # None: runs of spaces (Ken French's .txt)
 _DAY_LIKE = re.compile(
@@ -111,8 +111,8 @@ def read_table(
             "(e.g. 2024-01-31 or 20240131), with a header line of column names "
             "before the rows, fields separated by commas, semicolons, tabs or spaces.",
         )
-    table = _rows(lines, first_row, None, source, param)[0]
-    row_width = max(len(line.fields) for line in table)
+    rows, end = _rows(lines, first_row)
+    row_width = max(len(line.fields) for line in rows)
     header = _header(lines, first_row)
     # a header of runs of spaces names only the value columns (Ken French's .txt)
     unlabelled = (
@@ -122,7 +122,7 @@ def read_table(
         width = row_width
     else:
         width = len(header.fields) + unlabelled
-    rows, end = _rows(lines, first_row, width, source, param)
+    _check_width(rows, width, source, param)
     _report_after(lines, end, width, source, param, rows[-1].number, separator is None)
     names = _names(header, unlabelled, width, first_row, lines, source, param)
     before = lines[: header.number - 1] if header is not None else []
@@ -248,13 +248,8 @@ def _header(lines: list[_Line], first_row: int) -> _Line | None:
     return None
 
 
-def _rows(
-    lines: list[_Line], first_row: int, width: int | None, source: str, param: str
-) -> tuple[list[_Line], int]:
-    """The rows of the first table and the index of the line after it.
-
-    A row with more values than ``width`` fields is an error (None: not checked).
-    """
+def _rows(lines: list[_Line], first_row: int) -> tuple[list[_Line], int]:
+    """The rows of the first table and the index of the line after it."""
     rows = []
     i = first_row
     while i < len(lines):
@@ -264,16 +259,20 @@ def _rows(
             continue
         if not line.is_row:
             break
-        if width is not None and len(line.fields) > width:
-            raise DataFileError(
-                param,
-                f"{source}: line {line.number} has {len(line.fields)} fields where "
-                f"the table has {width} ({_quote(line.text)}); fix that "
-                "line.",
-            )
         rows.append(line)
         i += 1
     return rows, i
+
+
+def _check_width(rows: list[_Line], width: int, source: str, param: str) -> None:
+    """A row with more values than the table's ``width`` fields is an error."""
+    for line in rows:
+        if len(line.fields) > width:
+            raise DataFileError(
+                param,
+                f"{source}: line {line.number} has {len(line.fields)} fields where "
+                f"the table has {width} ({_quote(line.text)}); fix that line.",
+            )
 
 
 def _report_after(

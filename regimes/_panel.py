@@ -38,10 +38,13 @@ from .exceptions import (
 
 __all__ = [
     "DEFAULT_MIN_COVERAGE",
+    "MISSING_MARKERS",
     "PanelOptions",
     "check_finite_values",
     "check_positive",
     "checked",
+    "missing_markers",
+    "numeric",
     "prepare",
 ]
 
@@ -148,7 +151,7 @@ def prepare(
         frame = frame[list(options.columns)]
     frame = missing_markers(numeric(frame, source, param), source)
     span = _span(frame, options)
-    if frame.empty or frame.notna().to_numpy().sum() == 0:
+    if not frame.notna().to_numpy().any():  # also when no day is left
         raise data_error(
             _dates_param(options, param),
             f"{source}: no values {span}; widen the dates.",
@@ -165,10 +168,10 @@ def prepare(
     if kind == "prices":
         check_positive(frame, source, param, kind_fix=True)
     if options.missing == "drop":
-        frame = _drop_ragged(frame, options.min_coverage, source, param, span)
+        frame = _drop_ragged(frame, options.min_coverage, source, span)
         frame = _drop_gaps(frame, kind, source)
     else:
-        frame = _keep_ragged(frame, options.min_coverage, source, param, span, kind)
+        frame = _keep_ragged(frame, options.min_coverage, source, span, kind)
     returns = log_returns(frame) if kind == "prices" else frame.astype(float)
     if options.missing == "keep":
         returns = returns[returns.notna().any(axis=1)]
@@ -395,7 +398,6 @@ def _drop_low(
     frame: pd.DataFrame,
     min_coverage: float,
     source: str,
-    param: str,
     span: str,
     keep: bool,
 ) -> tuple[list[str], pd.Series, pd.Series]:
@@ -450,10 +452,10 @@ def _drop_low(
 
 
 def _drop_ragged(
-    frame: pd.DataFrame, min_coverage: float, source: str, param: str, span: str
+    frame: pd.DataFrame, min_coverage: float, source: str, span: str
 ) -> pd.DataFrame:
     """Drop columns below ``min_coverage``; trim the rest to their common span."""
-    kept, first, last = _drop_low(frame, min_coverage, source, param, span, False)
+    kept, first, last = _drop_low(frame, min_coverage, source, span, keep=False)
     frame = frame[kept]
     begin, finish = first[kept].max(), last[kept].min()
     if begin > finish:
@@ -533,12 +535,11 @@ def _keep_ragged(
     frame: pd.DataFrame,
     min_coverage: float,
     source: str,
-    param: str,
     span: str,
     kind: str,
 ) -> pd.DataFrame:
     """``missing="keep"``: columns stay from their first value, gaps stay NaN."""
-    kept, first, last = _drop_low(frame, min_coverage, source, param, span, True)
+    kept, first, last = _drop_low(frame, min_coverage, source, span, keep=True)
     frame = frame[kept]
     present = frame.notna()
     nothing = ~present.any(axis=1)

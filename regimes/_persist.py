@@ -252,7 +252,7 @@ def _decode(
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(f"is not a regimes model file (no format {FORMAT!r}).")
     version = document.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+    if not _is_int(version) or version < 1:
         raise ModelFileError(f"format_version must be an int >= 1, got {version!r}.")
     if version > FORMAT_VERSION:
         raise ModelFileError(
@@ -385,19 +385,6 @@ def _check_fitted_against_params(
         )
 
 
-RESTART_COLUMNS = (
-    "seed",
-    "init",
-    "log_likelihood",
-    "n_iter",
-    "converged",
-    "screened_out",
-    "error",
-    "best",
-)
-"""Columns of ``restarts_`` that the model's methods read; a file must have them."""
-
-
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -417,6 +404,8 @@ _RESTART_TYPES = {
     "best": ("true or false", lambda v: isinstance(v, bool)),
 }
 """What each restart column holds in a file, checked value by value."""
+RESTART_COLUMNS = tuple(_RESTART_TYPES)
+"""Columns of ``restarts_`` that the model's methods read; a file must have them."""
 
 
 def _decode_restarts(columns: Any) -> pd.DataFrame:
@@ -458,7 +447,7 @@ def _decode_tz(value: Any) -> Any:
         tz = value
     elif isinstance(value, dict) and set(value) <= {"utc_offset_seconds", "library"}:
         seconds = value.get("utc_offset_seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, int):
+        if not _is_int(seconds):
             raise ModelFileError(f"{name}.utc_offset_seconds must be an integer.")
         if not -86400 < seconds < 86400:
             raise ModelFileError(f"{name}.utc_offset_seconds must be within a day.")
@@ -609,8 +598,6 @@ def _regime_codes(value: Any, n_regimes: int) -> np.ndarray:
 
 
 def _int_list(value: Any, name: str) -> list[int]:
-    if not isinstance(value, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
+    if not isinstance(value, list) or not all(_is_int(v) for v in value):
         raise ModelFileError(f"{name} must be a list of integers.")
     return value

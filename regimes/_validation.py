@@ -24,7 +24,7 @@ from ._contract import (
     check_value,
 )
 from ._covariance import COVARIANCE_FORMS
-from ._dates import check_day_index
+from ._dates import MAX_DAILY_SPACING, check_day_index, median_spacing
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
@@ -58,25 +58,21 @@ class Returns(NamedTuple):
     """Why the dates do not look daily (:func:`frequency_note`); None if they do."""
 
 
-MAX_DAILY_SPACING_DAYS = 4
-"""Median spacing of daily dates, in calendar days, at most: a long weekend with a
-holiday is 4 days; weekly data is 7."""
-
-
 def frequency_note(index: pd.Index) -> str | None:
     """Why ``index`` does not look like daily data, or None if it does.
 
     Daily (trading-day) data has a median spacing of 1 calendar day (3 over a
     weekend, 4 over a long weekend) and one row per day at midnight. A median
-    spacing above :data:`MAX_DAILY_SPACING_DAYS` means weekly, monthly or sparser
-    data; times of day or several rows on one day mean intraday data. Undated
+    spacing above :data:`regimes._dates.MAX_DAILY_SPACING` (the threshold the
+    statistics' warning uses too) means weekly, monthly or sparser data; times of
+    day or several rows on one day mean intraday data. Undated
     data (a RangeIndex) is taken as daily.
     """
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
         return None
-    days = np.diff(index.as_unit("ns").asi8) / 86_400e9  # asi8 is in its unit
-    median = float(np.median(days))
-    if median > MAX_DAILY_SPACING_DAYS:
+    spacing = median_spacing(index)
+    median = spacing / pd.Timedelta(days=1)
+    if spacing > MAX_DAILY_SPACING:
         return f"the median spacing of the dates is {median:.3g} days, not daily"
     naive = index.tz_localize(None) if index.tz is not None else index
     if (naive != naive.normalize()).any() or not naive.normalize().is_unique:

@@ -583,9 +583,7 @@ def _check_report_options(args: argparse.Namespace) -> None:
             f"{args.report} is a directory"
         )
     if args.report is not None:
-        existing = next(
-            p for p in (args.report.parent, *args.report.parents) if p.exists()
-        )
+        existing = next(p for p in args.report.parents if p.exists())
         _check_writable(existing, f"--report {args.report}")
 
 
@@ -751,7 +749,7 @@ def _outputs(
     figure = Figure(figsize=(11, 7), layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
     # percent returns are divided by 100 for the growth line only
-    units = "decimal" if percent_median(returns.to_numpy()) is None else "percent"
+    units = _units(returns)
     plot_regimes(model, returns, signal="online", units=units, ax=top)
     # beneath the causal shading, the probabilities that agree with it
     plot_probabilities(model, returns, "signal", ax=bottom)
@@ -772,9 +770,14 @@ def _walk_forward_outputs(
 
     figure = Figure(figsize=(11, 7), layout="constrained")
     axes = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    units = "decimal" if percent_median(returns.to_numpy()) is None else "percent"
+    units = _units(returns)
     plot_walk_forward(wf, returns, units=units, axes=axes)
     return _write(wf, figure, folder)
+
+
+def _units(returns: pd.DataFrame) -> str:
+    """The plots' ``units``: "percent" when the returns look like percent."""
+    return "decimal" if percent_median(returns.to_numpy()) is None else "percent"
 
 
 def _write(table: pd.DataFrame, figure: Any, folder: Path) -> list[Path]:

@@ -2,8 +2,9 @@
 
 Every loader returns a DataFrame of daily returns with a sorted DatetimeIndex named
 "Date" and one column per sector or ticker, ready for :meth:`regimes.RegimeModel.fit`:
-**log returns (decimal)** when the input held prices (the sample and downloads do),
-otherwise the returns as given (``attrs["kind"]`` says which was assumed).
+**log returns (decimal)** when the input held prices (downloads do), otherwise the
+returns as given (the bundled sample is stored as log returns already);
+``attrs["kind"]`` says which the input held, "prices" or "returns".
 
 - :func:`load_sample`: works offline; built from data shipped in skfolio
   (see ``data/README.md`` for provenance and caveats).

@@ -69,6 +69,7 @@ __all__ = [
 
 _SIGNAL = [Checked("_check_signal: regime names on a DatetimeIndex")]
 _DAILY = [Checked("_on_days: a daily return or a Series of them")]
+_RETURNS = [Checked("_check_returns: check_returns, then simple decimal returns")]
 
 
 def _check_dates(index: pd.Index, name: str) -> None:
@@ -541,7 +542,7 @@ class BacktestResult:
 @validate_params(
     {
         "signal": _SIGNAL,
-        "returns": [Checked("check_returns, then simple decimal returns")],
+        "returns": _RETURNS,
         "risk_off": [Names(what="regime name")],
         "delay": [Interval(Integral, 0, None, unit="(days)")],
         "cost": [Interval(Real, 0, 1, closed="left", unit="(a fraction)")],
@@ -708,8 +709,8 @@ def _performance(
 
 @validate_params(
     {
-        "signal": [Checked("a Series of regime names (see spells)")],
-        "returns": [Checked("a Series or DataFrame of simple daily returns")],
+        "signal": _SIGNAL,
+        "returns": _RETURNS,
     }
 )
 def regime_stats(signal: pd.Series, returns: pd.Series | pd.DataFrame) -> pd.DataFrame:

@@ -74,7 +74,13 @@ class UnitsWarning(DataWarning):
 
 
 class FrequencyWarning(DataWarning):
-    """The returns are not daily; annualised figures still assume 252 days a year."""
+    """The returns are not daily; annualised figures still assume 252 days a year.
+
+    The one class for data that are not one row per trading day: ``fit`` issues it,
+    and the statistics of :mod:`regimes.evaluate` issue its subclass
+    :class:`NotDailyWarning`, so ``warnings.simplefilter("ignore", FrequencyWarning)``
+    silences both.
+    """
 
 
 class PercentReturnsWarning(DataWarning):
@@ -91,7 +97,7 @@ class ModelFileError(ValueError):
     """
 
 
-class NotDailyWarning(DataWarning):
+class NotDailyWarning(FrequencyWarning):
     """Data whose dates are not about one trading day apart were annualised with 252.
 
     Issued (by :func:`regimes._dates.warn_if_not_daily`) when the median spacing of

@@ -34,5 +34,6 @@ def ragged_close(periods=2000, **kwargs):
 
 
 def write(frame, path):
-    frame.to_csv(path)
+    """``frame`` as a CSV at ``path`` (its first column headed "Date"); the path."""
+    frame.rename_axis("Date").to_csv(path)
     return path

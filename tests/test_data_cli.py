@@ -27,6 +27,8 @@ from regimes.exceptions import (
     Setting,
 )
 
+from ._data_frames import write
+
 # the library's keywords; none may reach a line the command prints
 PYTHON_WORDS = (
     "kind=",
@@ -51,41 +53,36 @@ def _returns(seed: int = 1) -> np.ndarray:
     return np.random.default_rng(seed).normal(0.0, 0.01, len(DAYS))
 
 
-def _write(frame: pd.DataFrame, path: Path) -> Path:
-    frame.rename_axis("Date").to_csv(path)
-    return path
-
-
 def _file(case: str, folder: Path) -> Path:
     """A file that goes wrong in one way, by name."""
     a, b = _prices(0), _prices(2)
     if case == "mixed kinds":
-        return _write(pd.DataFrame({"A": a, "B": _returns()}, DAYS), folder / "m.csv")
+        return write(pd.DataFrame({"A": a, "B": _returns()}, DAYS), folder / "m.csv")
     if case == "no column covers enough":
         frame = pd.DataFrame({"A": a, "B": b}, DAYS)
         frame.iloc[:200, 1] = np.nan  # B starts late
         frame.iloc[250:, 0] = np.nan  # A ends early
-        return _write(frame, folder / "late.csv")
+        return write(frame, folder / "late.csv")
     if case == "text column":
         frame = pd.DataFrame({"A": a, "B": ["x"] * len(DAYS)}, DAYS)
-        return _write(frame, folder / "text.csv")
+        return write(frame, folder / "text.csv")
     if case == "negative price":
         frame = pd.DataFrame({"A": a}, DAYS)
         frame.iloc[5, 0] = -1.0
-        return _write(frame, folder / "neg.csv")
+        return write(frame, folder / "neg.csv")
     if case == "ambiguous dates":
         days = pd.date_range("2024-01-01", periods=6, freq="2MS")  # 1st of months
         labels = [d.strftime("%m/%d/%Y") for d in days]  # "03/01/2024": 1 March?
         frame = pd.DataFrame({"A": a[: len(days)]}, labels)
-        return _write(frame, folder / "amb.csv")
+        return write(frame, folder / "amb.csv")
     if case == "integer dates":
         frame = pd.DataFrame({"A": a[:20]}, pd.RangeIndex(1, 21))
-        return _write(frame, folder / "int.csv")
+        return write(frame, folder / "int.csv")
     if case == "never on the same days":
         frame = pd.DataFrame({"A": a, "B": b}, DAYS)
         frame.iloc[150:, 0] = np.nan
         frame.iloc[:150, 1] = np.nan
-        return _write(frame, folder / "apart.csv")
+        return write(frame, folder / "apart.csv")
     if case == "missing file":
         return folder / "no such.csv"
     raise AssertionError(case)
@@ -163,7 +160,7 @@ def test_data_warnings_in_the_commands_words(tmp_path, capsys):
     frame = pd.DataFrame({"A": _prices(0), "B": _prices(2)}, DAYS)
     frame.iloc[:100, 1] = np.nan
     frame.iloc[150, 0] = np.nan
-    path = _write(frame, tmp_path / "ragged.csv")
+    path = write(frame, tmp_path / "ragged.csv")
     argv = ["--csv", str(path), "--n-init", "1", "--n-regimes", "2"]
     assert main([*argv, "--covariance-type", "diag"]) == 0
     err = capsys.readouterr().err
@@ -185,7 +182,7 @@ def test_data_warnings_in_the_commands_words(tmp_path, capsys):
 def test_keep_missing_warning_leaves_the_python_aside_out(tmp_path, capsys):
     frame = pd.DataFrame({"A": _prices(0), "B": _prices(2)}, DAYS)
     frame.iloc[:100, 1] = np.nan
-    path = _write(frame, tmp_path / "late.csv")
+    path = write(frame, tmp_path / "late.csv")
     argv = ["--csv", str(path), "--prices", "--keep-missing", "--n-init", "1"]
     assert main([*argv, "--n-regimes", "2", "--covariance-type", "diag"]) == 0
     err = capsys.readouterr().err
