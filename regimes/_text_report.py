@@ -19,7 +19,7 @@ class Report:
 
     ``print(report)`` or ``report.as_text()`` for text; notebooks show the HTML
     (``_repr_html_``). ``header`` holds the model facts as (label, value) pairs,
-    ``parameters`` the frame of :meth:`regimes.RegimeModel.standard_errors`.
+    ``parameters`` the frame of :meth:`regimes.RegimeResults.standard_errors`.
     """
 
     title: str

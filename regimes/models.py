@@ -287,7 +287,7 @@ class RegimeModel(BaseEstimator):
         n_keep: int = 3,
         warm_start: bool = False,
         n_jobs: int | None = None,
-        random_state: int | np.random.RandomState | None = None,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
         missing: str = "error",
     ) -> None:
         self.n_regimes = n_regimes
@@ -901,10 +901,11 @@ default="stationary"
 
         Raises
         ------
-        ValueError
-            If ``returns`` are not the training returns.
+        regimes.exceptions.InvalidReturnsError
+            If ``returns`` are not the training returns (a ValueError whose
+            ``param`` is ``"returns"``).
         """
-        return RegimeResults(self.fitted_state_, self._fitted_data(returns, "results"))
+        return RegimeResults(self.fitted_state_, self._fitted_data(returns))
 
     @validate_params(
         {
@@ -919,7 +920,7 @@ default="stationary"
         method: str = "hessian",
         n_boot: int = 200,
         n_jobs: int | None = None,
-        random_state: int | np.random.RandomState | None = None,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
     ) -> pd.DataFrame:
         """Standard errors and confidence intervals of the readable parameters.
 
@@ -940,7 +941,7 @@ default="stationary"
             Bootstrap replicates (>= 2).
         n_jobs : int, optional
             Worker processes (joblib) for the bootstrap refits.
-        random_state : int, RandomState instance or None, default=None
+        random_state : int, RandomState, Generator or None, default=None
             Seeds the bootstrap samples.
 
         Returns
@@ -957,8 +958,11 @@ default="stationary"
             random_state=random_state,
         )
 
-    def _fitted_data(self, returns: Any, caller: str) -> Returns:
-        """The returns, checked to be the ones the model was fitted on."""
+    def _fitted_data(self, returns: Any) -> Returns:
+        """The returns, checked to be the ones the model was fitted on.
+
+        Only :meth:`results` calls it (standard_errors and report go through it).
+        """
         data = self._data(returns)
         same = len(data.values) == len(self.regimes_) and np.isclose(
             self._engine.score(data.values), self.log_likelihood_, rtol=1e-9, atol=1e-6
@@ -966,7 +970,7 @@ default="stationary"
         if not same:
             raise InvalidReturnsError(
                 "returns",
-                f"{caller} needs the returns the model was fitted on "
+                "results needs the returns the model was fitted on "
                 f"({len(self.regimes_)} rows, log-likelihood "
                 f"{self.log_likelihood_:.6g}); got {len(data.values)} rows that "
                 "differ. Pass the training returns, or refit on these.",
@@ -993,6 +997,7 @@ default="stationary"
         returns : DataFrame, Series or array-like
             The returns the model was fitted on.
         level : float, default=0.95
+            Confidence level of the intervals, in (0, 1).
         **kwargs
             Passed to :meth:`regimes.RegimeResults.report` (``method``, ``n_boot``,
             ``n_jobs``, ``random_state``).

@@ -316,9 +316,9 @@ def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarra
         f"regime {', '.join(repr(a) for a in absorbing)} is absorbing "
         "(its stay probability is 1 to within 1e-6), so the stationary "
         "distribution would start the causal signal and filter in it for good; "
-        "starting from equal "
-        "probabilities instead. Pass initial= to choose the start (e.g. 'fitted'), "
-        "or refit on more data or with fewer regimes.",
+        "starting from equal probabilities instead. To choose the start, pass "
+        "initial= (e.g. 'fitted') to RegimeModel.predict_online, filter_proba or "
+        "signal_proba; or refit on more data or with fewer regimes.",
         AbsorbingRegimeWarning,
         stacklevel=3,
     )

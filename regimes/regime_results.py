@@ -330,7 +330,7 @@ class RegimeResults:
         method: str = "hessian",
         n_boot: int = 200,
         n_jobs: int | None = None,
-        random_state: int | np.random.RandomState | None = None,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
     ) -> pd.DataFrame:
         """Standard errors and confidence intervals of the readable parameters.
 
@@ -353,7 +353,7 @@ class RegimeResults:
             Bootstrap replicates.
         n_jobs : int, optional
             Worker processes (joblib) for the bootstrap refits.
-        random_state : int, RandomState instance or None, default=None
+        random_state : int, RandomState, Generator or None, default=None
             Seeds the bootstrap samples.
 
         Returns
@@ -421,7 +421,7 @@ class RegimeResults:
         method: str = "hessian",
         n_boot: int = 200,
         n_jobs: int | None = None,
-        random_state: int | np.random.RandomState | None = None,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
     ) -> Report:
         """A text report like statsmodels' ``summary()``: facts, then parameters.
 

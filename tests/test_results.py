@@ -49,7 +49,6 @@ def test_one_spell_definition_for_the_summary_and_the_signal_statistics():
     # results.count_spells (the summary's n_spells) and evaluate.spells (the signal
     # statistics, the shaded plots) both read results.spell_bounds
     from regimes.evaluate import spells
-    from regimes.results import count_spells
 
     rng = np.random.default_rng(0)
     codes = np.cumsum(rng.random(500) < 0.1) % 3
