@@ -970,7 +970,8 @@ default="stationary"
         if not same:
             raise InvalidReturnsError(
                 "returns",
-                "results needs the returns the model was fitted on "
+                # results(), standard_errors() and report() all come here
+                "inference on a fit needs the returns the model was fitted on "
                 f"({len(self.regimes_)} rows, log-likelihood "
                 f"{self.log_likelihood_:.6g}); got {len(data.values)} rows that "
                 "differ. Pass the training returns, or refit on these.",
