@@ -252,6 +252,12 @@ def _render(
     met: list[str] = list(notes)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        runs = {
+            d: evaluate.backtest(
+                inputs.signal, inputs.simple, risk_off, delay=d, cost=cost
+            )
+            for d in DELAYS
+        }
         sections = [
             _now_section(inputs),
             _data_section(inputs, data_label, met),
@@ -259,8 +265,8 @@ def _render(
             _transition_section(inputs),
             _stats_section(inputs),
             _signal_section(inputs),
-            _backtest_section(inputs, cost, tuple(risk_off)),
-            _figure_section(inputs),
+            _backtest_section(inputs, runs, cost, tuple(risk_off)),
+            _figure_section(inputs, runs[max(DELAYS)]),
         ]
     # warnings raised while building the report go into its data section
     extra = [str(w.message) for w in caught if str(w.message) not in met]
@@ -554,11 +560,12 @@ def _signal_section(inputs: _Inputs) -> str:
     )
 
 
-def _backtest_section(inputs: _Inputs, cost: float, risk_off: tuple[str, ...]) -> str:
-    runs = {
-        d: evaluate.backtest(inputs.signal, inputs.simple, risk_off, delay=d, cost=cost)
-        for d in DELAYS
-    }
+def _backtest_section(
+    inputs: _Inputs,
+    runs: dict[int, evaluate.BacktestResult],
+    cost: float,
+    risk_off: tuple[str, ...],
+) -> str:
     # every column on the days of the longest delay, so that they compare
     days = runs[max(DELAYS)].returns.index
     columns = {
@@ -622,7 +629,8 @@ def _trim_stats(
 # ------------------------------------------------------------------ figures
 
 
-def _figure_section(inputs: _Inputs) -> str:
+def _figure_section(inputs: _Inputs, backtest: evaluate.BacktestResult) -> str:
+    """The figures; ``backtest`` is the table's run at the longest delay."""
     from matplotlib.figure import Figure
 
     from . import plots
@@ -648,13 +656,16 @@ def _figure_section(inputs: _Inputs) -> str:
         )
     images.append((figure, what))
 
-    result = evaluate.backtest(inputs.signal, inputs.simple, delay=2)
     figure = Figure(figsize=FIGSIZE, layout="constrained")
     plots.plot_backtest(
-        result, axes=figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+        backtest, axes=figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
     )
     images.append(
-        (figure, "Risk-off at delay 2 against buy-and-hold: growth of 1 and drawdown.")
+        (
+            figure,
+            f"Risk-off at delay {backtest.delay} against buy-and-hold, as in the "
+            "table: growth of 1 and drawdown.",
+        )
     )
 
     figure = Figure(figsize=(5.5, 4.5), layout="constrained")
