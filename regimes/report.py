@@ -339,8 +339,9 @@ def _now_section(inputs: _Inputs) -> str:
     model, signal = inputs.model, inputs.signal
     regime, since, days = _current_spell(signal)
     names = list(model.regime_names_)
-    p_stay = float(model.transmat_[names.index(regime), names.index(regime)])
-    expected = results.expected_durations(model.transmat_)[names.index(regime)]
+    at = names.index(regime)
+    p_stay = float(model.transmat_[at, at])
+    expected = results.expected_durations(model.transmat_)[at]
     proba, every = inputs.proba.iloc[-1], inputs.filtered.iloc[-1]
     rows = pd.DataFrame(
         {
@@ -428,10 +429,10 @@ def _model_section(inputs: _Inputs, level: float) -> str:
             "and mapped back."
         )
     notes = "".join(_p(n) for n in report.footnotes)
-    flagged = params["note"][params["note"] != ""] if "note" in params else []
+    notes_column = params["note"] if "note" in params else pd.Series(dtype=str)
     flags = "".join(
         f"<li>{escape(str(name))}: {escape(str(note))}</li>"
-        for name, note in getattr(flagged, "items", list)()
+        for name, note in notes_column[notes_column != ""].items()
     )
     return _section(
         "model",
