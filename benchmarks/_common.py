@@ -5,18 +5,24 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 
+T = TypeVar("T")
 
-def best_of(func: Callable[[], object], repeat: int = 5) -> float:
-    """Fastest wall time of ``repeat`` calls, in seconds (the least disturbed run)."""
+
+def best_of(func: Callable[[], T], repeat: int = 5) -> tuple[float, T]:
+    """Fastest wall time of ``repeat`` calls and the last call's result.
+
+    The time is in seconds, of the least disturbed run.
+    """
     times = []
     for _ in range(repeat):
         begin = time.perf_counter()
-        func()
+        out = func()
         times.append(time.perf_counter() - begin)
-    return min(times)
+    return min(times), out
 
 
 def best_of_interleaved(

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import machine
+from _common import best_of, machine
 from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, daily, walk_forward
@@ -36,15 +35,6 @@ OPTIONS = {"refit": "M", "min_train": 504, "progress": False}
 
 def _model() -> RegimeModel:
     return RegimeModel(n_init=10, random_state=0)
-
-
-def _timed(func, repeat: int = 1):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        begin = time.perf_counter()
-        out = func()
-        best = min(best, time.perf_counter() - begin)
-    return best, out
 
 
 def main() -> None:
@@ -66,8 +56,9 @@ def main() -> None:
     assert len(returns) - ends["no refit due"] >= 5
     rows = []
     for case, end in ends.items():
-        seconds, previous = _timed(
-            lambda end=end: walk_forward(returns.iloc[:end], _model(), **OPTIONS)
+        seconds, previous = best_of(
+            lambda end=end: walk_forward(returns.iloc[:end], _model(), **OPTIONS),
+            repeat=1,
         )
         folder = Path(tempfile.mkdtemp())
         daily.save_state(previous, folder / "base")
@@ -76,10 +67,10 @@ def main() -> None:
         )
         for added in (1, 5):
             data = returns.iloc[: end + added]
-            full_s, full = _timed(
-                lambda data=data: walk_forward(data, _model(), **OPTIONS)
+            full_s, full = best_of(
+                lambda data=data: walk_forward(data, _model(), **OPTIONS), repeat=1
             )
-            resume_s, resumed = _timed(
+            resume_s, resumed = best_of(
                 lambda data=data: walk_forward(
                     data, _model(), resume=previous, **OPTIONS
                 ),
@@ -91,10 +82,11 @@ def main() -> None:
                 target = folder / "run"
                 shutil.rmtree(target, ignore_errors=True)
                 shutil.copytree(folder / "base", target)
-                seconds, run = _timed(
+                seconds, run = best_of(
                     lambda data=data, target=target: daily.run(
                         data, _model(), target, **OPTIONS
-                    )
+                    ),
+                    repeat=1,
                 )
                 state_s = min(state_s, seconds)
             names = list(full["regime"].cat.categories)

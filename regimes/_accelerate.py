@@ -58,6 +58,9 @@ from ._covariance import read_full, write_full_trusted
 from .results import floor_self_transitions
 
 ACCELERATE = True
+"""Whether the restarts of a fit run SQUAREM (``RegimeHMM(accelerate=...)``, set in
+:func:`regimes._restarts.new_hmm`); False runs hmmlearn's plain EM loop. Tests and
+``benchmarks/`` switch it to compare the two."""
 
 WARMUP = 20
 """Plain EM iterations a fit from a fresh start runs before it extrapolates.
@@ -70,9 +73,6 @@ log-likelihood below plain EM's; with 20 plain iterations first, none (the
 acceleration pays in EM's slow linear tail, which comes later). A warm start
 (``init_params=""``) is already in its basin and extrapolates at once.
 """
-"""Whether the restarts of a fit run SQUAREM (``RegimeHMM(accelerate=...)``, set in
-:func:`regimes._restarts.new_hmm`); False runs hmmlearn's plain EM loop. Tests and
-``benchmarks/`` switch it to compare the two."""
 
 _LOG_FLOOR = 1e-300
 """Probabilities are floored here before their logarithm (an exact 0 stays ~0)."""
@@ -193,7 +193,6 @@ def _set(hmm, theta: dict[str, np.ndarray]) -> None:
     if min_stay > 0:
         # theta' must satisfy the M-step's constraints, or EM's guarantee (the
         # next M-step does not lower the likelihood) does not hold from it
-
         transmat = floor_self_transitions(transmat, min_stay)
     hmm.transmat_ = transmat
     hmm.means_ = theta["means"]
@@ -219,20 +218,19 @@ def _extrapolate(theta0, theta1, theta2, step_cap: float):
 
     ``alpha`` is shortened towards -1 (plain EM) until theta' is a valid model.
     """
-    r = np.concatenate([(theta1[k] - theta0[k]).ravel() for k in _EXTRAPOLATED])
-    v = np.concatenate(
-        [(theta2[k] - 2 * theta1[k] + theta0[k]).ravel() for k in _EXTRAPOLATED]
+    r = {k: theta1[k] - theta0[k] for k in _EXTRAPOLATED}
+    v = {k: theta2[k] - 2 * theta1[k] + theta0[k] for k in _EXTRAPOLATED}
+    norm_r, norm_v = (
+        float(np.linalg.norm(np.concatenate([a.ravel() for a in d.values()])))
+        for d in (r, v)
     )
-    norm_r, norm_v = float(np.linalg.norm(r)), float(np.linalg.norm(v))
     if not (np.isfinite(norm_r) and np.isfinite(norm_v)) or norm_v == 0.0:
         return None, -1.0
     alpha = -min(max(1.0, norm_r / norm_v), step_cap)
     while alpha < -1.0:
         new = {"startprob": theta2["startprob"]}
         for k in _EXTRAPOLATED:
-            r_k = theta1[k] - theta0[k]
-            v_k = theta2[k] - 2 * theta1[k] + theta0[k]
-            new[k] = theta0[k] - 2 * alpha * r_k + alpha**2 * v_k
+            new[k] = theta0[k] - 2 * alpha * r[k] + alpha**2 * v[k]
         if _valid(new):
             return new, alpha
         alpha = (alpha - 1.0) / 2.0

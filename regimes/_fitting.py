@@ -90,7 +90,7 @@ def fit_state(
         raise RegimeFitError(_failure_message(runs, data), restarts=table)
 
     hmm = _rescaled(runs[best].hmm, center, scale, settings)
-    lam = _regularization_value(settings.regularization, X)
+    lam = check_regularization(settings.regularization, X)  # checked in check_fit_data
     write_full(hmm, read_full(hmm) + lam * np.eye(X.shape[1]))
     permute_states(hmm, regime_order(hmm.means_, read_full(hmm), settings.order_by))
 
@@ -272,10 +272,6 @@ def _log_jacobian(X: np.ndarray, scale: np.ndarray) -> float:
     if missing_values(X):
         return float(-(~np.isnan(X)).sum(axis=0) @ np.log(scale))
     return float(-len(X) * np.log(scale).sum())
-
-
-def _regularization_value(regularization: float | None, X: np.ndarray) -> float:
-    return check_regularization(regularization, X)  # the one place: _validation
 
 
 def _warm(

@@ -37,6 +37,7 @@ import pandas as pd
 from . import _persist
 from ._contract import Checked, PathLike, validate_params
 from ._io import atomic_path
+from ._validation import OUTPUT_COLUMNS
 from .exceptions import InvalidParameterError, StateWarning
 from .models import RegimeModel
 from .online import DecoderState
@@ -177,10 +178,15 @@ def frame_fingerprint(out: pd.DataFrame) -> str:
     digest.update(",".join(map(str, out.columns)).encode())
     digest.update(",".join(map(str, out["regime"].cat.categories)).encode())
     digest.update(np.asarray(out["regime"].cat.codes, dtype=np.int64).tobytes())
-    names = [c for c in out.columns if c not in ("regime", "fitted_until")]
-    digest.update(np.ascontiguousarray(out[names].to_numpy(dtype=float)).tobytes())
+    floats = np.ascontiguousarray(out[_float_columns(out.columns)].to_numpy(float))
+    digest.update(floats.tobytes())
     digest.update(_index_bytes(pd.Index(out["fitted_until"])).tobytes())
     return digest.hexdigest()
+
+
+def _float_columns(columns: Any) -> list[Any]:
+    """A walk-forward frame's probability columns: all but its own outputs."""
+    return [c for c in columns if c not in OUTPUT_COLUMNS]
 
 
 def read_record(previous: pd.DataFrame) -> dict[str, Any]:
@@ -196,7 +202,7 @@ def read_record(previous: pd.DataFrame) -> dict[str, Any]:
             "none). Run walk_forward once without resume to start.",
         )
     record = json.loads(text)
-    if record.get("format") != RECORD_FORMAT or record.get("version") != 1:
+    if record.get("format") != RECORD_FORMAT or record.get("version") != RECORD_VERSION:
         raise InvalidParameterError(
             "resume", "resume's record is not a walk-forward resume record."
         )
@@ -221,8 +227,8 @@ def check_compatible(
     before = record["options"]
     changed = [
         f"{key}={before.get(key)!r} before, {options.get(key)!r} now"
-        for key in sorted(set(before) | set(options) - {"model"})
-        if key != "model" and before.get(key) != options.get(key)
+        for key in sorted((set(before) | set(options)) - {"model"})
+        if before.get(key) != options.get(key)
     ]
     changed += [
         f"the model's {key}={before['model'].get(key)!r} before, "
@@ -329,6 +335,11 @@ def save_state(out: pd.DataFrame, folder: str | os.PathLike[str]) -> Path:
     Path
         The generation folder now in force.
     """
+    return save_and_log(out, folder)[0]
+
+
+def save_and_log(out: pd.DataFrame, folder: str | os.PathLike[str]) -> tuple[Path, int]:
+    """:func:`save_state`, also returning the number of lines added to the log."""
     record = read_record(out)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -350,11 +361,11 @@ def save_state(out: pd.DataFrame, folder: str | os.PathLike[str]) -> Path:
     _write_frame(staging / _FRAME, out)
     os.replace(staging, target)
     _commit(folder, target.name)
-    append_log(out, folder / LOG)
+    n_logged = append_log(out, folder / LOG)
     for old in [*folder.glob("state-*"), *folder.glob(".staging-*")]:
         if old != target and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
-    return target
+    return target, n_logged
 
 
 def _commit(folder: Path, name: str) -> None:
@@ -376,7 +387,7 @@ def _write_frame(path: Path, out: pd.DataFrame) -> None:
     The human-readable record of the days is the audit log; this file is for the
     machine, and must give back the very floats it was given.
     """
-    floats = [c for c in out.columns if c not in ("regime", "fitted_until")]
+    floats = _float_columns(out.columns)
     arrays = {
         "columns": np.array([str(c) for c in out.columns]),
         "index": np.asarray(out.index.asi8),
@@ -394,7 +405,7 @@ def _read_frame(path: Path, record: dict[str, Any]) -> pd.DataFrame:
     with np.load(path, allow_pickle=False) as saved:
         arrays = {key: saved[key] for key in saved.files}
     columns = arrays["columns"].tolist()
-    floats = [c for c in columns if c not in ("regime", "fitted_until")]
+    floats = _float_columns(columns)
     unit, tz = record["index_unit"], record["index_tz"]
     index = pd.DatetimeIndex(arrays["index"].astype(f"datetime64[{unit}]"))
     if tz is not None:

@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from ._contract import Checked, InstanceOf, PathLike, validate_params
-from ._resume import LOG, POINTER, append_log, load_state, save_state
+from ._resume import LOG as LOG  # the log's file name, for the command line
+from ._resume import POINTER, append_log, load_state, save_and_log, save_state
 from .models import RegimeModel
 from .walkforward import walk_forward
 
@@ -83,19 +84,11 @@ def run(
     # the previous refits are kept (the last one decoded again, not refitted)
     before = 0 if previous is None else len(previous.attrs["refits"])
     n_refits = len(out.attrs["refits"]) - before
-    log_before = _logged_lines(folder / LOG)
-    save_state(out, folder)
+    _, n_logged = save_and_log(out, folder)
     return DailyRun(
         walk=out,
         resumed_from=None if previous is None else previous.index[-1],
         n_new_rows=len(out) - (0 if previous is None else len(previous)),
         n_new_refits=n_refits,
-        n_logged=_logged_lines(folder / LOG) - log_before,
+        n_logged=n_logged,
     )
-
-
-def _logged_lines(path: Path) -> int:
-    if not path.is_file():
-        return 0
-    with open(path, "rb") as handle:
-        return max(0, sum(1 for _ in handle) - 1)

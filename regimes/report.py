@@ -184,10 +184,9 @@ def _gather(
     decimal = returns / 100.0 if percent else returns
     simple = np.expm1(decimal)
     if walk is not None:
-        record = _resume.read_record(walk)
-        last = _resume.last_model(record)
+        record = _resume.read_record(walk)  # walk checked against its record
         if model is None:
-            model = last
+            model = _resume.last_model(record)
         train = returns.loc[returns.index.isin(model.regimes_.index)]
         missing = walk.index.difference(returns.index)
         if len(missing):
@@ -253,6 +252,12 @@ def _render(
     met: list[str] = list(notes)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        runs = {
+            d: evaluate.backtest(
+                inputs.signal, inputs.simple, risk_off, delay=d, cost=cost
+            )
+            for d in DELAYS
+        }
         sections = [
             _now_section(inputs),
             _data_section(inputs, data_label, met),
@@ -260,8 +265,8 @@ def _render(
             _transition_section(inputs),
             _stats_section(inputs),
             _signal_section(inputs),
-            _backtest_section(inputs, cost, tuple(risk_off)),
-            _figure_section(inputs),
+            _backtest_section(inputs, runs, cost, tuple(risk_off)),
+            _figure_section(inputs, runs[max(DELAYS)]),
         ]
     # warnings raised while building the report go into its data section
     extra = [str(w.message) for w in caught if str(w.message) not in met]
@@ -334,8 +339,9 @@ def _now_section(inputs: _Inputs) -> str:
     model, signal = inputs.model, inputs.signal
     regime, since, days = _current_spell(signal)
     names = list(model.regime_names_)
-    p_stay = float(model.transmat_[names.index(regime), names.index(regime)])
-    expected = results.expected_durations(model.transmat_)[names.index(regime)]
+    at = names.index(regime)
+    p_stay = float(model.transmat_[at, at])
+    expected = results.expected_durations(model.transmat_)[at]
     proba, every = inputs.proba.iloc[-1], inputs.filtered.iloc[-1]
     rows = pd.DataFrame(
         {
@@ -423,10 +429,10 @@ def _model_section(inputs: _Inputs, level: float) -> str:
             "and mapped back."
         )
     notes = "".join(_p(n) for n in report.footnotes)
-    flagged = params["note"][params["note"] != ""] if "note" in params else []
+    notes_column = params["note"] if "note" in params else pd.Series(dtype=str)
     flags = "".join(
         f"<li>{escape(str(name))}: {escape(str(note))}</li>"
-        for name, note in getattr(flagged, "items", list)()
+        for name, note in notes_column[notes_column != ""].items()
     )
     return _section(
         "model",
@@ -555,11 +561,12 @@ def _signal_section(inputs: _Inputs) -> str:
     )
 
 
-def _backtest_section(inputs: _Inputs, cost: float, risk_off: tuple[str, ...]) -> str:
-    runs = {
-        d: evaluate.backtest(inputs.signal, inputs.simple, risk_off, delay=d, cost=cost)
-        for d in DELAYS
-    }
+def _backtest_section(
+    inputs: _Inputs,
+    runs: dict[int, evaluate.BacktestResult],
+    cost: float,
+    risk_off: tuple[str, ...],
+) -> str:
     # every column on the days of the longest delay, so that they compare
     days = runs[max(DELAYS)].returns.index
     columns = {
@@ -623,7 +630,8 @@ def _trim_stats(
 # ------------------------------------------------------------------ figures
 
 
-def _figure_section(inputs: _Inputs) -> str:
+def _figure_section(inputs: _Inputs, backtest: evaluate.BacktestResult) -> str:
+    """The figures; ``backtest`` is the table's run at the longest delay."""
     from matplotlib.figure import Figure
 
     from . import plots
@@ -649,13 +657,16 @@ def _figure_section(inputs: _Inputs) -> str:
         )
     images.append((figure, what))
 
-    result = evaluate.backtest(inputs.signal, inputs.simple, delay=2)
     figure = Figure(figsize=FIGSIZE, layout="constrained")
     plots.plot_backtest(
-        result, axes=figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+        backtest, axes=figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
     )
     images.append(
-        (figure, "Risk-off at delay 2 against buy-and-hold: growth of 1 and drawdown.")
+        (
+            figure,
+            f"Risk-off at delay {backtest.delay} against buy-and-hold, as in the "
+            "table: growth of 1 and drawdown.",
+        )
     )
 
     figure = Figure(figsize=(5.5, 4.5), layout="constrained")

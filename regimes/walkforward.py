@@ -227,13 +227,12 @@ def walk_forward(
     template = model if model is not None else RegimeModel(n_init=10, random_state=0)
     describe_refit(refit)  # refuses what _refit_positions cannot use
     rule = refit if isinstance(refit, int) else _refit_rule(refit)
-    data = check_returns(
-        returns,
-        missing=template._check_params().missing,  # the model's own checks first
-        needs_dates=not isinstance(refit, int),
-    )
-    # regime names that clash with the output's columns are refused there too
+    # the model's own checks first; regime names that clash with the output's
+    # columns are refused there too
     settings = template._check_params()
+    data = check_returns(
+        returns, missing=settings.missing, needs_dates=not isinstance(refit, int)
+    )
     starts = _refit_positions(data.index, rule, min_train)
     _check_training_size(settings, data.values.shape[1], window, starts[0])
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
@@ -294,17 +293,11 @@ def _continue(
     The arguments after ``previous`` are those :func:`regimes.walk_forward` has
     validated and computed (refit rows, model template, warm-start settings).
     """
-    if isinstance(previous, (str, os.PathLike)):
+    if not isinstance(previous, pd.DataFrame):  # a path (walk_forward's contract)
         try:
             previous = _resume.load_state(previous)
         except FileNotFoundError as exc:
             raise InvalidParameterError("resume", str(exc)) from None
-    elif not isinstance(previous, pd.DataFrame):
-        raise InvalidParameterError(
-            "resume",
-            "resume must be a previous walk_forward result (a DataFrame) or a "
-            f"state directory, got {type(previous).__name__}.",
-        )
     record = _resume.read_record(previous)
     _resume.check_compatible(record, frame, options)
     last_start = int(record["last_start"])
@@ -312,9 +305,6 @@ def _continue(
         raise InvalidParameterError(
             "resume", "resume's last refit is not a refit day of these returns."
         )
-
-    def lower(start: int) -> int:
-        return 0 if window is None else max(0, start - window)
 
     model = _resume.last_model(record)
     new_starts = [s for s in starts if s > last_start]
@@ -329,7 +319,8 @@ def _continue(
         int(options["min_train"]),
         chain=None if warm is None else model,
     )
-    fits = [(last_start, model, float(record["last_seconds"]), lower(last_start))]
+    seconds = float(record["last_seconds"])
+    fits = [(last_start, model, seconds, _train_start(last_start, window))]
     penalty = float(template.switch_penalty)
     carry = _resume.carry_from_json(record["carry"])
     out, entering = _assemble_from(frame, fits + new, penalty, carry)
@@ -366,7 +357,7 @@ def _assemble_from(
     penalty: float,
     carry: Carry | None = None,
 ) -> tuple[pd.DataFrame, Carry]:
-    """:func:`_assemble` from a given carry (regimes/daily.py's ``Carry``).
+    """:func:`_assemble` from a given carry (:class:`regimes._resume.Carry`).
 
     Also returns the carry on entering the last period: what a resumed run
     (``resume=``) needs to decode that period again and continue.
@@ -593,11 +584,8 @@ def _fit_all(
     last model); None starts it from ``template``.
     """
 
-    def lower(start: int) -> int:
-        return 0 if window is None else max(0, start - window)
-
     def train(start: int) -> pd.DataFrame:
-        return _joined(frame.iloc[lower(start) : start], join_days)
+        return _joined(frame.iloc[_train_start(start, window) : start], join_days)
 
     bar = _progress(len(starts), progress)
     if warm is None:
@@ -606,7 +594,8 @@ def _fit_all(
         bar.update(len(starts))
         bar.close()
         return [
-            (s, m, sec, lower(s)) for s, (m, sec) in zip(starts, timed, strict=True)
+            (s, m, sec, _train_start(s, window))
+            for s, (m, sec) in zip(starts, timed, strict=True)
         ]
 
     fits = []
@@ -625,10 +614,17 @@ def _fit_all(
         columns = list(data.columns)
         fitted, seconds = _timed_fit(model, data)
         # keep a frozen copy: the next refit changes the same estimator
-        fits.append((start, copy.deepcopy(fitted), seconds, lower(start)))
+        fits.append(
+            (start, copy.deepcopy(fitted), seconds, _train_start(start, window))
+        )
         bar.update(1)
     bar.close()
     return fits
+
+
+def _train_start(start: int, window: int | None) -> int:
+    """First training row of the refit at row ``start``: 0, or ``window`` rows back."""
+    return 0 if window is None else max(0, start - window)
 
 
 def _joined(train: pd.DataFrame, join_days: int) -> pd.DataFrame:
