@@ -243,8 +243,10 @@ class AbsorbingRegimeWarning(RegimesWarning):
 
     The long-run distribution of such a chain puts every day in the absorbing
     regime; a causal filter or signal started from it could not leave it. Issued by
-    the causal outputs, which then start from equal probabilities instead. Pass
-    ``initial=`` (e.g. ``"fitted"`` or your own probabilities) to choose the start
-    and silence it; an absorbing regime usually means it was entered once, near the
-    end of the training data (more data, or fewer regimes, avoid it).
+    the causal outputs, which then start from equal probabilities instead. Where a
+    method takes ``initial=`` (:meth:`~regimes.RegimeModel.predict_online`,
+    ``filter_proba``, ``signal_proba``), pass it (e.g. ``"fitted"`` or your own
+    probabilities) to choose the start and silence the warning. An absorbing regime
+    usually means it was entered once, near the end of the training data (more
+    data, or fewer regimes, avoid it).
     """
