@@ -279,9 +279,7 @@ def last_model(record: dict[str, Any]) -> RegimeModel:
     """The last refit's model, rebuilt bit for bit from the record."""
     text = json.dumps(record["model"])
     state = _persist._decode(json.loads(text), len(text), RegimeModel().get_params())
-    model = RegimeModel(**state.params)
-    model._set_state(state)
-    return model
+    return RegimeModel._from_state(state)
 
 
 # ---------------------------------------------------------- state directory

@@ -471,7 +471,11 @@ class RegimeModel(BaseEstimator):
             inconsistent state, too large, or written in a newer format; the
             message names the field at fault.
         """
-        state = _persist.load(path, cls().get_params())
+        return cls._from_state(_persist.load(path, cls().get_params()))
+
+    @classmethod
+    def _from_state(cls, state: FittedState) -> RegimeModel:
+        """The estimator of a fitted state: its parameters, then its fitted values."""
         model = cls(**state.params)
         model._set_state(state)
         return model

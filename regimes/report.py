@@ -218,8 +218,7 @@ def _gather(
     if isinstance(model, RegimeResults):
         # the estimator the plots draw, rebuilt from the fit as RegimeModel.load does
         fit = model
-        model = RegimeModel(**fit.fitted_state.params)
-        model._set_state(fit.fitted_state)
+        model = RegimeModel._from_state(fit.fitted_state)
     else:
         fit = model.results(returns)  # checks that these are the training returns
     return _Inputs(
