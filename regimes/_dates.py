@@ -408,7 +408,11 @@ def median_spacing(index: pd.DatetimeIndex) -> pd.Timedelta | None:
     """The median time between consecutive dates, or None for fewer than 2 dates."""
     if len(index) < 2:
         return None
-    return pd.Series(index).diff().median()  # in the index's own unit
+    # numpy, not pandas' median: pandas wraps its median in warnings.catch_warnings,
+    # a process-global change that fits in other threads would see (the fit's
+    # frequency check calls this)
+    steps = np.diff(np.asarray(index.asi8, dtype=np.int64))
+    return pd.Timedelta(float(np.median(steps)), unit=index.unit)
 
 
 def warn_if_not_daily(index: pd.DatetimeIndex, what: str, stacklevel: int = 2) -> bool:
