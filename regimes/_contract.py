@@ -381,17 +381,54 @@ class RandomState(Constraint):
 
 
 class PathLike(Constraint):
-    """A file or folder path: a non-empty str or an os.PathLike."""
+    """A file or folder path: a non-empty str or an os.PathLike.
+
+    ``kind="file"`` refuses a path that is an existing folder, ``kind="folder"`` one
+    that is an existing file (so a report is never written over a folder, nor a
+    state directory made where a file stands); ``suffixes`` (lower case, with the
+    dot) are the file endings accepted, so that an HTML report cannot replace the
+    CSV it was made from. The path is returned as given.
+    """
+
+    def __init__(self, kind: str | None = None, suffixes: tuple[str, ...] = ()) -> None:
+        self.kind, self.suffixes = kind, tuple(suffixes)
 
     def convert(self, value: Any) -> Any:
-        if isinstance(value, os.PathLike):
-            return value
-        if isinstance(value, str) and value.strip():
-            return value
-        return _REJECT
+        if isinstance(value, str) and not value.strip():
+            return _REJECT
+        if not isinstance(value, (str, os.PathLike)):
+            return _REJECT
+        path = os.fspath(value)
+        if not isinstance(path, str):
+            return _REJECT
+        if self.kind == "file" and os.path.isdir(path):
+            return _REJECT
+        if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
+            return _REJECT
+        if self.suffixes and os.path.splitext(path)[1].lower() not in self.suffixes:
+            return _REJECT
+        return value
 
     def describe(self) -> str:
-        return "a path (a non-empty str or pathlib.Path)"
+        what = {"file": "a file path", "folder": "a folder path"}.get(
+            self.kind or "", "a path"
+        )
+        ending = f" ending in {' or '.join(self.suffixes)}" if self.suffixes else ""
+        return f"{what}{ending} (a non-empty str or pathlib.Path)"
+
+    def hint(self, value: Any) -> str:
+        if not isinstance(value, (str, os.PathLike)):
+            return ""
+        path = os.fspath(value)
+        if not isinstance(path, str) or not path.strip():
+            return ""
+        if self.kind == "file" and os.path.isdir(path):
+            return f"{path!r} is a folder; give a file name"
+        if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
+            return f"{path!r} is a file; give a folder"
+        if self.suffixes:
+            return f"name the file with the ending {self.suffixes[0]}"
+        return ""
 
 
 class Day(Constraint):

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._dates import parse_day_index
+from ._dates import data_error, parse_day_index
 from .exceptions import DataFileError, DataWarning
 
 __all__ = ["MISSING_TEXT", "read_table"]
@@ -102,7 +102,15 @@ def read_table(
     :func:`regimes._panel.prepare`'s.
     """
     text = _text(path, source, param)
-    separator, lines = _split(text)
+    try:
+        separator, lines = _split(text)
+    except csv.Error as exc:  # e.g. a web page saved as .csv: one huge "field"
+        raise data_error(
+            param,
+            f"{source}: not a table of dated values (the CSV reader stopped: {exc}); "
+            "was a web page or another document saved under this name? Save the "
+            "data as a CSV file with dates in the first column.",
+        ) from None
     first_row = next((i for i, line in enumerate(lines) if line.is_row), None)
     if first_row is None:
         raise DataFileError(

@@ -285,7 +285,7 @@ def last_model(record: dict[str, Any]) -> RegimeModel:
 # ---------------------------------------------------------- state directory
 
 
-@validate_params({"folder": [PathLike()]})
+@validate_params({"folder": [PathLike(kind="folder")]})
 def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
     """The walk-forward frame saved in a state directory, ready to resume.
 
@@ -316,7 +316,10 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 @validate_params(
-    {"out": [Checked("read_record: a walk_forward result")], "folder": [PathLike()]}
+    {
+        "out": [Checked("read_record: a walk_forward result")],
+        "folder": [PathLike(kind="folder")],
+    }
 )
 def save_state(out: pd.DataFrame, folder: str | os.PathLike[str]) -> Path:
     """Save a walk-forward result as the new state of ``folder``; append the log.
@@ -439,7 +442,9 @@ def _refit_from_json(refit: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------- audit log
 
 
-@validate_params({"out": [Checked("a walk_forward result")], "path": [PathLike()]})
+@validate_params(
+    {"out": [Checked("a walk_forward result")], "path": [PathLike(kind="file")]}
+)
 def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     """Append to the audit log the rows of ``out`` after its last logged day.
 
@@ -448,7 +453,15 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     rewritten, so the log is the signal as first known each day. The new lines
     go out in one append. Returns the number of lines added.
     """
+    if "regime" not in getattr(out, "columns", ()):
+        raise InvalidParameterError(
+            "out",
+            "append_log logs a walk_forward result (a frame with a 'regime' column); "
+            f"got {type(out).__name__} with columns "
+            f"{list(getattr(out, 'columns', []))}.",
+        )
     path = Path(path)
+    _check_log_header(path, ["date", *map(str, out.columns), "recorded_at"])
     last = _last_logged_day(path)
     new = out if last is None else out.loc[out.index > last]
     if new.empty:
@@ -465,6 +478,25 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     finally:
         os.close(fd)
     return len(new)
+
+
+def _check_log_header(path: Path, columns: list[str]) -> None:
+    """Refuse a log whose first line is not the header these rows would get.
+
+    Appending rows of other columns under it would leave a log whose lines do not
+    match its header: a log of another model, or a file that is not a log.
+    """
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        header = handle.readline().rstrip("\r\n").split(",")
+    if header != columns:
+        raise InvalidParameterError(
+            "path",
+            f"{path} is not this walk-forward's log: its header is {header[:8]}, "
+            f"these rows have {columns[:8]}. Give a new log file, or the log of the "
+            "same model and options.",
+        )
 
 
 def _last_logged_day(path: Path) -> pd.Timestamp | None:

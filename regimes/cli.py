@@ -21,6 +21,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 from . import __version__, data
+from ._contract import check_value
 from ._dates import parse_day, warn_if_not_daily
 from ._io import atomic_path
 from ._validation import COVARIANCE_TYPES, percent_median
@@ -34,6 +35,7 @@ from .exceptions import (
     Setting,
 )
 from .models import RegimeModel
+from .regime_results import HTML_FILE
 from .results import filtered_columns
 from .walkforward import describe_refit, walk_forward
 
@@ -556,7 +558,9 @@ def _check_walk_options(args: argparse.Namespace) -> None:
         given = [flag for flag, value in options if value is not None]
         if given:
             raise _UsageError(
-                f"{' and '.join(given)} only apply to a walk-forward run: add "
+                f"{' and '.join(given)} "
+                f"{'apply' if len(given) > 1 else 'applies'} only to a walk-forward "
+                "run: add "
                 "--walk-forward, or leave them out"
             )
     args.refit = "M" if args.refit is None else args.refit
@@ -583,6 +587,10 @@ def _check_report_options(args: argparse.Namespace) -> None:
             f"{args.report} is a directory"
         )
     if args.report is not None:
+        try:  # the report's own declared path, checked before the fit
+            check_value(args.report, [HTML_FILE], "--report")
+        except InvalidParameterError as err:
+            raise _UsageError(str(err)) from None
         existing = next(p for p in args.report.parents if p.exists())
         _check_writable(existing, f"--report {args.report}")
 

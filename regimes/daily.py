@@ -21,6 +21,7 @@ import pandas as pd
 from ._contract import Checked, InstanceOf, PathLike, validate_params
 from ._resume import LOG as LOG  # the log's file name, for the command line
 from ._resume import POINTER, append_log, load_state, save_and_log, save_state
+from .exceptions import InvalidParameterError
 from .models import RegimeModel
 from .walkforward import walk_forward
 
@@ -47,7 +48,7 @@ class DailyRun(NamedTuple):
     {
         "returns": [Checked("walk_forward")],
         "model": [None, InstanceOf(RegimeModel)],
-        "folder": [PathLike()],
+        "folder": [PathLike(kind="folder")],
     }
 )
 def run(
@@ -78,6 +79,12 @@ def run(
     -------
     DailyRun
     """
+    if "resume" in options:
+        raise InvalidParameterError(
+            "resume",
+            "run resumes from the state saved in folder by itself; leave resume= "
+            "out (to continue a frame in memory, call walk_forward(resume=...)).",
+        )
     folder = Path(folder)
     previous = load_state(folder) if (folder / POINTER).is_file() else None
     out = walk_forward(returns, model, resume=previous, **options)

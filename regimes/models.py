@@ -965,7 +965,8 @@ default="stationary"
     def _fitted_data(self, returns: Any) -> Returns:
         """The returns, checked to be the ones the model was fitted on.
 
-        Only :meth:`results` calls it (standard_errors and report go through it).
+        :meth:`results` (and so standard_errors and report) and the HTML report
+        of a results object call it.
         """
         data = self._data(returns)
         same = len(data.values) == len(self.regimes_) and np.isclose(

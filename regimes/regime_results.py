@@ -77,6 +77,9 @@ from .online import (
 
 __all__ = ["RegimeResults"]
 
+HTML_FILE = PathLike(kind="file", suffixes=(".html", ".htm"))
+"""Where a report may be written: a file whose name ends in .html (never the data)."""
+
 MAX_BOOT = 100_000
 """Most bootstrap replicates standard_errors runs (each is a refit)."""
 
@@ -514,7 +517,7 @@ class RegimeResults:
 
     # ------------------------------------------------------------------ report
 
-    @validate_params({"path": [PathLike()]})
+    @validate_params({"path": [HTML_FILE]})
     def to_html(self, path: str | os.PathLike[str], **kwargs: Any) -> Path:
         """Write this fit's report as one self-contained HTML file.
 

@@ -46,14 +46,13 @@ from ._contract import (
     InstanceOf,
     Interval,
     Names,
-    PathLike,
     validate_params,
 )
 from ._io import atomic_path
 from ._validation import percent_median
 from .exceptions import InvalidParameterError
 from .models import RegimeModel
-from .regime_results import RegimeResults
+from .regime_results import HTML_FILE, RegimeResults
 
 __all__ = ["write_html"]
 
@@ -89,13 +88,13 @@ class _Inputs:
     {
         "model": [None, InstanceOf(RegimeModel, RegimeResults)],
         "returns": [Checked("the returns the model or walk-forward used")],
-        "path": [PathLike()],
+        "path": [HTML_FILE],
         "walk": [None, InstanceOf(pd.DataFrame, name="a walk_forward result")],
         "title": [None, InstanceOf(str)],
         "data_label": [None, InstanceOf(str)],
         "notes": [Names(min_len=0, what="note")],
         "cost": [Interval(Real, 0, 1)],
-        "risk_off": [Names(what="regime name")],
+        "risk_off": [None, Names(what="regime name")],
         "level": [Interval(Real, 0, 1, closed="neither")],
     }
 )
@@ -109,7 +108,7 @@ def write_html(
     data_label: str | None = None,
     notes: Sequence[str] = (),
     cost: float = 0.001,
-    risk_off: Sequence[str] | str = ("Bear",),
+    risk_off: Sequence[str] | str | None = None,
     level: float = 0.95,
 ) -> Path:
     """Write the regime report as one self-contained HTML file.
@@ -136,8 +135,9 @@ def write_html(
         Warnings met while loading or fitting, shown in the data section.
     cost : float, default=0.001
         Backtest cost per unit of position changed (0.001 = 10 basis points).
-    risk_off : str or sequence of str, default=("Bear",)
-        Regimes in which the backtest holds cash.
+    risk_off : str or sequence of str, optional
+        Regimes in which the backtest holds cash; by default the last regime,
+        the riskiest under the model's ordering ("Bear" with the default names).
     level : float, default=0.95
         Confidence level of the parameter intervals.
 
@@ -152,8 +152,11 @@ def write_html(
         Before any work, for a model that is not fitted on ``returns``, no model
         and no ``walk``, or a ``walk`` without its records.
     """
+    inputs = _gather(model, returns, walk)
+    if risk_off is None:  # the riskiest regime, whatever the model calls it
+        risk_off = (str(inputs.proba.columns[-1]),)
     page = _render(
-        _gather(model, returns, walk),
+        inputs,
         title=title,
         data_label=data_label,
         notes=notes,
@@ -219,6 +222,7 @@ def _gather(
         # the estimator the plots draw, rebuilt from the fit as RegimeModel.load does
         fit = model
         model = RegimeModel._from_state(fit.fitted_state)
+        model._fitted_data(returns)  # the one check that these are its returns
     else:
         fit = model.results(returns)  # checks that these are the training returns
     return _Inputs(
@@ -253,7 +257,7 @@ def _render(
         warnings.simplefilter("always")
         runs = {
             d: evaluate.backtest(
-                inputs.signal, inputs.simple, risk_off, delay=d, cost=cost
+                inputs.signal, _held(inputs.simple), risk_off, delay=d, cost=cost
             )
             for d in DELAYS
         }
@@ -514,8 +518,35 @@ def _transition_section(inputs: _Inputs) -> str:
     )
 
 
+def _held(simple: pd.DataFrame) -> pd.DataFrame | pd.Series:
+    """What the backtest holds: the columns, equal-weighted each day.
+
+    On a ragged panel (a model with ``missing="marginalize"``) a day's weights are
+    on the columns that have a value that day, as in the evidence the signal
+    decodes; evaluate's functions take complete frames, so the day's average is
+    passed as one series.
+    """
+    if not simple.isna().to_numpy().any():
+        return simple
+    return simple.mean(axis=1).rename("equal-weighted (observed columns)")
+
+
+def _column_stats(signal: pd.Series, simple: pd.DataFrame) -> pd.DataFrame:
+    """regime_stats of every column; on a ragged panel, each on its own days."""
+    if not simple.isna().to_numpy().any():
+        return evaluate.regime_stats(signal, simple)
+    parts = []
+    for name in simple.columns:
+        column = simple[name].dropna()
+        parts.append(evaluate.regime_stats(signal.loc[column.index], column.to_frame()))
+    table = pd.concat(parts)
+    regimes = table.index.get_level_values("regime").unique()
+    order = [(r, c) for r in regimes for c in simple.columns if (r, c) in table.index]
+    return table.loc[order]
+
+
 def _stats_section(inputs: _Inputs) -> str:
-    table = evaluate.regime_stats(inputs.signal, inputs.simple)
+    table = _column_stats(inputs.signal, inputs.simple)
     shown = table.copy()
     for col in ("share_of_days", "ann_mean", "ann_vol", "max_drawdown", "hit_rate"):
         shown[col] = shown[col].map(_pct)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from regimes import RegimeModel, _fitting, _restarts
+from regimes import RegimeModel, _fitting, _restarts, walk_forward
 from regimes._validation import robust_scale
 from regimes.data import load_sample
 from regimes.exceptions import (
@@ -347,3 +347,117 @@ def test_strings_are_not_bools(short_sample, no_em):
     with pytest.raises(InvalidParameterError) as info:
         RegimeModel(warm_start="no").fit(short_sample)
     assert info.value.param == "warm_start"
+
+
+# ------------------------------------------- second hostile pass: files and outputs
+
+
+@pytest.fixture(scope="module")
+def small_fit():
+    returns = load_sample().iloc[:400, :3]
+    model = RegimeModel(2, n_init=1, random_state=0).fit(returns)
+    return model, returns
+
+
+@pytest.mark.parametrize("name", ["r.csv", "regimes.csv", "log.csv", "x.png", "x"])
+def test_a_report_is_written_only_to_an_html_file(small_fit, tmp_path, name):
+    """A report never replaces the data it was made from (nor any other file)."""
+    from regimes.exceptions import InvalidParameterError
+    from regimes.report import write_html
+
+    model, returns = small_fit
+    target = tmp_path / name
+    target.write_text("keep me")
+    for write in (
+        model.results(returns).to_html,
+        lambda path: write_html(model, returns, path),
+    ):
+        with pytest.raises(InvalidParameterError, match="ending in .html") as err:
+            write(target)
+        assert err.value.param == "path"
+    assert target.read_text() == "keep me"
+
+
+def test_the_command_refuses_a_report_over_its_input_before_the_fit(tmp_path, capsys):
+    from regimes import cli
+
+    csv = tmp_path / "r.csv"
+    load_sample().iloc[:300, :3].to_csv(csv)
+    before = csv.read_bytes()
+    assert cli.main(["--csv", str(csv), "--report", str(csv)]) == 2
+    assert "--report" in capsys.readouterr().err
+    assert csv.read_bytes() == before
+
+
+def test_a_report_of_results_checks_its_returns(small_fit, tmp_path):
+    from regimes.exceptions import InvalidReturnsError
+    from regimes.report import write_html
+
+    model, returns = small_fit
+    with pytest.raises(InvalidReturnsError, match="fitted on") as err:
+        write_html(model.results(returns), 1.01 * returns, tmp_path / "r.html")
+    assert err.value.param == "returns"
+
+
+def test_the_report_backtests_the_riskiest_regime_whatever_its_name(tmp_path):
+    returns = load_sample().iloc[:400, :3]
+    model = RegimeModel(
+        2, n_init=1, random_state=0, regime_names=("Calm", "Storm")
+    ).fit(returns)
+    path = model.results(returns).to_html(tmp_path / "r.html")
+    assert "Storm" in path.read_text()
+
+
+def test_the_daily_state_and_log_refuse_what_they_are_not(tmp_path):
+    from regimes import daily
+    from regimes.exceptions import InvalidParameterError
+
+    returns = load_sample().iloc[:700, :3]
+    walk = walk_forward(
+        returns,
+        RegimeModel(2, n_init=1, random_state=0),
+        refit="Y",
+        min_train=504,
+        progress=False,
+    )
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    for call, param in [
+        (lambda: daily.save_state(walk, a_file), "folder"),
+        (lambda: daily.load_state(a_file), "folder"),
+        (lambda: daily.append_log(walk, tmp_path), "path"),
+        (lambda: daily.append_log(returns, tmp_path / "log.csv"), "out"),
+        (lambda: daily.run(returns, None, tmp_path / "s", resume=walk), "resume"),
+    ]:
+        with pytest.raises(InvalidParameterError) as err:
+            call()
+        assert err.value.param == param
+    log = tmp_path / "other.csv"
+    log.write_text("date,a,b\n2020-01-02,1,2\n")
+    with pytest.raises(InvalidParameterError, match="not this walk-forward's log"):
+        daily.append_log(walk, log)
+    assert log.read_text() == "date,a,b\n2020-01-02,1,2\n"
+
+
+def test_a_web_page_saved_as_csv_is_our_error(tmp_path):
+    from regimes.data import read_returns
+    from regimes.exceptions import DataFileError
+
+    page = tmp_path / "prices.csv"
+    page.write_text("<html><body>" + '"' + "x" * 200_000 + "</body></html>\n")
+    with pytest.raises(DataFileError, match="not a table of dated values"):
+        read_returns(page)
+
+
+def test_a_report_of_a_ragged_panel_is_written(tmp_path):
+    """A model fitted with missing='marginalize' gets its report (its error used to
+    advise missing='marginalize', which it already had): the backtest holds the
+    columns each day has, every column's statistics come from its own days."""
+    returns = load_sample().iloc[:500, :3].copy()
+    late = returns.columns[2]
+    returns.iloc[:60, 2] = np.nan  # a column that starts late
+    model = RegimeModel(2, n_init=1, random_state=0, missing="marginalize")
+    model.fit(returns)
+    text = model.results(returns).to_html(tmp_path / "r.html").read_text()
+    assert late in text
+    assert "risk-off against buy-and-hold" in text
