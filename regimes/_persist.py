@@ -44,7 +44,7 @@ from ._covariance import native_shape, to_full, to_native
 from ._io import atomic_path, check_file_target
 from ._state import FittedState
 from ._validation import check_params
-from .exceptions import InvalidParameterError, ModelFileError
+from .exceptions import InvalidParameterError, MissingPathError, ModelFileError
 from .labels import default_regime_names, regime_order
 from .results import regime_series
 
@@ -85,7 +85,7 @@ def load(path: str | os.PathLike[str], defaults: dict[str, Any]) -> FittedState:
             "path", f"path {str(path)!r} is a folder; give the model file in it."
         )
     if not path.is_file():
-        raise FileNotFoundError(f"no such model file: {path}")
+        raise MissingPathError("path", f"no such model file: {path}")
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise ModelFileError(

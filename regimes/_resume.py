@@ -38,7 +38,7 @@ from . import _persist
 from ._contract import Checked, PathLike, validate_params
 from ._io import atomic_path
 from ._validation import OUTPUT_COLUMNS
-from .exceptions import InvalidParameterError, StateWarning
+from .exceptions import InvalidParameterError, MissingPathError, StateWarning
 from .models import RegimeModel
 from .online import DecoderState
 
@@ -291,15 +291,16 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
 
     Raises
     ------
-    FileNotFoundError
-        If ``folder`` holds no state.
+    regimes.exceptions.MissingPathError
+        (also a ``FileNotFoundError``) if ``folder`` holds no state.
     """
     folder = Path(folder)
     pointer = folder / POINTER
     if not pointer.is_file():
-        raise FileNotFoundError(
+        raise MissingPathError(
+            "folder",
             f"no walk-forward state in {folder} (no {POINTER} file); the first run "
-            "with this directory creates it."
+            "with this directory creates it.",
         )
     generation = folder / pointer.read_text(encoding="utf-8").strip()
     record = json.loads((generation / _RECORD).read_text(encoding="utf-8"))

@@ -22,6 +22,7 @@ __all__ = [
     "InvalidParameterError",
     "InvalidReturnsError",
     "LikelyPricesWarning",
+    "MissingPathError",
     "ModelFileError",
     "NotDailyWarning",
     "PercentReturnsWarning",
@@ -160,6 +161,14 @@ class InvalidReturnsError(InvalidParameterError):
     """A returns frame (or array) cannot be used as it is; the message says why.
 
     ``param`` is the argument that held it (usually ``"returns"``).
+    """
+
+
+class MissingPathError(InvalidParameterError, FileNotFoundError):
+    """A file or folder to read does not exist; ``param`` names the argument.
+
+    Also a ``FileNotFoundError``, as a missing file always was, so existing
+    ``except FileNotFoundError`` code still catches it.
     """
 
 

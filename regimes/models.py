@@ -464,8 +464,8 @@ class RegimeModel(BaseEstimator):
 
         Raises
         ------
-        FileNotFoundError
-            If there is no such file.
+        regimes.exceptions.MissingPathError
+            (also a ``FileNotFoundError``) if there is no such file.
         regimes.exceptions.ModelFileError
             (a ValueError) if the file is truncated, corrupt, hand-edited into an
             inconsistent state, too large, or written in a newer format; the

@@ -28,3 +28,17 @@ def test_an_error_raised_in_a_worker_process_keeps_its_parameter():
             joblib.delayed(_refuse)(v) for v in (-1, -2)
         )
     assert caught.value.param == "value"
+
+
+def test_a_missing_model_file_or_state_is_our_error_and_still_file_not_found(tmp_path):
+    from regimes import RegimeModel, daily
+    from regimes.exceptions import MissingPathError
+
+    for call, param in [
+        (lambda: RegimeModel.load(tmp_path / "none.json"), "path"),
+        (lambda: daily.load_state(tmp_path / "no-state"), "folder"),
+    ]:
+        with pytest.raises(MissingPathError) as caught:
+            call()
+        assert caught.value.param == param
+        assert isinstance(caught.value, FileNotFoundError)
