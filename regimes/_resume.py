@@ -207,11 +207,15 @@ def read_record(previous: pd.DataFrame) -> dict[str, Any]:
             "resume", "resume's record is not a walk-forward resume record."
         )
     if frame_fingerprint(previous) != record["frame"]:
+        span = (
+            f"{len(previous)} rows, {previous.index[0]} .. {previous.index[-1]}"
+            if len(previous)
+            else "no rows"
+        )
         raise InvalidParameterError(
             "resume",
             "resume's rows are not those of the walk_forward run its record "
-            f"describes ({len(previous)} rows, {previous.index[0]} .. "
-            f"{previous.index[-1]}): it was cut or changed after the run. Pass the "
+            f"describes ({span}): it was cut or changed after the run. Pass the "
             "frame walk_forward returned, unchanged.",
         )
     return record

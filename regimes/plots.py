@@ -751,6 +751,10 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
             )
             + ".",
         )
+    if wf.empty:
+        raise InvalidParameterError(
+            "wf", "wf has no rows: there is no signal to draw (was it sliced empty?)."
+        )
     if not isinstance(wf.index, pd.DatetimeIndex):
         raise InvalidParameterError(
             "wf",

@@ -461,3 +461,22 @@ def test_a_report_of_a_ragged_panel_is_written(tmp_path):
     text = model.results(returns).to_html(tmp_path / "r.html").read_text()
     assert late in text
     assert "risk-off against buy-and-hold" in text
+
+
+def test_an_empty_walk_forward_frame_is_our_error(tmp_path):
+    from regimes import daily
+    from regimes.exceptions import InvalidParameterError
+    from regimes.plots import plot_walk_forward
+
+    returns = load_sample().iloc[:700, :3]
+    model = RegimeModel(2, n_init=1, random_state=0)
+    options = {"refit": "Y", "min_train": 504, "progress": False}
+    walk = walk_forward(returns, model, **options)
+    empty = walk.iloc[:0]
+    for call in (
+        lambda: walk_forward(returns, model, resume=empty, **options),
+        lambda: daily.save_state(empty, tmp_path / "state"),
+        lambda: plot_walk_forward(empty, returns),
+    ):
+        with pytest.raises(InvalidParameterError, match="no rows"):
+            call()
