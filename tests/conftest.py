@@ -83,7 +83,14 @@ def fitted(sample: tuple[pd.DataFrame, np.ndarray]) -> RegimeModel:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip tests marked ``live`` (network) unless asked for with ``-m live``."""
+    """Slow tests first; skip tests marked ``live`` unless asked for with ``-m live``.
+
+    The suite runs on several worker processes (pytest-xdist, see pyproject.toml):
+    started first, the long tests run beside the many short ones instead of
+    leaving one worker busy alone at the end. The sort is stable and the same in
+    every worker, as xdist requires.
+    """
+    items.sort(key=lambda item: "slow" not in item.keywords)
     if "live" in (config.getoption("-m") or ""):
         return
     skip = pytest.mark.skip(reason="needs the network; run with -m live")
