@@ -211,8 +211,48 @@ def _run_python_blocks(blocks: list[Block]) -> dict:
     return namespace
 
 
+def _computed_once(walk_forward):
+    """``walk_forward`` that computes each distinct call once and then hands copies.
+
+    The README's walk-forward sections each stand alone for a reader, so they run
+    the same walk-forward (the sample, ``RegimeModel(n_init=10, random_state=0)``,
+    monthly refits) three times; a repeat with equal data, equal estimator
+    parameters (``walk_forward`` fits clones) and equal arguments gives the same
+    frame (a seeded fit is deterministic), so the test computes it once. A call
+    with ``resume`` always runs: it is the point of its block.
+    """
+    import inspect
+
+    import regimes.walkforward
+
+    signature = inspect.signature(regimes.walkforward.walk_forward)
+    frames: dict[tuple, pd.DataFrame] = {}
+
+    def once(returns, model=None, **kwargs):
+        if kwargs.get("resume") is not None:
+            return walk_forward(returns, model, **kwargs)
+        arguments = signature.bind(returns, model, **kwargs)
+        arguments.apply_defaults()  # min_train=504 said or not is one call
+        settings = {**arguments.arguments, "returns": None, "model": None}
+        del settings["progress"]
+        key = (
+            tuple(returns.columns),
+            int(pd.util.hash_pandas_object(returns).sum()),
+            None if model is None else (type(model), repr(model.get_params())),
+            repr(sorted(settings.items())),
+        )
+        if key not in frames:
+            frames[key] = walk_forward(returns, model, **kwargs)
+        return frames[key].copy()
+
+    return once
+
+
 @pytest.mark.slow
 def test_python_blocks_run_in_order(offline, monkeypatch):
+    import regimes
+
+    monkeypatch.setattr(regimes, "walk_forward", _computed_once(regimes.walk_forward))
     monkeypatch.chdir(offline)
     namespace = _run_python_blocks(python_blocks())
     # the blocks did what they say, on the data they say
@@ -241,7 +281,7 @@ def test_python_blocks_run_in_order_on_a_shorter_sample(offline, monkeypatch):
         return monthly(*args, **{**kwargs, "refit": "Y"})
 
     monkeypatch.setattr(regimes.data, "load_sample", shorter)
-    monkeypatch.setattr(regimes, "walk_forward", yearly)
+    monkeypatch.setattr(regimes, "walk_forward", _computed_once(yearly))
     monkeypatch.chdir(offline)
     namespace = _run_python_blocks(python_blocks())
     assert set(namespace["models"]) == set(namespace["universes"])
