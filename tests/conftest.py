@@ -82,6 +82,7 @@ def fitted(sample: tuple[pd.DataFrame, np.ndarray]) -> RegimeModel:
     return RegimeModel(n_regimes=3, n_init=5, random_state=0).fit(returns)
 
 
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected
 def pytest_collection_modifyitems(config, items):
     """Slow tests first; skip tests marked ``live`` unless asked for with ``-m live``.
 
@@ -91,9 +92,27 @@ def pytest_collection_modifyitems(config, items):
     every worker, as xdist requires.
     """
     items.sort(key=lambda item: "slow" not in item.keywords)
+    _deselect_stand_ins(config, items)
     if "live" in (config.getoption("-m") or ""):
         return
     skip = pytest.mark.skip(reason="needs the network; run with -m live")
     for item in items:
         if "live" in item.keywords:
             item.add_marker(skip)
+
+
+# quick test -> the slow test it stands in for in a quick run
+STAND_INS = {
+    "tests/test_readme.py::test_python_blocks_run_in_order_on_a_shorter_sample": (
+        "tests/test_readme.py::test_python_blocks_run_in_order"
+    ),
+}
+
+
+def _deselect_stand_ins(config, items) -> None:
+    """Drop a quick stand-in when the slow test it stands in for runs too."""
+    selected = {item.nodeid for item in items}
+    dropped = [item for item in items if STAND_INS.get(item.nodeid) in selected]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]

@@ -258,6 +258,7 @@ def test_python_blocks_run_in_order(offline, monkeypatch):
     # the blocks did what they say, on the data they say
     assert set(namespace["models"]) == set(namespace["universes"])
     assert namespace["wf"].index[0] >= namespace["returns"].index[0]
+    assert np.isfinite(namespace["result"].stats.loc["sharpe"]).all()
 
 
 def test_python_blocks_run_in_order_on_a_shorter_sample(offline, monkeypatch):
@@ -267,7 +268,8 @@ def test_python_blocks_run_in_order_on_a_shorter_sample(offline, monkeypatch):
     days, then yearly refits) still covers the 2007 peak the README's
     detection_lag asks about; yearly refits instead of monthly ones make the
     walk-forward ~12 times cheaper. The test above runs the blocks exactly as
-    written.
+    written; when it runs too (the full suite), this one is deselected
+    (tests/conftest.py): it would check the same blocks again on less data.
     """
     import regimes
     import regimes.data
