@@ -25,7 +25,7 @@ import numpy as np
 from . import _accelerate
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
 from ._hmm import NO_PRIORS, RegimeHMM
-from ._parallel import parallel_map
+from ._parallel import thread_map
 from ._state import Settings
 
 
@@ -246,7 +246,7 @@ def run_restarts(
         (Z, int(seed), settings, first_iter, warm if i == 0 else None)
         for i, seed in enumerate(seeds)
     ]
-    runs = parallel_map(start_restart, jobs, n_jobs)
+    runs = thread_map(start_restart, jobs, n_jobs)
     if not screening:
         return runs
 
@@ -261,7 +261,7 @@ def run_restarts(
         position += len(group)
         batch = [r for r in group if not em_converged(r.history, tol)]
         jobs = [(Z, run, settings) for run in batch]
-        continued = parallel_map(continue_restart, jobs, n_jobs)
+        continued = thread_map(continue_restart, jobs, n_jobs)
         done.update({id(old): new for old, new in zip(batch, continued, strict=True)})
         if any(done.get(id(r), r).ok for r in group):
             break
