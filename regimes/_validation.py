@@ -74,8 +74,13 @@ def frequency_note(index: pd.Index) -> str | None:
     median = spacing / pd.Timedelta(days=1)
     if spacing > MAX_DAILY_SPACING:
         return f"the median spacing of the dates is {median:.3g} days, not daily"
+    # local wall-clock times as integers: a time of day is a remainder of the day
+    # (integer arithmetic: pandas' normalize() was most of a fit's data checks)
     naive = index.tz_localize(None) if index.tz is not None else index
-    if (naive != naive.normalize()).any() or not naive.normalize().is_unique:
+    ticks = np.asarray(naive.asi8, dtype=np.int64)
+    per_day = int(pd.Timedelta(days=1) / pd.Timedelta(1, unit=naive.unit))
+    days = ticks // per_day
+    if (ticks - days * per_day).any() or len(np.unique(days)) < len(days):
         return "the dates have times of day (intraday data), not one row per day"
     return None
 
@@ -611,6 +616,10 @@ def _check_squares_representable(
 
 def check_distinct_rows(values: np.ndarray, n_regimes: int) -> None:
     """Require at least ``n_regimes`` distinct days (k-means needs that many)."""
+    # a few hundred rows almost always show enough; only then sort them all
+    head = values[: 64 * n_regimes]
+    if len(np.unique(head, axis=0)) >= n_regimes:
+        return
     if len(np.unique(values, axis=0)) < n_regimes:
         raise InvalidReturnsError(
             "returns",
@@ -700,6 +709,12 @@ def _column_nanmedian(values: np.ndarray) -> np.ndarray:
     Without numpy's "All-NaN slice" warning, and so without a warnings filter:
     filters are process-global, and fits in other threads would see them change.
     """
+    if not np.isnan(values).any():  # numpy's median: nanmedian loops over columns
+        return (
+            np.median(values, axis=0)
+            if len(values)
+            else np.full(values.shape[1], np.nan)
+        )
     out = np.full(values.shape[1], np.nan)
     seen = ~np.isnan(values).all(axis=0)
     if seen.any():

@@ -595,11 +595,15 @@ default="stationary"
             As :meth:`predict`.
         """
         data = self._data(returns)
-        start = self._initial_distribution(initial)
+        filtered = self._filtered(data, self._initial_distribution(initial))
+        return results.probability_frame(filtered, self.regime_names_, data.index)
+
+    def _filtered(self, data: Returns, start: np.ndarray) -> np.ndarray:
+        """filter_proba on checked data; raises for unexplained days."""
         with np.errstate(invalid="ignore"):
             filtered = self._engine.filtered_posteriors(data.values, startprob=start)
         self._raise_if_unexplained(data, filtered)
-        return results.probability_frame(filtered, self.regime_names_, data.index)
+        return filtered
 
     @validate_params({"returns": _RETURNS})
     def portfolio_log_densities(self, returns: Any) -> pd.DataFrame:

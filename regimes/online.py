@@ -52,6 +52,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._gaussian import log_emission_densities
+from ._hmm import forward_filter
 from ._missing import has_missing, missing_patterns
 from .exceptions import AbsorbingRegimeWarning
 from .results import equal_weight_moments, stationary_distribution
@@ -271,22 +272,7 @@ def filter_log_densities(
     >>> filter_log_densities(ll, A, np.array([0.5, 0.5])).round(3).tolist()
     [[0.9, 0.1], [0.976, 0.024]]
     """
-    ll = np.asarray(log_densities, dtype=float)
-    transmat = np.asarray(transmat, dtype=float)
-    out = np.empty_like(ll)
-    with np.errstate(under="ignore"):
-        emission = np.exp(ll - ll.max(axis=1, keepdims=True))
-    current = np.asarray(initial, dtype=float)
-    for t in range(len(ll)):
-        if t:
-            current = current @ transmat
-        current = current * emission[t]
-        total = current.sum()
-        # no regime left with any weight (a day only a regime the chain cannot
-        # reach explains): restart from the day's own evidence
-        current = current / total if total > 0 else emission[t] / emission[t].sum()
-        out[t] = current
-    return out
+    return forward_filter(log_densities, transmat, initial)
 
 
 def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarray:

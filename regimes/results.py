@@ -161,6 +161,18 @@ def equal_weight_moments(
     return mean, variance
 
 
+def annual_moments(
+    means: np.ndarray, covars: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Annual mean and volatility of the equal-weighted column average, per regime.
+
+    :func:`equal_weight_moments` annualised with :data:`TRADING_DAYS`: mean x 252,
+    volatility x sqrt(252).
+    """
+    daily_mean, daily_var = equal_weight_moments(means, covars)
+    return daily_mean * TRADING_DAYS, np.sqrt(daily_var * TRADING_DAYS)
+
+
 def summary_frame(
     codes: np.ndarray,
     transmat: np.ndarray,
@@ -192,7 +204,7 @@ def summary_frame(
           of the columns, annualised with 252 trading days.
     """
     n_regimes = len(means)
-    daily_mean, daily_var = equal_weight_moments(means, covars)
+    annual_mean, annual_volatility = annual_moments(means, covars)
     codes = np.asarray(codes, dtype=int)
     share = np.bincount(codes, minlength=n_regimes) / max(len(codes), 1)
     return pd.DataFrame(
@@ -201,8 +213,8 @@ def summary_frame(
             "n_spells": count_spells(codes, n_regimes),
             "expected_duration": expected_durations(transmat),
             "stationary_probability": stationary_distribution(transmat),
-            "annual_mean": daily_mean * TRADING_DAYS,
-            "annual_volatility": np.sqrt(daily_var * TRADING_DAYS),
+            "annual_mean": annual_mean,
+            "annual_volatility": annual_volatility,
         },
         index=pd.Index(list(names), name="regime"),
     )

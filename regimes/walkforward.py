@@ -36,7 +36,8 @@ from ._contract import (
 )
 from ._parallel import parallel_map
 from ._resume import Carry
-from ._validation import MAX_RESTARTS, check_returns, n_free_parameters
+from ._threads import thread_limits
+from ._validation import MAX_RESTARTS, Returns, check_returns, n_free_parameters
 from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
@@ -364,64 +365,80 @@ def _assemble_from(
     """
     names = fits[0][1].regime_names_
     previous, state = carry if carry is not None else (None, None)
-    rows, refits = [], []
+    # arrays, not frames, inside the loop: the frame was checked once by the
+    # caller, and each period's pieces are joined into one frame at the end
+    values, dates = frame.to_numpy(), frame.index
+    codes, signal_proba, filtered, until, refits = [], [], [], [], []
     ends = [*(f[0] for f in fits[1:]), len(frame)]
-    for (start, fitted, seconds, lo), end in zip(fits, ends, strict=True):
-        entering = Carry(previous, state)
-        order, relabelled = _continuity(fitted, previous, names)
-        columns = list(fitted.feature_names_in_)
-        previous = (columns, fitted.means_[order], fitted.covars_[order])
-        view = frame[columns]  # the columns of this period's model
-        # the one start of every causal output (warns for an absorbing regime)
-        start_own = causal_start(fitted.transmat_, fitted.regime_names_)
-        initial = start_own[order]
-        transmat = fitted.transmat_[np.ix_(order, order)]
-        # portfolio evidence from the start of the training window, in name order
-        densities = fitted.portfolio_log_densities(view.iloc[lo:end]).to_numpy()
-        densities = densities[:, order]
-        if state is None:  # start the decoder on the first training window
-            _, state = penalized_decode(
-                densities[: start - lo], penalty, initial=initial
+    # one native thread, as in the fits: the many small products of a period are
+    # far slower when BLAS threads wait for each other on busy cores
+    # (regimes._threads)
+    with thread_limits(None):
+        for (start, fitted, seconds, lo), end in zip(fits, ends, strict=True):
+            entering = Carry(previous, state)
+            order, relabelled = _continuity(fitted, previous, names)
+            columns = list(fitted.feature_names_in_)
+            previous = (columns, fitted.means_[order], fitted.covars_[order])
+            # the days from the start of the training window, in this period's
+            # model's columns
+            window = Returns(
+                values[lo:end][:, frame.columns.get_indexer(columns)],
+                dates[lo:end],
+                columns,
             )
-        codes, state = penalized_decode(densities[start - lo :], penalty, state=state)
-        # both filters run from the start of the training window; the new period's
-        # days are kept: the signal's own evidence, and every column
-        signal_proba = filter_log_densities(densities, transmat, initial)[start - lo :]
-        filtered = fitted.filter_proba(view.iloc[lo:end], initial=start_own)
-        filtered = filtered.iloc[start - lo :, order]
-        days = filtered.index
-        block = results.signal_frame(
-            results.regime_series(codes, names, days),
-            results.probability_frame(signal_proba, names, days),
-            results.probability_frame(filtered.to_numpy(), names, days),
-        )
-        block["fitted_until"] = frame.index[start - 1]
-        rows.append(block)
-        summary = fitted.summary().iloc[order]
-        refits.append(
-            {
-                "first_day": frame.index[start],
-                "train_start": frame.index[lo],
-                "train_end": frame.index[start - 1],
-                "n_train": start - lo,
-                "log_likelihood": fitted.log_likelihood_,
-                "n_iter": int(fitted.restarts_["n_iter"].sum()),
-                "converged": fitted.converged_,
-                "seconds": seconds,
-                "relabelled": relabelled,
-                "n_features": len(columns),
-                **{
-                    f"{n}_annual_mean": float(v)
-                    for n, v in zip(names, summary["annual_mean"], strict=True)
-                },
-                **{
-                    f"{n}_annual_volatility": float(v)
-                    for n, v in zip(names, summary["annual_volatility"], strict=True)
-                },
-            }
-        )
-    out = pd.concat(rows)
-    out.columns.name = None
+            # the one start of every causal output (warns for an absorbing regime)
+            start_own = causal_start(fitted.transmat_, fitted.regime_names_)
+            initial = start_own[order]
+            transmat = fitted.transmat_[np.ix_(order, order)]
+            # portfolio evidence from the start of the training window, in name order
+            densities = fitted._portfolio_densities(window)[:, order]
+            if state is None:  # start the decoder on the first training window
+                _, state = penalized_decode(
+                    densities[: start - lo], penalty, initial=initial
+                )
+            period_codes, state = penalized_decode(
+                densities[start - lo :], penalty, state=state
+            )
+            codes.append(period_codes)
+            # both filters run from the start of the training window; the new period's
+            # days are kept: the signal's own evidence, and every column
+            signal_proba.append(
+                filter_log_densities(densities, transmat, initial)[start - lo :]
+            )
+            filtered.append(fitted._filtered(window, start_own)[start - lo :, order])
+            until.append(np.repeat(dates[start - 1], end - start))
+            annual_mean, annual_volatility = results.annual_moments(
+                fitted.means_[order], fitted.covars_[order]
+            )
+            refits.append(
+                {
+                    "first_day": dates[start],
+                    "train_start": dates[lo],
+                    "train_end": dates[start - 1],
+                    "n_train": start - lo,
+                    "log_likelihood": fitted.log_likelihood_,
+                    "n_iter": int(fitted.restarts_["n_iter"].sum()),
+                    "converged": fitted.converged_,
+                    "seconds": seconds,
+                    "relabelled": relabelled,
+                    "n_features": len(columns),
+                    **{
+                        f"{n}_annual_mean": float(v)
+                        for n, v in zip(names, annual_mean, strict=True)
+                    },
+                    **{
+                        f"{n}_annual_volatility": float(v)
+                        for n, v in zip(names, annual_volatility, strict=True)
+                    },
+                }
+            )
+    days = dates[fits[0][0] :]
+    out = results.signal_frame(
+        results.regime_series(np.concatenate(codes), names, days),
+        results.probability_frame(np.concatenate(signal_proba), names, days),
+        results.probability_frame(np.concatenate(filtered), names, days),
+    )
+    out["fitted_until"] = np.concatenate(until)
     out.attrs["refits"] = tuple(refits)
     out.attrs["n_relabelled"] = int(sum(r["relabelled"] for r in refits))
     return out, entering

@@ -8,7 +8,12 @@ from hmmlearn.hmm import GaussianHMM
 
 from regimes import RegimeModel, em
 from regimes._covariance import read_full, write_full
-from regimes._hmm import RegimeHMM, floor_self_transitions
+from regimes._hmm import (
+    RegimeHMM,
+    _forward_loop,
+    floor_self_transitions,
+    forward_filter,
+)
 
 COVARIANCE_TYPES = ["full", "diag", "spherical", "tied"]
 
@@ -143,6 +148,28 @@ def test_filtered_posteriors_equal_the_readable_forward_pass(fitted, sample):
     np.testing.assert_allclose(
         fitted._engine.filtered_posteriors(X), filtered, atol=1e-10
     )
+
+
+def test_compiled_forward_filter_equals_the_loop_and_restarts_where_it_must():
+    """The compiled pass gives the loop's numbers, -inf densities included; a day
+    that no reachable regime explains falls back to the loop's restart."""
+    rng = np.random.default_rng(3)
+    log_b = rng.normal(0.0, 3.0, (400, 3))
+    log_b[rng.random((400, 3)) < 0.2] = -np.inf  # impossible in some regimes
+    log_b[np.isinf(log_b).all(axis=1), 0] = 0.0  # never in all
+    A = np.array([[0.9, 0.1, 0.0], [0.05, 0.9, 0.05], [0.0, 0.2, 0.8]])
+    start = np.array([0.2, 0.5, 0.3])
+    compiled = forward_filter(log_b, A, start)
+    loop = _forward_loop(log_b, A, start)
+    np.testing.assert_allclose(compiled, loop, atol=1e-10)
+    np.testing.assert_allclose(compiled.sum(axis=1), 1.0)
+    # a chain that cannot leave regime 0, and a day only regime 1 explains
+    stuck = np.array([[1.0, 0.0], [0.5, 0.5]])
+    with np.errstate(divide="ignore"):
+        days = np.log([[0.5, 0.5], [1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    out = forward_filter(days, stuck, np.array([1.0, 0.0]))
+    assert out.tolist() == [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]
+    assert forward_filter(np.empty((0, 2)), stuck, np.array([1.0, 0.0])).shape == (0, 2)
 
 
 def _iterate_from(cls, X, startprob, transmat, means, covars, **kwargs):

@@ -24,7 +24,7 @@ FLOORS = {
     7: ["regime_results", "_files", "_yahoo"],
     6: ["_fitting", "_persist", "_panel", "evaluate"],
     5: ["_validation"],
-    4: ["_restarts", "labels", "inference"],
+    4: ["_restarts", "labels", "inference", "online"],
     3: ["_contract", "_hmm", "_parameter_tables"],
     2: [
         "_accelerate",
@@ -34,7 +34,6 @@ FLOORS = {
         "_io",
         "_parallel",
         "_prices_or_returns",
-        "online",
         "em",
     ],
     1: [
