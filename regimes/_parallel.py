@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import Any
 
 
@@ -84,7 +85,8 @@ def thread_map(
     workers stay within the cores. Jobs are handed out one at a time,
     so a worker that finishes early takes the next job. A job that raises
     raises here, after the jobs already running have finished; jobs not yet
-    started are cancelled.
+    started are cancelled. Jobs see the caller's context variables (e.g.
+    :class:`numpy.errstate`), as they would if they ran here.
 
     Under an active ``joblib.parallel_config`` whose backend is not threads (e.g.
     Dask), the jobs go to :func:`parallel_map` instead.
@@ -106,9 +108,15 @@ def thread_map(
 
     threads = threads_per_worker(workers)
     # a pool per call: starting two threads costs well under a millisecond, and
-    # nothing outlives the call (no pool to lose across a fork of the process)
+    # nothing outlives the call (no pool to lose across a fork of the process).
+    # Each job runs in a copy of the caller's context, as it would here (numpy's
+    # errstate and other context variables; one copy per job, as a context can
+    # be entered by one thread at a time).
     with ThreadPoolExecutor(workers, thread_name_prefix="regimes") as pool:
-        futures = [pool.submit(call_with_threads, threads, func, *job) for job in jobs]
+        futures = [
+            pool.submit(copy_context().run, call_with_threads, threads, func, *job)
+            for job in jobs
+        ]
         try:
             return [future.result() for future in futures]
         finally:

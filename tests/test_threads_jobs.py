@@ -122,3 +122,15 @@ def test_restarts_are_the_same_here_on_threads_and_in_processes(
     for model in (threads, processes):
         assert model.restarts_["best"].idxmax() == here.restarts_["best"].idxmax()
         pd.testing.assert_series_equal(model.regimes_, here.regimes_)
+
+
+def test_jobs_see_the_callers_context():
+    """numpy's errstate (a context variable) holds in the jobs as it would here."""
+
+    def divide() -> float:
+        return float(np.float64(1.0) / np.float64(0.0))
+
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
+        thread_map(divide, [()] * 2, n_jobs=2)
+    with np.errstate(divide="ignore"):
+        assert thread_map(divide, [()] * 2, n_jobs=2) == [np.inf, np.inf]
