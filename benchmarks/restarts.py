@@ -182,6 +182,11 @@ def jobs_part(returns, seed: int, repeat: int) -> None:
         f"({len(outcomes)} distinct)\n"
     )
     print(
+        "threads: a fit starts its own two threads (no pool). loky: joblib keeps "
+        "its worker processes\nbetween calls, so a notebook that fits again and "
+        "again works with a warm pool; the first\ncall starts them (cold).\n"
+    )
+    print(
         f"{'RegimeModel(n_init=10).fit(sample)':44} {'best':>6} {'median':>7}"
         f"   (seconds; {repeat} alternating repeats)"
     )

@@ -81,6 +81,8 @@ def test_a_failing_job_raises_here_and_the_jobs_not_started_are_cancelled():
 
 def test_a_configured_joblib_backend_is_used_instead():
     assert thread_workers(2) == 2
+    assert thread_workers(-1) == joblib.cpu_count()  # one per core
+    assert thread_workers(None) == 1
     with joblib.parallel_config(backend="loky"):
         assert thread_workers(2) is None  # processes were asked for by name
         pids = thread_map(os.getpid, [()] * 2, n_jobs=2)
