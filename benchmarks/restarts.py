@@ -13,9 +13,10 @@ fit's restarts on threads of this process (``regimes._parallel.thread_map``);
 for comparison, the same fit with its restarts in joblib's worker processes
 (``joblib.parallel_config(backend="loky")``), whose pool joblib keeps from one
 call to the next: a notebook that fits repeatedly works with a warm pool, so it is
-timed warm, and its first (cold) call separately. Threads have no pool to warm:
-their first fit is timed too. Every fit must give the same restarts
-(log-likelihoods) and keep the same one.
+timed warm, and its first (cold) call separately, in fresh processes (after two
+serial fits, the second the reference). Threads have no pool to warm: their first
+fit is timed the same way. Every fit must give the same restarts (log-likelihoods)
+and keep the same one.
 
     python benchmarks/restarts.py              # ~1 min on 2 idle cores
     python benchmarks/restarts.py --no-seed    # part 2 only
@@ -37,7 +38,6 @@ import joblib
 import numpy as np
 from _common import machine
 from hmmlearn import hmm
-from joblib.externals.loky import get_reusable_executor
 
 from regimes import RegimeModel, _accelerate, _threads
 from regimes.data import load_sample
@@ -146,7 +146,7 @@ def fit(returns, seed: int, n_jobs: int | None, backend: str | None = None):
     return seconds, (tuple(table["log_likelihood"]), int(table["best"].argmax()))
 
 
-def jobs_part(returns, seed: int, repeat: int) -> None:
+def jobs_part(returns, seed: int, repeat: int, cold_repeat: int) -> None:
     """Part 2: n_jobs=2 against n_jobs=1, idle and under load, threads and loky."""
     cores = _threads.available_cores()
     outcomes = set()
@@ -157,12 +157,20 @@ def jobs_part(returns, seed: int, repeat: int) -> None:
         times.setdefault(label, []).append(seconds)
 
     times: dict[str, list[float]] = {}
-    # a serial fit first: imports and first-call set-up are no pool's cost
-    fit(returns, seed, 1)
-    # first fits of this process with n_jobs=2: threads, then a cold loky pool
-    run("n_jobs=2, first fit (threads)", 2)
-    get_reusable_executor().shutdown(wait=True)
-    run("n_jobs=2, first call, cold pool (loky)", 2, "loky")
+    # first calls, each set in a fresh process (see first_calls)
+    for _ in range(cold_repeat):
+        child = subprocess.run(
+            [sys.executable, __file__, "--first-calls", "--seed", str(seed)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        serial, threads, loky = map(float, child.stdout.split()[-3:])
+        times.setdefault("fresh process: n_jobs=1, second fit", []).append(serial)
+        times.setdefault("fresh process: n_jobs=2, first fit (threads)", []).append(
+            threads
+        )
+        times.setdefault("fresh process: first call, cold pool (loky)", []).append(loky)
     contenders = {
         "n_jobs=1": (1, None),
         "n_jobs=2 (threads)": (2, None),
@@ -188,13 +196,12 @@ def jobs_part(returns, seed: int, repeat: int) -> None:
     )
     print(
         f"{'RegimeModel(n_init=10).fit(sample)':44} {'best':>6} {'median':>7}"
-        f"   (seconds; {repeat} alternating repeats)"
+        f"   (seconds; {cold_repeat} fresh processes)"
     )
     for label, values in times.items():
-        if len(values) == 1:
-            print(f"{label:44} {values[0]:6.3f} {'':>7}   (one call)")
-        else:
-            print(f"{label:44} {min(values):6.3f} {np.median(values):7.3f}")
+        print(f"{label:44} {min(values):6.3f} {np.median(values):7.3f}")
+        if label == "fresh process: first call, cold pool (loky)":
+            print(f"in this process, {repeat} alternating repeats:")
         if label == "n_jobs=2, warm pool (loky)":
             print(f"with {cores} busy-loop processes (one per core):")
 
@@ -206,10 +213,16 @@ def jobs_part(returns, seed: int, repeat: int) -> None:
     busy = ratio("n_jobs=1, loaded", "n_jobs=2 (threads), loaded", np.median)
     busy_best = ratio("n_jobs=1, loaded", "n_jobs=2 (threads), loaded", min)
     loky = ratio("n_jobs=1", "n_jobs=2, warm pool (loky)", min)
-    # a single call against the median of the serial fits, not their best
-    serial = np.median(times["n_jobs=1"])
-    first = serial / times["n_jobs=2, first fit (threads)"][0]
-    cold = serial / times["n_jobs=2, first call, cold pool (loky)"][0]
+    first = ratio(
+        "fresh process: n_jobs=1, second fit",
+        "fresh process: n_jobs=2, first fit (threads)",
+        np.median,
+    )
+    cold = ratio(
+        "fresh process: n_jobs=1, second fit",
+        "fresh process: first call, cold pool (loky)",
+        np.median,
+    )
     print(
         f"\nn_jobs=2 vs n_jobs=1, machine as found: {idle:.2f}x faster (best of "
         f"{repeat}; medians {idle_median:.2f}x) -> target >= {SCALING_TARGET:g}x on "
@@ -220,13 +233,31 @@ def jobs_part(returns, seed: int, repeat: int) -> None:
         f"best {busy_best:.2f}x) -> never slower: {verdict(busy >= 1)}"
     )
     print(
-        f"n_jobs=2 vs n_jobs=1, first fit with threads: {first:.2f}x (one call "
-        f"against the serial median); never slower: {verdict(first >= 1)}"
+        f"n_jobs=2 vs n_jobs=1, first fit with threads: {first:.2f}x (medians of "
+        f"{cold_repeat} fresh processes); never slower: {verdict(first >= 1)}"
     )
     print(
         f"restarts in joblib worker processes instead (loky): warm pool {loky:.2f}x "
-        f"(best of {repeat}), first call with a cold pool {cold:.2f}x"
+        f"(best of {repeat}), first call with a cold pool {cold:.2f}x (medians)"
     )
+
+
+def first_calls(returns, seed: int) -> None:
+    """In a fresh process: a serial fit, its second, then the first n_jobs=2 fits.
+
+    The first fit pays for imports and set-up that are no pool's cost; the
+    second is the serial reference; then the first fit on threads, and the first
+    call on loky's worker processes, which starts them. Prints the three times.
+    """
+    fit(returns, seed, 1)
+    (serial, a), (threads, b), (loky, c) = (
+        fit(returns, seed, 1),
+        fit(returns, seed, 2),
+        fit(returns, seed, 2, "loky"),
+    )
+    if not a == b == c:
+        raise AssertionError("n_jobs=2 changed the restarts in a fresh process")
+    print(f"{serial} {threads} {loky}")
 
 
 def main() -> None:
@@ -234,11 +265,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument(
+        "--cold-repeat", type=int, default=3, help="fresh processes for first calls"
+    )
+    parser.add_argument(
         "--no-seed", action="store_true", help="skip part 1 (the seed loop)"
     )
+    parser.add_argument("--first-calls", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.getLogger("hmmlearn").setLevel(logging.ERROR)  # its "not converging" lines
     returns = load_sample()
+    if args.first_calls:
+        first_calls(returns, args.seed)
+        return
     X = returns.to_numpy()
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(f"{now}; {machine()}")
@@ -247,7 +285,7 @@ def main() -> None:
     print(f"data: bundled sample, {X.shape[0]} days x {X.shape[1]} sectors\n")
     if not args.no_seed:
         seed_part(returns, X, args.seed)
-    jobs_part(returns, args.seed, args.repeat)
+    jobs_part(returns, args.seed, args.repeat, args.cold_repeat)
 
 
 if __name__ == "__main__":
