@@ -232,8 +232,12 @@ def run_restarts(
     seeds : sequence of int
         One seed per restart.
     settings : Settings
-        Validated estimator settings; ``n_jobs`` sets the joblib workers (None or 1
-        runs in this process).
+        Validated estimator settings; ``n_jobs`` sets the threads that run the
+        restarts side by side (:func:`regimes._parallel.thread_map`; None or 1 runs
+        them one after the other). Each stage (screening, then each group that
+        continues) hands its restarts out one at a time, so a thread that
+        finishes early takes the next; the results do not depend on which thread
+        ran what.
     warm : tuple, optional
         (startprob, transmat, means, covars) in Z's units: the first restart starts
         there instead of from k-means.
