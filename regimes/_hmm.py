@@ -239,7 +239,28 @@ class RegimeHMM(GaussianHMM):
             if self.covariance_type in ("spherical", "diag"):
                 stats["obs**2"] += posteriors.T @ X**2
             else:
-                stats["obs*obs.T"] += weighted_scatter(X, posteriors)
+                stats["obs*obs.T"] += self._scatter(X, posteriors)
+
+    def _scatter(self, X: np.ndarray, posteriors: np.ndarray) -> np.ndarray:
+        """:func:`weighted_scatter`, from the days' outer products kept for the fit.
+
+        EM sees the same X at every iteration, so x_t x_t^T (a T x D^2 matrix) is
+        formed once and every iteration is one product, posteriors^T (T x D^2),
+        instead of K products over the days; kept only while it is small
+        (:data:`OUTER_PRODUCTS_MAX` numbers).
+        """
+        n, d = X.shape
+        if n * d * d > OUTER_PRODUCTS_MAX:
+            return weighted_scatter(X, posteriors)
+        # the same days: the same memory, shape and strides (hmmlearn passes new
+        # views of each sequence at every iteration); X is held, so its memory
+        # cannot be reused by another array meanwhile
+        key = (X.__array_interface__["data"][0], X.shape, X.strides)
+        kept = getattr(self, "_outer_products", None)
+        if kept is None or kept[0] != key:
+            kept = (key, X, (X[:, :, None] * X[:, None, :]).reshape(n, d * d))
+            self._outer_products = kept
+        return (posteriors.T @ kept[2]).reshape(-1, d, d)
 
     # ------------------------------------------------- missing values (NaN)
     # hmmlearn's fit, score and decode refuse NaN (sklearn's check_array); with
@@ -257,9 +278,12 @@ class RegimeHMM(GaussianHMM):
             raise ValueError("accelerate=True fits a single sequence (lengths=None).")
         if lengths is None and _missing.has_missing(X):
             return self._fit_with_missing(np.asarray(X, dtype=float))
-        if self.accelerate:
-            return fit_squarem(self, check_array(X))
-        return super().fit(X, lengths)
+        try:
+            if self.accelerate:
+                return fit_squarem(self, check_array(X))
+            return super().fit(X, lengths)
+        finally:  # the fitted model does not carry the fit's data
+            self._outer_products = None
 
     def _fit_with_missing(self, X):
         """EM on X with NaN: its missing patterns grouped once, for every E-step."""
@@ -430,6 +454,10 @@ def _winsorized(X: np.ndarray, width: float = 5.0) -> np.ndarray:
     spread = 1.4826 * np.median(np.abs(X - median), axis=0)
     spread = np.where(spread > 0, spread, X.std(axis=0))
     return np.clip(X, median - width * spread, median + width * spread)
+
+
+OUTER_PRODUCTS_MAX = 4_000_000
+"""Most numbers (32 MB) in the outer products :meth:`RegimeHMM._scatter` keeps."""
 
 
 def weighted_scatter(X: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -1,8 +1,26 @@
-"""Run independent jobs through joblib: here, in worker processes, or on a cluster."""
+"""Run independent jobs through joblib: here, in worker processes, or on a cluster.
+
+Two ways, for two sizes of job:
+
+- :func:`parallel_map` sends whole fits (walk-forward refits, model selection,
+  bootstrap replicates) to joblib: worker processes by default, or the backend of
+  an active ``joblib.parallel_config`` (a Dask cluster).
+- :func:`thread_map` runs the restarts *inside* one fit. A restart of the bundled
+  sample is 10-40 ms of EM, too short for worker processes: starting them costs
+  seconds on the first call, and every call pays joblib's result polling (it
+  sleeps 10 ms between looks) and a copy of the data and of each fitted model
+  both ways. EM's heavy parts run without the GIL (hmmlearn's compiled forward
+  and backward passes release it, numpy's BLAS products and large element-wise
+  operations, scikit-learn's k-means), so threads of this process run restarts
+  side by side at the cost of starting a thread (``benchmarks/restarts.py``
+  measures both).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import Any
 
 
@@ -33,3 +51,74 @@ def parallel_map(
             delayed(call_with_threads)(threads, func, *job) for job in jobs
         )
     )
+
+
+def thread_workers(n_jobs: int | None) -> int | None:
+    """Threads :func:`thread_map` would run ``n_jobs`` on; None: joblib's backend.
+
+    ``n_jobs`` follows joblib: None is one unless a ``joblib.parallel_config``
+    sets ``n_jobs``, -1 is one per core. None is returned when a
+    ``joblib.parallel_config`` has chosen a backend that is not threads (a Dask
+    cluster, or processes asked for by name): the user's choice is kept. Inside
+    nested joblib workers (beyond the first level) joblib's answer is 1.
+    """
+    from joblib.parallel import get_active_backend
+
+    # prefer="threads" gives threads unless a parallel_config named a backend
+    backend, _ = get_active_backend(prefer="threads")
+    if not getattr(backend, "uses_threads", False):
+        return None
+    if n_jobs is None:  # a parallel_config's n_jobs (joblib's default: 1)
+        n_jobs = get_active_backend()[1]
+    return max(1, int(backend.effective_n_jobs(n_jobs)))
+
+
+def thread_map(
+    func: Callable[..., Any], jobs: Sequence[tuple[Any, ...]], n_jobs: int | None
+) -> list[Any]:
+    """``[func(*job) for job in jobs]`` on ``n_jobs`` threads, results in order.
+
+    For short jobs that spend their time in code that releases the GIL (see the
+    module notes). At most one thread per core and per job: more cannot finish
+    CPU-bound jobs sooner. Each job runs with the native-thread limit for that
+    many workers (:func:`regimes._threads.call_with_threads`), so BLAS threads x
+    workers stay within the cores. Jobs are handed out one at a time,
+    so a worker that finishes early takes the next job. A job that raises
+    raises here, after the jobs already running have finished; jobs not yet
+    started are cancelled. Jobs see the caller's context variables (e.g.
+    :class:`numpy.errstate`), as they would if they ran here.
+
+    Under an active ``joblib.parallel_config`` whose backend is not threads (e.g.
+    Dask), the jobs go to :func:`parallel_map` instead.
+
+    Examples
+    --------
+    >>> thread_map(pow, [(2, 3), (3, 2), (2, 5)], n_jobs=2)
+    [8, 9, 32]
+    """
+    workers = thread_workers(n_jobs)
+    if workers is None:
+        return parallel_map(func, jobs, n_jobs)
+    from ._threads import available_cores, call_with_threads, threads_per_worker
+
+    # more threads than cores cannot run CPU-bound jobs sooner
+    workers = min(workers, len(jobs), available_cores())
+    if workers <= 1:
+        return [func(*job) for job in jobs]
+
+    threads = threads_per_worker(workers)
+    # a pool per call: starting two threads costs well under a millisecond, and
+    # nothing outlives the call (no pool to lose across a fork of the process).
+    # Each job runs in a copy of the caller's context, as it would here (numpy's
+    # errstate and other context variables; one copy per job, as a context can
+    # be entered by one thread at a time).
+    with ThreadPoolExecutor(workers, thread_name_prefix="regimes") as pool:
+        futures = [
+            pool.submit(copy_context().run, call_with_threads, threads, func, *job)
+            for job in jobs
+        ]
+        try:
+            return [future.result() for future in futures]
+        finally:
+            for future in futures:
+                future.cancel()

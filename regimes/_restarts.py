@@ -25,7 +25,7 @@ import numpy as np
 from . import _accelerate
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
 from ._hmm import NO_PRIORS, RegimeHMM
-from ._parallel import parallel_map
+from ._parallel import thread_map
 from ._state import Settings
 
 
@@ -232,8 +232,12 @@ def run_restarts(
     seeds : sequence of int
         One seed per restart.
     settings : Settings
-        Validated estimator settings; ``n_jobs`` sets the joblib workers (None or 1
-        runs in this process).
+        Validated estimator settings; ``n_jobs`` sets the threads that run the
+        restarts side by side (:func:`regimes._parallel.thread_map`; None or 1 runs
+        them one after the other). Each stage (screening, then each group that
+        continues) hands its restarts out one at a time, so a thread that
+        finishes early takes the next; the results do not depend on which thread
+        ran what.
     warm : tuple, optional
         (startprob, transmat, means, covars) in Z's units: the first restart starts
         there instead of from k-means.
@@ -246,7 +250,7 @@ def run_restarts(
         (Z, int(seed), settings, first_iter, warm if i == 0 else None)
         for i, seed in enumerate(seeds)
     ]
-    runs = parallel_map(start_restart, jobs, n_jobs)
+    runs = thread_map(start_restart, jobs, n_jobs)
     if not screening:
         return runs
 
@@ -261,7 +265,7 @@ def run_restarts(
         position += len(group)
         batch = [r for r in group if not em_converged(r.history, tol)]
         jobs = [(Z, run, settings) for run in batch]
-        continued = parallel_map(continue_restart, jobs, n_jobs)
+        continued = thread_map(continue_restart, jobs, n_jobs)
         done.update({id(old): new for old, new in zip(batch, continued, strict=True)})
         if any(done.get(id(r), r).ok for r in group):
             break

@@ -138,9 +138,12 @@ class RegimeModel(BaseEstimator):
         ``n_init - 1`` start fresh), as in scikit-learn. Used by
         :func:`regimes.walk_forward` for fast refits.
     n_jobs : int, optional
-        Worker processes (joblib) for the restarts: a non-zero int, -1 for every
-        core; None or 1 runs them here. The result does not depend on it (up to the
-        order of floating-point sums, ~1e-13 relative).
+        Threads that run the restarts side by side (at most one per core): a
+        non-zero int, -1 for every core; None or 1 runs them one after the other.
+        Inside a ``joblib.parallel_config`` that names another backend (processes,
+        a Dask cluster) they run there. The result does not depend on it (on
+        threads bit for bit; elsewhere up to the order of floating-point sums,
+        ~1e-13 relative).
     missing : {"error", "marginalize"}, default="error"
         What a NaN in the returns is. ``"error"``: refused (drop or fill first).
         ``"marginalize"``: a missing value, integrated out of the likelihood

@@ -145,3 +145,19 @@ def test_a_fresh_restart_climbs_the_basin_plain_em_climbs():
         fits[False].log_likelihood_, abs=1e-3
     )
     np.testing.assert_allclose(fits[True].means_, fits[False].means_, atol=1e-4)
+
+
+def test_issue_22_seed_converges_to_the_optimum_its_neighbours_reach(sample):
+    """Issue 22's case: on 6,000 days of the known HMM, n_init=3 with
+    random_state=21 stopped every restart unconverged at n_iter=100, 22 units
+    below the optimum seeds 20, 22 and 23 reach. Every seed now ends converged
+    at the same optimum (to EM's tolerance, 1e-4 per iteration, times a margin
+    for the last steps)."""
+    returns, _ = sample
+    fits = [
+        RegimeModel(n_init=3, random_state=seed).fit(returns)
+        for seed in (20, 21, 22, 23)
+    ]
+    assert all(fit.converged_ for fit in fits)
+    best = max(fit.log_likelihood_ for fit in fits)
+    assert fits[1].log_likelihood_ >= best - 0.01

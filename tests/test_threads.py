@@ -76,9 +76,14 @@ class _Watcher(threading.Thread):
 
 
 def _fit(args):
-    data, seed, covariance_type, path = args
+    data, seed, covariance_type, path, n_jobs = args
     model = RegimeModel(
-        3, covariance_type=covariance_type, n_init=3, n_iter=50, random_state=seed
+        3,
+        covariance_type=covariance_type,
+        n_init=3,
+        n_iter=50,
+        random_state=seed,
+        n_jobs=n_jobs,
     )
     model.fit(data)
     if path is not None:
@@ -87,16 +92,17 @@ def _fit(args):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("n_jobs", [None, 2])  # 2: each fit's restarts on threads
 def test_concurrent_fits_and_saves_match_sequential_and_leave_globals_alone(
-    short_sample, tmp_path
+    short_sample, tmp_path, n_jobs
 ):
     jobs = [
-        (short_sample, seed, cov, tmp_path / f"m{i}.json")
+        (short_sample, seed, cov, tmp_path / f"m{i}.json", n_jobs)
         for i, (seed, cov) in enumerate(
             [(0, "full"), (1, "diag"), (2, "spherical"), (3, "tied")]
         )
     ]
-    sequential = [_fit((data, seed, cov, None)) for data, seed, cov, _ in jobs]
+    sequential = [_fit((data, seed, cov, None, None)) for data, seed, cov, *_ in jobs]
     before = _global_state()
 
     watcher = _Watcher()

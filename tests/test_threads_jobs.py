@@ -1,0 +1,138 @@
+"""A fit's restarts on threads (n_jobs): the same restarts, run side by side.
+
+``RegimeModel(n_jobs=2)`` runs its restarts on threads of the fitting process
+(``regimes._parallel.thread_map``); under a ``joblib.parallel_config`` that names
+another backend (processes, a Dask cluster) they go there instead. Wherever they
+run, an int ``random_state`` gives the same restarts and keeps the same one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from threadpoolctl import threadpool_info
+
+from regimes import RegimeModel, _restarts
+from regimes._parallel import thread_map, thread_workers
+
+
+def _blas_threads() -> list[int]:
+    return [
+        lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"
+    ]
+
+
+def test_jobs_run_side_by_side_and_come_back_in_order():
+    # both jobs must be inside at once to pass the barrier: proof of two threads
+    barrier = threading.Barrier(2, timeout=10)
+
+    def job(i: int) -> tuple[int, str]:
+        if i < 2:
+            barrier.wait()
+        return i, threading.current_thread().name
+
+    out = thread_map(job, [(i,) for i in range(6)], n_jobs=2)
+    assert [i for i, _ in out] == list(range(6))
+    names = {name for _, name in out}
+    assert threading.current_thread().name not in names
+    assert len(names) == 2
+
+
+@pytest.mark.parametrize("n_jobs", [None, 1])
+def test_one_worker_runs_the_jobs_here(n_jobs):
+    out = thread_map(lambda: threading.current_thread().name, [()] * 3, n_jobs)
+    assert out == [threading.current_thread().name] * 3
+
+
+def test_more_workers_than_cores_or_jobs_are_not_started(monkeypatch):
+    from regimes import _threads
+
+    monkeypatch.setattr(_threads, "available_cores", lambda: 2)
+    names = thread_map(lambda: threading.current_thread().name, [()] * 8, n_jobs=8)
+    assert len(set(names)) <= 2
+    # one job: no thread at all
+    assert thread_map(lambda: threading.current_thread().name, [()], n_jobs=8) == [
+        threading.current_thread().name
+    ]
+
+
+def test_a_failing_job_raises_here_and_the_jobs_not_started_are_cancelled():
+    ran = []
+
+    def job(i: int) -> int:
+        ran.append(i)
+        if i == 0:
+            raise ArithmeticError("restart 0 failed")
+        time.sleep(0.05)
+        return i
+
+    with pytest.raises(ArithmeticError, match="restart 0 failed"):
+        thread_map(job, [(i,) for i in range(20)], n_jobs=2)
+    time.sleep(0.2)  # anything still queued would have run by now
+    assert 0 in ran
+    assert len(ran) < 20
+
+
+def test_a_configured_joblib_backend_is_used_instead():
+    assert thread_workers(2) == 2
+    assert thread_workers(-1) == joblib.cpu_count()  # one per core
+    assert thread_workers(None) == 1
+    with joblib.parallel_config(backend="loky"):
+        assert thread_workers(2) is None  # processes were asked for by name
+        pids = thread_map(os.getpid, [()] * 2, n_jobs=2)
+    assert os.getpid() not in pids
+    with joblib.parallel_config(n_jobs=2):  # n_jobs from the config, threads
+        assert thread_workers(None) == 2
+
+
+def _fit(returns: pd.DataFrame, **kwargs) -> RegimeModel:
+    return RegimeModel(3, n_init=6, n_keep=2, random_state=4, **kwargs).fit(returns)
+
+
+def test_restarts_are_the_same_here_on_threads_and_in_processes(
+    short_sample, monkeypatch
+):
+    seen = []
+    real = _restarts.start_restart
+
+    def recording(*args, **kwargs):
+        seen.append((threading.current_thread().name, tuple(_blas_threads())))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_restarts, "start_restart", recording)
+    here = _fit(short_sample)
+    assert {name for name, _ in seen} == {threading.current_thread().name}
+    seen.clear()
+    threads = _fit(short_sample, n_jobs=2)
+    assert threading.current_thread().name not in {name for name, _ in seen}
+    # every restart on a worker thread ran with one BLAS thread: 2 workers, 2+ cores
+    assert {blas for _, blas in seen} == {(1,) * len(_blas_threads())}
+    with joblib.parallel_config(backend="loky"):
+        processes = _fit(short_sample, n_jobs=2)
+
+    # threads share this process and its one-thread BLAS: bit for bit the same
+    pd.testing.assert_frame_equal(threads.restarts_, here.restarts_, rtol=0)
+    np.testing.assert_array_equal(threads.covars_, here.covars_)
+    # processes: the same restarts, up to the order of floating-point sums
+    pd.testing.assert_frame_equal(processes.restarts_, here.restarts_, rtol=1e-10)
+    for model in (threads, processes):
+        assert model.restarts_["best"].idxmax() == here.restarts_["best"].idxmax()
+        pd.testing.assert_series_equal(model.regimes_, here.regimes_)
+
+
+def test_jobs_see_the_callers_context():
+    """numpy's errstate (a context variable) holds in the jobs as it would here."""
+
+    def divide() -> float:
+        return float(np.float64(1.0) / np.float64(0.0))
+
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
+        thread_map(divide, [()] * 2, n_jobs=2)
+    with np.errstate(divide="ignore"):
+        assert thread_map(divide, [()] * 2, n_jobs=2) == [np.inf, np.inf]
