@@ -1,13 +1,12 @@
-"""Native threads and worker processes: RegimeModel(n_init=10).fit, side by side.
+"""Native threads and parallel restarts: RegimeModel(n_init=10).fit, side by side.
 
 Measures the fit of the bundled sample (8,312 days, 7 sectors) under every
 combination of
 
-- ``n_jobs=1`` and ``n_jobs=2`` (restarts in worker processes, which are reused
-  from one fit to the next, as in a notebook session);
+- ``n_jobs=1`` and ``n_jobs=2`` (restarts on threads of this process,
+  ``regimes._parallel.thread_map``; worker processes before issue 22);
 - *default* threads: what a fit got before regimes limited threads (OpenBLAS and
-  OpenMP with one thread per core in this process; joblib's own limit of
-  cores // n_jobs in its workers) vs *limited*: regimes' own limits
+  OpenMP with one thread per core) vs *limited*: regimes' own limits
   (``regimes._threads``);
 - *as found* (whatever else the machine is doing; its load average is printed:
   on a shared machine it is rarely idle) and *+1 busy*: the same plus one
@@ -15,12 +14,11 @@ combination of
   each block of measurements.
 
 The conditions alternate inside every repeat and each figure is a median, so
-load from elsewhere falls on all of them alike. A first fit with ``n_jobs=2``
-also starts the worker processes; it is timed separately ("cold").
+load from elsewhere falls on all of them alike.
 
     python benchmarks/threads.py              # ~2 min on 2 cores
 
-Targets (issue 15): ``n_jobs=2`` faster than ``n_jobs=1`` (workers running); a
+Targets (issue 15): ``n_jobs=2`` faster than ``n_jobs=1``; a
 competing process slows a fit down like the load, not 3-4x. Read as two checks:
 with one more process on one of the 2 cores a fit keeps at least half of what
 it had, so its wall time grows at most 2x; and the work it does (CPU time of the
@@ -43,7 +41,6 @@ from unittest import mock
 
 import numpy as np
 from _common import machine
-from joblib.externals.loky import get_reusable_executor
 from threadpoolctl import threadpool_limits
 
 from regimes import RegimeModel, _threads
@@ -90,9 +87,8 @@ class _NoLimits:
 def default_threads() -> Iterator[None]:
     """Threads as before regimes limited them: one per core in this process.
 
-    Workers are started by joblib's loky backend, which gives them
-    cores // n_jobs threads through environment variables; regimes' limit inside
-    a worker is the same count on this machine, so only this process changes.
+    The restarts' threads run in this process, so this is every thread a fit
+    has.
     """
     with (
         threadpool_limits(_threads.available_cores()),
@@ -104,8 +100,8 @@ def default_threads() -> Iterator[None]:
 def fit_seconds(returns, n_jobs: int, threads: str) -> tuple[float, float, float]:
     """Wall time and CPU time (this process) of one fit, and its log-likelihood.
 
-    The CPU time includes every thread of this process (OpenBLAS threads that
-    spin while they wait for each other too), not the worker processes.
+    The CPU time includes every thread of this process (the restarts' threads,
+    and OpenBLAS threads that spin while they wait for each other).
     """
     context = default_threads() if threads == "default" else nullcontext()
     with context:
@@ -133,10 +129,9 @@ def main() -> None:
     ]
     times: dict[tuple, list[float]] = {}
     cpu_times: dict[tuple, list[float]] = {}
-    cold: dict[int, list[float]] = {1: [], 2: []}
     scores = set()
 
-    fit_seconds(returns, 2, "limited")  # start the workers once before timing
+    fit_seconds(returns, 2, "limited")  # imports and first-call costs, untimed
     for _ in range(args.repeat):
         for load in LOADS:
             with busy_process(load == "+1 busy"):
@@ -145,10 +140,6 @@ def main() -> None:
                     times.setdefault((load, n_jobs, threads), []).append(seconds)
                     cpu_times.setdefault((load, n_jobs, threads), []).append(cpu)
                     scores.add(round(score, 6))
-        # a first fit with n_jobs=2 starts its worker processes
-        get_reusable_executor().shutdown(wait=True)
-        for n_jobs in (2, 1):
-            cold[n_jobs].append(fit_seconds(returns, n_jobs, "limited")[0])
 
     median = {key: float(np.median(value)) for key, value in times.items()}
     median_cpu = {key: float(np.median(value)) for key, value in cpu_times.items()}
@@ -164,10 +155,6 @@ def main() -> None:
             f"{load:8} {n_jobs:>6} {threads:>8} {median[key]:>8.2f} "
             f"{median_cpu[key]:>6.2f}"
         )
-    cold1, cold2 = (float(np.median(cold[n])) for n in (1, 2))
-    print(
-        f"{'as found':8} {2:>6} {'cold':>8} {cold2:>8.2f}  (first fit: starts workers)"
-    )
 
     def m(load, n_jobs, threads="limited"):
         return median[(load, n_jobs, threads)]
@@ -185,10 +172,6 @@ def main() -> None:
             f"  n_jobs=2 vs 1, {load}: {speedup:.2f}x faster "
             f"({target}never slower: {verdict(speedup >= 1)})"
         )
-    print(
-        f"  n_jobs=2 vs 1, first fit (worker start-up included): "
-        f"{cold1 / cold2:.2f}x (not a target; workers start once per session)"
-    )
     for n_jobs in (1, 2):
         for threads in ("default", "limited"):
             key, base = ("+1 busy", n_jobs, threads), ("as found", n_jobs, threads)

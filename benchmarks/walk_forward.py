@@ -8,6 +8,8 @@ years; 372 refits on the bundled sample). Rows:
   GaussianHMM fits of up to 100 iterations, ``restarts.seed_loop``): the yardstick;
 - *default*: ``walk_forward``'s defaults (warm refits: the previous parameters
   plus 2 fresh restarts, the best 1 continues), EM accelerated by SQUAREM;
+- *default, n_jobs=2*: the same walk-forward with ``walk_forward(n_jobs=2)``: each
+  refit's restarts on two threads (the same result);
 - *default, plain EM*: the same with hmmlearn's EM loop (``_accelerate.ACCELERATE
   = False``), i.e. the default before issue 22;
 - *cold*: 10 fresh k-means restarts at every refit (plain EM), the quality reference.
@@ -86,15 +88,26 @@ def main() -> None:
         f"{returns.index[0].date()}; monthly refits, min_train=504\n"
     )
     X = load_sample().to_numpy()
-    times: dict[str, list[float]] = {"seed": [], "default": [], "plain": []}
+    times: dict[str, list[float]] = {
+        "seed": [],
+        "default": [],
+        "jobs": [],
+        "plain": [],
+    }
     runs = {}
     for _ in range(args.repeat):
         np.random.seed(0)
         begin = time.perf_counter()
         seed_loop(X)
         times["seed"].append(time.perf_counter() - begin)
-        for label, accelerate in (("default", True), ("plain", False)):
-            seconds, table, signal = run_walk_forward(returns, accelerate)
+        for label, accelerate, n_jobs in (
+            ("default", True, None),
+            ("jobs", True, 2),
+            ("plain", False, None),
+        ):
+            seconds, table, signal = run_walk_forward(
+                returns, accelerate, n_jobs=n_jobs
+            )
             times[label].append(seconds)
             runs[label] = (table, signal)
     best = {label: min(values) for label, values in times.items()}
@@ -107,6 +120,7 @@ def main() -> None:
     labels = {
         "seed": "seed loop (10 hmmlearn fits, 1x)",
         "default": "walk-forward, default (SQUAREM)",
+        "jobs": "walk-forward, default, n_jobs=2",
         "plain": "walk-forward, default on plain EM",
         "cold": "walk-forward, cold refits (plain EM)",
     }
@@ -131,6 +145,10 @@ def main() -> None:
 
     table, signal = runs["default"]
     same_plain = float((signal == runs["plain"][1]).mean())
+    same_jobs = bool(
+        runs["jobs"][1].equals(signal)
+        and runs["jobs"][0]["log_likelihood"].equals(table["log_likelihood"])
+    )
     checks = [
         (
             f"default walk-forward <= 1.0x the seed loop: "
@@ -141,6 +159,12 @@ def main() -> None:
             f"same causal regime as the default on plain EM on >= 99% of days: "
             f"{same_plain:.1%}",
             same_plain >= 0.99,
+        ),
+        (
+            f"default, n_jobs=2 <= 1.0x the seed loop: "
+            f"{best['jobs'] / best['seed']:.2f}x (the same regimes and "
+            f"log-likelihoods as one job: {same_jobs})",
+            best["jobs"] <= best["seed"] and same_jobs,
         ),
     ]
     if cold is not None:

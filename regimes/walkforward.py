@@ -140,8 +140,10 @@ def walk_forward(
     progress : bool, default=True
         Show a progress bar (tqdm) over the refits.
     n_jobs : int, optional
-        With ``warm_start=False`` the refits are independent and run in parallel
-        through joblib; a warm-started chain runs in order.
+        Parallel workers. With ``warm_start=False`` the refits are independent
+        and run in parallel through joblib. A warm-started chain runs in order,
+        and each refit's restarts run on ``n_jobs`` threads instead (unless the
+        model sets its own ``n_jobs``); the result is the same as with one.
     resume : DataFrame or path, optional
         The daily run: a previous result of ``walk_forward`` (as returned: its
         ``attrs["resume"]`` holds what is needed to continue), or a state directory
@@ -615,6 +617,11 @@ def _fit_all(
             for s, (m, sec) in zip(starts, timed, strict=True)
         ]
 
+    if n_jobs is not None and template.n_jobs is None:
+        # a warm chain runs in order; each refit's restarts (the warm one and the
+        # fresh ones) are independent and run on n_jobs threads (regimes._parallel),
+        # with the same result as one
+        template = clone(template).set_params(n_jobs=n_jobs)
     fits = []
     model, columns = clone(template), None
     if chain is not None:  # continue the chain: the same estimator, refitted warm

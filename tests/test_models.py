@@ -508,10 +508,10 @@ def test_screening_continues_only_the_best(sample):
 def test_n_jobs_gives_the_same_fit(short_sample):
     one = RegimeModel(3, n_init=4, random_state=3).fit(short_sample)
     two = RegimeModel(3, n_init=4, random_state=3, n_jobs=2).fit(short_sample)
-    # equal up to the order of floating-point sums: joblib's workers run BLAS with
-    # one thread, this process with several
-    pd.testing.assert_frame_equal(one.restarts_, two.restarts_, rtol=1e-10)
-    np.testing.assert_allclose(one.covars_, two.covars_, rtol=1e-10)
+    # the restarts run on threads of this process, each with one BLAS thread as
+    # n_jobs=1 runs them: the same numbers, bit for bit
+    pd.testing.assert_frame_equal(one.restarts_, two.restarts_, check_exact=True)
+    np.testing.assert_array_equal(one.covars_, two.covars_)
     pd.testing.assert_series_equal(one.regimes_, two.regimes_)
 
 

@@ -114,6 +114,17 @@ def test_cold_refits_in_parallel_equal_sequential(short_sample, cold_wf):
     pd.testing.assert_frame_equal(cold_wf, two, rtol=1e-9)
 
 
+def test_warm_refits_restarts_in_parallel_equal_sequential(short_sample, wf):
+    """n_jobs runs each warm refit's restarts on threads: the same walk-forward
+    (frame and refit records), bit for bit."""
+    two = walk_forward(short_sample, MODEL, **ARGS, n_jobs=2)
+    pd.testing.assert_frame_equal(wf, two, check_exact=True)
+    columns = ["log_likelihood", "n_iter", "converged", "relabelled"]
+    pd.testing.assert_frame_equal(
+        refit_table(wf)[columns], refit_table(two)[columns], check_exact=True
+    )
+
+
 # Bull and Sideways have the same mean and differ in volatility: the mean rule is a
 # coin toss between them, and only matching keeps their names from flipping.
 TIED = KnownHMM(
