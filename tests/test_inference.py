@@ -147,16 +147,27 @@ COVERAGE_TRUTH = {
 
 
 def _two_regime_sample(n_days: int, seed: int) -> pd.DataFrame:
-    """Percent returns from a known 2-regime HMM (Bull calm and up, Bear volatile)."""
-    hmm = GaussianHMM(2, covariance_type="full")
-    hmm.n_features = 1
-    hmm.startprob_ = np.array([2 / 3, 1 / 3])  # the stationary distribution
-    hmm.transmat_ = np.array([[0.98, 0.02], [0.04, 0.96]])
-    hmm.means_ = np.array([[0.08], [-0.25]])
-    hmm.covars_ = np.array([[[0.36]], [[4.0]]])
-    X, _ = hmm.sample(n_days, random_state=seed)
+    """Percent returns from a known 2-regime HMM (Bull calm and up, Bear volatile).
+
+    Drawn here rather than by hmmlearn's ``sample``, which draws each day's
+    Gaussian by a separate call (a third of the 400-sample coverage test's time):
+    the chain day by day from uniforms, then every day's return in one draw.
+    """
+    startprob = np.array([2 / 3, 1 / 3])  # the stationary distribution
+    transmat = np.array([[0.98, 0.02], [0.04, 0.96]])
+    means, sds = np.array([0.08, -0.25]), np.array([0.6, 2.0])
+    rng = np.random.default_rng(seed)
+    uniforms = rng.random(n_days).tolist()
+    stay = np.diag(transmat).tolist()
+    states = np.empty(n_days, dtype=int)
+    state = int(uniforms[0] >= startprob[0])
+    for t, u in enumerate(uniforms):
+        if t:
+            state = state if u < stay[state] else 1 - state  # two regimes
+        states[t] = state
+    x = means[states] + sds[states] * rng.standard_normal(n_days)
     days = pd.bdate_range("2000-01-03", periods=n_days)
-    return pd.DataFrame(X, index=days, columns=["x"])
+    return pd.DataFrame({"x": x}, index=days)
 
 
 def _coverage(n_samples: int, n_days: int) -> tuple[dict, dict, dict]:
