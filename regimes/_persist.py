@@ -530,6 +530,11 @@ def _decode_table(columns: Any, name: str, index_name: str) -> pd.DataFrame:
 
 def _array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """A finite float array of the given shape, or a ModelFileError naming it."""
+    if not _numbers_only(value):  # numpy would read true / false / "1.5" as numbers
+        raise ModelFileError(
+            f"{name} is not a numeric array: it holds true, false, null, strings "
+            "or objects where every entry must be a JSON number."
+        )
     try:
         out = np.asarray(value, dtype=float)
     except (TypeError, ValueError, OverflowError) as exc:
@@ -539,6 +544,13 @@ def _array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
     if not np.isfinite(out).all():
         raise ModelFileError(f"{name} has non-finite values.")
     return out
+
+
+def _numbers_only(value: Any) -> bool:
+    """Whether ``value`` is a JSON number or nested lists of them (no bool)."""
+    if isinstance(value, list):
+        return all(_numbers_only(v) for v in value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _distribution(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:

@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pytest
 from hmmlearn.hmm import GaussianHMM
+from hypothesis import HealthCheck, settings
 
 from regimes import RegimeModel
 
 SECTORS = ["XLK", "XLF", "XLE", "XLV", "XLI", "XLP"]
+
+# Hypothesis profiles for every test module, loaded here, before any module is
+# collected (a profile loaded by one module reached only the modules imported
+# after it): "ci" (default; 15 examples per property, derandomised, so a run is
+# repeatable) and "thorough" (200 examples): HYPOTHESIS_PROFILE=thorough.
+settings.register_profile(
+    "ci",
+    max_examples=15,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,15 @@ def test_truncated_and_foreign_files(full_model_file, tmp_path):
             r"fitted.means must have shape",
         ),
         (lambda d: d["fitted"]["means"][1].__setitem__(2, "x"), "not a numeric array"),
+        # JSON true / false are not numbers (numpy would read them as 1 and 0)
+        (
+            lambda d: d["fitted"]["scale"].__setitem__(0, True),
+            "fitted.scale is not a numeric array",
+        ),
+        (
+            lambda d: d["fitted"]["means"][0].__setitem__(0, False),
+            "fitted.means is not a numeric array",
+        ),
         (lambda d: d["fitted"]["covars"][0][0].__setitem__(1, 5.0), "fitted.covars"),
         (
             lambda d: d["fitted"]["covars"][1].__setitem__(0, [-1.0, 0, 0, 0]),
