@@ -5,9 +5,11 @@ methods hmmlearn documents for subclasses (``_init``, ``_compute_log_likelihood`
 ``_accumulate_sufficient_statistics``, ``_do_mstep``), others it does not
 (``_compute_posteriors_log``, ``_fit_log`` / ``_fit_scaling``, its E-step, and
 ``fit``, ``_score`` and ``decode`` when X has NaN), and
-its compiled forward and backward passes (``_hmmc``, for the E-step and for
-:meth:`RegimeHMM.filtered_posteriors`). hmmlearn is pinned below 0.4 for that reason,
-and ``tests/test_hmm.py`` checks every override against hmmlearn's own result.
+its compiled forward and backward passes (``_hmmc``, for the E-step, for the
+filters, :func:`forward_filter`, and for the standard errors' E-step sums,
+:func:`scaled_forward` and :func:`scaled_backward`). hmmlearn is pinned below 0.4
+for that reason, and ``tests/test_hmm.py`` checks every override against
+hmmlearn's own result.
 
 What changes, and why:
 
@@ -404,6 +406,61 @@ def forward_filter(
     if not np.isfinite(_row_max(log_alpha)).all():
         return _forward_loop(log_densities, transmat, initial)
     return _exp_normalized(log_alpha)
+
+
+def scaled_forward(
+    predicted: np.ndarray, transmat: np.ndarray, frameprob: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Normalised forward rows alpha_t and their sums c_t, by the compiled pass.
+
+    alpha_0 is ``predicted * b_0`` normalised (``predicted``: startprob, or the
+    previous day's alpha times A when a block continues), then
+    alpha_t = (alpha_{t-1} A) * b_t / c_t (eq. 15, scaled). ``frameprob`` holds
+    emission densities, each row scaled as the caller likes. hmmlearn's
+    compiled ``forward_scaling`` (private; see the module notes) instead of a
+    Python loop over days, for the standard errors' E-step sums
+    (:mod:`regimes._information`). None if a day's sum underflows to zero: the
+    caller runs its own loop.
+    """
+    try:
+        _, alpha, scaling = _hmmc.forward_scaling(
+            np.ascontiguousarray(predicted, dtype=float),
+            np.ascontiguousarray(transmat, dtype=float),
+            np.ascontiguousarray(frameprob, dtype=float),
+        )
+    except ValueError:  # _hmmc's "forward pass failed with underflow"
+        return None
+    return alpha, 1.0 / scaling
+
+
+def scaled_backward(
+    transmat: np.ndarray,
+    frameprob: np.ndarray,
+    sums: np.ndarray,
+    after: np.ndarray | None = None,
+) -> np.ndarray:
+    """beta_t(j) / c_t for every day of a block: the backward pass, compiled.
+
+    beta of the block's last day is 1, or ``A @ after`` when a later block
+    follows (``after``: its first day's b beta / c); then
+    beta_{t-1} = A (b_t beta_t / c_t) (eq. 17, scaled with the forward pass's
+    sums ``c_t``). hmmlearn's ``backward_scaling`` returns beta_t / c_t and
+    starts from 1 / c_T: a continued block is given one more day, whose
+    densities are ``after`` and whose sum is 1.
+    """
+    n_days = len(sums)
+    frameprob = np.ascontiguousarray(frameprob, dtype=float)
+    scaling = 1.0 / np.asarray(sums, dtype=float)
+    if after is not None:
+        frameprob = np.vstack([frameprob, after])
+        scaling = np.append(scaling, 1.0)
+    beta_over_c = _hmmc.backward_scaling(
+        np.full(len(transmat), 1.0 / len(transmat)),  # not used by the pass
+        np.ascontiguousarray(transmat, dtype=float),
+        frameprob,
+        scaling,
+    )
+    return beta_over_c[:n_days]
 
 
 def _forward_loop(

@@ -48,6 +48,7 @@ import numpy as np
 from . import _missing
 from ._covariance import COVARIANCE_FORMS
 from ._gaussian import EMParameters, log_emission_densities
+from ._hmm import scaled_backward, scaled_forward
 
 MIN_EXPECTED_TRANSITIONS = 1.0
 """A transition with fewer expected occurrences than this is on the boundary."""
@@ -298,7 +299,61 @@ def _forward_block(
     transmat: np.ndarray,
     emission: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised forward rows of one block and their scale factors c_t (eq. 15)."""
+    """Normalised forward rows of one block and their scale factors c_t (eq. 15).
+
+    Each parameter set's pass runs compiled (:func:`regimes._hmm.scaled_forward`);
+    if one underflows, the block runs in :func:`_forward_block_loop`.
+    """
+    alpha = np.empty_like(emission)
+    scale = np.empty(emission.shape[:2])
+    for b in range(emission.shape[1]):
+        predicted = startprob if alpha_before is None else alpha_before[b] @ transmat[b]
+        rows = scaled_forward(predicted, transmat[b], emission[:, b])
+        if rows is None:
+            return _forward_block_loop(alpha_before, startprob, transmat, emission)
+        alpha[:, b], scale[:, b] = rows
+    return alpha, scale
+
+
+def _backward_block(
+    transmat: np.ndarray,
+    emission: np.ndarray,
+    scale: np.ndarray,
+    after: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """beta_t / c_t of one block (eq. 17, scaled), and b_t beta_t / c_t.
+
+    ``after``: b beta / c on the first day of the next block (None for the last
+    block). Compiled (:func:`regimes._hmm.scaled_backward`) unless a forward sum
+    underflowed, when the loop below gives what the loop always gave.
+    """
+    if (scale > 0).all() and np.isfinite(scale).all():
+        beta_over_c = np.empty_like(emission)
+        for b in range(emission.shape[1]):
+            beta_over_c[:, b] = scaled_backward(
+                transmat[b],
+                emission[:, b],
+                scale[:, b],
+                None if after is None else after[b],
+            )
+        return beta_over_c, emission * beta_over_c
+    beta = np.empty_like(emission)
+    beta[-1] = 1.0 if after is None else np.matmul(transmat, after[:, :, None])[..., 0]
+    weighted = np.empty_like(emission)
+    for t in range(len(emission) - 1, -1, -1):
+        weighted[t] = emission[t] * beta[t] / scale[t][:, None]
+        if t:
+            beta[t - 1] = np.matmul(transmat, weighted[t][:, :, None])[:, :, 0]
+    return beta / scale[:, :, None], weighted
+
+
+def _forward_block_loop(
+    alpha_before: np.ndarray | None,
+    startprob: np.ndarray,
+    transmat: np.ndarray,
+    emission: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_forward_block` day by day, vectorised over the parameter sets."""
     alpha = np.empty_like(emission)
     scale = np.empty(emission.shape[:2])
     for t in range(len(emission)):
@@ -357,16 +412,10 @@ def _batch_statistics(
             emission, _ = _scaled_emissions(X[lo:hi], params)
             before = ends[number - 1] if number else None
             alpha, scale = _forward_block(before, startprob, transmat, emission)
-        beta = np.empty_like(emission)
-        beta[-1] = (
-            1.0 if after is None else np.matmul(transmat, after[:, :, None])[..., 0]
-        )
-        weighted = np.empty_like(emission)
-        for t in range(len(emission) - 1, -1, -1):
-            weighted[t] = emission[t] * beta[t] / scale[t][:, None]
-            if t:
-                beta[t - 1] = np.matmul(transmat, weighted[t][:, :, None])[:, :, 0]
-        gamma = alpha * beta
+        # beta_t / c_t: c_t is one number per day and set, so gamma (normalised
+        # over regimes) is the same from it as from beta_t
+        beta_over_c, weighted = _backward_block(transmat, emission, scale, after)
+        gamma = alpha * beta_over_c
         gamma /= gamma.sum(axis=2, keepdims=True)
         sums.counts += transmat * np.einsum("tbi,tbj->bij", alpha[:-1], weighted[1:])
         if after is not None:

@@ -13,6 +13,8 @@ from regimes._hmm import (
     _forward_loop,
     floor_self_transitions,
     forward_filter,
+    scaled_backward,
+    scaled_forward,
 )
 
 COVARIANCE_TYPES = ["full", "diag", "spherical", "tied"]
@@ -282,3 +284,31 @@ def test_a_day_with_no_finite_density_gives_hmmlearn_s_result():
         theirs = _iterate_from(GaussianHMM, X, *params, implementation="log")
     assert ours.monitor_.history[0] == theirs.monitor_.history[0] == -np.inf
     assert ours._estep_space == "log"
+
+
+def test_scaled_passes_equal_the_readable_recursions():
+    """The compiled scaled passes the standard errors use give the loops' numbers,
+    a block continued from the one before (forward) and after (backward) included."""
+    rng = np.random.default_rng(0)
+    A = rng.random((3, 3))
+    A /= A.sum(axis=1, keepdims=True)
+    e = rng.random((60, 3))
+    predicted = np.array([0.2, 0.3, 0.5])
+    alpha, c = np.empty((60, 3)), np.empty(60)
+    for t in range(60):
+        row = predicted * e[0] if t == 0 else (alpha[t - 1] @ A) * e[t]
+        c[t] = row.sum()
+        alpha[t] = row / c[t]
+    fast_alpha, fast_c = scaled_forward(predicted, A, e)
+    np.testing.assert_allclose(fast_alpha, alpha, rtol=1e-12)
+    np.testing.assert_allclose(fast_c, c, rtol=1e-12)
+    for after in (None, rng.random(3)):
+        beta = np.empty((60, 3))
+        beta[-1] = 1.0 if after is None else A @ after
+        for t in range(59, 0, -1):
+            beta[t - 1] = A @ (e[t] * beta[t] / c[t])
+        np.testing.assert_allclose(
+            scaled_backward(A, e, c, after), beta / c[:, None], rtol=1e-12
+        )
+    # a day no regime can explain: the forward pass reports it (None)
+    assert scaled_forward(predicted, A, np.zeros((2, 3))) is None
