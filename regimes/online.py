@@ -222,7 +222,8 @@ def observed_portfolio_log_densities(
     value), and its return is Gaussian under regime k with mean w_o mu_k,o and
     variance w_o Sigma_k,oo w_o: the same evidence, on the same scale, from what
     was observed. Days are grouped by their pattern of missing columns. On a
-    complete day this is :func:`portfolio_log_densities`.
+    complete day this is :func:`portfolio_log_densities`; a day with nothing
+    observed is no evidence (log-density 0 in every regime).
 
     Examples
     --------
@@ -236,6 +237,11 @@ def observed_portfolio_log_densities(
     out = np.empty((len(X), len(means)))
     regimes = range(len(means))
     for seen, rows in zip(patterns.observed, patterns.rows, strict=True):
+        if not seen.any():
+            # nothing observed (a walk-forward's day whose only values are in
+            # columns its model does not have yet): no evidence, density 1
+            out[rows] = 0.0
+            continue
         out[rows] = portfolio_log_densities(  # complete blocks: no recursion
             X[np.ix_(rows, seen)], means[:, seen], covars[np.ix_(regimes, seen, seen)]
         )

@@ -315,3 +315,30 @@ def test_fit_many_on_a_local_dask_cluster_equals_a_loop(short_sample, sample):
         )
         assert remote[name].log_likelihood_ == pytest.approx(loop[name].log_likelihood_)
     assert not hasattr(template, "hmm_")  # the template itself is not fitted
+
+
+def test_a_day_seen_only_in_a_column_not_yet_joined_is_no_evidence():
+    """Ragged panel: on a day whose only value is in a column the period's model
+    does not have yet, the filters and the decoder see no evidence: the regime
+    stays, and the signal's probabilities are the previous day's carried one
+    step by the chain (a crash here was the hostile pass's regression)."""
+    from regimes.data import load_sample
+    from regimes.online import observed_portfolio_log_densities
+
+    returns = load_sample().iloc[-700:, :3].copy()
+    returns.iloc[:500, 2] = np.nan  # the third column starts late
+    returns.iloc[600, :2] = np.nan  # that day only the third has a value
+    model = RegimeModel(n_init=1, random_state=0, missing="marginalize")
+    wf = walk_forward(returns, model, refit=1000, min_train=400, progress=False)
+    day, before = returns.index[600], returns.index[599]
+    assert wf.loc[day, "regime"] == wf.loc[before, "regime"]
+    names = list(wf["regime"].cat.categories)
+    for columns in (names, [f"filtered_{n}" for n in names]):
+        row = wf.loc[day, columns].to_numpy(dtype=float)
+        assert np.isfinite(row).all() and np.isclose(row.sum(), 1.0)
+    X = np.array([[np.nan, np.nan], [0.01, np.nan]])
+    densities = observed_portfolio_log_densities(
+        X, np.zeros((2, 2)), np.array([np.eye(2), 4 * np.eye(2)]) * 1e-4
+    )
+    assert densities[0].tolist() == [0.0, 0.0]
+    assert densities[1, 0] > densities[1, 1]
