@@ -302,8 +302,10 @@ def test_fit_many_on_a_local_dask_cluster_equals_a_loop(short_sample, sample):
         name: RegimeModel(3, n_init=3, random_state=0).fit(r)
         for name, r in datasets.items()
     }
+    # ":0", any free port: None does not turn the dashboard off, and a busy 8787
+    # (another run, a user's dashboard) failed the test
     with distributed.Client(
-        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0"
     ):
         with joblib.parallel_backend("dask"):
             remote = fit_many(datasets, template)
