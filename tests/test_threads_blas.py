@@ -87,22 +87,53 @@ def test_joblib_workers_use_their_share_of_the_cores():
     assert len(counts[0]) >= 1
 
 
-def test_overlapping_limits_in_two_threads_restore_the_original():
+class _FakeLibrary:
+    """A native library whose thread count is one process-wide number."""
+
+    def __init__(self, threads: int) -> None:
+        self.num_threads = threads
+
+
+class _FakeLimiter:
+    def __init__(self, library: _FakeLibrary, limit: int) -> None:
+        self.library, self.saved = library, library.num_threads
+        library.num_threads = limit
+
+    def restore_original_limits(self) -> None:
+        self.library.num_threads = self.saved
+
+
+class _FakeController:
+    def __init__(self, library: _FakeLibrary) -> None:
+        self.library = library
+
+    def limit(self, limits: int) -> _FakeLimiter:
+        return _FakeLimiter(self.library, limits)
+
+
+def test_overlapping_limits_in_two_threads_restore_the_original(monkeypatch):
     """Thread A enters, B enters, A leaves, B leaves: the limit must not stick.
 
     With a save and restore per block, B saves A's limit (1) and restores it last,
-    leaving BLAS at 1 thread after both fits have returned.
+    leaving BLAS at 1 thread after both fits have returned. The library is a fake
+    with one process-wide count, so the test sees regimes' bookkeeping alone:
+    OpenBLAS 0.3.30 itself sometimes ignores a count set from a second thread in
+    a fresh process (about 1 run in 6 with this very pattern on the real library,
+    never seen in 160 real fits with n_jobs=2), which made the real-library
+    version of this test flaky.
     """
     import threading
 
+    library = _FakeLibrary(2)
+    monkeypatch.setattr(_threads, "_controller", lambda: _FakeController(library))
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
-    inside: dict[str, list[int]] = {}
+    inside: dict[str, int] = {}
 
     def first() -> None:
         with _threads.thread_limits(1):
             a_in.set()
             b_in.wait(5)
-            inside["a"] = _blas_threads()
+            inside["a"] = library.num_threads
         a_out.set()
 
     def second() -> None:
@@ -110,17 +141,12 @@ def test_overlapping_limits_in_two_threads_restore_the_original():
         with _threads.thread_limits(1):
             b_in.set()
             a_out.wait(5)
-            inside["b"] = _blas_threads()  # A has left; B still limits
+            inside["b"] = library.num_threads  # A has left; B still limits
 
-    # no outer threadpool_limits here: with one set in the main thread, this
-    # OpenBLAS ignores limits set from other threads, which would hide the race
-    before = _thread_counts()
-    if max(before.values(), default=1) < 2:
-        pytest.skip("the native libraries already run one thread: nothing to see")
     threads = [threading.Thread(target=f) for f in (first, second)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(10)
-    assert set(inside["a"]) == {1} and set(inside["b"]) == {1}
-    assert _thread_counts() == before
+    assert inside == {"a": 1, "b": 1}
+    assert library.num_threads == 2
