@@ -32,13 +32,18 @@ def parallel_map(
     With ``n_jobs=None`` joblib runs the jobs here, one after the other, unless a
     ``joblib.parallel_backend`` context is active: inside
     ``with joblib.parallel_backend("dask"):`` they go to the Dask cluster. The
-    outcome does not depend on where the jobs ran.
+    outcome does not depend on where the jobs ran. A positive ``n_jobs`` larger
+    than the number of jobs starts one worker per job.
 
     Examples
     --------
     >>> parallel_map(pow, [(2, 3), (3, 2)], n_jobs=None)
     [8, 9]
     """
+    if isinstance(n_jobs, int) and n_jobs > 1:
+        # no more workers than jobs: each worker is a process to start, and
+        # joblib cannot even plan for n_jobs beyond 500,000
+        n_jobs = min(n_jobs, max(1, len(jobs)))
     if len(jobs) < 2 and n_jobs in (None, 1):
         return [func(*job) for job in jobs]
     from joblib import Parallel, delayed

@@ -136,3 +136,22 @@ def test_jobs_see_the_callers_context():
         thread_map(divide, [()] * 2, n_jobs=2)
     with np.errstate(divide="ignore"):
         assert thread_map(divide, [()] * 2, n_jobs=2) == [np.inf, np.inf]
+
+
+def test_process_workers_are_no_more_than_the_jobs(monkeypatch):
+    """parallel_map starts at most one worker per job: an absurd n_jobs neither
+    starts processes for nothing nor trips joblib's planning (it refused n_jobs
+    beyond 500,000: "Numeric literal ... is too large"; hostile pass)."""
+    from regimes import _parallel
+
+    seen = []
+    real = joblib.Parallel
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("n_jobs"))
+        return real(*args, **{**kwargs, "backend": "threading"})
+
+    monkeypatch.setattr(joblib, "Parallel", recording)
+    assert _parallel.parallel_map(pow, [(2, 3), (3, 2)], n_jobs=10**6) == [8, 9]
+    assert _parallel.parallel_map(pow, [(2, 5)], n_jobs=6) == [32]
+    assert seen == [2]  # the single job ran here, without joblib
