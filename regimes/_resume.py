@@ -249,6 +249,15 @@ def check_compatible(
         )
     data = record["data"]
     n = data["n_rows"]
+    zone = getattr(frame.index, "tz", None)
+    zone = None if zone is None else str(zone)
+    if "index_tz" in record and zone != record["index_tz"]:
+        raise InvalidParameterError(
+            "returns",
+            f"returns' dates are in time zone {zone!r}; the previous run's were in "
+            f"{record['index_tz']!r}. Pass dates as the previous run had them "
+            "(tz_localize / tz_convert), or run without resume.",
+        )
     columns = [str(c) for c in frame.columns]
     if columns != data["columns"]:
         raise InvalidParameterError(

@@ -344,3 +344,15 @@ def test_a_day_seen_only_in_a_column_not_yet_joined_is_no_evidence():
     )
     assert densities[0].tolist() == [0.0, 0.0]
     assert densities[1, 0] > densities[1, 1]
+
+
+def test_resume_refuses_returns_in_another_time_zone(short_sample):
+    """A run on naive dates resumed with tz-aware ones (or the reverse) is our
+    error naming returns, not pandas' comparison TypeError (hostile pass)."""
+    from regimes.exceptions import InvalidParameterError
+
+    first = walk_forward(short_sample.iloc[:-30], MODEL, **ARGS)
+    aware = short_sample.tz_localize("UTC")
+    with pytest.raises(InvalidParameterError, match="time zone 'UTC'") as caught:
+        walk_forward(aware, MODEL, **ARGS, resume=first)
+    assert caught.value.param == "returns"
