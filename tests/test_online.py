@@ -346,3 +346,14 @@ def test_an_absorbing_regime_does_not_start_the_signal_in_it():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.predict_online(returns, initial="fitted")
+
+
+def test_probabilities_under_errstate_raise(fitted, sample):
+    """A regime far behind on a crash day underflows to probability 0: not an
+    error even when the caller's numpy raises on underflow (hostile pass)."""
+    returns = sample[0].iloc[:400].copy()
+    returns.iloc[200] = -0.3  # a crash day on every column
+    with np.errstate(all="raise"):
+        for method in (fitted.filter_proba, fitted.signal_proba, fitted.predict_proba):
+            proba = method(returns)
+            np.testing.assert_allclose(proba.sum(axis=1), 1.0)
