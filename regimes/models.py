@@ -772,7 +772,11 @@ default="stationary"
                 f"probabilities (one per regime, in the order {names}); got "
                 f"{type(initial).__name__} {initial!r:.60}.",
             )
+        values = np.asarray(initial, dtype=object).ravel()
         try:
+            # True / False are not probabilities, though numpy reads them as 1 / 0
+            if any(isinstance(v, (bool, np.bool_)) for v in values):
+                raise TypeError("booleans")
             start = np.asarray(initial, dtype=float)
         except (TypeError, ValueError):
             start = np.full(len(names), np.nan)

@@ -357,3 +357,12 @@ def test_probabilities_under_errstate_raise(fitted, sample):
         for method in (fitted.filter_proba, fitted.signal_proba, fitted.predict_proba):
             proba = method(returns)
             np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("initial", [[True, False, False], np.array([0, 1, 0], bool)])
+def test_booleans_are_not_probabilities(fitted, sample, initial):
+    """initial=[True, False, False] was read as (1, 0, 0) (hostile pass)."""
+    from regimes.exceptions import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="non-negative probabilities"):
+        fitted.filter_proba(sample[0].iloc[:50], initial=initial)
