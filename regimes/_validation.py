@@ -304,18 +304,32 @@ def _check_outliers(
     with np.errstate(all="ignore"):
         distance = np.abs(values - center) / mad
     distance[:, ~(mad > 0)] = 0.0  # mostly constant columns: judged elsewhere
-    outliers = np.nan_to_num(distance, nan=0.0) > OUTLIER_MADS
-    if outliers.any():
-        row, j = (int(v) for v in np.argwhere(outliers)[0])
+    beyond = _first_beyond(distance, OUTLIER_MADS)
+    if beyond is not None:
+        row, j, count = beyond
         raise InvalidReturnsError(
             param,
             f"{param} has an absurd value {_day(index, row)} in column "
             f"{columns[j]!r}: {values[row, j]:.6g}, {distance[row, j]:.3g} median "
             f"absolute deviations from the column's median (the worst day of 33 "
             f"years of sector returns is ~40; refused above {OUTLIER_MADS:g}; "
-            f"{int(outliers.sum())} such value(s)). A bad tick or a unit slip? "
+            f"{count} such value(s)). A bad tick or a unit slip? "
             "Fix or drop that day.",
         )
+
+
+def _first_beyond(distance: np.ndarray, limit: float) -> tuple[int, int, int] | None:
+    """(row, column, how many) of the values of ``distance`` above ``limit``.
+
+    The first in row order; None if there is none. NaN (a missing value) is never
+    beyond. The one outlier rule of the training check and the decoders' check.
+    """
+    with np.errstate(invalid="ignore"):
+        beyond = np.nan_to_num(distance, nan=0.0) > limit
+    if not beyond.any():
+        return None
+    row, j = (int(v) for v in np.argwhere(beyond)[0])
+    return row, j, int(beyond.sum())
 
 
 def _undated(index: pd.Index) -> bool:
@@ -803,15 +817,14 @@ def check_units(
             f"standard deviation of {scale[j]:.3g} (about {factor:g} times); {fix}, "
             "or fit the model on data in these units.",
         )
-    with np.errstate(invalid="ignore"):
-        outliers = np.nan_to_num(far, nan=0.0) > OUTLIER_SCALES
-    if outliers.any():
-        row, j = (int(v) for v in np.argwhere(outliers)[0])
+    beyond = _first_beyond(far, OUTLIER_SCALES)
+    if beyond is not None:
+        row, j, count = beyond
         raise InvalidReturnsError(
             param,
             f"{param} has a value no regime can explain {_day(index, row)} in "
             f"column {columns[j]!r}: {values[row, j]:.6g}, {far[row, j]:.3g} "
-            f"training standard deviations out ({int(outliers.sum())} such "
+            f"training standard deviations out ({count} such "
             "value(s)); a bad tick or a unit slip on that day? Fix or drop it.",
         )
     off = [
