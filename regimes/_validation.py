@@ -332,6 +332,24 @@ def _first_beyond(distance: np.ndarray, limit: float) -> tuple[int, int, int] | 
     return row, j, int(beyond.sum())
 
 
+def check_covers(
+    index: pd.Index, days: pd.Index, param: str, whose: str, fix: str
+) -> None:
+    """Refuse ``param`` (dated by ``index``) when it lacks some of ``days``.
+
+    The one check that a series has a value on every day of another output, e.g.
+    the returns of a walk-forward's days; ``whose`` names those days ("wf's"),
+    ``fix`` says what to pass instead.
+    """
+    lacking = days.difference(index)
+    if len(lacking):
+        raise InvalidParameterError(
+            param,
+            f"{param} lacks {len(lacking)} of {whose} days (first: "
+            f"{lacking[0].date()}); {fix}.",
+        )
+
+
 def _undated(index: pd.Index) -> bool:
     """A default 0..n-1 RangeIndex: what an array becomes, i.e. no dates."""
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1

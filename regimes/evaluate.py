@@ -50,7 +50,7 @@ from ._dates import (
     parse_day,
     warn_if_not_daily,
 )
-from ._validation import check_returns, percent_median
+from ._validation import check_covers, check_returns, percent_median
 from .exceptions import AlignmentWarning, InvalidParameterError
 from .results import TRADING_DAYS, spell_bounds
 
@@ -181,15 +181,14 @@ def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
     """A float or a Series of daily returns, taken on ``days`` (all of them needed)."""
     if isinstance(value, pd.Series):
         series = _check_returns(value, name)
+        check_covers(
+            series.index,
+            days,
+            name,
+            "the backtest's",
+            "give it a value on every day of the signal and returns",
+        )
         taken = series.reindex(days)
-        if taken.isna().any():
-            missing = days[taken.isna().to_numpy()]
-            raise InvalidParameterError(
-                name,
-                f"{name} lacks {len(missing)} of the backtest's days (first: "
-                f"{missing[0].date()}); give it a value on every day of the signal "
-                "and returns.",
-            )
         values = taken.to_numpy(dtype=float)
         worst = int(np.argmax(np.abs(values)))
         if not abs(values[worst]) < MAX_DAILY_RATE:

@@ -31,7 +31,7 @@ from ._contract import (
     Real,
     validate_params,
 )
-from ._validation import check_returns
+from ._validation import check_covers, check_returns
 from .evaluate import BacktestResult, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError
 from .models import RegimeModel
@@ -682,13 +682,13 @@ def plot_walk_forward(
     """
     signal, names = _walk_forward_signal(wf)
     returns = _dated(returns)
-    lacking = wf.index.difference(returns.index)
-    if len(lacking):
-        raise InvalidParameterError(
-            "returns",
-            f"returns lacks {len(lacking)} of wf's days (first: "
-            f"{lacking[0].date()}); pass the returns given to walk_forward.",
-        )
+    check_covers(
+        returns.index,
+        wf.index,
+        "returns",
+        "wf's",
+        "pass the returns given to walk_forward",
+    )
     colors = regime_colors(names)
     proba, how = _smoothed(wf[list(names)].astype(float), smooth)
     growth = _growth(returns.loc[wf.index], column, units)

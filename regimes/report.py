@@ -49,7 +49,7 @@ from ._contract import (
     validate_params,
 )
 from ._io import atomic_path
-from ._validation import percent_median
+from ._validation import check_covers, percent_median
 from .exceptions import InvalidParameterError
 from .models import RegimeModel
 from .regime_results import HTML_FILE, RegimeResults
@@ -191,13 +191,13 @@ def _gather(
         if model is None:
             model = _resume.last_model(record)
         train = returns.loc[returns.index.isin(model.regimes_.index)]
-        missing = walk.index.difference(returns.index)
-        if len(missing):
-            raise InvalidParameterError(
-                "walk",
-                f"walk has {len(missing)} days that returns lacks (first: "
-                f"{missing[0].date()}); pass the returns walk_forward used.",
-            )
+        check_covers(
+            returns.index,
+            walk.index,
+            "returns",
+            "walk's",
+            "pass the returns walk_forward used",
+        )
         names = list(walk["regime"].cat.categories)
         every = results.filtered_columns(names)
         return _Inputs(
