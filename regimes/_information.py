@@ -325,7 +325,7 @@ def _backward_block(
 
     ``after``: b beta / c on the first day of the next block (None for the last
     block). Compiled (:func:`regimes._hmm.scaled_backward`) unless a forward sum
-    underflowed, when the loop below gives what the loop always gave.
+    underflowed (a zero c_t), when :func:`_backward_block_loop` runs.
     """
     if (scale > 0).all() and np.isfinite(scale).all():
         beta_over_c = np.empty_like(emission)
@@ -337,6 +337,16 @@ def _backward_block(
                 None if after is None else after[b],
             )
         return beta_over_c, emission * beta_over_c
+    return _backward_block_loop(transmat, emission, scale, after)
+
+
+def _backward_block_loop(
+    transmat: np.ndarray,
+    emission: np.ndarray,
+    scale: np.ndarray,
+    after: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_backward_block` day by day, vectorised over the parameter sets."""
     beta = np.empty_like(emission)
     beta[-1] = 1.0 if after is None else np.matmul(transmat, after[:, :, None])[..., 0]
     weighted = np.empty_like(emission)
