@@ -189,13 +189,17 @@ def _float_columns(columns: Any) -> list[Any]:
     return [c for c in columns if c not in OUTPUT_COLUMNS]
 
 
-def read_record(previous: pd.DataFrame) -> dict[str, Any]:
-    """The resume record of a walk-forward frame, checked against the frame."""
+def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]:
+    """The resume record of a walk-forward frame, checked against the frame.
+
+    ``param`` is the caller's name for the frame (``resume`` of walk_forward,
+    ``out`` of save_state, ``walk`` of the report), named by every error.
+    """
     text = previous.attrs.get("resume")
     if not isinstance(text, str):
         raise InvalidParameterError(
-            "resume",
-            "resume must be a walk_forward result as returned (its "
+            param,
+            f"{param} must be a walk_forward result as returned (its "
             "attrs['resume'] holds what the run needs to continue) or a state "
             "directory written by regimes --state / save_state; this frame has no "
             "resume record (a frame read from a CSV file, or built by hand, has "
@@ -204,21 +208,39 @@ def read_record(previous: pd.DataFrame) -> dict[str, Any]:
     record = json.loads(text)
     if record.get("format") != RECORD_FORMAT or record.get("version") != RECORD_VERSION:
         raise InvalidParameterError(
-            "resume", "resume's record is not a walk-forward resume record."
+            param, f"{param}'s record is not a walk-forward resume record."
         )
-    if frame_fingerprint(previous) != record["frame"]:
+    changed = _changed_layout(previous, record)
+    if changed is None and frame_fingerprint(previous) != record["frame"]:
         span = (
             f"{len(previous)} rows, {previous.index[0]} .. {previous.index[-1]}"
             if len(previous)
             else "no rows"
         )
+        changed = f"its rows are not those of the run ({span})"
+    if changed is not None:
         raise InvalidParameterError(
-            "resume",
-            "resume's rows are not those of the walk_forward run its record "
-            f"describes ({span}): it was cut or changed after the run. Pass the "
+            param,
+            f"{param} is not the frame of the walk_forward run its record "
+            f"describes: {changed}; it was cut or changed after the run. Pass the "
             "frame walk_forward returned, unchanged.",
         )
     return record
+
+
+def _changed_layout(previous: pd.DataFrame, record: dict[str, Any]) -> str | None:
+    """How a frame's columns, regime type or time zone differ from its run's."""
+    lacking = [c for c in OUTPUT_COLUMNS if c not in previous.columns]
+    if lacking:
+        return f"it lacks the columns {lacking}"
+    if not isinstance(previous["regime"].dtype, pd.CategoricalDtype):
+        return "its regime column is no longer categorical"
+    zone = getattr(previous.index, "tz", None)
+    zone = None if zone is None else str(zone)
+    run_zone = record.get("index_tz")
+    if zone != run_zone:
+        return f"its dates are in time zone {zone!r}, the run's in {run_zone!r}"
+    return None
 
 
 # ------------------------------------------------------------------ resuming
@@ -325,7 +347,7 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
         "n_relabelled": int(record.pop("n_relabelled")),
         "resume": json.dumps(record, allow_nan=False),
     }
-    read_record(out)  # the frame read back is the frame saved
+    read_record(out, "folder")  # the frame read back is the frame saved
     return out
 
 
@@ -355,7 +377,7 @@ def save_state(out: pd.DataFrame, folder: str | os.PathLike[str]) -> Path:
 
 def save_and_log(out: pd.DataFrame, folder: str | os.PathLike[str]) -> tuple[Path, int]:
     """:func:`save_state`, also returning the number of lines added to the log."""
-    record = read_record(out)
+    record = read_record(out, "out")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     number = 1 + max(

@@ -187,7 +187,7 @@ def _gather(
     decimal = returns / 100.0 if percent else returns
     simple = np.expm1(decimal)
     if walk is not None:
-        record = _resume.read_record(walk)  # walk checked against its record
+        record = _resume.read_record(walk, "walk")  # checked against its record
         if model is None:
             model = _resume.last_model(record)
         train = returns.loc[returns.index.isin(model.regimes_.index)]

@@ -364,3 +364,34 @@ def test_cli_evaluate_prints_signal_and_backtests(capsys):
     for column in ("risk-off d=1", "buy&hold d=1", "risk-off d=2", "buy&hold d=2"):
         assert column in out
     assert "out-of-sample" in out
+
+
+def test_refuses_a_frame_whose_layout_changed(returns, previous, tmp_path):
+    """Columns dropped, the regime column made strings, the dates moved to a time
+    zone: our error naming the caller's argument, not a pandas KeyError,
+    AttributeError or TypeError later (hostile pass)."""
+    from regimes.daily import save_state
+    from regimes.report import write_html
+
+    zoned = previous.copy()
+    zoned.index = zoned.index.tz_localize("UTC")
+    changed = [
+        (previous[["regime", *previous["regime"].cat.categories]], "lacks the columns"),
+        (
+            previous.assign(regime=previous["regime"].astype(str)),
+            "no longer categorical",
+        ),
+        (zoned, "time zone 'UTC'"),
+    ]
+    for frame, message in changed:
+        assert "resume" in frame.attrs
+        with pytest.raises(InvalidParameterError, match=message) as e:
+            walk_forward(returns, _model(), resume=frame, **OPTIONS)
+        assert e.value.param == "resume"
+        with pytest.raises(InvalidParameterError, match=message) as e:
+            save_state(frame, tmp_path / "state")
+        assert e.value.param == "out"
+        with pytest.raises(InvalidParameterError, match=message) as e:
+            write_html(None, returns, tmp_path / "w.html", walk=frame)
+        assert e.value.param == "walk"
+    assert not (tmp_path / "state").exists() and not (tmp_path / "w.html").exists()
