@@ -31,6 +31,7 @@ from ._contract import (
     Real,
     validate_params,
 )
+from ._dates import local_dates
 from ._validation import check_covers, check_returns
 from .evaluate import BacktestResult, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError
@@ -680,8 +681,10 @@ def plot_walk_forward(
         regime's probability beside the signal. Legends outside the axes, on the
         right.
     """
+    # one rule for time zones, as evaluate's: wf and returns meet on local dates
+    wf = local_dates(wf)
     signal, names = _walk_forward_signal(wf)
-    returns = _dated(returns)
+    returns = local_dates(_dated(returns))
     check_covers(
         returns.index,
         wf.index,

@@ -48,6 +48,7 @@ from ._contract import (
     Names,
     validate_params,
 )
+from ._dates import local_dates
 from ._io import atomic_path
 from ._validation import check_covers, percent_median
 from .exceptions import InvalidParameterError
@@ -183,14 +184,19 @@ def _gather(
             "returns must be a DataFrame of daily returns on a DatetimeIndex, got "
             f"{type(returns).__name__}.",
         )
+    # one rule for time zones, as evaluate's: the walk, the returns and the
+    # model's training days are matched by their local dates
+    returns = local_dates(returns)
     percent = percent_median(returns.to_numpy(dtype=float)) is not None
     decimal = returns / 100.0 if percent else returns
     simple = np.expm1(decimal)
     if walk is not None:
         record = _resume.read_record(walk, "walk")  # checked against its record
+        walk = local_dates(walk)
         if model is None:
             model = _resume.last_model(record)
-        train = returns.loc[returns.index.isin(model.regimes_.index)]
+        trained = local_dates(model.regimes_).index
+        train = returns.loc[returns.index.isin(trained)]
         check_covers(
             returns.index,
             walk.index,

@@ -300,3 +300,24 @@ def test_results_to_html(sample, tmp_path):
     _check_self_contained(text)
     assert "<title>My fit</title>" in text and "in-sample bound" in text
     assert f"<td>{res.signal.iloc[-1]}</td>" in text
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo"])
+def test_walk_and_returns_meet_on_local_dates(sample, walk, tmp_path, zone):
+    """Returns with a time zone and a walk-forward frame without one are the same
+    days, as evaluate reads them: the report and the figure accept them
+    (they were refused: "returns lacks ... of wf's days"; hostile pass)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    from regimes.plots import plot_walk_forward
+
+    zoned = sample.tz_localize(zone)
+    path = write_html(None, zoned, tmp_path / "w.html", walk=walk)
+    assert path.stat().st_size > 0
+    figure = plot_walk_forward(walk, zoned)
+    plt.close(figure)
+    with pytest.raises(InvalidParameterError, match="lacks 5 of wf's days"):
+        plot_walk_forward(walk, zoned.drop(zoned.index[-5:]))
