@@ -15,6 +15,11 @@ what data libraries put there:
   then equal-weighted returns; monthly then annual): the first is read and a warning
   names the others;
 - a **footer** (a copyright line), reported as such;
+- a **header repeated** among the rows (two downloads joined into one file), skipped
+  with a warning;
+- **price bars** of a download (Open, High, Low, Close, Adj Close, Volume per
+  ticker; yfinance's CSV has its Price and Ticker levels on two header lines): one
+  price per ticker, the Adj Close, else the Close, with a warning;
 - **missing-value markers**: empty cells, ``NA``, ``#N/A``, ``.``, and the numbers
   ``-99.99`` and ``-999`` with which Ken French's and CRSP's files mark a missing
   return; they are counted in a warning.
@@ -119,9 +124,18 @@ def read_table(
             "(e.g. 2024-01-31 or 20240131), with a header line of column names "
             "before the rows, fields separated by commas, semicolons, tabs or spaces.",
         )
-    rows, end = _rows(lines, first_row)
+    header, levels = _header(lines, first_row), _yahoo_levels(lines, first_row)
+    if levels is not None:  # yfinance's CSV: the names are on the two lines above
+        header = levels
+    rows, end, repeated = _rows(lines, first_row, header)
+    if repeated:
+        _warn(
+            f"{source}: skipped {repeated} repeated header line(s) among the rows "
+            f"(first on line {repeated_line(lines, first_row, header)}): files "
+            "joined one after another.",
+            _STACK - 1,
+        )
     row_width = max(len(line.fields) for line in rows)
-    header = _header(lines, first_row)
     # a header of runs of spaces names only the value columns (Ken French's .txt)
     unlabelled = (
         separator is None and header is not None and len(header.fields) == row_width - 1
@@ -134,6 +148,8 @@ def read_table(
     _report_after(lines, end, width, source, param, rows[-1].number, separator is None)
     names = _names(header, unlabelled, width, first_row, lines, source, param)
     before = lines[: header.number - 1] if header is not None else []
+    if levels is not None:
+        before = lines[: header.number - 2]  # the other level line is the header's
     preamble = [line for line in before if not line.blank]
     if preamble:
         _warn(
@@ -151,6 +167,7 @@ def read_table(
     frame.index = parse_day_index(labels, date_format, source=source, param=param)
     frame = frame.mask(frame.isin(MISSING_TEXT))  # cells are already stripped
     frame = _unnamed(frame, header, source, param)
+    frame = _price_bars(frame, path, source)
     # the cells stay text: the panel policy (regimes._panel.prepare) makes numbers
     # of them after the columns= cut, so a text column the caller leaves out is
     # never an error, and reads -99.99 / -999 as missing for every loader
@@ -257,20 +274,92 @@ def _header(lines: list[_Line], first_row: int) -> _Line | None:
     return None
 
 
-def _rows(lines: list[_Line], first_row: int) -> tuple[list[_Line], int]:
-    """The rows of the first table and the index of the line after it."""
-    rows = []
+def _rows(
+    lines: list[_Line], first_row: int, header: _Line | None
+) -> tuple[list[_Line], int, int]:
+    """The first table's rows, the index after it, and how many repeats skipped.
+
+    A line equal to the header among the rows is a repeat of it (two downloads
+    joined into one file), not the start of another section: it is skipped.
+    """
+    rows, repeated = [], 0
     i = first_row
     while i < len(lines):
         line = lines[i]
         if line.blank:
             i += 1
             continue
+        if header is not None and line.fields == header.fields:
+            repeated += 1
+            i += 1
+            continue
         if not line.is_row:
             break
         rows.append(line)
         i += 1
-    return rows, i
+    return rows, i, repeated
+
+
+def repeated_line(lines: list[_Line], first_row: int, header: _Line | None) -> int:
+    """Line number of the first repeat of the header after the first row."""
+    assert header is not None
+    return next(
+        line.number for line in lines[first_row:] if line.fields == header.fields
+    )
+
+
+_BAR_FIELDS = {"open", "high", "low", "close", "adj close", "volume"}
+"""What a price-bar download has per ticker (Yahoo, yfinance): one price is kept."""
+
+
+def _yahoo_levels(lines: list[_Line], first_row: int) -> _Line | None:
+    """Yfinance's CSV of a download: "Price" and "Ticker" lines above "Date".
+
+    ``yf.download(...).to_csv()`` writes its two column levels on two lines and
+    the index name on a third, empty elsewhere. Returns one header line whose
+    names are "TICKER|Field" (read by :func:`_price_bars`), numbered as the
+    lower level line; None for any other file.
+    """
+    above = [line for line in lines[:first_row] if not line.blank][-3:]
+    if len(above) != 3 or len(above[2].fields) != 1:
+        return None
+    first = {line.fields[0].strip().lower(): line for line in above[:2]}
+    if set(first) != {"price", "ticker"}:
+        return None
+    prices, tickers = first["price"].fields, first["ticker"].fields
+    if len(prices) != len(tickers):
+        return None
+    names = [f"{t}|{p}" for t, p in zip(tickers[1:], prices[1:], strict=True)]
+    return _Line(above[1].number, [above[2].fields[0], *names], "", 0, False)
+
+
+def _price_bars(frame: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
+    """One price per ticker of a file of price bars (Open, High, ..., Volume).
+
+    A Yahoo download has Open, High, Low, Close, Adj Close and Volume per ticker;
+    read as columns, each would be an "asset" (Volume's changes too). The Adj Close
+    is kept (dividends and splits adjusted), else the Close, named by its ticker:
+    yfinance's two header lines name the tickers; a one-ticker file is named by its
+    file name (``XLK.csv`` -> ``XLK``). Other files are returned as they are.
+    """
+    split = [str(c).rsplit("|", 1) if "|" in str(c) else [None, str(c)] for c in frame]
+    fields = {field.strip().lower() for _, field in split}
+    if not ({"close", "adj close"} & fields) or len(fields & _BAR_FIELDS) < 3:
+        return frame
+    if not fields <= _BAR_FIELDS:
+        return frame  # other columns beside: not a download of price bars
+    kept: dict[str, str] = {}
+    for column, (ticker, field) in zip(frame.columns, split, strict=True):
+        name = ticker if ticker is not None else path.name.split(".")[0]
+        field = field.strip().lower()
+        if field == "adj close" or (field == "close" and name not in kept):
+            kept[name] = column
+    used = sorted({str(c).rsplit("|", 1)[-1] for c in kept.values()})
+    _warn(
+        f"{source}: price bars ({', '.join(sorted({f for _, f in split}))}) per "
+        f"ticker: read the {' and '.join(used)} of {list(kept)}, one price each."
+    )
+    return frame[list(kept.values())].set_axis(list(kept), axis=1)
 
 
 def _check_width(rows: list[_Line], width: int, source: str, param: str) -> None:

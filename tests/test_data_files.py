@@ -434,3 +434,63 @@ def test_the_advice_for_a_text_column_works(tmp_path):
         data.read_returns(path, kind="returns")
     kept = data.read_returns(path, kind="returns", columns=["A"])
     assert list(kept.columns) == ["A"] and kept["A"].tolist() == [0.01, 0.02, -0.01]
+
+
+@pytest.mark.parametrize("group_by", ["column", "ticker"])
+def test_yfinance_csv_is_one_close_per_ticker(tmp_path, group_by):
+    """yf.download(...).to_csv() writes its (Price, Ticker) levels on two lines
+    and "Date" on a third: it was read as a file without a header, Open, High,
+    Low, Close and Volume of each ticker as columns (hostile pass)."""
+    frame = yf_frame(["XLK", "XLF"], periods=60)
+    if group_by == "ticker":
+        frame = frame.swaplevel(axis=1).sort_index(axis=1)
+    path = tmp_path / "download.csv"
+    frame.to_csv(path)
+    with pytest.warns(
+        DataWarning,
+        match=r"read the Close of \['XLF', 'XLK'\]|read the Close of \['XLK', 'XLF'\]",
+    ):
+        out = data.read_returns(path, kind="prices")
+    closes = frame.xs("Close", axis=1, level="Price" if group_by == "column" else 1)
+    expected = np.log(closes).diff().iloc[1:]
+    np.testing.assert_allclose(
+        out[list(closes.columns)].to_numpy(), expected.to_numpy()
+    )
+
+
+def test_a_one_ticker_yahoo_csv_keeps_the_adjusted_close(tmp_path):
+    """Yahoo's CSV of one ticker (Date, Open, High, Low, Close, Adj Close,
+    Volume): six "assets", Volume's changes included, before (hostile pass)."""
+    days = pd.bdate_range("2024-01-02", periods=30)
+    adjusted = 100 * np.exp(np.cumsum(np.full(30, 0.001)))
+    table = pd.DataFrame(
+        {
+            "Open": adjusted * 1.01,
+            "High": adjusted * 1.02,
+            "Low": adjusted * 0.99,
+            "Close": adjusted * 1.005,
+            "Adj Close": adjusted,
+            "Volume": np.arange(30) * 1000.0 + 1e6,
+        },
+        index=pd.Index(days, name="Date"),
+    )
+    path = tmp_path / "XLK.csv"
+    table.to_csv(path)
+    with pytest.warns(DataWarning, match=r"read the Adj Close of \['XLK'\]"):
+        out = data.read_returns(path, kind="prices")
+    assert list(out.columns) == ["XLK"]
+    np.testing.assert_allclose(out["XLK"].to_numpy(), 0.001)
+
+
+def test_a_header_repeated_among_the_rows_is_skipped(tmp_path):
+    """Two downloads joined: the second header is not a new section (only the
+    rows before it were kept, with a warning; hostile pass)."""
+    path = tmp_path / "joined.csv"
+    lines = rows().splitlines(keepends=True)
+    half = len(lines) // 2
+    path.write_text(
+        "Date,A,B\n" + "".join(lines[:half]) + "Date,A,B\n" + "".join(lines[half:])
+    )
+    with pytest.warns(DataWarning, match="skipped 1 repeated header line"):
+        out = read(path)
+    pd.testing.assert_frame_equal(out, expected(), check_freq=False)
