@@ -504,7 +504,8 @@ def _check_finite(values: np.ndarray, columns: list[str], param: str) -> None:
         if n_inf:
             parts.append(f"{n_inf} inf values in column {col!r}")
     missing = (
-        ", or let a model integrate NaN out with RegimeModel(missing='marginalize')"
+        ", or, for the data of a RegimeModel, let it integrate NaN out with "
+        "RegimeModel(missing='marginalize')"
         if np.isnan(values).any()
         else ""
     )
@@ -668,8 +669,12 @@ def check_enough_rows(values: np.ndarray, n_regimes: int, covariance_type: str) 
             "returns",
             f"returns has {len(values)} rows, fewer than the {n_params} free "
             f"parameters of a {n_regimes}-regime '{covariance_type}' model of "
-            f"{values.shape[1]} columns; "
-            "use more days, fewer regimes or columns, or a 'diag' covariance.",
+            f"{values.shape[1]} columns; use more days, fewer regimes or columns"
+            + (
+                ", or a 'diag' covariance."
+                if covariance_type in ("full", "tied")
+                else "."
+            ),
         )
 
 

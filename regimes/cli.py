@@ -262,6 +262,9 @@ _FLAGS = {
     "kind": "--prices or --returns",
     "missing": "--keep-missing",
     "tickers": "--download",
+    # the state directory of the daily run: run()'s folder, walk_forward's resume
+    "folder": "--state",
+    "resume": "--state",
 }
 # "path" is also report()'s and save()'s: only a file read as data is --csv
 _DATA_FILE_FLAG = "--csv"

@@ -478,7 +478,7 @@ def read_returns(
         "tickers": [None, Names(what="ticker")],
         "start": [Day()],
         "end": [None, Day()],
-        "cache_dir": [None, PathLike()],
+        "cache_dir": [None, PathLike(kind="folder")],
         "refresh": ["boolean"],
         "missing": _POLICY["missing"],
         "min_coverage": _POLICY["min_coverage"],

@@ -150,8 +150,9 @@ def _check_returns(returns: Any, name: str) -> pd.Series:
         raise InvalidParameterError(
             name,
             f"{name} look like percent returns (median absolute daily return "
-            f"{percent:.3g}; decimal returns give about 0.01): a backtest compounds "
-            f"decimal simple returns. Pass {name} / 100 (percent simple returns), "
+            f"{percent:.3g}; decimal returns give about 0.01): backtests and regime "
+            "statistics compound decimal simple returns. "
+            f"Pass {name} / 100 (percent simple returns), "
             f"or np.expm1({name} / 100) (percent log returns).",
         )
     lowest = data.values.min(axis=0)

@@ -463,3 +463,12 @@ def test_an_unwritable_place_is_refused_before_the_fit(option, monkeypatch, caps
     target = "/proc/regimes-test" + (".html" if option == "--report" else "")
     assert cli.main([option, target]) == 2
     assert f"{option} {target}: cannot write in /proc" in capsys.readouterr().err
+
+
+def test_state_that_is_a_file_names_the_option(tmp_path, capsys):
+    """--state FILE: the error names --state, not run()'s folder (hostile pass)."""
+    state = tmp_path / "state.txt"
+    state.write_text("not a folder")
+    args = ["--walk-forward", "--state", str(state), "--start", "2021-01-01"]
+    assert main(args) == 2
+    assert "--state must be a folder path" in capsys.readouterr().err

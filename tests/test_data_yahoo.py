@@ -219,7 +219,7 @@ def test_crash_during_cache_write_keeps_the_old_file(fake, tmp_path, monkeypatch
         # a string where a bool goes was taken as True
         ({"refresh": "no"}, "refresh", "the bool True or False, not the string 'no'"),
         ({"refresh": 0}, "refresh", "True or False"),
-        ({"cache_dir": ""}, "cache_dir", "a path"),
+        ({"cache_dir": ""}, "cache_dir", "a folder path"),
     ],
 )
 def test_bad_arguments_fail_before_downloading(fake, tmp_path, kwargs, param, message):

@@ -278,3 +278,18 @@ def test_intraday_and_daily_indexes_are_told_apart(short_sample):
     )
     assert "times of day" in check_returns(minutes).frequency
     assert check_returns(short_sample.to_numpy()).frequency is None  # undated
+
+
+@pytest.mark.parametrize(
+    ("covariance_type", "advises_diag"),
+    [("full", True), ("tied", True), ("diag", False), ("spherical", False)],
+)
+def test_too_few_rows_advises_diag_only_when_it_would_help(
+    covariance_type, advises_diag
+):
+    """A 'diag' model was told to use a 'diag' covariance (hostile pass)."""
+    from regimes._validation import check_enough_rows
+
+    with pytest.raises(ValueError, match="fewer than") as caught:
+        check_enough_rows(np.zeros((5, 4)), 20, covariance_type)
+    assert ("'diag' covariance" in str(caught.value)) == advises_diag
