@@ -215,6 +215,19 @@ def to_log_returns(prices: pd.DataFrame | pd.Series) -> pd.DataFrame:
         raise InvalidReturnsError(
             "prices", "prices has no columns; pass at least one column of prices."
         )
+    repeated = sorted({str(c) for c in prices.columns[prices.columns.duplicated()]})
+    if repeated:
+        raise InvalidReturnsError(
+            "prices",
+            f"prices names the columns {repeated} more than once; give each column "
+            "its own name.",
+        )
+    if len(prices) < 2:
+        raise InvalidReturnsError(
+            "prices",
+            f"prices has {len(prices)} row(s); a return needs the prices of two "
+            "days. Pass at least two days.",
+        )
     index = prices.index
     rows = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
     if not rows:  # rows in order without dates; otherwise the labels must be days

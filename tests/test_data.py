@@ -243,3 +243,30 @@ def test_a_column_of_days_is_read_by_the_same_rules_as_one_day():
     epoch = pd.to_datetime([20240102, 20240103])  # nanoseconds since 1970
     with pytest.raises(InvalidReturnsError, match="read as nanoseconds"):
         parse_day_index(epoch, source="f", param="p")
+
+
+@pytest.mark.parametrize(
+    ("prices", "message"),
+    [
+        (
+            pd.DataFrame(
+                [[1.0, 2.0, 3.0], [1.1, 2.1, 3.1]],
+                index=pd.to_datetime(["2024-01-02", "2024-01-03"]),
+                columns=["A", "A", "B"],
+            ),
+            r"names the columns \['A'\] more than once",
+        ),
+        (
+            pd.DataFrame({"A": [1.0]}, index=pd.to_datetime(["2024-01-02"])),
+            "prices of two days",
+        ),
+    ],
+)
+def test_to_log_returns_refuses_what_no_fit_could_use(prices, message):
+    """Duplicated names passed through, and one row gave an empty frame
+    silently (hostile pass)."""
+    from regimes.data import to_log_returns
+    from regimes.exceptions import InvalidReturnsError
+
+    with pytest.raises(InvalidReturnsError, match=message):
+        to_log_returns(prices)
