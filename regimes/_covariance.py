@@ -136,10 +136,30 @@ def read_full(hmm: GaussianHMM) -> np.ndarray:
 def write_full(hmm: GaussianHMM, full: np.ndarray) -> None:
     """Store full covariance matrices into ``hmm`` in its native shape.
 
-    Goes through hmmlearn's public setter, which validates the matrices (symmetric,
-    positive definite) and raises ``ValueError`` otherwise.
+    The matrices are validated as hmmlearn's public setter does (symmetric,
+    positive definite; ``ValueError`` with hmmlearn's words otherwise). For
+    'full' and 'tied' the check runs here on the whole stack at once: the
+    setter's loop of one ``scipy.linalg.eigvalsh`` per matrix cost as much as an
+    E-step of a month's refit (walk-forward, issue 22). The other types go
+    through the setter, whose checks are cheap.
     """
-    hmm.covars_ = to_native(full, hmm.covariance_type)
+    native = to_native(full, hmm.covariance_type)
+    if hmm.covariance_type not in ("full", "tied"):
+        hmm.covars_ = native
+        return
+    stack = native if hmm.covariance_type == "full" else native[None]
+    good = np.isfinite(stack).all(axis=(1, 2))
+    good &= np.isclose(stack, np.swapaxes(stack, 1, 2)).all(axis=(1, 2))
+    if good.all():
+        good &= np.linalg.eigvalsh(stack).min(axis=1) > 0
+    bad = np.flatnonzero(~good)
+    if len(bad) and hmm.covariance_type == "tied":
+        raise ValueError("'tied' covars must be symmetric, positive-definite")
+    if len(bad):
+        raise ValueError(
+            f"component {bad[0]} of 'full' covars must be symmetric, positive-definite"
+        )
+    write_full_trusted(hmm, full)
 
 
 def write_full_trusted(hmm: GaussianHMM, full: np.ndarray) -> None:

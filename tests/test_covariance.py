@@ -58,3 +58,42 @@ def test_write_full_rejects_a_non_positive_definite_matrix(short_sample):
     hmm = _fitted(short_sample, "full", n_regimes=2, n_iter=2)
     with pytest.raises(ValueError, match="positive-definite"):
         write_full(hmm, -read_full(hmm))
+
+
+def _bad_matrices(full: np.ndarray) -> dict[str, np.ndarray]:
+    """The second regime's matrix spoiled in each way hmmlearn's setter refuses."""
+    singular = full.copy()
+    singular[1] = np.outer(full[1, 0], full[1, 0])  # rank one
+    asymmetric = full.copy()
+    asymmetric[1, 0, 1] += 10 * abs(asymmetric[1, 0, 1]) + 1e-3
+    indefinite = full.copy()
+    indefinite[1] -= 2 * np.linalg.eigvalsh(full[1]).max() * np.eye(full.shape[1])
+    missing = full.copy()
+    missing[1, 2, 2] = np.nan
+    return {
+        "singular": singular,
+        "asymmetric": asymmetric,
+        "indefinite": indefinite,
+        "nan": missing,
+    }
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+@pytest.mark.parametrize("spoil", ["singular", "asymmetric", "indefinite", "nan"])
+def test_write_full_refuses_what_hmmlearn_refuses(short_sample, covariance_type, spoil):
+    """Our stacked check (one eigvalsh for all regimes) against hmmlearn's setter:
+    the same matrices refused with the same words, nothing written."""
+    hmm = _fitted(short_sample, covariance_type, n_regimes=2, n_iter=2)
+    before = read_full(hmm)
+    full = read_full(hmm)
+    if covariance_type == "tied":
+        full = np.repeat(full[:1], 2, axis=0)
+    bad = _bad_matrices(full)[spoil]
+    if covariance_type == "tied":
+        bad = np.repeat(bad[1:], 2, axis=0)
+    with pytest.raises(ValueError) as ours:
+        write_full(hmm, bad)
+    with pytest.raises(ValueError) as theirs:
+        hmm.covars_ = to_native(bad, covariance_type)  # hmmlearn's own setter
+    assert str(ours.value) == str(theirs.value)
+    np.testing.assert_array_equal(read_full(hmm), before)
