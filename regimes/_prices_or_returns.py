@@ -125,9 +125,13 @@ def looks_like_prices(values: np.ndarray) -> bool:
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
         values = values[:, None]
-    ratios = [change_to_level_ratio(values[:, j]) for j in range(values.shape[1])]
-    judged = [r for r in ratios if not np.isnan(r)]
-    return bool(judged) and all(r < PRICE_CHANGE_RATIO for r in judged)
+    judged = False
+    for j in range(values.shape[1]):
+        ratio = change_to_level_ratio(values[:, j])
+        if ratio >= PRICE_CHANGE_RATIO:  # one column of returns decides (NaN: unjudged)
+            return False
+        judged = judged or not np.isnan(ratio)
+    return judged
 
 
 def percent_median(values: np.ndarray) -> float | None:
