@@ -50,6 +50,7 @@ What changes, and why:
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 from hmmlearn import _hmmc
@@ -254,15 +255,22 @@ class RegimeHMM(GaussianHMM):
         n, d = X.shape
         if n * d * d > OUTER_PRODUCTS_MAX:
             return weighted_scatter(X, posteriors)
-        # the same days: the same memory, shape and strides (hmmlearn passes new
-        # views of each sequence at every iteration); X is held, so its memory
-        # cannot be reused by another array meanwhile
-        key = (X.__array_interface__["data"][0], X.shape, X.strides)
         kept = getattr(self, "_outer_products", None)
-        if kept is None or kept[0] != key:
-            kept = (key, X, (X[:, :, None] * X[:, None, :]).reshape(n, d * d))
-            self._outer_products = kept
+        if kept is None or kept[0] != _memory_key(X):
+            self.share_outer_products(X, outer_products(X))
+            kept = self._outer_products
         return (posteriors.T @ kept[2]).reshape(-1, d, d)
+
+    def share_outer_products(self, X: np.ndarray, outer: np.ndarray | None) -> None:
+        """Use ``outer`` = :func:`outer_products` (X) in this fit's E-steps on X.
+
+        The restarts of a fit all run on the same X: they form its outer products
+        once and share them (a challenger's two iterations otherwise cost as much
+        again in forming them). X is held, so its memory cannot be reused by
+        another array while the key is in use.
+        """
+        if outer is not None:
+            self._outer_products = (_memory_key(X), X, outer)
 
     # ------------------------------------------------- missing values (NaN)
     # hmmlearn's fit, score and decode refuse NaN (sklearn's check_array); with
@@ -520,6 +528,20 @@ def _winsorized(X: np.ndarray, width: float = 5.0) -> np.ndarray:
 
 OUTER_PRODUCTS_MAX = 4_000_000
 """Most numbers (32 MB) in the outer products :meth:`RegimeHMM._scatter` keeps."""
+
+
+def outer_products(X: np.ndarray) -> np.ndarray | None:
+    """x_t x_t^T of every day as a (T, D * D) matrix; None past OUTER_PRODUCTS_MAX."""
+    n, d = X.shape
+    if n * d * d > OUTER_PRODUCTS_MAX:
+        return None
+    return (X[:, :, None] * X[:, None, :]).reshape(n, d * d)
+
+
+def _memory_key(X: np.ndarray) -> tuple[Any, ...]:
+    # the same days: the same memory, shape and strides (hmmlearn passes new views
+    # of each sequence at every iteration)
+    return (X.__array_interface__["data"][0], X.shape, X.strides)
 
 
 def weighted_scatter(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
