@@ -30,6 +30,7 @@ from ._dates import MAX_DAILY_SPACING, check_day_index, median_spacing
 from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
 from ._state import Settings
 from .exceptions import (
+    FrequencyWarning,
     InvalidParameterError,
     InvalidReturnsError,
     LikelyPricesWarning,
@@ -200,6 +201,7 @@ def check_returns(
     needs_dates: bool = False,
     missing: str = "error",
     n_regimes: int = 1,
+    window: bool = False,
 ) -> Returns:
     """Validate a returns matrix and return it as float64 with its labels.
 
@@ -231,6 +233,13 @@ def check_returns(
     n_regimes : int, default=1
         With ``for_fit`` and ``missing="marginalize"``: the regimes each
         column's moments are estimated for (see :func:`min_observed`).
+    window : bool, default=False
+        ``returns`` is a DataFrame of rows and columns of a frame this function
+        has passed (a walk-forward's training window): its labels and values are
+        not checked again (a check of the whole frame was a tenth of the
+        walk-forward's time), only what depends on the window: its size, and with
+        ``for_fit`` the fit's checks. Its frequency is not judged (None): the
+        caller judged the whole frame's.
 
     Returns
     -------
@@ -248,7 +257,10 @@ def check_returns(
     if isinstance(returns, pd.Series):
         name = returns.name if returns.name is not None else param
         returns = returns.to_frame(name=name)
-    if isinstance(returns, pd.DataFrame):
+    if window:
+        values = returns.to_numpy(dtype=np.float64)
+        index, columns = returns.index, [str(c) for c in returns.columns]
+    elif isinstance(returns, pd.DataFrame):
         frame = _check_frame_labels(returns, feature_names, param, needs_dates)
         values = frame.to_numpy(dtype=np.float64)
         index, columns = frame.index, [str(c) for c in frame.columns]
@@ -281,14 +293,26 @@ def check_returns(
         )
     if missing == "marginalize":
         _check_observed(values, columns, for_fit, param, n_regimes)
-    else:
+    elif not window:
         _check_finite(values, columns, param)
     if for_fit:
         _check_not_constant(values, columns, param)
         _check_squares_representable(values, columns, param)
         _check_outliers(values, columns, index, param)
         _warn_if_prices(values)
-    return Returns(values, index, columns, frequency_note(index))
+    return Returns(values, index, columns, None if window else frequency_note(index))
+
+
+def warn_frequency(frequency: str | None, stacklevel: int) -> None:
+    """The warning that fitted figures assume daily data, for a ``frequency_note``."""
+    if frequency is not None:
+        warnings.warn(
+            f"returns: {frequency}. The model is fitted all the same, but "
+            "its annualised figures (summary, regime_means(annualize=True), "
+            "the signal's statistics) assume 252 trading days a year.",
+            FrequencyWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 
 def _check_outliers(

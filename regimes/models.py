@@ -42,8 +42,9 @@ from ._validation import (
     check_returns,
     check_units,
     n_free_parameters,
+    warn_frequency,
 )
-from .exceptions import FrequencyWarning, InvalidParameterError, InvalidReturnsError
+from .exceptions import InvalidParameterError, InvalidReturnsError
 from .labels import default_regime_names
 from .online import (
     causal_start,
@@ -134,9 +135,13 @@ class RegimeModel(BaseEstimator):
         Restarts that continue after screening.
     warm_start : bool, default=False
         When True and the model is already fitted, the first restart of the next
-        :meth:`fit` starts from the current parameters instead of k-means (the other
-        ``n_init - 1`` start fresh), as in scikit-learn. Used by
-        :func:`regimes.walk_forward` for fast refits.
+        :meth:`fit` starts from the current parameters instead of k-means, as in
+        scikit-learn. The other ``n_init - 1`` are challengers: each continues for
+        2 EM iterations the restart that held its place in the previous warm fit
+        (screened out there), or starts from k-means (the first warm fit, and
+        after a challenger has reached the kept optimum, converged, or lived 12
+        fits). Used by :func:`regimes.walk_forward` for fast refits; a model read
+        by :meth:`load` has no challengers.
     n_jobs : int, optional
         Threads that run the restarts side by side (at most one per core): a
         non-zero int, -1 for every core; None or 1 runs them one after the other.
@@ -369,14 +374,27 @@ class RegimeModel(BaseEstimator):
             missing=settings.missing,
             n_regimes=settings.n_regimes,
         )
-        if data.frequency is not None:
-            warnings.warn(
-                f"returns: {data.frequency}. The model is fitted all the same, but "
-                "its annualised figures (summary, regime_means(annualize=True), "
-                "the signal's statistics) assume 252 trading days a year.",
-                FrequencyWarning,
-                stacklevel=2,
-            )
+        warn_frequency(data.frequency, stacklevel=2)
+        return self._fit_checked(data, settings)
+
+    def _fit_window(self, window: pd.DataFrame) -> RegimeModel:
+        """:meth:`fit` on rows and columns of a frame ``check_returns`` has passed.
+
+        :func:`regimes.walk_forward`'s refits: only the checks that depend on the
+        training window run again (``check_returns(window=True)``).
+        """
+        settings = self._check_params()
+        data = check_returns(
+            window,
+            for_fit=True,
+            missing=settings.missing,
+            n_regimes=settings.n_regimes,
+            window=True,
+        )
+        return self._fit_checked(data, settings)
+
+    def _fit_checked(self, data: Returns, settings: Settings) -> RegimeModel:
+        """The fit of checked returns: its settings' checks, EM, the fitted state."""
         previous = self._state if settings.warm_start else None
         _fitting.check_fit_data(data, settings, previous)
         with thread_limits(settings.n_jobs):  # no oversubscription (regimes._threads)
@@ -385,7 +403,7 @@ class RegimeModel(BaseEstimator):
             )
         self._set_state(state)
         if problem is not None and getattr(self, "_warn_convergence", True):
-            warnings.warn(problem, ConvergenceWarning, stacklevel=2)
+            warnings.warn(problem, ConvergenceWarning, stacklevel=3)
         return self
 
     def _check_params(self) -> Settings:

@@ -365,7 +365,7 @@ def _no_fit(monkeypatch):
     def forbidden(self, *args, **kwargs):
         raise AssertionError("the model was fitted before --out was checked")
 
-    monkeypatch.setattr(RegimeModel, "fit", forbidden)
+    monkeypatch.setattr(RegimeModel, "_fit_checked", forbidden)  # every fit
 
 
 def test_out_naming_a_file_is_refused_before_the_fit(tmp_path, monkeypatch, capsys):

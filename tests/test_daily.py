@@ -117,13 +117,13 @@ def test_resume_with_other_options_equals_full_rerun(returns, options):
 def test_resume_fits_only_new_periods(returns, monkeypatch, case, n_fits):
     previous = walk_forward(returns.iloc[: _cuts(returns)[case]], _model(), **OPTIONS)
     fitted = []
-    fit = RegimeModel.fit
+    fit = RegimeModel._fit_checked  # every fit's EM: fit and walk_forward's refits
 
     def counting_fit(self, *args, **kwargs):
         fitted.append(1)
         return fit(self, *args, **kwargs)
 
-    monkeypatch.setattr(RegimeModel, "fit", counting_fit)
+    monkeypatch.setattr(RegimeModel, "_fit_checked", counting_fit)
     walk_forward(returns, _model(), resume=previous, **OPTIONS)
     assert len(fitted) == n_fits
 

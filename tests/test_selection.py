@@ -23,7 +23,7 @@ def test_a_template_invalid_for_one_row_is_raised_before_any_fit(monkeypatch):
     def no_fit(*args, **kwargs):
         raise AssertionError("a fit started before the rows' settings were checked")
 
-    monkeypatch.setattr(RegimeModel, "fit", no_fit)
+    monkeypatch.setattr(RegimeModel, "_fit_checked", no_fit)  # every fit
     template = RegimeModel(2, regime_names=("Calm", "Storm"), n_init=1)
     with pytest.raises(InvalidParameterError, match=r"n_regimes=3.*one name per") as e:
         compare(_returns(), n_regimes=(2, 3), covariance_types="diag", model=template)

@@ -272,7 +272,7 @@ def test_a_training_set_too_small_to_fit_is_refused_up_front(
     def no_fit(*args, **kwargs):
         raise AssertionError("a fit started before the arguments were checked")
 
-    monkeypatch.setattr(RegimeModel, "fit", no_fit)
+    monkeypatch.setattr(RegimeModel, "_fit_checked", no_fit)  # every fit
     kwargs = {"window": need - 1} if param == "window" else {"min_train": need - 1}
     with pytest.raises(InvalidParameterError, match=rf"{param}.*\b{need}\b") as info:
         walk_forward(short_sample, MODEL, **{**ARGS, "refit": 250, **kwargs})
