@@ -23,8 +23,15 @@ from ._gaussian import log_emission_densities
 from ._hmm import NO_PRIORS, RegimeHMM
 from ._missing import has_missing as missing_values
 from ._missing import log_densities
-from ._restarts import Restart, best_restart, em_converged, new_hmm, run_restarts
-from ._state import FittedState, Settings
+from ._restarts import (
+    Restart,
+    best_restart,
+    em_converged,
+    new_hmm,
+    next_challengers,
+    run_restarts,
+)
+from ._state import Challenger, FittedState, Settings
 from ._validation import (
     Returns,
     check_distinct_rows,
@@ -78,11 +85,16 @@ def fit_state(
     Z = (X - center) / scale
     log_jacobian = _log_jacobian(X, scale)
 
+    carried = () if previous is None else previous.challengers
     runs = run_restarts(
         Z,
         seeds(settings.random_state, settings.n_init),
         settings,
         warm=None if previous is None else _warm(previous, center, scale),
+        challengers=[
+            None if c is None else (_in_standard_units(c, center, scale), c.n_iter)
+            for c in carried
+        ],
     )
     best = best_restart(runs)
     table = _restart_table(runs, best, log_jacobian, settings.tol)
@@ -113,6 +125,9 @@ def fit_state(
             hmm.predict(X), settings.regime_names, data.index
         ),
         scale=np.nanstd(X, axis=0),  # nan: missing="marginalize"
+        challengers=()
+        if previous is None
+        else _challengers(runs, best, carried, (center, scale, len(X)), settings),
     )
     return state, _convergence_message(state, history, len(runs), settings.tol)
 
@@ -278,12 +293,57 @@ def _warm(
     previous: FittedState, center: np.ndarray, scale: np.ndarray
 ) -> tuple[np.ndarray, ...]:
     """The previous fit's parameters in the standardised units."""
+    return _in_standard_units(previous, center, scale)
+
+
+def _in_standard_units(
+    fitted: FittedState | Challenger, center: np.ndarray, scale: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """(startprob, transmat, means, covars) of a fit or challenger, on (X - c) / s."""
     return (
-        previous.startprob,
-        previous.transmat,
-        (previous.means - center) / scale,
-        previous.covars / np.outer(scale, scale),
+        fitted.startprob,
+        fitted.transmat,
+        (fitted.means - center) / scale,
+        fitted.covars / np.outer(scale, scale),
     )
+
+
+def _challengers(
+    runs: list[Restart],
+    best: int,
+    carried: Sequence[Challenger | None],
+    units: tuple[np.ndarray, np.ndarray, int],
+    settings: Settings,
+) -> tuple[Challenger | None, ...]:
+    """The challengers a warm fit leaves for the next one, in the data's units.
+
+    ``units`` is the (center, scale) of the standardised data EM ran on and its
+    number of days.
+    """
+    center, scale, n_days = units
+    placed = runs[: settings.n_init]  # by position (regimes._restarts.run_restarts)
+    ages = [0] * (len(placed) - 1)
+    for i, run in enumerate(placed[1:]):
+        if run.init == "challenger" and i < len(carried) and carried[i] is not None:
+            ages[i] = carried[i].age
+    out: list[Challenger | None] = []
+    chosen = next_challengers(placed, runs[best], n_days, ages, settings.tol)
+    for i, run in enumerate(chosen):
+        if run is None:
+            out.append(None)
+            continue
+        out.append(
+            Challenger(
+                seed=run.seed,
+                startprob=run.hmm.startprob_.copy(),
+                transmat=run.hmm.transmat_.copy(),
+                means=run.hmm.means_ * scale + center,
+                covars=read_full(run.hmm) * np.outer(scale, scale),
+                n_iter=run.earlier_iter + run.n_iter,
+                age=ages[i] + 1,
+            )
+        )
+    return tuple(out)
 
 
 def _restart_table(

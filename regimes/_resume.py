@@ -22,6 +22,7 @@ and :mod:`regimes.daily` (the evening run, which calls the walk-forward).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -37,6 +38,7 @@ import pandas as pd
 from . import _persist
 from ._contract import Checked, PathLike, validate_params
 from ._io import atomic_path
+from ._state import Challenger
 from ._validation import OUTPUT_COLUMNS
 from .exceptions import InvalidParameterError, MissingPathError, StateWarning
 from .models import RegimeModel
@@ -104,8 +106,27 @@ def make_record(
         "last_seconds": seconds,
         "carry": _carry_to_json(entering),
         "model": _persist._envelope(model.fitted_state_, _version()),
+        "challengers": _challengers_to_json(model.fitted_state_.challengers),
     }
     return json.dumps(record, allow_nan=False)
+
+
+def _challengers_to_json(challengers: tuple[Challenger | None, ...]) -> list[Any]:
+    """The warm chain's challengers (regimes._restarts), exact in JSON (repr floats)."""
+    return [
+        None
+        if c is None
+        else {
+            "seed": int(c.seed),
+            "n_iter": int(c.n_iter),
+            "age": int(c.age),
+            **{
+                name: getattr(c, name).tolist()
+                for name in ("startprob", "transmat", "means", "covars")
+            },
+        }
+        for c in challengers
+    ]
 
 
 def _unit_of(index: pd.Index) -> str | None:
@@ -314,7 +335,48 @@ def last_model(record: dict[str, Any]) -> RegimeModel:
     """The last refit's model, rebuilt bit for bit from the record."""
     text = json.dumps(record["model"])
     state = _persist._decode(json.loads(text), len(text), RegimeModel().get_params())
-    return RegimeModel._from_state(state)
+    # a record written before challengers were kept has none: the next warm
+    # refit starts them from k-means
+    challengers = _challengers_from_json(record.get("challengers", []), state)
+    return RegimeModel._from_state(dataclasses.replace(state, challengers=challengers))
+
+
+def _challengers_from_json(items: Any, state: Any) -> tuple[Challenger | None, ...]:
+    """The challengers of a record, checked against its model's shapes."""
+    k, d = state.means.shape
+    shapes = {
+        "startprob": (k,),
+        "transmat": (k, k),
+        "means": (k, d),
+        "covars": (k, d, d),
+    }
+    out: list[Challenger | None] = []
+    try:
+        for c in items:
+            if c is None:
+                out.append(None)
+                continue
+            arrays = {name: np.array(c[name], dtype=float) for name in shapes}
+            if any(arrays[n].shape != shapes[n] for n in shapes) or not all(
+                np.isfinite(a).all() for a in arrays.values()
+            ):
+                raise ValueError("shapes")
+            out.append(
+                Challenger(
+                    seed=int(c["seed"]),
+                    n_iter=int(c["n_iter"]),
+                    age=int(c["age"]),
+                    **arrays,
+                )
+            )
+    except (KeyError, TypeError, ValueError):
+        raise InvalidParameterError(
+            "resume",
+            "the resume record's challengers (the warm chain's other restarts) are "
+            "damaged: the record was edited. Pass the frame walk_forward returned, "
+            "or a state directory it wrote, unchanged.",
+        ) from None
+    return tuple(out)
 
 
 # ---------------------------------------------------------- state directory

@@ -44,6 +44,27 @@ class Settings:
 
 
 @dataclass(frozen=True, eq=False)
+class Challenger:
+    """A restart a warm fit keeps beside the one it returns, for the next warm fit.
+
+    A chain of warm refits (:func:`regimes.walk_forward`) continues each challenger
+    by a few EM iterations per refit instead of starting new k-means restarts
+    every time (:func:`regimes._restarts.next_challengers` says when one is
+    started afresh). Parameters are in the data's units, covariances full.
+    """
+
+    seed: int
+    startprob: np.ndarray
+    transmat: np.ndarray
+    means: np.ndarray
+    covars: np.ndarray
+    n_iter: int
+    """EM iterations run since its k-means start, over all the fits so far."""
+    age: int
+    """Fits it has been through, its first included."""
+
+
+@dataclass(frozen=True, eq=False)
 class FittedState:
     """Everything a fit produced: parameters in the data's units and regime order.
 
@@ -74,6 +95,10 @@ class FittedState:
     deviation the fitted mixture implies (regime shares of the training days as
     weights), which matches the data's to within sampling error.
     """
+    challengers: tuple[Challenger | None, ...] = field(default=(), repr=False)
+    """A warm fit's other restarts, by position (None: the next warm fit starts that
+    one from k-means). Not written to model files (a loaded model's next warm fit
+    starts them all from k-means); a walk-forward's resume record keeps them."""
 
     def __post_init__(self) -> None:
         if self.scale is None:

@@ -37,7 +37,13 @@ from ._contract import (
 from ._parallel import parallel_map
 from ._resume import Carry
 from ._threads import thread_limits
-from ._validation import MAX_RESTARTS, Returns, check_returns, n_free_parameters
+from ._validation import (
+    MAX_RESTARTS,
+    Returns,
+    check_returns,
+    n_free_parameters,
+    warn_frequency,
+)
 from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
@@ -122,21 +128,25 @@ def walk_forward(
     window : int, optional
         Fit on the last ``window`` days only (a rolling window); default expanding.
     warm_start : bool, default=True
-        Start each refit from the previous parameters plus ``fresh_restarts``
-        k-means restarts; after a short screening the best ``warm_keep`` of them
+        Start each refit from the previous parameters, beside ``fresh_restarts``
+        challengers; after a short screening the best ``warm_keep`` of them
         continue. The first fit uses the template as it is.
     fresh_restarts : int, default=2
-        New restarts at each warm refit, so that a better optimum can still be found.
+        Challengers at each warm refit, so that a better optimum can still be
+        found. A challenger starts from k-means (``screen_iter`` iterations) and
+        moves on by 2 EM iterations at each later refit, until it has reached the
+        kept optimum (then, or once it converged below it, or after 12 refits, it
+        starts again from k-means on the data of the day); one that gets ahead
+        takes over. If the warm start degenerates (a regime emptied by the new
+        days), new k-means restarts join the challengers for that refit.
     warm_keep : int, default=1
         Restarts that continue after screening at a warm refit: the best one
-        (usually the warm start; a fresh restart that is already ahead after
-        ``screen_iter`` iterations takes over). 2 also runs the best fresh restart
-        on to convergence, about twice the time, and leaves an inferior optimum
-        sooner on data whose structure changes fast. On the bundled sample with
-        monthly refits (``benchmarks/walk_forward.py``, 2026-11-28, 2 cores):
-        1 took 16.5 s, 4.9x faster than cold refits, with 99.7% of refits no
-        worse than 0.1% below the cold log-likelihood and the same causal regime
-        on 99.5% of days; 2 took 30 s with every refit within 0.05%.
+        (usually the warm start; a challenger that is already ahead takes over).
+        2 also runs the best challenger on to convergence.
+        On the bundled sample with monthly refits (``benchmarks/walk_forward.py``
+        and ``benchmarks/README.md`` give the figures): every refit within 0.1%
+        of the log-likelihood of 10 fresh restarts, about 10x faster than such
+        cold refits.
     progress : bool, default=True
         Show a progress bar (tqdm) over the refits.
     n_jobs : int, optional
@@ -236,6 +246,7 @@ def walk_forward(
     data = check_returns(
         returns, missing=settings.missing, needs_dates=not isinstance(refit, int)
     )
+    warn_frequency(data.frequency, stacklevel=3)  # once; the refits do not judge it
     starts = _refit_positions(data.index, rule, min_train)
     _check_training_size(settings, data.values.shape[1], window, starts[0])
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
@@ -637,10 +648,11 @@ def _fit_all(
                 model = clone(template)
         columns = list(data.columns)
         fitted, seconds = _timed_fit(model, data)
-        # keep a frozen copy: the next refit changes the same estimator
-        fits.append(
-            (start, copy.deepcopy(fitted), seconds, _train_start(start, window))
-        )
+        # keep a frozen copy: the next refit changes the same estimator. A shallow
+        # copy is enough: a fit rebinds every fitted attribute (_set_state) and
+        # set_params every parameter, changing none in place (a deep copy of
+        # 372 models was 0.3 s of the walk-forward)
+        fits.append((start, copy.copy(fitted), seconds, _train_start(start, window)))
         bar.update(1)
     bar.close()
     return fits
@@ -671,7 +683,7 @@ def _timed_fit(model: RegimeModel, train: pd.DataFrame) -> tuple[RegimeModel, fl
     begin = time.perf_counter()
     try:
         with convergence_reported_by_caller(model):  # walk_forward warns once
-            model.fit(train)
+            model._fit_window(train)  # a window of the frame walk_forward checked
     except (RegimeFitError, ValueError, np.linalg.LinAlgError) as exc:
         raise RegimeFitError(
             f"the refit on the {len(train)} days {train.index[0]} .. "

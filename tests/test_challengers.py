@@ -1,0 +1,188 @@
+"""Challengers: a warm fit's other restarts carried on to the next warm fit.
+
+A chain of warm refits (walk_forward) continues each of its other restarts by
+``CHALLENGER_ITER`` EM iterations per fit instead of starting new k-means
+restarts every time (regimes._restarts). These tests pin what that promises: a
+challenger follows the very EM path it would have followed in one run; the rules
+that renew one; the k-means search that joins when the warm start fails; and a
+resume record that carries them, refusing damaged ones.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regimes import RegimeModel, _restarts, walk_forward
+from regimes._covariance import read_full
+from regimes._restarts import (
+    CHALLENGER_ITER,
+    CHALLENGER_LIFE,
+    SAME_OPTIMUM,
+    Restart,
+    next_challengers,
+    start_restart,
+)
+from regimes.exceptions import InvalidParameterError
+
+
+def _standardized(X: np.ndarray) -> np.ndarray:
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+def test_a_challenger_continues_the_em_path_of_its_restart(short_sample):
+    """Continued on the same days, a challenger ends where one run of
+    screen_iter + CHALLENGER_ITER iterations from its k-means start ends."""
+    Z = _standardized(short_sample.to_numpy())
+    settings = RegimeModel(3, n_init=3, n_keep=1, random_state=0)._check_params()
+    seeds = [11, 12, 13]
+    first = _restarts.run_restarts(Z, seeds, settings, challengers=[None, None])
+    screened = [i for i in (1, 2) if first[i].screened_out]
+    assert screened, "both places went on to convergence on this sample"
+    carried = [(_parameters(run), run.n_iter) for run in first[1:]]
+    warm = _parameters(first[0])
+    again = _restarts.run_restarts(Z, seeds, settings, warm=warm, challengers=carried)
+    n_iter = settings.screen_iter + CHALLENGER_ITER
+    for i in screened:
+        run = again[i]
+        assert run.init == "challenger" and run.earlier_iter == settings.screen_iter
+        assert run.n_iter == CHALLENGER_ITER
+        one_run = start_restart(Z, seeds[i], settings, n_iter)
+        # the same path, up to the floor (1e-8) that keeps pi and A off 0
+        assert run.log_likelihood == pytest.approx(one_run.log_likelihood, rel=1e-9)
+        np.testing.assert_allclose(run.hmm.means_, one_run.hmm.means_, atol=1e-6)
+
+
+def _parameters(run: Restart) -> tuple[np.ndarray, ...]:
+    hmm = run.hmm
+    return (hmm.startprob_, hmm.transmat_, hmm.means_, read_full(hmm))
+
+
+def test_a_warm_chain_carries_its_challengers(short_sample):
+    model = RegimeModel(
+        3, n_init=3, n_keep=1, n_iter=1000, random_state=0, warm_start=True
+    )
+    inits = []
+    for end in range(1000, 1500, 60):
+        model.fit(short_sample.iloc[:end])
+        inits.append(model.restarts_["init"].tolist())
+    assert inits[0] == ["k-means"] * 3  # the first fit has nothing to start from
+    assert inits[1] == ["warm", "k-means", "k-means"]
+    assert any("challenger" in row for row in inits[2:])
+    assert all(row[0] == "warm" for row in inits[1:])
+
+
+def _run(ll: float, history=(0.0, 1.0), init="challenger", error="") -> Restart:
+    run = Restart(seed=0, init=init, history=list(history), error=error)
+    run.log_likelihood = np.nan if error else ll
+    return run
+
+
+def test_renewal_rules():
+    """A challenger goes on only while it can still find something new."""
+    n_days, tol = 1000, 1e-4
+    kept = _run(100.0, init="warm")
+    climbing = _run(90.0)
+    same = _run(100.0 - 0.5 * SAME_OPTIMUM * n_days)
+    converged = _run(80.0, history=(80.0 - tol / 2, 80.0))
+    failed = _run(0.0, error="degenerate")
+    old = _run(90.0)
+    runs = [kept, climbing, same, converged, failed, old]
+    ages = [0, 0, 0, 0, CHALLENGER_LIFE - 1]
+    out = next_challengers(runs, kept, n_days, ages, tol)
+    assert out == [climbing, None, None, None, None]
+    # the kept restart is never carried as a challenger, wherever it stands
+    out = next_challengers([kept, climbing], climbing, n_days, [0], tol)
+    assert out == [None]
+
+
+def test_when_the_warm_start_fails_k_means_restarts_join(short_sample, monkeypatch):
+    model = RegimeModel(
+        3, n_init=3, n_keep=1, n_iter=1000, random_state=0, warm_start=True
+    )
+    for end in range(1000, 1400, 40):  # a chain, until it carries a challenger
+        model.fit(short_sample.iloc[:end])
+        if any(c is not None for c in model.fitted_state_.challengers):
+            break
+    assert any(c is not None for c in model.fitted_state_.challengers)
+    real = _restarts.start_restart
+
+    def warm_degenerates(Z, seed, settings, n_iter, warm=None, *args):
+        run = real(Z, seed, settings, n_iter, warm, *args)
+        if run.init == "warm":
+            run.error, run.hmm, run.log_likelihood = "degenerate: test", None, np.nan
+        return run
+
+    monkeypatch.setattr(_restarts, "start_restart", warm_degenerates)
+    model.fit(short_sample.iloc[: end + 40])
+    inits = model.restarts_["init"].tolist()
+    assert inits[0] == "warm" and "challenger" in inits[1:3]
+    assert inits[3:] == ["k-means", "k-means"]  # a new search joined
+    assert model.restarts_.loc[0, "error"] == "degenerate: test"
+    assert (
+        model.restarts_.loc[3:, "seed"].tolist()
+        == model.restarts_.loc[1:2, "seed"].tolist()
+    )
+    # the next fit carries challengers by position only
+    assert len(model.fitted_state_.challengers) == 2
+
+
+OPTIONS = dict(refit="Q", min_train=500, progress=False)
+
+
+def test_the_resume_record_carries_the_challengers(short_sample):
+    walk = walk_forward(
+        short_sample.iloc[:900], RegimeModel(3, n_init=3, random_state=0), **OPTIONS
+    )
+    record = json.loads(walk.attrs["resume"])
+    carried = [c for c in record["challengers"] if c is not None]
+    assert carried, "no challenger carried at the last refit of this run"
+    assert set(carried[0]) == {
+        "seed",
+        "n_iter",
+        "age",
+        "startprob",
+        "transmat",
+        "means",
+        "covars",
+    }
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda c: c.pop("means"),
+        lambda c: c.update(means=[[1.0, 2.0]]),
+        lambda c: c.update(covars="many"),
+        lambda c: c.update(startprob=[float("nan")] * 3),
+    ],
+)
+def test_a_damaged_challenger_in_the_record_is_refused(short_sample, damage):
+    model = RegimeModel(3, n_init=3, random_state=0)
+    walk = walk_forward(short_sample.iloc[:900], model, **OPTIONS)
+    record = json.loads(walk.attrs["resume"])
+    place = next(i for i, c in enumerate(record["challengers"]) if c is not None)
+    damage(record["challengers"][place])
+    edited = walk.copy()
+    edited.attrs = {**walk.attrs, "resume": json.dumps(record)}
+    with pytest.raises(InvalidParameterError, match="challengers.*damaged") as info:
+        walk_forward(short_sample, model, resume=edited, **OPTIONS)
+    assert info.value.param == "resume"
+
+
+def test_a_record_without_challengers_resumes_from_k_means(short_sample):
+    """Records written before challengers were kept still resume."""
+    model = RegimeModel(3, n_init=3, random_state=0)
+    walk = walk_forward(short_sample.iloc[:900], model, **OPTIONS)
+    record = json.loads(walk.attrs["resume"])
+    del record["challengers"]
+    older = walk.copy()
+    older.attrs = {**walk.attrs, "resume": json.dumps(record)}
+    resumed = walk_forward(short_sample, model, resume=older, **OPTIONS)
+    assert (
+        isinstance(resumed, pd.DataFrame)
+        and resumed.index[-1] == short_sample.index[-1]
+    )
