@@ -316,7 +316,9 @@ def run_restarts(
             jobs.append((Z, int(seed), settings, first_iter, None, None, outer))
         else:
             parameters, done = challenger
-            budget = min(CHALLENGER_ITER, first_iter)
+            # screened like the rest after its few iterations; without screening
+            # every restart, a challenger too, runs to the end
+            budget = CHALLENGER_ITER if screening else n_iter
             jobs.append((Z, int(seed), settings, budget, parameters, done, outer))
     runs = thread_map(start_restart, jobs, n_jobs)
     if (

@@ -11,10 +11,12 @@ resume record that carries them, refusing damaged ones.
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, _restarts, walk_forward
 from regimes._covariance import read_full
@@ -73,6 +75,26 @@ def test_a_warm_chain_carries_its_challengers(short_sample):
     assert inits[1] == ["warm", "k-means", "k-means"]
     assert any("challenger" in row for row in inits[2:])
     assert all(row[0] == "warm" for row in inits[1:])
+
+
+@pytest.mark.parametrize("options", [{"screen_iter": 0}, {"n_keep": 3}])
+def test_without_screening_challengers_run_to_the_end_too(short_sample, options):
+    """screen_iter=0 (or n_keep >= n_init) runs every restart to the end: a
+    challenger's 2 iterations must not end a fit. A small n_iter leaves restarts
+    unconverged, so that they are carried as challengers."""
+    model = RegimeModel(3, n_init=3, n_iter=12, random_state=0, warm_start=True)
+    model.set_params(**options)
+    carried = 0
+    for end in (1000, 1100, 1200, 1300):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(short_sample.iloc[:end])
+        table = model.restarts_
+        ok = table["error"] == ""
+        assert ((table["n_iter"] == 12) | table["converged"])[ok].all(), table
+        assert not table["screened_out"].any()
+        carried += int((table["init"] == "challenger").sum())
+    assert carried, "no challenger was carried: the test tests nothing"
 
 
 def _run(ll: float, history=(0.0, 1.0), init="challenger", error="") -> Restart:
