@@ -85,3 +85,32 @@ def sample_hmm_data(n_samples: int, n_features: int, seed: int = 0) -> np.ndarra
         rows = states == k
         X[rows] = means[k] + noise[rows] @ chols[k].T
     return X
+
+
+def timed_walk_forward(
+    returns, model, *, accelerate: bool = True, challengers: bool = True, **options
+):
+    """(seconds, frame) of ``walk_forward(returns, model, **options)``, quietly.
+
+    ``accelerate=False`` runs hmmlearn's plain EM loop instead of SQUAREM;
+    ``challengers=False`` issue 22's restart rule: new k-means restarts at every
+    warm refit (``_restarts.CHALLENGER_LIFE = 1``: no challenger outlives its fit).
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from regimes import _accelerate, _restarts, walk_forward
+
+    previous = _accelerate.ACCELERATE, _restarts.CHALLENGER_LIFE
+    _accelerate.ACCELERATE = accelerate
+    if not challengers:
+        _restarts.CHALLENGER_LIFE = 1
+    try:
+        begin = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            walk = walk_forward(returns, model, progress=False, **options)
+        return time.perf_counter() - begin, walk
+    finally:
+        _accelerate.ACCELERATE, _restarts.CHALLENGER_LIFE = previous
