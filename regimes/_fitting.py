@@ -92,7 +92,9 @@ def fit_state(
         settings,
         warm=None if previous is None else _warm(previous, center, scale),
         challengers=[
-            None if c is None else (_in_standard_units(c, center, scale), c.n_iter)
+            None
+            if c is None
+            else (_in_standard_units(c, center, scale), c.n_iter, c.seed)
             for c in carried
         ],
     )

@@ -273,7 +273,7 @@ def run_restarts(
     seeds: Sequence[int],
     settings: Settings,
     warm: tuple[np.ndarray, ...] | None = None,
-    challengers: Sequence[tuple[tuple[np.ndarray, ...], int] | None] = (),
+    challengers: Sequence[tuple[tuple[np.ndarray, ...], int, int] | None] = (),
 ) -> list[Restart]:
     """All restarts: screen them briefly, then continue the ``n_keep`` best.
 
@@ -295,7 +295,7 @@ def run_restarts(
         there instead of from k-means.
     challengers : sequence, optional
         For the restarts after the first, by position: (parameters in Z's units,
-        EM iterations run so far) of a challenger to continue for
+        EM iterations run so far, its seed) of a challenger to continue for
         ``CHALLENGER_ITER`` iterations before screening, or None for a k-means
         start (see the module docstring).
     """
@@ -315,7 +315,7 @@ def run_restarts(
         elif challenger is None:
             jobs.append((Z, int(seed), settings, first_iter, None, None, outer))
         else:
-            parameters, done = challenger
+            parameters, done, seed = challenger  # its own seed, for the table
             # screened like the rest after its few iterations; without screening
             # every restart, a challenger too, runs to the end
             budget = CHALLENGER_ITER if screening else n_iter

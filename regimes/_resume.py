@@ -120,13 +120,30 @@ def _challengers_to_json(challengers: tuple[Challenger | None, ...]) -> list[Any
             "seed": int(c.seed),
             "n_iter": int(c.n_iter),
             "age": int(c.age),
-            **{
-                name: getattr(c, name).tolist()
-                for name in ("startprob", "transmat", "means", "covars")
-            },
+            **{name: getattr(c, name).tolist() for name in _ARRAYS},
         }
         for c in challengers
     ]
+
+
+# what make_record writes and a resumed run reads ("challengers" may be missing:
+# records written before they were kept)
+_RECORD_KEYS = {
+    "format",
+    "version",
+    "options",
+    "data",
+    "frame",
+    "last_start",
+    "index_unit",
+    "index_name",
+    "index_tz",
+    "regime_names",
+    "fitted_until_unit",
+    "last_seconds",
+    "carry",
+    "model",
+}
 
 
 def _unit_of(index: pd.Index) -> str | None:
@@ -226,10 +243,22 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
             "resume record (a frame read from a CSV file, or built by hand, has "
             "none). Run walk_forward once without resume to start.",
         )
-    record = json.loads(text)
-    if record.get("format") != RECORD_FORMAT or record.get("version") != RECORD_VERSION:
+    try:
+        record = json.loads(text)
+    except ValueError:  # JSONDecodeError: cut short or not JSON
+        record = None
+    if (
+        not isinstance(record, dict)
+        or record.get("format") != RECORD_FORMAT
+        or record.get("version") != RECORD_VERSION
+        or not _RECORD_KEYS <= set(record)
+    ):
         raise InvalidParameterError(
-            param, f"{param}'s record is not a walk-forward resume record."
+            param,
+            f"{param}'s record (attrs['resume'], or resume.json in a state "
+            "directory) is not a whole walk-forward resume record: it was cut or "
+            "edited. Pass the frame walk_forward returned, or the state directory "
+            "it wrote, unchanged; or run walk_forward once without resume.",
         )
     changed = _changed_layout(previous, record)
     if changed is None and frame_fingerprint(previous) != record["frame"]:
@@ -337,12 +366,53 @@ def last_model(record: dict[str, Any]) -> RegimeModel:
     state = _persist._decode(json.loads(text), len(text), RegimeModel().get_params())
     # a record written before challengers were kept has none: the next warm
     # refit starts them from k-means
-    challengers = _challengers_from_json(record.get("challengers", []), state)
+    challengers = _challengers_from_json(
+        record.get("challengers", []), state, record["options"]
+    )
     return RegimeModel._from_state(dataclasses.replace(state, challengers=challengers))
 
 
-def _challengers_from_json(items: Any, state: Any) -> tuple[Challenger | None, ...]:
-    """The challengers of a record, checked against its model's shapes."""
+def _challengers_from_json(
+    items: Any, state: Any, options: dict[str, Any]
+) -> tuple[Challenger | None, ...]:
+    """The challengers of a record, checked as strictly as its model.
+
+    They decide the next refits (regimes._restarts), so anything a walk-forward
+    could not have written is refused rather than read: a resumed run must equal
+    a full one. ``options`` are the record's walk-forward options (the number of
+    challengers a warm refit keeps).
+    """
+    problem = _challengers_problem(items, state, options)
+    if problem is not None:
+        raise InvalidParameterError(
+            "resume",
+            f"the resume record's challengers (the warm chain's other restarts) "
+            f"are damaged ({problem}): the record was edited. Pass the frame "
+            "walk_forward returned, or a state directory it wrote, unchanged.",
+        )
+    return tuple(
+        None
+        if c is None
+        else Challenger(
+            seed=c["seed"],
+            n_iter=c["n_iter"],
+            age=c["age"],
+            **{name: np.array(c[name], dtype=float) for name in _ARRAYS},
+        )
+        for c in items
+    )
+
+
+_ARRAYS = ("startprob", "transmat", "means", "covars")
+
+
+def _challengers_problem(items: Any, state: Any, options: dict[str, Any]) -> str | None:
+    """What is wrong with a record's challengers, or None."""
+    from ._restarts import CHALLENGER_LIFE  # the rule that wrote them
+
+    places = int(options.get("fresh_restarts", 0)) if options.get("warm_start") else 0
+    if not isinstance(items, list) or len(items) not in (0, places):
+        return f"a list of 0 or {places} entries expected"
     k, d = state.means.shape
     shapes = {
         "startprob": (k,),
@@ -350,33 +420,35 @@ def _challengers_from_json(items: Any, state: Any) -> tuple[Challenger | None, .
         "means": (k, d),
         "covars": (k, d, d),
     }
-    out: list[Challenger | None] = []
-    try:
-        for c in items:
-            if c is None:
-                out.append(None)
-                continue
-            arrays = {name: np.array(c[name], dtype=float) for name in shapes}
-            if any(arrays[n].shape != shapes[n] for n in shapes) or not all(
-                np.isfinite(a).all() for a in arrays.values()
-            ):
-                raise ValueError("shapes")
-            out.append(
-                Challenger(
-                    seed=int(c["seed"]),
-                    n_iter=int(c["n_iter"]),
-                    age=int(c["age"]),
-                    **arrays,
-                )
-            )
-    except (KeyError, TypeError, ValueError):
-        raise InvalidParameterError(
-            "resume",
-            "the resume record's challengers (the warm chain's other restarts) are "
-            "damaged: the record was edited. Pass the frame walk_forward returned, "
-            "or a state directory it wrote, unchanged.",
-        ) from None
-    return tuple(out)
+    for c in items:
+        if c is None:
+            continue
+        if not isinstance(c, dict) or set(c) != {"seed", "n_iter", "age", *_ARRAYS}:
+            return "an entry without exactly its seven fields"
+        counts = [c["seed"], c["n_iter"], c["age"]]
+        if not all(type(v) is int and v >= 0 for v in counts):
+            return "a seed, n_iter or age that is not a non-negative integer"
+        if not 1 <= c["age"] < CHALLENGER_LIFE:
+            return f"an age outside 1..{CHALLENGER_LIFE - 1}"
+        try:
+            arrays = {name: np.array(c[name], dtype=float) for name in _ARRAYS}
+        except (TypeError, ValueError):
+            return "an array that is not numeric"
+        if any(arrays[n].shape != shapes[n] for n in shapes):
+            return "an array of the wrong shape"
+        if not all(np.isfinite(a).all() for a in arrays.values()):
+            return "a value that is not finite"
+        for name in ("startprob", "transmat"):
+            p = arrays[name]
+            if (p < 0).any() or not np.allclose(p.sum(axis=-1), 1.0, atol=1e-9):
+                return f"{name} rows that are not probabilities"
+        covars = arrays["covars"]
+        if (
+            not np.allclose(covars, np.swapaxes(covars, 1, 2))
+            or not (np.linalg.eigvalsh(covars).min(axis=1) > 0).all()
+        ):
+            return "a covariance that is not symmetric positive definite"
+    return None
 
 
 # ---------------------------------------------------------- state directory
@@ -400,15 +472,25 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
             "with this directory creates it.",
         )
     generation = folder / pointer.read_text(encoding="utf-8").strip()
-    record = json.loads((generation / _RECORD).read_text(encoding="utf-8"))
     model = RegimeModel.load(generation / _MODEL)
-    record["model"] = _persist._envelope(model.fitted_state_, _version())
-    out = _read_frame(generation / _FRAME, record)
-    out.attrs = {
-        "refits": tuple(_refit_from_json(r) for r in record.pop("refits")),
-        "n_relabelled": int(record.pop("n_relabelled")),
-        "resume": json.dumps(record, allow_nan=False),
-    }
+    try:
+        record = json.loads((generation / _RECORD).read_text(encoding="utf-8"))
+        record["model"] = _persist._envelope(model.fitted_state_, _version())
+        out = _read_frame(generation / _FRAME, record)
+        out.attrs = {
+            "refits": tuple(_refit_from_json(r) for r in record.pop("refits")),
+            "n_relabelled": int(record.pop("n_relabelled")),
+            "resume": json.dumps(record, allow_nan=False),
+        }
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # a file cut short or edited: JSON that does not parse, a key or an
+        # array missing, a value of another type
+        raise InvalidParameterError(
+            "folder",
+            f"the walk-forward state in {generation} is damaged ({type(exc).__name__}"
+            f": {exc}); it was cut or edited after it was written. Restore the "
+            "folder, or run without it to start again.",
+        ) from None
     read_record(out, "folder")  # the frame read back is the frame saved
     return out
 
@@ -514,7 +596,11 @@ def _read_frame(path: Path, record: dict[str, Any]) -> pd.DataFrame:
     table["regime"] = pd.Categorical.from_codes(
         arrays["codes"], categories=record["regime_names"], ordered=True
     )
-    until = arrays["fitted_until"].astype(f"datetime64[{record['fitted_until_unit']}]")
+    until = pd.DatetimeIndex(
+        arrays["fitted_until"].astype(f"datetime64[{record['fitted_until_unit']}]")
+    )
+    if tz is not None:  # the index's days: saved as UTC instants, as the index
+        until = until.tz_localize("UTC").tz_convert(tz)
     table["fitted_until"] = until
     return table[columns]
 
@@ -561,7 +647,9 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     path = Path(path)
     _check_log_header(path, ["date", *map(str, out.columns), "recorded_at"])
     last = _last_logged_day(path)
-    new = out if last is None else out.loc[out.index > last]
+    # the log holds local dates (date_format below): compare the index's own
+    days = out.index.tz_localize(None) if out.index.tz is not None else out.index
+    new = out if last is None else out.loc[days.normalize() > last]
     if new.empty:
         return 0
     table = new.copy()

@@ -296,11 +296,29 @@ def check_returns(
     elif not window:
         _check_finite(values, columns, param)
     if for_fit:
-        _check_not_constant(values, columns, param)
-        _check_squares_representable(values, columns, param)
-        _check_outliers(values, columns, index, param)
-        _warn_if_prices(values)
+        _check_training_values(values, columns, index, param, prices=not window)
     return Returns(values, index, columns, None if window else frequency_note(index))
+
+
+def check_training_values(data: Returns, param: str = "returns") -> None:
+    """The fit's checks of values, on a whole frame before any of its windows is fit.
+
+    :func:`regimes.walk_forward` refuses here, before its first refit, what every
+    refit would refuse (a constant column, an outlier far beyond the frame's
+    spread) and warns once about prices; each refit still checks its own window
+    (``check_returns(window=True)``), but does not warn about prices again.
+    """
+    _check_training_values(data.values, data.columns, data.index, param, prices=True)
+
+
+def _check_training_values(
+    values: np.ndarray, columns: list[str], index: pd.Index, param: str, prices: bool
+) -> None:
+    _check_not_constant(values, columns, param)
+    _check_squares_representable(values, columns, param)
+    _check_outliers(values, columns, index, param)
+    if prices:
+        _warn_if_prices(values)
 
 
 def warn_frequency(frequency: str | None, stacklevel: int) -> None:
@@ -729,7 +747,9 @@ def _warn_if_prices(values: np.ndarray) -> None:
             f"{np.nanmedian(values):.4g}: they look like prices, not returns. "
             "Convert them first, e.g. np.log(prices).diff().dropna().",
             LikelyPricesWarning,
-            stacklevel=4,  # _warn_if_prices < check_returns < fit < caller
+            # _warn_if_prices < _check_training_values < check_returns (or
+            # check_training_values) < fit (walk_forward) < its contract wrapper
+            stacklevel=6,
         )
 
 

@@ -374,7 +374,7 @@ class RegimeModel(BaseEstimator):
             missing=settings.missing,
             n_regimes=settings.n_regimes,
         )
-        warn_frequency(data.frequency, stacklevel=2)
+        warn_frequency(data.frequency, stacklevel=3)  # fit < its contract wrapper
         return self._fit_checked(data, settings)
 
     def _fit_window(self, window: pd.DataFrame) -> RegimeModel:
@@ -403,7 +403,8 @@ class RegimeModel(BaseEstimator):
             )
         self._set_state(state)
         if problem is not None and getattr(self, "_warn_convergence", True):
-            warnings.warn(problem, ConvergenceWarning, stacklevel=3)
+            # _fit_checked < fit < its contract wrapper < the caller
+            warnings.warn(problem, ConvergenceWarning, stacklevel=4)
         return self
 
     def _check_params(self) -> Settings:

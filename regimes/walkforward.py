@@ -41,6 +41,7 @@ from ._validation import (
     MAX_RESTARTS,
     Returns,
     check_returns,
+    check_training_values,
     n_free_parameters,
     warn_frequency,
 )
@@ -246,7 +247,9 @@ def walk_forward(
     data = check_returns(
         returns, missing=settings.missing, needs_dates=not isinstance(refit, int)
     )
-    warn_frequency(data.frequency, stacklevel=3)  # once; the refits do not judge it
+    # once, before any refit: what every refit would refuse, and the warnings
+    check_training_values(data)
+    warn_frequency(data.frequency, stacklevel=3)
     starts = _refit_positions(data.index, rule, min_train)
     _check_training_size(settings, data.values.shape[1], window, starts[0])
     frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
@@ -310,7 +313,8 @@ def _continue(
     if not isinstance(previous, pd.DataFrame):  # a path (walk_forward's contract)
         try:
             previous = _resume.load_state(previous)
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, InvalidParameterError) as exc:
+            # load_state names its folder; here the caller's argument is resume
             raise InvalidParameterError("resume", str(exc)) from None
     record = _resume.read_record(previous)
     _resume.check_compatible(record, frame, options)

@@ -44,7 +44,7 @@ def test_a_challenger_continues_the_em_path_of_its_restart(short_sample):
     first = _restarts.run_restarts(Z, seeds, settings, challengers=[None, None])
     screened = [i for i in (1, 2) if first[i].screened_out]
     assert screened, "both places went on to convergence on this sample"
-    carried = [(_parameters(run), run.n_iter) for run in first[1:]]
+    carried = [(_parameters(run), run.n_iter, run.seed) for run in first[1:]]
     warm = _parameters(first[0])
     again = _restarts.run_restarts(Z, seeds, settings, warm=warm, challengers=carried)
     n_iter = settings.screen_iter + CHALLENGER_ITER
@@ -155,6 +155,28 @@ def test_when_the_warm_start_fails_k_means_restarts_join(short_sample, monkeypat
 OPTIONS = dict(refit="Q", min_train=500, progress=False)
 
 
+def test_a_challenger_keeps_its_own_seed(short_sample):
+    """The restarts table names the seed a challenger started from, even after
+    set_params(random_state=...) changed the seeds of new restarts."""
+    model = RegimeModel(3, n_init=3, n_keep=1, n_iter=1000, random_state=0)
+    model.set_params(warm_start=True)
+    for end in range(1000, 1400, 40):
+        model.fit(short_sample.iloc[:end])
+        if any(c is not None for c in model.fitted_state_.challengers):
+            break
+    carried = {
+        i: c.seed
+        for i, c in enumerate(model.fitted_state_.challengers, start=1)
+        if c is not None
+    }
+    assert carried
+    model.set_params(random_state=12345).fit(short_sample.iloc[: end + 40])
+    table = model.restarts_
+    for i, seed in carried.items():
+        assert table.loc[i, "init"] == "challenger"
+        assert table.loc[i, "seed"] == seed
+
+
 def test_the_resume_record_carries_the_challengers(short_sample):
     walk = walk_forward(
         short_sample.iloc[:900], RegimeModel(3, n_init=3, random_state=0), **OPTIONS
@@ -173,21 +195,49 @@ def test_the_resume_record_carries_the_challengers(short_sample):
     }
 
 
-@pytest.mark.parametrize(
-    "damage",
-    [
-        lambda c: c.pop("means"),
-        lambda c: c.update(means=[[1.0, 2.0]]),
-        lambda c: c.update(covars="many"),
-        lambda c: c.update(startprob=[float("nan")] * 3),
-    ],
-)
+def _entry(record: dict) -> dict:
+    return next(c for c in record["challengers"] if c is not None)
+
+
+def _set(key, value):
+    return lambda record: _entry(record).__setitem__(key, value)
+
+
+DAMAGES = {
+    "a field missing": lambda record: _entry(record).pop("means"),
+    "an extra field": _set("note", 1),
+    "means of another shape": _set("means", [[1.0, 2.0]]),
+    "covars not numeric": _set("covars", "many"),
+    "startprob NaN": _set("startprob", [float("nan")] * 3),
+    "startprob not probabilities": _set("startprob", [2.0, -1.0, 0.0]),
+    "age as a string": _set("age", "3"),
+    "age fractional": _set("age", 3.7),
+    "age boolean": _set("age", True),
+    "age negative": _set("age", -1000),
+    "age beyond the life": _set("age", _restarts.CHALLENGER_LIFE),
+    "n_iter negative": _set("n_iter", -1),
+    "covars zero": lambda record: _entry(record).__setitem__(
+        "covars", np.zeros(np.shape(_entry(record)["covars"])).tolist()
+    ),
+    "covars asymmetric": lambda record: _entry(record)["covars"][0][0].__setitem__(
+        1, 5.0
+    ),
+    "a dict instead of the list": lambda record: record.__setitem__("challengers", {}),
+    "a string instead of the list": lambda record: record.__setitem__(
+        "challengers", ""
+    ),
+    "too many entries": lambda record: record.__setitem__(
+        "challengers", record["challengers"] * 5
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
 def test_a_damaged_challenger_in_the_record_is_refused(short_sample, damage):
     model = RegimeModel(3, n_init=3, random_state=0)
     walk = walk_forward(short_sample.iloc[:900], model, **OPTIONS)
     record = json.loads(walk.attrs["resume"])
-    place = next(i for i, c in enumerate(record["challengers"]) if c is not None)
-    damage(record["challengers"][place])
+    DAMAGES[damage](record)
     edited = walk.copy()
     edited.attrs = {**walk.attrs, "resume": json.dumps(record)}
     with pytest.raises(InvalidParameterError, match="challengers.*damaged") as info:

@@ -225,6 +225,59 @@ def test_state_directory_round_trip_and_chain(returns, full, tmp_path):
     ]
 
 
+@pytest.mark.parametrize("tz", ["Europe/Berlin", "UTC"])
+def test_state_directory_keeps_the_time_zone(returns, tmp_path, tz):
+    """A tz-aware run resumes from its own state (its fitted_until lost the time
+    zone on the way back, and the log compared UTC instants with local dates)."""
+    aware = returns.tz_localize(tz)
+    folder = tmp_path / "state"
+    cut = _cuts(returns)["mid_period"]
+    daily.run(aware.iloc[:cut], _model(), folder, **OPTIONS)
+    assert daily.load_state(folder)["fitted_until"].dt.tz is not None
+    run = daily.run(aware, _model(), folder, **OPTIONS)
+    assert_same_walk(run.walk, walk_forward(aware, _model(), **OPTIONS))
+    log = pd.read_csv(folder / "log.csv", index_col="date", parse_dates=True)
+    assert log.index.is_unique and len(log) == len(run.walk)
+
+
+def _cut_json(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8")[:-100], encoding="utf-8")
+
+
+@pytest.mark.parametrize("key", ["carry", "options", "last_start", "model", None])
+def test_a_cut_or_restructured_record_is_refused(returns, previous, key):
+    record = json.loads(previous.attrs["resume"])
+    if key is None:
+        record = None  # the whole record replaced by null
+    else:
+        del record[key]
+    edited = previous.copy()
+    edited.attrs = {**previous.attrs, "resume": json.dumps(record)}
+    with pytest.raises(InvalidParameterError, match="not a whole walk-forward") as e:
+        walk_forward(returns, _model(), resume=edited, **OPTIONS)
+    assert e.value.param == "resume"
+
+
+def test_a_record_cut_short_is_refused(returns, previous):
+    edited = previous.copy()
+    edited.attrs = {**previous.attrs, "resume": previous.attrs["resume"][:-100]}
+    with pytest.raises(InvalidParameterError, match="not a whole walk-forward"):
+        walk_forward(returns, _model(), resume=edited, **OPTIONS)
+
+
+def test_a_state_file_cut_short_is_refused(returns, tmp_path):
+    folder = tmp_path / "state"
+    daily.run(returns.iloc[: _cuts(returns)["mid_period"]], _model(), folder, **OPTIONS)
+    generation = folder / (folder / "CURRENT").read_text().strip()
+    _cut_json(generation / "resume.json")
+    with pytest.raises(InvalidParameterError, match="damaged") as e:
+        walk_forward(returns, _model(), resume=folder, **OPTIONS)
+    assert e.value.param == "resume"
+    with pytest.raises(InvalidParameterError, match="damaged") as e:
+        daily.load_state(folder)
+    assert e.value.param == "folder"
+
+
 def test_audit_log_is_append_only(returns, tmp_path):
     cuts = _cuts(returns)
     folder = tmp_path / "state"

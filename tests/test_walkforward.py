@@ -356,3 +356,37 @@ def test_resume_refuses_returns_in_another_time_zone(short_sample):
     with pytest.raises(InvalidParameterError, match="time zone 'UTC'") as caught:
         walk_forward(aware, MODEL, **ARGS, resume=first)
     assert caught.value.param == "returns"
+
+
+def test_bad_values_are_refused_before_the_first_refit(short_sample, monkeypatch):
+    """What every refit would refuse is refused up front, by walk_forward itself:
+    a price typed as a return, a constant column (no refit runs first)."""
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a refit ran before the values were checked")
+
+    monkeypatch.setattr(RegimeModel, "_fit_checked", no_fit)  # every fit
+    typo = short_sample.copy()
+    typo.iloc[1200, 0] = 150.0
+    with pytest.raises(InvalidParameterError, match="absurd value") as info:
+        walk_forward(typo, MODEL, **ARGS)
+    assert info.value.param == "returns"
+    flat = short_sample.assign(**{short_sample.columns[1]: 0.001})
+    with pytest.raises(InvalidParameterError, match="constant") as info:
+        walk_forward(flat, MODEL, **ARGS)
+    assert info.value.param == "returns"
+
+
+def test_prices_are_warned_about_once_at_the_callers_line(short_sample):
+    from regimes.exceptions import LikelyPricesWarning
+
+    prices = 100 * np.exp(short_sample.cumsum())
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            walk_forward(prices, MODEL, **{**ARGS, "refit": "Y"})
+        except ValueError:
+            pass  # prices may well fail to fit; the warning came first
+    found = [w for w in seen if issubclass(w.category, LikelyPricesWarning)]
+    assert len(found) == 1
+    assert found[0].filename == __file__
