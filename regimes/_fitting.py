@@ -39,7 +39,7 @@ from ._validation import (
     check_not_collinear,
     check_regularization,
 )
-from .exceptions import RegimeFitError
+from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import permute_states, regime_order
 
 
@@ -60,12 +60,13 @@ def check_fit_data(
         or previous.n_regimes != settings.n_regimes
         or previous.covariance_type != settings.covariance_type
     ):
-        raise ValueError(
+        raise InvalidParameterError(
+            "warm_start",
             "warm_start needs the same columns, n_regimes and covariance_type "
             f"as the previous fit; fitted on {list(previous.feature_names)} with "
             f"{previous.n_regimes} '{previous.covariance_type}' regimes, got "
             f"{data.columns} with {settings.n_regimes} "
-            f"'{settings.covariance_type}'. Set warm_start=False or use a new model."
+            f"'{settings.covariance_type}'. Set warm_start=False or use a new model.",
         )
 
 

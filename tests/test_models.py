@@ -527,7 +527,9 @@ def test_warm_start_begins_at_the_previous_fit(sample, short_sample):
     # it reaches the optimum the fresh restarts find
     best = model.restarts_["log_likelihood"].max()
     assert warm["log_likelihood"] == pytest.approx(best, abs=0.01)
-    with pytest.raises(ValueError, match="warm_start needs the same columns"):
+    with pytest.raises(
+        InvalidParameterError, match="warm_start needs the same columns"
+    ):
         model.fit(returns.iloc[:5100, :3])
 
 
