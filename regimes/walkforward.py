@@ -646,7 +646,7 @@ def _fit_all(
         data = train(start)
         if columns is not None:
             if list(data.columns) == columns:
-                # from the second refit on: warm start plus a few fresh restarts
+                # from the second refit on: the warm start beside its challengers
                 model.set_params(warm_start=True, **warm)
             else:  # a column joined (ragged panel): a cold fit on the wider panel
                 model = clone(template)
