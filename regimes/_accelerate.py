@@ -161,18 +161,24 @@ def log_likelihood(hmm, X: np.ndarray) -> float:
     largest, as in the E-step (:meth:`regimes._hmm.RegimeHMM._estep_lattices`),
     and the shift added back; where the scaled pass underflows, ``score`` decides.
     """
+    value = scaled_log_likelihood(hmm, X)
+    return float(hmm.score(X)) if value is None else value
+
+
+def scaled_log_likelihood(hmm, X: np.ndarray) -> float | None:
+    """:func:`log_likelihood` from the scaled pass, or None where it underflows."""
     from hmmlearn import _hmmc
 
     log_b = hmm._compute_log_likelihood(X)
     shift = log_b.max(axis=1)
     if not np.isfinite(shift).all():
-        return float(hmm.score(X))
+        return None
     try:
         log_prob, _, _ = _hmmc.forward_scaling(
             hmm.startprob_, hmm.transmat_, np.exp(log_b - shift[:, None])
         )
     except ValueError:  # "forward pass failed with underflow"
-        return float(hmm.score(X))
+        return None
     return float(log_prob + shift.sum())
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hmmlearn.hmm import GaussianHMM
 
 from regimes import RegimeModel, _accelerate
 from regimes._covariance import read_full
@@ -119,12 +120,21 @@ def test_regime_model_same_fit_with_and_without_acceleration(monkeypatch):
 
 
 def test_scaled_log_likelihood_equals_hmmlearn_score(short_sample):
+    """RegimeHMM.score runs the scaled pass too: compare with hmmlearn's own
+    GaussianHMM (log-space forward pass) at the same parameters."""
     X = _standardized(short_sample)
     hmm = RegimeHMM(3, "full", n_iter=20, random_state=0, **NO_PRIORS).fit(X)
-    assert _accelerate.log_likelihood(hmm, X) == pytest.approx(hmm.score(X), rel=1e-12)
-    # a day that no regime explains (densities underflow to 0) is still exact
+    reference = GaussianHMM(3, "full", init_params="", implementation="log")
+    reference.startprob_, reference.transmat_ = hmm.startprob_, hmm.transmat_
+    reference.means_, reference.covars_ = hmm.means_, read_full(hmm)
+    want = reference.score(X)
+    assert _accelerate.log_likelihood(hmm, X) == pytest.approx(want, rel=1e-12)
+    assert hmm.score(X) == pytest.approx(want, rel=1e-12)
+    # a day that no regime explains (densities underflow to 0): hmmlearn's pass
     X[100] = 60.0
-    assert _accelerate.log_likelihood(hmm, X) == pytest.approx(hmm.score(X), rel=1e-12)
+    want = reference.score(X)
+    assert _accelerate.log_likelihood(hmm, X) == pytest.approx(want, rel=1e-12)
+    assert hmm.score(X) == pytest.approx(want, rel=1e-12)
 
 
 def test_a_fresh_restart_climbs_the_basin_plain_em_climbs():
