@@ -323,15 +323,16 @@ def run_restarts(
             budget = CHALLENGER_ITER if screening else n_iter
             jobs.append((Z, int(seed), settings, budget, parameters, done, outer))
     runs = thread_map(start_restart, jobs, n_jobs)
-    if (
-        warm is not None
-        and not runs[0].ok
-        and any(r.init == "challenger" for r in runs)
-    ):
+    if warm is not None and not runs[0].ok:
         # the warm start degenerated: the data have moved away from the previous
-        # regimes. The challengers alone (a few iterations each) are not a search:
-        # new k-means restarts join them, as in a fit without challengers
-        jobs = [(Z, int(s), settings, first_iter, None, None, outer) for s in seeds[1:]]
+        # regimes. The challengers (a few iterations each) are not a search, and
+        # with no other restart (fresh_restarts=0) nothing is left: a k-means
+        # restart joins for every place that did not start from k-means
+        jobs = [
+            (Z, int(seed), settings, first_iter, None, None, outer)
+            for seed, run in zip(seeds, runs, strict=True)
+            if run.init != "k-means"
+        ]
         runs += thread_map(start_restart, jobs, n_jobs)
     if not screening:
         return runs

@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -108,7 +109,33 @@ def make_record(
         "model": _persist._envelope(model.fitted_state_, _version()),
         "challengers": _challengers_to_json(model.fitted_state_.challengers),
     }
+    record["digest"] = _digest(record)
     return json.dumps(record, allow_nan=False)
+
+
+def _digest(record: dict[str, Any]) -> str:
+    """A hash of what a resumed run reads from a record: an edit is refused.
+
+    The frame is hashed by ``frame``; this covers the rest (the model's parameters
+    and fitted values, the decoder's carry, the last refit, the challengers, the
+    options), not when or by which version the model was written, nor timings.
+    """
+    payload = {k: v for k, v in record.items() if k not in _NOT_DIGESTED}
+    model = record["model"]
+    payload["model"] = {"params": model["params"], "fitted": model["fitted"]}
+    text = json.dumps(payload, sort_keys=True, allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_NOT_DIGESTED = {"digest", "last_seconds", "model"}
+
+
+def _digest_or_none(record: dict[str, Any]) -> str | None:
+    """:func:`_digest`, or None for a record no run could write (NaN, no model)."""
+    try:
+        return _digest(record)
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _challengers_to_json(challengers: tuple[Challenger | None, ...]) -> list[Any]:
@@ -259,6 +286,16 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
             "directory) is not a whole walk-forward resume record: it was cut or "
             "edited. Pass the frame walk_forward returned, or the state directory "
             "it wrote, unchanged; or run walk_forward once without resume.",
+        )
+    if "digest" in record and record["digest"] != _digest_or_none(record):
+        # (a record written before the digest was kept has none)
+        raise InvalidParameterError(
+            param,
+            f"{param}'s record (attrs['resume'], or the files of a state directory) "
+            "was edited after the run: its model, decoder state or options no "
+            "longer match what the run wrote, and a resumed run would silently "
+            "differ from a full one. Pass the frame walk_forward returned, or the "
+            "state directory it wrote, unchanged; or run without resume.",
         )
     changed = _changed_layout(previous, record)
     if changed is None and frame_fingerprint(previous) != record["frame"]:
@@ -471,9 +508,10 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
             f"no walk-forward state in {folder} (no {POINTER} file); the first run "
             "with this directory creates it.",
         )
-    generation = folder / pointer.read_text(encoding="utf-8").strip()
-    model = RegimeModel.load(generation / _MODEL)
+    generation = folder
     try:
+        generation = folder / pointer.read_text(encoding="utf-8").strip()
+        model = RegimeModel.load(generation / _MODEL)
         record = json.loads((generation / _RECORD).read_text(encoding="utf-8"))
         record["model"] = _persist._envelope(model.fitted_state_, _version())
         out = _read_frame(generation / _FRAME, record)
@@ -482,9 +520,17 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
             "n_relabelled": int(record.pop("n_relabelled")),
             "resume": json.dumps(record, allow_nan=False),
         }
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        # a file cut short or edited: JSON that does not parse, a key or an
-        # array missing, a value of another type
+    except (
+        ValueError,  # JSON or UTF-8 that does not parse, a model file refused
+        KeyError,  # a key or an array missing
+        TypeError,
+        AttributeError,  # a value of another type
+        OSError,  # a file missing, or a folder in its place
+        EOFError,
+        zipfile.BadZipFile,  # walk.npz cut short
+    ) as exc:
+        # a state written by save_state is whole (it is written aside, then the
+        # pointer moves): this one was cut or edited afterwards
         raise InvalidParameterError(
             "folder",
             f"the walk-forward state in {generation} is damaged ({type(exc).__name__}"
@@ -583,7 +629,8 @@ def _write_frame(path: Path, out: pd.DataFrame) -> None:
 
 
 def _read_frame(path: Path, record: dict[str, Any]) -> pd.DataFrame:
-    with np.load(path, allow_pickle=False) as saved:
+    # our own handle: numpy leaves the file open when a cut archive fails to load
+    with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as saved:
         arrays = {key: saved[key] for key in saved.files}
     columns = arrays["columns"].tolist()
     floats = _float_columns(columns)

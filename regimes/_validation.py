@@ -300,15 +300,17 @@ def check_returns(
     return Returns(values, index, columns, None if window else frequency_note(index))
 
 
-def check_training_values(data: Returns, param: str = "returns") -> None:
-    """The fit's checks of values, on a whole frame before any of its windows is fit.
+def warn_if_prices(data: Returns) -> None:
+    """The fit's warning about prices, once for a whole frame of many fits.
 
-    :func:`regimes.walk_forward` refuses here, before its first refit, what every
-    refit would refuse (a constant column, an outlier far beyond the frame's
-    spread) and warns once about prices; each refit still checks its own window
-    (``check_returns(window=True)``), but does not warn about prices again.
+    :func:`regimes.walk_forward` judges the frame it was given; its refits check
+    their own windows (``check_returns(window=True)``: a constant column, an
+    absurd value, in the days each refit trains on) without warning again. The
+    refusals are not judged on the whole frame: a rolling window or a column that
+    joins late trains on part of it only.
     """
-    _check_training_values(data.values, data.columns, data.index, param, prices=True)
+    # _warn_if_prices < warn_if_prices < walk_forward < its wrapper < the caller
+    _warn_if_prices(data.values, stacklevel=5)
 
 
 def _check_training_values(
@@ -740,16 +742,16 @@ def _check_not_constant(
         )
 
 
-def _warn_if_prices(values: np.ndarray) -> None:
+def _warn_if_prices(values: np.ndarray, stacklevel: int = 6) -> None:
     if looks_like_prices(values):
         warnings.warn(
             "returns are all positive with a median of "
             f"{np.nanmedian(values):.4g}: they look like prices, not returns. "
             "Convert them first, e.g. np.log(prices).diff().dropna().",
             LikelyPricesWarning,
-            # _warn_if_prices < _check_training_values < check_returns (or
-            # check_training_values) < fit (walk_forward) < its contract wrapper
-            stacklevel=6,
+            # by default _warn_if_prices < _check_training_values < check_returns
+            # < fit < its contract wrapper < the caller
+            stacklevel=stacklevel,
         )
 
 

@@ -41,9 +41,9 @@ from ._validation import (
     MAX_RESTARTS,
     Returns,
     check_returns,
-    check_training_values,
     n_free_parameters,
     warn_frequency,
+    warn_if_prices,
 )
 from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import match_states, order_statistic
@@ -250,8 +250,7 @@ def walk_forward(
     data = check_returns(
         returns, missing=settings.missing, needs_dates=not isinstance(refit, int)
     )
-    # once, before any refit: what every refit would refuse, and the warnings
-    check_training_values(data)
+    warn_if_prices(data)  # once; each refit checks its own window's values
     warn_frequency(data.frequency, stacklevel=3)
     starts = _refit_positions(data.index, rule, min_train)
     _check_training_size(settings, data.values.shape[1], window, starts[0])

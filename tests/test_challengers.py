@@ -142,14 +142,33 @@ def test_when_the_warm_start_fails_k_means_restarts_join(short_sample, monkeypat
     model.fit(short_sample.iloc[: end + 40])
     inits = model.restarts_["init"].tolist()
     assert inits[0] == "warm" and "challenger" in inits[1:3]
-    assert inits[3:] == ["k-means", "k-means"]  # a new search joined
+    # a new search joined: a k-means restart for the warm place and each challenger
+    places = [0] + [i for i in (1, 2) if inits[i] == "challenger"]
+    assert inits[3:] == ["k-means"] * len(places)
     assert model.restarts_.loc[0, "error"] == "degenerate: test"
-    assert (
-        model.restarts_.loc[3:, "seed"].tolist()
-        == model.restarts_.loc[1:2, "seed"].tolist()
-    )
+    seeds = model.restarts_["seed"].tolist()
+    assert seeds[3:] == [seeds[i] for i in places]
     # the next fit carries challengers by position only
     assert len(model.fitted_state_.challengers) == 2
+
+
+def test_a_lone_warm_start_that_fails_is_replaced_by_k_means(short_sample, monkeypatch):
+    """fresh_restarts=0: no challenger to fall back on; a k-means restart joins
+    instead of the refit failing (hostile pass: a tied model aborted the walk)."""
+    model = RegimeModel(3, n_init=1, n_iter=1000, random_state=0, warm_start=True)
+    model.fit(short_sample.iloc[:1000])
+    real = _restarts.start_restart
+
+    def warm_degenerates(Z, seed, settings, n_iter, warm=None, *args):
+        run = real(Z, seed, settings, n_iter, warm, *args)
+        if run.init == "warm":
+            run.error, run.hmm, run.log_likelihood = "degenerate: test", None, np.nan
+        return run
+
+    monkeypatch.setattr(_restarts, "start_restart", warm_degenerates)
+    model.fit(short_sample.iloc[:1100])
+    assert model.restarts_["init"].tolist() == ["warm", "k-means"]
+    assert model.restarts_["best"].tolist() == [False, True]
 
 
 OPTIONS = dict(refit="Q", min_train=500, progress=False)
@@ -240,6 +259,11 @@ def test_a_damaged_challenger_in_the_record_is_refused(short_sample, damage):
     DAMAGES[damage](record)
     edited = walk.copy()
     edited.attrs = {**walk.attrs, "resume": json.dumps(record)}
+    with pytest.raises(InvalidParameterError, match="was edited") as info:
+        walk_forward(short_sample, model, resume=edited, **OPTIONS)  # the digest
+    assert info.value.param == "resume"
+    del record["digest"]  # as a record written before the digest was kept
+    edited.attrs = {**walk.attrs, "resume": json.dumps(record)}
     with pytest.raises(InvalidParameterError, match="challengers.*damaged") as info:
         walk_forward(short_sample, model, resume=edited, **OPTIONS)
     assert info.value.param == "resume"
@@ -250,7 +274,7 @@ def test_a_record_without_challengers_resumes_from_k_means(short_sample):
     model = RegimeModel(3, n_init=3, random_state=0)
     walk = walk_forward(short_sample.iloc[:900], model, **OPTIONS)
     record = json.loads(walk.attrs["resume"])
-    del record["challengers"]
+    del record["challengers"], record["digest"]  # an older record has neither
     older = walk.copy()
     older.attrs = {**walk.attrs, "resume": json.dumps(record)}
     resumed = walk_forward(short_sample, model, resume=older, **OPTIONS)

@@ -278,6 +278,111 @@ def test_a_state_file_cut_short_is_refused(returns, tmp_path):
     assert e.value.param == "folder"
 
 
+def _edit_model(generation: Path) -> None:
+    path = generation / "model.json"
+    document = json.loads(path.read_text())
+    document["fitted"]["means"][0][0] += 0.01
+    path.write_text(json.dumps(document))
+
+
+def _edit_record(key: str, change):
+    def edit(generation: Path) -> None:
+        path = generation / "resume.json"
+        record = json.loads(path.read_text())
+        record[key] = change(record[key])
+        path.write_text(json.dumps(record))
+
+    return edit
+
+
+def _previous_generation_model(generation: Path) -> None:
+    older = generation.parent.parent / "model-of-the-run-before.json"
+    (generation / "model.json").write_bytes(older.read_bytes())
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _edit_model,
+        _edit_record("last_start", lambda v: v - 63),
+        _edit_record("carry", lambda v: {**v, "scores": None}),
+        _edit_record("options", lambda v: {**v, "warm_keep": 2}),
+        _previous_generation_model,
+    ],
+)
+def test_an_edited_state_is_refused_not_resumed(returns, tmp_path, edit):
+    """Edits that change what a resumed run computes (hostile pass: they ran and
+    silently differed from a full run)."""
+    folder = tmp_path / "state"
+    cuts = _cuts(returns)
+    for n in (cuts["three_refits_back"], cuts["mid_period"]):
+        daily.run(returns.iloc[:n], _model(), folder, **OPTIONS)
+        current = folder / (folder / "CURRENT").read_text().strip()
+        if n == cuts["three_refits_back"]:  # kept aside: the generation goes
+            copy = tmp_path / "model-of-the-run-before.json"
+            copy.write_bytes((current / "model.json").read_bytes())
+    edit(current)
+    with pytest.raises(InvalidParameterError, match="edited") as e:
+        walk_forward(returns, _model(), resume=folder, **OPTIONS)
+    assert e.value.param == "resume"
+
+
+def _damage_npz(generation: Path) -> None:
+    path = generation / "walk.npz"
+    path.write_bytes(path.read_bytes()[:100])
+
+
+def _empty_npz(generation: Path) -> None:
+    (generation / "walk.npz").write_bytes(b"")
+
+
+def _no_record(generation: Path) -> None:
+    (generation / "resume.json").unlink()
+
+
+def _folder_for_file(generation: Path) -> None:
+    (generation / "resume.json").unlink()
+    (generation / "resume.json").mkdir()
+
+
+def _cut_model(generation: Path) -> None:
+    _cut_json(generation / "model.json")
+
+
+def _pointer_nowhere(generation: Path) -> None:
+    (generation.parent / "CURRENT").write_text("state-999999\n")
+
+
+def _pointer_not_text(generation: Path) -> None:
+    (generation.parent / "CURRENT").write_bytes(b"\xff\xfe\x00")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _damage_npz,
+        _empty_npz,
+        _no_record,
+        _folder_for_file,
+        _cut_model,
+        _pointer_nowhere,
+        _pointer_not_text,
+    ],
+)
+def test_a_damaged_state_folder_is_refused_by_name(returns, tmp_path, damage):
+    """Whatever part of a state folder is cut, missing or replaced: our error,
+    naming the argument, never a raw BadZipFile, EOFError or FileNotFoundError."""
+    folder = tmp_path / "state"
+    daily.run(returns.iloc[: _cuts(returns)["mid_period"]], _model(), folder, **OPTIONS)
+    damage(folder / (folder / "CURRENT").read_text().strip())
+    with pytest.raises(InvalidParameterError, match="damaged") as e:
+        daily.run(returns, _model(), folder, **OPTIONS)
+    assert e.value.param == "folder"
+    with pytest.raises(InvalidParameterError, match="damaged") as e:
+        walk_forward(returns, _model(), resume=folder, **OPTIONS)
+    assert e.value.param == "resume"
+
+
 def test_audit_log_is_append_only(returns, tmp_path):
     cuts = _cuts(returns)
     folder = tmp_path / "state"

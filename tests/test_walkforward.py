@@ -358,23 +358,23 @@ def test_resume_refuses_returns_in_another_time_zone(short_sample):
     assert caught.value.param == "returns"
 
 
-def test_bad_values_are_refused_before_the_first_refit(short_sample, monkeypatch):
-    """What every refit would refuse is refused up front, by walk_forward itself:
-    a price typed as a return, a constant column (no refit runs first)."""
-
-    def no_fit(*args, **kwargs):
-        raise AssertionError("a refit ran before the values were checked")
-
-    monkeypatch.setattr(RegimeModel, "_fit_checked", no_fit)  # every fit
+def test_values_no_refit_trains_on_are_not_judged(short_sample):
+    """A refit checks the days it trains on: a bad tick that has left a rolling
+    window, or a column that is empty until it joins a ragged panel, does not stop
+    the walk (a whole-frame check refused both; hostile pass)."""
     typo = short_sample.copy()
-    typo.iloc[1200, 0] = 150.0
-    with pytest.raises(InvalidParameterError, match="absurd value") as info:
-        walk_forward(typo, MODEL, **ARGS)
-    assert info.value.param == "returns"
-    flat = short_sample.assign(**{short_sample.columns[1]: 0.001})
-    with pytest.raises(InvalidParameterError, match="constant") as info:
-        walk_forward(flat, MODEL, **ARGS)
-    assert info.value.param == "returns"
+    typo.iloc[5, 0] = 150.0  # before every rolling window of 500 days below
+    walk = walk_forward(
+        typo, MODEL, **{**ARGS, "window": 500, "min_train": 520, "refit": 250}
+    )
+    assert len(walk) and walk.index[0] > typo.index[505]
+    late = short_sample.assign(late=np.nan)
+    late.iloc[-1, -1] = 0.004  # its first value, on the last day
+    model = RegimeModel(3, n_init=3, n_iter=1000, random_state=0, missing="marginalize")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no numpy warning about an empty column
+        walk = walk_forward(late, model, **ARGS)
+    assert len(walk) and walk.index[-1] == late.index[-1]
 
 
 def test_prices_are_warned_about_once_at_the_callers_line(short_sample):
