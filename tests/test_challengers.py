@@ -222,6 +222,13 @@ def _set(key, value):
     return lambda record: _entry(record).__setitem__(key, value)
 
 
+@pytest.fixture(scope="module")
+def short_walk(short_sample):
+    """(model, walk) of 900 days refitted quarterly: a record to damage."""
+    model = RegimeModel(3, n_init=3, random_state=0)
+    return model, walk_forward(short_sample.iloc[:900], model, **OPTIONS)
+
+
 DAMAGES = {
     "a field missing": lambda record: _entry(record).pop("means"),
     "an extra field": _set("note", 1),
@@ -252,9 +259,10 @@ DAMAGES = {
 
 
 @pytest.mark.parametrize("damage", list(DAMAGES))
-def test_a_damaged_challenger_in_the_record_is_refused(short_sample, damage):
-    model = RegimeModel(3, n_init=3, random_state=0)
-    walk = walk_forward(short_sample.iloc[:900], model, **OPTIONS)
+def test_a_damaged_challenger_in_the_record_is_refused(
+    short_sample, short_walk, damage
+):
+    model, walk = short_walk
     record = json.loads(walk.attrs["resume"])
     DAMAGES[damage](record)
     edited = walk.copy()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -278,6 +279,21 @@ def test_a_state_file_cut_short_is_refused(returns, tmp_path):
     assert e.value.param == "folder"
 
 
+@pytest.fixture(scope="module")
+def two_runs(returns, tmp_path_factory) -> Path:
+    """A state folder after two daily runs (copied by each test that damages it),
+    and beside it the first run's model.json."""
+    folder = tmp_path_factory.mktemp("two_runs") / "state"
+    cuts = _cuts(returns)
+    for n in (cuts["three_refits_back"], cuts["mid_period"]):
+        daily.run(returns.iloc[:n], _model(), folder, **OPTIONS)
+        current = folder / (folder / "CURRENT").read_text().strip()
+        if n == cuts["three_refits_back"]:  # kept aside: the generation goes
+            copy = folder.parent / "model-of-the-run-before.json"
+            copy.write_bytes((current / "model.json").read_bytes())
+    return folder
+
+
 def _edit_model(generation: Path) -> None:
     path = generation / "model.json"
     document = json.loads(path.read_text())
@@ -310,18 +326,12 @@ def _previous_generation_model(generation: Path) -> None:
         _previous_generation_model,
     ],
 )
-def test_an_edited_state_is_refused_not_resumed(returns, tmp_path, edit):
+def test_an_edited_state_is_refused_not_resumed(returns, two_runs, tmp_path, edit):
     """Edits that change what a resumed run computes (hostile pass: they ran and
     silently differed from a full run)."""
+    shutil.copytree(two_runs.parent, tmp_path, dirs_exist_ok=True)
     folder = tmp_path / "state"
-    cuts = _cuts(returns)
-    for n in (cuts["three_refits_back"], cuts["mid_period"]):
-        daily.run(returns.iloc[:n], _model(), folder, **OPTIONS)
-        current = folder / (folder / "CURRENT").read_text().strip()
-        if n == cuts["three_refits_back"]:  # kept aside: the generation goes
-            copy = tmp_path / "model-of-the-run-before.json"
-            copy.write_bytes((current / "model.json").read_bytes())
-    edit(current)
+    edit(folder / (folder / "CURRENT").read_text().strip())
     with pytest.raises(InvalidParameterError, match="edited") as e:
         walk_forward(returns, _model(), resume=folder, **OPTIONS)
     assert e.value.param == "resume"
@@ -369,11 +379,11 @@ def _pointer_not_text(generation: Path) -> None:
         _pointer_not_text,
     ],
 )
-def test_a_damaged_state_folder_is_refused_by_name(returns, tmp_path, damage):
+def test_a_damaged_state_folder_is_refused_by_name(returns, two_runs, tmp_path, damage):
     """Whatever part of a state folder is cut, missing or replaced: our error,
     naming the argument, never a raw BadZipFile, EOFError or FileNotFoundError."""
+    shutil.copytree(two_runs.parent, tmp_path, dirs_exist_ok=True)
     folder = tmp_path / "state"
-    daily.run(returns.iloc[: _cuts(returns)["mid_period"]], _model(), folder, **OPTIONS)
     damage(folder / (folder / "CURRENT").read_text().strip())
     with pytest.raises(InvalidParameterError, match="damaged") as e:
         daily.run(returns, _model(), folder, **OPTIONS)
