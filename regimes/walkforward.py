@@ -156,7 +156,7 @@ def walk_forward(
         and each refit's restarts run on ``n_jobs`` threads instead (unless the
         model sets its own ``n_jobs``); the result is the same as with one. That
         pays only for large refits: on the bundled sample's monthly refits (three
-        restarts of unequal size each) two threads were no reliably faster than
+        restarts of unequal size each) two threads were not reliably faster than
         one (``benchmarks/walk_forward.py``).
     resume : DataFrame or path, optional
         The daily run: a previous result of ``walk_forward`` (as returned: its
