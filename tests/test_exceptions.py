@@ -22,6 +22,7 @@ def _refuse(value):
     raise InvalidParameterError("value", f"value must be positive, got {value}.")
 
 
+@pytest.mark.slow  # worker processes: seconds to start
 def test_an_error_raised_in_a_worker_process_keeps_its_parameter():
     with pytest.raises(InvalidParameterError, match="must be positive") as caught:
         joblib.Parallel(n_jobs=2, backend="loky")(

@@ -593,6 +593,7 @@ def test_compare_names_bad_arguments(sector_slice, kwargs, message):
         compare(sector_slice, **kwargs)
 
 
+@pytest.mark.slow  # worker processes: seconds to start
 def test_bootstrap_and_compare_give_the_same_numbers_in_parallel(sector_slice):
     """joblib workers (n_jobs=2) see the same seeds and data as a serial run."""
     returns = sector_slice.iloc[-750:, :2]

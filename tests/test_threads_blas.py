@@ -77,6 +77,7 @@ def _report_blas_threads() -> list[int]:
     return _blas_threads()
 
 
+@pytest.mark.slow  # worker processes: seconds to start
 def test_joblib_workers_use_their_share_of_the_cores():
     # loky hands each worker cpu_count // n_jobs threads through environment
     # variables unless told otherwise; here it is told 2, so only the limit

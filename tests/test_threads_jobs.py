@@ -79,6 +79,7 @@ def test_a_failing_job_raises_here_and_the_jobs_not_started_are_cancelled():
     assert len(ran) < 20
 
 
+@pytest.mark.slow  # worker processes: seconds to start
 def test_a_configured_joblib_backend_is_used_instead():
     assert thread_workers(2) == 2
     assert thread_workers(-1) == joblib.cpu_count()  # one per core
