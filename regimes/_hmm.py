@@ -257,7 +257,7 @@ class RegimeHMM(GaussianHMM):
             return weighted_scatter(X, posteriors)
         kept = getattr(self, "_outer_products", None)
         if kept is None or kept[0] != _memory_key(X):
-            self.share_outer_products(X, outer_products(X))
+            self.share_outer_products(X, outer_products(X, self.covariance_type))
             kept = self._outer_products
         return (posteriors.T @ kept[2]).reshape(-1, d, d)
 
@@ -538,10 +538,16 @@ OUTER_PRODUCTS_MAX = 4_000_000
 """Most numbers (32 MB) in the outer products :meth:`RegimeHMM._scatter` keeps."""
 
 
-def outer_products(X: np.ndarray) -> np.ndarray | None:
-    """x_t x_t^T of every day as a (T, D * D) matrix; None past OUTER_PRODUCTS_MAX."""
+def outer_products(X: np.ndarray, covariance_type: str = "full") -> np.ndarray | None:
+    """x_t x_t^T of every day as a (T, D * D) matrix, for :meth:`RegimeHMM._scatter`.
+
+    None where the E-step does not use them: past OUTER_PRODUCTS_MAX numbers,
+    for 'diag' and 'spherical' covariances (squares suffice), or with missing
+    values (their statistics come from regimes._missing).
+    """
     n, d = X.shape
-    if n * d * d > OUTER_PRODUCTS_MAX:
+    used = covariance_type in ("full", "tied") and not _missing.has_missing(X)
+    if not used or n * d * d > OUTER_PRODUCTS_MAX:
         return None
     return (X[:, :, None] * X[:, None, :]).reshape(n, d * d)
 

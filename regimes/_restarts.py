@@ -35,7 +35,6 @@ import numpy as np
 from . import _accelerate
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
 from ._hmm import NO_PRIORS, RegimeHMM, outer_products
-from ._missing import has_missing
 from ._parallel import thread_map
 from ._state import Settings
 
@@ -305,10 +304,8 @@ def run_restarts(
     screen_iter, n_keep = settings.screen_iter, settings.n_keep
     screening = 0 < screen_iter < n_iter and n_keep < len(seeds)
     first_iter = screen_iter if screening else n_iter
-    # every restart's E-steps share Z's outer products (full and tied covariances
-    # on complete data use them: regimes._hmm.RegimeHMM._scatter)
-    scatter = settings.covariance_type in ("full", "tied") and not has_missing(Z)
-    outer = outer_products(Z) if scatter else None
+    # every restart's E-steps share Z's outer products, formed once
+    outer = outer_products(Z, settings.covariance_type)
     jobs = []
     for i, seed in enumerate(seeds):
         challenger = challengers[i - 1] if 0 < i <= len(challengers) else None

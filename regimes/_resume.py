@@ -39,6 +39,7 @@ import pandas as pd
 from . import _persist
 from ._contract import Checked, PathLike, validate_params
 from ._io import atomic_path
+from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
 from ._validation import OUTPUT_COLUMNS
 from .exceptions import InvalidParameterError, MissingPathError, StateWarning
@@ -445,8 +446,6 @@ _ARRAYS = ("startprob", "transmat", "means", "covars")
 
 def _challengers_problem(items: Any, state: Any, options: dict[str, Any]) -> str | None:
     """What is wrong with a record's challengers, or None."""
-    from ._restarts import CHALLENGER_LIFE  # the rule that wrote them
-
     places = int(options.get("fresh_restarts", 0)) if options.get("warm_start") else 0
     if not isinstance(items, list) or len(items) not in (0, places):
         return f"a list of 0 or {places} entries expected"

@@ -296,7 +296,11 @@ def check_returns(
     elif not window:
         _check_finite(values, columns, param)
     if for_fit:
-        _check_training_values(values, columns, index, param, prices=not window)
+        _check_not_constant(values, columns, param)
+        _check_squares_representable(values, columns, param)
+        _check_outliers(values, columns, index, param)
+        if not window:  # a window's frame was judged whole (warn_if_prices)
+            _warn_if_prices(values)
     return Returns(values, index, columns, None if window else frequency_note(index))
 
 
@@ -311,16 +315,6 @@ def warn_if_prices(data: Returns) -> None:
     """
     # _warn_if_prices < warn_if_prices < walk_forward < its wrapper < the caller
     _warn_if_prices(data.values, stacklevel=5)
-
-
-def _check_training_values(
-    values: np.ndarray, columns: list[str], index: pd.Index, param: str, prices: bool
-) -> None:
-    _check_not_constant(values, columns, param)
-    _check_squares_representable(values, columns, param)
-    _check_outliers(values, columns, index, param)
-    if prices:
-        _warn_if_prices(values)
 
 
 def warn_frequency(frequency: str | None, stacklevel: int) -> None:
@@ -749,7 +743,7 @@ def _warn_if_prices(values: np.ndarray, stacklevel: int = 6) -> None:
             f"{np.nanmedian(values):.4g}: they look like prices, not returns. "
             "Convert them first, e.g. np.log(prices).diff().dropna().",
             LikelyPricesWarning,
-            # by default _warn_if_prices < _check_training_values < check_returns
+            # by default _warn_if_prices < check_returns < RegimeModel._fit_returns
             # < fit < its contract wrapper < the caller
             stacklevel=stacklevel,
         )

@@ -367,30 +367,25 @@ class RegimeModel(BaseEstimator):
         sklearn.exceptions.ConvergenceWarning
             If the kept restart did not converge within ``n_iter`` iterations.
         """
+        return self._fit_returns(returns)
+
+    def _fit_returns(self, returns: Any, window: bool = False) -> RegimeModel:
+        """:meth:`fit` after its contract: the returns checked, then the fit.
+
+        ``window=True`` for :func:`regimes.walk_forward`'s refits: ``returns`` is a
+        window of a frame ``check_returns`` has passed, and only the checks that
+        depend on the window run again (``check_returns(window=True)``).
+        """
         settings = self._check_params()
         data = check_returns(
             returns,
             for_fit=True,
             missing=settings.missing,
             n_regimes=settings.n_regimes,
+            window=window,
         )
-        warn_frequency(data.frequency, stacklevel=3)  # fit < its contract wrapper
-        return self._fit_checked(data, settings)
-
-    def _fit_window(self, window: pd.DataFrame) -> RegimeModel:
-        """:meth:`fit` on rows and columns of a frame ``check_returns`` has passed.
-
-        :func:`regimes.walk_forward`'s refits: only the checks that depend on the
-        training window run again (``check_returns(window=True)``).
-        """
-        settings = self._check_params()
-        data = check_returns(
-            window,
-            for_fit=True,
-            missing=settings.missing,
-            n_regimes=settings.n_regimes,
-            window=True,
-        )
+        # _fit_returns < fit < its contract wrapper < the caller (None for a window)
+        warn_frequency(data.frequency, stacklevel=4)
         return self._fit_checked(data, settings)
 
     def _fit_checked(self, data: Returns, settings: Settings) -> RegimeModel:
@@ -403,8 +398,8 @@ class RegimeModel(BaseEstimator):
             )
         self._set_state(state)
         if problem is not None and getattr(self, "_warn_convergence", True):
-            # _fit_checked < fit < its contract wrapper < the caller
-            warnings.warn(problem, ConvergenceWarning, stacklevel=4)
+            # _fit_checked < _fit_returns < fit < its contract wrapper < the caller
+            warnings.warn(problem, ConvergenceWarning, stacklevel=5)
         return self
 
     def _check_params(self) -> Settings:

@@ -689,7 +689,7 @@ def _timed_fit(model: RegimeModel, train: pd.DataFrame) -> tuple[RegimeModel, fl
     begin = time.perf_counter()
     try:
         with convergence_reported_by_caller(model):  # walk_forward warns once
-            model._fit_window(train)  # a window of the frame walk_forward checked
+            model._fit_returns(train, window=True)  # of the frame checked above
     except (RegimeFitError, ValueError, np.linalg.LinAlgError) as exc:
         raise RegimeFitError(
             f"the refit on the {len(train)} days {train.index[0]} .. "

@@ -121,15 +121,8 @@ def test_renewal_rules():
     assert out == [None]
 
 
-def test_when_the_warm_start_fails_k_means_restarts_join(short_sample, monkeypatch):
-    model = RegimeModel(
-        3, n_init=3, n_keep=1, n_iter=1000, random_state=0, warm_start=True
-    )
-    for end in range(1000, 1400, 40):  # a chain, until it carries a challenger
-        model.fit(short_sample.iloc[:end])
-        if any(c is not None for c in model.fitted_state_.challengers):
-            break
-    assert any(c is not None for c in model.fitted_state_.challengers)
+def _degenerate_warm_starts(monkeypatch) -> None:
+    """From now on every warm start fails as a degenerate one does."""
     real = _restarts.start_restart
 
     def warm_degenerates(Z, seed, settings, n_iter, warm=None, *args):
@@ -139,6 +132,18 @@ def test_when_the_warm_start_fails_k_means_restarts_join(short_sample, monkeypat
         return run
 
     monkeypatch.setattr(_restarts, "start_restart", warm_degenerates)
+
+
+def test_when_the_warm_start_fails_k_means_restarts_join(short_sample, monkeypatch):
+    model = RegimeModel(
+        3, n_init=3, n_keep=1, n_iter=1000, random_state=0, warm_start=True
+    )
+    for end in range(1000, 1400, 40):  # a chain, until it carries a challenger
+        model.fit(short_sample.iloc[:end])
+        if any(c is not None for c in model.fitted_state_.challengers):
+            break
+    assert any(c is not None for c in model.fitted_state_.challengers)
+    _degenerate_warm_starts(monkeypatch)
     model.fit(short_sample.iloc[: end + 40])
     inits = model.restarts_["init"].tolist()
     assert inits[0] == "warm" and "challenger" in inits[1:3]
@@ -157,15 +162,7 @@ def test_a_lone_warm_start_that_fails_is_replaced_by_k_means(short_sample, monke
     instead of the refit failing (hostile pass: a tied model aborted the walk)."""
     model = RegimeModel(3, n_init=1, n_iter=1000, random_state=0, warm_start=True)
     model.fit(short_sample.iloc[:1000])
-    real = _restarts.start_restart
-
-    def warm_degenerates(Z, seed, settings, n_iter, warm=None, *args):
-        run = real(Z, seed, settings, n_iter, warm, *args)
-        if run.init == "warm":
-            run.error, run.hmm, run.log_likelihood = "degenerate: test", None, np.nan
-        return run
-
-    monkeypatch.setattr(_restarts, "start_restart", warm_degenerates)
+    _degenerate_warm_starts(monkeypatch)
     model.fit(short_sample.iloc[:1100])
     assert model.restarts_["init"].tolist() == ["warm", "k-means"]
     assert model.restarts_["best"].tolist() == [False, True]
