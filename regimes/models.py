@@ -195,10 +195,14 @@ class RegimeModel(BaseEstimator):
         EM iterations run by the kept restart.
     restarts_ : DataFrame
         One row per restart: ``seed`` (unused by a "warm" restart, which starts
-        from the previous fit), ``init`` ("k-means" or "warm"),
-        ``log_likelihood`` (before regularisation), ``n_iter``, ``converged``,
-        ``screened_out`` (stopped after ``screen_iter`` iterations), ``error``
-        (empty when the restart succeeded) and ``best`` (the kept one).
+        from the previous fit; a challenger's is the one it started from),
+        ``init`` ("k-means", "warm", or "challenger": continued from the
+        previous warm fit, see ``warm_start``), ``log_likelihood`` (before
+        regularisation), ``n_iter`` (in this fit), ``converged``,
+        ``screened_out`` (stopped after ``screen_iter`` iterations, or a
+        challenger's 2), ``error`` (empty when the restart succeeded) and
+        ``best`` (the kept one). When a warm start degenerates, k-means restarts
+        join: more rows than ``n_init``.
     regimes_ : Series
         Most likely (Viterbi) regime of each training day, on the training index.
     hmm_ : hmmlearn.hmm.GaussianHMM
