@@ -387,11 +387,18 @@ class PathLike(Constraint):
     that is an existing file (so a report is never written over a folder, nor a
     state directory made where a file stands); ``suffixes`` (lower case, with the
     dot) are the file endings accepted, so that an HTML report cannot replace the
-    CSV it was made from. The path is returned as given.
+    CSV it was made from. ``parent=True``: a file to write into a folder that
+    must exist (the function does not create folders). The path is returned as
+    given.
     """
 
-    def __init__(self, kind: str | None = None, suffixes: tuple[str, ...] = ()) -> None:
-        self.kind, self.suffixes = kind, tuple(suffixes)
+    def __init__(
+        self,
+        kind: str | None = None,
+        suffixes: tuple[str, ...] = (),
+        parent: bool = False,
+    ) -> None:
+        self.kind, self.suffixes, self.parent = kind, tuple(suffixes), parent
 
     def convert(self, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -407,6 +414,8 @@ class PathLike(Constraint):
             return _REJECT
         if self.suffixes and os.path.splitext(path)[1].lower() not in self.suffixes:
             return _REJECT
+        if self.parent and not os.path.isdir(os.path.dirname(path) or "."):
+            return _REJECT
         return value
 
     def describe(self) -> str:
@@ -414,7 +423,8 @@ class PathLike(Constraint):
             self.kind or "", "a path"
         )
         ending = f" ending in {' or '.join(self.suffixes)}" if self.suffixes else ""
-        return f"{what}{ending} (a non-empty str or pathlib.Path)"
+        where = " in a folder that exists" if self.parent else ""
+        return f"{what}{ending}{where} (a non-empty str or pathlib.Path)"
 
     def hint(self, value: Any) -> str:
         if not isinstance(value, (str, os.PathLike)):
@@ -426,8 +436,10 @@ class PathLike(Constraint):
             return f"{path!r} is a folder; give a file name"
         if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
             return f"{path!r} is a file; give a folder"
-        if self.suffixes:
+        if self.suffixes and os.path.splitext(path)[1].lower() not in self.suffixes:
             return f"name the file with the ending {self.suffixes[0]}"
+        if self.parent and not os.path.isdir(os.path.dirname(path) or "."):
+            return f"its folder {os.path.dirname(path)!r} does not exist; create it"
         return ""
 
 

@@ -194,6 +194,18 @@ def parse_day_index(
             ) from exc
         return _wall_clock(pd.DatetimeIndex(parsed), source, param)
     if all(_INTEGER.fullmatch(v) for v in text):
+        if (
+            isinstance(labels, pd.RangeIndex)
+            and labels.step == 1
+            and labels.start < 10**7
+        ):
+            raise data_error(
+                param,
+                f"{source}: the labels are row numbers {labels.start}.."
+                f"{labels.stop - 1} (a default index sliced, e.g. by .iloc[1:] or "
+                "dropna), not YYYYMMDD dates. Use .reset_index(drop=True) for rows in "
+                "time order, or set the dates as a DatetimeIndex.",
+            )
         return _wall_clock(_parse_yyyymmdd(text, source, param), source, param)
     local = text.str.replace(_TIME_ZONE, r"\1", regex=True)  # keep the local date
     try:
@@ -341,6 +353,15 @@ def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.Datetime
 
 
 # ------------------------------------------------------------ a time axis
+
+
+def undated(index: pd.Index) -> bool:
+    """A default 0..n-1 RangeIndex: what an array becomes, i.e. no dates.
+
+    Other integers are read as days (YYYYMMDD); a RangeIndex from another start
+    (a default index sliced) is refused there with the fix (``reset_index``).
+    """
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
 def local_dates(data: Any) -> Any:

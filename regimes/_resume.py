@@ -357,31 +357,53 @@ def check_compatible(
             + "; ".join(changed)
             + ". Pass the same model and options, or run without resume.",
         )
+    check_same_data(
+        record,
+        frame,
+        "resume continues a run on data that extend its own",
+        "run walk_forward without resume (a full rerun)",
+    )
+
+
+def check_same_data(
+    record: dict[str, Any],
+    frame: pd.DataFrame,
+    extend: str,
+    fix: str,
+    zones: bool = True,
+) -> None:
+    """Refuse, naming ``returns``, data that are not those of the run's record.
+
+    ``frame`` must start with the rows the run saw (the same dates, time zone,
+    columns and values, compared block by block); ``extend`` says why it may not
+    be shorter and ``fix`` what else the user can do (the caller's words:
+    resuming, or a report on the walk). ``zones=False`` compares local dates
+    whatever the time zones (the report's rule, :func:`regimes._dates.local_dates`;
+    the fingerprint holds local wall-clock times).
+    """
     data = record["data"]
     n = data["n_rows"]
     zone = getattr(frame.index, "tz", None)
     zone = None if zone is None else str(zone)
-    if "index_tz" in record and zone != record["index_tz"]:
+    if zones and "index_tz" in record and zone != record["index_tz"]:
         raise InvalidParameterError(
             "returns",
             f"returns' dates are in time zone {zone!r}; the previous run's were in "
             f"{record['index_tz']!r}. Pass dates as the previous run had them "
-            "(tz_localize / tz_convert), or run without resume.",
+            f"(tz_localize / tz_convert), or {fix}.",
         )
     columns = [str(c) for c in frame.columns]
     if columns != data["columns"]:
         raise InvalidParameterError(
             "returns",
             f"returns has columns {columns}; the previous run had "
-            f"{data['columns']}. Pass the same columns in the same order, or run "
-            "without resume.",
+            f"{data['columns']}. Pass the same columns in the same order, or {fix}.",
         )
     if len(frame) < n:
         raise InvalidParameterError(
             "returns",
             f"returns has {len(frame)} rows, fewer than the {n} of the previous run "
-            f"({data['first_day']} .. {data['last_day']}); resume continues a run "
-            "on data that extend its own.",
+            f"({data['first_day']} .. {data['last_day']}); {extend}.",
         )
     now = data_fingerprint(frame.iloc[:n])["blocks"]
     for block, (old, new) in enumerate(zip(data["blocks"], now, strict=True)):
@@ -393,8 +415,7 @@ def check_compatible(
                 f"rows {lo}..{hi} ({frame.index[lo]} .. {frame.index[hi]}): a "
                 "revised value, or a day missing, added or moved (the previous run "
                 f"began on {data['first_day']} and ended on {data['last_day']}). "
-                "Revised history needs a full rerun: call walk_forward without "
-                "resume.",
+                f"Revised history needs a new run: {fix}.",
             )
 
 
@@ -673,7 +694,10 @@ def _refit_from_json(refit: dict[str, Any]) -> dict[str, Any]:
 
 
 @validate_params(
-    {"out": [Checked("a walk_forward result")], "path": [PathLike(kind="file")]}
+    {
+        "out": [Checked("a walk_forward result")],
+        "path": [PathLike(kind="file", suffixes=(".csv",), parent=True)],
+    }
 )
 def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     """Append to the audit log the rows of ``out`` after its last logged day.

@@ -24,7 +24,7 @@ from ._contract import (
     check_value,
 )
 from ._covariance import COVARIANCE_FORMS
-from ._dates import MAX_DAILY_SPACING, check_day_index, median_spacing
+from ._dates import MAX_DAILY_SPACING, check_day_index, median_spacing, undated
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
@@ -57,6 +57,10 @@ class Returns(NamedTuple):
     """Feature names, in the order of the columns of ``values``."""
     frequency: str | None = None
     """Why the dates do not look daily (:func:`frequency_note`); None if they do."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """The checked returns as a DataFrame (float64, their dates and names)."""
+        return pd.DataFrame(self.values, index=self.index, columns=self.columns)
 
 
 def frequency_note(index: pd.Index) -> str | None:
@@ -388,11 +392,6 @@ def check_covers(
         )
 
 
-def _undated(index: pd.Index) -> bool:
-    """A default 0..n-1 RangeIndex: what an array becomes, i.e. no dates."""
-    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
-
-
 def _check_frame_labels(
     frame: pd.DataFrame,
     feature_names: Sequence[str] | None,
@@ -401,7 +400,7 @@ def _check_frame_labels(
 ) -> pd.DataFrame:
     """Check a returns DataFrame's index and columns; put columns in training order."""
     index = frame.index
-    if _undated(index) and not needs_dates:
+    if undated(index) and not needs_dates:
         pass  # rows in time order, as for an array
     elif not isinstance(index, pd.DatetimeIndex):
         fix = (

@@ -44,7 +44,7 @@ from ._contract import (
     Real,
     validate_params,
 )
-from ._dates import check_day_index, parse_day, parse_day_index
+from ._dates import check_day_index, parse_day, parse_day_index, undated
 from ._files import read_table
 from ._panel import (
     PanelOptions,
@@ -229,7 +229,7 @@ def to_log_returns(prices: pd.DataFrame | pd.Series) -> pd.DataFrame:
             "days. Pass at least two days.",
         )
     index = prices.index
-    rows = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    rows = undated(index)  # row numbers, as check_returns reads them
     if not rows:  # rows in order without dates; otherwise the labels must be days
         if not isinstance(index, pd.DatetimeIndex):
             prices = prices.set_axis(

@@ -297,7 +297,7 @@ def _dated(returns: Any) -> pd.DataFrame:
             "columns=model.feature_names_in_).",
         )
     data = check_returns(returns, needs_dates=True, missing="marginalize")
-    return pd.DataFrame(data.values, index=data.index, columns=data.columns)
+    return data.to_frame()
 
 
 def _growth(returns: pd.DataFrame, column: str | None, units: str) -> pd.Series:

@@ -169,7 +169,7 @@ class RegimeResults:
     def returns(self) -> pd.DataFrame:
         """The training returns, as checked (a DataFrame on their index)."""
         data = self._data
-        return pd.DataFrame(data.values, index=data.index, columns=data.columns)
+        return data.to_frame()
 
     @property
     def llf(self) -> float:

@@ -50,7 +50,7 @@ from ._contract import (
 )
 from ._dates import local_dates
 from ._io import atomic_path
-from ._validation import check_covers, percent_median
+from ._validation import check_covers, check_returns, percent_median
 from .exceptions import InvalidParameterError
 from .models import RegimeModel
 from .regime_results import HTML_FILE, RegimeResults
@@ -184,6 +184,27 @@ def _gather(
             "returns must be a DataFrame of daily returns on a DatetimeIndex, got "
             f"{type(returns).__name__}.",
         )
+    fit = None
+    if isinstance(model, RegimeResults):
+        # the estimator the plots draw, rebuilt from the fit as RegimeModel.load does
+        fit, model = model, RegimeModel._from_state(model.fitted_state)
+    if model is not None and model._state is None:
+        raise InvalidParameterError(
+            "model",
+            "model is not fitted: fit it on returns first, or pass model=None with "
+            "walk= to report the walk-forward's last refit.",
+        )
+    if walk is not None:
+        record = _resume.read_record(walk, "walk")  # checked against its record
+        # the returns the walk was computed on (its record holds their fingerprint)
+        missing = record["options"]["model"].get("missing", "error")
+        _resume.check_same_data(
+            record,
+            check_returns(returns, missing=missing, needs_dates=True).to_frame(),
+            "the report needs every day the walk-forward saw",
+            "pass the returns walk_forward was given",
+            zones=False,
+        )
     # one rule for time zones, as evaluate's: the walk, the returns and the
     # model's training days are matched by their local dates
     returns = local_dates(returns)
@@ -191,10 +212,18 @@ def _gather(
     decimal = returns / 100.0 if percent else returns
     simple = np.expm1(decimal)
     if walk is not None:
-        record = _resume.read_record(walk, "walk")  # checked against its record
         walk = local_dates(walk)
         if model is None:
             model = _resume.last_model(record)
+        names = list(walk["regime"].cat.categories)
+        if list(model.regime_names_) != names:
+            raise InvalidParameterError(
+                "walk",
+                f"walk's regimes {names} are not the model's "
+                f"{list(model.regime_names_)}: pass the walk-forward of this model "
+                "(the same n_regimes and regime_names), or model=None to report "
+                "the walk's last refit.",
+            )
         trained = local_dates(model.regimes_).index
         train = returns.loc[returns.index.isin(trained)]
         check_covers(
@@ -204,7 +233,6 @@ def _gather(
             "walk's",
             "pass the returns walk_forward used",
         )
-        names = list(walk["regime"].cat.categories)
         every = results.filtered_columns(names)
         return _Inputs(
             model,
@@ -224,10 +252,7 @@ def _gather(
             "model must be a RegimeModel fitted on returns, or pass walk= (a "
             "walk_forward result); got neither.",
         )
-    if isinstance(model, RegimeResults):
-        # the estimator the plots draw, rebuilt from the fit as RegimeModel.load does
-        fit = model
-        model = RegimeModel._from_state(fit.fitted_state)
+    if fit is not None:
         model._fitted_data(returns)  # the one check that these are its returns
     else:
         fit = model.results(returns)  # checks that these are the training returns

@@ -128,7 +128,7 @@ def compare(
     counts, kinds = list(n_regimes), list(covariance_types)
     missing = template._check_params().missing  # NaN with missing="marginalize"
     data = check_returns(returns, for_fit=True, missing=missing)
-    frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
+    frame = data.to_frame()
     n_test = _test_days(test_size, len(frame))
     n_train = len(frame) - n_test
     for k in counts:  # a caller's mistake is raised before any fit, not tabulated

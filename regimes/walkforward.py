@@ -34,6 +34,7 @@ from ._contract import (
     PathLike,
     validate_params,
 )
+from ._dates import local_dates
 from ._parallel import parallel_map
 from ._resume import Carry
 from ._threads import thread_limits
@@ -254,7 +255,7 @@ def walk_forward(
     warn_frequency(data.frequency, stacklevel=3)
     starts = _refit_positions(data.index, rule, min_train)
     _check_training_size(settings, data.values.shape[1], window, starts[0])
-    frame = pd.DataFrame(data.values, index=data.index, columns=data.columns)
+    frame = data.to_frame()
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
     options = _resume.options_record(
@@ -498,7 +499,10 @@ def refit_table(walk: pd.DataFrame) -> pd.DataFrame:
             f"walk must keep walk_forward's DatetimeIndex, got a "
             f"{type(index).__name__}; slice it with .loc instead of resetting it.",
         )
-    period = table.index.searchsorted(index, side="right") - 1
+    # by local dates, the one rule for time zones: a walk converted to or from
+    # a time zone is still the same days (regimes._dates.local_dates)
+    days = local_dates(table).index
+    period = days.searchsorted(local_dates(walk).index, side="right") - 1
     used = np.unique(period[period >= 0])
     return table.iloc[used]
 

@@ -563,3 +563,16 @@ def test_refuses_a_frame_whose_layout_changed(returns, previous, tmp_path):
             write_html(None, returns, tmp_path / "w.html", walk=frame)
         assert e.value.param == "walk"
     assert not (tmp_path / "state").exists() and not (tmp_path / "w.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [("no/such/dir/log.csv", "does not exist"), ("log.npz", "ending .csv")],
+)
+def test_append_log_refuses_a_path_it_cannot_write_as_a_log(full, tmp_path, name, says):
+    """A missing folder (raw FileNotFoundError before) and a file that is not a
+    CSV (CSV text was appended to it) are refused by the path's declaration."""
+    with pytest.raises(InvalidParameterError, match=says) as e:
+        daily.append_log(full, tmp_path / name)
+    assert e.value.param == "path"
+    assert list(tmp_path.iterdir()) == []

@@ -270,3 +270,13 @@ def test_to_log_returns_refuses_what_no_fit_could_use(prices, message):
 
     with pytest.raises(InvalidReturnsError, match=message):
         to_log_returns(prices)
+
+
+def test_a_sliced_default_index_is_called_row_numbers():
+    """prices.iloc[1:] keeps a RangeIndex from 1: the message says so and gives
+    the fix (it spoke of Excel day numbers; hostile pass)."""
+    sliced = pd.DataFrame({"A": [100.0, 101.0, 102.0, 103.0]}).iloc[1:]
+    with pytest.raises(InvalidReturnsError, match=r"row numbers 1\.\.3.*reset_index"):
+        data.to_log_returns(sliced)
+    rows = data.to_log_returns(sliced.reset_index(drop=True))
+    assert len(rows) == 2

@@ -321,3 +321,26 @@ def test_walk_and_returns_meet_on_local_dates(sample, walk, tmp_path, zone):
     plt.close(figure)
     with pytest.raises(InvalidParameterError, match="lacks 5 of wf's days"):
         plot_walk_forward(walk, zoned.drop(zoned.index[-5:]))
+
+
+def test_a_walk_report_checks_the_model_and_returns_against_the_walk(
+    sample, walk, tmp_path
+):
+    """write_html(model, returns, walk=...) with inputs that do not belong
+    together: our error naming the argument (hostile pass: AttributeError,
+    KeyError, or a report pairing different data)."""
+    fitted = RegimeModel(n_init=2, n_iter=200, random_state=0).fit(sample)
+    # a RegimeResults is accepted with walk=, as without it
+    path = write_html(fitted.results(sample), sample, tmp_path / "r.html", walk=walk)
+    assert path.stat().st_size > 0
+    two = RegimeModel(2, n_init=2, n_iter=200, random_state=0).fit(sample)
+    with pytest.raises(InvalidParameterError, match="not the model's") as e:
+        write_html(two, sample, tmp_path / "a.html", walk=walk)
+    assert e.value.param == "walk"
+    with pytest.raises(InvalidParameterError, match="differ from") as e:
+        write_html(fitted, sample * 2, tmp_path / "b.html", walk=walk)
+    assert e.value.param == "returns"
+    with pytest.raises(InvalidParameterError, match="not fitted") as e:
+        write_html(RegimeModel(), sample, tmp_path / "c.html", walk=walk)
+    assert e.value.param == "model"
+    assert not any(tmp_path.glob("[abc].html"))

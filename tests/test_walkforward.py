@@ -390,3 +390,18 @@ def test_prices_are_warned_about_once_at_the_callers_line(short_sample):
     found = [w for w in seen if issubclass(w.category, LikelyPricesWarning)]
     assert len(found) == 1
     assert found[0].filename == __file__
+
+
+@pytest.mark.parametrize("change", ["localize", "convert", "naive"])
+def test_refit_table_of_a_walk_in_another_time_zone(short_sample, change):
+    """The same days with or without a time zone list the same refits (a raw
+    pandas TypeError before; hostile pass): refits are matched by local dates."""
+    walk = walk_forward(short_sample, MODEL, **ARGS)
+    want = refit_table(walk)
+    if change == "localize":
+        moved = walk.tz_localize("Europe/Berlin")
+    elif change == "convert":
+        moved = walk.tz_localize("UTC").tz_convert("UTC")
+    else:
+        moved = walk.tz_localize("UTC").tz_localize(None)
+    assert refit_table(moved).index.equals(want.index)
