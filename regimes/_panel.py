@@ -17,6 +17,7 @@ the parameter that held it (``param``) and starting with ``source`` (the file,
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -319,8 +320,36 @@ def _from_text(
     numbers = pd.to_numeric(values.where(readable), errors="coerce")
     words = values[numbers.isna() & ~missing]
     if len(words):
-        return f"has {words.iloc[0]!r} on {_label(words.index[0])}", None
+        cell = words.iloc[0]
+        return (
+            f"has {cell!r} on {_label(words.index[0])}{_number_format(str(cell))}",
+            None,
+        )
     return "", numbers.astype(float)
+
+
+def _number_format(cell: str) -> str:
+    """What a cell that is almost a number has in it, and the fix, or ""."""
+    text = cell.strip()
+    if text.endswith("%") and _is_number(text[:-1]):
+        return (
+            " (a percent sign: remove the signs, e.g. in the spreadsheet's number "
+            "format; returns in percent are read as they are)"
+        )
+    if re.fullmatch(r"[-+]?\d{1,3}([,. ']\d{3})+([.,]\d+)?", text):
+        return (
+            " (a thousands separator: save the file with plain numbers, e.g. "
+            "1234.5, and one decimal mark)"
+        )
+    return ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
 
 
 def _label(day: object) -> str:

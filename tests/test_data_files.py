@@ -494,3 +494,19 @@ def test_a_header_repeated_among_the_rows_is_skipped(tmp_path):
     with pytest.warns(DataWarning, match="skipped 1 repeated header line"):
         out = read(path)
     pd.testing.assert_frame_equal(out, expected(), check_freq=False)
+
+
+@pytest.mark.parametrize(
+    ("cells", "says"),
+    [
+        (["0.64%", "-1.20%", "0.30%"], "percent sign"),
+        (['"1,234.50"', '"1,240.00"', '"1,236.10"'], "thousands separator"),
+    ],
+)
+def test_almost_numbers_are_named_with_their_fix(tmp_path, cells, says):
+    """Cells as spreadsheets export them: the refusal says what is in them
+    (it said only "Fix the data"; hostile pass)."""
+    rows = "".join(f"2020-01-0{d},{c}\n" for d, c in zip((2, 3, 6), cells, strict=True))
+    (tmp_path / "f.csv").write_text("Date,A\n" + rows)
+    with pytest.raises(ValueError, match=says):
+        data.read_returns(tmp_path / "f.csv", kind="returns")
