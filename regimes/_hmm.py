@@ -138,11 +138,22 @@ class RegimeHMM(GaussianHMM):
     # ------------------------------------------------------------ initialisation
 
     def _init(self, X, lengths=None):
+        if (
+            not self.init_params
+            and all(
+                hasattr(self, name) for name in ("startprob_", "transmat_", "means_")
+            )
+            and hasattr(self, "_covars_")
+        ):
+            # a warm start draws nothing: BaseHMM._init would only build a random
+            # generator from random_state (~0.1 ms, at every refit's restarts)
+            self._check_and_set_n_features(X)
+            return
         initialises = any(
             code in self.init_params or not hasattr(self, name)
             for code, name in (("m", "means_"), ("c", "covars_"))
         )
-        if initialises and _missing.has_missing(X):
+        if initialises and self._has_missing(X):
             # k-means and the starting covariances need complete rows: they see
             # the column means in the gaps (regimes._missing.fill_for_init)
             X = _missing.fill_for_init(X)
@@ -159,7 +170,7 @@ class RegimeHMM(GaussianHMM):
     # ------------------------------------------------------------------ E-step
 
     def _compute_log_likelihood(self, X):
-        if _missing.has_missing(X):
+        if self._has_missing(X):
             return _missing.log_densities(
                 X, self.means_, read_full(self), self._patterns(X)
             )
@@ -232,7 +243,7 @@ class RegimeHMM(GaussianHMM):
             fwdlattice=fwdlattice,
             bwdlattice=bwdlattice,
         )
-        if _missing.has_missing(X):
+        if self._has_missing(X):
             self._accumulate_missing_statistics(stats, X, posteriors)
             return
         if self._needs_sufficient_statistics_for_mean():
@@ -257,20 +268,35 @@ class RegimeHMM(GaussianHMM):
             return weighted_scatter(X, posteriors)
         kept = getattr(self, "_outer_products", None)
         if kept is None or kept[0] != _memory_key(X):
-            self.share_outer_products(X, outer_products(X, self.covariance_type))
+            self._outer_products = (
+                _memory_key(X),
+                X,
+                outer_products(X, self.covariance_type),
+            )
             kept = self._outer_products
         return (posteriors.T @ kept[2]).reshape(-1, d, d)
 
-    def share_outer_products(self, X: np.ndarray, outer: np.ndarray | None) -> None:
-        """Use ``outer`` = :func:`outer_products` (X) in this fit's E-steps on X.
+    def share_data(self, X: np.ndarray, outer: np.ndarray | None) -> None:
+        """Fit on ``X``, checked by the caller, with its outer products ``outer``.
 
-        The restarts of a fit all run on the same X: they form its outer products
-        once and share them (a challenger's two iterations otherwise cost as much
-        again in forming them). X is held, so its memory cannot be reused by
-        another array while the key is in use.
+        The restarts of a fit all run on the same X: it is checked once
+        (:func:`regimes._restarts.prepare`), and its outer products
+        (:func:`outer_products`) are formed once (a challenger's two iterations
+        otherwise cost as much again in forming them); whether it has missing
+        values is known, not looked for at every E-step. X is held, so its memory
+        cannot be reused by another array while it is in use; :meth:`fit` lets
+        go of it.
         """
+        self._shared_X = (X, _missing.has_missing(X))
         if outer is not None:
             self._outer_products = (_memory_key(X), X, outer)
+
+    def _has_missing(self, X: np.ndarray) -> bool:
+        """:func:`regimes._missing.has_missing`, known for the shared X."""
+        shared = getattr(self, "_shared_X", None)
+        if shared is not None and X is shared[0]:
+            return shared[1]
+        return _missing.has_missing(X)
 
     # ------------------------------------------------- missing values (NaN)
     # hmmlearn's fit, score and decode refuse NaN (sklearn's check_array); with
@@ -286,14 +312,16 @@ class RegimeHMM(GaussianHMM):
         """
         if self.accelerate and lengths is not None and len(lengths) != 1:
             raise ValueError("accelerate=True fits a single sequence (lengths=None).")
-        if lengths is None and _missing.has_missing(X):
-            return self._fit_with_missing(np.asarray(X, dtype=float))
+        shared = getattr(self, "_shared_X", None)
+        checked = shared is not None and X is shared[0]  # by share_data's caller
         try:
+            if lengths is None and self._has_missing(X):
+                return self._fit_with_missing(np.asarray(X, dtype=float))
             if self.accelerate:
-                return fit_squarem(self, check_array(X))
+                return fit_squarem(self, X if checked else check_array(X))
             return super().fit(X, lengths)
         finally:  # the fitted model does not carry the fit's data
-            self._outer_products = None
+            self._outer_products = self._shared_X = None
 
     def _fit_with_missing(self, X):
         """EM on X with NaN: its missing patterns grouped once, for every E-step."""
@@ -403,9 +431,13 @@ def forward_filter(
     alpha_t = (alpha_{t-1} A) * b_t, normalised each day (eq. 15), for any daily
     evidence: the HMM's emission log-densities (:meth:`RegimeHMM.filtered_posteriors`)
     or the portfolio's (:func:`regimes.online.filter_log_densities`). hmmlearn has
-    no public forward pass, so this calls its compiled one (``_hmmc.forward_log``,
-    private): about 25 times faster than a Python loop over days, which matters
-    because a walk-forward filters its whole training window at every refit.
+    no public forward pass, so this calls its compiled ones, which are about 25
+    times faster than a Python loop over days; that matters because a
+    walk-forward filters its whole training window at every refit. The scaled
+    pass (:func:`scaled_forward`, on each day's densities divided by its
+    largest, as in the E-step) runs first: it multiplies where the log-space pass
+    (``_hmmc.forward_log``) takes an ``exp`` and a ``log`` of every term, ~3x
+    slower; the log-space pass runs where the scaled one underflows.
 
     When some day leaves no regime with any weight (its evidence is possible only
     in regimes the chain cannot reach from the day before), the log-space pass has
@@ -417,6 +449,13 @@ def forward_filter(
     initial = np.ascontiguousarray(initial, dtype=float)
     if not len(log_densities):
         return np.empty_like(log_densities)
+    shift = _row_max(log_densities)
+    if np.isfinite(shift).all():
+        with np.errstate(under="ignore"):
+            frameprob = np.exp(log_densities - shift[:, None])
+        scaled = scaled_forward(initial, transmat, frameprob)
+        if scaled is not None:
+            return scaled[0]
     with np.errstate(divide="ignore"):
         log_alpha = _hmmc.forward_log(initial, transmat, log_densities)[1]
     if not np.isfinite(_row_max(log_alpha)).all():

@@ -106,8 +106,11 @@ def thread_map(
         return parallel_map(func, jobs, n_jobs)
     from ._threads import available_cores, call_with_threads, threads_per_worker
 
-    # more threads than cores cannot run CPU-bound jobs sooner
-    workers = min(workers, len(jobs), available_cores())
+    # more threads than cores cannot run CPU-bound jobs sooner (asked only when
+    # it matters: available_cores reads the cgroup files)
+    workers = min(workers, len(jobs))
+    if workers > 1:
+        workers = min(workers, available_cores())
     if workers <= 1:
         return [func(*job) for job in jobs]
 

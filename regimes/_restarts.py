@@ -29,6 +29,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -186,7 +187,19 @@ def _degenerate_as_error() -> Iterator[None]:
         raise DegenerateEMError(str(exc)) from exc
 
 
-def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM) -> Restart:
+class Shared(NamedTuple):
+    """What every restart of a fit uses of its data, formed once (:func:`prepare`)."""
+
+    outer: np.ndarray | None  # the days' outer products (_hmm.outer_products)
+    variances: np.ndarray  # each column's variance (NaN-aware: missing values)
+
+
+def prepare(Z: np.ndarray, covariance_type: str) -> Shared:
+    """The :class:`Shared` data of the restarts on Z (checked by the fit's caller)."""
+    return Shared(outer_products(Z, covariance_type), np.nanvar(Z, axis=0))
+
+
+def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM, shared: Shared) -> Restart:
     """Run ``hmm.fit`` on Z, appending to ``run``'s history; record any failure."""
     with quiet_hmmlearn():
         try:
@@ -199,7 +212,7 @@ def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM) -> Restart:
             if not (np.isfinite(run.log_likelihood) and _finite_parameters(hmm)):
                 run.error = "EM produced non-finite parameters or log-likelihood"
             else:
-                run.error = _collapsed(hmm, np.nanvar(Z, axis=0))  # nan: missing
+                run.error = _collapsed(hmm, shared.variances)
         except RESTART_ERRORS as exc:
             run.error = f"{type(exc).__name__}: {exc}"
             if "positive definite" in str(exc):
@@ -219,16 +232,19 @@ def start_restart(
     n_iter: int,
     warm: tuple[np.ndarray, ...] | None = None,
     earlier_iter: int | None = None,
-    outer: np.ndarray | None = None,
+    shared: Shared | None = None,
 ) -> Restart:
     """Run the first ``n_iter`` EM iterations from k-means (or from ``warm``).
 
     With ``earlier_iter`` the start is a challenger's: ``warm`` holds where it
     stopped in the previous fit, after ``earlier_iter`` iterations from k-means.
-    ``outer`` is Z's outer products, formed once for all the restarts.
+    ``shared`` is what the restarts use of Z, formed once for all of them
+    (:func:`prepare`; formed here if None).
     """
+    if shared is None:
+        shared = prepare(Z, settings.covariance_type)
     hmm = new_hmm(settings, seed)
-    hmm.share_outer_products(Z, outer)
+    hmm.share_data(Z, shared.outer)
     _set_n_iter(hmm, n_iter)
     if warm is None:
         init = "k-means"
@@ -247,19 +263,21 @@ def start_restart(
         hmm.transmat_ = _positive_rows(transmat)
         hmm.means_ = means
         write_full(hmm, covars)
-    return _em(run, Z, hmm)
+    return _em(run, Z, hmm, shared)
 
 
 def continue_restart(
-    Z: np.ndarray, run: Restart, settings: Settings, outer: np.ndarray | None = None
+    Z: np.ndarray, run: Restart, settings: Settings, shared: Shared | None = None
 ) -> Restart:
     """Run a screened restart on from where it stopped, up to ``n_iter`` in total."""
+    if shared is None:
+        shared = prepare(Z, settings.covariance_type)
     hmm = run.hmm
-    hmm.share_outer_products(Z, outer)
+    hmm.share_data(Z, shared.outer)
     hmm.init_params = ""
     hmm.plain_iterations_due = _plain_iterations_due(run)
     _set_n_iter(hmm, settings.n_iter - run.n_iter)
-    return _em(run, Z, hmm)
+    return _em(run, Z, hmm, shared)
 
 
 def _plain_iterations_due(run: Restart) -> int:
@@ -304,21 +322,21 @@ def run_restarts(
     screen_iter, n_keep = settings.screen_iter, settings.n_keep
     screening = 0 < screen_iter < n_iter and n_keep < len(seeds)
     first_iter = screen_iter if screening else n_iter
-    # every restart's E-steps share Z's outer products, formed once
-    outer = outer_products(Z, settings.covariance_type)
+    # what every restart uses of Z, formed once
+    shared = prepare(Z, settings.covariance_type)
     jobs = []
     for i, seed in enumerate(seeds):
         challenger = challengers[i - 1] if 0 < i <= len(challengers) else None
         if i == 0:
-            jobs.append((Z, int(seed), settings, first_iter, warm, None, outer))
+            jobs.append((Z, int(seed), settings, first_iter, warm, None, shared))
         elif challenger is None:
-            jobs.append((Z, int(seed), settings, first_iter, None, None, outer))
+            jobs.append((Z, int(seed), settings, first_iter, None, None, shared))
         else:
             parameters, done, seed = challenger  # its own seed, for the table
             # screened like the rest after its few iterations; without screening
             # every restart, a challenger too, runs to the end
             budget = CHALLENGER_ITER if screening else n_iter
-            jobs.append((Z, int(seed), settings, budget, parameters, done, outer))
+            jobs.append((Z, int(seed), settings, budget, parameters, done, shared))
     runs = thread_map(start_restart, jobs, n_jobs)
     if warm is not None and not runs[0].ok:
         # the warm start degenerated: the data have moved away from the previous
@@ -326,7 +344,7 @@ def run_restarts(
         # with no other restart (fresh_restarts=0) nothing is left: a k-means
         # restart joins for every place that did not start from k-means
         jobs = [
-            (Z, int(seed), settings, first_iter, None, None, outer)
+            (Z, int(seed), settings, first_iter, None, None, shared)
             for seed, run in zip(seeds, runs, strict=True)
             if run.init != "k-means"
         ]
@@ -344,7 +362,7 @@ def run_restarts(
         group = ranked[position : position + n_keep]
         position += len(group)
         batch = [r for r in group if not em_converged(r.history, tol)]
-        jobs = [(Z, run, settings, outer) for run in batch]
+        jobs = [(Z, run, settings, shared) for run in batch]
         continued = thread_map(continue_restart, jobs, n_jobs)
         done.update({id(old): new for old, new in zip(batch, continued, strict=True)})
         if any(done.get(id(r), r).ok for r in group):

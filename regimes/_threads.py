@@ -56,6 +56,8 @@ def threads_per_worker(n_jobs: int | None, max_threads: int = EM_MAX_THREADS) ->
     """
     from joblib import effective_n_jobs
 
+    if max_threads <= 1:  # asking the cores (a read of the cgroup files) is moot
+        return 1
     workers = max(1, int(effective_n_jobs(n_jobs)))
     return max(1, min(max_threads, available_cores() // workers))
 
