@@ -93,6 +93,7 @@ def make_record(
     row) and ``entering`` the carry at the start of its period.
     """
     start, model, seconds, _ = last
+    out = _columns_only(out)
     record = {
         "format": RECORD_FORMAT,
         "version": RECORD_VERSION,
@@ -240,6 +241,7 @@ def _index_bytes(index: pd.Index) -> np.ndarray:
 
 def frame_fingerprint(out: pd.DataFrame) -> str:
     """A hash of a walk-forward frame: dates, regimes, probabilities, fitted_until."""
+    out = _columns_only(out)
     digest = hashlib.sha256(_index_bytes(out.index).tobytes())
     digest.update(",".join(map(str, out.columns)).encode())
     digest.update(",".join(map(str, out["regime"].cat.categories)).encode())
@@ -248,6 +250,15 @@ def frame_fingerprint(out: pd.DataFrame) -> str:
     digest.update(floats.tobytes())
     digest.update(_index_bytes(pd.Index(out["fitted_until"])).tobytes())
     return digest.hexdigest()
+
+
+def _columns_only(out: pd.DataFrame) -> pd.DataFrame:
+    """``out``'s columns and index without its attrs, sharing its memory.
+
+    pandas deep-copies a frame's attrs into every column taken from it: a
+    walk-forward's attrs hold a record per refit, ~30 ms a copy at 372 refits.
+    """
+    return pd.DataFrame(out, copy=False)
 
 
 def _float_columns(columns: Any) -> list[Any]:
