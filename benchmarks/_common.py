@@ -93,8 +93,12 @@ def timed_walk_forward(
     """(seconds, frame) of ``walk_forward(returns, model, **options)``, quietly.
 
     ``accelerate=False`` runs hmmlearn's plain EM loop instead of SQUAREM;
-    ``challengers=False`` issue 22's restart rule: new k-means restarts at every
-    warm refit (``_restarts.CHALLENGER_LIFE = 1``: no challenger outlives its fit).
+    ``challengers=False`` issue 22's restart rule: new k-means restarts, screened
+    for ``screen_iter`` iterations, at every warm refit (``_restarts``:
+    ``CHALLENGER_LIFE = 1``, no challenger outlives its fit, so every place after
+    the first starts from k-means and runs ``CHALLENGER_ITER`` = ``screen_iter``
+    iterations), and the warm start converging at ``tol`` itself
+    (``WARM_TOL_FACTOR = 1``).
     """
     import warnings
 
@@ -102,10 +106,13 @@ def timed_walk_forward(
 
     from regimes import _accelerate, _restarts, walk_forward
 
-    previous = _accelerate.ACCELERATE, _restarts.CHALLENGER_LIFE
+    names = ("CHALLENGER_LIFE", "CHALLENGER_ITER", "WARM_TOL_FACTOR")
+    previous = _accelerate.ACCELERATE, [getattr(_restarts, n) for n in names]
     _accelerate.ACCELERATE = accelerate
     if not challengers:
-        _restarts.CHALLENGER_LIFE = 1
+        old_rule = (1, model.get_params()["screen_iter"], 1.0)
+        for name, value in zip(names, old_rule, strict=True):
+            setattr(_restarts, name, value)
     try:
         begin = time.perf_counter()
         with warnings.catch_warnings():
@@ -113,4 +120,6 @@ def timed_walk_forward(
             walk = walk_forward(returns, model, progress=False, **options)
         return time.perf_counter() - begin, walk
     finally:
-        _accelerate.ACCELERATE, _restarts.CHALLENGER_LIFE = previous
+        _accelerate.ACCELERATE = previous[0]
+        for name, value in zip(names, previous[1], strict=True):
+            setattr(_restarts, name, value)

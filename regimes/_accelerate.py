@@ -165,11 +165,17 @@ def log_likelihood(hmm, X: np.ndarray) -> float:
     return float(hmm.score(X)) if value is None else value
 
 
-def scaled_log_likelihood(hmm, X: np.ndarray) -> float | None:
-    """:func:`log_likelihood` from the scaled pass, or None where it underflows."""
+def scaled_log_likelihood(
+    hmm, X: np.ndarray, log_b: np.ndarray | None = None
+) -> float | None:
+    """:func:`log_likelihood` from the scaled pass, or None where it underflows.
+
+    ``log_b``: X's emission log-densities under ``hmm``, if the caller has them.
+    """
     from hmmlearn import _hmmc
 
-    log_b = hmm._compute_log_likelihood(X)
+    if log_b is None:
+        log_b = hmm._compute_log_likelihood(X)
     shift = log_b.max(axis=1)
     if not np.isfinite(shift).all():
         return None

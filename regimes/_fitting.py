@@ -26,7 +26,6 @@ from ._missing import log_densities
 from ._restarts import (
     Restart,
     best_restart,
-    em_converged,
     new_hmm,
     next_challengers,
     run_restarts,
@@ -100,7 +99,7 @@ def fit_state(
         ],
     )
     best = best_restart(runs)
-    table = _restart_table(runs, best, log_jacobian, settings.tol)
+    table = _restart_table(runs, best, log_jacobian)
     if best is None:
         raise RegimeFitError(_failure_message(runs, data), restarts=table)
 
@@ -110,6 +109,7 @@ def fit_state(
     permute_states(hmm, regime_order(hmm.means_, read_full(hmm), settings.order_by))
 
     history = runs[best].history
+    log_likelihood, path = hmm.score_and_predict(X)
     state = FittedState(
         params=params,
         covariance_type=settings.covariance_type,
@@ -120,19 +120,17 @@ def fit_state(
         regime_names=settings.regime_names,
         feature_names=tuple(data.columns),
         regularization=lam,
-        log_likelihood=float(hmm.score(X)),
-        converged=em_converged(history, settings.tol),
+        log_likelihood=log_likelihood,
+        converged=runs[best].converged,
         n_iter=len(history),
         restarts=table,
-        regimes=results.regime_series(
-            hmm.predict(X), settings.regime_names, data.index
-        ),
+        regimes=results.regime_series(path, settings.regime_names, data.index),
         scale=np.nanstd(X, axis=0),  # nan: missing="marginalize"
         challengers=()
         if previous is None
         else _challengers(runs, best, carried, (center, scale, len(X)), settings),
     )
-    return state, _convergence_message(state, history, len(runs), settings.tol)
+    return state, _convergence_message(state, history, len(runs), runs[best].tol)
 
 
 def _failure_message(runs: list[Restart], data: Returns) -> str:
@@ -330,7 +328,7 @@ def _challengers(
         if run.init == "challenger" and i < len(carried) and carried[i] is not None:
             ages[i] = carried[i].age
     out: list[Challenger | None] = []
-    chosen = next_challengers(placed, runs[best], n_days, ages, settings.tol)
+    chosen = next_challengers(placed, runs[best], n_days, ages)
     for i, run in enumerate(chosen):
         if run is None:
             out.append(None)
@@ -350,7 +348,7 @@ def _challengers(
 
 
 def _restart_table(
-    runs: list[Restart], best: int | None, offset: float, tol: float
+    runs: list[Restart], best: int | None, offset: float
 ) -> pd.DataFrame:
     """restarts_: one row per restart, log-likelihoods in the data's units."""
     table = pd.DataFrame(
@@ -359,7 +357,8 @@ def _restart_table(
             "init": [r.init for r in runs],
             "log_likelihood": [r.log_likelihood + offset for r in runs],
             "n_iter": [r.n_iter for r in runs],
-            "converged": [em_converged(r.history, tol) for r in runs],
+            "converged": [r.converged for r in runs],
+            "tol": [r.tol for r in runs],
             "screened_out": [r.screened_out for r in runs],
             "error": [r.error for r in runs],
             "best": [i == best for i in range(len(runs))],

@@ -25,7 +25,10 @@ class EMParameters(NamedTuple):
 
 
 def log_emission_densities(
-    X: np.ndarray, means: np.ndarray, covars: np.ndarray
+    X: np.ndarray,
+    means: np.ndarray,
+    covars: np.ndarray,
+    with_ones: np.ndarray | None = None,
 ) -> np.ndarray:
     """Log Gaussian emission densities log b_k(r_t), eq. (29).
 
@@ -37,6 +40,10 @@ def log_emission_densities(
         Emission means mu_k.
     covars : ndarray of shape (n_regimes, n_features, n_features)
         Emission covariances Sigma_k, symmetric positive definite.
+    with_ones : ndarray of shape (n_samples, n_features + 1), optional
+        X with a column of ones appended (:func:`with_ones_column`), for a
+        caller that evaluates the densities of the same X many times (EM): the
+        means' term then joins the matrix product.
 
     Returns
     -------
@@ -68,8 +75,12 @@ def log_emission_densities(
     log_det = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
     # all regimes in one product: X [P_1 ... P_K] - [mu_1 P_1 ... mu_K P_K]
     stacked = precision_chol.transpose(1, 0, 2).reshape(n_features, -1)
-    z = X @ stacked
-    z -= np.einsum("kd,kde->ke", means, precision_chol).reshape(-1)
+    shift = np.einsum("kd,kde->ke", means, precision_chol).reshape(-1)
+    if with_ones is None:
+        z = X @ stacked
+        z -= shift
+    else:  # [X 1] [P; -mu P]: one product, no pass over z to subtract
+        z = with_ones @ np.vstack([stacked, -shift])
     # squared norms over d: squares in place, then one (T K, D) x (D,) product
     # (BLAS; 2-D, as a 3-D matmul loops over days), ~1.5x faster than
     # einsum("tkd,tkd->tk") at small n_features. A day far beyond float range
@@ -79,4 +90,12 @@ def log_emission_densities(
         z = np.square(z, out=z).reshape(len(X) * len(means), n_features)
     quadratic = (z @ np.ones(n_features)).reshape(len(X), len(means))
     out = -0.5 * (n_features * np.log(2 * np.pi) + log_det + quadratic)
+    return out
+
+
+def with_ones_column(X: np.ndarray) -> np.ndarray:
+    """X with a column of ones appended, for :func:`log_emission_densities`."""
+    out = np.empty((X.shape[0], X.shape[1] + 1))
+    out[:, :-1] = X
+    out[:, -1] = 1.0
     return out

@@ -176,7 +176,9 @@ class RegimeHMM(GaussianHMM):
             )
         if self.covariance_type not in ("full", "tied"):
             return super()._compute_log_likelihood(X)
-        return log_emission_densities(X, self.means_, read_full(self))
+        shared = self._shared_for(X)
+        with_ones = None if shared is None else shared[2]
+        return log_emission_densities(X, self.means_, read_full(self), with_ones)
 
     def _compute_posteriors_log(self, fwdlattice, bwdlattice):
         return _exp_normalized(fwdlattice + bwdlattice)
@@ -276,27 +278,44 @@ class RegimeHMM(GaussianHMM):
             kept = self._outer_products
         return (posteriors.T @ kept[2]).reshape(-1, d, d)
 
-    def share_data(self, X: np.ndarray, outer: np.ndarray | None) -> None:
-        """Fit on ``X``, checked by the caller, with its outer products ``outer``.
+    def share_data(
+        self,
+        X: np.ndarray,
+        outer: np.ndarray | None,
+        with_ones: np.ndarray | None = None,
+    ) -> None:
+        """Fit on ``X``, checked by the caller, with what is formed once from it.
 
         The restarts of a fit all run on the same X: it is checked once
-        (:func:`regimes._restarts.prepare`), and its outer products
-        (:func:`outer_products`) are formed once (a challenger's two iterations
-        otherwise cost as much again in forming them); whether it has missing
-        values is known, not looked for at every E-step. X is held, so its memory
-        cannot be reused by another array while it is in use; :meth:`fit` lets
-        go of it.
+        (:func:`regimes._restarts.prepare`), and its outer products ``outer``
+        (:func:`outer_products`; a challenger's two iterations otherwise cost as
+        much again in forming them) and X with a column of ones
+        (:func:`regimes._gaussian.with_ones_column`, for the densities) are
+        formed once; whether it has missing values is known, not looked for at
+        every E-step. X is held, so its memory cannot be reused by another array
+        while it is in use; :meth:`fit` lets go of it.
         """
-        self._shared_X = (X, _missing.has_missing(X))
+        self._shared_X = (X, _missing.has_missing(X), with_ones)
         if outer is not None:
             self._outer_products = (_memory_key(X), X, outer)
 
+    def _shared_for(self, X: np.ndarray) -> tuple[Any, ...] | None:
+        """The record of :meth:`share_data` if X is its X, else None.
+
+        X itself, or the view of all of it that hmmlearn's loop passes to each
+        E-step (its one sequence, ``np.split`` by ``lengths``).
+        """
+        shared = getattr(self, "_shared_X", None)
+        if shared is None:
+            return None
+        kept = shared[0]
+        same = X is kept or _memory_key(X) == _memory_key(kept)
+        return shared if same else None
+
     def _has_missing(self, X: np.ndarray) -> bool:
         """:func:`regimes._missing.has_missing`, known for the shared X."""
-        shared = getattr(self, "_shared_X", None)
-        if shared is not None and X is shared[0]:
-            return shared[1]
-        return _missing.has_missing(X)
+        shared = self._shared_for(X)
+        return _missing.has_missing(X) if shared is None else shared[1]
 
     # ------------------------------------------------- missing values (NaN)
     # hmmlearn's fit, score and decode refuse NaN (sklearn's check_array); with
@@ -312,8 +331,7 @@ class RegimeHMM(GaussianHMM):
         """
         if self.accelerate and lengths is not None and len(lengths) != 1:
             raise ValueError("accelerate=True fits a single sequence (lengths=None).")
-        shared = getattr(self, "_shared_X", None)
-        checked = shared is not None and X is shared[0]  # by share_data's caller
+        checked = self._shared_for(X) is not None  # by share_data's caller
         try:
             if lengths is None and self._has_missing(X):
                 return self._fit_with_missing(np.asarray(X, dtype=float))
@@ -364,6 +382,24 @@ class RegimeHMM(GaussianHMM):
         return self._score_log(
             X=np.asarray(X, dtype=float), compute_posteriors=compute_posteriors
         )
+
+    def score_and_predict(self, X: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(score(X), predict(X))`` from one computation of X's densities.
+
+        A fit reports both for its training data; each alone would compute the
+        emission densities again. X is the fit's, checked (NaN: missing values).
+        """
+        check_is_fitted(self, "startprob_")
+        self._check()
+        log_b = self._compute_log_likelihood(X)
+        score = None
+        if not self._has_missing(X):  # as score: the scaled pass, else hmmlearn's
+            score = scaled_log_likelihood(self, X, log_b)
+        if score is None:
+            score = float(self.score(X))
+        if self.algorithm != "viterbi":
+            return score, self.predict(X)
+        return score, _hmmc.viterbi(self.startprob_, self.transmat_, log_b)[1]
 
     def decode(self, X, lengths=None, algorithm=None):
         if lengths is not None or not _missing.has_missing(X):

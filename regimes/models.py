@@ -198,9 +198,10 @@ class RegimeModel(BaseEstimator):
         from the previous fit; a challenger's is the one it started from),
         ``init`` ("k-means", "warm", or "challenger": continued from the
         previous warm fit, see ``warm_start``), ``log_likelihood`` (before
-        regularisation), ``n_iter`` (in this fit), ``converged``,
-        ``screened_out`` (stopped after ``screen_iter`` iterations, or a
-        challenger's 2), ``error`` (empty when the restart succeeded) and
+        regularisation), ``n_iter`` (in this fit), ``converged``, ``tol`` (the
+        tolerance it converges at: ``100 * tol`` for a warm start),
+        ``screened_out`` (stopped after ``screen_iter`` iterations, or, in a warm
+        fit, the challengers' 2), ``error`` (empty when the restart succeeded) and
         ``best`` (the kept one). When a warm start degenerates, k-means restarts
         join: more rows than ``n_init``.
     regimes_ : Series
@@ -380,7 +381,8 @@ class RegimeModel(BaseEstimator):
         window of a frame ``check_returns`` has passed, and only the checks that
         depend on the window run again (``check_returns(window=True)``).
         """
-        settings = self._check_params()
+        params = self.get_params()
+        settings = self._check_params(params)
         data = check_returns(
             returns,
             for_fit=True,
@@ -390,15 +392,20 @@ class RegimeModel(BaseEstimator):
         )
         # _fit_returns < fit < its contract wrapper < the caller (None for a window)
         warn_frequency(data.frequency, stacklevel=4)
-        return self._fit_checked(data, settings)
+        return self._fit_checked(data, settings, params)
 
-    def _fit_checked(self, data: Returns, settings: Settings) -> RegimeModel:
-        """The fit of checked returns: its settings' checks, EM, the fitted state."""
+    def _fit_checked(
+        self, data: Returns, settings: Settings, params: dict[str, Any]
+    ) -> RegimeModel:
+        """The fit of checked returns: its settings' checks, EM, the fitted state.
+
+        ``params`` is ``get_params()``, of which ``settings`` are the checked form.
+        """
         previous = self._state if settings.warm_start else None
         _fitting.check_fit_data(data, settings, previous)
         with thread_limits(settings.n_jobs):  # no oversubscription (regimes._threads)
             state, problem = _fitting.fit_state(
-                data, settings, _persist.jsonable_params(self.get_params()), previous
+                data, settings, _persist.jsonable_params(params), previous
             )
         self._set_state(state)
         if problem is not None and getattr(self, "_warn_convergence", True):
@@ -406,10 +413,15 @@ class RegimeModel(BaseEstimator):
             warnings.warn(problem, ConvergenceWarning, stacklevel=5)
         return self
 
-    def _check_params(self) -> Settings:
-        """The constructor's parameters, validated (raises before any work)."""
+    def _check_params(self, params: dict[str, Any] | None = None) -> Settings:
+        """The constructor's parameters (``get_params()`` unless given), validated.
+
+        Raises before any work.
+        """
         return check_params(
-            self.get_params(), default_regime_names, self._parameter_constraints
+            self.get_params() if params is None else params,
+            default_regime_names,
+            self._parameter_constraints,
         )
 
     @property

@@ -132,11 +132,13 @@ def walk_forward(
     warm_start : bool, default=True
         Start each refit from the previous parameters, beside ``fresh_restarts``
         challengers; after a short screening the best ``warm_keep`` of them
-        continue. The first fit uses the template as it is.
+        continue. The first fit uses the template as it is. The warm start
+        converges at 100 times the model's ``tol`` (see ``RegimeModel(warm_start=)``):
+        the next refit goes on from where it stops.
     fresh_restarts : int, default=2
         Challengers at each warm refit, so that a better optimum can still be
-        found. A challenger starts from k-means (``screen_iter`` iterations) and
-        moves on by 2 EM iterations at each later refit, until it has reached the
+        found. A challenger starts from k-means and moves on by 2 EM iterations
+        at each refit, until it has reached the
         kept optimum (then, or once it converged below it, or after 12 refits, it
         starts again from k-means on the data of the day); one that gets ahead
         takes over. If the warm start degenerates (a regime emptied by the new
@@ -644,18 +646,20 @@ def _fit_all(
         # with the same result as one
         template = clone(template).set_params(n_jobs=n_jobs)
     fits = []
-    model, columns = clone(template), None
+    model, columns, warmed = clone(template), None, False
     if chain is not None:  # continue the chain: the same estimator, refitted warm
         model = copy.deepcopy(chain).set_params(n_jobs=template.n_jobs)
         columns = [str(c) for c in chain.feature_names_in_]
     for start in starts:
         data = train(start)
         if columns is not None:
-            if list(data.columns) == columns:
+            if list(data.columns) != columns:
+                # a column joined (ragged panel): a cold fit on the wider panel
+                model, warmed = clone(template), False
+            elif not warmed:
                 # from the second refit on: the warm start beside its challengers
                 model.set_params(warm_start=True, **warm)
-            else:  # a column joined (ragged panel): a cold fit on the wider panel
-                model = clone(template)
+                warmed = True
         columns = list(data.columns)
         fitted, seconds = _timed_fit(model, data)
         # keep a frozen copy: the next refit changes the same estimator. A shallow

@@ -77,6 +77,48 @@ def test_a_warm_chain_carries_its_challengers(short_sample):
     assert all(row[0] == "warm" for row in inits[1:])
 
 
+def test_a_warm_fit_runs_its_new_places_for_challenger_iterations(short_sample):
+    """In a warm fit every place after the first climbs CHALLENGER_ITER
+    iterations before the screening, a k-means start that renews a place too;
+    the warm start converges at WARM_TOL_FACTOR * tol, the others at tol."""
+    model = RegimeModel(3, n_init=4, n_keep=1, random_state=0, warm_start=True)
+    model.fit(short_sample.iloc[:1000])
+    model.fit(short_sample.iloc[:1060])
+    table = model.restarts_
+    later = table.iloc[1:]
+    assert (later["init"] == "k-means").all()  # the first warm fit: all renewed
+    assert (later["n_iter"] == CHALLENGER_ITER).all(), table
+    assert (
+        table["tol"].tolist()
+        == [_restarts.WARM_TOL_FACTOR * model.tol] + [model.tol] * 3
+    )
+    warm = table.iloc[0]
+    assert warm["init"] == "warm" and warm["best"] and warm["converged"]
+    assert model.converged_
+
+
+def test_the_warm_tolerance_keeps_the_fit_of_the_strict_one(short_sample):
+    """A warm refit that stops at 100 * tol lands within 0.1 % (issue 22's
+    quality measure) of the one run to tol, in fewer EM iterations, and its
+    converged_ is judged at its own tolerance."""
+    fits = {}
+    for factor in (1.0, _restarts.WARM_TOL_FACTOR):
+        model = RegimeModel(3, n_init=3, random_state=0, warm_start=True)
+        model.fit(short_sample.iloc[:1000])
+        previous, _restarts.WARM_TOL_FACTOR = _restarts.WARM_TOL_FACTOR, factor
+        try:  # the warm start alone: no challenger can take over
+            model.set_params(n_init=1).fit(short_sample.iloc[:1200])
+        finally:
+            _restarts.WARM_TOL_FACTOR = previous
+        fits[factor] = model
+    strict, loose = fits[1.0], fits[_restarts.WARM_TOL_FACTOR]
+    assert loose.restarts_["init"].tolist() == ["warm"]
+    assert loose.log_likelihood_ == pytest.approx(strict.log_likelihood_, rel=1e-3)
+    assert loose.n_iter_ < strict.n_iter_, "the tolerances made no difference"
+    assert loose.restarts_["tol"].iloc[0] == 100 * loose.tol
+    assert loose.converged_ and strict.converged_
+
+
 @pytest.mark.parametrize("options", [{"screen_iter": 0}, {"n_keep": 3}])
 def test_without_screening_challengers_run_to_the_end_too(short_sample, options):
     """screen_iter=0 (or n_keep >= n_init) runs every restart to the end: a
@@ -98,7 +140,7 @@ def test_without_screening_challengers_run_to_the_end_too(short_sample, options)
 
 
 def _run(ll: float, history=(0.0, 1.0), init="challenger", error="") -> Restart:
-    run = Restart(seed=0, init=init, history=list(history), error=error)
+    run = Restart(seed=0, init=init, tol=1e-4, history=list(history), error=error)
     run.log_likelihood = np.nan if error else ll
     return run
 
@@ -114,10 +156,10 @@ def test_renewal_rules():
     old = _run(90.0)
     runs = [kept, climbing, same, converged, failed, old]
     ages = [0, 0, 0, 0, CHALLENGER_LIFE - 1]
-    out = next_challengers(runs, kept, n_days, ages, tol)
+    out = next_challengers(runs, kept, n_days, ages)
     assert out == [climbing, None, None, None, None]
     # the kept restart is never carried as a challenger, wherever it stands
-    out = next_challengers([kept, climbing], climbing, n_days, [0], tol)
+    out = next_challengers([kept, climbing], climbing, n_days, [0])
     assert out == [None]
 
 

@@ -20,7 +20,7 @@ from regimes._hmm import (
 COVARIANCE_TYPES = ["full", "diag", "spherical", "tied"]
 
 
-def _one_iteration(cls, X, covariance_type, priors_off):
+def _one_iteration(cls, X, covariance_type, priors_off, before_fit=None):
     rng = np.random.default_rng(0)
     k, d = 3, X.shape[1]
     kwargs = dict(covars_prior=0.0, means_weight=0.0) if priors_off else {}
@@ -39,8 +39,62 @@ def _one_iteration(cls, X, covariance_type, priors_off):
         "tied": np.array([cov] * k),
     }[covariance_type]
     write_full(hmm, full)
+    if before_fit is not None:
+        before_fit(hmm)
     hmm.fit(X)
     return hmm
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_an_iteration_on_shared_data_equals_hmmlearn(
+    short_sample, covariance_type, monkeypatch
+):
+    """The restarts' path: X checked once, its outer products and X with a column
+    of ones formed once (share_data; the densities' means term in the product)."""
+    from regimes import _hmm
+    from regimes._restarts import prepare
+
+    used = []
+    real = _hmm.log_emission_densities
+    monkeypatch.setattr(
+        _hmm,
+        "log_emission_densities",
+        lambda X, m, c, ones=None: used.append(ones is not None) or real(X, m, c, ones),
+    )
+    X = short_sample.to_numpy()
+    shared = prepare(X, covariance_type)
+    assert shared.outer is not None and shared.with_ones is not None
+    ours = _one_iteration(
+        RegimeHMM,
+        X,
+        covariance_type,
+        priors_off=True,
+        before_fit=lambda hmm: hmm.share_data(X, shared.outer, shared.with_ones),
+    )
+    theirs = _one_iteration(GaussianHMM, X, covariance_type, priors_off=True)
+    assert ours.monitor_.history[0] == pytest.approx(
+        theirs.monitor_.history[0], rel=1e-12
+    )
+    np.testing.assert_allclose(ours.means_, theirs.means_, rtol=1e-10)
+    np.testing.assert_allclose(read_full(ours), read_full(theirs), rtol=1e-10)
+    assert used == [True]  # the E-step's densities took the shared path
+    assert ours._shared_X is None  # the fitted model does not keep the data
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_score_and_predict_equal_hmmlearn_s_score_and_predict(
+    short_sample, covariance_type
+):
+    X = short_sample.to_numpy()
+    fitted = _one_iteration(RegimeHMM, X, covariance_type, priors_off=True)
+    theirs = GaussianHMM(3, covariance_type=covariance_type, init_params="")
+    theirs.n_features = X.shape[1]
+    theirs.startprob_, theirs.transmat_ = fitted.startprob_, fitted.transmat_
+    theirs.means_ = fitted.means_
+    write_full(theirs, read_full(fitted))
+    score, path = fitted.score_and_predict(X)
+    assert score == pytest.approx(theirs.score(X), rel=1e-12)
+    np.testing.assert_array_equal(path, theirs.predict(X))
 
 
 @pytest.mark.parametrize("priors_off", [True, False])

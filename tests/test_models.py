@@ -197,6 +197,7 @@ def test_restarts_use_distinct_seeds_and_reach_different_optima(sample):
         "log_likelihood",
         "n_iter",
         "converged",
+        "tol",
         "screened_out",
         "error",
         "best",
