@@ -104,7 +104,9 @@ def fit_state(
         raise RegimeFitError(_failure_message(runs, data), restarts=table)
 
     hmm = _rescaled(runs[best].hmm, center, scale, settings)
-    lam = check_regularization(settings.regularization, X)  # checked in check_fit_data
+    variances = np.nanvar(X, axis=0)  # nan: missing="marginalize"
+    # checked in check_fit_data
+    lam = check_regularization(settings.regularization, X, variances)
     write_full(hmm, read_full(hmm) + lam * np.eye(X.shape[1]))
     permute_states(hmm, regime_order(hmm.means_, read_full(hmm), settings.order_by))
 
@@ -125,7 +127,7 @@ def fit_state(
         n_iter=len(history),
         restarts=table,
         regimes=results.regime_series(path, settings.regime_names, data.index),
-        scale=np.nanstd(X, axis=0),  # nan: missing="marginalize"
+        scale=np.sqrt(variances),
         challengers=()
         if previous is None
         else _challengers(runs, best, carried, (center, scale, len(X)), settings),

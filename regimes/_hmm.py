@@ -260,8 +260,9 @@ class RegimeHMM(GaussianHMM):
     def _scatter(self, X: np.ndarray, posteriors: np.ndarray) -> np.ndarray:
         """:func:`weighted_scatter`, from the days' outer products kept for the fit.
 
-        EM sees the same X at every iteration, so x_t x_t^T (a T x D^2 matrix) is
-        formed once and every iteration is one product, posteriors^T (T x D^2),
+        EM sees the same X at every iteration, so the upper triangles of x_t x_t^T
+        (a T x D(D+1)/2 matrix) are formed once and every iteration is one
+        product, posteriors^T (T x D(D+1)/2), mirrored into symmetric matrices,
         instead of K products over the days; kept only while it is small
         (:data:`OUTER_PRODUCTS_MAX` numbers).
         """
@@ -276,7 +277,12 @@ class RegimeHMM(GaussianHMM):
                 outer_products(X, self.covariance_type),
             )
             kept = self._outer_products
-        return (posteriors.T @ kept[2]).reshape(-1, d, d)
+        upper = posteriors.T @ kept[2]
+        rows, cols = np.triu_indices(d)
+        out = np.empty((len(upper), d, d))
+        out[:, rows, cols] = upper
+        out[:, cols, rows] = upper
+        return out
 
     def share_data(
         self,
@@ -614,7 +620,10 @@ OUTER_PRODUCTS_MAX = 4_000_000
 
 
 def outer_products(X: np.ndarray, covariance_type: str = "full") -> np.ndarray | None:
-    """x_t x_t^T of every day as a (T, D * D) matrix, for :meth:`RegimeHMM._scatter`.
+    """The upper triangle of x_t x_t^T of every day, (T, D(D+1)/2), row-major.
+
+    For :meth:`RegimeHMM._scatter` (the matrices are symmetric: the lower
+    triangle would double the work for nothing).
 
     None where the E-step does not use them: past OUTER_PRODUCTS_MAX numbers,
     for 'diag' and 'spherical' covariances (squares suffice), or with missing
@@ -624,7 +633,8 @@ def outer_products(X: np.ndarray, covariance_type: str = "full") -> np.ndarray |
     used = covariance_type in ("full", "tied") and not _missing.has_missing(X)
     if not used or n * d * d > OUTER_PRODUCTS_MAX:
         return None
-    return (X[:, :, None] * X[:, None, :]).reshape(n, d * d)
+    rows, cols = np.triu_indices(d)
+    return X[:, rows] * X[:, cols]
 
 
 def _memory_key(X: np.ndarray) -> tuple[Any, ...]:

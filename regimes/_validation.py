@@ -604,7 +604,11 @@ def _check_observed(
             )
 
 
-def check_regularization(regularization: float | None, values: np.ndarray) -> float:
+def check_regularization(
+    regularization: float | None,
+    values: np.ndarray,
+    variances: np.ndarray | None = None,
+) -> float:
     """The regularization to add to every covariance; refuse one beyond the data.
 
     ``None`` ("auto") is ``AUTO_REGULARIZATION`` times the smallest column
@@ -612,8 +616,10 @@ def check_regularization(regularization: float | None, values: np.ndarray) -> fl
     every regime's covariance it would outweigh every column's own variance,
     the regimes would differ by their means alone and one would take every day
     (the hostile pass: ``1e10`` gave one regime of volatility 9e5).
+    ``variances`` are ``np.nanvar(values, axis=0)`` if the caller has them.
     """
-    variances = np.nanvar(values, axis=0)
+    if variances is None:
+        variances = np.nanvar(values, axis=0)
     if regularization is None:
         return float(AUTO_REGULARIZATION * variances.min())
     largest = float(variances.max())
