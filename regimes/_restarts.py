@@ -61,15 +61,17 @@ _DEGENERATE_MESSAGES = (
 )
 
 CHALLENGER_ITER = 2
-"""EM iterations a challenger runs at each warm fit (then screened like the rest).
+"""EM iterations a challenger runs at each warm fit (then screened like the rest),
+a new one from k-means included.
 
 Measured on the bundled sample's walk-forward (372 monthly refits, issue 22,
 ``benchmarks/walk_forward.py``): with 2 challengers at 2 iterations each, every
 refit is within 0.1 % of the log-likelihood of 10 fresh restarts, while two new
 k-means restarts screened for 10 iterations at every refit (the rule before)
 missed one refit and cost 1.9x the EM iterations (11,385 against 6,148, both with
-SQUAREM). 1 iteration was faster but missed more on other data sets
-(``benchmarks/challengers.py``, ``benchmarks/README.md``)."""
+SQUAREM; 3,730 since new challengers also start with 2 iterations and the warm
+start converges at ``WARM_TOL_FACTOR * tol``). 1 iteration was faster but missed
+more on other data sets (``benchmarks/challengers.py``, ``benchmarks/README.md``)."""
 
 CHALLENGER_LIFE = 12
 """Fits a challenger lives at most before it starts again from k-means: a

@@ -159,8 +159,9 @@ def walk_forward(
         and each refit's restarts run on ``n_jobs`` threads instead (unless the
         model sets its own ``n_jobs``); the result is the same as with one. That
         pays only for large refits: on the bundled sample's monthly refits (three
-        restarts of unequal size each) two threads were not reliably faster than
-        one (``benchmarks/walk_forward.py``).
+        short restarts of unequal size each) two threads were slower than one
+        (``benchmarks/walk_forward.py``; ``benchmarks/thread_scaling.py`` shows
+        which kernels two threads do not speed up on a 2-core machine).
     resume : DataFrame or path, optional
         The daily run: a previous result of ``walk_forward`` (as returned: its
         ``attrs["resume"]`` holds what is needed to continue), or a state directory
