@@ -5,10 +5,12 @@ A warm walk-forward refit starts from the previous parameters beside
 
 - *challengers* (the default): each continues, by 2 EM iterations per refit, the
   restart that held its place at the previous refit, and starts again from
-  k-means once it has reached the kept optimum, converged below it, or lived 12
-  refits (``regimes._restarts``);
+  k-means (2 iterations in that refit too) once it has reached the kept optimum,
+  converged below it, or lived 12 refits; the warm start converges at 100x tol
+  (``regimes._restarts``);
 - *issue 22's rule*: two new k-means restarts, screened for 10 iterations, at every
-  refit (``_restarts.CHALLENGER_LIFE = 1``: no challenger outlives its fit).
+  refit, and the warm start converging at tol
+  (``_common.timed_walk_forward(challengers=False)``).
 
 Both run with SQUAREM, so only the rule differs. The reference is cold refits
 (10 new k-means restarts at every refit, plain EM). For each data set the script

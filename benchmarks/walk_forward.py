@@ -6,14 +6,15 @@ years; 372 refits on the bundled sample). Rows:
 
 - *seed loop*: the seed's own restart loop, once on the whole sample (10 hmmlearn
   GaussianHMM fits of up to 100 iterations, ``restarts.seed_loop``): the yardstick;
-- *default*: ``walk_forward``'s defaults (warm refits: the previous parameters
-  beside 2 challengers, the best 1 continues), EM accelerated by SQUAREM;
+- *default*: ``walk_forward``'s defaults (warm refits: the previous parameters,
+  converging at 100x tol, beside 2 challengers, the best 1 continues), EM
+  accelerated by SQUAREM;
 - *default, n_jobs=2*: the same walk-forward with ``walk_forward(n_jobs=2)``: each
   refit's restarts on two threads (the same result);
 - *issue 22's default*: the rule when issue 22 was filed, two new k-means restarts
-  screened for 10 iterations at every warm refit (``_restarts.CHALLENGER_LIFE = 1``:
-  no challenger outlives its fit) on hmmlearn's EM loop (``_accelerate.ACCELERATE =
-  False``);
+  screened for 10 iterations at every warm refit and the warm start converging at
+  tol (``_common.timed_walk_forward(challengers=False)``) on hmmlearn's EM loop
+  (``_accelerate.ACCELERATE = False``);
 - *cold*: 10 fresh k-means restarts at every refit (plain EM), the quality reference.
 
 The seed loop and the three warm walk-forwards alternate ``--repeat`` times and
