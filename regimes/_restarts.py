@@ -83,7 +83,8 @@ kept restart's has found the same optimum: it starts again from k-means."""
 
 WARM_TOL_FACTOR = 100.0
 """A warm start converges at this many times ``tol`` (1e-2 with the default 1e-4,
-hmmlearn's own default); every other restart at ``tol``.
+hmmlearn's own default), but not above ``WARM_TOL_MAX`` unless ``tol`` itself is;
+every other restart at ``tol``.
 
 A warm start begins at the previous fit's optimum, which a few weeks of new days
 have moved by a few units of log-likelihood, and the next warm fit begins where
@@ -95,6 +96,11 @@ half its iterations). Measured on that walk-forward (``benchmarks/walk_forward.p
 log-likelihood of 10 fresh restarts (the median refit 2e-8 below the chain at
 ``tol``: no drift), and the same causal regime as at ``tol`` on 99.96 % of days.
 """
+
+WARM_TOL_MAX = 1e-2
+"""The loosest tolerance a warm start gets from ``WARM_TOL_FACTOR`` (hmmlearn's
+default ``tol``): a ``tol`` of 0.5 would otherwise let a warm start stop while
+its steps still gain 49 units of log-likelihood."""
 
 COLLAPSE_RATIO = 1e-4
 """A regime whose variance of a column is below this fraction of the column's own
@@ -141,9 +147,19 @@ class Restart:
 def restart_tol(init: str, tol: float) -> float:
     """The convergence tolerance of a restart that starts as ``init`` says.
 
-    ``tol`` for every restart but a warm start: ``WARM_TOL_FACTOR * tol``.
+    ``tol`` for every restart but a warm start: ``WARM_TOL_FACTOR * tol``, capped
+    at ``WARM_TOL_MAX`` (never below ``tol``).
+
+    Examples
+    --------
+    >>> [f"{restart_tol('warm', tol):g}" for tol in (1e-4, 1e-6, 0.5)]
+    ['0.01', '0.0001', '0.5']
+    >>> restart_tol("k-means", 1e-4)
+    0.0001
     """
-    return WARM_TOL_FACTOR * tol if init == "warm" else tol
+    if init != "warm":
+        return tol
+    return max(tol, min(WARM_TOL_FACTOR * tol, WARM_TOL_MAX))
 
 
 def new_hmm(settings: Settings, seed: int | None) -> RegimeHMM:

@@ -136,12 +136,16 @@ class RegimeModel(BaseEstimator):
     warm_start : bool, default=False
         When True and the model is already fitted, the first restart of the next
         :meth:`fit` starts from the current parameters instead of k-means, as in
-        scikit-learn. The other ``n_init - 1`` are challengers: each continues for
-        2 EM iterations the restart that held its place in the previous warm fit
-        (screened out there), or starts from k-means (the first warm fit, and
-        after a challenger has reached the kept optimum, converged, or lived 12
-        fits). Used by :func:`regimes.walk_forward` for fast refits; a model read
-        by :meth:`load` has no challengers.
+        scikit-learn, and converges at ``100 * tol`` (at most 1e-2, hmmlearn's
+        default, unless ``tol`` is larger): it starts a few units of
+        log-likelihood from its optimum, and the next warm fit goes on from where
+        it stops, so nothing it leaves adds up along a chain of refits. The other
+        ``n_init - 1`` are challengers, 2 EM iterations each per fit (then
+        screened): each continues the restart that held its place in the previous
+        warm fit, or starts from k-means (the first warm fit, and after a
+        challenger has reached the kept optimum, converged, or lived 12 fits).
+        Used by :func:`regimes.walk_forward` for fast refits; a model read by
+        :meth:`load` has no challengers.
     n_jobs : int, optional
         Threads that run the restarts side by side (at most one per core): a
         non-zero int, -1 for every core; None or 1 runs them one after the other.
@@ -189,8 +193,9 @@ class RegimeModel(BaseEstimator):
     log_likelihood_ : float
         Log-likelihood of the training data under the final (regularised) model.
     converged_ : bool
-        True if the kept restart stopped because its last EM gain was below ``tol``
-        (not merely because it ran out of iterations).
+        True if the kept restart stopped because its last EM gain was below its
+        tolerance (``tol``; up to ``100 * tol`` for a warm start, see
+        ``warm_start``), not merely because it ran out of iterations.
     n_iter_ : int
         EM iterations run by the kept restart.
     restarts_ : DataFrame
@@ -199,7 +204,7 @@ class RegimeModel(BaseEstimator):
         ``init`` ("k-means", "warm", or "challenger": continued from the
         previous warm fit, see ``warm_start``), ``log_likelihood`` (before
         regularisation), ``n_iter`` (in this fit), ``converged``, ``tol`` (the
-        tolerance it converges at: ``100 * tol`` for a warm start),
+        tolerance it converges at: up to ``100 * tol`` for a warm start),
         ``screened_out`` (stopped after ``screen_iter`` iterations, or, in a warm
         fit, the challengers' 2), ``error`` (empty when the restart succeeded) and
         ``best`` (the kept one). When a warm start degenerates, k-means restarts

@@ -133,8 +133,8 @@ def walk_forward(
         Start each refit from the previous parameters, beside ``fresh_restarts``
         challengers; after a short screening the best ``warm_keep`` of them
         continue. The first fit uses the template as it is. The warm start
-        converges at 100 times the model's ``tol`` (see ``RegimeModel(warm_start=)``):
-        the next refit goes on from where it stops.
+        converges at 100 times the model's ``tol``, at most 1e-2 (see
+        ``RegimeModel(warm_start=)``): the next refit goes on from where it stops.
     fresh_restarts : int, default=2
         Challengers at each warm refit, so that a better optimum can still be
         found. A challenger starts from k-means and moves on by 2 EM iterations

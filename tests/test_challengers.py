@@ -329,3 +329,14 @@ def test_a_record_without_challengers_resumes_from_k_means(short_sample):
         isinstance(resumed, pd.DataFrame)
         and resumed.index[-1] == short_sample.index[-1]
     )
+
+
+def test_a_large_tol_is_not_multiplied_for_warm_starts(short_sample):
+    """The warm tolerance is 100 x tol only up to hmmlearn's default 1e-2: tol=0.5
+    must not let a warm start stop while its steps still gain 49 units."""
+    assert _restarts.restart_tol("warm", 0.5) == 0.5
+    assert _restarts.restart_tol("warm", 1e-3) == _restarts.WARM_TOL_MAX
+    assert _restarts.restart_tol("challenger", 1e-3) == 1e-3
+    model = RegimeModel(3, n_init=1, tol=0.5, random_state=0, warm_start=True)
+    model.fit(short_sample.iloc[:1000]).fit(short_sample.iloc[:1100])
+    assert model.restarts_["tol"].tolist() == [0.5]
