@@ -96,6 +96,7 @@ def _fit(returns: pd.DataFrame, **kwargs) -> RegimeModel:
     return RegimeModel(3, n_init=6, n_keep=2, random_state=4, **kwargs).fit(returns)
 
 
+@pytest.mark.slow  # worker processes: seconds to start
 def test_restarts_are_the_same_here_on_threads_and_in_processes(
     short_sample, monkeypatch
 ):
