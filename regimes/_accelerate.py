@@ -152,6 +152,24 @@ def fit_squarem(hmm, X: np.ndarray, max_step: float = 4.0):
     return hmm
 
 
+SCALED_MIN_TRANSITION = 1e-200
+"""The smallest transition probability under which the scaled passes are exact.
+
+The scaled forward pass normalises each day's probabilities, so a regime whose
+probability falls below the double range (~1e-308) is flushed to 0. The next day
+refills it from the others through the transition matrix, by at least this much
+times their probability, and what the flush lost is then below 1e-100 of that.
+A transition matrix with smaller (or zero) entries cannot refill it: the regime
+would stay at 0 whatever later days say, so the log-space passes decide
+(:func:`scaled_passes_hold`).
+"""
+
+
+def scaled_passes_hold(transmat: np.ndarray) -> bool:
+    """Whether the scaled passes give the log-space passes' numbers (see above)."""
+    return bool(np.min(transmat) >= SCALED_MIN_TRANSITION)
+
+
 def log_likelihood(hmm, X: np.ndarray) -> float:
     """The log-likelihood ``hmm.score(X)``, from the compiled *scaled* forward pass.
 
@@ -174,6 +192,8 @@ def scaled_log_likelihood(
     """
     from hmmlearn import _hmmc
 
+    if not scaled_passes_hold(hmm.transmat_):
+        return None
     if log_b is None:
         log_b = hmm._compute_log_likelihood(X)
     shift = log_b.max(axis=1)

@@ -132,7 +132,7 @@ def fit_state(
         if previous is None
         else _challengers(runs, best, carried, (center, scale, len(X)), settings),
     )
-    return state, _convergence_message(state, history, len(runs), runs[best].tol)
+    return state, _convergence_message(state, runs[best], len(runs), settings.tol)
 
 
 def _failure_message(runs: list[Restart], data: Returns) -> str:
@@ -161,19 +161,29 @@ def _failure_message(runs: list[Restart], data: Returns) -> str:
 
 
 def _convergence_message(
-    state: FittedState, history: Sequence[float], n_runs: int, tol: float
+    state: FittedState, run: Restart, n_runs: int, tol: float
 ) -> str | None:
+    """Why the kept restart ``run`` is not converged (None if it is).
+
+    ``tol`` is the model's; a warm start's own tolerance is named as such.
+    """
     if state.converged:
         return None
+    history = run.history
+    own = (
+        f"tol={tol:g}"
+        if run.tol == tol
+        else f"a warm start's tolerance {run.tol:g}, from tol={tol:g}"
+    )
     if len(history) < 2:
         return (
             f"The best of {n_runs} restarts ran only {len(history)} EM iteration, "
-            f"so its convergence cannot be judged (tol={tol:g}). Increase n_iter."
+            f"so its convergence cannot be judged ({own}). Increase n_iter."
         )
     return (
         f"The best of {n_runs} restarts did not converge: its last EM iteration "
         f"gained {history[-1] - history[-2]:.3g} in log-likelihood after "
-        f"{len(history)} iterations (tol={tol:g}). Increase n_iter, or raise tol."
+        f"{len(history)} iterations ({own}). Increase n_iter, or raise tol."
     )
 
 

@@ -60,7 +60,7 @@ from sklearn.cluster import KMeans
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _missing
-from ._accelerate import fit_squarem, scaled_log_likelihood
+from ._accelerate import fit_squarem, scaled_log_likelihood, scaled_passes_hold
 from ._covariance import read_full, to_native
 from ._gaussian import log_emission_densities
 from .results import floor_self_transitions
@@ -200,12 +200,17 @@ class RegimeHMM(GaussianHMM):
         largest (subtracting the row maximum of the log-densities) keeps them in
         (0, 1] with a 1 in every row, so a day that is unlikely under every regime
         (a crash) cannot underflow; the shift cancels in gamma and xi, and returns
-        to log P(O | lambda) as the sum of the row maxima. If the scaled pass still
-        underflows (a regime that the transition matrix makes all but unreachable
-        is the only one that explains a day), the E-step runs in log space.
+        to log P(O | lambda) as the sum of the row maxima. If the transition matrix
+        has entries below :data:`regimes._accelerate.SCALED_MIN_TRANSITION`, or
+        the scaled pass still underflows (a regime that the transition matrix
+        makes all but unreachable is the only one that explains a day), the
+        E-step runs in log space.
         Returns what ``_accumulate_sufficient_statistics`` expects; ``lattice`` is
         the shifted density ("scaled") or the log-density ("log").
         """
+        if not scaled_passes_hold(self.transmat_):  # see SCALED_MIN_TRANSITION
+            self._estep_space = "log"
+            return GaussianHMM._fit_log(self, X)
         log_frameprob = self._compute_log_likelihood(X)
         shift = _row_max(log_frameprob)
         # a day with no finite density keeps its zeros (and the pass falls back)
@@ -267,7 +272,7 @@ class RegimeHMM(GaussianHMM):
         (:data:`OUTER_PRODUCTS_MAX` numbers).
         """
         n, d = X.shape
-        if n * d * d > OUTER_PRODUCTS_MAX:
+        if n * d * (d + 1) // 2 > OUTER_PRODUCTS_MAX:
             return weighted_scatter(X, posteriors)
         kept = getattr(self, "_outer_products", None)
         if kept is None or kept[0] != _memory_key(X):
@@ -479,7 +484,10 @@ def forward_filter(
     pass (:func:`scaled_forward`, on each day's densities divided by its
     largest, as in the E-step) runs first: it multiplies where the log-space pass
     (``_hmmc.forward_log``) takes an ``exp`` and a ``log`` of every term, ~3x
-    slower; the log-space pass runs where the scaled one underflows.
+    slower; the log-space pass runs where the scaled one underflows, and where
+    the transition matrix has entries so small that a regime flushed to 0 by the
+    scaled pass could not be refilled
+    (:data:`regimes._accelerate.SCALED_MIN_TRANSITION`).
 
     When some day leaves no regime with any weight (its evidence is possible only
     in regimes the chain cannot reach from the day before), the log-space pass has
@@ -492,7 +500,7 @@ def forward_filter(
     if not len(log_densities):
         return np.empty_like(log_densities)
     shift = _row_max(log_densities)
-    if np.isfinite(shift).all():
+    if np.isfinite(shift).all() and scaled_passes_hold(transmat):
         with np.errstate(under="ignore"):
             frameprob = np.exp(log_densities - shift[:, None])
         scaled = scaled_forward(initial, transmat, frameprob)
@@ -631,7 +639,7 @@ def outer_products(X: np.ndarray, covariance_type: str = "full") -> np.ndarray |
     """
     n, d = X.shape
     used = covariance_type in ("full", "tied") and not _missing.has_missing(X)
-    if not used or n * d * d > OUTER_PRODUCTS_MAX:
+    if not used or n * d * (d + 1) // 2 > OUTER_PRODUCTS_MAX:
         return None
     rows, cols = np.triu_indices(d)
     return X[:, rows] * X[:, cols]

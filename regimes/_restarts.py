@@ -16,8 +16,10 @@ there over a few refits, as a new restart would in its own iterations, at a
 fraction of the cost; once it has reached the kept restart's optimum, or
 converged below it, or lived ``CHALLENGER_LIFE`` fits, it starts again from
 k-means on the data of the day, as a new challenger (``CHALLENGER_ITER``
-iterations in that fit too). The warm start itself converges at
-``WARM_TOL_FACTOR * tol`` (:func:`restart_tol`).
+iterations in that fit too). A warm fit that carries no challenger (the first
+after a cold fit) searches as any fit does: its k-means places run
+``screen_iter``. The warm start itself converges at ``WARM_TOL_FACTOR * tol``
+(:func:`restart_tol`).
 
 A restart depends only on its arguments (no shared state; the functions update
 and return the :class:`Restart` they are given), so restarts can run in worker
@@ -309,7 +311,7 @@ def start_restart(
         tol=restart_tol(init, settings.tol),
         earlier_iter=earlier_iter or 0,
     )
-    hmm.tol = run.tol
+    _set_tol(hmm, run.tol)
     # a start from k-means runs plain EM first (it picks the basin; a challenger
     # is still picking it), the warm start need not
     hmm.plain_iterations_due = _plain_iterations_due(run)
@@ -383,11 +385,15 @@ def run_restarts(
     first_iter = screen_iter if screening else n_iter
     # what every restart uses of Z, formed once
     shared = prepare(Z, settings.covariance_type)
-    # in a warm fit with screening, the places after the first climb
-    # CHALLENGER_ITER iterations each, then are screened like the rest: a
-    # challenger continued, or a new one from k-means where the last was renewed;
-    # without screening every restart, a challenger too, runs to the end
-    later_iter = CHALLENGER_ITER if warm is not None and screening else first_iter
+    # In a warm fit with screening that carries challengers (a chain under way),
+    # the places after the first climb CHALLENGER_ITER iterations each, then are
+    # screened like the rest: a challenger continued, or a new one from k-means
+    # where the last was renewed, to be continued at the next fit. A warm fit
+    # that carries none (the first after a cold fit, or a model read from a
+    # file) has no chain to rely on: its k-means places are a search and run
+    # screen_iter, as in any fit. Without screening every restart runs to the end.
+    chain = warm is not None and screening and any(c is not None for c in challengers)
+    later_iter = CHALLENGER_ITER if chain else first_iter
     jobs = []
     for i, seed in enumerate(seeds):
         challenger = challengers[i - 1] if 0 < i <= len(challengers) else None
@@ -395,9 +401,10 @@ def run_restarts(
             jobs.append((Z, int(seed), settings, first_iter, warm, None, shared))
         elif challenger is None:
             jobs.append((Z, int(seed), settings, later_iter, None, None, shared))
-        else:
+        else:  # screened like the rest after its few iterations (or run to the end)
             parameters, done, seed = challenger  # its own seed, for the table
-            jobs.append((Z, int(seed), settings, later_iter, parameters, done, shared))
+            budget = CHALLENGER_ITER if screening else n_iter
+            jobs.append((Z, int(seed), settings, budget, parameters, done, shared))
     runs = thread_map(start_restart, jobs, n_jobs)
     if warm is not None and not runs[0].ok:
         # the warm start degenerated: the data have moved away from the previous
@@ -474,6 +481,12 @@ def _set_n_iter(hmm: RegimeHMM, n_iter: int) -> None:
     # hmmlearn's monitor copies n_iter when the model is built and stops there
     hmm.n_iter = n_iter
     hmm.monitor_.n_iter = n_iter
+
+
+def _set_tol(hmm: RegimeHMM, tol: float) -> None:
+    # likewise tol: hmmlearn's own EM loop (accelerate=False) tests monitor_.tol
+    hmm.tol = tol
+    hmm.monitor_.tol = tol
 
 
 def _collapsed(hmm: RegimeHMM, column_variances: np.ndarray | None = None) -> str:

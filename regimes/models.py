@@ -88,8 +88,9 @@ class RegimeModel(BaseEstimator):
     n_iter : int, default=100
         Maximum number of EM iterations per restart.
     tol : float, default=1e-4
-        EM stops when the log-likelihood gains less than ``tol`` in one iteration.
-        The log-likelihood's changes do not depend on the units of the data.
+        EM stops when the log-likelihood gains less than ``tol`` in one iteration
+        (a warm start: ``100 * tol``, at most 1e-2; see ``warm_start``). The
+        log-likelihood's changes do not depend on the units of the data.
     n_init : int, default=10
         Number of EM restarts; the one with the best log-likelihood is kept.
     regularization : float or "auto", default="auto"
@@ -130,7 +131,8 @@ class RegimeModel(BaseEstimator):
     screen_iter : int, default=10
         Every restart first runs this many EM iterations; then only the ``n_keep``
         restarts with the highest log-likelihood continue (short-run EM). 0 runs
-        every restart to convergence.
+        every restart to convergence. In a warm fit that carries challengers the
+        places after the first run 2 iterations instead (see ``warm_start``).
     n_keep : int, default=3
         Restarts that continue after screening.
     warm_start : bool, default=False

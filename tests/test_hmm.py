@@ -46,11 +46,14 @@ def _one_iteration(cls, X, covariance_type, priors_off, before_fit=None):
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied"])
+@pytest.mark.parametrize("accelerate", [False, True])
 def test_an_iteration_on_shared_data_equals_hmmlearn(
-    short_sample, covariance_type, monkeypatch
+    short_sample, covariance_type, accelerate, monkeypatch
 ):
     """The restarts' path: X checked once, its outer products and X with a column
-    of ones formed once (share_data; the densities' means term in the product)."""
+    of ones formed once (share_data; the densities' means term in the product),
+    through hmmlearn's loop and through SQUAREM's (which skips check_array for
+    the shared X)."""
     from regimes import _hmm
     from regimes._restarts import prepare
 
@@ -69,7 +72,10 @@ def test_an_iteration_on_shared_data_equals_hmmlearn(
         X,
         covariance_type,
         priors_off=True,
-        before_fit=lambda hmm: hmm.share_data(X, shared.outer, shared.with_ones),
+        before_fit=lambda hmm: (
+            hmm.set_params(accelerate=accelerate),
+            hmm.share_data(X, shared.outer, shared.with_ones),
+        ),
     )
     theirs = _one_iteration(GaussianHMM, X, covariance_type, priors_off=True)
     assert ours.monitor_.history[0] == pytest.approx(
@@ -79,6 +85,42 @@ def test_an_iteration_on_shared_data_equals_hmmlearn(
     np.testing.assert_allclose(read_full(ours), read_full(theirs), rtol=1e-10)
     assert used == [True]  # the E-step's densities took the shared path
     assert ours._shared_X is None  # the fitted model does not keep the data
+
+
+def test_shared_data_serves_only_its_own_x(short_sample):
+    """Another array of the same shape gets its own densities and its own check
+    for missing values; a shared X with NaN is known to have them."""
+    from regimes._restarts import prepare
+
+    X = short_sample.to_numpy()
+    hmm = _one_iteration(RegimeHMM, X, "full", priors_off=True)
+    shared = prepare(X, "full")
+    hmm.share_data(X, shared.outer, shared.with_ones)
+    other = X[::-1].copy()
+    np.testing.assert_array_equal(
+        hmm._compute_log_likelihood(other),
+        em.log_emission_densities(other, hmm.means_, read_full(hmm)),
+    )
+    holed = X.copy()
+    holed[5, 2] = np.nan
+    assert hmm._has_missing(holed) and not hmm._has_missing(X)
+    hmm.share_data(holed, None, None)
+    assert hmm._has_missing(holed)
+
+
+def test_a_fit_on_shared_data_with_missing_values_equals_one_without():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(600, 3)) * np.array([1.0, 2.0, 0.5])
+    X[rng.random(X.shape) < 0.05] = np.nan
+    fits = []
+    for share in (False, True):
+        hmm = RegimeHMM(2, covariance_type="full", n_iter=5, random_state=0)
+        hmm.set_params(covars_prior=0.0, means_weight=0.0)
+        if share:
+            hmm.share_data(X, None, None)
+        fits.append(hmm.fit(X))
+    np.testing.assert_array_equal(fits[0].means_, fits[1].means_)
+    assert fits[0].monitor_.history == fits[1].monitor_.history
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -95,6 +137,61 @@ def test_score_and_predict_equal_hmmlearn_s_score_and_predict(
     score, path = fitted.score_and_predict(X)
     assert score == pytest.approx(theirs.score(X), rel=1e-12)
     np.testing.assert_array_equal(path, theirs.predict(X))
+    # missing values: the engine's own score and predict (hmmlearn refuses NaN)
+    holed = X.copy()
+    holed[np.random.default_rng(1).random(X.shape) < 0.05] = np.nan
+    score, path = fitted.score_and_predict(holed)
+    assert score == pytest.approx(fitted.score(holed), rel=1e-12)
+    np.testing.assert_array_equal(path, fitted.predict(holed))
+
+
+def test_score_and_predict_leave_the_scaled_pass_for_tiny_transitions(short_sample):
+    """Below SCALED_MIN_TRANSITION the log-space passes decide: the numbers of
+    hmmlearn's log-space score, not of a scaled pass that flushed a regime."""
+    from regimes._accelerate import SCALED_MIN_TRANSITION
+
+    X = short_sample.to_numpy()
+    fitted = _one_iteration(RegimeHMM, X, "full", priors_off=True)
+    tiny = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    tiny = (tiny + SCALED_MIN_TRANSITION / 10) / (1 + 3 * SCALED_MIN_TRANSITION / 10)
+    fitted.transmat_ = tiny
+    theirs = GaussianHMM(3, covariance_type="full", init_params="")
+    theirs.n_features = X.shape[1]
+    theirs.startprob_, theirs.transmat_ = fitted.startprob_, tiny
+    theirs.means_ = fitted.means_
+    write_full(theirs, read_full(fitted))
+    score, path = fitted.score_and_predict(X)
+    assert score == theirs.score(X)
+    np.testing.assert_array_equal(path, theirs.predict(X))
+
+
+def test_the_filter_keeps_a_regime_the_transitions_cannot_refill():
+    """With an identity transition matrix a regime whose probability falls below
+    the double range must come back when the evidence turns (the scaled pass
+    flushed it to 0 for good; the log-space pass keeps it). Worked by hand:
+    day 2's odds are e^-600 e^0 against e^-200 e^0 ... regime 1 by e^400."""
+    log_b = np.array([[0.0, -800.0], [-600.0, 0.0], [-600.0, 0.0], [-600.0, 0.0]])
+    out = forward_filter(log_b, np.eye(2), np.array([0.5, 0.5]))
+    np.testing.assert_allclose(out, [[1, 0], [1, 0], [0, 1], [0, 1]], atol=1e-80)
+    assert out[1, 1] == pytest.approx(np.exp(-200.0), rel=1e-9)
+
+
+def test_the_scaled_filter_equals_the_log_space_pass():
+    """forward_filter's scaled pass (its fast path) against hmmlearn's log-space
+    forward pass, on days 40 sigma apart and a one-hot start."""
+    from hmmlearn import _hmmc
+
+    from regimes._hmm import _exp_normalized
+
+    rng = np.random.default_rng(7)
+    log_b = rng.normal(0.0, 40.0, (3000, 3))
+    A = rng.dirichlet(np.ones(3), size=3) * 0.2 + 0.8 * np.eye(3)
+    for start in (np.array([0.2, 0.3, 0.5]), np.array([0.0, 1.0, 0.0])):
+        with np.errstate(divide="ignore"):
+            log_alpha = _hmmc.forward_log(start, A, log_b)[1]
+        np.testing.assert_allclose(
+            forward_filter(log_b, A, start), _exp_normalized(log_alpha), atol=1e-11
+        )
 
 
 @pytest.mark.parametrize("priors_off", [True, False])

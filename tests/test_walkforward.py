@@ -149,7 +149,11 @@ def test_names_stay_with_their_regimes_when_the_mean_rule_is_a_coin_toss(
         warnings.simplefilter("ignore", ConvergenceWarning)
         out = walk_forward(returns, model, **ARGS)
     refits = refit_table(out)
-    settled = refits.iloc[4:]  # the first two years still lack a clear Bear regime
+    # the first refits move between optima (the first two years lack a clear Bear
+    # regime; until 2003 a regime of high-mean spike days held a name): names are
+    # compared once the chain keeps one optimum, over its last two thirds
+    settled = refits.iloc[len(refits) // 3 :]
+    assert len(settled) >= 15
     assert out.attrs["n_relabelled"] >= 1
     calmer = settled["Bull_annual_volatility"] < settled["Sideways_annual_volatility"]
     assert calmer.nunique() == 1  # "Bull" names the same regime at every refit
