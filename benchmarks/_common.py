@@ -97,22 +97,28 @@ def timed_walk_forward(
     for ``screen_iter`` iterations, at every warm refit (``_restarts``:
     ``CHALLENGER_LIFE = 1``, no challenger outlives its fit, so every place after
     the first starts from k-means and runs ``CHALLENGER_ITER`` = ``screen_iter``
-    iterations), and the warm start converging at ``tol`` itself
-    (``WARM_TOL_FACTOR = 1``).
+    iterations), the warm start converging at ``tol`` itself
+    (``WARM_TOL_FACTOR = 1``), and the seeds of the fit at every warm fit
+    (``_fitting.WARM_FIT_NEW_SEEDS = False``).
     """
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
 
-    from regimes import _accelerate, _restarts, walk_forward
+    from regimes import _accelerate, _fitting, _restarts, walk_forward
 
     names = ("CHALLENGER_LIFE", "CHALLENGER_ITER", "WARM_TOL_FACTOR")
-    previous = _accelerate.ACCELERATE, [getattr(_restarts, n) for n in names]
+    previous = (
+        _accelerate.ACCELERATE,
+        [getattr(_restarts, n) for n in names],
+        _fitting.WARM_FIT_NEW_SEEDS,
+    )
     _accelerate.ACCELERATE = accelerate
     if not challengers:
         old_rule = (1, model.get_params()["screen_iter"], 1.0)
         for name, value in zip(names, old_rule, strict=True):
             setattr(_restarts, name, value)
+        _fitting.WARM_FIT_NEW_SEEDS = False
     try:
         begin = time.perf_counter()
         with warnings.catch_warnings():
@@ -123,3 +129,4 @@ def timed_walk_forward(
         _accelerate.ACCELERATE = previous[0]
         for name, value in zip(names, previous[1], strict=True):
             setattr(_restarts, name, value)
+        _fitting.WARM_FIT_NEW_SEEDS = previous[2]

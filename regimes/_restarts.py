@@ -385,14 +385,15 @@ def run_restarts(
     first_iter = screen_iter if screening else n_iter
     # what every restart uses of Z, formed once
     shared = prepare(Z, settings.covariance_type)
-    # In a warm fit with screening that carries challengers (a chain under way),
-    # the places after the first climb CHALLENGER_ITER iterations each, then are
+    # In a warm fit with screening whose previous fit was warm too (a chain under
+    # way: ``challengers`` has a slot per place, a challenger or None), the
+    # places after the first climb CHALLENGER_ITER iterations each, then are
     # screened like the rest: a challenger continued, or a new one from k-means
-    # where the last was renewed, to be continued at the next fit. A warm fit
-    # that carries none (the first after a cold fit, or a model read from a
-    # file) has no chain to rely on: its k-means places are a search and run
-    # screen_iter, as in any fit. Without screening every restart runs to the end.
-    chain = warm is not None and screening and any(c is not None for c in challengers)
+    # where the last was renewed, to be continued at the next fit. The first
+    # warm fit after a cold one (or after load) has no chain to rely on: its
+    # k-means places are a search and run screen_iter, as in any fit. Without
+    # screening every restart runs to the end.
+    chain = warm is not None and screening and len(challengers) > 0
     later_iter = CHALLENGER_ITER if chain else first_iter
     jobs = []
     for i, seed in enumerate(seeds):

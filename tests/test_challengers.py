@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, _accelerate, _restarts, walk_forward
 from regimes._covariance import read_full
+from regimes._fitting import seeds, warm_fit_seeds
 from regimes._restarts import (
     CHALLENGER_ITER,
     CHALLENGER_LIFE,
@@ -241,8 +242,9 @@ def test_when_the_warm_start_fails_k_means_restarts_join(short_sample, monkeypat
     places = [0] + [i for i in (1, 2) if inits[i] == "challenger"]
     assert inits[3:] == ["k-means"] * len(places)
     assert model.restarts_.loc[0, "error"] == "degenerate: test"
-    seeds = model.restarts_["seed"].tolist()
-    assert seeds[3:] == [seeds[i] for i in places]
+    # with the chain's seeds for the fit's size (see warm_fit_seeds)
+    drawn = warm_fit_seeds(seeds(0, 3), end + 40)
+    assert model.restarts_["seed"].tolist()[3:] == [drawn[i] for i in places]
     # the next fit carries challengers by position only
     assert len(model.fitted_state_.challengers) == 2
 
@@ -388,3 +390,30 @@ def test_a_large_tol_is_not_multiplied_for_warm_starts(short_sample):
     model = RegimeModel(3, n_init=1, tol=0.5, random_state=0, warm_start=True)
     model.fit(short_sample.iloc[:1000]).fit(short_sample.iloc[:1100])
     assert model.restarts_["tol"].tolist() == [0.5]
+
+
+def test_a_warm_fit_s_k_means_places_start_anew_at_every_fit(short_sample, monkeypatch):
+    """With an int random_state every fit draws the same seeds: a chain's
+    k-means places take new ones from the training size, so that a renewed place
+    does not climb back to the optimum it found last time; the same data give
+    the same seeds (a rerun, or a resumed walk, agrees)."""
+    drawn = seeds(0, 4)
+    assert not set(warm_fit_seeds(drawn, 1000)) & set(warm_fit_seeds(drawn, 1060))
+    np.testing.assert_array_equal(
+        warm_fit_seeds(drawn, 1000), warm_fit_seeds(drawn, 1000)
+    )
+    monkeypatch.setattr(_restarts, "CHALLENGER_LIFE", 2)  # renewals, soon
+    ends = range(1000, 1400, 60)
+    tables = []
+    for _ in range(2):
+        model = RegimeModel(3, n_init=4, n_keep=1, random_state=0, warm_start=True)
+        for end in ends:
+            model.fit(short_sample.iloc[:end])
+            tables.append(model.restarts_)
+    half = len(ends)
+    fresh = [set(t.loc[t["init"] == "k-means", "seed"]) for t in tables[:half]]
+    assert fresh[0] == set(drawn)  # the cold fit, and the first warm one, search
+    later = [f for f in fresh[2:] if f]
+    assert later and all(not f & set(drawn) for f in later), fresh
+    for a, b in zip(tables[:half], tables[half:], strict=True):
+        pd.testing.assert_frame_equal(a, b)
