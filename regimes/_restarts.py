@@ -15,10 +15,10 @@ place in the previous warm fit, rather than starting from k-means every time
 there over a few refits, as a new restart would in its own iterations, at a
 fraction of the cost; once it has reached the kept restart's optimum, or
 converged below it, or lived ``CHALLENGER_LIFE`` fits, it starts again from
-k-means on the data of the day, as a new challenger (``CHALLENGER_ITER``
-iterations in that fit too). A warm fit that carries no challenger (the first
-after a cold fit) searches as any fit does: its k-means places run
-``screen_iter``. The warm start itself converges at ``WARM_TOL_FACTOR * tol``
+k-means on the data of the day, screened for ``screen_iter`` iterations as in
+any fit, with a seed of its own for that fit (``_fitting.warm_fit_seeds``: the
+same seed on a few more weeks of data would climb back to where it went last
+time). The warm start itself converges at ``WARM_TOL_FACTOR * tol``
 (:func:`restart_tol`).
 
 A restart depends only on its arguments (no shared state; the functions update
@@ -63,17 +63,18 @@ _DEGENERATE_MESSAGES = (
 )
 
 CHALLENGER_ITER = 2
-"""EM iterations a challenger runs at each warm fit (then screened like the rest),
-a new one from k-means included.
+"""EM iterations a challenger runs at each warm fit (then screened like the rest).
 
 Measured on the bundled sample's walk-forward (372 monthly refits, issue 22,
 ``benchmarks/walk_forward.py``): with 2 challengers at 2 iterations each, every
 refit is within 0.1 % of the log-likelihood of 10 fresh restarts, while two new
 k-means restarts screened for 10 iterations at every refit (the rule before)
 missed one refit and cost 1.9x the EM iterations (11,385 against 6,148, both with
-SQUAREM; 3,730 since new challengers also start with 2 iterations and the warm
-start converges at ``WARM_TOL_FACTOR * tol``). 1 iteration was faster but missed
-more on other data sets (``benchmarks/challengers.py``, ``benchmarks/README.md``)."""
+SQUAREM; fewer since the warm start converges at ``WARM_TOL_FACTOR * tol``).
+1 iteration was faster but missed more on other data sets
+(``benchmarks/challengers.py``, ``benchmarks/README.md``); so did renewed places
+that ran 2 iterations instead of ``screen_iter`` (72 refits below cold on six
+data sets against 39)."""
 
 CHALLENGER_LIFE = 12
 """Fits a challenger lives at most before it starts again from k-means: a
@@ -385,25 +386,17 @@ def run_restarts(
     first_iter = screen_iter if screening else n_iter
     # what every restart uses of Z, formed once
     shared = prepare(Z, settings.covariance_type)
-    # In a warm fit with screening whose previous fit was warm too (a chain under
-    # way: ``challengers`` has a slot per place, a challenger or None), the
-    # places after the first climb CHALLENGER_ITER iterations each, then are
-    # screened like the rest: a challenger continued, or a new one from k-means
-    # where the last was renewed, to be continued at the next fit. The first
-    # warm fit after a cold one (or after load) has no chain to rely on: its
-    # k-means places are a search and run screen_iter, as in any fit. Without
-    # screening every restart runs to the end.
-    chain = warm is not None and screening and len(challengers) > 0
-    later_iter = CHALLENGER_ITER if chain else first_iter
     jobs = []
     for i, seed in enumerate(seeds):
         challenger = challengers[i - 1] if 0 < i <= len(challengers) else None
         if i == 0:
             jobs.append((Z, int(seed), settings, first_iter, warm, None, shared))
-        elif challenger is None:
-            jobs.append((Z, int(seed), settings, later_iter, None, None, shared))
-        else:  # screened like the rest after its few iterations (or run to the end)
+        elif challenger is None:  # a search, as in any fit (a renewed place too)
+            jobs.append((Z, int(seed), settings, first_iter, None, None, shared))
+        else:
             parameters, done, seed = challenger  # its own seed, for the table
+            # screened like the rest after its few iterations; without screening
+            # every restart, a challenger too, runs to the end
             budget = CHALLENGER_ITER if screening else n_iter
             jobs.append((Z, int(seed), settings, budget, parameters, done, shared))
     runs = thread_map(start_restart, jobs, n_jobs)

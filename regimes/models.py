@@ -131,8 +131,8 @@ class RegimeModel(BaseEstimator):
     screen_iter : int, default=10
         Every restart first runs this many EM iterations; then only the ``n_keep``
         restarts with the highest log-likelihood continue (short-run EM). 0 runs
-        every restart to convergence. In a warm fit that carries challengers the
-        places after the first run 2 iterations instead (see ``warm_start``).
+        every restart to convergence. In a warm fit a challenger runs 2
+        iterations instead (see ``warm_start``).
     n_keep : int, default=3
         Restarts that continue after screening.
     warm_start : bool, default=False
@@ -142,10 +142,12 @@ class RegimeModel(BaseEstimator):
         default, unless ``tol`` is larger): it starts a few units of
         log-likelihood from its optimum, and the next warm fit goes on from where
         it stops, so nothing it leaves adds up along a chain of refits. The other
-        ``n_init - 1`` are challengers, 2 EM iterations each per fit (then
-        screened): each continues the restart that held its place in the previous
-        warm fit, or starts from k-means (the first warm fit, and after a
-        challenger has reached the kept optimum, converged, or lived 12 fits).
+        ``n_init - 1`` are challengers: each continues for 2 EM iterations the
+        restart that held its place in the previous warm fit (then is screened),
+        or starts from k-means as in any fit (the first warm fit, and after a
+        challenger has reached the kept optimum, converged, or lived 12 fits;
+        in a chain with a seed of that fit's own, so that it does not climb
+        back to where the same start went before).
         Used by :func:`regimes.walk_forward` for fast refits; a model read by
         :meth:`load` has no challengers.
     n_jobs : int, optional
@@ -207,8 +209,8 @@ class RegimeModel(BaseEstimator):
         previous warm fit, see ``warm_start``), ``log_likelihood`` (before
         regularisation), ``n_iter`` (in this fit), ``converged``, ``tol`` (the
         tolerance it converges at: up to ``100 * tol`` for a warm start),
-        ``screened_out`` (stopped after ``screen_iter`` iterations, or, in a warm
-        fit, the challengers' 2), ``error`` (empty when the restart succeeded) and
+        ``screened_out`` (stopped after ``screen_iter`` iterations, or a
+        challenger's 2), ``error`` (empty when the restart succeeded) and
         ``best`` (the kept one). When a warm start degenerates, k-means restarts
         join: more rows than ``n_init``.
     regimes_ : Series

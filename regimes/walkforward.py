@@ -137,8 +137,9 @@ def walk_forward(
         ``RegimeModel(warm_start=)``): the next refit goes on from where it stops.
     fresh_restarts : int, default=2
         Challengers at each warm refit, so that a better optimum can still be
-        found. A challenger starts from k-means and moves on by 2 EM iterations
-        at each refit, until it has reached the
+        found. A challenger starts from k-means (``screen_iter`` iterations, a
+        new seed at each refit) and moves on by 2 EM iterations at each later
+        refit, until it has reached the
         kept optimum (then, or once it converged below it, or after 12 refits, it
         starts again from k-means on the data of the day); one that gets ahead
         takes over. If the warm start degenerates (a regime emptied by the new
