@@ -89,7 +89,7 @@ def fit_state(
     run_seeds = seeds(settings.random_state, settings.n_init)
     if WARM_FIT_NEW_SEEDS and carried:
         # a chain under way: the previous fit was warm (run_restarts)
-        run_seeds = warm_fit_seeds(run_seeds, len(X))
+        run_seeds = warm_fit_seeds(run_seeds, data.index)
     runs = run_restarts(
         Z,
         run_seeds,
@@ -271,24 +271,28 @@ WARM_FIT_NEW_SEEDS = True
 ``benchmarks/`` switch it off to reproduce issue 22's rule exactly."""
 
 
-def warm_fit_seeds(drawn: np.ndarray, n_days: int) -> np.ndarray:
-    """The seeds of a chain's k-means places: new ones for every training size.
+def warm_fit_seeds(drawn: np.ndarray, index: pd.Index) -> np.ndarray:
+    """The seeds of a chain's k-means places: new ones for every training window.
 
-    A chain of warm fits (one that carries challengers; the first warm fit after
-    a cold one searches with the fit's own seeds) draws the same seeds at every
-    fit from an int
-    ``random_state``; a place renewed from k-means would then start, on data that
-    grew by a few weeks, where it started last time and climb to the optimum it
-    found last time, again and again, while the chain sat in a worse one (on the
-    bundled sample's walk-forward, 13 refits in a row up to 260 nats below ten
-    cold restarts). Mixing in the number of training days gives each fit new
-    starts, still a function of ``random_state`` and the data alone, so a fit,
-    its resumed run and its rerun agree.
+    A chain of warm fits (one whose previous fit was warm; the first warm fit
+    after a cold one searches with the fit's own seeds) draws the same seeds at
+    every fit from an int ``random_state``; a place renewed from k-means would
+    then start, on data that moved by a few weeks, where it started last time
+    and climb to the optimum it found last time, again and again, while the
+    chain sat in a worse one (on the bundled sample's walk-forward, 13 refits
+    in a row up to 260 nats below ten cold restarts). Mixing in the training
+    window (its number of days and its last label: a rolling window keeps its
+    size) gives each fit new starts, still a function of ``random_state`` and
+    the data alone, so a fit, its resumed run and its rerun agree.
     """
+    last = index[-1] if len(index) else 0
+    # a date as its nanoseconds; an integer label as itself; as unsigned 64 bits
+    label = last.value if isinstance(last, pd.Timestamp) else last
+    salt = [len(index), int(np.int64(label).view(np.uint64))]
     high = np.iinfo(np.int32).max
     return np.array(
         [
-            np.random.SeedSequence([int(seed), int(n_days)]).generate_state(1)[0] % high
+            np.random.SeedSequence([int(seed), *salt]).generate_state(1)[0] % high
             for seed in drawn
         ]
     )

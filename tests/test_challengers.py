@@ -241,7 +241,7 @@ def test_when_the_warm_start_fails_k_means_restarts_join(short_sample, monkeypat
     assert inits[3:] == ["k-means"] * len(places)
     assert model.restarts_.loc[0, "error"] == "degenerate: test"
     # with the chain's seeds for the fit's size (see warm_fit_seeds)
-    drawn = warm_fit_seeds(seeds(0, 3), end + 40)
+    drawn = warm_fit_seeds(seeds(0, 3), short_sample.index[: end + 40])
     assert model.restarts_["seed"].tolist()[3:] == [drawn[i] for i in places]
     # the next fit carries challengers by position only
     assert len(model.fitted_state_.challengers) == 2
@@ -396,10 +396,14 @@ def test_a_warm_fit_s_k_means_places_start_anew_at_every_fit(short_sample, monke
     does not climb back to the optimum it found last time; the same data give
     the same seeds (a rerun, or a resumed walk, agrees)."""
     drawn = seeds(0, 4)
-    assert not set(warm_fit_seeds(drawn, 1000)) & set(warm_fit_seeds(drawn, 1060))
-    np.testing.assert_array_equal(
-        warm_fit_seeds(drawn, 1000), warm_fit_seeds(drawn, 1000)
+    days = short_sample.index
+    grown, longer = (
+        warm_fit_seeds(drawn, days[:1000]),
+        warm_fit_seeds(drawn, days[:1060]),
     )
+    rolled = warm_fit_seeds(drawn, days[60:1060])  # a rolling window keeps its size
+    assert not set(grown) & set(longer) and not set(grown) & set(rolled)
+    np.testing.assert_array_equal(grown, warm_fit_seeds(drawn, days[:1000].copy()))
     monkeypatch.setattr(_restarts, "CHALLENGER_LIFE", 2)  # renewals, soon
     ends = range(1000, 1400, 60)
     tables = []
