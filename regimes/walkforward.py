@@ -137,12 +137,15 @@ def walk_forward(
         ``RegimeModel(warm_start=)``): the next refit goes on from where it stops.
     fresh_restarts : int, default=2
         Challengers at each warm refit, so that a better optimum can still be
-        found. A challenger starts from k-means (``screen_iter`` iterations, a
-        new seed at each refit) and moves on by 2 EM iterations at each later
-        refit, until it has reached the
-        kept optimum (then, or once it converged below it, or after 12 refits, it
+        found. A challenger starts from k-means, screened as in any fit
+        (``screen_iter`` iterations; with screening off, to the end), and moves
+        on by 2 EM iterations at each later refit, until it has reached the kept
+        optimum (then, or once it converged below it, or after 12 refits, it
         starts again from k-means on the data of the day); one that gets ahead
-        takes over. If the warm start degenerates (a regime emptied by the new
+        takes over. The first warm refit starts its challengers with the
+        model's own seeds, as its first fit did; later refits give each new
+        start a seed of that refit's own (from the seeds and the training
+        window's size and last day), so that a start is not repeated. If the warm start degenerates (a regime emptied by the new
         days), new k-means restarts join the challengers for that refit.
     warm_keep : int, default=1
         Restarts that continue after screening at a warm refit: the best one
