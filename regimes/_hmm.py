@@ -50,7 +50,7 @@ What changes, and why:
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from hmmlearn import _hmmc
@@ -64,6 +64,19 @@ from ._accelerate import fit_squarem, scaled_log_likelihood, scaled_passes_hold
 from ._covariance import read_full, to_native
 from ._gaussian import log_emission_densities
 from .results import floor_self_transitions
+
+
+class _Shared(NamedTuple):
+    """The data a fit's E-steps run on, and what is formed once from it.
+
+    See :meth:`RegimeHMM.share_data`.
+    """
+
+    X: np.ndarray
+    missing: bool  # whether X has NaN (regimes._missing)
+    with_ones: np.ndarray | None  # X and a column of ones (the densities)
+    outer: np.ndarray | None  # upper triangles of x_t x_t^T (the scatter)
+
 
 NO_PRIORS = {
     "startprob_prior": 1.0,
@@ -177,7 +190,7 @@ class RegimeHMM(GaussianHMM):
         if self.covariance_type not in ("full", "tied"):
             return super()._compute_log_likelihood(X)
         shared = self._shared_for(X)
-        with_ones = None if shared is None else shared[2]
+        with_ones = None if shared is None else shared.with_ones
         return log_emission_densities(X, self.means_, read_full(self), with_ones)
 
     def _compute_posteriors_log(self, fwdlattice, bwdlattice):
@@ -274,15 +287,13 @@ class RegimeHMM(GaussianHMM):
         n, d = X.shape
         if n * d * (d + 1) // 2 > OUTER_PRODUCTS_MAX:
             return weighted_scatter(X, posteriors)
-        kept = getattr(self, "_outer_products", None)
-        if kept is None or kept[0] != _memory_key(X):
-            self._outer_products = (
-                _memory_key(X),
-                X,
-                outer_products(X, self.covariance_type),
-            )
-            kept = self._outer_products
-        upper = posteriors.T @ kept[2]
+        shared = self._shared_for(X)
+        if shared is None or shared.outer is None:
+            # data no caller shared (hmmlearn's loop on this model alone): formed
+            # once here, for the fit's later E-steps
+            with_ones = None if shared is None else shared.with_ones
+            shared = self._share(X, outer_products(X, self.covariance_type), with_ones)
+        upper = posteriors.T @ shared.outer
         rows, cols = np.triu_indices(d)
         out = np.empty((len(upper), d, d))
         out[:, rows, cols] = upper
@@ -306,11 +317,15 @@ class RegimeHMM(GaussianHMM):
         every E-step. X is held, so its memory cannot be reused by another array
         while it is in use; :meth:`fit` lets go of it.
         """
-        self._shared_X = (X, _missing.has_missing(X), with_ones)
-        if outer is not None:
-            self._outer_products = (_memory_key(X), X, outer)
+        self._share(X, outer, with_ones)
 
-    def _shared_for(self, X: np.ndarray) -> tuple[Any, ...] | None:
+    def _share(
+        self, X: np.ndarray, outer: np.ndarray | None, with_ones: np.ndarray | None
+    ) -> _Shared:
+        self._shared_X = _Shared(X, _missing.has_missing(X), with_ones, outer)
+        return self._shared_X
+
+    def _shared_for(self, X: np.ndarray) -> _Shared | None:
         """The record of :meth:`share_data` if X is its X, else None.
 
         X itself, or the view of all of it that hmmlearn's loop passes to each
@@ -319,14 +334,14 @@ class RegimeHMM(GaussianHMM):
         shared = getattr(self, "_shared_X", None)
         if shared is None:
             return None
-        kept = shared[0]
+        kept = shared.X
         same = X is kept or _memory_key(X) == _memory_key(kept)
         return shared if same else None
 
     def _has_missing(self, X: np.ndarray) -> bool:
         """:func:`regimes._missing.has_missing`, known for the shared X."""
         shared = self._shared_for(X)
-        return _missing.has_missing(X) if shared is None else shared[1]
+        return _missing.has_missing(X) if shared is None else shared.missing
 
     # ------------------------------------------------- missing values (NaN)
     # hmmlearn's fit, score and decode refuse NaN (sklearn's check_array); with
@@ -350,7 +365,7 @@ class RegimeHMM(GaussianHMM):
                 return fit_squarem(self, X if checked else check_array(X))
             return super().fit(X, lengths)
         finally:  # the fitted model does not carry the fit's data
-            self._outer_products = self._shared_X = None
+            self._shared_X = None
 
     def _fit_with_missing(self, X):
         """EM on X with NaN: its missing patterns grouped once, for every E-step."""

@@ -255,8 +255,15 @@ def prepare(Z: np.ndarray, covariance_type: str) -> Shared:
     return Shared(outer, with_ones, np.nanvar(Z, axis=0))
 
 
-def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM, shared: Shared) -> Restart:
-    """Run ``hmm.fit`` on Z, appending to ``run``'s history; record any failure."""
+def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM, shared: Shared | None) -> Restart:
+    """Run ``hmm.fit`` on Z, appending to ``run``'s history; record any failure.
+
+    ``shared`` is what the restarts use of Z, formed once for all of them
+    (:func:`prepare`; formed here if None).
+    """
+    if shared is None:
+        shared = prepare(Z, hmm.covariance_type)
+    hmm.share_data(Z, shared.outer, shared.with_ones)
     with quiet_hmmlearn():
         try:
             with _degenerate_as_error():
@@ -294,13 +301,9 @@ def start_restart(
 
     With ``earlier_iter`` the start is a challenger's: ``warm`` holds where it
     stopped in the previous fit, after ``earlier_iter`` iterations from k-means.
-    ``shared`` is what the restarts use of Z, formed once for all of them
-    (:func:`prepare`; formed here if None).
+    ``shared`` is what the restarts use of Z (:func:`_em`).
     """
-    if shared is None:
-        shared = prepare(Z, settings.covariance_type)
     hmm = new_hmm(settings, seed)
-    hmm.share_data(Z, shared.outer, shared.with_ones)
     _set_n_iter(hmm, n_iter)
     if warm is None:
         init = "k-means"
@@ -332,10 +335,7 @@ def continue_restart(
     Z: np.ndarray, run: Restart, settings: Settings, shared: Shared | None = None
 ) -> Restart:
     """Run a screened restart on from where it stopped, up to ``n_iter`` in total."""
-    if shared is None:
-        shared = prepare(Z, settings.covariance_type)
     hmm = run.hmm
-    hmm.share_data(Z, shared.outer, shared.with_ones)
     hmm.init_params = ""
     hmm.plain_iterations_due = _plain_iterations_due(run)
     _set_n_iter(hmm, settings.n_iter - run.n_iter)

@@ -145,8 +145,9 @@ def walk_forward(
         takes over. The first warm refit starts its challengers with the
         model's own seeds, as its first fit did; later refits give each new
         start a seed of that refit's own (from the seeds and the training
-        window's size and last day), so that a start is not repeated. If the warm start degenerates (a regime emptied by the new
-        days), new k-means restarts join the challengers for that refit.
+        window's size and last day), so that a start is not repeated. If the
+        warm start degenerates (a regime emptied by the new days), new k-means
+        restarts join the challengers for that refit.
     warm_keep : int, default=1
         Restarts that continue after screening at a warm refit: the best one
         (usually the warm start; a challenger that is already ahead takes over).
