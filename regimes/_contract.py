@@ -52,11 +52,14 @@ __all__ = [
     "InstanceOf",
     "Integers",
     "Interval",
+    "LogDensities",
     "Names",
     "NJobs",
     "Options",
     "PathLike",
+    "Probabilities",
     "RandomState",
+    "as_probabilities",
     "check_value",
     "validate_params",
 ]
@@ -345,6 +348,76 @@ class Integers(Constraint):
         if self.high is not None:
             bound = f"in [{self.low}, {self.high}]"
         return f"an int {bound} or a non-empty list of distinct such ints"
+
+
+def _numeric_array(value: Any, ndim: int) -> np.ndarray | None:
+    """``value`` as a float array of ``ndim`` dimensions, or None.
+
+    Numbers only: a bool, a string or a mapping anywhere is not a number (numpy
+    would read True as 1 and "0.5" as 0.5).
+    """
+    if isinstance(value, (str, bytes, Mapping)) or np.ndim(value) != ndim:
+        return None
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+        return value.astype(float, copy=False) if value.size else None
+    items = np.asarray(value, dtype=object).ravel()
+    if not len(items) or not all(_is_real(v) for v in items):
+        return None
+    return np.asarray(value, dtype=float)
+
+
+def as_probabilities(value: Any, ndim: int = 1) -> np.ndarray | None:
+    """``value`` as :class:`Probabilities` accepts it (a float array), or None."""
+    out = _numeric_array(value, ndim)
+    if out is None or not np.isfinite(out).all() or (out < 0).any():
+        return None
+    if not np.allclose(out.sum(axis=-1), 1.0, rtol=0, atol=1e-8):
+        return None
+    if ndim == 2 and out.shape[0] != out.shape[1]:
+        return None
+    return out
+
+
+class Probabilities(Constraint):
+    """A probability vector (``ndim=1``) or a row-stochastic matrix (``ndim=2``).
+
+    Finite, non-negative numbers summing to 1 (each row, for a matrix, to within
+    1e-8); returns a float array.
+    """
+
+    def __init__(self, ndim: int = 1) -> None:
+        self.ndim = ndim
+
+    def convert(self, value: Any) -> Any:
+        out = as_probabilities(value, self.ndim)
+        return _REJECT if out is None else out
+
+    def describe(self) -> str:
+        if self.ndim == 1:
+            return "a 1-D array of non-negative numbers summing to 1"
+        return "a square matrix of non-negative numbers whose rows sum to 1"
+
+
+class LogDensities(Constraint):
+    """Daily log-densities, shape (n_days, n_regimes).
+
+    No NaN, no +inf, and on every day at least one regime that can explain it (a
+    finite value).
+    """
+
+    def convert(self, value: Any) -> Any:
+        out = _numeric_array(value, 2)
+        if out is None or np.isnan(out).any() or (out == np.inf).any():
+            return _REJECT
+        if len(out) and not np.isfinite(out).any(axis=1).all():
+            return _REJECT
+        return out
+
+    def describe(self) -> str:
+        return (
+            "a 2-D array (days x regimes) of log-densities: numbers, no NaN or "
+            "+inf, and every day finite in at least one regime"
+        )
 
 
 class NJobs(Constraint):

@@ -29,10 +29,12 @@ from ._contract import (
     Interval,
     PathLike,
     Real,
+    as_probabilities,
     check_value,
     validate_params,
 )
 from ._forecast import MAX_HORIZON, forecast_frames
+from ._hmm import forward_filter
 from ._state import FittedState, Settings
 from ._threads import thread_limits
 from ._validation import (
@@ -48,7 +50,6 @@ from .exceptions import InvalidParameterError, InvalidReturnsError
 from .labels import default_regime_names
 from .online import (
     causal_start,
-    filter_log_densities,
     penalized_decode,
     portfolio_log_densities,
 )
@@ -771,7 +772,7 @@ default="stationary"
             t does not change when later rows are added or removed.
         """
         data = self._data(returns)
-        proba = filter_log_densities(
+        proba = forward_filter(
             self._portfolio_densities(data),
             self.transmat_,
             self._initial_distribution(initial),
@@ -811,24 +812,14 @@ default="stationary"
                 f"probabilities (one per regime, in the order {names}); got "
                 f"{type(initial).__name__} {initial!r:.60}.",
             )
-        values = np.asarray(initial, dtype=object).ravel()
-        try:
-            # True / False are not probabilities, though numpy reads them as 1 / 0
-            if any(isinstance(v, (bool, np.bool_)) for v in values):
-                raise TypeError("booleans")
-            start = np.asarray(initial, dtype=float)
-        except (TypeError, ValueError):
-            start = np.full(len(names), np.nan)
-        if (
-            start.shape != (len(names),)
-            or not np.isfinite(start).all()
-            or (start < 0).any()
-            or not np.isclose(start.sum(), 1.0)
-        ):
+        # numbers only, as everywhere (True / False and "0.5" are not)
+        start = as_probabilities(initial)
+        if start is None or start.shape != (len(names),):
             raise InvalidParameterError(
                 "initial",
                 f"initial must be {len(names)} non-negative probabilities summing "
-                f"to 1 (in the order {names}, or a Series indexed by them), got "
+                f"to 1, as numbers (not booleans or strings), in the order {names} "
+                f"or as a Series indexed by them; got "
                 f"{initial!r:.80}.",
             )
         return start

@@ -51,10 +51,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._contract import LogDensities, Probabilities, validate_params
 from ._gaussian import log_emission_densities
 from ._hmm import forward_filter
 from ._missing import has_missing, missing_patterns
-from .exceptions import AbsorbingRegimeWarning
+from .exceptions import AbsorbingRegimeWarning, InvalidParameterError
 from .results import equal_weight_moments, stationary_distribution
 
 __all__ = [
@@ -248,6 +249,13 @@ def observed_portfolio_log_densities(
     return out
 
 
+@validate_params(
+    {
+        "log_densities": [LogDensities()],
+        "transmat": [Probabilities(ndim=2)],
+        "initial": [Probabilities(ndim=1)],
+    }
+)
 def filter_log_densities(
     log_densities: np.ndarray, transmat: np.ndarray, initial: np.ndarray
 ) -> np.ndarray:
@@ -261,10 +269,12 @@ def filter_log_densities(
     Parameters
     ----------
     log_densities : ndarray of shape (n_samples, n_regimes)
-        log b_k(O_t); a day may be -inf in some regimes, not in all.
+        log b_k(O_t); a day may be -inf in some regimes, not in all; no NaN or
+        +inf.
     transmat : ndarray of shape (n_regimes, n_regimes)
+        Transition probabilities: non-negative, each row summing to 1.
     initial : ndarray of shape (n_regimes,)
-        Regime distribution before the first day.
+        Regime distribution before the first day: non-negative, summing to 1.
 
     Returns
     -------
@@ -277,7 +287,22 @@ def filter_log_densities(
     >>> ll = np.log([[0.9, 0.1], [0.9, 0.1]])
     >>> filter_log_densities(ll, A, np.array([0.5, 0.5])).round(3).tolist()
     [[0.9, 0.1], [0.976, 0.024]]
+
+    Raises
+    ------
+    regimes.exceptions.InvalidParameterError
+        If an argument is not what is described above, or their numbers of
+        regimes differ.
     """
+    k = log_densities.shape[1]
+    if transmat.shape != (k, k) or initial.shape != (k,):
+        raise InvalidParameterError(
+            "transmat" if transmat.shape != (k, k) else "initial",
+            f"log_densities has {k} regimes (columns), so transmat must be "
+            f"{k} x {k} and initial of length {k}; got transmat "
+            f"{transmat.shape[0]} x {transmat.shape[1]} and initial of length "
+            f"{len(initial)}.",
+        )
     return forward_filter(log_densities, transmat, initial)
 
 

@@ -54,6 +54,7 @@ from ._contract import (
 from ._covariance import read_full
 from ._forecast import MAX_HORIZON, Forecast, forecast_frames
 from ._gaussian import EMParameters
+from ._hmm import forward_filter
 from ._parallel import parallel_map
 from ._parameter_tables import (
     HessianErrors,
@@ -70,7 +71,6 @@ from .exceptions import RegimeFitError
 from .labels import default_regime_names, match_states, permute_states
 from .online import (
     causal_start,
-    filter_log_densities,
     penalized_decode,
     portfolio_log_densities,
 )
@@ -292,7 +292,7 @@ class RegimeResults:
     @cached_property
     def signal_proba(self) -> pd.DataFrame:
         """Filtered probabilities of the portfolio evidence the signal decodes."""
-        proba = filter_log_densities(
+        proba = forward_filter(
             self._portfolio_densities, self.fitted_state.transmat, self._start
         )
         return results.probability_frame(proba, self._names, self._data.index)

@@ -35,6 +35,7 @@ from ._contract import (
     validate_params,
 )
 from ._dates import local_dates
+from ._hmm import forward_filter
 from ._parallel import parallel_map
 from ._resume import Carry
 from ._threads import thread_limits
@@ -49,7 +50,7 @@ from ._validation import (
 from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
-from .online import causal_start, filter_log_densities, penalized_decode
+from .online import causal_start, penalized_decode
 
 __all__ = ["describe_refit", "fit_many", "refit_table", "walk_forward"]
 
@@ -431,7 +432,7 @@ def _assemble_from(
             # both filters run from the start of the training window; the new period's
             # days are kept: the signal's own evidence, and every column
             signal_proba.append(
-                filter_log_densities(densities, transmat, initial)[start - lo :]
+                forward_filter(densities, transmat, initial)[start - lo :]
             )
             filtered.append(fitted._filtered(window, start_own)[start - lo :, order])
             until.append(np.repeat(dates[start - 1], end - start))

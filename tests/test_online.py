@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from regimes import RegimeModel
-from regimes.exceptions import AbsorbingRegimeWarning
+from regimes.exceptions import AbsorbingRegimeWarning, InvalidParameterError
 from regimes.online import (
     DecoderState,
     filter_log_densities,
@@ -366,3 +366,47 @@ def test_booleans_are_not_probabilities(fitted, sample, initial):
 
     with pytest.raises(InvalidParameterError, match="non-negative probabilities"):
         fitted.filter_proba(sample[0].iloc[:50], initial=initial)
+
+
+TWO_DAYS = [[0.0, -1.0], [0.0, -2.0]]
+STAY = [[0.9, 0.1], [0.1, 0.9]]
+
+
+@pytest.mark.parametrize(
+    "log_densities, transmat, initial, param",
+    [
+        (TWO_DAYS, STAY, [-0.5, 1.5], "initial"),
+        (TWO_DAYS, STAY, [np.nan, 1], "initial"),
+        (
+            [[0.0, -1.0], [0.0, -2.0]],
+            [[0.9, 0.1], [0.1, 0.9]],
+            ["0.5", "0.5"],
+            "initial",
+        ),
+        (
+            [[0.0, -1.0], [0.0, -2.0]],
+            [[0.9, 0.1], [0.1, 0.9]],
+            (True, False),
+            "initial",
+        ),
+        (TWO_DAYS, [[0.5, 0.6], [0.1, 0.9]], [0.5, 0.5], "transmat"),
+        (
+            [[0.0, np.nan], [0.0, -2.0]],
+            [[0.9, 0.1], [0.1, 0.9]],
+            [0.5, 0.5],
+            "log_densities",
+        ),
+        ([[-np.inf, -np.inf]], [[0.9, 0.1], [0.1, 0.9]], [0.5, 0.5], "log_densities"),
+        ([[0.0, np.inf]], [[0.9, 0.1], [0.1, 0.9]], [0.5, 0.5], "log_densities"),
+        ([[0.0, -1.0]], [[0.9, 0.1], [0.1, 0.9]], [0.2, 0.3, 0.5], "initial"),
+        ([[0.0, -1.0]], [[1.0]], [0.5, 0.5], "transmat"),
+    ],
+)
+def test_filter_log_densities_refuses_what_is_not_a_filter_s_input(
+    log_densities, transmat, initial, param
+):
+    """A hostile pass found it checked nothing: negative or NaN 'probabilities'
+    came out, a day impossible in every regime reset the filter silently."""
+    with pytest.raises(InvalidParameterError) as info:
+        filter_log_densities(np.asarray(log_densities), transmat, initial)
+    assert info.value.param == param
