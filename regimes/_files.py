@@ -127,6 +127,13 @@ def read_table(
     header, levels = _header(lines, first_row), _yahoo_levels(lines, first_row)
     if levels is not None:  # yfinance's CSV: the names are on the two lines above
         header = levels
+    elif header is not None and _dateless_row(header):
+        raise DataFileError(
+            param,
+            f"{source}: line {header.number} ({_quote(header.text)}) is a day of "
+            "values without a date, just before the first dated row; it would be "
+            "read as the column names. Fix its date or delete the line.",
+        )
     rows, end, repeated = _rows(lines, first_row, header)
     if repeated:
         _warn(
@@ -272,6 +279,18 @@ def _header(lines: list[_Line], first_row: int) -> _Line | None:
             continue
         return line if len(line.fields) >= 2 and not line.is_row else None
     return None
+
+
+def _dateless_row(line: _Line) -> bool:
+    """Whether ``line`` is a row of data that lost its date.
+
+    Its first field is a missing-value marker (NaT, N/A, empty) and its other
+    fields are all numbers.
+    """
+    first, values = line.fields[0], line.fields[1:]
+    if first not in (*MISSING_TEXT, "NaT") or not values or not all(values):
+        return False
+    return bool(pd.to_numeric(pd.Series(values), errors="coerce").notna().all())
 
 
 def _rows(

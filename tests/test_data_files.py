@@ -13,6 +13,7 @@ import pytest
 from regimes import data
 from regimes.exceptions import (
     AssumedKindWarning,
+    DataFileError,
     DataWarning,
     InvalidParameterError,
     InvalidReturnsError,
@@ -510,3 +511,16 @@ def test_almost_numbers_are_named_with_their_fix(tmp_path, cells, says):
     (tmp_path / "f.csv").write_text("Date,A\n" + rows)
     with pytest.raises(ValueError, match=says):
         data.read_returns(tmp_path / "f.csv", kind="returns")
+
+
+@pytest.mark.parametrize("date", ["NaT", "", "N/A"])
+def test_a_dateless_first_row_is_refused_not_read_as_the_header(tmp_path, date):
+    """A first day without a date was taken for the header line: the columns
+    came out named '100.13' and '200.25', the real names and a day lost, with
+    only a warning about skipped text (hostile pass)."""
+    path = tmp_path / "prices.csv"
+    path.write_text(
+        f"Date,A,B\n{date},100.13,200.25\n2024-01-03,101,201\n2024-01-04,102,202\n"
+    )
+    with pytest.raises(DataFileError, match="line 2 .*without a date"):
+        data.read_returns(path, kind="prices")
