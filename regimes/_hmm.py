@@ -62,7 +62,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from . import _missing
 from ._accelerate import fit_squarem, scaled_log_likelihood, scaled_passes_hold
 from ._covariance import read_full, to_native
-from ._gaussian import log_emission_densities
+from ._gaussian import log_emission_densities, product
 from .results import floor_self_transitions
 
 
@@ -76,6 +76,29 @@ class _Shared(NamedTuple):
     missing: bool  # whether X has NaN (regimes._missing)
     with_ones: np.ndarray | None  # X and a column of ones (the densities)
     outer: np.ndarray | None  # upper triangles of x_t x_t^T (the scatter)
+    init: InitData | None  # what a start from k-means uses (init_data)
+
+
+class InitData(NamedTuple):
+    """What a start from k-means uses of X: the same for every restart.
+
+    :func:`init_data` forms it; :meth:`RegimeHMM.share_data` hands it to the
+    restarts of a fit, so that it is formed once, not once per restart.
+    """
+
+    clustered: np.ndarray  # X winsorized (_winsorized), gaps filled: k-means's
+    covariance: np.ndarray  # X's covariance, gaps filled: every regime's first
+
+
+def init_data(X: np.ndarray) -> InitData:
+    """The :class:`InitData` of X (NaN: missing values, filled for the start).
+
+    k-means and the starting covariances need complete rows: they see the
+    column means in the gaps (:func:`regimes._missing.fill_for_init`).
+    """
+    if _missing.has_missing(X):
+        X = _missing.fill_for_init(X)
+    return InitData(_winsorized(X), np.atleast_2d(np.cov(X.T)))
 
 
 NO_PRIORS = {
@@ -166,18 +189,19 @@ class RegimeHMM(GaussianHMM):
             code in self.init_params or not hasattr(self, name)
             for code, name in (("m", "means_"), ("c", "covars_"))
         )
-        if initialises and self._has_missing(X):
-            # k-means and the starting covariances need complete rows: they see
-            # the column means in the gaps (regimes._missing.fill_for_init)
-            X = _missing.fill_for_init(X)
-        # BaseHMM draws startprob_ and transmat_ from self.random_state; we replace
-        # only GaussianHMM's k-means (10 inits) by a single k-means++ run.
+        if initialises:
+            shared = self._shared_for(X)
+            init = None if shared is None else shared.init
+            init = init_data(X) if init is None else init
+        # BaseHMM draws startprob_ and transmat_ from self.random_state (it reads
+        # only X's shape); we replace only GaussianHMM's k-means (10 inits) by a
+        # single k-means++ run.
         BaseHMM._init(self, X, lengths)
         if self._needs_init("m", "means_"):
             kmeans = KMeans(self.n_components, n_init=1, random_state=self.random_state)
-            self.means_ = kmeans.fit(_winsorized(X)).cluster_centers_
+            self.means_ = kmeans.fit(init.clustered).cluster_centers_
         if self._needs_init("c", "covars_"):
-            cv = np.atleast_2d(np.cov(X.T)) + self.min_covar * np.eye(X.shape[1])
+            cv = init.covariance + self.min_covar * np.eye(X.shape[1])
             self.covars_ = _distribute(cv, self.covariance_type, self.n_components)
 
     # ------------------------------------------------------------------ E-step
@@ -268,10 +292,10 @@ class RegimeHMM(GaussianHMM):
             return
         if self._needs_sufficient_statistics_for_mean():
             stats["post"] += np.ones(len(posteriors)) @ posteriors  # sum over days
-            stats["obs"] += posteriors.T @ X
+            stats["obs"] += product(posteriors.T, X)
         if self._needs_sufficient_statistics_for_covars():
             if self.covariance_type in ("spherical", "diag"):
-                stats["obs**2"] += posteriors.T @ X**2
+                stats["obs**2"] += product(posteriors.T, X**2)
             else:
                 stats["obs*obs.T"] += self._scatter(X, posteriors)
 
@@ -291,10 +315,11 @@ class RegimeHMM(GaussianHMM):
         if shared is None or shared.outer is None:
             # data no caller shared (hmmlearn's loop on this model alone): formed
             # once here, for the fit's later E-steps
-            with_ones = None if shared is None else shared.with_ones
-            shared = self._share(X, outer_products(X, self.covariance_type), with_ones)
-        upper = posteriors.T @ shared.outer
-        rows, cols = np.triu_indices(d)
+            outer = outer_products(X, self.covariance_type)
+            kept = (None, None) if shared is None else (shared.with_ones, shared.init)
+            shared = self._share(X, outer, *kept)
+        upper = product(posteriors.T, shared.outer)
+        rows, cols = _upper_triangle(d)
         out = np.empty((len(upper), d, d))
         out[:, rows, cols] = upper
         out[:, cols, rows] = upper
@@ -305,6 +330,7 @@ class RegimeHMM(GaussianHMM):
         X: np.ndarray,
         outer: np.ndarray | None,
         with_ones: np.ndarray | None = None,
+        init: InitData | None = None,
     ) -> None:
         """Fit on ``X``, checked by the caller, with what is formed once from it.
 
@@ -312,17 +338,22 @@ class RegimeHMM(GaussianHMM):
         (:func:`regimes._restarts.prepare`), and its outer products ``outer``
         (:func:`outer_products`; a challenger's two iterations otherwise cost as
         much again in forming them) and X with a column of ones
-        (:func:`regimes._gaussian.with_ones_column`, for the densities) are
-        formed once; whether it has missing values is known, not looked for at
-        every E-step. X is held, so its memory cannot be reused by another array
-        while it is in use; :meth:`fit` lets go of it.
+        (:func:`regimes._gaussian.with_ones_column`, for the densities) and
+        what a start from k-means uses (:func:`init_data`) are formed once;
+        whether it has missing values is known, not looked for at every E-step.
+        X is held, so its memory cannot be reused by another array while it is
+        in use; :meth:`fit` lets go of it.
         """
-        self._share(X, outer, with_ones)
+        self._share(X, outer, with_ones, init)
 
     def _share(
-        self, X: np.ndarray, outer: np.ndarray | None, with_ones: np.ndarray | None
+        self,
+        X: np.ndarray,
+        outer: np.ndarray | None,
+        with_ones: np.ndarray | None,
+        init: InitData | None,
     ) -> _Shared:
-        self._shared_X = _Shared(X, _missing.has_missing(X), with_ones, outer)
+        self._shared_X = _Shared(X, _missing.has_missing(X), with_ones, outer, init)
         return self._shared_X
 
     def _shared_for(self, X: np.ndarray) -> _Shared | None:
@@ -656,8 +687,20 @@ def outer_products(X: np.ndarray, covariance_type: str = "full") -> np.ndarray |
     used = covariance_type in ("full", "tied") and not _missing.has_missing(X)
     if not used or n * d * (d + 1) // 2 > OUTER_PRODUCTS_MAX:
         return None
-    rows, cols = np.triu_indices(d)
+    rows, cols = _upper_triangle(d)
     return X[:, rows] * X[:, cols]
+
+
+@functools.cache
+def _upper_triangle(d: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(d)``, row-major, read-only: the order of outer_products.
+
+    Formed once per size: ``np.triu_indices`` builds a d x d mask each call, which
+    was a tenth of the time the E-step holds the GIL.
+    """
+    rows, cols = np.triu_indices(d)
+    rows.flags.writeable = cols.flags.writeable = False
+    return rows, cols
 
 
 def _memory_key(X: np.ndarray) -> tuple[Any, ...]:
@@ -668,7 +711,9 @@ def _memory_key(X: np.ndarray) -> tuple[Any, ...]:
 
 def weighted_scatter(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """sum_t w_t(k) x_t x_t^T for every k, shape (K, D, D): one product per regime."""
-    return np.array([(X * weights[:, k, None]).T @ X for k in range(weights.shape[1])])
+    return np.array(
+        [product((X * weights[:, k, None]).T, X) for k in range(weights.shape[1])]
+    )
 
 
 def _distribute(cv: np.ndarray, covariance_type: str, n_components: int) -> np.ndarray:

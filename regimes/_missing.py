@@ -49,6 +49,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._gaussian import product
+
 __all__ = [
     "MissingPatterns",
     "add_statistics",
@@ -246,7 +248,7 @@ def log_densities(
     n_seen = (~np.isnan(X)).sum(axis=1)
     out = np.empty((len(X), len(means)))
     for k in range(len(means)):
-        z = (done.filled[k] - means[k]) @ done.precision_chol[k].T
+        z = product(done.filled[k] - means[k], done.precision_chol[k].T)
         out[:, k] = np.einsum("td,td->t", z, z)
     out += done.log_det
     out += (n_seen * np.log(2 * np.pi))[:, None]
@@ -289,7 +291,7 @@ def add_statistics(
         filled, weights = done.filled[k], posteriors[:, k]
         stats["obs"][k] += weights @ filled
         if covariance_type in ("full", "tied"):
-            stats["obs*obs.T"][k] += (filled * weights[:, None]).T @ filled
+            stats["obs*obs.T"][k] += product((filled * weights[:, None]).T, filled)
             stats["obs*obs.T"][k] += extra[k]
         else:
             stats["obs**2"][k] += weights @ filled**2 + np.diag(extra[k])

@@ -40,7 +40,7 @@ import numpy as np
 from . import _accelerate
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
 from ._gaussian import with_ones_column
-from ._hmm import NO_PRIORS, RegimeHMM, outer_products
+from ._hmm import NO_PRIORS, InitData, RegimeHMM, init_data, outer_products
 from ._parallel import thread_map
 from ._state import Settings
 
@@ -245,14 +245,20 @@ class Shared(NamedTuple):
     outer: np.ndarray | None  # the days' outer products (_hmm.outer_products)
     with_ones: np.ndarray | None  # Z and a column of ones (_gaussian.with_ones_column)
     variances: np.ndarray  # each column's variance (NaN-aware: missing values)
+    init: InitData | None  # what starts from k-means use (_hmm.init_data)
 
 
-def prepare(Z: np.ndarray, covariance_type: str) -> Shared:
-    """The :class:`Shared` data of the restarts on Z (checked by the fit's caller)."""
+def prepare(Z: np.ndarray, covariance_type: str, from_kmeans: bool = True) -> Shared:
+    """The :class:`Shared` data of the restarts on Z (checked by the fit's caller).
+
+    ``from_kmeans``: whether any restart starts from k-means (else no
+    :class:`InitData` is formed).
+    """
     outer = outer_products(Z, covariance_type)
     # both for the E-step of complete days in 'full' or 'tied' regimes
     with_ones = None if outer is None else with_ones_column(Z)
-    return Shared(outer, with_ones, np.nanvar(Z, axis=0))
+    init = init_data(Z) if from_kmeans else None
+    return Shared(outer, with_ones, np.nanvar(Z, axis=0), init)
 
 
 def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM, shared: Shared | None) -> Restart:
@@ -263,7 +269,7 @@ def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM, shared: Shared | None) -> R
     """
     if shared is None:
         shared = prepare(Z, hmm.covariance_type)
-    hmm.share_data(Z, shared.outer, shared.with_ones)
+    hmm.share_data(Z, shared.outer, shared.with_ones, shared.init)
     with quiet_hmmlearn():
         try:
             with _degenerate_as_error():
@@ -384,8 +390,10 @@ def run_restarts(
     screen_iter, n_keep = settings.screen_iter, settings.n_keep
     screening = 0 < screen_iter < n_iter and n_keep < len(seeds)
     first_iter = screen_iter if screening else n_iter
-    # what every restart uses of Z, formed once
-    shared = prepare(Z, settings.covariance_type)
+    # what every restart uses of Z, formed once (k-means's data if one needs it)
+    carried = sum(c is not None for c in challengers)
+    from_kmeans = warm is None or len(seeds) > 1 + carried
+    shared = prepare(Z, settings.covariance_type, from_kmeans)
     jobs = []
     for i, seed in enumerate(seeds):
         challenger = challengers[i - 1] if 0 < i <= len(challengers) else None
@@ -405,6 +413,8 @@ def run_restarts(
         # regimes. The challengers (a few iterations each) are not a search, and
         # with no other restart (fresh_restarts=0) nothing is left: a k-means
         # restart joins for every place that did not start from k-means
+        if shared.init is None:
+            shared = shared._replace(init=init_data(Z))
         jobs = [
             (Z, int(seed), settings, first_iter, None, None, shared)
             for seed, run in zip(seeds, runs, strict=True)

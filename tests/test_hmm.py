@@ -108,6 +108,55 @@ def test_shared_data_serves_only_its_own_x(short_sample):
     assert hmm._has_missing(holed)
 
 
+@pytest.mark.parametrize("holes", [False, True])
+def test_a_start_from_shared_init_data_equals_one_formed_by_itself(short_sample, holes):
+    """k-means and the starting covariances see the same data whether the
+    restarts share them (formed once per fit) or the model forms them; the
+    model's own X with gaps is filled for the start either way; another array
+    of the same shape does not take the shared data."""
+    from regimes._hmm import init_data
+    from regimes._restarts import prepare
+
+    X = short_sample.to_numpy().copy()
+    if holes:
+        X[::17, 1] = np.nan
+    starts = []
+    for share in (False, True):
+        hmm = RegimeHMM(3, covariance_type="full", random_state=7)
+        if share:
+            shared = prepare(X, "full")
+            hmm.share_data(X, shared.outer, shared.with_ones, shared.init)
+        hmm._init(X)
+        starts.append((hmm.means_.copy(), read_full(hmm).copy()))
+    np.testing.assert_array_equal(starts[0][0], starts[1][0])
+    np.testing.assert_array_equal(starts[0][1], starts[1][1])
+    assert np.isfinite(starts[1][0]).all()
+    other = X[::-1].copy()
+    hmm = RegimeHMM(3, covariance_type="full", random_state=7)
+    hmm.share_data(X, None, None, init_data(X))
+    hmm._init(other)
+    alone = RegimeHMM(3, covariance_type="full", random_state=7)
+    alone._init(other)
+    np.testing.assert_array_equal(hmm.means_, alone.means_)
+
+
+def test_a_fit_forms_the_start_data_once(short_sample, monkeypatch):
+    """What k-means sees is formed once per fit, not once per restart."""
+    from regimes import _hmm, _restarts
+
+    calls = []
+    real = _hmm.init_data
+
+    def counted(X):
+        calls.append(1)
+        return real(X)
+
+    monkeypatch.setattr(_hmm, "init_data", counted)
+    monkeypatch.setattr(_restarts, "init_data", counted)
+    RegimeModel(n_init=4, random_state=0).fit(short_sample)
+    assert len(calls) == 1
+
+
 def test_a_fit_on_shared_data_with_missing_values_equals_one_without():
     rng = np.random.default_rng(4)
     X = rng.normal(size=(600, 3)) * np.array([1.0, 2.0, 0.5])

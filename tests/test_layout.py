@@ -31,6 +31,7 @@ FLOORS = {
         "_dates",
         "_forecast",
         "_io",
+        "_missing",
         "_parallel",
         "_prices_or_returns",
         "em",
@@ -38,7 +39,6 @@ FLOORS = {
     1: [
         "_covariance",
         "_gaussian",
-        "_missing",
         "_state",
         "_text_report",
         "_threads",
