@@ -24,6 +24,15 @@ block sets the limit (the smallest asked for while blocks overlap), and only the
 last one to leave restores what the first saved. (A save and restore per block
 would race: a block that entered while another held the limit would save the
 limit, not the original, and restore it after both had returned.)
+
+threadpoolctl 3.8 lets one thread at a time set the pool of an OpenBLAS built
+with pthreads (the pool is the process's): the first thread that sets it, until
+that thread leaves a ``with`` block of threadpoolctl's; the calls of any other
+thread are ignored. The thread that starts or ends the shared limit is whichever
+enters first or leaves last, so it takes control for that call and hands it back
+(:func:`_openblas_control`). Without this, a thread that had once set a limit
+kept control, and two fits on two other threads ran with two BLAS threads each:
+0.5x the speed of one after the other on 2 cores.
 """
 
 from __future__ import annotations
@@ -82,15 +91,42 @@ class _SharedLimit:
 
 
 @contextmanager
+def _openblas_control() -> Iterator[None]:
+    """Let the calling thread's calls set OpenBLAS's shared pool in the block.
+
+    threadpoolctl (3.8 on) ignores the calls of any thread but the one that
+    controls the pool (see the module notes); control is released on both sides,
+    so no thread keeps it after the block. Older threadpoolctl let every thread
+    set it: nothing to do.
+    """
+    from threadpoolctl import OpenBLASController
+
+    release = getattr(OpenBLASController, "clear_controlling_thread", None)
+    if release is None:
+        yield
+        return
+    release(force=True)
+    try:
+        yield
+    finally:
+        release(force=True)
+
+
+@contextmanager
 def _process_limit(threads: int) -> Iterator[None]:
     """At most ``threads`` native threads while any thread is inside such a block."""
     shared = _SharedLimit
     with shared.lock:
-        # every block sets the limit from its own thread: some OpenBLAS builds keep
-        # a thread count per calling thread; only the first keeps what to restore
-        limiter = _controller().limit(limits=min(threads, shared.threads or threads))
+        # every block sets the limit from its own thread: OpenMP keeps a thread
+        # count per calling thread; only the first keeps what to restore, and only
+        # it sets OpenBLAS's process-wide pool (which it must control to set)
+        limit = min(threads, shared.threads or threads)
         if shared.holders == 0:
+            with _openblas_control():
+                limiter = _controller().limit(limits=limit)
             shared.original, shared.threads = limiter, threads
+        else:
+            _controller().limit(limits=limit)
         shared.holders += 1
     try:
         yield
@@ -98,7 +134,8 @@ def _process_limit(threads: int) -> Iterator[None]:
         with shared.lock:
             shared.holders -= 1
             if shared.holders == 0:
-                shared.original.restore_original_limits()
+                with _openblas_control():
+                    shared.original.restore_original_limits()
                 shared.original, shared.threads = None, 0
 
 
