@@ -61,7 +61,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _missing
 from ._accelerate import fit_squarem, scaled_log_likelihood, scaled_passes_hold
-from ._covariance import read_full, to_native
+from ._covariance import read_full, to_native, write_full_trusted
 from ._gaussian import log_emission_densities, product
 from .results import floor_self_transitions
 
@@ -202,7 +202,14 @@ class RegimeHMM(GaussianHMM):
             self.means_ = kmeans.fit(init.clustered).cluster_centers_
         if self._needs_init("c", "covars_"):
             cv = init.covariance + self.min_covar * np.eye(X.shape[1])
-            self.covars_ = _distribute(cv, self.covariance_type, self.n_components)
+            # a covariance plus min_covar I is positive definite by construction
+            # (min_covar > 0): hmmlearn's setter would check every restart's
+            # copy of the same matrix (eigenvalues, ~0.6 ms, holding the GIL)
+            full = np.repeat(cv[None], self.n_components, axis=0)
+            if self.min_covar > 0:
+                write_full_trusted(self, full)
+            else:
+                self.covars_ = to_native(full, self.covariance_type)
 
     # ------------------------------------------------------------------ E-step
 
@@ -714,8 +721,3 @@ def weighted_scatter(X: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.array(
         [product((X * weights[:, k, None]).T, X) for k in range(weights.shape[1])]
     )
-
-
-def _distribute(cv: np.ndarray, covariance_type: str, n_components: int) -> np.ndarray:
-    """Initial covariances: the data covariance for every regime, in native shape."""
-    return to_native(np.repeat(cv[None], n_components, axis=0), covariance_type)
