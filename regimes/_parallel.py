@@ -10,10 +10,12 @@ Two ways, for two sizes of job:
   seconds on the first call, and every call pays joblib's result polling (it
   sleeps 10 ms between looks) and a copy of the data and of each fitted model
   both ways. EM's heavy parts run without the GIL (hmmlearn's compiled forward
-  and backward passes release it, numpy's BLAS products and large element-wise
-  operations, scikit-learn's k-means), so threads of this process run restarts
-  side by side at the cost of starting a thread (``benchmarks/restarts.py``
-  measures both).
+  and backward passes release it, as do numpy's large element-wise operations
+  and its BLAS products through ``np.dot``: :func:`regimes._gaussian.product`,
+  as ``@`` holds it), so threads of this process run restarts side by side at
+  the cost of starting a thread (``benchmarks/restarts.py`` measures both). The
+  Python between those calls holds the GIL, which bounds what threads gain
+  (``benchmarks/thread_scaling.py``).
 """
 
 from __future__ import annotations

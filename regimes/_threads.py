@@ -29,10 +29,13 @@ threadpoolctl 3.8 lets one thread at a time set the pool of an OpenBLAS built
 with pthreads (the pool is the process's): the first thread that sets it, until
 that thread leaves a ``with`` block of threadpoolctl's; the calls of any other
 thread are ignored. The thread that starts or ends the shared limit is whichever
-enters first or leaves last, so it takes control for that call and hands it back
-(:func:`_openblas_control`). Without this, a thread that had once set a limit
-kept control, and two fits on two other threads ran with two BLAS threads each:
-0.5x the speed of one after the other on 2 cores.
+enters first or leaves last, so it takes control (:func:`_take_openblas_control`).
+Without this, a thread that had once set a limit kept control, and two fits on
+two other threads ran with two BLAS threads each: 0.5x the speed of one after
+the other on 2 cores.
+
+OpenMP's thread count is each thread's own, so each block sets and restores its
+own thread's.
 """
 
 from __future__ import annotations
@@ -90,52 +93,52 @@ class _SharedLimit:
     original: Any = None  # threadpoolctl's limiter of the first block: the restore
 
 
-@contextmanager
-def _openblas_control() -> Iterator[None]:
-    """Let the calling thread's calls set OpenBLAS's shared pool in the block.
+def _take_openblas_control() -> None:
+    """Make the calling thread the one whose calls set OpenBLAS's shared pool.
 
     threadpoolctl (3.8 on) ignores the calls of any thread but the one that
-    controls the pool (see the module notes); control is released on both sides,
-    so no thread keeps it after the block. Older threadpoolctl let every thread
-    set it: nothing to do.
+    controls the pool (see the module notes). The thread keeps control after the
+    call, as any thread that sets a limit outside a ``with`` block of
+    threadpoolctl's does: a user's block on another thread then cannot change the
+    pool while a fit runs, nor set it back to the fit's limit after the fit has
+    restored the original. Older threadpoolctl let every thread set it.
     """
     from threadpoolctl import OpenBLASController
 
-    release = getattr(OpenBLASController, "clear_controlling_thread", None)
-    if release is None:
-        yield
-        return
-    release(force=True)
-    try:
-        yield
-    finally:
-        release(force=True)
+    clear = getattr(OpenBLASController, "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=True)
 
 
 @contextmanager
 def _process_limit(threads: int) -> Iterator[None]:
-    """At most ``threads`` native threads while any thread is inside such a block."""
+    """At most ``threads`` native threads while any thread is inside such a block.
+
+    BLAS's count is the process's (OpenBLAS's pool): shared by the blocks of every
+    thread (module notes). OpenMP's is each thread's own: every block sets its
+    thread's and restores it when it ends.
+    """
     shared = _SharedLimit
+    controller = _controller()
     with shared.lock:
-        # every block sets the limit from its own thread: OpenMP keeps a thread
-        # count per calling thread; only the first keeps what to restore, and only
-        # it sets OpenBLAS's process-wide pool (which it must control to set)
         limit = min(threads, shared.threads or threads)
         if shared.holders == 0:
-            with _openblas_control():
-                limiter = _controller().limit(limits=limit)
-            shared.original, shared.threads = limiter, threads
-        else:
-            _controller().limit(limits=limit)
+            _take_openblas_control()
+            shared.original = controller.limit(limits=limit, user_api="blas")
+            shared.threads = threads
+        else:  # a BLAS whose count is per thread needs it from this thread too
+            controller.limit(limits=limit, user_api="blas")
         shared.holders += 1
+        own = controller.limit(limits=limit, user_api="openmp")
     try:
         yield
     finally:
+        own.restore_original_limits()  # this thread's OpenMP count
         with shared.lock:
             shared.holders -= 1
             if shared.holders == 0:
-                with _openblas_control():
-                    shared.original.restore_original_limits()
+                _take_openblas_control()
+                shared.original.restore_original_limits()
                 shared.original, shared.threads = None, 0
 
 

@@ -105,11 +105,13 @@ class _FakeLimiter:
 
 
 class _FakeController:
-    def __init__(self, library: _FakeLibrary) -> None:
-        self.library = library
+    """A BLAS with one process-wide count (and an OpenMP of a separate count)."""
 
-    def limit(self, limits: int) -> _FakeLimiter:
-        return _FakeLimiter(self.library, limits)
+    def __init__(self, library: _FakeLibrary) -> None:
+        self.library, self.openmp = library, _FakeLibrary(library.num_threads)
+
+    def limit(self, limits: int, user_api: str) -> _FakeLimiter:
+        return _FakeLimiter(self.library if user_api == "blas" else self.openmp, limits)
 
 
 def test_overlapping_limits_in_two_threads_restore_the_original(monkeypatch):
@@ -192,3 +194,69 @@ def test_limits_hold_in_two_threads_after_another_thread_set_them():
     with threadpool_limits(1):  # and the main thread can still set them
         assert set(_blas_threads()) == {1}
     assert _blas_threads() == original
+
+
+def _openmp_threads() -> list[int]:
+    """This thread's OpenMP thread counts (OpenMP's count is per thread)."""
+    return [
+        lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "openmp"
+    ]
+
+
+def test_a_users_block_on_another_thread_neither_lifts_nor_outlives_a_fit():
+    """A user's ``threadpool_limits(2)`` on another thread, entered while a fit
+    holds its limit and left after the fit: the fit keeps one BLAS thread, and
+    the original count is what remains (the user's block saw the fit's limit
+    when it entered and must not set it back afterwards)."""
+    import threading
+
+    original = _blas_threads()
+    entered, fit_done = threading.Event(), threading.Event()
+    seen: dict[str, list[int]] = {}
+
+    def user() -> None:
+        with threadpool_limits(limits=2):
+            entered.set()
+            fit_done.wait(5)
+        seen["after"] = _blas_threads()
+
+    thread = threading.Thread(target=user)
+    with _threads.thread_limits(1):  # the fit
+        thread.start()
+        entered.wait(5)
+        seen["during"] = _blas_threads()
+    fit_done.set()
+    thread.join(10)
+    assert seen["during"] == [1] * len(original)
+    assert _blas_threads() == original and seen["after"] == original
+
+
+def test_overlapping_blocks_give_each_thread_its_openmp_count_back():
+    """OpenMP's count is each thread's own: a thread whose block overlapped
+    another's gets its own count back when its block ends, not only the thread
+    that leaves last."""
+    import threading
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    counts: dict[str, tuple[list[int], list[int], list[int]]] = {}
+
+    def block(name: str, enter: threading.Event, wait_for: threading.Event) -> None:
+        before = _openmp_threads()
+        with _threads.thread_limits(1):
+            inside = _openmp_threads()
+            enter.set()
+            wait_for.wait(5)
+        counts[name] = (before, inside, _openmp_threads())
+        if name == "a":
+            a_out.set()
+
+    first = threading.Thread(target=block, args=("a", a_in, b_in))
+    second = threading.Thread(target=lambda: (a_in.wait(5), block("b", b_in, a_out)))
+    for t in (first, second):
+        t.start()
+    for t in (first, second):
+        t.join(10)
+    for before, inside, after in counts.values():
+        assert set(inside) <= {1}
+        assert after == before
+    assert len(counts) == 2
