@@ -1,14 +1,17 @@
 """What two threads gain on each piece of a fit's restarts (why n_jobs=2 is < 1.6x).
 
 ``RegimeModel(n_jobs=2)`` runs a fit's restarts on two threads of one process
-(``regimes._parallel.thread_map``), each with one BLAS thread, as the fit does
-(``regimes._threads``). A restart is k-means, then EM iterations; an iteration
-is a handful of compiled kernels on arrays of the sample's shape (8,312 days x 7
-columns, 3 regimes, 'full'). This script runs each kernel on its own, the same
-number of calls on one thread and then split over two threads, alternating, and
-prints the speed-up two threads give it (2.0 is perfect). A kernel that streams
-an array larger than the core's cache from memory, or that holds the GIL, gains
-little: the restarts can scale no better than the mix of their kernels.
+(``regimes._parallel.thread_map``), each with one BLAS / OpenMP thread, as the fit
+does (``regimes._threads.call_with_threads``). A restart is k-means, then EM
+iterations; an iteration is a handful of compiled kernels on arrays of the
+sample's shape (8,312 days x 7 columns, 3 regimes, 'full') and the Python around
+them. This script runs each piece on its own, the same number of calls on one
+thread and then split over two threads (each with its own model where the piece
+changes one), and prints the speed-up two threads give it (2.0 is perfect). A
+piece that holds the GIL gains nothing: the scatter product is timed both with
+numpy's ``@``, which holds the GIL through a product of two matrices, and with
+``np.dot`` (``regimes._gaussian.product``, what the E-step uses), which lets go
+of it. The restarts can scale no better than the mix of their pieces.
 
     python benchmarks/thread_scaling.py      # ~30 s on 2 cores
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
@@ -26,22 +30,29 @@ from _common import machine
 from hmmlearn import _hmmc
 from sklearn.cluster import KMeans
 
-from regimes._gaussian import log_emission_densities, with_ones_column
-from regimes._hmm import _winsorized, outer_products
-from regimes._threads import thread_limits
+from regimes import RegimeModel, _restarts
+from regimes._gaussian import log_emission_densities, product, with_ones_column
+from regimes._hmm import init_data, outer_products
+from regimes._threads import call_with_threads, thread_limits
 from regimes.data import load_sample
 
 
-def timed(func, threads: int, calls: int) -> float:
-    """Seconds for ``calls`` calls of ``func`` split over ``threads`` threads."""
+def timed(make: Callable[[], Callable[[], object]], threads: int, calls: int) -> float:
+    """Seconds for ``calls`` calls split over ``threads`` threads.
 
-    def share(_: int) -> None:
+    ``make()`` gives each thread its own callable (its own model where the piece
+    changes one); each thread runs with one native thread, as a fit's restarts do.
+    """
+    funcs = [make() for _ in range(threads)]
+
+    def share(i: int) -> None:
+        func = funcs[i]
         for _ in range(calls // threads):
             func()
 
     begin = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(share, range(threads)))
+        list(pool.map(lambda i: call_with_threads(1, share, i), range(threads)))
     return time.perf_counter() - begin
 
 
@@ -64,37 +75,59 @@ def main() -> None:
     _, fwd, scaling = _hmmc.forward_scaling(start, transmat, frameprob)
     posteriors = frameprob / frameprob.sum(axis=1, keepdims=True)
     outer = outer_products(Z)
-    kernels = {
-        # name: (function, calls)
+    clustered = init_data(Z).clustered
+    settings = RegimeModel(n_init=10, random_state=0)._check_params()
+    shared = _restarts.prepare(Z, settings.covariance_type)
+
+    def em_iteration() -> Callable[[], object]:
+        # a restart screened for 10 iterations, then one E- and M-step per call
+        hmm = _restarts.start_restart(Z, 3, settings, 10, shared=shared).hmm
+        hmm.share_data(Z, shared.outer, shared.with_ones, shared.init)
+
+        def step() -> None:
+            stats, _ = hmm._do_estep(Z, None)
+            hmm._do_mstep(stats)
+
+        return step
+
+    def same(func: Callable[[], object]) -> Callable[[], Callable[[], object]]:
+        return lambda: func
+
+    pieces = {
+        # name: (a callable for each thread, calls)
         "densities (X @ precision factors)": (
-            lambda: log_emission_densities(Z, means, covars, ones),
+            same(lambda: log_emission_densities(Z, means, covars, ones)),
             400,
         ),
         "forward pass (hmmlearn, compiled)": (
-            lambda: _hmmc.forward_scaling(start, transmat, frameprob),
+            same(lambda: _hmmc.forward_scaling(start, transmat, frameprob)),
             400,
         ),
         "backward pass (hmmlearn, compiled)": (
-            lambda: _hmmc.backward_scaling(start, transmat, frameprob, scaling),
+            same(lambda: _hmmc.backward_scaling(start, transmat, frameprob, scaling)),
             400,
         ),
-        f"scatter (posteriors^T @ {outer.nbytes / 1e6:.1f} MB of outer products)": (
-            lambda: posteriors.T @ outer,
+        "scatter, numpy's @ (holds the GIL)": (
+            same(lambda: posteriors.T @ outer),
             400,
         ),
-        "exp of the densities (T x K)": (lambda: np.exp(log_b - 1.0), 400),
+        "scatter, np.dot (regimes._gaussian.product)": (
+            same(lambda: product(posteriors.T, outer)),
+            400,
+        ),
+        "exp of the densities (T x K)": (same(lambda: np.exp(log_b - 1.0)), 400),
         "k-means start (scikit-learn, n_init=1)": (
-            lambda: KMeans(3, n_init=1, random_state=0).fit(_winsorized(Z)),
-            20,
+            same(lambda: KMeans(3, n_init=1, random_state=0).fit(clustered)),
+            40,
         ),
+        "one EM iteration (E- and M-step, RegimeHMM)": (em_iteration, 200),
     }
-    print(f"{'kernel':60} {'1 thread':>9} {'2 threads':>9} {'speed-up':>8}")
+    print(f"{'piece':50} {'1 thread':>9} {'2 threads':>9} {'speed-up':>8}")
     with thread_limits(2):  # one BLAS / OpenMP thread per worker, as in a fit
-        for name, (func, calls) in kernels.items():
-            func()
-            one = min(timed(func, 1, calls) for _ in range(3))
-            two = min(timed(func, 2, calls) for _ in range(3))
-            print(f"{name:60} {one:9.3f} {two:9.3f} {one / two:7.2f}x")
+        for name, (make, calls) in pieces.items():
+            one = min(timed(make, 1, calls) for _ in range(3))
+            two = min(timed(make, 2, calls) for _ in range(3))
+            print(f"{name:50} {one:9.3f} {two:9.3f} {one / two:7.2f}x")
     print(f"\nload average after: {os.getloadavg()[0]:.2f} (1 min)")
 
 

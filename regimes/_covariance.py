@@ -138,7 +138,9 @@ def write_full(hmm: GaussianHMM, full: np.ndarray) -> None:
 
     The matrices are validated as hmmlearn's public setter does (symmetric,
     positive definite; ``ValueError`` with hmmlearn's words otherwise). For
-    'full' and 'tied' the check runs here on the whole stack at once: the
+    'full' and 'tied' the check runs here, on each matrix's correlation form so
+    that it does not depend on the columns' units, and on the whole stack at
+    once: the
     setter's loop of one ``scipy.linalg.eigvalsh`` per matrix cost as much as an
     E-step of a month's refit (walk-forward, issue 22). The other types go
     through the setter, whose checks are cheap.
@@ -149,9 +151,17 @@ def write_full(hmm: GaussianHMM, full: np.ndarray) -> None:
         return
     stack = native if hmm.covariance_type == "full" else native[None]
     good = np.isfinite(stack).all(axis=(1, 2))
-    good &= np.isclose(stack, np.swapaxes(stack, 1, 2)).all(axis=(1, 2))
+    variances = np.diagonal(stack, axis1=1, axis2=2)
+    good &= (variances > 0).all(axis=1)
     if good.all():
-        good &= np.linalg.eigvalsh(stack).min(axis=1) > 0
+        # on the correlation form D^-1/2 S D^-1/2, positive definite exactly when
+        # S is: columns in units far apart (1e6 and 1e-8) put S's eigenvalues
+        # beyond double precision of one another, and S's own eigenvalue test
+        # then refused a covariance that every later step (Cholesky) handles
+        sd = np.sqrt(variances)
+        scaled = stack / (sd[:, :, None] * sd[:, None, :])
+        good &= np.isclose(scaled, np.swapaxes(scaled, 1, 2)).all(axis=(1, 2))
+        good &= np.linalg.eigvalsh(scaled).min(axis=1) > 0
     bad = np.flatnonzero(~good)
     if len(bad) and hmm.covariance_type == "tied":
         raise ValueError("'tied' covars must be symmetric, positive-definite")

@@ -19,12 +19,13 @@ def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The matrix product ``a @ b``, letting other threads run while BLAS works.
 
     For the products of EM's every iteration (days x a few columns). numpy's
-    ``@`` holds the GIL through a product of two matrices (numpy 2.4; a
-    matrix-vector ``@`` lets go of it), so restarts on threads (``n_jobs``) queue
-    for it there instead of running side by side; ``np.dot`` lets go of it. The
-    scatter product of the bundled sample, posteriors^T (8312 x 28), ran 0.94x
-    as fast on two threads as on one with ``@`` and 1.99x with ``np.dot``
-    (``benchmarks/thread_scaling.py``). Same result, same BLAS call.
+    ``@`` can hold the GIL through a product of two matrices, depending on the
+    shapes (numpy 2.4): the E-step's scatter, posteriors^T (3 x 8,312) times the
+    bundled sample's 8,312 x 28 outer products, ran 0.94x as fast on two threads
+    as on one with ``@`` and 1.99x with ``np.dot``, which lets go of the GIL
+    around its BLAS call whatever the shapes (``benchmarks/thread_scaling.py``).
+    Restarts on threads (``n_jobs``) would otherwise queue for the GIL there.
+    Same result, same BLAS call.
 
     Examples
     --------

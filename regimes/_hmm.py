@@ -202,13 +202,12 @@ class RegimeHMM(GaussianHMM):
             self.means_ = kmeans.fit(init.clustered).cluster_centers_
         if self._needs_init("c", "covars_"):
             cv = init.covariance + self.min_covar * np.eye(X.shape[1])
-            # a covariance plus min_covar I is positive definite by construction
-            # (min_covar > 0): hmmlearn's setter would check every restart's
-            # copy of the same matrix (eigenvalues, ~0.6 ms, holding the GIL)
             full = np.repeat(cv[None], self.n_components, axis=0)
-            if self.min_covar > 0:
+            if _positive_definite(cv):
+                # hmmlearn's setter would check every restart's copy of the same
+                # matrix (~0.6 ms holding the GIL); its test on the one matrix
                 write_full_trusted(self, full)
-            else:
+            else:  # the setter's own error
                 self.covars_ = to_native(full, self.covariance_type)
 
     # ------------------------------------------------------------------ E-step
@@ -696,6 +695,15 @@ def outer_products(X: np.ndarray, covariance_type: str = "full") -> np.ndarray |
         return None
     rows, cols = _upper_triangle(d)
     return X[:, rows] * X[:, cols]
+
+
+def _positive_definite(matrix: np.ndarray) -> bool:
+    """Whether a symmetric covariance passes hmmlearn's test: eigenvalues > 0.
+
+    (A Cholesky factorisation can succeed on a matrix whose smallest eigenvalue
+    is a rounding error below zero, which hmmlearn's setter refuses.)
+    """
+    return bool(np.linalg.eigvalsh(matrix).min() > 0)
 
 
 @functools.cache

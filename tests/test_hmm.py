@@ -512,3 +512,19 @@ def test_scaled_passes_equal_the_readable_recursions():
         )
     # a day no regime can explain: the forward pass reports it (None)
     assert scaled_forward(predicted, A, np.zeros((2, 3))) is None
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_a_start_that_is_not_positive_definite_is_refused_as_hmmlearn_refuses_it(
+    covariance_type,
+):
+    """Collinear columns and a min_covar below the rounding of their covariance's
+    eigenvalues: the starting covariance is not positive definite, and the start
+    is refused with hmmlearn's own error, not written unchecked."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(300, 1)) * 1e3
+    X = np.hstack([a, a * 0.7, a * 1.3, rng.normal(size=(300, 1))])
+    assert np.linalg.eigvalsh(np.cov(X.T) + 1e-12 * np.eye(4)).min() <= 0
+    hmm = RegimeHMM(3, covariance_type=covariance_type, min_covar=1e-12)
+    with pytest.raises(ValueError, match="positive-definite"):
+        hmm._init(X)

@@ -54,6 +54,31 @@ def test_large_but_representable_values_fit_like_decimal_returns(short_sample):
     assert (big.predict(short_sample * 1e140) == small.predict(short_sample)).all()
 
 
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+def test_columns_in_units_far_apart_fit_like_the_same_columns_in_one_unit(
+    short_sample, covariance_type, tmp_path
+):
+    """One column in units 1e8 and another in 1e-9: the covariances in the data's
+    units are positive definite, but their eigenvalues lie beyond double
+    precision of one another, and the eigenvalue check refused them after all
+    the EM work (the last hostile pass). The fit is the one on common units,
+    its log-likelihood shifted by the change of units, and it saves and loads."""
+    units = np.array([1e8, 1e-9, 1.0, 1.0])
+    kwargs = dict(covariance_type=covariance_type, n_init=2, random_state=0)
+    plain = RegimeModel(**kwargs).fit(short_sample)
+    apart = RegimeModel(**kwargs).fit(short_sample * units)
+    jacobian = len(short_sample) * np.log(units).sum()
+    assert apart.log_likelihood_ == pytest.approx(
+        plain.log_likelihood_ - jacobian, rel=1e-9
+    )
+    assert (apart.predict(short_sample * units) == plain.predict(short_sample)).all()
+    apart.save(tmp_path / "apart.json")
+    loaded = RegimeModel.load(tmp_path / "apart.json")
+    assert loaded.score(short_sample * units) == pytest.approx(
+        apart.score(short_sample * units), rel=1e-12
+    )
+
+
 @pytest.mark.parametrize(
     "method", ["filter_proba", "predict_proba", "predict", "predict_online", "score"]
 )
