@@ -69,7 +69,9 @@ def run(
     returns : DataFrame
         All the returns, the previous run's days included.
     model : RegimeModel or None
-        As for :func:`regimes.walk_forward`; must be the same every run.
+        The template cloned for the refits, as for :func:`regimes.walk_forward`;
+        None means its default, ``RegimeModel(n_init=10, random_state=0)``. Must
+        be the same every run.
     folder : str or path-like
         The state directory.
     **options
