@@ -382,15 +382,20 @@ def check_same_data(
     extend: str,
     fix: str,
     zones: bool = True,
+    run: str = "the previous run",
+    given: pd.DataFrame | None = None,
 ) -> None:
     """Refuse, naming ``returns``, data that are not those of the run's record.
 
     ``frame`` must start with the rows the run saw (the same dates, time zone,
     columns and values, compared block by block); ``extend`` says why it may not
-    be shorter and ``fix`` what else the user can do (the caller's words:
-    resuming, or a report on the walk). ``zones=False`` compares local dates
-    whatever the time zones (the report's rule, :func:`regimes._dates.local_dates`;
-    the fingerprint holds local wall-clock times).
+    be shorter and ``fix`` what else the user can do, and ``run`` names the run
+    (the caller's words: resuming, or a report on the walk). ``zones=False``
+    compares local dates whatever the time zones (the report's rule,
+    :func:`regimes._dates.local_dates`; the fingerprint holds local wall-clock
+    times). ``given`` is the returns as the caller passed them, before checking
+    made them 64-bit floats: lower-precision columns are named as the likely
+    cause of a difference.
     """
     data = record["data"]
     n = data["n_rows"]
@@ -399,34 +404,44 @@ def check_same_data(
     if zones and "index_tz" in record and zone != record["index_tz"]:
         raise InvalidParameterError(
             "returns",
-            f"returns' dates are in time zone {zone!r}; the previous run's were in "
-            f"{record['index_tz']!r}. Pass dates as the previous run had them "
+            f"returns' dates are in time zone {zone!r}; {run}'s were in "
+            f"{record['index_tz']!r}. Pass dates as {run} had them "
             f"(tz_localize / tz_convert), or {fix}.",
         )
     columns = [str(c) for c in frame.columns]
     if columns != data["columns"]:
         raise InvalidParameterError(
             "returns",
-            f"returns has columns {columns}; the previous run had "
+            f"returns has columns {columns}; {run} had "
             f"{data['columns']}. Pass the same columns in the same order, or {fix}.",
         )
     if len(frame) < n:
         raise InvalidParameterError(
             "returns",
-            f"returns has {len(frame)} rows, fewer than the {n} of the previous run "
+            f"returns has {len(frame)} rows, fewer than the {n} of {run} "
             f"({data['first_day']} .. {data['last_day']}); {extend}.",
         )
     now = data_fingerprint(frame.iloc[:n])["blocks"]
     for block, (old, new) in enumerate(zip(data["blocks"], now, strict=True)):
         if old != new:
             lo, hi = block * BLOCK, min(n, (block + 1) * BLOCK) - 1
+            dtypes = (frame if given is None else given).dtypes
+            narrow = [
+                str(c) for c, t in dtypes.items() if t.kind == "f" and t.itemsize < 8
+            ]
+            why = (
+                f"columns {narrow} are not 64-bit floats, whose rounding changes "
+                "the values (pass the values the run was given, not a "
+                "lower-precision copy)"
+                if narrow
+                else "a revised value, or a day missing, added or moved"
+            )
             raise InvalidParameterError(
                 "returns",
-                "returns differ from the previous run's data on their common "
-                f"rows {lo}..{hi} ({frame.index[lo]} .. {frame.index[hi]}): a "
-                "revised value, or a day missing, added or moved (the previous run "
-                f"began on {data['first_day']} and ended on {data['last_day']}). "
-                f"Revised history needs a new run: {fix}.",
+                f"returns differ from {run}'s data on their common rows "
+                f"{lo}..{hi} ({frame.index[lo]} .. {frame.index[hi]}): {why} "
+                f"({run} began on {data['first_day']} and ended on "
+                f"{data['last_day']}). Revised history needs a new run: {fix}.",
             )
 
 

@@ -204,6 +204,8 @@ def _gather(
             "the report needs every day the walk-forward saw",
             "pass the returns walk_forward was given",
             zones=False,
+            run="the walk",
+            given=returns if isinstance(returns, pd.DataFrame) else None,
         )
     # one rule for time zones, as evaluate's: the walk, the returns and the
     # model's training days are matched by their local dates
