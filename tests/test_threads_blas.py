@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import joblib
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -9,6 +12,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import regimes._fitting
 from regimes import RegimeModel, _threads
 from regimes._parallel import parallel_map
+
+T = TypeVar("T")
 
 
 def _thread_counts() -> dict[str, int]:
@@ -114,6 +119,36 @@ class _FakeController:
         return _FakeLimiter(self.library if user_api == "blas" else self.openmp, limits)
 
 
+def _overlapping_fits(read: Callable[[], T]) -> dict[str, T]:
+    """Thread A enters a fit's limit, B enters, A leaves, B still inside: what
+    ``read()`` gave inside each block (B's read comes after A has left)."""
+    import threading
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    inside: dict[str, T] = {}
+
+    def first() -> None:
+        with _threads.thread_limits(1):
+            a_in.set()
+            b_in.wait(5)
+            inside["a"] = read()
+        a_out.set()
+
+    def second() -> None:
+        a_in.wait(5)
+        with _threads.thread_limits(1):
+            b_in.set()
+            a_out.wait(5)
+            inside["b"] = read()
+
+    threads = [threading.Thread(target=f) for f in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    return inside
+
+
 def test_overlapping_limits_in_two_threads_restore_the_original(monkeypatch):
     """Thread A enters, B enters, A leaves, B leaves: the limit must not stick.
 
@@ -123,32 +158,9 @@ def test_overlapping_limits_in_two_threads_restore_the_original(monkeypatch):
     the next test runs the same pattern on the real libraries, where
     threadpoolctl decides which thread may set OpenBLAS's pool.
     """
-    import threading
-
     library = _FakeLibrary(2)
     monkeypatch.setattr(_threads, "_controller", lambda: _FakeController(library))
-    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
-    inside: dict[str, int] = {}
-
-    def first() -> None:
-        with _threads.thread_limits(1):
-            a_in.set()
-            b_in.wait(5)
-            inside["a"] = library.num_threads
-        a_out.set()
-
-    def second() -> None:
-        a_in.wait(5)
-        with _threads.thread_limits(1):
-            b_in.set()
-            a_out.wait(5)
-            inside["b"] = library.num_threads  # A has left; B still limits
-
-    threads = [threading.Thread(target=f) for f in (first, second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    inside = _overlapping_fits(lambda: library.num_threads)
     assert inside == {"a": 1, "b": 1}
     assert library.num_threads == 2
 
@@ -162,33 +174,10 @@ def test_limits_hold_in_two_threads_after_another_thread_set_them():
     threads' limits were ignored: two BLAS threads each, 0.5x the speed of one
     fit after the other on 2 cores. The original count comes back after both.
     """
-    import threading
-
     original = _blas_threads()
     with _threads.thread_limits(1):  # the main thread sets (and held) the pool
         pass
-    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
-    inside: dict[str, list[int]] = {}
-
-    def first() -> None:
-        with _threads.thread_limits(1):
-            a_in.set()
-            b_in.wait(5)
-            inside["a"] = _blas_threads()
-        a_out.set()
-
-    def second() -> None:
-        a_in.wait(5)
-        with _threads.thread_limits(1):
-            b_in.set()
-            a_out.wait(5)
-            inside["b"] = _blas_threads()  # A has left; B still limits
-
-    threads = [threading.Thread(target=f) for f in (first, second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    inside = _overlapping_fits(_blas_threads)
     assert inside == {"a": [1] * len(original), "b": [1] * len(original)}
     assert _blas_threads() == original
     with threadpool_limits(1):  # and the main thread can still set them
