@@ -75,6 +75,17 @@ def threads_per_worker(n_jobs: int | None, max_threads: int = EM_MAX_THREADS) ->
 
 
 @functools.cache
+def _libraries(user_api: str) -> Any:
+    """The controller of one kind of library ("blas" or "openmp") alone.
+
+    A limiter saves and restores every library of its controller, whatever
+    ``user_api`` it was asked to limit: the shared BLAS limit would otherwise
+    restore the first thread's OpenMP count on the thread that leaves last.
+    """
+    return _controller().select(user_api=user_api)
+
+
+@functools.cache
 def _controller() -> Any:
     # Finding the loaded native libraries takes ~6 ms; the ones EM uses (numpy's
     # and scipy's OpenBLAS, scikit-learn's OpenMP) are loaded once regimes is
@@ -99,9 +110,11 @@ def _take_openblas_control() -> None:
     threadpoolctl (3.8 on) ignores the calls of any thread but the one that
     controls the pool (see the module notes). The thread keeps control after the
     call, as any thread that sets a limit outside a ``with`` block of
-    threadpoolctl's does: a user's block on another thread then cannot change the
-    pool while a fit runs, nor set it back to the fit's limit after the fit has
-    restored the original. Older threadpoolctl let every thread set it.
+    threadpoolctl's does, until a ``with`` block of its own ends (scikit-learn's
+    k-means runs one in every restart): while it has control, a user's block on
+    another thread can neither change the pool under a fit nor set it back to
+    the fit's limit after the fit has restored the original. Older threadpoolctl
+    let every thread set it.
     """
     from threadpoolctl import OpenBLASController
 
@@ -119,17 +132,19 @@ def _process_limit(threads: int) -> Iterator[None]:
     thread's and restores it when it ends.
     """
     shared = _SharedLimit
-    controller = _controller()
+    blas, openmp = _libraries("blas"), _libraries("openmp")
     with shared.lock:
         limit = min(threads, shared.threads or threads)
+        # set before the count of holders goes up, so that nothing can stop the
+        # block between that count and the try that brings it down
+        own = openmp.limit(limits=limit)
         if shared.holders == 0:
             _take_openblas_control()
-            shared.original = controller.limit(limits=limit, user_api="blas")
+            shared.original = blas.limit(limits=limit)
             shared.threads = threads
         else:  # a BLAS whose count is per thread needs it from this thread too
-            controller.limit(limits=limit, user_api="blas")
+            blas.limit(limits=limit)
         shared.holders += 1
-        own = controller.limit(limits=limit, user_api="openmp")
     try:
         yield
     finally:

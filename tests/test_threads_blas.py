@@ -110,13 +110,13 @@ class _FakeLimiter:
 
 
 class _FakeController:
-    """A BLAS with one process-wide count (and an OpenMP of a separate count)."""
+    """The controller of one library (``_threads._libraries``' answer)."""
 
     def __init__(self, library: _FakeLibrary) -> None:
-        self.library, self.openmp = library, _FakeLibrary(library.num_threads)
+        self.library = library
 
-    def limit(self, limits: int, user_api: str) -> _FakeLimiter:
-        return _FakeLimiter(self.library if user_api == "blas" else self.openmp, limits)
+    def limit(self, limits: int) -> _FakeLimiter:
+        return _FakeLimiter(self.library, limits)
 
 
 def _overlapping_fits(read: Callable[[], T]) -> dict[str, T]:
@@ -159,7 +159,12 @@ def test_overlapping_limits_in_two_threads_restore_the_original(monkeypatch):
     threadpoolctl decides which thread may set OpenBLAS's pool.
     """
     library = _FakeLibrary(2)
-    monkeypatch.setattr(_threads, "_controller", lambda: _FakeController(library))
+    openmp = _FakeLibrary(2)
+    monkeypatch.setattr(
+        _threads,
+        "_libraries",
+        lambda api: _FakeController(library if api == "blas" else openmp),
+    )
     inside = _overlapping_fits(lambda: library.num_threads)
     assert inside == {"a": 1, "b": 1}
     assert library.num_threads == 2
@@ -230,6 +235,8 @@ def test_overlapping_blocks_give_each_thread_its_openmp_count_back():
     counts: dict[str, tuple[list[int], list[int], list[int]]] = {}
 
     def block(name: str, enter: threading.Event, wait_for: threading.Event) -> None:
+        if name == "a":  # A's own count differs from B's: neither may get the other's
+            threadpool_limits(limits=3, user_api="openmp")
         before = _openmp_threads()
         with _threads.thread_limits(1):
             inside = _openmp_threads()
@@ -248,4 +255,4 @@ def test_overlapping_blocks_give_each_thread_its_openmp_count_back():
     for before, inside, after in counts.values():
         assert set(inside) <= {1}
         assert after == before
-    assert len(counts) == 2
+    assert len(counts) == 2 and set(counts["a"][0]) <= {3}
