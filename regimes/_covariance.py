@@ -133,6 +133,32 @@ def read_full(hmm: GaussianHMM) -> np.ndarray:
     return to_full(hmm._covars_, hmm.covariance_type, hmm.n_components, n_features)
 
 
+def positive_definite(stack: np.ndarray) -> np.ndarray:
+    """Which of a stack of covariance matrices (n, D, D) are valid: a bool each.
+
+    Finite, symmetric and positive definite, tested on each matrix's correlation
+    form D^-1/2 S D^-1/2 (positive definite exactly when S is): columns in units
+    far apart (1e8 and 1e-9) put S's own eigenvalues beyond double precision of
+    one another, and a test on S then refused covariances that every later step
+    (Cholesky) handles. The one test of a covariance: the fit's writes, model
+    files and the restarts' starts use it.
+    """
+    stack = np.asarray(stack, dtype=float)
+    good = np.isfinite(stack).all(axis=(1, 2))
+    variances = np.diagonal(stack, axis1=1, axis2=2)
+    good &= (variances > 0).all(axis=1)
+    if not good.any():
+        return good
+    sd = np.sqrt(np.where(good[:, None], variances, 1.0))
+    scaled = np.where(good[:, None, None], stack, 0.0) / (
+        sd[:, :, None] * sd[:, None, :]
+    )
+    scaled[~good] = np.eye(stack.shape[1])
+    good &= np.isclose(scaled, np.swapaxes(scaled, 1, 2)).all(axis=(1, 2))
+    good &= np.linalg.eigvalsh(scaled).min(axis=1) > 0
+    return good
+
+
 def write_full(hmm: GaussianHMM, full: np.ndarray) -> None:
     """Store full covariance matrices into ``hmm`` in its native shape.
 
@@ -150,19 +176,7 @@ def write_full(hmm: GaussianHMM, full: np.ndarray) -> None:
         hmm.covars_ = native
         return
     stack = native if hmm.covariance_type == "full" else native[None]
-    good = np.isfinite(stack).all(axis=(1, 2))
-    variances = np.diagonal(stack, axis1=1, axis2=2)
-    good &= (variances > 0).all(axis=1)
-    if good.all():
-        # on the correlation form D^-1/2 S D^-1/2, positive definite exactly when
-        # S is: columns in units far apart (1e6 and 1e-8) put S's eigenvalues
-        # beyond double precision of one another, and S's own eigenvalue test
-        # then refused a covariance that every later step (Cholesky) handles
-        sd = np.sqrt(variances)
-        scaled = stack / (sd[:, :, None] * sd[:, None, :])
-        good &= np.isclose(scaled, np.swapaxes(scaled, 1, 2)).all(axis=(1, 2))
-        good &= np.linalg.eigvalsh(scaled).min(axis=1) > 0
-    bad = np.flatnonzero(~good)
+    bad = np.flatnonzero(~positive_definite(stack))
     if len(bad) and hmm.covariance_type == "tied":
         raise ValueError("'tied' covars must be symmetric, positive-definite")
     if len(bad):

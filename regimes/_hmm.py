@@ -61,7 +61,12 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _missing
 from ._accelerate import fit_squarem, scaled_log_likelihood, scaled_passes_hold
-from ._covariance import read_full, to_native, write_full_trusted
+from ._covariance import (
+    positive_definite,
+    read_full,
+    to_native,
+    write_full_trusted,
+)
 from ._gaussian import log_emission_densities, product
 from .results import floor_self_transitions
 
@@ -203,9 +208,10 @@ class RegimeHMM(GaussianHMM):
         if self._needs_init("c", "covars_"):
             cv = init.covariance + self.min_covar * np.eye(X.shape[1])
             full = np.repeat(cv[None], self.n_components, axis=0)
-            if _positive_definite(cv):
+            if positive_definite(cv[None])[0]:
                 # hmmlearn's setter would check every restart's copy of the same
-                # matrix (~0.6 ms holding the GIL); its test on the one matrix
+                # matrix (~0.6 ms holding the GIL): the package's one test of a
+                # covariance (_covariance.positive_definite), on the one matrix
                 write_full_trusted(self, full)
             else:  # the setter's own error
                 self.covars_ = to_native(full, self.covariance_type)
@@ -695,15 +701,6 @@ def outer_products(X: np.ndarray, covariance_type: str = "full") -> np.ndarray |
         return None
     rows, cols = _upper_triangle(d)
     return X[:, rows] * X[:, cols]
-
-
-def _positive_definite(matrix: np.ndarray) -> bool:
-    """Whether a symmetric covariance passes hmmlearn's test: eigenvalues > 0.
-
-    (A Cholesky factorisation can succeed on a matrix whose smallest eigenvalue
-    is a rounding error below zero, which hmmlearn's setter refuses.)
-    """
-    return bool(np.linalg.eigvalsh(matrix).min() > 0)
 
 
 @functools.cache

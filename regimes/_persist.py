@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._covariance import native_shape, to_full, to_native
+from ._covariance import native_shape, positive_definite, to_full, to_native
 from ._io import atomic_path, check_file_target
 from ._state import FittedState
 from ._validation import check_params
@@ -299,7 +299,7 @@ def _decode(
         f.get("covars"), "fitted.covars", native_shape(covariance_type, k, d)
     )
     covars = to_full(native, covariance_type, k, d)
-    if not all(_positive_definite(c) for c in covars):
+    if not positive_definite(covars).all():
         raise ModelFileError(
             "fitted.covars must be symmetric, positive-definite matrices."
         )
@@ -561,17 +561,6 @@ def _distribution(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
             f"{name} must hold probabilities that sum to 1 along its rows."
         )
     return out
-
-
-def _positive_definite(matrix: np.ndarray) -> bool:
-    scale = np.abs(np.diag(matrix)).max()
-    if not np.allclose(matrix, matrix.T, rtol=1e-8, atol=1e-12 * scale):
-        return False
-    try:
-        np.linalg.cholesky(matrix)
-    except np.linalg.LinAlgError:
-        return False
-    return True
 
 
 def _names(value: Any, name: str, length: int | None) -> list[str]:

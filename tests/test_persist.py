@@ -676,3 +676,28 @@ def test_an_absurd_integer_names_its_field(full_model_file, tmp_path, field):
     path.write_text(json.dumps(document).replace('"@@"', "9" * 5000))
     with pytest.raises(ModelFileError, match=rf"fitted.{field} must be finite"):
         RegimeModel.load(path)
+
+
+@pytest.mark.parametrize("edit", ["singular", "asymmetric in small units"])
+def test_covariances_are_checked_by_the_one_test_the_fit_uses(
+    full_model_file, tmp_path, edit
+):
+    """A hand-edited covariance the fit's own check refuses is refused by load, as
+    a ModelFileError naming the field, not a bare ValueError from the write that
+    follows the file's own check (the last hostile pass: a regime with a
+    correlation of exactly 1, and a matrix in units 1e8 and 1e-9 whose triangles
+    differ by 3x, passed load's check)."""
+
+    def change(document: dict) -> None:
+        c = np.array(document["fitted"]["covars"], dtype=float)
+        if edit == "singular":
+            c[0, 0, 1] = c[0, 1, 0] = np.sqrt(c[0, 0, 0] * c[0, 1, 1])
+        else:
+            units = np.ones(c.shape[-1])
+            units[:2] = [1e8, 1e-9]
+            c = c * np.outer(units, units)
+            c[0, 0, 1] = c[0, 1, 0] / 3
+        document["fitted"]["covars"] = c.tolist()
+
+    with pytest.raises(ModelFileError, match=r"fitted\.covars must be symmetric"):
+        RegimeModel.load(_edited(full_model_file, tmp_path, change))
