@@ -15,11 +15,11 @@ share them; the restarts, which are independent, are what runs in parallel.
 The limits hold for the duration of a ``with`` block only (threadpoolctl sets each
 library's thread count and restores it on exit, also after an exception): no
 environment variable is set and nothing is left changed after a fit. While the
-block runs, the limit applies to the whole process, as thread counts of native
-libraries are per process.
+block runs, BLAS's limit applies to the whole process (OpenBLAS has one pool per
+process); OpenMP's to the block's own thread.
 
 Blocks in several threads (fits run side by side, e.g. by Dask's threaded workers)
-share one limit: the first block to enter saves the libraries' thread counts, every
+share one BLAS limit: the first block to enter saves BLAS's thread count, every
 block sets the limit (the smallest asked for while blocks overlap), and only the
 last one to leave restores what the first saved. (A save and restore per block
 would race: a block that entered while another held the limit would save the
