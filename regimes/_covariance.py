@@ -144,18 +144,14 @@ def positive_definite(stack: np.ndarray) -> np.ndarray:
     files and the restarts' starts use it.
     """
     stack = np.asarray(stack, dtype=float)
-    good = np.isfinite(stack).all(axis=(1, 2))
     variances = np.diagonal(stack, axis1=1, axis2=2)
-    good &= (variances > 0).all(axis=1)
-    if not good.any():
-        return good
-    sd = np.sqrt(np.where(good[:, None], variances, 1.0))
-    scaled = np.where(good[:, None, None], stack, 0.0) / (
-        sd[:, :, None] * sd[:, None, :]
-    )
-    scaled[~good] = np.eye(stack.shape[1])
-    good &= np.isclose(scaled, np.swapaxes(scaled, 1, 2)).all(axis=(1, 2))
-    good &= np.linalg.eigvalsh(scaled).min(axis=1) > 0
+    good = np.isfinite(stack).all(axis=(1, 2)) & (variances > 0).all(axis=1)
+    candidates = np.flatnonzero(good)  # the rest have no correlation form
+    sd = np.sqrt(variances[candidates])
+    scaled = stack[candidates] / (sd[:, :, None] * sd[:, None, :])
+    good[candidates] = np.isclose(scaled, np.swapaxes(scaled, 1, 2)).all(
+        axis=(1, 2)
+    ) & (np.linalg.eigvalsh(scaled).min(axis=1, initial=np.inf) > 0)
     return good
 
 
@@ -164,12 +160,11 @@ def write_full(hmm: GaussianHMM, full: np.ndarray) -> None:
 
     The matrices are validated as hmmlearn's public setter does (symmetric,
     positive definite; ``ValueError`` with hmmlearn's words otherwise). For
-    'full' and 'tied' the check runs here, on each matrix's correlation form so
-    that it does not depend on the columns' units, and on the whole stack at
-    once: the
-    setter's loop of one ``scipy.linalg.eigvalsh`` per matrix cost as much as an
-    E-step of a month's refit (walk-forward, issue 22). The other types go
-    through the setter, whose checks are cheap.
+    'full' and 'tied' the check is :func:`positive_definite`, on the whole stack
+    at once and whatever the columns' units: the setter's loop of one
+    ``scipy.linalg.eigvalsh`` per matrix cost as much as an E-step of a month's
+    refit (walk-forward, issue 22). The other types go through the setter, whose
+    checks are cheap.
     """
     native = to_native(full, hmm.covariance_type)
     if hmm.covariance_type not in ("full", "tied"):

@@ -328,8 +328,10 @@ class RegimeHMM(GaussianHMM):
             # data no caller shared (hmmlearn's loop on this model alone): formed
             # once here, for the fit's later E-steps
             outer = outer_products(X, self.covariance_type)
-            kept = (None, None) if shared is None else (shared.with_ones, shared.init)
-            shared = self._share(X, outer, *kept)
+            if shared is None:
+                shared = self._share(X, outer, None, None)
+            else:
+                shared = self._shared_X = shared._replace(outer=outer)
         upper = product(posteriors.T, shared.outer)
         rows, cols = _upper_triangle(d)
         out = np.empty((len(upper), d, d))

@@ -265,10 +265,11 @@ def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM, shared: Shared | None) -> R
     """Run ``hmm.fit`` on Z, appending to ``run``'s history; record any failure.
 
     ``shared`` is what the restarts use of Z, formed once for all of them
-    (:func:`prepare`; formed here if None).
+    (:func:`prepare`; formed here if None, k-means's data only for a start from
+    k-means: a warm start or a continued restart has ``init_params`` empty).
     """
     if shared is None:
-        shared = prepare(Z, hmm.covariance_type)
+        shared = prepare(Z, hmm.covariance_type, from_kmeans=bool(hmm.init_params))
     hmm.share_data(Z, shared.outer, shared.with_ones, shared.init)
     with quiet_hmmlearn():
         try:

@@ -429,19 +429,21 @@ def check_same_data(
             narrow = [
                 str(c) for c, t in dtypes.items() if t.kind == "f" and t.itemsize < 8
             ]
-            why = (
-                f"columns {narrow} are not 64-bit floats, whose rounding changes "
-                "the values (pass the values the run was given, not a "
-                "lower-precision copy)"
-                if narrow
-                else "a revised value, or a day missing, added or moved"
-            )
+            if narrow:
+                why = (
+                    f"columns {narrow} are not 64-bit floats, whose rounding "
+                    "changes the values"
+                )
+                then = f"Pass the values {run} was given, not a lower-precision copy"
+            else:
+                why = "a revised value, or a day missing, added or moved"
+                then = f"Revised history needs a new run: {fix}"
             raise InvalidParameterError(
                 "returns",
                 f"returns differ from {run}'s data on their common rows "
                 f"{lo}..{hi} ({frame.index[lo]} .. {frame.index[hi]}): {why} "
                 f"({run} began on {data['first_day']} and ended on "
-                f"{data['last_day']}). Revised history needs a new run: {fix}.",
+                f"{data['last_day']}). {then}.",
             )
 
 
