@@ -356,14 +356,37 @@ def _numeric_array(value: Any, ndim: int) -> np.ndarray | None:
     Numbers only: a bool, a string or a mapping anywhere is not a number (numpy
     would read True as 1 and "0.5" as 0.5).
     """
-    if isinstance(value, (str, bytes, Mapping)) or np.ndim(value) != ndim:
+    if isinstance(value, (str, bytes, Mapping)):
         return None
-    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
-        return value.astype(float, copy=False) if value.size else None
-    items = np.asarray(value, dtype=object).ravel()
-    if not len(items) or not all(_is_real(v) for v in items):
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        return None  # its hidden entries are not numbers to use
+    try:
+        if np.ndim(value) != ndim:
+            return None
+        if isinstance(value, np.ndarray) and value.dtype.kind != "O":
+            # dates, durations, booleans and text are not numbers, whatever
+            # numpy would make of them
+            if value.dtype.kind not in "fiu" or not value.size:
+                return None
+            return np.asarray(value, dtype=float)
+        items = np.asarray(value, dtype=object).ravel()
+        if not len(items) or not all(_is_real(v) for v in items):
+            return None
+        return np.asarray(value, dtype=float)
+    except (ValueError, OverflowError):  # ragged nesting; an int beyond float
         return None
-    return np.asarray(value, dtype=float)
+
+
+def _sum_tolerance(value: Any, n: int) -> float:
+    """How far from 1 a sum of ``n`` probabilities given as ``value`` may be.
+
+    1e-8 for 64-bit floats; a lower-precision array (float32) rounds each entry
+    to its own precision, so its sum may be off by about ``n`` of its epsilons.
+    """
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or dtype.kind != "f" or dtype.itemsize >= 8:
+        return 1e-8
+    return max(1e-8, 4 * n * float(np.finfo(dtype).eps))
 
 
 def as_probabilities(value: Any, ndim: int = 1) -> np.ndarray | None:
@@ -371,18 +394,22 @@ def as_probabilities(value: Any, ndim: int = 1) -> np.ndarray | None:
     out = _numeric_array(value, ndim)
     if out is None or not np.isfinite(out).all() or (out < 0).any():
         return None
-    if not np.allclose(out.sum(axis=-1), 1.0, rtol=0, atol=1e-8):
+    sums = out.sum(axis=-1, keepdims=True)
+    tolerance = _sum_tolerance(value, out.shape[-1])
+    if not np.allclose(sums, 1.0, rtol=0, atol=tolerance):
         return None
     if ndim == 2 and out.shape[0] != out.shape[1]:
         return None
-    return out
+    # lower-precision numbers (float32) summed to 1 only to their own precision
+    return out if tolerance == 1e-8 else out / sums
 
 
 class Probabilities(Constraint):
     """A probability vector (``ndim=1``) or a row-stochastic matrix (``ndim=2``).
 
     Finite, non-negative numbers summing to 1 (each row, for a matrix, to within
-    1e-8); returns a float array.
+    1e-8, or to float32's precision for float32 arrays, which are then
+    normalised); returns a float array.
     """
 
     def __init__(self, ndim: int = 1) -> None:

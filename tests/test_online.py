@@ -377,28 +377,17 @@ STAY = [[0.9, 0.1], [0.1, 0.9]]
     [
         (TWO_DAYS, STAY, [-0.5, 1.5], "initial"),
         (TWO_DAYS, STAY, [np.nan, 1], "initial"),
-        (
-            [[0.0, -1.0], [0.0, -2.0]],
-            [[0.9, 0.1], [0.1, 0.9]],
-            ["0.5", "0.5"],
-            "initial",
-        ),
-        (
-            [[0.0, -1.0], [0.0, -2.0]],
-            [[0.9, 0.1], [0.1, 0.9]],
-            (True, False),
-            "initial",
-        ),
+        (TWO_DAYS, STAY, ["0.5", "0.5"], "initial"),
+        (TWO_DAYS, STAY, (True, False), "initial"),
+        (TWO_DAYS, [[0.5, 0.5], [1.0]], [0.5, 0.5], "transmat"),  # ragged
+        (TWO_DAYS, STAY, [10**400, 0], "initial"),  # beyond float
+        (TWO_DAYS, STAY, np.array([1, 2], dtype="datetime64[ns]"), "initial"),
+        (TWO_DAYS, STAY, np.ma.masked_array([0.5, 0.5, 9.0], [0, 0, 1]), "initial"),
         (TWO_DAYS, [[0.5, 0.6], [0.1, 0.9]], [0.5, 0.5], "transmat"),
-        (
-            [[0.0, np.nan], [0.0, -2.0]],
-            [[0.9, 0.1], [0.1, 0.9]],
-            [0.5, 0.5],
-            "log_densities",
-        ),
-        ([[-np.inf, -np.inf]], [[0.9, 0.1], [0.1, 0.9]], [0.5, 0.5], "log_densities"),
-        ([[0.0, np.inf]], [[0.9, 0.1], [0.1, 0.9]], [0.5, 0.5], "log_densities"),
-        ([[0.0, -1.0]], [[0.9, 0.1], [0.1, 0.9]], [0.2, 0.3, 0.5], "initial"),
+        ([[0.0, np.nan], [0.0, -2.0]], STAY, [0.5, 0.5], "log_densities"),
+        ([[-np.inf, -np.inf]], STAY, [0.5, 0.5], "log_densities"),
+        ([[0.0, np.inf]], STAY, [0.5, 0.5], "log_densities"),
+        ([[0.0, -1.0]], STAY, [0.2, 0.3, 0.5], "initial"),
         ([[0.0, -1.0]], [[1.0]], [0.5, 0.5], "transmat"),
     ],
 )
@@ -410,3 +399,20 @@ def test_filter_log_densities_refuses_what_is_not_a_filter_s_input(
     with pytest.raises(InvalidParameterError) as info:
         filter_log_densities(np.asarray(log_densities), transmat, initial)
     assert info.value.param == param
+
+
+def test_float32_probabilities_are_read_to_their_own_precision():
+    """float32 rows sum to 1 only to float32's precision: they are accepted and
+    normalised, and filter as their float64 values do (third hostile pass: they
+    were refused as not summing to 1)."""
+    transmat = np.array([[0.9, 0.1], [0.3, 0.7]], dtype=np.float32)
+    initial = np.array([0.7, 0.3], dtype=np.float32)
+    rows = transmat.astype(float)
+    start = initial.astype(float)
+    expected = filter_log_densities(
+        np.asarray(TWO_DAYS),
+        rows / rows.sum(axis=1, keepdims=True),
+        start / start.sum(),
+    )
+    got = filter_log_densities(np.asarray(TWO_DAYS), transmat, initial)
+    np.testing.assert_allclose(got, expected, atol=1e-6)
