@@ -281,16 +281,33 @@ def _header(lines: list[_Line], first_row: int) -> _Line | None:
     return None
 
 
+_VALUE_LIKE = re.compile(
+    r"[(+\-\u2212]?\s*[$\u20ac\u00a3]?\s*[\d.,'\s\u00a0\u202f]*\d[\d.,'\s\u00a0\u202f]*"
+    r"\s*%?\)?"
+)
+"""A number as spreadsheets write it: signs or parentheses, a currency sign,
+thousands separators (, . ' and spaces), decimal commas, a percent sign."""
+_FRACTION = re.compile(r"\d[.,]\d")
+_MISSING_FOLDED = {text.casefold() for text in (*MISSING_TEXT, "NaT")}
+
+
 def _dateless_row(line: _Line) -> bool:
     """Whether ``line`` is a row of data that lost its date.
 
-    Its first field is a missing-value marker (NaT, N/A, empty) and its other
-    fields are all numbers.
+    Its first field is a missing-value marker (NaT, N/A, empty; in any case) and
+    its other fields are values as files write them (numbers in any of the forms
+    of :data:`_VALUE_LIKE`, or missing-value markers), one at least with a
+    fraction: a header of numeric tickers (1301, 7203) names columns.
     """
     first, values = line.fields[0], line.fields[1:]
-    if first not in (*MISSING_TEXT, "NaT") or not values or not all(values):
+    if first.strip().casefold() not in _MISSING_FOLDED or not values:
         return False
-    return bool(pd.to_numeric(pd.Series(values), errors="coerce").notna().all())
+    numbers = [v for v in values if v.strip().casefold() not in _MISSING_FOLDED]
+    return (
+        bool(numbers)
+        and all(_VALUE_LIKE.fullmatch(v.strip()) for v in numbers)
+        and any(_FRACTION.search(v) for v in numbers)
+    )
 
 
 def _rows(

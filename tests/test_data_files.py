@@ -524,3 +524,37 @@ def test_a_dateless_first_row_is_refused_not_read_as_the_header(tmp_path, date):
     )
     with pytest.raises(DataFileError, match="line 2 .*without a date"):
         data.read_returns(path, kind="prices")
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "Datum;A;B\n;101,5;201,25",  # an Excel export: semicolons, decimal commas
+        "Datum;A;B\nNaT;101,5;201,25",
+        'Date,A,B\n,"1,000.5",201.25',  # a thousands separator
+        "Date,A,B\n,#N/A,201.25",  # a missing-value marker among the values
+        "Date,A,B\nnat,101.5,201.25",  # the marker in lower case
+        "Date,A,B\nNA,(0.5),201.25",  # a negative in parentheses
+    ],
+)
+def test_a_dateless_first_row_is_refused_as_spreadsheets_write_it(tmp_path, first):
+    """The same row as files are downloaded: it was read as the header, the real
+    names skipped as a preamble, the columns named '101,5' (third hostile pass)."""
+    separator = ";" if ";" in first else ","
+    rows = "".join(
+        f"\n2024-01-{day:02d}{separator}{day}{separator}{day + 1}" for day in (3, 4, 5)
+    )
+    path = tmp_path / "prices.csv"
+    path.write_text(first + rows + "\n")
+    with pytest.raises(DataFileError, match="line 2 .*without a date"):
+        data.read_returns(path, kind="prices")
+
+
+def test_a_header_of_numeric_tickers_with_no_date_label_names_the_columns(tmp_path):
+    """Integer tickers (Tokyo codes) over an empty date label are names, not a
+    dateless day."""
+    path = tmp_path / "prices.csv"
+    rows = "".join(f"\n2024-01-{day:02d},{day}.5,{day + 1}.5" for day in (3, 4, 5))
+    path.write_text(",1301,7203" + rows + "\n")
+    frame = data.read_returns(path, kind="prices")
+    assert [str(c) for c in frame.columns] == ["1301", "7203"]
