@@ -346,9 +346,15 @@ def _changed_layout(previous: pd.DataFrame, record: dict[str, Any]) -> str | Non
 
 
 def check_compatible(
-    record: dict[str, Any], frame: pd.DataFrame, options: dict[str, Any]
+    record: dict[str, Any],
+    frame: pd.DataFrame,
+    options: dict[str, Any],
+    given: Any = None,
 ) -> None:
-    """Refuse, with the fix, a previous run on other data, model or options."""
+    """Refuse, with the fix, a previous run on other data, model or options.
+
+    ``given``: the returns as the caller passed them (:func:`check_same_data`).
+    """
     before = record["options"]
     changed = [
         f"{key}={before.get(key)!r} before, {options.get(key)!r} now"
@@ -373,6 +379,7 @@ def check_compatible(
         frame,
         "resume continues a run on data that extend its own",
         "run walk_forward without resume (a full rerun)",
+        given=given,
     )
 
 
@@ -383,7 +390,7 @@ def check_same_data(
     fix: str,
     zones: bool = True,
     run: str = "the previous run",
-    given: pd.DataFrame | None = None,
+    given: Any = None,
 ) -> None:
     """Refuse, naming ``returns``, data that are not those of the run's record.
 
@@ -425,9 +432,11 @@ def check_same_data(
     for block, (old, new) in enumerate(zip(data["blocks"], now, strict=True)):
         if old != new:
             lo, hi = block * BLOCK, min(n, (block + 1) * BLOCK) - 1
-            dtypes = (frame if given is None else given).dtypes
+            dtypes = getattr(given, "dtypes", None)  # a frame's, by column
             narrow = [
-                str(c) for c, t in dtypes.items() if t.kind == "f" and t.itemsize < 8
+                str(c)
+                for c, t in (dtypes.items() if isinstance(dtypes, pd.Series) else ())
+                if t.kind == "f" and t.itemsize < 8
             ]
             if narrow:
                 why = (

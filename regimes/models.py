@@ -545,8 +545,9 @@ class RegimeModel(BaseEstimator):
     def _raise_if_unexplained(self, data: Returns, result: np.ndarray | float) -> None:
         """Raise if some days have zero density in every regime (NaN results)."""
         if not np.isfinite(result).all():
-            raise ValueError(
-                _fitting.unexplained_days_error(data.values, data.index, self._state)
+            raise InvalidReturnsError(
+                "returns",
+                _fitting.unexplained_days_error(data.values, data.index, self._state),
             )
 
     @validate_params({"returns": _RETURNS})

@@ -279,7 +279,10 @@ def filter_log_densities(
     Returns
     -------
     ndarray of shape (n_samples, n_regimes)
-        Rows sum to 1; row t depends on days up to t only.
+        Rows sum to 1; row t depends on days up to t only. A day that only
+        regimes the chain cannot reach from the day before can explain (their
+        transition probabilities are 0) starts the filter again from that day's
+        evidence alone: if one regime explains it, that regime gets probability 1.
 
     Examples
     --------

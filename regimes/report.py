@@ -205,7 +205,7 @@ def _gather(
             "pass the returns walk_forward was given",
             zones=False,
             run="the walk",
-            given=returns if isinstance(returns, pd.DataFrame) else None,
+            given=returns,
         )
     # one rule for time zones, as evaluate's: the walk, the returns and the
     # model's training days are matched by their local dates

@@ -287,7 +287,16 @@ def walk_forward(
         n_new = len(fits)
     else:
         out, n_new = _continue(
-            resume, frame, starts, template, options, window, warm, progress, n_jobs
+            resume,
+            frame,
+            starts,
+            template,
+            options,
+            window,
+            warm,
+            progress,
+            n_jobs,
+            given=returns,
         )
     refits = out.attrs["refits"][len(out.attrs["refits"]) - n_new :]  # this run's
     failed = sum(not r["converged"] for r in refits)
@@ -312,8 +321,12 @@ def _continue(
     warm: dict[str, int] | None,
     progress: bool,
     n_jobs: int | None,
+    given: Any = None,
 ) -> tuple[pd.DataFrame, int]:
     """Continue ``previous`` on ``frame``; return the frame and the number of new fits.
+
+    ``given`` is the returns as the caller passed them (their dtypes name a
+    float32 copy as the cause of a difference from the previous run).
 
     ``walk_forward(resume=previous)``: the previous rows are kept, the last period
     is decoded again with its model, and only the periods after it are fitted, the
@@ -329,7 +342,7 @@ def _continue(
             # load_state names its folder; here the caller's argument is resume
             raise InvalidParameterError("resume", str(exc)) from None
     record = _resume.read_record(previous)
-    _resume.check_compatible(record, frame, options)
+    _resume.check_compatible(record, frame, options, given)
     last_start = int(record["last_start"])
     if last_start not in starts:  # the same rows give the same refit days
         raise InvalidParameterError(

@@ -151,6 +151,15 @@ def test_refuses_revised_values(returns, previous):
     assert "without resume" in str(e.value)
 
 
+def test_a_float32_copy_is_named_not_called_revised_history(returns, previous):
+    """A float32 copy of the same returns differs by its rounding: resuming names
+    the columns and asks for the values the run had, instead of a full rerun
+    (third hostile pass)."""
+    with pytest.raises(InvalidParameterError, match="not 64-bit floats") as e:
+        walk_forward(returns.astype("float32"), _model(), resume=previous, **OPTIONS)
+    assert e.value.param == "returns" and "Revised history" not in str(e.value)
+
+
 def test_refuses_a_gap(returns, previous):
     gap = returns.drop(index=returns.index[700])
     with pytest.raises(InvalidParameterError, match="missing, added or moved"):

@@ -505,3 +505,21 @@ def test_an_empty_walk_forward_frame_is_our_error(tmp_path):
     ):
         with pytest.raises(InvalidParameterError, match="no rows"):
             call()
+
+
+def test_days_a_loaded_model_cannot_explain_are_a_returns_error(short_sample, tmp_path):
+    """The late check (a model whose means are absurd, edited in its file): the
+    package's returns error naming ``returns``, as every other returns check,
+    not a plain ValueError (third hostile pass)."""
+    import json
+
+    path = tmp_path / "model.json"
+    RegimeModel(n_init=1, random_state=0).fit(short_sample).save(path)
+    document = json.loads(path.read_text())
+    document["fitted"]["means"] = (
+        np.array(document["fitted"]["means"]) * 0 + 1e308
+    ).tolist()
+    path.write_text(json.dumps(document))
+    with pytest.raises(InvalidReturnsError, match="zero density") as e:
+        RegimeModel.load(path).filter_proba(short_sample)
+    assert e.value.param == "returns"
