@@ -380,7 +380,13 @@ def _price_bars(frame: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
     """
     split = [str(c).rsplit("|", 1) if "|" in str(c) else [None, str(c)] for c in frame]
     fields = {field.strip().lower() for _, field in split}
-    if not ({"close", "adj close"} & fields) or len(fields & _BAR_FIELDS) < 3:
+    tickers = [ticker for ticker, _ in split if ticker is not None]
+    # bars: several of a ticker's fields (yfinance's header lines name the
+    # tickers: even Adj Close and Close alone), or three fields of one
+    several = len(tickers) > len(set(tickers))
+    if not ({"close", "adj close"} & fields) or (
+        len(fields & _BAR_FIELDS) < 3 and not several
+    ):
         return frame
     if not fields <= _BAR_FIELDS:
         return frame  # other columns beside: not a download of price bars

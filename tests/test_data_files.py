@@ -459,6 +459,27 @@ def test_yfinance_csv_is_one_close_per_ticker(tmp_path, group_by):
     )
 
 
+def test_a_yfinance_csv_of_adj_close_and_close_is_one_price_per_ticker(tmp_path):
+    """yf.download(..., auto_adjust=False)[["Adj Close", "Close"]].to_csv(): two
+    fields per ticker were read as four assets, each ticker twice (third hostile
+    pass: bars were recognised only from three fields on)."""
+    frame = yf_frame(["XLK", "XLF"], periods=60)
+    frame = pd.concat(
+        {"Adj Close": frame["Close"] * 0.99, "Close": frame["Close"]},
+        axis=1,
+        names=frame.columns.names,
+    )
+    path = tmp_path / "download.csv"
+    frame.to_csv(path)
+    with pytest.warns(DataWarning, match=r"read the Adj Close of"):
+        out = data.read_returns(path, kind="prices")
+    assert sorted(out.columns) == ["XLF", "XLK"]
+    expected = np.log(frame["Adj Close"]).diff().iloc[1:]
+    np.testing.assert_allclose(
+        out[list(expected.columns)].to_numpy(), expected.to_numpy()
+    )
+
+
 def test_a_one_ticker_yahoo_csv_keeps_the_adjusted_close(tmp_path):
     """Yahoo's CSV of one ticker (Date, Open, High, Low, Close, Adj Close,
     Volume): six "assets", Volume's changes included, before (hostile pass)."""
