@@ -228,6 +228,15 @@ def _gather(
             )
         trained = local_dates(model.regimes_).index
         train = returns.loc[returns.index.isin(trained)]
+        if len(train) != len(trained):  # fitted on days these returns do not hold
+            raise InvalidParameterError(
+                "model",
+                f"model was fitted on {len(trained)} days from {trained[0].date()} "
+                f"to {trained[-1].date()}, of which returns (the walk's) hold "
+                f"{len(train)}: it is not a model of this walk. Pass model=None "
+                "to report the walk's last refit, or the model fitted on these "
+                "returns.",
+            )
         check_covers(
             returns.index,
             walk.index,

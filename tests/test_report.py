@@ -347,3 +347,15 @@ def test_a_walk_report_checks_the_model_and_returns_against_the_walk(
         write_html(RegimeModel(), sample, tmp_path / "c.html", walk=walk)
     assert e.value.param == "model"
     assert not any(tmp_path.glob("[abc].html"))
+
+
+def test_a_model_of_other_days_is_named_not_the_returns(sample, walk, tmp_path):
+    """write_html(model, returns, walk=) with a model fitted on days the walk's
+    returns do not hold: 'returns is empty' blamed the returns (third hostile
+    pass); the model is named, with the way out."""
+    other = load_sample().loc["2001":"2003"]
+    assert not other.index.isin(sample.index).any()
+    model = RegimeModel(n_init=1, n_iter=200, random_state=0).fit(other)
+    with pytest.raises(InvalidParameterError, match="not a model of this walk") as e:
+        write_html(model, sample, tmp_path / "x.html", walk=walk)
+    assert e.value.param == "model" and not (tmp_path / "x.html").exists()
