@@ -52,6 +52,8 @@ same with and without acceleration; a rejected extrapolation costs one E-step mo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ._covariance import read_full, write_full_trusted
@@ -78,6 +80,22 @@ _LOG_FLOOR = 1e-300
 """Probabilities are floored here before their logarithm (an exact 0 stays ~0)."""
 
 
+@dataclass
+class Pause:
+    """Where a paused run of :func:`fit_squarem` stands: all its loop carries.
+
+    A run pauses only at the top of its loops (between plain EM steps, or between
+    two SQUAREM cycles), where the loop's whole state is the model's parameters,
+    the run's history (its convergence test and budget count from it), the plain
+    iterations it was due and the step cap. Resumed from here it takes exactly
+    the steps it would have taken without the pause.
+    """
+
+    history: list[float]
+    warmup: int
+    step_cap: float
+
+
 def fit_squarem(hmm, X: np.ndarray, max_step: float = 4.0):
     """``hmm.fit(X)`` with SQUAREM-accelerated EM; the model, fitted.
 
@@ -86,6 +104,14 @@ def fit_squarem(hmm, X: np.ndarray, max_step: float = 4.0):
     until a plain EM step gains less than ``hmm.tol`` or ``hmm.n_iter``
     iterations have been recorded. ``hmm.monitor_.history`` holds the
     log-likelihood of every accepted point, in order, as after ``fit``.
+
+    A run can be cut into pieces that take the very same steps as one call
+    (:func:`regimes._restarts.continue_restart` does, so that the restarts of a
+    fit share the threads evenly): with ``hmm.pause_after = n`` the run stops at
+    the first top of its loops once its history holds ``n`` values, and leaves
+    a :class:`Pause` in ``hmm.em_pause``; the next call with that attribute set
+    resumes there (``monitor_.history`` holds the whole run again) instead of
+    starting anew. ``em_pause`` is None once the run has ended.
     """
     # lengths=None: each E-step sees X itself (missing-value patterns are cached
     # for that very array, see RegimeHMM.fit)
@@ -93,8 +119,29 @@ def fit_squarem(hmm, X: np.ndarray, max_step: float = 4.0):
     hmm._init(X, lengths)
     hmm._check()
     monitor = hmm.monitor_
+    pause: Pause | None = getattr(hmm, "em_pause", None)
+    pause_after = getattr(hmm, "pause_after", None)
+    hmm.pause_after = None  # asked for this call only
     monitor._reset()
     history = monitor.history
+    if pause is not None:  # resume: the run's history, step cap and warm-up
+        history.extend(pause.history)
+        monitor.iter = len(history)
+        step_cap, warmup = pause.step_cap, pause.warmup
+    else:
+        step_cap = max_step
+        # plain iterations still due before extrapolating: set by the restarts for
+        # a screened restart that continues (regimes._restarts), else from
+        # init_params
+        warmup = getattr(hmm, "plain_iterations_due", WARMUP if hmm.init_params else 0)
+    hmm.em_pause = None
+
+    def pausing() -> bool:
+        """At a top of a loop: pause here if the piece asked for is done."""
+        if pause_after is None or len(history) < pause_after:
+            return False
+        hmm.em_pause = Pause(list(history), warmup, step_cap)
+        return True
 
     def em_step() -> float | None:
         """E-step at the model's parameters, then M-step; None when out of budget."""
@@ -111,15 +158,15 @@ def fit_squarem(hmm, X: np.ndarray, max_step: float = 4.0):
         monitor.iter += 1
         return len(history) >= 2 and history[-1] - history[-2] < hmm.tol
 
-    step_cap = max_step
-    # plain iterations still due before extrapolating: set by the restarts for a
-    # screened restart that continues (regimes._restarts), else from init_params
-    warmup = getattr(hmm, "plain_iterations_due", WARMUP if hmm.init_params else 0)
     while len(history) < warmup:  # a fresh start: plain EM picks the basin
+        if pausing():
+            return hmm
         log_prob = em_step()
         if log_prob is None or record(log_prob):
             return hmm
     while True:
+        if pausing():
+            return hmm
         theta0 = _get(hmm)
         log0 = em_step()
         if log0 is None or record(log0):

@@ -21,7 +21,7 @@ Two ways, for two sizes of job:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextvars import copy_context
 from typing import Any
 
@@ -80,8 +80,14 @@ def thread_workers(n_jobs: int | None) -> int | None:
     return max(1, int(backend.effective_n_jobs(n_jobs)))
 
 
+Job = tuple[Any, ...]
+
+
 def thread_map(
-    func: Callable[..., Any], jobs: Sequence[tuple[Any, ...]], n_jobs: int | None
+    func: Callable[..., Any],
+    jobs: Sequence[Job],
+    n_jobs: int | None,
+    again: Callable[[Job, Any], Job | None] | None = None,
 ) -> list[Any]:
     """``[func(*job) for job in jobs]`` on ``n_jobs`` threads, results in order.
 
@@ -95,17 +101,28 @@ def thread_map(
     started are cancelled. Jobs see the caller's context variables (e.g.
     :class:`numpy.errstate`), as they would if they ran here.
 
+    ``again(job, result)``, if given, is asked after every job: a job it returns
+    runs next in that job's place (handed out like the others), and the
+    place's result is the first for which it returns None. Long jobs cut into
+    such pieces keep every thread busy to the end.
+
     Under an active ``joblib.parallel_config`` whose backend is not threads (e.g.
-    Dask), the jobs go to :func:`parallel_map` instead.
+    Dask), the jobs go to :func:`parallel_map` instead (in rounds, with
+    ``again``).
 
     Examples
     --------
     >>> thread_map(pow, [(2, 3), (3, 2), (2, 5)], n_jobs=2)
     [8, 9, 32]
+    >>> thread_map(divmod, [(7, 2), (96, 2)], n_jobs=2,
+    ...            again=lambda job, r: (r[0], 2) if r[0] > 10 else None)
+    [(3, 1), (6, 0)]
     """
+    if again is None:
+        again = _once
     workers = thread_workers(n_jobs)
     if workers is None:
-        return parallel_map(func, jobs, n_jobs)
+        return _rounds(func, jobs, n_jobs, again)
     from ._threads import available_cores, call_with_threads, threads_per_worker
 
     # more threads than cores cannot run CPU-bound jobs sooner (asked only when
@@ -114,21 +131,74 @@ def thread_map(
     if workers > 1:
         workers = min(workers, available_cores())
     if workers <= 1:
-        return [func(*job) for job in jobs]
+        return [_until_done(func, job, again) for job in jobs]
 
     threads = threads_per_worker(workers)
+    results: list[Any] = [None] * len(jobs)
     # a pool per call: starting two threads costs well under a millisecond, and
     # nothing outlives the call (no pool to lose across a fork of the process).
     # Each job runs in a copy of the caller's context, as it would here (numpy's
     # errstate and other context variables; one copy per job, as a context can
     # be entered by one thread at a time).
     with ThreadPoolExecutor(workers, thread_name_prefix="regimes") as pool:
-        futures = [
-            pool.submit(copy_context().run, call_with_threads, threads, func, *job)
-            for job in jobs
-        ]
+
+        def submit(job: Job) -> Future:
+            return pool.submit(
+                copy_context().run, call_with_threads, threads, func, *job
+            )
+
+        pending = {submit(job): (place, job) for place, job in enumerate(jobs)}
         try:
-            return [future.result() for future in futures]
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                # in the order the jobs were given: which piece is handed out
+                # next does not depend on which thread finished first
+                for future in sorted(finished, key=lambda f: pending[f][0]):
+                    place, job = pending.pop(future)
+                    result = future.result()
+                    following = again(job, result)
+                    if following is None:
+                        results[place] = result
+                    else:
+                        pending[submit(following)] = (place, following)
         finally:
-            for future in futures:
+            for future in pending:
                 future.cancel()
+    return results
+
+
+def _once(job: Job, result: Any) -> None:
+    return None
+
+
+def _until_done(
+    func: Callable[..., Any], job: Job, again: Callable[[Job, Any], Job | None]
+) -> Any:
+    while True:
+        result = func(*job)
+        following = again(job, result)
+        if following is None:
+            return result
+        job = following
+
+
+def _rounds(
+    func: Callable[..., Any],
+    jobs: Sequence[Job],
+    n_jobs: int | None,
+    again: Callable[[Job, Any], Job | None],
+) -> list[Any]:
+    """:func:`thread_map` through :func:`parallel_map`, the pieces due in rounds."""
+    results: list[Any] = [None] * len(jobs)
+    due = list(enumerate(jobs))
+    while due:
+        done = parallel_map(func, [job for _, job in due], n_jobs)
+        following = []
+        for (place, job), result in zip(due, done, strict=True):
+            nxt = again(job, result)
+            if nxt is None:
+                results[place] = result
+            else:
+                following.append((place, nxt))
+        due = following
+    return results

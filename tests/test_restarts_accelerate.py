@@ -171,3 +171,44 @@ def test_issue_22_seed_converges_to_the_optimum_its_neighbours_reach(sample):
     assert all(fit.converged_ for fit in fits)
     best = max(fit.log_likelihood_ for fit in fits)
     assert fits[1].log_likelihood_ >= best - 0.01
+
+
+@pytest.mark.parametrize("missing", [False, True], ids=["complete", "missing"])
+@pytest.mark.parametrize("piece", [1, 3, 8])
+def test_a_run_in_pieces_takes_the_steps_of_one_call(short_sample, piece, missing):
+    """A run paused at its loops' tops and resumed is the same run, bit for bit.
+
+    The restarts continued on threads run in pieces (regimes._restarts.
+    continue_restart); this is what makes their results independent of it. 60
+    iterations at a tolerance never met: 20 plain ones, then SQUAREM cycles.
+    """
+    X = _standardized(short_sample)
+    if missing:
+        X[::7, 1] = np.nan
+
+    def new() -> RegimeHMM:
+        return RegimeHMM(
+            n_components=3,
+            n_iter=60,
+            tol=-np.inf,
+            random_state=3,
+            min_covar=1e-3,
+            accelerate=True,
+            **NO_PRIORS,
+        )
+
+    whole = new().fit(X)
+    parts, calls = new(), 0
+    while True:
+        parts.pause_after = len(parts.monitor_.history) + piece
+        parts.fit(X)
+        calls += 1
+        if parts.em_pause is None:
+            break
+        parts.init_params = ""  # go on from where it paused
+    assert calls >= 60 // (piece + 2)  # it did pause (a cycle is not cut)
+    assert list(parts.monitor_.history) == list(whole.monitor_.history)
+    assert len(whole.monitor_.history) == 60
+    for name in ("startprob_", "transmat_", "means_"):
+        np.testing.assert_array_equal(getattr(parts, name), getattr(whole, name))
+    np.testing.assert_array_equal(read_full(parts), read_full(whole))

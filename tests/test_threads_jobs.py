@@ -16,6 +16,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from joblib._parallel_backends import SequentialBackend
 from threadpoolctl import threadpool_info
 
 from regimes import RegimeModel, _restarts
@@ -77,6 +78,73 @@ def test_a_failing_job_raises_here_and_the_jobs_not_started_are_cancelled():
     time.sleep(0.2)  # anything still queued would have run by now
     assert 0 in ran
     assert len(ran) < 20
+
+
+def _halve_until_odd(job: tuple, result: tuple) -> tuple | None:
+    quotient, remainder = result
+    return None if quotient % 2 else (quotient, 2)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_job_runs_again_in_its_place_while_again_says_so(n_jobs):
+    names = []
+
+    def divide(a: int, b: int) -> tuple[int, int]:
+        names.append(threading.current_thread().name)
+        return divmod(a, b)
+
+    jobs = [(96, 2), (7, 2), (1024, 2), (10, 2)]
+    out = thread_map(divide, jobs, n_jobs, again=_halve_until_odd)
+    # 96 -> 48 -> 24 -> 12 -> 6 -> 3; 1024 -> ... -> 1; 10 -> 5
+    assert out == [(3, 0), (3, 1), (1, 0), (5, 0)]
+    assert len(names) == 5 + 1 + 10 + 1  # every piece ran, once
+    assert (threading.current_thread().name in names) == (n_jobs == 1)
+
+
+class _NotThreads(SequentialBackend):
+    """A backend that is not threads (as a Dask cluster), without its start-up."""
+
+    uses_threads = False
+
+
+def test_pieces_go_to_a_configured_backend_in_rounds():
+    joblib.register_parallel_backend("regimes-test-not-threads", _NotThreads)
+    with joblib.parallel_config(backend="regimes-test-not-threads"):
+        assert thread_workers(2) is None  # not threads: parallel_map's rounds
+        out = thread_map(divmod, [(96, 2), (7, 2)], 2, again=_halve_until_odd)
+    assert out == [(3, 0), (3, 1)]
+
+
+def test_a_piece_that_fails_raises_here():
+    def divide(a: int, b: int) -> tuple[int, int]:
+        if a == 12:
+            raise ArithmeticError("the fourth piece failed")
+        return divmod(a, b)
+
+    with pytest.raises(ArithmeticError, match="fourth piece"):
+        thread_map(divide, [(96, 2), (7, 2)], n_jobs=2, again=_halve_until_odd)
+
+
+def test_continued_restarts_share_the_threads_in_pieces(short_sample, monkeypatch):
+    pieces = []
+    real = _restarts.continue_restart
+
+    def recording(Z, run, settings, shared=None, piece=None):
+        pieces.append((run.seed, piece))
+        return real(Z, run, settings, shared, piece)
+
+    monkeypatch.setattr(_restarts, "continue_restart", recording)
+    here = _fit(short_sample)
+    assert pieces and {piece for _, piece in pieces} == {None}  # one call a run
+    continued = len(pieces)
+    pieces.clear()
+    threads = _fit(short_sample, n_jobs=2)
+    assert {piece for _, piece in pieces} == {_restarts.CONTINUE_PIECE}
+    assert len(pieces) > continued  # some ran in more than one piece
+    assert len({seed for seed, _ in pieces}) == continued
+    # in pieces or in one call, the same steps: bit for bit the same restarts
+    pd.testing.assert_frame_equal(threads.restarts_, here.restarts_, rtol=0)
+    np.testing.assert_array_equal(threads.covars_, here.covars_)
 
 
 @pytest.mark.slow  # worker processes: seconds to start
