@@ -108,12 +108,27 @@ class FittedState:
             array.flags.writeable = False
             object.__setattr__(self, name, array)
 
+    @property
+    def center(self) -> np.ndarray:
+        """Per-column mean of the fitted mixture of regimes: the data's level.
+
+        Data decoded later is measured from it as well as from zero
+        (:func:`regimes._validation.check_units`): a column whose level dwarfs
+        its daily spread (a money-market fund) is judged by its spread.
+        """
+        with np.errstate(over="ignore"):  # means edited to ~1e308: inf, not a warning
+            return self._weights() @ np.asarray(self.means, dtype=float)
+
+    def _weights(self) -> np.ndarray:
+        """Each regime's share of the training days."""
+        codes = np.asarray(self.regimes.cat.codes, dtype=int)
+        return np.bincount(codes, minlength=len(self.means)) / max(len(codes), 1)
+
     def _implied_scale(self) -> np.ndarray:
         """Per-column standard deviation of the fitted mixture of regimes."""
         means = np.asarray(self.means, dtype=float)
         covars = np.asarray(self.covars, dtype=float)
-        codes = np.asarray(self.regimes.cat.codes, dtype=int)
-        weights = np.bincount(codes, minlength=len(means)) / max(len(codes), 1)
+        weights = self._weights()
         variances = np.diagonal(covars, axis1=1, axis2=2)
         second = weights @ (variances + means**2)
         return np.sqrt(np.maximum(second - (weights @ means) ** 2, 0.0))

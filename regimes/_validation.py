@@ -816,17 +816,26 @@ def check_units(
     scale: np.ndarray,
     param: str = "returns",
     index: pd.Index | None = None,
+    center: np.ndarray | None = None,
 ) -> None:
     """Refuse data on a scale tens of times off the training data's (e.g. % vs decimal).
 
     For each column, the robust scale of ``values`` (:func:`robust_scale`,
     which one bad tick cannot move) is compared with the training column's
-    standard deviation ``scale``. A regime model decodes by density: returns x100
-    sit hundreds of standard deviations out, where only the widest regime has any
-    density left, so every day would be called its most volatile regime (and
-    returns / 100 the calmest one), silently. More than :data:`UNITS_RATIO`
-    (30) times off is refused, as is smaller (with at least
-    :data:`UNITS_MIN_ROWS` rows, since a few calm days can be tiny).
+    standard deviation ``scale``: the smaller of the size about zero and the
+    size about the training data's mean ``center`` (the fitted mixture's).
+    About zero, a single row still has a size; about the mean, a column whose
+    level dwarfs its daily spread (a money-market fund: 1.5e-4 a day, give or
+    take 1e-7) is judged by its spread, not refused as if its units were 1,500
+    times off. A change of units moves both sizes alike: x100 is caught by
+    both, and decimals given to a model fitted on percent by the size about
+    zero (about the mean, the percent mean would hide it).
+
+    A regime model decodes by density: returns x100 sit hundreds of standard
+    deviations out, where only the widest regime has any density left, so every day
+    would be called its most volatile regime (and returns / 100 the calmest one),
+    silently. More than :data:`UNITS_RATIO` (30) times off is refused, as is smaller
+    (with at least :data:`UNITS_MIN_ROWS` rows, since a few calm days can be tiny).
 
     Between :data:`UNITS_WARN_RATIO` (8) and 30 times off, a
     :class:`~regimes.exceptions.UnitsWarning`. Why 8: sustained crisis volatility
@@ -838,8 +847,9 @@ def check_units(
     episode and below the factor 10 of a units slip.
 
     One day far outside the training data (more than :data:`OUTLIER_SCALES`
-    training standard deviations, about 1000 median absolute deviations) is
-    refused naming the day, the column and the value: a bad tick, not a regime.
+    training standard deviations from both zero and the training mean, about
+    1000 median absolute deviations) is refused naming the day, the column and
+    the value: a bad tick, not a regime.
 
     Refused, not warned, at 30x: the output at the wrong scale is not a noisier
     answer but a different one (every day in one regime), and the fix is one
@@ -858,10 +868,15 @@ def check_units(
     """
     values = np.asarray(values, dtype=float)
     scale = np.asarray(scale, dtype=float)
-    typical = robust_scale(values)
-    with np.errstate(all="ignore"):
+    center = np.zeros_like(scale) if center is None else np.asarray(center, float)
+    center = np.where(np.isfinite(center), center, 0.0)  # absurd means: about zero
+    about_zero = robust_scale(values)
+    with np.errstate(all="ignore"):  # a mean edited to ~1e308 in a model file
+        deviations = values - center
+        about_center = robust_scale(deviations)
+        typical = np.fmin(about_zero, about_center)
         ratio = typical / scale
-        far = np.abs(values) / scale
+        far = np.fmin(np.abs(values), np.abs(deviations)) / scale
     for j, column in enumerate(columns):
         r = ratio[j]
         if not np.isfinite(r) or scale[j] == 0:

@@ -533,8 +533,13 @@ class RegimeModel(BaseEstimator):
             feature_names=list(self.feature_names_in_),
             missing=self._missing_policy(),
         )
+        state = self.fitted_state_
         check_units(
-            data.values, data.columns, self.fitted_state_.scale, index=data.index
+            data.values,
+            data.columns,
+            state.scale,
+            index=data.index,
+            center=state.center,
         )
         return data
 

@@ -251,6 +251,39 @@ def test_one_bad_tick_is_named_not_blamed_on_the_units(fitted, sample):
         fitted.predict(returns)
 
 
+@pytest.fixture(scope="module")
+def with_cash(sample) -> tuple[RegimeModel, pd.DataFrame]:
+    """Two sectors and a money-market column: 1.5e-4 a day, give or take 1e-7."""
+    returns = sample[0].iloc[:800, :2]
+    rng = np.random.default_rng(1)
+    returns = returns.assign(cash=1.5e-4 + rng.normal(0, 1e-7, len(returns)))
+    return RegimeModel(n_init=2, random_state=0).fit(returns), returns
+
+
+@pytest.mark.parametrize("method", DECODERS)
+def test_a_column_whose_level_dwarfs_its_spread_decodes(with_cash, method):
+    """Hostile 13, E1: the model refused its own training data ("on another scale
+    ... about 1000 times"): its size was taken about zero, where the level is."""
+    model, returns = with_cash
+    getattr(model, method)(returns)  # no error, no warning (warnings are errors)
+
+
+def test_units_slips_are_caught_beside_such_a_column(with_cash):
+    model, returns = with_cash
+    with pytest.raises(InvalidReturnsError, match=r"column 'cash'.*pass returns / 100"):
+        model.predict(returns.assign(cash=returns["cash"] * 100))
+    with pytest.raises(InvalidReturnsError, match=r"pass returns \* 100"):
+        model.predict(returns / 100)
+    one_day = returns.iloc[[-1]] * 100  # a single row still has a size
+    with pytest.raises(InvalidReturnsError, match=r"pass returns / 100"):
+        model.predict(one_day)
+    ticked = returns.copy()
+    ticked.iloc[100, 2] = 0.015  # a bad tick in the cash column: named
+    day = f"{returns.index[100]:%Y-%m-%d}"
+    with pytest.raises(InvalidReturnsError, match=rf"on {day} in column 'cash'"):
+        model.predict(ticked)
+
+
 @pytest.mark.parametrize("factor", [10.0, 0.1])
 def test_data_several_times_off_warns(fitted, sample, factor):
     """Hostile 3: x10 or /10 decoded silently (every day one regime)."""
