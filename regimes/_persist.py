@@ -323,7 +323,7 @@ def _decode(
     n_iter = _number(f.get("n_iter"), "fitted.n_iter", int)
     if n_iter < 0:
         raise ModelFileError(f"fitted.n_iter must be >= 0, got {n_iter!r}.")
-    return FittedState(
+    state = FittedState(
         params=params,
         covariance_type=covariance_type,
         startprob=startprob,
@@ -340,6 +340,61 @@ def _decode(
         regimes=regime_series(codes, names, _decode_index(training, len(codes))),
         scale=_scale(f.get("scale"), d),
     )
+    _check_magnitudes(state)
+    return state
+
+
+MAGNITUDE_BOUND = 1e6
+"""How many times its column's training variance (``fitted.scale`` squared) a
+loaded regime's variance may be, or its inverse (for 'spherical' regimes, which
+have one variance for all columns: of the largest column variance, or of the
+smallest); a regime's mean may be up to its
+square root (1,000) training standard deviations from the training mean. A fit
+stays far inside: a regime whose variance falls below 1e-4 of its column's is
+degenerate and never kept (``regimes._restarts.COLLAPSE_RATIO``), and in a mixture
+whose variance is scale**2 a regime holding a share w of the days has a variance
+below scale**2 / w and a mean within scale / sqrt(w) of the mixture's, w being at
+least one day in the training days. A file outside these bounds was edited (or
+its numbers damaged): its regime would explain no day, or every day, silently."""
+
+
+def _check_magnitudes(state: FittedState) -> None:
+    """Refuse regimes whose size is not that of the training data (an edited file)."""
+    scale = state.scale
+    low = high = scale**2
+    if state.covariance_type == "spherical":  # one variance for every column
+        low, high = np.full_like(low, low.min()), np.full_like(high, high.max())
+    with np.errstate(all="ignore"):  # numbers edited to ~1e308 overflow: refused
+        variances = np.diagonal(state.covars, axis1=1, axis2=2)
+        # the regime's own variance, without the regularization the fit added (a
+        # user's may be as large as the largest column's variance)
+        own = (variances - state.regularization) / high
+        distance = np.abs(state.means - state.center) / scale
+        checks = (
+            (
+                "fitted.covars",
+                "variance",
+                "times its training variance",
+                variances / scale**2,
+                ~((variances / low > 1 / MAGNITUDE_BOUND) & (own < MAGNITUDE_BOUND)),
+            ),
+            (
+                "fitted.means",
+                "mean",
+                "training standard deviations from its training mean",
+                distance,
+                ~(distance < np.sqrt(MAGNITUDE_BOUND)),
+            ),
+        )
+    for name, what, unit, values, wrong in checks:
+        if wrong.any():
+            k, j = np.argwhere(wrong)[0]
+            raise ModelFileError(
+                f"{name}: the {what} of column {state.feature_names[j]!r} in regime "
+                f"{state.regime_names[k]!r} is {values[k, j]:.3g} {unit} "
+                "(fitted.scale); a fit never gives that. The file was edited or "
+                "damaged: fit the model again."
+            )
 
 
 def _check_fitted_against_params(
@@ -436,8 +491,11 @@ def _scale(value: Any, d: int) -> np.ndarray | None:
     if value is None:
         return None
     scale = _array(value, "fitted.scale", (d,))
-    if (scale < 0).any():
-        raise ModelFileError("fitted.scale must be >= 0.")
+    if not (scale > 0).all():  # a fit refuses a constant column
+        raise ModelFileError(
+            "fitted.scale must be > 0: the training data's standard deviation of "
+            "each column."
+        )
     return scale
 
 
@@ -499,6 +557,12 @@ def _decode_index(training: dict[str, Any], n_rows: int) -> pd.Index:
                 f"this machine knows: {exc}"
             ) from exc
         index.name = "Date"
+        if not index.is_monotonic_increasing or index.has_duplicates:
+            # a fit refuses such dates: the regimes would sit on the wrong days
+            raise ModelFileError(
+                f"{name} must be increasing dates without repeats, as the "
+                "training data's were."
+            )
     elif kind == "range":
         bounds = _int_list(values, name)
         if len(bounds) != 2 or bounds[1] - bounds[0] != n_rows:

@@ -540,11 +540,17 @@ def test_an_empty_walk_forward_frame_is_our_error(tmp_path):
             call()
 
 
-def test_days_a_loaded_model_cannot_explain_are_a_returns_error(short_sample, tmp_path):
-    """The late check (a model whose means are absurd, edited in its file): the
-    package's returns error naming ``returns``, as every other returns check,
-    not a plain ValueError (third hostile pass)."""
+def test_days_a_model_cannot_explain_are_a_returns_error(
+    short_sample, tmp_path, monkeypatch
+):
+    """The late check, the safety net behind the units and outlier checks: a
+    model whose means are absurd (edited in its file, with the load's check of
+    magnitudes switched off: such files are refused, tests/test_persist.py)
+    gets the package's returns error naming ``returns``, as every other returns
+    check, not a plain ValueError (third hostile pass)."""
     import json
+
+    from regimes import _persist
 
     path = tmp_path / "model.json"
     RegimeModel(n_init=1, random_state=0).fit(short_sample).save(path)
@@ -553,6 +559,7 @@ def test_days_a_loaded_model_cannot_explain_are_a_returns_error(short_sample, tm
         np.array(document["fitted"]["means"]) * 0 + 1e308
     ).tolist()
     path.write_text(json.dumps(document))
+    monkeypatch.setattr(_persist, "_check_magnitudes", lambda state: None)
     with pytest.raises(InvalidReturnsError, match="zero density") as e:
         RegimeModel.load(path).filter_proba(short_sample)
     assert e.value.param == "returns"

@@ -546,6 +546,83 @@ def test_the_training_scale_is_saved_and_older_files_get_the_implied_one(
         old.predict(short_sample * 100)
 
 
+def _times(factor: float, regime: int = 0):
+    def edit(document):
+        covars = np.array(document["fitted"]["covars"])
+        covars[regime] *= factor
+        document["fitted"]["covars"] = covars.tolist()
+
+    return edit
+
+
+def _shift_means(by_scales: float):
+    def edit(document):
+        fitted = document["fitted"]
+        means = np.array(fitted["means"])
+        means[1] += by_scales * np.array(fitted["scale"])
+        fitted["means"] = means.tolist()
+
+    return edit
+
+
+def _repeat_first_date(document):
+    index = document["fitted"]["training"]["index"]
+    index[1] = index[0]
+
+
+EDITS_THAT_DECODE_WRONGLY = {
+    # every later call blamed the returns ("inf standard deviations out")
+    "scale 0": (
+        lambda d: d["fitted"]["scale"].__setitem__(0, 0.0),
+        "scale must be > 0",
+    ),
+    # regimes_ sat on the wrong (or repeated) dates
+    "dates reversed": (
+        lambda d: d["fitted"]["training"]["index"].reverse(),
+        "increasing dates without repeats",
+    ),
+    "a date repeated": (_repeat_first_date, "increasing dates without repeats"),
+    # the regime explained no day (or every day): the correlation form is scale-free
+    "variance x 1e-318": (_times(1e-318), r"fitted.covars: the variance of column"),
+    "variance x 1e-9": (_times(1e-9), r"fitted.covars: .* in regime 'Bull'"),
+    "variance x 1e305": (_times(1e305, 2), r"fitted.covars: .* in regime 'Bear'"),
+    "a mean 1e4 sd away": (_shift_means(1e4), r"fitted.means: the mean of column"),
+}
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    EDITS_THAT_DECODE_WRONGLY.values(),
+    ids=EDITS_THAT_DECODE_WRONGLY.keys(),
+)
+def test_an_edit_that_would_decode_wrongly_is_refused(
+    full_model_file, tmp_path, edit, match
+):
+    """Third hostile pass, class F: these loaded, and then gave wrong answers."""
+    with pytest.raises(ModelFileError, match=match):
+        RegimeModel.load(_edited(full_model_file, tmp_path, edit))
+
+
+def test_fits_far_from_the_bounds_load(short_sample, tmp_path):
+    """What a fit can give loads: columns in units 1e8 apart, with the largest
+    regularization a fit accepts (the largest column's variance), in every type."""
+    apart = short_sample.copy()
+    apart.iloc[:, 0] *= 1e4
+    apart.iloc[:, 1] *= 1e-4
+    largest = float(apart.var(ddof=0).max())
+    for covariance_type in ("full", "diag", "spherical", "tied"):
+        model = RegimeModel(
+            3,
+            covariance_type=covariance_type,
+            n_init=1,
+            random_state=0,
+            regularization=largest,
+        ).fit(apart)
+        model.save(tmp_path / "m.json")
+        loaded = RegimeModel.load(tmp_path / "m.json")
+        np.testing.assert_array_equal(loaded.covars_, model.covars_)
+
+
 # ------------------------------------ what an atomic save may replace (hostile 1, 14)
 
 
