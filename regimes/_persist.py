@@ -344,18 +344,23 @@ def _decode(
     return state
 
 
+MEAN_BOUND = 3.0
+"""How far a loaded regime's mean may be from the mixture's, in training standard
+deviations times the root of the regime's share w of the training days. In a
+mixture whose variance is scale**2, w (mean - centre)**2 is at most scale**2, so
+a fit gives at most 1 (up to the difference between the regimes' shares of days
+and of probability); 3 leaves room for that."""
+
 MAGNITUDE_BOUND = 1e6
-"""How many times its column's training variance (``fitted.scale`` squared) a
-loaded regime's variance may be, or its inverse (for 'spherical' regimes, which
-have one variance for all columns: of the largest column variance, or of the
-smallest); a regime's mean may be up to its
-square root (1,000) training standard deviations from the training mean. A fit
+"""How many times its column's training variance (``fitted.scale`` squared) a loaded
+regime's variance may be, or its inverse (for 'spherical' regimes, which have one
+variance for all columns: of the largest column variance, or of the smallest). A fit
 stays far inside: a regime whose variance falls below 1e-4 of its column's is
 degenerate and never kept (``regimes._restarts.COLLAPSE_RATIO``), and in a mixture
 whose variance is scale**2 a regime holding a share w of the days has a variance
-below scale**2 / w and a mean within scale / sqrt(w) of the mixture's, w being at
-least one day in the training days. A file outside these bounds was edited (or
-its numbers damaged): its regime would explain no day, or every day, silently."""
+below scale**2 / w (``MEAN_BOUND`` for the means), w being at least one day in the
+training days. A file outside these bounds was edited (or its numbers damaged): its
+regime would explain no day, or every day, silently."""
 
 
 def _check_magnitudes(state: FittedState) -> None:
@@ -369,7 +374,10 @@ def _check_magnitudes(state: FittedState) -> None:
         # the regime's own variance, without the regularization the fit added (a
         # user's may be as large as the largest column's variance)
         own = (variances - state.regularization) / high
-        distance = np.abs(state.means - state.center) / scale
+        # in training standard deviations, times the root of the regime's share
+        # of the training days (a mixture's variance holds w (mean - centre)^2)
+        shares = np.maximum(state._weights(), 1 / max(len(state.regimes), 1))
+        distance = np.abs(state.means - state.center) / scale * np.sqrt(shares)[:, None]
         checks = (
             (
                 "fitted.covars",
@@ -381,9 +389,10 @@ def _check_magnitudes(state: FittedState) -> None:
             (
                 "fitted.means",
                 "mean",
-                "training standard deviations from its training mean",
+                "training standard deviations from its training mean, times "
+                "the root of the regime's share of the days,",
                 distance,
-                ~(distance < np.sqrt(MAGNITUDE_BOUND)),
+                ~(distance < MEAN_BOUND),
             ),
         )
     for name, what, unit, values, wrong in checks:

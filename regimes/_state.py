@@ -112,9 +112,10 @@ class FittedState:
     def center(self) -> np.ndarray:
         """Per-column mean of the fitted mixture of regimes: the data's level.
 
-        Data decoded later is measured from it as well as from zero
+        Data decoded later are compared with the training data's size about
+        zero, which combines it with ``scale``, and their days with it
         (:func:`regimes._validation.check_units`): a column whose level dwarfs
-        its daily spread (a money-market fund) is judged by its spread.
+        its daily spread (a money-market fund) is judged by its level.
         """
         with np.errstate(over="ignore"):  # means edited to ~1e308: inf, not a warning
             return self._weights() @ np.asarray(self.means, dtype=float)

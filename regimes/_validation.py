@@ -810,6 +810,12 @@ def _day(index: pd.Index | None, row: int) -> str:
     return f"in row {row}"
 
 
+def _all_positive(column: np.ndarray) -> bool:
+    """Whether a column's observed values are all positive (prices, 1 + r)."""
+    seen = column[~np.isnan(column)]
+    return len(seen) > 0 and bool((seen > 0).all())
+
+
 def check_units(
     values: np.ndarray,
     columns: Sequence[str],
@@ -820,22 +826,24 @@ def check_units(
 ) -> None:
     """Refuse data on a scale tens of times off the training data's (e.g. % vs decimal).
 
-    For each column, the robust scale of ``values`` (:func:`robust_scale`,
-    which one bad tick cannot move) is compared with the training column's
-    standard deviation ``scale``: the smaller of the size about zero and the
-    size about the training data's mean ``center`` (the fitted mixture's).
-    About zero, a single row still has a size; about the mean, a column whose
-    level dwarfs its daily spread (a money-market fund: 1.5e-4 a day, give or
-    take 1e-7) is judged by its spread, not refused as if its units were 1,500
-    times off. A change of units moves both sizes alike: x100 is caught by
-    both, and decimals given to a model fitted on percent by the size about
-    zero (about the mean, the percent mean would hide it).
+    For each column, the robust size of ``values`` about zero
+    (:func:`robust_scale`, which one bad tick cannot move) is compared with the
+    training column's size about zero, its root mean square: ``scale`` (its
+    standard deviation) and ``center`` (its mean, the fitted mixture's) combined.
+    For returns, whose mean is ~0, that is the standard deviation; for a column
+    whose level dwarfs its daily spread (a money-market fund: 1.5e-4 a day, give
+    or take 1e-7), its level, so that its own data are not refused as if their
+    units were 1,500 times off. Such a *level column* (mean beyond one standard
+    deviation from zero) can fall far below its average in its own history (rates
+    near zero for years), so there "too small" is warned of, not refused; a slip
+    in it shows as days thousands of standard deviations from its mean (below).
 
     A regime model decodes by density: returns x100 sit hundreds of standard
     deviations out, where only the widest regime has any density left, so every day
     would be called its most volatile regime (and returns / 100 the calmest one),
     silently. More than :data:`UNITS_RATIO` (30) times off is refused, as is smaller
-    (with at least :data:`UNITS_MIN_ROWS` rows, since a few calm days can be tiny).
+    (with at least :data:`UNITS_MIN_ROWS` observed values in the column, since a
+    few calm days can be tiny).
 
     Between :data:`UNITS_WARN_RATIO` (8) and 30 times off, a
     :class:`~regimes.exceptions.UnitsWarning`. Why 8: sustained crisis volatility
@@ -847,9 +855,10 @@ def check_units(
     episode and below the factor 10 of a units slip.
 
     One day far outside the training data (more than :data:`OUTLIER_SCALES`
-    training standard deviations from both zero and the training mean, about
-    1000 median absolute deviations) is refused naming the day, the column and
-    the value: a bad tick, not a regime.
+    training standard deviations from the training mean, about 1000 median
+    absolute deviations) is refused naming the day, the column and the value: a
+    bad tick, not a regime. Prices or gross returns (1 + r) are named in the
+    message when a column's values are all positive.
 
     Refused, not warned, at 30x: the output at the wrong scale is not a noisier
     answer but a different one (every day in one regime), and the fix is one
@@ -870,35 +879,51 @@ def check_units(
     scale = np.asarray(scale, dtype=float)
     center = np.zeros_like(scale) if center is None else np.asarray(center, float)
     center = np.where(np.isfinite(center), center, 0.0)  # absurd means: about zero
-    about_zero = robust_scale(values)
+    observed = np.sum(~np.isnan(values), axis=0)  # per column (missing values)
+    typical = robust_scale(values)
     with np.errstate(all="ignore"):  # a mean edited to ~1e308 in a model file
-        deviations = values - center
-        about_center = robust_scale(deviations)
-        typical = np.fmin(about_zero, about_center)
-        ratio = typical / scale
-        far = np.fmin(np.abs(values), np.abs(deviations)) / scale
+        # like with like: the size about zero against the training data's size
+        # about zero (its root mean square), which is its standard deviation when
+        # its mean is ~0 (returns) and its level when the level dwarfs the spread
+        reference = np.hypot(scale, center)
+        ratio = typical / reference
+        # a level column (mean beyond a standard deviation from zero: cash, a
+        # rate) can fall far below its level in its own history (rates near
+        # zero for years): too small is warned, not refused, there
+        level = np.abs(center) > scale
+        far = np.abs(values - center) / scale
     for j, column in enumerate(columns):
         r = ratio[j]
         if not np.isfinite(r) or scale[j] == 0:
             continue
         too_big = r > UNITS_RATIO
-        too_small = r < 1 / UNITS_RATIO and len(values) >= UNITS_MIN_ROWS
+        too_small = (
+            r < 1 / UNITS_RATIO and observed[j] >= UNITS_MIN_ROWS and not level[j]
+        )
         if not (too_big or too_small):
             continue
         factor = 10 ** round(float(np.log10(r))) if r > 0 else 0
-        fix = (
-            f"if they are percent and the model was fitted on decimals, pass "
-            f"{param} / 100"
-            if too_big
-            else f"if they are decimals and the model was fitted on percent, pass "
-            f"{param} * 100"
-        )
+        if too_big:
+            fix = (
+                f"if they are percent and the model was fitted on decimals, pass "
+                f"{param} / 100"
+            )
+            if _all_positive(values[:, j]) and not level[j]:
+                fix += (
+                    "; if they are prices or gross returns (1 + r), pass the "
+                    "daily returns (e.g. prices.pct_change())"
+                )
+        else:
+            fix = (
+                f"if they are decimals and the model was fitted on percent, pass "
+                f"{param} * 100"
+            )
         raise InvalidReturnsError(
             param,
             f"{param} column {column!r} is on another scale than the data the model "
-            f"was fitted on: typical size {typical[j]:.3g} against a training "
-            f"standard deviation of {scale[j]:.3g} (about {factor:g} times); {fix}, "
-            "or fit the model on data in these units.",
+            f"was fitted on: typical size {typical[j]:.3g} against {reference[j]:.3g} "
+            f"in the training data (about {factor:g} times); {fix}, or fit the "
+            "model on data in these units.",
         )
     beyond = _first_beyond(far, OUTLIER_SCALES)
     if beyond is not None:
@@ -907,7 +932,7 @@ def check_units(
             param,
             f"{param} has a value no regime can explain {_day(index, row)} in "
             f"column {columns[j]!r}: {values[row, j]:.6g}, {far[row, j]:.3g} "
-            f"training standard deviations out ({count} such "
+            f"training standard deviations from the training mean ({count} such "
             "value(s)); a bad tick or a unit slip on that day? Fix or drop it.",
         )
     off = [
@@ -916,15 +941,15 @@ def check_units(
         if np.isfinite(ratio[j])
         and (
             ratio[j] > UNITS_WARN_RATIO
-            or (ratio[j] < 1 / UNITS_WARN_RATIO and len(values) >= UNITS_MIN_ROWS)
+            or (ratio[j] < 1 / UNITS_WARN_RATIO and observed[j] >= UNITS_MIN_ROWS)
         )
     ]
     if off:
         warnings.warn(
             f"{param}: the typical size of columns {', '.join(off)} is more than "
-            f"{UNITS_WARN_RATIO:g} times off the training data's standard deviation;"
-            " crises reach 3-6x. The regimes are then decided by the scale: check "
-            "the units, or refit on data like these.",
+            f"{UNITS_WARN_RATIO:g} times off the training data's; crises reach "
+            "3-6x. The regimes are then decided by the scale: check the units, or "
+            "refit on data like these.",
             UnitsWarning,
             stacklevel=4,
         )

@@ -3,6 +3,8 @@ clear error, or fitted correctly; never a silent wrong result."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -284,6 +286,58 @@ def test_units_slips_are_caught_beside_such_a_column(with_cash):
         model.predict(ticked)
 
 
+def test_a_slip_or_a_zero_day_in_such_a_column_is_refused(with_cash):
+    """Hostile 14, U2 and U3: cash / 100 alone was only warned (pointing the wrong
+    way), and a zero-filled cash day passed: both 1,500 standard deviations from
+    the cash level, which only the distance from the training mean shows."""
+    model, returns = with_cash
+    with pytest.raises(InvalidReturnsError, match=r"column 'cash'"):
+        model.predict(returns.assign(cash=returns["cash"] / 100))
+    zeroed = returns.copy()
+    zeroed.iloc[100, 2] = 0.0
+    day = f"{returns.index[100]:%Y-%m-%d}"
+    with pytest.raises(InvalidReturnsError, match=rf"on {day} in column 'cash'"):
+        model.predict(zeroed)
+
+
+def test_a_rate_column_decodes_its_own_history():
+    """Hostile 14, U1: a cash column whose rate moved 0.1% -> 2.4% -> 0.1% -> 5% a
+    year; a month of its own training days was refused as "pass returns * 100".
+    A level can fall far below its average in its own history (rates near zero
+    for years): such a month may be warned of, never refused."""
+    returns = load_sample().loc["2015":"2023"].iloc[:, :3]
+    rate = np.interp(
+        np.linspace(0, 1, len(returns)), [0, 0.45, 0.55, 0.75, 1], [1, 24, 1, 1, 50]
+    )
+    rng = np.random.default_rng(0)
+    returns = returns.assign(cash=rate / 252e3 + rng.normal(0, 1e-7, len(returns)))
+    model = RegimeModel(n_init=2, random_state=0).fit(returns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnitsWarning)
+        for _, month in returns.groupby(returns.index.to_period("M")):
+            model.predict(month)  # no InvalidReturnsError
+
+
+def test_a_sparse_column_is_judged_on_its_observed_days(short_sample):
+    """Hostile 14, U4: one observed value in 30 rows was refused as a units slip
+    (the 20 rows needed to judge "too small" were the frame's, not the column's)."""
+    model = RegimeModel(n_init=1, random_state=0, missing="marginalize")
+    model.fit(short_sample)
+    window = short_sample.iloc[-30:].copy()
+    window.iloc[:-1, 1] = np.nan
+    window.iloc[-1, 1] = 0.0
+    model.predict(window)  # no error
+
+
+def test_prices_given_to_a_model_are_named(fitted, sample):
+    """Hostile 14, U5: prices were told only "percent: pass returns / 100"."""
+    returns = sample[0].iloc[:300]
+    prices = 100 * (1 + returns).cumprod()
+    for data in (prices, 1 + returns):
+        with pytest.raises(InvalidReturnsError, match=r"prices or gross returns"):
+            fitted.predict(data)
+
+
 @pytest.mark.parametrize("factor", [10.0, 0.1])
 def test_data_several_times_off_warns(fitted, sample, factor):
     """Hostile 3: x10 or /10 decoded silently (every day one regime)."""
@@ -544,8 +598,8 @@ def test_days_a_model_cannot_explain_are_a_returns_error(
     short_sample, tmp_path, monkeypatch
 ):
     """The late check, the safety net behind the units and outlier checks: a
-    model whose means are absurd (edited in its file, with the load's check of
-    magnitudes switched off: such files are refused, tests/test_persist.py)
+    model whose covariances are absurd (edited in its file, with the load's check
+    of magnitudes switched off: such files are refused, tests/test_persist.py)
     gets the package's returns error naming ``returns``, as every other returns
     check, not a plain ValueError (third hostile pass)."""
     import json
@@ -555,8 +609,8 @@ def test_days_a_model_cannot_explain_are_a_returns_error(
     path = tmp_path / "model.json"
     RegimeModel(n_init=1, random_state=0).fit(short_sample).save(path)
     document = json.loads(path.read_text())
-    document["fitted"]["means"] = (
-        np.array(document["fitted"]["means"]) * 0 + 1e308
+    document["fitted"]["covars"] = (
+        np.array(document["fitted"]["covars"]) * 1e-318
     ).tolist()
     path.write_text(json.dumps(document))
     monkeypatch.setattr(_persist, "_check_magnitudes", lambda state: None)
