@@ -19,7 +19,9 @@ of it. The restarts can scale no better than the mix of their pieces.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -128,7 +130,55 @@ def main() -> None:
             one = min(timed(make, 1, calls) for _ in range(3))
             two = min(timed(make, 2, calls) for _ in range(3))
             print(f"{name:50} {one:9.3f} {two:9.3f} {one / two:7.2f}x")
+    wake_ups()
     print(f"\nload average after: {os.getloadavg()[0]:.2f} (1 min)")
+
+
+def round_trips(n: int = 2000) -> float:
+    """Median time (us) for one thread to wake another and be woken back."""
+    ping, pong = threading.Event(), threading.Event()
+    times = []
+
+    def other() -> None:
+        for _ in range(n):
+            ping.wait()
+            ping.clear()
+            pong.set()
+
+    partner = threading.Thread(target=other)
+    partner.start()
+    for _ in range(n):
+        begin = time.perf_counter()
+        ping.set()
+        pong.wait()
+        pong.clear()
+        times.append(time.perf_counter() - begin)
+    partner.join()
+    return float(np.median(times)) * 1e6
+
+
+def wake_ups() -> None:
+    """What a hand-over of the GIL costs here: two threads waking each other.
+
+    Each time a thread lets go of the GIL for a kernel while the other waits for
+    it, the waiting thread is woken. On a virtual machine whose other core is
+    idle, that core is asleep and waking it goes through the hypervisor; with
+    a busy loop keeping it awake the same round trip is much cheaper. Threads
+    hand the GIL over thousands of times a fit, so this, not the GIL-held work
+    alone, bounds what two threads gain.
+    """
+    idle = round_trips()
+    loop = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        busy = round_trips()
+    finally:
+        loop.kill()
+        loop.wait()
+    print(
+        f"\nthread round trip (two wake-ups), median: {idle:.0f} us with the other "
+        f"core idle, {busy:.0f} us with a busy loop keeping it awake"
+    )
 
 
 if __name__ == "__main__":
