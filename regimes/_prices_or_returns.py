@@ -138,13 +138,31 @@ def percent_median(values: np.ndarray) -> float | None:
     """The median |return| if the returns look like percent (above 0.1), else None.
 
     Daily returns in decimals have a median absolute value of about 0.005-0.02;
-    in percent, 0.5-2.
+    in percent, 0.5-2. Judged column by column, and the largest column median is
+    the frame's: its columns share one unit, and cash or money-market columns
+    (0.006 a day in percent) must not make equity columns in percent look like
+    decimals, as one median over the whole frame did.
+
+    Examples
+    --------
+    >>> equities = np.array([[0.8, -1.2], [-0.5, 0.9], [1.1, -0.7]])
+    >>> cash = np.full((3, 3), 0.006)
+    >>> percent_median(np.hstack([equities, cash]))
+    0.9
+    >>> percent_median(np.hstack([equities, cash]) / 100) is None
+    True
     """
     values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
+    if values.ndim == 1:
+        values = values[:, None]
+    medians = [
+        float(np.median(np.abs(seen)))
+        for seen in (column[np.isfinite(column)] for column in values.T)
+        if seen.size
+    ]
+    if not medians:
         return None
-    median = float(np.median(np.abs(values)))
+    median = max(medians)
     return median if median > PERCENT_MEDIAN else None
 
 

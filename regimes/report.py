@@ -719,8 +719,12 @@ def _figure_section(inputs: _Inputs, backtest: evaluate.BacktestResult) -> str:
             "columns, and the probabilities of the evidence the signal decodes."
         )
     else:
-        plots.plot_regimes(inputs.model, log_returns, signal="online", ax=axes[0])
-        plots.plot_probabilities(inputs.model, log_returns, "signal", ax=axes[1])
+        # the model decodes its training returns, in their own units
+        units = "percent" if inputs.percent else "decimal"
+        plots.plot_regimes(
+            inputs.model, inputs.train, signal="online", units=units, ax=axes[0]
+        )
+        plots.plot_probabilities(inputs.model, inputs.train, "signal", ax=axes[1])
         what = (
             "Causal regimes over the growth of the equal-weighted columns, and the "
             "probabilities of the evidence the signal decodes (the portfolio's), so "
