@@ -438,22 +438,53 @@ def check_same_data(
                 for c, t in (dtypes.items() if isinstance(dtypes, pd.Series) else ())
                 if t.kind == "f" and t.itemsize < 8
             ]
+            factor = _units_factor(record, frame.iloc[:n])
             if narrow:
                 why = (
                     f"columns {narrow} are not 64-bit floats, whose rounding "
                     "changes the values"
                 )
                 then = f"Pass the values {run} was given, not a lower-precision copy"
+            elif factor is not None:
+                why = (
+                    f"every column is about {factor:g} times {run}'s, a change of "
+                    "units (percent against decimals?)"
+                )
+                then = (
+                    f"Pass returns {'/ 100' if factor > 1 else '* 100'}, in the "
+                    f"units {run} was given"
+                )
             else:
                 why = "a revised value, or a day missing, added or moved"
                 then = f"Revised history needs a new run: {fix}"
             raise InvalidParameterError(
                 "returns",
-                f"returns differ from {run}'s data on their common rows "
-                f"{lo}..{hi} ({frame.index[lo]} .. {frame.index[hi]}): {why} "
+                f"returns differ from {run}'s data on their common rows, first "
+                f"within rows {lo}..{hi} ({frame.index[lo]} .. {frame.index[hi]}): "
+                f"{why} "
                 f"({run} began on {data['first_day']} and ended on "
                 f"{data['last_day']}). {then}.",
             )
+
+
+def _units_factor(record: dict[str, Any], frame: pd.DataFrame) -> float | None:
+    """100 or 0.01 if the data's units changed since the run, else None.
+
+    Every column of ``frame`` is then about that many times as spread as the
+    run's last training data (``fitted.scale`` in its record).
+    """
+    try:
+        scale = np.asarray(record["model"]["fitted"]["scale"], dtype=float)
+        with np.errstate(all="ignore"):
+            ratio = np.nanstd(frame.to_numpy(dtype=float), axis=0) / scale
+    except (KeyError, TypeError, ValueError):
+        return None
+    if ratio.shape != (frame.shape[1],) or not np.isfinite(ratio).all():
+        return None
+    for factor in (100.0, 0.01):
+        if ((ratio > factor / 3) & (ratio < factor * 3)).all():
+            return factor
+    return None
 
 
 def last_model(record: dict[str, Any]) -> RegimeModel:

@@ -151,6 +151,17 @@ def test_refuses_revised_values(returns, previous):
     assert "without resume" in str(e.value)
 
 
+@pytest.mark.parametrize("factor", [100.0, 0.01])
+def test_returns_in_other_units_are_named_not_called_revised(returns, previous, factor):
+    """Percent against decimals: every row differs, by one factor. Resuming said
+    "a revised value" (fourth hostile pass, D1); it names the change of units."""
+    with pytest.raises(InvalidParameterError, match="a change of units") as e:
+        walk_forward(returns * factor, _model(), resume=previous, **OPTIONS)
+    fix = "/ 100" if factor > 1 else "* 100"
+    assert f"Pass returns {fix}" in str(e.value)
+    assert "Revised history" not in str(e.value)
+
+
 def test_a_float32_copy_is_named_not_called_revised_history(returns, previous):
     """A float32 copy of the same returns differs by its rounding: resuming names
     the columns and asks for the values the run had, instead of a full rerun
