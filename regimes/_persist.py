@@ -376,7 +376,7 @@ def _check_magnitudes(state: FittedState) -> None:
         own = (variances - state.regularization) / high
         # in training standard deviations, times the root of the regime's share
         # of the training days (a mixture's variance holds w (mean - centre)^2)
-        shares = np.maximum(state._weights(), 1 / max(len(state.regimes), 1))
+        shares = np.maximum(state.shares, 1 / max(len(state.regimes), 1))
         distance = np.abs(state.means - state.center) / scale * np.sqrt(shares)[:, None]
         checks = (
             (

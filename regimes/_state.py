@@ -118,10 +118,11 @@ class FittedState:
         its daily spread (a money-market fund) is judged by its level.
         """
         with np.errstate(over="ignore"):  # means edited to ~1e308: inf, not a warning
-            return self._weights() @ np.asarray(self.means, dtype=float)
+            return self.shares @ np.asarray(self.means, dtype=float)
 
-    def _weights(self) -> np.ndarray:
-        """Each regime's share of the training days."""
+    @property
+    def shares(self) -> np.ndarray:
+        """Each regime's share of the training days (of their decoded regimes)."""
         codes = np.asarray(self.regimes.cat.codes, dtype=int)
         return np.bincount(codes, minlength=len(self.means)) / max(len(codes), 1)
 
@@ -129,7 +130,7 @@ class FittedState:
         """Per-column standard deviation of the fitted mixture of regimes."""
         means = np.asarray(self.means, dtype=float)
         covars = np.asarray(self.covars, dtype=float)
-        weights = self._weights()
+        weights = self.shares
         variances = np.diagonal(covars, axis1=1, axis2=2)
         second = weights @ (variances + means**2)
         return np.sqrt(np.maximum(second - (weights @ means) ** 2, 0.0))
