@@ -643,8 +643,9 @@ default="stationary"
         ValueError
             As :meth:`predict`.
         """
+        start = self._initial_distribution(initial)  # checked before any work
         data = self._data(returns)
-        filtered = self._filtered(data, self._initial_distribution(initial))
+        filtered = self._filtered(data, start)
         return results.probability_frame(filtered, self.regime_names_, data.index)
 
     def _filtered(self, data: Returns, start: np.ndarray) -> np.ndarray:
@@ -729,6 +730,7 @@ default="stationary"
             "regime". The value on day t does not change when later rows are
             added or removed.
         """
+        start = self._initial_distribution(initial)  # checked before any work
         data = self._data(returns)
         penalty = (
             check_value(
@@ -742,7 +744,7 @@ default="stationary"
         codes, _ = penalized_decode(
             self._portfolio_densities(data),
             penalty,
-            initial=self._initial_distribution(initial),
+            initial=start,
         )
         return results.regime_series(codes, self.regime_names_, data.index)
 
@@ -777,12 +779,9 @@ default="stationary"
             One column per regime name on the input's index; rows sum to 1; row
             t does not change when later rows are added or removed.
         """
+        start = self._initial_distribution(initial)  # checked before any work
         data = self._data(returns)
-        proba = forward_filter(
-            self._portfolio_densities(data),
-            self.transmat_,
-            self._initial_distribution(initial),
-        )
+        proba = forward_filter(self._portfolio_densities(data), self.transmat_, start)
         return results.probability_frame(proba, self.regime_names_, data.index)
 
     def _initial_distribution(self, initial: Any) -> np.ndarray:
@@ -791,6 +790,7 @@ default="stationary"
         A pandas Series is read by label (regime name), in any order; other
         array-likes are taken in regime order.
         """
+        check_is_fitted(self, "fitted_state_")
         names = self.regime_names_
         if isinstance(initial, str):
             if initial == "stationary":

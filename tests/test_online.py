@@ -189,6 +189,17 @@ def test_initial_distribution_is_validated(fitted, sample):
         RegimeModel(order_by="return").fit(returns.iloc[:500])
 
 
+@pytest.mark.parametrize("method", ["filter_proba", "predict_online", "signal_proba"])
+def test_a_bad_initial_is_refused_before_the_returns_are_read(fitted, method):
+    """Third hostile pass, J: ``initial`` was checked after the returns (and the
+    portfolio's densities): with bad returns too, the returns' error won, and a
+    bad ``initial`` cost O(n) work first."""
+    not_returns = object()  # the returns check would refuse it
+    with pytest.raises(InvalidParameterError, match="initial must be") as e:
+        getattr(fitted, method)(not_returns, initial="first")
+    assert e.value.param == "initial"
+
+
 # ------------------------------------------------------------- naming by risk
 
 # The calm regime has a LOWER mean than the middle one and the crash regime's mean
