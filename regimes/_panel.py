@@ -336,7 +336,9 @@ def _number_format(cell: str) -> str:
             " (a percent sign: remove the signs, e.g. in the spreadsheet's number "
             "format; returns in percent are read as they are)"
         )
-    if re.fullmatch(r"[-+]?\d{1,3}([,. ']\d{3})+([.,]\d+)?", text):
+    # separators: , . ' a space, a no-break space, a narrow no-break space (French
+    # and Swiss spreadsheets) and a thin space
+    if re.fullmatch(r"[-+]?\d{1,3}([,. '\u00a0\u202f\u2009]\d{3})+([.,]\d+)?", text):
         return (
             " (a thousands separator: save the file with plain numbers, e.g. "
             "1234.5, and one decimal mark)"

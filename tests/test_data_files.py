@@ -523,6 +523,9 @@ def test_a_header_repeated_among_the_rows_is_skipped(tmp_path):
     [
         (["0.64%", "-1.20%", "0.30%"], "percent sign"),
         (['"1,234.50"', '"1,240.00"', '"1,236.10"'], "thousands separator"),
+        # French and Swiss exports: a no-break or narrow no-break space
+        (["1\u00a0234.50", "1\u00a0240.00", "1\u00a0236.10"], "thousands separator"),
+        (["1\u202f234.50", "1\u202f240.00", "1\u202f236.10"], "thousands separator"),
     ],
 )
 def test_almost_numbers_are_named_with_their_fix(tmp_path, cells, says):
