@@ -833,10 +833,12 @@ def check_units(
     For returns, whose mean is ~0, that is the standard deviation; for a column
     whose level dwarfs its daily spread (a money-market fund: 1.5e-4 a day, give
     or take 1e-7), its level, so that its own data are not refused as if their
-    units were 1,500 times off. Such a *level column* (mean beyond one standard
-    deviation from zero) can fall far below its average in its own history (rates
-    near zero for years), so there "too small" is warned of, not refused; a slip
-    in it shows as days thousands of standard deviations from its mean (below).
+    units were 1,500 times off. Too small is refused only when every column is
+    (a frame given in decimals to a model fitted on percent): one column alone
+    can be far below its average in its own history (rates near zero for years,
+    a currency peg, a stale feed) and is warned of; a slip in a cash column shows
+    as days thousands of standard deviations from its mean (below), named as a
+    change of units when most of the column is.
 
     A regime model decodes by density: returns x100 sit hundreds of standard
     deviations out, where only the widest regime has any density left, so every day
@@ -887,22 +889,20 @@ def check_units(
         # its mean is ~0 (returns) and its level when the level dwarfs the spread
         reference = np.hypot(scale, center)
         ratio = typical / reference
-        # a level column (mean beyond a standard deviation from zero: cash, a
-        # rate) can fall far below its level in its own history (rates near
-        # zero for years): too small is warned, not refused, there
+        # a column whose level dwarfs its spread (cash) judges its prices hint
         level = np.abs(center) > scale
         far = np.abs(values - center) / scale
+    judged = np.isfinite(ratio) & (scale > 0)
+    # too small only when every column judged is: a whole frame given in decimals
+    # to a model fitted on percent. One column alone can be small in its own
+    # history (rates near zero for years, a currency peg, a stale feed): warned of
+    small = judged & (observed >= UNITS_MIN_ROWS) & (ratio < 1 / UNITS_RATIO)
+    frame_small = small.any() and small[judged].all()
     for j, column in enumerate(columns):
         r = ratio[j]
-        if not np.isfinite(r) or scale[j] == 0:
+        too_big = judged[j] and r > UNITS_RATIO
+        if not (too_big or (frame_small and small[j])):
             continue
-        too_big = r > UNITS_RATIO
-        too_small = (
-            r < 1 / UNITS_RATIO and observed[j] >= UNITS_MIN_ROWS and not level[j]
-        )
-        if not (too_big or too_small):
-            continue
-        factor = 10 ** round(float(np.log10(r))) if r > 0 else 0
         if too_big:
             fix = (
                 f"if they are percent and the model was fitted on decimals, pass "
@@ -922,12 +922,23 @@ def check_units(
             param,
             f"{param} column {column!r} is on another scale than the data the model "
             f"was fitted on: typical size {typical[j]:.3g} against {reference[j]:.3g} "
-            f"in the training data (about {factor:g} times); {fix}, or fit the "
-            "model on data in these units.",
+            f"in the training data ({r:.3g} times); {fix}, or fit the model on "
+            "data in these units.",
         )
     beyond = _first_beyond(far, OUTLIER_SCALES)
     if beyond is not None:
         row, j, count = beyond
+        out = int(np.sum(far[:, j] > OUTLIER_SCALES))
+        if out > observed[j] / 2:  # most of the column: its units, not a tick
+            raise InvalidReturnsError(
+                param,
+                f"{param} column {columns[j]!r} is far from the training data on "
+                f"{out} of its {observed[j]} days (e.g. "
+                f"{values[row, j]:.6g} {_day(index, row)}, {far[row, j]:.3g} "
+                "training standard deviations from the training mean): a change "
+                "of units in this column? Pass it in the units the model was "
+                "fitted on.",
+            )
         raise InvalidReturnsError(
             param,
             f"{param} has a value no regime can explain {_day(index, row)} in "
@@ -935,10 +946,23 @@ def check_units(
             f"training standard deviations from the training mean ({count} such "
             "value(s)); a bad tick or a unit slip on that day? Fix or drop it.",
         )
+    zero = [
+        str(column)
+        for j, column in enumerate(columns)
+        if observed[j] >= UNITS_MIN_ROWS and typical[j] == 0 and reference[j] > 0
+    ]
+    if zero:
+        warnings.warn(
+            f"{param}: columns {zero} are zero on most days (a stale feed?); the "
+            "regimes then read them as very calm days.",
+            UnitsWarning,
+            stacklevel=4,
+        )
     off = [
         f"{column!r} ({ratio[j]:.3g}x)"
         for j, column in enumerate(columns)
-        if np.isfinite(ratio[j])
+        if judged[j]
+        and typical[j] > 0
         and (
             ratio[j] > UNITS_WARN_RATIO
             or (ratio[j] < 1 / UNITS_WARN_RATIO and observed[j] >= UNITS_MIN_ROWS)
