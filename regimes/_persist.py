@@ -341,7 +341,51 @@ def _decode(
         scale=_scale(f.get("scale"), d),
     )
     _check_magnitudes(state)
+    _check_scale(state)
     return state
+
+
+SCALE_BOUND = 3.0
+"""How many times (either way) a file's ``fitted.scale`` may be the standard
+deviation its regimes imply (their variances less the regularization, and their
+means, weighted by their shares of the training days; 'spherical' regimes, with
+one variance for all columns, imply none). For a fit
+the two differ by sampling error and by the regimes' shares of days against
+their probabilities (a few per cent); an edited scale moves the units every
+decode is checked against."""
+
+
+def _check_scale(state: FittedState) -> None:
+    """Refuse a scale or a regularization that no fit of these regimes gives."""
+    largest = float(np.max(state.scale**2))
+    # the fit's own rule (check_regularization), up to the rounding of scale**2
+    if state.regularization > largest * (1 + 1e-9):
+        raise ModelFileError(
+            f"fitted.regularization {state.regularization:.3g} is larger than the "
+            f"largest training variance ({largest:.3g}); a fit refuses that. The "
+            "file was edited or damaged: fit the model again."
+        )
+    if state.covariance_type == "spherical":
+        return  # one variance for all columns: it implies no column's scale
+    means = np.asarray(state.means, dtype=float)
+    shares = state.shares
+    with np.errstate(all="ignore"):
+        # the regimes' own variances: the fit added the regularization to them
+        own = np.diagonal(state.covars, axis1=1, axis2=2) - state.regularization
+        second = shares @ (np.maximum(own, 0.0) + means**2)
+        implied = np.sqrt(np.maximum(second - (shares @ means) ** 2, 0.0))
+        ratio = state.scale / implied
+    # where the regularization dwarfs a column's variance (a user's, up to the
+    # largest column's), the regimes' own variances there are lost in rounding
+    checkable = state.regularization < 1e-3 * state.scale**2
+    wrong = ~((ratio < SCALE_BOUND) & (ratio > 1 / SCALE_BOUND)) & checkable
+    if wrong.any():
+        j = int(np.argmax(wrong))
+        raise ModelFileError(
+            f"fitted.scale of column {state.feature_names[j]!r} is {ratio[j]:.3g} "
+            "times the standard deviation the regimes imply; a fit gives about 1. "
+            "The file was edited or damaged: fit the model again."
+        )
 
 
 MEAN_BOUND = 3.0

@@ -565,6 +565,14 @@ def _shift_means(by_scales: float):
     return edit
 
 
+def _then(*edits):
+    def edit(document):
+        for one in edits:
+            one(document)
+
+    return edit
+
+
 def _repeat_first_date(document):
     index = document["fitted"]["training"]["index"]
     index[1] = index[0]
@@ -587,6 +595,18 @@ EDITS_THAT_DECODE_WRONGLY = {
     "variance x 1e-9": (_times(1e-9), r"fitted.covars: .* in regime 'Bull'"),
     "variance x 1e305": (_times(1e305, 2), r"fitted.covars: .* in regime 'Bear'"),
     "a mean 1e4 sd away": (_shift_means(1e4), r"fitted.means: the mean of column"),
+    # fourth pass: a large regularization lifted the variance bound, and a scale
+    # x100 let percent returns through the units check (every day Bear)
+    "regularization 2e6 beside variance x 1e9": (
+        _then(_times(1e9, 2), lambda d: d["fitted"].__setitem__("regularization", 2e6)),
+        "fitted.regularization .* is larger than the largest training variance",
+    ),
+    "scale x100": (
+        lambda d: d["fitted"].__setitem__(
+            "scale", (np.array(d["fitted"]["scale"]) * 100).tolist()
+        ),
+        r"fitted.scale of column .* times the standard deviation the regimes imply",
+    ),
 }
 
 
