@@ -652,6 +652,10 @@ def _print_evaluation(
 
     percent = percent_median(returns.to_numpy()) is not None
     simple = np.expm1(returns / 100.0 if percent else returns).loc[signal.index]
+    weights = "equal-weighted columns"
+    if simple.isna().to_numpy().any():  # --keep-missing: the columns of each day
+        simple = simple.mean(axis=1).dropna()
+        weights = "equal-weighted columns with a return that day"
     stats = signal_stats(signal)
     print()
     print(
@@ -674,8 +678,8 @@ def _print_evaluation(
         else "out-of-sample: walk-forward signal"
     )
     print(
-        "Backtest: equal-weighted columns, cash when the signal was Bear 1 or 2 "
-        f"days earlier, 10 bp per trade ({caveat}):"
+        f"Backtest: {weights}, cash when the signal was Bear 1 or 2 days "
+        f"earlier, 10 bp per trade ({caveat}):"
     )
     print(table.to_string(float_format=lambda v: f"{v:.4g}"))
 

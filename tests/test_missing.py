@@ -539,11 +539,15 @@ def test_command_line_keep_missing_fits_every_column(tmp_path, capsys):
     path = tmp_path / "prices.csv"
     close.to_csv(path)
     args = ["--csv", str(path), "--prices", "--keep-missing", "--n-regimes", "2"]
+    # --evaluate too: it failed after the fit on the NaN of the late columns
+    # (fourth hostile pass, D4); the backtest holds the columns of each day
+    args += ["--evaluate"]
     status = main([*args, "--n-init", "2", "--n-iter", "500", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert status == 0
     assert f"{len(close) - 1} days" in out  # no day dropped (the first has no return)
     assert "XLRE" in out and "XLC" in out
+    assert "Backtest: equal-weighted columns with a return that day" in out
     table = pd.read_csv(tmp_path / "regimes.csv", index_col="date", parse_dates=True)
     assert len(table) == len(close) - 1 and table["regime"].notna().all()
 
