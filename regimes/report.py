@@ -228,6 +228,11 @@ def _gather(
             )
         trained = local_dates(model.regimes_).index
         train = returns.loc[returns.index.isin(trained)]
+        features = [str(c) for c in model.feature_names_in_]
+        if set(features) < {str(c) for c in train.columns}:
+            # a walk with missing="marginalize" refits on the columns with enough
+            # days: a column that joined after the last refit is not the model's
+            train = train.loc[:, [c for c in train.columns if str(c) in features]]
         if len(train) != len(trained):  # fitted on days these returns do not hold
             raise InvalidParameterError(
                 "model",

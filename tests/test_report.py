@@ -270,6 +270,21 @@ def test_a_report_of_percent_returns_equals_the_decimal_one(sample, tmp_path, ca
     assert len(_stats_rows(decimal)) > 10
 
 
+def test_a_walk_report_with_a_column_newer_than_the_last_refit(tmp_path):
+    """A walk with missing="marginalize" refits on the columns with enough days:
+    one that joined after the last refit made the report fail after the walk
+    ("unexpected ['IPO']", fourth hostile pass, D5). The last refit is reported
+    on its own columns; the returns' table names every column."""
+    data = load_sample().loc["2015":"2018", ["Technology", "Energy"]].copy()
+    data["IPO"] = np.nan
+    data.iloc[-300:, 2] = np.random.default_rng(0).standard_normal(300) * 0.02
+    model = RegimeModel(n_regimes=2, n_init=1, random_state=0, missing="marginalize")
+    walk = walk_forward(data, model, refit="Y", progress=False, fresh_restarts=1)
+    text = write_html(None, data, tmp_path / "walk.html", walk=walk).read_text()
+    _check_self_contained(text)
+    assert "Technology, Energy, IPO" in text
+
+
 def test_report_is_written_atomically(sample, walk, tmp_path, monkeypatch):
     target = tmp_path / "report.html"
     target.write_text("old")
