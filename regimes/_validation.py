@@ -759,7 +759,13 @@ def _warn_if_prices(values: np.ndarray, stacklevel: int = 6) -> None:
 UNITS_RATIO = 30.0
 """Data whose typical size is this many times the training data's is refused."""
 UNITS_MIN_ROWS = 20
-"""Rows needed before data *smaller* than the training scale is judged."""
+"""Observed values a column needs before data *smaller* than the training scale
+is judged."""
+UNITS_MIN_ROWS_BIG = 3
+"""Observed values a column needs before data *larger* than the training scale is
+judged: the median of three values is not one day's size, so a crash day decoded
+alone (the sample's worst is 28 training standard deviations) is not taken for a
+change of units; one or two values are left to the outlier rule."""
 UNITS_WARN_RATIO = 8.0
 """Data whose typical size is this many times off the training data's: a warning."""
 OUTLIER_SCALES = 500.0
@@ -780,7 +786,8 @@ def robust_scale(values: np.ndarray) -> np.ndarray:
     their spread), scaled so that it is the standard deviation of normal data
     with mean zero. One day, however wrong, cannot move it: a bad tick then
     shows as an outlier day, not as a change of units. About zero rather than
-    about the median so that a single row still has a size.
+    about the median, so that a few rows have a size (:func:`check_units` judges
+    a size from three values on).
     """
     return 1.4826 * _column_nanmedian(np.abs(values))
 
@@ -843,9 +850,10 @@ def check_units(
     A regime model decodes by density: returns x100 sit hundreds of standard
     deviations out, where only the widest regime has any density left, so every day
     would be called its most volatile regime (and returns / 100 the calmest one),
-    silently. More than :data:`UNITS_RATIO` (30) times off is refused, as is smaller
-    (with at least :data:`UNITS_MIN_ROWS` observed values in the column, since a
-    few calm days can be tiny).
+    silently. More than :data:`UNITS_RATIO` (30) times off is refused (with at
+    least :data:`UNITS_MIN_ROWS_BIG` observed values in the column: one or two
+    are one day's size, a crash day decoded alone), as is smaller (with at least
+    :data:`UNITS_MIN_ROWS`, since a few calm days can be tiny).
 
     Between :data:`UNITS_WARN_RATIO` (8) and 30 times off, a
     :class:`~regimes.exceptions.UnitsWarning`. Why 8: sustained crisis volatility
@@ -898,9 +906,10 @@ def check_units(
     # history (rates near zero for years, a currency peg, a stale feed): warned of
     small = judged & (observed >= UNITS_MIN_ROWS) & (ratio < 1 / UNITS_RATIO)
     frame_small = small.any() and small[judged].all()
+    big = judged & (observed >= UNITS_MIN_ROWS_BIG)
     for j, column in enumerate(columns):
         r = ratio[j]
-        too_big = judged[j] and r > UNITS_RATIO
+        too_big = big[j] and r > UNITS_RATIO
         if not (too_big or (frame_small and small[j])):
             continue
         if too_big:
@@ -964,7 +973,7 @@ def check_units(
         if judged[j]
         and typical[j] > 0
         and (
-            ratio[j] > UNITS_WARN_RATIO
+            (ratio[j] > UNITS_WARN_RATIO and big[j])
             or (ratio[j] < 1 / UNITS_WARN_RATIO and observed[j] >= UNITS_MIN_ROWS)
         )
     ]

@@ -246,6 +246,18 @@ def test_a_crash_day_is_not_a_change_of_units(fitted, sample):
     fitted.predict(returns.iloc[:5] / 50)  # a few calm days are not judged small
 
 
+def test_a_crash_day_decoded_alone_is_not_a_change_of_units(fitted, sample):
+    """Hostile 15, D2: one or two values were judged too big by their own size: a
+    -45 % day decoded alone was "about 100 times; pass returns / 100" while it
+    decoded with the month before it. A median needs three values."""
+    returns = sample[0].iloc[:300].copy()
+    crash = returns.iloc[[-1]] * 0 - 40 * returns.std()  # 40 training sd down
+    fitted.predict(crash)  # neither refused nor warned (warnings are errors)
+    fitted.predict(pd.concat([returns.iloc[[-2]], crash]))
+    with pytest.raises(InvalidReturnsError, match=r"pass returns / 100"):
+        fitted.predict(returns.iloc[-3:] * 100)
+
+
 def test_one_bad_tick_is_named_not_blamed_on_the_units(fitted, sample):
     """Hostile 18: one 1e3 tick made the RMS 'another scale ... pass / 100'."""
     returns = sample[0].iloc[:300].copy()
@@ -278,9 +290,9 @@ def test_units_slips_are_caught_beside_such_a_column(with_cash):
         model.predict(returns.assign(cash=returns["cash"] * 100))
     with pytest.raises(InvalidReturnsError, match=r"pass returns \* 100"):
         model.predict(returns / 100)
-    one_day = returns.iloc[[-1]] * 100  # a single row still has a size
+    three_days = returns.iloc[-3:] * 100  # three rows have a size
     with pytest.raises(InvalidReturnsError, match=r"pass returns / 100"):
-        model.predict(one_day)
+        model.predict(three_days)
     ticked = returns.copy()
     ticked.iloc[100, 2] = 0.015  # a bad tick in the cash column: named
     day = f"{returns.index[100]:%Y-%m-%d}"
