@@ -438,22 +438,16 @@ def check_same_data(
                 for c, t in (dtypes.items() if isinstance(dtypes, pd.Series) else ())
                 if t.kind == "f" and t.itemsize < 8
             ]
-            factor = _units_factor(record, frame.iloc[:n])
+            units = _units_factor(record, frame.iloc[:n])
             if narrow:
                 why = (
                     f"columns {narrow} are not 64-bit floats, whose rounding "
                     "changes the values"
                 )
                 then = f"Pass the values {run} was given, not a lower-precision copy"
-            elif factor is not None:
-                why = (
-                    f"every column is about {factor:g} times {run}'s, a change of "
-                    "units (percent against decimals?)"
-                )
-                then = (
-                    f"Pass returns {'/ 100' if factor > 1 else '* 100'}, in the "
-                    f"units {run} was given"
-                )
+            elif units is not None:
+                why = f"{units.format(run=run)}, a change of units"
+                then = f"Pass the returns in the units {run} was given"
             else:
                 why = "a revised value, or a day missing, added or moved"
                 then = f"Revised history needs a new run: {fix}"
@@ -467,11 +461,12 @@ def check_same_data(
             )
 
 
-def _units_factor(record: dict[str, Any], frame: pd.DataFrame) -> float | None:
-    """100 or 0.01 if the data's units changed since the run, else None.
+def _units_factor(record: dict[str, Any], frame: pd.DataFrame) -> str | None:
+    """What changed units since the run, in words, or None.
 
-    Every column of ``frame`` is then about that many times as spread as the
-    run's last training data (``fitted.scale`` in its record).
+    A column about 10, 100, 1000 or 10,000 times (or that fraction of) as spread
+    as the run's last training data (``fitted.scale`` in its record) while the
+    others are as they were; or every column, by one factor.
     """
     try:
         scale = np.asarray(record["model"]["fitted"]["scale"], dtype=float)
@@ -479,12 +474,22 @@ def _units_factor(record: dict[str, Any], frame: pd.DataFrame) -> float | None:
             ratio = np.nanstd(frame.to_numpy(dtype=float), axis=0) / scale
     except (KeyError, TypeError, ValueError):
         return None
-    if ratio.shape != (frame.shape[1],) or not np.isfinite(ratio).all():
+    if ratio.shape != (frame.shape[1],) or not (np.isfinite(ratio) & (ratio > 0)).all():
         return None
-    for factor in (100.0, 0.01):
-        if ((ratio > factor / 3) & (ratio < factor * 3)).all():
-            return factor
-    return None
+    powers = np.round(np.log10(ratio))
+    # within a factor 3 of a power of ten: a change of units, not of volatility
+    if not (np.abs(np.log10(ratio) - powers) < np.log10(3)).all():
+        return None
+    if not powers.any():
+        return None
+    if (powers == powers[0]).all():
+        return f"every column is about {10 ** powers[0]:g} times {{run}}'s"
+    off = [
+        f"{column!r} (about {10**p:g} times)"
+        for column, p in zip(frame.columns, powers, strict=True)
+        if p
+    ]
+    return f"columns {', '.join(off)} are not in {{run}}'s units"
 
 
 def last_model(record: dict[str, Any]) -> RegimeModel:

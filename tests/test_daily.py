@@ -151,15 +151,27 @@ def test_refuses_revised_values(returns, previous):
     assert "without resume" in str(e.value)
 
 
-@pytest.mark.parametrize("factor", [100.0, 0.01])
+@pytest.mark.parametrize("factor", [100.0, 0.01, 10.0, 1e4])
 def test_returns_in_other_units_are_named_not_called_revised(returns, previous, factor):
-    """Percent against decimals: every row differs, by one factor. Resuming said
-    "a revised value" (fourth hostile pass, D1); it names the change of units."""
+    """Percent against decimals (or basis points): every row differs, by one
+    factor. Resuming said "a revised value" (fourth and fifth hostile passes);
+    it names the change of units."""
     with pytest.raises(InvalidParameterError, match="a change of units") as e:
         walk_forward(returns * factor, _model(), resume=previous, **OPTIONS)
-    fix = "/ 100" if factor > 1 else "* 100"
-    assert f"Pass returns {fix}" in str(e.value)
+    assert f"about {factor:g} times" in str(e.value)
     assert "Revised history" not in str(e.value)
+
+
+def test_one_column_in_other_units_is_named(returns, previous):
+    column = returns.columns[1]
+    with pytest.raises(InvalidParameterError, match="a change of units") as e:
+        walk_forward(
+            returns.assign(**{column: returns[column] * 100}),
+            _model(),
+            resume=previous,
+            **OPTIONS,
+        )
+    assert f"columns {column!r} (about 100 times)" in str(e.value)
 
 
 def test_a_float32_copy_is_named_not_called_revised_history(returns, previous):
