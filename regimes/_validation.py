@@ -904,7 +904,14 @@ def check_units(
     # too small only when every column judged is: a whole frame given in decimals
     # to a model fitted on percent. One column alone can be small in its own
     # history (rates near zero for years, a currency peg, a stale feed): warned of
-    small = judged & (observed >= UNITS_MIN_ROWS) & (ratio < 1 / UNITS_RATIO)
+    # a column of zeros (a closed market, a stale feed) is warned of below: no
+    # factor of ten makes zeros returns, and the model decodes them as calm days
+    small = (
+        judged
+        & (observed >= UNITS_MIN_ROWS)
+        & (ratio < 1 / UNITS_RATIO)
+        & (typical > 0)
+    )
     frame_small = small.any() and small[judged].all()
     big = judged & (observed >= UNITS_MIN_ROWS_BIG)
     for j, column in enumerate(columns):

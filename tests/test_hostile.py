@@ -327,6 +327,16 @@ def test_one_column_too_small_is_warned_the_whole_frame_refused(with_cash):
         model.predict(returns / 100)
 
 
+def test_a_closed_market_is_decoded_not_taken_for_a_change_of_units(fitted, sample):
+    """Hostile 16, D1: 25 days of forward-filled prices (returns 0 in every
+    column) inside the training data were refused with "pass returns * 100",
+    which cannot change zeros. They are warned of as a stale feed and decoded."""
+    closed = sample[0].iloc[:25] * 0.0
+    with pytest.warns(UnitsWarning, match="stale feed"):
+        regimes = fitted.predict(closed)
+    assert len(regimes) == 25
+
+
 def test_a_whole_column_off_is_named_as_its_units(with_cash):
     """Hostile 15, D7: cash / 100 on every day was "a bad tick ... on that day"."""
     model, returns = with_cash
