@@ -766,6 +766,13 @@ UNITS_MIN_ROWS_BIG = 3
 judged: the median of three values is not one day's size, so a crash day decoded
 alone (the sample's worst is 28 training standard deviations) is not taken for a
 change of units; one or two values are left to the outlier rule."""
+REGIME_MARGIN = 3.0
+"""Data whose size is within this factor of a fitted regime's own size about zero
+(its standard deviation and mean, per column) are not judged a change of units:
+a regime the model fitted explains them (a currency peg's calm, a crash). A
+percent window given to a decimal model is ~100 times a calm regime's size, far
+beyond the widest regime of ordinary returns (crisis regimes are 2-4 times the
+pooled scale on the sample), so it is still refused."""
 UNITS_WARN_RATIO = 8.0
 """Data whose typical size is this many times off the training data's: a warning."""
 OUTLIER_SCALES = 500.0
@@ -830,6 +837,7 @@ def check_units(
     param: str = "returns",
     index: pd.Index | None = None,
     center: np.ndarray | None = None,
+    regime_sizes: np.ndarray | None = None,
 ) -> None:
     """Refuse data on a scale tens of times off the training data's (e.g. % vs decimal).
 
@@ -841,7 +849,8 @@ def check_units(
     whose level dwarfs its daily spread (a money-market fund: 1.5e-4 a day, give
     or take 1e-7), its level, so that its own data are not refused as if their
     units were 1,500 times off. Too small is refused only when every column is
-    (a frame given in decimals to a model fitted on percent): one column alone
+    (at least 8 times, some 30 times: a frame given in decimals to a model fitted
+    on percent, a crisis window too); one column alone
     can be far below its average in its own history (rates near zero for years,
     a currency peg, a stale feed) and is warned of; a slip in a cash column shows
     as days thousands of standard deviations from its mean (below), named as a
@@ -900,7 +909,19 @@ def check_units(
         # a column whose level dwarfs its spread (cash) judges its prices hint
         level = np.abs(center) > scale
         far = np.abs(values - center) / scale
-    judged = np.isfinite(ratio) & (scale > 0)
+    # data one of the fitted regimes explains is not a change of units: a window
+    # inside a calm peg or a crash regime is far from the pooled scale, but
+    # within a factor REGIME_MARGIN of that regime's own size about zero
+    if regime_sizes is not None:
+        sizes = np.asarray(regime_sizes, dtype=float)
+        with np.errstate(all="ignore"):
+            explained = (typical >= sizes.min(axis=0) / REGIME_MARGIN) & (
+                typical <= sizes.max(axis=0) * REGIME_MARGIN
+            )
+    else:
+        explained = np.zeros(len(scale), dtype=bool)
+    sized = np.isfinite(ratio) & (scale > 0)
+    judged = sized & ~explained
     # too small only when every column judged is: a whole frame given in decimals
     # to a model fitted on percent. One column alone can be small in its own
     # history (rates near zero for years, a currency peg, a stale feed): warned of
@@ -912,7 +933,9 @@ def check_units(
         & (ratio < 1 / UNITS_RATIO)
         & (typical > 0)
     )
-    frame_small = small.any() and small[judged].all()
+    # ... every column at least UNITS_WARN_RATIO times too small, some 30 times
+    shrunk = sized & (observed >= UNITS_MIN_ROWS) & (ratio < 1 / UNITS_WARN_RATIO)
+    frame_small = small.any() and shrunk[sized].all()
     big = judged & (observed >= UNITS_MIN_ROWS_BIG)
     for j, column in enumerate(columns):
         r = ratio[j]

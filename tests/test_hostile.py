@@ -337,6 +337,43 @@ def test_a_closed_market_is_decoded_not_taken_for_a_change_of_units(fitted, samp
     assert len(regimes) == 25
 
 
+@pytest.fixture(scope="module")
+def peg_then_float() -> tuple[RegimeModel, pd.DataFrame]:
+    """A currency pegged for 720 days (moves of ~2e-4), then floated (~1.4 %)."""
+    rng = np.random.default_rng(1)
+    moves = np.r_[rng.normal(0, 2e-4, 720), rng.standard_t(4, 480) * 0.01]
+    data = pd.DataFrame({"peso": moves}, index=pd.bdate_range("1999-01-01", None, 1200))
+    return RegimeModel(2, n_init=1, random_state=0).fit(data), data
+
+
+@pytest.mark.parametrize("rows", [slice(100, 140), slice(0, 250), slice(0, None)])
+def test_days_a_fitted_regime_explains_are_not_a_change_of_units(peg_then_float, rows):
+    """Hostile 16, D2 and D4: windows inside the peg, the model's own training
+    days, were refused as "pass returns * 100" (their size is 1/70 of the pooled
+    scale), and the whole training data was warned of. A fitted regime (the peg)
+    explains them."""
+    model, data = peg_then_float
+    model.predict(data.iloc[rows])  # no error, no warning
+
+
+def test_a_slip_is_still_refused_beside_such_regimes(peg_then_float):
+    model, data = peg_then_float
+    with pytest.raises(InvalidReturnsError, match=r"pass returns / 100"):
+        model.predict(data.iloc[900:1000] * 100)  # far beyond the widest regime
+
+
+def test_a_crisis_window_in_the_wrong_units_is_refused():
+    """The bundled sample's Sep 2008 - Mar 2009 and 2017, x100 and / 100: every
+    column off (too small: at least 8 times, some 30), so refused, not warned."""
+    returns = load_sample()
+    model = RegimeModel(n_init=2, random_state=0).fit(returns)
+    for window in (returns.loc["2008-09":"2009-03"], returns.loc["2017"]):
+        model.predict(window)  # as they are: no error, no warning
+        for factor, fix in ((100, "/ 100"), (0.01, "\\* 100")):
+            with pytest.raises(InvalidReturnsError, match=rf"pass returns {fix}"):
+                model.predict(window * factor)
+
+
 def test_a_whole_column_off_is_named_as_its_units(with_cash):
     """Hostile 15, D7: cash / 100 on every day was "a bad tick ... on that day"."""
     model, returns = with_cash
