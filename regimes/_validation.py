@@ -766,6 +766,10 @@ UNITS_MIN_ROWS_BIG = 3
 judged: the median of three values is not one day's size, so a crash day decoded
 alone (the sample's worst is 28 training standard deviations) is not taken for a
 change of units; one or two values are left to the outlier rule."""
+WARN_MARGIN = 1.5
+"""Data within this factor of the fitted regimes' sizes are not even warned of
+(:data:`REGIME_MARGIN` lifts only the refusal): a window a few times the widest
+regime is unusual enough to say so."""
 REGIME_MARGIN = 3.0
 """Data whose size is within this factor of a fitted regime's own size about zero
 (its standard deviation and mean, per column) are not judged a change of units:
@@ -912,14 +916,17 @@ def check_units(
     # data one of the fitted regimes explains is not a change of units: a window
     # inside a calm peg or a crash regime is far from the pooled scale, but
     # within a factor REGIME_MARGIN of that regime's own size about zero
+    explained = within = np.zeros(len(scale), dtype=bool)
     if regime_sizes is not None:
         sizes = np.asarray(regime_sizes, dtype=float)
+        low, high = sizes.min(axis=0), sizes.max(axis=0)
         with np.errstate(all="ignore"):
-            explained = (typical >= sizes.min(axis=0) / REGIME_MARGIN) & (
-                typical <= sizes.max(axis=0) * REGIME_MARGIN
+            explained = (typical >= low / REGIME_MARGIN) & (
+                typical <= high * REGIME_MARGIN
             )
-    else:
-        explained = np.zeros(len(scale), dtype=bool)
+            # not even warned of: inside the span of the regimes' sizes (a window
+            # of x100 a few times the widest regime is refused no more, but warned)
+            within = (typical >= low / WARN_MARGIN) & (typical <= high * WARN_MARGIN)
     sized = np.isfinite(ratio) & (scale > 0)
     judged = sized & ~explained
     # too small only when every column judged is: a whole frame given in decimals
@@ -1000,10 +1007,11 @@ def check_units(
     off = [
         f"{column!r} ({ratio[j]:.3g}x)"
         for j, column in enumerate(columns)
-        if judged[j]
+        if sized[j]
+        and not within[j]
         and typical[j] > 0
         and (
-            (ratio[j] > UNITS_WARN_RATIO and big[j])
+            (ratio[j] > UNITS_WARN_RATIO and observed[j] >= UNITS_MIN_ROWS_BIG)
             or (ratio[j] < 1 / UNITS_WARN_RATIO and observed[j] >= UNITS_MIN_ROWS)
         )
     ]

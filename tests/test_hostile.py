@@ -362,6 +362,18 @@ def test_a_slip_is_still_refused_beside_such_regimes(peg_then_float):
         model.predict(data.iloc[900:1000] * 100)  # far beyond the widest regime
 
 
+def test_a_slip_the_regimes_nearly_explain_is_still_warned_of():
+    """Hostile 17, D1: with a widest regime 4 times the training scale, three
+    quiet days x100 (10 times the scale) fell inside the refusal's margin and
+    lost their warning too. Only data inside the regimes' own span go unwarned."""
+    returns = load_sample()[["Health Care", "Consumer Staples"]]
+    model = RegimeModel(5, covariance_type="tied", n_init=2, random_state=0)
+    model.fit(returns.iloc[4500:5500])
+    later = returns.loc["2009-12-22":].iloc[:3] * 100
+    with pytest.warns(UnitsWarning, match="more than 8 times off"):
+        model.predict(later)
+
+
 def test_a_crisis_window_in_the_wrong_units_is_refused():
     """The bundled sample's Sep 2008 - Mar 2009 and 2017, x100 and / 100: every
     column off (too small: at least 8 times, some 30), so refused, not warned."""
