@@ -367,14 +367,8 @@ def _check_scale(state: FittedState) -> None:
         )
     if state.covariance_type == "spherical":
         return  # one variance for all columns: it implies no column's scale
-    means = np.asarray(state.means, dtype=float)
-    shares = state.shares
     with np.errstate(all="ignore"):
-        # the regimes' own variances: the fit added the regularization to them
-        own = np.diagonal(state.covars, axis1=1, axis2=2) - state.regularization
-        second = shares @ (np.maximum(own, 0.0) + means**2)
-        implied = np.sqrt(np.maximum(second - (shares @ means) ** 2, 0.0))
-        ratio = state.scale / implied
+        ratio = state.scale / state.implied_scale(own=True)
     # where the regularization dwarfs a column's variance (a user's, up to the
     # largest column's), the regimes' own variances there are lost in rounding
     checkable = state.regularization < 1e-3 * state.scale**2
@@ -413,41 +407,50 @@ def _check_magnitudes(state: FittedState) -> None:
     low = high = scale**2
     if state.covariance_type == "spherical":  # one variance for every column
         low, high = np.full_like(low, low.min()), np.full_like(high, high.max())
+    variances = np.diagonal(state.covars, axis1=1, axis2=2)
+    # the share floor: a regime the decoded days never visit still holds a day
+    shares = np.maximum(state.shares, 1 / max(len(state.regimes), 1))
     with np.errstate(all="ignore"):  # numbers edited to ~1e308 overflow: refused
-        variances = np.diagonal(state.covars, axis1=1, axis2=2)
-        # the regime's own variance, without the regularization the fit added (a
-        # user's may be as large as the largest column's variance)
-        own = (variances - state.regularization) / high
+        # the upper bound on the regime's own variance: a user's regularization
+        # may be as large as the largest column's variance
+        wrong_variance = ~(
+            (variances / low > 1 / MAGNITUDE_BOUND)
+            & (state.own_variances / high < MAGNITUDE_BOUND)
+        )
         # in training standard deviations, times the root of the regime's share
         # of the training days (a mixture's variance holds w (mean - centre)^2)
-        shares = np.maximum(state.shares, 1 / max(len(state.regimes), 1))
         distance = np.abs(state.means - state.center) / scale * np.sqrt(shares)[:, None]
-        checks = (
-            (
-                "fitted.covars",
-                "variance",
-                "times its training variance",
-                variances / scale**2,
-                ~((variances / low > 1 / MAGNITUDE_BOUND) & (own < MAGNITUDE_BOUND)),
-            ),
-            (
-                "fitted.means",
-                "mean",
-                "training standard deviations from its training mean, times "
-                "the root of the regime's share of the days,",
-                distance,
-                ~(distance < MEAN_BOUND),
-            ),
+    if wrong_variance.any():
+        k, j = np.argwhere(wrong_variance)[0]
+        _refuse_regime(
+            state,
+            "fitted.covars",
+            "variance",
+            k,
+            j,
+            f"{variances[k, j] / scale[j] ** 2:.3g} times its training variance",
         )
-    for name, what, unit, values, wrong in checks:
-        if wrong.any():
-            k, j = np.argwhere(wrong)[0]
-            raise ModelFileError(
-                f"{name}: the {what} of column {state.feature_names[j]!r} in regime "
-                f"{state.regime_names[k]!r} is {values[k, j]:.3g} {unit} "
-                "(fitted.scale); a fit never gives that. The file was edited or "
-                "damaged: fit the model again."
-            )
+    if not (distance < MEAN_BOUND).all():
+        k, j = np.argwhere(~(distance < MEAN_BOUND))[0]
+        _refuse_regime(
+            state,
+            "fitted.means",
+            "mean",
+            k,
+            j,
+            f"{distance[k, j]:.3g} training standard deviations from its training "
+            "mean, times the root of the regime's share of the days,",
+        )
+
+
+def _refuse_regime(
+    state: FittedState, name: str, what: str, k: int, j: int, size: str
+) -> None:
+    raise ModelFileError(
+        f"{name}: the {what} of column {state.feature_names[j]!r} in regime "
+        f"{state.regime_names[k]!r} is {size} (fitted.scale); a fit never gives "
+        "that. The file was edited or damaged: fit the model again."
+    )
 
 
 def _check_fitted_against_params(

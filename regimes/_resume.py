@@ -438,7 +438,7 @@ def check_same_data(
                 for c, t in (dtypes.items() if isinstance(dtypes, pd.Series) else ())
                 if t.kind == "f" and t.itemsize < 8
             ]
-            units = _units_factor(record, frame.iloc[:n])
+            units = _units_change(record, frame.iloc[:n], run)
             if narrow:
                 why = (
                     f"columns {narrow} are not 64-bit floats, whose rounding "
@@ -446,7 +446,7 @@ def check_same_data(
                 )
                 then = f"Pass the values {run} was given, not a lower-precision copy"
             elif units is not None:
-                why = f"{units.format(run=run)}, a change of units"
+                why = f"{units}, a change of units"
                 then = f"Pass the returns in the units {run} was given"
             else:
                 why = "a revised value, or a day missing, added or moved"
@@ -461,7 +461,7 @@ def check_same_data(
             )
 
 
-def _units_factor(record: dict[str, Any], frame: pd.DataFrame) -> str | None:
+def _units_change(record: dict[str, Any], frame: pd.DataFrame, run: str) -> str | None:
     """What changed units since the run, in words, or None.
 
     A column about 10, 100, 1000 or 10,000 times (or that fraction of) as spread
@@ -483,13 +483,13 @@ def _units_factor(record: dict[str, Any], frame: pd.DataFrame) -> str | None:
     if not powers.any():
         return None
     if (powers == powers[0]).all():
-        return f"every column is about {10 ** powers[0]:g} times {{run}}'s"
+        return f"every column is about {10 ** powers[0]:g} times {run}'s"
     off = [
         f"{column!r} (about {10**p:g} times)"
         for column, p in zip(frame.columns, powers, strict=True)
         if p
     ]
-    return f"columns {', '.join(off)} are not in {{run}}'s units"
+    return f"columns {', '.join(off)} are not in {run}'s units"
 
 
 def last_model(record: dict[str, Any]) -> RegimeModel:

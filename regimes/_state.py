@@ -102,7 +102,7 @@ class FittedState:
 
     def __post_init__(self) -> None:
         if self.scale is None:
-            object.__setattr__(self, "scale", self._implied_scale())
+            object.__setattr__(self, "scale", self.implied_scale())
         for name in ("startprob", "transmat", "means", "covars", "scale"):
             array = np.array(getattr(self, name), dtype=float)
             array.flags.writeable = False
@@ -126,14 +126,44 @@ class FittedState:
         codes = np.asarray(self.regimes.cat.codes, dtype=int)
         return np.bincount(codes, minlength=len(self.means)) / max(len(codes), 1)
 
-    def _implied_scale(self) -> np.ndarray:
-        """Per-column standard deviation of the fitted mixture of regimes."""
+    def implied_scale(self, own: bool = False) -> np.ndarray:
+        """Per-column standard deviation of the fitted mixture of regimes.
+
+        The regimes weighted by their shares of the training days; with ``own``,
+        from the regimes' own variances (:attr:`own_variances`), without the
+        regularization the fit added to them.
+        """
         means = np.asarray(self.means, dtype=float)
-        covars = np.asarray(self.covars, dtype=float)
+        if own:
+            variances = self.own_variances
+        else:
+            variances = np.diagonal(np.asarray(self.covars, float), axis1=1, axis2=2)
         weights = self.shares
-        variances = np.diagonal(covars, axis1=1, axis2=2)
-        second = weights @ (variances + means**2)
-        return np.sqrt(np.maximum(second - (weights @ means) ** 2, 0.0))
+        with np.errstate(all="ignore"):  # numbers edited to ~1e308 in a model file
+            second = weights @ (variances + means**2)
+            return np.sqrt(np.maximum(second - (weights @ means) ** 2, 0.0))
+
+    @property
+    def own_variances(self) -> np.ndarray:
+        """Each regime's variance of each column, without the fit's regularization.
+
+        The regularization added to every covariance is taken off (floored at
+        0); shape (n_regimes, n_features).
+        """
+        variances = np.diagonal(np.asarray(self.covars, float), axis1=1, axis2=2)
+        with np.errstate(all="ignore"):
+            return np.maximum(variances - self.regularization, 0.0)
+
+    @property
+    def regime_sizes(self) -> np.ndarray:
+        """Each regime's size about zero per column, sqrt(variance + mean**2).
+
+        What the regime's own days look like in the units check
+        (:func:`regimes._validation.check_units`), shape (n_regimes, n_features).
+        """
+        variances = np.diagonal(np.asarray(self.covars, float), axis1=1, axis2=2)
+        with np.errstate(all="ignore"):
+            return np.sqrt(variances + np.asarray(self.means, float) ** 2)
 
     @property
     def n_regimes(self) -> int:

@@ -910,12 +910,13 @@ def check_units(
         # its mean is ~0 (returns) and its level when the level dwarfs the spread
         reference = np.hypot(scale, center)
         ratio = typical / reference
-        # a column whose level dwarfs its spread (cash) judges its prices hint
+        # a column whose level dwarfs its spread (cash) gets no prices hint
         level = np.abs(center) > scale
         far = np.abs(values - center) / scale
-    # data one of the fitted regimes explains is not a change of units: a window
-    # inside a calm peg or a crash regime is far from the pooled scale, but
-    # within a factor REGIME_MARGIN of that regime's own size about zero
+    # Data one of the fitted regimes explains are not a change of units: a window
+    # inside a calm peg or a crash regime is far from the pooled scale, but within
+    # REGIME_MARGIN of that regime's own size about zero (not refused), or within
+    # WARN_MARGIN (not even warned of).
     explained = within = np.zeros(len(scale), dtype=bool)
     if regime_sizes is not None:
         sizes = np.asarray(regime_sizes, dtype=float)
@@ -924,24 +925,18 @@ def check_units(
             explained = (typical >= low / REGIME_MARGIN) & (
                 typical <= high * REGIME_MARGIN
             )
-            # not even warned of: inside the span of the regimes' sizes (a window
-            # of x100 a few times the widest regime is refused no more, but warned)
             within = (typical >= low / WARN_MARGIN) & (typical <= high * WARN_MARGIN)
     sized = np.isfinite(ratio) & (scale > 0)
     judged = sized & ~explained
-    # too small only when every column judged is: a whole frame given in decimals
-    # to a model fitted on percent. One column alone can be small in its own
-    # history (rates near zero for years, a currency peg, a stale feed): warned of
-    # a column of zeros (a closed market, a stale feed) is warned of below: no
-    # factor of ten makes zeros returns, and the model decodes them as calm days
-    small = (
-        judged
-        & (observed >= UNITS_MIN_ROWS)
-        & (ratio < 1 / UNITS_RATIO)
-        & (typical > 0)
-    )
-    # ... every column at least UNITS_WARN_RATIO times too small, some 30 times
-    shrunk = sized & (observed >= UNITS_MIN_ROWS) & (ratio < 1 / UNITS_WARN_RATIO)
+    # Too small is refused only for the whole frame (a frame given in decimals
+    # to a model fitted on percent): every column at least UNITS_WARN_RATIO
+    # times too small, some UNITS_RATIO times. One column alone can be small in
+    # its own history (rates near zero for years, a currency peg): warned of. A
+    # column of zeros (a closed market, a stale feed) is never too small (no
+    # factor of ten makes zeros returns): warned of below, decoded as calm days.
+    enough = observed >= UNITS_MIN_ROWS
+    small = judged & enough & (ratio < 1 / UNITS_RATIO) & (typical > 0)
+    shrunk = sized & enough & (ratio < 1 / UNITS_WARN_RATIO)
     frame_small = small.any() and shrunk[sized].all()
     big = judged & (observed >= UNITS_MIN_ROWS_BIG)
     for j, column in enumerate(columns):

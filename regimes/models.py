@@ -534,14 +534,13 @@ class RegimeModel(BaseEstimator):
             missing=self._missing_policy(),
         )
         state = self.fitted_state_
-        variances = np.diagonal(state.covars, axis1=1, axis2=2)
         check_units(
             data.values,
             data.columns,
             state.scale,
             index=data.index,
             center=state.center,
-            regime_sizes=np.sqrt(variances + state.means**2),
+            regime_sizes=state.regime_sizes,
         )
         return data
 
