@@ -174,6 +174,17 @@ def test_one_column_in_other_units_is_named(returns, previous):
     assert f"columns {column!r} (about 100 times)" in str(e.value)
 
 
+def test_a_column_named_with_braces_is_named_too(returns):
+    """The message was built as a template and .format()-ed: a column named
+    with braces would have broken it (found on review)."""
+    data = returns.iloc[:560, :2].set_axis(["{x}", "b"], axis=1)
+    previous = walk_forward(data, _model(), **OPTIONS)
+    changed = data.assign(**{"{x}": data["{x}"] * 100})
+    with pytest.raises(InvalidParameterError, match="a change of units") as e:
+        walk_forward(changed, _model(), resume=previous, **OPTIONS)
+    assert "columns '{x}' (about 100 times)" in str(e.value)
+
+
 def test_a_float32_copy_is_named_not_called_revised_history(returns, previous):
     """A float32 copy of the same returns differs by its rounding: resuming names
     the columns and asks for the values the run had, instead of a full rerun
