@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ._dates import data_error, parse_day_index
+from ._panel import THOUSANDS_SEPARATORS
 from .exceptions import DataFileError, DataWarning
 
 __all__ = ["MISSING_TEXT", "read_table"]
@@ -281,9 +282,9 @@ def _header(lines: list[_Line], first_row: int) -> _Line | None:
     return None
 
 
+_DIGITS = rf"[\d{re.escape(THOUSANDS_SEPARATORS)}\s]"
 _VALUE_LIKE = re.compile(
-    r"[(+\-\u2212]?\s*[$\u20ac\u00a3]?\s*[\d.,'\s\u00a0\u202f]*\d[\d.,'\s\u00a0\u202f]*"
-    r"\s*%?\)?"
+    rf"[(+\-\u2212]?\s*[$\u20ac\u00a3]?\s*{_DIGITS}*\d{_DIGITS}*\s*%?\)?"
 )
 """A number as spreadsheets write it: signs or parentheses, a currency sign,
 thousands separators (, . ' and spaces), decimal commas, a percent sign."""

@@ -328,6 +328,13 @@ def _from_text(
     return "", numbers.astype(float)
 
 
+THOUSANDS_SEPARATORS = ",.' \u00a0\u202f\u2009"
+"""What spreadsheets put between thousands: a comma, a point, an apostrophe
+(Swiss), a space, a no-break or narrow no-break space (French, Swiss) and a thin
+space. The one list: the dateless-row check of ``_files`` reads values with it."""
+_SEPARATORS = re.escape(THOUSANDS_SEPARATORS)
+
+
 def _number_format(cell: str) -> str:
     """What a cell that is almost a number has in it, and the fix, or ""."""
     text = cell.strip()
@@ -336,9 +343,7 @@ def _number_format(cell: str) -> str:
             " (a percent sign: remove the signs, e.g. in the spreadsheet's number "
             "format; returns in percent are read as they are)"
         )
-    # separators: , . ' a space, a no-break space, a narrow no-break space (French
-    # and Swiss spreadsheets) and a thin space
-    if re.fullmatch(r"[-+]?\d{1,3}([,. '\u00a0\u202f\u2009]\d{3})+([.,]\d+)?", text):
+    if re.fullmatch(rf"[-+]?\d{{1,3}}([{_SEPARATORS}]\d{{3}})+([.,]\d+)?", text):
         return (
             " (a thousands separator: save the file with plain numbers, e.g. "
             "1234.5, and one decimal mark)"
