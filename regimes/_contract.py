@@ -446,6 +446,20 @@ class LogDensities(Constraint):
             "+inf, and every day finite in at least one regime"
         )
 
+    def hint(self, value: Any) -> str:
+        out = _numeric_array(value, 2)
+        if out is None or not len(out):
+            return ""
+        bad = np.isnan(out).any(axis=1) | (out == np.inf).any(axis=1)
+        bad |= ~np.isfinite(out).any(axis=1)
+        if not bad.any():
+            return ""
+        day = int(np.flatnonzero(bad)[0])
+        return (
+            f"day {day} has {out[day].tolist()}: check the returns of that day "
+            "(NaN, inf, or far outside every regime)"
+        )
+
 
 class NJobs(Constraint):
     """joblib's ``n_jobs``: None, or a non-zero int (-1 = every core)."""

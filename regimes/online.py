@@ -47,11 +47,19 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 
-from ._contract import LogDensities, Probabilities, validate_params
+from ._contract import (
+    InstanceOf,
+    Interval,
+    LogDensities,
+    Names,
+    Probabilities,
+    validate_params,
+)
 from ._gaussian import log_emission_densities
 from ._hmm import forward_filter
 from ._missing import has_missing, missing_patterns
@@ -82,6 +90,14 @@ class DecoderState(NamedTuple):
     """Code of the regime the signal is in."""
 
 
+@validate_params(
+    {
+        "log_densities": [LogDensities()],
+        "penalty": [Interval(Real, 0, None, unit="(nats)")],
+        "state": [None, InstanceOf(DecoderState, name="a DecoderState")],
+        "initial": [None, Probabilities(ndim=1)],
+    }
+)
 def penalized_decode(
     log_densities: np.ndarray,
     penalty: float,
@@ -123,35 +139,26 @@ def penalized_decode(
     >>> penalized_decode(ll, penalty=0.0)[0].tolist()
     [0, 0, 0, 1, 0, 0, 1, 1, 1]
     """
-    ll = np.asarray(log_densities, dtype=float)
-    if ll.ndim != 2 or ll.shape[1] < 1:
-        raise ValueError(
-            f"log_densities must be 2-D (n_samples, n_regimes), got shape {ll.shape}."
-        )
-    if not (np.isfinite(penalty) and penalty >= 0):
-        raise ValueError(f"penalty must be a finite number >= 0, got {penalty!r}.")
-    bad = np.isnan(ll) | np.isposinf(ll)
-    unexplained = np.isneginf(ll).all(axis=1)
-    if bad.any() or unexplained.any():
-        day = int(np.flatnonzero(bad.any(axis=1) | unexplained)[0])
-        raise ValueError(
-            f"log_densities must be finite or -inf with at least one finite value "
-            f"per day; day {day} has {ll[day].tolist()}. Check the returns of that "
-            "day (NaN, inf, or far outside every regime)."
-        )
+    ll = log_densities  # checked by the contract: finite or -inf, one finite a day
     n_samples, n_regimes = ll.shape
     if state is None:
+        if initial is not None and initial.shape != (n_regimes,):
+            raise InvalidParameterError(
+                "initial",
+                f"initial has {len(initial)} regimes, log_densities {n_regimes}.",
+            )
         scores = (
             np.zeros(n_regimes)
             if initial is None
-            else np.log(np.maximum(np.asarray(initial, dtype=float), 1e-300))
+            else np.log(np.maximum(initial, 1e-300))
         )
         regime = -1
     else:
         scores, regime = np.asarray(state.scores, dtype=float).copy(), state.regime
         if scores.shape != (n_regimes,):
-            raise ValueError(
-                f"state has {scores.shape[0]} regimes, log_densities {n_regimes}."
+            raise InvalidParameterError(
+                "state",
+                f"state has {scores.shape[0]} regimes, log_densities {n_regimes}.",
             )
     codes = np.empty(n_samples, dtype=int)
     # plain Python floats: K is small and a numpy call per day costs more than this
@@ -309,6 +316,12 @@ def filter_log_densities(
     return forward_filter(log_densities, transmat, initial)
 
 
+@validate_params(
+    {
+        "transmat": [Probabilities(ndim=2)],
+        "regime_names": [Names(what="regime name")],
+    }
+)
 def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarray:
     """The regime distribution a causal output starts from: the stationary one.
 
@@ -324,7 +337,18 @@ def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarra
     >>> causal_start(A, ["Bull", "Bear"]).round(3).tolist()
     [0.75, 0.25]
     """
-    transmat = np.asarray(transmat, dtype=float)
+    if transmat.shape[0] != transmat.shape[1]:
+        raise InvalidParameterError(
+            "transmat",
+            f"transmat must be square (one row and column per regime), got "
+            f"{transmat.shape[0]} x {transmat.shape[1]}.",
+        )
+    if len(regime_names) != len(transmat):
+        raise InvalidParameterError(
+            "regime_names",
+            f"regime_names has {len(regime_names)} names for the {len(transmat)} "
+            "regimes of transmat; give one name per row.",
+        )
     absorbing = [
         str(regime_names[k])
         for k in range(len(transmat))
@@ -333,7 +357,9 @@ def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarra
     if not absorbing:
         return stationary_distribution(transmat)
     warnings.warn(
-        f"regime {', '.join(repr(a) for a in absorbing)} is absorbing "
+        f"{'regimes' if len(absorbing) > 1 else 'regime'} "
+        f"{', '.join(repr(a) for a in absorbing)} "
+        f"{'are' if len(absorbing) > 1 else 'is'} absorbing "
         "(its stay probability is 1 to within 1e-6), so the stationary "
         "distribution would start the causal signal and filter in it for good; "
         "starting from equal probabilities instead. To choose the start, pass "

@@ -13,6 +13,7 @@ from regimes import RegimeModel
 from regimes.exceptions import AbsorbingRegimeWarning, InvalidParameterError
 from regimes.online import (
     DecoderState,
+    causal_start,
     filter_log_densities,
     penalized_decode,
     portfolio_log_densities,
@@ -94,18 +95,43 @@ def test_a_tie_keeps_the_current_regime():
 )
 def test_decoder_refuses_non_finite_evidence(row):
     ll = np.array([[0.0, -1.0], row])
-    with pytest.raises(ValueError, match="day 1 has"):
+    with pytest.raises(InvalidParameterError, match="Day 1 has"):
         penalized_decode(ll, 1.0)
 
 
 def test_decoder_rejects_bad_arguments():
     ll = np.zeros((3, 2))
-    with pytest.raises(ValueError, match="penalty must be a finite number >= 0"):
-        penalized_decode(ll, -1.0)
-    with pytest.raises(ValueError, match="log_densities must be 2-D"):
+    for penalty in (-1.0, "2", np.nan, True):  # a string or a bool is not a number
+        with pytest.raises(
+            InvalidParameterError, match="penalty of penalized_decode.. must be a "
+        ) as e:
+            penalized_decode(ll, penalty)
+        assert e.value.param == "penalty"
+    with pytest.raises(InvalidParameterError, match="log_densities .* a 2-D array"):
         penalized_decode(np.zeros(3), 1.0)
     with pytest.raises(ValueError, match="state has 3 regimes, log_densities 2"):
         penalized_decode(ll, 1.0, state=DecoderState(np.zeros(3), 0))
+    with pytest.raises(InvalidParameterError, match="initial has 3 regimes") as e:
+        penalized_decode(ll, 1.0, initial=np.full(3, 1 / 3))
+    assert e.value.param == "initial"
+
+
+@pytest.mark.parametrize(
+    ("transmat", "names", "param"),
+    [
+        ([[1.0, 1.0], [0.0, 1.0]], ["a", "b"], "transmat"),  # a row sums to 2
+        ([[np.nan, 1.0], [0.5, 0.5]], ["a", "b"], "transmat"),  # LAPACK's errors
+        ([[0.9, 0.1, 0.0], [0.1, 0.9, 0.0]], ["a", "b"], "transmat"),  # not square
+        ([[0.9, 0.1], [0.1, 0.9]], ["a"], "regime_names"),
+        ([[0.9, 0.1], [0.1, 0.9]], ["a", "a"], "regime_names"),
+    ],
+)
+def test_causal_start_checks_its_arguments(transmat, names, param):
+    """Hostile pass 18: a row summing to 2 gave [0.5, 0.5] silently; NaN printed
+    LAPACK errors and raised LinAlgError."""
+    with pytest.raises(InvalidParameterError) as e:
+        causal_start(np.array(transmat), names)
+    assert e.value.param == param
 
 
 # ------------------------------------------------------------- predict_online
