@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -632,7 +632,8 @@ default="stationary"
             fits to the first day of the training data and is usually one-hot
             (right only for a segment that starts where the training data did); or
             your own probabilities in regime order (e.g. the last filtered row of
-            the previous segment times ``transmat_``).
+            the previous segment times ``transmat_``), or by regime name (a
+            Series or a dict).
 
         Returns
         -------
@@ -788,8 +789,8 @@ default="stationary"
     def _initial_distribution(self, initial: Any) -> np.ndarray:
         """The regime distribution before the first day, validated.
 
-        A pandas Series is read by label (regime name), in any order; other
-        array-likes are taken in regime order.
+        A pandas Series or a dict is read by label (regime name), in any order;
+        other array-likes are taken in regime order.
         """
         check_is_fitted(self, "fitted_state_")
         names = self.regime_names_
@@ -798,11 +799,16 @@ default="stationary"
                 return causal_start(self.transmat_, self.regime_names_)
             if initial == "fitted":
                 return self.startprob_
+            near = initial.strip().lower()
+            known = near in ("stationary", "fitted")
+            guess = f" Did you mean {near!r}?" if known else ""
             raise InvalidParameterError(
                 "initial",
                 "initial must be 'stationary', 'fitted' or one probability per "
-                f"regime, got {initial!r}.",
+                f"regime, got {initial!r}.{guess}",
             )
+        if isinstance(initial, Mapping):  # by regime name, as a labelled Series
+            initial = pd.Series(initial, dtype=object)
         if isinstance(initial, pd.Series):
             labels = [str(i) for i in initial.index]
             if sorted(labels) != sorted(names) or len(set(labels)) != len(labels):
@@ -812,7 +818,7 @@ default="stationary"
                     f"{list(names)}, each once; got the labels {labels}.",
                 )
             initial = initial.set_axis(labels).reindex(list(names))
-        if isinstance(initial, (dict, set, bytes)) or np.ndim(initial) != 1:
+        if isinstance(initial, (set, bytes)) or np.ndim(initial) != 1:
             raise InvalidParameterError(
                 "initial",
                 f"initial must be 'stationary', 'fitted' or {len(names)} "

@@ -215,6 +215,20 @@ def test_initial_distribution_is_validated(fitted, sample):
         RegimeModel(order_by="return").fit(returns.iloc[:500])
 
 
+def test_initial_by_name_and_a_near_miss(fitted, sample):
+    """Hostile pass 18, M6: a dict keyed by regime names was refused (a labelled
+    Series was read), and 'Stationary' got no hint."""
+    returns = sample[0].iloc[:20]
+    names = fitted.regime_names_
+    probabilities = np.array([0.2, 0.3, 0.5])
+    by_name = dict(zip(names, probabilities, strict=True))
+    by_dict = fitted.filter_proba(returns, initial=by_name)
+    by_series = fitted.filter_proba(returns, initial=pd.Series(probabilities, names))
+    pd.testing.assert_frame_equal(by_dict, by_series)
+    with pytest.raises(InvalidParameterError, match="Did you mean 'stationary'"):
+        fitted.filter_proba(returns, initial="Stationary")
+
+
 @pytest.mark.parametrize("method", ["filter_proba", "predict_online", "signal_proba"])
 def test_a_bad_initial_is_refused_before_the_returns_are_read(fitted, method):
     """Third hostile pass, J: ``initial`` was checked after the returns (and the
