@@ -272,15 +272,26 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
     ``param`` is the caller's name for the frame (``resume`` of walk_forward,
     ``out`` of save_state, ``walk`` of the report), named by every error.
     """
+    # walk_forward's resume= also takes a state directory; the others a frame
+    folder = param == "resume"
+    accepted = (
+        "a walk_forward result as returned (its attrs['resume'] holds what the "
+        "run needs to continue)"
+    )
+    if folder:
+        accepted += " or a state directory written by regimes --state / save_state"
+    begin = "Pass the frame walk_forward returned."
+    if folder:
+        begin = f"To begin, {NEW_RUN}."
+    unchanged = "the frame walk_forward returned" + (
+        ", or the state directory it wrote," if folder else ","
+    )
     text = previous.attrs.get("resume")
     if not isinstance(text, str):
         raise InvalidParameterError(
             param,
-            f"{param} must be a walk_forward result as returned (its "
-            "attrs['resume'] holds what the run needs to continue) or a state "
-            "directory written by regimes --state / save_state; this frame has no "
-            "resume record (a frame read from a CSV file, or built by hand, has "
-            "none). Run walk_forward once without resume to start.",
+            f"{param} must be {accepted}; this frame has no resume record (a frame "
+            f"read from a CSV file, or built by hand, has none). {begin}",
         )
     try:
         record = json.loads(text)
@@ -296,8 +307,7 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
             param,
             f"{param}'s record (attrs['resume'], or resume.json in a state "
             "directory) is not a whole walk-forward resume record: it was cut or "
-            "edited. Pass the frame walk_forward returned, or the state directory "
-            "it wrote, unchanged; or run walk_forward once without resume.",
+            f"edited. Pass {unchanged} unchanged; or {NEW_RUN}.",
         )
     if "digest" in record and record["digest"] != _digest_or_none(record):
         # (a record written before the digest was kept has none)
@@ -306,8 +316,7 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
             f"{param}'s record (attrs['resume'], or the files of a state directory) "
             "was edited after the run: its model, decoder state or options no "
             "longer match what the run wrote, and a resumed run would silently "
-            "differ from a full one. Pass the frame walk_forward returned, or the "
-            "state directory it wrote, unchanged; or run without resume.",
+            f"differ from a full one. Pass {unchanged} unchanged; or {NEW_RUN}.",
         )
     changed = _changed_layout(previous, record)
     if changed is None and frame_fingerprint(previous) != record["frame"]:
@@ -345,6 +354,14 @@ def _changed_layout(previous: pd.DataFrame, record: dict[str, Any]) -> str | Non
 # ------------------------------------------------------------------ resuming
 
 
+NEW_RUN = (
+    "start a new run: walk_forward without resume=, or regimes.daily.run / "
+    "regimes --state with a new folder"
+)
+"""The full rerun, in words true for every caller of a resume check (a frame given
+to walk_forward, a state folder of the daily run or the command line)."""
+
+
 def check_compatible(
     record: dict[str, Any],
     frame: pd.DataFrame,
@@ -372,13 +389,13 @@ def check_compatible(
             "resume",
             "resume was computed with other settings: "
             + "; ".join(changed)
-            + ". Pass the same model and options, or run without resume.",
+            + f". Pass the same model and options, or {NEW_RUN}.",
         )
     check_same_data(
         record,
         frame,
         "resume continues a run on data that extend its own",
-        "run walk_forward without resume (a full rerun)",
+        NEW_RUN,
         given=given,
     )
 

@@ -185,6 +185,30 @@ def test_a_column_named_with_braces_is_named_too(returns):
     assert "columns '{x}' (about 100 times)" in str(e.value)
 
 
+def test_the_daily_run_is_told_a_remedy_it_has(returns, previous, tmp_path):
+    """Hostile pass 18, M1: the daily run was told to 'run without resume', an
+    option it does not have (it resumes from its folder by itself)."""
+    from regimes import daily
+
+    folder = tmp_path / "state"
+    daily.run(returns.iloc[:600], _model(), folder, **OPTIONS)
+    monthly = {**OPTIONS, "refit": "M"}
+    with pytest.raises(InvalidParameterError, match="other settings") as e:
+        daily.run(returns.iloc[:620], _model(), folder, **monthly)
+    assert "with a new folder" in str(e.value)
+
+
+def test_a_report_is_not_told_to_pass_a_state_directory(returns, tmp_path):
+    """Hostile pass 18, M2: write_html(walk=<a frame without its record>) was told
+    to pass a state directory, which walk= refuses."""
+    from regimes.report import write_html
+
+    bare = pd.DataFrame({"regime": ["Bull"]}, index=returns.index[:1])
+    with pytest.raises(InvalidParameterError, match="walk must be") as e:
+        write_html(None, returns, tmp_path / "r.html", walk=bare)
+    assert "state directory" not in str(e.value)
+
+
 def test_a_float32_copy_is_named_not_called_revised_history(returns, previous):
     """A float32 copy of the same returns differs by its rounding: resuming names
     the columns and asks for the values the run had, instead of a full rerun
