@@ -355,6 +355,25 @@ def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.Datetime
 # ------------------------------------------------------------ a time axis
 
 
+def to_datetime_call(values: Any, expression: str) -> str:
+    """The ``pd.to_datetime`` call that reads ``values`` (shown as ``expression``).
+
+    Dates with different UTC offsets (a mixed-zone index of datetimes, or text
+    with offsets such as +01:00 and +02:00) need ``utc=True``: without it pandas
+    refuses them, so the fix an error suggests would itself fail.
+    """
+    offsets = set()
+    for value in pd.Index(values)[:10_000]:
+        if isinstance(value, str):
+            value = value.strip()
+            offsets.add(value[-6:] if len(value) > 6 and value[-6] in "+-" else None)
+        else:
+            zone = getattr(value, "tzinfo", None)
+            offsets.add(None if zone is None else zone.utcoffset(value))
+    needs_utc = len(offsets - {None}) > 1 or (None in offsets and len(offsets) > 1)
+    return f"pd.to_datetime({expression}{', utc=True' if needs_utc else ''})"
+
+
 def undated(index: pd.Index) -> bool:
     """A default 0..n-1 RangeIndex: what an array becomes, i.e. no dates.
 
@@ -390,7 +409,7 @@ def check_day_index(index: pd.Index, name: str) -> None:
         raise InvalidParameterError(
             name,
             f"{name} must have a DatetimeIndex, got a {type(index).__name__}; set "
-            f"one with {name}.index = pd.to_datetime({name}.index).",
+            f"one with {name}.index = {to_datetime_call(index, f'{name}.index')}.",
         )
     if len(index) == 0:
         raise InvalidParameterError(name, f"{name} is empty; pass at least one day.")

@@ -24,7 +24,13 @@ from ._contract import (
     check_value,
 )
 from ._covariance import COVARIANCE_FORMS
-from ._dates import MAX_DAILY_SPACING, check_day_index, median_spacing, undated
+from ._dates import (
+    MAX_DAILY_SPACING,
+    check_day_index,
+    median_spacing,
+    to_datetime_call,
+    undated,
+)
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
@@ -403,12 +409,14 @@ def _check_frame_labels(
     if undated(index) and not needs_dates:
         pass  # rows in time order, as for an array
     elif not isinstance(index, pd.DatetimeIndex):
-        fix = (
-            f"e.g. {param}.set_index(pd.to_datetime({param}['Date']))"
-            if needs_dates
-            else f"e.g. {param}.set_index(pd.to_datetime({param}['Date'])), or "
-            f"{param}.reset_index(drop=True) to use the rows in order without dates"
-        )
+        # the dates are the index: read them where they are, as pandas can
+        reading = to_datetime_call(index, f"{param}.index")
+        fix = f"e.g. {param}.index = {reading}"
+        if not needs_dates:
+            fix += (
+                f", or {param}.reset_index(drop=True) to use the rows in order "
+                "without dates"
+            )
         raise InvalidReturnsError(
             param,
             f"{param} must be indexed by date (a DatetimeIndex), got a "
@@ -445,6 +453,22 @@ def _check_frame_labels(
         if not _is_numeric(dt)
     ]
     if bad:
+        # numbers held as Python objects (a frame built from lists or cells)
+        held = [
+            c
+            for c in bad
+            if frame[c].dtype == object
+            and all(
+                isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                for v in frame[c].dropna()
+            )
+        ]
+        if held == bad:
+            raise InvalidReturnsError(
+                param,
+                f"{param} has columns {bad} of numbers stored as objects "
+                f"(dtype object); pass {param}.astype(float).",
+            )
         raise InvalidReturnsError(
             param,
             f"{param} has non-numeric columns {bad}; keep only numeric return columns.",

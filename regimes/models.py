@@ -562,7 +562,11 @@ class RegimeModel(BaseEstimator):
 
         This looks ahead: the regime of day t depends on every day of ``returns``,
         later days included (hindsight). For the regime as it was knowable on each
-        day, use :meth:`predict_online`.
+        day, use :meth:`predict_online`. The first day starts from ``startprob_``,
+        which EM fits to the first training day and is usually one-hot: right for
+        the training data, a strong pull on day 1 of a window that starts
+        elsewhere (:meth:`filter_proba` and :meth:`predict_online` start from the
+        stationary distribution by default).
 
         Parameters
         ----------
@@ -590,7 +594,8 @@ class RegimeModel(BaseEstimator):
         """Smoothed regime probabilities P(q_t = i | O_1..O_T), eq. (17).
 
         These use the whole sample, future days included: for what was knowable on
-        each day, use :meth:`filter_proba`.
+        each day, use :meth:`filter_proba`. Day 1 starts from ``startprob_``, as in
+        :meth:`predict`.
 
         Parameters
         ----------
