@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ._dates import data_error, parse_day_index
+from ._panel import BAR_FIELDS as _BAR_FIELDS
 from ._panel import THOUSANDS_SEPARATORS
 from .exceptions import DataFileError, DataWarning
 
@@ -345,7 +346,6 @@ def repeated_line(lines: list[_Line], first_row: int, header: _Line | None) -> i
     )
 
 
-_BAR_FIELDS = {"open", "high", "low", "close", "adj close", "volume"}
 """What a price-bar download has per ticker (Yahoo, yfinance): one price is kept."""
 
 

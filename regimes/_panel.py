@@ -144,10 +144,17 @@ def prepare(
     if options.columns is not None:
         absent = [c for c in options.columns if c not in frame.columns]
         if absent:
+            bars = all(str(c).strip().lower() in BAR_FIELDS for c in absent)
+            why = (
+                " (the file's price bars were read as one price per ticker, and "
+                "columns= names tickers)"
+                if bars
+                else ""
+            )
             raise InvalidParameterError(
                 "columns",
                 f"{source}: no columns {absent}; the columns are "
-                f"{list(frame.columns)}.",
+                f"{list(frame.columns)}{why}.",
             )
         frame = frame[list(options.columns)]
     frame = missing_markers(numeric(frame, source, param), source)
@@ -173,6 +180,13 @@ def prepare(
         frame = _drop_gaps(frame, kind, source)
     else:
         frame = _keep_ragged(frame, options.min_coverage, source, span, kind)
+    priced = int(frame.notna().to_numpy().any(axis=1).sum())
+    if kind == "prices" and priced < 2:
+        raise data_error(
+            _dates_param(options, param),
+            f"{source}: prices on {priced} day {span}; a return needs the prices "
+            "of two days: pass a longer history, or widen the dates.",
+        )
     returns = log_returns(frame) if kind == "prices" else frame.astype(float)
     if options.missing == "keep":
         returns = returns[returns.notna().any(axis=1)]
@@ -328,6 +342,10 @@ def _from_text(
     return "", numbers.astype(float)
 
 
+BAR_FIELDS = frozenset({"open", "high", "low", "close", "adj close", "volume"})
+"""The fields of a price bar (lower case), as yfinance and brokers name them: a file
+of bars is read as one price per ticker (``_files``)."""
+
 THOUSANDS_SEPARATORS = ",.' \u00a0\u202f\u2009"
 """What spreadsheets put between thousands: a comma, a point, an apostrophe
 (Swiss), a space, a no-break or narrow no-break space (French, Swiss) and a thin
@@ -347,6 +365,11 @@ def _number_format(cell: str) -> str:
         return (
             " (a thousands separator: save the file with plain numbers, e.g. "
             "1234.5, and one decimal mark)"
+        )
+    if re.fullmatch(r"[-+]?\d*,\d+", text):
+        return (
+            " (a decimal comma in a file whose fields are separated by commas: save "
+            "it with decimal points, e.g. 1234.5, or with ; between fields)"
         )
     return ""
 

@@ -526,6 +526,8 @@ def test_a_header_repeated_among_the_rows_is_skipped(tmp_path):
         # French and Swiss exports: a no-break or narrow no-break space
         (["1\u00a0234.50", "1\u00a0240.00", "1\u00a0236.10"], "thousands separator"),
         (["1\u202f234.50", "1\u202f240.00", "1\u202f236.10"], "thousands separator"),
+        # hostile pass 18, M4: quoted decimal commas in a comma-separated file
+        (['"100,50"', '"101,25"', '"100,75"'], "decimal comma"),
     ],
 )
 def test_almost_numbers_are_named_with_their_fix(tmp_path, cells, says):
@@ -582,3 +584,25 @@ def test_a_header_of_numeric_tickers_with_no_date_label_names_the_columns(tmp_pa
     path.write_text(",1301,7203" + rows + "\n")
     frame = data.read_returns(path, kind="prices")
     assert [str(c) for c in frame.columns] == ["1301", "7203"]
+
+
+def test_one_day_of_prices_is_named_as_such(tmp_path):
+    """Hostile pass 18, M4: one row of prices was told to keep more days with
+    missing='keep' or min_coverage=0.0, which cannot help."""
+    (tmp_path / "one.csv").write_text("Date,A,B\n2024-01-02,100.5,200.25\n")
+    with pytest.raises(ValueError, match="a return needs the prices of two days"):
+        data.read_returns(tmp_path / "one.csv", kind="prices")
+
+
+def test_columns_of_a_bar_file_name_tickers(tmp_path):
+    """Hostile pass 18, M3: Yahoo's classic one-ticker CSV is read as one price
+    (named after the file); columns='Adj Close' said only 'no columns'."""
+    rows = "".join(
+        f"2024-01-0{d},{p},{p + 1},{p - 1},{p},{p},1000\n"
+        for d, p in zip((2, 3, 4, 5), (100, 101, 102, 101), strict=True)
+    )
+    path = tmp_path / "SPY.csv"
+    path.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n" + rows)
+    with pytest.warns(DataWarning):
+        with pytest.raises(ValueError, match="columns= names tickers"):
+            data.read_returns(path, kind="prices", columns=["Adj Close"])
