@@ -34,7 +34,7 @@ from sklearn.cluster import KMeans
 
 from regimes import RegimeModel, _restarts
 from regimes._gaussian import log_emission_densities, product, with_ones_column
-from regimes._hmm import init_data, outer_products
+from regimes._hmm import fit_data, init_data, outer_products
 from regimes._threads import call_with_threads, thread_limits
 from regimes.data import load_sample
 
@@ -79,12 +79,12 @@ def main() -> None:
     outer = outer_products(Z)
     clustered = init_data(Z).clustered
     settings = RegimeModel(n_init=10, random_state=0)._check_params()
-    shared = _restarts.prepare(Z, settings.covariance_type)
+    shared = fit_data(Z, settings.covariance_type)
 
     def em_iteration() -> Callable[[], object]:
         # a restart screened for 10 iterations, then one E- and M-step per call
         hmm = _restarts.start_restart(Z, 3, settings, 10, shared=shared).hmm
-        hmm.share_data(Z, shared.outer, shared.with_ones, shared.init)
+        hmm.share_data(shared)
 
         def step() -> None:
             stats, _ = hmm._do_estep(Z, None)

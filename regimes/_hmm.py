@@ -67,14 +67,15 @@ from ._covariance import (
     to_native,
     write_full_trusted,
 )
-from ._gaussian import log_emission_densities, product
+from ._gaussian import log_emission_densities, product, with_ones_column
 from .results import floor_self_transitions
 
 
-class _Shared(NamedTuple):
+class FitData(NamedTuple):
     """The data a fit's E-steps run on, and what is formed once from it.
 
-    See :meth:`RegimeHMM.share_data`.
+    A fit's restarts all run on the same X: :func:`fit_data` forms this record
+    once, and :meth:`RegimeHMM.share_data` hands it to each restart's model.
     """
 
     X: np.ndarray
@@ -82,6 +83,9 @@ class _Shared(NamedTuple):
     with_ones: np.ndarray | None  # X and a column of ones (the densities)
     outer: np.ndarray | None  # upper triangles of x_t x_t^T (the scatter)
     init: InitData | None  # what a start from k-means uses (init_data)
+    # each column's variance (NaN-aware), against which a collapsed regime is
+    # judged (regimes._restarts); None where a model formed the record itself
+    variances: np.ndarray | None
 
 
 class InitData(NamedTuple):
@@ -329,9 +333,11 @@ class RegimeHMM(GaussianHMM):
             # once here, for the fit's later E-steps
             outer = outer_products(X, self.covariance_type)
             if shared is None:
-                shared = self._share(X, outer, None, None)
+                missing = _missing.has_missing(X)
+                shared = FitData(X, missing, None, outer, None, None)
             else:
-                shared = self._shared_X = shared._replace(outer=outer)
+                shared = shared._replace(outer=outer)
+            self._shared_X = shared
         upper = product(posteriors.T, shared.outer)
         rows, cols = _upper_triangle(d)
         out = np.empty((len(upper), d, d))
@@ -339,38 +345,20 @@ class RegimeHMM(GaussianHMM):
         out[:, cols, rows] = upper
         return out
 
-    def share_data(
-        self,
-        X: np.ndarray,
-        outer: np.ndarray | None,
-        with_ones: np.ndarray | None = None,
-        init: InitData | None = None,
-    ) -> None:
-        """Fit on ``X``, checked by the caller, with what is formed once from it.
+    def share_data(self, data: FitData) -> None:
+        """Fit on ``data.X``, checked by the caller, with what is formed once from it.
 
-        The restarts of a fit all run on the same X: it is checked once
-        (:func:`regimes._restarts.prepare`), and its outer products ``outer``
-        (:func:`outer_products`; a challenger's two iterations otherwise cost as
-        much again in forming them) and X with a column of ones
-        (:func:`regimes._gaussian.with_ones_column`, for the densities) and
-        what a start from k-means uses (:func:`init_data`) are formed once;
+        The restarts of a fit all run on the same X: it is checked once, and its
+        outer products (a challenger's two iterations otherwise cost as much
+        again in forming them), X with a column of ones (for the densities) and
+        what a start from k-means uses are formed once (:func:`fit_data`);
         whether it has missing values is known, not looked for at every E-step.
         X is held, so its memory cannot be reused by another array while it is
         in use; :meth:`fit` lets go of it.
         """
-        self._share(X, outer, with_ones, init)
+        self._shared_X = data
 
-    def _share(
-        self,
-        X: np.ndarray,
-        outer: np.ndarray | None,
-        with_ones: np.ndarray | None,
-        init: InitData | None,
-    ) -> _Shared:
-        self._shared_X = _Shared(X, _missing.has_missing(X), with_ones, outer, init)
-        return self._shared_X
-
-    def _shared_for(self, X: np.ndarray) -> _Shared | None:
+    def _shared_for(self, X: np.ndarray) -> FitData | None:
         """The record of :meth:`share_data` if X is its X, else None.
 
         X itself, or the view of all of it that hmmlearn's loop passes to each
@@ -685,6 +673,20 @@ def _winsorized(X: np.ndarray, width: float = 5.0) -> np.ndarray:
 
 OUTER_PRODUCTS_MAX = 4_000_000
 """Most numbers (32 MB) in the outer products :meth:`RegimeHMM._scatter` keeps."""
+
+
+def fit_data(X: np.ndarray, covariance_type: str, from_kmeans: bool = True) -> FitData:
+    """The :class:`FitData` of X (checked by the caller), for a fit's restarts.
+
+    The outer products and X with a column of ones serve the E-step of complete
+    days in 'full' or 'tied' regimes; ``from_kmeans``: whether any restart
+    starts from k-means (else no :class:`InitData` is formed).
+    """
+    outer = outer_products(X, covariance_type)
+    with_ones = None if outer is None else with_ones_column(X)
+    init = init_data(X) if from_kmeans else None
+    missing = _missing.has_missing(X)
+    return FitData(X, missing, with_ones, outer, init, np.nanvar(X, axis=0))
 
 
 def outer_products(X: np.ndarray, covariance_type: str = "full") -> np.ndarray | None:

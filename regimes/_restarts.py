@@ -33,14 +33,12 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 
 from . import _accelerate
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
-from ._gaussian import with_ones_column
-from ._hmm import NO_PRIORS, InitData, RegimeHMM, init_data, outer_products
+from ._hmm import NO_PRIORS, FitData, RegimeHMM, fit_data, init_data
 from ._parallel import thread_map, thread_workers
 from ._state import Settings
 
@@ -250,38 +248,17 @@ def _degenerate_as_error() -> Iterator[None]:
         raise DegenerateEMError(str(exc)) from exc
 
 
-class Shared(NamedTuple):
-    """What every restart of a fit uses of its data, formed once (:func:`prepare`)."""
-
-    outer: np.ndarray | None  # the days' outer products (_hmm.outer_products)
-    with_ones: np.ndarray | None  # Z and a column of ones (_gaussian.with_ones_column)
-    variances: np.ndarray  # each column's variance (NaN-aware: missing values)
-    init: InitData | None  # what starts from k-means use (_hmm.init_data)
-
-
-def prepare(Z: np.ndarray, covariance_type: str, from_kmeans: bool = True) -> Shared:
-    """The :class:`Shared` data of the restarts on Z (checked by the fit's caller).
-
-    ``from_kmeans``: whether any restart starts from k-means (else no
-    :class:`InitData` is formed).
-    """
-    outer = outer_products(Z, covariance_type)
-    # both for the E-step of complete days in 'full' or 'tied' regimes
-    with_ones = None if outer is None else with_ones_column(Z)
-    init = init_data(Z) if from_kmeans else None
-    return Shared(outer, with_ones, np.nanvar(Z, axis=0), init)
-
-
-def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM, shared: Shared | None) -> Restart:
+def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM, shared: FitData | None) -> Restart:
     """Run ``hmm.fit`` on Z, appending to ``run``'s history; record any failure.
 
     ``shared`` is what the restarts use of Z, formed once for all of them
-    (:func:`prepare`; formed here if None, k-means's data only for a start from
-    k-means: a warm start or a continued restart has ``init_params`` empty).
+    (:func:`regimes._hmm.fit_data`; formed here if None, k-means's data only for
+    a start from k-means: a warm start or a continued restart has
+    ``init_params`` empty).
     """
     if shared is None:
-        shared = prepare(Z, hmm.covariance_type, from_kmeans=bool(hmm.init_params))
-    hmm.share_data(Z, shared.outer, shared.with_ones, shared.init)
+        shared = fit_data(Z, hmm.covariance_type, from_kmeans=bool(hmm.init_params))
+    hmm.share_data(shared)
     pause = getattr(hmm, "em_pause", None)
     known = 0 if pause is None else len(pause.history)  # in run.history already
     with quiet_hmmlearn():
@@ -318,7 +295,7 @@ def start_restart(
     n_iter: int,
     warm: tuple[np.ndarray, ...] | None = None,
     earlier_iter: int | None = None,
-    shared: Shared | None = None,
+    shared: FitData | None = None,
 ) -> Restart:
     """Run the first ``n_iter`` EM iterations from k-means (or from ``warm``).
 
@@ -358,7 +335,7 @@ def continue_restart(
     Z: np.ndarray,
     run: Restart,
     settings: Settings,
-    shared: Shared | None = None,
+    shared: FitData | None = None,
     piece: int | None = None,
 ) -> Restart:
     """Run a screened restart on from where it stopped, up to ``n_iter`` in total.
@@ -428,7 +405,7 @@ def run_restarts(
     # what every restart uses of Z, formed once (k-means's data if one needs it)
     carried = sum(c is not None for c in challengers)
     from_kmeans = warm is None or len(seeds) > 1 + carried
-    shared = prepare(Z, settings.covariance_type, from_kmeans)
+    shared = fit_data(Z, settings.covariance_type, from_kmeans)
     jobs = []
     for i, seed in enumerate(seeds):
         challenger = challengers[i - 1] if 0 < i <= len(challengers) else None

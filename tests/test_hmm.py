@@ -55,7 +55,7 @@ def test_an_iteration_on_shared_data_equals_hmmlearn(
     through hmmlearn's loop and through SQUAREM's (which skips check_array for
     the shared X)."""
     from regimes import _hmm
-    from regimes._restarts import prepare
+    from regimes._hmm import fit_data
 
     used = []
     real = _hmm.log_emission_densities
@@ -65,7 +65,7 @@ def test_an_iteration_on_shared_data_equals_hmmlearn(
         lambda X, m, c, ones=None: used.append(ones is not None) or real(X, m, c, ones),
     )
     X = short_sample.to_numpy()
-    shared = prepare(X, covariance_type)
+    shared = fit_data(X, covariance_type)
     assert shared.outer is not None and shared.with_ones is not None
     ours = _one_iteration(
         RegimeHMM,
@@ -74,7 +74,7 @@ def test_an_iteration_on_shared_data_equals_hmmlearn(
         priors_off=True,
         before_fit=lambda hmm: (
             hmm.set_params(accelerate=accelerate),
-            hmm.share_data(X, shared.outer, shared.with_ones),
+            hmm.share_data(shared),
         ),
     )
     theirs = _one_iteration(GaussianHMM, X, covariance_type, priors_off=True)
@@ -90,12 +90,11 @@ def test_an_iteration_on_shared_data_equals_hmmlearn(
 def test_shared_data_serves_only_its_own_x(short_sample):
     """Another array of the same shape gets its own densities and its own check
     for missing values; a shared X with NaN is known to have them."""
-    from regimes._restarts import prepare
+    from regimes._hmm import fit_data
 
     X = short_sample.to_numpy()
     hmm = _one_iteration(RegimeHMM, X, "full", priors_off=True)
-    shared = prepare(X, "full")
-    hmm.share_data(X, shared.outer, shared.with_ones)
+    hmm.share_data(fit_data(X, "full"))
     other = X[::-1].copy()
     np.testing.assert_array_equal(
         hmm._compute_log_likelihood(other),
@@ -104,7 +103,7 @@ def test_shared_data_serves_only_its_own_x(short_sample):
     holed = X.copy()
     holed[5, 2] = np.nan
     assert hmm._has_missing(holed) and not hmm._has_missing(X)
-    hmm.share_data(holed, None, None)
+    hmm.share_data(fit_data(holed, "full", from_kmeans=False))
     assert hmm._has_missing(holed)
 
 
@@ -114,8 +113,7 @@ def test_a_start_from_shared_init_data_equals_one_formed_by_itself(short_sample,
     restarts share them (formed once per fit) or the model forms them; the
     model's own X with gaps is filled for the start either way; another array
     of the same shape does not take the shared data."""
-    from regimes._hmm import init_data
-    from regimes._restarts import prepare
+    from regimes._hmm import fit_data
 
     X = short_sample.to_numpy().copy()
     if holes:
@@ -124,8 +122,7 @@ def test_a_start_from_shared_init_data_equals_one_formed_by_itself(short_sample,
     for share in (False, True):
         hmm = RegimeHMM(3, covariance_type="full", random_state=7)
         if share:
-            shared = prepare(X, "full")
-            hmm.share_data(X, shared.outer, shared.with_ones, shared.init)
+            hmm.share_data(fit_data(X, "full"))
         hmm._init(X)
         starts.append((hmm.means_.copy(), read_full(hmm).copy()))
     np.testing.assert_array_equal(starts[0][0], starts[1][0])
@@ -133,7 +130,7 @@ def test_a_start_from_shared_init_data_equals_one_formed_by_itself(short_sample,
     assert np.isfinite(starts[1][0]).all()
     other = X[::-1].copy()
     hmm = RegimeHMM(3, covariance_type="full", random_state=7)
-    hmm.share_data(X, None, None, init_data(X))
+    hmm.share_data(fit_data(X, "full"))
     hmm._init(other)
     alone = RegimeHMM(3, covariance_type="full", random_state=7)
     alone._init(other)
@@ -158,6 +155,8 @@ def test_a_fit_forms_the_start_data_once(short_sample, monkeypatch):
 
 
 def test_a_fit_on_shared_data_with_missing_values_equals_one_without():
+    from regimes._hmm import fit_data
+
     rng = np.random.default_rng(4)
     X = rng.normal(size=(600, 3)) * np.array([1.0, 2.0, 0.5])
     X[rng.random(X.shape) < 0.05] = np.nan
@@ -166,7 +165,7 @@ def test_a_fit_on_shared_data_with_missing_values_equals_one_without():
         hmm = RegimeHMM(2, covariance_type="full", n_iter=5, random_state=0)
         hmm.set_params(covars_prior=0.0, means_weight=0.0)
         if share:
-            hmm.share_data(X, None, None)
+            hmm.share_data(fit_data(X, "full", from_kmeans=False))
         fits.append(hmm.fit(X))
     np.testing.assert_array_equal(fits[0].means_, fits[1].means_)
     assert fits[0].monitor_.history == fits[1].monitor_.history
