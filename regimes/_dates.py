@@ -19,12 +19,12 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import re
-import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._warn import warn_user
 from .exceptions import (
     Advice,
     DataFileError,
@@ -455,7 +455,7 @@ def median_spacing(index: pd.DatetimeIndex) -> pd.Timedelta | None:
     return pd.Timedelta(float(np.median(steps)), unit=index.unit)
 
 
-def warn_if_not_daily(index: pd.DatetimeIndex, what: str, stacklevel: int = 2) -> bool:
+def warn_if_not_daily(index: pd.DatetimeIndex, what: str) -> bool:
     """Warn (NotDailyWarning) if ``index`` is not about one row per trading day.
 
     The one check for every figure annualised with 252 rows a year: ``what`` names
@@ -465,12 +465,11 @@ def warn_if_not_daily(index: pd.DatetimeIndex, what: str, stacklevel: int = 2) -
     spacing = median_spacing(index)
     if spacing is None or _MIN_DAILY_SPACING <= spacing <= MAX_DAILY_SPACING:
         return False
-    warnings.warn(
+    warn_user(
         f"the dates are {_spacing_text(spacing)} apart (median), not one trading day: "
         f"{what} assume 252 rows a year and are wrong for this data. Pass daily "
         "returns, or annualise yourself with the number of rows a year of your data.",
         NotDailyWarning,
-        stacklevel=stacklevel + 1,
     )
     return True
 

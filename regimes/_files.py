@@ -37,7 +37,6 @@ import gzip
 import io
 import lzma
 import re
-import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +47,7 @@ import pandas as pd
 from ._dates import data_error, parse_day_index
 from ._panel import BAR_FIELDS as _BAR_FIELDS
 from ._panel import THOUSANDS_SEPARATORS
+from ._warn import warn_user
 from .exceptions import DataFileError, DataWarning
 
 __all__ = ["MISSING_TEXT", "read_table"]
@@ -66,9 +66,6 @@ _DAY_LIKE = re.compile(
     r"|\d{1,2}[-/ ][A-Za-z]{3,9}[-/ ]\d{2,4}"  # 31-Jan-2024
     r"|[A-Za-z]{3,9}\.? \d{1,2},? \d{4}"  # Jan 31, 2024
 )
-# warnings point at the caller: _warn < a helper < read_table < read_returns <
-# validate_params wrapper < caller (one less when read_table itself warns)
-_STACK = 6
 
 
 @dataclass(slots=True)
@@ -96,8 +93,8 @@ class _Line:
         return not any(self.fields)
 
 
-def _warn(message: str, stacklevel: int = _STACK) -> None:
-    warnings.warn(message, DataWarning, stacklevel=stacklevel)
+def _warn(message: str) -> None:
+    warn_user(message, DataWarning)
 
 
 def read_table(
@@ -142,7 +139,6 @@ def read_table(
             f"{source}: skipped {repeated} repeated header line(s) among the rows "
             f"(first on line {repeated_line(lines, first_row, header)}): files "
             "joined one after another.",
-            _STACK - 1,
         )
     row_width = max(len(line.fields) for line in rows)
     # a header of runs of spaces names only the value columns (Ken French's .txt)
@@ -164,7 +160,6 @@ def read_table(
         _warn(
             f"{source}: skipped {len(preamble)} lines of text before the header on "
             f"line {header.number} (first: {_quote(preamble[0].text)}).",
-            _STACK - 1,
         )
     labels = [row.fields[0] for row in rows]
     cells = [row.fields[1:] + [""] * (width - len(row.fields)) for row in rows]

@@ -18,7 +18,6 @@ the parameter that held it (``param``) and starting with ``source`` (the file,
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +26,7 @@ import pandas as pd
 from ._dates import data_error
 from ._prices_or_returns import guess_kind, log_returns, percent_median
 from ._validation import check_returns
+from ._warn import warn_user
 from .exceptions import (
     Advice,
     Aside,
@@ -51,11 +51,6 @@ __all__ = [
 
 DEFAULT_MIN_COVERAGE = 0.9
 """``min_coverage`` when it is not given and missing values are dropped."""
-
-# warnings point at the caller of the public loader: warn in a helper < prepare <
-# loader body < validate_params wrapper < caller (one less when prepare warns, one
-# more per helper in between)
-_STACK = 5
 
 
 @dataclass(frozen=True)
@@ -112,11 +107,10 @@ def missing_markers(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         return frame
     counts = marked.sum()
     detail = ", ".join(f"{c}: {int(n)}" for c, n in counts.items() if n)
-    warnings.warn(
+    warn_user(
         f"{source}: read {int(counts.sum())} values of -99.99 or -999 as missing "
         f"(the missing-value markers of Ken French's and CRSP's files; {detail}).",
         DataWarning,
-        stacklevel=_STACK,
     )
     return frame.mask(marked)
 
@@ -168,10 +162,9 @@ def prepare(
     kind = options.kind
     if kind == "auto":
         kind, why = guess_kind(frame, source)
-        warnings.warn(
+        warn_user(
             Advice(f"{source}: {why}. Pass ", Setting("kind", kind), " to say so."),
             AssumedKindWarning,
-            stacklevel=_STACK - 1,
         )
     if kind == "prices":
         check_positive(frame, source, param, kind_fix=True)
@@ -206,13 +199,12 @@ def prepare(
     if kind == "returns":
         median = percent_median(returns.to_numpy())
         if median is not None:
-            warnings.warn(
+            warn_user(
                 f"{source}: the returns look like percent (median |return| "
                 f"{median:.2g}; daily returns in decimals are about 0.01). They are "
                 "used as they are, so means and volatilities are in the same units; "
                 "divide by 100 for decimals.",
                 PercentReturnsWarning,
-                stacklevel=_STACK - 1,
             )
     returns.index.name = "Date"
     returns.attrs["kind"] = kind
@@ -445,10 +437,9 @@ def _coverage(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
 def _drop_empty(coverage: pd.Series, source: str, span: str) -> list[str]:
     empty = coverage.index[coverage == 0].tolist()
     if empty:
-        warnings.warn(
+        warn_user(
             f"{source}: dropped {empty}: no values {span}.",
             DataWarning,
-            stacklevel=_STACK + 2,
         )
     return empty
 
@@ -479,14 +470,13 @@ def _drop_low(
             + ("they start, or a lower coverage, e.g. ", hint, ", to keep them ")
             + ("and start later.",)
         )
-        warnings.warn(
+        warn_user(
             Advice(
                 f"{source}: dropped {low}: they have values on less than "
                 f"{min_coverage:.0%} of the days {span} ({detail}). ",
                 *fix,
             ),
             DataWarning,
-            stacklevel=_STACK + 1,
         )
     kept = [c for c in frame.columns if c not in empty and c not in low]
     if not kept:
@@ -533,7 +523,7 @@ def _drop_ragged(
     late = [c for c in kept if first[c] > frame.index[0]]
     early = [c for c in kept if last[c] < frame.index[-1]]
     if late:
-        warnings.warn(
+        warn_user(
             Advice(
                 f"{source}: the data start on {begin.date()}, when every kept column "
                 "has a value ("
@@ -543,10 +533,9 @@ def _drop_ragged(
                 " to keep the earlier days, with NaN for those columns.",
             ),
             DataWarning,
-            stacklevel=_STACK,
         )
     if early:
-        warnings.warn(
+        warn_user(
             Advice(
                 f"{source}: the data end on {finish.date()}, the last day every kept "
                 "column has a value ("
@@ -556,7 +545,6 @@ def _drop_ragged(
                 " to keep the later days, with NaN for those columns.",
             ),
             DataWarning,
-            stacklevel=_STACK,
         )
     return frame.loc[begin:finish]
 
@@ -577,7 +565,7 @@ def _drop_gaps(frame: pd.DataFrame, kind: str, source: str) -> pd.DataFrame:
         if kind == "prices"
         else "the other columns' returns on those days are dropped too"
     )
-    warnings.warn(
+    warn_user(
         Advice(
             f"{source}: dropped {int(gap_days.sum())} days on which some columns have "
             f"no value ({counts}); {effect}. Pass ",
@@ -585,7 +573,6 @@ def _drop_gaps(frame: pd.DataFrame, kind: str, source: str) -> pd.DataFrame:
             " to keep those days with NaN for the missing values.",
         ),
         DataWarning,
-        stacklevel=_STACK,
     )
     return frame[~gap_days]
 
@@ -603,11 +590,10 @@ def _keep_ragged(
     present = frame.notna()
     nothing = ~present.any(axis=1)
     if nothing.any():
-        warnings.warn(
+        warn_user(
             f"{source}: dropped {int(nothing.sum())} days on which no column has a "
             f"value (first {frame.index[nothing.to_numpy()][0].date()}).",
             DataWarning,
-            stacklevel=_STACK,
         )
         frame, present = frame[~nothing], present[~nothing]
     late = [c for c in kept if first[c] > frame.index[0]]
@@ -638,7 +624,7 @@ def _keep_ragged(
             + f"; {spans})"
         )
     if parts:
-        warnings.warn(
+        warn_user(
             Advice(
                 f"{source}: ",
                 Setting("missing", "keep"),
@@ -648,7 +634,6 @@ def _keep_ragged(
                 ".",
             ),
             DataWarning,
-            stacklevel=_STACK,
         )
     return frame
 

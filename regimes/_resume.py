@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import shutil
-import warnings
 import zipfile
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -42,6 +41,7 @@ from ._io import atomic_path
 from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
 from ._validation import OUTPUT_COLUMNS
+from ._warn import warn_user
 from .exceptions import InvalidParameterError, MissingPathError, StateWarning
 from .models import RegimeModel
 from .online import DecoderState
@@ -855,10 +855,9 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
             cut = data.rfind(b"\n") + 1
             handle.truncate(cut)
             data = data[:cut]
-            warnings.warn(
+            warn_user(
                 f"{path}: dropped an incomplete last line left by an interrupted run.",
                 StateWarning,
-                stacklevel=3,
             )
     lines = data.decode("utf-8").splitlines()
     if len(lines) < 2:

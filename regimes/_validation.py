@@ -6,7 +6,6 @@ message names the argument, what was expected, what was received and how to fix 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -35,6 +34,7 @@ from ._dates import (
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
 from ._state import Settings
+from ._warn import warn_user
 from .exceptions import (
     FrequencyWarning,
     InvalidParameterError,
@@ -309,6 +309,20 @@ def check_returns(
         _check_not_constant(values, columns, param)
         _check_squares_representable(values, columns, param)
         _check_outliers(values, columns, index, param)
+        # judged as new data are, against the frame's own moments: standard
+        # deviations, not robust ones, which a column with a calm and a wild
+        # regime (a currency peg, then a float) has from its calm days only
+        center = np.nanmean(values, axis=0)
+        spread = np.nanstd(values, axis=0)
+        warn_extreme_days(
+            values,
+            center,
+            training_size(spread, center),
+            EXTREME_DAY_SCALES,
+            index=index,
+            param=param,
+            against="the rest of the data",
+        )
         if not window:  # a window's frame was judged whole (warn_if_prices)
             _warn_if_prices(values)
     return Returns(values, index, columns, None if window else frequency_note(index))
@@ -323,19 +337,17 @@ def warn_if_prices(data: Returns) -> None:
     refusals are not judged on the whole frame: a rolling window or a column that
     joins late trains on part of it only.
     """
-    # _warn_if_prices < warn_if_prices < walk_forward < its wrapper < the caller
-    _warn_if_prices(data.values, stacklevel=5)
+    _warn_if_prices(data.values)
 
 
-def warn_frequency(frequency: str | None, stacklevel: int) -> None:
+def warn_frequency(frequency: str | None) -> None:
     """The warning that fitted figures assume daily data, for a ``frequency_note``."""
     if frequency is not None:
-        warnings.warn(
+        warn_user(
             f"returns: {frequency}. The model is fitted all the same, but "
             "its annualised figures (summary, regime_means(annualize=True), "
             "the signal's statistics) assume 252 trading days a year.",
             FrequencyWarning,
-            stacklevel=stacklevel + 1,
         )
 
 
@@ -765,16 +777,13 @@ def _check_not_constant(
         )
 
 
-def _warn_if_prices(values: np.ndarray, stacklevel: int = 6) -> None:
+def _warn_if_prices(values: np.ndarray) -> None:
     if looks_like_prices(values):
-        warnings.warn(
+        warn_user(
             "returns are all positive with a median of "
             f"{np.nanmedian(values):.4g}: they look like prices, not returns. "
             "Convert them first, e.g. np.log(prices).diff().dropna().",
             LikelyPricesWarning,
-            # by default _warn_if_prices < check_returns < RegimeModel._fit_returns
-            # < fit < its contract wrapper < the caller
-            stacklevel=stacklevel,
         )
 
 
@@ -812,6 +821,57 @@ OUTLIER_MADS = 1000.0
 is refused. The sample's worst day (``load_sample()``, 7 sectors, 1990-2022) is
 20-39 MADs out (19 standard deviations at most): 1000 leaves a margin of 25x for
 fat tails and still catches a price typed as a return or a mis-scaled tick."""
+
+
+EXTREME_DAY_SCALES = 30.0
+"""A day whose columns sit this far out *together* is warned of: the root mean
+square over its observed columns of its distance from the mean, in standard
+deviations (of the training data for a fitted model's new data, of the frame
+itself for a fit's). On ``load_sample()`` (7 sectors, 1990-2022) the most
+extreme day is 7.3 (its worst single value 19); a crash of 19 Oct 1987's size
+(-20 % in a day) is ~19 in every column. A day of percent returns among decimal
+ones is ~70 (median day; 30 at the 5th percentile), a day of gross returns
+(1 + r) 80 or more: one such day appended to a feed is too few values for the
+change of units above (three needed) and far inside :data:`OUTLIER_SCALES`."""
+
+
+def warn_extreme_days(
+    values: np.ndarray,
+    center: np.ndarray,
+    size: np.ndarray,
+    limit: float,
+    *,
+    index: pd.Index | None,
+    param: str,
+    against: str,
+) -> None:
+    """Warn of the days whose columns are all far out together (a unit slip?).
+
+    A day's distance is the root mean square over its observed columns of
+    ``|x - center| / size``; days beyond ``limit`` are named. A unit slip moves
+    every column of a day at once; a real crash moves them a few tens of
+    standard deviations at most (:data:`EXTREME_DAY_SCALES`), so such days are
+    warned of, not refused: the data are used as given.
+    """
+    with np.errstate(all="ignore"):
+        z = (values - center) / size
+        z[:, ~(size > 0)] = np.nan  # constant columns: judged elsewhere
+        observed = np.sum(~np.isnan(z), axis=1)
+        distance = np.sqrt(np.nansum(z * z, axis=1) / np.maximum(observed, 1))
+    days = np.flatnonzero((observed > 0) & (distance > limit))
+    if not len(days):
+        return
+    worst = days[int(np.argmax(distance[days]))]
+    warn_user(
+        f"{param}: {len(days)} day(s) lie far outside {against} in all their "
+        f"columns at once, e.g. {_day(index, worst).removeprefix('on ')}, "
+        f"{distance[worst]:.3g} standard deviations (root mean square over the "
+        "columns; the most extreme day of 33 years of US sector returns is under "
+        f"11; warned above {limit:g}). Returns in percent, gross returns (1 + r) "
+        "or prices on those days? They are used as given; pass daily returns in "
+        "the units of the rest, or drop the days.",
+        UnitsWarning,
+    )
 
 
 def robust_scale(values: np.ndarray) -> np.ndarray:
@@ -856,6 +916,17 @@ def _all_positive(column: np.ndarray) -> bool:
     """Whether a column's observed values are all positive (prices, 1 + r)."""
     seen = column[~np.isnan(column)]
     return len(seen) > 0 and bool((seen > 0).all())
+
+
+def training_size(scale: np.ndarray, center: np.ndarray) -> np.ndarray:
+    """Each training column's size about zero: its root mean square.
+
+    ``hypot(scale, center)`` of its standard deviation and mean: the standard
+    deviation for returns (mean ~0), the level for a column whose level dwarfs
+    its daily spread (cash). New data are judged against it (:func:`check_units`).
+    """
+    with np.errstate(all="ignore"):  # a mean edited to ~1e308 in a model file
+        return np.hypot(np.asarray(scale, float), np.asarray(center, float))
 
 
 def check_units(
@@ -926,13 +997,11 @@ def check_units(
     scale = np.asarray(scale, dtype=float)
     center = np.zeros_like(scale) if center is None else np.asarray(center, float)
     center = np.where(np.isfinite(center), center, 0.0)  # absurd means: about zero
+    reference = training_size(scale, center)
     observed = np.sum(~np.isnan(values), axis=0)  # per column (missing values)
     typical = robust_scale(values)
     with np.errstate(all="ignore"):  # a mean edited to ~1e308 in a model file
-        # like with like: the size about zero against the training data's size
-        # about zero (its root mean square), which is its standard deviation when
-        # its mean is ~0 (returns) and its level when the level dwarfs the spread
-        reference = np.hypot(scale, center)
+        # like with like: the size about zero against the training data's
         ratio = typical / reference
         # a column whose level dwarfs its spread (cash) gets no prices hint
         level = np.abs(center) > scale
@@ -1017,11 +1086,10 @@ def check_units(
         if observed[j] >= UNITS_MIN_ROWS and typical[j] == 0 and reference[j] > 0
     ]
     if zero:
-        warnings.warn(
+        warn_user(
             f"{param}: columns {zero} are zero on most days (a stale feed?); the "
             "regimes then read them as very calm days.",
             UnitsWarning,
-            stacklevel=4,
         )
     off = [
         f"{column!r} ({ratio[j]:.3g}x)"
@@ -1035,11 +1103,20 @@ def check_units(
         )
     ]
     if off:
-        warnings.warn(
+        warn_user(
             f"{param}: the typical size of columns {', '.join(off)} is more than "
             f"{UNITS_WARN_RATIO:g} times off the training data's; crises reach "
             "3-6x. The regimes are then decided by the scale: check the units, or "
             "refit on data like these.",
             UnitsWarning,
-            stacklevel=4,
+        )
+    else:  # one day in other units, too few values for the sizes above
+        warn_extreme_days(
+            values,
+            center,
+            reference,
+            EXTREME_DAY_SCALES,
+            index=index,
+            param=param,
+            against="the training data",
         )

@@ -24,6 +24,7 @@ import pandas as pd
 from ._dates import parse_day_index
 from ._io import atomic_path
 from ._panel import check_finite_values, check_positive
+from ._warn import warn_user
 from .exceptions import DataDownloadError, DataWarning, InvalidParameterError
 
 __all__ = [
@@ -103,11 +104,10 @@ def _read_cache(path: Path, names: list[str]) -> pd.DataFrame | None:
         if np.isinf(close.to_numpy()).any():
             raise ValueError("infinite prices")
     except Exception as exc:  # gzip CRC / EOF errors, parse errors, wrong content
-        warnings.warn(
+        warn_user(
             f"cache file {path} is unreadable ({type(exc).__name__}: {exc}); "
             "downloading again.",
             DataWarning,
-            stacklevel=5,
         )
         return None
     return close
@@ -123,12 +123,11 @@ def _download_or_fallback(
         if older is None:
             raise
         cached_path, cached = older
-        warnings.warn(
+        warn_user(
             f"{exc} Using the cached download {cached_path.name} instead: it has "
             f"prices from {cached.index[0].date()} to {cached.index[-1].date()} of "
             f"the {start.date()} to {end.date()} you asked for.",
             DataWarning,
-            stacklevel=5,
         )
         return cached
     close = close.loc[start:end]
@@ -181,11 +180,10 @@ def _yf_close(names: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
     close = close.sort_index()
     if close.index.has_duplicates:  # yfinance has returned the last day twice
         dup = close.index[close.index.duplicated()]
-        warnings.warn(
+        warn_user(
             f"Yahoo Finance returned {len(dup)} dates twice (first: {dup[0].date()}); "
             "kept the last row of each.",
             DataWarning,
-            stacklevel=6,
         )
         close = close[~close.index.duplicated(keep="last")]
     return close
@@ -222,9 +220,8 @@ def drop_failed(close: pd.DataFrame, names: list[str]) -> pd.DataFrame:
             "(yfinance logs the reason)."
         )
     if failed:
-        warnings.warn(
+        warn_user(
             f"no prices for {failed} (unknown or delisted symbols?); left out.",
             DataWarning,
-            stacklevel=4,
         )
     return close.drop(columns=failed)

@@ -27,7 +27,6 @@ Annualised figures use ``TRADING_DAYS = 252`` days.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +50,7 @@ from ._dates import (
     warn_if_not_daily,
 )
 from ._validation import check_covers, check_returns, percent_median
+from ._warn import warn_user
 from .exceptions import AlignmentWarning, InvalidParameterError
 from .results import TRADING_DAYS, spell_bounds
 
@@ -260,12 +260,11 @@ def _common_dates(
             f"{len(only_returns)} returns dates are not in signal (first: "
             f"{only_returns[0].date()})"
         )
-    warnings.warn(
+    warn_user(
         f"{' and '.join(parts)}; using the {len(common)} common dates "
         f"({common[0].date()} to {common[-1].date()}). Pass returns.loc[signal.index] "
         "to align them yourself.",
         AlignmentWarning,
-        stacklevel=3,
     )
     return common
 
@@ -650,7 +649,7 @@ def backtest(
             f"delay={delay}; pass a longer history.",
         )
     days = common[delay:]
-    warn_if_not_daily(days, "backtest's ann_return, ann_vol and sharpe", stacklevel=3)
+    warn_if_not_daily(days, "backtest's ann_return, ann_vol and sharpe")
     cash = _on_days(cash_returns, days, "cash_returns")
     free = _on_days(risk_free, days, "risk_free")
 
@@ -774,7 +773,7 @@ def regime_stats(signal: pd.Series, returns: pd.Series | pd.DataFrame) -> pd.Dat
     returns = local_dates(returns)
     frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
     common = _common_dates(signal.index, frame.index)
-    warn_if_not_daily(common, "regime_stats' ann_mean, ann_vol and sharpe", 3)
+    warn_if_not_daily(common, "regime_stats' ann_mean, ann_vol and sharpe")
     regime = signal.reindex(common)
     values = frame.reindex(common)
     rows = {}

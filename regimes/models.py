@@ -10,7 +10,6 @@ every covariance type, stable regime names, and pandas results.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -46,6 +45,7 @@ from ._validation import (
     n_free_parameters,
     warn_frequency,
 )
+from ._warn import warn_user
 from .exceptions import InvalidParameterError, InvalidReturnsError
 from .labels import default_regime_names
 from .online import (
@@ -401,7 +401,7 @@ class RegimeModel(BaseEstimator):
             window=window,
         )
         # _fit_returns < fit < its contract wrapper < the caller (None for a window)
-        warn_frequency(data.frequency, stacklevel=4)
+        warn_frequency(data.frequency)
         return self._fit_checked(data, settings, params)
 
     def _fit_checked(
@@ -420,7 +420,7 @@ class RegimeModel(BaseEstimator):
         self._set_state(state)
         if problem is not None and getattr(self, "_warn_convergence", True):
             # _fit_checked < _fit_returns < fit < its contract wrapper < the caller
-            warnings.warn(problem, ConvergenceWarning, stacklevel=5)
+            warn_user(problem, ConvergenceWarning)
         return self
 
     def _check_params(self, params: dict[str, Any] | None = None) -> Settings:

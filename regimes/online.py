@@ -45,7 +45,6 @@ on one extreme day, or mild evidence sustained over many.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from numbers import Real
 from typing import NamedTuple
@@ -63,6 +62,7 @@ from ._contract import (
 from ._gaussian import log_emission_densities
 from ._hmm import forward_filter
 from ._missing import has_missing, missing_patterns
+from ._warn import warn_user
 from .exceptions import AbsorbingRegimeWarning, InvalidParameterError
 from .results import equal_weight_moments, stationary_distribution
 
@@ -356,7 +356,7 @@ def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarra
     ]
     if not absorbing:
         return stationary_distribution(transmat)
-    warnings.warn(
+    warn_user(
         f"{'regimes' if len(absorbing) > 1 else 'regime'} "
         f"{', '.join(repr(a) for a in absorbing)} "
         f"{'are' if len(absorbing) > 1 else 'is'} absorbing "
@@ -366,6 +366,5 @@ def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarra
         "initial= (e.g. 'fitted') to RegimeModel.predict_online, filter_proba or "
         "signal_proba; or refit on more data or with fewer regimes.",
         AbsorbingRegimeWarning,
-        stacklevel=3,
     )
     return np.full(len(transmat), 1.0 / len(transmat))

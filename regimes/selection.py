@@ -8,7 +8,6 @@ data under a model fitted on the first part only.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +30,7 @@ from ._contract import (
 )
 from ._parallel import parallel_map
 from ._validation import COVARIANCE_TYPES, MAX_REGIMES, check_returns
+from ._warn import warn_user
 from .exceptions import InvalidParameterError, RegimeFitError
 from .models import RegimeModel, convergence_reported_by_caller
 
@@ -156,12 +156,11 @@ def compare(
     fitted = table["error"] == ""
     stalled = table.index[fitted & ~(table["converged"] & table["test_converged"])]
     if len(stalled):
-        warnings.warn(
+        warn_user(
             f"fits for {[tuple(i) for i in stalled]} (n_regimes, covariance_type) "
             "did not converge within n_iter (see the converged and test_converged "
             "columns); pass model=RegimeModel(n_iter=...) with more iterations.",
             ConvergenceWarning,
-            stacklevel=2,
         )
     table.attrs.update(n_train=n_train, n_test=n_test, test_start=frame.index[n_train])
     if not fitted.any():

@@ -14,7 +14,6 @@ import os
 import re
 import sys
 import time
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,13 +39,17 @@ from ._parallel import parallel_map
 from ._resume import Carry
 from ._threads import thread_limits
 from ._validation import (
+    EXTREME_DAY_SCALES,
     MAX_RESTARTS,
     Returns,
     check_returns,
     n_free_parameters,
+    training_size,
+    warn_extreme_days,
     warn_frequency,
     warn_if_prices,
 )
+from ._warn import warn_user
 from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
@@ -261,7 +264,7 @@ def walk_forward(
         returns, missing=settings.missing, needs_dates=not isinstance(refit, int)
     )
     warn_if_prices(data)  # once; each refit checks its own window's values
-    warn_frequency(data.frequency, stacklevel=3)
+    warn_frequency(data.frequency)
     starts = _refit_positions(data.index, rule, min_train)
     _check_training_size(settings, data.values.shape[1], window, starts[0])
     frame = data.to_frame()
@@ -301,12 +304,11 @@ def walk_forward(
     refits = out.attrs["refits"][len(out.attrs["refits"]) - n_new :]  # this run's
     failed = sum(not r["converged"] for r in refits)
     if failed:
-        warnings.warn(
+        warn_user(
             f"{failed} of {len(refits)} refits did not "
             "converge within n_iter (see refit_table(...)); increase the model's "
             "n_iter.",
             ConvergenceWarning,
-            stacklevel=2,
         )
     return out
 
@@ -427,6 +429,18 @@ def _assemble_from(
                 values[lo:end][:, frame.columns.get_indexer(columns)],
                 dates[lo:end],
                 columns,
+            )
+            # a day of the period in other units (one appended to a feed in
+            # percent, as 1 + r): the period's model says it, as a decoder would
+            fitted_state = fitted.fitted_state_
+            warn_extreme_days(
+                window.values[start - lo :],
+                fitted_state.center,
+                training_size(fitted_state.scale, fitted_state.center),
+                EXTREME_DAY_SCALES,
+                index=window.index[start - lo :],
+                param="returns",
+                against=f"the data of the model refitted on {dates[start - 1].date()}",
             )
             # the one start of every causal output (warns for an absorbing regime)
             start_own = causal_start(fitted.transmat_, fitted.regime_names_)

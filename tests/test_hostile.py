@@ -240,7 +240,7 @@ def test_a_crash_day_is_not_a_change_of_units(fitted, sample):
     sd = returns.std().to_numpy()
     returns.iloc[-1] = -15 * sd
     assert fitted.predict(returns).iloc[-1] == "Bear"
-    month = returns.iloc[-21:]
+    month = returns.iloc[-22:-1]  # without the crash day, which it would inflate
     crisis = month / robust_scale(month.to_numpy()) * 5 * sd  # typical size 5 sd
     fitted.predict(crisis)  # a crisis month: no units error, no warning
     fitted.predict(returns.iloc[:5] / 50)  # a few calm days are not judged small
@@ -251,9 +251,13 @@ def test_a_crash_day_decoded_alone_is_not_a_change_of_units(fitted, sample):
     -45 % day decoded alone was "about 100 times; pass returns / 100" while it
     decoded with the month before it. A median needs three values."""
     returns = sample[0].iloc[:300].copy()
-    crash = returns.iloc[[-1]] * 0 - 40 * returns.std()  # 40 training sd down
+    crash = returns.iloc[[-1]] * 0 - 20 * returns.std()  # ~25 training sd down
     fitted.predict(crash)  # neither refused nor warned (warnings are errors)
     fitted.predict(pd.concat([returns.iloc[[-2]], crash]))
+    # beyond any market day in every column (~50 sd): decoded as given, with a
+    # warning that names the day (one day in other units, below)
+    with pytest.warns(UnitsWarning, match="used as given"):
+        assert fitted.predict(crash * 2).iloc[-1] == "Bear"
     with pytest.raises(InvalidReturnsError, match=r"pass returns / 100"):
         fitted.predict(returns.iloc[-3:] * 100)
 
@@ -732,3 +736,86 @@ def test_days_a_model_cannot_explain_are_a_returns_error(
     with pytest.raises(InvalidReturnsError, match="zero density") as e:
         RegimeModel.load(path).filter_proba(short_sample)
     assert e.value.param == "returns"
+
+
+# ------------------------------------------- one day in other units, and warnings
+
+
+def _one_day_off(returns: pd.DataFrame, how: str, row: int = -1) -> pd.DataFrame:
+    """``returns`` with one day as percent or as gross returns (1 + r)."""
+    out = returns.copy()
+    out.iloc[row] = out.iloc[row] * 100 if how == "percent" else 1 + out.iloc[row]
+    return out
+
+
+def _no_units_warning(func, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnitsWarning)
+        return func(*args)
+
+
+@pytest.mark.parametrize("how", ["percent", "gross"])
+def test_one_day_in_other_units_is_warned_of_naming_it(fitted, sample, how):
+    """Hostile 16, D6: one row appended to a feed in percent or as 1 + r passed in
+    silence (three values are needed to judge a column's units, and the day is
+    far inside the 500-standard-deviation outlier rule), and the last regime
+    read it as a crash. Every column of such a day is tens of standard
+    deviations out at once, which no market day is: warned of, naming it."""
+    window = sample[0].iloc[:300]
+    _no_units_warning(fitted.predict_online, window)  # as it is: no warning
+    day = f"{window.index[-1]:%Y-%m-%d}"
+    with pytest.warns(UnitsWarning, match=rf"1 day\(s\) .* e\.g\. {day}, ") as record:
+        fitted.predict_online(_one_day_off(window, how))
+    assert record[0].filename == __file__  # the caller's line
+
+
+def test_a_crash_day_is_not_taken_for_other_units(fitted, sample):
+    """A day 20 training standard deviations down in every column (1987's size)
+    is a crash, decoded without a units warning."""
+    window = sample[0].iloc[:300].copy()
+    state = fitted.fitted_state_
+    window.iloc[-1] = state.center - 20 * state.scale
+    _no_units_warning(fitted.predict_online, window)
+
+
+def test_a_training_day_in_other_units_is_warned_of(sample):
+    """Such a day in the training data takes a regime of a few days to itself
+    (the fit then fails as degenerate, here): the warning, before the work,
+    names the day."""
+    returns = _one_day_off(sample[0], "percent", row=700)
+    day = f"{returns.index[700]:%Y-%m-%d}"
+    with pytest.warns(UnitsWarning, match=rf"e\.g\. {day}, ") as record:
+        with pytest.raises(RegimeFitError, match="degenerate"):
+            RegimeModel(n_init=2, random_state=0).fit(returns)
+    assert record[0].filename == __file__
+    _no_units_warning(RegimeModel(n_init=1, random_state=0).fit, sample[0])
+
+
+def test_the_sample_has_no_day_in_other_units():
+    """Its most extreme day is 7 (decoded) and 10 (training) standard deviations
+    out, root mean square over the columns: far below both limits."""
+    returns = load_sample()
+    model = _no_units_warning(RegimeModel(n_init=1, random_state=0).fit, returns)
+    _no_units_warning(model.predict_online, returns)
+
+
+def test_walk_forward_warns_of_a_new_day_in_other_units():
+    """The daily run's case: the day after the last refit, in percent, was decoded
+    by that refit's model as a crash, in silence."""
+    returns = _one_day_off(load_sample().iloc[-700:], "percent")
+    day = f"{returns.index[-1]:%Y-%m-%d}"
+    model = RegimeModel(n_init=1, random_state=0)
+    with pytest.warns(UnitsWarning, match=rf"e\.g\. {day}, ") as record:
+        walk = walk_forward(returns, model, refit="Q", min_train=504, progress=False)
+    assert record[0].filename == __file__
+    assert walk.index[-1] == returns.index[-1]  # used as given
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "filter_proba"])
+def test_warnings_point_at_the_callers_line(fitted, sample, method):
+    """Every warning of a decoder pointed at regimes/_contract.py (a fixed
+    stacklevel, one frame short behind the contract wrapper): the package now
+    warns at the first frame outside itself (regimes._warn.warn_user)."""
+    with pytest.warns(UnitsWarning, match="more than 8 times off") as record:
+        getattr(fitted, method)(sample[0].iloc[:300] * 10)
+    assert {w.filename for w in record} == {__file__}

@@ -42,6 +42,7 @@ FLOORS = {
         "_state",
         "_text_report",
         "_threads",
+        "_warn",
         "exceptions",
         "results",
     ],

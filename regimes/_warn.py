@@ -1,0 +1,38 @@
+"""The one way the package warns: at the user's line, whatever the call chain.
+
+A warning is attributed to the first frame of the call stack outside this
+package, so that it points at the line that called the public function (a
+notebook cell, a script, a test), as ``warnings.warn(stacklevel=...)`` does only
+when every path to it has the same depth: the decoders reach the units check
+through a contract wrapper, the loaders through two to four helpers, the
+walk-forward through its refits. Python 3.12's ``skip_file_prefixes`` does the
+same; the package supports 3.10.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_user(message: str, category: type[Warning]) -> None:
+    """``warnings.warn(message, category)`` at the first frame outside the package.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_user("a note", UserWarning)
+    >>> caught[0].filename == __file__ or caught[0].filename.startswith("<doctest")
+    True
+    """
+    level, frame = 2, sys._getframe(1)  # 1 is this function, 2 its caller
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        _PACKAGE
+    ):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
