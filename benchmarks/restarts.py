@@ -18,6 +18,12 @@ serial fits, the second the reference). Threads have no pool to warm: their firs
 fit is timed the same way. Every fit must give the same restarts (log-likelihoods)
 and keep the same one.
 
+What two workers can gain on this machine at this hour: two fresh processes, each
+running the same serial fits at once, against one process running them alone
+(throughput; each process with one BLAS thread, as a restart has). Processes share
+no GIL, so their ratio is the ceiling of any two-worker design here; the threads'
+ratio is printed as a share of it. The ceiling moves with the host's load.
+
     python benchmarks/restarts.py              # ~1 min on 2 idle cores
     python benchmarks/restarts.py --no-seed    # part 2 only
 """
@@ -146,6 +152,48 @@ def fit(returns, seed: int, n_jobs: int | None, backend: str | None = None):
     return seconds, (tuple(table["log_likelihood"]), int(table["best"].argmax()))
 
 
+CEILING_FITS = 6  # serial fits each process times, after one untimed
+
+
+def ceiling_child(returns, seed: int) -> None:
+    """In a fresh process: one fit, then, on a line on stdin, time CEILING_FITS."""
+    fit(returns, seed, 1)
+    sys.stdin.readline()
+    begin = time.perf_counter()
+    for _ in range(CEILING_FITS):
+        fit(returns, seed, 1)
+    print(time.perf_counter() - begin, flush=True)
+
+
+def processes_together(count: int, seed: int) -> float:
+    """Seconds for ``count`` fresh processes to run CEILING_FITS fits each at once."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, __file__, "--ceiling-child", "--seed", str(seed)]
+    children = [
+        subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        )
+        for _ in range(count)
+    ]
+    time.sleep(5.0)  # imports and the untimed fit done in every child
+    for child in children:  # all start together
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    seconds = [float(child.stdout.readline()) for child in children]
+    for child in children:
+        child.wait()
+    return max(seconds)
+
+
+def ceiling(seed: int, repeat: int) -> float:
+    """Throughput of two processes over one (medians of ``repeat`` alternations)."""
+    one, two = [], []
+    for _ in range(repeat):
+        one.append(processes_together(1, seed))
+        two.append(processes_together(2, seed))
+    return 2 * float(np.median(one)) / float(np.median(two))
+
+
 def jobs_part(returns, seed: int, repeat: int, cold_repeat: int) -> None:
     """Part 2: n_jobs=2 against n_jobs=1, idle and under load, threads and loky."""
     cores = _threads.available_cores()
@@ -179,6 +227,7 @@ def jobs_part(returns, seed: int, repeat: int, cold_repeat: int) -> None:
     for _ in range(repeat):
         for label, (n_jobs, backend) in contenders.items():
             run(label, n_jobs, backend)
+    machine_ceiling = ceiling(seed, cold_repeat)
     loaded = {"n_jobs=1, loaded": (1, None), "n_jobs=2 (threads), loaded": (2, None)}
     with busy_loops(cores):
         for _ in range(repeat):
@@ -229,6 +278,12 @@ def jobs_part(returns, seed: int, repeat: int, cold_repeat: int) -> None:
         f"an idle machine: {verdict(idle >= SCALING_TARGET)}"
     )
     print(
+        f"two processes, each running the same serial fits at once, against one: "
+        f"{machine_ceiling:.2f}x the throughput\n(medians of {cold_repeat}; the "
+        f"ceiling of two workers here now): threads reach "
+        f"{idle_median / machine_ceiling:.0%} of it (medians)"
+    )
+    print(
         f"n_jobs=2 vs n_jobs=1, one busy loop per core: {busy:.2f}x faster (medians; "
         f"best {busy_best:.2f}x) -> never slower: {verdict(busy >= 1)}"
     )
@@ -271,11 +326,15 @@ def main() -> None:
         "--no-seed", action="store_true", help="skip part 1 (the seed loop)"
     )
     parser.add_argument("--first-calls", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--ceiling-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.getLogger("hmmlearn").setLevel(logging.ERROR)  # its "not converging" lines
     returns = load_sample()
     if args.first_calls:
         first_calls(returns, args.seed)
+        return
+    if args.ceiling_child:
+        ceiling_child(returns, args.seed)
         return
     X = returns.to_numpy()
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
