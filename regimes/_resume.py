@@ -27,8 +27,10 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -680,10 +682,10 @@ def save_and_log(out: pd.DataFrame, folder: str | os.PathLike[str]) -> tuple[Pat
     record = read_record(out, "out")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    number = 1 + max(
-        (int(p.name.split("-")[1]) for p in folder.glob("state-*") if p.is_dir()),
-        default=0,
-    )
+    # the log is checked before the state moves on: a log these rows cannot go
+    # under would leave every later run saving a state and logging nothing
+    check_log(folder, out.columns)
+    number = 1 + max((n for n, _ in _own_folders(folder, _GENERATION)), default=0)
     target = folder / f"state-{number:06d}"
     staging = folder / f".staging-{number:06d}-{os.getpid()}"
     if staging.exists():
@@ -699,10 +701,55 @@ def save_and_log(out: pd.DataFrame, folder: str | os.PathLike[str]) -> tuple[Pat
     os.replace(staging, target)
     _commit(folder, target.name)
     n_logged = append_log(out, folder / LOG)
-    for old in [*folder.glob("state-*"), *folder.glob(".staging-*")]:
-        if old != target and old.is_dir():
+    # only the folders this module writes: a user's "state-000001-good" or
+    # "state-backup" beside them is theirs
+    for _, old in [*_own_folders(folder, _GENERATION), *_own_folders(folder, _STAGING)]:
+        if old != target:
             shutil.rmtree(old, ignore_errors=True)
     return target, n_logged
+
+
+_GENERATION = re.compile(r"state-(\d{6})")
+"""The name of a generation of the state (:func:`save_and_log`)."""
+_STAGING = re.compile(r"\.staging-(\d{6})-\d+")
+"""The name of a generation being written (a run that crashed can leave one)."""
+
+
+def _own_folders(folder: Path, name: re.Pattern[str]) -> list[tuple[int, Path]]:
+    """(number, path) of the folders in ``folder`` whose whole name is ``name``."""
+    found = []
+    for path in folder.iterdir():
+        match = name.fullmatch(path.name)
+        if match and path.is_dir():
+            found.append((int(match.group(1)), path))
+    return found
+
+
+def check_log(folder: Path, columns: Sequence[Any] | None) -> None:
+    """Refuse a folder whose log cannot take rows of ``columns``, before any work.
+
+    A log with no state beside it was not written by a run (a user's file of
+    the same name); a log under another header belongs to another model or
+    options. Either way the rows would not be logged. ``columns``: those of the
+    rows to log (the saved state's, before a run); None checks only the first.
+    """
+    log = folder / LOG
+    if not log.is_file() or log.stat().st_size == 0:
+        return
+    if not (folder / POINTER).is_file():
+        raise InvalidParameterError(
+            "folder",
+            f"{folder} holds a {LOG} but no walk-forward state ({POINTER}): that "
+            f"{LOG} was not written by a run of this folder. Use a new folder for "
+            "the state, or move the file away.",
+        )
+    if columns is not None:
+        _check_log_header(
+            log,
+            ["date", *map(str, columns), "recorded_at"],
+            "Use a new folder for the state, or the folder of the same model and "
+            "options.",
+        )
 
 
 def _commit(folder: Path, name: str) -> None:
@@ -826,7 +873,11 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     return len(new)
 
 
-def _check_log_header(path: Path, columns: list[str]) -> None:
+def _check_log_header(
+    path: Path,
+    columns: list[str],
+    fix: str = "Give a new log file, or the log of the same model and options.",
+) -> None:
     """Refuse a log whose first line is not the header these rows would get.
 
     Appending rows of other columns under it would leave a log whose lines do not
@@ -840,8 +891,7 @@ def _check_log_header(path: Path, columns: list[str]) -> None:
         raise InvalidParameterError(
             "path",
             f"{path} is not this walk-forward's log: its header is {header[:8]}, "
-            f"these rows have {columns[:8]}. Give a new log file, or the log of the "
-            "same model and options.",
+            f"these rows have {columns[:8]}. {fix}",
         )
 
 

@@ -20,7 +20,14 @@ import pandas as pd
 
 from ._contract import Checked, InstanceOf, PathLike, validate_params
 from ._resume import LOG as LOG  # the log's file name, for the command line
-from ._resume import POINTER, append_log, load_state, save_and_log, save_state
+from ._resume import (
+    POINTER,
+    append_log,
+    check_log,
+    load_state,
+    save_and_log,
+    save_state,
+)
 from .exceptions import InvalidParameterError
 from .models import RegimeModel
 from .walkforward import walk_forward
@@ -89,6 +96,7 @@ def run(
         )
     folder = Path(folder)
     previous = load_state(folder) if (folder / POINTER).is_file() else None
+    check_log(folder, None if previous is None else previous.columns)  # before work
     out = walk_forward(returns, model, resume=previous, **options)
     # the previous refits are kept (the last one decoded again, not refitted)
     before = 0 if previous is None else len(previous.attrs["refits"])

@@ -643,3 +643,61 @@ def test_append_log_refuses_a_path_it_cannot_write_as_a_log(full, tmp_path, name
         daily.append_log(full, tmp_path / name)
     assert e.value.param == "path"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["state-000001-good", "state-backup", "state-7"])
+def test_folders_the_run_did_not_write_are_left_alone(
+    returns, two_runs, tmp_path, name
+):
+    """Hostile 19, S5 (a, b): every state-* folder was taken for a generation: a
+    user's backup copy was deleted by the next run, and 'state-backup' failed
+    every run with int()'s raw ValueError after the whole walk-forward."""
+    folder = tmp_path / "state"
+    shutil.copytree(two_runs, folder)
+    (folder / name).mkdir()
+    (folder / name / "notes.txt").write_text("kept on purpose")
+    run = daily.run(returns, _model(), folder, **OPTIONS)
+    assert (folder / name / "notes.txt").read_text() == "kept on purpose"
+    assert (folder / "CURRENT").read_text().strip() == "state-000003"
+    assert run.n_logged > 0
+
+
+def test_a_log_the_run_did_not_write_is_refused_before_any_work(
+    returns, tmp_path, monkeypatch
+):
+    """Hostile 19, S5 (c): a folder holding the user's own log.csv was refused only
+    after the new state was committed, so every evening moved the state on and
+    logged nothing. A log with no state beside it, or under another header, is
+    now refused before the walk-forward runs."""
+    from regimes import daily as daily_module
+
+    monkeypatch.setattr(
+        daily_module,
+        "walk_forward",
+        lambda *a, **k: pytest.fail("the walk-forward ran before the refusal"),
+    )
+    folder = tmp_path / "state"
+    folder.mkdir()
+    (folder / "log.csv").write_text("date,event\n2020-01-01,my own log\n")
+    with pytest.raises(InvalidParameterError, match="not written by a run"):
+        daily.run(returns, _model(), folder, **OPTIONS)
+    assert sorted(p.name for p in folder.iterdir()) == ["log.csv"]
+
+
+def test_a_log_of_other_columns_is_refused_before_any_work(
+    returns, two_runs, tmp_path, monkeypatch
+):
+    from regimes import daily as daily_module
+
+    folder = tmp_path / "state"
+    shutil.copytree(two_runs, folder)
+    (folder / "log.csv").write_text("date,event,recorded_at\n")
+    pointer = (folder / "CURRENT").read_text()
+    monkeypatch.setattr(
+        daily_module,
+        "walk_forward",
+        lambda *a, **k: pytest.fail("the walk-forward ran before the refusal"),
+    )
+    with pytest.raises(InvalidParameterError, match="Use a new folder"):
+        daily.run(returns, _model(), folder, **OPTIONS)
+    assert (folder / "CURRENT").read_text() == pointer
