@@ -29,7 +29,6 @@ from ._contract import (
     PathLike,
     Real,
     as_probabilities,
-    check_value,
     validate_params,
 )
 from ._forecast import MAX_HORIZON, forecast_frames
@@ -725,7 +724,10 @@ default="stationary"
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
             Returns with the training columns.
         switch_penalty : float, optional
-            Nats of evidence a switch needs; default the model's ``switch_penalty``.
+            Nats of evidence a switch needs; default the ``switch_penalty`` the
+            model was fitted with, as :meth:`results`, :meth:`save` and the
+            report use (a ``set_params`` after the fit takes effect at the next
+            fit, as for every other parameter).
         initial : "stationary", "fitted" or array-like, default="stationary"
             Regime distribution before the first day, as in :meth:`filter_proba`;
             its logarithm is the decoder's prior score for the first day.
@@ -739,15 +741,9 @@ default="stationary"
         """
         start = self._initial_distribution(initial)  # checked before any work
         data = self._data(returns)
-        penalty = (
-            check_value(
-                self.switch_penalty,
-                self._parameter_constraints["switch_penalty"],
-                "switch_penalty",
-            )
-            if switch_penalty is None
-            else switch_penalty
-        )
+        # the fit's, as in results(), save() and the report (not set_params' since)
+        fitted = float(self.fitted_state_.params["switch_penalty"])
+        penalty = fitted if switch_penalty is None else switch_penalty
         codes, _ = penalized_decode(
             self._portfolio_densities(data),
             penalty,

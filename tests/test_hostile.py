@@ -819,3 +819,32 @@ def test_warnings_point_at_the_callers_line(fitted, sample, method):
     with pytest.warns(UnitsWarning, match="more than 8 times off") as record:
         getattr(fitted, method)(sample[0].iloc[:300] * 10)
     assert {w.filename for w in record} == {__file__}
+
+
+def test_every_output_decodes_with_the_fitted_switch_penalty(fitted, sample, tmp_path):
+    """Hostile 19, S3: predict_online read switch_penalty live, while results(),
+    save() and the report's tables used the fit's: after set_params one HTML
+    report drew a 31-switch figure beside a 5-switch table, and a saved model
+    decoded 98 of 600 days differently. Every output now uses the fit's; an
+    explicit argument still decodes with another."""
+    returns = sample[0]  # results() describes the training data
+    model = clone_fitted(fitted)
+    before = model.predict_online(returns)
+    model.set_params(switch_penalty=0.5)
+    after = model.predict_online(returns)
+    pd.testing.assert_series_equal(after, before)
+    pd.testing.assert_series_equal(
+        after, model.results(returns).signal, check_names=False
+    )
+    model.save(tmp_path / "model.json")
+    loaded = RegimeModel.load(tmp_path / "model.json")
+    pd.testing.assert_series_equal(loaded.predict_online(returns), after)
+    eager = model.predict_online(returns, switch_penalty=0.5)
+    assert (eager != eager.shift()).sum() > (after != after.shift()).sum()
+
+
+def clone_fitted(model: RegimeModel) -> RegimeModel:
+    """A fitted copy that set_params cannot share with the session's fixture."""
+    import copy
+
+    return copy.deepcopy(model)
