@@ -455,20 +455,54 @@ def median_spacing(index: pd.DatetimeIndex) -> pd.Timedelta | None:
     return pd.Timedelta(float(np.median(steps)), unit=index.unit)
 
 
+MAX_ROWS_A_YEAR = 300
+"""Most rows a calendar year of trading-day data (252 a year; 300 leaves room for
+a six-day week's markets at ~310 to be told, and for holidays' spread)."""
+_MIN_CALENDAR_SPAN = pd.Timedelta(days=28)
+"""Shortest span over which rows a year are counted: a week of five rows spans
+five days (365 a year), four weeks of trading days ~260 a year."""
+
+
+def calendar_note(index: pd.DatetimeIndex) -> str | None:
+    """Why ``index``, one row a day, is not trading days; None if it is.
+
+    Calendar-day data (crypto, seven days a week) has a median spacing of one day
+    like trading days, but 365 rows a year: figures annualised with 252 rows
+    would be off by sqrt(365 / 252) in volatility.
+    """
+    if len(index) < 2 or index[-1] - index[0] < _MIN_CALENDAR_SPAN:
+        return None
+    rate = len(index) / calendar_years(index)
+    if rate <= MAX_ROWS_A_YEAR:
+        return None
+    return (
+        f"the dates have {rate:.0f} rows a calendar year (every calendar day?), "
+        "not ~252 trading days"
+    )
+
+
 def warn_if_not_daily(index: pd.DatetimeIndex, what: str) -> bool:
     """Warn (NotDailyWarning) if ``index`` is not about one row per trading day.
 
     The one check for every figure annualised with 252 rows a year: ``what`` names
-    the figures (e.g. "backtest's ann_return, ann_vol and sharpe"). Returns True if
-    it warned.
+    the figures (e.g. "backtest's ann_return, ann_vol and sharpe"). Dates further
+    apart than a long weekend, intraday times, or more rows a calendar year than
+    trading days (:func:`calendar_note`). Returns True if it warned.
     """
     spacing = median_spacing(index)
-    if spacing is None or _MIN_DAILY_SPACING <= spacing <= MAX_DAILY_SPACING:
+    if spacing is None:
+        return False
+    if _MIN_DAILY_SPACING <= spacing <= MAX_DAILY_SPACING:
+        why = calendar_note(index)
+    else:
+        apart = _spacing_text(spacing)
+        why = f"the dates are {apart} apart (median), not one trading day"
+    if why is None:
         return False
     warn_user(
-        f"the dates are {_spacing_text(spacing)} apart (median), not one trading day: "
-        f"{what} assume 252 rows a year and are wrong for this data. Pass daily "
-        "returns, or annualise yourself with the number of rows a year of your data.",
+        f"{why}: {what} assume 252 rows a year and are wrong for this data. Pass "
+        "daily returns of trading days, or annualise yourself with the number of "
+        "rows a year of your data.",
         NotDailyWarning,
     )
     return True

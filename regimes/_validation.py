@@ -25,6 +25,7 @@ from ._contract import (
 from ._covariance import COVARIANCE_FORMS
 from ._dates import (
     MAX_DAILY_SPACING,
+    calendar_note,
     check_day_index,
     median_spacing,
     to_datetime_call,
@@ -76,8 +77,9 @@ def frequency_note(index: pd.Index) -> str | None:
     weekend, 4 over a long weekend) and one row per day at midnight. A median
     spacing above :data:`regimes._dates.MAX_DAILY_SPACING` (the threshold the
     statistics' warning uses too) means weekly, monthly or sparser data; times of
-    day or several rows on one day mean intraday data. Undated
-    data (a RangeIndex) is taken as daily.
+    day or several rows on one day mean intraday data; more rows a calendar year
+    than trading days, every calendar day (:func:`regimes._dates.calendar_note`).
+    Undated data (a RangeIndex) is taken as daily.
     """
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
         return None
@@ -93,7 +95,7 @@ def frequency_note(index: pd.Index) -> str | None:
     days = ticks // per_day
     if (ticks - days * per_day).any() or len(np.unique(days)) < len(days):
         return "the dates have times of day (intraday data), not one row per day"
-    return None
+    return calendar_note(index)
 
 
 # --------------------------------------------------------------------------- params

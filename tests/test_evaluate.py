@@ -475,7 +475,7 @@ def test_signal_stats_counts_years_from_the_calendar():
     assert daily["years"] == pytest.approx(10.0, abs=0.01)
 
 
-@pytest.mark.parametrize("freq", ["W-FRI", "ME", "min"])
+@pytest.mark.parametrize("freq", ["W-FRI", "ME", "min", "D"])
 def test_annualising_non_daily_data_warns(freq):
     from regimes.evaluate import regime_stats
     from regimes.exceptions import NotDailyWarning

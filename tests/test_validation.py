@@ -255,7 +255,14 @@ def test_a_column_seen_on_few_days_is_refused_by_name(
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize(
-    ("freq", "why"), [("W-FRI", "median spacing"), ("MS", "median spacing")]
+    ("freq", "why"),
+    [
+        ("W-FRI", "median spacing"),
+        ("MS", "median spacing"),
+        # hostile 19, S1: every calendar day (crypto) has a median spacing of one
+        # day, and was annualised with 252 rows a year in silence
+        ("D", "365 rows a calendar year"),
+    ],
 )
 def test_returns_that_are_not_daily_warn_once_in_fit(short_sample, freq, why):
     from regimes.exceptions import FrequencyWarning
