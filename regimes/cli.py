@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
@@ -119,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_const",
         const="returns",
         help="the CSV holds returns",
+    )
+    given.add_argument(
+        "--return-type",
+        choices=("log", "simple"),
+        help="what the CSV's returns are: log, ln(P_t / P_t-1), or simple, "
+        "P_t / P_t-1 - 1 (turned into log returns); needed with --evaluate or "
+        "--report, which compound them (prices always become log returns)",
     )
     given.add_argument(
         "--date-format",
@@ -410,9 +418,19 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
     missing = "keep" if args.keep_missing else "drop"
     columns = _items(args.columns, "--columns", "XLK,XLF")
     tickers = _items(args.download, "--download", "XLK,XLF,XLE")
-    if args.csv is None and (args.kind is not None or args.date_format is not None):
-        flag = f"--{args.kind}" if args.kind is not None else "--date-format"
-        raise _UsageError(f"{flag} describes a file: use it with --csv PATH")
+    described = {
+        f"--{args.kind}": args.kind,
+        "--date-format": args.date_format,
+        "--return-type": args.return_type,
+    }
+    given = [flag for flag, value in described.items() if value is not None]
+    if args.csv is None and given:
+        raise _UsageError(f"{given[0]} describes a file: use it with --csv PATH")
+    if args.kind == "prices" and args.return_type is not None:
+        raise _UsageError(
+            "--return-type describes a CSV of returns; prices always become log "
+            "returns: leave it out"
+        )
     if tickers is not None:
         if columns is not None:
             raise _UsageError(
@@ -442,14 +460,53 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
             date_format=args.date_format,
             **options,
         )
-        what = (
-            "prices, as daily log returns"
-            if returns.attrs["kind"] == "prices"
-            else ("returns, used as they are")
-        )
+        if returns.attrs["kind"] == "prices":
+            if args.return_type is not None:
+                raise _UsageError(
+                    "--return-type describes a CSV of returns, and this one holds "
+                    "prices (they become log returns): leave it out"
+                )
+            what = "prices, as daily log returns"
+        else:
+            returns, what = _as_log_returns(returns, args)
         return returns, f"{args.csv} ({what})"
     returns = data.prepare_returns(data.load_sample(), kind="returns", **options)
     return returns, "bundled sample: US sector groups of 20 S&P 500 stocks (skfolio)"
+
+
+def _as_log_returns(
+    returns: pd.DataFrame, args: argparse.Namespace
+) -> tuple[pd.DataFrame, str]:
+    """A CSV's returns as the log returns the command works in, and how said.
+
+    The fit takes either kind as it is, but --evaluate and --report compound log
+    returns (exp(r) - 1): simple returns taken for log returns understate every
+    loss (a -43% buy-and-hold read as -23%). A file of returns does not say which
+    it holds, so those options need --return-type.
+    """
+    if args.return_type == "simple":
+        # percent returns stay percent: 100 ln(1 + r / 100)
+        unit = 100.0 if percent_median(returns.to_numpy()) is not None else 1.0
+        lowest = float(np.nanmin(returns.to_numpy()))
+        if lowest <= -unit:
+            raise _UsageError(
+                f"--return-type simple: the CSV has a return of {lowest:.4g}, and a "
+                f"simple return cannot be {-unit:g} or below (a log return can): "
+                "check the file or --return-type log"
+            )
+        out = unit * np.log1p(returns / unit)
+        out.attrs = dict(returns.attrs)
+        return out, "simple returns, as daily log returns"
+    if args.return_type == "log":
+        return returns, "log returns, used as they are"
+    if args.evaluate or args.report is not None:
+        flag = "--evaluate" if args.evaluate else "--report"
+        raise _UsageError(
+            f"{flag} compounds the returns, and a CSV of returns does not say "
+            "whether they are log or simple returns: add --return-type log or "
+            "--return-type simple"
+        )
+    return returns, "returns, used as they are"
 
 
 def _model(args: argparse.Namespace) -> RegimeModel:

@@ -472,3 +472,53 @@ def test_state_that_is_a_file_names_the_option(tmp_path, capsys):
     args = ["--walk-forward", "--state", str(state), "--start", "2021-01-01"]
     assert main(args) == 2
     assert "--state must be a folder path" in capsys.readouterr().err
+
+
+@pytest.fixture
+def simple_returns_csv(tmp_path):
+    """Simple daily returns of two volatile assets (what vendors' files hold)."""
+    rng = np.random.default_rng(7)
+    index = pd.bdate_range("2019-01-01", periods=1000, name="Date")
+    simple = pd.DataFrame(rng.normal(0.0006, 0.025, (1000, 2)), index, ["X", "Y"])
+    path = tmp_path / "simple.csv"
+    simple.to_csv(path, float_format="%.8f")
+    return path, pd.read_csv(path, index_col=0, parse_dates=True)
+
+
+def _buy_and_hold_total(text: str) -> float:
+    line = next(line for line in text.splitlines() if "total_return" in line)
+    return float(line.split()[2])  # risk-off d=1, buy&hold d=1, ...
+
+
+def test_a_csv_of_returns_says_its_kind_before_it_is_compounded(
+    simple_returns_csv, monkeypatch
+):
+    """Hostile 19, S4: --evaluate and --report compounded any CSV's returns as
+    log returns (exp(r) - 1), so a buy-and-hold of simple returns that lost 43%
+    was printed as -23%, and the report called them log returns. Now a CSV of
+    returns must say which it holds before they are compounded; simple returns
+    become log returns, and the backtest then compounds the file's own."""
+    path, simple = simple_returns_csv
+    args = ["--csv", str(path), "--returns", "--n-regimes", "2", "--n-init", "2"]
+    status, text = run([*args, "--evaluate"], monkeypatch)
+    assert status == 2 and "--return-type log or --return-type simple" in text
+    assert "Model:" not in text  # refused before the fit
+    status, text = run([*args, "--evaluate", "--return-type", "simple"], monkeypatch)
+    assert status == 0, text
+    assert "simple returns, as daily log returns" in text
+    held = simple.mean(axis=1).iloc[1:]  # delay 1: the first day is not held
+    assert _buy_and_hold_total(text) == pytest.approx((1 + held).prod() - 1, abs=1e-4)
+    status, text = run([*args, "--return-type", "log"], monkeypatch)  # as they are
+    assert status == 0 and "log returns, used as they are" in text
+
+
+def test_return_type_describes_a_csv_of_returns(monkeypatch, tmp_path):
+    status, text = run(["--return-type", "log"], monkeypatch)
+    assert status == 2 and "--return-type describes a file" in text
+    path = tmp_path / "prices.csv"
+    close = yf_frame(["A", "B"], periods=300)["Close"].rename_axis(columns=None)
+    close.to_csv(path)
+    status, text = run(
+        ["--csv", str(path), "--prices", "--return-type", "simple"], monkeypatch
+    )
+    assert status == 2 and "prices always become log returns" in text
