@@ -151,6 +151,7 @@ def prepare(
                 f"{list(frame.columns)}{why}.",
             )
         frame = frame[list(options.columns)]
+    _check_not_price_bars(frame, source, param)
     frame = missing_markers(numeric(frame, source, param), source)
     span = _span(frame, options)
     if not frame.notna().to_numpy().any():  # also when no day is left
@@ -337,6 +338,34 @@ def _from_text(
 BAR_FIELDS = frozenset({"open", "high", "low", "close", "adj close", "volume"})
 """The fields of a price bar (lower case), as yfinance and brokers name them: a file
 of bars is read as one price per ticker (``_files``)."""
+
+
+def _check_not_price_bars(frame: pd.DataFrame, source: str, param: str) -> None:
+    """Refuse the price bars of one ticker (Open, High, ..., Volume) as columns.
+
+    Each column would be an asset (Volume's changes too): a frame as
+    ``yf.download(ticker, multi_level_index=False)`` gives it. A file of bars is
+    read as one price per ticker (``_files``, which knows the ticker from the
+    file's name); a frame has no name to give that price, so it is refused with
+    the column to keep.
+    """
+    fields = [str(c).strip().lower() for c in frame.columns]
+    if len(fields) < 3 or not set(fields) <= BAR_FIELDS:
+        return
+    if not {"close", "adj close"} & set(fields):
+        return
+    by_field = {str(c).strip().lower(): c for c in frame.columns}
+    keep = next(by_field[f] for f in _PRICE_FIELDS if f in by_field)
+    raise data_error(
+        param,
+        f"{source}: the columns {list(frame.columns)} are the price bars of one "
+        "ticker, not assets: each would be modelled as one (Volume too). Pass one "
+        f"price per column, named after its ticker, e.g. "
+        f"{source}[[{keep!r}]].rename(columns={{{keep!r}: 'XLK'}}).",
+    )
+
+
+_PRICE_FIELDS = ("adj close", "close")  # in this order: the adjusted price first
 
 THOUSANDS_SEPARATORS = ",.' \u00a0\u202f\u2009"
 """What spreadsheets put between thousands: a comma, a point, an apostrophe

@@ -378,3 +378,33 @@ def test_missing_value_markers_are_one_rule_for_files_and_frames(tmp_path):
     for out in outputs:
         assert out["A"].isna().sum() == 1 and out["B"].isna().sum() == 1
     pd.testing.assert_frame_equal(outputs[0], outputs[1], check_freq=False)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        ["Open", "High", "Low", "Close", "Adj Close", "Volume"],
+        ["Open", "High", "Low", "Close", "Adj Close"],  # Volume dropped
+        ["Close", "Adj Close", "Volume"],
+    ],
+)
+def test_the_price_bars_of_one_ticker_are_not_taken_for_assets(fields):
+    """Hostile 19, S2: a ticker's flat bars (yf.download(ticker,
+    multi_level_index=False)) became six assets, Volume included, or were
+    refused with advice to keep Open..Adj Close, five assets of one ticker.
+    read_returns reads such a file as one price; a frame has no ticker to name
+    it, so prepare_returns refuses it with the column to keep."""
+    rng = np.random.default_rng(0)
+    index = pd.bdate_range("2021-01-01", periods=300)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 300)))
+    bars = pd.DataFrame({f: close * (1e4 if f == "Volume" else 1) for f in fields})
+    bars.index = index
+    for kind in ("auto", "prices"):
+        with pytest.raises(InvalidParameterError, match=r"price bars of one ticker"):
+            data.prepare_returns(bars, kind=kind)
+    with pytest.raises(InvalidParameterError, match=r"frame\[\['Adj Close'\]\]"):
+        data.prepare_returns(bars)
+    one = data.prepare_returns(
+        bars[["Adj Close"]].rename(columns={"Adj Close": "XLK"}), kind="prices"
+    )
+    assert list(one.columns) == ["XLK"]
