@@ -27,6 +27,7 @@ from ._dates import parse_day, warn_if_not_daily
 from ._io import atomic_path
 from ._validation import COVARIANCE_TYPES, percent_median
 from .exceptions import (
+    AbsorbingRegimeWarning,
     Advice,
     Aside,
     DataDownloadError,
@@ -281,6 +282,8 @@ _DATA_FILE_FLAG = "--csv"
 # warnings name their options themselves: see _words)
 _WARNING_ADVICE = {
     ConvergenceWarning: "increase --n-iter",
+    AbsorbingRegimeWarning: "the command has no initial= option: give it more "
+    "days, or fewer regimes with --n-regimes",
 }
 
 
@@ -531,6 +534,11 @@ def _run(args: argparse.Namespace) -> int:
     _check_csv(args.csv)
     _check_walk_options(args)
     _check_report_options(args)
+    if args.evaluate and args.n_regimes < 2:
+        raise _UsageError(
+            "--evaluate backtests being out of the market in the riskiest regime; "
+            "with one regime there is no other to be in: use --n-regimes 2 or more"
+        )
     refit = _refit(args.refit) if args.walk_forward else None
     returns, label = _load(args)
     if isinstance(returns.index, pd.DatetimeIndex):  # weekly, monthly, intraday
@@ -725,7 +733,10 @@ def _print_evaluation(
     print()
     columns = {}
     for delay in (1, 2):
-        result = backtest(signal, simple, delay=delay, cost=0.001)
+        # out of the market in the riskiest regime, whatever its name (as the
+        # report's backtest)
+        riskiest = (str(signal.cat.categories[-1]),)
+        result = backtest(signal, simple, riskiest, delay=delay, cost=0.001)
         columns[f"risk-off d={delay}"] = result.stats["strategy"]
         columns[f"buy&hold d={delay}"] = result.stats["buy_and_hold"]
     table = pd.DataFrame(columns)

@@ -522,3 +522,27 @@ def test_return_type_describes_a_csv_of_returns(monkeypatch, tmp_path):
         ["--csv", str(path), "--prices", "--return-type", "simple"], monkeypatch
     )
     assert status == 2 and "prices always become log returns" in text
+
+
+def test_evaluate_with_one_regime_is_refused_before_the_fit(monkeypatch):
+    """Hostile 19, M2 (a): the fit and summary printed, then exit 2 with
+    "Pass ... risk_off=('Market',)", an option the command does not have."""
+    status, text = run(["--n-regimes", "1", "--evaluate"], monkeypatch)
+    assert status == 2 and "--n-regimes 2 or more" in text
+    assert "Model:" not in text and "risk_off" not in text
+
+
+def test_library_advice_gets_the_commands_terms(monkeypatch):
+    """Hostile 19, M2 (b): the absorbing-regime warning told the command's user
+    to pass initial= to RegimeModel.predict_online."""
+    from regimes import cli
+    from regimes.exceptions import AbsorbingRegimeWarning
+
+    def absorbing(*args, **kwargs):
+        message = "regime 'Bear' is absorbing; pass initial="
+        warnings.warn(message, AbsorbingRegimeWarning, stacklevel=2)
+
+    monkeypatch.setattr(cli, "_print_data", absorbing)
+    status, text = run(["--start", "2021-01-01", "--n-init", "1"], monkeypatch)
+    assert status == 0, text
+    assert "(here: the command has no initial= option" in text
