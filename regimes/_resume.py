@@ -854,16 +854,20 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     path = Path(path)
     _check_log_header(path, ["date", *map(str, out.columns), "recorded_at"])
     last = _last_logged_day(path)
-    # the log holds local dates (date_format below): compare the index's own
-    days = out.index.tz_localize(None) if out.index.tz is not None else out.index
-    new = out if last is None else out.loc[days.normalize() > last]
+    # the log holds local times (date_format below): compare the index's own. A
+    # date alone for days; the time too for intraday rows, which a date alone
+    # would merge (a second run on the same day then logged none of its rows)
+    stamps = out.index.tz_localize(None) if out.index.tz is not None else out.index
+    new = out if last is None else out.loc[stamps > last]
     if new.empty:
         return 0
     table = new.copy()
     table["recorded_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(
         timespec="seconds"
     )
-    text = table.to_csv(index_label="date", header=last is None, date_format="%Y-%m-%d")
+    intraday = bool((stamps != stamps.normalize()).any())
+    form = "%Y-%m-%d %H:%M:%S" if intraday else "%Y-%m-%d"
+    text = table.to_csv(index_label="date", header=last is None, date_format=form)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         os.write(fd, text.encode("utf-8"))
@@ -896,7 +900,7 @@ def _check_log_header(
 
 
 def _last_logged_day(path: Path) -> pd.Timestamp | None:
-    """The date of the log's last complete line (a torn last line is dropped)."""
+    """The date (and time) of the log's last complete line (a torn one is dropped)."""
     if not path.is_file() or path.stat().st_size == 0:
         return None
     with open(path, "rb+") as handle:

@@ -18,7 +18,7 @@ import pytest
 
 from regimes import RegimeModel, daily, walk_forward
 from regimes.data import load_sample
-from regimes.exceptions import InvalidParameterError
+from regimes.exceptions import FrequencyWarning, InvalidParameterError
 from regimes.walkforward import _refit_positions, _refit_rule
 
 NAMES = ["Bull", "Sideways", "Bear"]
@@ -701,3 +701,23 @@ def test_a_log_of_other_columns_is_refused_before_any_work(
     with pytest.raises(InvalidParameterError, match="Use a new folder"):
         daily.run(returns, _model(), folder, **OPTIONS)
     assert (folder / "CURRENT").read_text() == pointer
+
+
+def test_the_log_keeps_the_time_of_intraday_rows(tmp_path):
+    """Hostile 19, S6: the log wrote dates alone, so a second run on the same
+    day logged none of its 10 new hourly rows, and many lines read the same
+    date. Rows with times of day are logged with their time, each once."""
+    rng = np.random.default_rng(2)
+    hours = pd.date_range("2024-01-02 09:30", periods=400, freq="h")
+    scale = np.repeat(np.tile([0.001, 0.004], 4), 50)[:, None]  # calm, wild, ...
+    values = rng.normal(0, 1, (400, 2)) * scale
+    frame = pd.DataFrame(values, hours, ["A", "B"])
+    model = RegimeModel(2, n_init=2, random_state=0)
+    options = {"refit": 40, "min_train": 200, "progress": False}
+    folder = tmp_path / "state"
+    with pytest.warns(FrequencyWarning):  # intraday: the annualised figures
+        daily.run(frame.iloc[:390], model, folder, **options)
+        second = daily.run(frame, model, folder, **options)
+    assert second.n_logged == 10
+    log = pd.read_csv(folder / "log.csv", index_col="date", parse_dates=True)
+    assert log.index.equals(second.walk.index.rename("date"))
