@@ -43,6 +43,7 @@ from ._validation import (
     MAX_RESTARTS,
     Returns,
     check_returns,
+    min_observed,
     n_free_parameters,
     training_size,
     warn_extreme_days,
@@ -659,9 +660,13 @@ def _fit_all(
     ``chain`` is the fitted model the warm chain continues from (a resumed run's
     last model); None starts it from ``template``.
     """
+    # the fewest values a column needs in a fit with missing values: a column
+    # that left the panel (delisted) with fewer in a rolling window sits out
+    least = min_observed(template.n_regimes)
 
     def train(start: int) -> pd.DataFrame:
-        return _joined(frame.iloc[_train_start(start, window) : start], join_days)
+        days = frame.iloc[_train_start(start, window) : start]
+        return _joined(days, join_days, least)
 
     bar = _progress(len(starts), progress)
     if warm is None:
@@ -711,19 +716,22 @@ def _train_start(start: int, window: int | None) -> int:
     return 0 if window is None else max(0, start - window)
 
 
-def _joined(train: pd.DataFrame, join_days: int) -> pd.DataFrame:
-    """The training days' columns whose first value is ``join_days`` days back.
+def _joined(train: pd.DataFrame, join_days: int, least: int = 1) -> pd.DataFrame:
+    """The training days' columns that joined ``join_days`` days back and stayed.
 
     Only a ragged panel (``missing="marginalize"``) has NaN. A column that started
     within the last ``join_days`` training days is left out (gaps after its start,
-    such as holidays, do not count against it); the days on which none of the
+    such as holidays, do not count against it), and so is one with fewer than
+    ``least`` values in these days (a column that left the panel, whose last
+    values a rolling window is leaving behind); the days on which none of the
     kept columns has a value are dropped (nothing to learn from them).
     """
     observed = train.notna().to_numpy()
     if observed.all():
         return train
     first = np.where(observed.any(axis=0), observed.argmax(axis=0), len(train))
-    kept = train.loc[:, len(train) - first >= min(join_days, len(train))]
+    joined = len(train) - first >= min(join_days, len(train))
+    kept = train.loc[:, joined & (observed.sum(axis=0) >= least)]
     return kept[kept.notna().any(axis=1)]
 
 

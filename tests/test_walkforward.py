@@ -409,3 +409,27 @@ def test_refit_table_of_a_walk_in_another_time_zone(short_sample, change):
     else:
         moved = walk.tz_localize("UTC").tz_localize(None)
     assert refit_table(moved).index.equals(want.index)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(("refit", "kept"), [(390, 3), (397, 2)])
+def test_a_column_that_left_sits_out_of_rolling_windows_with_few_of_its_values(
+    refit, kept
+):
+    """Hostile 19, C1: a delisted column with 3 of its last values in a rolling
+    window stopped the whole walk-forward with RegimeFitError (and advice to
+    drop its whole history). It now sits out of the refits whose window holds
+    fewer values than a fit needs, as a late column does before it joins."""
+    from regimes.walkforward import refit_table
+
+    rng = np.random.default_rng(2)
+    index = pd.bdate_range("2015-01-01", periods=800)
+    returns = pd.DataFrame(rng.normal(0, 0.01, (800, 3)), index, ["A", "B", "C"])
+    returns.iloc[400:, 2] = np.nan  # C delisted after row 399
+    model = RegimeModel(2, n_init=2, random_state=0, missing="marginalize")
+    walk = walk_forward(
+        returns, model, refit=refit, min_train=252, window=252, progress=False
+    )
+    # the second window holds 10 of C's values (390: enough) or 3 (397)
+    assert refit_table(walk)["n_features"].tolist() == [3, kept]
+    assert len(walk) == 800 - 252  # to the end, every day decoded
