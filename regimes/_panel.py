@@ -473,6 +473,15 @@ def _drop_empty(coverage: pd.Series, source: str, span: str) -> list[str]:
     return empty
 
 
+def _share_below(share: float) -> str:
+    """A share as a percent that never rounds up: 0.8995 is 89.9%, not 90%.
+
+    A column is dropped for a coverage below the threshold; rounded up, the
+    message would show it at the threshold.
+    """
+    return f"{np.floor(share * 1000) / 10:.1f}%"
+
+
 def _drop_low(
     frame: pd.DataFrame,
     min_coverage: float,
@@ -487,8 +496,8 @@ def _drop_low(
     hint = Setting("min_coverage", float(np.floor(coverage[low].min() * 100) / 100))
     if low:
         detail = ", ".join(
-            f"{c} from {first[c].date()} to {last[c].date()}, {coverage[c]:.0%} of "
-            "the days"
+            f"{c} from {first[c].date()} to {last[c].date()}, "
+            f"{_share_below(coverage[c])} of the days"
             for c in low
         )
         fix = (

@@ -9,6 +9,7 @@ errors print one line on stderr, in the command's own words (``--n-iter``, not
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -410,7 +411,27 @@ def _refit(value: str) -> str | int:
     return refit
 
 
-def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
+def _state_columns(args: argparse.Namespace) -> list[str] | None:
+    """The columns of the state --state continues, unless --columns names them.
+
+    A growing file's columns change with its length: a column that starts late
+    passes --min-coverage on some evening (or a delisted one falls below it), and
+    the state, which continues the columns it began with, would refuse every run
+    after. The state's columns are read whatever their coverage now.
+    """
+    if args.state is None or args.columns is not None or not args.walk_forward:
+        return None
+    from . import daily
+
+    if not (args.state / daily.POINTER).is_file():
+        return None  # the first run: the state takes the file's columns
+    record = json.loads(daily.load_state(args.state).attrs["resume"])
+    return [str(c) for c in record["data"]["columns"]]
+
+
+def _load(
+    args: argparse.Namespace, state_columns: list[str] | None = None
+) -> tuple[pd.DataFrame, str]:
     start, end = _parse_date(args.start, "--start"), _parse_date(args.end, "--end")
     if start is not None and end is not None and start > end:
         raise ValueError(f"--start ({start.date()}) is after --end ({end.date()})")
@@ -441,12 +462,14 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
                 "list the tickers you want: --download XLK,XLF"
             )
         sectors = [t.lower() for t in tickers] == ["sectors"]
+        if state_columns is not None:  # the state's tickers, whatever their coverage
+            tickers, sectors = state_columns, False
         returns = data.download_returns(
             None if sectors else tickers,
             start=start if start is not None else "2000-01-01",
             end=end,  # inclusive, like --end
             missing=missing,
-            min_coverage=args.min_coverage,
+            min_coverage=0.0 if state_columns is not None else args.min_coverage,
         )
         return returns, "Yahoo Finance, adjusted closes (daily log returns)"
     options = {
@@ -456,6 +479,8 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
         "missing": missing,
         "min_coverage": args.min_coverage,
     }
+    if state_columns is not None:  # the state's, whatever their coverage now
+        options.update(columns=state_columns, min_coverage=0.0)
     if args.csv is not None:
         returns = data.read_returns(
             args.csv,
@@ -540,7 +565,7 @@ def _run(args: argparse.Namespace) -> int:
             "with one regime there is no other to be in: use --n-regimes 2 or more"
         )
     refit = _refit(args.refit) if args.walk_forward else None
-    returns, label = _load(args)
+    returns, label = _load(args, _state_columns(args))
     if isinstance(returns.index, pd.DatetimeIndex):  # weekly, monthly, intraday
         warn_if_not_daily(returns.index, "the annual means and volatilities")
     if refit is not None:

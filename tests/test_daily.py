@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regimes import RegimeModel, daily, walk_forward
+from regimes import RegimeModel, daily, data, walk_forward
 from regimes.data import load_sample
-from regimes.exceptions import FrequencyWarning, InvalidParameterError
+from regimes.exceptions import DataWarning, FrequencyWarning, InvalidParameterError
 from regimes.walkforward import _refit_positions, _refit_rule
 
 NAMES = ["Bull", "Sideways", "Bear"]
@@ -721,3 +721,38 @@ def test_the_log_keeps_the_time_of_intraday_rows(tmp_path):
     assert second.n_logged == 10
     log = pd.read_csv(folder / "log.csv", index_col="date", parse_dates=True)
     assert log.index.equals(second.walk.index.rename("date"))
+
+
+def test_cli_state_keeps_its_columns_as_the_file_grows(tmp_path, capsys):
+    """Hostile 19, C2: a price file growing by a day each evening; a column that
+    lists 43 days late was dropped while its coverage was under 0.9, then kept
+    the evening it reached 0.9, and every run from then on failed ("returns has
+    columns [...]; the previous run had [...]"). A state continues the columns
+    it began with, whatever their coverage now. The drop warning showed 89.95%
+    as "90%" while dropping it for being under 90%."""
+    from regimes.cli import main
+
+    rng = np.random.default_rng(3)
+    index = pd.bdate_range("2015-01-01", periods=440, name="Date")
+    steps = np.cumsum(rng.normal(0, 0.01, (440, 3)), axis=0)
+    prices = pd.DataFrame(100 * np.exp(steps), index, ["C0", "C1", "C2"])
+    prices.iloc[:43, 2] = np.nan  # C2 lists 43 days late
+    path, folder = tmp_path / "prices.csv", tmp_path / "state"
+    args = ["--csv", str(path), "--prices", "--walk-forward", "--state", str(folder)]
+    args += ["--n-regimes", "2", "--n-init", "2", "--refit", "Q", "--min-train", "252"]
+    for rows in (428, 429, 430, 440):  # C2's coverage 0.8995, 0.8998, 0.9000, ...
+        prices.iloc[:rows].to_csv(path)
+        assert main(args) == 0, capsys.readouterr().err
+        assert "columns: C0, C1" in capsys.readouterr().out
+    log = pd.read_csv(folder / "log.csv", index_col="date", parse_dates=True)
+    assert log.index[-1] == prices.index[439] and log.index.is_unique
+
+
+def test_the_coverage_of_a_dropped_column_never_reads_as_the_threshold():
+    rng = np.random.default_rng(3)
+    index = pd.bdate_range("2015-01-01", periods=428, name="Date")
+    steps = np.cumsum(rng.normal(0, 0.01, (428, 3)), axis=0)
+    prices = pd.DataFrame(100 * np.exp(steps), index, ["C0", "C1", "C2"])
+    prices.iloc[:43, 2] = np.nan  # 385 of 428 days: 89.95%
+    with pytest.warns(DataWarning, match=r"C2 .*89\.9% of the days"):
+        data.prepare_returns(prices, kind="prices")
