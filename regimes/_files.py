@@ -126,7 +126,9 @@ def read_table(
     header, levels = _header(lines, first_row), _yahoo_levels(lines, first_row)
     if levels is not None:  # yfinance's CSV: the names are on the two lines above
         header = levels
-    elif header is not None and _dateless_row(header):
+    elif header is not None and not _dateless_row(header):
+        header = _names_line(lines, header, source)
+    if levels is None and header is not None and _dateless_row(header):
         raise DataFileError(
             param,
             f"{source}: line {header.number} ({_quote(header.text)}) is a day of "
@@ -276,6 +278,43 @@ def _header(lines: list[_Line], first_row: int) -> _Line | None:
             continue
         return line if len(line.fields) >= 2 and not line.is_row else None
     return None
+
+
+_DATE_LABELS = frozenset({"date", "dates", "day", "datetime", "time", "timestamp"})
+
+
+def _names_line(lines: list[_Line], header: _Line, source: str) -> _Line:
+    """The line that names the columns where two text lines head the rows.
+
+    Exports put a second line under the names: units (``,USD,EUR``), a field
+    (Bloomberg's ``Date,PX_LAST,PX_LAST`` under ``Security,AAA,BBB``), a
+    description. The line just above the rows names the columns unless its
+    names are empty or repeated while the line above it, as wide, names every
+    column once; then that one does, and the other is skipped, with a warning.
+    """
+    above = next(
+        (line for line in reversed(lines[: lines.index(header)]) if not line.blank),
+        None,
+    )
+    if above is None or above.is_row or len(above.fields) != len(header.fields):
+        return header
+    names, upper = header.fields[1:], above.fields[1:]
+    usable = all(upper) and len(set(upper)) == len(upper)
+    # names missing or repeated; or no date label where the line above has one
+    dated = above.fields[0].strip().casefold() in _DATE_LABELS
+    poor = (
+        not all(names)
+        or len(set(names)) < len(names)
+        or (dated and not header.fields[0].strip())
+    )
+    if not (usable and poor):
+        return header
+    _warn(
+        f"{source}: two header lines: the column names are on line {above.number} "
+        f"({_quote(above.text)}); skipped line {header.number} under it "
+        f"({_quote(header.text)})."
+    )
+    return above
 
 
 _DIGITS = rf"[\d{re.escape(THOUSANDS_SEPARATORS)}\s]"

@@ -606,3 +606,43 @@ def test_columns_of_a_bar_file_name_tickers(tmp_path):
     with pytest.warns(DataWarning):
         with pytest.raises(ValueError, match="columns= names tickers"):
             data.read_returns(path, kind="prices", columns=["Adj Close"])
+
+
+def _priced_body(rows: int = 120) -> str:
+    rng = np.random.default_rng(1)
+    days = pd.bdate_range("2021-01-04", periods=rows)
+    prices = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, (rows, 2)), axis=0))
+    pairs = zip(days, prices, strict=True)
+    return "".join(f"{d.date()},{a:.4f},{b:.4f}\n" for d, (a, b) in pairs)
+
+
+@pytest.mark.parametrize(
+    ("head", "names"),
+    [
+        ("Date,AAA,BBB\n,USD,EUR\n", ["AAA", "BBB"]),  # a units row
+        ("Date,AAA,BBB\nDescription,Close price,Close price\n", ["AAA", "BBB"]),
+        # Bloomberg's export: securities, then the field of each
+        ("Security,AAA US,BBB US\nDate,PX_LAST,PX_LAST\n", ["AAA US", "BBB US"]),
+    ],
+)
+def test_the_names_of_two_header_lines_are_on_the_one_that_names_them(
+    tmp_path, head, names
+):
+    """Hostile 19, M1: the line just above the rows was always the header, so a
+    units row named the columns USD and EUR (the real header 'skipped as text'),
+    and a Bloomberg export was refused for PX_LAST 'named more than once'."""
+    path = tmp_path / "two.csv"
+    path.write_text(head + _priced_body())
+    with pytest.warns(DataWarning, match="two header lines") as record:
+        returns = data.read_returns(path, kind="prices")
+    assert list(returns.columns) == names
+    assert record[0].filename == __file__
+
+
+def test_one_header_line_under_a_title_keeps_its_names(tmp_path):
+    """pandas' to_csv of an unnamed index (',AAA,BBB') under a title line."""
+    path = tmp_path / "one.csv"
+    path.write_text("Daily closes\n,AAA,BBB\n" + _priced_body())
+    with pytest.warns(DataWarning, match="skipped 1 lines of text"):
+        returns = data.read_returns(path, kind="prices")
+    assert list(returns.columns) == ["AAA", "BBB"]
