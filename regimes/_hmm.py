@@ -549,7 +549,9 @@ def forward_filter(
         return np.empty_like(log_densities)
     shift = _row_max(log_densities)
     if np.isfinite(shift).all() and scaled_passes_hold(transmat):
-        with np.errstate(under="ignore"):
+        # a difference beyond float range (log-densities near +-1e308) is -inf,
+        # a density of 0 next to the day's largest: what it is
+        with np.errstate(under="ignore", over="ignore"):
             frameprob = np.exp(log_densities - shift[:, None])
         scaled = scaled_forward(initial, transmat, frameprob)
         if scaled is not None:

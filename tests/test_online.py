@@ -467,3 +467,15 @@ def test_float32_probabilities_are_read_to_their_own_precision():
     )
     got = filter_log_densities(np.asarray(TWO_DAYS), transmat, initial)
     np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_log_densities_at_the_ends_of_the_float_range_filter_in_silence():
+    """Hostile 13, B2: +-1e308 (accepted) leaked numpy's 'overflow encountered in
+    subtract' from the shift by the day's largest: the difference is -inf, a
+    density of 0 beside it, which is the answer (warnings are errors here)."""
+    from regimes.online import filter_log_densities
+
+    log_densities = np.array([[1e308, -1e308], [0.0, 0.0], [-1e308, 1e308]])
+    transmat = np.array([[0.9, 0.1], [0.1, 0.9]])
+    got = filter_log_densities(log_densities, transmat, np.array([0.5, 0.5]))
+    np.testing.assert_allclose(got, [[1, 0], [0.9, 0.1], [0, 1]], atol=1e-12)
