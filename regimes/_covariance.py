@@ -149,10 +149,20 @@ def positive_definite(stack: np.ndarray) -> np.ndarray:
     candidates = np.flatnonzero(good)  # the rest have no correlation form
     sd = np.sqrt(variances[candidates])
     scaled = stack[candidates] / (sd[:, :, None] * sd[:, None, :])
+    # a correlation matrix's eigenvalues lie in [0, D]; one within rounding of
+    # 0 (collinear columns: ~5e-16) is singular, which a test of > 0 passed on
+    # rounding, and Cholesky then failed in the E-step (hostile pass 12, F)
+    floor = EIGEN_FLOOR * stack.shape[-1]
     good[candidates] = np.isclose(scaled, np.swapaxes(scaled, 1, 2)).all(
         axis=(1, 2)
-    ) & (np.linalg.eigvalsh(scaled).min(axis=1, initial=np.inf) > 0)
+    ) & (np.linalg.eigvalsh(scaled).min(axis=1, initial=np.inf) > floor)
     return good
+
+
+EIGEN_FLOOR = 100 * np.finfo(float).eps
+"""Per column, the smallest eigenvalue of a valid covariance's correlation form
+(2.2e-14): rounding leaves a singular matrix's smallest eigenvalue near eps, and
+every fitted covariance is regularized far above it."""
 
 
 def write_full(hmm: GaussianHMM, full: np.ndarray) -> None:

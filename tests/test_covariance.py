@@ -97,3 +97,22 @@ def test_write_full_refuses_what_hmmlearn_refuses(short_sample, covariance_type,
         hmm.covars_ = to_native(bad, covariance_type)  # hmmlearn's own setter
     assert str(ours.value) == str(theirs.value)
     np.testing.assert_array_equal(read_full(hmm), before)
+
+
+def test_a_singular_covariance_is_not_passed_on_rounding():
+    """Hostile 12, F: the covariance of collinear columns [a, 2a, noise] has a
+    smallest eigenvalue of exactly 0, which rounding leaves near 1e-16, above the
+    test's 0 in some draws; Cholesky then failed in the E-step. A matrix a fit
+    would hold passes, one regularized by the fit's smallest amounts too."""
+    from regimes._covariance import positive_definite
+
+    rng = np.random.default_rng(0)
+    singular = []
+    for _ in range(200):
+        a = rng.normal(size=500)
+        columns = np.c_[a, 2 * a, rng.normal(size=500)]
+        singular.append(np.cov(columns.T))
+    assert not positive_definite(np.array(singular)).any()
+    ordinary = np.cov(rng.normal(size=(500, 3)).T)
+    nearly = singular[0] + 1e-10 * np.eye(3)  # regularized: valid, if barely
+    assert positive_definite(np.array([ordinary, nearly])).all()
