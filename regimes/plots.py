@@ -149,11 +149,11 @@ _FIGSIZE = [_FigSize()]
 
 @validate_params({"names": [Names(what="regime name")]})
 def regime_colors(names: Sequence[str]) -> dict[str, str]:
-    """Colour of each regime, fixed by name and distinct for up to 6 regimes.
+    """Colour of each regime, fixed by name and distinct for every regime.
 
     Bull is green, Bear red, Sideways grey; "Sideways 1" to "Sideways 4" are blue,
     purple, orange and brown. Other names take the remaining colours of a spare
-    palette in the order given.
+    palette in the order given, then hues generated apart from one another.
 
     Examples
     --------
@@ -163,9 +163,29 @@ def regime_colors(names: Sequence[str]) -> dict[str, str]:
     used = {_NAMED_COLORS[n] for n in names if n in _NAMED_COLORS}
     spare = iter(c for c in _SPARE_COLORS if c not in used)
     colors = {}
+    extra = 0
     for name in names:
-        colors[name] = _NAMED_COLORS.get(name) or next(spare, "#7f7f7f")
+        color = _NAMED_COLORS.get(name) or next(spare, None)
+        if color is None:  # beyond the palettes: hues a golden angle apart
+            color, extra = _extra_color(extra), extra + 1
+        colors[name] = color
     return colors
+
+
+def _extra_color(i: int) -> str:
+    """The ``i``-th colour beyond the palettes, distinct from its neighbours.
+
+    Hues step by the golden ratio of the circle, so that any run of them stays
+    far apart; saturation and value alternate for more contrast. Every regime
+    keeps a colour of its own (a grey for all of them made two regimes one).
+    """
+    import colorsys
+
+    hue = (0.05 + 0.618034 * i) % 1.0
+    red, green, blue = colorsys.hsv_to_rgb(
+        hue, 0.75 - 0.2 * (i % 2), 0.85 - 0.2 * (i % 3 == 2)
+    )
+    return "#{:02x}{:02x}{:02x}".format(*(round(255 * c) for c in (red, green, blue)))
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 import numpy as np
 import pytest
@@ -521,3 +523,16 @@ def test_regime_spans_errors_name_regimes_not_signal():
     with pytest.raises(InvalidParameterError, match="regimes must have a Date") as e:
         regime_spans(pd.Series(["Bull", "Bear"]))
     assert e.value.param == "regimes" and "signal" not in str(e.value)
+
+
+@pytest.mark.parametrize("n_regimes", [8, 13, 50])
+def test_every_regime_has_a_colour_of_its_own(n_regimes):
+    """From the 7th name without a colour of its own, every regime was grey:
+    two regimes of one colour in a plot read as one."""
+    from regimes.labels import default_regime_names
+    from regimes.plots import regime_colors
+
+    for names in (default_regime_names(n_regimes), [f"r{i}" for i in range(n_regimes)]):
+        colors = regime_colors(names)
+        assert len(set(colors.values())) == n_regimes
+        assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colors.values())
