@@ -204,6 +204,19 @@ def check_params(
 # -------------------------------------------------------------------------- returns
 
 
+def as_frame(returns: Any, param: str = "returns") -> Any:
+    """A Series as the one-column frame a fit makes of it; anything else as is.
+
+    The column is the Series' name, or ``param`` for an unnamed one: the feature
+    name a model fitted on it has, so that every function given the same Series
+    sees the same column.
+    """
+    if isinstance(returns, pd.Series):
+        name = returns.name if returns.name is not None else param
+        return returns.to_frame(name=name)
+    return returns
+
+
 def check_returns(
     returns: Any,
     *,
@@ -266,9 +279,7 @@ def check_returns(
         columns; unsorted, duplicated or missing (NaT) dates; columns other than
         the training columns; or (with ``for_fit``) a constant column.
     """
-    if isinstance(returns, pd.Series):
-        name = returns.name if returns.name is not None else param
-        returns = returns.to_frame(name=name)
+    returns = as_frame(returns, param)
     if window:
         values = returns.to_numpy(dtype=np.float64)
         index, columns = returns.index, [str(c) for c in returns.columns]

@@ -50,7 +50,7 @@ from ._contract import (
 )
 from ._dates import local_dates
 from ._io import atomic_path
-from ._validation import check_covers, check_returns, percent_median
+from ._validation import as_frame, check_covers, check_returns, percent_median
 from .exceptions import InvalidParameterError
 from .models import RegimeModel
 from .regime_results import HTML_FILE, RegimeResults
@@ -120,7 +120,7 @@ def write_html(
         Fitted on ``returns`` (a one-fit report); :meth:`RegimeResults.to_html`
         passes itself. With ``walk``, None: the report
         describes the walk-forward's last refit, rebuilt from ``walk``.
-    returns : DataFrame
+    returns : DataFrame or Series
         Daily log returns, as given to ``fit`` or :func:`regimes.walk_forward`
         (percent returns are recognised and divided by 100 for the backtest).
     path : str or path-like
@@ -178,11 +178,12 @@ def _gather(
     model: RegimeModel | RegimeResults | None, returns: Any, walk: pd.DataFrame | None
 ) -> _Inputs:
     """The model, its training data, the signal and the returns, checked once."""
+    returns = as_frame(returns)  # a Series as the fit takes it
     if not isinstance(returns, pd.DataFrame):
         raise InvalidParameterError(
             "returns",
-            "returns must be a DataFrame of daily returns on a DatetimeIndex, got "
-            f"{type(returns).__name__}.",
+            "returns must be a DataFrame (or Series) of daily returns on a "
+            f"DatetimeIndex, got {type(returns).__name__}.",
         )
     fit = None
     if isinstance(model, RegimeResults):

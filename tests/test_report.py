@@ -403,3 +403,20 @@ def test_a_model_of_other_days_is_named_not_the_returns(sample, walk, tmp_path):
     with pytest.raises(InvalidParameterError, match="not a model of this walk") as e:
         write_html(model, sample, tmp_path / "x.html", walk=walk)
     assert e.value.param == "model" and not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.parametrize("name", ["Energy", None])
+def test_a_report_takes_the_series_a_model_was_fitted_on(tmp_path, name):
+    """fit takes a Series (one column, named after it, or 'returns' unnamed);
+    write_html refused the same Series. It now reads it as the fit did."""
+    from regimes.data import load_sample
+    from regimes.report import write_html
+
+    series = load_sample()["Energy"].loc["2019":].rename(name)
+    model = RegimeModel(2, n_init=1, random_state=0).fit(series)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the one-fit report's in-sample notes
+        path = write_html(model, series, tmp_path / "series.html")
+    page = path.read_text(encoding="utf-8")
+    column = name if name is not None else "returns"
+    assert re.search(rf"<th>Columns</th>\s*<td>{column}</td>", page)
