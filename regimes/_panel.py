@@ -321,10 +321,21 @@ def _as_floats(values: pd.Series) -> tuple[str, pd.Series | None]:
     return _from_text(values, text | real, missing)
 
 
+MINUS_SIGNS = "\u2212\ufe63\uff0d"
+"""Minus signs other than the hyphen-minus: the mathematical minus (U+2212, what
+web pages, PDFs and typeset tables show), the small and the full-width one.
+Unambiguous, so a cell written with one is read as the negative number it is."""
+_AS_HYPHEN = str.maketrans(dict.fromkeys(MINUS_SIGNS, "-"))
+
+
 def _from_text(
     values: pd.Series, readable: pd.Series, missing: pd.Series
 ) -> tuple[str, pd.Series | None]:
     numbers = pd.to_numeric(values.where(readable), errors="coerce")
+    failed = numbers.isna() & ~missing & readable
+    if failed.any():  # only cells that did not read: clean files pay nothing
+        again = values[failed].map(lambda v: str(v).translate(_AS_HYPHEN))
+        numbers[failed] = pd.to_numeric(again, errors="coerce")
     words = values[numbers.isna() & ~missing]
     if len(words):
         cell = words.iloc[0]

@@ -646,3 +646,22 @@ def test_one_header_line_under_a_title_keeps_its_names(tmp_path):
     with pytest.warns(DataWarning, match="skipped 1 lines of text"):
         returns = data.read_returns(path, kind="prices")
     assert list(returns.columns) == ["AAA", "BBB"]
+
+
+@pytest.mark.parametrize("minus", ["\u2212", "\ufe63", "\uff0d"])
+def test_a_minus_sign_other_than_the_hyphen_reads_as_minus(tmp_path, minus):
+    """Web pages, PDFs and typeset tables write the mathematical minus (U+2212):
+    such cells were refused with 'Fix the data' and no hint, although they are
+    unambiguous. They read as the negative numbers they are."""
+    plain, path = tmp_path / "plain.csv", tmp_path / "typeset.csv"
+    rng = np.random.default_rng(3)
+    days = pd.bdate_range("2021-01-04", periods=80)
+    values = rng.normal(0, 0.01, (80, 2))
+    pairs = zip(days, values, strict=True)
+    rows = [f"{d.date()},{a:.6f},{b:.6f}" for d, (a, b) in pairs]
+    plain.write_text("Date,A,B\n" + "\n".join(rows) + "\n")
+    typeset = [row.replace(",-", "," + minus) for row in rows]
+    path.write_text("Date,A,B\n" + "\n".join(typeset) + "\n")
+    assert minus in path.read_text()
+    got = data.read_returns(path, kind="returns")
+    pd.testing.assert_frame_equal(got, data.read_returns(plain, kind="returns"))
