@@ -322,16 +322,17 @@ def check_returns(
         _check_not_constant(values, columns, param)
         _check_squares_representable(values, columns, param)
         _check_outliers(values, columns, index, param)
-        # judged as new data are, against the frame's own moments: standard
-        # deviations, not robust ones, which a column with a calm and a wild
-        # regime (a currency peg, then a float) has from its calm days only
-        center = np.nanmean(values, axis=0)
-        spread = np.nanstd(values, axis=0)
+        # robust sizes: in a short frame the day itself moves the mean and the
+        # standard deviation (one day of n is at most sqrt(n) of them out); a
+        # column with a calm and a wild regime (a peg, then a float) cannot
+        # decide alone, as a day's median over its columns is judged
+        center = _column_nanmedian(values)
+        spread = 1.4826 * _column_nanmedian(np.abs(values - center))
         warn_extreme_days(
             values,
             center,
             training_size(spread, center),
-            EXTREME_DAY_SCALES,
+            EXTREME_TRAINING_DAY,
             index=index,
             param=param,
             against="the rest of the data",
@@ -836,16 +837,29 @@ is refused. The sample's worst day (``load_sample()``, 7 sectors, 1990-2022) is
 fat tails and still catches a price typed as a return or a mis-scaled tick."""
 
 
-EXTREME_DAY_SCALES = 30.0
-"""A day whose columns sit this far out *together* is warned of: the root mean
-square over its observed columns of its distance from the mean, in standard
-deviations (of the training data for a fitted model's new data, of the frame
-itself for a fit's). On ``load_sample()`` (7 sectors, 1990-2022) the most
-extreme day is 7.3 (its worst single value 19); a crash of 19 Oct 1987's size
-(-20 % in a day) is ~19 in every column. A day of percent returns among decimal
-ones is ~70 (median day; 30 at the 5th percentile), a day of gross returns
-(1 + r) 80 or more: one such day appended to a feed is too few values for the
-change of units above (three needed) and far inside :data:`OUTLIER_SCALES`."""
+EXTREME_DAY_SCALES = 25.0
+"""A decoded day whose columns sit this far out *together* is warned of: the
+median over its observed columns (three at least) of its distance from the
+training mean, in training standard deviations. A unit slip moves every column
+of a day; a real event can move one asset by any amount (a takeover, a peg
+that breaks), so one column, or two, never decide. On ``load_sample()`` (7
+sectors, 1990-2022) the most extreme day is 6.9; a crash of 19 Oct 1987's size
+(-20 % in a day for an index of ~1 % daily volatility) is ~20. A day of percent
+returns among decimal ones is beyond 25 on 84 % of the sample's days (median
+day 47), a day of gross returns (1 + r) on all (43 at least): one such day
+appended to a feed is too few values for the change of units above (three
+needed) and far inside :data:`OUTLIER_SCALES`."""
+EXTREME_TRAINING_DAY = 35.0
+"""The same for a day of training data, from each column's median in robust
+standard deviations (1.4826 median absolute deviations, which the day itself
+cannot move, as it moves the mean and standard deviation of a short frame; a
+cash column by its level, as in :func:`training_size`). Robust deviations of
+fat-tailed returns are smaller than standard ones: the sample's most extreme
+day is 9.4 in them, a 1987-size crash ~28, a day of percent returns beyond 35
+on 84 % of the sample's days."""
+EXTREME_MIN_COLUMNS = 3
+"""Observed columns a day needs before it is judged (a median of fewer is one
+asset's own move)."""
 
 
 def warn_extreme_days(
@@ -858,31 +872,35 @@ def warn_extreme_days(
     param: str,
     against: str,
 ) -> None:
-    """Warn of the days whose columns are all far out together (a unit slip?).
+    """Warn of the days whose columns are far out together (a unit slip?).
 
-    A day's distance is the root mean square over its observed columns of
-    ``|x - center| / size``; days beyond ``limit`` are named. A unit slip moves
-    every column of a day at once; a real crash moves them a few tens of
-    standard deviations at most (:data:`EXTREME_DAY_SCALES`), so such days are
-    warned of, not refused: the data are used as given.
+    A day's distance is the median over its observed columns of
+    ``|x - center| / size``, judged on days with at least
+    :data:`EXTREME_MIN_COLUMNS` observed columns; days beyond ``limit`` are
+    named. Warned of, not refused: the data are used as given.
     """
     with np.errstate(all="ignore"):
-        z = (values - center) / size
-        z[:, ~(size > 0)] = np.nan  # constant columns: judged elsewhere
-        observed = np.sum(~np.isnan(z), axis=1)
-        distance = np.sqrt(np.nansum(z * z, axis=1) / np.maximum(observed, 1))
-    days = np.flatnonzero((observed > 0) & (distance > limit))
+        z = np.abs(values - center) / size
+    z[:, ~(size > 0)] = np.nan  # constant columns: judged elsewhere
+    observed = np.sum(~np.isnan(z), axis=1)
+    judged = observed >= EXTREME_MIN_COLUMNS
+    if not judged.any():
+        return
+    distance = np.full(len(z), np.nan)
+    distance[judged] = _column_nanmedian(z[judged].T)
+    with np.errstate(invalid="ignore"):
+        days = np.flatnonzero(distance > limit)
     if not len(days):
         return
     worst = days[int(np.argmax(distance[days]))]
     warn_user(
-        f"{param}: {len(days)} day(s) lie far outside {against} in all their "
-        f"columns at once, e.g. {_day(index, worst).removeprefix('on ')}, "
-        f"{distance[worst]:.3g} standard deviations (root mean square over the "
-        "columns; the most extreme day of 33 years of US sector returns is under "
-        f"11; warned above {limit:g}). Returns in percent, gross returns (1 + r) "
-        "or prices on those days? They are used as given; pass daily returns in "
-        "the units of the rest, or drop the days.",
+        f"{param}: {len(days)} day(s) lie far outside {against} in most of their "
+        f"columns at once, e.g. {_day(index, worst).removeprefix('on ')}: half "
+        f"its columns {distance[worst]:.3g} standard deviations out or more (the "
+        "most extreme day of 33 years of US sector returns: 7 to 9; warned above "
+        f"{limit:g}). Returns in percent, gross returns (1 + r) or prices on "
+        "those days? They are used as given; pass daily returns in the units of "
+        "the rest, or drop the days.",
         UnitsWarning,
     )
 
