@@ -51,13 +51,19 @@ def parallel_map(
     from joblib import Parallel, delayed
 
     from ._threads import call_with_threads, threads_per_worker
+    from ._warn import give, kept
 
     threads = threads_per_worker(n_jobs)  # workers x threads <= cores
-    return list(
-        Parallel(n_jobs=n_jobs)(
-            delayed(call_with_threads)(threads, func, *job) for job in jobs
-        )
+    # each job keeps the package's warnings and returns them with its result:
+    # given in a worker process they would reach none of the caller's filters
+    done = Parallel(n_jobs=n_jobs)(
+        delayed(kept)(call_with_threads, threads, func, *job) for job in jobs
     )
+    results = []
+    for result, warnings_kept in done:
+        give(warnings_kept)  # at the caller's line, in the jobs' order
+        results.append(result)
+    return results
 
 
 def thread_workers(n_jobs: int | None) -> int | None:

@@ -14,8 +14,39 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+_KEPT: ContextVar[list[tuple[str, type[Warning]]] | None] = ContextVar(
+    "regimes_kept_warnings", default=None
+)
+"""Where :func:`warn_user` keeps warnings instead of giving them (:func:`kept`)."""
+
+
+def kept(func: Callable[..., Any], *args: Any) -> tuple[Any, list]:
+    """``func(*args)`` and the package's warnings it gave, kept, not given.
+
+    For jobs run elsewhere (joblib's worker processes, a Dask cluster, a
+    worker thread): a warning given there reaches none of the caller's filters
+    or records, and points at no line of the caller's. The job returns its
+    warnings with its result; :func:`give` gives them where the caller waits.
+    A context variable, not a warnings filter: filters are process-global.
+    """
+    token = _KEPT.set([])
+    try:
+        result = func(*args)
+        return result, list(_KEPT.get() or ())
+    finally:
+        _KEPT.reset(token)
+
+
+def give(warnings_kept: list[tuple[str, type[Warning]]]) -> None:
+    """Give warnings that :func:`kept` kept, at the caller's line, in order."""
+    for message, category in warnings_kept:
+        warn_user(message, category)
 
 
 def warn_user(message: str, category: type[Warning]) -> None:
@@ -30,6 +61,10 @@ def warn_user(message: str, category: type[Warning]) -> None:
     >>> caught[0].filename == __file__ or caught[0].filename.startswith("<doctest")
     True
     """
+    keeping = _KEPT.get()
+    if keeping is not None:  # a job run elsewhere: returned with its result
+        keeping.append((message, category))
+        return
     level, frame = 2, sys._getframe(1)  # 1 is this function, 2 its caller
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
         _PACKAGE

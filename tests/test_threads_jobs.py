@@ -225,3 +225,36 @@ def test_process_workers_are_no_more_than_the_jobs(monkeypatch):
     assert _parallel.parallel_map(pow, [(2, 3), (3, 2)], n_jobs=10**6) == [8, 9]
     assert _parallel.parallel_map(pow, [(2, 5)], n_jobs=6) == [32]
     assert seen == [2]  # the single job ran here, without joblib
+
+
+@pytest.mark.parametrize("backend", [None, "threading", "loky"])
+def test_warnings_of_jobs_run_elsewhere_reach_the_callers_line(backend):
+    """Hostile 20, W1: fits run through joblib (fit_many, walk_forward's cold
+    refits, compare) gave their warnings at joblib/parallel.py, or, in worker
+    processes, to no one: the caller's records and filters never saw them. Each
+    job now keeps the package's warnings and returns them with its result, and
+    they are given where the caller waits."""
+
+    from regimes import fit_many
+    from regimes.exceptions import FrequencyWarning
+
+    rng = np.random.default_rng(0)
+    every_day = pd.date_range("2020-01-01", periods=400)  # seven days a week
+    data = {
+        name: pd.DataFrame(rng.normal(0, 0.03, (400, 2)), every_day, ["x", "y"])
+        for name in ("a", "b")
+    }
+    model = RegimeModel(2, n_init=1, random_state=0)
+    n_jobs = None if backend is None else 2
+    context = joblib.parallel_config(backend=backend) if backend else _nothing()
+    with context, pytest.warns(FrequencyWarning) as record:
+        fit_many(data, model, n_jobs=n_jobs)
+    frequency = [w for w in record if issubclass(w.category, FrequencyWarning)]
+    assert len(frequency) == 2  # one per fit
+    assert {w.filename for w in frequency} == {__file__}
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()
