@@ -448,6 +448,10 @@ def check_same_data(
             f"({data['first_day']} .. {data['last_day']}); {extend}.",
         )
     now = data_fingerprint(frame.iloc[:n])["blocks"]
+    # every block changed: the same days read another way, not a revision
+    everywhere = len(now) > 1 and all(
+        old != new for old, new in zip(data["blocks"], now, strict=True)
+    )
     for block, (old, new) in enumerate(zip(data["blocks"], now, strict=True)):
         if old != new:
             lo, hi = block * BLOCK, min(n, (block + 1) * BLOCK) - 1
@@ -467,17 +471,31 @@ def check_same_data(
             elif units is not None:
                 why = f"{units}, a change of units"
                 then = f"Pass the returns in the units {run} was given"
+            elif everywhere:
+                why = (
+                    "every block of rows differs, so the same days read another "
+                    "way (other units, simple returns for log ones, another "
+                    "source or adjustment), or a day missing, added or moved "
+                    "near the start"
+                )
+                then = f"Pass the returns as {run} read them, or {fix}"
             else:
                 why = "a revised value, or a day missing, added or moved"
                 then = f"Revised history needs a new run: {fix}"
             raise InvalidParameterError(
                 "returns",
                 f"returns differ from {run}'s data on their common rows, first "
-                f"within rows {lo}..{hi} ({frame.index[lo]} .. {frame.index[hi]}): "
-                f"{why} "
-                f"({run} began on {data['first_day']} and ended on "
-                f"{data['last_day']}). {then}.",
+                f"within rows {lo}..{hi} ({_when(frame.index[lo])} .. "
+                f"{_when(frame.index[hi])}): {why} ({run} began on "
+                f"{_when(data['first_day'])} and ended on "
+                f"{_when(data['last_day'])}). {then}.",
             )
+
+
+def _when(day: Any) -> str:
+    """A day as a date, with its time only if it has one (intraday rows)."""
+    stamp = pd.Timestamp(day)
+    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
 
 
 def _units_change(record: dict[str, Any], frame: pd.DataFrame, run: str) -> str | None:

@@ -94,7 +94,7 @@ def _read_cache(path: Path, names: list[str]) -> pd.DataFrame | None:
     if not path.exists():
         return None
     try:
-        close = pd.read_csv(path, index_col="Date")
+        close = pd.read_csv(path, index_col="Date")  # exact: pandas reads repr back
         if list(close.columns) != names or close.empty:
             raise ValueError(f"expected columns {names}, found {list(close.columns)}")
         close.index = parse_day_index(close.index, source=str(path), param="cache")
@@ -134,8 +134,11 @@ def _download_or_fallback(
     # checked before caching, so a bad download is never served again
     check_finite_values(close, SOURCE, "tickers")
     check_positive(close, SOURCE, "tickers")
+    # every digit (the shortest text that reads back as the same float): a run
+    # served from the cache then sees the very prices a run that downloaded
+    # them saw, and a daily state continues from either
     with atomic_path(path) as tmp:
-        close.to_csv(tmp, compression="gzip", float_format="%.10g")
+        close.to_csv(tmp, compression="gzip")
     return close
 
 

@@ -26,13 +26,16 @@ from . import __version__, data
 from ._contract import check_value
 from ._dates import parse_day, warn_if_not_daily
 from ._io import atomic_path
+from ._resume import NEW_RUN
 from ._validation import COVARIANCE_TYPES, percent_median
+from ._warn import warn_user
 from .exceptions import (
     AbsorbingRegimeWarning,
     Advice,
     Aside,
     DataDownloadError,
     DataFileError,
+    DataWarning,
     InvalidParameterError,
     RegimeFitError,
     Setting,
@@ -332,6 +335,8 @@ def _error_text(exc: BaseException) -> str:
     parameter that has an option are prefixed with it.
     """
     text = _words(exc.args[0]) if len(exc.args) == 1 else str(exc)
+    # the resume checks' remedy names every caller's way; the command has one
+    text = text.replace(NEW_RUN, "start a new run with a new --state folder")
     if isinstance(exc, DataFileError):
         return f"{_DATA_FILE_FLAG}: {text}"
     if isinstance(exc, InvalidParameterError) and exc.param in _FLAGS:
@@ -463,6 +468,13 @@ def _load(
             )
         sectors = [t.lower() for t in tickers] == ["sectors"]
         if state_columns is not None:  # the state's tickers, whatever their coverage
+            if not sectors and sorted(tickers) != sorted(state_columns):
+                raise _UsageError(
+                    f"--state {args.state} continues the tickers "
+                    f"{','.join(state_columns)}; --download names "
+                    f"{','.join(tickers)}: download the same tickers, or use a new "
+                    "--state folder"
+                )
             tickers, sectors = state_columns, False
         returns = data.download_returns(
             None if sectors else tickers,
@@ -482,6 +494,8 @@ def _load(
     if state_columns is not None:  # the state's, whatever their coverage now
         options.update(columns=state_columns, min_coverage=0.0)
     if args.csv is not None:
+        if state_columns is not None:
+            _check_state_columns(args, state_columns)
         returns = data.read_returns(
             args.csv,
             kind=args.kind or "auto",
@@ -500,6 +514,34 @@ def _load(
         return returns, f"{args.csv} ({what})"
     returns = data.prepare_returns(data.load_sample(), kind="returns", **options)
     return returns, "bundled sample: US sector groups of 20 S&P 500 stocks (skfolio)"
+
+
+def _check_state_columns(args: argparse.Namespace, state_columns: list[str]) -> None:
+    """The file has the state's columns (refused otherwise); others are said.
+
+    The state continues the columns it began with: a column the file lost
+    cannot be continued, and one it gained is left out, which the user is told.
+    """
+    from ._files import read_table
+
+    table = read_table(args.csv, args.date_format, str(args.csv), "path")
+    present = [str(c).strip() for c in table.columns]
+    absent = [c for c in state_columns if c not in present]
+    if absent:
+        raise _UsageError(
+            f"--state {args.state} continues the columns {state_columns}; "
+            f"{args.csv} has no column {', '.join(map(repr, absent))} now (its "
+            f"columns: {present}): give the file with them, or use a new --state "
+            "folder"
+        )
+    extra = [c for c in present if c not in state_columns]
+    if extra:
+        warn_user(
+            f"{args.csv}: columns {extra} are not in the state {args.state}, which "
+            f"continues {state_columns}: they are left out; a new --state folder "
+            "takes them.",
+            DataWarning,
+        )
 
 
 def _as_log_returns(

@@ -756,3 +756,72 @@ def test_the_coverage_of_a_dropped_column_never_reads_as_the_threshold():
     prices.iloc[:43, 2] = np.nan  # 385 of 428 days: 89.95%
     with pytest.warns(DataWarning, match=r"C2 .*89\.9% of the days"):
         data.prepare_returns(prices, kind="prices")
+
+
+def _cli_state_csv(tmp_path, frame, *extra):
+    from regimes.cli import main
+
+    path = tmp_path / "prices.csv"
+    frame.to_csv(path)
+    args = ["--csv", str(path), "--prices", "--walk-forward", "--state"]
+    args += [str(tmp_path / "state"), "--n-regimes", "2", "--n-init", "2"]
+    return main([*args, "--refit", "Q", "--min-train", "252", *extra])
+
+
+def _prices(columns, rows=400):
+    rng = np.random.default_rng(4)
+    index = pd.bdate_range("2016-01-01", periods=rows, name="Date")
+    steps = np.cumsum(rng.normal(0, 0.01, (rows, len(columns))), axis=0)
+    return pd.DataFrame(100 * np.exp(steps), index, columns)
+
+
+def test_cli_state_says_what_it_does_with_the_files_columns(tmp_path, capsys):
+    """Hostile 20, D2: with a state, a column added to the file was left out in
+    silence, and a state column gone from the file was blamed on --columns,
+    which the user had not given; --columns against the state got the
+    library's remedy. Now: the added column is named and left out, the missing
+    one is refused naming the state, and the remedy is a new --state folder."""
+    prices = _prices(["AAA", "BBB", "CCC", "DDD"])
+    assert _cli_state_csv(tmp_path, prices[["AAA", "BBB", "CCC"]].iloc[:380]) == 0
+    capsys.readouterr()
+    assert _cli_state_csv(tmp_path, prices.iloc[:385]) == 0
+    err = capsys.readouterr().err
+    assert "columns ['DDD'] are not in the state" in err
+    assert _cli_state_csv(tmp_path, prices[["AAA", "BBB", "DDD"]].iloc[:390]) == 2
+    err = capsys.readouterr().err
+    assert "continues the columns ['AAA', 'BBB', 'CCC']" in err and "'CCC'" in err
+    assert _cli_state_csv(tmp_path, prices.iloc[:390], "--columns", "AAA,BBB") == 2
+    err = capsys.readouterr().err
+    assert "a new --state folder" in err and "resume=" not in err
+
+
+def test_cli_state_download_keeps_its_tickers_and_reruns(tmp_path, monkeypatch, capsys):
+    """Hostile 20, D1 and D3: --download with other tickers than the state's
+    used the state's in silence; and a second run the same evening was refused
+    as revised history, because the cache kept 10 significant digits of the
+    prices the first run had used in full."""
+    import yfinance
+
+    from regimes.cli import main
+
+    from ._yf import FakeDownload, yf_frame
+
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "cache"))
+    frame = yf_frame(["XLK", "XLF"], start="2018-01-01", periods=650, seed=1)
+    args = ["--download", "XLK,XLF", "--walk-forward", "--state", str(tmp_path / "st")]
+    args += ["--refit", "Q", "--min-train", "504", "--n-init", "2", "--n-regimes", "2"]
+    for _ in range(2):  # the same evening twice: the second from the cache
+        monkeypatch.setattr(yfinance, "download", FakeDownload(frame))
+        assert main(args) == 0, capsys.readouterr().err
+    assert "continued from" in capsys.readouterr().out
+    other = [*args[:1], "XLK,XLF,XLE", *args[2:]]
+    assert main(other) == 2
+    assert "continues the tickers XLK,XLF" in capsys.readouterr().err
+
+
+def test_returns_read_another_way_are_not_called_revised(returns, previous):
+    """Hostile 20, R2: every block of rows differing (simple returns for log
+    ones, here ln(1 + r)) was 'a revised value, or a day missing, added or
+    moved'."""
+    with pytest.raises(InvalidParameterError, match="read another way"):
+        walk_forward(np.log1p(returns), _model(), resume=previous, **OPTIONS)
