@@ -46,7 +46,7 @@ import pandas as pd
 
 from ._dates import data_error, parse_day_index
 from ._panel import BAR_FIELDS as _BAR_FIELDS
-from ._panel import THOUSANDS_SEPARATORS
+from ._panel import THOUSANDS_SEPARATORS, are_price_bars, bar_field
 from ._warn import warn_user
 from .exceptions import DataFileError, DataWarning
 
@@ -414,21 +414,21 @@ def _price_bars(frame: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
     file name (``XLK.csv`` -> ``XLK``). Other files are returned as they are.
     """
     split = [str(c).rsplit("|", 1) if "|" in str(c) else [None, str(c)] for c in frame]
-    fields = {field.strip().lower() for _, field in split}
+    fields = {bar_field(field) for _, field in split}
     tickers = [ticker for ticker, _ in split if ticker is not None]
     # bars: several of a ticker's fields (yfinance's header lines name the
-    # tickers: even Adj Close and Close alone), or three fields of one
+    # tickers: even Adj Close and Close alone), or the fields of one ticker as
+    # _panel.are_price_bars says (the one rule, for files and frames)
     several = len(tickers) > len(set(tickers))
-    if not ({"close", "adj close"} & fields) or (
-        len(fields & _BAR_FIELDS) < 3 and not several
-    ):
+    if not ({"close", "adj close"} & fields):
         return frame
-    if not fields <= _BAR_FIELDS:
+    bars = are_price_bars([f for _, f in split])
+    if not (bars or (several and fields <= _BAR_FIELDS)):
         return frame  # other columns beside: not a download of price bars
     kept: dict[str, str] = {}
     for column, (ticker, field) in zip(frame.columns, split, strict=True):
         name = ticker if ticker is not None else path.name.split(".")[0]
-        field = field.strip().lower()
+        field = bar_field(field)
         if field == "adj close" or (field == "close" and name not in kept):
             kept[name] = column
     used = sorted({str(c).rsplit("|", 1)[-1] for c in kept.values()})

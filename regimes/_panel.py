@@ -18,6 +18,7 @@ the parameter that held it (``param``) and starting with ``source`` (the file,
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -349,24 +350,50 @@ def _from_text(
 BAR_FIELDS = frozenset({"open", "high", "low", "close", "adj close", "volume"})
 """The fields of a price bar (lower case), as yfinance and brokers name them: a file
 of bars is read as one price per ticker (``_files``)."""
+_OHLC = frozenset({"open", "high", "low", "close"})
+
+
+def bar_field(name: object) -> str:
+    """A column name as a bar field: "adj close" for Adj Close, adjClose, adj_close."""
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name).strip())
+    return re.sub(r"[\s_]+", " ", text).lower()
+
+
+def are_price_bars(names: Sequence[object]) -> bool:
+    """Whether columns named ``names`` are the bars of one ticker, not assets.
+
+    Three fields of :data:`BAR_FIELDS` or more and nothing else, a close among
+    them (a yfinance download); or open, high, low and close whatever else
+    comes beside (vendors add vwap, trade counts, dividends, adjusted fields).
+    """
+    fields = {bar_field(n) for n in names}
+    if _OHLC <= fields:
+        return True
+    return (
+        len(fields) >= 3
+        and fields <= BAR_FIELDS
+        and bool({"close", "adj close"} & fields)
+    )
+
+
+def price_field(names: Sequence[object]) -> object:
+    """The name among ``names`` of the price to keep from bars: adjusted first."""
+    by_field = {bar_field(n): n for n in names}
+    return next(by_field[f] for f in ("adj close", "close") if f in by_field)
 
 
 def _check_not_price_bars(frame: pd.DataFrame, source: str, param: str) -> None:
     """Refuse the price bars of one ticker (Open, High, ..., Volume) as columns.
 
     Each column would be an asset (Volume's changes too): a frame as
-    ``yf.download(ticker, multi_level_index=False)`` gives it. A file of bars is
-    read as one price per ticker (``_files``, which knows the ticker from the
-    file's name); a frame has no name to give that price, so it is refused with
-    the column to keep.
+    ``yf.download(ticker, multi_level_index=False)``, ``Ticker.history()`` or a
+    broker's API gives it. A file of bars is read as one price per ticker
+    (``_files``, which knows the ticker from the file's name); a frame has no
+    name to give that price, so it is refused with the column to keep.
     """
-    fields = [str(c).strip().lower() for c in frame.columns]
-    if len(fields) < 3 or not set(fields) <= BAR_FIELDS:
+    if not are_price_bars(list(frame.columns)):
         return
-    if not {"close", "adj close"} & set(fields):
-        return
-    by_field = {str(c).strip().lower(): c for c in frame.columns}
-    keep = next(by_field[f] for f in _PRICE_FIELDS if f in by_field)
+    keep = price_field(list(frame.columns))
     raise data_error(
         param,
         f"{source}: the columns {list(frame.columns)} are the price bars of one "
@@ -375,8 +402,6 @@ def _check_not_price_bars(frame: pd.DataFrame, source: str, param: str) -> None:
         f"{source}[[{keep!r}]].rename(columns={{{keep!r}: 'XLK'}}).",
     )
 
-
-_PRICE_FIELDS = ("adj close", "close")  # in this order: the adjusted price first
 
 THOUSANDS_SEPARATORS = ",.' \u00a0\u202f\u2009"
 """What spreadsheets put between thousands: a comma, a point, an apostrophe

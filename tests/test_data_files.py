@@ -665,3 +665,29 @@ def test_a_minus_sign_other_than_the_hyphen_reads_as_minus(tmp_path, minus):
     assert minus in path.read_text()
     got = data.read_returns(path, kind="returns")
     pd.testing.assert_frame_equal(got, data.read_returns(plain, kind="returns"))
+
+
+def test_a_file_of_a_vendors_bars_is_read_as_one_price(tmp_path):
+    """Hostile 20, B1: bars with fields beside OHLCV (Alpaca's vwap and
+    trade_count) were read as 7 assets; they are one ticker's price."""
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range("2021-01-04", periods=200, name="timestamp")
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 200)))
+    bars = pd.DataFrame(
+        {
+            "open": close,
+            "high": close * 1.01,
+            "low": close * 0.99,
+            "close": close,
+            "volume": 1e6,
+            "trade_count": 5e3,
+            "vwap": close,
+        },
+        index=days,
+    )
+    path = tmp_path / "SPY.csv"
+    bars.to_csv(path)
+    with pytest.warns(DataWarning, match="price bars"):
+        returns = data.read_returns(path, kind="prices")
+    assert list(returns.columns) == ["SPY"]
+    np.testing.assert_allclose(returns["SPY"], np.diff(np.log(close)))
