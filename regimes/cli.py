@@ -37,6 +37,7 @@ from .exceptions import (
     DataFileError,
     DataWarning,
     InvalidParameterError,
+    PercentReturnsWarning,
     RegimeFitError,
     Setting,
 )
@@ -132,6 +133,13 @@ def _parser() -> argparse.ArgumentParser:
         help="what the CSV's returns are: log, ln(P_t / P_t-1), or simple, "
         "P_t / P_t-1 - 1 (turned into log returns); needed with --evaluate or "
         "--report, which compound them (prices always become log returns)",
+    )
+    given.add_argument(
+        "--percent",
+        action="store_true",
+        help="the CSV's returns are in percent (1.5 means 1.5%%) and are divided "
+        "by 100 (default: recognised by their size, median |r| above 0.1, and "
+        "said; calm assets in percent are not)",
     )
     given.add_argument(
         "--date-format",
@@ -235,7 +243,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.simplefilter("always")
             seen: set[str] = set()
 
+            said: dict[str, bool] = {}  # what the options already say
+
             def show(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
+                if said.get("percent") and issubclass(category, PercentReturnsWarning):
+                    return  # --percent said so: they are divided by 100
                 one = getattr(message, "args", ())
                 text = _words(one[0] if len(one) == 1 else message)
                 advice = next(
@@ -250,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             warnings.showwarning = show  # restored by catch_warnings
             args = _parser().parse_args(argv)
+            said["percent"] = bool(args.percent)
             args.warnings_seen = seen  # for the report's data section
             return _run(args)
     except (_UsageError, *_USER_ERRORS) as exc:
@@ -451,13 +464,15 @@ def _load(
         f"--{args.kind}": args.kind,
         "--date-format": args.date_format,
         "--return-type": args.return_type,
+        "--percent": args.percent or None,
     }
     given = [flag for flag, value in described.items() if value is not None]
     if args.csv is None and given:
         raise _UsageError(f"{given[0]} describes a file: use it with --csv PATH")
-    if args.kind == "prices" and args.return_type is not None:
+    if args.kind == "prices" and (args.return_type is not None or args.percent):
+        flag = "--return-type" if args.return_type is not None else "--percent"
         raise _UsageError(
-            "--return-type describes a CSV of returns; prices always become log "
+            f"{flag} describes a CSV of returns; prices always become log "
             "returns: leave it out"
         )
     if tickers is not None:
@@ -503,14 +518,21 @@ def _load(
             **options,
         )
         if returns.attrs["kind"] == "prices":
-            if args.return_type is not None:
+            if args.return_type is not None or args.percent:
+                flag = "--return-type" if args.return_type is not None else "--percent"
                 raise _UsageError(
-                    "--return-type describes a CSV of returns, and this one holds "
+                    f"{flag} describes a CSV of returns, and this one holds "
                     "prices (they become log returns): leave it out"
                 )
             what = "prices, as daily log returns"
         else:
+            if args.percent:  # said by the user: decimals from here on
+                attrs = dict(returns.attrs)
+                returns = returns / 100.0
+                returns.attrs = attrs
             returns, what = _as_log_returns(returns, args)
+            if args.percent:
+                what = f"{what}, given in percent"
         return returns, f"{args.csv} ({what})"
     returns = data.prepare_returns(data.load_sample(), kind="returns", **options)
     return returns, "bundled sample: US sector groups of 20 S&P 500 stocks (skfolio)"
@@ -559,10 +581,11 @@ def _as_log_returns(
         unit = 100.0 if percent_median(returns.to_numpy()) is not None else 1.0
         lowest = float(np.nanmin(returns.to_numpy()))
         if lowest <= -unit:
+            percent = "" if unit > 1 else "; if the file is in percent, add --percent"
             raise _UsageError(
                 f"--return-type simple: the CSV has a return of {lowest:.4g}, and a "
                 f"simple return cannot be {-unit:g} or below (a log return can): "
-                "check the file or --return-type log"
+                f"check the file or --return-type log{percent}"
             )
         out = unit * np.log1p(returns / unit)
         out.attrs = dict(returns.attrs)

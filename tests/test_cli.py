@@ -546,3 +546,30 @@ def test_library_advice_gets_the_commands_terms(monkeypatch):
     status, text = run(["--start", "2021-01-01", "--n-init", "1"], monkeypatch)
     assert status == 0, text
     assert "(here: the command has no initial= option" in text
+
+
+def test_calm_returns_in_percent_are_said_to_be_percent(tmp_path, monkeypatch):
+    """Hostile 20, R1: percent returns of calm assets (short Treasuries, T-bills:
+    median |r| 0.03) look like decimals by their size, and the backtest
+    compounded 0.03 as 3% a day (+162% a year). Only the user knows: --percent
+    says so, and the returns are divided by 100; a simple return at or below
+    -1 (a -1.2% day read as decimals) is refused naming --percent."""
+    rng = np.random.default_rng(0)
+    index = pd.bdate_range("2018-01-01", periods=800, name="Date")
+    percent = pd.DataFrame(
+        {"SHY": rng.normal(0.004, 0.05, 800), "BIL": rng.normal(0.006, 0.012, 800)},
+        index,
+    ).round(5)
+    path = tmp_path / "calm.csv"
+    percent.to_csv(path)
+    args = ["--csv", str(path), "--returns", "--return-type", "simple"]
+    args += ["--n-regimes", "2", "--n-init", "2", "--evaluate"]
+    status, text = run([*args, "--percent"], monkeypatch)
+    assert status == 0, text
+    assert "look like percent" not in text  # said by the user, not guessed
+    held = (percent / 100).mean(axis=1).iloc[1:]  # delay 1
+    assert _buy_and_hold_total(text) == pytest.approx((1 + held).prod() - 1, abs=1e-4)
+    percent.iloc[100, 0] = -1.2
+    percent.to_csv(path)
+    status, text = run(args, monkeypatch)
+    assert status == 2 and "add --percent" in text
