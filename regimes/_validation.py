@@ -322,20 +322,15 @@ def check_returns(
         _check_not_constant(values, columns, param)
         _check_squares_representable(values, columns, param)
         _check_outliers(values, columns, index, param)
-        # robust sizes: in a short frame the day itself moves the mean and the
-        # standard deviation (one day of n is at most sqrt(n) of them out); a
-        # column with a calm and a wild regime (a peg, then a float) cannot
-        # decide alone, as a day's median over its columns is judged
+        # robust sizes (a day cannot move them), about zero like new data's
         center = _column_nanmedian(values)
         spread = 1.4826 * _column_nanmedian(np.abs(values - center))
-        warn_extreme_days(
+        warn_gross_days(
             values,
-            center,
             training_size(spread, center),
-            EXTREME_TRAINING_DAY,
             index=index,
             param=param,
-            against="the rest of the data",
+            against="the size of the rest of the data",
         )
         if not window:  # a window's frame was judged whole (warn_if_prices)
             _warn_if_prices(values)
@@ -837,70 +832,53 @@ is refused. The sample's worst day (``load_sample()``, 7 sectors, 1990-2022) is
 fat tails and still catches a price typed as a return or a mis-scaled tick."""
 
 
-EXTREME_DAY_SCALES = 25.0
-"""A decoded day whose columns sit this far out *together* is warned of: the
-median over its observed columns (three at least) of its distance from the
-training mean, in training standard deviations. A unit slip moves every column
-of a day; a real event can move one asset by any amount (a takeover, a peg
-that breaks), so one column, or two, never decide. On ``load_sample()`` (7
-sectors, 1990-2022) the most extreme day is 6.9; a crash of 19 Oct 1987's size
-(-20 % in a day for an index of ~1 % daily volatility) is ~20. A day of percent
-returns among decimal ones is beyond 25 on 84 % of the sample's days (median
-day 47), a day of gross returns (1 + r) on all (43 at least): one such day
-appended to a feed is too few values for the change of units above (three
-needed) and far inside :data:`OUTLIER_SCALES`."""
-EXTREME_TRAINING_DAY = 35.0
-"""The same for a day of training data, from each column's median in robust
-standard deviations (1.4826 median absolute deviations, which the day itself
-cannot move, as it moves the mean and standard deviation of a short frame; a
-cash column by its level, as in :func:`training_size`). Robust deviations of
-fat-tailed returns are smaller than standard ones: the sample's most extreme
-day is 9.4 in them, a 1987-size crash ~28, a day of percent returns beyond 35
-on 84 % of the sample's days."""
-EXTREME_MIN_COLUMNS = 3
-"""Observed columns a day needs before it is judged (a median of fewer is one
-asset's own move)."""
+GROSS_FLOOR = 0.9
+"""A day every observed column of which is at least this (and
+:data:`GROSS_RATIO` times its column's size) is warned of as gross returns
+(1 + r) or prices: a daily return of +0.9 in log terms is +146 %, which no
+panel of assets does in every column on one day, and one asset hardly ever,
+while a gross return is 0.9 or more unless the day lost 10 %, and a price is
+far above it. Days of returns in percent are not told from market days by
+their size: a currency's devaluation, a peg or a stablecoin breaking, a market
+reopening after a crash move every column by tens of standard deviations, as
+×100 does. Only percent days whose every column rose by 0.9 or more are
+caught; a feed's units are checked where it has three values (the sizes
+above)."""
+GROSS_RATIO = 20.0
+"""... and 20 times its column's training size (a model fitted on percent
+returns or on gross returns themselves is not warned of its own data)."""
 
 
-def warn_extreme_days(
+def warn_gross_days(
     values: np.ndarray,
-    center: np.ndarray,
     size: np.ndarray,
-    limit: float,
     *,
     index: pd.Index | None,
     param: str,
     against: str,
 ) -> None:
-    """Warn of the days whose columns are far out together (a unit slip?).
+    """Warn of the days that look like gross returns (1 + r) or prices.
 
-    A day's distance is the median over its observed columns of
-    ``|x - center| / size``, judged on days with at least
-    :data:`EXTREME_MIN_COLUMNS` observed columns; days beyond ``limit`` are
-    named. Warned of, not refused: the data are used as given.
+    A day is named when every observed column is at least :data:`GROSS_FLOOR`
+    and at least :data:`GROSS_RATIO` times its column's ``size`` (the training
+    data's, or the frame's own). Warned of, not refused: the data are used as
+    given. The message names the day and its values only, so a day met again
+    (a walk-forward's later refits) gives the same text and is shown once.
     """
-    with np.errstate(all="ignore"):
-        z = np.abs(values - center) / size
-    z[:, ~(size > 0)] = np.nan  # constant columns: judged elsewhere
-    observed = np.sum(~np.isnan(z), axis=1)
-    judged = observed >= EXTREME_MIN_COLUMNS
-    if not judged.any():
-        return
-    distance = np.full(len(z), np.nan)
-    distance[judged] = _column_nanmedian(z[judged].T)
+    observed = ~np.isnan(values)
     with np.errstate(invalid="ignore"):
-        days = np.flatnonzero(distance > limit)
-    if not len(days):
+        high = (values >= GROSS_FLOOR) & (values >= GROSS_RATIO * size)
+    flagged = np.flatnonzero(observed.any(axis=1) & (high | ~observed).all(axis=1))
+    if not len(flagged):
         return
-    worst = days[int(np.argmax(distance[days]))]
+    day = int(flagged[0])
+    shown = ", ".join(f"{v:.4g}" for v in values[day][observed[day]][:4])
     warn_user(
-        f"{param}: {len(days)} day(s) lie far outside {against} in most of their "
-        f"columns at once, e.g. {_day(index, worst).removeprefix('on ')}: half "
-        f"its columns {distance[worst]:.3g} standard deviations out or more (the "
-        "most extreme day of 33 years of US sector returns: 7 to 9; warned above "
-        f"{limit:g}). Returns in percent, gross returns (1 + r) or prices on "
-        "those days? They are used as given; pass daily returns in the units of "
-        "the rest, or drop the days.",
+        f"{param}: {len(flagged)} day(s) have every column at {GROSS_FLOOR:g} or "
+        f"more, {GROSS_RATIO:g} times {against} or more, e.g. "
+        f"{_day(index, day).removeprefix('on ')} ({shown}): gross returns "
+        "(1 + r), prices or returns in percent on those days? They are used as "
+        "given; pass daily returns in the units of the rest, or drop the days.",
         UnitsWarning,
     )
 
@@ -1141,13 +1119,11 @@ def check_units(
             "refit on data like these.",
             UnitsWarning,
         )
-    else:  # one day in other units, too few values for the sizes above
-        warn_extreme_days(
+    else:  # one day as gross returns or prices: too few values for the sizes
+        warn_gross_days(
             values,
-            center,
             reference,
-            EXTREME_DAY_SCALES,
             index=index,
             param=param,
-            against="the training data",
+            against="the training data's size",
         )

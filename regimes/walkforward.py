@@ -39,15 +39,14 @@ from ._parallel import parallel_map
 from ._resume import Carry
 from ._threads import thread_limits
 from ._validation import (
-    EXTREME_DAY_SCALES,
     MAX_RESTARTS,
     Returns,
     check_returns,
     min_observed,
     n_free_parameters,
     training_size,
-    warn_extreme_days,
     warn_frequency,
+    warn_gross_days,
     warn_if_prices,
 )
 from ._warn import warn_user
@@ -431,17 +430,16 @@ def _assemble_from(
                 dates[lo:end],
                 columns,
             )
-            # a day of the period in other units (one appended to a feed in
-            # percent, as 1 + r): the period's model says it, as a decoder would
+            # a day of the period as gross returns or prices (appended to a
+            # feed): the period's model says it, as a decoder would
             fitted_state = fitted.fitted_state_
-            warn_extreme_days(
+            warn_gross_days(
                 window.values[start - lo :],
-                fitted_state.center,
                 training_size(fitted_state.scale, fitted_state.center),
-                EXTREME_DAY_SCALES,
                 index=window.index[start - lo :],
                 param="returns",
-                against=f"the data of the model refitted on {dates[start - 1].date()}",
+                against=f"the size of the data of the model refitted on "
+                f"{dates[start - 1].date()}",
             )
             # the one start of every causal output (warns for an absorbing regime)
             start_own = causal_start(fitted.transmat_, fitted.regime_names_)
