@@ -54,15 +54,20 @@ def parallel_map(
     from ._warn import give, kept
 
     threads = threads_per_worker(n_jobs)  # workers x threads <= cores
-    # each job keeps the package's warnings and returns them with its result:
-    # given in a worker process they would reach none of the caller's filters
+    # each job keeps the package's warnings and returns them with its result
+    # or its error: given in a worker process they would reach none of the
+    # caller's filters. All are given, in the jobs' order, then the first error
     done = Parallel(n_jobs=n_jobs)(
         delayed(kept)(call_with_threads, threads, func, *job) for job in jobs
     )
-    results = []
-    for result, warnings_kept in done:
-        give(warnings_kept)  # at the caller's line, in the jobs' order
+    results, errors = [], []
+    for result, warnings_kept, error in done:
+        give(warnings_kept)  # at the caller's line
         results.append(result)
+        if error is not None:
+            errors.append(error)
+    if errors:
+        raise errors[0]
     return results
 
 

@@ -26,19 +26,22 @@ _KEPT: ContextVar[list[tuple[str, type[Warning]]] | None] = ContextVar(
 """Where :func:`warn_user` keeps warnings instead of giving them (:func:`kept`)."""
 
 
-def kept(func: Callable[..., Any], *args: Any) -> tuple[Any, list]:
-    """``func(*args)`` and the package's warnings it gave, kept, not given.
+def kept(func: Callable[..., Any], *args: Any) -> tuple[Any, list, Exception | None]:
+    """``func(*args)``, the package's warnings it gave, kept, and its error.
 
     For jobs run elsewhere (joblib's worker processes, a Dask cluster, a
     worker thread): a warning given there reaches none of the caller's filters
     or records, and points at no line of the caller's. The job returns its
-    warnings with its result; :func:`give` gives them where the caller waits.
-    A context variable, not a warnings filter: filters are process-global.
+    warnings with its result, or with its error (returned, not raised, so that
+    no job's warnings are dropped when another fails); :func:`give` gives them
+    where the caller waits. A context variable, not a warnings filter: filters
+    are process-global.
     """
     token = _KEPT.set([])
     try:
-        result = func(*args)
-        return result, list(_KEPT.get() or ())
+        return func(*args), list(_KEPT.get() or ()), None
+    except Exception as exc:
+        return None, list(_KEPT.get() or ()), exc
     finally:
         _KEPT.reset(token)
 

@@ -258,3 +258,28 @@ def _nothing():
     import contextlib
 
     return contextlib.nullcontext()
+
+
+def _warn_then(x: int) -> int:
+    from regimes._warn import warn_user
+
+    warn_user(f"job {x} says", UserWarning)
+    if x == 2:
+        raise ValueError("job 2 failed")
+    return x
+
+
+@pytest.mark.parametrize("backend", [None, "threading", "loky"])
+def test_a_failing_jobs_warnings_are_given_before_its_error(backend):
+    """Hostile 21, W1: a job that raised dropped every kept warning, its own
+    (the one naming the cause) and the jobs' before it."""
+    from regimes._parallel import parallel_map
+
+    n_jobs = None if backend is None else 2
+    context = joblib.parallel_config(backend=backend) if backend else _nothing()
+    with context, pytest.warns(UserWarning) as record:
+        with pytest.raises(ValueError, match="job 2 failed"):
+            parallel_map(_warn_then, [(1,), (2,), (3,)], n_jobs)
+    said = [str(w.message) for w in record]
+    assert said[:2] == ["job 1 says", "job 2 says"]
+    assert {w.filename for w in record} == {__file__}
