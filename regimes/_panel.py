@@ -354,9 +354,14 @@ _OHLC = frozenset({"open", "high", "low", "close"})
 
 
 def bar_field(name: object) -> str:
-    """A column name as a bar field: "adj close" for Adj Close, adjClose, adj_close."""
-    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name).strip())
-    return re.sub(r"[\s_]+", " ", text).lower()
+    """A column name as a bar field ("adj close" for adjClose, Adj. Close...).
+
+    Case, separators, dots and footnote stars (Yahoo's web table: Adj Close**)
+    aside, and "adjusted" read as "adj" (Alpha Vantage's adjusted_close).
+    """
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name).strip()).lower()
+    text = re.sub(r"[^a-z]+", " ", text).strip()  # separators, dots, stars
+    return re.sub(r"\badjusted\b", "adj", text)
 
 
 def are_price_bars(names: Sequence[object]) -> bool:

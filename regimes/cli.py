@@ -483,7 +483,16 @@ def _load(
             )
         sectors = [t.lower() for t in tickers] == ["sectors"]
         if state_columns is not None:  # the state's tickers, whatever their coverage
-            if not sectors and sorted(tickers) != sorted(state_columns):
+            # Yahoo's tickers are upper case whatever was typed; 'sectors' may
+            # continue a state of some of the sector funds (the others dropped
+            # for coverage when it began), and of nothing else
+            named = list(data.SECTOR_ETFS) if sectors else tickers
+            asked = {t.upper() for t in named}
+            if not sectors:
+                differ = asked != {c.upper() for c in state_columns}
+            else:
+                differ = not {c.upper() for c in state_columns} <= asked
+            if differ:
                 raise _UsageError(
                     f"--state {args.state} continues the tickers "
                     f"{','.join(state_columns)}; --download names "
@@ -511,9 +520,11 @@ def _load(
     if args.csv is not None:
         if state_columns is not None:
             _check_state_columns(args, state_columns)
+        # --percent and --return-type describe returns: they say the kind too
+        described = args.percent or args.return_type is not None
         returns = data.read_returns(
             args.csv,
-            kind=args.kind or "auto",
+            kind=args.kind or ("returns" if described else "auto"),
             date_format=args.date_format,
             **options,
         )

@@ -573,3 +573,22 @@ def test_calm_returns_in_percent_are_said_to_be_percent(tmp_path, monkeypatch):
     percent.to_csv(path)
     status, text = run(args, monkeypatch)
     assert status == 2 and "add --percent" in text
+
+
+def test_percent_says_the_file_holds_returns(tmp_path, monkeypatch):
+    """Hostile 21, R1: percent returns of T-bill funds (all positive, calm) were
+    read as prices, and --percent was told to 'leave it out'. --percent and
+    --return-type describe returns: they say the kind too."""
+    rng = np.random.default_rng(1)
+    index = pd.bdate_range("2019-01-01", periods=600, name="Date")
+    bills = pd.DataFrame(
+        0.02 + rng.normal(0, 0.001, (600, 3)).clip(-0.015), index, ["A", "B", "C"]
+    ).round(5)
+    path = tmp_path / "bills.csv"
+    bills.to_csv(path)
+    status, text = run(
+        ["--csv", str(path), "--percent", "--n-regimes", "2", "--n-init", "2"],
+        monkeypatch,
+    )
+    assert status == 0, text
+    assert "returns, used as they are, given in percent" in text

@@ -825,3 +825,30 @@ def test_returns_read_another_way_are_not_called_revised(returns, previous):
     moved'."""
     with pytest.raises(InvalidParameterError, match="read another way"):
         walk_forward(np.log1p(returns), _model(), resume=previous, **OPTIONS)
+
+
+def test_cli_state_tickers_are_compared_as_yahoo_spells_them(
+    tmp_path, monkeypatch, capsys
+):
+    """Hostile 21, D1 and D2: 'xlk,xlf' was refused the evening after it began
+    the state (Yahoo's tickers are upper case); 'sectors' continued a state of
+    GLD,TLT in silence."""
+    import yfinance
+
+    from regimes.cli import main
+
+    from ._yf import FakeDownload, yf_frame
+
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "cache"))
+    frame = yf_frame(["XLK", "XLF", "GLD", "TLT"], start="2018-01-01", periods=650)
+    monkeypatch.setattr(yfinance, "download", FakeDownload(frame))
+    options = ["--walk-forward", "--refit", "Q", "--min-train", "504"]
+    options += ["--n-init", "2", "--n-regimes", "2"]
+    lower = ["--download", "xlk,xlf", *options, "--state", str(tmp_path / "a")]
+    for _ in range(2):
+        assert main(lower) == 0, capsys.readouterr().err
+    gold = ["--download", "GLD,TLT", *options, "--state", str(tmp_path / "b")]
+    assert main(gold) == 0
+    capsys.readouterr()
+    assert main(["--download", "sectors", *gold[2:]]) == 2
+    assert "continues the tickers GLD,TLT" in capsys.readouterr().err
