@@ -321,13 +321,11 @@ def check_returns(
     if for_fit:
         _check_not_constant(values, columns, param)
         _check_squares_representable(values, columns, param)
-        _check_outliers(values, columns, index, param)
+        center, mad = _check_outliers(values, columns, index, param)
         # robust sizes (a day cannot move them), about zero like new data's
-        center = _column_nanmedian(values)
-        spread = 1.4826 * _column_nanmedian(np.abs(values - center))
         warn_gross_days(
             values,
-            training_size(spread, center),
+            training_size(1.4826 * mad, center),
             index=index,
             param=param,
             against="the size of the rest of the data",
@@ -362,11 +360,14 @@ def warn_frequency(frequency: str | None) -> None:
 
 def _check_outliers(
     values: np.ndarray, columns: list[str], index: pd.Index, param: str
-) -> None:
+) -> tuple[np.ndarray, np.ndarray]:
     """Refuse a training value more than :data:`OUTLIER_MADS` MADs out, naming it.
 
     One such value makes a regime of its own (or a covariance that is not
     positive-definite) and the error would otherwise not say which day it is.
+    Returns each column's median and median absolute deviation (the fit's
+    other robust checks use them: a median of every column costs as much as
+    this check, at each of a walk-forward's refits).
     """
     center = _column_nanmedian(values)
     mad = _column_nanmedian(np.abs(values - center))
@@ -385,6 +386,7 @@ def _check_outliers(
             f"{count} such value(s)). A bad tick or a unit slip? "
             "Fix or drop that day.",
         )
+    return center, mad
 
 
 def _first_beyond(distance: np.ndarray, limit: float) -> tuple[int, int, int] | None:
