@@ -360,7 +360,7 @@ def bar_field(name: object) -> str:
     aside, and "adjusted" read as "adj" (Alpha Vantage's adjusted_close).
     """
     text = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name).strip()).lower()
-    text = re.sub(r"[^a-z]+", " ", text).strip()  # separators, dots, stars
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()  # separators, dots, stars
     return re.sub(r"\badjusted\b", "adj", text)
 
 

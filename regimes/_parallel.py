@@ -51,23 +51,26 @@ def parallel_map(
     from joblib import Parallel, delayed
 
     from ._threads import call_with_threads, threads_per_worker
-    from ._warn import give, kept
+    from ._warn import give, kept, raise_from_job
 
     threads = threads_per_worker(n_jobs)  # workers x threads <= cores
     # each job keeps the package's warnings and returns them with its result
     # or its error: given in a worker process they would reach none of the
-    # caller's filters. All are given, in the jobs' order, then the first error
-    done = Parallel(n_jobs=n_jobs)(
+    # caller's filters. Taken in the jobs' order as they are ready: the
+    # warnings of the jobs before a failing one and its own are given, then its
+    # error is raised and the jobs not yet run are dropped (joblib stops them).
+    done = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(kept)(call_with_threads, threads, func, *job) for job in jobs
     )
-    results, errors = [], []
-    for result, warnings_kept, error in done:
-        give(warnings_kept)  # at the caller's line
-        results.append(result)
-        if error is not None:
-            errors.append(error)
-    if errors:
-        raise errors[0]
+    results = []
+    try:
+        for result, warnings_kept, error in done:
+            give(warnings_kept)  # at the caller's line
+            if error is not None:
+                raise_from_job(error)
+            results.append(result)
+    finally:
+        done.close()
     return results
 
 

@@ -328,7 +328,7 @@ def check_returns(
             training_size(1.4826 * mad, center),
             index=index,
             param=param,
-            against="the size of the rest of the data",
+            against="the rest of the data",
         )
         if not window:  # a window's frame was judged whole (warn_if_prices)
             _warn_if_prices(values)
@@ -834,21 +834,22 @@ is refused. The sample's worst day (``load_sample()``, 7 sectors, 1990-2022) is
 fat tails and still catches a price typed as a return or a mis-scaled tick."""
 
 
-GROSS_FLOOR = 0.9
-"""A day every observed column of which is at least this (and
-:data:`GROSS_RATIO` times its column's size) is warned of as gross returns
-(1 + r) or prices: a daily return of +0.9 in log terms is +146 %, which no
-panel of assets does in every column on one day, and one asset hardly ever,
-while a gross return is 0.9 or more unless the day lost 10 %, and a price is
-far above it. Days of returns in percent are not told from market days by
-their size: a currency's devaluation, a peg or a stablecoin breaking, a market
-reopening after a crash move every column by tens of standard deviations, as
-×100 does. Only percent days whose every column rose by 0.9 or more are
-caught; a feed's units are checked where it has three values (the sizes
-above)."""
-GROSS_RATIO = 20.0
-"""... and 20 times its column's training size (a model fitted on percent
-returns or on gross returns themselves is not warned of its own data)."""
+GROSS_BAND = (0.5, 2.0)
+"""A day two or more of whose observed columns are all inside this band, in a
+model of daily decimal returns (every column's training size below
+:data:`GROSS_MAX_SIZE`), is warned of as gross returns (1 + r) or prices of
+about 1 (currencies): a daily return of +50 % to +200 % in every column at once
+is no market's day, and one column alone (a takeover, a coin's Saturday)
+never decides. Days of returns in percent, and price rows far from 1, are not
+told from a market's own extreme days by their size (a devaluation, a peg that
+breaks, a market reopening after a crash move every column by tens of standard
+deviations, as x100 does): a price row far from 1 is hundreds of training
+standard deviations out and refused (:data:`OUTLIER_SCALES`), and a feed's units
+are checked where it has three values (the sizes above)."""
+GROSS_MAX_SIZE = 0.05
+"""Training size (about zero, per column) under which a column holds daily
+decimal returns: percent returns, prices or gross returns are far above it, and
+their own models are not judged by :data:`GROSS_BAND`."""
 
 
 def warn_gross_days(
@@ -859,28 +860,31 @@ def warn_gross_days(
     param: str,
     against: str,
 ) -> None:
-    """Warn of the days that look like gross returns (1 + r) or prices.
+    """Warn of the days that look like gross returns (1 + r) or prices near 1.
 
-    A day is named when every observed column is at least :data:`GROSS_FLOOR`
-    and at least :data:`GROSS_RATIO` times its column's ``size`` (the training
-    data's, or the frame's own). Warned of, not refused: the data are used as
+    A day is named when at least two columns are observed, each of them of
+    training ``size`` below :data:`GROSS_MAX_SIZE`, and every one of them is
+    inside :data:`GROSS_BAND`. Warned of, not refused: the data are used as
     given. The message names the day and its values only, so a day met again
     (a walk-forward's later refits) gives the same text and is shown once.
     """
     observed = ~np.isnan(values)
+    low, high = GROSS_BAND
     with np.errstate(invalid="ignore"):
-        high = (values >= GROSS_FLOOR) & (values >= GROSS_RATIO * size)
-    flagged = np.flatnonzero(observed.any(axis=1) & (high | ~observed).all(axis=1))
+        inside = (values >= low) & (values <= high) & (size < GROSS_MAX_SIZE)
+    flagged = np.flatnonzero(
+        (observed.sum(axis=1) >= 2) & (inside | ~observed).all(axis=1)
+    )
     if not len(flagged):
         return
     day = int(flagged[0])
     shown = ", ".join(f"{v:.4g}" for v in values[day][observed[day]][:4])
     warn_user(
-        f"{param}: {len(flagged)} day(s) have every column at {GROSS_FLOOR:g} or "
-        f"more, {GROSS_RATIO:g} times {against} or more, e.g. "
-        f"{_day(index, day).removeprefix('on ')} ({shown}): gross returns "
-        "(1 + r), prices or returns in percent on those days? They are used as "
-        "given; pass daily returns in the units of the rest, or drop the days.",
+        f"{param}: {len(flagged)} day(s) have every observed column between "
+        f"{low:g} and {high:g}, where {against} are daily returns of a few "
+        f"percent, e.g. {_day(index, day).removeprefix('on ')} ({shown}): gross "
+        "returns (1 + r) or prices on those days? They are used as given; pass "
+        "daily returns in the units of the rest, or drop the days.",
         UnitsWarning,
     )
 
@@ -1127,5 +1131,5 @@ def check_units(
             reference,
             index=index,
             param=param,
-            against="the training data's size",
+            against="the training data",
         )

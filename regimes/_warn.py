@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 import warnings
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -41,9 +42,28 @@ def kept(func: Callable[..., Any], *args: Any) -> tuple[Any, list, Exception | N
     try:
         return func(*args), list(_KEPT.get() or ()), None
     except Exception as exc:
+        # the traceback, as text: a traceback does not cross to another process
+        exc.regimes_traceback = traceback.format_exc()
         return None, list(_KEPT.get() or ()), exc
     finally:
         _KEPT.reset(token)
+
+
+class JobTraceback(Exception):
+    """Where a job that ran in another process failed (its traceback, as text)."""
+
+
+def raise_from_job(error: Exception) -> None:
+    """Raise a job's error here, with where it failed when that was elsewhere.
+
+    An error from this process keeps its own traceback; one that came back
+    from a worker process has none, so its text (kept by :func:`kept`) is
+    chained as the cause, as joblib itself shows a worker's traceback.
+    """
+    text = getattr(error, "regimes_traceback", None)
+    if error.__traceback__ is None and text:
+        raise error from JobTraceback(f"\n\n{text}")
+    raise error
 
 
 def give(warnings_kept: list[tuple[str, type[Warning]]]) -> None:

@@ -492,6 +492,14 @@ def _load(
                 differ = asked != {c.upper() for c in state_columns}
             else:
                 differ = not {c.upper() for c in state_columns} <= asked
+                left = sorted(asked - {c.upper() for c in state_columns})
+                if left and not differ:  # dropped for coverage, or never asked
+                    warn_user(
+                        f"--download sectors: the state in {args.state} continues "
+                        f"{','.join(state_columns)}; {','.join(left)} are left "
+                        "out (a new --state folder takes them).",
+                        DataWarning,
+                    )
             if differ:
                 raise _UsageError(
                     f"--state {args.state} continues the tickers "
@@ -520,20 +528,22 @@ def _load(
     if args.csv is not None:
         if state_columns is not None:
             _check_state_columns(args, state_columns)
-        # --percent and --return-type describe returns: they say the kind too
-        described = args.percent or args.return_type is not None
         returns = data.read_returns(
             args.csv,
-            kind=args.kind or ("returns" if described else "auto"),
+            kind=args.kind or "auto",
             date_format=args.date_format,
             **options,
         )
         if returns.attrs["kind"] == "prices":
             if args.return_type is not None or args.percent:
+                # the file looks like prices, the option says returns: calm
+                # returns in percent (T-bills) look like prices too; ask
                 flag = "--return-type" if args.return_type is not None else "--percent"
                 raise _UsageError(
-                    f"{flag} describes a CSV of returns, and this one holds "
-                    "prices (they become log returns): leave it out"
+                    f"{flag} describes a CSV of returns, and {args.csv} reads as "
+                    "prices (positive values that change little from day to day): "
+                    "if it holds returns, add --returns; if prices, leave "
+                    f"{flag} out (prices become log returns)"
                 )
             what = "prices, as daily log returns"
         else:

@@ -438,8 +438,7 @@ def _assemble_from(
                 training_size(fitted_state.scale, fitted_state.center),
                 index=window.index[start - lo :],
                 param="returns",
-                against=f"the size of the data of the model refitted on "
-                f"{dates[start - 1].date()}",
+                against=f"the data of the model refitted on {dates[start - 1].date()}",
             )
             # the one start of every causal output (warns for an absorbing regime)
             start_own = causal_start(fitted.transmat_, fitted.regime_names_)

@@ -575,10 +575,12 @@ def test_calm_returns_in_percent_are_said_to_be_percent(tmp_path, monkeypatch):
     assert status == 2 and "add --percent" in text
 
 
-def test_percent_says_the_file_holds_returns(tmp_path, monkeypatch):
-    """Hostile 21, R1: percent returns of T-bill funds (all positive, calm) were
-    read as prices, and --percent was told to 'leave it out'. --percent and
-    --return-type describe returns: they say the kind too."""
+def test_percent_on_a_file_that_reads_as_prices_asks(tmp_path, monkeypatch):
+    """Hostile 21, R1: percent returns of T-bill funds (all positive, calm) read
+    as prices, and --percent was told to 'leave it out'. Hostile 22, S2: making
+    --percent force returns read a file of prices as returns (mean returns of
+    +24,000). The file reads as prices and the option says returns: the
+    command asks, with both fixes."""
     rng = np.random.default_rng(1)
     index = pd.bdate_range("2019-01-01", periods=600, name="Date")
     bills = pd.DataFrame(
@@ -586,9 +588,16 @@ def test_percent_says_the_file_holds_returns(tmp_path, monkeypatch):
     ).round(5)
     path = tmp_path / "bills.csv"
     bills.to_csv(path)
-    status, text = run(
-        ["--csv", str(path), "--percent", "--n-regimes", "2", "--n-init", "2"],
-        monkeypatch,
-    )
+    args = ["--csv", str(path), "--percent", "--n-regimes", "2", "--n-init", "2"]
+    status, text = run(args, monkeypatch)  # hostile 22, S2: ask, don't override
+    assert status == 2 and "add --returns; if prices, leave --percent out" in text
+    status, text = run([*args, "--returns"], monkeypatch)
     assert status == 0, text
     assert "returns, used as they are, given in percent" in text
+    # a file of prices is never read as returns because --percent was given
+    prices = tmp_path / "prices.csv"
+    yf_frame(["A", "B"], periods=400)["Close"].rename_axis(columns=None).to_csv(prices)
+    status, text = run(
+        ["--csv", str(prices), "--percent", "--n-init", "1"], monkeypatch
+    )
+    assert status == 2 and "reads as prices" in text

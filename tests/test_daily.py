@@ -852,3 +852,7 @@ def test_cli_state_tickers_are_compared_as_yahoo_spells_them(
     capsys.readouterr()
     assert main(["--download", "sectors", *gold[2:]]) == 2
     assert "continues the tickers GLD,TLT" in capsys.readouterr().err
+    # hostile 22, S3: a state of some sector funds continues with 'sectors',
+    # saying which funds are left out
+    assert main(["--download", "sectors", *lower[2:]]) == 0
+    assert "XLB" in capsys.readouterr().err

@@ -424,3 +424,19 @@ def test_the_price_bars_of_one_ticker_are_not_taken_for_assets(fields, keep):
     one = bars[[keep]].rename(columns={keep: "XLK"})
     one = data.prepare_returns(one, kind="prices")
     assert list(one.columns) == ["XLK"]
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        ["Open1", "High1", "Low1", "Close1", "Open2", "High2", "Low2", "Close2"],
+        ["Close", "Close.1"],  # pandas' repeated header
+        ["High Yield", "Low Vol", "Open End", "Close Call"],
+    ],
+)
+def test_names_that_differ_by_a_number_are_not_one_tickers_bars(columns):
+    """Hostile 22, S4: the field names lost their digits, so two instruments'
+    bars (Open1..Close2) were one ticker's, and Close, Close.1 were refused."""
+    from regimes._panel import are_price_bars
+
+    assert not are_price_bars(columns)

@@ -761,7 +761,7 @@ def test_one_day_in_other_units_is_warned_of_naming_it(fitted, sample, how):
     far inside the 500-standard-deviation outlier rule), and the last regime
     read it as a crash. Every column 0.9 or more, 20 times the training size:
     warned of, naming the day. (A day in percent is not told from a market's
-    own extreme day by its size: not judged, see GROSS_FLOOR.)"""
+    own extreme day by its size: not judged, see GROSS_BAND.)"""
     window = sample[0].iloc[:300]
     _no_units_warning(fitted.predict_online, window)  # as it is: no warning
     day = f"{window.index[-1]:%Y-%m-%d}"
@@ -909,16 +909,47 @@ def test_a_shock_to_every_column_is_a_market_day_not_other_units():
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize("columns", [["SPY"], ["SPY", "AGG"]])
-def test_one_or_two_columns_are_judged_too(columns):
-    """Hostile 21, E5: with one or two columns no day was judged (the median of
-    a day's columns needed three), so a 1 + r day of SPY decoded silently."""
+def test_two_columns_are_judged_one_never_decides():
+    """Hostile 21, E5: with two columns no day was judged (the median of a day's
+    columns needed three), so a 1 + r day of SPY and AGG decoded silently.
+    Hostile 22, F1: one column alone never decides (a stock's +95 % day, a
+    coin's +151 % Saturday with the others not observed)."""
     rng = np.random.default_rng(7)
     index = pd.bdate_range("2015-01-02", periods=900)
-    returns = pd.DataFrame(rng.normal(0, 0.01, (900, len(columns))), index, columns)
+    returns = pd.DataFrame(rng.normal(0, 0.01, (900, 2)), index, ["SPY", "AGG"])
     model = RegimeModel(2, n_init=1, random_state=0).fit(returns.iloc[:-20])
     with pytest.warns(UnitsWarning, match="gross returns"):
         model.predict(_one_day_off(returns.iloc[-20:], "gross"))
+    stock = returns[["SPY"]]
+    one = RegimeModel(2, n_init=1, random_state=0).fit(stock.iloc[:-20])
+    takeover = stock.iloc[-20:].copy()
+    takeover.iloc[-1, 0] = 0.95
+    _no_units_warning(one.predict, takeover)
+    coin = RegimeModel(2, n_init=1, random_state=0, missing="marginalize")
+    coin.fit(returns.iloc[:-20])
+    saturday = returns.iloc[-20:].copy()
+    saturday.iloc[-1] = [1.51, np.nan]
+    _no_units_warning(coin.predict, saturday)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_price_rows_near_1_are_warned_of_percent_models_are_not_judged():
+    """Hostile 22, S1: a row of currency prices (0.66, 1.08, 1.27) added to a
+    feed of their log returns decoded as 'Bear' in silence; F2: a model fitted on
+    percent returns was warned of a +25 % takeover day (0.9 % meant nothing
+    there)."""
+    rng = np.random.default_rng(8)
+    index = pd.bdate_range("2015-01-02", periods=900)
+    fx = pd.DataFrame(rng.normal(0, 0.005, (900, 3)), index, ["AUD", "EUR", "GBP"])
+    model = RegimeModel(2, n_init=1, random_state=0).fit(fx.iloc[:-20])
+    quotes = fx.iloc[-20:].copy()
+    quotes.iloc[-1] = [0.66, 1.08, 1.27]
+    with pytest.warns(UnitsWarning, match=r"\(0\.66, 1\.08, 1\.27\)"):
+        model.predict(quotes)
+    percent = RegimeModel(2, n_init=1, random_state=0).fit(fx.iloc[:-20] * 100)
+    deal = fx.iloc[-20:] * 100
+    deal.iloc[-1] = [25.0, 1.2, 0.9]
+    _no_units_warning(percent.predict, deal)
 
 
 def test_a_day_met_at_every_refit_is_warned_of_once():

@@ -283,3 +283,17 @@ def test_a_failing_jobs_warnings_are_given_before_its_error(backend):
     said = [str(w.message) for w in record]
     assert said[:2] == ["job 1 says", "job 2 says"]
     assert {w.filename for w in record} == {__file__}
+
+
+def test_a_worker_processs_error_keeps_where_it_failed():
+    """Hostile 22, M1: an error returned from a worker process lost joblib's
+    remote traceback; where the job failed is chained as the cause."""
+    from regimes._parallel import parallel_map
+    from regimes._warn import JobTraceback
+
+    with joblib.parallel_config(backend="loky"):
+        with pytest.raises(ValueError, match="job 2 failed") as caught:
+            with pytest.warns(UserWarning):
+                parallel_map(_warn_then, [(1,), (2,)], 2)
+    cause = caught.value.__cause__
+    assert isinstance(cause, JobTraceback) and "_warn_then" in str(cause)
