@@ -357,9 +357,11 @@ def bar_field(name: object) -> str:
     """A column name as a bar field ("adj close" for adjClose, Adj. Close...).
 
     Case, separators, dots and footnote stars (Yahoo's web table: Adj Close**)
-    aside, and "adjusted" read as "adj" (Alpha Vantage's adjusted_close).
+    aside, a leading number too (Alpha Vantage's "1. open"), and "adjusted"
+    read as "adj" (its adjusted_close); other digits stay (Open1, Close.1).
     """
-    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name).strip()).lower()
+    text = re.sub(r"^\d+\s*[.)]\s*", "", str(name).strip())  # "1. open": numbered
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower()
     text = re.sub(r"[^a-z0-9]+", " ", text).strip()  # separators, dots, stars
     return re.sub(r"\badjusted\b", "adj", text)
 

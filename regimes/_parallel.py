@@ -56,21 +56,21 @@ def parallel_map(
     threads = threads_per_worker(n_jobs)  # workers x threads <= cores
     # each job keeps the package's warnings and returns them with its result
     # or its error: given in a worker process they would reach none of the
-    # caller's filters. Taken in the jobs' order as they are ready: the
-    # warnings of the jobs before a failing one and its own are given, then its
-    # error is raised and the jobs not yet run are dropped (joblib stops them).
-    done = Parallel(n_jobs=n_jobs, return_as="generator")(
+    # caller's filters. All jobs run (a failing one does not cancel the others:
+    # joblib then warns of its cancelled tasks, words about its task iterator
+    # that a caller of fit_many cannot act on); every job's warnings are given
+    # in the jobs' order, then the first error is raised
+    done = Parallel(n_jobs=n_jobs)(
         delayed(kept)(call_with_threads, threads, func, *job) for job in jobs
     )
-    results = []
-    try:
-        for result, warnings_kept, error in done:
-            give(warnings_kept)  # at the caller's line
-            if error is not None:
-                raise_from_job(error)
-            results.append(result)
-    finally:
-        done.close()
+    results, errors = [], []
+    for result, warnings_kept, error in done:
+        give(warnings_kept)  # at the caller's line
+        results.append(result)
+        if error is not None:
+            errors.append(error)
+    if errors:
+        raise_from_job(errors[0])
     return results
 
 

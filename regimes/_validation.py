@@ -834,18 +834,19 @@ is refused. The sample's worst day (``load_sample()``, 7 sectors, 1990-2022) is
 fat tails and still catches a price typed as a return or a mis-scaled tick."""
 
 
-GROSS_BAND = (0.5, 2.0)
+GROSS_BAND = (0.8, 1.25)
 """A day two or more of whose observed columns are all inside this band, in a
 model of daily decimal returns (every column's training size below
-:data:`GROSS_MAX_SIZE`), is warned of as gross returns (1 + r) or prices of
-about 1 (currencies): a daily return of +50 % to +200 % in every column at once
-is no market's day, and one column alone (a takeover, a coin's Saturday)
-never decides. Days of returns in percent, and price rows far from 1, are not
-told from a market's own extreme days by their size (a devaluation, a peg that
-breaks, a market reopening after a crash move every column by tens of standard
-deviations, as x100 does): a price row far from 1 is hundreds of training
-standard deviations out and refused (:data:`OUTLIER_SCALES`), and a feed's units
-are checked where it has three values (the sizes above)."""
+:data:`GROSS_MAX_SIZE`), is warned of as gross returns (1 + r): they sit within
+a fifth of 1 unless the day moved 20 %, while a log return of 0.8 to 1.25 is
++120 % to +250 % in a day, in every column at once (the meme stocks' 27 Jan 2021
+was 0.85 and 1.39). One column alone never decides (a takeover, a coin's
+Saturday). Not judged: days of returns in percent and rows of prices, which
+their size does not tell from a market's own extreme days (a devaluation, a peg
+that breaks, a market reopening after a crash move every column by tens of
+standard deviations, as x100 does); prices far beyond the data are refused as
+outliers (:data:`OUTLIER_SCALES`), and a feed's units are checked where it has
+three values (the sizes above)."""
 GROSS_MAX_SIZE = 0.05
 """Training size (about zero, per column) under which a column holds daily
 decimal returns: percent returns, prices or gross returns are far above it, and
@@ -860,7 +861,7 @@ def warn_gross_days(
     param: str,
     against: str,
 ) -> None:
-    """Warn of the days that look like gross returns (1 + r) or prices near 1.
+    """Warn of the days that look like gross returns (1 + r).
 
     A day is named when at least two columns are observed, each of them of
     training ``size`` below :data:`GROSS_MAX_SIZE`, and every one of them is
@@ -883,7 +884,7 @@ def warn_gross_days(
         f"{param}: {len(flagged)} day(s) have every observed column between "
         f"{low:g} and {high:g}, where {against} are daily returns of a few "
         f"percent, e.g. {_day(index, day).removeprefix('on ')} ({shown}): gross "
-        "returns (1 + r) or prices on those days? They are used as given; pass "
+        "returns (1 + r) on those days? They are used as given; pass "
         "daily returns in the units of the rest, or drop the days.",
         UnitsWarning,
     )

@@ -402,6 +402,8 @@ def test_missing_value_markers_are_one_rule_for_files_and_frames(tmp_path):
         ),
         (["Open", "High", "Low", "Close", "Adj. Close", "Volume"], "Adj. Close"),
         (["Open", "High", "Low", "Close*", "Adj Close**", "Volume"], "Adj Close**"),
+        # hostile 23, S1: Alpha Vantage's numbered fields
+        (["1. open", "2. high", "3. low", "4. close", "5. volume"], "4. close"),
     ],
 )
 def test_the_price_bars_of_one_ticker_are_not_taken_for_assets(fields, keep):

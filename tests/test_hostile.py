@@ -933,23 +933,26 @@ def test_two_columns_are_judged_one_never_decides():
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_price_rows_near_1_are_warned_of_percent_models_are_not_judged():
-    """Hostile 22, S1: a row of currency prices (0.66, 1.08, 1.27) added to a
-    feed of their log returns decoded as 'Bear' in silence; F2: a model fitted on
-    percent returns was warned of a +25 % takeover day (0.9 % meant nothing
-    there)."""
+def test_gross_rows_are_warned_of_real_days_and_percent_models_are_not():
+    """Hostile 22, F2: a model fitted on percent returns was warned of a +25 %
+    takeover day; hostile 23, F1: two meme stocks' log returns of 27 Jan 2021
+    (0.854, 1.389) were warned of as gross returns. A gross row (1 + r) of
+    currencies is."""
     rng = np.random.default_rng(8)
     index = pd.bdate_range("2015-01-02", periods=900)
     fx = pd.DataFrame(rng.normal(0, 0.005, (900, 3)), index, ["AUD", "EUR", "GBP"])
     model = RegimeModel(2, n_init=1, random_state=0).fit(fx.iloc[:-20])
-    quotes = fx.iloc[-20:].copy()
-    quotes.iloc[-1] = [0.66, 1.08, 1.27]
-    with pytest.warns(UnitsWarning, match=r"\(0\.66, 1\.08, 1\.27\)"):
-        model.predict(quotes)
+    with pytest.warns(UnitsWarning, match="gross returns"):
+        model.predict(_one_day_off(fx.iloc[-20:], "gross"))
     percent = RegimeModel(2, n_init=1, random_state=0).fit(fx.iloc[:-20] * 100)
     deal = fx.iloc[-20:] * 100
     deal.iloc[-1] = [25.0, 1.2, 0.9]
     _no_units_warning(percent.predict, deal)
+    memes = fx[["AUD", "EUR"]].set_axis(["GME", "AMC"], axis=1) * 6  # 3 % a day
+    fitted = RegimeModel(2, n_init=1, random_state=0).fit(memes.iloc[:-20])
+    squeeze = memes.iloc[-20:].copy()
+    squeeze.iloc[-1] = [0.854, 1.389]
+    _no_units_warning(fitted.predict, squeeze)
 
 
 def test_a_day_met_at_every_refit_is_warned_of_once():
