@@ -14,6 +14,10 @@ import numpy as np
 
 __all__ = ["EMParameters", "log_emission_densities"]
 
+MAD_TO_SD = 1.4826
+"""A median absolute deviation times this is the standard deviation of normal
+data: the robust spread every robust check and the k-means start use."""
+
 
 def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The matrix product ``a @ b``, letting other threads run while BLAS works.

@@ -67,7 +67,12 @@ from ._covariance import (
     to_native,
     write_full_trusted,
 )
-from ._gaussian import log_emission_densities, product, with_ones_column
+from ._gaussian import (
+    MAD_TO_SD,
+    log_emission_densities,
+    product,
+    with_ones_column,
+)
 from .results import floor_self_transitions
 
 
@@ -668,7 +673,7 @@ def _winsorized(X: np.ndarray, width: float = 5.0) -> np.ndarray:
     whose covariance then collapses; EM itself still uses every value as it is.
     """
     median = np.median(X, axis=0)
-    spread = 1.4826 * np.median(np.abs(X - median), axis=0)
+    spread = MAD_TO_SD * np.median(np.abs(X - median), axis=0)
     spread = np.where(spread > 0, spread, X.std(axis=0))
     return np.clip(X, median - width * spread, median + width * spread)
 

@@ -622,6 +622,23 @@ def _challengers_problem(items: Any, state: Any, options: dict[str, Any]) -> str
 
 
 @validate_params({"folder": [PathLike(kind="folder")]})
+def saved_columns(folder: Path) -> list[str] | None:
+    """The data columns of the state in ``folder``, from its record alone.
+
+    None without a state, or with one that does not read: :func:`load_state`
+    then says what is wrong, when the run loads it. Reads the small record
+    only (not the model and the frame), for a caller that needs the columns
+    before it reads the data.
+    """
+    pointer = Path(folder) / POINTER
+    try:
+        generation = Path(folder) / pointer.read_text(encoding="utf-8").strip()
+        record = json.loads((generation / _RECORD).read_text(encoding="utf-8"))
+        return [str(c) for c in record["data"]["columns"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
     """The walk-forward frame saved in a state directory, ready to resume.
 

@@ -31,6 +31,7 @@ from ._dates import (
     to_datetime_call,
     undated,
 )
+from ._gaussian import MAD_TO_SD
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
@@ -325,7 +326,7 @@ def check_returns(
         # robust sizes (a day cannot move them), about zero like new data's
         warn_gross_days(
             values,
-            training_size(1.4826 * mad, center),
+            training_size(MAD_TO_SD * mad, center),
             index=index,
             param=param,
             against="the rest of the data",
@@ -900,7 +901,7 @@ def robust_scale(values: np.ndarray) -> np.ndarray:
     about the median, so that a few rows have a size (:func:`check_units` judges
     a size from three values on).
     """
-    return 1.4826 * _column_nanmedian(np.abs(values))
+    return MAD_TO_SD * _column_nanmedian(np.abs(values))
 
 
 def _column_nanmedian(values: np.ndarray) -> np.ndarray:

@@ -9,7 +9,6 @@ errors print one line on stderr, in the command's own words (``--n-iter``, not
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from . import __version__, data
 from ._contract import check_value
 from ._dates import parse_day, warn_if_not_daily
 from ._io import atomic_path
-from ._resume import NEW_RUN
+from ._resume import NEW_RUN, saved_columns
 from ._validation import COVARIANCE_TYPES, percent_median
 from ._warn import warn_user
 from .exceptions import (
@@ -41,6 +40,7 @@ from .exceptions import (
     RegimeFitError,
     Setting,
 )
+from .labels import riskiest
 from .models import RegimeModel
 from .regime_results import HTML_FILE
 from .results import filtered_columns
@@ -439,12 +439,7 @@ def _state_columns(args: argparse.Namespace) -> list[str] | None:
     """
     if args.state is None or args.columns is not None or not args.walk_forward:
         return None
-    from . import daily
-
-    if not (args.state / daily.POINTER).is_file():
-        return None  # the first run: the state takes the file's columns
-    record = json.loads(daily.load_state(args.state).attrs["resume"])
-    return [str(c) for c in record["data"]["columns"]]
+    return saved_columns(args.state)
 
 
 def _load(
@@ -843,11 +838,10 @@ def _print_evaluation(
     print("  " + ", ".join(f"{k[6:-1]} {v:.1%}" for k, v in share.items()))
     print()
     columns = {}
+    # out of the market in the riskiest regime, whatever its name (as the report)
+    risk_off = (riskiest(signal.cat.categories),)
     for delay in (1, 2):
-        # out of the market in the riskiest regime, whatever its name (as the
-        # report's backtest)
-        riskiest = (str(signal.cat.categories[-1]),)
-        result = backtest(signal, simple, riskiest, delay=delay, cost=0.001)
+        result = backtest(signal, simple, risk_off, delay=delay, cost=0.001)
         columns[f"risk-off d={delay}"] = result.stats["strategy"]
         columns[f"buy&hold d={delay}"] = result.stats["buy_and_hold"]
     table = pd.DataFrame(columns)

@@ -25,6 +25,8 @@ the random seed, as long as the fits reach the same optimum.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from hmmlearn.hmm import GaussianHMM
 
@@ -38,6 +40,20 @@ ORDER_RULES = ("volatility", "mean")
 
 MAX_REGIMES = 50
 """Most regimes a model may have (far beyond what daily returns can identify)."""
+
+
+def riskiest(names: Sequence[str]) -> str:
+    """The name of the riskiest regime: the last, as regimes are ordered.
+
+    Whatever the model calls it ("Bear" with the default names): the regime a
+    risk-off rule leaves the market in, by default.
+
+    Examples
+    --------
+    >>> riskiest(["Calm", "Storm"])
+    'Storm'
+    """
+    return str(list(names)[-1])
 
 
 @validate_params({"n_regimes": [Interval(Integral, 1, MAX_REGIMES)]})

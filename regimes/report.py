@@ -52,6 +52,7 @@ from ._dates import local_dates
 from ._io import atomic_path
 from ._validation import as_frame, check_covers, check_returns, percent_median
 from .exceptions import InvalidParameterError
+from .labels import riskiest
 from .models import RegimeModel
 from .regime_results import HTML_FILE, RegimeResults
 
@@ -155,7 +156,7 @@ def write_html(
     """
     inputs = _gather(model, returns, walk)
     if risk_off is None:  # the riskiest regime, whatever the model calls it
-        risk_off = (str(inputs.proba.columns[-1]),)
+        risk_off = (riskiest(inputs.proba.columns),)
     page = _render(
         inputs,
         title=title,
