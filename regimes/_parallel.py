@@ -35,7 +35,9 @@ def parallel_map(
     ``joblib.parallel_backend`` context is active: inside
     ``with joblib.parallel_backend("dask"):`` they go to the Dask cluster. The
     outcome does not depend on where the jobs ran. A positive ``n_jobs`` larger
-    than the number of jobs starts one worker per job.
+    than the number of jobs starts one worker per job. The package's warnings
+    in the jobs are given here, at the caller's line, in the jobs' order; if
+    jobs fail, every job still runs and the first error is raised after them.
 
     Examples
     --------

@@ -242,11 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("always")
             seen: set[str] = set()
-
-            said: dict[str, bool] = {}  # what the options already say
+            options = _parser().parse_args(argv)
 
             def show(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
-                if said.get("percent") and issubclass(category, PercentReturnsWarning):
+                if options.percent and issubclass(category, PercentReturnsWarning):
                     return  # --percent said so: they are divided by 100
                 one = getattr(message, "args", ())
                 text = _words(one[0] if len(one) == 1 else message)
@@ -261,10 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"regimes: warning: {text}", file=sys.stderr, flush=True)
 
             warnings.showwarning = show  # restored by catch_warnings
-            args = _parser().parse_args(argv)
-            said["percent"] = bool(args.percent)
-            args.warnings_seen = seen  # for the report's data section
-            return _run(args)
+            options.warnings_seen = seen  # for the report's data section
+            return _run(options)
     except (_UsageError, *_USER_ERRORS) as exc:
         print(f"regimes: error: {_error_text(exc)}", file=sys.stderr)
         return 2
