@@ -430,6 +430,11 @@ def _number_format(cell: str) -> str:
             " (a thousands separator: save the file with plain numbers, e.g. "
             "1234.5, and one decimal mark)"
         )
+    if re.fullmatch(r"\(\s*[\d.,]+\s*%?\s*\)", text):
+        return (
+            " (an accounting negative in parentheses: save the file with a minus "
+            f"sign, e.g. -{text.strip('() %')})"
+        )
     if re.fullmatch(r"[-+]?\d*,\d+", text):
         return (
             " (a decimal comma in a file whose fields are separated by commas: save "

@@ -91,6 +91,15 @@ def load(path: str | os.PathLike[str], defaults: dict[str, Any]) -> FittedState:
         raise ModelFileError(
             f"{path} is larger than {MAX_BYTES >> 20} MiB: not a model file."
         )
+    with open(path, "rb") as handle:
+        head = handle.read(2)
+    if head[:1] == b"\x80" or head[:2] in (b"PK", b"\x1f\x8b"):
+        # a pickle (protocol 2 and later), or a zip or gzip archive (joblib's)
+        raise ModelFileError(
+            f"{path} is a pickle or an archive, not a regimes model file (JSON): "
+            "model files are never unpickled. Refit, or unpickle a file you trust "
+            "yourself and call model.save(path)."
+        )
     try:
         document = json.loads(path.read_text(encoding="utf-8"), parse_int=_parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

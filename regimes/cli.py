@@ -543,6 +543,7 @@ def _load(
                 attrs = dict(returns.attrs)
                 returns = returns / 100.0
                 returns.attrs = attrs
+                _check_percent_size(returns, args)
             returns, what = _as_log_returns(returns, args)
             if args.percent:
                 what = f"{what}, given in percent"
@@ -575,6 +576,24 @@ def _check_state_columns(args: argparse.Namespace, state_columns: list[str]) -> 
             f"{args.csv}: columns {extra} are not in the state {args.state}, which "
             f"continues {state_columns}: they are left out; a new --state folder "
             "takes them.",
+            DataWarning,
+        )
+
+
+PERCENT_SMALLEST = 5e-4
+"""The median |daily return| (after --percent's division by 100) under which
+the command asks whether the file was in decimals already: 0.05 % a day is a
+cash fund's size; an equity's is about 1 %, 0.01 % once divided again."""
+
+
+def _check_percent_size(returns: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Warn when --percent left returns smaller than a cash fund's (decimals?)."""
+    size = float(np.nanmedian(np.abs(returns.to_numpy())))
+    if size < PERCENT_SMALLEST:
+        warn_user(
+            f"--percent: divided by 100, the returns of {args.csv} have a median "
+            f"size of {size:.2g} a day, below a cash fund's: if the file was in "
+            "decimals already, leave --percent out.",
             DataWarning,
         )
 

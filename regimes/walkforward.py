@@ -41,6 +41,7 @@ from ._threads import thread_limits
 from ._validation import (
     MAX_RESTARTS,
     Returns,
+    _day,
     check_returns,
     min_observed,
     n_free_parameters,
@@ -260,9 +261,9 @@ def walk_forward(
     # the model's own checks first; regime names that clash with the output's
     # columns are refused there too
     settings = template._check_params()
-    data = check_returns(
-        returns, missing=settings.missing, needs_dates=not isinstance(refit, int)
-    )
+    # dates always: the output, its refit table and its resume record are dated
+    # (a number of days as refit= does not make undated rows work)
+    data = check_returns(returns, missing=settings.missing, needs_dates=True)
     warn_if_prices(data)  # once; each refit checks its own window's values
     warn_frequency(data.frequency)
     starts = _refit_positions(data.index, rule, min_train)
@@ -438,7 +439,8 @@ def _assemble_from(
                 training_size(fitted_state.scale, fitted_state.center),
                 index=window.index[start - lo :],
                 param="returns",
-                against=f"the data of the model refitted on {dates[start - 1].date()}",
+                against="the data of the model refitted "
+                + _day(dates, start - 1).replace("in row", "at row"),
             )
             # the one start of every causal output (warns for an absorbing regime)
             start_own = causal_start(fitted.transmat_, fitted.regime_names_)

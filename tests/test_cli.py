@@ -601,3 +601,16 @@ def test_percent_on_a_file_that_reads_as_prices_asks(tmp_path, monkeypatch):
         ["--csv", str(prices), "--percent", "--n-init", "1"], monkeypatch
     )
     assert status == 2 and "reads as prices" in text
+
+
+def test_percent_on_decimal_returns_is_questioned(tmp_path, monkeypatch):
+    """Hostile 24, S2: --percent on decimal returns divided them by 100 in
+    silence (volatilities of 0.1% a year)."""
+    rng = np.random.default_rng(2)
+    index = pd.bdate_range("2019-01-01", periods=500, name="Date")
+    returns = pd.DataFrame(rng.normal(0, 0.01, (500, 2)), index, ["A", "B"])
+    path = tmp_path / "decimals.csv"
+    returns.to_csv(path)
+    args = ["--csv", str(path), "--returns", "--percent", "--n-regimes", "2"]
+    status, text = run([*args, "--n-init", "1"], monkeypatch)
+    assert status == 0 and "leave --percent out" in text

@@ -966,3 +966,37 @@ def test_a_day_met_at_every_refit_is_warned_of_once():
         walk_forward(returns, model, refit="Q", min_train=504, progress=False)
     units = {str(w.message) for w in caught if w.category is UnitsWarning}
     assert len(units) == 1
+
+
+def test_walk_forward_refuses_undated_rows_before_any_fit(no_em):
+    """Hostile 24, C1: a numpy array with refit= a number of days ran every
+    refit, then failed with a raw AttributeError on its undated index: the
+    output, its refit table and its record are dated."""
+    values = np.random.default_rng(0).normal(0, 0.01, (600, 2))
+    with pytest.raises(InvalidReturnsError, match="indexed by date"):
+        walk_forward(values, RegimeModel(2), refit=200, min_train=300)
+
+
+def test_a_pickled_model_is_named_not_called_corrupt(tmp_path):
+    """Hostile 24, M1: a model saved with pickle was 'truncated or corrupt?'."""
+    import pickle
+
+    from regimes.exceptions import ModelFileError
+
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps({"a": 1}))
+    with pytest.raises(ModelFileError, match="a pickle or an archive"):
+        RegimeModel.load(path)
+
+
+def test_an_accounting_negative_gets_its_hint(tmp_path):
+    """Hostile 24, M2: '(0.00537)' got only 'Fix the data'."""
+    from regimes.data import read_returns
+    from regimes.exceptions import DataFileError
+
+    path = tmp_path / "r.csv"
+    days = pd.bdate_range("2020-01-02", periods=30)
+    rows = [f"{d.date()},(0.00537),0.001" for d in days]
+    path.write_text("Date,AAA,BBB\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataFileError, match=r"accounting negative .* -0\.00537"):
+        read_returns(path, kind="returns")
