@@ -35,11 +35,12 @@ import inspect
 import math
 import numbers
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any, TypeVar
 
 import numpy as np
+import pandas as pd
 
 from .exceptions import InvalidParameterError
 
@@ -55,11 +56,13 @@ __all__ = [
     "LogDensities",
     "Names",
     "NJobs",
+    "Numbers",
     "Options",
     "PathLike",
     "Probabilities",
     "RandomState",
     "as_probabilities",
+    "check_same_order",
     "check_value",
     "validate_params",
 ]
@@ -425,6 +428,30 @@ class Probabilities(Constraint):
         return "a square matrix of non-negative numbers whose rows sum to 1"
 
 
+class Numbers(Constraint):
+    """An array of ``ndim`` dimensions of real numbers, as a float array.
+
+    Finite, except that ``missing=True`` admits NaN (a day without a value); never
+    ±inf, bools, text or dates.
+    """
+
+    def __init__(self, ndim: int, *, missing: bool = False, what: str = "") -> None:
+        self.ndim, self.missing, self.what = ndim, missing, what
+
+    def convert(self, value: Any) -> Any:
+        out = _numeric_array(value, self.ndim)
+        if out is None or np.isinf(out).any():
+            return _REJECT
+        if not self.missing and np.isnan(out).any():
+            return _REJECT
+        return out
+
+    def describe(self) -> str:
+        what = f" ({self.what})" if self.what else ""
+        nan = " (NaN for a missing value)" if self.missing else ", no NaN"
+        return f"a {self.ndim}-D array of finite numbers{nan}{what}"
+
+
 class LogDensities(Constraint):
     """Daily log-densities, shape (n_days, n_regimes).
 
@@ -650,12 +677,86 @@ def check_value(
     )
 
 
-def validate_params(constraints: Mapping[str, list[Any]]) -> Callable[[F], F]:
+def _axis_labels(value: Any, axis: str) -> list[Any] | None:
+    """The labels ``value`` carries on ``axis``; None when it carries none.
+
+    ``axis`` is "index", "columns", or "" for a value that is itself a sequence
+    of names.
+
+    A pandas object built from an array has the default labels 0..n-1, which say
+    nothing about order: they count as none.
+    """
+    if not axis:
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            return None  # one name, or not names: its constraint says which
+        return list(value)
+    labels = getattr(value, axis, None)
+    if not isinstance(labels, pd.Index) or not isinstance(
+        value, (pd.Series, pd.DataFrame)
+    ):
+        return None
+    if isinstance(labels, pd.RangeIndex) and labels.start == 0 and labels.step == 1:
+        return None
+    return list(labels)
+
+
+def _entry_words(entry: str) -> str:
+    """``"transmat.index"`` as a reader says it: "the index of transmat"."""
+    param, _, axis = entry.partition(".")
+    return f"the {axis} of {param}" if axis else param
+
+
+def check_same_order(
+    arguments: Mapping[str, Any], groups: Mapping[str, Sequence[str]], where: str = ""
+) -> None:
+    """Refuse labelled arguments that name the same things in different orders.
+
+    The functions read matrices and vectors by position: row k of a transition
+    matrix, column k of the log-densities and entry k of a start distribution are
+    all regime k. A DataFrame or Series whose labels put the regimes (or the
+    columns of the returns) in another order than its neighbour's would be read
+    wrongly without a sound, so its labels are compared before any work.
+    ``groups`` maps what is ordered ("regimes", "columns") to ``"param.axis"``
+    entries (``axis`` "index" or "columns"; a bare ``"param"`` for a sequence of
+    names); unlabelled arguments are not compared.
+    """
+    for what, entries in groups.items():
+        seen: list[tuple[str, list[Any]]] = []
+        for entry in entries:
+            param, _, axis = entry.partition(".")
+            labels = _axis_labels(arguments.get(param), axis)
+            if labels is None:
+                continue
+            for other, first in seen:
+                if labels != first:
+                    same_set = sorted(map(str, labels)) == sorted(map(str, first))
+                    how = "in another order than" if same_set else "differently from"
+                    place = f" of {where}" if where else ""
+                    raise InvalidParameterError(
+                        param,
+                        f"{param}{place}: {_entry_words(entry)} name the {what} "
+                        f"{how} {_entry_words(other)} ({_short(labels)} against "
+                        f"{_short(first)}). Both are read by position, so the "
+                        f"{what} would be mixed up: select them with .loc in the "
+                        f"order of {_entry_words(other)}, or pass plain arrays.",
+                        fix=f"Put {_entry_words(entry)} in the order of "
+                        f"{_entry_words(other)}.",
+                    )
+            seen.append((entry, labels))
+
+
+def validate_params(
+    constraints: Mapping[str, list[Any]],
+    *,
+    same_order: Mapping[str, Sequence[str]] | None = None,
+) -> Callable[[F], F]:
     """Decorate a function so that every declared argument is checked and normalised.
 
     The table is stored on the function as ``__parameter_constraints__``; every
     parameter of the signature except ``self``/``cls`` must be in it (checked when the
-    module is imported), so a new parameter cannot ship undeclared.
+    module is imported), so a new parameter cannot ship undeclared. ``same_order``
+    lists labelled axes that must agree (:func:`check_same_order`), checked on the
+    arguments as given, before they are converted to arrays.
     """
 
     def decorate(func: F) -> F:
@@ -685,6 +786,8 @@ def validate_params(constraints: Mapping[str, list[Any]]) -> Callable[[F], F]:
             # defaults too: the body then sees one type per parameter whether the
             # caller passed it or not (a default "2000-01-01" becomes a Timestamp)
             bound.apply_defaults()
+            if same_order:
+                check_same_order(bound.arguments, same_order, where)
             for name, value in list(bound.arguments.items()):
                 if name in constraints:
                     bound.arguments[name] = check_value(
@@ -693,6 +796,7 @@ def validate_params(constraints: Mapping[str, list[Any]]) -> Callable[[F], F]:
             return func(*bound.args, **bound.kwargs)
 
         wrapper.__parameter_constraints__ = dict(constraints)  # type: ignore[attr-defined]
+        wrapper.__same_order__ = dict(same_order or {})  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate

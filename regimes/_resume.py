@@ -288,6 +288,11 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
     unchanged = "the frame walk_forward returned" + (
         ", or the state directory it wrote," if folder else ","
     )
+    if not isinstance(previous, pd.DataFrame):
+        raise InvalidParameterError(
+            param,
+            f"{param} must be {accepted}; got {type(previous).__name__}. {begin}",
+        )
     text = previous.attrs.get("resume")
     if not isinstance(text, str):
         raise InvalidParameterError(
@@ -639,6 +644,7 @@ def saved_columns(folder: Path) -> list[str] | None:
         return None
 
 
+@validate_params({"folder": [PathLike(kind="folder")]})
 def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
     """The walk-forward frame saved in a state directory, ready to resume.
 

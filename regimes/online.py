@@ -56,6 +56,7 @@ from ._contract import (
     Interval,
     LogDensities,
     Names,
+    Numbers,
     Probabilities,
     validate_params,
 )
@@ -96,7 +97,8 @@ class DecoderState(NamedTuple):
         "penalty": [Interval(Real, 0, None, unit="(nats)")],
         "state": [None, InstanceOf(DecoderState, name="a DecoderState")],
         "initial": [None, Probabilities(ndim=1)],
-    }
+    },
+    same_order={"regimes": ["log_densities.columns", "initial.index"]},
 )
 def penalized_decode(
     log_densities: np.ndarray,
@@ -183,6 +185,31 @@ def penalized_decode(
     return codes, DecoderState(np.array(v), regime)
 
 
+_MOMENTS = {
+    "X": [Numbers(2, missing=True, what="days x columns of returns")],
+    "means": [Numbers(2, what="regimes x columns")],
+    "covars": [Numbers(3, what="regimes x columns x columns")],
+}
+_MOMENTS_ORDER = {
+    "regimes": ["means.index"],
+    "columns": ["X.columns", "means.columns"],
+}
+
+
+def _check_moments(X: np.ndarray, means: np.ndarray, covars: np.ndarray) -> None:
+    """The shapes of returns, means and full covariances agree."""
+    k, d = means.shape
+    if X.shape[1] != d or covars.shape != (k, d, d):
+        raise InvalidParameterError(
+            "means" if X.shape[1] != d else "covars",
+            f"X has {X.shape[1]} columns, means is {k} x {d} and covars "
+            f"{' x '.join(map(str, covars.shape))}: means must be regimes x "
+            f"columns ({k} x {X.shape[1]}) and covars regimes x columns x columns "
+            f"({k} x {X.shape[1]} x {X.shape[1]}), full covariance matrices.",
+        )
+
+
+@validate_params(_MOMENTS, same_order=_MOMENTS_ORDER)
 def portfolio_log_densities(
     X: np.ndarray, means: np.ndarray, covars: np.ndarray
 ) -> np.ndarray:
@@ -211,7 +238,7 @@ def portfolio_log_densities(
     >>> portfolio_log_densities(X, means, covars).argmax(axis=1).tolist()
     [0, 1]
     """
-    X = np.asarray(X, dtype=float)
+    _check_moments(X, means, covars)
     if has_missing(X):
         return observed_portfolio_log_densities(X, means, covars)
     portfolio = X.mean(axis=1, keepdims=True)
@@ -220,6 +247,7 @@ def portfolio_log_densities(
     return log_emission_densities(portfolio, mean[:, None], variance[:, None, None])
 
 
+@validate_params(_MOMENTS, same_order=_MOMENTS_ORDER)
 def observed_portfolio_log_densities(
     X: np.ndarray, means: np.ndarray, covars: np.ndarray
 ) -> np.ndarray:
@@ -241,6 +269,7 @@ def observed_portfolio_log_densities(
     >>> np.round(np.exp(out[:, 0]) * np.sqrt(2 * np.pi), 4).tolist()  # 1 / sd
     [1.0, 1.4142]
     """
+    _check_moments(X, means, covars)
     patterns = missing_patterns(X)
     out = np.empty((len(X), len(means)))
     regimes = range(len(means))
@@ -261,7 +290,15 @@ def observed_portfolio_log_densities(
         "log_densities": [LogDensities()],
         "transmat": [Probabilities(ndim=2)],
         "initial": [Probabilities(ndim=1)],
-    }
+    },
+    same_order={
+        "regimes": [
+            "log_densities.columns",
+            "transmat.index",
+            "transmat.columns",
+            "initial.index",
+        ]
+    },
 )
 def filter_log_densities(
     log_densities: np.ndarray, transmat: np.ndarray, initial: np.ndarray
@@ -320,7 +357,8 @@ def filter_log_densities(
     {
         "transmat": [Probabilities(ndim=2)],
         "regime_names": [Names(what="regime name")],
-    }
+    },
+    same_order={"regimes": ["regime_names", "transmat.index", "transmat.columns"]},
 )
 def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarray:
     """The regime distribution a causal output starts from: the stationary one.

@@ -186,6 +186,12 @@ def _gather(
             "returns must be a DataFrame (or Series) of daily returns on a "
             f"DatetimeIndex, got {type(returns).__name__}.",
         )
+    if model is None and walk is None:
+        raise InvalidParameterError(
+            "model",
+            "model must be a RegimeModel fitted on returns, or pass walk= (a "
+            "walk_forward result); got neither.",
+        )
     fit = None
     if isinstance(model, RegimeResults):
         # the estimator the plots draw, rebuilt from the fit as RegimeModel.load does
@@ -209,6 +215,10 @@ def _gather(
             run="the walk",
             given=returns,
         )
+    else:
+        # the returns validator, as the fit's, before any work (the walk's branch
+        # above ran it with the walk's policy for missing values)
+        check_returns(returns, missing=model._missing_policy(), needs_dates=True)
     # one rule for time zones, as evaluate's: the walk, the returns and the
     # model's training days are matched by their local dates
     returns = local_dates(returns)
@@ -263,12 +273,6 @@ def _gather(
             simple.loc[walk.index],  # the signal's days
             walk,
             percent,
-        )
-    if model is None:
-        raise InvalidParameterError(
-            "model",
-            "model must be a RegimeModel fitted on returns, or pass walk= (a "
-            "walk_forward result); got neither.",
         )
     if fit is not None:
         model._fitted_data(returns)  # the one check that these are its returns

@@ -33,9 +33,13 @@ import yfinance
 from sklearn.base import clone
 
 import regimes
+import regimes._contract
+import regimes.daily
 import regimes.data
 import regimes.evaluate
+import regimes.online
 import regimes.plots
+import regimes.report
 import regimes.selection
 import regimes.walkforward
 from regimes import RegimeModel, _fitting
@@ -44,9 +48,12 @@ from regimes.exceptions import InvalidParameterError
 
 MODULES = (
     regimes,
+    regimes.daily,
     regimes.data,
     regimes.evaluate,
+    regimes.online,
     regimes.plots,
+    regimes.report,
     regimes.selection,
     regimes.walkforward,
 )
@@ -80,6 +87,8 @@ PUBLIC = _public_callables()
 
 NOT_DECLARED = {
     "BacktestResult": "a frozen record of backtest()'s outputs, made by backtest()",
+    "DailyRun": "a record of what daily.run() did, made by daily.run()",
+    "DecoderState": "a record of where penalized_decode() stopped, made by it",
     "RegimeResults": "made by RegimeModel.results(), which checks the returns once",
 }
 """Exported classes whose constructor is not a validated entry point, and why."""
@@ -286,8 +295,11 @@ def world(tmp_path_factory):
     returns.to_csv(csv)
     walk = wf.copy()
     walk.attrs["refits"] = ({"first_day": returns.index[40], "n_train": 40},)
+    full = RegimeModel(2, n_init=1, n_iter=500, random_state=0).fit(returns)
     return {
         "model": model,
+        "log_densities": np.log(model.predict_proba(returns).to_numpy() + 0.1),
+        "covars": full.covars_,
         "results": model.results(returns),
         "template": RegimeModel(2, n_init=1, random_state=0),
         "returns": returns,
@@ -323,9 +335,25 @@ def _required(name: str, func: Callable[..., Any], w: dict[str, Any]) -> dict[st
         "prices": np.exp(w["returns"].cumsum()),
         "refit": "M",
         "n_regimes": 2,
+        # the daily run and its state folder (the folder is made by the first run)
+        "out": w["walk"],
+        "folder": w["tmp"] / "state",
+        # the causal machinery, on the fitted model's own arrays
+        "log_densities": w["log_densities"],
+        "transmat": w["model"].transmat_,
+        "initial": np.full(2, 0.5),
+        "penalty": 1.0,
+        "regime_names": w["names"],
+        "X": w["returns"].to_numpy(),
+        "means": w["model"].means_,
+        "covars": w["covars"],
     }
     if name == "RegimeModel.load":
         by_name["path"] = w["saved"]
+    if name == "append_log":
+        by_name["path"] = w["tmp"] / "log.csv"
+    if name == "write_html":
+        by_name["path"] = w["tmp"] / "report.html"
     out = {}
     for p in inspect.signature(func).parameters.values():
         if p.name in ("self", "cls") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -491,3 +519,104 @@ def test_a_download_with_default_dates_reaches_the_download(monkeypatch, tmp_pat
     with pytest.raises(regimes.exceptions.DataDownloadError, match="offline"):
         regimes.data.download_returns(["XLK"], cache_dir=tmp_path)
     assert len(calls) == 1
+
+
+# --------------------------------------------- labelled arrays read by position
+
+_ARRAYS = (
+    regimes._contract.Probabilities,
+    regimes._contract.LogDensities,
+    regimes._contract.Numbers,
+)
+
+
+def test_functions_taking_several_arrays_compare_their_labels():
+    """Two arrays indexed by the same regimes (or columns) are read by position:
+    a function taking several declares which labelled axes must agree."""
+    missing = []
+    for name, func in PUBLIC.items():
+        table = getattr(func, "__parameter_constraints__", {})
+        arrays = [
+            p
+            for p, cs in table.items()
+            if any(
+                isinstance(c, _ARRAYS) and getattr(c, "ndim", 2) <= 2  # pandas' own
+                for c in map(_normalise_constraint, cs)
+            )
+        ]
+        declared = {
+            entry.partition(".")[0]
+            for entries in getattr(func, "__same_order__", {}).values()
+            for entry in entries
+        }
+        if len(arrays) >= 2 and not set(arrays) <= declared:
+            missing.append((name, sorted(set(arrays) - declared)))
+    assert missing == []
+
+
+_A = np.array([[0.9, 0.1], [0.3, 0.7]])
+_NAMES = ["Bull", "Bear"]
+
+
+def _labelled(order):
+    frame = pd.DataFrame(_A, index=_NAMES, columns=_NAMES)
+    return frame.loc[order, order]
+
+
+def test_a_labelled_matrix_in_the_order_given_is_read_as_the_array():
+    from regimes.online import causal_start, filter_log_densities
+
+    assert np.array_equal(
+        causal_start(_labelled(_NAMES), _NAMES), causal_start(_A, _NAMES)
+    )
+    ll = pd.DataFrame(np.log([[0.9, 0.1], [0.2, 0.8]]), columns=_NAMES)
+    initial = pd.Series([0.5, 0.5], index=_NAMES)
+    assert np.array_equal(
+        filter_log_densities(ll, _labelled(_NAMES), initial),
+        filter_log_densities(ll.to_numpy(), _A, initial.to_numpy()),
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "param"),
+    [
+        # the matrix in the other order than the names: read by position it
+        # would give Bull the Bear's long-run share
+        (lambda o: o.causal_start(_labelled(["Bear", "Bull"]), _NAMES), "transmat"),
+        # rows in one order, columns in another
+        (
+            lambda o: o.causal_start(_labelled(_NAMES)[["Bear", "Bull"]], _NAMES),
+            "transmat",
+        ),
+        (
+            lambda o: o.filter_log_densities(
+                pd.DataFrame(np.zeros((2, 2)), columns=["Bear", "Bull"]),
+                _labelled(_NAMES),
+                np.full(2, 0.5),
+            ),
+            "transmat",
+        ),
+        (
+            lambda o: o.penalized_decode(
+                pd.DataFrame(np.zeros((2, 2)), columns=_NAMES),
+                1.0,
+                initial=pd.Series([0.9, 0.1], index=["Bear", "Bull"]),
+            ),
+            "initial",
+        ),
+        (
+            lambda o: o.portfolio_log_densities(
+                pd.DataFrame(np.zeros((1, 2)), columns=["A", "B"]),
+                pd.DataFrame(np.zeros((1, 2)), columns=["B", "A"]),
+                np.eye(2)[None],
+            ),
+            "means",
+        ),
+    ],
+)
+def test_labels_in_another_order_are_refused(call, param):
+    import regimes.online
+
+    with pytest.raises(InvalidParameterError, match="read by position") as err:
+        call(regimes.online)
+    assert err.value.param == param
