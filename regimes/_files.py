@@ -123,9 +123,9 @@ def read_table(
             "(e.g. 2024-01-31 or 20240131), with a header line of column names "
             "before the rows, fields separated by commas, semicolons, tabs or spaces.",
         )
-    header, levels = _header(lines, first_row), _yahoo_levels(lines, first_row)
-    if levels is not None:  # yfinance's CSV: the names are on the two lines above
-        header = levels
+    header, levels = _header(lines, first_row), _column_levels(lines, first_row, source)
+    if levels is not None:  # pandas' CSV of levels of columns: the lines above
+        header = levels[0]
     elif header is not None and not _dateless_row(header):
         header = _names_line(lines, header, source)
     if levels is None and header is not None and _dateless_row(header):
@@ -156,7 +156,7 @@ def read_table(
     names = _names(header, unlabelled, width, first_row, lines, source, param)
     before = lines[: header.number - 1] if header is not None else []
     if levels is not None:
-        before = lines[: header.number - 2]  # the other level line is the header's
+        before = lines[: levels[1] - 1]  # the level lines above are the header's
     preamble = [line for line in before if not line.blank]
     if preamble:
         _warn(
@@ -289,8 +289,10 @@ def _names_line(lines: list[_Line], header: _Line, source: str) -> _Line:
     Exports put a second line under the names: units (``,USD,EUR``), a field
     (Bloomberg's ``Date,PX_LAST,PX_LAST`` under ``Security,AAA,BBB``), a
     description. The line just above the rows names the columns unless its
-    names are empty or repeated while the line above it, as wide, names every
-    column once; then that one does, and the other is skipped, with a warning.
+    names are empty or repeated, or the line above it is labelled as naming
+    instruments ("Ticker", "Symbol": :data:`_ID_LABELS`) and it is not, while
+    that line, as wide, names every column once; then that one does, and the
+    other is skipped, with a warning.
     """
     above = next(
         (line for line in reversed(lines[: lines.index(header)]) if not line.blank),
@@ -300,10 +302,15 @@ def _names_line(lines: list[_Line], header: _Line, source: str) -> _Line:
         return header
     names, upper = header.fields[1:], above.fields[1:]
     usable = all(upper) and len(set(upper)) == len(upper)
+    label, upper_label = (line.fields[0].strip().casefold() for line in (header, above))
+    # "Ticker,AAA,BBB" over "Currency,USD,EUR": the instruments' line names the
+    # columns, however distinct the units under it are
+    instruments = upper_label in _ID_LABELS and label not in _ID_LABELS | _DATE_LABELS
     # names missing or repeated; or no date label where the line above has one
     dated = above.fields[0].strip().casefold() in _DATE_LABELS
     poor = (
-        not all(names)
+        instruments
+        or not all(names)
         or len(set(names)) < len(names)
         or (dated and not header.fields[0].strip())
     )
@@ -383,25 +390,86 @@ def repeated_line(lines: list[_Line], first_row: int, header: _Line | None) -> i
 """What a price-bar download has per ticker (Yahoo, yfinance): one price is kept."""
 
 
-def _yahoo_levels(lines: list[_Line], first_row: int) -> _Line | None:
-    """Yfinance's CSV of a download: "Price" and "Ticker" lines above "Date".
+_ID_LABELS = frozenset(
+    {
+        "ticker",
+        "tickers",
+        "symbol",
+        "symbols",
+        "security",
+        "securities",
+        "name",
+        "names",
+        "asset",
+        "assets",
+        "instrument",
+        "ric",
+        "isin",
+        "code",
+        "id",
+    }
+)
+"""First fields of a header line that names instruments: that line names the
+columns when other lines beside it hold fields, units or descriptions."""
 
-    ``yf.download(...).to_csv()`` writes its two column levels on two lines and
-    the index name on a third, empty elsewhere. Returns one header line whose
-    names are "TICKER|Field" (read by :func:`_price_bars`), numbered as the
-    lower level line; None for any other file.
+
+def _column_levels(
+    lines: list[_Line], first_row: int, source: str
+) -> tuple[_Line, int] | None:
+    """The column names of a CSV written by pandas from columns on several levels.
+
+    ``frame.to_csv()`` of a frame whose columns have two levels or more (a
+    yfinance download: "Price" and "Ticker"; any MultiIndex: "Ticker" and
+    "Currency") writes one line per level, its name first, then a line holding
+    the index's name alone ("Date"), then the rows. Returns one header line and
+    the number of the first level line (the lines from there on are the
+    header); None for any other file.
+
+    The names: yfinance's "TICKER|Field" (read by :func:`_price_bars`); else the
+    level that names every column once, preferring one whose label names
+    instruments (:data:`_ID_LABELS`); else all levels joined with "|". A warning
+    says which line was used.
     """
-    above = [line for line in lines[:first_row] if not line.blank][-3:]
-    if len(above) != 3 or len(above[2].fields) != 1:
+    above = [line for line in lines[:first_row] if not line.blank]
+    if len(above) < 3 or len(above[-1].fields) != 1 or above[-1].is_row:
         return None
-    first = {line.fields[0].strip().lower(): line for line in above[:2]}
-    if set(first) != {"price", "ticker"}:
+    levels: list[_Line] = []
+    for line in reversed(above[:-1]):
+        if line.is_row or len(line.fields) < 2 or not line.fields[0].strip():
+            break
+        if levels and line.raw_width != levels[0].raw_width:
+            break
+        levels.insert(0, line)
+    if len(levels) < 2 or len({len(line.fields) for line in levels}) != 1:
         return None
-    prices, tickers = first["price"].fields, first["ticker"].fields
-    if len(prices) != len(tickers):
-        return None
-    names = [f"{t}|{p}" for t, p in zip(tickers[1:], prices[1:], strict=True)]
-    return _Line(above[1].number, [above[2].fields[0], *names], "", 0, False)
+    index_name = above[-1].fields[0]
+    labels = [line.fields[0].strip().casefold() for line in levels]
+    values = [line.fields[1:] for line in levels]
+    number = levels[-1].number
+    if len(levels) == 2 and set(labels) == {"price", "ticker"}:
+        tickers, prices = values[labels.index("ticker")], values[labels.index("price")]
+        names = [f"{t}|{p}" for t, p in zip(tickers, prices, strict=True)]
+        return _Line(number, [index_name, *names], "", 0, False), levels[0].number
+    distinct = [
+        j
+        for j, names in enumerate(values)
+        if all(names) and len(set(names)) == len(names)
+    ]
+    named = [j for j in distinct if labels[j] in _ID_LABELS]
+    chosen = named if len(named) == 1 else distinct if len(distinct) == 1 else []
+    if chosen:
+        names, used = values[chosen[0]], levels[chosen[0]]
+        said = f"the column names are on line {used.number} ({_quote(used.text)})"
+    else:
+        names = ["|".join(parts) for parts in zip(*values, strict=True)]
+        said = "none names every column once: the names join the levels with '|'"
+    others = [_quote(line.text) for j, line in enumerate(levels) if j not in chosen]
+    _warn(
+        f"{source}: {len(levels)} header lines, one per level of columns; {said}"
+        + (f"; skipped {', '.join(others)}" if chosen else "")
+        + "."
+    )
+    return _Line(number, [index_name, *names], "", 0, False), levels[0].number
 
 
 def _price_bars(frame: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
@@ -416,10 +484,10 @@ def _price_bars(frame: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
     split = [str(c).rsplit("|", 1) if "|" in str(c) else [None, str(c)] for c in frame]
     fields = {bar_field(field) for _, field in split}
     tickers = [ticker for ticker, _ in split if ticker is not None]
-    # bars: several of a ticker's fields (yfinance's header lines name the
-    # tickers: even Adj Close and Close alone), or the fields of one ticker as
-    # _panel.are_price_bars says (the one rule, for files and frames)
-    several = len(tickers) > len(set(tickers))
+    # bars: fields of tickers that yfinance's header lines name (even Adj Close
+    # and Close alone, even one field per ticker), or the fields of one ticker
+    # as _panel.are_price_bars says (the one rule, for files and frames)
+    several = len(tickers) > len(set(tickers)) or len(tickers) == len(split)
     if not ({"close", "adj close"} & fields):
         return frame
     bars = are_price_bars([f for _, f in split])

@@ -691,3 +691,60 @@ def test_a_file_of_a_vendors_bars_is_read_as_one_price(tmp_path):
         returns = data.read_returns(path, kind="prices")
     assert list(returns.columns) == ["SPY"]
     np.testing.assert_allclose(returns["SPY"], np.diff(np.log(close)))
+
+
+def _prices(columns) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    steps = rng.normal(0.0, 0.01, size=(60, len(columns)))
+    days = pd.bdate_range("2021-01-04", periods=60, name="Date")
+    return pd.DataFrame(100 * np.exp(steps.cumsum(axis=0)), index=days, columns=columns)
+
+
+@pytest.mark.parametrize(
+    "levels",
+    [["Ticker", "Currency"], ["Currency", "Ticker"], ["Symbol", "Field", "Source"]],
+)
+def test_pandas_csv_of_column_levels_is_named_by_the_instruments(tmp_path, levels):
+    """frame.to_csv() of a MultiIndex of columns: one line per level, "Date"
+    alone on the next. Three levels were read as no header (columns named
+    'column 1' ..) and two other than yfinance's as the units' line."""
+    values = {
+        "Ticker": ["AAA", "BBB"],
+        "Symbol": ["AAA", "BBB"],
+        "Currency": ["USD", "EUR"],
+        "Field": ["Close", "Close"],
+        "Source": ["x", "x"],
+    }
+    columns = pd.MultiIndex.from_arrays([values[n] for n in levels], names=levels)
+    frame = _prices(columns)
+    path = tmp_path / "levels.csv"
+    frame.to_csv(path)
+    with pytest.warns(DataWarning, match=rf"{len(levels)} header lines"):
+        out = data.read_returns(path, kind="prices")
+    assert list(out.columns) == ["AAA", "BBB"]
+    np.testing.assert_allclose(
+        out.to_numpy(), np.diff(np.log(frame.to_numpy()), axis=0)
+    )
+
+
+def test_an_instruments_line_over_a_units_line_names_the_columns(tmp_path):
+    """ "Ticker,AAA,BBB" over "Currency,USD,EUR": the columns were named USD and
+    EUR, the tickers' line skipped as text before the header (hostile pass)."""
+    frame = _prices(["AAA", "BBB"])
+    path = tmp_path / "units.csv"
+    body = frame.to_csv(header=False)
+    path.write_text("Ticker,AAA,BBB\nCurrency,USD,EUR\n" + body)
+    with pytest.warns(DataWarning, match=r"column names are on line 1"):
+        out = data.read_returns(path, kind="prices")
+    assert list(out.columns) == ["AAA", "BBB"]
+
+
+def test_a_yfinance_csv_of_closes_only_is_named_by_its_tickers(tmp_path):
+    """yf.download(...)[["Close"]].to_csv(): one field per ticker was read as
+    columns named 'XLK|Close'."""
+    frame = yf_frame(["XLK", "XLF"], periods=60)[["Close"]]
+    path = tmp_path / "closes.csv"
+    frame.to_csv(path)
+    with pytest.warns(DataWarning, match=r"read the Close of"):
+        out = data.read_returns(path, kind="prices")
+    assert sorted(out.columns) == ["XLF", "XLK"]
