@@ -22,6 +22,7 @@ and :mod:`regimes.daily` (the evening run, which calls the walk-forward).
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -791,6 +792,7 @@ def check_log(folder: Path, columns: Sequence[Any] | None) -> None:
             "Use a new folder for the state, or the folder of the same model and "
             "options.",
         )
+        _last_logged_day(log)  # its last line reads (a torn one is dropped now)
 
 
 def _commit(folder: Path, name: str) -> None:
@@ -918,6 +920,11 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     return len(new)
 
 
+def _csv_fields(line: str) -> list[str]:
+    """One line of the log as the CSV writer wrote it (quotes undone)."""
+    return next(csv.reader([line]), [])
+
+
 def _check_log_header(
     path: Path,
     columns: list[str],
@@ -926,12 +933,14 @@ def _check_log_header(
     """Refuse a log whose first line is not the header these rows would get.
 
     Appending rows of other columns under it would leave a log whose lines do not
-    match its header: a log of another model, or a file that is not a log.
+    match its header: a log of another model, or a file that is not a log. The
+    header is read as CSV, as it was written (a regime named "Calm, rising" is
+    one quoted field).
     """
     if not path.is_file() or path.stat().st_size == 0:
         return
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        header = handle.readline().rstrip("\r\n").split(",")
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        header = _csv_fields(handle.readline().rstrip("\r\n"))
     if header != columns:
         raise InvalidParameterError(
             "path",
@@ -940,21 +949,61 @@ def _check_log_header(
         )
 
 
+def _logged_row(fields: list[str], width: int) -> pd.Timestamp | None:
+    """The day of a complete logged line, None for anything else.
+
+    Complete: all the header's fields, a date first and the time of recording
+    last (a line torn by a crash lacks some).
+    """
+    if len(fields) != width:
+        return None
+    try:
+        day = pd.Timestamp(fields[0])
+        # written whole as UTC with its offset: a cut one lacks the offset
+        recorded = _dt.datetime.fromisoformat(fields[-1])
+    except ValueError:
+        return None
+    return None if pd.isna(day) or recorded.tzinfo is None else day
+
+
 def _last_logged_day(path: Path) -> pd.Timestamp | None:
-    """The date (and time) of the log's last complete line (a torn one is dropped)."""
+    """The date (and time) of the log's last complete line.
+
+    A last line cut short by a crash (fewer fields than the header, or a date or
+    time of recording that does not read) is dropped, with a warning; a complete
+    last line that only lacks its final newline (an editor that drops it) is
+    kept, and the newline added, so that the next append starts a line of its
+    own. Blank lines (an editor's, or ``echo >> log.csv``) are not lines of the
+    log: the last day is the last non-blank line's.
+    """
     if not path.is_file() or path.stat().st_size == 0:
         return None
     with open(path, "rb+") as handle:
         data = handle.read()
-        if not data.endswith(b"\n"):  # a crash tore the last append: drop it
-            cut = data.rfind(b"\n") + 1
-            handle.truncate(cut)
-            data = data[:cut]
-            warn_user(
-                f"{path}: dropped an incomplete last line left by an interrupted run.",
-                StateWarning,
-            )
-    lines = data.decode("utf-8").splitlines()
-    if len(lines) < 2:
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        width = len(_csv_fields(lines[0])) if lines else 0
+        if not data.endswith(b"\n"):
+            if len(lines) > 1 and _logged_row(_csv_fields(lines[-1]), width):
+                handle.write(b"\n")  # complete: end it, rewriting nothing
+            else:  # a crash tore the last append: drop it
+                cut = data.rfind(b"\n") + 1
+                handle.truncate(cut)
+                lines = data[:cut].decode("utf-8", errors="replace").splitlines()
+                warn_user(
+                    f"{path}: dropped an incomplete last line left by an "
+                    "interrupted run.",
+                    StateWarning,
+                )
+    rows = [line for line in lines[1:] if line.strip()]
+    if not rows:
         return None
-    return pd.Timestamp(lines[-1].split(",", 1)[0])
+    day = _logged_row(_csv_fields(rows[-1]), width)
+    if day is None:
+        raise InvalidParameterError(
+            "path",
+            f"{path}: its last line ({rows[-1][:80]!r}) is not a logged day (a "
+            f"date, {width - 2} values and the time of recording): the log was "
+            "edited. Restore the line, or delete it so that the next run logs that "
+            "day again.",
+        )
+    return day

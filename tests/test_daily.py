@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,12 @@ import pytest
 
 from regimes import RegimeModel, daily, data, walk_forward
 from regimes.data import load_sample
-from regimes.exceptions import DataWarning, FrequencyWarning, InvalidParameterError
+from regimes.exceptions import (
+    DataWarning,
+    FrequencyWarning,
+    InvalidParameterError,
+    StateWarning,
+)
 from regimes.walkforward import _refit_positions, _refit_rule
 
 NAMES = ["Bull", "Sideways", "Bear"]
@@ -856,3 +862,68 @@ def test_cli_state_tickers_are_compared_as_yahoo_spells_them(
     # saying which funds are left out
     assert main(["--download", "sectors", *lower[2:]]) == 0
     assert "XLB" in capsys.readouterr().err
+
+
+def _log_in_two_parts(full: pd.DataFrame, path) -> tuple[pd.DataFrame, int]:
+    """The log of the walk up to 10 days before its end; the rows it lacks."""
+    assert daily.append_log(full.iloc[:-10], path) == len(full) - 10
+    return full, 10
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda b: b + b"\n", id="trailing blank line"),
+        pytest.param(lambda b: b + b"\r\n\n", id="blank lines"),
+        pytest.param(lambda b: b[:-1], id="no final newline"),
+    ],
+)
+def test_an_edited_log_goes_on_growing_and_keeps_its_lines(full, tmp_path, edit):
+    """Hostile 25: after a blank line at its end (an editor's, `echo >>`) the log
+    silently stopped growing; a complete last line without its newline was
+    deleted as torn and logged again with a new time of recording."""
+    path = tmp_path / "log.csv"
+    full, n_new = _log_in_two_parts(full, path)
+    before = path.read_bytes()
+    path.write_bytes(edit(before))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no line dropped
+        assert daily.append_log(full, path) == n_new
+    after = path.read_bytes()
+    assert after.startswith(edit(before))  # nothing rewritten
+    log = pd.read_csv(path, index_col="date", parse_dates=True)
+    assert log.index.equals(full.index.rename("date"))
+
+
+def test_a_torn_last_line_is_dropped_and_logged_again(full, tmp_path):
+    path = tmp_path / "log.csv"
+    full, n_new = _log_in_two_parts(full, path)
+    text = path.read_bytes()
+    path.write_bytes(text[:-20])  # the last append cut in its last line
+    with pytest.warns(StateWarning, match="incomplete last line"):
+        assert daily.append_log(full, path) == n_new + 1
+    log = pd.read_csv(path, index_col="date", parse_dates=True)
+    assert log.index.equals(full.index.rename("date"))
+
+
+def test_a_log_whose_last_line_is_not_a_day_is_refused(full, tmp_path):
+    path = tmp_path / "log.csv"
+    _log_in_two_parts(full, path)
+    path.write_text(path.read_text() + "my note,on the signal\n")
+    before = path.read_bytes()
+    with pytest.raises(InvalidParameterError, match="not a logged day"):
+        daily.append_log(full, path)
+    assert path.read_bytes() == before
+
+
+def test_regime_names_with_commas_and_quotes_keep_their_log(returns, tmp_path):
+    """Hostile 25: the header, written as CSV (quoted), was read back split on
+    commas: every run after the first was refused as another model's log."""
+    names = ("Calm, rising", 'Say "normal"', "Storm")
+    model = RegimeModel(3, n_init=2, random_state=0, regime_names=names)
+    folder = tmp_path / "state"
+    cut = len(returns) - 5
+    daily.run(returns.iloc[:cut], model, folder, **OPTIONS)
+    assert daily.run(returns, model, folder, **OPTIONS).n_logged == 5
+    log = pd.read_csv(folder / "log.csv", index_col="date")
+    assert list(log.columns[1:4]) == list(names)
