@@ -289,10 +289,11 @@ def _decode(
     features = _names(f.get("feature_names"), "fitted.feature_names", None)
     d = len(features)
     names = _names(f.get("regime_names"), "fitted.regime_names", k)
-    if params["regime_names"] is not None and list(params["regime_names"]) != names:
+    # compared as the fit reads them (stripped: " Bear" is Bear), not as typed
+    if params["regime_names"] is not None and list(settings.regime_names) != names:
         raise ModelFileError(
             "fitted.regime_names differ from params.regime_names "
-            f"({names} vs {list(params['regime_names'])})."
+            f"({names} vs {list(settings.regime_names)})."
         )
     dense = 8 * (k * d * d + k * k + k * d)
     if dense > max(DENSE_BYTES, 8 * size):

@@ -733,13 +733,18 @@ def save_and_log(out: pd.DataFrame, folder: str | os.PathLike[str]) -> tuple[Pat
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir()
-    model = last_model(record)
-    model.save(staging / _MODEL)
-    record["model"] = _MODEL
-    record["refits"] = [_refit_to_json(r) for r in out.attrs["refits"]]
-    record["n_relabelled"] = out.attrs["n_relabelled"]
-    _write_synced(staging / _RECORD, json.dumps(record, allow_nan=False, indent=1))
-    _write_frame(staging / _FRAME, out)
+    try:
+        model = last_model(record)
+        model.save(staging / _MODEL)
+        record["model"] = _MODEL
+        record["refits"] = [_refit_to_json(r) for r in out.attrs["refits"]]
+        record["n_relabelled"] = out.attrs["n_relabelled"]
+        _write_synced(staging / _RECORD, json.dumps(record, allow_nan=False, indent=1))
+        _write_frame(staging / _FRAME, out)
+    except Exception:
+        # an error (not a crash) while writing: leave the folder as it was
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     os.replace(staging, target)
     _commit(folder, target.name)
     n_logged = append_log(out, folder / LOG)

@@ -927,3 +927,20 @@ def test_regime_names_with_commas_and_quotes_keep_their_log(returns, tmp_path):
     assert daily.run(returns, model, folder, **OPTIONS).n_logged == 5
     log = pd.read_csv(folder / "log.csv", index_col="date")
     assert list(log.columns[1:4]) == list(names)
+
+
+def test_an_error_while_saving_leaves_the_folder_as_it_was(full, tmp_path, monkeypatch):
+    """Hostile 25: a refusal while writing a generation left '.staging-...'."""
+    from regimes import _resume
+
+    folder = tmp_path / "state"
+    daily.save_state(full, folder)
+    before = sorted(p.name for p in folder.iterdir())
+
+    def refuse(*args, **kwargs):
+        raise ValueError("refused while writing")
+
+    monkeypatch.setattr(_resume, "_write_frame", refuse)
+    with pytest.raises(ValueError, match="refused while writing"):
+        daily.save_state(full, folder)
+    assert sorted(p.name for p in folder.iterdir()) == before

@@ -18,6 +18,7 @@ from sklearn.exceptions import NotFittedError
 
 from regimes import RegimeModel
 from regimes._persist import FORMAT_VERSION
+from regimes.data import load_sample
 from regimes.exceptions import InvalidParameterError, ModelFileError
 
 
@@ -798,3 +799,15 @@ def test_covariances_are_checked_by_the_one_test_the_fit_uses(
 
     with pytest.raises(ModelFileError, match=r"fitted\.covars must be symmetric"):
         RegimeModel.load(_edited(full_model_file, tmp_path, change))
+
+
+def test_regime_names_typed_with_spaces_save_and_load(tmp_path):
+    """Hostile 25: names split from "Bull, Sideways, Bear" (" Sideways") fit
+    (stripped) but save() refused its own file, after a daily run's work."""
+    returns = load_sample().iloc[-600:, :3]
+    typed = "Bull, Sideways, Bear".split(",")
+    model = RegimeModel(3, n_init=1, random_state=0, regime_names=typed).fit(returns)
+    model.save(tmp_path / "m.json")
+    loaded = RegimeModel.load(tmp_path / "m.json")
+    assert loaded.regime_names_ == ("Bull", "Sideways", "Bear")
+    assert loaded.predict(returns).equals(model.predict(returns))
