@@ -143,6 +143,8 @@ def read_table(
             "joined one after another.",
         )
     row_width = max(len(line.fields) for line in rows)
+    if separator is None and header is not None and levels is None:
+        header = _spaced_header(header, row_width, source, param)
     # a header of runs of spaces names only the value columns (Ken French's .txt)
     unlabelled = (
         separator is None and header is not None and len(header.fields) == row_width - 1
@@ -265,6 +267,35 @@ def _lines(raw_lines: list[str], separator: str | None) -> list[_Line]:
         _Line.of(i + 1, fields, raw_lines[min(i, len(raw_lines) - 1)])
         for i, fields in enumerate(reader)
     ]
+
+
+_WIDE_GAP = re.compile(r"\t|\s{2,}")
+
+
+def _spaced_header(header: _Line, row_width: int, source: str, param: str) -> _Line:
+    """The header of a table aligned with spaces, its names kept whole.
+
+    Split on every space, "Health Care" is two names, and every name after it
+    would sit on another column's values. Such a table (Ken French's .txt, a
+    frame printed to a file) puts two spaces or more between columns: split
+    there when that gives as many names as the rows have values (or one fewer:
+    no date label). A header that splits into neither is refused, as the names
+    cannot be matched to the values.
+    """
+    fits = (row_width, row_width - 1)
+    wide = [name for name in _WIDE_GAP.split(header.text.strip()) if name]
+    if len(wide) in fits and wide != header.fields:
+        return _Line(header.number, wide, len(wide), header.text, False)
+    if len(header.fields) in fits:
+        return header
+    raise DataFileError(
+        param,
+        f"{source}: the header on line {header.number} ({_quote(header.text)}) "
+        f"splits into {len(header.fields)} names, but the rows have {row_width - 1} "
+        "values after the date: names cannot be matched to columns separated by "
+        "spaces. Put two spaces or more between the names (one inside a name), or "
+        "save the file with commas or tabs between fields.",
+    )
 
 
 def _header(lines: list[_Line], first_row: int) -> _Line | None:
@@ -449,7 +480,9 @@ def _column_levels(
     if len(levels) == 2 and set(labels) == {"price", "ticker"}:
         tickers, prices = values[labels.index("ticker")], values[labels.index("price")]
         names = [f"{t}|{p}" for t, p in zip(tickers, prices, strict=True)]
-        return _Line(number, [index_name, *names], "", 0, False), levels[0].number
+        return _Line(
+            number, [index_name, *names], 1 + len(names), levels[-1].text, False
+        ), levels[0].number
     distinct = [
         j
         for j, names in enumerate(values)
@@ -469,7 +502,9 @@ def _column_levels(
         + (f"; skipped {', '.join(others)}" if chosen else "")
         + "."
     )
-    return _Line(number, [index_name, *names], "", 0, False), levels[0].number
+    return _Line(
+        number, [index_name, *names], 1 + len(names), levels[-1].text, False
+    ), levels[0].number
 
 
 def _price_bars(frame: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:

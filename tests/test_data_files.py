@@ -748,3 +748,33 @@ def test_a_yfinance_csv_of_closes_only_is_named_by_its_tickers(tmp_path):
     with pytest.warns(DataWarning, match=r"read the Close of"):
         out = data.read_returns(path, kind="prices")
     assert sorted(out.columns) == ["XLF", "XLK"]
+
+
+@pytest.mark.parametrize(
+    "label", ["Date      ", "          "], ids=["dated", "Ken French"]
+)
+def test_a_space_aligned_table_keeps_names_with_a_space(tmp_path, label):
+    """Hostile 25: split on every space, "Health Care" was two names and the
+    names after it sat on other columns' values (with a date label Energy was
+    dropped as empty; without one, every name was shifted, silently)."""
+    frame = data.load_sample().iloc[-50:][["Technology", "Health Care", "Energy"]]
+    lines = [label + "  Technology  Health Care  Energy"]
+    lines += [
+        f"{day:%Y%m%d}    " + "  ".join(f"{v:10.5f}" for v in row)
+        for day, row in frame.iterrows()
+    ]
+    path = tmp_path / "sectors.txt"
+    path.write_text("\n".join(lines) + "\n")
+    out = data.read_returns(path, kind="returns")
+    assert list(out.columns) == list(frame.columns)
+    np.testing.assert_allclose(out.to_numpy(), frame.to_numpy(), atol=6e-6)
+
+
+def test_a_space_aligned_header_that_matches_no_column_is_refused(tmp_path):
+    path = tmp_path / "sectors.txt"
+    path.write_text(
+        "Date Technology Health Care Energy\n20240102 0.01 0.02 0.03\n"
+        "20240103 0.01 0.02 0.03\n"
+    )
+    with pytest.raises(DataFileError, match="splits into 5 names, but the rows have 3"):
+        data.read_returns(path, kind="returns")
