@@ -145,9 +145,15 @@ def read_table(
     row_width = max(len(line.fields) for line in rows)
     if separator is None and header is not None and levels is None:
         header = _spaced_header(header, row_width, source, param)
-    # a header of runs of spaces names only the value columns (Ken French's .txt)
-    unlabelled = (
-        separator is None and header is not None and len(header.fields) == row_width - 1
+    # a header that names only the value columns: runs of spaces (Ken French's
+    # .txt), or one field short on every row (pandas' to_csv(index_label=False))
+    unlabelled = header is not None and (
+        (separator is None and len(header.fields) == row_width - 1)
+        or (
+            separator is not None
+            and header.fields[0].casefold() not in _DATE_LABELS
+            and all(line.raw_width == header.raw_width + 1 for line in rows)
+        )
     )
     if header is None:
         width = row_width

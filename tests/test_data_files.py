@@ -778,3 +778,21 @@ def test_a_space_aligned_header_that_matches_no_column_is_refused(tmp_path):
     )
     with pytest.raises(DataFileError, match="splits into 5 names, but the rows have 3"):
         data.read_returns(path, kind="returns")
+
+
+def test_a_csv_whose_header_lacks_the_date_label_is_read(tmp_path):
+    """Hostile 25: frame.to_csv(index_label=False) writes no label for the
+    dates; every row was blamed for having one field too many."""
+    frame = data.load_sample().iloc[-30:, :3]
+    path = tmp_path / "returns.csv"
+    frame.to_csv(path, index_label=False)
+    out = data.read_returns(path, kind="returns")
+    assert list(out.columns) == list(frame.columns)
+    np.testing.assert_allclose(out.to_numpy(), frame.to_numpy(), rtol=1e-7)
+
+
+def test_a_row_with_one_field_too_many_under_a_dated_header_is_refused(tmp_path):
+    path = tmp_path / "returns.csv"
+    path.write_text("Date,A,B\n2024-01-02,0.01,0.02,0.5\n2024-01-03,0.01,0.02,0.5\n")
+    with pytest.raises(DataFileError, match="line 2 has 4 fields"):
+        data.read_returns(path, kind="returns")
