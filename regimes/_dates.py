@@ -342,17 +342,29 @@ def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.Datetime
             f"{source}: {int(index.isna().sum())} dates are NaT (first at row "
             f"{position + 1}); give every row a date or drop those rows.",
         )
-    if len(index) > 1 and (index.normalize() == pd.Timestamp("1970-01-01")).all():
-        raise data_error(
-            param,
-            f"{source}: every date is on 1970-01-01: integers (YYYYMMDD?) were read "
-            "as nanoseconds since 1970. Read them with pd.to_datetime(x.astype(str), "
-            "format='%Y%m%d'), or pass the integers themselves as the index.",
-        )
+    if epoch_nanoseconds(index):
+        raise data_error(param, f"{source}: {EPOCH_NANOSECONDS}")
     return pd.DatetimeIndex(index.normalize(), name="Date")
 
 
 # ------------------------------------------------------------ a time axis
+
+
+EPOCH_NANOSECONDS = (
+    "every date is on 1970-01-01: integers (YYYYMMDD?) were read as nanoseconds "
+    "since 1970, not days. Read YYYYMMDD integers as days with "
+    "pd.to_datetime(integers.astype(str), format='%Y%m%d')."
+)
+
+
+def epoch_nanoseconds(index: pd.DatetimeIndex) -> bool:
+    """Whether every time of ``index`` is on 1970-01-01: not days.
+
+    Integers read as nanoseconds since 1970 (``pd.to_datetime`` of YYYYMMDD
+    numbers) give such an index.
+    """
+    local = index.tz_localize(None) if index.tz is not None else index
+    return len(index) > 1 and bool((local.normalize() == pd.Timestamp(0)).all())
 
 
 def to_datetime_call(values: Any, expression: str) -> str:
@@ -362,8 +374,19 @@ def to_datetime_call(values: Any, expression: str) -> str:
     with offsets such as +01:00 and +02:00) need ``utc=True``: without it pandas
     refuses them, so the fix an error suggests would itself fail.
     """
+    index = pd.Index(values)
+    if isinstance(index, pd.PeriodIndex):
+        return f"{expression}.to_timestamp()"  # pd.to_datetime refuses periods
+    if pd.api.types.is_integer_dtype(index.dtype) and len(index):
+        digits = index.astype(str)
+        if (digits.str.len() == 8).all():  # YYYYMMDD: never nanoseconds since 1970
+            return f"pd.to_datetime({expression}.astype(str), format='%Y%m%d')"
+        return (
+            f"<the rows' dates> ({expression} holds integers such as {index[0]}, "
+            "which are not dates)"
+        )
     offsets = set()
-    for value in pd.Index(values)[:10_000]:
+    for value in index[:10_000]:
         if isinstance(value, str):
             value = value.strip()
             offsets.add(value[-6:] if len(value) > 6 and value[-6] in "+-" else None)
@@ -420,6 +443,8 @@ def check_day_index(index: pd.Index, name: str) -> None:
             f"{int(np.flatnonzero(index.isna())[0])}); drop those rows with "
             f"{name}[{name}.index.notna()].",
         )
+    if epoch_nanoseconds(index):
+        raise InvalidParameterError(name, f"{name}: {EPOCH_NANOSECONDS}")
     if not index.is_unique:
         dup = index[index.duplicated()][0]
         raise InvalidParameterError(

@@ -210,7 +210,7 @@ def test_a_time_axis_is_checked_with_one_fix_per_fault():
         (days.insert(2, pd.NaT), "2 NaT dates|1 NaT dates", "notna"),
         (days[[0, 1, 1, 2]], "duplicate dates", "duplicated"),
         (days[::-1], "must be increasing", "sort_index"),
-        (pd.RangeIndex(4), "must have a DatetimeIndex", "pd.to_datetime"),
+        (pd.RangeIndex(4), "must have a DatetimeIndex", "which are not dates"),
         (days[:0], "is empty", "at least one day"),
     ]
     for index, fault, fix in cases:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from regimes import RegimeModel, _fitting
+from regimes.data import load_sample
 from regimes.exceptions import (
     InvalidParameterError,
     InvalidReturnsError,
@@ -300,3 +301,34 @@ def test_too_few_rows_advises_diag_only_when_it_would_help(
     with pytest.raises(ValueError, match="fewer than") as caught:
         check_enough_rows(np.zeros((5, 4)), 20, covariance_type)
     assert ("'diag' covariance" in str(caught.value)) == advises_diag
+
+
+@pytest.mark.parametrize(
+    ("index", "fix"),
+    [
+        (lambda d: d.strftime("%Y%m%d").astype(int), "format='%Y%m%d'"),
+        (lambda d: d.to_period("D"), "returns.index.to_timestamp()"),
+        (lambda d: pd.RangeIndex(100, 100 + len(d)), "not dates"),
+    ],
+    ids=["YYYYMMDD", "periods", "row numbers"],
+)
+def test_the_fix_for_an_undated_index_is_built_for_its_kind(index, fix):
+    """Hostile 25: every index got `pd.to_datetime(returns.index)`, which reads
+    YYYYMMDD integers as nanoseconds since 1970 and raises on periods."""
+    returns = load_sample().iloc[-300:, :2]
+    returns.index = index(returns.index)
+    with pytest.raises(InvalidReturnsError) as err:
+        RegimeModel(n_init=1).fit(returns)
+    assert fix in str(err.value)
+    if fix != "not dates":  # the fix works: the fit then sees the same days
+        namespace = {"returns": returns.copy(), "pd": pd}
+        code = str(err.value).split("e.g. ")[1].split(", or ")[0]
+        exec(code, namespace)
+        assert namespace["returns"].index.equals(load_sample().index[-300:])
+
+
+def test_integers_read_as_nanoseconds_are_not_days():
+    returns = load_sample().iloc[-300:, :2]
+    returns.index = pd.to_datetime(returns.index.strftime("%Y%m%d").astype(int))
+    with pytest.raises(InvalidReturnsError, match="1970-01-01"):
+        RegimeModel(n_init=1).fit(returns)
