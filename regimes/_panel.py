@@ -363,7 +363,25 @@ def bar_field(name: object) -> str:
     text = re.sub(r"^\d+\s*[.)]\s*", "", str(name).strip())  # "1. open": numbered
     text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower()
     text = re.sub(r"[^a-z0-9]+", " ", text).strip()  # separators, dots, stars
-    return re.sub(r"\badjusted\b", "adj", text)
+    text = re.sub(r"\badjusted\b", "adj", text)
+    return _FIELD_ALIASES.get(text, text)
+
+
+_FIELD_ALIASES = {
+    "close last": "close",  # Nasdaq.com's "Close/Last"
+    "last": "close",
+    "last price": "close",
+    "close price": "close",
+    "closing price": "close",
+    "px last": "close",  # Bloomberg's PX_LAST and its neighbours
+    "px open": "open",
+    "px high": "high",
+    "px low": "low",
+    "px volume": "volume",
+    "adj close price": "adj close",
+}
+"""Other names vendors give the fields of :data:`BAR_FIELDS`, as bar_field
+normalises them."""
 
 
 def are_price_bars(names: Sequence[object]) -> bool:
@@ -429,6 +447,13 @@ def _number_format(cell: str) -> str:
         return (
             " (a thousands separator: save the file with plain numbers, e.g. "
             "1234.5, and one decimal mark)"
+        )
+    if re.fullmatch(
+        r"[-+(]?\s*[$\u20ac\u00a3\u00a5]\s*[\d.,]+\)?|[\d.,]+\s*[\u20ac$]", text
+    ):
+        return (
+            " (a currency sign: save the file with plain numbers, e.g. "
+            f"{re.sub(r'[^0-9.,]', '', text)})"
         )
     if re.fullmatch(r"\(\s*[\d.,]+\s*%?\s*\)", text):
         return (

@@ -796,3 +796,37 @@ def test_a_row_with_one_field_too_many_under_a_dated_header_is_refused(tmp_path)
     path.write_text("Date,A,B\n2024-01-02,0.01,0.02,0.5\n2024-01-03,0.01,0.02,0.5\n")
     with pytest.raises(DataFileError, match="line 2 has 4 fields"):
         data.read_returns(path, kind="returns")
+
+
+def _nasdaq(tmp_path, sign: str = "") -> tuple[pd.DataFrame, object]:
+    """A Nasdaq.com download of one ticker: Close/Last first, newest first."""
+    closes = _prices(["AAPL"])["AAPL"]
+    rows = [
+        f"{day:%m/%d/%Y},{sign}{c:.2f},{1_000_000 + i},{sign}{c * 0.99:.2f},"
+        f"{sign}{c * 1.01:.2f},{sign}{c * 0.98:.2f}"
+        for i, (day, c) in enumerate(closes.items())
+    ]
+    path = tmp_path / "AAPL.csv"
+    path.write_text(
+        "Date,Close/Last,Volume,Open,High,Low\n" + "\n".join(reversed(rows)) + "\n"
+    )
+    return closes, path
+
+
+def test_nasdaq_price_bars_are_one_close(tmp_path):
+    """Hostile 25: 'Close/Last' was not read as a close, so Close, Volume, Open,
+    High and Low became five assets (Volume's changes dominating the fit)."""
+    closes, path = _nasdaq(tmp_path)
+    with pytest.warns(DataWarning, match="price bars"):
+        out = data.read_returns(path, kind="prices")
+    assert list(out.columns) == ["AAPL"]
+    expected = np.diff(np.log(closes.round(2).to_numpy()))
+    np.testing.assert_allclose(out["AAPL"].to_numpy(), expected, rtol=1e-9)
+
+
+def test_a_currency_sign_is_named_with_its_fix(tmp_path):
+    _, path = _nasdaq(tmp_path, sign="$")
+    with pytest.raises(DataFileError, match=r"a currency sign: save the file"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            data.read_returns(path, kind="prices")
