@@ -30,6 +30,7 @@ Parameters that are data (a returns frame, a model, a signal) are declared with
 
 from __future__ import annotations
 
+import decimal
 import functools
 import inspect
 import math
@@ -64,6 +65,7 @@ __all__ = [
     "as_probabilities",
     "check_same_order",
     "check_value",
+    "is_number_cell",
     "validate_params",
 ]
 
@@ -107,6 +109,16 @@ def _is_int(value: Any) -> bool:
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def is_number_cell(value: Any) -> bool:
+    """Whether one cell of a data column held as Python objects is a real number.
+
+    Python's and numpy's ints and floats, fractions, and ``decimal.Decimal`` (what
+    a database's NUMERIC columns come back as); never a bool. The one rule of the
+    returns validator and of the loaders for columns of dtype object.
+    """
+    return _is_real(value) or isinstance(value, decimal.Decimal)
 
 
 class Interval(Constraint):

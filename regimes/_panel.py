@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._contract import is_number_cell
 from ._dates import data_error
 from ._prices_or_returns import guess_kind, log_returns, percent_median
 from ._validation import check_returns
@@ -305,12 +306,7 @@ def _as_floats(values: pd.Series) -> tuple[str, pd.Series | None]:
         text = ~missing  # every value is a str: the usual case, a file's cells
         return _from_text(values, text, missing)
     text = values.map(lambda v: isinstance(v, str))
-    real = values.map(
-        lambda v: (
-            isinstance(v, (int, float, np.integer, np.floating))
-            and not isinstance(v, (bool, np.bool_))
-        )
-    )
+    real = values.map(is_number_cell)
     other = ~(missing | text | real)
     if other.any():
         first = values[other]

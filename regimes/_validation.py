@@ -21,6 +21,7 @@ from ._contract import (
     RandomState,
     Real,
     check_value,
+    is_number_cell,
 )
 from ._covariance import COVARIANCE_FORMS
 from ._dates import (
@@ -482,10 +483,7 @@ def _check_frame_labels(
             c
             for c in bad
             if frame[c].dtype == object
-            and all(
-                isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-                for v in frame[c].dropna()
-            )
+            and all(is_number_cell(v) for v in frame[c].dropna())
         ]
         if held == bad:
             raise InvalidReturnsError(

@@ -332,3 +332,20 @@ def test_integers_read_as_nanoseconds_are_not_days():
     returns.index = pd.to_datetime(returns.index.strftime("%Y%m%d").astype(int))
     with pytest.raises(InvalidReturnsError, match="1970-01-01"):
         RegimeModel(n_init=1).fit(returns)
+
+
+def test_decimal_columns_are_numbers_in_every_check():
+    """Hostile 25: Decimal values (a database's NUMERIC columns) were
+    'non-numeric columns; keep only numeric columns' for the fit and 'Fix the
+    data' for the loader; they are numbers stored as objects."""
+    import decimal
+
+    from regimes.data import prepare_returns
+
+    returns = load_sample().iloc[-400:, :3]
+    held = returns.map(lambda v: decimal.Decimal(repr(v)))
+    with pytest.raises(InvalidReturnsError, match=r"returns.astype\(float\)"):
+        RegimeModel(n_init=1).fit(held)
+    np.testing.assert_array_equal(held.astype(float).to_numpy(), returns.to_numpy())
+    read = prepare_returns(held, kind="returns")
+    np.testing.assert_array_equal(read.to_numpy(), returns.to_numpy())
