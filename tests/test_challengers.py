@@ -373,10 +373,16 @@ def test_a_record_without_challengers_resumes_from_k_means(short_sample):
     older = walk.copy()
     older.attrs = {**walk.attrs, "resume": json.dumps(record)}
     resumed = walk_forward(short_sample, model, resume=older, **OPTIONS)
-    assert (
-        isinstance(resumed, pd.DataFrame)
-        and resumed.index[-1] == short_sample.index[-1]
-    )
+    # the days the record covers are kept as they were, bit for bit
+    pd.testing.assert_frame_equal(resumed.loc[walk.index], walk, check_exact=True)
+    # the new days are decoded: every one, a regime and probabilities summing to 1
+    new = resumed.loc[short_sample.index[900:]]
+    assert new.index.equals(short_sample.index[900:])
+    assert new["regime"].notna().all()
+    names = list(model.get_params()["regime_names"] or ["Bull", "Sideways", "Bear"])
+    np.testing.assert_allclose(new[names].sum(axis=1), 1.0, atol=1e-12)
+    # and refitted after the record's last refit (from k-means: no challengers)
+    assert len(resumed.attrs["refits"]) > len(walk.attrs["refits"])
 
 
 def test_a_large_tol_is_not_multiplied_for_warm_starts(short_sample):
