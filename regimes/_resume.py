@@ -1011,4 +1011,23 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
             "edited. Restore the line, or delete it so that the next run logs that "
             "day again.",
         )
+    # the run appends after the last line's day: that must be the latest day, or
+    # days logged already would be logged again (a log sorted newest first)
+    days = pd.to_datetime([_csv_fields(row)[0] for row in rows], errors="coerce")
+    if not days.is_monotonic_increasing or days.hasnans:
+        raise InvalidParameterError(
+            "path",
+            f"{path}: its days are not in the order the runs wrote them (oldest "
+            f"first; line {_first_out_of_order(days) + 2} breaks it): the log was "
+            "sorted or edited. Restore its order (oldest first, e.g. sort it by "
+            "date again), so that a run appends after its latest day.",
+        )
     return day
+
+
+def _first_out_of_order(days: pd.DatetimeIndex) -> int:
+    """Position of the first day that is NaT or not after the day before it."""
+    for i in range(len(days)):
+        if pd.isna(days[i]) or (i and days[i] <= days[i - 1]):
+            return i
+    return len(days) - 1

@@ -944,3 +944,16 @@ def test_an_error_while_saving_leaves_the_folder_as_it_was(full, tmp_path, monke
     with pytest.raises(ValueError, match="refused while writing"):
         daily.save_state(full, folder)
     assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_a_log_sorted_newest_first_is_refused_before_any_work(full, tmp_path):
+    """Hostile 26: sorted newest first (a spreadsheet), the log's last line was
+    its oldest day; the next run logged hundreds of days a second time."""
+    path = tmp_path / "log.csv"
+    _log_in_two_parts(full, path)
+    header, *rows = path.read_text().splitlines()
+    path.write_text("\n".join([header, *reversed(rows)]) + "\n")
+    before = path.read_bytes()
+    with pytest.raises(InvalidParameterError, match="not in the order the runs wrote"):
+        daily.append_log(full, path)
+    assert path.read_bytes() == before
