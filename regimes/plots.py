@@ -32,6 +32,7 @@ from ._contract import (
     validate_params,
 )
 from ._dates import local_dates
+from ._prices_or_returns import percent_median
 from ._validation import check_covers, check_returns
 from .evaluate import BacktestResult, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError
@@ -141,7 +142,7 @@ _RETURNS = [Checked("the model's check_returns")]
 _TEXT = [None, InstanceOf(str, name="a str")]
 _COLUMN = [None, InstanceOf(str, name="a column name (str)")]
 _SMOOTH = [None, Options({"auto"}), Interval(Integral, 1, None, unit="(days)")]
-_UNITS = [Options({"decimal", "percent"})]
+_UNITS = [None, Options({"decimal", "percent"})]
 _AX = [None, _Axes()]
 _TWO_AXES = [None, _Axes(2)]
 _FIGSIZE = [_FigSize()]
@@ -320,11 +321,13 @@ def _dated(returns: Any) -> pd.DataFrame:
     return data.to_frame()
 
 
-def _growth(returns: pd.DataFrame, column: str | None, units: str) -> pd.Series:
+def _growth(returns: pd.DataFrame, column: str | None, units: str | None) -> pd.Series:
     """Growth of 1 from log returns: one column, or the equal-weighted average.
 
     Percent returns are divided by 100 first: compounded as they are, a 1 % day
-    would count as e^1.
+    would count as e^1. ``units=None`` tells percent from decimals by the
+    package's one rule (:func:`regimes._prices_or_returns.percent_median`, as the
+    report does).
     """
     if column is not None and column not in returns.columns:
         raise InvalidParameterError(
@@ -333,6 +336,8 @@ def _growth(returns: pd.DataFrame, column: str | None, units: str) -> pd.Series:
             f"got {column!r}.",
         )
     series = returns[column] if column is not None else returns.mean(axis=1)
+    if units is None:
+        units = "decimal" if percent_median(returns.to_numpy()) is None else "percent"
     if units == "percent":
         series = series / 100.0
     return np.exp(series.cumsum())
@@ -355,7 +360,7 @@ def plot_regimes(
     *,
     column: str | None = None,
     signal: Literal["online", "viterbi"] = "online",
-    units: Literal["decimal", "percent"] = "decimal",
+    units: Literal["decimal", "percent"] | None = None,
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
@@ -375,10 +380,12 @@ def plot_regimes(
         (:meth:`RegimeModel.predict_online`: each day decoded from the returns up to
         that day), or, on request, the Viterbi path (:meth:`RegimeModel.predict`:
         hindsight, it uses the whole sample; the default title says so).
-    units : {"decimal", "percent"}, default="decimal"
+    units : {"decimal", "percent"}, optional
         Units of ``returns`` for the growth line: percent returns are divided by 100
-        before they are compounded. The regimes are decoded from ``returns`` as
-        given (the fit does not depend on units).
+        before they are compounded. Default: percent when the returns look like
+        percent (a column's median absolute return above 0.1), else decimal. The
+        regimes are decoded from ``returns`` as given (the fit does not depend on
+        units).
     title : str, optional
         Default says which signal is shaded; "" for none.
     ax : matplotlib Axes, optional
@@ -647,7 +654,7 @@ def plot_walk_forward(
     *,
     column: str | None = None,
     refits: bool = False,
-    units: Literal["decimal", "percent"] = "decimal",
+    units: Literal["decimal", "percent"] | None = None,
     smooth: int | Literal["auto"] | None = "auto",
     title: str | None = None,
     caption: str | None = None,
@@ -675,9 +682,10 @@ def plot_walk_forward(
     refits : bool, default=False
         Mark the first day of every refit with a tick at the foot of the lower
         panel.
-    units : {"decimal", "percent"}, default="decimal"
+    units : {"decimal", "percent"}, optional
         Units of ``returns``: percent returns are divided by 100 before they are
-        compounded into the growth line.
+        compounded into the growth line. Default: percent when the returns look
+        like percent (a column's median absolute return above 0.1), else decimal.
     smooth : int, "auto" or None, default="auto"
         Draw the trailing ``smooth``-day mean of the probabilities (still causal;
         the caption says so). ``"auto"``: the daily values up to 504 days, a

@@ -536,3 +536,23 @@ def test_every_regime_has_a_colour_of_its_own(n_regimes):
         colors = regime_colors(names)
         assert len(set(colors.values())) == n_regimes
         assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colors.values())
+
+
+def test_percent_returns_are_told_from_decimals_by_default():
+    """Hostile 26: a model fitted on percent returns (no warning: the fit does
+    not depend on units) drew a growth line ending at 5.75e+28 with the default
+    units, while the report divided the same returns by 100."""
+    wf, decimal_returns, _ = _walk_forward_frame()
+    expected = np.exp(decimal_returns.loc[wf.index].mean(axis=1).cumsum())
+    for returns in (decimal_returns, 100 * decimal_returns):
+        top = plot_walk_forward(wf, returns).axes[0]
+        np.testing.assert_allclose(top.get_lines()[0].get_ydata(), expected)
+    model = RegimeModel(2, n_init=1, random_state=0).fit(100 * decimal_returns)
+    (line,) = plot_regimes(model, 100 * decimal_returns).axes[0].get_lines()
+    whole = np.exp(decimal_returns.mean(axis=1).cumsum())
+    np.testing.assert_allclose(line.get_ydata(), whole.to_numpy())
+    # said explicitly, the units are taken as said
+    (said,) = (
+        plot_regimes(model, 100 * decimal_returns, units="decimal").axes[0].get_lines()
+    )
+    assert said.get_ydata()[-1] > 1e6
