@@ -535,6 +535,20 @@ def _units_change(record: dict[str, Any], frame: pd.DataFrame, run: str) -> str 
     return f"columns {', '.join(off)} are not in {run}'s units"
 
 
+def is_last_refit(model: RegimeModel, record: dict[str, Any]) -> bool:
+    """Whether ``model`` is the walk-forward's last refit, as its record holds it.
+
+    Compared as saved (parameters, fit and training days, as JSON), so that a
+    model loaded from the state, or the record's own, is the last refit, and a
+    model fitted on other days (all of them: a look-ahead fit) is not.
+    """
+    mine = _persist._envelope(model.fitted_state_, _version())
+    keep = ("params", "fitted")
+    return json.loads(json.dumps({k: mine[k] for k in keep})) == json.loads(
+        json.dumps({k: record["model"][k] for k in keep})
+    )
+
+
 def last_model(record: dict[str, Any]) -> RegimeModel:
     """The last refit's model, rebuilt bit for bit from the record."""
     text = json.dumps(record["model"])

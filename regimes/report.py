@@ -251,8 +251,21 @@ def _gather(
                 f"model was fitted on {len(trained)} days from {trained[0].date()} "
                 f"to {trained[-1].date()}, of which returns (the walk's) hold "
                 f"{len(train)}: it is not a model of this walk. Pass model=None "
-                "to report the walk's last refit, or the model fitted on these "
-                "returns.",
+                "to report the walk's last refit.",
+            )
+        if not _resume.is_last_refit(model, record):
+            # the report calls the model in force "the walk-forward's last refit"
+            # and prints its figures as out-of-sample: any other model would be
+            # a look-ahead fit (on all the returns) presented as the refit
+            last = _resume.last_model(record).regimes_.index
+            days = model.regimes_.index
+            raise InvalidParameterError(
+                "model",
+                f"model is not the walk's last refit (fitted on {len(last)} days "
+                f"up to {last[-1].date()}); it was fitted on {len(days)} days "
+                f"up to {days[-1].date()}. The report presents the model in "
+                "force as the walk-forward's: pass model=None to report the walk's "
+                "last refit, or no walk= to report this model's own fit.",
             )
         check_covers(
             returns.index,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 import warnings
 from html.parser import HTMLParser
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import regimes._resume
 from regimes import RegimeModel, walk_forward
 from regimes.data import load_sample
 from regimes.evaluate import regime_stats
@@ -374,9 +376,16 @@ def test_a_walk_report_checks_the_model_and_returns_against_the_walk(
     together: our error naming the argument (hostile pass: AttributeError,
     KeyError, or a report pairing different data)."""
     fitted = RegimeModel(n_init=2, n_iter=200, random_state=0).fit(sample)
-    # a RegimeResults is accepted with walk=, as without it
-    path = write_html(fitted.results(sample), sample, tmp_path / "r.html", walk=walk)
+    # the walk's last refit, as a RegimeResults, is accepted with walk=
+    last = regimes._resume.last_model(json.loads(walk.attrs["resume"]))
+    train = sample.loc[last.regimes_.index]
+    path = write_html(last.results(train), sample, tmp_path / "r.html", walk=walk)
     assert path.stat().st_size > 0
+    # a fit on all the returns is not the walk's refit (hostile 26: it was
+    # reported as "the walk-forward's last refit", its figures as out-of-sample)
+    with pytest.raises(InvalidParameterError, match="not the walk's last refit") as e:
+        write_html(fitted.results(sample), sample, tmp_path / "a.html", walk=walk)
+    assert e.value.param == "model"
     two = RegimeModel(2, n_init=2, n_iter=200, random_state=0).fit(sample)
     with pytest.raises(InvalidParameterError, match="not the model's") as e:
         write_html(two, sample, tmp_path / "a.html", walk=walk)
