@@ -28,6 +28,7 @@ from ._io import atomic_path
 from ._resume import NEW_RUN, saved_columns
 from ._validation import COVARIANCE_TYPES, percent_median
 from ._warn import warn_user
+from .evaluate import spells
 from .exceptions import (
     AbsorbingRegimeWarning,
     Advice,
@@ -670,7 +671,10 @@ def _run(args: argparse.Namespace) -> int:
     model.fit(returns)
     # causal: data up to each day only; the signal beside its own probabilities
     causal = model.results(returns).signal_frame()
-    summary = _format_summary(model.summary(), percent_median(returns.to_numpy()))
+    summary = _format_summary(
+        _signal_summary(model.summary(), causal["regime"]),
+        percent_median(returns.to_numpy()),
+    )
     tables = None
     if args.out is not None:
         tables = _outputs(model, returns, causal, args.out)
@@ -900,16 +904,32 @@ def _print_data(returns: pd.DataFrame, label: str) -> None:
     )
 
 
+def _signal_summary(summary: pd.DataFrame, signal: pd.Series) -> pd.DataFrame:
+    """The model's summary with its share of days and spells counted on ``signal``.
+
+    model.summary() counts them on the fit's hindsight path (Viterbi: the
+    regime_hindsight column of regimes.csv); the command prints the causal
+    signal beside them and saves it as the regime column: the table counts the
+    same days the reader sees.
+    """
+    names = summary.index
+    counts = spells(signal)["regime"].value_counts()
+    return summary.assign(
+        share_of_days=signal.value_counts(normalize=True).reindex(names, fill_value=0),
+        n_spells=counts.reindex(names, fill_value=0).astype(int),
+    )
+
+
 def _format_summary(summary: pd.DataFrame, percent: float | None) -> str:
     """The summary table; figures in the data's own units when they look like %."""
+    title = (
+        "share of days and spells: the causal signal; mean and volatility: the "
+        "model's, annualised, equal-weighted average of the columns, 252 days"
+    )
     if percent is None:
-        title = "annualised, equal-weighted average of the columns, 252 days"
         mean, vol = "{:+.1%}".format, "{:.1%}".format
     else:
-        title = (
-            "annualised, equal-weighted average of the columns, 252 days; in the "
-            "data's own units, which look like percent (1.0 = 1 %)"
-        )
+        title += "; in the data's own units, which look like percent (1.0 = 1 %)"
         mean, vol = "{:+.2f}".format, "{:.2f}".format
     table = pd.DataFrame(
         {

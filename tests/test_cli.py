@@ -131,7 +131,11 @@ def test_ragged_eleven_column_price_file_as_a_user_tries_it_first(
 def _column(text: str, header: str) -> list[str]:
     """The values under one header of the printed regime summary."""
     lines = text.splitlines()
-    top = next(i for i, line in enumerate(lines) if header in line)
+    top = next(  # the table's header line, not the title above it
+        i
+        for i, line in enumerate(lines)
+        if header in line and "share of days" in line and "summary" not in line
+    )
     at = lines[top].index(header)
     rows = lines[top + 2 : top + 5]
     return [row[at : at + len(header)].split()[-1] for row in rows]
@@ -614,3 +618,35 @@ def test_percent_on_decimal_returns_is_questioned(tmp_path, monkeypatch):
     args = ["--csv", str(path), "--returns", "--percent", "--n-regimes", "2"]
     status, text = run([*args, "--n-init", "1"], monkeypatch)
     assert status == 0 and "leave --percent out" in text
+
+
+def test_the_printed_summary_counts_the_saved_signal(tmp_path, capsys):
+    """Hostile 26: the 'Regime summary' printed share of days and spells of the
+    hindsight path (Bear 3.3 %, 5/12/12 spells) beside a regimes.csv whose
+    signal had Bear 6.1 % and 3/6/6 spells, without saying so."""
+    import re
+
+    from regimes.cli import main
+    from regimes.evaluate import spells
+
+    out = tmp_path / "out"
+    args = [
+        "--start",
+        "2018-01-01",
+        "--columns",
+        "Technology,Energy",
+        "--out",
+        str(out),
+    ]
+    assert main([*args, "--n-init", "2"]) == 0
+    text = capsys.readouterr().out
+    saved = pd.read_csv(out / "regimes.csv", index_col=0, parse_dates=True)["regime"]
+    counts = spells(saved.astype("category"))["regime"].value_counts()
+    for name in ("Bull", "Sideways", "Bear"):
+        row = re.search(rf"^{name}\s+([\d.]+)%\s+(\d+)\s", text, re.MULTILINE)
+        assert row is not None, text
+        assert float(row.group(1)) == pytest.approx(
+            100 * (saved == name).mean(), abs=0.06
+        )
+        assert int(row.group(2)) == counts.get(name, 0)
+    assert "the causal signal" in text
