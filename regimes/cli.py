@@ -44,7 +44,7 @@ from .exceptions import (
 from .labels import riskiest
 from .models import RegimeModel
 from .regime_results import HTML_FILE
-from .results import filtered_columns
+from .results import filtered_columns, waiting_note
 from .walkforward import describe_refit, walk_forward
 
 _USER_ERRORS = (
@@ -696,7 +696,7 @@ def _run(args: argparse.Namespace) -> int:
     print()
     print(
         f"Regime on {returns.index[-1].date()} (causal: data up to that day only): "
-        f"{_latest(causal)}"
+        f"{_latest(causal, float(model.fitted_state_.params['switch_penalty']))}"
     )
     for path in tables or []:
         print(f"wrote {path}")
@@ -734,7 +734,8 @@ def _run_walk_forward(
     print()
     print(
         f"Regime on {wf.index[-1].date()} (causal, model fitted up to "
-        f"{wf['fitted_until'].iloc[-1].date()}): {_latest(wf)}"
+        f"{wf['fitted_until'].iloc[-1].date()}): "
+        f"{_latest(wf, float(model.get_params()['switch_penalty']))}"
     )
     for path in written:
         print(f"wrote {path}")
@@ -877,7 +878,7 @@ def _print_evaluation(
     print(table.to_string(float_format=lambda v: f"{v:.4g}"))
 
 
-def _latest(causal: pd.DataFrame) -> str:
+def _latest(causal: pd.DataFrame, penalty: float) -> str:
     """The last day's signal, its own probabilities, and the all-column ones.
 
     ``causal`` has the layout of :func:`regimes.results.signal_frame`.
@@ -889,10 +890,12 @@ def _latest(causal: pd.DataFrame) -> str:
         f"{name} {last[column]:.2f}"
         for name, column in zip(names, filtered_columns(names), strict=True)
     )
-    return (
+    line = (
         f"{last['regime']}  [probabilities of the portfolio evidence it decodes: "
         f"{own}; filtered from all columns: {every}]"
     )
+    note = waiting_note(str(last["regime"]), last[names].astype(float), penalty)
+    return f"{line}\n{note}" if note else line
 
 
 def _print_data(returns: pd.DataFrame, label: str) -> None:

@@ -765,9 +765,12 @@ default="stationary"
         P(regime on day t | the equal-weighted portfolio's returns up to day t):
         the HMM's forward filter (same transition matrix) on
         :meth:`portfolio_log_densities`. These are the probabilities to show
-        beside :meth:`predict_online`: its regime has a small probability here
-        only while the decoder waits for the evidence ``switch_penalty`` asks
-        for. :meth:`filter_proba` uses every column and can favour another
+        beside :meth:`predict_online`. They weigh the same evidence with the
+        transition matrix, which moves on less than ``switch_penalty`` asks
+        for, so they can favour another regime on contrary days the signal
+        rides through and while it waits to switch (on the bundled sample about
+        a third of the days, mostly runs of one or two).
+        :meth:`filter_proba` uses every column and can favour another
         regime for long stretches (a calm portfolio of widely spread columns).
 
         Parameters

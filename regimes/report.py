@@ -436,13 +436,20 @@ def _now_section(inputs: _Inputs) -> str:
             "Probabilities today, all columns",
         ],
     )
+    penalty = float(model.fitted_state_.params["switch_penalty"])
     how = (
         "The regime is the causal signal: it decodes the equal-weighted "
-        "portfolio's evidence and switches only when that evidence is sustained. "
-        "Its probabilities, P(regime | that evidence up to today), say how sure it "
-        "is. The probabilities from all the columns use every sector's own "
-        "evidence and can favour another regime for a while."
+        "portfolio's evidence and switches only when the evidence against it is "
+        f"worth its switch penalty ({penalty:g} nats). The signal's evidence "
+        "probabilities, P(regime | that evidence up to today), weigh the same "
+        "evidence with the transition matrix, which moves on less: they can favour "
+        "another regime on contrary days the signal rides through and while it "
+        "waits to switch. The probabilities from all the columns use every "
+        "sector's own evidence and can favour another regime for a while."
     )
+    waiting = results.waiting_note(regime, proba.astype(float), penalty)
+    if waiting:
+        how = f"{waiting} {how}"
     memo = (
         "Under the model a regime ends each day with the same probability, "
         "1 − p, whatever its age, so the expected remaining time, 1/(1 − p) − 1 "

@@ -650,3 +650,27 @@ def test_the_printed_summary_counts_the_saved_signal(tmp_path, capsys):
         )
         assert int(row.group(2)) == counts.get(name, 0)
     assert "the causal signal" in text
+
+
+def test_the_last_line_says_when_its_probabilities_favour_another_regime(capsys):
+    """Hostile 26: the report printed 'Regime: Bear' beside 'Bull 0.94, Bear
+    0.06' and said those probabilities 'say how sure it is'. Where the most
+    probable regime is not the signal's, the outputs now say so."""
+    from regimes.cli import _latest
+
+    frame = pd.DataFrame(
+        {"regime": pd.Categorical(["Bear"], categories=["Bull", "Bear"])}
+        | {
+            "Bull": [0.94],
+            "Bear": [0.06],
+            "filtered_Bull": [0.9],
+            "filtered_Bear": [0.1],
+        },
+        index=pd.DatetimeIndex(["2024-01-02"]),
+    )
+    line = _latest(frame, 8.0)
+    assert "favour Bull (0.94) over Bear (0.06)" in line and "8 nats" in line
+    agreeing = frame.assign(
+        regime=pd.Categorical(["Bull"], categories=["Bull", "Bear"])
+    )
+    assert "favour" not in _latest(agreeing, 8.0)
