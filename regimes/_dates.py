@@ -421,6 +421,24 @@ def local_dates(data: Any) -> Any:
     return data
 
 
+def local_days(data: Any) -> Any:
+    """``data`` on its local dates, times of day dropped when each date has one row.
+
+    :func:`local_dates` first (the zone dropped, the local time kept). Daily data
+    are stamped at midnight by some sources and at the close (16:00) by others;
+    the same trading day must meet itself. Rows with several times on one date
+    (intraday data) keep their times: merging them would lose rows.
+    """
+    data = local_dates(data)
+    index = getattr(data, "index", None)
+    if isinstance(index, pd.DatetimeIndex) and len(index):
+        days = index.normalize()
+        if not days.equals(index) and days.is_unique:
+            data = data.copy(deep=False)
+            data.index = days
+    return data
+
+
 def check_day_index(index: pd.Index, name: str) -> None:
     """Raise unless ``index`` is a non-empty, unique, increasing DatetimeIndex.
 

@@ -45,7 +45,7 @@ from ._contract import (
 from ._dates import (
     calendar_years,
     check_day_index,
-    local_dates,
+    local_days,
     parse_day,
     warn_if_not_daily,
 )
@@ -94,7 +94,7 @@ def _check_signal(signal: Any) -> pd.Series:
             "signal must be a pandas Series of regime names on a DatetimeIndex, "
             f"got {type(signal).__name__}.",
         )
-    signal = local_dates(signal)  # one rule for time zones: the local date
+    signal = local_days(signal)  # one rule for zones and times: the local date
     _check_dates(signal.index, "signal")
     missing = signal.isna().to_numpy()
     if missing.any():
@@ -143,7 +143,7 @@ def _check_returns(returns: Any, name: str) -> pd.Series:
             f"{name} must be a pandas Series or DataFrame of daily simple returns "
             f"on a DatetimeIndex, got {type(returns).__name__}.",
         )
-    returns = local_dates(returns)  # the rule the signal follows (_check_signal)
+    returns = local_days(returns)  # the rule the signal follows (_check_signal)
     data = check_returns(returns, param=name, needs_dates=True)
     percent = percent_median(data.values)
     if percent is not None:
@@ -241,11 +241,17 @@ def _common_dates(
         return signal
     common = signal.intersection(returns)
     if len(common) == 0:
+        times = len(signal.normalize().intersection(returns.normalize())) > 0
         raise InvalidParameterError(
             "returns",
-            f"signal ({signal[0].date()} to {signal[-1].date()}) and returns "
-            f"({returns[0].date()} to {returns[-1].date()}) have no date in common; "
-            "pass returns for the signal's days.",
+            f"signal ({signal[0]} to {signal[-1]}) and returns ({returns[0]} to "
+            f"{returns[-1]}) have no date in common"
+            + (
+                ": they share days but not times of day (one of them is intraday); "
+                "pass both at the same frequency."
+                if times
+                else "; pass returns for the signal's days."
+            ),
         )
     only_signal = signal.difference(returns)
     only_returns = returns.difference(signal)
@@ -770,7 +776,7 @@ def regime_stats(signal: pd.Series, returns: pd.Series | pd.DataFrame) -> pd.Dat
     """
     signal = _check_signal(signal)
     _check_returns(returns, "returns")  # every column numeric, finite, >= -1
-    returns = local_dates(returns)
+    returns = local_days(returns)
     frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
     common = _common_dates(signal.index, frame.index)
     warn_if_not_daily(common, "regime_stats' ann_mean, ann_vol and sharpe")

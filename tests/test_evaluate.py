@@ -530,3 +530,23 @@ def test_detection_lag_outside_dates_name_the_parameter():
     with pytest.raises(InvalidParameterError, match="dates must lie within") as info:
         detection_lag(signal, ["1990-01-01"])
     assert info.value.param == "dates"
+
+
+@pytest.mark.parametrize("zone", [None, "America/New_York"])
+def test_a_signal_stamped_at_the_close_meets_returns_at_midnight(zone):
+    """Hostile 26: a signal at 16:00 and returns at midnight on the same days
+    had 'no date in common' (the message showing the same two ranges);
+    detection_lag already read days. One rule: the local date."""
+    from regimes.evaluate import regime_stats
+
+    signal, returns = _inputs()
+    at_close = signal.copy()
+    at_close.index = at_close.index + pd.Timedelta(hours=16)
+    if zone is not None:
+        at_close.index = at_close.index.tz_localize(zone)
+    expected = backtest(signal, returns)
+    got = backtest(at_close, returns)
+    pd.testing.assert_frame_equal(got.equity, expected.equity)
+    pd.testing.assert_frame_equal(
+        regime_stats(at_close, returns), regime_stats(signal, returns)
+    )
