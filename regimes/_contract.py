@@ -327,6 +327,11 @@ class Names(Constraint):
         if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
             if len(set(value)) != len(value):
                 return "remove the repeated names"
+        items = [value] if not isinstance(value, (list, tuple)) else list(value)
+        if items and all(_is_int(v) for v in items):
+            # integer codes (hmmlearn's states): the package names them as text
+            quoted = ", ".join(repr(str(v)) for v in items)
+            return f"names are text: pass {quoted} for the regime coded {quoted}"
         return ""
 
 

@@ -107,6 +107,10 @@ def _check_signal(signal: Any) -> pd.Series:
     if not isinstance(signal.dtype, pd.CategoricalDtype):
         categories = sorted(pd.unique(signal.to_numpy()).tolist(), key=str)
         signal = signal.astype(pd.CategoricalDtype(categories, ordered=True))
+    if not all(isinstance(c, str) for c in signal.cat.categories):
+        # regimes are names (risk_off=, regimes= take text): integer codes, as
+        # hmmlearn's predict gives, are named by their text, 2 -> "2"
+        signal = signal.cat.rename_categories([str(c) for c in signal.cat.categories])
     return signal
 
 

@@ -550,3 +550,20 @@ def test_a_signal_stamped_at_the_close_meets_returns_at_midnight(zone):
     pd.testing.assert_frame_equal(
         regime_stats(at_close, returns), regime_stats(signal, returns)
     )
+
+
+def test_integer_coded_signals_are_named_by_their_text():
+    """Hostile 26: signal_stats took a signal of integer codes (hmmlearn's
+    predict) but backtest could not: risk_off='2' was 'not regimes of signal',
+    its suggested risk_off=(2,) 'must be a regime name (str)'."""
+    signal, returns = _inputs()
+    names = (
+        list(signal.cat.categories) if hasattr(signal, "cat") else sorted(set(signal))
+    )
+    codes = signal.map({name: i for i, name in enumerate(names)}).astype(int)
+    risky = names[-1]
+    expected = backtest(signal, returns, risk_off=risky)
+    got = backtest(codes, returns, risk_off=str(len(names) - 1))
+    pd.testing.assert_series_equal(got.stats["strategy"], expected.stats["strategy"])
+    with pytest.raises(InvalidParameterError, match=r"pass '1'"):
+        backtest(codes, returns, risk_off=1)
