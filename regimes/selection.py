@@ -31,7 +31,7 @@ from ._contract import (
 from ._parallel import parallel_map
 from ._validation import COVARIANCE_TYPES, MAX_REGIMES, check_returns
 from ._warn import warn_user
-from .exceptions import InvalidParameterError, RegimeFitError
+from .exceptions import InvalidParameterError, InvalidReturnsError, RegimeFitError
 from .models import RegimeModel, convergence_reported_by_caller
 
 __all__ = ["compare"]
@@ -131,6 +131,7 @@ def compare(
     frame = data.to_frame()
     n_test = _test_days(test_size, len(frame))
     n_train = len(frame) - n_test
+    _check_training_part(frame, n_train, missing, max(counts, default=1))
     for k in counts:  # a caller's mistake is raised before any fit, not tabulated
         for kind in kinds:
             _check_row_params(template, k, kind)
@@ -173,6 +174,32 @@ def compare(
         error.table = table  # type: ignore[attr-defined]
         raise error
     return table
+
+
+def _check_training_part(
+    frame: pd.DataFrame, n_train: int, missing: str, n_regimes: int
+) -> None:
+    """The fit's data check on the days before the test period, before any fit.
+
+    Each row also fits the training part alone (for its test score): a column
+    observed only near the end (a fund launched late) can have too few values
+    there although the whole data have enough; the error then names the split
+    and test_size, not only the column.
+    """
+    try:
+        check_returns(
+            frame.iloc[:n_train], for_fit=True, missing=missing, n_regimes=n_regimes
+        )
+    except InvalidReturnsError as exc:
+        last = frame.index[n_train - 1]
+        last = last.date() if isinstance(last, pd.Timestamp) else f"row {last}"
+        raise InvalidParameterError(
+            "test_size",
+            f"compare fits each row also on the days before its test period (the "
+            f"first {n_train} of {len(frame)} days, up to {last}), and there: "
+            f"{exc} Pass a smaller "
+            "test_size, or leave those columns out.",
+        ) from exc
 
 
 def _check_row_params(template: RegimeModel, n_regimes: int, kind: str) -> None:

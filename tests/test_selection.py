@@ -44,3 +44,23 @@ def test_every_row_failing_raises_with_the_table():
     assert table.index.tolist() == [(11, "full"), (12, "full")]
     assert table["error"].str.startswith("InvalidReturnsError").all()
     assert table["bic"].isna().all()
+
+
+def test_a_column_observed_only_in_the_test_period_names_the_split(monkeypatch):
+    """Hostile 26: with a fund launched in the last 100 days, compare ran every
+    fit, then failed every row with 'observed values: {...: 0}', counting the
+    training part only, and told the user to drop the column."""
+    from regimes import _fitting
+    from regimes.data import load_sample
+
+    returns = load_sample().iloc[-1000:, :3].copy()
+    returns.iloc[:900, 2] = np.nan
+    model = RegimeModel(n_init=1, random_state=0, missing="marginalize")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a fit began before the split was checked")
+
+    monkeypatch.setattr(_fitting, "run_restarts", forbidden)
+    with pytest.raises(InvalidParameterError, match="smaller test_size") as err:
+        compare(returns, n_regimes=(2, 3), covariance_types=("diag",), model=model)
+    assert err.value.param == "test_size" and "first 800 of 1000 days" in str(err.value)
