@@ -141,6 +141,8 @@ class HessianErrors(NamedTuple):
     estimate: ReadableParameters
     std_err: np.ndarray
     notes: list[str]
+    min_stay: float = 0.0
+    """The fit's floor on every p_ii (``min_duration``): intervals stop there."""
 
 
 def _jacobian(
@@ -235,7 +237,7 @@ def hessian_standard_errors(
         elif key in layout.notes:
             notes[position] = layout.notes[key]
             std_err[position] = np.nan
-    return HessianErrors(estimate, std_err, notes)
+    return HessianErrors(estimate, std_err, notes, min_stay)
 
 
 def wald_table(errors: HessianErrors, level: float) -> ParameterTable:
@@ -253,14 +255,40 @@ def wald_table(errors: HessianErrors, level: float) -> ParameterTable:
             link, slope, inverse = _LINKS[kind]
             centre, half = link(value), z * se * abs(slope(value))
             lower[i], upper[i] = inverse(centre - half), inverse(centre + half)
+    notes = list(errors.notes)
+    if errors.min_stay > 0:
+        _cut_at_the_floor(errors, lower, upper, notes)
     return ParameterTable(
-        errors.estimate.names,
-        values,
-        errors.std_err.copy(),
-        lower,
-        upper,
-        list(errors.notes),
+        errors.estimate.names, values, errors.std_err.copy(), lower, upper, notes
     )
+
+
+def _cut_at_the_floor(
+    errors: HessianErrors, lower: np.ndarray, upper: np.ndarray, notes: list[str]
+) -> None:
+    """Stop transition intervals where ``min_duration`` stops the parameters.
+
+    The fit keeps every p_ii >= min_stay (so every other p_ij <= 1 - min_stay,
+    every duration >= 1 / (1 - min_stay)); a Wald interval on the logit scale
+    knows nothing of it and may cross the floor. Such an interval is cut there,
+    with a note (the coverage of a cut interval near a boundary is approximate).
+    """
+    floor = errors.min_stay
+    kinds = errors.estimate.kinds
+    for i, key in enumerate(errors.estimate.transition):
+        if key is None or not np.isfinite(lower[i]):
+            continue
+        stay = key[0] == key[1]
+        if kinds[i] == "duration":
+            low, high = 1.0 / (1.0 - floor), np.inf
+        elif stay:
+            low, high = floor, 1.0
+        else:
+            low, high = 0.0, 1.0 - floor
+        if lower[i] < low or upper[i] > high:
+            lower[i], upper[i] = max(lower[i], low), min(upper[i], high)
+            note = "interval cut at the min_duration floor"
+            notes[i] = f"{notes[i]}; {note}" if notes[i] else note
 
 
 def hessian_table(

@@ -666,3 +666,33 @@ def test_working_memory_of_the_sums_does_not_grow_with_the_days():
 
     small, large = peak(2_000), peak(8_000)
     assert large < 1.5 * small
+
+
+def test_hessian_intervals_stop_at_the_min_duration_floor():
+    """Hostile 26: with min_duration=30, duration[Bull] got the Hessian interval
+    [21.8, 49.0] (the bootstrap's stopped at 30), without a note."""
+    from regimes.data import load_sample
+
+    returns = load_sample().iloc[-1500:, :2]
+    model = RegimeModel(
+        2, covariance_type="diag", n_init=2, random_state=0, min_duration=30
+    ).fit(returns)
+    table = model.results(returns).standard_errors()
+    floor = 1 - 1 / 30
+    names = list(model.regime_names_)
+    stays = [f"p[{n}->{n}]" for n in names]
+    moves = [f"p[{a}->{b}]" for a in names for b in names if a != b]
+    durations = [f"duration[{n}]" for n in names]
+    finite = table["ci_lower"].notna()
+    assert (table.loc[stays, "ci_lower"][finite] >= floor - 1e-12).all()
+    assert (table.loc[moves, "ci_upper"][finite] <= 1 - floor + 1e-12).all()
+    assert (table.loc[durations, "ci_lower"][finite] >= 30 - 1e-9).all()
+    cut = table.loc[stays + moves + durations]
+    at_floor = cut["note"].str.contains("cut at the min_duration floor")
+    assert at_floor.any()  # this sample's Bull stays near the floor
+    # an interval that is not cut is the plain Wald interval: no note
+    plain = RegimeModel(2, covariance_type="diag", n_init=2, random_state=0).fit(
+        returns
+    )
+    notes = plain.results(returns).standard_errors()["note"]
+    assert not notes.str.contains("min_duration").any()
