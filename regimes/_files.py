@@ -153,6 +153,8 @@ def read_table(
             separator is not None
             and header.fields[0].casefold() not in _DATE_LABELS
             and all(line.raw_width == header.raw_width + 1 for line in rows)
+            # the extra field holds values (not only a trailing separator)
+            and any(len(line.fields) == line.raw_width for line in rows)
         )
     )
     if header is None:

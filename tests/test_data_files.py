@@ -830,3 +830,17 @@ def test_a_currency_sign_is_named_with_its_fix(tmp_path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
             data.read_returns(path, kind="prices")
+
+
+def test_a_trailing_separator_on_every_row_does_not_shift_the_names(tmp_path):
+    """A date column labelled in another language ('Datum') and a comma at the
+    end of every row: the empty last field must not make the header read as
+    naming the values only (the names would shift by one column)."""
+    path = tmp_path / "returns.csv"
+    path.write_text(
+        "Datum,A,B\n2024-01-02,0.01,0.02,\n2024-01-03,0.02,0.01,\n"
+        "2024-01-04,-0.01,0.00,\n"
+    )
+    out = data.read_returns(path, kind="returns")
+    assert list(out.columns) == ["A", "B"]
+    assert out["A"].tolist() == [0.01, 0.02, -0.01]
