@@ -168,8 +168,17 @@ def _check_returns(returns: Any, name: str) -> pd.Series:
             f"in column {column!r}; convert decimal log returns with "
             f"np.expm1({name}).",
         )
-    # equal weights rebalanced daily: the day's return is the average of the columns
-    return pd.Series(data.values.mean(axis=1), index=data.index, name=name)
+    return equal_weighted(data.to_frame()).rename(name)
+
+
+def equal_weighted(simple: pd.DataFrame) -> pd.Series:
+    """The columns held in equal weights, rebalanced daily: one daily return.
+
+    Each day the average of the simple returns of the columns that have a value
+    that day. The one definition of "the equal-weighted columns": backtest's
+    buy-and-hold, the report's holding and the plots' growth line.
+    """
+    return simple.mean(axis=1)
 
 
 # A daily rate of cash or of the risk-free asset is far below 1% a day: 1% a day

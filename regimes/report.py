@@ -601,7 +601,7 @@ def _held(simple: pd.DataFrame) -> pd.DataFrame | pd.Series:
     """
     if not simple.isna().to_numpy().any():
         return simple
-    return simple.mean(axis=1).rename("equal-weighted (observed columns)")
+    return evaluate.equal_weighted(simple).rename("equal-weighted (observed columns)")
 
 
 def _column_stats(signal: pd.Series, simple: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from matplotlib import dates as mdates  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from regimes import RegimeModel, default_regime_names  # noqa: E402
+from regimes.data import load_sample  # noqa: E402
 from regimes.evaluate import backtest, spells  # noqa: E402
 from regimes.exceptions import InvalidParameterError  # noqa: E402
 from regimes.plots import (  # noqa: E402
@@ -34,6 +35,13 @@ from regimes.results import transition_frame  # noqa: E402
 def close_figures():
     yield
     plt.close("all")
+
+
+def _held(log_returns: pd.DataFrame) -> pd.Series:
+    """Growth of 1 of the columns held in equal weights, rebalanced daily (as
+    backtest's buy-and-hold): each day the average simple return of the columns
+    with a value."""
+    return (1 + np.expm1(log_returns).mean(axis=1)).cumprod()
 
 
 def _drawn_spans(collection):
@@ -86,9 +94,7 @@ def test_shaded_spans_match_the_signal(fitted, sample, signal):
         np.testing.assert_array_equal(inside, (regimes.iloc[:-1] == name).to_numpy())
 
     (line,) = ax.get_lines()
-    np.testing.assert_allclose(
-        line.get_ydata(), np.exp(returns.mean(axis=1).cumsum()).to_numpy()
-    )
+    np.testing.assert_allclose(line.get_ydata(), _held(returns).to_numpy())
 
 
 def test_named_colours():
@@ -297,7 +303,7 @@ def test_walk_forward_plot_draws_the_signal_spells_and_probabilities():
             == colors[name]
         )
     (growth,) = top.get_lines()
-    expected_growth = np.exp(returns.loc[wf.index].mean(axis=1).cumsum())
+    expected_growth = _held(returns.loc[wf.index])
     np.testing.assert_allclose(growth.get_ydata(), expected_growth.to_numpy())
     assert top.get_yscale() == "log"
     lines = {line.get_label(): line for line in bottom.get_lines()}
@@ -385,14 +391,12 @@ def test_percent_returns_grow_as_the_decimal_ones(fitted, sample):
     # would shade the same spells; here only the growth line is under test
     percent = plot_regimes(fitted, returns, units="percent").axes[0]
     (line,) = decimal.get_lines()
-    np.testing.assert_allclose(
-        line.get_ydata(), np.exp(returns.mean(axis=1).cumsum()).to_numpy()
-    )
-    hundredth = np.exp((returns.mean(axis=1) / 100).cumsum()).to_numpy()
+    np.testing.assert_allclose(line.get_ydata(), _held(returns).to_numpy())
+    hundredth = _held(returns / 100).to_numpy()
     np.testing.assert_allclose(percent.get_lines()[0].get_ydata(), hundredth)
     wf, decimal_returns, _ = _walk_forward_frame()
     top = plot_walk_forward(wf, 100 * decimal_returns, units="percent").axes[0]
-    expected = np.exp(decimal_returns.loc[wf.index].mean(axis=1).cumsum())
+    expected = _held(decimal_returns.loc[wf.index])
     np.testing.assert_allclose(top.get_lines()[0].get_ydata(), expected.to_numpy())
 
 
@@ -482,7 +486,7 @@ def test_returns_with_gaps_plot_for_a_model_that_integrates_them_out(sample):
     model = RegimeModel(2, n_init=2, random_state=0, missing="marginalize").fit(returns)
     (ax,) = plot_regimes(model, returns).axes
     (line,) = ax.get_lines()
-    expected = np.exp(returns.mean(axis=1).cumsum())  # the mean of the columns seen
+    expected = _held(returns)  # the mean of the columns seen
     np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
     with pytest.raises(InvalidParameterError, match="returns"):
         plot_regimes(model, returns.to_numpy())  # no dates to draw against
@@ -543,16 +547,32 @@ def test_percent_returns_are_told_from_decimals_by_default():
     not depend on units) drew a growth line ending at 5.75e+28 with the default
     units, while the report divided the same returns by 100."""
     wf, decimal_returns, _ = _walk_forward_frame()
-    expected = np.exp(decimal_returns.loc[wf.index].mean(axis=1).cumsum())
+    expected = _held(decimal_returns.loc[wf.index])
     for returns in (decimal_returns, 100 * decimal_returns):
         top = plot_walk_forward(wf, returns).axes[0]
         np.testing.assert_allclose(top.get_lines()[0].get_ydata(), expected)
     model = RegimeModel(2, n_init=1, random_state=0).fit(100 * decimal_returns)
     (line,) = plot_regimes(model, 100 * decimal_returns).axes[0].get_lines()
-    whole = np.exp(decimal_returns.mean(axis=1).cumsum())
+    whole = _held(decimal_returns)
     np.testing.assert_allclose(line.get_ydata(), whole.to_numpy())
     # said explicitly, the units are taken as said
     (said,) = (
         plot_regimes(model, 100 * decimal_returns, units="decimal").axes[0].get_lines()
     )
     assert said.get_ydata()[-1] > 1e6
+
+
+def test_the_growth_line_is_backtests_buy_and_hold():
+    """Hostile 27: the plots' 'equal-weight' line compounded the average log
+    return (the columns' geometric mean: 3.30 over ten years) while the
+    backtest's buy-and-hold of the same columns, in the same report, grew to
+    3.98. One holding, one growth."""
+    from regimes.evaluate import backtest
+
+    returns = load_sample().loc["2013":]
+    model = RegimeModel(2, n_init=1, random_state=0).fit(returns)
+    (line,) = plot_regimes(model, returns).axes[0].get_lines()
+    held = backtest(model.predict(returns), np.expm1(returns), delay=0)
+    np.testing.assert_allclose(
+        line.get_ydata(), held.equity["buy_and_hold"].to_numpy(), rtol=1e-12
+    )
