@@ -840,13 +840,13 @@ def _print_evaluation(
 ) -> None:
     import numpy as np
 
-    from .evaluate import backtest, signal_stats
+    from .evaluate import signal_stats
+    from .report import delay_runs, delay_table
 
     percent = percent_median(returns.to_numpy()) is not None
     simple = np.expm1(returns / 100.0 if percent else returns).loc[signal.index]
     weights = "equal-weighted columns"
     if simple.isna().to_numpy().any():  # --keep-missing: the columns of each day
-        simple = simple.mean(axis=1).dropna()
         weights = "equal-weighted columns with a return that day"
     stats = signal_stats(signal)
     print()
@@ -858,22 +858,19 @@ def _print_evaluation(
     share = stats[[i for i in stats.index if i.startswith("share[")]]
     print("  " + ", ".join(f"{k[6:-1]} {v:.1%}" for k, v in share.items()))
     print()
-    columns = {}
     # out of the market in the riskiest regime, whatever its name (as the report)
     risk_off = (riskiest(signal.cat.categories),)
-    for delay in (1, 2):
-        result = backtest(signal, simple, risk_off, delay=delay, cost=0.001)
-        columns[f"risk-off d={delay}"] = result.stats["strategy"]
-        columns[f"buy&hold d={delay}"] = result.stats["buy_and_hold"]
-    table = pd.DataFrame(columns)
+    runs = delay_runs(signal, simple, risk_off, cost=0.001)
+    table = delay_table(runs)  # the report's table: every column on the same days
     caveat = (
         "in-sample: the model has seen the whole sample"
         if in_sample
         else "out-of-sample: walk-forward signal"
     )
     print(
-        f"Backtest: {weights}, cash when the signal was Bear 1 or 2 days "
-        f"earlier, 10 bp per trade ({caveat}):"
+        f"Backtest: {weights}, cash when the signal was {risk_off[0]} 1 or 2 "
+        f"days earlier, 10 bp per trade, every column on the same "
+        f"{len(runs[max(runs)].returns)} days ({caveat}):"
     )
     print(table.to_string(float_format=lambda v: f"{v:.4g}"))
 

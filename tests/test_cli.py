@@ -491,7 +491,7 @@ def simple_returns_csv(tmp_path):
 
 def _buy_and_hold_total(text: str) -> float:
     line = next(line for line in text.splitlines() if "total_return" in line)
-    return float(line.split()[2])  # risk-off d=1, buy&hold d=1, ...
+    return float(line.split()[-1])  # risk-off at each delay, then buy and hold
 
 
 def test_a_csv_of_returns_says_its_kind_before_it_is_compounded(
@@ -510,7 +510,7 @@ def test_a_csv_of_returns_says_its_kind_before_it_is_compounded(
     status, text = run([*args, "--evaluate", "--return-type", "simple"], monkeypatch)
     assert status == 0, text
     assert "simple returns, as daily log returns" in text
-    held = simple.mean(axis=1).iloc[1:]  # delay 1: the first day is not held
+    held = simple.mean(axis=1).iloc[2:]  # the days of delay 2, every column's
     assert _buy_and_hold_total(text) == pytest.approx((1 + held).prod() - 1, abs=1e-4)
     status, text = run([*args, "--return-type", "log"], monkeypatch)  # as they are
     assert status == 0 and "log returns, used as they are" in text
@@ -571,7 +571,7 @@ def test_calm_returns_in_percent_are_said_to_be_percent(tmp_path, monkeypatch):
     status, text = run([*args, "--percent"], monkeypatch)
     assert status == 0, text
     assert "look like percent" not in text  # said by the user, not guessed
-    held = (percent / 100).mean(axis=1).iloc[1:]  # delay 1
+    held = (percent / 100).mean(axis=1).iloc[2:]  # the days of delay 2
     assert _buy_and_hold_total(text) == pytest.approx((1 + held).prod() - 1, abs=1e-4)
     percent.iloc[100, 0] = -1.2
     percent.to_csv(path)
