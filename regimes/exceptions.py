@@ -8,6 +8,7 @@ which notebook users already know how to filter.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -48,6 +49,22 @@ class RegimeFitError(RuntimeError):
     def __init__(self, message: str, restarts: object = None) -> None:
         super().__init__(message)
         self.restarts = restarts
+
+    def __reduce__(self) -> tuple:
+        # pickled by joblib when raised in a worker process: keep the table
+        return (type(self), (self.args[0], self.restarts), self.__dict__)
+
+
+def in_context(exc: BaseException, prefix: str) -> BaseException:
+    """A copy of ``exc`` whose message begins with ``prefix``, attributes kept.
+
+    For a caller that adds where an error happened (``fit_many``'s data set)
+    and raises it again: rebuilt from its message alone it would lose its
+    ``param``, ``fix`` or ``restarts``.
+    """
+    new = copy.copy(exc)
+    new.args = (f"{prefix}{exc}", *exc.args[1:])
+    return new
 
 
 class DataWarning(RegimesWarning):

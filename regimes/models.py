@@ -390,6 +390,17 @@ class RegimeModel(BaseEstimator):
         window of a frame ``check_returns`` has passed, and only the checks that
         depend on the window run again (``check_returns(window=True)``).
         """
+        return self._fit_checked(*self._checked_input(returns, window))
+
+    def _checked_input(
+        self, returns: Any, window: bool = False
+    ) -> tuple[Returns, Settings, dict[str, Any]]:
+        """Every check a fit makes before EM: parameters, returns, their fit.
+
+        Returns what :meth:`_fit_checked` takes, so that a caller fitting many
+        data sets (:func:`regimes.fit_many`) can refuse any of them before the
+        first fit begins.
+        """
         params = self.get_params()
         settings = self._check_params(params)
         data = check_returns(
@@ -399,19 +410,19 @@ class RegimeModel(BaseEstimator):
             n_regimes=settings.n_regimes,
             window=window,
         )
-        # _fit_returns < fit < its contract wrapper < the caller (None for a window)
         warn_frequency(data.frequency)
-        return self._fit_checked(data, settings, params)
+        previous = self._state if settings.warm_start else None
+        _fitting.check_fit_data(data, settings, previous)
+        return data, settings, params
 
     def _fit_checked(
         self, data: Returns, settings: Settings, params: dict[str, Any]
     ) -> RegimeModel:
-        """The fit of checked returns: its settings' checks, EM, the fitted state.
+        """The fit of returns :meth:`_checked_input` passed: EM, the fitted state.
 
         ``params`` is ``get_params()``, of which ``settings`` are the checked form.
         """
         previous = self._state if settings.warm_start else None
-        _fitting.check_fit_data(data, settings, previous)
         with thread_limits(settings.n_jobs):  # no oversubscription (regimes._threads)
             state, problem = _fitting.fit_state(
                 data, settings, _persist.jsonable_params(params), previous

@@ -51,7 +51,7 @@ from ._validation import (
     warn_if_prices,
 )
 from ._warn import warn_user
-from .exceptions import InvalidParameterError, RegimeFitError
+from .exceptions import InvalidParameterError, RegimeFitError, in_context
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
 from .online import causal_start, penalized_decode
@@ -899,16 +899,23 @@ def fit_many(
     template = model if model is not None else RegimeModel(random_state=0)
     template._check_params()
     names = list(datasets)
-    fitted = parallel_map(
-        _fit_clone, [(template, name, datasets[name]) for name in names], n_jobs
-    )
+    # every data set is checked before the first fit begins: a bad one found
+    # after the others were fitted would waste their work (minutes on a cluster)
+    jobs = []
+    for name in names:
+        estimator = clone(template)
+        try:
+            checked = estimator._checked_input(datasets[name])
+        except InvalidParameterError as exc:
+            raise in_context(exc, f"data set {name!r}: ") from exc
+        jobs.append((estimator, name, checked))
+    fitted = parallel_map(_fit_clone, jobs, n_jobs)
     return dict(zip(names, fitted, strict=True))
 
 
-def _fit_clone(template: RegimeModel, name: Any, returns: Any) -> RegimeModel:
+def _fit_clone(estimator: RegimeModel, name: Any, checked: tuple) -> RegimeModel:
+    """One data set's fit, its errors saying which data set (attributes kept)."""
     try:
-        return clone(template).fit(returns)
-    except InvalidParameterError as exc:
-        raise type(exc)(exc.param, f"data set {name!r}: {exc}") from exc
+        return estimator._fit_checked(*checked)
     except (RegimeFitError, ValueError, TypeError, np.linalg.LinAlgError) as exc:
-        raise type(exc)(f"data set {name!r}: {exc}") from exc
+        raise in_context(exc, f"data set {name!r}: ") from exc

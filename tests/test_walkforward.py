@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, _accelerate, fit_many, results, walk_forward
@@ -433,3 +434,47 @@ def test_a_column_that_left_sits_out_of_rolling_windows_with_few_of_its_values(
     # the second window holds 10 of C's values (390: enough) or 3 (397)
     assert refit_table(walk)["n_features"].tolist() == [3, kept]
     assert len(walk) == 800 - 252  # to the end, every day decoded
+
+
+def test_fit_many_checks_every_data_set_before_the_first_fit(monkeypatch):
+    """Hostile 27: with only the last data set bad, fit_many fitted the others
+    in full, discarded them, then raised."""
+    from regimes import _fitting, fit_many
+    from regimes.data import load_sample
+
+    sample = load_sample().iloc[-600:, :3]
+    bad = sample.copy()
+    bad.iloc[10, 2] = np.nan
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a fit began before every data set was checked")
+
+    monkeypatch.setattr(_fitting, "run_restarts", forbidden)
+    with pytest.raises(InvalidParameterError, match="data set 'bad'") as err:
+        fit_many({"a": sample, "b": sample, "bad": bad}, RegimeModel(n_init=1))
+    assert err.value.param == "returns"
+
+
+def _stale(sample: pd.DataFrame) -> pd.DataFrame:
+    """A column quoted one day in seven, flat between: every restart degenerates."""
+    stale = sample.copy()
+    stale.iloc[:, 0] = 0.0
+    stale.iloc[::7, 0] = np.random.default_rng(0).normal(0, 0.01, len(stale.iloc[::7]))
+    return stale
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_fit_many_keeps_the_restart_table_of_a_failed_fit(n_jobs):
+    """Hostile 27: re-raised with the data set's name, RegimeFitError lost its
+    .restarts (None), which the README promises it carries."""
+    from regimes import fit_many
+    from regimes.data import load_sample
+    from regimes.exceptions import RegimeFitError
+
+    stale = _stale(load_sample().iloc[-600:, :4])
+    model = RegimeModel(3, covariance_type="diag", n_init=3, random_state=0)
+    with pytest.raises(RegimeFitError) as alone:
+        clone(model).fit(stale)
+    with pytest.raises(RegimeFitError, match="data set 'x'") as err:
+        fit_many({"x": stale}, model, n_jobs=n_jobs)
+    pd.testing.assert_frame_equal(err.value.restarts, alone.value.restarts)
