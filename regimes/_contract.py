@@ -331,7 +331,8 @@ class Names(Constraint):
         if items and all(_is_int(v) for v in items):
             # integer codes (hmmlearn's states): the package names them as text
             quoted = ", ".join(repr(str(v)) for v in items)
-            return f"names are text: pass {quoted} for the regime coded {quoted}"
+            codes = ", ".join(str(v) for v in items)
+            return f"names are text: pass {quoted} for the regime coded {codes}"
         return ""
 
 

@@ -255,10 +255,14 @@ def _common_dates(
     common = signal.intersection(returns)
     if len(common) == 0:
         times = len(signal.normalize().intersection(returns.normalize())) > 0
+
+        def when(t: pd.Timestamp) -> object:  # a day as a date, a time in full
+            return t.date() if t == t.normalize() else t
+
         raise InvalidParameterError(
             "returns",
-            f"signal ({signal[0]} to {signal[-1]}) and returns ({returns[0]} to "
-            f"{returns[-1]}) have no date in common"
+            f"signal ({when(signal[0])} to {when(signal[-1])}) and returns "
+            f"({when(returns[0])} to {when(returns[-1])}) have no date in common"
             + (
                 ": they share days but not times of day (one of them is intraday); "
                 "pass both at the same frequency."

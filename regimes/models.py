@@ -50,7 +50,7 @@ from .labels import default_regime_names
 from .online import (
     causal_start,
     penalized_decode,
-    portfolio_log_densities,
+    portfolio_densities,
 )
 from .regime_results import INFERENCE_CONSTRAINTS, RegimeResults
 
@@ -697,7 +697,7 @@ default="stationary"
     def _portfolio_densities(self, data: Returns) -> np.ndarray:
         """portfolio_log_densities on checked data; raises for unexplained days."""
         with np.errstate(all="ignore"):
-            densities = portfolio_log_densities(data.values, self.means_, self.covars_)
+            densities = portfolio_densities(data.values, self.means_, self.covars_)
         explained = np.isfinite(densities).any(axis=1)
         self._raise_if_unexplained(data, np.where(explained, 0.0, np.nan))
         return densities

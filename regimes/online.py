@@ -239,8 +239,20 @@ def portfolio_log_densities(
     [0, 1]
     """
     _check_moments(X, means, covars)
+    return portfolio_densities(X, means, covars)
+
+
+def portfolio_densities(
+    X: np.ndarray, means: np.ndarray, covars: np.ndarray
+) -> np.ndarray:
+    """:func:`portfolio_log_densities` of arrays a caller has checked already.
+
+    The package's decoders call this with a fitted model's own arrays and
+    checked returns: the public function's checks would only repeat (for each
+    block of days with missing values, too).
+    """
     if has_missing(X):
-        return observed_portfolio_log_densities(X, means, covars)
+        return _observed_densities(X, means, covars)
     portfolio = X.mean(axis=1, keepdims=True)
     mean, variance = equal_weight_moments(means, covars)
     # the regime's marginal for the portfolio: a one-column Gaussian (eq. 29)
@@ -270,6 +282,13 @@ def observed_portfolio_log_densities(
     [1.0, 1.4142]
     """
     _check_moments(X, means, covars)
+    return _observed_densities(X, means, covars)
+
+
+def _observed_densities(
+    X: np.ndarray, means: np.ndarray, covars: np.ndarray
+) -> np.ndarray:
+    """:func:`observed_portfolio_log_densities` of checked arrays."""
     patterns = missing_patterns(X)
     out = np.empty((len(X), len(means)))
     regimes = range(len(means))
@@ -279,7 +298,7 @@ def observed_portfolio_log_densities(
             # columns its model does not have yet): no evidence, density 1
             out[rows] = 0.0
             continue
-        out[rows] = portfolio_log_densities(  # complete blocks: no recursion
+        out[rows] = portfolio_densities(  # complete blocks: no recursion
             X[np.ix_(rows, seen)], means[:, seen], covars[np.ix_(regimes, seen, seen)]
         )
     return out

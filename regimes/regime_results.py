@@ -76,7 +76,7 @@ from .labels import default_regime_names, match_states, permute_states
 from .online import (
     causal_start,
     penalized_decode,
-    portfolio_log_densities,
+    portfolio_densities,
 )
 
 __all__ = ["RegimeResults"]
@@ -282,7 +282,7 @@ class RegimeResults:
     def _portfolio_densities(self) -> np.ndarray:
         state = self.fitted_state
         with np.errstate(all="ignore"):
-            return portfolio_log_densities(self._data.values, state.means, state.covars)
+            return portfolio_densities(self._data.values, state.means, state.covars)
 
     @cached_property
     def signal(self) -> pd.Series:
