@@ -317,7 +317,7 @@ def check_returns(
             "regime model needs many days of returns.",
         )
     if missing == "marginalize":
-        _check_observed(values, columns, for_fit, param, n_regimes)
+        check_observed(values, columns, for_fit, param, n_regimes)
     elif not window:
         _check_finite(values, columns, param)
     if for_fit:
@@ -617,7 +617,7 @@ def min_observed(n_regimes: int) -> int:
     return max(10, OBSERVED_PER_REGIME * n_regimes)
 
 
-def _check_observed(
+def check_observed(
     values: np.ndarray,
     columns: list[str],
     for_fit: bool,

@@ -29,7 +29,12 @@ from ._contract import (
     validate_params,
 )
 from ._parallel import parallel_map
-from ._validation import COVARIANCE_TYPES, MAX_REGIMES, check_returns
+from ._validation import (
+    COVARIANCE_TYPES,
+    MAX_REGIMES,
+    check_observed,
+    check_returns,
+)
 from ._warn import warn_user
 from .exceptions import InvalidParameterError, InvalidReturnsError, RegimeFitError
 from .models import RegimeModel, convergence_reported_by_caller
@@ -186,9 +191,16 @@ def _check_training_part(
     there although the whole data have enough; the error then names the split
     and test_size, not only the column.
     """
+    if missing != "marginalize":
+        return  # no NaN at all: the whole data's check covers the part
     try:
-        check_returns(
-            frame.iloc[:n_train], for_fit=True, missing=missing, n_regimes=n_regimes
+        # the observed-values rule alone: the rest of the fit's checks ran on the
+        # whole data (running them again would repeat their warnings)
+        check_observed(
+            frame.to_numpy()[:n_train],
+            [str(c) for c in frame.columns],
+            True,
+            n_regimes=n_regimes,
         )
     except InvalidReturnsError as exc:
         last = frame.index[n_train - 1]
