@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pytest
-from hmmlearn.hmm import GaussianHMM
 from hypothesis import HealthCheck, settings
 
-from regimes import RegimeModel
+# hmmlearn and regimes are imported where they are used, not here: this file is
+# also imported by the pytest-xdist controller, which runs no test and would spend
+# a second and a half on them before it starts the workers.
+if TYPE_CHECKING:
+    from hmmlearn.hmm import GaussianHMM
+
+    from regimes import RegimeModel
 
 SECTORS = ["XLK", "XLF", "XLE", "XLV", "XLI", "XLP"]
 
@@ -45,6 +51,8 @@ class KnownHMM:
     covars: np.ndarray
 
     def hmm(self) -> GaussianHMM:
+        from hmmlearn.hmm import GaussianHMM
+
         hmm = GaussianHMM(n_components=len(self.startprob), covariance_type="full")
         hmm.n_features = self.means.shape[1]
         hmm.startprob_ = self.startprob
@@ -99,20 +107,23 @@ def short_sample(known: KnownHMM) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def fitted(sample: tuple[pd.DataFrame, np.ndarray]) -> RegimeModel:
+    from regimes import RegimeModel
+
     returns, _ = sample
     return RegimeModel(n_regimes=3, n_init=5, random_state=0).fit(returns)
 
 
 @pytest.hookimpl(trylast=True)  # after -m and -k have deselected
 def pytest_collection_modifyitems(config, items):
-    """Slow tests first; skip tests marked ``live`` unless asked for with ``-m live``.
+    """Long tests first; skip tests marked ``live`` unless asked for with ``-m live``.
 
     The suite runs on several worker processes (pytest-xdist, see pyproject.toml):
-    started first, the long tests run beside the many short ones instead of
-    leaving one worker busy alone at the end. The sort is stable and the same in
-    every worker, as xdist requires.
+    started first, the long tests (the slow ones and the quick run's stand-ins for
+    them) run beside the many short ones instead of leaving one worker busy alone
+    at the end. The sort is stable and the same in every worker, as xdist
+    requires.
     """
-    items.sort(key=lambda item: "slow" not in item.keywords)
+    items.sort(key=lambda item: not _is_long(item))
     _deselect_stand_ins(config, items)
     if "live" in (config.getoption("-m") or ""):
         return
@@ -120,6 +131,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "live" in item.keywords:
             item.add_marker(skip)
+
+
+def _is_long(item) -> bool:
+    return "slow" in item.keywords or item.nodeid in STAND_INS
 
 
 # quick test -> the slow test it stands in for in a quick run

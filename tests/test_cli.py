@@ -329,6 +329,7 @@ def test_offline_download_without_cache_says_what_to_do(monkeypatch, tmp_path, c
     assert "load_sample()" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a new interpreter: a second to start and import
 def test_python_dash_m(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "regimes", "--help"],

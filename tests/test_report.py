@@ -218,6 +218,12 @@ def walk(sample: pd.DataFrame) -> pd.DataFrame:
     return walk_forward(sample, model, refit="Q", progress=False)
 
 
+@pytest.fixture(scope="module")
+def fitted(sample: pd.DataFrame) -> RegimeModel:
+    """One fit on ``sample``, shared: the tests read it and never refit it."""
+    return RegimeModel(n_init=2, n_iter=200, random_state=0).fit(sample)
+
+
 def test_walk_forward_report_is_complete_and_self_contained(sample, walk, tmp_path):
     path = write_html(
         None, sample, tmp_path / "report.html", walk=walk, notes=["a data warning"]
@@ -236,9 +242,8 @@ def test_walk_forward_report_is_complete_and_self_contained(sample, walk, tmp_pa
         assert f"<th>{column}</th>" in text  # regime_stats rows for every column
 
 
-def test_one_fit_report_says_in_sample(sample, tmp_path):
-    model = RegimeModel(n_init=2, n_iter=200, random_state=0).fit(sample)
-    text = write_html(model, sample, tmp_path / "fit.html").read_text()
+def test_one_fit_report_says_in_sample(sample, fitted, tmp_path):
+    text = write_html(fitted, sample, tmp_path / "fit.html").read_text()
     _check_self_contained(text)
     assert "in-sample bound" in text
 
@@ -250,7 +255,14 @@ def _stats_rows(text: str) -> list[str]:
     return re.findall(r"<td>([-\u2212]?[0-9][0-9.,]*%)</td>", text)
 
 
-@pytest.mark.parametrize("cash", [0, 3], ids=["equities", "with cash columns"])
+@pytest.mark.parametrize(
+    "cash",
+    [
+        pytest.param(0, id="equities"),
+        # the same check with three more columns: two fits of 13 columns
+        pytest.param(3, id="with cash columns", marks=pytest.mark.slow),
+    ],
+)
 def test_a_report_of_percent_returns_equals_the_decimal_one(sample, tmp_path, cash):
     """A one-fit report of percent returns failed (its figure decoded returns / 100
     with the model fitted on percent); with cash columns (0.006 a day in percent)
@@ -338,9 +350,8 @@ def test_cli_report_to_a_directory_is_refused(tmp_path, capsys):
     assert "--report needs a file name" in capsys.readouterr().err
 
 
-def test_results_to_html(sample, tmp_path):
-    model = RegimeModel(n_init=2, n_iter=200, random_state=0).fit(sample)
-    res = model.results(sample)
+def test_results_to_html(sample, fitted, tmp_path):
+    res = fitted.results(sample)
     path = res.to_html(tmp_path / "res.html", title="My fit")
     text = path.read_text(encoding="utf-8")
     _check_self_contained(text)
@@ -370,12 +381,11 @@ def test_walk_and_returns_meet_on_local_dates(sample, walk, tmp_path, zone):
 
 
 def test_a_walk_report_checks_the_model_and_returns_against_the_walk(
-    sample, walk, tmp_path
+    sample, walk, fitted, tmp_path
 ):
     """write_html(model, returns, walk=...) with inputs that do not belong
     together: our error naming the argument (hostile pass: AttributeError,
     KeyError, or a report pairing different data)."""
-    fitted = RegimeModel(n_init=2, n_iter=200, random_state=0).fit(sample)
     # the walk's last refit, as a RegimeResults, is accepted with walk=
     last = regimes._resume.last_model(json.loads(walk.attrs["resume"]))
     train = sample.loc[last.regimes_.index]

@@ -227,7 +227,14 @@ def test_process_workers_are_no_more_than_the_jobs(monkeypatch):
     assert seen == [2]  # the single job ran here, without joblib
 
 
-@pytest.mark.parametrize("backend", [None, "threading", "loky"])
+@pytest.mark.parametrize(
+    "backend",
+    [
+        None,
+        "threading",
+        pytest.param("loky", marks=pytest.mark.slow),  # processes: seconds to start
+    ],
+)
 def test_warnings_of_jobs_run_elsewhere_reach_the_callers_line(backend):
     """Hostile 20, W1: fits run through joblib (fit_many, walk_forward's cold
     refits, compare) gave their warnings at joblib/parallel.py, or, in worker
