@@ -286,6 +286,13 @@ class Names(Constraint):
 
     Always returns a tuple of non-empty, stripped, distinct strings; a single string
     is one name, never its characters. ``min_len`` sets how many are needed.
+
+    ``ordered=True`` (the default) is for names whose order means something (name
+    k goes to regime k, columns come out in the order asked): a set is refused, as
+    it has no order and Python iterates the same set of strings in a different
+    order in each process. ``ordered=False`` is for names that are only looked up
+    (which regimes are risk-off): a set is read in sorted order, the same in every
+    process.
     """
 
     def __init__(
@@ -294,8 +301,9 @@ class Names(Constraint):
         min_len: int = 1,
         what: str = "name",
         options: Iterable[str] | None = None,
+        ordered: bool = True,
     ) -> None:
-        self.min_len, self.what = min_len, what
+        self.min_len, self.what, self.ordered = min_len, what, ordered
         self.options = None if options is None else tuple(options)
 
     def convert(self, value: Any) -> Any:
@@ -303,6 +311,10 @@ class Names(Constraint):
             items: list[Any] = [value]
         elif isinstance(value, (Mapping, bytes)) or not isinstance(value, Iterable):
             return _REJECT
+        elif _is_unordered(value):
+            if self.ordered or not all(isinstance(v, str) for v in value):
+                return _REJECT
+            items = sorted(value)
         else:
             items = list(value)
         if not all(isinstance(v, str) for v in items):
@@ -324,6 +336,11 @@ class Names(Constraint):
         return text
 
     def hint(self, value: Any) -> str:
+        if self.ordered and _is_unordered(value):
+            return (
+                f"a set has no order (Python iterates it differently in each "
+                f"process): pass a list, the {self.what}s in the order meant"
+            )
         if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
             if len(set(value)) != len(value):
                 return "remove the repeated names"
@@ -333,6 +350,47 @@ class Names(Constraint):
             quoted = ", ".join(repr(str(v)) for v in items)
             codes = ", ".join(str(v) for v in items)
             return f"names are text: pass {quoted} for the regime coded {codes}"
+        return ""
+
+
+def _is_unordered(value: Any) -> bool:
+    """A set or frozenset: iterated in an order that changes between processes."""
+    return isinstance(value, (set, frozenset))
+
+
+class Texts(Constraint):
+    """Free text: one string or a list of strings, kept as given (repeats, blanks).
+
+    For messages and notes a user writes or collects (``str(w.message)`` of the
+    warnings caught), where :class:`Names`' rules for identifiers (distinct,
+    non-empty, stripped) would refuse ordinary input. Returns a tuple of str.
+    """
+
+    def __init__(self, *, what: str = "text") -> None:
+        self.what = what
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return (value,)
+        if (
+            isinstance(value, (Mapping, bytes))
+            or _is_unordered(value)
+            or not isinstance(value, Iterable)
+        ):
+            return _REJECT
+        items = list(value)
+        if not all(isinstance(v, str) for v in items):
+            return _REJECT
+        return tuple(items)
+
+    def describe(self) -> str:
+        return f"a {self.what} (str) or a list of {self.what}s (str)"
+
+    def hint(self, value: Any) -> str:
+        if isinstance(value, (list, tuple)):
+            bad = [v for v in value if not isinstance(v, str)]
+            if bad:
+                return f"each {self.what} is text: pass str({bad[0]!r})"
         return ""
 
 

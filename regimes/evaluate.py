@@ -70,6 +70,9 @@ __all__ = [
 _SIGNAL = [Checked("_check_signal: regime names on a DatetimeIndex")]
 _DAILY = [Checked("_on_days: a daily return or a Series of them")]
 _RETURNS = [Checked("_check_returns: check_returns, then simple decimal returns")]
+# the cost of a change of position: what backtest takes, and what every function
+# passing a cost on to it declares (so that its own name is the one in the error)
+COST = [Interval(Real, 0, 1, closed="left", unit="(a fraction)")]
 
 
 def _check_dates(index: pd.Index, name: str) -> None:
@@ -401,7 +404,7 @@ def signal_stats(signal: pd.Series) -> pd.Series:
     {
         "signal": _SIGNAL,
         "dates": [Checked("each one through the day parser (regimes._dates)")],
-        "regimes": [Names(what="regime name")],
+        "regimes": [Names(what="regime name", ordered=False)],
     }
 )
 def detection_lag(
@@ -565,9 +568,9 @@ class BacktestResult:
     {
         "signal": _SIGNAL,
         "returns": _RETURNS,
-        "risk_off": [Names(what="regime name")],
+        "risk_off": [Names(what="regime name", ordered=False)],
         "delay": [Interval(Integral, 0, None, unit="(days)")],
-        "cost": [Interval(Real, 0, 1, closed="left", unit="(a fraction)")],
+        "cost": COST,
         "cash_returns": _DAILY,
         "risk_free": _DAILY,
     }

@@ -46,6 +46,7 @@ from ._contract import (
     InstanceOf,
     Interval,
     Names,
+    Texts,
     validate_params,
 )
 from ._dates import local_dates
@@ -94,9 +95,9 @@ class _Inputs:
         "walk": [None, InstanceOf(pd.DataFrame, name="a walk_forward result")],
         "title": [None, InstanceOf(str)],
         "data_label": [None, InstanceOf(str)],
-        "notes": [Names(min_len=0, what="note")],
-        "cost": [Interval(Real, 0, 1)],
-        "risk_off": [None, Names(what="regime name")],
+        "notes": [Texts(what="note")],
+        "cost": evaluate.COST,
+        "risk_off": [None, Names(what="regime name", ordered=False)],
         "level": [Interval(Real, 0, 1, closed="neither")],
     }
 )
@@ -134,7 +135,9 @@ def write_html(
     data_label : str, optional
         Where the data came from, shown in the data section.
     notes : str or sequence of str, default=()
-        Warnings met while loading or fitting, shown in the data section.
+        Warnings met while loading or fitting (free text, e.g. ``str(w.message)``
+        of each warning caught), shown in the data section: each distinct note
+        once, in the order given; blank notes are left out.
     cost : float, default=0.001
         Backtest cost per unit of position changed (0.001 = 10 basis points).
     risk_off : str or sequence of str, optional
@@ -318,7 +321,7 @@ def _render(
     risk_off: Sequence[str],
     level: float,
 ) -> str:
-    met: list[str] = list(notes)
+    met = list(dict.fromkeys(n for n in notes if n.strip()))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         runs = delay_runs(inputs.signal, inputs.simple, risk_off, cost)

@@ -46,7 +46,9 @@ __all__ = ["compare"]
     {
         "returns": [Checked("check_returns")],
         "n_regimes": [Integers(1, MAX_REGIMES, what="number of regimes")],
-        "covariance_types": [Names(what="covariance type", options=COVARIANCE_TYPES)],
+        "covariance_types": [
+            Names(what="covariance type", options=COVARIANCE_TYPES, ordered=False)
+        ],
         "model": [None, InstanceOf(RegimeModel)],
         "test_size": [
             Interval(Real, 0, 1, closed="neither", unit="(a fraction of the days)"),

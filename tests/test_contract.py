@@ -179,6 +179,8 @@ def _generic() -> dict[str, Any]:
         "np.bool_": np.bool_(True),
         "empty list": [],
         "repeated list": ["a", "a"],
+        # a set has no order: each process iterates these two in its own order
+        "set of names": {"Bull", "Bear"},
         "nested list": [[]],
         "dict": {},
         "labelled Series": pd.Series([0.5, 0.5], index=["a", "b"]),
@@ -504,6 +506,48 @@ def test_every_default_satisfies_its_own_constraints():
             except InvalidParameterError as err:
                 refused.append(f"{name}({param.name}={param.default!r}): {err}")
     assert refused == []
+
+
+def test_a_parameter_of_one_name_has_one_range_everywhere():
+    """Hostile 28, H28-8: write_html(cost=1) passed write_html's own check ([0, 1])
+    and failed in backtest ([0, 1)), naming backtest. A number passed on from one
+    public function to another carries one declaration, so the range a user
+    reads, and the function named when it is broken, are the same in each."""
+    from regimes._contract import Interval
+
+    ranges: dict[str, dict[str, str]] = {}
+    for name, func in PUBLIC.items():
+        table = getattr(func, "__parameter_constraints__", {})
+        for param, constraints in table.items():
+            for c in constraints:
+                if isinstance(c, Interval):
+                    ranges.setdefault(param, {})[name] = c.describe()
+    differ = {p: by for p, by in ranges.items() if len(set(by.values())) > 1}
+    assert differ == {}
+    assert len(ranges["cost"]) >= 2  # backtest and write_html, at least
+
+
+def test_a_set_is_refused_where_order_means_something_and_sorted_elsewhere():
+    """Hostile 28, H28-1 and H28-12: regime_names={"Bull", "Sideways", "Bear"}
+    named the regimes in the order of the process' string hashes (Bear was the
+    +215 %/yr regime under one seed). Where order is meaning, a set is refused
+    and the message says why; where names are only looked up, a set is read
+    sorted, the same in every process."""
+    from regimes.evaluate import backtest
+
+    days = pd.bdate_range("2021-01-04", periods=6)
+    with pytest.raises(InvalidParameterError, match="A set has no order") as err:
+        RegimeModel(regime_names={"Bull", "Sideways", "Bear"}).fit(
+            pd.DataFrame({"A": np.linspace(-0.01, 0.01, 6)}, index=days)
+        )
+    assert err.value.param == "regime_names"
+    with pytest.raises(InvalidParameterError, match="A set has no order") as err:
+        regimes.online.causal_start(np.eye(2), regime_names=frozenset({"A", "B"}))
+    assert err.value.param == "regime_names"
+    signal = pd.Series(["Bull", "Bear", "Crash"] * 2, index=days)
+    returns = pd.DataFrame({"A": [0.01, -0.02, 0.0] * 2}, index=days)
+    result = backtest(signal, returns, risk_off={"Crash", "Bear"})
+    assert result.risk_off == ("Bear", "Crash")
 
 
 def test_a_download_with_default_dates_reaches_the_download(monkeypatch, tmp_path):

@@ -439,3 +439,19 @@ def test_a_report_takes_the_series_a_model_was_fitted_on(tmp_path, name):
     page = path.read_text(encoding="utf-8")
     column = name if name is not None else "returns"
     assert re.search(rf"<th>Columns</th>\s*<td>{column}</td>", page)
+
+
+def test_notes_are_free_text_shown_once_each(sample, fitted, tmp_path):
+    """Hostile 28, H28-7: notes were checked as names, so the usual
+    ``notes=[str(w.message) for w in caught]`` was refused when one warning came
+    twice, and a blank note was refused. Notes are text: each distinct one is
+    shown once, in order, as written; blank ones are left out."""
+    same = "  Loaded with 3 missing days.  "
+    notes = [same, "", same, "Second note"]
+    text = write_html(fitted, sample, tmp_path / "n.html", notes=notes).read_text()
+    assert text.count("Loaded with 3 missing days.") == 1
+    assert text.index("Loaded with 3 missing days.") < text.index("Second note")
+    assert "<li></li>" not in text and "<li>  </li>" not in text
+    with pytest.raises(InvalidParameterError, match="Each note is text") as err:
+        write_html(fitted, sample, tmp_path / "m.html", notes=["ok", 3])
+    assert err.value.param == "notes"
