@@ -113,7 +113,20 @@ def _check_signal(signal: Any) -> pd.Series:
     if not all(isinstance(c, str) for c in signal.cat.categories):
         # regimes are names (risk_off=, regimes= take text): integer codes, as
         # hmmlearn's predict gives, are named by their text, 2 -> "2"
-        signal = signal.cat.rename_categories([str(c) for c in signal.cat.categories])
+        categories = list(signal.cat.categories)
+        texts = [str(c) for c in categories]
+        clash = [
+            c for c, t in zip(categories, texts, strict=True) if texts.count(t) > 1
+        ]
+        if clash:
+            raise InvalidParameterError(
+                "signal",
+                f"signal's regimes {clash} are one name as text ("
+                f"{texts[categories.index(clash[0])]!r}): regimes are named by "
+                "their text, and these would be one regime. Give each regime one "
+                "spelling, e.g. signal.astype(str) if they are the same regime.",
+            )
+        signal = signal.cat.rename_categories(texts)
     return signal
 
 

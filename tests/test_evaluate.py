@@ -17,6 +17,7 @@ from regimes.evaluate import (
     backtest,
     detection_lag,
     drawdown,
+    regime_stats,
     signal_stats,
     spells,
 )
@@ -567,3 +568,24 @@ def test_integer_coded_signals_are_named_by_their_text():
     pd.testing.assert_series_equal(got.stats["strategy"], expected.stats["strategy"])
     with pytest.raises(InvalidParameterError, match=r"pass '1'"):
         backtest(codes, returns, risk_off=1)
+
+
+@pytest.mark.parametrize("func", [signal_stats, spells, backtest, regime_stats])
+def test_codes_that_are_one_name_as_text_are_refused(func):
+    """Hostile 28, H28-2: a signal holding both 1 (from predict) and '1' (read
+    from a CSV) failed inside pandas ('categories must be unique') once codes
+    were named by their text. Ours says which codes clash and how to merge them."""
+    signal, returns = _inputs()
+    mixed = pd.Series(
+        [(1, "1", "Bear")[i % 3] for i in range(len(signal))],
+        index=signal.index,
+        dtype=object,
+    )
+    args = (mixed, returns) if func in (backtest, regime_stats) else (mixed,)
+    with pytest.raises(InvalidParameterError, match=r"one name as text \('1'\)") as e:
+        func(*args)
+    assert e.value.param == "signal"
+    assert "astype(str)" in str(e.value)
+    # the fix the message suggests is read as two regimes, '1' and 'Bear'
+    shares = signal_stats(mixed.astype(str)).filter(like="share[")
+    assert list(shares.index) == ["share[1]", "share[Bear]"]
