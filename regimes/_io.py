@@ -1,4 +1,7 @@
-"""Atomic file writes: a file is its old self or wholly new, never half written."""
+"""Files: atomic writes, and the one way our own text files are read back.
+
+A file written is its old self or wholly new, never half written.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .exceptions import InvalidParameterError
+
+# Windows editors and Excel's "CSV UTF-8" put a byte-order mark before the text:
+# the package's text files (model files, state records, the audit log) are read
+# with it or without it, as read_returns reads a user's returns files.
+TEXT_ENCODING = "utf-8-sig"
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The text of a file the package wrote, read as a user may have saved it.
+
+    A byte-order mark in front (an ordinary tool's "UTF-8 with BOM") is not text.
+    """
+    return Path(path).read_text(encoding=TEXT_ENCODING)
 
 
 def _create_sibling(path: Path) -> Path:

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ._covariance import native_shape, positive_definite, to_full, to_native
-from ._io import atomic_path, check_file_target
+from ._io import atomic_path, check_file_target, read_text
 from ._state import FittedState
 from ._validation import check_params
 from .exceptions import InvalidParameterError, MissingPathError, ModelFileError
@@ -101,7 +101,7 @@ def load(path: str | os.PathLike[str], defaults: dict[str, Any]) -> FittedState:
             "yourself and call model.save(path)."
         )
     try:
-        document = json.loads(path.read_text(encoding="utf-8"), parse_int=_parse_int)
+        document = json.loads(read_text(path), parse_int=_parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(
             f"{path} is not a readable regimes model file "

@@ -40,7 +40,8 @@ import pandas as pd
 
 from . import _persist
 from ._contract import Checked, PathLike, validate_params
-from ._io import atomic_path
+from ._dates import local_days
+from ._io import TEXT_ENCODING, atomic_path, read_text
 from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
 from ._validation import OUTPUT_COLUMNS
@@ -652,8 +653,8 @@ def saved_columns(folder: Path) -> list[str] | None:
     """
     pointer = Path(folder) / POINTER
     try:
-        generation = Path(folder) / pointer.read_text(encoding="utf-8").strip()
-        record = json.loads((generation / _RECORD).read_text(encoding="utf-8"))
+        generation = Path(folder) / read_text(pointer).strip()
+        record = json.loads(read_text(generation / _RECORD))
         return [str(c) for c in record["data"]["columns"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -678,9 +679,9 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
         )
     generation = folder
     try:
-        generation = folder / pointer.read_text(encoding="utf-8").strip()
+        generation = folder / read_text(pointer).strip()
         model = RegimeModel.load(generation / _MODEL)
-        record = json.loads((generation / _RECORD).read_text(encoding="utf-8"))
+        record = json.loads(read_text(generation / _RECORD))
         record["model"] = _persist._envelope(model.fitted_state_, _version())
         out = _read_frame(generation / _FRAME, record)
         out.attrs = {
@@ -916,10 +917,13 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     path = Path(path)
     _check_log_header(path, ["date", *map(str, out.columns), "recorded_at"])
     last = _last_logged_day(path)
-    # the log holds local times (date_format below): compare the index's own. A
-    # date alone for days; the time too for intraday rows, which a date alone
-    # would merge (a second run on the same day then logged none of its rows)
-    stamps = out.index.tz_localize(None) if out.index.tz is not None else out.index
+    # the log holds local days (date_format below), by the package's one rule
+    # (evaluate's too): a day stamped at the close (16:00) is the day stamped at
+    # midnight by another source, logged once; intraday rows keep their times,
+    # which a date alone would merge (a second run on the same day then logged
+    # none of its rows)
+    out = local_days(out)
+    stamps = out.index
     new = out if last is None else out.loc[stamps > last]
     if new.empty:
         return 0
@@ -958,7 +962,7 @@ def _check_log_header(
     """
     if not path.is_file() or path.stat().st_size == 0:
         return
-    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+    with open(path, encoding=TEXT_ENCODING, errors="replace", newline="") as handle:
         header = _csv_fields(handle.readline().rstrip("\r\n"))
     if header != columns:
         raise InvalidParameterError(
@@ -999,7 +1003,7 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
         return None
     with open(path, "rb+") as handle:
         data = handle.read()
-        lines = data.decode("utf-8", errors="replace").splitlines()
+        lines = data.decode(TEXT_ENCODING, errors="replace").splitlines()
         width = len(_csv_fields(lines[0])) if lines else 0
         if not data.endswith(b"\n"):
             if len(lines) > 1 and _logged_row(_csv_fields(lines[-1]), width):
@@ -1007,7 +1011,7 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
             else:  # a crash tore the last append: drop it
                 cut = data.rfind(b"\n") + 1
                 handle.truncate(cut)
-                lines = data[:cut].decode("utf-8", errors="replace").splitlines()
+                lines = data[:cut].decode(TEXT_ENCODING, errors="replace").splitlines()
                 warn_user(
                     f"{path}: dropped an incomplete last line left by an "
                     "interrupted run.",

@@ -299,6 +299,18 @@ def test_state_directory_round_trip_and_chain(returns, full, tmp_path):
     ]
 
 
+def test_a_state_saved_again_with_byte_order_marks_loads(full, tmp_path):
+    """Hostile 28, H28-6 (its class): the state's text files (the pointer, the
+    record, the model) opened and saved as "UTF-8 with BOM" hold the same state."""
+    folder = tmp_path / "state"
+    daily.save_state(full, folder)
+    texts = [folder / "CURRENT", *folder.glob("state-*/*.json")]
+    assert len(texts) == 3  # the pointer, the record, the last refit's model
+    for path in texts:
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    pd.testing.assert_frame_equal(daily.load_state(folder), full, check_exact=True)
+
+
 @pytest.mark.parametrize("tz", ["Europe/Berlin", "UTC"])
 def test_state_directory_keeps_the_time_zone(returns, tmp_path, tz):
     """A tz-aware run resumes from its own state (its fitted_until lost the time
@@ -880,12 +892,15 @@ def _log_in_two_parts(full: pd.DataFrame, path) -> tuple[pd.DataFrame, int]:
         pytest.param(lambda b: b + b"\n", id="trailing blank line"),
         pytest.param(lambda b: b + b"\r\n\n", id="blank lines"),
         pytest.param(lambda b: b[:-1], id="no final newline"),
+        # Excel's "CSV UTF-8", Notepad's "UTF-8 with BOM"
+        pytest.param(lambda b: b"\xef\xbb\xbf" + b, id="byte-order mark"),
     ],
 )
 def test_an_edited_log_goes_on_growing_and_keeps_its_lines(full, tmp_path, edit):
     """Hostile 25: after a blank line at its end (an editor's, `echo >>`) the log
     silently stopped growing; a complete last line without its newline was
-    deleted as torn and logged again with a new time of recording."""
+    deleted as torn and logged again with a new time of recording. Hostile 28,
+    H28-6: a log saved with a byte-order mark was 'not this walk-forward's log'."""
     path = tmp_path / "log.csv"
     full, n_new = _log_in_two_parts(full, path)
     before = path.read_bytes()
@@ -897,6 +912,21 @@ def test_an_edited_log_goes_on_growing_and_keeps_its_lines(full, tmp_path, edit)
     assert after.startswith(edit(before))  # nothing rewritten
     log = pd.read_csv(path, index_col="date", parse_dates=True)
     assert log.index.equals(full.index.rename("date"))
+
+
+def test_a_day_stamped_at_the_close_is_the_day_logged_at_midnight(full, tmp_path):
+    """Hostile 28, H28-5: a log written from midnight-stamped days, continued by
+    a walk on the same returns stamped at the 16:00 close (a vendor feed),
+    logged its last day a second time. The log holds local days, by the one
+    rule evaluate uses: each day once, written as a date."""
+    path = tmp_path / "log.csv"
+    full, n_new = _log_in_two_parts(full, path)
+    at_close = full.copy()
+    at_close.index = at_close.index + pd.Timedelta(hours=16)
+    assert daily.append_log(at_close, path) == n_new
+    log = pd.read_csv(path, index_col="date", parse_dates=True)
+    assert log.index.equals(full.index.rename("date"))
+    assert daily.append_log(at_close, path) == 0
 
 
 def test_a_torn_last_line_is_dropped_and_logged_again(full, tmp_path):

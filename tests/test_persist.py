@@ -60,6 +60,20 @@ def test_round_trip_predicts_exactly_the_same(saved, short_sample):
     assert loaded.log_likelihood_ == model.log_likelihood_
 
 
+def test_a_file_saved_with_a_byte_order_mark_loads(saved, short_sample, tmp_path):
+    """Hostile 28, H28-6 (its class): a model file opened and saved as "UTF-8
+    with BOM" (Notepad, some editors) is the same model."""
+    model, path = saved
+    marked = tmp_path / "marked.json"
+    marked.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    pd.testing.assert_frame_equal(
+        RegimeModel.load(marked).predict_proba(short_sample),
+        model.predict_proba(short_sample),
+        rtol=0,
+        atol=0,
+    )
+
+
 def test_file_is_plain_json_with_native_covariance_shapes(saved):
     model, path = saved
     document = json.loads(Path(path).read_text())
