@@ -528,6 +528,74 @@ class Numbers(Constraint):
         return f"a {self.ndim}-D array of finite numbers{nan}{what}"
 
 
+class Covariances(Numbers):
+    """Covariance matrices (regimes x columns x columns), as a density needs them.
+
+    Each finite, symmetric and positive definite. A singular matrix (a column
+    that never moves in a regime, two columns that are one) or a negative
+    variance has no density: refused here, naming the regime, rather than by the
+    linear algebra with no parameter named.
+    """
+
+    def __init__(self, *, what: str = "regimes x columns x columns") -> None:
+        super().__init__(3, what=what)
+
+    def convert(self, value: Any) -> Any:
+        out = super().convert(value)
+        if out is _REJECT or out.shape[1] != out.shape[2]:
+            return _REJECT
+        return _REJECT if _first_not_positive_definite(out)[0] else out
+
+    def describe(self) -> str:
+        return (
+            f"a 3-D array of finite numbers ({self.what}): square, symmetric, "
+            "positive definite in each regime"
+        )
+
+    def hint(self, value: Any) -> str:
+        out = super().convert(value)
+        if out is _REJECT:
+            return ""
+        if out.shape[1] != out.shape[2]:
+            return f"each regime's matrix must be square, got {out.shape[1:]}"
+        problem, fix = _first_not_positive_definite(out)
+        return f"{problem}: {fix}" if problem else ""
+
+
+def _first_not_positive_definite(covars: np.ndarray) -> tuple[str, str]:
+    """(what is wrong, the fix) for the first matrix that is not a covariance.
+
+    ('', '') when each is one.
+    """
+    for k, matrix in enumerate(covars):
+        scale = float(np.abs(matrix).max(initial=0.0))
+        if not np.allclose(matrix, matrix.T, rtol=1e-8, atol=1e-12 * scale):
+            return (
+                f"regime {k}'s matrix is not symmetric",
+                "a covariance is; if it is one up to rounding, pass "
+                "(covars + covars.transpose(0, 2, 1)) / 2",
+            )
+        try:
+            np.linalg.cholesky(matrix)
+        except np.linalg.LinAlgError:
+            low = float(np.linalg.eigvalsh(matrix).min())
+            problem = (
+                f"regime {k}'s matrix is not positive definite (its smallest "
+                f"eigenvalue is {low:.3g})"
+            )
+            if low < -1e-8 * scale:
+                return problem, (
+                    "no returns have such a covariance (a negative variance, or "
+                    "correlations that cannot hold together); check how it was built"
+                )
+            return problem, (
+                "the regime's returns have no spread in some direction (a column "
+                "that never moves, two columns that are one); add a small ridge, "
+                "e.g. covars + 1e-8 * np.eye(covars.shape[1])"
+            )
+    return "", ""
+
+
 class LogDensities(Constraint):
     """Daily log-densities, shape (n_days, n_regimes).
 

@@ -52,6 +52,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._contract import (
+    Covariances,
     InstanceOf,
     Interval,
     LogDensities,
@@ -188,7 +189,7 @@ def penalized_decode(
 _MOMENTS = {
     "X": [Numbers(2, missing=True, what="days x columns of returns")],
     "means": [Numbers(2, what="regimes x columns")],
-    "covars": [Numbers(3, what="regimes x columns x columns")],
+    "covars": [Covariances()],
 }
 _MOMENTS_ORDER = {
     "regimes": ["means.index"],

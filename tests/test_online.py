@@ -15,6 +15,7 @@ from regimes.online import (
     DecoderState,
     causal_start,
     filter_log_densities,
+    observed_portfolio_log_densities,
     penalized_decode,
     portfolio_log_densities,
 )
@@ -479,3 +480,35 @@ def test_log_densities_at_the_ends_of_the_float_range_filter_in_silence():
     transmat = np.array([[0.9, 0.1], [0.1, 0.9]])
     got = filter_log_densities(log_densities, transmat, np.array([0.5, 0.5]))
     np.testing.assert_allclose(got, [[1, 0], [0.9, 0.1], [0, 1]], atol=1e-12)
+
+
+_ASYMMETRIC = np.array([[1.0, 0.5], [0.4, 1.0]]) * 1e-4
+
+
+@pytest.mark.parametrize(
+    "func", [portfolio_log_densities, observed_portfolio_log_densities]
+)
+@pytest.mark.parametrize(
+    ("second", "says", "fix"),
+    [
+        (np.zeros((2, 2)), "no spread", lambda c: c + 1e-8 * np.eye(c.shape[1])),
+        (-np.eye(2) * 1e-4, "negative variance", None),
+        (_ASYMMETRIC, "not symmetric", lambda c: (c + c.transpose(0, 2, 1)) / 2),
+    ],
+    ids=["singular", "negative", "asymmetric"],
+)
+def test_covariances_that_have_no_density_are_refused_naming_the_regime(
+    func, second, says, fix
+):
+    """Hostile 28, H28-9: a singular or negative covariance reached the linear
+    algebra (a ValueError naming no parameter). Every property the densities
+    rely on is checked first, the regime named, and the fix given works."""
+    X = np.array([[0.001, -0.002], [0.0, 0.01], [np.nan, 0.003]])
+    means = np.zeros((2, 2))
+    covars = np.array([np.eye(2) * 1e-4, second])
+    with pytest.raises(InvalidParameterError, match=says) as err:
+        func(X, means, covars)
+    assert err.value.param == "covars"
+    assert "Regime 1's matrix" in str(err.value)
+    if fix is not None:
+        assert np.isfinite(func(X, means, fix(covars))).all()
