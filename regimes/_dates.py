@@ -368,11 +368,13 @@ def epoch_nanoseconds(index: pd.DatetimeIndex) -> bool:
 
 
 def to_datetime_call(values: Any, expression: str) -> str:
-    """The ``pd.to_datetime`` call that reads ``values`` (shown as ``expression``).
+    """The call that reads ``values`` (shown as ``expression``) as dates.
 
     Dates with different UTC offsets (a mixed-zone index of datetimes, or text
-    with offsets such as +01:00 and +02:00) need ``utc=True``: without it pandas
-    refuses them, so the fix an error suggests would itself fail.
+    with offsets such as +01:00 and +02:00) are read by the package's one rule,
+    the local date and time with the zone dropped (:func:`local_dates`): plain
+    ``pd.to_datetime`` refuses them, and ``utc=True`` would move a Tokyo
+    morning to the day before.
     """
     index = pd.Index(values)
     if isinstance(index, pd.PeriodIndex):
@@ -393,8 +395,11 @@ def to_datetime_call(values: Any, expression: str) -> str:
         else:
             zone = getattr(value, "tzinfo", None)
             offsets.add(None if zone is None else zone.utcoffset(value))
-    needs_utc = len(offsets - {None}) > 1 or (None in offsets and len(offsets) > 1)
-    return f"pd.to_datetime({expression}{', utc=True' if needs_utc else ''})"
+    if len(offsets - {None}) > 1 or (None in offsets and len(offsets) > 1):
+        # each stamp's own wall-clock time, its zone dropped: the local date
+        local = "pd.Timestamp(t).tz_localize(None)"
+        return f"pd.DatetimeIndex([{local} for t in {expression}])"
+    return f"pd.to_datetime({expression})"
 
 
 def undated(index: pd.Index) -> bool:

@@ -392,22 +392,25 @@ def test_a_crisis_window_in_the_wrong_units_is_refused():
 def test_advice_on_returns_works_as_written(short_sample):
     """Hostile pass 18, M5: numbers of dtype object were called non-numeric
     (the fix is astype(float)), and a mixed-zone index was told to use
-    pd.to_datetime, which refuses it without utc=True."""
+    pd.to_datetime, which refuses it without utc=True. Hostile 28, H28-10: and
+    utc=True moved each day east of London to the day before; the fix keeps each
+    stamp's local date, the package's one rule for zones."""
     model = RegimeModel(n_init=1, random_state=0)
     with pytest.raises(InvalidReturnsError, match=r"pass returns.astype\(float\)"):
         model.fit(short_sample.astype(object))
     model.fit(short_sample.astype(object).astype(float))  # the advice, followed
     zones = [
-        day.tz_localize("Europe/Berlin" if i % 2 else "America/New_York")
+        day.tz_localize("Asia/Tokyo" if i % 2 else "America/New_York")
         for i, day in enumerate(short_sample.index)
     ]
     mixed = short_sample.set_axis(pd.Index(zones, dtype=object))
-    with pytest.raises(InvalidReturnsError, match="utc=True") as e:
+    with pytest.raises(InvalidReturnsError, match="tz_localize") as e:
         model.fit(mixed)
-    fix = re.search(r"returns.index = (pd.to_datetime\(.*?\))", str(e.value))
+    fix = re.search(r"returns.index = (pd.DatetimeIndex\(\[.*?\]\))", str(e.value))
     assert fix is not None
-    mixed.index = pd.to_datetime(mixed.index, utc=True)  # the advice, followed
-    assert isinstance(mixed.index, pd.DatetimeIndex)
+    mixed.index = eval(fix.group(1), {"pd": pd, "returns": mixed})  # as written
+    assert mixed.index.equals(short_sample.index.rename(None))  # the same days
+    model.fit(mixed)
 
 
 def test_a_whole_column_off_is_named_as_its_units(with_cash):
