@@ -121,6 +121,30 @@ def is_number_cell(value: Any) -> bool:
     return _is_real(value) or isinstance(value, decimal.Decimal)
 
 
+def plain_numbers(values: pd.Series) -> pd.Series:
+    """``values`` (dtype object) with its exact numbers as floats.
+
+    ``decimal.Decimal`` and ``fractions.Fraction`` cells (numbers by
+    :func:`is_number_cell`) become floats, a Decimal NaN (quiet or signalling)
+    NaN; other cells are left as they are. pandas reads neither kind itself
+    (``pd.to_numeric`` makes a Fraction NaN; ``isna`` raises on a signalling
+    NaN), so the loaders and the validator call this before anything else.
+    """
+    exact = values.map(lambda v: isinstance(v, (decimal.Decimal, numbers.Rational)))
+    exact &= ~values.map(_is_int)  # ints are Rational too, and read as they are
+    if not exact.any():
+        return values
+    values = values.copy()
+    values[exact] = values[exact].map(_exact_float)
+    return values
+
+
+def _exact_float(value: decimal.Decimal | numbers.Rational) -> float:
+    if isinstance(value, decimal.Decimal) and value.is_nan():
+        return math.nan
+    return float(value)
+
+
 class Interval(Constraint):
     """An int (``Integral``) or a finite real (``Real``) in [low, high].
 

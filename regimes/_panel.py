@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._contract import is_number_cell
+from ._contract import is_number_cell, plain_numbers
 from ._dates import data_error
 from ._prices_or_returns import guess_kind, log_returns, percent_median
 from ._validation import check_returns
@@ -301,6 +301,8 @@ def _as_floats(values: pd.Series) -> tuple[str, pd.Series | None]:
         return "", values.astype(float)
     if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
         return f"holds {dtype} values", None
+    if pd.api.types.is_object_dtype(dtype):
+        values = plain_numbers(values)  # Decimal and Fraction cells, as floats
     missing = values.isna()
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         text = ~missing  # every value is a str: the usual case, a file's cells

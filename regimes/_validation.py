@@ -22,6 +22,7 @@ from ._contract import (
     Real,
     check_value,
     is_number_cell,
+    plain_numbers,
 )
 from ._covariance import COVARIANCE_FORMS
 from ._dates import (
@@ -483,7 +484,7 @@ def _check_frame_labels(
             c
             for c in bad
             if frame[c].dtype == object
-            and all(is_number_cell(v) for v in frame[c].dropna())
+            and all(is_number_cell(v) for v in plain_numbers(frame[c]).dropna())
         ]
         if held == bad:
             raise InvalidReturnsError(

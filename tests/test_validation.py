@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import decimal
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from regimes import RegimeModel, _fitting
 from regimes.data import load_sample
 from regimes.exceptions import (
+    DataWarning,
     InvalidParameterError,
     InvalidReturnsError,
     LikelyPricesWarning,
@@ -338,8 +342,6 @@ def test_decimal_columns_are_numbers_in_every_check():
     """Hostile 25: Decimal values (a database's NUMERIC columns) were
     'non-numeric columns; keep only numeric columns' for the fit and 'Fix the
     data' for the loader; they are numbers stored as objects."""
-    import decimal
-
     from regimes.data import prepare_returns
 
     returns = load_sample().iloc[-400:, :3]
@@ -349,3 +351,33 @@ def test_decimal_columns_are_numbers_in_every_check():
     np.testing.assert_array_equal(held.astype(float).to_numpy(), returns.to_numpy())
     read = prepare_returns(held, kind="returns")
     np.testing.assert_array_equal(read.to_numpy(), returns.to_numpy())
+
+
+@pytest.mark.parametrize(
+    "exact",
+    [
+        pytest.param(lambda v: Fraction(v), id="Fraction"),
+        pytest.param(lambda v: decimal.Decimal(repr(v)), id="Decimal"),
+    ],
+)
+def test_exact_numbers_read_as_the_floats_they_are(exact):
+    """Hostile 28, H28-11: is_number_cell names fractions as numbers, yet the
+    loader refused Fraction cells ('columns must be numbers'), and a signalling
+    Decimal NaN escaped as a raw decimal.InvalidOperation. Exact numbers are
+    their floats, any Decimal NaN a missing value, as a float NaN is."""
+    from regimes.data import prepare_returns
+
+    returns = load_sample().iloc[-200:, :2]
+    held = returns.map(exact).astype(object)
+    read = prepare_returns(held, kind="returns")
+    np.testing.assert_array_equal(read.to_numpy(), returns.to_numpy())
+    for nan in (decimal.Decimal("NaN"), decimal.Decimal("sNaN")):
+        gap = held.copy()
+        gap.iloc[5, 0] = nan
+        floats = returns.copy()
+        floats.iloc[5, 0] = np.nan
+        with pytest.warns(DataWarning, match="kept interior gaps"):
+            expected = prepare_returns(floats, kind="returns", missing="keep")
+        with pytest.warns(DataWarning, match="kept interior gaps"):
+            got = prepare_returns(gap, kind="returns", missing="keep")
+        pd.testing.assert_frame_equal(got, expected)
