@@ -449,14 +449,15 @@ def _number_format(cell: str) -> str:
     if re.fullmatch(
         r"[-+(]?\s*[$\u20ac\u00a3\u00a5]\s*[\d.,]+\)?|[\d.,]+\s*[\u20ac$]", text
     ):
+        negative = "-" if text.startswith(("-", "(")) else ""
         return (
             " (a currency sign: save the file with plain numbers, e.g. "
-            f"{re.sub(r'[^0-9.,]', '', text)})"
+            f"{negative}{_plain_digits(text)})"
         )
     if re.fullmatch(r"\(\s*[\d.,]+\s*%?\s*\)", text):
         return (
             " (an accounting negative in parentheses: save the file with a minus "
-            f"sign, e.g. -{text.strip('() %')})"
+            f"sign, e.g. -{_plain_digits(text)})"
         )
     if re.fullmatch(r"[-+]?\d*,\d+", text):
         return (
@@ -464,6 +465,21 @@ def _number_format(cell: str) -> str:
             "it with decimal points, e.g. 1234.5, or with ; between fields)"
         )
     return ""
+
+
+def _plain_digits(text: str) -> str:
+    """A spreadsheet's number as the reader reads it, without its sign.
+
+    No currency or thousands separator, a point for the decimal mark. The
+    example an error gives must itself be read, so "$1,100.13" gives 1100.13,
+    not 1,100.13 (a thousands separator, refused in turn).
+    """
+    body = re.sub(rf"[^0-9.,{_SEPARATORS}]", "", text).strip(THOUSANDS_SEPARATORS)
+    grouped = re.fullmatch(rf"(\d{{1,3}}(?:[{_SEPARATORS}]\d{{3}})+)([.,]\d+)?", body)
+    if grouped:  # thousands separators, then perhaps a decimal mark
+        whole = re.sub(r"\D", "", grouped.group(1))
+        return whole + (grouped.group(2) or "").replace(",", ".")
+    return body.replace(",", ".")
 
 
 def _is_number(text: str) -> bool:

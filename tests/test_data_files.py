@@ -539,6 +539,33 @@ def test_almost_numbers_are_named_with_their_fix(tmp_path, cells, says):
         data.read_returns(tmp_path / "f.csv", kind="returns")
 
 
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ('"$1,100.13"', 1100.13),
+        ('"-$1,100.13"', -1100.13),
+        ('"($1,100.13)"', -1100.13),
+        ('"(1,234.5)"', -1234.5),
+        ('"€1.234.567,89"', 1234567.89),
+        ("$12.50", 12.5),
+    ],
+)
+def test_the_example_in_an_almost_number_message_is_read(tmp_path, cell, value):
+    """Hostile 28, H28-4: "$1,100.13" was told to be saved as 1,100.13, which
+    the reader then refused as a thousands separator. The example a message
+    gives, written into the file in place of the cell, reads as the number."""
+    path = tmp_path / "f.csv"
+    path.write_text(f"Date,A\n2020-01-02,0.01\n2020-01-03,{cell}\n2020-01-06,0.02\n")
+    with pytest.raises(DataFileError) as err:
+        data.read_returns(path, kind="returns")
+    example = re.search(r"e\.g\. (\S+?)\)", str(err.value)).group(1)
+    path.write_text(f"Date,A\n2020-01-02,0.01\n2020-01-03,{example}\n2020-01-06,0.02\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # returns of 1,100: questioned
+        read = data.read_returns(path, kind="returns", missing="keep")
+    assert read.loc["2020-01-03", "A"] == pytest.approx(value)
+
+
 @pytest.mark.parametrize("date", ["NaT", "", "N/A"])
 def test_a_dateless_first_row_is_refused_not_read_as_the_header(tmp_path, date):
     """A first day without a date was taken for the header line: the columns
