@@ -151,12 +151,23 @@ def read_table(
         (separator is None and len(header.fields) == row_width - 1)
         or (
             separator is not None
-            and header.fields[0].casefold() not in _DATE_LABELS
+            and _label(header) not in _DATE_LABELS
             and all(line.raw_width == header.raw_width + 1 for line in rows)
             # the extra field holds values (not only a trailing separator)
             and any(len(line.fields) == line.raw_width for line in rows)
         )
     )
+    if unlabelled and separator is not None:
+        # a guess: a header labelling the dates with a word not in _DATE_LABELS
+        # over rows with an unnamed last column reads the same way
+        first = header.fields[0]
+        _warn(
+            f"{source}: line {header.number} names one column fewer than the rows "
+            f"have fields: read as naming the value columns only (as pandas' "
+            f"to_csv(index_label=False) writes), the first named {first!r}. If "
+            f"{first!r} labels the dates, the names are one column off: name the "
+            "last column in the header.",
+        )
     if header is None:
         width = row_width
     else:
@@ -319,7 +330,25 @@ def _header(lines: list[_Line], first_row: int) -> _Line | None:
     return None
 
 
-_DATE_LABELS = frozenset({"date", "dates", "day", "datetime", "time", "timestamp"})
+_DATE_LABELS = frozenset(
+    {
+        # English, and what exporters write
+        *("date", "dates", "day", "datetime", "time", "timestamp", "trade date"),
+        *("as of", "asof", "as of date", "period", "observation_date"),
+        # the languages of the exchanges: German, Dutch, Swedish; Spanish;
+        # French; Italian, Portuguese, Polish; Danish, Norwegian; Finnish;
+        # Turkish; Russian; Japanese; Chinese; Korean
+        *("datum", "fecha", "jour", "data", "dato", "päivämäärä", "päivä"),
+        *("tarih", "дата", "日付", "日期", "날짜"),
+    }
+)
+"""First fields that label a line as the one naming the columns: it labels the
+dates' column. Compared case-folded and stripped (:func:`_label`)."""
+
+
+def _label(line: _Line) -> str:
+    """The first field of ``line`` as the label lists hold it: stripped, folded."""
+    return line.fields[0].strip().casefold() if line.fields else ""
 
 
 def _names_line(lines: list[_Line], header: _Line, source: str) -> _Line:
@@ -329,9 +358,11 @@ def _names_line(lines: list[_Line], header: _Line, source: str) -> _Line:
     (Bloomberg's ``Date,PX_LAST,PX_LAST`` under ``Security,AAA,BBB``), a
     description. The line just above the rows names the columns unless its
     names are empty or repeated, or the line above it is labelled as naming
-    instruments ("Ticker", "Symbol": :data:`_ID_LABELS`) and it is not, while
-    that line, as wide, names every column once; then that one does, and the
-    other is skipped, with a warning.
+    instruments ("Ticker", "Symbol": :data:`_ID_LABELS`) and it is not, or the
+    line above labels the dates' column (:data:`_DATE_LABELS`) and it does not,
+    while that line, as wide, names every column once; then that one does, and
+    the other is skipped, with a warning. Which line is chosen never depends on
+    the values of the other (distinct currencies or repeated ones).
     """
     above = next(
         (line for line in reversed(lines[: lines.index(header)]) if not line.blank),
@@ -341,18 +372,15 @@ def _names_line(lines: list[_Line], header: _Line, source: str) -> _Line:
         return header
     names, upper = header.fields[1:], above.fields[1:]
     usable = all(upper) and len(set(upper)) == len(upper)
-    label, upper_label = (line.fields[0].strip().casefold() for line in (header, above))
-    # "Ticker,AAA,BBB" over "Currency,USD,EUR": the instruments' line names the
-    # columns, however distinct the units under it are
-    instruments = upper_label in _ID_LABELS and label not in _ID_LABELS | _DATE_LABELS
-    # names missing or repeated; or no date label where the line above has one
-    dated = above.fields[0].strip().casefold() in _DATE_LABELS
-    poor = (
-        instruments
-        or not all(names)
-        or len(set(names)) < len(names)
-        or (dated and not header.fields[0].strip())
-    )
+    label, upper_label = _label(header), _label(above)
+    # "Ticker,AAA,BBB" over "Currency,USD,EUR" (or over "Date,USD,EUR"): the
+    # instruments' line names the columns, however distinct the units under it
+    instruments = upper_label in _ID_LABELS and label not in _ID_LABELS
+    # "Date,AAA,BBB" over "Currency,USD,EUR" or ",USD,EUR": the line labelling
+    # the dates' column is the header; the one under it, labelled otherwise or
+    # not at all, describes the columns (units, descriptions)
+    dated = upper_label in _DATE_LABELS and label not in _DATE_LABELS
+    poor = instruments or dated or not all(names) or len(set(names)) < len(names)
     if not (usable and poor):
         return header
     _warn(

@@ -813,9 +813,64 @@ def test_a_csv_whose_header_lacks_the_date_label_is_read(tmp_path):
     frame = data.load_sample().iloc[-30:, :3]
     path = tmp_path / "returns.csv"
     frame.to_csv(path, index_label=False)
-    out = data.read_returns(path, kind="returns")
+    with pytest.warns(DataWarning, match="naming the value columns only"):
+        out = data.read_returns(path, kind="returns")
     assert list(out.columns) == list(frame.columns)
     np.testing.assert_allclose(out.to_numpy(), frame.to_numpy(), rtol=1e-7)
+
+
+@pytest.mark.parametrize("label", ["Date", "Datum", "Fecha", "DATA", "日付"])
+def test_a_dated_header_over_rows_with_an_unnamed_column_is_refused(tmp_path, label):
+    """Hostile 28, H28-13: 'Datum,AAA,BBB' over rows of four fields was read as a
+    header without a date label (pandas' index_label=False), every name moved
+    one column left, silently. The date label of any exchange's language is a
+    date label; the same file with 'Date' was already refused."""
+    path = tmp_path / "returns.csv"
+    path.write_text(
+        f"{label},AAA,BBB\n2024-01-02,0.01,0.02,0.5\n2024-01-03,0.01,0.02,0.5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFileError, match="line 2 has 4 fields"):
+        data.read_returns(path, kind="returns")
+
+
+def test_an_unknown_date_label_over_an_unnamed_column_is_warned_about(tmp_path):
+    """The same layout with a label no list holds reads as pandas' layout; the
+    warning names the guess and the fix, so the shifted names are never silent."""
+    path = tmp_path / "returns.csv"
+    path.write_text("Periodo,AAA,BBB\n2024-01-02,0.01,0.02,0.005\n2024-01-03,0,0,0\n")
+    with pytest.warns(DataWarning, match="If 'Periodo' labels the dates"):
+        out = data.read_returns(path, kind="returns")
+    assert list(out.columns) == ["Periodo", "AAA", "BBB"]
+
+
+@pytest.mark.parametrize(
+    ("upper", "lower"),
+    [
+        ("Date,AAA,BBB", "Currency,USD,USD"),
+        ("Date,AAA,BBB", "Currency,USD,EUR"),
+        ("Date,AAA,BBB", "Description,Apple Inc,Big Bank"),
+        ("Ticker,AAA,BBB", "Date,USD,EUR"),
+        ("Datum,AAA,BBB", "Währung,USD,EUR"),
+        ("Date,AAA,BBB", ",USD,EUR"),
+    ],
+)
+def test_the_line_labelling_dates_or_instruments_names_the_columns(
+    tmp_path, upper, lower
+):
+    """Hostile 28, H28-3: under 'Date,AAA,BBB' a 'Currency,USD,EUR' line named
+    the columns USD and EUR, while 'Currency,USD,USD' did not: which line is the
+    header depended on whether the units below happened to differ. The line
+    labelling the dates' column (or the instruments) names them, whatever the
+    values of the other."""
+    path = tmp_path / "prices.csv"
+    rows = "2024-01-02,100,200\n2024-01-03,101,199\n2024-01-04,102,201\n"
+    path.write_text(f"{upper}\n{lower}\n{rows}", encoding="utf-8")
+    with pytest.warns(
+        DataWarning, match="two header lines: the column names are on line 1"
+    ):
+        out = data.read_returns(path, kind="prices")
+    assert list(out.columns) == ["AAA", "BBB"]
 
 
 def test_a_row_with_one_field_too_many_under_a_dated_header_is_refused(tmp_path):
