@@ -230,6 +230,7 @@ def check_returns(
     missing: str = "error",
     n_regimes: int = 1,
     window: bool = False,
+    nan_fix: str | None = None,
 ) -> Returns:
     """Validate a returns matrix and return it as float64 with its labels.
 
@@ -268,6 +269,11 @@ def check_returns(
         walk-forward's time), only what depends on the window: its size, and with
         ``for_fit`` the fit's checks. Its frequency is not judged (None): the
         caller judged the whole frame's.
+    nan_fix : str, optional
+        The fix for NaN values that works where the caller stands, after
+        "drop or fill them first". None: refit with ``missing="marginalize"``
+        for a fitted model's data (``feature_names``: its decoder follows the
+        fit's setting), fit with it otherwise.
 
     Returns
     -------
@@ -318,9 +324,11 @@ def check_returns(
             "regime model needs many days of returns.",
         )
     if missing == "marginalize":
-        check_observed(values, columns, for_fit, param, n_regimes)
+        check_observed(values, columns, for_fit, param, n_regimes, index)
     elif not window:
-        _check_finite(values, columns, param)
+        if nan_fix is None:
+            nan_fix = _REFIT_FIX if feature_names is not None else _FIT_FIX
+        _check_finite(values, columns, param, index, nan_fix)
     if for_fit:
         _check_not_constant(values, columns, param)
         _check_squares_representable(values, columns, param)
@@ -576,7 +584,26 @@ def _what(value: Any) -> str:
     return "None" if value is None else f"a {type(value).__name__}"
 
 
-def _check_finite(values: np.ndarray, columns: list[str], param: str) -> None:
+_FIT_FIX = "or let the model integrate them out: RegimeModel(missing='marginalize')"
+_REFIT_FIX = (
+    "or refit the model with RegimeModel(missing='marginalize'), which integrates "
+    "them out (a fitted model decodes as it was fitted: set_params alone changes "
+    "nothing)"
+)
+
+
+def _check_finite(
+    values: np.ndarray,
+    columns: list[str],
+    param: str,
+    index: pd.Index | None = None,
+    nan_fix: str = "",
+) -> None:
+    """Refuse NaN and inf, naming the columns, the first day, and the fix.
+
+    ``nan_fix``: the way past NaN that works at the caller (see check_returns);
+    '' for none beyond dropping or filling.
+    """
     if np.isfinite(values).all():
         return
     parts = []
@@ -587,17 +614,22 @@ def _check_finite(values: np.ndarray, columns: list[str], param: str) -> None:
             parts.append(f"{n_nan} NaN values in column {col!r}")
         if n_inf:
             parts.append(f"{n_inf} inf values in column {col!r}")
-    missing = (
-        ", or, for the data of a RegimeModel, let it integrate NaN out with "
-        "RegimeModel(missing='marginalize')"
-        if np.isnan(values).any()
-        else ""
-    )
+    fix = f", {nan_fix}" if nan_fix and np.isnan(values).any() else ""
     raise InvalidReturnsError(
         param,
-        f"{param} has {' and '.join(parts)}; drop or fill them first "
-        f"(e.g. {param}.dropna()){missing}.",
+        f"{param} has {' and '.join(parts)} (first on "
+        f"{_row_name(index, ~np.isfinite(values).all(axis=1))}); drop or fill them "
+        f"first (e.g. {param}.dropna()){fix}.",
     )
+
+
+def _row_name(index: pd.Index | None, rows: np.ndarray) -> str:
+    """The first of ``rows`` (a mask) by its date, or by position without dates."""
+    first = int(np.argmax(rows))
+    if isinstance(index, pd.DatetimeIndex):
+        day = index[first]
+        return str(day.date() if day == day.normalize() else day)
+    return f"row {first}"
 
 
 OBSERVED_PER_REGIME = 5
@@ -624,15 +656,16 @@ def check_observed(
     for_fit: bool,
     param: str = "returns",
     n_regimes: int = 1,
+    index: pd.Index | None = None,
 ) -> None:
     """The checks of ``missing="marginalize"``: NaN is missing, inf is an error."""
-    _check_finite(np.where(np.isnan(values), 0.0, values), columns, param)
+    _check_finite(np.where(np.isnan(values), 0.0, values), columns, param, index)
     empty = np.isnan(values).all(axis=1)
     if empty.any():
         raise InvalidReturnsError(
             param,
             f"{param} has {int(empty.sum())} day(s) with no value in any column "
-            f"(first: row {int(np.argmax(empty))}); a day must observe at least one "
+            f"(first: {_row_name(index, empty)}); a day must observe at least one "
             f"column. Drop them, e.g. {param}.dropna(how='all').",
         )
     if for_fit:

@@ -150,6 +150,14 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
     return names
 
 
+# a ragged panel (missing="keep"): the report and the command hold the columns
+# observed each day, equally weighted; a user's call can do the same
+_NAN_FIX = (
+    "or, for a panel whose columns start or stop on other days, pass the mean of "
+    "the columns observed each day, e.g. returns.mean(axis=1).to_frame('mean')"
+)
+
+
 def _check_returns(returns: Any, name: str) -> pd.Series:
     """Simple daily returns as one Series; a DataFrame is equal-weighted by day.
 
@@ -164,7 +172,7 @@ def _check_returns(returns: Any, name: str) -> pd.Series:
             f"on a DatetimeIndex, got {type(returns).__name__}.",
         )
     returns = local_days(returns)  # the rule the signal follows (_check_signal)
-    data = check_returns(returns, param=name, needs_dates=True)
+    data = check_returns(returns, param=name, needs_dates=True, nan_fix=_NAN_FIX)
     percent = percent_median(data.values)
     if percent is not None:
         raise InvalidParameterError(

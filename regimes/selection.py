@@ -203,6 +203,7 @@ def _check_training_part(
             [str(c) for c in frame.columns],
             True,
             n_regimes=n_regimes,
+            index=frame.index[:n_train],
         )
     except InvalidReturnsError as exc:
         last = frame.index[n_train - 1]

@@ -357,6 +357,43 @@ def test_the_policy_is_checked(short_sample):
         fitted.predict(data)
 
 
+def test_missing_value_errors_name_the_day_and_the_fix_that_works_there(short_sample):
+    """Hostile 27, H27-5 and H27-7: every NaN error said 'let it integrate NaN
+    out with RegimeModel(missing="marginalize")': for a fitted model,
+    set_params(missing=...) then changed nothing (its decoder follows the fit),
+    and backtest has no such option; days with no value at all were named by
+    row. Each error names the first day by its date and gives the fix that
+    works where it is raised, which the test follows."""
+    from regimes.evaluate import backtest
+
+    data = short_sample.iloc[:300, :2].copy()
+    day = data.index[5]
+    data.iloc[5, 1] = np.nan
+    with pytest.raises(ValueError, match=rf"first on {day.date()}.*missing='marg"):
+        RegimeModel(2, n_init=1, random_state=0).fit(data)
+    fitted = RegimeModel(2, n_init=1, random_state=0).fit(data.dropna())
+    with pytest.raises(ValueError, match=rf"first on {day.date()}.*refit") as err:
+        fitted.predict(data)
+    assert "set_params alone changes nothing" in str(err.value)
+    fitted.set_params(missing="marginalize")
+    with pytest.raises(ValueError, match="refit"):  # as the message said
+        fitted.predict(data)
+    refitted = RegimeModel(2, n_init=1, random_state=0, missing="marginalize")
+    assert len(refitted.fit(data).predict(data)) == len(data)
+    # backtest: the mean of the columns observed each day, as the report holds
+    signal = fitted.predict(data.dropna()).reindex(data.index).ffill()
+    with pytest.raises(ValueError, match=r"returns.mean\(axis=1\)") as err:
+        backtest(signal, data)
+    assert "RegimeModel" not in str(err.value)
+    result = backtest(signal, data.mean(axis=1).to_frame("mean"))
+    assert np.isfinite(result.stats.loc["ann_return"]).all()
+    # a day with no value at all, by its date
+    empty = data.copy()
+    empty.iloc[7] = np.nan
+    with pytest.raises(ValueError, match=rf"first: {data.index[7].date()}\)"):
+        RegimeModel(2, missing="marginalize").fit(empty)
+
+
 # ---------------------------------------------------- parameter recovery
 
 
