@@ -1038,17 +1038,25 @@ default="stationary"
         of a results object call it.
         """
         data = self._data(returns)
-        same = len(data.values) == len(self.regimes_) and np.isclose(
-            self._engine.score(data.values), self.log_likelihood_, rtol=1e-9, atol=1e-6
+        n_rows = len(data.values)
+        score = None
+        if n_rows == len(self.regimes_):
+            score = self._engine.score(data.values)
+        same = score is not None and np.isclose(
+            score, self.log_likelihood_, rtol=1e-9, atol=1e-6
         )
         if not same:
+            # a model loaded from a file whose log_likelihood was edited meets
+            # its own training returns here too: the message says both
+            got = "" if score is None else f", log-likelihood {score:.6g}"
             raise InvalidReturnsError(
                 "returns",
                 # results(), standard_errors() and report() all come here
                 "inference on a fit needs the returns the model was fitted on "
                 f"({len(self.regimes_)} rows, log-likelihood "
-                f"{self.log_likelihood_:.6g}); got {len(data.values)} rows that "
-                "differ. Pass the training returns, or refit on these.",
+                f"{self.log_likelihood_:.6g}); got {n_rows} rows{got}. Pass the "
+                "training returns, or refit on these (if these are the training "
+                "returns, the model's file was edited: fit it again).",
             )
         return data
 

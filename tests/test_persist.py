@@ -19,7 +19,11 @@ from sklearn.exceptions import NotFittedError
 from regimes import RegimeModel
 from regimes._persist import FORMAT_VERSION
 from regimes.data import load_sample
-from regimes.exceptions import InvalidParameterError, ModelFileError
+from regimes.exceptions import (
+    InvalidParameterError,
+    InvalidReturnsError,
+    ModelFileError,
+)
 
 
 @pytest.fixture(scope="module", params=["full", "diag", "spherical", "tied"])
@@ -825,3 +829,24 @@ def test_regime_names_typed_with_spaces_save_and_load(tmp_path):
     loaded = RegimeModel.load(tmp_path / "m.json")
     assert loaded.regime_names_ == ("Bull", "Sideways", "Bear")
     assert loaded.predict(returns).equals(model.predict(returns))
+
+
+def test_an_edited_log_likelihood_is_named_when_the_training_returns_meet_it(
+    short_sample, tmp_path
+):
+    """Hostile 27, H27-6: a file whose fitted.log_likelihood was edited loads (it
+    is a record, and the fit's objective differs from it by the prior, so no
+    rule ties it to the restart table); results() on the very training returns
+    then said they 'differ'. The message now gives the returns' own
+    log-likelihood and names an edited file as the other cause."""
+    data = short_sample.iloc[:400, :2]
+    model = RegimeModel(2, n_init=1, random_state=0).fit(data)
+    path = tmp_path / "model.json"
+    model.save(path)
+    document = json.loads(path.read_text())
+    document["fitted"]["log_likelihood"] = model.log_likelihood_ - 40
+    path.write_text(json.dumps(document))
+    loaded = RegimeModel.load(path)
+    with pytest.raises(InvalidReturnsError, match="file was edited") as err:
+        loaded.results(data)
+    assert f"log-likelihood {model.log_likelihood_:.6g}" in str(err.value)
