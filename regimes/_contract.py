@@ -36,6 +36,7 @@ import inspect
 import math
 import numbers
 import os
+import pathlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any, TypeVar
@@ -697,8 +698,10 @@ class PathLike(Constraint):
     state directory made where a file stands); ``suffixes`` (lower case, with the
     dot) are the file endings accepted, so that an HTML report cannot replace the
     CSV it was made from. ``parent=True``: a file to write into a folder that
-    must exist (the function does not create folders). The path is returned as
-    given.
+    must exist (the function does not create folders). A leading ``~`` is the
+    user's home, as for pandas, the shell and ``pathlib.Path.expanduser``: the
+    path is returned with it expanded (a ``pathlib.Path`` if it was one),
+    otherwise as given; every check reads the expanded path.
     """
 
     def __init__(
@@ -717,6 +720,10 @@ class PathLike(Constraint):
         path = os.fspath(value)
         if not isinstance(path, str):
             return _REJECT
+        home = os.path.expanduser(path)
+        if home != path:  # "~/state": the home folder, never a folder named ~
+            path = home
+            value = home if isinstance(value, str) else pathlib.Path(home)
         if self.kind == "file" and os.path.isdir(path):
             return _REJECT
         if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
@@ -741,6 +748,7 @@ class PathLike(Constraint):
         path = os.fspath(value)
         if not isinstance(path, str) or not path.strip():
             return ""
+        path = os.path.expanduser(path)
         if self.kind == "file" and os.path.isdir(path):
             return f"{path!r} is a folder; give a file name"
         if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import pathlib
 import time
 import warnings
 from collections.abc import Callable
@@ -31,6 +32,7 @@ import pandas as pd
 import pytest
 import yfinance
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 
 import regimes
 import regimes._contract
@@ -664,3 +666,33 @@ def test_labels_in_another_order_are_refused(call, param):
     with pytest.raises(InvalidParameterError, match="read by position") as err:
         call(regimes.online)
     assert err.value.param == param
+
+
+def test_a_path_from_the_home_folder_means_the_home_folder(tmp_path, monkeypatch):
+    """Hostile 29, H29-6: '~/returns.csv' was 'no such file' while pandas read
+    it; daily.run and to_html made a folder named '~' in the working folder and
+    wrote there; save() said to create the folder '~'. Every path parameter is
+    declared with PathLike, which expands '~' as pandas and the shell do."""
+    from regimes._contract import PathLike
+
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(elsewhere)
+    returns = regimes.data.load_sample().iloc[-300:, :2]
+    returns.to_csv(home / "returns.csv")
+    read = regimes.data.read_returns("~/returns.csv", kind="returns")
+    assert read.shape == returns.shape
+    model = RegimeModel(2, n_init=1, random_state=0).fit(returns)
+    model.save("~/model.json")
+    assert RegimeModel.load("~/model.json").log_likelihood_ == model.log_likelihood_
+    written = model.results(returns).to_html("~/report.html")
+    assert written == home / "report.html" and written.is_file()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # beside the point
+        regimes.daily.run(returns, model, "~/state", refit=63, min_train=200)
+    assert (home / "state" / "CURRENT").is_file()
+    assert list(elsewhere.iterdir()) == []  # no folder named '~' anywhere
+    for kind in (None, "file", "folder"):
+        assert PathLike(kind).convert(pathlib.Path("~/x")) == home / "x"
