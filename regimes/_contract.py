@@ -37,6 +37,7 @@ import math
 import numbers
 import os
 import pathlib
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any, TypeVar
@@ -311,6 +312,9 @@ class Names(Constraint):
 
     Always returns a tuple of non-empty, stripped, distinct strings; a single string
     is one name, never its characters. ``min_len`` sets how many are needed.
+    Names become column headers and fields of the files the package writes (the
+    audit log, the state, the CSV of the command): a line break, tab or other
+    control character in one is refused, as no line-by-line reader reads it back.
 
     ``ordered=True`` (the default) is for names whose order means something (name
     k goes to regime k, columns come out in the order asked): a set is refused, as
@@ -347,6 +351,8 @@ class Names(Constraint):
         names = tuple(v.strip() for v in items)
         if len(names) < self.min_len or not all(names):
             return _REJECT
+        if any(_control(n) for n in names):
+            return _REJECT
         if len(set(names)) != len(names):
             return _REJECT
         if self.options is not None and not set(names) <= set(self.options):
@@ -366,8 +372,15 @@ class Names(Constraint):
                 f"a set has no order (Python iterates it differently in each "
                 f"process): pass a list, the {self.what}s in the order meant"
             )
-        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-            if len(set(value)) != len(value):
+        items = [value] if isinstance(value, str) else value
+        if isinstance(items, (list, tuple)) and all(isinstance(v, str) for v in items):
+            bad = next((v for v in items if _control(v.strip())), None)
+            if bad is not None:
+                return (
+                    f"{bad!r} holds a line break or other control character; names "
+                    "become headers of one line in the files written: use spaces"
+                )
+            if len(set(items)) != len(items):
                 return "remove the repeated names"
         items = [value] if not isinstance(value, (list, tuple)) else list(value)
         if items and all(_is_int(v) for v in items):
@@ -376,6 +389,11 @@ class Names(Constraint):
             codes = ", ".join(str(v) for v in items)
             return f"names are text: pass {quoted} for the regime coded {codes}"
         return ""
+
+
+def _control(name: str) -> bool:
+    """Whether ``name`` holds a control character (a line break, a tab, NUL)."""
+    return any(unicodedata.category(ch) == "Cc" for ch in name)
 
 
 def _is_unordered(value: Any) -> bool:

@@ -696,3 +696,19 @@ def test_a_path_from_the_home_folder_means_the_home_folder(tmp_path, monkeypatch
     assert list(elsewhere.iterdir()) == []  # no folder named '~' anywhere
     for kind in (None, "file", "folder"):
         assert PathLike(kind).convert(pathlib.Path("~/x")) == home / "x"
+
+
+@pytest.mark.parametrize(
+    "bad", ["Calm\nrising", "Calm\rrising", "Calm\trising", "A\x00"]
+)
+def test_a_name_with_a_control_character_is_refused_before_any_file(tmp_path, bad):
+    """Hostile 29, H29-7: regime_names=['Calm\\nrising', 'Storm'] was accepted;
+    the first daily run wrote a log whose header spans two lines, and the next
+    run refused that log as 'not this walk-forward's log'. Names become one-line
+    headers of the files written: a control character is refused at the start."""
+    returns = regimes.data.load_sample().iloc[-300:, :2]
+    with pytest.raises(InvalidParameterError, match="control character") as err:
+        RegimeModel(2, regime_names=[bad, "Storm"]).fit(returns)
+    assert err.value.param == "regime_names"
+    with pytest.raises(InvalidParameterError, match="control character"):
+        regimes.data.prepare_returns(returns, columns=[bad])
