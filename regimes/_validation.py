@@ -618,12 +618,12 @@ def _check_finite(
     raise InvalidReturnsError(
         param,
         f"{param} has {' and '.join(parts)} (first on "
-        f"{_row_name(index, ~np.isfinite(values).all(axis=1))}); drop or fill them "
+        f"{row_name(index, ~np.isfinite(values).all(axis=1))}); drop or fill them "
         f"first (e.g. {param}.dropna()){fix}.",
     )
 
 
-def _row_name(index: pd.Index | None, rows: np.ndarray) -> str:
+def row_name(index: pd.Index | None, rows: np.ndarray) -> str:
     """The first of ``rows`` (a mask) by its date, or by position without dates."""
     first = int(np.argmax(rows))
     if isinstance(index, pd.DatetimeIndex):
@@ -665,7 +665,7 @@ def check_observed(
         raise InvalidReturnsError(
             param,
             f"{param} has {int(empty.sum())} day(s) with no value in any column "
-            f"(first: {_row_name(index, empty)}); a day must observe at least one "
+            f"(first: {row_name(index, empty)}); a day must observe at least one "
             f"column. Drop them, e.g. {param}.dropna(how='all').",
         )
     if for_fit:

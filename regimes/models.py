@@ -42,6 +42,7 @@ from ._validation import (
     check_returns,
     check_units,
     n_free_parameters,
+    row_name,
     warn_frequency,
 )
 from ._warn import warn_user
@@ -1057,6 +1058,18 @@ default="stationary"
                 f"{self.log_likelihood_:.6g}); got {n_rows} rows{got}. Pass the "
                 "training returns, or refit on these (if these are the training "
                 "returns, the model's file was edited: fit it again).",
+            )
+        trained = self.regimes_.index
+        if not data.index.equals(trained):
+            # the values agree, the days do not: one results object, one calendar
+            other = np.asarray(data.index != trained)
+            raise InvalidReturnsError(
+                "returns",
+                "inference on a fit needs the returns the model was fitted on, on "
+                f"their days: these are on {row_name(data.index, other)} where the "
+                f"fit has {row_name(trained, other)}. Pass the training returns "
+                "with their own index (as read, before any reindex or "
+                "reset_index).",
             )
         return data
 

@@ -148,6 +148,21 @@ _TWO_AXES = [None, _Axes(2)]
 _FIGSIZE = [_FigSize()]
 
 
+def _fitted_days(model: RegimeModel, returns: Any) -> str:
+    """Which days the model's parameters come from, said against ``returns``'.
+
+    "all of them" only when the model was fitted on exactly these days; else the
+    training span, so that an out-of-sample figure is not labelled in-sample.
+    """
+    trained = model.regimes_.index
+    index = getattr(returns, "index", None)
+    if index is not None and len(index) == len(trained) and index.equals(trained):
+        return "all of them"
+    if isinstance(trained, pd.DatetimeIndex):
+        return f"{trained[0].date()} to {trained[-1].date()}"
+    return f"other data ({len(trained)} rows)"
+
+
 @validate_params({"names": [Names(what="regime name")]})
 def regime_colors(names: Sequence[str]) -> dict[str, str]:
     """Colour of each regime, fixed by name and distinct for every regime.
@@ -419,8 +434,8 @@ def plot_regimes(
     signals = {
         "online": (
             model.predict_online,
-            "Causal regime signal (returns up to each day; parameters fitted on all "
-            "of them)",
+            "Causal regime signal (returns up to each day; parameters fitted on "
+            f"{_fitted_days(model, returns)})",
         ),
         "viterbi": (
             model.predict,

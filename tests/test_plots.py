@@ -576,3 +576,19 @@ def test_the_growth_line_is_backtests_buy_and_hold():
     np.testing.assert_allclose(
         line.get_ydata(), held.equity["buy_and_hold"].to_numpy(), rtol=1e-12
     )
+
+
+def test_the_causal_title_says_which_days_the_parameters_come_from():
+    """Hostile 29, H29-10: the default title said 'parameters fitted on all of
+    them' for a model drawn on days after its training: an out-of-sample figure
+    labelled as in-sample. The title names the training span unless the model
+    was fitted on exactly the days drawn."""
+    returns = load_sample().iloc[-700:, :2]
+    train, later = returns.iloc[:500], returns.iloc[500:]
+    model = RegimeModel(2, n_init=1, random_state=0).fit(train)
+    inside = plot_regimes(model, train).axes[0].get_title(loc="left")
+    outside = plot_regimes(model, later).axes[0].get_title(loc="left")
+    plt.close("all")
+    assert inside.endswith("parameters fitted on all of them)")
+    span = f"{train.index[0].date()} to {train.index[-1].date()}"
+    assert outside.endswith(f"parameters fitted on {span})")

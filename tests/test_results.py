@@ -178,3 +178,21 @@ def test_bootstrap_replicates_are_kept_per_seed(fast):
     assert (two["ci_upper"] - two["ci_lower"] <= one["ci_upper"] - one["ci_lower"])[
         one["std_err"].notna()
     ].all()
+
+
+def test_the_training_values_on_other_days_are_refused(sample, fitted):
+    """Hostile 29, H29-9: results() checked the training returns by their count
+    and log-likelihood only; the same values on shifted days (or with the index
+    reset) passed, and the results object then held the Viterbi regimes on the
+    training days beside probabilities on the others. One results object, one
+    calendar: the days must be the fit's."""
+    from regimes.exceptions import InvalidReturnsError
+
+    returns, model = sample[0], fitted
+    shifted = returns.set_axis(returns.index + pd.Timedelta(days=3640))
+    with pytest.raises(InvalidReturnsError, match="on their days") as err:
+        model.results(shifted)
+    assert str(shifted.index[0].date()) in str(err.value)
+    assert str(returns.index[0].date()) in str(err.value)
+    res = model.results(returns)
+    assert res.signal.index.equals(res.regimes.index)
