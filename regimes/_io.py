@@ -28,6 +28,69 @@ def read_text(path: str | os.PathLike[str]) -> str:
     return Path(path).read_text(encoding=TEXT_ENCODING)
 
 
+LOCK = ".lock"
+"""The file a run holds an exclusive lock on while it uses a state folder."""
+
+
+@contextmanager
+def folder_lock(folder: Path, param: str = "folder") -> Iterator[None]:
+    """Hold ``folder`` for this run alone, or refuse before any work.
+
+    Two runs on one state folder at once (a scheduled run and a manual one)
+    would each number a new generation, commit it, and remove the other's as
+    old: the folder could be left pointing at a generation deleted under it. The
+    lock is the operating system's (``flock``; ``msvcrt.locking`` on Windows):
+    a run that crashes releases it with its process, so no stale lock remains.
+    Any other holder, another process or another call in this one, is refused.
+    The file stays in the folder: removing it would let two runs lock two
+    different files.
+    """
+    with open(folder / LOCK, "a+b") as handle:
+        if not _try_lock(handle.fileno()):
+            raise InvalidParameterError(
+                param,
+                f"another run is using the state folder {folder} (it holds "
+                f"{folder / LOCK}): two runs at once would each save a state and "
+                "remove the other's. Wait for that run to end, or give another "
+                "folder.",
+            )
+        try:
+            yield
+        finally:
+            _unlock(handle.fileno())
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)  # the lock covers the byte at the position
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
 def _create_sibling(path: Path) -> Path:
     """Create a new, empty, uniquely named file next to ``path``; return its path.
 

@@ -22,6 +22,7 @@ and :mod:`regimes.daily` (the evening run, which calls the walk-forward).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as _dt
@@ -41,7 +42,7 @@ import pandas as pd
 from . import _persist
 from ._contract import Checked, PathLike, validate_params
 from ._dates import local_days
-from ._io import TEXT_ENCODING, atomic_path, read_text
+from ._io import TEXT_ENCODING, atomic_path, folder_lock, read_text
 from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
 from ._validation import OUTPUT_COLUMNS
@@ -734,14 +735,28 @@ def save_state(out: pd.DataFrame, folder: str | os.PathLike[str]) -> Path:
     return save_and_log(out, folder)[0]
 
 
-def save_and_log(out: pd.DataFrame, folder: str | os.PathLike[str]) -> tuple[Path, int]:
-    """:func:`save_state`, also returning the number of lines added to the log."""
+def save_and_log(
+    out: pd.DataFrame, folder: str | os.PathLike[str], *, held: bool = False
+) -> tuple[Path, int]:
+    """:func:`save_state`, also returning the number of lines added to the log.
+
+    ``held``: the caller holds the folder's lock (:func:`regimes._io.folder_lock`)
+    already, as a daily run does from reading the state to saving the next.
+    """
     record = read_record(out, "out")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     # the log is checked before the state moves on: a log these rows cannot go
-    # under would leave every later run saving a state and logging nothing
+    # under would leave every later run saving a state and logging nothing (and
+    # before the lock: a folder refused is left as it was)
     check_log(folder, out.columns)
+    with contextlib.nullcontext() if held else folder_lock(folder):
+        return _save_and_log(out, folder, record)
+
+
+def _save_and_log(
+    out: pd.DataFrame, folder: Path, record: dict[str, Any]
+) -> tuple[Path, int]:
     number = 1 + max((n for n, _ in _own_folders(folder, _GENERATION)), default=0)
     target = folder / f"state-{number:06d}"
     staging = folder / f".staging-{number:06d}-{os.getpid()}"
@@ -764,9 +779,10 @@ def save_and_log(out: pd.DataFrame, folder: str | os.PathLike[str]) -> tuple[Pat
     _commit(folder, target.name)
     n_logged = append_log(out, folder / LOG)
     # only the folders this module writes: a user's "state-000001-good" or
-    # "state-backup" beside them is theirs
+    # "state-backup" beside them is theirs; and never the one the pointer names
+    current = read_text(folder / POINTER).strip()
     for _, old in [*_own_folders(folder, _GENERATION), *_own_folders(folder, _STAGING)]:
-        if old != target:
+        if old != target and old.name != current:
             shutil.rmtree(old, ignore_errors=True)
     return target, n_logged
 

@@ -12,6 +12,7 @@ and the directory's layout: :mod:`regimes._resume`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,6 +20,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from ._contract import Checked, InstanceOf, PathLike, validate_params
+from ._io import folder_lock
 from ._resume import LOG as LOG  # the log's file name, for the command line
 from ._resume import (
     POINTER,
@@ -95,13 +97,17 @@ def run(
             "out (to continue a frame in memory, call walk_forward(resume=...)).",
         )
     folder = Path(folder)
-    previous = load_state(folder) if (folder / POINTER).is_file() else None
-    check_log(folder, None if previous is None else previous.columns)  # before work
-    out = walk_forward(returns, model, resume=previous, **options)
+    # one run at a time on a state folder, from reading its state to saving the
+    # next (a first run, with no state yet, is held from its save on)
+    held = (folder / POINTER).is_file()
+    with folder_lock(folder) if held else contextlib.nullcontext():
+        previous = load_state(folder) if (folder / POINTER).is_file() else None
+        check_log(folder, None if previous is None else previous.columns)
+        out = walk_forward(returns, model, resume=previous, **options)
+        _, n_logged = save_and_log(out, folder, held=held)
     # the previous refits are kept (the last one decoded again, not refitted)
     before = 0 if previous is None else len(previous.attrs["refits"])
     n_refits = len(out.attrs["refits"]) - before
-    _, n_logged = save_and_log(out, folder)
     return DailyRun(
         walk=out,
         resumed_from=None if previous is None else previous.index[-1],

@@ -293,10 +293,60 @@ def test_state_directory_round_trip_and_chain(returns, full, tmp_path):
     loaded = daily.load_state(folder)
     pd.testing.assert_frame_equal(loaded, full, check_exact=True)
     assert sorted(p.name for p in folder.iterdir()) == [
+        ".lock",  # the runs' lock (regimes._io.folder_lock), kept
         "CURRENT",
         "log.csv",
         "state-000003",
     ]
+
+
+def test_a_second_run_on_a_held_folder_is_refused_and_the_state_kept(
+    returns, full, tmp_path, monkeypatch
+):
+    """Hostile 29, H29-4: two runs on one state folder at once (a scheduled one
+    and a manual one) each committed a generation and removed the other's as
+    old: the folder was left pointing at a deleted generation, or a run died
+    with a raw OSError. A run holds the folder (an operating-system lock, gone
+    with its process); another is refused before any work, and the state in
+    force is never removed."""
+    import threading
+
+    from regimes import _io
+    from regimes import daily as daily_module
+
+    folder = tmp_path / "state"
+    daily.save_state(full, folder)
+    before = sorted(p.name for p in folder.iterdir())
+    holding, release = threading.Event(), threading.Event()
+
+    def other_run() -> None:
+        with _io.folder_lock(folder):
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        monkeypatch.setattr(
+            daily_module,
+            "walk_forward",
+            lambda *a, **k: pytest.fail("the walk-forward ran beside another run"),
+        )
+        for call in (
+            lambda: daily.run(returns, _model(), folder, **OPTIONS),
+            lambda: daily.save_state(full, folder),
+        ):
+            with pytest.raises(InvalidParameterError, match="another run") as err:
+                call()
+            assert err.value.param == "folder"
+    finally:
+        release.set()
+        thread.join()
+    assert sorted(p.name for p in folder.iterdir()) == before
+    monkeypatch.undo()
+    daily.save_state(full, folder)  # the lock is released with its holder
+    pd.testing.assert_frame_equal(daily.load_state(folder), full, check_exact=True)
 
 
 def test_a_state_saved_again_with_byte_order_marks_loads(full, tmp_path):
