@@ -37,7 +37,7 @@ from ._validation import check_covers, check_returns
 from .evaluate import BacktestResult, equal_weighted, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError
 from .models import RegimeModel
-from .results import TRADING_DAYS
+from .results import TRADING_DAYS, filtered_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -784,9 +784,12 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
 
     The signal is returned as an ordered Categorical. walk_forward's own frame
     carries the names as the categories of ``regime``. Read back from CSV,
-    ``regime`` is text: the names are then the columns named after a regime the
-    signal takes or after a default regime name, in the frame's column order
-    (walk_forward writes them in regime order).
+    ``regime`` is text: the names are then the columns that have a
+    ``filtered_<name>`` column beside them (the one layout,
+    :func:`regimes.results.signal_frame`, writes both for every regime, in regime
+    order), so that a regime the signal never took keeps its line; in a frame
+    without those, the columns named after a regime the signal takes or after a
+    default regime name.
     """
     if not isinstance(wf, pd.DataFrame) or "regime" not in wf.columns:
         raise InvalidParameterError(
@@ -815,12 +818,10 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
         names = tuple(str(n) for n in signal.cat.categories)
     else:
         taken = set(signal.dropna().astype(str))
+        columns = [c for c in wf.columns if isinstance(c, str) and c != "regime"]
+        paired = [c for c in columns if filtered_columns([c])[0] in wf.columns]
         names = tuple(
-            c
-            for c in wf.columns
-            if isinstance(c, str)
-            and c != "regime"
-            and (c in taken or c in _NAMED_COLORS)
+            paired or [c for c in columns if c in taken or c in _NAMED_COLORS]
         )
         unnamed = sorted(taken.difference(names))
         if unnamed:

@@ -439,6 +439,38 @@ def test_walk_forward_frame_read_back_from_csv_plots_the_same(tmp_path):
         plot_walk_forward(renamed, returns)
 
 
+def test_a_csv_of_own_names_keeps_the_regime_the_signal_never_took(tmp_path):
+    """Hostile 29, H29-1: read back from CSV, a walk with its own names
+    (Calm, Mid, Storm) whose signal never said 'Mid' lost Mid's probability
+    line, silently: the names were guessed from the signal and the default
+    names. The one layout writes filtered_<name> beside every regime: the names
+    are read from those pairs."""
+    wf, returns, _ = _walk_forward_frame()
+    wf["regime"] = wf["regime"].where(wf["regime"] != "Sideways", "Bull")
+    for name in ["Bull", "Sideways", "Bear"]:
+        wf[f"filtered_{name}"] = 1 / 3
+    own = {"Bull": "Calm", "Sideways": "Mid", "Bear": "Storm"}
+    wf = wf.rename(
+        columns={**own, **{f"filtered_{k}": f"filtered_{v}" for k, v in own.items()}}
+    )
+    wf["regime"] = wf["regime"].cat.rename_categories(own)
+    path = tmp_path / "wf.csv"
+    wf.to_csv(path)
+    back = pd.read_csv(path, index_col=0, parse_dates=True)
+    assert "Mid" not in set(back["regime"])
+    lines = [
+        [
+            line.get_label()
+            for line in plot_walk_forward(frame, returns, smooth=None)
+            .axes[1]
+            .get_lines()
+        ]
+        for frame in (wf, back)
+    ]
+    plt.close("all")
+    assert lines[0] == lines[1] and "Mid" in lines[1]
+
+
 # ---------------------------------------------------------------- backtest
 
 
