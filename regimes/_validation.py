@@ -330,9 +330,7 @@ def check_returns(
             nan_fix = _REFIT_FIX if feature_names is not None else _FIT_FIX
         _check_finite(values, columns, param, index, nan_fix)
     if for_fit:
-        _check_not_constant(values, columns, param)
-        _check_squares_representable(values, columns, param)
-        center, mad = _check_outliers(values, columns, index, param)
+        center, mad = check_training_values(values, columns, index, param)
         # robust sizes (a day cannot move them), about zero like new data's
         warn_gross_days(
             values,
@@ -344,6 +342,21 @@ def check_returns(
         if not window:  # a window's frame was judged whole (warn_if_prices)
             _warn_if_prices(values)
     return Returns(values, index, columns, None if window else frequency_note(index))
+
+
+def check_training_values(
+    values: np.ndarray, columns: list[str], index: pd.Index, param: str = "returns"
+) -> tuple[np.ndarray, np.ndarray]:
+    """The refusals of training values that hold for any settings; no warnings.
+
+    No constant column, squares that float64 holds, no value beyond
+    :data:`OUTLIER_MADS` MADs. :func:`check_returns` runs them for a fit, and a
+    caller that fits on a part of checked data (compare's training part) runs
+    them on that part. Returns the columns' medians and MADs.
+    """
+    _check_not_constant(values, columns, param)
+    _check_squares_representable(values, columns, param)
+    return _check_outliers(values, columns, index, param)
 
 
 def warn_if_prices(data: Returns) -> None:

@@ -28,12 +28,15 @@ from ._contract import (
     Real,
     validate_params,
 )
+from ._fitting import check_fit_data
 from ._parallel import parallel_map
 from ._validation import (
     COVARIANCE_TYPES,
     MAX_REGIMES,
+    Returns,
     check_observed,
     check_returns,
+    check_training_values,
 )
 from ._warn import warn_user
 from .exceptions import InvalidParameterError, InvalidReturnsError, RegimeFitError
@@ -138,10 +141,10 @@ def compare(
     frame = data.to_frame()
     n_test = _test_days(test_size, len(frame))
     n_train = len(frame) - n_test
-    _check_training_part(frame, n_train, missing, max(counts, default=1))
     for k in counts:  # a caller's mistake is raised before any fit, not tabulated
         for kind in kinds:
             _check_row_params(template, k, kind)
+    _check_training_part(template, frame, n_train, counts, kinds)
     jobs = [(template, frame, k, kind, n_train) for k in counts for kind in kinds]
     rows = parallel_map(_fit_row, jobs, n_jobs)
     table = pd.DataFrame(
@@ -165,7 +168,7 @@ def compare(
     stalled = table.index[fitted & ~(table["converged"] & table["test_converged"])]
     if len(stalled):
         warn_user(
-            f"fits for {[tuple(i) for i in stalled]} (n_regimes, covariance_type) "
+            f"fits for {[_row(i) for i in stalled]} (n_regimes, covariance_type) "
             "did not converge within n_iter (see the converged and test_converged "
             "columns); pass model=RegimeModel(n_iter=...) with more iterations.",
             ConvergenceWarning,
@@ -173,7 +176,8 @@ def compare(
     table.attrs.update(n_train=n_train, n_test=n_test, test_start=frame.index[n_train])
     if not fitted.any():
         error = RegimeFitError(
-            f"every fit failed, e.g. {table.index[0]} (n_regimes, covariance_type): "
+            f"every fit failed, e.g. {_row(table.index[0])} (n_regimes, "
+            "covariance_type): "
             f"{table['error'].iloc[0]}; the table is in this error's .table "
             "attribute.",
             restarts=table,
@@ -184,37 +188,70 @@ def compare(
 
 
 def _check_training_part(
-    frame: pd.DataFrame, n_train: int, missing: str, n_regimes: int
+    template: RegimeModel,
+    frame: pd.DataFrame,
+    n_train: int,
+    counts: list[int],
+    kinds: list[str],
 ) -> None:
-    """The fit's data check on the days before the test period, before any fit.
+    """The fit's refusals on the days before the test period, before any fit.
 
-    Each row also fits the training part alone (for its test score): a column
-    observed only near the end (a fund launched late) can have too few values
-    there although the whole data have enough; the error then names the split
-    and test_size, not only the column.
+    Each row also fits the training part alone (for its test score), and a rule
+    the whole data pass can fail there: a column observed only near the end (a
+    fund launched late, or zero-filled before its launch: constant on the part),
+    fewer days than a row's free parameters. The error then names the split and
+    test_size, not the returns given. Only the refusals run again (the whole
+    data's warnings were given once).
     """
-    if missing != "marginalize":
-        return  # no NaN at all: the whole data's check covers the part
+    whole = Returns(frame.to_numpy(), frame.index, [str(c) for c in frame.columns])
+    part = Returns(
+        frame.to_numpy()[:n_train],
+        frame.index[:n_train],
+        [str(c) for c in frame.columns],
+    )
     try:
-        # the observed-values rule alone: the rest of the fit's checks ran on the
-        # whole data (running them again would repeat their warnings)
-        check_observed(
-            frame.to_numpy()[:n_train],
-            [str(c) for c in frame.columns],
-            True,
-            n_regimes=n_regimes,
-            index=frame.index[:n_train],
-        )
+        settings = template._check_params()
+        if settings.missing == "marginalize":
+            check_observed(
+                part.values,
+                part.columns,
+                True,
+                n_regimes=max(counts, default=1),
+                index=part.index,
+            )
+        check_training_values(part.values, part.columns, part.index)
+        for k in counts:
+            for kind in kinds:
+                settings = (
+                    clone(template)
+                    .set_params(n_regimes=k, covariance_type=kind)
+                    ._check_params()
+                )
+                if _passes(whole, settings):  # else the row fails, tabulated
+                    check_fit_data(part, settings, None)
     except InvalidReturnsError as exc:
-        last = frame.index[n_train - 1]
+        last = part.index[-1]
         last = last.date() if isinstance(last, pd.Timestamp) else f"row {last}"
         raise InvalidParameterError(
             "test_size",
             f"compare fits each row also on the days before its test period (the "
             f"first {n_train} of {len(frame)} days, up to {last}), and there: "
-            f"{exc} Pass a smaller "
-            "test_size, or leave those columns out.",
+            f"{exc} Pass a smaller test_size, or leave those columns out.",
         ) from exc
+
+
+def _row(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row's (n_regimes, covariance_type) as a user writes it: (1, 'diag')."""
+    return tuple(v.item() if isinstance(v, np.generic) else v for v in key)
+
+
+def _passes(data: Returns, settings: Any) -> bool:
+    """Whether a fit with ``settings`` takes ``data`` (its settings' data rules)."""
+    try:
+        check_fit_data(data, settings, None)
+    except InvalidReturnsError:
+        return False
+    return True
 
 
 def _check_row_params(template: RegimeModel, n_regimes: int, kind: str) -> None:

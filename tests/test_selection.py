@@ -64,3 +64,37 @@ def test_a_column_observed_only_in_the_test_period_names_the_split(monkeypatch):
     with pytest.raises(InvalidParameterError, match="smaller test_size") as err:
         compare(returns, n_regimes=(2, 3), covariance_types=("diag",), model=model)
     assert err.value.param == "test_size" and "first 800 of 1000 days" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        # a fund zero-filled before its launch: constant on the training part
+        ("constant on the part", "constant"),
+        # the whole passes a row's days-per-parameter rule, the part does not
+        ("too few days in the part", "fewer than the"),
+    ],
+)
+def test_any_fit_rule_the_training_part_breaks_names_the_split(monkeypatch, case, says):
+    """Hostile 29, H29-3: only the missing-values rule was checked on the
+    training part; a column constant there, or a part shorter than a row's free
+    parameters, failed every row inside its fit, and the error blamed the
+    returns given (which pass). Every refusal of the fit runs on the part first;
+    a row that fails on the whole data is left to fail in its own row."""
+    from regimes import _fitting
+    from regimes.data import load_sample
+
+    if case == "too few days in the part":
+        returns, counts = load_sample().iloc[-130:, :7], (3,)
+    else:
+        returns, counts = load_sample().iloc[-600:, :3].copy(), (1, 2)
+        returns.iloc[:480, 2] = 0.0
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a fit began before the split was checked")
+
+    monkeypatch.setattr(_fitting, "run_restarts", forbidden)
+    model = RegimeModel(n_init=1, random_state=0)
+    with pytest.raises(InvalidParameterError, match=says) as err:
+        compare(returns, n_regimes=counts, covariance_types=("full",), model=model)
+    assert err.value.param == "test_size" and "smaller test_size" in str(err.value)
