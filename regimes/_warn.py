@@ -15,7 +15,8 @@ import os
 import sys
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -25,6 +26,24 @@ _KEPT: ContextVar[list[tuple[str, type[Warning]]] | None] = ContextVar(
     "regimes_kept_warnings", default=None
 )
 """Where :func:`warn_user` keeps warnings instead of giving them (:func:`kept`)."""
+
+_ABOUT: ContextVar[str] = ContextVar("regimes_warnings_about", default="")
+"""What the warnings given now are about, before their text (:func:`about`)."""
+
+
+@contextmanager
+def about(prefix: str) -> Iterator[None]:
+    """Warnings given inside start with ``prefix`` (e.g. "data set 'JP': ").
+
+    For a function that does one thing to many items (fit_many's data sets):
+    each item's warnings say which item, as its errors do. A context variable:
+    other threads' warnings are untouched.
+    """
+    token = _ABOUT.set(_ABOUT.get() + prefix)
+    try:
+        yield
+    finally:
+        _ABOUT.reset(token)
 
 
 def kept(func: Callable[..., Any], *args: Any) -> tuple[Any, list, Exception | None]:
@@ -84,6 +103,7 @@ def warn_user(message: str, category: type[Warning]) -> None:
     >>> caught[0].filename == __file__ or caught[0].filename.startswith("<doctest")
     True
     """
+    message = _ABOUT.get() + message
     keeping = _KEPT.get()
     if keeping is not None:  # a job run elsewhere: returned with its result
         keeping.append((message, category))

@@ -50,7 +50,7 @@ from ._validation import (
     warn_gross_days,
     warn_if_prices,
 )
-from ._warn import warn_user
+from ._warn import about, warn_user
 from .exceptions import InvalidParameterError, RegimeFitError, in_context
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
@@ -905,7 +905,8 @@ def fit_many(
     for name in names:
         estimator = clone(template)
         try:
-            checked = estimator._checked_input(datasets[name])
+            with about(f"data set {name!r}: "):  # its warnings say which, too
+                checked = estimator._checked_input(datasets[name])
         except InvalidParameterError as exc:
             raise in_context(exc, f"data set {name!r}: ") from exc
         jobs.append((estimator, name, checked))
@@ -914,8 +915,9 @@ def fit_many(
 
 
 def _fit_clone(estimator: RegimeModel, name: Any, checked: tuple) -> RegimeModel:
-    """One data set's fit, its errors saying which data set (attributes kept)."""
+    """One data set's fit, its errors and warnings saying which data set."""
     try:
-        return estimator._fit_checked(*checked)
+        with about(f"data set {name!r}: "):
+            return estimator._fit_checked(*checked)
     except (RegimeFitError, ValueError, TypeError, np.linalg.LinAlgError) as exc:
         raise in_context(exc, f"data set {name!r}: ") from exc

@@ -478,3 +478,35 @@ def test_fit_many_keeps_the_restart_table_of_a_failed_fit(n_jobs):
     with pytest.raises(RegimeFitError, match="data set 'x'") as err:
         fit_many({"x": stale}, model, n_jobs=n_jobs)
     pd.testing.assert_frame_equal(err.value.restarts, alone.value.restarts)
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_fit_many_warnings_say_which_data_set(n_jobs):
+    """Hostile 29, H29-5: fit_many's errors named their data set, its warnings
+    did not: with thirty universes, which one holds prices, which one did not
+    converge? Each warning given while checking or fitting a data set starts
+    with its name, wherever the fit ran."""
+    from regimes.data import load_sample
+    from regimes.exceptions import LikelyPricesWarning
+
+    sample = load_sample().iloc[-400:, :2]
+    datasets = {"US": sample, "EU": sample * 0.9, "JP": 5 + (1 + sample).cumprod()}
+    model = RegimeModel(2, n_init=1, n_iter=3, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_many(datasets, model, n_jobs=n_jobs)
+    ours = [
+        w
+        for w in caught
+        if issubclass(w.category, (LikelyPricesWarning, ConvergenceWarning))
+    ]
+    assert ours, "no warning given"
+    assert all(str(w.message).startswith("data set '") for w in ours), [
+        str(w.message)[:60] for w in ours
+    ]
+    priced = [str(w.message) for w in ours if w.category is LikelyPricesWarning]
+    assert priced and all(m.startswith("data set 'JP': ") for m in priced)
+    # a fit on its own is unprefixed
+    with pytest.warns(ConvergenceWarning) as alone:
+        clone(model).fit(sample)
+    assert not str(alone[0].message).startswith("data set")
