@@ -103,7 +103,9 @@ def warn_user(message: str, category: type[Warning]) -> None:
     >>> caught[0].filename == __file__ or caught[0].filename.startswith("<doctest")
     True
     """
-    message = _ABOUT.get() + message
+    prefix = _ABOUT.get()
+    if prefix:  # else the message as given (the command line reads Advice's parts)
+        message = prefix + message
     keeping = _KEPT.get()
     if keeping is not None:  # a job run elsewhere: returned with its result
         keeping.append((message, category))
