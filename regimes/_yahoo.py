@@ -68,12 +68,32 @@ def closes(
     cache_dir: Path,
     refresh: bool,
 ) -> pd.DataFrame:
-    """Adjusted closes of ``names`` from ``start`` to ``end`` (inclusive), cached."""
-    path = cache_dir / _cache_name(names, start, end)
-    close = None if refresh else _read_cache(path, names)
+    """Adjusted closes of ``names`` from ``start`` to ``end`` (inclusive), cached.
+
+    Only settled days are cached (:func:`settled_day`): a request reaching a day
+    whose bar may still change (today, while its exchange trades) is downloaded
+    afresh, and its cache file holds the days up to the last settled one, so
+    that an intraday price is never served later as that day's close.
+    """
+    settled = settled_day()
+    path = cache_dir / _cache_name(names, start, min(end, settled))
+    fresh = end > settled
+    close = None if refresh or fresh else _read_cache(path, names)
     if close is None:
-        close = _download_or_fallback(names, start, end, path)
+        close = _download_or_fallback(names, start, end, path, settled)
     return close
+
+
+def settled_day(now: pd.Timestamp | None = None) -> pd.Timestamp:
+    """The last day whose daily bars no exchange can still change.
+
+    Bars are dated by their exchange's calendar, and the last exchanges of a
+    day (the Americas) close by 23:00 UTC; so the UTC date of 24 hours ago has
+    ended everywhere (a day late at most, which costs a download, never a
+    wrong price).
+    """
+    now = pd.Timestamp.now(tz="UTC") if now is None else now.tz_convert("UTC")
+    return (now - pd.Timedelta(hours=24)).tz_localize(None).normalize()
 
 
 def _cache_prefix(names: list[str]) -> str:
@@ -114,7 +134,11 @@ def _read_cache(path: Path, names: list[str]) -> pd.DataFrame | None:
 
 
 def _download_or_fallback(
-    names: list[str], start: pd.Timestamp, end: pd.Timestamp, path: Path
+    names: list[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    path: Path,
+    settled: pd.Timestamp,
 ) -> pd.DataFrame:
     try:
         close = _yf_close(names, start, end)
@@ -137,8 +161,10 @@ def _download_or_fallback(
     # every digit (the shortest text that reads back as the same float): a run
     # served from the cache then sees the very prices a run that downloaded
     # them saw, and a daily state continues from either
-    with atomic_path(path) as tmp:
-        close.to_csv(tmp, compression="gzip")
+    keep = close.loc[:settled]  # a day still trading is not cached (settled_day)
+    if len(keep):
+        with atomic_path(path) as tmp:
+            keep.to_csv(tmp, compression="gzip")
     return close
 
 

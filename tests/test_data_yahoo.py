@@ -293,3 +293,46 @@ def test_a_cache_file_of_older_versions_is_only_a_fallback(fake, tmp_path):
     with pytest.warns(DataWarning, match=f"Using the cached download {old.name}"):
         served = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
     assert served.index[-1] == pd.Timestamp("2021-02-23")  # its last day
+
+
+def test_a_day_that_may_still_trade_is_downloaded_afresh_not_cached(
+    fake, tmp_path, monkeypatch
+):
+    """Hostile 29, H29-13: a download while the market was open cached the day's
+    running price as its close, and every later call that day (the evening's
+    daily run) was served it from the cache, never corrected. Only settled days
+    are cached; a request reaching an unsettled day downloads again."""
+    from regimes import _yahoo
+
+    intraday = yf_frame(TICKERS)
+    last = intraday.index[-1]
+    settled = intraday.index[-3]
+    monkeypatch.setattr(_yahoo, "settled_day", lambda: settled)
+    closed = intraday.copy()
+    closed.loc[last, ("Close", "XLK")] *= 1.05  # the day's close, not 14:00's
+    fake(intraday)
+    args = dict(start="2020-01-01", end=str(last.date()))
+    data.download_returns(TICKERS, **args, cache_dir=tmp_path)
+    fake_dl = fake(closed)
+    evening = data.download_returns(TICKERS, **args, cache_dir=tmp_path)
+    assert len(fake_dl.calls) == 1  # not served from the cache
+    expected = data.to_log_returns(closed["Close"])
+    np.testing.assert_allclose(evening.loc[last], expected.loc[last, evening.columns])
+    (cached,) = tmp_path.iterdir()
+    assert cached.name.endswith(f"_to_{settled.date()}.csv.gz")
+    on_disk = pd.read_csv(cached, index_col=0, parse_dates=True)
+    assert on_disk.index[-1] == settled
+
+
+@pytest.mark.parametrize(
+    ("now", "day"),
+    [
+        ("2026-12-03 10:00", "2026-12-02"),  # Tokyo's 3rd has closed, New York's not
+        ("2026-12-03 23:30", "2026-12-02"),  # the 3rd has ended: a day late, a download
+        ("2026-12-04 00:30", "2026-12-03"),
+    ],
+)
+def test_the_settled_day_has_ended_on_every_exchange(now, day):
+    from regimes._yahoo import settled_day
+
+    assert settled_day(pd.Timestamp(now, tz="UTC")) == pd.Timestamp(day)
