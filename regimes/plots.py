@@ -155,7 +155,7 @@ def _fitted_days(model: RegimeModel, returns: Any) -> str:
     training span, so that an out-of-sample figure is not labelled in-sample.
     """
     trained = model.regimes_.index
-    index = getattr(returns, "index", None)
+    index = returns.index if isinstance(returns, (pd.Series, pd.DataFrame)) else None
     if index is not None and len(index) == len(trained) and index.equals(trained):
         return "all of them"
     if isinstance(trained, pd.DatetimeIndex):
