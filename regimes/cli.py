@@ -913,18 +913,23 @@ def _signal_summary(summary: pd.DataFrame, signal: pd.Series) -> pd.DataFrame:
     same days the reader sees.
     """
     names = summary.index
-    counts = spells(signal)["regime"].value_counts()
+    table = spells(signal)
+    counts = table["regime"].value_counts()
+    median = table.groupby("regime", observed=False)["n_days"].median()
     return summary.assign(
         share_of_days=signal.value_counts(normalize=True).reindex(names, fill_value=0),
         n_spells=counts.reindex(names, fill_value=0).astype(int),
+        median_spell=median.reindex(names),
     )
 
 
 def _format_summary(summary: pd.DataFrame, percent: float | None) -> str:
     """The summary table; figures in the data's own units when they look like %."""
     title = (
-        "share of days and spells: the causal signal; mean and volatility: the "
-        "model's, annualised, equal-weighted average of the columns, 252 days"
+        "share of days and spells: the causal signal; state duration, long-run "
+        "share, mean and volatility: the model's hidden states (the signal "
+        "switches less often), annualised, equal-weighted average of the "
+        "columns, 252 days"
     )
     if percent is None:
         mean, vol = "{:+.1%}".format, "{:.1%}".format
@@ -935,9 +940,10 @@ def _format_summary(summary: pd.DataFrame, percent: float | None) -> str:
         {
             "share of days": summary["share_of_days"].map("{:.1%}".format),
             "spells": summary["n_spells"],
-            "expected duration (days)": summary["expected_duration"].map(
-                "{:.1f}".format
+            "median spell (days)": summary["median_spell"].map(
+                lambda v: "–" if pd.isna(v) else f"{v:.0f}"
             ),
+            "state duration (days)": summary["expected_duration"].map("{:.1f}".format),
             "long-run share": summary["stationary_probability"].map("{:.1%}".format),
             "mean return": summary["annual_mean"].map(mean),
             "volatility": summary["annual_volatility"].map(vol),

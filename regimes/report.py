@@ -409,6 +409,8 @@ def _now_section(inputs: _Inputs) -> str:
     at = names.index(regime)
     p_stay = float(model.transmat_[at, at])
     expected = results.expected_durations(model.transmat_)[at]
+    past = evaluate.spells(signal)
+    past = past.loc[past["regime"] == regime, "n_days"]
     proba, every = inputs.proba.iloc[-1], inputs.filtered.iloc[-1]
     rows = pd.DataFrame(
         {
@@ -416,6 +418,8 @@ def _now_section(inputs: _Inputs) -> str:
                 f"{regime}",
                 f"{signal.index[-1]:%Y-%m-%d}",
                 f"{since:%Y-%m-%d}, {days} trading days",
+                f"median {past.median():.0f} trading days over {len(past)} spell(s), "
+                "this one included",
                 f"{p_stay:.4f}",
                 f"{expected - 1:.1f} more trading days"
                 if np.isfinite(expected)
@@ -428,8 +432,9 @@ def _now_section(inputs: _Inputs) -> str:
             "Regime",
             "As of",
             "In it since",
-            "Daily probability of staying",
-            "Expected remaining duration",
+            "The signal's spells of this regime",
+            "Hidden state: daily probability of staying",
+            "Hidden state: expected remaining time",
             "Probabilities today, signal's evidence",
             "Probabilities today, all columns",
         ],
@@ -449,9 +454,12 @@ def _now_section(inputs: _Inputs) -> str:
     if waiting:
         how = f"{waiting} {how}"
     memo = (
-        "Under the model a regime ends each day with the same probability, "
-        "1 − p, whatever its age, so the expected remaining time, 1/(1 − p) − 1 "
-        "days after today, does not shrink as a spell grows old."
+        "The hidden-state rows are the model's, not the signal's: under the model "
+        "a state ends each day with the same probability, 1 − p, whatever its "
+        "age, so its expected remaining time, 1/(1 − p) − 1 days after today, "
+        "does not shrink as a spell grows old. The signal switches only when the "
+        "evidence is worth its penalty, so its spells last longer: their median "
+        "is the row above them."
     )
     table = _table(rows, "now", header=False)
     return _section("now", "Where we are", table, _p(how), _p(memo))

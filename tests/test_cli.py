@@ -216,7 +216,7 @@ def test_model_options_reach_the_model(monkeypatch):
         ["--start", "2015-01-01", "--n-init", "1", "--min-duration", "20"], monkeypatch
     )
     assert status == 0, text
-    durations = [float(v) for v in _column(text, "expected duration (days)")]
+    durations = [float(v) for v in _column(text, "state duration (days)")]
     assert min(durations) >= 20 - 1e-9
     status, text = run(
         ["--start", "2015-01-01", "--n-init", "1", "--n-iter", "2"], monkeypatch
@@ -642,15 +642,24 @@ def test_the_printed_summary_counts_the_saved_signal(tmp_path, capsys):
     assert main([*args, "--n-init", "2"]) == 0
     text = capsys.readouterr().out
     saved = pd.read_csv(out / "regimes.csv", index_col=0, parse_dates=True)["regime"]
-    counts = spells(saved.astype("category"))["regime"].value_counts()
+    table = spells(saved.astype("category"))
+    counts = table["regime"].value_counts()
     for name in ("Bull", "Sideways", "Bear"):
-        row = re.search(rf"^{name}\s+([\d.]+)%\s+(\d+)\s", text, re.MULTILINE)
+        row = re.search(rf"^{name}\s+([\d.]+)%\s+(\d+)\s+(\S+)\s", text, re.MULTILINE)
         assert row is not None, text
         assert float(row.group(1)) == pytest.approx(
             100 * (saved == name).mean(), abs=0.06
         )
         assert int(row.group(2)) == counts.get(name, 0)
+        # hostile 29, H29-14: the signal's own spell length beside its spells,
+        # the model's state duration named as the hidden state's
+        own = table.loc[table["regime"] == name, "n_days"]
+        assert row.group(3) == ("–" if own.empty else f"{own.median():.0f}")
     assert "the causal signal" in text
+    assert (
+        "state duration, long-run share, mean and volatility: the model's hidden"
+        in (" ".join(text.split()))
+    )
 
 
 def test_the_last_line_says_when_its_probabilities_favour_another_regime(capsys):

@@ -455,3 +455,25 @@ def test_notes_are_free_text_shown_once_each(sample, fitted, tmp_path):
     with pytest.raises(InvalidParameterError, match="Each note is text") as err:
         write_html(fitted, sample, tmp_path / "m.html", notes=["ok", 3])
     assert err.value.param == "notes"
+
+
+def test_where_we_are_names_the_hidden_state_and_gives_the_signals_spells(
+    sample, fitted, tmp_path
+):
+    """Hostile 29, H29-14: 'Expected remaining duration 11.2 more trading days'
+    stood beside the signal's regime, in it for 239 days with a median spell of
+    130: the hidden state's number read as a forecast of the signal. The rows
+    from the transition matrix say 'Hidden state'; the signal's own spells of
+    the regime stand above them."""
+    from regimes.evaluate import spells
+
+    text = write_html(fitted, sample, tmp_path / "now.html").read_text()
+    section = text[text.index('id="now"') : text.index('id="data"')]
+    assert "Hidden state: expected remaining time" in section
+    assert "Hidden state: daily probability of staying" in section
+    assert "Expected remaining duration" not in section
+    signal = fitted.results(sample).signal
+    table = spells(signal)
+    regime = table.iloc[-1]["regime"]
+    own = table.loc[table["regime"] == regime, "n_days"]
+    assert f"median {own.median():.0f} trading days over {len(own)} spell(s)" in section
