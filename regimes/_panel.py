@@ -26,7 +26,13 @@ import pandas as pd
 
 from ._contract import is_number_cell, plain_numbers
 from ._dates import data_error
-from ._prices_or_returns import guess_kind, log_returns, percent_median
+from ._prices_or_returns import (
+    basis_points_advice,
+    basis_points_median,
+    guess_kind,
+    log_returns,
+    percent_median,
+)
 from ._validation import check_returns
 from ._warn import warn_user
 from .exceptions import (
@@ -200,6 +206,11 @@ def prepare(
             ),
         )
     if kind == "returns":
+        basis_points = basis_points_median(returns.to_numpy())
+        if basis_points is not None:
+            raise data_error(
+                param, f"{source}: " + basis_points_advice(basis_points, "the values")
+            )
         median = percent_median(returns.to_numpy())
         if median is not None:
             warn_user(

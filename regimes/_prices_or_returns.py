@@ -33,6 +33,29 @@ RETURN_CHANGE_RATIO = 0.6
 """Above it, a column looks like returns (independent returns give about 1.4)."""
 PERCENT_MEDIAN = 0.1
 """Returns whose median absolute value is above this look like percent."""
+BASIS_POINTS_MEDIAN = 20.0
+"""Above it, no longer percent: a median daily move of 20 % is no asset's (the
+most volatile, crypto, move 2-3 % on a median day); in basis points, 50-200."""
+
+
+def basis_points_median(values: np.ndarray) -> float | None:
+    """The largest column median |value| if the values look like basis points.
+
+    Above :data:`BASIS_POINTS_MEDIAN` and not prices; else None. The units
+    rule's upper bound: :func:`percent_median` alone read basis points
+    as percent, labelling every figure 100 times too large.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    medians = [
+        float(np.median(np.abs(seen)))
+        for seen in (column[np.isfinite(column)] for column in values.T)
+        if seen.size
+    ]
+    if not medians or max(medians) <= BASIS_POINTS_MEDIAN or looks_like_prices(values):
+        return None
+    return max(medians)
 
 
 def change_to_level_ratio(column: pd.Series | np.ndarray) -> float:
@@ -164,6 +187,16 @@ def percent_median(values: np.ndarray) -> float | None:
         return None
     median = max(medians)
     return median if median > PERCENT_MEDIAN else None
+
+
+def basis_points_advice(median: float, name: str) -> str:
+    """Why returns of this median look like basis points, and the fix."""
+    return (
+        f"{name} look like returns in basis points (median |return| {median:.3g}; "
+        "daily returns move about 1 on a median day in percent, 0.01 in "
+        f"decimals): give them in decimals or percent ({name} / 10000 or {name} / "
+        "100), as every figure is read in those units."
+    )
 
 
 def log_returns(prices: pd.DataFrame) -> pd.DataFrame:

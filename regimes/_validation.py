@@ -36,7 +36,12 @@ from ._dates import (
 from ._gaussian import MAD_TO_SD
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
-from ._prices_or_returns import looks_like_prices, percent_median  # noqa: F401
+from ._prices_or_returns import (  # noqa: F401
+    basis_points_advice,
+    basis_points_median,
+    looks_like_prices,
+    percent_median,
+)
 from ._state import Settings
 from ._warn import warn_user
 from .exceptions import (
@@ -329,6 +334,7 @@ def check_returns(
         if nan_fix is None:
             nan_fix = _REFIT_FIX if feature_names is not None else _FIT_FIX
         _check_finite(values, columns, param, index, nan_fix)
+
     if for_fit:
         center, mad = check_training_values(values, columns, index, param)
         # robust sizes (a day cannot move them), about zero like new data's

@@ -49,7 +49,13 @@ from ._dates import (
     parse_day,
     warn_if_not_daily,
 )
-from ._validation import check_covers, check_returns, percent_median
+from ._validation import (
+    basis_points_advice,
+    basis_points_median,
+    check_covers,
+    check_returns,
+    percent_median,
+)
 from ._warn import warn_user
 from .exceptions import AlignmentWarning, InvalidParameterError
 from .results import TRADING_DAYS, spell_bounds
@@ -173,6 +179,9 @@ def _check_returns(returns: Any, name: str) -> pd.Series:
         )
     returns = local_days(returns)  # the rule the signal follows (_check_signal)
     data = check_returns(returns, param=name, needs_dates=True, nan_fix=_NAN_FIX)
+    basis_points = basis_points_median(data.values)
+    if basis_points is not None:
+        raise InvalidParameterError(name, basis_points_advice(basis_points, name))
     percent = percent_median(data.values)
     if percent is not None:
         raise InvalidParameterError(

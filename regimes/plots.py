@@ -32,7 +32,11 @@ from ._contract import (
     validate_params,
 )
 from ._dates import local_dates
-from ._prices_or_returns import percent_median
+from ._prices_or_returns import (
+    basis_points_advice,
+    basis_points_median,
+    percent_median,
+)
 from ._validation import check_covers, check_returns
 from .evaluate import BacktestResult, equal_weighted, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError
@@ -355,6 +359,11 @@ def _growth(returns: pd.DataFrame, column: str | None, units: str | None) -> pd.
             f"got {column!r}.",
         )
     if units is None:
+        basis_points = basis_points_median(returns.to_numpy())
+        if basis_points is not None:  # neither unit the figure can label
+            raise InvalidParameterError(
+                "returns", basis_points_advice(basis_points, "returns")
+            )
         units = "decimal" if percent_median(returns.to_numpy()) is None else "percent"
     log = returns / 100.0 if units == "percent" else returns
     simple = np.expm1(log[[column]] if column is not None else log)

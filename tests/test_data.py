@@ -11,7 +11,11 @@ import pytest
 from regimes import data
 from regimes._dates import check_day_index, parse_day, parse_day_index
 from regimes._panel import checked
-from regimes.exceptions import InvalidParameterError, InvalidReturnsError
+from regimes.exceptions import (
+    InvalidParameterError,
+    InvalidReturnsError,
+    PercentReturnsWarning,
+)
 
 # --------------------------------------------------------------------- sample
 
@@ -280,3 +284,35 @@ def test_a_sliced_default_index_is_called_row_numbers():
         data.to_log_returns(sliced)
     rows = data.to_log_returns(sliced.reset_index(drop=True))
     assert len(rows) == 2
+
+
+def test_returns_in_basis_points_are_not_taken_for_percent(tmp_path):
+    """Hostile 29, H29-17: the units rule had no upper bound: daily returns in
+    basis points (median |r| ~ 120) were 'percent', and the command printed a
+    +49.7 %/yr regime as +4968 under '(1.0 = 1 %)'. Above a median daily move of
+    20 (no asset's in percent) the loaders, the evaluation and the figures refuse
+    with the fix; the fit itself takes any units, as before."""
+    from regimes import RegimeModel
+    from regimes.cli import main
+    from regimes.evaluate import backtest
+    from regimes.exceptions import InvalidParameterError
+    from regimes.plots import plot_regimes
+
+    returns = data.load_sample().iloc[-600:, :2]
+    bp = returns * 10_000
+    with pytest.raises(InvalidParameterError, match="basis points") as err:
+        data.prepare_returns(bp, kind="returns")
+    assert "/ 10000" in str(err.value)
+    path = tmp_path / "bp.csv"
+    bp.round(1).to_csv(path)
+    assert main(["--csv", str(path), "--returns", "--out", str(tmp_path / "o")]) == 2
+    assert not (tmp_path / "o").exists()  # refused before any work
+    signal = pd.Series("Bull", index=returns.index)
+    with pytest.raises(InvalidParameterError, match="basis points"):
+        backtest(signal, bp)
+    model = RegimeModel(2, n_init=1, n_iter=300, random_state=0).fit(bp)
+    with pytest.raises(InvalidParameterError, match="basis points"):
+        plot_regimes(model, bp)
+    # percent stays percent
+    with pytest.warns(PercentReturnsWarning):
+        assert len(data.prepare_returns(returns * 100, kind="returns")) == len(returns)
