@@ -675,8 +675,10 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
     if not pointer.is_file():
         raise MissingPathError(
             "folder",
-            f"no walk-forward state in {folder} (no {POINTER} file); the first run "
-            "with this directory creates it.",
+            f"no walk-forward state in {folder} (no {POINTER} file). A state is "
+            "written by regimes.daily.run(returns, model, folder) (its first run "
+            "creates it) or regimes.daily.save_state(walk_forward(...), folder); "
+            "start one so, or run walk_forward without resume=.",
         )
     generation = folder
     try:

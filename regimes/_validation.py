@@ -570,11 +570,16 @@ def _as_2d_numeric(returns: Any, param: str, needs_dates: bool) -> np.ndarray:
             param, f"{param} could not be read as an array: {exc}"
         ) from None
     if array.ndim != 2:
-        hint = (
-            f". Reshape your data: a single series with {param}.reshape(-1, 1)"
-            if array.ndim == 1
-            else ""
-        )
+        hint = ""
+        if array.ndim == 1 and len(array) and isinstance(array[0], dict):
+            # records (df.to_dict("records"), JSON): a table of named columns
+            hint = f". Records are a table: pass pd.DataFrame({param})"
+        elif array.ndim == 1:
+            # np.asarray first: the fix must work on a list as on an array
+            hint = (
+                ". Reshape your data: a single series with "
+                f"np.asarray({param}).reshape(-1, 1)"
+            )
         raise InvalidReturnsError(
             param,
             f"{param} must be a DataFrame, a Series or a 2-D array of shape "

@@ -273,9 +273,17 @@ def test_refuses_a_frame_without_record(returns, previous, tmp_path):
         walk_forward(returns, _model(), resume=read, **OPTIONS)
 
 
-def test_refuses_a_folder_without_state(returns, tmp_path):
-    with pytest.raises(InvalidParameterError, match="no walk-forward state"):
+def test_refuses_a_folder_without_state(returns, full, tmp_path):
+    """Hostile 29, H29-16: the refusal said 'the first run with this directory
+    creates it', true of daily.run only: walk_forward never writes a state, so
+    running it again failed the same way. The message names the calls that
+    write one, and the one it names works."""
+    with pytest.raises(InvalidParameterError, match="no walk-forward state") as err:
         walk_forward(returns, _model(), resume=tmp_path, **OPTIONS)
+    assert "save_state(walk_forward(...), folder)" in str(err.value)
+    daily.save_state(full, tmp_path)
+    again = walk_forward(returns, _model(), resume=tmp_path, **OPTIONS)
+    assert_same_walk(again, full)
 
 
 # ---------------------------------------------------------- state directory

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -381,3 +382,20 @@ def test_exact_numbers_read_as_the_floats_they_are(exact):
         with pytest.warns(DataWarning, match="kept interior gaps"):
             got = prepare_returns(gap, kind="returns", missing="keep")
         pd.testing.assert_frame_equal(got, expected)
+
+
+def test_the_fix_for_a_list_of_returns_works_on_a_list():
+    """Hostile 29, H29-15: a list of returns was told to use returns.reshape(-1,
+    1), which a list does not have; a list of records got the same advice. The
+    fix given runs on what was given."""
+    returns = load_sample().iloc[-300:, :2]
+    model = RegimeModel(2, n_init=1, n_iter=1000, tol=1e-3, random_state=0)
+    values = returns.iloc[:, 0].tolist()
+    with pytest.raises(InvalidReturnsError, match=r"np\.asarray\(returns\)") as err:
+        model.fit(values)
+    fix = re.search(r"with (np\.asarray\(returns\)\.reshape\(-1, 1\))", str(err.value))
+    model.fit(eval(fix.group(1), {"np": np, "returns": values}))
+    records = returns.to_dict("records")
+    with pytest.raises(InvalidReturnsError, match=r"pd\.DataFrame\(returns\)"):
+        model.fit(records)
+    model.fit(pd.DataFrame(records))
