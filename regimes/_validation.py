@@ -45,6 +45,7 @@ from ._prices_or_returns import (  # noqa: F401
 from ._state import Settings
 from ._warn import warn_user
 from .exceptions import (
+    DataWarning,
     FrequencyWarning,
     InvalidParameterError,
     InvalidReturnsError,
@@ -313,8 +314,17 @@ def check_returns(
                     f"training columns ({', '.join(feature_names)}).",
                 )
             columns = list(feature_names)
+            if not _array_names(feature_names):
+                # as scikit-learn: an array's columns cannot be checked by name
+                warn_user(
+                    f"{param} has no column names, but the model was fitted on "
+                    f"named columns ({', '.join(feature_names)}): its columns are "
+                    "taken in that order, unchecked. Pass a DataFrame with those "
+                    "names to have them matched by name.",
+                    DataWarning,
+                )
         else:
-            columns = [f"x{j}" for j in range(values.shape[1])]
+            columns = _array_names_for(values.shape[1])
 
     if values.shape[1] == 0:
         raise InvalidReturnsError(
@@ -528,13 +538,30 @@ def _check_frame_labels(
         missing = [c for c in feature_names if c not in columns]
         extra = [c for c in columns if c not in feature_names]
         if missing or extra:
+            fix = ""
+            if _array_names(feature_names):  # fitted on an array: x0, x1, ...
+                fix = (
+                    f" The model was fitted on an array, whose columns it calls "
+                    f"x0, x1, ...: pass {param}.to_numpy() with the columns in the "
+                    "training order, or refit on this DataFrame."
+                )
             raise InvalidReturnsError(
                 param,
                 f"{param} must have the columns the model was fitted on: "
-                f"missing {missing}, unexpected {extra}.",
+                f"missing {missing}, unexpected {extra}.{fix}",
             )
         frame = frame[list(feature_names)]
     return frame
+
+
+def _array_names_for(n_columns: int) -> list[str]:
+    """The names an array's columns get: x0, x1, ... (scikit-learn's)."""
+    return [f"x{j}" for j in range(n_columns)]
+
+
+def _array_names(names: Sequence[str]) -> bool:
+    """Whether ``names`` are those an array's columns get (a fit on an array)."""
+    return list(names) == _array_names_for(len(names))
 
 
 def _is_numeric(dtype: Any) -> bool:
