@@ -271,6 +271,21 @@ def _float_columns(columns: Any) -> list[Any]:
     return [c for c in columns if c not in OUTPUT_COLUMNS]
 
 
+def recorded_columns(walk: Any) -> list[str] | None:
+    """The returns' columns a walk-forward frame's record names, None without one.
+
+    Read without checking the frame against the record (a figure of a slice of
+    the walk is fine): for a caller that pairs the walk with returns and must
+    know they are the walk's columns, not only its days.
+    """
+    text = getattr(walk, "attrs", {}).get("resume")
+    try:
+        columns = json.loads(text)["data"]["columns"]
+    except (TypeError, ValueError, KeyError):
+        return None
+    return [str(c) for c in columns] if isinstance(columns, list) else None
+
+
 def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]:
     """The resume record of a walk-forward frame, checked against the frame.
 

@@ -37,6 +37,7 @@ from ._prices_or_returns import (
     basis_points_median,
     percent_median,
 )
+from ._resume import recorded_columns
 from ._validation import check_covers, check_returns
 from .evaluate import BacktestResult, equal_weighted, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError
@@ -747,6 +748,14 @@ def plot_walk_forward(
         "wf's",
         "pass the returns given to walk_forward",
     )
+    walked = recorded_columns(wf)  # None for a frame read back from CSV
+    if walked is not None and [str(c) for c in returns.columns] != walked:
+        raise InvalidParameterError(
+            "returns",
+            f"returns has columns {list(map(str, returns.columns))}; the walk was "
+            f"computed on {walked}: its growth line would not be the walk's "
+            "portfolio. Pass the returns given to walk_forward.",
+        )
     colors = regime_colors(names)
     proba, how = _smoothed(wf[list(names)].astype(float), smooth)
     growth = _growth(returns.loc[wf.index], column, units)

@@ -624,3 +624,21 @@ def test_the_causal_title_says_which_days_the_parameters_come_from():
     assert inside.endswith("parameters fitted on all of them)")
     span = f"{train.index[0].date()} to {train.index[-1].date()}"
     assert outside.endswith(f"parameters fitted on {span})")
+
+
+def test_a_walk_is_drawn_only_with_its_own_columns():
+    """Hostile 29, H29-12: plot_walk_forward checked that returns cover the
+    walk's days, not that they are its columns: other assets, or some of the
+    columns, were drawn as the walk's equal-weighted growth. The walk's record
+    names its columns (a slice of the walk keeps it); a CSV read back has none
+    and is drawn as before."""
+    from regimes import walk_forward
+
+    returns = load_sample().iloc[-700:, :3]
+    model = RegimeModel(2, n_init=1, n_iter=300, tol=1e-3, random_state=0)
+    wf = walk_forward(returns, model, min_train=500, refit="Q")
+    plot_walk_forward(wf.iloc[50:], returns)  # a slice, its own returns
+    for other in (returns.iloc[:, :2], returns.iloc[:, ::-1]):
+        with pytest.raises(InvalidParameterError, match="the walk was computed on"):
+            plot_walk_forward(wf, other)
+    plt.close("all")
