@@ -58,7 +58,9 @@ class CovarianceForm:
     n_parameters: Callable[[int, int], int]
     """Free parameters of the covariances (for AIC, BIC and the least data)."""
     min_days: Callable[[int], int]
-    """Expected days a regime needs for a non-singular covariance, given d."""
+    """Expected days a regime needs for its own parameters, given d: a
+    non-singular covariance of its own ('full': d + 1), a variance ('diag',
+    'spherical': 2), or only its mean ('tied': the covariance is pooled)."""
     needs_independent_columns: bool
     """True when collinear columns make every covariance singular."""
     common_scale: bool
@@ -100,7 +102,9 @@ COVARIANCE_FORMS: dict[str, CovarianceForm] = {
         # a tied model's matrices are all equal; the mean keeps it exact and symmetric
         to_native=lambda full: full.mean(axis=0),
         n_parameters=lambda k, d: d * (d + 1) // 2,
-        min_days=lambda d: d + 1,
+        # one covariance pooled over every day (hmmlearn's M-step): a regime of
+        # a few days (a crash) does not make it singular, and needs only its mean
+        min_days=lambda d: 1,
         needs_independent_columns=True,
         common_scale=False,
     ),

@@ -521,8 +521,9 @@ def _collapsed(hmm: RegimeHMM, column_variances: np.ndarray | None = None) -> st
     Without a prior the likelihood is unbounded when a regime shrinks onto a few
     days, or onto days on which a column repeats one value (stale prices: zero
     returns): its covariance tends to singular. Such a fit is not a regime model, so
-    the restart is recorded as failed. A 'full' or 'tied' covariance needs more
-    days than columns, the other types two; and no regime's variance of a column
+    the restart is recorded as failed. A 'full' covariance needs more days than
+    columns, 'diag' and 'spherical' two, a 'tied' one (pooled over all days) a
+    day for the regime's mean; and no regime's variance of a column
     may fall below ``COLLAPSE_RATIO`` times the column's own (``column_variances``).
     """
     occupancy = getattr(hmm, "occupancy_", None)
@@ -532,7 +533,7 @@ def _collapsed(hmm: RegimeHMM, column_variances: np.ndarray | None = None) -> st
         if occupancy[k] < needed:
             return (
                 f"degenerate: a regime explains {occupancy[k]:.1f} days, fewer than "
-                f"the {needed} its covariance needs"
+                f"the {needed} a '{hmm.covariance_type}' regime needs"
             )
     if column_variances is not None:
         variances = np.diagonal(read_full(hmm), axis1=1, axis2=2)

@@ -837,19 +837,35 @@ def check_distinct_rows(values: np.ndarray, n_regimes: int) -> None:
 
 def check_enough_rows(values: np.ndarray, n_regimes: int, covariance_type: str) -> None:
     """Require at least as many days as the model has free parameters."""
-    n_params = n_free_parameters(n_regimes, values.shape[1], covariance_type)
-    if len(values) < n_params:
+    (n_rows, d), kind = values.shape, covariance_type
+    n_params = n_free_parameters(n_regimes, d, kind)
+    if n_rows < n_params:
         raise InvalidReturnsError(
             "returns",
-            f"returns has {len(values)} rows, fewer than the {n_params} free "
-            f"parameters of a {n_regimes}-regime '{covariance_type}' model of "
-            f"{values.shape[1]} columns; use more days, fewer regimes or columns"
-            + (
-                ", or a 'diag' covariance."
-                if covariance_type in ("full", "tied")
-                else "."
-            ),
+            f"returns has {n_rows} rows, fewer than the {n_params} free parameters "
+            f"of a {n_regimes}-regime '{kind}' model of {d} columns; use more days"
+            f"{smaller_models(n_regimes, d, kind, n_rows)}.",
         )
+
+
+def smaller_models(
+    n_regimes: int, n_features: int, covariance_type: str, n_rows: int
+) -> str:
+    """The ways to a model with fewer free parameters, as ', or ...' text.
+
+    Fewer regimes or columns always; another covariance type only when it has
+    fewer parameters than this one and no more than ``n_rows`` (a 'diag' model
+    of one column has as many as a 'full' one, and more than a 'tied' one).
+    """
+    now = n_free_parameters(n_regimes, n_features, covariance_type)
+    fits = sorted(
+        (n, kind)
+        for kind in COVARIANCE_TYPES
+        if (n := n_free_parameters(n_regimes, n_features, kind)) < now and n <= n_rows
+    )
+    cheaper = [f"covariance_type={kind!r} ({n} free parameters)" for n, kind in fits]
+    # the least restrictive of them: the model closest to the one asked for
+    return ", fewer regimes or columns" + "".join(f", or {c}" for c in cheaper[-1:])
 
 
 def n_free_parameters(n_regimes: int, n_features: int, covariance_type: str) -> int:

@@ -45,6 +45,7 @@ from ._validation import (
     check_returns,
     min_observed,
     n_free_parameters,
+    smaller_models,
     training_size,
     warn_frequency,
     warn_gross_days,
@@ -267,7 +268,9 @@ def walk_forward(
     warn_if_prices(data)  # once; each refit checks its own window's values
     warn_frequency(data.frequency)
     starts = _refit_positions(data.index, rule, min_train)
-    _check_training_size(settings, data.values.shape[1], window, starts[0])
+    _check_training_size(
+        settings, data.values.shape[1], window, starts[0], len(data.values)
+    )
     frame = data.to_frame()
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
@@ -589,7 +592,7 @@ def describe_refit(refit: int | str) -> str:
 
 
 def _check_training_size(
-    settings: Any, n_features: int, window: int | None, first_start: int
+    settings: Any, n_features: int, window: int | None, first_start: int, n_rows: int
 ) -> None:
     """Refuse, before any fit, a training set smaller than what a fit needs.
 
@@ -602,18 +605,22 @@ def _check_training_size(
         f"a {settings.n_regimes}-regime '{settings.covariance_type}' model of "
         f"{n_features} columns has {need} free parameters"
     )
+    k, kind = settings.n_regimes, settings.covariance_type
     if window is not None and window < need:
         raise InvalidParameterError(
             "window",
             f"window={window} days is too small: {what}, so each fit needs at least "
-            f"{need} days; pass window >= {need} (a year is about 252), or fewer "
-            "regimes or columns, or covariance_type='diag'.",
+            f"{need} days; pass window >= {need} (a year is about 252)"
+            f"{smaller_models(k, n_features, kind, window)}.",
         )
     if first_start < need:
+        # a min_train beyond the data is no fix: then only a smaller model is
+        longer = f"pass min_train >= {need}" if need < n_rows else "use more days"
         raise InvalidParameterError(
             "min_train",
             f"the first fit would have {first_start} days (min_train): {what}, so "
-            f"a fit needs at least {need} days; pass min_train >= {need}.",
+            f"a fit needs at least {need} days; {longer}"
+            f"{smaller_models(k, n_features, kind, max(first_start, n_rows - 1))}.",
         )
 
 

@@ -302,7 +302,7 @@ def test_download_input(monkeypatch, tmp_path, capsys):
         (["--prices", "--returns"], "not allowed with argument --prices"),
         (
             ["--start", "2022-12-01", "--n-regimes", "5"],
-            "fewer regimes or columns, or a 'diag' covariance",
+            "use more days, fewer regimes or columns",
         ),
     ],
 )

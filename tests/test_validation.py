@@ -295,18 +295,34 @@ def test_intraday_and_daily_indexes_are_told_apart(short_sample):
 
 
 @pytest.mark.parametrize(
-    ("covariance_type", "advises_diag"),
-    [("full", True), ("tied", True), ("diag", False), ("spherical", False)],
+    ("covariance_type", "n_rows", "n_columns", "advised"),
+    [
+        ("full", 40, 4, "'diag' (32"),  # 50 parameters; diag 32, tied 30, sph. 23
+        ("full", 20, 4, None),  # no type of 3 regimes fits 20 days of 4 columns
+        ("tied", 25, 4, "'spherical' (23"),
+        ("diag", 25, 4, "'spherical' (23"),
+        ("spherical", 20, 4, None),
+        ("full", 13, 1, "'tied' (12"),  # one column: 'diag' has as many as 'full'
+    ],
 )
-def test_too_few_rows_advises_diag_only_when_it_would_help(
-    covariance_type, advises_diag
+def test_too_few_rows_advises_only_a_type_that_would_fit(
+    covariance_type, n_rows, n_columns, advised
 ):
-    """A 'diag' model was told to use a 'diag' covariance (hostile pass)."""
+    """A 'diag' model was told to use a 'diag' covariance (hostile pass); hostile
+    29, H29-11: 'full' on one column was told 'diag' (as many parameters), and
+    'tied' was told 'diag' (more). Another type is advised only when it has
+    fewer parameters than this one and no more than the days at hand."""
     from regimes._validation import check_enough_rows
 
+    values = np.random.default_rng(0).normal(size=(n_rows, n_columns))
     with pytest.raises(ValueError, match="fewer than") as caught:
-        check_enough_rows(np.zeros((5, 4)), 20, covariance_type)
-    assert ("'diag' covariance" in str(caught.value)) == advises_diag
+        check_enough_rows(values, 3, covariance_type)
+    message = str(caught.value)
+    assert "fewer regimes or columns" in message
+    if advised is None:
+        assert "covariance_type=" not in message
+    else:
+        assert f"covariance_type={advised} free parameters)" in message
 
 
 @pytest.mark.parametrize(

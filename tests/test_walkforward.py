@@ -510,3 +510,18 @@ def test_fit_many_warnings_say_which_data_set(n_jobs):
     with pytest.warns(ConvergenceWarning) as alone:
         clone(model).fit(sample)
     assert not str(alone[0].message).startswith("data set")
+
+
+def test_a_min_train_beyond_the_data_is_not_the_advice():
+    """Hostile 29, H29-11: 35 columns over 300 days were told 'pass min_train
+    >= 2003', a training window longer than the data. When the data are too
+    short for the model, the advice is a smaller model."""
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range("2020-01-01", periods=300)
+    wide = pd.DataFrame(rng.normal(0, 0.01, (300, 35)), index=days)
+    wide.columns = [f"c{j}" for j in range(35)]
+    with pytest.raises(InvalidParameterError, match="use more days") as err:
+        walk_forward(wide, RegimeModel(3), min_train=250)
+    assert err.value.param == "min_train"
+    assert "min_train >=" not in str(err.value)
+    assert "covariance_type='diag'" in str(err.value)  # 3 x 35 x 2 + 8 < 300
