@@ -47,7 +47,14 @@ from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
 from ._validation import OUTPUT_COLUMNS
 from ._warn import warn_user
-from .exceptions import InvalidParameterError, MissingPathError, StateWarning
+from .exceptions import (
+    Advice,
+    Aside,
+    InvalidParameterError,
+    MissingPathError,
+    Setting,
+    StateWarning,
+)
 from .models import RegimeModel
 from .online import DecoderState
 
@@ -398,23 +405,29 @@ def check_compatible(
     ``given``: the returns as the caller passed them (:func:`check_same_data`).
     """
     before = record["options"]
-    changed = [
-        f"{key}={before.get(key)!r} before, {options.get(key)!r} now"
+    # each change as Settings (an Advice): the command line says them as options
+    changed: list[list[Any]] = [
+        [Setting(key, before.get(key)), " before, ", Setting(key, options.get(key))]
         for key in sorted((set(before) | set(options)) - {"model"})
         if before.get(key) != options.get(key)
     ]
     changed += [
-        f"the model's {key}={before['model'].get(key)!r} before, "
-        f"{options['model'].get(key)!r} now"
+        [
+            Aside("the model's "),
+            Setting(key, before["model"].get(key)),
+            " before, ",
+            Setting(key, options["model"].get(key)),
+        ]
         for key in sorted(set(before["model"]) | set(options["model"]))
         if before["model"].get(key) != options["model"].get(key)
     ]
     if changed:
+        parts: list[Any] = ["resume was computed with other settings: "]
+        for i, change in enumerate(changed):
+            parts += ([" now; "] if i else []) + change
         raise InvalidParameterError(
             "resume",
-            "resume was computed with other settings: "
-            + "; ".join(changed)
-            + f". Pass the same model and options, or {NEW_RUN}.",
+            Advice(*parts, f" now. Pass the same model and options, or {NEW_RUN}."),
         )
     check_same_data(
         record,

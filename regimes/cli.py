@@ -9,7 +9,9 @@ errors print one line on stderr, in the command's own words (``--n-iter``, not
 from __future__ import annotations
 
 import argparse
+import ast
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -321,7 +323,50 @@ def _option(setting: Setting) -> str:
     flag = _FLAGS.get(param)
     if flag is None or " " in flag:
         return str(setting)  # no option says it: the library's words
+    if value is None:  # the library's default: the option left out
+        return f"no {flag}"
     return f"{flag} {value}"
+
+
+def _accepted_words(accepted: str) -> str:
+    """A declared constraint's description in the command's words.
+
+    The command passes no None (an option left out is the default), no Python
+    types, and lists as comma-separated text.
+    """
+    text = re.sub(r"^None, (or )?", "", accepted)
+    text = re.sub(r" \(a non-empty str or pathlib\.Path\)", "", text)
+    text = re.sub(r", a numpy\.random\.\w+ or a numpy\.random\.\w+", "", text)
+    text = text.replace("2**32 - 1", f"{2**32 - 1}")
+    text = re.sub(
+        r"an? ([\w ]+?) \(str\) or a list of (?:at least (\d+) )?distinct "
+        r"non-empty \1s",
+        lambda m: (
+            f"{m.group(2) or 'one'} or more distinct {m.group(1)}s, separated by commas"
+        ),
+        text,
+    )
+    return text
+
+
+def _constraint_words(flag: str, exc: InvalidParameterError) -> str:
+    """A declared constraint's refusal of ``flag``'s value, in the command's words."""
+    accepted = _accepted_words(exc.accepted or "")
+    text = f"{flag} must be {accepted}; got {_received_words(exc.received or '')}."
+    return f"{text} {exc.fix}" if exc.fix else text
+
+
+def _received_words(received: str) -> str:
+    """What was given, as typed: no Python type, a path or a list as text."""
+    text = re.sub(r" \(an? [\w.]+\)$", "", received)
+    text = re.sub(r"\b\w*Path\('([^']*)'?\)?", r"\1", text)  # cut short too
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    return str(value)
 
 
 def _words(message: object) -> str:
@@ -353,8 +398,7 @@ def _error_text(exc: BaseException) -> str:
     if isinstance(exc, InvalidParameterError) and exc.param in _FLAGS:
         flag = _FLAGS[exc.param]
         if exc.accepted is not None:
-            text = f"{flag} must be {exc.accepted}; got {exc.received}."
-            return f"{text} {exc.fix}" if exc.fix else text
+            return _constraint_words(flag, exc)
         return f"{flag}: {text}"
     return text
 
@@ -785,7 +829,7 @@ def _check_report_options(args: argparse.Namespace) -> None:
         try:  # the report's own declared path, checked before the fit
             check_value(args.report, [HTML_FILE], "--report")
         except InvalidParameterError as err:
-            raise _UsageError(str(err)) from None
+            raise _UsageError(_constraint_words("--report", err)) from None
         existing = next(p for p in args.report.parents if p.exists())
         _check_writable(existing, f"--report {args.report}")
 

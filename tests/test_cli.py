@@ -288,8 +288,8 @@ def test_download_input(monkeypatch, tmp_path, capsys):
         (["--n-regimes", "0"], "--n-regimes must be an int in [1, 50]; got 0"),
         (["--n-init", "0"], "--n-init must be an int in [1, 10000]; got 0"),
         (["--n-iter", "0"], "--n-iter must be an int >= 1; got 0"),
-        (["--seed", "-1"], "--seed must be None, an int in [0, 2**32 - 1]"),
-        (["--min-duration", "0.5"], "--min-duration must be None, or a finite number"),
+        (["--seed", "-1"], "--seed must be an int in [0, 4294967295]; got -1"),
+        (["--min-duration", "0.5"], "--min-duration must be a finite number"),
         (["--min-coverage", "2"], "--min-coverage must be between 0 and 1, got 2"),
         (["--walk-forward", "--refit", "0"], "--refit: refit as a number of days"),
         (["--download", "XLK", "--csv", "x.csv"], "not allowed with argument"),
@@ -684,3 +684,62 @@ def test_the_last_line_says_when_its_probabilities_favour_another_regime(capsys)
         regime=pd.Categorical(["Bull"], categories=["Bull", "Bear"])
     )
     assert "favour" not in _latest(agreeing, 8.0)
+
+
+_PYTHON_WORDS = (
+    "None",
+    "Path(",
+    "pathlib",
+    "numpy",
+    "(a list)",
+    "(a float)",
+    "(an int)",
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--columns", "Technology,Technology"],
+        ["--min-duration", "0.5"],
+        ["--seed", "-1"],
+        ["--report", "REPORT.txt"],
+        ["--walk-forward", "--state", "NOTES.txt"],
+    ],
+)
+def test_constraint_errors_are_in_the_commands_words(args, tmp_path, capsys):
+    """Hostile 29, H29-2: errors of the declared constraints were rebuilt around
+    the option but kept the library's words: 'must be None, or ... (a list)',
+    'a numpy.random.Generator', and "got PosixPath('...') (a PosixPath)" right
+    after 'a str or pathlib.Path'. What the command accepts and what was typed,
+    as typed."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    args = [
+        str(notes)
+        if a == "NOTES.txt"
+        else str(tmp_path / "r.txt")
+        if a == "REPORT.txt"
+        else a
+        for a in args
+    ]
+    assert main(["--n-init", "1", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("regimes: error: --")
+    assert [w for w in _PYTHON_WORDS if w in err] == [], err
+
+
+def test_a_state_of_other_options_is_refused_in_the_commands_words(tmp_path, capsys):
+    """Hostile 29, H29-2: the refusal of a --state run with other options printed
+    "the model's covariance_type='full' before, 'diag' now", the very form the
+    README says the command does not use."""
+    state = tmp_path / "state"
+    common = ["--n-init", "1", "--columns", "Technology,Energy", "--walk-forward"]
+    common += ["--refit", "Q", "--min-train", "300", "--start", "2020-01-01"]
+    common += ["--state", str(state), "--out", str(tmp_path / "o")]
+    assert main([*common, "--end", "2022-06-30"]) == 0
+    capsys.readouterr()
+    assert main([*common, "--covariance-type", "diag"]) == 2
+    err = capsys.readouterr().err
+    assert "--covariance-type full before, --covariance-type diag now" in err
+    assert "covariance_type=" not in err and "the model's" not in err

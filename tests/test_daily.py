@@ -244,13 +244,13 @@ def test_refuses_shorter_returns(returns, previous):
 
 def test_refuses_other_model(returns, previous):
     other = RegimeModel(n_init=3, n_iter=200, random_state=0)
-    with pytest.raises(InvalidParameterError, match="n_init=2 before, 3 now") as e:
+    with pytest.raises(InvalidParameterError, match="n_init=2 before, n_init=3 now") as e:
         walk_forward(returns, other, resume=previous, **OPTIONS)
     assert e.value.param == "resume"
 
 
 def test_refuses_other_options(returns, previous):
-    with pytest.raises(InvalidParameterError, match="refit='Q' before, 'M' now"):
+    with pytest.raises(InvalidParameterError, match="refit='Q' before, refit='M' now"):
         walk_forward(returns, _model(), resume=previous, **{**OPTIONS, "refit": "M"})
 
 
