@@ -244,7 +244,9 @@ def test_refuses_shorter_returns(returns, previous):
 
 def test_refuses_other_model(returns, previous):
     other = RegimeModel(n_init=3, n_iter=200, random_state=0)
-    with pytest.raises(InvalidParameterError, match="n_init=2 before, n_init=3 now") as e:
+    with pytest.raises(
+        InvalidParameterError, match="n_init=2 before, n_init=3 now"
+    ) as e:
         walk_forward(returns, other, resume=previous, **OPTIONS)
     assert e.value.param == "resume"
 
