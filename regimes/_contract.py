@@ -572,12 +572,14 @@ class Numbers(Constraint):
 
 
 class Covariances(Numbers):
-    """Covariance matrices (regimes x columns x columns), as a density needs them.
+    """Covariance matrices (regimes x columns x columns) of the portfolio densities.
 
-    Each finite, symmetric and positive definite. A singular matrix (a column
-    that never moves in a regime, two columns that are one) or a negative
-    variance has no density: refused here, naming the regime, rather than by the
-    linear algebra with no parameter named.
+    Each finite, square, symmetric and positive semi-definite (a covariance),
+    with a positive variance of the equal-weighted portfolio, the one number the
+    portfolio's density uses. A column that never moves in a regime (cash) makes
+    the matrix singular and is fine; a negative variance, or a portfolio with no
+    spread at all, has no density: refused here, naming the regime, rather than
+    by the linear algebra with no parameter named.
     """
 
     def __init__(self, *, what: str = "regimes x columns x columns") -> None:
@@ -587,12 +589,13 @@ class Covariances(Numbers):
         out = super().convert(value)
         if out is _REJECT or out.shape[1] != out.shape[2]:
             return _REJECT
-        return _REJECT if _first_not_positive_definite(out)[0] else out
+        return _REJECT if _first_not_a_covariance(out)[0] else out
 
     def describe(self) -> str:
         return (
-            f"a 3-D array of finite numbers ({self.what}): square, symmetric, "
-            "positive definite in each regime"
+            f"a 3-D array of finite numbers ({self.what}): in each regime a "
+            "covariance (square, symmetric, positive semi-definite) under which "
+            "the equal-weighted portfolio has a positive variance"
         )
 
     def hint(self, value: Any) -> str:
@@ -601,15 +604,17 @@ class Covariances(Numbers):
             return ""
         if out.shape[1] != out.shape[2]:
             return f"each regime's matrix must be square, got {out.shape[1:]}"
-        problem, fix = _first_not_positive_definite(out)
+        problem, fix = _first_not_a_covariance(out)
         return f"{problem}: {fix}" if problem else ""
 
 
-def _first_not_positive_definite(covars: np.ndarray) -> tuple[str, str]:
-    """(what is wrong, the fix) for the first matrix that is not a covariance.
+def _first_not_a_covariance(covars: np.ndarray) -> tuple[str, str]:
+    """(what is wrong, the fix) for the first regime's matrix that is unusable.
 
-    ('', '') when each is one.
+    ('', '') when each is a covariance under which the equal-weighted
+    portfolio moves.
     """
+    weights = np.full(covars.shape[1], 1.0 / max(covars.shape[1], 1))
     for k, matrix in enumerate(covars):
         scale = float(np.abs(matrix).max(initial=0.0))
         if not np.allclose(matrix, matrix.T, rtol=1e-8, atol=1e-12 * scale):
@@ -618,23 +623,20 @@ def _first_not_positive_definite(covars: np.ndarray) -> tuple[str, str]:
                 "a covariance is; if it is one up to rounding, pass "
                 "(covars + covars.transpose(0, 2, 1)) / 2",
             )
-        try:
-            np.linalg.cholesky(matrix)
-        except np.linalg.LinAlgError:
-            low = float(np.linalg.eigvalsh(matrix).min())
-            problem = (
-                f"regime {k}'s matrix is not positive definite (its smallest "
-                f"eigenvalue is {low:.3g})"
+        low = float(np.linalg.eigvalsh(matrix).min()) if len(matrix) else 0.0
+        if low < -1e-8 * scale:
+            return (
+                f"regime {k}'s matrix is not a covariance (its smallest eigenvalue "
+                f"is {low:.3g})",
+                "no returns have such a covariance (a negative variance, or "
+                "correlations that cannot hold together); check how it was built",
             )
-            if low < -1e-8 * scale:
-                return problem, (
-                    "no returns have such a covariance (a negative variance, or "
-                    "correlations that cannot hold together); check how it was built"
-                )
-            return problem, (
-                "the regime's returns have no spread in some direction (a column "
-                "that never moves, two columns that are one); add a small ridge, "
-                "e.g. covars + 1e-8 * np.eye(covars.shape[1])"
+        if not float(weights @ matrix @ weights) > 0:
+            return (
+                f"regime {k}'s equal-weighted portfolio has no variance",
+                "its returns have no spread together (columns that never move, "
+                "or that cancel out); add a small ridge, e.g. covars + 1e-8 * "
+                "np.eye(covars.shape[1])",
             )
     return "", ""
 

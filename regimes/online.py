@@ -283,6 +283,24 @@ def observed_portfolio_log_densities(
     [1.0, 1.4142]
     """
     _check_moments(X, means, covars)
+    patterns = missing_patterns(X)
+    for seen, rows in zip(patterns.observed, patterns.rows, strict=True):
+        if not seen.any():
+            continue
+        # the portfolio of the columns a day observes must move in every regime
+        _, variance = equal_weight_moments(
+            means[:, seen], covars[np.ix_(range(len(means)), seen, seen)]
+        )
+        if (variance <= 0).any():
+            k = int(np.argmax(variance <= 0))
+            day = int(np.flatnonzero(rows)[0]) if rows.dtype == bool else int(rows[0])
+            raise InvalidParameterError(
+                "covars",
+                f"covars: in regime {k} the columns observed on day {day} "
+                f"({np.flatnonzero(seen).tolist()}) have no variance together, so "
+                "that day has no density; add a small ridge, e.g. covars + 1e-8 * "
+                "np.eye(covars.shape[1]).",
+            )
     return _observed_densities(X, means, covars)
 
 

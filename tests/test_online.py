@@ -509,6 +509,31 @@ def test_covariances_that_have_no_density_are_refused_naming_the_regime(
     with pytest.raises(InvalidParameterError, match=says) as err:
         func(X, means, covars)
     assert err.value.param == "covars"
-    assert "Regime 1's matrix" in str(err.value)
+    assert "Regime 1's" in str(err.value)
     if fix is not None:
         assert np.isfinite(func(X, means, fix(covars))).all()
+
+
+@pytest.mark.parametrize(
+    "func", [portfolio_log_densities, observed_portfolio_log_densities]
+)
+def test_a_column_that_never_moves_in_a_regime_is_a_covariance(func):
+    """Hostile 30, H30-4: the covariance check refused every singular matrix,
+    but the portfolio densities use only the equal-weighted portfolio's
+    variance: a cash column with no spread in a regime was refused, though the
+    densities are finite. A covariance (positive semi-definite) under which the
+    portfolio moves is accepted."""
+    X = np.array([[0.001, 0.0], [-0.02, 0.0], [0.004, np.nan]])
+    means = np.zeros((2, 2))
+    cash = np.array([[1e-4, 0.0], [0.0, 0.0]])  # the second column never moves
+    covars = np.array([np.eye(2) * 1e-4, cash])
+    out = func(X, means, covars)
+    assert np.isfinite(out).all()
+    expected = portfolio_log_densities(X[:2], means, covars + 1e-30 * np.eye(2))
+    np.testing.assert_allclose(out[:2], expected, rtol=1e-9)
+    if func is observed_portfolio_log_densities:
+        # a day that observes only the column that never moves: no density
+        only_cash = np.array([[0.01, 0.0], [np.nan, 0.0]])
+        with pytest.raises(InvalidParameterError, match="no variance together"):
+            func(only_cash, means, covars)
+        assert np.isfinite(func(only_cash, means, covars + 1e-8 * np.eye(2))).all()
