@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from ._io import user_path
 from .exceptions import InvalidParameterError
 
 __all__ = [
@@ -740,7 +741,7 @@ class PathLike(Constraint):
         path = os.fspath(value)
         if not isinstance(path, str):
             return _REJECT
-        home = os.path.expanduser(path)
+        home = str(user_path(path))
         if home != path:  # "~/state": the home folder, never a folder named ~
             path = home
             value = home if isinstance(value, str) else pathlib.Path(home)
@@ -768,7 +769,7 @@ class PathLike(Constraint):
         path = os.fspath(value)
         if not isinstance(path, str) or not path.strip():
             return ""
-        path = os.path.expanduser(path)
+        path = str(user_path(path))
         if self.kind == "file" and os.path.isdir(path):
             return f"{path!r} is a folder; give a file name"
         if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):

@@ -20,6 +20,18 @@ from .exceptions import InvalidParameterError
 TEXT_ENCODING = "utf-8-sig"
 
 
+def user_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path with a leading ``~`` read as the user's home folder.
+
+    The one rule for every path the package is given (arguments, options of the
+    command, ``$REGIMES_CACHE_DIR``): as the shell, pandas and
+    ``pathlib.Path.expanduser`` read it. A path left with its ``~`` would name
+    a folder called ``~`` here, while pandas, writing into it, would expand it:
+    two different files for one name.
+    """
+    return Path(os.path.expanduser(os.fspath(path)))
+
+
 def read_text(path: str | os.PathLike[str]) -> str:
     """The text of a file the package wrote, read as a user may have saved it.
 
@@ -161,7 +173,7 @@ def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path
     link is followed: the file it names is checked. Whether an existing file may
     be *replaced* is the caller's decision.
     """
-    target = Path(path)
+    target = user_path(path)
     if target.name in ("", ".", ".."):
         raise InvalidParameterError(
             param,
@@ -222,7 +234,7 @@ def atomic_path(path: str | os.PathLike[str], param: str = "path") -> Iterator[P
     'done'
     """
     shown = path
-    path = _real_target(Path(path))
+    path = _real_target(user_path(path))
     old = _check_replaceable(path, shown, param)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ._dates import parse_day_index
-from ._io import atomic_path
+from ._io import atomic_path, user_path
 from ._panel import check_finite_values, check_positive
 from ._warn import warn_user
 from .exceptions import DataDownloadError, DataWarning, InvalidParameterError
@@ -44,7 +44,7 @@ _ONE_DAY = pd.Timedelta(days=1)
 
 def default_cache_dir() -> Path:
     """Where downloads are cached: ``$REGIMES_CACHE_DIR``, else ``./data/cache``."""
-    return Path(os.environ.get(CACHE_ENV, Path("data") / "cache"))
+    return user_path(os.environ.get(CACHE_ENV, Path("data") / "cache"))
 
 
 def check_tickers(tickers: tuple[str, ...]) -> list[str]:

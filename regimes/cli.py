@@ -26,7 +26,7 @@ from sklearn.exceptions import ConvergenceWarning
 from . import __version__, data
 from ._contract import check_value
 from ._dates import parse_day, warn_if_not_daily
-from ._io import atomic_path
+from ._io import atomic_path, user_path
 from ._resume import NEW_RUN, saved_columns
 from ._validation import COVARIANCE_TYPES, percent_median
 from ._warn import warn_user
@@ -211,7 +211,7 @@ def _path(value: str) -> Path:
             f"needs a path, got {value!r} (an empty path would mean the current "
             "folder); give one, or leave the option out"
         )
-    return Path(value)
+    return user_path(value)  # "~/out" quoted, or --out=~/out: the home folder
 
 
 def _add_report_options(parser: argparse.ArgumentParser) -> None:

@@ -698,6 +698,36 @@ def test_a_path_from_the_home_folder_means_the_home_folder(tmp_path, monkeypatch
         assert PathLike(kind).convert(pathlib.Path("~/x")) == home / "x"
 
 
+def test_a_home_folder_path_from_the_command_or_the_environment(tmp_path, monkeypatch):
+    """Hostile 30, H30-2 and H30-5: '~' was expanded in the functions' path
+    parameters only. The command's --out '~/out' (quoted, or --out=~/out as cron
+    passes it) wrote an empty regimes.csv under ./~ while pandas, expanding '~'
+    itself, put the data in a hidden file in the home folder; a cache folder set
+    as REGIMES_CACHE_DIR=~/cache made ./~ and then failed in pandas. One rule
+    (_io.user_path) reads every path the package is given."""
+    from regimes._io import atomic_path
+    from regimes.cli import main
+
+    from ._yf import yf_frame
+
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(elsewhere)
+    out = "~/out"
+    assert main(["--start", "2021-01-01", "--columns", "Energy", "--out", out]) == 0
+    assert (home / "out" / "regimes.csv").stat().st_size > 0
+    monkeypatch.setenv("REGIMES_CACHE_DIR", "~/cache")
+    monkeypatch.setattr(yfinance, "download", lambda *a, **k: yf_frame(["XLK", "XLF"]))
+    regimes.data.download_returns(["XLK", "XLF"], start="2020-01-01", end="2021-01-01")
+    assert len(list((home / "cache").iterdir())) == 1
+    with atomic_path("~/note.txt") as tmp:
+        tmp.write_text("x")
+    assert (home / "note.txt").read_text() == "x"
+    assert list(elsewhere.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "bad", ["Calm\nrising", "Calm\rrising", "Calm\trising", "A\x00"]
 )
