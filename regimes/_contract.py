@@ -393,8 +393,13 @@ class Names(Constraint):
 
 
 def _control(name: str) -> bool:
-    """Whether ``name`` holds a control character (a line break, a tab, NUL)."""
-    return any(unicodedata.category(ch) == "Cc" for ch in name)
+    """Whether ``name`` holds a control character or a line break of any kind.
+
+    Control characters (a tab, NUL, a newline) and the Unicode line and
+    paragraph separators (U+2028, U+2029), on which ``str.splitlines`` also
+    breaks a line.
+    """
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in name)
 
 
 def _is_unordered(value: Any) -> bool:

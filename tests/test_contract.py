@@ -729,7 +729,9 @@ def test_a_home_folder_path_from_the_command_or_the_environment(tmp_path, monkey
 
 
 @pytest.mark.parametrize(
-    "bad", ["Calm\nrising", "Calm\rrising", "Calm\trising", "A\x00"]
+    "bad",
+    # hostile 30, H30-1: the Unicode line and paragraph separators too
+    ["Calm\nrising", "Calm\rrising", "Calm\trising", "A\x00", "A\u2028B", "A\u2029B"],
 )
 def test_a_name_with_a_control_character_is_refused_before_any_file(tmp_path, bad):
     """Hostile 29, H29-7: regime_names=['Calm\\nrising', 'Storm'] was accepted;
