@@ -199,6 +199,20 @@ def basis_points_advice(median: float, name: str) -> str:
     )
 
 
+def returns_unit(values: np.ndarray, name: str = "returns") -> str:
+    """ "decimal" or "percent": the unit of returns a figure or a table reads.
+
+    The one units gate of the outputs that convert or label returns (the
+    report, the figures, the command's summary): basis points (above
+    :data:`BASIS_POINTS_MEDIAN`) are refused, naming ``name``, rather than read
+    as percent and shown 100 times too large.
+    """
+    basis_points = basis_points_median(values)
+    if basis_points is not None:
+        raise InvalidParameterError(name, basis_points_advice(basis_points, name))
+    return "decimal" if percent_median(values) is None else "percent"
+
+
 def log_returns(prices: pd.DataFrame) -> pd.DataFrame:
     """Daily log returns ln(P_t / P_s) of sorted, positive prices; first row dropped.
 

@@ -27,8 +27,9 @@ from . import __version__, data
 from ._contract import check_value
 from ._dates import parse_day, warn_if_not_daily
 from ._io import atomic_path, user_path
+from ._prices_or_returns import returns_unit
 from ._resume import NEW_RUN, saved_columns
-from ._validation import COVARIANCE_TYPES, percent_median
+from ._validation import COVARIANCE_TYPES
 from ._warn import warn_user
 from .evaluate import spells
 from .exceptions import (
@@ -655,7 +656,7 @@ def _as_log_returns(
     """
     if args.return_type == "simple":
         # percent returns stay percent: 100 ln(1 + r / 100)
-        unit = 100.0 if percent_median(returns.to_numpy()) is not None else 1.0
+        unit = 100.0 if returns_unit(returns.to_numpy()) == "percent" else 1.0
         lowest = float(np.nanmin(returns.to_numpy()))
         if lowest <= -unit:
             percent = "" if unit > 1 else "; if the file is in percent, add --percent"
@@ -717,7 +718,7 @@ def _run(args: argparse.Namespace) -> int:
     causal = model.results(returns).signal_frame()
     summary = _format_summary(
         _signal_summary(model.summary(), causal["regime"]),
-        percent_median(returns.to_numpy()),
+        returns_unit(returns.to_numpy()),
     )
     tables = None
     if args.out is not None:
@@ -887,7 +888,7 @@ def _print_evaluation(
     from .evaluate import signal_stats
     from .report import delay_runs, delay_table
 
-    percent = percent_median(returns.to_numpy()) is not None
+    percent = returns_unit(returns.to_numpy()) == "percent"
     simple = np.expm1(returns / 100.0 if percent else returns).loc[signal.index]
     weights = "equal-weighted columns"
     if simple.isna().to_numpy().any():  # --keep-missing: the columns of each day
@@ -967,15 +968,15 @@ def _signal_summary(summary: pd.DataFrame, signal: pd.Series) -> pd.DataFrame:
     )
 
 
-def _format_summary(summary: pd.DataFrame, percent: float | None) -> str:
-    """The summary table; figures in the data's own units when they look like %."""
+def _format_summary(summary: pd.DataFrame, unit: str) -> str:
+    """The summary table; figures in the data's own units when they are percent."""
     title = (
         "share of days and spells: the causal signal; state duration, long-run "
         "share, mean and volatility: the model's hidden states (the signal "
         "switches less often), annualised, equal-weighted average of the "
         "columns, 252 days"
     )
-    if percent is None:
+    if unit == "decimal":
         mean, vol = "{:+.1%}".format, "{:.1%}".format
     else:
         title += "; in the data's own units, which look like percent (1.0 = 1 %)"
@@ -1051,7 +1052,7 @@ def _walk_forward_outputs(
 
 def _units(returns: pd.DataFrame) -> str:
     """The plots' ``units``: "percent" when the returns look like percent."""
-    return "decimal" if percent_median(returns.to_numpy()) is None else "percent"
+    return returns_unit(returns.to_numpy())
 
 
 def _write(table: pd.DataFrame, figure: Any, folder: Path) -> list[Path]:

@@ -32,11 +32,7 @@ from ._contract import (
     validate_params,
 )
 from ._dates import local_dates
-from ._prices_or_returns import (
-    basis_points_advice,
-    basis_points_median,
-    percent_median,
-)
+from ._prices_or_returns import returns_unit
 from ._resume import recorded_columns
 from ._validation import check_covers, check_returns
 from .evaluate import BacktestResult, equal_weighted, signal_stats, spells
@@ -350,8 +346,8 @@ def _growth(returns: pd.DataFrame, column: str | None, units: str | None) -> pd.
     the columns' geometric mean (43x against 96x over the bundled sample).
     Percent returns are divided by 100 first: compounded as they are, a 1 % day
     would count as e^1. ``units=None`` tells percent from decimals by the
-    package's one rule (:func:`regimes._prices_or_returns.percent_median`, as the
-    report does).
+    package's one rule (:func:`regimes._prices_or_returns.returns_unit`, as the
+    report and the command do), which refuses basis points.
     """
     if column is not None and column not in returns.columns:
         raise InvalidParameterError(
@@ -360,12 +356,7 @@ def _growth(returns: pd.DataFrame, column: str | None, units: str | None) -> pd.
             f"got {column!r}.",
         )
     if units is None:
-        basis_points = basis_points_median(returns.to_numpy())
-        if basis_points is not None:  # neither unit the figure can label
-            raise InvalidParameterError(
-                "returns", basis_points_advice(basis_points, "returns")
-            )
-        units = "decimal" if percent_median(returns.to_numpy()) is None else "percent"
+        units = returns_unit(returns.to_numpy())
     log = returns / 100.0 if units == "percent" else returns
     simple = np.expm1(log[[column]] if column is not None else log)
     return (1.0 + equal_weighted(simple)).cumprod()

@@ -51,7 +51,8 @@ from ._contract import (
 )
 from ._dates import local_dates
 from ._io import atomic_path
-from ._validation import as_frame, check_covers, check_returns, percent_median
+from ._prices_or_returns import returns_unit
+from ._validation import as_frame, check_covers, check_returns
 from .exceptions import InvalidParameterError
 from .labels import riskiest
 from .models import RegimeModel
@@ -225,7 +226,7 @@ def _gather(
     # one rule for time zones, as evaluate's: the walk, the returns and the
     # model's training days are matched by their local dates
     returns = local_dates(returns)
-    percent = percent_median(returns.to_numpy(dtype=float)) is not None
+    percent = returns_unit(returns.to_numpy(dtype=float)) == "percent"
     decimal = returns / 100.0 if percent else returns
     simple = np.expm1(decimal)
     if walk is not None:

@@ -313,6 +313,15 @@ def test_returns_in_basis_points_are_not_taken_for_percent(tmp_path):
     model = RegimeModel(2, n_init=1, n_iter=300, random_state=0).fit(bp)
     with pytest.raises(InvalidParameterError, match="basis points"):
         plot_regimes(model, bp)
+    # hostile 30, H30-3: the report divided them by 100 as percent, and then
+    # quoted a median the user never had
+    from regimes.report import write_html
+
+    with pytest.raises(InvalidParameterError, match=r"basis points \(median") as err:
+        write_html(model, bp, tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+    median = float(np.median(np.abs(bp.to_numpy()), axis=0).max())
+    assert f"{median:.3g}" in str(err.value)
     # percent stays percent
     with pytest.warns(PercentReturnsWarning):
         assert len(data.prepare_returns(returns * 100, kind="returns")) == len(returns)
