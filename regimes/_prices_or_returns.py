@@ -200,7 +200,7 @@ def basis_points_advice(median: float, name: str) -> str:
 
 
 def returns_unit(values: np.ndarray, name: str = "returns") -> str:
-    """ "decimal" or "percent": the unit of returns a figure or a table reads.
+    """The unit of returns a figure or a table reads: "decimal" or "percent".
 
     The one units gate of the outputs that convert or label returns (the
     report, the figures, the command's summary): basis points (above

@@ -45,7 +45,7 @@ from ._dates import local_days
 from ._io import TEXT_ENCODING, atomic_path, folder_lock, read_text
 from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
-from ._validation import OUTPUT_COLUMNS
+from ._validation import LOG_COLUMNS, OUTPUT_COLUMNS
 from ._warn import warn_user
 from .exceptions import (
     Advice,
@@ -854,7 +854,7 @@ def check_log(folder: Path, columns: Sequence[Any] | None) -> None:
     if columns is not None:
         _check_log_header(
             log,
-            ["date", *map(str, columns), "recorded_at"],
+            _log_header(columns),
             "Use a new folder for the state, or the folder of the same model and "
             "options.",
         )
@@ -961,7 +961,7 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
             f"{list(getattr(out, 'columns', []))}.",
         )
     path = Path(path)
-    _check_log_header(path, ["date", *map(str, out.columns), "recorded_at"])
+    _check_log_header(path, _log_header(out.columns))
     last = _last_logged_day(path)
     # the log holds local days (date_format below), by the package's one rule
     # (evaluate's too): a day stamped at the close (16:00) is the day stamped at
@@ -974,12 +974,10 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     if new.empty:
         return 0
     table = new.copy()
-    table["recorded_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(
-        timespec="seconds"
-    )
+    table[RECORDED] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     intraday = bool((stamps != stamps.normalize()).any())
     form = "%Y-%m-%d %H:%M:%S" if intraday else "%Y-%m-%d"
-    text = table.to_csv(index_label="date", header=last is None, date_format=form)
+    text = table.to_csv(index_label=DAY, header=last is None, date_format=form)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         os.write(fd, text.encode("utf-8"))
@@ -987,6 +985,14 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     finally:
         os.close(fd)
     return len(new)
+
+
+DAY, RECORDED = LOG_COLUMNS  # the log's own columns, before and after the frame's
+
+
+def _log_header(columns: Sequence[Any]) -> list[str]:
+    """The log's header for rows of a frame with ``columns``."""
+    return [DAY, *map(str, columns), RECORDED]
 
 
 def _csv_fields(line: str) -> list[str]:

@@ -146,16 +146,23 @@ frame, the walk-forward frame, the command line's CSV); with the all-column
 probabilities' ``filtered_<name>`` columns, the names a regime must not take."""
 
 
+LOG_COLUMNS = ("date", "recorded_at")
+"""The daily audit log's own columns around a walk-forward frame's (regimes._resume)."""
+
+
 def _check_names_free(names: Sequence[str]) -> None:
-    """Refuse regime names that would clash with the outputs' own columns."""
-    clash = [
-        n for n in names if n in OUTPUT_COLUMNS or str(n).startswith(FILTERED_PREFIX)
-    ]
+    """Refuse regime names that would clash with the outputs' own columns.
+
+    Those of every table and file that puts a column per regime beside its own:
+    the signal and walk-forward frames, the command's CSV, the audit log.
+    """
+    taken = (*OUTPUT_COLUMNS, *LOG_COLUMNS)
+    clash = [n for n in names if n in taken or str(n).startswith(FILTERED_PREFIX)]
     if clash:
         raise InvalidParameterError(
             "regime_names",
             f"regime_names {clash} clash with the columns the outputs put beside "
-            f"the regimes ({', '.join(OUTPUT_COLUMNS)}, {FILTERED_PREFIX}<name>); "
+            f"the regimes ({', '.join(taken)}, {FILTERED_PREFIX}<name>); "
             "choose other regime names, e.g. 'Calm' or 'Storm'.",
         )
 

@@ -198,7 +198,16 @@ def test_timezone_aware_index_is_accepted(returns):
 
 
 @pytest.mark.parametrize(
-    "names", [("regime", "Bear"), ("Bull", "fitted_until"), ("Bull", "filtered_Bull")]
+    "names",
+    [
+        ("regime", "Bear"),
+        ("Bull", "fitted_until"),
+        ("Bull", "filtered_Bull"),
+        # hostile 30, H30-8: the audit log's own columns (a probability was
+        # overwritten by the time of recording, then the log refused)
+        ("recorded_at", "Bear"),
+        ("Bull", "date"),
+    ],
 )
 def test_regime_names_that_clash_with_output_columns_are_refused(names):
     model = RegimeModel(2, regime_names=names)
