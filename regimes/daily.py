@@ -12,8 +12,8 @@ and the directory's layout: :mod:`regimes._resume`).
 
 from __future__ import annotations
 
-import contextlib
 import os
+import shutil
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -97,14 +97,22 @@ def run(
             "out (to continue a frame in memory, call walk_forward(resume=...)).",
         )
     folder = Path(folder)
-    # one run at a time on a state folder, from reading its state to saving the
-    # next (a first run, with no state yet, is held from its save on)
-    held = (folder / POINTER).is_file()
-    with folder_lock(folder) if held else contextlib.nullcontext():
-        previous = load_state(folder) if (folder / POINTER).is_file() else None
-        check_log(folder, None if previous is None else previous.columns)
-        out = walk_forward(returns, model, resume=previous, **options)
-        _, n_logged = save_and_log(out, folder, held=held)
+    if not (folder / POINTER).is_file():
+        check_log(folder, None)  # a folder holding a user's log.csv: left as it is
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        # one run at a time on a state folder, from reading its state (or
+        # finding none: two first runs at once) to saving the next
+        with folder_lock(folder):
+            previous = load_state(folder) if (folder / POINTER).is_file() else None
+            check_log(folder, None if previous is None else previous.columns)
+            out = walk_forward(returns, model, resume=previous, **options)
+            _, n_logged = save_and_log(out, folder, held=True)
+    except BaseException:
+        if created and not (folder / POINTER).is_file():
+            shutil.rmtree(folder, ignore_errors=True)  # the folder this run made
+        raise
     # the previous refits are kept (the last one decoded again, not refitted)
     before = 0 if previous is None else len(previous.attrs["refits"])
     n_refits = len(out.attrs["refits"]) - before

@@ -1051,3 +1051,45 @@ def test_a_log_sorted_newest_first_is_refused_before_any_work(full, tmp_path):
     with pytest.raises(InvalidParameterError, match="not in the order the runs wrote"):
         daily.append_log(full, path)
     assert path.read_bytes() == before
+
+
+def test_a_first_run_holds_the_folder_too_and_a_failed_one_leaves_none(
+    returns, tmp_path, monkeypatch
+):
+    """Hostile 30, H30-9: a first run (no state yet) took the folder's lock only
+    to save, so two first runs at once both ran, the later state silently
+    replaced the earlier, and the log kept the other model's rows. A run holds
+    the folder from the start; a first run that fails leaves no folder."""
+    import threading
+
+    from regimes import _io
+    from regimes import daily as daily_module
+
+    folder = tmp_path / "state"
+    folder.mkdir()
+    holding, release = threading.Event(), threading.Event()
+
+    def first_run() -> None:
+        with _io.folder_lock(folder):
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        monkeypatch.setattr(
+            daily_module,
+            "walk_forward",
+            lambda *a, **k: pytest.fail("the walk-forward ran beside another run"),
+        )
+        with pytest.raises(InvalidParameterError, match="another run"):
+            daily.run(returns, _model(), folder, **OPTIONS)
+    finally:
+        release.set()
+        thread.join()
+    monkeypatch.undo()
+    fresh = tmp_path / "new" / "state"
+    with pytest.raises(InvalidParameterError):
+        daily.run(returns, _model(), fresh, **{**OPTIONS, "min_train": 10**6})
+    assert not fresh.exists()
