@@ -444,6 +444,20 @@ def local_days(data: Any) -> Any:
     return data
 
 
+def same_local_days(a: pd.Index, b: pd.Index) -> bool:
+    """Whether two indexes hold the same days by :func:`local_days`' rule.
+
+    The same days in another time zone, or stamped at the close rather than at
+    midnight, are the same days; intraday rows must match to the second.
+    """
+    if not (isinstance(a, pd.DatetimeIndex) and isinstance(b, pd.DatetimeIndex)):
+        return False
+    if len(a) != len(b):
+        return False
+    days = [local_days(pd.Series(0, index=index)).index for index in (a, b)]
+    return bool(days[0].equals(days[1]))
+
+
 def check_day_index(index: pd.Index, name: str) -> None:
     """Raise unless ``index`` is a non-empty, unique, increasing DatetimeIndex.
 

@@ -31,6 +31,7 @@ from ._contract import (
     as_probabilities,
     validate_params,
 )
+from ._dates import same_local_days
 from ._forecast import MAX_HORIZON, forecast_frames
 from ._hmm import forward_filter
 from ._state import FittedState, Settings
@@ -525,7 +526,9 @@ class RegimeModel(BaseEstimator):
             inconsistent state, too large, or written in a newer format; the
             message names the field at fault.
         """
-        return cls._from_state(_persist.load(path, cls().get_params()))
+        model = cls._from_state(_persist.load(path, cls().get_params()))
+        model._loaded_from = str(path)  # named by errors a hand edit can cause
+        return model
 
     @classmethod
     def _from_state(cls, state: FittedState) -> RegimeModel:
@@ -1047,19 +1050,37 @@ default="stationary"
             score, self.log_likelihood_, rtol=1e-9, atol=1e-6
         )
         if not same:
-            # a model loaded from a file whose log_likelihood was edited meets
-            # its own training returns here too: the message says both
             got = "" if score is None else f", log-likelihood {score:.6g}"
+            why = ""
+            if score is not None and not isinstance(returns, (pd.DataFrame, pd.Series)):
+                # an array is taken in the training columns' order, unchecked
+                why = (
+                    " (an array is read in the training columns' order, "
+                    f"{', '.join(self.feature_names_in_)}: pass a DataFrame with "
+                    "those names to have them matched)"
+                )
+            elif score is not None and getattr(self, "_loaded_from", None):
+                # a model file whose log_likelihood was edited meets its own
+                # training returns here too
+                why = (
+                    f" (if these are the training returns, the model's file "
+                    f"{self._loaded_from} was edited: fit it again)"
+                )
             raise InvalidReturnsError(
                 "returns",
                 # results(), standard_errors() and report() all come here
                 "inference on a fit needs the returns the model was fitted on "
                 f"({len(self.regimes_)} rows, log-likelihood "
                 f"{self.log_likelihood_:.6g}); got {n_rows} rows{got}. Pass the "
-                "training returns, or refit on these (if these are the training "
-                "returns, the model's file was edited: fit it again).",
+                f"training returns, or refit on these{why}.",
             )
         trained = self.regimes_.index
+        if isinstance(trained, pd.DatetimeIndex) and same_local_days(
+            data.index, trained
+        ):
+            # the fit's days in another zone or stamped at the close: the same
+            # days (the package's one rule); the results keep the fit's calendar
+            return data._replace(index=trained)
         if not data.index.equals(trained):
             # the values agree, the days do not: one results object, one calendar
             other = np.asarray(data.index != trained)

@@ -847,6 +847,6 @@ def test_an_edited_log_likelihood_is_named_when_the_training_returns_meet_it(
     document["fitted"]["log_likelihood"] = model.log_likelihood_ - 40
     path.write_text(json.dumps(document))
     loaded = RegimeModel.load(path)
-    with pytest.raises(InvalidReturnsError, match="file was edited") as err:
+    with pytest.raises(InvalidReturnsError, match=r"model\.json was edited") as err:
         loaded.results(data)
     assert f"log-likelihood {model.log_likelihood_:.6g}" in str(err.value)

@@ -196,3 +196,26 @@ def test_the_training_values_on_other_days_are_refused(sample, fitted):
     assert str(returns.index[0].date()) in str(err.value)
     res = model.results(returns)
     assert res.signal.index.equals(res.regimes.index)
+    # hostile 30, H30-6: the same days in a time zone, or stamped at the close,
+    # are the fit's days; the results keep the fit's calendar
+    for same in (
+        returns.tz_localize("America/New_York"),
+        returns.set_axis(returns.index + pd.Timedelta(hours=16)),
+    ):
+        res = model.results(same)
+        assert res.signal.index.equals(returns.index)
+        assert res.signal.index.equals(res.regimes.index)
+
+
+def test_an_array_in_another_column_order_is_named_as_the_cause(sample, fitted):
+    """Hostile 30, H30-13: a model fitted in memory, given its training values as
+    an array with two columns swapped, was told its (non-existent) file had been
+    edited. The message names the cause it can: an array is read in the
+    training columns' order."""
+    from regimes.exceptions import DataWarning, InvalidReturnsError
+
+    values = sample[0].to_numpy()[:, [1, 0, *range(2, sample[0].shape[1])]]
+    with pytest.warns(DataWarning, match="no column names"):
+        with pytest.raises(InvalidReturnsError, match="training columns' order") as e:
+            fitted.results(values)
+    assert "edited" not in str(e.value)
