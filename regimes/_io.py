@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .exceptions import InvalidParameterError
+from ._warn import warn_user
+from .exceptions import InvalidParameterError, StateWarning
 
 # Windows editors and Excel's "CSV UTF-8" put a byte-order mark before the text:
 # the package's text files (model files, state records, the audit log) are read
@@ -58,7 +59,18 @@ def folder_lock(folder: Path, param: str = "folder") -> Iterator[None]:
     different files.
     """
     with open(folder / LOCK, "a+b") as handle:
-        if not _try_lock(handle.fileno()):
+        try:
+            locked = _try_lock(handle.fileno())
+        except OSError:  # a file system without locks (some network shares)
+            warn_user(
+                f"the file system of {folder} has no file locks: two runs at once "
+                "on this state folder would not be kept apart. Keep runs from "
+                "overlapping (one schedule), or use a folder on a local disk.",
+                StateWarning,
+            )
+            yield
+            return
+        if not locked:
             raise InvalidParameterError(
                 param,
                 f"another run is using the state folder {folder} (it holds "

@@ -698,7 +698,9 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
     regimes.exceptions.MissingPathError
         (also a ``FileNotFoundError``) if ``folder`` holds no state.
     """
-    folder = Path(folder)
+    # absolute: pathlib reads "./~/state" as "~/state", which the path rule of
+    # the calls below (RegimeModel.load) would take for the home folder
+    folder = Path(os.path.abspath(folder))
     pointer = folder / POINTER
     if not pointer.is_file():
         raise MissingPathError(
@@ -710,16 +712,16 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
         )
     generation = folder
     try:
-        generation = folder / read_text(pointer).strip()
-        model = RegimeModel.load(generation / _MODEL)
-        record = json.loads(read_text(generation / _RECORD))
-        record["model"] = _persist._envelope(model.fitted_state_, _version())
-        out = _read_frame(generation / _FRAME, record)
-        out.attrs = {
-            "refits": tuple(_refit_from_json(r) for r in record.pop("refits")),
-            "n_relabelled": int(record.pop("n_relabelled")),
-            "resume": json.dumps(record, allow_nan=False),
-        }
+        for attempt in range(3):
+            generation = folder / read_text(pointer).strip()
+            try:
+                out = _read_generation(generation)
+                break
+            except OSError:
+                # a run committed a newer generation and removed this one while
+                # it was read: read the one the pointer names now
+                if attempt == 2 or read_text(pointer).strip() == generation.name:
+                    raise
     except (
         ValueError,  # JSON or UTF-8 that does not parse, a model file refused
         KeyError,  # a key or an array missing
@@ -738,6 +740,20 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
             "folder, or run without it to start again.",
         ) from None
     read_record(out, "folder")  # the frame read back is the frame saved
+    return out
+
+
+def _read_generation(generation: Path) -> pd.DataFrame:
+    """The frame of one generation folder, its attrs rebuilt (errors raised)."""
+    model = RegimeModel.load(generation / _MODEL)
+    record = json.loads(read_text(generation / _RECORD))
+    record["model"] = _persist._envelope(model.fitted_state_, _version())
+    out = _read_frame(generation / _FRAME, record)
+    out.attrs = {
+        "refits": tuple(_refit_from_json(r) for r in record.pop("refits")),
+        "n_relabelled": int(record.pop("n_relabelled")),
+        "resume": json.dumps(record, allow_nan=False),
+    }
     return out
 
 
@@ -774,7 +790,7 @@ def save_and_log(
     already, as a daily run does from reading the state to saving the next.
     """
     record = read_record(out, "out")
-    folder = Path(folder)
+    folder = Path(os.path.abspath(folder))  # as load_state: "./~/x" is not ~/x
     folder.mkdir(parents=True, exist_ok=True)
     # the log is checked before the state moves on: a log these rows cannot go
     # under would leave every later run saving a state and logging nothing (and

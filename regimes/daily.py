@@ -96,7 +96,9 @@ def run(
             "run resumes from the state saved in folder by itself; leave resume= "
             "out (to continue a frame in memory, call walk_forward(resume=...)).",
         )
-    folder = Path(folder)
+    # absolute: pathlib reads "./~/state" as "~/state", which the path rule of
+    # the calls below would take for the home folder
+    folder = Path(os.path.abspath(folder))
     if not (folder / POINTER).is_file():
         check_log(folder, None)  # a folder holding a user's log.csv: left as it is
     created = not folder.exists()

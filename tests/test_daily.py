@@ -1093,3 +1093,66 @@ def test_a_first_run_holds_the_folder_too_and_a_failed_one_leaves_none(
     with pytest.raises(InvalidParameterError):
         daily.run(returns, _model(), fresh, **{**OPTIONS, "min_train": 10**6})
     assert not fresh.exists()
+
+
+def test_a_state_in_a_folder_named_tilde_under_the_working_folder(
+    returns, full, tmp_path, monkeypatch
+):
+    """Hostile 30, H30-12: pathlib reads './~/state' as '~/state', and the
+    state's own save and load calls, under the '~' rule, then took it for the
+    home folder: the state was unreadable, called damaged. The state's paths
+    are made absolute first; './~/state' is the folder under the working one."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    daily.save_state(full, "./~/state")
+    assert (tmp_path / "~" / "state" / "CURRENT").is_file()
+    pd.testing.assert_frame_equal(daily.load_state("./~/state"), full, check_exact=True)
+    assert list(home.iterdir()) == []
+
+
+def test_a_folder_without_file_locks_is_used_with_a_warning(
+    full, tmp_path, monkeypatch
+):
+    """Hostile 30, H30-15: on a file system without locks (some network shares)
+    the new lock raised a raw OSError (ENOLCK), for a first run after the whole
+    walk-forward; such folders worked before. The run goes on, and says that
+    overlapping runs are not kept apart there."""
+    import errno
+    import fcntl
+
+    from regimes.exceptions import StateWarning
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with pytest.warns(StateWarning, match="has no file locks"):
+        daily.save_state(full, tmp_path / "state")
+    pd.testing.assert_frame_equal(daily.load_state(tmp_path / "state"), full)
+
+
+def test_a_state_replaced_while_it_is_read_is_read_again(full, tmp_path, monkeypatch):
+    """Hostile 30, H30-16: a reader that read the pointer just before a run
+    committed the next generation and removed the previous one was told the
+    (intact) state was damaged, and to throw it away. The reader reads the
+    generation the pointer names now."""
+    from regimes import _resume
+
+    folder = tmp_path / "state"
+    daily.save_state(full, folder)
+    read = _resume._read_generation
+    calls = []
+
+    def racing(generation):
+        calls.append(generation.name)
+        if len(calls) == 1:  # a run commits a new generation meanwhile
+            monkeypatch.setattr(_resume, "_read_generation", read)
+            daily.save_state(full, folder)
+            monkeypatch.setattr(_resume, "_read_generation", racing)
+        return read(generation)
+
+    monkeypatch.setattr(_resume, "_read_generation", racing)
+    pd.testing.assert_frame_equal(daily.load_state(folder), full, check_exact=True)
+    assert calls == ["state-000001", "state-000002"]
