@@ -740,13 +740,16 @@ def plot_walk_forward(
         "pass the returns given to walk_forward",
     )
     walked = recorded_columns(wf)  # None for a frame read back from CSV
-    if walked is not None and [str(c) for c in returns.columns] != walked:
-        raise InvalidParameterError(
-            "returns",
-            f"returns has columns {list(map(str, returns.columns))}; the walk was "
-            f"computed on {walked}: its growth line would not be the walk's "
-            "portfolio. Pass the returns given to walk_forward.",
-        )
+    if walked is not None:
+        given = [str(c) for c in returns.columns]
+        if sorted(given) != sorted(walked):  # by name, as the model matches them
+            raise InvalidParameterError(
+                "returns",
+                f"returns has columns {given}; the walk was computed on {walked}: "
+                "its growth line would not be the walk's portfolio. Pass the "
+                "returns given to walk_forward.",
+            )
+        returns = returns.set_axis(given, axis=1)[walked]
     colors = regime_colors(names)
     proba, how = _smoothed(wf[list(names)].astype(float), smooth)
     growth = _growth(returns.loc[wf.index], column, units)

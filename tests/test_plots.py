@@ -638,7 +638,12 @@ def test_a_walk_is_drawn_only_with_its_own_columns():
     model = RegimeModel(2, n_init=1, n_iter=300, tol=1e-3, random_state=0)
     wf = walk_forward(returns, model, min_train=500, refit="Q")
     plot_walk_forward(wf.iloc[50:], returns)  # a slice, its own returns
-    for other in (returns.iloc[:, :2], returns.iloc[:, ::-1]):
+    # hostile 30, H30-10: its own columns in another order are its columns
+    shuffled = plot_walk_forward(wf, returns.iloc[:, ::-1]).axes[0].get_lines()
+    own = plot_walk_forward(wf, returns).axes[0].get_lines()
+    np.testing.assert_allclose(shuffled[0].get_ydata(), own[0].get_ydata())
+    other_assets = load_sample().iloc[-700:, 3:6]
+    for other in (returns.iloc[:, :2], other_assets):
         with pytest.raises(InvalidParameterError, match="the walk was computed on"):
             plot_walk_forward(wf, other)
     plt.close("all")
