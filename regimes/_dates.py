@@ -367,6 +367,10 @@ def epoch_nanoseconds(index: pd.DatetimeIndex) -> bool:
     return len(index) > 1 and bool((local.normalize() == pd.Timestamp(0)).all())
 
 
+_TEXT_OFFSET = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*([+-]\d{2}:?\d{2}|Z)$")
+"""A UTC offset at the end of a date and time written as text."""
+
+
 def to_datetime_call(values: Any, expression: str) -> str:
     """The call that reads ``values`` (shown as ``expression``) as dates.
 
@@ -390,8 +394,10 @@ def to_datetime_call(values: Any, expression: str) -> str:
     offsets = set()
     for value in index[:10_000]:
         if isinstance(value, str):
-            value = value.strip()
-            offsets.add(value[-6:] if len(value) > 6 and value[-6] in "+-" else None)
+            # an offset follows a time of day ("2024-01-02 09:00+09:00"); a plain
+            # date's "-01-02" is not one
+            offset = _TEXT_OFFSET.search(value.strip())
+            offsets.add(offset.group(1) if offset else None)
         else:
             zone = getattr(value, "tzinfo", None)
             offsets.add(None if zone is None else zone.utcoffset(value))

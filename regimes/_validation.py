@@ -302,6 +302,7 @@ def check_returns(
         the training columns; or (with ``for_fit``) a constant column.
     """
     returns = as_frame(returns, param)
+    is_frame = isinstance(returns, pd.DataFrame)
     if window:
         values = returns.to_numpy(dtype=np.float64)
         index, columns = returns.index, [str(c) for c in returns.columns]
@@ -346,11 +347,11 @@ def check_returns(
             "regime model needs many days of returns.",
         )
     if missing == "marginalize":
-        check_observed(values, columns, for_fit, param, n_regimes, index)
+        check_observed(values, columns, for_fit, param, n_regimes, index, is_frame)
     elif not window:
         if nan_fix is None:
             nan_fix = _REFIT_FIX if feature_names is not None else _FIT_FIX
-        _check_finite(values, columns, param, index, nan_fix)
+        _check_finite(values, columns, param, index, nan_fix, frame=is_frame)
 
     if for_fit:
         center, mad = check_training_values(values, columns, index, param)
@@ -606,8 +607,16 @@ def _as_2d_numeric(returns: Any, param: str, needs_dates: bool) -> np.ndarray:
     if array.ndim != 2:
         hint = ""
         if array.ndim == 1 and len(array) and isinstance(array[0], dict):
-            # records (df.to_dict("records"), JSON): a table of named columns
-            hint = f". Records are a table: pass pd.DataFrame({param})"
+            # records (df.to_dict("records"), JSON): a table of named columns,
+            # often with the day in one of them: that one is the index
+            day = next((k for k, v in array[0].items() if not is_number_cell(v)), None)
+            table = f"pd.DataFrame({param})"
+            if day is not None:
+                table = (
+                    f"{table}.assign(**{{{day!r}: lambda t: pd.to_datetime("
+                    f"t[{day!r}])}}).set_index({day!r})"
+                )
+            hint = f". Records are a table: pass {table}"
         elif array.ndim == 1:
             # np.asarray first: the fix must work on a list as on an array
             hint = (
@@ -656,11 +665,13 @@ def _check_finite(
     param: str,
     index: pd.Index | None = None,
     nan_fix: str = "",
+    frame: bool = True,
 ) -> None:
     """Refuse NaN and inf, naming the columns, the first day, and the fix.
 
     ``nan_fix``: the way past NaN that works at the caller (see check_returns);
-    '' for none beyond dropping or filling.
+    '' for none beyond dropping or filling. ``frame``: the caller passed a
+    pandas object (else an array or a list, which have no ``dropna``).
     """
     if np.isfinite(values).all():
         return
@@ -673,11 +684,16 @@ def _check_finite(
         if n_inf:
             parts.append(f"{n_inf} inf values in column {col!r}")
     fix = f", {nan_fix}" if nan_fix and np.isnan(values).any() else ""
+    # an example that runs on what was given and drops what was found
+    drop = f"{param}" if frame else f"pd.DataFrame({param})"
+    if np.isinf(values).any():
+        drop += ".replace([np.inf, -np.inf], np.nan)"
+    drop += ".dropna()" + ("" if frame else ".to_numpy()")
     raise InvalidReturnsError(
         param,
         f"{param} has {' and '.join(parts)} (first on "
         f"{row_name(index, ~np.isfinite(values).all(axis=1))}); drop or fill them "
-        f"first (e.g. {param}.dropna()){fix}.",
+        f"first (e.g. {drop}){fix}.",
     )
 
 
@@ -715,9 +731,12 @@ def check_observed(
     param: str = "returns",
     n_regimes: int = 1,
     index: pd.Index | None = None,
+    frame: bool = True,
 ) -> None:
     """The checks of ``missing="marginalize"``: NaN is missing, inf is an error."""
-    _check_finite(np.where(np.isnan(values), 0.0, values), columns, param, index)
+    _check_finite(
+        np.where(np.isnan(values), 0.0, values), columns, param, index, frame=frame
+    )
     empty = np.isnan(values).all(axis=1)
     if empty.any():
         raise InvalidReturnsError(

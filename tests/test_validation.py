@@ -444,3 +444,34 @@ def test_an_array_given_to_a_model_of_named_columns_is_warned_about():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the arrays of an array fit: no warning
         unnamed.predict(returns.to_numpy())
+
+
+def test_the_fixes_for_missing_values_and_records_run_on_what_was_given():
+    """Hostile 30, H30-7 and H30-14: an array or a list with NaN was told
+    'returns.dropna()', which neither has (and dropna keeps inf); records
+    carrying their day were told pd.DataFrame(returns), which then failed on
+    the date column. Each example, run as written, gives data the fit takes;
+    text dates without a time are not taken for offsets (they were told the
+    mixed-zone fix)."""
+    from regimes._dates import to_datetime_call
+
+    returns = load_sample().iloc[-300:, :2]
+    model = RegimeModel(2, n_init=1, n_iter=1000, tol=1e-3, random_state=0)
+    holed = returns.to_numpy().copy()
+    holed[3, 0], holed[5, 1] = np.nan, np.inf
+    for given in (holed, holed.tolist()):
+        with pytest.raises(
+            InvalidReturnsError, match=r"e\.g\. (pd\.DataFrame.*?\))\)"
+        ) as e:
+            model.fit(given)
+        fix = re.search(r"e\.g\. (pd\.DataFrame.*?to_numpy\(\))", str(e.value)).group(1)
+        model.fit(eval(fix, {"pd": pd, "np": np, "returns": given}))
+    texts = returns.reset_index()
+    texts["Date"] = texts["Date"].dt.strftime("%Y-%m-%d")
+    records = texts.to_dict("records")
+    with pytest.raises(InvalidReturnsError, match="Records are a table") as e:
+        model.fit(records)
+    fix = re.search(r"pass (pd\.DataFrame\(returns\).*)\.$", str(e.value)).group(1)
+    fitted = model.fit(eval(fix, {"pd": pd, "returns": records}))
+    assert fitted.regimes_.index.equals(returns.index.rename("Date"))
+    assert to_datetime_call(texts["Date"], "x") == "pd.to_datetime(x)"
