@@ -45,11 +45,13 @@ from ._prices_or_returns import (  # noqa: F401
 from ._state import Settings
 from ._warn import warn_user
 from .exceptions import (
+    Advice,
     DataWarning,
     FrequencyWarning,
     InvalidParameterError,
     InvalidReturnsError,
     LikelyPricesWarning,
+    Setting,
     UnitsWarning,
 )
 from .labels import MAX_REGIMES, ORDER_RULES
@@ -868,16 +870,20 @@ def check_enough_rows(values: np.ndarray, n_regimes: int, covariance_type: str) 
     if n_rows < n_params:
         raise InvalidReturnsError(
             "returns",
-            f"returns has {n_rows} rows, fewer than the {n_params} free parameters "
-            f"of a {n_regimes}-regime '{kind}' model of {d} columns; use more days"
-            f"{smaller_models(n_regimes, d, kind, n_rows)}.",
+            Advice(
+                f"returns has {n_rows} rows, fewer than the {n_params} free "
+                f"parameters of a {n_regimes}-regime '{kind}' model of {d} columns; "
+                "use more days",
+                *smaller_models(n_regimes, d, kind, n_rows),
+                ".",
+            ),
         )
 
 
 def smaller_models(
     n_regimes: int, n_features: int, covariance_type: str, n_rows: int
-) -> str:
-    """The ways to a model with fewer free parameters, as ', or ...' text.
+) -> list[Any]:
+    """The ways to a model with fewer free parameters, as parts of an Advice.
 
     Fewer regimes or columns always; another covariance type only when it has
     fewer parameters than this one and no more than ``n_rows`` (a 'diag' model
@@ -889,9 +895,10 @@ def smaller_models(
         for kind in COVARIANCE_TYPES
         if (n := n_free_parameters(n_regimes, n_features, kind)) < now and n <= n_rows
     )
-    cheaper = [f"covariance_type={kind!r} ({n} free parameters)" for n, kind in fits]
-    # the least restrictive of them: the model closest to the one asked for
-    return ", fewer regimes or columns" + "".join(f", or {c}" for c in cheaper[-1:])
+    parts: list[Any] = [", fewer regimes or columns"]
+    for n, kind in fits[-1:]:  # the least restrictive: closest to the one asked for
+        parts += [", or ", Setting("covariance_type", kind), f" ({n} free parameters)"]
+    return parts
 
 
 def n_free_parameters(n_regimes: int, n_features: int, covariance_type: str) -> int:

@@ -25,7 +25,13 @@ from ._dates import parse_day_index
 from ._io import atomic_path, user_path
 from ._panel import check_finite_values, check_positive
 from ._warn import warn_user
-from .exceptions import DataDownloadError, DataWarning, InvalidParameterError
+from .exceptions import (
+    Advice,
+    DataDownloadError,
+    DataWarning,
+    InvalidParameterError,
+    Setting,
+)
 
 __all__ = [
     "CACHE_ENV",
@@ -53,10 +59,15 @@ def check_tickers(tickers: tuple[str, ...]) -> list[str]:
     bad = [t for t in names if not _TICKER.fullmatch(t)]
     if bad:
         several = any(re.search(r"[,\s]", t) for t in bad)
-        fix = " List several tickers as a list, e.g. ['XLK', 'XLF']." if several else ""
+        example = Setting("tickers", ["XLK", "XLF"])
+        fix = [" List several tickers apart, e.g. ", example, "."] if several else []
         raise InvalidParameterError(
             "tickers",
-            f"tickers {bad} are not Yahoo ticker symbols (e.g. 'XLK', '^GSPC').{fix}",
+            Advice(
+                f"tickers {', '.join(map(repr, bad))} are not Yahoo ticker symbols "
+                "(e.g. 'XLK', '^GSPC').",
+                *fix,
+            ),
         )
     return sorted(set(names), key=names.index)
 

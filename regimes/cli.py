@@ -317,6 +317,8 @@ def _option(setting: Setting) -> str:
             return "--columns NAMES"
         names = ",".join(map(str, value))
         return f"--columns {names!r}" if " " in names else f"--columns {names}"
+    if param == "tickers" and isinstance(value, (list, tuple)):
+        return f"--download {','.join(map(str, value))}"
     if param == "min_coverage":
         return f"--min-coverage {value:g}"
     if param == "date_format":

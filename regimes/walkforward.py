@@ -52,7 +52,13 @@ from ._validation import (
     warn_if_prices,
 )
 from ._warn import about, warn_user
-from .exceptions import InvalidParameterError, RegimeFitError, in_context
+from .exceptions import (
+    Advice,
+    InvalidParameterError,
+    RegimeFitError,
+    Setting,
+    in_context,
+)
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
 from .online import causal_start, penalized_decode
@@ -552,7 +558,7 @@ def _refit_rule(refit: Any) -> tuple[int, str]:
     match = re.fullmatch(r"(\d*)\s*([A-Za-z]+)", text or "")
     fix = (
         "pass a calendar period 'D', 'W', 'M', 'Q' or 'Y', optionally with a "
-        "multiple such as '2M' or '5D', or a number of trading days as an int"
+        "multiple such as '2M' or '5D', or a number of trading days, e.g. 21"
     )
     if match is None:
         raise InvalidParameterError(
@@ -609,18 +615,31 @@ def _check_training_size(
     if window is not None and window < need:
         raise InvalidParameterError(
             "window",
-            f"window={window} days is too small: {what}, so each fit needs at least "
-            f"{need} days; pass window >= {need} (a year is about 252)"
-            f"{smaller_models(k, n_features, kind, window)}.",
+            Advice(
+                f"window={window} days is too small: {what}, so each fit needs at "
+                f"least {need} days; pass ",
+                Setting("window", need),
+                " or more (a year is about 252)",
+                *smaller_models(k, n_features, kind, window),
+                ".",
+            ),
         )
     if first_start < need:
         # a min_train beyond the data is no fix: then only a smaller model is
-        longer = f"pass min_train >= {need}" if need < n_rows else "use more days"
+        longer = (
+            ["pass ", Setting("min_train", need), " or more"]
+            if need < n_rows
+            else ["use more days"]
+        )
         raise InvalidParameterError(
             "min_train",
-            f"the first fit would have {first_start} days (min_train): {what}, so "
-            f"a fit needs at least {need} days; {longer}"
-            f"{smaller_models(k, n_features, kind, max(first_start, n_rows - 1))}.",
+            Advice(
+                f"the first fit would have {first_start} days: {what}, "
+                f"so a fit needs at least {need} days; ",
+                *longer,
+                *smaller_models(k, n_features, kind, max(first_start, n_rows - 1)),
+                ".",
+            ),
         )
 
 

@@ -743,3 +743,25 @@ def test_a_state_of_other_options_is_refused_in_the_commands_words(tmp_path, cap
     err = capsys.readouterr().err
     assert "--covariance-type full before, --covariance-type diag now" in err
     assert "covariance_type=" not in err and "the model's" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--walk-forward", "--min-train", "5"], "--min-train 23 or more"),
+        (["--download", "XLK XLF"], "--download XLK,XLF"),
+        (["--walk-forward", "--refit", "2X"], "a number of trading days, e.g. 21"),
+    ],
+)
+def test_the_latest_advice_is_in_the_commands_words_too(args, says, capsys):
+    """Hostile 30, H30-11: advice added today reached the command in Python's
+    words ('pass min_train >= 113, ... covariance_type='tied'', "as a list, e.g.
+    ['XLK', 'XLF']", 'as an int'). It is built of Settings, which the command
+    says as its options."""
+    base = ["--n-init", "1", "--start", "2022-06-01", "--columns", "Technology,Energy"]
+    if args[0] == "--download":
+        base = ["--n-init", "1"]
+    assert main([*base, *args]) == 2
+    err = capsys.readouterr().err
+    assert says in err, err
+    assert "min_train" not in err and "covariance_type=" not in err and "[" not in err
