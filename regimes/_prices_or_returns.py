@@ -45,6 +45,18 @@ def basis_points_median(values: np.ndarray) -> float | None:
     rule's upper bound: :func:`percent_median` alone read basis points
     as percent, labelling every figure 100 times too large.
     """
+    median = _largest_column_median(values)
+    if median is None or median <= BASIS_POINTS_MEDIAN or looks_like_prices(values):
+        return None
+    return median
+
+
+def _largest_column_median(values: np.ndarray) -> float | None:
+    """The largest median |value| of the columns (their finite values), or None.
+
+    The units rules judge a frame by its largest column: its columns share one
+    unit, and cash columns (tiny moves) must not pull the judgement down.
+    """
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
         values = values[:, None]
@@ -53,9 +65,7 @@ def basis_points_median(values: np.ndarray) -> float | None:
         for seen in (column[np.isfinite(column)] for column in values.T)
         if seen.size
     ]
-    if not medians or max(medians) <= BASIS_POINTS_MEDIAN or looks_like_prices(values):
-        return None
-    return max(medians)
+    return max(medians) if medians else None
 
 
 def change_to_level_ratio(column: pd.Series | np.ndarray) -> float:
@@ -175,18 +185,8 @@ def percent_median(values: np.ndarray) -> float | None:
     >>> percent_median(np.hstack([equities, cash]) / 100) is None
     True
     """
-    values = np.asarray(values, dtype=float)
-    if values.ndim == 1:
-        values = values[:, None]
-    medians = [
-        float(np.median(np.abs(seen)))
-        for seen in (column[np.isfinite(column)] for column in values.T)
-        if seen.size
-    ]
-    if not medians:
-        return None
-    median = max(medians)
-    return median if median > PERCENT_MEDIAN else None
+    median = _largest_column_median(values)
+    return median if median is not None and median > PERCENT_MEDIAN else None
 
 
 def basis_points_advice(median: float, name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -310,23 +311,14 @@ def test_state_directory_round_trip_and_chain(returns, full, tmp_path):
     ]
 
 
-def test_a_second_run_on_a_held_folder_is_refused_and_the_state_kept(
-    returns, full, tmp_path, monkeypatch
-):
-    """Hostile 29, H29-4: two runs on one state folder at once (a scheduled one
-    and a manual one) each committed a generation and removed the other's as
-    old: the folder was left pointing at a deleted generation, or a run died
-    with a raw OSError. A run holds the folder (an operating-system lock, gone
-    with its process); another is refused before any work, and the state in
-    force is never removed."""
+@contextlib.contextmanager
+def _held_by_another_run(folder, monkeypatch):
+    """``folder``'s lock held by another thread, and no walk-forward allowed."""
     import threading
 
     from regimes import _io
     from regimes import daily as daily_module
 
-    folder = tmp_path / "state"
-    daily.save_state(full, folder)
-    before = sorted(p.name for p in folder.iterdir())
     holding, release = threading.Event(), threading.Event()
 
     def other_run() -> None:
@@ -338,11 +330,32 @@ def test_a_second_run_on_a_held_folder_is_refused_and_the_state_kept(
     thread.start()
     try:
         assert holding.wait(30)
-        monkeypatch.setattr(
-            daily_module,
-            "walk_forward",
-            lambda *a, **k: pytest.fail("the walk-forward ran beside another run"),
-        )
+        with monkeypatch.context() as patch:
+            patch.setattr(
+                daily_module,
+                "walk_forward",
+                lambda *a, **k: pytest.fail("the walk-forward ran beside another run"),
+            )
+            yield
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_a_second_run_on_a_held_folder_is_refused_and_the_state_kept(
+    returns, full, tmp_path, monkeypatch
+):
+    """Hostile 29, H29-4: two runs on one state folder at once (a scheduled one
+    and a manual one) each committed a generation and removed the other's as
+    old: the folder was left pointing at a deleted generation, or a run died
+    with a raw OSError. A run holds the folder (an operating-system lock, gone
+    with its process); another is refused before any work, and the state in
+    force is never removed."""
+
+    folder = tmp_path / "state"
+    daily.save_state(full, folder)
+    before = sorted(p.name for p in folder.iterdir())
+    with _held_by_another_run(folder, monkeypatch):
         for call in (
             lambda: daily.run(returns, _model(), folder, **OPTIONS),
             lambda: daily.save_state(full, folder),
@@ -350,9 +363,6 @@ def test_a_second_run_on_a_held_folder_is_refused_and_the_state_kept(
             with pytest.raises(InvalidParameterError, match="another run") as err:
                 call()
             assert err.value.param == "folder"
-    finally:
-        release.set()
-        thread.join()
     assert sorted(p.name for p in folder.iterdir()) == before
     monkeypatch.undo()
     daily.save_state(full, folder)  # the lock is released with its holder
@@ -1060,34 +1070,12 @@ def test_a_first_run_holds_the_folder_too_and_a_failed_one_leaves_none(
     to save, so two first runs at once both ran, the later state silently
     replaced the earlier, and the log kept the other model's rows. A run holds
     the folder from the start; a first run that fails leaves no folder."""
-    import threading
-
-    from regimes import _io
-    from regimes import daily as daily_module
 
     folder = tmp_path / "state"
     folder.mkdir()
-    holding, release = threading.Event(), threading.Event()
-
-    def first_run() -> None:
-        with _io.folder_lock(folder):
-            holding.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=first_run)
-    thread.start()
-    try:
-        assert holding.wait(30)
-        monkeypatch.setattr(
-            daily_module,
-            "walk_forward",
-            lambda *a, **k: pytest.fail("the walk-forward ran beside another run"),
-        )
+    with _held_by_another_run(folder, monkeypatch):
         with pytest.raises(InvalidParameterError, match="another run"):
             daily.run(returns, _model(), folder, **OPTIONS)
-    finally:
-        release.set()
-        thread.join()
     monkeypatch.undo()
     fresh = tmp_path / "new" / "state"
     with pytest.raises(InvalidParameterError):
