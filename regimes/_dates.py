@@ -367,7 +367,9 @@ def epoch_nanoseconds(index: pd.DatetimeIndex) -> bool:
     return len(index) > 1 and bool((local.normalize() == pd.Timestamp(0)).all())
 
 
-_TEXT_OFFSET = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*([+-]\d{2}:?\d{2}|Z)$")
+_TEXT_OFFSET = re.compile(
+    r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*([+-]\d{2}(?::?\d{2})?|Z)$"
+)
 """A UTC offset at the end of a date and time written as text."""
 
 

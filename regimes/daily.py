@@ -101,19 +101,32 @@ def run(
     folder = Path(os.path.abspath(folder))
     if not (folder / POINTER).is_file():
         check_log(folder, None)  # a folder holding a user's log.csv: left as it is
-    created = not folder.exists()
+    if folder.is_symlink() and not folder.exists():  # e.g. a share not mounted
+        raise InvalidParameterError(
+            "folder",
+            f"folder {folder} is a link to {os.path.realpath(folder)}, which does "
+            "not exist (a network share not mounted?); mount it, or give another "
+            "folder.",
+        )
+    # the top-most folder this run makes: removed again if the run fails
+    lineage = [*reversed(folder.parents), folder]
+    made = next((p for p in lineage if not p.exists()), None)
     folder.mkdir(parents=True, exist_ok=True)
+    held = False
     try:
         # one run at a time on a state folder, from reading its state (or
         # finding none: two first runs at once) to saving the next
         with folder_lock(folder):
+            held = True
             previous = load_state(folder) if (folder / POINTER).is_file() else None
             check_log(folder, None if previous is None else previous.columns)
             out = walk_forward(returns, model, resume=previous, **options)
             _, n_logged = save_and_log(out, folder, held=True)
     except BaseException:
-        if created and not (folder / POINTER).is_file():
-            shutil.rmtree(folder, ignore_errors=True)  # the folder this run made
+        # only a run that held the folder removes what it made: one refused by
+        # another run's lock leaves that run's folder alone
+        if held and made is not None and not (folder / POINTER).is_file():
+            shutil.rmtree(made, ignore_errors=True)
         raise
     # the previous refits are kept (the last one decoded again, not refitted)
     before = 0 if previous is None else len(previous.attrs["refits"])

@@ -240,6 +240,7 @@ def portfolio_log_densities(
     [0, 1]
     """
     _check_moments(X, means, covars)
+    _check_observed_variances(X, means, covars)  # a day's observed columns move
     return portfolio_densities(X, means, covars)
 
 
@@ -283,11 +284,25 @@ def observed_portfolio_log_densities(
     [1.0, 1.4142]
     """
     _check_moments(X, means, covars)
+    _check_observed_variances(X, means, covars)
+    return _observed_densities(X, means, covars)
+
+
+def _check_observed_variances(
+    X: np.ndarray, means: np.ndarray, covars: np.ndarray
+) -> None:
+    """Refuse a day whose observed columns have no variance together in a regime.
+
+    Named by regime and day, before any work (such a day has no density). The
+    public functions' check (the decoders' fitted covariances are positive
+    definite): a covariance with a column that never moves is accepted
+    (:class:`regimes._contract.Covariances`) and fine on days that observe other
+    columns too.
+    """
     patterns = missing_patterns(X)
     for seen, rows in zip(patterns.observed, patterns.rows, strict=True):
         if not seen.any():
             continue
-        # the portfolio of the columns a day observes must move in every regime
         _, variance = equal_weight_moments(
             means[:, seen], covars[np.ix_(range(len(means)), seen, seen)]
         )
@@ -301,7 +316,6 @@ def observed_portfolio_log_densities(
                 "that day has no density; add a small ridge, e.g. covars + 1e-8 * "
                 "np.eye(covars.shape[1]).",
             )
-    return _observed_densities(X, means, covars)
 
 
 def _observed_densities(

@@ -637,7 +637,8 @@ def _check_training_size(
                 f"the first fit would have {first_start} days: {what}, "
                 f"so a fit needs at least {need} days; ",
                 *longer,
-                *smaller_models(k, n_features, kind, max(first_start, n_rows - 1)),
+                # each alternative must fit the first fit's days as they are
+                *smaller_models(k, n_features, kind, first_start),
                 ".",
             ),
         )
@@ -660,9 +661,13 @@ def _refit_positions(
     if not positions:
         raise InvalidParameterError(
             "min_train",
-            f"no refit: returns has {n} days and min_train is {min_train}, so no "
-            "period starts after the first training window; use more data or a "
-            "smaller min_train.",
+            Advice(
+                f"no refit: returns has {n} days and the first training window "
+                f"{min_train}, so no period starts after it; use more data or a "
+                "smaller ",
+                Setting("min_train", max(1, n // 2)),
+                " (half the days) or less.",
+            ),
         )
     return positions
 

@@ -1144,3 +1144,28 @@ def test_a_state_replaced_while_it_is_read_is_read_again(full, tmp_path, monkeyp
     monkeypatch.setattr(_resume, "_read_generation", racing)
     pd.testing.assert_frame_equal(daily.load_state(folder), full, check_exact=True)
     assert calls == ["state-000001", "state-000002"]
+
+
+def test_a_refused_or_failed_first_run_removes_only_what_it_made(
+    returns, tmp_path, monkeypatch
+):
+    """Hostile 31, H31-1, H31-2, H31-7: a first run refused by another run's
+    lock deleted that run's folder (its lock included); a failed first run left
+    the parent folders it had made; a folder linked to a missing target (a share
+    not mounted) raised a raw FileExistsError. Only a run that held the folder
+    removes what it made, all of it; a broken link is named."""
+    folder = tmp_path / "state"
+    folder.mkdir()
+    with _held_by_another_run(folder, monkeypatch):
+        with pytest.raises(InvalidParameterError, match="another run"):
+            daily.run(returns, _model(), folder, **OPTIONS)
+        assert (folder / ".lock").is_file()  # the other run's folder, untouched
+    deep = tmp_path / "cron" / "spx" / "state"
+    with pytest.raises(InvalidParameterError):
+        daily.run(returns, _model(), deep, **{**OPTIONS, "min_train": 10**6})
+    assert not (tmp_path / "cron").exists()
+    link = tmp_path / "linked"
+    link.symlink_to(tmp_path / "share" / "state")
+    with pytest.raises(InvalidParameterError, match="does not exist") as err:
+        daily.run(returns, _model(), link, **OPTIONS)
+    assert err.value.param == "folder"

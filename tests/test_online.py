@@ -537,3 +537,14 @@ def test_a_column_that_never_moves_in_a_regime_is_a_covariance(func):
         with pytest.raises(InvalidParameterError, match="no variance together"):
             func(only_cash, means, covars)
         assert np.isfinite(func(only_cash, means, covars + 1e-8 * np.eye(2))).all()
+
+
+def test_both_portfolio_functions_refuse_a_day_without_variance_alike():
+    """Hostile 31, H31-3: the per-day variance check was only in
+    observed_portfolio_log_densities; portfolio_log_densities with a NaN day and
+    the same covariance raised a raw ValueError."""
+    X = np.array([[0.01, 0.0], [np.nan, 0.0]])
+    covars = np.array([np.eye(2) * 1e-4, [[1e-4, 0.0], [0.0, 0.0]]])
+    for func in (portfolio_log_densities, observed_portfolio_log_densities):
+        with pytest.raises(InvalidParameterError, match="no variance together"):
+            func(X, np.zeros((2, 2)), covars)

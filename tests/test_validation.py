@@ -475,3 +475,16 @@ def test_the_fixes_for_missing_values_and_records_run_on_what_was_given():
     fitted = model.fit(eval(fix, {"pd": pd, "returns": records}))
     assert fitted.regimes_.index.equals(returns.index.rename("Date"))
     assert to_datetime_call(texts["Date"], "x") == "pd.to_datetime(x)"
+
+
+def test_text_offsets_in_hours_only_are_offsets():
+    """Hostile 31, H31-6: PostgreSQL prints timestamptz as '2024-03-08
+    16:00:00-05'; the offset pattern needed minutes, so a New York series
+    mixing -05 and -04 was advised pd.to_datetime, which refuses it."""
+    from regimes._dates import to_datetime_call
+
+    stamps = pd.Index(["2024-03-08 16:00:00-05", "2024-03-11 16:00:00-04"])
+    call = to_datetime_call(stamps, "x")
+    assert "tz_localize(None)" in call
+    days = eval(call, {"pd": pd, "x": stamps})
+    assert [d.date().isoformat() for d in days] == ["2024-03-08", "2024-03-11"]

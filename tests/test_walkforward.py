@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import warnings
 
 import numpy as np
@@ -288,7 +289,8 @@ def test_bad_arguments(short_sample):
     with pytest.raises(ValueError, match="'fortnightly' is not a period"):
         walk_forward(short_sample, MODEL, refit="fortnightly", progress=False)
     with pytest.raises(
-        ValueError, match="no refit: returns has 1500 days and min_train is 2000"
+        ValueError,
+        match="no refit: returns has 1500 days and the first training window 2000",
     ):
         walk_forward(short_sample, MODEL, min_train=2000, progress=False)
     with pytest.raises(TypeError, match="model of walk_forward.* a RegimeModel"):
@@ -525,3 +527,19 @@ def test_a_min_train_beyond_the_data_is_not_the_advice():
     assert err.value.param == "min_train"
     assert "min_train >=" not in str(err.value)
     assert "covariance_type='diag'" in str(err.value)  # 3 x 35 x 2 + 8 < 300
+
+
+def test_too_few_days_advice_fits_the_first_fit_and_says_no_refit_as_options(capsys):
+    """Hostile 31, H31-4 and H31-5: the advice offered a covariance type with
+    more parameters than the first fit's days (followed, refused again), and
+    the 'no refit' advice reached the command in Python's words."""
+    from regimes.cli import main
+
+    base = ["--n-init", "1", "--start", "2021-06-01", "--walk-forward"]
+    assert main([*base, "--n-regimes", "6", "--min-train", "60"]) == 2
+    err = capsys.readouterr().err
+    for _kind, n in re.findall(r"--covariance-type (\w+) \((\d+) free", err):
+        assert int(n) <= 60, err
+    assert main([*base, "--min-train", "100000"]) == 2
+    err = capsys.readouterr().err
+    assert "--min-train" in err and "min_train" not in err, err
