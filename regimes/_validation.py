@@ -564,6 +564,10 @@ def _check_frame_labels(
     return frame
 
 
+_DAY_KEYS = frozenset({"date", "datetime", "day", "time", "timestamp"})
+"""Field names of a record that hold its day (records of returns from JSON)."""
+
+
 def _array_names_for(n_columns: int) -> list[str]:
     """The names an array's columns get: x0, x1, ... (scikit-learn's)."""
     return [f"x{j}" for j in range(n_columns)]
@@ -611,12 +615,19 @@ def _as_2d_numeric(returns: Any, param: str, needs_dates: bool) -> np.ndarray:
         if array.ndim == 1 and len(array) and isinstance(array[0], dict):
             # records (df.to_dict("records"), JSON): a table of named columns,
             # often with the day in one of them: that one is the index
-            day = next((k for k, v in array[0].items() if not is_number_cell(v)), None)
+            first = array[0]
+            named = [k for k in first if str(k).strip().casefold() in _DAY_KEYS]
+            text = [k for k in first if not is_number_cell(first[k])]
+            day = (named or text or [None])[0]
             table = f"pd.DataFrame({param})"
             if day is not None:
+                # epoch numbers (JSON's milliseconds) need their unit
+                unit = ""
+                if is_number_cell(first[day]):
+                    unit = ', unit="ms"' if abs(first[day]) > 1e11 else ', unit="s"'
                 table = (
                     f"{table}.assign(**{{{day!r}: lambda t: pd.to_datetime("
-                    f"t[{day!r}])}}).set_index({day!r})"
+                    f"t[{day!r}]{unit})}}).set_index({day!r})"
                 )
             hint = f". Records are a table: pass {table}"
         elif array.ndim == 1:

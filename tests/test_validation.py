@@ -488,3 +488,23 @@ def test_text_offsets_in_hours_only_are_offsets():
     assert "tz_localize(None)" in call
     days = eval(call, {"pd": pd, "x": stamps})
     assert [d.date().isoformat() for d in days] == ["2024-03-08", "2024-03-11"]
+
+
+@pytest.mark.parametrize("unit", ["s", "ms"])
+def test_records_with_an_epoch_day_are_told_to_index_by_it(unit):
+    """Hostile 31, H31-8: records whose day is an epoch number (JSON's
+    milliseconds) were told pd.DataFrame(returns), which then fitted the
+    timestamps as a column of returns, silently. A field named as a day is the
+    index, read in its unit."""
+    returns = load_sample().iloc[-300:, :2]
+    table = returns.reset_index()
+    seconds = (returns.index - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+    table["Date"] = seconds * (1000 if unit == "ms" else 1)
+    records = table.to_dict("records")
+    model = RegimeModel(2, n_init=1, n_iter=1000, tol=1e-3, random_state=0)
+    with pytest.raises(InvalidReturnsError, match=f'unit="{unit}"') as e:
+        model.fit(records)
+    fix = re.search(r"pass (pd\.DataFrame\(returns\).*)\.$", str(e.value)).group(1)
+    fitted = model.fit(eval(fix, {"pd": pd, "returns": records}))
+    assert list(fitted.feature_names_in_) == list(returns.columns)
+    assert (fitted.regimes_.index == returns.index).all()
