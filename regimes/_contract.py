@@ -47,6 +47,7 @@ import pandas as pd
 
 from ._io import user_path
 from .exceptions import InvalidParameterError
+from .results import equal_weight_moments
 
 __all__ = [
     "Boolean",
@@ -383,12 +384,12 @@ class Names(Constraint):
                 )
             if len(set(items)) != len(items):
                 return "remove the repeated names"
-        items = [value] if not isinstance(value, (list, tuple)) else list(value)
-        if items and all(_is_int(v) for v in items):
+        codes = [value] if not isinstance(value, (list, tuple)) else list(value)
+        if codes and all(_is_int(v) for v in codes):
             # integer codes (hmmlearn's states): the package names them as text
-            quoted = ", ".join(repr(str(v)) for v in items)
-            codes = ", ".join(str(v) for v in items)
-            return f"names are text: pass {quoted} for the regime coded {codes}"
+            quoted = ", ".join(repr(str(v)) for v in codes)
+            shown = ", ".join(str(v) for v in codes)
+            return f"names are text: pass {quoted} for the regime coded {shown}"
         return ""
 
 
@@ -620,7 +621,8 @@ def _first_not_a_covariance(covars: np.ndarray) -> tuple[str, str]:
     ('', '') when each is a covariance under which the equal-weighted
     portfolio moves.
     """
-    weights = np.full(covars.shape[1], 1.0 / max(covars.shape[1], 1))
+    # the portfolio's variances, by the package's one formula for them
+    _, variances = equal_weight_moments(np.zeros(covars.shape[:2]), covars)
     for k, matrix in enumerate(covars):
         scale = float(np.abs(matrix).max(initial=0.0))
         if not np.allclose(matrix, matrix.T, rtol=1e-8, atol=1e-12 * scale):
@@ -637,7 +639,7 @@ def _first_not_a_covariance(covars: np.ndarray) -> tuple[str, str]:
                 "no returns have such a covariance (a negative variance, or "
                 "correlations that cannot hold together); check how it was built",
             )
-        if not float(weights @ matrix @ weights) > 0:
+        if not variances[k] > 0:
             return (
                 f"regime {k}'s equal-weighted portfolio has no variance",
                 "its returns have no spread together (columns that never move, "
@@ -754,6 +756,8 @@ class PathLike(Constraint):
             return _REJECT
         if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
             return _REJECT
+        if _dangling(path):  # nothing can be read or made through it
+            return _REJECT
         if self.suffixes and os.path.splitext(path)[1].lower() not in self.suffixes:
             return _REJECT
         if self.parent and not os.path.isdir(os.path.dirname(path) or "."):
@@ -779,11 +783,21 @@ class PathLike(Constraint):
             return f"{path!r} is a folder; give a file name"
         if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
             return f"{path!r} is a file; give a folder"
+        if _dangling(path):
+            return (
+                f"{path!r} is a link to {os.path.realpath(path)!r}, which does not "
+                "exist (a network share not mounted?): mount it, or give another path"
+            )
         if self.suffixes and os.path.splitext(path)[1].lower() not in self.suffixes:
             return f"name the file with the ending {self.suffixes[0]}"
         if self.parent and not os.path.isdir(os.path.dirname(path) or "."):
             return f"its folder {os.path.dirname(path)!r} does not exist; create it"
         return ""
+
+
+def _dangling(path: str) -> bool:
+    """A symbolic link whose target does not exist."""
+    return os.path.islink(path) and not os.path.exists(path)
 
 
 class Day(Constraint):

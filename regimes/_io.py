@@ -13,6 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ._warn import warn_user
+
+try:  # the operating system's file locks: flock, or msvcrt's on Windows
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+    import msvcrt
 from .exceptions import InvalidParameterError, StateWarning
 
 # Windows editors and Excel's "CSV UTF-8" put a byte-order mark before the text:
@@ -85,12 +91,9 @@ def folder_lock(folder: Path, param: str = "folder") -> Iterator[None]:
 
 
 def _try_lock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
-        os.lseek(fd, 0, os.SEEK_SET)  # the lock covers the byte at the position
+    """Take an exclusive lock on ``fd`` without waiting; False if another holds it."""
+    if fcntl is None:  # Windows: the lock covers the byte at the position
+        os.lseek(fd, 0, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
@@ -104,15 +107,11 @@ def _try_lock(fd: int) -> bool:
 
 
 def _unlock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
+    if fcntl is None:
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-        return
-    fcntl.flock(fd, fcntl.LOCK_UN)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _create_sibling(path: Path) -> Path:

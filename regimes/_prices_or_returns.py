@@ -45,7 +45,11 @@ def basis_points_median(values: np.ndarray) -> float | None:
     rule's upper bound: :func:`percent_median` alone read basis points
     as percent, labelling every figure 100 times too large.
     """
-    median = _largest_column_median(values)
+    return _basis_points(_largest_column_median(values), values)
+
+
+def _basis_points(median: float | None, values: np.ndarray) -> float | None:
+    """``median`` if it is that of returns in basis points (not prices)."""
     if median is None or median <= BASIS_POINTS_MEDIAN or looks_like_prices(values):
         return None
     return median
@@ -207,10 +211,11 @@ def returns_unit(values: np.ndarray, name: str = "returns") -> str:
     :data:`BASIS_POINTS_MEDIAN`) are refused, naming ``name``, rather than read
     as percent and shown 100 times too large.
     """
-    basis_points = basis_points_median(values)
+    median = _largest_column_median(values)  # once for both bounds
+    basis_points = _basis_points(median, values)
     if basis_points is not None:
         raise InvalidParameterError(name, basis_points_advice(basis_points, name))
-    return "decimal" if percent_median(values) is None else "percent"
+    return "percent" if median is not None and median > PERCENT_MEDIAN else "decimal"
 
 
 def log_returns(prices: pd.DataFrame) -> pd.DataFrame:

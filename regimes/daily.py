@@ -101,13 +101,6 @@ def run(
     folder = Path(os.path.abspath(folder))
     if not (folder / POINTER).is_file():
         check_log(folder, None)  # a folder holding a user's log.csv: left as it is
-    if folder.is_symlink() and not folder.exists():  # e.g. a share not mounted
-        raise InvalidParameterError(
-            "folder",
-            f"folder {folder} is a link to {os.path.realpath(folder)}, which does "
-            "not exist (a network share not mounted?); mount it, or give another "
-            "folder.",
-        )
     # the top-most folder this run makes: removed again if the run fails
     lineage = [*reversed(folder.parents), folder]
     made = next((p for p in lineage if not p.exists()), None)

@@ -308,7 +308,7 @@ def _check_observed_variances(
         )
         if (variance <= 0).any():
             k = int(np.argmax(variance <= 0))
-            day = int(np.flatnonzero(rows)[0]) if rows.dtype == bool else int(rows[0])
+            day = int(rows.min())  # rows: the positions of the days of a pattern
             raise InvalidParameterError(
                 "covars",
                 f"covars: in regime {k} the columns observed on day {day} "

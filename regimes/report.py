@@ -397,21 +397,21 @@ def _pct(value: float) -> str:
     return "–" if not np.isfinite(value) else f"{value:.1%}"
 
 
-def _current_spell(signal: pd.Series) -> tuple[str, pd.Timestamp, int]:
-    table = evaluate.spells(signal)
+def _current_spell(table: pd.DataFrame) -> tuple[str, pd.Timestamp, int]:
+    """The last spell of a :func:`regimes.evaluate.spells` table."""
     last = table.iloc[-1]
     return str(last["regime"]), last["start"], int(last["n_days"])
 
 
 def _now_section(inputs: _Inputs) -> str:
     model, signal = inputs.model, inputs.signal
-    regime, since, days = _current_spell(signal)
+    spells = evaluate.spells(signal)
+    regime, since, days = _current_spell(spells)
     names = list(model.regime_names_)
     at = names.index(regime)
     p_stay = float(model.transmat_[at, at])
     expected = results.expected_durations(model.transmat_)[at]
-    past = evaluate.spells(signal)
-    past = past.loc[past["regime"] == regime, "n_days"]
+    past = spells.loc[spells["regime"] == regime, "n_days"]
     proba, every = inputs.proba.iloc[-1], inputs.filtered.iloc[-1]
     rows = pd.DataFrame(
         {
