@@ -407,7 +407,45 @@ def to_datetime_call(values: Any, expression: str) -> str:
         # each stamp's own wall-clock time, its zone dropped: the local date
         local = "pd.Timestamp(t).tz_localize(None)"
         return f"pd.DatetimeIndex([{local} for t in {expression}])"
+    texts = [v.strip() for v in index[:10_000] if isinstance(v, str)]
+    if texts and len(texts) == min(len(index), 10_000):
+        return _text_dates_call(pd.Index(texts), expression)
     return f"pd.to_datetime({expression})"
+
+
+# written day-first or month-first by spreadsheets: pandas' own guess reads
+# 11/07/22 as November, and refuses 11.07.2022; the call must name the format
+_TEXT_FORMATS = (
+    *_OTHER_FORMATS,
+    *("%d/%m/%y", "%m/%d/%y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%y", "%Y%m%d"),
+)
+
+
+def _text_dates_call(texts: pd.Index, expression: str) -> str:
+    """The ``pd.to_datetime`` call that reads these texts, with their format."""
+    try:
+        pd.to_datetime(texts, format="ISO8601")
+    except (ValueError, TypeError):
+        pass
+    else:
+        return f"pd.to_datetime({expression})"
+    readings: dict[tuple[int, ...], str] = {}
+    for fmt in _TEXT_FORMATS:
+        try:
+            days = pd.DatetimeIndex(pd.to_datetime(texts, format=fmt))
+        except (ValueError, TypeError):
+            continue
+        readings.setdefault(tuple(days.asi8), fmt)
+    formats = list(readings.values())
+    if len(formats) == 1:
+        return f"pd.to_datetime({expression}, format={formats[0]!r})"
+    if formats:  # day and month cannot be told apart: the reader must choose
+        return (
+            f"pd.to_datetime({expression}, format={formats[0]!r}) or format="
+            f"{formats[1]!r} (day and month cannot be told apart in these dates: "
+            "choose the one they are written in)"
+        )
+    return f"pd.to_datetime({expression}, format=<the format of these dates>)"
 
 
 def undated(index: pd.Index) -> bool:

@@ -568,6 +568,20 @@ _DAY_KEYS = frozenset({"date", "datetime", "day", "time", "timestamp"})
 """Field names of a record that hold its day (records of returns from JSON)."""
 
 
+def _day_reader(example: Any, column: str) -> str:
+    """The call that reads a records' day field like ``example`` as dates.
+
+    Text through ``pd.to_datetime``; numbers by their size: 8-digit YYYYMMDD
+    (1900-2100), else epoch seconds or milliseconds (JSON's).
+    """
+    if not is_number_cell(example):
+        return f"pd.to_datetime({column})"
+    if float(example).is_integer() and 19000101 <= example <= 21001231:
+        return f"pd.to_datetime({column}.astype(int).astype(str), format='%Y%m%d')"
+    unit = "ms" if abs(example) > 1e11 else "s"
+    return f'pd.to_datetime({column}, unit="{unit}")'
+
+
 def _array_names_for(n_columns: int) -> list[str]:
     """The names an array's columns get: x0, x1, ... (scikit-learn's)."""
     return [f"x{j}" for j in range(n_columns)]
@@ -621,13 +635,9 @@ def _as_2d_numeric(returns: Any, param: str, needs_dates: bool) -> np.ndarray:
             day = (named or text or [None])[0]
             table = f"pd.DataFrame({param})"
             if day is not None:
-                # epoch numbers (JSON's milliseconds) need their unit
-                unit = ""
-                if is_number_cell(first[day]):
-                    unit = ', unit="ms"' if abs(first[day]) > 1e11 else ', unit="s"'
                 table = (
-                    f"{table}.assign(**{{{day!r}: lambda t: pd.to_datetime("
-                    f"t[{day!r}]{unit})}}).set_index({day!r})"
+                    f"{table}.assign(**{{{day!r}: lambda t: "
+                    f"{_day_reader(first[day], f't[{day!r}]')}}}).set_index({day!r})"
                 )
             hint = f". Records are a table: pass {table}"
         elif array.ndim == 1:

@@ -148,10 +148,17 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
         )
     unknown = [n for n in names if n not in known]
     if unknown:
+        # the example is the regime meant when it differs only in case or
+        # spaces; another regime as an example would be taken as meant
+        folded = {str(k).strip().casefold(): k for k in known}
+        meant = [folded.get(str(n).strip().casefold()) for n in names]
+        example = ""
+        if all(m is not None for m in meant):
+            example = f", e.g. {param}={tuple(meant)!r}"
         raise InvalidParameterError(
             param,
             f"{param} names {unknown} that are not regimes of signal; its regimes "
-            f"are {known}. Pass some of these, e.g. {param}=({known[-1]!r},).",
+            f"are {known}. Pass some of these (names are matched exactly){example}.",
         )
     return names
 

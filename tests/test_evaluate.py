@@ -589,3 +589,16 @@ def test_codes_that_are_one_name_as_text_are_refused(func):
     # the fix the message suggests is read as two regimes, '1' and 'Bear'
     shares = signal_stats(mixed.astype(str)).filter(like="share[")
     assert list(shares.index) == ["share[1]", "share[Bear]"]
+
+
+def test_an_unknown_regime_name_is_not_answered_with_another_regime():
+    """Hostile 32, H32-1: risk_off='bear' was told 'e.g. risk_off=('Bull',)',
+    the last category; followed, the strategy held cash in Bull. The example
+    is the regime meant when only case or spaces differ, and none otherwise."""
+    signal, returns = _inputs()
+    with pytest.raises(InvalidParameterError, match=r"risk_off=\('Bear',\)") as e:
+        backtest(signal, returns, risk_off="bear")
+    assert "risk_off=('Bull',)" not in str(e.value)
+    with pytest.raises(InvalidParameterError, match="matched exactly") as e:
+        backtest(signal, returns, risk_off="Crash")
+    assert "e.g." not in str(e.value)

@@ -508,3 +508,39 @@ def test_records_with_an_epoch_day_are_told_to_index_by_it(unit):
     fitted = model.fit(eval(fix, {"pd": pd, "returns": records}))
     assert list(fitted.feature_names_in_) == list(returns.columns)
     assert (fitted.regimes_.index == returns.index).all()
+
+
+@pytest.mark.parametrize(
+    ("texts", "days"),
+    [
+        (["11/07/22", "25/07/22"], ["2022-07-11", "2022-07-25"]),  # UK Excel
+        (["11.07.2022", "25.07.2022"], ["2022-07-11", "2022-07-25"]),  # German
+        (["11-07-2022", "25-07-2022"], ["2022-07-11", "2022-07-25"]),
+    ],
+)
+def test_day_first_text_dates_are_told_their_format(texts, days):
+    """Hostile 32, H32-3: a text index of day-first dates was told
+    pd.to_datetime(returns.index), which reads 11/07/22 as 7 November (or
+    raises on 11.07.2022). The suggested call names the format that reads
+    every label, and gives the days written."""
+    from regimes._dates import to_datetime_call
+
+    call = to_datetime_call(pd.Index(texts), "x")
+    assert "format=" in call
+    read = eval(call, {"pd": pd, "x": pd.Index(texts)})
+    assert [d.date().isoformat() for d in read] == days
+
+
+def test_records_with_a_yyyymmdd_day_are_read_as_days():
+    """Hostile 32, H32-2: an 8-digit YYYYMMDD day field was read as epoch
+    seconds (1970) by the records example; it is read with format='%Y%m%d'."""
+    returns = load_sample().iloc[-300:, :2]
+    table = returns.reset_index()
+    table["Date"] = table["Date"].dt.strftime("%Y%m%d").astype(int)
+    records = table.to_dict("records")
+    model = RegimeModel(2, n_init=1, n_iter=1000, tol=1e-3, random_state=0)
+    with pytest.raises(InvalidReturnsError, match="%Y%m%d") as e:
+        model.fit(records)
+    fix = re.search(r"pass (pd\.DataFrame\(returns\).*)\.$", str(e.value)).group(1)
+    fitted = model.fit(eval(fix, {"pd": pd, "returns": records}))
+    assert (fitted.regimes_.index == returns.index).all()
