@@ -783,9 +783,10 @@ class PathLike(Constraint):
             return f"{path!r} is a folder; give a file name"
         if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
             return f"{path!r} is a file; give a folder"
-        if _dangling(path):
+        link = _dangling(path)
+        if link:
             return (
-                f"{path!r} is a link to {os.path.realpath(path)!r}, which does not "
+                f"{link!r} is a link to {os.path.realpath(link)!r}, which does not "
                 "exist (a network share not mounted?): mount it, or give another path"
             )
         if self.suffixes and os.path.splitext(path)[1].lower() not in self.suffixes:
@@ -795,9 +796,20 @@ class PathLike(Constraint):
         return ""
 
 
-def _dangling(path: str) -> bool:
-    """A symbolic link whose target does not exist."""
-    return os.path.islink(path) and not os.path.exists(path)
+def _dangling(path: str) -> str:
+    """The path, or the folder on its way, that is a link to nothing; else ''.
+
+    A link into a network share that is not mounted: writing through it would
+    make its target's folders on the local disk, under the mount point.
+    """
+    current = os.path.abspath(path)
+    while True:
+        if os.path.islink(current) and not os.path.exists(current):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return ""
+        current = parent
 
 
 class Day(Constraint):

@@ -388,6 +388,8 @@ _FIELD_ALIASES = {
     "px low": "low",
     "px volume": "volume",
     "adj close price": "adj close",
+    "price": "close",  # Investing.com's bars: Price, Open, High, Low, Vol.
+    "vol": "volume",
 }
 """Other names vendors give the fields of :data:`BAR_FIELDS`, as bar_field
 normalises them."""

@@ -96,7 +96,7 @@ _PERIODS = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
         "resume": [
             None,
             InstanceOf(pd.DataFrame, name="a walk_forward result"),
-            PathLike(),
+            PathLike(kind="folder"),  # a state directory: load_state's own rule
         ],
     }
 )

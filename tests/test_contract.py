@@ -744,3 +744,30 @@ def test_a_name_with_a_control_character_is_refused_before_any_file(tmp_path, ba
     assert err.value.param == "regime_names"
     with pytest.raises(InvalidParameterError, match="control character"):
         regimes.data.prepare_returns(returns, columns=[bad])
+
+
+def test_a_path_through_a_link_to_nothing_is_refused_naming_the_link(tmp_path):
+    """Hostile 32, H32-4 (H31-7's class): a report or a state written through a
+    link into a share that is not mounted made the target's folders on the
+    local disk, or raised a raw FileExistsError. PathLike refuses a path with a
+    link to nothing on its way, naming the link; walk_forward's resume=, a
+    state folder, is declared as one (H32-7: a file was refused in
+    load_state's words)."""
+    from regimes.report import write_html
+
+    link = tmp_path / "mnt"
+    link.symlink_to(tmp_path / "share")
+    returns = regimes.data.load_sample().iloc[-300:, :2]
+    model = RegimeModel(2, n_init=2, n_iter=500, random_state=0).fit(returns)
+    with pytest.raises(InvalidParameterError, match="a link to") as err:
+        write_html(model, returns, link / "report.html")
+    assert err.value.param == "path" and not (tmp_path / "share").exists()
+    full = regimes.walk_forward(returns, model, min_train=200, refit="Q")
+    with pytest.raises(InvalidParameterError, match="a link to") as err:
+        regimes.daily.save_state(full, link / "state")
+    assert err.value.param == "folder"
+    afile = tmp_path / "notes.csv"
+    afile.write_text("x")
+    with pytest.raises(InvalidParameterError, match="is a file") as err:
+        regimes.walk_forward(returns, model, resume=afile)
+    assert err.value.param == "resume" and "load_state" not in str(err.value)

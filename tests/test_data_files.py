@@ -926,3 +926,25 @@ def test_a_trailing_separator_on_every_row_does_not_shift_the_names(tmp_path):
     out = data.read_returns(path, kind="returns")
     assert list(out.columns) == ["A", "B"]
     assert out["A"].tolist() == [0.01, 0.02, -0.01]
+
+
+def test_investing_com_bars_are_one_close(tmp_path):
+    """Hostile 32, H32-5: an Investing.com export (Price, Open, High, Low,
+    Vol., Change %) was read as assets, and the advice to keep four of its
+    columns gave one instrument as four. 'Price' is its close, 'Vol.' its
+    volume: the file is the bars of one instrument."""
+    days = pd.bdate_range("2024-01-02", periods=60)
+    closes = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 60)))
+    rows = [
+        f'"{d:%m/%d/%Y}","{c:.2f}","{c * 0.99:.2f}","{c * 1.01:.2f}",'
+        f'"{c * 0.98:.2f}","1.2M","0.10%"'
+        for d, c in zip(days[::-1], closes[::-1], strict=True)
+    ]
+    path = tmp_path / "AAPL Historical Data.csv"
+    header = '"Date","Price","Open","High","Low","Vol.","Change %"\n'
+    path.write_text(header + "\n".join(rows) + "\n")
+    with pytest.warns(DataWarning, match="price bars"):
+        out = data.read_returns(path, kind="prices")
+    assert out.shape[1] == 1
+    expected = np.diff(np.log(np.round(closes, 2)))
+    np.testing.assert_allclose(out.iloc[:, 0].to_numpy(), expected, rtol=1e-9)
