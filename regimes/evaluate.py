@@ -325,8 +325,9 @@ def _common_dates(
         )
     warn_user(
         f"{' and '.join(parts)}; using the {len(common)} common dates "
-        f"({common[0].date()} to {common[-1].date()}). Pass returns.loc[signal.index] "
-        "to align them yourself.",
+        f"({common[0].date()} to {common[-1].date()}). To align them yourself: "
+        "common = signal.index.intersection(returns.index), then pass "
+        "signal.loc[common] and returns.loc[common].",
         AlignmentWarning,
     )
     return common

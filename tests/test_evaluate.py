@@ -7,6 +7,8 @@ the expected values are written as that arithmetic, not taken from the code.
 from __future__ import annotations
 
 import math
+import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -602,3 +604,22 @@ def test_an_unknown_regime_name_is_not_answered_with_another_regime():
     with pytest.raises(InvalidParameterError, match="matched exactly") as e:
         backtest(signal, returns, risk_off="Crash")
     assert "e.g." not in str(e.value)
+
+
+def test_the_alignment_advice_runs_where_the_days_differ():
+    """Hostile 32, H32-10: the alignment warning advised returns.loc[signal.index],
+    which raises KeyError in exactly the case warned about (signal days missing
+    from returns). The advice, run as written, aligns both and warns no more."""
+    signal, returns = _inputs()
+    returns = returns.drop(returns.index[5:15])
+    with pytest.warns(AlignmentWarning) as caught:
+        backtest(signal, returns)
+    advice = str(caught[0].message)
+    common = eval(  # the advice's first step, as written
+        re.search(r"common = (.*?), then", advice).group(1),
+        {"signal": signal, "returns": returns},
+    )
+    assert "signal.loc[common] and returns.loc[common]" in advice
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        backtest(signal.loc[common], returns.loc[common])
