@@ -481,6 +481,8 @@ def _check_frame_labels(
     index = frame.index
     if undated(index) and not needs_dates:
         pass  # rows in time order, as for an array
+    elif isinstance(index, pd.MultiIndex):
+        raise InvalidReturnsError(param, _long_table_advice(frame, param))
     elif not isinstance(index, pd.DatetimeIndex):
         # the dates are the index: read them where they are, as pandas can
         reading = to_datetime_call(index, f"{param}.index")
@@ -566,6 +568,31 @@ def _check_frame_labels(
 
 _DAY_KEYS = frozenset({"date", "datetime", "day", "time", "timestamp"})
 """Field names of a record that hold its day (records of returns from JSON)."""
+
+
+def _long_table_advice(frame: pd.DataFrame, param: str) -> str:
+    """Why a frame on a MultiIndex is refused, and the reshape that fixes it.
+
+    A long table (one row per day and ticker: ``stack()``, an SQL query) has
+    its days in one level and the assets in another: its columns are then the
+    assets of a returns frame, after ``unstack`` of the other level.
+    """
+    index = frame.index
+    levels = [index.get_level_values(k) for k in range(index.nlevels)]
+    dated = [k for k, v in enumerate(levels) if isinstance(v, pd.DatetimeIndex)]
+    name = f"{param} has a MultiIndex ({index.nlevels} levels) of rows"
+    if len(dated) != 1 or index.nlevels != 2:
+        return (
+            f"{name}; a returns frame has one row per day and one column per "
+            "asset: reshape it so, with the days as its DatetimeIndex."
+        )
+    other = 1 - dated[0]
+    level = index.names[other] if index.names[other] is not None else other
+    column = frame.columns[0] if frame.shape[1] else "<column>"
+    return (
+        f"{name}: one row per day and asset (a long table). A returns frame has "
+        f"one column per asset: pass {param}[{column!r}].unstack({level!r})."
+    )
 
 
 def _day_reader(example: Any, column: str) -> str:

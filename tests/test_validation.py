@@ -544,3 +544,20 @@ def test_records_with_a_yyyymmdd_day_are_read_as_days():
     fix = re.search(r"pass (pd\.DataFrame\(returns\).*)\.$", str(e.value)).group(1)
     fitted = model.fit(eval(fix, {"pd": pd, "returns": records}))
     assert (fitted.regimes_.index == returns.index).all()
+
+
+def test_a_long_table_is_told_to_unstack_its_assets():
+    """Hostile 32, H32-6: a (date, ticker) long frame was told
+    pd.to_datetime(returns.index) (a raw TypeError) or reset_index(drop=True)
+    (the tickers fitted interleaved as one series). The advice unstacks the
+    assets into columns; run as written, the fit takes them."""
+    returns = load_sample().iloc[-200:, :2]
+    long = returns.rename_axis("date").rename_axis(columns="ticker").stack()
+    long = long.to_frame("ret")
+    model = RegimeModel(2, n_init=1, n_iter=1000, tol=1e-3, random_state=0)
+    with pytest.raises(InvalidReturnsError, match="long table") as e:
+        model.fit(long)
+    assert "reset_index" not in str(e.value)
+    fix = re.search(r"pass (returns.*)\.$", str(e.value)).group(1)
+    fitted = model.fit(eval(fix, {"returns": long}))
+    assert list(fitted.feature_names_in_) == list(returns.columns)
