@@ -399,10 +399,11 @@ def check_compatible(
     frame: pd.DataFrame,
     options: dict[str, Any],
     given: Any = None,
-) -> None:
+) -> pd.DataFrame:
     """Refuse, with the fix, a previous run on other data, model or options.
 
     ``given``: the returns as the caller passed them (:func:`check_same_data`).
+    Returns ``frame`` with its columns in the previous run's order.
     """
     before = record["options"]
     # each change as Settings (an Advice): the command line says them as options
@@ -429,7 +430,7 @@ def check_compatible(
             "resume",
             Advice(*parts, f" now. Pass the same model and options, or {NEW_RUN}."),
         )
-    check_same_data(
+    return check_same_data(
         record,
         frame,
         "resume continues a run on data that extend its own",
@@ -446,11 +447,13 @@ def check_same_data(
     zones: bool = True,
     run: str = "the previous run",
     given: Any = None,
-) -> None:
+) -> pd.DataFrame:
     """Refuse, naming ``returns``, data that are not those of the run's record.
 
-    ``frame`` must start with the rows the run saw (the same dates, time zone,
-    columns and values, compared block by block); ``extend`` says why it may not
+    ``frame`` must start with the rows the run saw (the same first day, time
+    zone, columns and values, compared block by block); it is returned with its
+    columns in the run's order (the names identify them, as everywhere in the
+    package). ``extend`` says why it may not
     be shorter and ``fix`` what else the user can do, and ``run`` names the run
     (the caller's words: resuming, or a report on the walk). ``zones=False``
     compares local dates whatever the time zones (the report's rule,
@@ -471,12 +474,14 @@ def check_same_data(
             f"(tz_localize / tz_convert), or {fix}.",
         )
     columns = [str(c) for c in frame.columns]
-    if columns != data["columns"]:
+    if sorted(columns) != sorted(data["columns"]) or len(set(columns)) < len(columns):
         raise InvalidParameterError(
             "returns",
             f"returns has columns {columns}; {run} had "
-            f"{data['columns']}. Pass the same columns in the same order, or {fix}.",
+            f"{data['columns']}. Pass the same columns, or {fix}.",
         )
+    frame = frame.iloc[:, [columns.index(c) for c in data["columns"]]]
+    _check_first_day(frame.index, data, extend, fix, run)
     if len(frame) < n:
         raise InvalidParameterError(
             "returns",
@@ -526,6 +531,39 @@ def check_same_data(
                 f"{_when(data['first_day'])} and ended on "
                 f"{_when(data['last_day'])}). {then}.",
             )
+    return frame
+
+
+def _check_first_day(
+    index: pd.Index, data: dict[str, Any], extend: str, fix: str, run: str
+) -> None:
+    """Refuse returns that start on another day than the run's data.
+
+    Compared before the rows: returns that start later (a rolling window that
+    moved on) or earlier (the whole file a slice came from) hold the same values
+    on their common days, and a comparison by row would call them other data.
+    Days are compared as wall-clock times (time zones are checked before).
+    """
+    first = pd.Timestamp(data["first_day"])
+    first = first.tz_localize(None) if first.tzinfo is not None else first
+    days = index.tz_localize(None) if getattr(index, "tz", None) else index
+    if not isinstance(days, pd.DatetimeIndex) or len(days) == 0 or days[0] == first:
+        return
+    since = f"returns.loc['{_when(first)}':]"
+    if days[0] > first:
+        raise InvalidParameterError(
+            "returns",
+            f"returns start on {_when(days[0])}, after {run}'s first day "
+            f"{_when(first)}: {extend}. Pass returns from {_when(first)} on (all "
+            f"the history {run} saw, not a window that has moved on), or {fix}.",
+        )
+    earlier = int((days < first).sum())
+    raise InvalidParameterError(
+        "returns",
+        f"returns start on {_when(days[0])}, {earlier} rows before {run}'s first "
+        f"day {_when(first)}. Pass {since} (the days {run} saw, then any new "
+        f"ones), or {fix}.",
+    )
 
 
 def _when(day: Any) -> str:

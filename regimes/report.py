@@ -210,7 +210,7 @@ def _gather(
         record = _resume.read_record(walk, "walk")  # checked against its record
         # the returns the walk was computed on (its record holds their fingerprint)
         missing = record["options"]["model"].get("missing", "error")
-        _resume.check_same_data(
+        checked = _resume.check_same_data(
             record,
             check_returns(returns, missing=missing, needs_dates=True).to_frame(),
             "the report needs every day the walk-forward saw",
@@ -219,6 +219,7 @@ def _gather(
             run="the walk",
             given=returns,
         )
+        returns = returns[checked.columns]  # the walk's column order
     else:
         # the returns validator, as the fit's, before any work (the walk's branch
         # above ran it with the walk's policy for missing values)

@@ -273,13 +273,7 @@ def walk_forward(
     data = check_returns(returns, missing=settings.missing, needs_dates=True)
     warn_if_prices(data)  # once; each refit checks its own window's values
     warn_frequency(data.frequency)
-    starts = _refit_positions(data.index, rule, min_train)
-    _check_training_size(
-        settings, data.values.shape[1], window, starts[0], len(data.values)
-    )
     frame = data.to_frame()
-
-    warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
     options = _resume.options_record(
         template,
         refit=refit,
@@ -289,6 +283,15 @@ def walk_forward(
         fresh_restarts=fresh_restarts,
         warm_keep=warm_keep,
     )
+    if resume is not None:
+        # before the refit days: a run on other data or settings is named as
+        # such, not as too few days for min_train (a window that moved on)
+        resume, record = _previous(resume)
+        frame = _resume.check_compatible(record, frame, options, given=returns)
+    starts = _refit_positions(frame.index, rule, min_train)
+    _check_training_size(settings, frame.shape[1], window, starts[0], len(frame))
+
+    warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
     if resume is None:
         fits = _fit_all(
             frame, starts, template, window, warm, progress, n_jobs, min_train
@@ -301,6 +304,7 @@ def walk_forward(
     else:
         out, n_new = _continue(
             resume,
+            record,
             frame,
             starts,
             template,
@@ -309,7 +313,6 @@ def walk_forward(
             warm,
             progress,
             n_jobs,
-            given=returns,
         )
     refits = out.attrs["refits"][len(out.attrs["refits"]) - n_new :]  # this run's
     failed = sum(not r["converged"] for r in refits)
@@ -323,8 +326,22 @@ def walk_forward(
     return out
 
 
-def _continue(
+def _previous(
     previous: pd.DataFrame | str | os.PathLike[str],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``resume=`` as a frame (read from its state folder) and its checked record."""
+    if not isinstance(previous, pd.DataFrame):  # a path (walk_forward's contract)
+        try:
+            previous = _resume.load_state(previous)
+        except (FileNotFoundError, InvalidParameterError) as exc:
+            # load_state names its folder; here the caller's argument is resume
+            raise InvalidParameterError("resume", str(exc)) from None
+    return previous, _resume.read_record(previous)
+
+
+def _continue(
+    previous: pd.DataFrame,
+    record: dict[str, Any],
     frame: pd.DataFrame,
     starts: list[int],
     template: RegimeModel,
@@ -333,12 +350,11 @@ def _continue(
     warm: dict[str, int] | None,
     progress: bool,
     n_jobs: int | None,
-    given: Any = None,
 ) -> tuple[pd.DataFrame, int]:
     """Continue ``previous`` on ``frame``; return the frame and the number of new fits.
 
-    ``given`` is the returns as the caller passed them (their dtypes name a
-    float32 copy as the cause of a difference from the previous run).
+    ``record`` is ``previous``'s resume record, checked against ``frame`` and the
+    options (:func:`regimes._resume.check_compatible`).
 
     ``walk_forward(resume=previous)``: the previous rows are kept, the last period
     is decoded again with its model, and only the periods after it are fitted, the
@@ -347,14 +363,6 @@ def _continue(
     The arguments after ``previous`` are those :func:`regimes.walk_forward` has
     validated and computed (refit rows, model template, warm-start settings).
     """
-    if not isinstance(previous, pd.DataFrame):  # a path (walk_forward's contract)
-        try:
-            previous = _resume.load_state(previous)
-        except (FileNotFoundError, InvalidParameterError) as exc:
-            # load_state names its folder; here the caller's argument is resume
-            raise InvalidParameterError("resume", str(exc)) from None
-    record = _resume.read_record(previous)
-    _resume.check_compatible(record, frame, options, given)
     last_start = int(record["last_start"])
     if last_start not in starts:  # the same rows give the same refit days
         raise InvalidParameterError(

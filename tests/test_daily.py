@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -260,6 +261,39 @@ def test_refuses_other_options(returns, previous):
 def test_refuses_other_columns(returns, previous):
     with pytest.raises(InvalidParameterError, match="columns"):
         walk_forward(returns.iloc[:, :-1], _model(), resume=previous, **OPTIONS)
+
+
+def test_columns_in_another_order_continue_the_run(returns, full, previous):
+    """Hostile 32, H32-9: the state's columns by name in another order (a
+    vendor file sorted them) were refused; names identify columns everywhere."""
+    shuffled = returns[list(reversed(returns.columns))]
+    resumed = walk_forward(shuffled, _model(), resume=previous, **OPTIONS)
+    assert_same_walk(resumed, full)
+
+
+def test_returns_that_start_on_another_day_are_named_as_such(returns, previous):
+    """Hostile 32, H32-8 and H32-11: a rolling window that moved on was blamed
+    on min_train (whose advised value then failed on the state's settings), and
+    returns with earlier history were called 'read another way', though every
+    common day held the same values. The first day is compared first."""
+    record = json.loads(previous.attrs["resume"])
+    day = pd.Timestamp(record["data"]["first_day"]).date()
+    moved = returns.iloc[300:]  # fewer days than min_train needs after the cut
+    with pytest.raises(
+        InvalidParameterError, match=f"after the previous run's first day {day}"
+    ):
+        walk_forward(moved, _model(), resume=previous, **OPTIONS)
+    longer = pd.concat(
+        [
+            returns.iloc[:40].set_axis(returns.index[:40] - pd.Timedelta("3650D")),
+            returns,
+        ]
+    )
+    with pytest.raises(
+        InvalidParameterError,
+        match="40 rows before .*" + re.escape(f"returns.loc['{day}':]"),
+    ):
+        walk_forward(longer, _model(), resume=previous, **OPTIONS)
 
 
 def test_refuses_a_cut_or_edited_frame(returns, previous):
