@@ -65,6 +65,7 @@ __all__ = [
     "backtest",
     "detection_lag",
     "drawdown",
+    "equal_weighted",
     "regime_stats",
     "signal_stats",
     "spells",
@@ -171,12 +172,13 @@ _NAN_FIX = (
 )
 
 
-def _check_returns(returns: Any, name: str) -> pd.Series:
+def _check_returns(returns: Any, name: str, missing: str = "error") -> pd.Series:
     """Simple daily returns as one Series; a DataFrame is equal-weighted by day.
 
     The frame is checked by :func:`regimes._validation.check_returns` (dates,
-    columns, numbers, finite values), then as *simple decimal* returns: percent
-    returns (median absolute value above 0.1) and returns below -1 are refused.
+    columns, numbers, finite values; ``missing="marginalize"`` allows a ragged
+    panel), then as *simple decimal* returns: percent returns (median absolute
+    value above 0.1) and returns below -1 are refused.
     """
     if not isinstance(returns, (pd.Series, pd.DataFrame)):
         raise InvalidParameterError(
@@ -185,7 +187,9 @@ def _check_returns(returns: Any, name: str) -> pd.Series:
             f"on a DatetimeIndex, got {type(returns).__name__}.",
         )
     returns = local_days(returns)  # the rule the signal follows (_check_signal)
-    data = check_returns(returns, param=name, needs_dates=True, nan_fix=_NAN_FIX)
+    data = check_returns(
+        returns, param=name, needs_dates=True, nan_fix=_NAN_FIX, missing=missing
+    )
     basis_points = basis_points_median(data.values)
     if basis_points is not None:
         raise InvalidParameterError(name, basis_points_advice(basis_points, name))
@@ -199,25 +203,52 @@ def _check_returns(returns: Any, name: str) -> pd.Series:
             f"Pass {name} / 100 (percent simple returns), "
             f"or np.expm1({name} / 100) (percent log returns).",
         )
-    lowest = data.values.min(axis=0)
+    lowest = np.nanmin(data.values, axis=0)  # a ragged panel's observed values
     if (lowest < -1).any():
-        column = data.columns[int(np.argmin(lowest))]
+        column = data.columns[int(np.nanargmin(lowest))]
         raise InvalidParameterError(
             name,
-            f"{name} must be simple returns (>= -1), got {float(lowest.min()):.3g} "
+            f"{name} must be simple returns (>= -1), got {np.nanmin(lowest):.3g} "
             f"in column {column!r}; convert decimal log returns with "
             f"np.expm1({name}).",
         )
-    return equal_weighted(data.to_frame()).rename(name)
+    return _equal_weighted(data.to_frame()).rename(name)
 
 
-def equal_weighted(simple: pd.DataFrame) -> pd.Series:
+@validate_params({"returns": _RETURNS})
+def equal_weighted(returns: pd.Series | pd.DataFrame) -> pd.Series:
     """The columns held in equal weights, rebalanced daily: one daily return.
 
     Each day the average of the simple returns of the columns that have a value
-    that day. The one definition of "the equal-weighted columns": backtest's
-    buy-and-hold, the report's holding and the plots' growth line.
+    that day: what :func:`backtest` buys and holds when given a DataFrame, the
+    holding of the HTML report and the growth line of the plots.
+
+    Parameters
+    ----------
+    returns : Series or DataFrame
+        Daily simple decimal returns on a DatetimeIndex, checked as
+        :func:`backtest` checks its ``returns``, except that a column may miss
+        days (a panel whose columns start or stop on other days); every day
+        needs a value in some column. A Series is returned as it is.
+
+    Returns
+    -------
+    Series
+        The equal-weighted daily simple return, named ``returns``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> days = pd.bdate_range("2024-01-01", periods=2)
+    >>> simple = pd.DataFrame({"A": [0.01, 0.03], "B": [-0.01, None]}, index=days)
+    >>> equal_weighted(simple).round(4).tolist()
+    [0.0, 0.03]
     """
+    return _check_returns(returns, "returns", missing="marginalize")
+
+
+def _equal_weighted(simple: pd.DataFrame) -> pd.Series:
+    """:func:`equal_weighted` of a frame already checked: the one definition."""
     return simple.mean(axis=1)
 
 

@@ -35,7 +35,7 @@ from ._dates import local_dates
 from ._prices_or_returns import returns_unit
 from ._resume import recorded_columns
 from ._validation import check_covers, check_returns
-from .evaluate import BacktestResult, equal_weighted, signal_stats, spells
+from .evaluate import BacktestResult, _equal_weighted, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError
 from .models import RegimeModel
 from .results import TRADING_DAYS, filtered_columns
@@ -359,7 +359,7 @@ def _growth(returns: pd.DataFrame, column: str | None, units: str | None) -> pd.
         units = returns_unit(returns.to_numpy())
     log = returns / 100.0 if units == "percent" else returns
     simple = np.expm1(log[[column]] if column is not None else log)
-    return (1.0 + equal_weighted(simple)).cumprod()
+    return (1.0 + _equal_weighted(simple)).cumprod()
 
 
 @validate_params(

@@ -609,7 +609,7 @@ def _held(simple: pd.DataFrame) -> pd.DataFrame | pd.Series:
     """
     if not simple.isna().to_numpy().any():
         return simple
-    return evaluate.equal_weighted(simple).rename("equal-weighted (observed columns)")
+    return evaluate._equal_weighted(simple).rename("equal-weighted (observed columns)")
 
 
 def _column_stats(signal: pd.Series, simple: pd.DataFrame) -> pd.DataFrame:

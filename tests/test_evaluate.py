@@ -623,3 +623,24 @@ def test_the_alignment_advice_runs_where_the_days_differ():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         backtest(signal.loc[common], returns.loc[common])
+
+
+def test_equal_weighted_checks_its_returns_as_backtest_does():
+    """Review of stop 31: the public name held no check (a Series raised
+    pandas' 'No axis named 1'; percent returns passed). It is now the checked
+    definition backtest uses, and averages the columns observed each day."""
+    from regimes import evaluate
+
+    days = pd.bdate_range("2024-01-01", periods=3)
+    ragged = pd.DataFrame(
+        {"A": [0.01, 0.03, -0.02], "B": [-0.01, np.nan, 0.04]}, index=days
+    )
+    np.testing.assert_allclose(evaluate.equal_weighted(ragged), [0.0, 0.03, 0.01])
+    one = evaluate.equal_weighted(ragged["A"])
+    np.testing.assert_array_equal(one, ragged["A"])
+    with pytest.raises(InvalidParameterError, match="percent"):
+        evaluate.equal_weighted(ragged * 100)
+    with pytest.raises(InvalidParameterError, match="must be a pandas Series"):
+        evaluate.equal_weighted(ragged.to_numpy())
+    with pytest.raises(InvalidParameterError, match="no value in any column"):
+        evaluate.equal_weighted(ragged.assign(A=[0.01, np.nan, 0.0]))
