@@ -218,6 +218,16 @@ def walk(sample: pd.DataFrame) -> pd.DataFrame:
     return walk_forward(sample, model, refit="Q", progress=False)
 
 
+@pytest.fixture
+def text_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports without their figures, for tests of the tables and text only.
+
+    Drawing the three figures takes about two thirds of a report's time; the
+    tests that check the figures (``_check_self_contained``) still draw them.
+    """
+    monkeypatch.setattr(regimes.report, "_figure_section", lambda *args: "")
+
+
 @pytest.fixture(scope="module")
 def fitted(sample: pd.DataFrame) -> RegimeModel:
     """One fit on ``sample``, shared: the tests read it and never refit it."""
@@ -381,7 +391,7 @@ def test_walk_and_returns_meet_on_local_dates(sample, walk, tmp_path, zone):
 
 
 def test_a_walk_report_checks_the_model_and_returns_against_the_walk(
-    sample, walk, fitted, tmp_path
+    sample, walk, fitted, tmp_path, text_only
 ):
     """write_html(model, returns, walk=...) with inputs that do not belong
     together: our error naming the argument (hostile pass: AttributeError,
@@ -425,7 +435,7 @@ def test_a_model_of_other_days_is_named_not_the_returns(sample, walk, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["Energy", None])
-def test_a_report_takes_the_series_a_model_was_fitted_on(tmp_path, name):
+def test_a_report_takes_the_series_a_model_was_fitted_on(tmp_path, name, text_only):
     """fit takes a Series (one column, named after it, or 'returns' unnamed);
     write_html refused the same Series. It now reads it as the fit did."""
     from regimes.data import load_sample
@@ -441,7 +451,7 @@ def test_a_report_takes_the_series_a_model_was_fitted_on(tmp_path, name):
     assert re.search(rf"<th>Columns</th>\s*<td>{column}</td>", page)
 
 
-def test_notes_are_free_text_shown_once_each(sample, fitted, tmp_path):
+def test_notes_are_free_text_shown_once_each(sample, fitted, tmp_path, text_only):
     """Hostile 28, H28-7: notes were checked as names, so the usual
     ``notes=[str(w.message) for w in caught]`` was refused when one warning came
     twice, and a blank note was refused. Notes are text: each distinct one is
@@ -458,7 +468,7 @@ def test_notes_are_free_text_shown_once_each(sample, fitted, tmp_path):
 
 
 def test_where_we_are_names_the_hidden_state_and_gives_the_signals_spells(
-    sample, fitted, tmp_path
+    sample, fitted, tmp_path, text_only
 ):
     """Hostile 29, H29-14: 'Expected remaining duration 11.2 more trading days'
     stood beside the signal's regime, in it for 239 days with a median spell of
