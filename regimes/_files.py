@@ -147,15 +147,28 @@ def read_table(
         header = _spaced_header(header, row_width, source, param)
     # a header that names only the value columns: runs of spaces (Ken French's
     # .txt), or one field short on every row (pandas' to_csv(index_label=False))
+    short = (
+        header is not None
+        and separator is not None
+        and all(line.raw_width == header.raw_width + 1 for line in rows)
+        # the extra field holds values (not only a trailing separator)
+        and any(len(line.fields) == line.raw_width for line in rows)
+    )
+    if short and _label(header) in _DATE_LABELS:
+        # both readings are plausible: neither is guessed, and no row is to blame
+        first = header.fields[0]
+        raise DataFileError(
+            param,
+            f"{source}: line {header.number} ({_quote(header.text)}) names "
+            f"{header.raw_width} columns and every row has {header.raw_width + 1} "
+            f"fields. Either {first!r} labels the dates and the last column has no "
+            "name: add its name at the end of that line; or the line names the "
+            "value columns only, as pandas' to_csv(index_label=False) writes: add "
+            "a label for the dates at its start (e.g. 'date').",
+        )
     unlabelled = header is not None and (
         (separator is None and len(header.fields) == row_width - 1)
-        or (
-            separator is not None
-            and _label(header) not in _DATE_LABELS
-            and all(line.raw_width == header.raw_width + 1 for line in rows)
-            # the extra field holds values (not only a trailing separator)
-            and any(len(line.fields) == line.raw_width for line in rows)
-        )
+        or (short and _label(header) not in _DATE_LABELS)
     )
     if unlabelled and separator is not None:
         # a guess: a header labelling the dates with a word not in _DATE_LABELS

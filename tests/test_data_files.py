@@ -824,14 +824,23 @@ def test_a_dated_header_over_rows_with_an_unnamed_column_is_refused(tmp_path, la
     """Hostile 28, H28-13: 'Datum,AAA,BBB' over rows of four fields was read as a
     header without a date label (pandas' index_label=False), every name moved
     one column left, silently. The date label of any exchange's language is a
-    date label; the same file with 'Date' was already refused."""
+    date label; the same file with 'Date' was already refused. Hostile 30,
+    H30-17: the refusal blamed line 2 ('fix that line'), though every row is
+    like it, and pandas' own to_csv(index_label=False) of a column named 'Data'
+    or 'Period' reads that way: the header is named, with both fixes."""
     path = tmp_path / "returns.csv"
     path.write_text(
         f"{label},AAA,BBB\n2024-01-02,0.01,0.02,0.5\n2024-01-03,0.01,0.02,0.5\n",
         encoding="utf-8",
     )
-    with pytest.raises(DataFileError, match="line 2 has 4 fields"):
+    with pytest.raises(
+        DataFileError, match="line 1 .* names 3 columns and every row has 4"
+    ) as err:
         data.read_returns(path, kind="returns")
+    assert "at the end of that line" in str(err.value) and "at its start" in str(
+        err.value
+    )
+    assert "line 2" not in str(err.value)
 
 
 def test_an_unknown_date_label_over_an_unnamed_column_is_warned_about(tmp_path):
@@ -875,8 +884,8 @@ def test_the_line_labelling_dates_or_instruments_names_the_columns(
 
 def test_a_row_with_one_field_too_many_under_a_dated_header_is_refused(tmp_path):
     path = tmp_path / "returns.csv"
-    path.write_text("Date,A,B\n2024-01-02,0.01,0.02,0.5\n2024-01-03,0.01,0.02,0.5\n")
-    with pytest.raises(DataFileError, match="line 2 has 4 fields"):
+    path.write_text("Date,A,B\n2024-01-02,0.01,0.02\n2024-01-03,0.01,0.02,0.5\n")
+    with pytest.raises(DataFileError, match="line 3 has 4 fields"):
         data.read_returns(path, kind="returns")
 
 
