@@ -57,6 +57,7 @@ from .exceptions import InvalidParameterError
 from .labels import riskiest
 from .models import RegimeModel
 from .regime_results import HTML_FILE, RegimeResults
+from .walkforward import named_as_walk
 
 __all__ = ["write_html"]
 
@@ -258,7 +259,10 @@ def _gather(
                 f"{len(train)}: it is not a model of this walk. Pass model=None "
                 "to report the walk's last refit.",
             )
-        if not _resume.is_last_refit(model, record):
+        if _resume.is_last_refit(model, record):
+            # the walk's names for its states (a refit may keep earlier names)
+            model = named_as_walk(model, record)
+        else:
             # the report calls the model in force "the walk-forward's last refit"
             # and prints its figures as out-of-sample: any other model would be
             # a look-ahead fit (on all the returns) presented as the refit

@@ -10,6 +10,7 @@ cluster.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import re
 import sys
@@ -835,6 +836,40 @@ class _FewLines:
         if self.done < self.total:  # stopped early: say where
             self.shown = -1
             self._show()
+
+
+def named_as_walk(model: RegimeModel, record: dict[str, Any]) -> RegimeModel:
+    """The walk's last refit with its states in the walk's name order.
+
+    A refit may keep the previous refit's names against the ordering rule
+    (:func:`_continuity`: the walk's ``relabelled``); the walk's columns and
+    signal then name its states in that order, while the fitted model keeps the
+    rule's. Anything shown beside the walk (the report's parameters, stay
+    probabilities and durations) must use this model, or it describes one state
+    under another's name. ``model`` is the last refit (``_resume.is_last_refit``);
+    the order is recomputed from the record's carry into the last period, as the
+    walk computed it. Returned unchanged when the walk kept the rule's names.
+    """
+    names = tuple(record["regime_names"])
+    previous = _resume.carry_from_json(record["carry"]).previous
+    order, relabelled = _continuity(model, previous, names)
+    if not relabelled:
+        return model
+    state = model.fitted_state_
+    position = np.argsort(order)  # position[s]: the name the fit's state s carries
+    path = position[np.asarray(state.regimes.cat.codes)]
+    days = state.regimes.index
+    return RegimeModel._from_state(
+        dataclasses.replace(
+            state,
+            startprob=state.startprob[order],
+            transmat=state.transmat[np.ix_(order, order)],
+            means=state.means[order],
+            covars=state.covars[order],
+            regimes=results.regime_series(path, state.regime_names, days),
+            challengers=(),  # the walk's warm chain continues from the record's
+        )
+    )
 
 
 def _continuity(

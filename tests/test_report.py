@@ -487,3 +487,37 @@ def test_where_we_are_names_the_hidden_state_and_gives_the_signals_spells(
     regime = table.iloc[-1]["regime"]
     own = table.loc[table["regime"] == regime, "n_days"]
     assert f"median {own.median():.0f} trading days over {len(own)} spell(s)" in section
+
+
+def test_a_walk_whose_last_refit_kept_earlier_names_is_reported_under_them(
+    tmp_path, text_only
+):
+    """Hostile 33, H33-1: a refit that keeps the previous refit's names against
+    the ordering rule ('relabelled') names its states in the walk's order, but
+    the report described the fitted model in the rule's: the stay probability,
+    durations and parameters of one state printed under another's name. The
+    report's model now carries the walk's names: its own causal probabilities of
+    the last period are the walk's, and the stay probability printed is its."""
+    from regimes.walkforward import refit_table
+
+    returns = load_sample().loc["2014":"2021-09-30"]
+    model = RegimeModel(n_regimes=4, n_init=2, random_state=0)
+    walk = walk_forward(returns, model, refit="Q", min_train=504, progress=False)
+    table = refit_table(walk)
+    assert table["relabelled"].iloc[-1]  # the case: the last refit kept names
+    record = json.loads(walk.attrs["resume"])
+    raw = regimes._resume.last_model(record)
+    names = list(walk["regime"].cat.categories)
+    last = returns.loc[table["train_start"].iloc[-1] :]
+    walk_day = walk[names].iloc[-1].to_numpy()
+    # the walk's state under each name, found from its own probabilities
+    raw_day = raw.signal_proba(last).loc[walk.index[-1], names].to_numpy()
+    assert not np.allclose(raw_day, walk_day)  # the rule's names are not the walk's
+    state = {
+        n: int(np.argmin(np.abs(raw_day - walk_day[j]))) for j, n in enumerate(names)
+    }
+    assert sorted(state.values()) == list(range(len(names)))
+    regime = str(walk["regime"].iloc[-1])
+    stay = raw.transmat_[state[regime], state[regime]]
+    text = write_html(None, returns, tmp_path / "w.html", walk=walk).read_text()
+    assert re.search(rf"daily probability of staying</t[hd]>\s*<td>{stay:.4f}", text)
