@@ -20,11 +20,13 @@ __all__ = [
     "PERCENT_MEDIAN",
     "PRICE_CHANGE_RATIO",
     "RETURN_CHANGE_RATIO",
+    "RETURN_TYPES",
     "change_to_level_ratio",
     "guess_kind",
     "log_returns",
     "looks_like_prices",
     "percent_median",
+    "simple_returns",
 ]
 
 PRICE_CHANGE_RATIO = 0.3
@@ -216,6 +218,39 @@ def returns_unit(values: np.ndarray, name: str = "returns") -> str:
     if basis_points is not None:
         raise InvalidParameterError(name, basis_points_advice(basis_points, name))
     return "percent" if median is not None and median > PERCENT_MEDIAN else "decimal"
+
+
+RETURN_TYPES = ("log", "simple")
+"""What a frame of returns holds, as the outputs that compound it are told.
+
+The fit takes either as it is; the figures' growth lines, the report's backtest
+and statistics compound simple returns, exp(r) - 1 of log returns. The loaders
+give log returns (:mod:`regimes.data`), hence every such output's default."""
+
+
+def simple_returns(
+    returns: pd.DataFrame, unit: str, return_type: str, name: str = "returns"
+) -> pd.DataFrame:
+    """Decimal simple returns of ``returns`` in ``unit`` ("decimal" or "percent").
+
+    The one conversion of the outputs that compound returns; ``return_type`` is
+    one of :data:`RETURN_TYPES`. A simple return of -1 or below (all lost, or
+    more) is refused, naming ``name``: they are log returns, or wrong.
+    """
+    decimal = returns / 100.0 if unit == "percent" else returns
+    if return_type == "log":
+        return np.expm1(decimal)
+    lowest = np.nanmin(decimal.to_numpy(dtype=float), axis=0)
+    if (lowest <= -1).any():
+        column = decimal.columns[int(np.nanargmin(lowest))]
+        raise InvalidParameterError(
+            "return_type",
+            f"return_type='simple', but {name} has a return of "
+            f"{np.nanmin(lowest):.4g} (in decimals) in column {column!r}: a simple "
+            "return cannot be -1 or below (a log return can). Pass "
+            "return_type='log', or check the data.",
+        )
+    return decimal
 
 
 def log_returns(prices: pd.DataFrame) -> pd.DataFrame:

@@ -32,7 +32,7 @@ from ._contract import (
     validate_params,
 )
 from ._dates import local_dates
-from ._prices_or_returns import returns_unit
+from ._prices_or_returns import RETURN_TYPES, returns_unit, simple_returns
 from ._resume import recorded_columns
 from ._validation import check_covers, check_returns
 from .evaluate import BacktestResult, _equal_weighted, signal_stats, spells
@@ -144,6 +144,7 @@ _TEXT = [None, InstanceOf(str, name="a str")]
 _COLUMN = [None, InstanceOf(str, name="a column name (str)")]
 _SMOOTH = [None, Options({"auto"}), Interval(Integral, 1, None, unit="(days)")]
 _UNITS = [None, Options({"decimal", "percent"})]
+_RETURN_TYPE = [Options(set(RETURN_TYPES))]
 _AX = [None, _Axes()]
 _TWO_AXES = [None, _Axes(2)]
 _FIGSIZE = [_FigSize()]
@@ -337,8 +338,10 @@ def _dated(returns: Any) -> pd.DataFrame:
     return data.to_frame()
 
 
-def _growth(returns: pd.DataFrame, column: str | None, units: str | None) -> pd.Series:
-    """Growth of 1 from log returns: one column, or the equal-weighted columns.
+def _growth(
+    returns: pd.DataFrame, column: str | None, units: str | None, return_type: str
+) -> pd.Series:
+    """Growth of 1 from the returns: one column, or the equal-weighted columns.
 
     The equal-weighted columns are the holding :func:`regimes.evaluate.backtest`
     buys and holds (:func:`regimes.evaluate.equal_weighted`: equal weights
@@ -347,7 +350,9 @@ def _growth(returns: pd.DataFrame, column: str | None, units: str | None) -> pd.
     Percent returns are divided by 100 first: compounded as they are, a 1 % day
     would count as e^1. ``units=None`` tells percent from decimals by the
     package's one rule (:func:`regimes._prices_or_returns.returns_unit`, as the
-    report and the command do), which refuses basis points.
+    report and the command do), which refuses basis points. ``return_type`` says
+    whether they are log or simple returns
+    (:func:`regimes._prices_or_returns.simple_returns`).
     """
     if column is not None and column not in returns.columns:
         raise InvalidParameterError(
@@ -357,8 +362,8 @@ def _growth(returns: pd.DataFrame, column: str | None, units: str | None) -> pd.
         )
     if units is None:
         units = returns_unit(returns.to_numpy())
-    log = returns / 100.0 if units == "percent" else returns
-    simple = np.expm1(log[[column]] if column is not None else log)
+    held = returns[[column]] if column is not None else returns
+    simple = simple_returns(held, units, return_type)
     return (1.0 + _equal_weighted(simple)).cumprod()
 
 
@@ -369,6 +374,7 @@ def _growth(returns: pd.DataFrame, column: str | None, units: str | None) -> pd.
         "column": _COLUMN,
         "signal": [Options({"online", "viterbi"})],
         "units": _UNITS,
+        "return_type": _RETURN_TYPE,
         "title": _TEXT,
         "ax": _AX,
     }
@@ -380,6 +386,7 @@ def plot_regimes(
     column: str | None = None,
     signal: Literal["online", "viterbi"] = "online",
     units: Literal["decimal", "percent"] | None = None,
+    return_type: Literal["log", "simple"] = "log",
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
@@ -390,10 +397,10 @@ def plot_regimes(
     model : RegimeModel
         A fitted model.
     returns : DataFrame
-        Daily log returns with the training columns and a DatetimeIndex.
+        Daily returns with the training columns and a DatetimeIndex.
     column : str, optional
         Plot the growth of this column; default the equal-weighted average of all
-        columns. Returns are taken as log returns: growth = exp(cumsum).
+        columns.
     signal : {"online", "viterbi"}, default="online"
         Which regimes to shade: the causal signal
         (:meth:`RegimeModel.predict_online`: each day decoded from the returns up to
@@ -405,6 +412,9 @@ def plot_regimes(
         percent (a column's median absolute return above 0.1), else decimal. The
         regimes are decoded from ``returns`` as given (the fit does not depend on
         units).
+    return_type : {"log", "simple"}, default="log"
+        Whether ``returns`` are log returns (what :mod:`regimes.data` gives:
+        compounded as exp(r) - 1) or simple returns, for the growth line.
     title : str, optional
         Default says which signal is shaded; "" for none.
     ax : matplotlib Axes, optional
@@ -446,7 +456,7 @@ def plot_regimes(
     decode, default_title = signals[signal]
     dated = _dated(returns)  # first: without dates there is nothing to draw against
     regimes = decode(returns)  # the model checks returns against its training
-    growth = _growth(dated, column, units)
+    growth = _growth(dated, column, units, return_type)
     fig, ax = _axes(ax, (10, 4))
     colors = regime_colors(model.regime_names_)
     _regime_growth_panel(ax, regimes, growth, colors, column)
@@ -660,6 +670,7 @@ def plot_transition_matrix(
         "column": _COLUMN,
         "refits": ["boolean"],
         "units": _UNITS,
+        "return_type": _RETURN_TYPE,
         "smooth": _SMOOTH,
         "title": _TEXT,
         "caption": _TEXT,
@@ -674,6 +685,7 @@ def plot_walk_forward(
     column: str | None = None,
     refits: bool = False,
     units: Literal["decimal", "percent"] | None = None,
+    return_type: Literal["log", "simple"] = "log",
     smooth: int | Literal["auto"] | None = "auto",
     title: str | None = None,
     caption: str | None = None,
@@ -695,7 +707,7 @@ def plot_walk_forward(
         columns named after a regime of the signal (or a default name such as
         "Sideways 2"), in column order.
     returns : DataFrame
-        The daily log returns given to ``walk_forward`` (at least its days).
+        The daily returns given to ``walk_forward`` (at least its days).
     column : str, optional
         Plot the growth of this column; default the equal-weighted average.
     refits : bool, default=False
@@ -705,6 +717,9 @@ def plot_walk_forward(
         Units of ``returns``: percent returns are divided by 100 before they are
         compounded into the growth line. Default: percent when the returns look
         like percent (a column's median absolute return above 0.1), else decimal.
+    return_type : {"log", "simple"}, default="log"
+        Whether ``returns`` are log returns (what :mod:`regimes.data` gives:
+        compounded as exp(r) - 1) or simple returns, for the growth line.
     smooth : int, "auto" or None, default="auto"
         Draw the trailing ``smooth``-day mean of the probabilities (still causal;
         the caption says so). ``"auto"``: the daily values up to 504 days, a
@@ -752,7 +767,7 @@ def plot_walk_forward(
         returns = returns.set_axis(given, axis=1)[walked]
     colors = regime_colors(names)
     proba, how = _smoothed(wf[list(names)].astype(float), smooth)
-    growth = _growth(returns.loc[wf.index], column, units)
+    growth = _growth(returns.loc[wf.index], column, units, return_type)
     fig, top, bottom = _two_panels(axes, figsize)
 
     _regime_growth_panel(top, signal, growth, colors, column)

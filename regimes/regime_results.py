@@ -526,11 +526,11 @@ class RegimeResults:
         """Write this fit's report as one self-contained HTML file.
 
         The one-fit report of :func:`regimes.report.write_html` (whose keyword
-        arguments ``title``, ``data_label``, ``notes``, ``cost``, ``risk_off`` and
-        ``level`` are passed on): today's regime, the data, these parameters with
-        standard errors, transitions, per-regime statistics, the signal, an
-        in-sample backtest and the figures. For a walk-forward, call
-        ``write_html(None, returns, path, walk=wf)``.
+        arguments ``title``, ``data_label``, ``notes``, ``cost``, ``risk_off``,
+        ``level`` and ``return_type`` are passed on): today's regime, the data,
+        these parameters with standard errors, transitions, per-regime
+        statistics, the signal, an in-sample backtest and the figures. For a
+        walk-forward, call ``write_html(None, returns, path, walk=wf)``.
 
         Returns
         -------

@@ -46,12 +46,13 @@ from ._contract import (
     InstanceOf,
     Interval,
     Names,
+    Options,
     Texts,
     validate_params,
 )
 from ._dates import local_dates
 from ._io import atomic_path
-from ._prices_or_returns import returns_unit
+from ._prices_or_returns import RETURN_TYPES, returns_unit, simple_returns
 from ._validation import as_frame, check_covers, check_returns
 from .exceptions import InvalidParameterError
 from .labels import riskiest
@@ -82,11 +83,12 @@ class _Inputs:
     filtered: pd.DataFrame
     """Filtered probabilities from all the columns (named so, beside the others)."""
     decimal: pd.DataFrame
-    """All the returns, as decimal log returns."""
+    """All the returns, in decimals (log or simple: ``return_type``)."""
     simple: pd.DataFrame
     """Simple returns on the signal's days."""
     walk: pd.DataFrame | None
     percent: bool
+    return_type: str
 
 
 @validate_params(
@@ -101,6 +103,7 @@ class _Inputs:
         "cost": evaluate.COST,
         "risk_off": [None, Names(what="regime name", ordered=False)],
         "level": [Interval(Real, 0, 1, closed="neither")],
+        "return_type": [Options(set(RETURN_TYPES))],
     }
 )
 def write_html(
@@ -115,6 +118,7 @@ def write_html(
     cost: float = 0.001,
     risk_off: Sequence[str] | str | None = None,
     level: float = 0.95,
+    return_type: str = "log",
 ) -> Path:
     """Write the regime report as one self-contained HTML file.
 
@@ -125,7 +129,7 @@ def write_html(
         passes itself. With ``walk``, None: the report
         describes the walk-forward's last refit, rebuilt from ``walk``.
     returns : DataFrame or Series
-        Daily log returns, as given to ``fit`` or :func:`regimes.walk_forward`
+        Daily returns, as given to ``fit`` or :func:`regimes.walk_forward`
         (percent returns are recognised and divided by 100 for the backtest).
     path : str or path-like
         The file to write (conventionally ``*.html``); written atomically.
@@ -147,6 +151,12 @@ def write_html(
         the riskiest under the model's ordering ("Bear" with the default names).
     level : float, default=0.95
         Confidence level of the parameter intervals.
+    return_type : {"log", "simple"}, default="log"
+        What ``returns`` hold. The backtest, the statistics and the growth lines
+        compound simple returns: exp(r) - 1 of log returns (what
+        :mod:`regimes.data` gives), or the returns themselves with
+        ``"simple"``. The data section says which was assumed; simple returns
+        read as log returns overstate growth.
 
     Returns
     -------
@@ -159,7 +169,7 @@ def write_html(
         Before any work, for a model that is not fitted on ``returns``, no model
         and no ``walk``, or a ``walk`` without its records.
     """
-    inputs = _gather(model, returns, walk)
+    inputs = _gather(model, returns, walk, return_type)
     if risk_off is None:  # the riskiest regime, whatever the model calls it
         risk_off = (riskiest(inputs.proba.columns),)
     page = _render(
@@ -181,7 +191,10 @@ def write_html(
 
 
 def _gather(
-    model: RegimeModel | RegimeResults | None, returns: Any, walk: pd.DataFrame | None
+    model: RegimeModel | RegimeResults | None,
+    returns: Any,
+    walk: pd.DataFrame | None,
+    return_type: str,
 ) -> _Inputs:
     """The model, its training data, the signal and the returns, checked once."""
     returns = as_frame(returns)  # a Series as the fit takes it
@@ -228,9 +241,10 @@ def _gather(
     # one rule for time zones, as evaluate's: the walk, the returns and the
     # model's training days are matched by their local dates
     returns = local_dates(returns)
-    percent = returns_unit(returns.to_numpy(dtype=float)) == "percent"
+    unit = returns_unit(returns.to_numpy(dtype=float))
+    percent = unit == "percent"
     decimal = returns / 100.0 if percent else returns
-    simple = np.expm1(decimal)
+    simple = simple_returns(returns, unit, return_type)
     if walk is not None:
         walk = local_dates(walk)
         if model is None:
@@ -295,6 +309,7 @@ def _gather(
             simple.loc[walk.index],  # the signal's days
             walk,
             percent,
+            return_type,
         )
     if fit is not None:
         model._fitted_data(returns)  # the one check that these are its returns
@@ -311,6 +326,7 @@ def _gather(
         simple,
         None,
         percent,
+        return_type,
     )
 
 
@@ -479,9 +495,10 @@ def _data_section(inputs: _Inputs, label: str | None, met: list[str]) -> str:
                 label or "returns passed to the report",
                 f"{len(r)} days, {r.index[0]:%Y-%m-%d} .. {r.index[-1]:%Y-%m-%d}",
                 ", ".join(map(str, r.columns)),
-                "percent (divided by 100 for the backtest)"
+                f"percent {inputs.return_type} returns (divided by 100 for the "
+                "backtest)"
                 if inputs.percent
-                else "decimal log returns",
+                else f"decimal {inputs.return_type} returns",
                 f"{len(inputs.signal)} days, {inputs.signal.index[0]:%Y-%m-%d} .. "
                 f"{inputs.signal.index[-1]:%Y-%m-%d}",
             ]
@@ -779,9 +796,11 @@ def _figure_section(inputs: _Inputs, backtest: evaluate.BacktestResult) -> str:
     images = []
     figure = Figure(figsize=(FIGSIZE[0], FIGSIZE[1] * 1.3), layout="constrained")
     axes = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    log_returns = inputs.decimal
+    kind = inputs.return_type
     if inputs.walk is not None:
-        plots.plot_walk_forward(inputs.walk, log_returns, axes=axes)
+        plots.plot_walk_forward(
+            inputs.walk, inputs.decimal, return_type=kind, axes=axes
+        )
         what = (
             "Walk-forward regimes (causal) over the growth of the equal-weighted "
             "columns, and the probabilities of the evidence the signal decodes."
@@ -790,7 +809,12 @@ def _figure_section(inputs: _Inputs, backtest: evaluate.BacktestResult) -> str:
         # the model decodes its training returns, in their own units
         units = "percent" if inputs.percent else "decimal"
         plots.plot_regimes(
-            inputs.model, inputs.train, signal="online", units=units, ax=axes[0]
+            inputs.model,
+            inputs.train,
+            signal="online",
+            units=units,
+            return_type=kind,
+            ax=axes[0],
         )
         plots.plot_probabilities(inputs.model, inputs.train, "signal", ax=axes[1])
         what = (

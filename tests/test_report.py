@@ -288,8 +288,8 @@ def test_a_report_of_percent_returns_equals_the_decimal_one(sample, tmp_path, ca
         path = write_html(model, frame, tmp_path / "fit.html")
         texts.append(path.read_text())
     percent, decimal = texts
-    assert "percent (divided by 100" in percent
-    assert "percent (divided by 100" not in decimal
+    assert "percent log returns (divided by 100" in percent
+    assert "(divided by 100" not in decimal
     assert _stats_rows(percent) == _stats_rows(decimal)
     assert len(_stats_rows(decimal)) > 10
 
@@ -521,3 +521,50 @@ def test_a_walk_whose_last_refit_kept_earlier_names_is_reported_under_them(
     stay = raw.transmat_[state[regime], state[regime]]
     text = write_html(None, returns, tmp_path / "w.html", walk=walk).read_text()
     assert re.search(rf"daily probability of staying</t[hd]>\s*<td>{stay:.4f}", text)
+
+
+def test_simple_returns_are_compounded_as_simple_when_said(sample, tmp_path, text_only):
+    """Hostile 33, H33-2: the report took every input for log returns and
+    compounded exp(r) - 1: simple returns read so gave a buy-and-hold of 1213 %
+    against 487 % on the sample since 2005, under 'decimal log returns'. The
+    report and the figures now take return_type=, the data section says which
+    was assumed, and simple returns of -1 or below are refused."""
+    from regimes.evaluate import backtest
+
+    simple = np.expm1(sample)
+    fit = RegimeModel(n_init=2, n_iter=200, random_state=0).fit(simple).results(simple)
+    texts = {
+        kind: fit.to_html(tmp_path / f"{kind}.html", return_type=kind).read_text()
+        for kind in ("log", "simple")
+    }
+    assert "decimal simple returns" in texts["simple"]
+    assert "decimal log returns" in texts["log"]
+    truth = backtest(fit.signal, simple, delay=2).stats.loc["total_return"]
+    shown = f"{truth['buy_and_hold']:.1%}"
+    assert f"<td>{shown}</td>" in texts["simple"]
+    assert f"<td>{shown}</td>" not in texts["log"]
+    wrong = simple.copy()
+    wrong.iloc[5, 0] = -1.5
+    with pytest.raises(InvalidParameterError, match="cannot be -1 or below") as err:
+        write_html(fit, wrong, tmp_path / "x.html", return_type="simple")
+    assert err.value.param == "return_type"
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_the_growth_line_compounds_what_return_type_says(sample):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    from regimes.plots import plot_regimes
+
+    simple = np.expm1(sample.iloc[:, :2])
+    model = RegimeModel(2, n_init=1, random_state=0).fit(simple)
+    ends = {}
+    for kind in ("log", "simple"):
+        figure = plot_regimes(model, simple, return_type=kind)
+        ends[kind] = figure.axes[0].get_lines()[0].get_ydata()[-1]
+        plt.close(figure)
+    assert ends["simple"] == pytest.approx((1 + simple.mean(axis=1)).prod())
+    assert ends["log"] == pytest.approx((1 + np.expm1(simple).mean(axis=1)).prod())
