@@ -58,6 +58,7 @@ from ._validation import (
 )
 from ._warn import warn_user
 from .exceptions import AlignmentWarning, InvalidParameterError
+from .labels import default_regime_names, riskiest
 from .results import TRADING_DAYS, spell_bounds
 
 __all__ = [
@@ -162,6 +163,35 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
             f"are {known}. Pass some of these (names are matched exactly){example}.",
         )
     return names
+
+
+def _risk_off(names: Any, given: Any, signal: pd.Series, param: str) -> tuple[Any, ...]:
+    """``names`` checked, or by default the riskiest regime of ``signal``.
+
+    ``given`` is the signal as passed. Its regimes' order is known when it is an
+    ordered Categorical (the package's outputs: the last is the riskiest) or
+    when they are the default names of their number (a signal read back from a
+    file); otherwise the caller must name them: a literal "Bear" among
+    ("Bull", "Bear", "Crash") would be the middle regime.
+    """
+    if names is not None:
+        return _check_regimes(names, signal, param)
+    dtype = getattr(given, "dtype", None)
+    if isinstance(given, pd.DataFrame) and "regime" in given.columns:
+        dtype = given["regime"].dtype
+    known = [str(c) for c in signal.cat.categories]
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered:
+        return (riskiest(known),)
+    defaults = default_regime_names(len(known))
+    if sorted(known) == sorted(defaults):
+        return (riskiest(defaults),)
+    raise InvalidParameterError(
+        param,
+        f"signal's regimes {known} are not in an order this package knows (text, "
+        "not the ordered Categorical its functions return), so the riskiest "
+        f"cannot be chosen for you: pass {param}= with the regimes that count, "
+        "e.g. the one with the highest volatility.",
+    )
 
 
 # a ragged panel (missing="keep"): the report and the command hold the columns
@@ -473,13 +503,13 @@ def signal_stats(signal: pd.Series) -> pd.Series:
     {
         "signal": _SIGNAL,
         "dates": [Checked("each one through the day parser (regimes._dates)")],
-        "regimes": [Names(what="regime name", ordered=False)],
+        "regimes": [None, Names(what="regime name", ordered=False)],
     }
 )
 def detection_lag(
     signal: pd.Series,
     dates: Iterable[Any],
-    regimes: Iterable[str] | str = ("Bear",),
+    regimes: Iterable[str] | str | None = None,
 ) -> pd.Series:
     """Trading days from each date until the signal is first in one of ``regimes``.
 
@@ -494,8 +524,11 @@ def detection_lag(
         refused, never read as nanoseconds since 1970. Each must lie within the
         signal's first and last day; a date that is not a row of the signal
         counts from the next row.
-    regimes : str or iterable of str, default=("Bear",)
-        The regimes that count as detection.
+    regimes : str or iterable of str, optional
+        The regimes that count as detection. Default: the riskiest regime of
+        ``signal`` (the last of its ordered categories, "Bear" with the default
+        names), as the report and the command choose it; a signal of other
+        names as plain text must say which.
 
     Returns
     -------
@@ -512,8 +545,8 @@ def detection_lag(
     >>> detection_lag(signal, ["2024-01-02", "2024-01-04", "2024-01-05"]).tolist()
     [2.0, 0.0, nan]
     """
-    signal = _check_signal(signal)
-    regimes = _check_regimes(regimes, signal, "regimes")
+    given, signal = signal, _check_signal(signal)
+    regimes = _risk_off(regimes, given, signal, "regimes")
     when = _check_days(dates)
     index = signal.index  # tz-naive: local dates, like `when` (regimes._dates)
     outside = when[(when < index[0]) | (when > index[-1])]
@@ -637,7 +670,7 @@ class BacktestResult:
     {
         "signal": _SIGNAL,
         "returns": _RETURNS,
-        "risk_off": [Names(what="regime name", ordered=False)],
+        "risk_off": [None, Names(what="regime name", ordered=False)],
         "delay": [Interval(Integral, 0, None, unit="(days)")],
         "cost": COST,
         "cash_returns": _DAILY,
@@ -647,7 +680,7 @@ class BacktestResult:
 def backtest(
     signal: pd.Series,
     returns: pd.Series | pd.DataFrame,
-    risk_off: Iterable[str] | str = ("Bear",),
+    risk_off: Iterable[str] | str | None = None,
     delay: int = 1,
     cost: float = 0.001,
     *,
@@ -669,8 +702,11 @@ def backtest(
     returns : Series or DataFrame
         Daily **simple** returns of the asset (``np.expm1`` of log returns), or a
         DataFrame of several, held in equal weights rebalanced daily.
-    risk_off : str or iterable of str, default=("Bear",)
-        Regimes in which to hold cash.
+    risk_off : str or iterable of str, optional
+        Regimes in which to hold cash. Default: the riskiest regime of
+        ``signal`` (the last of its ordered categories, "Bear" with the default
+        names), as the report and the command choose it; a signal of other
+        names as plain text must say which.
     delay : int, default=1
         Rows between the signal and the return it earns. The position of day t
         earns r_t (close of day t - 1 to close of day t) and follows the signal of
@@ -733,9 +769,9 @@ def backtest(
     >>> result.returns["strategy"].round(4).tolist()
     [-0.02, 0.0, 0.0]
     """
-    signal = _check_signal(signal)
+    given, signal = signal, _check_signal(signal)
     asset = _check_returns(returns, "returns")
-    risk_off = _check_regimes(risk_off, signal, "risk_off")
+    risk_off = _risk_off(risk_off, given, signal, "risk_off")
     common = _common_dates(signal.index, asset.index)
     if len(common) <= delay:
         raise InvalidParameterError(

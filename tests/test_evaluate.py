@@ -644,3 +644,33 @@ def test_equal_weighted_checks_its_returns_as_backtest_does():
         evaluate.equal_weighted(ragged.to_numpy())
     with pytest.raises(InvalidParameterError, match="no value in any column"):
         evaluate.equal_weighted(ragged.assign(A=[0.01, np.nan, 0.0]))
+
+
+def test_the_default_risk_off_regime_is_the_riskiest_as_in_the_report():
+    """Hostile 33, H33-3: backtest and detection_lag defaulted to the literal
+    name "Bear"; with regimes ("Bull", "Bear", "Crash") that is the middle one,
+    while the report and the command hold cash in the riskiest (6.04 % against
+    11.90 % a year on the sample). The default is now the riskiest regime of an
+    ordered signal, or of the default names read back as text; other text names
+    must be given."""
+    from regimes import evaluate
+
+    days = pd.bdate_range("2024-01-01", periods=6)
+    names = ["Bull", "Bear", "Crash"]
+    codes = [0, 1, 2, 2, 1, 0]
+    ordered = pd.Series(pd.Categorical.from_codes(codes, names, ordered=True), days)
+    returns = pd.Series([0.01, -0.01, -0.05, -0.04, 0.01, 0.02], days)
+    default = evaluate.backtest(ordered, returns, delay=0, cost=0.0)
+    crash = evaluate.backtest(ordered, returns, risk_off="Crash", delay=0, cost=0.0)
+    pd.testing.assert_frame_equal(default.returns, crash.returns)
+    assert default.risk_off == ("Crash",)
+    lag = evaluate.detection_lag(ordered, ["2024-01-01"])
+    assert lag.tolist() == [2.0]
+    text = ordered.astype(str)  # read back from a file: the order is lost
+    with pytest.raises(InvalidParameterError, match="pass risk_off=") as err:
+        evaluate.backtest(text, returns)
+    assert err.value.param == "risk_off"
+    with pytest.raises(InvalidParameterError, match="pass regimes="):
+        evaluate.detection_lag(text, ["2024-01-01"])
+    defaults = text.map({"Bull": "Bull", "Bear": "Sideways", "Crash": "Bear"})
+    assert evaluate.backtest(defaults, returns).risk_off == ("Bear",)
