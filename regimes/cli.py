@@ -704,9 +704,10 @@ def _run(args: argparse.Namespace) -> int:
     _check_csv(args.csv)
     _check_walk_options(args)
     _check_report_options(args)
-    if args.evaluate and args.n_regimes < 2:
+    if (args.evaluate or args.report is not None) and args.n_regimes < 2:
+        flag = "--evaluate" if args.evaluate else "--report"
         raise _UsageError(
-            "--evaluate backtests being out of the market in the riskiest regime; "
+            f"{flag} backtests being out of the market in the riskiest regime; "
             "with one regime there is no other to be in: use --n-regimes 2 or more"
         )
     refit = _refit(args.refit) if args.walk_forward else None

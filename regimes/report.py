@@ -170,6 +170,13 @@ def write_html(
         and no ``walk``, or a ``walk`` without its records.
     """
     inputs = _gather(model, returns, walk, return_type)
+    if len(inputs.proba.columns) < 2:  # as regimes --evaluate / --report refuse it
+        raise InvalidParameterError(
+            "model",
+            "model has one regime: the report backtests being out of the market "
+            "in the riskiest regime, and with one regime there is no other to be "
+            "in. Fit n_regimes=2 or more.",
+        )
     if risk_off is None:  # the riskiest regime, whatever the model calls it
         risk_off = (riskiest(inputs.proba.columns),)
     page = _render(
@@ -770,18 +777,28 @@ def delay_table(runs: dict[int, evaluate.BacktestResult]) -> pd.DataFrame:
 def _trim_stats(
     result: evaluate.BacktestResult, days: pd.DatetimeIndex
 ) -> pd.DataFrame:
-    """Statistics of a backtest on ``days`` only (the longest delay's days)."""
+    """Statistics of a backtest on ``days`` only (the longest delay's days).
+
+    A trade on the first kept day (from the day before, cut) is counted: its
+    cost is in that day's return.
+    """
     daily = result.returns.loc[days]
     position = result.position.loc[days].to_numpy()
     equity = (1.0 + daily).cumprod()
     held = {"strategy": position, "buy_and_hold": np.ones(len(days))}
     free = np.zeros(len(days))
-    return pd.DataFrame(
+    stats = pd.DataFrame(
         {
             name: evaluate._performance(daily[name], equity[name], held[name], free)
             for name in daily.columns
         }
     )
+    everyday = result.position.to_numpy()
+    trades = pd.Series(
+        np.diff(everyday, prepend=everyday[0]) != 0, result.position.index
+    )
+    stats.loc["n_trades", "strategy"] = float(trades.loc[days].sum())
+    return stats
 
 
 # ------------------------------------------------------------------ figures

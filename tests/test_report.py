@@ -568,3 +568,38 @@ def test_the_growth_line_compounds_what_return_type_says(sample):
         plt.close(figure)
     assert ends["simple"] == pytest.approx((1 + simple.mean(axis=1)).prod())
     assert ends["log"] == pytest.approx((1 + np.expm1(simple).mean(axis=1)).prod())
+
+
+def test_the_delay_table_counts_the_trade_whose_cost_it_keeps():
+    """Hostile 33, H33-5: the delay-1 column is cut to the delay-2 days; a trade
+    on its first kept day (from the day cut) kept its cost in the return but
+    was not counted: n_trades 0 beside a total return 10 bp under buy-and-hold
+    with the same position every day."""
+    from regimes.report import delay_runs, delay_table
+
+    days = pd.bdate_range("2024-01-01", periods=8)
+    signal = pd.Series(["Bear"] + ["Bull"] * 7, index=days)
+    simple = pd.DataFrame({"A": [0.0] + [0.01] * 7}, index=days)
+    runs = delay_runs(signal, simple, ("Bear",), cost=0.001)
+    table = delay_table(runs)
+    kept = runs[1].returns.loc[runs[2].returns.index, "strategy"]
+    paid = int(np.isclose(kept, 0.01 - 0.001).sum())
+    assert paid == 1
+    assert table.loc["n_trades", "risk-off, delay 1"] == paid
+    assert table.loc["n_trades", "risk-off, delay 2"] == 1  # its own first trade
+
+
+def test_a_model_of_one_regime_is_refused_as_the_command_refuses_it(
+    sample, tmp_path, capsys
+):
+    """Hostile 33, H33-4: --evaluate refused one regime, but --report and
+    to_html wrote a strategy in cash every day (0 % a year, 0 % invested)."""
+    from regimes.cli import main
+
+    one = RegimeModel(1, n_init=1, random_state=0).fit(sample.iloc[:, :2])
+    with pytest.raises(InvalidParameterError, match="one regime") as err:
+        one.results(sample.iloc[:, :2]).to_html(tmp_path / "one.html")
+    assert err.value.param == "model" and not (tmp_path / "one.html").exists()
+    assert main(["--n-regimes", "1", "--report", str(tmp_path / "r.html")]) == 2
+    assert "--report backtests" in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()
