@@ -771,7 +771,8 @@ def _run_walk_forward(
         f"Walk-forward: {len(refits)} refits ({describe_refit(refit)}, --refit "
         f"{args.refit}), each on the days before its period only; first regime on "
         f"{wf.index[0].date()} "
-        f"(after {args.min_train} training days)"
+        f"(after {refits[0]['n_train']} training days: --min-train "
+        f"{args.min_train}, then the first refit day)"
     )
     print()
     share = (

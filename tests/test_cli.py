@@ -253,6 +253,9 @@ def test_walk_forward_writes_the_causal_frame(tmp_path, capsys):
     )
     returns = data.load_sample().loc["2016":"2018"]
     assert table.index[0] > returns.index[249]
+    # the days the first model saw, not only --min-train (hostile 33, H33-11)
+    trained = returns.index.get_loc(table.index[0])
+    assert trained > 250 and f"(after {trained} training days: --min-train 250" in out
     assert (table["fitted_until"] < table.index).all()
     assert table["regime"].isin(["Bull", "Bear"]).all()
     np.testing.assert_allclose(table[["Bull", "Bear"]].sum(axis=1), 1, atol=1e-5)
