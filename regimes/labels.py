@@ -123,6 +123,32 @@ def regime_order(
     raise ValueError(f"order_by must be one of {ORDER_RULES}, got {order_by!r}.")
 
 
+def ordering_words(means: np.ndarray, covars: np.ndarray, order_by: str) -> str:
+    """The rule :func:`regime_order` applied to these regimes, in a few words.
+
+    When every regime has the same value of the rule's statistic (a 'tied'
+    covariance gives all one volatility), the tie-break named them: the words
+    say so rather than name a rule that decided nothing.
+
+    Examples
+    --------
+    >>> means = np.array([[0.05], [-0.1]])
+    >>> ordering_words(means, np.array([[[2.0]], [[9.0]]]), "volatility")
+    'Bull = lowest vol'
+    >>> ordering_words(means, np.ones((2, 1, 1)), "volatility")
+    'Bull = top mean (all regimes have one volatility: the tie-break)'
+    """
+    mean, variance = equal_weight_moments(np.asarray(means), np.asarray(covars))
+    statistic, rule, tie, what = {
+        "volatility": (variance, "Bull = lowest vol", "top mean", "volatility"),
+        "mean": (mean, "Bull = top mean", "lowest vol", "mean"),
+    }[order_by]
+    scale = max(float(np.max(np.abs(statistic))), np.finfo(float).tiny)
+    if len(statistic) > 1 and np.ptp(statistic) <= 1e-12 * scale:
+        return f"Bull = {tie} (all regimes have one {what}: the tie-break)"
+    return rule
+
+
 def order_statistic(
     means: np.ndarray, covars: np.ndarray, n_days: np.ndarray, order_by: str
 ) -> tuple[np.ndarray, np.ndarray]:

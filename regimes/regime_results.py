@@ -72,7 +72,7 @@ from ._text_report import Report
 from ._threads import thread_limits
 from ._validation import Returns, check_params, check_returns, n_free_parameters
 from .exceptions import RegimeFitError
-from .labels import default_regime_names, match_states, permute_states
+from .labels import default_regime_names, match_states, ordering_words, permute_states
 from .online import (
     causal_start,
     penalized_decode,
@@ -459,7 +459,7 @@ class RegimeResults:
             if isinstance(index, pd.DatetimeIndex)
             else (str(index[0]), str(index[-1]))
         )
-        rule = {"volatility": "Bull = lowest vol", "mean": "Bull = top mean"}
+        rule = ordering_words(state.means, state.covars, self._settings.order_by)
         header = (
             ("Model", f"Gaussian HMM, {state.n_regimes} regimes"),
             ("Covariance", state.covariance_type),
@@ -474,7 +474,7 @@ class RegimeResults:
             ("Converged", f"{state.converged}"),
             ("Iterations", f"{state.n_iter}"),
             ("Restarts", f"{ok} of {len(restarts)} succeeded"),
-            ("Ordering", rule[self._settings.order_by]),
+            ("Ordering", rule),
             ("Min duration", f"{state.params['min_duration']}"),
             ("Std. errors", table.attrs["method"]),
         )

@@ -219,3 +219,19 @@ def test_an_array_in_another_column_order_is_named_as_the_cause(sample, fitted):
         with pytest.raises(InvalidReturnsError, match="training columns' order") as e:
             fitted.results(values)
     assert "edited" not in str(e.value)
+
+
+def test_the_ordering_row_names_the_tie_break_a_tied_covariance_leaves():
+    """Hostile 33, H33-10: with covariance_type='tied' every regime has one
+    volatility, so the mean tie-break names them; the header still said
+    'Bull = lowest vol'."""
+    from regimes.data import load_sample
+
+    returns = load_sample().loc["2015":"2018"]
+    for kind, words in [
+        ("tied", "Bull = top mean (all regimes have one volatility"),
+        ("full", "Bull = lowest vol"),
+    ]:
+        model = RegimeModel(covariance_type=kind, n_init=1, random_state=0)
+        text = str(model.fit(returns).results(returns).report())
+        assert words in text
