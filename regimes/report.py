@@ -571,6 +571,14 @@ def _parameter_tables(params: pd.DataFrame) -> list[str]:
     ``kind[...]`` are left to the full table.
     """
     cells: dict[str, dict[tuple[str, str], str]] = {}
+    # the regimes, from the means (mean[regime, column]): a volatility of one
+    # argument is a regime's ('spherical') or a column's ('tied')
+    matches = [_NAMED.match(str(name)) for name in params.index]
+    regimes = {
+        m.group(2).split(",")[0].strip()
+        for m in matches
+        if m is not None and m.group(1) == "mean"
+    }
     for name, row in params.iterrows():
         match = _NAMED.match(str(name))
         if match is None:
@@ -584,6 +592,12 @@ def _parameter_tables(params: pd.DataFrame) -> list[str]:
             key = (f"{args[1]} / {args[2]}", args[0])
         elif kind == "duration" and len(args) == 1:
             key = ("expected duration (days)", args[0])
+        elif kind == "vol" and len(args) == 1:
+            key = (
+                ("every column", args[0])
+                if args[0] in regimes
+                else (args[0], "every regime")
+            )
         elif len(args) == 2:
             key = (args[1], args[0])
         else:

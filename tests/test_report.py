@@ -603,3 +603,21 @@ def test_a_model_of_one_regime_is_refused_as_the_command_refuses_it(
     assert main(["--n-regimes", "1", "--report", str(tmp_path / "r.html")]) == 2
     assert "--report backtests" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "row", "column"),
+    [("spherical", "every column", "Bull"), ("tied", "Technology", "every regime")],
+)
+def test_one_volatility_per_regime_or_column_has_its_grid(
+    sample, tmp_path, text_only, kind, row, column
+):
+    """Hostile 33, H33-8: a volatility of one argument (a regime's for
+    'spherical', a column's for 'tied') was left out of the parameter grids,
+    though the standard errors hold it."""
+    data = sample.iloc[:, :2]
+    fit = RegimeModel(covariance_type=kind, n_init=1, random_state=0).fit(data)
+    text = fit.results(data).to_html(tmp_path / f"{kind}.html").read_text()
+    grid = text[text.index('data-table="parameters_vol"') :]
+    grid = grid[: grid.index("</table>")]
+    assert f"<th>{column}</th>" in grid and f"<th>{row}</th>" in grid
