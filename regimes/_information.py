@@ -220,11 +220,15 @@ def make_layout(
                 free[i, j] = False
                 notes[i, j] = (
                     f"boundary: p = {transmat[i, j]:.2g} from {count:.2g} expected "
-                    "transitions; held fixed, no standard error"
+                    "transitions; held fixed for the standard errors (still a "
+                    "fitted parameter of n_parameters, AIC and BIC)"
                 )
         if min_stay > 0 and transmat[i, i] <= min_stay * (1 + 1e-9):
             free[i, i] = False
-            notes[i, i] = "boundary: at the min_duration floor; held fixed"
+            notes[i, i] = (
+                "boundary: at the min_duration floor; held fixed for the standard "
+                "errors (still a fitted parameter of n_parameters, AIC and BIC)"
+            )
     for i in range(k):
         if free[i].sum() == 1:  # determined by the fixed entries of its row
             j = int(np.flatnonzero(free[i])[0])

@@ -232,7 +232,9 @@ def hessian_standard_errors(
             continue
         if estimate.kinds[position] == "duration":
             if not layout.free[key]:
-                notes[position] = "its stay probability is held fixed"
+                notes[position] = (
+                    "its stay probability is held fixed for the standard errors"
+                )
                 std_err[position] = np.nan
         elif key in layout.notes:
             notes[position] = layout.notes[key]

@@ -235,3 +235,21 @@ def test_the_ordering_row_names_the_tie_break_a_tied_covariance_leaves():
         model = RegimeModel(covariance_type=kind, n_init=1, random_state=0)
         text = str(model.fit(returns).results(returns).report())
         assert words in text
+
+
+def test_a_stay_probability_at_the_floor_is_named_as_counted():
+    """Hostile 33, H33-7: with min_duration=20 the stay probabilities sat at the
+    floor, 'held fixed' in the standard-error table, while the header counted
+    them in Parameters, AIC and BIC. They are fitted (to the bound) and
+    counted; the note says they are held fixed only for the standard errors."""
+    from regimes._validation import n_free_parameters
+    from regimes.data import load_sample
+
+    returns = load_sample().loc["2015":"2018"].iloc[:, :2]
+    model = RegimeModel(min_duration=20, n_init=1, random_state=0).fit(returns)
+    res = model.results(returns)
+    table = res.standard_errors()
+    floor = table["note"].str.contains("boundary: at the min_duration floor", na=False)
+    assert floor.any()
+    assert table.loc[floor, "note"].str.contains("still a fitted parameter").all()
+    assert res.n_parameters == n_free_parameters(3, 2, "full")
