@@ -641,7 +641,8 @@ daily.run(returns, model, folder, refit="Q", min_train=504, progress=False)
     "stage",
     [
         pytest.param("mid_generation", marks=pytest.mark.slow),
-        "before_commit",
+        # a process killed and waited for: seconds each, so all in the full suite
+        pytest.param("before_commit", marks=pytest.mark.slow),
         pytest.param("mid_log", marks=pytest.mark.slow),
     ],
 )

@@ -337,6 +337,7 @@ def test_standard_errors_do_not_depend_on_the_units(sector_slice):
     )
 
 
+@pytest.mark.slow  # 40 refits; the Hessian's own checks stay in the quick run
 def test_bootstrap_agrees_with_the_hessian_and_is_reproducible():
     """20 replicates: the bootstrap sd of a standard error's estimate is ~1/sqrt(38)
     = 16% relative, so +-50% is three of those."""

@@ -262,7 +262,7 @@ def test_python_blocks_run_in_order(offline, monkeypatch):
 
 
 def test_python_blocks_run_in_order_on_a_shorter_sample(offline, monkeypatch):
-    """The same blocks, quick: the sample from mid-2004, walk-forward refits yearly.
+    """The same blocks, quick: the sample from mid-2004, yearly refits, no figures.
 
     Mid-2004 is about the latest start at which the walk-forward (504 training
     days, then yearly refits) still covers the 2007 peak the README's
@@ -273,6 +273,7 @@ def test_python_blocks_run_in_order_on_a_shorter_sample(offline, monkeypatch):
     """
     import regimes
     import regimes.data
+    import regimes.report
 
     full_sample, monthly = regimes.data.load_sample, regimes.walk_forward
 
@@ -284,6 +285,9 @@ def test_python_blocks_run_in_order_on_a_shorter_sample(offline, monkeypatch):
 
     monkeypatch.setattr(regimes.data, "load_sample", shorter)
     monkeypatch.setattr(regimes, "walk_forward", _computed_once(yearly))
+    # the reports' tables and text, without drawing their figures (two thirds
+    # of a report's time; the full test above draws them)
+    monkeypatch.setattr(regimes.report, "_figure_section", lambda *args: "")
     monkeypatch.chdir(offline)
     namespace = _run_python_blocks(python_blocks())
     assert set(namespace["models"]) == set(namespace["universes"])

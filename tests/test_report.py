@@ -268,7 +268,8 @@ def _stats_rows(text: str) -> list[str]:
 @pytest.mark.parametrize(
     "cash",
     [
-        pytest.param(0, id="equities"),
+        # two one-fit reports with figures: the full suite (issue 22, item 3)
+        pytest.param(0, id="equities", marks=pytest.mark.slow),
         # the same check with three more columns: two fits of 13 columns
         pytest.param(3, id="with cash columns", marks=pytest.mark.slow),
     ],
@@ -338,7 +339,12 @@ def test_report_warns_nothing_on_clean_input(sample, walk, tmp_path):
         write_html(None, sample, tmp_path / "r.html", walk=walk)
 
 
-@pytest.mark.parametrize("walk_forward", [False, True], ids=["one_fit", "walk"])
+@pytest.mark.parametrize(
+    "walk_forward",
+    # the README's --walk-forward --report line runs the walk in the quick run
+    [False, pytest.param(True, marks=pytest.mark.slow)],
+    ids=["one_fit", "walk"],
+)
 def test_cli_report(tmp_path, capsys, walk_forward):
     from regimes.cli import main
 
@@ -369,7 +375,9 @@ def test_results_to_html(sample, fitted, tmp_path):
     assert f"<td>{res.signal.iloc[-1]}</td>" in text
 
 
-@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo"])
+@pytest.mark.parametrize(
+    "zone", [pytest.param("UTC", marks=pytest.mark.slow), "Asia/Tokyo"]
+)
 def test_walk_and_returns_meet_on_local_dates(sample, walk, tmp_path, zone):
     """Returns with a time zone and a walk-forward frame without one are the same
     days, as evaluate reads them: the report and the figure accept them
