@@ -994,7 +994,9 @@ def _format_summary(summary: pd.DataFrame, unit: str) -> str:
             ),
             "state duration (days)": summary["expected_duration"].map("{:.1f}".format),
             "long-run share": summary["stationary_probability"].map("{:.1%}".format),
-            "mean return": summary["annual_mean"].map(mean),
+            # the model's mean of the command's log returns: not the mean simple
+            # return on the signal's days (--evaluate's regime statistics)
+            "mean log return": summary["annual_mean"].map(mean),
             "volatility": summary["annual_volatility"].map(vol),
         }
     )

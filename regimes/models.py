@@ -942,7 +942,8 @@ default="stationary"
             Columns ``share_of_days``, ``n_spells`` (on the training data),
             ``expected_duration`` (days, ``1/(1 - p_ii)``), ``stationary_probability``,
             ``annual_mean`` and ``annual_volatility`` (equal-weighted average of the
-            columns, 252 days a year). See :func:`regimes.results.summary_frame`.
+            columns, 252 days a year, of the returns as fitted: a mean *log*
+            return for log returns). See :func:`regimes.results.summary_frame`.
         """
         check_is_fitted(self, "fitted_state_")
         return results.summary_frame(

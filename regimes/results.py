@@ -229,8 +229,12 @@ def summary_frame(
         - ``n_spells``: number of separate spells in the regime on the training data;
         - ``expected_duration``: ``1 / (1 - p_ii)`` in days (``inf`` if absorbing);
         - ``stationary_probability``: long-run share implied by ``transmat``;
-        - ``annual_mean`` and ``annual_volatility``: of the equal-weighted average
-          of the columns, annualised with 252 trading days.
+        - ``annual_mean`` and ``annual_volatility``: the regime's mean and
+          volatility of the equal-weighted average of the columns, annualised
+          with 252 trading days, of the returns as fitted (log returns from
+          :mod:`regimes.data`: a mean log return, below the mean simple return
+          :func:`regimes.evaluate.regime_stats` gives on the days in the regime
+          by about half the variance).
     """
     n_regimes = len(means)
     annual_mean, annual_volatility = annual_moments(means, covars)

@@ -124,7 +124,7 @@ def test_ragged_eleven_column_price_file_as_a_user_tries_it_first(
     assert len(table) == 1999 and table.notna().all().all()
     assert set(table["regime"]) <= {"Bull", "Sideways", "Bear"}
     # decimal log returns of ~16% a year: figures in percent, and sane ones
-    means = [float(v.rstrip("%")) for v in _column(text, "mean return")]
+    means = [float(v.rstrip("%")) for v in _column(text, "mean log return")]
     assert all(abs(m) < 200 for m in means)
 
 
@@ -193,11 +193,13 @@ def test_percent_returns_are_reported_in_their_own_units(tmp_path, monkeypatch):
     with warnings.catch_warnings():  # the command printed it; same fit here
         warnings.simplefilter("ignore", ConvergenceWarning)
         summary = RegimeModel(n_init=2, random_state=0).fit(returns).summary()
-    assert _column(text, "mean return") == [f"{m:+.2f}" for m in summary["annual_mean"]]
+    assert _column(text, "mean log return") == [
+        f"{m:+.2f}" for m in summary["annual_mean"]
+    ]
     assert _column(text, "volatility") == [
         f"{v:.2f}" for v in summary["annual_volatility"]
     ]
-    assert not any("%" in v for v in _column(text, "mean return"))
+    assert not any("%" in v for v in _column(text, "mean log return"))
 
 
 def test_yyyymmdd_dates(tmp_path, capsys):
