@@ -29,6 +29,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, daily, walk_forward
 from regimes.data import load_sample
+from regimes.results import portfolio_columns
 
 OPTIONS = {"refit": "M", "min_train": 504, "progress": False}
 
@@ -89,7 +90,7 @@ def main() -> None:
                     repeat=1,
                 )
                 state_s = min(state_s, seconds)
-            names = list(full["regime"].cat.categories)
+            names = portfolio_columns(full["regime"].cat.categories)
             same = bool((resumed["regime"] == full["regime"]).all()) and bool(
                 (run.walk["regime"] == full["regime"]).all()
             )

@@ -2,7 +2,7 @@
 
 The signal (``predict_online``, the walk-forward's ``regime`` column) keeps a
 regime until evidence worth ``switch_penalty`` nats has gathered against it. The
-probabilities beside it (``signal_proba``, the columns named by regime) filter the
+probabilities beside it (``signal_proba``, the ``portfolio_<name>`` columns) filter the
 same evidence, the equal-weighted portfolio's densities, with the fitted
 transition matrix. They are not the same rule, so the most probable regime there
 is not always the signal's. This script counts, on the bundled sample, the days
@@ -24,7 +24,7 @@ from _common import machine
 
 from regimes import RegimeModel, walk_forward
 from regimes.data import load_sample
-from regimes.results import filtered_columns
+from regimes.results import filtered_columns, portfolio_columns
 
 
 def _runs(mask: np.ndarray) -> list[int]:
@@ -65,9 +65,9 @@ def main() -> None:
         walk = walk_forward(returns, RegimeModel(n_init=10, random_state=0))
     names = list(one["regime"].cat.categories)
     rows = [
-        _row("one fit: signal's evidence", one, names),
+        _row("one fit: signal's evidence", one, portfolio_columns(names)),
         _row("one fit: all columns (filtered_)", one, filtered_columns(names)),
-        _row("walk-forward: signal's evidence", walk, names),
+        _row("walk-forward: signal's evidence", walk, portfolio_columns(names)),
         _row("walk-forward: all columns", walk, filtered_columns(names)),
     ]
     print("Days on which the most probable regime is not the signal's:")

@@ -57,6 +57,7 @@ from .exceptions import (
 )
 from .models import RegimeModel
 from .online import DecoderState
+from .results import portfolio_columns, unprefixed
 
 __all__ = ["append_log", "load_state", "save_state"]
 
@@ -255,7 +256,9 @@ def frame_fingerprint(out: pd.DataFrame) -> str:
     """A hash of a walk-forward frame: dates, regimes, probabilities, fitted_until."""
     out = _columns_only(out)
     digest = hashlib.sha256(_index_bytes(out.index).tobytes())
-    digest.update(",".join(map(str, out.columns)).encode())
+    # the columns as named before the portfolio_ prefix: a record written then
+    # still matches its frame, read back under today's names
+    digest.update(",".join(unprefixed(out.columns)).encode())
     digest.update(",".join(map(str, out["regime"].cat.categories)).encode())
     digest.update(np.asarray(out["regime"].cat.codes, dtype=np.int64).tobytes())
     floats = np.ascontiguousarray(out[_float_columns(out.columns)].to_numpy(float))
@@ -952,7 +955,13 @@ def _read_frame(path: Path, record: dict[str, Any]) -> pd.DataFrame:
     # our own handle: numpy leaves the file open when a cut archive fails to load
     with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as saved:
         arrays = {key: saved[key] for key in saved.files}
-    columns = arrays["columns"].tolist()
+    # a state written before the portfolio_ prefix names those columns by
+    # regime alone: read under today's names (the fingerprint reads both)
+    names = set(record["regime_names"])
+    columns = [
+        portfolio_columns([c])[0] if c in names else c
+        for c in arrays["columns"].tolist()
+    ]
     floats = _float_columns(columns)
     unit, tz = record["index_unit"], record["index_tz"]
     index = pd.DatetimeIndex(arrays["index"].astype(f"datetime64[{unit}]"))
@@ -1070,7 +1079,9 @@ def _check_log_header(
         return
     with open(path, encoding=TEXT_ENCODING, errors="replace", newline="") as handle:
         header = _csv_fields(handle.readline().rstrip("\r\n"))
-    if header != columns:
+    # a log begun before the portfolio_ prefix: the same columns in the same
+    # order under their former names; its rows go on under its header
+    if header != columns and header != unprefixed(columns):
         raise InvalidParameterError(
             "path",
             f"{path} is not this walk-forward's log: its header is {header[:8]}, "

@@ -55,7 +55,7 @@ from .exceptions import (
     UnitsWarning,
 )
 from .labels import MAX_REGIMES, ORDER_RULES
-from .results import FILTERED_PREFIX
+from .results import FILTERED_PREFIX, PORTFOLIO_PREFIX
 
 COVARIANCE_TYPES = tuple(COVARIANCE_FORMS)
 AUTO_REGULARIZATION = 1e-6
@@ -143,9 +143,9 @@ convention); :func:`check_params` enforces it in ``fit``, and
 
 
 OUTPUT_COLUMNS = ("regime", "fitted_until")
-"""Columns the package's outputs put beside one column per regime name (the signal
-frame, the walk-forward frame, the command line's CSV); with the all-column
-probabilities' ``filtered_<name>`` columns, the names a regime must not take."""
+"""Columns the package's outputs put beside their per-regime columns (the signal
+frame, the walk-forward frame, the command line's CSV); with the prefixes of those
+(``portfolio_<name>``, ``filtered_<name>``), the names a regime must not take."""
 
 
 LOG_COLUMNS = ("date", "recorded_at")
@@ -159,12 +159,14 @@ def _check_names_free(names: Sequence[str]) -> None:
     the signal and walk-forward frames, the command's CSV, the audit log.
     """
     taken = (*OUTPUT_COLUMNS, *LOG_COLUMNS)
-    clash = [n for n in names if n in taken or str(n).startswith(FILTERED_PREFIX)]
+    prefixes = (FILTERED_PREFIX, PORTFOLIO_PREFIX)
+    clash = [n for n in names if n in taken or str(n).startswith(prefixes)]
     if clash:
         raise InvalidParameterError(
             "regime_names",
             f"regime_names {clash} clash with the columns the outputs put beside "
-            f"the regimes ({', '.join(taken)}, {FILTERED_PREFIX}<name>); "
+            f"the regimes ({', '.join(taken)}, "
+            f"{', '.join(p + '<name>' for p in prefixes)}); "
             "choose other regime names, e.g. 'Calm' or 'Storm'.",
         )
 

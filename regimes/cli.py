@@ -47,7 +47,7 @@ from .exceptions import (
 from .labels import riskiest
 from .models import RegimeModel
 from .regime_results import HTML_FILE
-from .results import filtered_columns, waiting_note
+from .results import filtered_columns, portfolio_proba, waiting_note
 from .walkforward import describe_refit, walk_forward
 
 _USER_ERRORS = (
@@ -929,9 +929,10 @@ def _latest(causal: pd.DataFrame, penalty: float) -> str:
 
     ``causal`` has the layout of :func:`regimes.results.signal_frame`.
     """
-    last = causal.iloc[-1]
     names = list(causal["regime"].cat.categories)
-    own = ", ".join(f"{name} {last[name]:.2f}" for name in names)
+    last = causal.iloc[-1]
+    evidence = portfolio_proba(causal.iloc[-1:], names).iloc[-1].astype(float)
+    own = ", ".join(f"{name} {evidence[name]:.2f}" for name in names)
     every = ", ".join(
         f"{name} {last[column]:.2f}"
         for name, column in zip(names, filtered_columns(names), strict=True)
@@ -940,7 +941,7 @@ def _latest(causal: pd.DataFrame, penalty: float) -> str:
         f"{last['regime']}  [probabilities of the portfolio evidence it decodes: "
         f"{own}; filtered from all columns: {every}]"
     )
-    note = waiting_note(str(last["regime"]), last[names].astype(float), penalty)
+    note = waiting_note(str(last["regime"]), evidence, penalty)
     return f"{line}\n{note}" if note else line
 
 

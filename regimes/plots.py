@@ -38,7 +38,13 @@ from ._validation import check_covers, check_returns
 from .evaluate import BacktestResult, _equal_weighted, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError
 from .models import RegimeModel
-from .results import TRADING_DAYS, filtered_columns
+from .results import (
+    PORTFOLIO_PREFIX,
+    TRADING_DAYS,
+    filtered_columns,
+    portfolio_columns,
+    portfolio_proba,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -692,20 +698,20 @@ def plot_walk_forward(
     figsize: tuple[float, float] = (10, 6),
     axes: Sequence[Axes] | None = None,
 ) -> Figure:
-    """The causal regime over the cumulative return, its own probabilities beneath.
+    """The causal regime over the cumulative return, its evidence's beneath.
 
     Parameters
     ----------
     wf : DataFrame
         The output of :func:`regimes.walk_forward`: a ``regime`` column (ordered
-        Categorical), one probability column per regime name (the filtered
-        probabilities of the evidence the signal decodes, which agree with it up to
-        the decoder's wait), and ``fitted_until``; the all-column
+        Categorical), the ``portfolio_<name>`` columns (the filtered
+        probabilities of the evidence the signal decodes, which it follows after
+        its wait for ``switch_penalty``), and ``fitted_until``; the all-column
         ``filtered_<name>`` columns are not drawn. The same frame read back from CSV
         (``pd.read_csv(path, index_col=0, parse_dates=True)``) works too: its
-        ``regime`` column is then text, and the regimes are the probability
-        columns named after a regime of the signal (or a default name such as
-        "Sideways 2"), in column order.
+        ``regime`` column is then text, and the regimes are those of the
+        ``portfolio_<name>`` columns, in column order (a file of an earlier
+        version names them by regime alone; it is read too).
     returns : DataFrame
         The daily returns given to ``walk_forward`` (at least its days).
     column : str, optional
@@ -766,7 +772,7 @@ def plot_walk_forward(
             )
         returns = returns.set_axis(given, axis=1)[walked]
     colors = regime_colors(names)
-    proba, how = _smoothed(wf[list(names)].astype(float), smooth)
+    proba, how = _smoothed(portfolio_proba(wf, names).astype(float), smooth)
     growth = _growth(returns.loc[wf.index], column, units, return_type)
     fig, top, bottom = _two_panels(axes, figsize)
 
@@ -846,9 +852,18 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
     else:
         taken = set(signal.dropna().astype(str))
         columns = [c for c in wf.columns if isinstance(c, str) and c != "regime"]
+        # today's files name them portfolio_<name>, in the regimes' order; a
+        # file of an earlier version by regime alone
+        prefixed = [
+            c[len(PORTFOLIO_PREFIX) :]
+            for c in columns
+            if c.startswith(PORTFOLIO_PREFIX)
+        ]
         paired = [c for c in columns if filtered_columns([c])[0] in wf.columns]
         names = tuple(
-            paired or [c for c in columns if c in taken or c in _NAMED_COLORS]
+            prefixed
+            or paired
+            or [c for c in columns if c in taken or c in _NAMED_COLORS]
         )
         unnamed = sorted(taken.difference(names))
         if unnamed:
@@ -860,7 +875,11 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
             )
         dtype = pd.CategoricalDtype(names, ordered=True)
         signal = signal.astype(str).astype(dtype)
-    missing = [n for n in names if n not in wf.columns]
+    missing = [
+        c
+        for c, n in zip(portfolio_columns(names), names, strict=True)
+        if c not in wf.columns and n not in wf.columns
+    ]
     if missing:
         raise InvalidParameterError(
             "wf",

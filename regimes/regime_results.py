@@ -304,8 +304,9 @@ class RegimeResults:
     def signal_frame(self) -> pd.DataFrame:
         """The signal beside its probabilities, and the all-column filtered ones.
 
-        Columns as in :func:`regimes.walk_forward`: ``regime`` (the signal), one
-        column per regime name (``signal_proba``), then ``filtered_<name>``
+        Columns as in :func:`regimes.walk_forward`: ``regime`` (the signal),
+        ``portfolio_<name>`` (``signal_proba``: the evidence it decodes, which it
+        follows after its switch penalty), then ``filtered_<name>``
         (``filtered_proba``); see :func:`regimes.results.signal_frame`.
         """
         return results.signal_frame(self.signal, self.signal_proba, self.filtered_proba)

@@ -310,7 +310,7 @@ def _gather(
             model.results(train),
             train,
             walk["regime"],
-            walk[names],
+            results.portfolio_proba(walk, names),
             walk[every].set_axis(names, axis=1),
             decimal,
             simple.loc[walk.index],  # the signal's days

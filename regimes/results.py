@@ -11,6 +11,7 @@ Conventions: returns are daily; annualised figures use ``TRADING_DAYS = 252`` da
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,27 +48,65 @@ def filtered_columns(names: Sequence[str]) -> list[str]:
     return [f"{FILTERED_PREFIX}{name}" for name in names]
 
 
+PORTFOLIO_PREFIX = "portfolio_"
+"""Prefix of the filtered probabilities of the evidence the signal decodes."""
+
+
+def portfolio_columns(names: Sequence[str]) -> list[str]:
+    """Column names of the signal's evidence's probabilities: ``portfolio_<name>``."""
+    return [f"{PORTFOLIO_PREFIX}{name}" for name in names]
+
+
+def portfolio_proba(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """The ``portfolio_<name>`` columns of a signal frame, named by regime.
+
+    A frame written before the prefix (a CSV of an earlier version) holds them
+    under the bare regime names: those are taken then.
+    """
+    columns = portfolio_columns(names)
+    if not set(columns) <= set(frame.columns) and set(names) <= set(frame.columns):
+        columns = list(names)
+    return frame[columns].set_axis(list(names), axis=1)
+
+
+def unprefixed(columns: Sequence[Any]) -> list[str]:
+    """``columns`` as text, ``portfolio_<name>`` as ``<name>``: the layout before.
+
+    Walk-forward states and audit logs written before the prefix name those
+    columns by regime alone; their records and headers are compared through it.
+    """
+    return [
+        text[len(PORTFOLIO_PREFIX) :] if text.startswith(PORTFOLIO_PREFIX) else text
+        for text in map(str, columns)
+    ]
+
+
 def signal_frame(
     signal: pd.Series, signal_proba: pd.DataFrame, filtered: pd.DataFrame
 ) -> pd.DataFrame:
-    """The causal signal beside the probabilities that agree with it, and the others.
+    """The causal signal beside the probabilities of its evidence, and the others.
 
     The one layout of every table that shows the causal signal (the walk-forward
     frame, :meth:`regimes.RegimeResults.signal_frame`, the command line's CSV):
 
     - ``regime``: the causal signal;
-    - one column per regime name: the filtered probabilities of the evidence the
-      signal decodes (the equal-weighted portfolio's densities, the HMM's
-      transition matrix); they can favour another regime on contrary days the
-      signal rides through and while it waits to switch (:func:`waiting_note`);
+    - ``portfolio_<name>``: the filtered probabilities of the evidence the signal
+      decodes (the equal-weighted portfolio's densities, the HMM's transition
+      matrix), P(regime | portfolio returns up to the day). They are not the
+      signal's: it waits for ``switch_penalty`` nats of evidence before it
+      follows them, so they can favour another regime on contrary days the
+      signal rides through and while it waits (:func:`waiting_note`);
     - ``filtered_<name>``: the HMM's filtered probabilities from all the columns,
       which can favour another regime for long stretches (see
       :mod:`regimes.regime_results`).
+
+    No column is named by a regime alone: every probability says whose it is.
     """
+    names = list(signal_proba.columns)
     frame = pd.concat(
         [
             signal.rename("regime"),
-            signal_proba,
+            signal_proba.set_axis(portfolio_columns(names), axis=1),
             filtered.set_axis(filtered_columns(filtered.columns), axis=1),
         ],
         axis=1,

@@ -203,10 +203,11 @@ def walk_forward(
           period with the model of that period, its state carried across refits
           (so a refit does not restart it); on the first refit the decoder is
           started on the first training window, with the first model;
-        - one probability per regime name: the filtered probabilities of the
-          evidence the signal decodes, P(q_t | portfolio returns up to t)
-          (:meth:`RegimeModel.signal_proba`), which agree with ``regime`` up to
-          the decoder's wait for ``switch_penalty`` nats of evidence;
+        - ``portfolio_<name>``: the filtered probabilities of the evidence the
+          signal decodes, P(q_t | portfolio returns up to t)
+          (:meth:`RegimeModel.signal_proba`); the signal follows them only after
+          ``switch_penalty`` nats of evidence, so they can favour another regime
+          while it waits;
         - ``filtered_<name>``: the HMM's filtered probabilities from all the
           columns, P(q_t | O_1..O_t) (:meth:`RegimeModel.filter_proba`), which can
           favour another regime for long stretches (see

@@ -31,6 +31,7 @@ from regimes._restarts import (
 )
 from regimes.data import load_sample
 from regimes.exceptions import InvalidParameterError
+from regimes.results import portfolio_proba
 
 
 def _standardized(X: np.ndarray) -> np.ndarray:
@@ -380,7 +381,7 @@ def test_a_record_without_challengers_resumes_from_k_means(short_sample):
     assert new.index.equals(short_sample.index[900:])
     assert new["regime"].notna().all()
     names = list(model.get_params()["regime_names"] or ["Bull", "Sideways", "Bear"])
-    np.testing.assert_allclose(new[names].sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(portfolio_proba(new, names).sum(axis=1), 1.0, atol=1e-12)
     # and refitted after the record's last refit (from k-means: no challengers)
     assert len(resumed.attrs["refits"]) > len(walk.attrs["refits"])
 

@@ -16,6 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 import regimes
 from regimes import RegimeModel, data
 from regimes.cli import main
+from regimes.results import portfolio_proba
 
 from ._yf import FakeDownload, yf_frame
 
@@ -74,7 +75,7 @@ def test_out_writes_the_causal_table_and_the_figure(tmp_path, capsys):
     names = list(model.regime_names_)
     assert list(table.columns) == [
         "regime",
-        *names,  # the signal's own probabilities (its portfolio evidence)
+        *[f"portfolio_{n}" for n in names],  # the signal's portfolio evidence
         *[f"filtered_{n}" for n in names],
         "regime_hindsight",
         *[f"smoothed_{n}" for n in names],
@@ -92,7 +93,9 @@ def test_out_writes_the_causal_table_and_the_figure(tmp_path, capsys):
         atol=1e-12,
     )
     np.testing.assert_allclose(
-        table[names].to_numpy(), model.signal_proba(returns).to_numpy(), rtol=1e-5
+        portfolio_proba(table, names).to_numpy(),
+        model.signal_proba(returns).to_numpy(),
+        rtol=1e-5,
     )
     png = (tmp_path / "regimes.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
@@ -246,12 +249,12 @@ def test_walk_forward_writes_the_causal_frame(tmp_path, capsys):
     table = pd.read_csv(
         tmp_path / "regimes.csv", index_col="date", parse_dates=["date", "fitted_until"]
     )
-    columns = ["Bull", "Bear", "filtered_Bull", "filtered_Bear"]
+    columns = ["portfolio_Bull", "portfolio_Bear", "filtered_Bull", "filtered_Bear"]
     assert list(table.columns) == ["regime", *columns, "fitted_until"]
     last = table.iloc[-1]
     assert (
-        f"[probabilities of the portfolio evidence it decodes: Bull {last['Bull']:.2f}"
-        in out
+        "[probabilities of the portfolio evidence it decodes: "
+        f"Bull {last['portfolio_Bull']:.2f}" in out
     )
     returns = data.load_sample().loc["2016":"2018"]
     assert table.index[0] > returns.index[249]
@@ -260,7 +263,8 @@ def test_walk_forward_writes_the_causal_frame(tmp_path, capsys):
     assert trained > 250 and f"(after {trained} training days: --min-train 250" in out
     assert (table["fitted_until"] < table.index).all()
     assert table["regime"].isin(["Bull", "Bear"]).all()
-    np.testing.assert_allclose(table[["Bull", "Bear"]].sum(axis=1), 1, atol=1e-5)
+    portfolio = table[["portfolio_Bull", "portfolio_Bear"]]
+    np.testing.assert_allclose(portfolio.sum(axis=1), 1, atol=1e-5)
     assert (tmp_path / "regimes.png").read_bytes().startswith(b"\x89PNG")
 
 

@@ -30,6 +30,7 @@ from regimes.exceptions import (
 from regimes.walkforward import _refit_positions, _refit_rule
 
 NAMES = ["Bull", "Sideways", "Bear"]
+PORTFOLIO = [f"portfolio_{n}" for n in NAMES]  # the signal's evidence, by regime
 OPTIONS = {"refit": "Q", "min_train": 504, "progress": False}
 
 
@@ -52,7 +53,7 @@ def assert_same_walk(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert got.index.equals(want.index)
     assert list(got.columns) == list(want.columns)
     pd.testing.assert_series_equal(got["regime"], want["regime"], check_exact=True)
-    np.testing.assert_allclose(got[NAMES], want[NAMES], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(got[PORTFOLIO], want[PORTFOLIO], rtol=0, atol=1e-10)
     pd.testing.assert_series_equal(got["fitted_until"], want["fitted_until"])
     got_refits = pd.DataFrame(list(got.attrs["refits"])).drop(columns="seconds")
     want_refits = pd.DataFrame(list(want.attrs["refits"])).drop(columns="seconds")
@@ -297,7 +298,10 @@ def test_returns_that_start_on_another_day_are_named_as_such(returns, previous):
 
 
 def test_refuses_a_cut_or_edited_frame(returns, previous):
-    for changed in (previous.iloc[:-5], previous.assign(Bull=previous["Bull"] * 0.9)):
+    for changed in (
+        previous.iloc[:-5],
+        previous.assign(portfolio_Bull=previous["portfolio_Bull"] * 0.9),
+    ):
         assert "resume" in changed.attrs  # pandas carried the record along
         with pytest.raises(InvalidParameterError, match="cut or changed"):
             walk_forward(returns, _model(), resume=changed, **OPTIONS)
@@ -593,10 +597,40 @@ def test_audit_log_is_append_only(returns, tmp_path):
     log = pd.read_csv(folder / "log.csv", index_col="date", parse_dates=True)
     assert log.index.is_unique and log.index.equals(run.walk.index.rename("date"))
     assert (log["regime"] == run.walk["regime"].astype(str).to_numpy()).all()
-    np.testing.assert_allclose(log[NAMES], run.walk[NAMES], rtol=1e-15)
+    np.testing.assert_allclose(log[PORTFOLIO], run.walk[PORTFOLIO], rtol=1e-15)
     # a rerun on the same data adds nothing
     assert daily.run(returns, _model(), folder, **OPTIONS).n_logged == 0
     assert (folder / "log.csv").read_bytes() == second
+
+
+def test_a_state_of_the_earlier_layout_continues(returns, full, tmp_path):
+    """Hostile 33, H33-9: the probabilities of the signal's evidence were
+    columns named by regime alone ('Bull' beside regime 'Sideways'); they are
+    portfolio_<name> now. A state folder and log written under the earlier
+    names continue: the record's fingerprint reads both layouts, the frame is
+    read under today's names, and the log goes on under its own header."""
+    folder = tmp_path / "state"
+    cut = _cuts(returns)["three_refits_back"]
+    daily.run(returns.iloc[:cut], _model(), folder, **OPTIONS)
+    # the folder as the earlier version wrote it
+    generation = folder / (folder / "CURRENT").read_text().strip()
+    with np.load(generation / "walk.npz", allow_pickle=False) as saved:
+        arrays = {key: saved[key] for key in saved.files}
+    arrays["columns"] = np.array(
+        [c.removeprefix("portfolio_") for c in arrays["columns"].tolist()]
+    )
+    assert "Bull" in arrays["columns"].tolist()
+    np.savez(generation / "walk.npz", **arrays)
+    log = folder / "log.csv"
+    lines = log.read_text().splitlines(keepends=True)
+    lines[0] = lines[0].replace("portfolio_", "")
+    log.write_text("".join(lines))
+    run = daily.run(returns, _model(), folder, **OPTIONS)
+    assert_same_walk(run.walk, full)
+    table = pd.read_csv(log, index_col="date", parse_dates=True)
+    assert list(table.columns[1:4]) == NAMES  # its own header, its rows go on
+    assert table.index.equals(full.index.rename("date"))
+    np.testing.assert_allclose(table[NAMES], full[PORTFOLIO], rtol=1e-15)
 
 
 def test_audit_log_keeps_first_known_signal(returns, tmp_path):
@@ -738,7 +772,7 @@ def test_refuses_a_frame_whose_layout_changed(returns, previous, tmp_path):
     zoned = previous.copy()
     zoned.index = zoned.index.tz_localize("UTC")
     changed = [
-        (previous[["regime", *previous["regime"].cat.categories]], "lacks the columns"),
+        (previous[["regime", *PORTFOLIO]], "lacks the columns"),
         (
             previous.assign(regime=previous["regime"].astype(str)),
             "no longer categorical",
@@ -1065,7 +1099,7 @@ def test_regime_names_with_commas_and_quotes_keep_their_log(returns, tmp_path):
     daily.run(returns.iloc[:cut], model, folder, **OPTIONS)
     assert daily.run(returns, model, folder, **OPTIONS).n_logged == 5
     log = pd.read_csv(folder / "log.csv", index_col="date")
-    assert list(log.columns[1:4]) == list(names)
+    assert list(log.columns[1:4]) == [f"portfolio_{n}" for n in names]
 
 
 def test_an_error_while_saving_leaves_the_folder_as_it_was(full, tmp_path, monkeypatch):

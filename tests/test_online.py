@@ -343,11 +343,12 @@ def test_the_probabilities_beside_the_signal_agree_with_it():
     assert (every < 0.01).mean() > 0.2
     assert _longest_run(own < 0.01) <= bound
     assert (own < 0.01).mean() < 0.01
-    # the frame that shows them side by side, named so they cannot be confused
+    # the frame that shows them side by side, named so they cannot be confused:
+    # no probability named by a regime alone (hostile 33, H33-9)
     frame = res.signal_frame()
     assert list(frame.columns) == [
         "regime",
-        *model.regime_names_,
+        *[f"portfolio_{n}" for n in model.regime_names_],
         *[f"filtered_{n}" for n in model.regime_names_],
     ]
 

@@ -253,7 +253,7 @@ def _walk_forward_frame(n=260, seed=0):
     codes = np.cumsum(rng.random(n) < 0.05) % 3
     dtype = pd.CategoricalDtype(names, ordered=True)
     proba = rng.dirichlet(np.ones(3), size=n)
-    wf = pd.DataFrame(proba, index=days, columns=names)
+    wf = pd.DataFrame(proba, index=days, columns=[f"portfolio_{n}" for n in names])
     wf.insert(
         0,
         "regime",
@@ -308,7 +308,9 @@ def test_walk_forward_plot_draws_the_signal_spells_and_probabilities():
     assert top.get_yscale() == "log"
     lines = {line.get_label(): line for line in bottom.get_lines()}
     for name in colors:
-        np.testing.assert_allclose(lines[name].get_ydata(), wf[name].to_numpy())
+        np.testing.assert_allclose(
+            lines[name].get_ydata(), wf[f"portfolio_{name}"].to_numpy()
+        )
         assert matplotlib.colors.to_hex(lines[name].get_color()) == colors[name]
     (rug,) = [c for c in bottom.collections if c.get_gid() == "refits"]
     drawn = sorted(seg[0, 0] for seg in rug.get_segments())
@@ -323,7 +325,7 @@ def test_walk_forward_plot_smooths_causally_and_takes_titles():
     fig = plot_walk_forward(wf, returns, smooth=21, title="Mine", caption="")
     top, bottom = fig.axes[:2]
     bear = {line.get_label(): line for line in bottom.get_lines()}["Bear"]
-    trailing = wf["Bear"].rolling(21, min_periods=1).mean()
+    trailing = wf["portfolio_Bear"].rolling(21, min_periods=1).mean()
     np.testing.assert_allclose(bear.get_ydata(), trailing.to_numpy())
     assert top.get_title(loc="left") == "Mine"
     assert fig.get_supxlabel() == ""  # no caption
@@ -335,9 +337,9 @@ def test_walk_forward_plot_errors():
     with pytest.raises(InvalidParameterError, match="wf must be the DataFrame ret"):
         plot_walk_forward(wf.drop(columns="regime"), returns)
     with pytest.raises(
-        ValueError, match=r"wf lacks the probability columns \['Bear'\]"
+        ValueError, match=r"wf lacks the probability columns \['portfolio_Bear'\]"
     ):
-        plot_walk_forward(wf.drop(columns="Bear"), returns)
+        plot_walk_forward(wf.drop(columns="portfolio_Bear"), returns)
     with pytest.raises(ValueError, match="returns lacks 10 of wf's days"):
         plot_walk_forward(wf, returns.iloc[:-10])
     with pytest.raises(InvalidParameterError, match=r"smooth.*an int >= 1 \(days\)"):
@@ -439,19 +441,24 @@ def test_walk_forward_frame_read_back_from_csv_plots_the_same(tmp_path):
         plot_walk_forward(renamed, returns)
 
 
-def test_a_csv_of_own_names_keeps_the_regime_the_signal_never_took(tmp_path):
+@pytest.mark.parametrize("prefix", ["portfolio_", ""], ids=["today", "earlier"])
+def test_a_csv_of_own_names_keeps_the_regime_the_signal_never_took(tmp_path, prefix):
     """Hostile 29, H29-1: read back from CSV, a walk with its own names
     (Calm, Mid, Storm) whose signal never said 'Mid' lost Mid's probability
     line, silently: the names were guessed from the signal and the default
-    names. The one layout writes filtered_<name> beside every regime: the names
-    are read from those pairs."""
+    names. The one layout names every probability column by its regime: the
+    names are read from them, in today's layout (portfolio_<name>) and in the
+    layout of earlier versions (the bare name beside filtered_<name>)."""
     wf, returns, _ = _walk_forward_frame()
     wf["regime"] = wf["regime"].where(wf["regime"] != "Sideways", "Bull")
     for name in ["Bull", "Sideways", "Bear"]:
         wf[f"filtered_{name}"] = 1 / 3
     own = {"Bull": "Calm", "Sideways": "Mid", "Bear": "Storm"}
     wf = wf.rename(
-        columns={**own, **{f"filtered_{k}": f"filtered_{v}" for k, v in own.items()}}
+        columns={
+            **{f"portfolio_{k}": f"{prefix}{v}" for k, v in own.items()},
+            **{f"filtered_{k}": f"filtered_{v}" for k, v in own.items()},
+        }
     )
     wf["regime"] = wf["regime"].cat.rename_categories(own)
     path = tmp_path / "wf.csv"

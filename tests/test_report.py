@@ -517,7 +517,7 @@ def test_a_walk_whose_last_refit_kept_earlier_names_is_reported_under_them(
     raw = regimes._resume.last_model(record)
     names = list(walk["regime"].cat.categories)
     last = returns.loc[table["train_start"].iloc[-1] :]
-    walk_day = walk[names].iloc[-1].to_numpy()
+    walk_day = walk[[f"portfolio_{n}" for n in names]].iloc[-1].to_numpy()
     # the walk's state under each name, found from its own probabilities
     raw_day = raw.signal_proba(last).loc[walk.index[-1], names].to_numpy()
     assert not np.allclose(raw_day, walk_day)  # the rule's names are not the walk's

@@ -203,6 +203,7 @@ def test_timezone_aware_index_is_accepted(returns):
         ("regime", "Bear"),
         ("Bull", "fitted_until"),
         ("Bull", "filtered_Bull"),
+        ("portfolio_Bear", "Bear"),  # hostile 33: the evidence's columns' prefix
         # hostile 30, H30-8: the audit log's own columns (a probability was
         # overwritten by the time of recording, then the log refused)
         ("recorded_at", "Bear"),
@@ -221,7 +222,12 @@ def test_free_regime_names_fill_the_signal_frame(short_sample):
     model = RegimeModel(2, n_init=1, random_state=0, regime_names=names)
     frame = model.fit(short_sample).results(short_sample).signal_frame()
     assert frame.columns.is_unique
-    assert list(frame.columns) == ["regime", *names, "filtered_Calm", "filtered_Storm"]
+    assert list(frame.columns) == [
+        "regime",
+        *[f"portfolio_{n}" for n in names],
+        "filtered_Calm",
+        "filtered_Storm",
+    ]
 
 
 # ------------------------------- complex values, regularization, sparse columns

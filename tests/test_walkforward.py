@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from regimes import RegimeModel, _accelerate, fit_many, results, walk_forward
 from regimes.exceptions import InvalidParameterError, RegimeFitError
 from regimes.online import penalized_decode
+from regimes.results import portfolio_columns, portfolio_proba
 from regimes.walkforward import refit_table
 
 from .conftest import KnownHMM, _equicorrelated
@@ -31,13 +32,14 @@ def wf(short_sample):
 def test_output_shape_and_meaning(wf, short_sample):
     names = ["Bull", "Sideways", "Bear"]
     filtered = results.filtered_columns(names)
-    assert list(wf.columns) == ["regime", *names, *filtered, "fitted_until"]
+    portfolio = portfolio_columns(names)
+    assert list(wf.columns) == ["regime", *portfolio, *filtered, "fitted_until"]
     assert wf.index[0] > short_sample.index[499]
     assert wf.index[0].month in (1, 4, 7, 10) and wf.index[0].day <= 5
     assert wf.index.equals(short_sample.index[short_sample.index >= wf.index[0]])
     # the model used on each day was fitted on earlier days only
     assert (wf["fitted_until"] < wf.index).all()
-    np.testing.assert_allclose(wf[names].sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(wf[portfolio].sum(axis=1), 1.0, atol=1e-12)
     np.testing.assert_allclose(wf[filtered].sum(axis=1), 1.0, atol=1e-12)
     refits = refit_table(wf)
     assert len(refits) == wf["fitted_until"].nunique()
@@ -78,7 +80,8 @@ def test_first_period_matches_a_model_fitted_on_the_past(wf, short_sample):
     so_far = short_sample.loc[: period.index[-1]]
     # beside the signal: the filtered probabilities of the evidence it decodes
     expected = model.signal_proba(so_far).loc[period.index]
-    np.testing.assert_allclose(period[list(model.regime_names_)], expected, atol=1e-12)
+    own = portfolio_proba(period, model.regime_names_)
+    np.testing.assert_allclose(own, expected, atol=1e-12)
     # and the all-column filtered probabilities, named so
     expected = model.filter_proba(so_far).loc[period.index]
     filtered = results.filtered_columns(model.regime_names_)
@@ -184,7 +187,7 @@ def test_regime_column_is_the_online_signal_carried_across_refits(wf, short_samp
     expected = np.asarray(model.regime_names_)[codes]
     np.testing.assert_array_equal(period["regime"].astype(str).to_numpy(), expected)
     names = ["Bull", "Sideways", "Bear"]
-    argmax = wf[names].idxmax(axis=1)
+    argmax = portfolio_proba(wf, names).idxmax(axis=1)
     regime = wf["regime"].astype(str)
     # the signal holds: fewer switches than the filtered argmax (on this clean
     # synthetic sample the argmax flips little; the benchmark measures real data)
@@ -342,7 +345,7 @@ def test_a_day_seen_only_in_a_column_not_yet_joined_is_no_evidence():
     day, before = returns.index[600], returns.index[599]
     assert wf.loc[day, "regime"] == wf.loc[before, "regime"]
     names = list(wf["regime"].cat.categories)
-    for columns in (names, [f"filtered_{n}" for n in names]):
+    for columns in (portfolio_columns(names), [f"filtered_{n}" for n in names]):
         row = wf.loc[day, columns].to_numpy(dtype=float)
         assert np.isfinite(row).all() and np.isclose(row.sum(), 1.0)
     X = np.array([[np.nan, np.nan], [0.01, np.nan]])
