@@ -282,7 +282,7 @@ def _gather(
             )
         if _resume.is_last_refit(model, record):
             # the walk's names for its states (a refit may keep earlier names)
-            model = named_as_walk(model, record)
+            model = named_as_walk(record)
         else:
             # the report calls the model in force "the walk-forward's last refit"
             # and prints its figures as out-of-sample: any other model would be

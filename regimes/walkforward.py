@@ -839,18 +839,22 @@ class _FewLines:
             self._show()
 
 
-def named_as_walk(model: RegimeModel, record: dict[str, Any]) -> RegimeModel:
+def named_as_walk(record: dict[str, Any]) -> RegimeModel:
     """The walk's last refit with its states in the walk's name order.
 
     A refit may keep the previous refit's names against the ordering rule
     (:func:`_continuity`: the walk's ``relabelled``); the walk's columns and
     signal then name its states in that order, while the fitted model keeps the
     rule's. Anything shown beside the walk (the report's parameters, stay
-    probabilities and durations) must use this model, or it describes one state
-    under another's name. ``model`` is the last refit (``_resume.is_last_refit``);
-    the order is recomputed from the record's carry into the last period, as the
-    walk computed it. Returned unchanged when the walk kept the rule's names.
+    probabilities and durations) must be this model, or it describes one state
+    under another's name. The record keeps the fit as it was
+    (:func:`regimes._resume.last_model`, which the warm chain continues, and
+    the state folder's ``model.json``: a model file holds its states in the
+    rule's order); the order is recomputed from its carry into the last period,
+    as the walk computed it. The fit as it was when the walk kept the rule's
+    names.
     """
+    model = _resume.last_model(record)
     names = tuple(record["regime_names"])
     previous = _resume.carry_from_json(record["carry"]).previous
     order, relabelled = _continuity(model, previous, names)
