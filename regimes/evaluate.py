@@ -180,11 +180,21 @@ def _risk_off(names: Any, given: Any, signal: pd.Series, param: str) -> tuple[An
     if isinstance(given, pd.DataFrame) and "regime" in given.columns:
         dtype = given["regime"].dtype
     known = [str(c) for c in signal.cat.categories]
-    if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered:
-        return (riskiest(known),)
+    if len(known) < 2:
+        # as the report and the command refuse it: cash every day is no rule
+        raise InvalidParameterError(
+            param,
+            f"signal has one regime ({known[0]!r}): there is no other regime to "
+            "be in, so no risk-off rule to test. Pass a signal of two regimes "
+            f"or more (a model of n_regimes >= 2), or {param}= to say which.",
+        )
     defaults = default_regime_names(len(known))
     if sorted(known) == sorted(defaults):
+        # the default names say their order, whatever order a Categorical made
+        # of them has (alphabetical, for text read back from a file)
         return (riskiest(defaults),)
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered:
+        return (riskiest(known),)
     raise InvalidParameterError(
         param,
         f"signal's regimes {known} are not in an order this package knows (text, "

@@ -674,3 +674,25 @@ def test_the_default_risk_off_regime_is_the_riskiest_as_in_the_report():
         evaluate.detection_lag(text, ["2024-01-01"])
     defaults = text.map({"Bull": "Bull", "Bear": "Sideways", "Crash": "Bear"})
     assert evaluate.backtest(defaults, returns).risk_off == ("Bear",)
+
+
+def test_the_default_risk_off_needs_two_regimes_and_knows_the_default_names():
+    """Hostile 34, H34-3 and H34-4: a one-regime signal held cash every day by
+    default (the report and the command refuse it); the default names as an
+    ordered Categorical in alphabetical order (.astype('category').cat
+    .as_ordered() of a signal read back) made 'Sideways' the riskiest."""
+    from regimes import evaluate
+
+    days = pd.bdate_range("2024-01-01", periods=6)
+    returns = pd.Series([0.01, -0.01, -0.05, -0.04, 0.01, 0.02], days)
+    one = pd.Series(["Market"] * 6, days).astype("category").cat.as_ordered()
+    with pytest.raises(InvalidParameterError, match="one regime") as err:
+        evaluate.backtest(one, returns)
+    assert err.value.param == "risk_off"
+    with pytest.raises(InvalidParameterError, match="one regime"):
+        evaluate.detection_lag(one, ["2024-01-02"])
+    text = pd.Series(["Bull", "Sideways", "Bear", "Bear", "Sideways", "Bull"], days)
+    alphabetical = text.astype("category").cat.as_ordered()
+    assert list(alphabetical.cat.categories)[-1] == "Sideways"
+    assert evaluate.backtest(alphabetical, returns).risk_off == ("Bear",)
+    assert evaluate.backtest(text, returns).risk_off == ("Bear",)
