@@ -57,7 +57,7 @@ from .exceptions import (
 )
 from .models import RegimeModel
 from .online import DecoderState
-from .results import portfolio_columns, unprefixed
+from .results import in_current_layout, unprefixed
 
 __all__ = ["append_log", "load_state", "save_state"]
 
@@ -955,13 +955,7 @@ def _read_frame(path: Path, record: dict[str, Any]) -> pd.DataFrame:
     # our own handle: numpy leaves the file open when a cut archive fails to load
     with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as saved:
         arrays = {key: saved[key] for key in saved.files}
-    # a state written before the portfolio_ prefix names those columns by
-    # regime alone: read under today's names (the fingerprint reads both)
-    names = set(record["regime_names"])
-    columns = [
-        portfolio_columns([c])[0] if c in names else c
-        for c in arrays["columns"].tolist()
-    ]
+    columns = arrays["columns"].tolist()
     floats = _float_columns(columns)
     unit, tz = record["index_unit"], record["index_tz"]
     index = pd.DatetimeIndex(arrays["index"].astype(f"datetime64[{unit}]"))
@@ -978,7 +972,9 @@ def _read_frame(path: Path, record: dict[str, Any]) -> pd.DataFrame:
     if tz is not None:  # the index's days: saved as UTC instants, as the index
         until = until.tz_localize("UTC").tz_convert(tz)
     table["fitted_until"] = until
-    return table[columns]
+    # a state written before the portfolio_ prefix names those columns by
+    # regime alone: read under today's names (the fingerprint reads both)
+    return in_current_layout(table[columns], record["regime_names"])
 
 
 def _refit_to_json(refit: dict[str, Any]) -> dict[str, Any]:

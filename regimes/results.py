@@ -74,11 +74,35 @@ def unprefixed(columns: Sequence[Any]) -> list[str]:
 
     Walk-forward states and audit logs written before the prefix name those
     columns by regime alone; their records and headers are compared through it.
+    A column is the evidence's only where ``filtered_<name>`` stands beside it
+    (the one layout has both): a regime of an earlier version named
+    ``portfolio_up`` keeps its name.
     """
+    texts = [str(c) for c in columns]
     return [
-        text[len(PORTFOLIO_PREFIX) :] if text.startswith(PORTFOLIO_PREFIX) else text
-        for text in map(str, columns)
+        text[len(PORTFOLIO_PREFIX) :]
+        if text.startswith(PORTFOLIO_PREFIX)
+        and f"{FILTERED_PREFIX}{text[len(PORTFOLIO_PREFIX) :]}" in texts
+        else text
+        for text in texts
     ]
+
+
+def in_current_layout(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """A signal or walk-forward frame with its evidence columns as ``portfolio_<name>``.
+
+    A frame of an earlier version (a state folder, a pickle) names them by regime
+    alone; joined as it is with today's rows, each regime would get two columns,
+    half empty. Today's frames are returned as they are.
+    """
+    bare = [n for n in names if n in frame.columns]
+    if not bare or set(portfolio_columns(names)) <= set(frame.columns):
+        return frame
+    renamed = frame.rename(
+        columns=dict(zip(bare, portfolio_columns(bare), strict=True))
+    )
+    renamed.attrs = frame.attrs
+    return renamed
 
 
 def signal_frame(

@@ -338,7 +338,10 @@ def _previous(
         except (FileNotFoundError, InvalidParameterError) as exc:
             # load_state names its folder; here the caller's argument is resume
             raise InvalidParameterError("resume", str(exc)) from None
-    return previous, _resume.read_record(previous)
+    record = _resume.read_record(previous)
+    # a frame of an earlier version in memory: its rows join today's under
+    # today's names (its record's fingerprint reads both layouts)
+    return results.in_current_layout(previous, record["regime_names"]), record
 
 
 def _continue(

@@ -633,6 +633,17 @@ def test_a_state_of_the_earlier_layout_continues(returns, full, tmp_path):
     np.testing.assert_allclose(table[NAMES], full[PORTFOLIO], rtol=1e-15)
 
 
+def test_a_frame_of_the_earlier_layout_in_memory_continues(returns, full, previous):
+    """Hostile 34, H34-1: a walk of the earlier layout held in memory (a
+    pickle) was accepted, and its rows joined today's under other names: eight
+    columns, each half empty. It continues under today's names."""
+    old = previous.rename(columns=dict(zip(PORTFOLIO, NAMES, strict=True)))
+    old.attrs = previous.attrs
+    assert "Bull" in old.columns and "portfolio_Bull" not in old.columns
+    resumed = walk_forward(returns, _model(), resume=old, **OPTIONS)
+    assert_same_walk(resumed, full)
+
+
 def test_audit_log_keeps_first_known_signal(returns, tmp_path):
     """A later state with other rows for logged days does not rewrite the log."""
     folder = tmp_path / "state"
