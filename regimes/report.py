@@ -229,6 +229,11 @@ def _gather(
         )
     if walk is not None:
         record = _resume.read_record(walk, "walk")  # checked against its record
+        zone = getattr(walk.index, "tz", None)
+        if zone is not None and getattr(returns.index, "tz", None) is not None:
+            # the same instants in another zone: read in the walk's, whose
+            # days they are
+            returns = returns.tz_convert(zone)
         # the returns the walk was computed on (its record holds their fingerprint)
         missing = record["options"]["model"].get("missing", "error")
         checked = _resume.check_same_data(
@@ -240,7 +245,9 @@ def _gather(
             run="the walk",
             given=returns,
         )
-        returns = returns[checked.columns]  # the walk's column order
+        # the walk's column order, by position: the check names columns as text
+        texts = [str(c) for c in returns.columns]
+        returns = returns.iloc[:, [texts.index(str(c)) for c in checked.columns]]
     else:
         # the returns validator, as the fit's, before any work (the walk's branch
         # above ran it with the walk's policy for missing values)

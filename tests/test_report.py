@@ -629,3 +629,21 @@ def test_one_volatility_per_regime_or_column_has_its_grid(
     grid = text[text.index('data-table="parameters_vol"') :]
     grid = grid[: grid.index("</table>")]
     assert f"<th>{column}</th>" in grid and f"<th>{row}</th>" in grid
+
+
+def test_a_walk_report_takes_its_returns_in_another_zone_or_column_order(
+    sample, tmp_path, text_only
+):
+    """Hostile 34, H34-5 and H34-6: the walk's returns with columns labelled by
+    integers raised pandas' KeyError once checked (the check names columns as
+    text); the same returns converted to UTC were refused with advice to pass
+    what was passed. The report reads the same instants in the walk's zone and
+    the columns by position."""
+    data = sample.iloc[:, :3].loc["2015":]
+    data.columns = [0, 1, 2]
+    data.index = data.index.tz_localize("America/New_York")
+    model = RegimeModel(2, n_init=1, random_state=0)
+    walk = walk_forward(data, model, refit="Y", min_train=250, progress=False)
+    for returns in (data[[2, 0, 1]], data.tz_convert("UTC")):
+        path = write_html(None, returns, tmp_path / "w.html", walk=walk)
+        assert "Where we are" in path.read_text()
