@@ -128,7 +128,10 @@ def ordering_words(means: np.ndarray, covars: np.ndarray, order_by: str) -> str:
 
     When every regime has the same value of the rule's statistic (a 'tied'
     covariance gives all one volatility), the tie-break named them: the words
-    say so rather than name a rule that decided nothing.
+    say so rather than name a rule that decided nothing. When the regimes are
+    not in the rule's order (a walk-forward refit that kept the previous
+    refit's names, :func:`regimes.walkforward.named_as_walk`), the words say
+    that too.
 
     Examples
     --------
@@ -139,13 +142,25 @@ def ordering_words(means: np.ndarray, covars: np.ndarray, order_by: str) -> str:
     'Bull = top mean (all regimes have one volatility: the tie-break)'
     """
     mean, variance = equal_weight_moments(np.asarray(means), np.asarray(covars))
-    statistic, rule, tie, what = {
-        "volatility": (variance, "Bull = lowest vol", "top mean", "volatility"),
-        "mean": (mean, "Bull = top mean", "lowest vol", "mean"),
+    statistic, rule, tie, what, whats = {
+        "volatility": (
+            variance,
+            "Bull = lowest vol",
+            "top mean",
+            "volatility",
+            "volatilities",
+        ),
+        "mean": (mean, "Bull = top mean", "lowest vol", "mean", "means"),
     }[order_by]
     scale = max(float(np.max(np.abs(statistic))), np.finfo(float).tiny)
     if len(statistic) > 1 and np.ptp(statistic) <= 1e-12 * scale:
         return f"Bull = {tie} (all regimes have one {what}: the tie-break)"
+    order = regime_order(means, covars, order_by)
+    if (order != np.arange(len(order))).any():
+        return (
+            f"{rule}, except names kept from the previous refit where the "
+            f"{whats} were too close to tell apart"
+        )
     return rule
 
 

@@ -529,6 +529,8 @@ def test_a_walk_whose_last_refit_kept_earlier_names_is_reported_under_them(
     stay = raw.transmat_[state[regime], state[regime]]
     text = write_html(None, returns, tmp_path / "w.html", walk=walk).read_text()
     assert re.search(rf"daily probability of staying</t[hd]>\s*<td>{stay:.4f}", text)
+    # and the header does not claim the rule named them (hostile 34, H34-2)
+    assert "names kept from the previous refit" in text
 
 
 def test_simple_returns_are_compounded_as_simple_when_said(sample, tmp_path, text_only):
