@@ -559,7 +559,7 @@ def _model_section(inputs: _Inputs, level: float) -> str:
         intro,
         _table(header, "model", header=False),
         "<h3>Parameters: estimate (standard error)</h3>",
-        *_parameter_tables(params),
+        *_parameter_tables(params, inputs.model.covariance_type),
         f"<ul>{flags}</ul>" if flags else "",
         notes,
         "<details><summary>Every parameter with its confidence interval</summary>",
@@ -571,21 +571,16 @@ def _model_section(inputs: _Inputs, level: float) -> str:
 _NAMED = re.compile(r"^(\w+)\[(.*)\]$")
 
 
-def _parameter_tables(params: pd.DataFrame) -> list[str]:
+def _parameter_tables(params: pd.DataFrame, covariance_type: str) -> list[str]:
     """The parameter table as small grids: means and vols by column and regime, ...
 
     Cells read "estimate (standard error)". Parameters named otherwise than
     ``kind[...]`` are left to the full table.
     """
     cells: dict[str, dict[tuple[str, str], str]] = {}
-    # the regimes, from the means (mean[regime, column]): a volatility of one
-    # argument is a regime's ('spherical') or a column's ('tied')
-    matches = [_NAMED.match(str(name)) for name in params.index]
-    regimes = {
-        m.group(2).split(",")[0].strip()
-        for m in matches
-        if m is not None and m.group(1) == "mean"
-    }
+    # a volatility of one argument: a regime's ('spherical') or a column's
+    # ('tied'), by the model's covariance type (a column may bear a regime's name)
+    per_regime = covariance_type == "spherical"
     for name, row in params.iterrows():
         match = _NAMED.match(str(name))
         if match is None:
@@ -600,11 +595,7 @@ def _parameter_tables(params: pd.DataFrame) -> list[str]:
         elif kind == "duration" and len(args) == 1:
             key = ("expected duration (days)", args[0])
         elif kind == "vol" and len(args) == 1:
-            key = (
-                ("every column", args[0])
-                if args[0] in regimes
-                else (args[0], "every regime")
-            )
+            key = ("every column", args[0]) if per_regime else (args[0], "every regime")
         elif len(args) == 2:
             key = (args[1], args[0])
         else:

@@ -616,21 +616,31 @@ def test_a_model_of_one_regime_is_refused_as_the_command_refuses_it(
 
 
 @pytest.mark.parametrize(
-    ("kind", "row", "column"),
-    [("spherical", "every column", "Bull"), ("tied", "Technology", "every regime")],
+    ("kind", "row", "column", "names"),
+    [
+        ("spherical", "every column", "Bull", None),
+        ("tied", "Technology", "every regime", None),
+        # hostile 34, H34-9: a column named like a regime read as the regime
+        ("tied", "Bear", "every regime", ["Bear", "Tech"]),
+    ],
 )
 def test_one_volatility_per_regime_or_column_has_its_grid(
-    sample, tmp_path, text_only, kind, row, column
+    sample, tmp_path, text_only, kind, row, column, names
 ):
     """Hostile 33, H33-8: a volatility of one argument (a regime's for
     'spherical', a column's for 'tied') was left out of the parameter grids,
     though the standard errors hold it."""
     data = sample.iloc[:, :2]
+    if names is not None:
+        data = data.set_axis(names, axis=1)
     fit = RegimeModel(covariance_type=kind, n_init=1, random_state=0).fit(data)
     text = fit.results(data).to_html(tmp_path / f"{kind}.html").read_text()
     grid = text[text.index('data-table="parameters_vol"') :]
     grid = grid[: grid.index("</table>")]
     assert f"<th>{column}</th>" in grid and f"<th>{row}</th>" in grid
+    # one kind of volatility per model: a column's or a regime's, never both
+    other = "every regime" if kind == "spherical" else "every column"
+    assert other not in grid
 
 
 def test_a_walk_report_takes_its_returns_in_another_zone_or_column_order(
