@@ -52,6 +52,7 @@ from .exceptions import (
     Aside,
     InvalidParameterError,
     MissingPathError,
+    Rows,
     Setting,
     StateWarning,
 )
@@ -555,7 +556,6 @@ def _check_first_day(
     days = index.tz_localize(None) if getattr(index, "tz", None) else index
     if not isinstance(days, pd.DatetimeIndex) or len(days) == 0 or days[0] == first:
         return
-    since = f"returns.loc['{_when(first)}':]"
     if days[0] > first:
         raise InvalidParameterError(
             "returns",
@@ -566,9 +566,12 @@ def _check_first_day(
     earlier = int((days < first).sum())
     raise InvalidParameterError(
         "returns",
-        f"returns start on {_when(days[0])}, {earlier} rows before {run}'s first "
-        f"day {_when(first)}. Pass {since} (the days {run} saw, then any new "
-        f"ones), or {fix}.",
+        Advice(
+            f"returns start on {_when(days[0])}, {earlier} rows before {run}'s "
+            f"first day {_when(first)}. Pass ",
+            Rows(_when(first)),
+            f" (the days {run} saw, then any new ones), or {fix}.",
+        ),
     )
 
 

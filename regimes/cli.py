@@ -42,6 +42,7 @@ from .exceptions import (
     InvalidParameterError,
     PercentReturnsWarning,
     RegimeFitError,
+    Rows,
     Setting,
 )
 from .labels import riskiest
@@ -381,7 +382,15 @@ def _words(message: object) -> str:
     if not isinstance(message, Advice):
         return str(message)
     return "".join(
-        _option(p) if isinstance(p, Setting) else "" if isinstance(p, Aside) else p
+        _option(p)
+        if isinstance(p, Setting)
+        # --start cuts the file before prices become returns: a file of prices
+        # needs its day before, whose price makes the first day's return
+        else f"--start {p.first} (for a file of prices: the price day before it)"
+        if isinstance(p, Rows)
+        else ""
+        if isinstance(p, Aside)
+        else p
         for p in message.parts
     )
 

@@ -218,6 +218,19 @@ class Setting(NamedTuple):
         return f"{self.param}={shown}"
 
 
+class Rows(NamedTuple):
+    """A part of an :class:`Advice`: the returns from a day on.
+
+    ``str()`` spells it as Python, ``returns.loc['2018-03-26':]``; the command
+    line as its option, ``--start 2018-03-26``.
+    """
+
+    first: str
+
+    def __str__(self) -> str:
+        return f"returns.loc[{self.first!r}:]"
+
+
 class Aside(str):
     """A part of an :class:`Advice` for Python callers only.
 

@@ -1249,3 +1249,20 @@ def test_a_refused_or_failed_first_run_removes_only_what_it_made(
     with pytest.raises(InvalidParameterError, match="does not exist") as err:
         daily.run(returns, _model(), link, **OPTIONS)
     assert err.value.param == "folder"
+
+
+def test_cli_state_with_earlier_history_is_told_its_option(tmp_path, capsys):
+    """Hostile 34, H34-7: a file holding days before the state's first was
+    told to 'Pass returns.loc[...]', Python, to a command-line user; the
+    command's own remedy, --start, is named and works."""
+    prices = _prices(["AAA", "BBB"], rows=460)
+    assert _cli_state_csv(tmp_path, prices.iloc[50:440]) == 0
+    capsys.readouterr()
+    assert _cli_state_csv(tmp_path, prices) == 2
+    err = capsys.readouterr().err
+    first = re.search(r"Pass --start (\d{4}-\d\d-\d\d) ", err)
+    assert first is not None and "returns.loc" not in err, err
+    assert "for a file of prices: the price day before it" in err
+    before = prices.index[prices.index.get_loc(first.group(1)) - 1]
+    assert _cli_state_csv(tmp_path, prices, "--start", f"{before:%Y-%m-%d}") == 0
+    assert "continued from" in capsys.readouterr().out
