@@ -269,12 +269,14 @@ def equal_weighted(returns: pd.Series | pd.DataFrame) -> pd.Series:
         Daily simple decimal returns on a DatetimeIndex, checked as
         :func:`backtest` checks its ``returns``, except that a column may miss
         days (a panel whose columns start or stop on other days); every day
-        needs a value in some column. A Series is returned as it is.
+        needs a value in some column. A Series is one column.
 
     Returns
     -------
     Series
-        The equal-weighted daily simple return, named ``returns``.
+        The equal-weighted daily simple return, named ``returns``, on the local
+        days of ``returns`` (dates without a time zone, as :func:`backtest`
+        reads them).
 
     Examples
     --------
