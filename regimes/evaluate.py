@@ -169,10 +169,11 @@ def _risk_off(names: Any, given: Any, signal: pd.Series, param: str) -> tuple[An
     """``names`` checked, or by default the riskiest regime of ``signal``.
 
     ``given`` is the signal as passed. Its regimes' order is known when it is an
-    ordered Categorical (the package's outputs: the last is the riskiest) or
-    when they are the default names of their number (a signal read back from a
-    file); otherwise the caller must name them: a literal "Bear" among
-    ("Bull", "Bear", "Crash") would be the middle regime.
+    ordered Categorical (the package's outputs: the last is the riskiest, even
+    for a model named ("Bull", "Bear", "Sideways")), except the default names in
+    alphabetical order (text read back and made a Categorical), or when they
+    are the default names of their number; otherwise the caller must name them:
+    a literal "Bear" among ("Bull", "Bear", "Crash") would be the middle regime.
     """
     if names is not None:
         return _check_regimes(names, signal, param)
@@ -189,12 +190,14 @@ def _risk_off(names: Any, given: Any, signal: pd.Series, param: str) -> tuple[An
             f"or more (a model of n_regimes >= 2), or {param}= to say which.",
         )
     defaults = default_regime_names(len(known))
-    if sorted(known) == sorted(defaults):
-        # the default names say their order, whatever order a Categorical made
-        # of them has (alphabetical, for text read back from a file)
-        return (riskiest(defaults),)
-    if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered:
-        return (riskiest(known),)
+    default_set = sorted(known) == sorted(defaults)
+    # the default names sorted alphabetically: text read back from a file and
+    # made a Categorical, not an order the package wrote
+    alphabetical = default_set and known == sorted(known) and known != list(defaults)
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered and not alphabetical:
+        return (riskiest(known),)  # the order the package wrote, whatever the names
+    if default_set:
+        return (riskiest(defaults),)  # the default names say their own order
     raise InvalidParameterError(
         param,
         f"signal's regimes {known} are not in an order this package knows (text, "

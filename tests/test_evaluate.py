@@ -696,3 +696,19 @@ def test_the_default_risk_off_needs_two_regimes_and_knows_the_default_names():
     assert list(alphabetical.cat.categories)[-1] == "Sideways"
     assert evaluate.backtest(alphabetical, returns).risk_off == ("Bear",)
     assert evaluate.backtest(text, returns).risk_off == ("Bear",)
+
+
+def test_an_ordered_signal_of_the_default_words_in_another_order_keeps_its_order():
+    """Hostile 35, H35-1: a model named ('Bull', 'Bear', 'Sideways') writes an
+    ordered signal whose riskiest regime is 'Sideways' (the report and the
+    command hold cash there); the default-names rule took 'Bear'."""
+    from regimes import evaluate
+
+    days = pd.bdate_range("2024-01-01", periods=6)
+    returns = pd.Series([0.01, -0.01, -0.05, -0.04, 0.01, 0.02], days)
+    names = ["Bull", "Bear", "Sideways"]
+    ordered = pd.Series(
+        pd.Categorical.from_codes([0, 1, 2, 2, 1, 0], names, ordered=True), days
+    )
+    assert evaluate.backtest(ordered, returns).risk_off == ("Sideways",)
+    assert evaluate.detection_lag(ordered, ["2024-01-01"]).tolist() == [2.0]
