@@ -140,6 +140,10 @@ def ordering_words(means: np.ndarray, covars: np.ndarray, order_by: str) -> str:
     'Bull = lowest vol'
     >>> ordering_words(means, np.ones((2, 1, 1)), "volatility")
     'Bull = top mean (all regimes have one volatility: the tie-break)'
+    >>> kept = ordering_words(means[::-1], np.ones((2, 1, 1)), "volatility")
+    >>> kept.endswith("except names kept from the previous refit where the "
+    ...               "volatilities were too close to tell apart")
+    True
     """
     mean, variance = equal_weight_moments(np.asarray(means), np.asarray(covars))
     statistic, rule, tie, what, whats = {
@@ -154,9 +158,11 @@ def ordering_words(means: np.ndarray, covars: np.ndarray, order_by: str) -> str:
     }[order_by]
     scale = max(float(np.max(np.abs(statistic))), np.finfo(float).tiny)
     if len(statistic) > 1 and np.ptp(statistic) <= 1e-12 * scale:
-        return f"Bull = {tie} (all regimes have one {what}: the tie-break)"
+        rule = f"Bull = {tie} (all regimes have one {what}: the tie-break)"
     order = regime_order(means, covars, order_by)
     if (order != np.arange(len(order))).any():
+        # neither the rule nor its tie-break named them (a walk-forward refit
+        # that kept the previous refit's names): said first, whatever the rule
         return (
             f"{rule}, except names kept from the previous refit where the "
             f"{whats} were too close to tell apart"
