@@ -42,6 +42,11 @@ class ReadableParameters(NamedTuple):
     values: np.ndarray
     transition: list[tuple[int, int] | None]
     """(i, j) of a ``p[...]`` or ``duration[...]`` (j = i) entry, else None."""
+    cells: list[tuple[str, str]]
+    """Where each parameter sits in its kind's grid: (row, column), e.g. a mean's
+    (column of the data, regime); "every regime" / "every column" for a 'tied'
+    or 'spherical' volatility. Kept apart from the names, which a column named
+    with a comma or brackets would make ambiguous."""
 
 
 def readable_parameters(
@@ -61,46 +66,58 @@ def readable_parameters(
     kinds: list[str] = []
     values: list[float] = []
     transition: list[tuple[int, int] | None] = []
+    cells: list[tuple[str, str]] = []
 
-    def add(name: str, kind: str, value: float, key: tuple[int, int] | None = None):
+    def add(
+        name: str,
+        kind: str,
+        value: float,
+        cell: tuple[str, str],
+        key: tuple[int, int] | None = None,
+    ) -> None:
         names.append(name)
         kinds.append(kind)
         values.append(float(value))
+        cells.append(cell)
         transition.append(key)
 
     means, covars = params.means, params.covars
     k, d = means.shape
     features = [str(f) for f in feature_names]
-    for i, regime in enumerate(regime_names):
+    regimes = [str(r) for r in regime_names]
+    for i, regime in enumerate(regimes):
         for j, feature in enumerate(features):
-            add(f"mean[{regime}, {feature}]", "mean", means[i, j])
+            add(f"mean[{regime}, {feature}]", "mean", means[i, j], (feature, regime))
     sd = np.sqrt(np.diagonal(covars, axis1=1, axis2=2))
     if covariance_type == "tied":
-        owners: list[tuple[str, int]] = [("", 0)]
+        owners: list[tuple[str, int, str]] = [("", 0, "every regime")]
     else:
-        owners = [(f"{regime}, ", i) for i, regime in enumerate(regime_names)]
+        owners = [(f"{regime}, ", i, regime) for i, regime in enumerate(regimes)]
     if covariance_type == "spherical":
-        for i, regime in enumerate(regime_names):
-            add(f"vol[{regime}]", "vol", sd[i, 0])
+        for i, regime in enumerate(regimes):
+            add(f"vol[{regime}]", "vol", sd[i, 0], ("every column", regime))
     else:
-        for prefix, i in owners:
+        for prefix, i, owner in owners:
             for j, feature in enumerate(features):
-                add(f"vol[{prefix}{feature}]", "vol", sd[i, j])
+                add(f"vol[{prefix}{feature}]", "vol", sd[i, j], (feature, owner))
     if covariance_type in ("full", "tied"):
-        for prefix, i in owners:
+        for prefix, i, owner in owners:
             corr = covars[i] / np.outer(sd[i], sd[i])
             for a in range(d):
                 for b in range(a + 1, d):
                     name = f"corr[{prefix}{features[a]}, {features[b]}]"
-                    add(name, "corr", corr[a, b])
+                    pair = f"{features[a]} / {features[b]}"
+                    add(name, "corr", corr[a, b], (pair, owner))
     if k > 1:
         durations = expected_durations(params.transmat)
-        for i, source in enumerate(regime_names):
-            for j, target in enumerate(regime_names):
-                add(f"p[{source}->{target}]", "p", params.transmat[i, j], (i, j))
-        for i, regime in enumerate(regime_names):
-            add(f"duration[{regime}]", "duration", durations[i], (i, i))
-    return ReadableParameters(names, kinds, np.asarray(values), transition)
+        for i, source in enumerate(regimes):
+            for j, target in enumerate(regimes):
+                name = f"p[{source}->{target}]"
+                add(name, "p", params.transmat[i, j], (source, target), (i, j))
+        for i, regime in enumerate(regimes):
+            cell = ("expected duration (days)", regime)
+            add(f"duration[{regime}]", "duration", durations[i], cell, (i, i))
+    return ReadableParameters(names, kinds, np.asarray(values), transition, cells)
 
 
 # Intervals are built on a scale where each kind of parameter is unbounded and

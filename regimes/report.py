@@ -28,7 +28,6 @@ import base64
 import datetime as _dt
 import io
 import os
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,8 +50,11 @@ from ._contract import (
     validate_params,
 )
 from ._dates import local_dates
+from ._gaussian import EMParameters
 from ._io import atomic_path
+from ._parameter_tables import readable_parameters
 from ._prices_or_returns import RETURN_TYPES, returns_unit, simple_returns
+from ._state import FittedState
 from ._validation import as_frame, check_covers, check_returns
 from .exceptions import InvalidParameterError
 from .labels import riskiest
@@ -559,7 +561,7 @@ def _model_section(inputs: _Inputs, level: float) -> str:
         intro,
         _table(header, "model", header=False),
         "<h3>Parameters: estimate (standard error)</h3>",
-        *_parameter_tables(params, inputs.model.covariance_type),
+        *_parameter_tables(params, inputs.fit.fitted_state),
         f"<ul>{flags}</ul>" if flags else "",
         notes,
         "<details><summary>Every parameter with its confidence interval</summary>",
@@ -568,39 +570,33 @@ def _model_section(inputs: _Inputs, level: float) -> str:
     )
 
 
-_NAMED = re.compile(r"^(\w+)\[(.*)\]$")
-
-
-def _parameter_tables(params: pd.DataFrame, covariance_type: str) -> list[str]:
+def _parameter_tables(params: pd.DataFrame, state: FittedState) -> list[str]:
     """The parameter table as small grids: means and vols by column and regime, ...
 
-    Cells read "estimate (standard error)". Parameters named otherwise than
-    ``kind[...]`` are left to the full table.
+    Cells read "estimate (standard error)". Each parameter's place in its grid
+    comes from the one layout of the readable parameters
+    (:func:`regimes._parameter_tables.readable_parameters`), not from its name,
+    which a column named with a comma, an arrow or brackets makes ambiguous.
     """
+    layout = readable_parameters(
+        EMParameters(state.startprob, state.transmat, state.means, state.covars),
+        state.covariance_type,
+        state.regime_names,
+        state.feature_names,
+    )
+    where = {
+        name: (kind, cell)
+        for name, kind, cell in zip(
+            layout.names, layout.kinds, layout.cells, strict=True
+        )
+    }
     cells: dict[str, dict[tuple[str, str], str]] = {}
-    # a volatility of one argument: a regime's ('spherical') or a column's
-    # ('tied'), by the model's covariance type (a column may bear a regime's name)
-    per_regime = covariance_type == "spherical"
     for name, row in params.iterrows():
-        match = _NAMED.match(str(name))
-        if match is None:
+        if name not in where:
             continue
-        kind, args = match.group(1), [a.strip() for a in match.group(2).split(",")]
+        kind, key = where[name]
         se = "–" if not np.isfinite(row["std_err"]) else f"{row['std_err']:.2g}"
-        cell = f"{row['estimate']:.4g} ({se})"
-        if kind == "p" and "->" in args[0]:
-            key = tuple(args[0].split("->", 1))
-        elif kind == "corr" and len(args) == 3:
-            key = (f"{args[1]} / {args[2]}", args[0])
-        elif kind == "duration" and len(args) == 1:
-            key = ("expected duration (days)", args[0])
-        elif kind == "vol" and len(args) == 1:
-            key = ("every column", args[0]) if per_regime else (args[0], "every regime")
-        elif len(args) == 2:
-            key = (args[1], args[0])
-        else:
-            continue
-        cells.setdefault(kind, {})[key] = cell
+        cells.setdefault(kind, {})[key] = f"{row['estimate']:.4g} ({se})"
     titles = {
         "mean": "Daily mean of each column (rows) in each regime (columns)",
         "vol": "Daily volatility (standard deviation)",

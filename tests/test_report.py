@@ -659,3 +659,26 @@ def test_a_walk_report_takes_its_returns_in_another_zone_or_column_order(
     for returns in (data[[2, 0, 1]], data.tz_convert("UTC")):
         path = write_html(None, returns, tmp_path / "w.html", walk=walk)
         assert "Where we are" in path.read_text()
+
+
+@pytest.mark.parametrize("kind", ["tied", "full"])
+def test_the_grids_place_parameters_by_the_layout_not_by_their_names(
+    sample, tmp_path, text_only, kind
+):
+    """Hostile 35, H35-2: the grids split names like 'mean[Bull, Energy, Oil]'
+    on commas: a column named 'Energy, Oil' lost its means, and a 'tied'
+    model's volatility of it read as regime 'Energy'. Each parameter's place
+    comes from the readable parameters' own layout."""
+    data = sample.iloc[:, :3].set_axis(["Tech", "Energy, Oil", "Health"], axis=1)
+    fit = RegimeModel(2, covariance_type=kind, n_init=1, random_state=0).fit(data)
+    text = fit.results(data).to_html(tmp_path / "g.html").read_text()
+
+    def grid(name):
+        part = text[text.index(f'data-table="parameters_{name}"') :]
+        return part[: part.index("</table>")]
+
+    mean = grid("mean")
+    assert mean.count("<th>Energy, Oil</th>") == 1 and "<th>Oil</th>" not in mean
+    vol = grid("vol")
+    assert "<th>Energy, Oil</th>" in vol and "<th>Energy</th>" not in vol
+    assert "<th>Energy, Oil / Health</th>" in grid("corr")
