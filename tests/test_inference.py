@@ -93,6 +93,7 @@ def sp500_model(sp500) -> RegimeModel:
     return RegimeModel(2, n_init=3, tol=1e-7, n_iter=1000, random_state=0).fit(sp500)
 
 
+@pytest.mark.slow  # a statsmodels fit and Hessian: seconds, in the full suite
 def test_standard_errors_agree_with_statsmodels(sp500, sp500_model):
     """Means, variances and stay probabilities: bse within 10% of statsmodels'."""
     sm = pytest.importorskip("statsmodels.api")
