@@ -8,10 +8,14 @@ Series of regime names on a DatetimeIndex (``walk_forward(...)["regime"]``,
 - :func:`spells`: the signal's runs of consecutive days in one regime.
 - :func:`signal_stats`: switches per year, spell lengths, share of days per regime.
 - :func:`detection_lag`: trading days from given dates (e.g. market peaks) until the
-  signal first says "Bear".
+  signal first says "Bear" (its riskiest regime, by default).
 - :func:`backtest`: hold the asset unless the signal of ``delay`` days ago is
-  risk-off, pay a cost on each change, compare with buy-and-hold on the same days.
+  risk-off (by default its riskiest regime, as the report and the command
+  choose it), pay a cost on each change, compare with buy-and-hold on the same
+  days.
 - :func:`drawdown`: the fall of an equity curve from its running peak.
+- :func:`equal_weighted`: the columns held in equal weights, rebalanced daily (what
+  :func:`backtest` holds when given a DataFrame).
 - :func:`regime_stats`: per regime and column, share of days, annualised mean,
   volatility, Sharpe, drawdown inside the regime, hit rate.
 
