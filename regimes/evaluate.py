@@ -195,10 +195,20 @@ def _risk_off(names: Any, given: Any, signal: pd.Series, param: str) -> tuple[An
         )
     defaults = default_regime_names(len(known))
     default_set = sorted(known) == sorted(defaults)
-    # the default names sorted alphabetically: text read back from a file and
-    # made a Categorical, not an order the package wrote
-    alphabetical = default_set and known == sorted(known) and known != list(defaults)
-    if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered and not alphabetical:
+    ordered = isinstance(dtype, pd.CategoricalDtype) and dtype.ordered
+    if ordered and default_set and known != list(defaults):
+        # the default words in another order: a model named so, or text read
+        # back and made an ordered Categorical (alphabetical); the two look
+        # alike, and their riskiest regimes differ
+        raise InvalidParameterError(
+            param,
+            f"signal's regimes {known} are the default names in another order "
+            f"(that of a model named so, or alphabetical, as text read back and "
+            f"made a Categorical): the riskiest cannot be chosen for you. Pass "
+            f"{param}= with the regimes that count, e.g. {param}=('Bear',) for "
+            "the default names' meaning.",
+        )
+    if ordered:
         return (riskiest(known),)  # the order the package wrote, whatever the names
     if default_set:
         return (riskiest(defaults),)  # the default names say their own order

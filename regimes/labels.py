@@ -123,51 +123,65 @@ def regime_order(
     raise ValueError(f"order_by must be one of {ORDER_RULES}, got {order_by!r}.")
 
 
-def ordering_words(means: np.ndarray, covars: np.ndarray, order_by: str) -> str:
+def ordering_words(
+    means: np.ndarray,
+    covars: np.ndarray,
+    order_by: str,
+    names: Sequence[str] = ("Bull",),
+) -> str:
     """The rule :func:`regime_order` applied to these regimes, in a few words.
 
-    When every regime has the same value of the rule's statistic (a 'tied'
-    covariance gives all one volatility), the tie-break named them: the words
-    say so rather than name a rule that decided nothing. When the regimes are
-    not in the rule's order (a walk-forward refit that kept the previous
-    refit's names, :func:`regimes.walkforward.named_as_walk`), the words say
-    that too.
+    ``names`` are the regimes' names in state order: the first is the one the
+    rule puts first (whatever the model calls it). When every regime has the
+    same value of the rule's statistic (a 'tied' covariance gives all one
+    volatility), the tie-break named them: the words say so rather than name a
+    rule that decided nothing. When the regimes are not in the order of the rule
+    (or of its tie-break) that named them (a walk-forward refit that kept the
+    previous refit's names, :func:`regimes.walkforward.named_as_walk`), the
+    words say that too.
 
     Examples
     --------
     >>> means = np.array([[0.05], [-0.1]])
     >>> ordering_words(means, np.array([[[2.0]], [[9.0]]]), "volatility")
     'Bull = lowest vol'
-    >>> ordering_words(means, np.ones((2, 1, 1)), "volatility")
-    'Bull = top mean (all regimes have one volatility: the tie-break)'
+    >>> ordering_words(means, np.ones((2, 1, 1)), "volatility", ["Calm", "Storm"])
+    'Calm = top mean (all regimes have one volatility: the tie-break)'
     >>> kept = ordering_words(means[::-1], np.ones((2, 1, 1)), "volatility")
     >>> kept.endswith("except names kept from the previous refit where the "
     ...               "volatilities were too close to tell apart")
     True
     """
     mean, variance = equal_weight_moments(np.asarray(means), np.asarray(covars))
+    first = str(list(names)[0])
     statistic, rule, tie, what, whats = {
         "volatility": (
             variance,
-            "Bull = lowest vol",
+            "lowest vol",
             "top mean",
             "volatility",
             "volatilities",
         ),
-        "mean": (mean, "Bull = top mean", "lowest vol", "mean", "means"),
+        "mean": (mean, "top mean", "lowest vol", "mean", "means"),
     }[order_by]
     scale = max(float(np.max(np.abs(statistic))), np.finfo(float).tiny)
-    if len(statistic) > 1 and np.ptp(statistic) <= 1e-12 * scale:
-        rule = f"Bull = {tie} (all regimes have one {what}: the tie-break)"
-    order = regime_order(means, covars, order_by)
+    tied = len(statistic) > 1 and np.ptp(statistic) <= 1e-12 * scale
+    if tied:
+        # the tie-break's own order: the statistic's differences are rounding
+        key = -mean if order_by == "volatility" else variance
+        order = np.argsort(key, kind="stable")
+        words = f"{first} = {tie} (all regimes have one {what}: the tie-break)"
+    else:
+        order = regime_order(means, covars, order_by)
+        words = f"{first} = {rule}"
     if (order != np.arange(len(order))).any():
         # neither the rule nor its tie-break named them (a walk-forward refit
-        # that kept the previous refit's names): said first, whatever the rule
+        # that kept the previous refit's names): said, whatever the rule
         return (
-            f"{rule}, except names kept from the previous refit where the "
+            f"{words}, except names kept from the previous refit where the "
             f"{whats} were too close to tell apart"
         )
-    return rule
+    return words
 
 
 def order_statistic(

@@ -460,7 +460,9 @@ class RegimeResults:
             if isinstance(index, pd.DatetimeIndex)
             else (str(index[0]), str(index[-1]))
         )
-        rule = ordering_words(state.means, state.covars, self._settings.order_by)
+        rule = ordering_words(
+            state.means, state.covars, self._settings.order_by, state.regime_names
+        )
         header = (
             ("Model", f"Gaussian HMM, {state.n_regimes} regimes"),
             ("Covariance", state.covariance_type),

@@ -694,14 +694,19 @@ def test_the_default_risk_off_needs_two_regimes_and_knows_the_default_names():
     text = pd.Series(["Bull", "Sideways", "Bear", "Bear", "Sideways", "Bull"], days)
     alphabetical = text.astype("category").cat.as_ordered()
     assert list(alphabetical.cat.categories)[-1] == "Sideways"
-    assert evaluate.backtest(alphabetical, returns).risk_off == ("Bear",)
+    # hostile 36, H36-2: a model named ('Bear', 'Bull', 'Sideways') writes the
+    # same Categorical, with Sideways the riskiest: neither is guessed
+    with pytest.raises(InvalidParameterError, match="default names in another order"):
+        evaluate.backtest(alphabetical, returns)
     assert evaluate.backtest(text, returns).risk_off == ("Bear",)
 
 
-def test_an_ordered_signal_of_the_default_words_in_another_order_keeps_its_order():
+def test_an_ordered_signal_of_the_default_words_in_another_order_is_not_guessed():
     """Hostile 35, H35-1: a model named ('Bull', 'Bear', 'Sideways') writes an
     ordered signal whose riskiest regime is 'Sideways' (the report and the
-    command hold cash there); the default-names rule took 'Bear'."""
+    command hold cash there); the default-names rule took 'Bear'. The default
+    words in another order are refused without risk_off= (hostile 36, H36-2:
+    the alphabetical order looks the same); other names keep their order."""
     from regimes import evaluate
 
     days = pd.bdate_range("2024-01-01", periods=6)
@@ -710,5 +715,11 @@ def test_an_ordered_signal_of_the_default_words_in_another_order_keeps_its_order
     ordered = pd.Series(
         pd.Categorical.from_codes([0, 1, 2, 2, 1, 0], names, ordered=True), days
     )
-    assert evaluate.backtest(ordered, returns).risk_off == ("Sideways",)
-    assert evaluate.detection_lag(ordered, ["2024-01-01"]).tolist() == [2.0]
+    with pytest.raises(InvalidParameterError, match="another order") as err:
+        evaluate.backtest(ordered, returns)
+    assert err.value.param == "risk_off"
+    with pytest.raises(InvalidParameterError, match="another order"):
+        evaluate.detection_lag(ordered, ["2024-01-01"])
+    assert evaluate.backtest(ordered, returns, "Sideways").risk_off == ("Sideways",)
+    own = ordered.cat.rename_categories(["Calm", "Dip", "Storm"])
+    assert evaluate.backtest(own, returns).risk_off == ("Storm",)

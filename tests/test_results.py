@@ -235,6 +235,10 @@ def test_the_ordering_row_names_the_tie_break_a_tied_covariance_leaves():
         model = RegimeModel(covariance_type=kind, n_init=1, random_state=0)
         text = str(model.fit(returns).results(returns).report())
         assert words in text
+    # the first regime by its own name (hostile 36, H36-1: 'Bull' always)
+    own = RegimeModel(regime_names=("Calm", "Mid", "Storm"), n_init=1, random_state=0)
+    text = str(own.fit(returns).results(returns).report())
+    assert "Calm = lowest vol" in text and "Bull" not in text
 
 
 def test_a_stay_probability_at_the_floor_is_named_as_counted():
