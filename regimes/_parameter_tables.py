@@ -17,7 +17,7 @@ Boundary parameters (see :func:`regimes._information.make_layout`) get NaN and a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -42,11 +42,12 @@ class ReadableParameters(NamedTuple):
     values: np.ndarray
     transition: list[tuple[int, int] | None]
     """(i, j) of a ``p[...]`` or ``duration[...]`` (j = i) entry, else None."""
-    cells: list[tuple[str, str]]
+    cells: list[tuple[Any, str]]
     """Where each parameter sits in its kind's grid: (row, column), e.g. a mean's
-    (column of the data, regime); "every regime" / "every column" for a 'tied'
-    or 'spherical' volatility. Kept apart from the names, which a column named
-    with a comma or brackets would make ambiguous."""
+    (column of the data, regime), a correlation's ((column, column), regime);
+    "every regime" / "every column" for a 'tied' or 'spherical' volatility.
+    Kept apart from the names, which a column named with a comma, a slash or
+    brackets would make ambiguous."""
 
 
 def readable_parameters(
@@ -66,13 +67,13 @@ def readable_parameters(
     kinds: list[str] = []
     values: list[float] = []
     transition: list[tuple[int, int] | None] = []
-    cells: list[tuple[str, str]] = []
+    cells: list[tuple[Any, str]] = []
 
     def add(
         name: str,
         kind: str,
         value: float,
-        cell: tuple[str, str],
+        cell: tuple[Any, str],
         key: tuple[int, int] | None = None,
     ) -> None:
         names.append(name)
@@ -106,7 +107,7 @@ def readable_parameters(
             for a in range(d):
                 for b in range(a + 1, d):
                     name = f"corr[{prefix}{features[a]}, {features[b]}]"
-                    pair = f"{features[a]} / {features[b]}"
+                    pair = (features[a], features[b])  # shown "a / b"
                     add(name, "corr", corr[a, b], (pair, owner))
     if k > 1:
         durations = expected_durations(params.transmat)

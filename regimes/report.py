@@ -570,6 +570,13 @@ def _model_section(inputs: _Inputs, level: float) -> str:
     )
 
 
+def _pair(columns: tuple[str, str]) -> str:
+    """Two columns as a correlation's row, "a / b"; quoted when a name holds " / "."""
+    if any(" / " in c for c in columns):
+        return " / ".join(repr(c) for c in columns)
+    return " / ".join(columns)
+
+
 def _parameter_tables(params: pd.DataFrame, state: FittedState) -> list[str]:
     """The parameter table as small grids: means and vols by column and regime, ...
 
@@ -584,17 +591,14 @@ def _parameter_tables(params: pd.DataFrame, state: FittedState) -> list[str]:
         state.regime_names,
         state.feature_names,
     )
-    where = {
-        name: (kind, cell)
-        for name, kind, cell in zip(
-            layout.names, layout.kinds, layout.cells, strict=True
-        )
-    }
-    cells: dict[str, dict[tuple[str, str], str]] = {}
-    for name, row in params.iterrows():
-        if name not in where:
-            continue
-        kind, key = where[name]
+    if list(params.index) != layout.names:  # not this model's table: no grids
+        return []
+    cells: dict[str, dict[tuple[Any, str], str]] = {}
+    # by position: two parameters can share a name (a regime "R, x" beside a
+    # column "x, y" and a regime "R" beside a column "y"), never a place
+    for (_, row), kind, key in zip(
+        params.iterrows(), layout.kinds, layout.cells, strict=True
+    ):
         se = "–" if not np.isfinite(row["std_err"]) else f"{row['std_err']:.2g}"
         cells.setdefault(kind, {})[key] = f"{row['estimate']:.4g} ({se})"
     titles = {
@@ -609,7 +613,8 @@ def _parameter_tables(params: pd.DataFrame, state: FittedState) -> list[str]:
         rows = list(dict.fromkeys(k[0] for k in grid))
         cols = list(dict.fromkeys(k[1] for k in grid))
         values = [[grid.get((r, c), "") for c in cols] for r in rows]
-        frame = pd.DataFrame(values, index=rows, columns=cols)
+        shown = [_pair(r) if isinstance(r, tuple) else r for r in rows]
+        frame = pd.DataFrame(values, index=shown, columns=cols)
         heading = titles.get(kind, kind)
         out.append(f"<h4>{escape(heading)}</h4>" + _table(frame, f"parameters_{kind}"))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import warnings
@@ -682,3 +683,28 @@ def test_the_grids_place_parameters_by_the_layout_not_by_their_names(
     vol = grid("vol")
     assert "<th>Energy, Oil</th>" in vol and "<th>Energy</th>" not in vol
     assert "<th>Energy, Oil / Health</th>" in grid("corr")
+
+
+def test_the_grids_keep_parameters_whose_names_coincide_apart(
+    sample, tmp_path, text_only
+):
+    """Hostile 36, H36-3 and H36-4: columns 'a / b', 'c', 'a', 'b / c' gave two
+    correlations one row 'a / b / c'; regimes ('R, x', 'R') beside columns
+    ('y', 'x, y') gave two means one name, 'mean[R, x, y]', and one cell. The
+    grids place parameters by position in the layout, and quote a pair whose
+    names hold ' / '."""
+    from regimes.report import _parameter_tables
+
+    data = sample.iloc[:, :4].set_axis(["a / b", "c", "a", "b / c"], axis=1)
+    fit = RegimeModel(2, n_init=1, random_state=0).fit(data).results(data)
+    corr = "".join(_parameter_tables(fit.standard_errors(), fit.fitted_state))
+    assert "<th>'a / b' / 'c'</th>" in corr and "<th>'a' / 'b / c'</th>" in corr
+    data = sample.iloc[:, :2].set_axis(["y", "x, y"], axis=1)
+    names = ("R, x", "R")
+    model = RegimeModel(2, covariance_type="diag", regime_names=names, n_init=1)
+    fit = model.set_params(random_state=0).fit(data).results(data)
+    grids = pd.read_html(io.StringIO(fit.to_html(tmp_path / "r.html").read_text()))
+    mean = next(g for g in grids if list(g.columns[1:]) == list(names))
+    mean = mean.set_index(mean.columns[0])
+    expected = f"{fit.fitted_state.means[0, 0]:.4g}"
+    assert str(mean.loc["y", "R, x"]).startswith(expected)
