@@ -172,12 +172,15 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
 def _risk_off(names: Any, given: Any, signal: pd.Series, param: str) -> tuple[Any, ...]:
     """``names`` checked, or by default the riskiest regime of ``signal``.
 
-    ``given`` is the signal as passed. Its regimes' order is known when it is an
-    ordered Categorical (the package's outputs: the last is the riskiest, even
-    for a model named ("Bull", "Bear", "Sideways")), except the default names in
-    alphabetical order (text read back and made a Categorical), or when they
-    are the default names of their number; otherwise the caller must name them:
-    a literal "Bear" among ("Bull", "Bear", "Crash") would be the middle regime.
+    ``given`` is the signal as passed (:func:`_check_signal` makes text an
+    ordered Categorical, so whether the caller's was ordered is read from it).
+    The riskiest regime is known from an ordered Categorical (the package's
+    outputs: the last) or from the default names of their number given as
+    text; otherwise the caller must name it: a literal "Bear" among ("Bull",
+    "Bear", "Crash") would be the middle regime. The default names as an
+    ordered Categorical in another order are refused too: a model named
+    ("Bear", "Bull", "Sideways") and text made an alphabetical Categorical look
+    alike, and their riskiest regimes differ.
     """
     if names is not None:
         return _check_regimes(names, signal, param)
@@ -817,7 +820,7 @@ def backtest(
     invested = (~signal.reindex(common).isin(risk_off)).to_numpy(dtype=float)
     position = invested[: len(common) - delay]
     r = asset.reindex(days).to_numpy(dtype=float)
-    changes = np.abs(np.diff(position, prepend=position[0]))
+    changes = np.abs(_trades(position))
     strategy = position * r + (1.0 - position) * cash - cost * changes
 
     daily = pd.DataFrame({"strategy": strategy, "buy_and_hold": r}, index=days)
@@ -841,9 +844,19 @@ def backtest(
 
 
 def _performance(
-    daily: pd.Series, equity: pd.Series, position: np.ndarray, risk_free: np.ndarray
+    daily: pd.Series,
+    equity: pd.Series,
+    position: np.ndarray,
+    risk_free: np.ndarray,
+    before: float | None = None,
 ) -> pd.Series:
-    """The statistics of one column of a backtest (see :func:`backtest`'s Notes)."""
+    """The statistics of one column of a backtest (see :func:`backtest`'s Notes).
+
+    ``before``: the position on the day before the first (a backtest cut to
+    fewer days), so that a trade on the first day, whose cost is in its return,
+    is counted; None where the first day trades nothing (the backtest's own
+    first day, as its costs take it).
+    """
     n = len(daily)
     ann_vol = float(daily.std(ddof=1) * np.sqrt(TRADING_DAYS)) if n > 1 else np.nan
     excess = float(np.mean(daily.to_numpy() - risk_free)) * TRADING_DAYS
@@ -855,12 +868,21 @@ def _performance(
             "ann_vol": ann_vol,
             "sharpe": sharpe,
             "max_drawdown": float(_drawdown(equity).min()),
-            "n_trades": float(np.count_nonzero(np.diff(position))),
+            "n_trades": float(np.count_nonzero(_trades(position, before))),
             "time_in_market": float(np.mean(position)),
             "total_return": final - 1.0,
             "n_days": float(n),
         }
     )
+
+
+def _trades(position: np.ndarray, before: float | None = None) -> np.ndarray:
+    """The change of position on each day: the one rule for costs and n_trades.
+
+    ``before`` is the position the day before the first; None: the first day
+    keeps its own (no trade on it).
+    """
+    return np.diff(position, prepend=position[0] if before is None else before)
 
 
 # ------------------------------------------------------------- per-regime table

@@ -50,11 +50,9 @@ from ._contract import (
     validate_params,
 )
 from ._dates import local_dates
-from ._gaussian import EMParameters
 from ._io import atomic_path
-from ._parameter_tables import readable_parameters
+from ._parameter_tables import ReadableParameters
 from ._prices_or_returns import RETURN_TYPES, returns_unit, simple_returns
-from ._state import FittedState
 from ._validation import as_frame, check_covers, check_returns
 from .exceptions import InvalidParameterError
 from .labels import riskiest
@@ -561,7 +559,8 @@ def _model_section(inputs: _Inputs, level: float) -> str:
         intro,
         _table(header, "model", header=False),
         "<h3>Parameters: estimate (standard error)</h3>",
-        *_parameter_tables(params, inputs.fit.fitted_state),
+        # the layout the standard errors were computed on (cached with them)
+        *_parameter_tables(params, inputs.fit._hessian.estimate),
         f"<ul>{flags}</ul>" if flags else "",
         notes,
         "<details><summary>Every parameter with its confidence interval</summary>",
@@ -577,7 +576,7 @@ def _pair(columns: tuple[str, str]) -> str:
     return " / ".join(columns)
 
 
-def _parameter_tables(params: pd.DataFrame, state: FittedState) -> list[str]:
+def _parameter_tables(params: pd.DataFrame, layout: ReadableParameters) -> list[str]:
     """The parameter table as small grids: means and vols by column and regime, ...
 
     Cells read "estimate (standard error)". Each parameter's place in its grid
@@ -585,12 +584,6 @@ def _parameter_tables(params: pd.DataFrame, state: FittedState) -> list[str]:
     (:func:`regimes._parameter_tables.readable_parameters`), not from its name,
     which a column named with a comma, an arrow or brackets makes ambiguous.
     """
-    layout = readable_parameters(
-        EMParameters(state.startprob, state.transmat, state.means, state.covars),
-        state.covariance_type,
-        state.regime_names,
-        state.feature_names,
-    )
     if list(params.index) != layout.names:  # not this model's table: no grids
         return []
     cells: dict[str, dict[tuple[Any, str], str]] = {}
@@ -799,19 +792,20 @@ def _trim_stats(
     position = result.position.loc[days].to_numpy()
     equity = (1.0 + daily).cumprod()
     held = {"strategy": position, "buy_and_hold": np.ones(len(days))}
+    first = result.position.index.get_loc(days[0])
+    before = {
+        "strategy": result.position.iloc[first - 1] if first else None,
+        "buy_and_hold": None,
+    }
     free = np.zeros(len(days))
-    stats = pd.DataFrame(
+    return pd.DataFrame(
         {
-            name: evaluate._performance(daily[name], equity[name], held[name], free)
+            name: evaluate._performance(
+                daily[name], equity[name], held[name], free, before[name]
+            )
             for name in daily.columns
         }
     )
-    everyday = result.position.to_numpy()
-    trades = pd.Series(
-        np.diff(everyday, prepend=everyday[0]) != 0, result.position.index
-    )
-    stats.loc["n_trades", "strategy"] = float(trades.loc[days].sum())
-    return stats
 
 
 # ------------------------------------------------------------------ figures

@@ -60,13 +60,11 @@ def portfolio_columns(names: Sequence[str]) -> list[str]:
 def portfolio_proba(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     """The ``portfolio_<name>`` columns of a signal frame, named by regime.
 
-    A frame written before the prefix (a CSV of an earlier version) holds them
-    under the bare regime names: those are taken then.
+    A frame of an earlier version (a CSV) holds them under the bare regime names:
+    read through :func:`in_current_layout`, the one rule for those.
     """
-    columns = portfolio_columns(names)
-    if not set(columns) <= set(frame.columns) and set(names) <= set(frame.columns):
-        columns = list(names)
-    return frame[columns].set_axis(list(names), axis=1)
+    current = in_current_layout(frame, names)
+    return current[portfolio_columns(names)].set_axis(list(names), axis=1)
 
 
 def unprefixed(columns: Sequence[Any]) -> list[str]:

@@ -697,7 +697,7 @@ def test_the_grids_keep_parameters_whose_names_coincide_apart(
 
     data = sample.iloc[:, :4].set_axis(["a / b", "c", "a", "b / c"], axis=1)
     fit = RegimeModel(2, n_init=1, random_state=0).fit(data).results(data)
-    corr = "".join(_parameter_tables(fit.standard_errors(), fit.fitted_state))
+    corr = "".join(_parameter_tables(fit.standard_errors(), fit._hessian.estimate))
     assert "<th>'a / b' / 'c'</th>" in corr and "<th>'a' / 'b / c'</th>" in corr
     data = sample.iloc[:, :2].set_axis(["y", "x, y"], axis=1)
     names = ("R, x", "R")
