@@ -817,12 +817,12 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
 
     The signal is returned as an ordered Categorical. walk_forward's own frame
     carries the names as the categories of ``regime``. Read back from CSV,
-    ``regime`` is text: the names are then the columns that have a
-    ``filtered_<name>`` column beside them (the one layout,
-    :func:`regimes.results.signal_frame`, writes both for every regime, in regime
-    order), so that a regime the signal never took keeps its line; in a frame
-    without those, the columns named after a regime the signal takes or after a
-    default regime name.
+    ``regime`` is text: the names are then those of the ``portfolio_<name>``
+    columns (the one layout, :func:`regimes.results.signal_frame`, writes one for
+    every regime, in regime order), so that a regime the signal never took keeps
+    its line; in a file of an earlier version (named by regime alone), the
+    columns with a ``filtered_<name>`` column beside them, else those named after
+    a regime the signal takes or after a default regime name.
     """
     if not isinstance(wf, pd.DataFrame) or "regime" not in wf.columns:
         raise InvalidParameterError(
