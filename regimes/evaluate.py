@@ -142,6 +142,22 @@ def _check_signal(signal: Any) -> pd.Series:
     return signal
 
 
+def _in_zone_of(signal: Any, data: Any) -> Any:
+    """``data`` in the time zone of ``signal`` (as the caller passed it).
+
+    Both are read on their local dates (:func:`regimes._dates.local_days`): the
+    same instants in two zones are other dates (New York's close is the next
+    day in Tokyo), and pairing them by date would earn each day's return on the
+    signal of its own close, a look-ahead. Data without a zone, or a signal
+    without one, are taken as they are.
+    """
+    zone = getattr(getattr(signal, "index", None), "tz", None)
+    index = getattr(data, "index", None)
+    if zone is None or getattr(index, "tz", None) is None or index.tz == zone:
+        return data
+    return data.tz_convert(zone)
+
+
 def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]:
     """``names`` as a tuple of regimes of ``signal``; a single name is allowed."""
     names = (names,) if isinstance(names, str) else tuple(names)
@@ -802,6 +818,9 @@ def backtest(
     [-0.02, 0.0, 0.0]
     """
     given, signal = signal, _check_signal(signal)
+    returns, cash_returns, risk_free = (
+        _in_zone_of(given, value) for value in (returns, cash_returns, risk_free)
+    )
     asset = _check_returns(returns, "returns")
     risk_off = _risk_off(risk_off, given, signal, "risk_off")
     common = _common_dates(signal.index, asset.index)
@@ -950,7 +969,8 @@ def regime_stats(signal: pd.Series, returns: pd.Series | pd.DataFrame) -> pd.Dat
     >>> round(float(table.loc[("Bull", "A"), "ann_mean"]), 4)  # (0.01+0.02+0)/3*252
     2.52
     """
-    signal = _check_signal(signal)
+    given, signal = signal, _check_signal(signal)
+    returns = _in_zone_of(given, returns)
     _check_returns(returns, "returns")  # every column numeric, finite, >= -1
     returns = local_days(returns)
     frame = returns.to_frame() if isinstance(returns, pd.Series) else returns

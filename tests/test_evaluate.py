@@ -723,3 +723,27 @@ def test_an_ordered_signal_of_the_default_words_in_another_order_is_not_guessed(
     assert evaluate.backtest(ordered, returns, "Sideways").risk_off == ("Sideways",)
     own = ordered.cat.rename_categories(["Calm", "Dip", "Storm"])
     assert evaluate.backtest(own, returns).risk_off == ("Storm",)
+
+
+def test_returns_in_another_zone_are_read_in_the_signals():
+    """Hostile 37, H37-5: the same closes with the signal in New York and the
+    returns converted to Tokyo (where the close is the next morning) were paired
+    by their own local dates: each return earned on the signal of its own close,
+    a look-ahead (Sharpe 5.96 against -0.02). Returns are read in the signal's
+    zone, as the report reads them."""
+    from regimes import evaluate
+
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range("2020-01-01", periods=400) + pd.Timedelta(hours=16)
+    simple = pd.Series(rng.normal(0, 0.01, 400), days.tz_localize("America/New_York"))
+    bear = np.where(simple.to_numpy() < 0, "Bear", "Bull")
+    signal = pd.Series(
+        pd.Categorical(bear, ["Bull", "Bear"], ordered=True), simple.index
+    )
+    honest = evaluate.backtest(signal, simple, cost=0.0)
+    tokyo = simple.tz_convert("Asia/Tokyo")
+    mixed = evaluate.backtest(signal, tokyo, cost=0.0, cash_returns=tokyo * 0)
+    pd.testing.assert_frame_equal(mixed.stats, honest.stats)
+    pd.testing.assert_frame_equal(
+        evaluate.regime_stats(signal, tokyo), evaluate.regime_stats(signal, simple)
+    )
