@@ -148,12 +148,15 @@ def _in_zone_of(signal: Any, data: Any) -> Any:
     Both are read on their local dates (:func:`regimes._dates.local_days`): the
     same instants in two zones are other dates (New York's close is the next
     day in Tokyo), and pairing them by date would earn each day's return on the
-    signal of its own close, a look-ahead. Data without a zone, or a signal
-    without one, are taken as they are.
+    signal of its own close, a look-ahead. Data stamped at midnight are dates,
+    whatever their zone (the one day rule), and are taken as they are, as are
+    data without a zone or beside a signal without one.
     """
     zone = getattr(getattr(signal, "index", None), "tz", None)
     index = getattr(data, "index", None)
     if zone is None or getattr(index, "tz", None) is None or index.tz == zone:
+        return data
+    if index.equals(index.normalize()):  # dates, not instants
         return data
     return data.tz_convert(zone)
 
