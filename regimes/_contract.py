@@ -340,7 +340,11 @@ class Names(Constraint):
     def convert(self, value: Any) -> Any:
         if isinstance(value, str):
             items: list[Any] = [value]
-        elif isinstance(value, (Mapping, bytes)) or not isinstance(value, Iterable):
+        elif isinstance(value, (Mapping, bytes, pd.DataFrame)) or not isinstance(
+            value, Iterable
+        ):
+            # a DataFrame iterates its column labels: a mask with a column named
+            # "Bear" would read as the name "Bear"
             return _REJECT
         elif _is_unordered(value):
             if self.ordered or not all(isinstance(v, str) for v in value):

@@ -122,11 +122,12 @@ def _check_signal(signal: Any) -> pd.Series:
     if not isinstance(signal.dtype, pd.CategoricalDtype):
         categories = sorted(pd.unique(signal.to_numpy()).tolist(), key=str)
         signal = signal.astype(pd.CategoricalDtype(categories, ordered=True))
-    if not all(isinstance(c, str) for c in signal.cat.categories):
-        # regimes are names (risk_off=, regimes= take text): integer codes, as
-        # hmmlearn's predict gives, are named by their text, 2 -> "2"
-        categories = list(signal.cat.categories)
-        texts = [str(c) for c in categories]
+    categories = list(signal.cat.categories)
+    texts = [str(c).strip() for c in categories]
+    if texts != categories:
+        # regimes are names as risk_off= and regimes= take them (text, without
+        # surrounding spaces: "Bear " read from a file is "Bear"); integer
+        # codes, as hmmlearn's predict gives, are named by their text, 2 -> "2"
         clash = [
             c for c, t in zip(categories, texts, strict=True) if texts.count(t) > 1
         ]
@@ -136,7 +137,8 @@ def _check_signal(signal: Any) -> pd.Series:
                 f"signal's regimes {clash} are one name as text ("
                 f"{texts[categories.index(clash[0])]!r}): regimes are named by "
                 "their text, and these would be one regime. Give each regime one "
-                "spelling, e.g. signal.astype(str) if they are the same regime.",
+                "spelling, e.g. signal.astype(str).str.strip() if they are the same "
+                "regime.",
             )
         signal = signal.cat.rename_categories(texts)
     return signal

@@ -747,3 +747,26 @@ def test_returns_in_another_zone_are_read_in_the_signals():
     pd.testing.assert_frame_equal(
         evaluate.regime_stats(signal, tokyo), evaluate.regime_stats(signal, simple)
     )
+
+
+def test_regime_names_are_compared_as_the_parameters_take_them():
+    """Hostile 37, H37-3 and H37-9: risk_off= is read without surrounding
+    spaces, the signal's names were not: 'Bear ' alone was refused with advice
+    to pass what was passed, and beside 'Bear' the backtest went to cash in
+    'Bear' in silence. A DataFrame given as names was read as its column labels
+    (a mask with a column 'Bear' became risk_off=('Bear',))."""
+    from regimes import evaluate
+
+    days = pd.bdate_range("2024-01-01", periods=4)
+    returns = pd.Series([0.01, -0.02, 0.01, 0.0], days)
+    spaced = pd.Series(["Bull", "Bear ", "Bear ", "Bull"], days)
+    result = evaluate.backtest(spaced, returns, risk_off="Bear", delay=0, cost=0.0)
+    assert result.position.tolist() == [1.0, 0.0, 0.0, 1.0]
+    both = pd.Series(["Bull", "Bear ", "Bear", "Bull"], days)
+    with pytest.raises(InvalidParameterError, match="one name as text") as err:
+        evaluate.backtest(both, returns, risk_off="Bear")
+    assert err.value.param == "signal"
+    mask = pd.DataFrame({"Bear": [True, False, False, True]}, index=days)
+    with pytest.raises(InvalidParameterError) as err:
+        evaluate.backtest(spaced, returns, risk_off=mask)
+    assert err.value.param == "risk_off"
