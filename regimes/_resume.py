@@ -45,7 +45,7 @@ from ._dates import local_days
 from ._io import TEXT_ENCODING, atomic_path, folder_lock, read_text
 from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
-from ._validation import LOG_COLUMNS, OUTPUT_COLUMNS
+from ._validation import LOG_COLUMNS, OUTPUT_COLUMNS, check_unique_columns
 from ._warn import warn_user
 from .exceptions import (
     Advice,
@@ -322,6 +322,7 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
             param,
             f"{param} must be {accepted}; got {type(previous).__name__}. {begin}",
         )
+    check_unique_columns(previous, param)
     text = previous.attrs.get("resume")
     if not isinstance(text, str):
         raise InvalidParameterError(
@@ -1025,6 +1026,7 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
             f"got {type(out).__name__} with columns "
             f"{list(getattr(out, 'columns', []))}.",
         )
+    check_unique_columns(out, "out")
     path = Path(path)
     _check_log_header(path, _log_header(out.columns))
     last = _last_logged_day(path)

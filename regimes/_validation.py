@@ -237,6 +237,25 @@ def as_frame(returns: Any, param: str = "returns") -> Any:
     return returns
 
 
+def check_unique_columns(
+    frame: Any, param: str, error: type[InvalidParameterError] = InvalidParameterError
+) -> None:
+    """Refuse a frame with two columns of one name (as text), naming ``param``.
+
+    The one rule for every frame the package reads by column name: returns, a
+    signal or walk-forward frame, an audit log's rows. Two columns of one name
+    make ``frame[name]`` a frame, not a column.
+    """
+    columns = [str(c) for c in getattr(frame, "columns", ())]
+    if len(set(columns)) != len(columns):
+        dups = sorted({c for c in columns if columns.count(c) > 1})
+        raise error(
+            param,
+            f"{param} has duplicated column names: {dups}; rename them or drop the "
+            f"copies, e.g. {param}.loc[:, ~{param}.columns.duplicated()].",
+        )
+
+
 def check_returns(
     returns: Any,
     *,
@@ -506,12 +525,8 @@ def _check_frame_labels(
             raise
         except InvalidParameterError as exc:  # a returns frame: say so by the class
             raise InvalidReturnsError(param, str(exc)) from None
+    check_unique_columns(frame, param, InvalidReturnsError)
     columns = [str(c) for c in frame.columns]
-    if len(set(columns)) != len(columns):
-        dups = sorted({c for c in columns if columns.count(c) > 1})
-        raise InvalidReturnsError(
-            param, f"{param} has duplicated column names: {dups}; rename them."
-        )
     complex_ = [
         str(c)
         for c, dt in zip(columns, frame.dtypes, strict=True)

@@ -58,6 +58,7 @@ from ._validation import (
     basis_points_median,
     check_covers,
     check_returns,
+    check_unique_columns,
     percent_median,
 )
 from ._warn import warn_user
@@ -95,6 +96,7 @@ def _check_dates(index: pd.Index, name: str) -> None:
 def _check_signal(signal: Any) -> pd.Series:
     """A signal as an ordered-categorical Series (walk_forward's frame allowed)."""
     if isinstance(signal, pd.DataFrame):
+        check_unique_columns(signal, "signal")
         if "regime" not in signal.columns:
             raise InvalidParameterError(
                 "signal",

@@ -34,7 +34,7 @@ from ._contract import (
 from ._dates import local_dates
 from ._prices_or_returns import RETURN_TYPES, returns_unit, simple_returns
 from ._resume import recorded_columns
-from ._validation import check_covers, check_returns
+from ._validation import check_covers, check_returns, check_unique_columns
 from .evaluate import BacktestResult, _equal_weighted, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError
 from .models import RegimeModel
@@ -836,6 +836,7 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
             )
             + ".",
         )
+    check_unique_columns(wf, "wf")
     if wf.empty:
         raise InvalidParameterError(
             "wf", "wf has no rows: there is no signal to draw (was it sliced empty?)."

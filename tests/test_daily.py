@@ -1266,3 +1266,33 @@ def test_cli_state_with_earlier_history_is_told_its_option(tmp_path, capsys):
     before = prices.index[prices.index.get_loc(first.group(1)) - 1]
     assert _cli_state_csv(tmp_path, prices, "--start", f"{before:%Y-%m-%d}") == 0
     assert "continued from" in capsys.readouterr().out
+
+
+def test_a_walk_frame_with_a_column_twice_is_refused_everywhere(
+    previous, returns, tmp_path
+):
+    """Hostile 37, H37-1: a walk frame with a column twice (pd.concat of a frame
+    and one of its columns) raised pandas' AttributeError in the figure, the
+    report and resume, was logged with 'regime' twice by append_log, and was
+    called 'not a Series' by evaluate. One rule refuses it, naming the argument."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from regimes.evaluate import backtest
+    from regimes.plots import plot_walk_forward
+    from regimes.report import write_html
+
+    twice = pd.concat([previous, previous[["regime"]]], axis=1)
+    twice.attrs = previous.attrs
+    calls = {
+        "wf": lambda: plot_walk_forward(twice, returns),
+        "walk": lambda: write_html(None, returns, tmp_path / "r.html", walk=twice),
+        "resume": lambda: walk_forward(returns, _model(), resume=twice, **OPTIONS),
+        "out": lambda: daily.append_log(twice, tmp_path / "log.csv"),
+        "signal": lambda: backtest(twice, np.expm1(returns)),
+    }
+    for param, call in calls.items():
+        with pytest.raises(InvalidParameterError, match="duplicated column") as err:
+            call()
+        assert err.value.param == param
+    assert not any(tmp_path.iterdir())
