@@ -38,6 +38,7 @@ Which probabilities are which
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import cached_property
 from numbers import Integral, Real
 from pathlib import Path
@@ -48,11 +49,14 @@ import pandas as pd
 
 from . import _fitting, results
 from ._contract import (
+    InstanceOf,
     Interval,
+    Names,
     NJobs,
     Options,
     PathLike,
     RandomState,
+    Texts,
     validate_params,
 )
 from ._covariance import read_full
@@ -67,10 +71,12 @@ from ._parameter_tables import (
     hessian_standard_errors,
     wald_table,
 )
+from ._prices_or_returns import RETURN_TYPES
 from ._state import FittedState, Settings
 from ._text_report import Report
 from ._threads import thread_limits
 from ._validation import Returns, check_params, check_returns, n_free_parameters
+from .evaluate import COST
 from .exceptions import RegimeFitError
 from .labels import default_regime_names, match_states, ordering_words, permute_states
 from .online import (
@@ -83,6 +89,19 @@ __all__ = ["RegimeResults"]
 
 HTML_FILE = PathLike(kind="file", suffixes=(".html", ".htm"))
 """Where a report may be written: a file whose name ends in .html (never the data)."""
+
+REPORT_OPTIONS = {
+    "path": [HTML_FILE],
+    "title": [None, InstanceOf(str)],
+    "data_label": [None, InstanceOf(str)],
+    "notes": [Texts(what="note")],
+    "cost": COST,
+    "risk_off": [None, Names(what="regime name", ordered=False)],
+    "level": [Interval(Real, 0, 1, closed="neither")],
+    "return_type": [Options(set(RETURN_TYPES))],
+}
+"""What a report's options accept: the one declaration of
+:func:`regimes.report.write_html` and :meth:`RegimeResults.to_html`."""
 
 MAX_BOOT = 100_000
 """Most bootstrap replicates standard_errors runs (each is a refit)."""
@@ -524,16 +543,26 @@ class RegimeResults:
 
     # ------------------------------------------------------------------ report
 
-    @validate_params({"path": [HTML_FILE]})
-    def to_html(self, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+    @validate_params(REPORT_OPTIONS)
+    def to_html(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        title: str | None = None,
+        data_label: str | None = None,
+        notes: Sequence[str] = (),
+        cost: float = 0.001,
+        risk_off: Sequence[str] | str | None = None,
+        level: float = 0.95,
+        return_type: str = "log",
+    ) -> Path:
         """Write this fit's report as one self-contained HTML file.
 
-        The one-fit report of :func:`regimes.report.write_html` (whose keyword
-        arguments ``title``, ``data_label``, ``notes``, ``cost``, ``risk_off``,
-        ``level`` and ``return_type`` are passed on): today's regime, the data,
-        these parameters with standard errors, transitions, per-regime
-        statistics, the signal, an in-sample backtest and the figures. For a
-        walk-forward, call ``write_html(None, returns, path, walk=wf)``.
+        The one-fit report of :func:`regimes.report.write_html`, whose options
+        these are (see it for each): today's regime, the data, these parameters
+        with standard errors, transitions, per-regime statistics, the signal, an
+        in-sample backtest and the figures. For a walk-forward, call
+        ``write_html(None, returns, path, walk=wf)``.
 
         Returns
         -------
@@ -542,7 +571,18 @@ class RegimeResults:
         """
         from .report import write_html
 
-        return write_html(self, self.returns, path, **kwargs)
+        return write_html(
+            self,
+            self.returns,
+            path,
+            title=title,
+            data_label=data_label,
+            notes=notes,
+            cost=cost,
+            risk_off=risk_off,
+            level=level,
+            return_type=return_type,
+        )
 
 
 def _bootstrap_replicate(

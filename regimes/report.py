@@ -32,7 +32,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -43,21 +42,17 @@ from . import _resume, evaluate, results
 from ._contract import (
     Checked,
     InstanceOf,
-    Interval,
-    Names,
-    Options,
-    Texts,
     validate_params,
 )
 from ._dates import local_dates
 from ._io import atomic_path
 from ._parameter_tables import ReadableParameters
-from ._prices_or_returns import RETURN_TYPES, returns_unit, simple_returns
+from ._prices_or_returns import returns_unit, simple_returns
 from ._validation import as_frame, check_covers, check_returns
 from .exceptions import InvalidParameterError
 from .labels import riskiest
 from .models import RegimeModel
-from .regime_results import HTML_FILE, RegimeResults
+from .regime_results import REPORT_OPTIONS, RegimeResults
 from .walkforward import named_as_walk
 
 __all__ = ["write_html"]
@@ -95,15 +90,8 @@ class _Inputs:
     {
         "model": [None, InstanceOf(RegimeModel, RegimeResults)],
         "returns": [Checked("the returns the model or walk-forward used")],
-        "path": [HTML_FILE],
         "walk": [None, InstanceOf(pd.DataFrame, name="a walk_forward result")],
-        "title": [None, InstanceOf(str)],
-        "data_label": [None, InstanceOf(str)],
-        "notes": [Texts(what="note")],
-        "cost": evaluate.COST,
-        "risk_off": [None, Names(what="regime name", ordered=False)],
-        "level": [Interval(Real, 0, 1, closed="neither")],
-        "return_type": [Options(set(RETURN_TYPES))],
+        **REPORT_OPTIONS,  # path and the options, as RegimeResults.to_html's
     }
 )
 def write_html(

@@ -356,7 +356,7 @@ def _required(name: str, func: Callable[..., Any], w: dict[str, Any]) -> dict[st
         by_name["path"] = w["saved"]
     if name == "append_log":
         by_name["path"] = w["tmp"] / "log.csv"
-    if name == "write_html":
+    if name in ("write_html", "RegimeResults.to_html"):
         by_name["path"] = w["tmp"] / "report.html"
     out = {}
     for p in inspect.signature(func).parameters.values():

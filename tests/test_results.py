@@ -257,3 +257,20 @@ def test_a_stay_probability_at_the_floor_is_named_as_counted():
     assert floor.any()
     assert table.loc[floor, "note"].str.contains("still a fitted parameter").all()
     assert res.n_parameters == n_free_parameters(3, 2, "full")
+
+
+def test_to_html_declares_its_options():
+    """Hostile 37, H37-4: to_html(**kwargs) forwarded everything, so its errors
+    were named for write_html(), returns= and model= met 'multiple values', and
+    walk= was advised to 'pass model=None', which to_html cannot."""
+    from regimes.data import load_sample
+    from regimes.exceptions import InvalidParameterError
+
+    returns = load_sample().iloc[-300:, :2]
+    res = RegimeModel(2, n_init=1, random_state=0).fit(returns).results(returns)
+    with pytest.raises(InvalidParameterError, match=r"RegimeResults\.to_html") as err:
+        res.to_html("r.html", cost=float("nan"))
+    assert err.value.param == "cost"
+    for name in ("walk", "returns", "model"):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
+            res.to_html("r.html", **{name: None})
