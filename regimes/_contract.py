@@ -867,7 +867,18 @@ def _article(noun: str) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    """``value`` as an error quotes it: on one line, at most 80 characters.
+
+    pandas' repr of a Series, a frame or an Index spans lines: those are named
+    by their type and shape instead.
+    """
+    if isinstance(value, (pd.Series, pd.DataFrame, pd.Index)):
+        shape = " x ".join(map(str, value.shape))
+        name = getattr(value, "name", None)
+        return f"a {type(value).__name__} of {shape}" + (
+            f" named {name!r}" if name is not None else ""
+        )
+    text = " ".join(repr(value).split())
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -474,8 +474,8 @@ def _number_format(cell: str) -> str:
         )
     if re.fullmatch(r"[-+]?\d*,\d+", text):
         return (
-            " (a decimal comma in a file whose fields are separated by commas: save "
-            "it with decimal points, e.g. 1234.5, or with ; between fields)"
+            " (a decimal comma, where this column's other numbers are not read "
+            "so: save the file with one decimal mark in every cell, e.g. 1234.5)"
         )
     return ""
 

@@ -771,3 +771,30 @@ def test_a_path_through_a_link_to_nothing_is_refused_naming_the_link(tmp_path):
     with pytest.raises(InvalidParameterError, match="is a file") as err:
         regimes.walk_forward(returns, model, resume=afile)
     assert err.value.param == "resume" and "load_state" not in str(err.value)
+
+
+def test_a_refused_pandas_object_is_named_on_one_line(tmp_path):
+    """Hostile 37, H37-8: a Series or Index given where another type is
+    accepted was quoted by its repr, cut at 80 characters: two to five lines
+    in the middle of an error."""
+    from regimes.data import load_sample
+    from regimes.report import write_html
+
+    returns = load_sample().iloc[-50:, :2]
+    with pytest.raises(InvalidParameterError) as err:
+        write_html(None, returns, tmp_path / "r.html", walk=returns.iloc[:, 0])
+    text = str(err.value)
+    assert "\n" not in text and "a Series of 50 named 'Technology'" in text
+
+
+def test_a_mixed_decimal_mark_names_no_separator_it_did_not_see(tmp_path):
+    """Hostile 37, H37-2: a decimal comma among decimal points in a file with
+    ';' between fields was said to be 'in a file whose fields are separated by
+    commas'."""
+    from regimes import data
+
+    path = tmp_path / "r.csv"
+    path.write_text("Date;A\n2024-01-02;0,5\n2024-01-03;0.25\n2024-01-04;0.5\n")
+    with pytest.raises(InvalidParameterError, match="one decimal mark") as err:
+        data.read_returns(path, kind="returns")
+    assert "separated by commas" not in str(err.value)
