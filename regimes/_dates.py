@@ -175,7 +175,7 @@ def parse_day_index(
         return _wall_clock(labels, source, param)
     labels = pd.Index(labels)
     text = pd.Index([str(v).strip() for v in labels])
-    missing = [i for i, v in enumerate(labels) if _is_blank(v)]
+    missing = np.flatnonzero(pd.isna(labels) | (text == "")).tolist()
     if missing:
         raise data_error(
             param,
@@ -207,21 +207,16 @@ def parse_day_index(
                 "time order, or set the dates as a DatetimeIndex.",
             )
         return _wall_clock(_parse_yyyymmdd(text, source, param), source, param)
-    local = text.str.replace(_TIME_ZONE, r"\1", regex=True)  # keep the local date
+    local = (  # keep the local date; an offset follows a time (skip the search)
+        text.str.replace(_TIME_ZONE, r"\1", regex=True)
+        if any(":" in v for v in text)
+        else text
+    )
     try:
         parsed = pd.to_datetime(local, format="ISO8601")
     except (ValueError, TypeError):
         parsed = _parse_other(local, source, param)
     return _wall_clock(pd.DatetimeIndex(parsed), source, param)
-
-
-def _is_blank(value: Any) -> bool:
-    try:
-        if pd.isna(value):
-            return True
-    except (TypeError, ValueError):
-        return False
-    return not str(value).strip()
 
 
 def _reads_as_day(value: str) -> bool:

@@ -24,6 +24,7 @@ rule) and :mod:`regimes._yahoo` (downloads and their cache).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -151,14 +152,29 @@ def load_sample(kind: Literal["sectors", "index"] = "sectors") -> pd.DataFrame:
     >>> list(load_sample("index").columns)
     ['SP500']
     """
+    table = _sample_table()
+    columns = (
+        [_INDEX_COLUMN]
+        if kind == "index"
+        else [c for c in table.columns if c != _INDEX_COLUMN]
+    )
+    frame = table[columns].copy()  # the caller's own: the cached table stays as read
+    frame.attrs["kind"] = "returns"
+    return frame
+
+
+@functools.lru_cache(maxsize=1)
+def _sample_table() -> pd.DataFrame:
+    """The bundled file, read, its dates parsed and checked: once per process.
+
+    The file is part of the installed package and never changes while it runs, so
+    reading it once (of ~60 ms: the dates are most of it) serves every later call;
+    :func:`load_sample` hands out copies, never this frame.
+    """
     source = resources.files("regimes") / "_data" / _SAMPLE_FILE
     with resources.as_file(source) as path:
         frame = pd.read_csv(path, index_col="Date")
     frame.index = parse_day_index(frame.index, source="bundled sample", param="kind")
-    frame = (
-        frame[[_INDEX_COLUMN]] if kind == "index" else frame.drop(columns=_INDEX_COLUMN)
-    )
-    frame.attrs["kind"] = "returns"
     return checked(frame, "bundled sample", "kind")
 
 

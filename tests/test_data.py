@@ -34,6 +34,20 @@ def test_sample_is_real_sector_returns():
     assert annual_vol.between(0.15, 0.40).all()
 
 
+def test_each_sample_is_the_callers_own():
+    """The file is read once per process; what one caller edits, the next never sees."""
+    first = data.load_sample()
+    first.iloc[0, 0] = 99.0
+    first.attrs["kind"] = "prices"
+    first.columns = ["edited", *first.columns[1:]]
+    index = data.load_sample("index")
+    index.iloc[0, 0] = 99.0
+    again = data.load_sample()
+    assert again.iloc[0, 0] != 99.0 and data.load_sample("index").iloc[0, 0] != 99.0
+    assert again.attrs == {"kind": "returns"}
+    assert list(again.columns) == list(data.SAMPLE_SECTORS)
+
+
 def test_sample_index_matches_dates():
     index = data.load_sample("index")
     assert list(index.columns) == ["SP500"]
