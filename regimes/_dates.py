@@ -358,8 +358,13 @@ def epoch_nanoseconds(index: pd.DatetimeIndex) -> bool:
     Integers read as nanoseconds since 1970 (``pd.to_datetime`` of YYYYMMDD
     numbers) give such an index.
     """
+    if len(index) < 2:
+        return False
     local = index.tz_localize(None) if index.tz is not None else index
-    return len(index) > 1 and bool((local.normalize() == pd.Timestamp(0)).all())
+    epoch = pd.Timestamp(0)
+    if local[:1].normalize()[0] != epoch:  # the usual answer, without a pass over days
+        return False
+    return bool((local.normalize() == epoch).all())
 
 
 _TEXT_OFFSET = re.compile(
