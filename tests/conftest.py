@@ -113,6 +113,28 @@ def fitted(sample: tuple[pd.DataFrame, np.ndarray]) -> RegimeModel:
     return RegimeModel(n_regimes=3, n_init=5, random_state=0).fit(returns)
 
 
+_WORKER_LIMITS = []  # kept alive for the whole run of a worker
+
+
+def pytest_collection_finish(session):
+    """In each pytest-xdist worker, native libraries use the worker's share of cores.
+
+    ``-n auto`` already runs one worker per core; numpy's and scipy's BLAS and
+    scikit-learn's OpenMP would otherwise start a thread per core in every worker,
+    and the workers' threads then wait for each other's cores (scikit-learn's own
+    test suite limits its workers the same way). Set after collection, when the
+    test modules have loaded those libraries. A fit sets and restores its own
+    limits (:mod:`regimes._threads`), and the tests of those limits set the counts
+    they start from.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        from threadpoolctl import threadpool_limits
+
+        cores = len(os.sched_getaffinity(0))
+        _WORKER_LIMITS.append(threadpool_limits(max(1, cores // workers)))
+
+
 @pytest.hookimpl(trylast=True)  # after -m and -k have deselected
 def pytest_collection_modifyitems(config, items):
     """Long tests first; skip tests marked ``live`` unless asked for with ``-m live``.
