@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -22,8 +23,15 @@ def test_there_are_notebooks():
 
 @pytest.mark.slow  # CI runs them; `-m "not slow"` skips them in a quick run
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes_cleanly(path):
+def test_notebook_executes_cleanly(path, monkeypatch):
     notebook = nbformat.read(path, as_version=4)
+    # the kernel, a process of its own, takes this worker's share of the cores
+    # (tests/conftest.py limits the workers themselves)
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers is not None:
+        share = str(max(1, len(os.sched_getaffinity(0)) // int(workers)))
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            monkeypatch.setenv(name, share)
     assert all(
         not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"
     ), "commit notebooks with their outputs stripped"
