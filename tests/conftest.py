@@ -113,6 +113,19 @@ def fitted(sample: tuple[pd.DataFrame, np.ndarray]) -> RegimeModel:
     return RegimeModel(n_regimes=3, n_init=5, random_state=0).fit(returns)
 
 
+@pytest.fixture
+def text_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports without their figures, for tests of the tables and text only.
+
+    Drawing the three figures takes about two thirds of a report's time; the
+    tests that check the figures (``_check_self_contained`` in test_report.py)
+    and the README's own report blocks still draw them.
+    """
+    import regimes.report
+
+    monkeypatch.setattr(regimes.report, "_figure_section", lambda *args: "")
+
+
 _WORKER_LIMITS = []  # kept alive for the whole run of a worker
 
 

@@ -668,7 +668,9 @@ def test_labels_in_another_order_are_refused(call, param):
     assert err.value.param == param
 
 
-def test_a_path_from_the_home_folder_means_the_home_folder(tmp_path, monkeypatch):
+def test_a_path_from_the_home_folder_means_the_home_folder(
+    tmp_path, monkeypatch, text_only
+):
     """Hostile 29, H29-6: '~/returns.csv' was 'no such file' while pandas read
     it; daily.run and to_html made a folder named '~' in the working folder and
     wrote there; save() said to create the folder '~'. Every path parameter is

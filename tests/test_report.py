@@ -219,16 +219,6 @@ def walk(sample: pd.DataFrame) -> pd.DataFrame:
     return walk_forward(sample, model, refit="Q", progress=False)
 
 
-@pytest.fixture
-def text_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reports without their figures, for tests of the tables and text only.
-
-    Drawing the three figures takes about two thirds of a report's time; the
-    tests that check the figures (``_check_self_contained``) still draw them.
-    """
-    monkeypatch.setattr(regimes.report, "_figure_section", lambda *args: "")
-
-
 @pytest.fixture(scope="module")
 def fitted(sample: pd.DataFrame) -> RegimeModel:
     """One fit on ``sample``, shared: the tests read it and never refit it."""
