@@ -39,6 +39,7 @@ def test_each_sample_is_the_callers_own():
     first = data.load_sample()
     first.iloc[0, 0] = 99.0
     first.attrs["kind"] = "prices"
+    first.index.name = "Day"  # an Index's name can be set in place
     first.columns = ["edited", *first.columns[1:]]
     index = data.load_sample("index")
     index.iloc[0, 0] = 99.0
@@ -46,6 +47,7 @@ def test_each_sample_is_the_callers_own():
     assert again.iloc[0, 0] != 99.0 and data.load_sample("index").iloc[0, 0] != 99.0
     assert again.attrs == {"kind": "returns"}
     assert list(again.columns) == list(data.SAMPLE_SECTORS)
+    assert again.index.name == "Date"
 
 
 def test_sample_index_matches_dates():
