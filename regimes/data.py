@@ -158,7 +158,10 @@ def load_sample(kind: Literal["sectors", "index"] = "sectors") -> pd.DataFrame:
         if kind == "index"
         else [c for c in table.columns if c != _INDEX_COLUMN]
     )
-    frame = table[columns].copy()  # the caller's own: the cached table stays as read
+    # the caller's own, the cached table stays as read: DataFrame.copy copies the
+    # values but shares the index's memory, which DatetimeIndex.asi8 can write
+    frame = table[columns].copy()
+    frame.index = frame.index.copy(deep=True)
     frame.attrs["kind"] = "returns"
     return frame
 

@@ -40,6 +40,8 @@ def test_each_sample_is_the_callers_own():
     first.iloc[0, 0] = 99.0
     first.attrs["kind"] = "prices"
     first.index.name = "Day"  # an Index's name can be set in place
+    seconds = first.index.asi8  # a writable view of the index's memory (H38-1)
+    seconds //= 10**9
     first.columns = ["edited", *first.columns[1:]]
     index = data.load_sample("index")
     index.iloc[0, 0] = 99.0
@@ -48,6 +50,7 @@ def test_each_sample_is_the_callers_own():
     assert again.attrs == {"kind": "returns"}
     assert list(again.columns) == list(data.SAMPLE_SECTORS)
     assert again.index.name == "Date"
+    assert again.index[0] == pd.Timestamp("1990-01-03")
 
 
 def test_sample_index_matches_dates():
