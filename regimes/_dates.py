@@ -47,10 +47,13 @@ __all__ = [
 
 DATE_FIX = "write it as 'YYYY-MM-DD' (e.g. '2024-01-31') or as a YYYYMMDD int"
 
-_YYYYMMDD = re.compile(r"\d{8}")
-_ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?")
+# ASCII digits only: "\d" alone also matches full-width and other scripts' digits,
+# which pandas' parsers then refuse or misread
+_YYYYMMDD = re.compile(r"\d{8}", re.ASCII)
+_ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{8}T.+", re.ASCII)
 _TIME_ZONE = re.compile(
-    r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-]\d{2}:?\d{2})$"
+    r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$",
+    re.ASCII,
 )
 
 
@@ -127,7 +130,12 @@ def _from_yyyymmdd(text: str) -> pd.Timestamp:
 
 # ------------------------------------------------------------- a column of days
 
-_INTEGER = re.compile(r"[+-]?\d+(?:\.0*)?")
+_INTEGER = re.compile(r"[+-]?\d+(?:\.0*)?", re.ASCII)
+_PART_OF_DAY = re.compile(r"[+-]?\d{1,6}(?:[-/.]\d{1,2})?", re.ASCII)
+"""A year, or a year and a month: not a day (``2024``, ``2024-10``)."""
+_DAY_TEXT = re.compile(f"{_ISO.pattern}|{_YYYYMMDD.pattern}", re.ASCII)
+"""A label :func:`parse_day` reads as text: an ISO date (maybe with a time) or
+YYYYMMDD; the column's other formats are :data:`_OTHER_FORMATS`."""
 _OTHER_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%b-%Y")
 _EXAMPLE_FORMAT = "%d/%m/%Y"
 
@@ -207,6 +215,11 @@ def parse_day_index(
                 "time order, or set the dates as a DatetimeIndex.",
             )
         return _wall_clock(_parse_yyyymmdd(text, source, param), source, param)
+    # parse_day's rule for text, for the whole column: a full ISO date (with a
+    # time, maybe an offset) or YYYYMMDD. pandas' ISO parser alone also reads
+    # "2024" and "2024-10" (as 1 January, the 1st), "0000", "-5", "today", "now".
+    if not all(_DAY_TEXT.fullmatch(v) for v in text):
+        return _wall_clock(_parse_other(text, source, param), source, param)
     local = (  # keep the local date; an offset follows a time (skip the search)
         text.str.replace(_TIME_ZONE, r"\1", regex=True)
         if any(":" in v for v in text)
@@ -215,7 +228,7 @@ def parse_day_index(
     try:
         parsed = pd.to_datetime(local, format="ISO8601")
     except (ValueError, TypeError):
-        parsed = _parse_other(local, source, param)
+        parsed = _parse_other(text, source, param)
     return _wall_clock(pd.DatetimeIndex(parsed), source, param)
 
 
@@ -278,6 +291,11 @@ def _is_calendar_day(digits: str) -> bool:
     return True
 
 
+def _where(param: str) -> str:
+    """Where the labels are: a file's first column, or a frame's index."""
+    return "the first column" if param == "path" else "the index"
+
+
 def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
     readings = {}
     for fmt in _OTHER_FORMATS:
@@ -291,6 +309,10 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
     if not readings:
         bad = _first_unreadable(text, None)
         iso = [_reads_as_day(v) for v in text]
+        if bad is None and all(iso):
+            # each label is a day by parse_day's rule (a time zone pandas' column
+            # parser refuses, "GMT", or offsets written two ways): read them so
+            return pd.DatetimeIndex([parse_day(v) for v in text])
         if bad is None and any(iso):  # each is a date, but written two ways
             row = iso.index(False)
             raise data_error(
@@ -303,11 +325,18 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
                     ".",
                 ),
             )
+        bad = bad if bad is not None else str(text[0])
+        if any(c.isdigit() and not c.isascii() for c in bad):
+            why = " (dates are written with the digits 0-9)"
+        elif _PART_OF_DAY.fullmatch(bad):
+            why = " (a year or a month alone is not a day)"
+        else:
+            why = ""
         raise data_error(
             param,
             Advice(
-                f"{source}: the first column must hold dates; could not read "
-                f"{bad if bad is not None else text[0]!r} as a date. ",
+                f"{source}: {_where(param)} must hold dates; could not read {bad!r} "
+                f"as a date{why}. ",
                 *_index_fix(param),
                 ".",
             ),
@@ -368,7 +397,7 @@ def epoch_nanoseconds(index: pd.DatetimeIndex) -> bool:
 
 
 _TEXT_OFFSET = re.compile(
-    r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*([+-]\d{2}(?::?\d{2})?|Z)$"
+    r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*([+-]\d{2}(?::?\d{2})?|Z)$", re.ASCII
 )
 """A UTC offset at the end of a date and time written as text."""
 

@@ -63,6 +63,7 @@ _SEPARATORS = (",", ";", "\t", None)  # None: runs of spaces (Ken French's .txt)
 _DAY_LIKE = re.compile(
     r"[+-]?\d+(\.0*)?"  # YYYYMMDD (and integers the day parser refuses with the fix)
     r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T].*)?"  # 2024-01-31, 01/31/2024, 31.01.2024
+    r"|\d{8}T.+"  # 20240131T1600 (ISO's basic form, with a time)
     r"|\d{1,2}[-/ ][A-Za-z]{3,9}[-/ ]\d{2,4}"  # 31-Jan-2024
     r"|[A-Za-z]{3,9}\.? \d{1,2},? \d{4}"  # Jan 31, 2024
 )

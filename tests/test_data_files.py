@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from regimes import data
+from regimes._dates import parse_day
 from regimes.exceptions import (
     AssumedKindWarning,
     DataFileError,
@@ -336,6 +337,60 @@ def test_a_bad_date_is_named_not_the_first_good_one(tmp_path):
     path.write_text("Date,A\n2024-01-02,0.1\n2024-01-03,0.2\n2024-13-45,0.3\n")
     with pytest.raises(InvalidReturnsError, match="could not read '2024-13-45'"):
         read(path)
+
+
+# H38-2 to H38-5, H38-8: pandas' ISO parser read "2022" as 1 January, "2021-10" as
+# the 1st, "today" as the day the script ran, "0000" as year 0; labels in another
+# script's digits and a "GMT" suffix ended in a bare ValueError
+PARTS_OF_DAYS = {
+    "2022": "a year or a month alone is not a day",
+    "2021-10": "a year or a month alone is not a day",
+    "0000": "a year or a month alone is not a day",
+    "-5": "a year or a month alone is not a day",
+    "today": "could not read 'today' as a date",
+    "now": "could not read 'now' as a date",
+    "\uff12\uff10\uff12\uff11-\uff10\uff11-\uff10\uff15": "the digits 0-9",
+}
+
+
+@pytest.mark.parametrize("label", list(PARTS_OF_DAYS))
+def test_a_label_the_day_parser_refuses_is_refused_in_a_column(label):
+    """The column parser keeps parse_day's rule, label by label."""
+    with pytest.raises(ValueError):
+        parse_day(label)
+    prices = pd.Series(
+        [100.0, 101.0, 102.0, 103.0],
+        index=["2021-01-04", label, "2021-01-06", "2021-01-07"],
+    )
+    with pytest.raises(InvalidReturnsError, match=re.escape(PARTS_OF_DAYS[label])):
+        data.prepare_returns(prices, kind="prices")
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        ["2024-01-02 16:00 GMT", "2024-01-03 16:00 GMT", "2024-01-04 16:00 GMT"],
+        ["2024-01-02 09:00", "2024-01-03 09:00", "2024-01-04 09:00+09"],
+        ["2024-01-02", "20240103", "2024-01-04"],
+        ["20240102T0900", "20240103T0900", "20240104T0900"],
+    ],
+)
+def test_labels_the_day_parser_reads_are_read_in_a_column(labels, tmp_path):
+    """Before, these ended in 'ValueError: False is not in list' (H38-4)."""
+    days = [parse_day(v) for v in labels]
+    path = tmp_path / "prices.csv"
+    path.write_text(
+        "Date,A\n" + "".join(f"{v},{0.01 * i}\n" for i, v in enumerate(labels))
+    )
+    prices = data.read_returns(path, kind="returns")
+    assert list(prices.index) == days
+    log_returns = data.to_log_returns(pd.Series([1.0, 2, 3], index=labels))
+    assert list(log_returns.index) == days[1:]
+
+
+def test_an_index_that_is_not_days_is_named_as_the_index():
+    with pytest.raises(InvalidReturnsError, match="the index must hold dates"):
+        data.prepare_returns(pd.Series([1.0, 2.0], index=["a", "b"]), kind="prices")
 
 
 def test_a_trailing_separator_is_not_a_column(tmp_path):
