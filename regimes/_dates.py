@@ -389,11 +389,16 @@ def epoch_nanoseconds(index: pd.DatetimeIndex) -> bool:
     """
     if len(index) < 2:
         return False
-    local = index.tz_localize(None) if index.tz is not None else index
+    # integers read as nanoseconds and then given a zone are on 1970-01-01 in UTC
+    # when converted (west of UTC, locally 1969-12-31) and locally when localized
+    readings = [index] if index.tz is None else [index.tz_convert("UTC"), index]
     epoch = pd.Timestamp(0)
-    if local[:1].normalize()[0] != epoch:  # the usual answer, without a pass over days
-        return False
-    return bool((local.normalize() == epoch).all())
+    for reading in readings:
+        local = reading.tz_localize(None) if reading.tz is not None else reading
+        # the usual answer is no, from the first day, without a pass over days
+        if local[:1].normalize()[0] == epoch and (local.normalize() == epoch).all():
+            return True
+    return False
 
 
 _TEXT_OFFSET = re.compile(

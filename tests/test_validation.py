@@ -364,9 +364,22 @@ def test_the_fix_for_an_undated_index_is_built_for_its_kind(index, fix):
         assert namespace["returns"].index.equals(load_sample().index[-300:])
 
 
-def test_integers_read_as_nanoseconds_are_not_days():
+@pytest.mark.parametrize(
+    "zone",
+    [
+        pytest.param(lambda i: i, id="naive"),
+        pytest.param(lambda i: i.tz_localize("Asia/Tokyo"), id="localized"),
+        # H38-9: converted west of UTC, every local time is on 1969-12-31
+        pytest.param(
+            lambda i: i.tz_localize("UTC").tz_convert("America/New_York"),
+            id="converted-west",
+        ),
+    ],
+)
+def test_integers_read_as_nanoseconds_are_not_days(zone):
     returns = load_sample().iloc[-300:, :2]
-    returns.index = pd.to_datetime(returns.index.strftime("%Y%m%d").astype(int))
+    ints = pd.to_datetime(returns.index.strftime("%Y%m%d").astype(int))
+    returns.index = zone(ints)
     with pytest.raises(InvalidReturnsError, match="1970-01-01"):
         RegimeModel(n_init=1).fit(returns)
 
