@@ -173,7 +173,9 @@ def _check_replaceable(path: Path, shown: object, param: str) -> os.stat_result 
     return info
 
 
-def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path:
+def check_file_target(
+    path: str | os.PathLike[str], param: str = "path", make_folders: bool = False
+) -> Path:
     """``path`` as a Path if a file can be written there, else our error naming it.
 
     Refused before any work: a folder (``"."`` included), an empty name, an
@@ -182,7 +184,9 @@ def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path
     (``/proc``, read-only). Checked by creating and removing an empty sibling
     file, the one sure test (permission bits say nothing for root). A symbolic
     link is followed: the file it names is checked. Whether an existing file may
-    be *replaced* is the caller's decision.
+    be *replaced* is the caller's decision. ``make_folders=True``: the writer
+    creates missing folders (:func:`atomic_path` does), so a missing folder is
+    allowed and the first folder on the way that exists must take a new file.
     """
     target = user_path(path)
     if target.name in ("", ".", ".."):
@@ -202,19 +206,22 @@ def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path
                     "file, not a folder.",
                 )
             break
+    probe = real
     if not real.parent.is_dir():
-        raise InvalidParameterError(
-            param,
-            f"{param} {str(path)!r} cannot be written: the folder "
-            f"{str(real.parent)!r} does not exist; create it first.",
-        )
+        if not make_folders:
+            raise InvalidParameterError(
+                param,
+                f"{param} {str(path)!r} cannot be written: the folder "
+                f"{str(real.parent)!r} does not exist; create it first.",
+            )
+        probe = next(p for p in real.parents if p.exists()) / real.name
     try:
-        os.unlink(_create_sibling(real))
+        os.unlink(_create_sibling(probe))
     except OSError as exc:
         raise InvalidParameterError(
             param,
             f"{param} {str(path)!r} cannot be written: no file can be created in "
-            f"{str(real.parent)!r} ({exc.strerror or exc}).",
+            f"{str(probe.parent)!r} ({exc.strerror or exc}).",
         ) from exc
     return target
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import argparse
 import ast
-import os
 import re
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from . import __version__, data
 from ._contract import check_value
 from ._dates import parse_day, warn_if_not_daily
-from ._io import atomic_path, user_path
+from ._io import atomic_path, check_file_target, user_path
 from ._prices_or_returns import returns_unit
 from ._resume import NEW_RUN, saved_columns
 from ._validation import COVARIANCE_TYPES
@@ -461,19 +459,22 @@ def _check_out(folder: Path | None) -> None:
             if not parent.is_dir():
                 raise _UsageError(f"--out {folder}: {parent} is a file, not a folder")
             break
-    _check_writable(folder if folder.is_dir() else parent, f"--out {folder}")
+    for name in ("regimes.csv", "regimes.png"):
+        _check_target(folder / name, "--out")
 
 
-def _check_writable(folder: Path, what: str) -> None:
-    """Refuse, before any work, a folder in which nothing can be created (/proc)."""
+def _check_target(path: Path, flag: str) -> None:
+    """Refuse, before any work, a file the run could not write or replace.
+
+    The writer's own checks (:func:`regimes._io.check_file_target`): a device,
+    FIFO or socket at the name, a link into a folder where no file can be
+    created (/proc), a read-only folder. Both of --out's files are checked before
+    either is written, so a failure never leaves a new table beside an old figure.
+    """
     try:
-        probe = tempfile.mkdtemp(prefix=".regimes-probe-", dir=folder)
-    except OSError as exc:
-        raise _UsageError(
-            f"{what}: cannot write in {folder} ({exc.strerror or exc}); give a "
-            "folder you can write to"
-        ) from None
-    os.rmdir(probe)
+        check_file_target(path, flag, make_folders=True)
+    except InvalidParameterError as err:
+        raise _UsageError(str(err).rstrip(".")) from None
 
 
 def _refit(value: str) -> str | int:
@@ -844,8 +845,7 @@ def _check_report_options(args: argparse.Namespace) -> None:
             check_value(args.report, [HTML_FILE], "--report")
         except InvalidParameterError as err:
             raise _UsageError(_constraint_words("--report", err)) from None
-        existing = next(p for p in args.report.parents if p.exists())
-        _check_writable(existing, f"--report {args.report}")
+        _check_target(args.report, "--report")
 
 
 def _run_daily(

@@ -45,7 +45,7 @@ from ._contract import (
     validate_params,
 )
 from ._dates import local_dates
-from ._io import atomic_path
+from ._io import atomic_path, check_file_target
 from ._parameter_tables import ReadableParameters
 from ._prices_or_returns import returns_unit, simple_returns
 from ._validation import as_frame, check_covers, check_returns
@@ -157,6 +157,7 @@ def write_html(
         Before any work, for a model that is not fitted on ``returns``, no model
         and no ``walk``, or a ``walk`` without its records.
     """
+    check_file_target(path, "path", make_folders=True)  # not after the work
     inputs = _gather(model, returns, walk, return_type)
     if len(inputs.proba.columns) < 2:  # as regimes --evaluate / --report refuse it
         raise InvalidParameterError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 import warnings
@@ -16,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 import regimes
 from regimes import RegimeModel, data
 from regimes.cli import main
+from regimes.exceptions import InvalidParameterError
 from regimes.results import portfolio_proba
 
 from ._yf import FakeDownload, yf_frame
@@ -476,7 +478,51 @@ def test_an_unwritable_place_is_refused_before_the_fit(option, monkeypatch, caps
     monkeypatch.setattr(cli, "_load", no_load)
     target = "/proc/regimes-test" + (".html" if option == "--report" else "")
     assert cli.main([option, target]) == 2
-    assert f"{option} {target}: cannot write in /proc" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith(f"regimes: error: {option} '{target}")
+    assert "no file can be created in '/proc'" in err
+
+
+@pytest.mark.parametrize("option", ["--out", "--report"])
+def test_a_target_that_is_not_a_file_is_refused_before_anything_is_written(
+    option, tmp_path, monkeypatch, capsys
+):
+    """H38-6: a FIFO at out/regimes.png (or at --report) was found after the run,
+    when regimes.csv had been replaced and the figure could not be: a new table
+    beside an old or missing figure."""
+    from regimes import cli
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the data were loaded before the targets were checked")
+
+    monkeypatch.setattr(cli, "_load", no_load)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "regimes.csv").write_text("old")
+    fifo = out / "regimes.png" if option == "--out" else tmp_path / "report.html"
+    os.mkfifo(fifo)
+    args = ["--out", str(out)]
+    if option == "--report":
+        args += ["--report", str(fifo)]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"regimes: error: {option} '{fifo}' exists and is not a")
+    assert (out / "regimes.csv").read_text() == "old"
+
+
+def test_write_html_refuses_a_target_that_is_not_a_file_before_the_work(
+    tmp_path, monkeypatch
+):
+    import regimes.report
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the report was gathered before its path was checked")
+
+    monkeypatch.setattr(regimes.report, "_gather", no_work)
+    fifo = tmp_path / "report.html"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidParameterError, match="exists and is not a regular"):
+        regimes.report.write_html(None, pd.DataFrame(), fifo)
 
 
 def test_state_that_is_a_file_names_the_option(tmp_path, capsys):
