@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bz2
 import csv
+import datetime as _dt
 import gzip
 import io
 import lzma
@@ -78,20 +79,37 @@ class _Line:
     is_row: bool  # at least two fields, the first of which looks like a day
 
     @classmethod
-    def of(cls, number: int, fields: list[str], text: str) -> _Line:
+    def of(
+        cls, number: int, fields: list[str], text: str, date_format: str | None = None
+    ) -> _Line:
         stripped = [f.strip() for f in fields]
         while stripped and not stripped[-1]:
             stripped.pop()
         is_row = (
-            len(fields) >= 2
-            and bool(stripped)
-            and _DAY_LIKE.fullmatch(stripped[0]) is not None
+            len(fields) >= 2 and bool(stripped) and _day_like(stripped[0], date_format)
         )
         return cls(number, stripped, len(fields), text, is_row)
 
     @property
     def blank(self) -> bool:
         return not any(self.fields)
+
+
+def _day_like(field: str, date_format: str | None) -> bool:
+    """Whether a line's first field may be a day: a row of the table, not text.
+
+    One of the forms the day parser reads, or the ``date_format`` the user said
+    (``Jan-02-2024`` with ``"%b-%d-%Y"``).
+    """
+    if _DAY_LIKE.fullmatch(field) is not None:
+        return True
+    if date_format is None:
+        return False
+    try:
+        _dt.datetime.strptime(field, date_format)
+    except ValueError:
+        return False
+    return True
 
 
 def _warn(message: str) -> None:
@@ -108,7 +126,7 @@ def read_table(
     """
     text = _text(path, source, param)
     try:
-        separator, lines = _split(text)
+        separator, lines = _split(text, date_format)
     except csv.Error as exc:  # e.g. a web page saved as .csv: one huge "field"
         raise data_error(
             param,
@@ -118,11 +136,13 @@ def read_table(
         ) from None
     first_row = next((i for i, line in enumerate(lines) if line.is_row), None)
     if first_row is None:
+        said = f" (none matches date_format={date_format!r})" if date_format else ""
         raise DataFileError(
             param,
-            f"{source}: no line starts with a date: the first column must hold dates "
-            "(e.g. 2024-01-31 or 20240131), with a header line of column names "
-            "before the rows, fields separated by commas, semicolons, tabs or spaces.",
+            f"{source}: no line starts with a date{said}: the first column must "
+            "hold dates (e.g. 2024-01-31 or 20240131), with a header line of "
+            "column names before the rows, fields separated by commas, semicolons, "
+            "tabs or spaces.",
         )
     header, levels = _header(lines, first_row), _column_levels(lines, first_row, source)
     if levels is not None:  # pandas' CSV of levels of columns: the lines above
@@ -272,7 +292,7 @@ def _decompressed(raw: bytes, source: str, param: str) -> bytes:
     return raw
 
 
-def _split(text: str) -> tuple[str | None, list[_Line]]:
+def _split(text: str, date_format: str | None = None) -> tuple[str | None, list[_Line]]:
     """The separator that makes the most rows of one width, and the split lines.
 
     The separator is judged on the first and last lines (enough for a preamble, a
@@ -282,22 +302,27 @@ def _split(text: str) -> tuple[str | None, list[_Line]]:
     sample = raw_lines if len(raw_lines) <= 600 else raw_lines[:500] + raw_lines[-100:]
     best: tuple[int, str | None] | None = None
     for separator in _SEPARATORS:
-        lines = _lines(sample, separator)
+        lines = _lines(sample, separator, date_format)
         widths = [line.raw_width for line in lines if line.is_row]
         score = int(max(np.bincount(widths))) if widths else 0
         if best is None or score > best[0]:
             best = (score, separator)
     assert best is not None
-    return best[1], _lines(raw_lines, best[1])
+    return best[1], _lines(raw_lines, best[1], date_format)
 
 
-def _lines(raw_lines: list[str], separator: str | None) -> list[_Line]:
+def _lines(
+    raw_lines: list[str], separator: str | None, date_format: str | None = None
+) -> list[_Line]:
     if separator is None:
-        return [_Line.of(i + 1, line.split(), line) for i, line in enumerate(raw_lines)]
+        return [
+            _Line.of(i + 1, line.split(), line, date_format)
+            for i, line in enumerate(raw_lines)
+        ]
     reader = csv.reader(raw_lines, delimiter=separator, skipinitialspace=True)
     # a quoted field may span lines; the text shown is then the first of them
     return [
-        _Line.of(i + 1, fields, raw_lines[min(i, len(raw_lines) - 1)])
+        _Line.of(i + 1, fields, raw_lines[min(i, len(raw_lines) - 1)], date_format)
         for i, fields in enumerate(reader)
     ]
 

@@ -388,6 +388,26 @@ def test_labels_the_day_parser_reads_are_read_in_a_column(labels, tmp_path):
     assert list(log_returns.index) == days[1:]
 
 
+@pytest.mark.parametrize(
+    ("label", "date_format"),
+    [("Jan-02-2024", "%b-%d-%Y"), ("2024-Jan-02", "%Y-%b-%d")],
+)
+def test_the_date_format_said_finds_the_rows(tmp_path, label, date_format):
+    """H38-7: rows were found by the reader's own forms alone, so a file in the
+    format the user named was 'no line starts with a date'."""
+    day = pd.Timestamp("2024-01-02")
+    labels = [(day + pd.Timedelta(days=i)).strftime(date_format) for i in range(4)]
+    assert labels[0] == label
+    path = tmp_path / "prices.csv"
+    path.write_text(
+        "Date,A\n" + "".join(f"{v},{100 + i}\n" for i, v in enumerate(labels))
+    )
+    returns = data.read_returns(path, kind="prices", date_format=date_format)
+    assert list(returns.index) == list(pd.date_range("2024-01-03", periods=3))
+    with pytest.raises(DataFileError, match=r"none matches date_format='%d\.%m'"):
+        data.read_returns(path, kind="prices", date_format="%d.%m")
+
+
 def test_an_index_that_is_not_days_is_named_as_the_index():
     with pytest.raises(InvalidReturnsError, match="the index must hold dates"):
         data.prepare_returns(pd.Series([1.0, 2.0], index=["a", "b"]), kind="prices")
