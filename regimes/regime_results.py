@@ -116,6 +116,32 @@ INFERENCE_CONSTRAINTS = {
 """What standard_errors and report accept (RegimeModel's thin versions share it)."""
 
 
+class _cached_output:  # noqa: N801 (a decorator, named as functools' are)
+    """A property computed once per results object that hands out copies.
+
+    Outputs are computed once, and the report, the summaries and the signal frame
+    read them again; a caller who edits a frame it was given (``res.signal[:] =
+    "Bull"``) edits its own copy, so the object's other outputs never disagree
+    with its fit. (``functools.cached_property`` hands out the cached object
+    itself.)
+    """
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = f"_computed_{name}"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        cache = instance.__dict__
+        if self.key not in cache:
+            cache[self.key] = self.func(instance)
+        return cache[self.key].copy()
+
+
 class RegimeResults:
     """The results of one fit: statistics, probabilities, signal, inference.
 
@@ -188,7 +214,7 @@ class RegimeResults:
         """The fit's own settings (from the parameters it used, not the estimator's)."""
         return check_params(dict(self.fitted_state.params), default_regime_names)
 
-    @cached_property
+    @_cached_output
     def returns(self) -> pd.DataFrame:
         """The training returns, as checked (a DataFrame on their index)."""
         data = self._data
@@ -226,12 +252,12 @@ class RegimeResults:
     def _names(self) -> tuple[str, ...]:
         return self.fitted_state.regime_names
 
-    @cached_property
+    @_cached_output
     def transition_matrix(self) -> pd.DataFrame:
         """Transition probabilities, "from" regimes as rows, "to" as columns."""
         return results.transition_frame(self.fitted_state.transmat, self._names)
 
-    @cached_property
+    @_cached_output
     def means(self) -> pd.DataFrame:
         """Mean daily return of each column in each regime."""
         state = self.fitted_state
@@ -239,14 +265,14 @@ class RegimeResults:
             state.means, self._names, state.feature_names
         )
 
-    @cached_property
+    @_cached_output
     def volatilities(self) -> pd.DataFrame:
         """Daily standard deviation of each column in each regime."""
         state = self.fitted_state
         sd = np.sqrt(np.diagonal(state.covars, axis1=1, axis2=2))
         return results.regime_feature_frame(sd, self._names, state.feature_names)
 
-    @cached_property
+    @_cached_output
     def expected_durations(self) -> pd.Series:
         """Expected spell length of each regime, ``1 / (1 - p_kk)`` days."""
         return pd.Series(
@@ -276,7 +302,7 @@ class RegimeResults:
         """Distribution before the first day of the causal outputs (warns once)."""
         return causal_start(self.fitted_state.transmat, self._names)
 
-    @cached_property
+    @_cached_output
     def filtered_proba(self) -> pd.DataFrame:
         """P(regime on day t | all columns up to day t): causal, every column."""
         with np.errstate(invalid="ignore"):
@@ -285,7 +311,7 @@ class RegimeResults:
             )
         return results.probability_frame(proba, self._names, self._data.index)
 
-    @cached_property
+    @_cached_output
     def smoothed_proba(self) -> pd.DataFrame:
         """P(regime on day t | all columns, every day): hindsight."""
         with np.errstate(invalid="ignore"):
@@ -303,7 +329,7 @@ class RegimeResults:
         with np.errstate(all="ignore"):
             return portfolio_densities(self._data.values, state.means, state.covars)
 
-    @cached_property
+    @_cached_output
     def signal(self) -> pd.Series:
         """The causal regime of each day (online penalised decoding)."""
         penalty = float(self.fitted_state.params["switch_penalty"])
@@ -312,7 +338,7 @@ class RegimeResults:
         )
         return results.regime_series(codes, self._names, self._data.index)
 
-    @cached_property
+    @_cached_output
     def signal_proba(self) -> pd.DataFrame:
         """Filtered probabilities of the portfolio evidence the signal decodes."""
         proba = forward_filter(

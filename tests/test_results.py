@@ -83,6 +83,37 @@ def fast() -> tuple[pd.DataFrame, RegimeModel]:
     return returns, RegimeModel(2, n_init=2, random_state=0).fit(returns)
 
 
+OUTPUTS = [
+    "returns",
+    "transition_matrix",
+    "means",
+    "volatilities",
+    "expected_durations",
+    "filtered_proba",
+    "smoothed_proba",
+    "signal",
+    "signal_proba",
+]
+
+
+def test_an_output_edited_by_its_caller_changes_no_other_output(fast):
+    """Each output is computed once and handed out as the caller's own copy: an
+    edit (res.signal[:] = 'Bull') reaches neither the object's later outputs nor
+    its report's inputs, as a load_sample() edit never reaches the next call."""
+    returns, model = fast
+    res = model.results(returns)
+    before = {name: getattr(res, name) for name in OUTPUTS}
+    frame = res.signal_frame()
+    for name in OUTPUTS:
+        edited = getattr(res, name)
+        if name == "signal":
+            edited.iloc[:] = model.regime_names_[0]
+        else:
+            edited.iloc[0] = edited.iloc[0] * 0 + 7
+        assert getattr(res, name).equals(before[name]), name
+    assert res.signal_frame().equals(frame)
+
+
 def test_results_agree_with_the_estimator(fast):
     returns, model = fast
     res = model.results(returns)
