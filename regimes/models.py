@@ -446,6 +446,19 @@ class RegimeModel(BaseEstimator):
             self._parameter_constraints,
         )
 
+    # pandas objects cannot be made read-only: these two are the fitted state's,
+    # copied at each access, so that an edit of what a caller was given never
+    # reaches the model's predictions, reports or saved file
+    @property
+    def restarts_(self) -> pd.DataFrame:
+        """One row per restart of the fit (see the class docstring)."""
+        return self.fitted_state_.restarts.copy()
+
+    @property
+    def regimes_(self) -> pd.Series:
+        """Most likely regime of each training day (see the class docstring)."""
+        return self.fitted_state_.regimes.copy()
+
     @property
     def _state(self) -> FittedState | None:
         return getattr(self, "fitted_state_", None)
@@ -462,13 +475,13 @@ class RegimeModel(BaseEstimator):
         self.covars_ = state.covars
         self.regime_names_ = state.regime_names
         self.regularization_ = state.regularization
-        self.feature_names_in_ = np.asarray(state.feature_names, dtype=object)
+        names = np.array(state.feature_names, dtype=object)
+        names.flags.writeable = False  # as the parameters' arrays (FittedState)
+        self.feature_names_in_ = names
         self.n_features_in_ = state.n_features
-        self.restarts_ = state.restarts
         self.converged_ = state.converged
         self.n_iter_ = state.n_iter
         self.log_likelihood_ = state.log_likelihood
-        self.regimes_ = state.regimes
 
     # ------------------------------------------------------------- persistence
 

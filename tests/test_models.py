@@ -210,6 +210,27 @@ def test_restarts_use_distinct_seeds_and_reach_different_optima(sample):
     assert best["n_iter"] == model.n_iter_
 
 
+def test_an_attribute_edited_by_its_caller_does_not_change_the_model(
+    short_sample, tmp_path
+):
+    """regimes_ and restarts_ are copies of the fitted state's; the arrays are
+    read-only: an edit never reaches the model's predictions, checks or file."""
+    model = RegimeModel(3, n_init=2, random_state=0).fit(short_sample)
+    model.save(tmp_path / "before.json")
+    regimes, restarts = model.regimes_, model.restarts_
+    regimes.iloc[:] = model.regime_names_[0]
+    restarts.iloc[0, 0] = -1
+    assert not model.regimes_.equals(regimes) and not model.restarts_.equals(restarts)
+    for name in ("feature_names_in_", "means_", "covars_", "transmat_"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(model, name).flat[0] = getattr(model, name).flat[1]
+    model.save(tmp_path / "after.json")
+    after, before = (tmp_path / "after.json"), (tmp_path / "before.json")
+    assert after.read_text() == before.read_text()
+    with pytest.raises(NotFittedError, match="regimes_ exists after fit"):
+        RegimeModel().regimes_  # noqa: B018 (the attribute access is the test)
+
+
 def test_same_random_state_gives_identical_fits(short_sample):
     a = RegimeModel(3, n_init=3, random_state=7).fit(short_sample)
     b = RegimeModel(3, n_init=3, random_state=7).fit(short_sample)
