@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import re
 import sys
 import warnings
@@ -714,6 +715,7 @@ def _run(args: argparse.Namespace) -> int:
     _check_csv(args.csv)
     _check_walk_options(args)
     _check_report_options(args)
+    _check_inputs_kept(args)
     if (args.evaluate or args.report is not None) and args.n_regimes < 2:
         flag = "--evaluate" if args.evaluate else "--report"
         raise _UsageError(
@@ -828,6 +830,27 @@ def _check_csv(path: Path | None) -> None:
         raise _UsageError(
             f"--csv {path} is not a regular file ({kind}); give the path of a CSV file"
         )
+
+
+def _check_inputs_kept(args: argparse.Namespace) -> None:
+    """Refuse, before any work, a file the run writes that is its --csv input.
+
+    ``--csv D/regimes.csv --out D`` (or a link in --out's folder to the input)
+    would replace the user's data with the signal table; links are followed.
+    """
+    if args.csv is None or not args.csv.exists():
+        return
+    outputs = [] if args.out is None else [(args.out / "regimes.csv", "--out")]
+    outputs += [] if args.out is None else [(args.out / "regimes.png", "--out")]
+    outputs += [] if args.report is None else [(args.report, "--report")]
+    source = os.path.realpath(args.csv)
+    for path, flag in outputs:
+        if os.path.realpath(path) == source:
+            raise _UsageError(
+                f"{flag} would write {path}, which is the --csv input {args.csv}: "
+                "the data would be replaced by the results; give another folder "
+                "or file name"
+            )
 
 
 def _check_report_options(args: argparse.Namespace) -> None:

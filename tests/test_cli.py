@@ -510,6 +510,33 @@ def test_a_target_that_is_not_a_file_is_refused_before_anything_is_written(
     assert (out / "regimes.csv").read_text() == "old"
 
 
+@pytest.mark.parametrize("through_a_link", [False, True])
+def test_out_never_replaces_the_csv_it_reads(
+    through_a_link, tmp_path, monkeypatch, capsys
+):
+    """H39-1: --csv D/regimes.csv --out D replaced the user's data with the
+    signal table, without a word (also through a link in --out's folder)."""
+    from regimes import cli
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the data were loaded before the targets were checked")
+
+    monkeypatch.setattr(cli, "_load", no_load)
+    data_folder = tmp_path / "data"
+    data_folder.mkdir()
+    source = data_folder / "regimes.csv"
+    source.write_text("Date,A\n2024-01-02,100\n")
+    out = data_folder
+    if through_a_link:
+        out = tmp_path / "out"
+        out.mkdir()
+        (out / "regimes.csv").symlink_to(source)
+    assert cli.main(["--csv", str(source), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "which is the --csv input" in err and err.startswith("regimes: error: --out")
+    assert source.read_text() == "Date,A\n2024-01-02,100\n"
+
+
 def test_write_html_refuses_a_target_that_is_not_a_file_before_the_work(
     tmp_path, monkeypatch
 ):
