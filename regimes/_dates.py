@@ -87,6 +87,14 @@ def parse_day(value: Any) -> pd.Timestamp:
         if value is pd.NaT:
             raise ValueError(f"NaT is not a day; {DATE_FIX}")
         return _day(value)
+    if isinstance(value, np.datetime64) and np.datetime_data(value.dtype)[0] in (
+        "Y",
+        "M",
+    ):  # numpy's year or month: the 1st would be a day nobody gave
+        unit = "year" if np.datetime_data(value.dtype)[0] == "Y" else "month"
+        raise ValueError(
+            f"the numpy datetime64 {str(value)!r} is a {unit}, not a day; {DATE_FIX}"
+        )
     if isinstance(value, (_dt.datetime, _dt.date, np.datetime64)):
         ts = pd.Timestamp(value)
         if ts is pd.NaT:

@@ -367,6 +367,22 @@ def test_a_label_the_day_parser_refuses_is_refused_in_a_column(label):
 
 
 @pytest.mark.parametrize(
+    ("day", "unit"),
+    [(np.datetime64("2021"), "year"), (np.datetime64("2021-06"), "month")],
+)
+def test_a_numpy_year_or_month_is_not_a_day(day, unit):
+    """H39-2: np.datetime64('2021') as start= was read as 2021-01-01, while the
+    text '2021' was refused; the year's or month's 1st is a day nobody gave."""
+    returns = data.load_sample().iloc[-800:, :2]
+    with pytest.raises(InvalidParameterError, match=f"is a {unit}, not a day") as err:
+        data.prepare_returns(returns, kind="returns", start=day)
+    assert err.value.param == "start"
+    day = np.datetime64("2021-06-01")
+    kept = data.prepare_returns(returns, kind="returns", start=day)
+    assert kept.index[0] == pd.Timestamp(day)
+
+
+@pytest.mark.parametrize(
     "labels",
     [
         ["2024-01-02 16:00 GMT", "2024-01-03 16:00 GMT", "2024-01-04 16:00 GMT"],
