@@ -383,30 +383,30 @@ def _wall_clock(index: pd.DatetimeIndex, source: str, param: str) -> pd.Datetime
 
 
 EPOCH_NANOSECONDS = (
-    "every date is on 1970-01-01: integers (YYYYMMDD?) were read as nanoseconds "
-    "since 1970, not days. Read YYYYMMDD integers as days with "
+    "every date is within a second of 1970-01-01: integers (YYYYMMDD?) were read "
+    "as nanoseconds since 1970, not days. Read YYYYMMDD integers as days with "
     "pd.to_datetime(integers.astype(str), format='%Y%m%d')."
 )
 
 
 def epoch_nanoseconds(index: pd.DatetimeIndex) -> bool:
-    """Whether every time of ``index`` is on 1970-01-01: not days.
+    """Whether every time of ``index`` is within a second of 1970-01-01 00:00 UTC.
 
     Integers read as nanoseconds since 1970 (``pd.to_datetime`` of YYYYMMDD
-    numbers) give such an index.
+    numbers) give such an index: all of them within a fraction of a second, on
+    1970-01-01 or, once given a zone, on the day before or after it locally (in
+    any zone and after any conversion, the instants stay within a day of the
+    epoch). Real days are a day apart.
     """
     if len(index) < 2:
         return False
-    # integers read as nanoseconds and then given a zone are on 1970-01-01 in UTC
-    # when converted (west of UTC, locally 1969-12-31) and locally when localized
-    readings = [index] if index.tz is None else [index.tz_convert("UTC"), index]
-    epoch = pd.Timestamp(0)
-    for reading in readings:
-        local = reading.tz_localize(None) if reading.tz is not None else reading
-        # the usual answer is no, from the first day, without a pass over days
-        if local[:1].normalize()[0] == epoch and (local.normalize() == epoch).all():
-            return True
-    return False
+    instants = index.asi8  # UTC for a zoned index; NaT is the lowest int64
+    second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[index.unit]
+    day = 86_400 * second
+    if not -day < instants[0] < day:  # the usual answer, without a pass over days
+        return False
+    near = bool(((instants > -day) & (instants < day)).all())
+    return near and int(instants.max()) - int(instants.min()) < second
 
 
 _TEXT_OFFSET = re.compile(

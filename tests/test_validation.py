@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from regimes import RegimeModel, _fitting
-from regimes.data import load_sample
+from regimes.data import load_sample, prepare_returns
 from regimes.exceptions import (
     DataWarning,
     InvalidParameterError,
@@ -374,6 +374,11 @@ def test_the_fix_for_an_undated_index_is_built_for_its_kind(index, fix):
             lambda i: i.tz_localize("UTC").tz_convert("America/New_York"),
             id="converted-west",
         ),
+        # H39-4: two hops leave the instants within a day of the epoch only
+        pytest.param(
+            lambda i: i.tz_localize("Asia/Tokyo").tz_convert("America/New_York"),
+            id="localized-then-converted",
+        ),
     ],
 )
 def test_integers_read_as_nanoseconds_are_not_days(zone):
@@ -382,6 +387,9 @@ def test_integers_read_as_nanoseconds_are_not_days(zone):
     returns.index = zone(ints)
     with pytest.raises(InvalidReturnsError, match="1970-01-01"):
         RegimeModel(n_init=1).fit(returns)
+    # the readers too, which drop the zone first (H39-4: "299 dates appear twice")
+    with pytest.raises(InvalidReturnsError, match="1970-01-01"):
+        prepare_returns(returns, kind="returns")
 
 
 def test_decimal_columns_are_numbers_in_every_check():
