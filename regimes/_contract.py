@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ._io import user_path
+from ._io import path_problem, user_path
 from .exceptions import InvalidParameterError
 from .results import equal_weight_moments
 
@@ -750,7 +750,7 @@ class PathLike(Constraint):
         if not isinstance(value, (str, os.PathLike)):
             return _REJECT
         path = os.fspath(value)
-        if not isinstance(path, str):
+        if not isinstance(path, str) or path_problem(path) is not None:
             return _REJECT
         home = str(user_path(path))
         if home != path:  # "~/state": the home folder, never a folder named ~
@@ -782,6 +782,9 @@ class PathLike(Constraint):
         path = os.fspath(value)
         if not isinstance(path, str) or not path.strip():
             return ""
+        problem = path_problem(path)
+        if problem is not None:
+            return problem
         path = str(user_path(path))
         if self.kind == "file" and os.path.isdir(path):
             return f"{path!r} is a folder; give a file name"

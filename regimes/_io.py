@@ -5,9 +5,11 @@ A file written is its old self or wholly new, never half written.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +39,57 @@ def user_path(path: str | os.PathLike[str]) -> Path:
     two different files for one name.
     """
     return Path(os.path.expanduser(os.fspath(path)))
+
+
+def path_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why no file can ever be at ``path``; None if nothing rules it out.
+
+    A NUL character, a name longer than the file system allows, a loop of links:
+    pathlib's checks (``exists``, ``is_dir``) raise on these instead of answering.
+    """
+    text = os.fspath(path)
+    if "\0" in str(text):
+        return "it holds a NUL character, which no file name may"
+    try:
+        os.stat(text)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return "a name in it is longer than the file system allows"
+        if exc.errno == errno.ELOOP:
+            return "it goes through a loop of links"
+    return None
+
+
+def check_folder_target(folder: str | os.PathLike[str], param: str = "folder") -> Path:
+    """``folder`` (absolute) if it is a folder or can be made; else our error.
+
+    Refused before any work: a path no file can have (:func:`path_problem`), a
+    file on the way, a place where no folder can be created (``/proc``, a
+    read-only disk): checked by making and removing an empty folder in the
+    nearest folder that exists.
+    """
+    problem = path_problem(folder)
+    if problem is not None:
+        raise InvalidParameterError(param, f"{param} {str(folder)!r}: {problem}.")
+    target = Path(os.path.abspath(user_path(folder)))
+    existing = next(p for p in (target, *target.parents) if p.exists())
+    if not existing.is_dir():
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(folder)!r} cannot be made: {str(existing)!r} is a file, "
+            "not a folder.",
+        )
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".regimes-probe-", dir=existing))
+    except OSError as exc:
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(folder)!r} cannot be made or written: no folder can be "
+            f"created in {str(existing)!r} ({exc.strerror or exc}).",
+        ) from None
+    return target
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
@@ -188,6 +241,9 @@ def check_file_target(
     creates missing folders (:func:`atomic_path` does), so a missing folder is
     allowed and the first folder on the way that exists must take a new file.
     """
+    problem = path_problem(path)
+    if problem is not None:
+        raise InvalidParameterError(param, f"{param} {str(path)!r}: {problem}.")
     target = user_path(path)
     if target.name in ("", ".", ".."):
         raise InvalidParameterError(

@@ -25,7 +25,13 @@ from sklearn.exceptions import ConvergenceWarning
 from . import __version__, data
 from ._contract import check_value
 from ._dates import parse_day, warn_if_not_daily
-from ._io import atomic_path, check_file_target, user_path
+from ._io import (
+    atomic_path,
+    check_file_target,
+    check_folder_target,
+    path_problem,
+    user_path,
+)
 from ._prices_or_returns import returns_unit
 from ._resume import NEW_RUN, saved_columns
 from ._validation import COVARIANCE_TYPES
@@ -711,6 +717,7 @@ def _run(args: argparse.Namespace) -> int:
     # estimator itself validates in fit, as scikit-learn's do)
     model = _model(args)
     model._check_params()
+    _check_paths(args)
     _check_out(args.out)
     _check_csv(args.csv)
     _check_walk_options(args)
@@ -830,6 +837,23 @@ def _check_csv(path: Path | None) -> None:
         raise _UsageError(
             f"--csv {path} is not a regular file ({kind}); give the path of a CSV file"
         )
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    """Refuse, before any work, impossible paths and a --state that cannot be made.
+
+    A NUL, a name too long, a loop of links (:func:`regimes._io.path_problem`).
+    """
+    for flag in ("--csv", "--out", "--report", "--state"):
+        path = getattr(args, flag[2:])
+        problem = None if path is None else path_problem(path)
+        if problem is not None:
+            raise _UsageError(f"{flag} {str(path)!r}: {problem}")
+    if args.state is not None and not args.state.is_file():  # a file: said later
+        try:
+            check_folder_target(args.state, "--state")
+        except InvalidParameterError as err:
+            raise _UsageError(str(err).rstrip(".")) from None
 
 
 def _check_inputs_kept(args: argparse.Namespace) -> None:

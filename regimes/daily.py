@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
 
 from ._contract import Checked, InstanceOf, PathLike, validate_params
-from ._io import folder_lock
+from ._io import check_folder_target, folder_lock
 from ._resume import LOG as LOG  # the log's file name, for the command line
 from ._resume import (
     POINTER,
@@ -98,7 +97,7 @@ def run(
         )
     # absolute: pathlib reads "./~/state" as "~/state", which the path rule of
     # the calls below would take for the home folder
-    folder = Path(os.path.abspath(folder))
+    folder = check_folder_target(folder, "folder")  # before any work
     if not (folder / POINTER).is_file():
         check_log(folder, None)  # a folder holding a user's log.csv: left as it is
     # the top-most folder this run makes: removed again if the run fails

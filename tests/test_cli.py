@@ -537,6 +537,51 @@ def test_out_never_replaces_the_csv_it_reads(
     assert source.read_text() == "Date,A\n2024-01-02,100\n"
 
 
+LONG_NAME = "a" * 300  # longer than any file system's name limit (255)
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (lambda d: "x\0y", "NUL character"),
+        (lambda d: str(d / LONG_NAME / "state"), "longer than the file system"),
+        (lambda d: str(d / "f.txt" / "state"), "is a file, not a folder"),
+    ],
+    ids=["nul", "long", "through-a-file"],
+)
+def test_impossible_paths_are_named_before_any_work(make, why, tmp_path, monkeypatch):
+    """H39-5 to H39-7: a NUL byte, a name too long and a state folder under a file
+    ended in raw OSError / ValueError tracebacks from pathlib, after the data were
+    read for --state; the library and the command now name the parameter."""
+    import regimes.daily
+    import regimes.report
+    from regimes import cli
+
+    (tmp_path / "f.txt").write_text("a file")
+    target = make(tmp_path)
+    returns = data.load_sample().iloc[-300:, :2]
+    with pytest.raises(InvalidParameterError, match=why) as err:
+        regimes.daily.run(returns, None, target)
+    assert err.value.param == "folder"
+    if why != "is a file, not a folder":
+        for call in (
+            lambda: regimes.report.write_html(None, returns, target + ".html"),
+            lambda: RegimeModel().save(target + ".json"),
+        ):
+            with pytest.raises(InvalidParameterError, match=why):
+                call()
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the data were loaded before --state was checked")
+
+    monkeypatch.setattr(cli, "_load", no_load)
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert cli.main(["--walk-forward", "--state", target]) == 2
+    assert stderr.getvalue().startswith("regimes: error: --state")
+    assert why in stderr.getvalue()
+
+
 def test_write_html_refuses_a_target_that_is_not_a_file_before_the_work(
     tmp_path, monkeypatch
 ):
