@@ -30,6 +30,7 @@ Parameters that are data (a returns frame, a model, a signal) are declared with
 
 from __future__ import annotations
 
+import datetime as _dt
 import decimal
 import functools
 import inspect
@@ -244,6 +245,46 @@ class Options(Constraint):
             close = [o for o in self.options if o.lower() == value.strip().lower()]
             if close:
                 return f"did you mean {close[0]!r}?"
+        return ""
+
+
+class DateFormat(Constraint):
+    """A strptime format that names a day: ``%d`` or ``%j`` (or a weekday and a week).
+
+    pandas' own words ("ISO8601", "mixed") are refused: they bypass the day
+    rules (a year alone read as 1 January, 01/02 read month first without a
+    word), and so is a format without a day ("%Y-%m" would make each month's 1st
+    a day nobody gave) or with a directive strptime does not know.
+    """
+
+    _DAY = ("%d", "%j", "%c", "%x")
+    _WEEKDAY, _WEEK = ("%a", "%A", "%w", "%u"), ("%U", "%W", "%V")
+
+    def convert(self, value: Any) -> Any:
+        return value if isinstance(value, str) and not self._problem(value) else _REJECT
+
+    def describe(self) -> str:
+        return "a strptime format of days, e.g. '%d/%m/%Y'"
+
+    def hint(self, value: Any) -> str:
+        return self._problem(value) if isinstance(value, str) else ""
+
+    def _problem(self, fmt: str) -> str:
+        if "%" not in fmt:
+            return (
+                f"{fmt!r} is not a strptime format (pandas' words such as 'ISO8601' "
+                "or 'mixed' skip the checks of the days); write it with directives"
+            )
+        moment = _dt.datetime(2001, 2, 3, 4, 5, 6, tzinfo=_dt.timezone.utc)
+        try:
+            _dt.datetime.strptime(moment.strftime(fmt), fmt)
+        except ValueError as exc:
+            return f"the format cannot be read by strptime: {exc}"
+        has_day = any(d in fmt for d in self._DAY) or (
+            any(d in fmt for d in self._WEEKDAY) and any(w in fmt for w in self._WEEK)
+        )
+        if not has_day:
+            return "it names no day (%d or %j): a year or a month alone is not a day"
         return ""
 
 

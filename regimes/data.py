@@ -36,8 +36,8 @@ import pandas as pd
 
 from ._contract import (
     Checked,
+    DateFormat,
     Day,
-    InstanceOf,
     Interval,
     Names,
     Options,
@@ -401,9 +401,7 @@ def prepare_returns(
     return prepare(frame, options, "frame", "frame")
 
 
-@validate_params(
-    {"path": [PathLike()], **_POLICY, "date_format": [None, InstanceOf(str)]}
-)
+@validate_params({"path": [PathLike()], **_POLICY, "date_format": [None, DateFormat()]})
 def read_returns(
     path: str | os.PathLike[str],
     *,

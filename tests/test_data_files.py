@@ -424,6 +424,29 @@ def test_the_date_format_said_finds_the_rows(tmp_path, label, date_format):
         data.read_returns(path, kind="prices", date_format="%d.%m")
 
 
+@pytest.mark.parametrize(
+    ("date_format", "why"),
+    [
+        ("ISO8601", "is not a strptime format"),
+        ("mixed", "is not a strptime format"),
+        ("%Y", "names no day"),
+        ("%Y-%m", "names no day"),
+        ("%Y-%m-%Q", "cannot be read by strptime"),
+        ("%Y-%m-%d%", "cannot be read by strptime"),
+    ],
+)
+def test_a_date_format_that_skips_the_day_rules_is_refused(tmp_path, date_format, why):
+    """H39-3: pandas' 'ISO8601' and 'mixed' went straight to pd.to_datetime, which
+    read a column of years as 1 January of each and 01/02 month first without a
+    word; '%Y-%m' made each month's 1st a day; a bad directive was reported as
+    'dates do not match'."""
+    path = tmp_path / "years.csv"
+    path.write_text("Date,A\n" + "".join(f"{1990 + i},{100 + i}\n" for i in range(30)))
+    with pytest.raises(InvalidParameterError, match=re.escape(why)) as err:
+        data.read_returns(path, kind="prices", date_format=date_format)
+    assert err.value.param == "date_format"
+
+
 def test_an_index_that_is_not_days_is_named_as_the_index():
     with pytest.raises(InvalidReturnsError, match="the index must hold dates"):
         data.prepare_returns(pd.Series([1.0, 2.0], index=["a", "b"]), kind="prices")
