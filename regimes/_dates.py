@@ -52,7 +52,7 @@ DATE_FIX = "write it as 'YYYY-MM-DD' (e.g. '2024-01-31') or as a YYYYMMDD int"
 _YYYYMMDD = re.compile(r"\d{8}", re.ASCII)
 _ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{8}T.+", re.ASCII)
 _TIME_ZONE = re.compile(
-    r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$",
+    r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$",
     re.ASCII,
 )
 
@@ -315,24 +315,38 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
     if len(distinct) == 1:
         return readings[next(iter(distinct.values()))]
     if not readings:
-        bad = _first_unreadable(text, None)
-        iso = [_reads_as_day(v) for v in text]
-        if bad is None and all(iso):
-            # each label is a day by parse_day's rule (a time zone pandas' column
-            # parser refuses, "GMT", or offsets written two ways): read them so
-            return pd.DatetimeIndex([parse_day(v) for v in text])
-        if bad is None and any(iso):  # each is a date, but written two ways
-            row = iso.index(False)
-            raise data_error(
-                param,
-                Advice(
-                    f"{source}: the dates are written in different forms, e.g. "
-                    f"{text[iso.index(True)]!r} and {text[row]!r} (row {row + 1}); "
-                    "write them one way. ",
-                    *_index_fix(param),
-                    ".",
-                ),
+        # each label by parse_day's rule (a time zone pandas' column parser
+        # refuses, offsets written two ways), each once, up to the first it refuses
+        days: list[pd.Timestamp] = []
+        for value in text:
+            try:
+                days.append(parse_day(value))
+            except (ValueError, TypeError):
+                break
+        else:
+            return pd.DatetimeIndex(days)
+        row = len(days)  # parse_day refuses it; the labels before it are days
+        bad = _first_unreadable(text[row:], None)
+        if bad is None:  # every label is a date, but not all written one way
+            ok = (
+                0
+                if row
+                else next(
+                    (i for i in range(row + 1, len(text)) if _reads_as_day(text[i])),
+                    None,
+                )
             )
+            if ok is not None:
+                raise data_error(
+                    param,
+                    Advice(
+                        f"{source}: the dates are written in different forms, e.g. "
+                        f"{text[ok]!r} and {text[row]!r} (row {row + 1}); write them "
+                        "one way. ",
+                        *_index_fix(param),
+                        ".",
+                    ),
+                )
         bad = bad if bad is not None else str(text[0])
         if any(c.isdigit() and not c.isascii() for c in bad):
             why = " (dates are written with the digits 0-9)"
