@@ -190,6 +190,14 @@ def parse_day_index(
     if isinstance(labels, pd.DatetimeIndex):
         return _wall_clock(labels, source, param)
     labels = pd.Index(labels)
+    if labels.dtype.kind == "f" and labels.dtype.itemsize < 8:
+        # float32 holds integers exactly up to 2**24: 20240129 becomes 20240128
+        raise data_error(
+            param,
+            f"{source}: the labels are {labels.dtype} numbers, which cannot hold "
+            "YYYYMMDD dates exactly (20240129 is stored as 20240128); keep the "
+            "dates as integers (int64) or text, or set a DatetimeIndex of the days.",
+        )
     text = pd.Index([str(v).strip() for v in labels])
     missing = np.flatnonzero(pd.isna(labels) | (text == "")).tolist()
     if missing:

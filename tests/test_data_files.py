@@ -447,6 +447,17 @@ def test_a_date_format_that_skips_the_day_rules_is_refused(tmp_path, date_format
     assert err.value.param == "date_format"
 
 
+def test_float32_labels_cannot_be_days():
+    """H39-11: np.float32(20240129) is 20240128: read as the wrong day, silently."""
+    labels = np.array([20240126, 20240129, 20240130], dtype=np.float32)
+    assert int(labels[1]) == 20240128  # why: float32 has 24 bits of integer
+    prices = pd.Series([100.0, 101.0, 102.0], index=labels)
+    with pytest.raises(InvalidReturnsError, match="float32 numbers, which cannot"):
+        data.prepare_returns(prices, kind="prices")
+    exact = pd.Series([100.0, 101.0, 102.0], index=labels.astype(np.int64) + [0, 1, 0])
+    assert list(data.prepare_returns(exact, kind="prices").index.day) == [29, 30]
+
+
 def test_an_index_that_is_not_days_is_named_as_the_index():
     with pytest.raises(InvalidReturnsError, match="the index must hold dates"):
         data.prepare_returns(pd.Series([1.0, 2.0], index=["a", "b"]), kind="prices")
