@@ -175,8 +175,10 @@ def _create_sibling(path: Path) -> Path:
     it means setting it, which races with other threads creating files).
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    # the name's first 200 characters: a name near the file system's limit (255)
+    # would otherwise leave no room for the 18 the temporary name adds
     for _ in range(100):
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(6)}.tmp")
         try:
             os.close(os.open(tmp, flags, 0o666))
         except FileExistsError:
@@ -245,6 +247,13 @@ def check_file_target(
     if problem is not None:
         raise InvalidParameterError(param, f"{param} {str(path)!r}: {problem}.")
     target = user_path(path)
+    if target.is_symlink() and not target.exists():  # as the path contract's rule
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(path)!r} is a link to {os.path.realpath(target)!r}, which "
+            "does not exist (a network share not mounted?): mount it, or give "
+            "another path.",
+        )
     if target.name in ("", ".", ".."):
         raise InvalidParameterError(
             param,

@@ -582,6 +582,32 @@ def test_impossible_paths_are_named_before_any_work(make, why, tmp_path, monkeyp
     assert why in stderr.getvalue()
 
 
+def test_a_link_to_nothing_at_out_is_refused_as_the_library_refuses_it(
+    tmp_path, monkeypatch, capsys
+):
+    """H39-10: the library refused a link to nothing as a path, while --out wrote
+    through one, making the folders it named."""
+    from regimes import cli
+
+    monkeypatch.setattr(cli, "_load", lambda *a, **k: pytest.fail("data loaded"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "regimes.png").symlink_to(tmp_path / "gone" / "x.png")
+    assert cli.main(["--out", str(out)]) == 2
+    assert "which does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "gone").exists()
+
+
+def test_a_name_near_the_limit_can_be_saved(tmp_path, short_sample):
+    """H39-10: a legal 245-character name was 'File name too long': the
+    temporary file beside it, 18 characters longer, was."""
+    model = RegimeModel(2, n_init=1, random_state=0).fit(short_sample)
+    path = tmp_path / ("m" * 240 + ".json")
+    model.save(path)
+    assert RegimeModel.load(path).log_likelihood_ == model.log_likelihood_
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
 def test_write_html_refuses_a_target_that_is_not_a_file_before_the_work(
     tmp_path, monkeypatch
 ):
