@@ -456,11 +456,14 @@ def read_returns(
     min_coverage : float in [0, 1], optional
         See :func:`prepare_returns`.
     date_format : str, optional
-        A :func:`~datetime.datetime.strptime` format such as ``"%d/%m/%Y"``. By
-        default dates are read as ISO dates (``2024-01-31``, with or without a
-        time or a time zone), 8-digit integers YYYYMMDD (``20240131``), or
-        ``01/31/2024``-style dates when the day and month cannot be confused;
-        anything else is refused with the fix (never read as nanoseconds).
+        A :func:`~datetime.datetime.strptime` format such as ``"%d/%m/%Y"``; it
+        must name a day (``%d``, ``%j``), and pandas' words ``"ISO8601"`` and
+        ``"mixed"`` are refused (they skip the checks below). Lines whose first
+        field it reads are the table's rows. By default dates are read as ISO
+        dates (``2024-01-31``, with or without a time or a time zone), 8-digit
+        integers YYYYMMDD (``20240131``), or ``01/31/2024``-style dates when the
+        day and month cannot be confused; anything else, a year or a month alone
+        included, is refused with the fix (never read as nanoseconds).
 
     Returns
     -------
