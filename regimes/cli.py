@@ -860,7 +860,8 @@ def _check_inputs_kept(args: argparse.Namespace) -> None:
     """Refuse, before any work, a file the run writes that is its --csv input.
 
     ``--csv D/regimes.csv --out D`` (or a link in --out's folder to the input)
-    would replace the user's data with the signal table; links are followed.
+    would replace the user's data with the signal table, and an input inside
+    --state's folder could go with an old generation; links are followed.
     """
     if args.csv is None or not args.csv.exists():
         return
@@ -868,6 +869,13 @@ def _check_inputs_kept(args: argparse.Namespace) -> None:
     outputs += [] if args.out is None else [(args.out / "regimes.png", "--out")]
     outputs += [] if args.report is None else [(args.report, "--report")]
     source = os.path.realpath(args.csv)
+    if args.state is not None:  # its generations are replaced and removed
+        state = os.path.realpath(args.state)
+        if os.path.commonpath([source, state]) == state:
+            raise _UsageError(
+                f"--csv {args.csv} is inside the --state folder {args.state}, whose "
+                "files the run replaces and removes: keep the data elsewhere"
+            )
     for path, flag in outputs:
         if os.path.realpath(path) == source:
             raise _UsageError(

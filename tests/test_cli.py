@@ -582,6 +582,20 @@ def test_impossible_paths_are_named_before_any_work(make, why, tmp_path, monkeyp
     assert why in stderr.getvalue()
 
 
+def test_a_csv_inside_the_state_folder_is_refused(tmp_path, monkeypatch, capsys):
+    """H40-5: an input kept in an old state generation was removed with it."""
+    from regimes import cli
+
+    monkeypatch.setattr(cli, "_load", lambda *a, **k: pytest.fail("data loaded"))
+    source = tmp_path / "state" / "state-000001" / "prices.csv"
+    source.parent.mkdir(parents=True)
+    source.write_text("Date,A\n2024-01-02,100\n")
+    args = ["--csv", str(source), "--walk-forward", "--state", str(tmp_path / "state")]
+    assert cli.main(args) == 2
+    assert "is inside the --state folder" in capsys.readouterr().err
+    assert source.is_file()
+
+
 def test_a_link_to_nothing_at_out_is_refused_as_the_library_refuses_it(
     tmp_path, monkeypatch, capsys
 ):
