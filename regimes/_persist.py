@@ -179,7 +179,7 @@ def _envelope(state: FittedState, version: str) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "regimes_version": version,
         "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "params": state.params,
+        "params": dict(state.params),
         "fitted": fitted,
     }
 

@@ -9,7 +9,9 @@ and reads from a model file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -71,8 +73,9 @@ class FittedState:
     The arrays are read-only; a new fit makes a new state.
     """
 
-    params: dict[str, Any] = field(repr=False)
-    """The constructor parameters the fit used (JSON values), for save and load."""
+    params: Mapping[str, Any] = field(repr=False)
+    """The constructor parameters the fit used (JSON values), for save and load;
+    read-only (a mapping proxy)."""
     covariance_type: str
     startprob: np.ndarray
     transmat: np.ndarray
@@ -104,9 +107,28 @@ class FittedState:
         if self.scale is None:
             object.__setattr__(self, "scale", self.implied_scale())
         for name in ("startprob", "transmat", "means", "covars", "scale"):
-            array = np.array(getattr(self, name), dtype=float)
-            array.flags.writeable = False
-            object.__setattr__(self, name, array)
+            object.__setattr__(self, name, np.array(getattr(self, name), dtype=float))
+        self._freeze()
+
+    def _freeze(self) -> None:
+        """Read-only parameters and settings: a copy of the state is the state.
+
+        The arrays' flags are set in place, so that an estimator's attributes
+        holding the same arrays (one pickle, one object) are read-only too.
+        """
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        for name in ("startprob", "transmat", "means", "covars", "scale"):
+            getattr(self, name).flags.writeable = False
+
+    # pickle and copy.deepcopy: numpy does not keep an array's read-only flag
+    # through them, and a mappingproxy cannot be pickled
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "params": dict(self.params)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self._freeze()
 
     @property
     def center(self) -> np.ndarray:

@@ -446,6 +446,17 @@ class RegimeModel(BaseEstimator):
             self._parameter_constraints,
         )
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled or deep-copied: the fitted attributes set again from the state.
+
+        numpy drops the read-only flag of a pickled array; the state sets it
+        again (:class:`regimes._state.FittedState`), and so does the one place
+        that sets the attributes.
+        """
+        super().__setstate__(state)
+        if "fitted_state_" in self.__dict__:
+            self._set_state(self.fitted_state_)
+
     # pandas objects cannot be made read-only: these two are the fitted state's,
     # copied at each access, so that an edit of what a caller was given never
     # reaches the model's predictions, reports or saved file

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import warnings
 
 import numpy as np
@@ -229,6 +231,25 @@ def test_an_attribute_edited_by_its_caller_does_not_change_the_model(
     assert after.read_text() == before.read_text()
     with pytest.raises(NotFittedError, match="regimes_ exists after fit"):
         RegimeModel().regimes_  # noqa: B018 (the attribute access is the test)
+
+
+@pytest.mark.parametrize(
+    "copy_of",
+    [lambda m: pickle.loads(pickle.dumps(m)), copy.deepcopy, lambda m: m],
+    ids=["pickle", "deepcopy", "original"],
+)
+def test_a_copied_model_is_as_read_only_as_the_original(short_sample, copy_of):
+    """H40-1, H40-2: numpy drops the read-only flag through pickle and deepcopy
+    (joblib and multiprocessing copy models so), and the state's parameters
+    were a plain dict: an edited copy reported one model, predicted with a
+    second and saved a third."""
+    model = copy_of(RegimeModel(2, n_init=1, random_state=0).fit(short_sample))
+    for name in ("transmat_", "means_", "covars_", "startprob_", "feature_names_in_"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(model, name).flat[0] = getattr(model, name).flat[0]
+    with pytest.raises(TypeError):
+        model.fitted_state_.params["switch_penalty"] = 50.0
+    assert model.fitted_state_.transmat is model.transmat_
 
 
 def test_same_random_state_gives_identical_fits(short_sample):
