@@ -249,7 +249,7 @@ class Options(Constraint):
 
 
 class DateFormat(Constraint):
-    """A strptime format that names a day: ``%d`` or ``%j`` (or a weekday and a week).
+    """A strptime format that names a day and a year (``%d`` or ``%j``; ``%Y``).
 
     pandas' own words ("ISO8601", "mixed") are refused: they bypass the day
     rules (a year alone read as 1 January, 01/02 read month first without a
@@ -259,6 +259,7 @@ class DateFormat(Constraint):
 
     _DAY = ("%d", "%j", "%c", "%x")
     _WEEKDAY, _WEEK = ("%a", "%A", "%w", "%u"), ("%U", "%W", "%V")
+    _YEAR = ("%Y", "%y", "%G", "%c", "%x")
 
     def convert(self, value: Any) -> Any:
         return value if isinstance(value, str) and not self._problem(value) else _REJECT
@@ -280,11 +281,15 @@ class DateFormat(Constraint):
             _dt.datetime.strptime(moment.strftime(fmt), fmt)
         except ValueError as exc:
             return f"the format cannot be read by strptime: {exc}"
-        has_day = any(d in fmt for d in self._DAY) or (
-            any(d in fmt for d in self._WEEKDAY) and any(w in fmt for w in self._WEEK)
+        directives = fmt.replace("%%", "")  # "%%d" is the text "%d", not a day
+        has_day = any(d in directives for d in self._DAY) or (
+            any(d in directives for d in self._WEEKDAY)
+            and any(w in directives for w in self._WEEK)
         )
         if not has_day:
             return "it names no day (%d or %j): a year or a month alone is not a day"
+        if not any(y in directives for y in self._YEAR):
+            return "it names no year (%Y or %y): strptime would put every day in 1900"
         return ""
 
 

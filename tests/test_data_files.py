@@ -420,8 +420,8 @@ def test_the_date_format_said_finds_the_rows(tmp_path, label, date_format):
     )
     returns = data.read_returns(path, kind="prices", date_format=date_format)
     assert list(returns.index) == list(pd.date_range("2024-01-03", periods=3))
-    with pytest.raises(DataFileError, match=r"none matches date_format='%d\.%m'"):
-        data.read_returns(path, kind="prices", date_format="%d.%m")
+    with pytest.raises(DataFileError, match=r"none matches date_format='%d\.%m\.%Y'"):
+        data.read_returns(path, kind="prices", date_format="%d.%m.%Y")
 
 
 @pytest.mark.parametrize(
@@ -433,6 +433,8 @@ def test_the_date_format_said_finds_the_rows(tmp_path, label, date_format):
         ("%Y-%m", "names no day"),
         ("%Y-%m-%Q", "cannot be read by strptime"),
         ("%Y-%m-%d%", "cannot be read by strptime"),
+        ("%d/%m", "names no year"),  # H40-7: read as 1900
+        ("%Y-%m-%%d", "names no day"),  # H40-8: '%%d' is the text '%d'
     ],
 )
 def test_a_date_format_that_skips_the_day_rules_is_refused(tmp_path, date_format, why):
