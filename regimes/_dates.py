@@ -87,11 +87,11 @@ def parse_day(value: Any) -> pd.Timestamp:
         if value is pd.NaT:
             raise ValueError(f"NaT is not a day; {DATE_FIX}")
         return _day(value)
-    if isinstance(value, np.datetime64) and np.datetime_data(value.dtype)[0] in (
-        "Y",
-        "M",
-    ):  # numpy's year or month: the 1st would be a day nobody gave
-        unit = "year" if np.datetime_data(value.dtype)[0] == "Y" else "month"
+    numpy_unit = (
+        np.datetime_data(value.dtype)[0] if isinstance(value, np.datetime64) else None
+    )
+    if numpy_unit in ("Y", "M", "W"):  # its first day would be a day nobody gave
+        unit = {"Y": "year", "M": "month", "W": "week"}[numpy_unit]
         raise ValueError(
             f"the numpy datetime64 {str(value)!r} is a {unit}, not a day; {DATE_FIX}"
         )
