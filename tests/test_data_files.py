@@ -368,7 +368,11 @@ def test_a_label_the_day_parser_refuses_is_refused_in_a_column(label):
 
 @pytest.mark.parametrize(
     ("day", "unit"),
-    [(np.datetime64("2021"), "year"), (np.datetime64("2021-06"), "month")],
+    [
+        (np.datetime64("2021"), "year"),
+        (np.datetime64("2021-06"), "month"),
+        (np.datetime64("2021-06-03", "W"), "week"),  # H40-11
+    ],
 )
 def test_a_numpy_year_or_month_is_not_a_day(day, unit):
     """H39-2: np.datetime64('2021') as start= was read as 2021-01-01, while the
