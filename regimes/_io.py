@@ -50,6 +50,11 @@ def path_problem(path: str | os.PathLike[str]) -> str | None:
     text = os.fspath(path)
     if "\0" in str(text):
         return "it holds a NUL character, which no file name may"
+    # every name on the way, those of folders still to be made included (the
+    # system reports a missing folder before a name too long after it)
+    longest = max(Path(os.path.abspath(text)).parts, key=lambda p: len(os.fsencode(p)))
+    if len(os.fsencode(longest)) > _name_max(text):
+        return "a name in it is longer than the file system allows"
     try:
         os.stat(text)
     except (FileNotFoundError, NotADirectoryError):
@@ -60,6 +65,17 @@ def path_problem(path: str | os.PathLike[str]) -> str | None:
         if exc.errno == errno.ELOOP:
             return "it goes through a loop of links"
     return None
+
+
+def _name_max(path: str | os.PathLike[str]) -> int:
+    """The longest file name, in bytes, where ``path`` would be (255 if unknown)."""
+    where = Path(os.path.abspath(path))
+    for folder in (where, *where.parents):
+        try:
+            return int(os.pathconf(folder, "PC_NAME_MAX"))
+        except (OSError, ValueError, AttributeError):  # missing, or not POSIX
+            continue
+    return 255
 
 
 def check_folder_target(folder: str | os.PathLike[str], param: str = "folder") -> Path:
@@ -175,10 +191,13 @@ def _create_sibling(path: Path) -> Path:
     it means setting it, which races with other threads creating files).
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    # the name's first 200 characters: a name near the file system's limit (255)
-    # would otherwise leave no room for the 18 the temporary name adds
+    # at most 200 bytes of the name: a name near the file system's limit (255
+    # bytes) would otherwise leave no room for the 18 the temporary name adds
+    stem = path.name
+    while len(os.fsencode(stem)) > 200:
+        stem = stem[:-1]
     for _ in range(100):
-        tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(6)}.tmp")
+        tmp = path.with_name(f".{stem}.{secrets.token_hex(6)}.tmp")
         try:
             os.close(os.open(tmp, flags, 0o666))
         except FileExistsError:

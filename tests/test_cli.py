@@ -545,9 +545,11 @@ LONG_NAME = "a" * 300  # longer than any file system's name limit (255)
     [
         (lambda d: "x\0y", "NUL character"),
         (lambda d: str(d / LONG_NAME / "state"), "longer than the file system"),
+        # H40-3: the system reports the missing folder before the long name
+        (lambda d: str(d / "new" / LONG_NAME), "longer than the file system"),
         (lambda d: str(d / "f.txt" / "state"), "is a file, not a folder"),
     ],
-    ids=["nul", "long", "through-a-file"],
+    ids=["nul", "long", "long-in-a-new-folder", "through-a-file"],
 )
 def test_impossible_paths_are_named_before_any_work(make, why, tmp_path, monkeypatch):
     """H39-5 to H39-7: a NUL byte, a name too long and a state folder under a file
@@ -575,6 +577,7 @@ def test_impossible_paths_are_named_before_any_work(make, why, tmp_path, monkeyp
         raise AssertionError("the data were loaded before --state was checked")
 
     monkeypatch.setattr(cli, "_load", no_load)
+    assert not (tmp_path / "new").exists()  # nothing was made on the way
     stderr = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stderr)
     assert cli.main(["--walk-forward", "--state", target]) == 2
@@ -616,10 +619,12 @@ def test_a_name_near_the_limit_can_be_saved(tmp_path, short_sample):
     """H39-10: a legal 245-character name was 'File name too long': the
     temporary file beside it, 18 characters longer, was."""
     model = RegimeModel(2, n_init=1, random_state=0).fit(short_sample)
-    path = tmp_path / ("m" * 240 + ".json")
-    model.save(path)
-    assert RegimeModel.load(path).log_likelihood_ == model.log_likelihood_
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    # 245 bytes: in one-byte letters, and in three-byte ones (H40-6)
+    for name in ("m" * 240 + ".json", "\u6536\u76ca" * 40 + ".json"):
+        path = tmp_path / name
+        model.save(path)
+        assert RegimeModel.load(path).log_likelihood_ == model.log_likelihood_
+    assert len(list(tmp_path.iterdir())) == 2  # no temporary file left
 
 
 def test_write_html_refuses_a_target_that_is_not_a_file_before_the_work(
