@@ -262,13 +262,16 @@ class DateFormat(Constraint):
     _YEAR = ("%Y", "%y", "%G", "%c", "%x")
 
     def convert(self, value: Any) -> Any:
-        return value if isinstance(value, str) and not self._problem(value) else _REJECT
+        # the dates are read without surrounding spaces; so is the format (H40-10)
+        if isinstance(value, str) and not self._problem(value.strip()):
+            return value.strip()
+        return _REJECT
 
     def describe(self) -> str:
         return "a strptime format of days, e.g. '%d/%m/%Y'"
 
     def hint(self, value: Any) -> str:
-        return self._problem(value) if isinstance(value, str) else ""
+        return self._problem(value.strip()) if isinstance(value, str) else ""
 
     def _problem(self, fmt: str) -> str:
         if "%" not in fmt:
