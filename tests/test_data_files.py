@@ -429,8 +429,9 @@ def test_the_date_format_said_finds_the_rows(tmp_path, label, date_format):
     )
     returns = data.read_returns(path, kind="prices", date_format=date_format)
     assert list(returns.index) == list(pd.date_range("2024-01-03", periods=3))
-    with pytest.raises(DataFileError, match=r"none matches date_format='%d\.%m\.%Y'"):
-        data.read_returns(path, kind="prices", date_format="%d.%m.%Y")
+    if "%b" in date_format:  # rows only the format finds: with another, none
+        with pytest.raises(DataFileError, match=r"none matches date_format='%d\.%m"):
+            data.read_returns(path, kind="prices", date_format="%d.%m.%Y")
 
 
 @pytest.mark.parametrize(
