@@ -114,12 +114,23 @@ def regime_order(
     >>> regime_order(means, np.ones((3, 1, 1)), order_by="mean").tolist()
     [2, 0, 1]
     """
+    rule, tie_break = _sort_keys(means, covars, order_by)
+    return np.lexsort((tie_break, rule))  # np.lexsort sorts by the last key first
+
+
+def _sort_keys(
+    means: np.ndarray, covars: np.ndarray, order_by: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rule's sort key (ascending) and its tie-break's: the one declaration.
+
+    ``"volatility"``: lowest volatility first, ties higher mean first;
+    ``"mean"``: highest mean first, ties lower volatility first.
+    """
     mean, variance = equal_weight_moments(np.asarray(means), np.asarray(covars))
-    # np.lexsort sorts by the last key first
     if order_by == "volatility":
-        return np.lexsort((-mean, variance))
+        return variance, -mean
     if order_by == "mean":
-        return np.lexsort((variance, -mean))
+        return -mean, variance
     raise ValueError(f"order_by must be one of {ORDER_RULES}, got {order_by!r}.")
 
 
@@ -152,24 +163,16 @@ def ordering_words(
     ...               "volatilities were too close to tell apart")
     True
     """
-    mean, variance = equal_weight_moments(np.asarray(means), np.asarray(covars))
     first = str(list(names)[0])
-    statistic, rule, tie, what, whats = {
-        "volatility": (
-            variance,
-            "lowest vol",
-            "top mean",
-            "volatility",
-            "volatilities",
-        ),
-        "mean": (mean, "top mean", "lowest vol", "mean", "means"),
+    rule, tie, what, whats = {
+        "volatility": ("lowest vol", "top mean", "volatility", "volatilities"),
+        "mean": ("top mean", "lowest vol", "mean", "means"),
     }[order_by]
+    statistic, tie_break = _sort_keys(means, covars, order_by)
     scale = max(float(np.max(np.abs(statistic))), np.finfo(float).tiny)
-    tied = len(statistic) > 1 and np.ptp(statistic) <= 1e-12 * scale
-    if tied:
+    if len(statistic) > 1 and np.ptp(statistic) <= 1e-12 * scale:
         # the tie-break's own order: the statistic's differences are rounding
-        key = -mean if order_by == "volatility" else variance
-        order = np.argsort(key, kind="stable")
+        order = np.argsort(tie_break, kind="stable")
         words = f"{first} = {tie} (all regimes have one {what}: the tie-break)"
     else:
         order = regime_order(means, covars, order_by)
