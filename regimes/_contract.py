@@ -809,8 +809,6 @@ class PathLike(Constraint):
             return _REJECT
         if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
             return _REJECT
-        if _dangling(path):  # nothing can be read or made through it
-            return _REJECT
         if self.suffixes and os.path.splitext(path)[1].lower() not in self.suffixes:
             return _REJECT
         if self.parent and not os.path.isdir(os.path.dirname(path) or "."):
@@ -839,33 +837,11 @@ class PathLike(Constraint):
             return f"{path!r} is a folder; give a file name"
         if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
             return f"{path!r} is a file; give a folder"
-        link = _dangling(path)
-        if link:
-            return (
-                f"{link!r} is a link to {os.path.realpath(link)!r}, which does not "
-                "exist (a network share not mounted?): mount it, or give another path"
-            )
         if self.suffixes and os.path.splitext(path)[1].lower() not in self.suffixes:
             return f"name the file with the ending {self.suffixes[0]}"
         if self.parent and not os.path.isdir(os.path.dirname(path) or "."):
             return f"its folder {os.path.dirname(path)!r} does not exist; create it"
         return ""
-
-
-def _dangling(path: str) -> str:
-    """The path, or the folder on its way, that is a link to nothing; else ''.
-
-    A link into a network share that is not mounted: writing through it would
-    make its target's folders on the local disk, under the mount point.
-    """
-    current = os.path.abspath(path)
-    while True:
-        if os.path.islink(current) and not os.path.exists(current):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return ""
-        current = parent
 
 
 class Day(Constraint):

@@ -42,14 +42,19 @@ def user_path(path: str | os.PathLike[str]) -> Path:
 
 
 def path_problem(path: str | os.PathLike[str]) -> str | None:
-    """Why no file can ever be at ``path``; None if nothing rules it out.
+    """Why no file can ever be read or made at ``path``; None if nothing rules it out.
 
-    A NUL character, a name longer than the file system allows, a loop of links:
-    pathlib's checks (``exists``, ``is_dir``) raise on these instead of answering.
+    A NUL character, a name longer than the file system allows, a loop of links
+    (pathlib's checks, ``exists`` and ``is_dir``, raise on these instead of
+    answering), and a link on the way to something that does not exist: a
+    network share not mounted, through which writing would make its folders on
+    the local disk, under the mount point. The one answer for the path contract
+    (:class:`regimes._contract.PathLike`), the writers' checks and the command.
     """
     text = os.fspath(path)
     if "\0" in str(text):
         return "it holds a NUL character, which no file name may"
+    text = os.path.expanduser(text)
     # every name on the way, those of folders still to be made included (the
     # system reports a missing folder before a name too long after it)
     longest = max(Path(os.path.abspath(text)).parts, key=lambda p: len(os.fsencode(p)))
@@ -58,13 +63,31 @@ def path_problem(path: str | os.PathLike[str]) -> str | None:
     try:
         os.stat(text)
     except (FileNotFoundError, NotADirectoryError):
-        return None
+        pass
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
             return "a name in it is longer than the file system allows"
         if exc.errno == errno.ELOOP:
             return "it goes through a loop of links"
+    link = _dangling(text)
+    if link:
+        return (
+            f"{link!r} is a link to {os.path.realpath(link)!r}, which does not "
+            "exist (a network share not mounted?): mount it, or give another path"
+        )
     return None
+
+
+def _dangling(path: str) -> str:
+    """The path, or the folder on its way, that is a link to nothing; else ''."""
+    current = os.path.abspath(path)
+    while True:
+        if os.path.islink(current) and not os.path.exists(current):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return ""
+        current = parent
 
 
 def _name_max(path: str | os.PathLike[str]) -> int:
@@ -78,6 +101,13 @@ def _name_max(path: str | os.PathLike[str]) -> int:
     return 255
 
 
+def _check_possible(path: str | os.PathLike[str], param: str) -> None:
+    """Raise, naming ``param``, what :func:`path_problem` finds."""
+    problem = path_problem(path)
+    if problem is not None:
+        raise InvalidParameterError(param, f"{param} {str(path)!r}: {problem}.")
+
+
 def check_folder_target(folder: str | os.PathLike[str], param: str = "folder") -> Path:
     """``folder`` (absolute) if it is a folder or can be made; else our error.
 
@@ -86,9 +116,7 @@ def check_folder_target(folder: str | os.PathLike[str], param: str = "folder") -
     read-only disk): checked by making and removing an empty folder in the
     nearest folder that exists.
     """
-    problem = path_problem(folder)
-    if problem is not None:
-        raise InvalidParameterError(param, f"{param} {str(folder)!r}: {problem}.")
+    _check_possible(folder, param)
     target = Path(os.path.abspath(user_path(folder)))
     existing = next(p for p in (target, *target.parents) if p.exists())
     if not existing.is_dir():
@@ -262,17 +290,8 @@ def check_file_target(
     creates missing folders (:func:`atomic_path` does), so a missing folder is
     allowed and the first folder on the way that exists must take a new file.
     """
-    problem = path_problem(path)
-    if problem is not None:
-        raise InvalidParameterError(param, f"{param} {str(path)!r}: {problem}.")
+    _check_possible(path, param)
     target = user_path(path)
-    if target.is_symlink() and not target.exists():  # as the path contract's rule
-        raise InvalidParameterError(
-            param,
-            f"{param} {str(path)!r} is a link to {os.path.realpath(target)!r}, which "
-            "does not exist (a network share not mounted?): mount it, or give "
-            "another path.",
-        )
     if target.name in ("", ".", ".."):
         raise InvalidParameterError(
             param,
