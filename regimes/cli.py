@@ -446,6 +446,10 @@ def _parse_date(value: str | None, option: str) -> pd.Timestamp | None:
         ) from exc
 
 
+OUT_FILES = ("regimes.csv", "regimes.png")
+"""What --out's folder receives: the signal table and its figure."""
+
+
 def _check_out(folder: Path | None) -> None:
     """Refuse an --out that cannot take regimes.csv and regimes.png, before any work."""
     if folder is None:
@@ -455,7 +459,7 @@ def _check_out(folder: Path | None) -> None:
             f"--out {folder} is a file; give a folder (regimes.csv and regimes.png "
             "are written into it)"
         )
-    for name in ("regimes.csv", "regimes.png"):
+    for name in OUT_FILES:
         if (folder / name).is_dir():
             raise _UsageError(
                 f"--out {folder}: {folder / name} is a folder, so {name} cannot be "
@@ -466,7 +470,7 @@ def _check_out(folder: Path | None) -> None:
             if not parent.is_dir():
                 raise _UsageError(f"--out {folder}: {parent} is a file, not a folder")
             break
-    for name in ("regimes.csv", "regimes.png"):
+    for name in OUT_FILES:
         _check_target(folder / name, "--out")
 
 
@@ -747,11 +751,11 @@ def _run(args: argparse.Namespace) -> int:
         tables = _outputs(model, returns, causal, args.out)
     # everything is computed (and every warning printed): now the results
     _print_data(returns, label)
-    n_ok = int((model.restarts_["error"] == "").sum())
+    n_ok = int((model.fitted_state_.restarts["error"] == "").sum())
     converged = "converged" if model.converged_ else "NOT converged"
     print(
         f"Model: {model.n_regimes} regimes, '{model.covariance_type}' covariance; "
-        f"best of {n_ok}/{len(model.restarts_)} restarts, log-likelihood "
+        f"best of {n_ok}/{len(model.fitted_state_.restarts)} restarts, log-likelihood "
         f"{model.log_likelihood_:.1f}, {converged} "
         f"in {model.n_iter_} iterations"
     )
@@ -865,9 +869,9 @@ def _check_inputs_kept(args: argparse.Namespace) -> None:
     """
     if args.csv is None or not args.csv.exists():
         return
-    outputs = [] if args.out is None else [(args.out / "regimes.csv", "--out")]
-    outputs += [] if args.out is None else [(args.out / "regimes.png", "--out")]
-    outputs += [] if args.report is None else [(args.report, "--report")]
+    outputs = [] if args.out is None else [(args.out / n, "--out") for n in OUT_FILES]
+    if args.report is not None:
+        outputs.append((args.report, "--report"))
     source = os.path.realpath(args.csv)
     if args.state is not None:  # its generations are replaced and removed
         state = os.path.realpath(args.state)
@@ -1127,7 +1131,7 @@ def _units(returns: pd.DataFrame) -> str:
 
 
 def _write(table: pd.DataFrame, figure: Any, folder: Path) -> list[Path]:
-    csv_path, png_path = folder / "regimes.csv", folder / "regimes.png"
+    csv_path, png_path = (folder / name for name in OUT_FILES)
     with atomic_path(csv_path) as tmp:
         # index_label, not renaming the index: the table shares it with the data
         table.to_csv(tmp, float_format="%.6g", index_label="date")

@@ -971,7 +971,7 @@ default="stationary"
         """
         check_is_fitted(self, "fitted_state_")
         return results.summary_frame(
-            self.regimes_.cat.codes.to_numpy(),
+            self.fitted_state_.regimes.cat.codes.to_numpy(),
             self.transmat_,
             self.means_,
             self.covars_,
@@ -1069,7 +1069,7 @@ default="stationary"
         data = self._data(returns)
         n_rows = len(data.values)
         score = None
-        if n_rows == len(self.regimes_):
+        if n_rows == len(self.fitted_state_.regimes):
             score = self._engine.score(data.values)
         same = score is not None and np.isclose(
             score, self.log_likelihood_, rtol=1e-9, atol=1e-6
@@ -1095,11 +1095,11 @@ default="stationary"
                 "returns",
                 # results(), standard_errors() and report() all come here
                 "inference on a fit needs the returns the model was fitted on "
-                f"({len(self.regimes_)} rows, log-likelihood "
+                f"({len(self.fitted_state_.regimes)} rows, log-likelihood "
                 f"{self.log_likelihood_:.6g}); got {n_rows} rows{got}. Pass the "
                 f"training returns, or refit on these{why}.",
             )
-        trained = self.regimes_.index
+        trained = self.fitted_state_.regimes.index
         if isinstance(trained, pd.DatetimeIndex) and same_local_days(
             data.index, trained
         ):

@@ -162,7 +162,7 @@ def _fitted_days(model: RegimeModel, returns: Any) -> str:
     "all of them" only when the model was fitted on exactly these days; else the
     training span, so that an out-of-sample figure is not labelled in-sample.
     """
-    trained = model.regimes_.index
+    trained = model.fitted_state_.regimes.index
     index = returns.index if isinstance(returns, (pd.Series, pd.DataFrame)) else None
     if index is not None and len(index) == len(trained) and index.equals(trained):
         return "all of them"

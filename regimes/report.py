@@ -261,7 +261,7 @@ def _gather(
                 "(the same n_regimes and regime_names), or model=None to report "
                 "the walk's last refit.",
             )
-        trained = local_dates(model.regimes_).index
+        trained = local_dates(model.fitted_state_.regimes).index
         train = returns.loc[returns.index.isin(trained)]
         features = [str(c) for c in model.feature_names_in_]
         if set(features) < {str(c) for c in train.columns}:
@@ -283,8 +283,8 @@ def _gather(
             # the report calls the model in force "the walk-forward's last refit"
             # and prints its figures as out-of-sample: any other model would be
             # a look-ahead fit (on all the returns) presented as the refit
-            last = _resume.last_model(record).regimes_.index
-            days = model.regimes_.index
+            last = _resume.last_model(record).fitted_state_.regimes.index
+            days = model.fitted_state_.regimes.index
             raise InvalidParameterError(
                 "model",
                 f"model is not the walk's last refit (fitted on {len(last)} days "

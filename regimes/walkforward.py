@@ -495,7 +495,7 @@ def _assemble_from(
                     "train_end": dates[start - 1],
                     "n_train": start - lo,
                     "log_likelihood": fitted.log_likelihood_,
-                    "n_iter": int(fitted.restarts_["n_iter"].sum()),
+                    "n_iter": int(fitted.fitted_state_.restarts["n_iter"].sum()),
                     "converged": fitted.converged_,
                     "seconds": seconds,
                     "relabelled": relabelled,
@@ -909,7 +909,9 @@ def _continuity(
         (fitted.means_[:, b], fitted.covars_[:, b][:, :, b]),
     )
     previous_rank[matched] = np.arange(len(names))
-    days = results.stationary_distribution(fitted.transmat_) * len(fitted.regimes_)
+    days = results.stationary_distribution(fitted.transmat_) * len(
+        fitted.fitted_state_.regimes
+    )
     value, se = order_statistic(fitted.means_, fitted.covars_, days, fitted.order_by)
     changed, pos = False, 0
     while pos < len(order) - 1:
