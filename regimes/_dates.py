@@ -336,14 +336,9 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
         row = len(days)  # parse_day refuses it; the labels before it are days
         bad = _first_unreadable(text[row:], None)
         if bad is None:  # every label is a date, but not all written one way
-            ok = (
-                0
-                if row
-                else next(
-                    (i for i in range(row + 1, len(text)) if _reads_as_day(text[i])),
-                    None,
-                )
-            )
+            # a label parse_day reads, to show beside the one it does not
+            readable = (i for i, v in enumerate(text) if i < row or _reads_as_day(v))
+            ok = next(readable, None)
             if ok is not None:
                 raise data_error(
                     param,

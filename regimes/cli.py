@@ -485,7 +485,14 @@ def _check_target(path: Path, flag: str) -> None:
     try:
         check_file_target(path, flag, make_folders=True)
     except InvalidParameterError as err:
-        raise _UsageError(str(err).rstrip(".")) from None
+        # --out names a folder: its file names are the command's, not the user's
+        where = (
+            f" (--out writes {path.name} into its folder: move that away, or give "
+            "another folder)"
+            if flag == "--out"
+            else ""
+        )
+        raise _UsageError(str(err).rstrip(".") + where) from None
 
 
 def _refit(value: str) -> str | int:

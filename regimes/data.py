@@ -457,7 +457,8 @@ def read_returns(
         See :func:`prepare_returns`.
     date_format : str, optional
         A :func:`~datetime.datetime.strptime` format such as ``"%d/%m/%Y"``; it
-        must name a day (``%d``, ``%j``), and pandas' words ``"ISO8601"`` and
+        must name a day (``%d``, ``%j``) and a year (``%Y``, ``%y``), and pandas'
+        words ``"ISO8601"`` and
         ``"mixed"`` are refused (they skip the checks below). Lines whose first
         field it reads are the table's rows. By default dates are read as ISO
         dates (``2024-01-31``, with or without a time or a time zone), 8-digit
