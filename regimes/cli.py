@@ -386,18 +386,20 @@ def _words(message: object) -> str:
     """
     if not isinstance(message, Advice):
         return str(message)
-    return "".join(
-        _option(p)
-        if isinstance(p, Setting)
+    return "".join(_word(part) for part in message.parts)
+
+
+def _word(part: object) -> str:
+    """One part of an :class:`~regimes.exceptions.Advice`, as the command says it."""
+    if isinstance(part, Setting):
+        return _option(part)
+    if isinstance(part, Rows):
         # --start cuts the file before prices become returns: a file of prices
         # needs its day before, whose price makes the first day's return
-        else f"--start {p.first} (for a file of prices: the price day before it)"
-        if isinstance(p, Rows)
-        else ""
-        if isinstance(p, Aside)
-        else p
-        for p in message.parts
-    )
+        return f"--start {part.first} (for a file of prices: the price day before it)"
+    if isinstance(part, Aside):
+        return ""
+    return str(part)
 
 
 def _error_text(exc: BaseException) -> str:

@@ -39,10 +39,10 @@ from .evaluate import BacktestResult, _equal_weighted, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError
 from .models import RegimeModel
 from .results import (
-    PORTFOLIO_PREFIX,
     TRADING_DAYS,
     filtered_columns,
     portfolio_columns,
+    portfolio_names,
     portfolio_proba,
 )
 
@@ -855,11 +855,7 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
         columns = [c for c in wf.columns if isinstance(c, str) and c != "regime"]
         # today's files name them portfolio_<name>, in the regimes' order; a
         # file of an earlier version by regime alone
-        prefixed = [
-            c[len(PORTFOLIO_PREFIX) :]
-            for c in columns
-            if c.startswith(PORTFOLIO_PREFIX)
-        ]
+        prefixed = portfolio_names(columns)
         paired = [c for c in columns if filtered_columns([c])[0] in wf.columns]
         names = tuple(
             prefixed

@@ -57,6 +57,12 @@ def portfolio_columns(names: Sequence[str]) -> list[str]:
     return [f"{PORTFOLIO_PREFIX}{name}" for name in names]
 
 
+def portfolio_names(columns: Sequence[Any]) -> list[str]:
+    """The regimes of the ``portfolio_<name>`` columns among ``columns``, in order."""
+    texts = [str(c) for c in columns]
+    return [t[len(PORTFOLIO_PREFIX) :] for t in texts if t.startswith(PORTFOLIO_PREFIX)]
+
+
 def portfolio_proba(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     """The ``portfolio_<name>`` columns of a signal frame, named by regime.
 
