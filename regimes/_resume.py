@@ -45,7 +45,12 @@ from ._dates import local_days
 from ._io import TEXT_ENCODING, atomic_path, folder_lock, read_text
 from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
-from ._validation import LOG_COLUMNS, OUTPUT_COLUMNS, check_unique_columns
+from ._validation import (
+    LOG_COLUMNS,
+    OUTPUT_COLUMNS,
+    check_probabilities,
+    check_unique_columns,
+)
 from ._warn import warn_user
 from .exceptions import (
     Advice,
@@ -58,7 +63,7 @@ from .exceptions import (
 )
 from .models import RegimeModel
 from .online import DecoderState
-from .results import in_current_layout, unprefixed
+from .results import in_current_layout, unprefixed, walk_columns
 
 __all__ = ["append_log", "load_state", "save_state"]
 
@@ -254,8 +259,13 @@ def _index_bytes(index: pd.Index) -> np.ndarray:
 
 
 def frame_fingerprint(out: pd.DataFrame) -> str:
-    """A hash of a walk-forward frame: dates, regimes, probabilities, fitted_until."""
+    """A hash of a walk-forward frame: dates, regimes, probabilities, fitted_until.
+
+    Its own columns in the order the walk writes them (:func:`_own_columns`):
+    a frame whose columns were put in another order is the same frame.
+    """
     out = _columns_only(out)
+    out = out[_own_columns(out)]
     digest = hashlib.sha256(_index_bytes(out.index).tobytes())
     # the columns as named before the portfolio_ prefix: a record written then
     # still matches its frame, read back under today's names
@@ -275,6 +285,21 @@ def _columns_only(out: pd.DataFrame) -> pd.DataFrame:
     walk-forward's attrs hold a record per refit, ~30 ms a copy at 372 refits.
     """
     return pd.DataFrame(out, copy=False)
+
+
+def _own_columns(out: pd.DataFrame) -> list[Any]:
+    """The columns of ``out`` a walk writes, in the order it writes them.
+
+    Today's layout (:func:`regimes.results.walk_columns`) or that of an earlier
+    version, whose evidence columns are named by regime alone.
+    """
+    names = [str(c) for c in out["regime"].cat.categories]
+    layout = walk_columns(names)
+    texts = dict(zip(unprefixed(out.columns), out.columns, strict=True))
+    mapped = [texts.get(name) for name in unprefixed(layout)]
+    if all(m is not None for m in mapped):
+        return mapped
+    return [c for c in layout if c in out.columns]
 
 
 def _float_columns(columns: Any) -> list[Any]:
@@ -356,6 +381,8 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
             f"differ from a full one. Pass {unchanged} unchanged; or {NEW_RUN}.",
         )
     changed = _changed_layout(previous, record)
+    if changed is None:
+        check_probabilities(previous, _float_columns(_own_columns(previous)), param)
     if changed is None and frame_fingerprint(previous) != record["frame"]:
         span = (
             f"{len(previous)} rows, {previous.index[0]} .. {previous.index[-1]}"
@@ -380,6 +407,9 @@ def _changed_layout(previous: pd.DataFrame, record: dict[str, Any]) -> str | Non
         return f"it lacks the columns {lacking}"
     if not isinstance(previous["regime"].dtype, pd.CategoricalDtype):
         return "its regime column is no longer categorical"
+    extra = [c for c in previous.columns if c not in _own_columns(previous)]
+    if extra:
+        return f"it has columns the run did not write, {extra}; drop them"
     zone = getattr(previous.index, "tz", None)
     zone = None if zone is None else str(zone)
     run_zone = record.get("index_tz")

@@ -256,6 +256,36 @@ def check_unique_columns(
         )
 
 
+def check_probabilities(frame: Any, columns: Sequence[Any], param: str) -> None:
+    """Refuse, naming ``param``, probability columns that are not numbers in [0, 1].
+
+    A walk-forward or signal frame read back from a file: text where a file's
+    decimal commas were not read as such, percent, a column left empty.
+    """
+    for column in columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        text = frame[column][values.isna() & frame[column].notna()]
+        if len(text):
+            comma = "," in str(text.iloc[0])
+            raise InvalidParameterError(
+                param,
+                f"{param}'s column {column!r} holds text, not probabilities (first: "
+                f"{str(text.iloc[0])!r})"
+                + (
+                    "; a file written with decimal commas is read with "
+                    "pd.read_csv(..., decimal=',')."
+                    if comma
+                    else "; pass the frame as walk_forward returned it."
+                ),
+            )
+        if values.isna().all() or not values.dropna().between(-1e-9, 1 + 1e-9).all():
+            raise InvalidParameterError(
+                param,
+                f"{param}'s column {column!r} is not probabilities between 0 and 1 "
+                "(empty, or in percent?); pass the frame as walk_forward returned it.",
+            )
+
+
 def check_returns(
     returns: Any,
     *,

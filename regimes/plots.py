@@ -34,7 +34,12 @@ from ._contract import (
 from ._dates import local_dates
 from ._prices_or_returns import RETURN_TYPES, returns_unit, simple_returns
 from ._resume import recorded_columns
-from ._validation import check_covers, check_returns, check_unique_columns
+from ._validation import (
+    check_covers,
+    check_probabilities,
+    check_returns,
+    check_unique_columns,
+)
 from .evaluate import BacktestResult, _equal_weighted, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError
 from .models import RegimeModel
@@ -883,6 +888,11 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
             f"wf lacks the probability columns {missing}; pass walk_forward's "
             "output unchanged.",
         )
+    drawn = [
+        c if c in wf.columns else n
+        for c, n in zip(portfolio_columns(names), names, strict=True)
+    ]
+    check_probabilities(wf, drawn, "wf")  # e.g. text from a decimal-comma file
     return signal, names
 
 

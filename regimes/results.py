@@ -57,6 +57,16 @@ def portfolio_columns(names: Sequence[str]) -> list[str]:
     return [f"{PORTFOLIO_PREFIX}{name}" for name in names]
 
 
+def walk_columns(names: Sequence[str]) -> list[str]:
+    """A walk-forward frame's columns, in the order it writes them.
+
+    ``regime``, ``portfolio_<name>``, ``filtered_<name>``, ``fitted_until``:
+    :func:`signal_frame`'s layout and the day each row's model was fitted to.
+    """
+    probabilities = [*portfolio_columns(names), *filtered_columns(names)]
+    return ["regime", *probabilities, "fitted_until"]
+
+
 def portfolio_names(columns: Sequence[Any]) -> list[str]:
     """The regimes of the ``portfolio_<name>`` columns among ``columns``, in order."""
     texts = [str(c) for c in columns]

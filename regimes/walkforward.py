@@ -340,8 +340,11 @@ def _previous(
             raise InvalidParameterError("resume", str(exc)) from None
     record = _resume.read_record(previous)
     # a frame of an earlier version in memory: its rows join today's under
-    # today's names (its record's fingerprint reads both layouts)
-    return results.in_current_layout(previous, record["regime_names"]), record
+    # today's names (its record's fingerprint reads both layouts), and its
+    # columns in the walk's order (the record checked them, in any order)
+    names = record["regime_names"]
+    current = results.in_current_layout(previous, names)
+    return current[results.walk_columns(names)], record
 
 
 def _continue(

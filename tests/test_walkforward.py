@@ -356,6 +356,41 @@ def test_a_day_seen_only_in_a_column_not_yet_joined_is_no_evidence():
     assert densities[1, 0] > densities[1, 1]
 
 
+def test_a_walk_frame_is_its_columns_in_any_order_and_nothing_else(
+    short_sample, tmp_path
+):
+    """H41-4, H41-5, H41-7: an added text column crashed in numpy's float
+    conversion (resume, write_html, save_state); columns put in another order were
+    'not the rows of the run'; text probabilities from a decimal-comma file, or
+    percent, crashed in pandas or were drawn off the axes."""
+    from regimes.plots import plot_walk_forward
+    from regimes.report import write_html
+
+    cut = short_sample.iloc[:-40]
+    previous = walk_forward(cut, MODEL, **ARGS)
+    full = walk_forward(short_sample, MODEL, **ARGS)
+    reordered = previous[list(previous.columns)[::-1]]
+    assert walk_forward(short_sample, MODEL, **ARGS, resume=reordered).equals(full)
+
+    noted = previous.assign(note="checked")
+    with pytest.raises(InvalidParameterError, match=r"did not write, \['note'\]"):
+        walk_forward(short_sample, MODEL, **ARGS, resume=noted)
+    with pytest.raises(InvalidParameterError, match=r"did not write, \['note'\]"):
+        write_html(None, cut, tmp_path / "w.html", walk=noted)
+
+    column = portfolio_columns(list(previous["regime"].cat.categories))[0]
+    as_text = previous.assign(**{column: previous[column].map("{:.6f}".format)})
+    as_text[column] = as_text[column].str.replace(".", ",")
+    with pytest.raises(InvalidParameterError, match=r"decimal=','") as err:
+        plot_walk_forward(as_text, cut)
+    assert err.value.param == "wf"
+    percent = previous.assign(**{column: 100 * previous[column]})
+    with pytest.raises(InvalidParameterError, match="between 0 and 1"):
+        plot_walk_forward(percent, cut)
+    with pytest.raises(InvalidParameterError, match="between 0 and 1"):
+        walk_forward(short_sample, MODEL, **ARGS, resume=percent)
+
+
 def test_resume_refuses_returns_in_another_time_zone(short_sample):
     """A run on naive dates resumed with tz-aware ones (or the reverse) is our
     error naming returns, not pandas' comparison TypeError (hostile pass)."""
