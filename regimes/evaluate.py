@@ -152,17 +152,23 @@ def _in_zone_of(signal: Any, data: Any) -> Any:
     Both are read on their local dates (:func:`regimes._dates.local_days`): the
     same instants in two zones are other dates (New York's close is the next
     day in Tokyo), and pairing them by date would earn each day's return on the
-    signal of its own close, a look-ahead. Data stamped at midnight are dates,
-    whatever their zone (the one day rule), and are taken as they are, as are
-    data without a zone or beside a signal without one.
+    signal of its own close, a look-ahead. Stamps all at midnight are dates,
+    whatever their zone (the one day rule): data or a signal of dates pair by
+    their dates, as do data without a zone or beside a signal without one.
     """
-    zone = getattr(getattr(signal, "index", None), "tz", None)
+    days = getattr(signal, "index", None)
+    zone = getattr(days, "tz", None)
     index = getattr(data, "index", None)
     if zone is None or getattr(index, "tz", None) is None or index.tz == zone:
         return data
-    if index.equals(index.normalize()):  # dates, not instants
+    if _dates_only(index) or _dates_only(days):  # dates, not instants
         return data
     return data.tz_convert(zone)
+
+
+def _dates_only(index: pd.DatetimeIndex) -> bool:
+    """Whether every stamp is at midnight (local): days, not instants."""
+    return bool(index.equals(index.normalize()))
 
 
 def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]:

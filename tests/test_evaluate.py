@@ -749,6 +749,28 @@ def test_returns_in_another_zone_are_read_in_the_signals():
     )
 
 
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "UTC", "America/New_York"])
+def test_a_signal_of_dates_in_any_zone_meets_returns_at_the_close(zone):
+    """H41-2: a signal stamped at midnight (dates) in Tokyo beside returns at New
+    York's close: the returns were converted to Tokyo, where the close is the
+    next day, and paired with the signal a day late (total return 0.22 against
+    0.40). Dates pair by their dates, whichever side is dates."""
+    from regimes import evaluate
+
+    signal, returns = _inputs()
+    expected = backtest(signal, returns)
+    at_close = returns.copy()
+    at_close.index = (at_close.index + pd.Timedelta(hours=16)).tz_localize(
+        "America/New_York"
+    )
+    dated = signal.tz_localize(zone)
+    got = backtest(dated, at_close)
+    pd.testing.assert_frame_equal(got.stats, expected.stats)
+    pd.testing.assert_frame_equal(
+        evaluate.regime_stats(dated, at_close), evaluate.regime_stats(signal, returns)
+    )
+
+
 def test_regime_names_are_compared_as_the_parameters_take_them():
     """Hostile 37, H37-3 and H37-9: risk_off= is read without surrounding
     spaces, the signal's names were not: 'Bear ' alone was refused with advice
