@@ -873,22 +873,24 @@ def _check_inputs_kept(args: argparse.Namespace) -> None:
     """Refuse, before any work, a file the run writes that is its --csv input.
 
     ``--csv D/regimes.csv --out D`` (or a link in --out's folder to the input)
-    would replace the user's data with the signal table, and an input inside
-    --state's folder could go with an old generation; links are followed.
+    would replace the user's data with the signal table; an input or an output
+    inside --state's folder could go with an old generation. Links are followed.
     """
-    if args.csv is None or not args.csv.exists():
-        return
     outputs = [] if args.out is None else [(args.out / n, "--out") for n in OUT_FILES]
     if args.report is not None:
         outputs.append((args.report, "--report"))
-    source = os.path.realpath(args.csv)
     if args.state is not None:  # its generations are replaced and removed
         state = os.path.realpath(args.state)
-        if os.path.commonpath([source, state]) == state:
-            raise _UsageError(
-                f"--csv {args.csv} is inside the --state folder {args.state}, whose "
-                "files the run replaces and removes: keep the data elsewhere"
-            )
+        given = [(args.csv, "--csv")] if args.csv is not None else []
+        for path, flag in [*given, *outputs]:
+            if os.path.commonpath([os.path.realpath(path), state]) == state:
+                raise _UsageError(
+                    f"{flag} {path} is inside the --state folder {args.state}, whose "
+                    "files the run replaces and removes: keep it elsewhere"
+                )
+    if args.csv is None or not args.csv.exists():
+        return
+    source = os.path.realpath(args.csv)
     for path, flag in outputs:
         if os.path.realpath(path) == source:
             raise _UsageError(

@@ -597,6 +597,16 @@ def test_a_csv_inside_the_state_folder_is_refused(tmp_path, monkeypatch, capsys)
     assert cli.main(args) == 2
     assert "is inside the --state folder" in capsys.readouterr().err
     assert source.is_file()
+    # H41-6: nor an output, which the next run would remove with its generation
+    outside = tmp_path / "prices.csv"
+    outside.write_text(source.read_text())
+    inside = str(source.parent)
+    state = str(tmp_path / "state")
+    for extra in (["--out", inside], ["--report", f"{inside}/report.html"]):
+        args = ["--csv", str(outside), "--walk-forward", "--state", state, *extra]
+        assert cli.main(args) == 2
+        err = capsys.readouterr().err
+        assert f"error: {extra[0]} " in err and "is inside the --state folder" in err
 
 
 def test_a_link_to_nothing_at_out_is_refused_as_the_library_refuses_it(
