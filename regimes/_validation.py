@@ -260,8 +260,11 @@ def check_probabilities(frame: Any, columns: Sequence[Any], param: str) -> None:
     """Refuse, naming ``param``, probability columns that are not numbers in [0, 1].
 
     A walk-forward or signal frame read back from a file: text where a file's
-    decimal commas were not read as such, percent, a column left empty.
+    decimal commas were not read as such, percent, a column left empty. A frame
+    without rows is left to its caller's own message.
     """
+    if len(frame) == 0:
+        return
     for column in columns:
         values = pd.to_numeric(frame[column], errors="coerce")
         text = frame[column][values.isna() & frame[column].notna()]
