@@ -568,7 +568,7 @@ class RegimeModel(BaseEstimator):
         check_is_fitted(self, "fitted_state_")
         data = check_returns(
             returns,
-            feature_names=list(self.feature_names_in_),
+            feature_names=list(self.fitted_state_.feature_names),
             missing=self._missing_policy(),
         )
         state = self.fitted_state_
@@ -625,7 +625,9 @@ class RegimeModel(BaseEstimator):
         data = self._data(returns)
         log_prob, states = self._engine.decode(data.values)
         self._raise_if_unexplained(data, log_prob)
-        return results.regime_series(states, self.regime_names_, data.index)
+        return results.regime_series(
+            states, self.fitted_state_.regime_names, data.index
+        )
 
     @validate_params({"returns": _RETURNS})
     def predict_proba(self, returns: Any) -> pd.DataFrame:
@@ -653,7 +655,9 @@ class RegimeModel(BaseEstimator):
         with np.errstate(invalid="ignore"):
             smoothed = self._engine.predict_proba(data.values)
         self._raise_if_unexplained(data, smoothed)
-        return results.probability_frame(smoothed, self.regime_names_, data.index)
+        return results.probability_frame(
+            smoothed, self.fitted_state_.regime_names, data.index
+        )
 
     @validate_params({"returns": _RETURNS, "initial": _INITIAL})
     def filter_proba(
@@ -691,7 +695,9 @@ default="stationary"
         start = self._initial_distribution(initial)  # checked before any work
         data = self._data(returns)
         filtered = self._filtered(data, start)
-        return results.probability_frame(filtered, self.regime_names_, data.index)
+        return results.probability_frame(
+            filtered, self.fitted_state_.regime_names, data.index
+        )
 
     def _filtered(self, data: Returns, start: np.ndarray) -> np.ndarray:
         """filter_proba on checked data; raises for unexplained days."""
@@ -720,12 +726,16 @@ default="stationary"
         """
         data = self._data(returns)
         densities = self._portfolio_densities(data)
-        return results.probability_frame(densities, self.regime_names_, data.index)
+        return results.probability_frame(
+            densities, self.fitted_state_.regime_names, data.index
+        )
 
     def _portfolio_densities(self, data: Returns) -> np.ndarray:
         """portfolio_log_densities on checked data; raises for unexplained days."""
         with np.errstate(all="ignore"):
-            densities = portfolio_densities(data.values, self.means_, self.covars_)
+            densities = portfolio_densities(
+                data.values, self.fitted_state_.means, self.fitted_state_.covars
+            )
         explained = np.isfinite(densities).any(axis=1)
         self._raise_if_unexplained(data, np.where(explained, 0.0, np.nan))
         return densities
@@ -788,7 +798,7 @@ default="stationary"
             penalty,
             initial=start,
         )
-        return results.regime_series(codes, self.regime_names_, data.index)
+        return results.regime_series(codes, self.fitted_state_.regime_names, data.index)
 
     @validate_params(
         {
@@ -826,8 +836,12 @@ default="stationary"
         """
         start = self._initial_distribution(initial)  # checked before any work
         data = self._data(returns)
-        proba = forward_filter(self._portfolio_densities(data), self.transmat_, start)
-        return results.probability_frame(proba, self.regime_names_, data.index)
+        proba = forward_filter(
+            self._portfolio_densities(data), self.fitted_state_.transmat, start
+        )
+        return results.probability_frame(
+            proba, self.fitted_state_.regime_names, data.index
+        )
 
     def _initial_distribution(self, initial: Any) -> np.ndarray:
         """The regime distribution before the first day, validated.
@@ -836,12 +850,14 @@ default="stationary"
         other array-likes are taken in regime order.
         """
         check_is_fitted(self, "fitted_state_")
-        names = self.regime_names_
+        names = self.fitted_state_.regime_names
         if isinstance(initial, str):
             if initial == "stationary":
-                return causal_start(self.transmat_, self.regime_names_)
+                return causal_start(
+                    self.fitted_state_.transmat, self.fitted_state_.regime_names
+                )
             if initial == "fitted":
-                return self.startprob_
+                return self.fitted_state_.startprob
             near = initial.strip().lower()
             known = near in ("stationary", "fitted")
             guess = f" Did you mean {near!r}?" if known else ""
@@ -921,7 +937,9 @@ default="stationary"
     def transition_matrix(self) -> pd.DataFrame:
         """Transition probabilities, "from" regimes as rows, "to" regimes as columns."""
         check_is_fitted(self, "fitted_state_")
-        return results.transition_frame(self.transmat_, self.regime_names_)
+        return results.transition_frame(
+            self.fitted_state_.transmat, self.fitted_state_.regime_names
+        )
 
     @validate_params({"annualize": ["boolean"]})
     def regime_means(self, annualize: bool = False) -> pd.DataFrame:
@@ -929,7 +947,9 @@ default="stationary"
         check_is_fitted(self, "fitted_state_")
         factor = results.TRADING_DAYS if annualize else 1
         return results.regime_feature_frame(
-            self.means_ * factor, self.regime_names_, self.feature_names_in_
+            self.fitted_state_.means * factor,
+            self.fitted_state_.regime_names,
+            self.fitted_state_.feature_names,
         )
 
     @validate_params({"annualize": ["boolean"]})
@@ -937,23 +957,26 @@ default="stationary"
         """Volatility of each column in each regime (x sqrt(252) if ``annualize``)."""
         check_is_fitted(self, "fitted_state_")
         factor = results.TRADING_DAYS if annualize else 1
-        variances = np.diagonal(self.covars_, axis1=1, axis2=2) * factor
+        variances = np.diagonal(self.fitted_state_.covars, axis1=1, axis2=2) * factor
         return results.regime_feature_frame(
-            np.sqrt(variances), self.regime_names_, self.feature_names_in_
+            np.sqrt(variances),
+            self.fitted_state_.regime_names,
+            self.fitted_state_.feature_names,
         )
 
     @validate_params({"regime": [InstanceOf(str, name="a regime name (str)")]})
     def regime_correlation(self, regime: str) -> pd.DataFrame:
         """Correlation matrix of the columns within one regime, by name."""
         check_is_fitted(self, "fitted_state_")
-        if regime not in self.regime_names_:
+        state = self.fitted_state_
+        if regime not in state.regime_names:
             raise InvalidParameterError(
                 "regime",
-                f"unknown regime {regime!r}; choose from {self.regime_names_}.",
+                f"unknown regime {regime!r}; choose from {state.regime_names}.",
             )
-        cov = self.covars_[self.regime_names_.index(regime)]
+        cov = state.covars[state.regime_names.index(regime)]
         sd = np.sqrt(np.diag(cov))
-        names = list(self.feature_names_in_)
+        names = list(state.feature_names)
         return pd.DataFrame(cov / np.outer(sd, sd), index=names, columns=names)
 
     @validate_params({})
@@ -972,10 +995,10 @@ default="stationary"
         check_is_fitted(self, "fitted_state_")
         return results.summary_frame(
             self.fitted_state_.regimes.cat.codes.to_numpy(),
-            self.transmat_,
-            self.means_,
-            self.covars_,
-            self.regime_names_,
+            self.fitted_state_.transmat,
+            self.fitted_state_.means,
+            self.fitted_state_.covars,
+            self.fitted_state_.regime_names,
         )
 
     # ------------------------------------- results: inference on the fit as it was
@@ -1072,7 +1095,7 @@ default="stationary"
         if n_rows == len(self.fitted_state_.regimes):
             score = self._engine.score(data.values)
         same = score is not None and np.isclose(
-            score, self.log_likelihood_, rtol=1e-9, atol=1e-6
+            score, self.fitted_state_.log_likelihood, rtol=1e-9, atol=1e-6
         )
         if not same:
             got = "" if score is None else f", log-likelihood {score:.6g}"
@@ -1081,8 +1104,8 @@ default="stationary"
                 # an array is taken in the training columns' order, unchecked
                 why = (
                     " (an array is read in the training columns' order, "
-                    f"{', '.join(self.feature_names_in_)}: pass a DataFrame with "
-                    "those names to have them matched)"
+                    f"{', '.join(self.fitted_state_.feature_names)}: pass a "
+                    "DataFrame with those names to have them matched)"
                 )
             elif score is not None and getattr(self, "_loaded_from", None):
                 # a model file whose log_likelihood was edited meets its own
@@ -1096,8 +1119,8 @@ default="stationary"
                 # results(), standard_errors() and report() all come here
                 "inference on a fit needs the returns the model was fitted on "
                 f"({len(self.fitted_state_.regimes)} rows, log-likelihood "
-                f"{self.log_likelihood_:.6g}); got {n_rows} rows{got}. Pass the "
-                f"training returns, or refit on these{why}.",
+                f"{self.fitted_state_.log_likelihood:.6g}); got {n_rows} rows{got}. "
+                f"Pass the training returns, or refit on these{why}.",
             )
         trained = self.fitted_state_.regimes.index
         if isinstance(trained, pd.DatetimeIndex) and same_local_days(
@@ -1174,11 +1197,11 @@ default="stationary"
         filtered = self.filter_proba(returns)
         return forecast_frames(
             filtered.to_numpy()[-1],
-            self.transmat_,
-            self.means_,
-            self.covars_,
-            self.regime_names_,
-            self.feature_names_in_,
+            self.fitted_state_.transmat,
+            self.fitted_state_.means,
+            self.fitted_state_.covars,
+            self.fitted_state_.regime_names,
+            self.fitted_state_.feature_names,
             horizon,
         )
 

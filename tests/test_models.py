@@ -252,6 +252,24 @@ def test_a_copied_model_is_as_read_only_as_the_original(short_sample, copy_of):
     assert model.fitted_state_.transmat is model.transmat_
 
 
+def test_a_reassigned_attribute_does_not_change_what_the_model_does(
+    short_sample, tmp_path
+):
+    """H41-3: reassigning feature_names_in_ made predict match the columns by the
+    new names (each column fed where another belongs), and means_ changed
+    regime_means: the model reads its fitted state, not its attributes."""
+    model = RegimeModel(3, n_init=2, random_state=0).fit(short_sample)
+    predicted, means = model.predict(short_sample), model.regime_means()
+    model.save(tmp_path / "before.json")
+    model.feature_names_in_ = model.feature_names_in_[::-1]
+    model.means_ = model.means_ * 2
+    assert model.predict(short_sample).equals(predicted)
+    assert model.regime_means().equals(means)
+    model.save(tmp_path / "after.json")
+    after, before = (tmp_path / "after.json"), (tmp_path / "before.json")
+    assert after.read_text() == before.read_text()
+
+
 def test_same_random_state_gives_identical_fits(short_sample):
     a = RegimeModel(3, n_init=3, random_state=7).fit(short_sample)
     b = RegimeModel(3, n_init=3, random_state=7).fit(short_sample)
