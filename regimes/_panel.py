@@ -33,7 +33,7 @@ from ._prices_or_returns import (
     log_returns,
     percent_median,
 )
-from ._validation import check_returns
+from ._validation import check_returns, check_unique_columns
 from ._warn import warn_user
 from .exceptions import (
     Advice,
@@ -133,7 +133,7 @@ def prepare(
             param, f"{source}: no columns; pass at least one column of values."
         )
     frame = frame.set_axis([str(c).strip() for c in frame.columns], axis=1)
-    _check_unique_columns(frame, source, param)
+    check_unique_columns(frame, param, source=source)
     index = frame.index
     if index.has_duplicates:
         dup = index[index.duplicated()]
@@ -232,17 +232,6 @@ def _dates_param(options: PanelOptions, param: str) -> str:
     if options.end is not None:
         return "end"
     return param
-
-
-def _check_unique_columns(frame: pd.DataFrame, source: str, param: str) -> None:
-    names = pd.Index(frame.columns)
-    if names.has_duplicates:
-        repeated = sorted(set(names[names.duplicated()]))
-        raise data_error(
-            param,
-            f"{source}: the column names {repeated} appear more than once; rename "
-            "them so that each column has its own name.",
-        )
 
 
 def _span(frame: pd.DataFrame, options: PanelOptions) -> str:

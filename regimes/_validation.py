@@ -29,6 +29,7 @@ from ._dates import (
     MAX_DAILY_SPACING,
     calendar_note,
     check_day_index,
+    data_error,
     median_spacing,
     to_datetime_call,
     undated,
@@ -238,17 +239,28 @@ def as_frame(returns: Any, param: str = "returns") -> Any:
 
 
 def check_unique_columns(
-    frame: Any, param: str, error: type[InvalidParameterError] = InvalidParameterError
+    frame: Any,
+    param: str,
+    error: type[InvalidParameterError] = InvalidParameterError,
+    source: str | None = None,
 ) -> None:
     """Refuse a frame with two columns of one name (as text), naming ``param``.
 
     The one rule for every frame the package reads by column name: returns, a
-    signal or walk-forward frame, an audit log's rows. Two columns of one name
-    make ``frame[name]`` a frame, not a column.
+    signal or walk-forward frame, an audit log's rows, a loader's table (with
+    ``source``, the file or download it came from: then a file's error,
+    :func:`regimes._dates.data_error`). Two columns of one name make
+    ``frame[name]`` a frame, not a column.
     """
     columns = [str(c) for c in getattr(frame, "columns", ())]
     if len(set(columns)) != len(columns):
         dups = sorted({c for c in columns if columns.count(c) > 1})
+        if source is not None:
+            raise data_error(
+                param,
+                f"{source}: the column names {dups} appear more than once; rename "
+                "them so that each column has its own name.",
+            )
         raise error(
             param,
             f"{param} has duplicated column names: {dups}; rename them or drop the "
