@@ -212,7 +212,18 @@ def _risk_off(names: Any, given: Any, signal: pd.Series, param: str) -> tuple[An
     alike, and their riskiest regimes differ.
     """
     if names is not None:
-        return _check_regimes(names, signal, param)
+        chosen = _check_regimes(names, signal, param)
+        if param == "risk_off" and set(chosen) >= {
+            str(c) for c in signal.cat.categories
+        }:
+            # cash every day is no rule to test, as one regime is not (below)
+            raise InvalidParameterError(
+                param,
+                f"risk_off names every regime of the signal {list(chosen)}: the "
+                "backtest would hold cash every day. Name the regimes to be out of "
+                "the market in, e.g. the riskiest alone.",
+            )
+        return chosen
     dtype = getattr(given, "dtype", None)
     if isinstance(given, pd.DataFrame) and "regime" in given.columns:
         dtype = given["regime"].dtype

@@ -771,6 +771,17 @@ def test_a_signal_of_dates_in_any_zone_meets_returns_at_the_close(zone):
     )
 
 
+def test_risk_off_naming_every_regime_is_refused_as_one_regime_is():
+    """H41-11: cash every day (Sharpe NaN) was backtested without a word, while
+    a one-regime signal is refused for that reason."""
+    signal, returns = _inputs()
+    every = [str(c) for c in signal.astype("category").cat.categories]
+    with pytest.raises(InvalidParameterError, match="names every regime") as err:
+        backtest(signal, returns, risk_off=every)
+    assert err.value.param == "risk_off"
+    assert backtest(signal, returns, risk_off=every[-1:]).stats.notna().any().all()
+
+
 def test_regime_names_are_compared_as_the_parameters_take_them():
     """Hostile 37, H37-3 and H37-9: risk_off= is read without surrounding
     spaces, the signal's names were not: 'Bear ' alone was refused with advice
