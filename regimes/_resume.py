@@ -1116,10 +1116,21 @@ def _check_log_header(
     # a log begun before the portfolio_ prefix: the same columns in the same
     # order under their former names; its rows go on under its header
     if header != columns and header != unprefixed(columns):
+        # from the first field that differs, which may lie past the first few
+        at = next(
+            (
+                i
+                for i, (a, b) in enumerate(zip(header, columns, strict=False))
+                if a != b
+            ),
+            min(len(header), len(columns)),
+        )
         raise InvalidParameterError(
             "path",
-            f"{path} is not this walk-forward's log: its header is {header[:8]}, "
-            f"these rows have {columns[:8]}. {fix}",
+            f"{path} is not this walk-forward's log: its header has "
+            f"{len(header)} fields, these rows {len(columns)}, and from field "
+            f"{at + 1} the header reads {header[at : at + 4]}, the rows "
+            f"{columns[at : at + 4]}. {fix}",
         )
 
 

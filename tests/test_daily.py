@@ -586,6 +586,21 @@ def test_a_damaged_state_folder_is_refused_by_name(returns, two_runs, tmp_path, 
     assert e.value.param == "resume"
 
 
+def test_a_foreign_log_header_is_named_where_it_differs(full, tmp_path):
+    """H41-8: the refusal printed the first 8 fields of both, identical when the
+    difference came later (any model of 3 or more regimes)."""
+    from regimes._resume import append_log
+
+    path = tmp_path / "log.csv"
+    append_log(full, path)
+    header, *rows = path.read_text().splitlines()
+    path.write_text("\n".join([header + ",comment", *rows]) + "\n")
+    foreign = "not this walk-forward's log"
+    with pytest.raises(InvalidParameterError, match=foreign) as err:
+        append_log(full, path)
+    assert "['comment']" in str(err.value)
+
+
 def test_audit_log_is_append_only(returns, tmp_path):
     cuts = _cuts(returns)
     folder = tmp_path / "state"
