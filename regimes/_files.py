@@ -226,6 +226,7 @@ def read_table(
     )
     frame.columns = names
     frame.index = parse_day_index(labels, date_format, source=source, param=param)
+    _check_file_order(frame.index, rows, source, param)
     frame = frame.mask(frame.isin(MISSING_TEXT))  # cells are already stripped
     frame = _unnamed(frame, header, source, param)
     frame = _price_bars(frame, path, source)
@@ -233,6 +234,31 @@ def read_table(
     # of them after the columns= cut, so a text column the caller leaves out is
     # never an error, and reads -99.99 / -999 as missing for every loader
     return _decimal_commas(frame, separator)
+
+
+def _check_file_order(
+    days: pd.DatetimeIndex, rows: list[_Line], source: str, param: str
+) -> None:
+    """Refuse dates that, as read, leave the file's own order (up or down).
+
+    A file of daily data runs forwards or backwards in time; dates read out of
+    its order were misread (H41-1: '%y' puts 1966 in 2066, and the rows were
+    sorted without a word) or the rows were sorted by another column.
+    """
+    if len(days) < 3 or days.is_monotonic_increasing or days.is_monotonic_decreasing:
+        return
+    steps = np.diff(days.asi8)
+    forwards = (steps > 0).sum() >= (steps < 0).sum()  # the way most rows go
+    against = np.flatnonzero(steps < 0 if forwards else steps > 0)
+    i = int(against[0]) + 1
+    raise data_error(
+        param,
+        f"{source}: the dates leave the file's order at line {rows[i].number}: "
+        f"{rows[i].fields[0]!r} is read as {days[i].date()}, after "
+        f"{days[i - 1].date()} on the line before. Sort the file by date; if "
+        "its years have two digits (%y reads 00-68 as 2000-2068), write them "
+        "with four.",
+    )
 
 
 def _text(path: Path, source: str, param: str) -> str:

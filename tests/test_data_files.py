@@ -470,6 +470,29 @@ def test_float32_labels_cannot_be_days():
     assert list(data.prepare_returns(exact, kind="prices").index.day) == [29, 30]
 
 
+def test_dates_read_out_of_the_files_order_are_refused(tmp_path):
+    """H41-1: '%y' reads 66-68 as 2066-2068, and a 1966-1973 file came back
+    sorted from 1969 to 2068 without a word; a file runs forwards or backwards
+    in time, so dates read against its order were misread."""
+    days = pd.bdate_range("1968-12-20", periods=20)
+    lines = "".join(f"{d:%d/%m/%y},{100 + i}\n" for i, d in enumerate(days))
+    path = tmp_path / "two_digit_years.csv"
+    path.write_text("Date,A\n" + lines)
+    with pytest.raises(DataFileError, match=r"leave the file's order at line \d+: "):
+        data.read_returns(path, kind="prices", date_format="%d/%m/%y")
+    # rows sorted by another column: the first row against the others' order
+    shuffled = [f"{d:%Y-%m-%d},{100 + i}\n" for i, d in enumerate(days)]
+    shuffled[5], shuffled[6] = shuffled[6], shuffled[5]
+    path.write_text("Date,A\n" + "".join(shuffled))
+    with pytest.raises(DataFileError, match="order at line 8: '1968-12-27'"):
+        data.read_returns(path, kind="prices")
+    path.write_text(
+        "Date,A\n"
+        + "".join(f"{d:%Y-%m-%d},{100 + i}\n" for i, d in enumerate(days[::-1]))
+    )
+    assert data.read_returns(path, kind="prices").index.is_monotonic_increasing
+
+
 def test_an_index_that_is_not_days_is_named_as_the_index():
     with pytest.raises(InvalidReturnsError, match="the index must hold dates"):
         data.prepare_returns(pd.Series([1.0, 2.0], index=["a", "b"]), kind="prices")
