@@ -31,6 +31,7 @@ Annualised figures use ``TRADING_DAYS = 252`` days.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -400,12 +401,21 @@ def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
     return np.full(len(days), float(value))
 
 
-def _check_days(dates: Any) -> pd.DatetimeIndex:
-    """One day or several through the package's day parser, as a DatetimeIndex."""
+def _check_days(dates: Any, signal: Any = None) -> pd.DatetimeIndex:
+    """One day or several through the package's day parser, as a DatetimeIndex.
+
+    Instants with a zone are read in the zone of ``signal`` (as the caller passed
+    it), as :func:`_in_zone_of` reads returns: the same close is another date in
+    another zone.
+    """
     many = not isinstance(dates, (str, bytes, pd.Timestamp)) and isinstance(
         dates, Iterable
     )
     items = list(dates) if many else [dates]
+    days = getattr(signal, "index", None)
+    zone = getattr(days, "tz", None)
+    if zone is not None and not _dates_only(days):
+        items = [_in_zone(item, zone) for item in items]
     if not items:
         raise InvalidParameterError(
             "dates", "dates is empty; pass at least one day, e.g. ['2020-02-19']."
@@ -417,6 +427,15 @@ def _check_days(dates: Any) -> pd.DatetimeIndex:
         except (ValueError, TypeError) as exc:
             raise InvalidParameterError("dates", f"dates: {exc}") from None
     return pd.DatetimeIndex(days, name="date")
+
+
+def _in_zone(item: Any, zone: Any) -> Any:
+    """A datetime with a zone, not at midnight, as the same instant in ``zone``."""
+    if isinstance(item, datetime.datetime) and item.tzinfo is not None:
+        stamp = pd.Timestamp(item)
+        if stamp != stamp.normalize():  # an instant, not a date
+            return stamp.tz_convert(zone)
+    return item
 
 
 def _common_dates(
@@ -619,7 +638,7 @@ def detection_lag(
     """
     given, signal = signal, _check_signal(signal)
     regimes = _risk_off(regimes, given, signal, "regimes")
-    when = _check_days(dates)
+    when = _check_days(dates, given)
     index = signal.index  # tz-naive: local dates, like `when` (regimes._dates)
     outside = when[(when < index[0]) | (when > index[-1])]
     if len(outside):

@@ -771,6 +771,22 @@ def test_a_signal_of_dates_in_any_zone_meets_returns_at_the_close(zone):
     )
 
 
+def test_detection_lag_reads_an_instant_in_the_signals_zone():
+    """H41-12: New York's close of 2021-01-04 given in Tokyo time was read as
+    2021-01-05, a lag one day short; backtest and regime_stats already read
+    their returns in the signal's zone."""
+    days = pd.bdate_range("2021-01-01", periods=30) + pd.Timedelta(hours=16)
+    names = ["Bull"] * 20 + ["Bear"] * 10
+    signal = pd.Series(
+        pd.Categorical(names, ["Bull", "Bear"], ordered=True),
+        days.tz_localize("America/New_York"),
+    )
+    close = signal.index[1]
+    lag = detection_lag(signal, [close])
+    assert detection_lag(signal, [close.tz_convert("Asia/Tokyo")]).equals(lag)
+    assert lag.index[0] == pd.Timestamp("2021-01-04") and lag.iloc[0] == 19
+
+
 def test_risk_off_naming_every_regime_is_refused_as_one_regime_is():
     """H41-11: cash every day (Sharpe NaN) was backtested without a word, while
     a one-regime signal is refused for that reason."""
