@@ -32,7 +32,7 @@ from ._io import (
     path_problem,
     user_path,
 )
-from ._prices_or_returns import returns_unit
+from ._prices_or_returns import percent_median, returns_unit
 from ._resume import NEW_RUN, saved_columns
 from ._validation import COVARIANCE_TYPES
 from ._warn import warn_user
@@ -744,6 +744,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     refit = _refit(args.refit) if args.walk_forward else None
     returns, label = _load(args, _state_columns(args))
+    _check_compounding(returns, args)  # before the fit, not after it
     if isinstance(returns.index, pd.DatetimeIndex):  # weekly, monthly, intraday
         warn_if_not_daily(returns.index, "the annual means and volatilities")
     if refit is not None:
@@ -963,16 +964,42 @@ def _after_run(
         print(f"wrote {path}")
 
 
+def _simple_returns(returns: pd.DataFrame) -> pd.DataFrame:
+    """The command's log returns as decimal simple returns, as --evaluate compounds."""
+    percent = returns_unit(returns.to_numpy()) == "percent"
+    return np.expm1(returns / 100.0 if percent else returns)
+
+
+def _check_compounding(returns: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Refuse, before the fit, returns that --evaluate or --report cannot compound.
+
+    Read as decimals or percent, the returns must be of a daily size (the
+    backtest's own check, :func:`regimes.evaluate.equal_weighted`'s): a file of
+    prices read with --returns, or returns in a unit of 1,000 %, fit a model of
+    nonsense and fail only when compounded, after the fit and its files.
+    """
+    if not (args.evaluate or args.report is not None):
+        return
+    flag = "--evaluate" if args.evaluate else "--report"
+    size = percent_median(_simple_returns(returns).to_numpy())
+    if size is None:
+        return
+    source = args.csv if args.csv is not None else "the data"
+    raise _UsageError(
+        f"{flag} compounds the returns, and those of {source} are not daily "
+        f"returns in decimals or percent: even read as percent, their median "
+        f"size is {size:.3g} ({size:.0%}) a day. A file of prices reads as "
+        "returns with --returns: leave --returns out; or check the file's unit"
+    )
+
+
 def _print_evaluation(
     returns: pd.DataFrame, signal: pd.Series, *, in_sample: bool
 ) -> None:
-    import numpy as np
-
     from .evaluate import signal_stats
     from .report import delay_runs, delay_table
 
-    percent = returns_unit(returns.to_numpy()) == "percent"
-    simple = np.expm1(returns / 100.0 if percent else returns).loc[signal.index]
+    simple = _simple_returns(returns).loc[signal.index]
     weights = "equal-weighted columns"
     if simple.isna().to_numpy().any():  # --keep-missing: the columns of each day
         weights = "equal-weighted columns with a return that day"

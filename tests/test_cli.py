@@ -719,6 +719,30 @@ def test_evaluate_with_one_regime_is_refused_before_the_fit(monkeypatch):
     assert "Model:" not in text and "risk_off" not in text
 
 
+@pytest.mark.parametrize("flag", [["--evaluate"], ["--report", "report.html"]])
+@pytest.mark.parametrize("walk", [[], ["--walk-forward", "--min-train", "300"]])
+def test_prices_read_as_returns_are_refused_before_the_fit(
+    flag, walk, tmp_path, monkeypatch
+):
+    """Hostile 41, 9: a file of prices with --returns --return-type simple was
+    fitted, its table and figure written, then --evaluate refused it in Python's
+    words ("Pass returns / 100"). Whatever compounds the returns checks them
+    first, in the command's words, and nothing is written."""
+    prices = 100 * np.exp(np.cumsum(np.full((400, 2), 0.001), axis=0))
+    path = tmp_path / "prices.csv"
+    pd.DataFrame(
+        prices, pd.bdate_range("2020-01-01", periods=400, name="Date"), ["A", "B"]
+    ).to_csv(path)
+    _no_fit(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    args = ["--csv", str(path), "--returns", "--return-type", "simple"]
+    status, text = run([*args, *walk, *flag, "--out", "out"], monkeypatch)
+    assert status == 2, text
+    assert f"{flag[0]} compounds the returns" in text and "leave --returns out" in text
+    assert "Pass returns" not in text and "Model:" not in text
+    assert not (tmp_path / "out").exists() and not (tmp_path / "report.html").exists()
+
+
 def test_library_advice_gets_the_commands_terms(monkeypatch):
     """Hostile 19, M2 (b): the absorbing-regime warning told the command's user
     to pass initial= to RegimeModel.predict_online."""
