@@ -18,8 +18,9 @@ what data libraries put there:
 - a **header repeated** among the rows (two downloads joined into one file), skipped
   with a warning;
 - **price bars** of a download (Open, High, Low, Close, Adj Close, Volume per
-  ticker; yfinance's CSV has its Price and Ticker levels on two header lines): one
-  price per ticker, the Adj Close, else the Close, with a warning;
+  ticker; yfinance's CSV has its Price and Ticker levels on two header lines,
+  named or not, the index's name on a third or not): one price per ticker, the
+  Adj Close, else the Close, with a warning;
 - **missing-value markers**: empty cells, ``NA``, ``#N/A``, ``.``, and the numbers
   ``-99.99`` and ``-999`` with which Ken French's and CRSP's files mark a missing
   return; they are counted in a warning.
@@ -552,37 +553,45 @@ def _column_levels(
 
     ``frame.to_csv()`` of a frame whose columns have two levels or more (a
     yfinance download: "Price" and "Ticker"; any MultiIndex: "Ticker" and
-    "Currency") writes one line per level, its name first, then a line holding
-    the index's name alone ("Date"), then the rows. Returns one header line and
-    the number of the first level line (the lines from there on are the
-    header); None for any other file.
+    "Currency") writes one line per level, its name first (empty for a level
+    without one), then a line holding the index's name alone ("Date"), then the
+    rows. Returns one header line and the number of the first level line (the
+    lines from there on are the header); None for any other file. Two lines of
+    price bars and tickers need no index line (:func:`_bar_levels`).
 
-    The names: yfinance's "TICKER|Field" (read by :func:`_price_bars`); else the
-    level that names every column once, preferring one whose label names
+    The names: a download's "TICKER|Field" (read by :func:`_price_bars`); else
+    the level that names every column once, preferring one whose label names
     instruments (:data:`_ID_LABELS`); else all levels joined with "|". A warning
     says which line was used.
     """
     above = [line for line in lines[:first_row] if not line.blank]
-    if len(above) < 3 or len(above[-1].fields) != 1 or above[-1].is_row:
+    if not above:
         return None
+    indexed = len(above[-1].fields) == 1 and not above[-1].is_row
     levels: list[_Line] = []
-    for line in reversed(above[:-1]):
-        if line.is_row or len(line.fields) < 2 or not line.fields[0].strip():
+    for line in reversed(above[:-1] if indexed else above):
+        if line.is_row or len(line.fields) < 2:
             break
         if levels and line.raw_width != levels[0].raw_width:
             break
         levels.insert(0, line)
     if len(levels) < 2 or len({len(line.fields) for line in levels}) != 1:
         return None
-    index_name = above[-1].fields[0]
-    labels = [line.fields[0].strip().casefold() for line in levels]
+    bars = _bar_levels(levels)
+    if not indexed and bars is None:
+        return None  # two header lines of another kind: _names_line's
+    if indexed and not all(line.fields[0].strip() for line in levels):
+        # unnamed levels: pandas leaves a level's name empty, a description
+        # line of another export has no label either; only bars say which
+        if bars is None and not all(all(line.fields[1:]) for line in levels):
+            return None
+    index_name = above[-1].fields[0] if indexed else levels[-1].fields[0]
+    labels = [_label(line) for line in levels]
     values = [line.fields[1:] for line in levels]
     number = levels[-1].number
-    if len(levels) == 2 and set(labels) == {"price", "ticker"}:
-        tickers, prices = values[labels.index("ticker")], values[labels.index("price")]
-        names = [f"{t}|{p}" for t, p in zip(tickers, prices, strict=True)]
+    if bars is not None:
         return _Line(
-            number, [index_name, *names], 1 + len(names), levels[-1].text, False
+            number, [index_name, *bars], 1 + len(bars), levels[-1].text, False
         ), levels[0].number
     distinct = [
         j
@@ -606,6 +615,37 @@ def _column_levels(
     return _Line(
         number, [index_name, *names], 1 + len(names), levels[-1].text, False
     ), levels[0].number
+
+
+def _bar_levels(levels: list[_Line]) -> list[str] | None:
+    """ "TICKER|Field" names of two header lines of price bars and tickers.
+
+    yfinance labels its lines "Price" and "Ticker"; a frame written without the
+    levels' names leaves the labels empty, and the line of fields (Close, High,
+    ..., Volume: :data:`regimes._panel.BAR_FIELDS`, two or more, a close among
+    them) tells them apart from the tickers. None for any other pair of lines
+    (one field under the tickers, Bloomberg's PX_LAST, is :func:`_names_line`'s).
+    """
+    if len(levels) != 2:
+        return None
+    labels = [_label(line) for line in levels]
+    values = [line.fields[1:] for line in levels]
+    if set(labels) == {"price", "ticker"}:
+        at = labels.index("price")
+    else:
+        fields = [{bar_field(v) for v in names} for names in values]
+        bars = [
+            all(names)
+            and len(f) >= 2  # one field alone is a label ("PX_LAST", "Close")
+            and f <= _BAR_FIELDS
+            and bool({"close", "adj close"} & f)
+            for names, f in zip(values, fields, strict=True)
+        ]
+        if bars.count(True) != 1 or not all(values[bars.index(False)]):
+            return None
+        at = bars.index(True)
+    prices, tickers = values[at], values[1 - at]
+    return [f"{t}|{p}" for t, p in zip(tickers, prices, strict=True)]
 
 
 def _price_bars(frame: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:

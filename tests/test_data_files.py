@@ -598,13 +598,22 @@ def test_the_advice_for_a_text_column_works(tmp_path):
 
 
 @pytest.mark.parametrize("group_by", ["column", "ticker"])
-def test_yfinance_csv_is_one_close_per_ticker(tmp_path, group_by):
+@pytest.mark.parametrize("level_names", [True, False])
+@pytest.mark.parametrize("index_name", ["Date", None])
+def test_yfinance_csv_is_one_close_per_ticker(
+    tmp_path, group_by, level_names, index_name
+):
     """yf.download(...).to_csv() writes its (Price, Ticker) levels on two lines
     and "Date" on a third: it was read as a file without a header, Open, High,
-    Low, Close and Volume of each ticker as columns (hostile pass)."""
+    Low, Close and Volume of each ticker as columns (hostile pass). Without the
+    levels' names (hostile pass 41, 13) it was read as ten assets, Volume
+    among them; without the index's name, refused for repeated names."""
     frame = yf_frame(["XLK", "XLF"], periods=60)
     if group_by == "ticker":
         frame = frame.swaplevel(axis=1).sort_index(axis=1)
+    if not level_names:
+        frame.columns.names = [None, None]
+    frame.index.name = index_name
     path = tmp_path / "download.csv"
     frame.to_csv(path)
     with pytest.warns(
@@ -612,7 +621,7 @@ def test_yfinance_csv_is_one_close_per_ticker(tmp_path, group_by):
         match=r"read the Close of \['XLF', 'XLK'\]|read the Close of \['XLK', 'XLF'\]",
     ):
         out = data.read_returns(path, kind="prices")
-    closes = frame.xs("Close", axis=1, level="Price" if group_by == "column" else 1)
+    closes = frame.xs("Close", axis=1, level=0 if group_by == "column" else 1)
     expected = np.log(closes).diff().iloc[1:]
     np.testing.assert_allclose(
         out[list(closes.columns)].to_numpy(), expected.to_numpy()
@@ -885,6 +894,23 @@ def _prices(columns) -> pd.DataFrame:
     steps = rng.normal(0.0, 0.01, size=(60, len(columns)))
     days = pd.bdate_range("2021-01-04", periods=60, name="Date")
     return pd.DataFrame(100 * np.exp(steps.cumsum(axis=0)), index=days, columns=columns)
+
+
+def test_pandas_csv_of_unnamed_column_levels_joins_them(tmp_path):
+    """The same without the levels' names (their lines start with an empty
+    field): read as a file without a header, columns 'column 1' .. (hostile
+    pass 41, 13). Neither level is labelled as the instruments', so both
+    name the columns."""
+    columns = pd.MultiIndex.from_arrays([["AAA", "BBB"], ["USD", "EUR"]])
+    frame = _prices(columns)
+    path = tmp_path / "levels.csv"
+    frame.to_csv(path)
+    with pytest.warns(DataWarning, match="2 header lines.*join the levels"):
+        out = data.read_returns(path, kind="prices")
+    assert list(out.columns) == ["AAA|USD", "BBB|EUR"]
+    np.testing.assert_allclose(
+        out.to_numpy(), np.diff(np.log(frame.to_numpy()), axis=0)
+    )
 
 
 @pytest.mark.parametrize(
