@@ -241,11 +241,13 @@ class Options(Constraint):
         return "one of " + ", ".join(repr(o) for o in self.options)
 
     def hint(self, value: Any) -> str:
-        if isinstance(value, str):
-            close = [o for o in self.options if o.lower() == value.strip().lower()]
-            if close:
-                return f"did you mean {close[0]!r}?"
-        return ""
+        near = _near(value, self.options) if isinstance(value, str) else None
+        return "" if near is None else f"did you mean {near!r}?"
+
+
+def _near(value: str, options: Iterable[str]) -> str | None:
+    """The option ``value`` means but for case and spaces around it, if any."""
+    return next((o for o in options if o.lower() == value.strip().lower()), None)
 
 
 class DateFormat(Constraint):
@@ -435,8 +437,28 @@ class Names(Constraint):
                     f"{bad!r} holds a line break or other control character; names "
                     "become headers of one line in the files written: use spaces"
                 )
+            names = [v.strip() for v in items]
+            if not all(names):
+                return f"a {self.what} is empty or only spaces: leave it out"
             if len(set(items)) != len(items):
                 return "remove the repeated names"
+            if len(set(names)) != len(names):
+                first = next(v for v in items if names.count(v.strip()) > 1)
+                same = [v for v in items if v.strip() == first.strip()]
+                shown = " and ".join(repr(v) for v in same)
+                return (
+                    f"{shown} are one {self.what} once the spaces around them are "
+                    "stripped: remove the repeat"
+                )
+            if self.options is not None:
+                unknown = [n for n in names if n not in self.options]
+                if unknown:
+                    near = [_near(n, self.options) for n in unknown]
+                    said = [
+                        repr(n) if m is None else f"{n!r} (did you mean {m!r}?)"
+                        for n, m in zip(unknown, near, strict=True)
+                    ]
+                    return f"{', '.join(said)} not among them"
         codes = [value] if not isinstance(value, (list, tuple)) else list(value)
         if codes and all(_is_int(v) for v in codes):
             # integer codes (hmmlearn's states): the package names them as text

@@ -618,7 +618,7 @@ def _column_levels(
 
 
 def _bar_levels(levels: list[_Line]) -> list[str] | None:
-    """ "TICKER|Field" names of two header lines of price bars and tickers.
+    """The names ("TICKER|Field") of two header lines of price bars and tickers.
 
     yfinance labels its lines "Price" and "Ticker"; a frame written without the
     levels' names leaves the labels empty, and the line of fields (Close, High,

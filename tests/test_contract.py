@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import pathlib
+import re
 import time
 import warnings
 from collections.abc import Callable
@@ -550,6 +551,38 @@ def test_a_set_is_refused_where_order_means_something_and_sorted_elsewhere():
     returns = pd.DataFrame({"A": [0.01, -0.02, 0.0] * 2}, index=days)
     result = backtest(signal, returns, risk_off={"Crash", "Bear"})
     assert result.risk_off == ("Bear", "Crash")
+
+
+@pytest.mark.parametrize(
+    ("names", "reason"),
+    [
+        (["Bear", "Bear "], "'Bear' and 'Bear ' are one regime name once the spaces"),
+        (["Bear", ""], "A regime name is empty or only spaces"),
+        (["Bear", "Bear"], "Remove the repeated names"),
+    ],
+)
+def test_every_refusal_of_names_says_its_reason(names, reason):
+    """Hostile 41, 14: risk_off=['Bear', 'Bear '] was refused as not 'distinct
+    non-empty' names without saying which were the same (the names are
+    compared stripped); an empty name said nothing either."""
+    from regimes.evaluate import backtest
+
+    days = pd.bdate_range("2021-01-04", periods=6)
+    signal = pd.Series(["Bull", "Bear", "Crash"] * 2, index=days)
+    returns = pd.DataFrame({"A": [0.01, -0.02, 0.0] * 2}, index=days)
+    with pytest.raises(InvalidParameterError, match=re.escape(reason)) as err:
+        backtest(signal, returns, risk_off=names)
+    assert err.value.param == "risk_off"
+    with pytest.raises(InvalidParameterError, match=re.escape(reason)):
+        RegimeModel(regime_names=[*names, "Bull"][-3:]).fit(returns)
+
+
+def test_names_from_a_list_say_which_are_not_and_what_was_meant():
+    with pytest.raises(
+        InvalidParameterError,
+        match=re.escape("'Diag' (did you mean 'diag'?), 'x' not among them"),
+    ):
+        regimes.compare(None, covariance_types=["full", "Diag", "x"])
 
 
 def test_a_download_with_default_dates_reaches_the_download(monkeypatch, tmp_path):
