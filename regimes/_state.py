@@ -66,11 +66,16 @@ class Challenger:
     """Fits it has been through, its first included."""
 
 
+_PANDAS_FIELDS = frozenset({"regimes", "restarts"})
+"""FittedState's pandas fields, read as copies (FittedState.__getattribute__)."""
+
+
 @dataclass(frozen=True, eq=False)
 class FittedState:
     """Everything a fit produced: parameters in the data's units and regime order.
 
-    The arrays are read-only; a new fit makes a new state.
+    The arrays are read-only, and ``regimes`` and ``restarts`` are read as
+    copies; a new fit makes a new state.
     """
 
     params: Mapping[str, Any] = field(repr=False)
@@ -109,6 +114,15 @@ class FittedState:
         for name in ("startprob", "transmat", "means", "covars", "scale"):
             object.__setattr__(self, name, np.array(getattr(self, name), dtype=float))
         self._freeze()
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name in _PANDAS_FIELDS:
+            # a pandas object cannot be made read-only: each read is its own
+            # lazy copy (copy-on-write: no data copied until it is written to),
+            # so that editing what a read gave never edits the fitted model
+            return value.copy(deep=False)
+        return value
 
     def _freeze(self) -> None:
         """Read-only parameters and settings: a copy of the state is the state.

@@ -463,12 +463,12 @@ class RegimeModel(BaseEstimator):
     @property
     def restarts_(self) -> pd.DataFrame:
         """One row per restart of the fit (see the class docstring)."""
-        return self.fitted_state_.restarts.copy()
+        return self.fitted_state_.restarts  # a copy (FittedState.__getattribute__)
 
     @property
     def regimes_(self) -> pd.Series:
         """Most likely regime of each training day (see the class docstring)."""
-        return self.fitted_state_.regimes.copy()
+        return self.fitted_state_.regimes  # a copy (FittedState.__getattribute__)
 
     @property
     def _state(self) -> FittedState | None:

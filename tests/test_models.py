@@ -215,14 +215,21 @@ def test_restarts_use_distinct_seeds_and_reach_different_optima(sample):
 def test_an_attribute_edited_by_its_caller_does_not_change_the_model(
     short_sample, tmp_path
 ):
-    """regimes_ and restarts_ are copies of the fitted state's; the arrays are
-    read-only: an edit never reaches the model's predictions, checks or file."""
+    """regimes_ and restarts_ are copies of the fitted state's, whose own are
+    read as copies too (they were edited in place, the model with them); the
+    arrays are read-only: an edit never reaches the model's predictions,
+    checks or file."""
     model = RegimeModel(3, n_init=2, random_state=0).fit(short_sample)
     model.save(tmp_path / "before.json")
-    regimes, restarts = model.regimes_, model.restarts_
-    regimes.iloc[:] = model.regime_names_[0]
-    restarts.iloc[0, 0] = -1
-    assert not model.regimes_.equals(regimes) and not model.restarts_.equals(restarts)
+    for owner in (model, model.fitted_state_):  # the state's: previous stop's note
+        name = "_" if owner is model else ""
+        regimes = getattr(owner, "regimes" + name)
+        restarts = getattr(owner, "restarts" + name)
+        regimes.iloc[:] = model.regime_names_[0]
+        restarts.iloc[0, 0] = -1
+        assert not model.regimes_.equals(regimes)
+        assert not model.restarts_.equals(restarts)
+        assert not model.fitted_state_.regimes.equals(regimes)
     for name in ("feature_names_in_", "means_", "covars_", "transmat_"):
         with pytest.raises(ValueError, match="read-only"):
             getattr(model, name).flat[0] = getattr(model, name).flat[1]
