@@ -207,6 +207,10 @@ def read_table(
         width = row_width
     else:
         width = len(header.fields) + unlabelled
+        if separator is not None and not unlabelled:
+            # fields the header leaves empty at its end ("Date,A,") are columns
+            # without a name: _unnamed drops them if empty, names them if not
+            width = max(width, min(header.raw_width, row_width))
     _check_width(rows, width, source, param)
     _report_after(lines, end, width, source, param, rows[-1].number, separator is None)
     names = _names(header, unlabelled, width, first_row, lines, source, param)
@@ -793,6 +797,7 @@ def _names(
         )
         return names
     names = header.fields if unlabelled else header.fields[1:]
+    names = names + [""] * (width - 1 - len(names))  # unnamed at the end
     counts = pd.Series(names).value_counts()
     repeated = [n for n in counts.index if n and counts[n] > 1]
     if repeated:

@@ -896,6 +896,36 @@ def _prices(columns) -> pd.DataFrame:
     return pd.DataFrame(100 * np.exp(steps.cumsum(axis=0)), index=days, columns=columns)
 
 
+@pytest.mark.parametrize(
+    ("header", "row_end", "outcome"),
+    [
+        ("Date,A,", ",5", "column 3 of the header on line 1 has no name"),
+        ("Date,A,B,", ",5", "column 4 of the header on line 1 has no name"),
+        ("Date,A,", ",", ["A"]),  # a trailing separator everywhere: no column
+        ("Date,A,", "", ["A"]),
+    ],
+)
+def test_a_header_ending_in_a_separator_leaves_that_column_unnamed(
+    tmp_path, header, row_end, outcome
+):
+    """Hostile 41, 14: under 'Date,A,' rows with a value in the third field
+    were refused as 'line 2 has 3 fields where the table has 2': the header
+    has three, the last without a name. Said as that, as for an unnamed
+    column inside the header; a column empty to the end is dropped."""
+    rows = "".join(
+        f"2021-01-{d:02d},{100 + d}{',' + str(d) if header.count(',') > 2 else ''}"
+        f"{row_end}\n"
+        for d in range(4, 30)
+    )
+    path = tmp_path / "trailing.csv"
+    path.write_text(header + "\n" + rows)
+    if isinstance(outcome, str):
+        with pytest.raises(DataFileError, match=re.escape(outcome)):
+            data.read_returns(path, kind="prices")
+    else:
+        assert list(data.read_returns(path, kind="prices").columns) == outcome
+
+
 def test_pandas_csv_of_unnamed_column_levels_joins_them(tmp_path):
     """The same without the levels' names (their lines start with an empty
     field): read as a file without a header, columns 'column 1' .. (hostile
