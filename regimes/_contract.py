@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ._io import path_problem, user_path
-from .exceptions import InvalidParameterError
+from .exceptions import InvalidParameterError, kind_of
 from .results import equal_weight_moments
 
 __all__ = [
@@ -925,7 +925,7 @@ def _short(value: Any) -> str:
     if isinstance(value, (pd.Series, pd.DataFrame, pd.Index)):
         shape = " x ".join(map(str, value.shape))
         name = getattr(value, "name", None)
-        return f"a {type(value).__name__} of {shape}" + (
+        return f"{kind_of(value, dtype=False)} of {shape}" + (
             f" named {name!r}" if name is not None else ""
         )
     text = " ".join(repr(value).split())

@@ -32,6 +32,7 @@ from .exceptions import (
     InvalidReturnsError,
     NotDailyWarning,
     Setting,
+    kind_of,
 )
 
 __all__ = [
@@ -124,7 +125,7 @@ def parse_day(value: Any) -> pd.Timestamp:
         raise ValueError(f"{value!r} is not an unambiguous day; {DATE_FIX}")
     if isinstance(value, numbers.Real):
         raise TypeError(f"the number {value!r} is not a day; {DATE_FIX}")
-    raise TypeError(f"a {type(value).__name__} is not a day; {DATE_FIX}")
+    raise TypeError(f"{kind_of(value)} is not a day; {DATE_FIX}")
 
 
 def _from_yyyymmdd(text: str) -> pd.Timestamp:
@@ -444,12 +445,17 @@ def to_datetime_call(values: Any, expression: str) -> str:
     index = pd.Index(values)
     if isinstance(index, pd.PeriodIndex):
         return f"{expression}.to_timestamp()"  # pd.to_datetime refuses periods
-    if pd.api.types.is_integer_dtype(index.dtype) and len(index):
-        digits = index.astype(str)
-        if (digits.str.len() == 8).all():  # YYYYMMDD: never nanoseconds since 1970
-            return f"pd.to_datetime({expression}.astype(str), format='%Y%m%d')"
+    if pd.api.types.is_numeric_dtype(index.dtype) and len(index):
+        # numbers are never read as nanoseconds since 1970: YYYYMMDD, or not days
+        integers = pd.api.types.is_integer_dtype(index.dtype)
+        values = index.to_numpy(dtype=float)
+        whole = bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
+        if whole and np.all((values >= 1e7) & (values < 1e8)):
+            digits = expression if integers else f"{expression}.astype('int64')"
+            return f"pd.to_datetime({digits}.astype(str), format='%Y%m%d')"
+        kind = "integers" if integers else "numbers"
         return (
-            f"<the rows' dates> ({expression} holds integers such as {index[0]}, "
+            f"<the rows' dates> ({expression} holds {kind} such as {index[0]}, "
             "which are not dates)"
         )
     offsets = set()
@@ -573,7 +579,7 @@ def check_day_index(index: pd.Index, name: str) -> None:
     if not isinstance(index, pd.DatetimeIndex):
         raise InvalidParameterError(
             name,
-            f"{name} must have a DatetimeIndex, got a {type(index).__name__}; set "
+            f"{name} must have a DatetimeIndex, got {kind_of(index)}; set "
             f"one with {name}.index = {to_datetime_call(index, f'{name}.index')}.",
         )
     if len(index) == 0:

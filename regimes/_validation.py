@@ -54,6 +54,7 @@ from .exceptions import (
     LikelyPricesWarning,
     Setting,
     UnitsWarning,
+    kind_of,
 )
 from .labels import MAX_REGIMES, ORDER_RULES
 from .results import FILTERED_PREFIX, PORTFOLIO_PREFIX
@@ -560,8 +561,8 @@ def _check_frame_labels(
             )
         raise InvalidReturnsError(
             param,
-            f"{param} must be indexed by date (a DatetimeIndex), got a "
-            f"{type(index).__name__}; {fix}.",
+            f"{param} must be indexed by date (a DatetimeIndex), got "
+            f"{kind_of(index)}; {fix}.",
         )
     else:
         try:
@@ -760,7 +761,7 @@ def _as_2d_numeric(returns: Any, param: str, needs_dates: bool) -> np.ndarray:
 
 
 def _what(value: Any) -> str:
-    return "None" if value is None else f"a {type(value).__name__}"
+    return kind_of(value)
 
 
 _FIT_FIX = "or let the model integrate them out: RegimeModel(missing='marginalize')"
@@ -1377,3 +1378,4 @@ def check_units(
             param=param,
             against="the training data",
         )
+

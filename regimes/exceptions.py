@@ -289,3 +289,23 @@ class AbsorbingRegimeWarning(RegimesWarning):
     usually means it was entered once, near the end of the training data (more
     data, or fewer regimes, avoid it).
     """
+
+
+def kind_of(value: object, dtype: bool = True) -> str:
+    """What ``value`` is, as a message names what it was given.
+
+    Its type with its article, and a pandas Index's dtype (with ``dtype``):
+    "an Index of float64", "a DataFrame", "None".
+    """
+    if value is None:
+        return "None"
+    noun = type(value).__name__
+    article = "an" if noun[:1].lower() in "aeiou" else "a"
+    of = f" of {value.dtype}" if dtype and isinstance(value, _pd_index()) else ""
+    return f"{article} {noun}{of}"
+
+
+def _pd_index() -> type:
+    import pandas as pd  # the exceptions import nothing else at module level
+
+    return pd.Index

@@ -41,7 +41,7 @@ from ._validation import (
     check_unique_columns,
 )
 from .evaluate import BacktestResult, _equal_weighted, signal_stats, spells
-from .exceptions import InvalidParameterError, InvalidReturnsError
+from .exceptions import InvalidParameterError, InvalidReturnsError, kind_of
 from .models import RegimeModel
 from .results import (
     TRADING_DAYS,
@@ -331,7 +331,7 @@ def _dated(returns: Any) -> pd.DataFrame:
         raise InvalidReturnsError(
             "returns",
             "a plot draws the regimes against dates, so returns must be indexed by "
-            f"date (a DatetimeIndex), got a {type(index).__name__}; the model can "
+            f"date (a DatetimeIndex), got {kind_of(index)}; the model can "
             "decode returns without dates, but a plot cannot place them in time. "
             "Pass returns with their dates, e.g. pd.DataFrame(values, index=dates, "
             "columns=model.feature_names_in_).",
@@ -340,7 +340,7 @@ def _dated(returns: Any) -> pd.DataFrame:
         raise InvalidReturnsError(
             "returns",
             "a plot draws the regimes against dates, so returns must be a DataFrame "
-            f"indexed by date, got a {type(returns).__name__}; the model can decode "
+            f"indexed by date, got {kind_of(returns)}; the model can decode "
             "an array, but a plot cannot place it in time. Pass returns with their "
             "dates, e.g. pd.DataFrame(values, index=dates, "
             "columns=model.feature_names_in_).",
@@ -849,7 +849,7 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
     if not isinstance(wf.index, pd.DatetimeIndex):
         raise InvalidParameterError(
             "wf",
-            f"wf must be indexed by dates, got a {type(wf.index).__name__}; read a "
+            f"wf must be indexed by dates, got {kind_of(wf.index)}; read a "
             "saved frame with pd.read_csv(path, index_col=0, parse_dates=True).",
         )
     signal = wf["regime"]

@@ -97,10 +97,38 @@ def test_fewer_rows_than_free_parameters(returns, no_em):
 def test_index_must_be_dates(returns, no_em):
     labelled = returns.set_axis([f"day {i}" for i in range(len(returns))])
     with pytest.raises(
-        InvalidReturnsError, match=r"indexed by date \(a DatetimeIndex\), got a Index"
+        InvalidReturnsError,
+        match=r"indexed by date \(a DatetimeIndex\), got an Index of str",
     ) as info:
         RegimeModel().fit(labelled)
     assert "reset_index(drop=True)" in str(info.value)  # a fix that works here
+
+
+@pytest.mark.parametrize(
+    ("as_index", "advice"),
+    [
+        # row numbers as floats: pd.to_datetime would read nanoseconds since 1970
+        (lambda days: np.arange(len(days), dtype=float), "holds numbers such as 0.0"),
+        # YYYYMMDD as floats (a spreadsheet's numbers): the call that reads them
+        (
+            lambda days: (days.year * 10000 + days.month * 100 + days.day).astype(
+                float
+            ),
+            "pd.to_datetime(returns.index.astype('int64').astype(str), "
+            "format='%Y%m%d')",
+        ),
+    ],
+)
+def test_a_numeric_index_gets_advice_that_reads_its_numbers(
+    returns, no_em, as_index, advice
+):
+    """Hostile 41, 14: a float index was 'got a Index', and the advice,
+    pd.to_datetime(returns.index), reads numbers as nanoseconds since 1970."""
+    numbered = returns.set_axis(as_index(returns.index))
+    with pytest.raises(InvalidReturnsError, match="got an Index of float64") as info:
+        RegimeModel().fit(numbered)
+    assert advice in str(info.value)
+    assert "e.g. returns.index = pd.to_datetime(returns.index)," not in str(info.value)
 
 
 def test_nat_in_the_index_is_not_called_unsorted(returns, no_em):
