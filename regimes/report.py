@@ -346,7 +346,11 @@ def _render(
     risk_off: Sequence[str],
     level: float,
 ) -> str:
-    met = list(dict.fromkeys(n for n in notes if n.strip()))
+    # each note once however it is spaced (a page shows runs of spaces as one)
+    first: dict[str, str] = {}
+    for note in notes:
+        first.setdefault(" ".join(note.split()), note)
+    met = [note for key, note in first.items() if key]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         runs = delay_runs(inputs.signal, inputs.simple, risk_off, cost)

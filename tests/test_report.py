@@ -456,7 +456,8 @@ def test_notes_are_free_text_shown_once_each(sample, fitted, tmp_path, text_only
     twice, and a blank note was refused. Notes are text: each distinct one is
     shown once, in order, as written; blank ones are left out."""
     same = "  Loaded with 3 missing days.  "
-    notes = [same, "", same, "Second note"]
+    # the same note spaced otherwise (hostile 41, 14: it was shown twice)
+    notes = [same, "", same, "Second note", "Loaded with  3 missing\ndays."]
     text = write_html(fitted, sample, tmp_path / "n.html", notes=notes).read_text()
     assert text.count("Loaded with 3 missing days.") == 1
     assert text.index("Loaded with 3 missing days.") < text.index("Second note")
