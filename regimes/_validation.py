@@ -1378,4 +1378,3 @@ def check_units(
             param=param,
             against="the training data",
         )
-

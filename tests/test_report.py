@@ -460,6 +460,7 @@ def test_notes_are_free_text_shown_once_each(sample, fitted, tmp_path, text_only
     notes = [same, "", same, "Second note", "Loaded with  3 missing\ndays."]
     text = write_html(fitted, sample, tmp_path / "n.html", notes=notes).read_text()
     assert text.count("Loaded with 3 missing days.") == 1
+    assert text.count("missing") == text.replace("missing\ndays", "").count("missing")
     assert text.index("Loaded with 3 missing days.") < text.index("Second note")
     assert "<li></li>" not in text and "<li>  </li>" not in text
     with pytest.raises(InvalidParameterError, match="Each note is text") as err:
