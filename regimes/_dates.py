@@ -209,7 +209,7 @@ def parse_day_index(
         )
     if date_format is not None:
         try:
-            parsed = pd.to_datetime(text, format=date_format)
+            parsed = _with_format(text, date_format)
         except (ValueError, TypeError) as exc:
             bad = _first_unreadable(text, date_format) or str(text[0])
             raise InvalidParameterError(
@@ -247,6 +247,22 @@ def parse_day_index(
     except (ValueError, TypeError):
         parsed = _parse_other(text, source, param)
     return _wall_clock(pd.DatetimeIndex(parsed), source, param)
+
+
+def _with_format(text: pd.Index, date_format: str) -> pd.DatetimeIndex:
+    """``text`` read with ``date_format``.
+
+    Offsets that change (%z across a daylight-saving change) are read one by
+    one, each day's wall-clock time kept (the package's rule:
+    :func:`local_dates`), as pandas refuses them.
+    """
+    try:
+        return pd.DatetimeIndex(pd.to_datetime(text, format=date_format))
+    except (ValueError, TypeError):
+        if "%z" not in date_format.replace("%%", ""):
+            raise
+    stamps = [_dt.datetime.strptime(v, date_format) for v in text]
+    return pd.DatetimeIndex([t.replace(tzinfo=None) for t in stamps])
 
 
 def _reads_as_day(value: str) -> bool:

@@ -926,6 +926,22 @@ def test_a_header_ending_in_a_separator_leaves_that_column_unnamed(
         assert list(data.read_returns(path, kind="prices").columns) == outcome
 
 
+def test_a_date_format_with_an_offset_reads_across_a_clock_change(tmp_path):
+    """date_format='... %z' over a daylight-saving change (-0500, then -0400)
+    was refused as 'dates do not match date_format': pandas refuses mixed
+    offsets. Each day keeps its own wall-clock date, the package's rule."""
+    days = pd.bdate_range("2021-03-01", periods=40)
+    rows = "".join(
+        f"{d:%Y-%m-%d} 16:00:00{'-0500' if d.day < 14 and d.month == 3 else '-0400'}"
+        f",{100 + i / 10:.2f}\n"
+        for i, d in enumerate(days)
+    )
+    path = tmp_path / "zoned.csv"
+    path.write_text("Date,A\n" + rows)
+    out = data.read_returns(path, kind="prices", date_format="%Y-%m-%d %H:%M:%S%z")
+    assert list(out.index) == list(days[1:])
+
+
 def test_pandas_csv_of_unnamed_column_levels_joins_them(tmp_path):
     """The same without the levels' names (their lines start with an empty
     field): read as a file without a header, columns 'column 1' .. (hostile
