@@ -709,10 +709,15 @@ def _fit_all(
     # the fewest values a column needs in a fit with missing values: a column
     # that left the panel (delisted) with fewer in a rolling window sits out
     least = min_observed(template.n_regimes)
+    # each column's first value in the whole panel: a rolling window's first
+    # day may be a holiday of a column that joined years before (causal: a
+    # refit compares it with its own start, and only days before it are used)
+    observed = frame.notna().to_numpy()
+    first_ever = np.where(observed.any(axis=0), observed.argmax(axis=0), len(frame))
 
     def train(start: int) -> pd.DataFrame:
-        days = frame.iloc[_train_start(start, window) : start]
-        return _joined(days, join_days, least)
+        begin = _train_start(start, window)
+        return _joined(frame.iloc[begin:start], join_days, first_ever - begin, least)
 
     bar = _progress(len(starts), progress)
     if warm is None:
@@ -762,12 +767,17 @@ def _train_start(start: int, window: int | None) -> int:
     return 0 if window is None else max(0, start - window)
 
 
-def _joined(train: pd.DataFrame, join_days: int, least: int = 1) -> pd.DataFrame:
+def _joined(
+    train: pd.DataFrame, join_days: int, first: np.ndarray, least: int = 1
+) -> pd.DataFrame:
     """The training days' columns that joined ``join_days`` days back and stayed.
 
-    Only a ragged panel (``missing="marginalize"``) has NaN. A column that started
-    within the last ``join_days`` training days is left out (gaps after its start,
-    such as holidays, do not count against it), and so is one with fewer than
+    Only a ragged panel (``missing="marginalize"``) has NaN. ``first`` holds each
+    column's first value in the whole panel, as a row of ``train`` (negative:
+    before a rolling window). A column that started within the last
+    ``join_days`` training days is left out (gaps after its start, such as
+    holidays, do not count against it, a window's first day included), and so
+    is one with fewer than
     ``least`` values in these days (a column that left the panel, whose last
     values a rolling window is leaving behind); the days on which none of the
     kept columns has a value are dropped (nothing to learn from them).
@@ -775,8 +785,7 @@ def _joined(train: pd.DataFrame, join_days: int, least: int = 1) -> pd.DataFrame
     observed = train.notna().to_numpy()
     if observed.all():
         return train
-    first = np.where(observed.any(axis=0), observed.argmax(axis=0), len(train))
-    joined = len(train) - first >= min(join_days, len(train))
+    joined = len(train) - np.asarray(first) >= min(join_days, len(train))
     kept = train.loc[:, joined & (observed.sum(axis=0) >= least)]
     return kept[kept.notna().any(axis=1)]
 

@@ -476,6 +476,24 @@ def test_a_column_that_left_sits_out_of_rolling_windows_with_few_of_its_values(
     assert len(walk) == 800 - 252  # to the end, every day decoded
 
 
+def test_a_holiday_on_a_windows_first_day_keeps_the_column():
+    """Hostile 42, 1: with window=min_train, a refit whose rolling window
+    began on one column's holiday dropped that column, silently: its first
+    value in the window was on the window's second day, as if it had only
+    just joined. A column's start is its first value in the whole panel."""
+    rng = np.random.default_rng(2)
+    index = pd.bdate_range("2015-01-01", periods=700)
+    returns = pd.DataFrame(rng.normal(0, 0.01, (700, 3)), index, ["A", "B", "C"])
+    returns.iloc[[105, 300], 1] = np.nan  # one-day holidays of one market
+    model = RegimeModel(2, n_init=1, random_state=0, missing="marginalize")
+    walk = walk_forward(
+        returns, model, refit=21, min_train=252, window=252, progress=False
+    )
+    table = refit_table(walk)
+    assert (table["n_features"] == 3).all(), table["n_features"].tolist()
+    assert (table["train_start"] == returns.index[105]).any()  # that refit ran
+
+
 def test_fit_many_checks_every_data_set_before_the_first_fit(monkeypatch):
     """Hostile 27: with only the last data set bad, fit_many fitted the others
     in full, discarded them, then raised."""
