@@ -230,6 +230,9 @@ def test_an_attribute_edited_by_its_caller_does_not_change_the_model(
         assert not model.regimes_.equals(regimes)
         assert not model.restarts_.equals(restarts)
         assert not model.fitted_state_.regimes.equals(regimes)
+    edited = model.results(short_sample).regimes  # hostile 42, 2: was the state's
+    edited.iloc[:] = model.regime_names_[-1]
+    assert not model.regimes_.equals(edited)
     for name in ("feature_names_in_", "means_", "covars_", "transmat_"):
         with pytest.raises(ValueError, match="read-only"):
             getattr(model, name).flat[0] = getattr(model, name).flat[1]
