@@ -185,17 +185,36 @@ def _envelope(state: FittedState, version: str) -> dict[str, Any]:
 
 
 def jsonable_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Constructor parameters as JSON values (a random generator becomes None)."""
+    """Constructor parameters as JSON values (a random generator becomes None).
+
+    Array-likes (regime names as an ndarray, an Index, a Series) become lists
+    and numpy scalars Python ones. A value that still has no JSON form is
+    refused here, before the fit, naming the parameter: every model file,
+    state and log holds these values, and a walk-forward writes them after
+    all its refits.
+    """
     out = {}
     for key, value in params.items():
         if isinstance(value, (np.random.RandomState, np.random.Generator)):
             value = None  # the fitted parameters are saved; the generator is not
-        elif isinstance(value, tuple):
-            value = list(value)
-        elif isinstance(value, np.generic):
-            value = value.item()
-        out[key] = value
+        out[key] = _jsonable(value)
+        try:
+            json.dumps(out[key], allow_nan=False)
+        except (TypeError, ValueError):
+            raise InvalidParameterError(
+                key,
+                f"{key}={value!r} has no form a model file can hold: pass plain "
+                "numbers, strings, or a list of them.",
+            ) from None
     return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (tuple, list, np.ndarray, pd.Index, pd.Series)):
+        return [_jsonable(v) for v in list(value)]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _encode_tz(tz: Any) -> str | dict[str, Any] | None:

@@ -850,3 +850,39 @@ def test_an_edited_log_likelihood_is_named_when_the_training_returns_meet_it(
     with pytest.raises(InvalidReturnsError, match=r"model\.json was edited") as err:
         loaded.results(data)
     assert f"log-likelihood {model.log_likelihood_:.6g}" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "names", [np.array(["Calm", "Storm"]), pd.Index(["Calm", "Storm"])]
+)
+@pytest.mark.filterwarnings("ignore::regimes.exceptions.AbsorbingRegimeWarning")
+def test_regime_names_as_an_array_save_and_walk(names, short_sample, tmp_path):
+    """Hostile 42, 4: regime_names as an ndarray or Index fitted, then save
+    refused it and walk_forward ran every refit before json's raw TypeError.
+    Array-likes are written as lists; a value with no JSON form is refused
+    before the fit, naming its parameter."""
+    from regimes import walk_forward
+
+    model = RegimeModel(2, n_init=1, n_iter=1000, random_state=0, regime_names=names)
+    model.fit(short_sample.iloc[:400])
+    model.save(tmp_path / "m.json")
+    again = RegimeModel.load(tmp_path / "m.json")
+    assert list(again.regime_names_) == ["Calm", "Storm"]
+    walk = walk_forward(
+        short_sample.iloc[:600], model, min_train=400, refit=100, progress=False
+    )
+    assert list(walk["regime"].cat.categories) == ["Calm", "Storm"]
+
+
+def test_a_parameter_with_no_json_form_is_refused_before_the_fit(
+    short_sample, monkeypatch
+):
+    from regimes import _fitting
+
+    monkeypatch.setattr(_fitting, "run_restarts", lambda *a, **k: 1 / 0)
+    model = RegimeModel(2, n_init=1, regime_names=["Calm", "Storm"])
+    params = model.get_params()
+    params["regime_names"] = [object(), object()]  # past the constraints
+    with pytest.raises(InvalidParameterError, match="no form a model file") as err:
+        model._fit_checked(*model._checked_input(short_sample)[:2], params)
+    assert err.value.param == "regime_names"
