@@ -873,11 +873,25 @@ def _check_paths(args: argparse.Namespace) -> None:
 def _check_inputs_kept(args: argparse.Namespace) -> None:
     """Refuse, before any work, a file the run writes that is its --csv input.
 
+    Or that is another of its outputs: --report naming the --out folder or a
+    file in it.
+
     ``--csv D/regimes.csv --out D`` (or a link in --out's folder to the input)
     would replace the user's data with the signal table; an input or an output
     inside --state's folder could go with an old generation. Links are followed.
     """
     outputs = [] if args.out is None else [(args.out / n, "--out") for n in OUT_FILES]
+    if args.report is not None and args.out is not None:
+        # the two outputs apart: one would make a folder of the other's file
+        report = os.path.realpath(args.report)
+        taken = [args.out, *(args.out / n for n in OUT_FILES)]
+        same = next((p for p in taken if os.path.realpath(p) == report), None)
+        if same is not None:
+            what = "folder" if same == args.out else "file"
+            raise _UsageError(
+                f"--report {args.report} is the --out {what} {same}: give the "
+                f"report a name of its own, e.g. --report {args.out / 'report.html'}"
+            )
     if args.report is not None:
         outputs.append((args.report, "--report"))
     if args.state is not None:  # its generations are replaced and removed

@@ -743,6 +743,21 @@ def test_prices_read_as_returns_are_refused_before_the_fit(
     assert not (tmp_path / "out").exists() and not (tmp_path / "report.html").exists()
 
 
+@pytest.mark.parametrize("through", ["same", "dot"])
+def test_report_naming_the_out_folder_is_refused_before_anything(
+    through, tmp_path, monkeypatch
+):
+    """Hostile 42, 5: --out X --report X fitted, made the folder X, wrote the
+    table and figure in it, then refused in write_html()'s words, leaving a
+    folder named like the report in the way of the next run."""
+    _no_fit(monkeypatch)
+    out = tmp_path / "result.html"
+    report = out if through == "same" else tmp_path / "." / "result.html"
+    status, text = run(["--out", str(out), "--report", str(report)], monkeypatch)
+    assert status == 2 and "is the --out folder" in text, text
+    assert "write_html" not in text and not out.exists()
+
+
 def test_library_advice_gets_the_commands_terms(monkeypatch):
     """Hostile 19, M2 (b): the absorbing-regime warning told the command's user
     to pass initial= to RegimeModel.predict_online."""
