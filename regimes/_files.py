@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._dates import data_error, parse_day_index
+from ._dates import data_error, parse_day, parse_day_index
 from ._panel import BAR_FIELDS as _BAR_FIELDS
 from ._panel import THOUSANDS_SEPARATORS, are_price_bars, bar_field
 from ._warn import warn_user
@@ -113,6 +113,18 @@ def _day_like(field: str, date_format: str | None) -> bool:
     return True
 
 
+def _is_day(field: str, date_format: str | None) -> bool:
+    """Whether ``field`` reads as a day (``date_format``'s, or the day rules)."""
+    try:
+        if date_format is None:
+            parse_day(field)
+        else:
+            _dt.datetime.strptime(field, date_format)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def _warn(message: str) -> None:
     warn_user(message, DataWarning)
 
@@ -126,6 +138,19 @@ def read_table(
     :func:`regimes._panel.prepare`'s.
     """
     text = _text(path, source, param)
+    if text.lstrip()[:1] in ("{", "["):
+        model = '"format": "regimes' in text[:200]
+        raise DataFileError(
+            param,
+            f"{source}: holds JSON"
+            + (
+                " (a model saved by RegimeModel.save: read it with RegimeModel.load)"
+                if model
+                else ""
+            )
+            + ", not a table of dated values; give a CSV file with dates in the "
+            "first column.",
+        )
     try:
         separator, lines = _split(text, date_format)
     except csv.Error as exc:  # e.g. a web page saved as .csv: one huge "field"
@@ -136,6 +161,29 @@ def read_table(
             "data as a CSV file with dates in the first column.",
         ) from None
     first_row = next((i for i, line in enumerate(lines) if line.is_row), None)
+    dates_only = [
+        line
+        for line in lines
+        if len(line.fields) == 1
+        and _day_like(line.fields[0], date_format)
+        and _is_day(line.fields[0], date_format)
+    ]
+    if (
+        first_row is None
+        and dates_only
+        or (
+            first_row is not None
+            and all(len(line.fields) < 2 for line in lines[first_row:] if line.is_row)
+        )
+    ):
+        line = dates_only[0] if dates_only else lines[first_row]
+        raise DataFileError(
+            param,
+            f"{source}: line {line.number} ({_quote(line.text)}) holds a date "
+            "and no value, as every dated line does: the file has no column of "
+            "values. Each row needs its date, then a value for each column "
+            "(e.g. 2024-01-31,0.012), under a header line naming the columns.",
+        )
     if first_row is None:
         said = f" (none matches date_format={date_format!r})" if date_format else ""
         raise DataFileError(

@@ -926,6 +926,35 @@ def test_a_header_ending_in_a_separator_leaves_that_column_unnamed(
         assert list(data.read_returns(path, kind="prices").columns) == outcome
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-01-02,\n2024-01-03,\n",
+        '"2024-01-02",\n',
+        "Date,\n2024-01-02,\n2024-01-03,\n",
+        "2024-01-02\n2024-01-03\n",
+        "Date\n2024-01-02\n2024-01-03\n",
+    ],
+)
+def test_dates_without_values_are_said_to_be_so(tmp_path, text):
+    """Hostile 42, 6: dates followed by an empty field crashed with a raw
+    IndexError, and dates alone were 'no line starts with a date'."""
+    path = tmp_path / "dates.csv"
+    path.write_text(text)
+    with pytest.raises(DataFileError, match="holds a date and no value"):
+        data.read_returns(path)
+
+
+def test_a_saved_model_read_as_data_is_named(tmp_path, short_sample):
+    """Hostile 42, 6: a model file given to read_returns crashed (IndexError)."""
+    from regimes import RegimeModel
+
+    path = tmp_path / "model.json"
+    RegimeModel(2, n_init=1, n_iter=1000, random_state=0).fit(short_sample).save(path)
+    with pytest.raises(DataFileError, match="read it with RegimeModel.load"):
+        data.read_returns(path)
+
+
 def test_a_date_format_with_an_offset_reads_across_a_clock_change(tmp_path):
     """date_format='... %z' over a daylight-saving change (-0500, then -0400)
     was refused as 'dates do not match date_format': pandas refuses mixed
