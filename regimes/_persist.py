@@ -60,8 +60,13 @@ DENSE_BYTES = 64 * 2**20
 
 
 def save(path: str | os.PathLike[str], state: FittedState, version: str) -> None:
-    """Write ``state`` as a model file, or raise ModelFileError and write nothing."""
+    """Write ``state`` as a model file, or raise ModelFileError and write nothing.
+
+    A model file replaces only a model file (or an empty file): any other file
+    at ``path`` (the data it was fitted on, a report) is refused.
+    """
     check_file_target(path)
+    _check_replaces_a_model(Path(path))
     try:
         text = json.dumps(
             _envelope(state, version), allow_nan=False, indent=1, ensure_ascii=False
@@ -72,6 +77,22 @@ def save(path: str | os.PathLike[str], state: FittedState, version: str) -> None
     _check_same(state, reread, path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def _check_replaces_a_model(path: Path) -> None:
+    """Refuse to write a model file over a file that is not one."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with open(path, "rb") as handle:
+        head = handle.read(400)
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("{") and '"format"' in text and '"regimes.' in text:
+        return
+    first = " ".join(text.split())[:40]
+    raise ModelFileError(
+        f"{path} exists and is not a regimes model file (it begins {first!r}): "
+        "saving would replace it; save to another name, or delete it first."
+    )
 
 
 def load(path: str | os.PathLike[str], defaults: dict[str, Any]) -> FittedState:
@@ -93,10 +114,21 @@ def load(path: str | os.PathLike[str], defaults: dict[str, Any]) -> FittedState:
         )
     with open(path, "rb") as handle:
         head = handle.read(2)
-    if head[:1] == b"\x80" or head[:2] in (b"PK", b"\x1f\x8b"):
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ModelFileError(
+            f"{path} is written in UTF-16 (an editor re-saved it?); model files are "
+            "UTF-8: save it as UTF-8 again, or save the model again."
+        )
+    if head[:2] == b"\x1f\x8b":
+        raise ModelFileError(
+            f"{path} is compressed (gzip): decompress it first (gunzip), or if it "
+            "is joblib's pickle, refit or unpickle a file you trust and call "
+            "model.save(path)."
+        )
+    if head[:1] == b"\x80" or head[:2] == b"PK":
         # a pickle (protocol 2 and later), or a zip or gzip archive (joblib's)
         raise ModelFileError(
-            f"{path} is a pickle or an archive, not a regimes model file (JSON): "
+            f"{path} is a pickle or a zip archive, not a regimes model file (JSON): "
             "model files are never unpickled. Refit, or unpickle a file you trust "
             "yourself and call model.save(path)."
         )

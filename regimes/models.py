@@ -517,7 +517,9 @@ class RegimeModel(BaseEstimator):
             If the model is not fitted.
         regimes.exceptions.ModelFileError
             If the model cannot be saved faithfully (e.g. a time zone that has no
-            name a file can hold); ``path`` is then untouched.
+            name a file can hold), or ``path`` is a file other than a model file
+            (the data, a report): it is never replaced; ``path`` is then
+            untouched.
 
         See Also
         --------

@@ -886,3 +886,42 @@ def test_a_parameter_with_no_json_form_is_refused_before_the_fit(
     with pytest.raises(InvalidParameterError, match="no form a model file") as err:
         model._fit_checked(*model._checked_input(short_sample)[:2], params)
     assert err.value.param == "regime_names"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"Date,A\n2024-01-02,1.0\n", b"PAR1\x00\x01", b"<html><body>report</body>"],
+)
+def test_save_never_replaces_a_file_that_is_not_a_model(saved, tmp_path, content):
+    """Hostile 42, 7: save wrote JSON over any file: the CSV the model was
+    fitted on, a Parquet file, the HTML report. A model file replaces only a
+    model file (or an empty one)."""
+    model, _ = saved
+    target = tmp_path / "data.csv"
+    target.write_bytes(content)
+    with pytest.raises(ModelFileError, match="is not a regimes model file"):
+        model.save(target)
+    assert target.read_bytes() == content
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    model.save(empty)
+    model.save(empty)  # a model over a model
+    assert RegimeModel.load(empty).transmat_.tolist() == model.transmat_.tolist()
+
+
+@pytest.mark.parametrize(
+    ("encode", "said"),
+    [
+        (lambda text: text.encode("utf-16"), "UTF-16"),
+        (lambda text: __import__("gzip").compress(text.encode()), "gzip"),
+    ],
+)
+def test_a_re_encoded_model_file_is_named_for_what_it_is(saved, tmp_path, encode, said):
+    """Hostile 42, 14: a model file re-saved as UTF-16 gave a raw codec error,
+    and a gzipped one was 'a pickle or an archive'."""
+    model, _ = saved
+    path = tmp_path / "m.json"
+    model.save(path)
+    path.write_bytes(encode(path.read_text(encoding="utf-8")))
+    with pytest.raises(ModelFileError, match=said):
+        RegimeModel.load(path)
