@@ -688,7 +688,7 @@ def test_the_atomic_writer_itself_refuses_a_fifo(tmp_path):
 
 def test_a_symlink_is_written_through(fitted, tmp_path):
     target = tmp_path / "real.json"
-    target.write_text("old")
+    target.write_text('{"format": "regimes.RegimeModel", "old": true}')  # an old one
     link = tmp_path / "link.json"
     os.symlink(target, link)
     fitted.save(link)
@@ -699,7 +699,7 @@ def test_a_symlink_is_written_through(fitted, tmp_path):
 
 def test_an_existing_file_keeps_its_permission_bits(fitted, tmp_path):
     path = tmp_path / "model.json"
-    path.write_text("old")
+    path.write_text('{"format": "regimes.RegimeModel", "old": true}')  # an old one
     os.chmod(path, 0o600)
     fitted.save(path)
     assert (path.stat().st_mode & 0o777) == 0o600
