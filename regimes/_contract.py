@@ -46,6 +46,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from ._dates import plain_dates
 from ._io import path_problem, user_path
 from .exceptions import InvalidParameterError, kind_of
 from .results import equal_weight_moments
@@ -1082,6 +1083,7 @@ def validate_params(
             if same_order:
                 check_same_order(bound.arguments, same_order, where)
             for name, value in list(bound.arguments.items()):
+                value = bound.arguments[name] = plain_dates(value)
                 if name in constraints:
                     bound.arguments[name] = check_value(
                         value, constraints[name], name, where

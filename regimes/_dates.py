@@ -553,6 +553,32 @@ def local_dates(data: Any) -> Any:
     return data
 
 
+def plain_dates(data: Any) -> Any:
+    """``data`` with the dates pyarrow holds on a DatetimeIndex.
+
+    pandas' pyarrow backend (``timestamp[ns][pyarrow]``, ``date32[pyarrow]``)
+    keeps such an index a plain Index, which every date rule of the package
+    refuses, and ``pd.to_datetime`` returns it unchanged; the public functions'
+    arguments pass through here (:func:`regimes._contract.validate_params`).
+    Anything else is returned as it is.
+    """
+    if not isinstance(data, (pd.Series, pd.DataFrame)):
+        return data
+    index = data.index
+    if not (
+        isinstance(index.dtype, pd.ArrowDtype)
+        and pd.api.types.is_datetime64_any_dtype(index.dtype)
+    ):
+        return data
+    try:
+        dates = pd.DatetimeIndex(index, name=index.name)
+    except (TypeError, ValueError):  # dates without a time (date32)
+        dates = pd.DatetimeIndex(index.astype("datetime64[ns]"), name=index.name)
+    data = data.copy(deep=False)
+    data.index = dates
+    return data
+
+
 def local_days(data: Any) -> Any:
     """``data`` on its local dates, times of day dropped when each date has one row.
 

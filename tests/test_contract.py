@@ -585,6 +585,37 @@ def test_names_from_a_list_say_which_are_not_and_what_was_meant():
         regimes.compare(None, covariance_types=["full", "Diag", "x"])
 
 
+@pytest.mark.parametrize(
+    "arrow_type", ["timestamp[ns]", "date32", "timestamp[us, tz=UTC]"]
+)
+def test_dates_held_by_pyarrow_are_dates(arrow_type, short_sample):
+    """Hostile 42, 8: a Parquet file read with dtype_backend="pyarrow" gives a
+    timestamp[ns][pyarrow] index: prepare_returns took it, fit and evaluate
+    refused it ("got a Index"), and the fix they advised, pd.to_datetime,
+    returns such an index unchanged. Every public function reads it as dates."""
+    pa = pytest.importorskip("pyarrow")
+    from regimes.evaluate import signal_stats
+
+    sample = short_sample.iloc[:500, :2]
+    kind = {
+        "timestamp[ns]": pa.timestamp("ns"),
+        "date32": pa.date32(),
+        "timestamp[us, tz=UTC]": pa.timestamp("us", tz="UTC"),
+    }[arrow_type]
+    days = pa.array(sample.index.to_pydatetime(), kind)
+    arrow = sample.set_axis(pd.Index(days, dtype=pd.ArrowDtype(kind), name="Date"))
+    assert not isinstance(arrow.index, pd.DatetimeIndex)
+    model = RegimeModel(2, n_init=1, n_iter=1000, random_state=0)
+    expected = model.fit(sample).predict_online(sample)
+    signal = model.fit(arrow).predict_online(arrow)
+    assert signal.tolist() == expected.tolist()
+    assert list(signal.index.date) == list(sample.index.date)
+    assert (
+        signal_stats(signal.set_axis(arrow.index))["n_switches"]
+        == (signal_stats(expected)["n_switches"])
+    )
+
+
 def test_a_download_with_default_dates_reaches_the_download(monkeypatch, tmp_path):
     """The hostile pass's case: default start/end skipped the day parser and failed
     inside the ragged-panel code before any download."""

@@ -991,7 +991,7 @@ def test_a_pickled_model_is_named_not_called_corrupt(tmp_path):
 
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps({"a": 1}))
-    with pytest.raises(ModelFileError, match="a pickle or an archive"):
+    with pytest.raises(ModelFileError, match="a pickle or a zip archive"):
         RegimeModel.load(path)
 
 
