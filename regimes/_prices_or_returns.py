@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .exceptions import Advice, InvalidParameterError, Setting
+from ._warn import warn_user
+from .exceptions import Advice, InvalidParameterError, Setting, UnitsWarning
 
 __all__ = [
     "PERCENT_MEDIAN",
@@ -205,14 +206,57 @@ def basis_points_advice(median: float, name: str) -> str:
     )
 
 
-def returns_unit(values: np.ndarray, name: str = "returns") -> str:
+MIXED_UNITS_RATIO = 30.0
+"""Columns whose median |return| is this many times below that of columns that
+look like percent may be decimals among percent: a warning names them. Equities
+in decimals move ~100 times less than in percent; calm assets in percent (cash,
+0.006 a day) are that small too, so it is a warning, not a refusal."""
+
+
+def mixed_units(returns: pd.DataFrame) -> str | None:
+    """A sentence naming the columns that look like decimals among percent ones.
+
+    None when the columns' typical sizes agree (see :data:`MIXED_UNITS_RATIO`).
+    """
+    values = returns.to_numpy(dtype=float)
+    medians = {}
+    for name, column in zip(returns.columns, values.T, strict=True):
+        seen = column[np.isfinite(column)]
+        if seen.size:
+            medians[name] = float(np.median(np.abs(seen)))
+    big = [c for c, m in medians.items() if m > PERCENT_MEDIAN]
+    if not big:
+        return None
+    least_big = min(medians[c] for c in big)
+    small = [c for c, m in medians.items() if m * MIXED_UNITS_RATIO < least_big]
+    if not small:
+        return None
+    shown = ", ".join(f"{c!s} {medians[c]:.2g}" for c in small[:5])
+    return (
+        f"columns {[str(c) for c in small]} move far less than {[str(c) for c in big]} "
+        f"on a median day (|return| {shown}, against {least_big:.2g} or more), which "
+        "look like percent: decimals beside percent would be read as percent with "
+        "the rest, 100 times too small in the figures and backtests. If they are "
+        "decimals, multiply them by 100; if they are calm assets in percent (cash), "
+        "this is as it should be."
+    )
+
+
+def returns_unit(values: np.ndarray | pd.DataFrame, name: str = "returns") -> str:
     """The unit of returns a figure or a table reads: "decimal" or "percent".
 
     The one units gate of the outputs that convert or label returns (the
     report, the figures, the command's summary): basis points (above
     :data:`BASIS_POINTS_MEDIAN`) are refused, naming ``name``, rather than read
-    as percent and shown 100 times too large.
+    as percent and shown 100 times too large. Given a DataFrame, columns that
+    look like decimals among percent ones are named in a
+    :class:`~regimes.exceptions.UnitsWarning` (:func:`mixed_units`).
     """
+    if isinstance(values, pd.DataFrame):
+        mixed = mixed_units(values)
+        if mixed is not None:
+            warn_user(f"{name}: {mixed}", UnitsWarning)
+        values = values.to_numpy(dtype=float)
     median = _largest_column_median(values)  # once for both bounds
     basis_points = _basis_points(median, values)
     if basis_points is not None:

@@ -41,6 +41,7 @@ from ._prices_or_returns import (  # noqa: F401
     basis_points_advice,
     basis_points_median,
     looks_like_prices,
+    mixed_units,
     percent_median,
 )
 from ._state import Settings
@@ -434,6 +435,7 @@ def check_returns(
         )
         if not window:  # a window's frame was judged whole (warn_if_prices)
             _warn_if_prices(values)
+            _warn_if_mixed_units(values, columns, param)
     return Returns(values, index, columns, None if window else frequency_note(index))
 
 
@@ -462,6 +464,21 @@ def warn_if_prices(data: Returns) -> None:
     joins late trains on part of it only.
     """
     _warn_if_prices(data.values)
+    _warn_if_mixed_units(data.values, data.columns)
+
+
+def _warn_if_mixed_units(
+    values: np.ndarray, columns: Sequence[str], param: str = "returns"
+) -> None:
+    """Name columns that look like decimals among percent ones (UnitsWarning).
+
+    The fit standardises each column, but the signal's evidence, the
+    equal-weighted portfolio, adds the columns as they are; so do the outputs
+    that compound returns, which warn the same (:func:`returns_unit`).
+    """
+    mixed = mixed_units(pd.DataFrame(values, columns=list(columns)))
+    if mixed is not None:
+        warn_user(f"{param}: {mixed}", UnitsWarning)
 
 
 def warn_frequency(frequency: str | None) -> None:

@@ -688,7 +688,7 @@ def _as_log_returns(
     """
     if args.return_type == "simple":
         # percent returns stay percent: 100 ln(1 + r / 100)
-        unit = 100.0 if returns_unit(returns.to_numpy()) == "percent" else 1.0
+        unit = 100.0 if returns_unit(returns) == "percent" else 1.0
         lowest = float(np.nanmin(returns.to_numpy()))
         if lowest <= -unit:
             percent = "" if unit > 1 else "; if the file is in percent, add --percent"
@@ -754,7 +754,7 @@ def _run(args: argparse.Namespace) -> int:
     causal = model.results(returns).signal_frame()
     summary = _format_summary(
         _signal_summary(model.summary(), causal["regime"]),
-        returns_unit(returns.to_numpy()),
+        returns_unit(returns),
     )
     tables = None
     if args.out is not None:
@@ -980,7 +980,7 @@ def _after_run(
 
 def _simple_returns(returns: pd.DataFrame) -> pd.DataFrame:
     """The command's log returns as decimal simple returns, as --evaluate compounds."""
-    percent = returns_unit(returns.to_numpy()) == "percent"
+    percent = returns_unit(returns) == "percent"
     return np.expm1(returns / 100.0 if percent else returns)
 
 
@@ -1179,7 +1179,7 @@ def _walk_forward_outputs(
 
 def _units(returns: pd.DataFrame) -> str:
     """The plots' ``units``: "percent" when the returns look like percent."""
-    return returns_unit(returns.to_numpy())
+    return returns_unit(returns)
 
 
 def _write(table: pd.DataFrame, figure: Any, folder: Path) -> list[Path]:

@@ -372,7 +372,7 @@ def _growth(
             f"got {column!r}.",
         )
     if units is None:
-        units = returns_unit(returns.to_numpy())
+        units = returns_unit(returns)
     held = returns[[column]] if column is not None else returns
     simple = simple_returns(held, units, return_type)
     return (1.0 + _equal_weighted(simple)).cumprod()

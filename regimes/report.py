@@ -244,7 +244,7 @@ def _gather(
     # one rule for time zones, as evaluate's: the walk, the returns and the
     # model's training days are matched by their local dates
     returns = local_dates(returns)
-    unit = returns_unit(returns.to_numpy(dtype=float))
+    unit = returns_unit(returns)
     percent = unit == "percent"
     decimal = returns / 100.0 if percent else returns
     simple = simple_returns(returns, unit, return_type)

@@ -171,6 +171,7 @@ def test_returns_in_other_units_are_named_not_called_revised(returns, previous, 
     assert "Revised history" not in str(e.value)
 
 
+@pytest.mark.filterwarnings("ignore::regimes.exceptions.UnitsWarning")  # on purpose
 def test_one_column_in_other_units_is_named(returns, previous):
     column = returns.columns[1]
     with pytest.raises(InvalidParameterError, match="a change of units") as e:
@@ -183,6 +184,7 @@ def test_one_column_in_other_units_is_named(returns, previous):
     assert f"columns {column!r} (about 100 times)" in str(e.value)
 
 
+@pytest.mark.filterwarnings("ignore::regimes.exceptions.UnitsWarning")  # on purpose
 def test_a_column_named_with_braces_is_named_too(returns):
     """The message was built as a template and .format()-ed: a column named
     with braces would have broken it (found on review)."""

@@ -58,6 +58,7 @@ def test_large_but_representable_values_fit_like_decimal_returns(short_sample):
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied"])
+@pytest.mark.filterwarnings("ignore::regimes.exceptions.UnitsWarning")  # on purpose
 def test_columns_in_units_far_apart_fit_like_the_same_columns_in_one_unit(
     short_sample, covariance_type, tmp_path
 ):

@@ -642,6 +642,7 @@ def test_an_edit_that_would_decode_wrongly_is_refused(
         RegimeModel.load(_edited(full_model_file, tmp_path, edit))
 
 
+@pytest.mark.filterwarnings("ignore::regimes.exceptions.UnitsWarning")  # on purpose
 def test_fits_far_from_the_bounds_load(short_sample, tmp_path):
     """What a fit can give loads: columns in units 1e8 apart, with the largest
     regularization a fit accepts (the largest column's variance), in every type."""

@@ -265,6 +265,9 @@ def _stats_rows(text: str) -> list[str]:
         pytest.param(3, id="with cash columns", marks=pytest.mark.slow),
     ],
 )
+# cash beside equities, all in percent: as small as decimals would be (the
+# warning says that this may be as it should)
+@pytest.mark.filterwarnings("ignore::regimes.exceptions.UnitsWarning")
 def test_a_report_of_percent_returns_equals_the_decimal_one(sample, tmp_path, cash):
     """A one-fit report of percent returns failed (its figure decoded returns / 100
     with the model fitted on percent); with cash columns (0.006 a day in percent)

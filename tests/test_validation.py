@@ -616,3 +616,26 @@ def test_a_long_table_is_told_to_unstack_its_assets():
     fix = re.search(r"pass (returns.*)\.$", str(e.value)).group(1)
     fitted = model.fit(eval(fix, {"returns": long}))
     assert list(fitted.feature_names_in_) == list(returns.columns)
+
+
+def test_decimals_among_percent_columns_are_named(short_sample):
+    """Hostile 42, 3: one column in percent beside one in decimals: the
+    outputs read the frame as percent (its largest column), dividing the
+    decimal column by 100, and the signal's equal-weighted evidence was
+    dominated by the percent column; no warning named a column. The fit and
+    every output that reads the units name the smaller columns (a warning:
+    cash in percent is that small too)."""
+    from regimes._prices_or_returns import returns_unit  # the outputs' units gate
+    from regimes.exceptions import UnitsWarning
+
+    mixed = short_sample.iloc[:, :3].assign(
+        **{short_sample.columns[0]: short_sample.iloc[:, 0] * 100}
+    )
+    small = [str(c) for c in mixed.columns[1:]]
+    with pytest.warns(UnitsWarning, match=re.escape(f"columns {small} move far less")):
+        RegimeModel(2, n_init=1, n_iter=1000, random_state=0).fit(mixed)
+    with pytest.warns(UnitsWarning, match="decimals beside percent"):
+        assert returns_unit(mixed) == "percent"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnitsWarning)
+        assert returns_unit(short_sample * 100) == "percent"  # one unit: no word
