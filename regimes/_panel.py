@@ -31,6 +31,7 @@ from ._prices_or_returns import (
     basis_points_median,
     guess_kind,
     log_returns,
+    looks_like_prices,
     percent_median,
 )
 from ._validation import check_returns, check_unique_columns
@@ -212,7 +213,8 @@ def prepare(
                 param, f"{source}: " + basis_points_advice(basis_points, "the values")
             )
         median = percent_median(returns.to_numpy())
-        if median is not None:
+        # prices read as returns are not percent returns: the fit says prices
+        if median is not None and not looks_like_prices(returns.to_numpy()):
             warn_user(
                 f"{source}: the returns look like percent (median |return| "
                 f"{median:.2g}; daily returns in decimals are about 0.01). They are "

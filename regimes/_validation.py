@@ -48,6 +48,7 @@ from ._state import Settings
 from ._warn import warn_user
 from .exceptions import (
     Advice,
+    Aside,
     DataWarning,
     FrequencyWarning,
     InvalidParameterError,
@@ -1052,9 +1053,12 @@ def _check_not_constant(
 def _warn_if_prices(values: np.ndarray) -> None:
     if looks_like_prices(values):
         warn_user(
-            "returns are all positive with a median of "
-            f"{np.nanmedian(values):.4g}: they look like prices, not returns. "
-            "Convert them first, e.g. np.log(prices).diff().dropna().",
+            Advice(
+                "returns are all positive with a median of "
+                f"{np.nanmedian(values):.4g}: they look like prices, not returns",
+                Aside(". Convert them first, e.g. np.log(prices).diff().dropna()"),
+                ".",
+            ),
             LikelyPricesWarning,
         )
 

@@ -45,6 +45,7 @@ from .exceptions import (
     DataFileError,
     DataWarning,
     InvalidParameterError,
+    LikelyPricesWarning,
     PercentReturnsWarning,
     RegimeFitError,
     Rows,
@@ -306,6 +307,8 @@ _DATA_FILE_FLAG = "--csv"
 # warnings name their options themselves: see _words)
 _WARNING_ADVICE = {
     ConvergenceWarning: "increase --n-iter",
+    LikelyPricesWarning: "if the file holds prices, leave --returns out: prices "
+    "become log returns",
     AbsorbingRegimeWarning: "the command has no initial= option: give it more "
     "days, or fewer regimes with --n-regimes",
 }

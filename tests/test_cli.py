@@ -758,6 +758,23 @@ def test_report_naming_the_out_folder_is_refused_before_anything(
     assert "write_html" not in text and not out.exists()
 
 
+def test_prices_read_as_returns_get_one_warning_in_the_commands_words(
+    tmp_path, monkeypatch
+):
+    """Hostile 42, 9: a file of prices with --returns was warned about twice,
+    as percent returns ('divide by 100') and as prices, the latter with
+    pandas' code (np.log(prices).diff()) for advice."""
+    prices = 100 * np.exp(np.cumsum(np.full((400, 2), 0.001), axis=0))
+    path = tmp_path / "prices.csv"
+    pd.DataFrame(
+        prices, pd.bdate_range("2020-01-01", periods=400, name="Date"), ["A", "B"]
+    ).to_csv(path)
+    args = ["--csv", str(path), "--returns", "--n-regimes", "2", "--n-init", "1"]
+    status, text = run(args, monkeypatch)
+    assert "they look like prices" in text and "leave --returns out" in text
+    assert "look like percent" not in text and "np.log" not in text
+
+
 def test_library_advice_gets_the_commands_terms(monkeypatch):
     """Hostile 19, M2 (b): the absorbing-regime warning told the command's user
     to pass initial= to RegimeModel.predict_online."""
