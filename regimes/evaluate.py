@@ -426,7 +426,16 @@ def _check_days(dates: Any, signal: Any = None) -> pd.DatetimeIndex:
             days.append(parse_day(item))
         except (ValueError, TypeError) as exc:
             raise InvalidParameterError("dates", f"dates: {exc}") from None
-    return pd.DatetimeIndex(days, name="date")
+    out = pd.DatetimeIndex(days, name="date")
+    if not out.is_unique:
+        # one row per date given: a repeat would be answered once, silently
+        repeated = sorted({d.date().isoformat() for d in out[out.duplicated()]})
+        raise InvalidParameterError(
+            "dates",
+            f"dates gives {', '.join(repeated)} more than once (as the days "
+            "they are read as); give each day once.",
+        )
+    return out
 
 
 def _in_zone(item: Any, zone: Any) -> Any:

@@ -133,6 +133,12 @@ def test_detection_lag_errors():
     assert info.value.param == "dates"
     with pytest.raises(InvalidParameterError, match="not a YYYYMMDD day"):
         detection_lag(signal, [2020])  # not nanoseconds since 1970
+    # hostile 42, 12: two dates, one row, silently; the same day written twice
+    day = signal.index[0]
+    for twice in ([day, day], [str(day.date()), day.strftime("%Y%m%d")]):
+        with pytest.raises(InvalidParameterError, match="more than once") as info:
+            detection_lag(signal, twice)
+        assert info.value.param == "dates"
 
 
 def test_detection_lag_reads_every_date_with_the_one_day_parser():
