@@ -222,6 +222,7 @@ class Interval(Constraint):
             and not _is_int(value)
             and math.isfinite(value)
             and float(value).is_integer()
+            and self.convert(int(value)) is not _REJECT
         ):
             return f"pass {int(value)} (an int), not {value!r}"
         return ""
@@ -913,10 +914,6 @@ def _normalise_constraint(c: Any) -> Constraint:
     raise TypeError(f"unknown constraint {c!r}")
 
 
-def _article(noun: str) -> str:
-    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
-
-
 def _short(value: Any) -> str:
     """``value`` as an error quotes it: on one line, at most 80 characters.
 
@@ -950,11 +947,22 @@ def check_value(
         if out is not _REJECT:
             return out
     accepted = ", or ".join(c.describe() for c in cs)
-    hints = [h for h in (c.hint(value) for c in cs) if h]
+    # where a float is also accepted (a fraction), a whole float means something
+    # else as an int (days): "pass 1 (an int)" would change the meaning
+    floats = any(isinstance(c, Interval) and c.kind is not Integral for c in cs)
+    hints = [
+        h
+        for h in (
+            c.hint(value)
+            for c in cs
+            if not (floats and isinstance(c, Interval) and c.kind is Integral)
+        )
+        if h
+    ]
     place = f" of {where}" if where else ""
     message = (
         f"{param}{place} must be {accepted}; got {_short(value)}"
-        f" ({_article(type(value).__name__)})."
+        f" ({kind_of(value, dtype=False)})."
     )
     fix = None
     if hints:
@@ -966,7 +974,7 @@ def check_value(
         param,
         message,
         accepted=accepted,
-        received=f"{_short(value)} ({_article(type(value).__name__)})",
+        received=f"{_short(value)} ({kind_of(value, dtype=False)})",
         fix=fix,
     )
 

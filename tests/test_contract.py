@@ -864,3 +864,18 @@ def test_a_mixed_decimal_mark_names_no_separator_it_did_not_see(tmp_path):
     with pytest.raises(InvalidParameterError, match="one decimal mark") as err:
         data.read_returns(path, kind="returns")
     assert "separated by commas" not in str(err.value)
+
+
+def test_a_whole_float_is_told_its_int_only_where_the_int_means_the_same():
+    """Hostile 42, 10: compare(test_size=1.0) was told 'Pass 1 (an int)': an
+    int test size counts days, so the advice turned the whole sample into
+    one day; n_init=0.0 was told 'Pass 0', which is refused too."""
+    sample = regimes.data.load_sample().iloc[-300:, :2]
+    with pytest.raises(InvalidParameterError) as err:
+        regimes.compare(sample, n_regimes=[2], test_size=1.0)
+    assert "Pass 1" not in str(err.value) and "(days)" in str(err.value)
+    with pytest.raises(InvalidParameterError) as err:
+        RegimeModel(n_init=0.0).fit(sample)
+    assert "Pass 0" not in str(err.value)
+    with pytest.raises(InvalidParameterError, match=r"Pass 3 \(an int\), not 3\.0"):
+        RegimeModel(n_init=3.0).fit(sample)
