@@ -28,6 +28,7 @@ from ._contract import (
     Interval,
     PathLike,
     Real,
+    _short,
     as_probabilities,
     validate_params,
 )
@@ -880,11 +881,13 @@ default="stationary"
                 )
             initial = initial.set_axis(labels).reindex(list(names))
         if isinstance(initial, (set, bytes)) or np.ndim(initial) != 1:
+            row = isinstance(initial, pd.DataFrame) and len(initial) == 1
+            fix = ": pass its row, e.g. frame.iloc[-1] (not .iloc[[-1]])"
             raise InvalidParameterError(
                 "initial",
                 f"initial must be 'stationary', 'fitted' or {len(names)} "
                 f"probabilities (one per regime, in the order {names}); got "
-                f"{type(initial).__name__} {initial!r:.60}.",
+                f"{_short(initial)}" + (fix if row else "") + ".",
             )
         # numbers only, as everywhere (True / False and "0.5" are not)
         start = as_probabilities(initial)
@@ -894,7 +897,7 @@ default="stationary"
                 f"initial must be {len(names)} non-negative probabilities summing "
                 f"to 1, as numbers (not booleans or strings), in the order {names} "
                 f"or as a Series indexed by them; got "
-                f"{initial!r:.80}.",
+                f"{_short(initial)}.",
             )
         return start
 

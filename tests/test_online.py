@@ -212,6 +212,10 @@ def test_initial_distribution_is_validated(fitted, sample):
         fitted.filter_proba(returns.iloc[:10], initial="first")
     with pytest.raises(ValueError, match="3 non-negative probabilities summing to 1"):
         fitted.filter_proba(returns.iloc[:10], initial=[0.5, 0.5])
+    # hostile 42, 11: a one-row frame was quoted by a repr cut mid-line
+    row = fitted.filter_proba(returns.iloc[:10]).iloc[[-1]]
+    with pytest.raises(ValueError, match=r"got a DataFrame of 1 x 3: pass its row"):
+        fitted.filter_proba(returns.iloc[:10], initial=row)
     with pytest.raises(ValueError, match="switch_penalty of .* a finite number >= 0"):
         fitted.predict_online(returns.iloc[:10], switch_penalty=-1)
     with pytest.raises(ValueError, match="order_by of RegimeModel must be one of"):
