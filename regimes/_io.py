@@ -75,7 +75,24 @@ def path_problem(path: str | os.PathLike[str]) -> str | None:
             f"{link!r} is a link to {os.path.realpath(link)!r}, which does not "
             "exist (a network share not mounted?): mount it, or give another path"
         )
+    missing = _up_from_missing(text)
+    if missing:
+        return (
+            f"it goes up ('..') out of {missing!r}, which does not exist (a writer "
+            f"would make it, and leave it behind): write {os.path.normpath(text)!r} "
+            "if that is the place meant"
+        )
     return None
+
+
+def _up_from_missing(path: str) -> str:
+    """The folder a ``..`` in ``path`` leaves that does not exist; else ''."""
+    current = ""
+    for part in Path(path).parts:
+        if part == ".." and current and not os.path.isdir(current):
+            return current
+        current = os.path.join(current, part) if current else part
+    return ""
 
 
 def _dangling(path: str) -> str:

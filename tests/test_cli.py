@@ -548,8 +548,10 @@ LONG_NAME = "a" * 300  # longer than any file system's name limit (255)
         # H40-3: the system reports the missing folder before the long name
         (lambda d: str(d / "new" / LONG_NAME), "longer than the file system"),
         (lambda d: str(d / "f.txt" / "state"), "is a file, not a folder"),
+        # H39-12: writers made 'new' on the way and left it behind
+        (lambda d: str(d / "new" / ".." / "state"), "goes up"),
     ],
-    ids=["nul", "long", "long-in-a-new-folder", "through-a-file"],
+    ids=["nul", "long", "long-in-a-new-folder", "through-a-file", "up-from-missing"],
 )
 def test_impossible_paths_are_named_before_any_work(make, why, tmp_path, monkeypatch):
     """H39-5 to H39-7: a NUL byte, a name too long and a state folder under a file
