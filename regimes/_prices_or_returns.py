@@ -282,6 +282,16 @@ def simple_returns(
     more) is refused, naming ``name``: they are log returns, or wrong.
     """
     decimal = returns / 100.0 if unit == "percent" else returns
+    size = percent_median(decimal.to_numpy(dtype=float))
+    if size is not None:
+        # units said (units="decimal") against data of percent size: every
+        # figure would compound moves of 100 % a day
+        warn_user(
+            f"{name}, read as {unit} returns, move {size:.0%} on a median day, "
+            "which no asset does: if they are percent returns, say so "
+            "(units='percent'), or divide them by 100.",
+            UnitsWarning,
+        )
     if return_type == "log":
         return np.expm1(decimal)
     lowest = np.nanmin(decimal.to_numpy(dtype=float), axis=0)

@@ -594,10 +594,12 @@ def test_percent_returns_are_told_from_decimals_by_default():
     (line,) = plot_regimes(model, 100 * decimal_returns).axes[0].get_lines()
     whole = _held(decimal_returns)
     np.testing.assert_allclose(line.get_ydata(), whole.to_numpy())
-    # said explicitly, the units are taken as said
-    (said,) = (
-        plot_regimes(model, 100 * decimal_returns, units="decimal").axes[0].get_lines()
-    )
+    # said explicitly, the units are taken as said, with a word (hostile 37, 6)
+    from regimes.exceptions import UnitsWarning
+
+    with pytest.warns(UnitsWarning, match="which no asset does"):
+        figure = plot_regimes(model, 100 * decimal_returns, units="decimal")
+    (said,) = figure.axes[0].get_lines()
     assert said.get_ydata()[-1] > 1e6
 
 
