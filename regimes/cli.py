@@ -32,7 +32,7 @@ from ._io import (
     path_problem,
     user_path,
 )
-from ._prices_or_returns import percent_median, returns_unit
+from ._prices_or_returns import looks_like_prices, percent_median, returns_unit
 from ._resume import NEW_RUN, saved_columns
 from ._validation import COVARIANCE_TYPES
 from ._warn import warn_user
@@ -308,7 +308,7 @@ _DATA_FILE_FLAG = "--csv"
 _WARNING_ADVICE = {
     ConvergenceWarning: "increase --n-iter",
     LikelyPricesWarning: "if the file holds prices, leave --returns out: prices "
-    "become log returns",
+    "become log returns; if gross returns (1 + r), subtract 1 first",
     AbsorbingRegimeWarning: "the command has no initial= option: give it more "
     "days, or fewer regimes with --n-regimes",
 }
@@ -998,10 +998,25 @@ def _check_compounding(returns: pd.DataFrame, args: argparse.Namespace) -> None:
     if not (args.evaluate or args.report is not None):
         return
     flag = "--evaluate" if args.evaluate else "--report"
-    size = percent_median(_simple_returns(returns).to_numpy())
+    source = args.csv if args.csv is not None else "the data"
+    values = returns.to_numpy(dtype=float)
+    if looks_like_prices(values):  # whatever their size (FX near 1, gross returns)
+        raise _UsageError(
+            f"{flag} compounds the returns, and those of {source} look like prices "
+            "or gross returns, not returns: all positive, changing little from day "
+            f"to day (median {np.nanmedian(values):.4g}). For prices leave "
+            "--returns out (they become log returns); for gross returns (1 + r) "
+            "subtract 1 first"
+        )
+    with np.errstate(over="ignore"):
+        simple = _simple_returns(returns).to_numpy(dtype=float)
+    given = np.isfinite(values)
+    if not np.isfinite(simple[given]).all():  # exp overflowed: no daily return
+        size = float("inf")
+    else:
+        size = percent_median(simple)
     if size is None:
         return
-    source = args.csv if args.csv is not None else "the data"
     raise _UsageError(
         f"{flag} compounds the returns, and those of {source} are not daily "
         f"returns in decimals or percent: even read as percent, their median "

@@ -723,14 +723,18 @@ def test_evaluate_with_one_regime_is_refused_before_the_fit(monkeypatch):
 
 @pytest.mark.parametrize("flag", [["--evaluate"], ["--report", "report.html"]])
 @pytest.mark.parametrize("walk", [[], ["--walk-forward", "--min-train", "300"]])
+# hostile 43, 1-2: FX levels near 1.5 passed as percent-size returns; levels of
+# 1e5 overflowed exp() and were refused after the fit, for inf values
+@pytest.mark.parametrize("level", [100.0, 1.5, 1e5])
 def test_prices_read_as_returns_are_refused_before_the_fit(
-    flag, walk, tmp_path, monkeypatch
+    flag, walk, level, tmp_path, monkeypatch
 ):
     """Hostile 41, 9: a file of prices with --returns --return-type simple was
     fitted, its table and figure written, then --evaluate refused it in Python's
     words ("Pass returns / 100"). Whatever compounds the returns checks them
     first, in the command's words, and nothing is written."""
-    prices = 100 * np.exp(np.cumsum(np.full((400, 2), 0.001), axis=0))
+    steps = np.random.default_rng(0).normal(0.0005, 0.01, (400, 2))
+    prices = level * np.exp(np.cumsum(steps, axis=0))
     path = tmp_path / "prices.csv"
     pd.DataFrame(
         prices, pd.bdate_range("2020-01-01", periods=400, name="Date"), ["A", "B"]
