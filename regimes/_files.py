@@ -37,6 +37,7 @@ import csv
 import datetime as _dt
 import gzip
 import io
+import json
 import lzma
 import re
 import zipfile
@@ -49,6 +50,7 @@ import pandas as pd
 from ._dates import data_error, parse_day, parse_day_index
 from ._panel import BAR_FIELDS as _BAR_FIELDS
 from ._panel import THOUSANDS_SEPARATORS, are_price_bars, bar_field
+from ._prices_or_returns import RETURN_CHANGE_RATIO, change_to_level_ratio
 from ._warn import warn_user
 from .exceptions import DataFileError, DataWarning
 
@@ -113,6 +115,15 @@ def _day_like(field: str, date_format: str | None) -> bool:
     return True
 
 
+def _is_json(text: str) -> bool:
+    """Whether ``text`` is a JSON document ("[Date],[SPY]" headers are not)."""
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
 def _is_day(field: str, date_format: str | None) -> bool:
     """Whether ``field`` reads as a day (``date_format``'s, or the day rules)."""
     try:
@@ -138,7 +149,7 @@ def read_table(
     :func:`regimes._panel.prepare`'s.
     """
     text = _text(path, source, param)
-    if text.lstrip()[:1] in ("{", "["):
+    if text.lstrip()[:1] in ("{", "[") and _is_json(text):
         model = '"format": "regimes' in text[:200]
         raise DataFileError(
             param,
@@ -674,9 +685,10 @@ def _bar_levels(levels: list[_Line]) -> list[str] | None:
 
     yfinance labels its lines "Price" and "Ticker"; a frame written without the
     levels' names leaves the labels empty, and the line of fields (Close, High,
-    ..., Volume: :data:`regimes._panel.BAR_FIELDS`, two or more, a close among
-    them) tells them apart from the tickers. None for any other pair of lines
-    (one field under the tickers, Bloomberg's PX_LAST, is :func:`_names_line`'s).
+    ..., Volume, as :func:`regimes._panel.are_price_bars` says of a ticker's
+    columns) tells them apart from the tickers. None for any other pair of
+    lines (one or two fields under the tickers, Bloomberg's PX_LAST, or Open and
+    Close returns, are :func:`_names_line`'s).
     """
     if len(levels) != 2:
         return None
@@ -685,14 +697,10 @@ def _bar_levels(levels: list[_Line]) -> list[str] | None:
     if set(labels) == {"price", "ticker"}:
         at = labels.index("price")
     else:
-        fields = [{bar_field(v) for v in names} for names in values]
-        bars = [
-            all(names)
-            and len(f) >= 2  # one field alone is a label ("PX_LAST", "Close")
-            and f <= _BAR_FIELDS
-            and bool({"close", "adj close"} & f)
-            for names, f in zip(values, fields, strict=True)
-        ]
+        # the one rule of a ticker's bars (_panel.are_price_bars: three fields
+        # or more, a close among them, or OHLC): two fields are columns of
+        # their own (Open and Close returns), one a label (PX_LAST)
+        bars = [all(names) and are_price_bars(sorted(set(names))) for names in values]
         if bars.count(True) != 1 or not all(values[bars.index(False)]):
             return None
         at = bars.index(True)
@@ -727,6 +735,12 @@ def _price_bars(frame: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
         field = bar_field(field)
         if field == "adj close" or (field == "close" and name not in kept):
             kept[name] = column
+    closes = frame[list(kept.values())].apply(pd.to_numeric, errors="coerce")
+    ratios = [change_to_level_ratio(closes[c]) for c in closes]
+    if any(r >= RETURN_CHANGE_RATIO for r in ratios):
+        # bars are prices: columns named Open, High, Low, Close that hold
+        # returns (of auctions, of quintiles) are columns of their own
+        return frame
     used = sorted({str(c).rsplit("|", 1)[-1] for c in kept.values()})
     _warn(
         f"{source}: price bars ({', '.join(sorted({f for _, f in split}))}) per "

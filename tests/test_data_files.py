@@ -945,6 +945,46 @@ def test_dates_without_values_are_said_to_be_so(tmp_path, text):
         data.read_returns(path)
 
 
+def test_headers_in_brackets_are_not_json(tmp_path):
+    """Hostile 43, 3: '[Date],[SPY],[QQQ]' (DAX Studio, Power BI) was refused
+    as JSON by a test of the first character alone."""
+    path = tmp_path / "brackets.csv"
+    path.write_text(
+        "[Date],[SPY]\n"
+        + "".join(
+            f"2021-01-{d:02d},{(-1) ** d * 0.001 * d:.4f}\n" for d in range(4, 30)
+        )
+    )
+    assert list(data.read_returns(path, kind="returns").columns) == ["[SPY]"]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        ",SPY,SPY,QQQ,QQQ\nDate,Open,Close,Open,Close\n",  # two fields: not bars
+        "Date,Open,High,Low,Close\n",  # bars' names over returns
+    ],
+)
+def test_returns_under_price_bar_names_keep_every_column(tmp_path, head):
+    """Hostile 43, 4: Open and Close returns under tickers were read as two
+    tickers' price bars, their Open columns dropped without a word (and the
+    file refused for repeated names before). Bars are prices: columns of
+    returns stay columns, or the file is refused as before."""
+    rng = np.random.default_rng(0)
+    rows = "".join(
+        f"{d.date()}," + ",".join(f"{v:.5f}" for v in rng.normal(0, 0.01, 4)) + "\n"
+        for d in pd.bdate_range("2021-01-04", periods=120)
+    )
+    path = tmp_path / "returns.csv"
+    path.write_text(head + rows)
+    try:
+        out = data.read_returns(path, kind="returns")
+    except DataFileError as err:  # a refusal that says why, nothing dropped
+        assert "more than once" in str(err) or "price bars of one ticker" in str(err)
+    else:
+        assert out.shape[1] == 4
+
+
 def test_a_saved_model_read_as_data_is_named(tmp_path, short_sample):
     """Hostile 42, 6: a model file given to read_returns crashed (IndexError)."""
     from regimes import RegimeModel
