@@ -186,7 +186,7 @@ class Interval(Constraint):
         else:
             if not _is_real(value):
                 return _REJECT
-            value = float(value)
+            value = plain_float(value)
             if not math.isfinite(value):
                 return _REJECT
         left_ok = self.low is None or (
@@ -912,6 +912,17 @@ def _normalise_constraint(c: Any) -> Constraint:
     if isinstance(c, Constraint):
         return c
     raise TypeError(f"unknown constraint {c!r}")
+
+
+def plain_float(value: Any) -> float:
+    """``value`` as a Python float; a float32 (or float16) as the decimal it shows.
+
+    ``np.float32(1e-3)`` is 0.001, not 0.0010000000474974513, which would
+    differ from the same setting typed as 1e-3 (saved, resumed).
+    """
+    if isinstance(value, np.floating) and value.dtype.itemsize < 8:
+        return float(str(value))
+    return float(value)
 
 
 def _short(value: Any) -> str:

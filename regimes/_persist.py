@@ -32,14 +32,17 @@ Guarantees:
 from __future__ import annotations
 
 import datetime as _dt
+import gzip
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._contract import _short, plain_float
 from ._covariance import native_shape, positive_definite, to_full, to_native
 from ._io import atomic_path, check_file_target, read_text
 from ._state import FittedState
@@ -80,18 +83,34 @@ def save(path: str | os.PathLike[str], state: FittedState, version: str) -> None
 
 
 def _check_replaces_a_model(path: Path) -> None:
-    """Refuse to write a model file over a file that is not one."""
+    """Refuse to write a model file over a file that is not one.
+
+    A model file is what :func:`load` recognises as one, however its keys are
+    ordered, and a copy of one re-encoded (UTF-16) or compressed (gzip), which
+    :func:`load` asks to be saved again.
+    """
     if not path.is_file() or path.stat().st_size == 0:
         return
+    if path.stat().st_size <= MAX_BYTES:
+        raw = path.read_bytes()
+        try:
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+            document = json.loads(raw.decode("utf-16" if utf16 else "utf-8-sig"))
+        except (OSError, EOFError, UnicodeDecodeError, ValueError, RecursionError):
+            document = None
+        if isinstance(document, dict) and document.get("format") == FORMAT:
+            return
     with open(path, "rb") as handle:
-        head = handle.read(400)
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    if text.startswith("{") and '"format"' in text and '"regimes.' in text:
-        return
-    first = " ".join(text.split())[:40]
+        raw = handle.read(200)
+    head = raw.decode("utf-8", errors="replace")
+    shown = " ".join(head.split())[:40]
+    text = b"\0" not in raw and "\ufffd" not in head and shown.isprintable()
+    said = f"it begins {shown!r}" if text and shown else "binary data"
     raise ModelFileError(
-        f"{path} exists and is not a regimes model file (it begins {first!r}): "
-        "saving would replace it; save to another name, or delete it first."
+        f"{path} exists and is not a regimes model file ({said}): saving would "
+        "replace it; save to another name, or delete it first."
     )
 
 
@@ -235,15 +254,21 @@ def jsonable_params(params: dict[str, Any]) -> dict[str, Any]:
         except (TypeError, ValueError):
             raise InvalidParameterError(
                 key,
-                f"{key}={value!r} has no form a model file can hold: pass plain "
-                "numbers, strings, or a list of them.",
+                f"{key}={_short(value)} has no form a model file can hold: pass "
+                "plain numbers, strings, or a list of them.",
             ) from None
     return out
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, (tuple, list, np.ndarray, pd.Index, pd.Series)):
+    if isinstance(value, (str, bytes, Mapping)):
+        return value
+    if isinstance(value, (tuple, list, np.ndarray, pd.Index, pd.Series)) or (
+        isinstance(value, (pd.api.extensions.ExtensionArray, pd.Categorical))
+    ):
         return [_jsonable(v) for v in list(value)]
+    if isinstance(value, np.floating):
+        return plain_float(value)  # np.float32(1e-3) is 1e-3
     if isinstance(value, np.generic):
         return value.item()
     return value

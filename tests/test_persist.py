@@ -926,3 +926,45 @@ def test_a_re_encoded_model_file_is_named_for_what_it_is(saved, tmp_path, encode
     path.write_bytes(encode(path.read_text(encoding="utf-8")))
     with pytest.raises(ModelFileError, match=said):
         RegimeModel.load(path)
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda text: json.dumps(json.loads(text), sort_keys=True).encode(),  # jq -S
+        lambda text: text.encode("utf-16"),
+        lambda text: __import__("gzip").compress(text.encode()),
+    ],
+    ids=["sorted-keys", "utf-16", "gzip"],
+)
+def test_save_replaces_a_model_file_however_it_was_rewritten(saved, tmp_path, rewrite):
+    """Hostile 43, 6-7: a model file with its keys sorted loaded but could not
+    be saved over (the check read the first 400 bytes for "format"), and the
+    UTF-16 and gzip copies that load asks to save again were refused."""
+    model, path = saved
+    target = tmp_path / "m.json"
+    target.write_bytes(rewrite(path.read_text(encoding="utf-8")))
+    model.save(target)
+    assert RegimeModel.load(target).transmat_.tolist() == model.transmat_.tolist()
+    binary = tmp_path / "b.json"
+    binary.write_bytes(bytes(range(256)))
+    with pytest.raises(ModelFileError, match="binary data"):
+        model.save(binary)
+
+
+def test_numpy_and_pandas_parameters_save_as_plain_values(short_sample, tmp_path):
+    """Hostile 43, 5 and 15: regime names as a string[pyarrow] array or a
+    Categorical were refused at fit; tol=np.float32(1e-3) was stored as
+    0.0010000000474974513, so the same run with tol=1e-3 was 'other settings'."""
+    names = pd.Categorical(["Calm", "Storm"])
+    model = RegimeModel(
+        2,
+        n_init=1,
+        n_iter=1000,
+        random_state=0,
+        regime_names=names,
+        tol=np.float32(1e-3),
+    ).fit(short_sample)
+    model.save(tmp_path / "m.json")
+    params = json.loads((tmp_path / "m.json").read_text())["params"]
+    assert params["regime_names"] == ["Calm", "Storm"] and params["tol"] == 1e-3
