@@ -431,8 +431,15 @@ class Names(Constraint):
                 f"a set has no order (Python iterates it differently in each "
                 f"process): pass a list, the {self.what}s in the order meant"
             )
-        items = [value] if isinstance(value, str) else value
-        if isinstance(items, (list, tuple)) and all(isinstance(v, str) for v in items):
+        if isinstance(value, str):
+            items: Any = [value]
+        elif isinstance(value, Iterable) and not isinstance(
+            value, (Mapping, bytes, pd.DataFrame)
+        ):
+            items = list(value)  # an ndarray, an Index, a Series of names
+        else:
+            items = value
+        if isinstance(items, list) and all(isinstance(v, str) for v in items):
             bad = next((v for v in items if _control(v.strip())), None)
             if bad is not None:
                 return (
@@ -929,8 +936,12 @@ def _short(value: Any) -> str:
     """``value`` as an error quotes it: on one line, at most 80 characters.
 
     pandas' repr of a Series, a frame or an Index spans lines: those are named
-    by their type and shape instead.
+    by their type and shape instead, an Index of a few labels by its labels.
     """
+    if isinstance(value, pd.Index) and value.nlevels == 1 and len(value) <= 10:
+        text = f"{kind_of(value, dtype=False)} {list(value)!r}"
+        if len(text) <= 80:
+            return text
     if isinstance(value, (pd.Series, pd.DataFrame, pd.Index)):
         shape = " x ".join(map(str, value.shape))
         name = getattr(value, "name", None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -560,8 +561,13 @@ def plain_dates(data: Any) -> Any:
     keeps such an index a plain Index, which every date rule of the package
     refuses, and ``pd.to_datetime`` returns it unchanged; the public functions'
     arguments pass through here (:func:`regimes._contract.validate_params`).
-    Anything else is returned as it is.
+    A mapping (:func:`regimes.fit_many`'s data sets) has each of its values
+    read so. Anything else is returned as it is.
     """
+    if isinstance(data, Mapping) and any(
+        isinstance(v, (pd.Series, pd.DataFrame)) for v in data.values()
+    ):
+        return {key: plain_dates(value) for key, value in data.items()}
     if not isinstance(data, (pd.Series, pd.DataFrame)):
         return data
     index = data.index

@@ -190,7 +190,8 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
         meant = [folded.get(str(n).strip().casefold()) for n in names]
         example = ""
         if all(m is not None for m in meant):
-            example = f", e.g. {param}={tuple(meant)!r}"
+            # each once: 'Bear' and 'bear' both mean Bear (hostile 43, 12)
+            example = f", e.g. {param}={tuple(dict.fromkeys(meant))!r}"
         raise InvalidParameterError(
             param,
             f"{param} names {unknown} that are not regimes of signal; its regimes "

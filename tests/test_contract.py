@@ -879,3 +879,37 @@ def test_a_whole_float_is_told_its_int_only_where_the_int_means_the_same():
     assert "Pass 0" not in str(err.value)
     with pytest.raises(InvalidParameterError, match=r"Pass 3 \(an int\), not 3\.0"):
         RegimeModel(n_init=3.0).fit(sample)
+
+
+def test_names_in_arrays_get_the_reasons_lists_get():
+    """Hostile 43, 11-12: names as an ndarray or an Index got no reason
+    ('got an Index of 1'), and risk_off=['Bear', 'bear'] was shown the fix
+    risk_off=('Bear', 'Bear'), itself refused for the repeat."""
+    from regimes.evaluate import backtest
+
+    with pytest.raises(InvalidParameterError, match="Remove the repeated names"):
+        regimes.compare(None, covariance_types=np.array(["diag", "full", "diag"]))
+    with pytest.raises(
+        InvalidParameterError,
+        match=re.escape("got an Index ['Diag'] (an Index). 'Diag' (did you mean"),
+    ):
+        regimes.compare(None, covariance_types=pd.Index(["Diag"]))
+    days = pd.bdate_range("2021-01-04", periods=6)
+    signal = pd.Series(["Bull", "Bear", "Crash"] * 2, index=days)
+    returns = pd.DataFrame({"A": [0.01, -0.02, 0.0] * 2}, index=days)
+    with pytest.raises(InvalidParameterError, match=re.escape("risk_off=('Bear',)")):
+        backtest(signal, returns, risk_off=np.array(["Bear", "bear"]))
+
+
+def test_fit_many_reads_dates_held_by_pyarrow(short_sample):
+    """Hostile 43, 10: fit accepted them, fit_many refused them."""
+    pa = pytest.importorskip("pyarrow")
+    sample = short_sample.iloc[:400, :2]
+    kind = pa.timestamp("ns")
+    days = pd.Index(
+        pa.array(sample.index.to_pydatetime(), kind), dtype=pd.ArrowDtype(kind)
+    )
+    fits = regimes.fit_many(
+        {"a": sample.set_axis(days)}, RegimeModel(2, n_init=1, n_iter=1000)
+    )
+    assert list(fits["a"].regimes_.index) == list(sample.index)
