@@ -32,7 +32,12 @@ from ._io import (
     path_problem,
     user_path,
 )
-from ._prices_or_returns import looks_like_prices, percent_median, returns_unit
+from ._prices_or_returns import (
+    looks_like_prices,
+    mixed_units,
+    percent_median,
+    returns_unit,
+)
 from ._resume import NEW_RUN, saved_columns
 from ._validation import COVARIANCE_TYPES
 from ._warn import warn_user
@@ -50,6 +55,7 @@ from .exceptions import (
     RegimeFitError,
     Rows,
     Setting,
+    UnitsWarning,
 )
 from .labels import riskiest
 from .models import RegimeModel
@@ -621,6 +627,12 @@ def _load(
             what = "prices, as daily log returns"
         else:
             if args.percent:  # said by the user: decimals from here on
+                mixed = mixed_units(returns)  # judged before the division hides it
+                if mixed is not None:
+                    warn_user(
+                        f"{args.csv}: {mixed} --percent divides every column by 100.",
+                        UnitsWarning,
+                    )
                 attrs = dict(returns.attrs)
                 returns = returns / 100.0
                 returns.attrs = attrs
@@ -889,6 +901,15 @@ def _check_inputs_kept(args: argparse.Namespace) -> None:
         report = os.path.realpath(args.report)
         taken = [args.out, *(args.out / n for n in OUT_FILES)]
         same = next((p for p in taken if os.path.realpath(p) == report), None)
+        under = [  # inside a file --out writes (hostile 43, 13)
+            p for p in taken[1:] if report.startswith(os.path.realpath(p) + os.sep)
+        ]
+        if under:
+            raise _UsageError(
+                f"--report {args.report} would be inside {under[0]}, a file --out "
+                "writes: give the report a path of its own, e.g. --report "
+                f"{args.out / 'report.html'}"
+            )
         if same is not None:
             what = "folder" if same == args.out else "file"
             raise _UsageError(

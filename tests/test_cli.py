@@ -762,6 +762,10 @@ def test_report_naming_the_out_folder_is_refused_before_anything(
     status, text = run(["--out", str(out), "--report", str(report)], monkeypatch)
     assert status == 2 and "is the --out folder" in text, text
     assert "write_html" not in text and not out.exists()
+    inside = out / "regimes.csv" / "x.html"  # hostile 43, 13: below an --out file
+    status, text = run(["--out", str(out), "--report", str(inside)], monkeypatch)
+    assert status == 2 and "a file --out writes" in text, text
+    assert not out.exists()
 
 
 def test_prices_read_as_returns_get_one_warning_in_the_commands_words(
@@ -779,6 +783,20 @@ def test_prices_read_as_returns_get_one_warning_in_the_commands_words(
     status, text = run(args, monkeypatch)
     assert "they look like prices" in text and "leave --returns out" in text
     assert "look like percent" not in text and "np.log" not in text
+
+
+def test_percent_does_not_hide_a_column_left_in_decimals(tmp_path, monkeypatch):
+    """Hostile 43, 8: with --percent the frame was judged after the division,
+    where a decimal column beside percent ones no longer stands out."""
+    returns = data.load_sample().iloc[-400:, :3] * 100
+    returns.iloc[:, 2] /= 100  # left in decimals
+    path = tmp_path / "mixed.csv"
+    returns.to_csv(path)
+    args = ["--csv", str(path), "--returns", "--percent", "--n-regimes", "2"]
+    status, text = run([*args, "--n-init", "1", "--n-iter", "1000"], monkeypatch)
+    column = returns.columns[2]
+    assert f"columns [{column!r}] move far less" in text
+    assert "--percent divides every column by 100" in text
 
 
 def test_library_advice_gets_the_commands_terms(monkeypatch):
