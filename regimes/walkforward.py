@@ -714,6 +714,10 @@ def _fit_all(
     # refit compares it with its own start, and only days before it are used)
     observed = frame.notna().to_numpy()
     first_ever = np.where(observed.any(axis=0), observed.argmax(axis=0), len(frame))
+    # a column whose first value comes in the panel's first week began with the
+    # panel: its first day was a holiday of its market (the first refit needs
+    # every column from the first training day on)
+    first_ever = np.where(first_ever < PANEL_START_DAYS, 0, first_ever)
 
     def train(start: int) -> pd.DataFrame:
         begin = _train_start(start, window)
@@ -765,6 +769,11 @@ def _fit_all(
 def _train_start(start: int, window: int | None) -> int:
     """First training row of the refit at row ``start``: 0, or ``window`` rows back."""
     return 0 if window is None else max(0, start - window)
+
+
+PANEL_START_DAYS = 5
+"""A column whose first value is among the panel's first this many days (a week of
+market holidays) joined the panel on its first day (:func:`_fit_all`)."""
 
 
 def _joined(

@@ -492,6 +492,14 @@ def test_a_holiday_on_a_windows_first_day_keeps_the_column():
     table = refit_table(walk)
     assert (table["n_features"] == 3).all(), table["n_features"].tolist()
     assert (table["train_start"] == returns.index[105]).any()  # that refit ran
+    # hostile 43, 9: a holiday on the data's first day dropped the column from
+    # the first refit (its first value one day after the panel's)
+    returns.iloc[0, 0] = np.nan
+    for window in (None, 252):
+        walk = walk_forward(
+            returns, model, refit=63, min_train=252, window=window, progress=False
+        )
+        assert (refit_table(walk)["n_features"] == 3).all()
 
 
 def test_fit_many_checks_every_data_set_before_the_first_fit(monkeypatch):
