@@ -668,7 +668,12 @@ def _column_levels(
         said = f"the column names are on line {used.number} ({_quote(used.text)})"
     else:
         names = ["|".join(parts) for parts in zip(*values, strict=True)]
-        said = "none names every column once: the names join the levels with '|'"
+        said = (
+            "none names every column once"
+            if not distinct
+            else f"{len(distinct)} name every column once and none is labelled as "
+            "the instruments' (Ticker, Symbol, ...)"
+        ) + ": the names join the levels with '|'"
     others = [_quote(line.text) for j, line in enumerate(levels) if j not in chosen]
     _warn(
         f"{source}: {len(levels)} header lines, one per level of columns; {said}"
