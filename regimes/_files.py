@@ -293,7 +293,7 @@ def read_table(
     _check_file_order(frame.index, rows, source, param)
     frame = frame.mask(frame.isin(MISSING_TEXT))  # cells are already stripped
     frame = _unnamed(frame, header, source, param)
-    frame = _price_bars(frame, path, source)
+    frame = _price_bars(frame, path, source, param)
     # the cells stay text: the panel policy (regimes._panel.prepare) makes numbers
     # of them after the columns= cut, so a text column the caller leaves out is
     # never an error, and reads -99.99 / -999 as missing for every loader
@@ -713,7 +713,9 @@ def _bar_levels(levels: list[_Line]) -> list[str] | None:
     return [f"{t}|{p}" for t, p in zip(tickers, prices, strict=True)]
 
 
-def _price_bars(frame: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
+def _price_bars(
+    frame: pd.DataFrame, path: Path, source: str, param: str
+) -> pd.DataFrame:
     """One price per ticker of a file of price bars (Open, High, ..., Volume).
 
     A Yahoo download has Open, High, Low, Close, Adj Close and Volume per ticker;
@@ -743,9 +745,16 @@ def _price_bars(frame: pd.DataFrame, path: Path, source: str) -> pd.DataFrame:
     closes = frame[list(kept.values())].apply(pd.to_numeric, errors="coerce")
     ratios = [change_to_level_ratio(closes[c]) for c in closes]
     if any(r >= RETURN_CHANGE_RATIO for r in ratios):
-        # bars are prices: columns named Open, High, Low, Close that hold
-        # returns (of auctions, of quintiles) are columns of their own
-        return frame
+        # bars are prices; returns laid out as bars (pct_change() of a
+        # download) would be fitted as one asset per field, Volume's too
+        raise DataFileError(
+            param,
+            f"{source}: the columns are laid out as price bars "
+            f"({', '.join(sorted({f for _, f in split}))}) of {list(kept)}, but "
+            "their closes move like returns, not prices: each field would be "
+            "modelled as an asset. Keep one column per ticker (its close, or "
+            "adjusted close) and read the file again.",
+        )
     used = sorted({str(c).rsplit("|", 1)[-1] for c in kept.values()})
     _warn(
         f"{source}: price bars ({', '.join(sorted({f for _, f in split}))}) per "

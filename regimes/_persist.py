@@ -103,6 +103,10 @@ def _check_replaces_a_model(path: Path) -> None:
         if isinstance(document, dict) and document.get("format") == FORMAT:
             return
     with open(path, "rb") as handle:
+        start = handle.read(400).decode("utf-8", errors="replace")
+    if start.lstrip("\ufeff \t\r\n").startswith("{") and f'"{FORMAT}"' in start:
+        return  # a damaged model file (load: "truncated or corrupt?"): replaced
+    with open(path, "rb") as handle:
         raw = handle.read(200)
     head = raw.decode("utf-8", errors="replace")
     shown = " ".join(head.split())[:40]

@@ -228,7 +228,8 @@ def mixed_units(returns: pd.DataFrame) -> str | None:
     if not big:
         return None
     least_big = min(medians[c] for c in big)
-    small = [c for c, m in medians.items() if m * MIXED_UNITS_RATIO < least_big]
+    # a median of 0 is stale days (an illiquid column), not a unit
+    small = [c for c, m in medians.items() if 0 < m * MIXED_UNITS_RATIO < least_big]
     if not small:
         return None
     shown = ", ".join(f"{c!s} {medians[c]:.2g}" for c in small[:5])

@@ -1054,8 +1054,13 @@ def _warn_if_prices(values: np.ndarray) -> None:
     if looks_like_prices(values):
         warn_user(
             Advice(
-                "returns are all positive with a median of "
-                f"{np.nanmedian(values):.4g}: they look like prices, not returns",
+                (
+                    "returns are all positive with a median of "
+                    if np.nanmin(values) > 0
+                    else "returns change little from day to day next to their "
+                    "median of "
+                )
+                + f"{np.nanmedian(values):.4g}: they look like prices, not returns",
                 Aside(". Convert them first, e.g. np.log(prices).diff().dropna()"),
                 ".",
             ),

@@ -1008,6 +1008,11 @@ def _simple_returns(returns: pd.DataFrame) -> pd.DataFrame:
     return np.expm1(returns / 100.0 if percent else returns)
 
 
+PRICE_LEVEL = 0.5
+"""The median value from which --evaluate's check reads values that change little
+next to their level as prices or gross returns (1 + r), not calm returns."""
+
+
 def _check_compounding(returns: pd.DataFrame, args: argparse.Namespace) -> None:
     """Refuse, before the fit, returns that --evaluate or --report cannot compound.
 
@@ -1021,7 +1026,10 @@ def _check_compounding(returns: pd.DataFrame, args: argparse.Namespace) -> None:
     flag = "--evaluate" if args.evaluate else "--report"
     source = args.csv if args.csv is not None else "the data"
     values = returns.to_numpy(dtype=float)
-    if looks_like_prices(values):  # whatever their size (FX near 1, gross returns)
+    # at a price's or a gross return's level (FX near 1, 1 + r): a calm asset's
+    # returns (1e-5 a day) or smoothed ones also change little next to their
+    # level, and are returns
+    if looks_like_prices(values) and np.nanmedian(values) >= PRICE_LEVEL:
         raise _UsageError(
             f"{flag} compounds the returns, and those of {source} look like prices "
             "or gross returns, not returns: all positive, changing little from day "

@@ -799,6 +799,31 @@ def test_percent_does_not_hide_a_column_left_in_decimals(tmp_path, monkeypatch):
     assert "--percent divides every column by 100" in text
 
 
+@pytest.mark.parametrize("kind", ["money market", "smoothed"])
+def test_calm_returns_are_evaluated_not_refused_as_prices(kind, tmp_path, monkeypatch):
+    """Hostile 44, 1-2: a money-market fund's daily returns (1.4e-5 a day,
+    all positive) and smoothed returns (a third of days negative) change
+    little next to their level, and --evaluate refused them as prices or
+    gross returns ('all positive'). Prices and gross returns sit at a
+    price's level; these are returns."""
+    days = pd.bdate_range("2015-01-01", periods=700, name="Date")
+    rng = np.random.default_rng(0)
+    if kind == "money market":
+        rate = np.repeat([0.004, 0.005, 0.006, 0.005], 175) / 365
+        frame = pd.DataFrame({"MMF": rate * (1 + rng.normal(0, 0.02, 700))}, days)
+    else:
+        noisy = data.load_sample().iloc[-720:, :2].to_numpy()
+        smooth = pd.DataFrame(noisy).rolling(20).mean().iloc[20:].to_numpy()
+        frame = pd.DataFrame(smooth, days, ["A", "B"])
+    path = tmp_path / "calm.csv"
+    frame.to_csv(path)
+    args = ["--csv", str(path), "--returns", "--return-type", "simple", "--evaluate"]
+    status, text = run([*args, "--n-regimes", "2", "--n-init", "1"], monkeypatch)
+    assert "look like prices or gross returns" not in text
+    if kind == "smoothed":
+        assert "all positive" not in text
+
+
 def test_library_advice_gets_the_commands_terms(monkeypatch):
     """Hostile 19, M2 (b): the absorbing-regime warning told the command's user
     to pass initial= to RegimeModel.predict_online."""

@@ -968,3 +968,15 @@ def test_numpy_and_pandas_parameters_save_as_plain_values(short_sample, tmp_path
     model.save(tmp_path / "m.json")
     params = json.loads((tmp_path / "m.json").read_text())["params"]
     assert params["regime_names"] == ["Calm", "Storm"] and params["tol"] == 1e-3
+
+
+def test_save_replaces_a_damaged_model_file(saved, tmp_path):
+    """Hostile 44, 4: a model file cut in half (load: 'truncated or corrupt?')
+    could not be saved over, 'not a regimes model file' though it begins as
+    one."""
+    model, path = saved
+    damaged = tmp_path / "m.json"
+    text = path.read_text(encoding="utf-8")
+    damaged.write_text(text[: len(text) // 2], encoding="utf-8")
+    model.save(damaged)
+    assert RegimeModel.load(damaged).transmat_.tolist() == model.transmat_.tolist()

@@ -639,3 +639,7 @@ def test_decimals_among_percent_columns_are_named(short_sample):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnitsWarning)
         assert returns_unit(short_sample * 100) == "percent"  # one unit: no word
+        # hostile 44, 5: a column of stale days (median 0) is not in decimals
+        stale = (short_sample.iloc[:, :2] * 100).assign(ILLIQ=0.0)
+        stale.iloc[::3, 2] = 0.5
+        assert returns_unit(stale) == "percent"
