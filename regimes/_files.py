@@ -179,14 +179,12 @@ def read_table(
         and _day_like(line.fields[0], date_format)
         and _is_day(line.fields[0], date_format)
     ]
-    if (
-        first_row is None
-        and dates_only
-        or (
-            first_row is not None
-            and all(len(line.fields) < 2 for line in lines[first_row:] if line.is_row)
-        )
-    ):
+    no_values = (
+        bool(dates_only)  # dated lines of one field: no line is a row
+        if first_row is None
+        else all(len(line.fields) < 2 for line in lines[first_row:] if line.is_row)
+    )
+    if no_values:
         line = dates_only[0] if dates_only else lines[first_row]
         raise DataFileError(
             param,

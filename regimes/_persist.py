@@ -91,26 +91,22 @@ def _check_replaces_a_model(path: Path) -> None:
     """
     if not path.is_file() or path.stat().st_size == 0:
         return
-    if path.stat().st_size <= MAX_BYTES:
-        raw = path.read_bytes()
-        try:
-            if raw[:2] == b"\x1f\x8b":
-                raw = gzip.decompress(raw)
-            utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
-            document = json.loads(raw.decode("utf-16" if utf16 else "utf-8-sig"))
-        except (OSError, EOFError, UnicodeDecodeError, ValueError, RecursionError):
-            document = None
-        if isinstance(document, dict) and document.get("format") == FORMAT:
-            return
-    with open(path, "rb") as handle:
-        start = handle.read(400).decode("utf-8", errors="replace")
+    with open(path, "rb") as handle:  # read once, at most what load reads
+        raw = handle.read(MAX_BYTES + 1)
+    try:
+        body = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+        utf16 = body[:2] in (b"\xff\xfe", b"\xfe\xff")
+        document = json.loads(body.decode("utf-16" if utf16 else "utf-8-sig"))
+    except (OSError, EOFError, UnicodeDecodeError, ValueError, RecursionError):
+        document = None
+    if isinstance(document, dict) and document.get("format") == FORMAT:
+        return
+    start = raw[:400].decode("utf-8", errors="replace")
     if start.lstrip("\ufeff \t\r\n").startswith("{") and f'"{FORMAT}"' in start:
         return  # a damaged model file (load: "truncated or corrupt?"): replaced
-    with open(path, "rb") as handle:
-        raw = handle.read(200)
-    head = raw.decode("utf-8", errors="replace")
+    head = raw[:200].decode("utf-8", errors="replace")
     shown = " ".join(head.split())[:40]
-    text = b"\0" not in raw and "\ufffd" not in head and shown.isprintable()
+    text = b"\0" not in raw[:200] and "\ufffd" not in head and shown.isprintable()
     said = f"it begins {shown!r}" if text and shown else "binary data"
     raise ModelFileError(
         f"{path} exists and is not a regimes model file ({said}): saving would "

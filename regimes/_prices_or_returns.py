@@ -64,15 +64,20 @@ def _largest_column_median(values: np.ndarray) -> float | None:
     The units rules judge a frame by its largest column: its columns share one
     unit, and cash columns (tiny moves) must not pull the judgement down.
     """
+    medians = [m for m in _column_medians(values) if m is not None]
+    return max(medians) if medians else None
+
+
+def _column_medians(values: np.ndarray) -> list[float | None]:
+    """Each column's median |value| over its finite values (None: it has none)."""
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
         values = values[:, None]
-    medians = [
-        float(np.median(np.abs(seen)))
-        for seen in (column[np.isfinite(column)] for column in values.T)
-        if seen.size
-    ]
-    return max(medians) if medians else None
+    medians: list[float | None] = []
+    for column in values.T:
+        seen = column[np.isfinite(column)]
+        medians.append(float(np.median(np.abs(seen))) if seen.size else None)
+    return medians
 
 
 def change_to_level_ratio(column: pd.Series | np.ndarray) -> float:
@@ -218,12 +223,9 @@ def mixed_units(returns: pd.DataFrame) -> str | None:
 
     None when the columns' typical sizes agree (see :data:`MIXED_UNITS_RATIO`).
     """
-    values = returns.to_numpy(dtype=float)
-    medians = {}
-    for name, column in zip(returns.columns, values.T, strict=True):
-        seen = column[np.isfinite(column)]
-        if seen.size:
-            medians[name] = float(np.median(np.abs(seen)))
+    each = _column_medians(returns.to_numpy(dtype=float))
+    named = zip(returns.columns, each, strict=True)
+    medians = {c: m for c, m in named if m is not None}
     big = [c for c, m in medians.items() if m > PERCENT_MEDIAN]
     if not big:
         return None
@@ -235,11 +237,11 @@ def mixed_units(returns: pd.DataFrame) -> str | None:
     shown = ", ".join(f"{c!s} {medians[c]:.2g}" for c in small[:5])
     return (
         f"columns {[str(c) for c in small]} move far less than {[str(c) for c in big]} "
-        f"on a median day (|return| {shown}, against {least_big:.2g} or more), which "
-        "look like percent: decimals beside percent would be read as percent with "
-        "the rest, 100 times too small in the figures and backtests. If they are "
-        "decimals, multiply them by 100; if they are calm assets in percent (cash), "
-        "this is as it should be."
+        f"on a median day (|return| {shown}, against {least_big:.2g} or more for "
+        "the others, which look like percent): decimals beside percent would be "
+        "read as percent with the rest, 100 times too small in the figures and "
+        "backtests. If they are decimals, multiply them by 100; if they are calm "
+        "assets in percent (cash), this is as it should be."
     )
 
 

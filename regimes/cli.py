@@ -897,25 +897,7 @@ def _check_inputs_kept(args: argparse.Namespace) -> None:
     """
     outputs = [] if args.out is None else [(args.out / n, "--out") for n in OUT_FILES]
     if args.report is not None and args.out is not None:
-        # the two outputs apart: one would make a folder of the other's file
-        report = os.path.realpath(args.report)
-        taken = [args.out, *(args.out / n for n in OUT_FILES)]
-        same = next((p for p in taken if os.path.realpath(p) == report), None)
-        under = [  # inside a file --out writes (hostile 43, 13)
-            p for p in taken[1:] if report.startswith(os.path.realpath(p) + os.sep)
-        ]
-        if under:
-            raise _UsageError(
-                f"--report {args.report} would be inside {under[0]}, a file --out "
-                "writes: give the report a path of its own, e.g. --report "
-                f"{args.out / 'report.html'}"
-            )
-        if same is not None:
-            what = "folder" if same == args.out else "file"
-            raise _UsageError(
-                f"--report {args.report} is the --out {what} {same}: give the "
-                f"report a name of its own, e.g. --report {args.out / 'report.html'}"
-            )
+        _check_outputs_apart(args.report, args.out)
     if args.report is not None:
         outputs.append((args.report, "--report"))
     if args.state is not None:  # its generations are replaced and removed
@@ -936,6 +918,21 @@ def _check_inputs_kept(args: argparse.Namespace) -> None:
                 f"{flag} would write {path}, which is the --csv input {args.csv}: "
                 "the data would be replaced by the results; give another folder "
                 "or file name"
+            )
+
+
+def _check_outputs_apart(report: Path, out: Path) -> None:
+    """Refuse a --report that is --out's folder, one of its files, or inside one."""
+    real = os.path.realpath(report)
+    fix = f"give the report a path of its own, e.g. --report {out / 'report.html'}"
+    for taken in (out, *(out / name for name in OUT_FILES)):
+        other = os.path.realpath(taken)
+        what = "folder" if taken == out else "file"
+        if real == other:
+            raise _UsageError(f"--report {report} is the --out {what} {taken}: {fix}")
+        if what == "file" and real.startswith(other + os.sep):  # hostile 43, 13
+            raise _UsageError(
+                f"--report {report} would be inside {taken}, a file --out writes: {fix}"
             )
 
 
@@ -1026,14 +1023,15 @@ def _check_compounding(returns: pd.DataFrame, args: argparse.Namespace) -> None:
     flag = "--evaluate" if args.evaluate else "--report"
     source = args.csv if args.csv is not None else "the data"
     values = returns.to_numpy(dtype=float)
+    level = float(np.nanmedian(values))
     # at a price's or a gross return's level (FX near 1, 1 + r): a calm asset's
     # returns (1e-5 a day) or smoothed ones also change little next to their
     # level, and are returns
-    if looks_like_prices(values) and np.nanmedian(values) >= PRICE_LEVEL:
+    if looks_like_prices(values) and level >= PRICE_LEVEL:
         raise _UsageError(
             f"{flag} compounds the returns, and those of {source} look like prices "
             "or gross returns, not returns: all positive, changing little from day "
-            f"to day (median {np.nanmedian(values):.4g}). For prices leave "
+            f"to day (median {level:.4g}). For prices leave "
             "--returns out (they become log returns); for gross returns (1 + r) "
             "subtract 1 first"
         )
