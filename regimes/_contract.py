@@ -39,7 +39,7 @@ import numbers
 import os
 import pathlib
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any, TypeVar
 
@@ -386,11 +386,17 @@ class Names(Constraint):
         what: str = "name",
         options: Iterable[str] | None = None,
         ordered: bool = True,
+        stored: bool = False,
     ) -> None:
         self.min_len, self.what, self.ordered = min_len, what, ordered
         self.options = None if options is None else tuple(options)
+        # an estimator keeps its parameters as given (get_params, clone): an
+        # iterator read once here would be stored empty
+        self.stored = stored
 
     def convert(self, value: Any) -> Any:
+        if self.stored and isinstance(value, Iterator):
+            return _REJECT
         if isinstance(value, str):
             items: list[Any] = [value]
         elif isinstance(value, (Mapping, bytes, pd.DataFrame)) or not isinstance(
@@ -426,6 +432,12 @@ class Names(Constraint):
         return text
 
     def hint(self, value: Any) -> str:
+        if self.stored and isinstance(value, Iterator):
+            return (
+                f"a {type(value).__name__} is read once, and the estimator keeps "
+                f"its parameters as given: pass a list of the {self.what}s, e.g. "
+                "list(names)"
+            )
         if self.ordered and _is_unordered(value):
             return (
                 f"a set has no order (Python iterates it differently in each "
@@ -613,6 +625,7 @@ def as_probabilities(value: Any, ndim: int = 1) -> np.ndarray | None:
         return None
     if ndim == 2 and out.shape[0] != out.shape[1]:
         return None
+    out = out + 0.0  # -0.0 is 0.0 (it would print as a probability of -0)
     # lower-precision numbers (float32) summed to 1 only to their own precision
     return out if tolerance == 1e-8 else out / sums
 
@@ -928,8 +941,8 @@ def plain_float(value: Any) -> float:
     differ from the same setting typed as 1e-3 (saved, resumed).
     """
     if isinstance(value, np.floating) and value.dtype.itemsize < 8:
-        return float(str(value))
-    return float(value)
+        return float(str(value)) + 0.0
+    return float(value) + 0.0  # -0.0 is 0.0: it would print as "-0"
 
 
 def _short(value: Any) -> str:

@@ -82,6 +82,24 @@ def save(path: str | os.PathLike[str], state: FittedState, version: str) -> None
         tmp.write_text(text, encoding="utf-8")
 
 
+def _not_json(path: Path, exc: ValueError) -> str:
+    """Why ``path`` is no model file, when it does not read as JSON."""
+    if path.stat().st_size == 0:
+        return f"{path} is empty: not a model file; save the model again."
+    if not isinstance(exc, json.JSONDecodeError) or exc.doc[: exc.pos].strip():
+        return (
+            f"{path} is not a readable regimes model file (truncated or corrupt?): "
+            f"{exc}"
+        )
+    start = exc.doc.lstrip()[:40]
+    what = "an HTML page (a report?)" if start.startswith("<") else "not JSON"
+    return (
+        f"{path} is {what}, not a regimes model file (it begins "
+        f"{' '.join(start.split())!r}); a table of returns is read with "
+        "regimes.data.read_returns, a model file with RegimeModel.load."
+    )
+
+
 def _check_replaces_a_model(path: Path) -> None:
     """Refuse to write a model file over a file that is not one.
 
@@ -154,10 +172,7 @@ def load(path: str | os.PathLike[str], defaults: dict[str, Any]) -> FittedState:
     try:
         document = json.loads(read_text(path), parse_int=_parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(
-            f"{path} is not a readable regimes model file "
-            f"(truncated or corrupt?): {exc}"
-        ) from exc
+        raise ModelFileError(_not_json(path, exc)) from exc
     except RecursionError as exc:
         raise ModelFileError(f"{path}: JSON nested too deeply for a model.") from exc
     try:
@@ -267,8 +282,8 @@ def _jsonable(value: Any) -> Any:
         isinstance(value, (pd.api.extensions.ExtensionArray, pd.Categorical))
     ):
         return [_jsonable(v) for v in list(value)]
-    if isinstance(value, np.floating):
-        return plain_float(value)  # np.float32(1e-3) is 1e-3
+    if isinstance(value, (float, np.floating)):
+        return plain_float(value)  # np.float32(1e-3) is 1e-3, -0.0 is 0.0
     if isinstance(value, np.generic):
         return value.item()
     return value

@@ -129,7 +129,7 @@ ESTIMATOR_CONSTRAINTS: dict[str, list[Any]] = {
     "regularization": [Options(("auto",)), Interval(Real, 0, None)],
     "order_by": [Options(ORDER_RULES)],
     "switch_penalty": [Interval(Real, 0, None, unit="(nats)")],
-    "regime_names": [None, Names(what="regime name")],
+    "regime_names": [None, Names(what="regime name", stored=True)],
     "min_duration": [None, Interval(Real, 1, MAX_MIN_DURATION, unit="(days)")],
     "screen_iter": [Interval(Integral, 0, None)],
     "n_keep": [Interval(Integral, 1, None)],

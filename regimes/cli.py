@@ -900,6 +900,17 @@ def _check_inputs_kept(args: argparse.Namespace) -> None:
         _check_outputs_apart(args.report, args.out)
     if args.report is not None:
         outputs.append((args.report, "--report"))
+    if (
+        args.state is not None
+        and args.csv is not None
+        and args.state.is_file()
+        and args.csv.is_file()
+        and os.path.samefile(args.state, args.csv)
+    ):  # said before "inside" it, which a file is of itself (hostile 45, 3)
+        raise _UsageError(
+            f"--state must be a folder path; got {args.state}, the --csv data file: "
+            "give a folder, where the daily run keeps its state"
+        )
     if args.state is not None:  # its generations are replaced and removed
         state = os.path.realpath(args.state)
         given = [(args.csv, "--csv")] if args.csv is not None else []

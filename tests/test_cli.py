@@ -824,6 +824,16 @@ def test_calm_returns_are_evaluated_not_refused_as_prices(kind, tmp_path, monkey
         assert "all positive" not in text
 
 
+def test_state_naming_the_csv_file_says_it_is_a_file(tmp_path, monkeypatch):
+    """Hostile 45, 3: --state naming the --csv file was refused as the data
+    file being 'inside the --state folder', itself."""
+    path = tmp_path / "returns.csv"
+    data.load_sample().iloc[-300:, :2].to_csv(path)
+    args = ["--csv", str(path), "--returns", "--walk-forward", "--state", str(path)]
+    status, text = run(args, monkeypatch)
+    assert status == 2 and "the --csv data file" in text and "inside" not in text
+
+
 def test_library_advice_gets_the_commands_terms(monkeypatch):
     """Hostile 19, M2 (b): the absorbing-regime warning told the command's user
     to pass initial= to RegimeModel.predict_online."""

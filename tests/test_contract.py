@@ -913,3 +913,19 @@ def test_fit_many_reads_dates_held_by_pyarrow(short_sample):
         {"a": sample.set_axis(days)}, RegimeModel(2, n_init=1, n_iter=1000)
     )
     assert list(fits["a"].regimes_.index) == list(sample.index)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # tol 0
+def test_regime_names_read_once_are_refused_and_minus_zero_is_zero(short_sample):
+    """Hostile 45, 1 and 4: regime_names as a generator passed the check, which
+    read it, and the estimator kept it empty (then 'no form a model file can
+    hold'); -0.0 came back as a probability of -0 and a tol of -0."""
+    sample = short_sample.iloc[:300, :2]
+    with pytest.raises(InvalidParameterError, match="is read once") as err:
+        RegimeModel(2, regime_names=(n for n in ["A", "B"])).fit(sample)
+    assert err.value.param == "regime_names"
+    model = RegimeModel(2, n_init=1, n_iter=20, tol=-0.0, random_state=0)
+    model.fit(sample)
+    assert str(model.fitted_state_.params["tol"]) == "0.0"
+    first = model.filter_proba(sample, initial=[-0.0, 1.0]).iloc[0]
+    assert "-0" not in repr(first.tolist())

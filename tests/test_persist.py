@@ -980,3 +980,21 @@ def test_save_replaces_a_damaged_model_file(saved, tmp_path):
     damaged.write_text(text[: len(text) // 2], encoding="utf-8")
     model.save(damaged)
     assert RegimeModel.load(damaged).transmat_.tolist() == model.transmat_.tolist()
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("", "is empty"),
+        ("Date,A\n2024-01-02,0.01\n", "read with regimes.data.read_returns"),
+        ("<html><body>report</body></html>", "an HTML page"),
+    ],
+)
+def test_load_names_what_a_file_that_is_not_json_is(tmp_path, content, said):
+    """Hostile 45, 2: a data CSV, a report or an empty file given to load was
+    'truncated or corrupt?' with json's 'Expecting value: line 1 column 1'."""
+    path = tmp_path / "m.json"
+    path.write_text(content)
+    with pytest.raises(ModelFileError, match=said) as err:
+        RegimeModel.load(path)
+    assert "Expecting value" not in str(err.value)
