@@ -252,6 +252,22 @@ def _near(value: str, options: Iterable[str]) -> str | None:
     return next((o for o in options if o.lower() == value.strip().lower()), None)
 
 
+def with_near(unknown: Iterable[Any], options: Iterable[str]) -> str:
+    """``unknown`` names quoted, each with the option it means but for case or spaces.
+
+    E.g. ``'bear' (did you mean 'Bear'?), 'Crash'``: the one wording of every
+    refusal of a name among known ones.
+    """
+    options = [str(o) for o in options]
+    said = []
+    for name in unknown:
+        near = _near(name, options) if isinstance(name, str) else None
+        said.append(
+            repr(name) if near is None else f"{name!r} (did you mean {near!r}?)"
+        )
+    return ", ".join(said)
+
+
 class DateFormat(Constraint):
     """A strptime format that names a day and a year (``%d`` or ``%j``; ``%Y``).
 
@@ -474,12 +490,7 @@ class Names(Constraint):
             if self.options is not None:
                 unknown = [n for n in names if n not in self.options]
                 if unknown:
-                    near = [_near(n, self.options) for n in unknown]
-                    said = [
-                        repr(n) if m is None else f"{n!r} (did you mean {m!r}?)"
-                        for n, m in zip(unknown, near, strict=True)
-                    ]
-                    return f"{', '.join(said)} not among them"
+                    return f"{with_near(unknown, self.options)} not among them"
         codes = [value] if not isinstance(value, (list, tuple)) else list(value)
         if codes and all(_is_int(v) for v in codes):
             # integer codes (hmmlearn's states): the package names them as text

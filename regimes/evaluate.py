@@ -45,7 +45,9 @@ from ._contract import (
     Interval,
     Names,
     Real,
+    _near,
     validate_params,
+    with_near,
 )
 from ._dates import (
     calendar_years,
@@ -186,16 +188,17 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
     if unknown:
         # the example is the regime meant when it differs only in case or
         # spaces; another regime as an example would be taken as meant
-        folded = {str(k).strip().casefold(): k for k in known}
-        meant = [folded.get(str(n).strip().casefold()) for n in names]
+        as_text = {str(k): k for k in known}
+        meant = [as_text.get(_near(str(n), as_text) or "") for n in names]
         example = ""
         if all(m is not None for m in meant):
             # each once: 'Bear' and 'bear' both mean Bear (hostile 43, 12)
             example = f", e.g. {param}={tuple(dict.fromkeys(meant))!r}"
         raise InvalidParameterError(
             param,
-            f"{param} names {unknown} that are not regimes of signal; its regimes "
-            f"are {known}. Pass some of these (names are matched exactly){example}.",
+            f"{param} names {with_near(unknown, known)} that are not regimes of "
+            f"signal; its regimes are {known}. Pass some of these (names are "
+            f"matched exactly){example}.",
         )
     return names
 

@@ -124,7 +124,9 @@ def test_detection_lag_errors():
     signal = _signal(["Bull", "Bear", "Bull"], categories=NAMES)
     with pytest.raises(ValueError, match="dates must lie within the signal's days"):
         detection_lag(signal, ["2020-01-01"])
-    with pytest.raises(ValueError, match=r"regimes names \['bear'\] that are not"):
+    with pytest.raises(
+        ValueError, match=r"regimes names 'bear' \(did you mean 'Bear'\?\) that"
+    ):
         detection_lag(signal, [signal.index[0]], regimes=("bear",))
     with pytest.raises(InvalidParameterError, match="'not a date' is not an unambig"):
         detection_lag(signal, ["not a date"])
@@ -388,7 +390,8 @@ def _bad_cases():
             (signal, returns),
             {"risk_off": ("bear",)},
             "risk_off",
-            r"risk_off names \['bear'\] that are not regimes of signal; its regimes "
+            r"risk_off names 'bear' \(did you mean 'Bear'\?\) that are not regimes of "
+            r"signal; its regimes "
             r"are \['Bull', 'Sideways', 'Bear'\]",
         ),
         ((signal, returns), {"risk_off": ()}, "risk_off", "regime name"),
