@@ -142,6 +142,10 @@ def walk_forward(
         needed at the start (see Notes).
     window : int, optional
         Fit on the last ``window`` days only (a rolling window); default expanding.
+        The first refit still waits for ``min_train`` days, so a ``window``
+        shorter than ``min_train`` starts later than it could (which keeps the
+        start of an expanding walk, for a comparison); pass ``min_train=window``
+        to begin as soon as one window is there.
     warm_start : bool, default=True
         Start each refit from the previous parameters, beside ``fresh_restarts``
         challengers; after a short screening the best ``warm_keep`` of them
