@@ -718,7 +718,11 @@ def plot_walk_forward(
         ``portfolio_<name>`` columns, in column order (a file of an earlier
         version names them by regime alone; it is read too).
     returns : DataFrame
-        The daily returns given to ``walk_forward`` (at least its days).
+        Daily returns covering the walk's days, drawn as the growth line: usually
+        those given to ``walk_forward``, but any returns on those days are drawn
+        as given (a benchmark under the sectors' regimes, say), so they are not
+        checked against the walk's data (:func:`regimes.report.write_html` with
+        ``walk=``, whose tables are computed from them, does check).
     column : str, optional
         Plot the growth of this column; default the equal-weighted average.
     refits : bool, default=False
