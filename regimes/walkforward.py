@@ -37,6 +37,7 @@ from ._contract import (
 from ._dates import local_dates
 from ._hmm import forward_filter
 from ._parallel import parallel_map
+from ._records import refit_records
 from ._resume import Carry
 from ._threads import thread_limits
 from ._validation import (
@@ -222,10 +223,13 @@ def walk_forward(
         log-likelihood, EM iterations of all its restarts, convergence, seconds,
         ``relabelled``, and each regime's annual mean and volatility as in
         :meth:`RegimeModel.summary`; :func:`refit_table` makes it a DataFrame.
+        The records and their tuple are read-only (``dict(record)`` is a copy to
+        edit): pandas copies a frame's attrs into every column or slice taken
+        from it, and values that cannot change are shared instead of copied.
         ``attrs["n_relabelled"]`` counts the refits whose names were kept by
         matching to the previous fit against the ordering rule (see Notes).
         ``attrs["resume"]`` (a JSON string) is what ``resume=`` needs. The attrs
-        hold plain Python values only, so the frames concatenate.
+        hold dicts, tuples and plain Python values, so the frames concatenate.
 
     Raises
     ------
@@ -402,7 +406,7 @@ def _continue(
     kept = previous.loc[previous.index < frame.index[last_start]]
     joined = pd.concat([kept, out]) if len(kept) else out
     joined.columns.name = None
-    refits = (*previous.attrs["refits"][:-1], *out.attrs["refits"])
+    refits = refit_records((*previous.attrs["refits"][:-1], *out.attrs["refits"]))
     joined.attrs = {
         "refits": refits,
         "n_relabelled": int(sum(r["relabelled"] for r in refits)),
@@ -524,7 +528,7 @@ def _assemble_from(
         results.probability_frame(np.concatenate(filtered), names, days),
     )
     out["fitted_until"] = np.concatenate(until)
-    out.attrs["refits"] = tuple(refits)
+    out.attrs["refits"] = refit_records(refits)
     out.attrs["n_relabelled"] = int(sum(r["relabelled"] for r in refits))
     return out, entering
 

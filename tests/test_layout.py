@@ -39,6 +39,7 @@ FLOORS = {
     1: [
         "_covariance",
         "_gaussian",
+        "_records",
         "_state",
         "_text_report",
         "_threads",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import pickle
 import re
 import warnings
 
@@ -222,7 +224,7 @@ def test_results_concatenate_and_attrs_are_plain(wf):
     # the resume record (walk_forward(resume=...)) is one JSON string
     assert set(wf.attrs) == {"refits", "n_relabelled", "resume"}
     assert isinstance(wf.attrs["resume"], str)
-    assert type(refits) is tuple and all(type(r) is dict for r in refits)
+    assert isinstance(refits, tuple) and all(isinstance(r, dict) for r in refits)
     odd = {type(v).__name__ for v in _leaves(wf.attrs) if type(v) not in _PLAIN}
     assert not odd, f"attrs hold non-plain values: {odd}"
     assert wf.attrs == copy.deepcopy(wf.attrs)
@@ -239,6 +241,31 @@ def test_results_concatenate_and_attrs_are_plain(wf):
     assert [r["train_end"] for r in refits] == list(until.loc[first_days])
     assert all(r["train_end"] < r["first_day"] for r in refits)
     assert wf.attrs["n_relabelled"] == sum(r["relabelled"] for r in refits)
+
+
+def test_columns_and_slices_share_the_read_only_refit_records(wf):
+    """pandas deep-copies attrs into every column or slice taken from a frame;
+    372 refit records made each ``wf["regime"]`` cost ~10 ms (most of a plot of
+    the walk, and of a daily run without a new refit). The records cannot
+    change, so copies share them."""
+    refits = wf.attrs["refits"]
+    assert wf["regime"].attrs["refits"] is refits
+    assert wf.loc[wf.index[5:9]].attrs["refits"] is refits
+    with pytest.raises(TypeError, match="read-only"):
+        refits[0]["n_iter"] = 0
+    with pytest.raises(TypeError, match="read-only"):
+        refits[0].update(n_iter=0)
+    edited = dict(refits[0])
+    edited["n_iter"] = 0  # the copy the message advises is a plain dict
+    assert refits[0]["n_iter"] > 0  # the record itself is unchanged
+    back = pickle.loads(pickle.dumps(wf))
+    assert back.attrs["refits"] == refits
+    with pytest.raises(TypeError, match="read-only"):
+        back.attrs["refits"][0]["n_iter"] = 0
+    assert pd.DataFrame(list(refits)).shape[0] == len(refits)
+    assert (
+        json.loads(json.dumps(refits[0], default=str))["n_iter"] == refits[0]["n_iter"]
+    )
 
 
 def test_regime_names_that_clash_with_output_columns_are_refused(short_sample):
