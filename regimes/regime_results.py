@@ -62,7 +62,7 @@ from ._contract import (
 from ._covariance import read_full
 from ._forecast import MAX_HORIZON, Forecast, forecast_frames
 from ._gaussian import EMParameters
-from ._hmm import forward_filter
+from ._hmm import forward_filter, simulate
 from ._parallel import parallel_map
 from ._parameter_tables import (
     HessianErrors,
@@ -619,8 +619,14 @@ def _bootstrap_replicate(
     One warm-started restart from the fit; the replicate's regimes are matched to
     the fit's (:func:`regimes.labels.match_states`). None if the refit failed.
     """
-    engine = _fitting.engine(state)
-    X, _ = engine.sample(len(data.values), random_state=seed)
+    X, _ = simulate(
+        state.startprob,
+        state.transmat,
+        state.means,
+        state.covars,
+        len(data.values),
+        seed,
+    )
     X[np.isnan(data.values)] = np.nan  # the data's own holes (missing="marginalize")
     frame = pd.DataFrame(X, index=data.index, columns=data.columns)
     params = {

@@ -15,6 +15,7 @@ from regimes._hmm import (
     forward_filter,
     scaled_backward,
     scaled_forward,
+    simulate,
 )
 
 COVARIANCE_TYPES = ["full", "diag", "spherical", "tied"]
@@ -527,3 +528,61 @@ def test_a_start_that_is_not_positive_definite_is_refused_as_hmmlearn_refuses_it
     hmm = RegimeHMM(3, covariance_type=covariance_type, min_covar=1e-12)
     with pytest.raises(ValueError, match="positive-definite"):
         hmm._init(X)
+
+
+def test_simulate_draws_the_hmm_it_is_given():
+    """The bootstrap's sampler against the model's own parameters, statistically.
+
+    Each check allows 4.5 standard errors of its estimate (a false alarm about
+    once in 150,000 per check, ~30 checks): transition frequencies (binomial),
+    each regime's means (sample means), variances and covariance (a sample
+    covariance's standard error, sqrt((s_ii s_jj + s_ij^2) / n)), and the first
+    day's regime over independent draws.
+    """
+    startprob = np.array([0.6, 0.3, 0.1])
+    transmat = np.array([[0.95, 0.04, 0.01], [0.10, 0.85, 0.05], [0.02, 0.18, 0.80]])
+    means = np.array([[0.5, -0.2], [0.0, 0.1], [-1.0, 0.4]])
+    covars = np.array(
+        [[[1.0, 0.3], [0.3, 0.5]], [[2.0, -0.8], [-0.8, 1.0]], [[4.0, 1.9], [1.9, 1.0]]]
+    )
+    X, path = simulate(startprob, transmat, means, covars, 200_000, random_state=7)
+    assert X.shape == (200_000, 2) and path.shape == (200_000,)
+    counts = np.zeros((3, 3))
+    np.add.at(counts, (path[:-1], path[1:]), 1)
+    rows = counts.sum(axis=1, keepdims=True)
+    se = np.sqrt(transmat * (1 - transmat) / rows)
+    assert (np.abs(counts / rows - transmat) <= 4.5 * se).all()
+    for k in range(3):
+        days = X[path == k]
+        n = len(days)
+        assert (
+            np.abs(days.mean(axis=0) - means[k])
+            <= 4.5 * np.sqrt(np.diag(covars[k]) / n)
+        ).all()
+        s = covars[k]
+        cov_se = np.sqrt((np.outer(np.diag(s), np.diag(s)) + s**2) / n)
+        assert (np.abs(np.cov(days.T) - s) <= 4.5 * cov_se).all()
+    rng = np.random.RandomState(11)  # one stream: independent first days
+    first = [
+        simulate(startprob, transmat, means, covars, 1, rng)[1][0] for _ in range(3000)
+    ]
+    share = np.bincount(first, minlength=3) / 3000
+    se = np.sqrt(startprob * (1 - startprob) / 3000)
+    assert (np.abs(share - startprob) <= 4.5 * se).all()
+
+
+def test_simulate_is_reproducible_and_takes_a_singular_covariance():
+    startprob, transmat = np.array([1.0, 0.0]), np.array([[0.9, 0.1], [0.2, 0.8]])
+    means = np.zeros((2, 2))
+    flat = np.array([[1.0, 1.0], [1.0, 1.0]])  # rank 1: every draw has x == y
+    covars = np.stack([flat, np.eye(2)])
+    X, path = simulate(startprob, transmat, means, covars, 500, random_state=3)
+    again, same_path = simulate(startprob, transmat, means, covars, 500, random_state=3)
+    assert np.array_equal(X, again) and np.array_equal(path, same_path)
+    assert path[0] == 0  # startprob puts the first day in regime 0
+    np.testing.assert_allclose(X[path == 0, 0], X[path == 0, 1], atol=1e-12)
+    assert np.std(X[path == 0, 0]) > 0.5
+    other, _ = simulate(startprob, transmat, means, covars, 500, random_state=4)
+    assert not np.array_equal(X, other)
+    empty, none = simulate(startprob, transmat, means, covars, 0, random_state=3)
+    assert empty.shape == (0, 2) and none.shape == (0,)
