@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import re
 import sys
@@ -809,7 +810,10 @@ def _run_walk_forward(
 ) -> int:
     options = {"refit": refit, "min_train": args.min_train, "progress": True}
     if args.state is not None:
+        reading = _reading(args, returns)
+        _check_reading(args.state, reading)  # before any work
         wf = _run_daily(args.state, returns, model, options)
+        _save_reading(args.state, reading)
     else:
         wf = walk_forward(returns, model, **options)
     written = _walk_forward_outputs(wf, returns, args.out) if args.out else []
@@ -963,6 +967,66 @@ def _check_report_options(args: argparse.Namespace) -> None:
         except InvalidParameterError as err:
             raise _UsageError(_constraint_words("--report", err)) from None
         _check_target(args.report, "--report")
+
+
+READING = "command.json"
+"""In a --state folder: how the command read the data it continues.
+
+A state made from a file of prices holds their log returns; the same file read
+with --returns (or with --percent, or --return-type simple, said or not) is other
+data, which the resume check could only call other days or values. The command
+records its reading beside the state and names a change of it in its options.
+"""
+
+
+def _reading(args: argparse.Namespace, returns: pd.DataFrame) -> dict[str, Any]:
+    """How the command read its data: the source, prices or returns, and units."""
+    source = (
+        "csv" if args.csv is not None else "download" if args.download else "sample"
+    )
+    return {
+        "source": source,
+        "read_as": str(returns.attrs.get("kind", "returns")),
+        "percent": bool(args.percent),
+        "return_type": args.return_type or "log",
+    }
+
+
+def _reading_words(reading: dict[str, Any]) -> tuple[str, str]:
+    """A reading in words, and the options that read the data so."""
+    if reading["read_as"] == "prices":
+        return "prices (made log returns)", "--prices"
+    simple = reading["return_type"] == "simple"
+    words = "simple returns (made log)" if simple else "returns"
+    flags = "--returns --return-type simple" if simple else "--returns"
+    if reading["percent"]:
+        words, flags = f"{words} in percent", f"{flags} --percent"
+    return words, flags
+
+
+def _check_reading(folder: Path, reading: dict[str, Any]) -> None:
+    """Refuse data read otherwise than for the state in ``folder``, in options."""
+    try:
+        saved = json.loads((folder / READING).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no record (a state of the Python API, or an earlier version)
+    if not isinstance(saved, dict) or saved.get("source") != reading["source"]:
+        return
+    if all(saved.get(key) == value for key, value in reading.items()):
+        return
+    was, was_flags = _reading_words({**reading, **saved})
+    now, _ = _reading_words(reading)
+    raise _UsageError(
+        f"--state {folder} continues data read as {was}; now they are read as "
+        f"{now}. Read them as before ({was_flags}), or start a new run with a new "
+        "--state folder"
+    )
+
+
+def _save_reading(folder: Path, reading: dict[str, Any]) -> None:
+    """Record the reading beside the state (replaced whole, never half written)."""
+    with atomic_path(folder / READING, "--state") as tmp:
+        tmp.write_text(json.dumps(reading, sort_keys=True), encoding="utf-8")
 
 
 def _run_daily(

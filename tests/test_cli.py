@@ -1042,6 +1042,49 @@ def test_a_state_of_other_options_is_refused_in_the_commands_words(tmp_path, cap
     assert "covariance_type=" not in err and "the model's" not in err
 
 
+def test_a_state_read_otherwise_is_refused_by_its_reading(tmp_path, capsys):
+    """H42-9: a state made from a file of prices, continued with --returns, was
+    refused through --start and then units: the record of the run knows its data,
+    not how the command read them. The command now keeps its reading beside the
+    state and names a change of it, before any work; the state stays as it was."""
+    prices = tmp_path / "prices.csv"
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range("2019-01-02", periods=700)
+    levels = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, (700, 2)), axis=0))
+    pd.DataFrame(levels, index=days, columns=["A", "B"]).rename_axis("Date").to_csv(
+        prices
+    )
+    state = tmp_path / "state"
+    common = ["--csv", str(prices), "--n-init", "1", "--walk-forward", "--refit", "Y"]
+    common += ["--min-train", "300", "--state", str(state)]
+    assert main(common) == 0
+    capsys.readouterr()
+    before = {p.name: p.stat().st_mtime_ns for p in state.iterdir()}
+    assert main([*common, "--returns"]) == 2
+    err = capsys.readouterr().err
+    assert "continues data read as prices (made log returns)" in err
+    assert "now they are read as returns" in err and "(--prices)" in err
+    assert "--start" not in err
+    assert {p.name: p.stat().st_mtime_ns for p in state.iterdir()} == before
+    assert main([*common, "--prices"]) == 0  # the same reading, said: continues
+    capsys.readouterr()
+
+    # a file of returns, then --percent
+    returns = tmp_path / "returns.csv"
+    changes = rng.normal(0, 0.01, (700, 2))
+    frame = pd.DataFrame(changes, index=days, columns=["A", "B"]).rename_axis("Date")
+    frame.to_csv(returns)
+    other = tmp_path / "other"
+    again = ["--csv", str(returns), "--n-init", "1", "--walk-forward", "--refit", "Y"]
+    again += ["--min-train", "300", "--state", str(other), "--returns"]
+    assert main(again) == 0
+    capsys.readouterr()
+    assert main([*again, "--percent"]) == 2
+    err = capsys.readouterr().err
+    assert "read as returns; now they are read as returns in percent" in err, err
+    assert "(--returns)" in err
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
