@@ -818,7 +818,9 @@ def _read_generation(generation: Path) -> pd.DataFrame:
     record["model"] = _persist._envelope(model.fitted_state_, _version())
     out = _read_frame(generation / _FRAME, record)
     out.attrs = {
-        "refits": refit_records(_refit_from_json(r) for r in record.pop("refits")),
+        "refits": refit_records(
+            _refit_from_json(r, record.get("index_tz")) for r in record.pop("refits")
+        ),
         "n_relabelled": int(record.pop("n_relabelled")),
         "resume": json.dumps(record, allow_nan=False),
     }
@@ -1018,8 +1020,23 @@ def _plain(value: Any) -> Any:
 _REFIT_DAYS = ("first_day", "train_start", "train_end")
 
 
-def _refit_from_json(refit: dict[str, Any]) -> dict[str, Any]:
-    return {k: pd.Timestamp(v) if k in _REFIT_DAYS else v for k, v in refit.items()}
+def _refit_from_json(refit: dict[str, Any], zone: str | None) -> dict[str, Any]:
+    """A refit record read back, its days in the walk's time zone ``zone``.
+
+    ISO text keeps a day's UTC offset, not its zone: read alone, the days of a
+    New York walk come back as 'UTC-05:00' and 'UTC-04:00' stamps, which do
+    not meet the walk's own index (hostile 46, H46-3).
+    """
+    return {
+        k: _in_zone(pd.Timestamp(v), zone) if k in _REFIT_DAYS else v
+        for k, v in refit.items()
+    }
+
+
+def _in_zone(day: pd.Timestamp, zone: str | None) -> pd.Timestamp:
+    if zone is None or day.tzinfo is None:
+        return day
+    return day.tz_convert(zone)
 
 
 # --------------------------------------------------------------- audit log

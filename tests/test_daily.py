@@ -27,7 +27,7 @@ from regimes.exceptions import (
     InvalidParameterError,
     StateWarning,
 )
-from regimes.walkforward import _refit_positions, _refit_rule
+from regimes.walkforward import _refit_positions, _refit_rule, refit_table
 
 NAMES = ["Bull", "Sideways", "Bear"]
 PORTFOLIO = [f"portfolio_{n}" for n in NAMES]  # the signal's evidence, by regime
@@ -434,6 +434,14 @@ def test_state_directory_keeps_the_time_zone(returns, tmp_path, tz):
     assert_same_walk(run.walk, walk_forward(aware, _model(), **OPTIONS))
     log = pd.read_csv(folder / "log.csv", index_col="date", parse_dates=True)
     assert log.index.is_unique and len(log) == len(run.walk)
+    # the refit records' days come back in the walk's zone, not as fixed UTC
+    # offsets that refit_table could not meet with the walk's index (H46-3)
+    back = daily.load_state(folder)
+    assert {str(r["first_day"].tz) for r in back.attrs["refits"]} == {tz}
+    pd.testing.assert_frame_equal(
+        refit_table(back).drop(columns="seconds"),
+        refit_table(run.walk).drop(columns="seconds"),
+    )
 
 
 def _cut_json(path: Path) -> None:
