@@ -248,8 +248,16 @@ class Options(Constraint):
 
 
 def _near(value: str, options: Iterable[str]) -> str | None:
-    """The option ``value`` means but for case and spaces around it, if any."""
-    return next((o for o in options if o.lower() == value.strip().lower()), None)
+    """The option ``value`` means but for case and spaces, if any.
+
+    Case as Unicode folds it ('STRASSE' means 'Straße'), spaces around and
+    runs of spaces inside ('bear  market' means 'Bear market').
+    """
+    return next((o for o in options if _folded(o) == _folded(value)), None)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def with_near(unknown: Iterable[Any], options: Iterable[str]) -> str:

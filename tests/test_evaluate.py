@@ -828,3 +828,16 @@ def test_regime_names_are_compared_as_the_parameters_take_them():
     with pytest.raises(InvalidParameterError) as err:
         evaluate.backtest(spaced, returns, risk_off=mask)
     assert err.value.param == "risk_off"
+
+
+def test_did_you_mean_folds_case_as_unicode_does_and_runs_of_spaces():
+    """Hostile 46, H46-9: 'STRASSE' got no hint for 'Straße' (str.lower), nor
+    'bear  market' (two spaces) for 'Bear market'."""
+    days = pd.bdate_range("2021-01-04", periods=6)
+    signal = pd.Series(["Straße", "Bear market", "Calm"] * 2, index=days)
+    returns = pd.DataFrame({"A": [0.01, -0.02, 0.0] * 2}, index=days)
+    for given, meant in [("STRASSE", "Straße"), ("bear  market", "Bear market")]:
+        with pytest.raises(InvalidParameterError) as e:
+            backtest(signal, returns, risk_off=given)
+        assert f"(did you mean {meant!r}?)" in str(e.value)
+        assert f"e.g. risk_off=({meant!r},)" in str(e.value)
