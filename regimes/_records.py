@@ -6,8 +6,9 @@ one record per refit (372 dicts), so each such operation spent ~10 ms copying
 them: most of the time of a plot of the walk, and of a daily run with no new
 refit. Values that cannot change can be shared instead of copied, so the
 records are read-only dicts in a tuple that copy as themselves; they are still
-dicts (``pd.DataFrame(list(records))``, ``json.dumps`` of a record of plain
-values, ``==`` with a plain dict) and pickle as such.
+dicts (``pd.DataFrame(list(records))``, ``dict(record)``, ``==`` with a plain
+dict) and pickle as such. A record's days are Timestamps: JSON needs them as
+text (``json.dumps(record, default=str)``), as the state folder writes them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
-__all__ = ["RefitRecord", "RefitRecords", "refit_records"]
+import pandas as pd
+
+from .exceptions import InvalidParameterError
+
+__all__ = ["RefitRecord", "RefitRecords", "records_of", "refit_records"]
 
 
 class RefitRecord(dict):
@@ -58,4 +63,35 @@ def refit_records(records: Iterable[Mapping[str, Any]]) -> RefitRecords:
     """``records`` as the shared read-only tuple ``attrs["refits"]`` holds."""
     return RefitRecords(
         r if isinstance(r, RefitRecord) else RefitRecord(r) for r in records
+    )
+
+
+def records_of(walk: Any, param: str = "walk") -> RefitRecords:
+    """The refit records of a walk-forward frame: one rule for every reader.
+
+    Any non-empty list or tuple of mappings, each with its ``first_day`` (what
+    ``walk_forward`` writes, or records copied with ``dict(record)`` and put
+    back as a list). Otherwise refused, naming ``param`` and what is there.
+    """
+    attrs = walk.attrs if isinstance(walk, pd.DataFrame) else {}
+    records = attrs.get("refits")
+    if (
+        isinstance(records, (list, tuple))
+        and records
+        and all(isinstance(r, Mapping) and "first_day" in r for r in records)
+    ):
+        return refit_records(records)
+    if records is None:
+        there = "it has no .attrs['refits']"
+    elif isinstance(records, (list, tuple)) and not records:
+        there = ".attrs['refits'] is empty"
+    else:
+        there = (
+            f".attrs['refits'] holds a {type(records).__name__}, not a list of "
+            "records (dicts, each with its 'first_day')"
+        )
+    raise InvalidParameterError(
+        param,
+        f"{param} has no refit records: {there}. Pass a walk_forward result as it "
+        "returned it (pandas operations such as concat may drop attrs).",
     )

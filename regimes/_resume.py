@@ -43,7 +43,7 @@ from . import _persist
 from ._contract import Checked, PathLike, validate_params
 from ._dates import local_days
 from ._io import TEXT_ENCODING, atomic_path, folder_lock, read_text
-from ._records import refit_records
+from ._records import records_of, refit_records
 from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
 from ._validation import (
@@ -860,6 +860,7 @@ def save_and_log(
     already, as a daily run does from reading the state to saving the next.
     """
     record = read_record(out, "out")
+    refits = records_of(out, "out")  # before the folder is made
     folder = Path(os.path.abspath(folder))  # as load_state: "./~/x" is not ~/x
     folder.mkdir(parents=True, exist_ok=True)
     # the log is checked before the state moves on: a log these rows cannot go
@@ -867,11 +868,11 @@ def save_and_log(
     # before the lock: a folder refused is left as it was)
     check_log(folder, out.columns)
     with contextlib.nullcontext() if held else folder_lock(folder):
-        return _save_and_log(out, folder, record)
+        return _save_and_log(out, folder, record, refits)
 
 
 def _save_and_log(
-    out: pd.DataFrame, folder: Path, record: dict[str, Any]
+    out: pd.DataFrame, folder: Path, record: dict[str, Any], refits: Sequence[Any]
 ) -> tuple[Path, int]:
     number = 1 + max((n for n, _ in _own_folders(folder, _GENERATION)), default=0)
     target = folder / f"state-{number:06d}"
@@ -883,7 +884,7 @@ def _save_and_log(
         model = last_model(record)
         model.save(staging / _MODEL)
         record["model"] = _MODEL
-        record["refits"] = [_refit_to_json(r) for r in out.attrs["refits"]]
+        record["refits"] = [_refit_to_json(r) for r in refits]
         record["n_relabelled"] = out.attrs["n_relabelled"]
         _write_synced(staging / _RECORD, json.dumps(record, allow_nan=False, indent=1))
         _write_frame(staging / _FRAME, out)

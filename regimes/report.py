@@ -48,6 +48,7 @@ from ._dates import local_dates
 from ._io import atomic_path, check_file_target
 from ._parameter_tables import ReadableParameters
 from ._prices_or_returns import returns_unit, simple_returns
+from ._records import records_of
 from ._validation import as_frame, check_covers, check_returns
 from .exceptions import InvalidParameterError
 from .labels import riskiest
@@ -218,6 +219,7 @@ def _gather(
         )
     if walk is not None:
         record = _resume.read_record(walk, "walk")  # checked against its record
+        records_of(walk, "walk")  # and its refits, which the report counts
         zone = getattr(walk.index, "tz", None)
         if zone is not None and getattr(returns.index, "tz", None) is not None:
             # the same instants in another zone: read in the walk's, whose
@@ -528,7 +530,7 @@ def _model_section(inputs: _Inputs, level: float) -> str:
     )
     params = report.parameters
     if inputs.walk is not None:
-        refits = inputs.walk.attrs.get("refits", ())
+        refits = records_of(inputs.walk)
         intro = _p(
             f"The model in force on the last day: the walk-forward's last refit, "
             f"fitted on {len(inputs.train)} days up to "

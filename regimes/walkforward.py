@@ -37,7 +37,7 @@ from ._contract import (
 from ._dates import local_dates
 from ._hmm import forward_filter
 from ._parallel import parallel_map
-from ._records import refit_records
+from ._records import records_of, refit_records
 from ._resume import Carry
 from ._threads import thread_limits
 from ._validation import (
@@ -406,7 +406,7 @@ def _continue(
     kept = previous.loc[previous.index < frame.index[last_start]]
     joined = pd.concat([kept, out]) if len(kept) else out
     joined.columns.name = None
-    refits = refit_records((*previous.attrs["refits"][:-1], *out.attrs["refits"]))
+    refits = refit_records((*records_of(previous, "resume")[:-1], *out.attrs["refits"]))
     joined.attrs = {
         "refits": refits,
         "n_relabelled": int(sum(r["relabelled"] for r in refits)),
@@ -550,14 +550,7 @@ def refit_table(walk: pd.DataFrame) -> pd.DataFrame:
         are listed: a slice such as ``wf.loc["2020"]`` gives that year's refits, an
         empty slice an empty table.
     """
-    attrs = walk.attrs if isinstance(walk, pd.DataFrame) else {}
-    records = attrs.get("refits")
-    if not isinstance(records, tuple) or not records:
-        raise InvalidParameterError(
-            "walk",
-            "walk has no refit records in .attrs['refits']; pass a walk_forward "
-            "result (pandas operations such as concat may drop attrs).",
-        )
+    records = records_of(walk, "walk")
     table = pd.DataFrame(list(records)).set_index("first_day")
     # .attrs survive slicing, so they list every refit of the original run: keep the
     # refits whose period (its first day up to the next refit's) has a day of walk

@@ -34,12 +34,12 @@ FLOORS = {
         "_missing",
         "_parallel",
         "_prices_or_returns",
+        "_records",
         "em",
     ],
     1: [
         "_covariance",
         "_gaussian",
-        "_records",
         "_state",
         "_text_report",
         "_threads",

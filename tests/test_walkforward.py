@@ -268,6 +268,34 @@ def test_columns_and_slices_share_the_read_only_refit_records(wf):
     )
 
 
+def test_refit_records_are_read_by_one_rule(wf, short_sample, tmp_path):
+    """Hostile 46, H46-7: records copied with dict(record) and put back as a list
+    (what the read-only record's message leads to) were 'no refit records' to
+    refit_table and taken by save_state and resume=; emptied, the report said
+    'one of 0 refits'. One rule reads them everywhere."""
+    from regimes.daily import save_state
+    from regimes.report import write_html
+
+    as_list = wf.copy()
+    as_list.attrs = {**wf.attrs, "refits": [dict(r) for r in wf.attrs["refits"]]}
+    pd.testing.assert_frame_equal(refit_table(as_list), refit_table(wf))
+    save_state(as_list, tmp_path / "state")  # taken, as before
+    for refits, says in [((), "is empty"), ("x", "holds a str"), (None, "has no")]:
+        broken = wf.copy()
+        broken.attrs = {**wf.attrs, "refits": refits}
+        if refits is None:
+            del broken.attrs["refits"]
+        with pytest.raises(InvalidParameterError, match=says) as e:
+            refit_table(broken)
+        assert e.value.param == "walk"
+        with pytest.raises(InvalidParameterError, match=says):
+            write_html(None, short_sample, tmp_path / "r.html", walk=broken)
+        assert not (tmp_path / "r.html").exists()
+        with pytest.raises(InvalidParameterError, match=says):
+            save_state(broken, tmp_path / "other")
+        assert not (tmp_path / "other").exists()  # refused before any work
+
+
 def test_regime_names_that_clash_with_output_columns_are_refused(short_sample):
     model = RegimeModel(3, regime_names=["Bull", "regime", "Bear"])
     with pytest.raises(ValueError, match="clash with"):  # RegimeModel's own check
