@@ -179,6 +179,35 @@ def looks_like_prices(values: np.ndarray) -> bool:
     return judged
 
 
+PRICE_LEVEL = 0.5
+"""The median value from which values that change little next to their level are
+read as prices or gross returns (1 + r) where returns are needed, not as calm
+returns: a money-market fund's returns (1e-5 a day) and smoothed returns also
+change little next to their level, and are returns."""
+
+
+def price_level(values: np.ndarray) -> float | None:
+    """The median value if ``values`` look like prices or gross returns, else None.
+
+    Prices or gross returns (1 + r) given where returns are compounded
+    (backtests, the report, the command's --evaluate): :func:`looks_like_prices`
+    at a price's level (median at least :data:`PRICE_LEVEL`). Their median of
+    about 1 or more also makes them look like percent returns, whose advice
+    (divide by 100) would pass the checks and compound nonsense.
+
+    Examples
+    --------
+    >>> r = np.array([0.01, -0.02, 0.005, 0.012, -0.007, 0.003] * 5)
+    >>> price_level(r) is None, round(price_level(1 + r), 3)
+    (True, 1.004)
+    """
+    values = np.asarray(values, dtype=float)
+    if not looks_like_prices(values):
+        return None
+    level = float(np.nanmedian(values))
+    return level if level >= PRICE_LEVEL else None
+
+
 def percent_median(values: np.ndarray) -> float | None:
     """The median |return| if the returns look like percent (above 0.1), else None.
 

@@ -34,9 +34,9 @@ from ._io import (
     user_path,
 )
 from ._prices_or_returns import (
-    looks_like_prices,
     mixed_units,
     percent_median,
+    price_level,
     returns_unit,
 )
 from ._resume import NEW_RUN, saved_columns
@@ -1080,11 +1080,6 @@ def _simple_returns(returns: pd.DataFrame) -> pd.DataFrame:
     return np.expm1(returns / 100.0 if percent else returns)
 
 
-PRICE_LEVEL = 0.5
-"""The median value from which --evaluate's check reads values that change little
-next to their level as prices or gross returns (1 + r), not calm returns."""
-
-
 def _check_compounding(returns: pd.DataFrame, args: argparse.Namespace) -> None:
     """Refuse, before the fit, returns that --evaluate or --report cannot compound.
 
@@ -1098,11 +1093,8 @@ def _check_compounding(returns: pd.DataFrame, args: argparse.Namespace) -> None:
     flag = "--evaluate" if args.evaluate else "--report"
     source = args.csv if args.csv is not None else "the data"
     values = returns.to_numpy(dtype=float)
-    level = float(np.nanmedian(values))
-    # at a price's or a gross return's level (FX near 1, 1 + r): a calm asset's
-    # returns (1e-5 a day) or smoothed ones also change little next to their
-    # level, and are returns
-    if looks_like_prices(values) and level >= PRICE_LEVEL:
+    level = price_level(values)
+    if level is not None:
         raise _UsageError(
             f"{flag} compounds the returns, and those of {source} look like prices "
             "or gross returns, not returns: all positive, changing little from day "

@@ -56,6 +56,7 @@ from ._dates import (
     parse_day,
     warn_if_not_daily,
 )
+from ._prices_or_returns import price_level
 from ._validation import (
     basis_points_advice,
     basis_points_median,
@@ -298,6 +299,16 @@ def _check_returns(returns: Any, name: str, missing: str = "error") -> pd.Series
     basis_points = basis_points_median(data.values)
     if basis_points is not None:
         raise InvalidParameterError(name, basis_points_advice(basis_points, name))
+    level = price_level(data.values)
+    if level is not None:
+        # before the percent check, whose advice (/ 100) would pass it (H46-2)
+        raise InvalidParameterError(
+            name,
+            f"{name} look like prices or gross returns (1 + r), not returns: all "
+            f"positive, changing little from day to day (median {level:.4g}). "
+            f"Pass simple returns: {name}.pct_change().dropna() for prices, "
+            f"{name} - 1 for gross returns.",
+        )
     percent = percent_median(data.values)
     if percent is not None:
         raise InvalidParameterError(

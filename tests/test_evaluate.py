@@ -841,3 +841,27 @@ def test_did_you_mean_folds_case_as_unicode_does_and_runs_of_spaces():
             backtest(signal, returns, risk_off=given)
         assert f"(did you mean {meant!r}?)" in str(e.value)
         assert f"e.g. risk_off=({meant!r},)" in str(e.value)
+
+
+def test_prices_and_gross_returns_are_named_so_not_percent():
+    """Hostile 46, H46-2: gross returns (1 + r) and prices were called percent
+    returns, with the advice to divide by 100; followed, gross / 100 passed and
+    buy-and-hold returned 1,128 % a year (truth 8 %). They are named for what
+    they are, with the conversion that gives simple returns."""
+    days = pd.bdate_range("2020-01-01", periods=300)
+    simple = pd.Series(np.random.default_rng(0).normal(3e-4, 0.01, 300), index=days)
+    blocks = np.repeat(["Bull", "Bear", "Sideways", "Bull", "Bear"], 60)
+    signal = pd.Series(pd.Categorical(blocks, NAMES, ordered=True), index=days)
+    prices = 100 * (1 + simple).cumprod()
+    for given in [1 + simple, prices]:
+        with pytest.raises(InvalidParameterError, match="prices or gross returns") as e:
+            backtest(signal, given)
+        assert "percent" not in str(e.value) and "/ 100" not in str(e.value)
+        assert f"(median {given.median():.4g})" in str(e.value)
+    later = signal.iloc[1:]  # pct_change has no first day
+    fixed = backtest(later, prices.pct_change().dropna()).stats
+    truth = backtest(later, simple.iloc[1:]).stats
+    pd.testing.assert_frame_equal(fixed, truth, rtol=1e-9)
+    # percent returns still get the percent advice
+    with pytest.raises(InvalidParameterError, match="look like percent"):
+        backtest(signal, 100 * simple)
