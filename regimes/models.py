@@ -821,7 +821,10 @@ default="stationary"
         transition matrix, which moves on less than ``switch_penalty`` asks
         for, so they can favour another regime on contrary days the signal
         rides through and while it waits to switch (on the bundled sample about
-        a third of the days, mostly runs of one or two).
+        a third of the days, mostly runs of one or two; on five-year fits up to
+        two thirds, in runs of months, where the chain has a regime it leaves
+        within a day or two: README, "Which probabilities sit beside the
+        signal").
         :meth:`filter_proba` uses every column and can favour another
         regime for long stretches (a calm portfolio of widely spread columns).
 

@@ -29,10 +29,12 @@ Which probabilities are which
     than the signal's switch penalty asks for, so they can favour another regime
     on contrary days the signal rides through and while it waits to switch (on
     the bundled sample the most probable regime differs from the signal on about
-    a third of the days, mostly in runs of one or two days; the outputs say so
-    when it does on the last day). ``filtered_proba`` can disagree for longer: a
-    calm portfolio of widely spread sectors looks calm to the signal and
-    dispersed to the all-column filter.
+    a third of the days, mostly in runs of one or two days; on five-year fits up
+    to two thirds, in runs of months, where the chain has a regime it leaves
+    within a day or two; the outputs say so when it does on the last day).
+    ``filtered_proba`` can disagree for longer: a calm portfolio of widely
+    spread sectors looks calm to the signal and dispersed to the all-column
+    filter.
 """
 
 from __future__ import annotations

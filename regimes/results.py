@@ -161,7 +161,8 @@ def waiting_note(regime: str, proba: pd.Series, penalty: float) -> str:
     the transition matrix, which moves on less, so they can favour another
     regime on contrary days the signal rides through and while it waits to
     switch (on the bundled sample: about a third of the days, mostly runs of one
-    or two). '' when the signal's regime is the most probable.
+    or two; on shorter fits up to two thirds, in runs of months). '' when the
+    signal's regime is the most probable.
 
     Examples
     --------
