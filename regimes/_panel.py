@@ -34,7 +34,7 @@ from ._prices_or_returns import (
     looks_like_prices,
     percent_median,
 )
-from ._validation import check_returns, check_unique_columns
+from ._validation import check_returns, check_unique_columns, multi_level_advice
 from ._warn import warn_user
 from .exceptions import (
     Advice,
@@ -284,12 +284,7 @@ def numeric(frame: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
 
 def _check_one_level(frame: pd.DataFrame, source: str, param: str) -> None:
     if isinstance(frame.columns, pd.MultiIndex):
-        raise data_error(
-            param,
-            f"{source}: the columns have {frame.columns.nlevels} levels "
-            f"(e.g. {frame.columns[0]!r}); pass one level, e.g. frame['Close'] for "
-            "a yfinance download.",
-        )
+        raise data_error(param, multi_level_advice(frame.columns, source))
 
 
 def _as_floats(values: pd.Series) -> tuple[str, pd.Series | None]:

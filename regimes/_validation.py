@@ -589,6 +589,8 @@ def _check_frame_labels(
             raise
         except InvalidParameterError as exc:  # a returns frame: say so by the class
             raise InvalidReturnsError(param, str(exc)) from None
+    if isinstance(frame.columns, pd.MultiIndex):  # before names become text
+        raise InvalidReturnsError(param, multi_level_advice(frame.columns, param))
     check_unique_columns(frame, param, InvalidReturnsError)
     columns = [str(c) for c in frame.columns]
     complex_ = [
@@ -645,6 +647,22 @@ def _check_frame_labels(
             )
         frame = frame[list(feature_names)]
     return frame
+
+
+def multi_level_advice(columns: pd.MultiIndex, source: str) -> str:
+    """Why columns on several levels are refused, and the two ways on.
+
+    Joined into text ("('Close', 'XLK')"), the levels of a yfinance download
+    would make every field of every ticker an asset (Volume too), refused later
+    for the wrong reason (constant or collinear columns) or, as log returns of
+    ``frame[['Close']]``, kept under such names without a word (hostile 46).
+    """
+    return (
+        f"{source}: the columns have {columns.nlevels} levels (e.g. "
+        f"{columns[0]!r}); pass one level, e.g. {source}['Close'] for a yfinance "
+        f"download, or name each column by its levels, e.g. {source}.columns = "
+        f"[' '.join(map(str, c)) for c in {source}.columns]."
+    )
 
 
 _DAY_KEYS = frozenset({"date", "datetime", "day", "time", "timestamp"})

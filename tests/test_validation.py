@@ -643,3 +643,30 @@ def test_decimals_among_percent_columns_are_named(short_sample):
         stale = (short_sample.iloc[:, :2] * 100).assign(ILLIQ=0.0)
         stale.iloc[::3, 2] = 0.5
         assert returns_unit(stale) == "percent"
+
+
+def test_columns_on_several_levels_are_refused_before_they_become_text():
+    """Hostile 46, H46-8: fit joined a yfinance download's (Price, Ticker) levels
+    into names such as "('Close', 'XLK')", modelled Volume as an asset and was
+    refused for constant or collinear columns, or kept those names for log
+    returns of frame[['Close']]. Every entry refuses them with prepare_returns'
+    advice, whose two fixes work."""
+
+    returns = load_sample().loc["2019"].iloc[:, :2]
+    prices = 100 * np.exp(returns.cumsum())
+    download = pd.concat({"Close": prices, "Volume": prices * 0 + 1e6}, axis=1)
+    download.columns.names = ["Price", "Ticker"]
+    closes = np.log(download[["Close"]]).diff().dropna()
+    model = RegimeModel(2, n_init=1, random_state=0)
+    for frame in (download, closes):
+        with pytest.raises(InvalidReturnsError, match="columns have 2 levels") as e:
+            model.fit(frame)
+        assert "returns['Close']" in str(e.value)
+        with pytest.raises(InvalidReturnsError, match="columns have 2 levels"):
+            prepare_returns(frame, kind="returns")
+    assert list(model.fit(closes["Close"]).feature_names_in_) == list(returns.columns)
+    joined = closes.copy()
+    joined.columns = [" ".join(map(str, c)) for c in joined.columns]
+    assert list(model.fit(joined).feature_names_in_) == [
+        f"Close {c}" for c in returns.columns
+    ]
