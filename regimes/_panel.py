@@ -190,7 +190,7 @@ def prepare(
             f"{source}: prices on {priced} day {span}; a return needs the prices "
             "of two days: pass a longer history, or widen the dates.",
         )
-    returns = log_returns(frame) if kind == "prices" else frame.astype(float)
+    returns = log_returns(frame, source) if kind == "prices" else frame.astype(float)
     if options.missing == "keep":
         returns = returns[returns.notna().any(axis=1)]
     if len(returns) < 2:

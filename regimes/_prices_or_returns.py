@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from ._warn import warn_user
-from .exceptions import Advice, InvalidParameterError, Setting, UnitsWarning
+from .exceptions import (
+    Advice,
+    InvalidParameterError,
+    Setting,
+    SplitWarning,
+    UnitsWarning,
+)
 
 __all__ = [
     "PERCENT_MEDIAN",
@@ -28,6 +34,8 @@ __all__ = [
     "looks_like_prices",
     "percent_median",
     "simple_returns",
+    "split_like_moves",
+    "warn_split_like",
 ]
 
 PRICE_CHANGE_RATIO = 0.3
@@ -339,13 +347,81 @@ def simple_returns(
     return decimal
 
 
-def log_returns(prices: pd.DataFrame) -> pd.DataFrame:
+def log_returns(prices: pd.DataFrame, source: str = "prices") -> pd.DataFrame:
     """Daily log returns ln(P_t / P_s) of sorted, positive prices; first row dropped.
 
     ``s`` is the column's previous day *with a price*: after a missing price the
     next return spans the gap, so no move is lost (log returns add up); the return
-    of a day without a price, and of a column's first price, is NaN.
+    of a day without a price, and of a column's first price, is NaN. Moves that
+    look like an unadjusted split are warned about (:func:`warn_split_like`),
+    naming ``source``.
     """
     logs = np.log(prices.astype(float))
     previous = logs.ffill().shift(1)
-    return (logs - previous).iloc[1:]
+    returns = (logs - previous).iloc[1:]
+    warn_split_like(returns, source)
+    return returns
+
+
+SPLIT_MOVE = 25.0
+"""How many times its column's median absolute day a move must be to be read as a
+split, besides a price ratio near a whole number of 2 or more. The sample's
+sectors have worst days 21-39 times their median day, but none moves the price
+by more than 31 % (a split moves it by 50 % or more)."""
+
+
+def split_like_moves(returns: pd.DataFrame) -> list[tuple[object, object, float, int]]:
+    """(column, day, log return, n) of each move as an n-for-1 split (or 1-for-n).
+
+    A day whose log return is at least :data:`SPLIT_MOVE` times its column's
+    median absolute day and within the column's largest ordinary day (any other
+    day) of ln(n) for a whole n >= 2: a split's ratio, with the market's own
+    move of that day on top (a 2-for-1 split on a -12 % day is a ratio of 2.27).
+
+    Examples
+    --------
+    >>> days = pd.bdate_range("2024-01-01", periods=60)
+    >>> r = pd.DataFrame({"A": [0.01, -0.012, 0.008] * 20}, index=days)
+    >>> r.iloc[30, 0] = np.log(0.5) - 0.011  # halved, on a down day
+    >>> [(c, str(d.date()), n) for c, d, _, n in split_like_moves(r)]
+    [('A', '2024-02-12', 2)]
+    """
+    found = []
+    for column in returns.columns:
+        values = returns[column].dropna()
+        size = np.abs(values.to_numpy(dtype=float))
+        typical = float(np.median(size)) if len(size) else 0.0
+        if typical <= 0:
+            continue
+        candidate = size >= SPLIT_MOVE * typical
+        if not candidate.any() or candidate.all():
+            continue
+        ordinary = float(size[~candidate].max())
+        for (day, move), big in zip(values.items(), candidate, strict=True):
+            if not big:
+                continue
+            n = max(2, round(float(np.exp(abs(move)))))
+            if abs(abs(move) - np.log(n)) <= ordinary:
+                found.append((column, day, float(move), n))
+    return found
+
+
+def warn_split_like(returns: pd.DataFrame, source: str) -> None:
+    """Warn, naming the column and day, of moves that look like unadjusted splits."""
+    moves = split_like_moves(returns)
+    if not moves:
+        return
+    said = []
+    for column, day, move, n in moves[:3]:
+        day_text = str(day.date() if isinstance(day, pd.Timestamp) else day)
+        change = f"{np.expm1(move):+.1%}"
+        kind = f"{n}-for-1 split" if move < 0 else f"1-for-{n} reverse split"
+        said.append(f"{column!r} {change} on {day_text} (near a {kind})")
+    more = f" and {len(moves) - 3} more" if len(moves) > 3 else ""
+    warn_user(
+        f"{source}: prices jump by a whole ratio in a day: {'; '.join(said)}{more}. "
+        "Unadjusted, a split is a crash or a rally the regimes are fitted to: use "
+        "prices adjusted for splits (Adj Close), or divide the prices before the "
+        "split by its ratio.",
+        SplitWarning,
+    )

@@ -32,6 +32,7 @@ __all__ = [
     "RegimeFitError",
     "RegimesWarning",
     "Setting",
+    "SplitWarning",
 ]
 
 
@@ -103,6 +104,15 @@ class FrequencyWarning(DataWarning):
 
 class PercentReturnsWarning(DataWarning):
     """Returns look like percent (1.0 = 1 %); results are in the data's own units."""
+
+
+class SplitWarning(DataWarning):
+    """Prices jump by a whole ratio in a day, as an unadjusted stock split does.
+
+    A 2-for-1 split halves the price overnight; unadjusted, the day's log return
+    of -0.69 becomes a crash that a regime is fitted to. The warning names the
+    column, the day and the ratio; use prices adjusted for splits (Adj Close).
+    """
 
 
 class ModelFileError(ValueError):

@@ -442,3 +442,30 @@ def test_names_that_differ_by_a_number_are_not_one_tickers_bars(columns):
     from regimes._panel import are_price_bars
 
     assert not are_price_bars(columns)
+
+
+def test_prices_that_jump_by_a_split_ratio_are_warned_about():
+    """Hostile 46, H46-4: a 2-for-1 split left unadjusted in a price file was a
+    -50 % day the regimes were fitted to, without a word (a Bear mean of -96 %
+    a year instead of +37 %). A day far beyond its column's usual move whose
+    price ratio is a whole number (with that day's market move on top) is named,
+    in every way prices become returns; ordinary crash days are not."""
+    from regimes.data import load_sample, prepare_returns, to_log_returns
+    from regimes.exceptions import SplitWarning
+
+    returns = load_sample().loc["2019":"2020"].iloc[:, :3]
+    prices = 100 * np.exp(returns.cumsum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # March 2020 and the rest: no warning
+        to_log_returns(prices)
+    day = pd.Timestamp("2020-03-12")  # halved on a -10 % day
+    split = prices.copy()
+    split.loc[day:, "Technology"] /= 2
+    reverse = prices.copy()
+    reverse.loc[day:, "Financials"] *= 10
+    for frame, says in [(split, "2-for-1 split"), (reverse, "1-for-")]:
+        for convert in (to_log_returns, lambda f: prepare_returns(f, kind="prices")):
+            with pytest.warns(SplitWarning, match=says) as record:
+                convert(frame)
+            assert "on 2020-03-12" in str(record[0].message)
+            assert "Adj Close" in str(record[0].message)
