@@ -334,6 +334,7 @@ def bootstrap_table(
     regime_names: Sequence[str],
     feature_names: Sequence[str],
     level: float = 0.95,
+    n_days: int | None = None,
 ) -> ParameterTable:
     """Standard deviations and percentile intervals of bootstrap replicates.
 
@@ -344,6 +345,10 @@ def bootstrap_table(
     replicates : sequence of EMParameters
         Estimates refitted on data simulated from ``params``, states already
         matched to ``params`` (:func:`regimes.labels.match_states`).
+    n_days : int, optional
+        Days of the data: a duration that some replicates put beyond them gets a
+        note (the data cannot bound it; a replicate near p_ii = 1 gives durations
+        of millions of days, which dominate the standard deviation).
 
     Returns
     -------
@@ -369,4 +374,12 @@ def bootstrap_table(
     for position, value in enumerate(std_err):
         if not np.isfinite(value):
             notes[position] = "infinite in some replicates (absorbing regime)"
+        elif n_days is not None and estimate.kinds[position] == "duration":
+            beyond = int((draws[:, position] > n_days).sum())
+            if beyond:
+                notes[position] = (
+                    f"longer than the data's {n_days:,} days in {beyond} of "
+                    f"{len(replicates)} replicates: the data do not bound it, and "
+                    "its standard deviation is no standard error"
+                )
     return ParameterTable(estimate.names, estimate.values, std_err, lower, upper, notes)

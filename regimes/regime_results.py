@@ -466,6 +466,7 @@ class RegimeResults:
             self._names,
             self._data.columns,
             level=level,
+            n_days=len(self._data.values),
         )
         return table, dict(extra)
 

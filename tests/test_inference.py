@@ -698,3 +698,28 @@ def test_hessian_intervals_stop_at_the_min_duration_floor():
     )
     notes = plain.results(returns).standard_errors()["note"]
     assert not notes.str.contains("min_duration").any()
+
+
+def test_a_bootstrap_duration_beyond_the_data_gets_a_note():
+    """Hostile 46, H46-5: a replicate near p_ii = 1 gave duration standard
+    errors of 2e14 days with an empty note. A duration some replicates put
+    beyond the data's days is noted: its spread is no standard error."""
+    from regimes._gaussian import EMParameters
+    from regimes._parameter_tables import bootstrap_table
+
+    def params(stay):
+        transmat = np.array([[stay, 1 - stay], [0.05, 0.95]])
+        covars = np.array([[[1.0]], [[4.0]]])
+        return EMParameters(np.array([0.5, 0.5]), transmat, np.zeros((2, 1)), covars)
+
+    fit = params(0.98)
+    calm = [params(s) for s in (0.97, 0.98, 0.985, 0.975)]
+    table = bootstrap_table(fit, calm, "full", ["Bull", "Bear"], ["x"], n_days=1000)
+    assert not any(table.note)
+    stuck = [*calm, params(1 - 1e-9)]  # a replicate that never leaves Bull
+    table = bootstrap_table(fit, stuck, "full", ["Bull", "Bear"], ["x"], n_days=1000)
+    notes = dict(zip(table.names, table.note, strict=True))
+    assert notes["duration[Bull]"].startswith(
+        "longer than the data's 1,000 days in 1 of 5"
+    )
+    assert notes["duration[Bear]"] == ""
