@@ -1006,8 +1006,14 @@ def _reading_words(reading: dict[str, Any]) -> tuple[str, str]:
 
 def _check_reading(folder: Path, reading: dict[str, Any]) -> None:
     """Refuse data read otherwise than for the state in ``folder``, in options."""
+    path = folder / READING
+    if path.exists() and not path.is_file():  # the run would end refused to save it
+        raise _UsageError(
+            f"{path} is not a file: the command keeps there how it read the data; "
+            "move it away, or use a new --state folder"
+        )
     try:
-        saved = json.loads((folder / READING).read_text(encoding="utf-8"))
+        saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return  # no record (a state of the Python API, or an earlier version)
     if not isinstance(saved, dict) or saved.get("source") != reading["source"]:

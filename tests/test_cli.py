@@ -1084,6 +1084,13 @@ def test_a_state_read_otherwise_is_refused_by_its_reading(tmp_path, capsys):
     assert "read as returns; now they are read as returns in percent" in err, err
     assert "(--returns)" in err
 
+    # a folder where the record goes: refused before the run, not after it
+    third = tmp_path / "third"
+    (third / "command.json").mkdir(parents=True)
+    assert main([*again[:-3], "--state", str(third), "--returns"]) == 2
+    assert "command.json is not a file" in capsys.readouterr().err
+    assert [p.name for p in third.iterdir()] == ["command.json"]
+
 
 @pytest.mark.parametrize(
     ("args", "says"),
