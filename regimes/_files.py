@@ -48,9 +48,9 @@ import numpy as np
 import pandas as pd
 
 from ._dates import data_error, parse_day, parse_day_index
-from ._panel import BAR_FIELDS as _BAR_FIELDS
-from ._panel import THOUSANDS_SEPARATORS, are_price_bars, bar_field
-from ._prices_or_returns import RETURN_CHANGE_RATIO, change_to_level_ratio
+from ._panel import THOUSANDS_SEPARATORS, are_price_bars
+from ._prices_or_returns import BAR_FIELDS as _BAR_FIELDS
+from ._prices_or_returns import RETURN_CHANGE_RATIO, bar_field, change_to_level_ratio
 from ._warn import warn_user
 from .exceptions import DataFileError, DataWarning
 

@@ -27,6 +27,9 @@ import pandas as pd
 from ._contract import is_number_cell, plain_numbers
 from ._dates import data_error
 from ._prices_or_returns import (
+    _OHLC,
+    BAR_FIELDS,
+    bar_field,
     basis_points_advice,
     basis_points_median,
     guess_kind,
@@ -340,45 +343,6 @@ def _from_text(
             None,
         )
     return "", numbers.astype(float)
-
-
-BAR_FIELDS = frozenset({"open", "high", "low", "close", "adj close", "volume"})
-"""The fields of a price bar (lower case), as yfinance and brokers name them: a file
-of bars is read as one price per ticker (``_files``)."""
-_OHLC = frozenset({"open", "high", "low", "close"})
-
-
-def bar_field(name: object) -> str:
-    """A column name as a bar field ("adj close" for adjClose, Adj. Close...).
-
-    Case, separators, dots and footnote stars (Yahoo's web table: Adj Close**)
-    aside, a leading number too (Alpha Vantage's "1. open"), and "adjusted"
-    read as "adj" (its adjusted_close); other digits stay (Open1, Close.1).
-    """
-    text = re.sub(r"^\d+\s*[.)]\s*", "", str(name).strip())  # "1. open": numbered
-    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower()
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()  # separators, dots, stars
-    text = re.sub(r"\badjusted\b", "adj", text)
-    return _FIELD_ALIASES.get(text, text)
-
-
-_FIELD_ALIASES = {
-    "close last": "close",  # Nasdaq.com's "Close/Last"
-    "last": "close",
-    "last price": "close",
-    "close price": "close",
-    "closing price": "close",
-    "px last": "close",  # Bloomberg's PX_LAST and its neighbours
-    "px open": "open",
-    "px high": "high",
-    "px low": "low",
-    "px volume": "volume",
-    "adj close price": "adj close",
-    "price": "close",  # Investing.com's bars: Price, Open, High, Low, Vol.
-    "vol": "volume",
-}
-"""Other names vendors give the fields of :data:`BAR_FIELDS`, as bar_field
-normalises them."""
 
 
 def are_price_bars(names: Sequence[object]) -> bool:

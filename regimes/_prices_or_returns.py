@@ -11,6 +11,8 @@ read it, so a table the loaders call prices is also what the fit warns about.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -192,6 +194,61 @@ PRICE_LEVEL = 0.5
 read as prices or gross returns (1 + r) where returns are needed, not as calm
 returns: a money-market fund's returns (1e-5 a day) and smoothed returns also
 change little next to their level, and are returns."""
+
+
+BAR_FIELDS = frozenset({"open", "high", "low", "close", "adj close", "volume"})
+"""The fields of a price bar (lower case), as yfinance and brokers name them: a file
+of bars is read as one price per ticker (``_files``)."""
+_OHLC = frozenset({"open", "high", "low", "close"})
+
+
+def bar_field(name: object) -> str:
+    """A column name as a bar field ("adj close" for adjClose, Adj. Close...).
+
+    Case, separators, dots and footnote stars (Yahoo's web table: Adj Close**)
+    aside, a leading number too (Alpha Vantage's "1. open"), and "adjusted"
+    read as "adj" (its adjusted_close); other digits stay (Open1, Close.1).
+    """
+    text = re.sub(r"^\d+\s*[.)]\s*", "", str(name).strip())  # "1. open": numbered
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower()
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()  # separators, dots, stars
+    text = re.sub(r"\badjusted\b", "adj", text)
+    return _FIELD_ALIASES.get(text, text)
+
+
+_FIELD_ALIASES = {
+    "close last": "close",  # Nasdaq.com's "Close/Last"
+    "last": "close",
+    "last price": "close",
+    "close price": "close",
+    "closing price": "close",
+    "px last": "close",  # Bloomberg's PX_LAST and its neighbours
+    "px open": "open",
+    "px high": "high",
+    "px low": "low",
+    "px volume": "volume",
+    "adj close price": "adj close",
+    "price": "close",  # Investing.com's bars: Price, Open, High, Low, Vol.
+    "vol": "volume",
+}
+"""Other names vendors give the fields of :data:`BAR_FIELDS`, as bar_field
+normalises them."""
+
+
+def bar_level(columns: pd.Index) -> int | None:
+    """The level of ``columns`` (on several levels) that names price-bar fields.
+
+    A yfinance download's (Price, Ticker) columns: a level whose every name is a
+    field of :data:`BAR_FIELDS` (``Close``; ``Open``, ``Volume``...). None for
+    other levels, such as (sector, ticker).
+    """
+    if not isinstance(columns, pd.MultiIndex):
+        return None
+    for k in range(columns.nlevels):
+        names = set(columns.get_level_values(k))
+        if names and all(bar_field(n) in BAR_FIELDS for n in names):
+            return k
+    return None
 
 
 def price_level(values: np.ndarray) -> float | None:

@@ -38,6 +38,7 @@ from ._gaussian import MAD_TO_SD
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import (  # noqa: F401
+    bar_level,
     basis_points_advice,
     basis_points_median,
     looks_like_prices,
@@ -589,7 +590,7 @@ def _check_frame_labels(
             raise
         except InvalidParameterError as exc:  # a returns frame: say so by the class
             raise InvalidReturnsError(param, str(exc)) from None
-    if isinstance(frame.columns, pd.MultiIndex):  # before names become text
+    if bar_level(frame.columns) is not None:  # before names become text
         raise InvalidReturnsError(param, multi_level_advice(frame.columns, param))
     check_unique_columns(frame, param, InvalidReturnsError)
     columns = [str(c) for c in frame.columns]
@@ -650,18 +651,29 @@ def _check_frame_labels(
 
 
 def multi_level_advice(columns: pd.MultiIndex, source: str) -> str:
-    """Why columns on several levels are refused, and the two ways on.
+    """Why columns on several levels are refused, and the ways on.
 
-    Joined into text ("('Close', 'XLK')"), the levels of a yfinance download
-    would make every field of every ticker an asset (Volume too), refused later
-    for the wrong reason (constant or collinear columns) or, as log returns of
+    The returns check refuses them where a level names price-bar fields
+    (:func:`regimes._prices_or_returns.bar_level`): joined into text
+    ("('Close', 'XLK')"), the levels of a yfinance download would make every
+    field of every ticker an asset (Volume too), refused later for the wrong
+    reason (constant or collinear columns) or, as log returns of
     ``frame[['Close']]``, kept under such names without a word (hostile 46).
+    Other levels, such as (sector, ticker), are read as the names they join.
     """
+    if columns.nlevels == 1:
+        return (
+            f"{source}: the columns are a MultiIndex of one level (e.g. "
+            f"{columns[0]!r}); pass {source}.columns = "
+            f"{source}.columns.get_level_values(0)."
+        )
+    level = bar_level(columns)
+    example = columns[0][level] if level is not None else "Close"
     return (
         f"{source}: the columns have {columns.nlevels} levels (e.g. "
-        f"{columns[0]!r}); pass one level, e.g. {source}['Close'] for a yfinance "
-        f"download, or name each column by its levels, e.g. {source}.columns = "
-        f"[' '.join(map(str, c)) for c in {source}.columns]."
+        f"{columns[0]!r}); pass one level, e.g. {source}[{example!r}] for a "
+        f"yfinance download, or name each column by its levels, e.g. "
+        f"{source}.columns = [' '.join(map(str, c)) for c in {source}.columns]."
     )
 
 
