@@ -251,9 +251,31 @@ def _near(value: str, options: Iterable[str]) -> str | None:
     """The option ``value`` means but for case and spaces, if any.
 
     Case as Unicode folds it ('STRASSE' means 'Straße'), spaces around and
-    runs of spaces inside ('bear  market' means 'Bear market').
+    runs of spaces inside ('bear  market' means 'Bear market'). Where several
+    options fold alike ('Bear market' and 'Bear  Market'), the one that differs
+    least is meant: only by the spaces around, then only by runs of spaces, then
+    only by case; if two differ as little, none is named (either could be meant,
+    and a wrong example, pasted, would be taken).
     """
-    return next((o for o in options if _folded(o) == _folded(value)), None)
+    for folding in (_outer, _spaces, _case, _folded):
+        meant = [o for o in options if folding(o) == folding(value)]
+        if len(meant) == 1:
+            return meant[0]
+        if meant:
+            return None
+    return None
+
+
+def _outer(text: str) -> str:
+    return text.strip()
+
+
+def _spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _case(text: str) -> str:
+    return text.strip().casefold()
 
 
 def _folded(text: str) -> str:

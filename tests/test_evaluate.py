@@ -865,3 +865,25 @@ def test_prices_and_gross_returns_are_named_so_not_percent():
     # percent returns still get the percent advice
     with pytest.raises(InvalidParameterError, match="look like percent"):
         backtest(signal, 100 * simple)
+
+
+def test_did_you_mean_names_the_closest_of_regimes_that_fold_alike():
+    """Hostile 47, H47-4: with regimes 'Bear  Market' and 'Bear market',
+    risk_off='bear market' was pointed to the first ('Bear  Market'), though it
+    differs from 'Bear market' only by case; pasted, the example backtests the
+    wrong regime. The least different is named, none when two tie."""
+    days = pd.bdate_range("2021-01-04", periods=6)
+    names = ["Bear  Market", "Bear market", "Calm"]
+    signal = pd.Series(names * 2, index=days)
+    returns = pd.DataFrame({"A": [0.01, -0.02, 0.0] * 2}, index=days)
+    for given, meant in [
+        ("bear market", "Bear market"),
+        ("Bear Market", "Bear  Market"),
+    ]:
+        with pytest.raises(InvalidParameterError) as e:
+            backtest(signal, returns, risk_off=given)
+        assert f"(did you mean {meant!r}?)" in str(e.value), str(e.value)
+    tied = pd.Series(["Up", "UP", "Calm"] * 2, index=days)
+    with pytest.raises(InvalidParameterError) as e:
+        backtest(tied, returns, risk_off="up")
+    assert "did you mean" not in str(e.value) and "e.g." not in str(e.value)
