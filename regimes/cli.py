@@ -1016,11 +1016,14 @@ def _check_reading(folder: Path, reading: dict[str, Any]) -> None:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return  # no record (a state of the Python API, or an earlier version)
-    if not isinstance(saved, dict) or saved.get("source") != reading["source"]:
+    if (
+        not isinstance(saved, dict)
+        or set(saved) != set(reading)  # cut or edited: not a record to go by
+        or saved["source"] != reading["source"]
+        or saved == reading
+    ):
         return
-    if all(saved.get(key) == value for key, value in reading.items()):
-        return
-    was, was_flags = _reading_words({**reading, **saved})
+    was, was_flags = _reading_words(saved)
     now, _ = _reading_words(reading)
     raise _UsageError(
         f"--state {folder} continues data read as {was}; now they are read as "
