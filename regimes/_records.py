@@ -20,7 +20,14 @@ import pandas as pd
 
 from .exceptions import InvalidParameterError
 
-__all__ = ["RefitRecord", "RefitRecords", "records_of", "refit_records"]
+__all__ = [
+    "REFIT_DAYS",
+    "REFIT_KEYS",
+    "RefitRecord",
+    "RefitRecords",
+    "records_of",
+    "refit_records",
+]
 
 
 class RefitRecord(dict):
@@ -66,32 +73,68 @@ def refit_records(records: Iterable[Mapping[str, Any]]) -> RefitRecords:
     )
 
 
+REFIT_DAYS = ("first_day", "train_start", "train_end")
+"""The days of a refit record (Timestamps): its period's first day and its
+training window."""
+REFIT_KEYS = (
+    *REFIT_DAYS,
+    "n_train",
+    "log_likelihood",
+    "n_iter",
+    "converged",
+    "seconds",
+    "relabelled",
+    "n_features",
+)
+"""What every refit record holds (each regime's annual mean and volatility
+besides): the readers of the records rely on these."""
+
+
 def records_of(walk: Any, param: str = "walk") -> RefitRecords:
     """The refit records of a walk-forward frame: one rule for every reader.
 
-    Any non-empty list or tuple of mappings, each with its ``first_day`` (what
-    ``walk_forward`` writes, or records copied with ``dict(record)`` and put
-    back as a list). Otherwise refused, naming ``param`` and what is there.
+    A non-empty list or tuple of mappings, each with the keys of
+    :data:`REFIT_KEYS` and its days as Timestamps (what ``walk_forward`` writes,
+    or records copied with ``dict(record)`` and put back as a list). Otherwise
+    refused, naming ``param`` and what is wrong, before a reader fails on it.
     """
     attrs = walk.attrs if isinstance(walk, pd.DataFrame) else {}
     records = attrs.get("refits")
-    if (
-        isinstance(records, (list, tuple))
-        and records
-        and all(isinstance(r, Mapping) and "first_day" in r for r in records)
-    ):
-        return refit_records(records)
     if records is None:
         there = "it has no .attrs['refits']"
-    elif isinstance(records, (list, tuple)) and not records:
-        there = ".attrs['refits'] is empty"
-    else:
+    elif not isinstance(records, (list, tuple)):
         there = (
             f".attrs['refits'] holds a {type(records).__name__}, not a list of "
-            "records (dicts, each with its 'first_day')"
+            "records (dicts)"
         )
+    elif not records:
+        there = ".attrs['refits'] is empty"
+    else:
+        there = next(
+            (
+                f"its record {i} {problem}"
+                for i, r in enumerate(records)
+                if (problem := _record_problem(r))
+            ),
+            "",
+        )
+        if not there:
+            return refit_records(records)
     raise InvalidParameterError(
         param,
-        f"{param} has no refit records: {there}. Pass a walk_forward result as it "
-        "returned it (pandas operations such as concat may drop attrs).",
+        f"{param} has no usable refit records: {there}. Pass a walk_forward result "
+        "as it returned it (pandas operations such as concat may drop attrs).",
     )
+
+
+def _record_problem(record: Any) -> str:
+    """What makes ``record`` no refit record, or ''."""
+    if not isinstance(record, Mapping):
+        return f"is a {type(record).__name__}, not a dict"
+    lacking = [key for key in REFIT_KEYS if key not in record]
+    if lacking:
+        return f"lacks {lacking}"
+    text = [key for key in REFIT_DAYS if not isinstance(record[key], pd.Timestamp)]
+    if text:
+        return f"holds {text} as {type(record[text[0]]).__name__}, not Timestamps"
+    return ""

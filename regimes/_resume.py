@@ -43,7 +43,7 @@ from . import _persist
 from ._contract import Checked, PathLike, validate_params
 from ._dates import local_days
 from ._io import TEXT_ENCODING, atomic_path, folder_lock, read_text
-from ._records import records_of, refit_records
+from ._records import REFIT_DAYS, records_of, refit_records
 from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
 from ._validation import (
@@ -1018,9 +1018,6 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-_REFIT_DAYS = ("first_day", "train_start", "train_end")
-
-
 def _refit_from_json(refit: dict[str, Any], zone: str | None) -> dict[str, Any]:
     """A refit record read back, its days in the walk's time zone ``zone``.
 
@@ -1029,7 +1026,7 @@ def _refit_from_json(refit: dict[str, Any], zone: str | None) -> dict[str, Any]:
     not meet the walk's own index (hostile 46, H46-3).
     """
     return {
-        k: _in_zone(pd.Timestamp(v), zone) if k in _REFIT_DAYS else v
+        k: _in_zone(pd.Timestamp(v), zone) if k in REFIT_DAYS else v
         for k, v in refit.items()
     }
 

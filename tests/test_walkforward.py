@@ -280,7 +280,17 @@ def test_refit_records_are_read_by_one_rule(wf, short_sample, tmp_path):
     as_list.attrs = {**wf.attrs, "refits": [dict(r) for r in wf.attrs["refits"]]}
     pd.testing.assert_frame_equal(refit_table(as_list), refit_table(wf))
     save_state(as_list, tmp_path / "state")  # taken, as before
-    for refits, says in [((), "is empty"), ("x", "holds a str"), (None, "has no")]:
+    # the keys the readers rely on are those every record holds (H47-6)
+    from regimes._records import REFIT_KEYS
+
+    stats = {k for k in wf.attrs["refits"][0] if k.endswith(("_mean", "_volatility"))}
+    assert set(wf.attrs["refits"][0]) == {*REFIT_KEYS, *stats}
+    as_text = [{**r, "first_day": str(r["first_day"])} for r in wf.attrs["refits"]]
+    short = [{"first_day": r["first_day"]} for r in wf.attrs["refits"]]
+    cases = [((), "is empty"), ("x", "holds a str"), (None, "has no")]
+    cases += [(as_text, r"record 0 holds \['first_day'\] as str")]
+    cases += [(short, r"record 0 lacks \['train_start'")]
+    for refits, says in cases:
         broken = wf.copy()
         broken.attrs = {**wf.attrs, "refits": refits}
         if refits is None:
