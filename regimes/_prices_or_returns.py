@@ -420,20 +420,26 @@ def log_returns(prices: pd.DataFrame, source: str = "prices") -> pd.DataFrame:
     return returns
 
 
-SPLIT_MOVE = 25.0
-"""How many times its column's median absolute day a move must be to be read as a
-split, besides a price ratio near a whole number of 2 or more. The sample's
-sectors have worst days 21-39 times their median day, but none moves the price
-by more than 31 % (a split moves it by 50 % or more)."""
+SPLIT_MOVE = 10.0
+"""How many times its column's usual day (the median absolute day among days
+that move) a move must be before it is compared with a split's ratio."""
+SPLITS = (2, 3, 4, 5, 10)
+"""Forward splits (n-for-1: the price divided by n) that a fall is compared with."""
+REVERSE_SPLITS = (5, 10, 15, 20, 25, 50, 100)
+"""Reverse splits (1-for-n: the price multiplied by n) that a rise is compared
+with. 1-for-2 to 1-for-4 are left out: a stock that doubles or triples in a day
+(a trial result) is no rarer than such a reverse split."""
 
 
 def split_like_moves(returns: pd.DataFrame) -> list[tuple[object, object, float, int]]:
     """(column, day, log return, n) of each move as an n-for-1 split (or 1-for-n).
 
-    A day whose log return is at least :data:`SPLIT_MOVE` times its column's
-    median absolute day and within the column's largest ordinary day (any other
-    day) of ln(n) for a whole n >= 2: a split's ratio, with the market's own
-    move of that day on top (a 2-for-1 split on a -12 % day is a ratio of 2.27).
+    A day whose log return, less the market's move that day (the median of the
+    other columns' returns, when there are others), is at least
+    :data:`SPLIT_MOVE` times the column's usual day and within five usual days
+    (at least 0.02, at most 0.12) of ln(n) for a split of :data:`SPLITS` (a fall)
+    or :data:`REVERSE_SPLITS` (a rise). 3-for-2 and other fractional splits are
+    not looked for: a fall of a third is an ordinary bad day of many stocks.
 
     Examples
     --------
@@ -444,22 +450,24 @@ def split_like_moves(returns: pd.DataFrame) -> list[tuple[object, object, float,
     [('A', '2024-02-12', 2)]
     """
     found = []
-    for column in returns.columns:
-        values = returns[column].dropna()
-        size = np.abs(values.to_numpy(dtype=float))
-        typical = float(np.median(size)) if len(size) else 0.0
-        if typical <= 0:
+    frame = returns.astype(float)
+    for column in frame.columns:
+        values = frame[column]
+        size = np.abs(values.to_numpy())
+        moving = size[np.isfinite(size) & (size > 0)]
+        if not len(moving):
             continue
-        candidate = size >= SPLIT_MOVE * typical
-        if not candidate.any() or candidate.all():
-            continue
-        ordinary = float(size[~candidate].max())
-        for (day, move), big in zip(values.items(), candidate, strict=True):
-            if not big:
-                continue
-            n = max(2, round(float(np.exp(abs(move)))))
-            if abs(abs(move) - np.log(n)) <= ordinary:
-                found.append((column, day, float(move), n))
+        usual = float(np.median(moving))
+        tolerance = min(0.12, max(0.02, 5.0 * usual))
+        for at in np.flatnonzero(size >= SPLIT_MOVE * usual):
+            others = frame.iloc[at].drop(column).dropna()
+            move = float(values.iloc[at]) - (
+                float(others.median()) if len(others) else 0.0
+            )
+            ratios = SPLITS if move < 0 else REVERSE_SPLITS
+            n = min(ratios, key=lambda k: abs(abs(move) - np.log(k)))
+            if abs(abs(move) - np.log(n)) <= tolerance:
+                found.append((column, values.index[at], float(values.iloc[at]), n))
     return found
 
 

@@ -107,7 +107,7 @@ class PercentReturnsWarning(DataWarning):
 
 
 class SplitWarning(DataWarning):
-    """Prices jump by a whole ratio in a day, as an unadjusted stock split does.
+    """Prices jump in a day as an unadjusted stock split (or reverse split) does.
 
     A 2-for-1 split halves the price overnight; unadjusted, the day's log return
     of -0.69 becomes a crash that a regime is fitted to. The warning names the

@@ -469,3 +469,32 @@ def test_prices_that_jump_by_a_split_ratio_are_warned_about():
                 convert(frame)
             assert "on 2020-03-12" in str(record[0].message)
             assert "Adj Close" in str(record[0].message)
+
+
+def test_big_days_that_are_not_split_ratios_are_not_called_splits():
+    """Hostile 47, H47-2: a biotech's -36 % and +57 % days, a -45 % crash and
+    a token's -99 % were named as splits (the tolerance around a ratio was the
+    column's largest other day). Only the ratios of real splits, within five
+    usual days, are named; a volatile stock's and an illiquid one's splits are
+    (H47-3)."""
+    from regimes.data import to_log_returns
+    from regimes.exceptions import SplitWarning
+
+    days = pd.bdate_range("2019-01-01", periods=400)
+    rng = np.random.default_rng(3)
+
+    def prices(daily, jump, sigma=0.015, zero_share=0.0):
+        r = rng.normal(0, sigma, len(days))
+        r[rng.random(len(days)) < zero_share] = 0.0
+        r[daily] = np.log1p(jump)
+        return pd.DataFrame({"X": 50 * np.exp(np.cumsum(r))}, index=days)
+
+    for jump in (-0.36, 0.57, -0.45, 0.85, 1.0, -0.99):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SplitWarning)
+            to_log_returns(prices(200, jump))
+    for frame in (prices(200, -0.5, sigma=0.04), prices(200, -0.5, zero_share=0.6)):
+        with pytest.warns(SplitWarning, match="near a 2-for-1 split"):
+            to_log_returns(frame)
+    with pytest.warns(SplitWarning, match="near a 1-for-10 reverse split"):
+        to_log_returns(prices(200, 9.0))
