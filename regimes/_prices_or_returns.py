@@ -189,13 +189,6 @@ def looks_like_prices(values: np.ndarray) -> bool:
     return judged
 
 
-PRICE_LEVEL = 0.5
-"""The median value from which values that change little next to their level are
-read as prices or gross returns (1 + r) where returns are needed, not as calm
-returns: a money-market fund's returns (1e-5 a day) and smoothed returns also
-change little next to their level, and are returns."""
-
-
 BAR_FIELDS = frozenset({"open", "high", "low", "close", "adj close", "volume"})
 """The fields of a price bar (lower case), as yfinance and brokers name them: a file
 of bars is read as one price per ticker (``_files``)."""
@@ -251,26 +244,45 @@ def bar_level(columns: pd.Index) -> int | None:
     return None
 
 
-def price_level(values: np.ndarray) -> float | None:
-    """The median value if ``values`` look like prices or gross returns, else None.
+PRICE_LEVEL = 0.005
+"""The median value from which values that change little next to their level are
+read as prices where returns are compounded: no asset returns half a percent or
+more every day (250 % a year, without a down day). Below it they may be a cash
+fund's returns (1e-5 a day) or smoothed returns, which also change little next
+to their level, and are returns."""
+GROSS_LEVEL = 0.5
+"""From this median such values may be gross returns (1 + r) as well as prices;
+below it, the returns of a cash fund in percent (0.02 a day) as well."""
 
-    Prices or gross returns (1 + r) given where returns are compounded
-    (backtests, the report, the command's --evaluate): :func:`looks_like_prices`
-    at a price's level (median at least :data:`PRICE_LEVEL`). Their median of
-    about 1 or more also makes them look like percent returns, whose advice
-    (divide by 100) would pass the checks and compound nonsense.
+
+def price_level(values: np.ndarray) -> float | None:
+    """The median value if ``values`` look like prices (or gross returns), else None.
+
+    :func:`looks_like_prices` at a level no returns reach (median at least
+    :data:`PRICE_LEVEL`). Where returns are compounded (backtests, the report,
+    the command's --evaluate) such values would compound into nonsense; their
+    median of about 1 or more also makes them look like percent returns, whose
+    advice (divide by 100) would pass the checks. From :data:`GROSS_LEVEL` they
+    may be gross returns (1 + r); below it, a cash fund's returns in percent.
 
     Examples
     --------
     >>> r = np.array([0.01, -0.02, 0.005, 0.012, -0.007, 0.003] * 5)
     >>> price_level(r) is None, round(price_level(1 + r), 3)
     (True, 1.004)
+    >>> round(price_level((1 + r) / 50), 4)  # a penny stock's prices
+    0.0201
     """
     values = np.asarray(values, dtype=float)
-    if not looks_like_prices(values):
+    if len(values) < PRICE_DAYS or not looks_like_prices(values):
         return None
     level = float(np.nanmedian(values))
     return level if level >= PRICE_LEVEL else None
+
+
+PRICE_DAYS = 20
+"""Days below which :func:`price_level` does not judge: a few days of steady
+returns (a worked example's 1 % a day) change as little as prices do."""
 
 
 def percent_median(values: np.ndarray) -> float | None:

@@ -34,6 +34,7 @@ from ._io import (
     user_path,
 )
 from ._prices_or_returns import (
+    GROSS_LEVEL,
     mixed_units,
     percent_median,
     price_level,
@@ -1104,12 +1105,18 @@ def _check_compounding(returns: pd.DataFrame, args: argparse.Namespace) -> None:
     values = returns.to_numpy(dtype=float)
     level = price_level(values)
     if level is not None:
+        gross = level >= GROSS_LEVEL
+        what = "prices or gross returns" if gross else "prices"
+        other = (
+            "for gross returns (1 + r) subtract 1 first"
+            if gross
+            else "for a cash fund's returns in percent add --percent"
+        )
         raise _UsageError(
-            f"{flag} compounds the returns, and those of {source} look like prices "
-            "or gross returns, not returns: all positive, changing little from day "
-            f"to day (median {level:.4g}). For prices leave "
-            "--returns out (they become log returns); for gross returns (1 + r) "
-            "subtract 1 first"
+            f"{flag} compounds the returns, and those of {source} look like {what}, "
+            "not returns: all positive, changing little from day to day (median "
+            f"{level:.4g}). For prices leave --returns out (they become log "
+            f"returns); {other}"
         )
     with np.errstate(over="ignore"):
         simple = _simple_returns(returns).to_numpy(dtype=float)

@@ -56,7 +56,7 @@ from ._dates import (
     parse_day,
     warn_if_not_daily,
 )
-from ._prices_or_returns import price_level
+from ._prices_or_returns import GROSS_LEVEL, price_level
 from ._validation import (
     basis_points_advice,
     basis_points_median,
@@ -302,12 +302,18 @@ def _check_returns(returns: Any, name: str, missing: str = "error") -> pd.Series
     level = price_level(data.values)
     if level is not None:
         # before the percent check, whose advice (/ 100) would pass it (H46-2)
+        gross = level >= GROSS_LEVEL
+        what = "prices or gross returns (1 + r)" if gross else "prices"
+        other = (
+            f"{name} - 1 for gross returns"
+            if gross
+            else f"{name} / 100 if they are a cash fund's returns in percent"
+        )
         raise InvalidParameterError(
             name,
-            f"{name} look like prices or gross returns (1 + r), not returns: all "
-            f"positive, changing little from day to day (median {level:.4g}). "
-            f"Pass simple returns: {name}.pct_change().dropna() for prices, "
-            f"{name} - 1 for gross returns.",
+            f"{name} look like {what}, not returns: all positive, changing little "
+            f"from day to day (median {level:.4g}). Pass simple returns: "
+            f"{name}.pct_change().dropna() for prices, {other}.",
         )
     percent = percent_median(data.values)
     if percent is not None:

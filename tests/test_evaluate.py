@@ -887,3 +887,30 @@ def test_did_you_mean_names_the_closest_of_regimes_that_fold_alike():
     with pytest.raises(InvalidParameterError) as e:
         backtest(tied, returns, risk_off="up")
     assert "did you mean" not in str(e.value) and "e.g." not in str(e.value)
+
+
+def test_prices_below_one_are_not_compounded_as_returns():
+    """Hostile 47, H47-1: penny-stock prices near 0.2 were told to be divided by
+    100 (then passed, +54 % a year without a drawdown), and an FX rate near
+    0.009 passed without a word (+752 % a year). No returns stay half a percent
+    or more above zero every day: such values are prices, or a cash fund's
+    returns in percent, and the message gives both conversions. A money-market
+    fund's decimal returns (1.4e-5 a day) are still returns."""
+    days = pd.bdate_range("2020-01-01", periods=300)
+    rng = np.random.default_rng(1)
+    walk = np.exp(np.cumsum(rng.normal(0, 0.01, 300)))
+    signal = pd.Series(
+        pd.Categorical(
+            np.repeat(["Bull", "Bear", "Sideways"], 100), NAMES, ordered=True
+        ),
+        index=days,
+    )
+    cash = 0.02 * (1 + rng.normal(0, 0.01, 300))  # 5 % a year, in percent
+    for values in (0.2 * walk, 0.009 * walk, cash):
+        with pytest.raises(InvalidParameterError, match="look like prices, not") as e:
+            backtest(signal, pd.Series(values, index=days))
+        assert "pct_change()" in str(e.value) and "/ 100 if they are a cash" in str(
+            e.value
+        )
+    money_market = pd.Series(1.4e-5 * (1 + rng.normal(0, 0.02, 300)), index=days)
+    assert backtest(signal, money_market).stats.loc["n_days", "buy_and_hold"] == 299
