@@ -851,6 +851,35 @@ def save_state(out: pd.DataFrame, folder: str | os.PathLike[str]) -> Path:
     return save_and_log(out, folder)[0]
 
 
+def check_zone_kept(index: Any, param: str) -> None:
+    """Refuse, before any work, dates in a zone whose name a state cannot keep.
+
+    A state records its dates' zone by name (``str(tz)``) and reads them back
+    in the zone of that name. ``pytz.FixedOffset(-300)`` or a dateutil zone
+    (``tzfile('/usr/share/zoneinfo/...')``) has no name pandas reads back, so
+    the folder was written and then called damaged at the next run (hostile
+    47, H47-9). The name must give the same UTC offsets on the dates' first,
+    middle and last days.
+    """
+    zone = getattr(index, "tz", None)
+    if zone is None or not len(index):
+        return
+    probe = index[[0, len(index) // 2, len(index) - 1]]
+    try:
+        back = probe.tz_convert(str(zone))
+        kept = [t.utcoffset() for t in back] == [t.utcoffset() for t in probe]
+    except Exception:  # any failure to read the name back
+        kept = False
+    if not kept:
+        raise InvalidParameterError(
+            param,
+            f"{param}'s dates are in the time zone {str(zone)!r}, a name a state "
+            "folder cannot keep (pandas does not read it back as a zone). Pass "
+            f"dates in a named zone, e.g. {param}.tz_convert('UTC') or an IANA name "
+            "such as 'America/New_York'.",
+        )
+
+
 def save_and_log(
     out: pd.DataFrame, folder: str | os.PathLike[str], *, held: bool = False
 ) -> tuple[Path, int]:
@@ -861,6 +890,7 @@ def save_and_log(
     """
     record = read_record(out, "out")
     refits = records_of(out, "out")  # before the folder is made
+    check_zone_kept(out.index, "out")
     folder = Path(os.path.abspath(folder))  # as load_state: "./~/x" is not ~/x
     folder.mkdir(parents=True, exist_ok=True)
     # the log is checked before the state moves on: a log these rows cannot go

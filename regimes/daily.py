@@ -25,6 +25,7 @@ from ._resume import (
     POINTER,
     append_log,
     check_log,
+    check_zone_kept,
     load_state,
     save_and_log,
     save_state,
@@ -98,6 +99,7 @@ def run(
     # absolute: pathlib reads "./~/state" as "~/state", which the path rule of
     # the calls below would take for the home folder
     folder = check_folder_target(folder, "folder")  # before any work
+    check_zone_kept(getattr(returns, "index", None), "returns")
     if not (folder / POINTER).is_file():
         check_log(folder, None)  # a folder holding a user's log.csv: left as it is
     # the top-most folder this run makes: removed again if the run fails

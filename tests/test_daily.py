@@ -444,6 +444,22 @@ def test_state_directory_keeps_the_time_zone(returns, tmp_path, tz):
     )
 
 
+def test_a_zone_a_state_cannot_name_is_refused_before_any_work(returns, tmp_path):
+    """Hostile 47, H47-9: dates in a dateutil zone (or pytz.FixedOffset) were
+    saved, and the next run called the folder damaged: the state keeps the
+    zone by name, and 'tzfile(...)' is no name pandas reads back. Refused
+    before the folder is made; a named zone works (test above)."""
+    aware = returns.iloc[:700].tz_localize("dateutil/Australia/Sydney")
+    folder = tmp_path / "state"
+    with pytest.raises(InvalidParameterError, match="a state folder cannot keep") as e:
+        daily.run(aware, _model(), folder, **OPTIONS)
+    assert e.value.param == "returns" and not folder.exists()
+    walk = walk_forward(aware, _model(), **OPTIONS)  # in memory: fine
+    with pytest.raises(InvalidParameterError, match="tz_convert") as e:
+        daily.save_state(walk, folder)
+    assert e.value.param == "out" and not folder.exists()
+
+
 def _cut_json(path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8")[:-100], encoding="utf-8")
 
