@@ -231,15 +231,17 @@ normalises them."""
 def bar_level(columns: pd.Index) -> int | None:
     """The level of ``columns`` (on several levels) that names price-bar fields.
 
-    A yfinance download's (Price, Ticker) columns: a level whose every name is a
-    field of :data:`BAR_FIELDS` (``Close``; ``Open``, ``Volume``...). None for
-    other levels, such as (sector, ticker).
+    A yfinance download's (Price, Ticker) columns: a level whose every name is
+    one of yfinance's fields as written (Open, High, Low, Close, Adj Close,
+    Volume, in any case), a close among them. Aliases are not read here, and a
+    close is needed: Fama-French's Low and High portfolios, ('Vol', 'XLK') or
+    ('Price', 'Momentum') are sorts of assets, not bars (hostile 48, H48-2).
     """
     if not isinstance(columns, pd.MultiIndex):
         return None
     for k in range(columns.nlevels):
-        names = set(columns.get_level_values(k))
-        if names and all(bar_field(n) in BAR_FIELDS for n in names):
+        names = {str(n).strip().lower() for n in columns.get_level_values(k)}
+        if names and names <= BAR_FIELDS and names & {"close", "adj close"}:
             return k
     return None
 
@@ -435,19 +437,24 @@ def log_returns(prices: pd.DataFrame, source: str = "prices") -> pd.DataFrame:
 SPLIT_MOVE = 10.0
 """How many times its column's usual day (the median absolute day among days
 that move) a move must be before it is compared with a split's ratio."""
-SPLITS = (2, 3, 4, 5, 10)
+SPLITS = (2, 3, 4, 5, 7, 8, 10, 15, 20, 25, 50)
 """Forward splits (n-for-1: the price divided by n) that a fall is compared with."""
-REVERSE_SPLITS = (5, 10, 15, 20, 25, 50, 100)
+REVERSE_SPLITS = (5, 8, 10, 15, 20, 25, 30, 50, 100)
 """Reverse splits (1-for-n: the price multiplied by n) that a rise is compared
 with. 1-for-2 to 1-for-4 are left out: a stock that doubles or triples in a day
 (a trial result) is no rarer than such a reverse split."""
+
+
+MARKET_COLUMNS = 2
+"""Other columns needed before their median is taken as the day's market move:
+one alone may move the other way (an inverse fund beside a long one)."""
 
 
 def split_like_moves(returns: pd.DataFrame) -> list[tuple[object, object, float, int]]:
     """(column, day, log return, n) of each move as an n-for-1 split (or 1-for-n).
 
     A day whose log return, less the market's move that day (the median of the
-    other columns' returns, when there are others), is at least
+    other columns' returns, when there are two or more), is at least
     :data:`SPLIT_MOVE` times the column's usual day and within five usual days
     (at least 0.02, at most 0.12) of ln(n) for a split of :data:`SPLITS` (a fall)
     or :data:`REVERSE_SPLITS` (a rise). 3-for-2 and other fractional splits are
@@ -472,10 +479,10 @@ def split_like_moves(returns: pd.DataFrame) -> list[tuple[object, object, float,
         usual = float(np.median(moving))
         tolerance = min(0.12, max(0.02, 5.0 * usual))
         for at in np.flatnonzero(size >= SPLIT_MOVE * usual):
+            # the market's move: the median of two other columns or more
             others = frame.iloc[at].drop(column).dropna()
-            move = float(values.iloc[at]) - (
-                float(others.median()) if len(others) else 0.0
-            )
+            market = float(others.median()) if len(others) >= MARKET_COLUMNS else 0.0
+            move = float(values.iloc[at]) - market
             ratios = SPLITS if move < 0 else REVERSE_SPLITS
             n = min(ratios, key=lambda k: abs(abs(move) - np.log(k)))
             if abs(abs(move) - np.log(n)) <= tolerance:

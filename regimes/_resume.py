@@ -858,25 +858,31 @@ def check_zone_kept(index: Any, param: str) -> None:
     in the zone of that name. ``pytz.FixedOffset(-300)`` or a dateutil zone
     (``tzfile('/usr/share/zoneinfo/...')``) has no name pandas reads back, so
     the folder was written and then called damaged at the next run (hostile
-    47, H47-9). The name must give the same UTC offsets on the dates' first,
-    middle and last days.
+    47, H47-9). The name must give the same wall-clock times on every day, and
+    a fixed offset must not carry a name of its own (hostile 48, H48-7).
     """
     zone = getattr(index, "tz", None)
     if zone is None or not len(index):
         return
-    probe = index[[0, len(index) // 2, len(index) - 1]]
-    try:
-        back = probe.tz_convert(str(zone))
-        kept = [t.utcoffset() for t in back] == [t.utcoffset() for t in probe]
-    except Exception:  # any failure to read the name back
+    if isinstance(zone, _dt.timezone) and not str(zone).startswith("UTC"):
+        # a fixed offset given a name ('EST', 'CET'): the name reads back as
+        # the zone of that name, whose summer time the offset does not have
         kept = False
+    else:
+        try:
+            back = index.tz_convert(str(zone))
+            kept = np.array_equal(
+                back.tz_localize(None).asi8, index.tz_localize(None).asi8
+            )
+        except Exception:  # any failure to read the name back
+            kept = False
     if not kept:
         raise InvalidParameterError(
             param,
-            f"{param}'s dates are in the time zone {str(zone)!r}, a name a state "
-            "folder cannot keep (pandas does not read it back as a zone). Pass "
-            f"dates in a named zone, e.g. {param}.tz_convert('UTC') or an IANA name "
-            "such as 'America/New_York'.",
+            f"the dates of {param} are in the time zone {str(zone)!r}, a name a "
+            "state folder cannot keep (read back, it is another zone, or none). "
+            f"Pass dates in a named zone, e.g. {param}.tz_convert('UTC') or an IANA "
+            "name such as 'America/New_York'.",
         )
 
 

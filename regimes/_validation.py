@@ -668,13 +668,24 @@ def multi_level_advice(columns: pd.MultiIndex, source: str) -> str:
             f"{source}.columns.get_level_values(0)."
         )
     level = bar_level(columns)
-    example = columns[0][level] if level is not None else "Close"
+    if level is None or level == 0:
+        close = "Close" if level is None else _close_of(columns, 0)
+        one = f"{source}[{close!r}]"
+    else:  # the fields on another level: a cross-section of it
+        one = f"{source}.xs({_close_of(columns, level)!r}, axis=1, level={level})"
     return (
         f"{source}: the columns have {columns.nlevels} levels (e.g. "
-        f"{columns[0]!r}); pass one level, e.g. {source}[{example!r}] for a "
-        f"yfinance download, or name each column by its levels, e.g. "
-        f"{source}.columns = [' '.join(map(str, c)) for c in {source}.columns]."
+        f"{columns[0]!r}); pass one level, e.g. {one} for a yfinance download, or "
+        f"name each column by its levels, e.g. {source}.columns = "
+        f"[' '.join(map(str, c)) for c in {source}.columns]."
     )
+
+
+def _close_of(columns: pd.MultiIndex, level: int) -> Any:
+    """The adjusted close of a level of bar fields if there is one, else the close."""
+    names = list(dict.fromkeys(columns.get_level_values(level)))
+    by_field = {str(n).strip().lower(): n for n in names}
+    return by_field.get("adj close", by_field.get("close", names[0]))
 
 
 _DAY_KEYS = frozenset({"date", "datetime", "day", "time", "timestamp"})

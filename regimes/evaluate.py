@@ -278,7 +278,9 @@ _NAN_FIX = (
 )
 
 
-def _check_returns(returns: Any, name: str, missing: str = "error") -> pd.Series:
+def _check_returns(
+    returns: Any, name: str, missing: str = "error", prices: bool = True
+) -> pd.Series:
     """Simple daily returns as one Series; a DataFrame is equal-weighted by day.
 
     The frame is checked by :func:`regimes._validation.check_returns` (dates,
@@ -299,7 +301,9 @@ def _check_returns(returns: Any, name: str, missing: str = "error") -> pd.Series
     basis_points = basis_points_median(data.values)
     if basis_points is not None:
         raise InvalidParameterError(name, basis_points_advice(basis_points, name))
-    level = price_level(data.values)
+    # a daily rate (cash_returns, risk_free) has its own rule, whose message
+    # names an annual rate given by mistake (hostile 48, H48-1)
+    level = price_level(data.values) if prices else None
     if level is not None:
         # before the percent check, whose advice (/ 100) would pass it (H46-2)
         gross = level >= GROSS_LEVEL
@@ -389,7 +393,7 @@ _DAILY_FIX = (
 def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
     """A float or a Series of daily returns, taken on ``days`` (all of them needed)."""
     if isinstance(value, pd.Series):
-        series = _check_returns(value, name)
+        series = _check_returns(value, name, prices=False)
         check_covers(
             series.index,
             days,

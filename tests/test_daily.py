@@ -458,6 +458,15 @@ def test_a_zone_a_state_cannot_name_is_refused_before_any_work(returns, tmp_path
     with pytest.raises(InvalidParameterError, match="tz_convert") as e:
         daily.save_state(walk, folder)
     assert e.value.param == "out" and not folder.exists()
+    # a fixed offset named 'CET' reads back as CET with summer time (H48-7)
+    import datetime
+
+    named = returns.loc["2013-11-01":"2014-02-28"].tz_localize(  # winter only
+        datetime.timezone(datetime.timedelta(hours=1), "CET")
+    )
+    with pytest.raises(InvalidParameterError, match="cannot keep"):
+        daily.run(named, _model(), folder, **OPTIONS)
+    assert not folder.exists()
 
 
 def _cut_json(path: Path) -> None:

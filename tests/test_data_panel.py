@@ -498,3 +498,9 @@ def test_big_days_that_are_not_split_ratios_are_not_called_splits():
             to_log_returns(frame)
     with pytest.warns(SplitWarning, match="near a 1-for-10 reverse split"):
         to_log_returns(prices(200, 9.0))
+    # a 3x fund beside its inverse: the other column is no market (H48-4)
+    pair = pd.concat([prices(200, -0.369), prices(200, 0.26)], axis=1)
+    pair.columns = ["TQQQ", "SQQQ"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SplitWarning)
+        to_log_returns(pair)

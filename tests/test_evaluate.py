@@ -914,3 +914,11 @@ def test_prices_below_one_are_not_compounded_as_returns():
         )
     money_market = pd.Series(1.4e-5 * (1 + rng.normal(0, 0.02, 300)), index=days)
     assert backtest(signal, money_market).stats.loc["n_days", "buy_and_hold"] == 299
+    # a rate's own rule speaks for cash_returns and risk_free (H48-1): an annual
+    # rate told to be divided by 100 would be 13 % a year for 5 %
+    equities = pd.Series(rng.normal(3e-4, 0.01, 300), index=days)
+    annual = pd.Series(0.05 * (1 + rng.normal(0, 0.01, 300)), index=days)
+    for name in ("cash_returns", "risk_free"):
+        with pytest.raises(InvalidParameterError, match="0.04 / 252 a day") as e:
+            backtest(signal, equities, **{name: annual})
+        assert "/ 100" not in str(e.value)

@@ -670,3 +670,25 @@ def test_columns_on_several_levels_are_refused_before_they_become_text():
     assert list(model.fit(joined).feature_names_in_) == [
         f"Close {c}" for c in returns.columns
     ]
+    # other levels (sector, ticker) are read as before (hostile 47, H47-7): the
+    # evaluate functions equal-weight them, the fit names them by their levels
+    from regimes.evaluate import equal_weighted
+
+    panel = returns.copy()
+    panel.columns = pd.MultiIndex.from_tuples([("Tech", "XLK"), ("Fin", "XLF")])
+    assert model.fit(panel).n_features_in_ == 2
+    simple = np.expm1(panel)
+    assert np.allclose(equal_weighted(simple), simple.mean(axis=1))
+    # sorts named like bar fields are portfolios (H48-2): Fama-French's Low and
+    # High, no close among them; a download with its fields second is refused
+    sorts = returns.copy()
+    sorts.columns = pd.MultiIndex.from_tuples([("Small", "Low"), ("Small", "High")])
+    assert model.fit(sorts).n_features_in_ == 2
+    swapped = closes.copy()
+    swapped.columns = swapped.columns.swaplevel()
+    with pytest.raises(InvalidReturnsError, match=r"xs\('Close', axis=1, level=1\)"):
+        model.fit(swapped)
+    one = returns.copy()
+    one.columns = pd.MultiIndex.from_arrays([list(returns.columns)])
+    with pytest.raises(InvalidReturnsError, match="MultiIndex of one level"):
+        prepare_returns(one, kind="returns")
