@@ -243,11 +243,11 @@ class Options(Constraint):
         return "one of " + ", ".join(repr(o) for o in self.options)
 
     def hint(self, value: Any) -> str:
-        near = _near(value, self.options) if isinstance(value, str) else None
+        near = near_option(value, self.options) if isinstance(value, str) else None
         return "" if near is None else f"did you mean {near!r}?"
 
 
-def _near(value: str, options: Iterable[str]) -> str | None:
+def near_option(value: str, options: Iterable[str]) -> str | None:
     """The option ``value`` means but for case and spaces, if any.
 
     Case as Unicode folds it ('STRASSE' means 'Straße'), spaces around and
@@ -291,7 +291,7 @@ def with_near(unknown: Iterable[Any], options: Iterable[str]) -> str:
     options = [str(o) for o in options]
     said = []
     for name in unknown:
-        near = _near(name, options) if isinstance(name, str) else None
+        near = near_option(name, options) if isinstance(name, str) else None
         said.append(
             repr(name) if near is None else f"{name!r} (did you mean {near!r}?)"
         )

@@ -257,6 +257,11 @@ GROSS_LEVEL = 0.5
 below it, the returns of a cash fund in percent (0.02 a day) as well."""
 
 
+PRICE_DAYS = 20
+"""Days below which :func:`price_level` does not judge: a few days of steady
+returns (a worked example's 1 % a day) change as little as prices do."""
+
+
 def price_level(values: np.ndarray) -> float | None:
     """The median value if ``values`` look like prices (or gross returns), else None.
 
@@ -282,9 +287,16 @@ def price_level(values: np.ndarray) -> float | None:
     return level if level >= PRICE_LEVEL else None
 
 
-PRICE_DAYS = 20
-"""Days below which :func:`price_level` does not judge: a few days of steady
-returns (a worked example's 1 % a day) change as little as prices do."""
+def price_words(level: float) -> tuple[str, bool]:
+    """What values at ``level`` (from :func:`price_level`) may be, and if gross.
+
+    ("prices or gross returns (1 + r)", True) from :data:`GROSS_LEVEL`, else
+    ("prices", False), where the other reading is a cash fund's returns in
+    percent: each caller adds the conversions in its own words.
+    """
+    if level >= GROSS_LEVEL:
+        return "prices or gross returns (1 + r)", True
+    return "prices", False
 
 
 def percent_median(values: np.ndarray) -> float | None:

@@ -34,10 +34,10 @@ from ._io import (
     user_path,
 )
 from ._prices_or_returns import (
-    GROSS_LEVEL,
     mixed_units,
     percent_median,
     price_level,
+    price_words,
     returns_unit,
 )
 from ._resume import NEW_RUN, saved_columns
@@ -1105,10 +1105,9 @@ def _check_compounding(returns: pd.DataFrame, args: argparse.Namespace) -> None:
     values = returns.to_numpy(dtype=float)
     level = price_level(values)
     if level is not None:
-        gross = level >= GROSS_LEVEL
-        what = "prices or gross returns" if gross else "prices"
+        what, gross = price_words(level)
         other = (
-            "for gross returns (1 + r) subtract 1 first"
+            "for gross returns subtract 1 first"
             if gross
             else "for a cash fund's returns in percent add --percent"
         )

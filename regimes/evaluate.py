@@ -45,7 +45,7 @@ from ._contract import (
     Interval,
     Names,
     Real,
-    _near,
+    near_option,
     validate_params,
     with_near,
 )
@@ -56,7 +56,7 @@ from ._dates import (
     parse_day,
     warn_if_not_daily,
 )
-from ._prices_or_returns import GROSS_LEVEL, price_level
+from ._prices_or_returns import price_level, price_words
 from ._validation import (
     basis_points_advice,
     basis_points_median,
@@ -190,7 +190,7 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
         # the example is the regime meant when it differs only in case or
         # spaces; another regime as an example would be taken as meant
         as_text = {str(k): k for k in known}
-        meant = [as_text.get(_near(str(n), as_text) or "") for n in names]
+        meant = [as_text.get(near_option(str(n), as_text) or "") for n in names]
         example = ""
         if all(m is not None for m in meant):
             # each once: 'Bear' and 'bear' both mean Bear (hostile 43, 12)
@@ -279,13 +279,14 @@ _NAN_FIX = (
 
 
 def _check_returns(
-    returns: Any, name: str, missing: str = "error", prices: bool = True
+    returns: Any, name: str, missing: str = "error", judge_prices: bool = True
 ) -> pd.Series:
     """Simple daily returns as one Series; a DataFrame is equal-weighted by day.
 
     The frame is checked by :func:`regimes._validation.check_returns` (dates,
     columns, numbers, finite values; ``missing="marginalize"`` allows a ragged
-    panel), then as *simple decimal* returns: percent returns (median absolute
+    panel), then as *simple decimal* returns: prices (``judge_prices``; a daily
+    rate has its own rule in :func:`_on_days`), percent returns (median absolute
     value above 0.1) and returns below -1 are refused.
     """
     if not isinstance(returns, (pd.Series, pd.DataFrame)):
@@ -303,11 +304,10 @@ def _check_returns(
         raise InvalidParameterError(name, basis_points_advice(basis_points, name))
     # a daily rate (cash_returns, risk_free) has its own rule, whose message
     # names an annual rate given by mistake (hostile 48, H48-1)
-    level = price_level(data.values) if prices else None
+    level = price_level(data.values) if judge_prices else None
     if level is not None:
         # before the percent check, whose advice (/ 100) would pass it (H46-2)
-        gross = level >= GROSS_LEVEL
-        what = "prices or gross returns (1 + r)" if gross else "prices"
+        what, gross = price_words(level)
         other = (
             f"{name} - 1 for gross returns"
             if gross
@@ -393,7 +393,7 @@ _DAILY_FIX = (
 def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
     """A float or a Series of daily returns, taken on ``days`` (all of them needed)."""
     if isinstance(value, pd.Series):
-        series = _check_returns(value, name, prices=False)
+        series = _check_returns(value, name, judge_prices=False)
         check_covers(
             series.index,
             days,
