@@ -34,6 +34,7 @@ import datetime as _dt
 import decimal
 import functools
 import inspect
+import json
 import math
 import numbers
 import os
@@ -856,6 +857,17 @@ class RandomState(Constraint):
         )
 
 
+def _json_text(text: str) -> bool:
+    """Whether ``text`` is a JSON object or list (never a file's name)."""
+    if not text.lstrip().startswith(("{", "[")):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 class PathLike(Constraint):
     """A file or folder path: a non-empty str or an os.PathLike.
 
@@ -886,6 +898,8 @@ class PathLike(Constraint):
         path = os.fspath(value)
         if not isinstance(path, str) or path_problem(path) is not None:
             return _REJECT
+        if _json_text(path):
+            return _REJECT
         home = str(user_path(path))
         if home != path:  # "~/state": the home folder, never a folder named ~
             path = home
@@ -914,6 +928,12 @@ class PathLike(Constraint):
         path = os.fspath(value)
         if not isinstance(path, str) or not path.strip():
             return ""
+        if _json_text(path):  # a walk's attrs['resume'], given for resume=
+            return (
+                "that is JSON text, not a path: a walk's record (attrs['resume']) "
+                "is read from its frame, so pass the frame itself (resume=wf) or a "
+                "state folder"
+            )
         problem = path_problem(path)
         if problem is not None:
             return problem

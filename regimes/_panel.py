@@ -37,7 +37,12 @@ from ._prices_or_returns import (
     looks_like_prices,
     percent_median,
 )
-from ._validation import check_returns, check_unique_columns, multi_level_advice
+from ._validation import (
+    check_returns,
+    check_unique_columns,
+    multi_level_advice,
+    prices_warning,
+)
 from ._warn import warn_user
 from .exceptions import (
     Advice,
@@ -216,7 +221,11 @@ def prepare(
                 param, f"{source}: " + basis_points_advice(basis_points, "the values")
             )
         median = percent_median(returns.to_numpy())
-        # prices read as returns are not percent returns: the fit says prices
+        # prices read as returns are not percent returns: said as prices, by
+        # the fit's own warning (the loader was silent, hostile 49, H49-1)
+        prices_warning(
+            returns.to_numpy(), source, ". Read them with kind='prices' instead"
+        )
         if median is not None and not looks_like_prices(returns.to_numpy()):
             warn_user(
                 f"{source}: the returns look like percent (median |return| "

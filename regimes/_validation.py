@@ -436,7 +436,7 @@ def check_returns(
             against="the rest of the data",
         )
         if not window:  # a window's frame was judged whole (warn_if_prices)
-            _warn_if_prices(values)
+            prices_warning(values)
             _warn_if_mixed_units(values, columns, param)
     return Returns(values, index, columns, None if window else frequency_note(index))
 
@@ -465,7 +465,7 @@ def warn_if_prices(data: Returns) -> None:
     refusals are not judged on the whole frame: a rolling window or a column that
     joins late trains on part of it only.
     """
-    _warn_if_prices(data.values)
+    prices_warning(data.values)
     _warn_if_mixed_units(data.values, data.columns)
 
 
@@ -1091,18 +1091,29 @@ def _check_not_constant(
         )
 
 
-def _warn_if_prices(values: np.ndarray) -> None:
+def prices_warning(
+    values: np.ndarray,
+    source: str = "",
+    fix: str = ". Convert them first, e.g. np.log(prices).diff().dropna()",
+) -> None:
+    """Warn (:class:`LikelyPricesWarning`) when returns look like prices.
+
+    The fit's warning, and the loaders' when told ``kind="returns"`` (H49-1):
+    ``source`` names the data, ``fix`` is the caller's conversion (an aside the
+    command leaves out: it has its own words).
+    """
     if looks_like_prices(values):
         warn_user(
             Advice(
-                (
+                (f"{source}: " if source else "")
+                + (
                     "returns are all positive with a median of "
                     if np.nanmin(values) > 0
                     else "returns change little from day to day next to their "
                     "median of "
                 )
                 + f"{np.nanmedian(values):.4g}: they look like prices, not returns",
-                Aside(". Convert them first, e.g. np.log(prices).diff().dropna()"),
+                Aside(fix),
                 ".",
             ),
             LikelyPricesWarning,

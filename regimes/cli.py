@@ -260,7 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always")
-            seen: set[str] = set()
+            seen: set[str] = set()  # the texts said, for the report
+            said: set[str] = set()  # what each was said for
             options = _parser().parse_args(argv)
 
             def show(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
@@ -274,7 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 if advice:
                     text = f"{text} (here: {advice})"
-                if text not in seen:  # once each, as they happen
+                # once each, as they happen; the data's prices warning once
+                # however many steps (the loader, the fit) see the same data
+                key = "prices" if issubclass(category, LikelyPricesWarning) else text
+                if key not in said:
+                    said.add(key)
                     seen.add(text)
                     print(f"regimes: warning: {text}", file=sys.stderr, flush=True)
 

@@ -56,7 +56,7 @@ from ._dates import (
     parse_day,
     warn_if_not_daily,
 )
-from ._prices_or_returns import price_level, price_words
+from ._prices_or_returns import GROSS_LEVEL, price_level, price_words
 from ._validation import (
     basis_points_advice,
     basis_points_median,
@@ -279,15 +279,16 @@ _NAN_FIX = (
 
 
 def _check_returns(
-    returns: Any, name: str, missing: str = "error", judge_prices: bool = True
+    returns: Any, name: str, missing: str = "error", rate: bool = False
 ) -> pd.Series:
     """Simple daily returns as one Series; a DataFrame is equal-weighted by day.
 
     The frame is checked by :func:`regimes._validation.check_returns` (dates,
     columns, numbers, finite values; ``missing="marginalize"`` allows a ragged
-    panel), then as *simple decimal* returns: prices (``judge_prices``; a daily
-    rate has its own rule in :func:`_on_days`), percent returns (median absolute
-    value above 0.1) and returns below -1 are refused.
+    panel), then as *simple decimal* returns: prices (for a daily ``rate`` only
+    gross returns: its own rule in :func:`_on_days` names an annual rate),
+    percent returns (median absolute value above 0.1) and returns below -1 are
+    refused.
     """
     if not isinstance(returns, (pd.Series, pd.DataFrame)):
         raise InvalidParameterError(
@@ -302,10 +303,11 @@ def _check_returns(
     basis_points = basis_points_median(data.values)
     if basis_points is not None:
         raise InvalidParameterError(name, basis_points_advice(basis_points, name))
-    # a daily rate (cash_returns, risk_free) has its own rule, whose message
-    # names an annual rate given by mistake (hostile 48, H48-1)
-    level = price_level(data.values) if judge_prices else None
-    if level is not None:
+    level = price_level(data.values)
+    # a daily rate (cash_returns, risk_free) steady at 0.05 is an annual rate,
+    # which its own rule names (H48-1); gross returns (1 + r) are judged here
+    # for it too, before the percent check's '/ 100' (H49-3)
+    if level is not None and (not rate or level >= GROSS_LEVEL):
         # before the percent check, whose advice (/ 100) would pass it (H46-2)
         what, gross = price_words(level)
         other = (
@@ -393,7 +395,7 @@ _DAILY_FIX = (
 def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
     """A float or a Series of daily returns, taken on ``days`` (all of them needed)."""
     if isinstance(value, pd.Series):
-        series = _check_returns(value, name, judge_prices=False)
+        series = _check_returns(value, name, rate=True)
         check_covers(
             series.index,
             days,

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -1112,3 +1113,13 @@ def test_the_latest_advice_is_in_the_commands_words_too(args, says, capsys):
     err = capsys.readouterr().err
     assert says in err, err
     assert "min_train" not in err and "covariance_type=" not in err and "[" not in err
+
+
+def test_prices_read_with_returns_are_warned_about_once(tmp_path, monkeypatch):
+    """Hostile 49, H49-1: the loader now warns of prices said to be returns, as
+    the fit does; the command, which reads and fits the same data, says it once."""
+    path = tmp_path / "prices.csv"
+    path.write_text((Path(__file__).parents[1] / "examples" / "prices.csv").read_text())
+    args = ["--csv", str(path), "--returns", "--n-init", "1", "--n-regimes", "2"]
+    status, text = run(args, monkeypatch)
+    assert status == 0 and text.count("they look like prices") == 1, text

@@ -504,3 +504,19 @@ def test_big_days_that_are_not_split_ratios_are_not_called_splits():
     with warnings.catch_warnings():
         warnings.simplefilter("error", SplitWarning)
         to_log_returns(pair)
+
+
+def test_prices_said_to_be_returns_are_warned_about_by_the_loader():
+    """Hostile 49, H49-1: prepare_returns(prices, kind='returns') was silent (the
+    percent warning deferred to the fit's prices warning, which a loader's user
+    may never reach). The loader gives the fit's warning, with its own fix; the
+    command says it once."""
+    from pathlib import Path
+
+    from regimes.data import prepare_returns
+    from regimes.exceptions import LikelyPricesWarning
+
+    path = Path(__file__).parents[1] / "examples" / "prices.csv"
+    prices = pd.read_csv(path, index_col=0, parse_dates=True)
+    with pytest.warns(LikelyPricesWarning, match="kind='prices'"):
+        prepare_returns(prices.iloc[:300], kind="returns")

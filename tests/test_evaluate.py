@@ -922,3 +922,19 @@ def test_prices_below_one_are_not_compounded_as_returns():
         with pytest.raises(InvalidParameterError, match="0.04 / 252 a day") as e:
             backtest(signal, equities, **{name: annual})
         assert "/ 100" not in str(e.value)
+
+
+def test_gross_cash_returns_are_told_to_subtract_one():
+    """Hostile 49, H49-3: gross returns (1 + r) given as cash_returns or
+    risk_free were called percent and told '/ 100', which the daily-rate rule
+    then refused as an annual rate. They are named as gross returns, '- 1'."""
+    days = pd.bdate_range("2020-01-01", periods=300)
+    rng = np.random.default_rng(2)
+    blocks = np.repeat(["Bull", "Bear", "Sideways"], 100)
+    signal = pd.Series(pd.Categorical(blocks, NAMES, ordered=True), index=days)
+    equities = pd.Series(rng.normal(3e-4, 0.01, 300), index=days)
+    gross = pd.Series(1.0001 + rng.normal(0, 1e-6, 300), index=days)
+    for name in ("cash_returns", "risk_free"):
+        with pytest.raises(InvalidParameterError, match="gross returns") as e:
+            backtest(signal, equities, **{name: gross})
+        assert f"{name} - 1" in str(e.value) and "/ 100" not in str(e.value)

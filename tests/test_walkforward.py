@@ -672,3 +672,12 @@ def test_too_few_days_advice_fits_the_first_fit_and_says_no_refit_as_options(cap
     assert main([*base, "--min-train", "100000"]) == 2
     err = capsys.readouterr().err
     assert "--min-train" in err and "min_train" not in err, err
+
+
+def test_the_record_text_given_for_resume_says_to_pass_the_frame(wf, short_sample):
+    """Hostile 49, H49-2: the docstring calls attrs['resume'] 'what resume=
+    needs'; passed as it is, the JSON text was read as a folder path, 'longer
+    than the file system allows'. Every path parameter names JSON text."""
+    with pytest.raises(InvalidParameterError, match="JSON text, not a path") as e:
+        walk_forward(short_sample, resume=wf.attrs["resume"], progress=False)
+    assert "resume=wf" in str(e.value) and "longer than" not in str(e.value)
