@@ -1025,6 +1025,9 @@ def _check_reading(folder: Path, reading: dict[str, Any]) -> None:
     if (
         not isinstance(saved, dict)
         or set(saved) != set(reading)  # cut or edited: not a record to go by
+        or not all(  # of the types the command writes (H49-8: "percent": "true")
+            isinstance(saved[k], type(v)) for k, v in reading.items()
+        )
         or saved["source"] != reading["source"]
         or saved == reading
     ):

@@ -300,6 +300,20 @@ def _check_returns(
     data = check_returns(
         returns, param=name, needs_dates=True, nan_fix=_NAN_FIX, missing=missing
     )
+    empty = [
+        c
+        for c, seen in zip(
+            data.columns, np.isfinite(data.values).any(axis=0), strict=True
+        )
+        if not seen
+    ]
+    if empty:
+        # equal-weighted, it would drop out without a word (hostile 49, H49-5)
+        raise InvalidParameterError(
+            name,
+            f"{name} has columns {empty} without a value on any day: drop them, "
+            f"e.g. {name}.dropna(axis=1, how='all').",
+        )
     basis_points = basis_points_median(data.values)
     if basis_points is not None:
         raise InvalidParameterError(name, basis_points_advice(basis_points, name))
@@ -878,7 +892,8 @@ def backtest(
     With ``p_t`` the position and ``r_t`` the asset's return: strategy return
     ``p_t r_t + (1 - p_t) c_t - cost |p_t - p_{t-1}|``. Statistics (252 days a
     year): ``ann_return = (prod(1 + r))^(252 / n) - 1``; ``ann_vol = std(r) *
-    sqrt(252)`` (ddof 1); ``sharpe = mean(r - risk_free) * 252 / ann_vol``;
+    sqrt(252)`` (ddof 1), both NaN on a single day; ``sharpe = mean(r -
+    risk_free) * 252 / ann_vol``;
     ``max_drawdown`` the lowest :func:`drawdown`; ``n_trades`` the number of
     position changes; ``time_in_market`` the mean position.
 
@@ -962,7 +977,9 @@ def _performance(
     final = float(equity.iloc[-1])
     return pd.Series(
         {
-            "ann_return": final ** (TRADING_DAYS / n) - 1.0,
+            # one day is no year's rate (as it is no volatility): -0.4 % on
+            # the day would print as -64 % a year (hostile 49, H49-4)
+            "ann_return": final ** (TRADING_DAYS / n) - 1.0 if n > 1 else np.nan,
             "ann_vol": ann_vol,
             "sharpe": sharpe,
             "max_drawdown": float(_drawdown(equity).min()),

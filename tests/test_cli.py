@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -1084,6 +1085,12 @@ def test_a_state_read_otherwise_is_refused_by_its_reading(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "read as returns; now they are read as returns in percent" in err, err
     assert "(--returns)" in err
+
+    # a record of other types than the command writes is not one (H49-8)
+    record = json.loads((other / "command.json").read_text())
+    (other / "command.json").write_text(json.dumps({**record, "percent": "true"}))
+    assert main(again) == 0  # as without a record: the data read as before
+    capsys.readouterr()
 
     # a folder where the record goes: refused before the run, not after it
     third = tmp_path / "third"

@@ -19,6 +19,7 @@ from regimes.evaluate import (
     backtest,
     detection_lag,
     drawdown,
+    equal_weighted,
     regime_stats,
     signal_stats,
     spells,
@@ -938,3 +939,20 @@ def test_gross_cash_returns_are_told_to_subtract_one():
         with pytest.raises(InvalidParameterError, match="gross returns") as e:
             backtest(signal, equities, **{name: gross})
         assert f"{name} - 1" in str(e.value) and "/ 100" not in str(e.value)
+
+
+def test_one_day_is_no_annual_return_and_an_empty_column_is_named():
+    """Hostile 49: a backtest left with one day printed an annual return of
+    -64 % from a -0.4 % day (H49-4; its volatility was NaN already), and an
+    equal-weighted column without any value dropped out with only numpy's
+    'All-NaN slice' (H49-5)."""
+    signal, returns = _inputs()
+    one = backtest(signal, returns, delay=len(signal) - 1).stats
+    assert one.loc["n_days", "strategy"] == 1
+    assert one.loc[["ann_return", "ann_vol"]].isna().all().all()
+    assert np.isfinite(backtest(signal, returns).stats.loc["ann_return"]).all()
+    frame = returns.to_frame("A").assign(B=np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(InvalidParameterError, match=r"columns \['B'\] without"):
+            equal_weighted(frame)
