@@ -216,18 +216,6 @@ class Interval(Constraint):
             text = kind
         return f"{text} {self.unit}".rstrip()
 
-    def hint(self, value: Any) -> str:
-        if (
-            self.kind is Integral
-            and _is_real(value)
-            and not _is_int(value)
-            and math.isfinite(value)
-            and float(value).is_integer()
-            and self.convert(int(value)) is not _REJECT
-        ):
-            return f"pass {int(value)} (an int), not {value!r}"
-        return ""
-
 
 class Options(Constraint):
     """One of a fixed set of strings (case-sensitive)."""
@@ -1043,18 +1031,8 @@ def check_value(
         if out is not _REJECT:
             return out
     accepted = ", or ".join(c.describe() for c in cs)
-    # where a float is also accepted (a fraction), a whole float means something
-    # else as an int (days): "pass 1 (an int)" would change the meaning
-    floats = any(isinstance(c, Interval) and c.kind is not Integral for c in cs)
-    hints = [
-        h
-        for h in (
-            c.hint(value)
-            for c in cs
-            if not (floats and isinstance(c, Interval) and c.kind is Integral)
-        )
-        if h
-    ]
+    hints = [h for h in (c.hint(value) for c in cs) if h] or [_retyped(value, cs)]
+    hints = [h for h in hints if h]
     place = f" of {where}" if where else ""
     message = (
         f"{param}{place} must be {accepted}; got {_short(value)}"
@@ -1073,6 +1051,47 @@ def check_value(
         received=f"{_short(value)} ({kind_of(value, dtype=False)})",
         fix=fix,
     )
+
+
+def _retyped(value: Any, constraints: list[Constraint]) -> str:
+    """The fix when ``value`` was typed as another kind: "pass 3 (an int), not 3.0".
+
+    The one rule for every parameter: a whole float where an int is meant, and
+    text that reads as a number (``"3"``, ``" 1e-3"``), are named with the value
+    to pass, when a constraint accepts it. Where both an int and a fraction are
+    accepted (days or a share of them), a whole number reads either way, so none
+    is suggested: "pass 1" would change the meaning.
+    """
+    intervals = [c.kind for c in constraints if isinstance(c, Interval)]
+    either = Integral in intervals and Real in intervals
+    candidates: list[int | float] = []
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return ""
+        if not math.isfinite(number):
+            return ""
+        if number.is_integer():
+            if either:
+                return ""
+            candidates.append(int(number))
+        candidates.append(number)
+        said = f"the text {value!r}"
+    elif _is_real(value) and not _is_int(value):
+        number = plain_float(value)
+        if either or not math.isfinite(number) or not number.is_integer():
+            return ""
+        candidates.append(int(number))
+        said = repr(value)
+    else:
+        return ""
+    for candidate in candidates:
+        if any(c.convert(candidate) is not _REJECT for c in constraints):
+            kind = "an int" if isinstance(candidate, int) else "a number"
+            return f"pass {candidate!r} ({kind}), not {said}"
+    return ""
 
 
 def _axis_labels(value: Any, axis: str) -> list[Any] | None:

@@ -929,3 +929,46 @@ def test_regime_names_read_once_are_refused_and_minus_zero_is_zero(short_sample)
     assert str(model.fitted_state_.params["tol"]) == "0.0"
     first = model.filter_proba(sample, initial=[-0.0, 1.0]).iloc[0]
     assert "-0" not in repr(first.tolist())
+
+
+@pytest.mark.parametrize(
+    ("params", "fix"),
+    [
+        ({"random_state": 0.0}, "Pass 0 (an int), not 0.0."),
+        ({"n_jobs": 2.0}, "Pass 2 (an int), not 2.0."),
+        ({"random_state": "1"}, "Pass 1 (an int), not the text '1'."),
+        ({"n_init": " 3 "}, "Pass 3 (an int), not the text ' 3 '."),
+        ({"n_iter": "1e3"}, "Pass 1000 (an int), not the text '1e3'."),
+        ({"tol": "1e-3"}, "Pass 0.001 (a number), not the text '1e-3'."),
+    ],
+)
+def test_a_number_of_another_type_is_told_the_value_to_pass(params, fix):
+    """Hostile 49, 7: n_init=3.0 was told 'Pass 3 (an int)', but
+    random_state=0.0, n_jobs=1.0 and numbers typed as text ("1") were told
+    nothing. One rule (`_contract._retyped`) now speaks for every parameter."""
+    sample = regimes.data.load_sample().iloc[-300:, :2]
+    with pytest.raises(InvalidParameterError) as err:
+        RegimeModel(**params).fit(sample)
+    assert err.value.fix == fix
+    assert str(err.value).endswith(fix)
+
+
+def test_no_value_is_suggested_that_would_be_refused_or_change_the_meaning():
+    """The suggestion must itself be accepted, and where an int and a fraction
+    are both accepted a whole number is not turned into either."""
+    sample = regimes.data.load_sample().iloc[-300:, :2]
+    for params in (
+        {"n_init": "0"},
+        {"random_state": "-1"},
+        {"n_regimes": "3.5"},
+        {"n_init": "nan"},
+        {"random_state": True},
+    ):
+        with pytest.raises(InvalidParameterError) as err:
+            RegimeModel(**params).fit(sample)
+        assert "Pass" not in str(err.value), params
+    with pytest.raises(InvalidParameterError) as err:
+        regimes.compare(sample, n_regimes=[2], test_size="1")
+    assert "Pass" not in str(err.value)
+    with pytest.raises(InvalidParameterError, match=r"Pass 0\.25 \(a number\)"):
+        regimes.compare(sample, n_regimes=[2], test_size="0.25")
