@@ -6,18 +6,12 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
+from ._version import __version__
 from .labels import default_regime_names
 from .models import RegimeModel
 from .regime_results import RegimeResults
 from .selection import compare
 from .walkforward import fit_many, walk_forward
-
-try:
-    __version__ = version("regimes")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
 
 __all__ = [
     "RegimeModel",

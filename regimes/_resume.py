@@ -52,6 +52,7 @@ from ._validation import (
     check_probabilities,
     check_unique_columns,
 )
+from ._version import __version__
 from ._warn import warn_user
 from .exceptions import (
     Advice,
@@ -127,7 +128,7 @@ def make_record(
         "fitted_until_unit": _unit_of(pd.DatetimeIndex(out["fitted_until"])),
         "last_seconds": seconds,
         "carry": _carry_to_json(entering),
-        "model": _persist._envelope(model.fitted_state_, _version()),
+        "model": _persist._envelope(model.fitted_state_, __version__),
         "challengers": _challengers_to_json(model.fitted_state_.challengers),
     }
     record["digest"] = _digest(record)
@@ -196,12 +197,6 @@ _RECORD_KEYS = {
 
 def _unit_of(index: pd.Index) -> str | None:
     return str(index.unit) if isinstance(index, pd.DatetimeIndex) else None
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def _carry_to_json(carry: Carry) -> dict[str, Any]:
@@ -640,7 +635,7 @@ def is_last_refit(model: RegimeModel, record: dict[str, Any]) -> bool:
     model loaded from the state, or the record's own, is the last refit, and a
     model fitted on other days (all of them: a look-ahead fit) is not.
     """
-    mine = _persist._envelope(model.fitted_state_, _version())
+    mine = _persist._envelope(model.fitted_state_, __version__)
     keep = ("params", "fitted")
     return json.loads(json.dumps({k: mine[k] for k in keep})) == json.loads(
         json.dumps({k: record["model"][k] for k in keep})
@@ -815,7 +810,7 @@ def _read_generation(generation: Path) -> pd.DataFrame:
     """The frame of one generation folder, its attrs rebuilt (errors raised)."""
     model = RegimeModel.load(generation / _MODEL)
     record = json.loads(read_text(generation / _RECORD))
-    record["model"] = _persist._envelope(model.fitted_state_, _version())
+    record["model"] = _persist._envelope(model.fitted_state_, __version__)
     out = _read_frame(generation / _FRAME, record)
     out.attrs = {
         "refits": refit_records(

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
-from . import __version__, data
+from . import data
 from ._contract import check_value
 from ._dates import parse_day, warn_if_not_daily
 from ._io import (
@@ -42,6 +42,7 @@ from ._prices_or_returns import (
 )
 from ._resume import NEW_RUN, saved_columns
 from ._validation import COVARIANCE_TYPES
+from ._version import __version__
 from ._warn import warn_user
 from .evaluate import spells
 from .exceptions import (

@@ -47,6 +47,7 @@ from ._validation import (
     row_name,
     warn_frequency,
 )
+from ._version import __version__
 from ._warn import warn_user
 from .exceptions import InvalidParameterError, InvalidReturnsError
 from .labels import default_regime_names
@@ -527,7 +528,7 @@ class RegimeModel(BaseEstimator):
         RegimeModel.load
         """
         check_is_fitted(self, "fitted_state_")
-        _persist.save(path, self.fitted_state_, _package_version())
+        _persist.save(path, self.fitted_state_, __version__)
 
     @classmethod
     @validate_params({"path": [PathLike()]})
@@ -1230,9 +1231,3 @@ def convergence_reported_by_caller(*models: RegimeModel) -> Iterator[None]:
     finally:
         for model in models:
             del model._warn_convergence
-
-
-def _package_version() -> str:
-    from . import __version__
-
-    return __version__

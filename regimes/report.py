@@ -50,6 +50,7 @@ from ._parameter_tables import ReadableParameters
 from ._prices_or_returns import returns_unit, simple_returns
 from ._records import records_of
 from ._validation import as_frame, check_covers, check_returns
+from ._version import __version__
 from .exceptions import InvalidParameterError
 from .labels import riskiest
 from .models import RegimeModel
@@ -373,7 +374,6 @@ def _render(
     kind = "walk-forward" if inputs.walk is not None else "one fit"
     heading = title or f"Market regimes ({kind})"
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    from . import __version__
 
     body = "\n".join(sections)
     return _PAGE.format(

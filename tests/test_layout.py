@@ -43,6 +43,7 @@ FLOORS = {
         "_state",
         "_text_report",
         "_threads",
+        "_version",
         "_warn",
         "exceptions",
         "results",
@@ -74,8 +75,13 @@ def _imports(path: Path) -> set[str]:
             if node.level == 1:
                 if node.module:
                     found.add(node.module.split(".")[0])
-                else:
-                    found.update(alias.name for alias in node.names)
+                else:  # a module, or a name of the package's __init__
+                    found.update(
+                        alias.name
+                        if (PACKAGE / f"{alias.name}.py").exists()
+                        else "__init__"
+                        for alias in node.names
+                    )
 
     Visitor().visit(ast.parse(path.read_text(encoding="utf-8")))
     return found
