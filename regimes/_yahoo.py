@@ -108,7 +108,17 @@ def settled_day(now: pd.Timestamp | None = None) -> pd.Timestamp:
 
 
 def _cache_prefix(names: list[str]) -> str:
-    key = "-".join(re.sub(r"[^A-Z0-9]", "_", t) for t in names)
+    """``yf_<TICKERS>_``: one name per list of tickers, never shared by another.
+
+    Letters and digits stay as they are; any other character becomes ``_`` and
+    its hex code (``BRK.B`` -> ``BRK_2EB``, ``BRK-B`` -> ``BRK_2DB``, ``^GSPC`` ->
+    ``_5EGSPC``), so tickers that differ only there get files of their own (a
+    name that replaced them all with ``_`` let one download overwrite the
+    other's), and ``-`` between tickers cannot be read as part of one.
+    """
+    key = "-".join(
+        re.sub(r"[^A-Z0-9]", lambda m: f"_{ord(m.group()):02X}", t) for t in names
+    )
     if len(key) > 100:
         key = hashlib.sha1(",".join(names).encode()).hexdigest()[:16]
     return f"yf_{key}_"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import warnings
 import os
 
 import numpy as np
@@ -336,3 +337,34 @@ def test_the_settled_day_has_ended_on_every_exchange(now, day):
     from regimes._yahoo import settled_day
 
     assert settled_day(pd.Timestamp(now, tz="UTC")) == pd.Timestamp(day)
+
+
+@pytest.mark.parametrize(
+    "pair", [("BRK.B", "BRK-B"), ("EURUSD=X", "EURUSD-X"), ("^GSPC", "-GSPC")]
+)
+def test_tickers_that_differ_only_by_a_symbol_keep_their_own_cache(
+    fake, tmp_path, pair
+):
+    """Hostile 50, 4: 'BRK.B' and 'BRK-B' were both cached as yf_BRK_B_...;
+    the second download called the first's file unreadable and replaced it, so
+    offline the first ticker's cached prices were gone."""
+    first, second = pair
+    fake(yf_frame([first], seed=1))
+    kept = data.download_returns([first], **ARGS, cache_dir=tmp_path)
+    fake(yf_frame([second], seed=2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)  # no file called unreadable
+        data.download_returns([second], **ARGS, cache_dir=tmp_path)
+    assert len(list(tmp_path.iterdir())) == 2
+    fake(error=ConnectionError("offline"))
+    again = data.download_returns([first], **ARGS, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(again, kept)
+
+
+def test_several_tickers_are_not_read_as_one_with_a_dash(fake, tmp_path):
+    """'-' joins the tickers of a file's name: ['A', 'B'] and ['A-B'] differ."""
+    fake(yf_frame(["A", "B"], seed=1))
+    data.download_returns(["A", "B"], **ARGS, cache_dir=tmp_path)
+    fake(yf_frame(["A-B"], seed=2))
+    data.download_returns(["A-B"], **ARGS, cache_dir=tmp_path)
+    assert len(list(tmp_path.iterdir())) == 2
