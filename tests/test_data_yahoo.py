@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import warnings
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
