@@ -32,7 +32,7 @@ import os
 import re
 import shutil
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -419,28 +419,49 @@ def check_compatible(
     frame: pd.DataFrame,
     options: dict[str, Any],
     given: Any = None,
+    meanings: dict[str, Callable[[Any], Any]] | None = None,
 ) -> pd.DataFrame:
     """Refuse, with the fix, a previous run on other data, model or options.
 
-    ``given``: the returns as the caller passed them (:func:`check_same_data`).
-    Returns ``frame`` with its columns in the previous run's order.
+    Settings are compared by what they mean, not how they are written: an
+    option by ``meanings[key]`` if given (e.g. ``refit`` 'Q' and 'QE' are one
+    period), the model's parameters as the model reads them
+    (:func:`_model_meaning`: ``regime_names=None`` and the default names are
+    one model). ``given``: the returns as the caller passed them
+    (:func:`check_same_data`). Returns ``frame`` with its columns in the
+    previous run's order.
     """
     before = record["options"]
+    meanings = meanings or {}
+
+    def option_changed(key: str) -> bool:
+        a, b = before.get(key), options.get(key)
+        if a == b:
+            return False
+        mean = meanings.get(key)
+        try:
+            return mean is None or mean(a) != mean(b)
+        except (TypeError, ValueError):  # a value the rule cannot read: as written
+            return True
+
     # each change as Settings (an Advice): the command line says them as options
     changed: list[list[Any]] = [
         [Setting(key, before.get(key)), " before, ", Setting(key, options.get(key))]
         for key in sorted((set(before) | set(options)) - {"model"})
-        if before.get(key) != options.get(key)
+        if option_changed(key)
     ]
+    old, new = before["model"], options["model"]
+    meant = _model_meaning(old)
     changed += [
         [
             Aside("the model's "),
-            Setting(key, before["model"].get(key)),
+            Setting(key, old.get(key)),
             " before, ",
-            Setting(key, options["model"].get(key)),
+            Setting(key, new.get(key)),
         ]
-        for key in sorted(set(before["model"]) | set(options["model"]))
-        if before["model"].get(key) != options["model"].get(key)
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key)
+        and (meant is None or _model_meaning({**old, key: new.get(key)}) != meant)
     ]
     if changed:
         parts: list[Any] = ["resume was computed with other settings: "]
@@ -457,6 +478,24 @@ def check_compatible(
         NEW_RUN,
         given=given,
     )
+
+
+def _model_meaning(params: dict[str, Any]) -> dict[str, Any] | None:
+    """A model's recorded parameters as the model reads them; None if it cannot.
+
+    Its checked settings (:meth:`regimes.RegimeModel._check_params`), without
+    ``n_jobs`` (where a fit runs does not change it): default regime names and
+    the names themselves, or ``min_duration`` and the floor it sets, are one
+    model. A record the model cannot read (another version's parameters) is
+    compared as written.
+    """
+    try:
+        settings = RegimeModel(**params)._check_params()
+    except (TypeError, ValueError):
+        return None
+    meaning = dataclasses.asdict(settings)
+    meaning.pop("n_jobs", None)
+    return meaning
 
 
 def check_same_data(
@@ -572,6 +611,20 @@ def _check_first_day(
     days = index.tz_localize(None) if getattr(index, "tz", None) else index
     if not isinstance(days, pd.DatetimeIndex) or len(days) == 0 or days[0] == first:
         return
+    if days[0].normalize() == first.normalize():
+        # the same day at another time of day: dates stamped another way
+        # (at the close, say), which no rule about windows explains
+        at = first - first.normalize()
+        stamp = "returns.index.normalize()" + (
+            f" + pd.Timedelta({str(at).split()[-1]!r})" if at else ""
+        )
+        raise InvalidParameterError(
+            "returns",
+            f"returns start on {first.date()} as {run} did, but at "
+            f"{_time_of_day(days[0])} where {run}'s days were at "
+            f"{_time_of_day(first)}: the same days stamped another way. Stamp "
+            f"them as {run} had them (returns.index = {stamp}), or {fix}.",
+        )
     if days[0] > first:
         raise InvalidParameterError(
             "returns",
@@ -589,6 +642,10 @@ def _check_first_day(
             f" (the days {run} saw, then any new ones), or {fix}.",
         ),
     )
+
+
+def _time_of_day(day: pd.Timestamp) -> str:
+    return "midnight" if day == day.normalize() else str(day.time())
 
 
 def _when(day: Any) -> str:

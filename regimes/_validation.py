@@ -90,12 +90,13 @@ def frequency_note(index: pd.Index) -> str | None:
     """Why ``index`` does not look like daily data, or None if it does.
 
     Daily (trading-day) data has a median spacing of 1 calendar day (3 over a
-    weekend, 4 over a long weekend) and one row per day at midnight. A median
-    spacing above :data:`regimes._dates.MAX_DAILY_SPACING` (the threshold the
-    statistics' warning uses too) means weekly, monthly or sparser data; times of
-    day or several rows on one day mean intraday data; more rows a calendar year
-    than trading days, every calendar day (:func:`regimes._dates.calendar_note`).
-    Undated data (a RangeIndex) is taken as daily.
+    weekend, 4 over a long weekend) and one row per day, at midnight or at any
+    time of day (the close, 16:00, is a common stamp). A median spacing above
+    :data:`regimes._dates.MAX_DAILY_SPACING` (the threshold the statistics'
+    warning uses too) means weekly, monthly or sparser data; several rows on one
+    day mean intraday data; more rows a calendar year than trading days, every
+    calendar day (:func:`regimes._dates.calendar_note`). Undated data (a
+    RangeIndex) is taken as daily.
     """
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
         return None
@@ -103,14 +104,14 @@ def frequency_note(index: pd.Index) -> str | None:
     median = spacing / pd.Timedelta(days=1)
     if spacing > MAX_DAILY_SPACING:
         return f"the median spacing of the dates is {median:.3g} days, not daily"
-    # local wall-clock times as integers: a time of day is a remainder of the day
-    # (integer arithmetic: pandas' normalize() was most of a fit's data checks)
+    # local wall-clock days as integers (integer arithmetic: pandas'
+    # normalize() was most of a fit's data checks)
     naive = index.tz_localize(None) if index.tz is not None else index
     ticks = np.asarray(naive.asi8, dtype=np.int64)
     per_day = int(pd.Timedelta(days=1) / pd.Timedelta(1, unit=naive.unit))
     days = ticks // per_day
-    if (ticks - days * per_day).any() or len(np.unique(days)) < len(days):
-        return "the dates have times of day (intraday data), not one row per day"
+    if len(np.unique(days)) < len(days):
+        return "several rows fall on one day (intraday data), not one row per day"
     return calendar_note(index)
 
 

@@ -301,7 +301,9 @@ def walk_forward(
         # before the refit days: a run on other data or settings is named as
         # such, not as too few days for min_train (a window that moved on)
         resume, record = _previous(resume)
-        frame = _resume.check_compatible(record, frame, options, given=returns)
+        frame = _resume.check_compatible(
+            record, frame, options, given=returns, meanings={"refit": _refit_meaning}
+        )
     starts = _refit_positions(frame.index, rule, min_train)
     _check_training_size(settings, frame.shape[1], window, starts[0], len(frame))
 
@@ -571,6 +573,11 @@ def refit_table(walk: pd.DataFrame) -> pd.DataFrame:
     period = days.searchsorted(local_dates(walk).index, side="right") - 1
     used = np.unique(period[period >= 0])
     return table.iloc[used]
+
+
+def _refit_meaning(refit: Any) -> Any:
+    """What ``refit`` means: a number of days, or (multiple, period): 'Q' is 'QE'."""
+    return refit if isinstance(refit, int) else _refit_rule(refit)
 
 
 def _refit_rule(refit: Any) -> tuple[int, str]:

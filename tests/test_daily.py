@@ -209,6 +209,50 @@ def test_the_daily_run_is_told_a_remedy_it_has(returns, previous, tmp_path):
     assert "with a new folder" in str(e.value)
 
 
+@pytest.mark.parametrize(
+    ("refit", "names"),
+    [("QE", None), (" 1q", None), ("Q", ["Bull", "Sideways", "Bear"])],
+)
+def test_settings_written_another_way_resume_as_the_same(
+    returns, previous, full, refit, names
+):
+    """Hostile 50, 1-2: refit='QE' after 'Q' (pandas' own new spelling) and the
+    default regime names passed by name were refused as 'other settings' and
+    the user told to run everything again. Settings are compared by what they
+    mean now; a setting that means something else is still refused."""
+    model = _model().set_params(regime_names=names)
+    resumed = walk_forward(
+        returns, model, resume=previous, **{**OPTIONS, "refit": refit}
+    )
+    assert_same_walk(resumed, full)
+    for refit, model in (("M", _model()), ("Q", _model().set_params(n_init=3))):
+        with pytest.raises(InvalidParameterError, match="other settings"):
+            walk_forward(returns, model, resume=previous, **{**OPTIONS, "refit": refit})
+    reordered = _model().set_params(regime_names=["Bear", "Sideways", "Bull"])
+    with pytest.raises(InvalidParameterError, match="regime_names=None before"):
+        walk_forward(returns, reordered, resume=previous, **OPTIONS)
+
+
+def test_days_stamped_at_another_time_are_named_so(returns, previous, full):
+    """Hostile 50, 3: the same days stamped at 16:00 were told they 'start on
+    2013-01-02 16:00, after the previous run's first day' and to pass the
+    history from that day, which they did. The time of day is named, with the
+    stamp that resumes, and that stamp resumes."""
+    at_close = returns.set_axis(returns.index + pd.Timedelta(hours=16))
+    with pytest.raises(InvalidParameterError, match="same days stamped") as e:
+        walk_forward(at_close, _model(), resume=previous, **OPTIONS)
+    assert "at 16:00:00 where the previous run's days were at midnight" in str(e.value)
+    assert "(returns.index = returns.index.normalize()), or" in str(e.value)
+    cut = _cuts(returns)["mid_period"]
+    late = walk_forward(at_close.iloc[:cut], _model(), **OPTIONS)
+    with pytest.raises(InvalidParameterError, match="Timedelta") as e:
+        walk_forward(returns, _model(), resume=late, **OPTIONS)
+    fix = str(e.value).split("returns.index = ")[1].split("), or")[0]
+    stamped = returns.set_axis(eval(fix, {"pd": pd, "returns": returns}))
+    resumed = walk_forward(stamped, _model(), resume=late, **OPTIONS)
+    assert (resumed["regime"].to_numpy() == full["regime"].to_numpy()).all()
+
+
 def test_a_report_is_not_told_to_pass_a_state_directory(returns, tmp_path):
     """Hostile pass 18, M2: write_html(walk=<a frame without its record>) was told
     to pass a state directory, which walk= refuses."""

@@ -333,7 +333,9 @@ def test_intraday_and_daily_indexes_are_told_apart(short_sample):
     minutes = short_sample.iloc[:300].set_axis(
         pd.date_range("2020-01-02 09:30", periods=300, freq="min")
     )
-    assert "times of day" in check_returns(minutes).frequency
+    assert "several rows fall on one day" in check_returns(minutes).frequency
+    at_close = short_sample.set_axis(short_sample.index + pd.Timedelta(hours=16))
+    assert check_returns(at_close).frequency is None  # daily, stamped at the close
     assert check_returns(short_sample.to_numpy()).frequency is None  # undated
 
 
