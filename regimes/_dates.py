@@ -123,10 +123,29 @@ def parse_day(value: Any) -> pd.Timestamp:
                 ts = pd.NaT
             if ts is not pd.NaT:
                 return _day(ts)
+            written = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+            if written and not _calendar_day(*map(int, written.groups())):
+                # written as it should be, a day that does not exist (2020-02-30)
+                raise ValueError(
+                    f"{value!r} is written as YYYY-MM-DD but is not a calendar day "
+                    f"(month {int(written.group(2))} has no day "
+                    f"{int(written.group(3))}): check the day and the month"
+                    if 1 <= int(written.group(2)) <= 12
+                    else f"{value!r} is written as YYYY-MM-DD but has no month "
+                    f"{int(written.group(2))}: check the day and the month"
+                )
         raise ValueError(f"{value!r} is not an unambiguous day; {DATE_FIX}")
     if isinstance(value, numbers.Real):
         raise TypeError(f"the number {value!r} is not a day; {DATE_FIX}")
     raise TypeError(f"{kind_of(value)} is not a day; {DATE_FIX}")
+
+
+def _calendar_day(year: int, month: int, day: int) -> bool:
+    try:
+        _dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _from_yyyymmdd(text: str) -> pd.Timestamp:

@@ -595,7 +595,13 @@ def _refit_rule(refit: Any) -> tuple[int, str]:
         )
     multiple = int(match.group(1)) if match.group(1) else 1
     alias = _PERIOD_ALIASES.get(match.group(2).upper(), match.group(2).upper())
-    if multiple < 1 or alias not in _PERIODS:
+    if multiple < 1 and alias in _PERIODS:  # the period is known, its multiple not
+        raise InvalidParameterError(
+            "refit",
+            f"refit={refit!r} refits every {multiple} {_PERIODS[alias]}s: the "
+            f"multiple must be 1 or more, e.g. '{alias}' or '2{alias}'.",
+        )
+    if alias not in _PERIODS:
         raise InvalidParameterError(
             "refit", f"refit={refit!r} is not a period this function knows; {fix}."
         )

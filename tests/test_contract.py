@@ -972,3 +972,31 @@ def test_no_value_is_suggested_that_would_be_refused_or_change_the_meaning():
     assert "Pass" not in str(err.value)
     with pytest.raises(InvalidParameterError, match=r"Pass 0\.25 \(a number\)"):
         regimes.compare(sample, n_regimes=[2], test_size="0.25")
+
+
+@pytest.mark.parametrize(
+    ("day", "said"),
+    [
+        ("2020-02-30", "month 2 has no day 30"),
+        ("2021-2-29", "month 2 has no day 29"),
+        ("2020-13-01", "has no month 13"),
+    ],
+)
+def test_a_day_written_right_that_does_not_exist_is_named_so(day, said):
+    """Hostile 50, 5: '2020-02-30' was told to be written as 'YYYY-MM-DD',
+    which it was; the integer 20200230 was told the truth. Both now are."""
+    from regimes.data import prepare_returns
+
+    prices = regimes.data.load_sample("index").iloc[:300].cumsum().add(100)
+    with pytest.raises(InvalidParameterError, match=said) as err:
+        prepare_returns(prices, kind="prices", start=day)
+    assert "not an unambiguous day" not in str(err.value)
+
+
+@pytest.mark.parametrize("refit", ["0M", "00Q", " 0w"])
+def test_a_zero_multiple_of_a_known_period_is_named_as_the_fault(refit):
+    """Hostile 50, 6: refit='0M' was called 'not a period this function
+    knows' and told to pass 'M', which it had."""
+    sample = regimes.data.load_sample().iloc[-400:, :2]
+    with pytest.raises(InvalidParameterError, match="multiple must be 1 or more"):
+        regimes.walk_forward(sample, RegimeModel(2), refit=refit, min_train=300)
