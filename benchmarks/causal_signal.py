@@ -34,7 +34,13 @@ from regimes.data import load_sample
 from regimes.evaluate import detection_lag, signal_stats
 from regimes.models import DEFAULT_SWITCH_PENALTY
 from regimes.results import filtered_columns
-from regimes.walkforward import _assemble, _fit_all, _refit_positions, refit_table
+from regimes.walkforward import (
+    _assemble,
+    _fit_all,
+    _refit_positions,
+    _refit_rule,
+    refit_table,
+)
 
 PEAKS = ["2000-03-24", "2007-10-09", "2020-02-19"]
 PENALTIES = [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 16.0, 24.0]
@@ -47,7 +53,7 @@ def refits(returns: pd.DataFrame) -> tuple[pd.DataFrame, list]:
         "n_init": 1 + defaults["fresh_restarts"].default,
         "n_keep": defaults["warm_keep"].default,
     }
-    starts = _refit_positions(returns.index, "M", 504)
+    starts = _refit_positions(returns.index, _refit_rule("M"), 504)
     template = RegimeModel(n_init=10, random_state=0)
     fits = _fit_all(returns, starts, template, None, warm, False, None)
     return returns, fits

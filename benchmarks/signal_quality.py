@@ -20,11 +20,12 @@ portfolio of the 7 sector groups (simple returns, rebalanced daily); risk-off ho
 cash at 0% when the signal is Bear; costs 10 bp per change of position.
 
     pip install -e ".[bench]"
-    .venv/bin/python benchmarks/signal_quality.py                # 1992-2022, ~15 min
+    .venv/bin/python benchmarks/signal_quality.py                # 1992-2022, ~10 min
     .venv/bin/python benchmarks/signal_quality.py --start 2016   # smoke run, ~30 s
 
-(~15 min on the 2-core development machine: ~3 min for the package's walk-forward,
-~12 min for the jump model's 372 refits with its default 10 initialisations.)
+(The wall times of both walk-forwards are printed: on the 2-core development
+machine about 20 s for the package's and 9 min for the jump model's 372 refits
+with its default 10 initialisations.)
 
 Caveats that the numbers do not show: the penalty, the number of regimes and the
 risk-off rule were chosen before looking, but the sample itself (its crises, the

@@ -995,8 +995,11 @@ default="stationary"
         Returns
         -------
         DataFrame
-            Columns ``share_of_days``, ``n_spells`` (on the training data),
-            ``expected_duration`` (days, ``1/(1 - p_ii)``), ``stationary_probability``,
+            Columns ``share_of_days``, ``n_spells`` (of the hindsight Viterbi
+            path of the training data, :attr:`regimes_`: the hidden chain's
+            spells, not the causal signal's, which the command's summary and
+            :func:`regimes.evaluate.signal_stats` count), ``expected_duration``
+            (days, ``1/(1 - p_ii)``), ``stationary_probability``,
             ``annual_mean`` and ``annual_volatility`` (equal-weighted average of the
             columns, 252 days a year, of the returns as fitted: a mean *log*
             return for log returns). See :func:`regimes.results.summary_frame`.

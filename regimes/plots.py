@@ -718,11 +718,13 @@ def plot_walk_forward(
         ``portfolio_<name>`` columns, in column order (a file of an earlier
         version names them by regime alone; it is read too).
     returns : DataFrame
-        Daily returns covering the walk's days, drawn as the growth line: usually
-        those given to ``walk_forward``, but any returns on those days are drawn
-        as given (a benchmark under the sectors' regimes, say), so they are not
-        checked against the walk's data (:func:`regimes.report.write_html` with
-        ``walk=``, whose tables are computed from them, does check).
+        Daily returns covering the walk's days, drawn as the growth line: those
+        given to ``walk_forward``. With ``wf`` as ``walk_forward`` returned it
+        (its refit records in ``attrs``), other columns are refused, as the line
+        would not be the walk's portfolio; the values are not compared with the
+        walk's data (:func:`regimes.report.write_html` with ``walk=``, whose
+        tables are computed from them, does compare). A frame read back from CSV
+        carries no record of its columns, so any returns on its days are drawn.
     column : str, optional
         Plot the growth of this column; default the equal-weighted average.
     refits : bool, default=False

@@ -365,3 +365,45 @@ def test_regimes_command_lines_run(argv, offline, monkeypatch, capsys):
     assert status == 0, text.err
     assert (out / "regimes.csv").is_file() and (out / "regimes.png").is_file()
     assert "Regime on" in text.out or "walk-forward" in text.out.lower()
+
+
+# ------------------------------------------------- what the README says of the API
+
+
+def test_every_option_of_the_command_is_in_the_options_table():
+    """The audit of 2026-12-03 (A51-19): --keep-missing was in --help and not in
+    the README's table of the command's options."""
+    from regimes.cli import _parser
+
+    text = README.read_text(encoding="utf-8")
+    start = text.index("| option | what it does |")
+    table = text[start : text.index("\n\n", start)]
+    options = {
+        option
+        for action in _parser()._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help"
+    }
+    missing = sorted(o for o in options if f"`{o}" not in table)
+    assert missing == []
+
+
+def test_the_constructor_the_readme_shows_is_the_real_one():
+    """The audit of 2026-12-03 (A51-18): the README's RegimeModel(...) line left
+    out half the parameters (switch_penalty among them) while looking complete.
+    It must name every parameter, in order, with its default."""
+    import inspect
+
+    from regimes import RegimeModel
+
+    text = README.read_text(encoding="utf-8")
+    shown = re.search(r"`(RegimeModel\(n_regimes=3, \*,.*?\))`", text, re.DOTALL)
+    assert shown is not None
+    call = ast.parse(" ".join(shown.group(1).split()).replace("*, ", ""))
+    keywords = call.body[0].value.keywords
+    said = {k.arg: ast.literal_eval(k.value) for k in keywords}
+    real = {
+        name: p.default for name, p in inspect.signature(RegimeModel).parameters.items()
+    }
+    assert list(said) == list(real)
+    assert said == real
