@@ -124,37 +124,46 @@ def parse_day(value: Any) -> pd.Timestamp:
             if ts is not pd.NaT:
                 return _day(ts)
             written = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-            if written and not _calendar_day(*map(int, written.groups())):
-                # written as it should be, a day that does not exist (2020-02-30)
-                raise ValueError(
-                    f"{value!r} is written as YYYY-MM-DD but is not a calendar day "
-                    f"(month {int(written.group(2))} has no day "
-                    f"{int(written.group(3))}): check the day and the month"
-                    if 1 <= int(written.group(2)) <= 12
-                    else f"{value!r} is written as YYYY-MM-DD but has no month "
-                    f"{int(written.group(2))}: check the day and the month"
-                )
+            if written:  # written as it should be: a day that does not exist?
+                _check_calendar_day(value, "YYYY-MM-DD", *map(int, written.groups()))
         raise ValueError(f"{value!r} is not an unambiguous day; {DATE_FIX}")
     if isinstance(value, numbers.Real):
         raise TypeError(f"the number {value!r} is not a day; {DATE_FIX}")
     raise TypeError(f"{kind_of(value)} is not a day; {DATE_FIX}")
 
 
-def _calendar_day(year: int, month: int, day: int) -> bool:
+class NotACalendarDay(ValueError):
+    """A day written in a form the parser reads that names no calendar day.
+
+    ``reason`` says which part does not exist ("month 2 has no day 30"), for
+    front ends that word the rest of the message themselves (the command).
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _check_calendar_day(value: Any, form: str, year: int, month: int, day: int) -> None:
+    """Raise :class:`NotACalendarDay` if ``year-month-day`` is no calendar day."""
     try:
         _dt.date(year, month, day)
     except ValueError:
-        return False
-    return True
+        reason = (
+            f"month {month} has no day {day}"
+            if 1 <= month <= 12
+            else f"there is no month {month}"
+        )
+        raise NotACalendarDay(
+            f"{value!r} is written as {form} but is not a calendar day ({reason}): "
+            "check the day and the month",
+            reason,
+        ) from None
 
 
 def _from_yyyymmdd(text: str) -> pd.Timestamp:
-    try:
-        return pd.Timestamp(_dt.datetime.strptime(text, "%Y%m%d"))
-    except ValueError:
-        raise ValueError(
-            f"{text} looks like YYYYMMDD but is not a calendar day; {DATE_FIX}"
-        ) from None
+    _check_calendar_day(text, "YYYYMMDD", int(text[:4]), int(text[4:6]), int(text[6:]))
+    return pd.Timestamp(_dt.datetime.strptime(text, "%Y%m%d"))
 
 
 # ------------------------------------------------------------- a column of days

@@ -614,16 +614,28 @@ def _check_first_day(
     if days[0].normalize() == first.normalize():
         # the same day at another time of day: dates stamped another way
         # (at the close, say), which no rule about windows explains
+        last = pd.Timestamp(data["last_day"])
+        last = last.tz_localize(None) if last.tzinfo is not None else last
         at = first - first.normalize()
-        stamp = "returns.index.normalize()" + (
-            f" + pd.Timedelta({str(at).split()[-1]!r})" if at else ""
-        )
+        if last - last.normalize() != at:
+            # times that moved (a close stamped in another zone, with daylight
+            # saving): no one time of day rebuilds them
+            were = (
+                f"{_time_of_day(first)} on its first day and {_time_of_day(last)} "
+                "on its last"
+            )
+            how = f"Pass the dates {run} was given"
+        else:
+            stamp = "returns.index.normalize()" + (
+                f" + pd.Timedelta({str(at).split()[-1]!r})" if at else ""
+            )
+            were = _time_of_day(first)
+            how = f"Stamp them as {run} had them (returns.index = {stamp})"
         raise InvalidParameterError(
             "returns",
             f"returns start on {first.date()} as {run} did, but at "
-            f"{_time_of_day(days[0])} where {run}'s days were at "
-            f"{_time_of_day(first)}: the same days stamped another way. Stamp "
-            f"them as {run} had them (returns.index = {stamp}), or {fix}.",
+            f"{_time_of_day(days[0])} where {run}'s days were at {were}: the same "
+            f"days stamped another way. {how}, or {fix}.",
         )
     if days[0] > first:
         raise InvalidParameterError(

@@ -86,12 +86,18 @@ class Returns(NamedTuple):
         return pd.DataFrame(self.values, index=self.index, columns=self.columns)
 
 
+MAX_TIME_SPREAD = 3.0
+"""Hours by which daily rows' times of day may differ (a close stamped in another
+zone moves by one with daylight saving; last-trade stamps by seconds)."""
+
+
 def frequency_note(index: pd.Index) -> str | None:
     """Why ``index`` does not look like daily data, or None if it does.
 
     Daily (trading-day) data has a median spacing of 1 calendar day (3 over a
     weekend, 4 over a long weekend) and one row per day, at midnight or at any
-    time of day (the close, 16:00, is a common stamp). A median spacing above
+    time of day (the close, 16:00, is a common stamp) that varies by at most
+    :data:`MAX_TIME_SPREAD` hours. A median spacing above
     :data:`regimes._dates.MAX_DAILY_SPACING` (the threshold the statistics'
     warning uses too) means weekly, monthly or sparser data; several rows on one
     day mean intraday data; more rows a calendar year than trading days, every
@@ -112,6 +118,16 @@ def frequency_note(index: pd.Index) -> str | None:
     days = ticks // per_day
     if len(np.unique(days)) < len(days):
         return "several rows fall on one day (intraday data), not one row per day"
+    # one row a day is daily when the rows keep one time of day (a close moves by
+    # an hour with daylight saving in another zone); rows every 30 or 36 hours
+    # also give one row a day, at times that wander round the clock
+    hours = (ticks - days * per_day) / (per_day / 24)
+    spread = min(np.ptp(hours), np.ptp((hours + 12) % 24))  # across midnight too
+    if spread > MAX_TIME_SPREAD:
+        return (
+            f"the rows fall at times of day {spread:.0f} hours apart, not one row "
+            "per day at one time"
+        )
     return calendar_note(index)
 
 

@@ -90,6 +90,12 @@ def closes(
     path = cache_dir / _cache_name(names, start, min(end, settled))
     fresh = end > settled
     close = None if refresh or fresh else _read_cache(path, names)
+    if close is None and not (refresh or fresh):
+        # a file of the same download under the name versions before 2026-12-03
+        # gave it (see _cache_prefix); its columns tell it from another ticker's
+        older = cache_dir / _cache_name(names, start, min(end, settled), legacy=True)
+        if older != path and older.exists():
+            close = _read_cache(older, names, quiet=True)
     if close is None:
         close = _download_or_fallback(names, start, end, path, settled)
     return close
@@ -107,7 +113,7 @@ def settled_day(now: pd.Timestamp | None = None) -> pd.Timestamp:
     return (now - pd.Timedelta(hours=24)).tz_localize(None).normalize()
 
 
-def _cache_prefix(names: list[str]) -> str:
+def _cache_prefix(names: list[str], legacy: bool = False) -> str:
     """``yf_<TICKERS>_``: one name per list of tickers, never shared by another.
 
     Letters and digits stay as they are; any other character becomes ``_`` and
@@ -115,23 +121,34 @@ def _cache_prefix(names: list[str]) -> str:
     ``_5EGSPC``), so tickers that differ only there get files of their own (a
     name that replaced them all with ``_`` let one download overwrite the
     other's), and ``-`` between tickers cannot be read as part of one.
+    ``legacy=True``: that earlier name, still read (never written) so that a
+    cache made by an earlier version serves offline.
     """
     key = "-".join(
-        re.sub(r"[^A-Z0-9]", lambda m: f"_{ord(m.group()):02X}", t) for t in names
+        re.sub(r"[^A-Z0-9]", "_" if legacy else lambda m: f"_{ord(m.group()):02X}", t)
+        for t in names
     )
     if len(key) > 100:
         key = hashlib.sha1(",".join(names).encode()).hexdigest()[:16]
     return f"yf_{key}_"
 
 
-def _cache_name(names: list[str], start: pd.Timestamp, end: pd.Timestamp) -> str:
+def _cache_name(
+    names: list[str], start: pd.Timestamp, end: pd.Timestamp, legacy: bool = False
+) -> str:
     # "_to_": both days inclusive (files of older versions, named start_end with an
     # exclusive end, are never taken for this request; see _best_cached)
-    return f"{_cache_prefix(names)}{start.date()}_to_{end.date()}.csv.gz"
+    return f"{_cache_prefix(names, legacy)}{start.date()}_to_{end.date()}.csv.gz"
 
 
-def _read_cache(path: Path, names: list[str]) -> pd.DataFrame | None:
-    """The cached closes at ``path``; None if absent, or corrupt (with a warning)."""
+def _read_cache(
+    path: Path, names: list[str], quiet: bool = False
+) -> pd.DataFrame | None:
+    """The cached closes at ``path``; None if absent, or corrupt (with a warning).
+
+    ``quiet``: no warning, for files looked at in passing (a fallback's
+    candidates, a name other tickers may share), which are not this request's.
+    """
     if not path.exists():
         return None
     try:
@@ -145,6 +162,8 @@ def _read_cache(path: Path, names: list[str]) -> pd.DataFrame | None:
         if np.isinf(close.to_numpy()).any():
             raise ValueError("infinite prices")
     except Exception as exc:  # gzip CRC / EOF errors, parse errors, wrong content
+        if quiet:
+            return None
         warn_user(
             f"cache file {path} is unreadable ({type(exc).__name__}: {exc}); "
             "downloading again.",
@@ -248,11 +267,13 @@ def _best_cached(
     requested dates (a later ``end`` would be look-ahead in a backtest).
     """
     best = None
-    pattern = _cache_prefix(names) + "*.csv.gz"
-    for candidate in sorted(path.parent.glob(pattern), reverse=True):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            close = _read_cache(candidate, names)
+    candidates = {
+        found
+        for legacy in (False, True)  # names of earlier versions too (_cache_prefix)
+        for found in path.parent.glob(_cache_prefix(names, legacy) + "*.csv.gz")
+    }
+    for candidate in sorted(candidates, reverse=True):
+        close = _read_cache(candidate, names, quiet=True)
         if close is None:
             continue
         close = close.loc[start:end]

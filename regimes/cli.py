@@ -25,7 +25,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import data
 from ._contract import check_value
-from ._dates import parse_day, warn_if_not_daily
+from ._dates import NotACalendarDay, parse_day, warn_if_not_daily
 from ._io import (
     atomic_path,
     check_file_target,
@@ -459,6 +459,11 @@ def _parse_date(value: str | None, option: str) -> pd.Timestamp | None:
         return None
     try:
         return parse_day(value)
+    except NotACalendarDay as exc:
+        raise _UsageError(
+            f"{option} {value} is not a calendar day ({exc.reason}): check the day "
+            "and the month"
+        ) from exc
     except (ValueError, TypeError) as exc:
         raise _UsageError(
             f"{option} must be a date like 2020-01-31 or 20200131, got {value!r}"

@@ -581,29 +581,47 @@ def _refit_meaning(refit: Any) -> Any:
 
 
 def _refit_rule(refit: Any) -> tuple[int, str]:
-    """``refit`` given as text: (multiple, pandas period alias), or raise."""
+    """``refit`` given as text: (multiple, pandas period alias), or raise.
+
+    The messages are :class:`~regimes.exceptions.Advice`, so that the command
+    line names its own option (``--refit 2M``) where Python names ``refit='2M'``.
+    """
     text = refit.strip() if isinstance(refit, str) else None
     match = re.fullmatch(r"(\d*)\s*([A-Za-z]+)", text or "")
     fix = (
         "pass a calendar period 'D', 'W', 'M', 'Q' or 'Y', optionally with a "
-        "multiple such as '2M' or '5D', or a number of trading days, e.g. 21"
+        "multiple, or a number of trading days, e.g. ",
+        Setting("refit", "2M"),
+        " or ",
+        Setting("refit", 21),
+        ".",
     )
     if match is None:
         raise InvalidParameterError(
             "refit",
-            f"refit must be a period or a number of days, got {refit!r}; {fix}.",
+            Advice(
+                f"refit must be a period or a number of days, got {refit!r}; ", *fix
+            ),
         )
     multiple = int(match.group(1)) if match.group(1) else 1
     alias = _PERIOD_ALIASES.get(match.group(2).upper(), match.group(2).upper())
     if multiple < 1 and alias in _PERIODS:  # the period is known, its multiple not
         raise InvalidParameterError(
             "refit",
-            f"refit={refit!r} refits every {multiple} {_PERIODS[alias]}s: the "
-            f"multiple must be 1 or more, e.g. '{alias}' or '2{alias}'.",
+            Advice(
+                "the multiple of a period must be 1 or more: ",
+                Setting("refit", refit),
+                f" refits every {multiple} {_PERIODS[alias]}s; pass e.g. ",
+                Setting("refit", alias),
+                " or ",
+                Setting("refit", f"2{alias}"),
+                ".",
+            ),
         )
     if alias not in _PERIODS:
         raise InvalidParameterError(
-            "refit", f"refit={refit!r} is not a period this function knows; {fix}."
+            "refit",
+            Advice(f"{refit!r} is not a period this function knows; ", *fix),
         )
     return multiple, alias
 

@@ -295,7 +295,7 @@ def test_download_input(monkeypatch, tmp_path, capsys):
     [
         (["--csv", "no/such.csv"], "no such file: no/such.csv"),
         (["--bogus"], "unrecognized arguments: --bogus"),
-        (["--start", "2020-13-45"], "--start must be a date like 2020-01-31"),
+        (["--start", "2020-13-45"], "--start 2020-13-45 is not a calendar day"),
         (["--start", "2021-01-01", "--end", "2020-01-01"], "is after --end"),
         (["--start", "2030-01-01"], "no values between 2030-01-01"),
         (["--n-regimes", "0"], "--n-regimes must be an int in [1, 50]; got 0"),
@@ -359,8 +359,8 @@ def test_python_dash_m(tmp_path):
     "argv, expected",
     [
         (["--start", "notadate"], "regimes: error: --start must be a date like"),
-        (["--walk-forward", "--refit", "X"], "--refit: refit='X' is not a period"),
-        (["--walk-forward", "--refit", "0M"], "--refit: refit='0M' is not a period"),
+        (["--walk-forward", "--refit", "X"], "--refit: 'X' is not a period"),
+        (["--walk-forward", "--refit", "0M"], "--refit: the multiple of a period"),
     ],
 )
 def test_errors_name_the_option_once_in_the_commands_words(argv, expected, capsys):
@@ -1105,7 +1105,7 @@ def test_a_state_read_otherwise_is_refused_by_its_reading(tmp_path, capsys):
     [
         (["--walk-forward", "--min-train", "5"], "--min-train 23 or more"),
         (["--download", "XLK XLF"], "--download XLK,XLF"),
-        (["--walk-forward", "--refit", "2X"], "a number of trading days, e.g. 21"),
+        (["--walk-forward", "--refit", "2X"], "days, e.g. --refit 2M or --refit 21."),
     ],
 )
 def test_the_latest_advice_is_in_the_commands_words_too(args, says, capsys):
@@ -1130,3 +1130,26 @@ def test_prices_read_with_returns_are_warned_about_once(tmp_path, monkeypatch):
     args = ["--csv", str(path), "--returns", "--n-init", "1", "--n-regimes", "2"]
     status, text = run(args, monkeypatch)
     assert status == 0 and text.count("they look like prices") == 1, text
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["--start", "2020-02-30"],
+            "--start 2020-02-30 is not a calendar day (month 2",
+        ),
+        (["--end", "20201301"], "--end 20201301 is not a calendar day (there is no"),
+        (
+            ["--walk-forward", "--refit", "0M"],
+            "--refit 0M refits every 0 months; pass e.g. --refit M or --refit 2M.",
+        ),
+        (["--walk-forward", "--refit", "0X"], "e.g. --refit 2M or --refit 21."),
+    ],
+)
+def test_todays_new_messages_are_in_the_commands_words(args, said, capsys):
+    """Hostile 52, 2: --refit 0M was told "refit='0M' ... e.g. 'M'" (Python's
+    words), and --start 2020-02-30 only that it must be a date like 2020-01-31."""
+    assert main(["--n-init", "1", *args]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "refit=" not in err

@@ -979,7 +979,7 @@ def test_no_value_is_suggested_that_would_be_refused_or_change_the_meaning():
     [
         ("2020-02-30", "month 2 has no day 30"),
         ("2021-2-29", "month 2 has no day 29"),
-        ("2020-13-01", "has no month 13"),
+        ("2020-13-01", "there is no month 13"),
     ],
 )
 def test_a_day_written_right_that_does_not_exist_is_named_so(day, said):
@@ -998,5 +998,7 @@ def test_a_zero_multiple_of_a_known_period_is_named_as_the_fault(refit):
     """Hostile 50, 6: refit='0M' was called 'not a period this function
     knows' and told to pass 'M', which it had."""
     sample = regimes.data.load_sample().iloc[-400:, :2]
-    with pytest.raises(InvalidParameterError, match="multiple must be 1 or more"):
+    with pytest.raises(
+        InvalidParameterError, match="multiple of a period must be 1 or more"
+    ):
         regimes.walk_forward(sample, RegimeModel(2), refit=refit, min_train=300)

@@ -253,6 +253,27 @@ def test_days_stamped_at_another_time_are_named_so(returns, previous, full):
     assert (resumed["regime"].to_numpy() == full["regime"].to_numpy()).all()
 
 
+def test_days_stamped_at_moving_times_are_not_told_one_time(returns):
+    """Hostile 52, 1: a run on New York closes stamped in UTC (21:00 in winter,
+    20:00 in summer) was told to stamp the days at 21:00, which then failed as
+    'every block of rows differs'. No one time is suggested when the run's
+    times moved; its own dates resume."""
+    cut = _cuts(returns)["mid_period"]
+    closes = returns.set_axis(
+        (returns.index + pd.Timedelta(hours=16))
+        .tz_localize("America/New_York")
+        .tz_convert("UTC")
+    )
+    previous = walk_forward(closes.iloc[:cut], _model(), **OPTIONS)
+    midnight = returns.tz_localize("UTC")
+    with pytest.raises(InvalidParameterError, match="same days stamped") as e:
+        walk_forward(midnight, _model(), resume=previous, **OPTIONS)
+    assert "21:00:00 on its first day and 20:00:00 on its last" in str(e.value)
+    assert "Timedelta" not in str(e.value)
+    assert "Pass the dates the previous run was given" in str(e.value)
+    walk_forward(closes, _model(), resume=previous, **OPTIONS)
+
+
 def test_a_report_is_not_told_to_pass_a_state_directory(returns, tmp_path):
     """Hostile pass 18, M2: write_html(walk=<a frame without its record>) was told
     to pass a state directory, which walk= refuses."""

@@ -368,3 +368,32 @@ def test_several_tickers_are_not_read_as_one_with_a_dash(fake, tmp_path):
     fake(yf_frame(["A-B"], seed=2))
     data.download_returns(["A-B"], **ARGS, cache_dir=tmp_path)
     assert len(list(tmp_path.iterdir())) == 2
+
+
+@pytest.mark.parametrize("exact_dates", [True, False])
+def test_a_cache_file_of_the_earlier_name_still_serves(fake, tmp_path, exact_dates):
+    """Hostile 52, 3: after the cache's names changed (BRK.B -> yf_BRK_2EB_...),
+    a download cached by an earlier version as yf_BRK_B_... was not found, and
+    offline the prices were gone. Such a file is read (never written), and its
+    columns keep another ticker's file of that name out."""
+    fake(yf_frame(["BRK.B"], seed=1))
+    kept = data.download_returns(["BRK.B"], **ARGS, cache_dir=tmp_path)
+    (new,) = tmp_path.iterdir()
+    old = tmp_path / new.name.replace("BRK_2EB", "BRK_B")
+    new.rename(old)
+    if exact_dates:  # the same request: read from the file, no download
+        fake_dl = fake(error=ConnectionError("offline"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DataWarning)
+            again = data.download_returns(["BRK.B"], **ARGS, cache_dir=tmp_path)
+        assert fake_dl.calls == []
+    else:  # a later end: the download fails, the older file is the fallback
+        fake(error=ConnectionError("offline"))
+        with pytest.warns(DataWarning, match="Using the cached download yf_BRK_B_"):
+            again = data.download_returns(
+                ["BRK.B"], start=ARGS["start"], end="2021-06-01", cache_dir=tmp_path
+            )
+    pd.testing.assert_frame_equal(again, kept, check_freq=False)
+    fake(error=ConnectionError("offline"))
+    with pytest.raises(DataDownloadError):  # BRK-B shares the old name, not the data
+        data.download_returns(["BRK-B"], **ARGS, cache_dir=tmp_path)

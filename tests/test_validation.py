@@ -336,6 +336,15 @@ def test_intraday_and_daily_indexes_are_told_apart(short_sample):
     assert "several rows fall on one day" in check_returns(minutes).frequency
     at_close = short_sample.set_axis(short_sample.index + pd.Timedelta(hours=16))
     assert check_returns(at_close).frequency is None  # daily, stamped at the close
+    # a close at 16:00 New York, stamped in UTC: 21:00 in winter, 20:00 in summer
+    ny = at_close.tz_localize("America/New_York").tz_convert("UTC")
+    assert check_returns(ny).frequency is None
+    # Hostile 52, 4: one row a day, but every 30 or 36 hours, is not daily
+    for hours in (30, 36):
+        every = short_sample.iloc[:300].set_axis(
+            pd.date_range("2020-01-01", periods=300, freq=f"{hours}h")
+        )
+        assert "times of day" in check_returns(every).frequency, hours
     assert check_returns(short_sample.to_numpy()).frequency is None  # undated
 
 
