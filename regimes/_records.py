@@ -7,8 +7,12 @@ them: most of the time of a plot of the walk, and of a daily run with no new
 refit. Values that cannot change can be shared instead of copied, so the
 records are read-only dicts in a tuple that copy as themselves; they are still
 dicts (``pd.DataFrame(list(records))``, ``dict(record)``, ``==`` with a plain
-dict) and pickle as such. A record's days are Timestamps: JSON needs them as
-text (``json.dumps(record, default=str)``), as the state folder writes them.
+dict) and pickle as such.
+
+Every value is JSON's own (text, numbers, bools): a record's days are held as ISO
+text, so that pandas and pyarrow can write the attrs with the frame
+(``wf.to_parquet``, which stores attrs as JSON) and read them back. The one
+reader, :func:`records_of`, gives them as Timestamps in the walk's time zone.
 """
 
 from __future__ import annotations
@@ -67,9 +71,27 @@ class RefitRecords(tuple):
 
 
 def refit_records(records: Iterable[Mapping[str, Any]]) -> RefitRecords:
-    """``records`` as the shared read-only tuple ``attrs["refits"]`` holds."""
+    """``records`` as the shared read-only tuple ``attrs["refits"]`` holds.
+
+    Days given as Timestamps (what :func:`records_of` reads, or a refit's own
+    record) are held as ISO text; every other value as given.
+    """
     return RefitRecords(
-        r if isinstance(r, RefitRecord) else RefitRecord(r) for r in records
+        r if isinstance(r, RefitRecord) and not _has_stamps(r) else _stored(r)
+        for r in records
+    )
+
+
+def _has_stamps(record: Mapping[str, Any]) -> bool:
+    return any(isinstance(record.get(key), pd.Timestamp) for key in REFIT_DAYS)
+
+
+def _stored(record: Mapping[str, Any]) -> RefitRecord:
+    return RefitRecord(
+        {
+            k: v.isoformat() if k in REFIT_DAYS and isinstance(v, pd.Timestamp) else v
+            for k, v in record.items()
+        }
     )
 
 
@@ -91,12 +113,15 @@ besides): the readers of the records rely on these."""
 
 
 def records_of(walk: Any, param: str = "walk") -> RefitRecords:
-    """The refit records of a walk-forward frame: one rule for every reader.
+    """The refit records of a walk-forward frame, days as Timestamps: one rule.
 
     A non-empty list or tuple of mappings, each with the keys of
-    :data:`REFIT_KEYS` and its days as Timestamps (what ``walk_forward`` writes,
-    or records copied with ``dict(record)`` and put back as a list). Otherwise
-    refused, naming ``param`` and what is wrong, before a reader fails on it.
+    :data:`REFIT_KEYS` and its days as ISO text or Timestamps (what
+    ``walk_forward`` writes, records copied with ``dict(record)`` and put back as
+    a list, or attrs read back by ``pd.read_parquet``). Otherwise refused, naming
+    ``param`` and what is wrong, before a reader fails on it. The records
+    returned hold their days as Timestamps, in the time zone of ``walk``'s
+    index when it has one (text keeps only an offset).
     """
     attrs = walk.attrs if isinstance(walk, pd.DataFrame) else {}
     records = attrs.get("refits")
@@ -119,7 +144,8 @@ def records_of(walk: Any, param: str = "walk") -> RefitRecords:
             "",
         )
         if not there:
-            return refit_records(records)
+            zone = getattr(getattr(walk, "index", None), "tz", None)
+            return RefitRecords(_read(r, zone) for r in records)
     raise InvalidParameterError(
         param,
         f"{param} has no usable refit records: {there}. Pass a walk_forward result "
@@ -134,7 +160,35 @@ def _record_problem(record: Any) -> str:
     lacking = [key for key in REFIT_KEYS if key not in record]
     if lacking:
         return f"lacks {lacking}"
-    text = [key for key in REFIT_DAYS if not isinstance(record[key], pd.Timestamp)]
-    if text:
-        return f"holds {text} as {type(record[text[0]]).__name__}, not Timestamps"
+    for key in REFIT_DAYS:
+        if _day(record[key]) is None:
+            value = record[key]
+            return (
+                f"holds {key}={value!r} ({type(value).__name__}), not a day as ISO "
+                "text or a Timestamp"
+            )
     return ""
+
+
+def _day(value: Any) -> pd.Timestamp | None:
+    """A record's day as a Timestamp, or None if it is none."""
+    if isinstance(value, pd.Timestamp):
+        return None if value is pd.NaT else value
+    if not isinstance(value, str):
+        return None
+    try:
+        day = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return None
+    return None if day is pd.NaT else day
+
+
+def _read(record: Mapping[str, Any], zone: Any) -> RefitRecord:
+    """``record`` with its days as Timestamps (in ``zone``, when it has one)."""
+    read = dict(record)
+    for key in REFIT_DAYS:
+        day = _day(record[key])
+        if zone is not None and day.tzinfo is not None:
+            day = day.tz_convert(zone)
+        read[key] = day
+    return RefitRecord(read)

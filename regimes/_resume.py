@@ -43,7 +43,7 @@ from . import _persist
 from ._contract import Checked, PathLike, validate_params
 from ._dates import local_days
 from ._io import TEXT_ENCODING, atomic_path, folder_lock, read_text
-from ._records import REFIT_DAYS, records_of, refit_records
+from ._records import records_of, refit_records
 from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
 from ._validation import (
@@ -882,9 +882,9 @@ def _read_generation(generation: Path) -> pd.DataFrame:
     record["model"] = _persist._envelope(model.fitted_state_, __version__)
     out = _read_frame(generation / _FRAME, record)
     out.attrs = {
-        "refits": refit_records(
-            _refit_from_json(r, record.get("index_tz")) for r in record.pop("refits")
-        ),
+        # the days as the state wrote them, ISO text: records_of reads them
+        # back as Timestamps in the walk's zone (text keeps only an offset)
+        "refits": refit_records(record.pop("refits")),
         "n_relabelled": int(record.pop("n_relabelled")),
         "resume": json.dumps(record, allow_nan=False),
     }
@@ -1116,25 +1116,6 @@ def _refit_to_json(refit: dict[str, Any]) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _refit_from_json(refit: dict[str, Any], zone: str | None) -> dict[str, Any]:
-    """A refit record read back, its days in the walk's time zone ``zone``.
-
-    ISO text keeps a day's UTC offset, not its zone: read alone, the days of a
-    New York walk come back as 'UTC-05:00' and 'UTC-04:00' stamps, which do
-    not meet the walk's own index (hostile 46, H46-3).
-    """
-    return {
-        k: _in_zone(pd.Timestamp(v), zone) if k in REFIT_DAYS else v
-        for k, v in refit.items()
-    }
-
-
-def _in_zone(day: pd.Timestamp, zone: str | None) -> pd.Timestamp:
-    if zone is None or day.tzinfo is None:
-        return day
-    return day.tz_convert(zone)
 
 
 # --------------------------------------------------------------- audit log

@@ -229,11 +229,11 @@ def walk_forward(
         ``attrs["n_relabelled"]`` counts the refits whose names were kept by
         matching to the previous fit against the ordering rule (see Notes).
         ``attrs["resume"]`` (a JSON string) is what ``resume=`` needs. The attrs
-        hold dicts, tuples and plain Python values, so the frames concatenate;
-        the records' days are Timestamps, which JSON does not take, so
-        ``to_parquet`` needs a copy without the attrs (``out = wf.copy()``,
-        ``out.attrs.clear()``, ``out.to_parquet(path)``);
-        :func:`regimes.daily.save_state` keeps a walk whole, resumable.
+        hold dicts, tuples and JSON's own values (the records' days as ISO
+        text; :func:`refit_table` gives them as Timestamps), so the frames
+        concatenate, and ``wf.to_parquet(path)`` keeps them: the frame
+        ``pd.read_parquet(path)`` returns has the same refit table and resumes.
+        :func:`regimes.daily.save_state` keeps a walk whole in a folder.
 
     Raises
     ------

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from regimes import RegimeModel, daily, data, walk_forward
+from regimes._records import records_of
 from regimes.data import load_sample
 from regimes.exceptions import (
     DataWarning,
@@ -502,7 +503,7 @@ def test_state_directory_keeps_the_time_zone(returns, tmp_path, tz):
     # the refit records' days come back in the walk's zone, not as fixed UTC
     # offsets that refit_table could not meet with the walk's index (H46-3)
     back = daily.load_state(folder)
-    assert {str(r["first_day"].tz) for r in back.attrs["refits"]} == {tz}
+    assert {str(r["first_day"].tz) for r in records_of(back)} == {tz}
     pd.testing.assert_frame_equal(
         refit_table(back).drop(columns="seconds"),
         refit_table(run.walk).drop(columns="seconds"),

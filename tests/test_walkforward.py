@@ -15,6 +15,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from regimes import RegimeModel, _accelerate, fit_many, results, walk_forward
+from regimes._records import records_of
 from regimes.exceptions import InvalidParameterError, RegimeFitError
 from regimes.online import penalized_decode
 from regimes.results import portfolio_columns, portfolio_proba
@@ -237,9 +238,12 @@ def test_results_concatenate_and_attrs_are_plain(wf):
     # rows its model decoded, and n_relabelled counts them
     until = wf["fitted_until"]
     first_days = wf.index[np.r_[True, until.to_numpy()[1:] != until.to_numpy()[:-1]]]
-    assert [r["first_day"] for r in refits] == list(first_days)
-    assert [r["train_end"] for r in refits] == list(until.loc[first_days])
-    assert all(r["train_end"] < r["first_day"] for r in refits)
+    read = records_of(wf)  # the one reader: days as Timestamps
+    assert [r["first_day"] for r in read] == list(first_days)
+    assert [r["train_end"] for r in read] == list(until.loc[first_days])
+    assert all(r["train_end"] < r["first_day"] for r in read)
+    # and JSON's own values only, so that pandas and pyarrow can write them
+    assert json.loads(json.dumps(wf.attrs)) == json.loads(json.dumps(both.attrs))
     assert wf.attrs["n_relabelled"] == sum(r["relabelled"] for r in refits)
 
 
@@ -285,10 +289,12 @@ def test_refit_records_are_read_by_one_rule(wf, short_sample, tmp_path):
 
     stats = {k for k in wf.attrs["refits"][0] if k.endswith(("_mean", "_volatility"))}
     assert set(wf.attrs["refits"][0]) == {*REFIT_KEYS, *stats}
-    as_text = [{**r, "first_day": str(r["first_day"])} for r in wf.attrs["refits"]]
+    no_day = [{**r, "first_day": "last Tuesday"} for r in wf.attrs["refits"]]
+    a_number = [{**r, "train_end": 20200131} for r in wf.attrs["refits"]]
     short = [{"first_day": r["first_day"]} for r in wf.attrs["refits"]]
     cases = [((), "is empty"), ("x", "holds a str"), (None, "has no")]
-    cases += [(as_text, r"record 0 holds \['first_day'\] as str")]
+    cases += [(no_day, r"record 0 holds first_day='last Tuesday' \(str\), not a day")]
+    cases += [(a_number, r"record 0 holds train_end=20200131 \(int\), not a day")]
     cases += [(short, r"record 0 lacks \['train_start'")]
     for refits, says in cases:
         broken = wf.copy()
@@ -681,3 +687,29 @@ def test_the_record_text_given_for_resume_says_to_pass_the_frame(wf, short_sampl
     with pytest.raises(InvalidParameterError, match="JSON text, not a path") as e:
         walk_forward(short_sample, resume=wf.attrs["resume"], progress=False)
     assert "resume=wf" in str(e.value) and "longer than" not in str(e.value)
+
+
+def test_a_walk_saved_as_parquet_reads_back_whole_and_resumes(tmp_path):
+    """A walk's attrs held Timestamps, which pandas and pyarrow write as JSON:
+    wf.to_parquet failed with json's TypeError (H46-6, documented then). The
+    records' days are ISO text now; the frame read back gives the same refit
+    table in its time zone and resumes as the frame itself would."""
+    pytest.importorskip("pyarrow")
+    from regimes.data import load_sample
+
+    sample = load_sample().loc["2014":].iloc[:, :3]
+    sample.index = sample.index.tz_localize("America/New_York")
+    model = RegimeModel(n_init=2, random_state=0)
+    args = {"refit": "Q", "min_train": 504, "progress": False}
+    wf = walk_forward(sample.iloc[:-40], model, **args)
+    wf.to_parquet(tmp_path / "walk.parquet")
+    back = pd.read_parquet(tmp_path / "walk.parquet")
+    pd.testing.assert_frame_equal(refit_table(back), refit_table(wf))
+    assert str(refit_table(back).index.tz) == "America/New_York"
+    resumed = walk_forward(sample, model, resume=back, **args)
+    full = walk_forward(sample, model, **args)
+    pd.testing.assert_series_equal(resumed["regime"], full["regime"])
+    pd.testing.assert_frame_equal(
+        refit_table(resumed).drop(columns="seconds"),
+        refit_table(full).drop(columns="seconds"),
+    )
