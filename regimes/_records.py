@@ -17,6 +17,7 @@ reader, :func:`records_of`, gives them as Timestamps in the walk's time zone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
@@ -120,8 +121,9 @@ def records_of(walk: Any, param: str = "walk") -> RefitRecords:
     ``walk_forward`` writes, records copied with ``dict(record)`` and put back as
     a list, or attrs read back by ``pd.read_parquet``). Otherwise refused, naming
     ``param`` and what is wrong, before a reader fails on it. The records
-    returned hold their days as Timestamps, in the time zone of ``walk``'s
-    index when it has one (text keeps only an offset).
+    returned hold their days as Timestamps as the walk's index holds its days:
+    in its time zone when it has one (text keeps only an offset), as local wall
+    times when it has none (a walk whose zone was dropped), in its time unit.
     """
     attrs = walk.attrs if isinstance(walk, pd.DataFrame) else {}
     records = attrs.get("refits")
@@ -135,17 +137,25 @@ def records_of(walk: Any, param: str = "walk") -> RefitRecords:
     elif not records:
         there = ".attrs['refits'] is empty"
     else:
-        there = next(
-            (
-                f"its record {i} {problem}"
-                for i, r in enumerate(records)
-                if (problem := _record_problem(r))
-            ),
-            "",
-        )
-        if not there:
-            zone = getattr(getattr(walk, "index", None), "tz", None)
-            return RefitRecords(_read(r, zone) for r in records)
+        index = walk.index
+        dated = isinstance(index, pd.DatetimeIndex)
+        zone, unit = (index.tz, index.unit) if dated else (None, None)
+        read = []
+        for i, record in enumerate(records):
+            problem = _record_problem(record)
+            days = {} if problem else _days(record)
+            if not problem and len(days) < len(REFIT_DAYS):
+                key = next(k for k in REFIT_DAYS if k not in days)
+                problem = (
+                    f"holds {key}={record[key]!r} ({type(record[key]).__name__}), "
+                    "not a day as ISO text or a Timestamp"
+                )
+            if problem:
+                there = f"its record {i} {problem}"
+                break
+            read.append(_in_walk(record, days, zone, unit))
+        else:
+            return RefitRecords(read)
     raise InvalidParameterError(
         param,
         f"{param} has no usable refit records: {there}. Pass a walk_forward result "
@@ -160,35 +170,37 @@ def _record_problem(record: Any) -> str:
     lacking = [key for key in REFIT_KEYS if key not in record]
     if lacking:
         return f"lacks {lacking}"
-    for key in REFIT_DAYS:
-        if _day(record[key]) is None:
-            value = record[key]
-            return (
-                f"holds {key}={value!r} ({type(value).__name__}), not a day as ISO "
-                "text or a Timestamp"
-            )
     return ""
 
 
-def _day(value: Any) -> pd.Timestamp | None:
-    """A record's day as a Timestamp, or None if it is none."""
-    if isinstance(value, pd.Timestamp):
-        return None if value is pd.NaT else value
-    if not isinstance(value, str):
-        return None
-    try:
-        day = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        return None
-    return None if day is pd.NaT else day
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
+"""A day as ``Timestamp.isoformat`` or ``str`` writes it: pandas alone would also
+read "today", "now" or "2020" as days."""
 
 
-def _read(record: Mapping[str, Any], zone: Any) -> RefitRecord:
-    """``record`` with its days as Timestamps (in ``zone``, when it has one)."""
-    read = dict(record)
+def _days(record: Mapping[str, Any]) -> dict[str, pd.Timestamp]:
+    """The record's days that are days (Timestamps, or ISO text), as Timestamps."""
+    days = {}
     for key in REFIT_DAYS:
-        day = _day(record[key])
-        if zone is not None and day.tzinfo is not None:
-            day = day.tz_convert(zone)
-        read[key] = day
+        value = record[key]
+        if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
+            try:
+                value = pd.Timestamp(value.strip())
+            except (ValueError, TypeError):  # 2020-02-30
+                continue
+        if isinstance(value, pd.Timestamp) and value is not pd.NaT:
+            days[key] = value
+    return days
+
+
+def _in_walk(
+    record: Mapping[str, Any], days: dict[str, pd.Timestamp], zone: Any, unit: Any
+) -> RefitRecord:
+    """``record`` with ``days``, held as the walk's index holds its days."""
+    read = dict(record)
+    for key, day in days.items():
+        if day.tzinfo is not None:
+            # in the walk's zone; a walk without one keeps local wall times
+            day = day.tz_convert(zone) if zone is not None else day.tz_localize(None)
+        read[key] = day.as_unit(unit) if unit is not None else day
     return RefitRecord(read)

@@ -713,3 +713,29 @@ def test_a_walk_saved_as_parquet_reads_back_whole_and_resumes(tmp_path):
         refit_table(resumed).drop(columns="seconds"),
         refit_table(full).drop(columns="seconds"),
     )
+
+
+def test_the_refit_table_follows_the_walks_zone_and_unit(short_sample):
+    """Hostile 53, 1-2 and 5, on the records held as text: a New York walk with
+    its zone dropped (as before to_excel) crashed refit_table (days at mixed
+    fixed offsets against a naive index); a walk in nanoseconds got a table in
+    microseconds that merge_asof refused; "today" passed as a day."""
+    sample = short_sample.iloc[:, :2].copy()
+    sample.index = sample.index.tz_localize("America/New_York").as_unit("ns")
+    wf = walk_forward(sample, RegimeModel(2, n_init=1, random_state=0), **ARGS)
+    aware, naive = refit_table(wf), refit_table(wf.tz_localize(None))
+    assert str(aware.index.tz) == "America/New_York" and naive.index.tz is None
+    assert (aware.index.tz_localize(None) == naive.index).all()
+    assert aware.index.dtype.unit == "ns" == aware["train_end"].dtype.unit
+    merged = pd.merge_asof(
+        wf[["regime"]], aware[["n_train"]], left_index=True, right_index=True
+    )
+    assert merged["n_train"].notna().all()
+    for text in ("today", "now", "2020"):
+        bad = wf.copy()
+        bad.attrs = {
+            **wf.attrs,
+            "refits": [{**r, "first_day": text} for r in wf.attrs["refits"]],
+        }
+        with pytest.raises(InvalidParameterError, match="not a day as ISO text"):
+            refit_table(bad)
