@@ -915,6 +915,30 @@ def save_state(out: pd.DataFrame, folder: str | os.PathLike[str]) -> Path:
     return save_and_log(out, folder)[0]
 
 
+def check_record_days(index: Any, param: str = "returns") -> None:
+    """Refuse, before any work, days a resume record cannot hold.
+
+    The record fingerprints the days as nanoseconds since 1970 (64 bits), which
+    reach from 1677-09-21 to 2262-04-11 (pandas' own limit); days outside,
+    which pandas holds in coarser units, would fail after all the refits.
+    """
+    if not isinstance(index, pd.DatetimeIndex) or not len(index):
+        return
+    try:
+        index[[0, -1]].as_unit("ns")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        low, high = pd.Timestamp.min.date(), pd.Timestamp.max.date()
+        raise InvalidParameterError(
+            param,
+            f"{param} runs from {index[0].date()} to {index[-1].date()}: a "
+            f"walk-forward records its days as nanoseconds, which reach from {low} "
+            f"to {high}. Shift the dates into that range (e.g. {param}.index - "
+            "pd.DateOffset(years=400): the calendar repeats every 400 years, weekdays "
+            "and leap days too), or fit one model (RegimeModel.fit), "
+            "which keeps no record.",
+        ) from None
+
+
 def check_zone_kept(index: Any, param: str) -> None:
     """Refuse, before any work, dates in a zone whose name a state cannot keep.
 

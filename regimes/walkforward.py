@@ -285,6 +285,7 @@ def walk_forward(
     # dates always: the output, its refit table and its resume record are dated
     # (a number of days as refit= does not make undated rows work)
     data = check_returns(returns, missing=settings.missing, needs_dates=True)
+    _resume.check_record_days(data.index)  # the record's days, before any refit
     warn_if_prices(data)  # once; each refit checks its own window's values
     warn_frequency(data.frequency)
     frame = data.to_frame()

@@ -739,3 +739,17 @@ def test_the_refit_table_follows_the_walks_zone_and_unit(short_sample):
         }
         with pytest.raises(InvalidParameterError, match="not a day as ISO text"):
             refit_table(bad)
+
+
+def test_days_beyond_nanoseconds_are_refused_before_the_refits(short_sample):
+    """Hostile 53 (pre-existing): dates in 2292 ran every refit, then failed
+    with a raw OverflowError where the resume record fingerprints the days as
+    nanoseconds. Refused first now, with a shift that works when pasted."""
+    late = short_sample.iloc[:, :2].copy()
+    late.index = (late.index.as_unit("us") + pd.Timedelta(days=300 * 365)).as_unit("us")
+    model = RegimeModel(2, n_init=1, random_state=0)
+    with pytest.raises(InvalidParameterError, match="reach from 1677-09-21") as e:
+        walk_forward(late, model, **ARGS)
+    assert e.value.param == "returns"
+    shifted = late.set_axis(late.index - pd.DateOffset(years=400))  # as told
+    assert len(walk_forward(shifted, model, **ARGS)) > 0
