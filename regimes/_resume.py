@@ -365,6 +365,17 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
             "longer match what the run wrote, and a resumed run would silently "
             f"differ from a full one. Pass {unchanged} unchanged; or {NEW_RUN}.",
         )
+    arrow = [
+        str(c) for c in previous.columns if isinstance(previous[c].dtype, pd.ArrowDtype)
+    ]
+    if arrow:  # the same values in other dtypes: not a frame that was changed
+        raise InvalidParameterError(
+            param,
+            f"{param}'s columns {arrow[:3]}{' and more' if len(arrow) > 3 else ''} "
+            "are held by pyarrow (as pd.read_parquet(path, dtype_backend="
+            "'pyarrow') reads them), not in the dtypes the run wrote. Read the "
+            "frame with pandas' own dtypes: pd.read_parquet(path).",
+        )
     changed = _changed_layout(previous, record)
     if changed is None:
         check_probabilities(previous, _float_columns(_own_columns(previous)), param)

@@ -708,6 +708,12 @@ def test_a_walk_saved_as_parquet_reads_back_whole_and_resumes(tmp_path):
     assert str(refit_table(back).index.tz) == "America/New_York"
     resumed = walk_forward(sample, model, resume=back, **args)
     full = walk_forward(sample, model, **args)
+    # read with pyarrow's dtypes: the same values, named as such (it was told
+    # 'cut or changed after the run', which it was not: hostile 53)
+    arrow = pd.read_parquet(tmp_path / "walk.parquet", dtype_backend="pyarrow")
+    with pytest.raises(InvalidParameterError, match="held by pyarrow") as e:
+        walk_forward(sample, model, resume=arrow, **args)
+    assert "changed after the run" not in str(e.value)
     pd.testing.assert_series_equal(resumed["regime"], full["regime"])
     pd.testing.assert_frame_equal(
         refit_table(resumed).drop(columns="seconds"),
