@@ -1031,16 +1031,18 @@ def check_value(
         if out is not _REJECT:
             return out
     accepted = ", or ".join(c.describe() for c in cs)
-    hints = [h for h in (c.hint(value) for c in cs) if h] or [_retyped(value, cs)]
-    hints = [h for h in hints if h]
+    # a constraint's own fix first, else the value typed as another kind
+    hint = next((h for h in (c.hint(value) for c in cs) if h), "") or _retyped(
+        value, cs
+    )
     place = f" of {where}" if where else ""
     message = (
         f"{param}{place} must be {accepted}; got {_short(value)}"
         f" ({kind_of(value, dtype=False)})."
     )
     fix = None
-    if hints:
-        fix = hints[0][0].upper() + hints[0][1:]
+    if hint:
+        fix = hint[0].upper() + hint[1:]
         if not fix.endswith((".", "?")):
             fix += "."
         message += " " + fix

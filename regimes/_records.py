@@ -97,8 +97,8 @@ def _stored(record: Mapping[str, Any]) -> RefitRecord:
 
 
 REFIT_DAYS = ("first_day", "train_start", "train_end")
-"""The days of a refit record (Timestamps): its period's first day and its
-training window."""
+"""The days of a refit record, its period's first day and its training window:
+ISO text in ``attrs["refits"]``, Timestamps as :func:`records_of` reads them."""
 REFIT_KEYS = (
     *REFIT_DAYS,
     "n_train",
@@ -140,21 +140,12 @@ def records_of(walk: Any, param: str = "walk") -> RefitRecords:
         index = walk.index
         dated = isinstance(index, pd.DatetimeIndex)
         zone, unit = (index.tz, index.unit) if dated else (None, None)
-        read = []
-        for i, record in enumerate(records):
-            problem = _record_problem(record)
-            days = {} if problem else _days(record)
-            if not problem and len(days) < len(REFIT_DAYS):
-                key = next(k for k in REFIT_DAYS if k not in days)
-                problem = (
-                    f"holds {key}={record[key]!r} ({type(record[key]).__name__}), "
-                    "not a day as ISO text or a Timestamp"
-                )
-            if problem:
-                there = f"its record {i} {problem}"
-                break
-            read.append(_in_walk(record, days, zone, unit))
-        else:
+        read = [_read(record, zone, unit) for record in records]
+        there = next(
+            (f"its record {i} {r}" for i, r in enumerate(read) if isinstance(r, str)),
+            "",
+        )
+        if not there:
             return RefitRecords(read)
     raise InvalidParameterError(
         param,
@@ -163,14 +154,22 @@ def records_of(walk: Any, param: str = "walk") -> RefitRecords:
     )
 
 
-def _record_problem(record: Any) -> str:
-    """What makes ``record`` no refit record, or ''."""
+def _read(record: Any, zone: Any, unit: Any) -> RefitRecord | str:
+    """``record`` with its days as the walk holds its days, or what it lacks."""
     if not isinstance(record, Mapping):
         return f"is a {type(record).__name__}, not a dict"
     lacking = [key for key in REFIT_KEYS if key not in record]
     if lacking:
         return f"lacks {lacking}"
-    return ""
+    days = _days(record)
+    for key in REFIT_DAYS:
+        if key not in days:
+            value = record[key]
+            return (
+                f"holds {key}={value!r} ({type(value).__name__}), not a day as ISO "
+                "text or a Timestamp"
+            )
+    return _in_walk(record, days, zone, unit)
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")

@@ -300,12 +300,9 @@ def _check_returns(
     data = check_returns(
         returns, param=name, needs_dates=True, nan_fix=_NAN_FIX, missing=missing
     )
+    seen = np.isfinite(data.values).any(axis=0)
     empty = [
-        c
-        for c, seen in zip(
-            data.columns, np.isfinite(data.values).any(axis=0), strict=True
-        )
-        if not seen
+        c for c, any_value in zip(data.columns, seen, strict=True) if not any_value
     ]
     if empty:
         # equal-weighted, it would drop out without a word (hostile 49, H49-5)
