@@ -929,6 +929,12 @@ class PathLike(Constraint):
         if self.kind == "file" and os.path.isdir(path):
             return f"{path!r} is a folder; give a file name"
         if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
+            if os.path.splitext(path)[1].lower() in (".parquet", ".pq", ".pkl"):
+                # a saved frame (wf.to_parquet): read, it is the frame to pass
+                return (
+                    f"{path!r} is a file, not a folder: read a saved frame first "
+                    "(pd.read_parquet(path) or pd.read_pickle(path)) and pass the frame"
+                )
             return f"{path!r} is a file; give a folder"
         if self.suffixes and os.path.splitext(path)[1].lower() not in self.suffixes:
             return f"name the file with the ending {self.suffixes[0]}"

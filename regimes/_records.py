@@ -125,8 +125,13 @@ def records_of(walk: Any, param: str = "walk") -> RefitRecords:
     in its time zone when it has one (text keeps only an offset), as local wall
     times when it has none (a walk whose zone was dropped), in its time unit.
     """
-    attrs = walk.attrs if isinstance(walk, pd.DataFrame) else {}
-    records = attrs.get("refits")
+    if not isinstance(walk, pd.DataFrame):
+        raise InvalidParameterError(
+            param,
+            f"{param} must be a walk_forward result (a DataFrame), got "
+            f"{type(walk).__name__}.",
+        )
+    records = walk.attrs.get("refits")
     if records is None:
         there = "it has no .attrs['refits']"
     elif not isinstance(records, (list, tuple)):

@@ -540,11 +540,20 @@ def check_same_data(
         # the same instants in another zone: compared as the run's wall clock
         frame = frame.tz_convert(record["index_tz"])
     if zones and "index_tz" in record and zone != record["index_tz"]:
+        was = record["index_tz"]
+        now_in = "have no time zone" if zone is None else f"are in time zone {zone!r}"
+        was_in = "had none" if was is None else f"were in {was!r}"
+        how = (
+            "returns.index = returns.index.tz_localize(None)"
+            if was is None
+            else f"returns.index = returns.index.tz_convert({was!r})"
+            if zone is not None
+            else f"returns.index = returns.index.tz_localize({was!r})"
+        )
         raise InvalidParameterError(
             "returns",
-            f"returns' dates are in time zone {zone!r}; {run}'s were in "
-            f"{record['index_tz']!r}. Pass dates as {run} had them "
-            f"(tz_localize / tz_convert), or {fix}.",
+            f"returns' dates {now_in}; {run}'s {was_in}. Pass dates as {run} had "
+            f"them ({how}), or {fix}.",
         )
     columns = [str(c) for c in frame.columns]
     if sorted(columns) != sorted(data["columns"]) or len(set(columns)) < len(columns):

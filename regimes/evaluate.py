@@ -399,7 +399,8 @@ def _equal_weighted(simple: pd.DataFrame) -> pd.Series:
 MAX_DAILY_RATE = 0.01
 _DAILY_FIX = (
     "an annual rate is not a daily one: an annual rate of 4% is 0.04 / 252 a day "
-    "(about 0.00016). Pass the daily rate."
+    "(about 0.00016); and a daily rate in percent (0.013 for 0.013 % a day) is "
+    "divided by 100. Pass the daily rate in decimals."
 )
 
 
@@ -430,7 +431,11 @@ def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
             f"{name} must be a number (a daily return) or a Series of daily returns,"
             f" got {type(value).__name__}.",
         )
-    if not np.isfinite(value) or not abs(value) < MAX_DAILY_RATE:
+    if not np.isfinite(value):
+        raise InvalidParameterError(
+            name, f"{name} must be a finite number (a daily rate), got {value}."
+        )
+    if not abs(value) < MAX_DAILY_RATE:
         raise InvalidParameterError(
             name,
             f"{name} must be a daily rate, below {MAX_DAILY_RATE} in size, got "

@@ -581,6 +581,17 @@ def _refit_meaning(refit: Any) -> Any:
     return refit if isinstance(refit, int) else _refit_rule(refit)
 
 
+def _whole_number(value: Any) -> int | None:
+    """``value`` as a whole number if it is one in another type (100.0, '100')."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if np.isfinite(number) and number.is_integer() else None
+
+
 def _refit_rule(refit: Any) -> tuple[int, str]:
     """``refit`` given as text: (multiple, pandas period alias), or raise.
 
@@ -597,6 +608,17 @@ def _refit_rule(refit: Any) -> tuple[int, str]:
         Setting("refit", 21),
         ".",
     )
+    days = _whole_number(refit)
+    if match is None and days is not None and days >= 1:
+        # 100.0 or the text '100': a number of days, given as another type
+        raise InvalidParameterError(
+            "refit",
+            Advice(
+                "a number of days is a whole number: pass ",
+                Setting("refit", days),
+                f", not {refit!r}.",
+            ),
+        )
     if match is None:
         raise InvalidParameterError(
             "refit",
@@ -622,7 +644,7 @@ def _refit_rule(refit: Any) -> tuple[int, str]:
     if alias not in _PERIODS:
         raise InvalidParameterError(
             "refit",
-            Advice(f"{refit!r} is not a period this function knows; ", *fix),
+            Advice(f"{refit!r} is not a period: ", *fix),
         )
     return multiple, alias
 

@@ -956,3 +956,22 @@ def test_one_day_is_no_annual_return_and_an_empty_column_is_named():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(InvalidParameterError, match=r"columns \['B'\] without"):
             equal_weighted(frame)
+
+
+def test_a_rate_not_finite_or_in_percent_is_named_so():
+    """Hostile 54, 1-2: NaN or inf as a rate was blamed on an annual rate, and a
+    cash fund's daily returns in percent were told only '/ 252', which runs the
+    cash 2.5 times too low; both readings are given now."""
+    from regimes.evaluate import backtest
+
+    days = pd.bdate_range("2022-01-03", periods=120)
+    rng = np.random.default_rng(2)
+    returns = pd.Series(rng.normal(4e-4, 0.01, 120), index=days)
+    signal = pd.Series(np.where(np.arange(120) % 40 < 20, "Bull", "Bear"), index=days)
+    for rate in (np.nan, np.inf):
+        with pytest.raises(InvalidParameterError, match="must be a finite number"):
+            backtest(signal, returns, cash_returns=rate)
+    percent = pd.Series(0.013 + rng.normal(0, 2e-5, 120), index=days)
+    with pytest.raises(InvalidParameterError, match="divided by 100") as e:
+        backtest(signal, returns, cash_returns=percent)
+    assert "0.04 / 252" in str(e.value)

@@ -759,3 +759,27 @@ def test_days_beyond_nanoseconds_are_refused_before_the_refits(short_sample):
     assert e.value.param == "returns"
     shifted = late.set_axis(late.index - pd.DateOffset(years=400))  # as told
     assert len(walk_forward(shifted, model, **ARGS)) > 0
+
+
+def test_hostile_54_inputs_get_the_fix_that_works(short_sample, tmp_path):
+    """Hostile 54: refit=100.0 or '100' was 'a period or a number of days'; a
+    zone missing on one side printed 'were in None'; a saved Parquet file as
+    resume= was told to give a folder; refit_table(None) spoke of attrs."""
+    data = short_sample.iloc[:, :2]
+    model = RegimeModel(2, n_init=1, random_state=0)
+    for refit in (100.0, "100"):
+        with pytest.raises(InvalidParameterError, match="pass refit=100, not"):
+            walk_forward(data, model, refit=refit, min_train=500, progress=False)
+    wf = walk_forward(data, model, **ARGS)
+    aware = data.tz_localize("America/New_York")
+    with pytest.raises(InvalidParameterError) as e:
+        walk_forward(aware, model, resume=wf, **ARGS)
+    assert "were in None" not in str(e.value)
+    fix = "returns.index = returns.index.tz_localize(None)"
+    assert fix in str(e.value)
+    pytest.importorskip("pyarrow")
+    wf.to_parquet(tmp_path / "w.parquet")
+    with pytest.raises(InvalidParameterError, match="pd.read_parquet"):
+        walk_forward(data, model, resume=str(tmp_path / "w.parquet"), **ARGS)
+    with pytest.raises(InvalidParameterError, match=r"a DataFrame\), got NoneType"):
+        refit_table(None)
