@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -218,16 +217,15 @@ def _yf_close(names: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
         "regimes.data.read_returns('your_prices.csv')."
     )
     try:
-        with warnings.catch_warnings():
-            # yfinance's own pandas deprecation notices are not the user's business
-            warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
-            raw = yf.download(
-                names,
-                start=start.date().isoformat(),
-                end=(end + _ONE_DAY).date().isoformat(),  # yfinance: end exclusive
-                auto_adjust=True,
-                progress=False,
-            )
+        # yfinance's own warnings pass as they come: a warnings filter here would
+        # be process-global, and hide other threads' warnings while it downloads
+        raw = yf.download(
+            names,
+            start=start.date().isoformat(),
+            end=(end + _ONE_DAY).date().isoformat(),  # yfinance: end exclusive
+            auto_adjust=True,
+            progress=False,
+        )
     except YFRateLimitError as exc:
         raise DataDownloadError(
             f"Yahoo Finance is rate-limiting downloads of {names} ({exc}); "

@@ -28,7 +28,6 @@ import base64
 import datetime as _dt
 import io
 import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -51,6 +50,7 @@ from ._prices_or_returns import returns_unit, simple_returns
 from ._records import records_of
 from ._validation import as_frame, check_covers, check_returns
 from ._version import __version__
+from ._warn import kept
 from .exceptions import InvalidParameterError
 from .labels import riskiest
 from .models import RegimeModel
@@ -354,10 +354,10 @@ def _render(
     for note in notes:
         first.setdefault(" ".join(note.split()), note)
     met = [note for key, note in first.items() if key]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+
+    def build() -> list[str]:
         runs = delay_runs(inputs.signal, inputs.simple, risk_off, cost)
-        sections = [
+        return [
             _now_section(inputs),
             _data_section(inputs, data_label, met),
             _model_section(inputs, level),
@@ -367,8 +367,14 @@ def _render(
             _backtest_section(inputs, runs, cost, tuple(risk_off)),
             _figure_section(inputs, runs[max(DELAYS)]),
         ]
-    # warnings raised while building the report go into its data section
-    extra = [str(w.message) for w in caught if str(w.message) not in met]
+
+    # the package's warnings while building the report go into its data section,
+    # kept in a context variable (regimes._warn.kept), not by a warnings filter:
+    # filters are process-global, and would swallow other threads' warnings
+    sections, caught, error = kept(build)
+    if error is not None:
+        raise error
+    extra = [message for message, _ in caught if message not in met]
     if extra:
         sections[1] = _data_section(inputs, data_label, [*met, *extra])
     kind = "walk-forward" if inputs.walk is not None else "one fit"

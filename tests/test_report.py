@@ -319,6 +319,35 @@ def test_report_is_written_atomically(sample, walk, tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
+def test_warnings_met_while_writing_go_into_the_page_and_no_filter_changes(
+    sample, walk, tmp_path, monkeypatch
+):
+    # the package's warnings met while the sections are built are listed in the
+    # page's data section, kept in a context variable: the process-global warnings
+    # filters (which other threads share) stay as they are during the build
+    import regimes.report as report
+    from regimes._warn import warn_user
+
+    seen = []
+    stats_section = report._stats_section
+
+    def noisy(inputs):
+        seen.append((list(warnings.filters), warnings.showwarning))
+        warn_user("a note met while the statistics were computed", UserWarning)
+        return stats_section(inputs)
+
+    monkeypatch.setattr(report, "_stats_section", noisy)
+    before = (list(warnings.filters), warnings.showwarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # none escapes to the caller
+        outside = (list(warnings.filters), warnings.showwarning)
+        text = write_html(None, sample, tmp_path / "r.html", walk=walk).read_text()
+    assert seen == [outside]
+    assert (list(warnings.filters), warnings.showwarning) == before
+    listed = text.split('<ul class="warnings">')[1].split("</ul>")[0]
+    assert "<li>a note met while the statistics were computed</li>" in listed
+
+
 def test_report_refuses_without_model_or_walk(sample, tmp_path):
     with pytest.raises(InvalidParameterError, match="walk="):
         write_html(None, sample, tmp_path / "x.html")
