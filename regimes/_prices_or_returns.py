@@ -31,6 +31,7 @@ __all__ = [
     "RETURN_CHANGE_RATIO",
     "RETURN_TYPES",
     "change_to_level_ratio",
+    "gross_ratio",
     "guess_kind",
     "log_returns",
     "looks_like_prices",
@@ -157,17 +158,87 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
             ),
         )
     typical = float(np.nanmedian(list(ratios.values())))
+    gross = {c: r for c in prices if (r := gross_ratio(frame[c])) >= GROSS_SPREAD_RATIO}
+    if gross:
+        raise InvalidParameterError(
+            "kind",
+            Advice(
+                f"{source}: columns {list(gross)} look like gross returns (1 + r), "
+                "not prices: their values stay near 1 and change from day to day "
+                "by about as much as they lie from their median (median |change| / "
+                "median |value - median|: "
+                + ", ".join(f"{c} {r:.2g}" for c, r in gross.items())
+                + "; prices give under 0.5 over a year, independent returns about "
+                "1.4). Read as prices they would give differences of returns. "
+                "Subtract 1 from every value (they are then simple returns) and pass ",
+                Setting("kind", "returns"),
+                "; if they are prices of an asset held near 1 (a pegged currency), "
+                "pass ",
+                Setting("kind", "prices"),
+                ".",
+            ),
+        )
     if prices:
+        near_one = [c for c in prices if GROSS_LEVEL <= _median(frame[c]) <= 2.0]
         return "prices", (
             f"read as prices: day-to-day changes are small next to the values "
             f"(median |change| / median |value| = {typical:.2g}; returns give about "
             "1.4)"
+            + (
+                f" (too few days to tell whether {near_one}, which stay near 1, are "
+                "gross returns 1 + r: if they are, subtract 1 first)"
+                if any(np.isnan(gross_ratio(frame[c])) for c in near_one)
+                else ""
+            )
         )
     return "returns", (
         f"read as returns: values change by more than their own size from day to "
         f"day (median |change| / median |value| = {typical:.2g}; prices give about "
         "0.01)"
     )
+
+
+GROSS_DAYS = 250
+"""Values from which :func:`gross_ratio` judges a column (a year of days): over a
+year, prices lie from their median by many days' changes (the ratio stays under
+0.45 for a random walk), while gross returns change by about 1.4 times what they
+lie from it (over 0.85 even with autocorrelated, heavy-tailed returns; shorter
+samples overlap)."""
+GROSS_SPREAD_RATIO = 0.7
+"""From this :func:`gross_ratio`, a column that looks like prices is gross returns."""
+
+
+def _median(column: pd.Series) -> float:
+    values = np.asarray(column, dtype=float)
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else float("nan")
+
+
+def gross_ratio(column: pd.Series | np.ndarray) -> float:
+    """Median |x_t - x_{t-1}| / median |x_t - median x| of a column near 1, or NaN.
+
+    Gross returns (1 + r) move about a fixed centre, so their day-to-day changes
+    are about 1.4 times their distance from it, as returns' are; prices wander,
+    and lie many days' changes from their median. NaN (not judged) for fewer
+    than :data:`GROSS_DAYS` finite values, a median outside [:data:`GROSS_LEVEL`,
+    2], or no spread.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> r = rng.normal(0.0, 0.01, 500)
+    >>> bool(gross_ratio(1 + r) > 1.2), bool(gross_ratio(np.exp(np.cumsum(r))) < 0.3)
+    (True, True)
+    """
+    values = np.asarray(column, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < GROSS_DAYS:
+        return float("nan")
+    center = float(np.median(values))
+    spread = float(np.median(np.abs(values - center)))
+    if not GROSS_LEVEL <= center <= 2.0 or spread == 0:
+        return float("nan")
+    return float(np.median(np.abs(np.diff(values)))) / spread
 
 
 def looks_like_prices(values: np.ndarray) -> bool:

@@ -48,6 +48,61 @@ def test_read_returns_from_prices_and_returns(tmp_path):
     pd.testing.assert_frame_equal(stated, again)
 
 
+def test_gross_returns_are_refused_with_the_fix_not_read_as_prices(tmp_path):
+    """Gross returns (1 + r) change little next to their level, as prices do, and
+    were read as prices: their log changes are differences of returns (the
+    command line then named a Bear regime of +34 % a year). A column near 1 that
+    changes by about as much as it lies from its median is refused, saying how to
+    read it; prices near 1 (an FX rate, a rebased index) still read as prices."""
+    from regimes.data import load_sample
+
+    returns = load_sample().iloc[-600:, :3]
+    gross = tmp_path / "gross.csv"
+    (1 + returns).to_csv(gross)
+    with pytest.raises(InvalidParameterError, match="look like gross returns") as e:
+        data.read_returns(gross)
+    assert e.value.param == "kind"
+    assert "Subtract 1 from every value" in str(e.value)
+    assert "kind='returns'" in str(e.value) and "kind='prices'" in str(e.value)
+    minus_one = tmp_path / "simple.csv"
+    returns.to_csv(minus_one)
+    with pytest.warns(AssumedKindWarning, match="read as returns"):
+        data.read_returns(minus_one)
+    stated = data.read_returns(gross, kind="prices")  # a pegged asset: as said
+    assert stated.attrs["kind"] == "prices"
+
+    # prices near 1 over years: an FX rate about 1.1, and an index rebased to 1
+    rng = np.random.default_rng(5)
+    days = pd.bdate_range("2015-01-01", periods=1500)
+    walks = np.exp(np.cumsum(rng.normal(0, 0.006, (1500, 2)), axis=0))
+    near_one = pd.DataFrame(walks * [1.1, 1.0], index=days, columns=["EURUSD", "Idx"])
+    fx = tmp_path / "fx.csv"
+    near_one.to_csv(fx)
+    with pytest.warns(AssumedKindWarning, match="read as prices"):
+        assert data.read_returns(fx).attrs["kind"] == "prices"
+    # short files are not judged by this rule (under GROSS_DAYS values)
+    short = tmp_path / "short.csv"
+    (1 + returns.iloc[:100]).to_csv(short)
+    with pytest.warns(AssumedKindWarning, match="read as prices") as said:
+        data.read_returns(short)
+    assert "gross returns 1 + r: if they are, subtract 1 first" in str(said[0].message)
+    with pytest.warns(AssumedKindWarning) as said:
+        data.read_returns(fx)
+    assert "1 + r" not in str(said[0].message)  # judged: prices
+
+
+def test_the_command_line_names_its_own_flags_for_gross_returns(tmp_path, capsys):
+    from regimes.cli import main
+    from regimes.data import load_sample
+
+    gross = tmp_path / "gross.csv"
+    (1 + load_sample().iloc[-400:, :2]).to_csv(gross)
+    assert main(["--csv", str(gross), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "look like gross returns" in err and "pass --returns" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_read_returns_rejects_bad_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         data.read_returns(tmp_path / "missing.csv")
