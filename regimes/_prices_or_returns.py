@@ -179,7 +179,8 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
             ),
         )
     if prices:
-        near_one = [c for c in prices if GROSS_LEVEL <= _median(frame[c]) <= 2.0]
+        levels = dict(zip(prices, _column_medians(frame[prices].to_numpy())))
+        near_one = [c for c, m in levels.items() if m and GROSS_LEVEL <= m <= 2.0]
         return "prices", (
             f"read as prices: day-to-day changes are small next to the values "
             f"(median |change| / median |value| = {typical:.2g}; returns give about "
@@ -206,12 +207,6 @@ lie from it (over 0.85 even with autocorrelated, heavy-tailed returns; shorter
 samples overlap)."""
 GROSS_SPREAD_RATIO = 0.7
 """From this :func:`gross_ratio`, a column that looks like prices is gross returns."""
-
-
-def _median(column: pd.Series) -> float:
-    values = np.asarray(column, dtype=float)
-    values = values[np.isfinite(values)]
-    return float(np.median(values)) if values.size else float("nan")
 
 
 def gross_ratio(column: pd.Series | np.ndarray) -> float:
