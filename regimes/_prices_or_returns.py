@@ -158,7 +158,10 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
             ),
         )
     typical = float(np.nanmedian(list(ratios.values())))
-    gross = {c: r for c in prices if (r := gross_ratio(frame[c])) >= GROSS_SPREAD_RATIO}
+    column = {str(c): frame[c] for c in frame.columns}  # the ratios' keys
+    gross = {
+        c: r for c in prices if (r := gross_ratio(column[c])) >= GROSS_SPREAD_RATIO
+    }
     if gross:
         raise InvalidParameterError(
             "kind",
@@ -179,8 +182,11 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
             ),
         )
     if prices:
-        levels = dict(zip(prices, _column_medians(frame[prices].to_numpy())))
-        near_one = [c for c, m in levels.items() if m and GROSS_LEVEL <= m <= 2.0]
+        near_one = [
+            c
+            for c in prices
+            if (m := _column_medians(column[c].to_numpy())[0]) and GROSS_LEVEL <= m <= 2
+        ]
         return "prices", (
             f"read as prices: day-to-day changes are small next to the values "
             f"(median |change| / median |value| = {typical:.2g}; returns give about "
@@ -188,7 +194,7 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
             + (
                 f" (too few days to tell whether {near_one}, which stay near 1, are "
                 "gross returns 1 + r: if they are, subtract 1 first)"
-                if any(np.isnan(gross_ratio(frame[c])) for c in near_one)
+                if any(np.isnan(gross_ratio(column[c])) for c in near_one)
                 else ""
             )
         )
