@@ -763,8 +763,15 @@ def outer_products(X: np.ndarray, covariance_type: str = "full") -> np.ndarray |
     used = covariance_type in ("full", "tied") and not _missing.has_missing(X)
     if not used or n * d * (d + 1) // 2 > OUTER_PRODUCTS_MAX:
         return None
-    rows, cols = _upper_triangle(d)
-    return X[:, rows] * X[:, cols]
+    # row i of the triangle, x_ti * x_tj for j >= i, one slice product at a time:
+    # the same numbers, in the order of _upper_triangle, ~4x faster than gathering
+    # X[:, rows] and X[:, cols] (two T x D(D+1)/2 copies) at each refit of a walk
+    out = np.empty((n, d * (d + 1) // 2))
+    k = 0
+    for i in range(d):
+        np.multiply(X[:, i : i + 1], X[:, i:], out=out[:, k : k + d - i])
+        k += d - i
+    return out
 
 
 @functools.cache

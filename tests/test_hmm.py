@@ -586,3 +586,17 @@ def test_simulate_is_reproducible_and_takes_a_singular_covariance():
     assert not np.array_equal(X, other)
     empty, none = simulate(startprob, transmat, means, covars, 0, random_state=3)
     assert empty.shape == (0, 2) and none.shape == (0,)
+
+
+@pytest.mark.parametrize("d", [1, 2, 7, 12])
+def test_outer_products_are_the_upper_triangles_in_row_major_order(d):
+    # the E-step's scatter mirrors these numbers back by np.triu_indices: the
+    # order and every number must be those of x_t x_t^T's upper triangle
+    from regimes._hmm import outer_products
+
+    rng = np.random.default_rng(d)
+    X = np.asfortranarray(rng.standard_normal((50, d)))[::2]  # a strided view
+    rows, cols = np.triu_indices(d)
+    expected = np.stack([np.outer(x, x)[rows, cols] for x in X])
+    assert np.array_equal(outer_products(X), expected)
+    assert outer_products(X, "diag") is None
