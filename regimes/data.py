@@ -445,7 +445,11 @@ def read_returns(
         of their level (whatever their units, also below 1), returns by more than
         their own size. The guess is reported with an
         :class:`~regimes.exceptions.AssumedKindWarning`; columns that disagree are
-        an error asking for ``kind``.
+        an error asking for ``kind``. Gross returns (1 + r) also change little
+        next to their level, but about as much as they lie from their median,
+        which prices over a year do not: from a year of days such columns are an
+        error saying to subtract 1 (read as prices, they would give differences
+        of returns).
     start, end : str, date or YYYYMMDD int, optional
         First and last day to use (inclusive), applied right after the dates are
         read.
