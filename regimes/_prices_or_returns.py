@@ -32,6 +32,7 @@ __all__ = [
     "RETURN_TYPES",
     "change_to_level_ratio",
     "gross_ratio",
+    "gross_reading",
     "guess_kind",
     "log_returns",
     "looks_like_prices",
@@ -182,19 +183,15 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
             ),
         )
     if prices:
-        near_one = [
-            c
-            for c in prices
-            if (m := _column_medians(column[c].to_numpy())[0]) and GROSS_LEVEL <= m <= 2
-        ]
+        maybe = gross_reading(np.column_stack([column[c] for c in prices]))
         return "prices", (
             f"read as prices: day-to-day changes are small next to the values "
             f"(median |change| / median |value| = {typical:.2g}; returns give about "
             "1.4)"
             + (
-                f" (too few days to tell whether {near_one}, which stay near 1, are "
+                " (too few days to tell whether the values, which stay near 1, are "
                 "gross returns 1 + r: if they are, subtract 1 first)"
-                if any(np.isnan(gross_ratio(column[c])) for c in near_one)
+                if maybe == "maybe"
                 else ""
             )
         )
@@ -240,6 +237,28 @@ def gross_ratio(column: pd.Series | np.ndarray) -> float:
     if not GROSS_LEVEL <= center <= 2.0 or spread == 0:
         return float("nan")
     return float(np.median(np.abs(np.diff(values)))) / spread
+
+
+def gross_reading(values: np.ndarray) -> str | None:
+    """How values that look like prices read as gross returns (1 + r).
+
+    "gross" when a column is judged gross returns by :func:`gross_ratio`;
+    "maybe" when a column stays near 1 (median |value| from :data:`GROSS_LEVEL`
+    to 2) but is too short to judge; else None (prices, or not near 1). For the
+    warnings about returns that look like prices: gross returns need 1
+    subtracted, not the log changes that prices need.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    ratios = [gross_ratio(column) for column in values.T]
+    if any(r >= GROSS_SPREAD_RATIO for r in ratios):
+        return "gross"
+    levels = _column_medians(values)
+    for level, ratio in zip(levels, ratios, strict=True):
+        if level is not None and GROSS_LEVEL <= level <= 2 and np.isnan(ratio):
+            return "maybe"
+    return None
 
 
 def looks_like_prices(values: np.ndarray) -> bool:

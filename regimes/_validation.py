@@ -41,6 +41,7 @@ from ._prices_or_returns import (  # noqa: F401
     bar_level,
     basis_points_advice,
     basis_points_median,
+    gross_reading,
     looks_like_prices,
     mixed_units,
     percent_median,
@@ -1119,22 +1120,30 @@ def prices_warning(
     ``source`` names the data, ``fix`` is the caller's conversion (an aside the
     command leaves out: it has its own words).
     """
-    if looks_like_prices(values):
-        warn_user(
-            Advice(
-                (f"{source}: " if source else "")
-                + (
-                    "returns are all positive with a median of "
-                    if np.nanmin(values) > 0
-                    else "returns change little from day to day next to their "
-                    "median of "
-                )
-                + f"{np.nanmedian(values):.4g}: they look like prices, not returns",
-                Aside(fix),
-                ".",
-            ),
-            LikelyPricesWarning,
+    if not looks_like_prices(values):
+        return
+    said = (f"{source}: " if source else "") + (
+        "returns are all positive with a median of "
+        if np.nanmin(values) > 0
+        else "returns change little from day to day next to their median of "
+    )
+    said += f"{np.nanmedian(values):.4g}: they look like "
+    gross = gross_reading(values)
+    if gross == "gross":  # log changes of gross returns are differences of returns
+        advice = Advice(
+            said + "gross returns (1 + r), not returns: they stay near 1 and change "
+            "from day to day by about as much as they lie from their median. "
+            "Subtract 1 from them first (returns - 1 are simple returns)."
         )
+    elif gross == "maybe":
+        advice = Advice(
+            said + "prices or gross returns (1 + r), not returns",
+            Aside(fix),
+            "; gross returns: subtract 1 from them first.",
+        )
+    else:
+        advice = Advice(said + "prices, not returns", Aside(fix), ".")
+    warn_user(advice, LikelyPricesWarning)
 
 
 # ------------------------------------------------------------------------ units

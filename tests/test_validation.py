@@ -194,6 +194,30 @@ def test_prices_warn(returns):
         RegimeModel(2, n_init=1, random_state=0).fit(prices)
 
 
+def test_gross_returns_are_told_to_subtract_one_not_to_take_log_changes():
+    """Gross returns (1 + r) passed to fit were told to take log changes, as
+    prices are, which gives differences of returns; the warning reads them with
+    the loaders' gross-returns rule."""
+    from regimes.data import load_sample
+
+    sample = load_sample().iloc[-600:, :3]
+    with pytest.warns(LikelyPricesWarning) as said:
+        RegimeModel(2, n_init=1, random_state=0).fit(1 + sample)
+    text = str(said[0].message)
+    assert "gross returns (1 + r)" in text and "Subtract 1" in text
+    assert "np.log" not in text
+    with pytest.warns(LikelyPricesWarning) as said:  # too short to tell
+        RegimeModel(2, n_init=1, random_state=0).fit(1 + sample.iloc[:120])
+    text = str(said[0].message)
+    assert "prices or gross returns (1 + r)" in text and "np.log(prices)" in text
+    assert "gross returns: subtract 1" in text
+    prices = 100 * np.exp(sample.cumsum())  # prices, not near 1: as before
+    with pytest.warns(LikelyPricesWarning) as said:
+        RegimeModel(2, n_init=1, random_state=0).fit(prices)
+    assert "gross" not in str(said[0].message)
+    assert "look like prices, not returns" in str(said[0].message)
+
+
 def test_predict_needs_the_training_columns(fitted, sample):
     returns, _ = sample
     with pytest.raises(ValueError, match=r"missing \['XLV'\], unexpected \['XLU'\]"):
