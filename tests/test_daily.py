@@ -161,6 +161,30 @@ def test_refuses_revised_values(returns, previous):
     assert "without resume" in str(e.value)
 
 
+def test_returns_of_rescaled_prices_resume_as_the_same_data(returns, previous):
+    """Hostile 55, 1: a vendor's dividend adjustment scales every earlier price
+    by one factor, so the log returns are the same to rounding (~1e-12) but not
+    to the byte, and a daily run was refused as revised history. Values equal to
+    rounding resume, and the result is that of a full run on the new data; a
+    revision, or values that changed rows, are still refused."""
+    prices = np.exp(returns.cumsum())
+    factor = 0.987654321
+    adjusted = np.log(prices * factor).diff()
+    adjusted.iloc[0] = np.log(prices.iloc[0] * factor) - np.log(factor)
+    gap = (adjusted - returns).abs().to_numpy()
+    assert 0 < gap.max() < 1e-10  # not the same bytes, the same returns
+    resumed = walk_forward(adjusted, _model(), resume=previous, **OPTIONS)
+    assert_same_walk(resumed, walk_forward(adjusted, _model(), **OPTIONS))
+
+    swapped = returns.copy()
+    swapped.iloc[[300, 301], 0] = swapped.iloc[[301, 300], 0].to_numpy()
+    with pytest.raises(InvalidParameterError, match="differ from the previous run"):
+        walk_forward(swapped, _model(), resume=previous, **OPTIONS)
+    rounded = returns.round(6)  # written with 6 decimals: read another way
+    with pytest.raises(InvalidParameterError, match="read another way"):
+        walk_forward(rounded, _model(), resume=previous, **OPTIONS)
+
+
 @pytest.mark.parametrize("factor", [100.0, 0.01, 10.0, 1e4])
 def test_returns_in_other_units_are_named_not_called_revised(returns, previous, factor):
     """Percent against decimals (or basis points): every row differs, by one
