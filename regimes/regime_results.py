@@ -198,7 +198,12 @@ class RegimeResults:
 
     def __init__(self, state: FittedState, data: Returns) -> None:
         self.fitted_state = state
-        self._data = data
+        # its own read-only copy: the checked values may share the caller's frame's
+        # memory, and an edit of that frame in place (r.loc[...] *= 100) changed
+        # every answer computed afterwards, beside the ones computed before
+        values = np.array(data.values, dtype=float)
+        values.flags.writeable = False
+        self._data = data._replace(values=values)
         self._engine = _fitting.engine(state)
         self._bootstraps: dict[tuple[int, int], tuple[ParameterTable, dict]] = {}
 

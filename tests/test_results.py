@@ -165,6 +165,28 @@ def test_the_information_matrix_is_computed_once_per_results_object(fast, monkey
     assert wide.attrs["level"] == 0.99 and narrow.attrs["level"] == 0.5
 
 
+def test_editing_the_returns_in_place_cannot_change_the_results(fast):
+    """Hostile 55, 2: the results held the caller's frame's memory, so after
+    r.loc[...] *= 100 the signal, filtered probabilities, forecast and standard
+    errors described other data beside the llf and smoothed probabilities read
+    before. The results keep their own read-only copy."""
+    returns, model = fast
+    mine = returns.copy()
+    res = model.results(mine)
+    smoothed = res.smoothed_proba
+    mine.iloc[-200:] *= 100  # in place, after the results were made
+    fresh = model.results(returns)
+    pd.testing.assert_series_equal(res.signal, fresh.signal)
+    pd.testing.assert_frame_equal(res.filtered_proba, fresh.filtered_proba)
+    pd.testing.assert_frame_equal(res.smoothed_proba, smoothed)
+    pd.testing.assert_frame_equal(
+        res.forecast(2).regime_proba, fresh.forecast(2).regime_proba
+    )
+    pd.testing.assert_frame_equal(res.returns, returns, check_freq=False)
+    with pytest.raises(ValueError, match="read-only"):
+        res.returns.to_numpy()[0, 0] = 1.0
+
+
 def test_set_params_after_the_fit_cannot_change_its_inference(fast):
     """Issue 18: standard_errors, the bootstrap and the report read the current
     constructor parameters; after set_params(min_duration=50) p[Bull->Bull] became
