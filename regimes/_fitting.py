@@ -148,7 +148,9 @@ def _failure_message(runs: list[Restart], data: Returns) -> str:
         observed = observed[~np.isnan(observed)]  # missing="marginalize"
         values, counts = np.unique(observed, return_counts=True)
         top = int(np.argmax(counts))
-        if counts[top] >= 0.05 * len(observed):
+        # a value is repeated when it comes twice or more (on 20 days, one
+        # day was 5 % and blamed as "stale prices": hostile 55, 5)
+        if counts[top] >= max(2, 0.05 * len(observed)):
             stale.append(
                 f"{column!r} is exactly {values[top]:g} on {counts[top]} of "
                 f"{len(observed)} days"
@@ -161,7 +163,11 @@ def _failure_message(runs: list[Restart], data: Returns) -> str:
             "column, or mark those days missing and drop them (e.g. "
             "returns.replace(0.0, np.nan).dropna())."
         )
-    return f"{message} Try fewer regimes, covariance_type='diag', or more data."
+    return (
+        f"{message} Try fewer regimes, covariance_type='diag', or more data "
+        f"({len(data.values)} days here, "
+        f"{len(data.columns)} column{'s' if len(data.columns) != 1 else ''})."
+    )
 
 
 def _convergence_message(

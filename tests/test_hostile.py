@@ -188,6 +188,18 @@ def test_no_regime_made_of_stale_days(columns, share):
         assert errors.str.contains("collapsed|must sum to 1").all()
 
 
+def test_too_few_days_are_not_blamed_on_repeated_values():
+    """Hostile 55, 5: on 20 distinct days one value is 5 % of them, and the
+    failure blamed "repeated values ... (stale prices?)"; a value seen once is
+    not repeated: the message says how few days there are."""
+    short = load_sample()[["Technology"]].iloc[-20:]
+    assert short["Technology"].is_unique
+    with pytest.raises(RegimeFitError, match="or more data") as info:
+        RegimeModel(random_state=0).fit(short)
+    assert "repeated" not in str(info.value) and "stale" not in str(info.value)
+    assert "(20 days here, 1 column)" in str(info.value)
+
+
 def test_a_collapsing_restart_is_never_kept(short_sample):
     """Stale days in one column of the synthetic data: restarts that collapsed are
     recorded as failed, and the kept one has no regime on the stale days."""
