@@ -55,6 +55,7 @@ from .online import (
     causal_start,
     penalized_decode,
     portfolio_densities,
+    warn_absorbing_summary,
 )
 from .regime_results import INFERENCE_CONSTRAINTS, RegimeResults
 
@@ -1005,13 +1006,15 @@ default="stationary"
             return for log returns). See :func:`regimes.results.summary_frame`.
         """
         check_is_fitted(self, "fitted_state_")
-        return results.summary_frame(
+        summary = results.summary_frame(
             self.fitted_state_.regimes.cat.codes.to_numpy(),
             self.fitted_state_.transmat,
             self.fitted_state_.means,
             self.fitted_state_.covars,
             self.fitted_state_.regime_names,
         )
+        warn_absorbing_summary(summary, self.fitted_state_.transmat)
+        return summary
 
     # ------------------------------------- results: inference on the fit as it was
 

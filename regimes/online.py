@@ -50,6 +50,7 @@ from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from ._contract import (
     Covariances,
@@ -66,7 +67,11 @@ from ._hmm import forward_filter
 from ._missing import has_missing, missing_patterns
 from ._warn import warn_user
 from .exceptions import AbsorbingRegimeWarning, InvalidParameterError
-from .results import equal_weight_moments, stationary_distribution
+from .results import (
+    absorbing_regimes,
+    equal_weight_moments,
+    stationary_distribution,
+)
 
 __all__ = [
     "DecoderState",
@@ -76,11 +81,6 @@ __all__ = [
     "penalized_decode",
     "portfolio_log_densities",
 ]
-
-ABSORBING = 1.0 - 1e-6
-"""A stay probability at least this large makes a regime absorbing for any data: an
-expected spell of a million days or more (EM gives 1 - 1e-12 rather than 1 to a
-regime entered once and never left)."""
 
 
 class DecoderState(NamedTuple):
@@ -405,6 +405,29 @@ def filter_log_densities(
     return forward_filter(log_densities, transmat, initial)
 
 
+def warn_absorbing_summary(summary: pd.DataFrame, transmat: np.ndarray) -> None:
+    """Warn when a summary shows an absorbing regime (AbsorbingRegimeWarning).
+
+    Its ``share_of_days`` then stands beside a ``stationary_probability`` of 1
+    and an expected duration of millions of days, which read as a contradiction
+    unless said (hostile 55, 7). The summaries of :class:`regimes.RegimeModel`
+    and :class:`regimes.RegimeResults` call it.
+    """
+    absorbing = absorbing_regimes(transmat, [str(n) for n in summary.index])
+    if not absorbing:
+        return
+    share = summary["share_of_days"]
+    which = ", ".join(f"{n!r} (held {share[n]:.1%} of the days)" for n in absorbing)
+    warn_user(
+        f"summary: the fitted chain never leaves {which}: its stay probability "
+        "is 1 to within 1e-6, so its expected duration and long-run share "
+        "(stationary_probability) are those of a chain that ends there. A "
+        "regime first met in the last days of the data (a crash at its end) "
+        "is fitted so: fit on more data, or with fewer regimes.",
+        AbsorbingRegimeWarning,
+    )
+
+
 @validate_params(
     {
         "transmat": [Probabilities(ndim=2)],
@@ -439,11 +462,7 @@ def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarra
             f"regime_names has {len(regime_names)} names for the {len(transmat)} "
             "regimes of transmat; give one name per row.",
         )
-    absorbing = [
-        str(regime_names[k])
-        for k in range(len(transmat))
-        if transmat[k, k] >= ABSORBING and len(transmat) > 1
-    ]
+    absorbing = absorbing_regimes(transmat, regime_names)
     if not absorbing:
         return stationary_distribution(transmat)
     warn_user(

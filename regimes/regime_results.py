@@ -85,6 +85,7 @@ from .online import (
     causal_start,
     penalized_decode,
     portfolio_densities,
+    warn_absorbing_summary,
 )
 
 __all__ = ["RegimeResults"]
@@ -294,13 +295,15 @@ class RegimeResults:
         As :meth:`regimes.RegimeModel.summary`, for this fit.
         """
         state = self.fitted_state
-        return results.summary_frame(
+        summary = results.summary_frame(
             state.regimes.cat.codes.to_numpy(),
             state.transmat,
             state.means,
             state.covars,
             self._names,
         )
+        warn_absorbing_summary(summary, state.transmat)
+        return summary
 
     # ---------------------------------------------------------- probabilities
 

@@ -191,6 +191,29 @@ def transition_frame(transmat: np.ndarray, names: Sequence[str]) -> pd.DataFrame
     )
 
 
+ABSORBING = 1.0 - 1e-6
+"""A stay probability at least this large makes a regime absorbing for any data: an
+expected spell of a million days or more (EM gives 1 - 1e-12 rather than 1 to a
+regime entered once and never left)."""
+
+
+def absorbing_regimes(transmat: np.ndarray, regime_names: Sequence[str]) -> list[str]:
+    """The regimes the chain never leaves: stay probability :data:`ABSORBING` or more.
+
+    The one test of an absorbing regime: the causal start
+    (:func:`regimes.online.causal_start`) and the summaries' warning
+    (:func:`regimes.online.warn_absorbing_summary`) read it. A chain of one
+    regime has none.
+    """
+    if len(transmat) < 2:
+        return []
+    return [
+        str(regime_names[k])
+        for k in range(len(transmat))
+        if transmat[k, k] >= ABSORBING
+    ]
+
+
 def expected_durations(transmat: np.ndarray) -> np.ndarray:
     """Expected length of a spell in each regime, ``1 / (1 - p_ii)`` days.
 
@@ -305,7 +328,9 @@ def summary_frame(
 
         - ``share_of_days``: fraction of training days decoded in the regime;
         - ``n_spells``: number of separate spells in the regime on the training data;
-        - ``expected_duration``: ``1 / (1 - p_ii)`` in days (``inf`` if absorbing);
+        - ``expected_duration``: ``1 / (1 - p_ii)`` in days (``inf`` if
+          ``p_ii = 1``; the summaries warn when a regime is within 1e-6 of it,
+          :func:`regimes.online.warn_absorbing_summary`);
         - ``stationary_probability``: long-run share implied by ``transmat``;
         - ``annual_mean`` and ``annual_volatility``: the regime's mean and
           volatility of the equal-weighted average of the columns, annualised

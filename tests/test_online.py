@@ -405,6 +405,17 @@ def test_an_absorbing_regime_does_not_start_the_signal_in_it():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.predict_online(returns, initial="fitted")
+    # hostile 55, 7: the summaries showed Bear's share of the days beside a
+    # long-run share of 1 and a duration of ~1e12 days, and said nothing
+    for summarize in (model.summary, res.summary):
+        with pytest.warns(AbsorbingRegimeWarning) as said:
+            summary = summarize()
+        share = summary.loc["Bear", "share_of_days"]
+        assert f"never leaves 'Bear' (held {share:.1%} of the days)" in str(
+            said[0].message
+        )
+        assert summary.loc["Bear", "stationary_probability"] > 0.999
+        assert 0.1 < share < 0.5
 
 
 def test_probabilities_under_errstate_raise(fitted, sample):
