@@ -42,6 +42,28 @@ from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import permute_states, regime_order
 
 
+def check_min_duration(settings: Settings, n_days: int, which: str) -> None:
+    """Refuse a ``min_duration`` longer than the ``n_days`` a fit trains on.
+
+    Every regime would be expected to outlast the data, so the stay
+    probabilities would be the floor's, with no evidence behind them (hostile
+    55, 3: an identity transition matrix, "converged", no word). ``which``
+    says which days they are, in the caller's words.
+    """
+    if settings.min_stay <= 0:  # no min_duration
+        return
+    min_duration = 1.0 / (1.0 - settings.min_stay)  # the floor is 1 - 1/min_duration
+    if min_duration > n_days * (1 + 1e-9):
+        raise InvalidParameterError(
+            "min_duration",
+            f"min_duration={min_duration:.6g} days is longer than the {n_days} "
+            f"days {which}: every regime would be expected to last longer than "
+            "the data, so the stay probabilities would be the floor's, not the "
+            f"data's. Pass a min_duration of at most {n_days} days (a spell the "
+            "data can show), or more data.",
+        )
+
+
 def check_fit_data(
     data: Returns, settings: Settings, previous: FittedState | None
 ) -> None:
@@ -50,6 +72,7 @@ def check_fit_data(
     ``previous`` is the fit a warm start would begin from (None for none).
     """
     check_enough_rows(data.values, settings.n_regimes, settings.covariance_type)
+    check_min_duration(settings, len(data.values), "of training data")
     check_regularization(settings.regularization, data.values)
     check_distinct_rows(data.values, settings.n_regimes)
     if COVARIANCE_FORMS[settings.covariance_type].needs_independent_columns:

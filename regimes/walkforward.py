@@ -35,6 +35,7 @@ from ._contract import (
     validate_params,
 )
 from ._dates import local_dates
+from ._fitting import check_min_duration
 from ._hmm import forward_filter
 from ._parallel import parallel_map
 from ._records import records_of, refit_records
@@ -719,6 +720,14 @@ def _check_training_size(
                 ".",
             ),
         )
+    smallest = first_start if window is None else min(window, first_start)
+    check_min_duration(
+        settings,
+        smallest,
+        "of the smallest refit's training data (window)"
+        if smallest == window
+        else "before the first refit (min_train)",
+    )
 
 
 def _refit_positions(

@@ -727,3 +727,42 @@ def test_columns_on_several_levels_are_refused_before_they_become_text():
     one.columns = pd.MultiIndex.from_arrays([list(returns.columns)])
     with pytest.raises(InvalidReturnsError, match="MultiIndex of one level"):
         prepare_returns(one, kind="returns")
+
+
+def test_a_min_duration_longer_than_the_data_is_refused_before_em(monkeypatch):
+    """Hostile 55, 3: min_duration=5000 on 1,005 days gave an identity transition
+    matrix, durations of 5000 days and "converged", with no word."""
+    from regimes import _fitting, walk_forward
+    from regimes.data import load_sample
+
+    returns = load_sample().loc["2019":]
+    n = len(returns)
+
+    def no_em(*args, **kwargs):
+        raise AssertionError("EM ran")
+
+    monkeypatch.setattr(_fitting, "run_restarts", no_em)
+    for days in (n + 1, 1e6):
+        with pytest.raises(InvalidParameterError, match="longer than the") as e:
+            RegimeModel(min_duration=days, n_init=1).fit(returns)
+        assert e.value.param == "min_duration"
+        assert f"at most {n} days" in str(e.value)
+    with pytest.raises(InvalidParameterError, match=r"\(window\)") as e:
+        walk_forward(returns, RegimeModel(min_duration=400), window=300, progress=False)
+    assert e.value.param == "min_duration"
+    with pytest.raises(InvalidParameterError, match=r"\(min_train\)"):
+        walk_forward(returns, RegimeModel(min_duration=600), progress=False)
+    monkeypatch.undo()
+    RegimeModel(min_duration=n, n_init=1, random_state=0).fit(returns)  # as long
+
+
+def test_the_command_refuses_a_min_duration_longer_than_its_data(tmp_path, capsys):
+    from regimes.cli import main
+
+    from pathlib import Path
+
+    prices = Path(__file__).parents[1] / "examples" / "prices.csv"
+    code = main(["--csv", str(prices), "--min-duration", "5000", "--n-init", "1"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--min-duration: min_duration=5000 days is longer than the 1005" in err
