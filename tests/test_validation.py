@@ -757,9 +757,9 @@ def test_a_min_duration_longer_than_the_data_is_refused_before_em(monkeypatch):
 
 
 def test_the_command_refuses_a_min_duration_longer_than_its_data(tmp_path, capsys):
-    from regimes.cli import main
-
     from pathlib import Path
+
+    from regimes.cli import main
 
     prices = Path(__file__).parents[1] / "examples" / "prices.csv"
     code = main(["--csv", str(prices), "--min-duration", "5000", "--n-init", "1"])
