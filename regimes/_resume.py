@@ -440,9 +440,13 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
 
 def _changed_layout(previous: pd.DataFrame, record: dict[str, Any]) -> str | None:
     """How a frame's columns, regime type or time zone differ from its run's."""
-    lacking = [c for c in OUTPUT_COLUMNS if c not in previous.columns]
-    if lacking:
-        return f"it lacks the columns {lacking}"
+    if any(c not in previous.columns for c in OUTPUT_COLUMNS):
+        # every column it lacks, not the first of them (hostile 55, 9: a frame
+        # cut to its regime column was told of fitted_until only, then of the
+        # probabilities one error later)
+        layout = walk_columns([str(n) for n in record.get("regime_names", ())])
+        lacking = [c for c in (*OUTPUT_COLUMNS, *layout) if c not in previous.columns]
+        return f"it lacks the columns {list(dict.fromkeys(lacking))}"
     if not isinstance(previous["regime"].dtype, pd.CategoricalDtype):
         return "its regime column is no longer categorical"
     extra = [c for c in previous.columns if c not in _own_columns(previous)]

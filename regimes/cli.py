@@ -792,7 +792,8 @@ def _run(args: argparse.Namespace) -> int:
     n_ok = int((model.fitted_state_.restarts["error"] == "").sum())
     converged = "converged" if model.converged_ else "NOT converged"
     print(
-        f"Model: {model.n_regimes} regimes, '{model.covariance_type}' covariance; "
+        f"Model: {model.n_regimes} regime{'s' if model.n_regimes != 1 else ''}, "
+        f"'{model.covariance_type}' covariance; "
         f"best of {n_ok}/{len(model.fitted_state_.restarts)} restarts, log-likelihood "
         f"{model.log_likelihood_:.1f}, {converged} "
         f"in {model.n_iter_} iterations"

@@ -1153,3 +1153,15 @@ def test_todays_new_messages_are_in_the_commands_words(args, said, capsys):
     assert main(["--n-init", "1", *args]) == 2
     err = capsys.readouterr().err
     assert said in err and "refit=" not in err
+
+
+def test_one_regime_is_said_in_the_singular(tmp_path, capsys):
+    from pathlib import Path
+
+    from regimes.cli import main
+
+    prices = Path(__file__).parents[1] / "examples" / "prices.csv"
+    args = ["--csv", str(prices), "--n-regimes", "1", "--n-init", "1"]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "Model: 1 regime, 'full' covariance" in out

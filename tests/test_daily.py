@@ -942,6 +942,11 @@ def test_refuses_a_frame_whose_layout_changed(returns, previous, tmp_path):
             write_html(None, returns, tmp_path / "w.html", walk=frame)
         assert e.value.param == "walk"
     assert not (tmp_path / "state").exists() and not (tmp_path / "w.html").exists()
+    # hostile 55, 9: every column it lacks, not the first (one error per fix)
+    with pytest.raises(InvalidParameterError) as e:
+        walk_forward(returns, _model(), resume=previous[["regime"]], **OPTIONS)
+    lacking = ["fitted_until", *PORTFOLIO, *(c for c in previous if "filtered_" in c)]
+    assert f"it lacks the columns {lacking}" in str(e.value)
 
 
 @pytest.mark.parametrize(
