@@ -186,11 +186,46 @@ def _failure_message(runs: list[Restart], data: Returns) -> str:
             "column, or mark those days missing and drop them (e.g. "
             "returns.replace(0.0, np.nan).dropna())."
         )
+    steps = _step_columns(data)
+    if steps:
+        return (
+            f"{message} The regimes collapse onto a column that moves in steps: "
+            f"{'; '.join(steps)}. Its values barely change from day to day "
+            "compared with how far they move over the sample (a cash rate that a "
+            "central bank resets, a pegged currency), so a regime can sit on one "
+            "step with a variance tending to 0. Drop the column, or model it "
+            "apart; returns of risky assets change by about their own spread from "
+            "day to day."
+        )
     return (
         f"{message} Try fewer regimes, covariance_type='diag', or more data "
         f"({len(data.values)} days here, "
         f"{len(data.columns)} column{'s' if len(data.columns) != 1 else ''})."
     )
+
+
+STEP_RATIO = 0.05
+"""A column whose median |daily change| is below this fraction of its standard
+deviation moves in steps (a cash rate, a peg); returns give about 1.1 (the
+change of two independent draws, about sqrt(2) x 0.67 standard deviations)."""
+
+
+def _step_columns(data: Returns) -> list[str]:
+    """The columns that move in steps, each with its two sizes, for a message."""
+    said = []
+    for j, column in enumerate(data.columns):
+        observed = data.values[:, j]
+        observed = observed[~np.isnan(observed)]  # missing="marginalize"
+        if len(observed) < 3:
+            continue
+        change = float(np.median(np.abs(np.diff(observed))))
+        spread = float(np.std(observed))
+        if spread > 0 and change < STEP_RATIO * spread:
+            said.append(
+                f"{column!r} changes by {change:.2g} on a median day, against a "
+                f"standard deviation of {spread:.2g}"
+            )
+    return said
 
 
 def _convergence_message(

@@ -542,8 +542,9 @@ def _collapsed(hmm: RegimeHMM, column_variances: np.ndarray | None = None) -> st
         if not ratio[k, j] >= COLLAPSE_RATIO:
             return (
                 f"degenerate: a regime collapsed onto days on which column {j} "
-                f"repeats one value (stale prices?): its variance there is "
-                f"{ratio[k, j]:.2g} of the column's"
+                "(counted from 0) barely varies (a value repeated, or a level "
+                f"that moves in steps): its variance there is {ratio[k, j]:.2g} "
+                "of the column's"
             )
     return ""
 

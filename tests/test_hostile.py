@@ -1019,3 +1019,20 @@ def test_an_accounting_negative_gets_its_hint(tmp_path):
     path.write_text("Date,AAA,BBB\n" + "\n".join(rows) + "\n")
     with pytest.raises(DataFileError, match=r"accounting negative .* -0\.00537"):
         read_returns(path, kind="returns")
+
+
+def test_a_column_that_moves_in_steps_is_named_as_such():
+    """Hostile 55, 4: a cash column whose rate was reset once (1.5e-4 a day, then
+    2e-6, each with noise of 1e-7) made every restart collapse, and the error
+    blamed a column 3 that "repeats one value (stale prices?)": no value repeats.
+    It names the column by its label and says it moves in steps."""
+    returns = load_sample().loc["2010":].iloc[:, :3].copy()
+    rng = np.random.default_rng(0)
+    first_half = np.arange(len(returns)) < len(returns) // 2
+    returns["Cash"] = np.where(first_half, 1.5e-4, 2e-6) + rng.normal(
+        0, 1e-7, len(returns)
+    )
+    assert returns["Cash"].is_unique
+    with pytest.raises(RegimeFitError, match="moves in steps: 'Cash' changes") as e:
+        RegimeModel(n_init=3, random_state=0, covariance_type="diag").fit(returns)
+    assert "stale" not in str(e.value)
