@@ -333,8 +333,10 @@ def _option(setting: Setting) -> str:
     param, value = setting
     if param == "kind" and value in ("prices", "returns"):
         return f"--{value}"
-    if param == "missing" and value == "keep":
-        return "--keep-missing"
+    if param == "missing" and value in ("keep", "marginalize"):
+        return "--keep-missing"  # the loader's "keep", the model's "marginalize"
+    if param == "missing" and value in ("drop", "error"):
+        return "no --keep-missing"
     if param == "columns":
         if value is ...:
             return "--columns NAMES"

@@ -1042,6 +1042,11 @@ def test_a_state_of_other_options_is_refused_in_the_commands_words(tmp_path, cap
     err = capsys.readouterr().err
     assert "--covariance-type full before, --covariance-type diag now" in err
     assert "covariance_type=" not in err and "the model's" not in err
+    # hostile 55, 9: the model's own value was shown under the flag
+    assert main([*common, "--keep-missing"]) == 2
+    err = capsys.readouterr().err
+    assert "no --keep-missing before, --keep-missing now" in err
+    assert "marginalize" not in err and "--keep-missing error" not in err
 
 
 def test_a_state_read_otherwise_is_refused_by_its_reading(tmp_path, capsys):
