@@ -148,12 +148,18 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
             ),
         )
     if not prices and not returns:
+        rows = int(frame.notna().any(axis=1).sum())
+        few = (
+            f"only {rows} day{'s' if rows != 1 else ''} of values: widen the dates, or "
+            if rows < 3
+            else ""
+        )
         raise InvalidParameterError(
             "kind",
             Advice(
                 f"{source}: cannot tell prices from returns (too few or constant "
                 "values, or day-to-day changes neither small nor large next to the "
-                "values); ",
+                f"values); {few}",
                 *fix,
                 " to say which.",
             ),

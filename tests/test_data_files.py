@@ -103,6 +103,16 @@ def test_the_command_line_names_its_own_flags_for_gross_returns(tmp_path, capsys
     assert not (tmp_path / "out").exists()
 
 
+def test_a_file_cut_to_two_days_says_so(tmp_path):
+    """Hostile 55, 9: --end one day after the start was refused as "cannot tell
+    prices from returns", and only --prices then showed that a day was left."""
+    prices = tmp_path / "p.csv"
+    prices.write_text("Date,A,B\n2024-01-02,100,50\n2024-01-03,101,49\n")
+    with pytest.raises(InvalidParameterError, match="only 2 days of values") as e:
+        data.read_returns(prices)
+    assert "widen the dates" in str(e.value)
+
+
 def test_read_returns_rejects_bad_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         data.read_returns(tmp_path / "missing.csv")
