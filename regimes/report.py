@@ -50,7 +50,7 @@ from ._prices_or_returns import returns_unit, simple_returns
 from ._records import records_of
 from ._validation import as_frame, check_covers, check_returns
 from ._version import __version__
-from ._warn import kept
+from ._warn import give, kept
 from .exceptions import InvalidParameterError
 from .labels import riskiest
 from .models import RegimeModel
@@ -160,7 +160,13 @@ def write_html(
         and no ``walk``, or a ``walk`` without its records.
     """
     check_file_target(path, "path", make_folders=True)  # not after the work
-    inputs = _gather(model, returns, walk, return_type)
+    # the warnings met while the inputs are checked reach the caller, as before,
+    # and the page's list too (an absorbing regime's, from the causal start)
+    inputs, gathered, error = kept(_gather, model, returns, walk, return_type)
+    give(gathered)
+    if error is not None:
+        raise error
+    notes = [*notes, *(message for message, _ in gathered)]
     if len(inputs.proba.columns) < 2:  # as regimes --evaluate / --report refuse it
         raise InvalidParameterError(
             "model",
@@ -374,7 +380,13 @@ def _render(
     sections, caught, error = kept(build)
     if error is not None:
         raise error
-    extra = [message for message, _ in caught if message not in met]
+    # each once, as the notes (a warning met twice, e.g. by two causal outputs)
+    seen = {" ".join(note.split()) for note in met}
+    extra = []
+    for message, _ in caught:
+        if " ".join(message.split()) not in seen:
+            seen.add(" ".join(message.split()))
+            extra.append(message)
     if extra:
         sections[1] = _data_section(inputs, data_label, [*met, *extra])
     kind = "walk-forward" if inputs.walk is not None else "one fit"
@@ -617,10 +629,14 @@ def _parameter_tables(params: pd.DataFrame, layout: ReadableParameters) -> list[
 def _transition_section(inputs: _Inputs) -> str:
     model = inputs.model
     matrix = model.transition_matrix()
+    # the share of the training days beside the long-run share; the summary
+    # warns of an absorbing regime (its long-run share 1), into the page's list
+    summary = model.summary()
     durations = pd.DataFrame(
         {
-            "expected duration (days)": results.expected_durations(model.transmat_),
-            "long-run share": results.stationary_distribution(model.transmat_),
+            "share of training days": summary["share_of_days"].to_numpy(),
+            "expected duration (days)": summary["expected_duration"].to_numpy(),
+            "long-run share": summary["stationary_probability"].to_numpy(),
         },
         index=list(model.regime_names_),
     )

@@ -737,3 +737,27 @@ def test_the_grids_keep_parameters_whose_names_coincide_apart(
     mean = mean.set_index(mean.columns[0])
     expected = f"{fit.fitted_state.means[0, 0]:.4g}"
     assert str(mean.loc["y", "R, x"]).startswith(expected)
+
+
+def test_an_absorbing_regime_is_said_once_in_the_page_beside_its_shares(tmp_path):
+    """Hostile 56, 3: the causal start's warning was listed twice, met once more
+    while the inputs were checked (outside the page's list), and the page showed
+    an expected duration of ~2e12 days with no word of why."""
+    from regimes.exceptions import AbsorbingRegimeWarning
+
+    rng = np.random.default_rng(1)
+    values = np.vstack(
+        [rng.normal(0.0005, 0.008, (600, 2)), rng.normal(-0.001, 0.03, (200, 2))]
+    )
+    days = pd.bdate_range("2015-01-01", periods=800)
+    returns = pd.DataFrame(values, index=days, columns=["A", "B"])
+    model = RegimeModel(2, n_init=2, random_state=0).fit(returns)
+    assert model.transmat_[1, 1] > 1 - 1e-9  # the case: Bear is absorbing
+    with pytest.warns(AbsorbingRegimeWarning):  # the caller still hears of it
+        text = write_html(model, returns, tmp_path / "r.html").read_text()
+    listed = text.split('<ul class="warnings">')[1].split("</ul>")[0]
+    items = re.findall(r"<li>(.*?)</li>", listed, flags=re.S)
+    assert len(items) == len(set(items)) == 2
+    assert "is absorbing" in items[0] and "never leaves" in items[1]
+    table = text.split('data-table="durations"')[1].split("</table>")[0]
+    assert "share of training days" in table and "long-run share" in table
