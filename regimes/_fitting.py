@@ -165,7 +165,8 @@ def fit_state(
 def _failure_message(runs: list[Restart], data: Returns) -> str:
     """Why every restart failed, and what to do about it."""
     message = f"all {len(runs)} EM restarts failed; first error: {runs[0].error}."
-    stale = []
+    stale: list[str] = []
+    held: dict[str, str] = {}
     for j, column in enumerate(data.columns):
         observed = data.values[:, j]
         observed = observed[~np.isnan(observed)]  # missing="marginalize"
@@ -174,10 +175,16 @@ def _failure_message(runs: list[Restart], data: Returns) -> str:
         # a value is repeated when it comes twice or more (on 20 days, one
         # day was 5 % and blamed as "stale prices": hostile 55, 5)
         if counts[top] >= max(2, 0.05 * len(observed)):
-            stale.append(
+            # zero: a price that did not move (stale); another value: a level
+            # held for days, a cash rate or a peg (hostile 56, 4)
+            said = (
                 f"{column!r} is exactly {values[top]:g} on {counts[top]} of "
                 f"{len(observed)} days"
             )
+            if values[top] == 0:
+                stale.append(said)
+            else:
+                held[column] = said
     if stale:
         return (
             f"{message} The regimes collapse onto repeated values: "
@@ -186,11 +193,11 @@ def _failure_message(runs: list[Restart], data: Returns) -> str:
             "column, or mark those days missing and drop them (e.g. "
             "returns.replace(0.0, np.nan).dropna())."
         )
-    steps = _step_columns(data)
+    steps = {**_step_columns(data), **held}  # a held level said as such
     if steps:
         return (
             f"{message} The regimes collapse onto a column that moves in steps: "
-            f"{'; '.join(steps)}. Its values barely change from day to day "
+            f"{'; '.join(steps.values())}. Its values barely change from day to day "
             "compared with how far they move over the sample (a cash rate that a "
             "central bank resets, a pegged currency), so a regime can sit on one "
             "step with a variance tending to 0. Drop the column, or model it "
@@ -210,9 +217,9 @@ deviation moves in steps (a cash rate, a peg); returns give about 1.1 (the
 change of two independent draws, about sqrt(2) x 0.67 standard deviations)."""
 
 
-def _step_columns(data: Returns) -> list[str]:
+def _step_columns(data: Returns) -> dict[str, str]:
     """The columns that move in steps, each with its two sizes, for a message."""
-    said = []
+    said = {}
     for j, column in enumerate(data.columns):
         observed = data.values[:, j]
         observed = observed[~np.isnan(observed)]  # missing="marginalize"
@@ -221,7 +228,7 @@ def _step_columns(data: Returns) -> list[str]:
         change = float(np.median(np.abs(np.diff(observed))))
         spread = float(np.std(observed))
         if spread > 0 and change < STEP_RATIO * spread:
-            said.append(
+            said[column] = (
                 f"{column!r} changes by {change:.2g} on a median day, against a "
                 f"standard deviation of {spread:.2g}"
             )

@@ -1036,3 +1036,9 @@ def test_a_column_that_moves_in_steps_is_named_as_such():
     with pytest.raises(RegimeFitError, match="moves in steps: 'Cash' changes") as e:
         RegimeModel(n_init=3, random_state=0, covariance_type="diag").fit(returns)
     assert "stale" not in str(e.value)
+    # hostile 56, 4: a level held exactly (no noise) was "stale prices", with a
+    # fix for zeros (replace(0.0, ...)) that changes nothing here
+    held = returns.iloc[:800].assign(Cash=np.where(np.arange(800) < 500, 1.5e-4, 2e-6))
+    with pytest.raises(RegimeFitError, match="moves in steps: 'Cash' is exactly") as e:
+        RegimeModel(2, n_init=2, random_state=0).fit(held)
+    assert "stale" not in str(e.value) and "replace(0.0" not in str(e.value)
