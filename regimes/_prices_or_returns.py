@@ -131,6 +131,31 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
     unclear = [
         c for c, r in ratios.items() if PRICE_CHANGE_RATIO <= r <= RETURN_CHANGE_RATIO
     ]  # NaN (constant or nearly empty columns) is none of the three: not counted
+    column = {str(c): frame[c] for c in frame.columns}  # the ratios' keys
+    gross = {
+        c: r for c in prices if (r := gross_ratio(column[c])) >= GROSS_SPREAD_RATIO
+    }
+    if gross:
+        raise InvalidParameterError(
+            "kind",
+            Advice(
+                f"{source}: columns {list(gross)} look like gross returns (1 + r), "
+                "not prices: their values stay about one level and change from "
+                "day to day by about as much as they lie from their median (median "
+                "|change| / median |value - median|: "
+                + ", ".join(f"{c} {r:.2g}" for c, r in gross.items())
+                + "; independent returns give about 1.4, prices that wander under "
+                "0.5 over a year). Read as prices they would give differences of "
+                "returns. Subtract 1 from every value (for 100 (1 + r), divide by "
+                "100 first: they are then simple returns) and pass ",
+                Setting("kind", "returns"),
+                "; if they are prices held at one level (a pegged currency, a "
+                "stablecoin), "
+                "pass ",
+                Setting("kind", "prices"),
+                ".",
+            ),
+        )
     fix = ("pass ", Setting("kind", "prices"), " or ", Setting("kind", "returns"))
     if (prices and returns) or (unclear and (prices or returns)):
         raise InvalidParameterError(
@@ -165,29 +190,6 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
             ),
         )
     typical = float(np.nanmedian(list(ratios.values())))
-    column = {str(c): frame[c] for c in frame.columns}  # the ratios' keys
-    gross = {
-        c: r for c in prices if (r := gross_ratio(column[c])) >= GROSS_SPREAD_RATIO
-    }
-    if gross:
-        raise InvalidParameterError(
-            "kind",
-            Advice(
-                f"{source}: columns {list(gross)} look like gross returns (1 + r), "
-                "not prices: their values stay near 1 and change from day to day "
-                "by about as much as they lie from their median (median |change| / "
-                "median |value - median|: "
-                + ", ".join(f"{c} {r:.2g}" for c, r in gross.items())
-                + "; prices give under 0.5 over a year, independent returns about "
-                "1.4). Read as prices they would give differences of returns. "
-                "Subtract 1 from every value (they are then simple returns) and pass ",
-                Setting("kind", "returns"),
-                "; if they are prices of an asset held near 1 (a pegged currency), "
-                "pass ",
-                Setting("kind", "prices"),
-                ".",
-            ),
-        )
     if prices:
         maybe = gross_reading(np.column_stack([column[c] for c in prices]))
         return "prices", (
@@ -219,13 +221,16 @@ GROSS_SPREAD_RATIO = 0.7
 
 
 def gross_ratio(column: pd.Series | np.ndarray) -> float:
-    """Median |x_t - x_{t-1}| / median |x_t - median x| of a column near 1, or NaN.
+    """Median |x_t - x_{t-1}| / median |x_t - median x| of a column, or NaN.
 
-    Gross returns (1 + r) move about a fixed centre, so their day-to-day changes
-    are about 1.4 times their distance from it, as returns' are; prices wander,
-    and lie many days' changes from their median. NaN (not judged) for fewer
-    than :data:`GROSS_DAYS` finite values, a median outside [:data:`GROSS_LEVEL`,
-    2], or no spread.
+    Gross returns (1 + r, or 100 (1 + r)) move about a fixed centre, so their
+    day-to-day changes are about 1.4 times their distance from it, as returns'
+    are; prices wander, and lie many days' changes from their median (so do
+    pegged prices not: they are told apart by the caller's ``kind`` only). NaN
+    (not judged) for fewer than :data:`GROSS_DAYS` finite values, no spread, or a
+    median that is neither about 1 nor about 100 (from :data:`GROSS_LEVEL` to 2
+    times them): a cash fund's returns in percent (0.02 a day) stay about one level
+    too.
 
     Examples
     --------
@@ -240,7 +245,8 @@ def gross_ratio(column: pd.Series | np.ndarray) -> float:
         return float("nan")
     center = float(np.median(values))
     spread = float(np.median(np.abs(values - center)))
-    if not GROSS_LEVEL <= center <= 2.0 or spread == 0:
+    near = GROSS_LEVEL <= center <= 2.0 or 100 * GROSS_LEVEL <= center <= 200.0
+    if not near or spread == 0:  # not about 1 + r, nor 100 (1 + r)
         return float("nan")
     return float(np.median(np.abs(np.diff(values)))) / spread
 
@@ -261,8 +267,10 @@ def gross_reading(values: np.ndarray) -> str | None:
     if any(r >= GROSS_SPREAD_RATIO for r in ratios):
         return "gross"
     levels = _column_medians(values)
-    for level, ratio in zip(levels, ratios, strict=True):
-        if level is not None and GROSS_LEVEL <= level <= 2 and np.isnan(ratio):
+    counts = np.isfinite(values).sum(axis=0)
+    for level, count in zip(levels, counts, strict=True):
+        # too short to judge (a column without spread is not gross returns)
+        if level is not None and GROSS_LEVEL <= level <= 2 and count < GROSS_DAYS:
             return "maybe"
     return None
 

@@ -1131,9 +1131,11 @@ def prices_warning(
     gross = gross_reading(values)
     if gross == "gross":  # log changes of gross returns are differences of returns
         advice = Advice(
-            said + "gross returns (1 + r), not returns: they stay near 1 and change "
-            "from day to day by about as much as they lie from their median. "
-            "Subtract 1 from them first (returns - 1 are simple returns)."
+            said + "gross returns (1 + r), not returns: they stay about one level "
+            "and change from day to day by about as much as they lie from their "
+            "median. "
+            "Subtract 1 from them first (returns - 1 are simple returns; for "
+            "100 (1 + r), divide by 100 first)."
         )
     elif gross == "maybe":
         advice = Advice(

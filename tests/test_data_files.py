@@ -70,6 +70,17 @@ def test_gross_returns_are_refused_with_the_fix_not_read_as_prices(tmp_path):
         data.read_returns(minus_one)
     stated = data.read_returns(gross, kind="prices")  # a pegged asset: as said
     assert stated.attrs["kind"] == "prices"
+    # hostile 56, 1 and 2: in percent, 100 (1 + r), and one gross column beside
+    # returns (read as prices, or called a disagreement whose advice kept it)
+    hundred = tmp_path / "gross100.csv"
+    (100 * (1 + returns)).to_csv(hundred)
+    with pytest.raises(InvalidParameterError, match="look like gross returns") as e:
+        data.read_returns(hundred)
+    assert "for 100 (1 + r), divide by 100 first" in str(e.value)
+    mixed = tmp_path / "mixed.csv"
+    returns.assign(Bond=1 + returns.iloc[:, 0]).to_csv(mixed)
+    with pytest.raises(InvalidParameterError, match=r"columns \['Bond'\] look like"):
+        data.read_returns(mixed)
 
     # prices near 1 over years: an FX rate about 1.1, and an index rebased to 1
     rng = np.random.default_rng(5)
