@@ -224,7 +224,10 @@ def prepare(
         # prices read as returns are not percent returns: said as prices, by
         # the fit's own warning (the loader was silent, hostile 49, H49-1)
         prices_warning(
-            returns.to_numpy(), source, ". Read them with kind='prices' instead"
+            returns.to_numpy(),
+            source,
+            ". Read them with kind='prices' instead",
+            columns=[str(c) for c in returns.columns],
         )
         if median is not None and not looks_like_prices(returns.to_numpy()):
             warn_user(

@@ -38,9 +38,13 @@ from ._gaussian import MAD_TO_SD
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import (  # noqa: F401
+    GROSS_SPREAD_RATIO,
+    PRICE_CHANGE_RATIO,
     bar_level,
     basis_points_advice,
     basis_points_median,
+    change_to_level_ratio,
+    gross_ratio,
     gross_reading,
     looks_like_prices,
     mixed_units,
@@ -454,8 +458,10 @@ def check_returns(
             against="the rest of the data",
         )
         if not window:  # a window's frame was judged whole (warn_if_prices)
-            prices_warning(values)
-            _warn_if_mixed_units(values, columns, param)
+            # mixed units are not judged beside prices or gross returns: their
+            # advice (multiply the returns by 100) would be the wrong fix
+            if not prices_warning(values, columns=columns):
+                _warn_if_mixed_units(values, columns, param)
     return Returns(values, index, columns, None if window else frequency_note(index))
 
 
@@ -483,8 +489,8 @@ def warn_if_prices(data: Returns) -> None:
     refusals are not judged on the whole frame: a rolling window or a column that
     joins late trains on part of it only.
     """
-    prices_warning(data.values)
-    _warn_if_mixed_units(data.values, data.columns)
+    if not prices_warning(data.values, columns=data.columns):
+        _warn_if_mixed_units(data.values, data.columns)
 
 
 def _warn_if_mixed_units(
@@ -1113,15 +1119,35 @@ def prices_warning(
     values: np.ndarray,
     source: str = "",
     fix: str = ". Convert them first, e.g. np.log(prices).diff().dropna()",
-) -> None:
+    columns: Sequence[str] | None = None,
+) -> bool:
     """Warn (:class:`LikelyPricesWarning`) when returns look like prices.
 
     The fit's warning, and the loaders' when told ``kind="returns"`` (H49-1):
     ``source`` names the data, ``fix`` is the caller's conversion (an aside the
-    command leaves out: it has its own words).
+    command leaves out: it has its own words). With ``columns``, gross-returns
+    columns beside columns of returns are named too (hostile 56, 2: they were
+    left to the mixed-units warning, which asked to multiply the returns by 100).
+    Returns whether it warned.
     """
     if not looks_like_prices(values):
-        return
+        gross = [
+            str(columns[j])
+            for j in range(values.shape[1] if values.ndim == 2 else 0)
+            if columns is not None
+            and change_to_level_ratio(values[:, j]) < PRICE_CHANGE_RATIO
+            and gross_ratio(values[:, j]) >= GROSS_SPREAD_RATIO
+        ]
+        if gross:
+            warn_user(
+                (f"{source}: " if source else "")
+                + f"columns {gross} look like gross returns (1 + r) beside returns: "
+                "they stay about one level and change from day to day by about as "
+                "much as they lie from their median. Subtract 1 from them first "
+                "(for 100 (1 + r), divide by 100 first).",
+                LikelyPricesWarning,
+            )
+        return bool(gross)
     said = (f"{source}: " if source else "") + (
         "returns are all positive with a median of "
         if np.nanmin(values) > 0
@@ -1146,6 +1172,7 @@ def prices_warning(
     else:
         advice = Advice(said + "prices, not returns", Aside(fix), ".")
     warn_user(advice, LikelyPricesWarning)
+    return True
 
 
 # ------------------------------------------------------------------------ units

@@ -218,6 +218,24 @@ def test_gross_returns_are_told_to_subtract_one_not_to_take_log_changes():
     assert "look like prices, not returns" in str(said[0].message)
 
 
+def test_a_gross_column_beside_returns_is_named_not_called_other_units():
+    """Hostile 56, 2: one column of gross returns (1 + r) beside returns got the
+    mixed-units warning, which asked to multiply the returns by 100."""
+    from regimes.data import load_sample
+    from regimes.exceptions import UnitsWarning
+
+    sample = load_sample().iloc[-600:, :3]
+    bond = np.random.default_rng(3).normal(1e-4, 0.004, len(sample))
+    mixed = sample.assign(Bond=1 + bond)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        RegimeModel(2, n_init=1, random_state=0).fit(mixed)
+    kinds = [w.category for w in said]
+    assert LikelyPricesWarning in kinds and UnitsWarning not in kinds
+    text = str(said[kinds.index(LikelyPricesWarning)].message)
+    assert "columns ['Bond'] look like gross returns (1 + r)" in text
+
+
 def test_predict_needs_the_training_columns(fitted, sample):
     returns, _ = sample
     with pytest.raises(ValueError, match=r"missing \['XLV'\], unexpected \['XLU'\]"):
