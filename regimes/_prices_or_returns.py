@@ -149,8 +149,8 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
                 "returns. Subtract 1 from every value (for 100 (1 + r), divide by "
                 "100 first: they are then simple returns) and pass ",
                 Setting("kind", "returns"),
-                "; if they are prices held at one level (a pegged currency, a "
-                "stablecoin), "
+                "; if they are prices held about one level (a pegged currency, a "
+                "stablecoin, a mean-reverting spread or ratio), "
                 "pass ",
                 Setting("kind", "prices"),
                 ".",

@@ -294,13 +294,35 @@ def _weights(n: int) -> np.ndarray:
     return np.vstack([np.ones(n), np.arange(n, dtype=float), PROJECTIONS[:, :n]])
 
 
-def _same_sums(old: list[list[float]], values: np.ndarray) -> bool:
-    """Whether ``values`` (a block) has the sums ``old`` to rounding."""
+def _same_sums(
+    old: list[list[float]], values: np.ndarray, rtol: float = SAME_VALUES_RTOL
+) -> bool:
+    """Whether ``values`` (a block) has the sums ``old`` to ``rtol`` of their sizes."""
     x = np.nan_to_num(values, nan=0.0)
     linear = np.abs(_weights(len(x))) @ np.abs(x)
     scale = np.vstack([linear[:1], (x * x).sum(axis=0), linear[1:]])
     gap = np.abs(np.asarray(old, dtype=float) - _block_sums(values))
-    return bool(np.all(gap <= SAME_VALUES_RTOL * scale))
+    return bool(np.all(gap <= rtol * scale))
+
+
+CLOSE_VALUES_RTOL = 1e-4
+"""Block sums within this fraction of their sizes, but not within
+:data:`SAME_VALUES_RTOL`, are named as values that differ by very little (another
+rounding of the same prices, hostile 57, 2) rather than as a revision."""
+
+
+def _close_sums(
+    data: dict[str, Any], fingerprint: dict[str, Any], values: np.ndarray, block: int
+) -> bool:
+    """Whether a block of ``values`` is close to the run's: days, and sums.
+
+    The same days and missing values, and sums within :data:`CLOSE_VALUES_RTOL`
+    of their sizes (``fingerprint`` is that of ``values``).
+    """
+    if "sums" not in data or data["days"][block] != fingerprint["days"][block]:
+        return False
+    rows = values[block * BLOCK : (block + 1) * BLOCK]
+    return _same_sums(data["sums"][block], rows, CLOSE_VALUES_RTOL)
 
 
 def _index_bytes(index: pd.Index) -> np.ndarray:
@@ -654,7 +676,9 @@ def check_same_data(
             narrow = [
                 str(c)
                 for c, t in (dtypes.items() if isinstance(dtypes, pd.Series) else ())
-                if t.kind == "f" and t.itemsize < 8
+                # a float32 copy is the same data to rounding (SAME_VALUES_RTOL):
+                # one that differs has another cause (hostile 57, 3)
+                if t.kind == "f" and t.itemsize < 4
             ]
             units = _units_change(record, frame.iloc[:n], run)
             if narrow:
@@ -672,6 +696,15 @@ def check_same_data(
                     "way (other units, simple returns for log ones, another "
                     "source or adjustment), or a day missing, added or moved "
                     "near the start"
+                )
+                then = f"Pass the returns as {run} read them, or {fix}"
+            elif _close_sums(data, fingerprint, values, block):
+                # more than rounding of 1e-7, less than any revision of a close:
+                # the same prices rounded another way, or a tiny revision
+                why = (
+                    "values that differ by very little (within 1e-4 of their "
+                    "size): the same prices rounded another way, or a tiny "
+                    "revision"
                 )
                 then = f"Pass the returns as {run} read them, or {fix}"
             else:

@@ -188,6 +188,19 @@ def test_returns_of_rescaled_prices_resume_as_the_same_data(returns, previous):
     swapped.iloc[[300, 301], 0] = swapped.iloc[[301, 300], 0].to_numpy()
     with pytest.raises(InvalidParameterError, match="differ from the previous run"):
         walk_forward(swapped, _model(), resume=previous, **OPTIONS)
+    # hostile 57, 2: one block off by rounding (1e-5 of its values) was "a
+    # revised value"; it is named as values that differ by very little
+    close = returns.copy()
+    close.iloc[252:504, 0] *= 1 + 1e-5
+    with pytest.raises(InvalidParameterError, match="differ by very little") as e:
+        walk_forward(close, _model(), resume=previous, **OPTIONS)
+    assert "Revised history" not in str(e.value)
+    # hostile 57, 3: a revision in a float32 copy is not blamed on float32
+    revised32 = returns.astype("float32")
+    revised32.iloc[300, 1] += 1e-3
+    with pytest.raises(InvalidParameterError, match="a revised value") as e:
+        walk_forward(revised32, _model(), resume=previous, **OPTIONS)
+    assert "64-bit" not in str(e.value)
     rounded = returns.round(6)  # written with 6 decimals: read another way
     with pytest.raises(InvalidParameterError, match="read another way"):
         walk_forward(rounded, _model(), resume=previous, **OPTIONS)
