@@ -197,9 +197,10 @@ def walk_forward(
         rounding) when the model's ``random_state`` is an int. Refused, with the
         fix, when the rows of ``returns`` differ from the previous run's data on
         their common days (revised values, a day missing, added or moved), or the
-        model or options differ. Values equal to rounding (to 1e-7 of their
-        size, as the returns of prices a data vendor rescaled for a dividend,
-        or a float32 copy) are the same data.
+        model or options differ. Values equal to rounding (their sums over each
+        block of 252 rows agree to 1e-7 of their sizes: the returns of finely
+        quoted prices a data vendor rescaled for a dividend, or a float32 copy)
+        are the same data.
 
     Returns
     -------
