@@ -12,6 +12,7 @@ read it, so a table the loaders call prices is also what the fit warns about.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ __all__ = [
     "RETURN_CHANGE_RATIO",
     "RETURN_TYPES",
     "change_to_level_ratio",
+    "gross_columns",
     "gross_ratio",
     "gross_reading",
     "guess_kind",
@@ -132,9 +134,7 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
         c for c, r in ratios.items() if PRICE_CHANGE_RATIO <= r <= RETURN_CHANGE_RATIO
     ]  # NaN (constant or nearly empty columns) is none of the three: not counted
     column = {str(c): frame[c] for c in frame.columns}  # the ratios' keys
-    gross = {
-        c: r for c in prices if (r := gross_ratio(column[c])) >= GROSS_SPREAD_RATIO
-    }
+    gross = gross_columns(frame.to_numpy(dtype=float), list(column))
     if gross:
         raise InvalidParameterError(
             "kind",
@@ -146,8 +146,7 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
                 + ", ".join(f"{c} {r:.2g}" for c, r in gross.items())
                 + "; independent returns give about 1.4, prices that wander under "
                 "0.5 over a year). Read as prices they would give differences of "
-                "returns. Subtract 1 from every value (for 100 (1 + r), divide by "
-                "100 first: they are then simple returns) and pass ",
+                f"returns. {GROSS_FIX} and pass ",
                 Setting("kind", "returns"),
                 "; if they are prices held about one level (a pegged currency, a "
                 "stablecoin, a mean-reverting spread or ratio), "
@@ -251,6 +250,32 @@ def gross_ratio(column: pd.Series | np.ndarray) -> float:
     return float(np.median(np.abs(np.diff(values)))) / spread
 
 
+GROSS_FIX = (
+    "Subtract 1 from every value (for 100 (1 + r), divide by 100 first: they are "
+    "then simple returns)"
+)
+"""What gross returns need, in every message that names them."""
+
+
+def gross_columns(values: np.ndarray, names: Sequence[str]) -> dict[str, float]:
+    """The columns that read as gross returns, with their :func:`gross_ratio`.
+
+    Columns that look like prices (:func:`change_to_level_ratio` below
+    :data:`PRICE_CHANGE_RATIO`) whose ratio is :data:`GROSS_SPREAD_RATIO` or
+    more: the one rule of the loaders' refusal and the fit's warning.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    found = {}
+    for name, column in zip(names, values.T, strict=True):
+        if change_to_level_ratio(column) < PRICE_CHANGE_RATIO:
+            ratio = gross_ratio(column)
+            if ratio >= GROSS_SPREAD_RATIO:
+                found[str(name)] = ratio
+    return found
+
+
 def gross_reading(values: np.ndarray) -> str | None:
     """How values that look like prices read as gross returns (1 + r).
 
@@ -263,8 +288,7 @@ def gross_reading(values: np.ndarray) -> str | None:
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
         values = values[:, None]
-    ratios = [gross_ratio(column) for column in values.T]
-    if any(r >= GROSS_SPREAD_RATIO for r in ratios):
+    if gross_columns(values, range(values.shape[1])):
         return "gross"
     levels = _column_medians(values)
     counts = np.isfinite(values).sum(axis=0)

@@ -294,9 +294,7 @@ def _weights(n: int) -> np.ndarray:
     return np.vstack([np.ones(n), np.arange(n, dtype=float), PROJECTIONS[:, :n]])
 
 
-def _same_sums(
-    old: list[list[float]], values: np.ndarray, rtol: float = SAME_VALUES_RTOL
-) -> bool:
+def _same_sums(old: list[list[float]], values: np.ndarray, rtol: float) -> bool:
     """Whether ``values`` (a block) has the sums ``old`` to ``rtol`` of their sizes."""
     x = np.nan_to_num(values, nan=0.0)
     linear = np.abs(_weights(len(x))) @ np.abs(x)
@@ -311,18 +309,23 @@ CLOSE_VALUES_RTOL = 1e-4
 rounding of the same prices, hostile 57, 2) rather than as a revision."""
 
 
-def _close_sums(
-    data: dict[str, Any], fingerprint: dict[str, Any], values: np.ndarray, block: int
+def _close_block(
+    data: dict[str, Any],
+    fingerprint: dict[str, Any],
+    values: np.ndarray,
+    block: int,
+    rtol: float,
 ) -> bool:
-    """Whether a block of ``values`` is close to the run's: days, and sums.
+    """Whether a block of ``values`` is the run's to ``rtol``: days, and sums.
 
-    The same days and missing values, and sums within :data:`CLOSE_VALUES_RTOL`
-    of their sizes (``fingerprint`` is that of ``values``).
+    The same days and missing values, and sums within ``rtol`` of their sizes
+    (``fingerprint`` is that of ``values``). A record without sums (written
+    before them) is never close: it compares exactly.
     """
     if "sums" not in data or data["days"][block] != fingerprint["days"][block]:
         return False
     rows = values[block * BLOCK : (block + 1) * BLOCK]
-    return _same_sums(data["sums"][block], rows, CLOSE_VALUES_RTOL)
+    return _same_sums(data["sums"][block], rows, rtol)
 
 
 def _index_bytes(index: pd.Index) -> np.ndarray:
@@ -655,14 +658,8 @@ def check_same_data(
     fingerprint = data_fingerprint(frame.iloc[:n])
     values = frame.iloc[:n].to_numpy(dtype=float)
     differs = [
-        old != new
-        and not (  # the same days and values to rounding (records with sums)
-            "sums" in data
-            and data["days"][block] == fingerprint["days"][block]
-            and _same_sums(
-                data["sums"][block], values[block * BLOCK : (block + 1) * BLOCK]
-            )
-        )
+        old != new  # not the same bytes, nor the same values to rounding
+        and not _close_block(data, fingerprint, values, block, SAME_VALUES_RTOL)
         for block, (old, new) in enumerate(
             zip(data["blocks"], fingerprint["blocks"], strict=True)
         )
@@ -698,7 +695,7 @@ def check_same_data(
                     "near the start"
                 )
                 then = f"Pass the returns as {run} read them, or {fix}"
-            elif _close_sums(data, fingerprint, values, block):
+            elif _close_block(data, fingerprint, values, block, CLOSE_VALUES_RTOL):
                 # more than rounding of 1e-7, less than any revision of a close:
                 # the same prices rounded another way, or a tiny revision
                 why = (

@@ -38,13 +38,11 @@ from ._gaussian import MAD_TO_SD
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import (  # noqa: F401
-    GROSS_SPREAD_RATIO,
-    PRICE_CHANGE_RATIO,
+    GROSS_FIX,
     bar_level,
     basis_points_advice,
     basis_points_median,
-    change_to_level_ratio,
-    gross_ratio,
+    gross_columns,
     gross_reading,
     looks_like_prices,
     mixed_units,
@@ -1131,20 +1129,13 @@ def prices_warning(
     Returns whether it warned.
     """
     if not looks_like_prices(values):
-        gross = [
-            str(columns[j])
-            for j in range(values.shape[1] if values.ndim == 2 else 0)
-            if columns is not None
-            and change_to_level_ratio(values[:, j]) < PRICE_CHANGE_RATIO
-            and gross_ratio(values[:, j]) >= GROSS_SPREAD_RATIO
-        ]
+        gross = [] if columns is None else list(gross_columns(values, columns))
         if gross:
             warn_user(
                 (f"{source}: " if source else "")
                 + f"columns {gross} look like gross returns (1 + r) beside returns: "
                 "they stay about one level and change from day to day by about as "
-                "much as they lie from their median. Subtract 1 from them first "
-                "(for 100 (1 + r), divide by 100 first).",
+                f"much as they lie from their median. {GROSS_FIX}.",
                 LikelyPricesWarning,
             )
         return bool(gross)
@@ -1159,9 +1150,7 @@ def prices_warning(
         advice = Advice(
             said + "gross returns (1 + r), not returns: they stay about one level "
             "and change from day to day by about as much as they lie from their "
-            "median. "
-            "Subtract 1 from them first (returns - 1 are simple returns; for "
-            "100 (1 + r), divide by 100 first)."
+            f"median. {GROSS_FIX}."
         )
     elif gross == "maybe":
         advice = Advice(

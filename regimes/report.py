@@ -355,11 +355,7 @@ def _render(
     risk_off: Sequence[str],
     level: float,
 ) -> str:
-    # each note once however it is spaced (a page shows runs of spaces as one)
-    first: dict[str, str] = {}
-    for note in notes:
-        first.setdefault(" ".join(note.split()), note)
-    met = [note for key, note in first.items() if key]
+    met = _each_once(notes)
 
     def build() -> list[str]:
         runs = delay_runs(inputs.signal, inputs.simple, risk_off, cost)
@@ -381,12 +377,7 @@ def _render(
     if error is not None:
         raise error
     # each once, as the notes (a warning met twice, e.g. by two causal outputs)
-    seen = {" ".join(note.split()) for note in met}
-    extra = []
-    for message, _ in caught:
-        if " ".join(message.split()) not in seen:
-            seen.add(" ".join(message.split()))
-            extra.append(message)
+    extra = _each_once([*met, *(message for message, _ in caught)])[len(met) :]
     if extra:
         sections[1] = _data_section(inputs, data_label, [*met, *extra])
     kind = "walk-forward" if inputs.walk is not None else "one fit"
@@ -400,6 +391,17 @@ def _render(
         css=_CSS,
         body=body,
     )
+
+
+def _each_once(notes: Sequence[str]) -> list[str]:
+    """The non-empty notes, each once however it is spaced, in order.
+
+    A page shows runs of spaces as one: notes that differ only there are one.
+    """
+    first: dict[str, str] = {}
+    for note in notes:
+        first.setdefault(" ".join(note.split()), note)
+    return [note for key, note in first.items() if key]
 
 
 def _section(anchor: str, heading: str, *parts: str) -> str:
