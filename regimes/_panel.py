@@ -151,7 +151,8 @@ def prepare(
             f"{source}: {len(dup)} dates appear twice (first: {dup[0].date()}); "
             "keep one row per date.",
         )
-    frame = frame.sort_index().loc[options.start : options.end]
+    uncut = frame.sort_index()  # guess_kind judges gross returns on whole columns
+    frame = uncut.loc[options.start : options.end]
     if options.columns is not None:
         absent = [c for c in options.columns if c not in frame.columns]
         if absent:
@@ -179,7 +180,8 @@ def prepare(
     check_finite_values(frame, source, param)
     kind = options.kind
     if kind == "auto":
-        kind, why = guess_kind(frame, source)
+        whole = uncut[frame.columns].apply(pd.to_numeric, errors="coerce")
+        kind, why = guess_kind(frame, source, whole=whole.astype(float))
         warn_user(
             Advice(f"{source}: {why}. Pass ", Setting("kind", kind), " to say so."),
             AssumedKindWarning,

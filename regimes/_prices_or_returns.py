@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,7 +116,9 @@ def _ratios(frame: pd.DataFrame) -> dict[str, float]:
     return {str(c): change_to_level_ratio(frame[c]) for c in frame.columns}
 
 
-def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
+def guess_kind(
+    frame: pd.DataFrame, source: str, whole: pd.DataFrame | None = None
+) -> tuple[str, str]:
     """Whether a numeric frame holds prices or returns, and why (one sentence).
 
     Each column is judged by :func:`change_to_level_ratio`; every column that can
@@ -134,12 +137,24 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
         c for c, r in ratios.items() if PRICE_CHANGE_RATIO <= r <= RETURN_CHANGE_RATIO
     ]  # NaN (constant or nearly empty columns) is none of the three: not counted
     column = {str(c): frame[c] for c in frame.columns}  # the ratios' keys
-    gross = gross_columns(frame.to_numpy(dtype=float), list(column))
+    # gross returns are judged on the whole columns (``whole``: before start= and
+    # end= cut them): dates that leave under a year must not switch the rule off
+    judged = frame if whole is None else whole[frame.columns]
+    values = judged.to_numpy(dtype=float)
+    gross = gross_columns(values, list(column))
     if gross:
+        # the columns near 1 too short to judge are very likely the same kind
+        short = [c for c in _short_near_one(values, list(column)) if c in prices]
         raise InvalidParameterError(
             "kind",
             Advice(
-                f"{source}: columns {list(gross)} look like gross returns (1 + r), "
+                f"{source}: columns {list(gross)} look like gross returns (1 + r)"
+                + (
+                    f" (and {short}, near 1 but too short to judge, likely too)"
+                    if short
+                    else ""
+                )
+                + ", "
                 "not prices: their values stay about one level and change from "
                 "day to day by about as much as they lie from their median (median "
                 "|change| / median |value - median|: "
@@ -190,7 +205,7 @@ def guess_kind(frame: pd.DataFrame, source: str) -> tuple[str, str]:
         )
     typical = float(np.nanmedian(list(ratios.values())))
     if prices:
-        maybe = gross_reading(np.column_stack([column[c] for c in prices]))
+        maybe = gross_reading(np.column_stack([judged[c] for c in prices]))
         return "prices", (
             f"read as prices: day-to-day changes are small next to the values "
             f"(median |change| / median |value| = {typical:.2g}; returns give about "
@@ -288,15 +303,24 @@ def gross_reading(values: np.ndarray) -> str | None:
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
         values = values[:, None]
-    if gross_columns(values, range(values.shape[1])):
+    names = range(values.shape[1])
+    if gross_columns(values, names):
         return "gross"
+    return "maybe" if _short_near_one(values, names) else None
+
+
+def _short_near_one(values: np.ndarray, names: Sequence[Any]) -> list[str]:
+    """The columns near 1 with too few values for :func:`gross_ratio` to judge.
+
+    A column without spread but long enough is judged (not gross returns).
+    """
     levels = _column_medians(values)
     counts = np.isfinite(values).sum(axis=0)
-    for level, count in zip(levels, counts, strict=True):
-        # too short to judge (a column without spread is not gross returns)
-        if level is not None and GROSS_LEVEL <= level <= 2 and count < GROSS_DAYS:
-            return "maybe"
-    return None
+    return [
+        str(name)
+        for name, level, count in zip(names, levels, counts, strict=True)
+        if level is not None and GROSS_LEVEL <= level <= 2 and count < GROSS_DAYS
+    ]
 
 
 def looks_like_prices(values: np.ndarray) -> bool:

@@ -102,6 +102,24 @@ def test_gross_returns_are_refused_with_the_fix_not_read_as_prices(tmp_path):
     assert "1 + r" not in str(said[0].message)  # judged: prices
 
 
+def test_gross_returns_are_judged_before_the_dates_cut_them_and_named_together():
+    """Hostile 58, 2 and 3: start= leaving under a year switched the rule off (the
+    gross file read as prices), and a gross column with gaps, too short to judge
+    alone, was left out of the refusal that named its neighbour."""
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range("2020-01-01", periods=300)
+    gross = pd.DataFrame(1 + rng.normal(0, 0.01, (300, 2)), days, ["A", "B"])
+    with pytest.raises(InvalidParameterError, match="look like gross returns"):
+        data.prepare_returns(gross, start=days[100])
+    gappy = gross.copy()
+    gappy.iloc[::5, 0] = np.nan  # A: 240 values, B: 300
+    with pytest.raises(InvalidParameterError) as e:
+        data.prepare_returns(gappy, missing="keep")
+    assert "columns ['B'] look like gross returns (1 + r) (and ['A'], near 1" in str(
+        e.value
+    )
+
+
 def test_the_command_line_names_its_own_flags_for_gross_returns(tmp_path, capsys):
     from regimes.cli import main
     from regimes.data import load_sample
