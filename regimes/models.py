@@ -1033,7 +1033,9 @@ default="stationary"
         Parameters
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
-            The returns the model was fitted on.
+            The returns the model was fitted on, as it was given them: the
+            DataFrame or Series of a model fitted on dated returns (an array of
+            its values is refused), an array for one fitted on an array.
 
         Returns
         -------
@@ -1073,7 +1075,9 @@ default="stationary"
         Parameters
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
-            The returns the model was fitted on.
+            The returns the model was fitted on, as it was given them: the
+            DataFrame or Series of a model fitted on dated returns (an array of
+            its values is refused), an array for one fitted on an array.
         level : float, default=0.95
             Confidence level of the intervals, in (0, 1).
         method : {"hessian", "bootstrap"}, default="hessian"
@@ -1104,6 +1108,16 @@ default="stationary"
         :meth:`results` (and so standard_errors and report) and the HTML report
         of a results object call it.
         """
+        dated = isinstance(self.fitted_state_.regimes.index, pd.DatetimeIndex)
+        if dated and not isinstance(returns, (pd.DataFrame, pd.Series)):
+            # before the check of new data, whose warning (no column names, taken
+            # in order) would speak of an array it then refuses (hostile 58, 1)
+            raise InvalidReturnsError(
+                "returns",
+                f"returns is {type(returns).__name__}, but the model was fitted on "
+                "dated returns, whose days the results are indexed by: pass the "
+                "DataFrame it was fitted on, not its values (.values or .to_numpy()).",
+            )
         data = self._data(returns)
         n_rows = len(data.values)
         score = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -265,12 +266,18 @@ def test_an_array_in_another_column_order_is_named_as_the_cause(sample, fitted):
     an array with two columns swapped, was told its (non-existent) file had been
     edited. The message names the cause it can: an array is read in the
     training columns' order."""
-    from regimes.exceptions import DataWarning, InvalidReturnsError
+    from regimes.exceptions import InvalidReturnsError
 
     values = sample[0].to_numpy()[:, [1, 0, *range(2, sample[0].shape[1])]]
-    with pytest.warns(DataWarning, match="no column names"):
-        with pytest.raises(InvalidReturnsError, match="training columns' order") as e:
-            fitted.results(values)
+    # a model fitted on an array (a dated model refuses any array at once,
+    # hostile 58, 1: test_the_values_of_dated_training_returns_are_refused...)
+    undated = RegimeModel(n_regimes=3, n_init=2, random_state=0)
+    undated.fit(sample[0].to_numpy())
+    with pytest.raises(InvalidReturnsError, match="training columns' order") as e:
+        undated.results(values)
+    assert "edited" not in str(e.value)
+    with pytest.raises(InvalidReturnsError, match="pass the DataFrame") as e:
+        fitted.results(values)
     assert "edited" not in str(e.value)
 
 
@@ -327,3 +334,22 @@ def test_to_html_declares_its_options():
     for name in ("walk", "returns", "model"):
         with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
             res.to_html("r.html", **{name: None})
+
+
+def test_the_values_of_dated_training_returns_are_refused_first_and_alone():
+    """Hostile 58, 1: results(r.values) for a model fitted on a dated frame
+    warned that the array's columns were taken in order, then refused it for
+    its days; it is refused at once, saying to pass the frame."""
+    from regimes.data import load_sample
+    from regimes.exceptions import InvalidReturnsError
+
+    returns = load_sample().iloc[:600, :2]
+    model = RegimeModel(2, n_init=1, random_state=0).fit(returns)
+    for given in (returns.to_numpy(), returns.to_numpy().tolist()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no warning before the refusal
+            with pytest.raises(InvalidReturnsError, match="pass the DataFrame") as e:
+                model.results(given)
+        assert e.value.param == "returns"
+    undated = RegimeModel(2, n_init=1, random_state=0).fit(returns.to_numpy())
+    assert undated.results(returns.to_numpy()).nobs == len(returns)
