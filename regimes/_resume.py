@@ -462,7 +462,8 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
         check_probabilities(previous, _float_columns(_own_columns(previous)), param)
     if changed is None and frame_fingerprint(previous) != record["frame"]:
         span = (
-            f"{len(previous)} rows, {previous.index[0]} .. {previous.index[-1]}"
+            f"{len(previous)} rows, "
+            f"{_when(previous.index[0])} .. {_when(previous.index[-1])}"
             if len(previous)
             else "no rows"
         )
@@ -653,7 +654,8 @@ def check_same_data(
         raise InvalidParameterError(
             "returns",
             f"returns has {len(frame)} rows, fewer than the {n} of {run} "
-            f"({data['first_day']} .. {data['last_day']}); {extend}.",
+            f"({_when(data['first_day'])} .. {_when(data['last_day'])}); {extend}: "
+            f"pass them all, with the new days after them, or {fix}.",
         )
     fingerprint = data_fingerprint(frame.iloc[:n])
     values = frame.iloc[:n].to_numpy(dtype=float)

@@ -342,6 +342,15 @@ def test_a_lower_precision_copy_is_named_not_called_revised_history(returns, pre
     walk_forward(returns.astype("float32"), _model(), resume=previous, **OPTIONS)
 
 
+def test_shorter_data_are_told_the_days_and_the_fix(returns, previous):
+    """Hostile 58, 4: the refusal printed '00:00:00' after each day and, alone
+    of the resume's refusals, gave no way out."""
+    with pytest.raises(InvalidParameterError, match="fewer than the") as e:
+        walk_forward(returns.iloc[:600], _model(), resume=previous, **OPTIONS)
+    assert "00:00:00" not in str(e.value)
+    assert "pass them all, with the new days after them, or" in str(e.value)
+
+
 def test_refuses_a_gap(returns, previous):
     gap = returns.drop(index=returns.index[700])
     with pytest.raises(InvalidParameterError, match="missing, added or moved"):
