@@ -267,10 +267,16 @@ def test_python_blocks_run_in_order_on_a_shorter_sample(offline, monkeypatch):
     Mid-2004 is about the latest start at which the walk-forward (504 training
     days, then yearly refits) still covers the 2007 peak the README's
     detection_lag asks about; yearly refits instead of monthly ones make the
-    walk-forward ~12 times cheaper. The test above runs the blocks exactly as
-    written; when it runs too (the full suite), this one is deselected
-    (tests/conftest.py): it would check the same blocks again on less data.
+    walk-forward ~12 times cheaper. ``fit_many(..., n_jobs=2)`` runs on threads
+    instead of the worker processes it starts as written: starting them cost
+    ~6 s of this test's ~17 s (2026-12-04); the outcome does not depend on
+    where the fits run (tests/test_walkforward.py compares them). The test
+    above runs the blocks exactly as written; when it runs too (the full
+    suite), this one is deselected (tests/conftest.py): it would check the same
+    blocks again on less data.
     """
+    import joblib
+
     import regimes
     import regimes.data
     import regimes.report
@@ -289,7 +295,8 @@ def test_python_blocks_run_in_order_on_a_shorter_sample(offline, monkeypatch):
     # of a report's time; the full test above draws them)
     monkeypatch.setattr(regimes.report, "_figure_section", lambda *args: "")
     monkeypatch.chdir(offline)
-    namespace = _run_python_blocks(python_blocks())
+    with joblib.parallel_config(backend="threading"):
+        namespace = _run_python_blocks(python_blocks())
     assert set(namespace["models"]) == set(namespace["universes"])
     assert namespace["returns"].index[0] >= pd.Timestamp("2004-06-01")
     assert np.isfinite(namespace["result"].stats.loc["sharpe"]).all()
