@@ -292,20 +292,19 @@ def _check_replaceable(path: Path, shown: object, param: str) -> os.stat_result 
     return info
 
 
-def check_file_target(
-    path: str | os.PathLike[str], param: str = "path", make_folders: bool = False
-) -> Path:
+def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path:
     """``path`` as a Path if a file can be written there, else our error naming it.
 
     Refused before any work: a folder (``"."`` included), an empty name, an
     existing target that is not a regular file (device, FIFO, socket), a folder on
-    the way that is a file or is missing, a folder where no file can be created
-    (``/proc``, read-only). Checked by creating and removing an empty sibling
-    file, the one sure test (permission bits say nothing for root). A symbolic
-    link is followed: the file it names is checked. Whether an existing file may
-    be *replaced* is the caller's decision. ``make_folders=True``: the writer
-    creates missing folders (:func:`atomic_path` does), so a missing folder is
-    allowed and the first folder on the way that exists must take a new file.
+    the way that is a file, a folder where no file can be created (``/proc``,
+    read-only). Checked by creating and removing an empty sibling file, the one
+    sure test (permission bits say nothing for root). A symbolic link is
+    followed: the file it names is checked. Whether an existing file may be
+    *replaced* is the caller's decision. Missing folders are allowed: every
+    writer creates them (:func:`atomic_path`), a model file as a report or a
+    command's output, so the first folder on the way that exists must take a
+    new file.
     """
     _check_possible(path, param)
     target = user_path(path)
@@ -327,13 +326,7 @@ def check_file_target(
                 )
             break
     probe = real
-    if not real.parent.is_dir():
-        if not make_folders:
-            raise InvalidParameterError(
-                param,
-                f"{param} {str(path)!r} cannot be written: the folder "
-                f"{str(real.parent)!r} does not exist; create it first.",
-            )
+    if not real.parent.is_dir():  # atomic_path creates the missing folders
         probe = next(p for p in real.parents if p.exists()) / real.name
     try:
         os.unlink(_create_sibling(probe))

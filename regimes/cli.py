@@ -509,7 +509,7 @@ def _check_target(path: Path, flag: str) -> None:
     either is written, so a failure never leaves a new table beside an old figure.
     """
     try:
-        check_file_target(path, flag, make_folders=True)
+        check_file_target(path, flag)
     except InvalidParameterError as err:
         # --out names a folder: its file names are the command's, not the user's
         where = (

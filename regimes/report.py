@@ -159,7 +159,7 @@ def write_html(
         Before any work, for a model that is not fitted on ``returns``, no model
         and no ``walk``, or a ``walk`` without its records.
     """
-    check_file_target(path, "path", make_folders=True)  # not after the work
+    check_file_target(path, "path")  # not after the work
     # the warnings met while the inputs are checked reach the caller, as before,
     # and the page's list too (an absorbing regime's, from the causal start)
     inputs, gathered, error = kept(_gather, model, returns, walk, return_type)

@@ -534,6 +534,15 @@ def test_saving_below_a_file_is_our_error(fitted, tmp_path):
     assert info.value.param == "path"
 
 
+def test_save_creates_missing_folders_as_every_writer_does(fitted, tmp_path):
+    """A model file, a report and a command's --out all create missing folders."""
+    path = tmp_path / "runs" / "2026" / "model.json"
+    fitted.save(path)
+    loaded = RegimeModel.load(path)
+    np.testing.assert_array_equal(loaded.means_, fitted.means_)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["model.json"]
+
+
 @pytest.mark.parametrize("column", ["error", "n_iter", "best"])
 def test_a_restart_table_without_a_column_is_refused_at_load(
     full_model_file, tmp_path, column
