@@ -217,12 +217,22 @@ def absorbing_regimes(transmat: np.ndarray, regime_names: Sequence[str]) -> list
 def expected_durations(transmat: np.ndarray) -> np.ndarray:
     """Expected length of a spell in each regime, ``1 / (1 - p_ii)`` days.
 
-    ``inf`` for an absorbing regime (p_ii = 1), as in statsmodels'
-    ``MarkovSwitchingResults.expected_durations``.
+    ``inf`` for an absorbing regime, as statsmodels'
+    ``MarkovSwitchingResults.expected_durations`` gives for p_ii = 1: by the
+    one test of :func:`absorbing_regimes` (p_ii within 1e-6 of 1), which the
+    warnings beside every table of durations use. 1 - 1e-12, EM's stay
+    probability for a regime entered once and never left, is not shown as a
+    spell of a trillion days (hostile 59, 4).
+
+    Examples
+    --------
+    >>> expected_durations(np.array([[0.9, 0.1], [1e-12, 1 - 1e-12]]))
+    array([10., inf])
     """
     stay = np.diag(np.asarray(transmat, dtype=float))
+    absorbing = stay >= (ABSORBING if len(stay) > 1 else 1.0)
     with np.errstate(divide="ignore"):
-        return np.where(stay >= 1.0, np.inf, 1.0 / (1.0 - stay))
+        return np.where(absorbing, np.inf, 1.0 / (1.0 - stay))
 
 
 def information_criteria(

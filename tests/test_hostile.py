@@ -1042,3 +1042,27 @@ def test_a_column_that_moves_in_steps_is_named_as_such():
     with pytest.raises(RegimeFitError, match="moves in steps: 'Cash' is exactly") as e:
         RegimeModel(2, n_init=2, random_state=0).fit(held)
     assert "stale" not in str(e.value) and "replace(0.0" not in str(e.value)
+
+
+def test_an_absorbing_regime_lasts_forever_in_every_output(tmp_path):
+    """Hostile 59, 4: a sample ending inside the 2020 crash leaves Bear absorbing
+    (stay probability 1 - 4e-15): the summaries warned that it is absorbing,
+    while the summary, the command's table and the report's "Where we are" gave
+    it 2.8e14 days; the report's "no end (absorbing)" was never reached. One
+    test of absorbing (1e-6 of 1) decides both."""
+    from regimes.results import absorbing_regimes
+
+    returns = load_sample().loc["2018-06":"2020-03-20"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = RegimeModel(n_init=3, random_state=0).fit(returns)
+        summary = model.summary()
+        model.results(returns).to_html(tmp_path / "report.html")
+    absorbing = absorbing_regimes(model.transmat_, model.regime_names_)
+    assert absorbing  # the case this test is about
+    endless = summary.index[np.isinf(summary["expected_duration"])]
+    assert sorted(map(str, endless)) == sorted(absorbing)
+    assert np.isfinite(summary["expected_duration"].drop(endless)).all()
+    page = (tmp_path / "report.html").read_text()
+    assert "no end (absorbing)" in page
+    assert not re.search(r"\d{7,}(\.\d)? (more trading )?days", page)
