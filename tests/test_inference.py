@@ -716,10 +716,16 @@ def test_a_bootstrap_duration_beyond_the_data_gets_a_note():
     calm = [params(s) for s in (0.97, 0.98, 0.985, 0.975)]
     table = bootstrap_table(fit, calm, "full", ["Bull", "Bear"], ["x"], n_days=1000)
     assert not any(table.note)
-    stuck = [*calm, params(1 - 1e-9)]  # a replicate that never leaves Bull
+    stuck = [*calm, params(1 - 1e-5)]  # a replicate that stays 100,000 days
     table = bootstrap_table(fit, stuck, "full", ["Bull", "Bear"], ["x"], n_days=1000)
     notes = dict(zip(table.names, table.note, strict=True))
     assert notes["duration[Bull]"].startswith(
         "longer than the data's 1,000 days in 1 of 5"
     )
     assert notes["duration[Bear]"] == ""
+    # within 1e-6 of 1 a replicate's Bull is absorbing, as the warnings say
+    # (hostile 59, 4): its duration is infinite, not 1e9 days
+    never = [*calm, params(1 - 1e-9)]
+    table = bootstrap_table(fit, never, "full", ["Bull", "Bear"], ["x"], n_days=1000)
+    notes = dict(zip(table.names, table.note, strict=True))
+    assert notes["duration[Bull]"] == "infinite in some replicates (absorbing regime)"
