@@ -1127,8 +1127,22 @@ default="stationary"
             score, self.fitted_state_.log_likelihood, rtol=1e-9, atol=1e-6
         )
         if not same:
-            got = "" if score is None else f", log-likelihood {score:.6g}"
-            why = ""
+            fitted_ll = self.fitted_state_.log_likelihood
+            got, why = "", ""
+            if score is not None:
+                # digits enough to show the difference the check refuses: at six
+                # a 6-decimal CSV copy read "expected 21991.3; got 21991.3"
+                # (hostile 59, 3)
+                got = (
+                    f", log-likelihood {score:.{_digits_apart(score, fitted_ll)}g}"
+                    f" ({score - fitted_ll:+.3g})"
+                )
+                if abs(score - fitted_ll) <= 1e-4 * max(1.0, abs(fitted_ll)):
+                    why = (
+                        " (the values differ by very little: rounded when saved, "
+                        "e.g. a CSV written with fewer decimals, or a few values "
+                        "revised; the results need the values the fit saw)"
+                    )
             if score is not None and not isinstance(returns, (pd.DataFrame, pd.Series)):
                 # an array is taken in the training columns' order, unchecked
                 why = (
@@ -1148,8 +1162,8 @@ default="stationary"
                 # results(), standard_errors() and report() all come here
                 "inference on a fit needs the returns the model was fitted on "
                 f"({len(self.fitted_state_.regimes)} rows, log-likelihood "
-                f"{self.fitted_state_.log_likelihood:.6g}); got {n_rows} rows{got}. "
-                f"Pass the training returns, or refit on these{why}.",
+                f"{fitted_ll:.{_digits_apart(score, fitted_ll)}g}); got {n_rows} "
+                f"rows{got}. Pass the training returns, or refit on these{why}.",
             )
         trained = self.fitted_state_.regimes.index
         if isinstance(trained, pd.DatetimeIndex) and same_local_days(
@@ -1251,3 +1265,19 @@ def convergence_reported_by_caller(*models: RegimeModel) -> Iterator[None]:
     finally:
         for model in models:
             del model._warn_convergence
+
+
+def _digits_apart(a: float | None, b: float) -> int:
+    """Significant digits that print ``a`` and ``b`` differently (6 at least).
+
+    Examples
+    --------
+    >>> _digits_apart(21991.2987, 21991.3022)
+    8
+    >>> _digits_apart(None, 21991.3)
+    6
+    """
+    if a is None or a == b or not np.isfinite(a) or not np.isfinite(b):
+        return 6
+    scale = max(abs(a), abs(b))
+    return int(min(17, max(6, np.ceil(np.log10(scale / abs(a - b))) + 1)))

@@ -1066,3 +1066,25 @@ def test_an_absorbing_regime_lasts_forever_in_every_output(tmp_path):
     page = (tmp_path / "report.html").read_text()
     assert "no end (absorbing)" in page
     assert not re.search(r"\d{7,}(\.\d)? (more trading )?days", page)
+
+
+def test_results_on_rounded_returns_show_the_difference_they_are_refused_for():
+    """Hostile 59, 3: the training returns through a 6-decimal CSV were refused
+    with "log-likelihood 21991.3; got ... log-likelihood 21991.3": the same
+    number twice. Both are printed to the digits that tell them apart, with the
+    difference and its likely cause."""
+    import io
+
+    from regimes.exceptions import InvalidReturnsError
+
+    returns = load_sample().loc["2015":"2018"]
+    model = RegimeModel(n_init=1, random_state=0).fit(returns)
+    rounded = pd.read_csv(
+        io.StringIO(returns.to_csv(float_format="%.6f")), index_col=0, parse_dates=True
+    )
+    with pytest.raises(InvalidReturnsError) as info:
+        model.standard_errors(rounded)
+    said = re.findall(r"log-likelihood (-?[\d.]+)", str(info.value))
+    assert len(said) == 2 and said[0] != said[1]
+    assert float(said[1]) == pytest.approx(model.score(rounded), abs=1e-3)
+    assert "differ by very little: rounded when saved" in str(info.value)

@@ -716,7 +716,12 @@ def test_an_existing_file_keeps_its_permission_bits(fitted, tmp_path):
     RegimeModel.load(path)
 
 
-@pytest.mark.parametrize("where", ["/proc/regimes_model.json", "missing/model.json"])
+@pytest.mark.parametrize(
+    # a missing folder is created (as for a report), unless where it would go
+    # takes no new folder
+    "where",
+    ["/proc/regimes_model.json", "/proc/missing/model.json"],
+)
 def test_unwritable_places_are_our_error_naming_path(
     fitted, tmp_path, monkeypatch, where
 ):
