@@ -1377,7 +1377,9 @@ def _logged_row(fields: list[str], width: int) -> pd.Timestamp | None:
     if len(fields) != width:
         return None
     try:
-        day = pd.Timestamp(fields[0])
+        # as the runs write days (ISO 8601): '12/01/2016' reads as a day, but
+        # lines after it are appended as '2016-12-02' (hostile 59, 1)
+        day = pd.Timestamp(_dt.datetime.fromisoformat(fields[0]))
         # written whole as UTC with its offset: a cut one lacks the offset
         recorded = _dt.datetime.fromisoformat(fields[-1])
     except ValueError:
@@ -1416,6 +1418,7 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
     rows = [line for line in lines[1:] if line.strip()]
     if not rows:
         return None
+    _check_log_dates(path, rows)
     day = _logged_row(_csv_fields(rows[-1]), width)
     if day is None:
         raise InvalidParameterError(
@@ -1437,6 +1440,36 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
             "date again), so that a run appends after its latest day.",
         )
     return day
+
+
+def _check_log_dates(path: Path, rows: list[str]) -> None:
+    """Refuse a log whose days are not written as the runs write them (ISO 8601).
+
+    A spreadsheet that opens the log and saves it rewrites its dates in the
+    locale's form ('12/01/2016', '01.12.2016'); such a log was accepted, the
+    next days appended as '2016-12-02', and the run after refused its own lines
+    as out of order, with a fix (sort it) that could not work (hostile 59, 1).
+    """
+    for number, row in enumerate(rows, start=2):
+        field = _csv_fields(row)[0]
+        try:
+            _dt.datetime.fromisoformat(field)
+            continue
+        except ValueError:
+            pass
+        try:  # a date in another form; anything else is not a logged day
+            pd.Timestamp(field)
+        except (ValueError, TypeError):
+            continue
+        if field.strip():
+            raise InvalidParameterError(
+                "path",
+                f"{path}: line {number} gives its day as {field[:40]!r}, not as the "
+                "runs write days (YYYY-MM-DD, ISO 8601): the log was saved in "
+                "another date format, e.g. by a spreadsheet. Write its dates back "
+                "as YYYY-MM-DD (or restore the log from a copy); a run appends "
+                "after the latest day, which it must read as the runs wrote it.",
+            )
 
 
 def _first_out_of_order(days: pd.DatetimeIndex) -> int:

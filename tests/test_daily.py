@@ -1473,3 +1473,23 @@ def test_a_walk_frame_with_a_column_twice_is_refused_everywhere(
             call()
         assert err.value.param == param
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("form", ["%m/%d/%Y", "%d.%m.%Y", "%d/%m/%Y %H:%M"])
+def test_a_log_saved_in_another_date_format_is_refused_before_any_work(
+    full, tmp_path, form
+):
+    """Hostile 59, 1: a log saved by a spreadsheet with '12/01/2016' dates was
+    accepted, the next days appended as '2016-12-02', and the run after refused
+    the package's own lines as out of order ("sort it by date again", which
+    could not help). The log's dates are read as the runs write them."""
+    path = tmp_path / "log.csv"
+    _log_in_two_parts(full, path)
+    log = pd.read_csv(path, dtype=str)
+    log["date"] = pd.to_datetime(log["date"]).dt.strftime(form)
+    log.to_csv(path, index=False)
+    before = path.read_bytes()
+    with pytest.raises(InvalidParameterError, match=r"line 2 gives its day as") as e:
+        daily.append_log(full, path)
+    assert "YYYY-MM-DD" in str(e.value) and "sort" not in str(e.value)
+    assert path.read_bytes() == before
