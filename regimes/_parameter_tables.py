@@ -176,13 +176,16 @@ def _jacobian(
         up, down = theta.copy(), theta.copy()
         up[i] += h
         down[i] -= h
-        columns.append(
-            (
-                readable(unpack(up, layout, n_features))
-                - readable(unpack(down, layout, n_features))
+        # an absorbing regime's expected duration is inf at both ends: no
+        # derivative (nan), as its standard error then is
+        with np.errstate(invalid="ignore"):
+            columns.append(
+                (
+                    readable(unpack(up, layout, n_features))
+                    - readable(unpack(down, layout, n_features))
+                )
+                / (2 * h)
             )
-            / (2 * h)
-        )
     return np.column_stack(columns) if columns else np.zeros((0, 0))
 
 
