@@ -452,6 +452,34 @@ def price_words(level: float) -> tuple[str, bool]:
     return "prices", False
 
 
+def price_advice(level: float, name: str) -> str:
+    """Why values at ``level`` (from :func:`price_level`) are refused, and the fix.
+
+    The one wording for the outputs that compound or convert returns
+    (:func:`regimes.evaluate.backtest` and its kin, :func:`returns_unit`, so the
+    report and the figures): prices or gross returns (1 + r) near or above 1, a
+    cash fund's returns in percent below :data:`GROSS_LEVEL`.
+
+    Examples
+    --------
+    >>> print(price_advice(1.0004, "returns"))  # doctest: +NORMALIZE_WHITESPACE
+    returns look like prices or gross returns (1 + r), not returns: all positive,
+    changing little from day to day (median 1). Pass simple returns:
+    returns.pct_change().dropna() for prices, returns - 1 for gross returns.
+    """
+    what, gross = price_words(level)
+    other = (
+        f"{name} - 1 for gross returns"
+        if gross
+        else f"{name} / 100 if they are a cash fund's returns in percent"
+    )
+    return (
+        f"{name} look like {what}, not returns: all positive, changing little "
+        f"from day to day (median {level:.4g}). Pass simple returns: "
+        f"{name}.pct_change().dropna() for prices, {other}."
+    )
+
+
 def percent_median(values: np.ndarray) -> float | None:
     """The median |return| if the returns look like percent (above 0.1), else None.
 
@@ -555,8 +583,15 @@ def simple_returns(
 
     The one conversion of the outputs that compound returns; ``return_type`` is
     one of :data:`RETURN_TYPES`. A simple return of -1 or below (all lost, or
-    more) is refused, naming ``name``: they are log returns, or wrong.
+    more) is refused, naming ``name``: they are log returns, or wrong. So are
+    prices and gross returns (1 + r) near 1 or above (:func:`price_advice`):
+    :func:`returns_unit` reads them as percent, and divided by 100 they were
+    refused later as "prices, median 0.01", with a fix (/ 100) wrong for both
+    (hostile 59, 5). A cash fund's returns in percent stay below that level.
     """
+    level = price_level(returns.to_numpy(dtype=float))
+    if level is not None and level >= GROSS_LEVEL:
+        raise InvalidParameterError(name, price_advice(level, name))
     decimal = returns / 100.0 if unit == "percent" else returns
     size = percent_median(decimal.to_numpy(dtype=float))
     if size is not None:

@@ -56,7 +56,7 @@ from ._dates import (
     parse_day,
     warn_if_not_daily,
 )
-from ._prices_or_returns import GROSS_LEVEL, price_level, price_words
+from ._prices_or_returns import GROSS_LEVEL, price_advice, price_level
 from ._validation import (
     basis_points_advice,
     basis_points_median,
@@ -320,18 +320,7 @@ def _check_returns(
     # for it too, before the percent check's '/ 100' (H49-3)
     if level is not None and (not rate or level >= GROSS_LEVEL):
         # before the percent check, whose advice (/ 100) would pass it (H46-2)
-        what, gross = price_words(level)
-        other = (
-            f"{name} - 1 for gross returns"
-            if gross
-            else f"{name} / 100 if they are a cash fund's returns in percent"
-        )
-        raise InvalidParameterError(
-            name,
-            f"{name} look like {what}, not returns: all positive, changing little "
-            f"from day to day (median {level:.4g}). Pass simple returns: "
-            f"{name}.pct_change().dropna() for prices, {other}.",
-        )
+        raise InvalidParameterError(name, price_advice(level, name))
     percent = percent_median(data.values)
     if percent is not None:
         raise InvalidParameterError(

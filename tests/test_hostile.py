@@ -1088,3 +1088,30 @@ def test_results_on_rounded_returns_show_the_difference_they_are_refused_for():
     assert len(said) == 2 and said[0] != said[1]
     assert float(said[1]) == pytest.approx(model.score(rounded), abs=1e-3)
     assert "differ by very little: rounded when saved" in str(info.value)
+
+
+def test_gross_returns_get_one_diagnosis_in_the_report_and_the_backtest(tmp_path):
+    """Hostile 59, 5: for gross returns (1 + r) the fit warned "gross returns"
+    and the backtest said "returns - 1", while the report called them prices of
+    median 0.01005 (read as percent first) and offered pct_change() or / 100,
+    both wrong. Every output that converts returns says the same."""
+    from regimes.evaluate import backtest
+    from regimes.exceptions import InvalidParameterError, LikelyPricesWarning
+
+    gross = np.exp(load_sample().loc["2015":"2018"])
+    with pytest.warns(LikelyPricesWarning, match="gross returns"):
+        model = RegimeModel(n_init=1, random_state=0).fit(gross)
+    said = []
+    for call in (
+        lambda: model.results(gross).to_html(tmp_path / "report.html"),
+        lambda: backtest(model.predict_online(gross), gross),
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(InvalidParameterError) as info:
+                call()
+        said.append(str(info.value))
+    assert said[0] == said[1]
+    assert "returns - 1 for gross returns" in said[0] and "/ 100" not in said[0]
+    assert "(median 1)" in said[0]
+    assert not (tmp_path / "report.html").exists()
