@@ -460,6 +460,7 @@ def check_returns(
             # advice (multiply the returns by 100) would be the wrong fix
             if not prices_warning(values, columns=columns):
                 _warn_if_mixed_units(values, columns, param)
+            warn_zero_rows(values, index, param)
     return Returns(values, index, columns, None if window else frequency_note(index))
 
 
@@ -478,6 +479,66 @@ def check_training_values(
     return _check_outliers(values, columns, index, param)
 
 
+STALE_RUN = 5
+"""Days in a row on which every column is exactly 0 from which a warning names
+them: a week of a whole panel without a move is a stale feed or days padded
+with 0, not a market (hostile 59, 2: 42 such days were fitted and signalled as
+the calm regime without a word)."""
+
+STALE_SHARE = 0.01
+"""Share of the days, scattered or not, on which every column of a panel of two
+or more is exactly 0, from which they are named too: holidays padded with 0
+(prices carried forward over a calendar's closed days) are ~4 % of a year."""
+
+
+def warn_zero_rows(values: np.ndarray, index: pd.Index, param: str = "returns") -> bool:
+    """Warn (:class:`DataWarning`) of days on which every column is exactly 0.
+
+    Returns of a market are never all exactly 0 on a day it trades; a run of
+    :data:`STALE_RUN` such days, or :data:`STALE_SHARE` of a panel's days, is a
+    stale feed or padding, which the regimes read as the calmest of days (a
+    column alone zero on most days is the units check's, :func:`check_units`).
+    Missing values (NaN) do not count as moves. The fit, the walk-forward (once,
+    on the whole frame) and the decoders of a fitted model call it. Returns
+    whether it warned.
+    """
+    seen = ~np.isnan(values)
+    rows = np.all((values == 0) | ~seen, axis=1) & seen.any(axis=1)
+    count = int(rows.sum())
+    if count == 0:
+        return False
+    # the longest run of such days, and where it starts
+    edges = np.diff(np.concatenate([[0], rows.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    longest = int(np.argmax(ends - starts))
+    run = int(ends[longest] - starts[longest])
+    panel = values.shape[1] >= 2 and count >= max(STALE_RUN, STALE_SHARE * len(rows))
+    if run < STALE_RUN and not panel:
+        return False
+
+    def day(row: int) -> str:
+        if isinstance(index, pd.DatetimeIndex):
+            return f"{index[row]:%Y-%m-%d}"
+        return f"row {row}"
+
+    first, last = int(starts[longest]), int(ends[longest]) - 1
+    where = (
+        f"{run} of them in a row, from {day(first)} to {day(last)}"
+        if run > 1
+        else f"e.g. {day(first)}"
+    )
+    every = "every column is" if values.shape[1] > 1 else "the returns are"
+    warn_user(
+        f"{param}: {every} exactly 0 on {count} days ({where}): a stale feed, or "
+        "days padded with 0 (prices carried forward over closed days?). The "
+        "regimes read them as the calmest of days, and the signal names them so. "
+        f"Drop them or mark them missing, e.g. {param}.loc[({param} != 0).any("
+        "axis=1)].",
+        DataWarning,
+    )
+    return True
+
+
 def warn_if_prices(data: Returns) -> None:
     """The fit's warning about prices, once for a whole frame of many fits.
 
@@ -489,6 +550,7 @@ def warn_if_prices(data: Returns) -> None:
     """
     if not prices_warning(data.values, columns=data.columns):
         _warn_if_mixed_units(data.values, data.columns)
+    warn_zero_rows(data.values, data.index)
 
 
 def _warn_if_mixed_units(
@@ -1319,6 +1381,7 @@ def check_units(
     index: pd.Index | None = None,
     center: np.ndarray | None = None,
     regime_sizes: np.ndarray | None = None,
+    stale_said: bool = False,
 ) -> None:
     """Refuse data on a scale tens of times off the training data's (e.g. % vs decimal).
 
@@ -1467,7 +1530,7 @@ def check_units(
         for j, column in enumerate(columns)
         if observed[j] >= UNITS_MIN_ROWS and typical[j] == 0 and reference[j] > 0
     ]
-    if zero:
+    if zero and not stale_said:  # stale_said: warn_zero_rows named the days
         warn_user(
             f"{param}: columns {zero} are zero on most days (a stale feed?); the "
             "regimes then read them as very calm days.",

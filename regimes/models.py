@@ -46,6 +46,7 @@ from ._validation import (
     n_free_parameters,
     row_name,
     warn_frequency,
+    warn_zero_rows,
 )
 from ._version import __version__
 from ._warn import warn_user
@@ -577,6 +578,9 @@ class RegimeModel(BaseEstimator):
             missing=self._missing_policy(),
         )
         state = self.fitted_state_
+        # a stale feed decodes as calm days: named here once, not again by the
+        # units check's columns that are zero on most days
+        stale = warn_zero_rows(data.values, data.index)
         check_units(
             data.values,
             data.columns,
@@ -584,6 +588,7 @@ class RegimeModel(BaseEstimator):
             index=data.index,
             center=state.center,
             regime_sizes=state.regime_sizes,
+            stale_said=stale,
         )
         return data
 

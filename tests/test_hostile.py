@@ -346,11 +346,21 @@ def test_one_column_too_small_is_warned_the_whole_frame_refused(with_cash):
 def test_a_closed_market_is_decoded_not_taken_for_a_change_of_units(fitted, sample):
     """Hostile 16, D1: 25 days of forward-filled prices (returns 0 in every
     column) inside the training data were refused with "pass returns * 100",
-    which cannot change zeros. They are warned of as a stale feed and decoded."""
+    which cannot change zeros. They are warned of as a stale feed and decoded,
+    once (hostile 59, 2: the days with every column at 0 are named, and the
+    columns zero on most days are not said again)."""
     closed = sample[0].iloc[:25] * 0.0
-    with pytest.warns(UnitsWarning, match="stale feed"):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
         regimes = fitted.predict(closed)
     assert len(regimes) == 25
+    said = [str(w.message) for w in seen if "stale feed" in str(w.message)]
+    assert len(said) == 1 and "exactly 0 on 25 days" in said[0]
+    # one column closed, the others trading: the units check names the column
+    one = sample[0].iloc[:25].copy()
+    one.iloc[:, 0] = 0.0
+    with pytest.warns(UnitsWarning, match="zero on most days .a stale feed"):
+        fitted.predict(one)
 
 
 @pytest.fixture(scope="module")
@@ -1115,3 +1125,50 @@ def test_gross_returns_get_one_diagnosis_in_the_report_and_the_backtest(tmp_path
     assert "returns - 1 for gross returns" in said[0] and "/ 100" not in said[0]
     assert "(median 1)" in said[0]
     assert not (tmp_path / "report.html").exists()
+
+
+def _zero_row_warnings(call):
+    from regimes.exceptions import DataWarning
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        call()
+    return [
+        str(w.message)
+        for w in seen
+        if issubclass(w.category, DataWarning) and "exactly 0 on" in str(w.message)
+    ]
+
+
+def test_days_with_every_column_at_zero_are_named_by_the_fit_and_the_decoders():
+    """Hostile 59, 2: 42 days in a row with every column exactly 0 (a stale feed,
+    a file padded with 0) were fitted and signalled as Bull without a word, the
+    calm regime's volatility pulled down. The fit, the decoders of new data and
+    the walk-forward name them; the bundled sample, holidays and scattered
+    zeros of one column are not named."""
+    sample = load_sample().loc["2012":"2016"]
+    model = RegimeModel(n_init=1, random_state=0)
+    assert not _zero_row_warnings(lambda: model.fit(sample))
+    stale = sample.copy()
+    stale.loc["2016-06-01":"2016-07-29"] = 0.0
+    said = _zero_row_warnings(lambda: RegimeModel(n_init=1, random_state=0).fit(stale))
+    assert len(said) == 1
+    assert "42 days (42 of them in a row, from 2016-06-01 to 2016-07-29)" in said[0]
+    # a model fitted on clean data, decoding a stale feed (the live signal)
+    said = _zero_row_warnings(lambda: model.predict_online(stale))
+    assert len(said) == 1 and "2016-06-01" in said[0]
+    assert not _zero_row_warnings(lambda: model.predict_online(sample))
+    # four days in a row of one column at 0 (a thin market): not named
+    thin = sample.iloc[:, :1].copy()
+    thin.iloc[100:104] = 0.0
+    assert not _zero_row_warnings(lambda: RegimeModel(2, n_init=1).fit(thin))
+    # a panel's holidays padded with 0, one day at a time: named once they are
+    # 1 % of the days
+    padded = sample.copy()
+    padded.iloc[::60] = 0.0  # ~1.7 % of the days
+    said = _zero_row_warnings(lambda: RegimeModel(n_init=1, random_state=0).fit(padded))
+    assert len(said) == 1 and "e.g." in said[0]
+    said = _zero_row_warnings(
+        lambda: walk_forward(stale.loc["2014":], model, refit="Q", progress=False)
+    )
+    assert len(said) == 1
