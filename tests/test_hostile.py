@@ -1172,3 +1172,25 @@ def test_days_with_every_column_at_zero_are_named_by_the_fit_and_the_decoders():
         lambda: walk_forward(stale.loc["2014":], model, refit="Q", progress=False)
     )
     assert len(said) == 1
+
+
+def test_a_bootstrap_too_small_for_its_intervals_says_so_beside_them():
+    """Hostile 59, 7: n_boot=2 gave "95 %" percentile intervals that missed their
+    own estimate for 7 of 24 parameters, without a word. With fewer than 5
+    replicates expected beyond each end, every interval's note says so."""
+    returns = load_sample().loc["2016":"2018"].iloc[:, :2]
+    res = RegimeModel(2, n_init=1, random_state=0).fit(returns).results(returns)
+    for n_boot, level, said in [(2, 0.95, True), (20, 0.5, False), (19, 0.5, True)]:
+        table = res.standard_errors(
+            method="bootstrap", n_boot=n_boot, level=level, random_state=0
+        )
+        assert table.attrs["n_failed"] == 0
+        rough = table["note"].str.contains("beyond each end: rough")
+        assert rough.all() if said else not rough.any(), (n_boot, level)
+        if said:
+            needed = 200 if level == 0.95 else 20
+            assert (
+                table["note"]
+                .str.endswith(f"use n_boot={needed} or more for level={level:g}")
+                .all()
+            )
