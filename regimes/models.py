@@ -9,6 +9,7 @@ every covariance type, stable regime names, and pandas results.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -604,22 +605,29 @@ class RegimeModel(BaseEstimator):
                 _fitting.unexplained_days_error(data.values, data.index, self._state),
             )
 
-    @validate_params({"returns": _RETURNS})
-    def predict(self, returns: Any) -> pd.Series:
+    @validate_params({"returns": _RETURNS, "initial": _INITIAL})
+    def predict(
+        self, returns: Any, initial: str | Sequence[float] = "fitted"
+    ) -> pd.Series:
         """Most likely regime sequence (Viterbi), one regime name per day.
 
         This looks ahead: the regime of day t depends on every day of ``returns``,
         later days included (hindsight). For the regime as it was knowable on each
-        day, use :meth:`predict_online`. The first day starts from ``startprob_``,
-        which EM fits to the first training day and is usually one-hot: right for
-        the training data, a strong pull on day 1 of a window that starts
-        elsewhere (:meth:`filter_proba` and :meth:`predict_online` start from the
-        stationary distribution by default).
+        day, use :meth:`predict_online`.
 
         Parameters
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
             Returns with the training columns.
+        initial : "fitted", "stationary" or array-like of shape (n_regimes,), \
+default="fitted"
+            Regime distribution before the first day, as in :meth:`filter_proba`.
+            ``"fitted"``, ``startprob_``, is right for the training data (the
+            fit's own regimes) but EM fits it to the first training day, so it
+            is usually one-hot: on a window that starts elsewhere it *forces*
+            day 1 into the first training day's regime whatever that day's
+            returns. Pass ``"stationary"`` for such a window (the default of
+            :meth:`filter_proba` and :meth:`predict_online`).
 
         Returns
         -------
@@ -632,24 +640,31 @@ class RegimeModel(BaseEstimator):
             For returns without the training columns, or with days that no regime
             can explain (values far outside the training data's scale).
         """
+        start = self._initial_distribution(initial)  # checked before any work
         data = self._data(returns)
-        log_prob, states = self._engine.decode(data.values)
+        log_prob, states = self._starting(start).decode(data.values)
         self._raise_if_unexplained(data, log_prob)
         return results.regime_series(
             states, self.fitted_state_.regime_names, data.index
         )
 
-    @validate_params({"returns": _RETURNS})
-    def predict_proba(self, returns: Any) -> pd.DataFrame:
+    @validate_params({"returns": _RETURNS, "initial": _INITIAL})
+    def predict_proba(
+        self, returns: Any, initial: str | Sequence[float] = "fitted"
+    ) -> pd.DataFrame:
         """Smoothed regime probabilities P(q_t = i | O_1..O_T), eq. (17).
 
         These use the whole sample, future days included: for what was knowable on
-        each day, use :meth:`filter_proba`. Day 1 starts from ``startprob_``, as in
-        :meth:`predict`.
+        each day, use :meth:`filter_proba`.
 
         Parameters
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+        initial : "fitted", "stationary" or array-like of shape (n_regimes,), \
+default="fitted"
+            As in :meth:`predict`: ``"stationary"`` for a window that does not
+            start where the training data did (``"fitted"`` would give day 1
+            the first training day's regime with probability 1).
 
         Returns
         -------
@@ -661,9 +676,10 @@ class RegimeModel(BaseEstimator):
         ValueError
             As :meth:`predict`.
         """
+        start = self._initial_distribution(initial)
         data = self._data(returns)
         with np.errstate(invalid="ignore"):
-            smoothed = self._engine.predict_proba(data.values)
+            smoothed = self._starting(start).predict_proba(data.values)
         self._raise_if_unexplained(data, smoothed)
         return results.probability_frame(
             smoothed, self.fitted_state_.regime_names, data.index
@@ -911,13 +927,34 @@ default="stationary"
             )
         return start
 
-    @validate_params({"returns": _RETURNS, "y": _IGNORED})
-    def score(self, returns: Any, y: None = None) -> float:
-        """Total log-likelihood log P(O | lambda) of the returns, eq. (1)."""
-        return self._log_likelihood(self._data(returns))
+    @validate_params({"returns": _RETURNS, "y": _IGNORED, "initial": _INITIAL})
+    def score(
+        self, returns: Any, y: None = None, initial: str | Sequence[float] = "fitted"
+    ) -> float:
+        """Total log-likelihood log P(O | lambda) of the returns, eq. (1).
 
-    def _log_likelihood(self, data: Returns) -> float:
-        log_likelihood = float(self._engine.score(data.values))
+        ``initial`` as in :meth:`predict`: ``"stationary"`` scores a held-out
+        window that does not start where the training data did without forcing
+        its first day into the first training day's regime.
+        """
+        start = self._initial_distribution(initial)
+        return self._log_likelihood(self._data(returns), start)
+
+    def _starting(self, start: np.ndarray) -> Any:
+        """The decoder with ``start`` as the distribution before day 1.
+
+        A shallow copy of the engine with its own ``startprob_``: the fitted
+        one is shared (threads may decode at once) and never changed.
+        """
+        if start is self.fitted_state_.startprob:
+            return self._engine
+        engine = copy.copy(self._engine)
+        engine.startprob_ = np.asarray(start, dtype=float)
+        return engine
+
+    def _log_likelihood(self, data: Returns, start: np.ndarray | None = None) -> float:
+        engine = self._engine if start is None else self._starting(start)
+        log_likelihood = float(engine.score(data.values))
         self._raise_if_unexplained(data, log_likelihood)
         return log_likelihood
 

@@ -1194,3 +1194,30 @@ def test_a_bootstrap_too_small_for_its_intervals_says_so_beside_them():
                 .str.endswith(f"use n_boot={needed} or more for level={level:g}")
                 .all()
             )
+
+
+def test_hindsight_methods_take_the_start_of_a_window_that_starts_elsewhere():
+    """Hostile 59, 6: predict, predict_proba and score began every window from
+    startprob_, one-hot on the first training day's regime: a calm window's day
+    1 was Bear with probability 1 where filter_proba said Bull 0.77, and held-out
+    scores carried the same bias. They take filter_proba's initial=; the
+    default stays the fit's own start (predict on the training data gives
+    regimes_)."""
+    sample = load_sample()
+    train = sample.loc["2015":"2018"]
+    model = RegimeModel(n_init=1, random_state=0).fit(train)
+    assert model.startprob_.max() == 1.0  # one-hot: the case
+    first = model.regime_names_[int(np.argmax(model.startprob_))]
+    pd.testing.assert_series_equal(model.predict(train), model.regimes_)
+    window = sample.loc["2017-01":"2017-03"]
+    assert model.predict(window).iloc[0] == first
+    stationary = model.predict_proba(window, initial="stationary")
+    filtered = model.filter_proba(window)
+    assert stationary.iloc[0].idxmax() == filtered.iloc[0].idxmax() != first
+    assert model.predict(window, initial="stationary").iloc[0] != first
+    # forced into Bear on a calm day 1, the window was scored lower
+    assert model.score(window, initial="stationary") > model.score(window)
+    by_name = dict(zip(model.regime_names_, [1 / 3] * 3, strict=True))
+    assert np.isfinite(model.score(window, initial=by_name))
+    with pytest.raises(InvalidParameterError, match="initial must be"):
+        model.predict(window, initial="uniform")
