@@ -25,7 +25,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import data
 from ._contract import check_value
-from ._dates import NotACalendarDay, parse_day, warn_if_not_daily
+from ._dates import NotACalendarDay, parse_day
 from ._io import (
     atomic_path,
     check_file_target,
@@ -775,8 +775,8 @@ def _run(args: argparse.Namespace) -> int:
     refit = _refit(args.refit) if args.walk_forward else None
     returns, label = _load(args, _state_columns(args))
     _check_compounding(returns, args)  # before the fit, not after it
-    if isinstance(returns.index, pd.DatetimeIndex):  # weekly, monthly, intraday
-        warn_if_not_daily(returns.index, "the annual means and volatilities")
+    # weekly, monthly or intraday data: the fit and the walk-forward say so
+    # (FrequencyWarning); a warning here too said it twice (hostile 59, 11)
     if refit is not None:
         return _run_walk_forward(args, model, returns, label, refit)
     model.fit(returns)

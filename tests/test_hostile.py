@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -1221,3 +1222,19 @@ def test_hindsight_methods_take_the_start_of_a_window_that_starts_elsewhere():
     assert np.isfinite(model.score(window, initial=by_name))
     with pytest.raises(InvalidParameterError, match="initial must be"):
         model.predict(window, initial="uniform")
+
+
+def test_weekly_data_are_said_to_be_weekly_once_by_the_command(tmp_path, capsys):
+    """Hostile 59, 11: weekly prices got "the dates are 7 days apart (median)"
+    from the command and "the median spacing of the dates is 7 days" from the
+    fit: one warning, in two wordings."""
+    from regimes.cli import main
+
+    example = Path(__file__).parents[1] / "examples" / "prices.csv"
+    prices = pd.read_csv(example, index_col=0, parse_dates=True)
+    path = tmp_path / "weekly.csv"
+    prices.resample("W").last().to_csv(path)
+    assert main(["--csv", str(path), "--n-init", "1", "--n-regimes", "2"]) == 0
+    err = capsys.readouterr().err
+    said = [line for line in err.splitlines() if "7 days" in line]
+    assert len(said) == 1, said
