@@ -1301,6 +1301,8 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     # none of its rows)
     out = local_days(out)
     stamps = out.index
+    if last is not None:
+        _warn_log_holes(path, stamps[stamps <= last])
     new = out if last is None else out.loc[stamps > last]
     if new.empty:
         return 0
@@ -1440,6 +1442,40 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
             "date again), so that a run appends after its latest day.",
         )
     return day
+
+
+def _warn_log_holes(path: Path, logged: pd.DatetimeIndex) -> None:
+    """Warn (StateWarning) if days up to the log's last are missing from it.
+
+    ``logged``: the days of the frame being logged that the log should hold
+    already. Lines deleted from the middle of the log were accepted without a
+    word (hostile 59, 9); they are not written again (the log is only appended
+    to), so the warning says which and how to restore them.
+    """
+    if len(logged) == 0:
+        return
+    lines = read_text(path).splitlines()[1:]
+    days = pd.DatetimeIndex(
+        [
+            _dt.datetime.fromisoformat(_csv_fields(line)[0])
+            for line in lines
+            if line.strip()
+        ]
+    )
+    if logged.tz is not None:  # the log holds local wall-clock days
+        logged = logged.tz_localize(None)
+    missing = logged.difference(days)
+    if len(missing) == 0:
+        return
+    shown = ", ".join(f"{d:%Y-%m-%d}" for d in missing[:3])
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    warn_user(
+        f"{path} lacks {len(missing)} day(s) before its last that the runs logged "
+        f"({shown}{more}): lines deleted? A run only appends after the last day, "
+        "so they stay missing; restore the log from a copy to keep the record "
+        "whole.",
+        StateWarning,
+    )
 
 
 def _check_log_dates(path: Path, rows: list[str]) -> None:

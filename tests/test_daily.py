@@ -1493,3 +1493,20 @@ def test_a_log_saved_in_another_date_format_is_refused_before_any_work(
         daily.append_log(full, path)
     assert "YYYY-MM-DD" in str(e.value) and "sort" not in str(e.value)
     assert path.read_bytes() == before
+
+
+def test_days_deleted_from_the_middle_of_the_log_are_named(full, tmp_path):
+    """Hostile 59, 9: two lines deleted from the middle of the log were accepted
+    without a word, the record short of two days for good."""
+    path = tmp_path / "log.csv"
+    full, n_new = _log_in_two_parts(full, path)
+    header, *rows = path.read_text().splitlines()
+    gone = [rows[100].split(",")[0], rows[101].split(",")[0]]
+    path.write_text("\n".join([header, *rows[:100], *rows[102:]]) + "\n")
+    with pytest.warns(StateWarning, match=r"lacks 2 day\(s\)") as seen:
+        assert daily.append_log(full, path) == n_new
+    said = str(seen[0].message)
+    assert all(day in said for day in gone)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert daily.append_log(full.iloc[-n_new:], path) == 0  # only new rows
