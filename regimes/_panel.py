@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -163,6 +164,16 @@ def prepare(
                 if bars
                 else ""
             )
+            split = _split_by_commas(frame.columns, absent)
+            if split:
+                # a list given as text on the command line was cut at its
+                # commas (hostile 59, 12): a quote cannot keep them
+                why += (
+                    f" ({split!r} has a comma in its name, and the command's "
+                    "--columns takes names separated by commas: rename that "
+                    "column in the file, or select it in Python, e.g. "
+                    f"read_returns(path)[[{split!r}]])"
+                )
             raise InvalidParameterError(
                 "columns",
                 f"{source}: no columns {absent}; the columns are "
@@ -752,3 +763,20 @@ def checked(returns: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
     except (TypeError, ValueError) as exc:
         raise data_error(param, f"{source}: {exc}") from exc
     return returns
+
+
+def _split_by_commas(columns: Sequence[Any], absent: Sequence[Any]) -> str | None:
+    """A column whose name, cut at its commas, gives names of ``absent``; else None.
+
+    Examples
+    --------
+    >>> _split_by_commas(["Tech, Hardware", "Energy"], ['"Tech', 'Hardware"'])
+    'Tech, Hardware'
+    """
+    asked = {str(a).strip().strip("\"'").strip() for a in absent}
+    for column in columns:
+        name = str(column)
+        pieces = [p.strip() for p in name.split(",")]
+        if len(pieces) > 1 and all(p in asked for p in pieces if p):
+            return name
+    return None

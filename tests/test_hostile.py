@@ -1238,3 +1238,22 @@ def test_weekly_data_are_said_to_be_weekly_once_by_the_command(tmp_path, capsys)
     err = capsys.readouterr().err
     said = [line for line in err.splitlines() if "7 days" in line]
     assert len(said) == 1, said
+
+
+def test_a_column_with_a_comma_in_its_name_is_explained_by_the_command(
+    tmp_path, capsys
+):
+    """Hostile 59, 12: --columns '"Tech, Hardware",Energy' was cut at the comma
+    in the name ('"Tech', 'Hardware"'), with no word of why or of a way out."""
+    from regimes.cli import main
+
+    example = Path(__file__).parents[1] / "examples" / "prices.csv"
+    prices = pd.read_csv(example, index_col=0)
+    prices.columns = ["Tech, Hardware", *prices.columns[1:]]
+    path = tmp_path / "comma.csv"
+    prices.to_csv(path)
+    wanted = f'"Tech, Hardware",{prices.columns[2]}'
+    assert main(["--csv", str(path), "--n-init", "1", "--columns", wanted]) == 2
+    err = capsys.readouterr().err
+    assert "'Tech, Hardware' has a comma in its name" in err
+    assert "rename that column in the file" in err
