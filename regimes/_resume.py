@@ -1379,9 +1379,9 @@ def _logged_row(fields: list[str], width: int) -> pd.Timestamp | None:
     if len(fields) != width:
         return None
     try:
-        # as the runs write days (ISO 8601): '12/01/2016' reads as a day, but
-        # lines after it are appended as '2016-12-02' (hostile 59, 1)
-        day = pd.Timestamp(_dt.datetime.fromisoformat(fields[0]))
+        # as the runs write days: '12/01/2016' reads as a day, but lines
+        # after it are appended as '2016-12-02' (hostile 59, 1)
+        day = _log_day(fields[0])
         # written whole as UTC with its offset: a cut one lacks the offset
         recorded = _dt.datetime.fromisoformat(fields[-1])
     except ValueError:
@@ -1432,7 +1432,8 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
         )
     # the run appends after the last line's day: that must be the latest day, or
     # days logged already would be logged again (a log sorted newest first)
-    days = pd.to_datetime([_csv_fields(row)[0] for row in rows], errors="coerce")
+    # each line's day on its own (pandas infers one format from the first line)
+    days = pd.DatetimeIndex([_log_day(_csv_fields(row)[0]) for row in rows])
     if not days.is_monotonic_increasing or days.hasnans:
         raise InvalidParameterError(
             "path",
@@ -1448,23 +1449,22 @@ def _warn_log_holes(path: Path, logged: pd.DatetimeIndex) -> None:
     """Warn (StateWarning) if days up to the log's last are missing from it.
 
     ``logged``: the days of the frame being logged that the log should hold
-    already. Lines deleted from the middle of the log were accepted without a
-    word (hostile 59, 9); they are not written again (the log is only appended
-    to), so the warning says which and how to restore them.
+    already, from its first day on. Lines deleted from the middle of the log
+    were accepted without a word (hostile 59, 9); they are not written again
+    (the log is only appended to), so the warning says which and how to
+    restore them.
     """
     if len(logged) == 0:
         return
     lines = read_text(path).splitlines()[1:]
     days = pd.DatetimeIndex(
-        [
-            _dt.datetime.fromisoformat(_csv_fields(line)[0])
-            for line in lines
-            if line.strip()
-        ]
-    )
+        [_log_day(_csv_fields(line)[0]) for line in lines if line.strip()]
+    ).dropna()
     if logged.tz is not None:  # the log holds local wall-clock days
         logged = logged.tz_localize(None)
-    missing = logged.difference(days)
+    # from the log's first day: a log cut at its head (kept to recent days on
+    # purpose) is not short of days it never meant to keep (hostile 60, 5)
+    missing = logged[logged >= days.min()].difference(days) if len(days) else []
     if len(missing) == 0:
         return
     shown = ", ".join(f"{d:%Y-%m-%d}" for d in missing[:3])
@@ -1478,34 +1478,46 @@ def _warn_log_holes(path: Path, logged: pd.DatetimeIndex) -> None:
     )
 
 
+LOG_DAY = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?")
+"""A logged day as the runs write it: YYYY-MM-DD, with the time for intraday rows."""
+
+
+def _log_day(field: str) -> pd.Timestamp:
+    """A log line's day as the runs wrote it, else NaT."""
+    if not LOG_DAY.fullmatch(field):
+        return pd.NaT
+    return pd.Timestamp(_dt.datetime.fromisoformat(field))
+
+
 def _check_log_dates(path: Path, rows: list[str]) -> None:
-    """Refuse a log whose days are not written as the runs write them (ISO 8601).
+    """Refuse a log whose days are not written as the runs write them.
 
     A spreadsheet that opens the log and saves it rewrites its dates in the
-    locale's form ('12/01/2016', '01.12.2016'); such a log was accepted, the
-    next days appended as '2016-12-02', and the run after refused its own lines
-    as out of order, with a fix (sort it) that could not work (hostile 59, 1).
+    locale's form ('12/01/2016', '01.12.2016', '2016-12-01 00:00:00'); such a
+    log was accepted, the next days appended as '2016-12-02', and the run after
+    refused its own lines as out of order, with a fix (sort it) that could not
+    work (hostile 59, 1; 60, 1 and 2). Only :data:`LOG_DAY` is a logged day;
+    a field that reads as a date in another form is refused here, naming it.
     """
     for number, row in enumerate(rows, start=2):
         field = _csv_fields(row)[0]
-        try:
-            _dt.datetime.fromisoformat(field)
+        if LOG_DAY.fullmatch(field):
             continue
-        except ValueError:
-            pass
         try:  # a date in another form; anything else is not a logged day
-            pd.Timestamp(field)
+            day = pd.Timestamp(field)
         except (ValueError, TypeError):
             continue
-        if field.strip():
-            raise InvalidParameterError(
-                "path",
-                f"{path}: line {number} gives its day as {field[:40]!r}, not as the "
-                "runs write days (YYYY-MM-DD, ISO 8601): the log was saved in "
-                "another date format, e.g. by a spreadsheet. Write its dates back "
-                "as YYYY-MM-DD (or restore the log from a copy); a run appends "
-                "after the latest day, which it must read as the runs wrote it.",
-            )
+        if pd.isna(day):
+            continue
+        raise InvalidParameterError(
+            "path",
+            f"{path}: line {number} gives its day as {field[:40]!r}, not as the "
+            "runs write days (YYYY-MM-DD, with HH:MM:SS for intraday rows): the "
+            "log was saved in another date format, e.g. by a spreadsheet. Write "
+            "its dates back as YYYY-MM-DD (or restore the log from a copy); a run "
+            "appends after the latest day, which it must read as the runs wrote "
+            "it.",
+        )
 
 
 def _first_out_of_order(days: pd.DatetimeIndex) -> int:

@@ -1475,9 +1475,19 @@ def test_a_walk_frame_with_a_column_twice_is_refused_everywhere(
     assert not any(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("form", ["%m/%d/%Y", "%d.%m.%Y", "%d/%m/%Y %H:%M"])
+@pytest.mark.parametrize(
+    "form, rows",
+    [
+        ("%m/%d/%Y", slice(None)),
+        ("%d.%m.%Y", slice(None)),
+        ("%d/%m/%Y %H:%M", slice(None)),
+        # ISO 8601 that is not the runs' form (hostile 60, 2)
+        ("%Y%m%d", slice(None)),
+        ("%Y%m%d", slice(49, 50)),  # one line
+    ],
+)
 def test_a_log_saved_in_another_date_format_is_refused_before_any_work(
-    full, tmp_path, form
+    full, tmp_path, form, rows
 ):
     """Hostile 59, 1: a log saved by a spreadsheet with '12/01/2016' dates was
     accepted, the next days appended as '2016-12-02', and the run after refused
@@ -1486,13 +1496,35 @@ def test_a_log_saved_in_another_date_format_is_refused_before_any_work(
     path = tmp_path / "log.csv"
     _log_in_two_parts(full, path)
     log = pd.read_csv(path, dtype=str)
-    log["date"] = pd.to_datetime(log["date"]).dt.strftime(form)
+    dates = pd.to_datetime(log["date"]).dt.strftime(form)
+    log.loc[log.index[rows], "date"] = dates[rows]
     log.to_csv(path, index=False)
+    line = 2 + log.index[rows][0]
     before = path.read_bytes()
-    with pytest.raises(InvalidParameterError, match=r"line 2 gives its day as") as e:
+    with pytest.raises(InvalidParameterError, match=rf"line {line} gives its day") as e:
         daily.append_log(full, path)
     assert "YYYY-MM-DD" in str(e.value) and "sort" not in str(e.value)
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("rows", [slice(None), slice(49, 50)])
+def test_a_log_whose_days_were_given_a_midnight_time_goes_on(full, tmp_path, rows):
+    """Hostile 60, 1 and 2: days rewritten as '2016-01-04 00:00:00' (the runs'
+    form for intraday rows) were accepted, the next days appended as dates, and
+    the run after refused the log as out of order: pandas read every line in
+    the first line's format. Each line is read on its own, so the log goes on."""
+    path = tmp_path / "log.csv"
+    full, n_new = _log_in_two_parts(full, path)
+    log = pd.read_csv(path, dtype=str)
+    dates = pd.to_datetime(log["date"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    log.loc[log.index[rows], "date"] = dates[rows]
+    log.to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert daily.append_log(full.iloc[:-5], path) == n_new - 5
+        assert daily.append_log(full, path) == 5
+    logged = pd.to_datetime(pd.read_csv(path, dtype=str)["date"], format="mixed")
+    assert pd.DatetimeIndex(logged).equals(full.index.rename("date"))
 
 
 def test_days_deleted_from_the_middle_of_the_log_are_named(full, tmp_path):
@@ -1510,3 +1542,15 @@ def test_days_deleted_from_the_middle_of_the_log_are_named(full, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert daily.append_log(full.iloc[-n_new:], path) == 0  # only new rows
+
+
+def test_a_log_kept_to_its_recent_days_is_not_said_to_lack_the_others(full, tmp_path):
+    """Hostile 60, 5: a log cut at its head on purpose (rotation) was said to
+    lack every day before its new first line, at every run."""
+    path = tmp_path / "log.csv"
+    full, n_new = _log_in_two_parts(full, path)
+    header, *rows = path.read_text().splitlines()
+    path.write_text("\n".join([header, *rows[-50:]]) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert daily.append_log(full, path) == n_new
