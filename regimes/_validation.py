@@ -498,12 +498,18 @@ def warn_zero_rows(values: np.ndarray, index: pd.Index, param: str = "returns") 
     :data:`STALE_RUN` such days, or :data:`STALE_SHARE` of a panel's days, is a
     stale feed or padding, which the regimes read as the calmest of days (a
     column alone zero on most days is the units check's, :func:`check_units`).
-    Missing values (NaN) do not count as moves. The fit, the walk-forward (once,
+    Missing values (NaN) do not count as moves, and a day of a panel counts
+    only with two or more columns observed. The fit, the walk-forward (once,
     on the whole frame) and the decoders of a fitted model call it. Returns
     whether it warned.
     """
     seen = ~np.isnan(values)
-    rows = np.all((values == 0) | ~seen, axis=1) & seen.any(axis=1)
+    # a day counts when two or more columns were observed and all were 0 (one
+    # column's unchanged close, the others missing in a ragged panel, is a
+    # market's ordinary day: hostile 60, 3); a one-column frame's zero day
+    observed = seen.sum(axis=1)
+    least = min(2, values.shape[1])
+    rows = np.all((values == 0) | ~seen, axis=1) & (observed >= least)
     count = int(rows.sum())
     if count == 0:
         return False
@@ -532,8 +538,8 @@ def warn_zero_rows(values: np.ndarray, index: pd.Index, param: str = "returns") 
         f"{param}: {every} exactly 0 on {count} days ({where}): a stale feed, or "
         "days padded with 0 (prices carried forward over closed days?). The "
         "regimes read them as the calmest of days, and the signal names them so. "
-        f"Drop them or mark them missing, e.g. {param}.loc[({param} != 0).any("
-        "axis=1)].",
+        f"Drop them or mark them missing, e.g. {param}.loc[({param}.fillna(0) "
+        "!= 0).any(axis=1)].",
         DataWarning,
     )
     return True

@@ -1257,3 +1257,30 @@ def test_a_column_with_a_comma_in_its_name_is_explained_by_the_command(
     err = capsys.readouterr().err
     assert "'Tech, Hardware' has a comma in its name" in err
     assert "rename that column in the file" in err
+
+
+def test_a_ragged_panels_zero_days_of_one_listed_column_are_not_a_stale_feed():
+    """Hostile 60, 3: with Technology not yet listed, Industrials' unchanged
+    closes (119 days of 2,527) were "every column exactly 0", a stale feed, and
+    the advised fix (returns != 0) kept them (NaN != 0). A day counts with two
+    or more columns observed, and the fix works with missing values."""
+    from regimes.exceptions import DataWarning
+
+    panel = load_sample()[["Industrials", "Technology"]].loc["1990":"1999"].copy()
+    panel.loc[:"1996", "Technology"] = np.nan
+    assert ((panel["Industrials"] == 0) & panel["Technology"].isna()).sum() > 100
+    assert not _zero_row_warnings(
+        lambda: RegimeModel(2, n_init=1, random_state=0, missing="marginalize").fit(
+            panel
+        )
+    )
+    stale = panel.copy()
+    stale.loc["1998-06-01":"1998-06-30"] = 0.0
+    model = RegimeModel(2, n_init=1, random_state=0, missing="marginalize")
+    said = _zero_row_warnings(lambda: model.fit(stale))
+    assert len(said) == 1 and "1998-06-01" in said[0]
+    assert ".fillna(0) != 0).any(axis=1)" in said[0]
+    fixed = stale.loc[(stale.fillna(0) != 0).any(axis=1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        model.predict(fixed)
