@@ -444,7 +444,7 @@ class RegimeResults:
             table = wald_table(self._hessian, level)
         else:
             table, extra = self._bootstrap(level, n_boot, n_jobs, random_state)
-            few = _few_replicates(n_boot - extra["n_failed"], level)
+            few = _few_replicates(n_boot, extra["n_failed"], level)
             if few:  # said beside every interval it concerns
                 table = table._replace(
                     note=[f"{n}; {few}" if n else few for n in table.note]
@@ -677,14 +677,32 @@ replicates a "95 %" interval missed its own estimate for 7 of 24 parameters
 (hostile 59, 7)."""
 
 
-def _few_replicates(n_replicates: int, level: float) -> str:
-    """The note of intervals from too few replicates for ``level``, else ''."""
+def _few_replicates(n_boot: int, n_failed: int, level: float) -> str:
+    """The note of intervals from too few replicates for ``level``, else ''.
+
+    The ``n_boot`` it advises allows for the share of replicates that failed,
+    so that it never names the ``n_boot`` just passed (hostile 60, 4).
+
+    Examples
+    --------
+    >>> _few_replicates(200, 0, 0.95)
+    ''
+    >>> _few_replicates(200, 1, 0.95)  # doctest: +NORMALIZE_WHITESPACE
+    'interval from 199 of 200 replicates (1 failed), 4.98 beyond each end: rough,
+    it may miss the estimate; use n_boot=202 or more for level=0.95'
+    """
+    n_replicates = n_boot - n_failed
     beyond = n_replicates * (1.0 - level) / 2.0
     if beyond >= TAIL_REPLICATES:
         return ""
-    enough = int(np.ceil(2.0 * TAIL_REPLICATES / (1.0 - level) - 1e-9))
+    needed = 2.0 * TAIL_REPLICATES / (1.0 - level) - 1e-9
+    success = n_replicates / n_boot if n_replicates else 1.0
+    enough = max(int(np.ceil(needed / success)), n_boot + 1)
+    failed = (
+        f" of {n_boot} replicates ({n_failed} failed)" if n_failed else " replicates"
+    )
     return (
-        f"interval from {n_replicates} replicates, {beyond:.2g} beyond each end: "
+        f"interval from {n_replicates}{failed}, {beyond:.3g} beyond each end: "
         f"rough, it may miss the estimate; use n_boot={enough} or more for "
         f"level={level:g}"
     )
