@@ -933,9 +933,21 @@ default="stationary"
     ) -> float:
         """Total log-likelihood log P(O | lambda) of the returns, eq. (1).
 
-        ``initial`` as in :meth:`predict`: ``"stationary"`` scores a held-out
-        window that does not start where the training data did without forcing
-        its first day into the first training day's regime.
+        Parameters
+        ----------
+        returns : DataFrame, Series or array-like of shape (n_samples, n_features)
+        y : None
+            Ignored (scikit-learn's signature).
+        initial : "fitted", "stationary" or array-like of shape (n_regimes,), \
+default="fitted"
+            As in :meth:`predict`: ``"stationary"`` scores a held-out window
+            that does not start where the training data did without forcing its
+            first day into the first training day's regime.
+
+        Returns
+        -------
+        float
+            The log-likelihood, in nats.
         """
         start = self._initial_distribution(initial)
         return self._log_likelihood(self._data(returns), start)
