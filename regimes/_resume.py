@@ -1483,10 +1483,16 @@ LOG_DAY = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?")
 
 
 def _log_day(field: str) -> pd.Timestamp:
-    """A log line's day as the runs wrote it, else NaT."""
+    """A log line's day as the runs wrote it, else NaT.
+
+    NaT too for the runs' form of a day that does not exist ('2015-02-30').
+    """
     if not LOG_DAY.fullmatch(field):
         return pd.NaT
-    return pd.Timestamp(_dt.datetime.fromisoformat(field))
+    try:
+        return pd.Timestamp(_dt.datetime.fromisoformat(field))
+    except ValueError:
+        return pd.NaT
 
 
 def _check_log_dates(path: Path, rows: list[str]) -> None:
@@ -1502,6 +1508,13 @@ def _check_log_dates(path: Path, rows: list[str]) -> None:
     for number, row in enumerate(rows, start=2):
         field = _csv_fields(row)[0]
         if LOG_DAY.fullmatch(field):
+            if pd.isna(_log_day(field)):  # the runs' form, a day that is not
+                raise InvalidParameterError(
+                    "path",
+                    f"{path}: line {number} gives its day as {field!r}, which is "
+                    "no day of the calendar: the log was edited. Restore the "
+                    "line's date (or the log from a copy).",
+                )
             continue
         try:  # a date in another form; anything else is not a logged day
             day = pd.Timestamp(field)

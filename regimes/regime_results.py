@@ -692,7 +692,8 @@ def _few_replicates(n_boot: int, n_failed: int, level: float) -> str:
     it may miss the estimate; use n_boot=202 or more for level=0.95'
     """
     n_replicates = n_boot - n_failed
-    beyond = n_replicates * (1.0 - level) / 2.0
+    # rounded: 100 x (1 - 0.9) / 2 is 4.999999999999999 in floats
+    beyond = round(n_replicates * (1.0 - level) / 2.0, 9)
     if beyond >= TAIL_REPLICATES:
         return ""
     needed = 2.0 * TAIL_REPLICATES / (1.0 - level) - 1e-9

@@ -1484,6 +1484,7 @@ def test_a_walk_frame_with_a_column_twice_is_refused_everywhere(
         # ISO 8601 that is not the runs' form (hostile 60, 2)
         ("%Y%m%d", slice(None)),
         ("%Y%m%d", slice(49, 50)),  # one line
+        (" %Y-%m-%d", slice(49, 50)),  # a spreadsheet's leading space
     ],
 )
 def test_a_log_saved_in_another_date_format_is_refused_before_any_work(
@@ -1525,6 +1526,21 @@ def test_a_log_whose_days_were_given_a_midnight_time_goes_on(full, tmp_path, row
         assert daily.append_log(full, path) == 5
     logged = pd.to_datetime(pd.read_csv(path, dtype=str)["date"], format="mixed")
     assert pd.DatetimeIndex(logged).equals(full.index.rename("date"))
+
+
+def test_a_logged_day_that_is_no_day_of_the_calendar_is_refused(full, tmp_path):
+    """Review of hostile 60's fix: '2015-02-30' has the runs' form but is no
+    day; append_log failed with a bare 'day is out of range for month'."""
+    path = tmp_path / "log.csv"
+    _log_in_two_parts(full, path)
+    header, *rows = path.read_text().splitlines()
+    day = rows[49].split(",")[0]
+    rows[49] = f"{day[:4]}-02-30" + rows[49][len(day) :]
+    path.write_text("\n".join([header, *rows]) + "\n")
+    before = path.read_bytes()
+    with pytest.raises(InvalidParameterError, match="line 51 .* no day of the"):
+        daily.append_log(full, path)
+    assert path.read_bytes() == before
 
 
 def test_days_deleted_from_the_middle_of_the_log_are_named(full, tmp_path):

@@ -1284,3 +1284,26 @@ def test_a_ragged_panels_zero_days_of_one_listed_column_are_not_a_stale_feed():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
         model.predict(fixed)
+
+
+@pytest.mark.parametrize(
+    "n_boot, n_failed, level, rough, enough",
+    [
+        (200, 0, 0.95, False, None),
+        (199, 0, 0.95, True, 200),
+        (100, 0, 0.9, False, None),  # 4.999999999999999 in floats (review)
+        (50, 0, 0.8, False, None),
+        (200, 1, 0.95, True, 202),  # hostile 60, 4: not the n_boot passed
+        (200, 100, 0.95, True, 400),
+    ],
+)
+def test_the_rough_interval_note_counts_what_succeeded(
+    n_boot, n_failed, level, rough, enough
+):
+    from regimes.regime_results import _few_replicates
+
+    note = _few_replicates(n_boot, n_failed, level)
+    assert bool(note) == rough
+    if rough:
+        assert f"use n_boot={enough} or more" in note and enough > n_boot
+        assert (f"({n_failed} failed)" in note) == bool(n_failed)
