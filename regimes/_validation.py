@@ -491,7 +491,9 @@ or more is exactly 0, from which they are named too: holidays padded with 0
 (prices carried forward over a calendar's closed days) are ~4 % of a year."""
 
 
-def warn_zero_rows(values: np.ndarray, index: pd.Index, param: str = "returns") -> bool:
+def warn_zero_rows(
+    values: np.ndarray, index: pd.Index, param: str = "returns"
+) -> np.ndarray | None:
     """Warn (:class:`DataWarning`) of days on which every column is exactly 0.
 
     Returns of a market are never all exactly 0 on a day it trades; a run of
@@ -501,7 +503,7 @@ def warn_zero_rows(values: np.ndarray, index: pd.Index, param: str = "returns") 
     Missing values (NaN) do not count as moves, and a day of a panel counts
     only with two or more columns observed. The fit, the walk-forward (once,
     on the whole frame) and the decoders of a fitted model call it. Returns
-    whether it warned.
+    the mask of the days it named, None if it did not warn.
     """
     seen = ~np.isnan(values)
     # a day counts when two or more columns were observed and all were 0 (one
@@ -512,7 +514,7 @@ def warn_zero_rows(values: np.ndarray, index: pd.Index, param: str = "returns") 
     rows = np.all((values == 0) | ~seen, axis=1) & (observed >= least)
     count = int(rows.sum())
     if count == 0:
-        return False
+        return None
     # the longest run of such days, and where it starts
     edges = np.diff(np.concatenate([[0], rows.astype(np.int8), [0]]))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -520,12 +522,10 @@ def warn_zero_rows(values: np.ndarray, index: pd.Index, param: str = "returns") 
     run = int(ends[longest] - starts[longest])
     panel = values.shape[1] >= 2 and count >= max(STALE_RUN, STALE_SHARE * len(rows))
     if run < STALE_RUN and not panel:
-        return False
+        return None
 
-    def day(row: int) -> str:
-        if isinstance(index, pd.DatetimeIndex):
-            return f"{index[row]:%Y-%m-%d}"
-        return f"row {row}"
+    def day(row: int) -> str:  # the one way rows are named (row_name)
+        return row_name(index, np.arange(len(rows)) == row)
 
     first, last = int(starts[longest]), int(ends[longest]) - 1
     where = (
@@ -534,15 +534,19 @@ def warn_zero_rows(values: np.ndarray, index: pd.Index, param: str = "returns") 
         else f"e.g. {day(first)}"
     )
     every = "every column is" if values.shape[1] > 1 else "the returns are"
+    fix = (
+        f"e.g. {param}.loc[({param}.fillna(0) != 0).any(axis=1)] for a DataFrame"
+        if isinstance(index, pd.DatetimeIndex)
+        else "the rows whose values are all 0 or missing"
+    )
     warn_user(
         f"{param}: {every} exactly 0 on {count} days ({where}): a stale feed, or "
         "days padded with 0 (prices carried forward over closed days?). The "
         "regimes read them as the calmest of days, and the signal names them so. "
-        f"Drop them or mark them missing, e.g. {param}.loc[({param}.fillna(0) "
-        "!= 0).any(axis=1)].",
+        f"Drop them or mark them missing: {fix}.",
         DataWarning,
     )
-    return True
+    return rows
 
 
 def warn_if_prices(data: Returns) -> None:
@@ -1387,7 +1391,6 @@ def check_units(
     index: pd.Index | None = None,
     center: np.ndarray | None = None,
     regime_sizes: np.ndarray | None = None,
-    stale_said: bool = False,
 ) -> None:
     """Refuse data on a scale tens of times off the training data's (e.g. % vs decimal).
 
@@ -1536,7 +1539,7 @@ def check_units(
         for j, column in enumerate(columns)
         if observed[j] >= UNITS_MIN_ROWS and typical[j] == 0 and reference[j] > 0
     ]
-    if zero and not stale_said:  # stale_said: warn_zero_rows named the days
+    if zero:
         warn_user(
             f"{param}: columns {zero} are zero on most days (a stale feed?); the "
             "regimes then read them as very calm days.",

@@ -579,18 +579,20 @@ class RegimeModel(BaseEstimator):
             missing=self._missing_policy(),
         )
         state = self.fitted_state_
-        # a stale feed decodes as calm days: named here once, not again by the
-        # units check's columns that are zero on most days
+        # a stale feed decodes as calm days: named here; the units check judges
+        # the other days, so a column zero on most of them is still named, and
+        # days already named are not said again as its columns
         stale = warn_zero_rows(data.values, data.index)
-        check_units(
-            data.values,
-            data.columns,
-            state.scale,
-            index=data.index,
-            center=state.center,
-            regime_sizes=state.regime_sizes,
-            stale_said=stale,
-        )
+        other = slice(None) if stale is None else ~stale
+        if stale is None or other.any():
+            check_units(
+                data.values[other],
+                data.columns,
+                state.scale,
+                index=data.index[other],
+                center=state.center,
+                regime_sizes=state.regime_sizes,
+            )
         return data
 
     def _missing_policy(self) -> str:

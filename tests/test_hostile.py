@@ -362,6 +362,17 @@ def test_a_closed_market_is_decoded_not_taken_for_a_change_of_units(fitted, samp
     one.iloc[:, 0] = 0.0
     with pytest.warns(UnitsWarning, match="zero on most days .a stale feed"):
         fitted.predict(one)
+    # both at once (review of hostile 59, 2): a column closed all year and five
+    # days with every column at 0; each is named, neither hides the other
+    both = sample[0].iloc[:250].copy()
+    both.iloc[:, 0] = 0.0
+    both.iloc[100:105] = 0.0
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        fitted.predict(both)
+    said = [str(w.message) for w in seen]
+    assert sum("exactly 0 on 5 days" in m for m in said) == 1
+    assert sum("zero on most days" in m for m in said) == 1
 
 
 @pytest.fixture(scope="module")
