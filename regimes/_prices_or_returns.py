@@ -452,6 +452,20 @@ def price_words(level: float) -> tuple[str, bool]:
     return "prices", False
 
 
+def refuse_prices(values: np.ndarray, name: str, least: float = PRICE_LEVEL) -> None:
+    """Refuse values that look like prices (:func:`price_level` from ``least``).
+
+    The one check of the outputs that compound returns: backtests (from
+    :data:`PRICE_LEVEL`; a daily rate from :data:`GROSS_LEVEL`, its own rule
+    naming an annual rate below) and :func:`simple_returns` (from
+    :data:`GROSS_LEVEL`: below, a cash fund's returns in percent), with one
+    wording (:func:`price_advice`).
+    """
+    level = price_level(values)
+    if level is not None and level >= least:
+        raise InvalidParameterError(name, price_advice(level, name))
+
+
 def price_advice(level: float, name: str) -> str:
     """Why values at ``level`` (from :func:`price_level`) are refused, and the fix.
 
@@ -589,9 +603,7 @@ def simple_returns(
     refused later as "prices, median 0.01", with a fix (/ 100) wrong for both
     (hostile 59, 5). A cash fund's returns in percent stay below that level.
     """
-    level = price_level(returns.to_numpy(dtype=float))
-    if level is not None and level >= GROSS_LEVEL:
-        raise InvalidParameterError(name, price_advice(level, name))
+    refuse_prices(returns.to_numpy(dtype=float), name, least=GROSS_LEVEL)
     decimal = returns / 100.0 if unit == "percent" else returns
     size = percent_median(decimal.to_numpy(dtype=float))
     if size is not None:

@@ -56,7 +56,7 @@ from ._dates import (
     parse_day,
     warn_if_not_daily,
 )
-from ._prices_or_returns import GROSS_LEVEL, price_advice, price_level
+from ._prices_or_returns import GROSS_LEVEL, PRICE_LEVEL, refuse_prices
 from ._validation import (
     basis_points_advice,
     basis_points_median,
@@ -314,13 +314,11 @@ def _check_returns(
     basis_points = basis_points_median(data.values)
     if basis_points is not None:
         raise InvalidParameterError(name, basis_points_advice(basis_points, name))
-    level = price_level(data.values)
     # a daily rate (cash_returns, risk_free) steady at 0.05 is an annual rate,
     # which its own rule names (H48-1); gross returns (1 + r) are judged here
-    # for it too, before the percent check's '/ 100' (H49-3)
-    if level is not None and (not rate or level >= GROSS_LEVEL):
-        # before the percent check, whose advice (/ 100) would pass it (H46-2)
-        raise InvalidParameterError(name, price_advice(level, name))
+    # for it too, before the percent check's '/ 100' (H49-3), whose advice
+    # would pass prices (H46-2)
+    refuse_prices(data.values, name, least=GROSS_LEVEL if rate else PRICE_LEVEL)
     percent = percent_median(data.values)
     if percent is not None:
         raise InvalidParameterError(

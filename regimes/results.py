@@ -197,20 +197,29 @@ expected spell of a million days or more (EM gives 1 - 1e-12 rather than 1 to a
 regime entered once and never left)."""
 
 
-def absorbing_regimes(transmat: np.ndarray, regime_names: Sequence[str]) -> list[str]:
-    """The regimes the chain never leaves: stay probability :data:`ABSORBING` or more.
+def absorbing_mask(transmat: np.ndarray) -> np.ndarray:
+    """Which regimes the chain never leaves: stay probability :data:`ABSORBING` or more.
 
-    The one test of an absorbing regime: the causal start
-    (:func:`regimes.online.causal_start`) and the summaries' warning
-    (:func:`regimes.online.warn_absorbing_summary`) read it. A chain of one
-    regime has none.
+    The one test of an absorbing regime: :func:`absorbing_regimes` (the causal
+    start, the summaries' warning) and :func:`expected_durations` read it. A
+    chain of one regime has none (it has nowhere else to go).
     """
-    if len(transmat) < 2:
-        return []
+    stay = np.diag(np.asarray(transmat, dtype=float))
+    if len(stay) < 2:
+        return np.zeros(len(stay), dtype=bool)
+    return stay >= ABSORBING
+
+
+def absorbing_regimes(transmat: np.ndarray, regime_names: Sequence[str]) -> list[str]:
+    """The names of the regimes :func:`absorbing_mask` finds absorbing.
+
+    The causal start (:func:`regimes.online.causal_start`) and the summaries'
+    warning (:func:`regimes.online.warn_absorbing_summary`) read it.
+    """
     return [
-        str(regime_names[k])
-        for k in range(len(transmat))
-        if transmat[k, k] >= ABSORBING
+        str(name)
+        for name, absorbing in zip(regime_names, absorbing_mask(transmat), strict=True)
+        if absorbing
     ]
 
 
@@ -219,7 +228,7 @@ def expected_durations(transmat: np.ndarray) -> np.ndarray:
 
     ``inf`` for an absorbing regime, as statsmodels'
     ``MarkovSwitchingResults.expected_durations`` gives for p_ii = 1: by the
-    one test of :func:`absorbing_regimes` (p_ii within 1e-6 of 1), which the
+    one test of :func:`absorbing_mask` (p_ii within 1e-6 of 1), which the
     warnings beside every table of durations use. 1 - 1e-12, EM's stay
     probability for a regime entered once and never left, is not shown as a
     spell of a trillion days (hostile 59, 4).
@@ -230,7 +239,7 @@ def expected_durations(transmat: np.ndarray) -> np.ndarray:
     array([10., inf])
     """
     stay = np.diag(np.asarray(transmat, dtype=float))
-    absorbing = stay >= (ABSORBING if len(stay) > 1 else 1.0)
+    absorbing = absorbing_mask(transmat) | (stay >= 1.0)  # one regime: p = 1
     with np.errstate(divide="ignore"):
         return np.where(absorbing, np.inf, 1.0 / (1.0 - stay))
 
