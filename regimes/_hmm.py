@@ -54,6 +54,7 @@ What changes, and why:
 from __future__ import annotations
 
 import bisect
+import copy
 import functools
 from typing import Any, NamedTuple
 
@@ -497,19 +498,31 @@ class RegimeHMM(GaussianHMM):
             self._patterns(X),
         )
 
-    def filtered_posteriors(
-        self, X: np.ndarray, startprob: np.ndarray | None = None
-    ) -> np.ndarray:
+    def starting(self, startprob: np.ndarray) -> RegimeHMM:
+        """The model with ``startprob`` as the distribution before day 1.
+
+        The one way a decoder is given another start (the stationary one, a
+        user's): every decoding method (``decode``, ``predict_proba``,
+        ``score``, :meth:`filtered_posteriors`) then reads it. A shallow copy
+        with its own ``startprob_``: the fitted model is shared (threads may
+        decode at once) and never changed. ``self`` if ``startprob`` is its own.
+        """
+        if startprob is self.startprob_:
+            return self
+        engine = copy.copy(self)
+        engine.startprob_ = np.asarray(startprob, dtype=float)
+        return engine
+
+    def filtered_posteriors(self, X: np.ndarray) -> np.ndarray:
         """P(q_t = i | O_1..O_t): the normalised forward lattice (eq. 15).
 
         hmmlearn computes the forward pass for ``score`` but offers no public
         filtered probabilities; this runs its compiled log-space forward pass
         (``_hmmc.forward_log``, private) instead of a Python loop over days.
         :func:`regimes.em.forward` is the readable version; tests check they agree.
-        ``startprob`` replaces ``startprob_`` as the distribution before day 1.
+        Another start before day 1: :meth:`starting`.
         """
-        start = self.startprob_ if startprob is None else startprob
-        return forward_filter(self.log_densities(X), self.transmat_, start)
+        return forward_filter(self.log_densities(X), self.transmat_, self.startprob_)
 
     def log_densities(self, X: np.ndarray) -> np.ndarray:
         """Emission log-densities log b_k(O_t), shape (n_samples, n_regimes), eq. (29).

@@ -9,7 +9,6 @@ every covariance type, stable regime names, and pandas results.
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -730,7 +729,8 @@ default="stationary"
     def _filtered(self, data: Returns, start: np.ndarray) -> np.ndarray:
         """filter_proba on checked data; raises for unexplained days."""
         with np.errstate(invalid="ignore"):
-            filtered = self._engine.filtered_posteriors(data.values, startprob=start)
+            # the one way a start is given to the decoder (_starting)
+            filtered = self._starting(start).filtered_posteriors(data.values)
         self._raise_if_unexplained(data, filtered)
         return filtered
 
@@ -955,16 +955,8 @@ default="fitted"
         return self._log_likelihood(self._data(returns), start)
 
     def _starting(self, start: np.ndarray) -> Any:
-        """The decoder with ``start`` as the distribution before day 1.
-
-        A shallow copy of the engine with its own ``startprob_``: the fitted
-        one is shared (threads may decode at once) and never changed.
-        """
-        if start is self.fitted_state_.startprob:
-            return self._engine
-        engine = copy.copy(self._engine)
-        engine.startprob_ = np.asarray(start, dtype=float)
-        return engine
+        """The decoder with ``start`` as the distribution before day 1."""
+        return self._engine.starting(start)
 
     def _log_likelihood(self, data: Returns, start: np.ndarray | None = None) -> float:
         engine = self._engine if start is None else self._starting(start)

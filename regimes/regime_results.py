@@ -316,8 +316,8 @@ class RegimeResults:
     def filtered_proba(self) -> pd.DataFrame:
         """P(regime on day t | all columns up to day t): causal, every column."""
         with np.errstate(invalid="ignore"):
-            proba = self._engine.filtered_posteriors(
-                self._data.values, startprob=self._start
+            proba = self._engine.starting(self._start).filtered_posteriors(
+                self._data.values
             )
         return results.probability_frame(proba, self._names, self._data.index)
 
