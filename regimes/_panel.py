@@ -776,7 +776,7 @@ def _split_by_commas(columns: Sequence[Any], absent: Sequence[Any]) -> str | Non
     asked = {str(a).strip().strip("\"'").strip() for a in absent}
     for column in columns:
         name = str(column)
-        pieces = [p.strip() for p in name.split(",")]
-        if len(pieces) > 1 and all(p in asked for p in pieces if p):
+        pieces = [p.strip() for p in name.split(",") if p.strip()]
+        if len(pieces) > 1 and all(p in asked for p in pieces):
             return name
     return None

@@ -42,7 +42,13 @@ import pandas as pd
 from . import _persist
 from ._contract import Checked, PathLike, validate_params
 from ._dates import local_days
-from ._io import TEXT_ENCODING, atomic_path, folder_lock, read_text
+from ._io import (
+    TEXT_ENCODING,
+    atomic_path,
+    check_file_target,
+    folder_lock,
+    read_text,
+)
 from ._records import records_of, refit_records
 from ._restarts import CHALLENGER_LIFE
 from ._state import Challenger
@@ -1272,7 +1278,7 @@ def _plain(value: Any) -> Any:
 @validate_params(
     {
         "out": [Checked("a walk_forward result")],
-        "path": [PathLike(kind="file", suffixes=(".csv",), parent=True)],
+        "path": [PathLike(kind="file", suffixes=(".csv",))],
     }
 )
 def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
@@ -1291,7 +1297,8 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
             f"{list(getattr(out, 'columns', []))}.",
         )
     check_unique_columns(out, "out")
-    path = Path(path)
+    # missing folders are created, as by every writer (check_file_target)
+    path = check_file_target(path, "path")
     _check_log_header(path, _log_header(out.columns))
     last = _last_logged_day(path)
     # the log holds local days (date_format below), by the package's one rule
@@ -1311,6 +1318,7 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     intraday = bool((stamps != stamps.normalize()).any())
     form = "%Y-%m-%d %H:%M:%S" if intraday else "%Y-%m-%d"
     text = table.to_csv(index_label=DAY, header=last is None, date_format=form)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         os.write(fd, text.encode("utf-8"))

@@ -983,15 +983,25 @@ def test_refuses_a_frame_whose_layout_changed(returns, previous, tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "says"),
-    [("no/such/dir/log.csv", "does not exist"), ("log.npz", "ending .csv")],
+    [("a_file/log.csv", "is a file, not a folder"), ("log.npz", "ending .csv")],
 )
 def test_append_log_refuses_a_path_it_cannot_write_as_a_log(full, tmp_path, name, says):
-    """A missing folder (raw FileNotFoundError before) and a file that is not a
-    CSV (CSV text was appended to it) are refused by the path's declaration."""
+    """A folder on the way that is a file (raw FileNotFoundError before) and a
+    file that is not a CSV (CSV text was appended to it) are refused before
+    anything is written."""
+    (tmp_path / "a_file").write_text("x")
     with pytest.raises(InvalidParameterError, match=says) as e:
         daily.append_log(full, tmp_path / name)
     assert e.value.param == "path"
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["a_file"]
+
+
+def test_append_log_creates_missing_folders_as_every_writer_does(full, tmp_path):
+    """A log, like a model file, a report and a command's --out (review of
+    5ad3fd8: append_log alone still refused a missing folder)."""
+    path = tmp_path / "logs" / "2026" / "log.csv"
+    assert daily.append_log(full, path) == len(full)
+    assert len(pd.read_csv(path)) == len(full)
 
 
 @pytest.mark.parametrize("name", ["state-000001-good", "state-backup", "state-7"])

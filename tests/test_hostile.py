@@ -1268,6 +1268,13 @@ def test_a_column_with_a_comma_in_its_name_is_explained_by_the_command(
     err = capsys.readouterr().err
     assert "'Tech, Hardware' has a comma in its name" in err
     assert "rename that column in the file" in err
+    # a column that is simply not there gets no such note, nor does a column
+    # named by a comma alone (review)
+    prices.columns = [",", *prices.columns[1:]]
+    prices.to_csv(path)
+    assert main(["--csv", str(path), "--n-init", "1", "--columns", "Nope"]) == 2
+    err = capsys.readouterr().err
+    assert "no columns ['Nope']" in err and "comma in its name" not in err
 
 
 def test_a_ragged_panels_zero_days_of_one_listed_column_are_not_a_stale_feed():
