@@ -1071,7 +1071,9 @@ def test_an_absorbing_regime_lasts_forever_in_every_output(tmp_path):
     (stay probability 1 - 4e-15): the summaries warned that it is absorbing,
     while the summary, the command's table and the report's "Where we are" gave
     it 2.8e14 days; the report's "no end (absorbing)" was never reached. One
-    test of absorbing (1e-6 of 1) decides both."""
+    test of absorbing (1e-6 of 1) decides both: the summary (which the
+    command's table prints), the report's durations table and its "Where we
+    are"."""
     from regimes.results import absorbing_regimes
 
     returns = load_sample().loc["2018-06":"2020-03-20"]
@@ -1088,6 +1090,13 @@ def test_an_absorbing_regime_lasts_forever_in_every_output(tmp_path):
     page = (tmp_path / "report.html").read_text()
     assert "no end (absorbing)" in page
     assert not re.search(r"\d{7,}(\.\d)? (more trading )?days", page)
+    # the durations table (formatted .3g: 2.8e14 read '2.81e+14')
+    table = page[page.index('data-table="durations"') :]
+    table = table[: table.index("</table>")]
+    assert "e+" not in table
+    for name in absorbing:
+        row = table[table.index(f"<th>{name}</th>") :]
+        assert row[: row.index("</tr>")].count(">inf<") == 1
 
 
 def test_results_on_rounded_returns_show_the_difference_they_are_refused_for():
@@ -1108,8 +1117,17 @@ def test_results_on_rounded_returns_show_the_difference_they_are_refused_for():
         model.standard_errors(rounded)
     said = re.findall(r"log-likelihood (-?[\d.]+)", str(info.value))
     assert len(said) == 2 and said[0] != said[1]
+    assert float(said[0]) == pytest.approx(model.log_likelihood_, abs=1e-3)
     assert float(said[1]) == pytest.approx(model.score(rounded), abs=1e-3)
+    difference = model.score(rounded) - model.log_likelihood_
+    assert f"({difference:+.3g})" in str(info.value)
     assert "differ by very little: rounded when saved" in str(info.value)
+    # other returns of the same length are not taken for a rounded copy
+    other = load_sample().loc["2011":"2014"].iloc[: len(returns)]
+    other.index = returns.index
+    with pytest.raises(InvalidReturnsError) as info:
+        model.standard_errors(other)
+    assert "rounded when saved" not in str(info.value)
 
 
 def test_gross_returns_get_one_diagnosis_in_the_report_and_the_backtest(tmp_path):
@@ -1173,7 +1191,9 @@ def test_days_with_every_column_at_zero_are_named_by_the_fit_and_the_decoders():
     # four days in a row of one column at 0 (a thin market): not named
     thin = sample.iloc[:, :1].copy()
     thin.iloc[100:104] = 0.0
-    assert not _zero_row_warnings(lambda: RegimeModel(2, n_init=1).fit(thin))
+    assert not _zero_row_warnings(
+        lambda: RegimeModel(2, n_init=1, random_state=0).fit(thin)
+    )
     # a panel's holidays padded with 0, one day at a time: named once they are
     # 1 % of the days
     padded = sample.copy()
@@ -1325,3 +1345,29 @@ def test_the_rough_interval_note_counts_what_succeeded(
     if rough:
         assert f"use n_boot={enough} or more" in note and enough > n_boot
         assert (f"({n_failed} failed)" in note) == bool(n_failed)
+
+
+@pytest.mark.parametrize(
+    "zero_rows, named",
+    [
+        (slice(100, 104), False),  # a run of 4
+        (slice(100, 105), True),  # a run of 5
+        (np.arange(100, 1000, 112), False),  # 9 scattered days: 0.9 %
+        (np.arange(100, 1000, 82), True),  # 11 scattered days: 1.1 %
+    ],
+)
+def test_zero_days_are_named_from_a_run_of_five_or_one_percent_of_a_panel(
+    zero_rows, named
+):
+    """The two limits of warn_zero_rows, on a panel of 1,000 days (review)."""
+    from regimes._validation import warn_zero_rows
+
+    values = np.random.default_rng(0).normal(0, 0.01, (1000, 3))
+    values[zero_rows] = 0.0
+    index = pd.bdate_range("2010-01-01", periods=1000)
+    said = _zero_row_warnings(lambda: warn_zero_rows(values, index))
+    assert bool(said) == named
+    # one column: scattered zero days are a thin market's, never named
+    column = np.random.default_rng(1).normal(0, 0.01, (1000, 1))
+    column[np.arange(0, 1000, 50)] = 0.0
+    assert not _zero_row_warnings(lambda: warn_zero_rows(column, index))
