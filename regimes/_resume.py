@@ -1440,8 +1440,7 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
         )
     # the run appends after the last line's day: that must be the latest day, or
     # days logged already would be logged again (a log sorted newest first)
-    # each line's day on its own (pandas infers one format from the first line)
-    days = pd.DatetimeIndex([_log_day(_csv_fields(row)[0]) for row in rows])
+    days = _logged_days(rows)
     if not days.is_monotonic_increasing or days.hasnans:
         raise InvalidParameterError(
             "path",
@@ -1464,12 +1463,8 @@ def _warn_log_holes(path: Path, logged: pd.DatetimeIndex) -> None:
     """
     if len(logged) == 0:
         return
-    lines = read_text(path).splitlines()[1:]
-    days = pd.DatetimeIndex(
-        [_log_day(_csv_fields(line)[0]) for line in lines if line.strip()]
-    ).dropna()
-    if logged.tz is not None:  # the log holds local wall-clock days
-        logged = logged.tz_localize(None)
+    rows = [line for line in read_text(path).splitlines()[1:] if line.strip()]
+    days = _logged_days(rows).dropna()  # logged: local days (local_days), naive
     # from the log's first day: a log cut at its head (kept to recent days on
     # purpose) is not short of days it never meant to keep (hostile 60, 5)
     missing = logged[logged >= days.min()].difference(days) if len(days) else []
@@ -1488,6 +1483,15 @@ def _warn_log_holes(path: Path, logged: pd.DatetimeIndex) -> None:
 
 LOG_DAY = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?")
 """A logged day as the runs write it: YYYY-MM-DD, with the time for intraday rows."""
+
+
+def _logged_days(rows: list[str]) -> pd.DatetimeIndex:
+    """The days of the log's lines, NaT where a line holds none.
+
+    Each is read on its own: pandas, given them all, infers one format from the
+    first line.
+    """
+    return pd.DatetimeIndex([_log_day(_csv_fields(row)[0]) for row in rows])
 
 
 def _log_day(field: str) -> pd.Timestamp:
