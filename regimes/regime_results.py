@@ -688,7 +688,7 @@ def _few_replicates(n_boot: int, n_failed: int, level: float) -> str:
     >>> _few_replicates(200, 0, 0.95)
     ''
     >>> _few_replicates(200, 1, 0.95)  # doctest: +NORMALIZE_WHITESPACE
-    'interval from 199 of 200 replicates (1 failed), 4.98 beyond each end: rough,
+    'interval from 199 of 200 replicates (1 failed), 4.97 beyond each end: rough,
     it may miss the estimate; use n_boot=202 or more for level=0.95'
     """
     n_replicates = n_boot - n_failed
