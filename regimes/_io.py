@@ -301,10 +301,10 @@ def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path
     read-only). Checked by creating and removing an empty sibling file, the one
     sure test (permission bits say nothing for root). A symbolic link is
     followed: the file it names is checked. Whether an existing file may be
-    *replaced* is the caller's decision. Missing folders are allowed: every
-    writer creates them (:func:`atomic_path`), a model file as a report or a
-    command's output, so the first folder on the way that exists must take a
-    new file.
+    *replaced* is the caller's decision. Missing folders are allowed, as every
+    writer of the package creates them (model files, reports and the command's
+    outputs through :func:`atomic_path`, the daily log before its append): the
+    first folder on the way that exists must then take a new file.
     """
     _check_possible(path, param)
     target = user_path(path)

@@ -456,10 +456,10 @@ def refuse_prices(values: np.ndarray, name: str, least: float = PRICE_LEVEL) -> 
     """Refuse values that look like prices (:func:`price_level` from ``least``).
 
     The one check of the outputs that compound returns: backtests (from
-    :data:`PRICE_LEVEL`; a daily rate from :data:`GROSS_LEVEL`, its own rule
-    naming an annual rate below) and :func:`simple_returns` (from
-    :data:`GROSS_LEVEL`: below, a cash fund's returns in percent), with one
-    wording (:func:`price_advice`).
+    :data:`PRICE_LEVEL`, below which :func:`price_level` never judges; a daily
+    rate from :data:`GROSS_LEVEL`, its own rule naming an annual rate below)
+    and :func:`simple_returns` (from :data:`GROSS_LEVEL`: below, a cash fund's
+    returns in percent), with one wording (:func:`price_advice`).
     """
     level = price_level(values)
     if level is not None and level >= least:
@@ -469,10 +469,10 @@ def refuse_prices(values: np.ndarray, name: str, least: float = PRICE_LEVEL) -> 
 def price_advice(level: float, name: str) -> str:
     """Why values at ``level`` (from :func:`price_level`) are refused, and the fix.
 
-    The one wording for the outputs that compound or convert returns
-    (:func:`regimes.evaluate.backtest` and its kin, :func:`returns_unit`, so the
-    report and the figures): prices or gross returns (1 + r) near or above 1, a
-    cash fund's returns in percent below :data:`GROSS_LEVEL`.
+    The one wording of :func:`refuse_prices`, for the outputs that compound
+    returns (:func:`regimes.evaluate.backtest` and its kin; the report and the
+    figures through :func:`simple_returns`): prices or gross returns (1 + r)
+    near or above 1, a cash fund's returns in percent below :data:`GROSS_LEVEL`.
 
     Examples
     --------

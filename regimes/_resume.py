@@ -1428,7 +1428,9 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
     rows = [line for line in lines[1:] if line.strip()]
     if not rows:
         return None
-    _check_log_dates(path, rows)
+    fields = [_csv_fields(row)[0] for row in rows]
+    days = _logged_days(fields)  # each line's day, read once
+    _check_log_dates(path, fields, days)
     day = _logged_row(_csv_fields(rows[-1]), width)
     if day is None:
         raise InvalidParameterError(
@@ -1440,7 +1442,6 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
         )
     # the run appends after the last line's day: that must be the latest day, or
     # days logged already would be logged again (a log sorted newest first)
-    days = _logged_days(rows)
     if not days.is_monotonic_increasing or days.hasnans:
         raise InvalidParameterError(
             "path",
@@ -1464,7 +1465,8 @@ def _warn_log_holes(path: Path, logged: pd.DatetimeIndex) -> None:
     if len(logged) == 0:
         return
     rows = [line for line in read_text(path).splitlines()[1:] if line.strip()]
-    days = _logged_days(rows).dropna()  # logged: local days (local_days), naive
+    # logged: local days (local_days), naive as the log's
+    days = _logged_days([_csv_fields(row)[0] for row in rows]).dropna()
     # from the log's first day: a log cut at its head (kept to recent days on
     # purpose) is not short of days it never meant to keep (hostile 60, 5)
     missing = logged[logged >= days.min()].difference(days) if len(days) else []
@@ -1485,13 +1487,13 @@ LOG_DAY = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?")
 """A logged day as the runs write it: YYYY-MM-DD, with the time for intraday rows."""
 
 
-def _logged_days(rows: list[str]) -> pd.DatetimeIndex:
-    """The days of the log's lines, NaT where a line holds none.
+def _logged_days(fields: list[str]) -> pd.DatetimeIndex:
+    """The days of the log's lines (their first fields), NaT where one holds none.
 
     Each is read on its own: pandas, given them all, infers one format from the
     first line.
     """
-    return pd.DatetimeIndex([_log_day(_csv_fields(row)[0]) for row in rows])
+    return pd.DatetimeIndex([_log_day(field) for field in fields])
 
 
 def _log_day(field: str) -> pd.Timestamp:
@@ -1507,32 +1509,33 @@ def _log_day(field: str) -> pd.Timestamp:
         return pd.NaT
 
 
-def _check_log_dates(path: Path, rows: list[str]) -> None:
+def _check_log_dates(path: Path, fields: list[str], days: pd.DatetimeIndex) -> None:
     """Refuse a log whose days are not written as the runs write them.
 
-    A spreadsheet that opens the log and saves it rewrites its dates in the
-    locale's form ('12/01/2016', '01.12.2016', '2016-12-01 00:00:00'); such a
-    log was accepted, the next days appended as '2016-12-02', and the run after
-    refused its own lines as out of order, with a fix (sort it) that could not
-    work (hostile 59, 1; 60, 1 and 2). Only :data:`LOG_DAY` is a logged day;
-    a field that reads as a date in another form is refused here, naming it.
+    ``fields`` are the lines' first fields, ``days`` what :func:`_logged_days`
+    read in them. A spreadsheet that opens the log and saves it rewrites its
+    dates in the locale's form ('12/01/2016', '01.12.2016'); such a log was
+    accepted, the next days appended as '2016-12-02', and the run after refused
+    its own lines as out of order, with a fix (sort it) that could not work
+    (hostile 59, 1; 60, 1 and 2). Only :data:`LOG_DAY` is a logged day; a field
+    that reads as a date in another form, or has the form of a day that does
+    not exist, is refused here, naming its line.
     """
-    for number, row in enumerate(rows, start=2):
-        field = _csv_fields(row)[0]
-        if LOG_DAY.fullmatch(field):
-            if pd.isna(_log_day(field)):  # the runs' form, a day that is not
-                raise InvalidParameterError(
-                    "path",
-                    f"{path}: line {number} gives its day as {field!r}, which is "
-                    "no day of the calendar: the log was edited. Restore the "
-                    "line's date (or the log from a copy).",
-                )
+    for number, (field, day) in enumerate(zip(fields, days, strict=True), start=2):
+        if not pd.isna(day):
             continue
+        if LOG_DAY.fullmatch(field):  # the runs' form, a day that is not
+            raise InvalidParameterError(
+                "path",
+                f"{path}: line {number} gives its day as {field!r}, which is no "
+                "day of the calendar: the log was edited. Restore the line's date "
+                "(or the log from a copy).",
+            )
         try:  # a date in another form; anything else is not a logged day
-            day = pd.Timestamp(field)
+            other = pd.Timestamp(field)
         except (ValueError, TypeError):
             continue
-        if pd.isna(day):
+        if pd.isna(other):
             continue
         raise InvalidParameterError(
             "path",

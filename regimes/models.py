@@ -643,7 +643,7 @@ default="fitted"
         """
         start = self._initial_distribution(initial)  # checked before any work
         data = self._data(returns)
-        log_prob, states = self._starting(start).decode(data.values)
+        log_prob, states = self._engine.starting(start).decode(data.values)
         self._raise_if_unexplained(data, log_prob)
         return results.regime_series(
             states, self.fitted_state_.regime_names, data.index
@@ -680,7 +680,7 @@ default="fitted"
         start = self._initial_distribution(initial)
         data = self._data(returns)
         with np.errstate(invalid="ignore"):
-            smoothed = self._starting(start).predict_proba(data.values)
+            smoothed = self._engine.starting(start).predict_proba(data.values)
         self._raise_if_unexplained(data, smoothed)
         return results.probability_frame(
             smoothed, self.fitted_state_.regime_names, data.index
@@ -729,8 +729,8 @@ default="stationary"
     def _filtered(self, data: Returns, start: np.ndarray) -> np.ndarray:
         """filter_proba on checked data; raises for unexplained days."""
         with np.errstate(invalid="ignore"):
-            # the one way a start is given to the decoder (_starting)
-            filtered = self._starting(start).filtered_posteriors(data.values)
+            # the one way a start is given to the decoder (RegimeHMM.starting)
+            filtered = self._engine.starting(start).filtered_posteriors(data.values)
         self._raise_if_unexplained(data, filtered)
         return filtered
 
@@ -954,12 +954,8 @@ default="fitted"
         start = self._initial_distribution(initial)
         return self._log_likelihood(self._data(returns), start)
 
-    def _starting(self, start: np.ndarray) -> Any:
-        """The decoder with ``start`` as the distribution before day 1."""
-        return self._engine.starting(start)
-
     def _log_likelihood(self, data: Returns, start: np.ndarray | None = None) -> float:
-        engine = self._engine if start is None else self._starting(start)
+        engine = self._engine if start is None else self._engine.starting(start)
         log_likelihood = float(engine.score(data.values))
         self._raise_if_unexplained(data, log_likelihood)
         return log_likelihood
