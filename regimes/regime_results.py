@@ -692,13 +692,14 @@ def _few_replicates(n_boot: int, n_failed: int, level: float) -> str:
     it may miss the estimate; use n_boot=202 or more for level=0.95'
     """
     n_replicates = n_boot - n_failed
+    if n_replicates < 2:  # no interval at all: bootstrap_table's note says so
+        return ""
     # rounded: 100 x (1 - 0.9) / 2 is 4.999999999999999 in floats
     beyond = round(n_replicates * (1.0 - level) / 2.0, 9)
     if beyond >= TAIL_REPLICATES:
         return ""
     needed = 2.0 * TAIL_REPLICATES / (1.0 - level) - 1e-9
-    success = n_replicates / n_boot if n_replicates else 1.0
-    enough = max(int(np.ceil(needed / success)), n_boot + 1)
+    enough = max(int(np.ceil(needed * n_boot / n_replicates)), n_boot + 1)
     failed = (
         f" of {n_boot} replicates ({n_failed} failed)" if n_failed else " replicates"
     )

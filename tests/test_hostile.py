@@ -1333,6 +1333,10 @@ def test_a_ragged_panels_zero_days_of_one_listed_column_are_not_a_stale_feed():
         (50, 0, 0.8, False, None),
         (200, 1, 0.95, True, 202),  # hostile 60, 4: not the n_boot passed
         (200, 100, 0.95, True, 400),
+        # none or one left: no interval, which the table's own note says
+        # (hostile 61: "use n_boot=201" beside 200 failed replicates)
+        (200, 200, 0.95, False, None),
+        (3, 2, 0.95, False, None),
     ],
 )
 def test_the_rough_interval_note_counts_what_succeeded(
