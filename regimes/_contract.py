@@ -397,6 +397,32 @@ class Checked(Constraint):
         return self.how
 
 
+class Ignored(Constraint):
+    """A parameter present for scikit-learn's signature (``y``), ignored.
+
+    None, or what scikit-learn's own tools pass there (a target array, which is
+    ignored). Text and mappings are refused: they are a value meant for a
+    parameter after it, given by position (``score(returns, "stationary")``
+    gave the ``"fitted"`` score without a word: hostile 61, 1).
+    """
+
+    def __init__(self, name: str, meant: str) -> None:
+        self.name, self.meant = name, meant
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, (str, bytes, Mapping)):
+            return _REJECT
+        return value
+
+    def describe(self) -> str:
+        return (
+            f"None or a target array ({self.name} is ignored: scikit-learn's signature)"
+        )
+
+    def hint(self, value: Any) -> str:
+        return f"pass it by name: {self.meant}"
+
+
 class Names(Constraint):
     """One name (a string) or several (a list, tuple, Index or other iterable of str).
 

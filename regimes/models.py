@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _fitting, _persist, inference, results
 from ._contract import (
     Checked,
+    Ignored,
     InstanceOf,
     Integral,
     Interval,
@@ -75,6 +76,8 @@ _INITIAL = [
     )
 ]
 _IGNORED = [Checked("ignored: present for scikit-learn's API (y)")]
+# score's y stands before initial: a start given there by position is refused
+_IGNORED_BEFORE_INITIAL = [Ignored("y", "score(returns, initial='stationary')")]
 
 
 class RegimeModel(BaseEstimator):
@@ -929,7 +932,9 @@ default="stationary"
             )
         return start
 
-    @validate_params({"returns": _RETURNS, "y": _IGNORED, "initial": _INITIAL})
+    @validate_params(
+        {"returns": _RETURNS, "y": _IGNORED_BEFORE_INITIAL, "initial": _INITIAL}
+    )
     def score(
         self, returns: Any, y: None = None, initial: str | Sequence[float] = "fitted"
     ) -> float:

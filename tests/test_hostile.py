@@ -1375,3 +1375,21 @@ def test_zero_days_are_named_from_a_run_of_five_or_one_percent_of_a_panel(
     column = np.random.default_rng(1).normal(0, 0.01, (1000, 1))
     column[np.arange(0, 1000, 50)] = 0.0
     assert not _zero_row_warnings(lambda: warn_zero_rows(column, index))
+
+
+def test_a_start_given_to_score_by_position_is_refused_not_ignored():
+    """Hostile 61, 1: score(window, "stationary") put the start in y, which
+    score ignores, and returned the "fitted" score without a word. y takes None
+    or a target array (scikit-learn's tools pass one); text or a mapping there
+    is a start given by position."""
+    sample = load_sample().loc["2016":"2018"]
+    model = RegimeModel(n_init=1, random_state=0).fit(sample)
+    window = sample.iloc[100:300]
+    fitted = model.score(window)
+    assert model.score(window, None) == fitted
+    assert model.score(window, np.zeros(len(window))) == fitted
+    assert model.score(window, initial="stationary") != fitted
+    for start in ("stationary", {"Bull": 1.0}):
+        with pytest.raises(InvalidParameterError, match="initial='stationary'") as e:
+            model.score(window, start)
+        assert e.value.param == "y"
