@@ -1317,7 +1317,10 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     table[RECORDED] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     intraday = bool((stamps != stamps.normalize()).any())
     form = "%Y-%m-%d %H:%M:%S" if intraday else "%Y-%m-%d"
-    text = table.to_csv(index_label=DAY, header=last is None, date_format=form)
+    # the header once, into an empty file: a log holding its header and no line
+    # yet (emptied by hand) got a second one (hostile 61, 2)
+    header = not (path.is_file() and path.stat().st_size > 0)
+    text = table.to_csv(index_label=DAY, header=header, date_format=form)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:

@@ -1580,3 +1580,18 @@ def test_a_log_kept_to_its_recent_days_is_not_said_to_lack_the_others(full, tmp_
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert daily.append_log(full, path) == n_new
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\n\n"])
+def test_a_log_emptied_to_its_header_gets_no_second_header(full, tmp_path, ending):
+    """Hostile 61, 2: a log cut back to its header line (by hand, to start the
+    record again) was given a second header, read back as a day that broke the
+    order at the next run."""
+    path = tmp_path / "log.csv"
+    _log_in_two_parts(full, path)
+    header = path.read_text().splitlines()[0]
+    path.write_text(header + ending)
+    assert daily.append_log(full, path) == len(full)
+    lines = path.read_text().splitlines()
+    assert [line for line in lines if line == header] == [header]
+    assert daily.append_log(full, path) == 0  # the next run reads it
