@@ -534,16 +534,19 @@ def warn_zero_rows(
         else f"e.g. {day(first)}"
     )
     every = "every column is" if values.shape[1] > 1 else "the returns are"
+    # code only where it runs on what was passed: a Series has no axis 1, an
+    # array no .loc (hostile 61, 3); missing values need missing="marginalize"
     fix = (
-        f"e.g. {param}.loc[({param}.fillna(0) != 0).any(axis=1)] for a DataFrame"
-        if isinstance(index, pd.DatetimeIndex)
-        else "the rows whose values are all 0 or missing"
+        f"e.g. {param}.loc[({param}.fillna(0) != 0).any(axis=1)]"
+        if isinstance(index, pd.DatetimeIndex) and values.shape[1] > 1
+        else "the days on which every value is 0 or missing"
     )
     warn_user(
         f"{param}: {every} exactly 0 on {count} days ({where}): a stale feed, or "
         "days padded with 0 (prices carried forward over closed days?). The "
         "regimes read them as the calmest of days, and the signal names them so. "
-        f"Drop them or mark them missing: {fix}.",
+        f"Drop them ({fix}), or mark them missing and fit with "
+        "missing='marginalize'.",
         DataWarning,
     )
     return rows

@@ -700,11 +700,17 @@ def _few_replicates(n_boot: int, n_failed: int, level: float) -> str:
         return ""
     needed = 2.0 * TAIL_REPLICATES / (1.0 - level) - 1e-9
     enough = max(int(np.ceil(needed * n_boot / n_replicates)), n_boot + 1)
+    use = (
+        f"use n_boot={enough} or more for level={level:.10g}"
+        if enough <= MAX_BOOT
+        # advice standard_errors accepts (hostile 61, 4: n_boot=1000001)
+        else f"level={level:.10g} is too close to 1 for a percentile interval from "
+        f"the {MAX_BOOT:,} replicates n_boot allows: use a lower level"
+    )
     failed = (
         f" of {n_boot} replicates ({n_failed} failed)" if n_failed else " replicates"
     )
     return (
         f"interval from {n_replicates}{failed}, {beyond:.3g} beyond each end: "
-        f"rough, it may miss the estimate; use n_boot={enough} or more for "
-        f"level={level:g}"
+        f"rough, it may miss the estimate; {use}"
     )

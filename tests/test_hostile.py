@@ -1393,3 +1393,22 @@ def test_a_start_given_to_score_by_position_is_refused_not_ignored():
         with pytest.raises(InvalidParameterError, match="initial='stationary'") as e:
             model.score(window, start)
         assert e.value.param == "y"
+
+
+def test_advice_in_these_warnings_and_notes_is_accepted_by_what_it_advises():
+    """Hostile 61, 3 and 4: the zero-days warning advised .any(axis=1) for a
+    Series (no axis 1) and marking days missing to a model that refuses NaN;
+    the rough-interval note advised n_boot=1000001, which standard_errors
+    refuses (at most 100,000)."""
+    from regimes._validation import warn_zero_rows
+    from regimes.regime_results import MAX_BOOT, _few_replicates
+
+    note = _few_replicates(3, 0, 0.99999)
+    assert "too close to 1" in note and "use n_boot" not in note
+    assert f"{MAX_BOOT:,}" in note
+    index = pd.bdate_range("2020-01-01", periods=300)
+    column = np.random.default_rng(0).normal(0, 0.01, (300, 1))
+    column[100:110] = 0.0
+    said = _zero_row_warnings(lambda: warn_zero_rows(column, index))
+    assert len(said) == 1 and "axis=1" not in said[0]
+    assert "missing='marginalize'" in said[0]
