@@ -914,8 +914,10 @@ class PathLike(Constraint):
             return _REJECT
         if _json_text(path):
             return _REJECT
+        if self.kind == "file" and path.endswith(("/", os.sep)):
+            return _REJECT  # 'out/models/' names a folder (hostile 61, 6)
         home = str(user_path(path))
-        if home != path:  # "~/state": the home folder, never a folder named ~
+        if home != path and path.startswith("~"):  # the home folder, not '~'
             path = home
             value = home if isinstance(value, str) else pathlib.Path(home)
         if self.kind == "file" and os.path.isdir(path):
@@ -951,9 +953,11 @@ class PathLike(Constraint):
         problem = path_problem(path)
         if problem is not None:
             return problem
+        if self.kind == "file" and (
+            path.endswith(("/", os.sep)) or os.path.isdir(str(user_path(path)))
+        ):
+            return f"{path!r} is a folder; give a file name in it"
         path = str(user_path(path))
-        if self.kind == "file" and os.path.isdir(path):
-            return f"{path!r} is a folder; give a file name"
         if self.kind == "folder" and os.path.exists(path) and not os.path.isdir(path):
             if os.path.splitext(path)[1].lower() in (".parquet", ".pq", ".pkl"):
                 # a saved frame (wf.to_parquet): read, it is the frame to pass

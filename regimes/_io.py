@@ -308,7 +308,10 @@ def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path
     """
     _check_possible(path, param)
     target = user_path(path)
-    if target.name in ("", ".", ".."):
+    # 'out/models/' names a folder (pathlib drops the slash: a file 'models'
+    # was written; hostile 61, 6)
+    trailing = str(os.fspath(path)).endswith(("/", os.sep))
+    if target.name in ("", ".", "..") or trailing:
         raise InvalidParameterError(
             param,
             f"{param} {str(path)!r} is a folder; give a file name in it, e.g. "

@@ -503,7 +503,7 @@ class RegimeModel(BaseEstimator):
 
     # ------------------------------------------------------------- persistence
 
-    @validate_params({"path": [PathLike()]})
+    @validate_params({"path": [PathLike(kind="file")]})
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save the fitted model as JSON (no pickle), atomically.
 

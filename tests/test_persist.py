@@ -1012,3 +1012,10 @@ def test_load_names_what_a_file_that_is_not_json_is(tmp_path, content, said):
     with pytest.raises(ModelFileError, match=said) as err:
         RegimeModel.load(path)
     assert "Expecting value" not in str(err.value)
+
+
+def test_a_path_ending_in_a_slash_is_a_folder_not_a_file_name(fitted, tmp_path):
+    """Hostile 61, 6: save('out/models/') wrote a file named 'models'."""
+    with pytest.raises(InvalidParameterError, match="is a folder; give a file name"):
+        fitted.save(f"{tmp_path}/models/")
+    assert list(tmp_path.iterdir()) == []
