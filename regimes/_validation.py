@@ -47,6 +47,8 @@ from ._prices_or_returns import (  # noqa: F401
     looks_like_prices,
     mixed_units,
     percent_median,
+    price_level,
+    price_words,
 )
 from ._state import Settings
 from ._warn import warn_user
@@ -1201,9 +1203,15 @@ def prices_warning(
     command leaves out: it has its own words). With ``columns``, gross-returns
     columns beside columns of returns are named too (hostile 56, 2: they were
     left to the mixed-units warning, which asked to multiply the returns by 100).
-    Returns whether it warned.
+    Values are read as prices by :func:`price_level`, the rule of the outputs
+    that compound returns, so that the fit and the report read them alike: a
+    median below :data:`PRICE_LEVEL` is a cash fund's returns, not prices, and
+    below :data:`GROSS_LEVEL` may be its returns in percent (hostile 61: the fit
+    had warned of prices only, and of prices at any level, where the report
+    advised ``/ 100``). Returns whether it warned.
     """
-    if not looks_like_prices(values):
+    level = price_level(values)
+    if level is None:
         gross = [] if columns is None else list(gross_columns(values, columns))
         if gross:
             warn_user(
@@ -1233,8 +1241,14 @@ def prices_warning(
             Aside(fix),
             "; gross returns: subtract 1 from them first.",
         )
-    else:
+    elif price_words(level)[1]:
         advice = Advice(said + "prices, not returns", Aside(fix), ".")
+    else:
+        advice = Advice(
+            said + "prices or a cash fund's returns in percent, not returns",
+            Aside(fix),
+            "; a cash fund's returns in percent: divide them by 100.",
+        )
     warn_user(advice, LikelyPricesWarning)
     return True
 

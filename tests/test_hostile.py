@@ -1157,6 +1157,39 @@ def test_gross_returns_get_one_diagnosis_in_the_report_and_the_backtest(tmp_path
     assert not (tmp_path / "report.html").exists()
 
 
+def test_a_cash_funds_returns_are_read_alike_by_the_fit_and_the_report(tmp_path):
+    """Hostile 61: a cash fund's daily returns (all positive, steady) were called
+    prices by the fit at any level, while the report took them as returns in
+    decimals and, in percent, advised ``/ 100``: the fit now reads them by the
+    report's rule."""
+    from regimes.exceptions import InvalidParameterError, LikelyPricesWarning
+
+    days = pd.bdate_range("2015-01-01", periods=1200)
+    noise = np.random.default_rng(0).normal(0, 2e-6, len(days))
+    rate = 8e-5 + 4e-5 * np.sin(np.arange(len(days)) / 200) + noise
+    decimal = pd.DataFrame({"CASH": rate}, index=days)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LikelyPricesWarning)  # returns: nothing said
+        model = RegimeModel(2, n_init=1, random_state=0).fit(decimal)
+    assert model.results(decimal).to_html(tmp_path / "decimal.html").exists()
+
+    percent = decimal * 100
+    with pytest.warns(LikelyPricesWarning) as said:
+        model = RegimeModel(2, n_init=1, random_state=0).fit(percent)
+    fit_said = str(said[0].message)
+    assert "a cash fund's returns in percent" in fit_said
+    assert "divide them by 100" in fit_said
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(InvalidParameterError, match="cash fund's returns in pe"):
+            model.results(percent).to_html(tmp_path / "percent.html")
+    # prices well above the cash level are still prices, and only prices
+    prices = 100 * np.exp(load_sample().iloc[-600:, :2].cumsum())
+    with pytest.warns(LikelyPricesWarning) as said:
+        RegimeModel(2, n_init=1, random_state=0).fit(prices)
+    assert "look like prices, not returns" in str(said[0].message)
+
+
 def _zero_row_warnings(call):
     from regimes.exceptions import DataWarning
 
