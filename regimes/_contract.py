@@ -217,6 +217,32 @@ class Interval(Constraint):
         return f"{text} {self.unit}".rstrip()
 
 
+class Share(Interval):
+    """A fraction in [0, 1] that users may write in percent.
+
+    ``closed`` as :class:`Interval`'s. A value in (1, 100] (95 for a 95 % level)
+    is refused with the fraction to pass.
+
+    >>> try:
+    ...     check_value(95, [Share(closed="neither")], "level")
+    ... except ValueError as error:
+    ...     print(error.fix)
+    Give it as a fraction, not in percent: 0.95 for 95 %.
+    """
+
+    def __init__(self, *, closed: str = "both", unit: str = "") -> None:
+        super().__init__(Real, 0, 1, closed=closed, unit=unit)
+
+    def hint(self, value: Any) -> str:
+        if not _is_real(value) or not 1 < plain_float(value) <= 100:
+            return ""
+        percent = plain_float(value)
+        return (
+            f"give it as a fraction, not in percent: {percent / 100:g} for "
+            f"{percent:g} %"
+        )
+
+
 class Options(Constraint):
     """One of a fixed set of strings (case-sensitive)."""
 

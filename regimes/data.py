@@ -38,11 +38,10 @@ from ._contract import (
     Checked,
     DateFormat,
     Day,
-    Interval,
     Names,
     Options,
     PathLike,
-    Real,
+    Share,
     validate_params,
 )
 from ._dates import check_day_index, parse_day, parse_day_index, undated
@@ -112,7 +111,7 @@ _POLICY = {
     "end": [None, Day()],
     "columns": [None, Names(what="column name")],
     "missing": [Options(("drop", "keep"))],
-    "min_coverage": [None, Interval(Real, 0, 1)],
+    "min_coverage": [None, Share()],
 }
 
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from functools import cached_property
-from numbers import Integral, Real
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ from ._contract import (
     Options,
     PathLike,
     RandomState,
+    Share,
     Texts,
     validate_params,
 )
@@ -100,7 +101,7 @@ REPORT_OPTIONS = {
     "notes": [Texts(what="note")],
     "cost": COST,
     "risk_off": [None, Names(what="regime name", ordered=False)],
-    "level": [Interval(Real, 0, 1, closed="neither")],
+    "level": [Share(closed="neither")],
     "return_type": [Options(set(RETURN_TYPES))],
 }
 """What a report's options accept: the one declaration of
@@ -110,7 +111,7 @@ MAX_BOOT = 100_000
 """Most bootstrap replicates standard_errors runs (each is a refit)."""
 
 INFERENCE_CONSTRAINTS = {
-    "level": [Interval(Real, 0, 1, closed="neither")],
+    "level": [Share(closed="neither")],
     "method": [Options({"hessian", "bootstrap"})],
     "n_boot": [Interval(Integral, 2, MAX_BOOT)],
     "n_jobs": [NJobs()],

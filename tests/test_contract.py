@@ -530,6 +530,42 @@ def test_a_parameter_of_one_name_has_one_range_everywhere():
     assert len(ranges["cost"]) >= 2  # backtest and write_html, at least
 
 
+def test_every_fraction_written_in_percent_is_told_the_fraction_to_pass():
+    """Hostile 61: standard_errors(level=95) was refused as outside (0, 1) with
+    no word of 0.95. Every real parameter between 0 and 1 is a Share, whose
+    refusal of 1 < value <= 100 gives the fraction; cost is the exception: its
+    unit says "(a fraction)" and a cost of 5 may be basis points, not percent."""
+    from numbers import Integral
+
+    from regimes._contract import Interval, Share, check_value
+
+    fractions, untold = [], []
+    for name, func in PUBLIC.items():
+        table = getattr(func, "__parameter_constraints__", {})
+        for param, constraints in table.items():
+            if param == "cost" or not any(
+                isinstance(c, Interval) and (c.low, c.high) == (0, 1)
+                for c in constraints
+            ):
+                continue
+            if not any(
+                isinstance(c, Interval) and c.kind is Integral for c in constraints
+            ):
+                fractions.append(f"{name}({param})")
+                with pytest.raises(InvalidParameterError) as info:
+                    check_value(95, constraints, param)
+                if "0.95 for 95 %" not in str(info.value):
+                    untold.append(f"{name}({param})")
+                assert any(isinstance(c, Share) for c in constraints)
+    assert untold == []
+    assert {"RegimeModel.standard_errors(level)", "read_returns(min_coverage)"} <= set(
+        fractions
+    )
+    with pytest.raises(InvalidParameterError) as info:  # not a percent: no hint
+        check_value(250, [Share(closed="neither")], "level")
+    assert "percent" not in str(info.value)
+
+
 def test_a_set_is_refused_where_order_means_something_and_sorted_elsewhere():
     """Hostile 28, H28-1 and H28-12: regime_names={"Bull", "Sideways", "Bear"}
     named the regimes in the order of the process' string hashes (Bear was the
