@@ -1320,7 +1320,12 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     # the header once, into an empty file: a log holding its header and no line
     # yet (emptied by hand) got a second one (hostile 61, 2)
     header = not (path.is_file() and path.stat().st_size > 0)
-    text = table.to_csv(index_label=DAY, header=header, date_format=form)
+    text = table.to_csv(
+        index_label=DAY,
+        header=header,
+        date_format=form,
+        lineterminator=_line_ending(path),
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
@@ -1332,6 +1337,20 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
 
 
 DAY, RECORDED = LOG_COLUMNS  # the log's own columns, before and after the frame's
+
+
+def _line_ending(path: Path) -> str:
+    """The line ending of the log's header: new lines end as the file's do.
+
+    A log saved by a Windows editor ends its lines with CRLF; lines appended with
+    LF alone would leave one file with two endings (hostile 61). A new or empty
+    log gets LF.
+    """
+    if not path.is_file():
+        return "\n"
+    with open(path, "rb") as handle:
+        first = handle.readline()
+    return "\r\n" if first.endswith(b"\r\n") else "\n"
 
 
 def _log_header(columns: Sequence[Any]) -> list[str]:
@@ -1406,19 +1425,23 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
     A last line cut short by a crash (fewer fields than the header, or a date or
     time of recording that does not read) is dropped, with a warning; a complete
     last line that only lacks its final newline (an editor that drops it) is
-    kept, and the newline added, so that the next append starts a line of its
-    own. Blank lines (an editor's, or ``echo >> log.csv``) are not lines of the
-    log: the last day is the last non-blank line's.
+    kept, and the file's line ending added (:func:`_line_ending`), so that the
+    next append starts a line of its own; so is a header without its newline.
+    Blank lines (an editor's, or ``echo >> log.csv``) are not lines of the log:
+    the last day is the last non-blank line's.
     """
     if not path.is_file() or path.stat().st_size == 0:
         return None
+    ending = _line_ending(path).encode("ascii")
     with open(path, "rb+") as handle:
         data = handle.read()
         lines = data.decode(TEXT_ENCODING, errors="replace").splitlines()
         width = len(_csv_fields(lines[0])) if lines else 0
         if not data.endswith(b"\n"):
-            if len(lines) > 1 and _logged_row(_csv_fields(lines[-1]), width):
-                handle.write(b"\n")  # complete: end it, rewriting nothing
+            # a lone line is the header, which both callers checked first
+            if len(lines) == 1 or _logged_row(_csv_fields(lines[-1]), width):
+                # complete: end it (a CRLF cut after its CR needs the LF only)
+                handle.write(ending[1:] if data.endswith(b"\r") else ending)
             else:  # a crash tore the last append: drop it
                 cut = data.rfind(b"\n") + 1
                 handle.truncate(cut)

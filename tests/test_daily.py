@@ -1582,6 +1582,40 @@ def test_a_log_kept_to_its_recent_days_is_not_said_to_lack_the_others(full, tmp_
         assert daily.append_log(full, path) == n_new
 
 
+@pytest.mark.parametrize("cut", [0, 1, 2], ids=["whole", "no LF", "no CRLF"])
+def test_a_log_saved_with_crlf_goes_on_with_crlf(full, tmp_path, cut):
+    """Hostile 61: a log saved by a Windows editor (CRLF) was appended to with LF
+    lines, and a missing final line ending was restored as LF: one file, two
+    line endings. New lines and a restored ending now end as the header does."""
+    path = tmp_path / "log.csv"
+    _log_in_two_parts(full, path)
+    crlf = path.read_bytes().replace(b"\n", b"\r\n")
+    path.write_bytes(crlf[: len(crlf) - cut])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert daily.append_log(full, path) == 10
+    data = path.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") == len(full) + 1
+    assert data.count(b"\r") == len(full) + 1
+    assert data.startswith(crlf[: len(crlf) - 2])  # nothing earlier rewritten
+    assert daily.append_log(full, path) == 0  # the next run reads it
+
+
+@pytest.mark.parametrize("ending", ["", "\r\n"])
+def test_a_log_of_its_header_alone_keeps_it(full, tmp_path, ending):
+    """A log holding only its header, without a final line ending, was read as a
+    torn line: the header was dropped with a warning of an interrupted run."""
+    path = tmp_path / "log.csv"
+    _log_in_two_parts(full, path)
+    header = path.read_text().splitlines()[0]
+    path.write_bytes((header + ending).encode())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert daily.append_log(full, path) == len(full)
+    lines = path.read_bytes().split(b"\n")
+    assert lines[0].rstrip(b"\r") == header.encode() and len(lines) == len(full) + 2
+
+
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\n\n"])
 def test_a_log_emptied_to_its_header_gets_no_second_header(full, tmp_path, ending):
     """Hostile 61, 2: a log cut back to its header line (by hand, to start the
