@@ -739,7 +739,11 @@ def _as_log_returns(
             "whether they are log or simple returns: add --return-type log or "
             "--return-type simple"
         )
-    return returns, "returns, used as they are"
+    return returns, UNTYPED
+
+
+UNTYPED = "returns of a type not given, used as they are"
+"""How the data line says returns of a type not given (neither log nor simple)."""
 
 
 def _model(args: argparse.Namespace) -> RegimeModel:
@@ -785,6 +789,7 @@ def _run(args: argparse.Namespace) -> int:
     summary = _format_summary(
         _signal_summary(model.summary(), causal["regime"]),
         returns_unit(returns),
+        log_returns=UNTYPED not in label,
     )
     tables = None
     if args.out is not None:
@@ -1237,19 +1242,31 @@ def _signal_summary(summary: pd.DataFrame, signal: pd.Series) -> pd.DataFrame:
     )
 
 
-def _format_summary(summary: pd.DataFrame, unit: str) -> str:
-    """The summary table; figures in the data's own units when they are percent."""
+def _format_summary(summary: pd.DataFrame, unit: str, log_returns: bool) -> str:
+    """The summary table; figures in the data's own units when they are percent.
+
+    The mean is headed "mean log return" only when the returns are known to be
+    log returns (prices, the sample, a download, --return-type): a file of
+    returns of a type not given has its mean as given (hostile 62, 9: a file of
+    simple returns had its mean printed as a mean log return).
+    """
     title = (
         "share of days and spells: the causal signal; state duration, long-run "
         "share, mean and volatility: the model's hidden states (the signal "
         "switches less often), annualised, equal-weighted average of the "
         "columns, 252 days"
     )
+    if not log_returns:
+        title += (
+            "; the mean of the returns as given: log or simple, the file does not "
+            "say (--return-type)"
+        )
     if unit == "decimal":
         mean, vol = "{:+.1%}".format, "{:.1%}".format
     else:
         title += "; in the data's own units, which look like percent (1.0 = 1 %)"
         mean, vol = "{:+.2f}".format, "{:.2f}".format
+    mean_heading = "mean log return" if log_returns else "mean return"
     table = pd.DataFrame(
         {
             "share of days": summary["share_of_days"].map("{:.1%}".format),
@@ -1259,9 +1276,9 @@ def _format_summary(summary: pd.DataFrame, unit: str) -> str:
             ),
             "state duration (days)": summary["expected_duration"].map("{:.1f}".format),
             "long-run share": summary["stationary_probability"].map("{:.1%}".format),
-            # the model's mean of the command's log returns: not the mean simple
+            # the model's mean of the command's returns: not the mean simple
             # return on the signal's days (--evaluate's regime statistics)
-            "mean log return": summary["annual_mean"].map(mean),
+            mean_heading: summary["annual_mean"].map(mean),
             "volatility": summary["annual_volatility"].map(vol),
         }
     )
