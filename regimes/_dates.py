@@ -65,6 +65,15 @@ def _day(ts: pd.Timestamp) -> pd.Timestamp:
     return ts.normalize()
 
 
+def stamp_text(stamp: pd.Timestamp) -> str:
+    """A row's date as messages say it.
+
+    The day alone at midnight (2019-01-03), else with its time, as the row holds
+    it (intraday rows).
+    """
+    return str(stamp.date() if stamp == stamp.normalize() else stamp)
+
+
 def data_error(param: str, message: str) -> InvalidReturnsError:
     """The error for data that cannot be used, naming the argument that held them.
 

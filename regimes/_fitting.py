@@ -37,8 +37,9 @@ from ._validation import (
     check_enough_rows,
     check_not_collinear,
     check_regularization,
+    smaller_models,
 )
-from .exceptions import InvalidParameterError, RegimeFitError
+from .exceptions import Advice, InvalidParameterError, RegimeFitError, Setting
 from .labels import permute_states, regime_order
 
 
@@ -56,11 +57,14 @@ def check_min_duration(settings: Settings, n_days: int, which: str) -> None:
     if min_duration > n_days * (1 + 1e-9):
         raise InvalidParameterError(
             "min_duration",
-            f"min_duration={min_duration:.6g} days is longer than the {n_days} "
-            f"days {which}: every regime would be expected to last longer than "
-            "the data, so the stay probabilities would be the floor's, not the "
-            f"data's. Pass a min_duration of at most {n_days} days (a spell the "
-            "data can show), or more data.",
+            Advice(
+                f"a minimum duration of {min_duration:.6g} days is longer than the "
+                f"{n_days} days {which}: every regime "
+                "would be expected to last longer than the data, so the stay "
+                "probabilities would be the floor's, not the data's. Pass ",
+                Setting("min_duration", n_days),
+                " or less (a spell the data can show), or more data.",
+            ),
         )
 
 
@@ -128,7 +132,7 @@ def fit_state(
     best = best_restart(runs)
     table = _restart_table(runs, best, log_jacobian)
     if best is None:
-        raise RegimeFitError(_failure_message(runs, data), restarts=table)
+        raise RegimeFitError(_failure_message(runs, data, settings), restarts=table)
 
     hmm = _rescaled(runs[best].hmm, center, scale, settings)
     variances = np.nanvar(X, axis=0)  # nan: missing="marginalize"
@@ -162,8 +166,14 @@ def fit_state(
     return state, _convergence_message(state, runs[best], len(runs), settings.tol)
 
 
-def _failure_message(runs: list[Restart], data: Returns) -> str:
-    """Why every restart failed, and what to do about it."""
+def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> str:
+    """Why every restart failed, and what to do about it.
+
+    The advice is an :class:`~regimes.exceptions.Advice` whose settings pass
+    the fit's own size checks (:func:`~regimes._validation.smaller_models`), so
+    that the command says them as its options; a ``min_duration`` too long for
+    every regime to show a spell or two is named first (hostile 62, 2 and 3).
+    """
     message = f"all {len(runs)} EM restarts failed; first error: {runs[0].error}."
     stale: list[str] = []
     held: dict[str, str] = {}
@@ -204,10 +214,26 @@ def _failure_message(runs: list[Restart], data: Returns) -> str:
             "apart; returns of risky assets change by about their own spread from "
             "day to day."
         )
-    return (
-        f"{message} Try fewer regimes, covariance_type='diag', or more data "
-        f"({len(data.values)} days here, "
-        f"{len(data.columns)} column{'s' if len(data.columns) != 1 else ''})."
+    n_days, n_columns = data.values.shape
+    advice: list[Any] = [message]
+    if settings.min_stay > 0:
+        longest = 1.0 / (1.0 - settings.min_stay)
+        if 2 * settings.n_regimes * longest > n_days:
+            advice += [
+                f" A minimum duration of {longest:.6g} days lets {n_days} days "
+                f"show fewer than two spells of each of {settings.n_regimes} "
+                "regimes, which is the likely cause: try a shorter one, or ",
+                Setting("min_duration", None),
+                ".",
+            ]
+    return Advice(
+        *advice,
+        f" Try more data ({n_days} days here, {n_columns} "
+        f"column{'s' if n_columns != 1 else ''})",
+        *smaller_models(
+            settings.n_regimes, n_columns, settings.covariance_type, n_days
+        ),
+        ".",
     )
 
 

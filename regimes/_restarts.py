@@ -532,7 +532,9 @@ def _collapsed(hmm: RegimeHMM, column_variances: np.ndarray | None = None) -> st
         k = int(np.argmin(occupancy))
         if occupancy[k] < needed:
             return (
-                f"degenerate: a regime explains {occupancy[k]:.1f} days, fewer than "
+                # rounded down: 1.97 days is not "2.0 days, fewer than the 2"
+                f"degenerate: a regime explains {np.floor(occupancy[k] * 100) / 100:g}"
+                " days, fewer than "
                 f"the {needed} a '{hmm.covariance_type}' regime needs"
             )
     if column_variances is not None:

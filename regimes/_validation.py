@@ -31,6 +31,7 @@ from ._dates import (
     check_day_index,
     data_error,
     median_spacing,
+    stamp_text,
     to_datetime_call,
     undated,
 )
@@ -972,8 +973,7 @@ def row_name(index: pd.Index | None, rows: np.ndarray) -> str:
     """The first of ``rows`` (a mask) by its date, or by position without dates."""
     first = int(np.argmax(rows))
     if isinstance(index, pd.DatetimeIndex):
-        day = index[first]
-        return str(day.date() if day == day.normalize() else day)
+        return stamp_text(index[first])
     return f"row {first}"
 
 
@@ -1090,8 +1090,12 @@ def check_not_collinear(values: np.ndarray, columns: list[str]) -> None:
     )
     raise InvalidReturnsError(
         "returns",
-        f"returns: {what}, so a 'full' or 'tied' covariance would be singular. "
-        "Drop the redundant columns, or use covariance_type='diag'.",
+        Advice(
+            f"returns: {what}, so a 'full' or 'tied' covariance would be singular. "
+            "Drop the redundant columns, or use ",
+            Setting("covariance_type", "diag"),
+            ".",
+        ),
     )
 
 

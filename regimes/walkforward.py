@@ -34,7 +34,7 @@ from ._contract import (
     PathLike,
     validate_params,
 )
-from ._dates import local_dates
+from ._dates import local_dates, stamp_text
 from ._fitting import check_min_duration
 from ._hmm import forward_filter
 from ._parallel import parallel_map
@@ -876,9 +876,14 @@ def _timed_fit(model: RegimeModel, train: pd.DataFrame) -> tuple[RegimeModel, fl
         with convergence_reported_by_caller(model):  # walk_forward warns once
             model._fit_returns(train, window=True)  # of the frame checked above
     except (RegimeFitError, ValueError, np.linalg.LinAlgError) as exc:
+        # the error's own parts kept: the command says its settings as options
+        said = exc.args[0] if len(exc.args) == 1 else str(exc)
         raise RegimeFitError(
-            f"the refit on the {len(train)} days {train.index[0]} .. "
-            f"{train.index[-1]} failed: {exc}"
+            Advice(
+                f"the refit on the {len(train)} days {stamp_text(train.index[0])} "
+                f".. {stamp_text(train.index[-1])} failed: ",
+                *(said.parts if isinstance(said, Advice) else (str(exc),)),
+            )
         ) from exc
     return model, time.perf_counter() - begin
 

@@ -195,10 +195,49 @@ def test_too_few_days_are_not_blamed_on_repeated_values():
     not repeated: the message says how few days there are."""
     short = load_sample()[["Technology"]].iloc[-20:]
     assert short["Technology"].is_unique
-    with pytest.raises(RegimeFitError, match="or more data") as info:
+    with pytest.raises(RegimeFitError, match="Try more data") as info:
         RegimeModel(random_state=0).fit(short)
     assert "repeated" not in str(info.value) and "stale" not in str(info.value)
     assert "(20 days here, 1 column)" in str(info.value)
+
+
+def test_a_failed_fit_advises_only_what_would_pass_and_names_min_duration():
+    """Hostile 62, 2 and 3: every restart of a fit failing as degenerate was told
+    "Try fewer regimes, covariance_type='diag', or more data" whatever the
+    cause: with min_duration=300 on 313 days (the cause) it was not named;
+    on 10 days the 'diag' advised is refused by the size check; "2.0 days,
+    fewer than the 2" read false; and the command said it all in Python words."""
+    from regimes import cli
+    from regimes._fitting import _failure_message
+    from regimes._restarts import Restart
+    from regimes._validation import check_returns
+
+    sample = load_sample().iloc[:, :2]
+    model = RegimeModel(2, covariance_type="spherical", n_init=2, random_state=0)
+    with pytest.raises(RegimeFitError) as info:
+        model.fit(load_sample().loc["2014":"2016"].iloc[130:140, :2])
+    text = str(info.value)
+    said = re.search(r"explains ([\d.]+) days, fewer than the (\d+)", text)
+    assert said and float(said[1]) < int(said[2])  # true as printed
+    # 'diag' and 'tied' models of 2 columns have more parameters than 10 days
+    assert "covariance_type" not in text and "fewer regimes or columns" in text
+
+    # a min_duration that leaves no room for two spells a regime: named first
+    data = check_returns(sample.iloc[:313])
+    settings = RegimeModel(3, min_duration=300)._check_params()
+    failed = [Restart(0, "k-means", 1e-4, error="degenerate: a regime explains 3")]
+    message = _failure_message(failed, data, settings)
+    assert "A minimum duration of 300 days lets 313 days show fewer than two" in (
+        message
+    )
+    assert "min_duration=None" in message
+    assert "--min-duration" in cli._words(message)
+    assert "no --min-duration" in cli._words(message)
+    assert "covariance_type='diag'" in message
+    assert "--covariance-type diag" in cli._words(message)
+    long_data = check_returns(sample.iloc[:3000])
+    quiet = _failure_message(failed, long_data, settings)  # 2 x 3 x 300 < 3000
+    assert "min_duration" not in quiet
 
 
 def test_a_collapsing_restart_is_never_kept(short_sample):

@@ -764,7 +764,7 @@ def test_a_min_duration_longer_than_the_data_is_refused_before_em(monkeypatch):
         with pytest.raises(InvalidParameterError, match="longer than the") as e:
             RegimeModel(min_duration=days, n_init=1).fit(returns)
         assert e.value.param == "min_duration"
-        assert f"at most {n} days" in str(e.value)
+        assert f"Pass min_duration={n} or less" in str(e.value)
     with pytest.raises(InvalidParameterError, match=r"\(window\)") as e:
         walk_forward(returns, RegimeModel(min_duration=400), window=300, progress=False)
     assert e.value.param == "min_duration"
@@ -783,4 +783,28 @@ def test_the_command_refuses_a_min_duration_longer_than_its_data(tmp_path, capsy
     code = main(["--csv", str(prices), "--min-duration", "5000", "--n-init", "1"])
     assert code == 2
     err = capsys.readouterr().err
-    assert "--min-duration: min_duration=5000 days is longer than the 1005" in err
+    assert (
+        "--min-duration: a minimum duration of 5000 days is longer than the 1005"
+        in (err)
+    )
+    # the fix in the command's words (hostile 62, 7)
+    assert "Pass --min-duration 1005 or less" in err and "min_duration" not in err
+
+
+def test_a_walk_whose_refit_fails_says_its_advice_as_the_commands_options(capsys):
+    """Hostile 62, 2 and 7: the walk-forward wrapped a refit's error in plain
+    text, so the command printed its advice in Python words (min_duration,
+    covariance_type='diag') and the days with a time of 00:00:00."""
+    from pathlib import Path
+
+    from regimes.cli import main
+
+    prices = Path(__file__).parents[1] / "examples" / "prices.csv"
+    args = ["--csv", str(prices), "--prices", "--walk-forward", "--refit", "Q"]
+    args += ["--min-train", "252", "--min-duration", "300", "--n-init", "2"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "the refit on the 313 days 2019-01-03 .. 2020-03-31 failed" in err
+    assert "A minimum duration of 300 days" in err and "no --min-duration" in err
+    assert "--covariance-type diag" in err
+    assert "min_duration" not in err and "covariance_type" not in err
