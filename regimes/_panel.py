@@ -557,6 +557,23 @@ def _share_below(share: float) -> str:
     return f"{np.floor(share * 1000) / 10:.1f}%"
 
 
+def _days_lost(index: pd.Index, first: Any, last: Any) -> str:
+    """What a lower coverage without missing values does to the data's span.
+
+    Every day on which a kept column has no value is dropped: a column that
+    starts late moves the start, one that ends early the end, and the latest
+    days are lost (hostile 62, 4: the advice said only "start later", and
+    following it for a column that had stopped ended the data years early).
+    """
+    said = []
+    if first > index[0]:
+        said.append(f"start on {first.date()}")
+    if last < index[-1]:
+        lost = int((index > last).sum())
+        said.append(f"end on {last.date()}, without the latest {lost} days")
+    return f" (the data would then {' and '.join(said)})" if said else ""
+
+
 def _drop_low(
     frame: pd.DataFrame,
     min_coverage: float,
@@ -579,9 +596,10 @@ def _drop_low(
             ("Pass a lower coverage, e.g. ", hint, ", to keep them as NaN where ")
             + ("they have no value.",)
             if keep
-            else ("Pass ", Setting("missing", "keep"), " to keep them as NaN before ")
-            + ("they start, or a lower coverage, e.g. ", hint, ", to keep them ")
-            + ("and start later.",)
+            else ("Pass ", Setting("missing", "keep"), " to keep them as NaN where ")
+            + ("they have no value, or a lower coverage, e.g. ", hint, ", to keep ")
+            + ("them and drop the days on which any is missing",)
+            + (_days_lost(frame.index, first[low].max(), last[low].min()), ".")
         )
         warn_user(
             Advice(
