@@ -51,6 +51,7 @@ from .exceptions import (
     AssumedKindWarning,
     DataWarning,
     InvalidParameterError,
+    InvalidReturnsError,
     PercentReturnsWarning,
     Setting,
 )
@@ -199,6 +200,8 @@ def prepare(
         )
     if kind == "prices":
         check_positive(frame, source, param, kind_fix=True)
+    # the days of returns the data hold before the missing-value policy drops any
+    held = int(frame.notna().to_numpy().any(axis=1).sum()) - (kind == "prices")
     if options.missing == "drop":
         frame = _drop_ragged(frame, options.min_coverage, source, span)
         frame = _drop_gaps(frame, kind, source)
@@ -215,18 +218,7 @@ def prepare(
     if options.missing == "keep":
         returns = returns[returns.notna().any(axis=1)]
     if len(returns) < 2:
-        raise data_error(
-            _dates_param(options, "min_coverage"),
-            Advice(
-                f"{source}: only {len(returns)} day(s) of returns left {span} after "
-                "the steps above (see the warnings); widen the dates, or keep more "
-                "days with ",
-                Setting("missing", "keep"),
-                " or a lower coverage, e.g. ",
-                Setting("min_coverage", 0.0),
-                ".",
-            ),
-        )
+        raise _too_few_days(len(returns), held, source, span, options, param)
     if kind == "returns":
         basis_points = basis_points_median(returns.to_numpy())
         if basis_points is not None:
@@ -253,6 +245,52 @@ def prepare(
     returns.index.name = "Date"
     returns.attrs["kind"] = kind
     return checked(returns, source, param)
+
+
+def _too_few_days(
+    n_days: int,
+    held: int,
+    source: str,
+    span: str,
+    options: PanelOptions,
+    param: str,
+) -> InvalidReturnsError:
+    """The error for fewer than two days of returns, blaming what removed them.
+
+    ``held`` is the days of returns the data had before the missing-value policy:
+    when it dropped none, the data are too short, whatever the options; else
+    the policy's options are advised, but never one already given (hostile 62,
+    1: a one-row file was told to pass ``min_coverage=0``, given already, and to
+    "see the warnings", of which there were none).
+    """
+    cut = options.start is not None or options.end is not None
+    if n_days >= held:
+        return data_error(
+            _dates_param(options, param),
+            f"{source}: only {n_days} day(s) of returns {span}; a fit needs at "
+            "least two (a file of prices: three days of prices). Pass a longer "
+            f"history{', or widen the dates' if cut else ''}.",
+        )
+    ways: list[tuple[Any, ...]] = [("Widen the dates",)] if cut else []
+    if options.missing != "keep":
+        ways.append(("Keep those days, with NaN: ", Setting("missing", "keep")))
+    if options.min_coverage > 0:
+        ways.append(("Pass a lower coverage, e.g. ", Setting("min_coverage", 0.0)))
+    said: list[Any] = []
+    for way in ways or [("Pass a longer history",)]:
+        said += (
+            [", or ", way[0][:1].lower() + way[0][1:], *way[1:]] if said else list(way)
+        )
+    return data_error(
+        _dates_param(options, param),
+        Advice(
+            f"{source}: only {n_days} day(s) of returns left {span} of the "
+            f"{held} the data hold: the days on which a column has no value were "
+            "dropped (see the warnings). ",
+            *said,
+            ".",
+        ),
+    )
 
 
 def _dates_param(options: PanelOptions, param: str) -> str:

@@ -286,6 +286,40 @@ def test_the_advice_for_a_thin_column_says_which_days_it_costs(ends):
     assert "missing='keep' to keep them as NaN where they have no value" in said
 
 
+def test_too_few_days_blame_what_removed_them_and_advise_nothing_given(
+    tmp_path, capsys
+):
+    """Hostile 62, 1: a one-row file, read with --min-coverage 0, was told to
+    lower the coverage, "e.g. --min-coverage 0", and to see warnings there were
+    none of. Data too short are said to be; days dropped by the missing-value
+    policy are counted, and only options not already given are advised."""
+    from regimes.cli import main
+
+    path = tmp_path / "one.csv"
+    path.write_text("date,A,B\n2019-01-02,0.01,0.02\n")
+    assert main(["--csv", str(path), "--returns", "--min-coverage", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "only 1 day(s) of returns" in err and "a fit needs at least two" in err
+    assert "--min-coverage" not in err and "--keep-missing" not in err
+    assert "warnings" not in err and "widen the dates" not in err
+
+    returns = data.load_sample().iloc[:40, :2].copy()
+    returns.iloc[::2, 0] = np.nan  # never a day with both columns
+    returns.iloc[1::2, 1] = np.nan
+    said = {}
+    for min_coverage in (0.3, 0.0):
+        with pytest.raises(InvalidReturnsError) as info, warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)  # the steps' own
+            data.prepare_returns(returns, kind="returns", min_coverage=min_coverage)
+        said[min_coverage] = str(info.value)
+    assert "only 0 day(s) of returns left" in said[0.3] and "of the 40" in said[0.3]
+    assert "missing='keep'" in said[0.3] and "min_coverage=0.0" in said[0.3]
+    assert "missing='keep'" in said[0.0] and "min_coverage" not in said[0.0]
+    with pytest.warns(DataWarning):  # the advice works
+        kept = data.prepare_returns(returns, kind="returns", missing="keep")
+    assert len(kept) == 40
+
+
 def test_a_complete_table_is_the_same_whatever_missing_says():
     close = ragged_close(periods=300).drop(columns=list(LATE))
     drop = data.prepare_returns(close, kind="prices")
