@@ -6,6 +6,7 @@ message names the argument, what was expected, what was received and how to fix 
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -260,6 +261,18 @@ def as_frame(returns: Any, param: str = "returns") -> Any:
     sees the same column.
     """
     if isinstance(returns, pd.Series):
+        if isinstance(returns.name, (_dt.date, np.datetime64)):
+            # returns.iloc[-1] or .loc[day]: one day's row, named by its day and
+            # indexed by the columns, would be read as a column of dates (whose
+            # advice, to parse the column names as dates, could not work)
+            day = pd.Timestamp(returns.name)
+            raise InvalidReturnsError(
+                param,
+                f"{param} is one day's row (a Series named by its day, "
+                f"{stamp_text(day)}, indexed by {len(returns)} column names): "
+                "pass one day as a one-row DataFrame, e.g. returns.iloc[[-1]] "
+                f"rather than returns.iloc[-1], or {param}.to_frame().T.",
+            )
         name = returns.name if returns.name is not None else param
         return returns.to_frame(name=name)
     return returns
@@ -287,6 +300,17 @@ def check_unique_columns(
                 param,
                 f"{source}: the column names {dups} appear more than once; rename "
                 "them so that each column has its own name.",
+            )
+        labels = list(frame.columns)
+        if not pd.Index(labels).duplicated().any():
+            # 1 and "1": one name as text, two labels to pandas, so that
+            # columns.duplicated() finds none (hostile 62, 8)
+            same = [repr(c) for c in labels if str(c) in dups]
+            raise error(
+                param,
+                f"{param} has columns whose labels differ but read as one name: "
+                f"{', '.join(same)}; rename one of each, e.g. "
+                f"{param}.rename(columns={{{same[0]}: 'another name'}}).",
             )
         raise error(
             param,

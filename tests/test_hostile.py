@@ -1484,3 +1484,38 @@ def test_advice_in_these_warnings_and_notes_is_accepted_by_what_it_advises():
     said = _zero_row_warnings(lambda: warn_zero_rows(column, index))
     assert len(said) == 1 and "axis=1" not in said[0]
     assert "missing='marginalize'" in said[0]
+
+
+def test_one_days_row_is_refused_with_the_frame_to_pass(short_sample):
+    """Hostile 62, 5: model.predict(returns.iloc[-1]) (today's row, a Series
+    named by its day and indexed by the columns) was told to parse the column
+    names as dates; the row is named as one day's and the fix works."""
+    model = RegimeModel(2, n_init=1, random_state=0).fit(short_sample)
+    row = short_sample.iloc[-1]
+    for call in (model.predict, model.predict_proba, model.predict_online):
+        with pytest.raises(InvalidReturnsError, match="one day's row") as info:
+            call(row)
+        assert "returns.iloc[[-1]]" in str(info.value)
+        assert "to_datetime" not in str(info.value)
+    want = model.predict(short_sample.iloc[[-1]])
+    got = model.predict(row.to_frame().T)
+    assert list(got) == list(want) and got.index.equals(want.index)
+    named = short_sample.iloc[:, 0]  # a column is a Series named by its column
+    assert len(RegimeModel(2, n_init=1, random_state=0).fit(named).regimes_) == len(
+        named
+    )
+
+
+def test_labels_that_read_as_one_name_are_told_to_rename_not_drop(short_sample):
+    """Hostile 62, 8: columns 1 and "1" are one name as text, but pandas'
+    columns.duplicated(), which the advice used, finds no copy in them."""
+    data = short_sample.iloc[:, :2].copy()
+    data.columns = [1, "1"]
+    with pytest.raises(InvalidReturnsError) as info:
+        RegimeModel(2).fit(data)
+    text = str(info.value)
+    assert "1, '1'" in text and ".rename(columns={1: 'another name'})" in text
+    assert "duplicated()" not in text
+    data.columns = ["XLK", "XLK"]  # true copies: the advice drops them
+    with pytest.raises(InvalidReturnsError, match=r"columns\.duplicated\(\)"):
+        RegimeModel(2).fit(data)
