@@ -681,6 +681,27 @@ def check_covers(
         )
 
 
+def _numbers_held_otherwise(column: pd.Series) -> bool:
+    """Whether a column of a non-numeric dtype holds numbers only.
+
+    Python numbers as objects, or text and categories that read as numbers
+    ('0.012'), which ``astype(float)`` makes numbers; a bool is not a number.
+    """
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return False
+    if column.dtype == object:
+        cells = plain_numbers(column).dropna()
+        if all(is_number_cell(v) for v in cells):
+            return True
+        if not all(isinstance(v, str) for v in cells):
+            return False
+    elif not isinstance(column.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+        return False
+    present = column.dropna()
+    numbers = pd.to_numeric(present.astype(object), errors="coerce")
+    return bool(numbers.notna().all())
+
+
 def _check_frame_labels(
     frame: pd.DataFrame,
     feature_names: Sequence[str] | None,
@@ -736,22 +757,22 @@ def _check_frame_labels(
         if not _is_numeric(dt)
     ]
     if bad:
-        # numbers held as Python objects (a frame built from lists or cells)
-        held = [
-            c
-            for c in bad
-            if frame[c].dtype == object
-            and all(is_number_cell(v) for v in plain_numbers(frame[c]).dropna())
-        ]
+        # numbers held as Python objects (a frame built from lists or cells), as
+        # text or as categories: one reading of the values whatever the dtype
+        # (hostile 62, 6: text and categories were told to drop every column)
+        held = [c for c in bad if _numbers_held_otherwise(frame[c])]
+        dtypes = sorted({str(frame[c].dtype) for c in held})
+        stored = (
+            f"columns {held} of numbers stored as text, categories or objects "
+            f"(dtype {', '.join(dtypes)}); pass {param}.astype(float)"
+        )
         if held == bad:
-            raise InvalidReturnsError(
-                param,
-                f"{param} has columns {bad} of numbers stored as objects "
-                f"(dtype object); pass {param}.astype(float).",
-            )
+            raise InvalidReturnsError(param, f"{param} has {stored}.")
+        others = [c for c in bad if c not in held]
         raise InvalidReturnsError(
             param,
-            f"{param} has non-numeric columns {bad}; keep only numeric return columns.",
+            f"{param} has non-numeric columns {others}; keep only numeric return "
+            "columns" + (f". It also has {stored} for those." if held else "."),
         )
     frame = frame.set_axis(columns, axis=1)
     if feature_names is not None:

@@ -380,7 +380,7 @@ def _bad_cases():
         ((signal, with_nat), {}, "returns", r"returns has 1 NaT dates"),
         ((signal, as_log), {}, "returns", r"np.expm1\(returns\)"),
         ((signal, returns * 100), {}, "returns", r"look like percent.*returns / 100"),
-        ((signal, returns.astype(str)), {}, "returns", "non-numeric columns"),
+        ((signal, returns.astype(str)), {}, "returns", r"as text.*astype\(float\)"),
         ((signal, returns), {"delay": -1}, "delay", "delay of backtest.* int >= 0"),
         ((signal, returns), {"delay": 1.5}, "delay", "delay of backtest.* int >= 0"),
         ((signal, returns), {"delay": 6}, "delay", "not more than delay=6"),

@@ -489,6 +489,36 @@ def test_decimal_columns_are_numbers_in_every_check():
 
 
 @pytest.mark.parametrize(
+    "stored",
+    [
+        pytest.param(lambda r: r.astype(str), id="str"),
+        pytest.param(lambda r: r.astype("category"), id="category"),
+        pytest.param(lambda r: r.astype(str).astype("category"), id="text category"),
+        pytest.param(lambda r: r.astype(str).astype(object), id="text objects"),
+    ],
+)
+def test_numbers_stored_otherwise_get_one_fix_whatever_the_dtype(stored):
+    """Hostile 62, 6: numbers held as text or categories were "non-numeric
+    columns; keep only numeric return columns", advice that drops every
+    column, where the same numbers as objects were told astype(float)."""
+    returns = load_sample().iloc[-400:, :2]
+    held = stored(returns)
+    with pytest.raises(InvalidReturnsError, match=r"returns\.astype\(float\)") as info:
+        RegimeModel(n_init=1).fit(held)
+    assert "non-numeric" not in str(info.value)
+    np.testing.assert_allclose(held.astype(float).to_numpy(), returns.to_numpy())
+    # beside a column of words: each is named with its own fix
+    mixed = held.assign(note="calm")
+    with pytest.raises(InvalidReturnsError) as info:
+        RegimeModel(n_init=1).fit(mixed)
+    text = str(info.value)
+    assert "non-numeric columns ['note']" in text
+    assert f"columns {list(returns.columns)} of numbers stored" in text
+    with pytest.raises(InvalidReturnsError, match="non-numeric columns"):
+        RegimeModel(n_init=1).fit(returns > 0)  # bools are not numbers
+
+
+@pytest.mark.parametrize(
     "exact",
     [
         pytest.param(lambda v: Fraction(v), id="Fraction"),
