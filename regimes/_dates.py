@@ -252,8 +252,12 @@ def parse_day_index(
             bad = _first_unreadable(text, date_format) or str(text[0])
             raise InvalidParameterError(
                 "date_format",
-                f"{source}: dates do not match date_format={date_format!r} (first: "
-                f"{bad!r}); fix them or pass the format they are written in.",
+                Advice(
+                    f"{source}: dates do not match ",
+                    Setting("date_format", date_format),
+                    f" (first: {bad!r}); fix them or pass the format they are "
+                    "written in.",
+                ),
             ) from exc
         return _wall_clock(pd.DatetimeIndex(parsed), source, param)
     if all(_INTEGER.fullmatch(v) for v in text):

@@ -52,7 +52,7 @@ from ._panel import THOUSANDS_SEPARATORS, are_price_bars
 from ._prices_or_returns import BAR_FIELDS as _BAR_FIELDS
 from ._prices_or_returns import RETURN_CHANGE_RATIO, bar_field, change_to_level_ratio
 from ._warn import warn_user
-from .exceptions import DataFileError, DataWarning
+from .exceptions import Advice, DataFileError, DataWarning, Setting
 
 __all__ = ["MISSING_TEXT", "read_table"]
 
@@ -194,13 +194,16 @@ def read_table(
             "(e.g. 2024-01-31,0.012), under a header line naming the columns.",
         )
     if first_row is None:
-        said = f" (none matches date_format={date_format!r})" if date_format else ""
+        said = (" (none matches ", Setting("date_format", date_format), ")")
         raise DataFileError(
             param,
-            f"{source}: no line starts with a date{said}: the first column must "
-            "hold dates (e.g. 2024-01-31 or 20240131), with a header line of "
-            "column names before the rows, fields separated by commas, semicolons, "
-            "tabs or spaces.",
+            Advice(
+                f"{source}: no line starts with a date",
+                *(said if date_format else ()),
+                ": the first column must hold dates (e.g. 2024-01-31 or 20240131), "
+                "with a header line of column names before the rows, fields "
+                "separated by commas, semicolons, tabs or spaces.",
+            ),
         )
     header, levels = _header(lines, first_row), _column_levels(lines, first_row, source)
     if levels is not None:  # pandas' CSV of levels of columns: the lines above

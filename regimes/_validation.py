@@ -569,11 +569,14 @@ def warn_zero_rows(
         else "the days on which every value is 0 or missing"
     )
     warn_user(
-        f"{param}: {every} exactly 0 on {count} days ({where}): a stale feed, or "
-        "days padded with 0 (prices carried forward over closed days?). The "
-        "regimes read them as the calmest of days, and the signal names them so. "
-        f"Drop them ({fix}), or mark them missing and fit with "
-        "missing='marginalize'.",
+        Advice(
+            f"{param}: {every} exactly 0 on {count} days ({where}): a stale feed, "
+            "or days padded with 0 (prices carried forward over closed days?). The "
+            "regimes read them as the calmest of days, and the signal names them "
+            f"so. Drop them ({fix}), or mark them missing and fit with ",
+            Setting("missing", "marginalize"),
+            ".",
+        ),
         DataWarning,
     )
     return rows
@@ -1068,12 +1071,14 @@ def check_observed(
         if few:
             raise InvalidReturnsError(
                 param,
-                f"{param} has columns with too few observed values for "
-                f"{n_regimes} regime(s) (observed values: {few}); with "
-                f"missing='marginalize' each column needs at least {need} "
-                f"(5 per regime, at least 10) so that no regime's variance rests "
-                f"on one or two days. Drop them, e.g. {param}.drop(columns="
-                f"{list(few)}).",
+                Advice(
+                    f"{param} has columns with too few observed values for "
+                    f"{n_regimes} regime(s) (observed values: {few}); with ",
+                    Setting("missing", "marginalize"),
+                    f" each column needs at least {need} (5 per regime, at least "
+                    "10) so that no regime's variance rests on one or two days. "
+                    f"Drop them, e.g. {param}.drop(columns={list(few)}).",
+                ),
             )
 
 

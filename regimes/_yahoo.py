@@ -26,10 +26,13 @@ from ._panel import check_finite_values, check_positive
 from ._warn import warn_user
 from .exceptions import (
     Advice,
+    Aside,
+    Command,
     DataDownloadError,
     DataWarning,
     InvalidParameterError,
     Setting,
+    message_parts,
 )
 
 __all__ = [
@@ -187,9 +190,12 @@ def _download_or_fallback(
             raise
         cached_path, cached = older
         warn_user(
-            f"{exc} Using the cached download {cached_path.name} instead: it has "
-            f"prices from {cached.index[0].date()} to {cached.index[-1].date()} of "
-            f"the {start.date()} to {end.date()} you asked for.",
+            Advice(
+                *message_parts(exc),
+                f" Using the cached download {cached_path.name} instead: it has "
+                f"prices from {cached.index[0].date()} to {cached.index[-1].date()} "
+                f"of the {start.date()} to {end.date()} you asked for.",
+            ),
             DataWarning,
         )
         return cached
@@ -213,8 +219,12 @@ def _yf_close(names: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
     from yfinance.exceptions import YFRateLimitError
 
     advice = (
-        "If you are offline, work with regimes.data.load_sample() or "
-        "regimes.data.read_returns('your_prices.csv')."
+        "If you are offline, work with ",
+        Aside(
+            "regimes.data.load_sample() or regimes.data.read_returns('your_prices.csv')"
+        ),
+        Command("the bundled sample (leave --download out) or a file (--csv FILE)"),
+        ".",
     )
     try:
         # yfinance's own warnings pass as they come: a warnings filter here would
@@ -228,17 +238,26 @@ def _yf_close(names: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
         )
     except YFRateLimitError as exc:
         raise DataDownloadError(
-            f"Yahoo Finance is rate-limiting downloads of {names} ({exc}); "
-            f"wait a few minutes and retry. {advice}"
+            Advice(
+                f"Yahoo Finance is rate-limiting downloads of {names} ({exc}); "
+                "wait a few minutes and retry. ",
+                *advice,
+            )
         ) from exc
     except Exception as exc:  # network errors surface as many types
         raise DataDownloadError(
-            f"downloading {names} failed ({type(exc).__name__}: {exc}). {advice}"
+            Advice(
+                f"downloading {names} failed ({type(exc).__name__}: {exc}). ",
+                *advice,
+            )
         ) from exc
     if raw is None or raw.empty or "Close" not in raw.columns.get_level_values(0):
         raise DataDownloadError(
-            f"Yahoo Finance returned no prices for {names} from {start.date()} to "
-            f"{end.date()} (yfinance logs the reason). {advice}"
+            Advice(
+                f"Yahoo Finance returned no prices for {names} from {start.date()} "
+                f"to {end.date()} (yfinance logs the reason). ",
+                *advice,
+            )
         )
     # (Price, Ticker) columns, even for one ticker (yfinance >= 0.2.54)
     close = raw["Close"].reindex(columns=names).astype(float)

@@ -49,6 +49,7 @@ from .exceptions import (
     AbsorbingRegimeWarning,
     Advice,
     Aside,
+    Command,
     DataDownloadError,
     DataFileError,
     DataWarning,
@@ -56,6 +57,7 @@ from .exceptions import (
     LikelyPricesWarning,
     PercentReturnsWarning,
     RegimeFitError,
+    RegimesWarning,
     Rows,
     Setting,
     UnitsWarning,
@@ -276,6 +278,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 if advice:
                     text = f"{text} (here: {advice})"
+                if not issubclass(category, (RegimesWarning, ConvergenceWarning)):
+                    # another library's (yfinance's, pandas'), not ours: say whose
+                    text = f"from {_library(args[0] if args else '')} "
+                    text += f"({category.__name__}): {_words(message)}"
                 # once each, as they happen; the data's prices warning once
                 # however many steps (the loader, the fit) see the same data
                 key = "prices" if issubclass(category, LikelyPricesWarning) else text
@@ -290,6 +296,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (_UsageError, *_USER_ERRORS) as exc:
         print(f"regimes: error: {_error_text(exc)}", file=sys.stderr)
         return 2
+
+
+def _library(filename: str) -> str:
+    """The package a warning came from, by the file that issued it."""
+    if Path(filename).resolve().parent == Path(__file__).resolve().parent:
+        return "regimes"
+    parts = Path(filename).parts
+    if "site-packages" in parts and parts.index("site-packages") + 1 < len(parts):
+        return Path(parts[parts.index("site-packages") + 1]).stem
+    return Path(filename).stem or "another library"
 
 
 # the library's parameter names, as the command spells them
@@ -418,6 +434,8 @@ def _word(part: object) -> str:
         return f"--start {part.first} (for a file of prices: the price day before it)"
     if isinstance(part, Aside):
         return ""
+    if isinstance(part, Command):
+        return str.__str__(part)  # its own text: str() is Python's, empty
     return str(part)
 
 

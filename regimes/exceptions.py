@@ -249,6 +249,18 @@ class Aside(str):
     """
 
 
+class Command(str):
+    """A part of an :class:`Advice` for the command line only (Aside's converse).
+
+    Its text is what the ``regimes`` command says in place of the Python
+    :class:`Aside` beside it (e.g. "--csv FILE" for ``read_returns(...)``);
+    in Python it says nothing.
+    """
+
+    def __str__(self) -> str:
+        return ""
+
+
 class Advice(str):
     """A message made of text and :class:`Setting` parts; it is the text in Python.
 
@@ -281,6 +293,17 @@ class Advice(str):
     def settings(self) -> tuple[Setting, ...]:
         """The settings the message suggests, in order."""
         return tuple(p for p in self.parts if isinstance(p, Setting))
+
+
+def message_parts(exc: BaseException) -> tuple[Any, ...]:
+    """An error's message as the parts of an :class:`Advice`, to say it in another.
+
+    The one way to wrap an error's message in a longer one without losing its
+    settings, which the command says as its options: the parts of an
+    :class:`Advice`, else the message's text.
+    """
+    said = exc.args[0] if len(exc.args) == 1 else None
+    return said.parts if isinstance(said, Advice) else (str(exc),)
 
 
 class StateWarning(RegimesWarning):

@@ -61,6 +61,7 @@ from .exceptions import (
     RegimeFitError,
     Setting,
     in_context,
+    message_parts,
 )
 from .labels import match_states, order_statistic
 from .models import RegimeModel, convergence_reported_by_caller
@@ -876,13 +877,11 @@ def _timed_fit(model: RegimeModel, train: pd.DataFrame) -> tuple[RegimeModel, fl
         with convergence_reported_by_caller(model):  # walk_forward warns once
             model._fit_returns(train, window=True)  # of the frame checked above
     except (RegimeFitError, ValueError, np.linalg.LinAlgError) as exc:
-        # the error's own parts kept: the command says its settings as options
-        said = exc.args[0] if len(exc.args) == 1 else str(exc)
         raise RegimeFitError(
             Advice(
                 f"the refit on the {len(train)} days {stamp_text(train.index[0])} "
                 f".. {stamp_text(train.index[-1])} failed: ",
-                *(said.parts if isinstance(said, Advice) else (str(exc),)),
+                *message_parts(exc),
             )
         ) from exc
     return model, time.perf_counter() - begin

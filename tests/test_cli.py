@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 import regimes
 from regimes import RegimeModel, data
 from regimes.cli import main
-from regimes.exceptions import InvalidParameterError
+from regimes.exceptions import DataDownloadError, InvalidParameterError
 from regimes.results import portfolio_proba
 
 from ._yf import FakeDownload, yf_frame
@@ -346,7 +346,38 @@ def test_offline_download_without_cache_says_what_to_do(monkeypatch, tmp_path, c
     monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
     monkeypatch.setattr(yfinance, "download", FakeDownload(yf_frame(["XLK"]).iloc[:0]))
     assert main(["--download", "XLK"]) == 2
-    assert "load_sample()" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # the command's ways, not Python's (hostile 62, 7)
+    assert "the bundled sample (leave --download out) or a file (--csv FILE)" in err
+    assert "load_sample()" not in err and "read_returns" not in err
+    with pytest.raises(DataDownloadError) as info:  # Python's ways in Python
+        data.download_returns(["XLK"], cache_dir=tmp_path)
+    assert "regimes.data.load_sample() or regimes.data.read_returns(" in str(info.value)
+    assert "--csv" not in str(info.value)
+
+
+def test_another_librarys_warnings_are_said_as_its_own(monkeypatch, tmp_path, capsys):
+    """Hostile 62, 7: yfinance's FutureWarnings (pandas' deprecations inside
+    it) were printed as "regimes: warning:", as if the command warned."""
+    close = yf_frame(["XLK", "XLF"])
+
+    def download(*args, **kwargs):
+        warnings.warn_explicit(
+            "The inplace keyword is deprecated",
+            FutureWarning,
+            str(Path(yfinance.__file__).parent / "multi.py"),
+            1,
+        )
+        return close
+
+    monkeypatch.setattr(yfinance, "download", download)
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+    assert main(["--download", "XLK,XLF", "--n-init", "1"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "regimes: warning: from yfinance (FutureWarning): The inplace keyword is "
+        "deprecated" in err
+    )
 
 
 @pytest.mark.slow  # a new interpreter: a second to start and import

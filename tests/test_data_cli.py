@@ -83,6 +83,11 @@ def _file(case: str, folder: Path) -> Path:
         frame.iloc[150:, 0] = np.nan
         frame.iloc[:150, 1] = np.nan
         return write(frame, folder / "apart.csv")
+    if case in ("dates in another format", "no date in the format"):
+        # ISO dates read with a day-first format: the text is a date (hostile
+        # 62, 7: the command said the format as date_format='...'); "%Y%m%d"
+        # makes no line start with a date of the file's form
+        return write(pd.DataFrame({"A": a, "B": b}, DAYS), folder / "iso.csv")
     if case == "missing file":
         return folder / "no such.csv"
     raise AssertionError(case)
@@ -106,9 +111,18 @@ ERRORS = {
         ["--keep-missing", "--columns NAMES"],
     ),
     "missing file": ({}, "path", ["--csv", "no such file"]),
+    "dates in another format": (
+        {"date_format": "%d/%m/%Y"},
+        "date_format",
+        ["--date-format '%d/%m/%Y'"],
+    ),
 }
 
-FLAGS = {"kind": "--prices", "min_coverage": "--min-coverage"}
+FLAGS = {
+    "kind": "--prices",
+    "min_coverage": "--min-coverage",
+    "date_format": "--date-format",
+}
 
 
 def _argv(path: Path, keywords: dict) -> list[str]:

@@ -1230,16 +1230,22 @@ def test_a_cash_funds_returns_are_read_alike_by_the_fit_and_the_report(tmp_path)
 
 
 def _zero_row_warnings(call):
+    """The zero-days warnings ``call`` gives, each checked in the command's words."""
+    from regimes.cli import _words
     from regimes.exceptions import DataWarning
 
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         call()
-    return [
-        str(w.message)
+    said = [
+        w.message.args[0]
         for w in seen
         if issubclass(w.category, DataWarning) and "exactly 0 on" in str(w.message)
     ]
+    for text in said:  # hostile 62, 7: its setting as the command's option
+        assert "missing='marginalize'" in text
+        assert "fit with --keep-missing" in _words(text)
+    return [str(text) for text in said]
 
 
 def test_days_with_every_column_at_zero_are_named_by_the_fit_and_the_decoders():
