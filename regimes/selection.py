@@ -28,6 +28,7 @@ from ._contract import (
     Real,
     validate_params,
 )
+from ._dates import stamp_text
 from ._fitting import check_fit_data
 from ._parallel import parallel_map
 from ._validation import (
@@ -39,7 +40,13 @@ from ._validation import (
     check_training_values,
 )
 from ._warn import warn_user
-from .exceptions import InvalidParameterError, InvalidReturnsError, RegimeFitError
+from .exceptions import (
+    Advice,
+    InvalidParameterError,
+    InvalidReturnsError,
+    RegimeFitError,
+    message_parts,
+)
 from .models import RegimeModel, convergence_reported_by_caller
 
 __all__ = ["compare"]
@@ -229,14 +236,26 @@ def _check_training_part(
                 )
                 if _passes(whole, settings):  # else the row fails, tabulated
                     check_fit_data(part, settings, None)
-    except InvalidReturnsError as exc:
+    except InvalidParameterError as exc:
+        # the data's refusals, and min_duration's (hostile 62, 2: "longer than
+        # the 603 days of training data" did not say they were the days before
+        # the test period)
         last = part.index[-1]
-        last = last.date() if isinstance(last, pd.Timestamp) else f"row {last}"
+        last = stamp_text(last) if isinstance(last, pd.Timestamp) else f"row {last}"
+        other = (
+            "a shorter min_duration"
+            if exc.param == "min_duration"
+            else "leave those columns out"
+        )
         raise InvalidParameterError(
             "test_size",
-            f"compare fits each row also on the days before its test period (the "
-            f"first {n_train} of {len(frame)} days, up to {last}), and there: "
-            f"{exc} Pass a smaller test_size, or leave those columns out.",
+            Advice(
+                "compare fits each row also on the days before its test period "
+                f"(the first {n_train} of {len(frame)} days, up to {last}), and "
+                "there: ",
+                *message_parts(exc),
+                f" Pass a smaller test_size, or {other}.",
+            ),
         ) from exc
 
 

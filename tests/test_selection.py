@@ -73,6 +73,8 @@ def test_a_column_observed_only_in_the_test_period_names_the_split(monkeypatch):
         ("constant on the part", "constant"),
         # the whole passes a row's days-per-parameter rule, the part does not
         ("too few days in the part", "fewer than the"),
+        # hostile 62, 2: "longer than the 603 days", which were the part's
+        ("min_duration longer than the part", "a minimum duration of 700 days"),
     ],
 )
 def test_any_fit_rule_the_training_part_breaks_names_the_split(monkeypatch, case, says):
@@ -84,8 +86,12 @@ def test_any_fit_rule_the_training_part_breaks_names_the_split(monkeypatch, case
     from regimes import _fitting
     from regimes.data import load_sample
 
+    model = RegimeModel(n_init=1, random_state=0)
     if case == "too few days in the part":
         returns, counts = load_sample().iloc[-130:, :7], (3,)
+    elif case == "min_duration longer than the part":
+        returns, counts = load_sample().iloc[-754:, :2], (2,)
+        model.set_params(min_duration=700)
     else:
         returns, counts = load_sample().iloc[-600:, :3].copy(), (1, 2)
         returns.iloc[:480, 2] = 0.0
@@ -94,7 +100,8 @@ def test_any_fit_rule_the_training_part_breaks_names_the_split(monkeypatch, case
         raise AssertionError("a fit began before the split was checked")
 
     monkeypatch.setattr(_fitting, "run_restarts", forbidden)
-    model = RegimeModel(n_init=1, random_state=0)
     with pytest.raises(InvalidParameterError, match=says) as err:
         compare(returns, n_regimes=counts, covariance_types=("full",), model=model)
     assert err.value.param == "test_size" and "smaller test_size" in str(err.value)
+    n_train = len(returns) - round(0.2 * len(returns))
+    assert f"the first {n_train} of {len(returns)} days" in str(err.value)
