@@ -195,7 +195,15 @@ def prepare(
         whole = uncut[frame.columns].apply(pd.to_numeric, errors="coerce")
         kind, why = guess_kind(frame, source, whole=whole.astype(float))
         warn_user(
-            Advice(f"{source}: {why}. Pass ", Setting("kind", kind), " to say so."),
+            # the other reading too: a cash fund's steady returns read as prices
+            # (hostile 63, 3), prices of wild moves as returns
+            Advice(
+                f"{source}: {why}. Pass ",
+                Setting("kind", kind),
+                " to say so, or ",
+                Setting("kind", other := "returns" if kind == "prices" else "prices"),
+                f" if they are {other}.",
+            ),
             AssumedKindWarning,
         )
     if kind == "prices":

@@ -41,6 +41,7 @@ from ._gaussian import MAD_TO_SD
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import (  # noqa: F401
     GROSS_FIX,
+    PRICE_LEVEL,
     bar_level,
     basis_points_advice,
     basis_points_median,
@@ -49,7 +50,6 @@ from ._prices_or_returns import (  # noqa: F401
     looks_like_prices,
     mixed_units,
     percent_median,
-    price_level,
     price_words,
 )
 from ._state import Settings
@@ -1257,15 +1257,17 @@ def prices_warning(
     command leaves out: it has its own words). With ``columns``, gross-returns
     columns beside columns of returns are named too (hostile 56, 2: they were
     left to the mixed-units warning, which asked to multiply the returns by 100).
-    Values are read as prices by :func:`price_level`, the rule of the outputs
-    that compound returns, so that the fit and the report read them alike: a
-    median below :data:`PRICE_LEVEL` is a cash fund's returns, not prices, and
-    below :data:`GROSS_LEVEL` may be its returns in percent (hostile 61: the fit
-    had warned of prices only, and of prices at any level, where the report
-    advised ``/ 100``). Returns whether it warned.
+    Values that change little next to their level are warned of at any level
+    and length (a coin priced at 1e-5 is prices); what else they may be is read
+    by the level rule of the outputs that compound returns
+    (:func:`price_level`, :data:`PRICE_LEVEL`, :data:`GROSS_LEVEL`), so that the
+    fit and the report say the same: below :data:`PRICE_LEVEL` a cash fund's
+    steady returns, below :data:`GROSS_LEVEL` its returns in percent (hostile
+    61: the fit had said prices only, where the report advised ``/ 100``;
+    hostile 63, 1: judging by the level alone left coin prices unwarned).
+    Returns whether it warned.
     """
-    level = price_level(values)
-    if level is None:
+    if not looks_like_prices(values):
         gross = [] if columns is None else list(gross_columns(values, columns))
         if gross:
             warn_user(
@@ -1295,14 +1297,21 @@ def prices_warning(
             Aside(fix),
             "; gross returns: subtract 1 from them first.",
         )
-    elif price_words(level)[1]:
-        advice = Advice(said + "prices, not returns", Aside(fix), ".")
-    else:
+    elif (level := float(np.nanmedian(values))) < PRICE_LEVEL:
+        advice = Advice(
+            said + "prices, not returns",
+            Aside(fix),
+            "; if they are a cash fund's steady returns, they are returns as "
+            "they are and this does not apply.",
+        )
+    elif not price_words(level)[1]:
         advice = Advice(
             said + "prices or a cash fund's returns in percent, not returns",
             Aside(fix),
             "; a cash fund's returns in percent: divide them by 100.",
         )
+    else:
+        advice = Advice(said + "prices, not returns", Aside(fix), ".")
     warn_user(advice, LikelyPricesWarning)
     return True
 

@@ -15,6 +15,7 @@ from regimes.exceptions import (
     DataWarning,
     InvalidParameterError,
     InvalidReturnsError,
+    LikelyPricesWarning,
     PercentReturnsWarning,
 )
 
@@ -163,6 +164,23 @@ def test_prices_of_any_level_are_prices(tmp_path, scale):
     pd.testing.assert_frame_equal(
         returns, data.to_log_returns(close), check_freq=False, rtol=1e-8
     )
+
+
+def test_a_guessed_kind_says_how_to_say_the_other_one(tmp_path):
+    """Hostile 63, 3: a cash fund's steady returns are read as prices, and the
+    warning offered only kind='prices' to say so; it offers the other too."""
+    days = pd.bdate_range("2015-01-01", periods=600)
+    noise = np.random.default_rng(0).normal(0, 2e-6, len(days))
+    cash = pd.DataFrame({"CASH": 9.6e-5 + noise}, index=days)
+    with pytest.warns(AssumedKindWarning) as said:
+        data.read_returns(write(cash, tmp_path / "cash.csv"))
+    text = str(said[0].message)
+    assert "read as prices" in text
+    assert "Pass kind='prices' to say so, or kind='returns' if they are returns" in text
+    # followed: read as they are, with the note that steady returns are returns
+    with pytest.warns(LikelyPricesWarning, match="cash fund's steady returns"):
+        kept = data.read_returns(tmp_path / "cash.csv", kind="returns")
+    np.testing.assert_allclose(kept["CASH"].to_numpy(), cash["CASH"].to_numpy())
 
 
 def test_decimal_and_percent_returns(tmp_path):

@@ -1207,9 +1207,11 @@ def test_a_cash_funds_returns_are_read_alike_by_the_fit_and_the_report(tmp_path)
     noise = np.random.default_rng(0).normal(0, 2e-6, len(days))
     rate = 8e-5 + 4e-5 * np.sin(np.arange(len(days)) / 200) + noise
     decimal = pd.DataFrame({"CASH": rate}, index=days)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", LikelyPricesWarning)  # returns: nothing said
+    with pytest.warns(LikelyPricesWarning) as said:  # prices, or returns as they are
         model = RegimeModel(2, n_init=1, random_state=0).fit(decimal)
+    assert "a cash fund's steady returns, they are returns as they are" in str(
+        said[0].message
+    )
     assert model.results(decimal).to_html(tmp_path / "decimal.html").exists()
 
     percent = decimal * 100
@@ -1226,7 +1228,11 @@ def test_a_cash_funds_returns_are_read_alike_by_the_fit_and_the_report(tmp_path)
     prices = 100 * np.exp(load_sample().iloc[-600:, :2].cumsum())
     with pytest.warns(LikelyPricesWarning) as said:
         RegimeModel(2, n_init=1, random_state=0).fit(prices)
-    assert "look like prices, not returns" in str(said[0].message)
+    assert "look like prices, not returns." in str(said[0].message)
+    # hostile 63, 1: a coin priced at 1e-5, and 19 days of prices, are warned of
+    for low in (prices * 1e-7, prices.iloc[:19]):
+        with pytest.warns(LikelyPricesWarning, match="look like prices"):
+            RegimeModel(2, n_init=1, random_state=0).fit(low)
 
 
 def _zero_row_warnings(call):
