@@ -118,6 +118,15 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
+MISSING_TEXT = (
+    *("", ".", "-", "NA", "N/A", "n/a", "#N/A", "#N/A N/A", "#NA", "<NA>"),
+    *("NaN", "nan", "-NaN", "-nan", "null", "NULL", "None"),
+)
+"""Text cells read as missing values, by the files' reader and the returns
+validator alike (the numeric markers -99.99 and -999 are read as missing later,
+for every loader alike: :data:`regimes._panel.MISSING_MARKERS`)."""
+
+
 def is_number_cell(value: Any) -> bool:
     """Whether one cell of a data column held as Python objects is a real number.
 
@@ -138,7 +147,9 @@ def plain_numbers(values: pd.Series) -> pd.Series:
     NaN), so the loaders and the validator call this before anything else.
     """
     exact = values.map(lambda v: isinstance(v, (decimal.Decimal, numbers.Rational)))
-    exact &= ~values.map(_is_int)  # ints are Rational too, and read as they are
+    # ints are Rational too, and read as they are; a bool is no number (hostile
+    # 63, 2: a stray True became a return of 1.0)
+    exact &= ~values.map(lambda v: _is_int(v) or isinstance(v, (bool, np.bool_)))
     if not exact.any():
         return values
     values = values.copy()

@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._contract import MISSING_TEXT
 from ._dates import data_error, parse_day, parse_day_index
 from ._panel import THOUSANDS_SEPARATORS, are_price_bars
 from ._prices_or_returns import BAR_FIELDS as _BAR_FIELDS
@@ -56,12 +57,6 @@ from .exceptions import Advice, DataFileError, DataWarning, Setting
 
 __all__ = ["MISSING_TEXT", "read_table"]
 
-MISSING_TEXT = (
-    *("", ".", "-", "NA", "N/A", "n/a", "#N/A", "#N/A N/A", "#NA", "<NA>"),
-    *("NaN", "nan", "-NaN", "-nan", "null", "NULL", "None"),
-)
-"""Cells read as missing values (the numeric markers -99.99 and -999 are read as
-missing later, for every loader alike: :data:`regimes._panel.MISSING_MARKERS`)."""
 
 _SEPARATORS = (",", ";", "\t", None)  # None: runs of spaces (Ken French's .txt)
 _DAY_LIKE = re.compile(

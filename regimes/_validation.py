@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._contract import (
+    MISSING_TEXT,
     Integral,
     Interval,
     Names,
@@ -700,9 +701,41 @@ def _numbers_held_otherwise(column: pd.Series) -> bool:
             return False
     elif not isinstance(column.dtype, (pd.StringDtype, pd.CategoricalDtype)):
         return False
-    present = column.dropna()
-    numbers = pd.to_numeric(present.astype(object), errors="coerce")
+    present = column.dropna().astype(object)
+    present = present[
+        ~present.map(lambda v: isinstance(v, str) and v.strip() in MISSING_TEXT)
+    ]
+    numbers = pd.to_numeric(present, errors="coerce")
     return bool(numbers.notna().all())
+
+
+def _converts(column: pd.Series) -> bool:
+    """Whether ``column.astype(float)`` reads it (a missing-value marker: not)."""
+    try:
+        column.astype(float)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _odd_cell(column: pd.Series) -> str | None:
+    """The first cell that is no number in a column of mostly numbers, said.
+
+    None when half or fewer of the column's cells are numbers (a column of words).
+    """
+    cells = plain_numbers(column.astype(object)).dropna()
+    numeric = cells.map(
+        lambda v: (
+            is_number_cell(v)
+            or (isinstance(v, str) and not pd.isna(pd.to_numeric(v, errors="coerce")))
+        )
+    )
+    if len(cells) == 0 or numeric.mean() <= 0.5 or numeric.all():
+        return None
+    day = cells.index[int(np.argmin(numeric.to_numpy()))]
+    value = cells[day]
+    where = f"on {stamp_text(day)}" if isinstance(day, pd.Timestamp) else f"at {day!r}"
+    return f"{kind_of(value, dtype=False)} {value!r} {where} among numbers"
 
 
 def _check_frame_labels(
@@ -765,17 +798,34 @@ def _check_frame_labels(
         # (hostile 62, 6: text and categories were told to drop every column)
         held = [c for c in bad if _numbers_held_otherwise(frame[c])]
         dtypes = sorted({str(frame[c].dtype) for c in held})
+        # text such as "" or "n/a" for a missing value: astype(float) refuses it
+        marked = any(
+            frame[c].astype(object).map(lambda v: isinstance(v, str)).any()
+            and not _converts(frame[c])
+            for c in held
+        )
+        convert = (
+            f"{param}.apply(pd.to_numeric, errors='coerce'), which reads the "
+            "missing-value markers as NaN"
+            if marked
+            else f"{param}.astype(float)"
+        )
         stored = (
             f"columns {held} of numbers stored as text, categories or objects "
-            f"(dtype {', '.join(dtypes)}); pass {param}.astype(float)"
+            f"(dtype {', '.join(dtypes)}); pass {convert}"
         )
         if held == bad:
             raise InvalidReturnsError(param, f"{param} has {stored}.")
         others = [c for c in bad if c not in held]
+        # a column of numbers with a few other cells: name the first (hostile
+        # 63, 2: a stray True in numbers), which is to be fixed, not the column
+        odd = [f"{c!r} holds {cell}" for c in others if (cell := _odd_cell(frame[c]))]
         raise InvalidReturnsError(
             param,
-            f"{param} has non-numeric columns {others}; keep only numeric return "
-            "columns" + (f". It also has {stored} for those." if held else "."),
+            f"{param} has non-numeric columns {others}"
+            + (f" ({'; '.join(odd)}: fix those cells, or " if odd else "; ")
+            + ("keep only numeric return columns" + (")" if odd else ""))
+            + (f". It also has {stored} for those." if held else "."),
         )
     frame = frame.set_axis(columns, axis=1)
     if feature_names is not None:

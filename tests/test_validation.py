@@ -518,6 +518,37 @@ def test_numbers_stored_otherwise_get_one_fix_whatever_the_dtype(stored):
         RegimeModel(n_init=1).fit(returns > 0)  # bools are not numbers
 
 
+def test_a_stray_cell_among_numbers_is_named_and_markers_read_as_missing():
+    """Hostile 63, 2 and 9: a stray True among numbers held as objects was
+    read as 1.0 by plain_numbers and told astype(float), which made it a 100 %
+    return; text numbers with one "n/a" or "" were told to drop the column,
+    and astype(float) fails on those markers."""
+    returns = load_sample().iloc[-400:, :2]
+    first, second = returns.columns
+    stray = returns.astype(object)
+    stray.iloc[5, 0] = True
+    with pytest.raises(InvalidReturnsError) as info:
+        RegimeModel(n_init=1).fit(stray)
+    text = str(info.value)
+    day = returns.index[5].date()
+    assert f"non-numeric columns ['{first}'] ('{first}' holds a bool True on {day}" in (
+        text
+    )
+    assert f"columns ['{second}'] of numbers stored" in text
+    marked = returns.astype(str)
+    marked.iloc[7, 1], marked.iloc[9, 0] = "n/a", ""
+    with pytest.raises(InvalidReturnsError) as info:
+        RegimeModel(n_init=1).fit(marked)
+    text = str(info.value)
+    assert "non-numeric" not in text
+    assert "returns.apply(pd.to_numeric, errors='coerce')" in text
+    read = marked.apply(pd.to_numeric, errors="coerce")  # the advice, followed
+    assert read.isna().sum().sum() == 2
+    np.testing.assert_allclose(
+        read.fillna(0).to_numpy(), returns.where(read.notna(), 0)
+    )
+
+
 @pytest.mark.parametrize(
     "exact",
     [
