@@ -248,10 +248,12 @@ class Share(Interval):
         if not _is_real(value) or not 1 < plain_float(value) <= 100:
             return ""
         percent = plain_float(value)
-        return (
-            f"give it as a fraction, not in percent: {percent / 100:g} for "
-            f"{percent:g} %"
-        )
+        # the fraction as shown must pass this check itself: 100 % is 1, which
+        # a level in (0, 1) refuses, and 99.99999 must not show as 1 (hostile 63, 7)
+        shown = f"{percent / 100:.12g}"
+        if self.convert(float(shown)) is _REJECT:
+            return ""
+        return f"give it as a fraction, not in percent: {shown} for {percent:.12g} %"
 
 
 class Options(Constraint):

@@ -105,7 +105,7 @@ _SAMPLE_FILE = "sector_returns.csv.gz"
 _INDEX_COLUMN = "SP500"
 
 # the parameters every loader shares, declared once
-_POLICY = {
+POLICY = {
     "kind": [Options(("auto", "prices", "returns"))],
     "start": [None, Day()],
     "end": [None, Day()],
@@ -264,7 +264,7 @@ def to_log_returns(prices: pd.DataFrame | pd.Series) -> pd.DataFrame:
 
 
 @validate_params(
-    {"frame": [Checked("prepare_returns checks the table itself")], **_POLICY}
+    {"frame": [Checked("prepare_returns checks the table itself")], **POLICY}
 )
 def prepare_returns(
     frame: pd.DataFrame | pd.Series,
@@ -400,7 +400,7 @@ def prepare_returns(
     return prepare(frame, options, "frame", "frame")
 
 
-@validate_params({"path": [PathLike()], **_POLICY, "date_format": [None, DateFormat()]})
+@validate_params({"path": [PathLike()], **POLICY, "date_format": [None, DateFormat()]})
 def read_returns(
     path: str | os.PathLike[str],
     *,
@@ -517,8 +517,8 @@ def read_returns(
         "end": [None, Day()],
         "cache_dir": [None, PathLike(kind="folder")],
         "refresh": ["boolean"],
-        "missing": _POLICY["missing"],
-        "min_coverage": _POLICY["min_coverage"],
+        "missing": POLICY["missing"],
+        "min_coverage": POLICY["min_coverage"],
     }
 )
 def download_returns(

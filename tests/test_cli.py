@@ -310,7 +310,7 @@ def test_download_input(monkeypatch, tmp_path, capsys):
         (["--n-iter", "0"], "--n-iter must be an int >= 1; got 0"),
         (["--seed", "-1"], "--seed must be an int in [0, 4294967295]; got -1"),
         (["--min-duration", "0.5"], "--min-duration must be a finite number"),
-        (["--min-coverage", "2"], "--min-coverage must be between 0 and 1, got 2"),
+        (["--min-coverage", "2"], "--min-coverage must be a finite number in [0, 1]"),
         (["--walk-forward", "--refit", "0"], "--refit: refit as a number of days"),
         (["--download", "XLK", "--csv", "x.csv"], "not allowed with argument"),
         (["--download", ""], "--download needs at least one name"),

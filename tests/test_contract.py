@@ -561,9 +561,24 @@ def test_every_fraction_written_in_percent_is_told_the_fraction_to_pass():
     assert {"RegimeModel.standard_errors(level)", "read_returns(min_coverage)"} <= set(
         fractions
     )
-    with pytest.raises(InvalidParameterError) as info:  # not a percent: no hint
-        check_value(250, [Share(closed="neither")], "level")
-    assert "percent" not in str(info.value)
+    # no hint the same check refuses (hostile 63, 7): 100 % is 1, refused in
+    # (0, 1); 250 is no percent; 99.99999 % is not rounded to 1
+    for value in (100, 250):
+        with pytest.raises(InvalidParameterError) as info:
+            check_value(value, [Share(closed="neither")], "level")
+        assert "percent" not in str(info.value)
+    with pytest.raises(InvalidParameterError, match="0.9999999 for 99.99999 %"):
+        check_value(99.99999, [Share(closed="neither")], "level")
+
+
+def test_the_command_gives_the_fraction_for_a_coverage_in_percent(capsys):
+    """Hostile 63, 15: --min-coverage 95 was refused by the command's own check,
+    without the fraction Python's read_returns(min_coverage=95) gives."""
+    from regimes.cli import main
+
+    assert main(["--min-coverage", "95"]) == 2
+    err = capsys.readouterr().err
+    assert "--min-coverage must be" in err and "0.95 for 95 %" in err
 
 
 def test_a_set_is_refused_where_order_means_something_and_sorted_elsewhere():
