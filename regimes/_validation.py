@@ -33,6 +33,7 @@ from ._dates import (
     check_day_index,
     data_error,
     median_spacing,
+    parse_day,
     stamp_text,
     to_datetime_call,
     undated,
@@ -262,21 +263,46 @@ def as_frame(returns: Any, param: str = "returns") -> Any:
     sees the same column.
     """
     if isinstance(returns, pd.Series):
-        if isinstance(returns.name, (_dt.date, np.datetime64)):
+        if _one_days_row(returns):
             # returns.iloc[-1] or .loc[day]: one day's row, named by its day and
             # indexed by the columns, would be read as a column of dates (whose
             # advice, to parse the column names as dates, could not work)
-            day = pd.Timestamp(returns.name)
+            name = returns.name
+            day = stamp_text(name) if isinstance(name, pd.Timestamp) else str(name)
             raise InvalidReturnsError(
                 param,
-                f"{param} is one day's row (a Series named by its day, "
-                f"{stamp_text(day)}, indexed by {len(returns)} column names): "
-                "pass one day as a one-row DataFrame, e.g. returns.iloc[[-1]] "
-                f"rather than returns.iloc[-1], or {param}.to_frame().T.",
+                f"{param} is one day's row (a Series named by its day, {day}, "
+                f"indexed by {len(returns)} column names): pass one day as a "
+                "one-row DataFrame, e.g. returns.iloc[[-1]] rather than "
+                f"returns.iloc[-1], or {param}.to_frame().T.",
             )
         name = returns.name if returns.name is not None else param
         return returns.to_frame(name=name)
     return returns
+
+
+def _one_days_row(series: pd.Series) -> bool:
+    """Whether ``series`` is a frame's row: named by a day, indexed by labels.
+
+    Its name is a date (a Timestamp, even NaT, a date, a numpy datetime64, a
+    Period, or text that reads as a day) and its index holds neither dates nor
+    row numbers: a column of returns named by a date keeps its dates (hostile
+    63, 8 and 14).
+    """
+    index, name = series.index, series.name
+    if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or undated(index):
+        return False
+    if pd.api.types.is_numeric_dtype(index.dtype):
+        return False
+    if isinstance(name, (_dt.date, np.datetime64, pd.Period)) or name is pd.NaT:
+        return True
+    if isinstance(name, str):
+        try:
+            parse_day(name)
+        except (ValueError, TypeError):
+            return False
+        return True
+    return False
 
 
 def check_unique_columns(

@@ -1516,6 +1516,21 @@ def test_one_days_row_is_refused_with_the_frame_to_pass(short_sample):
     assert len(RegimeModel(2, n_init=1, random_state=0).fit(named).regimes_) == len(
         named
     )
+    # hostile 63, 8 and 14: rows named by a Period, by text or by NaT are rows;
+    # a column named by a date (its index: dates) is a column
+    rows = {
+        "Period": short_sample.to_period("D").iloc[-1],
+        "text": short_sample.set_axis(short_sample.index.strftime("%Y-%m-%d")).iloc[-1],
+        "NaT": row.rename(pd.NaT),
+    }
+    last = str(short_sample.index[-1].date())
+    for what, other in rows.items():
+        day = "NaT" if what == "NaT" else last
+        with pytest.raises(InvalidReturnsError, match=f"named by its day, {day},"):
+            model.predict(other)
+    dated = named.rename(pd.Timestamp("2020-01-01"))
+    fitted = RegimeModel(2, n_init=1, random_state=0).fit(dated)
+    assert len(fitted.regimes_) == len(dated)
 
 
 def test_labels_that_read_as_one_name_are_told_to_rename_not_drop(short_sample):
