@@ -39,7 +39,7 @@ from ._validation import (
     check_regularization,
     smaller_models,
 )
-from .exceptions import Advice, InvalidParameterError, RegimeFitError, Setting
+from .exceptions import Advice, Aside, InvalidParameterError, RegimeFitError, Setting
 from .labels import permute_states, regime_order
 
 
@@ -175,6 +175,20 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
     every regime to show a spell or two is named first (hostile 62, 2 and 3).
     """
     message = f"all {len(runs)} EM restarts failed; first error: {runs[0].error}."
+    n_days, n_columns = data.values.shape
+    # named in every branch: with stale or stepped columns as well (hostile 63, 6)
+    cause: list[Any] = []
+    if settings.min_stay > 0:
+        # as given: 1 / (1 - (1 - 1/10)) is 10.000000000000002 in floats
+        longest = float(f"{1.0 / (1.0 - settings.min_stay):.12g}")
+        if 2 * settings.n_regimes * longest > n_days:
+            cause = [
+                f" A minimum duration of {longest:.6g} days lets {n_days} days "
+                f"show fewer than two spells of each of {settings.n_regimes} "
+                "regimes, which may be the cause: try a shorter one, or ",
+                Setting("min_duration", None),
+                ".",
+            ]
     stale: list[str] = []
     held: dict[str, str] = {}
     for j, column in enumerate(data.columns):
@@ -196,38 +210,30 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
             else:
                 held[column] = said
     if stale:
-        return (
+        return Advice(
             f"{message} The regimes collapse onto repeated values: "
             f"{'; '.join(stale)} (stale prices?). A Gaussian regime sitting on such "
             "days has a variance tending to 0 and an unbounded likelihood. Drop the "
-            "column, or mark those days missing and drop them (e.g. "
-            "returns.replace(0.0, np.nan).dropna())."
+            "column, or mark those days missing and drop them",
+            Aside(" (e.g. returns.replace(0.0, np.nan).dropna())"),
+            ".",
+            *cause,
         )
     steps = {**_step_columns(data), **held}  # a held level said as such
     if steps:
-        return (
+        return Advice(
             f"{message} The regimes collapse onto a column that moves in steps: "
             f"{'; '.join(steps.values())}. Its values barely change from day to day "
             "compared with how far they move over the sample (a cash rate that a "
             "central bank resets, a pegged currency), so a regime can sit on one "
             "step with a variance tending to 0. Drop the column, or model it "
             "apart; returns of risky assets change by about their own spread from "
-            "day to day."
+            "day to day.",
+            *cause,
         )
-    n_days, n_columns = data.values.shape
-    advice: list[Any] = [message]
-    if settings.min_stay > 0:
-        longest = 1.0 / (1.0 - settings.min_stay)
-        if 2 * settings.n_regimes * longest > n_days:
-            advice += [
-                f" A minimum duration of {longest:.6g} days lets {n_days} days "
-                f"show fewer than two spells of each of {settings.n_regimes} "
-                "regimes, which is the likely cause: try a shorter one, or ",
-                Setting("min_duration", None),
-                ".",
-            ]
     return Advice(
-        *advice,
+        message,
+        *cause,
         f" Try more data ({n_days} days here, {n_columns} "
         f"column{'s' if n_columns != 1 else ''})",
         *smaller_models(

@@ -1284,9 +1284,10 @@ def smaller_models(
 ) -> list[Any]:
     """The ways to a model with fewer free parameters, as parts of an Advice.
 
-    Fewer regimes or columns always; another covariance type only when it has
-    fewer parameters than this one and no more than ``n_rows`` (a 'diag' model
-    of one column has as many as a 'full' one, and more than a 'tied' one).
+    Fewer regimes or columns (of what there is more than one of); another
+    covariance type only when it has fewer parameters than this one and no more
+    than ``n_rows`` (a 'diag' model of one column has as many as a 'full' one,
+    and more than a 'tied' one).
     """
     now = n_free_parameters(n_regimes, n_features, covariance_type)
     fits = sorted(
@@ -1294,7 +1295,10 @@ def smaller_models(
         for kind in COVARIANCE_TYPES
         if (n := n_free_parameters(n_regimes, n_features, kind)) < now and n <= n_rows
     )
-    parts: list[Any] = [", fewer regimes or columns"]
+    # fewer of what there is more than one of (hostile 63, 11: "fewer regimes
+    # or columns" to a one-column model)
+    fewer = [w for w, n in (("regimes", n_regimes), ("columns", n_features)) if n > 1]
+    parts: list[Any] = [f", fewer {' or '.join(fewer)}"] if fewer else []
     for n, kind in fits[-1:]:  # the least restrictive: closest to the one asked for
         parts += [", or ", Setting("covariance_type", kind), f" ({n} free parameters)"]
     return parts

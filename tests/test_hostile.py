@@ -238,6 +238,23 @@ def test_a_failed_fit_advises_only_what_would_pass_and_names_min_duration():
     long_data = check_returns(sample.iloc[:3000])
     quiet = _failure_message(failed, long_data, settings)  # 2 x 3 x 300 < 3000
     assert "min_duration" not in quiet
+    # hostile 63, 6: at the rule's edge (2 x 3 x 10 = 60 days: two spells each)
+    # no cause is named, though 1 / (1 - 0.9) is 10.000000000000002 in floats
+    for k, duration, n_days in ((3, 10, 60), (3, 4, 24), (2, 25, 100), (2, 12, 48)):
+        edge = RegimeModel(k, min_duration=duration)._check_params()
+        at = _failure_message(failed, check_returns(sample.iloc[:n_days]), edge)
+        assert "minimum duration" not in at, (k, duration)
+        below = _failure_message(failed, check_returns(sample.iloc[: n_days - 1]), edge)
+        assert f"A minimum duration of {duration} days" in below
+    # named beside stale columns too
+    stale = sample.iloc[:120].copy()
+    stale.iloc[::3, 0] = 0.0
+    said = _failure_message(failed, check_returns(stale), settings)
+    assert "stale prices?" in said and "A minimum duration of 300 days" in said
+    assert "replace(0.0" in said and "replace(0.0" not in cli._words(said)
+    # fewer of what there is more than one of
+    one = _failure_message(failed, check_returns(sample.iloc[:50, :1]), edge)
+    assert "fewer regimes" in one and "columns" not in one.split("Try more data")[1]
 
 
 def test_a_collapsing_restart_is_never_kept(short_sample):
