@@ -299,13 +299,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _library(filename: str) -> str:
-    """The package a warning came from, by the file that issued it."""
-    if Path(filename).resolve().parent == Path(__file__).resolve().parent:
-        return "regimes"
-    parts = Path(filename).parts
-    if "site-packages" in parts and parts.index("site-packages") + 1 < len(parts):
-        return Path(parts[parts.index("site-packages") + 1]).stem
-    return Path(filename).stem or "another library"
+    """Whose a warning of another class than ours is, by the file it points at.
+
+    The top package of that file (site-packages, dist-packages or a source
+    checkout: the highest folder with an ``__init__.py``). A warning pointing
+    into this package came from a library it calls, with a ``stacklevel``
+    that names its caller (hostile 63, 12: such warnings were said as ours).
+    """
+    path = Path(filename)
+    if path.resolve().parent == Path(__file__).resolve().parent:
+        return "a library regimes calls"
+    for marker in ("site-packages", "dist-packages"):
+        if marker in path.parts[:-1]:
+            return Path(path.parts[path.parts.index(marker) + 1]).stem
+    top = None
+    for folder in path.parents:
+        if not (folder / "__init__.py").is_file():
+            break
+        top = folder
+    return top.name if top is not None else (path.stem or "another library")
 
 
 # the library's parameter names, as the command spells them

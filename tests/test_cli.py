@@ -380,6 +380,23 @@ def test_another_librarys_warnings_are_said_as_its_own(monkeypatch, tmp_path, ca
     )
 
 
+def test_a_warning_is_said_as_the_library_its_file_belongs_to(tmp_path):
+    """Hostile 63, 12: the label took the file's name outside site-packages
+    ('fromnumeric' for numpy under dist-packages or in a checkout), and called
+    a library's warning that points at our code (stacklevel=2) ours."""
+    from regimes import cli
+
+    ours = Path(regimes.__file__).with_name("_yahoo.py")
+    assert cli._library(str(ours)) == "a library regimes calls"
+    debian = "/usr/lib/python3/dist-packages/numpy/_core/fromnumeric.py"
+    assert cli._library(debian) == "numpy"
+    checkout = tmp_path / "src" / "yfinance" / "scrapers"
+    checkout.mkdir(parents=True)
+    for folder in (checkout, checkout.parent):
+        (folder / "__init__.py").write_text("")
+    assert cli._library(str(checkout / "quote.py")) == "yfinance"
+
+
 @pytest.mark.slow  # a new interpreter: a second to start and import
 def test_python_dash_m(tmp_path):
     done = subprocess.run(
