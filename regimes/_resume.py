@@ -1342,15 +1342,18 @@ DAY, RECORDED = LOG_COLUMNS  # the log's own columns, before and after the frame
 def _line_ending(path: Path) -> str:
     """The line ending of the log's header: new lines end as the file's do.
 
-    A log saved by a Windows editor ends its lines with CRLF; lines appended with
-    LF alone would leave one file with two endings (hostile 61). A new or empty
-    log gets LF.
+    A log saved by a Windows editor ends its lines with CRLF, a classic Mac one
+    with CR; lines appended with LF alone would leave one file with two endings
+    (hostile 61). A new or empty log, or one line without an end, gets LF.
     """
     if not path.is_file():
         return "\n"
     with open(path, "rb") as handle:
-        first = handle.readline()
-    return "\r\n" if first.endswith(b"\r\n") else "\n"
+        head = handle.read(1 << 16)
+    # the first line's end, whatever it is: a classic Mac file has CR alone, which
+    # readline() does not stop at (hostile 63, 13)
+    end = re.search(rb"\r\n|\r|\n", head)
+    return "\n" if end is None else end.group().decode("ascii")
 
 
 def _log_header(columns: Sequence[Any]) -> list[str]:
@@ -1437,11 +1440,12 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
         data = handle.read()
         lines = data.decode(TEXT_ENCODING, errors="replace").splitlines()
         width = len(_csv_fields(lines[0])) if lines else 0
-        if not data.endswith(b"\n"):
+        if not data.endswith(b"\n") and not (ending == b"\r" and data.endswith(b"\r")):
             # a lone line is the header, which both callers checked first
             if len(lines) == 1 or _logged_row(_csv_fields(lines[-1]), width):
                 # complete: end it (a CRLF cut after its CR needs the LF only)
-                handle.write(ending[1:] if data.endswith(b"\r") else ending)
+                half = ending == b"\r\n" and data.endswith(b"\r")
+                handle.write(b"\n" if half else ending)
             else:  # a crash tore the last append: drop it
                 cut = data.rfind(b"\n") + 1
                 handle.truncate(cut)

@@ -1601,6 +1601,23 @@ def test_a_log_saved_with_crlf_goes_on_with_crlf(full, tmp_path, cut):
     assert daily.append_log(full, path) == 0  # the next run reads it
 
 
+@pytest.mark.parametrize("cut", [0, 1], ids=["whole", "no CR"])
+def test_a_log_saved_with_cr_alone_goes_on_with_cr(full, tmp_path, cut):
+    """Hostile 63, 13: a log whose lines end in CR alone (a classic Mac editor)
+    got LF lines appended: the first line was read to the file's end."""
+    path = tmp_path / "log.csv"
+    _log_in_two_parts(full, path)
+    cr = path.read_bytes().replace(b"\n", b"\r")
+    path.write_bytes(cr[: len(cr) - cut])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert daily.append_log(full, path) == 10
+    data = path.read_bytes()
+    assert b"\n" not in data and data.count(b"\r") == len(full) + 1
+    assert data.startswith(cr[: len(cr) - 1])
+    assert daily.append_log(full, path) == 0
+
+
 @pytest.mark.parametrize("ending", ["", "\r\n"])
 def test_a_log_of_its_header_alone_keeps_it(full, tmp_path, ending):
     """A log holding only its header, without a final line ending, was read as a
