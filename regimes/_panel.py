@@ -603,21 +603,28 @@ def _share_below(share: float) -> str:
     return f"{np.floor(share * 1000) / 10:.1f}%"
 
 
-def _days_lost(index: pd.Index, first: Any, last: Any) -> str:
-    """What a lower coverage without missing values does to the data's span.
+def _days_lost(frame: pd.DataFrame, kept: list[str], low: list[str]) -> tuple[Any, ...]:
+    """What keeping ``low`` beside ``kept`` without missing values does to the days.
 
-    Every day on which a kept column has no value is dropped: a column that
-    starts late moves the start, one that ends early the end, and the latest
-    days are lost (hostile 62, 4: the advice said only "start later", and
-    following it for a column that had stopped ended the data years early).
+    Every day on which one of them has no value is dropped: a column that
+    starts late moves the start, one that ends early the end, gaps inside
+    cost their days (hostile 62, 4 and 63, 5: the advice said "start later", and
+    following it for a column that had stopped ended the data years early; a
+    span from one column's start to another's end could come before it began).
     """
-    said = []
-    if first > index[0]:
-        said.append(f"start on {first.date()}")
-    if last < index[-1]:
-        lost = int((index > last).sum())
-        said.append(f"end on {last.date()}, without the latest {lost} days")
-    return f" (the data would then {' and '.join(said)})" if said else ""
+    rows = frame[kept + low].notna().all(axis=1)
+    if not rows.any():
+        return (
+            " (but they never have values on the same days as the other columns: "
+            "keep them with missing values instead)",
+        )
+    now = frame[kept].notna().all(axis=1) if kept else pd.Series(True, frame.index)
+    lost = int((now & ~rows).sum())
+    days = frame.index[rows.to_numpy()]
+    return (
+        f" (the data would then run from {days[0].date()} to {days[-1].date()}, "
+        f"without {lost} of the days they have now)",
+    )
 
 
 def _drop_low(
@@ -638,6 +645,7 @@ def _drop_low(
             f"{_share_below(coverage[c])} of the days"
             for c in low
         )
+        kept = [c for c in frame.columns if c not in empty and c not in low]
         fix = (
             ("Pass a lower coverage, e.g. ", hint, ", to keep them as NaN where ")
             + ("they have no value.",)
@@ -645,7 +653,7 @@ def _drop_low(
             else ("Pass ", Setting("missing", "keep"), " to keep them as NaN where ")
             + ("they have no value, or a lower coverage, e.g. ", hint, ", to keep ")
             + ("them and drop the days on which any is missing",)
-            + (_days_lost(frame.index, first[low].max(), last[low].min()), ".")
+            + (*_days_lost(frame, kept, low), ".")
         )
         warn_user(
             Advice(

@@ -274,33 +274,34 @@ def test_keep_with_min_coverage_still_drops_thin_columns():
     assert dropped and "missing='keep'" not in dropped[0].split(". ", 1)[1]
 
 
-@pytest.mark.parametrize("ends", [True, False], ids=["ends early", "starts late"])
-def test_the_advice_for_a_thin_column_says_which_days_it_costs(ends):
+@pytest.mark.parametrize("case", ["ends early", "starts late", "gaps inside"])
+def test_the_advice_for_a_thin_column_says_which_days_it_costs(case):
     """Hostile 62, 4: a column that stopped early was dropped with the advice
     "a lower coverage ... to keep them and start later"; followed, the data
-    ended on the column's last day, years before the file's. The advice says
-    which end moves, and what is lost, and the loader does what it says."""
+    ended on the column's last day, years before the file's. Hostile 63, 5: a
+    column with gaps inside lost two days in three without a word. The advice
+    gives the span and the days lost, and the loader does what it says."""
     returns = data.load_sample().loc["2015":"2019"].iloc[:, :3].copy()
     column = returns.columns[2]
-    if ends:
+    if case == "ends early":
         returns.iloc[300:, 2] = np.nan
-    else:
+    elif case == "starts late":
         returns.iloc[:900, 2] = np.nan
+    else:
+        returns.iloc[::3, 2] = np.nan
+        returns.iloc[1::3, 2] = np.nan
     with pytest.warns(DataWarning, match=rf"dropped \['{column}'\]") as record:
         data.prepare_returns(returns, kind="returns")
     said = str(record[0].message)
     share = re.search(r"min_coverage=([\d.]+)", said)[1]
-    moved = "the data end on" if ends else "the data start on"
-    with pytest.warns(DataWarning, match=moved):  # as the advice said
+    with pytest.warns(DataWarning):  # the days it drops, said again as it does
         kept = data.prepare_returns(returns, kind="returns", min_coverage=float(share))
     assert column in kept.columns
-    if ends:
-        lost = (returns.index > kept.index[-1]).sum()
-        assert f"end on {kept.index[-1].date()}, without the latest {lost} days" in said
-        assert "start on" not in said
-    else:
-        assert f"(the data would then start on {kept.index[0].date()})" in said
-        assert "end on" not in said
+    lost = len(returns) - len(kept)
+    assert (
+        f"(the data would then run from {kept.index[0].date()} to "
+        f"{kept.index[-1].date()}, without {lost} of the days they have now)" in said
+    )
     assert "missing='keep' to keep them as NaN where they have no value" in said
 
 
