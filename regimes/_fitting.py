@@ -43,13 +43,20 @@ from .exceptions import Advice, Aside, InvalidParameterError, RegimeFitError, Se
 from .labels import permute_states, regime_order
 
 
-def check_min_duration(settings: Settings, n_days: int, which: str) -> None:
+def check_min_duration(
+    settings: Settings,
+    n_days: int,
+    which: str,
+    more: tuple[Any, ...] = ("more data",),
+) -> None:
     """Refuse a ``min_duration`` longer than the ``n_days`` a fit trains on.
 
     Every regime would be expected to outlast the data, so the stay
     probabilities would be the floor's, with no evidence behind them (hostile
     55, 3: an identity transition matrix, "converged", no word). ``which``
-    says which days they are, in the caller's words.
+    says which days they are, in the caller's words; ``more``, the parts of
+    the way to more of them (the walk-forward's: a longer ``min_train``, which
+    more data does not change; hostile 63, 10).
     """
     if settings.min_stay <= 0:  # no min_duration
         return
@@ -63,7 +70,9 @@ def check_min_duration(settings: Settings, n_days: int, which: str) -> None:
                 "would be expected to last longer than the data, so the stay "
                 "probabilities would be the floor's, not the data's. Pass ",
                 Setting("min_duration", n_days),
-                " or less (a spell the data can show), or more data.",
+                " or less (a spell the data can show), or ",
+                *more,
+                ".",
             ),
         )
 

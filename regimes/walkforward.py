@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import os
 import re
 import sys
@@ -57,6 +58,7 @@ from ._validation import (
 from ._warn import about, warn_user
 from .exceptions import (
     Advice,
+    Aside,
     InvalidParameterError,
     RegimeFitError,
     Setting,
@@ -340,9 +342,13 @@ def walk_forward(
     failed = sum(not r["converged"] for r in refits)
     if failed:
         warn_user(
-            f"{failed} of {len(refits)} refits did not "
-            "converge within n_iter (see refit_table(...)); increase the model's "
-            "n_iter.",
+            Advice(
+                f"{failed} of {len(refits)} refits did not converge within n_iter",
+                Aside(" (see refit_table(...))"),
+                "; increase ",
+                Setting("n_iter", 2 * settings.n_iter),
+                ".",
+            ),
             ConvergenceWarning,
         )
     return out
@@ -723,12 +729,16 @@ def _check_training_size(
             ),
         )
     smallest = first_start if window is None else min(window, first_start)
+    # as given: 1 / (1 - (1 - 1/400)) is 400.0000000000001 in floats
+    longest = math.ceil(float(f"{1.0 / (1.0 - settings.min_stay):.12g}"))
+    by_window = smallest == window
     check_min_duration(
         settings,
         smallest,
-        "of the smallest refit's training data (window)"
-        if smallest == window
-        else "before the first refit (min_train)",
+        "of the smallest refit's training data (the window)"
+        if by_window
+        else "before the first refit",
+        (Setting("window" if by_window else "min_train", longest), " or more"),
     )
 
 

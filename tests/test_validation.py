@@ -828,11 +828,14 @@ def test_a_min_duration_longer_than_the_data_is_refused_before_em(monkeypatch):
             RegimeModel(min_duration=days, n_init=1).fit(returns)
         assert e.value.param == "min_duration"
         assert f"Pass min_duration={n} or less" in str(e.value)
-    with pytest.raises(InvalidParameterError, match=r"\(window\)") as e:
+    with pytest.raises(InvalidParameterError, match=r"\(the window\)") as e:
         walk_forward(returns, RegimeModel(min_duration=400), window=300, progress=False)
     assert e.value.param == "min_duration"
-    with pytest.raises(InvalidParameterError, match=r"\(min_train\)"):
+    # the way to more days is the walk's own (hostile 63, 10: "or more data")
+    assert "or window=400 or more." in str(e.value)
+    with pytest.raises(InvalidParameterError, match="before the first refit") as e:
         walk_forward(returns, RegimeModel(min_duration=600), progress=False)
+    assert "or min_train=600 or more." in str(e.value)
     monkeypatch.undo()
     RegimeModel(min_duration=n, n_init=1, random_state=0).fit(returns)  # as long
 

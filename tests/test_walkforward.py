@@ -649,6 +649,21 @@ def test_fit_many_warnings_say_which_data_set(n_jobs):
     assert not str(alone[0].message).startswith("data set")
 
 
+def test_the_walks_convergence_warning_says_its_setting_in_each_front_ends_words():
+    """Hostile 63, 10: the walk's warning said "(see refit_table(...));
+    increase the model's n_iter" to the command's users too."""
+    from regimes.cli import _words
+    from regimes.data import load_sample
+
+    sample = load_sample().iloc[-700:, :2]
+    model = RegimeModel(2, n_init=1, n_iter=3, random_state=0)
+    with pytest.warns(ConvergenceWarning) as said:
+        walk_forward(sample, model, refit="Y", min_train=400, progress=False)
+    text = next(w.message.args[0] for w in said if "refits did not" in str(w.message))
+    assert "(see refit_table(...)); increase n_iter=6." in text
+    assert _words(text).endswith("did not converge within n_iter; increase --n-iter 6.")
+
+
 def test_a_min_train_beyond_the_data_is_not_the_advice():
     """Hostile 29, H29-11: 35 columns over 300 days were told 'pass min_train
     >= 2003', a training window longer than the data. When the data are too
