@@ -332,12 +332,17 @@ def check_unique_columns(
         if not pd.Index(labels).duplicated().any():
             # 1 and "1": one name as text, two labels to pandas, so that
             # columns.duplicated() finds none (hostile 62, 8)
-            same = [repr(c) for c in labels if str(c) in dups]
+            same = [c for c in labels if str(c) in dups]
+            # a NaN label cannot be a key of rename (NaN != NaN): name them all
+            example = (
+                f"{param}.columns = [...]"
+                if any(pd.isna(c) for c in same if not isinstance(c, str))
+                else f"{param}.rename(columns={{{same[0]!r}: 'another name'}})"
+            )
             raise error(
                 param,
                 f"{param} has columns whose labels differ but read as one name: "
-                f"{', '.join(same)}; rename one of each, e.g. "
-                f"{param}.rename(columns={{{same[0]}: 'another name'}}).",
+                f"{', '.join(map(repr, same))}; rename one of each, e.g. {example}.",
             )
         raise error(
             param,

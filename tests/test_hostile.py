@@ -1560,6 +1560,9 @@ def test_labels_that_read_as_one_name_are_told_to_rename_not_drop(short_sample):
     text = str(info.value)
     assert "1, '1'" in text and ".rename(columns={1: 'another name'})" in text
     assert "duplicated()" not in text
+    data.columns = [np.nan, "nan"]  # hostile 63, 15: NaN is no key of rename
+    with pytest.raises(InvalidReturnsError, match=r"returns\.columns = \[\.\.\.\]"):
+        RegimeModel(2).fit(data)
     data.columns = ["XLK", "XLK"]  # true copies: the advice drops them
     with pytest.raises(InvalidReturnsError, match=r"columns\.duplicated\(\)"):
         RegimeModel(2).fit(data)
