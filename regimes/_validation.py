@@ -59,6 +59,7 @@ from ._warn import warn_user
 from .exceptions import (
     Advice,
     Aside,
+    Command,
     DataWarning,
     FrequencyWarning,
     InvalidParameterError,
@@ -1329,6 +1330,11 @@ def _check_not_constant(
         )
 
 
+PERCENT_FIX = Command("add --percent")
+"""The command's way to a cash fund's returns in percent, in the prices warning:
+the command leaves the warning out when --percent is given (hostile 63, 4)."""
+
+
 def prices_warning(
     values: np.ndarray,
     source: str = "",
@@ -1393,7 +1399,10 @@ def prices_warning(
         advice = Advice(
             said + "prices or a cash fund's returns in percent, not returns",
             Aside(fix),
-            "; a cash fund's returns in percent: divide them by 100.",
+            "; a cash fund's returns in percent: ",
+            Aside("divide them by 100"),
+            PERCENT_FIX,
+            ".",
         )
     else:
         advice = Advice(said + "prices, not returns", Aside(fix), ".")

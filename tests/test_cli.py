@@ -356,6 +356,27 @@ def test_offline_download_without_cache_says_what_to_do(monkeypatch, tmp_path, c
     assert "--csv" not in str(info.value)
 
 
+def test_a_cash_funds_percent_returns_follow_their_advice_without_a_reversal(
+    tmp_path, capsys
+):
+    """Hostile 63, 4: a cash fund's returns in percent were told to be divided
+    by 100 (in Python words), and with --percent, as advised, told to leave
+    --percent out (below a cash fund's size)."""
+    days = pd.bdate_range("2015-01-01", periods=800)
+    noise = np.random.default_rng(0).normal(0, 2e-6, len(days))
+    rate = 9.6e-5 + 4e-5 * np.sin(np.arange(len(days)) / 200) + noise
+    path = tmp_path / "cash.csv"
+    pd.DataFrame({"CASH": 100 * rate}, index=days).to_csv(path)
+    args = ["--csv", str(path), "--returns", "--n-regimes", "2", "--n-init", "1"]
+    main(args)
+    err = capsys.readouterr().err
+    assert "a cash fund's returns in percent: add --percent." in err
+    assert "divide them by 100" not in err
+    main([*args, "--percent"])
+    err = capsys.readouterr().err
+    assert "add --percent" not in err and "leave --percent out" not in err
+
+
 def test_another_librarys_warnings_are_said_as_its_own(monkeypatch, tmp_path, capsys):
     """Hostile 62, 7: yfinance's FutureWarnings (pandas' deprecations inside
     it) were printed as "regimes: warning:", as if the command warned."""
