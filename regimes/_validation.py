@@ -1158,8 +1158,18 @@ def check_observed(
                     f"{n_regimes} regime(s) (observed values: {few}); with ",
                     Setting("missing", "marginalize"),
                     f" each column needs at least {need} (5 per regime, at least "
-                    "10) so that no regime's variance rests on one or two days. "
-                    f"Drop them, e.g. {param}.drop(columns={list(few)}).",
+                    "10) so that no regime's variance rests on one or two days. ",
+                    # Python's code for Python only; none left: more days
+                    # (hostile 63, 10: code in the command, dropping every column)
+                    *(
+                        (
+                            "Drop them",
+                            Aside(f", e.g. {param}.drop(columns={list(few)})"),
+                        )
+                        if len(few) < len(columns)
+                        else ("Use more days, or fewer regimes",)
+                    ),
+                    ".",
                 ),
             )
 

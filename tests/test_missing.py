@@ -349,8 +349,20 @@ def test_the_policy_is_checked(short_sample):
         RegimeModel(2, missing="marginalize").fit(with_inf)
     nearly_empty = data.copy()
     nearly_empty.iloc[1:, 1] = np.nan
-    with pytest.raises(ValueError, match="too few observed values"):
+    with pytest.raises(ValueError, match="too few observed values") as info:
         RegimeModel(2, missing="marginalize").fit(nearly_empty)
+    # Python's code for Python only (hostile 63, 10)
+    from regimes.cli import _words
+
+    said = info.value.args[0]
+    assert ".drop(columns=" in said and ".drop(columns=" not in _words(said)
+    assert "Drop them." in _words(said)
+    every = data.iloc[:, :2].copy()  # each column seen on every other day only
+    every.iloc[::2, 0] = np.nan
+    every.iloc[1::2, 1] = np.nan
+    every = every.iloc[:18]  # 9 values each: too few for either
+    with pytest.raises(ValueError, match="Use more days, or fewer regimes"):
+        RegimeModel(2, covariance_type="diag", missing="marginalize").fit(every)
     # a model fitted with "error" refuses NaN when decoding too
     fitted = RegimeModel(2, n_init=2, random_state=0).fit(data.dropna())
     with pytest.raises(ValueError, match="NaN"):
