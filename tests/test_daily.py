@@ -1582,40 +1582,35 @@ def test_a_log_kept_to_its_recent_days_is_not_said_to_lack_the_others(full, tmp_
         assert daily.append_log(full, path) == n_new
 
 
-@pytest.mark.parametrize("cut", [0, 1, 2], ids=["whole", "no LF", "no CRLF"])
-def test_a_log_saved_with_crlf_goes_on_with_crlf(full, tmp_path, cut):
+@pytest.mark.parametrize(
+    ("ending", "cut"),
+    [
+        (b"\r\n", 0),
+        (b"\r\n", 1),  # cut after its CR
+        (b"\r\n", 2),  # no final ending
+        (b"\r", 0),
+        (b"\r", 1),
+    ],
+    ids=["CRLF", "CRLF without LF", "CRLF without CRLF", "CR", "CR without CR"],
+)
+def test_a_log_goes_on_with_its_own_line_ending(full, tmp_path, ending, cut):
     """Hostile 61: a log saved by a Windows editor (CRLF) was appended to with LF
     lines, and a missing final line ending was restored as LF: one file, two
-    line endings. New lines and a restored ending now end as the header does."""
+    line endings. Hostile 63, 13: a log whose lines end in CR alone (a classic
+    Mac editor) got LF lines too: its first line was read to the file's end.
+    New lines and a restored ending now end as the header does."""
     path = tmp_path / "log.csv"
     _log_in_two_parts(full, path)
-    crlf = path.read_bytes().replace(b"\n", b"\r\n")
-    path.write_bytes(crlf[: len(crlf) - cut])
+    saved = path.read_bytes().replace(b"\n", ending)
+    path.write_bytes(saved[: len(saved) - cut])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert daily.append_log(full, path) == 10
     data = path.read_bytes()
-    assert data.count(b"\n") == data.count(b"\r\n") == len(full) + 1
-    assert data.count(b"\r") == len(full) + 1
-    assert data.startswith(crlf[: len(crlf) - 2])  # nothing earlier rewritten
+    assert data.count(ending) == len(full) + 1  # every line, and no other ending
+    assert data.count(b"\r") + data.count(b"\n") == (len(full) + 1) * len(ending)
+    assert data.startswith(saved[: len(saved) - len(ending)])  # nothing rewritten
     assert daily.append_log(full, path) == 0  # the next run reads it
-
-
-@pytest.mark.parametrize("cut", [0, 1], ids=["whole", "no CR"])
-def test_a_log_saved_with_cr_alone_goes_on_with_cr(full, tmp_path, cut):
-    """Hostile 63, 13: a log whose lines end in CR alone (a classic Mac editor)
-    got LF lines appended: the first line was read to the file's end."""
-    path = tmp_path / "log.csv"
-    _log_in_two_parts(full, path)
-    cr = path.read_bytes().replace(b"\n", b"\r")
-    path.write_bytes(cr[: len(cr) - cut])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert daily.append_log(full, path) == 10
-    data = path.read_bytes()
-    assert b"\n" not in data and data.count(b"\r") == len(full) + 1
-    assert data.startswith(cr[: len(cr) - 1])
-    assert daily.append_log(full, path) == 0
 
 
 @pytest.mark.parametrize("ending", ["", "\r\n"])
