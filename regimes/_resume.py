@@ -1447,7 +1447,9 @@ def _last_logged_day(path: Path) -> pd.Timestamp | None:
                 half = ending == b"\r\n" and data.endswith(b"\r")
                 handle.write(b"\n" if half else ending)
             else:  # a crash tore the last append: drop it
-                cut = data.rfind(b"\n") + 1
+                # after the last line end of any kind (a CR-only log has no
+                # LF: cutting at LF emptied it, hostile 64, 3)
+                cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
                 handle.truncate(cut)
                 lines = data[:cut].decode(TEXT_ENCODING, errors="replace").splitlines()
                 warn_user(

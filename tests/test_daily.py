@@ -1611,6 +1611,14 @@ def test_a_log_goes_on_with_its_own_line_ending(full, tmp_path, ending, cut):
     assert data.count(b"\r") + data.count(b"\n") == (len(full) + 1) * len(ending)
     assert data.startswith(saved[: len(saved) - len(ending)])  # nothing rewritten
     assert daily.append_log(full, path) == 0  # the next run reads it
+    # a torn last line is dropped back to the line before it, in any ending
+    # (hostile 64, 3: a CR-only log was cut to nothing, having no LF)
+    path.write_bytes(data[:-30])
+    with pytest.warns(StateWarning, match="incomplete last line"):
+        assert daily.append_log(full, path) == 1
+    again = path.read_bytes()
+    assert again.startswith(data[: data.rfind(ending, 0, len(data) - 30)])
+    assert again.count(ending) == len(full) + 1
 
 
 @pytest.mark.parametrize("ending", ["", "\r\n"])
