@@ -285,25 +285,31 @@ def as_frame(returns: Any, param: str = "returns") -> Any:
 def _one_days_row(series: pd.Series) -> bool:
     """Whether ``series`` is a frame's row: named by a day, indexed by labels.
 
-    Its name is a date (a Timestamp, even NaT, a date, a numpy datetime64, a
-    Period, or text that reads as a day) and its index holds neither dates nor
-    row numbers: a column of returns named by a date keeps its dates (hostile
-    63, 8 and 14).
+    Named by a date object (a Timestamp, even NaT, a date, a numpy datetime64,
+    a Period) and indexed by anything but dates: the column labels, integer
+    ones too (hostile 64, 1). Named by text that reads as a day: only when its
+    index is text that does not (a returns column indexed by dates as text is
+    a column, hostile 64, 8). A column of returns named by a date, with a
+    date index, is a column (hostile 63, 8 and 14).
     """
     index, name = series.index, series.name
-    if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or undated(index):
-        return False
-    if pd.api.types.is_numeric_dtype(index.dtype):
+    if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
         return False
     if isinstance(name, (_dt.date, np.datetime64, pd.Period)) or name is pd.NaT:
         return True
-    if isinstance(name, str):
-        try:
-            parse_day(name)
-        except (ValueError, TypeError):
-            return False
-        return True
-    return False
+    if not isinstance(name, str) or not _reads_as_day(name) or len(index) == 0:
+        return False
+    return not pd.api.types.is_numeric_dtype(index.dtype) and not _reads_as_day(
+        index[0]
+    )
+
+
+def _reads_as_day(value: Any) -> bool:
+    try:
+        parse_day(value)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def check_unique_columns(

@@ -1548,6 +1548,15 @@ def test_one_days_row_is_refused_with_the_frame_to_pass(short_sample):
     dated = named.rename(pd.Timestamp("2020-01-01"))
     fitted = RegimeModel(2, n_init=1, random_state=0).fit(dated)
     assert len(fitted.regimes_) == len(dated)
+    # hostile 64, 1: a row of a frame with integer column labels (the default)
+    numbered = short_sample.set_axis(range(short_sample.shape[1]), axis=1)
+    with pytest.raises(InvalidReturnsError, match="one day's row"):
+        RegimeModel(2, n_init=1).fit(numbered.iloc[-1])
+    # hostile 64, 8: a column named by date text, indexed by dates as text, is a
+    # column whose index is to be read as dates
+    text_days = named.set_axis(named.index.strftime("%Y-%m-%d")).rename("2021-01-01")
+    with pytest.raises(InvalidReturnsError, match="must be indexed by date"):
+        RegimeModel(2, n_init=1).fit(text_days)
 
 
 def test_labels_that_read_as_one_name_are_told_to_rename_not_drop(short_sample):
