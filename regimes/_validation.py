@@ -1346,6 +1346,14 @@ def _check_not_constant(
         )
 
 
+STEADY_NOTE = (
+    "; if they are a cash fund's steady returns, they are returns as they are "
+    "and this does not apply."
+)
+"""The prices warning's other reading below PRICE_LEVEL, one object: the command
+leaves a warning holding it out with --percent, by which the user has said the
+values are returns in percent (hostile 64, 10; :func:`regimes.cli.main`)."""
+
 PERCENT_FIX = Command("add --percent")
 """The command's way to a cash fund's returns in percent, in the prices warning:
 the command leaves the warning out when --percent is given (hostile 63, 4)."""
@@ -1405,12 +1413,7 @@ def prices_warning(
             "; gross returns: subtract 1 from them first.",
         )
     elif (level := float(np.nanmedian(values))) < PRICE_LEVEL:
-        advice = Advice(
-            said + "prices, not returns",
-            Aside(fix),
-            "; if they are a cash fund's steady returns, they are returns as "
-            "they are and this does not apply.",
-        )
+        advice = Advice(said + "prices, not returns", Aside(fix), STEADY_NOTE)
     elif not price_words(level)[1]:
         advice = Advice(
             said + "prices or a cash fund's returns in percent, not returns",

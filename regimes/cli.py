@@ -42,7 +42,7 @@ from ._prices_or_returns import (
     returns_unit,
 )
 from ._resume import NEW_RUN, saved_columns
-from ._validation import COVARIANCE_TYPES, PERCENT_FIX
+from ._validation import COVARIANCE_TYPES, PERCENT_FIX, STEADY_NOTE
 from ._version import __version__
 from ._warn import warn_user
 from .evaluate import spells
@@ -273,7 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     return  # --percent said so: they are divided by 100
                 one = getattr(message, "args", ())
                 parts = getattr(one[0], "parts", ()) if len(one) == 1 else ()
-                if options.percent and any(p is PERCENT_FIX for p in parts):
+                if options.percent and any(
+                    p in (PERCENT_FIX, STEADY_NOTE) for p in parts
+                ):
                     return  # a cash fund's percent returns, as --percent says
                 text = _words(one[0] if len(one) == 1 else message)
                 advice = next(
@@ -730,11 +732,18 @@ asked about (hostile 63, 4: --percent on a cash fund's percent returns, as the
 fit's warning advised, was told to leave --percent out)."""
 
 
+STEADY_SMALLEST = 1e-5
+"""The same for steady returns (a cash fund's, a bond fund's): 0.25 % a year. A
+cash fund's returns in percent, divided, are about 1e-4 a day; in decimals,
+divided again, about 1e-6 (hostile 64, 2: those were left unwarned)."""
+
+
 def _check_percent_size(returns: pd.DataFrame, args: argparse.Namespace) -> None:
     """Warn when --percent left returns smaller than a cash fund's (decimals?)."""
     values = returns.to_numpy()
     size = float(np.nanmedian(np.abs(values)))
-    if size < PERCENT_SMALLEST and not looks_like_prices(values):
+    steady = looks_like_prices(values)
+    if size < (STEADY_SMALLEST if steady else PERCENT_SMALLEST):
         warn_user(
             f"--percent: divided by 100, the returns of {args.csv} have a median "
             f"size of {size:.2g} a day, below a cash fund's: if the file was in "

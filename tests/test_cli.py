@@ -375,6 +375,12 @@ def test_a_cash_funds_percent_returns_follow_their_advice_without_a_reversal(
     main([*args, "--percent"])
     err = capsys.readouterr().err
     assert "add --percent" not in err and "leave --percent out" not in err
+    # hostile 64, 10: nor, once said to be returns in percent, "look like prices"
+    assert "look like prices" not in err
+    # hostile 64, 2: the same fund in decimals, divided again, is asked about
+    pd.DataFrame({"CASH": rate}, index=days).to_csv(path)
+    main([*args, "--percent"])
+    assert "leave --percent out" in capsys.readouterr().err
 
 
 def test_another_librarys_warnings_are_said_as_its_own(monkeypatch, tmp_path, capsys):
