@@ -287,19 +287,26 @@ def _convergence_message(
         return None
     history = run.history
     own = (
-        f"tol={tol:g}"
+        f"tolerance {tol:g}"
         if run.tol == tol
-        else f"a warm start's tolerance {run.tol:g}, from tol={tol:g}"
+        else f"a warm start's tolerance {run.tol:g}, from {tol:g}"
     )
+    # the settings as parts: the command says its own option (hostile 64, 11)
+    more = ("Pass a larger n_iter, e.g. ", Setting("n_iter", 2 * max(len(history), 1)))
     if len(history) < 2:
-        return (
+        return Advice(
             f"The best of {n_runs} restarts ran only {len(history)} EM iteration, "
-            f"so its convergence cannot be judged ({own}). Increase n_iter."
+            f"so its convergence cannot be judged ({own}). ",
+            *more,
+            ".",
         )
-    return (
+    return Advice(
         f"The best of {n_runs} restarts did not converge: its last EM iteration "
         f"gained {history[-1] - history[-2]:.3g} in log-likelihood after "
-        f"{len(history)} iterations ({own}). Increase n_iter, or raise tol."
+        f"{len(history)} iterations ({own}). ",
+        *more,
+        Aside(", or raise tol"),
+        ".",
     )
 
 

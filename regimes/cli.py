@@ -282,7 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     (a for c, a in _WARNING_ADVICE.items() if issubclass(category, c)),
                     None,
                 )
-                if advice:
+                if advice and not getattr(one[0] if one else None, "settings", ()):
+                    # a message that names its settings says them as options
+                    # already: the class's advice once more repeated it
                     text = f"{text} (here: {advice})"
                 if not issubclass(category, (RegimesWarning, ConvergenceWarning)):
                     # another library's (yfinance's, pandas'), not ours: say whose

@@ -343,7 +343,8 @@ def walk_forward(
     if failed:
         warn_user(
             Advice(
-                f"{failed} of {len(refits)} refits did not converge within n_iter",
+                f"{failed} of {len(refits)} refits did not converge in the "
+                "iterations allowed",
                 Aside(" (see refit_table(...))"),
                 "; increase ",
                 Setting("n_iter", 2 * settings.n_iter),

@@ -239,8 +239,8 @@ def test_model_options_reach_the_model(monkeypatch):
     )
     assert status == 0
     assert "NOT converged in 2 iterations" in text
-    assert "here: increase --n-iter" in text
-    assert text.index("here: increase --n-iter") < text.index("Data: ")
+    assert "Pass a larger n_iter, e.g. --n-iter" in text  # the option, once
+    assert text.index("e.g. --n-iter") < text.index("Data: ")
 
 
 def test_version(capsys):
@@ -381,6 +381,15 @@ def test_a_cash_funds_percent_returns_follow_their_advice_without_a_reversal(
     pd.DataFrame({"CASH": rate}, index=days).to_csv(path)
     main([*args, "--percent"])
     assert "leave --percent out" in capsys.readouterr().err
+
+
+def test_a_convergence_warning_says_its_option_once(capsys):
+    """Hostile 64, 11: "Increase n_iter, or raise tol. (here: increase --n-iter)":
+    a Python keyword, and the advice twice."""
+    assert main(["--n-iter", "2", "--n-init", "1", "--start", "2020-01-01"]) == 0
+    err = capsys.readouterr().err
+    assert "Pass a larger n_iter, e.g. --n-iter 4." in err
+    assert "(here: increase --n-iter)" not in err and "raise tol" not in err
 
 
 def test_another_librarys_warnings_are_said_as_its_own(monkeypatch, tmp_path, capsys):

@@ -341,8 +341,16 @@ def test_em_converged_is_decided_from_the_history():
 
 
 def test_iteration_cap_is_not_convergence(short_sample):
-    with pytest.warns(ConvergenceWarning, match="Increase n_iter"):
+    with pytest.warns(ConvergenceWarning, match="larger n_iter") as said:
         model = RegimeModel(3, n_iter=2, n_init=2, random_state=0).fit(short_sample)
+    # its setting in each front end's words (hostile 64, 11)
+    from regimes.cli import _words
+
+    text = said[0].message.args[0]
+    assert (
+        "(tolerance 0.0001). Pass a larger n_iter, e.g. n_iter=4, or raise tol" in text
+    )
+    assert _words(text).endswith("Pass a larger n_iter, e.g. --n-iter 4.")
     assert model.converged_ is False
     assert model.n_iter_ == 2
     assert not model.restarts_["converged"].any()
