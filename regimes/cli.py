@@ -315,6 +315,10 @@ def _library(filename: str) -> str:
     that names its caller (hostile 63, 12: such warnings were said as ours).
     """
     path = Path(filename)
+    if not path.is_absolute():
+        # 'sys', '<frozen importlib._bootstrap>': Python's own, not a file to
+        # resolve against the current folder (hostile 64, 12)
+        return "Python"
     if path.resolve().parent == Path(__file__).resolve().parent:
         return "a library regimes calls"
     for marker in ("site-packages", "dist-packages"):

@@ -416,7 +416,7 @@ def test_another_librarys_warnings_are_said_as_its_own(monkeypatch, tmp_path, ca
     )
 
 
-def test_a_warning_is_said_as_the_library_its_file_belongs_to(tmp_path):
+def test_a_warning_is_said_as_the_library_its_file_belongs_to(tmp_path, monkeypatch):
     """Hostile 63, 12: the label took the file's name outside site-packages
     ('fromnumeric' for numpy under dist-packages or in a checkout), and called
     a library's warning that points at our code (stacklevel=2) ours."""
@@ -431,6 +431,10 @@ def test_a_warning_is_said_as_the_library_its_file_belongs_to(tmp_path):
     for folder in (checkout, checkout.parent):
         (folder / "__init__.py").write_text("")
     assert cli._library(str(checkout / "quote.py")) == "yfinance"
+    # Python's pseudo file names, whatever the current folder (hostile 64, 12)
+    monkeypatch.chdir(checkout)
+    for name in ("sys", "<frozen importlib._bootstrap>"):
+        assert cli._library(name) == "Python"
 
 
 @pytest.mark.slow  # a new interpreter: a second to start and import
