@@ -733,13 +733,25 @@ def _check_training_size(
     # as given: 1 / (1 - (1 - 1/400)) is 400.0000000000001 in floats
     longest = math.ceil(float(f"{1.0 / (1.0 - settings.min_stay):.12g}"))
     by_window = smallest == window
+    # each of the two that is too short, and only while the data have room for
+    # the first refit after it (hostile 64, 5 and 6)
+    short = [
+        name
+        for name, days in (("window", window), ("min_train", first_start))
+        if days is not None and days < longest
+    ]
+    way: list[Any] = ["more data"]
+    if longest < n_rows:
+        way = [Setting(short[0], longest)]
+        way += [" and ", Setting(short[1], longest)] if len(short) > 1 else []
+        way += [" or more"]
     check_min_duration(
         settings,
         smallest,
         "of the smallest refit's training data (the window)"
         if by_window
         else "before the first refit",
-        (Setting("window" if by_window else "min_train", longest), " or more"),
+        tuple(way),
     )
 
 

@@ -836,6 +836,24 @@ def test_a_min_duration_longer_than_the_data_is_refused_before_em(monkeypatch):
     with pytest.raises(InvalidParameterError, match="before the first refit") as e:
         walk_forward(returns, RegimeModel(min_duration=600), progress=False)
     assert "or min_train=600 or more." in str(e.value)
+    # no min_train beyond the data, and both limits when both are short
+    # (hostile 64, 5 and 6)
+    short = returns.iloc[:401]
+    with pytest.raises(InvalidParameterError) as e:
+        walk_forward(
+            short, RegimeModel(min_duration=600), min_train=300, progress=False
+        )
+    assert str(e.value).endswith("or more data.") and "min_train=" not in str(e.value)
+    with pytest.raises(InvalidParameterError) as e:
+        walk_forward(
+            short,
+            RegimeModel(2, min_duration=150),
+            refit=120,
+            min_train=120,
+            window=120,
+            progress=False,
+        )
+    assert "or window=150 and min_train=150 or more." in str(e.value)
     monkeypatch.undo()
     RegimeModel(min_duration=n, n_init=1, random_state=0).fit(returns)  # as long
 
