@@ -741,7 +741,7 @@ def _check_training_size(
         if days is not None and days < longest
     ]
     way: list[Any] = ["more data"]
-    if longest < n_rows:
+    if short and longest < n_rows:  # short: none when min_duration passes
         way = [Setting(short[0], longest)]
         way += [" and ", Setting(short[1], longest)] if len(short) > 1 else []
         way += [" or more"]
