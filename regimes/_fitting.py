@@ -222,8 +222,10 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
         return Advice(
             f"{message} The regimes collapse onto repeated values: "
             f"{'; '.join(stale)} (stale prices?). A Gaussian regime sitting on such "
-            "days has a variance tending to 0 and an unbounded likelihood. Drop the "
-            "column, or mark those days missing and drop them",
+            "days has a variance tending to 0 and an unbounded likelihood. "
+            # a one-column model has no column to drop (hostile 64, 13)
+            + ("Drop the column, or mark" if n_columns > 1 else "Mark")
+            + " those days missing and drop them",
             Aside(" (e.g. returns.replace(0.0, np.nan).dropna())"),
             ".",
             *cause,

@@ -1173,7 +1173,16 @@ def check_observed(
                             Aside(f", e.g. {param}.drop(columns={list(few)})"),
                         )
                         if len(few) < len(columns)
-                        else ("Use more days, or fewer regimes",)
+                        # fewer regimes lower the need only above the floor
+                        # of 10 (hostile 64, 7)
+                        else (
+                            "Use more days"
+                            + (
+                                ", or fewer regimes"
+                                if min_observed(n_regimes - 1) < need and n_regimes > 1
+                                else ""
+                            ),
+                        )
                     ),
                     ".",
                 ),

@@ -252,6 +252,9 @@ def test_a_failed_fit_advises_only_what_would_pass_and_names_min_duration():
     said = _failure_message(failed, check_returns(stale), settings)
     assert "stale prices?" in said and "A minimum duration of 300 days" in said
     assert "replace(0.0" in said and "replace(0.0" not in cli._words(said)
+    assert "Drop the column, or mark those days missing" in said
+    alone = _failure_message(failed, check_returns(stale.iloc[:, :1]), settings)
+    assert "Drop the column" not in alone and "Mark those days missing" in alone
     # fewer of what there is more than one of
     one = _failure_message(failed, check_returns(sample.iloc[:50, :1]), edge)
     assert "fewer regimes" in one and "columns" not in one.split("Try more data")[1]

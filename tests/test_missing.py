@@ -361,8 +361,15 @@ def test_the_policy_is_checked(short_sample):
     every.iloc[::2, 0] = np.nan
     every.iloc[1::2, 1] = np.nan
     every = every.iloc[:18]  # 9 values each: too few for either
-    with pytest.raises(ValueError, match="Use more days, or fewer regimes"):
+    # at 2 regimes the need is the floor of 10: fewer regimes cannot lower it
+    # (hostile 64, 7); at 3 (15 values) they can
+    with pytest.raises(ValueError, match=r"Use more days\.$"):
         RegimeModel(2, covariance_type="diag", missing="marginalize").fit(every)
+    longer = data.iloc[:28, :2].copy()
+    longer.iloc[::2, 0] = np.nan
+    longer.iloc[1::2, 1] = np.nan  # 14 values each
+    with pytest.raises(ValueError, match=r"Use more days, or fewer regimes\.$"):
+        RegimeModel(3, covariance_type="diag", missing="marginalize").fit(longer)
     # a model fitted with "error" refuses NaN when decoding too
     fitted = RegimeModel(2, n_init=2, random_state=0).fit(data.dropna())
     with pytest.raises(ValueError, match="NaN"):
