@@ -837,11 +837,9 @@ def _check_frame_labels(
         held = [c for c in bad if _numbers_held_otherwise(frame[c])]
         dtypes = sorted({str(frame[c].dtype) for c in held})
         # text such as "" or "n/a" for a missing value: astype(float) refuses it
-        marked = any(
-            frame[c].astype(object).map(lambda v: isinstance(v, str)).any()
-            and not _converts(frame[c])
-            for c in held
-        )
+        # (or pd.NA among objects: hostile 64, 9) whatever the cell, the fix
+        # must run: astype(float) where it does, else pd.to_numeric
+        marked = not all(_converts(frame[c]) for c in held)
         convert = (
             f"{param}.apply(pd.to_numeric, errors='coerce'), which reads the "
             "missing-value markers as NaN"

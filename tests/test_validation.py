@@ -544,6 +544,11 @@ def test_a_stray_cell_among_numbers_is_named_and_markers_read_as_missing():
     text = str(info.value)
     assert "non-numeric" not in text
     assert "returns.apply(pd.to_numeric, errors='coerce')" in text
+    with_na = returns.astype(object)  # hostile 64, 9: astype(float) fails on pd.NA
+    with_na.iloc[3, 0] = pd.NA
+    with pytest.raises(InvalidReturnsError, match="pd.to_numeric"):
+        RegimeModel(n_init=1).fit(with_na)
+    assert with_na.apply(pd.to_numeric, errors="coerce").isna().sum().sum() == 1
     read = marked.apply(pd.to_numeric, errors="coerce")  # the advice, followed
     assert read.isna().sum().sum() == 2
     np.testing.assert_allclose(
