@@ -117,7 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     given.add_argument(
         "--columns",
         metavar="NAMES",
-        help="columns to use, separated by commas, e.g. XLK,XLF or "
+        # the sample's own names: its columns are sectors, not tickers
+        help="columns to use, separated by commas, e.g. Technology,Energy or "
         "'Health Care,Energy' (--csv or the sample; default all)",
     )
     given.add_argument(
@@ -593,7 +594,7 @@ def _load(
     # gives the fraction (hostile 63, 15)
     check_value(args.min_coverage, data.POLICY["min_coverage"], "min_coverage")
     missing = "keep" if args.keep_missing else "drop"
-    columns = _items(args.columns, "--columns", "XLK,XLF")
+    columns = _items(args.columns, "--columns", "Technology,Energy")
     tickers = _items(args.download, "--download", "XLK,XLF,XLE")
     described = {
         f"--{args.kind}": args.kind,

@@ -315,7 +315,8 @@ def test_download_input(monkeypatch, tmp_path, capsys):
         (["--download", "XLK", "--csv", "x.csv"], "not allowed with argument"),
         (["--download", ""], "--download needs at least one name"),
         (["--download", " , "], "--download needs at least one name"),
-        (["--columns", ""], "--columns needs at least one name"),
+        # its example is the sample's names (hostile 64, 11: XLK,XLF were not)
+        (["--columns", ""], "--columns needs at least one name, e.g. --columns Tech"),
         (["--columns", "Technology,Nope"], "no columns ['Nope']"),
         (["--prices"], "--prices describes a file: use it with --csv PATH"),
         (["--download", "XLK", "--columns", "XLK"], "with --download, list the"),
