@@ -612,12 +612,7 @@ def _days_lost(frame: pd.DataFrame, kept: list[str], low: list[str]) -> tuple[An
     following it for a column that had stopped ended the data years early; a
     span from one column's start to another's end could come before it began).
     """
-    rows = frame[kept + low].notna().all(axis=1)
-    if not rows.any():
-        return (
-            " (but they never have values on the same days as the other columns: "
-            "keep them with missing values instead)",
-        )
+    rows = frame[kept + low].notna().all(axis=1)  # some: _share_days
     now = frame[kept].notna().all(axis=1) if kept else pd.Series(True, frame.index)
     lost = int((now & ~rows).sum())
     days = frame.index[rows.to_numpy()]
@@ -625,6 +620,11 @@ def _days_lost(frame: pd.DataFrame, kept: list[str], low: list[str]) -> tuple[An
         f" (the data would then run from {days[0].date()} to {days[-1].date()}, "
         f"without {lost} of the days they have now)",
     )
+
+
+def _share_days(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether some day has a value in every one of ``columns``."""
+    return bool(frame[columns].notna().all(axis=1).any())
 
 
 def _drop_low(
@@ -654,6 +654,11 @@ def _drop_low(
             + ("they have no value, or a lower coverage, e.g. ", hint, ", to keep ")
             + ("them and drop the days on which any is missing",)
             + (*_days_lost(frame, kept, low), ".")
+            if _share_days(frame, kept + low)
+            # a lower coverage would leave no day (hostile 64, 4)
+            else ("Pass ", Setting("missing", "keep"), " to keep them as NaN where ")
+            + ("they have no value: they never have values on the same days as ",)
+            + ("the other columns, so a lower coverage would leave no day.",)
         )
         warn_user(
             Advice(
@@ -676,9 +681,18 @@ def _drop_low(
                     for c in frame.columns
                     if c not in empty
                 )
-                + "); pass a lower coverage, e.g. ",
-                hint,
-                *also,
+                + (
+                    "); pass a lower coverage, e.g. "
+                    if keep or _share_days(frame, low)
+                    # no day has them all: only missing='keep' keeps them
+                    # (hostile 64, 4)
+                    else "); they never have values on the same days: pass "
+                ),
+                *(
+                    (hint, *also)
+                    if keep or _share_days(frame, low)
+                    else (Setting("missing", "keep"),)
+                ),
                 ", or widen the dates.",
             ),
         )

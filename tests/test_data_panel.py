@@ -305,6 +305,29 @@ def test_the_advice_for_a_thin_column_says_which_days_it_costs(case):
     assert "missing='keep' to keep them as NaN where they have no value" in said
 
 
+def test_columns_that_never_share_a_day_are_not_advised_a_lower_coverage():
+    """Hostile 64, 4: columns that never have values on the same days were told
+    a lower coverage, e.g. min_coverage=0.37, by the warning and by the error,
+    which, followed, left no day; only missing='keep' keeps them."""
+    returns = data.load_sample().loc["2017":"2019"].iloc[:, :3].copy()
+    returns.iloc[::2, 0] = np.nan
+    returns.iloc[150:, 1] = np.nan
+    returns.iloc[:200, 2] = np.nan
+    with (
+        pytest.raises(InvalidReturnsError) as info,
+        warnings.catch_warnings(record=True) as seen,
+    ):
+        warnings.simplefilter("always")
+        data.prepare_returns(returns, kind="returns")
+    said = [str(info.value), *(str(w.message) for w in seen)]
+    assert "min_coverage=" not in " ".join(said)
+    assert all("missing='keep'" in text for text in said)
+    assert "never have values on the same days" in said[0]
+    with pytest.warns(DataWarning):  # the advice, followed
+        kept = data.prepare_returns(returns, kind="returns", missing="keep")
+    assert list(kept.columns) == list(returns.columns)
+
+
 def test_too_few_days_blame_what_removed_them_and_advise_nothing_given(
     tmp_path, capsys
 ):
