@@ -307,7 +307,8 @@ def _with_format(text: pd.Index, date_format: str) -> pd.DatetimeIndex:
     return pd.DatetimeIndex([t.replace(tzinfo=None) for t in stamps])
 
 
-def _reads_as_day(value: str) -> bool:
+def reads_as_day(value: Any) -> bool:
+    """Whether ``value`` reads as a day by :func:`parse_day` (the one rule)."""
     try:
         parse_day(value)
     except (ValueError, TypeError):
@@ -396,7 +397,7 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
         bad = _first_unreadable(text[row:], None)
         if bad is None:  # every label is a date, but not all written one way
             # a label parse_day reads, to show beside the one it does not
-            readable = (i for i, v in enumerate(text) if i < row or _reads_as_day(v))
+            readable = (i for i, v in enumerate(text) if i < row or reads_as_day(v))
             ok = next(readable, None)
             if ok is not None:
                 raise data_error(

@@ -33,7 +33,7 @@ from ._dates import (
     check_day_index,
     data_error,
     median_spacing,
-    parse_day,
+    reads_as_day,
     stamp_text,
     to_datetime_call,
     undated,
@@ -297,19 +297,9 @@ def _one_days_row(series: pd.Series) -> bool:
         return False
     if isinstance(name, (_dt.date, np.datetime64, pd.Period)) or name is pd.NaT:
         return True
-    if not isinstance(name, str) or not _reads_as_day(name) or len(index) == 0:
+    if not isinstance(name, str) or not reads_as_day(name) or len(index) == 0:
         return False
-    return not pd.api.types.is_numeric_dtype(index.dtype) and not _reads_as_day(
-        index[0]
-    )
-
-
-def _reads_as_day(value: Any) -> bool:
-    try:
-        parse_day(value)
-    except (ValueError, TypeError):
-        return False
-    return True
+    return not pd.api.types.is_numeric_dtype(index.dtype) and not reads_as_day(index[0])
 
 
 def check_unique_columns(
