@@ -58,9 +58,9 @@ def check_min_duration(
     the way to more of them (the walk-forward's: a longer ``min_train``, which
     more data does not change; hostile 63, 10).
     """
-    if settings.min_stay <= 0:  # no min_duration
+    min_duration = settings.min_duration
+    if min_duration is None:
         return
-    min_duration = 1.0 / (1.0 - settings.min_stay)  # the floor is 1 - 1/min_duration
     if min_duration > n_days * (1 + 1e-9):
         raise InvalidParameterError(
             "min_duration",
@@ -187,17 +187,15 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
     n_days, n_columns = data.values.shape
     # named in every branch: with stale or stepped columns as well (hostile 63, 6)
     cause: list[Any] = []
-    if settings.min_stay > 0:
-        # as given: 1 / (1 - (1 - 1/10)) is 10.000000000000002 in floats
-        longest = float(f"{1.0 / (1.0 - settings.min_stay):.12g}")
-        if 2 * settings.n_regimes * longest > n_days:
-            cause = [
-                f" A minimum duration of {longest:.6g} days lets {n_days} days "
-                f"show fewer than two spells of each of {settings.n_regimes} "
-                "regimes, which may be the cause: try a shorter one, or ",
-                Setting("min_duration", None),
-                ".",
-            ]
+    longest = settings.min_duration
+    if longest is not None and 2 * settings.n_regimes * longest > n_days:
+        cause = [
+            f" A minimum duration of {longest:.6g} days lets {n_days} days "
+            f"show fewer than two spells of each of {settings.n_regimes} "
+            "regimes, which may be the cause: try a shorter one, or ",
+            Setting("min_duration", None),
+            ".",
+        ]
     stale: list[str] = []
     held: dict[str, str] = {}
     for j, column in enumerate(data.columns):

@@ -44,6 +44,17 @@ class Settings:
     missing: str = "error"
     """What a NaN return is: "error" (refused) or "marginalize" (missing)."""
 
+    @property
+    def min_duration(self) -> float | None:
+        """``min_duration`` as given, from :attr:`min_stay` (None without one).
+
+        Rounded back to 12 digits: 1 / (1 - (1 - 1/10)) is 10.000000000000002 in
+        floats, which read against a number of days misfired at the edge.
+        """
+        if self.min_stay <= 0:
+            return None
+        return float(f"{1.0 / (1.0 - self.min_stay):.12g}")
+
 
 @dataclass(frozen=True, eq=False)
 class Challenger:

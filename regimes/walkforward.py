@@ -730,8 +730,7 @@ def _check_training_size(
             ),
         )
     smallest = first_start if window is None else min(window, first_start)
-    # as given: 1 / (1 - (1 - 1/400)) is 400.0000000000001 in floats
-    longest = math.ceil(float(f"{1.0 / (1.0 - settings.min_stay):.12g}"))
+    longest = math.ceil(settings.min_duration or 0)
     by_window = smallest == window
     # each of the two that is too short, and only while the data have room for
     # the first refit after it (hostile 64, 5 and 6)
