@@ -603,7 +603,7 @@ def _share_below(share: float) -> str:
     return f"{np.floor(share * 1000) / 10:.1f}%"
 
 
-def _days_lost(frame: pd.DataFrame, kept: list[str], low: list[str]) -> tuple[Any, ...]:
+def _days_lost(frame: pd.DataFrame, kept: list[str], low: list[str]) -> str:
     """What keeping ``low`` beside ``kept`` without missing values does to the days.
 
     Every day on which one of them has no value is dropped: a column that
@@ -618,7 +618,7 @@ def _days_lost(frame: pd.DataFrame, kept: list[str], low: list[str]) -> tuple[An
     days = frame.index[rows.to_numpy()]
     return (
         f" (the data would then run from {days[0].date()} to {days[-1].date()}, "
-        f"without {lost} of the days they have now)",
+        f"without {lost} of the days they have now)"
     )
 
 
@@ -638,28 +638,30 @@ def _drop_low(
     coverage, first, last = _coverage(frame)
     empty = _drop_empty(coverage, source, span)
     low = coverage.index[(coverage < min_coverage) & (coverage > 0)].tolist()
+    kept = [c for c in frame.columns if c not in empty and c not in low]
     hint = Setting("min_coverage", float(np.floor(coverage[low].min() * 100) / 100))
+    # without missing values, a lower coverage keeps only the days on which all
+    # the columns it keeps have values: none, and only missing='keep' keeps them
+    # (hostile 64, 4)
+    lower_works = keep or _share_days(frame, kept + low)
     if low:
         detail = ", ".join(
             f"{c} from {first[c].date()} to {last[c].date()}, "
             f"{_share_below(coverage[c])} of the days"
             for c in low
         )
-        kept = [c for c in frame.columns if c not in empty and c not in low]
-        fix = (
-            ("Pass a lower coverage, e.g. ", hint, ", to keep them as NaN where ")
-            + ("they have no value.",)
-            if keep
-            else ("Pass ", Setting("missing", "keep"), " to keep them as NaN where ")
-            + ("they have no value, or a lower coverage, e.g. ", hint, ", to keep ")
-            + ("them and drop the days on which any is missing",)
-            + (*_days_lost(frame, kept, low), ".")
-            if _share_days(frame, kept + low)
-            # a lower coverage would leave no day (hostile 64, 4)
-            else ("Pass ", Setting("missing", "keep"), " to keep them as NaN where ")
-            + ("they have no value: they never have values on the same days as ",)
-            + ("the other columns, so a lower coverage would leave no day.",)
-        )
+        as_nan = ("Pass ", Setting("missing", "keep"), " to keep them as NaN where ")
+        if keep:
+            fix: tuple[Any, ...] = ("Pass a lower coverage, e.g. ", hint)
+            fix += (", to keep them as NaN where they have no value.",)
+        elif lower_works:
+            fix = (*as_nan, "they have no value, or a lower coverage, e.g. ", hint)
+            fix += (", to keep them and drop the days on which any is missing",)
+            fix += (_days_lost(frame, kept, low), ".")
+        else:
+            fix = (*as_nan, "they have no value: they never have values on the ")
+            fix += ("same days as the other columns, so a lower coverage would ",)
+            fix += ("leave no day.",)
         warn_user(
             Advice(
                 f"{source}: dropped {low}: they have values on less than "
@@ -668,9 +670,13 @@ def _drop_low(
             ),
             DataWarning,
         )
-    kept = [c for c in frame.columns if c not in empty and c not in low]
     if not kept:
-        also = () if keep else (" or ", Setting("missing", "keep"))
+        if not lower_works:
+            way: tuple[Any, ...] = ("); they never have values on the same days: ",)
+            way += ("pass ", Setting("missing", "keep"))
+        else:
+            way = ("); pass a lower coverage, e.g. ", hint)
+            way += () if keep else (" or ", Setting("missing", "keep"))
         raise data_error(
             "min_coverage",
             Advice(
@@ -680,19 +686,8 @@ def _drop_low(
                     f"{c} {coverage[c]:.0%} from {first[c].date()}"
                     for c in frame.columns
                     if c not in empty
-                )
-                + (
-                    "); pass a lower coverage, e.g. "
-                    if keep or _share_days(frame, low)
-                    # no day has them all: only missing='keep' keeps them
-                    # (hostile 64, 4)
-                    else "); they never have values on the same days: pass "
                 ),
-                *(
-                    (hint, *also)
-                    if keep or _share_days(frame, low)
-                    else (Setting("missing", "keep"),)
-                ),
+                *way,
                 ", or widen the dates.",
             ),
         )
