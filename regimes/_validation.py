@@ -733,8 +733,16 @@ def _numbers_held_otherwise(column: pd.Series) -> bool:
     present = present[
         ~present.map(lambda v: isinstance(v, str) and v.strip() in MISSING_TEXT)
     ]
-    numbers = pd.to_numeric(present, errors="coerce")
-    return bool(numbers.notna().all())
+    # one vectorised reading of a column (per cell, _reads_as_number, where a
+    # cell is to be named)
+    return bool(pd.to_numeric(present, errors="coerce").notna().all())
+
+
+def _reads_as_number(value: Any) -> bool:
+    """A cell that is a number, or text that reads as one ('0.012')."""
+    return is_number_cell(value) or (
+        isinstance(value, str) and not pd.isna(pd.to_numeric(value, errors="coerce"))
+    )
 
 
 def _converts(column: pd.Series) -> bool:
@@ -752,12 +760,7 @@ def _odd_cell(column: pd.Series) -> str | None:
     None when half or fewer of the column's cells are numbers (a column of words).
     """
     cells = plain_numbers(column.astype(object)).dropna()
-    numeric = cells.map(
-        lambda v: (
-            is_number_cell(v)
-            or (isinstance(v, str) and not pd.isna(pd.to_numeric(v, errors="coerce")))
-        )
-    )
+    numeric = cells.map(_reads_as_number)
     if len(cells) == 0 or numeric.mean() <= 0.5 or numeric.all():
         return None
     day = cells.index[int(np.argmin(numeric.to_numpy()))]
