@@ -196,6 +196,10 @@ class Interval(Constraint):
                 return _REJECT
             value = int(value)
         else:
+            # a Decimal is a real number to the data's checks (is_number_cell):
+            # to the parameters' too (hostile 65, 11)
+            if isinstance(value, decimal.Decimal):
+                value = float(value)
             if not _is_real(value):
                 return _REJECT
             value = plain_float(value)
@@ -241,13 +245,20 @@ class Share(Interval):
     Give it as a fraction, not in percent: 0.95 for 95 %.
     """
 
-    def __init__(self, *, closed: str = "both", unit: str = "") -> None:
+    def __init__(
+        self, *, closed: str = "both", unit: str = "", least: float = 0.0
+    ) -> None:
         super().__init__(Real, 0, 1, closed=closed, unit=unit)
+        self.least = least
+        """The smallest fraction the percent hint gives: a confidence level of
+        1.5 % is no level anyone means (hostile 65, 5)."""
 
     def hint(self, value: Any) -> str:
         if not _is_real(value) or not 1 < plain_float(value) <= 100:
             return ""
         percent = plain_float(value)
+        if percent / 100 < self.least:
+            return ""
         # the fraction as shown must pass this check itself: 100 % is 1, which
         # a level in (0, 1) refuses, and 99.99999 must not show as 1 (hostile 63, 7)
         shown = f"{percent / 100:.12g}"

@@ -725,7 +725,9 @@ def _numbers_held_otherwise(column: pd.Series) -> bool:
         cells = plain_numbers(column).dropna()
         if all(is_number_cell(v) for v in cells):
             return True
-        if not all(isinstance(v, str) for v in cells):
+        # numbers and text numbers mixed ('0.01' among floats, hostile 65, 1)
+        # are numbers; anything else (a bool, a date) is not
+        if not all(isinstance(v, str) or is_number_cell(v) for v in cells):
             return False
     elif not isinstance(column.dtype, (pd.StringDtype, pd.CategoricalDtype)):
         return False

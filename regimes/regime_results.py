@@ -94,6 +94,9 @@ __all__ = ["RegimeResults"]
 HTML_FILE = PathLike(kind="file", suffixes=(".html", ".htm"))
 """Where a report may be written: a file whose name ends in .html (never the data)."""
 
+LEVEL = Share(closed="neither", least=0.5)
+"""A confidence level: a fraction in (0, 1), told its fraction from 50 % up."""
+
 REPORT_OPTIONS = {
     "path": [HTML_FILE],
     "title": [None, InstanceOf(str)],
@@ -101,7 +104,7 @@ REPORT_OPTIONS = {
     "notes": [Texts(what="note")],
     "cost": COST,
     "risk_off": [None, Names(what="regime name", ordered=False)],
-    "level": [Share(closed="neither")],
+    "level": [LEVEL],
     "return_type": [Options(set(RETURN_TYPES))],
 }
 """What a report's options accept: the one declaration of
@@ -111,7 +114,7 @@ MAX_BOOT = 100_000
 """Most bootstrap replicates standard_errors runs (each is a refit)."""
 
 INFERENCE_CONSTRAINTS = {
-    "level": [Share(closed="neither")],
+    "level": [LEVEL],
     "method": [Options({"hessian", "bootstrap"})],
     "n_boot": [Interval(Integral, 2, MAX_BOOT)],
     "n_jobs": [NJobs()],

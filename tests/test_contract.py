@@ -569,6 +569,17 @@ def test_every_fraction_written_in_percent_is_told_the_fraction_to_pass():
         assert "percent" not in str(info.value)
     with pytest.raises(InvalidParameterError, match="0.9999999 for 99.99999 %"):
         check_value(99.99999, [Share(closed="neither")], "level")
+    # a confidence level is told its fraction from 50 % up only, and a Decimal
+    # is a number, as in the data (hostile 65, 5 and 11)
+    from decimal import Decimal
+
+    from regimes.regime_results import LEVEL
+
+    with pytest.raises(InvalidParameterError) as info:
+        check_value(1.5, [LEVEL], "level")
+    assert "percent" not in str(info.value)
+    assert check_value(Decimal("0.95"), [LEVEL], "level") == 0.95
+    assert check_value(Decimal("0.9"), [None, Share()], "min_coverage") == 0.9
 
 
 def test_the_command_gives_the_fraction_for_a_coverage_in_percent(capsys):

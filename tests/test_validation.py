@@ -549,6 +549,10 @@ def test_a_stray_cell_among_numbers_is_named_and_markers_read_as_missing():
     with pytest.raises(InvalidReturnsError, match="pd.to_numeric"):
         RegimeModel(n_init=1).fit(with_na)
     assert with_na.apply(pd.to_numeric, errors="coerce").isna().sum().sum() == 1
+    mixed = returns.astype(object)  # hostile 65, 1: a text number among floats
+    mixed.iloc[4, 0] = "0.01"
+    with pytest.raises(InvalidReturnsError, match=r"returns\.astype\(float\)\.$"):
+        RegimeModel(n_init=1).fit(mixed)
     read = marked.apply(pd.to_numeric, errors="coerce")  # the advice, followed
     assert read.isna().sum().sum() == 2
     np.testing.assert_allclose(
