@@ -321,8 +321,39 @@ def _folded(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def near_note(name: Any, options: Iterable[str]) -> str | None:
+    """What an unknown ``name`` probably means among ``options``, or None.
+
+    The option it means but for case or spaces (:func:`near_option`), or, for
+    text that joins several options with commas ('Technology,Energy', as typed
+    on a command line), the list it stands for: a Python parameter takes a
+    list, and one string is one name.
+
+    Examples
+    --------
+    >>> near_note("bear", ["Bull", "Bear"])
+    "did you mean 'Bear'?"
+    >>> near_note("Bull, bear", ["Bull", "Bear"])
+    "one string is one name: pass a list, ['Bull', 'Bear']"
+    """
+    if not isinstance(name, str):
+        return None
+    labels = {str(o): o for o in options}  # shown as the caller must pass them
+    near = near_option(name, labels)
+    if near is not None:
+        return f"did you mean {labels[near]!r}?"
+    pieces = [p for p in name.split(",") if p.strip()]
+    if len(pieces) > 1:
+        meant = [p if p in labels else near_option(p, labels) for p in pieces]
+        if all(m is not None for m in meant):
+            return (
+                f"one string is one name: pass a list, {[labels[m] for m in meant]!r}"
+            )
+    return None
+
+
 def with_near(unknown: Iterable[Any], options: Iterable[str]) -> str:
-    """``unknown`` names quoted, each with the option it means but for case or spaces.
+    """``unknown`` names quoted, each with what it probably means (:func:`near_note`).
 
     E.g. ``'bear' (did you mean 'Bear'?), 'Crash'``: the one wording of every
     refusal of a name among known ones.
@@ -330,10 +361,8 @@ def with_near(unknown: Iterable[Any], options: Iterable[str]) -> str:
     options = [str(o) for o in options]
     said = []
     for name in unknown:
-        near = near_option(name, options) if isinstance(name, str) else None
-        said.append(
-            repr(name) if near is None else f"{name!r} (did you mean {near!r}?)"
-        )
+        note = near_note(name, options)
+        said.append(repr(name) if note is None else f"{name!r} ({note})")
     return ", ".join(said)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._contract import is_number_cell, plain_numbers
+from ._contract import is_number_cell, near_note, plain_numbers
 from ._dates import data_error
 from ._prices_or_returns import (
     _OHLC,
@@ -175,6 +175,13 @@ def prepare(
                     "column in the file, or select it in Python, e.g. "
                     f"read_returns(path)[[{split!r}]])"
                 )
+            notes = [
+                f"{a!r}: {note}"
+                for a in absent
+                if (note := near_note(a, frame.columns)) is not None
+            ]
+            if notes:
+                why += " (" + "; ".join(notes) + ")"
             raise InvalidParameterError(
                 "columns",
                 f"{source}: no columns {absent}; the columns are "

@@ -55,6 +55,7 @@ from ._panel import (
     prepare,
 )
 from ._prices_or_returns import log_returns
+from ._validation import as_frame
 from ._yahoo import CACHE_ENV, SOURCE, check_tickers, closes, default_cache_dir
 from ._yahoo import drop_failed as _drop_failed
 from .exceptions import DataFileError, InvalidParameterError, InvalidReturnsError
@@ -386,8 +387,7 @@ def prepare_returns(
     2024-01-08  0.128 -0.095
     """
     options = PanelOptions.of(kind, start, end, columns, missing, min_coverage)
-    if isinstance(frame, pd.Series):
-        frame = frame.to_frame()
+    frame = as_frame(frame, "frame")  # a day's row is refused as the fit does
     if not isinstance(frame, pd.DataFrame):
         raise InvalidReturnsError(
             "frame",

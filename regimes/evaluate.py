@@ -182,7 +182,7 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
     if not names:
         raise InvalidParameterError(
             param,
-            f"{param} must name at least one regime of signal, got an empty "
+            f"{param} must name at least one regime of the signal, got an empty "
             f"sequence; e.g. {param}=({known[-1]!r},).",
         )
     unknown = [n for n in names if n not in known]
@@ -198,7 +198,7 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
         raise InvalidParameterError(
             param,
             f"{param} names {with_near(unknown, known)} that are not regimes of "
-            f"signal; its regimes are {known}. Pass some of these (names are "
+            f"the signal; its regimes are {known}. Pass some of these (names are "
             f"matched exactly){example}.",
         )
     return names

@@ -392,7 +392,7 @@ def _bad_cases():
             {"risk_off": ("bear",)},
             "risk_off",
             r"risk_off names 'bear' \(did you mean 'Bear'\?\) that are not regimes of "
-            r"signal; its regimes "
+            r"the signal; its regimes "
             r"are \['Bull', 'Sideways', 'Bear'\]",
         ),
         ((signal, returns), {"risk_off": ()}, "risk_off", "regime name"),

@@ -1578,3 +1578,45 @@ def test_labels_that_read_as_one_name_are_told_to_rename_not_drop(short_sample):
     data.columns = ["XLK", "XLK"]  # true copies: the advice drops them
     with pytest.raises(InvalidReturnsError, match=r"columns\.duplicated\(\)"):
         RegimeModel(2).fit(data)
+
+
+def test_names_joined_by_commas_are_told_to_pass_a_list(short_sample):
+    """Hostile 65: "Technology,Energy" typed for a list (as on the command line) was
+    refused as one unknown name, with no word that a list was meant, by every
+    parameter that takes names: the columns to keep, the covariance types to
+    compare, the regimes to be out of the market in."""
+    from regimes.data import prepare_returns
+    from regimes.evaluate import backtest
+    from regimes.selection import compare
+
+    wanted = ", ".join(repr(c) for c in short_sample.columns[:2])
+    joined = ", ".join(short_sample.columns[:2])
+    with pytest.raises(
+        InvalidParameterError, match=re.escape(f"pass a list, [{wanted}]")
+    ):
+        prepare_returns(short_sample, columns=joined)
+    numbered = short_sample.set_axis(range(short_sample.shape[1]), axis=1)
+    with pytest.raises(InvalidParameterError, match=re.escape("a list, ['0', '1']")):
+        prepare_returns(numbered, columns="0,1")  # the labels as they must be passed
+    kept = prepare_returns(numbered, columns=["0", "1"], kind="returns")
+    assert list(kept.columns) == ["0", "1"]
+    with pytest.raises(InvalidParameterError, match=re.escape("['full', 'diag']")):
+        compare(short_sample, n_regimes=1, covariance_types="full,diag")
+    signal = pd.Series(["Bull", "Bear", "Sideways"] * 20, index=short_sample.index[:60])
+    with pytest.raises(InvalidParameterError) as info:
+        backtest(signal, short_sample.iloc[:60], risk_off="bear, Sideways")
+    assert "pass a list, ['Bear', 'Sideways']" in str(info.value)
+    assert "regimes of the signal" in str(info.value)
+    with pytest.raises(InvalidParameterError) as info:  # not every piece a name
+        prepare_returns(short_sample, columns=f"{short_sample.columns[0]},Nope")
+    assert "pass a list" not in str(info.value)
+
+
+def test_a_days_row_is_refused_alike_by_the_fit_and_the_loader(short_sample):
+    """Hostile 65: prepare_returns(returns.iloc[-1]) told to write the column
+    names as dates, where the fit says it is one day's row."""
+    from regimes.data import prepare_returns
+
+    for call in (RegimeModel(2).fit, prepare_returns):
+        with pytest.raises(InvalidReturnsError, match="one day's row"):
+            call(short_sample.iloc[-1])
