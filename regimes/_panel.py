@@ -709,8 +709,10 @@ def _drop_ragged(
     frame = frame[kept]
     begin, finish = first[kept].max(), last[kept].min()
     if begin > finish:
+        # only a lowered min_coverage keeps columns that never overlap (two that
+        # each cover more than half of the days share one): it is the one named
         raise data_error(
-            "missing",
+            "min_coverage",
             Advice(
                 f"{source}: the kept columns never have values on the same days ("
                 + ", ".join(f"{c} {first[c].date()}..{last[c].date()}" for c in kept)

@@ -591,18 +591,21 @@ def warn_zero_rows(
     )
     every = "every column is" if values.shape[1] > 1 else "the returns are"
     # code only where it runs on what was passed: a Series has no axis 1, an
-    # array no .loc (hostile 61, 3); missing values need missing="marginalize"
-    fix = (
-        f"e.g. {param}.loc[({param}.fillna(0) != 0).any(axis=1)]"
-        if isinstance(index, pd.DatetimeIndex) and values.shape[1] > 1
-        else "the days on which every value is 0 or missing"
-    )
+    # array no .loc (hostile 61, 3); missing values need missing="marginalize";
+    # the command, which runs no code, says the days in words (hostile 65)
+    days = "the days on which every value is 0 or missing"
+    fix: list[str] = [days]
+    if isinstance(index, pd.DatetimeIndex) and values.shape[1] > 1:
+        fix = [Aside(f"e.g. {param}.loc[({param}.fillna(0) != 0).any(axis=1)]")]
+        fix.append(Command(f"{days}, from the file"))
     warn_user(
         Advice(
             f"{param}: {every} exactly 0 on {count} days ({where}): a stale feed, "
             "or days padded with 0 (prices carried forward over closed days?). The "
             "regimes read them as the calmest of days, and the signal names them "
-            f"so. Drop them ({fix}), or mark them missing and fit with ",
+            "so. Drop them (",
+            *fix,
+            "), or mark them missing and fit with ",
             Setting("missing", "marginalize"),
             ".",
         ),

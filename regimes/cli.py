@@ -127,8 +127,9 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="SHARE",
         help="drop columns with values on less than this share of the days, and "
-        "start the others when the latest one starts (default 0.9; 0 keeps all; "
-        "with --keep-missing default 0)",
+        "keep the days from the latest first value of the others to their "
+        "earliest last value (default 0.9; 0 keeps all; with --keep-missing "
+        "default 0)",
     )
     given.add_argument(
         "--keep-missing",

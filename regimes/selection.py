@@ -242,10 +242,11 @@ def _check_training_part(
         # the test period)
         last = part.index[-1]
         last = stamp_text(last) if isinstance(last, pd.Timestamp) else f"row {last}"
-        other = (
-            "a shorter min_duration"
+        # min_duration's own advice already names a shorter one (hostile 65)
+        also = (
+            " Or pass a smaller test_size, which leaves more days before it."
             if exc.param == "min_duration"
-            else "leave those columns out"
+            else " Pass a smaller test_size, or leave those columns out."
         )
         raise InvalidParameterError(
             "test_size",
@@ -254,7 +255,7 @@ def _check_training_part(
                 f"(the first {n_train} of {len(frame)} days, up to {last}), and "
                 "there: ",
                 *message_parts(exc),
-                f" Pass a smaller test_size, or {other}.",
+                also,
             ),
         ) from exc
 

@@ -105,9 +105,9 @@ ERRORS = {
     "negative price": ({}, "path", ["--csv", "pass --returns"]),
     "ambiguous dates": ({}, "date_format", ["--date-format '%m/%d/%Y'"]),
     "integer dates": ({}, "path", ["--date-format '%d/%m/%Y'"]),
-    "never on the same days": (
+    "never on the same days": (  # a higher coverage, or --keep-missing
         {"kind": "prices", "min_coverage": 0.0},
-        "missing",
+        "min_coverage",
         ["--keep-missing", "--columns NAMES"],
     ),
     "missing file": ({}, "path", ["--csv", "no such file"]),

@@ -328,6 +328,24 @@ def test_columns_that_never_share_a_day_are_not_advised_a_lower_coverage():
     assert list(kept.columns) == list(returns.columns)
 
 
+def test_columns_kept_apart_by_a_lowered_coverage_blame_the_coverage(tmp_path, capsys):
+    """Hostile 65: columns that never overlap, kept by --min-coverage 0, were
+    refused under the label --keep-missing, an option not given."""
+    from regimes.cli import main
+
+    returns = data.load_sample().loc["2017":"2019"].iloc[:, :2].copy()
+    returns.iloc[300:, 0] = np.nan
+    returns.iloc[:300, 1] = np.nan
+    path = tmp_path / "apart.csv"
+    returns.to_csv(path)
+    assert main(["--csv", str(path), "--returns", "--min-coverage", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "error: --min-coverage:" in err and "pass --keep-missing" in err
+    with pytest.raises(InvalidReturnsError) as info:
+        data.prepare_returns(returns, kind="returns", min_coverage=0)
+    assert info.value.param == "min_coverage"
+
+
 def test_too_few_days_blame_what_removed_them_and_advise_nothing_given(
     tmp_path, capsys
 ):

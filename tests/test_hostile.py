@@ -1620,3 +1620,33 @@ def test_a_days_row_is_refused_alike_by_the_fit_and_the_loader(short_sample):
     for call in (RegimeModel(2).fit, prepare_returns):
         with pytest.raises(InvalidReturnsError, match="one day's row"):
             call(short_sample.iloc[-1])
+
+
+def test_compare_advises_a_shorter_min_duration_once(short_sample, no_em):
+    """Hostile 65: compare's refusal of a min_duration longer than the days before
+    the test period advised a shorter one twice, in two wordings."""
+    from regimes.selection import compare
+
+    model = RegimeModel(min_duration=1000, n_init=1)
+    with pytest.raises(InvalidParameterError) as info:
+        compare(short_sample, n_regimes=2, model=model, test_size=0.5)
+    text = str(info.value)
+    assert info.value.param == "test_size" and "smaller test_size" in text
+    assert text.count("min_duration=") == 1 and "shorter min_duration" not in text
+
+
+def test_the_command_says_the_zero_days_in_words_not_pandas(tmp_path, capsys):
+    """Hostile 65: the warning of days on which every column is 0 showed the
+    command's user pandas code to drop them."""
+    from regimes.cli import main
+
+    returns = load_sample().loc["2015":"2016"].iloc[:, :3].copy()
+    returns.iloc[100:130] = 0.0
+    path = tmp_path / "zeros.csv"
+    returns.to_csv(path)
+    main(["--csv", str(path), "--returns", "--n-init", "1", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert "exactly 0 on 30 days" in err
+    assert "or missing, from the file)" in err and ".loc[" not in err
+    with pytest.warns(Warning, match=r"returns\.loc\[\(returns\.fillna"):
+        RegimeModel(2, n_init=1).fit(returns)
