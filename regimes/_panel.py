@@ -106,6 +106,18 @@ class PanelOptions:
             min_coverage = DEFAULT_MIN_COVERAGE if missing == "drop" else 0.0
         return cls(kind, start, end, columns, missing, float(min_coverage))
 
+    @property
+    def cut(self) -> bool:
+        """Whether start= or end= cut the dates: only then can they be widened."""
+        return self.start is not None or self.end is not None
+
+    def or_widen(self) -> str:
+        """The advice to widen the dates where they were cut, else nothing.
+
+        The one wording of that advice: data never cut by dates cannot be widened.
+        """
+        return ", or widen the dates" if self.cut else ""
+
 
 MISSING_MARKERS = (-99.99, -999.0)
 """Numbers with which Ken French's and CRSP's files mark a missing value.
@@ -194,13 +206,16 @@ def prepare(
     if not frame.notna().to_numpy().any():  # also when no day is left
         raise data_error(
             _dates_param(options, param),
-            f"{source}: no values {span}; widen the dates.",
+            f"{source}: no values {span}; "
+            + ("widen the dates." if options.cut else "every cell is empty."),
         )
     check_finite_values(frame, source, param)
     kind = options.kind
     if kind == "auto":
         whole = uncut[frame.columns].apply(pd.to_numeric, errors="coerce")
-        kind, why = guess_kind(frame, source, whole=whole.astype(float))
+        kind, why = guess_kind(
+            frame, source, whole=whole.astype(float), cut=options.cut
+        )
         warn_user(
             # the other reading too: a cash fund's steady returns read as prices
             # (hostile 63, 3), prices of wild moves as returns
@@ -218,16 +233,16 @@ def prepare(
     # the days of returns the data hold before the missing-value policy drops any
     held = int(frame.notna().to_numpy().any(axis=1).sum()) - (kind == "prices")
     if options.missing == "drop":
-        frame = _drop_ragged(frame, options.min_coverage, source, span)
+        frame = _drop_ragged(frame, options, source, span)
         frame = _drop_gaps(frame, kind, source)
     else:
-        frame = _keep_ragged(frame, options.min_coverage, source, span, kind)
+        frame = _keep_ragged(frame, options, source, span, kind)
     priced = int(frame.notna().to_numpy().any(axis=1).sum())
     if kind == "prices" and priced < 2:
         raise data_error(
             _dates_param(options, param),
             f"{source}: prices on {priced} day {span}; a return needs the prices "
-            "of two days: pass a longer history, or widen the dates.",
+            f"of two days: pass a longer history{options.or_widen()}.",
         )
     returns = log_returns(frame, source) if kind == "prices" else frame.astype(float)
     if options.missing == "keep":
@@ -278,15 +293,14 @@ def _too_few_days(
     1: a one-row file was told to pass ``min_coverage=0``, given already, and to
     "see the warnings", of which there were none).
     """
-    cut = options.start is not None or options.end is not None
     if n_days >= held:
         return data_error(
             _dates_param(options, param),
             f"{source}: only {n_days} day(s) of returns {span}; a fit needs at "
             "least two (a file of prices: three days of prices). Pass a longer "
-            f"history{', or widen the dates' if cut else ''}.",
+            f"history{options.or_widen()}.",
         )
-    ways: list[tuple[Any, ...]] = [("Widen the dates",)] if cut else []
+    ways: list[tuple[Any, ...]] = [("Widen the dates",)] if options.cut else []
     if options.missing != "keep":
         ways.append(("Keep those days, with NaN: ", Setting("missing", "keep")))
     if options.min_coverage > 0:
@@ -636,12 +650,13 @@ def _share_days(frame: pd.DataFrame, columns: list[str]) -> bool:
 
 def _drop_low(
     frame: pd.DataFrame,
-    min_coverage: float,
+    options: PanelOptions,
     source: str,
     span: str,
     keep: bool,
 ) -> tuple[list[str], pd.Series, pd.Series]:
     """Drop the columns below ``min_coverage``; the kept names, first and last days."""
+    min_coverage = options.min_coverage
     coverage, first, last = _coverage(frame)
     empty = _drop_empty(coverage, source, span)
     low = coverage.index[(coverage < min_coverage) & (coverage > 0)].tolist()
@@ -695,17 +710,17 @@ def _drop_low(
                     if c not in empty
                 ),
                 *way,
-                ", or widen the dates.",
+                f"{options.or_widen()}.",
             ),
         )
     return kept, first, last
 
 
 def _drop_ragged(
-    frame: pd.DataFrame, min_coverage: float, source: str, span: str
+    frame: pd.DataFrame, options: PanelOptions, source: str, span: str
 ) -> pd.DataFrame:
     """Drop columns below ``min_coverage``; trim the rest to their common span."""
-    kept, first, last = _drop_low(frame, min_coverage, source, span, keep=False)
+    kept, first, last = _drop_low(frame, options, source, span, keep=False)
     frame = frame[kept]
     begin, finish = first[kept].max(), last[kept].min()
     if begin > finish:
@@ -782,13 +797,13 @@ def _drop_gaps(frame: pd.DataFrame, kind: str, source: str) -> pd.DataFrame:
 
 def _keep_ragged(
     frame: pd.DataFrame,
-    min_coverage: float,
+    options: PanelOptions,
     source: str,
     span: str,
     kind: str,
 ) -> pd.DataFrame:
     """``missing="keep"``: columns stay from their first value, gaps stay NaN."""
-    kept, first, last = _drop_low(frame, min_coverage, source, span, keep=True)
+    kept, first, last = _drop_low(frame, options, source, span, keep=True)
     frame = frame[kept]
     present = frame.notna()
     nothing = ~present.any(axis=1)

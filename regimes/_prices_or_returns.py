@@ -117,12 +117,16 @@ def _ratios(frame: pd.DataFrame) -> dict[str, float]:
 
 
 def guess_kind(
-    frame: pd.DataFrame, source: str, whole: pd.DataFrame | None = None
+    frame: pd.DataFrame,
+    source: str,
+    whole: pd.DataFrame | None = None,
+    cut: bool = False,
 ) -> tuple[str, str]:
     """Whether a numeric frame holds prices or returns, and why (one sentence).
 
     Each column is judged by :func:`change_to_level_ratio`; every column that can
-    be judged must agree.
+    be judged must agree. ``cut``: whether start= or end= cut the dates (too few
+    days are then told to widen them, else to pass a longer history).
 
     Raises
     ------
@@ -189,7 +193,8 @@ def guess_kind(
     if not prices and not returns:
         rows = int(frame.notna().any(axis=1).sum())
         few = (
-            f"only {rows} day{'s' if rows != 1 else ''} of values: widen the dates, or "
+            f"only {rows} day{'s' if rows != 1 else ''} of values: "
+            f"{'widen the dates' if cut else 'pass a longer history'}, or "
             if rows < 3
             else ""
         )

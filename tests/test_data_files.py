@@ -136,10 +136,51 @@ def test_a_file_cut_to_two_days_says_so(tmp_path):
     """Hostile 55, 9: --end one day after the start was refused as "cannot tell
     prices from returns", and only --prices then showed that a day was left."""
     prices = tmp_path / "p.csv"
-    prices.write_text("Date,A,B\n2024-01-02,100,50\n2024-01-03,101,49\n")
+    prices.write_text(
+        "Date,A,B\n2024-01-02,100,50\n2024-01-03,101,49\n2024-01-04,102,48\n"
+    )
     with pytest.raises(InvalidParameterError, match="only 2 days of values") as e:
-        data.read_returns(prices)
+        data.read_returns(prices, end="2024-01-03")
     assert "widen the dates" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("rows", "keywords", "said"),
+    [
+        (["2024-01-02,100,50", "2024-01-03,101,49"], {}, "only 2 days of values"),
+        (["2024-01-02,100,50"], {"kind": "prices"}, "prices on 1 day"),
+        (["2024-01-02,0.01,0.02"], {"kind": "returns"}, "only 1 day(s) of returns"),
+        (["2024-01-02,0.01,", "2024-01-03,,0.02"], {"kind": "returns"}, "at least 90%"),
+    ],
+)
+def test_too_little_data_is_told_to_widen_the_dates_only_when_they_were_cut(
+    tmp_path, rows, keywords, said
+):
+    """Hostile 65: a file of one or two days, no dates given, was told to 'widen
+    the dates', which only start= or end= can do; with them, it still is."""
+    path = tmp_path / "short.csv"
+    path.write_text("\n".join(["Date,A,B", *rows, "2030-01-02,1,1"]) + "\n")
+    for cut in ({}, {"end": "2029-12-31"}):
+        if not cut:
+            path.write_text("\n".join(["Date,A,B", *rows]) + "\n")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            with pytest.raises(ValueError) as info:
+                data.read_returns(path, **keywords, **cut)
+        text = str(info.value)
+        assert said in text
+        assert ("widen the dates" in text) == bool(cut), text
+
+
+def test_a_frame_without_values_is_told_so_not_to_widen_dates_never_cut():
+    empty = pd.DataFrame(
+        {"A": [np.nan] * 3, "B": [np.nan] * 3},
+        index=pd.date_range("2024-01-01", periods=3),
+    )
+    with pytest.raises(ValueError, match="no values .*; every cell is empty"):
+        data.prepare_returns(empty)
+    with pytest.raises(ValueError, match="no values .*; widen the dates"):
+        data.prepare_returns(empty, end="2024-01-02")
 
 
 def test_read_returns_rejects_bad_files(tmp_path):
