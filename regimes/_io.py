@@ -10,7 +10,7 @@ import os
 import secrets
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -356,7 +356,8 @@ def atomic_path(path: str | os.PathLike[str], param: str = "path") -> Iterator[P
     ``path`` raises :class:`~regimes.exceptions.InvalidParameterError` naming
     ``param``. A symbolic link is written through (the link is kept, the file it
     names replaced). An existing file keeps its permission bits (a 0600 file stays
-    0600); a new file gets the usual mode of new files.
+    0600); a new file gets the usual mode of new files. An ``OSError`` of the
+    block (a full disk) is raised again naming ``path``, not the temporary file.
 
     Examples
     --------
@@ -367,25 +368,98 @@ def atomic_path(path: str | os.PathLike[str], param: str = "path") -> Iterator[P
     >>> target.read_text()
     'done'
     """
-    shown = path
-    path = _real_target(user_path(path))
-    old = _check_replaceable(path, shown, param)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _create_sibling(path)
-    except OSError as exc:
-        raise InvalidParameterError(
-            param,
-            f"{param} {str(shown)!r} cannot be written: no file can be created in "
-            f"{str(path.parent)!r} ({exc.strerror or exc}).",
-        ) from exc
-    try:
+    with atomic_paths([path], param) as (tmp,):
         yield tmp
-        if old is not None:
-            os.chmod(tmp, stat.S_IMODE(old.st_mode))
-        # Checked again just before the rename: the target may have changed.
-        _check_replaceable(path, shown, param)
-        os.replace(tmp, path)
+
+
+@contextmanager
+def atomic_paths(
+    paths: list[str | os.PathLike[str]], param: str = "path"
+) -> Iterator[list[Path]]:
+    """:func:`atomic_path` for files that belong together: all replaced, or none.
+
+    A table and its figure: every file is written to its temporary path inside
+    the block, and only when the block has written them all are they renamed
+    over their targets, one after the other (renames that do not fail for want
+    of space); if the block raises, no target is touched (hostile 66, 1: a full
+    disk at the figure left a new table beside the last run's figure).
+    """
+    shown = list(paths)
+    targets = [_real_target(user_path(p)) for p in shown]
+    pairs = list(zip(targets, shown, strict=True))
+    olds = [_check_replaceable(t, s, param) for t, s in pairs]
+    temps: list[Path] = []
+    try:
+        for target, name in pairs:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                temps.append(_create_sibling(target))
+            except OSError as exc:
+                raise InvalidParameterError(
+                    param,
+                    f"{param} {str(name)!r} cannot be written: no file can be "
+                    f"created in {str(target.parent)!r} ({exc.strerror or exc}).",
+                ) from exc
+        try:
+            yield temps
+        except OSError as exc:
+            if exc.filename is not None and Path(exc.filename) not in temps:
+                raise  # not the writing: a file the block read, say
+            # the temporary name means nothing to the user: say the targets'
+            meant = " and ".join(os.fspath(p) for p in shown)
+            raise OSError(
+                exc.errno,
+                f"{exc.strerror or exc} (writing {meant}; nothing was replaced)",
+            ) from exc
+        for tmp, target, name, old in zip(temps, targets, shown, olds, strict=True):
+            if old is not None:
+                os.chmod(tmp, stat.S_IMODE(old.st_mode))
+            # Checked again just before the rename: the target may have changed.
+            _check_replaceable(target, name, param)
+        for tmp, target in zip(temps, targets, strict=True):
+            os.replace(tmp, target)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for tmp in temps:
+            if tmp.exists():
+                tmp.unlink()
+
+
+def begins(raw: bytes) -> str:
+    """How a file that is not what was expected begins, for an error message.
+
+    ``it begins '...'`` with its first 40 printable characters (spaces folded),
+    or ``binary data``.
+    """
+    head = raw[:200].decode("utf-8", errors="replace")
+    shown = " ".join(head.split())[:40]
+    text = b"\0" not in raw[:200] and "\ufffd" not in head and shown.isprintable()
+    return f"it begins {shown!r}" if text and shown else "binary data"
+
+
+def check_replaces_own(
+    path: str | os.PathLike[str],
+    param: str,
+    own: Callable[[bytes], bool],
+    what: str,
+    fix: str = "give another name, or move it away first",
+) -> None:
+    """Refuse to replace an existing file that is not one the package wrote.
+
+    The one rule of every writer whose file a user may already have under the
+    same name (a model file, a report, the command's table and figure): an
+    empty file, or one whose first 64 KiB ``own`` recognises as ``what``, is
+    replaced; anything else (the data, notes, another program's picture) is
+    refused before any work, naming ``param``.
+    """
+    target = _real_target(user_path(path))
+    if not target.is_file() or target.stat().st_size == 0:
+        return
+    with open(target, "rb") as handle:
+        raw = handle.read(65536)
+    if own(raw):
+        return
+    raise InvalidParameterError(
+        param,
+        f"{param} {os.fspath(path)!r} exists and is not {what} ({begins(raw)}): "
+        f"writing would replace it; {fix}.",
+    )

@@ -44,7 +44,7 @@ import pandas as pd
 
 from ._contract import _short, plain_float
 from ._covariance import native_shape, positive_definite, to_full, to_native
-from ._io import atomic_path, check_file_target, read_text
+from ._io import atomic_path, begins, check_file_target, read_text
 from ._state import FittedState
 from ._validation import check_params
 from .exceptions import InvalidParameterError, MissingPathError, ModelFileError
@@ -122,12 +122,8 @@ def _check_replaces_a_model(path: Path) -> None:
     start = raw[:400].decode("utf-8", errors="replace")
     if start.lstrip("\ufeff \t\r\n").startswith("{") and f'"{FORMAT}"' in start:
         return  # a damaged model file (load: "truncated or corrupt?"): replaced
-    head = raw[:200].decode("utf-8", errors="replace")
-    shown = " ".join(head.split())[:40]
-    text = b"\0" not in raw[:200] and "\ufffd" not in head and shown.isprintable()
-    said = f"it begins {shown!r}" if text and shown else "binary data"
     raise ModelFileError(
-        f"{path} exists and is not a regimes model file ({said}): saving would "
+        f"{path} exists and is not a regimes model file ({begins(raw)}): saving would "
         "replace it; save to another name, or delete it first."
     )
 

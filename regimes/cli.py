@@ -28,8 +28,10 @@ from ._contract import check_value
 from ._dates import NotACalendarDay, parse_day
 from ._io import (
     atomic_path,
+    atomic_paths,
     check_file_target,
     check_folder_target,
+    check_replaces_own,
     path_problem,
     user_path,
 )
@@ -72,7 +74,7 @@ from .walkforward import describe_refit, walk_forward
 _USER_ERRORS = (
     ValueError,
     TypeError,
-    FileNotFoundError,
+    OSError,  # a missing file, a full disk while writing (hostile 66, 1)
     DataDownloadError,
     RegimeFitError,
     ImportError,
@@ -473,6 +475,8 @@ def _error_text(exc: BaseException) -> str:
     parameter that has an option are prefixed with it.
     """
     text = _words(exc.args[0]) if len(exc.args) == 1 else str(exc)
+    if isinstance(exc, OSError) and exc.strerror:  # not "[Errno 28] ..."
+        text = exc.strerror + (f": {exc.filename}" if exc.filename else "")
     # the resume checks' remedy names every caller's way; the command has one
     text = text.replace(NEW_RUN, "start a new run with a new --state folder")
     if isinstance(exc, DataFileError):
@@ -520,6 +524,24 @@ OUT_FILES = ("regimes.csv", "regimes.png")
 """What --out's folder receives: the signal table and its figure."""
 
 
+def _is_table(raw: bytes) -> bool:
+    """Whether a file's first bytes are a table --out wrote: 'date,regime,...'."""
+    header = raw.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+    return header.strip().split(",")[:2] == ["date", "regime"]
+
+
+def _is_figure(raw: bytes) -> bool:
+    """Whether a file's first bytes are a PNG that matplotlib drew (--out's)."""
+    return raw.startswith(b"\x89PNG\r\n\x1a\n") and b"atplotlib" in raw[:4096]
+
+
+_OWN_OUT = {
+    "regimes.csv": (_is_table, "a table the command wrote"),
+    "regimes.png": (_is_figure, "a figure the command drew"),
+}
+"""How an existing file of --out's is known as one the command wrote (replaced)."""
+
+
 def _check_out(folder: Path | None) -> None:
     """Refuse an --out that cannot take regimes.csv and regimes.png, before any work."""
     if folder is None:
@@ -549,11 +571,19 @@ def _check_target(path: Path, flag: str) -> None:
 
     The writer's own checks (:func:`regimes._io.check_file_target`): a device,
     FIFO or socket at the name, a link into a folder where no file can be
-    created (/proc), a read-only folder. Both of --out's files are checked before
-    either is written, so a failure never leaves a new table beside an old figure.
+    created (/proc), a read-only folder; and an existing file that the command
+    did not write (a user's own regimes.csv, notes.html: hostile 66, 2), as a
+    model file replaces only a model file. Both of --out's files are checked
+    before either is written, and are then written together
+    (:func:`regimes._io.atomic_paths`).
     """
     try:
-        check_file_target(path, flag)
+        if flag == "--report":
+            from .report import check_report_target
+
+            check_report_target(path, flag)
+        else:
+            check_file_target(path, flag)
     except InvalidParameterError as err:
         # --out names a folder: its file names are the command's, not the user's
         where = (
@@ -563,6 +593,13 @@ def _check_target(path: Path, flag: str) -> None:
             else ""
         )
         raise _UsageError(str(err).rstrip(".") + where) from None
+    if flag == "--out":
+        own, what = _OWN_OUT[path.name]
+        fix = "move it away, or give another --out folder"
+        try:
+            check_replaces_own(path, flag, own, what, fix)
+        except InvalidParameterError as err:
+            raise _UsageError(str(err).rstrip(".")) from None
 
 
 def _refit(value: str) -> str | int:
@@ -819,11 +856,13 @@ def _run(args: argparse.Namespace) -> int:
     model = _model(args)
     model._check_params()
     _check_paths(args)
+    # before the outputs' own checks: "that is your --csv" says more than "that
+    # is not a file the command wrote"
+    _check_inputs_kept(args)
     _check_out(args.out)
     _check_csv(args.csv)
     _check_walk_options(args)
     _check_report_options(args)
-    _check_inputs_kept(args)
     if (args.evaluate or args.report is not None) and args.n_regimes < 2:
         flag = "--evaluate" if args.evaluate else "--report"
         raise _UsageError(
@@ -1398,13 +1437,13 @@ def _units(returns: pd.DataFrame) -> str:
 
 
 def _write(table: pd.DataFrame, figure: Any, folder: Path) -> list[Path]:
-    csv_path, png_path = (folder / name for name in OUT_FILES)
-    with atomic_path(csv_path) as tmp:
+    """--out's table and figure, both replaced or neither (hostile 66, 1)."""
+    paths = [folder / name for name in OUT_FILES]
+    with atomic_paths(paths, "--out") as (csv_tmp, png_tmp):
         # index_label, not renaming the index: the table shares it with the data
-        table.to_csv(tmp, float_format="%.6g", index_label="date")
-    with atomic_path(png_path) as tmp:
-        figure.savefig(tmp, format="png", dpi=110)
-    return [csv_path, png_path]
+        table.to_csv(csv_tmp, float_format="%.6g", index_label="date")
+        figure.savefig(png_tmp, format="png", dpi=110)
+    return paths
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,7 +44,7 @@ from ._contract import (
     validate_params,
 )
 from ._dates import local_dates
-from ._io import atomic_path, check_file_target
+from ._io import atomic_path, check_file_target, check_replaces_own
 from ._parameter_tables import ReadableParameters
 from ._prices_or_returns import returns_unit, simple_returns
 from ._records import records_of
@@ -159,7 +159,7 @@ def write_html(
         Before any work, for a model that is not fitted on ``returns``, no model
         and no ``walk``, or a ``walk`` without its records.
     """
-    check_file_target(path, "path")  # not after the work
+    check_report_target(path, "path")  # not after the work
     # the warnings met while the inputs are checked reach the caller, as before,
     # and the page's list too (an absorbing regime's, from the causal start)
     inputs, gathered, error = kept(_gather, model, returns, walk, return_type)
@@ -189,6 +189,28 @@ def write_html(
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return path
+
+
+def check_report_target(path: str | os.PathLike[str], param: str) -> Path:
+    """``path`` if :func:`write_html` may write there; else our error, naming ``param``.
+
+    The writers' rules (:func:`regimes._io.check_file_target`), and an existing
+    file is replaced only if it is a report (hostile 66, 2: notes.html was
+    overwritten, where a model file refuses to replace what is not one).
+    """
+    target = check_file_target(path, param)
+    check_replaces_own(path, param, is_report, "a regimes report")
+    return target
+
+
+def is_report(raw: bytes) -> bool:
+    """Whether a file's first bytes are a page :func:`write_html` wrote.
+
+    By the generator tag, or for pages written before it by their menu.
+    """
+    return b'<meta name="generator" content="regimes">' in raw or (
+        b'<a href="#now">Today</a><a href="#data">Data</a>' in raw
+    )
 
 
 # ------------------------------------------------------------------- inputs
@@ -943,6 +965,7 @@ _PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="regimes">
 <title>{title}</title>
 <style>{css}</style>
 </head>

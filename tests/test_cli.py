@@ -598,7 +598,7 @@ def test_a_target_that_is_not_a_file_is_refused_before_anything_is_written(
     monkeypatch.setattr(cli, "_load", no_load)
     out = tmp_path / "out"
     out.mkdir()
-    (out / "regimes.csv").write_text("old")
+    (out / "regimes.csv").write_text("date,regime\n2020-01-02,Bull\n")  # ours
     fifo = out / "regimes.png" if option == "--out" else tmp_path / "report.html"
     os.mkfifo(fifo)
     args = ["--out", str(out)]
@@ -607,7 +607,80 @@ def test_a_target_that_is_not_a_file_is_refused_before_anything_is_written(
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"regimes: error: {option} '{fifo}' exists and is not a")
-    assert (out / "regimes.csv").read_text() == "old"
+    assert (out / "regimes.csv").read_text() == "date,regime\n2020-01-02,Bull\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("regimes.csv", b"Date,Technology,Energy\n2020-01-02,1.0,2.0\n"),
+        ("regimes.png", b"\x89PNG\r\n\x1a\n a picture of another program"),
+        ("notes.html", b"<html>my notes</html>"),
+    ],
+)
+def test_outputs_never_replace_a_file_the_command_did_not_write(
+    name, content, tmp_path, monkeypatch, capsys
+):
+    """Hostile 66, 2: --out and --report replaced a user's own regimes.csv or
+    notes.html without a word, where a model file replaces only a model file."""
+    from regimes import cli
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the data were loaded before the targets were checked")
+
+    monkeypatch.setattr(cli, "_load", no_load)
+    target = tmp_path / name
+    target.write_bytes(content)
+    args = ["--report", str(target)] if name.endswith(".html") else []
+    assert cli.main([*args, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    option = "--report" if args else "--out"
+    assert err.startswith(f"regimes: error: {option} '{target}' exists and is not a")
+    assert target.read_bytes() == content
+
+
+def test_the_commands_own_outputs_are_replaced_and_older_reports_too(tmp_path, capsys):
+    from regimes import cli
+    from regimes.report import is_report
+
+    argv = ["--start", "2021-06-01", "--n-init", "1", "--out", str(tmp_path)]
+    report = tmp_path / "report.html"
+    assert cli.main([*argv, "--report", str(report)]) == 0
+    first = (tmp_path / "regimes.csv").read_text()
+    page = report.read_text()
+    assert is_report(page.encode())
+    # a page written before the generator tag is known by its menu
+    report.write_text(page.replace('<meta name="generator" content="regimes">', ""))
+    assert cli.main([*argv[:1], "2021-09-01", *argv[2:], "--report", str(report)]) == 0
+    assert (tmp_path / "regimes.csv").read_text() != first
+    assert '<meta name="generator" content="regimes">' in report.read_text()
+    capsys.readouterr()
+
+
+def test_out_writes_its_table_and_figure_together(tmp_path, monkeypatch, capsys):
+    """Hostile 66, 1: a full disk at the figure left the new table beside the
+    last run's figure, with a raw OSError traceback."""
+    import matplotlib.figure
+
+    from regimes import cli
+
+    argv = ["--start", "2021-06-01", "--n-init", "1", "--out", str(tmp_path)]
+    assert cli.main(argv) == 0
+    before = {n: (tmp_path / n).read_bytes() for n in ("regimes.csv", "regimes.png")}
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full_disk)
+    assert cli.main([*argv[:1], "2021-09-01", *argv[2:]]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (
+        f"regimes: error: No space left on device (writing {tmp_path / 'regimes.csv'} "
+        f"and {tmp_path / 'regimes.png'}; nothing was replaced)"
+    )
+    for name, content in before.items():
+        assert (tmp_path / name).read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before)
 
 
 @pytest.mark.parametrize("through_a_link", [False, True])

@@ -306,7 +306,8 @@ def test_a_walk_report_with_a_column_newer_than_the_last_refit(tmp_path):
 
 def test_report_is_written_atomically(sample, walk, tmp_path, monkeypatch):
     target = tmp_path / "report.html"
-    target.write_text("old")
+    old = '<meta name="generator" content="regimes"> an earlier report'
+    target.write_text(old)
     import regimes.report as report
 
     def broken(*args, **kwargs):
@@ -315,8 +316,26 @@ def test_report_is_written_atomically(sample, walk, tmp_path, monkeypatch):
     monkeypatch.setattr(report, "_figure_section", broken)
     with pytest.raises(RuntimeError):
         write_html(None, sample, target, walk=walk)
-    assert target.read_text() == "old"
+    assert target.read_text() == old
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_report_never_replaces_a_file_that_is_not_a_report(
+    sample, walk, tmp_path, monkeypatch
+):
+    """Hostile 66, 2: a user's notes.html was replaced by the report."""
+    import regimes.report as report
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the report was gathered before the path was checked")
+
+    monkeypatch.setattr(report, "_gather", no_work)
+    for content in ("<html>my notes</html>", "date,regime\n"):
+        target = tmp_path / "notes.html"
+        target.write_text(content)
+        with pytest.raises(InvalidParameterError, match="is not a regimes report"):
+            write_html(None, sample, target, walk=walk)
+        assert target.read_text() == content
 
 
 def test_warnings_met_while_writing_go_into_the_page_and_no_filter_changes(
