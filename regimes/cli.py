@@ -85,7 +85,43 @@ class _UsageError(Exception):
     pass
 
 
+class _Once(argparse.Action):
+    """Store an option's value, refusing a second one (hostile 66, 5).
+
+    argparse keeps the last of an option given twice, without a word:
+    ``--columns A --columns B`` fitted B alone, ``--csv a.csv --csv b.csv``
+    read b.csv. The parser's default action for every option with a value.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        first = getattr(self, "given", None)
+        if first is not None:
+            fix = "give it once"
+            if option_string in _LIST_OPTIONS:
+                both = f"{option_string} {first},{values}"
+                fix = f"give one comma-separated list, e.g. {both}"
+            raise _UsageError(
+                f"{option_string} given twice ({first!r}, then {str(values)!r}): {fix}"
+            )
+        self.given = str(values)
+        setattr(namespace, self.dest, values)
+
+
+_LIST_OPTIONS = ("--columns", "--download")
+"""Options that take a comma-separated list."""
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _Once)  # every option with a value
+
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
         raise _UsageError(f"{message} (see regimes --help)")
 
@@ -494,11 +530,16 @@ def _items(value: str | None, option: str, example: str) -> list[str] | None:
     if value is None:
         return None
     # commas only: names such as "Health Care" hold spaces
-    items = [v.strip() for v in value.split(",") if v.strip()]
-    if not items:
+    items = [v.strip() for v in value.split(",")]
+    if not any(items):
         raise _UsageError(
             f"{option} needs at least one name, e.g. {option} {example}; got "
             f"{value!r} (leave {option} out for the default)"
+        )
+    if not all(items):  # "A," or "A,,B": a name left out, or a stray comma?
+        raise _UsageError(
+            f"{option} {value!r} has an empty name between its commas: remove the "
+            f"stray comma, e.g. {option} {','.join(i for i in items if i)}"
         )
     return items
 

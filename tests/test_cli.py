@@ -1341,3 +1341,37 @@ def test_one_regime_is_said_in_the_singular(tmp_path, capsys):
     assert main([*args, "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "Model: 1 regime, 'full' covariance" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["--columns", "Energy", "--columns", "Technology"],
+            "--columns given twice ('Energy', then 'Technology'): give one "
+            "comma-separated list, e.g. --columns Energy,Technology",
+        ),
+        (
+            ["--covariance-type", "diag", "--covariance-type", "tied"],
+            "--covariance-type given twice ('diag', then 'tied'): give it once",
+        ),
+        (["--n-init", "1", "--n-init", "2"], "--n-init given twice"),
+        (["--columns", "Technology,"], "'Technology,' has an empty name"),
+        (["--download", "XLK,,XLF"], "remove the stray comma, e.g. --download XLK,XLF"),
+    ],
+)
+def test_an_option_given_twice_or_an_empty_list_item_is_refused(
+    argv, said, monkeypatch, capsys
+):
+    """Hostile 66, 5: argparse kept the last of an option given twice, and a
+    stray comma dropped a name, without a word."""
+    from regimes import cli, data
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the data were loaded before the options were checked")
+
+    for loader in ("download_returns", "load_sample", "read_returns"):
+        monkeypatch.setattr(data, loader, no_load)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("regimes: error: ") and said in err
