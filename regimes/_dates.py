@@ -316,6 +316,38 @@ def reads_as_day(value: Any) -> bool:
     return True
 
 
+def date_columns(frame: Any) -> list[Any]:
+    """The columns of ``frame`` that hold days: its dates, kept out of the index.
+
+    A frame read with plain ``pd.read_csv(path)``, or after ``reset_index()``,
+    has its dates in a column and row numbers for an index; the fix is
+    ``frame.set_index(name)``, whatever else is wrong (hostile 66, 7: the
+    advice was to reset the index, or to drop the column). A column counts when
+    its dtype is dates, or when it holds text (not numbers) whose first values
+    all read as days by :func:`parse_day`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"Date": ["2024-01-02", "2024-01-03"], "A": [1.0, 2.0]})
+    >>> date_columns(frame)
+    ['Date']
+    """
+    found = []
+    for name, column in getattr(frame, "items", lambda: ())():
+        if isinstance(column, pd.DataFrame):  # two columns of one name: said elsewhere
+            continue
+        dtype = column.dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            found.append(name)
+        elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            head = column.dropna().head(5)
+            if len(head) and all(
+                isinstance(v, (str, _dt.date)) and reads_as_day(v) for v in head
+            ):
+                found.append(name)
+    return found
+
+
 def _first_unreadable(text: pd.Index, date_format: str | None) -> str | None:
     """The first label no accepted reading understands (for the message), if any."""
     formats = [date_format] if date_format else [None, *_OTHER_FORMATS]

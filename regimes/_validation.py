@@ -32,6 +32,7 @@ from ._dates import (
     calendar_note,
     check_day_index,
     data_error,
+    date_columns,
     median_spacing,
     reads_as_day,
     stamp_text,
@@ -828,6 +829,21 @@ def _check_frame_labels(
         for c, dt in zip(columns, frame.dtypes, strict=True)
         if not _is_numeric(dt)
     ]
+    dated = [c for c in date_columns(frame) if str(c) in bad]
+    if dated and not isinstance(frame.index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        # read with pd.read_csv(path), or reset_index(): the dates are data here,
+        # and dropping them (the advice below) would lose them (hostile 66, 7)
+        name = dated[0]
+        column = frame[name]
+        call = f"{param}.set_index({name!r})"
+        if not pd.api.types.is_datetime64_any_dtype(column.dtype):  # text
+            days = to_datetime_call(column, f"{param}[{name!r}]")
+            call = f"{param}.set_index({days}).drop(columns={name!r})"
+        raise InvalidReturnsError(
+            param,
+            f"{param} has its dates in column {name!r}, and row numbers for an "
+            f"index: pass {call}.",
+        )
     if bad:
         # numbers held as Python objects (a frame built from lists or cells), as
         # text or as categories: one reading of the values whatever the dtype

@@ -44,7 +44,13 @@ from ._contract import (
     Share,
     validate_params,
 )
-from ._dates import check_day_index, parse_day, parse_day_index, undated
+from ._dates import (
+    check_day_index,
+    date_columns,
+    parse_day,
+    parse_day_index,
+    undated,
+)
 from ._files import read_table
 from ._panel import (
     PanelOptions,
@@ -394,10 +400,20 @@ def prepare_returns(
             f"frame must be a DataFrame of prices or returns, got "
             f"{type(frame).__name__}.",
         )
-    frame = frame.set_axis(
-        parse_day_index(frame.index, source="frame", param="frame"), axis=0
-    )
-    return prepare(frame, options, "frame", "frame")
+    try:
+        days = parse_day_index(frame.index, source="frame", param="frame")
+    except InvalidReturnsError as exc:
+        dated = date_columns(frame)
+        if not dated:
+            raise
+        # pd.read_csv(path) without index_col: no index advice can work
+        # (hostile 66, 7: it was told to reset the index, which changes nothing)
+        raise InvalidReturnsError(
+            "frame",
+            f"frame has its dates in column {dated[0]!r}, not in its index: pass "
+            f"frame.set_index({dated[0]!r}), or read the file with read_returns.",
+        ) from exc
+    return prepare(frame.set_axis(days, axis=0), options, "frame", "frame")
 
 
 @validate_params({"path": [PathLike()], **POLICY, "date_format": [None, DateFormat()]})

@@ -1650,3 +1650,25 @@ def test_the_command_says_the_zero_days_in_words_not_pandas(tmp_path, capsys):
     assert "or missing, from the file)" in err and ".loc[" not in err
     with pytest.warns(Warning, match=r"returns\.loc\[\(returns\.fillna"):
         RegimeModel(2, n_init=1).fit(returns)
+
+
+def test_dates_left_in_a_column_are_told_to_become_the_index():
+    """Hostile 66, 7: a frame read by pd.read_csv(path), dates in a column, was
+    told by prepare_returns to reset its index (which changed nothing), and by
+    the fit to drop its non-numeric columns (the dates). The advice is the call
+    that works, and following it works."""
+    from regimes.data import prepare_returns
+
+    read = pd.read_csv(Path(__file__).parents[1] / "examples" / "prices.csv")
+    with pytest.raises(InvalidReturnsError) as info:
+        prepare_returns(read)
+    assert "frame.set_index('Date')" in str(info.value)
+    assert len(prepare_returns(read.set_index("Date"), kind="prices")) == len(read) - 1
+    sample = load_sample().loc["2021"].reset_index()
+    for returns in (sample, sample.astype({"Date": str})):
+        with pytest.raises(InvalidReturnsError, match="dates in column 'Date'") as info:
+            RegimeModel(2).fit(returns)
+        call = str(info.value).split("pass ", 1)[1].rstrip(".")
+        fixed = eval(call, {"pd": pd, "returns": returns})
+        assert isinstance(fixed.index, pd.DatetimeIndex)
+        assert list(fixed.columns) == list(load_sample().columns)
