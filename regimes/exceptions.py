@@ -30,6 +30,7 @@ __all__ = [
     "UnitsWarning",
     "FrequencyWarning",
     "RegimeFitError",
+    "RefitNeededWarning",
     "RegimesWarning",
     "Setting",
     "SplitWarning",
@@ -304,6 +305,15 @@ def message_parts(exc: BaseException) -> tuple[Any, ...]:
     """
     said = exc.args[0] if len(exc.args) == 1 else None
     return said.parts if isinstance(said, Advice) else (str(exc),)
+
+
+class RefitNeededWarning(RegimesWarning):
+    """A parameter set on a fitted model that its outputs use only after a refit.
+
+    :meth:`regimes.RegimeModel.set_params` of, e.g., ``switch_penalty`` or
+    ``regime_names`` after ``fit``: the model's repr shows the new value, its
+    outputs the fitted one until it is fitted again.
+    """
 
 
 class StateWarning(RegimesWarning):

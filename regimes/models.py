@@ -51,7 +51,7 @@ from ._validation import (
 )
 from ._version import __version__
 from ._warn import warn_user
-from .exceptions import InvalidParameterError, InvalidReturnsError
+from .exceptions import InvalidParameterError, InvalidReturnsError, RefitNeededWarning
 from .labels import default_regime_names
 from .online import (
     causal_start,
@@ -78,6 +78,42 @@ _INITIAL = [
 _IGNORED = [Checked("ignored: present for scikit-learn's API (y)")]
 # score's y stands before initial: a start given there by position is refused
 _IGNORED_BEFORE_INITIAL = [Ignored("y", "score(returns, initial='stationary')")]
+
+
+FITTED_PARAMS = (
+    "n_regimes",
+    "covariance_type",
+    "regularization",
+    "order_by",
+    "switch_penalty",
+    "regime_names",
+    "min_duration",
+    "missing",
+)
+"""Constructor parameters a fitted model's outputs read from its fit.
+
+The others (``n_init``, ``n_iter``, ``tol``, ``random_state``, ``n_jobs``...)
+only shape the next fit."""
+
+
+def _unused_params(params: Mapping[str, Any], state: FittedState) -> tuple[str, ...]:
+    """``name=fitted value`` for each of :data:`FITTED_PARAMS` set to another value."""
+    kept = []
+    for name in FITTED_PARAMS:
+        try:
+            new = _persist.jsonable_params({name: params[name]})[name]
+        except InvalidParameterError:  # no JSON form: refused by the next fit
+            new = None
+        old = state.params.get(name)
+        if name == "regime_names":  # the names the outputs use, not None
+            old = list(state.regime_names)
+            if new is None:
+                new = list(default_regime_names(len(old)))
+            elif isinstance(new, list):  # as the fit reads them (Names: stripped)
+                new = [n.strip() if isinstance(n, str) else n for n in new]
+        if new != old:
+            kept.append(f"{name}={old!r}")
+    return tuple(kept)
 
 
 class RegimeModel(BaseEstimator):
@@ -358,6 +394,29 @@ class RegimeModel(BaseEstimator):
             f"{type(self).__name__!r} object has no attribute {name!r}"
         )
 
+    def _check_fitted(self) -> FittedState:
+        """The fitted state, for every output; the one fitted check of the model.
+
+        Unfitted: sklearn's NotFittedError. Fitted, with parameters its outputs
+        read (:data:`FITTED_PARAMS`) set to other values since the fit
+        (``set_params``): a :class:`~regimes.exceptions.RefitNeededWarning`,
+        once for each such difference, as the repr and ``get_params()`` then
+        show values the outputs do not use (hostile 66, 3). Said here, not in
+        ``set_params``, whose ``model.set_params(...).fit(...)`` is no mistake.
+        """
+        check_is_fitted(self, "fitted_state_")
+        state = self.fitted_state_
+        kept = _unused_params(self.get_params(deep=False), state)
+        if kept and kept != getattr(self, "_unused_said", None):
+            self._unused_said = kept
+            warn_user(
+                f"{type(self).__name__} has parameters set since its fit that its "
+                f"outputs do not use: they keep the fit's {', '.join(kept)} until "
+                "it is fitted again (call fit to use the new values).",
+                RefitNeededWarning,
+            )
+        return state
+
     # ------------------------------------------------------------------ fitting
 
     @validate_params({"returns": _RETURNS, "y": _IGNORED})
@@ -484,6 +543,7 @@ class RegimeModel(BaseEstimator):
     def _set_state(self, state: FittedState) -> None:
         """Set every fitted attribute from ``state``: the one place (fit and load)."""
         self.fitted_state_ = state
+        self.__dict__.pop("_unused_said", None)  # said of the previous fit
         self._engine = _fitting.engine(state)
         params = state.params
         self.hmm_ = _fitting.gaussian_hmm(state, params["n_iter"], params["tol"])
@@ -532,7 +592,7 @@ class RegimeModel(BaseEstimator):
         --------
         RegimeModel.load
         """
-        check_is_fitted(self, "fitted_state_")
+        self._check_fitted()
         _persist.save(path, self.fitted_state_, __version__)
 
     @classmethod
@@ -574,7 +634,7 @@ class RegimeModel(BaseEstimator):
 
     def _data(self, returns: Any) -> Returns:
         """The one check of data given to a fitted model: labels, values, units."""
-        check_is_fitted(self, "fitted_state_")
+        self._check_fitted()
         data = check_returns(
             returns,
             feature_names=list(self.fitted_state_.feature_names),
@@ -883,7 +943,7 @@ default="stationary"
         A pandas Series or a dict is read by label (regime name), in any order;
         other array-likes are taken in regime order.
         """
-        check_is_fitted(self, "fitted_state_")
+        self._check_fitted()
         names = self.fitted_state_.regime_names
         if isinstance(initial, str):
             if initial == "stationary":
@@ -968,7 +1028,7 @@ default="fitted"
     @validate_params({})
     def n_parameters(self) -> int:
         """Number of free parameters of the fitted model (used by AIC and BIC)."""
-        check_is_fitted(self, "fitted_state_")
+        self._check_fitted()
         state = self.fitted_state_
         return n_free_parameters(
             state.n_regimes, state.n_features, state.covariance_type
@@ -995,7 +1055,7 @@ default="fitted"
     @validate_params({})
     def transition_matrix(self) -> pd.DataFrame:
         """Transition probabilities, "from" regimes as rows, "to" regimes as columns."""
-        check_is_fitted(self, "fitted_state_")
+        self._check_fitted()
         return results.transition_frame(
             self.fitted_state_.transmat, self.fitted_state_.regime_names
         )
@@ -1003,7 +1063,7 @@ default="fitted"
     @validate_params({"annualize": ["boolean"]})
     def regime_means(self, annualize: bool = False) -> pd.DataFrame:
         """Mean return of each column in each regime (x 252 if ``annualize``)."""
-        check_is_fitted(self, "fitted_state_")
+        self._check_fitted()
         factor = results.TRADING_DAYS if annualize else 1
         return results.regime_feature_frame(
             self.fitted_state_.means * factor,
@@ -1014,7 +1074,7 @@ default="fitted"
     @validate_params({"annualize": ["boolean"]})
     def regime_volatilities(self, annualize: bool = False) -> pd.DataFrame:
         """Volatility of each column in each regime (x sqrt(252) if ``annualize``)."""
-        check_is_fitted(self, "fitted_state_")
+        self._check_fitted()
         factor = results.TRADING_DAYS if annualize else 1
         variances = np.diagonal(self.fitted_state_.covars, axis1=1, axis2=2) * factor
         return results.regime_feature_frame(
@@ -1026,7 +1086,7 @@ default="fitted"
     @validate_params({"regime": [InstanceOf(str, name="a regime name (str)")]})
     def regime_correlation(self, regime: str) -> pd.DataFrame:
         """Correlation matrix of the columns within one regime, by name."""
-        check_is_fitted(self, "fitted_state_")
+        self._check_fitted()
         state = self.fitted_state_
         if regime not in state.regime_names:
             raise InvalidParameterError(
@@ -1054,7 +1114,7 @@ default="fitted"
             columns, 252 days a year, of the returns as fitted: a mean *log*
             return for log returns). See :func:`regimes.results.summary_frame`.
         """
-        check_is_fitted(self, "fitted_state_")
+        self._check_fitted()
         summary = results.summary_frame(
             self.fitted_state_.regimes.cat.codes.to_numpy(),
             self.fitted_state_.transmat,

@@ -18,6 +18,7 @@ from regimes.data import load_sample
 from regimes.exceptions import (
     InvalidParameterError,
     InvalidReturnsError,
+    RefitNeededWarning,
     RegimeFitError,
     UnitsWarning,
 )
@@ -933,7 +934,8 @@ def test_every_output_decodes_with_the_fitted_switch_penalty(fitted, sample, tmp
     model = clone_fitted(fitted)
     before = model.predict_online(returns)
     model.set_params(switch_penalty=0.5)
-    after = model.predict_online(returns)
+    with pytest.warns(RefitNeededWarning, match="keep the fit's switch_penalty"):
+        after = model.predict_online(returns)
     pd.testing.assert_series_equal(after, before)
     pd.testing.assert_series_equal(
         after, model.results(returns).signal, check_names=False
@@ -1672,3 +1674,28 @@ def test_dates_left_in_a_column_are_told_to_become_the_index():
         fixed = eval(call, {"pd": pd, "returns": returns})
         assert isinstance(fixed.index, pd.DatetimeIndex)
         assert list(fixed.columns) == list(load_sample().columns)
+
+
+def test_outputs_after_set_params_say_they_keep_the_fit(short_sample):
+    """Hostile 66, 3: after fit, set_params(switch_penalty=2, regime_names=...)
+    changed the repr and get_params but no output, without a word. The outputs
+    say so (once), not set_params, whose set_params(...).fit(...) is fine."""
+    model = RegimeModel(3, n_init=1, random_state=0).fit(short_sample)
+    before = model.predict_online(short_sample)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.set_params(switch_penalty=2.0, regime_names=["Calm", "Mid", "Storm"])
+    with pytest.warns(RefitNeededWarning) as caught:
+        assert model.predict_online(short_sample).equals(before)  # as it says
+    text = str(caught[0].message)
+    fitted = model.fitted_state_.params["switch_penalty"]
+    assert f"switch_penalty={fitted!r}" in text
+    assert "regime_names=['Bull', 'Sideways', 'Bear']" in text
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.transition_matrix()  # said once
+        model.set_params(n_init=2, random_state=1, n_jobs=1)  # the next fit's
+        model.set_params(switch_penalty=int(fitted), regime_names=None)  # the fit's
+        model.predict_online(short_sample)
+        model.set_params(min_duration=20).fit(short_sample)
+        model.predict_online(short_sample)

@@ -27,6 +27,7 @@ from regimes._covariance import write_full
 from regimes._gaussian import log_emission_densities
 from regimes._hmm import NO_PRIORS, RegimeHMM
 from regimes._missing import add_statistics, log_densities, missing_patterns
+from regimes.exceptions import RefitNeededWarning
 from regimes.labels import match_states
 from regimes.online import observed_portfolio_log_densities, portfolio_log_densities
 
@@ -395,7 +396,10 @@ def test_missing_value_errors_name_the_day_and_the_fix_that_works_there(short_sa
         fitted.predict(data)
     assert "set_params alone changes nothing" in str(err.value)
     fitted.set_params(missing="marginalize")
-    with pytest.raises(ValueError, match="refit"):  # as the message said
+    with (
+        pytest.raises(ValueError, match="refit"),  # as the message said
+        pytest.warns(RefitNeededWarning, match="missing='error'"),
+    ):
         fitted.predict(data)
     refitted = RegimeModel(2, n_init=1, random_state=0, missing="marginalize")
     assert len(refitted.fit(data).predict(data)) == len(data)

@@ -23,6 +23,7 @@ from regimes.exceptions import (
     InvalidParameterError,
     InvalidReturnsError,
     ModelFileError,
+    RefitNeededWarning,
 )
 
 
@@ -265,7 +266,8 @@ def test_save_after_set_params_writes_the_fitted_model(short_sample, tmp_path, c
     path = tmp_path / "model.json"
     model.save(path)
     model.set_params(**change)  # the fitted state is unchanged until the next fit
-    model.save(path)
+    with pytest.warns(RefitNeededWarning, match="until it is fitted again"):
+        model.save(path)
     loaded = RegimeModel.load(path)
     assert loaded.regime_names_ == ("Up", "Down")
     assert loaded.get_params()["n_regimes"] == 2
