@@ -150,6 +150,7 @@ class _Provides(Constraint):
 
 
 _MODEL = [Fitted(RegimeModel)]
+_START = [None, Checked("the model's decoder: 'stationary', 'fitted' or probabilities")]
 _RETURNS = [Checked("the model's check_returns")]
 _TEXT = [None, InstanceOf(str, name="a str")]
 _COLUMN = [None, InstanceOf(str, name="a column name (str)")]
@@ -384,6 +385,7 @@ def _growth(
         "returns": _RETURNS,
         "column": _COLUMN,
         "signal": [Options({"online", "viterbi"})],
+        "initial": _START,
         "units": _UNITS,
         "return_type": _RETURN_TYPE,
         "title": _TEXT,
@@ -396,6 +398,7 @@ def plot_regimes(
     *,
     column: str | None = None,
     signal: Literal["online", "viterbi"] = "online",
+    initial: str | Sequence[float] | None = None,
     units: Literal["decimal", "percent"] | None = None,
     return_type: Literal["log", "simple"] = "log",
     title: str | None = None,
@@ -416,7 +419,14 @@ def plot_regimes(
         Which regimes to shade: the causal signal
         (:meth:`RegimeModel.predict_online`: each day decoded from the returns up to
         that day), or, on request, the Viterbi path (:meth:`RegimeModel.predict`:
-        hindsight, it uses the whole sample; the default title says so).
+        hindsight, each day decoded from all the days drawn; the default title
+        says so).
+    initial : "stationary", "fitted" or array-like of shape (n_regimes,), optional
+        Regime distribution before the first day drawn, passed to the decoder;
+        default that method's own (``"stationary"`` for the causal signal,
+        ``"fitted"`` for the Viterbi path, which on a window that does not
+        start on the first training day forces day 1 into that day's regime:
+        pass ``"stationary"`` there).
     units : {"decimal", "percent"}, optional
         Units of ``returns`` for the growth line: percent returns are divided by 100
         before they are compounded. Default: percent when the returns look like
@@ -449,7 +459,7 @@ def plot_regimes(
     >>> fig.axes[0].get_title(loc="left")
     'Causal regime signal (returns up to each day; parameters fitted on all of them)'
     >>> plot_regimes(model, returns, signal="viterbi").axes[0].get_title(loc="left")
-    'Hindsight regimes (Viterbi path: uses the whole sample)'
+    'Hindsight regimes (Viterbi path: each day decoded from all the days drawn)'
     >>> import matplotlib.pyplot as plt
     >>> plt.close("all")
     """
@@ -461,12 +471,14 @@ def plot_regimes(
         ),
         "viterbi": (
             model.predict,
-            "Hindsight regimes (Viterbi path: uses the whole sample)",
+            "Hindsight regimes (Viterbi path: each day decoded from all the days "
+            "drawn)",
         ),
     }
     decode, default_title = signals[signal]
     dated = _dated(returns)  # first: without dates there is nothing to draw against
-    regimes = decode(returns)  # the model checks returns against its training
+    # the model checks returns against its training, and the start
+    regimes = decode(returns, **_start(initial))
     growth = _growth(dated, column, units, return_type)
     fig, ax = _axes(ax, (10, 4))
     colors = regime_colors(model.regime_names_)
@@ -501,6 +513,7 @@ def _regime_growth_panel(
         "model": _MODEL,
         "returns": _RETURNS,
         "kind": [Options({"smoothed", "filtered", "signal"})],
+        "initial": _START,
         "style": [Options({"lines", "stacked"})],
         "smooth": _SMOOTH,
         "title": _TEXT,
@@ -512,6 +525,7 @@ def plot_probabilities(
     returns: pd.DataFrame,
     kind: Literal["smoothed", "filtered", "signal"] = "smoothed",
     *,
+    initial: str | Sequence[float] | None = None,
     style: Literal["lines", "stacked"] = "lines",
     smooth: int | Literal["auto"] | None = "auto",
     title: str | None = None,
@@ -532,6 +546,12 @@ def plot_probabilities(
         :meth:`~RegimeModel.signal_proba`, the filtered probabilities of the
         evidence the causal signal decodes (the ones to draw beside
         :func:`plot_regimes`' default shading, which they agree with).
+    initial : "stationary", "fitted" or array-like of shape (n_regimes,), optional
+        Regime distribution before the first day drawn, passed to that method;
+        default its own (``"fitted"`` for the smoothed probabilities, which on a
+        window that does not start on the first training day forces day 1 into
+        that day's regime: pass ``"stationary"`` there; ``"stationary"`` for
+        the other two).
     style : {"lines", "stacked"}, default="lines"
         One thin line per regime (readable over decades), or areas stacked to 1
         (readable over months).
@@ -557,13 +577,18 @@ def plot_probabilities(
             "Probabilities of the evidence the causal signal decodes",
         ),
     }[kind]
-    proba, how = _smoothed(compute(returns), smooth)
+    proba, how = _smoothed(compute(returns, **_start(initial)), smooth)
     fig, ax = _axes(ax, (10, 3))
     _draw_probabilities(ax, proba, regime_colors(model.regime_names_), style)
     if title is None:
         title = default_title + (f" ({how})" if how else "")
     ax.set_title(title, loc="left")
     return fig
+
+
+def _start(initial: str | Sequence[float] | None) -> dict[str, Any]:
+    """``initial=`` for a model's decoder, or nothing for the decoder's default."""
+    return {} if initial is None else {"initial": initial}
 
 
 def _smoothed(

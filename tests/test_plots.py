@@ -97,6 +97,37 @@ def test_shaded_spans_match_the_signal(fitted, sample, signal):
     np.testing.assert_allclose(line.get_ydata(), _held(returns).to_numpy())
 
 
+@pytest.mark.parametrize("kind", ["smoothed", "filtered", "signal"])
+def test_a_window_is_drawn_from_the_start_asked_for(fitted, sample, kind):
+    """Hostile 66, 4: the plots could not take initial=, so a window that does
+    not start on the first training day was drawn from the fit's one-hot start
+    (day 1 certain), which predict_proba(..., initial='stationary') avoids."""
+    returns, _ = sample
+    window = returns.iloc[400:700]
+    method = {
+        "smoothed": fitted.predict_proba,
+        "filtered": fitted.filter_proba,
+        "signal": fitted.signal_proba,
+    }[kind]
+    for initial in (None, "stationary", "fitted"):
+        start = {} if initial is None else {"initial": initial}
+        (ax,) = plot_probabilities(fitted, window, kind, smooth=None, **start).axes
+        proba = method(window, **start)
+        for line, name in zip(ax.get_lines(), proba.columns, strict=True):
+            np.testing.assert_allclose(line.get_ydata(), proba[name].to_numpy())
+    (ax,) = plot_regimes(fitted, window, signal="viterbi", initial="stationary").axes
+    regimes = fitted.predict(window, initial="stationary")
+    assert not regimes.equals(fitted.predict(window))  # the start told apart
+    for name in fitted.regime_names_:
+        expected = sorted(
+            (mdates.date2num(a), mdates.date2num(b))
+            for n, a, b in regime_spans(regimes)
+            if n == name
+        )
+        shaded = {c.get_label(): c for c in ax.collections}
+        np.testing.assert_allclose(_drawn_spans(shaded[name]), expected)
+
+
 def test_named_colours():
     assert regime_colors(["Bull", "Sideways", "Bear"]) == {
         "Bull": "#2ca02c",
