@@ -271,6 +271,8 @@ VALID: dict[tuple[str, str], dict[str, str]] = {
     },
     ("backtest", "cash_returns"): {"0": "no return", "0.0": "no return"},
     ("backtest", "risk_free"): {"0": "no return", "0.0": "no return"},
+    ("plot_probabilities", "initial"): {"None": "the decoder's own default start"},
+    ("plot_regimes", "initial"): {"None": "the decoder's own default start"},
 }
 """Values the function checks itself and accepts: not called (some would fit)."""
 
