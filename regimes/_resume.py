@@ -473,7 +473,12 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
             if len(previous)
             else "no rows"
         )
-        changed = f"its rows are not those of the run ({span})"
+        # one hash of the whole frame: which part changed is not known (hostile
+        # 66, 8: values rounded by wf.round(4) were blamed on the rows)
+        changed = (
+            f"its rows or values are not those of the run ({span}): rows cut, "
+            "added or moved, or values changed (rounded, say)"
+        )
     if changed is not None:
         raise InvalidParameterError(
             param,

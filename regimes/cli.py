@@ -326,7 +326,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     # a message that names its settings says them as options
                     # already: the class's advice once more repeated it
                     text = f"{text} (here: {advice})"
-                if not issubclass(category, (RegimesWarning, ConvergenceWarning)):
+                ours = issubclass(category, (RegimesWarning, ConvergenceWarning))
+                if not ours and issubclass(category, _DEVELOPERS_WARNINGS):
+                    # a library's note to its callers' authors (yfinance calling
+                    # a pandas API due to change): nothing the command's user can
+                    # act on (hostile 66, 9)
+                    return
+                if not ours:
                     # another library's (yfinance's, pandas'), not ours: say whose
                     text = f"from {_library(args[0] if args else '')} "
                     text += f"({category.__name__}): {_words(message)}"
@@ -344,6 +350,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (_UsageError, *_USER_ERRORS) as exc:
         print(f"regimes: error: {_error_text(exc)}", file=sys.stderr)
         return 2
+
+
+_DEVELOPERS_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+"""Other libraries' warnings the command does not relay: about code, not data."""
 
 
 def _library(filename: str) -> str:

@@ -394,27 +394,32 @@ def test_a_convergence_warning_says_its_option_once(capsys):
 
 
 def test_another_librarys_warnings_are_said_as_its_own(monkeypatch, tmp_path, capsys):
-    """Hostile 62, 7: yfinance's FutureWarnings (pandas' deprecations inside
-    it) were printed as "regimes: warning:", as if the command warned."""
+    """Hostile 62, 7: yfinance's warnings were printed as "regimes: warning:",
+    as if the command warned. Hostile 66, 9: its notes to programmers (pandas'
+    deprecations inside it) are not the user's to act on, and are not said."""
+    import pandas.errors
+
     close = yf_frame(["XLK", "XLF"])
+    where = str(Path(yfinance.__file__).parent / "multi.py")
 
     def download(*args, **kwargs):
-        warnings.warn_explicit(
-            "The inplace keyword is deprecated",
+        warnings.warn_explicit("1 Failed download", UserWarning, where, 1)
+        for category in (
             FutureWarning,
-            str(Path(yfinance.__file__).parent / "multi.py"),
-            1,
-        )
+            DeprecationWarning,
+            pandas.errors.Pandas4Warning,
+        ):
+            warnings.warn_explicit(
+                f"The inplace keyword ({category})", category, where, 1
+            )
         return close
 
     monkeypatch.setattr(yfinance, "download", download)
     monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
     assert main(["--download", "XLK,XLF", "--n-init", "1"]) == 0
     err = capsys.readouterr().err
-    assert (
-        "regimes: warning: from yfinance (FutureWarning): The inplace keyword is "
-        "deprecated" in err
-    )
+    assert "regimes: warning: from yfinance (UserWarning): 1 Failed download" in err
+    assert "inplace" not in err
 
 
 def test_a_warning_is_said_as_the_library_its_file_belongs_to(tmp_path, monkeypatch):

@@ -1649,3 +1649,15 @@ def test_a_log_emptied_to_its_header_gets_no_second_header(full, tmp_path, endin
     lines = path.read_text().splitlines()
     assert [line for line in lines if line == header] == [header]
     assert daily.append_log(full, path) == 0  # the next run reads it
+
+
+def test_a_rounded_resume_frame_is_not_blamed_on_its_rows(returns, full):
+    """Hostile 66, 8: resume=wf.round(4), the run's very rows, was told 'its rows
+    are not those of the run'; one hash cannot say which part changed, and the
+    error now names both."""
+    rounded = full.copy()
+    rounded[PORTFOLIO] = rounded[PORTFOLIO].round(4)
+    with pytest.raises(InvalidParameterError) as info:
+        walk_forward(returns, _model(), resume=rounded, **OPTIONS)
+    text = str(info.value)
+    assert "rows or values are not those of the run" in text and "rounded" in text
