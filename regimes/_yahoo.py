@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._dates import parse_day_index
-from ._io import atomic_path, user_path
+from ._io import atomic_path, check_folder_target, user_path
 from ._panel import check_finite_values, check_positive
 from ._warn import warn_user
 from .exceptions import (
@@ -80,8 +80,12 @@ def closes(
     end: pd.Timestamp,
     cache_dir: Path,
     refresh: bool,
+    cache_param: str = "cache_dir",
 ) -> pd.DataFrame:
     """Adjusted closes of ``names`` from ``start`` to ``end`` (inclusive), cached.
+
+    ``cache_param`` names where ``cache_dir`` came from, for the error of one
+    that cannot hold the download (:data:`CACHE_ENV` for the default).
 
     Only settled days are cached (:func:`settled_day`): a request reaching a day
     whose bar may still change (today, while its exchange trades) is downloaded
@@ -99,6 +103,9 @@ def closes(
         if older != path and older.exists():
             close = _read_cache(older, names, quiet=True)
     if close is None:
+        # before the download, not after it (hostile 66, 10: a cache folder
+        # that is a file was found when the download was to be written)
+        check_folder_target(cache_dir, cache_param)
         close = _download_or_fallback(names, start, end, path, settled)
     return close
 

@@ -597,5 +597,6 @@ def download_returns(
     last = end if end is not None else parse_day(date.today())
     options = PanelOptions.of("prices", start, last, None, missing, min_coverage)
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    close = closes(names, start, last, folder, refresh)
+    given = "cache_dir" if cache_dir is not None else CACHE_ENV
+    close = closes(names, start, last, folder, refresh, given)
     return prepare(_drop_failed(close, names), options, SOURCE, "tickers")

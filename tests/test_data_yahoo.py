@@ -397,3 +397,21 @@ def test_a_cache_file_of_the_earlier_name_still_serves(fake, tmp_path, exact_dat
     fake(error=ConnectionError("offline"))
     with pytest.raises(DataDownloadError):  # BRK-B shares the old name, not the data
         data.download_returns(["BRK-B"], **ARGS, cache_dir=tmp_path)
+
+
+def test_a_cache_folder_that_cannot_be_made_is_refused_before_the_download(
+    fake, tmp_path, monkeypatch
+):
+    """Hostile 66, 10: $REGIMES_CACHE_DIR naming a file was found only when the
+    download was to be written, naming 'path', after the download."""
+    taken = tmp_path / "a file"
+    taken.write_text("")
+    download = fake(yf_frame(TICKERS))
+    monkeypatch.setenv(data.CACHE_ENV, str(taken))
+    with pytest.raises(InvalidParameterError, match="is a file, not a folder") as info:
+        data.download_returns(TICKERS, **ARGS)
+    assert info.value.param == data.CACHE_ENV
+    with pytest.raises(InvalidParameterError) as info:
+        data.download_returns(TICKERS, **ARGS, cache_dir=taken / "cache")
+    assert info.value.param == "cache_dir"
+    assert download.calls == []
