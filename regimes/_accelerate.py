@@ -57,6 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._covariance import read_full, write_full_trusted
+from ._gaussian import row_max
 from .results import floor_self_transitions
 
 ACCELERATE = True
@@ -243,7 +244,7 @@ def scaled_log_likelihood(
         return None
     if log_b is None:
         log_b = hmm._compute_log_likelihood(X)
-    shift = log_b.max(axis=1)
+    shift = row_max(log_b)
     if not np.isfinite(shift).all():
         return None
     try:

@@ -8,6 +8,7 @@ for reading rather than speed.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -38,6 +39,20 @@ def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     True
     """
     return np.dot(a, b)
+
+
+def row_max(a: np.ndarray) -> np.ndarray:
+    """``a.max(axis=1)`` for a 2-D array with few columns (days x regimes).
+
+    numpy reduces a short last axis row by row; the maximum of the columns taken
+    pairwise runs over all the days at once, several times faster at 2-4 columns.
+    """
+    return functools.reduce(np.maximum, a.T)
+
+
+def row_sums(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=1)`` for a 2-D array with few columns (one BLAS product)."""
+    return a @ np.ones(a.shape[1])
 
 
 class EMParameters(NamedTuple):

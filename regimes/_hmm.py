@@ -78,6 +78,8 @@ from ._gaussian import (
     MAD_TO_SD,
     log_emission_densities,
     product,
+    row_max,
+    row_sums,
     with_ones_column,
 )
 from .results import floor_self_transitions
@@ -277,7 +279,7 @@ class RegimeHMM(GaussianHMM):
             self._estep_space = "log"
             return GaussianHMM._fit_log(self, X)
         log_frameprob = self._compute_log_likelihood(X)
-        shift = _row_max(log_frameprob)
+        shift = row_max(log_frameprob)
         # a day with no finite density keeps its zeros (and the pass falls back)
         shift[~np.isfinite(shift)] = 0.0
         frameprob = np.exp(log_frameprob - shift[:, None])
@@ -293,7 +295,7 @@ class RegimeHMM(GaussianHMM):
             self.startprob_, self.transmat_, frameprob, scaling
         )
         posteriors = fwdlattice * bwdlattice
-        posteriors /= _row_sums(posteriors)[:, None]
+        posteriors /= row_sums(posteriors)[:, None]
         log_prob += float(shift.sum())
         return frameprob, log_prob, posteriors, fwdlattice, bwdlattice
 
@@ -618,7 +620,7 @@ def forward_filter(
     initial = np.ascontiguousarray(initial, dtype=float)
     if not len(log_densities):
         return np.empty_like(log_densities)
-    shift = _row_max(log_densities)
+    shift = row_max(log_densities)
     if np.isfinite(shift).all() and scaled_passes_hold(transmat):
         # a difference beyond float range (log-densities near +-1e308) is -inf,
         # a density of 0 next to the day's largest: what it is
@@ -629,7 +631,7 @@ def forward_filter(
             return scaled[0]
     with np.errstate(divide="ignore"):
         log_alpha = _hmmc.forward_log(initial, transmat, log_densities)[1]
-    if not np.isfinite(_row_max(log_alpha)).all():
+    if not np.isfinite(row_max(log_alpha)).all():
         return _forward_loop(log_densities, transmat, initial)
     return _exp_normalized(log_alpha)
 
@@ -715,23 +717,13 @@ def _exp_normalized(log_p: np.ndarray) -> np.ndarray:
     an error even under the caller's ``np.errstate(all="raise")``.
     """
     with np.errstate(under="ignore"):
-        p = np.exp(log_p - _row_max(log_p)[:, None])
-    return p / _row_sums(p)[:, None]
+        p = np.exp(log_p - row_max(log_p)[:, None])
+    return p / row_sums(p)[:, None]
 
 
 # numpy reduces along a short last axis (n_regimes values per day) one row at a
 # time, ~20x slower than these column-wise forms for (8312, 3). The maximum is
 # exact; the sums differ from numpy's by rounding only (summation order).
-def _row_max(a: np.ndarray) -> np.ndarray:
-    """``a.max(axis=1)`` for a 2-D array with few columns."""
-    return functools.reduce(np.maximum, a.T)
-
-
-def _row_sums(a: np.ndarray) -> np.ndarray:
-    """``a.sum(axis=1)`` for a 2-D array with few columns (one BLAS product)."""
-    return a @ np.ones(a.shape[1])
-
-
 def _winsorized(X: np.ndarray, width: float = 5.0) -> np.ndarray:
     """X with each column clipped to median +- ``width`` robust standard deviations.
 
