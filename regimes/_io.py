@@ -334,12 +334,19 @@ def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path
     try:
         os.unlink(_create_sibling(probe))
     except OSError as exc:
-        raise InvalidParameterError(
-            param,
-            f"{param} {str(path)!r} cannot be written: no file can be created in "
-            f"{str(probe.parent)!r} ({exc.strerror or exc}).",
-        ) from exc
+        raise _no_file_in(probe.parent, path, param, exc) from exc
     return target
+
+
+def _no_file_in(
+    folder: Path, shown: object, param: str, exc: OSError
+) -> InvalidParameterError:
+    """The error for a file ``shown`` that cannot be created in ``folder``."""
+    return InvalidParameterError(
+        param,
+        f"{param} {str(shown)!r} cannot be written: no file can be created in "
+        f"{str(folder)!r} ({exc.strerror or exc}).",
+    )
 
 
 @contextmanager
@@ -395,11 +402,7 @@ def atomic_paths(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 temps.append(_create_sibling(target))
             except OSError as exc:
-                raise InvalidParameterError(
-                    param,
-                    f"{param} {str(name)!r} cannot be written: no file can be "
-                    f"created in {str(target.parent)!r} ({exc.strerror or exc}).",
-                ) from exc
+                raise _no_file_in(target.parent, name, param, exc) from exc
         try:
             yield temps
         except OSError as exc:
