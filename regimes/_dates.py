@@ -320,32 +320,96 @@ def date_columns(frame: Any) -> list[Any]:
     """The columns of ``frame`` that hold days: its dates, kept out of the index.
 
     A frame read with plain ``pd.read_csv(path)``, or after ``reset_index()``,
-    has its dates in a column and row numbers for an index; the fix is
-    ``frame.set_index(name)``, whatever else is wrong (hostile 66, 7: the
-    advice was to reset the index, or to drop the column). A column counts when
-    its dtype is dates, or when it holds text (not numbers) whose first values
-    all read as days by :func:`parse_day`.
+    has its dates in a column; the fix is to make them the index, whatever
+    else is wrong (hostile 66, 7: the advice was to reset the index, or to drop
+    the column; hostile 67, 1: YYYYMMDD integers were fitted as returns). A
+    column counts when its dtype is dates or periods, or when its values (whole
+    numbers of eight digits, or text) read as days by the one rule of day
+    labels (:func:`parse_day_index`), most of them at least (a stray cell is
+    then refused where it is).
 
     Examples
     --------
     >>> frame = pd.DataFrame({"Date": ["2024-01-02", "2024-01-03"], "A": [1.0, 2.0]})
     >>> date_columns(frame)
     ['Date']
+    >>> date_columns(pd.DataFrame({"Date": [20240102, 20240103], "A": [1.0, 2.0]}))
+    ['Date']
     """
-    found = []
-    for name, column in getattr(frame, "items", lambda: ())():
-        if isinstance(column, pd.DataFrame):  # two columns of one name: said elsewhere
-            continue
-        dtype = column.dtype
-        if pd.api.types.is_datetime64_any_dtype(dtype):
-            found.append(name)
-        elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            head = column.dropna().head(5)
-            if len(head) and all(
-                isinstance(v, (str, _dt.date)) and reads_as_day(v) for v in head
-            ):
-                found.append(name)
-    return found
+    return [
+        name
+        for name, column in getattr(frame, "items", lambda: ())()
+        if not isinstance(column, pd.DataFrame) and _holds_days(column)
+    ]
+
+
+def _holds_days(column: pd.Series) -> bool:
+    """Whether a column's values are days (see :func:`date_columns`)."""
+    dtype = column.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+        return True
+    values = column.dropna()
+    if not len(values) or pd.api.types.is_bool_dtype(dtype):
+        return False
+    if pd.api.types.is_numeric_dtype(dtype):
+        if pd.api.types.is_complex_dtype(dtype):
+            return False
+        numbers = values.to_numpy(dtype=float)
+        if not (
+            np.all(numbers == np.round(numbers))
+            and np.all((numbers >= 1e7) & (numbers < 1e8))
+        ):
+            return False  # returns, prices: not YYYYMMDD
+        head = pd.Index(numbers[:50].astype(np.int64).astype(str))
+    elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        if not all(isinstance(v, (str, _dt.date)) for v in values.iloc[:50]):
+            return False  # numbers held as objects, say
+        head = pd.Index([str(v) for v in values.iloc[:50]])
+    else:
+        return False
+    try:
+        parse_day_index(head, source="", param="")
+    except (ValueError, TypeError):
+        return float(np.mean([reads_as_day(v) for v in head])) >= 0.8
+    return True
+
+
+def set_index_advice(
+    frame: pd.DataFrame, dated: list[Any], expression: str, to_datetime: bool = False
+) -> str:
+    """What to pass so that the dates of ``dated`` become ``frame``'s index.
+
+    The words after "pass" in a refusal of a frame whose dates are in a column
+    (:func:`date_columns`): ``expression.set_index(name)``; the current index is
+    kept as a column first (``reset_index()``) unless it is row numbers (hostile
+    67, 4: a data column made the index was dropped by the advice); several
+    date columns are named, the example on the one called a date (hostile 67,
+    8). ``to_datetime``: the caller needs a DatetimeIndex (the fit), so text,
+    YYYYMMDD numbers and periods are converted first (:func:`to_datetime_call`).
+    """
+    name = next((c for c in dated if "date" in str(c).lower()), dated[0])
+    index = frame.index
+    numbered = index.name is None and pd.api.types.is_integer_dtype(index.dtype)
+    call = expression if numbered else f"{expression}.reset_index()"
+    others = [c for c in dated if c != name]
+    if others:
+        call += f".drop(columns={others!r})"
+    column = frame[name]
+    if to_datetime and not pd.api.types.is_datetime64_any_dtype(column.dtype):
+        cell = f"f[{name!r}]"
+        days = (
+            f"{cell}.dt.to_timestamp()"
+            if isinstance(column.dtype, pd.PeriodDtype)
+            else to_datetime_call(column.dropna(), cell)
+        )
+        call += f".assign(**{{{name!r}: lambda f: {days}}})"
+    call += f".set_index({name!r})"
+    if others:
+        return (
+            "the column that holds the trading days as the index, dropping the "
+            f"other date columns, e.g. {call}"
+        )
+    return call
 
 
 def _first_unreadable(text: pd.Index, date_format: str | None) -> str | None:

@@ -35,6 +35,7 @@ from ._dates import (
     date_columns,
     median_spacing,
     reads_as_day,
+    set_index_advice,
     stamp_text,
     to_datetime_call,
     undated,
@@ -783,6 +784,19 @@ def _check_frame_labels(
 ) -> pd.DataFrame:
     """Check a returns DataFrame's index and columns; put columns in training order."""
     index = frame.index
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex, pd.MultiIndex)):
+        dated = date_columns(frame)
+        if dated:
+            # read with pd.read_csv(path), or reset_index(): the dates are data
+            # here, and the advice for an index or for columns that are not
+            # numbers would drop them (hostile 66, 7), or, as YYYYMMDD numbers,
+            # fit them (hostile 67, 1); before either
+            raise InvalidReturnsError(
+                param,
+                f"{param} has its dates in column{'s' if len(dated) > 1 else ''} "
+                f"{', '.join(repr(c) for c in dated)}, not in its index: pass "
+                f"{set_index_advice(frame, dated, param, to_datetime=True)}.",
+            )
     if undated(index) and not needs_dates:
         pass  # rows in time order, as for an array
     elif isinstance(index, pd.MultiIndex):
@@ -829,21 +843,6 @@ def _check_frame_labels(
         for c, dt in zip(columns, frame.dtypes, strict=True)
         if not _is_numeric(dt)
     ]
-    dated = [c for c in date_columns(frame) if str(c) in bad]
-    if dated and not isinstance(frame.index, (pd.DatetimeIndex, pd.PeriodIndex)):
-        # read with pd.read_csv(path), or reset_index(): the dates are data here,
-        # and dropping them (the advice below) would lose them (hostile 66, 7)
-        name = dated[0]
-        column = frame[name]
-        call = f"{param}.set_index({name!r})"
-        if not pd.api.types.is_datetime64_any_dtype(column.dtype):  # text
-            days = to_datetime_call(column, f"{param}[{name!r}]")
-            call = f"{param}.set_index({days}).drop(columns={name!r})"
-        raise InvalidReturnsError(
-            param,
-            f"{param} has its dates in column {name!r}, and row numbers for an "
-            f"index: pass {call}.",
-        )
     if bad:
         # numbers held as Python objects (a frame built from lists or cells), as
         # text or as categories: one reading of the values whatever the dtype

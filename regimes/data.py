@@ -49,6 +49,7 @@ from ._dates import (
     date_columns,
     parse_day,
     parse_day_index,
+    set_index_advice,
     undated,
 )
 from ._files import read_table
@@ -64,7 +65,12 @@ from ._prices_or_returns import log_returns
 from ._validation import as_frame
 from ._yahoo import CACHE_ENV, SOURCE, check_tickers, closes, default_cache_dir
 from ._yahoo import drop_failed as _drop_failed
-from .exceptions import DataFileError, InvalidParameterError, InvalidReturnsError
+from .exceptions import (
+    DataFileError,
+    InvalidParameterError,
+    InvalidReturnsError,
+    kind_of,
+)
 
 __all__ = [
     "CACHE_ENV",
@@ -404,14 +410,26 @@ def prepare_returns(
         days = parse_day_index(frame.index, source="frame", param="frame")
     except InvalidReturnsError as exc:
         dated = date_columns(frame)
+        if not dated and isinstance(frame.index, pd.RangeIndex):
+            # row numbers: the days are needed, and resetting the index (the
+            # advice for log_returns, which takes rows in order) changes nothing
+            # here (hostile 67, 7)
+            raise InvalidReturnsError(
+                "frame",
+                f"frame's index is row numbers ({kind_of(frame.index)}), not "
+                "dates: prepare_returns needs the day of each row. Set the days "
+                "as the index (frame.set_index(<the column of dates>), or "
+                "frame.index = <the dates>).",
+            ) from exc
         if not dated:
             raise
         # pd.read_csv(path) without index_col: no index advice can work
         # (hostile 66, 7: it was told to reset the index, which changes nothing)
         raise InvalidReturnsError(
             "frame",
-            f"frame has its dates in column {dated[0]!r}, not in its index: pass "
-            f"frame.set_index({dated[0]!r}), or read the file with read_returns.",
+            f"frame has its dates in column{'s' if len(dated) > 1 else ''} "
+            f"{', '.join(repr(c) for c in dated)}, not in its index: pass "
+            f"{set_index_advice(frame, dated, 'frame')}.",
         ) from exc
     return prepare(frame.set_axis(days, axis=0), options, "frame", "frame")
 

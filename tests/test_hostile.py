@@ -1657,8 +1657,11 @@ def test_the_command_says_the_zero_days_in_words_not_pandas(tmp_path, capsys):
 def test_dates_left_in_a_column_are_told_to_become_the_index():
     """Hostile 66, 7: a frame read by pd.read_csv(path), dates in a column, was
     told by prepare_returns to reset its index (which changed nothing), and by
-    the fit to drop its non-numeric columns (the dates). The advice is the call
-    that works, and following it works."""
+    the fit to drop its non-numeric columns (the dates). Hostile 67, 1, 4, 7
+    and 8: YYYYMMDD integers were fitted as a column of returns; a data column
+    made the index was dropped by the advice; periods and day-first text were
+    missed; of two date columns only the first was named. The advice is the
+    call that works, and following it keeps every data column."""
     from regimes.data import prepare_returns
 
     read = pd.read_csv(Path(__file__).parents[1] / "examples" / "prices.csv")
@@ -1666,14 +1669,36 @@ def test_dates_left_in_a_column_are_told_to_become_the_index():
         prepare_returns(read)
     assert "frame.set_index('Date')" in str(info.value)
     assert len(prepare_returns(read.set_index("Date"), kind="prices")) == len(read) - 1
-    sample = load_sample().loc["2021"].reset_index()
-    for returns in (sample, sample.astype({"Date": str})):
-        with pytest.raises(InvalidReturnsError, match="dates in column 'Date'") as info:
-            RegimeModel(2).fit(returns)
-        call = str(info.value).split("pass ", 1)[1].rstrip(".")
-        fixed = eval(call, {"pd": pd, "returns": returns})
-        assert isinstance(fixed.index, pd.DatetimeIndex)
-        assert list(fixed.columns) == list(load_sample().columns)
+    sample = load_sample().loc["2021", ["Technology", "Energy"]]
+    dated = sample.reset_index()
+    shapes = {
+        "datetime": dated,
+        "ISO text": dated.astype({"Date": str}),
+        "YYYYMMDD": dated.assign(Date=dated["Date"].dt.strftime("%Y%m%d").astype(int)),
+        "periods": dated.assign(Date=dated["Date"].dt.to_period("D")),
+        "day first": dated.assign(Date=dated["Date"].dt.strftime("%d/%m/%Y")),
+        "two": dated.assign(Published=dated["Date"] + pd.Timedelta(days=1)),
+        "a column as index": dated.set_index("Technology"),
+    }
+    fits = {
+        "returns": lambda f: RegimeModel(2, n_init=1, n_iter=1000, random_state=0).fit(
+            f
+        ),
+        "frame": lambda f: prepare_returns(f, kind="returns"),
+    }
+    for label, frame in shapes.items():
+        for name, call in fits.items():
+            with pytest.raises(InvalidReturnsError, match="dates in column") as info:
+                call(frame)
+            text = str(info.value)
+            assert ("'Published', " in text or "'Date', 'Published'" in text) == (
+                label == "two"
+            ), text
+            advice = text.split(" pass ", 1)[1].rstrip(".").split("e.g. ")[-1]
+            fixed = eval(advice, {"pd": pd, name: frame})
+            done = call(fixed)
+            kept = getattr(done, "feature_names_in_", getattr(done, "columns", None))
+            assert list(kept) == ["Technology", "Energy"], (label, name, advice)
 
 
 def test_outputs_after_set_params_say_they_keep_the_fit(short_sample):
