@@ -5,14 +5,18 @@ A file written is its old self or wholly new, never half written.
 
 from __future__ import annotations
 
+import codecs
 import errno
+import glob
 import os
 import secrets
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ._warn import warn_user
 
@@ -393,6 +397,12 @@ def atomic_paths(
     """
     shown = list(paths)
     targets = [_real_target(user_path(p)) for p in shown]
+    if len(set(targets)) < len(targets):  # hostile 67, 3: a link between them
+        raise InvalidParameterError(
+            param,
+            f"{param}: {' and '.join(os.fspath(p) for p in shown)} are one file "
+            "(a link between them), which one would overwrite with the other.",
+        )
     pairs = list(zip(targets, shown, strict=True))
     olds = [_check_replaceable(t, s, param) for t, s in pairs]
     temps: list[Path] = []
@@ -419,24 +429,114 @@ def atomic_paths(
                 os.chmod(tmp, stat.S_IMODE(old.st_mode))
             # Checked again just before the rename: the target may have changed.
             _check_replaceable(target, name, param)
-        for tmp, target in zip(temps, targets, strict=True):
-            os.replace(tmp, target)
+        _replace_all(temps, targets, shown)
+        for target in targets:
+            _remove_stale_temporaries(target)
     finally:
         for tmp in temps:
             if tmp.exists():
                 tmp.unlink()
 
 
-def begins(raw: bytes) -> str:
-    """How a file that is not what was expected begins, for an error message.
+STALE_TEMPORARY_SECONDS = 86_400
+"""Age from which a temporary file of a write is a killed run's, and removed."""
 
-    ``it begins '...'`` with its first 40 printable characters (spaces folded),
-    or ``binary data``.
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporaries of ``target`` left a day ago or more by a killed run.
+
+    A run killed outright (SIGKILL, a power cut) cannot remove the temporary of
+    the file it was writing; the next write of that file does, once it is a day
+    old, older than any run (hostile 67, 5: they piled up run after run).
     """
-    head = raw[:200].decode("utf-8", errors="replace")
+    stem = target.name
+    while len(os.fsencode(stem)) > 200:  # as _create_sibling names them
+        stem = stem[:-1]
+    now = time.time()
+    for old in target.parent.glob(f".{glob.escape(stem)}.*.tmp"):
+        try:
+            if now - old.stat().st_mtime >= STALE_TEMPORARY_SECONDS:
+                old.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove
+
+
+def _replace_all(temps: list[Path], targets: list[Path], shown: list[Any]) -> None:
+    """Rename each of ``temps`` over its target; if one fails, undo the others.
+
+    The files being replaced are kept under a second name (a hard link, no
+    copy) until every rename is done, and put back if one fails (hostile 67, 5:
+    a rename refused by the system left a new table beside the old figure).
+    Where the file system has no hard links, the renames go on without that
+    net, and a failure names what was replaced.
+    """
+    kept: list[tuple[Path, Path] | None] = []
+    try:
+        for target in targets:
+            if len(targets) > 1 and target.exists():
+                backup = _create_sibling(target)
+                os.unlink(backup)
+                try:
+                    os.link(target, backup)
+                except OSError:  # no hard links here (FAT, some shares)
+                    backup = None
+                kept.append(None if backup is None else (backup, target))
+            else:
+                kept.append(None)
+        done = 0
+        try:
+            for tmp, target in zip(temps, targets, strict=True):
+                os.replace(tmp, target)
+                done += 1
+        except OSError as exc:
+            undone = []
+            for pair, target in zip(kept[:done], targets[:done], strict=True):
+                if pair is not None:
+                    os.replace(pair[0], pair[1])
+                else:
+                    undone.append(os.fspath(target))
+            left = (
+                f"{', '.join(undone)} replaced already"
+                if undone
+                else "nothing was replaced"
+            )
+            names = " and ".join(os.fspath(p) for p in shown)
+            raise OSError(
+                exc.errno, f"{exc.strerror or exc} (replacing {names}; {left})"
+            ) from exc
+    finally:
+        for pair in kept:
+            if pair is not None and pair[0].exists():
+                pair[0].unlink()
+
+
+def begins(raw: bytes) -> str:
+    r"""How a file that is not what was expected begins, for an error message.
+
+    ``it begins '...'`` with its first 40 characters (spaces folded), ``it
+    holds only spaces``, or ``binary data``. UTF-8 text is read as such, with
+    or without the byte-order mark Excel writes and with a character cut at
+    the end of the bytes read (hostile 67, 9: such files were "binary data").
+
+    Examples
+    --------
+    >>> begins("\ufeffDate,Régime".encode())
+    "it begins 'Date,Régime'"
+    >>> begins(b"\x89PNG\r\n\x1a\n\x00\x00")
+    'binary data'
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        head = decoder.decode(raw[:200], final=False)
+    except UnicodeDecodeError:
+        return "binary data"
+    head = head.removeprefix("\ufeff")
     shown = " ".join(head.split())[:40]
-    text = b"\0" not in raw[:200] and "\ufffd" not in head and shown.isprintable()
-    return f"it begins {shown!r}" if text and shown else "binary data"
+    if not shown:
+        return "it holds only spaces" if head else "binary data"
+    if "\0" in head or not shown.isprintable():
+        return "binary data"
+    return f"it begins {shown!r}"
 
 
 def check_replaces_own(

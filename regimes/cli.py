@@ -13,9 +13,12 @@ import ast
 import json
 import os
 import re
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -68,7 +71,13 @@ from .exceptions import (
 from .labels import riskiest
 from .models import RegimeModel
 from .regime_results import HTML_FILE
-from .results import filtered_columns, portfolio_proba, waiting_note
+from .results import (
+    FILTERED_PREFIX,
+    PORTFOLIO_PREFIX,
+    filtered_columns,
+    portfolio_proba,
+    waiting_note,
+)
 from .walkforward import describe_refit, walk_forward
 
 _USER_ERRORS = (
@@ -299,10 +308,34 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the command as Ctrl-C does, its temporary files removed.
+
+    ``timeout`` and systemd stop a run with SIGTERM, whose default action kills
+    the process before any ``finally`` runs: the temporaries of the files being
+    written stayed behind (hostile 67, 5). The command owns its process, so it
+    sets the handler (the library never does), in the main thread only, and
+    puts the previous one back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _terminate_as_interrupt():
             warnings.simplefilter("always")
             seen: set[str] = set()  # the texts said, for the report
             said: set[str] = set()  # what each was said for
@@ -575,22 +608,53 @@ OUT_FILES = ("regimes.csv", "regimes.png")
 """What --out's folder receives: the signal table and its figure."""
 
 
+FIGURE_SOURCE = "regimes"
+"""The PNG text chunk ``Source`` of --out's figure: how the command knows its own."""
+
+
 def _is_table(raw: bytes) -> bool:
-    """Whether a file's first bytes are a table --out wrote: 'date,regime,...'."""
+    """Whether a file's first bytes are a table --out wrote.
+
+    Its header: ``date,regime``, then only the columns the command writes
+    (probabilities, the hindsight regime, ``fitted_until``); a user's own
+    ``date,regime,notes`` is not one (hostile 67, 2).
+    """
     header = raw.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
-    return header.strip().split(",")[:2] == ["date", "regime"]
+    fields = [f.strip() for f in header.strip().split(",")]
+    ours = (PORTFOLIO_PREFIX, FILTERED_PREFIX, "smoothed_")
+    return (
+        fields[:2] == ["date", "regime"]
+        and len(fields) > 2
+        and all(
+            f.startswith(ours) or f in ("regime_hindsight", "fitted_until")
+            for f in fields[2:]
+        )
+    )
 
 
-def _is_figure(raw: bytes) -> bool:
-    """Whether a file's first bytes are a PNG that matplotlib drew (--out's)."""
-    return raw.startswith(b"\x89PNG\r\n\x1a\n") and b"atplotlib" in raw[:4096]
+def _is_figure(raw: bytes, beside_ours: bool) -> bool:
+    """Whether a file's first bytes are the figure --out drew.
+
+    By the PNG text chunk the command writes (:data:`FIGURE_SOURCE`); a figure
+    from before that chunk, drawn by matplotlib, only beside a table the
+    command wrote (``beside_ours``), as the two are written together: any
+    chart drawn with matplotlib was replaced (hostile 67, 2).
+    """
+    if not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+        return False
+    head = raw[:4096]
+    return b"Source\x00" + FIGURE_SOURCE.encode() in head or (
+        beside_ours and b"Software\x00Matplotlib" in head
+    )
 
 
-_OWN_OUT = {
-    "regimes.csv": (_is_table, "a table the command wrote"),
-    "regimes.png": (_is_figure, "a figure the command drew"),
-}
-"""How an existing file of --out's is known as one the command wrote (replaced)."""
+def _head(path: Path) -> bytes:
+    """The first 64 KiB of a file, or nothing if there is none to read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(65536)
+    except OSError:
+        return b""
 
 
 def _check_out(folder: Path | None) -> None:
@@ -613,6 +677,13 @@ def _check_out(folder: Path | None) -> None:
             if not parent.is_dir():
                 raise _UsageError(f"--out {folder}: {parent} is a file, not a folder")
             break
+    table, figure = (folder / name for name in OUT_FILES)
+    if os.path.realpath(table) == os.path.realpath(figure):  # hostile 67, 3
+        raise _UsageError(
+            f"--out {folder}: {table.name} and {figure.name} are one file "
+            f"({os.path.realpath(table)}), which the figure would overwrite: remove "
+            "the link, or give another folder"
+        )
     for name in OUT_FILES:
         _check_target(folder / name, "--out")
 
@@ -645,7 +716,14 @@ def _check_target(path: Path, flag: str) -> None:
         )
         raise _UsageError(str(err).rstrip(".") + where) from None
     if flag == "--out":
-        own, what = _OWN_OUT[path.name]
+        table = path.parent / OUT_FILES[0]
+        own, what = {
+            OUT_FILES[0]: (_is_table, "a table the command wrote"),
+            OUT_FILES[1]: (
+                lambda raw: _is_figure(raw, _is_table(_head(table))),
+                "a figure the command drew",
+            ),
+        }[path.name]
         fix = "move it away, or give another --out folder"
         try:
             check_replaces_own(path, flag, own, what, fix)
@@ -1104,6 +1182,12 @@ def _check_outputs_apart(report: Path, out: Path) -> None:
     """Refuse a --report that is --out's folder, one of its files, or inside one."""
     real = os.path.realpath(report)
     fix = f"give the report a path of its own, e.g. --report {out / 'report.html'}"
+    folder = os.path.realpath(out)
+    if folder.startswith(real + os.sep):  # hostile 67, 6: found after the fit
+        raise _UsageError(
+            f"--out {out} would be inside {report}, the --report file: give "
+            "the report another path, or --out another folder"
+        )
     for taken in (out, *(out / name for name in OUT_FILES)):
         other = os.path.realpath(taken)
         what = "folder" if taken == out else "file"
@@ -1493,7 +1577,9 @@ def _write(table: pd.DataFrame, figure: Any, folder: Path) -> list[Path]:
     with atomic_paths(paths, "--out") as (csv_tmp, png_tmp):
         # index_label, not renaming the index: the table shares it with the data
         table.to_csv(csv_tmp, float_format="%.6g", index_label="date")
-        figure.savefig(png_tmp, format="png", dpi=110)
+        figure.savefig(
+            png_tmp, format="png", dpi=110, metadata={"Source": FIGURE_SOURCE}
+        )
     return paths
 
 

@@ -206,11 +206,18 @@ def check_report_target(path: str | os.PathLike[str], param: str) -> Path:
 def is_report(raw: bytes) -> bool:
     """Whether a file's first bytes are a page :func:`write_html` wrote.
 
-    By the generator tag, or for pages written before it by their menu.
+    By the generator tag in the page's head (a page that quotes it in its text
+    is not one: hostile 67, 2), or for pages written before the tag by their
+    menu, the first thing after the title in their body.
     """
-    return b'<meta name="generator" content="regimes">' in raw or (
-        b'<a href="#now">Today</a><a href="#data">Data</a>' in raw
-    )
+    text = raw.decode("utf-8-sig", errors="replace").lstrip()
+    if not text.lower().startswith("<!doctype html>"):
+        return False
+    head, _, body = text.partition("</head>")
+    if '<meta name="generator" content="regimes">' in head:
+        return True
+    menu = '<nav><a href="#now">Today</a><a href="#data">Data</a>'
+    return body.lstrip().startswith("<body>") and menu in body[:2000]
 
 
 # ------------------------------------------------------------------- inputs

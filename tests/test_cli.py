@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -603,7 +604,8 @@ def test_a_target_that_is_not_a_file_is_refused_before_anything_is_written(
     monkeypatch.setattr(cli, "_load", no_load)
     out = tmp_path / "out"
     out.mkdir()
-    (out / "regimes.csv").write_text("date,regime\n2020-01-02,Bull\n")  # ours
+    ours = "date,regime,portfolio_Bull\n2020-01-02,Bull,1\n"  # as the command writes
+    (out / "regimes.csv").write_text(ours)
     fifo = out / "regimes.png" if option == "--out" else tmp_path / "report.html"
     os.mkfifo(fifo)
     args = ["--out", str(out)]
@@ -612,7 +614,7 @@ def test_a_target_that_is_not_a_file_is_refused_before_anything_is_written(
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"regimes: error: {option} '{fifo}' exists and is not a")
-    assert (out / "regimes.csv").read_text() == "date,regime\n2020-01-02,Bull\n"
+    assert (out / "regimes.csv").read_text() == ours
 
 
 @pytest.mark.parametrize(
@@ -621,6 +623,9 @@ def test_a_target_that_is_not_a_file_is_refused_before_anything_is_written(
         ("regimes.csv", b"Date,Technology,Energy\n2020-01-02,1.0,2.0\n"),
         ("regimes.png", b"\x89PNG\r\n\x1a\n a picture of another program"),
         ("notes.html", b"<html>my notes</html>"),
+        # hostile 67, 2: ours by their look alone
+        ("regimes.csv", b"date,regime,my_notes\n2020-01-01,Bull,hand labelled\n"),
+        ("regimes.png", "a chart drawn with matplotlib"),
     ],
 )
 def test_outputs_never_replace_a_file_the_command_did_not_write(
@@ -635,6 +640,14 @@ def test_outputs_never_replace_a_file_the_command_did_not_write(
 
     monkeypatch.setattr(cli, "_load", no_load)
     target = tmp_path / name
+    if isinstance(content, str):  # the user's own chart
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure()
+        fig.gca().set_title("my Q3 chart")
+        fig.savefig(target, format="png")
+        plt.close(fig)
+        content = target.read_bytes()
     target.write_bytes(content)
     args = ["--report", str(target)] if name.endswith(".html") else []
     assert cli.main([*args, "--out", str(tmp_path)]) == 2
@@ -660,6 +673,55 @@ def test_the_commands_own_outputs_are_replaced_and_older_reports_too(tmp_path, c
     assert (tmp_path / "regimes.csv").read_text() != first
     assert '<meta name="generator" content="regimes">' in report.read_text()
     capsys.readouterr()
+
+
+def test_a_figure_from_before_its_tag_is_the_commands_beside_its_table(
+    tmp_path, capsys
+):
+    """A figure the command drew before it tagged them (matplotlib's, beside a
+    table the command wrote) is replaced: the daily run goes on."""
+    import matplotlib.pyplot as plt
+
+    from regimes import cli
+
+    (tmp_path / "regimes.csv").write_text("date,regime,portfolio_Bull\n")
+    fig = plt.figure()
+    fig.savefig(tmp_path / "regimes.png", format="png")
+    plt.close(fig)
+    argv = ["--start", "2021-06-01", "--n-init", "1", "--out", str(tmp_path)]
+    assert cli.main(argv) == 0
+    assert b"Source\x00regimes" in (tmp_path / "regimes.png").read_bytes()[:4096]
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("case", ["one file", "out inside the report"])
+def test_outputs_that_would_overwrite_each_other_are_refused_first(
+    case, tmp_path, monkeypatch, capsys
+):
+    """Hostile 67, 3 and 6: regimes.png linked to regimes.csv got the figure
+    written over the table, 'wrote' both said; --out inside the --report path
+    failed after the fit."""
+    from regimes import cli
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the data were loaded before the targets were checked")
+
+    monkeypatch.setattr(cli, "_load", no_load)
+    if case == "one file":
+        (tmp_path / "regimes.csv").write_text("")
+        (tmp_path / "regimes.png").symlink_to("regimes.csv")
+        argv = ["--out", str(tmp_path)]
+        said = "are one file"
+    else:
+        argv = [
+            "--report",
+            str(tmp_path / "r.html"),
+            "--out",
+            str(tmp_path / "r.html" / "o"),
+        ]
+        said = "would be inside"
+    assert cli.main(argv) == 2
+    assert said in capsys.readouterr().err
 
 
 def test_out_writes_its_table_and_figure_together(tmp_path, monkeypatch, capsys):
@@ -1380,3 +1442,88 @@ def test_an_option_given_twice_or_an_empty_list_item_is_refused(
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("regimes: error: ") and said in err
+
+
+def test_paired_files_are_put_back_when_a_later_rename_fails(tmp_path, monkeypatch):
+    """Hostile 67, 5: the second rename refused by the system left the new table
+    beside the old figure; the first is now put back."""
+    from regimes import _io
+
+    paths = [tmp_path / "a.csv", tmp_path / "b.png"]
+    for path in paths:
+        path.write_text(f"old {path.name}")
+    real = os.replace
+
+    def busy(source, target, *args):
+        if str(target).endswith("b.png") and str(source).endswith(".tmp"):
+            raise OSError(16, "Device or resource busy")
+        return real(source, target, *args)
+
+    monkeypatch.setattr(_io.os, "replace", busy)
+    with pytest.raises(OSError, match="nothing was replaced"):
+        with _io.atomic_paths(paths) as temps:
+            for tmp in temps:
+                tmp.write_text("new")
+    assert [p.read_text() for p in paths] == ["old a.csv", "old b.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.png"]
+
+
+def test_a_write_removes_the_day_old_temporaries_of_a_killed_run(tmp_path):
+    from regimes import _io
+
+    target = tmp_path / "regimes.csv"
+    old, fresh = (
+        tmp_path / ".regimes.csv.0123456789ab.tmp",
+        tmp_path / ".regimes.csv.ba9876543210.tmp",
+    )
+    for leftover in (old, fresh):
+        leftover.write_text("killed")
+    day_ago = time.time() - _io.STALE_TEMPORARY_SECONDS - 60
+    os.utime(old, (day_ago, day_ago))
+    with _io.atomic_path(target) as tmp:
+        tmp.write_text("new")
+    assert not old.exists() and fresh.exists()  # another run's may be under way
+
+
+@pytest.mark.slow
+def test_sigterm_ends_the_command_without_leaving_temporaries(tmp_path):
+    """Hostile 67, 5: timeout and systemd stop a run with SIGTERM, which left the
+    temporaries of the files being written."""
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "slow.py"
+    script.write_text(
+        "import sys, time, matplotlib.figure\n"
+        "from regimes import cli\n"
+        "draw = matplotlib.figure.Figure.savefig\n"
+        "def slow(self, *a, **k):\n"
+        "    draw(self, *a, **k); print('drawn', flush=True); time.sleep(60)\n"
+        "matplotlib.figure.Figure.savefig = slow\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    )
+    out = tmp_path / "out"
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            "--start",
+            "2021-06-01",
+            "--n-init",
+            "1",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    for line in run.stdout:  # the summary, then the figure is being written
+        if line.startswith("drawn"):
+            break
+    assert any(p.suffix == ".tmp" for p in out.iterdir())  # being written
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=30) == 128 + signal.SIGTERM
+    run.stdout.close()
+    assert list(out.iterdir()) == []

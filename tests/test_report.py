@@ -306,7 +306,10 @@ def test_a_walk_report_with_a_column_newer_than_the_last_refit(tmp_path):
 
 def test_report_is_written_atomically(sample, walk, tmp_path, monkeypatch):
     target = tmp_path / "report.html"
-    old = '<meta name="generator" content="regimes"> an earlier report'
+    old = (
+        '<!DOCTYPE html>\n<html><head><meta name="generator" content="regimes">'
+        "</head><body>an earlier report</body></html>"
+    )
     target.write_text(old)
     import regimes.report as report
 
@@ -330,7 +333,11 @@ def test_report_never_replaces_a_file_that_is_not_a_report(
         raise AssertionError("the report was gathered before the path was checked")
 
     monkeypatch.setattr(report, "_gather", no_work)
-    for content in ("<html>my notes</html>", "date,regime\n"):
+    quoted = (  # a page that quotes the tag in its text is no report
+        '<!DOCTYPE html>\n<html><head></head><body>the tag <meta name="generator" '
+        'content="regimes"> marks a report</body></html>'
+    )
+    for content in ("<html>my notes</html>", "date,regime\n", quoted):
         target = tmp_path / "notes.html"
         target.write_text(content)
         with pytest.raises(InvalidParameterError, match="is not a regimes report"):
