@@ -32,6 +32,8 @@ Guarantees:
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
+import fractions
 import gzip
 import json
 import os
@@ -282,6 +284,12 @@ def _jsonable(value: Any) -> Any:
         return plain_float(value)  # np.float32(1e-3) is 1e-3, -0.0 is 0.0
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, fractions.Fraction) or (
+        isinstance(value, decimal.Decimal) and value.is_finite()
+    ):
+        # real numbers the parameters' contract takes (Interval): their float, as
+        # the fit uses (hostile 67, 11: the fit refused to save what it took)
+        return plain_float(value)
     return value
 
 

@@ -13,6 +13,7 @@ import ast
 import json
 import os
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -113,7 +114,8 @@ class _Once(argparse.Action):
         if first is not None:
             fix = "give it once"
             if option_string in _LIST_OPTIONS:
-                both = f"{option_string} {first},{values}"
+                # quoted as a shell needs it: 'Health Care' (hostile 67, 10)
+                both = f"{option_string} {shlex.quote(f'{first},{values}')}"
                 fix = f"give one comma-separated list, e.g. {both}"
             raise _UsageError(
                 f"{option_string} given twice ({first!r}, then {str(values)!r}): {fix}"
@@ -582,7 +584,7 @@ def _items(value: str | None, option: str, example: str) -> list[str] | None:
     if not all(items):  # "A," or "A,,B": a name left out, or a stray comma?
         raise _UsageError(
             f"{option} {value!r} has an empty name between its commas: remove the "
-            f"stray comma, e.g. {option} {','.join(i for i in items if i)}"
+            f"stray comma, e.g. {option} {shlex.quote(','.join(i for i in items if i))}"
         )
     return items
 

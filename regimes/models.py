@@ -96,10 +96,12 @@ The others (``n_init``, ``n_iter``, ``tol``, ``random_state``, ``n_jobs``...)
 only shape the next fit."""
 
 
-def _unused_params(params: Mapping[str, Any], state: FittedState) -> tuple[str, ...]:
-    """``name=fitted value`` for each of :data:`FITTED_PARAMS` set to another value."""
+def _unused_params(
+    params: Mapping[str, Any], state: FittedState, names: Sequence[str] = FITTED_PARAMS
+) -> tuple[str, ...]:
+    """``name=fitted value`` for each of ``names`` set to another value since."""
     kept = []
-    for name in FITTED_PARAMS:
+    for name in names:
         try:
             new = _persist.jsonable_params({name: params[name]})[name]
         except InvalidParameterError:  # no JSON form: refused by the next fit
@@ -407,7 +409,9 @@ class RegimeModel(BaseEstimator):
         check_is_fitted(self, "fitted_state_")
         state = self.fitted_state_
         kept = _unused_params(self.get_params(deep=False), state)
-        if kept and kept != getattr(self, "_unused_said", None):
+        if not kept:  # back to the fit's: a later change is said again
+            self.__dict__.pop("_unused_said", None)
+        elif kept != getattr(self, "_unused_said", None):
             self._unused_said = kept
             warn_user(
                 f"{type(self).__name__} has parameters set since its fit that its "
@@ -593,6 +597,18 @@ class RegimeModel(BaseEstimator):
         RegimeModel.load
         """
         self._check_fitted()
+        params = self.get_params(deep=False)
+        later = [n for n in params if n not in FITTED_PARAMS]
+        unsaved = _unused_params(params, self.fitted_state_, later)
+        if unsaved:
+            # the file is the fitted model; a loaded copy refits with these
+            # (hostile 67, 11: set_params(n_init=3) was lost without a word)
+            warn_user(
+                f"save writes the parameters of the fit, {', '.join(unsaved)}, not "
+                "those set since: a model loaded from the file refits with them. "
+                "Fit again before saving to keep the new ones.",
+                RefitNeededWarning,
+            )
         _persist.save(path, self.fitted_state_, __version__)
 
     @classmethod

@@ -1425,6 +1425,12 @@ def test_one_regime_is_said_in_the_singular(tmp_path, capsys):
         (["--n-init", "1", "--n-init", "2"], "--n-init given twice"),
         (["--columns", "Technology,"], "'Technology,' has an empty name"),
         (["--download", "XLK,,XLF"], "remove the stray comma, e.g. --download XLK,XLF"),
+        # hostile 67, 10: quoted as a shell takes it
+        (
+            ["--columns", "Health Care", "--columns", "Energy"],
+            "e.g. --columns 'Health Care,Energy'",
+        ),
+        (["--columns", "Health Care,"], "e.g. --columns 'Health Care'"),
     ],
 )
 def test_an_option_given_twice_or_an_empty_list_item_is_refused(

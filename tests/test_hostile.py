@@ -1724,3 +1724,28 @@ def test_outputs_after_set_params_say_they_keep_the_fit(short_sample):
         model.predict_online(short_sample)
         model.set_params(min_duration=20).fit(short_sample)
         model.predict_online(short_sample)
+
+
+def test_set_params_after_the_fit_is_said_each_time_and_by_save(short_sample, tmp_path):
+    """Hostile 67, 11: a change back to the fit's value and out again was said
+    once only; Decimal parameters the contract takes could not be saved (and so
+    not fitted); save kept the fit's n_init=1 over a later n_init=3 silently."""
+    from decimal import Decimal
+
+    model = RegimeModel(2, n_init=1, random_state=0, switch_penalty=Decimal("4"))
+    model.fit(short_sample)
+    assert model.fitted_state_.params["switch_penalty"] == 4.0
+    said = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for value in (2.0, Decimal("4.0"), 2.0, 4, 2.0):
+            model.set_params(switch_penalty=value)
+            model.predict(short_sample)
+            said.append(sum(w.category is RefitNeededWarning for w in caught))
+    assert said == [1, 1, 2, 2, 3]
+    model.set_params(switch_penalty=4.0, n_init=3)
+    with pytest.warns(
+        RefitNeededWarning, match="save writes the parameters of the fit, n_init=1"
+    ):
+        model.save(tmp_path / "model.json")
+    assert RegimeModel.load(tmp_path / "model.json").get_params()["n_init"] == 1
