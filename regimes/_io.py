@@ -293,6 +293,14 @@ def _check_replaceable(path: Path, shown: object, param: str) -> os.stat_result 
             "FIFO or socket); it is never replaced. Give the name of a new or "
             "ordinary file.",
         )
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        # made read-only to keep it: a rename would replace it all the same, as
+        # the folder's permissions decide (hostile 67: a 0444 file was replaced)
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(shown)!r} is read-only; it is not replaced. Make it "
+            "writable (chmod u+w) to replace it, or give another name.",
+        )
     return info
 
 

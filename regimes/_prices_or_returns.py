@@ -116,6 +116,12 @@ def _ratios(frame: pd.DataFrame) -> dict[str, float]:
     return {str(c): change_to_level_ratio(frame[c]) for c in frame.columns}
 
 
+FEW_DAYS_TO_JUDGE = 21
+"""Fewer days of values than this (a month of trading days) are too few to tell
+prices from returns by their day-to-day changes when the columns disagree or none
+can be judged: the error says the days are too few, not that the kinds differ."""
+
+
 def guess_kind(
     frame: pd.DataFrame,
     source: str,
@@ -175,7 +181,23 @@ def guess_kind(
             ),
         )
     fix = ("pass ", Setting("kind", "prices"), " or ", Setting("kind", "returns"))
-    if (prices and returns) or (unclear and (prices or returns)):
+    rows = int(frame.notna().any(axis=1).sum())
+    mixed = bool((prices and returns) or (unclear and (prices or returns)))
+    if (mixed or not (prices or returns)) and rows < FEW_DAYS_TO_JUDGE:
+        # a few days' changes say nothing of the kind: columns "of two kinds"
+        # were told to keep one, read then as prices that were returns (hostile
+        # 67, 12); too few days are said to be, the dates widened if they were cut
+        raise InvalidParameterError(
+            "kind",
+            Advice(
+                f"{source}: cannot tell prices from returns from only {rows} "
+                f"day{'s' if rows != 1 else ''} of values: "
+                f"{'widen the dates' if cut else 'pass a longer history'}, or ",
+                *fix,
+                " to say which.",
+            ),
+        )
+    if mixed:
         raise InvalidParameterError(
             "kind",
             Advice(
@@ -191,19 +213,12 @@ def guess_kind(
             ),
         )
     if not prices and not returns:
-        rows = int(frame.notna().any(axis=1).sum())
-        few = (
-            f"only {rows} day{'s' if rows != 1 else ''} of values: "
-            f"{'widen the dates' if cut else 'pass a longer history'}, or "
-            if rows < 3
-            else ""
-        )
         raise InvalidParameterError(
             "kind",
             Advice(
                 f"{source}: cannot tell prices from returns (too few or constant "
                 "values, or day-to-day changes neither small nor large next to the "
-                f"values); {few}",
+                "values); ",
                 *fix,
                 " to say which.",
             ),

@@ -52,7 +52,9 @@ _ONE_DAY = pd.Timedelta(days=1)
 
 def default_cache_dir() -> Path:
     """Where downloads are cached: ``$REGIMES_CACHE_DIR``, else ``./data/cache``."""
-    return user_path(os.environ.get(CACHE_ENV, Path("data") / "cache"))
+    # set but empty is unset, as for most variables (hostile 67, 13: "" was
+    # the current folder)
+    return user_path(os.environ.get(CACHE_ENV) or Path("data") / "cache")
 
 
 def check_tickers(tickers: tuple[str, ...]) -> list[str]:

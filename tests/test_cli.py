@@ -1533,3 +1533,18 @@ def test_sigterm_ends_the_command_without_leaving_temporaries(tmp_path):
     assert run.wait(timeout=30) == 128 + signal.SIGTERM
     run.stdout.close()
     assert list(out.iterdir()) == []
+
+
+def test_a_read_only_output_is_not_replaced(tmp_path, capsys):
+    """Hostile 67: a regimes.csv made read-only (0444) to keep it was replaced,
+    as a rename obeys the folder's permissions, not the file's."""
+    from regimes import cli
+
+    argv = ["--start", "2021-06-01", "--n-init", "1", "--out", str(tmp_path)]
+    assert cli.main(argv) == 0
+    table = tmp_path / "regimes.csv"
+    kept = table.read_bytes()
+    table.chmod(0o444)
+    assert cli.main([*argv[:1], "2021-09-01", *argv[2:]]) == 2
+    assert "is read-only; it is not replaced" in capsys.readouterr().err
+    assert table.read_bytes() == kept

@@ -1398,3 +1398,18 @@ def test_investing_com_bars_are_one_close(tmp_path):
     assert out.shape[1] == 1
     expected = np.diff(np.log(np.round(closes, 2)))
     np.testing.assert_allclose(out.iloc[:, 0].to_numpy(), expected, rtol=1e-9)
+
+
+def test_a_few_days_are_too_few_to_judge_not_of_two_kinds(tmp_path):
+    """Hostile 67, 12: 61 days of returns cut to 3 by start= were told their
+    columns were of two kinds and to keep one, which then read as prices."""
+    returns = data.load_sample().loc["2021-01":"2021-03", ["Technology", "Energy"]]
+    path = tmp_path / "q1.csv"
+    returns.to_csv(path)
+    with pytest.raises(InvalidParameterError) as info:
+        data.read_returns(path, start="2021-03-29")
+    text = str(info.value)
+    assert "from only 3 days of values: widen the dates" in text
+    assert "columns=" not in text
+    with pytest.warns(Warning, match="read as returns"):  # the whole file is judged
+        assert len(data.read_returns(path)) == len(returns)

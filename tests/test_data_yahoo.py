@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -415,3 +416,10 @@ def test_a_cache_folder_that_cannot_be_made_is_refused_before_the_download(
         data.download_returns(TICKERS, **ARGS, cache_dir=taken / "cache")
     assert info.value.param == "cache_dir"
     assert download.calls == []
+
+
+def test_an_empty_cache_variable_is_unset(monkeypatch, tmp_path):
+    """Hostile 67, 13: REGIMES_CACHE_DIR="" cached into the current folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(data.CACHE_ENV, "")
+    assert data.default_cache_dir() == Path("data") / "cache"
