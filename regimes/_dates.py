@@ -336,42 +336,69 @@ def date_columns(frame: Any) -> list[Any]:
     >>> date_columns(pd.DataFrame({"Date": [20240102, 20240103], "A": [1.0, 2.0]}))
     ['Date']
     """
+    if not isinstance(frame, pd.DataFrame):
+        return []
+    dtypes = frame.dtypes
+    if len(dtypes) and all(pd.api.types.is_float_dtype(d) for d in dtypes):
+        # returns, as every fit passes them: one pass, no column reaches 1e7
+        with np.errstate(invalid="ignore"):
+            top = np.nanmax(np.abs(frame.to_numpy(dtype=float)), axis=0, initial=0.0)
+        if np.all(top < 1e7):
+            return []
     return [
         name
-        for name, column in getattr(frame, "items", lambda: ())()
+        for name, column in frame.items()
         if not isinstance(column, pd.DataFrame) and _holds_days(column)
     ]
 
 
+DAYS_SAMPLE = 200
+"""Values of a column, spread through it, that :func:`_holds_days` reads."""
+
+
 def _holds_days(column: pd.Series) -> bool:
-    """Whether a column's values are days (see :func:`date_columns`)."""
+    """Whether a column's values are days (see :func:`date_columns`).
+
+    Values spread through the whole column (not its first rows: a column of
+    notes that starts with dates is no date column), which must read as days,
+    most of them at least, and rise from row to row as days do (a price in
+    cents near 20,200,115 or a constant code is not a date column: hostile 68,
+    8).
+    """
     dtype = column.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
         return True
-    values = column.dropna()
-    if not len(values) or pd.api.types.is_bool_dtype(dtype):
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_complex_dtype(dtype):
         return False
     if pd.api.types.is_numeric_dtype(dtype):
-        if pd.api.types.is_complex_dtype(dtype):
-            return False
-        numbers = values.to_numpy(dtype=float)
-        if not (
-            np.all(numbers == np.round(numbers))
-            and np.all((numbers >= 1e7) & (numbers < 1e8))
-        ):
+        # every fit asks this of every column: numpy only, returns fail at once
+        numbers = column.to_numpy(dtype=float, na_value=np.nan)
+        numbers = numbers[~np.isnan(numbers)]
+        if len(numbers) < 2 or not (numbers.min() >= 1e7 and numbers.max() < 1e8):
             return False  # returns, prices: not YYYYMMDD
-        head = pd.Index(numbers[:50].astype(np.int64).astype(str))
+        if not np.all(numbers == np.round(numbers)):
+            return False
+        spread = np.unique(np.linspace(0, len(numbers) - 1, DAYS_SAMPLE).astype(int))
+        labels = pd.Index(numbers[spread].astype(np.int64).astype(str))
     elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-        if not all(isinstance(v, (str, _dt.date)) for v in values.iloc[:50]):
+        values = column.dropna()
+        if len(values) < 2:
+            return False
+        spread = np.unique(np.linspace(0, len(values) - 1, DAYS_SAMPLE).astype(int))
+        picked = values.iloc[spread]
+        if not all(isinstance(v, (str, _dt.date)) for v in picked):
             return False  # numbers held as objects, say
-        head = pd.Index([str(v) for v in values.iloc[:50]])
+        labels = pd.Index([str(v) for v in picked])
     else:
         return False
     try:
-        parse_day_index(head, source="", param="")
+        days = parse_day_index(labels, source="", param="")
     except (ValueError, TypeError):
-        return float(np.mean([reads_as_day(v) for v in head])) >= 0.8
-    return True
+        read = [parse_day(v) for v in labels if reads_as_day(v)]
+        if len(read) < 0.8 * len(labels):
+            return False
+        days = pd.DatetimeIndex(read)
+    return bool(days.is_monotonic_increasing and days.is_unique)
 
 
 def set_index_advice(
@@ -380,17 +407,19 @@ def set_index_advice(
     """What to pass so that the dates of ``dated`` become ``frame``'s index.
 
     The words after "pass" in a refusal of a frame whose dates are in a column
-    (:func:`date_columns`): ``expression.set_index(name)``; the current index is
-    kept as a column first (``reset_index()``) unless it is row numbers (hostile
-    67, 4: a data column made the index was dropped by the advice); several
-    date columns are named, the example on the one called a date (hostile 67,
-    8). ``to_datetime``: the caller needs a DatetimeIndex (the fit), so text,
+    (:func:`date_columns`): ``expression.set_index(name)``; an index of numbers
+    with decimals (a data column made the index) is kept as a column first
+    (``reset_index()``), row numbers and labels are not; several date columns
+    are named, the example on the one called a date (hostile 67, 8).
+    ``to_datetime``: the caller needs a DatetimeIndex (the fit), so text,
     YYYYMMDD numbers and periods are converted first (:func:`to_datetime_call`).
     """
     name = next((c for c in dated if "date" in str(c).lower()), dated[0])
-    index = frame.index
-    numbered = index.name is None and pd.api.types.is_integer_dtype(index.dtype)
-    call = expression if numbered else f"{expression}.reset_index()"
+    # an index of numbers with decimals is a data column made the index: kept
+    # (hostile 67, 4); row numbers (a RangeIndex, named or not: hostile 68, 2),
+    # integers and text labels are dropped by set_index, as they should be
+    kept = pd.api.types.is_float_dtype(frame.index.dtype)
+    call = f"{expression}.reset_index()" if kept else expression
     others = [c for c in dated if c != name]
     if others:
         call += f".drop(columns={others!r})"
@@ -402,8 +431,10 @@ def set_index_advice(
             if isinstance(column.dtype, pd.PeriodDtype)
             else to_datetime_call(column.dropna(), cell)
         )
-        call += f".assign(**{{{name!r}: lambda f: {days}}})"
-    call += f".set_index({name!r})"
+        # pipe, not assign(**{...}): a column named 0 is no keyword (hostile 68, 6)
+        call += f".pipe(lambda f: f.set_index({days}).drop(columns={name!r}))"
+    else:
+        call += f".set_index({name!r})"
     if others:
         return (
             "the column that holds the trading days as the index, dropping the "

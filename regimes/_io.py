@@ -9,6 +9,7 @@ import codecs
 import errno
 import glob
 import os
+import re
 import secrets
 import stat
 import tempfile
@@ -293,14 +294,6 @@ def _check_replaceable(path: Path, shown: object, param: str) -> os.stat_result 
             "FIFO or socket); it is never replaced. Give the name of a new or "
             "ordinary file.",
         )
-    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        # made read-only to keep it: a rename would replace it all the same, as
-        # the folder's permissions decide (hostile 67: a 0444 file was replaced)
-        raise InvalidParameterError(
-            param,
-            f"{param} {str(shown)!r} is read-only; it is not replaced. Make it "
-            "writable (chmod u+w) to replace it, or give another name.",
-        )
     return info
 
 
@@ -461,7 +454,10 @@ def _remove_stale_temporaries(target: Path) -> None:
     while len(os.fsencode(stem)) > 200:  # as _create_sibling names them
         stem = stem[:-1]
     now = time.time()
+    ours = re.compile(rf"\.{re.escape(stem)}\.[0-9a-f]{{12}}\.tmp")
     for old in target.parent.glob(f".{glob.escape(stem)}.*.tmp"):
+        if not ours.fullmatch(old.name):  # a user's own backup (hostile 68, 5)
+            continue
         try:
             if now - old.stat().st_mtime >= STALE_TEMPORARY_SECONDS:
                 old.unlink()
@@ -496,13 +492,17 @@ def _replace_all(temps: list[Path], targets: list[Path], shown: list[Any]) -> No
             for tmp, target in zip(temps, targets, strict=True):
                 os.replace(tmp, target)
                 done += 1
-        except OSError as exc:
+        except BaseException as exc:
+            # SIGTERM too (SystemExit, from the command), not only a refused
+            # rename: a signal between two renames left a pair (hostile 68, 4)
             undone = []
             for pair, target in zip(kept[:done], targets[:done], strict=True):
                 if pair is not None:
                     os.replace(pair[0], pair[1])
                 else:
                     undone.append(os.fspath(target))
+            if not isinstance(exc, OSError):
+                raise
             left = (
                 f"{', '.join(undone)} replaced already"
                 if undone
@@ -547,6 +547,26 @@ def begins(raw: bytes) -> str:
     return f"it begins {shown!r}"
 
 
+def check_writable(target: Path, shown: object, param: str) -> None:
+    """Refuse to replace a file its owner made read-only, before any work.
+
+    A rename obeys the folder's permissions, not the file's: a table made
+    read-only (0444) to keep it was replaced (hostile 67). The rule of the
+    files a user names (:func:`check_replaces_own`, model files), not of the
+    package's own state, whose files it replaces by design (hostile 68, 3).
+    """
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode) and not mode & stat.S_IWUSR:
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(shown)!r} is read-only; it is not replaced. Make it "
+            "writable (chmod u+w) to replace it, or give another name.",
+        )
+
+
 def check_replaces_own(
     path: str | os.PathLike[str],
     param: str,
@@ -563,7 +583,10 @@ def check_replaces_own(
     refused before any work, naming ``param``.
     """
     target = _real_target(user_path(path))
-    if not target.is_file() or target.stat().st_size == 0:
+    if not target.is_file():
+        return
+    check_writable(target, path, param)
+    if target.stat().st_size == 0:
         return
     with open(target, "rb") as handle:
         raw = handle.read(65536)

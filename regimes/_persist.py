@@ -46,7 +46,7 @@ import pandas as pd
 
 from ._contract import _short, plain_float
 from ._covariance import native_shape, positive_definite, to_full, to_native
-from ._io import atomic_path, begins, check_file_target, read_text
+from ._io import atomic_path, begins, check_file_target, check_writable, read_text
 from ._state import FittedState
 from ._validation import check_params
 from .exceptions import InvalidParameterError, MissingPathError, ModelFileError
@@ -71,6 +71,7 @@ def save(path: str | os.PathLike[str], state: FittedState, version: str) -> None
     at ``path`` (the data it was fitted on, a report) is refused.
     """
     check_file_target(path)
+    check_writable(Path(path), path, "path")
     _check_replaces_a_model(Path(path))
     try:
         text = json.dumps(

@@ -184,6 +184,13 @@ def guess_kind(
     rows = int(frame.notna().any(axis=1).sum())
     mixed = bool((prices and returns) or (unclear and (prices or returns)))
     if (mixed or not (prices or returns)) and rows < FEW_DAYS_TO_JUDGE:
+        longer = None if whole is None else whole[frame.columns]
+        if longer is not None and longer.notna().any(axis=1).sum() >= FEW_DAYS_TO_JUDGE:
+            # the dates cut a longer table: its whole columns tell the kind, as
+            # they tell gross returns above (hostile 68, 10: a file that mixes
+            # kinds was told to widen the dates)
+            kind, why = guess_kind(longer, source, cut=False)
+            return kind, f"{why} (judged on all the days, before the dates were cut)"
         # a few days' changes say nothing of the kind: columns "of two kinds"
         # were told to keep one, read then as prices that were returns (hostile
         # 67, 12); too few days are said to be, the dates widened if they were cut

@@ -29,6 +29,7 @@ from ._contract import (
 from ._covariance import COVARIANCE_FORMS
 from ._dates import (
     MAX_DAILY_SPACING,
+    _holds_days,
     calendar_note,
     check_day_index,
     data_error,
@@ -784,19 +785,30 @@ def _check_frame_labels(
 ) -> pd.DataFrame:
     """Check a returns DataFrame's index and columns; put columns in training order."""
     index = frame.index
-    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex, pd.MultiIndex)):
-        dated = date_columns(frame)
-        if dated:
-            # read with pd.read_csv(path), or reset_index(): the dates are data
-            # here, and the advice for an index or for columns that are not
-            # numbers would drop them (hostile 66, 7), or, as YYYYMMDD numbers,
-            # fit them (hostile 67, 1); before either
-            raise InvalidReturnsError(
-                param,
-                f"{param} has its dates in column{'s' if len(dated) > 1 else ''} "
-                f"{', '.join(repr(c) for c in dated)}, not in its index: pass "
-                f"{set_index_advice(frame, dated, param, to_datetime=True)}.",
-            )
+    dated = [] if isinstance(index, pd.MultiIndex) else date_columns(frame)
+    if dated and isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        # the index has the days: a column of dates beside it is no returns
+        # column, and YYYYMMDD numbers were fitted as one (hostile 68, 7)
+        raise InvalidReturnsError(
+            param,
+            f"{param} has dates in column{'s' if len(dated) > 1 else ''} "
+            f"{', '.join(repr(c) for c in dated)} beside the dates of its index: "
+            f"they are not returns; drop them, e.g. {param}.drop(columns="
+            f"{dated!r}).",
+        )
+    # an index of text that reads as days takes the index's advice, below: a
+    # column of expiry days beside it is not the dates (hostile 68, 1)
+    if dated and not _holds_days(pd.Series(index)):
+        # read with pd.read_csv(path), or reset_index(): the dates are data
+        # here, and the advice for an index or for columns that are not numbers
+        # would drop them (hostile 66, 7), or, as YYYYMMDD numbers, fit them
+        # (hostile 67, 1); before either
+        raise InvalidReturnsError(
+            param,
+            f"{param} has its dates in column{'s' if len(dated) > 1 else ''} "
+            f"{', '.join(repr(c) for c in dated)}, not in its index: pass "
+            f"{set_index_advice(frame, dated, param, to_datetime=True)}.",
+        )
     if undated(index) and not needs_dates:
         pass  # rows in time order, as for an array
     elif isinstance(index, pd.MultiIndex):

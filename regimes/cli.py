@@ -115,7 +115,9 @@ class _Once(argparse.Action):
             fix = "give it once"
             if option_string in _LIST_OPTIONS:
                 # quoted as a shell needs it: 'Health Care' (hostile 67, 10)
-                both = f"{option_string} {shlex.quote(f'{first},{values}')}"
+                names = [n.strip() for n in f"{first},{values}".split(",")]
+                merged = ",".join(dict.fromkeys(n for n in names if n))  # hostile 68, 9
+                both = f"{option_string} {shlex.quote(merged)}"
                 fix = f"give one comma-separated list, e.g. {both}"
             raise _UsageError(
                 f"{option_string} given twice ({first!r}, then {str(values)!r}): {fix}"

@@ -1431,6 +1431,7 @@ def test_one_regime_is_said_in_the_singular(tmp_path, capsys):
             "e.g. --columns 'Health Care,Energy'",
         ),
         (["--columns", "Health Care,"], "e.g. --columns 'Health Care'"),
+        (["--columns", "A,B", "--columns", "B"], "e.g. --columns A,B\n"),  # each once
     ],
 )
 def test_an_option_given_twice_or_an_empty_list_item_is_refused(
@@ -1548,3 +1549,49 @@ def test_a_read_only_output_is_not_replaced(tmp_path, capsys):
     assert cli.main([*argv[:1], "2021-09-01", *argv[2:]]) == 2
     assert "is read-only; it is not replaced" in capsys.readouterr().err
     assert table.read_bytes() == kept
+
+
+def test_a_signal_between_two_renames_puts_the_first_back(tmp_path, monkeypatch):
+    """Hostile 68, 4: SIGTERM (SystemExit in the command) between the two
+    renames skipped the roll-back, which handled OSError only."""
+    from regimes import _io
+
+    paths = [tmp_path / "a.csv", tmp_path / "b.png"]
+    for path in paths:
+        path.write_text(f"old {path.name}")
+    real = os.replace
+
+    def terminated(source, target, *args):
+        if str(target).endswith("b.png") and str(source).endswith(".tmp"):
+            raise SystemExit(143)
+        return real(source, target, *args)
+
+    monkeypatch.setattr(_io.os, "replace", terminated)
+    with pytest.raises(SystemExit):
+        with _io.atomic_paths(paths) as temps:
+            for tmp in temps:
+                tmp.write_text("new")
+    assert [p.read_text() for p in paths] == ["old a.csv", "old b.png"]
+
+
+def test_only_the_packages_temporaries_are_removed_and_read_only_is_the_users(
+    tmp_path,
+):
+    """Hostile 68, 5: a user's .model.json.mybackup.tmp went with a day-old
+    temporary. Hostile 68, 3: the read-only rule refused the daily run's own
+    state files after its work; it is the rule of files a user names."""
+    from regimes import _io
+
+    target = tmp_path / "model.json"
+    backup = tmp_path / ".model.json.mybackup.tmp"
+    backup.write_text("mine")
+    day_ago = time.time() - 2 * _io.STALE_TEMPORARY_SECONDS
+    os.utime(backup, (day_ago, day_ago))
+    target.write_text("ours")
+    target.chmod(0o444)
+    with _io.atomic_path(target) as tmp:  # the package's own file: replaced
+        tmp.write_text("new")
+    assert backup.read_text() == "mine" and target.read_text() == "new"
+    target.chmod(0o464)  # the owner may not write: refused where a user names it
+    with pytest.raises(InvalidParameterError, match="is read-only"):
+        _io.check_replaces_own(target, "path", lambda raw: True, "ours")

@@ -1402,14 +1402,18 @@ def test_investing_com_bars_are_one_close(tmp_path):
 
 def test_a_few_days_are_too_few_to_judge_not_of_two_kinds(tmp_path):
     """Hostile 67, 12: 61 days of returns cut to 3 by start= were told their
-    columns were of two kinds and to keep one, which then read as prices."""
+    columns were of two kinds and to keep one, which then read as prices.
+    Hostile 68, 10: the whole columns tell the kind of a few days cut from
+    them; a table that is short as a whole is told it is too short."""
     returns = data.load_sample().loc["2021-01":"2021-03", ["Technology", "Energy"]]
     path = tmp_path / "q1.csv"
     returns.to_csv(path)
+    with pytest.warns(Warning, match="judged on all the days, before the dates"):
+        cut = data.read_returns(path, start="2021-03-29")
+    pd.testing.assert_frame_equal(cut, returns.loc["2021-03-29":], check_freq=False)
+    returns.iloc[:10].to_csv(path)
     with pytest.raises(InvalidParameterError) as info:
-        data.read_returns(path, start="2021-03-29")
+        data.read_returns(path, start=returns.index[6])
     text = str(info.value)
-    assert "from only 3 days of values: widen the dates" in text
+    assert "from only 4 days of values: widen the dates" in text
     assert "columns=" not in text
-    with pytest.warns(Warning, match="read as returns"):  # the whole file is judged
-        assert len(data.read_returns(path)) == len(returns)

@@ -1749,3 +1749,38 @@ def test_set_params_after_the_fit_is_said_each_time_and_by_save(short_sample, tm
     ):
         model.save(tmp_path / "model.json")
     assert RegimeModel.load(tmp_path / "model.json").get_params()["n_init"] == 1
+
+
+def test_date_columns_are_told_apart_from_the_index_and_from_data():
+    """Hostile 68, 1, 2, 6, 7 and 8: an index of days beside a column of expiry
+    days was told to make the expiry the index; a named RangeIndex was kept as a
+    column of row numbers and fitted; a column named 0 got advice that cannot
+    run; YYYYMMDD numbers beside a DatetimeIndex were fitted as returns; a price
+    in cents near 2e7, a constant code and notes that start with dates were
+    taken for dates."""
+    from regimes._dates import date_columns
+
+    days = load_sample().loc["2021", ["Technology", "Energy"]]
+    expiry = np.where(days.index.month <= 6, 20210618, 20211217)
+    text_days = days.set_axis(days.index.strftime("%Y-%m-%d")).assign(expiry=expiry)
+    with pytest.raises(InvalidReturnsError, match="must be indexed by date") as info:
+        RegimeModel(2).fit(text_days)
+    assert "expiry" not in str(info.value)
+    beside = days.assign(Date2=days.index.strftime("%Y%m%d").astype(int))
+    with pytest.raises(InvalidReturnsError, match="beside the dates of its index"):
+        RegimeModel(2).fit(beside)
+    rows = days.reset_index().astype({"Date": str}).rename_axis("row")
+    numbered = rows.set_axis(range(3), axis=1)  # pd.read_csv(path, header=None)
+    for frame, name in ((rows, "Date"), (numbered, 0)):
+        with pytest.raises(InvalidReturnsError, match="dates in column") as info:
+            RegimeModel(2).fit(frame)
+        advice = str(info.value).split(" pass ", 1)[1].rstrip(".")
+        fixed = eval(advice, {"pd": pd, "returns": frame})
+        assert isinstance(fixed.index, pd.DatetimeIndex) and fixed.shape[1] == 2
+        assert name not in fixed.columns and "row" not in fixed.columns
+    rng = np.random.default_rng(0)
+    cents = 20_200_115 + np.cumsum(rng.integers(-900, 900, 300))
+    notes = [*pd.date_range("2020-01-01", periods=60).strftime("%Y-%m-%d")]
+    notes += ["hello"] * 240
+    data = pd.DataFrame({"cents": cents, "code": 20240102.0, "notes": notes})
+    assert date_columns(data) == []
