@@ -330,11 +330,14 @@ def date_columns(frame: Any) -> list[Any]:
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"Date": ["2024-01-02", "2024-01-03"], "A": [1.0, 2.0]})
+    >>> days = pd.bdate_range("2024-01-02", periods=12)
+    >>> frame = pd.DataFrame({"Date": days.strftime("%Y-%m-%d"), "A": 0.01})
     >>> date_columns(frame)
     ['Date']
-    >>> date_columns(pd.DataFrame({"Date": [20240102, 20240103], "A": [1.0, 2.0]}))
+    >>> date_columns(frame.assign(Date=days.strftime("%Y%m%d").astype(int)))
     ['Date']
+    >>> date_columns(frame.assign(Date=20240102))  # a constant code: no days
+    []
     """
     if not isinstance(frame, pd.DataFrame):
         return []
@@ -355,15 +358,20 @@ def date_columns(frame: Any) -> list[Any]:
 DAYS_SAMPLE = 200
 """Values of a column, spread through it, that :func:`_holds_days` reads."""
 
+DAYS_LEAST = 10
+"""Fewer values than this are not judged to be days: two or three 8-digit
+volumes read as rising days now and then (hostile 69, 2)."""
+
 
 def _holds_days(column: pd.Series) -> bool:
     """Whether a column's values are days (see :func:`date_columns`).
 
     Values spread through the whole column (not its first rows: a column of
-    notes that starts with dates is no date column), which must read as days,
-    most of them at least, and rise from row to row as days do (a price in
-    cents near 20,200,115 or a constant code is not a date column: hostile 68,
-    8).
+    notes that starts with dates is no date column), at least
+    :data:`DAYS_LEAST` of them, which must read as days, most of them at least,
+    and run one way as days do, newest first too, repeats allowed (month-end
+    expiry days: hostile 69, 1 and 4); a price in cents near 20,200,115 or a
+    constant code is not a date column (hostile 68, 8).
     """
     dtype = column.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
@@ -374,7 +382,9 @@ def _holds_days(column: pd.Series) -> bool:
         # every fit asks this of every column: numpy only, returns fail at once
         numbers = column.to_numpy(dtype=float, na_value=np.nan)
         numbers = numbers[~np.isnan(numbers)]
-        if len(numbers) < 2 or not (numbers.min() >= 1e7 and numbers.max() < 1e8):
+        if len(numbers) < DAYS_LEAST or not (
+            numbers.min() >= 1e7 and numbers.max() < 1e8
+        ):
             return False  # returns, prices: not YYYYMMDD
         if not np.all(numbers == np.round(numbers)):
             return False
@@ -382,7 +392,7 @@ def _holds_days(column: pd.Series) -> bool:
         labels = pd.Index(numbers[spread].astype(np.int64).astype(str))
     elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
         values = column.dropna()
-        if len(values) < 2:
+        if len(values) < DAYS_LEAST:
             return False
         spread = np.unique(np.linspace(0, len(values) - 1, DAYS_SAMPLE).astype(int))
         picked = values.iloc[spread]
@@ -398,7 +408,8 @@ def _holds_days(column: pd.Series) -> bool:
         if len(read) < 0.8 * len(labels):
             return False
         days = pd.DatetimeIndex(read)
-    return bool(days.is_monotonic_increasing and days.is_unique)
+    one_way = days.is_monotonic_increasing or days.is_monotonic_decreasing
+    return bool(one_way and days.nunique() > 1)
 
 
 def set_index_advice(

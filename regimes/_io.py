@@ -469,14 +469,19 @@ def _replace_all(temps: list[Path], targets: list[Path], shown: list[Any]) -> No
     """Rename each of ``temps`` over its target; if one fails, undo the others.
 
     The files being replaced are kept under a second name (a hard link, no
-    copy) until every rename is done, and put back if one fails (hostile 67, 5:
-    a rename refused by the system left a new table beside the old figure).
-    Where the file system has no hard links, the renames go on without that
-    net, and a failure names what was replaced.
+    copy) until every rename is done, and put back if one fails or a signal
+    stops the renames (hostile 67, 5 and 68, 4); a target that did not exist is
+    removed again. What was renamed is read from the disk (the target is the
+    temporary's file), not from a count a signal can interrupt before it is
+    kept (hostile 69, 3). Where the file system has no hard links, the renames
+    go on without that net, and a failure names what was replaced.
     """
-    kept: list[tuple[Path, Path] | None] = []
+    new = [os.stat(tmp).st_ino for tmp in temps]
+    existed = [target.exists() for target in targets]
+    kept: list[Path | None] = []
     try:
         for target in targets:
+            backup = None
             if len(targets) > 1 and target.exists():
                 backup = _create_sibling(target)
                 os.unlink(backup)
@@ -484,23 +489,14 @@ def _replace_all(temps: list[Path], targets: list[Path], shown: list[Any]) -> No
                     os.link(target, backup)
                 except OSError:  # no hard links here (FAT, some shares)
                     backup = None
-                kept.append(None if backup is None else (backup, target))
-            else:
-                kept.append(None)
-        done = 0
+            kept.append(backup)
         try:
             for tmp, target in zip(temps, targets, strict=True):
                 os.replace(tmp, target)
-                done += 1
         except BaseException as exc:
             # SIGTERM too (SystemExit, from the command), not only a refused
-            # rename: a signal between two renames left a pair (hostile 68, 4)
-            undone = []
-            for pair, target in zip(kept[:done], targets[:done], strict=True):
-                if pair is not None:
-                    os.replace(pair[0], pair[1])
-                else:
-                    undone.append(os.fspath(target))
+            # rename
+            undone = _put_back(targets, new, kept, existed) if len(targets) > 1 else []
             if not isinstance(exc, OSError):
                 raise
             left = (
@@ -513,9 +509,35 @@ def _replace_all(temps: list[Path], targets: list[Path], shown: list[Any]) -> No
                 exc.errno, f"{exc.strerror or exc} (replacing {names}; {left})"
             ) from exc
     finally:
-        for pair in kept:
-            if pair is not None and pair[0].exists():
-                pair[0].unlink()
+        for backup in kept:
+            if backup is not None and backup.exists():
+                backup.unlink()
+
+
+def _put_back(
+    targets: list[Path], new: list[int], kept: list[Path | None], existed: list[bool]
+) -> list[str]:
+    """Undo the renames that happened: each target that is its new file.
+
+    The old file comes back from its backup; a target that did not exist is
+    removed. Returns the targets that held a file no backup kept (no hard
+    links), which stay replaced.
+    """
+    undone = []
+    for target, inode, backup, was in zip(targets, new, kept, existed, strict=True):
+        try:
+            renamed = os.stat(target).st_ino == inode
+        except OSError:
+            continue
+        if not renamed:
+            continue
+        if backup is not None:
+            os.replace(backup, target)
+        elif not was:
+            os.unlink(target)
+        else:
+            undone.append(os.fspath(target))
+    return undone
 
 
 def begins(raw: bytes) -> str:

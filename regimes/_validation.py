@@ -785,7 +785,11 @@ def _check_frame_labels(
 ) -> pd.DataFrame:
     """Check a returns DataFrame's index and columns; put columns in training order."""
     index = frame.index
+    # a column the model was fitted on is no stray date column, whatever it
+    # holds on a short window (hostile 69, 2)
+    trained = set() if feature_names is None else set(feature_names)
     dated = [] if isinstance(index, pd.MultiIndex) else date_columns(frame)
+    dated = [c for c in dated if str(c) not in trained]
     if dated and isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
         # the index has the days: a column of dates beside it is no returns
         # column, and YYYYMMDD numbers were fitted as one (hostile 68, 7)

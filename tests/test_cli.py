@@ -1582,3 +1582,36 @@ def test_only_the_packages_temporaries_are_removed_and_read_only_is_the_users(
     target.chmod(0o464)  # the owner may not write: refused where a user names it
     with pytest.raises(InvalidParameterError, match="is read-only"):
         _io.check_replaces_own(target, "path", lambda raw: True, "ours")
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_a_signal_as_a_rename_returns_is_rolled_back_by_what_is_on_disk(
+    before, tmp_path, monkeypatch
+):
+    """Hostile 69, 3: a signal raised as the first rename returned, before it
+    was counted, left the new table beside the old figure and deleted the old
+    table's backup; on a first run, a new table beside no figure."""
+    from regimes import _io
+
+    paths = [tmp_path / "a.csv", tmp_path / "b.png"]
+    if before:
+        for path in paths:
+            path.write_text(f"old {path.name}")
+    real, calls = os.replace, []
+
+    def interrupted(source, target, *args):
+        real(source, target, *args)
+        calls.append(target)
+        if len(calls) == 1 and str(source).endswith(".tmp"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_io.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with _io.atomic_paths(paths) as temps:
+            for tmp in temps:
+                tmp.write_text("new")
+    if before:
+        assert [p.read_text() for p in paths] == ["old a.csv", "old b.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == (
+        ["a.csv", "b.png"] if before else []
+    )

@@ -1784,3 +1784,28 @@ def test_date_columns_are_told_apart_from_the_index_and_from_data():
     notes += ["hello"] * 240
     data = pd.DataFrame({"cents": cents, "code": 20240102.0, "notes": notes})
     assert date_columns(data) == []
+
+
+def test_date_columns_either_way_with_repeats_and_never_a_trained_column():
+    """Hostile 69, 1, 2 and 4: dates newest first were no longer found (and
+    YYYYMMDD numbers fitted); month-end expiry days beside a DatetimeIndex were
+    fitted; two 8-digit volumes of a trained column were refused by predict."""
+    days = load_sample().loc["2019", ["Technology", "Energy"]]
+    rows = days.reset_index(drop=True)
+    rows.insert(0, "Date", days.index.strftime("%Y%m%d").astype(int))
+    for frame in (rows, rows.astype({"Date": float}), rows.astype({"Date": str})):
+        newest_first = frame.iloc[::-1].reset_index(drop=True)
+        with pytest.raises(InvalidReturnsError, match="dates in column 'Date'"):
+            RegimeModel(2, n_init=1).fit(newest_first)
+    expiry = days.assign(
+        expiry=(days.index + pd.offsets.MonthEnd(0)).strftime("%Y%m%d").astype(int)
+    )
+    with pytest.raises(InvalidReturnsError, match="beside the dates of its index"):
+        RegimeModel(2, n_init=1).fit(expiry)
+    volume = np.random.default_rng(1).integers(15_000_000, 45_000_000, len(days))
+    traded = days.assign(volume=volume)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the volume's units, warned of
+        model = RegimeModel(2, n_init=1, random_state=0).fit(traded)
+        last = traded.iloc[-2:].assign(volume=[20_240_105, 20_240_212])
+        assert len(model.predict(last)) == 2  # reads as two rising days
