@@ -66,8 +66,8 @@ from ._validation import (
     percent_median,
 )
 from ._warn import warn_user
-from .exceptions import AlignmentWarning, InvalidParameterError
-from .labels import default_regime_names, riskiest
+from .exceptions import AlignmentWarning, InvalidParameterError, UnitsWarning
+from .labels import MAX_REGIMES, default_regime_names, riskiest
 from .results import TRADING_DAYS, spell_bounds
 
 __all__ = [
@@ -186,6 +186,12 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
             f"sequence; e.g. {param}=({known[-1]!r},).",
         )
     unknown = [n for n in names if n not in known]
+    wider = _default_names_holding([str(k) for k in known])
+    if unknown and wider is not None and all(str(n) in wider for n in unknown):
+        # a regime of the default names that never occurs in a signal read back
+        # as text (a calm window): never in it, as for the package's own
+        # Categorical, which lists every regime (hostile 70, 3)
+        return names
     if unknown:
         # the example is the regime meant when it differs only in case or
         # spaces; another regime as an example would be taken as meant
@@ -202,6 +208,19 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
             f"matched exactly){example}.",
         )
     return names
+
+
+def _default_names_holding(known: list[str]) -> tuple[str, ...] | None:
+    """The default names of the fewest regimes that include all of ``known``.
+
+    E.g. ('Bull', 'Sideways', 'Bear') for a signal read back as text that shows
+    Bull and Sideways only; None if no such count (other names).
+    """
+    for count in range(max(len(known), 2), MAX_REGIMES + 1):
+        names = default_regime_names(count)
+        if set(known) <= set(names):
+            return names
+    return None
 
 
 def _risk_off(names: Any, given: Any, signal: pd.Series, param: str) -> tuple[Any, ...]:
@@ -261,6 +280,11 @@ def _risk_off(names: Any, given: Any, signal: pd.Series, param: str) -> tuple[An
         return (riskiest(known),)  # the order the package wrote, whatever the names
     if default_set:
         return (riskiest(defaults),)  # the default names say their own order
+    wider = _default_names_holding(known)
+    if wider is not None:
+        # some of the default names of more regimes, read back as text: their
+        # riskiest, which may never occur here (hostile 70, 3)
+        return (riskiest(wider),)
     raise InvalidParameterError(
         param,
         f"signal's regimes {known} are not in an order this package knows (text, "
@@ -384,6 +408,12 @@ def _equal_weighted(simple: pd.DataFrame) -> pd.Series:
 # compounds to (1.01)^252 - 1, about 1,100% a year. Anything at or above it is an
 # annual rate (or a percent) passed by mistake, which would swamp the backtest.
 MAX_DAILY_RATE = 0.01
+
+CASH_DAILY_LIMIT = 0.0009
+"""A typical daily cash or risk-free rate at or above this compounds to 25 % a
+year or more, above any Treasury bill rate since 1934 (17 % in 1981): warned of
+as an annual rate typed as a daily one, which the 1 % bound let through below
+1 % (hostile 70, 1: 0.9 % a year became 858 %)."""
 _DAILY_FIX = (
     "an annual rate is not a daily one: an annual rate of 4% is 0.04 / 252 a day "
     "(about 0.00016); and a daily rate in percent (0.013 for 0.013 % a day) is "
@@ -411,6 +441,7 @@ def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
                 f"{name} must be daily rates, below {MAX_DAILY_RATE} in size, got "
                 f"{values[worst]:.6g} on {days[worst].date()}; {_DAILY_FIX}",
             )
+        _check_cash_level(float(np.median(np.abs(values))), name, "a typical day's")
         return values
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise InvalidParameterError(
@@ -428,7 +459,25 @@ def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
             f"{name} must be a daily rate, below {MAX_DAILY_RATE} in size, got "
             f"{value}; {_DAILY_FIX}",
         )
+    _check_cash_level(abs(float(value)), name, "the")
     return np.full(len(days), float(value))
+
+
+def _check_cash_level(rate: float, name: str, which: str) -> None:
+    """Warn of a daily cash rate that compounds beyond US cash (an annual rate?).
+
+    A warning, not a refusal: cash in a currency of high inflation earns such
+    rates, and an annual rate divided once is then a daily one again.
+    """
+    if rate >= CASH_DAILY_LIMIT:
+        yearly = (1.0 + rate) ** TRADING_DAYS - 1.0
+        warn_user(
+            f"{name}: {which} rate of {rate:.6g} a day compounds to {yearly:.0%} "
+            "a year, more than US cash has earned since 1934. If it is an annual "
+            f"rate, pass it divided by {TRADING_DAYS} ({rate / TRADING_DAYS:.3g} a "
+            "day).",
+            UnitsWarning,
+        )
 
 
 def _check_days(dates: Any, signal: Any = None) -> pd.DatetimeIndex:

@@ -296,7 +296,10 @@ class RegimeResults:
     def summary(self) -> pd.DataFrame:
         """One row per regime: occupancy, persistence, annualised risk and return.
 
-        As :meth:`regimes.RegimeModel.summary`, for this fit.
+        As :meth:`regimes.RegimeModel.summary`, for this fit: ``share_of_days``
+        and ``n_spells`` are those of the hindsight Viterbi path of the training
+        days, not of :attr:`signal`, which switches less often
+        (:func:`regimes.evaluate.signal_stats` gives the signal's).
         """
         state = self.fitted_state
         summary = results.summary_frame(

@@ -665,7 +665,11 @@ def _transition_section(inputs: _Inputs) -> str:
     summary = model.summary()
     durations = pd.DataFrame(
         {
-            "share of training days": summary["share_of_days"].to_numpy(),
+            # the hindsight path's, as summary() holds: named so, as the tables
+            # of the signal below give its own shares (hostile 70, 2)
+            "share of training days (hindsight path)": summary[
+                "share_of_days"
+            ].to_numpy(),
             "expected duration (days)": summary["expected_duration"].to_numpy(),
             "long-run share": summary["stationary_probability"].to_numpy(),
         },
@@ -677,7 +681,12 @@ def _transition_section(inputs: _Inputs) -> str:
         _p("Daily probability of moving from the row's regime to the column's."),
         _table(matrix, "transition_matrix", lambda v: f"{v:.4f}"),
         _table(durations, "durations", lambda v: f"{v:.3g}"),
-        _p("Expected duration = 1 / (1 − p), p the probability of staying."),
+        _p(
+            "Expected duration = 1 / (1 − p), p the probability of staying. The "
+            "share of training days is that of the hindsight (Viterbi) path of "
+            "the model's states, which switches more often than the causal "
+            "signal: the signal's own shares are in the tables below."
+        ),
     )
 
 

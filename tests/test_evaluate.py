@@ -24,7 +24,7 @@ from regimes.evaluate import (
     signal_stats,
     spells,
 )
-from regimes.exceptions import AlignmentWarning, InvalidParameterError
+from regimes.exceptions import AlignmentWarning, InvalidParameterError, UnitsWarning
 
 NAMES = ["Bull", "Sideways", "Bear"]
 
@@ -457,10 +457,26 @@ def test_an_annual_rate_passed_as_daily_is_refused(param, rate):
     with pytest.raises(InvalidParameterError, match=r"0\.04 / 252 a day") as info:
         backtest(signal, returns, **{param: as_series})
     assert info.value.param == param
-    # the fix the message gives is accepted
-    assert np.isfinite(backtest(signal, returns, **{param: rate / 252}).stats).all(
-        axis=None
-    )
+    # the fix the message gives is accepted (50 % a year as a daily rate is
+    # still more than cash earns: warned of, not refused)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnitsWarning)
+        stats = backtest(signal, returns, **{param: rate / 252}).stats
+    assert np.isfinite(stats).all(axis=None)
+
+
+@pytest.mark.parametrize("param", ["cash_returns", "risk_free"])
+def test_an_annual_rate_below_one_percent_passed_as_daily_is_warned_of(param):
+    """Hostile 70, 1: the 1 % bound let 0.5 % or 0.9 % a year through as daily
+    rates (cash then earned 258 % or 858 % a year, the rule beat buy-and-hold)."""
+    signal, returns = _inputs()
+    for annual in (0.005, 0.009, pd.Series(0.0025, index=signal.index)):
+        with pytest.warns(UnitsWarning, match="a day compounds to .* divided by 252"):
+            backtest(signal, returns, **{param: annual})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        backtest(signal, returns, **{param: 0.04 / 252})  # 4 % a year, as daily
+        backtest(signal, returns, **{param: 0.17 / 252})  # 1981's T-bills
 
 
 @pytest.mark.parametrize("equity", [[1.0, -1.0, 2.0], [1.0, 0.0, 0.5]])
@@ -975,3 +991,25 @@ def test_a_rate_not_finite_or_in_percent_is_named_so():
     with pytest.raises(InvalidParameterError, match="divided by 100") as e:
         backtest(signal, returns, cash_returns=percent)
     assert "0.04 / 252" in str(e.value)
+
+
+def test_a_text_signal_without_its_riskiest_regime_is_never_risk_off():
+    """Hostile 70, 3: a signal read back as text (regimes.csv cut to a calm
+    window) lacked Bear: the default asked for regimes=, and regimes='Bear' was
+    then refused as no regime of the signal. As for the package's own
+    Categorical, which lists every regime, a default name that never occurs is
+    never in force; other names are still refused."""
+    days = pd.bdate_range("2017-01-02", periods=10)
+    text = pd.Series(["Bull"] * 5 + ["Sideways"] * 5, index=days)
+    returns = pd.Series(0.001, index=days)
+    ordered = text.astype(pd.CategoricalDtype(NAMES, ordered=True))
+    want = detection_lag(ordered, ["2017-01-03"])
+    assert want.isna().all()
+    for regimes in (None, "Bear"):
+        got = detection_lag(text, ["2017-01-03"], regimes=regimes)
+        pd.testing.assert_series_equal(got, want)
+    for risk_off in (None, "Bear", ("Bear",)):
+        stats = backtest(text, returns, risk_off=risk_off).stats
+        assert stats.loc["time_in_market", "strategy"] == 1.0
+    with pytest.raises(InvalidParameterError, match="'Crash' that are not regimes"):
+        detection_lag(text, ["2017-01-03"], regimes="Crash")
