@@ -127,6 +127,11 @@ def _check_signal(signal: Any) -> pd.Series:
         )
     if not isinstance(signal.dtype, pd.CategoricalDtype):
         categories = sorted(pd.unique(signal.to_numpy()).tolist(), key=str)
+        wider = _default_names_holding([str(c) for c in categories])
+        if wider is not None and all(isinstance(c, str) for c in categories):
+            # the default names read back as text: in their own order, as every
+            # printout and the report list them, not alphabetically (hostile 70, 5)
+            categories = [n for n in wider if n in categories]
         signal = signal.astype(pd.CategoricalDtype(categories, ordered=True))
     categories = list(signal.cat.categories)
     texts = [str(c).strip() for c in categories]

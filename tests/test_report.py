@@ -40,13 +40,16 @@ def test_regime_stats_by_hand():
     )
     table = regime_stats(signal, returns)
     assert list(table.index.names) == ["regime", "column"]
-    # categories sorted by name when the signal is plain strings: Bear, Bull
+    # the default names as plain strings keep their own order, as every printout
+    # lists them (hostile 70, 5: they were sorted by name, Bear first)
     assert list(table.index) == [
-        ("Bear", "A"),
-        ("Bear", "B"),
         ("Bull", "A"),
         ("Bull", "B"),
+        ("Bear", "A"),
+        ("Bear", "B"),
     ]
+    other = regime_stats(signal.map({"Bull": "Up", "Bear": "Down"}), returns)
+    assert list(other.index.get_level_values("regime").unique()) == ["Down", "Up"]
     bear_a = table.loc[("Bear", "A")]
     r = np.array([-0.10, 0.05, -0.20])
     assert bear_a["share_of_days"] == pytest.approx(0.5)
