@@ -228,10 +228,17 @@ def check_params(
     if names is None:
         names = tuple(default_names(n_regimes))
     elif len(names) != n_regimes:
+        pieces = [p.strip() for p in names[0].split(",")] if len(names) == 1 else []
+        joined = (
+            f" (one string is one name: pass a list, {pieces!r})"
+            if len(pieces) == n_regimes and all(pieces)
+            else ""
+        )  # 'Up,Flat,Down' typed for a list (hostile 67)
         raise InvalidParameterError(
             "regime_names",
             f"regime_names must have one name per regime ({n_regimes}), got "
-            f"{len(names)}: {names!r}; pass {n_regimes} names or leave it None.",
+            f"{len(names)}: {names!r}; pass {n_regimes} names or leave it "
+            f"None{joined}.",
         )
     _check_names_free(names)
     regularization = checked["regularization"]

@@ -1809,3 +1809,14 @@ def test_date_columns_either_way_with_repeats_and_never_a_trained_column():
         model = RegimeModel(2, n_init=1, random_state=0).fit(traded)
         last = traded.iloc[-2:].assign(volume=[20_240_105, 20_240_212])
         assert len(model.predict(last)) == 2  # reads as two rising days
+
+
+def test_regime_names_joined_by_commas_are_told_to_pass_a_list(short_sample, no_em):
+    """Hostile 67 (minor): regime_names='Up,Flat,Down' was refused as one name
+    of three needed, with no word that a list was meant."""
+    with pytest.raises(InvalidParameterError) as info:
+        RegimeModel(3, regime_names="Up, Flat,Down").fit(short_sample)
+    assert "pass a list, ['Up', 'Flat', 'Down']" in str(info.value)
+    with pytest.raises(InvalidParameterError) as info:  # two names for three
+        RegimeModel(3, regime_names="Up,Down").fit(short_sample)
+    assert "pass a list" not in str(info.value)
