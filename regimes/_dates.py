@@ -351,19 +351,19 @@ def date_columns(frame: Any) -> list[Any]:
     return [
         name
         for name, column in frame.items()
-        if not isinstance(column, pd.DataFrame) and _holds_days(column)
+        if not isinstance(column, pd.DataFrame) and holds_days(column)
     ]
 
 
 DAYS_SAMPLE = 200
-"""Values of a column, spread through it, that :func:`_holds_days` reads."""
+"""Values of a column, spread through it, that :func:`holds_days` reads."""
 
 DAYS_LEAST = 10
 """Fewer values than this are not judged to be days: two or three 8-digit
 volumes read as rising days now and then (hostile 69, 2)."""
 
 
-def _holds_days(column: pd.Series) -> bool:
+def holds_days(column: pd.Series) -> bool:
     """Whether a column's values are days (see :func:`date_columns`).
 
     Values spread through the whole column (not its first rows: a column of
@@ -410,6 +410,22 @@ def _holds_days(column: pd.Series) -> bool:
         days = pd.DatetimeIndex(read)
     one_way = days.is_monotonic_increasing or days.is_monotonic_decreasing
     return bool(one_way and days.nunique() > 1)
+
+
+def dates_in_columns_error(
+    frame: pd.DataFrame, dated: list[Any], param: str, to_datetime: bool = False
+) -> InvalidReturnsError:
+    """The refusal of a frame whose dates are in ``dated``, not in its index.
+
+    The one wording for the fit and the loaders (hostile 66, 7): the columns
+    named, and the call that makes the days the index (:func:`set_index_advice`).
+    """
+    return InvalidReturnsError(
+        param,
+        f"{param} has its dates in column{'s' if len(dated) > 1 else ''} "
+        f"{', '.join(repr(c) for c in dated)}, not in its index: pass "
+        f"{set_index_advice(frame, dated, param, to_datetime)}.",
+    )
 
 
 def set_index_advice(

@@ -233,6 +233,17 @@ def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+def _temporary_stem(name: str) -> str:
+    """The part of a file's name its temporaries carry: ``.{stem}.{12 hex}.tmp``.
+
+    At most 200 bytes of the name: a name near the file system's limit (255
+    bytes) would otherwise leave no room for the 18 the temporary name adds.
+    """
+    while len(os.fsencode(name)) > 200:
+        name = name[:-1]
+    return name
+
+
 def _create_sibling(path: Path) -> Path:
     """Create a new, empty, uniquely named file next to ``path``; return its path.
 
@@ -241,11 +252,7 @@ def _create_sibling(path: Path) -> Path:
     it means setting it, which races with other threads creating files).
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    # at most 200 bytes of the name: a name near the file system's limit (255
-    # bytes) would otherwise leave no room for the 18 the temporary name adds
-    stem = path.name
-    while len(os.fsencode(stem)) > 200:
-        stem = stem[:-1]
+    stem = _temporary_stem(path.name)
     for _ in range(100):
         tmp = path.with_name(f".{stem}.{secrets.token_hex(6)}.tmp")
         try:
@@ -384,6 +391,24 @@ def atomic_path(path: str | os.PathLike[str], param: str = "path") -> Iterator[P
         yield tmp
 
 
+def check_distinct(paths: list[str | os.PathLike[str]], param: str) -> list[Path]:
+    """The real files ``paths`` name, refused if two are one (a link between them).
+
+    Files written together must be apart, or one would be written over the other
+    (hostile 67, 3: a figure over its table); :func:`atomic_paths` checks it, and
+    the command before any work.
+    """
+    targets = [_real_target(user_path(p)) for p in paths]
+    if len(set(targets)) < len(targets):
+        raise InvalidParameterError(
+            param,
+            f"{param}: {' and '.join(os.fspath(p) for p in paths)} are one file "
+            f"({targets[0]}, a link between them), which one would overwrite with "
+            "the other.",
+        )
+    return targets
+
+
 @contextmanager
 def atomic_paths(
     paths: list[str | os.PathLike[str]], param: str = "path"
@@ -397,13 +422,7 @@ def atomic_paths(
     disk at the figure left a new table beside the last run's figure).
     """
     shown = list(paths)
-    targets = [_real_target(user_path(p)) for p in shown]
-    if len(set(targets)) < len(targets):  # hostile 67, 3: a link between them
-        raise InvalidParameterError(
-            param,
-            f"{param}: {' and '.join(os.fspath(p) for p in shown)} are one file "
-            "(a link between them), which one would overwrite with the other.",
-        )
+    targets = check_distinct(shown, param)
     pairs = list(zip(targets, shown, strict=True))
     olds = [_check_replaceable(t, s, param) for t, s in pairs]
     temps: list[Path] = []
@@ -450,9 +469,7 @@ def _remove_stale_temporaries(target: Path) -> None:
     the file it was writing; the next write of that file does, once it is a day
     old, older than any run (hostile 67, 5: they piled up run after run).
     """
-    stem = target.name
-    while len(os.fsencode(stem)) > 200:  # as _create_sibling names them
-        stem = stem[:-1]
+    stem = _temporary_stem(target.name)
     now = time.time()
     ours = re.compile(rf"\.{re.escape(stem)}\.[0-9a-f]{{12}}\.tmp")
     for old in target.parent.glob(f".{glob.escape(stem)}.*.tmp"):
@@ -569,6 +586,19 @@ def begins(raw: bytes) -> str:
     return f"it begins {shown!r}"
 
 
+HEAD_BYTES = 65_536
+"""How much of an existing file tells whether the package wrote it."""
+
+
+def read_head(path: str | os.PathLike[str]) -> bytes:
+    """The first :data:`HEAD_BYTES` of a file; nothing if it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(HEAD_BYTES)
+    except OSError:
+        return b""
+
+
 def check_writable(target: Path, shown: object, param: str) -> None:
     """Refuse to replace a file its owner made read-only, before any work.
 
@@ -599,10 +629,11 @@ def check_replaces_own(
     """Refuse to replace an existing file that is not one the package wrote.
 
     The one rule of every writer whose file a user may already have under the
-    same name (a model file, a report, the command's table and figure): an
-    empty file, or one whose first 64 KiB ``own`` recognises as ``what``, is
-    replaced; anything else (the data, notes, another program's picture) is
-    refused before any work, naming ``param``.
+    same name (a report, the command's table and figure; model files keep
+    their own reading, :mod:`regimes._persist`): an empty file, or one whose
+    first bytes (:func:`read_head`) ``own`` recognises as ``what``, is replaced;
+    anything else (the data, notes, another program's picture) is refused
+    before any work, naming ``param``; so is a file made read-only.
     """
     target = _real_target(user_path(path))
     if not target.is_file():
@@ -610,8 +641,7 @@ def check_replaces_own(
     check_writable(target, path, param)
     if target.stat().st_size == 0:
         return
-    with open(target, "rb") as handle:
-        raw = handle.read(65536)
+    raw = read_head(target)
     if own(raw):
         return
     raise InvalidParameterError(

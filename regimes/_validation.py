@@ -29,14 +29,14 @@ from ._contract import (
 from ._covariance import COVARIANCE_FORMS
 from ._dates import (
     MAX_DAILY_SPACING,
-    _holds_days,
     calendar_note,
     check_day_index,
     data_error,
     date_columns,
+    dates_in_columns_error,
+    holds_days,
     median_spacing,
     reads_as_day,
-    set_index_advice,
     stamp_text,
     to_datetime_call,
     undated,
@@ -809,17 +809,12 @@ def _check_frame_labels(
         )
     # an index of text that reads as days takes the index's advice, below: a
     # column of expiry days beside it is not the dates (hostile 68, 1)
-    if dated and not _holds_days(pd.Series(index)):
+    if dated and not holds_days(pd.Series(index)):
         # read with pd.read_csv(path), or reset_index(): the dates are data
         # here, and the advice for an index or for columns that are not numbers
         # would drop them (hostile 66, 7), or, as YYYYMMDD numbers, fit them
         # (hostile 67, 1); before either
-        raise InvalidReturnsError(
-            param,
-            f"{param} has its dates in column{'s' if len(dated) > 1 else ''} "
-            f"{', '.join(repr(c) for c in dated)}, not in its index: pass "
-            f"{set_index_advice(frame, dated, param, to_datetime=True)}.",
-        )
+        raise dates_in_columns_error(frame, dated, param, to_datetime=True)
     if undated(index) and not needs_dates:
         pass  # rows in time order, as for an array
     elif isinstance(index, pd.MultiIndex):

@@ -33,10 +33,12 @@ from ._dates import NotACalendarDay, parse_day
 from ._io import (
     atomic_path,
     atomic_paths,
+    check_distinct,
     check_file_target,
     check_folder_target,
     check_replaces_own,
     path_problem,
+    read_head,
     user_path,
 )
 from ._prices_or_returns import (
@@ -48,7 +50,7 @@ from ._prices_or_returns import (
     returns_unit,
 )
 from ._resume import NEW_RUN, saved_columns
-from ._validation import COVARIANCE_TYPES, PERCENT_FIX, STEADY_NOTE
+from ._validation import COVARIANCE_TYPES, OUTPUT_COLUMNS, PERCENT_FIX, STEADY_NOTE
 from ._version import __version__
 from ._warn import warn_user
 from .evaluate import spells
@@ -612,6 +614,10 @@ OUT_FILES = ("regimes.csv", "regimes.png")
 """What --out's folder receives: the signal table and its figure."""
 
 
+HINDSIGHT_COLUMN = "regime_hindsight"
+SMOOTHED_PREFIX = "smoothed_"
+"""The one fit's table: the hindsight path and its smoothed probabilities."""
+
 FIGURE_SOURCE = "regimes"
 """The PNG text chunk ``Source`` of --out's figure: how the command knows its own."""
 
@@ -625,12 +631,12 @@ def _is_table(raw: bytes) -> bool:
     """
     header = raw.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
     fields = [f.strip() for f in header.strip().split(",")]
-    ours = (PORTFOLIO_PREFIX, FILTERED_PREFIX, "smoothed_")
+    ours = (PORTFOLIO_PREFIX, FILTERED_PREFIX, SMOOTHED_PREFIX)
     return (
         fields[:2] == ["date", "regime"]
         and len(fields) > 2
         and all(
-            f.startswith(ours) or f in ("regime_hindsight", "fitted_until")
+            f.startswith(ours) or f in (HINDSIGHT_COLUMN, *OUTPUT_COLUMNS)
             for f in fields[2:]
         )
     )
@@ -650,15 +656,6 @@ def _is_figure(raw: bytes, beside_ours: bool) -> bool:
     return b"Source\x00" + FIGURE_SOURCE.encode() in head or (
         beside_ours and b"Software\x00Matplotlib" in head
     )
-
-
-def _head(path: Path) -> bytes:
-    """The first 64 KiB of a file, or nothing if there is none to read."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(65536)
-    except OSError:
-        return b""
 
 
 def _check_out(folder: Path | None) -> None:
@@ -681,13 +678,12 @@ def _check_out(folder: Path | None) -> None:
             if not parent.is_dir():
                 raise _UsageError(f"--out {folder}: {parent} is a file, not a folder")
             break
-    table, figure = (folder / name for name in OUT_FILES)
-    if os.path.realpath(table) == os.path.realpath(figure):  # hostile 67, 3
+    try:
+        check_distinct([folder / name for name in OUT_FILES], "--out")
+    except InvalidParameterError as err:
         raise _UsageError(
-            f"--out {folder}: {table.name} and {figure.name} are one file "
-            f"({os.path.realpath(table)}), which the figure would overwrite: remove "
-            "the link, or give another folder"
-        )
+            f"{str(err).rstrip('.')}: remove the link, or give another folder"
+        ) from None
     for name in OUT_FILES:
         _check_target(folder / name, "--out")
 
@@ -724,7 +720,7 @@ def _check_target(path: Path, flag: str) -> None:
         own, what = {
             OUT_FILES[0]: (_is_table, "a table the command wrote"),
             OUT_FILES[1]: (
-                lambda raw: _is_figure(raw, _is_table(_head(table))),
+                lambda raw: _is_figure(raw, _is_table(read_head(table))),
                 "a figure the command drew",
             ),
         }[path.name]
@@ -1532,12 +1528,12 @@ def _outputs(
 
     from .plots import plot_probabilities, plot_regimes
 
-    hindsight = model.predict(returns).rename("regime_hindsight")
+    hindsight = model.predict(returns).rename(HINDSIGHT_COLUMN)
     table = pd.concat(
         [
             causal,
             hindsight,
-            model.predict_proba(returns).add_prefix("smoothed_"),
+            model.predict_proba(returns).add_prefix(SMOOTHED_PREFIX),
         ],
         axis=1,
     )

@@ -47,9 +47,9 @@ from ._contract import (
 from ._dates import (
     check_day_index,
     date_columns,
+    dates_in_columns_error,
     parse_day,
     parse_day_index,
-    set_index_advice,
     undated,
 )
 from ._files import read_table
@@ -425,12 +425,7 @@ def prepare_returns(
             raise
         # pd.read_csv(path) without index_col: no index advice can work
         # (hostile 66, 7: it was told to reset the index, which changes nothing)
-        raise InvalidReturnsError(
-            "frame",
-            f"frame has its dates in column{'s' if len(dated) > 1 else ''} "
-            f"{', '.join(repr(c) for c in dated)}, not in its index: pass "
-            f"{set_index_advice(frame, dated, 'frame')}.",
-        ) from exc
+        raise dates_in_columns_error(frame, dated, "frame") from exc
     return prepare(frame.set_axis(days, axis=0), options, "frame", "frame")
 
 

@@ -127,8 +127,9 @@ def _check_signal(signal: Any) -> pd.Series:
         )
     if not isinstance(signal.dtype, pd.CategoricalDtype):
         categories = sorted(pd.unique(signal.to_numpy()).tolist(), key=str)
-        wider = _default_names_holding([str(c) for c in categories])
-        if wider is not None and all(isinstance(c, str) for c in categories):
+        text = all(isinstance(c, str) for c in categories)
+        wider = _default_names_holding(categories) if text else None
+        if wider is not None:
             # the default names read back as text: in their own order, as every
             # printout and the report list them, not alphabetically (hostile 70, 5)
             categories = [n for n in wider if n in categories]
@@ -191,8 +192,8 @@ def _check_regimes(names: Any, signal: pd.Series, param: str) -> tuple[Any, ...]
             f"sequence; e.g. {param}=({known[-1]!r},).",
         )
     unknown = [n for n in names if n not in known]
-    wider = _default_names_holding([str(k) for k in known])
-    if unknown and wider is not None and all(str(n) in wider for n in unknown):
+    wider = _default_names_holding([str(k) for k in known]) if unknown else None
+    if wider is not None and all(str(n) in wider for n in unknown):
         # a regime of the default names that never occurs in a signal read back
         # as text (a calm window): never in it, as for the package's own
         # Categorical, which lists every regime (hostile 70, 3)

@@ -69,7 +69,7 @@ DEFAULT_SWITCH_PENALTY = 8.0
 
 # constraints shared by the methods' tables (regimes._contract)
 _RETURNS = [Checked("check_returns: a returns frame with the training columns")]
-_INITIAL = [
+INITIAL_CONSTRAINT = [  # the one declaration of initial=, the plots' too
     Checked(
         "'stationary', 'fitted' or one probability per regime "
         "(RegimeModel._initial_distribution)"
@@ -596,10 +596,10 @@ class RegimeModel(BaseEstimator):
         --------
         RegimeModel.load
         """
-        self._check_fitted()
+        state = self._check_fitted()
         params = self.get_params(deep=False)
         later = [n for n in params if n not in FITTED_PARAMS]
-        unsaved = _unused_params(params, self.fitted_state_, later)
+        unsaved = _unused_params(params, state, later)
         if unsaved:
             # the file is the fitted model; a loaded copy refits with these
             # (hostile 67, 11: set_params(n_init=3) was lost without a word)
@@ -609,7 +609,7 @@ class RegimeModel(BaseEstimator):
                 "Fit again before saving to keep the new ones.",
                 RefitNeededWarning,
             )
-        _persist.save(path, self.fitted_state_, __version__)
+        _persist.save(path, state, __version__)
 
     @classmethod
     @validate_params({"path": [PathLike()]})
@@ -685,7 +685,7 @@ class RegimeModel(BaseEstimator):
                 _fitting.unexplained_days_error(data.values, data.index, self._state),
             )
 
-    @validate_params({"returns": _RETURNS, "initial": _INITIAL})
+    @validate_params({"returns": _RETURNS, "initial": INITIAL_CONSTRAINT})
     def predict(
         self, returns: Any, initial: str | Sequence[float] = "fitted"
     ) -> pd.Series:
@@ -728,7 +728,7 @@ default="fitted"
             states, self.fitted_state_.regime_names, data.index
         )
 
-    @validate_params({"returns": _RETURNS, "initial": _INITIAL})
+    @validate_params({"returns": _RETURNS, "initial": INITIAL_CONSTRAINT})
     def predict_proba(
         self, returns: Any, initial: str | Sequence[float] = "fitted"
     ) -> pd.DataFrame:
@@ -765,7 +765,7 @@ default="fitted"
             smoothed, self.fitted_state_.regime_names, data.index
         )
 
-    @validate_params({"returns": _RETURNS, "initial": _INITIAL})
+    @validate_params({"returns": _RETURNS, "initial": INITIAL_CONSTRAINT})
     def filter_proba(
         self, returns: Any, initial: str | Sequence[float] = "stationary"
     ) -> pd.DataFrame:
@@ -851,7 +851,7 @@ default="stationary"
         {
             "returns": _RETURNS,
             "switch_penalty": [None, Interval(Real, 0, None, unit="(nats)")],
-            "initial": _INITIAL,
+            "initial": INITIAL_CONSTRAINT,
         }
     )
     def predict_online(
@@ -910,7 +910,7 @@ default="stationary"
     @validate_params(
         {
             "returns": _RETURNS,
-            "initial": _INITIAL,
+            "initial": INITIAL_CONSTRAINT,
         }
     )
     def signal_proba(
@@ -1009,7 +1009,11 @@ default="stationary"
         return start
 
     @validate_params(
-        {"returns": _RETURNS, "y": _IGNORED_BEFORE_INITIAL, "initial": _INITIAL}
+        {
+            "returns": _RETURNS,
+            "y": _IGNORED_BEFORE_INITIAL,
+            "initial": INITIAL_CONSTRAINT,
+        }
     )
     def score(
         self, returns: Any, y: None = None, initial: str | Sequence[float] = "fitted"
@@ -1044,8 +1048,7 @@ default="fitted"
     @validate_params({})
     def n_parameters(self) -> int:
         """Number of free parameters of the fitted model (used by AIC and BIC)."""
-        self._check_fitted()
-        state = self.fitted_state_
+        state = self._check_fitted()
         return n_free_parameters(
             state.n_regimes, state.n_features, state.covariance_type
         )
@@ -1102,8 +1105,7 @@ default="fitted"
     @validate_params({"regime": [InstanceOf(str, name="a regime name (str)")]})
     def regime_correlation(self, regime: str) -> pd.DataFrame:
         """Correlation matrix of the columns within one regime, by name."""
-        self._check_fitted()
-        state = self.fitted_state_
+        state = self._check_fitted()
         if regime not in state.regime_names:
             raise InvalidParameterError(
                 "regime",

@@ -42,7 +42,7 @@ from ._validation import (
 )
 from .evaluate import BacktestResult, _equal_weighted, signal_stats, spells
 from .exceptions import InvalidParameterError, InvalidReturnsError, kind_of
-from .models import RegimeModel
+from .models import INITIAL_CONSTRAINT, RegimeModel
 from .results import (
     TRADING_DAYS,
     filtered_columns,
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .models import RegimeModel
+    from .models import INITIAL_CONSTRAINT, RegimeModel
 
 __all__ = [
     "plot_backtest",
@@ -150,7 +150,7 @@ class _Provides(Constraint):
 
 
 _MODEL = [Fitted(RegimeModel)]
-_START = [None, Checked("the model's decoder: 'stationary', 'fitted' or probabilities")]
+_START = [None, *INITIAL_CONSTRAINT]  # the decoders' own declaration
 _RETURNS = [Checked("the model's check_returns")]
 _TEXT = [None, InstanceOf(str, name="a str")]
 _COLUMN = [None, InstanceOf(str, name="a column name (str)")]
