@@ -516,7 +516,10 @@ class Names(Constraint):
     it has no order and Python iterates the same set of strings in a different
     order in each process. ``ordered=False`` is for names that are only looked up
     (which regimes are risk-off): a set is read in sorted order, the same in every
-    process.
+    process. Names that define things (regime names, tickers) and differ only in
+    case ('Bull', 'bull') are one name, refused as a repeat (hostile 71, 4);
+    ``caseless=False`` keeps case apart: column names (a file may hold 'A' and
+    'a') and names looked up among known ones, which say the one meant.
     """
 
     def __init__(
@@ -527,8 +530,11 @@ class Names(Constraint):
         options: Iterable[str] | None = None,
         ordered: bool = True,
         stored: bool = False,
+        caseless: bool = True,
     ) -> None:
         self.min_len, self.what, self.ordered = min_len, what, ordered
+        # names that differ only in case are one (regime names: 'Bull', 'bull')
+        self.caseless = caseless
         self.options = None if options is None else tuple(options)
         # an estimator keeps its parameters as given (get_params, clone): an
         # iterator read once here would be stored empty
@@ -559,6 +565,8 @@ class Names(Constraint):
         if any(_control(n) for n in names):
             return _REJECT
         if len(set(names)) != len(names):
+            return _REJECT
+        if self.caseless and len({n.casefold() for n in names}) != len(names):
             return _REJECT
         if self.options is not None and not set(names) <= set(self.options):
             return _REJECT
@@ -603,6 +611,13 @@ class Names(Constraint):
                 return f"a {self.what} is empty or only spaces: leave it out"
             if len(set(items)) != len(items):
                 return "remove the repeated names"
+            folded = [n.casefold() for n in names]
+            if self.caseless and len(set(names)) == len(names) != len(set(folded)):
+                same = [n for n in names if folded.count(n.casefold()) > 1]
+                return (
+                    f"{' and '.join(repr(v) for v in same)} differ only in case: "
+                    f"one {self.what} written two ways; give each one spelling"
+                )
             if len(set(names)) != len(names):
                 first = next(v for v in items if names.count(v.strip()) > 1)
                 same = [v for v in items if v.strip() == first.strip()]
@@ -620,7 +635,8 @@ class Names(Constraint):
             # integer codes (hmmlearn's states): the package names them as text
             quoted = ", ".join(repr(str(v)) for v in codes)
             shown = ", ".join(str(v) for v in codes)
-            return f"names are text: pass {quoted} for the regime coded {shown}"
+            coded = f" for the regime coded {shown}" if "regime" in self.what else ""
+            return f"{self.what}s are text: pass {quoted}{coded}"  # hostile 71, 13
         return ""
 
 
@@ -1129,6 +1145,18 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def scalar_of(value: Any) -> Any:
+    """A 0-d numpy array as the one value it holds; anything else as it is.
+
+    ``np.array("Bear")`` or ``np.array(2)`` is one value, as numpy's own
+    functions read it: iterating over it raises, so the constraints that take
+    a list (names, integers, texts) crashed on it (hostile 71, 6).
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
+    return value
+
+
 def check_value(
     value: Any, constraints: Iterable[Any], param: str, where: str = ""
 ) -> Any:
@@ -1141,6 +1169,7 @@ def check_value(
         what was received, and a fix when one of the constraints knows one.
     """
     cs = [_normalise_constraint(c) for c in constraints]
+    value = scalar_of(value)
     for c in cs:
         out = c.convert(value)
         if out is not _REJECT:

@@ -59,6 +59,13 @@ def path_problem(path: str | os.PathLike[str]) -> str | None:
     text = os.fspath(path)
     if "\0" in str(text):
         return "it holds a NUL character, which no file name may"
+    if isinstance(text, str) and text != text.strip() and not os.path.lexists(text):
+        # ' /tmp/x.json' wrote into a folder named ' ' under the working one
+        # (hostile 71, 1); a file that has such a name is still read and written
+        return (
+            f"it begins or ends with spaces, which a path typed on purpose does "
+            f"not (pasted with them?): write {text.strip()!r}"
+        )
     text = os.path.expanduser(text)
     # every name on the way, those of folders still to be made included (the
     # system reports a missing folder before a name too long after it)

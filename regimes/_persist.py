@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._contract import _short, plain_float
+from ._contract import _short, plain_float, scalar_of
 from ._covariance import native_shape, positive_definite, to_full, to_native
 from ._io import atomic_path, begins, check_file_target, check_writable, read_text
 from ._state import FittedState
@@ -275,6 +275,7 @@ def jsonable_params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
+    value = scalar_of(value)  # np.array(3.0) set as a parameter (hostile 71, 8)
     if isinstance(value, (str, bytes, Mapping)):
         return value
     if isinstance(value, (tuple, list, np.ndarray, pd.Index, pd.Series)) or (

@@ -52,9 +52,11 @@ _ONE_DAY = pd.Timedelta(days=1)
 
 def default_cache_dir() -> Path:
     """Where downloads are cached: ``$REGIMES_CACHE_DIR``, else ``./data/cache``."""
-    # set but empty is unset, as for most variables (hostile 67, 13: "" was
-    # the current folder)
-    return user_path(os.environ.get(CACHE_ENV) or Path("data") / "cache")
+    # set but empty or blank is unset, as for most variables (hostile 67, 13:
+    # "" was the current folder; hostile 71, 1: "  " a folder of that name);
+    # other spaces around a path are refused where it is used (path_problem)
+    given = os.environ.get(CACHE_ENV, "")
+    return user_path(given if given.strip() else Path("data") / "cache")
 
 
 def check_tickers(tickers: tuple[str, ...]) -> list[str]:

@@ -128,6 +128,39 @@ class _Once(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+def _whole(value: str) -> int:
+    """A whole-number option (argparse's ``type``), refused with the fix."""
+    return int(_number_option(value, whole=True))
+
+
+def _real(value: str) -> float:
+    """A number option (argparse's ``type``), refused with the fix."""
+    return float(_number_option(value, whole=False))
+
+
+def _number_option(value: str, whole: bool) -> float:
+    """``value`` read as the option's number, or argparse's error with the fix.
+
+    argparse's "invalid float value: '0,5'" gave none (hostile 71, 15): a
+    decimal comma is told the point, '2.0' or '1e3' for a count the integer.
+    """
+    try:
+        return int(value) if whole else float(value)
+    except ValueError:
+        pass
+    try:
+        meant: float | None = float(value.replace(",", ".", 1))
+    except ValueError:
+        meant = None
+    fix = ""
+    if meant is not None and not whole:
+        fix = f"; write {meant:g} (a decimal point)"
+    elif meant is not None and meant.is_integer():
+        fix = f"; write {int(meant)}"
+    kind = "a whole number, e.g. 10" if whole else "a number, e.g. 0.5"
+    raise argparse.ArgumentTypeError(f"takes {kind}; got {value!r}{fix}")
+
+
 _LIST_OPTIONS = ("--columns", "--download")
 """Options that take a comma-separated list."""
 
@@ -176,7 +209,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     given.add_argument(
         "--min-coverage",
-        type=float,
+        type=_real,
         default=None,
         metavar="SHARE",
         help="drop columns with values on less than this share of the days, and "
@@ -225,29 +258,33 @@ def _parser() -> argparse.ArgumentParser:
         help="strptime format of the CSV's dates, e.g. %%d/%%m/%%Y",
     )
     model = parser.add_argument_group("model")
-    model.add_argument("--n-regimes", type=int, default=3, metavar="K")
+    model.add_argument("--n-regimes", type=_whole, default=3, metavar="K")
     model.add_argument(
         "--covariance-type",
         default="full",
         choices=COVARIANCE_TYPES,
     )
     model.add_argument(
-        "--n-init", type=int, default=10, metavar="N", help="EM restarts (default 10)"
+        "--n-init",
+        type=_whole,
+        default=10,
+        metavar="N",
+        help="EM restarts (default 10)",
     )
     model.add_argument(
         "--n-iter",
-        type=int,
+        type=_whole,
         default=100,
         metavar="N",
         help="EM iterations per restart at most (default 100)",
     )
     model.add_argument(
         "--min-duration",
-        type=float,
+        type=_real,
         metavar="DAYS",
         help="least expected duration of every regime, in days (default: free)",
     )
-    model.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    model.add_argument("--seed", type=_whole, default=0, help="random seed (default 0)")
     walk = parser.add_argument_group("walk-forward")
     walk.add_argument(
         "--walk-forward",
@@ -264,7 +301,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     walk.add_argument(
         "--min-train",
-        type=int,
+        type=_whole,
         default=None,
         metavar="DAYS",
         help="days of history before the first fit (default 504)",

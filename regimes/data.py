@@ -122,7 +122,8 @@ POLICY = {
     "kind": [Options(("auto", "prices", "returns"))],
     "start": [None, Day()],
     "end": [None, Day()],
-    "columns": [None, Names(what="column name")],
+    # a file may hold columns 'A' and 'a': only column names keep case apart
+    "columns": [None, Names(what="column name", caseless=False)],
     "missing": [Options(("drop", "keep"))],
     "min_coverage": [None, Share()],
 }

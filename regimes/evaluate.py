@@ -46,6 +46,7 @@ from ._contract import (
     Names,
     Real,
     near_option,
+    scalar_of,
     validate_params,
     with_near,
 )
@@ -66,7 +67,12 @@ from ._validation import (
     percent_median,
 )
 from ._warn import warn_user
-from .exceptions import AlignmentWarning, InvalidParameterError, UnitsWarning
+from .exceptions import (
+    AlignmentWarning,
+    DataWarning,
+    InvalidParameterError,
+    UnitsWarning,
+)
 from .labels import MAX_REGIMES, default_regime_names, riskiest
 from .results import TRADING_DAYS, spell_bounds
 
@@ -153,6 +159,18 @@ def _check_signal(signal: Any) -> pd.Series:
                 "regime.",
             )
         signal = signal.cat.rename_categories(texts)
+    folded = [t.casefold() for t in texts]
+    if len(set(folded)) < len(folded):
+        # 'Bull' and 'bull': one regime written two ways, each flip a switch
+        # (hostile 71, 4), as risk_off= already reads names whatever their case
+        same = [t for t, f in zip(texts, folded, strict=True) if folded.count(f) > 1]
+        raise InvalidParameterError(
+            "signal",
+            f"signal's regimes {same} differ only in case: one regime written two "
+            "ways would be counted as two, and every change of case as a switch. "
+            "Give each regime one spelling, e.g. signal.str.capitalize() if they "
+            "are the same regime.",
+        )
     return signal
 
 
@@ -447,7 +465,7 @@ def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
                 f"{name} must be daily rates, below {MAX_DAILY_RATE} in size, got "
                 f"{values[worst]:.6g} on {days[worst].date()}; {_DAILY_FIX}",
             )
-        _check_cash_level(float(np.median(np.abs(values))), name, "a typical day's")
+        _check_cash_level(float(np.median(values)), name, "a typical day's")
         return values
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise InvalidParameterError(
@@ -465,7 +483,7 @@ def _on_days(value: Any, days: pd.DatetimeIndex, name: str) -> np.ndarray:
             f"{name} must be a daily rate, below {MAX_DAILY_RATE} in size, got "
             f"{value}; {_DAILY_FIX}",
         )
-    _check_cash_level(abs(float(value)), name, "the")
+    _check_cash_level(float(value), name, "the")
     return np.full(len(days), float(value))
 
 
@@ -475,11 +493,12 @@ def _check_cash_level(rate: float, name: str, which: str) -> None:
     A warning, not a refusal: cash in a currency of high inflation earns such
     rates, and an annual rate divided once is then a daily one again.
     """
-    if rate >= CASH_DAILY_LIMIT:
+    if abs(rate) >= CASH_DAILY_LIMIT:
+        # signed: a negative rate compounds to a loss (hostile 71, 10)
         yearly = (1.0 + rate) ** TRADING_DAYS - 1.0
         warn_user(
             f"{name}: {which} rate of {rate:.6g} a day compounds to {yearly:.0%} "
-            "a year, more than US cash has earned since 1934. If it is an annual "
+            "a year, beyond anything US cash has earned since 1934. If it is an annual "
             f"rate, pass it divided by {TRADING_DAYS} ({rate / TRADING_DAYS:.3g} a "
             "day).",
             UnitsWarning,
@@ -493,6 +512,7 @@ def _check_days(dates: Any, signal: Any = None) -> pd.DatetimeIndex:
     it), as :func:`_in_zone_of` reads returns: the same close is another date in
     another zone.
     """
+    dates = scalar_of(dates)  # np.array("2020-02-19"): one day (hostile 71, 7)
     many = not isinstance(dates, (str, bytes, pd.Timestamp)) and isinstance(
         dates, Iterable
     )
@@ -688,7 +708,7 @@ def signal_stats(signal: pd.Series) -> pd.Series:
     {
         "signal": _SIGNAL,
         "dates": [Checked("each one through the day parser (regimes._dates)")],
-        "regimes": [None, Names(what="regime name", ordered=False)],
+        "regimes": [None, Names(what="regime name", ordered=False, caseless=False)],
     }
 )
 def detection_lag(
@@ -855,7 +875,7 @@ class BacktestResult:
     {
         "signal": _SIGNAL,
         "returns": _RETURNS,
-        "risk_off": [None, Names(what="regime name", ordered=False)],
+        "risk_off": [None, Names(what="regime name", ordered=False, caseless=False)],
         "delay": [Interval(Integral, 0, None, unit="(days)")],
         "cost": COST,
         "cash_returns": _DAILY,
@@ -970,6 +990,15 @@ def backtest(
         )
     days = common[delay:]
     warn_if_not_daily(days, "backtest's ann_return, ann_vol and sharpe")
+    if not signal.reindex(common[: len(common) - delay]).isin(risk_off).any():
+        # a calm window, or a text signal without its riskiest regime: the rule
+        # is buy-and-hold, which the tables would not say (hostile 71, 5)
+        warn_user(
+            f"risk_off {list(risk_off)} never occurs in the signal on the days "
+            "backtested: the strategy holds the asset every day, as buy-and-hold "
+            "does.",
+            DataWarning,
+        )
     cash = _on_days(cash_returns, days, "cash_returns")
     free = _on_days(risk_free, days, "risk_free")
 

@@ -32,6 +32,7 @@ from ._contract import (
     _short,
     as_probabilities,
     validate_params,
+    with_near,
 )
 from ._dates import same_local_days
 from ._forecast import MAX_HORIZON, forecast_frames
@@ -1109,7 +1110,8 @@ default="fitted"
         if regime not in state.regime_names:
             raise InvalidParameterError(
                 "regime",
-                f"unknown regime {regime!r}; choose from {state.regime_names}.",
+                f"unknown regime {with_near([regime], state.regime_names)}; choose "
+                f"from {state.regime_names}.",
             )
         cov = state.covars[state.regime_names.index(regime)]
         sd = np.sqrt(np.diag(cov))

@@ -30,6 +30,7 @@ from ._contract import (
     Options,
     Real,
     validate_params,
+    with_near,
 )
 from ._dates import local_dates
 from ._prices_or_returns import RETURN_TYPES, returns_unit, simple_returns
@@ -370,7 +371,7 @@ def _growth(
         raise InvalidParameterError(
             "column",
             f"column must be one of the columns of returns {list(returns.columns)}; "
-            f"got {column!r}.",
+            f"got {with_near([column], returns.columns)}.",
         )
     if units is None:
         units = returns_unit(returns)
@@ -577,7 +578,9 @@ def plot_probabilities(
             "Probabilities of the evidence the causal signal decodes",
         ),
     }[kind]
-    proba, how = _smoothed(compute(returns, **_start(initial)), smooth)
+    proba = compute(returns, **_start(initial))  # returns checked by the model
+    _check_smooth(smooth, len(proba))
+    proba, how = _smoothed(proba, smooth)
     fig, ax = _axes(ax, (10, 3))
     _draw_probabilities(ax, proba, regime_colors(model.regime_names_), style)
     if title is None:
@@ -589,6 +592,21 @@ def plot_probabilities(
 def _start(initial: str | Sequence[float] | None) -> dict[str, Any]:
     """``initial=`` for a model's decoder, or nothing for the decoder's default."""
     return {} if initial is None else {"initial": initial}
+
+
+def _check_smooth(smooth: int | Literal["auto"] | None, n_days: int) -> None:
+    """Refuse a trailing window longer than the days drawn.
+
+    Its mean would be the mean of all the days so far, under a title that names
+    the window (hostile 71, 2: smooth=300 on 253 days).
+    """
+    if isinstance(smooth, int) and smooth > n_days:
+        raise InvalidParameterError(
+            "smooth",
+            f"smooth={smooth} is longer than the {n_days} days drawn: each point "
+            f"would be the mean of all the days before it. Pass smooth={n_days} "
+            "or less, or None for the daily values.",
+        )
 
 
 def _smoothed(
@@ -808,6 +826,7 @@ def plot_walk_forward(
             )
         returns = returns.set_axis(given, axis=1)[walked]
     colors = regime_colors(names)
+    _check_smooth(smooth, len(wf))
     proba, how = _smoothed(portfolio_proba(wf, names).astype(float), smooth)
     growth = _growth(returns.loc[wf.index], column, units, return_type)
     fig, top, bottom = _two_panels(axes, figsize)

@@ -103,7 +103,7 @@ REPORT_OPTIONS = {
     "data_label": [None, InstanceOf(str)],
     "notes": [Texts(what="note")],
     "cost": COST,
-    "risk_off": [None, Names(what="regime name", ordered=False)],
+    "risk_off": [None, Names(what="regime name", ordered=False, caseless=False)],
     "level": [LEVEL],
     "return_type": [Options(set(RETURN_TYPES))],
 }
@@ -293,6 +293,7 @@ class RegimeResults:
             name="expected_duration",
         )
 
+    @validate_params({})  # summary(True) was a raw TypeError (hostile 71, 9)
     def summary(self) -> pd.DataFrame:
         """One row per regime: occupancy, persistence, annualised risk and return.
 
@@ -363,6 +364,7 @@ class RegimeResults:
         )
         return results.probability_frame(proba, self._names, self._data.index)
 
+    @validate_params({})
     def signal_frame(self) -> pd.DataFrame:
         """The signal beside its probabilities, and the all-column filtered ones.
 

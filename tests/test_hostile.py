@@ -1820,3 +1820,71 @@ def test_regime_names_joined_by_commas_are_told_to_pass_a_list(short_sample, no_
     with pytest.raises(InvalidParameterError) as info:  # two names for three
         RegimeModel(3, regime_names="Up,Down").fit(short_sample)
     assert "pass a list" not in str(info.value)
+
+
+def test_hostile_71_public_inputs_refused_or_read_in_their_one_declaration(
+    short_sample, tmp_path, monkeypatch, capsys
+):
+    """Hostile 71: paths with spaces around them wrote into a folder named ' ';
+    0-d numpy arrays crashed every list parameter (and, set after a fit, every
+    output); names that differ only in case were two regimes; summary(True) and
+    a window longer than the days drawn were taken; numbers for the command's
+    options got argparse's words, no fix."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from regimes import cli, data
+    from regimes.evaluate import backtest, detection_lag
+    from regimes.plots import plot_probabilities, plot_regimes
+    from regimes.selection import compare
+
+    model = RegimeModel(2, n_init=1, random_state=0).fit(short_sample)
+    for call in (
+        lambda: model.save(f" {tmp_path / 'm.json'}"),
+        lambda: data.read_returns(f"{tmp_path / 'r.csv'} "),
+    ):
+        with pytest.raises(InvalidParameterError, match="begins or ends with spaces"):
+            call()
+    assert not any(tmp_path.iterdir())
+    monkeypatch.setenv(data.CACHE_ENV, "  ")
+    assert data.default_cache_dir() == Path("data") / "cache"
+    # a 0-d array is the one value it holds
+    signal = model.predict_online(short_sample)
+    simple = np.expm1(short_sample)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        backtest(signal, simple, risk_off=np.array("Bear"))
+        detection_lag(signal, np.array(str(short_sample.index[9].date())))
+        compare(short_sample.iloc[:300], n_regimes=np.array(1), covariance_types="diag")
+    model.set_params(switch_penalty=np.array(3.0))
+    with pytest.warns(RefitNeededWarning, match="switch_penalty"):
+        model.predict_online(short_sample)
+    model.set_params(switch_penalty=model.fitted_state_.params["switch_penalty"])
+    # names that differ only in case, where names define regimes or tickers
+    with pytest.raises(InvalidParameterError, match="differ only in case"):
+        RegimeModel(2, regime_names=["Bull", "bull"]).fit(short_sample)
+    with pytest.raises(InvalidParameterError, match="differ only in case"):
+        data.download_returns(["xlk", "XLK"])
+    flipped = signal.astype(str).where(signal.index.month != 3, signal.str.lower())
+    with pytest.raises(InvalidParameterError, match="differ only in case"):
+        backtest(flipped, simple)
+    both = short_sample.iloc[:, :2].set_axis(["A", "a"], axis=1)
+    assert list(data.prepare_returns(both, columns=["A", "a"], kind="returns")) == [
+        "A",
+        "a",
+    ]
+    with pytest.raises(InvalidParameterError, match="too many positional"):
+        model.results(short_sample).summary(True)
+    with pytest.raises(InvalidParameterError, match="did you mean 'Bear'"):
+        model.regime_correlation("bear")
+    column = short_sample.columns[0]
+    with pytest.raises(InvalidParameterError, match=f"did you mean {column!r}"):
+        plot_regimes(model, short_sample, column=column.lower())
+    with pytest.raises(InvalidParameterError, match="longer than the 1500 days"):
+        plot_probabilities(model, short_sample, smooth=1501)
+    for argv, said in (
+        (["--min-coverage", "0,5"], "write 0.5 (a decimal point)"),
+        (["--n-init", "2.0"], "takes a whole number, e.g. 10; got '2.0'; write 2"),
+    ):
+        assert cli.main(argv) == 2
+        assert said in capsys.readouterr().err
