@@ -459,13 +459,14 @@ def check_returns(
         columns; unsorted, duplicated or missing (NaT) dates; columns other than
         the training columns; or (with ``for_fit``) a constant column.
     """
+    series = isinstance(returns, pd.Series)  # worded as one Series, not columns
     returns = as_frame(returns, param)
     is_frame = isinstance(returns, pd.DataFrame)
     if window:
         values = returns.to_numpy(dtype=np.float64)
         index, columns = returns.index, [str(c) for c in returns.columns]
     elif isinstance(returns, pd.DataFrame):
-        frame = _check_frame_labels(returns, feature_names, param, needs_dates)
+        frame = _check_frame_labels(returns, feature_names, param, needs_dates, series)
         values = frame.to_numpy(dtype=np.float64)
         index, columns = frame.index, [str(c) for c in frame.columns]
     else:
@@ -509,7 +510,9 @@ def check_returns(
     elif not window:
         if nan_fix is None:
             nan_fix = _REFIT_FIX if feature_names is not None else _FIT_FIX
-        _check_finite(values, columns, param, index, nan_fix, frame=is_frame)
+        _check_finite(
+            values, columns, param, index, nan_fix, frame=is_frame, series=series
+        )
 
     if for_fit:
         center, mad = check_training_values(values, columns, index, param)
@@ -789,8 +792,13 @@ def _check_frame_labels(
     feature_names: Sequence[str] | None,
     param: str,
     needs_dates: bool,
+    series: bool = False,
 ) -> pd.DataFrame:
-    """Check a returns DataFrame's index and columns; put columns in training order."""
+    """Check a returns DataFrame's index and columns; put columns in training order.
+
+    ``series``: the frame is a Series the caller was given (:func:`as_frame`),
+    whose faults are said of its values and its name, not of columns.
+    """
     index = frame.index
     # a column the model was fitted on is no stray date column, whatever it
     # holds on a short window (hostile 69, 2)
@@ -840,6 +848,14 @@ def _check_frame_labels(
             raise
         except InvalidParameterError as exc:  # a returns frame: say so by the class
             raise InvalidReturnsError(param, str(exc)) from None
+    if series and isinstance(frame.columns, pd.MultiIndex):
+        name = frame.columns[0]  # a tuple: a column taken from a two-level frame
+        raise InvalidReturnsError(
+            param,
+            f"{param} is named by a tuple, {name!r} (a column of a frame whose "
+            f"columns have {len(name)} levels); name it by one label, e.g. "
+            f"{param}.rename({str(name[-1])!r}).",
+        )
     if bar_level(frame.columns) is not None:  # before names become text
         raise InvalidReturnsError(param, multi_level_advice(frame.columns, param))
     check_unique_columns(frame, param, InvalidReturnsError)
@@ -881,6 +897,23 @@ def _check_frame_labels(
             f"columns {held} of numbers stored as text, categories or objects "
             f"(dtype {', '.join(dtypes)}); pass {convert}"
         )
+        if series:  # one Series: its values, not columns, are at fault
+            cell = _odd_cell(frame[bad[0]])
+            kind = str(frame[bad[0]].dtype)
+            raise InvalidReturnsError(
+                param,
+                f"{param} holds "
+                + (
+                    f"numbers stored as text, categories or objects (dtype "
+                    f"{kind}); pass {convert}"
+                    if held
+                    else f"{cell}: fix that cell"
+                    if cell
+                    else f"values that are not numbers (dtype {kind}); pass a "
+                    "Series of daily returns"
+                )
+                + ".",
+            )
         if held == bad:
             raise InvalidReturnsError(param, f"{param} has {stored}.")
         others = [c for c in bad if c not in held]
@@ -1103,12 +1136,14 @@ def _check_finite(
     index: pd.Index | None = None,
     nan_fix: str = "",
     frame: bool = True,
+    series: bool = False,
 ) -> None:
     """Refuse NaN and inf, naming the columns, the first day, and the fix.
 
     ``nan_fix``: the way past NaN that works at the caller (see check_returns);
     '' for none beyond dropping or filling. ``frame``: the caller passed a
-    pandas object (else an array or a list, which have no ``dropna``).
+    pandas object (else an array or a list, which have no ``dropna``);
+    ``series``: one Series, which has no columns to name.
     """
     if np.isfinite(values).all():
         return
@@ -1116,10 +1151,11 @@ def _check_finite(
     for j, col in enumerate(columns):
         n_nan = int(np.isnan(values[:, j]).sum())
         n_inf = int(np.isinf(values[:, j]).sum())
+        where = "" if series else f" in column {col!r}"
         if n_nan:
-            parts.append(f"{n_nan} NaN values in column {col!r}")
+            parts.append(f"{n_nan} NaN values{where}")
         if n_inf:
-            parts.append(f"{n_inf} inf values in column {col!r}")
+            parts.append(f"{n_inf} inf values{where}")
     fix = f", {nan_fix}" if nan_fix and np.isnan(values).any() else ""
     # an example that runs on what was given and drops what was found
     drop = f"{param}" if frame else f"pd.DataFrame({param})"

@@ -310,8 +310,29 @@ def _best_cached(
     return best
 
 
-def drop_failed(close: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """Leave out tickers without a single price, with a warning."""
+def drop_failed(
+    close: pd.DataFrame,
+    names: list[str],
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Leave out tickers without a single price, with a warning.
+
+    A download without a single day (a window of a weekend or holidays, or
+    dates before any listing) is said of the dates ``start`` to ``end``, not of
+    the symbols, which every day's absence would otherwise blame.
+    """
+    if len(close) == 0:
+        dates = (
+            f"from {start.date()} to {end.date()} "
+            if start is not None and end is not None
+            else ""
+        )
+        raise DataDownloadError(
+            f"no day {dates}has prices for {names}: the dates hold no trading "
+            "day of theirs (a weekend, holidays, or before they were listed); "
+            "widen the dates."
+        )
     failed = [t for t in names if close[t].isna().all()]
     if len(failed) == len(names):
         raise DataDownloadError(

@@ -613,4 +613,5 @@ def download_returns(
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     given = "cache_dir" if cache_dir is not None else CACHE_ENV
     close = closes(names, start, last, folder, refresh, given)
-    return prepare(_drop_failed(close, names), options, SOURCE, "tickers")
+    kept = _drop_failed(close, names, start, last)
+    return prepare(kept, options, SOURCE, "tickers")

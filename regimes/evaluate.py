@@ -59,6 +59,7 @@ from ._dates import (
 )
 from ._prices_or_returns import GROSS_LEVEL, PRICE_LEVEL, refuse_prices
 from ._validation import (
+    as_frame,
     basis_points_advice,
     basis_points_median,
     check_covers,
@@ -345,8 +346,10 @@ def _check_returns(
             f"on a DatetimeIndex, got {type(returns).__name__}.",
         )
     returns = local_days(returns)  # the rule the signal follows (_check_signal)
+    # the panel's way past NaN is no way for one Series (a rate, say)
+    nan_fix = _NAN_FIX if isinstance(returns, pd.DataFrame) else ""
     data = check_returns(
-        returns, param=name, needs_dates=True, nan_fix=_NAN_FIX, missing=missing
+        returns, param=name, needs_dates=True, nan_fix=nan_fix, missing=missing
     )
     seen = np.isfinite(data.values).any(axis=0)
     empty = [
@@ -1142,7 +1145,7 @@ def regime_stats(signal: pd.Series, returns: pd.Series | pd.DataFrame) -> pd.Dat
     returns = _in_zone_of(given, returns)
     _check_returns(returns, "returns")  # every column numeric, finite, >= -1
     returns = local_days(returns)
-    frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
+    frame = as_frame(returns)  # an unnamed Series is the column 'returns'
     common = _common_dates(signal.index, frame.index)
     warn_if_not_daily(common, "regime_stats' ann_mean, ann_vol and sharpe")
     regime = signal.reindex(common)

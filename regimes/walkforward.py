@@ -597,11 +597,19 @@ def _whole_number(value: Any) -> int | None:
     """``value`` as a whole number if it is one in another type (100.0, '100')."""
     if isinstance(value, (bool, np.bool_)):
         return None
+    number = _finite_number(value)
+    return int(number) if number is not None and number.is_integer() else None
+
+
+def _finite_number(value: Any) -> float | None:
+    """``value`` as a finite number if it reads as one (2.5, '2.5'), else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
     try:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return int(number) if np.isfinite(number) and number.is_integer() else None
+    return number if np.isfinite(number) else None
 
 
 def _refit_rule(refit: Any) -> tuple[int, str]:
@@ -621,6 +629,25 @@ def _refit_rule(refit: Any) -> tuple[int, str]:
         ".",
     )
     days = _whole_number(refit)
+    if match is None and days is not None and days < 1:
+        # '-5' or -5.0: the rule an int meets (describe_refit), not "a period"
+        raise InvalidParameterError(
+            "refit", f"refit as a number of days must be >= 1, got {refit!r}."
+        )
+    number = _finite_number(refit)
+    if match is None and days is None and number is not None:
+        # 2.5 or '2.5': a number of days, not whole
+        low = max(1, int(np.floor(number)))
+        raise InvalidParameterError(
+            "refit",
+            Advice(
+                f"a number of days is a whole number, got {refit!r}: pass ",
+                Setting("refit", low),
+                " or ",
+                Setting("refit", low + 1),
+                ".",
+            ),
+        )
     if match is None and days is not None and days >= 1:
         # 100.0 or the text '100': a number of days, given as another type
         raise InvalidParameterError(

@@ -1888,3 +1888,58 @@ def test_hostile_71_public_inputs_refused_or_read_in_their_one_declaration(
     ):
         assert cli.main(argv) == 2
         assert said in capsys.readouterr().err
+
+
+def test_hostile_71_left_one_series_said_as_one_series_and_numbers_of_days(
+    short_sample, tmp_path, monkeypatch, capsys
+):
+    """Left from hostile 71 (#11, #14, #15, #16): a Series (a cash rate, a
+    column named by a tuple) was told of columns and of a panel; refit=-5 and
+    2.5 were told "a period"; a download window without a trading day blamed
+    the symbols; an unnamed Series was labelled 0 by regime_stats."""
+    import yfinance
+
+    from regimes import cli, data
+    from regimes.evaluate import backtest, regime_stats
+    from regimes.exceptions import DataDownloadError
+    from regimes.walkforward import describe_refit
+
+    from ._yf import FakeDownload, yf_frame
+
+    model = RegimeModel(2, n_init=1, random_state=0).fit(short_sample)
+    signal = model.predict(short_sample)
+    simple = np.expm1(short_sample.iloc[:, 0])
+    days = short_sample.index
+    with pytest.raises(InvalidReturnsError) as info:
+        backtest(signal, simple, cash_returns=pd.Series("a", index=days))
+    assert "cash_returns holds values that are not numbers" in str(info.value)
+    assert "columns" not in str(info.value)
+    with pytest.raises(InvalidReturnsError) as info:
+        backtest(signal, simple, cash_returns=pd.Series(np.nan, index=days))
+    said = str(info.value)
+    assert f"{len(days)} NaN values (first on" in said
+    assert "panel" not in said and "column" not in said
+    with pytest.raises(InvalidReturnsError, match=r"returns.rename\('XLK'\)"):
+        RegimeModel(2).fit(simple.rename(("Close", "XLK")))
+    unnamed = pd.Series(simple.to_numpy(), index=days)
+    table = regime_stats(signal, unnamed)
+    assert set(table.index.get_level_values("column")) == {"returns"}
+    for refit, rule in ((-5, ">= 1, got -5"), ("-5", ">= 1, got '-5'")):
+        with pytest.raises(InvalidParameterError, match=re.escape(rule)):
+            describe_refit(refit)
+    with pytest.raises(InvalidParameterError, match="pass refit=2 or refit=3"):
+        describe_refit(2.5)
+    for argv, said in (
+        (["--walk-forward", "--refit=-5"], "must be >= 1, got '-5'"),
+        (["--walk-forward", "--refit", "2.5"], "pass --refit 2 or --refit 3"),
+    ):
+        assert cli.main(argv) == 2
+        assert said in capsys.readouterr().err
+    monkeypatch.setattr(yfinance, "download", FakeDownload(yf_frame(["XLK", "XLF"])))
+    with pytest.raises(DataDownloadError) as info:
+        data.download_returns(
+            ["XLK", "XLF"], start="2024-01-06", end="2024-01-07", cache_dir=tmp_path
+        )
+    assert "from 2024-01-06 to 2024-01-07" in str(info.value)
+    assert "widen the dates" in str(info.value)
+    assert "symbols" not in str(info.value)
