@@ -431,7 +431,8 @@ def _from_text(
     if len(words):
         cell = words.iloc[0]
         return (
-            f"has {cell!r} on {_label(words.index[0])}{_number_format(str(cell))}",
+            f"has {cell!r} on {_label(words.index[0])}"
+            + _number_format(str(cell), whole=len(words) == int((~missing).sum())),
             None,
         )
     return "", numbers.astype(float)
@@ -488,8 +489,12 @@ space. The one list: the dateless-row check of ``_files`` reads values with it."
 _SEPARATORS = re.escape(THOUSANDS_SEPARATORS)
 
 
-def _number_format(cell: str) -> str:
-    """What a cell that is almost a number has in it, and the fix, or ""."""
+def _number_format(cell: str, whole: bool = False) -> str:
+    """What a cell that is almost a number has in it, and the fix, or "".
+
+    ``whole``: no cell of its column read as a number (a column written with
+    decimal commas throughout, in a file whose other columns have points).
+    """
     text = cell.strip()
     if text.endswith("%") and _is_number(text[:-1]):
         return (
@@ -515,9 +520,14 @@ def _number_format(cell: str) -> str:
             f"sign, e.g. -{_plain_digits(text)})"
         )
     if re.fullmatch(r"[-+]?\d*,\d+", text):
+        where = (
+            "in every cell of this column, in a file read with a decimal point"
+            if whole
+            else "where this column's other numbers are not read so"
+        )
         return (
-            " (a decimal comma, where this column's other numbers are not read "
-            "so: save the file with one decimal mark in every cell, e.g. 1234.5)"
+            f" (a decimal comma, {where}: save the file with one decimal mark in "
+            f"every cell, e.g. {text.replace(',', '.')})"
         )
     return ""
 

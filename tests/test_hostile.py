@@ -1943,3 +1943,26 @@ def test_hostile_71_left_one_series_said_as_one_series_and_numbers_of_days(
     assert "from 2024-01-06 to 2024-01-07" in str(info.value)
     assert "widen the dates" in str(info.value)
     assert "symbols" not in str(info.value)
+
+
+def test_hostile_71_left_a_column_of_decimal_commas_is_said_as_a_whole(tmp_path):
+    """Left from hostile 71 (#12): a column written with decimal commas in every
+    cell was told its "other numbers are not read so", and shown 1234.5."""
+    from regimes import data
+    from regimes.exceptions import DataFileError
+
+    days = pd.bdate_range("2020-01-01", periods=60)
+    path = tmp_path / "one_comma.csv"
+    rows = [f'{d.date()},0.001,"0,0{i % 9 + 1}"' for i, d in enumerate(days)]
+    path.write_text("Date,A,B\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataFileError) as info:
+        data.read_returns(path)
+    said = str(info.value)
+    assert "a decimal comma, in every cell of this column" in said
+    assert "e.g. 0.01" in said and "1234.5" not in said
+    lone = tmp_path / "lone_comma.csv"
+    rows[5] = f"{days[5].date()},0.001,0.02"
+    lone.write_text("Date,A,B\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataFileError) as info:
+        data.read_returns(lone)
+    assert "other numbers are not read so" in str(info.value)
