@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import difflib
 import functools
 import inspect
 import json
@@ -327,7 +328,8 @@ def near_note(name: Any, options: Iterable[str]) -> str | None:
     The option it means but for case or spaces (:func:`near_option`), or, for
     text that joins several options with commas ('Technology,Energy', as typed
     on a command line), the list it stands for: a Python parameter takes a
-    list, and one string is one name.
+    list, and one string is one name; else the one option it misspells
+    (``SPELLING_CUTOFF``).
 
     Examples
     --------
@@ -335,6 +337,8 @@ def near_note(name: Any, options: Iterable[str]) -> str | None:
     "did you mean 'Bear'?"
     >>> near_note("Bull, bear", ["Bull", "Bear"])
     "one string is one name: pass a list, ['Bull', 'Bear']"
+    >>> near_note("Technolgy", ["Technology", "Energy"])
+    "did you mean 'Technology'?"
     """
     if not isinstance(name, str):
         return None
@@ -349,7 +353,31 @@ def near_note(name: Any, options: Iterable[str]) -> str | None:
             return (
                 f"one string is one name: pass a list, {[labels[m] for m in meant]!r}"
             )
-    return None
+    spelt = _spelt_like(name, labels)
+    return None if spelt is None else f"did you mean {labels[spelt]!r}?"
+
+
+SPELLING_CUTOFF = 0.8
+"""How alike (difflib's ratio, 0 to 1) a name must be to the one option it is
+taken to misspell: 'Technolgy' is 0.94 like 'Technology', 'Energy' 0.4 like
+'Health Care'. Said as advice only; nothing is ever taken for it."""
+
+
+def _spelt_like(name: str, labels: dict[str, Any]) -> str | None:
+    """The one option ``name`` is a misspelling of, or None (none, or two alike)."""
+    folded = {_folded(o): o for o in labels}
+    close = difflib.get_close_matches(
+        _folded(name), list(folded), n=2, cutoff=SPELLING_CUTOFF
+    )
+    if not close:
+        return None
+    if len(close) == 2:
+        ratios = [
+            difflib.SequenceMatcher(None, _folded(name), c).ratio() for c in close
+        ]
+        if ratios[0] == ratios[1]:  # either could be meant: a wrong one, pasted,
+            return None  # would be taken
+    return folded[close[0]]
 
 
 def with_near(unknown: Iterable[Any], options: Iterable[str]) -> str:

@@ -1966,3 +1966,18 @@ def test_hostile_71_left_a_column_of_decimal_commas_is_said_as_a_whole(tmp_path)
     with pytest.raises(DataFileError) as info:
         data.read_returns(lone)
     assert "other numbers are not read so" in str(info.value)
+
+
+def test_hostile_67_left_a_misspelt_name_gets_did_you_mean(short_sample, capsys):
+    """Left from hostile 67: a misspelt column or regime ('Technolgy', 'Sidways')
+    got no hint; one alike enough to a single option is named, as advice only."""
+    from regimes import cli
+
+    model = RegimeModel(n_init=1, random_state=0).fit(short_sample)
+    with pytest.raises(InvalidParameterError, match="did you mean 'Sideways'"):
+        model.regime_correlation("Sidways")
+    with pytest.raises(InvalidParameterError) as info:
+        model.regime_correlation("Beer")  # 0.75 like 'Bear': too far to name
+    assert "did you mean" not in str(info.value)
+    assert cli.main(["--columns", "Technolgy,Energy"]) == 2
+    assert "'Technolgy': did you mean 'Technology'?" in capsys.readouterr().err
