@@ -40,6 +40,7 @@ __all__ = [
     "log_returns",
     "looks_like_prices",
     "percent_median",
+    "percent_suspect_median",
     "simple_returns",
     "split_like_moves",
     "warn_split_like",
@@ -51,6 +52,14 @@ RETURN_CHANGE_RATIO = 0.6
 """Above it, a column looks like returns (independent returns give about 1.4)."""
 PERCENT_MEDIAN = 0.1
 """Returns whose median absolute value is above this look like percent."""
+PERCENT_SUSPECT_MEDIAN = 0.055
+"""Returns whose median |value| is above this, yet not above ``PERCENT_MEDIAN``,
+may be percent returns of a calm asset (a bond fund moving 0.07 % on a median
+day). As decimals they are an annual volatility above about 130 %: the median
+|daily return| of normal returns is 0.674 sd, so 0.055 is a daily sd of 0.082,
+1.3 a year over 252 days (fat tails push the sd higher still), beyond every
+index, sector and bond fund, near the wildest years of Bitcoin. Warned of, not
+refused: a meme stock in a squeeze moves so."""
 BASIS_POINTS_MEDIAN = 20.0
 """Above it, no longer percent: a median daily move of 20 % is no asset's (the
 most volatile, crypto, move 2-3 % on a median day); in basis points, 50-200."""
@@ -541,6 +550,26 @@ def percent_median(values: np.ndarray) -> float | None:
     """
     median = _largest_column_median(values)
     return median if median is not None and median > PERCENT_MEDIAN else None
+
+
+def percent_suspect_median(values: np.ndarray) -> float | None:
+    """The largest column median |return| if percent or decimal is unclear.
+
+    In the band where percent returns of a calm asset and decimal returns of a
+    wild one meet (``PERCENT_SUSPECT_MEDIAN`` to ``PERCENT_MEDIAN``); else None.
+
+    Examples
+    --------
+    >>> bond_fund_in_percent = np.array([0.07, -0.06, 0.08, -0.09, 0.05])
+    >>> percent_suspect_median(bond_fund_in_percent)
+    0.07
+    >>> percent_suspect_median(bond_fund_in_percent / 100) is None
+    True
+    """
+    median = _largest_column_median(values)
+    if median is None or not PERCENT_SUSPECT_MEDIAN < median <= PERCENT_MEDIAN:
+        return None
+    return median
 
 
 def basis_points_advice(median: float, name: str) -> str:

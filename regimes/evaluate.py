@@ -57,7 +57,12 @@ from ._dates import (
     parse_day,
     warn_if_not_daily,
 )
-from ._prices_or_returns import GROSS_LEVEL, PRICE_LEVEL, refuse_prices
+from ._prices_or_returns import (
+    GROSS_LEVEL,
+    PRICE_LEVEL,
+    percent_suspect_median,
+    refuse_prices,
+)
 from ._validation import (
     as_frame,
     basis_points_advice,
@@ -379,6 +384,16 @@ def _check_returns(
             "statistics compound decimal simple returns. "
             f"Pass {name} / 100 (percent simple returns), "
             f"or np.expm1({name} / 100) (percent log returns).",
+        )
+    suspect = None if rate else percent_suspect_median(data.values)
+    if suspect is not None:
+        # percent returns of a calm asset pass the percent rule (hostile 70, 4)
+        yearly = suspect / 0.674 * np.sqrt(TRADING_DAYS)
+        warn_user(
+            f"{name}: a median daily move of {suspect:.3g} is an annual volatility "
+            f"near {yearly:.0%} in decimals, beyond any index, sector or bond "
+            f"fund. If these are percent returns, pass {name} / 100.",
+            UnitsWarning,
         )
     lowest = np.nanmin(data.values, axis=0)  # a ragged panel's observed values
     if (lowest < -1).any():

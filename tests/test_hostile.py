@@ -1981,3 +1981,20 @@ def test_hostile_67_left_a_misspelt_name_gets_did_you_mean(short_sample, capsys)
     assert "did you mean" not in str(info.value)
     assert cli.main(["--columns", "Technolgy,Energy"]) == 2
     assert "'Technolgy': did you mean 'Technology'?" in capsys.readouterr().err
+
+
+def test_hostile_70_left_percent_returns_of_a_calm_asset_are_warned_of(short_sample):
+    """Left from hostile 70 (#4): percent returns of a calm asset (a median move
+    under 0.1) passed as decimals, a 190 % annual volatility without a word."""
+    from regimes.evaluate import backtest
+
+    model = RegimeModel(2, n_init=1, random_state=0).fit(short_sample)
+    signal = model.predict(short_sample)
+    rng = np.random.default_rng(0)
+    calm = pd.Series(rng.normal(0.01, 0.1, len(short_sample)), index=signal.index)
+    with pytest.warns(UnitsWarning, match=r"If these are percent returns, pass"):
+        backtest(signal, calm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnitsWarning)
+        backtest(signal, calm / 100)  # the same asset in decimals
+        backtest(signal, calm * 0.45)  # decimals of a wild asset, ~70 % a year
