@@ -278,6 +278,17 @@ def test_walk_forward_writes_the_causal_frame(tmp_path, capsys):
     portfolio = table[["portfolio_Bull", "portfolio_Bear"]]
     np.testing.assert_allclose(portfolio.sum(axis=1), 1, atol=1e-5)
     assert (tmp_path / "regimes.png").read_bytes().startswith(b"\x89PNG")
+    # the file is the library's walk-forward with the same settings, as written
+    from regimes import RegimeModel, walk_forward
+
+    model = RegimeModel(2, covariance_type="diag", n_init=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the command said its warnings already
+        walk = walk_forward(returns, model, refit="Q", min_train=250, progress=False)
+    assert table.index.equals(walk.index.rename("date"))
+    assert table["regime"].tolist() == walk["regime"].astype(str).tolist()
+    assert table["fitted_until"].tolist() == walk["fitted_until"].tolist()
+    np.testing.assert_allclose(table[columns], walk[columns], rtol=0, atol=1e-6)
 
 
 def test_download_input(monkeypatch, tmp_path, capsys):

@@ -50,12 +50,19 @@ def full(returns: pd.DataFrame) -> pd.DataFrame:
 
 
 def assert_same_walk(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    """The regime column exactly, probabilities to 1e-10, the rest exactly."""
+    """Every column: probabilities (portfolio_* and filtered_*) to 1e-10, the
+    rest (regime, fitted_until, ...) exactly."""
     assert got.index.equals(want.index)
     assert list(got.columns) == list(want.columns)
-    pd.testing.assert_series_equal(got["regime"], want["regime"], check_exact=True)
-    np.testing.assert_allclose(got[PORTFOLIO], want[PORTFOLIO], rtol=0, atol=1e-10)
-    pd.testing.assert_series_equal(got["fitted_until"], want["fitted_until"])
+    probabilities = [
+        c for c in want.columns if str(c).startswith(("portfolio_", "filtered_"))
+    ]
+    assert set(PORTFOLIO) < set(probabilities)  # the filtered columns too
+    np.testing.assert_allclose(
+        got[probabilities], want[probabilities], rtol=0, atol=1e-10
+    )
+    rest = [c for c in want.columns if c not in probabilities]
+    pd.testing.assert_frame_equal(got[rest], want[rest], check_exact=True)
     got_refits = pd.DataFrame(list(got.attrs["refits"])).drop(columns="seconds")
     want_refits = pd.DataFrame(list(want.attrs["refits"])).drop(columns="seconds")
     pd.testing.assert_frame_equal(got_refits, want_refits, check_dtype=False)
@@ -943,6 +950,33 @@ def test_cli_evaluate_prints_signal_and_backtests(capsys):
     days = next(line for line in out.splitlines() if line.startswith("n_days"))
     assert len(set(days.split()[1:])) == 1
     assert "out-of-sample" in out
+    # the printed backtest, by hand from the library's walk-forward: in the
+    # market unless the signal was Bear d days before, 10 bp per change of
+    # position, every column on the days the delay of 2 has
+    returns = data.load_sample().loc["2014-01-01":"2016-06-30"]
+    model = RegimeModel(3, n_init=2, n_iter=200, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        walk = walk_forward(returns, model, refit="Q", min_train=250, progress=False)
+    held = np.expm1(returns).mean(axis=1).loc[walk.index]
+    signal = walk["regime"].astype(str)
+    kept = held.index[2:]
+    printed = {
+        line.split()[0]: [float(v) for v in line.split()[1:]]
+        for line in out.splitlines()
+        if line.startswith(("total_return", "ann_return"))
+    }
+    for column, delay in enumerate((1, 2)):
+        position = (signal.shift(delay) != "Bear").astype(float)
+        position.iloc[:delay] = np.nan
+        daily = position * held - 0.001 * position.diff().abs().fillna(0)
+        total = float(np.prod(1 + daily.loc[kept]) - 1)
+        yearly = (1 + total) ** (252 / len(kept)) - 1
+        assert printed["total_return"][column] == pytest.approx(total, rel=1e-3)
+        assert printed["ann_return"][column] == pytest.approx(yearly, rel=1e-3)
+    hold = float(np.prod(1 + held.loc[kept]) - 1)
+    assert printed["total_return"][2] == pytest.approx(hold, rel=1e-3)
+    assert days.split()[1] == str(len(kept))
 
 
 def test_refuses_a_frame_whose_layout_changed(returns, previous, tmp_path):

@@ -507,7 +507,16 @@ def test_forecast_of_a_fitted_model(sector_slice):
         forecast.mean.loc[300], stationary @ model.means_, rtol=1e-5
     )
     one = forecast.covariance.loc[1].to_numpy()
-    np.testing.assert_allclose(one, one.T)
+    # the mixture's covariance, from its definition: sum_k p_k (Sigma_k + mu_k
+    # mu_k^T) - m m^T with p = f_T A and m = p mu
+    p = last @ model.transmat_
+    m = p @ model.means_
+    second = sum(
+        p[k] * (model.covars_[k] + np.outer(model.means_[k], model.means_[k]))
+        for k in range(len(p))
+    )
+    np.testing.assert_allclose(forecast.mean.loc[1], m, rtol=1e-10)
+    np.testing.assert_allclose(one, second - np.outer(m, m), rtol=1e-9, atol=1e-15)
     assert np.all(np.linalg.eigvalsh(one) > 0)
     assert list(forecast.regime_proba.columns) == list(model.regime_names_)
     assert forecast.mean.index.name == "horizon"

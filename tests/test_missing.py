@@ -487,9 +487,16 @@ def test_walk_forward_on_a_ragged_panel_is_causal_and_columns_join(short_sample)
     assert first == [250, 400, 550, 700, 850]
     assert refits["n_features"].tolist() == [2, 2, 2, 3, 3]
     assert walk.notna().all().all()
-    # causal: without the days from 780 on, every earlier row is the same
-    shorter = walk_forward(data.iloc[:780], model, **settings)
-    pd.testing.assert_frame_equal(shorter, walk.iloc[: len(shorter)], check_like=True)
+    # causal: without the later days, every earlier row and refit is the same,
+    # cut around the refit where the column joins (its history counted up to
+    # that day only) and later
+    for days in (560, 649, 650, 699, 700, 701, 780):
+        shorter = walk_forward(data.iloc[:days], model, **settings)
+        pd.testing.assert_frame_equal(
+            shorter, walk.iloc[: len(shorter)], check_like=True
+        )
+        made = pd.DataFrame(list(shorter.attrs["refits"]))
+        assert made["n_features"].tolist() == refits["n_features"][: len(made)].tolist()
 
 
 # ------------------------------------------- standard errors and forecast

@@ -387,11 +387,23 @@ def test_probabilities_are_distributions_on_the_input_index(fitted, sample):
 
 
 def test_filter_proba_is_causal(fitted, sample):
+    """Rows up to t are the same with the later days removed, or replaced by
+    other days (the reversed returns, tripled)."""
     returns, _ = sample
     full = fitted.filter_proba(returns)
-    for t in [0, 1, 250, 3001, len(returns) - 1]:
+    other = returns.iloc[::-1].set_axis(returns.index) * 3
+    for t in [0, 1, 250, 3001, len(returns) - 2]:
         truncated = fitted.filter_proba(returns.iloc[: t + 1])
         pd.testing.assert_frame_equal(truncated, full.iloc[: t + 1], rtol=1e-12)
+        spliced = pd.concat([returns.iloc[: t + 1], other.iloc[t + 1 :]])
+        changed = fitted.filter_proba(spliced).iloc[: t + 1]
+        pd.testing.assert_frame_equal(changed, full.iloc[: t + 1], rtol=1e-12)
+        if t < len(returns) - 2:  # the future did change: so do smoothed rows
+            assert not np.allclose(
+                fitted.predict_proba(spliced).iloc[: t + 1],
+                fitted.predict_proba(returns).iloc[: t + 1],
+                atol=1e-6,
+            )
 
 
 def test_smoothed_probabilities_look_ahead_but_filtered_do_not(fitted, sample):

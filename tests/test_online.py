@@ -140,11 +140,23 @@ def test_causal_start_checks_its_arguments(transmat, names, param):
 
 
 def test_predict_online_is_causal(fitted, sample):
+    """Day t's signal is the same with the later days removed, or replaced by
+    other days; cut where the signal has just switched, and where it is about
+    to, as well as mid-spell."""
     returns, _ = sample
-    whole = fitted.predict_online(returns.iloc[:3000])
-    for cut in (100, 1234, 2999):
+    whole = fitted.predict_online(returns)
+    codes = whole.cat.codes.to_numpy()
+    switches = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    assert len(switches) >= 4  # the cuts below fall on real switches
+    cuts = [0, 100, 1234, *switches[[0, len(switches) // 2, -1]]]
+    cuts += [switches[1] - 1, switches[1] + 1, len(returns) - 2]
+    other = returns.iloc[::-1].set_axis(returns.index) * 3  # another future
+    for cut in cuts:
         part = fitted.predict_online(returns.iloc[: cut + 1])
         pd.testing.assert_series_equal(part, whole.iloc[: cut + 1])
+        spliced = pd.concat([returns.iloc[: cut + 1], other.iloc[cut + 1 :]])
+        changed = fitted.predict_online(spliced)
+        pd.testing.assert_series_equal(changed.iloc[: cut + 1], whole.iloc[: cut + 1])
 
 
 def test_predict_online_holds_and_is_as_good_as_with_the_true_parameters(
@@ -203,7 +215,19 @@ def test_filtering_a_new_segment_does_not_depend_on_the_first_training_day(
         .iloc[0]
         .equals(b.filter_proba(segment, initial="fitted").iloc[0])
     )
-    assert stationary.between(0, 1).all()
+    # the first row is the stationary start updated by the first day's
+    # densities: pi (solved from pi A = pi, sum 1) times b_0, normalised
+    A = fitted.transmat_
+    k = len(A)
+    system = np.vstack([A.T - np.eye(k), np.ones(k)])
+    pi = np.linalg.lstsq(system, np.r_[np.zeros(k), 1.0], rcond=None)[0]
+    from regimes import em
+
+    log_b0 = em.log_emission_densities(
+        segment.to_numpy()[:1], fitted.means_, fitted.covars_
+    )[0]
+    first = pi * np.exp(log_b0 - log_b0.max())
+    np.testing.assert_allclose(stationary, first / first.sum(), rtol=1e-9)
 
 
 def test_initial_distribution_is_validated(fitted, sample):
@@ -364,8 +388,30 @@ def test_signal_proba_is_the_forward_filter_of_the_portfolio_and_causal(fitted, 
     X = returns.iloc[:800]
     proba = fitted.signal_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
-    # the same forward pass as the HMM's filter, on the portfolio's densities:
-    # on all-column densities it reproduces filter_proba
+    # an independent reference: the portfolio's Gaussian per regime by scipy,
+    # the stationary start by a linear solve, the readable forward pass of em
+    from scipy import stats
+
+    from regimes import em
+
+    A = fitted.transmat_
+    k = len(A)
+    system = np.vstack([A.T - np.eye(k), np.ones(k)])
+    stationary = np.linalg.lstsq(system, np.r_[np.zeros(k), 1.0], rcond=None)[0]
+    w = np.full(X.shape[1], 1.0 / X.shape[1])
+    log_b = np.column_stack(
+        [
+            stats.norm.logpdf(
+                X.to_numpy() @ w,
+                fitted.means_[j] @ w,
+                np.sqrt(w @ fitted.covars_[j] @ w),
+            )
+            for j in range(k)
+        ]
+    )
+    reference = em.forward(stationary, A, log_b)[0]
+    np.testing.assert_allclose(proba.to_numpy(), reference, atol=1e-10)
+    # on all-column densities the same filter reproduces filter_proba
     engine_densities = fitted._engine.log_densities(X.to_numpy())
     start = fitted._initial_distribution("stationary")
     np.testing.assert_allclose(

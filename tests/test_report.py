@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import re
@@ -116,22 +117,40 @@ def test_regime_stats_aligns_with_a_warning():
 
 
 @pytest.mark.parametrize(
-    ("signal", "returns", "match"),
+    ("signal", "returns", "param", "match"),
     [
-        ([1, 2], pd.DataFrame({"A": [0.0, 0.0]}), "Series"),
-        (None, pd.DataFrame({"A": [0.0, np.nan]}), "NaN"),
-        (None, pd.DataFrame({"A": [0.0, -2.0]}), "simple returns"),
-        (None, "returns", "Series or DataFrame"),
+        (
+            [1, 2],
+            pd.DataFrame({"A": [0.0, 0.0]}),
+            "signal",
+            "signal must be a .*Series",
+        ),
+        (
+            None,
+            pd.DataFrame({"A": [0.0, np.nan]}),
+            "returns",
+            r"returns has 1 NaN values in column 'A' \(first on 2024-01-02\)",
+        ),
+        (
+            None,
+            pd.DataFrame({"A": [0.001, -0.002] * 5 + [-2.0]}),  # decimals, one < -1
+            "returns",
+            r"returns must be simple returns \(>= -1\), got -2 in column 'A'",
+        ),
+        (None, "returns", "returns", "returns must be a pandas Series or DataFrame"),
     ],
 )
-def test_regime_stats_refuses_bad_input(signal, returns, match):
-    days = _days(2)
+def test_regime_stats_refuses_bad_input(signal, returns, param, match):
+    days = _days(len(returns) if isinstance(returns, pd.DataFrame) else 2)
     if signal is None:
-        signal = pd.Series(["Bull", "Bear"], index=days)
+        signal = pd.Series(
+            ["Bull", "Bear"] * (len(days) // 2) + ["Bull"] * (len(days) % 2), index=days
+        )
     if isinstance(returns, pd.DataFrame):
         returns.index = days
-    with pytest.raises((ValueError, TypeError), match=match):
+    with pytest.raises(InvalidParameterError, match=match) as info:
         regime_stats(signal, returns)
+    assert info.value.param == param
 
 
 # ------------------------------------------------------------------ report
@@ -237,13 +256,56 @@ def test_walk_forward_report_is_complete_and_self_contained(sample, walk, tmp_pa
     assert "a data warning" in text
     assert "out-of-sample" in text
     # the current regime and its spell, as the signal says
-    last = walk["regime"].iloc[-1]
-    assert f"<td>{last}</td>" in text
+    now = _table_rows(text, "now")
+    signal = walk["regime"].astype(str)
+    assert now["Regime"] == [signal.iloc[-1]]
+    assert now["As of"] == [str(walk.index[-1].date())]
+    changed = signal.ne(signal.shift()).to_numpy()
+    since = walk.index[np.flatnonzero(changed)[-1]]
+    held_days = len(walk.loc[since:])
+    assert now["In it since"] == [f"{since.date()}, {held_days} trading days"]
+    evidence = walk.iloc[-1][[f"portfolio_{n}" for n in walk["regime"].cat.categories]]
+    said = ", ".join(f"{n[10:]} {v:.2f}" for n, v in evidence.items())
+    assert now["Probabilities today, signal's evidence"] == [said]
+    # the backtest table, by hand: in the market unless the signal was the
+    # riskiest regime (Bear) d days before, 10 bp per change, on the days of
+    # the longest delay
+    backtest = _table_rows(text, "backtest")
+    assert backtest[""] == ["risk-off, delay 1", "risk-off, delay 2", "buy and hold"]
+    held = np.expm1(sample).mean(axis=1).loc[walk.index]
+    kept = held.index[2:]
+    totals = []
     for delay in (1, 2):
-        assert f"risk-off, delay {delay}" in text
+        position = (signal.shift(delay) != "Bear").astype(float)
+        position.iloc[:delay] = np.nan
+        daily = position * held - 0.001 * position.diff().abs().fillna(0)
+        totals.append(float(np.prod(1 + daily.loc[kept]) - 1))
+    totals.append(float(np.prod(1 + held.loc[kept]) - 1))
+    shown = [
+        float(v.replace("\u2212", "-").rstrip("%")) / 100
+        for v in backtest["total_return"]
+    ]
+    np.testing.assert_allclose(shown, totals, rtol=0, atol=5e-4 + 1e-12)
+    assert backtest["n_days"] == [str(len(kept))] * 3
+    assert len(set(np.round(totals, 3))) == 3  # the three columns differ here
     assert "std_err" in text  # the parameter table with standard errors
     for column in sample.columns:
         assert f"<th>{column}</th>" in text  # regime_stats rows for every column
+
+
+def _table_rows(text: str, name: str) -> dict[str, list[str]]:
+    """The rows of the report's table ``name``: its header row under "" and
+    each row under its first cell (a <th>), the other cells as shown."""
+    found = re.search(rf'<table data-table="{name}".*?</table>', text, re.S)
+    assert found, name
+    rows = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(0), re.S):
+        cells = [
+            html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        rows[cells[0]] = cells[1:]
+    return rows
 
 
 def test_one_fit_report_says_in_sample(sample, fitted, tmp_path, text_only):

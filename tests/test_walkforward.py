@@ -66,13 +66,31 @@ def test_refit_table_of_a_slice_lists_only_its_refits(wf):
         assert refit_table(rows)["train_end"].tolist() == [rows["fitted_until"].iloc[0]]
 
 
-@pytest.mark.parametrize("cut", [620, 777, 1100, 1499])
+@pytest.mark.parametrize("refit", [0, 4, -1])
+@pytest.mark.parametrize("offset", [-1, 0, 1, 20])
 def test_output_up_to_day_t_does_not_change_when_later_days_are_removed(
-    wf, short_sample, cut
+    wf, short_sample, refit, offset
 ):
-    truncated = walk_forward(short_sample.iloc[: cut + 1], MODEL, **ARGS)
+    """Cut on the day before a refit, on its first day, the day after, and
+    mid-period, for the first, a middle and the last refit; the same output
+    up to the cut with the later days removed, and with them replaced by
+    other days (the reversed returns, tripled)."""
+    first_days = refit_table(wf).index
+    cut = short_sample.index.get_loc(first_days[refit]) + offset
     day = short_sample.index[cut]
+    if day < wf.index[0]:  # before the first refit: no output, and it says so
+        with pytest.raises(InvalidParameterError, match="no refit"):
+            walk_forward(short_sample.iloc[: cut + 1], MODEL, **ARGS)
+        return
+    truncated = walk_forward(short_sample.iloc[: cut + 1], MODEL, **ARGS)
     pd.testing.assert_frame_equal(truncated, wf.loc[:day], check_freq=False, rtol=1e-12)
+    if offset in (-1, 0):  # a refit on the cut day must not see the days after
+        other = short_sample.iloc[::-1].set_axis(short_sample.index) * 3
+        spliced = pd.concat([short_sample.iloc[: cut + 1], other.iloc[cut + 1 :]])
+        changed = walk_forward(spliced, MODEL, **ARGS).loc[:day]
+        pd.testing.assert_frame_equal(
+            changed, wf.loc[:day], check_freq=False, rtol=1e-12
+        )
 
 
 def test_first_period_matches_a_model_fitted_on_the_past(wf, short_sample):
