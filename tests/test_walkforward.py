@@ -125,14 +125,40 @@ def cold_wf(short_sample):
     return walk_forward(short_sample, MODEL, **ARGS, warm_start=False)
 
 
-def test_warm_refits_are_cheaper_than_cold_ones(wf, cold_wf):
+def test_warm_refits_are_cheaper_than_cold_ones(wf, cold_wf, short_sample):
+    """Warm refits take fewer EM iterations, and each ends within 1 nat of the
+    cold refit (the warm tolerance's bound, test_challengers) or in a basin of
+    its own: EM run on from it to a tolerance of 1e-8 either gains under 1 nat
+    (an optimum) or empties a regime (a fit sliding to a degenerate one, which
+    the next refit leaves by k-means restarts). Here refits 3-7 (2002-07 to
+    2003-07) stay in a basin whose Bear holds 6-17 days, 4 to 84 nats below
+    cold, until its warm start degenerates: the challengers, 2 EM iterations a
+    refit, did not overtake it. How often on real data is the benchmark's
+    measure (benchmarks/walk_forward.py: 99.2 % of refits within 0.1 %)."""
+    from regimes import _resume
+
     w, c = refit_table(wf), refit_table(cold_wf)
     assert w["n_iter"].iloc[1:].sum() < c["n_iter"].iloc[1:].sum()
-    # warm refits track the optimum cold ones find (here 13 of 15 within 0.1%; the
-    # benchmark measures this on the real sample)
-    gap = (w["log_likelihood"] - c["log_likelihood"]).abs() / c["log_likelihood"].abs()
-    assert gap.median() < 1e-4
-    assert (gap < 1e-3).mean() >= 0.8
+    gap = w["log_likelihood"] - c["log_likelihood"]
+    assert gap.median() > -1.0
+    for first_day in gap.index[gap < -1.0]:
+        k = w.index.get_loc(first_day)
+        end = w.index[k + 1] - pd.Timedelta(days=1) if k + 1 < len(w) else None
+        short = walk_forward(short_sample.loc[:end], MODEL, **ARGS)
+        refitted = _resume.last_model(json.loads(short.attrs["resume"]))
+        assert refitted.log_likelihood_ == pytest.approx(
+            w.loc[first_day, "log_likelihood"]
+        )
+        train = short_sample.loc[
+            w.loc[first_day, "train_start"] : w.loc[first_day, "train_end"]
+        ]
+        further = refitted.set_params(n_init=1, tol=1e-8, warm_start=True).fit(train)
+        warm = further.restarts_.iloc[0]
+        assert warm["init"] == "warm"
+        if warm["error"]:  # EM from it empties a regime
+            assert warm["error"].startswith("degenerate: a regime explains")
+        else:  # an optimum: nothing left to climb
+            assert warm["log_likelihood"] - w.loc[first_day, "log_likelihood"] < 1.0
 
 
 def test_cold_refits_in_parallel_equal_sequential(short_sample, cold_wf):
@@ -207,6 +233,38 @@ def test_regime_column_is_the_online_signal_carried_across_refits(wf, short_samp
     )
     expected = np.asarray(model.regime_names_)[codes]
     np.testing.assert_array_equal(period["regime"].astype(str).to_numpy(), expected)
+    # across refits the decoder goes on from where it stood (not warmed up
+    # again) with each refit's model, in the walk's names: rebuilt for the
+    # second period and for the last, with the models a walk that ends with
+    # that period resumes from (its record's last model)
+    from regimes import _resume
+
+    for k in (1, len(refits) - 1):
+        until = (
+            refits.index[k + 1] - pd.Timedelta(days=1) if k + 1 < len(refits) else None
+        )
+        head = wf.loc[:until]
+        short = walk_forward(short_sample.loc[: head.index[-1]], MODEL, **ARGS)
+        record = json.loads(short.attrs["resume"])
+        refitted = _resume.last_model(record)
+        assert list(refitted.regime_names_) == ["Bull", "Sideways", "Bear"]
+        # the decoder on entering period k, as the record carries it: for the
+        # second period, the state the first period's decode by hand ended in
+        entering = _resume.carry_from_json(record["carry"]).state
+        if k == 1:
+            assert entering.regime == state.regime
+            np.testing.assert_allclose(entering.scores, state.scores, rtol=1e-12)
+            entering = state
+        days = short_sample.loc[refits.index[k] : head.index[-1]]
+        codes, _ = penalized_decode(
+            refitted.portfolio_log_densities(days).to_numpy(),
+            refitted.switch_penalty,
+            state=entering,
+        )
+        expected = np.asarray(refitted.regime_names_)[codes]
+        got = wf.loc[days.index, "regime"].astype(str).to_numpy()
+        np.testing.assert_array_equal(got, expected)
+        assert len(days) > 20
     names = ["Bull", "Sideways", "Bear"]
     argmax = portfolio_proba(wf, names).idxmax(axis=1)
     regime = wf["regime"].astype(str)
