@@ -206,6 +206,35 @@ def _check_names_free(names: Sequence[str]) -> None:
         )
 
 
+def _check_names_in_order(names: Sequence[str], default: Sequence[str]) -> None:
+    """Refuse 'Bull' anywhere but first and 'Bear' anywhere but last.
+
+    Names go to the regimes in ``order_by``'s order, best first: the words
+    that say best and worst would otherwise name the opposite regimes, and
+    every output (the risk-off rule, the report) would read them so (hostile
+    72, 1: ['Bear', 'Sideways', 'Bull'] named the calmest regime Bear).
+    """
+    if len(names) < 2:
+        return
+    first, last = default[0], default[-1]
+    wrong = [
+        (name, where)
+        for i, name in enumerate(names)
+        for word, where, place in ((first, "first", 0), (last, "last", len(names) - 1))
+        if str(name).strip().casefold() == word.casefold() and i != place
+    ]
+    if wrong:
+        name, where = wrong[0]
+        raise InvalidParameterError(
+            "regime_names",
+            f"regime_names {list(names)!r} put {name!r} where it names another "
+            f"regime: names go to the regimes best first ({first!r} first, the "
+            f"calmest or the best mean by order_by; {last!r} last), so {name!r} "
+            f"must come {where}; pass {list(default)!r} or leave it None, or "
+            "names of your own in that order.",
+        )
+
+
 def check_params(
     params: dict[str, Any],
     default_names: Any,
@@ -241,6 +270,7 @@ def check_params(
             f"None{joined}.",
         )
     _check_names_free(names)
+    _check_names_in_order(names, tuple(default_names(n_regimes)))
     regularization = checked["regularization"]
     min_duration = checked["min_duration"]
     return Settings(

@@ -281,9 +281,9 @@ def test_settings_written_another_way_resume_as_the_same(
     for refit, model in (("M", _model()), ("Q", _model().set_params(n_init=3))):
         with pytest.raises(InvalidParameterError, match="other settings"):
             walk_forward(returns, model, resume=previous, **{**OPTIONS, "refit": refit})
-    reordered = _model().set_params(regime_names=["Bear", "Sideways", "Bull"])
+    renamed = _model().set_params(regime_names=["Up", "Flat", "Down"])
     with pytest.raises(InvalidParameterError, match="regime_names=None before"):
-        walk_forward(returns, reordered, resume=previous, **OPTIONS)
+        walk_forward(returns, renamed, resume=previous, **OPTIONS)
 
 
 def test_days_stamped_at_another_time_are_named_so(returns, previous, full):

@@ -1998,3 +1998,16 @@ def test_hostile_70_left_percent_returns_of_a_calm_asset_are_warned_of(short_sam
         warnings.simplefilter("error", UnitsWarning)
         backtest(signal, calm / 100)  # the same asset in decimals
         backtest(signal, calm * 0.45)  # decimals of a wild asset, ~70 % a year
+
+
+def test_hostile_72_bull_and_bear_named_out_of_their_places_are_refused(short_sample):
+    """Hostile 72, 1: regime_names=['Bear', 'Sideways', 'Bull'] named the calmest
+    regime Bear; backtest's advice (risk_off='Bear') then held cash in it, and
+    the report went to cash in 'Bull'. Bull must come first, Bear last."""
+    for names in (["Bear", "Sideways", "Bull"], ["Sideways", "Bull", "Bear"]):
+        with pytest.raises(InvalidParameterError, match="must come (first|last)"):
+            RegimeModel(3, regime_names=names).fit(short_sample)
+    with pytest.raises(InvalidParameterError, match="'bear' must come last"):
+        RegimeModel(2, regime_names=["bear", "Up"]).fit(short_sample)
+    for names in (["Up", "Flat", "Down"], ["bull", "Flat", "Crash"]):
+        RegimeModel(3, n_init=1, random_state=0, regime_names=names).fit(short_sample)
