@@ -1089,6 +1089,7 @@ def _run_walk_forward(
 ) -> int:
     options = {"refit": refit, "min_train": args.min_train, "progress": True}
     if args.state is not None:
+        returns = _final_days(args, returns)
         reading = _reading(args, returns)
         _check_reading(args.state, reading)  # before any work
         wf = _run_daily(args.state, returns, model, options)
@@ -1324,6 +1325,45 @@ def _save_reading(folder: Path, reading: dict[str, Any]) -> None:
     """Record the reading beside the state (replaced whole, never half written)."""
     with atomic_path(folder / READING, "--state") as tmp:
         tmp.write_text(json.dumps(reading, sort_keys=True), encoding="utf-8")
+
+
+def _final_days(args: argparse.Namespace, returns: pd.DataFrame) -> pd.DataFrame:
+    """``returns`` without the last days whose values may still change.
+
+    The state commits every day it is given and logs it: a day revised later
+    is refused as a revision, for good (hostile 72, 3-4). A download's days
+    after :func:`regimes._yahoo.settled_day` may still be trading (a bar of
+    today is the running price); with --keep-missing, a last day that lacks a
+    value the day before had is a quote not yet in. Both wait for the next run.
+    """
+    from ._yahoo import settled_day
+
+    last = len(returns)
+    if args.download is not None:
+        settled = settled_day()
+        last = int(returns.index.searchsorted(settled, side="right"))
+        if last < len(returns):
+            warn_user(
+                f"the days after {settled.date()} ({len(returns) - last}, to "
+                f"{returns.index[-1].date()}) may still be trading, their prices "
+                "not final: left for a later run, so that the state and its log "
+                "hold only final prices.",
+                DataWarning,
+            )
+    if args.keep_missing and last >= 2:
+        values = returns.iloc[last - 2 : last].to_numpy()
+        pending = np.isnan(values[1]) & ~np.isnan(values[0])
+        if pending.any():
+            columns = [str(c) for c in returns.columns[pending]]
+            warn_user(
+                f"{returns.index[last - 1].date()} lacks values of {columns}, "
+                "which the day before had: a quote not yet in, which the state "
+                "would log now and refuse as a revision when it comes. That day "
+                "is left for a later run.",
+                DataWarning,
+            )
+            last -= 1
+    return returns.iloc[:last]
 
 
 def _run_daily(

@@ -2011,3 +2011,52 @@ def test_hostile_72_bull_and_bear_named_out_of_their_places_are_refused(short_sa
         RegimeModel(2, regime_names=["bear", "Up"]).fit(short_sample)
     for names in (["Up", "Flat", "Down"], ["bull", "Flat", "Crash"]):
         RegimeModel(3, n_init=1, random_state=0, regime_names=names).fit(short_sample)
+
+
+def test_hostile_72_the_daily_run_waits_for_final_prices(tmp_path, monkeypatch, capsys):
+    """Hostile 72, 3-4: --download --state during market hours logged today's
+    running price, and the evening's close was then refused as a revision for
+    good; with --keep-missing, a last day whose quote was not yet in did the
+    same. Such days wait for a later run."""
+    import yfinance
+
+    from regimes import _yahoo, cli
+
+    from ._yf import FakeDownload, yf_frame
+
+    monkeypatch.setenv("REGIMES_CACHE_DIR", str(tmp_path / "cache"))
+    first = pd.Timestamp("2024-01-02")
+    bars = yf_frame(["XLK", "XLF", "XLE"], start=str(first.date()), periods=700)
+    today = bars.index[-1]  # the run is on the last bar's day, which still trades
+    monkeypatch.setattr(_yahoo, "settled_day", lambda now=None: bars.index[-2])
+    state = tmp_path / "state"
+    argv = ["--download", "XLK,XLF,XLE", "--start", str(first.date())]
+    argv += ["--walk-forward", "--state", str(state), "--n-init", "1"]
+    argv += ["--min-train", "300", "--refit", "Q"]
+    monkeypatch.setattr(yfinance, "download", FakeDownload(bars))
+    assert cli.main(argv) == 0
+    assert "may still be trading" in capsys.readouterr().err
+    logged = pd.read_csv(state / "log.csv", index_col=0, parse_dates=True)
+    assert logged.index[-1] < today
+    evening = bars.copy()
+    evening.iloc[-1] *= 1.005  # the close differs from the running price
+    monkeypatch.setattr(yfinance, "download", FakeDownload(evening))
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    # --keep-missing: a last day without one quote waits
+    days = pd.bdate_range("2019-01-01", periods=700)
+    prices = 100 * np.exp(
+        np.cumsum(np.random.default_rng(0).normal(0, 0.01, (700, 3)), 0)
+    )
+    table = pd.DataFrame(prices, index=days, columns=["A", "B", "C"]).rename_axis(
+        "Date"
+    )
+    late = table.copy()
+    late.iloc[-1, 2] = np.nan
+    late.to_csv(tmp_path / "a.csv")
+    argv = ["--csv", str(tmp_path / "a.csv"), "--keep-missing", "--prices"]
+    argv += ["--walk-forward", "--state", str(tmp_path / "s2"), "--n-init", "1"]
+    argv += ["--min-train", "300", "--refit", "Q"]
+    assert cli.main(argv) == 0
+    assert "a quote not yet in" in capsys.readouterr().err
+    table.to_csv(tmp_path / "a.csv")  # the quote came in
+    assert cli.main(argv) == 0, capsys.readouterr().err
