@@ -1133,6 +1133,12 @@ def save_and_log(
 def _save_and_log(
     out: pd.DataFrame, folder: Path, record: dict[str, Any], refits: Sequence[Any]
 ) -> tuple[Path, int]:
+    log = folder / LOG
+    # a state in force without its log: the log was deleted (or a first run
+    # died between its commit and its log); its lines come back recorded now
+    lost_log = (folder / POINTER).is_file() and not (
+        log.is_file() and log.stat().st_size > 0
+    )
     number = 1 + max((n for n, _ in _own_folders(folder, _GENERATION)), default=0)
     target = folder / f"state-{number:06d}"
     staging = folder / f".staging-{number:06d}-{os.getpid()}"
@@ -1153,7 +1159,15 @@ def _save_and_log(
         raise
     os.replace(staging, target)
     _commit(folder, target.name)
-    n_logged = append_log(out, folder / LOG)
+    n_logged = append_log(out, log)
+    if lost_log and n_logged:
+        warn_user(
+            f"{log} was missing beside the state in {folder}: its {n_logged} days "
+            "were written again, each recorded now, not when first computed "
+            "(the audit trail before this run is lost; restore the old file to "
+            "keep it).",
+            StateWarning,
+        )
     # only the folders this module writes: a user's "state-000001-good" or
     # "state-backup" beside them is theirs; and never the one the pointer names
     current = read_text(folder / POINTER).strip()

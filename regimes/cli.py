@@ -1492,7 +1492,7 @@ def _print_evaluation(
     )
     print(
         f"Backtest: {weights}, cash when the signal was {risk_off[0]} 1 or 2 "
-        f"days earlier, 10 bp per trade, every column on the same "
+        f"days earlier, 10 bp per trade, both delays and buy-and-hold on the same "
         f"{len(runs[max(runs)].returns)} days ({caveat}):"
     )
     print(table.to_string(float_format=lambda v: f"{v:.4g}"))

@@ -80,7 +80,7 @@ from ._text_report import Report
 from ._threads import thread_limits
 from ._validation import Returns, check_params, check_returns, n_free_parameters
 from .evaluate import COST
-from .exceptions import RegimeFitError
+from .exceptions import InvalidParameterError, RegimeFitError
 from .labels import default_regime_names, match_states, ordering_words, permute_states
 from .online import (
     causal_start,
@@ -625,6 +625,17 @@ class RegimeResults:
         """
         from .report import write_html
 
+        if not isinstance(self.returns.index, pd.DatetimeIndex):
+            # the report is by day; the advice for returns (set their index)
+            # cannot be followed here (hostile 72, 5)
+            raise InvalidParameterError(
+                "returns",
+                "a report is by day, and this model was fitted on returns without "
+                "dates (an array, or rows numbered 0, 1, ...), which its results "
+                "keep: fit it on a DataFrame on a DatetimeIndex, e.g. "
+                "model.fit(pd.DataFrame(values, index=<the dates>, columns=<the "
+                "names>)), then model.results(that frame).to_html(path).",
+            )
         return write_html(
             self,
             self.returns,

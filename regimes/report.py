@@ -800,7 +800,8 @@ def _backtest_section(
             f"was {' or '.join(risk_off)} {' or '.join(map(str, DELAYS))} days "
             f"earlier; then cash at 0%. Each change of position costs "
             f"{cost:.2%}. Delay 1 acts at the close that made the signal, delay 2 "
-            f"at the next close. All columns cover the same {len(days)} days."
+            f"at the next close. Both delays and buy-and-hold are measured on "
+            f"the same {len(days)} days."
         ),
         _p(fair),
         _table(shown, "backtest"),

@@ -59,6 +59,7 @@ from ._warn import about, warn_user
 from .exceptions import (
     Advice,
     Aside,
+    Command,
     InvalidParameterError,
     RegimeFitError,
     Setting,
@@ -926,11 +927,24 @@ def _timed_fit(model: RegimeModel, train: pd.DataFrame) -> tuple[RegimeModel, fl
         with convergence_reported_by_caller(model):  # walk_forward warns once
             model._fit_returns(train, window=True)  # of the frame checked above
     except (RegimeFitError, ValueError, np.linalg.LinAlgError) as exc:
+        parts = message_parts(exc)
+        # "more data" is, within a walk, more days in each refit (hostile 72, 8)
+        more = "more data" in "".join(map(str, parts))
         raise RegimeFitError(
             Advice(
                 f"the refit on the {len(train)} days {stamp_text(train.index[0])} "
                 f".. {stamp_text(train.index[-1])} failed: ",
-                *message_parts(exc),
+                *parts,
+                *(
+                    (
+                        " In a walk-forward, a refit gets more days from ",
+                        Aside("a larger min_train (or window)"),
+                        Command("a larger --min-train"),
+                        ".",
+                    )
+                    if more
+                    else ()
+                ),
             )
         ) from exc
     return model, time.perf_counter() - begin

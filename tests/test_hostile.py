@@ -2060,3 +2060,46 @@ def test_hostile_72_the_daily_run_waits_for_final_prices(tmp_path, monkeypatch, 
     assert "a quote not yet in" in capsys.readouterr().err
     table.to_csv(tmp_path / "a.csv")  # the quote came in
     assert cli.main(argv) == 0, capsys.readouterr().err
+
+
+def test_hostile_72_a_report_of_an_undated_fit_says_to_fit_on_dates(short_sample):
+    """Hostile 72, 5: to_html of results on an array told the user to set
+    returns.index, which to_html does not take (and results refuse another
+    index than the fit's)."""
+    values = short_sample.to_numpy()
+    model = RegimeModel(2, n_init=1, random_state=0).fit(values)
+    with pytest.raises(InvalidParameterError, match="fit it on a DataFrame on a Dat"):
+        model.results(values).to_html("unused.html")
+    assert not Path("unused.html").exists()
+
+
+def test_hostile_72_a_deleted_audit_log_is_said_when_written_again(tmp_path):
+    """Hostile 72, 8: log.csv deleted from a state folder was rebuilt with every
+    day recorded now, said only as 'N days appended'."""
+    from regimes import daily
+    from regimes.exceptions import StateWarning
+
+    returns = load_sample().iloc[-700:, :3]
+    model = RegimeModel(2, n_init=1, random_state=0)
+    options = dict(refit="Q", min_train=300, progress=False)
+    daily.run(returns.iloc[:-5], model, tmp_path, **options)
+    (tmp_path / daily.LOG).unlink()
+    with pytest.warns(StateWarning, match="was missing beside the state"):
+        daily.run(returns, model, tmp_path, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StateWarning)
+        daily.run(returns, model, tmp_path / "new", **options)  # a first run
+
+
+def test_hostile_72_a_refit_short_of_days_says_min_train(short_sample, monkeypatch):
+    """Hostile 72, 8: a walk-forward refit that failed for want of days said
+    'Try more data'; within a walk, more days per refit is a larger min_train."""
+    from regimes import walk_forward
+    from regimes.exceptions import Advice
+
+    def short_of_days(self, *args, **kwargs):
+        raise RegimeFitError(Advice("no restart ended well. Try more data."))
+
+    monkeypatch.setattr(RegimeModel, "_fit_returns", short_of_days)
+    with pytest.raises(RegimeFitError, match=r"more days from a larger min_train"):
+        walk_forward(short_sample, RegimeModel(2), refit="Q", min_train=500)
