@@ -34,6 +34,8 @@ __all__ = [
     "RegimesWarning",
     "Setting",
     "SplitWarning",
+    "StateWarning",
+    "TiedRegimesWarning",
 ]
 
 
@@ -313,6 +315,16 @@ class RefitNeededWarning(RegimesWarning):
     :meth:`regimes.RegimeModel.set_params` of, e.g., ``switch_penalty`` or
     ``regime_names`` after ``fit``: the model's repr shows the new value, its
     outputs the fitted one until it is fitted again.
+    """
+
+
+class TiedRegimesWarning(RegimesWarning):
+    """Two regimes neighbouring in the ordering rule cannot be told apart by it.
+
+    Their volatilities (or means, with ``order_by="mean"``) are within two
+    standard errors of each other, so which of them is named, say, Bull and
+    which Bear follows noise, and so does every output read by name (the
+    risk-off rule, the report).
     """
 
 

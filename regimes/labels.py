@@ -218,6 +218,33 @@ def order_statistic(
     raise ValueError(f"order_by must be one of {ORDER_RULES}, got {order_by!r}.")
 
 
+TIE_STANDARD_ERRORS = 2.0
+"""Two regimes neighbouring in the ordering rule are told apart when their
+statistic (volatility or mean) is more than this many standard errors apart."""
+
+
+def neighbour_separation(
+    means: np.ndarray, covars: np.ndarray, n_days: np.ndarray, order_by: str
+) -> np.ndarray:
+    """How many standard errors apart each pair of neighbouring regimes is.
+
+    ``means`` and ``covars`` in the rule's order; entry ``i`` is for regimes
+    ``i`` and ``i + 1``. Below ``TIE_STANDARD_ERRORS`` the rule cannot tell the
+    two apart: their names follow noise (the one test of it: the fit's warning,
+    the walk-forward's names).
+
+    Examples
+    --------
+    >>> means = np.zeros((2, 1))
+    >>> calm_storm = np.array([[[1e-4]], [[9e-4]]])
+    >>> days = np.array([500, 500])
+    >>> round(float(neighbour_separation(means, calm_storm, days, "volatility")[0]), 2)
+    13.97
+    """
+    value, se = order_statistic(means, covars, n_days, order_by)
+    return np.abs(np.diff(value)) / np.hypot(se[:-1], se[1:])
+
+
 def permute_states(hmm: GaussianHMM, order: np.ndarray) -> None:
     """Reorder every state-indexed array of ``hmm`` in place.
 

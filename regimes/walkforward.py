@@ -66,7 +66,7 @@ from .exceptions import (
     in_context,
     message_parts,
 )
-from .labels import match_states, order_statistic
+from .labels import TIE_STANDARD_ERRORS, match_states, neighbour_separation
 from .models import RegimeModel, convergence_reported_by_caller
 from .online import causal_start, penalized_decode
 
@@ -1071,11 +1071,14 @@ def _continuity(
     days = results.stationary_distribution(fitted.transmat_) * len(
         fitted.fitted_state_.regimes
     )
-    value, se = order_statistic(fitted.means_, fitted.covars_, days, fitted.order_by)
+    separation = neighbour_separation(
+        fitted.means_, fitted.covars_, days, fitted.order_by
+    )
     changed, pos = False, 0
     while pos < len(order) - 1:
+        # a swap moves on two places: the pair here is the rule's own pos, pos+1
         a, b = order[pos], order[pos + 1]
-        tied = abs(value[a] - value[b]) < 2.0 * np.hypot(se[a], se[b])
+        tied = separation[pos] < TIE_STANDARD_ERRORS
         if tied and previous_rank[a] > previous_rank[b]:
             order[pos], order[pos + 1] = b, a
             changed = True

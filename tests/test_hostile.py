@@ -2103,3 +2103,24 @@ def test_hostile_72_a_refit_short_of_days_says_min_train(short_sample, monkeypat
     monkeypatch.setattr(RegimeModel, "_fit_returns", short_of_days)
     with pytest.raises(RegimeFitError, match=r"more days from a larger min_train"):
         walk_forward(short_sample, RegimeModel(2), refit="Q", min_train=500)
+
+
+def test_hostile_72_regimes_the_rule_cannot_tell_apart_are_said(capsys):
+    """Hostile 72, 2: a 2-regime 'diag' fit of 2001-02 to 2003-11 named a
+    -268 % a year regime Bull, their volatilities 10.8 % and 11.0 %, without a
+    word. A fit says when neighbouring regimes are within one standard error
+    of each other on the rule that names them; the whole sample's are not."""
+    from regimes import cli
+    from regimes.exceptions import TiedRegimesWarning
+
+    sample = load_sample()
+    window = sample.loc["2001-02-01":"2003-11-13"]
+    model = RegimeModel(2, covariance_type="diag", random_state=0)
+    with pytest.warns(TiedRegimesWarning, match=r"'Bull' and 'Bear' cannot be told"):
+        model.fit(window)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TiedRegimesWarning)
+        RegimeModel(n_init=3, random_state=0).fit(sample)
+    argv = ["--start", "2001-02-01", "--end", "2003-11-13", "--n-regimes", "2"]
+    assert cli.main([*argv, "--covariance-type", "diag"]) == 0
+    assert "cannot be told apart by volatility" in capsys.readouterr().err
