@@ -27,6 +27,7 @@ import csv
 import dataclasses
 import datetime as _dt
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -1136,9 +1137,7 @@ def _save_and_log(
     log = folder / LOG
     # a state in force without its log: the log was deleted (or a first run
     # died between its commit and its log); its lines come back recorded now
-    lost_log = (folder / POINTER).is_file() and not (
-        log.is_file() and log.stat().st_size > 0
-    )
+    lost_log = (folder / POINTER).is_file() and not _holds_a_line(log)
     number = 1 + max((n for n, _ in _own_folders(folder, _GENERATION)), default=0)
     target = folder / f"state-{number:06d}"
     staging = folder / f".staging-{number:06d}-{os.getpid()}"
@@ -1162,7 +1161,8 @@ def _save_and_log(
     n_logged = append_log(out, log)
     if lost_log and n_logged:
         warn_user(
-            f"{log} was missing beside the state in {folder}: its {n_logged} days "
+            f"{log} was missing or held no day beside the state in {folder}: its "
+            f"{n_logged} days "
             "were written again, each recorded now, not when first computed "
             "(the audit trail before this run is lost; restore the old file to "
             "keep it).",
@@ -1175,6 +1175,18 @@ def _save_and_log(
         if old != target and old.name != current:
             shutil.rmtree(old, ignore_errors=True)
     return target, n_logged
+
+
+def _holds_a_line(log: Path) -> bool:
+    """Whether the audit log has a line after its header.
+
+    A log cut to its header was written again without a word (hostile 73, 8b).
+    """
+    if not log.is_file():
+        return False
+    with open(log, "rb") as file:
+        file.readline()  # the header
+        return any(line.strip() for line in itertools.islice(file, 3))
 
 
 _GENERATION = re.compile(r"state-(\d{6})")

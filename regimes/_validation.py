@@ -24,6 +24,7 @@ from ._contract import (
     Real,
     check_value,
     is_number_cell,
+    near_note,
     plain_numbers,
 )
 from ._covariance import COVARIANCE_FORMS
@@ -206,33 +207,34 @@ def _check_names_free(names: Sequence[str]) -> None:
         )
 
 
-def _check_names_in_order(names: Sequence[str], default: Sequence[str]) -> None:
-    """Refuse 'Bull' anywhere but first and 'Bear' anywhere but last.
+def names_out_of_place(names: Sequence[str], default: Sequence[str]) -> str | None:
+    """Why ``names`` put 'Bull' or 'Bear' where it names another regime, or None.
 
-    Names go to the regimes in ``order_by``'s order, best first: the words
-    that say best and worst would otherwise name the opposite regimes, and
-    every output (the risk-off rule, the report) would read them so (hostile
-    72, 1: ['Bear', 'Sideways', 'Bull'] named the calmest regime Bear).
+    Variants count ('Bullish', 'Bear market'). Names go to the regimes in
+    ``order_by``'s order, best first: a name that says best anywhere but
+    first, or worst anywhere but last, names another regime, and every output
+    reads it so (hostile 72, 1: ['Bear', 'Sideways', 'Bull'] named the
+    calmest regime Bear, and the report went to cash in 'Bull'). Said by the
+    fit as a warning, not refused by the parameter check: model files and
+    states saved before were written so (hostile 73, 1).
     """
     if len(names) < 2:
-        return
+        return None
     first, last = default[0], default[-1]
-    wrong = [
-        (name, where)
-        for i, name in enumerate(names)
-        for word, where, place in ((first, "first", 0), (last, "last", len(names) - 1))
-        if str(name).strip().casefold() == word.casefold() and i != place
-    ]
-    if wrong:
-        name, where = wrong[0]
-        raise InvalidParameterError(
-            "regime_names",
-            f"regime_names {list(names)!r} put {name!r} where it names another "
-            f"regime: names go to the regimes best first ({first!r} first, the "
-            f"calmest or the best mean by order_by; {last!r} last), so {name!r} "
-            f"must come {where}; pass {list(default)!r} or leave it None, or "
-            "names of your own in that order.",
-        )
+    for i, name in enumerate(names):
+        word = str(name).strip().casefold()
+        for says, place in ((first, 0), (last, len(names) - 1)):
+            if word.startswith(says.casefold()) and i != place:
+                return (
+                    f"regime_names {list(names)!r} put {name!r} where it names "
+                    f"another regime: names go to the regimes best first "
+                    f"({first!r} first: the calmest, or the best mean with "
+                    f"order_by='mean'; {last!r} last), and every output read by "
+                    f"name (a risk-off rule, the report) takes {name!r} for the "
+                    f"regime in its place. Pass {list(default)!r} or None, or "
+                    "names of your own in that order."
+                )
+    return None
 
 
 def check_params(
@@ -270,7 +272,6 @@ def check_params(
             f"None{joined}.",
         )
     _check_names_free(names)
-    _check_names_in_order(names, tuple(default_names(n_regimes)))
     regularization = checked["regularization"]
     min_duration = checked["min_duration"]
     return Settings(
@@ -880,11 +881,14 @@ def _check_frame_labels(
             raise InvalidReturnsError(param, str(exc)) from None
     if series and isinstance(frame.columns, pd.MultiIndex):
         name = frame.columns[0]  # a tuple: a column taken from a two-level frame
+        # the element the model knows, when it was fitted on one (hostile 73, 6)
+        known = [str(p) for p in name if str(p) in (feature_names or ())]
+        label = known[0] if known else str(name[-1])
         raise InvalidReturnsError(
             param,
             f"{param} is named by a tuple, {name!r} (a column of a frame whose "
             f"columns have {len(name)} levels); name it by one label, e.g. "
-            f"{param}.rename({str(name[-1])!r}).",
+            f"{param}.rename({label!r}).",
         )
     if bar_level(frame.columns) is not None:  # before names become text
         raise InvalidReturnsError(param, multi_level_advice(frame.columns, param))
@@ -969,10 +973,17 @@ def _check_frame_labels(
                     f"x0, x1, ...: pass {param}.to_numpy() with the columns in the "
                     "training order, or refit on this DataFrame."
                 )
+            # a misspelt or recased name: what it probably is (hostile 73, 6)
+            notes = [
+                f"{c!r}: {note}"
+                for c in extra
+                if (note := near_note(c, missing)) is not None
+            ]
+            near = f" ({'; '.join(notes)})" if notes else ""
             raise InvalidReturnsError(
                 param,
                 f"{param} must have the columns the model was fitted on: "
-                f"missing {missing}, unexpected {extra}.{fix}",
+                f"missing {missing}, unexpected {extra}{near}.{fix}",
             )
         frame = frame[list(feature_names)]
     return frame

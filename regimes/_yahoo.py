@@ -262,6 +262,12 @@ def _yf_close(names: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
                 *advice,
             )
         ) from exc
+    if (raw is None or raw.empty) and not len(pd.bdate_range(start, end)):
+        # a weekend: no symbol is at fault, nor the network (hostile 73, 7)
+        raise DataDownloadError(
+            f"no day from {start.date()} to {end.date()} has prices for {names}: "
+            "the dates hold no weekday; widen the dates."
+        )
     if raw is None or raw.empty or "Close" not in raw.columns.get_level_values(0):
         raise DataDownloadError(
             Advice(

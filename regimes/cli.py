@@ -1327,6 +1327,12 @@ def _save_reading(folder: Path, reading: dict[str, Any]) -> None:
         tmp.write_text(json.dumps(reading, sort_keys=True), encoding="utf-8")
 
 
+LATE_QUOTE_DAYS = 5
+"""With --keep-missing --state, days a column may go without a value at the
+end of the data before it counts as stopped (a trading week): until then they
+wait for its quote (:func:`_final_days`)."""
+
+
 def _final_days(args: argparse.Namespace, returns: pd.DataFrame) -> pd.DataFrame:
     """``returns`` without the last days whose values may still change.
 
@@ -1350,19 +1356,32 @@ def _final_days(args: argparse.Namespace, returns: pd.DataFrame) -> pd.DataFrame
                 "hold only final prices.",
                 DataWarning,
             )
-    if args.keep_missing and last >= 2:
-        values = returns.iloc[last - 2 : last].to_numpy()
-        pending = np.isnan(values[1]) & ~np.isnan(values[0])
-        if pending.any():
-            columns = [str(c) for c in returns.columns[pending]]
+    if args.keep_missing:
+        # each column's trailing days without a value, after its last one: a
+        # quote a few days late (hostile 73, 2), held back up to a trading
+        # week; a column gone longer has stopped, and its days are logged
+        values = returns.iloc[:last].to_numpy()
+        start = last
+        for j in range(values.shape[1]):
+            seen = np.flatnonzero(~np.isnan(values[:, j]))
+            if len(seen) and 0 < last - 1 - seen[-1] <= LATE_QUOTE_DAYS:
+                start = min(start, int(seen[-1]) + 1)
+        if start < last:
+            late = [
+                str(c)
+                for j, c in enumerate(returns.columns)
+                if np.isnan(values[start:, j]).any()
+                and not np.isnan(values[start - 1, j])
+            ]
             warn_user(
-                f"{returns.index[last - 1].date()} lacks values of {columns}, "
-                "which the day before had: a quote not yet in, which the state "
-                "would log now and refuse as a revision when it comes. That day "
-                "is left for a later run.",
+                f"the days from {returns.index[start].date()} lack values of "
+                f"{late}, which the day before had: quotes not yet in, which the "
+                "state would log now and refuse as a revision when they come. "
+                f"Those days are left for a later run (up to {LATE_QUOTE_DAYS} "
+                "days; a column without a value longer than that has stopped).",
                 DataWarning,
             )
-            last -= 1
+            last = start
     return returns.iloc[:last]
 
 

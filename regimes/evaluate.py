@@ -51,9 +51,11 @@ from ._contract import (
     with_near,
 )
 from ._dates import (
+    MAX_DAILY_SPACING,
     calendar_years,
     check_day_index,
     local_days,
+    median_spacing,
     parse_day,
     warn_if_not_daily,
 )
@@ -74,7 +76,10 @@ from ._validation import (
 )
 from ._warn import warn_user
 from .exceptions import (
+    Advice,
     AlignmentWarning,
+    Aside,
+    Command,
     DataWarning,
     InvalidParameterError,
     UnitsWarning,
@@ -385,14 +390,22 @@ def _check_returns(
             f"Pass {name} / 100 (percent simple returns), "
             f"or np.expm1({name} / 100) (percent log returns).",
         )
-    suspect = None if rate else percent_suspect_median(data.values)
+    # a band for daily moves: weekly or monthly ones are larger (hostile 73, 3)
+    spacing = median_spacing(data.index)
+    daily = spacing is None or spacing <= MAX_DAILY_SPACING
+    suspect = None if rate or not daily else percent_suspect_median(data.values)
     if suspect is not None:
         # percent returns of a calm asset pass the percent rule (hostile 70, 4)
         yearly = suspect / 0.674 * np.sqrt(TRADING_DAYS)
         warn_user(
-            f"{name}: a median daily move of {suspect:.3g} is an annual volatility "
-            f"near {yearly:.0%} in decimals, beyond any index, sector or bond "
-            f"fund. If these are percent returns, pass {name} / 100.",
+            Advice(
+                f"{name}: a median daily move of {suspect:.3g} is an annual "
+                f"volatility near {yearly:.0%} in decimals, beyond any index, "
+                "sector or bond fund. If these are percent returns, ",
+                Aside(f"pass {name} / 100"),
+                Command("give --percent"),
+                ".",
+            ),
             UnitsWarning,
         )
     lowest = np.nanmin(data.values, axis=0)  # a ragged panel's observed values

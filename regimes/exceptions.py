@@ -30,6 +30,7 @@ __all__ = [
     "UnitsWarning",
     "FrequencyWarning",
     "RegimeFitError",
+    "RegimeNamesWarning",
     "RefitNeededWarning",
     "RegimesWarning",
     "Setting",
@@ -318,11 +319,21 @@ class RefitNeededWarning(RegimesWarning):
     """
 
 
+class RegimeNamesWarning(RegimesWarning):
+    """Regime names that say the opposite of their place in the order.
+
+    Names go to the regimes best first; 'Bull' (or 'Bullish', ...) anywhere but
+    first, or 'Bear' anywhere but last, names another regime than it says, and
+    every output read by name takes it so.
+    """
+
+
 class TiedRegimesWarning(RegimesWarning):
     """Two regimes neighbouring in the ordering rule cannot be told apart by it.
 
-    Their volatilities (or means, with ``order_by="mean"``) are within two
-    standard errors of each other, so which of them is named, say, Bull and
+    Their volatilities (or means, with ``order_by="mean"``; the means too for
+    a 'tied' covariance, whose volatilities are one) are within one standard
+    error of each other, so which of them is named, say, Bull and
     which Bear follows noise, and so does every output read by name (the
     risk-off rule, the report).
     """

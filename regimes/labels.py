@@ -242,7 +242,16 @@ def neighbour_separation(
     13.97
     """
     value, se = order_statistic(means, covars, n_days, order_by)
-    return np.abs(np.diff(value)) / np.hypot(se[:-1], se[1:])
+    separation = np.abs(np.diff(value)) / np.hypot(se[:-1], se[1:])
+    # equal by construction ('tied' covariances: one volatility): the rule's
+    # tie-break names them (_sort_keys), and its statistic is what separates
+    other = "mean" if order_by == "volatility" else "volatility"
+    tie_value, tie_se = order_statistic(means, covars, n_days, other)
+    equal = np.diff(value) == 0
+    separation[equal] = (
+        np.abs(np.diff(tie_value)) / np.hypot(tie_se[:-1], tie_se[1:])
+    )[equal]
+    return separation
 
 
 def permute_states(hmm: GaussianHMM, order: np.ndarray) -> None:

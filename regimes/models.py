@@ -47,6 +47,7 @@ from ._validation import (
     check_returns,
     check_units,
     n_free_parameters,
+    names_out_of_place,
     row_name,
     warn_frequency,
     warn_zero_rows,
@@ -57,6 +58,7 @@ from .exceptions import (
     InvalidParameterError,
     InvalidReturnsError,
     RefitNeededWarning,
+    RegimeNamesWarning,
     TiedRegimesWarning,
 )
 from .labels import (
@@ -514,6 +516,11 @@ class RegimeModel(BaseEstimator):
             # _fit_checked < _fit_returns < fit < its contract wrapper < the caller
             warn_user(problem, ConvergenceWarning)
         if getattr(self, "_warn_convergence", True):  # callers of many fits: theirs
+            misnamed = names_out_of_place(
+                state.regime_names, default_regime_names(len(state.regime_names))
+            )
+            if misnamed is not None:
+                warn_user(misnamed, RegimeNamesWarning)
             tied = _tied_names(state, self.order_by)
             if tied is not None:
                 warn_user(tied, TiedRegimesWarning)
@@ -1425,22 +1432,32 @@ def _tied_names(state: Any, order_by: str) -> str | None:
     if separation[i] >= NAMES_FOLLOW_NOISE:
         return None
     mean, volatility = results.annual_moments(state.means, state.covars)
-    if order_by == "mean":
+    # one volatility ('tied'): the rule's tie-break, the mean, names them
+    if order_by == "mean" or volatility[i] == volatility[i + 1]:
         what = "mean return"
         shown = [f"{mean[j]:+.1%}" for j in (i, i + 1)]
     else:
         what = "volatility"
         shown = [f"{volatility[j]:.1%}" for j in (i, i + 1)]
     other = "mean" if order_by == "volatility" else "volatility"
+    rule = (
+        f"order_by={order_by!r}"
+        if what != "mean return" or order_by == "mean"
+        else "a 'tied' covariance's one volatility, then the mean"
+    )
+    switch = (
+        f", or order_by={other!r} if that is what sets them apart"
+        if rule.startswith("order_by")
+        else ""
+    )
     return (
         f"regimes {names[i]!r} and {names[i + 1]!r} cannot be told apart by "
-        f"{what}, the rule that names them (order_by={order_by!r}): "
+        f"{what}, the rule that names them ({rule}): "
         f"{shown[0]} and {shown[1]} a year, {separation[i]:.1f} standard errors "
         f"apart (the other order has a chance of {_wrong_order(separation[i]):.0%}"
         "). Which is which follows noise, and so does every output read by "
         "their names (a risk-off rule, "
-        f"the report). Fit fewer regimes, on more days, or order_by={other!r} if "
-        "that is what sets them apart."
+        f"the report). Fit fewer regimes, or on more days{switch}."
     )
 
 

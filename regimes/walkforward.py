@@ -49,6 +49,7 @@ from ._validation import (
     check_returns,
     min_observed,
     n_free_parameters,
+    names_out_of_place,
     smaller_models,
     training_size,
     warn_frequency,
@@ -62,11 +63,17 @@ from .exceptions import (
     Command,
     InvalidParameterError,
     RegimeFitError,
+    RegimeNamesWarning,
     Setting,
     in_context,
     message_parts,
 )
-from .labels import TIE_STANDARD_ERRORS, match_states, neighbour_separation
+from .labels import (
+    TIE_STANDARD_ERRORS,
+    default_regime_names,
+    match_states,
+    neighbour_separation,
+)
 from .models import RegimeModel, convergence_reported_by_caller
 from .online import causal_start, penalized_decode
 
@@ -290,6 +297,12 @@ def walk_forward(
     # the model's own checks first; regime names that clash with the output's
     # columns are refused there too
     settings = template._check_params()
+    # said once for the walk (its refits say nothing of their own)
+    misnamed = names_out_of_place(
+        settings.regime_names, default_regime_names(settings.n_regimes)
+    )
+    if misnamed is not None:
+        warn_user(misnamed, RegimeNamesWarning)
     # dates always: the output, its refit table and its resume record are dated
     # (a number of days as refit= does not make undated rows work)
     data = check_returns(returns, missing=settings.missing, needs_dates=True)

@@ -1943,6 +1943,15 @@ def test_hostile_71_left_one_series_said_as_one_series_and_numbers_of_days(
     assert "from 2024-01-06 to 2024-01-07" in str(info.value)
     assert "widen the dates" in str(info.value)
     assert "symbols" not in str(info.value)
+    # hostile 73, 7: yfinance's empty frame for a weekend is said the same way
+    empty = FakeDownload(yf_frame(["XLK", "XLF"], periods=5).iloc[:0])
+    monkeypatch.setattr(yfinance, "download", empty)
+    with pytest.raises(DataDownloadError) as info:
+        data.download_returns(
+            ["XLK", "XLF"], start="2024-06-08", end="2024-06-09", cache_dir=tmp_path
+        )
+    assert "hold no weekday; widen the dates" in str(info.value)
+    assert "offline" not in str(info.value)
 
 
 def test_hostile_71_left_a_column_of_decimal_commas_is_said_as_a_whole(tmp_path):
@@ -2000,17 +2009,41 @@ def test_hostile_70_left_percent_returns_of_a_calm_asset_are_warned_of(short_sam
         backtest(signal, calm * 0.45)  # decimals of a wild asset, ~70 % a year
 
 
-def test_hostile_72_bull_and_bear_named_out_of_their_places_are_refused(short_sample):
+def test_hostile_72_bull_and_bear_named_out_of_their_places_are_said(
+    short_sample, tmp_path
+):
     """Hostile 72, 1: regime_names=['Bear', 'Sideways', 'Bull'] named the calmest
-    regime Bear; backtest's advice (risk_off='Bear') then held cash in it, and
-    the report went to cash in 'Bull'. Bull must come first, Bear last."""
-    for names in (["Bear", "Sideways", "Bull"], ["Sideways", "Bull", "Bear"]):
-        with pytest.raises(InvalidParameterError, match="must come (first|last)"):
-            RegimeModel(3, regime_names=names).fit(short_sample)
-    with pytest.raises(InvalidParameterError, match="'bear' must come last"):
-        RegimeModel(2, regime_names=["bear", "Up"]).fit(short_sample)
-    for names in (["Up", "Flat", "Down"], ["bull", "Flat", "Crash"]):
-        RegimeModel(3, n_init=1, random_state=0, regime_names=names).fit(short_sample)
+    regime Bear without a word; backtest's advice (risk_off='Bear') then held
+    cash in it, and the report went to cash in 'Bull'. Hostile 73, 1 and 5: a
+    refusal made model files saved so unloadable, and 'Bearish' passed. A fit
+    and a walk-forward now say it, naming the order to pass; files load."""
+    from regimes import walk_forward
+    from regimes.exceptions import RegimeNamesWarning
+
+    for names in (
+        ["Bear", "Sideways", "Bull"],
+        ["Sideways", "Bull", "Bear"],
+        ["Bearish", "Sideways", "Bullish"],
+        ["Bear market", "Flat", "Bull market"],
+    ):
+        model = RegimeModel(3, n_init=1, random_state=0, regime_names=names)
+        with pytest.warns(RegimeNamesWarning, match="Pass \\['Bull', 'Sideways', 'B"):
+            model.fit(short_sample)
+    with warnings.catch_warnings():  # saved so, it loads and decodes
+        warnings.simplefilter("ignore", RegimeNamesWarning)
+        model.save(tmp_path / "m.json")
+    loaded = RegimeModel.load(tmp_path / "m.json")
+    assert list(loaded.regime_names_) == ["Bear market", "Flat", "Bull market"]
+    loaded.predict(short_sample)
+    with pytest.warns(RegimeNamesWarning) as said:
+        walk_forward(short_sample, model, refit="Q", min_train=1000, progress=False)
+    assert len([w for w in said if w.category is RegimeNamesWarning]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RegimeNamesWarning)
+        for names in (["Up", "Flat", "Down"], ["bull", "Flat", "Crash"]):
+            RegimeModel(3, n_init=1, random_state=0, regime_names=names).fit(
+                short_sample
+            )
 
 
 def test_hostile_72_the_daily_run_waits_for_final_prices(tmp_path, monkeypatch, capsys):
@@ -2043,22 +2076,30 @@ def test_hostile_72_the_daily_run_waits_for_final_prices(tmp_path, monkeypatch, 
     monkeypatch.setattr(yfinance, "download", FakeDownload(evening))
     assert cli.main(argv) == 0, capsys.readouterr().err
     # --keep-missing: a last day without one quote waits
-    days = pd.bdate_range("2019-01-01", periods=700)
+    days = pd.bdate_range("2019-01-01", periods=703)
     prices = 100 * np.exp(
-        np.cumsum(np.random.default_rng(0).normal(0, 0.01, (700, 3)), 0)
+        np.cumsum(np.random.default_rng(0).normal(0, 0.01, (703, 3)), 0)
     )
     table = pd.DataFrame(prices, index=days, columns=["A", "B", "C"]).rename_axis(
         "Date"
     )
-    late = table.copy()
+    late = table.iloc[:700].copy()
     late.iloc[-1, 2] = np.nan
     late.to_csv(tmp_path / "a.csv")
     argv = ["--csv", str(tmp_path / "a.csv"), "--keep-missing", "--prices"]
     argv += ["--walk-forward", "--state", str(tmp_path / "s2"), "--n-init", "1"]
     argv += ["--min-train", "300", "--refit", "Q"]
+    capsys.readouterr()
     assert cli.main(argv) == 0
-    assert "a quote not yet in" in capsys.readouterr().err
-    table.to_csv(tmp_path / "a.csv")  # the quote came in
+    assert "quotes not yet in" in capsys.readouterr().err
+    # hostile 73, 2: two days late, then in
+    later = table.iloc[:701].copy()
+    later.iloc[-2:, 2] = np.nan
+    later.to_csv(tmp_path / "a.csv")
+    assert cli.main(argv) == 0
+    said = capsys.readouterr().err
+    assert f"the days from {days[699].date()} lack values of ['C']" in said
+    table.to_csv(tmp_path / "a.csv")  # the quotes came in
     assert cli.main(argv) == 0, capsys.readouterr().err
 
 
@@ -2084,7 +2125,15 @@ def test_hostile_72_a_deleted_audit_log_is_said_when_written_again(tmp_path):
     options = dict(refit="Q", min_train=300, progress=False)
     daily.run(returns.iloc[:-5], model, tmp_path, **options)
     (tmp_path / daily.LOG).unlink()
-    with pytest.warns(StateWarning, match="was missing beside the state"):
+    with pytest.warns(
+        StateWarning, match="was missing or held no day beside the state"
+    ):
+        daily.run(returns.iloc[:-3], model, tmp_path, **options)
+    log = tmp_path / daily.LOG  # hostile 73, 8b: cut to its header
+    log.write_text(log.read_text().splitlines()[0] + "\n")
+    with pytest.warns(
+        StateWarning, match="was missing or held no day beside the state"
+    ):
         daily.run(returns, model, tmp_path, **options)
     with warnings.catch_warnings():
         warnings.simplefilter("error", StateWarning)
@@ -2124,3 +2173,34 @@ def test_hostile_72_regimes_the_rule_cannot_tell_apart_are_said(capsys):
     argv = ["--start", "2001-02-01", "--end", "2003-11-13", "--n-regimes", "2"]
     assert cli.main([*argv, "--covariance-type", "diag"]) == 0
     assert "cannot be told apart by volatility" in capsys.readouterr().err
+
+
+def test_hostile_73_the_new_warnings_and_hints_hold_where_they_should(short_sample):
+    """Hostile 73, 3, 4 and 6: the percent band fired on monthly decimal returns
+    (and called their moves daily); every 'tied' fit was said to have tied
+    regimes (one volatility by construction: the mean names them); a misspelt
+    column of new data got no hint, and a tuple-named Series the wrong one."""
+    from regimes.evaluate import backtest
+    from regimes.exceptions import TiedRegimesWarning
+
+    sample = load_sample()
+    monthly = np.expm1(sample).add(1).resample("ME").prod().sub(1)
+    codes = np.where(np.arange(len(monthly)) % 7 < 4, "Bull", "Bear")
+    signal = pd.Series(pd.Categorical(codes, ["Bull", "Bear"], ordered=True))
+    signal.index = monthly.index
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        backtest(signal, monthly)
+    assert [w.category.__name__ for w in said] == ["NotDailyWarning"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TiedRegimesWarning)
+        for k in (2, 3):
+            RegimeModel(k, covariance_type="tied", n_init=2, random_state=0).fit(
+                sample.loc["2005":"2015"]
+            )
+    model = RegimeModel(2, n_init=1, random_state=0).fit(short_sample[["XLK"]])
+    column = short_sample["XLK"]
+    with pytest.raises(InvalidReturnsError, match="'xlk': did you mean 'XLK'"):
+        model.predict(column.rename("xlk"))
+    with pytest.raises(InvalidReturnsError, match=r"returns.rename\('XLK'\)"):
+        model.predict(column.rename(("XLK", "Close")))
