@@ -187,10 +187,12 @@ def prepare(
                     "column in the file, or select it in Python, e.g. "
                     f"read_returns(path)[[{split!r}]])"
                 )
+            # never a column already asked for (hostile 73, 8e: 'Energy,Enrgy')
+            others = [c for c in frame.columns if c not in options.columns]
             notes = [
                 f"{a!r}: {note}"
                 for a in absent
-                if (note := near_note(a, frame.columns)) is not None
+                if (note := near_note(a, others)) is not None
             ]
             if notes:
                 why += " (" + "; ".join(notes) + ")"

@@ -634,6 +634,24 @@ def _refit_rule(refit: Any) -> tuple[int, str]:
     """
     text = refit.strip() if isinstance(refit, str) else None
     match = re.fullmatch(r"(\d*)\s*([A-Za-z]+)", text or "")
+    negative = re.fullmatch(r"-\s*(\d*)\s*([A-Za-z]+)", text or "")
+    if negative and match is None:  # '-1M': a period with a negative multiple
+        alias = _PERIOD_ALIASES.get(
+            negative.group(2).upper(), negative.group(2).upper()
+        )
+        if alias in _PERIODS:
+            raise InvalidParameterError(
+                "refit",
+                Advice(
+                    "the multiple of a period must be 1 or more: ",
+                    Setting("refit", refit),
+                    " counts back; pass e.g. ",
+                    Setting("refit", alias),
+                    " or ",
+                    Setting("refit", f"2{alias}"),
+                    ".",
+                ),
+            )
     fix = (
         "pass a calendar period 'D', 'W', 'M', 'Q' or 'Y', optionally with a "
         "multiple, or a number of trading days, e.g. ",

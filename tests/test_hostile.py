@@ -1929,6 +1929,8 @@ def test_hostile_71_left_one_series_said_as_one_series_and_numbers_of_days(
             describe_refit(refit)
     with pytest.raises(InvalidParameterError, match="pass refit=2 or refit=3"):
         describe_refit(2.5)
+    with pytest.raises(InvalidParameterError, match="'-1M' counts back; pass e.g."):
+        describe_refit("-1M")  # hostile 73, 8d
     for argv, said in (
         (["--walk-forward", "--refit=-5"], "must be >= 1, got '-5'"),
         (["--walk-forward", "--refit", "2.5"], "pass --refit 2 or --refit 3"),
@@ -1990,6 +1992,9 @@ def test_hostile_67_left_a_misspelt_name_gets_did_you_mean(short_sample, capsys)
     assert "did you mean" not in str(info.value)
     assert cli.main(["--columns", "Technolgy,Energy"]) == 2
     assert "'Technolgy': did you mean 'Technology'?" in capsys.readouterr().err
+    # hostile 73, 8e: never a column already asked for
+    assert cli.main(["--columns", "Energy,Enrgy"]) == 2
+    assert "did you mean" not in capsys.readouterr().err
 
 
 def test_hostile_70_left_percent_returns_of_a_calm_asset_are_warned_of(short_sample):
