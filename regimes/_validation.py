@@ -760,6 +760,30 @@ def check_covers(
         )
 
 
+def _text_numbers(column: pd.Series, source: str) -> str | None:
+    """Numbers written as text another way, said with the fix, or None.
+
+    Every cell with a decimal comma ('0,00123'), or a percent sign ('0.010%'):
+    what a file's reader names (:mod:`regimes._panel`), for text held in
+    memory (hostile 73, 8c), with the pandas line that reads it.
+    """
+    cells = column.dropna().astype(str).str.strip()
+    cells = cells[cells != ""]
+    if not len(cells):
+        return None
+    if cells.str.fullmatch(r"[-+]?\d*,\d+").all():
+        return (
+            f"numbers with decimal commas, e.g. {cells.iloc[0]!r}: pass "
+            f"{source}.str.replace(',', '.').astype(float)"
+        )
+    if cells.str.fullmatch(r"[-+]?\d*\.?\d+\s*%").all():
+        return (
+            f"percentages with their signs, e.g. {cells.iloc[0]!r}: pass "
+            f"{source}.str.rstrip('%').astype(float) / 100"
+        )
+    return None
+
+
 def _numbers_held_otherwise(column: pd.Series) -> bool:
     """Whether a column of a non-numeric dtype holds numbers only.
 
@@ -943,7 +967,8 @@ def _check_frame_labels(
                     if held
                     else f"{cell}: fix that cell"
                     if cell
-                    else f"values that are not numbers (dtype {kind}); pass a "
+                    else _text_numbers(frame[bad[0]], param)
+                    or f"values that are not numbers (dtype {kind}); pass a "
                     "Series of daily returns"
                 )
                 + ".",
@@ -954,6 +979,12 @@ def _check_frame_labels(
         # a column of numbers with a few other cells: name the first (hostile
         # 63, 2: a stray True in numbers), which is to be fixed, not the column
         odd = [f"{c!r} holds {cell}" for c in others if (cell := _odd_cell(frame[c]))]
+        odd += [
+            f"{c!r} holds {text}"
+            for c in others
+            if not _odd_cell(frame[c])
+            and (text := _text_numbers(frame[c], f"{param}[{c!r}]"))
+        ]
         raise InvalidReturnsError(
             param,
             f"{param} has non-numeric columns {others}"

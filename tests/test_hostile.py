@@ -2209,3 +2209,21 @@ def test_hostile_73_the_new_warnings_and_hints_hold_where_they_should(short_samp
         model.predict(column.rename("xlk"))
     with pytest.raises(InvalidReturnsError, match=r"returns.rename\('XLK'\)"):
         model.predict(column.rename(("XLK", "Close")))
+
+
+def test_hostile_73_numbers_written_as_text_another_way_are_named(short_sample):
+    """Hostile 73, 8c: text with decimal commas or percent signs held in memory
+    was told 'values that are not numbers'; a file's reader names them."""
+    column = short_sample["XLK"]
+    commas = column.map(lambda v: f"{v:.5f}".replace(".", ","))
+    percent = column.map(lambda v: f"{100 * v:.3f}%")
+    with pytest.raises(InvalidReturnsError, match=r"returns.str.replace\(',', '.'\)"):
+        RegimeModel(2).fit(commas)
+    with pytest.raises(
+        InvalidReturnsError, match=r"rstrip\('%'\).astype\(float\) / 100"
+    ):
+        RegimeModel(2).fit(percent)
+    with pytest.raises(InvalidReturnsError, match=r"'XLE' holds numbers with decimal"):
+        RegimeModel(2).fit(short_sample.assign(XLE=commas))
+    fixed = commas.str.replace(",", ".").astype(float)  # the advice, followed
+    RegimeModel(2, n_init=1, random_state=0).fit(fixed)
