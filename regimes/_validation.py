@@ -7,6 +7,7 @@ message names the argument, what was expected, what was received and how to fix 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -221,20 +222,50 @@ def names_out_of_place(names: Sequence[str], default: Sequence[str]) -> str | No
     if len(names) < 2:
         return None
     first, last = default[0], default[-1]
-    for i, name in enumerate(names):
-        word = str(name).strip().casefold()
-        for says, place in ((first, 0), (last, len(names) - 1)):
-            if word.startswith(says.casefold()) and i != place:
-                return (
-                    f"regime_names {list(names)!r} put {name!r} where it names "
-                    f"another regime: names go to the regimes best first "
-                    f"({first!r} first: the calmest, or the best mean with "
-                    f"order_by='mean'; {last!r} last), and every output read by "
-                    f"name (a risk-off rule, the report) takes {name!r} for the "
-                    f"regime in its place. Pass {list(default)!r} or None, or "
-                    "names of your own in that order."
-                )
-    return None
+    says = [_says(name, first, last) for name in names]
+    # a bearish name before a bullish one; or the best place not bullish, the
+    # worst not bearish, while another name is (hostile 74, 5: 'Strong Bull',
+    # 'Bull', 'Bear', 'Strong Bear' is in order)
+    inverted = any(
+        a == "worst" and b == "best" for i, a in enumerate(says) for b in says[i + 1 :]
+    )
+    wrong = next(
+        (
+            names[i]
+            for i, said in enumerate(says)
+            if said is not None
+            and (
+                inverted
+                or (said == "best" and says[0] != "best")
+                or (said == "worst" and says[-1] != "worst")
+            )
+        ),
+        None,
+    )
+    if wrong is None:
+        return None
+    return (
+        f"regime_names {list(names)!r} put {wrong!r} where it names another "
+        f"regime: names go to the regimes best first ({first!r} first: the "
+        f"calmest, or the best mean with order_by='mean'; {last!r} last), and "
+        f"every output read by name (a risk-off rule, the report) takes "
+        f"{wrong!r} for the regime in its place. Pass {list(default)!r} or None, "
+        "or names of your own in that order."
+    )
+
+
+def _says(name: Any, best: str, worst: str) -> str | None:
+    """'best' or 'worst' if ``name`` says one in words, else None.
+
+    Bull, Bullish, Strong Bear, bear market...; neither or both ('Bull-Bear
+    transition') is None.
+    """
+    words = set(re.findall(r"[a-z]+", str(name).casefold()))
+    bull = bool(words & {best.casefold(), best.casefold() + "ish"})
+    bear = bool(words & {worst.casefold(), worst.casefold() + "ish"})
+    if bull == bear:
+        return None
+    return "best" if bull else "worst"
 
 
 def check_params(

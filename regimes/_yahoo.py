@@ -41,6 +41,7 @@ __all__ = [
     "check_tickers",
     "closes",
     "default_cache_dir",
+    "SETTLED_ATTR",
     "drop_failed",
 ]
 
@@ -112,6 +113,11 @@ def closes(
         check_folder_target(cache_dir, cache_param)
         close = _download_or_fallback(names, start, end, path, settled)
     return close
+
+
+SETTLED_ATTR = "settled_until"
+"""The ``attrs`` key under which a download says its last settled day
+(:func:`settled_day`, ISO text): days after it may still be trading."""
 
 
 def settled_day(now: pd.Timestamp | None = None) -> pd.Timestamp:
@@ -269,10 +275,18 @@ def _yf_close(names: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
             "the dates hold no weekday; widen the dates."
         )
     if raw is None or raw.empty or "Close" not in raw.columns.get_level_values(0):
+        weekdays = len(pd.bdate_range(start, end))
+        # a few weekdays may all be holidays (hostile 74, 7): say the dates too
+        short = (
+            f"Its {weekdays} weekday{'s' if weekdays > 1 else ''} may all be "
+            "holidays: widen the dates. "
+            if weekdays <= 5
+            else ""
+        )
         raise DataDownloadError(
             Advice(
                 f"Yahoo Finance returned no prices for {names} from {start.date()} "
-                f"to {end.date()} (yfinance logs the reason). ",
+                f"to {end.date()} (yfinance logs the reason). {short}",
                 *advice,
             )
         )

@@ -1089,7 +1089,6 @@ def _run_walk_forward(
 ) -> int:
     options = {"refit": refit, "min_train": args.min_train, "progress": True}
     if args.state is not None:
-        returns = _final_days(args, returns)
         reading = _reading(args, returns)
         _check_reading(args.state, reading)  # before any work
         wf = _run_daily(args.state, returns, model, options)
@@ -1325,64 +1324,6 @@ def _save_reading(folder: Path, reading: dict[str, Any]) -> None:
     """Record the reading beside the state (replaced whole, never half written)."""
     with atomic_path(folder / READING, "--state") as tmp:
         tmp.write_text(json.dumps(reading, sort_keys=True), encoding="utf-8")
-
-
-LATE_QUOTE_DAYS = 5
-"""With --keep-missing --state, days a column may go without a value at the
-end of the data before it counts as stopped (a trading week): until then they
-wait for its quote (:func:`_final_days`)."""
-
-
-def _final_days(args: argparse.Namespace, returns: pd.DataFrame) -> pd.DataFrame:
-    """``returns`` without the last days whose values may still change.
-
-    The state commits every day it is given and logs it: a day revised later
-    is refused as a revision, for good (hostile 72, 3-4). A download's days
-    after :func:`regimes._yahoo.settled_day` may still be trading (a bar of
-    today is the running price); with --keep-missing, a last day that lacks a
-    value the day before had is a quote not yet in. Both wait for the next run.
-    """
-    from ._yahoo import settled_day
-
-    last = len(returns)
-    if args.download is not None:
-        settled = settled_day()
-        last = int(returns.index.searchsorted(settled, side="right"))
-        if last < len(returns):
-            warn_user(
-                f"the days after {settled.date()} ({len(returns) - last}, to "
-                f"{returns.index[-1].date()}) may still be trading, their prices "
-                "not final: left for a later run, so that the state and its log "
-                "hold only final prices.",
-                DataWarning,
-            )
-    if args.keep_missing:
-        # each column's trailing days without a value, after its last one: a
-        # quote a few days late (hostile 73, 2), held back up to a trading
-        # week; a column gone longer has stopped, and its days are logged
-        values = returns.iloc[:last].to_numpy()
-        start = last
-        for j in range(values.shape[1]):
-            seen = np.flatnonzero(~np.isnan(values[:, j]))
-            if len(seen) and 0 < last - 1 - seen[-1] <= LATE_QUOTE_DAYS:
-                start = min(start, int(seen[-1]) + 1)
-        if start < last:
-            late = [
-                str(c)
-                for j, c in enumerate(returns.columns)
-                if np.isnan(values[start:, j]).any()
-                and not np.isnan(values[start - 1, j])
-            ]
-            warn_user(
-                f"the days from {returns.index[start].date()} lack values of "
-                f"{late}, which the day before had: quotes not yet in, which the "
-                "state would log now and refuse as a revision when they come. "
-                f"Those days are left for a later run (up to {LATE_QUOTE_DAYS} "
-                "days; a column without a value longer than that has stopped).",
-                DataWarning,
-            )
-            last = start
-    return returns.iloc[:last]
 
 
 def _run_daily(

@@ -16,6 +16,7 @@ import os
 import shutil
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from ._contract import Checked, InstanceOf, PathLike, validate_params
@@ -30,7 +31,9 @@ from ._resume import (
     save_and_log,
     save_state,
 )
-from .exceptions import InvalidParameterError
+from ._warn import warn_user
+from ._yahoo import SETTLED_ATTR
+from .exceptions import DataWarning, InvalidParameterError
 from .models import RegimeModel
 from .walkforward import walk_forward
 
@@ -51,6 +54,68 @@ class DailyRun(NamedTuple):
     n_new_refits: int
     n_logged: int
     """Lines appended to the audit log."""
+
+
+LATE_QUOTE_DAYS = 5
+"""With ``missing="marginalize"``, days a column may go without a value at the
+end of the data before it counts as stopped (a trading week): until then those
+days wait for its quote (:func:`final_rows`)."""
+
+
+def final_rows(
+    returns: Any, last_logged: pd.Timestamp | None, marginalize: bool
+) -> Any:
+    """``returns`` without the last days whose values may still change.
+
+    The state logs every day it is given, and a day revised later is refused
+    as a revision at every later run (hostile 72, 3-4). So these wait for a
+    later run, with a warning: the days after a download's settled day (its
+    ``attrs["settled_until"]``: a bar of today is a running price); and, with
+    ``marginalize``, the last days lacking a value the day before had (a quote
+    not yet in), for up to ``LATE_QUOTE_DAYS``. A day the state has logged
+    already (``last_logged``) is never held back (hostile 74, 1).
+    """
+    index = getattr(returns, "index", None)
+    if not isinstance(index, pd.DatetimeIndex) or not len(index) or index.tz:
+        return returns  # walk_forward's checks say what is wrong, if anything
+    floor = 0 if last_logged is None else int(index.searchsorted(last_logged, "right"))
+    end = len(returns)
+    settled = returns.attrs.get(SETTLED_ATTR)
+    if settled is not None:
+        cut = max(floor, int(index.searchsorted(pd.Timestamp(settled), "right")))
+        if cut < end:
+            warn_user(
+                f"the days after {settled} ({end - cut}, to {index[end - 1].date()}) "
+                "may still be trading, their prices not final: left for a later "
+                "run, so that the state and its log hold only final prices.",
+                DataWarning,
+            )
+            end = cut
+    if marginalize and end - floor >= 1:
+        values = returns.iloc[:end].to_numpy(dtype=float)
+        start = end
+        for j in range(values.shape[1]):
+            seen = np.flatnonzero(~np.isnan(values[:, j]))
+            if len(seen) and 0 < end - 1 - seen[-1] <= LATE_QUOTE_DAYS:
+                start = min(start, int(seen[-1]) + 1)
+        start = max(start, floor)
+        if start < end:
+            late = [
+                str(c)
+                for j, c in enumerate(returns.columns)
+                if np.isnan(values[start:, j]).any()
+                and not np.isnan(values[start - 1, j])
+            ]
+            warn_user(
+                f"the days from {index[start].date()} lack values of {late}, which "
+                "the day before had: quotes not yet in, which the state would log "
+                "now and refuse as a revision when they come. Those days are left "
+                f"for a later run (up to {LATE_QUOTE_DAYS} days; a column without a "
+                "value longer than that has stopped).",
+                DataWarning,
+            )
+            end = start
+    return returns.iloc[:end]
 
 
 @validate_params(
@@ -114,6 +179,11 @@ def run(
             held = True
             previous = load_state(folder) if (folder / POINTER).is_file() else None
             check_log(folder, None if previous is None else previous.columns)
+            returns = final_rows(
+                returns,
+                None if previous is None else previous.index[-1],
+                getattr(model, "missing", "error") == "marginalize",
+            )
             out = walk_forward(returns, model, resume=previous, **options)
             _, n_logged = save_and_log(out, folder, held=True)
     except BaseException:

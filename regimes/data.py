@@ -34,6 +34,7 @@ from typing import Literal
 
 import pandas as pd
 
+from . import _yahoo
 from ._contract import (
     Checked,
     DateFormat,
@@ -63,7 +64,14 @@ from ._panel import (
 )
 from ._prices_or_returns import log_returns
 from ._validation import as_frame
-from ._yahoo import CACHE_ENV, SOURCE, check_tickers, closes, default_cache_dir
+from ._yahoo import (
+    CACHE_ENV,
+    SETTLED_ATTR,
+    SOURCE,
+    check_tickers,
+    closes,
+    default_cache_dir,
+)
 from ._yahoo import drop_failed as _drop_failed
 from .exceptions import (
     DataFileError,
@@ -614,4 +622,8 @@ def download_returns(
     given = "cache_dir" if cache_dir is not None else CACHE_ENV
     close = closes(names, start, last, folder, refresh, given)
     kept = _drop_failed(close, names, start, last)
-    return prepare(kept, options, SOURCE, "tickers")
+    out = prepare(kept, options, SOURCE, "tickers")
+    # the last day no exchange can still change: a daily state logs no later
+    # one (regimes.daily.run), whose price may still move (hostile 72, 3)
+    out.attrs[SETTLED_ATTR] = str(_yahoo.settled_day().date())  # one clock
+    return out

@@ -380,19 +380,24 @@ def _check_returns(
     # for it too, before the percent check's '/ 100' (H49-3), whose advice
     # would pass prices (H46-2)
     refuse_prices(data.values, name, least=GROSS_LEVEL if rate else PRICE_LEVEL)
-    percent = percent_median(data.values)
+    # the units rules are for daily moves; a row of weekly, monthly or
+    # quarterly returns moves by the square root of its trading days more
+    # (hostile 73, 3 and 74, 4: monthly decimal returns were called percent)
+    spacing = median_spacing(data.index)
+    daily = spacing is None or spacing <= MAX_DAILY_SPACING
+    per_row = 1.0 if daily else max(1.0, spacing / pd.Timedelta(days=1) * 5 / 7)
+    percent = percent_median(data.values / np.sqrt(per_row))
     if percent is not None:
+        what = "daily return" if daily else "return"
         raise InvalidParameterError(
             name,
-            f"{name} look like percent returns (median absolute daily return "
-            f"{percent:.3g}; decimal returns give about 0.01): backtests and regime "
+            f"{name} look like percent returns (median absolute {what} "
+            f"{percent * np.sqrt(per_row):.3g}; decimal returns give about "
+            f"{0.01 * np.sqrt(per_row):.2g}): backtests and regime "
             "statistics compound decimal simple returns. "
             f"Pass {name} / 100 (percent simple returns), "
             f"or np.expm1({name} / 100) (percent log returns).",
         )
-    # a band for daily moves: weekly or monthly ones are larger (hostile 73, 3)
-    spacing = median_spacing(data.index)
-    daily = spacing is None or spacing <= MAX_DAILY_SPACING
     suspect = None if rate or not daily else percent_suspect_median(data.values)
     if suspect is not None:
         # percent returns of a calm asset pass the percent rule (hostile 70, 4)

@@ -302,6 +302,12 @@ def walk_forward(
         settings.regime_names, default_regime_names(settings.n_regimes)
     )
     if misnamed is not None:
+        if resume is not None:  # its names are the run's (hostile 74, 2)
+            misnamed += (
+                " A resumed walk keeps the names it began with, and refuses "
+                "others: other names need a new run (a new state folder), which "
+                "computes every day again."
+            )
         warn_user(misnamed, RegimeNamesWarning)
     # dates always: the output, its refit table and its resume record are dated
     # (a number of days as refit= does not make undated rows work)

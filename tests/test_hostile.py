@@ -2227,3 +2227,97 @@ def test_hostile_73_numbers_written_as_text_another_way_are_named(short_sample):
         RegimeModel(2).fit(short_sample.assign(XLE=commas))
     fixed = commas.str.replace(",", ".").astype(float)  # the advice, followed
     RegimeModel(2, n_init=1, random_state=0).fit(fixed)
+
+
+def test_hostile_74_held_back_days_are_never_days_the_state_logged(
+    tmp_path, monkeypatch
+):
+    """Hostile 74, 1 and 3: the command held back days its state had logged
+    (a state from before the hold-back, or a quote that went missing on a
+    logged day): 'fewer rows than the previous run'; and daily.run in Python
+    logged a download's running price. The hold-back lives in daily.run, on
+    the download's settled day (attrs), never before the state's last day."""
+    import yfinance
+
+    from regimes import _yahoo, daily, data
+    from regimes.exceptions import DataWarning
+
+    from ._yf import FakeDownload, yf_frame
+
+    monkeypatch.setenv("REGIMES_CACHE_DIR", str(tmp_path / "cache"))
+    bars = yf_frame(["XLK", "XLF"], start="2024-01-02", periods=700)
+    monkeypatch.setattr(yfinance, "download", FakeDownload(bars))
+    model = RegimeModel(2, n_init=1, random_state=0)
+    options = dict(refit="Q", min_train=300, progress=False)
+    end = str(bars.index[-1].date())
+    # in Python: the last bar still trades, and waits
+    monkeypatch.setattr(_yahoo, "settled_day", lambda now=None: bars.index[-2])
+    returns = data.download_returns(["XLK", "XLF"], start="2024-01-02", end=end)
+    with pytest.warns(DataWarning, match="may still be trading"):
+        first = daily.run(returns, model, tmp_path / "py", **options)
+    assert first.walk.index[-1] == bars.index[-2]
+    # a state that logged the last bar (as before the hold-back): kept, not cut
+    monkeypatch.setattr(_yahoo, "settled_day", lambda now=None: bars.index[-1])
+    returns = data.download_returns(["XLK", "XLF"], start="2024-01-02", end=end)
+    daily.run(returns, model, tmp_path / "old", **options)
+    monkeypatch.setattr(_yahoo, "settled_day", lambda now=None: bars.index[-2])
+    returns = data.download_returns(["XLK", "XLF"], start="2024-01-02", end=end)
+    again = daily.run(returns, model, tmp_path / "old", **options)
+    assert again.walk.index[-1] == bars.index[-1] and again.n_new_rows == 0
+    # a quote missing on a day already logged is no quote not yet in
+    monkeypatch.setattr(_yahoo, "settled_day", lambda now=None: bars.index[-1])
+    returns = data.download_returns(["XLK", "XLF"], start="2024-01-02", end=end)
+    simple = np.expm1(returns)
+    marginal = RegimeModel(2, n_init=1, random_state=0, missing="marginalize")
+    daily.run(simple, marginal, tmp_path / "km", **options)
+    gone = simple.copy()
+    gone.iloc[-2:, 1] = np.nan
+    with pytest.raises(InvalidParameterError, match="differ from the previous run"):
+        daily.run(gone, marginal, tmp_path / "km", **options)
+
+
+def test_hostile_74_names_months_and_holidays(short_sample, tmp_path, monkeypatch):
+    """Hostile 74, 2, 4, 5 and 7: names in order ('Strong Bull', 'Bull', 'Bear',
+    'Strong Bear') were warned of; a resumed walk's warning advised names its
+    resume refuses; monthly decimal returns above a median of 0.1 were refused
+    as percent; a holiday window said only 'if you are offline'."""
+    import yfinance
+
+    from regimes import daily, data
+    from regimes.evaluate import backtest
+    from regimes.exceptions import DataDownloadError, RegimeNamesWarning
+
+    from ._yf import FakeDownload, yf_frame
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RegimeNamesWarning)
+        for names in (
+            ["Strong Bull", "Bull", "Bear", "Strong Bear"],
+            ["Low", "Bull-Bear transition", "Mid", "High"],
+        ):
+            RegimeModel(4, n_init=1, random_state=0, regime_names=names).fit(
+                short_sample
+            )
+    misnamed = RegimeModel(2, n_init=1, random_state=0, regime_names=["Bear", "Bull"])
+    options = dict(refit="Q", min_train=1000, progress=False)
+    with pytest.warns(RegimeNamesWarning):
+        daily.run(short_sample.iloc[:-5], misnamed, tmp_path / "s", **options)
+    with pytest.warns(RegimeNamesWarning, match="A resumed walk keeps the names"):
+        daily.run(short_sample, misnamed, tmp_path / "s", **options)
+    sample = load_sample()
+    monthly = np.expm1(sample).add(1).resample("ME").prod().sub(1)
+    monthly = monthly.loc["1998":"2003", ["Technology"]]  # median |r| 0.11
+    codes = np.where(np.arange(len(monthly)) % 7 < 4, "Bull", "Bear")
+    signal = pd.Series(pd.Categorical(codes, ["Bull", "Bear"], ordered=True))
+    signal.index = monthly.index
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not daily: said
+        backtest(signal, monthly)
+        with pytest.raises(InvalidParameterError, match="about 0.047"):
+            backtest(signal, monthly * 100)
+    empty = FakeDownload(yf_frame(["SPY"], periods=5).iloc[:0])
+    monkeypatch.setattr(yfinance, "download", empty)
+    with pytest.raises(DataDownloadError, match="may all be holidays: widen"):
+        data.download_returns(
+            ["SPY"], start="2024-12-25", end="2024-12-25", cache_dir=tmp_path
+        )
