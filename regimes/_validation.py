@@ -211,10 +211,10 @@ def _check_names_free(names: Sequence[str]) -> None:
 def names_out_of_place(names: Sequence[str], default: Sequence[str]) -> str | None:
     """Why ``names`` put 'Bull' or 'Bear' where it names another regime, or None.
 
-    Variants count ('Bullish', 'Bear market'). Names go to the regimes in
-    ``order_by``'s order, best first: a name that says best anywhere but
-    first, or worst anywhere but last, names another regime, and every output
-    reads it so (hostile 72, 1: ['Bear', 'Sideways', 'Bull'] named the
+    Variants count ('Bullish', 'Bears', 'BearMarket'). Names go to the
+    regimes in ``order_by``'s order, best first: a name that says worst before
+    one that says best names the regimes upside down, and every output reads
+    it so (hostile 72, 1: ['Bear', 'Sideways', 'Bull'] named the
     calmest regime Bear, and the report went to cash in 'Bull'). Said by the
     fit as a warning, not refused by the parameter check: model files and
     states saved before were written so (hostile 73, 1).
@@ -223,22 +223,14 @@ def names_out_of_place(names: Sequence[str], default: Sequence[str]) -> str | No
         return None
     first, last = default[0], default[-1]
     says = [_says(name, first, last) for name in names]
-    # a bearish name before a bullish one; or the best place not bullish, the
-    # worst not bearish, while another name is (hostile 74, 5: 'Strong Bull',
-    # 'Bull', 'Bear', 'Strong Bear' is in order)
-    inverted = any(
-        a == "worst" and b == "best" for i, a in enumerate(says) for b in says[i + 1 :]
-    )
+    # a name that says worst before one that says best: the order is upside
+    # down. Other places are the user's ('Crisis' after 'Bear', 'Goldilocks'
+    # before 'Bull': hostile 75, 2)
     wrong = next(
         (
             names[i]
             for i, said in enumerate(says)
-            if said is not None
-            and (
-                inverted
-                or (said == "best" and says[0] != "best")
-                or (said == "worst" and says[-1] != "worst")
-            )
+            if said == "worst" and "best" in says[i + 1 :]
         ),
         None,
     )
@@ -260,9 +252,11 @@ def _says(name: Any, best: str, worst: str) -> str | None:
     Bull, Bullish, Strong Bear, bear market...; neither or both ('Bull-Bear
     transition') is None.
     """
-    words = set(re.findall(r"[a-z]+", str(name).casefold()))
-    bull = bool(words & {best.casefold(), best.casefold() + "ish"})
-    bear = bool(words & {worst.casefold(), worst.casefold() + "ish"})
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name))  # BullMarket
+    words = set(re.findall(r"[a-z]+", spaced.casefold()))
+    forms = ("", "s", "ish")  # Bull, Bulls, Bullish
+    bull = bool(words & {best.casefold() + f for f in forms})
+    bear = bool(words & {worst.casefold() + f for f in forms})
     if bull == bear:
         return None
     return "best" if bull else "worst"

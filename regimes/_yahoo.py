@@ -276,13 +276,23 @@ def _yf_close(names: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
         )
     if raw is None or raw.empty or "Close" not in raw.columns.get_level_values(0):
         weekdays = len(pd.bdate_range(start, end))
-        # a few weekdays may all be holidays (hostile 74, 7): say the dates too
-        short = (
-            f"Its {weekdays} weekday{'s' if weekdays > 1 else ''} may all be "
-            "holidays: widen the dates. "
-            if weekdays <= 5
-            else ""
-        )
+        settled = settled_day()
+        # a few weekdays may all be holidays (hostile 74, 7), unless they are
+        # still to come (hostile 75, 6): say the dates too
+        if start > settled:
+            short = (
+                f"The dates start after {settled.date()}, the last day whose "
+                "prices are final everywhere: the market may not have closed on "
+                "them yet. "
+            )
+        elif weekdays <= 5:
+            short = (
+                "Its one weekday may be a holiday: widen the dates. "
+                if weekdays == 1
+                else f"Its {weekdays} weekdays may all be holidays: widen the dates. "
+            )
+        else:
+            short = ""
         raise DataDownloadError(
             Advice(
                 f"Yahoo Finance returned no prices for {names} from {start.date()} "

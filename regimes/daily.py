@@ -57,9 +57,14 @@ class DailyRun(NamedTuple):
 
 
 LATE_QUOTE_DAYS = 5
-"""With ``missing="marginalize"``, days a column may go without a value at the
-end of the data before it counts as stopped (a trading week): until then those
-days wait for its quote (:func:`final_rows`)."""
+"""With ``missing="marginalize"``, rows a column may go without a value at the
+end of the data before it counts as stopped (a trading week of daily rows):
+until then those rows wait for its quote (:func:`final_rows`)."""
+
+STALE_MARK_ROWS = 5
+"""A download's settled day holds back its last one or two rows; a mark older
+than this many rows belongs to an earlier download (rows joined since), and is
+not taken (:func:`final_rows`)."""
 
 
 def final_rows(
@@ -83,6 +88,17 @@ def final_rows(
     settled = returns.attrs.get(SETTLED_ATTR)
     if settled is not None:
         cut = max(floor, int(index.searchsorted(pd.Timestamp(settled), "right")))
+        if end - cut > STALE_MARK_ROWS:
+            # rows joined after the download (combine_first keeps its mark):
+            # a mark that would hold them all for ever is not theirs (H75, 4)
+            warn_user(
+                f"returns.attrs[{SETTLED_ATTR!r}] = {settled} is older than "
+                f"{end - cut} of its rows: a mark of an earlier download, not "
+                "taken. Mark the days that may still trade yourself, or pass "
+                "the download as it came.",
+                DataWarning,
+            )
+            cut = end
         if cut < end:
             warn_user(
                 f"the days after {settled} ({end - cut}, to {index[end - 1].date()}) "
@@ -91,8 +107,12 @@ def final_rows(
                 DataWarning,
             )
             end = cut
+    frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
+    try:
+        values = frame.iloc[:end].to_numpy(dtype=float)
+    except (TypeError, ValueError):  # walk_forward's checks say what is wrong
+        marginalize = False
     if marginalize and end - floor >= 1:
-        values = returns.iloc[:end].to_numpy(dtype=float)
         start = end
         for j in range(values.shape[1]):
             seen = np.flatnonzero(~np.isnan(values[:, j]))
@@ -102,7 +122,7 @@ def final_rows(
         if start < end:
             late = [
                 str(c)
-                for j, c in enumerate(returns.columns)
+                for j, c in enumerate(frame.columns)
                 if np.isnan(values[start:, j]).any()
                 and not np.isnan(values[start - 1, j])
             ]
@@ -110,8 +130,9 @@ def final_rows(
                 f"the days from {index[start].date()} lack values of {late}, which "
                 "the day before had: quotes not yet in, which the state would log "
                 "now and refuse as a revision when they come. Those days are left "
-                f"for a later run (up to {LATE_QUOTE_DAYS} days; a column without a "
-                "value longer than that has stopped).",
+                f"for a later run (up to {LATE_QUOTE_DAYS} rows, a trading week of "
+                "daily rows; a column without a value longer than that has "
+                "stopped).",
                 DataWarning,
             )
             end = start

@@ -399,6 +399,23 @@ def _check_returns(
             f"or np.expm1({name} / 100) (percent log returns).",
         )
     suspect = None if rate or not daily else percent_suspect_median(data.values)
+    if not daily and not rate:
+        # above the daily rule, below the scaled one: percent returns of a
+        # calm asset, or decimals of a wild month (hostile 75, 1)
+        wide = percent_median(data.values)
+        if wide is not None:
+            warn_user(
+                Advice(
+                    f"{name}: a median move of {wide:.3g} a row (rows "
+                    f"{spacing.days} days apart) is a large decimal return: "
+                    "percent returns of a calm asset move so. If these are "
+                    "percent returns, ",
+                    Aside(f"pass {name} / 100"),
+                    Command("give --percent"),
+                    ".",
+                ),
+                UnitsWarning,
+            )
     if suspect is not None:
         # percent returns of a calm asset pass the percent rule (hostile 70, 4)
         yearly = suspect / 0.674 * np.sqrt(TRADING_DAYS)

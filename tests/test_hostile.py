@@ -2027,8 +2027,8 @@ def test_hostile_72_bull_and_bear_named_out_of_their_places_are_said(
 
     for names in (
         ["Bear", "Sideways", "Bull"],
-        ["Sideways", "Bull", "Bear"],
         ["Bearish", "Sideways", "Bullish"],
+        ["BearMarket", "Flat", "Bulls"],
         ["Bear market", "Flat", "Bull market"],
     ):
         model = RegimeModel(3, n_init=1, random_state=0, regime_names=names)
@@ -2294,6 +2294,8 @@ def test_hostile_74_names_months_and_holidays(short_sample, tmp_path, monkeypatc
         for names in (
             ["Strong Bull", "Bull", "Bear", "Strong Bear"],
             ["Low", "Bull-Bear transition", "Mid", "High"],
+            ["Bull", "Neutral", "Bear", "Crisis"],  # hostile 75, 2
+            ["Goldilocks", "Bull", "Correction", "Bear"],
         ):
             RegimeModel(4, n_init=1, random_state=0, regime_names=names).fit(
                 short_sample
@@ -2317,7 +2319,62 @@ def test_hostile_74_names_months_and_holidays(short_sample, tmp_path, monkeypatc
             backtest(signal, monthly * 100)
     empty = FakeDownload(yf_frame(["SPY"], periods=5).iloc[:0])
     monkeypatch.setattr(yfinance, "download", empty)
-    with pytest.raises(DataDownloadError, match="may all be holidays: widen"):
+    with pytest.raises(DataDownloadError, match="may be a holiday: widen"):
         data.download_returns(
             ["SPY"], start="2024-12-25", end="2024-12-25", cache_dir=tmp_path
+        )
+
+
+def test_hostile_75_the_hold_back_and_the_units_rules_hold_their_edges(
+    short_sample, tmp_path, monkeypatch
+):
+    """Hostile 75, 1, 3-6: weekly and monthly percent returns of a calm asset
+    passed as decimals after the scaled rule; daily.run with missing=
+    'marginalize' crashed on a Series and on text (IndexError, ValueError); a
+    stale settled mark held every new row for ever; the late-quote message said
+    days where it counts rows; a window still to come was told 'holidays'."""
+    import yfinance
+
+    from regimes import daily, data
+    from regimes.evaluate import backtest
+    from regimes.exceptions import DataDownloadError, DataWarning, NotDailyWarning
+
+    from ._yf import FakeDownload, yf_frame
+
+    rng = np.random.default_rng(1)
+    for freq, size in (("W-FRI", 0.2), ("ME", 0.35)):
+        days = pd.date_range("2010-01-31", periods=120, freq=freq)
+        percent = pd.DataFrame({"SHY": rng.normal(0.1, size, len(days))}, index=days)
+        codes = np.where(np.arange(len(days)) % 6 < 3, "Bull", "Bear")
+        signal = pd.Series(pd.Categorical(codes, ["Bull", "Bear"], ordered=True))
+        signal.index = days
+        with pytest.warns(UnitsWarning, match="If these are percent returns, pass"):
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=NotDailyWarning)
+                backtest(signal, percent)
+    model = RegimeModel(2, n_init=1, random_state=0, missing="marginalize")
+    options = dict(refit="Q", min_train=1000, progress=False)
+    column = short_sample["XLK"]
+    run = daily.run(column, model, tmp_path / "series", **options)
+    assert run.walk.index[-1] == column.index[-1]
+    commas = column.map(lambda v: f"{v:.5f}".replace(".", ","))
+    with pytest.raises(InvalidReturnsError, match="decimal commas"):
+        daily.run(commas, model, tmp_path / "text", **options)
+    # a mark older than the rows joined since: not taken
+    stale = short_sample.copy()
+    stale.attrs["settled_until"] = str(stale.index[-30].date())
+    with pytest.warns(DataWarning, match="older than 29 of its rows"):
+        run = daily.run(stale, model, tmp_path / "stale", **options)
+    assert run.walk.index[-1] == stale.index[-1]
+    late = short_sample.copy()
+    late.iloc[-2:, 0] = np.nan
+    with pytest.warns(DataWarning, match="up to 5 rows, a trading week of daily"):
+        daily.run(late, model, tmp_path / "late", **options)
+    monkeypatch.setattr(yfinance, "download", FakeDownload(yf_frame(["SPY"]).iloc[:0]))
+    soon = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize() + pd.Timedelta(
+        days=10
+    )
+    with pytest.raises(DataDownloadError, match="may not have closed on them yet"):
+        data.download_returns(
+            ["SPY"], start=str(soon.date()), end=str(soon.date()), cache_dir=tmp_path
         )
