@@ -872,6 +872,33 @@ def median_spacing(index: pd.DatetimeIndex) -> pd.Timedelta | None:
     return pd.Timedelta(float(np.median(steps)), unit=index.unit)
 
 
+def trading_days_per_row(index: Any) -> float:
+    """The trading days one row spans, by the median spacing of the dates.
+
+    1 for daily rows (a median spacing of up to a long weekend), else the
+    spacing's weekdays (calendar days x 5 / 7: about 5 for weekly rows, 22 for
+    monthly). Undated rows are daily.
+
+    The units rules judge a day's move; a row of k days moves about sqrt(k)
+    times as much (hostile 73-76: monthly decimal returns were read as percent).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> trading_days_per_row(pd.bdate_range("2024-01-01", periods=5))
+    1.0
+    >>> monthly = pd.date_range("2024-01-31", periods=5, freq="ME")
+    >>> round(trading_days_per_row(monthly), 1)
+    21.8
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        return 1.0
+    spacing = median_spacing(index)
+    if spacing is None or spacing <= MAX_DAILY_SPACING:
+        return 1.0
+    return max(1.0, spacing / pd.Timedelta(days=1) * 5 / 7)
+
+
 MAX_ROWS_A_YEAR = 300
 """Most rows a calendar year of trading-day data (252 a year; 300 leaves room for
 a six-day week's markets at ~310 to be told, and for holidays' spread)."""

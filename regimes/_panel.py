@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._contract import is_number_cell, near_note, plain_numbers
-from ._dates import data_error
+from ._dates import data_error, trading_days_per_row
 from ._prices_or_returns import (
     _OHLC,
     BAR_FIELDS,
@@ -257,7 +257,7 @@ def prepare(
             raise data_error(
                 param, f"{source}: " + basis_points_advice(basis_points, "the values")
             )
-        median = percent_median(returns.to_numpy())
+        median = percent_median(returns.to_numpy(), trading_days_per_row(returns.index))
         # prices read as returns are not percent returns: said as prices, by
         # the fit's own warning (the loader was silent, hostile 49, H49-1)
         prices_warning(
@@ -269,7 +269,8 @@ def prepare(
         if median is not None and not looks_like_prices(returns.to_numpy()):
             warn_user(
                 f"{source}: the returns look like percent (median |return| "
-                f"{median:.2g}; daily returns in decimals are about 0.01). They are "
+                f"{median:.2g}; daily returns in decimals are about 0.01, monthly "
+                "about 0.05). They are "
                 "used as they are, so means and volatilities are in the same units; "
                 "divide by 100 for decimals.",
                 PercentReturnsWarning,

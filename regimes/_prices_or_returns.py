@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._dates import trading_days_per_row
 from ._warn import warn_user
 from .exceptions import (
     Advice,
@@ -530,8 +531,13 @@ def price_advice(level: float, name: str) -> str:
     )
 
 
-def percent_median(values: np.ndarray) -> float | None:
+def percent_median(values: np.ndarray, per_row: float = 1.0) -> float | None:
     """The median |return| if the returns look like percent (above 0.1), else None.
+
+    ``per_row``: the trading days a row spans
+    (:func:`regimes._dates.trading_days_per_row`); the bound grows with its
+    square root, as the moves do (0.47 for monthly rows): the one rule of
+    every reader, output and the command.
 
     Daily returns in decimals have a median absolute value of about 0.005-0.02;
     in percent, 0.5-2. Judged column by column, and the largest column median is
@@ -549,10 +555,19 @@ def percent_median(values: np.ndarray) -> float | None:
     True
     """
     median = _largest_column_median(values)
-    return median if median is not None and median > PERCENT_MEDIAN else None
+    bound = PERCENT_MEDIAN * np.sqrt(per_row)
+    return median if median is not None and median > bound else None
 
 
-def percent_suspect_median(values: np.ndarray) -> float | None:
+SUSPECT_ANNUAL_VOLATILITY = 1.0
+"""Weekly or monthly rows whose median move is, as decimals, an annual
+volatility above this (100 %) and below the percent rule may be percent
+returns of a calm asset (hostile 75, 1). Daily rows keep their band
+(``PERCENT_SUSPECT_MEDIAN``, about 130 %, measured against the suite's
+hand-made daily series); monthly sector returns of 1998-2002 imply 65 %."""
+
+
+def percent_suspect_median(values: np.ndarray, per_row: float = 1.0) -> float | None:
     """The largest column median |return| if percent or decimal is unclear.
 
     In the band where percent returns of a calm asset and decimal returns of a
@@ -567,7 +582,11 @@ def percent_suspect_median(values: np.ndarray) -> float | None:
     True
     """
     median = _largest_column_median(values)
-    if median is None or not PERCENT_SUSPECT_MEDIAN < median <= PERCENT_MEDIAN:
+    if per_row == 1.0:
+        low = PERCENT_SUSPECT_MEDIAN
+    else:  # median |r| = 0.674 sd; sd x sqrt(252 / per_row) a year
+        low = 0.674 * SUSPECT_ANNUAL_VOLATILITY * np.sqrt(per_row / 252)
+    if median is None or not low < median <= PERCENT_MEDIAN * np.sqrt(per_row):
         return None
     return median
 
@@ -626,16 +645,18 @@ def returns_unit(values: np.ndarray | pd.DataFrame, name: str = "returns") -> st
     look like decimals among percent ones are named in a
     :class:`~regimes.exceptions.UnitsWarning` (:func:`mixed_units`).
     """
+    per_row = 1.0
     if isinstance(values, pd.DataFrame):
         mixed = mixed_units(values)
         if mixed is not None:
             warn_user(f"{name}: {mixed}", UnitsWarning)
+        per_row = trading_days_per_row(values.index)
         values = values.to_numpy(dtype=float)
     median = _largest_column_median(values)  # once for both bounds
     basis_points = _basis_points(median, values)
     if basis_points is not None:
         raise InvalidParameterError(name, basis_points_advice(basis_points, name))
-    return "percent" if median is not None and median > PERCENT_MEDIAN else "decimal"
+    return "decimal" if percent_median(values, per_row) is None else "percent"
 
 
 RETURN_TYPES = ("log", "simple")
@@ -661,7 +682,9 @@ def simple_returns(
     """
     refuse_prices(returns.to_numpy(dtype=float), name, least=GROSS_LEVEL)
     decimal = returns / 100.0 if unit == "percent" else returns
-    size = percent_median(decimal.to_numpy(dtype=float))
+    size = percent_median(
+        decimal.to_numpy(dtype=float), trading_days_per_row(decimal.index)
+    )
     if size is not None:
         # units said (units="decimal") against data of percent size: every
         # figure would compound moves of 100 % a day

@@ -29,7 +29,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import data
 from ._contract import check_value
-from ._dates import NotACalendarDay, parse_day
+from ._dates import NotACalendarDay, parse_day, trading_days_per_row
 from ._io import (
     atomic_path,
     atomic_paths,
@@ -1410,7 +1410,7 @@ def _check_compounding(returns: pd.DataFrame, args: argparse.Namespace) -> None:
     if not np.isfinite(simple[given]).all():  # exp overflowed: no daily return
         size = float("inf")
     else:
-        size = percent_median(simple)
+        size = percent_median(simple, trading_days_per_row(returns.index))
     if size is None:
         return
     raise _UsageError(

@@ -51,12 +51,11 @@ from ._contract import (
     with_near,
 )
 from ._dates import (
-    MAX_DAILY_SPACING,
     calendar_years,
     check_day_index,
     local_days,
-    median_spacing,
     parse_day,
+    trading_days_per_row,
     warn_if_not_daily,
 )
 from ._prices_or_returns import (
@@ -382,48 +381,33 @@ def _check_returns(
     refuse_prices(data.values, name, least=GROSS_LEVEL if rate else PRICE_LEVEL)
     # the units rules are for daily moves; a row of weekly, monthly or
     # quarterly returns moves by the square root of its trading days more
-    # (hostile 73, 3 and 74, 4: monthly decimal returns were called percent)
-    spacing = median_spacing(data.index)
-    daily = spacing is None or spacing <= MAX_DAILY_SPACING
-    per_row = 1.0 if daily else max(1.0, spacing / pd.Timedelta(days=1) * 5 / 7)
-    percent = percent_median(data.values / np.sqrt(per_row))
+    # (hostile 73-76: monthly decimal returns were called percent)
+    per_row = trading_days_per_row(data.index)
+    daily = per_row == 1.0
+    percent = percent_median(data.values, per_row)
     if percent is not None:
         what = "daily return" if daily else "return"
         raise InvalidParameterError(
             name,
             f"{name} look like percent returns (median absolute {what} "
-            f"{percent * np.sqrt(per_row):.3g}; decimal returns give about "
+            f"{percent:.3g}; decimal returns give about "
             f"{0.01 * np.sqrt(per_row):.2g}): backtests and regime "
             "statistics compound decimal simple returns. "
             f"Pass {name} / 100 (percent simple returns), "
             f"or np.expm1({name} / 100) (percent log returns).",
         )
-    suspect = None if rate or not daily else percent_suspect_median(data.values)
-    if not daily and not rate:
-        # above the daily rule, below the scaled one: percent returns of a
-        # calm asset, or decimals of a wild month (hostile 75, 1)
-        wide = percent_median(data.values)
-        if wide is not None:
-            warn_user(
-                Advice(
-                    f"{name}: a median move of {wide:.3g} a row (rows "
-                    f"{spacing.days} days apart) is a large decimal return: "
-                    "percent returns of a calm asset move so. If these are "
-                    "percent returns, ",
-                    Aside(f"pass {name} / 100"),
-                    Command("give --percent"),
-                    ".",
-                ),
-                UnitsWarning,
-            )
+    suspect = None if rate else percent_suspect_median(data.values, per_row)
     if suspect is not None:
-        # percent returns of a calm asset pass the percent rule (hostile 70, 4)
-        yearly = suspect / 0.674 * np.sqrt(TRADING_DAYS)
+        # percent returns of a calm asset pass the percent rule (hostile 70,
+        # 4; 75, 1), as decimals an annual volatility beyond any index
+        yearly = suspect / 0.674 * np.sqrt(TRADING_DAYS / per_row)
         warn_user(
             Advice(
-                f"{name}: a median daily move of {suspect:.3g} is an annual "
-                f"volatility near {yearly:.0%} in decimals, beyond any index, "
-                "sector or bond fund. If these are percent returns, ",
+                f"{name}: a median move of {suspect:.3g} "
+                + ("a day" if daily else f"a row ({per_row:.0f} trading days)")
+                + f" is an annual volatility near {yearly:.0%} in decimals, "
+                "beyond any index, sector or bond fund. If these are percent "
+                "returns, ",
                 Aside(f"pass {name} / 100"),
                 Command("give --percent"),
                 ".",

@@ -55,10 +55,13 @@ from ._validation import (
 from ._version import __version__
 from ._warn import warn_user
 from .exceptions import (
+    Advice,
+    Aside,
     InvalidParameterError,
     InvalidReturnsError,
     RefitNeededWarning,
     RegimeNamesWarning,
+    Setting,
     TiedRegimesWarning,
 )
 from .labels import (
@@ -1415,7 +1418,7 @@ def _wrong_order(separation: float) -> float:
     return 0.5 * math.erfc(separation / math.sqrt(2.0))
 
 
-def _tied_names(state: Any, order_by: str) -> str | None:
+def _tied_names(state: Any, order_by: str) -> Advice | None:
     """Why two neighbouring regimes' names follow noise, or None.
 
     Days behind each regime: its long-run share of the training days, as the
@@ -1440,24 +1443,27 @@ def _tied_names(state: Any, order_by: str) -> str | None:
         what = "volatility"
         shown = [f"{volatility[j]:.1%}" for j in (i, i + 1)]
     other = "mean" if order_by == "volatility" else "volatility"
+    by_rule = what != "mean return" or order_by == "mean"
     rule = (
         f"order_by={order_by!r}"
-        if what != "mean return" or order_by == "mean"
+        if by_rule
         else "a 'tied' covariance's one volatility, then the mean"
     )
-    switch = (
-        f", or order_by={other!r} if that is what sets them apart"
-        if rule.startswith("order_by")
-        else ""
-    )
-    return (
+    fewer = len(names) - 1
+    # the command has --n-regimes, not order_by (hostile 76, 3)
+    return Advice(
         f"regimes {names[i]!r} and {names[i + 1]!r} cannot be told apart by "
         f"{what}, the rule that names them ({rule}): "
         f"{shown[0]} and {shown[1]} a year, {separation[i]:.1f} standard errors "
         f"apart (the other order has a chance of {_wrong_order(separation[i]):.0%}"
         "). Which is which follows noise, and so does every output read by "
-        "their names (a risk-off rule, "
-        f"the report). Fit fewer regimes, or on more days{switch}."
+        "their names (a risk-off rule, the report). Fit fewer regimes (",
+        Setting("n_regimes", fewer),
+        "), or on more days",
+        Aside(f", or order_by={other!r} if that is what sets them apart")
+        if by_rule
+        else "",
+        ".",
     )
 
 

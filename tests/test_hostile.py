@@ -2378,3 +2378,35 @@ def test_hostile_75_the_hold_back_and_the_units_rules_hold_their_edges(
         data.download_returns(
             ["SPY"], start=str(soon.date()), end=str(soon.date()), cache_dir=tmp_path
         )
+
+
+def test_hostile_76_monthly_decimals_are_decimals_everywhere(tmp_path, capsys):
+    """Hostile 76, 1-3: the command read monthly decimal returns (median 0.13)
+    as percent and divided them by 100 for its backtest, while saying it used
+    them as they are; evaluate warned of them as percent of a calm asset; and
+    the tie warning told the command's user order_by=, an option it lacks."""
+    from regimes import cli
+    from regimes.evaluate import regime_stats
+
+    sample = load_sample()
+    monthly = np.expm1(sample).add(1).resample("ME").prod().sub(1)
+    window = monthly.loc["1998":"2002", ["Technology"]]  # 55 % a year, decimals
+    model = RegimeModel(2, n_init=2, random_state=0)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        model.fit(window)
+        regime_stats(model.predict(window), window)
+    assert not [w for w in said if issubclass(w.category, UnitsWarning)]
+    path = tmp_path / "monthly.csv"
+    window.rename_axis("Date").to_csv(path)
+    argv = ["--csv", str(path), "--returns", "--return-type", "simple"]
+    assert cli.main([*argv, "--evaluate", "--n-regimes", "2", "--n-init", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert "look like percent" not in err
+    vol = next(line for line in out.splitlines() if line.startswith("ann_vol"))
+    assert float(vol.split()[-1]) > 1.0  # buy and hold, 252 rows a year: not / 100
+    argv = ["--start", "2008-01-01", "--end", "2015-12-31", "--n-init", "1"]
+    assert cli.main([*argv, "--n-regimes", "4", "--covariance-type", "spherical"]) == 0
+    err = capsys.readouterr().err
+    assert "cannot be told apart" in err and "(--n-regimes 3)" in err
+    assert "if that is what sets them apart" not in err  # Python's option only

@@ -25,7 +25,7 @@ FLOORS = {
     6: ["_fitting", "_persist", "_panel", "evaluate", "inference"],
     5: ["_validation", "_parameter_tables"],
     4: ["_restarts", "labels", "online", "_information"],
-    3: ["_contract", "_hmm"],
+    3: ["_contract", "_hmm", "_prices_or_returns"],
     2: [
         "_accelerate",
         "_dates",
@@ -33,7 +33,6 @@ FLOORS = {
         "_io",
         "_missing",
         "_parallel",
-        "_prices_or_returns",
         "_records",
         "em",
     ],
