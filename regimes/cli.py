@@ -1341,6 +1341,13 @@ def _run_daily(
             f"{run.n_new_rows} new days, {run.n_new_refits} refits"
         )
     print(f"       {run.n_logged} days appended to {folder / daily.LOG}")
+    held = run.held_back
+    if len(held):
+        print(
+            f"       {len(held)} last day{'s' if len(held) > 1 else ''} "
+            f"({held[0].date()} .. {held[-1].date()}) left for a later run: "
+            "their prices may still change"
+        )
     print()
     return run.walk
 

@@ -54,6 +54,10 @@ class DailyRun(NamedTuple):
     n_new_refits: int
     n_logged: int
     """Lines appended to the audit log."""
+    held_back: pd.DatetimeIndex = pd.DatetimeIndex([])
+    """The last days of ``returns`` left for a later run because their values
+    may still change (:func:`final_rows`): an expected part of an evening run
+    before the day settles, so said here rather than warned of."""
 
 
 LATE_QUOTE_DAYS = 5
@@ -74,10 +78,12 @@ def final_rows(
 
     The state logs every day it is given, and a day revised later is refused
     as a revision at every later run (hostile 72, 3-4). So these wait for a
-    later run, with a warning: the days after a download's settled day (its
-    ``attrs["settled_until"]``: a bar of today is a running price); and, with
-    ``marginalize``, the last days lacking a value the day before had (a quote
-    not yet in), for up to ``LATE_QUOTE_DAYS``. A day the state has logged
+    later run (:attr:`DailyRun.held_back` lists them): the days after a
+    download's settled day (its ``attrs["settled_until"]``: a bar of today is
+    a running price), said there only, as every evening before the day
+    settles has one; and, with ``marginalize``, the last days lacking a value
+    the day before had (a quote not yet in), for up to ``LATE_QUOTE_DAYS``,
+    with a warning. A day the state has logged
     already (``last_logged``) is never held back (hostile 74, 1).
     """
     index = getattr(returns, "index", None)
@@ -99,14 +105,9 @@ def final_rows(
                 DataWarning,
             )
             cut = end
-        if cut < end:
-            warn_user(
-                f"the days after {settled} ({end - cut}, to {index[end - 1].date()}) "
-                "may still be trading, their prices not final: left for a later "
-                "run, so that the state and its log hold only final prices.",
-                DataWarning,
-            )
-            end = cut
+        # a bar of today before the day settles: expected every evening, so
+        # not warned of (hostile 76, 4); DailyRun.held_back says it
+        end = min(end, cut)
     frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
     try:
         values = frame.iloc[:end].to_numpy(dtype=float)
@@ -200,11 +201,14 @@ def run(
             held = True
             previous = load_state(folder) if (folder / POINTER).is_file() else None
             check_log(folder, None if previous is None else previous.columns)
+            given = returns
             returns = final_rows(
                 returns,
                 None if previous is None else previous.index[-1],
                 getattr(model, "missing", "error") == "marginalize",
             )
+            # what final_rows left (it returns anything else as it came)
+            held_back = given.index[len(returns) :] if returns is not given else []
             out = walk_forward(returns, model, resume=previous, **options)
             _, n_logged = save_and_log(out, folder, held=True)
     except BaseException:
@@ -222,4 +226,5 @@ def run(
         n_new_rows=len(out) - (0 if previous is None else len(previous)),
         n_new_refits=n_refits,
         n_logged=n_logged,
+        held_back=pd.DatetimeIndex(held_back),
     )
