@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._dates import trading_days_per_row
+from ._gaussian import MAD_TO_SD
 from ._warn import warn_user
 from .exceptions import (
     Advice,
@@ -27,6 +28,7 @@ from .exceptions import (
     SplitWarning,
     UnitsWarning,
 )
+from .results import TRADING_DAYS
 
 __all__ = [
     "PERCENT_MEDIAN",
@@ -42,6 +44,7 @@ __all__ = [
     "looks_like_prices",
     "percent_median",
     "percent_suspect_median",
+    "annual_volatility_of",
     "simple_returns",
     "split_like_moves",
     "warn_split_like",
@@ -584,11 +587,26 @@ def percent_suspect_median(values: np.ndarray, per_row: float = 1.0) -> float | 
     median = _largest_column_median(values)
     if per_row == 1.0:
         low = PERCENT_SUSPECT_MEDIAN
-    else:  # median |r| = 0.674 sd; sd x sqrt(252 / per_row) a year
-        low = 0.674 * SUSPECT_ANNUAL_VOLATILITY * np.sqrt(per_row / 252)
+    else:  # the median move of that annual volatility
+        low = SUSPECT_ANNUAL_VOLATILITY / annual_volatility_of(1.0, per_row)
     if median is None or not low < median <= PERCENT_MEDIAN * np.sqrt(per_row):
         return None
     return median
+
+
+def annual_volatility_of(median_move: float, per_row: float = 1.0) -> float:
+    """The annual volatility of decimal returns whose median |move| a row is this.
+
+    A median absolute move is ``1 / MAD_TO_SD`` (0.674) standard deviations of
+    normal returns; a row spans ``per_row`` trading days, of 252 a year. The
+    one reading of a median move as a volatility (the units warnings).
+
+    Examples
+    --------
+    >>> round(annual_volatility_of(0.055), 2)
+    1.29
+    """
+    return float(median_move * MAD_TO_SD * np.sqrt(TRADING_DAYS / per_row))
 
 
 def basis_points_advice(median: float, name: str) -> str:

@@ -7,7 +7,6 @@ message names the argument, what was expected, what was received and how to fix 
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -206,60 +205,6 @@ def _check_names_free(names: Sequence[str]) -> None:
             f"{', '.join(p + '<name>' for p in prefixes)}); "
             "choose other regime names, e.g. 'Calm' or 'Storm'.",
         )
-
-
-def names_out_of_place(names: Sequence[str], default: Sequence[str]) -> str | None:
-    """Why ``names`` put 'Bull' or 'Bear' where it names another regime, or None.
-
-    Variants count ('Bullish', 'Bears', 'BearMarket'). Names go to the
-    regimes in ``order_by``'s order, best first: a name that says worst before
-    one that says best names the regimes upside down, and every output reads
-    it so (hostile 72, 1: ['Bear', 'Sideways', 'Bull'] named the
-    calmest regime Bear, and the report went to cash in 'Bull'). Said by the
-    fit as a warning, not refused by the parameter check: model files and
-    states saved before were written so (hostile 73, 1).
-    """
-    if len(names) < 2:
-        return None
-    first, last = default[0], default[-1]
-    says = [_says(name, first, last) for name in names]
-    # a name that says worst before one that says best: the order is upside
-    # down. Other places are the user's ('Crisis' after 'Bear', 'Goldilocks'
-    # before 'Bull': hostile 75, 2)
-    wrong = next(
-        (
-            names[i]
-            for i, said in enumerate(says)
-            if said == "worst" and "best" in says[i + 1 :]
-        ),
-        None,
-    )
-    if wrong is None:
-        return None
-    return (
-        f"regime_names {list(names)!r} put {wrong!r} where it names another "
-        f"regime: names go to the regimes best first ({first!r} first: the "
-        f"calmest, or the best mean with order_by='mean'; {last!r} last), and "
-        f"every output read by name (a risk-off rule, the report) takes "
-        f"{wrong!r} for the regime in its place. Pass {list(default)!r} or None, "
-        "or names of your own in that order."
-    )
-
-
-def _says(name: Any, best: str, worst: str) -> str | None:
-    """'best' or 'worst' if ``name`` says one in words, else None.
-
-    Bull, Bullish, Strong Bear, bear market...; neither or both ('Bull-Bear
-    transition') is None.
-    """
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name))  # BullMarket
-    words = set(re.findall(r"[a-z]+", spaced.casefold()))
-    forms = ("", "s", "ish")  # Bull, Bulls, Bullish
-    bull = bool(words & {best.casefold() + f for f in forms})
-    bear = bool(words & {worst.casefold() + f for f in forms})
-    if bull == bear:
-        return None
-    return "best" if bull else "worst"
 
 
 def check_params(

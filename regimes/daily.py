@@ -83,8 +83,8 @@ def final_rows(
     a running price), said there only, as every evening before the day
     settles has one; and, with ``marginalize``, the last days lacking a value
     the day before had (a quote not yet in), for up to ``LATE_QUOTE_DAYS``,
-    with a warning. A day the state has logged
-    already (``last_logged``) is never held back (hostile 74, 1).
+    with a warning. A day the state has logged already (``last_logged``) is
+    never held back (hostile 74, 1).
     """
     index = getattr(returns, "index", None)
     if not isinstance(index, pd.DatetimeIndex) or not len(index) or index.tz:
@@ -108,12 +108,12 @@ def final_rows(
         # a bar of today before the day settles: expected every evening, so
         # not warned of (hostile 76, 4); DailyRun.held_back says it
         end = min(end, cut)
-    frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
-    try:
-        values = frame.iloc[:end].to_numpy(dtype=float)
-    except (TypeError, ValueError):  # walk_forward's checks say what is wrong
-        marginalize = False
     if marginalize and end - floor >= 1:
+        frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
+        try:
+            values = frame.iloc[:end].to_numpy(dtype=float)
+        except (TypeError, ValueError):  # walk_forward's checks say what is wrong
+            return returns.iloc[:end]
         start = end
         for j in range(values.shape[1]):
             seen = np.flatnonzero(~np.isnan(values[:, j]))

@@ -61,6 +61,7 @@ from ._dates import (
 from ._prices_or_returns import (
     GROSS_LEVEL,
     PRICE_LEVEL,
+    annual_volatility_of,
     percent_suspect_median,
     refuse_prices,
 )
@@ -400,7 +401,7 @@ def _check_returns(
     if suspect is not None:
         # percent returns of a calm asset pass the percent rule (hostile 70,
         # 4; 75, 1), as decimals an annual volatility beyond any index
-        yearly = suspect / 0.674 * np.sqrt(TRADING_DAYS / per_row)
+        yearly = annual_volatility_of(suspect, per_row)
         warn_user(
             Advice(
                 f"{name}: a median move of {suspect:.3g} "

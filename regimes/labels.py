@@ -25,7 +25,9 @@ the random seed, as long as the fits reach the same optimum.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 from hmmlearn.hmm import GaussianHMM
@@ -223,35 +225,99 @@ TIE_STANDARD_ERRORS = 2.0
 statistic (volatility or mean) is more than this many standard errors apart."""
 
 
+def upside_down_names(names: Sequence[str]) -> str | None:
+    """Why ``names`` put 'Bull' or 'Bear' where it names another regime, or None.
+
+    Variants count ('Bullish', 'Bears', 'BearMarket'). Names go to the
+    regimes in ``order_by``'s order, best first: a name that says worst before
+    one that says best names the regimes upside down, and every output reads
+    it so (hostile 72, 1: ['Bear', 'Sideways', 'Bull'] named the
+    calmest regime Bear, and the report went to cash in 'Bull'). Said by the
+    fit as a warning, not refused by the parameter check: model files and
+    states saved before were written so (hostile 73, 1).
+    """
+    if len(names) < 2:
+        return None
+    default = default_regime_names(len(names))
+    first, last = default[0], default[-1]
+    says = [_says(name, first, last) for name in names]
+    # a name that says worst before one that says best: the order is upside
+    # down. Other places are the user's ('Crisis' after 'Bear', 'Goldilocks'
+    # before 'Bull': hostile 75, 2)
+    wrong = next(
+        (
+            names[i]
+            for i, said in enumerate(says)
+            if said == "worst" and "best" in says[i + 1 :]
+        ),
+        None,
+    )
+    if wrong is None:
+        return None
+    return (
+        f"regime_names {list(names)!r} put {wrong!r} where it names another "
+        f"regime: names go to the regimes best first ({first!r} first: the "
+        f"calmest, or the best mean with order_by='mean'; {last!r} last), and "
+        f"every output read by name (a risk-off rule, the report) takes "
+        f"{wrong!r} for the regime in its place. Pass {list(default)!r} or None, "
+        "or names of your own in that order."
+    )
+
+
+def _says(name: Any, best: str, worst: str) -> str | None:
+    """'best' or 'worst' if ``name`` says one in words, else None.
+
+    Bull, Bullish, Strong Bear, bear market...; neither or both ('Bull-Bear
+    transition') is None.
+    """
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name))  # BullMarket
+    words = set(re.findall(r"[a-z]+", spaced.casefold()))
+    forms = ("", "s", "ish")  # Bull, Bulls, Bullish
+    bull = bool(words & {best.casefold() + f for f in forms})
+    bear = bool(words & {worst.casefold() + f for f in forms})
+    if bull == bear:
+        return None
+    return "best" if bull else "worst"
+
+
+class Separation(NamedTuple):
+    """How far apart neighbouring regimes are on the rule that orders them."""
+
+    standard_errors: np.ndarray
+    """Entry ``i``: regimes ``i`` and ``i + 1``, in standard errors."""
+    by: tuple[str, ...]
+    """Entry ``i``: the statistic that orders them, ``order_by``'s, or the
+    tie-break's where the rule's is equal by construction (a 'tied'
+    covariance's one volatility: the mean, :func:`_sort_keys`)."""
+
+
 def neighbour_separation(
     means: np.ndarray, covars: np.ndarray, n_days: np.ndarray, order_by: str
-) -> np.ndarray:
+) -> Separation:
     """How many standard errors apart each pair of neighbouring regimes is.
 
-    ``means`` and ``covars`` in the rule's order; entry ``i`` is for regimes
-    ``i`` and ``i + 1``. Below ``TIE_STANDARD_ERRORS`` the rule cannot tell the
-    two apart: their names follow noise (the one test of it: the fit's warning,
-    the walk-forward's names).
+    ``means`` and ``covars`` in the rule's order. Below ``TIE_STANDARD_ERRORS``
+    the rule cannot tell the two apart: their names follow noise (the one
+    test of it: the fit's warning, the walk-forward's names).
 
     Examples
     --------
     >>> means = np.zeros((2, 1))
     >>> calm_storm = np.array([[[1e-4]], [[9e-4]]])
     >>> days = np.array([500, 500])
-    >>> round(float(neighbour_separation(means, calm_storm, days, "volatility")[0]), 2)
-    13.97
+    >>> apart = neighbour_separation(means, calm_storm, days, "volatility")
+    >>> round(float(apart.standard_errors[0]), 2), apart.by
+    (13.97, ('volatility',))
     """
-    value, se = order_statistic(means, covars, n_days, order_by)
-    separation = np.abs(np.diff(value)) / np.hypot(se[:-1], se[1:])
-    # equal by construction ('tied' covariances: one volatility): the rule's
-    # tie-break names them (_sort_keys), and its statistic is what separates
     other = "mean" if order_by == "volatility" else "volatility"
-    tie_value, tie_se = order_statistic(means, covars, n_days, other)
-    equal = np.diff(value) == 0
-    separation[equal] = (
-        np.abs(np.diff(tie_value)) / np.hypot(tie_se[:-1], tie_se[1:])
-    )[equal]
-    return separation
+    separation, equal = {}, None
+    for rule in (order_by, other):
+        value, se = order_statistic(means, covars, n_days, rule)
+        separation[rule] = np.abs(np.diff(value)) / np.hypot(se[:-1], se[1:])
+        if equal is None:
+            equal = np.diff(value) == 0
+    by = tuple(other if tie else order_by for tie in equal)
+    return Separation(np.where(equal, separation[other], separation[order_by]), by)
 
 
 def permute_states(hmm: GaussianHMM, order: np.ndarray) -> None:

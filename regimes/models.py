@@ -47,7 +47,6 @@ from ._validation import (
     check_returns,
     check_units,
     n_free_parameters,
-    names_out_of_place,
     row_name,
     warn_frequency,
     warn_zero_rows,
@@ -67,6 +66,7 @@ from .exceptions import (
 from .labels import (
     default_regime_names,
     neighbour_separation,
+    upside_down_names,
 )
 from .online import (
     causal_start,
@@ -519,9 +519,7 @@ class RegimeModel(BaseEstimator):
             # _fit_checked < _fit_returns < fit < its contract wrapper < the caller
             warn_user(problem, ConvergenceWarning)
         if getattr(self, "_warn_convergence", True):  # callers of many fits: theirs
-            misnamed = names_out_of_place(
-                state.regime_names, default_regime_names(len(state.regime_names))
-            )
+            misnamed = upside_down_names(state.regime_names)
             if misnamed is not None:
                 warn_user(misnamed, RegimeNamesWarning)
             tied = _tied_names(state, self.order_by)
@@ -1430,20 +1428,20 @@ def _tied_names(state: Any, order_by: str) -> Advice | None:
     if len(names) < 2:
         return None
     days = results.stationary_distribution(state.transmat) * len(state.regimes)
-    separation = neighbour_separation(state.means, state.covars, days, order_by)
+    apart = neighbour_separation(state.means, state.covars, days, order_by)
+    separation = apart.standard_errors
     i = int(np.argmin(separation))
     if separation[i] >= NAMES_FOLLOW_NOISE:
         return None
     mean, volatility = results.annual_moments(state.means, state.covars)
-    # one volatility ('tied'): the rule's tie-break, the mean, names them
-    if order_by == "mean" or volatility[i] == volatility[i + 1]:
+    if apart.by[i] == "mean":
         what = "mean return"
         shown = [f"{mean[j]:+.1%}" for j in (i, i + 1)]
     else:
         what = "volatility"
         shown = [f"{volatility[j]:.1%}" for j in (i, i + 1)]
     other = "mean" if order_by == "volatility" else "volatility"
-    by_rule = what != "mean return" or order_by == "mean"
+    by_rule = apart.by[i] == order_by  # else the tie-break of a 'tied' model
     rule = (
         f"order_by={order_by!r}"
         if by_rule
@@ -1471,7 +1469,10 @@ def _tied_names(state: Any, order_by: str) -> Advice | None:
 def convergence_reported_by_caller(*models: RegimeModel) -> Iterator[None]:
     """Within the block, ``fit`` of these estimators does not warn on non-convergence.
 
-    For callers that fit many models and warn once for all of them
+    Nor of regimes it cannot tell apart or names upside down
+    (:class:`~regimes.exceptions.TiedRegimesWarning`,
+    :class:`~regimes.exceptions.RegimeNamesWarning`). For callers that fit
+    many models and warn once for all of them
     (:func:`regimes.walk_forward`, :func:`regimes.compare`): a flag on each
     estimator, not a warnings filter, which would be process-global and so not
     thread-safe. ``converged_`` is set as always.

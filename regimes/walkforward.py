@@ -49,7 +49,6 @@ from ._validation import (
     check_returns,
     min_observed,
     n_free_parameters,
-    names_out_of_place,
     smaller_models,
     training_size,
     warn_frequency,
@@ -70,9 +69,9 @@ from .exceptions import (
 )
 from .labels import (
     TIE_STANDARD_ERRORS,
-    default_regime_names,
     match_states,
     neighbour_separation,
+    upside_down_names,
 )
 from .models import RegimeModel, convergence_reported_by_caller
 from .online import causal_start, penalized_decode
@@ -298,9 +297,7 @@ def walk_forward(
     # columns are refused there too
     settings = template._check_params()
     # said once for the walk (its refits say nothing of their own)
-    misnamed = names_out_of_place(
-        settings.regime_names, default_regime_names(settings.n_regimes)
-    )
+    misnamed = upside_down_names(settings.regime_names)
     if misnamed is not None:
         if resume is not None:  # its names are the run's (hostile 74, 2)
             misnamed += (
@@ -1110,7 +1107,7 @@ def _continuity(
     )
     separation = neighbour_separation(
         fitted.means_, fitted.covars_, days, fitted.order_by
-    )
+    ).standard_errors
     changed, pos = False, 0
     while pos < len(order) - 1:
         # a swap moves on two places: the pair here is the rule's own pos, pos+1
