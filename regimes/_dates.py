@@ -187,13 +187,40 @@ _OTHER_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%b-%Y")
 _EXAMPLE_FORMAT = "%d/%m/%Y"
 
 
-def _index_fix(param: str, fmt: str | None = None) -> tuple[str | Setting, ...]:
-    """How to write the dates, or say their format (a file's ``date_format``)."""
+def _format_of(sample: str | None) -> str:
+    """A strptime format that reads ``sample``, day first, else the example.
+
+    The example of a refusal must work when followed: '02/01/24' needs a
+    two-digit year (%y), an Excel export's '02/01/2024 00:00' a time (hostile
+    77, 6), which the fixed example ('%d/%m/%Y') did not read.
+    """
+    if sample:
+        for order in ("%d{s}%m{s}", "%m{s}%d{s}"):
+            for sep in "/.-":
+                for year in ("%Y", "%y"):
+                    for time in ("", " %H:%M", " %H:%M:%S"):
+                        fmt = order.format(s=sep) + year + time
+                        try:
+                            _dt.datetime.strptime(sample.strip(), fmt)
+                        except ValueError:
+                            continue
+                        return fmt
+    return _EXAMPLE_FORMAT
+
+
+def _index_fix(
+    param: str, fmt: str | None = None, sample: str | None = None
+) -> tuple[str | Setting, ...]:
+    """How to write the dates, or say their format (a file's ``date_format``).
+
+    ``sample``: a label that could not be read, from which the example format
+    is built (:func:`_format_of`).
+    """
     if param == "path":
         return (
             "Write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or pass their "
             "format, e.g. ",
-            Setting("date_format", fmt or _EXAMPLE_FORMAT),
+            Setting("date_format", fmt or _format_of(sample)),
         )
     how = f"pd.to_datetime(labels, format={fmt!r})" if fmt else "pd.to_datetime"
     return (
@@ -576,7 +603,7 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
             Advice(
                 f"{source}: {_where(param)} must hold dates; could not read {bad!r} "
                 f"as a date{why}. ",
-                *_index_fix(param),
+                *_index_fix(param, sample=bad),
                 ".",
             ),
         )

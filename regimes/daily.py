@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._contract import Checked, InstanceOf, PathLike, validate_params
+from ._dates import parse_day
 from ._io import check_folder_target, folder_lock
 from ._resume import LOG as LOG  # the log's file name, for the command line
 from ._resume import (
@@ -93,6 +94,17 @@ def final_rows(
     end = len(returns)
     settled = returns.attrs.get(SETTLED_ATTR)
     if settled is not None:
+        # read as every day of the package is (hostile 77, 3: raw pandas
+        # errors, and '03/01/2024' guessed)
+        try:
+            settled = parse_day(settled)
+        except (ValueError, TypeError) as exc:
+            raise InvalidParameterError(
+                "returns",
+                f"returns.attrs[{SETTLED_ATTR!r}] must be the last day whose prices "
+                f"are final, e.g. '2024-01-31' (download_returns writes it): {exc}",
+            ) from None
+        settled = settled.date()
         cut = max(floor, int(index.searchsorted(pd.Timestamp(settled), "right")))
         if end - cut > STALE_MARK_ROWS:
             # rows joined after the download (combine_first keeps its mark):

@@ -1442,22 +1442,24 @@ def _tied_names(state: Any, order_by: str) -> Advice | None:
         shown = [f"{volatility[j]:.1%}" for j in (i, i + 1)]
     other = "mean" if order_by == "volatility" else "volatility"
     by_rule = apart.by[i] == order_by  # else the tie-break of a 'tied' model
-    rule = (
-        f"order_by={order_by!r}"
-        if by_rule
-        else "a 'tied' covariance's one volatility, then the mean"
+    rule = ("calmest first" if order_by == "volatility" else "best mean first") + (
+        "" if by_rule else ", a 'tied' covariance's one volatility, then the mean"
     )
     fewer = len(names) - 1
-    # the command has --n-regimes, not order_by (hostile 76, 3)
+    # the command has --n-regimes, not order_by (hostile 76, 3); and one
+    # regime is no regime model, which --evaluate refuses (hostile 77, 5)
     return Advice(
         f"regimes {names[i]!r} and {names[i + 1]!r} cannot be told apart by "
         f"{what}, the rule that names them ({rule}): "
         f"{shown[0]} and {shown[1]} a year, {separation[i]:.1f} standard errors "
         f"apart (the other order has a chance of {_wrong_order(separation[i]):.0%}"
         "). Which is which follows noise, and so does every output read by "
-        "their names (a risk-off rule, the report). Fit fewer regimes (",
-        Setting("n_regimes", fewer),
-        "), or on more days",
+        "their names (a risk-off rule, the report). ",
+        *(
+            ("Fit fewer regimes (", Setting("n_regimes", fewer), "), or on more days")
+            if fewer >= 2
+            else ("Fit on more days, or take these returns as one regime",)
+        ),
         Aside(f", or order_by={other!r} if that is what sets them apart")
         if by_rule
         else "",

@@ -2411,3 +2411,42 @@ def test_hostile_76_monthly_decimals_are_decimals_everywhere(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cannot be told apart" in err and "(--n-regimes 3)" in err
     assert "if that is what sets them apart" not in err  # Python's option only
+
+
+def test_hostile_77_date_examples_marks_and_advice_that_work(tmp_path, capsys):
+    """Hostile 77, 3, 5 and 6: a date format example that did not read the
+    file's dates ('02/01/24', '02/01/2024 00:00'); a malformed settled mark
+    read by pandas (raw errors, guessed day order); the tie warning advising
+    --n-regimes 1, which --evaluate refuses."""
+    from regimes import cli, daily, data
+
+    days = pd.bdate_range("2024-01-02", periods=300)
+    prices = 100 * np.exp(
+        np.cumsum(np.random.default_rng(0).normal(0, 0.01, (300, 2)), 0)
+    )
+    for form in ("%d/%m/%y", "%d/%m/%Y %H:%M"):
+        path = tmp_path / "dates.csv"
+        frame = pd.DataFrame(prices, index=days.strftime(form), columns=["A", "B"])
+        frame.rename_axis("Date").to_csv(path)
+        with pytest.raises(InvalidReturnsError) as info:
+            data.read_returns(path, kind="prices")
+        assert f"date_format={form!r}" in str(info.value)
+        data.read_returns(path, kind="prices", date_format=form)  # followed
+    returns = load_sample().iloc[-560:, :2]
+    model = RegimeModel(2, n_init=1, random_state=0)
+    for mark in ("garbage", "03/01/2024"):  # 20221227, a YYYYMMDD day, is read
+        marked = returns.copy()
+        marked.attrs["settled_until"] = mark
+        with pytest.raises(InvalidParameterError, match=r"attrs\['settled_until'\]"):
+            daily.run(marked, model, tmp_path / "s", min_train=500, progress=False)
+    noise = pd.DataFrame(
+        np.random.default_rng(0).normal(0, 0.01, (400, 2)),
+        index=pd.bdate_range("2020-01-01", periods=400, name="Date"),
+        columns=["A", "B"],
+    )
+    noise.to_csv(tmp_path / "iid.csv")
+    argv = ["--csv", str(tmp_path / "iid.csv"), "--returns", "--return-type", "log"]
+    assert cli.main([*argv, "--n-regimes", "2", "--n-init", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "cannot be told apart" in err and "Fit on more days" in err
+    assert "--n-regimes 1" not in err and "order_by" not in err
