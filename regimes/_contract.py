@@ -1373,7 +1373,11 @@ def validate_params(
             try:
                 bound = sig.bind(*args, **kwargs)
             except TypeError as err:
-                raise InvalidParameterError("(call)", f"{where}: {err}") from None
+                # a misspelt keyword: the parameter it is alike to (hostile 77, 8)
+                names = [k for k in kwargs if k not in sig.parameters]
+                note = near_note(names[0], list(sig.parameters)) if names else None
+                hint = f" ({names[0]!r}: {note})" if note else ""
+                raise InvalidParameterError("(call)", f"{where}: {err}{hint}") from None
             # defaults too: the body then sees one type per parameter whether the
             # caller passed it or not (a default "2000-01-01" becomes a Timestamp)
             bound.apply_defaults()

@@ -2450,3 +2450,6 @@ def test_hostile_77_date_examples_marks_and_advice_that_work(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cannot be told apart" in err and "Fit on more days" in err
     assert "--n-regimes 1" not in err and "order_by" not in err
+    # hostile 77, 8: a misspelt keyword is told the parameter it is alike to
+    with pytest.raises(InvalidParameterError, match="did you mean 'min_train'"):
+        daily.run(returns, model, tmp_path / "k", min_trian=500, progress=False)
