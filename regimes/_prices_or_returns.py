@@ -621,12 +621,104 @@ def basis_points_advice(median: float, name: str) -> str:
 
 MIXED_UNITS_RATIO = 30.0
 """Columns whose median |return| is this many times below that of columns that
-look like percent may be decimals among percent: a warning names them. Equities
+look like percent may be decimals among percent, and a column whose median
+moves this many times from one quarter to the next may change unit there: a
+warning names them. Equities
 in decimals move ~100 times less than in percent; calm assets in percent (cash,
 0.006 a day) are that small too, so it is a warning, not a refusal."""
 
 
 def mixed_units(returns: pd.DataFrame) -> str | None:
+    """What looks like two units in one frame, in words; None if nothing does.
+
+    Two kinds, judged by the one ratio :data:`MIXED_UNITS_RATIO`: columns that
+    look like decimals beside columns that look like percent
+    (:func:`_mixed_columns`), and a column whose rows change unit part way
+    through (:func:`units_switches`).
+    """
+    found = [_mixed_columns(returns), units_switches(returns)]
+    said = [sentence for sentence in found if sentence is not None]
+    return " ".join(said) if said else None
+
+
+SWITCH_ROWS = 63
+"""Rows on each side of a possible change of unit within a column (a quarter of
+daily rows). Over the bundled sample's 33 years, the median |return| of 63 days
+moved at most 8 times from one quarter to the next (Financials, 2008; 3-5 times
+for the other sectors); a change from decimals to percent moves it 100 times."""
+
+
+def units_switches(returns: pd.DataFrame) -> str | None:
+    """A sentence naming columns whose typical size jumps as a change of unit does.
+
+    For each column and day, the median |return| of the :data:`SWITCH_ROWS`
+    rows up to that day and of the rows after it; a column where one is
+    :data:`MIXED_UNITS_RATIO` times the other (decimals, then percent: 100
+    times) and the larger looks like percent (above :data:`PERCENT_MEDIAN`,
+    scaled to the rows' spacing) is named with the day of its largest jump.
+    A jump between two sizes of decimals (a currency peg that ends) is not
+    named. Stale days (a median of 0) and missing values are not judged. None
+    if no column jumps so.
+    """
+    frame = returns.apply(pd.to_numeric, errors="coerce").abs()
+    frame = frame.where(frame > 0)  # stale days have no unit
+    rows = min(SWITCH_ROWS, len(frame) // 2)
+    if rows < FEW_DAYS_TO_JUDGE:
+        return None
+    least = rows // 2
+    before = frame.rolling(rows, min_periods=least).median()
+    after = frame[::-1].rolling(rows, min_periods=least).median()[::-1].shift(-1)
+    # as between columns: one side must look like percent (a calm stretch of
+    # decimals beside a wild one, a peg that ends, is not a change of unit)
+    percent = PERCENT_MEDIAN * np.sqrt(trading_days_per_row(frame.index))
+    jumps = []
+    for column in frame.columns:
+        up = (after[column] / before[column]).to_numpy(dtype=float)
+        both = np.fmax(up, 1.0 / up)
+        larger = np.fmax(after[column], before[column]).to_numpy(dtype=float)
+        both[~(larger > percent)] = np.nan
+        if not np.any(both >= MIXED_UNITS_RATIO):
+            continue
+        at = int(np.nanargmax(both))
+        low, high = before[column].iloc[at], after[column].iloc[at]
+        day = frame.index[_switch_row(frame[column].to_numpy(), at, rows, low, high)]
+        label = day.date() if isinstance(day, pd.Timestamp) else day
+        jumps.append(f"{column!s} from {low:.2g} to {high:.2g} from about {label} on")
+    if not jumps:
+        return None
+    return (
+        "the median |return| of a column changes about as much as a change of "
+        f"unit does ({'; '.join(jumps[:5])}, over the {rows} rows on each side, "
+        f"{MIXED_UNITS_RATIO:g} times or more; from one quarter to the next a "
+        "market moves it a few times at most): rows written in decimals and rows "
+        "in percent are read in one unit, 100 times wrong for one part. If "
+        "part of a column is in other units, convert that part (multiply its "
+        "decimals by 100, or divide its percent by 100); if the calm part is a "
+        "calm period in percent (a currency peg), this is as it should be."
+    )
+
+
+def _switch_row(sizes: np.ndarray, at: int, rows: int, low: float, high: float) -> int:
+    """The first row in the new unit, near ``at`` (the last row of the old one).
+
+    The rows around ``at`` are told apart by the geometric middle of the two
+    medians ``low`` (before) and ``high`` (after); the row returned splits them
+    with the fewest rows on the wrong side. The largest ratio of the two
+    medians alone can sit a few rows away, where a calm quarter meets a wild one.
+    """
+    start, stop = max(0, at + 1 - rows), min(len(sizes), at + 1 + rows)
+    near = sizes[start:stop]
+    seen = np.isfinite(near)
+    middle = np.sqrt(low * high)
+    # in the old unit, a row is wrong on the side of the new one, and so on
+    new_side = (near > middle) if high > low else (near < middle)
+    wrong_before = np.concatenate([[0], np.cumsum(new_side & seen)])
+    old_side = seen & ~new_side
+    wrong_after = np.concatenate([np.cumsum(old_side[::-1])[::-1], [0]])
+    return start + int(np.argmin(wrong_before + wrong_after))
+
+
+def _mixed_columns(returns: pd.DataFrame) -> str | None:
     """A sentence naming the columns that look like decimals among percent ones.
 
     None when the columns' typical sizes agree (see :data:`MIXED_UNITS_RATIO`).

@@ -529,7 +529,7 @@ def check_returns(
             # mixed units are not judged beside prices or gross returns: their
             # advice (multiply the returns by 100) would be the wrong fix
             if not prices_warning(values, columns=columns):
-                _warn_if_mixed_units(values, columns, param)
+                _warn_if_mixed_units(values, columns, index, param)
             warn_zero_rows(values, index, param)
     return Returns(values, index, columns, None if window else frequency_note(index))
 
@@ -638,20 +638,25 @@ def warn_if_prices(data: Returns) -> None:
     joins late trains on part of it only.
     """
     if not prices_warning(data.values, columns=data.columns):
-        _warn_if_mixed_units(data.values, data.columns)
+        _warn_if_mixed_units(data.values, data.columns, data.index)
     warn_zero_rows(data.values, data.index)
 
 
 def _warn_if_mixed_units(
-    values: np.ndarray, columns: Sequence[str], param: str = "returns"
+    values: np.ndarray,
+    columns: Sequence[str],
+    index: pd.Index | None = None,
+    param: str = "returns",
 ) -> None:
-    """Name columns that look like decimals among percent ones (UnitsWarning).
+    """Name columns in two units (UnitsWarning, :func:`mixed_units`).
 
+    Decimals among percent columns, or a column that changes unit part way.
     The fit standardises each column, but the signal's evidence, the
     equal-weighted portfolio, adds the columns as they are; so do the outputs
     that compound returns, which warn the same (:func:`returns_unit`).
     """
-    mixed = mixed_units(pd.DataFrame(values, columns=list(columns)))
+    frame = pd.DataFrame(values, columns=list(columns), index=index)
+    mixed = mixed_units(frame)
     if mixed is not None:
         warn_user(f"{param}: {mixed}", UnitsWarning)
 

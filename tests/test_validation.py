@@ -18,6 +18,7 @@ from regimes.exceptions import (
     InvalidParameterError,
     InvalidReturnsError,
     LikelyPricesWarning,
+    RegimeFitError,
 )
 
 
@@ -768,6 +769,56 @@ def test_decimals_among_percent_columns_are_named(short_sample):
         stale = (short_sample.iloc[:, :2] * 100).assign(ILLIQ=0.0)
         stale.iloc[::3, 2] = 0.5
         assert returns_unit(stale) == "percent"
+
+
+def test_a_column_that_changes_unit_part_way_is_named_with_its_day():
+    """Hostile 77, 2: a column written in decimals for its first rows and in
+    percent after (a vendor's file appended to another's) was fitted as it
+    was, its early rows read as 100 times too calm: no warning. The fit and
+    the outputs' units gate name the column and the day it changes, found
+    where the rows split best, not where a calm quarter meets a wild one."""
+    from regimes._prices_or_returns import returns_unit
+    from regimes.exceptions import UnitsWarning
+
+    returns = load_sample().iloc[-1500:, :3]
+    switched = returns.copy()
+    switched.iloc[750:, 2] *= 100  # 2020-01-08 on, beside the 2020 crash
+    day = switched.index[750].date()
+    said = (
+        re.escape(f"{switched.columns[2]} from ")
+        + r"[0-9.]+ to [0-9.]+ "
+        + (re.escape(f"from about {day} on"))
+    )
+    with pytest.warns(UnitsWarning, match=said):
+        try:
+            RegimeModel(2, n_init=1, random_state=0).fit(switched)
+        except RegimeFitError:
+            pass  # the warning came first, before any work
+    with pytest.warns(UnitsWarning, match=said):
+        returns_unit(switched)
+    # the other way, percent then decimals, late in the data
+    back = returns.iloc[:, :1] * 100
+    back.iloc[1400:] /= 100
+    day = back.index[1400].date()
+    with pytest.warns(UnitsWarning, match=re.escape(f"from about {day}")):
+        returns_unit(back)
+
+
+def test_a_peg_that_ends_or_a_crash_is_not_a_change_of_unit():
+    """The rule asks for the larger side to look like percent: decimals that
+    jump 70 times when a peg ends, and the whole sample's 2008 and 2020 (8
+    times at most from one quarter to the next), are not named."""
+    from regimes._prices_or_returns import units_switches
+
+    rng = np.random.default_rng(1)
+    moves = np.r_[rng.normal(0, 2e-4, 720), rng.standard_t(4, 480) * 0.01]
+    days = pd.bdate_range("1999-01-01", periods=1200)
+    peg = pd.DataFrame({"peso": moves}, index=days)
+    assert units_switches(peg) is None
+    assert units_switches(load_sample()) is None
+    assert units_switches(load_sample() * 100) is None
+    # the same peg in percent is named, with the advice that covers it
+    assert "a currency peg" in units_switches(peg * 100)
 
 
 def test_columns_on_several_levels_are_refused_before_they_become_text():
