@@ -952,6 +952,58 @@ def calendar_note(index: pd.DatetimeIndex) -> str | None:
     )
 
 
+WEEKEND_SHARE = 0.05
+"""Share of trading-day rows on Saturdays and Sundays beyond which their dates
+read as shifted by a time zone (a five-day week moved by one day puts a fifth of
+its rows there; holidays moved by a day would not come near)."""
+
+
+def weekend_rows_note(index: pd.Index) -> str | None:
+    """Why one row a day, stamped at a time of day, may sit on the wrong dates.
+
+    Closes stamped at local midnight and converted to UTC fall on the day
+    before east of Greenwich (Paris: 22:00 or 23:00 UTC), and a close moved
+    into a zone far east on the day after: a five-day week then puts rows on
+    Sundays or Saturdays. Every date an output shows is then a day off, and a
+    join with other data by date pairs a signal with the wrong day's return.
+    Said when at least :data:`WEEKEND_SHARE` of the rows fall on a weekend, the
+    rows are stamped at a time of day (midnight stamps are dates, not
+    converted times), one row a date (not intraday), and the data are trading
+    days, not every calendar day (:func:`calendar_note`, crypto). None
+    otherwise.
+    """
+    if not isinstance(index, pd.DatetimeIndex) or len(index) < 20:  # four weeks
+        return None
+    naive = index.tz_localize(None) if index.tz is not None else index
+    timed = naive != naive.normalize()
+    weekend = naive.day_of_week >= 5
+    if not timed.any() or weekend.mean() < WEEKEND_SHARE:
+        return None
+    if not naive.normalize().is_unique:  # intraday rows: their own warning
+        return None
+    if calendar_note(index) is not None:
+        return None
+    first = naive[weekend][0]
+    hours = sorted({f"{t:%H:%M}" for t in naive[weekend & timed][:500]})
+    zone = f" ({index.tz})" if index.tz is not None else ""
+    fix = (
+        "returns.index = returns.index.tz_convert(zone)"
+        if index.tz is not None
+        else "returns.index = returns.index.tz_localize('UTC').tz_convert(zone) "
+        "if the times are UTC"
+    )
+    return (
+        f"{weekend.sum()} of the {len(naive)} rows fall on a Saturday or Sunday "
+        f"(the first {first:%A %Y-%m-%d %H:%M}), at {', '.join(hours[:4])}"
+        f"{zone}: closes stamped at midnight where the market is and written in "
+        "another time zone fall on the day before or after, so every date the "
+        "outputs show is a day off, and data joined by date meet the wrong day. "
+        f"Put the times in the market's zone before they are read: {fix}, with "
+        "zone the market's (e.g. 'Europe/Paris'); dates are then taken as the "
+        "market's. A market that trades on weekend days is read right as it is."
+    )
+
+
 def warn_if_not_daily(index: pd.DatetimeIndex, what: str) -> bool:
     """Warn (NotDailyWarning) if ``index`` is not about one row per trading day.
 

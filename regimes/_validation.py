@@ -41,6 +41,7 @@ from ._dates import (
     stamp_text,
     to_datetime_call,
     undated,
+    weekend_rows_note,
 )
 from ._gaussian import MAD_TO_SD
 
@@ -531,6 +532,7 @@ def check_returns(
             if not prices_warning(values, columns=columns):
                 _warn_if_mixed_units(values, columns, index, param)
             warn_zero_rows(values, index, param)
+            warn_weekend_rows(index, param)
     return Returns(values, index, columns, None if window else frequency_note(index))
 
 
@@ -559,6 +561,18 @@ STALE_SHARE = 0.01
 """Share of the days, scattered or not, on which every column of a panel of two
 or more is exactly 0, from which they are named too: holidays padded with 0
 (prices carried forward over a calendar's closed days) are ~4 % of a year."""
+
+
+def warn_weekend_rows(index: pd.Index, param: str = "returns") -> None:
+    """Warn (:class:`DataWarning`) of trading days on weekend dates.
+
+    Daily closes whose times were converted from another zone sit a day off
+    (:func:`regimes._dates.weekend_rows_note`); the fit and the walk-forward
+    (once, on the whole frame) call it.
+    """
+    note = weekend_rows_note(index)
+    if note is not None:
+        warn_user(f"{param}: {note}", DataWarning)
 
 
 def warn_zero_rows(
@@ -640,6 +654,7 @@ def warn_if_prices(data: Returns) -> None:
     if not prices_warning(data.values, columns=data.columns):
         _warn_if_mixed_units(data.values, data.columns, data.index)
     warn_zero_rows(data.values, data.index)
+    warn_weekend_rows(data.index)
 
 
 def _warn_if_mixed_units(

@@ -952,3 +952,63 @@ def test_a_walk_whose_refit_fails_says_its_advice_as_the_commands_options(capsys
     assert "A minimum duration of 300 days" in err and "no --min-duration" in err
     assert "--covariance-type diag" in err
     assert "min_duration" not in err and "covariance_type" not in err
+
+
+def _stamped(returns: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """``returns`` stamped at midnight in ``zone``, then written in UTC."""
+    out = returns.copy()
+    out.index = pd.DatetimeIndex(returns.index).tz_localize(zone).tz_convert("UTC")
+    return out
+
+
+def test_closes_converted_from_another_zone_onto_weekends_are_named():
+    """Hostile 77, 4: Paris midnights written in UTC (22:00 or 23:00 the day
+    before) put Monday's close on Sunday: every printed date a day early, and
+    a signal joined by date to other data meets the wrong day. No warning
+    came. The fit and the walk-forward name it; the advice, followed, fits
+    without it, on the market's own dates."""
+    from regimes import walk_forward
+
+    returns = load_sample().iloc[-300:, :2]
+    paris = _stamped(returns, "Europe/Paris")
+    model = RegimeModel(2, n_init=1, random_state=0)
+    said = r"fall on a Saturday or Sunday \(the first Sunday .* 22:00, 23:00 \(UTC\)"
+    with pytest.warns(DataWarning, match=said) as seen:
+        model.fit(paris)
+    assert "tz_convert(zone)" in str(seen[0].message)
+    with pytest.warns(DataWarning, match=said):
+        walk_forward(paris, model, min_train=250, refit=25, progress=False)
+    fixed = paris.copy()
+    fixed.index = paris.index.tz_convert("Europe/Paris")  # the advice
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        proba = model.fit(fixed).predict_proba(fixed)
+    assert (proba.index.tz_localize(None).normalize() == returns.index).all()
+    # London's summer midnights alone move (23:00 UTC; 00:00 in winter)
+    with pytest.warns(DataWarning, match="at 23:00"):
+        model.fit(_stamped(returns, "Europe/London"))
+    # without a zone, the times as they are: the advice adds tz_localize('UTC')
+    naive = paris.tz_localize(None)
+    with pytest.warns(DataWarning, match=re.escape("tz_localize('UTC')")):
+        model.fit(naive)
+
+
+def test_weekday_closes_and_every_calendar_day_are_not_named():
+    """Closes at 16:00 New York (21:00 or 20:00 UTC) stay on their days;
+    every calendar day (crypto) has weekend rows by right (its own warning);
+    midnight stamps are dates. None is warned of as shifted."""
+    from regimes._dates import weekend_rows_note
+
+    returns = load_sample().iloc[-300:, :2]
+    closes = returns.copy()
+    closes.index = (
+        pd.DatetimeIndex(returns.index) + pd.Timedelta(hours=16)
+    ).tz_localize("America/New_York")
+    assert weekend_rows_note(closes.index) is None
+    assert weekend_rows_note(closes.index.tz_convert("UTC")) is None
+    crypto = pd.date_range("2024-01-01 23:59", periods=400, freq="D")
+    assert weekend_rows_note(crypto) is None
+    sunday_week = pd.bdate_range("2024-01-01", periods=300) - pd.Timedelta(days=1)
+    assert weekend_rows_note(sunday_week) is None  # midnights: dates as given
+    hours = pd.date_range("2024-01-02 09:30", periods=400, freq="h")
+    assert weekend_rows_note(hours) is None  # intraday: not one row a day
