@@ -226,24 +226,25 @@ statistic (volatility or mean) is more than this many standard errors apart."""
 
 
 def upside_down_names(names: Sequence[str]) -> str | None:
-    """Why ``names`` put 'Bull' or 'Bear' where it names another regime, or None.
+    """Why ``names`` put a name where it names another regime, or None.
 
-    Variants count ('Bullish', 'Bears', 'BearMarket'). Names go to the
-    regimes in ``order_by``'s order, best first: a name that says worst before
-    one that says best names the regimes upside down, and every output reads
-    it so (hostile 72, 1: ['Bear', 'Sideways', 'Bull'] named the
-    calmest regime Bear, and the report went to cash in 'Bull'). Said by the
-    fit as a warning, not refused by the parameter check: model files and
-    states saved before were written so (hostile 73, 1).
+    Names go to the regimes in ``order_by``'s order, best first (the calmest,
+    or the best mean): a name whose words say worst before one whose words say
+    best names the regimes upside down, and every output reads it so (hostile
+    72, 1: ['Bear', 'Sideways', 'Bull'] named the calmest regime Bear, and the
+    report went to cash in 'Bull'). The words are a regime researcher's
+    (:func:`_says`: Bull and Bear and their variants, Calm and Crisis,
+    Risk-on and Risk-off, Low vol and High vol...); and the default names in
+    another order (['Bull', 'Bear', 'Sideways']) are out of place too. Other
+    places are the user's ('Crisis' after 'Bear', 'Goldilocks' before 'Bull':
+    hostile 75, 2). Said by the fit as a warning, not refused by the parameter
+    check: model files and states saved before were written so (hostile 73, 1).
     """
     if len(names) < 2:
         return None
     default = default_regime_names(len(names))
     first, last = default[0], default[-1]
-    says = [_says(name, first, last) for name in names]
-    # a name that says worst before one that says best: the order is upside
-    # down. Other places are the user's ('Crisis' after 'Bear', 'Goldilocks'
-    # before 'Bull': hostile 75, 2)
+    says = [_says(name) for name in names]
     wrong = next(
         (
             names[i]
@@ -252,6 +253,11 @@ def upside_down_names(names: Sequence[str]) -> str | None:
         ),
         None,
     )
+    folded = [str(name).casefold() for name in names]
+    expected = [name.casefold() for name in default]
+    if wrong is None and sorted(folded) == sorted(expected) and folded != expected:
+        placed = zip(names, folded, expected, strict=True)
+        wrong = next(name for name, f, e in placed if f != e)
     if wrong is None:
         return None
     return (
@@ -264,20 +270,41 @@ def upside_down_names(names: Sequence[str]) -> str | None:
     )
 
 
-def _says(name: Any, best: str, worst: str) -> str | None:
+_BEST_WORDS = frozenset(
+    {"bull", "bulls", "bullish", "calm", "quiet", "tranquil", "boom", "expansion"}
+    | {"up"}
+)
+_WORST_WORDS = frozenset(
+    {"bear", "bears", "bearish", "crisis", "crash", "panic", "stress", "stressed"}
+    | {"turbulent", "turbulence", "recession", "contraction", "down"}
+)
+_SPREAD_WORDS = frozenset({"vol", "volatility", "variance", "risk", "risky"})
+"""Words of a spread, which 'low' makes best and 'high' worst ('Low vol')."""
+_GAIN_WORDS = frozenset({"return", "returns", "mean", "growth", "gain", "gains"})
+"""Words of a gain, which 'high' makes best and 'low' worst ('High return')."""
+
+
+def _says(name: Any) -> str | None:
     """'best' or 'worst' if ``name`` says one in words, else None.
 
-    Bull, Bullish, Strong Bear, bear market...; neither or both ('Bull-Bear
-    transition') is None.
+    Bull, Bullish, Strong Bear, bear market, Calm, Crisis, Risk-on, Risk-off,
+    Low vol, High volatility, High return...; 'low' and 'high' alone say
+    nothing ('Low', 'Mid', 'High' may order anything), nor a name that says
+    both ('Bull-Bear transition').
     """
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name))  # BullMarket
     words = set(re.findall(r"[a-z]+", spaced.casefold()))
-    forms = ("", "s", "ish")  # Bull, Bulls, Bullish
-    bull = bool(words & {best.casefold() + f for f in forms})
-    bear = bool(words & {worst.casefold() + f for f in forms})
-    if bull == bear:
+    best = bool(words & _BEST_WORDS)
+    worst = bool(words & _WORST_WORDS)
+    if "risk" in words and words & {"on", "off"} and not words & {"low", "high"}:
+        best, worst = best or "on" in words, worst or "off" in words  # Risk-on
+    elif words & _SPREAD_WORDS:
+        best, worst = best or "low" in words, worst or "high" in words
+    elif words & _GAIN_WORDS:
+        best, worst = best or "high" in words, worst or "low" in words
+    if best == worst:
         return None
-    return "best" if bull else "worst"
+    return "best" if best else "worst"
 
 
 class Separation(NamedTuple):

@@ -2029,7 +2029,15 @@ def test_hostile_72_bull_and_bear_named_out_of_their_places_are_said(
         ["Bear", "Sideways", "Bull"],
         ["Bearish", "Sideways", "Bullish"],
         ["BearMarket", "Flat", "Bulls"],
-        ["Bear market", "Flat", "Bull market"],
+        # hostile 77, 1: a researcher's own words, and the defaults reordered
+        ["High vol", "Mid vol", "Low vol"],
+        ["HighVol", "Normal", "LowVol"],
+        ["Risk-off", "Neutral", "Risk-on"],
+        ["Crisis", "Normal", "Calm"],
+        ["Low return", "Flat", "High return"],
+        ["Bull", "Bear", "Sideways"],
+        ["sideways", "bull", "bear"],
+        ["Bear market", "Flat", "Bull market"],  # the last: saved below
     ):
         model = RegimeModel(3, n_init=1, random_state=0, regime_names=names)
         with pytest.warns(RegimeNamesWarning, match="Pass \\['Bull', 'Sideways', 'B"):
@@ -2045,7 +2053,13 @@ def test_hostile_72_bull_and_bear_named_out_of_their_places_are_said(
     assert len([w for w in said if w.category is RegimeNamesWarning]) == 1
     with warnings.catch_warnings():
         warnings.simplefilter("error", RegimeNamesWarning)
-        for names in (["Up", "Flat", "Down"], ["bull", "Flat", "Crash"]):
+        for names in (
+            ["Up", "Flat", "Down"],
+            ["bull", "Flat", "Crash"],
+            ["Low vol", "Mid vol", "High vol"],
+            ["Risk-on", "Neutral", "Risk-off"],
+            ["Calm", "Low", "High"],  # 'High' alone says nothing
+        ):
             RegimeModel(3, n_init=1, random_state=0, regime_names=names).fit(
                 short_sample
             )
