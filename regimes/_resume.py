@@ -26,6 +26,7 @@ import contextlib
 import csv
 import dataclasses
 import datetime as _dt
+import errno
 import hashlib
 import itertools
 import json
@@ -1158,7 +1159,16 @@ def _save_and_log(
         raise
     os.replace(staging, target)
     _commit(folder, target.name)
-    n_logged = append_log(out, log)
+    try:
+        n_logged = append_log(out, log)
+    except OSError as exc:
+        raise OSError(
+            exc.errno,
+            f"the state in {folder} moved on to {target.name}, but its new days "
+            f"could not be appended to {log} ({exc.strerror or exc}): the log is "
+            "as it was before this run. Free space (or lift the limit) and run "
+            "again: the next run appends them, recorded then.",
+        ) from exc
     if lost_log and n_logged:
         warn_user(
             f"{log} was missing or held no day beside the state in {folder}: its "
@@ -1358,13 +1368,35 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
         lineterminator=_line_ending(path),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
+    _append_whole(path, text.encode("utf-8"))
+    return len(new)
+
+
+def _append_whole(path: Path, data: bytes) -> None:
+    """Append all of ``data`` to ``path``, or leave the file as it was.
+
+    One ``os.write`` may write part of its bytes (a full disk, a file-size
+    limit) and say so only in its count: the log then ended in a torn line and
+    the run said its days were appended (hostile 78, 1). The bytes go out until
+    all are written; any failure cuts the file back to its old length and
+    raises.
+    """
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
-        os.write(fd, text.encode("utf-8"))
-        os.fsync(fd)
+        length = os.fstat(fd).st_size
+        try:
+            rest = memoryview(data)
+            while rest:
+                written = os.write(fd, rest)
+                if written <= 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                rest = rest[written:]
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, length)
+            raise
     finally:
         os.close(fd)
-    return len(new)
 
 
 DAY, RECORDED = LOG_COLUMNS  # the log's own columns, before and after the frame's

@@ -1695,3 +1695,47 @@ def test_a_rounded_resume_frame_is_not_blamed_on_its_rows(returns, full):
         walk_forward(returns, _model(), resume=rounded, **OPTIONS)
     text = str(info.value)
     assert "rows or values are not those of the run" in text and "rounded" in text
+
+
+def test_a_log_append_that_fails_part_way_leaves_the_log_whole(
+    returns, full, tmp_path, monkeypatch
+):
+    """Hostile 78, 1: on a full disk one os.write wrote part of the new lines
+    and said so only in its count; the log ended in a torn line and the run
+    said "64 days appended" with exit 0. The bytes are now written to the
+    end, and a failure cuts the log back to what it was and says so; the next
+    run, with room, appends the days."""
+    from regimes import _resume
+
+    cuts = _cuts(returns)
+    folder = tmp_path / "state"
+    daily.run(returns.iloc[: cuts["ends_before_refit"]], _model(), folder, **OPTIONS)
+    log = folder / "log.csv"
+    before = log.read_bytes()
+    real_write = os.write
+    calls = []
+
+    def short_then_full(fd, data):  # a disk that fills during the append
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real_write(fd, bytes(data)[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_resume.os, "write", short_then_full)
+    with pytest.raises(OSError, match=r"could not be appended to .*log\.csv") as e:
+        daily.run(returns, _model(), folder, **OPTIONS)
+    assert "the log is as it was before this run" in str(e.value)
+    assert log.read_bytes() == before  # no torn line
+    monkeypatch.setattr(_resume.os, "write", real_write)
+    # a write that takes its bytes in pieces is whole too
+    pieces = []
+
+    def in_pieces(fd, data):
+        pieces.append(len(data))
+        return real_write(fd, bytes(data)[:100])
+
+    monkeypatch.setattr(_resume.os, "write", in_pieces)
+    run = daily.run(returns, _model(), folder, **OPTIONS)
+    assert len(pieces) > 1 and run.n_logged == len(returns) - cuts["ends_before_refit"]
+    logged = pd.read_csv(log, index_col="date", parse_dates=True)
+    assert logged.index.equals(full.index.rename("date"))
