@@ -26,20 +26,27 @@ from .conftest import KnownHMM, _equicorrelated
 # ------------------------------------------------------------------ the decoder
 
 
-def _brute_force_best_last_state(ll: np.ndarray, penalty: float) -> int:
-    """argmax over all paths of sum ll - penalty * switches: the path's last state."""
+def _brute_force_best_last_state(ll: np.ndarray, penalty: float, held: int) -> int:
+    """argmax over all paths of sum ll - penalty * switches: the path's last state.
+
+    A path counts a switch before its first day unless it starts in ``held``
+    (the regime the decoder chose on the first day and holds).
+    """
     n, k = ll.shape
     best, best_last = -np.inf, -1
     for path in np.ndindex(*(k,) * n):
-        score = ll[np.arange(n), path].sum() - penalty * np.count_nonzero(np.diff(path))
+        switches = np.count_nonzero(np.diff(path)) + (path[0] != held)
+        score = ll[np.arange(n), path].sum() - penalty * switches
         if score > best + 1e-12:
             best, best_last = score, path[-1]
     return best_last
 
 
-def test_without_switches_the_decoder_ends_where_the_best_penalised_path_ends():
-    # until the first switch the signal is the last state of the jump model's
-    # optimal path on the days so far: check that against brute force
+def test_until_its_first_change_the_decoder_is_the_penalised_path_from_its_choice():
+    # the first day's regime is held as if the decoder had been in it before:
+    # until the signal changes, its scores end where the jump model's best
+    # path ends, every path that leaves the first day's regime paying the
+    # penalty, one that starts elsewhere too (brute force)
     rng = np.random.default_rng(0)
     for _ in range(30):
         ll = rng.normal(size=(6, 3)) * 2
@@ -51,8 +58,23 @@ def test_without_switches_the_decoder_ends_where_the_best_penalised_path_ends():
                 break
             scores = penalized_decode(ll[: t + 1], penalty)[1].scores
             assert int(np.argmax(scores)) == _brute_force_best_last_state(
-                ll[: t + 1], penalty
+                ll[: t + 1], penalty, held=first
             )
+
+
+def test_the_first_change_after_a_fresh_start_needs_the_penalty_too():
+    """Hostile 78, 3: the paths that had not taken the first day's regime led
+    the others by no penalty, so the first switch came free (7.5 nats made a
+    switch under a penalty of 1e6; with 8, Sideways for one day, then Bear).
+    From a fresh start, as after a switch, the signal moves only when the
+    evidence since it turned passes the penalty."""
+    start = np.array([[1.0, 0.0]])  # the first day favours regime 0 by 1 nat
+    towards_1 = np.tile([0.0, 1.0], (20, 1))  # then regime 1 gains 1 nat a day
+    codes, _ = penalized_decode(np.vstack([start, towards_1]), 7.5)
+    assert codes[0] == 0
+    first_1 = int(np.argmax(codes == 1))
+    assert first_1 == 1 + 7  # 8 nats > 7.5 since the evidence turned
+    assert penalized_decode(np.vstack([start, towards_1]), 1e6)[0].tolist() == [0] * 21
 
 
 def test_a_switch_needs_penalty_nats_of_evidence_in_either_direction():
