@@ -530,6 +530,37 @@ class Ignored(Constraint):
         return f"pass it by name: {self.meant}"
 
 
+READ_AS_MISSING = frozenset(
+    {"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND"}
+    | {"1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+)
+"""The texts pandas.read_csv reads as a missing value by default (its
+``na_values`` documentation), as spreadsheets do most of them."""
+
+
+def _unreadable_value(name: str) -> str:
+    """Why a stored name (a regime's) does not read back from a CSV, or "".
+
+    Regime names are the values of the files' ``regime`` column: one that
+    pandas reads as missing came back as NaN, and the advice to drop missing
+    days then dropped a whole regime (hostile 78, 4); one that starts like a
+    formula is run by a spreadsheet that opens the file.
+    """
+    if name in READ_AS_MISSING:
+        return (
+            f"{name!r} is read back as a missing value (pandas.read_csv, "
+            "spreadsheets) from the files a regime's name is written to (the "
+            "audit log, the command's CSV): give it a name such as "
+            f"'{name} regime'"
+        )
+    if name[:1] in ("=", "+", "-", "@"):
+        return (
+            f"{name!r} starts as a formula does, which a spreadsheet opening the "
+            "files written would run: start it with a letter or digit"
+        )
+    return ""
+
+
 class Names(Constraint):
     """One name (a string) or several (a list, tuple, Index or other iterable of str).
 
@@ -592,6 +623,8 @@ class Names(Constraint):
             return _REJECT
         if any(_control(n) for n in names):
             return _REJECT
+        if self.stored and any(_unreadable_value(n) for n in names):
+            return _REJECT
         if len(set(names)) != len(names):
             return _REJECT
         if self.caseless and len({n.casefold() for n in names}) != len(names):
@@ -637,6 +670,9 @@ class Names(Constraint):
             names = [v.strip() for v in items]
             if not all(names):
                 return f"a {self.what} is empty or only spaces: leave it out"
+            odd = next((n for n in names if _unreadable_value(n)), None)
+            if self.stored and odd is not None:
+                return _unreadable_value(odd)
             if len(set(items)) != len(items):
                 return "remove the repeated names"
             folded = [n.casefold() for n in names]

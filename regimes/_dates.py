@@ -952,6 +952,32 @@ def calendar_note(index: pd.DatetimeIndex) -> str | None:
     )
 
 
+def check_days_happened(index: Any, name: str) -> None:
+    """Raise if ``index`` holds days after tomorrow on this machine's clock.
+
+    An audit log records each day as first computed: a day logged before its
+    time (a test file's dates, a typo for 2029) is a record that cannot be, and
+    every later run, given that day's real values, is refused as a revision
+    (hostile 78, 6b). One day of slack: a market east of here can have
+    closed tomorrow's date already. Raises
+    :class:`~regimes.exceptions.InvalidParameterError` naming ``name``.
+    """
+    if not isinstance(index, pd.DatetimeIndex) or not len(index):
+        return
+    naive = index.tz_localize(None) if index.tz is not None else index
+    today = pd.Timestamp.now().normalize()
+    later = naive[naive.normalize() > today + pd.Timedelta(days=1)]
+    if len(later):
+        raise InvalidParameterError(
+            name,
+            f"{name} has {len(later)} rows dated after today ({today.date()}, this "
+            f"machine's clock), the first {stamp_text(later[0])}: an audit log "
+            "records days that have happened, and a day logged before its time "
+            "would make every later run refuse its real values as a revision. "
+            f"Drop them ({name}.loc[:'{today.date()}']) or correct their dates.",
+        )
+
+
 WEEKEND_SHARE = 0.05
 """Share of trading-day rows on Saturdays and Sundays beyond which their dates
 read as shifted by a time zone (a five-day week moved by one day puts a fifth of

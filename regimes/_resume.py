@@ -43,7 +43,7 @@ import pandas as pd
 
 from . import _persist
 from ._contract import Checked, PathLike, validate_params
-from ._dates import local_days
+from ._dates import check_days_happened, local_days
 from ._io import (
     TEXT_ENCODING,
     atomic_path,
@@ -1122,6 +1122,7 @@ def save_and_log(
     record = read_record(out, "out")
     refits = records_of(out, "out")  # before the folder is made
     check_zone_kept(out.index, "out")
+    check_days_happened(out.index, "out")
     folder = Path(os.path.abspath(folder))  # as load_state: "./~/x" is not ~/x
     folder.mkdir(parents=True, exist_ok=True)
     # the log is checked before the state moves on: a log these rows cannot go

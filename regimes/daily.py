@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._contract import Checked, InstanceOf, PathLike, validate_params
-from ._dates import parse_day
+from ._dates import check_days_happened, parse_day
 from ._io import check_folder_target, folder_lock
 from ._resume import LOG as LOG  # the log's file name, for the command line
 from ._resume import (
@@ -199,6 +199,7 @@ def run(
     # the calls below would take for the home folder
     folder = check_folder_target(folder, "folder")  # before any work
     check_zone_kept(getattr(returns, "index", None), "returns")
+    check_days_happened(getattr(returns, "index", None), "returns")
     if not (folder / POINTER).is_file():
         check_log(folder, None)  # a folder holding a user's log.csv: left as it is
     # the top-most folder this run makes: removed again if the run fails

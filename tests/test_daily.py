@@ -1739,3 +1739,31 @@ def test_a_log_append_that_fails_part_way_leaves_the_log_whole(
     assert len(pieces) > 1 and run.n_logged == len(returns) - cuts["ends_before_refit"]
     logged = pd.read_csv(log, index_col="date", parse_dates=True)
     assert logged.index.equals(full.index.rename("date"))
+
+
+def test_days_after_today_are_refused_before_any_work(returns, tmp_path):
+    """Hostile 78, 6b: returns dated up to 2027-03-01, run on 2026-12-04, were
+    logged with recorded_at before their own dates, and a typo row dated
+    2029-12-31 made every later run refuse the real values as a revision.
+    Days after tomorrow are refused, naming the first, before the folder is
+    made; the advice, followed, runs."""
+    from regimes._resume import save_state
+
+    today = pd.Timestamp.now().normalize()
+    future = returns.iloc[:400].copy()
+    future.index = pd.bdate_range(end=today + pd.Timedelta(days=90), periods=400)
+    folder = tmp_path / "state"
+    with pytest.raises(InvalidParameterError, match="rows dated after today") as e:
+        daily.run(future, _model(), folder, **OPTIONS)
+    assert not folder.exists()
+    fix = re.search(r"Drop them \((returns\.loc\[.*?\])\)", str(e.value)).group(1)
+    kept = eval(fix, {"returns": future})
+    assert kept.index[-1] <= today
+    typo = returns.iloc[:600].copy()
+    typo.index = typo.index[:-1].append(pd.DatetimeIndex(["2099-12-31"]))
+    with pytest.raises(InvalidParameterError, match="the first 2099-12-31"):
+        daily.run(typo, _model(), folder, **OPTIONS)
+    walk = walk_forward(typo, _model(), **OPTIONS)  # a walk may run on any days
+    with pytest.raises(InvalidParameterError, match="out has 1 rows dated after"):
+        save_state(walk, folder)
+    assert not folder.exists()

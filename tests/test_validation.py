@@ -1012,3 +1012,31 @@ def test_weekday_closes_and_every_calendar_day_are_not_named():
     assert weekend_rows_note(sunday_week) is None  # midnights: dates as given
     hours = pd.date_range("2024-01-02 09:30", periods=400, freq="h")
     assert weekend_rows_note(hours) is None  # intraday: not one row a day
+
+
+@pytest.mark.parametrize(
+    "odd, said",
+    [
+        ("NA", "read back as a missing value"),
+        ("None", "read back as a missing value"),
+        ("nan", "read back as a missing value"),
+        ("=cmd|' /C calc'!A0", "starts as a formula does"),
+        ("@SUM(1)", "starts as a formula does"),
+    ],
+)
+def test_regime_names_that_do_not_read_back_from_a_csv_are_refused(odd, said):
+    """Hostile 78, 4: regime_names=['Calm', 'NA', 'Stress'] was taken; the
+    audit log and the command's CSV then read 'NA' back as NaN, and the
+    advice to drop missing days dropped the whole regime. A formula-like name
+    was written for a spreadsheet to run. Both are refused, with a fix that
+    works."""
+    names = ["Calm", odd, "Stress"]
+    with pytest.raises(InvalidParameterError, match=re.escape(said)) as e:
+        RegimeModel(regime_names=names, n_init=1).fit(load_sample().iloc[:300])
+    fixed = re.search(r"such as '(.*)'|start it with", str(e.value))
+    assert fixed is not None
+    if fixed.group(1):
+        written = pd.DataFrame({"regime": [fixed.group(1)]}).to_csv(index=False)
+        import io
+
+        assert pd.read_csv(io.StringIO(written))["regime"].notna().all()
