@@ -651,44 +651,52 @@ for the other sectors); a change from decimals to percent moves it 100 times."""
 def units_switches(returns: pd.DataFrame) -> str | None:
     """A sentence naming columns whose typical size jumps as a change of unit does.
 
-    For each column and day, the median |return| of the :data:`SWITCH_ROWS`
-    rows up to that day and of the rows after it; a column where one is
-    :data:`MIXED_UNITS_RATIO` times the other (decimals, then percent: 100
-    times) and the larger looks like percent (above :data:`PERCENT_MEDIAN`,
-    scaled to the rows' spacing) is named with the day of its largest jump.
-    A jump between two sizes of decimals (a currency peg that ends) is not
-    named. Stale days (a median of 0) and missing values are not judged. None
-    if no column jumps so.
+    Each column's rows are cut into blocks of :data:`SWITCH_ROWS` (from the
+    end); a column where the median |return| of one block is
+    :data:`MIXED_UNITS_RATIO` times that of the next, or of the one after (a
+    change inside a block), and the larger looks like percent (above
+    :data:`PERCENT_MEDIAN`, scaled to the rows' spacing) is named with the day
+    of its largest jump (:func:`_switch_row`). A jump between two sizes of
+    decimals (a currency peg that ends) is not named. Stale days (a median of
+    0) and missing values are not judged; a block needs half its rows. None if
+    no column jumps so. Block medians, not rolling ones: every fit runs this
+    (a rolling median over the sample took 23 ms, a tenth of a fit).
     """
-    frame = returns.apply(pd.to_numeric, errors="coerce").abs()
-    frame = frame.where(frame > 0)  # stale days have no unit
-    rows = min(SWITCH_ROWS, len(frame) // 2)
-    if rows < FEW_DAYS_TO_JUDGE:
+    values = returns.to_numpy(dtype=float, na_value=np.nan)
+    rows = min(SWITCH_ROWS, len(values) // 2)
+    if values.ndim != 2 or rows < FEW_DAYS_TO_JUDGE:
         return None
-    least = rows // 2
-    before = frame.rolling(rows, min_periods=least).median()
-    after = frame[::-1].rolling(rows, min_periods=least).median()[::-1].shift(-1)
+    medians = _block_medians(np.abs(values), rows)  # (blocks, columns)
     # as between columns: one side must look like percent (a calm stretch of
     # decimals beside a wild one, a peg that ends, is not a change of unit)
-    percent = PERCENT_MEDIAN * np.sqrt(trading_days_per_row(frame.index))
+    percent = PERCENT_MEDIAN * np.sqrt(trading_days_per_row(returns.index))
+    offset = len(values) - rows * len(medians)  # the blocks end at the last row
     jumps = []
-    for column in frame.columns:
-        up = (after[column] / before[column]).to_numpy(dtype=float)
-        both = np.fmax(up, 1.0 / up)
-        larger = np.fmax(after[column], before[column]).to_numpy(dtype=float)
-        both[~(larger > percent)] = np.nan
-        if not np.any(both >= MIXED_UNITS_RATIO):
+    for j, column in enumerate(returns.columns):
+        best, at, low, high = 0.0, 0, np.nan, np.nan
+        for apart in (1, 2):
+            a, b = medians[:-apart, j], medians[apart:, j]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.fmax(b / a, a / b)
+            ratio[~(np.fmax(a, b) > percent)] = np.nan
+            if not np.any(ratio >= MIXED_UNITS_RATIO):
+                continue
+            i = int(np.nanargmax(ratio))
+            if ratio[i] > best:
+                # the last row of the old unit: the blocks' boundary, or the
+                # middle of the block between
+                end = offset + rows * (i + 1) + (rows // 2 if apart == 2 else 0) - 1
+                best, at, low, high = ratio[i], end, a[i], b[i]
+        if best == 0.0:
             continue
-        at = int(np.nanargmax(both))
-        low, high = before[column].iloc[at], after[column].iloc[at]
-        day = frame.index[_switch_row(frame[column].to_numpy(), at, rows, low, high)]
+        day = returns.index[_switch_row(np.abs(values[:, j]), at, rows, low, high)]
         label = day.date() if isinstance(day, pd.Timestamp) else day
         jumps.append(f"{column!s} from {low:.2g} to {high:.2g} from about {label} on")
     if not jumps:
         return None
     return (
         "the median |return| of a column changes about as much as a change of "
-        f"unit does ({'; '.join(jumps[:5])}, over the {rows} rows on each side, "
+        f"unit does ({'; '.join(jumps[:5])}, over blocks of {rows} rows, "
         f"{MIXED_UNITS_RATIO:g} times or more; from one quarter to the next a "
         "market moves it a few times at most): rows written in decimals and rows "
         "in percent are read in one unit, 100 times wrong for one part. If "
@@ -696,6 +704,25 @@ def units_switches(returns: pd.DataFrame) -> str | None:
         "decimals by 100, or divide its percent by 100); if the calm part is a "
         "calm period in percent (a currency peg), this is as it should be."
     )
+
+
+def _block_medians(sizes: np.ndarray, rows: int) -> np.ndarray:
+    """Median of each column's blocks of ``rows`` rows, counted from the end.
+
+    Zeros (stale days) and NaN are left out; a block with fewer than half its
+    rows left is NaN. Sorted once, without nanmedian's warnings (no warning
+    filter may change inside a fit).
+    """
+    n_blocks = len(sizes) // rows
+    blocks = sizes[len(sizes) - n_blocks * rows :].reshape(n_blocks, rows, -1)
+    blocks = np.where(blocks > 0, blocks, np.nan)  # NaN sorts last
+    ordered = np.sort(blocks, axis=1)
+    counts = np.isfinite(blocks).sum(axis=1)  # (blocks, columns)
+    low = np.take_along_axis(ordered, np.maximum(counts - 1, 0)[:, None] // 2, 1)
+    high = np.take_along_axis(ordered, (counts // 2)[:, None], 1)
+    out = (low[:, 0] + high[:, 0]) / 2
+    out[counts < rows // 2] = np.nan
+    return out
 
 
 def _switch_row(sizes: np.ndarray, at: int, rows: int, low: float, high: float) -> int:
