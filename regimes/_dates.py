@@ -978,6 +978,44 @@ def check_days_happened(index: Any, name: str) -> None:
         )
 
 
+MAX_GAP = pd.Timedelta(days=14)
+"""Longest gap between two daily rows read as a market's closure (the longest
+US closures, 9/11 and Sandy, span 6 and 4 calendar days; the longest holiday
+weeks elsewhere, about 10)."""
+
+
+def gap_note(index: pd.Index) -> str | None:
+    """Why daily rows with a hole of weeks between them are not one series.
+
+    An HMM reads consecutive rows as consecutive days: rows from 2016-12-30
+    then 2018-01-02 are one transition, and a year dropped from the data (or a
+    cross-validation fold's training rows around a held-out part) is chained
+    over silently (hostile 78, 6a). Said for daily rows (a median spacing of a
+    trading day) with a gap longer than :data:`MAX_GAP`; None otherwise.
+    """
+    if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
+        return None
+    spacing = median_spacing(index)
+    if spacing is None or spacing > MAX_DAILY_SPACING:
+        return None  # weekly or monthly rows: their own warning
+    gaps = index[1:] - index[:-1]
+    i = int(np.argmax(gaps))
+    if gaps[i] <= MAX_GAP:
+        return None
+    n_long = int((gaps > MAX_GAP).sum())
+    more = (
+        f" (and {n_long - 1} more gaps over {MAX_GAP.days} days)" if n_long > 1 else ""
+    )
+    return (
+        f"the rows jump from {stamp_text(index[i])} to {stamp_text(index[i + 1])}, "
+        f"{gaps[i].days} days with no row between{more}: the model reads the rows "
+        "as consecutive days, one transition across the gap, and every run, "
+        "duration and causal figure across it. If days are missing there, pass "
+        "them as rows of NaN (with missing='marginalize'); if the parts are "
+        "separate histories, fit them apart."
+    )
+
+
 WEEKEND_SHARE = 0.05
 """Share of trading-day rows on Saturdays and Sundays beyond which their dates
 read as shifted by a time zone (a five-day week moved by one day puts a fifth of

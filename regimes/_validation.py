@@ -35,6 +35,7 @@ from ._dates import (
     data_error,
     date_columns,
     dates_in_columns_error,
+    gap_note,
     holds_days,
     median_spacing,
     reads_as_day,
@@ -532,7 +533,7 @@ def check_returns(
             if not prices_warning(values, columns=columns):
                 _warn_if_mixed_units(values, columns, index, param)
             warn_zero_rows(values, index, param)
-            warn_weekend_rows(index, param)
+            warn_odd_dates(index, param)
     return Returns(values, index, columns, None if window else frequency_note(index))
 
 
@@ -563,16 +564,17 @@ or more is exactly 0, from which they are named too: holidays padded with 0
 (prices carried forward over a calendar's closed days) are ~4 % of a year."""
 
 
-def warn_weekend_rows(index: pd.Index, param: str = "returns") -> None:
-    """Warn (:class:`DataWarning`) of trading days on weekend dates.
+def warn_odd_dates(index: pd.Index, param: str = "returns") -> None:
+    """Warn (:class:`DataWarning`) of daily rows on dates that mislead.
 
     Daily closes whose times were converted from another zone sit a day off
-    (:func:`regimes._dates.weekend_rows_note`); the fit and the walk-forward
-    (once, on the whole frame) call it.
+    (:func:`regimes._dates.weekend_rows_note`); a hole of weeks is chained over
+    (:func:`regimes._dates.gap_note`). The fit and the walk-forward (once, on
+    the whole frame) call it.
     """
-    note = weekend_rows_note(index)
-    if note is not None:
-        warn_user(f"{param}: {note}", DataWarning)
+    for note in (weekend_rows_note(index), gap_note(index)):
+        if note is not None:
+            warn_user(f"{param}: {note}", DataWarning)
 
 
 def warn_zero_rows(
@@ -654,7 +656,7 @@ def warn_if_prices(data: Returns) -> None:
     if not prices_warning(data.values, columns=data.columns):
         _warn_if_mixed_units(data.values, data.columns, data.index)
     warn_zero_rows(data.values, data.index)
-    warn_weekend_rows(data.index)
+    warn_odd_dates(data.index)
 
 
 def _warn_if_mixed_units(

@@ -1040,3 +1040,26 @@ def test_regime_names_that_do_not_read_back_from_a_csv_are_refused(odd, said):
         import io
 
         assert pd.read_csv(io.StringIO(written))["regime"].notna().all()
+
+
+def test_a_hole_of_weeks_in_daily_rows_is_named():
+    """Hostile 78, 6a: a year dropped from the data, or a KFold training part
+    around a held-out third, was chained over as one transition, silently. The
+    fit names the largest gap and how many more; a closure of days (9/11's
+    six calendar days, a long holiday week) and weekly rows are not named."""
+    returns = load_sample().loc["2015":"2019"].iloc[:, :2]
+    holed = returns.drop(returns.loc["2017"].index)
+    model = RegimeModel(2, n_init=1, random_state=0)
+    with pytest.warns(
+        DataWarning, match=r"rows jump from 2016-12-30 to 2018-01-02, 368 days"
+    ):
+        model.fit(holed)
+    two = holed.drop(holed.loc["2019-03"].index)
+    with pytest.warns(DataWarning, match=r"\(and 1 more gaps over 14 days\)"):
+        model.fit(two)
+    closure = load_sample().loc["2001-06":"2001-12"].iloc[:, :2]  # 9/11: 6 days
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        model.fit(closure)
+        holiday = returns.drop(returns.loc["2018-02-12":"2018-02-21"].index)
+        model.fit(holiday)  # a lunar new year's closure of ten days
