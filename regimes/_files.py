@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from ._contract import MISSING_TEXT
-from ._dates import data_error, parse_day, parse_day_index
+from ._dates import data_error, holds_days, parse_day, parse_day_index
 from ._panel import THOUSANDS_SEPARATORS, are_price_bars
 from ._prices_or_returns import BAR_FIELDS as _BAR_FIELDS
 from ._prices_or_returns import RETURN_CHANGE_RATIO, bar_field, change_to_level_ratio
@@ -133,6 +133,41 @@ def _is_day(field: str, date_format: str | None) -> bool:
 
 def _warn(message: str) -> None:
     warn_user(message, DataWarning)
+
+
+def _refuse_row_counter(
+    header: _Line | None,
+    labels: list[str],
+    frame: pd.DataFrame,
+    source: str,
+    param: str,
+) -> None:
+    """Refuse a first column that counts the rows, the dates beside it.
+
+    ``df.reset_index().to_csv(path)`` writes pandas' row numbers (0, 1, 2...)
+    under an empty header, then the dates: the first column was read as
+    YYYYMMDD integers and refused with date_format advice that cannot help
+    (hostile 78, 5). The error says where the dates are and how to write the
+    file.
+    """
+    if header is None or header.fields[0] != "" or not len(frame.columns):
+        return
+    if not all(text.isdigit() for text in labels):
+        return
+    counts = [int(text) for text in labels]
+    start = counts[0] if counts else 0
+    if start not in (0, 1) or counts != list(range(start, start + len(counts))):
+        return
+    dated = next((c for c in frame.columns if holds_days(frame[c])), None)
+    if dated is None:
+        return
+    raise data_error(
+        param,
+        f"{source}: the first column has no name and counts the rows ({start}, "
+        f"{start + 1}, {start + 2}...: pandas' index, written by to_csv), and the "
+        f"dates are in column {dated!r}. Write the file with "
+        "to_csv(path, index=False), or delete its first column.",
+    )
 
 
 def read_table(
@@ -285,6 +320,7 @@ def read_table(
         {j: np.array(column, dtype=object) for j, column in enumerate(columns)}
     )
     frame.columns = names
+    _refuse_row_counter(header, labels, frame, source, param)
     frame.index = parse_day_index(labels, date_format, source=source, param=param)
     _check_file_order(frame.index, rows, source, param)
     frame = frame.mask(frame.isin(MISSING_TEXT))  # cells are already stripped

@@ -1417,3 +1417,25 @@ def test_a_few_days_are_too_few_to_judge_not_of_two_kinds(tmp_path):
     text = str(info.value)
     assert "from only 4 days of values: widen the dates" in text
     assert "columns=" not in text
+
+
+def test_a_row_counter_before_the_dates_is_named_with_the_fix(tmp_path):
+    """Hostile 78, 5: df.reset_index().to_csv(path) writes pandas' row numbers
+    under an empty header, then the dates; the reader took the numbers for
+    YYYYMMDD dates and advised a date_format, which cannot help. The error
+    names the column of dates and how to write the file; followed, it reads."""
+    from regimes.data import load_sample, read_returns
+
+    path = tmp_path / "f.csv"
+    returns = load_sample().iloc[:300, :3]
+    returns.reset_index().to_csv(path)
+    with pytest.raises(DataFileError, match="dates are in column 'Date'") as e:
+        read_returns(path)
+    assert "date_format" not in str(e.value)
+    returns.reset_index().to_csv(path, index=False)  # the advice
+    got = read_returns(path, kind="returns")
+    np.testing.assert_allclose(got.to_numpy(), returns.to_numpy(), rtol=1e-12)
+    # integers without a name that are dates (YYYYMMDD) are still dates
+    dated = returns.set_axis(returns.index.strftime("%Y%m%d").astype(int))
+    dated.rename_axis(None).to_csv(path)
+    assert read_returns(path, kind="returns").index.equals(returns.index.rename("Date"))
