@@ -584,7 +584,7 @@ def plot_probabilities(
     fig, ax = _axes(ax, (10, 3))
     _draw_probabilities(ax, proba, regime_colors(model.regime_names_), style)
     if title is None:
-        title = default_title + (f" ({how})" if how else "")
+        title = default_title + (f": {how}" if how else "")
     ax.set_title(title, loc="left")
     return fig
 
@@ -622,7 +622,10 @@ def _smoothed(
         smooth = None if len(proba) <= 2 * TRADING_DAYS else 21
     if smooth is None or smooth == 1:
         return proba, ""
-    return proba.rolling(smooth, min_periods=1).mean(), f"trailing {smooth}-day mean"
+    # said as a second step: "Smoothed ... (trailing mean)" read as one
+    # operation, the plotted values as the model's (hostile 78, 7)
+    words = f"each day the mean of the last {smooth} days' values"
+    return proba.rolling(smooth, min_periods=1).mean(), words
 
 
 def _draw_probabilities(
