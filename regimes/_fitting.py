@@ -32,6 +32,7 @@ from ._restarts import (
 )
 from ._state import Challenger, FittedState, Settings
 from ._validation import (
+    OBSERVED_PER_REGIME,
     Returns,
     check_distinct_rows,
     check_enough_rows,
@@ -75,6 +76,47 @@ def check_min_duration(
                 ".",
             ),
         )
+
+
+def unseen_in_regimes(data: Returns, state: FittedState) -> str | None:
+    """Columns a regime was fitted without seeing, in words; None if none.
+
+    Under ``missing="marginalize"`` a column that joins late may have no
+    observed day among the days a regime explains (its training path): its
+    mean, variance and correlations there are EM's start values moved by the
+    other columns, not data, and still enter the regime's equal-weighted
+    figures (the names, the summary, the signal's evidence) (hostile 78, 2).
+    Said when a column has fewer than
+    :data:`regimes._validation.OBSERVED_PER_REGIME` observed values among a
+    regime's days.
+    """
+    seen = ~np.isnan(data.values)
+    if seen.all():
+        return None
+    path = state.regimes.to_numpy()
+    few = []
+    for name in state.regime_names:
+        days = path == name
+        counts = seen[days].sum(axis=0)
+        for j in np.flatnonzero(counts < OBSERVED_PER_REGIME):
+            few.append((data.columns[j], name, int(counts[j]), int(days.sum())))
+    if not few:
+        return None
+    column = few[0][0]
+    j = data.columns.index(column)
+    first = data.index[int(np.argmax(seen[:, j]))]
+    since = first.date() if isinstance(first, pd.Timestamp) else first
+    shown = "; ".join(
+        f"{c!r} on {n} of the {d} days of {k!r}" for c, k, n, d in few[:4]
+    )
+    return (
+        f"observed too rarely to be fitted in a regime: {shown}. Such a "
+        "column's mean, variance and correlations in that regime come from "
+        "EM's start and the other columns, not from its own days, and still "
+        "enter the regime's equal-weighted figures (the names, the summary, "
+        "the signal's evidence). Fit without the column, or from its first "
+        f"day ({column!r} starts {since})."
+    )
 
 
 def check_fit_data(

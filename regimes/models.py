@@ -56,6 +56,7 @@ from ._warn import warn_user
 from .exceptions import (
     Advice,
     Aside,
+    DataWarning,
     InvalidParameterError,
     InvalidReturnsError,
     RefitNeededWarning,
@@ -525,6 +526,9 @@ class RegimeModel(BaseEstimator):
             tied = _tied_names(state, self.order_by)
             if tied is not None:
                 warn_user(tied, TiedRegimesWarning)
+            unseen = _fitting.unseen_in_regimes(data, state)
+            if unseen is not None:
+                warn_user(f"returns: {unseen}", DataWarning)
         return self
 
     def _check_params(self, params: dict[str, Any] | None = None) -> Settings:

@@ -16,6 +16,7 @@ What is checked, and against what:
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pandas as pd
@@ -635,3 +636,34 @@ def test_compare_on_a_ragged_panel(short_sample):
         for v in (data[c].dropna().to_numpy() for c in data.columns)
     )
     assert table.loc[(1, "diag"), "log_likelihood"] == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_column_no_day_of_a_regime_observes_is_named():
+    """Hostile 78, 2: a column observed on its last 30 days only had no
+    observed day in Bear; its Bear variance (below its Bull one) rested on no
+    data and still moved Bear's equal-weighted volatility from 0.78 to 0.59,
+    silently. The fit names the column, the regime and the counts, with the
+    column's first day; fitted from that day, nothing is said."""
+    import warnings
+
+    from regimes.data import load_sample
+    from regimes.exceptions import DataWarning
+
+    sample = load_sample().loc["2018":"2020"]
+    late = sample.iloc[:, :3].assign(Late=np.nan)
+    late.iloc[-30:, 3] = sample.iloc[-30:, 4].to_numpy()
+    model = RegimeModel(n_init=2, random_state=0, missing="marginalize")
+    with pytest.warns(DataWarning, match=r"'Late' on 0 of the \d+ days of 'Bear'") as e:
+        fitted = model.fit(late)
+    said = next(str(w.message) for w in e if w.category is DataWarning)
+    path = fitted.predict(late)
+    observed = late["Late"].notna()
+    assert int((observed & (path == "Bear")).sum()) == 0  # as said
+    first = re.search(r"'Late' starts (\S+)\)", said).group(1)
+    assert first == str(late["Late"].first_valid_index().date())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        RegimeModel(2, n_init=2, random_state=0, missing="marginalize").fit(
+            sample.iloc[:, :3].assign(Late=sample.iloc[:, 4]).iloc[:400]
+        )
