@@ -1003,10 +1003,21 @@ def _check_frame_labels(
                 if (note := near_note(c, missing)) is not None
             ]
             near = f" ({'; '.join(notes)})" if notes else ""
+            if not missing and not fix:
+                # only columns to drop: say so, with the call (hostile 78, 5)
+                fix = (
+                    f" Drop them: {param}.drop(columns={extra!r}), or "
+                    f"{param}[model.feature_names_in_]."
+                )
+            shown = (
+                f"missing {missing}, unexpected {extra}"
+                if missing
+                else f"it has {len(extra)} column(s) more: {extra}"
+            )
             raise InvalidReturnsError(
                 param,
                 f"{param} must have the columns the model was fitted on: "
-                f"missing {missing}, unexpected {extra}{near}.{fix}",
+                f"{shown}{near}.{fix}",
             )
         frame = frame[list(feature_names)]
     return frame

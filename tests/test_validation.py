@@ -241,6 +241,13 @@ def test_predict_needs_the_training_columns(fitted, sample):
     returns, _ = sample
     with pytest.raises(ValueError, match=r"missing \['XLV'\], unexpected \['XLU'\]"):
         fitted.predict(returns.rename(columns={"XLV": "XLU"}))
+    # hostile 78, 5: a column more was told "missing [], unexpected ['x']";
+    # now the fix, which works as written
+    more = returns.assign(x=0.0)
+    with pytest.raises(ValueError, match=r"1 column\(s\) more: \['x'\]") as e:
+        fitted.predict(more)
+    fix = re.search(r"Drop them: (.*?), or", str(e.value)).group(1)
+    assert fitted.predict(eval(fix, {"returns": more})).equals(fitted.predict(returns))
     with pytest.raises(
         ValueError, match=r"X has 3 features, but RegimeModel is expecting 4"
     ):
