@@ -28,7 +28,7 @@ from regimes._covariance import write_full
 from regimes._gaussian import log_emission_densities
 from regimes._hmm import NO_PRIORS, RegimeHMM
 from regimes._missing import add_statistics, log_densities, missing_patterns
-from regimes.exceptions import RefitNeededWarning
+from regimes.exceptions import DataWarning, RefitNeededWarning
 from regimes.labels import match_states
 from regimes.online import observed_portfolio_log_densities, portfolio_log_densities
 
@@ -461,7 +461,11 @@ def test_marginal_fit_recovers_the_parameters(known):
             model = RegimeModel(
                 3, n_init=4, n_iter=1000, random_state=seed, missing=missing
             )
-            model.fit(frame)
+            if name == "complete rows":  # the dropped days leave holes of weeks
+                with pytest.warns(DataWarning, match="rows jump from"):
+                    model.fit(frame)
+            else:
+                model.fit(frame)
             squared[name].append(_errors(model, known) ** 2)
     mse = {name: float(np.mean(v)) for name, v in squared.items()}
     assert mse["marginal"] < mse["complete rows"], mse
@@ -648,7 +652,6 @@ def test_a_column_no_day_of_a_regime_observes_is_named():
     import warnings
 
     from regimes.data import load_sample
-    from regimes.exceptions import DataWarning
 
     sample = load_sample().loc["2018":"2020"]
     late = sample.iloc[:, :3].assign(Late=np.nan)
