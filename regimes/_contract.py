@@ -538,13 +538,15 @@ READ_AS_MISSING = frozenset(
 ``na_values`` documentation), as spreadsheets do most of them."""
 
 
-def _unreadable_value(name: str) -> str:
-    """Why a stored name (a regime's) does not read back from a CSV, or "".
+def unreadable_value(name: str) -> str:
+    """Why a regime's name does not read back from a CSV as written, or "".
 
     Regime names are the values of the files' ``regime`` column: one that
     pandas reads as missing came back as NaN, and the advice to drop missing
     days then dropped a whole regime (hostile 78, 4); one that starts like a
-    formula is run by a spreadsheet that opens the file.
+    formula is run by a spreadsheet that opens the file. Said by the fit's
+    names warning (:func:`regimes.labels.misnamed`), not refused: model files
+    and states written so must still load and run (hostile 79, 4).
     """
     if name in READ_AS_MISSING:
         return (
@@ -623,8 +625,6 @@ class Names(Constraint):
             return _REJECT
         if any(_control(n) for n in names):
             return _REJECT
-        if self.stored and any(_unreadable_value(n) for n in names):
-            return _REJECT
         if len(set(names)) != len(names):
             return _REJECT
         if self.caseless and len({n.casefold() for n in names}) != len(names):
@@ -670,9 +670,6 @@ class Names(Constraint):
             names = [v.strip() for v in items]
             if not all(names):
                 return f"a {self.what} is empty or only spaces: leave it out"
-            odd = next((n for n in names if _unreadable_value(n)), None)
-            if self.stored and odd is not None:
-                return _unreadable_value(odd)
             if len(set(items)) != len(items):
                 return "remove the repeated names"
             folded = [n.casefold() for n in names]

@@ -678,7 +678,7 @@ def units_switches(returns: pd.DataFrame) -> str | None:
             a, b = medians[:-apart, j], medians[apart:, j]
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.fmax(b / a, a / b)
-            ratio[~(np.fmax(a, b) > percent)] = np.nan
+            ratio[~_unit_like(ratio, a, b, percent)] = np.nan
             if not np.any(ratio >= MIXED_UNITS_RATIO):
                 continue
             i = int(np.nanargmax(ratio))
@@ -687,9 +687,13 @@ def units_switches(returns: pd.DataFrame) -> str | None:
                 # middle of the block between
                 end = offset + rows * (i + 1) + (rows // 2 if apart == 2 else 0) - 1
                 best, at, low, high = ratio[i], end, a[i], b[i]
+        sizes = np.abs(values[:, j])
+        for ratio, end, a, b in _edge_jumps(sizes, rows, percent):
+            if ratio > best:
+                best, at, low, high = ratio, end, a, b
         if best == 0.0:
             continue
-        day = returns.index[_switch_row(np.abs(values[:, j]), at, rows, low, high)]
+        day = returns.index[_switch_row(sizes, at, rows, low, high)]
         label = day.date() if isinstance(day, pd.Timestamp) else day
         jumps.append(f"{column!s} from {low:.2g} to {high:.2g} from about {label} on")
     if not jumps:
@@ -704,6 +708,63 @@ def units_switches(returns: pd.DataFrame) -> str | None:
         "decimals by 100, or divide its percent by 100); if the calm part is a "
         "calm period in percent (a currency peg), this is as it should be."
     )
+
+
+EDGE_ROWS = (5, 10, 21, 42)
+"""Newest (and oldest) rows judged against the block beside them: a daily run
+adds a row an evening, and the blocks, cut from the end, would let a change of
+unit in the last ~30 rows through (hostile 79, 1: 34 evenings logged)."""
+
+
+def _unit_like(ratio: Any, a: Any, b: Any, percent: float) -> Any:
+    """Whether sizes ``a`` and ``b`` (``ratio`` apart) differ as two units do.
+
+    At least :data:`MIXED_UNITS_RATIO`, the larger looking like percent, and
+    at most 100 times more than that (decimals to percent is 100 whatever the
+    market did): a stretch of float noise about zero beside real moves
+    (1e-9 against 1.7) is a halt, not a unit (hostile 79, 8).
+    """
+    with np.errstate(invalid="ignore"):
+        return (
+            (ratio >= MIXED_UNITS_RATIO)
+            & (ratio <= 100 * MIXED_UNITS_RATIO)
+            & (np.fmax(a, b) > percent)
+        )
+
+
+def _edge_jumps(
+    sizes: np.ndarray, rows: int, percent: float
+) -> list[tuple[float, int, float, float]]:
+    """(ratio, last row of the old unit, old size, new size) at both ends.
+
+    The last (and first) :data:`EDGE_ROWS` rows against the ``rows`` rows
+    beside them, each side's median over its non-zero values (half of them at
+    least); only pairs that differ as two units do (:func:`_unit_like`).
+    """
+    out = []
+    n = len(sizes)
+    for k in EDGE_ROWS:
+        if n < k + rows:
+            break
+        for edge, other, end in (
+            (sizes[n - k :], sizes[n - k - rows : n - k], n - k - 1),
+            (sizes[:k], sizes[k : k + rows], k - 1),
+        ):
+            new, old = _median_of_moves(edge, k), _median_of_moves(other, rows)
+            if new is None or old is None:
+                continue
+            ratio = max(new / old, old / new)
+            if _unit_like(ratio, old, new, percent):
+                # the first rows: the "old" unit is theirs, the change after
+                first = end == k - 1
+                out.append((ratio, end, new if first else old, old if first else new))
+    return out
+
+
+def _median_of_moves(sizes: np.ndarray, rows: int) -> float | None:
+    """Median of the non-zero finite sizes, if at least half of ``rows``."""
+    kept = sizes[np.isfinite(sizes) & (sizes > 0)]
+    return float(np.median(kept)) if len(kept) >= max(1, rows // 2) else None
 
 
 def _block_medians(sizes: np.ndarray, rows: int) -> np.ndarray:

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from hmmlearn.hmm import GaussianHMM
 
-from ._contract import Integral, Interval, validate_params
+from ._contract import Integral, Interval, unreadable_value, validate_params
 from ._covariance import read_full, write_full
 from .results import equal_weight_moments
 
@@ -225,7 +225,21 @@ TIE_STANDARD_ERRORS = 2.0
 statistic (volatility or mean) is more than this many standard errors apart."""
 
 
-def upside_down_names(names: Sequence[str]) -> str | None:
+def misnamed(names: Sequence[str], order_by: str = "volatility") -> str | None:
+    """What is wrong with ``names`` as regime names, in words; None if nothing.
+
+    Names out of their places (:func:`upside_down_names`) and names that do not
+    read back from the CSV files they are written to
+    (:func:`regimes._contract.unreadable_value`). The fit and the walk-forward
+    say it in a :class:`~regimes.exceptions.RegimeNamesWarning`.
+    """
+    said = [upside_down_names(names, order_by)]
+    said += [unreadable_value(str(name)) or None for name in names]
+    found = [text for text in said if text]
+    return " ".join(t if t.endswith(".") else t + "." for t in found) or None
+
+
+def upside_down_names(names: Sequence[str], order_by: str = "volatility") -> str | None:
     """Why ``names`` put a name where it names another regime, or None.
 
     Names go to the regimes in ``order_by``'s order, best first (the calmest,
@@ -244,7 +258,9 @@ def upside_down_names(names: Sequence[str]) -> str | None:
         return None
     default = default_regime_names(len(names))
     first, last = default[0], default[-1]
-    says = [_says(name) for name in names]
+    # best first by mean: the best mean is often a wild rebound, so words of
+    # volatility say nothing of its place (hostile 79, 7)
+    says = [_says(name, spread=order_by != "mean") for name in names]
     wrong = next(
         (
             names[i]
@@ -272,11 +288,13 @@ def upside_down_names(names: Sequence[str]) -> str | None:
 
 _BEST_WORDS = frozenset(
     {"bull", "bulls", "bullish", "calm", "quiet", "tranquil", "boom", "expansion"}
-    | {"up"}
+    | {"up", "uptrend", "rally", "rebound", "recovery"}
 )
+"""Words of the best regime; with a word of the worst ('Bear market rally',
+'Crisis recovery') a name says neither."""
 _WORST_WORDS = frozenset(
     {"bear", "bears", "bearish", "crisis", "crash", "panic", "stress", "stressed"}
-    | {"turbulent", "turbulence", "recession", "contraction", "down"}
+    | {"turbulent", "turbulence", "recession", "contraction", "down", "downtrend"}
 )
 _SPREAD_WORDS = frozenset({"vol", "volatility", "variance", "risk", "risky"})
 """Words of a spread, which 'low' makes best and 'high' worst ('Low vol')."""
@@ -284,7 +302,7 @@ _GAIN_WORDS = frozenset({"return", "returns", "mean", "growth", "gain", "gains"}
 """Words of a gain, which 'high' makes best and 'low' worst ('High return')."""
 
 
-def _says(name: Any) -> str | None:
+def _says(name: Any, spread: bool = True) -> str | None:
     """'best' or 'worst' if ``name`` says one in words, else None.
 
     Bull, Bullish, Strong Bear, bear market, Calm, Crisis, Risk-on, Risk-off,
@@ -293,14 +311,19 @@ def _says(name: Any) -> str | None:
     both ('Bull-Bear transition').
     """
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name))  # BullMarket
+    # lowvol, highvol: one word written as two
+    spaced = re.sub(r"(?i)\b(low|high)(?=vol)", r"\1 ", spaced)
     words = set(re.findall(r"[a-z]+", spaced.casefold()))
     best = bool(words & _BEST_WORDS)
     worst = bool(words & _WORST_WORDS)
+    spread_words, gain_words = words & _SPREAD_WORDS, words & _GAIN_WORDS
     if "risk" in words and words & {"on", "off"} and not words & {"low", "high"}:
         best, worst = best or "on" in words, worst or "off" in words  # Risk-on
-    elif words & _SPREAD_WORDS:
+    elif spread_words and gain_words:
+        return None  # 'High return high vol': which is meant is the user's
+    elif spread_words and spread:
         best, worst = best or "low" in words, worst or "high" in words
-    elif words & _GAIN_WORDS:
+    elif gain_words:
         best, worst = best or "high" in words, worst or "low" in words
     if best == worst:
         return None

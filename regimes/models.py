@@ -66,8 +66,8 @@ from .exceptions import (
 )
 from .labels import (
     default_regime_names,
+    misnamed,
     neighbour_separation,
-    upside_down_names,
 )
 from .online import (
     causal_start,
@@ -520,9 +520,9 @@ class RegimeModel(BaseEstimator):
             # _fit_checked < _fit_returns < fit < its contract wrapper < the caller
             warn_user(problem, ConvergenceWarning)
         if getattr(self, "_warn_convergence", True):  # callers of many fits: theirs
-            misnamed = upside_down_names(state.regime_names)
-            if misnamed is not None:
-                warn_user(misnamed, RegimeNamesWarning)
+            names_said = misnamed(state.regime_names, self.order_by)
+            if names_said is not None:
+                warn_user(names_said, RegimeNamesWarning)
             tied = _tied_names(state, self.order_by)
             if tied is not None:
                 warn_user(tied, TiedRegimesWarning)

@@ -70,8 +70,8 @@ from .exceptions import (
 from .labels import (
     TIE_STANDARD_ERRORS,
     match_states,
+    misnamed,
     neighbour_separation,
-    upside_down_names,
 )
 from .models import RegimeModel, convergence_reported_by_caller
 from .online import causal_start, penalized_decode
@@ -297,15 +297,15 @@ def walk_forward(
     # columns are refused there too
     settings = template._check_params()
     # said once for the walk (its refits say nothing of their own)
-    misnamed = upside_down_names(settings.regime_names)
-    if misnamed is not None:
+    names_said = misnamed(settings.regime_names, settings.order_by)
+    if names_said is not None:
         if resume is not None:  # its names are the run's (hostile 74, 2)
-            misnamed += (
+            names_said += (
                 " A resumed walk keeps the names it began with, and refuses "
                 "others: other names need a new run (a new state folder), which "
                 "computes every day again."
             )
-        warn_user(misnamed, RegimeNamesWarning)
+        warn_user(names_said, RegimeNamesWarning)
     # dates always: the output, its refit table and its resume record are dated
     # (a number of days as refit= does not make undated rows work)
     data = check_returns(returns, missing=settings.missing, needs_dates=True)

@@ -2059,10 +2059,22 @@ def test_hostile_72_bull_and_bear_named_out_of_their_places_are_said(
             ["Low vol", "Mid vol", "High vol"],
             ["Risk-on", "Neutral", "Risk-off"],
             ["Calm", "Low", "High"],  # 'High' alone says nothing
+            # hostile 79, 7: a rally or a rebound in a name of the worst
+            ["Bear market rally", "Sideways", "Bear"],
+            ["High return high vol", "Flat", "Low return low vol"],
+            ["Crisis recovery", "Bull", "Bear"],
         ):
             RegimeModel(3, n_init=1, random_state=0, regime_names=names).fit(
                 short_sample
             )
+        # best mean first: the best mean may be the wild rebound (hostile 79, 7)
+        RegimeModel(
+            3,
+            n_init=1,
+            random_state=0,
+            order_by="mean",
+            regime_names=["High vol", "Low vol", "Crash"],
+        ).fit(short_sample)
 
 
 def test_hostile_72_the_daily_run_waits_for_final_prices(tmp_path, monkeypatch, capsys):

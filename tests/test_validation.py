@@ -811,6 +811,23 @@ def test_a_column_that_changes_unit_part_way_is_named_with_its_day():
         returns_unit(back)
 
 
+@pytest.mark.parametrize("rows", [5, 20, 31])
+def test_a_change_of_unit_in_the_newest_or_oldest_rows_is_named(rows):
+    """Hostile 79, 1: the blocks, cut from the end, let a change in the last
+    ~30 rows through (a daily run logged 34 evenings of percent as decimals)
+    and in the first rows too. The edges are judged against the block beside
+    them, to the day."""
+    from regimes._prices_or_returns import units_switches
+
+    returns = load_sample().iloc[-700:, :2]
+    late = returns.copy()
+    late.iloc[-rows:] *= 100
+    assert f"from about {late.index[-rows].date()} on" in units_switches(late)
+    early = returns * 100
+    early.iloc[:rows] /= 100
+    assert f"from about {early.index[rows].date()} on" in units_switches(early)
+
+
 def test_a_peg_that_ends_or_a_crash_is_not_a_change_of_unit():
     """The rule asks for the larger side to look like percent: decimals that
     jump 70 times when a peg ends, and the whole sample's 2008 and 2020 (8
@@ -826,6 +843,10 @@ def test_a_peg_that_ends_or_a_crash_is_not_a_change_of_unit():
     assert units_switches(load_sample() * 100) is None
     # the same peg in percent is named, with the advice that covers it
     assert "a currency peg" in units_switches(peg * 100)
+    # hostile 79, 8: a halt written as float noise (1e-9) is not a unit
+    halted = load_sample().iloc[-700:, :2] * 100
+    halted.iloc[200:300, 0] = rng.normal(0, 1e-9, 100)
+    assert units_switches(halted) is None
 
 
 def test_columns_on_several_levels_are_refused_before_they_become_text():
@@ -1031,21 +1052,28 @@ def test_weekday_closes_and_every_calendar_day_are_not_named():
         ("@SUM(1)", "starts as a formula does"),
     ],
 )
-def test_regime_names_that_do_not_read_back_from_a_csv_are_refused(odd, said):
-    """Hostile 78, 4: regime_names=['Calm', 'NA', 'Stress'] was taken; the
-    audit log and the command's CSV then read 'NA' back as NaN, and the
+def test_regime_names_that_do_not_read_back_from_a_csv_are_said(odd, said, tmp_path):
+    """Hostile 78, 4: regime_names=['Calm', 'NA', 'Stress'] was taken silently;
+    the audit log and the command's CSV then read 'NA' back as NaN, and the
     advice to drop missing days dropped the whole regime. A formula-like name
-    was written for a spreadsheet to run. Both are refused, with a fix that
-    works."""
+    was written for a spreadsheet to run. The fit says so with the names
+    warning and a fix that works; not refused (hostile 79, 4): a model file
+    written so still loads."""
+    import io
+
+    from regimes.exceptions import RegimeNamesWarning
+
     names = ["Calm", odd, "Stress"]
-    with pytest.raises(InvalidParameterError, match=re.escape(said)) as e:
-        RegimeModel(regime_names=names, n_init=1).fit(load_sample().iloc[:300])
-    fixed = re.search(r"such as '(.*)'|start it with", str(e.value))
+    model = RegimeModel(regime_names=names, n_init=1, random_state=0)
+    with pytest.warns(RegimeNamesWarning, match=re.escape(said)) as e:
+        model.fit(load_sample().iloc[:300])
+    text = next(str(w.message) for w in e if w.category is RegimeNamesWarning)
+    model.save(tmp_path / "m.json")
+    assert list(RegimeModel.load(tmp_path / "m.json").regime_names_) == names
+    fixed = re.search(r"such as '(.*?)'|start it with", text)
     assert fixed is not None
     if fixed.group(1):
         written = pd.DataFrame({"regime": [fixed.group(1)]}).to_csv(index=False)
-        import io
-
         assert pd.read_csv(io.StringIO(written))["regime"].notna().all()
 
 
