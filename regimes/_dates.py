@@ -974,7 +974,8 @@ def check_days_happened(index: Any, name: str) -> None:
             f"machine's clock), the first {stamp_text(later[0])}: an audit log "
             "records days that have happened, and a day logged before its time "
             "would make every later run refuse its real values as a revision. "
-            f"Drop them ({name}.loc[:'{today.date()}']) or correct their dates.",
+            f"Drop them ({name}.loc[:'{today.date()}'], or --end {today.date()} "
+            "on the command line) or correct their dates.",
         )
 
 
@@ -1010,9 +1011,11 @@ def gap_note(index: pd.Index) -> str | None:
         f"the rows jump from {stamp_text(index[i])} to {stamp_text(index[i + 1])}, "
         f"{gaps[i].days} days with no row between{more}: the model reads the rows "
         "as consecutive days, one transition across the gap, and every run, "
-        "duration and causal figure across it. If days are missing there, pass "
-        "them as rows of NaN (with missing='marginalize'); if the parts are "
-        "separate histories, fit them apart."
+        "duration and causal figure across it. A market closed that long (Greece "
+        "2015) is read so, and this is as it should be; rows dropped from the "
+        "data (missing values in some columns) belong back in, with NaN where "
+        "values are missing (missing='marginalize', --keep-missing); separate "
+        "histories are fitted apart."
     )
 
 
@@ -1043,6 +1046,13 @@ def weekend_rows_note(index: pd.Index) -> str | None:
     weekend = naive.day_of_week >= 5
     if not timed.any() or weekend.mean() < WEEKEND_SHARE:
         return None
+    # a zone other than UTC is taken as the market's own (a Sunday-Thursday
+    # market stamped in Asia/Riyadh: hostile 79, 6); rows on all seven
+    # weekdays are a market that trades every day, some days missing (crypto)
+    if index.tz is not None and str(index.tz) not in ("UTC", "UTC+00:00"):
+        return None
+    if len(set(naive.day_of_week)) == 7:
+        return None
     if not naive.normalize().is_unique:  # intraday rows: their own warning
         return None
     if calendar_note(index) is not None:
@@ -1064,7 +1074,8 @@ def weekend_rows_note(index: pd.Index) -> str | None:
         "outputs show is a day off, and data joined by date meet the wrong day. "
         f"Put the times in the market's zone before they are read: {fix}, with "
         "zone the market's (e.g. 'Europe/Paris'); dates are then taken as the "
-        "market's. A market that trades on weekend days is read right as it is."
+        "market's (a daily state begun on the dates as they are needs a new "
+        "folder). A market that trades on weekend days is read right as it is."
     )
 
 

@@ -1759,7 +1759,7 @@ def test_days_after_today_are_refused_before_any_work(returns, tmp_path):
     with pytest.raises(InvalidParameterError, match="rows dated after today") as e:
         daily.run(future, _model(), folder, **OPTIONS)
     assert not folder.exists()
-    fix = re.search(r"Drop them \((returns\.loc\[.*?\])\)", str(e.value)).group(1)
+    fix = re.search(r"Drop them \((returns\.loc\[.*?\]),", str(e.value)).group(1)
     kept = eval(fix, {"returns": future})
     assert kept.index[-1] <= today
     typo = returns.iloc[:600].copy()

@@ -1040,6 +1040,16 @@ def test_weekday_closes_and_every_calendar_day_are_not_named():
     assert weekend_rows_note(sunday_week) is None  # midnights: dates as given
     hours = pd.date_range("2024-01-02 09:30", periods=400, freq="h")
     assert weekend_rows_note(hours) is None  # intraday: not one row a day
+    # hostile 79, 6: a Sunday-Thursday market stamped in its own zone, and
+    # crypto with a fifth of its days missing (every weekday seen)
+    days = pd.date_range("2019-01-01", periods=1100, freq="D")
+    sunday_thursday = days[(days.day_of_week <= 3) | (days.day_of_week == 6)][:700]
+    riyadh = (sunday_thursday + pd.Timedelta(hours=15)).tz_localize("Asia/Riyadh")
+    assert weekend_rows_note(riyadh) is None
+    assert "tz_convert(zone)" in weekend_rows_note(riyadh.tz_convert("UTC"))
+    kept = np.random.default_rng(0).random(500) < 0.8
+    crypto_gaps = pd.date_range("2019-01-01 16:00", periods=500, freq="D")[kept]
+    assert weekend_rows_note(crypto_gaps) is None
 
 
 @pytest.mark.parametrize(
