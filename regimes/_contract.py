@@ -553,12 +553,12 @@ def unreadable_value(name: str) -> str:
             f"{name!r} is read back as a missing value (pandas.read_csv, "
             "spreadsheets) from the files a regime's name is written to (the "
             "audit log, the command's CSV): give it a name such as "
-            f"'{name} regime'"
+            f"'{name} regime'."
         )
     if name[:1] in ("=", "+", "-", "@"):
         return (
             f"{name!r} starts as a formula does, which a spreadsheet opening the "
-            "files written would run: start it with a letter or digit"
+            "files written would run: start it with a letter or digit."
         )
     return ""
 

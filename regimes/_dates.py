@@ -762,6 +762,18 @@ def undated(index: pd.Index) -> bool:
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
+def wall_clock(stamps: Any) -> Any:
+    """A Timestamp or DatetimeIndex as its local wall-clock times, zone dropped.
+
+    The package's one reading of a time zone (:func:`local_dates`): a day in
+    New York time and the same day without a zone are the same day. Anything
+    else, and stamps without a zone, are returned as they are.
+    """
+    if isinstance(stamps, (pd.Timestamp, pd.DatetimeIndex)) and stamps.tz is not None:
+        return stamps.tz_localize(None)
+    return stamps
+
+
 def local_dates(data: Any) -> Any:
     """``data`` (Series/DataFrame) with a tz-aware DatetimeIndex made tz-naive.
 
@@ -773,7 +785,7 @@ def local_dates(data: Any) -> Any:
     index = getattr(data, "index", None)
     if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
         data = data.copy(deep=False)
-        data.index = index.tz_localize(None)
+        data.index = wall_clock(index)
     return data
 
 
@@ -964,14 +976,15 @@ def check_days_happened(index: Any, name: str) -> None:
     """
     if not isinstance(index, pd.DatetimeIndex) or not len(index):
         return
-    naive = index.tz_localize(None) if index.tz is not None else index
+    naive = wall_clock(index)
     today = pd.Timestamp.now().normalize()
     later = naive[naive.normalize() > today + pd.Timedelta(days=1)]
     if len(later):
         raise InvalidParameterError(
             name,
-            f"{name} has {len(later)} rows dated after today ({today.date()}, this "
-            f"machine's clock), the first {stamp_text(later[0])}: an audit log "
+            f"{name} has {len(later)} rows dated after today ({today.date()} on "
+            "this machine's clock; tomorrow is let through, as a market east of "
+            f"here may have closed it), the first {stamp_text(later[0])}: an audit log "
             "records days that have happened, and a day logged before its time "
             "would make every later run refuse its real values as a revision. "
             f"Drop them ({name}.loc[:'{today.date()}'], or --end {today.date()} "
@@ -1041,7 +1054,7 @@ def weekend_rows_note(index: pd.Index) -> str | None:
     """
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 20:  # four weeks
         return None
-    naive = index.tz_localize(None) if index.tz is not None else index
+    naive = wall_clock(index)
     timed = naive != naive.normalize()
     weekend = naive.day_of_week >= 5
     if not timed.any() or weekend.mean() < WEEKEND_SHARE:

@@ -738,8 +738,8 @@ def _edge_jumps(
     """(ratio, last row of the old unit, old size, new size) at both ends.
 
     The last (and first) :data:`EDGE_ROWS` rows against the ``rows`` rows
-    beside them, each side's median over its non-zero values (half of them at
-    least); only pairs that differ as two units do (:func:`_unit_like`).
+    beside them, each side's median by the blocks' rule (:func:`_block_medians`);
+    only pairs that differ as two units do (:func:`_unit_like`).
     """
     out = []
     n = len(sizes)
@@ -750,8 +750,10 @@ def _edge_jumps(
             (sizes[n - k :], sizes[n - k - rows : n - k], n - k - 1),
             (sizes[:k], sizes[k : k + rows], k - 1),
         ):
-            new, old = _median_of_moves(edge, k), _median_of_moves(other, rows)
-            if new is None or old is None:
+            # each side one block of its own length: the blocks' median rule
+            new = _block_medians(edge[:, None], len(edge))[0, 0]
+            old = _block_medians(other[:, None], len(other))[0, 0]
+            if np.isnan(new) or np.isnan(old):
                 continue
             ratio = max(new / old, old / new)
             if _unit_like(ratio, old, new, percent):
@@ -759,12 +761,6 @@ def _edge_jumps(
                 first = end == k - 1
                 out.append((ratio, end, new if first else old, old if first else new))
     return out
-
-
-def _median_of_moves(sizes: np.ndarray, rows: int) -> float | None:
-    """Median of the non-zero finite sizes, if at least half of ``rows``."""
-    kept = sizes[np.isfinite(sizes) & (sizes > 0)]
-    return float(np.median(kept)) if len(kept) >= max(1, rows // 2) else None
 
 
 def _block_medians(sizes: np.ndarray, rows: int) -> np.ndarray:

@@ -43,7 +43,7 @@ import pandas as pd
 
 from . import _persist
 from ._contract import Checked, PathLike, validate_params
-from ._dates import check_days_happened, local_days
+from ._dates import check_days_happened, local_days, wall_clock
 from ._io import (
     TEXT_ENCODING,
     atomic_path,
@@ -743,16 +743,14 @@ def _check_first_day(
     on their common days, and a comparison by row would call them other data.
     Days are compared as wall-clock times (time zones are checked before).
     """
-    first = pd.Timestamp(data["first_day"])
-    first = first.tz_localize(None) if first.tzinfo is not None else first
-    days = index.tz_localize(None) if getattr(index, "tz", None) else index
+    first = wall_clock(pd.Timestamp(data["first_day"]))
+    days = wall_clock(index)
     if not isinstance(days, pd.DatetimeIndex) or len(days) == 0 or days[0] == first:
         return
     if days[0].normalize() == first.normalize():
         # the same day at another time of day: dates stamped another way
         # (at the close, say), which no rule about windows explains
-        last = pd.Timestamp(data["last_day"])
-        last = last.tz_localize(None) if last.tzinfo is not None else last
+        last = wall_clock(pd.Timestamp(data["last_day"]))
         at = first - first.normalize()
         if last - last.normalize() != at:
             # times that moved (a close stamped in another zone, with daylight

@@ -42,6 +42,7 @@ from ._dates import (
     stamp_text,
     to_datetime_call,
     undated,
+    wall_clock,
     weekend_rows_note,
 )
 from ._gaussian import MAD_TO_SD
@@ -128,7 +129,7 @@ def frequency_note(index: pd.Index) -> str | None:
         return f"the median spacing of the dates is {median:.3g} days, not daily"
     # local wall-clock days as integers (integer arithmetic: pandas'
     # normalize() was most of a fit's data checks)
-    naive = index.tz_localize(None) if index.tz is not None else index
+    naive = wall_clock(index)
     ticks = np.asarray(naive.asi8, dtype=np.int64)
     per_day = int(pd.Timedelta(days=1) / pd.Timedelta(1, unit=naive.unit))
     days = ticks // per_day

@@ -233,10 +233,9 @@ def misnamed(names: Sequence[str], order_by: str = "volatility") -> str | None:
     (:func:`regimes._contract.unreadable_value`). The fit and the walk-forward
     say it in a :class:`~regimes.exceptions.RegimeNamesWarning`.
     """
-    said = [upside_down_names(names, order_by)]
-    said += [unreadable_value(str(name)) or None for name in names]
-    found = [text for text in said if text]
-    return " ".join(t if t.endswith(".") else t + "." for t in found) or None
+    said = [upside_down_names(names, order_by) or ""]
+    said += [unreadable_value(str(name)) for name in names]
+    return " ".join(text for text in said if text) or None
 
 
 def upside_down_names(names: Sequence[str], order_by: str = "volatility") -> str | None:

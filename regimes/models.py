@@ -1412,6 +1412,15 @@ milder step; a warning at 2 fired on most 3-regime fits of four years of the
 sample, whose Bull and Sideways differ by little more."""
 
 
+def regime_days(state: Any) -> np.ndarray:
+    """Days behind each regime's estimates: its long-run share of the training days.
+
+    The one weight of the names' standard errors, for the fit's tie warning
+    and the walk-forward's name continuity alike.
+    """
+    return results.stationary_distribution(state.transmat) * len(state.regimes)
+
+
 def _wrong_order(separation: float) -> float:
     """The chance that estimates ``separation`` standard errors apart are swapped.
 
@@ -1431,8 +1440,9 @@ def _tied_names(state: Any, order_by: str) -> Advice | None:
     names = state.regime_names
     if len(names) < 2:
         return None
-    days = results.stationary_distribution(state.transmat) * len(state.regimes)
-    apart = neighbour_separation(state.means, state.covars, days, order_by)
+    apart = neighbour_separation(
+        state.means, state.covars, regime_days(state), order_by
+    )
     separation = apart.standard_errors
     i = int(np.argmin(separation))
     if separation[i] >= NAMES_FOLLOW_NOISE:

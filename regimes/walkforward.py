@@ -73,7 +73,7 @@ from .labels import (
     misnamed,
     neighbour_separation,
 )
-from .models import RegimeModel, convergence_reported_by_caller
+from .models import RegimeModel, convergence_reported_by_caller, regime_days
 from .online import causal_start, penalized_decode
 
 __all__ = ["describe_refit", "fit_many", "refit_table", "walk_forward"]
@@ -612,8 +612,6 @@ def _refit_meaning(refit: Any) -> Any:
 
 def _whole_number(value: Any) -> int | None:
     """``value`` as a whole number if it is one in another type (100.0, '100')."""
-    if isinstance(value, (bool, np.bool_)):
-        return None
     number = _finite_number(value)
     return int(number) if number is not None and number.is_integer() else None
 
@@ -1102,11 +1100,9 @@ def _continuity(
         (fitted.means_[:, b], fitted.covars_[:, b][:, :, b]),
     )
     previous_rank[matched] = np.arange(len(names))
-    days = results.stationary_distribution(fitted.transmat_) * len(
-        fitted.fitted_state_.regimes
-    )
+    state = fitted.fitted_state_
     separation = neighbour_separation(
-        fitted.means_, fitted.covars_, days, fitted.order_by
+        state.means, state.covars, regime_days(state), fitted.order_by
     ).standard_errors
     changed, pos = False, 0
     while pos < len(order) - 1:
