@@ -1062,8 +1062,11 @@ def weekend_rows_note(index: pd.Index) -> str | None:
     # a zone other than UTC is taken as the market's own (a Sunday-Thursday
     # market stamped in Asia/Riyadh: hostile 79, 6); rows on all seven
     # weekdays are a market that trades every day, some days missing (crypto)
-    if index.tz is not None and str(index.tz) not in ("UTC", "UTC+00:00"):
-        return None
+    if (
+        index.tz is not None
+        and not (index.tz_convert("UTC").tz_localize(None) == naive).all()
+    ):
+        return None  # a zone with an offset somewhere: UTC, GMT, Etc/UTC have none
     if len(set(naive.day_of_week)) == 7:
         return None
     if not naive.normalize().is_unique:  # intraday rows: their own warning

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import re
 import warnings
@@ -1047,6 +1048,9 @@ def test_weekday_closes_and_every_calendar_day_are_not_named():
     riyadh = (sunday_thursday + pd.Timedelta(hours=15)).tz_localize("Asia/Riyadh")
     assert weekend_rows_note(riyadh) is None
     assert "tz_convert(zone)" in weekend_rows_note(riyadh.tz_convert("UTC"))
+    # UTC by any of its names is no market's zone: the shift is still named
+    for utc in ("Etc/UTC", "GMT", datetime.timezone.utc):
+        assert "tz_convert(zone)" in weekend_rows_note(riyadh.tz_convert(utc))
     kept = np.random.default_rng(0).random(500) < 0.8
     crypto_gaps = pd.date_range("2019-01-01 16:00", periods=500, freq="D")[kept]
     assert weekend_rows_note(crypto_gaps) is None
