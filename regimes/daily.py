@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._contract import Checked, InstanceOf, PathLike, validate_params
-from ._dates import check_days_happened, parse_day
+from ._dates import check_days_happened, parse_day, wall_clock
 from ._io import check_folder_target, folder_lock
 from ._resume import LOG as LOG  # the log's file name, for the command line
 from ._resume import (
@@ -88,8 +88,13 @@ def final_rows(
     never held back (hostile 74, 1).
     """
     index = getattr(returns, "index", None)
-    if not isinstance(index, pd.DatetimeIndex) or not len(index) or index.tz:
+    if not isinstance(index, pd.DatetimeIndex) or not len(index):
         return returns  # walk_forward's checks say what is wrong, if anything
+    # days by the index's own clock, as every rule of the package reads a zone
+    # (hostile 80, 1: a zone skipped both hold-backs without a word)
+    index = wall_clock(index)
+    if last_logged is not None:
+        last_logged = wall_clock(pd.Timestamp(last_logged))
     floor = 0 if last_logged is None else int(index.searchsorted(last_logged, "right"))
     end = len(returns)
     settled = returns.attrs.get(SETTLED_ATTR)
