@@ -224,7 +224,10 @@ def _download_or_fallback(
     # served from the cache then sees the very prices a run that downloaded
     # them saw, and a daily state continues from either
     keep = close.loc[:settled]  # a day still trading is not cached (settled_day)
-    if len(keep):
+    # a ticker that failed comes as a column of NaN: such a download is not
+    # cached, or it would replace a good file and be served from then on
+    # (hostile 80, 2: refresh=True during an outage emptied the cache)
+    if len(keep) and keep.notna().any().all():
         with atomic_path(path) as tmp:
             keep.to_csv(tmp, compression="gzip")
     return close

@@ -423,3 +423,22 @@ def test_an_empty_cache_variable_is_unset(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(data.CACHE_ENV, "")
     assert data.default_cache_dir() == Path("data") / "cache"
+
+
+def test_a_failed_refresh_never_replaces_a_good_cache(fake, tmp_path):
+    """Hostile 80, 2: refresh=True during an outage (all-NaN columns) wrote
+    its failure over the cached download, and every later call was served the
+    failure without asking yfinance; a partial failure dropped a ticker from
+    the cache for good. A download with a failed ticker is not cached."""
+    fake(yf_frame(TICKERS))
+    good = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    fake(yf_frame(TICKERS, failed=("XLE",)))
+    with pytest.warns(DataWarning, match=r"no prices for \['XLE'\]"):
+        data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path, refresh=True)
+    fake(yf_frame(TICKERS, failed=tuple(TICKERS)))
+    with pytest.raises(DataDownloadError, match="no prices for any of"):
+        data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path, refresh=True)
+    later = fake(yf_frame(TICKERS))
+    again = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
+    assert len(later.calls) == 0  # served by the good file, which is whole
+    pd.testing.assert_frame_equal(again, good, check_freq=False)
