@@ -297,7 +297,7 @@ def near_option(value: str, options: Iterable[str]) -> str | None:
     only by case; if two differ as little, none is named (either could be meant,
     and a wrong example, pasted, would be taken).
     """
-    for folding in (_outer, _spaces, _case, _folded):
+    for folding in (_outer, _spaces, _case, _encoded, _folded):
         meant = [o for o in options if folding(o) == folding(value)]
         if len(meant) == 1:
             return meant[0]
@@ -319,7 +319,24 @@ def _case(text: str) -> str:
 
 
 def _folded(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    return " ".join(same_text(text).split())
+
+
+def _encoded(text: str) -> str:
+    return same_text(text.strip())
+
+
+def same_text(text: str) -> str:
+    """``text`` as a reader sees it: one name however it is typed or encoded.
+
+    Unicode's compatibility form (NFKC: an accent typed as its own code point,
+    a full-width letter), without invisible format characters (a zero-width
+    space) and case-folded: 'Café' typed two ways, 'Bull' and 'Bull\u200b',
+    'ＢＵＬＬ' and 'bull' are one name (hostile 80, 4: two regimes printed
+    alike were two names).
+    """
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf").casefold()
 
 
 def near_note(name: Any, options: Iterable[str]) -> str | None:
@@ -344,6 +361,14 @@ def near_note(name: Any, options: Iterable[str]) -> str | None:
         return None
     labels = {str(o): o for o in options}  # shown as the caller must pass them
     near = near_option(name, labels)
+    by_case = near is not None and _spaces(_case(near)) == _spaces(_case(name))
+    if near is not None and not by_case and _folded(near) == _folded(name):
+        # alike only once encoded alike: the two print alike
+        return (
+            f"did you mean {labels[near]!r}? The two print alike but are written "
+            "with other Unicode code points: pass the name as the data spell "
+            "it, or unicodedata.normalize('NFC', name)"
+        )
     if near is not None:
         return f"did you mean {labels[near]!r}?"
     pieces = [p for p in name.split(",") if p.strip()]
@@ -538,6 +563,19 @@ READ_AS_MISSING = frozenset(
 ``na_values`` documentation), as spreadsheets do most of them."""
 
 
+READ_AS_BOOL = frozenset({"True", "TRUE", "true", "False", "FALSE", "false"})
+"""The texts pandas.read_csv reads as booleans by default."""
+
+
+def _reads_as_number(text: str) -> bool:
+    """Whether a CSV reader takes ``text`` for a number ('1', '0.5', '1e5', 'inf')."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip().casefold() not in {"nan", "-nan", "+nan"}  # missing, above
+
+
 def unreadable_value(name: str) -> str:
     """Why a regime's name does not read back from a CSV as written, or "".
 
@@ -548,6 +586,14 @@ def unreadable_value(name: str) -> str:
     names warning (:func:`regimes.labels.misnamed`), not refused: model files
     and states written so must still load and run (hostile 79, 4).
     """
+    if name in READ_AS_BOOL or _reads_as_number(name):
+        kind = "True or False" if name in READ_AS_BOOL else "a number"
+        return (
+            f"{name!r} is read back as {kind} (pandas.read_csv, spreadsheets) "
+            "from the files a regime's name is written to (the audit log, the "
+            f"command's CSV), no longer the name: give it a name such as "
+            f"'Regime {name}'."
+        )
     if name in READ_AS_MISSING:
         return (
             f"{name!r} is read back as a missing value (pandas.read_csv, "
@@ -627,7 +673,7 @@ class Names(Constraint):
             return _REJECT
         if len(set(names)) != len(names):
             return _REJECT
-        if self.caseless and len({n.casefold() for n in names}) != len(names):
+        if self.caseless and len({same_text(n) for n in names}) != len(names):
             return _REJECT
         if self.options is not None and not set(names) <= set(self.options):
             return _REJECT
@@ -672,12 +718,14 @@ class Names(Constraint):
                 return f"a {self.what} is empty or only spaces: leave it out"
             if len(set(items)) != len(items):
                 return "remove the repeated names"
-            folded = [n.casefold() for n in names]
+            folded = [same_text(n) for n in names]
             if self.caseless and len(set(names)) == len(names) != len(set(folded)):
-                same = [n for n in names if folded.count(n.casefold()) > 1]
+                same = [n for n in names if folded.count(same_text(n)) > 1]
                 return (
-                    f"{' and '.join(repr(v) for v in same)} differ only in case: "
-                    f"one {self.what} written two ways; give each one spelling"
+                    f"{' and '.join(repr(v) for v in same)} differ only in case "
+                    "(or in the Unicode code points of letters that print "
+                    f"alike): one {self.what} written two ways; give each one "
+                    "spelling"
                 )
             if len(set(names)) != len(names):
                 first = next(v for v in items if names.count(v.strip()) > 1)
@@ -694,7 +742,11 @@ class Names(Constraint):
         codes = [value] if not isinstance(value, (list, tuple)) else list(value)
         if codes and all(_is_int(v) for v in codes):
             # integer codes (hmmlearn's states): the package names them as text
-            quoted = ", ".join(repr(str(v)) for v in codes)
+            # names to keep are words: '1' alone reads back from a CSV as the
+            # number 1 (hostile 80, 4); names looked up are given as they are
+            quoted = ", ".join(
+                repr(f"Regime {v}" if self.stored else str(v)) for v in codes
+            )
             shown = ", ".join(str(v) for v in codes)
             coded = f" for the regime coded {shown}" if "regime" in self.what else ""
             return f"{self.what}s are text: pass {quoted}{coded}"  # hostile 71, 13

@@ -1062,6 +1062,9 @@ def test_weekday_closes_and_every_calendar_day_are_not_named():
         ("NA", "read back as a missing value"),
         ("None", "read back as a missing value"),
         ("nan", "read back as a missing value"),
+        ("1", "read back as a number"),  # hostile 80, 4
+        ("1e5", "read back as a number"),
+        ("True", "read back as True or False"),
         ("=cmd|' /C calc'!A0", "starts as a formula does"),
         ("@SUM(1)", "starts as a formula does"),
     ],
@@ -1112,3 +1115,26 @@ def test_a_hole_of_weeks_in_daily_rows_is_named():
         model.fit(closure)
         holiday = returns.drop(returns.loc["2018-02-12":"2018-02-21"].index)
         model.fit(holiday)  # a lunar new year's closure of ten days
+
+
+def test_names_that_print_alike_are_one_name():
+    """Hostile 80, 4: 'Café' typed with a combining accent, 'Bull' with a
+    zero-width space, a full-width 'Ｂull' were names apart from those they
+    print as: two regimes shown as 'Café', and risk_off matched one of them.
+    They are one name (NFKC, no invisible characters, case-folded); a column
+    spelt so is told that the two print alike; integer names are advised as
+    words, which read back from a CSV."""
+    short = load_sample().iloc[-400:, :3]
+    for names in (
+        ["Caf\u00e9", "Cafe\u0301"],
+        ["Bull", "Bull\u200b"],
+        ["\uff22ull", "bull"],
+    ):
+        with pytest.raises(InvalidParameterError, match="print alike"):
+            RegimeModel(2, regime_names=names, n_init=1).fit(short)
+    model = RegimeModel(2, n_init=1, random_state=0)
+    model.fit(short.rename(columns={"Technology": "Caf\u00e9"}))
+    with pytest.raises(InvalidReturnsError, match="The two print alike"):
+        model.predict(short.rename(columns={"Technology": "Cafe\u0301"}))
+    with pytest.raises(InvalidParameterError, match="pass 'Regime 1', 'Regime 2'"):
+        RegimeModel(2, regime_names=[1, 2]).fit(short)
