@@ -269,14 +269,19 @@ class Share(Interval):
 
 
 class Options(Constraint):
-    """One of a fixed set of strings (case-sensitive)."""
+    """One of a fixed set of strings (case-sensitive), spaces around ignored.
+
+    Spaces around are ignored as :class:`Names` ignores them (``' Bear '``
+    is 'Bear' there): ``missing=' marginalize '`` was refused where
+    ``risk_off=' Bear '`` was taken (hostile 80, 8).
+    """
 
     def __init__(self, options: Iterable[str]) -> None:
         self.options = tuple(options)
 
     def convert(self, value: Any) -> Any:
-        if isinstance(value, str) and value in self.options:
-            return str(value)
+        if isinstance(value, str) and value.strip() in self.options:
+            return str(value.strip())
         return _REJECT
 
     def describe(self) -> str:

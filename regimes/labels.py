@@ -32,9 +32,24 @@ from typing import Any, NamedTuple
 import numpy as np
 from hmmlearn.hmm import GaussianHMM
 
-from ._contract import Integral, Interval, unreadable_value, validate_params
+from ._contract import (
+    Integral,
+    Interval,
+    Names,
+    Options,
+    unreadable_value,
+    validate_params,
+)
 from ._covariance import read_full, write_full
 from .results import equal_weight_moments
+
+__all__ = [
+    "default_regime_names",
+    "misnamed",
+    "riskiest",
+    "upside_down_names",
+]
+"""The user's entry points; the rest serves the fit and the walk-forward."""
 
 ORDER_RULES = ("volatility", "mean")
 """The values ``RegimeModel(order_by=...)`` accepts."""
@@ -44,6 +59,14 @@ MAX_REGIMES = 50
 """Most regimes a model may have (far beyond what daily returns can identify)."""
 
 
+_REGIME_NAMES = {"names": [Names(min_len=1, what="regime name")]}
+_NAMES_AND_RULE = {
+    "names": [Names(min_len=1, what="regime name")],
+    "order_by": [Options(ORDER_RULES)],
+}
+
+
+@validate_params(_REGIME_NAMES)
 def riskiest(names: Sequence[str]) -> str:
     """The name of the riskiest regime: the last, as regimes are ordered.
 
@@ -225,6 +248,7 @@ TIE_STANDARD_ERRORS = 2.0
 statistic (volatility or mean) is more than this many standard errors apart."""
 
 
+@validate_params(_NAMES_AND_RULE)
 def misnamed(names: Sequence[str], order_by: str = "volatility") -> str | None:
     """What is wrong with ``names`` as regime names, in words; None if nothing.
 
@@ -238,6 +262,7 @@ def misnamed(names: Sequence[str], order_by: str = "volatility") -> str | None:
     return " ".join(text for text in said if text) or None
 
 
+@validate_params(_NAMES_AND_RULE)
 def upside_down_names(names: Sequence[str], order_by: str = "volatility") -> str | None:
     """Why ``names`` put a name where it names another regime, or None.
 

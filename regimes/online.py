@@ -162,11 +162,30 @@ def penalized_decode(
         )
         regime = -1
     else:
-        scores, regime = np.asarray(state.scores, dtype=float).copy(), state.regime
-        if scores.shape != (n_regimes,):
+        try:
+            scores = np.asarray(state.scores, dtype=float).reshape(-1).copy()
+        except (TypeError, ValueError):
+            scores = None
+        regime = state.regime
+        if scores is not None and scores.shape != (n_regimes,):
             raise InvalidParameterError(
                 "state",
                 f"state has {scores.shape[0]} regimes, log_densities {n_regimes}.",
+            )
+        # a DecoderState is a record anyone can build: its fields are checked
+        # here, where it is read (hostile 80, 5: raw IndexError)
+        whole = isinstance(regime, (int, np.integer)) and not isinstance(regime, bool)
+        if (
+            scores is None
+            or np.isnan(scores).any()
+            or not (whole and 0 <= regime < n_regimes)
+        ):
+            raise InvalidParameterError(
+                "state",
+                f"state must be the DecoderState a previous call returned: its "
+                f"regime a code from 0 to {n_regimes - 1} and its scores numbers, "
+                f"got regime={regime!r}, scores={state.scores!r}. Pass the state "
+                "penalized_decode returned, or none for a fresh start.",
             )
     codes = np.empty(n_samples, dtype=int)
     # plain Python floats: K is small and a numpy call per day costs more than this

@@ -40,6 +40,7 @@ import regimes._contract
 import regimes.daily
 import regimes.data
 import regimes.evaluate
+import regimes.labels
 import regimes.online
 import regimes.plots
 import regimes.report
@@ -54,6 +55,7 @@ MODULES = (
     regimes.daily,
     regimes.data,
     regimes.evaluate,
+    regimes.labels,  # hostile 80, 5: riskiest('Bull') was 'l'
     regimes.online,
     regimes.plots,
     regimes.report,

@@ -634,3 +634,20 @@ def test_both_portfolio_functions_refuse_a_day_without_variance_alike():
     for func in (portfolio_log_densities, observed_portfolio_log_densities):
         with pytest.raises(InvalidParameterError, match="no variance together"):
             func(X, np.zeros((2, 2)), covars)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        DecoderState(np.zeros(2), 7),
+        DecoderState(np.array([np.nan, 0.0]), 0),
+        DecoderState(np.zeros(2), True),
+        DecoderState("scores", 0),
+    ],
+)
+def test_a_hand_made_decoder_state_is_refused_naming_its_fields(state):
+    """Hostile 80, 5: a DecoderState with a regime code out of range, or NaN
+    scores, raised a raw IndexError from the decoding loop."""
+    ll = np.zeros((3, 2))
+    with pytest.raises(InvalidParameterError, match="state must be the DecoderState"):
+        penalized_decode(ll, 3.0, state=state)
