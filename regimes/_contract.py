@@ -158,6 +158,42 @@ def plain_numbers(values: pd.Series) -> pd.Series:
     return values
 
 
+def quiet_nans(data: Any) -> Any:
+    """``data`` with a signalling Decimal NaN in any cell made a quiet one.
+
+    pandas raises on a signalling NaN wherever it asks whether a cell is
+    missing (``decimal.InvalidOperation``, "Cannot hash a signaling NaN"), a
+    raw error before any check could speak (hostile 80, 6); a quiet NaN is a
+    missing value to every rule. The public functions' arguments pass through
+    here (:func:`validate_params`); a frame without object columns is returned
+    as it is, at no cost.
+    """
+    if isinstance(data, pd.Series):
+        return _quiet_column(data)
+    if not isinstance(data, pd.DataFrame):
+        return data
+    given = data
+    objects = [pd.api.types.is_object_dtype(kind) for kind in data.dtypes]
+    for j in np.flatnonzero(objects):
+        column = given.iloc[:, j]
+        quiet = _quiet_column(column)
+        if quiet is not column:
+            if data is given:  # the caller's frame is never changed
+                data = given.copy()
+            data.isetitem(j, quiet)
+    return data
+
+
+def _quiet_column(column: pd.Series) -> pd.Series:
+    """``column`` with its signalling Decimal NaNs quiet; itself if it has none."""
+    if not pd.api.types.is_object_dtype(column.dtype):
+        return column
+    snan = column.map(lambda v: isinstance(v, decimal.Decimal) and v.is_snan())
+    if not snan.any():
+        return column
+    return column.mask(snan.to_numpy(), decimal.Decimal("NaN"))
+
+
 def _exact_float(value: decimal.Decimal | numbers.Rational) -> float:
     if isinstance(value, decimal.Decimal) and value.is_nan():
         return math.nan
@@ -200,7 +236,7 @@ class Interval(Constraint):
             # a Decimal is a real number to the data's checks (is_number_cell):
             # to the parameters' too (hostile 65, 11)
             if isinstance(value, decimal.Decimal):
-                value = float(value)
+                value = _exact_float(value)  # a signalling NaN too (hostile 80, 6)
             if not _is_real(value):
                 return _REJECT
             value = plain_float(value)
@@ -269,19 +305,19 @@ class Share(Interval):
 
 
 class Options(Constraint):
-    """One of a fixed set of strings (case-sensitive), spaces around ignored.
+    """One of a fixed set of strings (case-sensitive).
 
-    Spaces around are ignored as :class:`Names` ignores them (``' Bear '``
-    is 'Bear' there): ``missing=' marginalize '`` was refused where
-    ``risk_off=' Bear '`` was taken (hostile 80, 8).
+    Exact, spaces around too: the estimator keeps its parameters as given and
+    later steps read them so (``missing=' marginalize '`` would pass here and
+    be read as another option there); the refusal names the option meant.
     """
 
     def __init__(self, options: Iterable[str]) -> None:
         self.options = tuple(options)
 
     def convert(self, value: Any) -> Any:
-        if isinstance(value, str) and value.strip() in self.options:
-            return str(value.strip())
+        if isinstance(value, str) and value in self.options:
+            return str(value)
         return _REJECT
 
     def describe(self) -> str:
@@ -1474,7 +1510,7 @@ def validate_params(
             if same_order:
                 check_same_order(bound.arguments, same_order, where)
             for name, value in list(bound.arguments.items()):
-                value = bound.arguments[name] = plain_dates(value)
+                value = bound.arguments[name] = quiet_nans(plain_dates(value))
                 if name in constraints:
                     bound.arguments[name] = check_value(
                         value, constraints[name], name, where

@@ -1138,3 +1138,23 @@ def test_names_that_print_alike_are_one_name():
         model.predict(short.rename(columns={"Technology": "Cafe\u0301"}))
     with pytest.raises(InvalidParameterError, match="pass 'Regime 1', 'Regime 2'"):
         RegimeModel(2, regime_names=[1, 2]).fit(short)
+
+
+def test_a_signalling_nan_meets_the_checks_not_pandas():
+    """Hostile 80, 6: Decimal('sNaN') as tol raised "cannot convert signaling
+    NaN", and in a cell pandas' own decimal.InvalidOperation or "Cannot hash a
+    signaling NaN", before any check spoke. It is a missing value to every
+    rule now (validate_params quiets it) and a NaN to the parameters'."""
+    from regimes.data import prepare_returns
+
+    short = load_sample().iloc[-300:, :2]
+    with pytest.raises(InvalidParameterError, match="tol of RegimeModel must be"):
+        RegimeModel(tol=decimal.Decimal("sNaN")).fit(short)
+    cells = short.astype(object)
+    cells.iloc[5, 0] = decimal.Decimal("sNaN")
+    with pytest.raises(InvalidReturnsError, match="numbers stored as text"):
+        RegimeModel(2, n_init=1).fit(cells)
+    with pytest.warns(DataWarning, match="dropped 1 days"):
+        prepared = prepare_returns(cells, kind="returns")
+    assert len(prepared) == len(short) - 1
+    assert cells.iloc[5, 0].is_snan()  # the caller's frame is left as it was
