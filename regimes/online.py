@@ -489,9 +489,9 @@ def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarra
             f"regime_names has {len(regime_names)} names for the {len(transmat)} "
             "regimes of transmat; give one name per row.",
         )
-    absorbing = absorbing_regimes(transmat, regime_names)
+    start, absorbing = start_and_absorbing(transmat, regime_names)
     if not absorbing:
-        return stationary_distribution(transmat)
+        return start
     warn_user(
         f"{'regimes' if len(absorbing) > 1 else 'regime'} "
         f"{', '.join(repr(a) for a in absorbing)} "
@@ -503,4 +503,19 @@ def causal_start(transmat: np.ndarray, regime_names: Sequence[str]) -> np.ndarra
         "signal_proba; or refit on more data or with fewer regimes.",
         AbsorbingRegimeWarning,
     )
-    return np.full(len(transmat), 1.0 / len(transmat))
+    return start
+
+
+def start_and_absorbing(
+    transmat: np.ndarray, regime_names: Sequence[str]
+) -> tuple[np.ndarray, list[str]]:
+    """:func:`causal_start`'s distribution and the absorbing regimes, unsaid.
+
+    For a caller that says it in its own words: the walk-forward, once for
+    all its refits, with advice that works there (hostile 80, 7: each refit
+    advised an ``initial=`` that walk_forward does not take).
+    """
+    absorbing = absorbing_regimes(transmat, regime_names)
+    if not absorbing:
+        return stationary_distribution(transmat), []
+    return np.full(len(transmat), 1.0 / len(transmat)), absorbing

@@ -57,6 +57,7 @@ from ._validation import (
 )
 from ._warn import about, warn_user
 from .exceptions import (
+    AbsorbingRegimeWarning,
     Advice,
     Aside,
     Command,
@@ -74,7 +75,7 @@ from .labels import (
     neighbour_separation,
 )
 from .models import RegimeModel, convergence_reported_by_caller, regime_days
-from .online import causal_start, penalized_decode
+from .online import penalized_decode, start_and_absorbing
 
 __all__ = ["describe_refit", "fit_many", "refit_table", "walk_forward"]
 
@@ -483,6 +484,7 @@ def _assemble_from(
     # caller, and each period's pieces are joined into one frame at the end
     values, dates = frame.to_numpy(), frame.index
     codes, signal_proba, filtered, until, refits = [], [], [], [], []
+    stuck: list[tuple[pd.Timestamp, list[str]]] = []  # refits with absorbing regimes
     ends = [*(f[0] for f in fits[1:]), len(frame)]
     # one native thread, as in the fits: the many small products of a period are
     # far slower when BLAS threads wait for each other on busy cores
@@ -511,8 +513,13 @@ def _assemble_from(
                 against="the data of the model refitted "
                 + _day(dates, start - 1).replace("in row", "at row"),
             )
-            # the one start of every causal output (warns for an absorbing regime)
-            start_own = causal_start(fitted.transmat_, fitted.regime_names_)
+            # the one start of every causal output; absorbing regimes are said
+            # once for the walk, below
+            start_own, absorbing = start_and_absorbing(
+                fitted.transmat_, fitted.regime_names_
+            )
+            if absorbing:
+                stuck.append((dates[start], absorbing))
             initial = start_own[order]
             transmat = fitted.transmat_[np.ix_(order, order)]
             # portfolio evidence from the start of the training window, in name order
@@ -557,6 +564,18 @@ def _assemble_from(
                     },
                 }
             )
+    if stuck:
+        names_stuck = sorted({n for _, found in stuck for n in found})
+        warn_user(
+            f"{len(stuck)} of the {len(fits)} refits (the first from "
+            f"{stamp_text(stuck[0][0])}) fitted {names_stuck} as absorbing "
+            "(a stay probability of 1 to within 1e-6): their periods start from "
+            "equal probabilities, not the stationary distribution, which would "
+            "hold the signal there for good. A regime first met in a refit's "
+            "last days is fitted so; refits on more days (a larger min_train or "
+            "window) or fewer regimes avoid it.",
+            AbsorbingRegimeWarning,
+        )
     days = dates[fits[0][0] :]
     out = results.signal_frame(
         results.regime_series(np.concatenate(codes), names, days),

@@ -875,3 +875,21 @@ def test_hostile_54_inputs_get_the_fix_that_works(short_sample, tmp_path):
         walk_forward(data, model, resume=str(tmp_path / "w.parquet"), **ARGS)
     with pytest.raises(InvalidParameterError, match=r"a DataFrame\), got NoneType"):
         refit_table(None)
+
+
+def test_absorbing_refits_are_said_once_for_the_walk():
+    """Hostile 80, 7: each refit with an absorbing regime warned on its own
+    (about 100 times with refit='D'), advising initial= for predict_online,
+    which walk_forward does not take. The walk says it once, with the refits
+    counted and advice that works there. Here 300 days end in 2022's fall,
+    and four of five refits fit Bear as absorbing."""
+    from regimes.data import load_sample
+    from regimes.exceptions import AbsorbingRegimeWarning
+
+    returns = load_sample().iloc[-400:, :2]
+    model = RegimeModel(2, n_init=1, random_state=0)
+    with pytest.warns(AbsorbingRegimeWarning) as said:
+        walk_forward(returns, model, min_train=300, refit=20, progress=False)
+    told = [str(w.message) for w in said if w.category is AbsorbingRegimeWarning]
+    assert len(told) == 1 and "4 of the 5 refits" in told[0]
+    assert "initial=" not in told[0] and "min_train" in told[0]
