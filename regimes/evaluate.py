@@ -46,6 +46,7 @@ from ._contract import (
     Names,
     Real,
     near_option,
+    same_text,
     scalar_of,
     validate_params,
     with_near,
@@ -114,33 +115,42 @@ def _check_dates(index: pd.Index, name: str) -> None:
     check_day_index(index, name)  # the package's one day parser and checker
 
 
-def _check_signal(signal: Any) -> pd.Series:
-    """A signal as an ordered-categorical Series (walk_forward's frame allowed)."""
-    if isinstance(signal, pd.DataFrame):
-        check_unique_columns(signal, "signal")
+_REGIME_SUBSET = "subset=['regime']"  # a walk-forward frame: its regimes only
+
+
+def _check_signal(signal: Any, name: str = "signal") -> pd.Series:
+    """A signal as an ordered-categorical Series (walk_forward's frame allowed).
+
+    ``name``: the parameter it came as, in every message and fix (a plot's
+    ``regimes``: hostile 80, 7 was told ``regimes.dropna()`` of a frame).
+    """
+    framed = isinstance(signal, pd.DataFrame)
+    if framed:
+        check_unique_columns(signal, name)
         if "regime" not in signal.columns:
             raise InvalidParameterError(
-                "signal",
-                "signal must be a Series of regime names, or a DataFrame with a "
+                name,
+                f"{name} must be a Series of regime names, or a DataFrame with a "
                 f"'regime' column (walk_forward's output); got a DataFrame with "
                 f"columns {list(signal.columns)[:6]}. Pass the column you mean.",
             )
         signal = signal["regime"]
     if not isinstance(signal, pd.Series):
         raise InvalidParameterError(
-            "signal",
-            "signal must be a pandas Series of regime names on a DatetimeIndex, "
+            name,
+            f"{name} must be a pandas Series of regime names on a DatetimeIndex, "
             f"got {type(signal).__name__}.",
         )
     signal = local_days(signal)  # one rule for zones and times: the local date
-    _check_dates(signal.index, "signal")
+    _check_dates(signal.index, name)
     missing = signal.isna().to_numpy()
     if missing.any():
         raise InvalidParameterError(
-            "signal",
-            f"signal has {int(missing.sum())} missing values (first on "
-            f"{signal.index[missing][0].date()}); drop them with signal.dropna() "
-            "before evaluating.",
+            name,
+            f"{name} has {int(missing.sum())} missing values (first on "
+            f"{signal.index[missing][0].date()}); drop them with "
+            f"{name}.dropna({_REGIME_SUBSET if framed else ''}) "
+            "first.",
         )
     if not isinstance(signal.dtype, pd.CategoricalDtype):
         categories = sorted(pd.unique(signal.to_numpy()).tolist(), key=str)
@@ -162,24 +172,24 @@ def _check_signal(signal: Any) -> pd.Series:
         ]
         if clash:
             raise InvalidParameterError(
-                "signal",
-                f"signal's regimes {clash} are one name as text ("
+                name,
+                f"{name}'s regimes {clash} are one name as text ("
                 f"{texts[categories.index(clash[0])]!r}): regimes are named by "
                 "their text, and these would be one regime. Give each regime one "
-                "spelling, e.g. signal.astype(str).str.strip() if they are the same "
+                f"spelling, e.g. {name}.astype(str).str.strip() if they are the same "
                 "regime.",
             )
         signal = signal.cat.rename_categories(texts)
-    folded = [t.casefold() for t in texts]
+    folded = [same_text(t) for t in texts]  # the one rule of names alike
     if len(set(folded)) < len(folded):
         # 'Bull' and 'bull': one regime written two ways, each flip a switch
         # (hostile 71, 4), as risk_off= already reads names whatever their case
         same = [t for t, f in zip(texts, folded, strict=True) if folded.count(f) > 1]
         raise InvalidParameterError(
-            "signal",
-            f"signal's regimes {same} differ only in case: one regime written two "
+            name,
+            f"{name}'s regimes {same} differ only in case: one regime written two "
             "ways would be counted as two, and every change of case as a switch. "
-            "Give each regime one spelling, e.g. signal.str.capitalize() if they "
+            f"Give each regime one spelling, e.g. {name}.str.capitalize() if they "
             "are the same regime.",
         )
     return signal
@@ -666,7 +676,12 @@ def spells(signal: pd.Series) -> pd.DataFrame:
     1   Bear 2024-01-03 2024-01-04       2
     2   Bull 2024-01-05 2024-01-05       1
     """
-    signal = _check_signal(signal)
+    return spells_of(signal)
+
+
+def spells_of(signal: Any, name: str = "signal") -> pd.DataFrame:
+    """:func:`spells` of a signal given as the parameter ``name`` (a plot's)."""
+    signal = _check_signal(signal, name)
     starts, ends = spell_bounds(signal.cat.codes.to_numpy())
     return pd.DataFrame(
         {

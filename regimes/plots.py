@@ -11,7 +11,6 @@ data, and regimes are shaded by spells, not day by day.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from numbers import Integral
 from typing import TYPE_CHECKING, Any, Literal
@@ -41,7 +40,7 @@ from ._validation import (
     check_returns,
     check_unique_columns,
 )
-from .evaluate import BacktestResult, _equal_weighted, signal_stats, spells
+from .evaluate import BacktestResult, _equal_weighted, signal_stats, spells_of
 from .exceptions import InvalidParameterError, InvalidReturnsError, kind_of
 from .models import INITIAL_CONSTRAINT, RegimeModel
 from .results import (
@@ -267,11 +266,7 @@ def regime_spans(regimes: pd.Series) -> list[tuple[str, pd.Timestamp, pd.Timesta
     """
     if isinstance(regimes, pd.Series) and regimes.empty:
         return []  # no day, no spell (whatever the empty index)
-    try:
-        table = spells(regimes)
-    except InvalidParameterError as exc:  # spells calls it signal
-        message = re.sub(r"\bsignal\b", "regimes", str(exc))
-        raise InvalidParameterError("regimes", message) from None
+    table = spells_of(regimes, "regimes")
     ends = [*table["start"].iloc[1:], regimes.index[-1]]
     return [
         (str(name), start, end)
@@ -905,6 +900,8 @@ def _walk_forward_signal(wf: Any) -> tuple[pd.Series, tuple[str, ...]]:
             f"wf must be indexed by dates, got {kind_of(wf.index)}; read a "
             "saved frame with pd.read_csv(path, index_col=0, parse_dates=True).",
         )
+    # the signal's own checks, said of wf (its fixes then work on the frame)
+    spells_of(wf, "wf")
     signal = wf["regime"]
     if isinstance(signal.dtype, pd.CategoricalDtype):
         names = tuple(str(n) for n in signal.cat.categories)

@@ -690,3 +690,27 @@ def test_a_walk_is_drawn_only_with_its_own_columns():
         with pytest.raises(InvalidParameterError, match="the walk was computed on"):
             plot_walk_forward(wf, other)
     plt.close("all")
+
+
+def test_a_walk_with_missing_regimes_is_told_a_fix_for_the_frame(sample):
+    """Hostile 80, 7: plot_walk_forward(wf) with a missing regime said "drop
+    them with regimes.dropna()", a name the user has not, rewritten from
+    another function's message by a regex. The check names wf and the fix
+    for a frame; followed, it draws."""
+    from regimes import walk_forward
+
+    returns, _ = sample
+    returns = returns.iloc[:400]
+    wf = walk_forward(
+        returns,
+        RegimeModel(2, n_init=1, random_state=0),
+        min_train=300,
+        refit=50,
+        progress=False,
+    )
+    holed = wf.copy()
+    holed.iloc[3, holed.columns.get_loc("regime")] = np.nan
+    with pytest.raises(InvalidParameterError, match=r"wf has 1 missing") as e:
+        plot_walk_forward(holed, returns)
+    fix = re.search(r"drop them with (wf\.dropna\(.*?\)) first", str(e.value)).group(1)
+    plot_walk_forward(eval(fix, {"wf": holed}), returns)
