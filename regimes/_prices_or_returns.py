@@ -594,6 +594,12 @@ def percent_suspect_median(values: np.ndarray, per_row: float = 1.0) -> float | 
     return median
 
 
+CALM_ANNUAL_VOLATILITY = 0.01
+"""Returns said to be percent whose largest column moves, so read, less than
+this a year (1 %, below any bond fund; cash moves ~0.1 %) are more likely
+decimals: a warning, as cash in percent moves so too."""
+
+
 def annual_volatility_of(median_move: float, per_row: float = 1.0) -> float:
     """The annual volatility of decimal returns whose median |move| a row is this.
 
@@ -888,6 +894,20 @@ def simple_returns(
             "(units='percent'), or divide them by 100.",
             UnitsWarning,
         )
+    median = _largest_column_median(decimal.to_numpy(dtype=float))
+    per_row = trading_days_per_row(decimal.index)
+    if unit == "percent" and median is not None and median > 0:
+        volatility = annual_volatility_of(median, per_row)
+        if volatility < CALM_ANNUAL_VOLATILITY:
+            # the other way (hostile 80, 9): decimals said to be percent are a
+            # hundred times too calm, a growth line flat at 1 without a word
+            warn_user(
+                f"{name}, read as percent returns, move {median * 100:.2g} % on a "
+                f"median day, an annual volatility of {volatility:.2%}, a "
+                "money-market fund's: if they are decimal returns, say so "
+                "(units='decimal'); for a cash column this is as it should be.",
+                UnitsWarning,
+            )
     if return_type == "log":
         return np.expm1(decimal)
     lowest = np.nanmin(decimal.to_numpy(dtype=float), axis=0)

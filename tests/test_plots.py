@@ -18,7 +18,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from regimes import RegimeModel, default_regime_names  # noqa: E402
 from regimes.data import load_sample  # noqa: E402
 from regimes.evaluate import backtest, spells  # noqa: E402
-from regimes.exceptions import InvalidParameterError  # noqa: E402
+from regimes.exceptions import InvalidParameterError, UnitsWarning  # noqa: E402
 from regimes.plots import (  # noqa: E402
     plot_backtest,
     plot_probabilities,
@@ -425,7 +425,10 @@ def test_percent_returns_grow_as_the_decimal_ones(fitted, sample):
     decimal = plot_regimes(fitted, returns).axes[0]
     # the fit does not depend on units: the same model, refitted on percent returns
     # would shade the same spells; here only the growth line is under test
-    percent = plot_regimes(fitted, returns, units="percent").axes[0]
+    # decimals said to be percent: drawn as said, and warned of (hostile 80, 9:
+    # the growth line ran flat at 1 without a word)
+    with pytest.warns(UnitsWarning, match=r"read as percent returns, move 0\.\d+ %"):
+        percent = plot_regimes(fitted, returns, units="percent").axes[0]
     (line,) = decimal.get_lines()
     np.testing.assert_allclose(line.get_ydata(), _held(returns).to_numpy())
     hundredth = _held(returns / 100).to_numpy()
@@ -629,7 +632,6 @@ def test_percent_returns_are_told_from_decimals_by_default():
     whole = _held(decimal_returns)
     np.testing.assert_allclose(line.get_ydata(), whole.to_numpy())
     # said explicitly, the units are taken as said, with a word (hostile 37, 6)
-    from regimes.exceptions import UnitsWarning
 
     with pytest.warns(UnitsWarning, match="which no asset does"):
         figure = plot_regimes(model, 100 * decimal_returns, units="decimal")
