@@ -721,7 +721,7 @@ def check_same_data(
                 then = f"Pass the returns as {run} read them, or {fix}"
             else:
                 why = "a revised value, or a day missing, added or moved"
-                then = f"Revised history needs a new run: {fix}"
+                then = f"Revised history is computed again from its start: {fix}"
             raise InvalidParameterError(
                 "returns",
                 f"returns differ from {run}'s data on their common rows, first "
