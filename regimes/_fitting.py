@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 
 from . import results
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
-from ._gaussian import log_emission_densities
+from ._gaussian import MAD_TO_SD, log_emission_densities
 from ._hmm import NO_PRIORS, RegimeHMM
 from ._missing import has_missing as missing_values
 from ._missing import log_densities
@@ -38,6 +38,7 @@ from ._validation import (
     check_enough_rows,
     check_not_collinear,
     check_regularization,
+    far_values_note,
     smaller_models,
 )
 from .exceptions import Advice, Aside, InvalidParameterError, RegimeFitError, Setting
@@ -282,6 +283,14 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
             "day to day.",
             *cause,
         )
+    far = far_values_note(data.values, data.columns, data.index)
+    if far is not None:
+        # one day far out can hold a regime of its own (hostile 80, 3)
+        cause = [
+            f" A regime may have collapsed onto {far}: a bad tick or a unit "
+            "slip? Fix or drop that day.",
+            *cause,
+        ]
     return Advice(
         message,
         *cause,
@@ -309,11 +318,14 @@ def _step_columns(data: Returns) -> dict[str, str]:
         if len(observed) < 3:
             continue
         change = float(np.median(np.abs(np.diff(observed))))
-        spread = float(np.std(observed))
+        # robust: one day far out inflates a standard deviation until returns
+        # look like steps (a +800 % tick was blamed as a cash rate)
+        spread = MAD_TO_SD * float(np.median(np.abs(observed - np.median(observed))))
         if spread > 0 and change < STEP_RATIO * spread:
             said[column] = (
                 f"{column!r} changes by {change:.2g} on a median day, against a "
-                f"standard deviation of {spread:.2g}"
+                f"standard deviation of {spread:.2g} (robust: from the median "
+                "absolute deviation)"
             )
     return said
 

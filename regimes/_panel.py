@@ -37,12 +37,14 @@ from ._prices_or_returns import (
     log_returns,
     looks_like_prices,
     percent_median,
+    split_like_moves,
 )
 from ._validation import (
     check_returns,
     check_unique_columns,
     multi_level_advice,
     prices_warning,
+    warn_far_values,
 )
 from ._warn import warn_user
 from .exceptions import (
@@ -877,9 +879,16 @@ def checked(returns: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
     ``RegimeModel(missing="marginalize")`` applies it.
     """
     try:
-        check_returns(returns, missing="marginalize")
+        data = check_returns(returns, missing="marginalize")
     except (TypeError, ValueError) as exc:
         raise data_error(param, f"{source}: {exc}") from exc
+    # said where the data come in, before any fit (hostile 80, 3); a split of
+    # prices is said as such (log_returns), not again as a day far out
+    said = np.zeros(data.values.shape, dtype=bool)
+    if returns.attrs.get("kind") == "prices":
+        for column, day, _, _ in split_like_moves(returns):
+            said[returns.index.get_loc(day), returns.columns.get_loc(column)] = True
+    warn_far_values(data.values, data.columns, data.index, source, said=said)
     return returns
 
 

@@ -521,13 +521,16 @@ def check_returns(
     if for_fit:
         center, mad = check_training_values(values, columns, index, param)
         # robust sizes (a day cannot move them), about zero like new data's
-        warn_gross_days(
+        gross = warn_gross_days(
             values,
             training_size(MAD_TO_SD * mad, center),
             index=index,
             param=param,
             against="the rest of the data",
         )
+        if not window:  # a walk-forward says it once, of its training days
+            said = np.repeat(gross[:, None], values.shape[1], axis=1)
+            warn_far_values(values, columns, index, param, center, mad, said)
         if not window:  # a window's frame was judged whole (warn_if_prices)
             # mixed units are not judged beside prices or gross returns: their
             # advice (multiply the returns by 100) would be the wrong fix
@@ -719,6 +722,102 @@ def _check_outliers(
             "Fix or drop that day.",
         )
     return center, mad
+
+
+def far_values_note(
+    values: np.ndarray,
+    columns: Sequence[str],
+    index: pd.Index | None,
+    center: np.ndarray | None = None,
+    mad: np.ndarray | None = None,
+    said: np.ndarray | None = None,
+) -> str | None:
+    """The day furthest beyond :data:`FAR_MADS` MADs, said as a sentence; else None.
+
+    The one rule of values far out that are still let through (the refusal is
+    :data:`OUTLIER_MADS`, ten times further): the fit, the walk-forward, the
+    loaders and the backtests warn with it, and the fit's failure names it. Each
+    column is judged against its own median and median absolute deviation, so
+    the units do not matter. ``center`` and ``mad`` may be passed when already
+    known (the fit's refusal computes them); ``said``, a boolean mask of
+    ``values``' shape, marks values another warning has named (a split, a day
+    of gross returns). Columns with more than :data:`FAR_MAX_DAYS` such values
+    are not named.
+
+    Examples
+    --------
+    >>> x = np.sin(np.arange(200.0))[:, None] / 100
+    >>> far_values_note(x, ["A"], None) is None
+    True
+    >>> x[50, 0] = 5.0
+    >>> print(far_values_note(x, ["A"], None))  # doctest: +NORMALIZE_WHITESPACE
+    a value far out in row 50 in column 'A': 5, 703 median absolute deviations
+    from the column's median (1 value(s) beyond 100; the worst day of 33 years of
+    sector returns is ~40)
+    """
+    values = np.asarray(values, dtype=float)
+    if center is None or mad is None:
+        center = _column_nanmedian(values)
+        mad = _column_nanmedian(np.abs(values - center))
+    with np.errstate(all="ignore"):
+        distance = np.abs(values - center) / mad
+    distance[:, ~(mad > 0)] = 0.0  # mostly constant columns: judged elsewhere
+    if said is not None:
+        distance[said] = 0.0
+    distance = np.nan_to_num(distance, nan=0.0)
+    # a column far out on many days changes its own scale (a peg that ends, a
+    # change of units, which the units rule names): not a day's tick
+    distance[:, np.sum(distance > FAR_MADS, axis=0) > FAR_MAX_DAYS] = 0.0
+    if _first_beyond(distance, FAR_MADS) is None:
+        return None
+    row, j = np.unravel_index(int(np.argmax(distance)), distance.shape)
+    count = int(np.sum(distance > FAR_MADS))
+    return (
+        f"a value far out {_day(index, int(row))} in column {columns[j]!r}: "
+        f"{values[row, j]:.6g}, {distance[row, j]:.3g} median absolute deviations "
+        f"from the column's median ({count} value(s) beyond {FAR_MADS:g}; the "
+        "worst day of 33 years of sector returns is ~40)"
+    )
+
+
+FAR_ADVICE = (
+    "One day that far out pulls a regime's mean and volatility by itself (on "
+    "the bundled sample one +100 % day made Bear's annual mean -20 % instead of "
+    "-11 %). A bad tick or a unit slip? Fix or drop that day; if the move is "
+    "real, this warning can be ignored."
+)
+"""What a user can do about :func:`far_values_note`'s day, said after it."""
+
+
+def warn_far_values(
+    values: np.ndarray,
+    columns: Sequence[str],
+    index: pd.Index | None,
+    who: str,
+    center: np.ndarray | None = None,
+    mad: np.ndarray | None = None,
+    said: np.ndarray | None = None,
+) -> None:
+    """Warn (:class:`DataWarning`) of :func:`far_values_note`'s day, if any."""
+    note = far_values_note(values, columns, index, center, mad, said)
+    if note is not None:
+        warn_user(f"{who} has {note}. {FAR_ADVICE}", DataWarning)
+
+
+def warn_far_training_values(data: Returns, first: int, end: int) -> None:
+    """:func:`warn_far_values` for a walk-forward, on the rows its refits train on.
+
+    Rows ``first`` to ``end`` (exclusive) of ``data``: a day before every
+    rolling window, or after the last refit, shapes no regime of this walk. Days
+    of gross returns are left to the refits' own warning.
+    """
+    values = data.values[first:end]
+    index = data.index[first:end]
+    center = _column_nanmedian(values)
+    mad = _column_nanmedian(np.abs(values - center))
+    gross = gross_rows(values, training_size(MAD_TO_SD * mad, center))
+    said = np.repeat(gross[:, None], values.shape[1], axis=1)
+    warn_far_values(values, data.columns, index, "returns", center, mad, said)
 
 
 def _first_beyond(distance: np.ndarray, limit: float) -> tuple[int, int, int] | None:
@@ -1613,6 +1712,19 @@ OUTLIER_MADS = 1000.0
 is refused. The sample's worst day (``load_sample()``, 7 sectors, 1990-2022) is
 20-39 MADs out (19 standard deviations at most): 1000 leaves a margin of 25x for
 fat tails and still catches a price typed as a return or a mis-scaled tick."""
+FAR_MAX_DAYS = 5
+"""A column with more values beyond :data:`FAR_MADS` than this is not named by
+:func:`far_values_note`: its scale changes over the data (a currency peg that
+ends had 34 such days; a column that switches to percent, hundreds), which the
+regimes explain or the units rule names. Bad ticks come a few at a time."""
+FAR_MADS = OUTLIER_MADS / 10
+"""A value this many MADs from its column's median is let through with a
+warning naming its day (:func:`far_values_note`). Measured on the bundled sample
+(``RegimeModel(n_init=3, random_state=0)``, one value set in one column on
+2009-11-02): at 29 and 48 MADs the regimes moved by under a point; at 96 MADs
+(+100 %) Bear's annual mean went from -11 % to -20 % and its share of days from
+8.9 % to 6.5 %; at 384 MADs (+400 %) Bear's mean was +18 %. 100 is 2.5 times
+the sample's worst real day."""
 
 
 GROSS_BAND = (0.8, 1.25)
@@ -1641,24 +1753,22 @@ def warn_gross_days(
     index: pd.Index | None,
     param: str,
     against: str,
-) -> None:
-    """Warn of the days that look like gross returns (1 + r).
+) -> np.ndarray:
+    """Warn of the days that look like gross returns (1 + r); return them.
 
     A day is named when at least two columns are observed, each of them of
     training ``size`` below :data:`GROSS_MAX_SIZE`, and every one of them is
     inside :data:`GROSS_BAND`. Warned of, not refused: the data are used as
     given. The message names the day and its values only, so a day met again
     (a walk-forward's later refits) gives the same text and is shown once.
+    Returns the mask of the rows named (:func:`gross_rows`).
     """
+    gross = gross_rows(values, size)
+    flagged = np.flatnonzero(gross)
+    if not len(flagged):
+        return gross
     observed = ~np.isnan(values)
     low, high = GROSS_BAND
-    with np.errstate(invalid="ignore"):
-        inside = (values >= low) & (values <= high) & (size < GROSS_MAX_SIZE)
-    flagged = np.flatnonzero(
-        (observed.sum(axis=1) >= 2) & (inside | ~observed).all(axis=1)
-    )
-    if not len(flagged):
-        return
     day = int(flagged[0])
     shown = ", ".join(f"{v:.4g}" for v in values[day][observed[day]][:4])
     warn_user(
@@ -1669,6 +1779,16 @@ def warn_gross_days(
         "daily returns in the units of the rest, or drop the days.",
         UnitsWarning,
     )
+    return gross
+
+
+def gross_rows(values: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """The rows :func:`warn_gross_days` names, as a boolean mask of the rows."""
+    observed = ~np.isnan(values)
+    low, high = GROSS_BAND
+    with np.errstate(invalid="ignore"):
+        inside = (values >= low) & (values <= high) & (size < GROSS_MAX_SIZE)
+    return (observed.sum(axis=1) >= 2) & (inside | ~observed).all(axis=1)
 
 
 def robust_scale(values: np.ndarray) -> np.ndarray:

@@ -74,6 +74,7 @@ from ._validation import (
     check_returns,
     check_unique_columns,
     percent_median,
+    warn_far_values,
 )
 from ._warn import warn_user
 from .exceptions import (
@@ -434,6 +435,8 @@ def _check_returns(
             f"in column {column!r}; convert decimal log returns with "
             f"np.expm1({name}).",
         )
+    if not rate:  # a cash rate's steps are far from its median, and real
+        warn_far_values(data.values, data.columns, data.index, name)
     return _equal_weighted(data.to_frame()).rename(name)
 
 

@@ -51,6 +51,7 @@ from ._validation import (
     n_free_parameters,
     smaller_models,
     training_size,
+    warn_far_training_values,
     warn_frequency,
     warn_gross_days,
     warn_if_prices,
@@ -332,6 +333,7 @@ def walk_forward(
         )
     starts = _refit_positions(frame.index, rule, min_train)
     _check_training_size(settings, frame.shape[1], window, starts[0], len(frame))
+    warn_far_training_values(data, _train_start(starts[0], window), starts[-1])
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
     if resume is None:

@@ -16,6 +16,7 @@ from regimes import RegimeModel, _fitting, _restarts, walk_forward
 from regimes._validation import robust_scale
 from regimes.data import load_sample
 from regimes.exceptions import (
+    DataWarning,
     InvalidParameterError,
     InvalidReturnsError,
     RefitNeededWarning,
@@ -582,6 +583,79 @@ def test_the_sample_worst_day_is_far_below_the_outlier_bound():
     assert 10 < mads.max() < OUTLIER_MADS / 20
 
 
+def _with_tick(value: float) -> tuple[pd.DataFrame, str, str]:
+    """The sample's last 1,000 days with one value set: frame, day, column."""
+    returns = load_sample().iloc[-1000:].copy()
+    returns.iloc[600, 2] = value
+    return returns, f"{returns.index[600]:%Y-%m-%d}", returns.columns[2]
+
+
+def test_a_value_far_out_is_named_wherever_returns_come_in(tmp_path):
+    """Hostile 80, 3: a +400 % tick (~300 MADs, below the fit's refusal at 1000)
+    passed read_returns, prepare_returns, the fit and the backtests without a
+    word, and turned the sample's Bear mean positive. One rule
+    (``far_values_note``) now names its day and column at every entry."""
+    from regimes import evaluate
+    from regimes.data import prepare_returns, read_returns
+
+    returns, day, column = _with_tick(4.0)
+    named = rf"far out on {day} in column '{column}': 4, \d+ median absolute"
+    with pytest.warns(DataWarning, match=named):
+        RegimeModel(2, n_init=1, random_state=0).fit(returns)
+    with pytest.warns(DataWarning, match=named):
+        evaluate.equal_weighted(returns)
+    with pytest.warns(DataWarning, match=named):
+        prepare_returns(returns, kind="returns")
+    path = tmp_path / "returns.csv"
+    returns.to_csv(path)
+    with pytest.warns(DataWarning, match=named):
+        read_returns(path, kind="returns")
+    # the walk-forward says it once, of the whole frame, not at every refit
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        walk_forward(
+            returns,
+            RegimeModel(2, n_init=1, random_state=0),
+            refit=200,
+            min_train=500,
+            progress=False,
+        )
+    said = [w for w in caught if re.search(named, str(w.message))]
+    assert len(said) == 1
+
+
+def test_the_sample_and_its_real_extremes_are_not_far_out():
+    """The margin of FAR_MADS, measured: the sample's worst day (~40 MADs) and a
+    +50 % day (~40 MADs on these days) are let through without a word."""
+    from regimes._validation import FAR_MADS, far_values_note
+
+    x = load_sample()
+    assert far_values_note(x.to_numpy(), list(x.columns), x.index) is None
+    returns, _, _ = _with_tick(0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        RegimeModel(2, n_init=1, random_state=0).fit(returns)
+    returns, _, _ = _with_tick(4.0)
+    note = far_values_note(returns.to_numpy(), list(returns.columns), returns.index)
+    assert note is not None and f"beyond {FAR_MADS:g}" in note
+
+
+def test_a_failed_fit_names_the_day_far_out_not_steps():
+    """Hostile 80, 3: a fit that failed on one +800 % day did not name it, and
+    the step rule (a standard deviation that the day inflated) blamed the column
+    as a cash rate that moves in steps."""
+    returns = load_sample().iloc[:600, :2].copy()
+    returns.iloc[300, 0] = 8.0
+    returns.iloc[301, 1] = 8.0
+    day = f"{returns.index[301]:%Y-%m-%d}"
+    with pytest.warns(DataWarning, match="far out"):
+        with pytest.raises(
+            RegimeFitError, match=rf"collapsed onto a value far out on {day}"
+        ) as e:
+            RegimeModel(3, n_init=3, random_state=0).fit(returns)
+    assert "steps" not in str(e.value)
+
+
 def test_labelled_initial_is_read_by_label(fitted, sample):
     returns = sample[0].iloc[:50]
     names = fitted.regime_names_
@@ -964,14 +1038,17 @@ def test_one_assets_own_move_is_not_taken_for_other_units():
     index = pd.bdate_range("2012-01-02", periods=1500)
     stock = pd.DataFrame({"stock": rng.standard_t(4, 1500) * 0.015}, index)
     stock.iloc[700, 0] = np.log(0.25)  # -75% in a day
-    model = _no_units_warning(RegimeModel(2, n_init=1, random_state=0).fit, stock)
+    # a day that far out (128 MADs) is named as such, not as other units
+    with pytest.warns(DataWarning, match=r"far out on 2014-09-08 in column 'stock'"):
+        model = _no_units_warning(RegimeModel(2, n_init=1, random_state=0).fit, stock)
     takeover = stock.iloc[-10:].copy()
     takeover.iloc[-1, 0] = np.log(2.0)
     _no_units_warning(model.predict, takeover)
     currencies = pd.DataFrame(rng.normal(0, 0.005, (1500, 3)), index, ["a", "b", "c"])
     currencies.iloc[:900, 2] *= 0.05  # pegged, then floating
     currencies.iloc[900, 2] = -0.2  # the peg breaks
-    _no_units_warning(RegimeModel(2, n_init=1, random_state=0).fit, currencies)
+    with pytest.warns(DataWarning, match=r"far out on 2015-06-15 in column 'c'"):
+        _no_units_warning(RegimeModel(2, n_init=1, random_state=0).fit, currencies)
 
 
 @pytest.mark.parametrize("rows", [504, 756])
