@@ -311,7 +311,62 @@ def _check_replaceable(path: Path, shown: object, param: str) -> os.stat_result 
     return info
 
 
-def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path:
+FILE_FORMATS = {
+    ".json": "JSON",
+    ".html": "HTML",
+    ".htm": "HTML",
+    ".csv": "CSV",
+    ".tsv": "tab-separated",
+    ".xlsx": "Excel",
+    ".xls": "Excel",
+    ".parquet": "Parquet",
+    ".feather": "Feather",
+    ".pkl": "pickle",
+    ".pickle": "pickle",
+    ".joblib": "joblib",
+    ".h5": "HDF5",
+    ".hdf5": "HDF5",
+    ".npy": "NumPy",
+    ".npz": "NumPy",
+    ".png": "PNG",
+    ".pdf": "PDF",
+    ".svg": "SVG",
+}
+"""File name endings that say what a file holds: a writer of another format
+refuses them (:func:`check_file_target`'s ``writes``)."""
+
+
+def check_format(target: Path, writes: str, param: str, shown: object) -> None:
+    """Refuse a file name whose ending says another format than ``writes``.
+
+    ``save('model.csv')`` wrote JSON into a file every reader of CSV opens as
+    a table, and ``save('model.pkl')`` promised a pickle (hostile 80, 8).
+    Endings not in :data:`FILE_FORMATS` (none, ``.txt``, ``.model``) are taken.
+
+    Examples
+    --------
+    >>> check_format(Path("m.JSON"), "JSON", "path", "m.JSON")
+    >>> try:
+    ...     check_format(Path("m.csv"), "JSON", "path", "m.csv")
+    ... except InvalidParameterError as e:
+    ...     print(e)
+    path 'm.csv' ends in .csv (CSV), but this writes JSON: name it 'm.json'.
+    """
+    said = FILE_FORMATS.get(target.suffix.lower())
+    if said is None or said == writes:
+        return
+    ending = next(e for e, f in FILE_FORMATS.items() if f == writes)
+    raise InvalidParameterError(
+        param,
+        f"{param} {str(shown)!r} ends in {target.suffix} ({said}), but this "
+        f"writes {writes}: name it "
+        f"{str(target.with_suffix(ending))!r}.",
+    )
+
+
+def check_file_target(
+    path: str | os.PathLike[str], param: str = "path", writes: str | None = None
+) -> Path:
     """``path`` as a Path if a file can be written there, else our error naming it.
 
     Refused before any work: a folder (``"."`` included), an empty name, an
@@ -323,7 +378,9 @@ def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path
     *replaced* is the caller's decision. Missing folders are allowed, as every
     writer of the package creates them (model files, reports and the command's
     outputs through :func:`atomic_path`, the daily log before its append): the
-    first folder on the way that exists must then take a new file.
+    first folder on the way that exists must then take a new file. ``writes``,
+    the format the caller writes (a value of :data:`FILE_FORMATS`), refuses a
+    name that says another (:func:`check_format`).
     """
     _check_possible(path, param)
     target = user_path(path)
@@ -336,6 +393,8 @@ def check_file_target(path: str | os.PathLike[str], param: str = "path") -> Path
             f"{param} {str(path)!r} is a folder; give a file name in it, e.g. "
             f"{str(target / 'model.json')!r}.",
         )
+    if writes is not None:
+        check_format(target, writes, param, path)
     real = _real_target(target)
     _check_replaceable(real, path, param)
     for parent in real.parents:

@@ -70,7 +70,7 @@ def save(path: str | os.PathLike[str], state: FittedState, version: str) -> None
     A model file replaces only a model file (or an empty file): any other file
     at ``path`` (the data it was fitted on, a report) is refused.
     """
-    check_file_target(path)
+    check_file_target(path, writes="JSON")
     check_writable(Path(path), path, "path")
     _check_replaces_a_model(Path(path))
     try:

@@ -1338,7 +1338,7 @@ def append_log(out: pd.DataFrame, path: str | os.PathLike[str]) -> int:
         )
     check_unique_columns(out, "out")
     # missing folders are created, as by every writer (check_file_target)
-    path = check_file_target(path, "path")
+    path = check_file_target(path, "path", writes="CSV")
     _check_log_header(path, _log_header(out.columns))
     last = _last_logged_day(path)
     # the log holds local days (date_format below), by the package's one rule

@@ -624,6 +624,16 @@ class RegimeModel(BaseEstimator):
         """
         state = self._check_fitted()
         params = self.get_params(deep=False)
+        if isinstance(self.random_state, (np.random.RandomState, np.random.Generator)):
+            # the file holds JSON; a generator's state is not saved (hostile 80, 8)
+            warn_user(
+                f"random_state is a numpy {type(self.random_state).__name__}, which "
+                "a model file cannot hold: the file says random_state=None. The "
+                "fitted parameters are saved exactly (the loaded model predicts "
+                "the same), but a refit of the loaded model draws other restarts. "
+                "Pass an int random_state to make refits repeatable.",
+                RefitNeededWarning,
+            )
         later = [n for n in params if n not in FITTED_PARAMS]
         unsaved = _unused_params(params, state, later)
         if unsaved:

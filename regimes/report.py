@@ -198,7 +198,7 @@ def check_report_target(path: str | os.PathLike[str], param: str) -> Path:
     file is replaced only if it is a report (hostile 66, 2: notes.html was
     overwritten, where a model file refuses to replace what is not one).
     """
-    target = check_file_target(path, param)
+    target = check_file_target(path, param, writes="HTML")
     check_replaces_own(path, param, is_report, "a regimes report")
     return target
 

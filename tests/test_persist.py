@@ -914,7 +914,7 @@ def test_save_never_replaces_a_file_that_is_not_a_model(saved, tmp_path, content
     fitted on, a Parquet file, the HTML report. A model file replaces only a
     model file (or an empty one)."""
     model, _ = saved
-    target = tmp_path / "data.csv"
+    target = tmp_path / "data"  # no ending: judged by its content
     target.write_bytes(content)
     with pytest.raises(ModelFileError, match="is not a regimes model file"):
         model.save(target)
@@ -1021,3 +1021,41 @@ def test_a_path_ending_in_a_slash_is_a_folder_not_a_file_name(fitted, tmp_path):
     with pytest.raises(InvalidParameterError, match="is a folder; give a file name"):
         fitted.save(f"{tmp_path}/models/")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["model.csv", "model.PKL", "model.html", "m.xlsx"])
+def test_a_name_that_says_another_format_is_refused_before_writing(
+    fitted, tmp_path, name
+):
+    """Hostile 80, 8: save('x.csv') wrote JSON into a file that says CSV, and
+    'model.pkl' promised a pickle. Every writer names the format it writes; the
+    fix it gives works as written."""
+    import re
+
+    from regimes import report
+
+    path = tmp_path / name
+    with pytest.raises(InvalidParameterError, match="but this writes JSON") as info:
+        fitted.save(path)
+    assert not path.exists() and info.value.param == "path"
+    fixed = re.search(r"name it '(.+)'\.$", str(info.value)).group(1)
+    fitted.save(fixed)
+    RegimeModel.load(fixed)
+    # the report and the audit log: their own formats
+    with pytest.raises(InvalidParameterError, match="but this writes HTML"):
+        report.check_report_target(tmp_path / "report.json", "path")
+    report.check_report_target(tmp_path / "report.HTM", "path")
+    for taken in ("model", "model.txt", "model.v2.model", "model.JSON"):
+        fitted.save(tmp_path / taken)
+
+
+def test_a_generator_random_state_is_said_not_saved(short_sample, tmp_path):
+    """Hostile 80, 8: a numpy Generator as random_state was saved as None without
+    a word; a refit of the loaded model was then not repeatable."""
+    model = RegimeModel(2, n_init=2, random_state=np.random.default_rng(0))
+    model.fit(short_sample)
+    with pytest.warns(RefitNeededWarning, match="numpy Generator, which a model"):
+        model.save(tmp_path / "model.json")
+    loaded = RegimeModel.load(tmp_path / "model.json")
+    assert loaded.random_state is None
+    np.testing.assert_array_equal(loaded.means_, model.means_)
