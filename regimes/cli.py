@@ -28,7 +28,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 from . import data
-from ._contract import check_value
+from ._contract import check_value, near_note
 from ._dates import NotACalendarDay, parse_day, trading_days_per_row
 from ._io import (
     atomic_path,
@@ -161,6 +161,27 @@ def _number_option(value: str, whole: bool) -> float:
     raise argparse.ArgumentTypeError(f"takes {kind}; got {value!r}{fix}")
 
 
+def _one_of(*choices: str) -> Any:
+    """An option's ``type`` that takes one of ``choices``, refused with the fix.
+
+    argparse's own ``choices`` said "invalid choice: 'LOG'" (hostile 80, 8): the
+    option meant but for case or spaces is named, as the Python parameters do
+    (:func:`regimes._contract.near_note`).
+    """
+
+    def read(value: str) -> str:
+        if value in choices:
+            return value
+        near = near_note(value, choices)
+        said = f"; {near}" if near else ""
+        raise argparse.ArgumentTypeError(
+            f"takes one of {', '.join(choices)}; got {value!r}{said}"
+        )
+
+    read.__name__ = "choice"  # argparse names the type in some messages
+    return read
+
+
 _LIST_OPTIONS = ("--columns", "--download")
 """Options that take a comma-separated list."""
 
@@ -240,7 +261,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     given.add_argument(
         "--return-type",
-        choices=("log", "simple"),
+        type=_one_of("log", "simple"),
+        metavar="{log,simple}",
         help="what the CSV's returns are: log, ln(P_t / P_t-1), or simple, "
         "P_t / P_t-1 - 1 (turned into log returns); needed with --evaluate or "
         "--report, which compound them (prices always become log returns)",
@@ -262,7 +284,8 @@ def _parser() -> argparse.ArgumentParser:
     model.add_argument(
         "--covariance-type",
         default="full",
-        choices=COVARIANCE_TYPES,
+        type=_one_of(*COVARIANCE_TYPES),
+        metavar="{" + ",".join(COVARIANCE_TYPES) + "}",
     )
     model.add_argument(
         "--n-init",

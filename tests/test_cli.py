@@ -477,6 +477,9 @@ def test_python_dash_m(tmp_path):
         (["--start", "notadate"], "regimes: error: --start must be a date like"),
         (["--walk-forward", "--refit", "X"], "--refit: 'X' is not a period"),
         (["--walk-forward", "--refit", "0M"], "--refit: the multiple of a period"),
+        # hostile 80, 8: argparse's bare "invalid choice: 'LOG'"
+        (["--return-type", "LOG"], "got 'LOG'; did you mean 'log'?"),
+        (["--covariance-type", " Diag"], "one of full, diag, spherical, tied"),
     ],
 )
 def test_errors_name_the_option_once_in_the_commands_words(argv, expected, capsys):
