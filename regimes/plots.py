@@ -120,6 +120,8 @@ class _FigSize(Constraint):
     """(width, height) in inches: two finite numbers in (0, 100]."""
 
     def convert(self, value: Any) -> Any:
+        if isinstance(value, np.ndarray) and value.ndim == 1:
+            value = value.tolist()  # as matplotlib takes it (hostile 80, 8)
         if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
             return _REJECTED
         size = Interval(Real, 0, 100, closed="right")

@@ -384,9 +384,13 @@ def test_walk_forward_plot_errors():
     with pytest.raises(InvalidParameterError, match="column must be one of") as err:
         plot_walk_forward(wf, returns, column="C")
     assert err.value.param == "column"
-    for figsize in [(10, 0), "55", (10, True), (1, 2, 3), None]:
+    for figsize in [(10, 0), "55", (10, True), (1, 2, 3), None, np.ones((2, 1))]:
         with pytest.raises(InvalidParameterError, match=r"figsize of .*\(0, 100\]"):
             plot_walk_forward(wf, returns, figsize=figsize)
+    # an array of two numbers, as matplotlib takes it (hostile 80, 8)
+    fig = plot_walk_forward(wf, returns, figsize=np.array([8.0, 5.0]))
+    assert tuple(fig.get_size_inches()) == (8.0, 5.0)
+    plt.close(fig)
     fig, ax = plt.subplots()
     with pytest.raises(InvalidParameterError, match="axes of .* 2 matplotlib Axes"):
         plot_walk_forward(wf, returns, axes=[ax])
