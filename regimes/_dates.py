@@ -519,6 +519,26 @@ def _parse_yyyymmdd(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex
     digits = text.str.replace(r"\.0*$", "", regex=True)
     if not (digits.str.len() == 8).all():
         example = next(v for v in digits if len(v) != 8)
+        reading = _number_dates(example)
+        if reading is not None:
+            what, arguments, day = reading
+            convert = f"pd.to_datetime({{}}, {arguments})"
+            if param == "path":  # no date_format reads numbers: convert them
+                fix = (
+                    "read the file with pandas and convert them, e.g. frame = "
+                    f"pd.read_csv({source!r}, index_col=0); frame.index = "
+                    + convert.format("frame.index")
+                    + "; then prepare_returns(frame)"
+                )
+            else:
+                fix = f"convert them, e.g. {param}.index = " + convert.format(
+                    f"{param}.index"
+                )
+            raise data_error(
+                param,
+                f"{source}: the dates are integers such as {example}: {what} "
+                f"({example} is {day}), not YYYYMMDD dates; {fix}.",
+            )
         raise data_error(
             param,
             Advice(
@@ -538,6 +558,47 @@ def _parse_yyyymmdd(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex
             f"{source}: the dates look like YYYYMMDD integers but {bad} is not a "
             "date; fix it in the file.",
         ) from exc
+
+
+_NUMBER_DATES = (
+    # (digits, what they are, pd.to_datetime's arguments)
+    (range(5, 6), "Excel day numbers", "unit='D', origin='1899-12-30'"),
+    (range(9, 11), "Unix times in seconds", "unit='s'"),
+    (range(12, 14), "Unix times in milliseconds", "unit='ms'"),
+    (range(15, 17), "Unix times in microseconds", "unit='us'"),
+    (range(18, 20), "Unix times in nanoseconds", "unit='ns'"),
+)
+"""Integer dates that are counts from an origin, told by their number of digits
+(days of 1954-2119 for Excel; times of 1973-2286 for Unix), with the conversion."""
+
+
+def _number_dates(example: str) -> tuple[str, str, str] | None:
+    """(what, pd.to_datetime arguments, the day ``example`` is) for integer dates.
+
+    None when the digits are no count :data:`_NUMBER_DATES` knows, or the day
+    falls outside 1954-2119 (a code, not a date).
+
+    Examples
+    --------
+    >>> _number_dates("45292")
+    ('Excel day numbers', "unit='D', origin='1899-12-30'", '2024-01-01')
+    >>> _number_dates("1704153600")[2]
+    '2024-01-02'
+    >>> _number_dates("123") is None
+    True
+    """
+    text = example.lstrip("-")
+    for digits, what, arguments in _NUMBER_DATES:
+        if len(text) in digits and text.isdigit():
+            unit = arguments.split("'")[1]
+            origin = "1899-12-30" if unit == "D" else "unix"
+            try:
+                day = pd.to_datetime(int(example), unit=unit, origin=origin)
+            except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+                return None
+            if 1954 <= day.year <= 2119:
+                return what, arguments, f"{day:%Y-%m-%d}"
+    return None
 
 
 def _is_calendar_day(digits: str) -> bool:

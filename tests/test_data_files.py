@@ -217,13 +217,54 @@ def test_yyyymmdd_integers_are_dates_not_nanoseconds(tmp_path):
 
 
 def test_other_integers_are_refused_with_the_fix(tmp_path):
-    path = tmp_path / "excel.csv"
-    path.write_text("Date,A\n45293,0.1\n45294,0.2\n45295,0.3\n")
+    path = tmp_path / "codes.csv"
+    path.write_text("Date,A\n1001,0.1\n1002,0.2\n1003,0.3\n")
     with pytest.raises(ValueError, match=r"not YYYYMMDD dates.*YYYY-MM-DD"):
         data.read_returns(path, kind="returns")
     path.write_text("Date,A\n20241302,0.1\n20241303,0.2\n")
     with pytest.raises(ValueError, match="but 20241302 is not a date"):
         data.read_returns(path, kind="returns")
+
+
+@pytest.mark.parametrize(
+    ("first", "step", "what"),
+    [
+        (45293, 1, "Excel day numbers"),
+        (1704153600, 86400, "Unix times in seconds"),
+        (1704153600000, 86400000, "Unix times in milliseconds"),
+    ],
+)
+def test_day_counts_are_named_with_a_conversion_that_works(tmp_path, first, step, what):
+    """Hostile 80, 7: Excel day numbers and Unix times were told to pass a
+    date_format, which no format reads. The error names what they are and the
+    day the first one is; its conversion, run as written, gives the days."""
+    days = [first + i * step for i in range(3)]
+    path = tmp_path / "counts.csv"
+    moves = [0.01, -0.02, 0.015]
+    path.write_text(
+        "Date,A\n" + "".join(f"{d},{m}\n" for d, m in zip(days, moves, strict=True))
+    )
+    with pytest.raises(ValueError, match=rf"{what} \({first} is 2024-01-02\)") as e:
+        data.read_returns(path, kind="returns")
+    assert "date_format" not in str(e.value)
+    code = re.search(r"e\.g\. (frame = .*); then prepare_returns", str(e.value))
+    scope = {"pd": pd}
+    exec(code.group(1), scope)
+    returns = data.prepare_returns(scope["frame"], kind="returns")
+    assert list(returns.index.strftime("%Y-%m-%d")) == [
+        "2024-01-02",
+        "2024-01-03",
+        "2024-01-04",
+    ]
+    frame = pd.DataFrame({"A": [0.01, 0.02, -0.01]}, index=days)
+    with pytest.raises(ValueError, match=r"frame\.index = pd\.to_datetime") as e:
+        data.prepare_returns(frame, kind="returns")
+    exec(
+        re.search(r"e\.g\. (.*)\.$", str(e.value)).group(1), {"pd": pd, "frame": frame}
+    )
+    assert data.prepare_returns(frame, kind="returns").index[0] == pd.Timestamp(
+        "2024-01-02"
+    )
 
 
 def test_time_zones_keep_the_local_date(tmp_path):
