@@ -1447,6 +1447,22 @@ def _check_log_header(
     # a log begun before the portfolio_ prefix: the same columns in the same
     # order under their former names; its rows go on under its header
     if header != columns and header != unprefixed(columns):
+        line = ",".join(header)
+        for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+            if _csv_fields(line.replace(separator, ",")) in (
+                columns,
+                unprefixed(columns),
+            ):
+                # a spreadsheet's re-save (hostile 80, 7): named as such
+                raise InvalidParameterError(
+                    "path",
+                    f"{path} has this walk-forward's columns separated by {name}: "
+                    "re-saved by a spreadsheet (Excel in a locale with decimal "
+                    "commas writes ';')? The log is written with commas, and a "
+                    "re-save may also have changed its numbers and dates. Put "
+                    "back the file as the run wrote it (from a copy or backup), "
+                    "or give a new log file.",
+                )
         # from the first field that differs, which may lie past the first few
         at = next(
             (

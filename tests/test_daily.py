@@ -768,6 +768,24 @@ def test_a_foreign_log_header_is_named_where_it_differs(full, tmp_path):
     assert "['comment']" in str(err.value)
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_log_re_saved_by_a_spreadsheet_is_named_as_such(full, tmp_path, separator):
+    """Hostile 80, 7: a log re-saved by Excel with ';' between fields (and
+    decimal commas) was refused as another walk-forward's log, without naming
+    the separator. Nothing is appended to it."""
+    from regimes._resume import append_log
+
+    path = tmp_path / "log.csv"
+    append_log(full, path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.to_csv(path, sep=separator, index=False)
+    before = path.read_bytes()
+    name = {";": "semicolons", "\t": "tabs"}[separator]
+    with pytest.raises(InvalidParameterError, match=f"separated by {name}: re-saved"):
+        append_log(full, path)
+    assert path.read_bytes() == before
+
+
 def test_audit_log_is_append_only(returns, tmp_path):
     cuts = _cuts(returns)
     folder = tmp_path / "state"
