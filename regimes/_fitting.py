@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 
 from . import results
 from ._covariance import COVARIANCE_FORMS, read_full, write_full
+from ._far import far_note, far_values
 from ._gaussian import MAD_TO_SD, log_emission_densities
 from ._hmm import NO_PRIORS, RegimeHMM
 from ._missing import has_missing as missing_values
@@ -38,7 +39,6 @@ from ._validation import (
     check_enough_rows,
     check_not_collinear,
     check_regularization,
-    far_values_note,
     smaller_models,
 )
 from .exceptions import Advice, Aside, InvalidParameterError, RegimeFitError, Setting
@@ -283,12 +283,12 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
             "day to day.",
             *cause,
         )
-    far = far_values_note(data.values, data.columns, data.index)
+    far = far_note(far_values(data.values), data.columns, data.index)
     if far is not None:
         # one day far out can hold a regime of its own (hostile 80, 3)
         cause = [
-            f" A regime may have collapsed onto {far}: a bad tick or a unit "
-            "slip? Fix or drop that day.",
+            f" A regime may have collapsed onto the {far}: bad ticks or a unit "
+            "slip? Fix or drop those days.",
             *cause,
         ]
     return Advice(

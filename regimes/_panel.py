@@ -888,7 +888,7 @@ def checked(returns: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
     if returns.attrs.get("kind") == "prices":
         for column, day, _, _ in split_like_moves(returns):
             said[returns.index.get_loc(day), returns.columns.get_loc(column)] = True
-    warn_far_values(data.values, data.columns, data.index, source, said=said)
+    warn_far_values(data.values, data.columns, data.index, source, "data", said=said)
     return returns
 
 

@@ -658,11 +658,14 @@ def units_switches(returns: pd.DataFrame) -> str | None:
     """A sentence naming columns whose typical size jumps as a change of unit does.
 
     Each column's rows are cut into blocks of :data:`SWITCH_ROWS` (from the
-    end); a column where the median |return| of one block is
-    :data:`MIXED_UNITS_RATIO` times that of the next, or of the one after (a
-    change inside a block), and the larger looks like percent (above
-    :data:`PERCENT_MEDIAN`, scaled to the rows' spacing) is named with the day
-    of its largest jump (:func:`_switch_row`). A jump between two sizes of
+    end), and again into blocks of a third of that, a month, on two grids half
+    a month apart (a month in other units leaves a quarter's median as it
+    was; over the sample a month's median moved at most 16 times). A column
+    where the median |return| of one block is :data:`MIXED_UNITS_RATIO` times
+    that of the next, or of the one after (a change inside a block), and the
+    larger looks like percent (above :data:`PERCENT_MEDIAN`, scaled to the
+    rows' spacing) is named with the day of its largest jump
+    (:func:`_switch_row`). A jump between two sizes of
     decimals (a currency peg that ends) is not named. Stale days (a median of
     0) and missing values are not judged; a block needs half its rows. None if
     no column jumps so. Block medians, not rolling ones: every fit runs this
@@ -672,41 +675,54 @@ def units_switches(returns: pd.DataFrame) -> str | None:
     rows = min(SWITCH_ROWS, len(values) // 2)
     if values.ndim != 2 or rows < FEW_DAYS_TO_JUDGE:
         return None
-    medians = _block_medians(np.abs(values), rows)  # (blocks, columns)
+    sizes = np.abs(values)
     # as between columns: one side must look like percent (a calm stretch of
     # decimals beside a wild one, a peg that ends, is not a change of unit)
     percent = PERCENT_MEDIAN * np.sqrt(trading_days_per_row(returns.index))
-    offset = len(values) - rows * len(medians)  # the blocks end at the last row
+    # per column: (ratio, last row of the old unit, old size, new size, rows)
+    best: list[tuple[float, int, float, float, int]] = [
+        (0.0, 0, np.nan, np.nan, rows)
+    ] * values.shape[1]
+    # quarters, and months on two grids half a month apart: 20 days in other
+    # units inside a quarter leave its median as it was, and may straddle two
+    # months of one grid (hostile 81, 1c). Shorter blocks move too much in
+    # real markets (fortnights: 35 times in 2008)
+    month = max(FEW_DAYS_TO_JUDGE // 2, rows // 3)
+    for size, shift in ((rows, 0), (month, 0), (month, month // 2)):
+        used = len(values) - shift  # the blocks end ``shift`` rows early
+        medians = _block_medians(sizes[:used], size)  # (blocks, columns)
+        offset = used - size * len(medians)
+        for j in range(values.shape[1]):
+            for apart in (1, 2):
+                a, b = medians[:-apart, j], medians[apart:, j]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ratio = np.fmax(b / a, a / b)
+                ratio[~_unit_like(ratio, a, b, percent)] = np.nan
+                if not np.any(ratio >= MIXED_UNITS_RATIO):
+                    continue
+                i = int(np.nanargmax(ratio))
+                if ratio[i] > best[j][0]:
+                    # the last row of the old unit: the blocks' boundary, or
+                    # the middle of the block between
+                    end = offset + size * (i + 1) + (size // 2 if apart == 2 else 0)
+                    best[j] = (ratio[i], end - 1, a[i], b[i], size)
     jumps = []
     for j, column in enumerate(returns.columns):
-        best, at, low, high = 0.0, 0, np.nan, np.nan
-        for apart in (1, 2):
-            a, b = medians[:-apart, j], medians[apart:, j]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.fmax(b / a, a / b)
-            ratio[~_unit_like(ratio, a, b, percent)] = np.nan
-            if not np.any(ratio >= MIXED_UNITS_RATIO):
-                continue
-            i = int(np.nanargmax(ratio))
-            if ratio[i] > best:
-                # the last row of the old unit: the blocks' boundary, or the
-                # middle of the block between
-                end = offset + rows * (i + 1) + (rows // 2 if apart == 2 else 0) - 1
-                best, at, low, high = ratio[i], end, a[i], b[i]
-        sizes = np.abs(values[:, j])
-        for ratio, end, a, b in _edge_jumps(sizes, rows, percent):
-            if ratio > best:
-                best, at, low, high = ratio, end, a, b
-        if best == 0.0:
+        for ratio, end, a, b in _edge_jumps(sizes[:, j], rows, percent):
+            if ratio > best[j][0]:
+                best[j] = (ratio, end, a, b, rows)
+        ratio, at, low, high, size = best[j]
+        if ratio == 0.0:
             continue
-        day = returns.index[_switch_row(sizes, at, rows, low, high)]
+        day = returns.index[_switch_row(sizes[:, j], at, size, low, high)]
         label = day.date() if isinstance(day, pd.Timestamp) else day
         jumps.append(f"{column!s} from {low:.2g} to {high:.2g} from about {label} on")
     if not jumps:
         return None
     return (
         "the median |return| of a column changes about as much as a change of "
-        f"unit does ({'; '.join(jumps[:5])}, over blocks of {rows} rows, "
+        f"unit does ({'; '.join(jumps[:5])}, over blocks of {rows} rows and of a "
+        "third of that, "
         f"{MIXED_UNITS_RATIO:g} times or more; from one quarter to the next a "
         "market moves it a few times at most): rows written in decimals and rows "
         "in percent are read in one unit, 100 times wrong for one part. If "

@@ -45,6 +45,13 @@ from ._dates import (
     wall_clock,
     weekend_rows_note,
 )
+from ._far import (
+    FAR_MIN_SIDE,
+    day_text,
+    far_from_training,
+    far_note,
+    far_values,
+)
 from ._gaussian import MAD_TO_SD
 
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
@@ -521,7 +528,7 @@ def check_returns(
     if for_fit:
         center, mad = check_training_values(values, columns, index, param)
         # robust sizes (a day cannot move them), about zero like new data's
-        gross = warn_gross_days(
+        warn_gross_days(
             values,
             training_size(MAD_TO_SD * mad, center),
             index=index,
@@ -529,8 +536,7 @@ def check_returns(
             against="the rest of the data",
         )
         if not window:  # a walk-forward says it once, of its training days
-            said = np.repeat(gross[:, None], values.shape[1], axis=1)
-            warn_far_values(values, columns, index, param, center, mad, said)
+            warn_far_values(values, columns, index, param, "fit")
         if not window:  # a window's frame was judged whole (warn_if_prices)
             # mixed units are not judged beside prices or gross returns: their
             # advice (multiply the returns by 100) would be the wrong fix
@@ -724,69 +730,24 @@ def _check_outliers(
     return center, mad
 
 
-def far_values_note(
-    values: np.ndarray,
-    columns: Sequence[str],
-    index: pd.Index | None,
-    center: np.ndarray | None = None,
-    mad: np.ndarray | None = None,
-    said: np.ndarray | None = None,
-) -> str | None:
-    """The day furthest beyond :data:`FAR_MADS` MADs, said as a sentence; else None.
+FAR_EFFECTS = {
+    "fit": "One day that far out pulls a regime's mean and volatility by itself "
+    "(on the bundled sample one +100 % day made Bear's annual mean -20 % "
+    "instead of -11 %).",
+    "walk": "One day that far out pulls the regimes of the refits that train on "
+    "it, and is called the widest regime where it is decoded.",
+    "decode": "One day that far out is called the widest regime by itself, "
+    "whatever the days around it say.",
+    "backtest": "One day that far out moves the backtest's growth and "
+    "statistics by itself.",
+    "data": "One day that far out pulls a fitted regime, or a backtest, by itself.",
+}
+"""What a day far out does where it is met (:func:`warn_far_values`)."""
 
-    The one rule of values far out that are still let through (the refusal is
-    :data:`OUTLIER_MADS`, ten times further): the fit, the walk-forward, the
-    loaders and the backtests warn with it, and the fit's failure names it. Each
-    column is judged against its own median and median absolute deviation, so
-    the units do not matter. ``center`` and ``mad`` may be passed when already
-    known (the fit's refusal computes them); ``said``, a boolean mask of
-    ``values``' shape, marks values another warning has named (a split, a day
-    of gross returns). Columns with more than :data:`FAR_MAX_DAYS` such values
-    are not named.
-
-    Examples
-    --------
-    >>> x = np.sin(np.arange(200.0))[:, None] / 100
-    >>> far_values_note(x, ["A"], None) is None
-    True
-    >>> x[50, 0] = 5.0
-    >>> print(far_values_note(x, ["A"], None))  # doctest: +NORMALIZE_WHITESPACE
-    a value far out in row 50 in column 'A': 5, 703 median absolute deviations
-    from the column's median (1 value(s) beyond 100; the worst day of 33 years of
-    sector returns is ~40)
-    """
-    values = np.asarray(values, dtype=float)
-    if center is None or mad is None:
-        center = _column_nanmedian(values)
-        mad = _column_nanmedian(np.abs(values - center))
-    with np.errstate(all="ignore"):
-        distance = np.abs(values - center) / mad
-    distance[:, ~(mad > 0)] = 0.0  # mostly constant columns: judged elsewhere
-    if said is not None:
-        distance[said] = 0.0
-    distance = np.nan_to_num(distance, nan=0.0)
-    # a column far out on many days changes its own scale (a peg that ends, a
-    # change of units, which the units rule names): not a day's tick
-    distance[:, np.sum(distance > FAR_MADS, axis=0) > FAR_MAX_DAYS] = 0.0
-    if _first_beyond(distance, FAR_MADS) is None:
-        return None
-    row, j = np.unravel_index(int(np.argmax(distance)), distance.shape)
-    count = int(np.sum(distance > FAR_MADS))
-    return (
-        f"a value far out {_day(index, int(row))} in column {columns[j]!r}: "
-        f"{values[row, j]:.6g}, {distance[row, j]:.3g} median absolute deviations "
-        f"from the column's median ({count} value(s) beyond {FAR_MADS:g}; the "
-        "worst day of 33 years of sector returns is ~40)"
-    )
-
-
-FAR_ADVICE = (
-    "One day that far out pulls a regime's mean and volatility by itself (on "
-    "the bundled sample one +100 % day made Bear's annual mean -20 % instead of "
-    "-11 %). A bad tick or a unit slip? Fix or drop that day; if the move is "
-    "real, this warning can be ignored."
+FAR_FIX = (
+    "A bad tick or a unit slip? Fix or drop those days; if the moves are real, "
+    "this warning can be ignored."
 )
-"""What a user can do about :func:`far_values_note`'s day, said after it."""
 
 
 def warn_far_values(
@@ -794,30 +755,53 @@ def warn_far_values(
     columns: Sequence[str],
     index: pd.Index | None,
     who: str,
-    center: np.ndarray | None = None,
-    mad: np.ndarray | None = None,
+    effect: str,
     said: np.ndarray | None = None,
+    first: int = 0,
 ) -> None:
-    """Warn (:class:`DataWarning`) of :func:`far_values_note`'s day, if any."""
-    note = far_values_note(values, columns, index, center, mad, said)
-    if note is not None:
-        warn_user(f"{who} has {note}. {FAR_ADVICE}", DataWarning)
+    """Warn (:class:`DataWarning`) of the values far out (:mod:`regimes._far`).
 
-
-def warn_far_training_values(data: Returns, first: int, end: int) -> None:
-    """:func:`warn_far_values` for a walk-forward, on the rows its refits train on.
-
-    Rows ``first`` to ``end`` (exclusive) of ``data``: a day before every
-    rolling window, or after the last refit, shapes no regime of this walk. Days
-    of gross returns are left to the refits' own warning.
+    ``effect`` is a key of :data:`FAR_EFFECTS`: what such a day does there.
+    Days of gross returns (:func:`gross_rows`) are left to their own warning,
+    and ``said`` marks other values already named (splits); ``first``: only
+    rows from this one on are named.
     """
-    values = data.values[first:end]
-    index = data.index[first:end]
+    values = np.asarray(values, dtype=float)
     center = _column_nanmedian(values)
     mad = _column_nanmedian(np.abs(values - center))
     gross = gross_rows(values, training_size(MAD_TO_SD * mad, center))
-    said = np.repeat(gross[:, None], values.shape[1], axis=1)
-    warn_far_values(values, data.columns, index, "returns", center, mad, said)
+    known = np.repeat(gross[:, None], values.shape[1], axis=1)
+    if said is not None:
+        known |= said
+    note = far_note(far_values(values, known, first), columns, index)
+    if note is not None:
+        warn_user(f"{who}: {note}. {FAR_EFFECTS[effect]} {FAR_FIX}", DataWarning)
+
+
+def warn_far_decoded(
+    values: np.ndarray,
+    columns: Sequence[str],
+    index: pd.Index | None,
+    center: np.ndarray,
+    scale: np.ndarray,
+) -> None:
+    """:func:`warn_far_values` for data given to a fitted model.
+
+    Judged by the days around each value when there are enough of them; a few
+    days (a daily run's newest) against the training data's scale
+    (:func:`regimes._far.far_from_training`).
+    """
+    if len(values) > FAR_MIN_SIDE:
+        warn_far_values(values, columns, index, "returns", "decode")
+        return
+    note = far_note(
+        far_from_training(values, center, scale),
+        columns,
+        index,
+        unit="training standard deviations from the training mean",
+    )
+    if note is not None:
+        warn_user(f"returns: {note}. {FAR_EFFECTS['decode']} {FAR_FIX}", DataWarning)
 
 
 def _first_beyond(distance: np.ndarray, limit: float) -> tuple[int, int, int] | None:
@@ -1712,19 +1696,6 @@ OUTLIER_MADS = 1000.0
 is refused. The sample's worst day (``load_sample()``, 7 sectors, 1990-2022) is
 20-39 MADs out (19 standard deviations at most): 1000 leaves a margin of 25x for
 fat tails and still catches a price typed as a return or a mis-scaled tick."""
-FAR_MAX_DAYS = 5
-"""A column with more values beyond :data:`FAR_MADS` than this is not named by
-:func:`far_values_note`: its scale changes over the data (a currency peg that
-ends had 34 such days; a column that switches to percent, hundreds), which the
-regimes explain or the units rule names. Bad ticks come a few at a time."""
-FAR_MADS = OUTLIER_MADS / 10
-"""A value this many MADs from its column's median is let through with a
-warning naming its day (:func:`far_values_note`). Measured on the bundled sample
-(``RegimeModel(n_init=3, random_state=0)``, one value set in one column on
-2009-11-02): at 29 and 48 MADs the regimes moved by under a point; at 96 MADs
-(+100 %) Bear's annual mean went from -11 % to -20 % and its share of days from
-8.9 % to 6.5 %; at 384 MADs (+400 %) Bear's mean was +18 %. 100 is 2.5 times
-the sample's worst real day."""
 
 
 GROSS_BAND = (0.8, 1.25)
@@ -1823,10 +1794,7 @@ def _column_nanmedian(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _day(index: pd.Index | None, row: int) -> str:
-    if isinstance(index, pd.DatetimeIndex):
-        return f"on {index[row]:%Y-%m-%d}"
-    return f"in row {row}"
+_day = day_text  # the one wording of a row's day (regimes._far)
 
 
 def _all_positive(column: np.ndarray) -> bool:

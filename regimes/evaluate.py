@@ -59,10 +59,12 @@ from ._dates import (
     trading_days_per_row,
     warn_if_not_daily,
 )
+from ._far import day_text
 from ._prices_or_returns import (
     GROSS_LEVEL,
     PRICE_LEVEL,
     annual_volatility_of,
+    mixed_units,
     percent_suspect_median,
     refuse_prices,
 )
@@ -426,17 +428,34 @@ def _check_returns(
             ),
             UnitsWarning,
         )
+    # the fit's units rule: columns in two units, or one that switches part
+    # way (hostile 81, 1c: a month of percent compounded as decimals, silent)
+    mixed = mixed_units(data.to_frame())
+    if mixed is not None:
+        warn_user(f"{name}: {mixed}", UnitsWarning)
     lowest = np.nanmin(data.values, axis=0)  # a ragged panel's observed values
     if (lowest < -1).any():
-        column = data.columns[int(np.nanargmin(lowest))]
+        j = int(np.nanargmin(lowest))
+        below = np.flatnonzero(data.values[:, j] < -1)
+        few = len(below) <= 0.01 * np.sum(~np.isnan(data.values[:, j]))
         raise InvalidParameterError(
             name,
             f"{name} must be simple returns (>= -1), got {np.nanmin(lowest):.3g} "
-            f"in column {column!r}; convert decimal log returns with "
-            f"np.expm1({name}).",
+            f"in column {data.columns[j]!r} "
+            + day_text(data.index, int(below[0]))
+            + f" ({len(below)} value(s) below -1); "
+            + (
+                # a few days below -1 among small moves: a unit slip, which
+                # np.expm1 would turn into gains of thousands of percent
+                "a few days in percent among decimals? Divide those days by "
+                "100; if the whole column holds decimal log returns, convert "
+                f"it with np.expm1({name})."
+                if few
+                else f"convert decimal log returns with np.expm1({name})."
+            ),
         )
     if not rate:  # a cash rate's steps are far from its median, and real
-        warn_far_values(data.values, data.columns, data.index, name)
+        warn_far_values(data.values, data.columns, data.index, name, "backtest")
     return _equal_weighted(data.to_frame()).rename(name)
 
 

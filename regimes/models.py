@@ -48,6 +48,7 @@ from ._validation import (
     check_units,
     n_free_parameters,
     row_name,
+    warn_far_decoded,
     warn_frequency,
     warn_zero_rows,
 )
@@ -706,6 +707,13 @@ class RegimeModel(BaseEstimator):
                 index=data.index[other],
                 center=state.center,
                 regime_sizes=state.regime_sizes,
+            )
+            warn_far_decoded(
+                data.values[other],
+                data.columns,
+                data.index[other],
+                state.center,
+                state.scale,
             )
         return data
 

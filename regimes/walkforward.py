@@ -51,7 +51,7 @@ from ._validation import (
     n_free_parameters,
     smaller_models,
     training_size,
-    warn_far_training_values,
+    warn_far_values,
     warn_frequency,
     warn_gross_days,
     warn_if_prices,
@@ -333,7 +333,18 @@ def walk_forward(
         )
     starts = _refit_positions(frame.index, rule, min_train)
     _check_training_size(settings, frame.shape[1], window, starts[0], len(frame))
-    warn_far_training_values(data, _train_start(starts[0], window), starts[-1])
+    # the days its refits train on and decode, said once for the walk; a
+    # resumed walk names only the days it adds (the earlier runs named theirs)
+    begin = _train_start(starts[0], window)
+    new = 0 if resume is None else frame.index.searchsorted(resume.index[-1], "right")
+    warn_far_values(
+        frame.to_numpy(dtype=float)[begin:],
+        [str(c) for c in frame.columns],
+        frame.index[begin:],
+        "returns",
+        "walk",
+        first=max(0, new - begin),
+    )
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None
     if resume is None:

@@ -599,7 +599,7 @@ def test_a_value_far_out_is_named_wherever_returns_come_in(tmp_path):
     from regimes.data import prepare_returns, read_returns
 
     returns, day, column = _with_tick(4.0)
-    named = rf"far out on {day} in column '{column}': 4, \d+ median absolute"
+    named = rf"1 value far out: 4 in '{column}' on {day} \(\d+ MADs of the days"
     with pytest.warns(DataWarning, match=named):
         RegimeModel(2, n_init=1, random_state=0).fit(returns)
     with pytest.warns(DataWarning, match=named):
@@ -625,19 +625,19 @@ def test_a_value_far_out_is_named_wherever_returns_come_in(tmp_path):
 
 
 def test_the_sample_and_its_real_extremes_are_not_far_out():
-    """The margin of FAR_MADS, measured: the sample's worst day (~40 MADs) and a
-    +50 % day (~40 MADs on these days) are let through without a word."""
-    from regimes._validation import FAR_MADS, far_values_note
+    """The margin of FAR_MADS, measured: the sample's worst days (~40 MADs) and a
+    +50 % day are let through without a word; +400 % is named."""
+    from regimes._far import FAR_MADS, far_values
 
-    x = load_sample()
-    assert far_values_note(x.to_numpy(), list(x.columns), x.index) is None
+    assert far_values(load_sample().to_numpy()) == []
     returns, _, _ = _with_tick(0.5)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
         RegimeModel(2, n_init=1, random_state=0).fit(returns)
     returns, _, _ = _with_tick(4.0)
-    note = far_values_note(returns.to_numpy(), list(returns.columns), returns.index)
-    assert note is not None and f"beyond {FAR_MADS:g}" in note
+    (far,) = far_values(returns.to_numpy())
+    assert (far.row, far.column, far.value) == (600, 2, 4.0)
+    assert far.distance > FAR_MADS
 
 
 def test_a_failed_fit_names_the_day_far_out_not_steps():
@@ -647,11 +647,13 @@ def test_a_failed_fit_names_the_day_far_out_not_steps():
     returns = load_sample().iloc[:600, :2].copy()
     returns.iloc[300, 0] = 8.0
     returns.iloc[301, 1] = 8.0
-    day = f"{returns.index[301]:%Y-%m-%d}"
+    first, second = (f"{returns.index[r]:%Y-%m-%d}" for r in (300, 301))
+    said = (
+        rf"collapsed onto the 2 values far out: 8 in '\w+' on {first} .*; "
+        rf"8 in '\w+' on {second} "
+    )
     with pytest.warns(DataWarning, match="far out"):
-        with pytest.raises(
-            RegimeFitError, match=rf"collapsed onto a value far out on {day}"
-        ) as e:
+        with pytest.raises(RegimeFitError, match=said) as e:
             RegimeModel(3, n_init=3, random_state=0).fit(returns)
     assert "steps" not in str(e.value)
 
@@ -1038,16 +1040,16 @@ def test_one_assets_own_move_is_not_taken_for_other_units():
     index = pd.bdate_range("2012-01-02", periods=1500)
     stock = pd.DataFrame({"stock": rng.standard_t(4, 1500) * 0.015}, index)
     stock.iloc[700, 0] = np.log(0.25)  # -75% in a day
-    # a day that far out (128 MADs) is named as such, not as other units
-    with pytest.warns(DataWarning, match=r"far out on 2014-09-08 in column 'stock'"):
-        model = _no_units_warning(RegimeModel(2, n_init=1, random_state=0).fit, stock)
+    model = _no_units_warning(RegimeModel(2, n_init=1, random_state=0).fit, stock)
     takeover = stock.iloc[-10:].copy()
     takeover.iloc[-1, 0] = np.log(2.0)
     _no_units_warning(model.predict, takeover)
     currencies = pd.DataFrame(rng.normal(0, 0.005, (1500, 3)), index, ["a", "b", "c"])
     currencies.iloc[:900, 2] *= 0.05  # pegged, then floating
     currencies.iloc[900, 2] = -0.2  # the peg breaks
-    with pytest.warns(DataWarning, match=r"far out on 2015-06-15 in column 'c'"):
+    # nor a day far out: the days after it move as much (a change of scale)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
         _no_units_warning(RegimeModel(2, n_init=1, random_state=0).fit, currencies)
 
 
@@ -1084,7 +1086,9 @@ def test_a_shock_to_every_column_is_a_market_day_not_other_units():
     model.fit(assets.iloc[:-20])
     later = assets.iloc[-20:].copy()
     later.iloc[-1] = [-0.12, -0.10, 0.01, -0.33]  # depeg, or a reopening
-    _no_units_warning(model.predict, later)
+    # not other units; -33 % in a day is named as a day far out (120 MADs)
+    with pytest.warns(DataWarning, match=r"far out: -0.33 in 'd'"):
+        _no_units_warning(model.predict, later)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -1103,12 +1107,14 @@ def test_two_columns_are_judged_one_never_decides():
     one = RegimeModel(2, n_init=1, random_state=0).fit(stock.iloc[:-20])
     takeover = stock.iloc[-20:].copy()
     takeover.iloc[-1, 0] = 0.95
-    _no_units_warning(one.predict, takeover)
+    with pytest.warns(DataWarning, match=r"far out: 0.95 in 'SPY'"):  # 111 MADs
+        _no_units_warning(one.predict, takeover)
     coin = RegimeModel(2, n_init=1, random_state=0, missing="marginalize")
     coin.fit(returns.iloc[:-20])
     saturday = returns.iloc[-20:].copy()
     saturday.iloc[-1] = [1.51, np.nan]
-    _no_units_warning(coin.predict, saturday)
+    with pytest.warns(DataWarning, match=r"far out: 1.51 in 'SPY'"):
+        _no_units_warning(coin.predict, saturday)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -38,6 +38,7 @@ FLOORS = {
     ],
     1: [
         "_covariance",
+        "_far",
         "_gaussian",
         "_state",
         "_text_report",

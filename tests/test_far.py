@@ -1,0 +1,158 @@
+"""Values far out (regimes._far): one rule, said wherever returns come in.
+
+Hostile 81 found the first version's holes: a sixth tick in a column silenced
+the rule, decoded days were never judged, the walk-forward judged a calm window
+by a crisis span's scale, and columns mostly 0 were skipped.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regimes import RegimeModel, evaluate, walk_forward
+from regimes._far import FAR_SHOWN, far_values
+from regimes.data import load_sample, prepare_returns
+from regimes.exceptions import InvalidParameterError, UnitsWarning
+
+
+def _said(caught: list[warnings.WarningMessage]) -> list[str]:
+    return [str(w.message) for w in caught if "far out" in str(w.message)]
+
+
+def _run(func, *args, **kwargs):
+    """``func``'s result and the far-out warnings it gave."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = func(*args, **kwargs)
+    return result, _said(caught)
+
+
+def test_many_ticks_in_one_column_are_all_counted():
+    """Hostile 81, 1a: six ticks of 500 MADs in one column passed the fit in
+    silence (the rule left out columns with more than five), and Bear's mean
+    was +12,842 % a year. They are listed, the furthest five and the count."""
+    returns = load_sample().iloc[-2000:].copy()
+    energy = returns["Energy"]
+    tick = energy.median() + 500 * (energy - energy.median()).abs().median()
+    rows = np.linspace(100, 1900, 6).astype(int)
+    returns.iloc[rows, returns.columns.get_loc("Energy")] = tick
+    _, said = _run(RegimeModel(n_init=1, random_state=0).fit, returns)
+    assert len(said) == 1
+    assert said[0].startswith("returns: 6 values far out: ")
+    assert said[0].count("in 'Energy' on") == FAR_SHOWN
+    assert "and 1 more" in said[0]
+    _, said = _run(evaluate.equal_weighted, np.expm1(returns))
+    assert len(said) == 1 and "6 values far out" in said[0]
+
+
+def test_a_change_of_scale_is_not_a_tick():
+    """A column whose scale changes (a calm year, then a crisis; a peg that
+    ends; a switch to percent) has new days ordinary beside the days after
+    them: none is named."""
+    rng = np.random.default_rng(3)
+    days = pd.bdate_range("2010-01-01", periods=1000)
+    calm_then_wild = np.concatenate(
+        [rng.normal(0, 1e-4, 500), rng.normal(0, 0.02, 500)]
+    )
+    switch = rng.normal(0, 0.01, 1000) * np.where(np.arange(1000) < 600, 1, 100)
+    frame = pd.DataFrame({"peg": calm_then_wild, "units": switch}, days)
+    assert far_values(frame.to_numpy()) == []
+    frame.iloc[250, 0] = 0.05  # a tick inside the peg: 500 of its MADs
+    (found,) = far_values(frame.to_numpy())
+    assert (found.row, found.column) == (250, 0)
+
+
+def test_a_stretch_in_percent_is_named_in_the_backtests():
+    """Hostile 81, 1c: 20 days of one column in percent (x100) made buy-and-hold
+    return 79x instead of 1.1x, silently. The units rule, which the backtests
+    now run as the fit does, judges fortnights and months as well as quarters."""
+    simple = np.expm1(load_sample().iloc[-1500:])
+    column = "Consumer Staples"
+    short = simple.copy()
+    j = short.columns.get_loc(column)
+    quiet = np.flatnonzero(short[column].abs().to_numpy() < 0.009)  # x100 > -1
+    short.iloc[quiet[-320:-300], j] *= 100
+    with pytest.warns(UnitsWarning, match=rf"{column} from"):
+        evaluate.equal_weighted(short)
+
+
+def test_days_below_minus_one_among_small_moves_are_told_as_percent():
+    """Hostile 81, 1d: a few percent days below -100 % were told to convert
+    log returns with np.expm1, which turned them into gains of 2,400 %."""
+    simple = np.expm1(load_sample().iloc[-500:, :2])
+    simple.iloc[100, 0] = -3.45
+    with pytest.raises(InvalidParameterError, match="a few days in percent") as e:
+        evaluate.equal_weighted(simple)
+    assert f"on {simple.index[100]:%Y-%m-%d} (1 value(s) below -1)" in str(e.value)
+
+
+@pytest.mark.parametrize("rows", [100, 5])
+def test_a_decoded_tick_is_named(rows):
+    """Hostile 81, 2: a tick in decoded data turned the day to Bear with
+    probability 1, without a word. Enough days judge themselves; a few (a daily
+    run's newest) are judged against the training data's scale."""
+    returns = load_sample().iloc[-800:]
+    model = RegimeModel(n_init=1, random_state=0).fit(returns.iloc[:-100])
+    new = returns.iloc[-rows:].copy()
+    new.iloc[-1, 3] = 3.0
+    for decode in (model.predict, model.predict_online, model.filter_proba):
+        _, said = _run(decode, new)
+        assert len(said) == 1, decode
+        assert f"3 in '{new.columns[3]}' on {new.index[-1]:%Y-%m-%d}" in said[0]
+        assert "called the widest regime by itself" in said[0]
+    _, said = _run(model.predict, returns.iloc[-rows:])
+    assert said == []
+
+
+def test_the_walk_forward_names_a_tick_it_decodes_or_a_calm_window_trains_on():
+    """Hostile 81, 2 and 3: a tick on the walk's last day (decoded only), and
+    one in a calm window that the whole span's crisis scale hid (95 MADs of the
+    span, the first refit's Bear mean -184 % a year)."""
+    model = RegimeModel(n_init=1, random_state=0, covariance_type="tied")
+    last = load_sample().iloc[-800:].copy()
+    last.iloc[-1, 3] = 3.0
+    _, said = _run(walk_forward, last, model, refit="Q", progress=False)
+    assert len(said) == 1 and f"on {last.index[-1]:%Y-%m-%d}" in said[0]
+    calm = load_sample().loc["2004":"2010"].copy()
+    calm.iloc[200, 3] = 0.976
+    _, said = _run(walk_forward, calm, model, refit="Y", progress=False)
+    assert len(said) == 1 and f"0.976 in '{calm.columns[3]}'" in said[0]
+
+
+def test_a_resumed_walk_names_only_the_days_it_adds():
+    """Hostile 81, 9: the daily run repeated an old training tick at every run."""
+    model = RegimeModel(2, n_init=1, random_state=0)
+    returns = load_sample().iloc[-900:].copy()
+    returns.iloc[700, 2] = 3.0
+    first, said = _run(
+        walk_forward, returns.iloc[:-50], model, refit="Q", progress=False
+    )
+    assert len(said) == 1
+    _, said = _run(
+        walk_forward, returns, model, refit="Q", progress=False, resume=first
+    )
+    assert said == []
+    returns.iloc[-10, 4] = 2.5
+    _, said = _run(
+        walk_forward, returns, model, refit="Q", progress=False, resume=first
+    )
+    assert len(said) == 1 and "1 value far out: 2.5" in said[0]
+
+
+def test_a_column_mostly_zero_is_judged_by_its_moves():
+    """Hostile 81, 4: a column 0 on most days (an illiquid asset) has a MAD of 0,
+    and a +500 % tick in it passed the backtests and loaders in silence."""
+    rng = np.random.default_rng(4)
+    days = pd.bdate_range("2015-01-01", periods=600)
+    moves = rng.normal(0, 0.02, 600) * (rng.random(600) < 0.4)
+    frame = pd.DataFrame({"illiquid": moves, "liquid": rng.normal(0, 0.01, 600)}, days)
+    frame.iloc[300, 0] = 5.0
+    _, said = _run(evaluate.equal_weighted, frame)
+    assert len(said) == 1 and "5 in 'illiquid'" in said[0]
+    _, said = _run(prepare_returns, frame, kind="returns")
+    assert len(said) == 1 and re.search(r"^frame: 1 value far out", said[0])
