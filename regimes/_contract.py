@@ -1216,6 +1216,10 @@ class PathLike(Constraint):
                 )
             return f"{path!r} is a file; give a folder"
         if self.suffixes and os.path.splitext(path)[1].lower() not in self.suffixes:
+            name = os.path.basename(path)
+            if name.lower() in self.suffixes:  # '.csv': the ending, no name
+                fixed = os.path.join(os.path.dirname(path), "regimes" + name)
+                return f"{name!r} is an ending without a name: e.g. {fixed!r}"
             return f"name the file with the ending {self.suffixes[0]}"
         if self.parent and not os.path.isdir(os.path.dirname(path) or "."):
             return f"its folder {os.path.dirname(path)!r} does not exist; create it"

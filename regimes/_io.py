@@ -146,6 +146,7 @@ def check_folder_target(folder: str | os.PathLike[str], param: str = "folder") -
     nearest folder that exists.
     """
     _check_possible(folder, param)
+    check_folder_name(folder, param)
     target = Path(os.path.abspath(user_path(folder)))
     existing = next(p for p in (target, *target.parents) if p.exists())
     if not existing.is_dir():
@@ -331,6 +332,16 @@ FILE_FORMATS = {
     ".png": "PNG",
     ".pdf": "PDF",
     ".svg": "SVG",
+    ".yaml": "YAML",
+    ".yml": "YAML",
+    ".jsonl": "JSON Lines",
+    ".gz": "a gzip archive",
+    ".bz2": "a bzip2 archive",
+    ".xz": "an xz archive",
+    ".zst": "a zstd archive",
+    ".zip": "a zip archive",
+    ".tar": "a tar archive",
+    ".7z": "a 7-Zip archive",
 }
 """File name endings that say what a file holds: a writer of another format
 refuses them (:func:`check_file_target`'s ``writes``)."""
@@ -352,15 +363,45 @@ def check_format(target: Path, writes: str, param: str, shown: object) -> None:
     ...     print(e)
     path 'm.csv' ends in .csv (CSV), but this writes JSON: name it 'm.json'.
     """
-    said = FILE_FORMATS.get(target.suffix.lower())
+    ending = next(e for e, f in FILE_FORMATS.items() if f == writes)
+    name = target.name.strip()
+    if name.lower() in FILE_FORMATS:  # '.csv': an ending and no name
+        raise InvalidParameterError(
+            param,
+            f"{param} {str(shown)!r} is an ending without a name: name the file, "
+            f"e.g. {str(target.with_name('regimes' + ending))!r}.",
+        )
+    suffix = Path(name).suffix
+    said = FILE_FORMATS.get(suffix.lower())
     if said is None or said == writes:
         return
-    ending = next(e for e, f in FILE_FORMATS.items() if f == writes)
+    stem = Path(name).stem
+    # 'model.json.csv' meant 'model.json', and 'model.csv.gz' a model file
+    while Path(stem).suffix.lower() in FILE_FORMATS:
+        stem = Path(stem).stem
+    fixed = stem + ending
     raise InvalidParameterError(
         param,
-        f"{param} {str(shown)!r} ends in {target.suffix} ({said}), but this "
-        f"writes {writes}: name it "
-        f"{str(target.with_suffix(ending))!r}.",
+        f"{param} {str(shown)!r} ends in {suffix} ({said}), but this "
+        f"writes {writes}: name it {str(target.with_name(fixed))!r}.",
+    )
+
+
+def check_folder_name(folder: str | os.PathLike[str], param: str) -> None:
+    """Refuse a new folder whose name ends like a file (``--out results.csv``).
+
+    A folder ``results.csv`` holding the outputs was made where a file was
+    meant (hostile 81, 7). An existing folder of that name is the user's own.
+    """
+    target = user_path(folder)
+    said = FILE_FORMATS.get(Path(target.name.strip()).suffix.lower())
+    if said is None or target.is_dir():
+        return
+    raise InvalidParameterError(
+        param,
+        f"{param} {str(folder)!r} names a folder, but ends in "
+        f"{Path(target.name.strip()).suffix} ({said}), as a file would: give a "
+        f"folder name, e.g. {str(target.with_name(Path(target.name).stem))!r}.",
     )
 
 
@@ -382,6 +423,8 @@ def check_file_target(
     the format the caller writes (a value of :data:`FILE_FORMATS`), refuses a
     name that says another (:func:`check_format`).
     """
+    if writes is not None:  # first: its fix also drops spaces around the name
+        check_format(Path(os.fspath(path)), writes, param, path)
     _check_possible(path, param)
     target = user_path(path)
     # 'out/models/' names a folder (pathlib drops the slash: a file 'models'
@@ -393,8 +436,6 @@ def check_file_target(
             f"{param} {str(path)!r} is a folder; give a file name in it, e.g. "
             f"{str(target / 'model.json')!r}.",
         )
-    if writes is not None:
-        check_format(target, writes, param, path)
     real = _real_target(target)
     _check_replaceable(real, path, param)
     for parent in real.parents:

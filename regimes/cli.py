@@ -35,6 +35,7 @@ from ._io import (
     atomic_paths,
     check_distinct,
     check_file_target,
+    check_folder_name,
     check_folder_target,
     check_replaces_own,
     path_problem,
@@ -722,6 +723,10 @@ def _check_out(folder: Path | None) -> None:
     """Refuse an --out that cannot take regimes.csv and regimes.png, before any work."""
     if folder is None:
         return
+    try:
+        check_folder_name(folder, "--out")
+    except InvalidParameterError as err:
+        raise _UsageError(str(err).rstrip(".")) from None
     if folder.exists() and not folder.is_dir():
         raise _UsageError(
             f"--out {folder} is a file; give a folder (regimes.csv and regimes.png "

@@ -607,7 +607,8 @@ class RegimeModel(BaseEstimator):
         Parameters
         ----------
         path : str or path-like
-            Destination file, conventionally ``*.json``.
+            Destination file. An ending that names another format (``.csv``,
+            ``.pkl``, ``.gz``...) is refused; ``.json`` is the usual one.
 
         Raises
         ------

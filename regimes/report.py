@@ -122,7 +122,7 @@ def write_html(
         Daily returns, as given to ``fit`` or :func:`regimes.walk_forward`
         (percent returns are recognised and divided by 100 for the backtest).
     path : str or path-like
-        The file to write (conventionally ``*.html``); written atomically.
+        The file to write, ending in ``.html`` or ``.htm``; written atomically.
     walk : DataFrame, optional
         A :func:`regimes.walk_forward` result on ``returns``, as returned (its
         ``attrs`` hold the refits and the last model).

@@ -515,6 +515,22 @@ def test_out_naming_a_file_is_refused_before_the_fit(tmp_path, monkeypatch, caps
     assert target.read_text() == "keep me"
 
 
+@pytest.mark.parametrize("flag", ["--out", "--state"])
+def test_a_folder_named_like_a_file_is_refused_before_the_fit(
+    tmp_path, monkeypatch, capsys, flag
+):
+    """Hostile 81, 7: --out results.csv made a folder results.csv holding the
+    outputs, and --state state.json a state folder: a file was meant. A folder
+    that exists already is the user's own, and is taken."""
+    _no_fit(monkeypatch)
+    target = tmp_path / "results.csv"
+    argv = ["--walk-forward"] if flag == "--state" else []
+    assert main([*argv, flag, str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "names a folder, but ends in .csv (CSV)" in err
+    assert repr(str(tmp_path / "results")) in err and not target.exists()
+
+
 @pytest.mark.parametrize("name", ["regimes.csv", "regimes.png"])
 def test_out_whose_csv_is_a_folder_is_refused_before_the_fit(
     tmp_path, monkeypatch, capsys, name

@@ -1045,8 +1045,21 @@ def test_a_name_that_says_another_format_is_refused_before_writing(
     with pytest.raises(InvalidParameterError, match="but this writes HTML"):
         report.check_report_target(tmp_path / "report.json", "path")
     report.check_report_target(tmp_path / "report.HTM", "path")
+    with pytest.raises(InvalidParameterError, match="an ending without a name"):
+        report.write_html(fitted, load_sample().iloc[-300:], tmp_path / ".html")
     for taken in ("model", "model.txt", "model.v2.model", "model.JSON"):
         fitted.save(tmp_path / taken)
+    # hostile 81, 8: endings of archives and other formats, names that are
+    # only an ending, and double endings: each refused with a name that works
+    for name, fixed in [
+        ("model.json.csv", "model.json"),
+        ("model.csv.gz", "model.json"),
+        ("model.yaml", "model.json"),
+        (".csv", "regimes.json"),
+    ]:
+        with pytest.raises(InvalidParameterError, match=re.escape(f"{fixed}'")):
+            fitted.save(tmp_path / name)
+        fitted.save(tmp_path / fixed)
 
 
 def test_a_generator_random_state_is_said_not_saved(short_sample, tmp_path):
