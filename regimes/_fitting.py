@@ -354,9 +354,24 @@ def _convergence_message(
             *more,
             ".",
         )
+    gain = history[-1] - history[-2]
+    if gain <= 0:
+        # EM cannot lower the likelihood: a fall is rounding, and a tol below
+        # it can never be met; more iterations only repeat it (hostile 81, 6)
+        floor = max(10 * abs(gain), 1e-12 * abs(history[-1]), 1e-12)
+        enough = 10.0 ** np.ceil(np.log10(floor))
+        return Advice(
+            f"The best of {n_runs} restarts stopped where its log-likelihood no "
+            f"longer rose: its last EM iteration changed it by {gain:.3g} after "
+            f"{len(history)} iterations, the rounding of a log-likelihood of "
+            f"{history[-1]:.6g}. Its {own} asks for less than that, which EM "
+            "cannot show; more iterations repeat it. Pass ",
+            Setting("tol", float(enough)),
+            " or more to have such a fit called converged.",
+        )
     return Advice(
         f"The best of {n_runs} restarts did not converge: its last EM iteration "
-        f"gained {history[-1] - history[-2]:.3g} in log-likelihood after "
+        f"gained {gain:.3g} in log-likelihood after "
         f"{len(history)} iterations ({own}). ",
         *more,
         Aside(", or raise tol"),

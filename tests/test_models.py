@@ -668,3 +668,24 @@ def test_a_tied_regime_of_a_few_days_is_a_regime():
     model.fit(returns)
     assert np.all(np.linalg.eigvalsh(model.covars_[0]) > 0)
     assert np.isfinite(model.score(returns))
+
+
+def test_a_tolerance_below_rounding_is_told_as_such_and_the_fix_converges():
+    """Hostile 81, 6: tol=0 stopped EM on a fall of 1e-12 (rounding) and advised
+    a larger n_iter, which stopped the same way, at every doubling."""
+    import re
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from regimes.data import load_sample
+
+    returns = load_sample().iloc[-1500:]
+    with pytest.warns(ConvergenceWarning, match="no longer rose") as record:
+        RegimeModel(2, n_init=1, random_state=0, tol=0).fit(returns)
+    said = str(record[0].message)
+    assert "n_iter" not in said
+    tol = float(re.search(r"Pass tol=([0-9.e-]+) or more", said).group(1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = RegimeModel(2, n_init=1, random_state=0, tol=tol).fit(returns)
+    assert model.converged_
