@@ -37,6 +37,7 @@ from ._prices_or_returns import (
     log_returns,
     looks_like_prices,
     percent_median,
+    price_ticks,
     split_like_moves,
 )
 from ._validation import (
@@ -888,6 +889,9 @@ def checked(returns: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
     if returns.attrs.get("kind") == "prices":
         for column, day, _, _ in split_like_moves(returns):
             said[returns.index.get_loc(day), returns.columns.get_loc(column)] = True
+        for column, day, _ in price_ticks(returns):  # the day and the next
+            row = returns.index.get_loc(day)
+            said[row : row + 2, returns.columns.get_loc(column)] = True
     warn_far_values(data.values, data.columns, data.index, source, "data", said=said)
     return returns
 

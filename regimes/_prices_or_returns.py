@@ -23,6 +23,7 @@ from ._gaussian import MAD_TO_SD
 from ._warn import warn_user
 from .exceptions import (
     Advice,
+    DataWarning,
     InvalidParameterError,
     Setting,
     SplitWarning,
@@ -46,6 +47,7 @@ __all__ = [
     "percent_suspect_median",
     "annual_volatility_of",
     "simple_returns",
+    "price_ticks",
     "split_like_moves",
     "warn_split_like",
 ]
@@ -1000,6 +1002,8 @@ def split_like_moves(returns: pd.DataFrame) -> list[tuple[object, object, float,
         usual = float(np.median(moving))
         tolerance = min(0.12, max(0.02, 5.0 * usual))
         for at in np.flatnonzero(size >= SPLIT_MOVE * usual):
+            if _undone(values.to_numpy(), at, tolerance):
+                continue  # a bad price tick (price_ticks), not a split
             # the market's move: the median of two other columns or more
             others = frame.iloc[at].drop(column).dropna()
             market = float(others.median()) if len(others) >= MARKET_COLUMNS else 0.0
@@ -1011,8 +1015,84 @@ def split_like_moves(returns: pd.DataFrame) -> list[tuple[object, object, float,
     return found
 
 
+TICK_MOVE = float(np.log(2)) - 0.12
+"""A price that at least halves or doubles (less a split's widest tolerance)
+and is back the next day is a bad tick (:func:`price_ticks`); real markets
+swing 10 % and back in a crisis (the sample's Technology, March 2020)."""
+
+
+def _undone(moves: np.ndarray, at: int, tolerance: float) -> bool:
+    """Whether the move at ``at`` is undone the next day, or undoes the day before.
+
+    At least :data:`TICK_MOVE`, and back to within a quarter of the jump (or
+    ``tolerance``): the days' own moves ride on a bad tick (7 % on the sample's
+    Financials in March 2020).
+    """
+    return abs(moves[at]) >= TICK_MOVE and any(
+        0 <= near < len(moves)
+        and moves[near] * moves[at] < 0
+        and abs(moves[at] + moves[near]) <= max(tolerance, abs(moves[at]) / 4)
+        for near in (at - 1, at + 1)
+    )
+
+
+def price_ticks(returns: pd.DataFrame) -> list[tuple[object, object, float]]:
+    """(column, day, log return) of each price that jumps and is back the next day.
+
+    A move of :data:`SPLIT_MOVE` usual days or more, undone the next day
+    (:func:`_undone`): one bad price, not a split (hostile 81, 6: a price x10 for
+    a day was told as a 1-for-10 reverse split, then a 10-for-1 split, and to
+    divide the prices before it by the ratio). The first day of the pair.
+
+    Examples
+    --------
+    >>> days = pd.bdate_range("2024-01-01", periods=60)
+    >>> r = pd.DataFrame({"A": [0.01, -0.012, 0.008] * 20}, index=days)
+    >>> r.iloc[30, 0], r.iloc[31, 0] = np.log(10), -np.log(10) + 0.01
+    >>> [(c, str(d.date())) for c, d, _ in price_ticks(r)]
+    [('A', '2024-02-12')]
+    """
+    found = []
+    for column in returns.columns:
+        values = returns[column].astype(float)
+        moves = values.to_numpy()
+        size = np.abs(moves)
+        moving = size[np.isfinite(size) & (size > 0)]
+        if not len(moving):
+            continue
+        usual = float(np.median(moving))
+        tolerance = min(0.12, max(0.02, 5.0 * usual))
+        big = np.flatnonzero(size >= SPLIT_MOVE * usual)
+        for at in big:
+            if at + 1 < len(moves) and _undone(moves[: at + 2], at, tolerance):
+                if (
+                    at - 1 >= 0
+                    and (at - 1) in big
+                    and _undone(moves, at - 1, tolerance)
+                ):
+                    continue  # the second day of a pair already named
+                found.append((column, values.index[at], float(moves[at])))
+    return found
+
+
 def warn_split_like(returns: pd.DataFrame, source: str) -> None:
     """Warn, naming the column and day, of moves that look like unadjusted splits."""
+    ticks = price_ticks(returns)
+    if ticks:
+        shown = "; ".join(
+            f"{column!r} {np.expm1(move):+.1%} on "
+            f"{day.date() if isinstance(day, pd.Timestamp) else day} and back the "
+            "next day"
+            for column, day, move in ticks[:3]
+        )
+        more = f" and {len(ticks) - 3} more" if len(ticks) > 3 else ""
+        warn_user(
+            f"{source}: a price jumps and is back the next day: {shown}{more}. "
+            "A bad price (a tick typed x10, a missing decimal point) makes two "
+            "returns the regimes are fitted to: fix that day's price, or mark it "
+            "missing.",
+            DataWarning,
+        )
     moves = split_like_moves(returns)
     if not moves:
         return

@@ -156,3 +156,27 @@ def test_a_column_mostly_zero_is_judged_by_its_moves():
     assert len(said) == 1 and "5 in 'illiquid'" in said[0]
     _, said = _run(prepare_returns, frame, kind="returns")
     assert len(said) == 1 and re.search(r"^frame: 1 value far out", said[0])
+
+
+def test_a_price_typed_x10_for_a_day_is_a_bad_tick_not_two_splits():
+    """Hostile 81, 6: a price x10 for one day was told as a 1-for-10 reverse
+    split and a 10-for-1 split, with the advice to divide the prices before it.
+    In March 2020 its two returns are under 100 MADs of the crisis around them,
+    so the far rule alone would not name it: the price rule does, once."""
+    from regimes.exceptions import SplitWarning
+
+    returns = load_sample().loc["2019":"2021"]
+    prices = 100 * np.exp(returns.cumsum())
+    prices.iloc[300, 1] *= 10
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        prepare_returns(prices, kind="prices")
+    said = [str(w.message) for w in caught]
+    assert not any(isinstance(w.message, SplitWarning) for w in caught)
+    assert len(said) == 1
+    day = f"{prices.index[300]:%Y-%m-%d}"
+    assert f"'Financials' +811.1% on {day} and back the next day" in said[0]
+    # the crisis's own swings and back (-11 %, +11 %) are not ticks
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prepare_returns(100 * np.exp(returns.cumsum()), kind="prices")
