@@ -180,3 +180,31 @@ def test_a_price_typed_x10_for_a_day_is_a_bad_tick_not_two_splits():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         prepare_returns(100 * np.exp(returns.cumsum()), kind="prices")
+
+
+def test_compare_says_a_day_far_out_once():
+    """Hostile 81, 9: compare said one tick five times (once per fit, with
+    other figures); it checks the frame once and its fits judge it no more.
+    Weekly rows still get their one FrequencyWarning."""
+    from regimes import compare
+    from regimes.exceptions import FrequencyWarning
+
+    returns = load_sample().iloc[-1500:, :3].copy()
+    returns.iloc[700, 1] = 3.0
+    table, said = _run(
+        compare,
+        returns,
+        n_regimes=(1, 2),
+        covariance_types=("diag",),
+        model=RegimeModel(n_init=1, random_state=0),
+    )
+    assert len(said) == 1 and table["error"].eq("").all()
+    weekly = load_sample().resample("W-FRI").sum().iloc[-600:, :2]
+    with pytest.warns(FrequencyWarning) as record:
+        compare(
+            weekly,
+            n_regimes=(1, 2),
+            covariance_types=("diag",),
+            model=RegimeModel(n_init=1, random_state=0),
+        )
+    assert sum(isinstance(w.message, FrequencyWarning) for w in record) == 1
