@@ -75,6 +75,7 @@ from .exceptions import (
     Aside,
     Command,
     DataWarning,
+    FarValuesWarning,
     FrequencyWarning,
     InvalidParameterError,
     InvalidReturnsError,
@@ -775,7 +776,9 @@ def warn_far_values(
         known |= said
     note = far_note(far_values(values, known, first), columns, index)
     if note is not None:
-        warn_user(f"{who}: {note}. {FAR_EFFECTS[effect]} {FAR_FIX}", DataWarning)
+        warn_user(
+            f"{who}: {note}. {FAR_EFFECTS[effect]} {FAR_FIX}", FarValuesWarning
+        )
 
 
 def warn_far_decoded(
@@ -801,7 +804,8 @@ def warn_far_decoded(
         unit="training standard deviations from the training mean",
     )
     if note is not None:
-        warn_user(f"returns: {note}. {FAR_EFFECTS['decode']} {FAR_FIX}", DataWarning)
+        said = f"returns: {note}. {FAR_EFFECTS['decode']} {FAR_FIX}"
+        warn_user(said, FarValuesWarning)
 
 
 def _first_beyond(distance: np.ndarray, limit: float) -> tuple[int, int, int] | None:

@@ -63,6 +63,7 @@ from .exceptions import (
     DataDownloadError,
     DataFileError,
     DataWarning,
+    FarValuesWarning,
     InvalidParameterError,
     LikelyPricesWarning,
     PercentReturnsWarning,
@@ -438,7 +439,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     text += f"({category.__name__}): {_words(message)}"
                 # once each, as they happen; the data's prices warning once
                 # however many steps (the loader, the fit) see the same data
-                key = "prices" if issubclass(category, LikelyPricesWarning) else text
+                # and the days far out once: the loader and the walk judge
+                # the same data over other spans, with other figures
+                key = (
+                    "prices"
+                    if issubclass(category, LikelyPricesWarning)
+                    else "far"
+                    if issubclass(category, FarValuesWarning)
+                    else text
+                )
                 if key not in said:
                     said.add(key)
                     seen.add(text)

@@ -28,6 +28,7 @@ __all__ = [
     "NotDailyWarning",
     "PercentReturnsWarning",
     "UnitsWarning",
+    "FarValuesWarning",
     "FrequencyWarning",
     "RegimeFitError",
     "RegimeNamesWarning",
@@ -108,6 +109,17 @@ class FrequencyWarning(DataWarning):
 
 class PercentReturnsWarning(DataWarning):
     """Returns look like percent (1.0 = 1 %); results are in the data's own units."""
+
+
+class FarValuesWarning(DataWarning):
+    """Values far out of the days around them: bad ticks, or real jumps.
+
+    Named (day, column, value) wherever returns come in: the loaders, the fit,
+    the walk-forward, the decoders and the backtests (:mod:`regimes._far` has
+    the rule). One such day pulls a Gaussian regime by itself. Data with real
+    jumps (a single stock's takeover, a peg that breaks) may silence it with
+    ``warnings.filterwarnings("ignore", category=FarValuesWarning)``.
+    """
 
 
 class SplitWarning(DataWarning):

@@ -492,6 +492,27 @@ def test_errors_name_the_option_once_in_the_commands_words(argv, expected, capsy
 # ------------------------------------------------- issue 18: options in the command
 
 
+def test_a_day_far_out_is_said_once_by_the_command(tmp_path, capsys):
+    """Hostile 81, 9: the loader and the walk-forward each said the same tick,
+    with other figures (184 and 177 MADs). The command says it once; Python
+    callers can silence it by its class, FarValuesWarning."""
+    from regimes.exceptions import DataWarning, FarValuesWarning
+
+    returns = data.load_sample().iloc[-800:, :3].copy()
+    returns.iloc[-30, 1] = 3.0
+    path = tmp_path / "tick.csv"
+    returns.to_csv(path)
+    args = ["--csv", str(path), "--returns", "--n-init", "1", "--n-regimes", "2"]
+    assert main([*args, "--walk-forward", "--refit", "Q"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("far out:") == 1 and "3 in 'Financials'" in err
+    assert issubclass(FarValuesWarning, DataWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=FarValuesWarning)
+        RegimeModel(2, n_init=1, random_state=0).fit(returns)
+
+
 def test_columns_split_on_commas_only(capsys):
     args = ["--columns", " Health Care,Consumer Staples ", "--start", "2019-01-01"]
     assert main([*args, "--n-regimes", "2", "--n-init", "1"]) == 0
