@@ -889,9 +889,9 @@ def checked(returns: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
     if returns.attrs.get("kind") == "prices":
         for column, day, _, _ in split_like_moves(returns):
             said[returns.index.get_loc(day), returns.columns.get_loc(column)] = True
-        for column, day, _ in price_ticks(returns):  # the day and the next
-            row = returns.index.get_loc(day)
-            said[row : row + 2, returns.columns.get_loc(column)] = True
+        for column, day, _, back in price_ticks(returns):  # its days
+            rows = slice(returns.index.get_loc(day), returns.index.get_loc(back) + 1)
+            said[rows, returns.columns.get_loc(column)] = True
     warn_far_values(data.values, data.columns, data.index, source, "data", said=said)
     return returns
 

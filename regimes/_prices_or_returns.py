@@ -1001,9 +1001,10 @@ def split_like_moves(returns: pd.DataFrame) -> list[tuple[object, object, float,
             continue
         usual = float(np.median(moving))
         tolerance = min(0.12, max(0.02, 5.0 * usual))
+        ticks = _tick_spans(values.to_numpy(), tolerance)
         for at in np.flatnonzero(size >= SPLIT_MOVE * usual):
-            if _undone(values.to_numpy(), at, tolerance):
-                continue  # a bad price tick (price_ticks), not a split
+            if any(start <= at <= end for start, end in ticks):
+                continue  # a bad price (price_ticks), not a split
             # the market's move: the median of two other columns or more
             others = frame.iloc[at].drop(column).dropna()
             market = float(others.median()) if len(others) >= MARKET_COLUMNS else 0.0
@@ -1021,58 +1022,76 @@ and is back the next day is a bad tick (:func:`price_ticks`); real markets
 swing 10 % and back in a crisis (the sample's Technology, March 2020)."""
 
 
-def _undone(moves: np.ndarray, at: int, tolerance: float) -> bool:
-    """Whether the move at ``at`` is undone the next day, or undoes the day before.
+def _day_label(day: object) -> object:
+    """A day as a date (a Timestamp's time of day left out)."""
+    return day.date() if isinstance(day, pd.Timestamp) else day
 
-    At least :data:`TICK_MOVE`, and back to within a quarter of the jump (or
-    ``tolerance``): the days' own moves ride on a bad tick (7 % on the sample's
-    Financials in March 2020).
+
+def _tick_spans(moves: np.ndarray, tolerance: float) -> list[tuple[int, int]]:
+    """(first row, last row) of each jump of a price that is back within 2 days.
+
+    Over the column's observed moves (a missing price between is skipped): a
+    move of at least :data:`TICK_MOVE` whose sum with the next one or two
+    moves, the last of the other sign, comes back to within a quarter of the
+    jump (or ``tolerance``): the days' own moves ride on a bad tick (7 % on
+    the sample's Financials in March 2020).
     """
-    return abs(moves[at]) >= TICK_MOVE and any(
-        0 <= near < len(moves)
-        and moves[near] * moves[at] < 0
-        and abs(moves[at] + moves[near]) <= max(tolerance, abs(moves[at]) / 4)
-        for near in (at - 1, at + 1)
-    )
+    seen = np.flatnonzero(np.isfinite(moves))
+    observed = moves[seen]
+    spans = []
+    p = 0
+    while p < len(observed):
+        jump = observed[p]
+        end = None
+        if abs(jump) >= TICK_MOVE:
+            total = jump
+            for q in range(p + 1, min(p + 3, len(observed))):
+                total += observed[q]
+                back = abs(total) <= max(tolerance, abs(jump) / 4)
+                if observed[q] * jump < 0 and back:
+                    end = q
+                    break
+        if end is None:
+            p += 1
+            continue
+        spans.append((int(seen[p]), int(seen[end])))
+        p = end + 1
+    return spans
 
 
-def price_ticks(returns: pd.DataFrame) -> list[tuple[object, object, float]]:
-    """(column, day, log return) of each price that jumps and is back the next day.
+def price_ticks(returns: pd.DataFrame) -> list[tuple[object, object, float, object]]:
+    """(column, first day, its log return, last day) of each bad price.
 
-    A move of :data:`SPLIT_MOVE` usual days or more, undone the next day
-    (:func:`_undone`): one bad price, not a split (hostile 81, 6: a price x10 for
-    a day was told as a 1-for-10 reverse split, then a 10-for-1 split, and to
-    divide the prices before it by the ratio). The first day of the pair.
+    A price that jumps by at least about a half or a double and is back within
+    two days (:func:`_tick_spans`): one bad price (or two), not a split
+    (hostile 81, 6: a price x10 for a day was told as a 1-for-10 reverse split,
+    then a 10-for-1 split, and to divide the prices before it by the ratio).
 
     Examples
     --------
     >>> days = pd.bdate_range("2024-01-01", periods=60)
     >>> r = pd.DataFrame({"A": [0.01, -0.012, 0.008] * 20}, index=days)
     >>> r.iloc[30, 0], r.iloc[31, 0] = np.log(10), -np.log(10) + 0.01
-    >>> [(c, str(d.date())) for c, d, _ in price_ticks(r)]
-    [('A', '2024-02-12')]
+    >>> [(c, str(d.date()), str(e.date())) for c, d, _, e in price_ticks(r)]
+    [('A', '2024-02-12', '2024-02-13')]
     """
     found = []
     for column in returns.columns:
         values = returns[column].astype(float)
         moves = values.to_numpy()
-        size = np.abs(moves)
-        moving = size[np.isfinite(size) & (size > 0)]
-        if not len(moving):
-            continue
-        usual = float(np.median(moving))
-        tolerance = min(0.12, max(0.02, 5.0 * usual))
-        big = np.flatnonzero(size >= SPLIT_MOVE * usual)
-        for at in big:
-            if at + 1 < len(moves) and _undone(moves[: at + 2], at, tolerance):
-                if (
-                    at - 1 >= 0
-                    and (at - 1) in big
-                    and _undone(moves, at - 1, tolerance)
-                ):
-                    continue  # the second day of a pair already named
-                found.append((column, values.index[at], float(moves[at])))
+        for start, end in _tick_spans(moves, _split_tolerance(moves)):
+            found.append(
+                (column, values.index[start], float(moves[start]), values.index[end])
+            )
     return found
+
+
+def _split_tolerance(moves: np.ndarray) -> float:
+    """Five usual days (the median move among days that move), in [0.02, 0.12]."""
+    size = np.abs(moves)
+    moving = size[np.isfinite(size) & (size > 0)]
+    usual = float(np.median(moving)) if len(moving) else 0.0
+    return min(0.12, max(0.02, 5.0 * usual))
 
 
 def warn_split_like(returns: pd.DataFrame, source: str) -> None:
@@ -1080,14 +1099,13 @@ def warn_split_like(returns: pd.DataFrame, source: str) -> None:
     ticks = price_ticks(returns)
     if ticks:
         shown = "; ".join(
-            f"{column!r} {np.expm1(move):+.1%} on "
-            f"{day.date() if isinstance(day, pd.Timestamp) else day} and back the "
-            "next day"
-            for column, day, move in ticks[:3]
+            f"{column!r} {np.expm1(move):+.1%} on {_day_label(day)} and back on "
+            f"{_day_label(back)}"
+            for column, day, move, back in ticks[:3]
         )
         more = f" and {len(ticks) - 3} more" if len(ticks) > 3 else ""
         warn_user(
-            f"{source}: a price jumps and is back the next day: {shown}{more}. "
+            f"{source}: a price jumps and is back within days: {shown}{more}. "
             "A bad price (a tick typed x10, a missing decimal point) makes two "
             "returns the regimes are fitted to: fix that day's price, or mark it "
             "missing.",

@@ -46,11 +46,12 @@ from ._dates import (
     weekend_rows_note,
 )
 from ._far import (
-    FAR_MIN_SIDE,
+    LEVEL_SHARE,
     day_text,
     far_from_training,
     far_note,
     far_values,
+    unjudged,
 )
 from ._gaussian import MAD_TO_SD
 
@@ -528,15 +529,15 @@ def check_returns(
 
     if for_fit:
         center, mad = check_training_values(values, columns, index, param)
-        # robust sizes (a day cannot move them), about zero like new data's
-        warn_gross_days(
-            values,
-            training_size(MAD_TO_SD * mad, center),
-            index=index,
-            param=param,
-            against="the rest of the data",
-        )
-        if not window:  # a walk-forward says it once, of its training days
+        if not window:  # a walk-forward and compare say these once, of the frame
+            # robust sizes (a day cannot move them), about zero like new data's
+            warn_gross_days(
+                values,
+                training_size(MAD_TO_SD * mad, center),
+                index=index,
+                param=param,
+                against="the rest of the data",
+            )
             warn_far_values(values, columns, index, param, "fit")
         if not window:  # a window's frame was judged whole (warn_if_prices)
             # mixed units are not judged beside prices or gross returns: their
@@ -666,6 +667,15 @@ def warn_if_prices(data: Returns) -> None:
     """
     if not prices_warning(data.values, columns=data.columns):
         _warn_if_mixed_units(data.values, data.columns, data.index)
+    center = _column_nanmedian(data.values)
+    mad = _column_nanmedian(np.abs(data.values - center))
+    warn_gross_days(
+        data.values,
+        training_size(MAD_TO_SD * mad, center),
+        index=data.index,
+        param="returns",
+        against="the rest of the data",
+    )
     warn_zero_rows(data.values, data.index)
     warn_odd_dates(data.index)
 
@@ -713,9 +723,12 @@ def _check_outliers(
     """
     center = _column_nanmedian(values)
     mad = _column_nanmedian(np.abs(values - center))
+    # a column whose level dwarfs its spread (a money-market fund's accrual,
+    # three times larger on Mondays) is judged by its level (hostile 82, 1)
+    spread = np.fmax(mad, np.abs(center) / LEVEL_SHARE)
     with np.errstate(all="ignore"):
-        distance = np.abs(values - center) / mad
-    distance[:, ~(mad > 0)] = 0.0  # mostly constant columns: judged elsewhere
+        distance = np.abs(values - center) / spread
+    distance[:, ~(spread > 0)] = 0.0  # mostly constant columns: judged elsewhere
     beyond = _first_beyond(distance, OUTLIER_MADS)
     if beyond is not None:
         row, j, count = beyond
@@ -776,9 +789,7 @@ def warn_far_values(
         known |= said
     note = far_note(far_values(values, known, first), columns, index)
     if note is not None:
-        warn_user(
-            f"{who}: {note}. {FAR_EFFECTS[effect]} {FAR_FIX}", FarValuesWarning
-        )
+        warn_user(f"{who}: {note}. {FAR_EFFECTS[effect]} {FAR_FIX}", FarValuesWarning)
 
 
 def warn_far_decoded(
@@ -790,15 +801,19 @@ def warn_far_decoded(
 ) -> None:
     """:func:`warn_far_values` for data given to a fitted model.
 
-    Judged by the days around each value when there are enough of them; a few
-    days (a daily run's newest) against the training data's scale
-    (:func:`regimes._far.far_from_training`).
+    Judged by the days around each value; the values too few days around them
+    can judge (:func:`regimes._far.unjudged`: a daily run's newest few) against
+    the training data's scale (:func:`regimes._far.far_from_training`).
     """
-    if len(values) > FAR_MIN_SIDE:
-        warn_far_values(values, columns, index, "returns", "decode")
-        return
+    warn_far_values(values, columns, index, "returns", "decode")
+    # the values their own days cannot judge (hostile 82, 3: 11-19 rows, or a
+    # daily run's few): against the training data's scale
+    alone = unjudged(values)
+    found = [
+        v for v in far_from_training(values, center, scale) if alone[v.row, v.column]
+    ]
     note = far_note(
-        far_from_training(values, center, scale),
+        found,
         columns,
         index,
         unit="training standard deviations from the training mean",

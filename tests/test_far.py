@@ -174,8 +174,8 @@ def test_a_price_typed_x10_for_a_day_is_a_bad_tick_not_two_splits():
     said = [str(w.message) for w in caught]
     assert not any(isinstance(w.message, SplitWarning) for w in caught)
     assert len(said) == 1
-    day = f"{prices.index[300]:%Y-%m-%d}"
-    assert f"'Financials' +811.1% on {day} and back the next day" in said[0]
+    day, back = (f"{prices.index[r]:%Y-%m-%d}" for r in (300, 301))
+    assert f"'Financials' +811.1% on {day} and back on {back}" in said[0]
     # the crisis's own swings and back (-11 %, +11 %) are not ticks
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -208,3 +208,81 @@ def test_compare_says_a_day_far_out_once():
             model=RegimeModel(n_init=1, random_state=0),
         )
     assert sum(isinstance(w.message, FrequencyWarning) for w in record) == 1
+
+
+def test_bad_prices_over_a_gap_or_two_days_are_one_tick():
+    """Hostile 82, 5: a price x10 with the next price missing, or bad on two
+    days in a row, was told as a reverse split and a split."""
+    from regimes.exceptions import SplitWarning
+
+    prices = 100 * np.exp(load_sample().loc["2019":"2021"].iloc[:, :3].cumsum())
+    gap = prices.copy()
+    gap.iloc[300, 1] *= 10
+    gap.iloc[301, 1] = np.nan
+    two = prices.copy()
+    two.iloc[300:302, 1] *= 10
+    for frame, back in ((gap, 302), (two, 302)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            prepare_returns(frame, kind="prices", missing="keep")
+        assert not any(isinstance(w.message, SplitWarning) for w in caught)
+        said = [str(w.message) for w in caught if "jumps" in str(w.message)]
+        assert len(said) == 1
+        assert f"and back on {frame.index[back]:%Y-%m-%d}" in said[0]
+
+
+def test_a_cash_column_accruing_over_weekends_is_not_far_out():
+    """Hostile 82, 1: a money-market column (1.5e-4 a day, give or take 1e-7)
+    is three times larger on Mondays; the fit refused it (3,180 MADs) and the
+    loader listed every Monday. Its spread is at least a twentieth of its
+    level: its Mondays pass, a x10 tick in it does not."""
+    returns = load_sample().iloc[-1000:, :3].copy()
+    gap = np.r_[1, (returns.index[1:] - returns.index[:-1]).days]
+    noise = np.random.default_rng(0).normal(0, 1e-7, len(returns))
+    returns["MMF"] = gap * (0.055 / 365) + noise
+    from regimes._validation import check_returns  # the fit's check of its data
+
+    _, said = _run(check_returns, returns, for_fit=True)  # not refused either
+    assert said == []
+    _, said = _run(evaluate.equal_weighted, returns)
+    assert said == []
+    returns.iloc[500, 3] *= 10
+    _, said = _run(evaluate.equal_weighted, returns)
+    assert len(said) == 1 and "in 'MMF'" in said[0]
+
+
+def test_a_column_observed_once_a_month_is_judged_by_its_months():
+    """Hostile 82, 2: sides of 63 rows held 3 monthly values, fewer than the 10
+    a side needs, so a +400 % NAV passed the fit (Bear 4 % -> 49 % of days)."""
+    returns = load_sample().iloc[-1500:, :3].copy()
+    nav = pd.Series(np.nan, index=returns.index)
+    months = returns.index[::21]
+    nav[months] = np.random.default_rng(0).normal(0.005, 0.03, len(months))
+    nav[months[40]] = 4.0
+    returns["PE fund"] = nav
+    model = RegimeModel(n_init=1, random_state=0, missing="marginalize")
+    _, said = _run(model.fit, returns)
+    assert len(said) == 1 and f"4 in 'PE fund' on {months[40]:%Y-%m-%d}" in said[0]
+
+
+@pytest.mark.parametrize("rows", [11, 15, 19])
+def test_decoded_days_too_few_to_judge_themselves_meet_the_training_scale(rows):
+    """Hostile 82, 3: between 11 and 19 rows the middle rows had fewer than 10
+    values on each side, and were judged by nothing."""
+    returns = load_sample().iloc[-1600:]
+    model = RegimeModel(n_init=1, random_state=0).fit(returns.iloc[:-100])
+    new = returns.iloc[-100 : -100 + rows].copy()
+    new.iloc[rows // 2, 0] = 1.5
+    _, said = _run(model.predict, new)
+    assert len(said) == 1 and "training standard deviations" in said[0]
+
+
+def test_a_tick_in_a_calm_stretch_beside_a_wild_one_is_named():
+    """Hostile 82, 4: the shortcut looked only at values 20 MADs of the whole
+    column, and a tick 124 MADs out of a peg was 16 of the column's (peg, then
+    float)."""
+    rng = np.random.default_rng(2)
+    fx = np.r_[rng.normal(0, 1e-4, 700), rng.normal(0, 6e-3, 800)]
+    fx[300] = 0.008
+    (found,) = far_values(fx[:, None])
+    assert found.row == 300 and found.distance > 100
