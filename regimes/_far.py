@@ -56,6 +56,18 @@ LEVEL_SHARE = 20.0
 """A spread is at least the level (the median) over this: a column whose level
 dwarfs its daily spread (a money-market fund's accrual) is judged by its level,
 so that its Mondays (three days of interest) are not ticks."""
+JUMP = float(np.log(2)) - 0.12
+"""A day's move of at least this (a price that doubles or halves, in log returns,
+less a day's own move of up to 12 %: a price typed x2 on a down day), in
+decimal daily returns, is named when it is also
+:data:`JUMP_MADS` MADs from the days around it: in a volatile column or year
+100 MADs is a wide net (hostile 83: +146 % in a day of 2022's Technology was 54
+MADs of its quarter and took the Bear regime to itself). The sample never moves
+by more than 0.37 in a day; a single stock can double (a trial's result), which
+the warning's "if the moves are real" covers."""
+JUMP_MADS = 20.0
+"""MADs from the days around it a :data:`JUMP` needs (a cash column's level
+floor and a crypto column's ordinary weeks stay quiet)."""
 FAR_SHOWN = 5
 """Values a message lists, furthest first."""
 FAR_SCALES = 50.0
@@ -83,7 +95,10 @@ def day_text(index: pd.Index | None, row: int) -> str:
 
 
 def far_values(
-    values: np.ndarray, said: np.ndarray | None = None, first: int = 0
+    values: np.ndarray,
+    said: np.ndarray | None = None,
+    first: int = 0,
+    jump: float | None = JUMP,
 ) -> list[FarValue]:
     """The values far out by the module's rule, furthest first.
 
@@ -97,6 +112,9 @@ def far_values(
     first : int, default=0
         Only rows from this one on are named; the rows before still judge them
         (a resumed walk names only the days it adds).
+    jump : float or None, default=JUMP
+        A move this large in the data's units (100 times it for percent, None
+        for rows that are not days) is named at :data:`JUMP_MADS`.
 
     Examples
     --------
@@ -117,12 +135,18 @@ def far_values(
         if len(seen) == 0:
             continue
         observed = column[seen]  # the sides count observed values, not rows
-        for k in _candidates(observed):
+        candidates = set(_candidates(observed).tolist())
+        if jump is not None:
+            candidates.update(np.flatnonzero(np.abs(observed) >= jump).tolist())
+        for k in sorted(candidates):
             row = int(seen[k])
             if row < first or (said is not None and said[row, j]):
                 continue
             local = _local_distance(observed, k)
-            if local is not None and local > FAR_MADS:
+            if local is None:
+                continue
+            big = jump is not None and abs(observed[k]) >= jump
+            if local > FAR_MADS or (big and local > JUMP_MADS):
                 found.append(FarValue(row, j, float(column[row]), local))
     return sorted(found, key=lambda v: -v.distance)
 
@@ -145,7 +169,10 @@ def unjudged(values: np.ndarray) -> np.ndarray:
 
 
 def far_from_training(
-    values: np.ndarray, center: np.ndarray, scale: np.ndarray
+    values: np.ndarray,
+    center: np.ndarray,
+    scale: np.ndarray,
+    jump: float | None = JUMP,
 ) -> list[FarValue]:
     """Values beyond :data:`FAR_SCALES` training standard deviations, furthest first.
 
@@ -154,7 +181,13 @@ def far_from_training(
     with np.errstate(all="ignore"):
         distance = np.abs(np.asarray(values, float) - center) / scale
     distance = np.nan_to_num(distance, nan=0.0, posinf=0.0)
-    rows, columns = np.nonzero(distance > FAR_SCALES)
+    far = distance > FAR_SCALES
+    if jump is not None:  # a day that doubles or halves, not a training day's
+        with np.errstate(invalid="ignore"):
+            far |= (np.abs(np.asarray(values, float)) >= jump) & (
+                distance > JUMP_MADS / 2
+            )
+    rows, columns = np.nonzero(far)
     found = [
         FarValue(r, j, float(values[r, j]), float(distance[r, j]))
         for r, j in zip(rows.tolist(), columns.tolist(), strict=True)

@@ -39,6 +39,7 @@ from ._validation import (
     check_enough_rows,
     check_not_collinear,
     check_regularization,
+    far_jump,
     smaller_models,
 )
 from .exceptions import Advice, Aside, InvalidParameterError, RegimeFitError, Setting
@@ -240,6 +241,7 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
             ".",
         ]
     stale: list[str] = []
+    stale_names: list[str] = []
     held: dict[str, str] = {}
     for j, column in enumerate(data.columns):
         observed = data.values[:, j]
@@ -257,6 +259,7 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
             )
             if values[top] == 0:
                 stale.append(said)
+                stale_names.append(str(column))
             else:
                 held[column] = said
     if stale:
@@ -265,9 +268,15 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
             f"{'; '.join(stale)} (stale prices?). A Gaussian regime sitting on such "
             "days has a variance tending to 0 and an unbounded likelihood. "
             # a one-column model has no column to drop (hostile 64, 13)
+            # dropping every row with a 0 emptied panels (hostile 83, A2): the
+            # column's zeros marked missing, integrated out of the likelihood
             + ("Drop the column, or mark" if n_columns > 1 else "Mark")
-            + " those days missing and drop them",
-            Aside(" (e.g. returns.replace(0.0, np.nan).dropna())"),
+            + " its zeros missing and fit with ",
+            Setting("missing", "marginalize"),
+            Aside(
+                f" (e.g. returns.assign(**{{{stale_names[0]!r}: "
+                f"returns[{stale_names[0]!r}].replace(0.0, np.nan)}}))"
+            ),
             ".",
             *cause,
         )
@@ -283,7 +292,8 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
             "day to day.",
             *cause,
         )
-    far = far_note(far_values(data.values), data.columns, data.index)
+    jump = far_jump(data.values, data.index)
+    far = far_note(far_values(data.values, jump=jump), data.columns, data.index)
     if far is not None:
         # one day far out can hold a regime of its own (hostile 80, 3)
         cause = [

@@ -1121,10 +1121,20 @@ def warn_split_like(returns: pd.DataFrame, source: str) -> None:
         kind = f"{n}-for-1 split" if move < 0 else f"1-for-{n} reverse split"
         said.append(f"{column!r} {change} on {day_text} (near a {kind})")
     more = f" and {len(moves) - 3} more" if len(moves) > 3 else ""
+    # the newest day has no next day to come back on: a bad newest price
+    # reads as a split (hostile 83, A3), and rescaling the history to it is
+    # the wrong fix
+    newest = any(day == returns.index[-1] for _, day, _, _ in moves)
     warn_user(
         f"{source}: prices jump by a whole ratio in a day: {'; '.join(said)}{more}. "
         "Unadjusted, a split is a crash or a rally the regimes are fitted to: use "
         "prices adjusted for splits (Adj Close), or divide the prices before the "
-        "split by its ratio.",
+        "split by its ratio."
+        + (
+            " On the newest day it may also be a bad price: check it against "
+            "the source before changing the history."
+            if newest
+            else ""
+        ),
         SplitWarning,
     )

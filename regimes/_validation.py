@@ -41,11 +41,13 @@ from ._dates import (
     reads_as_day,
     stamp_text,
     to_datetime_call,
+    trading_days_per_row,
     undated,
     wall_clock,
     weekend_rows_note,
 )
 from ._far import (
+    JUMP,
     LEVEL_SHARE,
     day_text,
     far_from_training,
@@ -667,15 +669,6 @@ def warn_if_prices(data: Returns) -> None:
     """
     if not prices_warning(data.values, columns=data.columns):
         _warn_if_mixed_units(data.values, data.columns, data.index)
-    center = _column_nanmedian(data.values)
-    mad = _column_nanmedian(np.abs(data.values - center))
-    warn_gross_days(
-        data.values,
-        training_size(MAD_TO_SD * mad, center),
-        index=data.index,
-        param="returns",
-        against="the rest of the data",
-    )
     warn_zero_rows(data.values, data.index)
     warn_odd_dates(data.index)
 
@@ -764,6 +757,40 @@ FAR_FIX = (
 )
 
 
+def far_jump(values: np.ndarray, index: pd.Index | None) -> float | None:
+    """:data:`regimes._far.JUMP` in the data's units; None for rows not days.
+
+    100 times it for returns in percent (:func:`percent_median`); weekly or
+    monthly rows (a month may double a coin) are judged by distance alone.
+    """
+    daily = not isinstance(index, pd.DatetimeIndex) or trading_days_per_row(index) == 1
+    if not daily:
+        return None
+    return JUMP * (100.0 if percent_median(values, 1.0) is not None else 1.0)
+
+
+def warn_walk_days(
+    values: np.ndarray, columns: Sequence[str], index: pd.Index, first: int
+) -> None:
+    """A walk-forward's warnings of odd days, once, from row ``first`` on.
+
+    Days of gross returns and values far out, judged on the rows its refits
+    train on and decode (``values``); a resumed walk names only the days it
+    adds (hostile 83: a resume warned again of every old gross day).
+    """
+    center = _column_nanmedian(values)
+    mad = _column_nanmedian(np.abs(values - center))
+    warn_gross_days(
+        values,
+        training_size(MAD_TO_SD * mad, center),
+        index=index,
+        param="returns",
+        against="the rest of the data",
+        first=first,
+    )
+    warn_far_values(values, columns, index, "returns", "walk", first=first)
+
+
 def warn_far_values(
     values: np.ndarray,
     columns: Sequence[str],
@@ -787,7 +814,8 @@ def warn_far_values(
     known = np.repeat(gross[:, None], values.shape[1], axis=1)
     if said is not None:
         known |= said
-    note = far_note(far_values(values, known, first), columns, index)
+    jump = far_jump(values, index)
+    note = far_note(far_values(values, known, first, jump), columns, index)
     if note is not None:
         warn_user(f"{who}: {note}. {FAR_EFFECTS[effect]} {FAR_FIX}", FarValuesWarning)
 
@@ -809,8 +837,11 @@ def warn_far_decoded(
     # the values their own days cannot judge (hostile 82, 3: 11-19 rows, or a
     # daily run's few): against the training data's scale
     alone = unjudged(values)
+    jump = far_jump(values, index)
     found = [
-        v for v in far_from_training(values, center, scale) if alone[v.row, v.column]
+        v
+        for v in far_from_training(values, center, scale, jump)
+        if alone[v.row, v.column]
     ]
     note = far_note(
         found,
@@ -1743,6 +1774,7 @@ def warn_gross_days(
     index: pd.Index | None,
     param: str,
     against: str,
+    first: int = 0,
 ) -> np.ndarray:
     """Warn of the days that look like gross returns (1 + r); return them.
 
@@ -1751,10 +1783,11 @@ def warn_gross_days(
     inside :data:`GROSS_BAND`. Warned of, not refused: the data are used as
     given. The message names the day and its values only, so a day met again
     (a walk-forward's later refits) gives the same text and is shown once.
-    Returns the mask of the rows named (:func:`gross_rows`).
+    Returns the mask of the rows named (:func:`gross_rows`); ``first``: only
+    rows from this one on are named (a resumed walk's new days).
     """
     gross = gross_rows(values, size)
-    flagged = np.flatnonzero(gross)
+    flagged = np.flatnonzero(gross[first:]) + first
     if not len(flagged):
         return gross
     observed = ~np.isnan(values)

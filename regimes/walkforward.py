@@ -45,16 +45,13 @@ from ._threads import thread_limits
 from ._validation import (
     MAX_RESTARTS,
     Returns,
-    _day,
     check_returns,
     min_observed,
     n_free_parameters,
     smaller_models,
-    training_size,
-    warn_far_values,
     warn_frequency,
-    warn_gross_days,
     warn_if_prices,
+    warn_walk_days,
 )
 from ._warn import about, warn_user
 from .exceptions import (
@@ -337,12 +334,10 @@ def walk_forward(
     # resumed walk names only the days it adds (the earlier runs named theirs)
     begin = _train_start(starts[0], window)
     new = 0 if resume is None else frame.index.searchsorted(resume.index[-1], "right")
-    warn_far_values(
+    warn_walk_days(
         frame.to_numpy(dtype=float)[begin:],
         [str(c) for c in frame.columns],
         frame.index[begin:],
-        "returns",
-        "walk",
         first=max(0, new - begin),
     )
 
@@ -515,17 +510,9 @@ def _assemble_from(
                 dates[lo:end],
                 columns,
             )
-            # a day of the period as gross returns or prices (appended to a
-            # feed): the period's model says it, as a decoder would
-            fitted_state = fitted.fitted_state_
-            warn_gross_days(
-                window.values[start - lo :],
-                training_size(fitted_state.scale, fitted_state.center),
-                index=window.index[start - lo :],
-                param="returns",
-                against="the data of the model refitted "
-                + _day(dates, start - 1).replace("in row", "at row"),
-            )
+            # a day of the period as gross returns is said once for the walk,
+            # of every day it decodes (warn_walk_days; hostile 83: a resumed
+            # walk said it again at every run, in two texts)
             # the one start of every causal output; absorbing regimes are said
             # once for the walk, below
             start_own, absorbing = start_and_absorbing(

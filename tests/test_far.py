@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from regimes import RegimeModel, evaluate, walk_forward
-from regimes._far import FAR_SHOWN, far_values
+from regimes._far import FAR_SHOWN, JUMP, far_values
 from regimes.data import load_sample, prepare_returns
-from regimes.exceptions import InvalidParameterError, UnitsWarning
+from regimes.exceptions import FarValuesWarning, InvalidParameterError, UnitsWarning
 
 
 def _said(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -77,8 +77,11 @@ def test_a_stretch_in_percent_is_named_in_the_backtests():
     j = short.columns.get_loc(column)
     quiet = np.flatnonzero(short[column].abs().to_numpy() < 0.009)  # x100 > -1
     short.iloc[quiet[-320:-300], j] *= 100
-    with pytest.warns(UnitsWarning, match=rf"{column} from"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         evaluate.equal_weighted(short)
+    said = [w for w in caught if issubclass(w.category, UnitsWarning)]
+    assert len(said) == 1 and f"{column} from" in str(said[0].message)
 
 
 def test_days_below_minus_one_among_small_moves_are_told_as_percent():
@@ -286,3 +289,68 @@ def test_a_tick_in_a_calm_stretch_beside_a_wild_one_is_named():
     fx[300] = 0.008
     (found,) = far_values(fx[:, None])
     assert found.row == 300 and found.distance > 100
+
+
+def test_a_day_that_doubles_or_halves_is_named_in_a_volatile_quarter():
+    """Hostile 83, S1-S4: 100 MADs is a wide net where the quarter is wild.
+    +146 % in a day of 2022's Technology (54 MADs) took Bear to itself; a
+    doubled newest price in a daily file, +172 % decoded among 5 new days and
+    a x10 return in a column seen on one day in ten passed in silence. A move
+    that doubles or halves a price, 20 MADs out, is named."""
+    returns = load_sample().iloc[-1200:, :3]
+    wild = returns.copy()
+    wild.iloc[1100, 0] = 0.9
+    _, said = _run(RegimeModel(n_init=1, random_state=0).fit, wild)
+    assert len(said) == 1 and "0.9 in 'Technology'" in said[0]
+    prices = 100 * np.exp(returns.cumsum())
+    prices.iloc[-1, 0] *= 2  # the newest price typed x2
+    _, said = _run(prepare_returns, prices, kind="prices")
+    assert len(said) == 1 and f"on {prices.index[-1]:%Y-%m-%d}" in said[0]
+    model = RegimeModel(n_init=1, random_state=0).fit(returns.iloc[:-20])
+    for move in (1.0, -0.7):
+        new = returns.iloc[-5:].copy()
+        new.iloc[-1, 0] = move
+        _, said = _run(model.predict, new)
+        assert len(said) == 1 and "training standard deviations" in said[0]
+    rng = np.random.default_rng(0)
+    sparse = np.where(rng.random(1200) < 0.9, np.nan, rng.normal(0, 0.03, 1200))
+    sparse[700] = np.log(10)
+    marginal = RegimeModel(n_init=1, random_state=0, missing="marginalize")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        marginal.fit(returns.assign(Illiquid=sparse))
+    said = _said(caught)
+    assert len(said) == 1 and "in 'Illiquid'" in said[0]
+    # the sample, in decimals and in percent, has no such day
+    assert far_values(load_sample().to_numpy()) == []
+    assert far_values(100 * load_sample().to_numpy(), jump=100 * JUMP) == []
+
+
+def test_a_split_on_the_newest_day_may_be_a_bad_price():
+    """Hostile 83, A3: a x10 newest price was told only as a reverse split, to
+    fix by rescaling the whole history."""
+    from regimes.exceptions import SplitWarning
+
+    prices = 100 * np.exp(load_sample().iloc[-300:, :3].cumsum())
+    prices.iloc[-1, 0] *= 10
+    with pytest.warns(SplitWarning, match="On the newest day it may also be a bad"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FarValuesWarning)
+            prepare_returns(prices, kind="prices")
+
+
+def test_a_resumed_walk_says_old_gross_days_no_more():
+    """Hostile 83, D: every resume warned again of the old gross days, in two
+    texts (the frame's and the period's)."""
+    model = RegimeModel(2, n_init=1, random_state=0)
+    returns = load_sample().iloc[-900:, :3].copy()
+    returns.iloc[700] = 1 + returns.iloc[700]  # a row of gross returns
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = walk_forward(returns.iloc[:-50], model, refit="Q", progress=False)
+    gross = [w for w in caught if "gross returns" in str(w.message)]
+    assert len(gross) == 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        walk_forward(returns, model, refit="Q", progress=False, resume=first)
+    assert not [w for w in caught if "gross returns" in str(w.message)]

@@ -17,6 +17,7 @@ from regimes._validation import robust_scale
 from regimes.data import load_sample
 from regimes.exceptions import (
     DataWarning,
+    FarValuesWarning,
     InvalidParameterError,
     InvalidReturnsError,
     RefitNeededWarning,
@@ -254,9 +255,15 @@ def test_a_failed_fit_advises_only_what_would_pass_and_names_min_duration():
     said = _failure_message(failed, check_returns(stale), settings)
     assert "stale prices?" in said and "A minimum duration of 300 days" in said
     assert "replace(0.0" in said and "replace(0.0" not in cli._words(said)
-    assert "Drop the column, or mark those days missing" in said
+    assert "Drop the column, or mark its zeros missing" in said
+    # hostile 83, A2: the fix marks the column's zeros, not every row with a 0
+    # (dropna emptied panels); with missing="marginalize" it fits
+    assert "missing='marginalize'" in said and "--keep-missing" in cli._words(said)
+    fix = re.search(r"e\.g\. (returns\.assign\(.*\))\)", said).group(1)
+    marked = eval(fix, {"returns": stale, "np": np})
+    assert marked.iloc[::3, 0].isna().all() and marked.iloc[:, 1:].notna().all().all()
     alone = _failure_message(failed, check_returns(stale.iloc[:, :1]), settings)
-    assert "Drop the column" not in alone and "Mark those days missing" in alone
+    assert "Drop the column" not in alone and "Mark its zeros missing" in alone
     # fewer of what there is more than one of
     one = _failure_message(failed, check_returns(sample.iloc[:50, :1]), edge)
     assert "fewer regimes" in one and "columns" not in one.split("Try more data")[1]
@@ -1040,10 +1047,14 @@ def test_one_assets_own_move_is_not_taken_for_other_units():
     index = pd.bdate_range("2012-01-02", periods=1500)
     stock = pd.DataFrame({"stock": rng.standard_t(4, 1500) * 0.015}, index)
     stock.iloc[700, 0] = np.log(0.25)  # -75% in a day
-    model = _no_units_warning(RegimeModel(2, n_init=1, random_state=0).fit, stock)
+    # not other units; a price that quarters in a day is named as a day far
+    # out, which the warning lets stand if the move is real (hostile 83)
+    with pytest.warns(FarValuesWarning, match=r"far out: -1.38629 in 'stock'"):
+        model = _no_units_warning(RegimeModel(2, n_init=1, random_state=0).fit, stock)
     takeover = stock.iloc[-10:].copy()
     takeover.iloc[-1, 0] = np.log(2.0)
-    _no_units_warning(model.predict, takeover)
+    with pytest.warns(FarValuesWarning, match=r"far out: 0.693147 in 'stock'"):
+        _no_units_warning(model.predict, takeover)
     currencies = pd.DataFrame(rng.normal(0, 0.005, (1500, 3)), index, ["a", "b", "c"])
     currencies.iloc[:900, 2] *= 0.05  # pegged, then floating
     currencies.iloc[900, 2] = -0.2  # the peg breaks
@@ -1137,7 +1148,8 @@ def test_gross_rows_are_warned_of_real_days_and_percent_models_are_not():
     fitted = RegimeModel(2, n_init=1, random_state=0).fit(memes.iloc[:-20])
     squeeze = memes.iloc[-20:].copy()
     squeeze.iloc[-1] = [0.854, 1.389]
-    _no_units_warning(fitted.predict, squeeze)
+    with pytest.warns(FarValuesWarning, match=r"2 values far out"):  # not units
+        _no_units_warning(fitted.predict, squeeze)
 
 
 def test_a_day_met_at_every_refit_is_warned_of_once():
