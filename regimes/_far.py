@@ -57,9 +57,10 @@ LEVEL_SHARE = 20.0
 dwarfs its daily spread (a money-market fund's accrual) is judged by its level,
 so that its Mondays (three days of interest) are not ticks."""
 JUMP = float(np.log(2)) - 0.12
-"""A day's move of at least this (a price that doubles or halves, in log returns,
-less a day's own move of up to 12 %: a price typed x2 on a down day), in
-decimal daily returns, is named when it is also
+"""A row's rise of at least this (a price that doubles, in log returns, less a
+day's own move of up to 12 %: a price typed x2 on a down day), or a fall of
+``1 - exp(-JUMP)`` (-44 %, a halving as a log or a simple return), in decimal
+returns, is named when it is also
 :data:`JUMP_MADS` MADs from the days around it: in a volatile column or year
 100 MADs is a wide net (hostile 83: +146 % in a day of 2022's Technology was 54
 MADs of its quarter and took the Bear regime to itself). The sample never moves
@@ -113,8 +114,9 @@ def far_values(
         Only rows from this one on are named; the rows before still judge them
         (a resumed walk names only the days it adds).
     jump : float or None, default=JUMP
-        A move this large in the data's units (100 times it for percent, None
-        for rows that are not days) is named at :data:`JUMP_MADS`.
+        A rise this large, or a fall of ``1 - exp(-JUMP)`` scaled alike, in the
+        data's units (100 times it for percent; None: no such rule) is named at
+        :data:`JUMP_MADS`.
 
     Examples
     --------
@@ -137,7 +139,7 @@ def far_values(
         observed = column[seen]  # the sides count observed values, not rows
         candidates = set(_candidates(observed).tolist())
         if jump is not None:
-            candidates.update(np.flatnonzero(np.abs(observed) >= jump).tolist())
+            candidates.update(np.flatnonzero(_jumps(observed, jump)).tolist())
         for k in sorted(candidates):
             row = int(seen[k])
             if row < first or (said is not None and said[row, j]):
@@ -145,7 +147,7 @@ def far_values(
             local = _local_distance(observed, k)
             if local is None:
                 continue
-            big = jump is not None and abs(observed[k]) >= jump
+            big = jump is not None and bool(_jumps(observed[k], jump))
             if local > FAR_MADS or (big and local > JUMP_MADS):
                 found.append(FarValue(row, j, float(column[row]), local))
     return sorted(found, key=lambda v: -v.distance)
@@ -184,9 +186,7 @@ def far_from_training(
     far = distance > FAR_SCALES
     if jump is not None:  # a day that doubles or halves, not a training day's
         with np.errstate(invalid="ignore"):
-            far |= (np.abs(np.asarray(values, float)) >= jump) & (
-                distance > JUMP_MADS / 2
-            )
+            far |= _jumps(np.asarray(values, float), jump) & (distance > JUMP_MADS / 2)
     rows, columns = np.nonzero(far)
     found = [
         FarValue(r, j, float(values[r, j]), float(distance[r, j]))
@@ -218,6 +218,17 @@ def far_note(
     )
     more = f"; and {len(found) - FAR_SHOWN} more" if len(found) > FAR_SHOWN else ""
     return f"{len(found)} value{'s' if len(found) != 1 else ''} far out: {shown}{more}"
+
+
+def _jumps(values: np.ndarray | float, jump: float) -> np.ndarray:
+    """Moves of a doubling or a halving, read as log or as simple returns.
+
+    A rise of at least ``jump``; a fall of at least ``1 - exp(-jump)`` (a
+    simple return of -44 % in decimals: a price halved in simple returns is
+    -0.5, which ``-jump`` alone let through; hostile 84, 1a).
+    """
+    with np.errstate(invalid="ignore"):
+        return (values >= jump) | (values <= -jump * -np.expm1(-JUMP) / JUMP)
 
 
 def _candidates(observed: np.ndarray) -> np.ndarray:

@@ -757,20 +757,27 @@ FAR_FIX = (
 )
 
 
-def far_jump(values: np.ndarray, index: pd.Index | None) -> float | None:
-    """:data:`regimes._far.JUMP` in the data's units; None for rows not days.
+def far_jump(values: np.ndarray, index: pd.Index | None) -> float:
+    """:data:`regimes._far.JUMP` in the data's units.
 
-    100 times it for returns in percent (:func:`percent_median`); weekly or
-    monthly rows (a month may double a coin) are judged by distance alone.
+    100 times it for returns in percent (:func:`percent_median`, scaled to the
+    rows' spacing). Weekly and monthly rows too: a week that doubles a sector
+    is a tick (hostile 84, 1b: +60 % in a week was 61 MADs, and its regime
+    was 1 % of the weeks at +312 % a year); a month that doubles a coin is
+    named, and the warning lets it stand if it is real.
     """
-    daily = not isinstance(index, pd.DatetimeIndex) or trading_days_per_row(index) == 1
-    if not daily:
-        return None
-    return JUMP * (100.0 if percent_median(values, 1.0) is not None else 1.0)
+    per_row = (
+        trading_days_per_row(index) if isinstance(index, pd.DatetimeIndex) else 1.0
+    )
+    return JUMP * (100.0 if percent_median(values, per_row) is not None else 1.0)
 
 
 def warn_walk_days(
-    values: np.ndarray, columns: Sequence[str], index: pd.Index, first: int
+    values: np.ndarray,
+    columns: Sequence[str],
+    index: pd.Index,
+    first: int,
+    resumed: bool = False,
 ) -> None:
     """A walk-forward's warnings of odd days, once, from row ``first`` on.
 
@@ -788,7 +795,18 @@ def warn_walk_days(
         against="the rest of the data",
         first=first,
     )
-    warn_far_values(values, columns, index, "returns", "walk", first=first)
+    warn_far_values(
+        values, columns, index, "returns", "walk", first=first, resumed=resumed
+    )
+
+
+RESUMED_FIX = (
+    " A resumed walk (a daily state) refuses data that differ from what it "
+    "logged: fixing a day it has seen takes a new state folder, which computes "
+    "every day again."
+)
+"""Said after advice to fix or drop days, when the walk resumes a state (hostile
+84, 3a: the fix was refused as data that differ from the previous run's)."""
 
 
 def warn_far_values(
@@ -799,6 +817,7 @@ def warn_far_values(
     effect: str,
     said: np.ndarray | None = None,
     first: int = 0,
+    resumed: bool = False,
 ) -> None:
     """Warn (:class:`DataWarning`) of the values far out (:mod:`regimes._far`).
 
@@ -817,7 +836,8 @@ def warn_far_values(
     jump = far_jump(values, index)
     note = far_note(far_values(values, known, first, jump), columns, index)
     if note is not None:
-        warn_user(f"{who}: {note}. {FAR_EFFECTS[effect]} {FAR_FIX}", FarValuesWarning)
+        fix = FAR_FIX + (RESUMED_FIX if resumed else "")
+        warn_user(f"{who}: {note}. {FAR_EFFECTS[effect]} {fix}", FarValuesWarning)
 
 
 def warn_far_decoded(

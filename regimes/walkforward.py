@@ -339,6 +339,7 @@ def walk_forward(
         [str(c) for c in frame.columns],
         frame.index[begin:],
         first=max(0, new - begin),
+        resumed=resume is not None,
     )
 
     warm = {"n_init": 1 + fresh_restarts, "n_keep": warm_keep} if warm_start else None

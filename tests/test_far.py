@@ -17,7 +17,12 @@ import pytest
 from regimes import RegimeModel, evaluate, walk_forward
 from regimes._far import FAR_SHOWN, JUMP, far_values
 from regimes.data import load_sample, prepare_returns
-from regimes.exceptions import FarValuesWarning, InvalidParameterError, UnitsWarning
+from regimes.exceptions import (
+    FarValuesWarning,
+    InvalidParameterError,
+    RegimeFitError,
+    UnitsWarning,
+)
 
 
 def _said(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -354,3 +359,42 @@ def test_a_resumed_walk_says_old_gross_days_no_more():
         warnings.simplefilter("always")
         walk_forward(returns, model, refit="Q", progress=False, resume=first)
     assert not [w for w in caught if "gross returns" in str(w.message)]
+
+
+def test_a_halving_in_simple_returns_and_a_weekly_jump_are_named():
+    """Hostile 84, 1a and 1b: -0.5 (a price halved, as a simple return) was
+    below the doubling's 0.573 and 64 MADs out: Bear's mean went from -1 % to
+    -119 % a year, in silence. Weekly rows had no such rule: +60 % in a week
+    (61 MADs) made a regime of 1 % of the weeks at +312 % a year."""
+    returns = load_sample().iloc[-2000:]
+    halved = returns.copy()
+    halved.loc["2022-06-13", "Consumer Staples"] = -0.5
+    _, said = _run(RegimeModel(n_init=1, random_state=0).fit, halved)
+    assert len(said) == 1 and "-0.5 in 'Consumer Staples' on 2022-06-13" in said[0]
+    weekly = np.expm1(load_sample().iloc[-4000:].resample("W-FRI").sum())
+    weekly.loc["2017-06-16", "Consumer Staples"] = 0.6
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:  # said before the work; the week can take a regime of its own
+            RegimeModel(n_init=1, random_state=0).fit(weekly)
+        except RegimeFitError as error:
+            assert "collapsed onto the 1 value far out: 0.6" in str(error)
+    said = _said(caught)
+    assert len(said) == 1 and "0.6 in 'Consumer Staples' on 2017-06-16" in said[0]
+    clean = np.expm1(load_sample().iloc[-4000:].resample("W-FRI").sum())
+    assert far_values(clean.to_numpy()) == []
+
+
+def test_a_resumed_walk_says_a_fix_takes_a_new_state_folder():
+    """Hostile 84, 3a: a daily run's advice to fix or drop a day far out was
+    refused on the next run, as data that differ from the logged ones."""
+    model = RegimeModel(2, n_init=1, random_state=0)
+    returns = load_sample().iloc[-900:, :3].copy()
+    first = walk_forward(returns.iloc[:-20], model, refit="Q", progress=False)
+    returns.iloc[-5, 1] = 1.0
+    _, said = _run(
+        walk_forward, returns, model, refit="Q", progress=False, resume=first
+    )
+    assert len(said) == 1 and "takes a new state folder" in said[0]
+    _, said = _run(walk_forward, returns, model, refit="Q", progress=False)
+    assert len(said) == 1 and "state folder" not in said[0]
