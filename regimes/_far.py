@@ -88,6 +88,32 @@ class FarValue(NamedTuple):
     distance: float  # MADs (or training standard deviations) from the reference
 
 
+def nan_median(a: np.ndarray, axis: int = 0) -> np.ndarray:
+    """The median of the values that are not NaN along ``axis``; NaN for none.
+
+    The package's one such median: sorted once, without numpy's "All-NaN
+    slice" warning and so without a warnings filter (filters are
+    process-global: fits in other threads would see them change).
+
+    Examples
+    --------
+    >>> nan_median(np.array([[1.0, np.nan, 3.0, 2.0], [np.nan] * 4]), axis=1).tolist()
+    [2.0, nan]
+    """
+    a = np.moveaxis(np.asarray(a, dtype=float), axis, -1)
+    counts = (~np.isnan(a)).sum(axis=-1)
+    if a.shape[-1] == 0:
+        return np.full(a.shape[:-1], np.nan)
+    ordered = np.sort(a, axis=-1)  # NaN last
+    low = np.take_along_axis(ordered, (np.maximum(counts - 1, 0) // 2)[..., None], -1)
+    high = np.take_along_axis(
+        ordered, np.minimum(counts // 2, a.shape[-1] - 1)[..., None], -1
+    )
+    out = (low[..., 0] + high[..., 0]) / 2
+    out[counts == 0] = np.nan
+    return out
+
+
 def day_text(index: pd.Index | None, row: int) -> str:
     """``'on 2024-01-31'`` for dated rows, ``'in row 5'`` for others."""
     if isinstance(index, pd.DatetimeIndex):
@@ -137,9 +163,13 @@ def far_values(
         if len(seen) == 0:
             continue
         observed = column[seen]  # the sides count observed values, not rows
+        jumped = (
+            _jumps(observed, jump)
+            if jump is not None
+            else np.zeros(len(observed), dtype=bool)
+        )
         candidates = set(_candidates(observed).tolist())
-        if jump is not None:
-            candidates.update(np.flatnonzero(_jumps(observed, jump)).tolist())
+        candidates.update(np.flatnonzero(jumped).tolist())
         for k in sorted(candidates):
             row = int(seen[k])
             if row < first or (said is not None and said[row, j]):
@@ -147,8 +177,7 @@ def far_values(
             local = _local_distance(observed, k)
             if local is None:
                 continue
-            big = jump is not None and bool(_jumps(observed[k], jump))
-            if local > FAR_MADS or (big and local > JUMP_MADS):
+            if local > FAR_MADS or (jumped[k] and local > JUMP_MADS):
                 found.append(FarValue(row, j, float(column[row]), local))
     return sorted(found, key=lambda v: -v.distance)
 
@@ -180,13 +209,13 @@ def far_from_training(
 
     For decoded values their own data cannot judge (:func:`unjudged`).
     """
+    values = np.asarray(values, dtype=float)
     with np.errstate(all="ignore"):
-        distance = np.abs(np.asarray(values, float) - center) / scale
+        distance = np.abs(values - center) / scale
     distance = np.nan_to_num(distance, nan=0.0, posinf=0.0)
     far = distance > FAR_SCALES
     if jump is not None:  # a day that doubles or halves, not a training day's
-        with np.errstate(invalid="ignore"):
-            far |= _jumps(np.asarray(values, float), jump) & (distance > JUMP_MADS / 2)
+        far |= _jumps(values, jump) & (distance > JUMP_MADS / 2)
     rows, columns = np.nonzero(far)
     found = [
         FarValue(r, j, float(values[r, j]), float(distance[r, j]))
@@ -227,8 +256,9 @@ def _jumps(values: np.ndarray | float, jump: float) -> np.ndarray:
     simple return of -44 % in decimals: a price halved in simple returns is
     -0.5, which ``-jump`` alone let through; hostile 84, 1a).
     """
+    fall = -np.expm1(-JUMP) * jump / JUMP  # 0.436 in decimals, 43.6 in percent
     with np.errstate(invalid="ignore"):
-        return (values >= jump) | (values <= -jump * -np.expm1(-JUMP) / JUMP)
+        return (values >= jump) | (values <= -fall)
 
 
 def _candidates(observed: np.ndarray) -> np.ndarray:
@@ -246,16 +276,9 @@ def _candidates(observed: np.ndarray) -> np.ndarray:
     blocks = np.full(n_blocks * FAR_WINDOW, np.nan)
     blocks[:n] = np.where(observed != 0, observed, np.nan)  # moves only (_moves)
     blocks = blocks.reshape(n_blocks, FAR_WINDOW)
-    middles = _row_medians(blocks)
-    deviation = np.abs(blocks - middles[:, None])
-    spreads = _row_medians(deviation)
-    # a block mostly without deviation: its deviations that are not 0
-    spreads = np.where(
-        spreads == 0, _row_medians(np.where(deviation > 0, deviation, np.nan)), spreads
-    )
-    with np.errstate(invalid="ignore"):
-        spreads = np.fmax(spreads, np.abs(middles) / LEVEL_SHARE)  # cash: its level
-        spreads[~(spreads > 0)] = np.nan
+    middles = nan_median(blocks, axis=1)
+    spreads = _spreads(np.abs(blocks - middles[:, None]), middles)
+    spreads[~(spreads > 0)] = np.nan
     with np.errstate(invalid="ignore"):
         near = np.fmin(
             spreads, np.fmin(np.r_[np.inf, spreads[:-1]], np.r_[spreads[1:], np.inf])
@@ -264,29 +287,12 @@ def _candidates(observed: np.ndarray) -> np.ndarray:
     if len(moved):  # stale blocks, and blocks beside them only: the column's
         whole = float(np.median(moved))
         middles = np.where(np.isnan(middles), whole, middles)
-        fallback = _spread(np.abs(moved - whole), whole)
+        fallback = _spreads(np.abs(moved - whole)[None, :], np.array([whole]))[0]
         near = np.where(np.isfinite(near), near, fallback)
     block_of = np.arange(n) // FAR_WINDOW
     with np.errstate(all="ignore"):
         rough = np.abs(observed - middles[block_of]) / near[block_of]
     return np.flatnonzero(np.nan_to_num(rough, nan=0.0) > FAR_MADS / 4)
-
-
-def _row_medians(a: np.ndarray) -> np.ndarray:
-    """Each row's median of its values that are not NaN (NaN for none).
-
-    Sorted once, without nanmedian's warnings on empty rows (no warning filter
-    may change inside a fit).
-    """
-    ordered = np.sort(a, axis=1)  # NaN last
-    counts = np.isfinite(a).sum(axis=1)
-    low = np.take_along_axis(ordered, (np.maximum(counts - 1, 0) // 2)[:, None], 1)
-    high = np.take_along_axis(
-        ordered, np.minimum(counts // 2, a.shape[1] - 1)[:, None], 1
-    )
-    out = (low[:, 0] + high[:, 0]) / 2
-    out[counts == 0] = np.nan
-    return out
 
 
 def _local_distance(observed: np.ndarray, k: int) -> float | None:
@@ -304,7 +310,7 @@ def _local_distance(observed: np.ndarray, k: int) -> float | None:
         if len(side) < FAR_MIN_SIDE:
             continue
         middle = float(np.median(side))
-        spread = _spread(np.abs(side - middle), middle)
+        spread = _spreads(np.abs(side - middle)[None, :], np.array([middle]))[0]
         if spread > 0:
             distances.append(abs(value - middle) / spread)
     return float(min(distances)) if distances else None
@@ -320,20 +326,18 @@ def _moves(side: np.ndarray) -> np.ndarray:
     return side[side != 0]
 
 
-def _spread(deviation: np.ndarray, level: float = 0.0) -> float:
-    """The spread a value's distance is counted in.
+def _spreads(deviation: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """The spread each row's distances are counted in: the one rule of it.
 
-    The median of absolute deviations; of those not 0 when most are 0 (an
-    illiquid asset); and at least a twentieth of the ``level`` (the median):
-    a cash column's daily accrual, 1.5e-4 give or take 1e-7, is three times
-    larger on Mondays (the weekend's interest), a step of its level, not a
-    tick thousands of MADs out (hostile 82, 1).
+    Per row of absolute deviations (NaN: none): their median; of those not 0
+    when most are 0; and at least a twentieth of the row's ``level`` (its
+    median): a cash column's daily accrual, 1.5e-4 give or take 1e-7, is
+    three times larger on Mondays (the weekend's interest), a step of its
+    level, not a tick thousands of MADs out (hostile 82, 1). 0 or NaN where
+    nothing can be said.
     """
-    deviation = deviation[~np.isnan(deviation)]
-    if not len(deviation):
-        return np.nan
-    spread = float(np.median(deviation))
-    if spread == 0:
-        moved = deviation[deviation > 0]
-        spread = float(np.median(moved)) if len(moved) else np.nan
-    return float(np.fmax(spread, abs(level) / LEVEL_SHARE)) if level else spread
+    spread = nan_median(deviation, axis=1)
+    moved = nan_median(np.where(deviation > 0, deviation, np.nan), axis=1)
+    spread = np.where(spread == 0, moved, spread)
+    with np.errstate(invalid="ignore"):
+        return np.fmax(spread, np.abs(level) / LEVEL_SHARE)

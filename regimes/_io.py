@@ -394,14 +394,15 @@ def check_folder_name(folder: str | os.PathLike[str], param: str) -> None:
     meant (hostile 81, 7). An existing folder of that name is the user's own.
     """
     target = user_path(folder)
-    said = FILE_FORMATS.get(Path(target.name.strip()).suffix.lower())
+    name = Path(target.name.strip())
+    said = FILE_FORMATS.get(name.suffix.lower())
     if said is None or target.is_dir():
         return
     raise InvalidParameterError(
         param,
-        f"{param} {str(folder)!r} names a folder, but ends in "
-        f"{Path(target.name.strip()).suffix} ({said}), as a file would: give a "
-        f"folder name, e.g. {str(target.with_name(Path(target.name).stem))!r}.",
+        f"{param} {str(folder)!r} names a folder, but ends in {name.suffix} "
+        f"({said}), as a file would: give a folder name, e.g. "
+        f"{str(target.with_name(name.stem))!r}.",
     )
 
 

@@ -30,6 +30,7 @@ from ._dates import data_error, trading_days_per_row
 from ._prices_or_returns import (
     _OHLC,
     BAR_FIELDS,
+    Span,
     bar_field,
     basis_points_advice,
     basis_points_median,
@@ -37,8 +38,7 @@ from ._prices_or_returns import (
     log_returns,
     looks_like_prices,
     percent_median,
-    price_ticks,
-    split_like_moves,
+    warn_split_like,
 )
 from ._validation import (
     check_returns,
@@ -249,7 +249,12 @@ def prepare(
             f"{source}: prices on {priced} day {span}; a return needs the prices "
             f"of two days: pass a longer history{options.or_widen()}.",
         )
-    returns = log_returns(frame, source) if kind == "prices" else frame.astype(float)
+    named: list[Span] = []  # splits and bad prices, said once (warn_split_like)
+    if kind == "prices":
+        returns = log_returns(frame, source, warn=False)
+        named = warn_split_like(returns, source)
+    else:
+        returns = frame.astype(float)
     if options.missing == "keep":
         returns = returns[returns.notna().any(axis=1)]
     if len(returns) < 2:
@@ -280,7 +285,7 @@ def prepare(
             )
     returns.index.name = "Date"
     returns.attrs["kind"] = kind
-    return checked(returns, source, param)
+    return checked(returns, source, param, named)
 
 
 def _too_few_days(
@@ -872,26 +877,27 @@ def _keep_ragged(
     return frame
 
 
-def checked(returns: pd.DataFrame, source: str, param: str) -> pd.DataFrame:
+def checked(
+    returns: pd.DataFrame, source: str, param: str, named: Sequence[Span] = ()
+) -> pd.DataFrame:
     """The last check of every loader: non-empty, unique sorted dates, finite or NaN.
 
     NaN is allowed only where ``missing="keep"`` kept it (never a whole row): the
     fit's own check (:func:`regimes._validation.check_returns`) as
-    ``RegimeModel(missing="marginalize")`` applies it.
+    ``RegimeModel(missing="marginalize")`` applies it. Values far out are named
+    (:func:`regimes._validation.warn_far_values`), except the moves ``named``
+    already (splits and bad prices, :func:`warn_split_like`).
     """
     try:
         data = check_returns(returns, missing="marginalize")
     except (TypeError, ValueError) as exc:
         raise data_error(param, f"{source}: {exc}") from exc
-    # said where the data come in, before any fit (hostile 80, 3); a split of
-    # prices is said as such (log_returns), not again as a day far out
+    # said where the data come in, before any fit (hostile 80, 3); a split or
+    # a bad price is said as such, not again as a day far out
     said = np.zeros(data.values.shape, dtype=bool)
-    if returns.attrs.get("kind") == "prices":
-        for column, day, _, _ in split_like_moves(returns):
-            said[returns.index.get_loc(day), returns.columns.get_loc(column)] = True
-        for column, day, _, back in price_ticks(returns):  # its days
-            rows = slice(returns.index.get_loc(day), returns.index.get_loc(back) + 1)
-            said[rows, returns.columns.get_loc(column)] = True
+    for column, first, last in named:
+        rows = returns.index.slice_indexer(first, last)
+        said[rows, returns.columns.get_loc(column)] = True
     warn_far_values(data.values, data.columns, data.index, source, "data", said=said)
     return returns
 

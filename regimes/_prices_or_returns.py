@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._dates import trading_days_per_row
+from ._far import JUMP, nan_median
 from ._gaussian import MAD_TO_SD
 from ._warn import warn_user
 from .exceptions import (
@@ -717,8 +718,9 @@ def units_switches(returns: pd.DataFrame) -> str | None:
         if ratio == 0.0:
             continue
         day = returns.index[_switch_row(sizes[:, j], at, size, low, high)]
-        label = day.date() if isinstance(day, pd.Timestamp) else day
-        jumps.append(f"{column!s} from {low:.2g} to {high:.2g} from about {label} on")
+        jumps.append(
+            f"{column!s} from {low:.2g} to {high:.2g} from about {_day_label(day)} on"
+        )
     if not jumps:
         return None
     return (
@@ -791,18 +793,13 @@ def _block_medians(sizes: np.ndarray, rows: int) -> np.ndarray:
     """Median of each column's blocks of ``rows`` rows, counted from the end.
 
     Zeros (stale days) and NaN are left out; a block with fewer than half its
-    rows left is NaN. Sorted once, without nanmedian's warnings (no warning
-    filter may change inside a fit).
+    rows left is NaN (the medians: :func:`regimes._far.nan_median`).
     """
     n_blocks = len(sizes) // rows
     blocks = sizes[len(sizes) - n_blocks * rows :].reshape(n_blocks, rows, -1)
-    blocks = np.where(blocks > 0, blocks, np.nan)  # NaN sorts last
-    ordered = np.sort(blocks, axis=1)
-    counts = np.isfinite(blocks).sum(axis=1)  # (blocks, columns)
-    low = np.take_along_axis(ordered, np.maximum(counts - 1, 0)[:, None] // 2, 1)
-    high = np.take_along_axis(ordered, (counts // 2)[:, None], 1)
-    out = (low[:, 0] + high[:, 0]) / 2
-    out[counts < rows // 2] = np.nan
+    blocks = np.where(blocks > 0, blocks, np.nan)  # stale days left out
+    out = nan_median(blocks, axis=1)  # (blocks, columns)
+    out[(~np.isnan(blocks)).sum(axis=1) < rows // 2] = np.nan
     return out
 
 
@@ -941,19 +938,23 @@ def simple_returns(
     return decimal
 
 
-def log_returns(prices: pd.DataFrame, source: str = "prices") -> pd.DataFrame:
+def log_returns(
+    prices: pd.DataFrame, source: str = "prices", warn: bool = True
+) -> pd.DataFrame:
     """Daily log returns ln(P_t / P_s) of sorted, positive prices; first row dropped.
 
     ``s`` is the column's previous day *with a price*: after a missing price the
     next return spans the gap, so no move is lost (log returns add up); the return
     of a day without a price, and of a column's first price, is NaN. Moves that
     look like an unadjusted split are warned about (:func:`warn_split_like`),
-    naming ``source``.
+    naming ``source``; ``warn=False`` leaves that to a caller that keeps what
+    it names (the loaders).
     """
     logs = np.log(prices.astype(float))
     previous = logs.ffill().shift(1)
     returns = (logs - previous).iloc[1:]
-    warn_split_like(returns, source)
+    if warn:
+        warn_split_like(returns, source)
     return returns
 
 
@@ -1000,7 +1001,7 @@ def split_like_moves(returns: pd.DataFrame) -> list[tuple[object, object, float,
         if not len(moving):
             continue
         usual = float(np.median(moving))
-        tolerance = min(0.12, max(0.02, 5.0 * usual))
+        tolerance = _split_tolerance(values.to_numpy())
         ticks = _tick_spans(values.to_numpy(), tolerance)
         for at in np.flatnonzero(size >= SPLIT_MOVE * usual):
             if any(start <= at <= end for start, end in ticks):
@@ -1016,10 +1017,11 @@ def split_like_moves(returns: pd.DataFrame) -> list[tuple[object, object, float,
     return found
 
 
-TICK_MOVE = float(np.log(2)) - 0.12
-"""A price that at least halves or doubles (less a split's widest tolerance)
-and is back the next day is a bad tick (:func:`price_ticks`); real markets
-swing 10 % and back in a crisis (the sample's Technology, March 2020)."""
+TICK_MOVE = JUMP
+"""A price that at least doubles or halves (:data:`regimes._far.JUMP`, the one
+size of such a move) and is back the next day is a bad tick
+(:func:`price_ticks`); real markets swing 10 % and back in a crisis (the
+sample's Technology, March 2020)."""
 
 
 def _day_label(day: object) -> object:
@@ -1094,8 +1096,17 @@ def _split_tolerance(moves: np.ndarray) -> float:
     return min(0.12, max(0.02, 5.0 * usual))
 
 
-def warn_split_like(returns: pd.DataFrame, source: str) -> None:
-    """Warn, naming the column and day, of moves that look like unadjusted splits."""
+Span = tuple[object, object, object]
+"""(column, first day, last day) of moves a warning has named."""
+
+
+def warn_split_like(returns: pd.DataFrame, source: str) -> list[Span]:
+    """Warn, naming the column and day, of moves that look like unadjusted splits.
+
+    And of bad prices that come back (:func:`price_ticks`). Returns the moves
+    named, so that the loaders' rule of values far out does not name them
+    again (:func:`regimes._panel.checked`).
+    """
     ticks = price_ticks(returns)
     if ticks:
         shown = "; ".join(
@@ -1111,12 +1122,14 @@ def warn_split_like(returns: pd.DataFrame, source: str) -> None:
             "missing.",
             DataWarning,
         )
+    named: list[Span] = [(column, day, back) for column, day, _, back in ticks]
     moves = split_like_moves(returns)
     if not moves:
-        return
+        return named
+    named += [(column, day, day) for column, day, _, _ in moves]
     said = []
     for column, day, move, n in moves[:3]:
-        day_text = str(day.date() if isinstance(day, pd.Timestamp) else day)
+        day_text = str(_day_label(day))
         change = f"{np.expm1(move):+.1%}"
         kind = f"{n}-for-1 split" if move < 0 else f"1-for-{n} reverse split"
         said.append(f"{column!r} {change} on {day_text} (near a {kind})")
@@ -1138,3 +1151,4 @@ def warn_split_like(returns: pd.DataFrame, source: str) -> None:
         ),
         SplitWarning,
     )
+    return named

@@ -53,6 +53,7 @@ from ._far import (
     far_from_training,
     far_note,
     far_values,
+    nan_median,
     unjudged,
 )
 from ._gaussian import MAD_TO_SD
@@ -531,17 +532,18 @@ def check_returns(
 
     if for_fit:
         center, mad = check_training_values(values, columns, index, param)
-        if not window:  # a walk-forward and compare say these once, of the frame
+        # a walk-forward's or compare's windows: their frame was judged once,
+        # whole (warn_if_prices, warn_walk_days)
+        if not window:
             # robust sizes (a day cannot move them), about zero like new data's
-            warn_gross_days(
+            gross = warn_gross_days(
                 values,
                 training_size(MAD_TO_SD * mad, center),
                 index=index,
                 param=param,
                 against="the rest of the data",
             )
-            warn_far_values(values, columns, index, param, "fit")
-        if not window:  # a window's frame was judged whole (warn_if_prices)
+            warn_far_values(values, columns, index, param, "fit", gross=gross)
             # mixed units are not judged beside prices or gross returns: their
             # advice (multiply the returns by 100) would be the wrong fix
             if not prices_warning(values, columns=columns):
@@ -714,8 +716,8 @@ def _check_outliers(
     other robust checks use them: a median of every column costs as much as
     this check, at each of a walk-forward's refits).
     """
-    center = _column_nanmedian(values)
-    mad = _column_nanmedian(np.abs(values - center))
+    center = nan_median(values)
+    mad = nan_median(np.abs(values - center))
     # a column whose level dwarfs its spread (a money-market fund's accrual,
     # three times larger on Mondays) is judged by its level (hostile 82, 1)
     spread = np.fmax(mad, np.abs(center) / LEVEL_SHARE)
@@ -766,9 +768,7 @@ def far_jump(values: np.ndarray, index: pd.Index | None) -> float:
     was 1 % of the weeks at +312 % a year); a month that doubles a coin is
     named, and the warning lets it stand if it is real.
     """
-    per_row = (
-        trading_days_per_row(index) if isinstance(index, pd.DatetimeIndex) else 1.0
-    )
+    per_row = trading_days_per_row(index)  # 1 for undated rows
     return JUMP * (100.0 if percent_median(values, per_row) is not None else 1.0)
 
 
@@ -785,20 +785,31 @@ def warn_walk_days(
     train on and decode (``values``); a resumed walk names only the days it
     adds (hostile 83: a resume warned again of every old gross day).
     """
-    center = _column_nanmedian(values)
-    mad = _column_nanmedian(np.abs(values - center))
-    warn_gross_days(
+    gross = warn_gross_days(
         values,
-        training_size(MAD_TO_SD * mad, center),
+        _robust_size(values),
         index=index,
         param="returns",
         against="the rest of the data",
         first=first,
     )
     warn_far_values(
-        values, columns, index, "returns", "walk", first=first, resumed=resumed
+        values,
+        columns,
+        index,
+        "returns",
+        "walk",
+        first=first,
+        resumed=resumed,
+        gross=gross,
     )
 
+
+MAD_WORDS = (
+    "(A MAD, median absolute deviation, is the spread of the 63 days on each "
+    "side that one bad day cannot move; the sample's crises reach 20-40.)"
+)
+"""What a MAD is, for a reader of the far-out warning who does not know."""
 
 RESUMED_FIX = (
     " A resumed walk (a daily state) refuses data that differ from what it "
@@ -818,18 +829,20 @@ def warn_far_values(
     said: np.ndarray | None = None,
     first: int = 0,
     resumed: bool = False,
+    gross: np.ndarray | None = None,
 ) -> None:
-    """Warn (:class:`DataWarning`) of the values far out (:mod:`regimes._far`).
+    """Warn (:class:`FarValuesWarning`) of the values far out (:mod:`regimes._far`).
 
     ``effect`` is a key of :data:`FAR_EFFECTS`: what such a day does there.
-    Days of gross returns (:func:`gross_rows`) are left to their own warning,
-    and ``said`` marks other values already named (splits); ``first``: only
-    rows from this one on are named.
+    Days of gross returns (:func:`gross_rows`; ``gross``, their row mask, when
+    the caller has warned of them) are left to their own warning, and
+    ``said`` marks other values already named (splits); ``first``: only rows
+    from this one on are named; ``resumed``: a daily state's walk, whose fix
+    needs a new folder.
     """
     values = np.asarray(values, dtype=float)
-    center = _column_nanmedian(values)
-    mad = _column_nanmedian(np.abs(values - center))
-    gross = gross_rows(values, training_size(MAD_TO_SD * mad, center))
+    if gross is None:
+        gross = gross_rows(values, _robust_size(values))
     known = np.repeat(gross[:, None], values.shape[1], axis=1)
     if said is not None:
         known |= said
@@ -837,7 +850,9 @@ def warn_far_values(
     note = far_note(far_values(values, known, first, jump), columns, index)
     if note is not None:
         fix = FAR_FIX + (RESUMED_FIX if resumed else "")
-        warn_user(f"{who}: {note}. {FAR_EFFECTS[effect]} {fix}", FarValuesWarning)
+        warn_user(
+            f"{who}: {note}. {FAR_EFFECTS[effect]} {fix} {MAD_WORDS}", FarValuesWarning
+        )
 
 
 def warn_far_decoded(
@@ -1825,6 +1840,12 @@ def warn_gross_days(
     return gross
 
 
+def _robust_size(values: np.ndarray) -> np.ndarray:
+    """Each column's size about zero from its median and MAD (a day cannot move it)."""
+    center = nan_median(values)
+    return training_size(MAD_TO_SD * nan_median(np.abs(values - center)), center)
+
+
 def gross_rows(values: np.ndarray, size: np.ndarray) -> np.ndarray:
     """The rows :func:`warn_gross_days` names, as a boolean mask of the rows."""
     observed = ~np.isnan(values)
@@ -1844,26 +1865,7 @@ def robust_scale(values: np.ndarray) -> np.ndarray:
     about the median, so that a few rows have a size (:func:`check_units` judges
     a size from three values on).
     """
-    return MAD_TO_SD * _column_nanmedian(np.abs(values))
-
-
-def _column_nanmedian(values: np.ndarray) -> np.ndarray:
-    """Each column's median of its non-NaN values; NaN for a column with none.
-
-    Without numpy's "All-NaN slice" warning, and so without a warnings filter:
-    filters are process-global, and fits in other threads would see them change.
-    """
-    if not np.isnan(values).any():  # numpy's median: nanmedian loops over columns
-        return (
-            np.median(values, axis=0)
-            if len(values)
-            else np.full(values.shape[1], np.nan)
-        )
-    out = np.full(values.shape[1], np.nan)
-    seen = ~np.isnan(values).all(axis=0)
-    if seen.any():
-        out[seen] = np.nanmedian(values[:, seen], axis=0)
-    return out
+    return MAD_TO_SD * nan_median(np.abs(values))
 
 
 _day = day_text  # the one wording of a row's day (regimes._far)

@@ -37,6 +37,7 @@ from ._contract import (
     Interval,
     Names,
     Options,
+    same_text,
     unreadable_value,
     validate_params,
 )
@@ -293,8 +294,8 @@ def upside_down_names(names: Sequence[str], order_by: str = "volatility") -> str
         ),
         None,
     )
-    folded = [str(name).casefold() for name in names]
-    expected = [name.casefold() for name in default]
+    folded = [same_text(str(name)) for name in names]  # the one rule of alike
+    expected = [same_text(name) for name in default]
     if wrong is None and sorted(folded) == sorted(expected) and folded != expected:
         placed = zip(names, folded, expected, strict=True)
         wrong = next(name for name, f, e in placed if f != e)

@@ -335,7 +335,7 @@ def walk_forward(
     begin = _train_start(starts[0], window)
     new = 0 if resume is None else frame.index.searchsorted(resume.index[-1], "right")
     warn_walk_days(
-        frame.to_numpy(dtype=float)[begin:],
+        frame.iloc[begin:].to_numpy(dtype=float),  # not a copy of the whole
         [str(c) for c in frame.columns],
         frame.index[begin:],
         first=max(0, new - begin),
