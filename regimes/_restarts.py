@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _accelerate
-from ._covariance import COVARIANCE_FORMS, read_full, write_full
+from ._covariance import COVARIANCE_FORMS, positive_definite, read_full, write_full
 from ._hmm import NO_PRIORS, FitData, RegimeHMM, fit_data, init_data
 from ._parallel import thread_map, thread_workers
 from ._state import Settings
@@ -547,6 +547,14 @@ def _collapsed(hmm: RegimeHMM, column_variances: np.ndarray | None = None) -> st
                 "(counted from 0) barely varies (a value repeated, or a level "
                 f"that moves in steps): its variance there is {ratio[k, j]:.2g} "
                 "of the column's"
+            )
+        # a regime on days too few or too alike to span every column (a day far
+        # out among a sparse column's few values, missing="marginalize"): its
+        # covariance was refused only later, as a raw error (hostile 85, 3)
+        if not positive_definite(read_full(hmm)).all():
+            return (
+                "degenerate: a regime's covariance is not positive definite (it "
+                "sits on days too few or too alike to span every column)"
             )
     return ""
 

@@ -61,6 +61,7 @@ from ._gaussian import MAD_TO_SD
 # the one prices-or-returns rule lives with the loaders; re-exported for the fit
 from ._prices_or_returns import (  # noqa: F401
     GROSS_FIX,
+    PERCENT_MEDIAN,
     PRICE_LEVEL,
     bar_level,
     basis_points_advice,
@@ -759,8 +760,22 @@ FAR_FIX = (
 )
 
 
-def far_jump(values: np.ndarray, index: pd.Index | None) -> float:
+PERCENT_SCALE = PERCENT_MEDIAN * MAD_TO_SD
+"""A training standard deviation above this (0.15) is of returns in percent: the
+percent rule's median (:data:`PERCENT_MEDIAN`) as a standard deviation. Daily
+decimal returns have about 0.01, monthly ones 0.05; a calm currency in percent
+0.5."""
+
+
+def far_jump(
+    values: np.ndarray, index: pd.Index | None, scale: np.ndarray | None = None
+) -> float:
     """:data:`regimes._far.JUMP` in the data's units.
+
+    ``scale``, a fitted model's training standard deviations, decides the units
+    of the data given to it (:data:`PERCENT_SCALE`): one or two decoded rows
+    cannot (hostile 85, 2: a doubled day made the median of one row look like
+    percent, and the doubling went unnamed).
 
     100 times it for returns in percent (:func:`percent_median`, scaled to the
     rows' spacing). Weekly and monthly rows too: a week that doubles a sector
@@ -768,8 +783,12 @@ def far_jump(values: np.ndarray, index: pd.Index | None) -> float:
     was 1 % of the weeks at +312 % a year); a month that doubles a coin is
     named, and the warning lets it stand if it is real.
     """
-    per_row = trading_days_per_row(index)  # 1 for undated rows
-    return JUMP * (100.0 if percent_median(values, per_row) is not None else 1.0)
+    if scale is not None:
+        percent = float(np.nanmedian(scale)) > PERCENT_SCALE
+    else:
+        per_row = trading_days_per_row(index)  # 1 for undated rows
+        percent = percent_median(values, per_row) is not None
+    return JUMP * (100.0 if percent else 1.0)
 
 
 def warn_walk_days(
@@ -830,6 +849,7 @@ def warn_far_values(
     first: int = 0,
     resumed: bool = False,
     gross: np.ndarray | None = None,
+    jump: float | None = None,
 ) -> None:
     """Warn (:class:`FarValuesWarning`) of the values far out (:mod:`regimes._far`).
 
@@ -846,7 +866,7 @@ def warn_far_values(
     known = np.repeat(gross[:, None], values.shape[1], axis=1)
     if said is not None:
         known |= said
-    jump = far_jump(values, index)
+    jump = far_jump(values, index) if jump is None else jump
     note = far_note(far_values(values, known, first, jump), columns, index)
     if note is not None:
         fix = FAR_FIX + (RESUMED_FIX if resumed else "")
@@ -868,11 +888,11 @@ def warn_far_decoded(
     can judge (:func:`regimes._far.unjudged`: a daily run's newest few) against
     the training data's scale (:func:`regimes._far.far_from_training`).
     """
-    warn_far_values(values, columns, index, "returns", "decode")
+    jump = far_jump(values, index, scale)  # the model's units
+    warn_far_values(values, columns, index, "returns", "decode", jump=jump)
     # the values their own days cannot judge (hostile 82, 3: 11-19 rows, or a
     # daily run's few): against the training data's scale
     alone = unjudged(values)
-    jump = far_jump(values, index)
     found = [
         v
         for v in far_from_training(values, center, scale, jump)

@@ -626,6 +626,9 @@ class RegimeModel(BaseEstimator):
         """
         state = self._check_fitted()
         params = self.get_params(deep=False)
+        # written first: a refused name or file is said before any note on what
+        # the file holds (hostile 85: a Generator's warning, then the refusal)
+        _persist.save(path, state, __version__)
         if isinstance(self.random_state, (np.random.RandomState, np.random.Generator)):
             # the file holds JSON; a generator's state is not saved (hostile 80, 8)
             warn_user(
@@ -647,7 +650,6 @@ class RegimeModel(BaseEstimator):
                 "Fit again before saving to keep the new ones.",
                 RefitNeededWarning,
             )
-        _persist.save(path, state, __version__)
 
     @classmethod
     @validate_params({"path": [PathLike()]})

@@ -110,10 +110,22 @@ class _Axes(Constraint):
         items = list(value)
         if len(items) != self.n or not all(isinstance(a, Axes) for a in items):
             return _REJECTED
+        if len({id(a) for a in items}) != len(items):  # one panel drawn over another
+            return _REJECTED
         return items
 
     def describe(self) -> str:
         return "a matplotlib Axes" if self.n == 1 else f"{self.n} matplotlib Axes"
+
+    def hint(self, value: Any) -> str:
+        if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str):
+            items = list(value)
+            if len(items) > 1 and len({id(a) for a in items}) < len(items):
+                return (
+                    "the same Axes twice draws both panels on it; pass two, e.g. "
+                    "fig, axes = plt.subplots(2, 1)"
+                )
+        return ""
 
 
 class _FigSize(Constraint):

@@ -398,3 +398,50 @@ def test_a_resumed_walk_says_a_fix_takes_a_new_state_folder():
     assert len(said) == 1 and "takes a new state folder" in said[0]
     _, said = _run(walk_forward, returns, model, refit="Q", progress=False)
     assert len(said) == 1 and "state folder" not in said[0]
+
+
+def test_a_value_undone_the_next_day_is_named_at_twenty_mads():
+    """Hostile 85, 1: a price typed x1.45 for one day gives +0.37 then -0.36,
+    about 45 MADs each: under 100 and under a doubling, it passed every check
+    and took Bear from 11 % of the days to 1 %. A move undone within two days
+    is a bad value and is named at 20 MADs; a real crisis swings back at a few
+    MADs of its own wild quarter (the sample has none)."""
+    returns = load_sample().loc["2019":"2021"]
+    prices = 100 * np.exp(returns.cumsum())
+    prices.iloc[100, 1] *= 1.45
+    _, said = _run(prepare_returns, prices, kind="prices")
+    assert len(said) == 1 and said[0].startswith("frame: 2 values far out:")
+    days = [f"{prices.index[r]:%Y-%m-%d}" for r in (100, 101)]
+    assert all(f"in 'Financials' on {day}" in said[0] for day in days)
+    assert far_values(load_sample().to_numpy()) == []
+
+
+def test_a_doubling_decoded_alone_is_judged_in_the_models_units():
+    """Hostile 85, 2: one decoded row of +100 % made its own median look like
+    percent, and the doubling went unnamed (decoded Bear). The model's
+    training scale says the units; a percent model's ordinary days stay quiet."""
+    returns = load_sample().iloc[-1000:]
+    model = RegimeModel(n_init=1, random_state=0).fit(returns.iloc[:500])
+    new = returns.iloc[[500]].copy()
+    new.iloc[0, 0] = 1.0
+    _, said = _run(model.predict, new)
+    assert len(said) == 1 and "1 in 'Technology'" in said[0]
+    percent = RegimeModel(n_init=1, random_state=0).fit(returns.iloc[:500] * 100)
+    _, said = _run(percent.predict, returns.iloc[500:502] * 100)
+    assert said == []
+
+
+def test_a_regime_that_cannot_span_its_columns_fails_the_restart_not_the_fit():
+    """Hostile 85, 3: with a sparse column (missing='marginalize') and a day far
+    out, the kept restart's covariance was not positive definite and the fit
+    raised hmmlearn's raw ValueError after EM. Such a restart fails as a
+    degenerate one; with none left the error names the day."""
+    returns = load_sample().iloc[-700:, :3].copy()
+    returns.iloc[np.arange(700) % 5 != 0, 2] = np.nan
+    returns.iloc[300, 2] = 2.0
+    model = RegimeModel(n_init=1, random_state=0, missing="marginalize")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FarValuesWarning)
+        with pytest.raises(RegimeFitError, match="not positive definite") as error:
+            model.fit(returns)
+    assert "far out: 2 in 'Consumer Discretionary'" in str(error.value)

@@ -338,7 +338,10 @@ def test_a_crash_day_decoded_alone_is_not_a_change_of_units(fitted, sample):
     fitted.predict(pd.concat([returns.iloc[[-2]], crash]))
     # beyond any market day in every column (~38 sd): a crash all the same
     # (a devaluation, a depeg), decoded without a units warning (hostile 21)
-    assert fitted.predict(crash * 2).iloc[-1] == "Bear"
+    # a move of -59 % in every column is named as a day far out (hostile 85,
+    # 2), not as other units
+    with pytest.warns(FarValuesWarning, match="far out"):
+        assert fitted.predict(crash * 2).iloc[-1] == "Bear"
     with pytest.raises(InvalidReturnsError, match=r"pass returns / 100"):
         fitted.predict(returns.iloc[-3:] * 100)
 
@@ -477,7 +480,8 @@ def test_a_slip_the_regimes_nearly_explain_is_still_warned_of():
     model.fit(returns.iloc[4500:5500])
     later = returns.loc["2009-12-22":].iloc[:3] * 100
     with pytest.warns(UnitsWarning, match="more than 8 times off"):
-        model.predict(later)
+        with pytest.warns(FarValuesWarning, match="far out"):  # and its days
+            model.predict(later)
 
 
 def test_a_crisis_window_in_the_wrong_units_is_refused():

@@ -7,6 +7,7 @@ import json
 import os
 import pickle
 import tracemalloc
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -1071,4 +1072,10 @@ def test_a_generator_random_state_is_said_not_saved(short_sample, tmp_path):
         model.save(tmp_path / "model.json")
     loaded = RegimeModel.load(tmp_path / "model.json")
     assert loaded.random_state is None
+    # hostile 85: a refused name is said first, and alone (no note on a file
+    # that is not written)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InvalidParameterError, match="but this writes JSON"):
+            model.save(tmp_path / "model.npz")
     np.testing.assert_array_equal(loaded.means_, model.means_)

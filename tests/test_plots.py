@@ -394,6 +394,9 @@ def test_walk_forward_plot_errors():
     fig, ax = plt.subplots()
     with pytest.raises(InvalidParameterError, match="axes of .* 2 matplotlib Axes"):
         plot_walk_forward(wf, returns, axes=[ax])
+    # hostile 85: the same Axes twice drew one panel over the other
+    with pytest.raises(InvalidParameterError, match="The same Axes twice"):
+        plot_walk_forward(wf, returns, axes=[ax, ax])
     with pytest.raises(InvalidParameterError, match="refits.*True or False"):
         plot_walk_forward(wf, returns, refits="yes")
     with pytest.raises(InvalidParameterError, match="units.*'decimal'"):
