@@ -126,7 +126,8 @@ def penalized_decode(
     initial : ndarray of shape (n_regimes,), optional
         Probabilities of the regimes before the first day, for a fresh start
         (default uniform); their logarithm is the first day's prior score, a zero
-        counting as a very large penalty. Ignored when ``state`` is given.
+        counting as a very large penalty. Not with ``state``: a continued
+        decoder already has its scores.
 
     Returns
     -------
@@ -161,6 +162,14 @@ def penalized_decode(
             else np.log(np.maximum(initial, 1e-300))
         )
         regime = -1
+    elif initial is not None:
+        # a second start silently dropped would decode from other probabilities
+        # than the caller gave (hostile 85's leftovers)
+        raise InvalidParameterError(
+            "initial",
+            "initial is for a fresh start and state continues a previous call: "
+            "give one of them. To restart from these probabilities, drop state.",
+        )
     else:
         try:
             scores = np.asarray(state.scores, dtype=float).reshape(-1).copy()

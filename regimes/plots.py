@@ -173,7 +173,7 @@ _UNITS = [None, Options({"decimal", "percent"})]
 _RETURN_TYPE = [Options(set(RETURN_TYPES))]
 _AX = [None, _Axes()]
 _TWO_AXES = [None, _Axes(2)]
-_FIGSIZE = [_FigSize()]
+_FIGSIZE = [None, _FigSize()]
 
 
 def _fitted_days(model: RegimeModel, returns: Any) -> str:
@@ -755,7 +755,7 @@ def plot_walk_forward(
     smooth: int | Literal["auto"] | None = "auto",
     title: str | None = None,
     caption: str | None = None,
-    figsize: tuple[float, float] = (10, 6),
+    figsize: tuple[float, float] | None = None,
     axes: Sequence[Axes] | None = None,
 ) -> Figure:
     """The causal regime over the cumulative return, its evidence's beneath.
@@ -802,8 +802,9 @@ def plot_walk_forward(
     caption : str, optional
         Text under the figure; default says what the shading and lines are; ""
         for none.
-    figsize : (float, float), default=(10, 6)
-        Size of a new figure, in inches.
+    figsize : (float, float), optional
+        Size of a new figure, in inches (default (10, 6)); not with ``axes``,
+        whose figure has its size.
     axes : pair of matplotlib Axes, optional
         Draw into these (top, bottom) instead of a new figure.
 
@@ -979,7 +980,7 @@ def plot_backtest(
     *,
     title: str | None = None,
     caption: str | None = None,
-    figsize: tuple[float, float] = (10, 6),
+    figsize: tuple[float, float] | None = None,
     axes: Sequence[Axes] | None = None,
 ) -> Figure:
     """Equity and drawdown of a risk-off backtest beside buy-and-hold.
@@ -993,8 +994,9 @@ def plot_backtest(
     caption : str, optional
         Text under the figure; default gives the main statistics of both; "" for
         none.
-    figsize : (float, float), default=(10, 6)
-        Size of a new figure, in inches.
+    figsize : (float, float), optional
+        Size of a new figure, in inches (default (10, 6)); not with ``axes``,
+        whose figure has its size.
     axes : pair of matplotlib Axes, optional
         Draw into these (top, bottom) instead of a new figure.
 
@@ -1048,9 +1050,17 @@ def plot_backtest(
 
 
 def _two_panels(
-    axes: Sequence[Axes] | None, figsize: tuple[float, float]
+    axes: Sequence[Axes] | None, figsize: tuple[float, float] | None
 ) -> tuple[Figure, Axes, Axes]:
     """A figure with a tall top panel and a short bottom one, sharing dates."""
+    if axes is not None and figsize is not None:
+        # a size for a figure that is not made was dropped in silence
+        raise InvalidParameterError(
+            "figsize",
+            "figsize sizes a new figure, and axes draws into one that exists: "
+            "give one of them (size the existing figure with "
+            "fig.set_size_inches(width, height)).",
+        )
     if axes is not None:  # two Axes (validate_params checked them)
         top, bottom = axes
         _constrain(top.figure)
@@ -1058,7 +1068,12 @@ def _two_panels(
     import matplotlib.pyplot as plt
 
     fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=figsize, sharex=True, height_ratios=[2, 1], layout="constrained"
+        2,
+        1,
+        figsize=figsize or (10, 6),
+        sharex=True,
+        height_ratios=[2, 1],
+        layout="constrained",
     )
     return fig, top, bottom
 

@@ -142,6 +142,11 @@ def test_decoder_rejects_bad_arguments():
     with pytest.raises(InvalidParameterError, match="initial has 3 regimes") as e:
         penalized_decode(ll, 1.0, initial=np.full(3, 1 / 3))
     assert e.value.param == "initial"
+    # initial with state was silently ignored: the decoder ran from the state
+    _, state = penalized_decode(ll, 1.0)
+    with pytest.raises(InvalidParameterError, match="give one of them") as e:
+        penalized_decode(ll, 1.0, state=state, initial=np.array([0.9, 0.1]))
+    assert e.value.param == "initial"
 
 
 @pytest.mark.parametrize(

@@ -384,7 +384,7 @@ def test_walk_forward_plot_errors():
     with pytest.raises(InvalidParameterError, match="column must be one of") as err:
         plot_walk_forward(wf, returns, column="C")
     assert err.value.param == "column"
-    for figsize in [(10, 0), "55", (10, True), (1, 2, 3), None, np.ones((2, 1))]:
+    for figsize in [(10, 0), "55", (10, True), (1, 2, 3), np.ones((2, 1))]:
         with pytest.raises(InvalidParameterError, match=r"figsize of .*\(0, 100\]"):
             plot_walk_forward(wf, returns, figsize=figsize)
     # an array of two numbers, as matplotlib takes it (hostile 80, 8)
@@ -397,6 +397,13 @@ def test_walk_forward_plot_errors():
     # hostile 85: the same Axes twice drew one panel over the other
     with pytest.raises(InvalidParameterError, match="The same Axes twice"):
         plot_walk_forward(wf, returns, axes=[ax, ax])
+    # a figsize beside axes was dropped in silence (the figure exists)
+    fig2, pair = plt.subplots(2, 1, figsize=(4, 3))
+    with pytest.raises(InvalidParameterError, match="give one of them") as err:
+        plot_walk_forward(wf, returns, axes=pair, figsize=(12, 8))
+    assert err.value.param == "figsize"
+    assert tuple(fig2.get_size_inches()) == (4, 3)
+    plt.close(fig2)
     with pytest.raises(InvalidParameterError, match="refits.*True or False"):
         plot_walk_forward(wf, returns, refits="yes")
     with pytest.raises(InvalidParameterError, match="units.*'decimal'"):
