@@ -80,8 +80,8 @@ def check_min_duration(
         )
 
 
-def unseen_in_regimes(data: Returns, state: FittedState) -> str | None:
-    """Columns a regime was fitted without seeing, in words; None if none.
+def unseen_in_regimes(data: Returns, state: FittedState) -> tuple[str, str] | None:
+    """Columns a regime was fitted without seeing, and the fix, in words; or None.
 
     Under ``missing="marginalize"`` a column that joins late may have no
     observed day among the days a regime explains (its training path): its
@@ -90,7 +90,9 @@ def unseen_in_regimes(data: Returns, state: FittedState) -> str | None:
     figures (the names, the summary, the signal's evidence) (hostile 78, 2).
     Said when a column has fewer than
     :data:`regimes._validation.OBSERVED_PER_REGIME` observed values among a
-    regime's days.
+    regime's days. The fix (fit without the column, or from its first day)
+    is apart: a walk-forward's refits, which choose their columns, say their
+    own.
     """
     seen = ~np.isnan(data.values)
     if seen.all():
@@ -116,8 +118,8 @@ def unseen_in_regimes(data: Returns, state: FittedState) -> str | None:
         "column's mean, variance and correlations in that regime come from "
         "EM's start and the other columns, not from its own days, and still "
         "enter the regime's equal-weighted figures (the names, the summary, "
-        "the signal's evidence). Fit without the column, or from its first "
-        f"day ({column!r} starts {since})."
+        "the signal's evidence).",
+        f"Fit without the column, or from its first day ({column!r} starts {since}).",
     )
 
 

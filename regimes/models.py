@@ -527,9 +527,12 @@ class RegimeModel(BaseEstimator):
             tied = _tied_names(state, self.order_by)
             if tied is not None:
                 warn_user(tied, TiedRegimesWarning)
-            unseen = _fitting.unseen_in_regimes(data, state)
+        unseen = _fitting.unseen_in_regimes(data, state)
+        if getattr(self, "_warn_convergence", True):
             if unseen is not None:
-                warn_user(f"returns: {unseen}", DataWarning)
+                warn_user(f"returns: {' '.join(unseen)}", DataWarning)
+        else:  # said once by the caller of many fits (convergence_reported_by_caller)
+            self._unseen_note = unseen
         return self
 
     def _check_params(self, params: dict[str, Any] | None = None) -> Settings:
@@ -1512,7 +1515,10 @@ def convergence_reported_by_caller(*models: RegimeModel) -> Iterator[None]:
     many models and warn once for all of them
     (:func:`regimes.walk_forward`, :func:`regimes.compare`): a flag on each
     estimator, not a warnings filter, which would be process-global and so not
-    thread-safe. ``converged_`` is set as always.
+    thread-safe. ``converged_`` is set as always. Columns a regime was fitted
+    without seeing (:func:`regimes._fitting.unseen_in_regimes`) are left in
+    ``_unseen_note`` (None if none), on the estimator, which comes back from a
+    worker process with its fit, for the caller to say once.
     """
     for model in models:
         model._warn_convergence = False

@@ -43,6 +43,7 @@ from ._validation import (
 from ._warn import warn_user
 from .exceptions import (
     Advice,
+    DataWarning,
     InvalidParameterError,
     InvalidReturnsError,
     RegimeFitError,
@@ -156,6 +157,8 @@ def compare(
     _check_training_part(template, frame, n_train, counts, kinds)
     jobs = [(template, frame, k, kind, n_train) for k in counts for kind in kinds]
     rows = parallel_map(_fit_row, jobs, n_jobs)
+    # each full fit's note of a column a regime did not see, said once below
+    unseen = [row.pop("unseen") for row in rows]
     table = pd.DataFrame(
         rows,
         index=pd.MultiIndex.from_tuples(
@@ -181,6 +184,17 @@ def compare(
             "did not converge within n_iter (see the converged and test_converged "
             "columns); pass model=RegimeModel(n_iter=...) with more iterations.",
             ConvergenceWarning,
+        )
+    said = [
+        (i, note)
+        for i, note in zip(table.index, unseen, strict=True)
+        if note is not None
+    ]
+    if said:
+        warn_user(
+            f"fits for {[_row(i) for i, _ in said]} (n_regimes, covariance_type): "
+            f"returns: {' '.join(said[0][1])}",
+            DataWarning,
         )
     table.attrs.update(n_train=n_train, n_test=n_test, test_start=frame.index[n_train])
     if not fitted.any():
@@ -318,7 +332,7 @@ def _fit_row(
     row: dict[str, Any] = dict.fromkeys(
         ["log_likelihood", "n_parameters", "aic", "bic", "test_score"], np.nan
     )
-    row.update(converged=False, test_converged=False, error="")
+    row.update(converged=False, test_converged=False, error="", unseen=None)
     try:
         full = clone(template).set_params(
             n_regimes=n_regimes, covariance_type=covariance_type
@@ -352,5 +366,6 @@ def _fit_row(
         / n_test,
         converged=full.converged_,
         test_converged=train.converged_,
+        unseen=full._unseen_note,  # convergence_reported_by_caller left it
     )
     return row

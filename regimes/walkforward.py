@@ -59,6 +59,7 @@ from .exceptions import (
     Advice,
     Aside,
     Command,
+    DataWarning,
     InvalidParameterError,
     RegimeFitError,
     RegimeNamesWarning,
@@ -903,10 +904,12 @@ def _fit_all(
         timed = parallel_map(_timed_fit, jobs, n_jobs)
         bar.update(len(starts))
         bar.close()
-        return [
+        cold = [
             (s, m, sec, _train_start(s, window))
             for s, (m, sec) in zip(starts, timed, strict=True)
         ]
+        _warn_unseen(cold, frame.index)
+        return cold
 
     if n_jobs is not None and template.n_jobs is None:
         # a warm chain runs in order; each refit's restarts (the warm one and the
@@ -937,7 +940,37 @@ def _fit_all(
         fits.append((start, copy.copy(fitted), seconds, _train_start(start, window)))
         bar.update(1)
     bar.close()
+    _warn_unseen(fits, frame.index)
     return fits
+
+
+def _warn_unseen(
+    fits: list[tuple[int, RegimeModel, float, int]], index: pd.Index
+) -> None:
+    """Say once which refits fitted a regime without seeing a column.
+
+    Each refit's fit leaves its note (``convergence_reported_by_caller``); a
+    ragged panel's column that joins in a calm year has, in the refits after it
+    joins, no days of the regimes of earlier crises (hostile 85's leftovers).
+    """
+    notes = [
+        (start, note)
+        for start, model, _, _ in fits
+        if (note := getattr(model, "_unseen_note", None)) is not None
+    ]
+    if notes:
+        start, (what, _) = notes[0]
+        # the single fit's fix (its first day) does not fit a walk, whose
+        # refits choose their columns (_joined)
+        warn_user(
+            f"{len(notes)} of the {len(fits)} refits, the first on the days to "
+            f"{stamp_text(index[start - 1])}: returns: {what} A refit takes a "
+            "column once it has been observed for min_train days and keeps "
+            "it while the window holds enough of its values: a larger "
+            "min_train gives a joining column more days in each regime; or "
+            "leave the column out.",
+            DataWarning,
+        )
 
 
 def _train_start(start: int, window: int | None) -> int:

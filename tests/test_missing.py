@@ -671,3 +671,42 @@ def test_a_column_no_day_of_a_regime_observes_is_named():
         RegimeModel(2, n_init=2, random_state=0, missing="marginalize").fit(
             sample.iloc[:, :3].assign(Late=sample.iloc[:, 4]).iloc[:400]
         )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_walk_forward_and_compare_name_a_column_a_regime_did_not_see():
+    """A walk-forward's refits and compare's fits said nothing of a column a
+    regime was fitted without (their fits' warnings are the caller's to give):
+    a column joining in the calm after 2008 had no Bear day in the refits
+    after it joined. Each says it once, with the count, as a single fit does."""
+    from regimes import compare, walk_forward
+    from regimes.data import load_sample
+    from regimes.walkforward import refit_table
+
+    sample = load_sample().loc["2006":"2012"]
+    late = sample.iloc[:, :3].assign(Late=np.nan)
+    late.loc["2010-06-01":, "Late"] = sample.loc["2010-06-01":].iloc[:, 4]
+    model = RegimeModel(n_init=2, random_state=0, missing="marginalize")
+    options = {"refit": "QE", "min_train": 252, "progress": False}
+    with pytest.warns(DataWarning, match="observed too rarely") as caught:
+        walk = walk_forward(late, model, **options)
+    said = [str(w.message) for w in caught if "too rarely" in str(w.message)]
+    assert len(said) == 1  # once for the walk
+    count, total, first = re.search(
+        r"(\d+) of the (\d+) refits, the first on the days to (\S+):", said[0]
+    ).groups()
+    table = refit_table(walk)
+    assert int(total) == len(table)
+    with_late = table.index[table["n_features"] == 4]
+    assert 1 <= int(count) <= len(with_late)
+    assert pd.Timestamp(first) >= with_late[0] - pd.offsets.BDay(1)
+    # the same column from the panel's first day: nothing to say
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        walk_forward(late.assign(Late=sample.iloc[:, 4]), model, **options)
+
+    recent = load_sample().loc["2018":"2020"]
+    late = recent.iloc[:, :3].assign(Late=np.nan)
+    late.iloc[-150:, 3] = recent.iloc[-150:, 4].to_numpy()
+    with pytest.warns(DataWarning, match=r"fits for \[\(3, 'full'\)\] .*too rarely"):
+        compare(late, [2, 3], ["full"], test_size=0.05, model=model)

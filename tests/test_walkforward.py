@@ -615,10 +615,16 @@ def test_a_column_that_left_sits_out_of_rolling_windows_with_few_of_its_values(
     returns = pd.DataFrame(rng.normal(0, 0.01, (800, 3)), index, ["A", "B", "C"])
     returns.iloc[400:, 2] = np.nan  # C delisted after row 399
     model = RegimeModel(2, n_init=2, random_state=0, missing="marginalize")
-    walk = walk_forward(
-        returns, model, refit=refit, min_train=252, window=252, progress=False
-    )
-    # the second window holds 10 of C's values (390: enough) or 3 (397)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        walk = walk_forward(
+            returns, model, refit=refit, min_train=252, window=252, progress=False
+        )
+    # the second window holds 10 of C's values (390: enough) or 3 (397); of
+    # its 10, a regime sees fewer than 5, and the walk says so, once
+    unseen = [str(w.message) for w in caught if "too rarely" in str(w.message)]
+    assert len(unseen) == (kept == 3)
+    assert all("1 of the 2 refits" in m and "'C' on" in m for m in unseen)
     assert refit_table(walk)["n_features"].tolist() == [3, kept]
     assert len(walk) == 800 - 252  # to the end, every day decoded
 
