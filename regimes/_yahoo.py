@@ -65,7 +65,9 @@ def check_tickers(tickers: tuple[str, ...]) -> list[str]:
     names = [t.upper() for t in tickers]
     bad = [t for t in names if not _TICKER.fullmatch(t)]
     if bad:
-        several = any(re.search(r"[,\s]", t) for t in bad)
+        # separated by something else than the list: ',', ';' (a spreadsheet's
+        # list), '|', '/' or spaces
+        several = any(re.search(r"[,;|/\s]", t) for t in bad)
         example = Setting("tickers", ["XLK", "XLF"])
         fix = [" List several tickers apart, e.g. ", example, "."] if several else []
         raise InvalidParameterError(

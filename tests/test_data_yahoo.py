@@ -209,6 +209,9 @@ def test_crash_during_cache_write_keeps_the_old_file(fake, tmp_path, monkeypatch
         ({"tickers": []}, "tickers", r"tickers of download_returns\(\) must be"),
         ({"tickers": ["XL K!"]}, "tickers", "not Yahoo ticker symbols"),
         ({"tickers": "XLK,XLF"}, "tickers", r"apart, e.g. tickers=\['XLK', 'XLF'\]"),
+        # other separators a user types (a spreadsheet's ';', a shell's '|')
+        ({"tickers": ["XLK;XLF"]}, "tickers", r"apart, e.g. tickers=\['XLK', 'XLF'\]"),
+        ({"tickers": ["XLK|XLF"]}, "tickers", r"apart, e.g. tickers=\['XLK', 'XLF'\]"),
         ({"tickers": ["XLK", "XLK"]}, "tickers", "Remove the repeated names"),
         ({"start": "2021-01-01", "end": "2020-01-01"}, "start", "is after end"),
         ({"start": "someday"}, "start", "'someday' is not an unambiguous day"),
