@@ -74,6 +74,7 @@ from .online import (
     causal_start,
     penalized_decode,
     portfolio_densities,
+    start_and_absorbing,
     warn_absorbing_summary,
 )
 from .regime_results import INFERENCE_CONSTRAINTS, RegimeResults
@@ -737,7 +738,7 @@ class RegimeModel(BaseEstimator):
 
     @validate_params({"returns": _RETURNS, "initial": INITIAL_CONSTRAINT})
     def predict(
-        self, returns: Any, initial: str | Sequence[float] = "fitted"
+        self, returns: Any, initial: str | Sequence[float] | None = None
     ) -> pd.Series:
         """Most likely regime sequence (Viterbi), one regime name per day.
 
@@ -750,14 +751,15 @@ class RegimeModel(BaseEstimator):
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
             Returns with the training columns.
         initial : "fitted", "stationary" or array-like of shape (n_regimes,), \
-default="fitted"
+optional
             Regime distribution before the first day, as in :meth:`filter_proba`.
-            ``"fitted"``, ``startprob_``, is right for the training data (the
-            fit's own regimes) but EM fits it to the first training day, so it
-            is usually one-hot: on a window that starts elsewhere it *forces*
+            ``"fitted"`` is ``startprob_``, which EM fits to the first training
+            day (usually one-hot): right for the training data (the fit's own
+            regimes), but on a window that starts elsewhere it would *force*
             day 1 into the first training day's regime whatever that day's
-            returns. Pass ``"stationary"`` for such a window (the default of
-            :meth:`filter_proba` and :meth:`predict_online`).
+            returns. The default is ``"fitted"`` for returns that begin on the
+            training data's first day and ``"stationary"`` (the default of
+            :meth:`filter_proba` and :meth:`predict_online`) for any other.
 
         Returns
         -------
@@ -770,8 +772,9 @@ default="fitted"
             For returns without the training columns, or with days that no regime
             can explain (values far outside the training data's scale).
         """
-        start = self._initial_distribution(initial)  # checked before any work
+        start = self._initial_distribution(initial, hindsight=True)  # before any work
         data = self._data(returns)
+        start = self._hindsight_start(start, data)
         log_prob, states = self._engine.starting(start).decode(data.values)
         self._raise_if_unexplained(data, log_prob)
         return results.regime_series(
@@ -780,7 +783,7 @@ default="fitted"
 
     @validate_params({"returns": _RETURNS, "initial": INITIAL_CONSTRAINT})
     def predict_proba(
-        self, returns: Any, initial: str | Sequence[float] = "fitted"
+        self, returns: Any, initial: str | Sequence[float] | None = None
     ) -> pd.DataFrame:
         """Smoothed regime probabilities P(q_t = i | O_1..O_T), eq. (17).
 
@@ -791,10 +794,11 @@ default="fitted"
         ----------
         returns : DataFrame, Series or array-like of shape (n_samples, n_features)
         initial : "fitted", "stationary" or array-like of shape (n_regimes,), \
-default="fitted"
-            As in :meth:`predict`: ``"stationary"`` for a window that does not
-            start where the training data did (``"fitted"`` would give day 1
-            the first training day's regime with probability 1).
+optional
+            As in :meth:`predict`: by default ``"fitted"`` for returns that
+            begin on the training data's first day, ``"stationary"`` for a
+            window that starts elsewhere (``"fitted"`` would give its day 1 the
+            first training day's regime with probability 1).
 
         Returns
         -------
@@ -806,8 +810,9 @@ default="fitted"
         ValueError
             As :meth:`predict`.
         """
-        start = self._initial_distribution(initial)
+        start = self._initial_distribution(initial, hindsight=True)
         data = self._data(returns)
+        start = self._hindsight_start(start, data)
         with np.errstate(invalid="ignore"):
             smoothed = self._engine.starting(start).predict_proba(data.values)
         self._raise_if_unexplained(data, smoothed)
@@ -1003,13 +1008,18 @@ default="stationary"
             proba, self.fitted_state_.regime_names, data.index
         )
 
-    def _initial_distribution(self, initial: Any) -> np.ndarray:
+    def _initial_distribution(
+        self, initial: Any, hindsight: bool = False
+    ) -> np.ndarray | None:
         """The regime distribution before the first day, validated.
 
         A pandas Series or a dict is read by label (regime name), in any order;
-        other array-likes are taken in regime order.
+        other array-likes are taken in regime order. None is the hindsight
+        decoders' default, decided by the data (:meth:`_hindsight_start`).
         """
         self._check_fitted()
+        if initial is None and hindsight:
+            return None
         names = self.fitted_state_.regime_names
         if isinstance(initial, str):
             if initial == "stationary":
@@ -1058,6 +1068,32 @@ default="stationary"
             )
         return start
 
+    def _hindsight_start(self, start: np.ndarray | None, data: Returns) -> np.ndarray:
+        """``start``, else the default start of the hindsight decoders.
+
+        ``startprob_`` for returns that begin on the training data's first
+        day, else the stationary distribution. EM fits ``startprob_`` to the
+        first training day, usually one-hot: as the prior of any other first
+        day it forced that day into the first training day's regime, in the
+        hindsight decoders alone (hostile 86, 3: a calm day decoded Bear with
+        probability 1 beside a filtered 0.07).
+        """
+        if start is not None:
+            return start
+        state = self.fitted_state_
+        first = state.regimes.index[:1]
+        try:
+            same = len(first) == 1 and len(data.index) > 0 and first[0] == data.index[0]
+        except TypeError:  # dates beside positions (an array's rows)
+            same = False
+        if same:
+            return state.startprob
+        # the stationary distribution, or equal probabilities beside an
+        # absorbing regime, without causal_start's warning: it is about the
+        # causal outputs' start, and a decoder that sees the whole window
+        # leaves that start little weight
+        return start_and_absorbing(state.transmat, state.regime_names)[0]
+
     @validate_params(
         {
             "returns": _RETURNS,
@@ -1066,7 +1102,10 @@ default="stationary"
         }
     )
     def score(
-        self, returns: Any, y: None = None, initial: str | Sequence[float] = "fitted"
+        self,
+        returns: Any,
+        y: None = None,
+        initial: str | Sequence[float] | None = None,
     ) -> float:
         """Total log-likelihood log P(O | lambda) of the returns, eq. (1).
 
@@ -1076,18 +1115,20 @@ default="stationary"
         y : None
             Ignored (scikit-learn's signature).
         initial : "fitted", "stationary" or array-like of shape (n_regimes,), \
-default="fitted"
-            As in :meth:`predict`: ``"stationary"`` scores a held-out window
-            that does not start where the training data did without forcing its
-            first day into the first training day's regime.
+optional
+            As in :meth:`predict`: by default ``"fitted"`` for returns that
+            begin on the training data's first day, and ``"stationary"`` for a
+            held-out window that starts elsewhere, whose first day is then not
+            forced into the first training day's regime.
 
         Returns
         -------
         float
             The log-likelihood, in nats.
         """
-        start = self._initial_distribution(initial)
-        return self._log_likelihood(self._data(returns), start)
+        start = self._initial_distribution(initial, hindsight=True)
+        data = self._data(returns)
+        return self._log_likelihood(data, self._hindsight_start(start, data))
 
     def _log_likelihood(self, data: Returns, start: np.ndarray | None = None) -> float:
         engine = self._engine if start is None else self._engine.starting(start)

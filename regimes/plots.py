@@ -433,10 +433,9 @@ def plot_regimes(
         says so).
     initial : "stationary", "fitted" or array-like of shape (n_regimes,), optional
         Regime distribution before the first day drawn, passed to the decoder;
-        default that method's own (``"stationary"`` for the causal signal,
-        ``"fitted"`` for the Viterbi path, which on a window that does not
-        start on the first training day forces day 1 into that day's regime:
-        pass ``"stationary"`` there).
+        default that method's own (``"stationary"`` for the causal signal;
+        for the Viterbi path ``"fitted"`` on returns that begin on the first
+        training day, ``"stationary"`` on any other window).
     units : {"decimal", "percent"}, optional
         Units of ``returns`` for the growth line: percent returns are divided by 100
         before they are compounded. Default: percent when the returns look like
@@ -558,10 +557,9 @@ def plot_probabilities(
         :func:`plot_regimes`' default shading, which they agree with).
     initial : "stationary", "fitted" or array-like of shape (n_regimes,), optional
         Regime distribution before the first day drawn, passed to that method;
-        default its own (``"fitted"`` for the smoothed probabilities, which on a
-        window that does not start on the first training day forces day 1 into
-        that day's regime: pass ``"stationary"`` there; ``"stationary"`` for
-        the other two).
+        default its own (for the smoothed probabilities ``"fitted"`` on
+        returns that begin on the first training day, ``"stationary"`` on any
+        other window; ``"stationary"`` for the other two).
     style : {"lines", "stacked"}, default="lines"
         One thin line per regime (readable over decades), or areas stacked to 1
         (readable over months).

@@ -275,6 +275,10 @@ VALID: dict[tuple[str, str], dict[str, str]] = {
     ("backtest", "risk_free"): {"0": "no return", "0.0": "no return"},
     ("plot_probabilities", "initial"): {"None": "the decoder's own default start"},
     ("plot_regimes", "initial"): {"None": "the decoder's own default start"},
+    # the hindsight decoders' default: decided by the returns' first day
+    ("RegimeModel.predict", "initial"): {"None": "the default start"},
+    ("RegimeModel.predict_proba", "initial"): {"None": "the default start"},
+    ("RegimeModel.score", "initial"): {"None": "the default start"},
 }
 """Values the function checks itself and accepts: not called (some would fit)."""
 

@@ -1437,23 +1437,37 @@ def test_hindsight_methods_take_the_start_of_a_window_that_starts_elsewhere():
     """Hostile 59, 6: predict, predict_proba and score began every window from
     startprob_, one-hot on the first training day's regime: a calm window's day
     1 was Bear with probability 1 where filter_proba said Bull 0.77, and held-out
-    scores carried the same bias. They take filter_proba's initial=; the
-    default stays the fit's own start (predict on the training data gives
-    regimes_)."""
+    scores carried the same bias. They take filter_proba's initial=.
+    Hostile 86, 3: by default they still did, in silence; the default is now
+    the fit's own start on returns that begin on the training data's first
+    day (predict on the training data gives regimes_) and the stationary
+    distribution on any other window, as filter_proba's."""
     sample = load_sample()
     train = sample.loc["2015":"2018"]
     model = RegimeModel(n_init=1, random_state=0).fit(train)
     assert model.startprob_.max() == 1.0  # one-hot: the case
     first = model.regime_names_[int(np.argmax(model.startprob_))]
     pd.testing.assert_series_equal(model.predict(train), model.regimes_)
+    pd.testing.assert_series_equal(
+        model.predict(train), model.predict(train, initial="fitted")
+    )
+    assert model.score(train) == model.score(train, initial="fitted")
     window = sample.loc["2017-01":"2017-03"]
-    assert model.predict(window).iloc[0] == first
+    assert model.predict(window, initial="fitted").iloc[0] == first
     stationary = model.predict_proba(window, initial="stationary")
     filtered = model.filter_proba(window)
     assert stationary.iloc[0].idxmax() == filtered.iloc[0].idxmax() != first
     assert model.predict(window, initial="stationary").iloc[0] != first
+    # the default on a window that starts elsewhere: the stationary start
+    pd.testing.assert_frame_equal(model.predict_proba(window), stationary)
+    pd.testing.assert_series_equal(
+        model.predict(window), model.predict(window, initial="stationary")
+    )
+    assert model.score(window) == model.score(window, initial="stationary")
     # forced into Bear on a calm day 1, the window was scored lower
-    assert model.score(window, initial="stationary") > model.score(window)
+    assert model.score(window, initial="stationary") > model.score(
+        window, initial="fitted"
+    )
     by_name = dict(zip(model.regime_names_, [1 / 3] * 3, strict=True))
     assert np.isfinite(model.score(window, initial=by_name))
     with pytest.raises(InvalidParameterError, match="initial must be"):
@@ -1590,10 +1604,10 @@ def test_a_start_given_to_score_by_position_is_refused_not_ignored():
     sample = load_sample().loc["2016":"2018"]
     model = RegimeModel(n_init=1, random_state=0).fit(sample)
     window = sample.iloc[100:300]
-    fitted = model.score(window)
-    assert model.score(window, None) == fitted
-    assert model.score(window, np.zeros(len(window))) == fitted
-    assert model.score(window, initial="stationary") != fitted
+    default = model.score(window)
+    assert model.score(window, None) == default
+    assert model.score(window, np.zeros(len(window))) == default
+    assert model.score(window, initial="fitted") != default
     for start in ("stationary", {"Bull": 1.0}):
         with pytest.raises(InvalidParameterError, match="initial='stationary'") as e:
             model.score(window, start)

@@ -115,8 +115,8 @@ def test_a_window_is_drawn_from_the_start_asked_for(fitted, sample, kind):
         proba = method(window, **start)
         for line, name in zip(ax.get_lines(), proba.columns, strict=True):
             np.testing.assert_allclose(line.get_ydata(), proba[name].to_numpy())
-    (ax,) = plot_regimes(fitted, window, signal="viterbi", initial="stationary").axes
-    regimes = fitted.predict(window, initial="stationary")
+    (ax,) = plot_regimes(fitted, window, signal="viterbi", initial="fitted").axes
+    regimes = fitted.predict(window, initial="fitted")
     assert not regimes.equals(fitted.predict(window))  # the start told apart
     for name in fitted.regime_names_:
         expected = sorted(
