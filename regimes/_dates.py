@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -187,40 +187,59 @@ _OTHER_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%b-%Y")
 _EXAMPLE_FORMAT = "%d/%m/%Y"
 
 
-def _format_of(sample: str | None) -> str:
-    """A strptime format that reads ``sample``, day first, else the example.
+def _format_of(sample: str | None, labels: Sequence[str] = ()) -> str:
+    """A strptime format that reads ``sample`` (and ``labels``), else the example.
 
     The example of a refusal must work when followed: '02/01/24' needs a
     two-digit year (%y), an Excel export's '02/01/2024 00:00' a time (hostile
-    77, 6), which the fixed example ('%d/%m/%Y') did not read.
+    77, 6), which the fixed example ('%d/%m/%Y') did not read. Of the formats
+    that read ``sample``, the one that reads the most of ``labels`` (all the
+    column's, when given), day first on a tie: '01/14/19' further down makes
+    '01/02/19' month first (hostile 86, 5: day first was advised, and refused
+    when followed).
     """
-    if sample:
-        for order in ("%d{s}%m{s}", "%m{s}%d{s}"):
-            for sep in "/.-":
-                for year in ("%Y", "%y"):
-                    for time in ("", " %H:%M", " %H:%M:%S"):
-                        fmt = order.format(s=sep) + year + time
-                        try:
-                            _dt.datetime.strptime(sample.strip(), fmt)
-                        except ValueError:
-                            continue
-                        return fmt
-    return _EXAMPLE_FORMAT
+    if not sample:
+        return _EXAMPLE_FORMAT
+
+    def reads(value: str, fmt: str) -> bool:
+        try:
+            _dt.datetime.strptime(value.strip(), fmt)
+        except ValueError:
+            return False
+        return True
+
+    found = [
+        order.format(s=sep) + year + time
+        for order in ("%d{s}%m{s}", "%m{s}%d{s}")
+        for sep in "/.-"
+        for year in ("%Y", "%y")
+        for time in ("", " %H:%M", " %H:%M:%S")
+        if reads(sample, order.format(s=sep) + year + time)
+    ]
+    if not found:
+        return _EXAMPLE_FORMAT
+    if len(found) == 1 or not len(labels):
+        return found[0]
+    # max keeps the first of equals: day first on a tie
+    return max(found, key=lambda fmt: sum(reads(str(v), fmt) for v in labels))
 
 
 def _index_fix(
-    param: str, fmt: str | None = None, sample: str | None = None
+    param: str,
+    fmt: str | None = None,
+    sample: str | None = None,
+    labels: Sequence[str] = (),
 ) -> tuple[str | Setting, ...]:
     """How to write the dates, or say their format (a file's ``date_format``).
 
     ``sample``: a label that could not be read, from which the example format
-    is built (:func:`_format_of`).
+    is built (:func:`_format_of`, which reads ``labels`` to choose).
     """
     if param == "path":
         return (
             "Write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or pass their "
             "format, e.g. ",
-            Setting("date_format", fmt or _format_of(sample)),
+            Setting("date_format", fmt or _format_of(sample, labels)),
         )
     how = f"pd.to_datetime(labels, format={fmt!r})" if fmt else "pd.to_datetime"
     return (
@@ -664,7 +683,7 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
             Advice(
                 f"{source}: {_where(param)} must hold dates; could not read {bad!r} "
                 f"as a date{why}. ",
-                *_index_fix(param, sample=bad),
+                *_index_fix(param, sample=bad, labels=text),
                 ".",
             ),
         )

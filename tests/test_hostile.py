@@ -2563,7 +2563,9 @@ def test_hostile_77_date_examples_marks_and_advice_that_work(tmp_path, capsys):
     prices = 100 * np.exp(
         np.cumsum(np.random.default_rng(0).normal(0, 0.01, (300, 2)), 0)
     )
-    for form in ("%d/%m/%y", "%d/%m/%Y %H:%M"):
+    # hostile 86, 5: month first ('01/02/24' reads either way; '01/15/24'
+    # further down only month first) was advised day first
+    for form in ("%d/%m/%y", "%d/%m/%Y %H:%M", "%m/%d/%y", "%m-%d-%Y"):
         path = tmp_path / "dates.csv"
         frame = pd.DataFrame(prices, index=days.strftime(form), columns=["A", "B"])
         frame.rename_axis("Date").to_csv(path)
