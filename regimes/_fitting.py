@@ -9,6 +9,7 @@ computes: the fast internal engine, or a plain hmmlearn GaussianHMM for users.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -229,7 +230,8 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
     that the command says them as its options; a ``min_duration`` too long for
     every regime to show a spell or two is named first (hostile 62, 2 and 3).
     """
-    message = f"all {len(runs)} EM restarts failed; first error: {runs[0].error}."
+    first = _column_named(runs[0].error, data.columns)
+    message = f"all {len(runs)} EM restarts failed; first error: {first}."
     n_days, n_columns = data.values.shape
     # named in every branch: with stale or stepped columns as well (hostile 63, 6)
     cause: list[Any] = []
@@ -313,6 +315,25 @@ def _failure_message(runs: list[Restart], data: Returns, settings: Settings) -> 
         ),
         ".",
     )
+
+
+def _column_named(error: str, columns: Sequence[str]) -> str:
+    """A restart's error with its column's name for its position.
+
+    Restarts see an array (:func:`regimes._restarts._collapsed` says "column
+    2 (counted from 0)"); the user's frame names it (hostile 86, 9).
+
+    Examples
+    --------
+    >>> _column_named("on which column 1 (counted from 0) barely varies", ["A", "B"])
+    "on which column 'B' barely varies"
+    """
+
+    def name(match: re.Match[str]) -> str:
+        j = int(match.group(1))
+        return f"column {columns[j]!r}" if j < len(columns) else match.group(0)
+
+    return re.sub(r"column (\d+) \(counted from 0\)", name, error)
 
 
 STEP_RATIO = 0.05

@@ -2594,3 +2594,21 @@ def test_hostile_77_date_examples_marks_and_advice_that_work(tmp_path, capsys):
     # hostile 77, 8: a misspelt keyword is told the parameter it is alike to
     with pytest.raises(InvalidParameterError, match="did you mean 'min_train'"):
         daily.run(returns, model, tmp_path / "k", min_trian=500, progress=False)
+
+
+def test_a_failed_fit_names_the_column_it_collapsed_on():
+    """Hostile 86, 9: a regime that collapsed on a T-bill column was said as
+    "column 2 (counted from 0)" to a user whose frame names it."""
+    returns = load_sample().loc["2010":"2022", ["Technology", "Financials"]]
+    days = returns.index
+    year = days.year + days.day_of_year / 365
+    rate = np.interp(
+        year,
+        [2010, 2015.9, 2016, 2019, 2020.2, 2021.9, 2022, 2023],
+        [0.0005, 0.0005, 0.003, 0.024, 0.0005, 0.0005, 0.005, 0.045],
+    )
+    noise = np.random.default_rng(0).normal(0, 2e-7, len(days))
+    returns = returns.assign(TBill=np.log1p(rate / 252) + noise)
+    with pytest.raises(RegimeFitError, match="column 'TBill' barely varies") as e:
+        RegimeModel(random_state=0, n_init=2).fit(returns)
+    assert "counted from 0" not in str(e.value)
