@@ -132,10 +132,13 @@ def final_rows(
         except (TypeError, ValueError):  # walk_forward's checks say what is wrong
             return returns.iloc[:end]
         start = end
+        stopped = []  # (column, first day without it, rows without it)
         for j in range(values.shape[1]):
             seen = np.flatnonzero(~np.isnan(values[:, j]))
             if len(seen) and 0 < end - 1 - seen[-1] <= LATE_QUOTE_DAYS:
                 start = min(start, int(seen[-1]) + 1)
+            elif len(seen) and end - 1 - seen[-1] > LATE_QUOTE_DAYS:
+                stopped.append((frame.columns[j], int(seen[-1]) + 1))
         start = max(start, floor)
         if start < end:
             late = [
@@ -154,6 +157,24 @@ def final_rows(
                 DataWarning,
             )
             end = start
+        # a column past LATE_QUOTE_DAYS counts as stopped: its days are logged
+        # without it, for good. Said in the run that first logs them (hostile
+        # 86, 1: the held days went into the log in silence on the 6th row)
+        now = [(c, first) for c, first in stopped if floor <= first < end]
+        if now:
+            named = ", ".join(
+                f"{c!r} (none since {index[first].date()}, {end - first} rows)"
+                for c, first in now
+            )
+            warn_user(
+                f"columns without a value for more than {LATE_QUOTE_DAYS} rows "
+                f"count as stopped: {named}. Their days are logged now without "
+                "them, for good: values that come for those days later (a feed "
+                "back-filled) will be refused as a revision, and need a new "
+                "state folder. If the quotes are only late, run again when they "
+                "are in.",
+                DataWarning,
+            )
     return returns.iloc[:end]
 
 

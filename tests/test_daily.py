@@ -1810,3 +1810,42 @@ def test_days_that_may_still_change_wait_whatever_the_zone(returns, tmp_path, zo
     marked.attrs["settled_until"] = str(part.index[-4].date())
     run = daily.run(marked, _model(), tmp_path / "b", **OPTIONS)
     assert list(run.held_back.tz_localize(None)) == list(part.index[-3:])
+
+
+def test_a_column_counted_as_stopped_is_said_when_its_days_are_logged(
+    returns, tmp_path
+):
+    """Hostile 86, 1: up to LATE_QUOTE_DAYS rows without a column's quote
+    waited with a warning; on the next row they were logged for good with the
+    column integrated out, in silence, and the back-filled quotes were then
+    refused as a revision. The run that logs them says so, once."""
+    from regimes.daily import LATE_QUOTE_DAYS
+
+    part = returns.iloc[:620]
+    model = RegimeModel(2, n_init=1, random_state=0, missing="marginalize")
+    folder = tmp_path / "state"
+    daily.run(part.iloc[:600], model, folder, **OPTIONS)
+    out = part.copy()
+    out.iloc[600:, 1] = np.nan  # a feed outage of one column from row 600
+    column = part.columns[1]
+    for end in range(601, 600 + LATE_QUOTE_DAYS + 4):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run = daily.run(out.iloc[:end], model, folder, **OPTIONS)
+        stopped = [
+            str(w.message) for w in caught if "count as stopped" in str(w.message)
+        ]
+        waiting = [str(w.message) for w in caught if "not yet in" in str(w.message)]
+        rows = end - 600
+        if rows <= LATE_QUOTE_DAYS:  # held back, with a warning
+            assert (len(run.held_back), run.n_logged) == (rows, 0)
+            assert len(waiting) == 1 and not stopped
+        elif rows == LATE_QUOTE_DAYS + 1:  # logged for good now: said
+            assert run.n_logged == rows and not run.held_back.size
+            assert len(stopped) == 1 and not waiting
+            first = str(part.index[600].date())
+            assert f"{column!r} (none since {first}, {rows} rows)" in stopped[0]
+        else:  # said once, in the run that logged them
+            assert run.n_logged == 1 and not stopped and not waiting
+    with pytest.raises(InvalidParameterError, match="revised value"):
+        daily.run(part.iloc[: end + 1], model, folder, **OPTIONS)  # back-filled
