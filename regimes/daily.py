@@ -29,6 +29,7 @@ from ._resume import (
     check_log,
     check_zone_kept,
     load_state,
+    read_record,
     save_and_log,
     save_state,
 )
@@ -36,12 +37,43 @@ from ._warn import warn_user
 from ._yahoo import SETTLED_ATTR
 from .exceptions import DataWarning, InvalidParameterError
 from .models import RegimeModel
-from .walkforward import walk_forward
+from .walkforward import named_as_walk, walk_forward
 
-__all__ = ["DailyRun", "append_log", "load_state", "run", "save_state"]
+__all__ = [
+    "DailyRun",
+    "append_log",
+    "current_model",
+    "load_state",
+    "run",
+    "save_state",
+]
 
 
 # ------------------------------------------------------------------ the run
+
+
+@validate_params({"folder": [PathLike(kind="folder")]})
+def current_model(folder: str | os.PathLike[str]) -> RegimeModel:
+    """The state's last refit, its regimes named as the walk and its log name them.
+
+    The state directory's ``model.json`` holds that refit as it was fitted,
+    its regimes named by the ordering rule, from which the next run's warm
+    refit continues. Where the refit kept the previous refit's names instead
+    (``refit_table(walk)["relabelled"]``), the walk, ``log.csv`` and the
+    report name two of its regimes the other way round; this model names
+    them as they do, to decode or inspect beside them.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        A state directory written by :func:`run` or :func:`save_state`.
+
+    Returns
+    -------
+    RegimeModel
+        Fitted; its ``regime_names_[k]`` is the regime the walk calls so.
+    """
+    return named_as_walk(read_record(load_state(folder), "folder"))
 
 
 class DailyRun(NamedTuple):

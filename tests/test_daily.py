@@ -1849,3 +1849,39 @@ def test_a_column_counted_as_stopped_is_said_when_its_days_are_logged(
             assert run.n_logged == 1 and not stopped and not waiting
     with pytest.raises(InvalidParameterError, match="revised value"):
         daily.run(part.iloc[: end + 1], model, folder, **OPTIONS)  # back-filled
+
+
+def test_current_model_names_the_regimes_as_the_log_does(tmp_path):
+    """Hostile 86, 2: where the last refit kept the previous refit's names,
+    the state's model.json (the fit as it was, which the next warm refit
+    continues) named two regimes the other way round from log.csv, and no
+    public call gave the model under the log's names. current_model does."""
+    from regimes.walkforward import refit_table
+
+    returns = load_sample().loc["2012":"2015-05-15"].iloc[:, [0, 1, 3]].copy()
+    returns.iloc[: returns.index.get_loc("2014-06-30") + 1, 2] = np.nan
+    model = RegimeModel(random_state=0, n_init=3, missing="marginalize")
+    folder = tmp_path / "state"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = daily.run(
+            returns, model, folder, refit="Q", min_train=252, progress=False
+        )
+    table = refit_table(run.walk)
+    assert table["relabelled"].iloc[-1]  # the case
+    log = pd.read_csv(folder / "log.csv", index_col=0, parse_dates=True)
+    last = log.index >= table.index[-1]
+    current = daily.current_model(folder)
+    columns = [f"filtered_{n}" for n in current.regime_names_]
+    features = list(current.feature_names_in_)
+    filtered = current.filter_proba(returns[features])
+    np.testing.assert_allclose(
+        filtered.loc[log.index[last]].to_numpy(),
+        log.loc[last, columns].to_numpy(),
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    pointer = (folder / "CURRENT").read_text().strip()
+    as_fitted = RegimeModel.load(folder / pointer / "model.json")
+    assert not np.allclose(as_fitted.means_, current.means_)  # two names swapped
+    assert sorted(map(tuple, as_fitted.means_)) == sorted(map(tuple, current.means_))
