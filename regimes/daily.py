@@ -37,7 +37,7 @@ from ._warn import warn_user
 from ._yahoo import SETTLED_ATTR
 from .exceptions import DataWarning, InvalidParameterError
 from .models import RegimeModel
-from .walkforward import named_as_walk, walk_forward
+from .walkforward import named_as_walk, walk_forward, warn_unrepeatable
 
 __all__ = [
     "DailyRun",
@@ -271,6 +271,9 @@ def run(
         with folder_lock(folder):
             held = True
             previous = load_state(folder) if (folder / POINTER).is_file() else None
+            if previous is None and model is not None:
+                # a state is kept to be resumed (walk_forward says it then)
+                warn_unrepeatable(model)
             check_log(folder, None if previous is None else previous.columns)
             given = returns
             returns = final_rows(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import re
@@ -1885,3 +1886,30 @@ def test_current_model_names_the_regimes_as_the_log_does(tmp_path):
     as_fitted = RegimeModel.load(folder / pointer / "model.json")
     assert not np.allclose(as_fitted.means_, current.means_)  # two names swapped
     assert sorted(map(tuple, as_fitted.means_)) == sorted(map(tuple, current.means_))
+
+
+def test_a_walk_that_cannot_repeat_says_so_when_it_is_resumed(returns, tmp_path):
+    """Hostile 86, 4: with random_state=None a resumed walk differed from a
+    full rerun on 134 of 1,385 days (as two reruns differ), while resume
+    promises the full rerun's result; walk_forward(resume=) and the daily
+    run's first run took it in silence. An int, a Generator or a RandomState
+    (each refit copies it) resume exactly, and say nothing."""
+    from regimes.exceptions import RegimesWarning
+
+    part = returns.iloc[:560]
+    for seed in (0, np.random.default_rng(0), np.random.RandomState(0)):
+        model = RegimeModel(2, n_init=1, random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RegimesWarning)
+            first = walk_forward(part.iloc[:540], model, **OPTIONS)
+            resumed = walk_forward(part, model, resume=first, **OPTIONS)
+            daily.run(part, model, tmp_path / f"s{type(seed).__name__}", **OPTIONS)
+        fresh = RegimeModel(2, n_init=1, random_state=copy.deepcopy(seed))
+        full = walk_forward(part, fresh, **OPTIONS)
+        pd.testing.assert_series_equal(resumed["regime"], full["regime"])
+    model = RegimeModel(2, n_init=1, random_state=None)
+    first = walk_forward(part.iloc[:540], model, **OPTIONS)
+    with pytest.warns(RegimesWarning, match="random_state=None draws other"):
+        walk_forward(part, model, resume=first, **OPTIONS)
+    with pytest.warns(RegimesWarning, match="random_state=None draws other"):
+        daily.run(part, model, tmp_path / "none", **OPTIONS)
