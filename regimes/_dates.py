@@ -1018,6 +1018,32 @@ def trading_days_per_row(index: Any) -> float:
     return max(1.0, spacing / pd.Timedelta(days=1) * 5 / 7)
 
 
+def row_unit(index: Any, short: bool = False) -> str:
+    """What a count of ``index``'s rows counts, for a spell's length in words.
+
+    "trading days" (``short``: "days") for daily rows, "weeks" or "months"
+    for rows that far apart, else "rows": a spell of 76 monthly rows is not
+    76 trading days (hostile 86, 8: the report said so).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row_unit(pd.bdate_range("2024-01-01", periods=5))
+    'trading days'
+    >>> row_unit(pd.date_range("2024-01-31", periods=5, freq="ME"))
+    'months'
+    """
+    per_row = trading_days_per_row(index)
+    if per_row == 1.0:
+        return "days" if short else "trading days"
+    calendar_days = per_row * 7 / 5
+    if 5 <= calendar_days <= 9:
+        return "weeks"
+    if 27 <= calendar_days <= 32:
+        return "months"
+    return "rows"
+
+
 MAX_ROWS_A_YEAR = 300
 """Most rows a calendar year of trading-day data (252 a year; 300 leaves room for
 a six-day week's markets at ~310 to be told, and for holidays' spread)."""

@@ -29,7 +29,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import data
 from ._contract import check_value, near_note
-from ._dates import NotACalendarDay, parse_day, trading_days_per_row
+from ._dates import NotACalendarDay, parse_day, row_unit, trading_days_per_row
 from ._io import (
     atomic_path,
     atomic_paths,
@@ -1086,6 +1086,7 @@ def _run(args: argparse.Namespace) -> int:
         _signal_summary(model.summary(), causal["regime"]),
         returns_unit(returns),
         log_returns=UNTYPED not in label,
+        rows=row_unit(returns.index, short=True),
     )
     tables = None
     if args.out is not None:
@@ -1551,7 +1552,9 @@ def _signal_summary(summary: pd.DataFrame, signal: pd.Series) -> pd.DataFrame:
     )
 
 
-def _format_summary(summary: pd.DataFrame, unit: str, log_returns: bool) -> str:
+def _format_summary(
+    summary: pd.DataFrame, unit: str, log_returns: bool, rows: str = "days"
+) -> str:
     """The summary table; figures in the data's own units when they are percent.
 
     The mean is headed "mean log return" only when the returns are known to be
@@ -1580,10 +1583,13 @@ def _format_summary(summary: pd.DataFrame, unit: str, log_returns: bool) -> str:
         {
             "share of days": summary["share_of_days"].map("{:.1%}".format),
             "spells": summary["n_spells"],
-            "median spell (days)": summary["median_spell"].map(
+            # in rows: weeks or months for such data (row_unit)
+            f"median spell ({rows})": summary["median_spell"].map(
                 lambda v: "–" if pd.isna(v) else f"{v:.0f}"
             ),
-            "state duration (days)": summary["expected_duration"].map("{:.1f}".format),
+            f"state duration ({rows})": summary["expected_duration"].map(
+                "{:.1f}".format
+            ),
             "long-run share": summary["stationary_probability"].map("{:.1%}".format),
             # the model's mean of the command's returns: not the mean simple
             # return on the signal's days (--evaluate's regime statistics)

@@ -43,7 +43,7 @@ from ._contract import (
     InstanceOf,
     validate_params,
 )
-from ._dates import local_dates
+from ._dates import local_dates, row_unit
 from ._io import atomic_path, check_file_target, check_replaces_own
 from ._parameter_tables import ReadableParameters
 from ._prices_or_returns import returns_unit, simple_returns
@@ -492,16 +492,17 @@ def _now_section(inputs: _Inputs) -> str:
     expected = results.expected_durations(model.transmat_)[at]
     past = spells.loc[spells["regime"] == regime, "n_days"]
     proba, every = inputs.proba.iloc[-1], inputs.filtered.iloc[-1]
+    unit = row_unit(signal.index)  # rows of weekly or monthly data are not days
     rows = pd.DataFrame(
         {
             "": [
                 f"{regime}",
                 f"{signal.index[-1]:%Y-%m-%d}",
-                f"{since:%Y-%m-%d}, {days} trading days",
-                f"median {past.median():.0f} trading days over {len(past)} spell(s), "
+                f"{since:%Y-%m-%d}, {days} {unit}",
+                f"median {past.median():.0f} {unit} over {len(past)} spell(s), "
                 "this one included",
                 f"{p_stay:.4f}",
-                f"{expected - 1:.1f} more trading days"
+                f"{expected - 1:.1f} more {unit}"
                 if np.isfinite(expected)
                 else "no end (absorbing)",
                 ", ".join(f"{n} {proba[n]:.2f}" for n in names),
@@ -513,7 +514,9 @@ def _now_section(inputs: _Inputs) -> str:
             "As of",
             "In it since",
             "The signal's spells of this regime",
-            "Hidden state: daily probability of staying",
+            "Hidden state: daily probability of staying"
+            if unit == "trading days"
+            else "Hidden state: probability of staying to the next row",
             "Hidden state: expected remaining time",
             "Probabilities today, signal's evidence",
             "Probabilities today, all columns",
@@ -753,7 +756,7 @@ def _signal_section(inputs: _Inputs) -> str:
         _p(
             f"{stats['switches_per_year']:.1f} switches a year over "
             f"{stats['years']:.1f} years; median spell "
-            f"{stats['median_spell']:.0f} trading days."
+            f"{stats['median_spell']:.0f} {row_unit(inputs.signal.index)}."
         ),
         _table(summary, "signal_stats"),
         "<h3>Latest spells</h3>",

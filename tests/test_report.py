@@ -614,6 +614,36 @@ def test_where_we_are_names_the_hidden_state_and_gives_the_signals_spells(
     assert f"median {own.median():.0f} trading days over {len(own)} spell(s)" in section
 
 
+@pytest.mark.filterwarnings("ignore::regimes.exceptions.FrequencyWarning")
+def test_spells_of_monthly_rows_are_counted_in_months(tmp_path, text_only, capsys):
+    """Hostile 86, 8: on monthly rows the report said 'In it since 2018-05-31,
+    76 trading days' and '11.1 more trading days' (months), and a 'daily'
+    probability of staying; the command headed its spells '(days)'."""
+    from regimes.cli import main
+
+    rng = np.random.default_rng(3)
+    index = pd.date_range("2013-01-31", periods=140, freq="ME", name="Date")
+    vol = np.where((np.arange(140) // 20) % 2 == 0, 0.18, 0.35)
+    monthly = pd.DataFrame(
+        {"A": rng.normal(0.03, vol), "B": rng.normal(0.02, vol * 1.2)}, index=index
+    )
+    model = RegimeModel(2, n_init=2, random_state=0).fit(monthly)
+    text = write_html(model, monthly, tmp_path / "m.html").read_text()
+    section = text[text.index('id="now"') : text.index('id="data"')]
+    assert "trading days" not in section and "daily" not in section
+    spell = model.results(monthly).signal
+    held = int((spell == spell.iloc[-1])[::-1].cumprod().sum())
+    assert f"{held} months" in section
+    assert "more months" in section
+    assert "probability of staying to the next row" in section
+    path = tmp_path / "monthly.csv"
+    monthly.to_csv(path)
+    argv = ["--csv", str(path), "--returns", "--n-regimes", "2", "--n-init", "2"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "median spell (months)" in out and "(days)" not in out
+
+
 def test_a_walk_whose_last_refit_kept_earlier_names_is_reported_under_them(
     tmp_path, text_only
 ):
