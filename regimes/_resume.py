@@ -486,7 +486,9 @@ def read_record(previous: pd.DataFrame, param: str = "resume") -> dict[str, Any]
             param,
             f"{param} is not the frame of the walk_forward run its record "
             f"describes: {changed}; it was cut or changed after the run. Pass the "
-            "frame walk_forward returned, unchanged.",
+            "frame walk_forward returned, unchanged; for the walk up to an "
+            "earlier day, run walk_forward on the returns up to that day (it is "
+            "causal: the same rows, with their own record).",
         )
     return record
 

@@ -431,10 +431,20 @@ class RegimeModel(BaseEstimator):
             self.__dict__.pop("_unused_said", None)
         elif kept != getattr(self, "_unused_said", None):
             self._unused_said = kept
+            # the penalty decodes, it does not fit: a sweep need not refit
+            # (hostile 86, 6: set_params in a loop gave one signal each time)
+            penalty = any(k.startswith("switch_penalty=") for k in kept)
             warn_user(
                 f"{type(self).__name__} has parameters set since its fit that its "
                 f"outputs do not use: they keep the fit's {', '.join(kept)} until "
-                "it is fitted again (call fit to use the new values).",
+                "it is fitted again (call fit to use the new values)."
+                + (
+                    " To decode with another switch_penalty without a refit, "
+                    "pass it to the call: predict_online(returns, "
+                    "switch_penalty=...)."
+                    if penalty
+                    else ""
+                ),
                 RefitNeededWarning,
             )
         return state

@@ -440,6 +440,13 @@ def test_refuses_a_cut_or_edited_frame(returns, previous):
         assert "resume" in changed.attrs  # pandas carried the record along
         with pytest.raises(InvalidParameterError, match="cut or changed"):
             walk_forward(returns, _model(), resume=changed, **OPTIONS)
+    # hostile 86, 10: the refusal of a cut frame says how to get one; followed,
+    # the walk on the returns up to its last day gives its rows
+    cut = previous.iloc[:-5]
+    with pytest.raises(InvalidParameterError, match="on the returns up to that day"):
+        walk_forward(returns, _model(), resume=cut, **OPTIONS)
+    shorter = walk_forward(returns.loc[: cut.index[-1]], _model(), **OPTIONS)
+    pd.testing.assert_frame_equal(shorter, cut, check_like=False)
 
 
 def test_refuses_a_frame_without_record(returns, previous, tmp_path):

@@ -1021,8 +1021,10 @@ def test_every_output_decodes_with_the_fitted_switch_penalty(fitted, sample, tmp
     model = clone_fitted(fitted)
     before = model.predict_online(returns)
     model.set_params(switch_penalty=0.5)
-    with pytest.warns(RefitNeededWarning, match="keep the fit's switch_penalty"):
+    with pytest.warns(RefitNeededWarning, match="keep the fit's switch_penalty") as w:
         after = model.predict_online(returns)
+    # hostile 86, 6: the way to decode with it without a refit is named
+    assert "predict_online(returns, switch_penalty=...)" in str(w[0].message)
     pd.testing.assert_series_equal(after, before)
     pd.testing.assert_series_equal(
         after, model.results(returns).signal, check_names=False
