@@ -35,7 +35,7 @@ from ._contract import (
     validate_params,
     with_near,
 )
-from ._dates import same_local_days
+from ._dates import same_local_days, wall_clock
 from ._forecast import MAX_HORIZON, forecast_frames
 from ._hmm import forward_filter
 from ._state import FittedState, Settings
@@ -1081,28 +1081,47 @@ default="stationary"
     def _hindsight_start(self, start: np.ndarray | None, data: Returns) -> np.ndarray:
         """``start``, else the default start of the hindsight decoders.
 
-        ``startprob_`` for returns that begin on the training data's first
-        day, else the stationary distribution. EM fits ``startprob_`` to the
-        first training day, usually one-hot: as the prior of any other first
-        day it forced that day into the first training day's regime, in the
-        hindsight decoders alone (hostile 86, 3: a calm day decoded Bear with
-        probability 1 beside a filtered 0.07).
+        ``startprob_`` for returns that begin where the training data did: on
+        its first day, by the calendar (dated returns), or, for returns
+        without dates, when they are the training data (its number of rows
+        and its log-likelihood, as :meth:`results` recognises them). Else the
+        stationary distribution. EM fits ``startprob_`` to the first training
+        day, usually one-hot: as the prior of any other first day it forced
+        that day into the first training day's regime, in the hindsight
+        decoders alone (hostile 86, 3: a calm day decoded Bear with
+        probability 1 beside a filtered 0.07; hostile 87, A: an array's rows
+        all "began" at row 0).
         """
         if start is not None:
             return start
         state = self.fitted_state_
-        first = state.regimes.index[:1]
-        try:
-            same = len(first) == 1 and len(data.index) > 0 and first[0] == data.index[0]
-        except TypeError:  # dates beside positions (an array's rows)
-            same = False
-        if same:
+        if self._begins_as_trained(data):
             return state.startprob
         # the stationary distribution, or equal probabilities beside an
         # absorbing regime, without causal_start's warning: it is about the
         # causal outputs' start, and a decoder that sees the whole window
         # leaves that start little weight
         return start_and_absorbing(state.transmat, state.regime_names)[0]
+
+    def _begins_as_trained(self, data: Returns) -> bool:
+        """Whether ``data`` begin on the training data's first day (see above)."""
+        state = self.fitted_state_
+        trained, given = state.regimes.index, data.index
+        if not len(trained) or not len(given):
+            return False
+        if isinstance(trained, pd.DatetimeIndex) and isinstance(
+            given, pd.DatetimeIndex
+        ):
+            # calendar days, as every rule of the package reads them: a time of
+            # day or a zone does not make another day
+            return bool(
+                wall_clock(trained[:1]).normalize()[0]
+                == wall_clock(given[:1]).normalize()[0]
+            )
+        if len(given) != len(trained):
+            return False
+        score = float(self._engine.score(data.values))
+        return bool(np.isclose(score, state.log_likelihood, rtol=1e-9, atol=1e-6))
 
     @validate_params(
         {
@@ -1137,11 +1156,13 @@ optional
             The log-likelihood, in nats.
         """
         start = self._initial_distribution(initial, hindsight=True)
-        data = self._data(returns)
-        return self._log_likelihood(data, self._hindsight_start(start, data))
+        return self._log_likelihood(self._data(returns), start)
 
     def _log_likelihood(self, data: Returns, start: np.ndarray | None = None) -> float:
-        engine = self._engine if start is None else self._engine.starting(start)
+        # the hindsight default start unless one is given: score, aic and bic
+        # of one window agree (hostile 87, B)
+        start = self._hindsight_start(start, data)
+        engine = self._engine.starting(start)
         log_likelihood = float(engine.score(data.values))
         self._raise_if_unexplained(data, log_likelihood)
         return log_likelihood

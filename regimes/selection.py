@@ -362,7 +362,13 @@ def _fit_row(
         bic=bic,
         # log p(test | train) = log p(all) - log p(train): the chain rule of the
         # one-step-ahead predictive densities over the held-out days
-        test_score=(train._log_likelihood(whole) - train._log_likelihood(part))
+        # both from the fit's start: the chain rule needs one start, and the
+        # hindsight default would take the stationary one for undated rows of
+        # another length than the training part's
+        test_score=(
+            train._log_likelihood(whole, train.fitted_state_.startprob)
+            - train._log_likelihood(part, train.fitted_state_.startprob)
+        )
         / n_test,
         converged=full.converged_,
         test_converged=train.converged_,

@@ -1470,6 +1470,29 @@ def test_hindsight_methods_take_the_start_of_a_window_that_starts_elsewhere():
     assert model.score(window, initial="stationary") > model.score(
         window, initial="fitted"
     )
+    # hostile 87, A and B: an array's rows all "began" at row 0, so an
+    # undated window was forced; the training days stamped at 16:00 were
+    # another first day; aic kept the fitted start beside score's default
+    undated = RegimeModel(n_init=1, random_state=0).fit(train.to_numpy())
+    later = sample.loc["2019"].to_numpy()
+    assert undated.predict_proba(later).iloc[0].max() < 1.0
+    pd.testing.assert_frame_equal(
+        undated.predict_proba(later), undated.predict_proba(later, initial="stationary")
+    )
+    pd.testing.assert_frame_equal(
+        undated.predict_proba(train.to_numpy()),
+        undated.predict_proba(train.to_numpy(), initial="fitted"),
+    )
+    stamped = train.set_axis(train.index + pd.Timedelta(hours=16))
+    assert model.score(stamped) == pytest.approx(model.log_likelihood_, abs=1e-6)
+    pd.testing.assert_frame_equal(
+        model.predict_proba(stamped).reset_index(drop=True),
+        model.results(stamped).smoothed_proba.reset_index(drop=True),
+    )
+    p = model.n_parameters()
+    assert model.aic(window) == pytest.approx(-2 * model.score(window) + 2 * p)
+    with pytest.warns(DataWarning, match="no column names"):
+        assert model.score(train.to_numpy()) == pytest.approx(model.score(train))
     by_name = dict(zip(model.regime_names_, [1 / 3] * 3, strict=True))
     assert np.isfinite(model.score(window, initial=by_name))
     with pytest.raises(InvalidParameterError, match="initial must be"):
