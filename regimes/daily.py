@@ -200,11 +200,10 @@ def final_rows(
             )
             warn_user(
                 f"columns without a value for more than {LATE_QUOTE_DAYS} rows "
-                f"count as stopped: {named}. Their days are logged now without "
-                "them, for good: values that come for those days later (a feed "
-                "back-filled) will be refused as a revision, and need a new "
-                "state folder. If the quotes are only late, run again when they "
-                "are in.",
+                f"count as stopped: {named}. Their days are logged in this run "
+                "without them, for good: values that come for those days later "
+                "(a feed back-filled) are refused as a revision by every later "
+                "run of this state, and need a new state folder.",
                 DataWarning,
             )
     return returns.iloc[:end]
