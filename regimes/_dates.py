@@ -1021,9 +1021,11 @@ def trading_days_per_row(index: Any) -> float:
 def row_unit(index: Any, short: bool = False) -> str:
     """What a count of ``index``'s rows counts, for a spell's length in words.
 
-    "trading days" (``short``: "days") for daily rows, "weeks" or "months"
-    for rows that far apart, else "rows": a spell of 76 monthly rows is not
-    76 trading days (hostile 86, 8: the report said so).
+    "trading days" (``short``: "days") for daily rows (and undated ones),
+    "weeks" or "months" for rows that far apart, else "rows" (intraday rows
+    too): a spell of 76 monthly rows is not 76 trading days (hostile 86, 8:
+    the report said so; hostile 87, E: the command and the report's other
+    texts too).
 
     Examples
     --------
@@ -1032,7 +1034,12 @@ def row_unit(index: Any, short: bool = False) -> str:
     'trading days'
     >>> row_unit(pd.date_range("2024-01-31", periods=5, freq="ME"))
     'months'
+    >>> row_unit(pd.date_range("2024-01-02 10:00", periods=5, freq="h"))
+    'rows'
     """
+    spacing = median_spacing(index) if isinstance(index, pd.DatetimeIndex) else None
+    if spacing is not None and spacing < pd.Timedelta(hours=20):
+        return "rows"  # intraday: hours are not trading days
     per_row = trading_days_per_row(index)
     if per_row == 1.0:
         return "days" if short else "trading days"

@@ -1477,10 +1477,11 @@ def _print_evaluation(
     if simple.isna().to_numpy().any():  # --keep-missing: the columns of each day
         weights = "equal-weighted columns with a return that day"
     stats = signal_stats(signal)
+    unit = row_unit(signal.index, short=True)  # weeks of weekly rows, and so on
     print()
     print(
         f"Signal: {stats['switches_per_year']:.1f} switches a year, median spell "
-        f"{stats['median_spell']:.0f} days, {stats['n_spells']:.0f} spells in "
+        f"{stats['median_spell']:.0f} {unit}, {stats['n_spells']:.0f} spells in "
         f"{stats['years']:.1f} years"
     )
     share = stats[[i for i in stats.index if i.startswith("share[")]]
@@ -1497,8 +1498,8 @@ def _print_evaluation(
     )
     print(
         f"Backtest: {weights}, cash when the signal was {risk_off[0]} 1 or 2 "
-        f"days earlier, 10 bp per trade, both delays and buy-and-hold on the same "
-        f"{len(runs[max(runs)].returns)} days ({caveat}):"
+        f"{unit} earlier, 10 bp per trade, both delays and buy-and-hold on the "
+        f"same {len(runs[max(runs)].returns)} {unit} ({caveat}):"
     )
     print(table.to_string(float_format=lambda v: f"{v:.4g}"))
 
@@ -1528,7 +1529,8 @@ def _print_data(returns: pd.DataFrame, label: str) -> None:
     first, last = returns.index[0].date(), returns.index[-1].date()
     print(f"Data: {label}")
     print(
-        f"      {len(returns)} days, {first} .. {last}; columns: "
+        f"      {len(returns)} {row_unit(returns.index, short=True)}, {first} .. "
+        f"{last}; columns: "
         f"{', '.join(map(str, returns.columns))}"
     )
 

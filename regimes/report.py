@@ -536,12 +536,14 @@ def _now_section(inputs: _Inputs) -> str:
     waiting = results.waiting_note(regime, proba.astype(float), penalty)
     if waiting:
         how = f"{waiting} {how}"
+    step = "day" if unit == "trading days" else "row"
     memo = (
         "The hidden-state rows are the model's, not the signal's: under the model "
-        "a state ends each day with the same probability, 1 − p, whatever its "
-        "age, so its expected remaining time, 1/(1 − p) − 1 days after today, "
-        "does not shrink as a spell grows old. The signal switches only when the "
-        "evidence is worth its penalty, so its spells last longer: their median "
+        f"a state ends each {step} with the same probability, 1 − p, whatever its "
+        f"age, so its expected remaining time, 1/(1 − p) − 1 {step}s after "
+        "today, does not shrink as a spell grows old. The signal switches only "
+        "when the evidence is worth its penalty, so its spells last longer: their "
+        "median "
         "is the row above them."
     )
     table = _table(rows, "now", header=False)
@@ -550,17 +552,18 @@ def _now_section(inputs: _Inputs) -> str:
 
 def _data_section(inputs: _Inputs, label: str | None, met: list[str]) -> str:
     r = inputs.decimal
+    unit = row_unit(r.index, short=True)
     facts = pd.DataFrame(
         {
             "": [
                 label or "returns passed to the report",
-                f"{len(r)} days, {r.index[0]:%Y-%m-%d} .. {r.index[-1]:%Y-%m-%d}",
+                f"{len(r)} {unit}, {r.index[0]:%Y-%m-%d} .. {r.index[-1]:%Y-%m-%d}",
                 ", ".join(map(str, r.columns)),
                 f"percent {inputs.return_type} returns (divided by 100 for the "
                 "backtest)"
                 if inputs.percent
                 else f"decimal {inputs.return_type} returns",
-                f"{len(inputs.signal)} days, {inputs.signal.index[0]:%Y-%m-%d} .. "
+                f"{len(inputs.signal)} {unit}, {inputs.signal.index[0]:%Y-%m-%d} .. "
                 f"{inputs.signal.index[-1]:%Y-%m-%d}",
             ]
         },
@@ -585,7 +588,7 @@ def _model_section(inputs: _Inputs, level: float) -> str:
         refits = records_of(inputs.walk)
         intro = _p(
             f"The model in force on the last day: the walk-forward's last refit, "
-            f"fitted on {len(inputs.train)} days up to "
+            f"fitted on {len(inputs.train)} {row_unit(inputs.train.index, True)} up to "
             f"{inputs.train.index[-1]:%Y-%m-%d} (one of {len(refits)} refits)."
         )
     else:
@@ -666,6 +669,8 @@ def _transition_section(inputs: _Inputs) -> str:
     # the share of the training days beside the long-run share; the summary
     # warns of an absorbing regime (its long-run share 1), into the page's list
     summary = model.summary()
+    unit = row_unit(inputs.signal.index, short=True)
+    daily = unit == "days"
     durations = pd.DataFrame(
         {
             # the hindsight path's, as summary() holds: named so, as the tables
@@ -673,7 +678,7 @@ def _transition_section(inputs: _Inputs) -> str:
             "share of training days (hindsight path)": summary[
                 "share_of_days"
             ].to_numpy(),
-            "expected duration (days)": summary["expected_duration"].to_numpy(),
+            f"expected duration ({unit})": summary["expected_duration"].to_numpy(),
             "long-run share": summary["stationary_probability"].to_numpy(),
         },
         index=list(model.regime_names_),
@@ -681,7 +686,10 @@ def _transition_section(inputs: _Inputs) -> str:
     return _section(
         "transitions",
         "Transition matrix and expected durations",
-        _p("Daily probability of moving from the row's regime to the column's."),
+        _p(
+            ("Daily probability" if daily else "Probability, from one row to the next,")
+            + " of moving from the row's regime to the column's."
+        ),
         _table(matrix, "transition_matrix", lambda v: f"{v:.4f}"),
         _table(durations, "durations", lambda v: f"{v:.3g}"),
         _p(
@@ -774,6 +782,7 @@ def _backtest_section(
 ) -> str:
     table = delay_table(runs)
     days = runs[max(DELAYS)].returns.index
+    unit = row_unit(days, short=True)
     shown = table.astype(object)
     percents = (
         "ann_return",
@@ -799,12 +808,12 @@ def _backtest_section(
         "backtest",
         "Acting on the signal: risk-off against buy-and-hold",
         _p(
-            f"Hold the equal-weighted columns (rebalanced daily) unless the signal "
-            f"was {' or '.join(risk_off)} {' or '.join(map(str, DELAYS))} days "
-            f"earlier; then cash at 0%. Each change of position costs "
+            f"Hold the equal-weighted columns (rebalanced each row) unless the "
+            f"signal was {' or '.join(risk_off)} {' or '.join(map(str, DELAYS))} "
+            f"{unit} earlier; then cash at 0%. Each change of position costs "
             f"{cost:.2%}. Delay 1 acts at the close that made the signal, delay 2 "
             f"at the next close. Both delays and buy-and-hold are measured on "
-            f"the same {len(days)} days."
+            f"the same {len(days)} {unit}."
         ),
         _p(fair),
         _table(shown, "backtest"),

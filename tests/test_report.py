@@ -636,12 +636,20 @@ def test_spells_of_monthly_rows_are_counted_in_months(tmp_path, text_only, capsy
     assert f"{held} months" in section
     assert "more months" in section
     assert "probability of staying to the next row" in section
+    # hostile 87, E: the report's other texts, and the command's --evaluate
+    assert "1/(1 − p) − 1 rows after today" in section
+    assert "expected duration (months)" in text
+    assert "140 months, 2013-01-31" in text
+    assert "1 or 2 months earlier" in text
     path = tmp_path / "monthly.csv"
     monthly.to_csv(path)
     argv = ["--csv", str(path), "--returns", "--n-regimes", "2", "--n-init", "2"]
-    assert main(argv) == 0
+    assert main([*argv, "--evaluate", "--return-type", "log"]) == 0
     out = capsys.readouterr().out
     assert "median spell (months)" in out and "(days)" not in out
+    assert "140 months, 2013-01-31" in out
+    assert re.search(r"median spell \d+ months", out)
+    assert "1 or 2 months earlier" in out and re.search(r"on the same \d+ months", out)
 
 
 def test_a_walk_whose_last_refit_kept_earlier_names_is_reported_under_them(
