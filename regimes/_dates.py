@@ -184,44 +184,74 @@ _DAY_TEXT = re.compile(f"{_ISO.pattern}|{_YYYYMMDD.pattern}", re.ASCII)
 """A label :func:`parse_day` reads as text: an ISO date (maybe with a time) or
 YYYYMMDD; the column's other formats are :data:`_OTHER_FORMATS`."""
 _OTHER_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%b-%Y")
-_EXAMPLE_FORMAT = "%d/%m/%Y"
 
 
-def _format_of(sample: str | None, labels: Sequence[str] = ()) -> str:
-    """A strptime format that reads ``sample`` (and ``labels``), else the example.
-
-    The example of a refusal must work when followed: '02/01/24' needs a
-    two-digit year (%y), an Excel export's '02/01/2024 00:00' a time (hostile
-    77, 6), which the fixed example ('%d/%m/%Y') did not read. Of the formats
-    that read ``sample``, the one that reads the most of ``labels`` (all the
-    column's, when given), day first on a tie: '01/14/19' further down makes
-    '01/02/19' month first (hostile 86, 5: day first was advised, and refused
-    when followed).
-    """
-    if not sample:
-        return _EXAMPLE_FORMAT
-
-    def reads(value: str, fmt: str) -> bool:
-        try:
-            _dt.datetime.strptime(value.strip(), fmt)
-        except ValueError:
-            return False
-        return True
-
-    found = [
-        order.format(s=sep) + year + time
+def _candidate_formats() -> list[str]:
+    """The strptime formats a file's dates may be in, day first before month."""
+    days = [
+        order.format(s=sep) + year
         for order in ("%d{s}%m{s}", "%m{s}%d{s}")
         for sep in "/.-"
         for year in ("%Y", "%y")
-        for time in ("", " %H:%M", " %H:%M:%S")
-        if reads(sample, order.format(s=sep) + year + time)
     ]
-    if not found:
-        return _EXAMPLE_FORMAT
-    if len(found) == 1 or not len(labels):
-        return found[0]
-    # max keeps the first of equals: day first on a tie
-    return max(found, key=lambda fmt: sum(reads(str(v), fmt) for v in labels))
+    days += [f"{y}{s}%m{s}%d" for y in ("%Y", "%y") for s in "/.-"]
+    days += [f"%d{s}%b{s}{y}" for s in ("-", " ", "/", ".") for y in ("%Y", "%y")] + [
+        "%b %d %Y",
+        "%b %d, %Y",
+        "%B %d %Y",
+        "%B %d, %Y",
+        "%d %B %Y",
+    ]
+    times = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
+    return [day + time for day in days for time in times]
+
+
+_CANDIDATES = _candidate_formats()
+
+
+def _formats_of(
+    sample: str | None, labels: Sequence[str] = ()
+) -> tuple[list[str], str | None]:
+    """The strptime formats that read ``sample`` and ``labels`` best; [] if none.
+
+    With the first label of ``labels`` they do not read, if any (the dates
+    are then written in several forms, which no one format reads).
+
+    The example of a refusal must work when followed: '02/01/24' needs a
+    two-digit year (%y), an Excel export's '02/01/2024 00:00' a time (hostile
+    77, 6), which a fixed example ('%d/%m/%Y') did not read. Of the formats
+    that read ``sample``, those that read the most of ``labels`` (all the
+    column's) and keep them in order (rising or falling, as a file's dates
+    are): '01/14/19' further down makes '01/02/19' month first (hostile 86,
+    5), and '19/02/01' after '19/01/01' year first (hostile 87, C2). More
+    than one left: the dates read several ways (day and month ambiguous), and
+    the caller says so (hostile 87, C1: day first was advised, in silence).
+    """
+    if not sample:
+        return [], None
+    text = sample.strip()
+    found = []
+    for fmt in _CANDIDATES:
+        try:
+            _dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        found.append(fmt)
+    if not found or not len(labels):
+        return found, None
+    column = pd.Index([str(v).strip() for v in labels])
+    parsed = {fmt: pd.to_datetime(column, format=fmt, errors="coerce") for fmt in found}
+
+    def fit(fmt: str) -> tuple[int, bool]:
+        read = parsed[fmt][~parsed[fmt].isna()]
+        ordered = read.is_monotonic_increasing or read.is_monotonic_decreasing
+        return int(len(read)), bool(ordered)
+
+    scores = {fmt: fit(fmt) for fmt in found}
+    best = max(scores.values())
+    chosen = [fmt for fmt in found if scores[fmt] == best]
+    unread = np.flatnonzero(parsed[chosen[0]].isna())
+    return chosen, (str(column[unread[0]]) if len(unread) else None)
 
 
 def _index_fix(
@@ -229,23 +259,49 @@ def _index_fix(
     fmt: str | None = None,
     sample: str | None = None,
     labels: Sequence[str] = (),
+    mixed: bool = False,
 ) -> tuple[str | Setting, ...]:
     """How to write the dates, or say their format (a file's ``date_format``).
 
     ``sample``: a label that could not be read, from which the example format
-    is built (:func:`_format_of`, which reads ``labels`` to choose).
+    is found (:func:`_formats_of`, which reads ``labels`` to choose); when
+    several read them all, both are given and called ambiguous; when none
+    does, no example is offered as if it did. ``mixed``: the dates are
+    written in several forms, which no one format reads.
     """
+    iso = "Write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD"
     if param == "path":
+        if mixed:
+            return (iso,)
+        formats, unread = ([fmt], None) if fmt else _formats_of(sample, labels)
+        if formats and unread is not None:
+            # the best format leaves dates of another form (hostile 87, C2)
+            return (
+                f"The dates are written in several forms ({sample!r}, "
+                f"{unread!r}): no one date_format reads them. {iso}",
+            )
+        if len(formats) == 1:
+            return (
+                f"{iso}, or pass their format, e.g. ",
+                Setting("date_format", formats[0]),
+            )
+        if formats:
+            return (
+                f"{iso}, or pass their format: ",
+                Setting("date_format", formats[0]),
+                " or ",
+                Setting("date_format", formats[1]),
+                " (every date reads both ways, in the file's order: check which "
+                "the file means)",
+            )
+        # no format of ours reads them: an example of the codes, not of them
         return (
-            "Write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or pass their "
-            "format, e.g. ",
-            Setting("date_format", fmt or _format_of(sample, labels)),
+            f"{iso}, or pass their format in strptime codes, as ",
+            Setting("date_format", "%d/%m/%Y"),
+            " reads 31/01/2024",
         )
     how = f"pd.to_datetime(labels, format={fmt!r})" if fmt else "pd.to_datetime"
-    return (
-        "Write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or set a "
-        f"DatetimeIndex of the days (with {how})",
-    )
+    return (f"{iso}, or set a DatetimeIndex of the days (with {how})",)
 
 
 def parse_day_index(
@@ -666,8 +722,8 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
                     Advice(
                         f"{source}: the dates are written in different forms, e.g. "
                         f"{text[ok]!r} and {text[row]!r} (row {row + 1}); write them "
-                        "one way. ",
-                        *_index_fix(param),
+                        "one way (no one date_format reads them). ",
+                        *_index_fix(param, mixed=True),
                         ".",
                     ),
                 )

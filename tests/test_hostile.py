@@ -2637,3 +2637,59 @@ def test_a_failed_fit_names_the_column_it_collapsed_on():
     with pytest.raises(RegimeFitError, match="column 'TBill' barely varies") as e:
         RegimeModel(random_state=0, n_init=2).fit(returns)
     assert "counted from 0" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("form", "days", "n_advised"),
+    [
+        ("%m/%d/%y", "january", 2),  # every label reads day or month first
+        ("%m/%d/%Y 16:00", "january", 2),
+        ("%m/%d/%y 12:00 AM", "year", 1),
+        ("%d-%b-%y", "year", 1),
+        ("%b %d %Y", "year", 1),
+        ("%y/%m/%d", "year", 1),  # read day first, it leaves the file's order
+        ("%m/%d/%y", "low days", 2),  # days <= 12: month first or year first
+        ("%m/%d/%y", "mixed", 0),  # then ISO dates: no one format
+    ],
+)
+def test_date_format_advice_works_when_followed(tmp_path, form, days, n_advised):
+    """Hostile 87, C: the advice for dates the reader could not read offered
+    day first, in silence, for labels that read both ways (nine January days
+    became the first of nine months), and a format that could not read AM/PM
+    times, '01-Jan-19', 'Jan 01 2019', year-first or mixed forms. Every format
+    advised now reads every date in the file's order; several are offered, as
+    ambiguous, when several do; none when no one format can."""
+    from regimes.data import read_returns
+
+    year = pd.bdate_range("2019-01-01", "2019-12-31")
+    stamps = {
+        "january": pd.bdate_range("2024-01-02", "2024-01-12"),
+        "year": year,
+        "low days": year[year.day <= 12],
+        "mixed": year,
+    }[days]
+    labels = [f"{d:{form}}" for d in stamps]
+    if days == "mixed":
+        labels = labels[:150] + [f"{d:%Y-%m-%d}" for d in stamps[150:]]
+    values = np.random.default_rng(0).normal(0, 0.01, (len(labels), 2))
+    path = tmp_path / "dates.csv"
+    pd.DataFrame(
+        values, index=pd.Index(labels, name="Date"), columns=["A", "B"]
+    ).to_csv(path)
+    with pytest.raises((InvalidReturnsError, InvalidParameterError)) as info:
+        read_returns(path, kind="returns")
+    message = str(info.value)
+    advised = re.findall(r"date_format='([^']*)'", message)
+    assert len(advised) == n_advised, message
+    if n_advised > 1:
+        assert "every date reads both ways" in message
+    if days == "mixed":
+        assert "several forms" in message
+    for fmt in advised:
+        read = read_returns(path, kind="returns", date_format=fmt)
+        assert len(read) == len(labels)
+    if n_advised:
+        read = read_returns(
+            path, kind="returns", date_format=advised[-1 if days == "january" else 0]
+        )
+        assert list(read.index) == list(stamps.normalize())
