@@ -750,9 +750,16 @@ class Names(Constraint):
         if isinstance(items, list) and all(isinstance(v, str) for v in items):
             bad = next((v for v in items if _control(v.strip())), None)
             if bad is not None:
+                # a ticker holds no space: a tab between tickers is a list
+                # (hostile 87, F2: "use spaces" was then refused)
+                fix = (
+                    "list several tickers apart, e.g. ['XLK', 'XLF']"
+                    if self.what == "ticker"
+                    else "use spaces"
+                )
                 return (
                     f"{bad!r} holds a line break or other control character; names "
-                    "become headers of one line in the files written: use spaces"
+                    f"become headers of one line in the files written: {fix}"
                 )
             names = [v.strip() for v in items]
             if not all(names):

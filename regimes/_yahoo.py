@@ -65,11 +65,26 @@ def check_tickers(tickers: tuple[str, ...]) -> list[str]:
     names = [t.upper() for t in tickers]
     bad = [t for t in names if not _TICKER.fullmatch(t)]
     if bad:
+        # a share class written as Bloomberg or Nasdaq do ('BRK/B', 'BRK B',
+        # 'BRK.B' passes): Yahoo's form has '-' (hostile 87, F1: told to list
+        # 'BRK' and 'B' apart, two other securities)
+        classes = [
+            m.group(1) + "-" + m.group(2)
+            for t in bad
+            if (m := re.fullmatch(r"([A-Z0-9.^=\-]+)[/ ]([A-Z])", t))
+        ]
         # separated by something else than the list: ',', ';' (a spreadsheet's
         # list), '|', '/' or spaces
         several = any(re.search(r"[,;|/\s]", t) for t in bad)
         example = Setting("tickers", ["XLK", "XLF"])
         fix = [" List several tickers apart, e.g. ", example, "."] if several else []
+        if classes:
+            fix = [
+                f" A share class is written with '-' on Yahoo ({classes[0]!r}); "
+                "several tickers are listed apart, e.g. ",
+                example,
+                ".",
+            ]
         raise InvalidParameterError(
             "tickers",
             Advice(

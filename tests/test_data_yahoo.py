@@ -212,6 +212,11 @@ def test_crash_during_cache_write_keeps_the_old_file(fake, tmp_path, monkeypatch
         # other separators a user types (a spreadsheet's ';', a shell's '|')
         ({"tickers": ["XLK;XLF"]}, "tickers", r"apart, e.g. tickers=\['XLK', 'XLF'\]"),
         ({"tickers": ["XLK|XLF"]}, "tickers", r"apart, e.g. tickers=\['XLK', 'XLF'\]"),
+        # hostile 87, F: one share class was told to be listed apart as two
+        # securities; a tab was told "use spaces", which is then refused
+        ({"tickers": ["BRK/B"]}, "tickers", r"with '-' on Yahoo \('BRK-B'\)"),
+        ({"tickers": ["BRK B"]}, "tickers", r"with '-' on Yahoo \('BRK-B'\)"),
+        ({"tickers": ["XLK\tXLF"]}, "tickers", r"list several tickers apart"),
         ({"tickers": ["XLK", "XLK"]}, "tickers", "Remove the repeated names"),
         ({"start": "2021-01-01", "end": "2020-01-01"}, "start", "is after end"),
         ({"start": "someday"}, "start", "'someday' is not an unambiguous day"),
