@@ -977,7 +977,8 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
             f"no walk-forward state in {folder} (no {POINTER} file). A state is "
             "written by regimes.daily.run(returns, model, folder) (its first run "
             "creates it) or regimes.daily.save_state(walk_forward(...), folder); "
-            "start one so, or run walk_forward without resume=.",
+            "start one so (a walk_forward given this folder as resume= starts "
+            "afresh with resume= left out).",
         )
     generation = folder
     try:
