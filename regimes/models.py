@@ -768,8 +768,10 @@ optional
             regimes), but on a window that starts elsewhere it would *force*
             day 1 into the first training day's regime whatever that day's
             returns. The default is ``"fitted"`` for returns that begin on the
-            training data's first day and ``"stationary"`` (the default of
-            :meth:`filter_proba` and :meth:`predict_online`) for any other.
+            training data's first day (returns without dates: that are the
+            training data, its rows and log-likelihood) and ``"stationary"``
+            (the default of :meth:`filter_proba` and :meth:`predict_online`)
+            for any other.
 
         Returns
         -------
