@@ -211,11 +211,15 @@ _CANDIDATES = _candidate_formats()
 
 def _formats_of(
     sample: str | None, labels: Sequence[str] = ()
-) -> tuple[list[str], str | None]:
+) -> tuple[list[str], str | None, pd.Timestamp | None]:
     """The strptime formats that read ``sample`` and ``labels`` best; [] if none.
 
     With the first label of ``labels`` they do not read, if any (the dates
-    are then written in several forms, which no one format reads).
+    are then written in several forms, which no one format reads), and the
+    latest date they read if it is after tomorrow (None otherwise): '%y'
+    reads 66 as 2066 (hostile 88, 1), and no format then reads these dates
+    as the days they are. Formats that keep every date before tomorrow come
+    first.
 
     The example of a refusal must work when followed: '02/01/24' needs a
     two-digit year (%y), an Excel export's '02/01/2024 00:00' a time (hostile
@@ -228,7 +232,7 @@ def _formats_of(
     the caller says so (hostile 87, C1: day first was advised, in silence).
     """
     if not sample:
-        return [], None
+        return [], None, None
     text = sample.strip()
     found = []
     for fmt in _CANDIDATES:
@@ -237,21 +241,24 @@ def _formats_of(
         except ValueError:
             continue
         found.append(fmt)
-    if not found or not len(labels):
-        return found, None
-    column = pd.Index([str(v).strip() for v in labels])
+    column = pd.Index([str(v).strip() for v in labels] or [text])
     parsed = {fmt: pd.to_datetime(column, format=fmt, errors="coerce") for fmt in found}
+    tomorrow = pd.Timestamp.now().normalize() + pd.Timedelta(days=2)
 
-    def fit(fmt: str) -> tuple[int, bool]:
+    def fit(fmt: str) -> tuple[bool, int, bool]:
         read = parsed[fmt][~parsed[fmt].isna()]
         ordered = read.is_monotonic_increasing or read.is_monotonic_decreasing
-        return int(len(read)), bool(ordered)
+        past = not len(read) or read.max() < tomorrow
+        return past, int(len(read)), bool(ordered)
 
+    if not found:
+        return [], None, None
     scores = {fmt: fit(fmt) for fmt in found}
     best = max(scores.values())
     chosen = [fmt for fmt in found if scores[fmt] == best]
     unread = np.flatnonzero(parsed[chosen[0]].isna())
-    return chosen, (str(column[unread[0]]) if len(unread) else None)
+    latest = None if best[0] else parsed[chosen[0]].max()
+    return chosen, (str(column[unread[0]]) if len(unread) else None), latest
 
 
 def _index_fix(
@@ -259,21 +266,31 @@ def _index_fix(
     fmt: str | None = None,
     sample: str | None = None,
     labels: Sequence[str] = (),
-    mixed: bool = False,
+    by_format: bool = True,
 ) -> tuple[str | Setting, ...]:
     """How to write the dates, or say their format (a file's ``date_format``).
 
     ``sample``: a label that could not be read, from which the example format
     is found (:func:`_formats_of`, which reads ``labels`` to choose); when
     several read them all, both are given and called ambiguous; when none
-    does, no example is offered as if it did. ``mixed``: the dates are
-    written in several forms, which no one format reads.
+    does, no example is offered as if it did. ``by_format=False``: no
+    date_format reads the labels (dates in several forms; integers, which
+    need a conversion: hostile 88, 5, YYYYMM was told to pass a format).
     """
     iso = "Write them as YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD"
     if param == "path":
-        if mixed:
+        if not by_format:
             return (iso,)
-        formats, unread = ([fmt], None) if fmt else _formats_of(sample, labels)
+        formats, unread, latest = (
+            ([fmt], None, None) if fmt else _formats_of(sample, labels)
+        )
+        if latest is not None:
+            # '%y' puts 66 in 2066: no format reads these as the days they are
+            return (
+                "Their years have two digits, which strptime's '%y' reads as "
+                f"2000-2068 for 00-68: read so, they run to {latest.date()}, "
+                f"after today. {iso} (years with four digits)",
+            )
         if formats and unread is not None:
             # the best format leaves dates of another form (hostile 87, C2)
             return (
@@ -361,7 +378,22 @@ def parse_day_index(
                     "written in.",
                 ),
             ) from exc
-        return _wall_clock(pd.DatetimeIndex(parsed), source, param)
+        parsed = pd.DatetimeIndex(parsed)
+        future = pd.Timestamp.now().normalize() + pd.Timedelta(days=2)
+        if (
+            "%y" in date_format.replace("%%", "")
+            and len(parsed)
+            and parsed.max() >= future
+        ):
+            # hostile 88, 1: 1966 read as 2066, in silence
+            raise InvalidParameterError(
+                "date_format",
+                f"{source}: {Setting('date_format', date_format)} reads "
+                f"{text[int(np.argmax(parsed))]!r} as {parsed.max().date()}, after "
+                "today: strptime's '%y' reads 00-68 as 2000-2068 and 69-99 as "
+                "1969-1999. Write the years with four digits (and '%Y').",
+            )
+        return _wall_clock(parsed, source, param)
     if all(_INTEGER.fullmatch(v) for v in text):
         if (
             isinstance(labels, pd.RangeIndex)
@@ -620,7 +652,7 @@ def _parse_yyyymmdd(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex
                 f"{source}: the dates are integers such as {example}, which are not "
                 "YYYYMMDD dates (8 digits, e.g. 20240131); Excel day numbers, "
                 "monthly YYYYMM or Unix times must be converted first. ",
-                *_index_fix(param),
+                *_index_fix(param, by_format=False),
                 ".",
             ),
         )
@@ -723,7 +755,7 @@ def _parse_other(text: pd.Index, source: str, param: str) -> pd.DatetimeIndex:
                         f"{source}: the dates are written in different forms, e.g. "
                         f"{text[ok]!r} and {text[row]!r} (row {row + 1}); write them "
                         "one way (no one date_format reads them). ",
-                        *_index_fix(param, mixed=True),
+                        *_index_fix(param, by_format=False),
                         ".",
                     ),
                 )

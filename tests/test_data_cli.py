@@ -104,7 +104,8 @@ ERRORS = {
     "text column": ({"kind": "prices"}, "path", ["--csv", "--columns A"]),
     "negative price": ({}, "path", ["--csv", "pass --returns"]),
     "ambiguous dates": ({}, "date_format", ["--date-format '%m/%d/%Y'"]),
-    "integer dates": ({}, "path", ["--date-format '%d/%m/%Y'"]),
+    # no format reads integers: converted, not a --date-format (hostile 88, 5)
+    "integer dates": ({}, "path", ["converted first", "YYYY-MM-DD"]),
     "never on the same days": (  # a higher coverage, or --keep-missing
         {"kind": "prices", "min_coverage": 0.0},
         "min_coverage",

@@ -2650,6 +2650,7 @@ def test_a_failed_fit_names_the_column_it_collapsed_on():
         ("%y/%m/%d", "year", 1),  # read day first, it leaves the file's order
         ("%m/%d/%y", "low days", 2),  # days <= 12: month first or year first
         ("%m/%d/%y", "mixed", 0),  # then ISO dates: no one format
+        ("%d/%m/%y", "sixties", 0),  # '%y' reads 66 as 2066 (hostile 88, 1)
     ],
 )
 def test_date_format_advice_works_when_followed(tmp_path, form, days, n_advised):
@@ -2667,6 +2668,7 @@ def test_date_format_advice_works_when_followed(tmp_path, form, days, n_advised)
         "year": year,
         "low days": year[year.day <= 12],
         "mixed": year,
+        "sixties": pd.bdate_range("1966-01-03", "1968-12-31"),
     }[days]
     labels = [f"{d:{form}}" for d in stamps]
     if days == "mixed":
@@ -2685,6 +2687,11 @@ def test_date_format_advice_works_when_followed(tmp_path, form, days, n_advised)
         assert "every date reads both ways" in message
     if days == "mixed":
         assert "several forms" in message
+    if days == "sixties":  # and the format given is refused, not read as 2066
+        assert "after today" in message and "four digits" in message
+        with pytest.raises(InvalidParameterError, match="after today") as given:
+            read_returns(path, kind="returns", date_format=form)
+        assert given.value.param == "date_format"
     for fmt in advised:
         read = read_returns(path, kind="returns", date_format=fmt)
         assert len(read) == len(labels)
