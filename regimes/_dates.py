@@ -1101,9 +1101,36 @@ def trading_days_per_row(index: Any) -> float:
     if not isinstance(index, pd.DatetimeIndex):
         return 1.0
     spacing = median_spacing(index)
-    if spacing is None or spacing <= MAX_DAILY_SPACING:
+    if spacing is None:
         return 1.0
+    if spacing <= MAX_DAILY_SPACING:
+        # every other trading day has a daily median spacing (2 days, 4 over a
+        # weekend) but half the rows a year (hostile 88, 2)
+        rate = _rows_a_year(index)
+        return 1.0 if rate is None or rate >= MIN_ROWS_A_YEAR else 252 / rate
     return max(1.0, spacing / pd.Timedelta(days=1) * 5 / 7)
+
+
+def _rows_a_year(index: pd.DatetimeIndex) -> float | None:
+    """Rows a calendar year of the time the rows cover; None under a month.
+
+    Gaps longer than :data:`MAX_GAP` and three rows' median spacing (a hole
+    in the data, which its own warning names) are not time the rows cover: a
+    hole of years is no sparser spacing.
+    """
+    if len(index) < 2:
+        return None
+    steps = np.diff(np.asarray(index.asi8, dtype=np.int64))
+    spacing = np.median(steps)
+    # a hole: beyond MAX_GAP for daily rows, beyond three rows' spacing for
+    # sparser ones (a month between monthly rows is no hole)
+    limit = max(MAX_GAP / pd.Timedelta(1, unit=index.unit), 3 * spacing)
+    covered = pd.Timedelta(
+        float(steps[steps <= limit].sum() + spacing), unit=index.unit
+    )
+    if covered < _MIN_CALENDAR_SPAN:
+        return None
+    return len(index) / (covered / pd.Timedelta(days=365.25))
 
 
 def row_unit(index: Any, short: bool = False) -> str:
@@ -1131,17 +1158,23 @@ def row_unit(index: Any, short: bool = False) -> str:
     per_row = trading_days_per_row(index)
     if per_row == 1.0:
         return "days" if short else "trading days"
-    calendar_days = per_row * 7 / 5
-    if 5 <= calendar_days <= 9:
-        return "weeks"
-    if 27 <= calendar_days <= 32:
-        return "months"
-    return "rows"
+    # weeks and months by their rows a year where the span tells it (every
+    # third trading day is 5 days apart too: hostile 88, 2), else the spacing
+    rate = _rows_a_year(index)
+    weekly, monthly = (
+        (45 <= rate <= 60, 10.5 <= rate <= 13.5)
+        if rate is not None
+        else (5 <= per_row * 7 / 5 <= 9, 27 <= per_row * 7 / 5 <= 32)
+    )
+    return "weeks" if weekly else "months" if monthly else "rows"
 
 
 MAX_ROWS_A_YEAR = 300
 """Most rows a calendar year of trading-day data (252 a year; 300 leaves room for
 a six-day week's markets at ~310 to be told, and for holidays' spread)."""
+MIN_ROWS_A_YEAR = 200
+"""Fewest rows a calendar year of trading-day data: a long closure or a column's
+holidays leave more than 200 of 252; every other trading day leaves 126."""
 _MIN_CALENDAR_SPAN = pd.Timedelta(days=28)
 """Shortest span over which rows a year are counted: a week of five rows spans
 five days (365 a year), four weeks of trading days ~260 a year."""
@@ -1152,13 +1185,19 @@ def calendar_note(index: pd.DatetimeIndex) -> str | None:
 
     Calendar-day data (crypto, seven days a week) has a median spacing of one day
     like trading days, but 365 rows a year: figures annualised with 252 rows
-    would be off by sqrt(365 / 252) in volatility.
+    would be off by sqrt(365 / 252) in volatility; every other trading day,
+    126 rows a year, by sqrt(2).
     """
-    if len(index) < 2 or index[-1] - index[0] < _MIN_CALENDAR_SPAN:
+    rate = _rows_a_year(index)
+    if rate is None or MIN_ROWS_A_YEAR <= rate <= MAX_ROWS_A_YEAR:
         return None
-    rate = len(index) / calendar_years(index)
-    if rate <= MAX_ROWS_A_YEAR:
-        return None
+    if rate < MIN_ROWS_A_YEAR:
+        # daily spacing, half the rows: figures annualised with 252 rows are
+        # off by sqrt(2) in volatility (hostile 88, 2)
+        return (
+            f"the dates have {rate:.0f} rows a calendar year (every other "
+            "trading day, or many days missing?), not ~252 trading days"
+        )
     return (
         f"the dates have {rate:.0f} rows a calendar year (every calendar day?), "
         "not ~252 trading days"

@@ -1158,3 +1158,27 @@ def test_a_signalling_nan_meets_the_checks_not_pandas():
         prepared = prepare_returns(cells, kind="returns")
     assert len(prepared) == len(short) - 1
     assert cells.iloc[5, 0].is_snan()  # the caller's frame is left as it was
+
+
+def test_every_other_trading_day_is_not_daily():
+    """Hostile 88, 2: rows every other trading day have a daily median
+    spacing (2 days, 4 over a weekend), so they were taken as daily: the
+    annualised volatility was sqrt(2) too high, in silence, and the command
+    counted them as days. Their rows a year (126) tell them; a hole of weeks in
+    daily rows does not."""
+    from regimes._dates import row_unit, trading_days_per_row
+    from regimes.exceptions import FrequencyWarning
+
+    returns = load_sample().iloc[-2000:, :3]
+    sparse = returns.iloc[::2]
+    assert trading_days_per_row(sparse.index) == pytest.approx(2, rel=0.05)
+    assert row_unit(sparse.index) == "rows"
+    with pytest.warns(FrequencyWarning, match="126 rows a calendar year"):
+        RegimeModel(n_init=1, random_state=0).fit(sparse)
+    holed = pd.concat([returns.iloc[:500], returns.iloc[530:]])  # six weeks out
+    assert trading_days_per_row(holed.index) == 1.0
+    assert row_unit(holed.index) == "trading days"
+    weekly = pd.date_range("2000-01-07", periods=300, freq="W-FRI")
+    assert row_unit(weekly) == "weeks"
+    every_third = pd.bdate_range("2015-01-01", periods=2000)[::3]
+    assert row_unit(every_third) == "rows"  # 5 days apart, but not weeks
