@@ -1169,6 +1169,20 @@ def row_unit(index: Any, short: bool = False) -> str:
     return "weeks" if weekly else "months" if monthly else "rows"
 
 
+def row_step(index: Any) -> str:
+    """One row of ``index`` in words: "day", "week", "month" or "row".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row_step(pd.date_range("2024-01-05", periods=30, freq="W-FRI"))
+    'week'
+    """
+    return {"days": "day", "weeks": "week", "months": "month"}.get(
+        row_unit(index, short=True), "row"
+    )
+
+
 MAX_ROWS_A_YEAR = 300
 """Most rows a calendar year of trading-day data (252 a year; 300 leaves room for
 a six-day week's markets at ~310 to be told, and for holidays' spread)."""

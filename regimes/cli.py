@@ -922,7 +922,7 @@ def _load(
                     "if it holds returns, add --returns; if prices, leave "
                     f"{flag} out (prices become log returns)"
                 )
-            what = "prices, as daily log returns"
+            what = "prices, as log returns"
         else:
             if args.percent:  # said by the user: decimals from here on
                 mixed = mixed_units(returns)  # judged before the division hides it
@@ -1023,7 +1023,7 @@ def _as_log_returns(
             )
         out = unit * np.log1p(returns / unit)
         out.attrs = dict(returns.attrs)
-        return out, "simple returns, as daily log returns"
+        return out, "simple returns, as log returns"
     if args.return_type == "log":
         return returns, "log returns, used as they are"
     if args.evaluate or args.report is not None:
@@ -1140,7 +1140,8 @@ def _run_walk_forward(
         f"Walk-forward: {len(refits)} refits ({describe_refit(refit)}, --refit "
         f"{args.refit}), each on the days before its period only; first regime on "
         f"{wf.index[0].date()} "
-        f"(after {refits[0]['n_train']} training days: --min-train "
+        f"(after {refits[0]['n_train']} training "
+        f"{row_unit(returns.index, short=True)}: --min-train "
         f"{args.min_train}, then the first refit day)"
     )
     print()
@@ -1565,7 +1566,7 @@ def _format_summary(
     simple returns had its mean printed as a mean log return).
     """
     title = (
-        "share of days and spells: the causal signal; state duration, long-run "
+        f"share of {rows} and spells: the causal signal; state duration, long-run "
         "share, mean and volatility: the model's hidden states (the signal "
         "switches less often), annualised, equal-weighted average of the "
         "columns, 252 days"
@@ -1583,7 +1584,7 @@ def _format_summary(
     mean_heading = "mean log return" if log_returns else "mean return"
     table = pd.DataFrame(
         {
-            "share of days": summary["share_of_days"].map("{:.1%}".format),
+            f"share of {rows}": summary["share_of_days"].map("{:.1%}".format),
             "spells": summary["n_spells"],
             # in rows: weeks or months for such data (row_unit)
             f"median spell ({rows})": summary["median_spell"].map(

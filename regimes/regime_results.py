@@ -63,6 +63,7 @@ from ._contract import (
     validate_params,
 )
 from ._covariance import read_full
+from ._dates import row_step
 from ._forecast import MAX_HORIZON, Forecast, forecast_frames
 from ._gaussian import EMParameters
 from ._hmm import forward_filter, simulate
@@ -554,9 +555,11 @@ class RegimeResults:
             ("Min duration", f"{state.params['min_duration']}"),
             ("Std. errors", table.attrs["method"]),
         )
+        # one row's: a day's, or a week's for weekly rows (hostile 88, 3)
+        step = row_step(self._data.index)
         notes = (
-            f"Intervals at {level:.0%}; vol is the daily standard deviation; "
-            "duration = 1 / (1 - p) days.",
+            f"Intervals at {level:.0%}; vol is the standard deviation of one "
+            f"{step}'s return; duration = 1 / (1 - p) {step}s.",
             "Standard errors assume the regime labels are right (see the README).",
         )
         return Report("Regime model results", header, table, footnotes=notes)

@@ -43,7 +43,7 @@ from ._contract import (
     InstanceOf,
     validate_params,
 )
-from ._dates import local_dates, row_unit
+from ._dates import local_dates, row_step, row_unit
 from ._io import atomic_path, check_file_target, check_replaces_own
 from ._parameter_tables import ReadableParameters
 from ._prices_or_returns import returns_unit, simple_returns
@@ -610,7 +610,7 @@ def _model_section(inputs: _Inputs, level: float) -> str:
         _table(header, "model", header=False),
         "<h3>Parameters: estimate (standard error)</h3>",
         # the layout the standard errors were computed on (cached with them)
-        *_parameter_tables(params, inputs.fit._hessian.estimate),
+        *_parameter_tables(params, inputs.fit._hessian.estimate, inputs.train.index),
         f"<ul>{flags}</ul>" if flags else "",
         notes,
         "<details><summary>Every parameter with its confidence interval</summary>",
@@ -626,7 +626,9 @@ def _pair(columns: tuple[str, str]) -> str:
     return " / ".join(columns)
 
 
-def _parameter_tables(params: pd.DataFrame, layout: ReadableParameters) -> list[str]:
+def _parameter_tables(
+    params: pd.DataFrame, layout: ReadableParameters, index: pd.Index
+) -> list[str]:
     """The parameter table as small grids: means and vols by column and regime, ...
 
     Cells read "estimate (standard error)". Each parameter's place in its grid
@@ -644,9 +646,11 @@ def _parameter_tables(params: pd.DataFrame, layout: ReadableParameters) -> list[
     ):
         se = "–" if not np.isfinite(row["std_err"]) else f"{row['std_err']:.2g}"
         cells.setdefault(kind, {})[key] = f"{row['estimate']:.4g} ({se})"
+    step = row_step(index)  # a day, or a week for weekly rows (hostile 88, 3)
+    every = {"day": "Daily", "week": "Weekly", "month": "Monthly"}.get(step, "Per-row")
     titles = {
-        "mean": "Daily mean of each column (rows) in each regime (columns)",
-        "vol": "Daily volatility (standard deviation)",
+        "mean": f"{every} mean of each column (rows) in each regime (columns)",
+        "vol": f"{every} volatility (standard deviation)",
         "corr": "Correlations",
         "p": "Transition probabilities (from the row's regime to the column's)",
         "duration": "Expected durations",
@@ -657,6 +661,11 @@ def _parameter_tables(params: pd.DataFrame, layout: ReadableParameters) -> list[
         cols = list(dict.fromkeys(k[1] for k in grid))
         values = [[grid.get((r, c), "") for c in cols] for r in rows]
         shown = [_pair(r) if isinstance(r, tuple) else r for r in rows]
+        # the layout's "expected duration (days)": in the data's rows
+        shown = [
+            r.replace("(days)", f"({step}s)") if isinstance(r, str) else r
+            for r in shown
+        ]
         frame = pd.DataFrame(values, index=shown, columns=cols)
         heading = titles.get(kind, kind)
         out.append(f"<h4>{escape(heading)}</h4>" + _table(frame, f"parameters_{kind}"))

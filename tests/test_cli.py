@@ -988,7 +988,7 @@ def test_a_csv_of_returns_says_its_kind_before_it_is_compounded(
     assert "Model:" not in text  # refused before the fit
     status, text = run([*args, "--evaluate", "--return-type", "simple"], monkeypatch)
     assert status == 0, text
-    assert "simple returns, as daily log returns" in text
+    assert "simple returns, as log returns" in text
     held = simple.mean(axis=1).iloc[2:]  # the days of delay 2, every column's
     assert _buy_and_hold_total(text) == pytest.approx((1 + held).prod() - 1, abs=1e-4)
     status, text = run([*args, "--return-type", "log"], monkeypatch)  # as they are

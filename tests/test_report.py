@@ -641,12 +641,17 @@ def test_spells_of_monthly_rows_are_counted_in_months(tmp_path, text_only, capsy
     assert "expected duration (months)" in text
     assert "140 months, 2013-01-31" in text
     assert "1 or 2 months earlier" in text
+    # hostile 88, 3: the parameter grids and their notes too
+    assert "Monthly mean of each column" in text and "Daily" not in text
+    assert "expected duration (months)" in text
+    assert "duration = 1 / (1 - p) months" in text
     path = tmp_path / "monthly.csv"
     monthly.to_csv(path)
     argv = ["--csv", str(path), "--returns", "--n-regimes", "2", "--n-init", "2"]
     assert main([*argv, "--evaluate", "--return-type", "log"]) == 0
     out = capsys.readouterr().out
     assert "median spell (months)" in out and "(days)" not in out
+    assert "share of months" in out
     assert "140 months, 2013-01-31" in out
     assert re.search(r"median spell \d+ months", out)
     assert "1 or 2 months earlier" in out and re.search(r"on the same \d+ months", out)
@@ -856,7 +861,8 @@ def test_the_grids_keep_parameters_whose_names_coincide_apart(
 
     data = sample.iloc[:, :4].set_axis(["a / b", "c", "a", "b / c"], axis=1)
     fit = RegimeModel(2, n_init=1, random_state=0).fit(data).results(data)
-    corr = "".join(_parameter_tables(fit.standard_errors(), fit._hessian.estimate))
+    grids = _parameter_tables(fit.standard_errors(), fit._hessian.estimate, data.index)
+    corr = "".join(grids)
     assert "<th>'a / b' / 'c'</th>" in corr and "<th>'a' / 'b / c'</th>" in corr
     data = sample.iloc[:, :2].set_axis(["y", "x, y"], axis=1)
     names = ("R, x", "R")
