@@ -56,6 +56,7 @@ from ._dates import (
     check_day_index,
     local_days,
     parse_day,
+    row_step,
     trading_days_per_row,
     warn_if_not_daily,
 )
@@ -659,11 +660,25 @@ def _common_dates(
             f"{len(only_returns)} returns dates are not in signal (first: "
             f"{only_returns[0].date()})"
         )
+    sparse = trading_days_per_row(signal) >= 2 * trading_days_per_row(returns)
+    if sparse:
+        # a weekly signal beside daily returns: the common days are the
+        # signal's, and every other day's return is left out (hostile 88, 6)
+        fix = (
+            f" The signal has a row every {row_step(signal)} and the returns "
+            f"every {row_step(returns)}: to hold each signal until the next, "
+            "pass signal.reindex(returns.index, method='ffill').dropna() (each day the "
+            "latest signal, known then)."
+        )
+    else:
+        fix = (
+            " To align them yourself: common = "
+            "signal.index.intersection(returns.index), then pass "
+            "signal.loc[common] and returns.loc[common]."
+        )
     warn_user(
         f"{' and '.join(parts)}; using the {len(common)} common dates "
-        f"({common[0].date()} to {common[-1].date()}). To align them yourself: "
-        "common = signal.index.intersection(returns.index), then pass "
-        "signal.loc[common] and returns.loc[common].",
+        f"({common[0].date()} to {common[-1].date()}).{fix}",
         AlignmentWarning,
     )
     return common

@@ -1032,3 +1032,28 @@ def test_a_negative_cash_rate_is_said_with_its_sign():
     signal, returns = _inputs()
     with pytest.warns(UnitsWarning, match=r"-0\.0095 a day compounds to -91%"):
         backtest(signal, returns, cash_returns=-0.0095)
+
+
+def test_a_weekly_signal_beside_daily_returns_is_told_how_to_hold_it():
+    """Hostile 88, 6: a weekly signal backtested on daily returns kept the
+    Fridays alone (118 of 600 days), and the warnings advised daily returns,
+    which were given. The alignment warning says the signal is weekly and how
+    to hold each signal until the next; followed, every day is backtested."""
+    signal, returns = _random_inputs(n=300)
+    weekly = signal[signal.index.day_of_week == 4]
+    from regimes.exceptions import NotDailyWarning
+
+    with (
+        pytest.warns(
+            AlignmentWarning, match="every week and the returns every day"
+        ) as w,
+        pytest.warns(NotDailyWarning),  # the Fridays alone: 7 days apart
+    ):
+        backtest(weekly, returns)
+    w = [x for x in w if x.category is AlignmentWarning]
+    advice = re.search(r"pass (signal\.reindex\(.*?\)\.dropna\(\))", str(w[0].message))
+    held = eval(advice.group(1), {"signal": weekly, "returns": returns})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = backtest(held, returns)
+    assert len(result.returns) == len(returns.loc[held.index[0] :]) - 1
