@@ -67,11 +67,12 @@ def check_tickers(tickers: tuple[str, ...]) -> list[str]:
     if bad:
         # a share class written as Bloomberg or Nasdaq do ('BRK/B', 'BRK B',
         # 'BRK.B' passes): Yahoo's form has '-' (hostile 87, F1: told to list
-        # 'BRK' and 'B' apart, two other securities)
+        # 'BRK' and 'B' apart, two other securities); classes A to C, as
+        # 'XLK F' is two tickers (hostile 88, 7)
         classes = [
             m.group(1) + "-" + m.group(2)
             for t in bad
-            if (m := re.fullmatch(r"([A-Z0-9.^=\-]+)[/ ]([A-Z])", t))
+            if (m := re.fullmatch(r"([A-Z0-9.^=\-]+)[/ ]([A-C])", t))
         ]
         # separated by something else than the list: ',', ';' (a spreadsheet's
         # list), '|', '/' or spaces
@@ -384,14 +385,22 @@ def drop_failed(
             "widen the dates."
         )
     failed = [t for t in names if close[t].isna().all()]
+    # a share class as other vendors write it ('BRK.B'): Yahoo's has '-'
+    # (hostile 88, 7)
+    dotted = [t for t in failed if re.fullmatch(r"[A-Z0-9]+\.[A-C]", t)]
+    hint = (
+        f" Yahoo writes share classes with '-' ({dotted[0].replace('.', '-')!r})."
+        if dotted
+        else ""
+    )
     if len(failed) == len(names):
         raise DataDownloadError(
             f"no prices for any of {names}: check the symbols on finance.yahoo.com "
-            "(yfinance logs the reason)."
+            f"(yfinance logs the reason).{hint}"
         )
     if failed:
         warn_user(
-            f"no prices for {failed} (unknown or delisted symbols?); left out.",
+            f"no prices for {failed} (unknown or delisted symbols?); left out.{hint}",
             DataWarning,
         )
     return close.drop(columns=failed)

@@ -195,7 +195,7 @@ def final_rows(
         now = [(c, first) for c, first in stopped if floor <= first < end]
         if now:
             named = ", ".join(
-                f"{c!r} (none since {index[first].date()}, {end - first} rows)"
+                f"{c!r} (missing from {index[first].date()} on, {end - first} rows)"
                 for c, first in now
             )
             warn_user(

@@ -1852,7 +1852,7 @@ def test_a_column_counted_as_stopped_is_said_when_its_days_are_logged(
             assert run.n_logged == rows and not run.held_back.size
             assert len(stopped) == 1 and not waiting
             first = str(part.index[600].date())
-            assert f"{column!r} (none since {first}, {rows} rows)" in stopped[0]
+            assert f"{column!r} (missing from {first} on, {rows} rows)" in stopped[0]
             # no advice to run again: the days are logged already (hostile 87, D)
             assert "logged in this run" in stopped[0] and "run again" not in stopped[0]
         else:  # said once, in the run that logged them

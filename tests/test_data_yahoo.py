@@ -104,6 +104,18 @@ def test_failed_ticker_is_dropped_with_a_warning(fake, tmp_path):
     assert list(returns.columns) == ["XLK", "XLF"]
 
 
+def test_a_failed_share_class_in_another_vendors_form_gets_yahoos(fake, tmp_path):
+    """Hostile 88, 7: 'BRK.B' failed as 'unknown or delisted symbols?';
+    Yahoo writes it 'BRK-B'. And 'XLK F' is two tickers, not a share class."""
+    tickers = ["XLK", "BRK.B"]
+    fake(yf_frame(tickers, failed=("BRK.B",)))
+    with pytest.warns(DataWarning, match=r"share classes with '-' \('BRK-B'\)"):
+        data.download_returns(tickers, **ARGS, cache_dir=tmp_path)
+    with pytest.raises(InvalidParameterError) as info:
+        data.download_returns(["XLK F"], **ARGS, cache_dir=tmp_path)
+    assert "share class" not in str(info.value) and "apart" in str(info.value)
+
+
 def test_all_tickers_failing_is_an_error(fake, tmp_path):
     fake(yf_frame(TICKERS, failed=tuple(TICKERS)))
     with pytest.raises(DataDownloadError, match="no prices for any of"):
