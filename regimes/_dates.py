@@ -1258,26 +1258,29 @@ def gap_note(index: pd.Index) -> str | None:
     An HMM reads consecutive rows as consecutive days: rows from 2016-12-30
     then 2018-01-02 are one transition, and a year dropped from the data (or a
     cross-validation fold's training rows around a held-out part) is chained
-    over silently (hostile 78, 6a). Said for daily rows (a median spacing of a
-    trading day) with a gap longer than :data:`MAX_GAP`; None otherwise.
+    over silently (hostile 78, 6a). Said for rows with a gap longer than
+    :data:`MAX_GAP` and three times their median spacing (weekly and monthly
+    rows too); None otherwise.
     """
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
         return None
     spacing = median_spacing(index)
-    if spacing is None or spacing > MAX_DAILY_SPACING:
-        return None  # weekly or monthly rows: their own warning
+    if spacing is None:
+        return None
+    # weekly or monthly rows: a hole of more than three rows' spacing (a year
+    # dropped from monthly rows was one transition, in silence: hostile 89, S3)
+    limit = max(MAX_GAP, 3 * spacing)
     gaps = index[1:] - index[:-1]
     i = int(np.argmax(gaps))
-    if gaps[i] <= MAX_GAP:
+    if gaps[i] <= limit:
         return None
-    n_long = int((gaps > MAX_GAP).sum())
-    more = (
-        f" (and {n_long - 1} more gaps over {MAX_GAP.days} days)" if n_long > 1 else ""
-    )
+    n_long = int((gaps > limit).sum())
+    more = f" (and {n_long - 1} more gaps over {limit.days} days)" if n_long > 1 else ""
+    step = "days" if spacing <= MAX_DAILY_SPACING else "rows"
     return (
         f"the rows jump from {stamp_text(index[i])} to {stamp_text(index[i + 1])}, "
         f"{gaps[i].days} days with no row between{more}: the model reads the rows "
-        "as consecutive days, one transition across the gap, and every run, "
+        f"as consecutive {step}, one transition across the gap, and every run, "
         "duration and causal figure across it. A market closed that long (Greece "
         "2015) is read so, and this is as it should be; rows dropped from the "
         "data (missing values in some columns) belong back in, with NaN where "

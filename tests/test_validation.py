@@ -1115,6 +1115,22 @@ def test_a_hole_of_weeks_in_daily_rows_is_named():
         model.fit(closure)
         holiday = returns.drop(returns.loc["2018-02-12":"2018-02-21"].index)
         model.fit(holiday)  # a lunar new year's closure of ten days
+    from regimes.exceptions import FrequencyWarning
+
+    weekly = load_sample().iloc[:, :2].resample("W-FRI").sum()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        RegimeModel(2, n_init=1, random_state=0).fit(weekly)  # no hole
+    assert not [w for w in seen if "jump" in str(w.message)]
+    # hostile 89, S3: a year out of monthly rows was one transition, unnamed
+    monthly = load_sample().iloc[:, :2].resample("ME").sum()
+    with (
+        pytest.warns(DataWarning, match=r"rows jump from 2015-12-31 to 2017-01-31"),
+        pytest.warns(FrequencyWarning),
+    ):
+        RegimeModel(2, n_init=1, random_state=0).fit(
+            monthly.drop(monthly.loc["2016"].index)
+        )
 
 
 def test_names_that_print_alike_are_one_name():
