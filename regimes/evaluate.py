@@ -623,6 +623,29 @@ def _in_zone(item: Any, zone: Any) -> Any:
     return item
 
 
+def _hold_advice(signal: pd.DatetimeIndex, returns: pd.DatetimeIndex) -> str:
+    """How to hold a sparser signal on the returns' days, or "" if it is not.
+
+    A weekly signal beside daily returns keeps the signal's days alone, every
+    other day's return left out (hostile 88, 6). The advice holds each signal
+    for at most one of its rows' spacing in the returns' rows, so that a
+    signal that stopped is not held for years (hostile 89, S2).
+    """
+    ratio = trading_days_per_row(signal) / trading_days_per_row(returns)
+    if ratio < 1.5:  # every other day is sparser too (hostile 89, C4)
+        return ""
+    limit = int(np.ceil(ratio * 1.5))
+    rows = {"day": "a day", "week": "a week", "month": "a month"}
+    every = rows.get(row_step(signal), f"{ratio:.2g} of the returns' rows")
+    return (
+        f" The signal has a row every {every.removeprefix('a ')} and the returns "
+        f"every {row_step(returns)}: to hold each signal until the next, pass "
+        f"signal.reindex(returns.index, method='ffill', limit={limit}).dropna() "
+        "(each day the latest signal, known then, for no longer than its "
+        "rows' spacing)."
+    )
+
+
 def _common_dates(
     signal: pd.DatetimeIndex, returns: pd.DatetimeIndex
 ) -> pd.DatetimeIndex:
@@ -644,7 +667,12 @@ def _common_dates(
                 ": they share days but not times of day (one of them is intraday); "
                 "pass both at the same frequency."
                 if times
-                else "; pass returns for the signal's days."
+                # a weekly signal dated on Sundays (hostile 89, L1)
+                else (
+                    "." + _hold_advice(signal, returns)
+                    if _hold_advice(signal, returns)
+                    else "; pass returns for the signal's days."
+                )
             ),
         )
     only_signal = signal.difference(returns)
@@ -660,17 +688,8 @@ def _common_dates(
             f"{len(only_returns)} returns dates are not in signal (first: "
             f"{only_returns[0].date()})"
         )
-    sparse = trading_days_per_row(signal) >= 2 * trading_days_per_row(returns)
-    if sparse:
-        # a weekly signal beside daily returns: the common days are the
-        # signal's, and every other day's return is left out (hostile 88, 6)
-        fix = (
-            f" The signal has a row every {row_step(signal)} and the returns "
-            f"every {row_step(returns)}: to hold each signal until the next, "
-            "pass signal.reindex(returns.index, method='ffill').dropna() (each day the "
-            "latest signal, known then)."
-        )
-    else:
+    fix = _hold_advice(signal, returns)
+    if not fix:
         fix = (
             " To align them yourself: common = "
             "signal.index.intersection(returns.index), then pass "

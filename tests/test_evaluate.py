@@ -1057,3 +1057,16 @@ def test_a_weekly_signal_beside_daily_returns_is_told_how_to_hold_it():
         warnings.simplefilter("error")
         result = backtest(held, returns)
     assert len(result.returns) == len(returns.loc[held.index[0] :]) - 1
+    # hostile 89: a signal that stops is not held for years (the hold has a
+    # limit); a signal dated on Sundays, no day in common, gets the advice too;
+    # every other day is sparser too
+    stopped = eval(advice.group(1), {"signal": weekly.iloc[:10], "returns": returns})
+    assert stopped.index[-1] <= weekly.index[9] + pd.Timedelta(days=14)
+    sundays = weekly.set_axis(weekly.index + pd.Timedelta(days=2))
+    with pytest.raises(InvalidParameterError, match="no date in common. The signal"):
+        backtest(sundays, returns)
+    with (
+        pytest.warns(AlignmentWarning, match="method='ffill', limit=3"),
+        pytest.warns(NotDailyWarning, match="131 rows a calendar year"),
+    ):
+        backtest(signal.iloc[::2], returns)
