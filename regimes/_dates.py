@@ -209,6 +209,24 @@ def _candidate_formats() -> list[str]:
 _CANDIDATES = _candidate_formats()
 
 
+def _century_late(days: pd.DatetimeIndex) -> bool:
+    """Whether '%y' put trading days a century late.
+
+    strptime's '%y' reads 00-68 as 2000-2068: a file of 1919-1925 read so
+    lands in the past, but a fifth of its weekdays on weekends, which 100
+    years earlier are weekdays again (hostile 89, S1).
+    """
+    days = days[~days.isna()]
+    if len(days) < 20:
+        return False
+    weekend = float((days.day_of_week >= 5).mean())
+    earlier = days - pd.DateOffset(years=100)
+    return (
+        weekend > WEEKEND_SHARE
+        and float((earlier.day_of_week >= 5).mean()) <= WEEKEND_SHARE / 5
+    )
+
+
 def _formats_of(
     sample: str | None, labels: Sequence[str] = ()
 ) -> tuple[list[str], str | None, pd.Timestamp | None]:
@@ -257,7 +275,8 @@ def _formats_of(
     best = max(scores.values())
     chosen = [fmt for fmt in found if scores[fmt] == best]
     unread = np.flatnonzero(parsed[chosen[0]].isna())
-    latest = None if best[0] else parsed[chosen[0]].max()
+    late = "%y" in chosen[0] and _century_late(pd.DatetimeIndex(parsed[chosen[0]]))
+    latest = None if best[0] and not late else parsed[chosen[0]].max()
     return chosen, (str(column[unread[0]]) if len(unread) else None), latest
 
 
@@ -289,7 +308,8 @@ def _index_fix(
             return (
                 "Their years have two digits, which strptime's '%y' reads as "
                 f"2000-2068 for 00-68: read so, they run to {latest.date()}, "
-                f"after today. {iso} (years with four digits)",
+                "after today or with trading days on weekends (a century late). "
+                f"{iso} (years with four digits)",
             )
         if formats and unread is not None:
             # the best format leaves dates of another form (hostile 87, C2)
@@ -380,11 +400,17 @@ def parse_day_index(
             ) from exc
         parsed = pd.DatetimeIndex(parsed)
         future = pd.Timestamp.now().normalize() + pd.Timedelta(days=2)
-        if (
-            "%y" in date_format.replace("%%", "")
-            and len(parsed)
-            and parsed.max() >= future
-        ):
+        two_digits = "%y" in date_format.replace("%%", "") and len(parsed) > 0
+        if two_digits and _century_late(parsed):
+            raise InvalidParameterError(
+                "date_format",
+                f"{source}: {Setting('date_format', date_format)} puts "
+                f"{float((parsed.day_of_week >= 5).mean()):.0%} of the rows on "
+                "weekends, where 100 years earlier they fall on weekdays: "
+                "strptime's '%y' reads 00-68 as 2000-2068. Write the years with "
+                "four digits (and '%Y').",
+            )
+        if two_digits and parsed.max() >= future:
             # hostile 88, 1: 1966 read as 2066, in silence
             raise InvalidParameterError(
                 "date_format",

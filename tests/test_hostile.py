@@ -2655,6 +2655,7 @@ def test_a_failed_fit_names_the_column_it_collapsed_on():
         ("%m/%d/%y", "low days", 2),  # days <= 12: month first or year first
         ("%m/%d/%y", "mixed", 0),  # then ISO dates: no one format
         ("%d/%m/%y", "sixties", 0),  # '%y' reads 66 as 2066 (hostile 88, 1)
+        ("%d/%m/%y", "twenties", 0),  # 1919 as 2019: weekdays on weekends (89)
     ],
 )
 def test_date_format_advice_works_when_followed(tmp_path, form, days, n_advised):
@@ -2673,6 +2674,7 @@ def test_date_format_advice_works_when_followed(tmp_path, form, days, n_advised)
         "low days": year[year.day <= 12],
         "mixed": year,
         "sixties": pd.bdate_range("1966-01-03", "1968-12-31"),
+        "twenties": pd.bdate_range("1919-01-02", "1925-12-31"),
     }[days]
     labels = [f"{d:{form}}" for d in stamps]
     if days == "mixed":
@@ -2691,9 +2693,11 @@ def test_date_format_advice_works_when_followed(tmp_path, form, days, n_advised)
         assert "every date reads both ways" in message
     if days == "mixed":
         assert "several forms" in message
-    if days == "sixties":  # and the format given is refused, not read as 2066
+    if days in ("sixties", "twenties"):  # the format given is refused too
         assert "after today" in message and "four digits" in message
-        with pytest.raises(InvalidParameterError, match="after today") as given:
+        with pytest.raises(
+            InvalidParameterError, match="after today|weekends"
+        ) as given:
             read_returns(path, kind="returns", date_format=form)
         assert given.value.param == "date_format"
     for fmt in advised:
