@@ -1212,9 +1212,11 @@ def row_step(index: Any) -> str:
 MAX_ROWS_A_YEAR = 300
 """Most rows a calendar year of trading-day data (252 a year; 300 leaves room for
 a six-day week's markets at ~310 to be told, and for holidays' spread)."""
-MIN_ROWS_A_YEAR = 200
-"""Fewest rows a calendar year of trading-day data: a long closure or a column's
-holidays leave more than 200 of 252; every other trading day leaves 126."""
+MIN_ROWS_A_YEAR = 170
+"""Fewest rows a calendar year of trading-day data: every other trading day
+leaves 126 of 252; a market open four days a week, with its holidays, about
+200, and a year with a month of closures about 230 (hostile 89, O2: at 200, a
+Monday-to-Thursday market flipped with its holidays)."""
 _MIN_CALENDAR_SPAN = pd.Timedelta(days=28)
 """Shortest span over which rows a year are counted: a week of five rows spans
 five days (365 a year), four weeks of trading days ~260 a year."""

@@ -567,7 +567,13 @@ def _data_section(inputs: _Inputs, label: str | None, met: list[str]) -> str:
                 f"{inputs.signal.index[-1]:%Y-%m-%d}",
             ]
         },
-        index=["Source", "Days", "Columns", "Units", "Signal"],
+        index=[
+            "Source",
+            "Rows" if unit != "days" else "Days",
+            "Columns",
+            "Units",
+            "Signal",
+        ],
     )
     if met:
         items = "".join(f"<li>{escape(m)}</li>" for m in met)

@@ -35,7 +35,7 @@ from ._contract import (
     PathLike,
     validate_params,
 )
-from ._dates import local_dates, stamp_text
+from ._dates import local_dates, row_unit, stamp_text
 from ._fitting import check_min_duration
 from ._hmm import forward_filter
 from ._parallel import parallel_map
@@ -856,11 +856,11 @@ def _refit_positions(
         raise InvalidParameterError(
             "min_train",
             Advice(
-                f"no refit: returns has {n} days and the first training window "
-                f"{min_train}, so no period starts after it; use more data or a "
-                "smaller ",
+                f"no refit: returns has {n} {row_unit(index, short=True)} and the "
+                f"first training window {min_train}, so no period starts after it; "
+                "use more data or a smaller ",
                 Setting("min_train", max(1, n // 2)),
-                " (half the days) or less.",
+                " (half the rows) or less.",
             ),
         )
     return positions

@@ -1198,3 +1198,9 @@ def test_every_other_trading_day_is_not_daily():
     assert row_unit(weekly) == "weeks"
     every_third = pd.bdate_range("2015-01-01", periods=2000)[::3]
     assert row_unit(every_third) == "rows"  # 5 days apart, but not weeks
+    # hostile 89, O2: a market open Monday to Thursday, holidays out (~199
+    # rows a year), is daily
+    four_days = pd.bdate_range("2015-01-01", periods=2000)
+    four_days = four_days[four_days.day_of_week < 4][::1]
+    four_days = four_days.delete(slice(None, None, 20))  # ~10 holidays a year
+    assert trading_days_per_row(four_days) == 1.0
