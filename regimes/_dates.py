@@ -331,6 +331,14 @@ def _index_fix(
                 " (every date reads both ways, in the file's order: check which "
                 "the file means)",
             )
+        if sample and re.fullmatch(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}", sample.strip()):
+            # digits in a day's shape that no order reads: no such day
+            # (hostile 88, 5: '31/02/2019' was given a format it fails)
+            return (
+                f"{sample!r} is no calendar day, in any order of day, month and "
+                "year: correct that row (or drop it). Then write the dates as "
+                "YYYY-MM-DD (e.g. 2024-01-31) or YYYYMMDD, or pass their format",
+            )
         # no format of ours reads them: an example of the codes, not of them
         return (
             f"{iso}, or pass their format in strptime codes, as ",

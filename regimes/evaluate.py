@@ -642,7 +642,8 @@ def _hold_advice(signal: pd.DatetimeIndex, returns: pd.DatetimeIndex) -> str:
         f"every {row_step(returns)}: to hold each signal until the next, pass "
         f"signal.reindex(returns.index, method='ffill', limit={limit}).dropna() "
         "(each day the latest signal, known then, for no longer than its "
-        "rows' spacing)."
+        "rows' spacing), and the returns on its days, returns.loc[held.index] "
+        "for that held signal (the days before the first signal have none)."
     )
 
 

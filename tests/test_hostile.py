@@ -2708,3 +2708,17 @@ def test_date_format_advice_works_when_followed(tmp_path, form, days, n_advised)
             path, kind="returns", date_format=advised[-1 if days == "january" else 0]
         )
         assert list(read.index) == list(stamps.normalize())
+
+
+def test_a_date_that_does_not_exist_is_named_as_such(tmp_path):
+    """Hostile 88, 5: '31/02/2019' among day-first dates was given
+    date_format='%d/%m/%Y', which fails on that same label; the error never
+    said the day does not exist."""
+    from regimes.data import read_returns
+
+    labels = [f"{d:%d/%m/%Y}" for d in pd.bdate_range("2019-01-02", periods=60)]
+    labels[30] = "31/02/2019"
+    path = tmp_path / "dates.csv"
+    path.write_text("Date,A\n" + "".join(f"{d},0.01\n" for d in labels))
+    with pytest.raises(InvalidReturnsError, match="'31/02/2019' is no calendar day"):
+        read_returns(path, kind="returns")
