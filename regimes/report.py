@@ -690,7 +690,7 @@ def _transition_section(inputs: _Inputs) -> str:
         {
             # the hindsight path's, as summary() holds: named so, as the tables
             # of the signal below give its own shares (hostile 70, 2)
-            "share of training days (hindsight path)": summary[
+            f"share of training {unit} (hindsight path)": summary[
                 "share_of_days"
             ].to_numpy(),
             f"expected duration ({unit})": summary["expected_duration"].to_numpy(),
@@ -709,7 +709,7 @@ def _transition_section(inputs: _Inputs) -> str:
         _table(durations, "durations", lambda v: f"{v:.3g}"),
         _p(
             "Expected duration = 1 / (1 − p), p the probability of staying. The "
-            "share of training days is that of the hindsight (Viterbi) path of "
+            f"share of training {unit} is that of the hindsight (Viterbi) path of "
             "the model's states, which switches more often than the causal "
             "signal: the signal's own shares are in the tables below."
         ),
@@ -745,6 +745,10 @@ def _column_stats(signal: pd.Series, simple: pd.DataFrame) -> pd.DataFrame:
 
 def _stats_section(inputs: _Inputs) -> str:
     table = _column_stats(inputs.signal, inputs.simple)
+    unit, step = (
+        row_unit(inputs.signal.index, short=True),
+        row_step(inputs.signal.index),
+    )
     shown = table.copy()
     for col in ("share_of_days", "ann_mean", "ann_vol", "max_drawdown", "hit_rate"):
         shown[col] = shown[col].map(_pct)
@@ -754,10 +758,10 @@ def _stats_section(inputs: _Inputs) -> str:
         "regime-stats",
         "Each column in each regime",
         _p(
-            "Days split by the signal of the same day; simple returns; annualised "
-            "with 252 days; Sharpe without a risk-free rate; the drawdown is that of "
-            "holding the column on the regime's days only; hit rate = share of "
-            "days with a gain."
+            f"{unit.capitalize()} split by the signal of the same {step}; simple "
+            "returns; annualised with 252 rows a year; Sharpe without a risk-free "
+            f"rate; the drawdown is that of holding the column on the regime's "
+            f"{unit} only; hit rate = share of {unit} with a gain."
         ),
         _table(shown, "regime_stats"),
     )

@@ -645,6 +645,8 @@ def test_spells_of_monthly_rows_are_counted_in_months(tmp_path, text_only, capsy
     assert "Monthly mean of each column" in text and "Daily" not in text
     assert "expected duration (months)" in text
     assert "duration = 1 / (1 - p) months" in text
+    assert "share of training months (hindsight path)" in text
+    assert "share of months with a gain" in text
     path = tmp_path / "monthly.csv"
     monthly.to_csv(path)
     argv = ["--csv", str(path), "--returns", "--n-regimes", "2", "--n-init", "2"]
