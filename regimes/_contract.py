@@ -668,6 +668,9 @@ class Names(Constraint):
     case ('Bull', 'bull') are one name, refused as a repeat (hostile 71, 4);
     ``caseless=False`` keeps case apart: column names (a file may hold 'A' and
     'a') and names looked up among known ones, which say the one meant.
+    ``apart`` is the fix for a control character: spaces for names, which may
+    hold them; a list for tickers, which never do (a tab between tickers,
+    hostile 87, F2, was told "use spaces", which was then refused).
     """
 
     def __init__(
@@ -679,8 +682,10 @@ class Names(Constraint):
         ordered: bool = True,
         stored: bool = False,
         caseless: bool = True,
+        apart: str = "use spaces",
     ) -> None:
         self.min_len, self.what, self.ordered = min_len, what, ordered
+        self.apart = apart
         # names that differ only in case are one (regime names: 'Bull', 'bull')
         self.caseless = caseless
         self.options = None if options is None else tuple(options)
@@ -750,16 +755,9 @@ class Names(Constraint):
         if isinstance(items, list) and all(isinstance(v, str) for v in items):
             bad = next((v for v in items if _control(v.strip())), None)
             if bad is not None:
-                # a ticker holds no space: a tab between tickers is a list
-                # (hostile 87, F2: "use spaces" was then refused)
-                fix = (
-                    "list several tickers apart, e.g. ['XLK', 'XLF']"
-                    if self.what == "ticker"
-                    else "use spaces"
-                )
                 return (
                     f"{bad!r} holds a line break or other control character; names "
-                    f"become headers of one line in the files written: {fix}"
+                    f"become headers of one line in the files written: {self.apart}"
                 )
             names = [v.strip() for v in items]
             if not all(names):

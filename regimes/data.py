@@ -550,7 +550,12 @@ def read_returns(
 
 @validate_params(
     {
-        "tickers": [None, Names(what="ticker")],
+        "tickers": [
+            None,
+            Names(
+                what="ticker", apart="list several tickers apart, e.g. ['XLK', 'XLF']"
+            ),
+        ],
         "start": [Day()],
         "end": [None, Day()],
         "cache_dir": [None, PathLike(kind="folder")],

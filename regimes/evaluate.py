@@ -628,22 +628,22 @@ def _hold_advice(signal: pd.DatetimeIndex, returns: pd.DatetimeIndex) -> str:
 
     A weekly signal beside daily returns keeps the signal's days alone, every
     other day's return left out (hostile 88, 6). The advice holds each signal
-    for at most one of its rows' spacing in the returns' rows, so that a
-    signal that stopped is not held for years (hostile 89, S2).
+    for at most one and a half of its rows' spacing, in the returns' rows, so
+    that a signal that stopped is not held for years (hostile 89, S2).
     """
     ratio = trading_days_per_row(signal) / trading_days_per_row(returns)
     if ratio < 1.5:  # every other day is sparser too (hostile 89, C4)
         return ""
     limit = int(np.ceil(ratio * 1.5))
-    rows = {"day": "a day", "week": "a week", "month": "a month"}
-    every = rows.get(row_step(signal), f"{ratio:.2g} of the returns' rows")
+    step = row_step(signal)
+    every = step if step != "row" else f"{ratio:.2g} of the returns' rows"
     return (
-        f" The signal has a row every {every.removeprefix('a ')} and the returns "
-        f"every {row_step(returns)}: to hold each signal until the next, pass "
+        f" The signal has a row every {every} and the returns every "
+        f"{row_step(returns)}: to hold each signal until the next, pass "
         f"signal.reindex(returns.index, method='ffill', limit={limit}).dropna() "
-        "(each day the latest signal, known then, for no longer than its "
-        "rows' spacing), and the returns on its days, returns.loc[held.index] "
-        "for that held signal (the days before the first signal have none)."
+        "as the signal (each day the latest signal, known then, for no longer "
+        "than its rows' spacing), and the returns on that signal's days only "
+        "(the days before its first value have none)."
     )
 
 
@@ -654,6 +654,7 @@ def _common_dates(
     if signal.equals(returns):
         return signal
     common = signal.intersection(returns)
+    hold = _hold_advice(signal, returns)  # a sparser signal: how to hold it
     if len(common) == 0:
         times = len(signal.normalize().intersection(returns.normalize())) > 0
 
@@ -669,11 +670,7 @@ def _common_dates(
                 "pass both at the same frequency."
                 if times
                 # a weekly signal dated on Sundays (hostile 89, L1)
-                else (
-                    "." + _hold_advice(signal, returns)
-                    if _hold_advice(signal, returns)
-                    else "; pass returns for the signal's days."
-                )
+                else ("." + hold if hold else "; pass returns for the signal's days.")
             ),
         )
     only_signal = signal.difference(returns)
@@ -689,13 +686,11 @@ def _common_dates(
             f"{len(only_returns)} returns dates are not in signal (first: "
             f"{only_returns[0].date()})"
         )
-    fix = _hold_advice(signal, returns)
-    if not fix:
-        fix = (
-            " To align them yourself: common = "
-            "signal.index.intersection(returns.index), then pass "
-            "signal.loc[common] and returns.loc[common]."
-        )
+    fix = hold or (
+        " To align them yourself: common = "
+        "signal.index.intersection(returns.index), then pass "
+        "signal.loc[common] and returns.loc[common]."
+    )
     warn_user(
         f"{' and '.join(parts)}; using the {len(common)} common dates "
         f"({common[0].date()} to {common[-1].date()}).{fix}",

@@ -35,7 +35,7 @@ from ._contract import (
     validate_params,
     with_near,
 )
-from ._dates import same_local_days, wall_clock
+from ._dates import same_local_days
 from ._forecast import MAX_HORIZON, forecast_frames
 from ._hmm import forward_filter
 from ._state import FittedState, Settings
@@ -1087,11 +1087,10 @@ default="stationary"
         its first day, by the calendar (dated returns), or, for returns
         without dates, when their first rows are the training data (its
         number of rows and its log-likelihood, as :meth:`results` recognises
-        them). Else the
-        stationary distribution. EM fits ``startprob_`` to the first training
-        day, usually one-hot: as the prior of any other first day it forced
-        that day into the first training day's regime, in the hindsight
-        decoders alone (hostile 86, 3: a calm day decoded Bear with
+        them). Else the stationary distribution. EM fits ``startprob_`` to
+        the first training day, usually one-hot: as the prior of any other
+        first day it forced that day into the first training day's regime, in
+        the hindsight decoders alone (hostile 86, 3: a calm day decoded Bear with
         probability 1 beside a filtered 0.07; hostile 87, A: an array's rows
         all "began" at row 0).
         """
@@ -1115,19 +1114,27 @@ default="stationary"
         if isinstance(trained, pd.DatetimeIndex) and isinstance(
             given, pd.DatetimeIndex
         ):
-            # calendar days, as every rule of the package reads them: a time of
-            # day or a zone does not make another day
-            return bool(
-                wall_clock(trained[:1]).normalize()[0]
-                == wall_clock(given[:1]).normalize()[0]
-            )
+            # the package's one rule of the same days: a time of day or a zone
+            # does not make another day
+            return same_local_days(trained[:1], given[:1])
         # without dates: when they begin with the training data (its rows'
         # log-likelihood), as the training data and the training data with
         # later rows do (hostile 88, 4: the chain rule by hand on arrays)
         if len(given) < len(trained):
             return False
-        score = float(self._engine.score(data.values[: len(trained)]))
-        return bool(np.isclose(score, state.log_likelihood, rtol=1e-9, atol=1e-6))
+        return self._is_fit_log_likelihood(
+            float(self._engine.score(data.values[: len(trained)]))
+        )
+
+    def _is_fit_log_likelihood(self, score: float) -> bool:
+        """Whether ``score`` is the fit's log-likelihood: its data, to rounding.
+
+        The one test that returns are the training returns (:meth:`results`,
+        the hindsight decoders' default start).
+        """
+        return bool(
+            np.isclose(score, self.fitted_state_.log_likelihood, rtol=1e-9, atol=1e-6)
+        )
 
     @validate_params(
         {
@@ -1379,9 +1386,7 @@ optional
         score = None
         if n_rows == len(self.fitted_state_.regimes):
             score = self._engine.score(data.values)
-        same = score is not None and np.isclose(
-            score, self.fitted_state_.log_likelihood, rtol=1e-9, atol=1e-6
-        )
+        same = score is not None and self._is_fit_log_likelihood(score)
         if not same:
             fitted_ll = self.fitted_state_.log_likelihood
             got, why = "", ""

@@ -827,8 +827,9 @@ def _backtest_section(
         "backtest",
         "Acting on the signal: risk-off against buy-and-hold",
         _p(
-            f"Hold the equal-weighted columns (rebalanced each row) unless the "
-            f"signal was {' or '.join(risk_off)} {' or '.join(map(str, DELAYS))} "
+            f"Hold the equal-weighted columns (rebalanced each {row_step(days)}) "
+            f"unless the signal was {' or '.join(risk_off)} "
+            f"{' or '.join(map(str, DELAYS))} "
             f"{unit} earlier; then cash at 0%. Each change of position costs "
             f"{cost:.2%}. Delay 1 acts at the close that made the signal, delay 2 "
             f"at the next close. Both delays and buy-and-hold are measured on "
