@@ -951,7 +951,7 @@ def saved_columns(folder: Path) -> list[str] | None:
     """
     pointer = Path(folder) / POINTER
     try:
-        generation = Path(folder) / read_text(pointer).strip()
+        generation = _named_generation(Path(folder), read_text(pointer))
         record = json.loads(read_text(generation / _RECORD))
         return [str(c) for c in record["data"]["columns"]]
     except (OSError, ValueError, KeyError, TypeError):
@@ -983,7 +983,7 @@ def load_state(folder: str | os.PathLike[str]) -> pd.DataFrame:
     generation = folder
     try:
         for attempt in range(3):
-            generation = folder / read_text(pointer).strip()
+            generation = _named_generation(folder, read_text(pointer))
             try:
                 out = _read_generation(generation)
                 break
@@ -1202,6 +1202,22 @@ def _holds_a_line(log: Path) -> bool:
 
 
 _GENERATION = re.compile(r"state-(\d{6})")
+
+
+def _named_generation(folder: Path, pointer: str) -> Path:
+    """The generation the pointer's text names: a folder of this state's own.
+
+    Only the names this module writes (``state-NNNNNN``) inside ``folder``: a
+    pointer edited to an absolute path or '../other/state-000001' read another
+    folder's state in silence (hostile 90, S2). Raises ValueError (the state
+    is then damaged) for any other text.
+    """
+    name = pointer.strip()
+    if not _GENERATION.fullmatch(name):
+        raise ValueError(f"{POINTER} names {name!r}, not a generation of this folder")
+    return folder / name
+
+
 """The name of a generation of the state (:func:`save_and_log`)."""
 _STAGING = re.compile(r"\.staging-(\d{6})-\d+")
 """The name of a generation being written (a run that crashed can leave one)."""

@@ -186,13 +186,18 @@ def penalized_decode(
         whole = isinstance(regime, (int, np.integer)) and not isinstance(regime, bool)
         if (
             scores is None
+            # numbers as the decoder leaves them: -inf for a regime a day ruled
+            # out, never +inf or all -inf (hostile 90, L1: a raw ValueError)
             or np.isnan(scores).any()
+            or np.isposinf(scores).any()
+            or not np.isfinite(scores).any()
             or not (whole and 0 <= regime < n_regimes)
         ):
             raise InvalidParameterError(
                 "state",
                 f"state must be the DecoderState a previous call returned: its "
-                f"regime a code from 0 to {n_regimes - 1} and its scores numbers, "
+                f"regime a code from 0 to {n_regimes - 1} and its scores numbers "
+                "(below +inf, one of them finite), "
                 f"got regime={regime!r}, scores={state.scores!r}. Pass the state "
                 "penalized_decode returned, or none for a fresh start.",
             )

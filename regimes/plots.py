@@ -112,6 +112,10 @@ class _Axes(Constraint):
             return _REJECTED
         if len({id(a) for a in items}) != len(items):  # one panel drawn over another
             return _REJECTED
+        # the figure returned is the first Axes': a panel on another figure
+        # was not in it (hostile 90, OB6)
+        if len({id(a.get_figure(root=True)) for a in items}) > 1:
+            return _REJECTED
         return items
 
     def describe(self) -> str:
@@ -124,6 +128,13 @@ class _Axes(Constraint):
                 return (
                     "the same Axes twice draws both panels on it; pass two, e.g. "
                     "fig, axes = plt.subplots(2, 1)"
+                )
+            figures = {id(getattr(a, "figure", None)) for a in items}
+            if len(items) > 1 and len(figures) > 1:
+                return (
+                    "Axes of two figures: the one figure returned would lack a "
+                    "panel; pass two of one figure, e.g. fig, axes = "
+                    "plt.subplots(2, 1)"
                 )
         return ""
 

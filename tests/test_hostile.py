@@ -2722,3 +2722,63 @@ def test_a_date_that_does_not_exist_is_named_as_such(tmp_path):
     path.write_text("Date,A\n" + "".join(f"{d},0.01\n" for d in labels))
     with pytest.raises(InvalidReturnsError, match="'31/02/2019' is no calendar day"):
         read_returns(path, kind="returns")
+
+
+def test_hostile_90_a_revised_first_day_inf_scores_two_figures_a_moved_pointer(
+    tmp_path,
+):
+    """Hostile 90: S1, a revised first day (-8 % in every column) still began
+    as trained when dated, so day 1 came out Bull with probability 1 (and the
+    score depended on the dates); L1, a decoder state with infinite scores
+    raised a raw ValueError; OB6, two Axes of two figures drew a figure
+    without its lower panel; S2, a CURRENT file edited to another folder's
+    generation was read in silence."""
+    import matplotlib.pyplot as plt
+
+    from regimes import daily, walk_forward
+    from regimes.exceptions import InvalidParameterError
+    from regimes.online import DecoderState, penalized_decode
+    from regimes.plots import plot_walk_forward
+
+    returns = load_sample().iloc[-800:, :3]
+    model = RegimeModel(3, n_init=2, random_state=0).fit(returns)
+    revised = returns.copy()
+    revised.iloc[0] = -0.08
+    pd.testing.assert_frame_equal(
+        model.predict_proba(revised), model.predict_proba(revised, initial="stationary")
+    )
+    assert model.score(revised) == model.score(revised.reset_index(drop=True))
+    # rounded as a six-decimal CSV: still the training data
+    rounded = returns.round(6)
+    assert model.score(rounded) == model.score(rounded, initial="fitted")
+
+    ll = np.log([[0.9, 0.1], [0.1, 0.9]])
+    for scores in ([np.inf, 0.0], [-np.inf, -np.inf]):
+        with pytest.raises(InvalidParameterError, match="below \\+inf") as e:
+            penalized_decode(ll, 3.0, state=DecoderState(np.array(scores), 0))
+        assert e.value.param == "state"
+    ruled_out = np.array([[np.log(0.9), np.log(0.1)], [np.log(0.9), -np.inf]])
+    _, state = penalized_decode(ruled_out, 3.0)
+    assert np.isneginf(state.scores).any()  # the decoder's own state
+    penalized_decode(ll, 3.0, state=state)  # -inf for a ruled-out regime: fine
+
+    walk = walk_forward(
+        returns,
+        RegimeModel(2, n_init=1, random_state=0),
+        refit=200,
+        min_train=400,
+        progress=False,
+    )
+    (_, top), (_, bottom) = plt.subplots(1, 1), plt.subplots(1, 1)
+    with pytest.raises(InvalidParameterError, match="Axes of two figures") as e:
+        plot_walk_forward(walk, returns, axes=[top, bottom])
+    assert e.value.param == "axes"
+    plt.close("all")
+
+    one, other = tmp_path / "one", tmp_path / "other"
+    daily.save_state(walk, one)
+    daily.save_state(walk, other)
+    generation = (other / "CURRENT").read_text().strip()
+    (one / "CURRENT").write_text(f"../other/{generation}")
+    with pytest.raises(InvalidParameterError, match="not a generation of this folder"):
+        daily.load_state(one)
