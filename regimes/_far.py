@@ -175,16 +175,19 @@ def far_values(
         candidates = (
             (rough > FAR_MADS / 4) | jumped | (undone & (rough > JUMP_MADS / 2))
         )
-        for k in np.flatnonzero(candidates).tolist():
+        ks = np.flatnonzero(candidates)
+        rows = seen[ks]
+        keep = rows >= first
+        if said is not None:
+            keep &= ~said[rows, j]
+        ks = ks[keep]
+        local = _local_distances(observed, ks)
+        named_anyway = jumped[ks] | undone[ks]
+        with np.errstate(invalid="ignore"):  # NaN: neither side judges
+            named = (local > FAR_MADS) | (named_anyway & (local > JUMP_MADS))
+        for k, distance in zip(ks[named].tolist(), local[named].tolist(), strict=True):
             row = int(seen[k])
-            if row < first or (said is not None and said[row, j]):
-                continue
-            local = _local_distance(observed, k)
-            if local is None:
-                continue
-            named_anyway = jumped[k] or undone[k]
-            if local > FAR_MADS or (named_anyway and local > JUMP_MADS):
-                found.append(FarValue(row, j, float(column[row]), local))
+            found.append(FarValue(row, j, float(column[row]), distance))
     return sorted(found, key=lambda v: -v.distance)
 
 
@@ -324,25 +327,41 @@ def _rough_distances(observed: np.ndarray) -> np.ndarray:
     return np.nan_to_num(rough, nan=0.0)
 
 
-def _local_distance(observed: np.ndarray, k: int) -> float | None:
-    """MADs from the values before position ``k`` and from those after: the nearer.
+def _local_distances(observed: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """MADs of the values at positions ``ks`` from the values before each and after.
 
-    ``observed`` holds a column's observed values in order. A side with fewer
-    than :data:`FAR_MIN_SIDE` values does not judge; with neither side, None.
+    ``observed`` holds a column's observed values in order. Each side is the
+    :data:`FAR_WINDOW` values next to it that moved (:func:`_moves`), judged by
+    its median and spread (:func:`_spreads`); a side with fewer than
+    :data:`FAR_MIN_SIDE` of them does not judge. The nearer side's distance,
+    NaN where neither judges. All values at once: one loop per value took 6 ms
+    of a fit on the bundled sample.
+
+    Examples
+    --------
+    >>> x = np.r_[np.tile([0.01, -0.01], 20), 0.5, np.tile([0.01, -0.01], 20)]
+    >>> _local_distances(x, np.array([40, 3])).round(1).tolist()
+    [50.0, 1.0]
+    >>> _local_distances(x[:15], np.array([7])).tolist()  # 7 a side: too few
+    [nan]
     """
-    value = observed[k]
-    distances = []
-    for side in (
-        _moves(observed[max(0, k - FAR_WINDOW) : k]),
-        _moves(observed[k + 1 : k + 1 + FAR_WINDOW]),
-    ):
-        if len(side) < FAR_MIN_SIDE:
-            continue
-        middle = float(np.median(side))
-        spread = _spreads(np.abs(side - middle)[None, :], np.array([middle]))[0]
-        if spread > 0:
-            distances.append(abs(value - middle) / spread)
-    return float(min(distances)) if distances else None
+    w = FAR_WINDOW
+    if len(ks) == 0:
+        return np.empty(0)
+    padded = np.concatenate([np.full(w, np.nan), observed, np.full(w, np.nan)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, w)
+    # value k sits at padded[k + w]: before it padded[k : k + w], after it
+    # padded[k + w + 1 : k + 2w + 1]
+    distances = np.full((2, len(ks)), np.nan)
+    for s, side in enumerate((windows[ks], windows[ks + w + 1])):
+        side = np.where(side != 0, side, np.nan)  # moves only (_moves)
+        judges = (~np.isnan(side)).sum(axis=1) >= FAR_MIN_SIDE
+        middle = nan_median(side, axis=1)
+        spread = _spreads(np.abs(side - middle[:, None]), middle)
+        with np.errstate(all="ignore"):
+            far = np.abs(observed[ks] - middle) / spread
+        distances[s] = np.where(judges & (spread > 0), far, np.nan)
+    return np.fmin(distances[0], distances[1])
 
 
 def _moves(side: np.ndarray) -> np.ndarray:
