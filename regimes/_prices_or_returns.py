@@ -710,8 +710,9 @@ def units_switches(returns: pd.DataFrame) -> str | None:
                     end = offset + size * (i + 1) + (size // 2 if apart == 2 else 0)
                     best[j] = (ratio[i], end - 1, a[i], b[i], size)
     jumps = []
+    edges = _edge_jumps(sizes, rows, percent)
     for j, column in enumerate(returns.columns):
-        for ratio, end, a, b in _edge_jumps(sizes[:, j], rows, percent):
+        for ratio, end, a, b in edges[j]:
             if ratio > best[j][0]:
                 best[j] = (ratio, end, a, b, rows)
         ratio, at, low, high, size = best[j]
@@ -760,15 +761,16 @@ def _unit_like(ratio: Any, a: Any, b: Any, percent: float) -> Any:
 
 def _edge_jumps(
     sizes: np.ndarray, rows: int, percent: float
-) -> list[tuple[float, int, float, float]]:
-    """(ratio, last row of the old unit, old size, new size) at both ends.
+) -> list[list[tuple[float, int, float, float]]]:
+    """Per column: (ratio, last row of the old unit, old size, new size) at both ends.
 
-    The last (and first) :data:`EDGE_ROWS` rows against the ``rows`` rows
-    beside them, each side's median by the blocks' rule (:func:`_block_medians`);
-    only pairs that differ as two units do (:func:`_unit_like`).
+    The last (and first) :data:`EDGE_ROWS` rows of each column of ``sizes``
+    against the ``rows`` rows beside them, each side's median by the blocks'
+    rule (:func:`_block_medians`, every column at once); only pairs that differ
+    as two units do (:func:`_unit_like`).
     """
-    out = []
-    n = len(sizes)
+    n, n_columns = sizes.shape
+    out: list[list[tuple[float, int, float, float]]] = [[] for _ in range(n_columns)]
     for k in EDGE_ROWS:
         if n < k + rows:
             break
@@ -777,15 +779,18 @@ def _edge_jumps(
             (sizes[:k], sizes[k : k + rows], k - 1),
         ):
             # each side one block of its own length: the blocks' median rule
-            new = _block_medians(edge[:, None], len(edge))[0, 0]
-            old = _block_medians(other[:, None], len(other))[0, 0]
-            if np.isnan(new) or np.isnan(old):
-                continue
-            ratio = max(new / old, old / new)
-            if _unit_like(ratio, old, new, percent):
-                # the first rows: the "old" unit is theirs, the change after
-                first = end == k - 1
-                out.append((ratio, end, new if first else old, old if first else new))
+            news = _block_medians(edge, len(edge))[0]
+            olds = _block_medians(other, len(other))[0]
+            for j, (new, old) in enumerate(zip(news, olds, strict=True)):
+                if np.isnan(new) or np.isnan(old):
+                    continue
+                ratio = max(new / old, old / new)
+                if _unit_like(ratio, old, new, percent):
+                    # the first rows: the "old" unit is theirs, the change after
+                    first = end == k - 1
+                    out[j].append(
+                        (ratio, end, new if first else old, old if first else new)
+                    )
     return out
 
 
