@@ -83,7 +83,7 @@ def main() -> None:
 
     def em_iteration() -> Callable[[], object]:
         # a restart screened for 10 iterations, then one E- and M-step per call
-        hmm = _restarts.start_restart(Z, 3, settings, 10, shared=shared).hmm
+        hmm = _restarts.start_restart(shared, 3, settings, 10).hmm
         hmm.share_data(shared)
 
         def step() -> None:

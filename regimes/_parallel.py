@@ -1,29 +1,37 @@
 """Run independent jobs through joblib: here, in worker processes, or on a cluster.
 
-Two ways, for two sizes of job:
+Three ways, for three sizes of job:
 
 - :func:`parallel_map` sends whole fits (walk-forward refits, model selection,
   bootstrap replicates) to joblib: worker processes by default, or the backend of
   an active ``joblib.parallel_config`` (a Dask cluster).
-- :func:`thread_map` runs the restarts *inside* one fit. A restart of the bundled
-  sample is 10-40 ms of EM, too short for worker processes: starting them costs
-  seconds on the first call, and every call pays joblib's result polling (it
-  sleeps 10 ms between looks) and a copy of the data and of each fitted model
-  both ways. EM's heavy parts run without the GIL (hmmlearn's compiled forward
-  and backward passes release it, as do numpy's large element-wise operations
-  and its BLAS products through ``np.dot``: :func:`regimes._gaussian.product`,
-  as ``@`` holds it), so threads of this process run restarts side by side at
-  the cost of starting a thread (``benchmarks/restarts.py`` measures both). The
-  Python between those calls holds the GIL, which bounds what threads gain
-  (``benchmarks/thread_scaling.py``).
+- :func:`thread_map` runs short jobs on threads of this process: the restarts
+  of a warm refit (a few EM iterations each), and a fit's restarts until the
+  pool below is warm. Worker processes through joblib would cost seconds to
+  start on the first call, and every call would pay joblib's result polling
+  (it sleeps 10 ms between looks) and a copy of the data and of each fitted
+  model both ways. EM's heavy parts run without the GIL (hmmlearn's compiled
+  forward and backward passes release it, as do numpy's large element-wise
+  operations and its BLAS products through ``np.dot``:
+  :func:`regimes._gaussian.product`, as ``@`` holds it), so threads run
+  restarts side by side at the cost of starting a thread. The Python between
+  those calls holds the GIL, which bounds what threads gain
+  (``benchmarks/thread_scaling.py``): 1.4x on two cores for a fit's restarts.
+- :func:`shared_map` with :func:`process_pool` runs a fit's restarts in a pool
+  of worker processes of the package's own (not joblib's shared one, which a
+  joblib call of another size would resize), once the pool is warm (see the
+  notes further down): no GIL is shared, jobs go straight to the pool's
+  queue (no polling), and the data every job shares cross once per call.
+  ``benchmarks/restarts.py`` measures all three.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextvars import copy_context
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def parallel_map(
@@ -218,3 +226,367 @@ def _rounds(
                 following.append((place, nxt))
         due = following
     return results
+
+
+# --- A fit's restarts in worker processes ------------------------------------
+#
+# Threads of one process share the GIL, which EM's Python glue holds for about a
+# quarter of a restart's time: on 2 cores a fit's 10 restarts ran 1.4x as fast
+# on two threads as on one, where two processes reach 1.9x
+# (``benchmarks/restarts.py``). Worker processes share no GIL, but a process
+# starts in about a second (it imports numpy, scikit-learn, hmmlearn and the
+# package), five fits' worth on the bundled sample. So a fit's restarts go to
+# worker processes only once a pool of them is running and warm: the pool
+# starts in the background after the session's POOL_AFTER-th fit that would
+# use it (a session that fits twice is fitting in a loop: a notebook's
+# experiments, a selection of the number of regimes), and until it is warm the
+# restarts run on threads. Where they run changes nothing in the result: a
+# restart depends on its arguments only (regimes._restarts), in any process.
+#
+# A job's arguments cross to a worker with every job, but the data every job of
+# a call shares (the returns and what is formed from them, megabytes) cross
+# once: written to a file that each worker reads, and builds from, once per
+# call (:class:`Shared`).
+
+POOL_AFTER = 2
+"""Fits with ``n_jobs`` > 1 after which the worker processes start (see above)."""
+
+POOL_IDLE = 300.0
+"""Seconds an idle worker process lives (joblib's own default): a session that
+stops fitting does not hold their memory."""
+
+PROCESSES = True
+"""Whether a fit's restarts may go to worker processes at all; False: threads
+only (the test suite's default, where functions are patched in this process)."""
+
+
+class Shared:
+    """The first argument of every job of a call: ``build(array, *args)``.
+
+    Built once in this process when the jobs run here or on threads
+    (:meth:`value`); for worker processes the array is written once to a file
+    of the pool's folder, and each worker builds the value once and keeps it
+    for the call's other jobs. Use as a context manager: the file is removed
+    when the block ends.
+    """
+
+    def __init__(self, build: Callable[..., Any], array: Any, *args: Any) -> None:
+        import uuid
+
+        self.build, self.array, self.args = build, array, args
+        self.token = uuid.uuid4().hex
+        self._value: Any = None
+        self._path: str | None = None
+
+    def value(self) -> Any:
+        """The value, built here on first use."""
+        if self._value is None:
+            self._value = self.build(self.array, *self.args)
+        return self._value
+
+    def keep(self, value: Any) -> None:
+        """Use ``value`` here from now on (the caller formed more of it).
+
+        For the jobs of this process only: call it before any job has gone to
+        a worker process, or not at all.
+        """
+        if self._path is not None:
+            raise RuntimeError("the shared data have already gone to workers")
+        self._value = value
+
+    def _reference(self, folder: str) -> _SharedFile:
+        """What crosses to a worker: the file, written on the first call."""
+        if self._path is None:
+            import os
+
+            import numpy as np
+
+            path = os.path.join(folder, f"{self.token}.npy")
+            np.save(path, self.array, allow_pickle=False)
+            self._path = path
+        return _SharedFile(self.token, self._path, self.build, self.args)
+
+    def __enter__(self) -> Shared:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._path is not None:
+            import os
+
+            try:
+                os.remove(self._path)
+            except OSError:  # the folder went with the process's exit
+                pass
+            self._path = None
+
+
+class _SharedFile(NamedTuple):
+    token: str
+    path: str
+    build: Callable[..., Any]
+    args: tuple
+
+
+_BUILT: dict[str, Any] = {}  # in a worker process: the values of the latest calls
+_BUILT_KEPT = 2  # two fits of threads of the parent at once do not rebuild
+
+
+def _worker_job(shared: _SharedFile, func: Callable[..., Any], job: Job) -> Any:
+    """In a worker process: ``func(value, *job)``, warnings and error kept."""
+    from ._threads import call_with_threads
+    from ._warn import kept
+
+    value = _BUILT.get(shared.token)
+    if value is None:
+        import numpy as np
+
+        value = shared.build(np.load(shared.path, allow_pickle=False), *shared.args)
+        while len(_BUILT) >= _BUILT_KEPT:
+            _BUILT.pop(next(iter(_BUILT)))
+        _BUILT[shared.token] = value
+    return kept(call_with_threads, 1, func, value, *job)
+
+
+def _warm_up(module: str) -> int:
+    """In a new worker process: import ``module`` (what its jobs use); the pid."""
+    import importlib
+    import os
+
+    importlib.import_module(module)
+    return os.getpid()
+
+
+class _Pool:
+    """The worker processes of this process, and what is known of their warmth."""
+
+    lock = threading.Lock()
+    fits = 0  # fits that asked for the pool
+    executor: Any = None
+    workers = 0
+    owner = 0  # the process that started them (a fork's child has none)
+    folder: str | None = None
+    warming: list[Future] = []
+    last_used = 0.0
+    failed = False
+
+
+def process_pool(n_jobs: int | None, uses: str) -> Any | None:
+    """The warm worker pool a fit's restarts go to, or None: run them on threads.
+
+    Asked once per fit whose restarts start from k-means (``n_jobs`` > 1, no
+    ``joblib.parallel_config`` naming a backend). Starts the pool after
+    :data:`POOL_AFTER` such fits; returns it once every worker has imported
+    ``uses`` (the module of the jobs, and so numpy, scikit-learn and
+    hmmlearn), and again after workers left idle (:data:`POOL_IDLE`) have
+    been replaced.
+    """
+    import os
+    import time
+
+    workers = thread_workers(n_jobs)
+    if not PROCESSES or workers is None or workers < 2:
+        return None
+    from joblib.parallel import get_active_backend
+
+    from ._threads import available_cores
+
+    # joblib's default (no parallel_config): a config that names threads keeps them
+    if type(get_active_backend()[0]).__name__ != "LokyBackend":
+        return None
+    workers = min(workers, available_cores())
+    if workers < 2:
+        return None
+    pool = _Pool
+    with pool.lock:
+        if pool.failed:
+            return None
+        if pool.owner != os.getpid():  # none yet, or the parent's (a fork)
+            pool.executor, pool.warming, pool.owner = None, [], os.getpid()
+            pool.folder = None
+        pool.fits += 1
+        if pool.executor is not None and pool.workers != workers:
+            pool.executor.shutdown(wait=False)
+            pool.executor = None
+        if pool.executor is None:
+            if pool.fits >= POOL_AFTER:
+                _start(workers, uses)
+            return None
+        now = time.monotonic()
+        if now - pool.last_used > 0.8 * POOL_IDLE:  # its workers may have left
+            pool.warming = _warm_ups(uses)
+            pool.last_used = now
+            return None
+        if not all(f.done() for f in pool.warming):
+            return None
+        try:
+            pids = {f.result() for f in pool.warming}
+        except Exception:  # noqa: BLE001  (a worker that could not start)
+            _fail()
+            return None
+        if len(pids) < workers:  # one worker took two warm-ups: warm the other
+            pool.warming = _warm_ups(uses)
+            return None
+        pool.last_used = now
+        return pool.executor
+
+
+def _warm_ups(uses: str) -> list[Future]:
+    """A warm-up for each worker (called with the lock held)."""
+    return [_Pool.executor.submit(_warm_up, uses) for _ in range(_Pool.workers)]
+
+
+def _start(workers: int, uses: str) -> None:
+    """Start ``workers`` processes, each warming up (called with the lock held)."""
+    import atexit
+    import os
+    import tempfile
+    import time
+
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    pool = _Pool
+    if pool.folder is None:
+        pool.folder = tempfile.mkdtemp(prefix="regimes-restarts-")
+        atexit.register(_remove_folder, pool.folder, os.getpid())
+    one = "1"  # EM's native threads (regimes._threads), from the start
+    env = {name: one for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    env["MKL_NUM_THREADS"] = one
+    pool.executor = ProcessPoolExecutor(max_workers=workers, timeout=POOL_IDLE, env=env)
+    pool.workers = workers
+    pool.warming = _warm_ups(uses)
+    pool.last_used = time.monotonic()
+
+
+def _remove_folder(folder: str, owner: int) -> None:
+    """At exit, the pool's folder, by the process that made it (not a fork's child)."""
+    import os
+    import shutil
+
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _fail() -> None:
+    """Stop using worker processes in this process (with the lock held)."""
+    pool = _Pool
+    pool.failed = True
+    if pool.executor is not None:
+        pool.executor.shutdown(wait=False)
+    pool.executor = None
+
+
+def shared_map(
+    func: Callable[..., Any],
+    shared: Shared,
+    jobs: Sequence[Job],
+    n_jobs: int | None,
+    again: Callable[[Job, Any], Job | None] | None = None,
+    pool: Any | None = None,
+) -> list[Any]:
+    """``[func(shared value, *job) for job in jobs]``, on ``pool`` or on threads.
+
+    With ``pool`` (from :func:`process_pool`) the jobs run in its worker
+    processes, handed out one at a time in order, with ``again`` as in
+    :func:`thread_map`; the jobs' warnings are given here, in the jobs'
+    order, and a job's error is raised after the jobs already running have
+    ended. If the pool itself fails (a worker killed), the call runs again on
+    threads and this process stops using worker processes. Without ``pool``:
+    :func:`thread_map`.
+    """
+    if again is None:
+        again = _once
+    if pool is not None:
+        try:
+            return _on_processes(func, shared, jobs, again, pool)
+        except _PoolBroken:
+            with _Pool.lock:
+                _fail()
+    value = shared.value()
+
+    def again_here(job: Job, result: Any) -> Job | None:
+        following = again(job[1:], result)
+        return None if following is None else (value, *following)
+
+    return thread_map(func, [(value, *job) for job in jobs], n_jobs, again_here)
+
+
+class _PoolBroken(Exception):
+    """The worker processes failed, not a job."""
+
+
+def _on_processes(
+    func: Callable[..., Any],
+    shared: Shared,
+    jobs: Sequence[Job],
+    again: Callable[[Job, Any], Job | None],
+    pool: Any,
+) -> list[Any]:
+    import time
+
+    from ._warn import give, raise_from_job
+
+    reference = shared._reference(_Pool.folder)
+    results: list[Any] = [None] * len(jobs)
+    warned: list[list] = [[] for _ in jobs]
+    errors: list[tuple[int, Exception]] = []
+
+    def submit(job: Job) -> Future:
+        try:
+            return pool.submit(_worker_job, reference, func, job)
+        except Exception as exc:  # a shut or broken pool
+            raise _PoolBroken(str(exc)) from exc
+
+    pending = {submit(job): (place, job) for place, job in enumerate(jobs)}
+    try:
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: pending[f][0]):
+                place, job = pending.pop(future)
+                try:
+                    result, kept_warnings, error = future.result()
+                except Exception as exc:  # the process, not the job
+                    raise _PoolBroken(str(exc)) from exc
+                warned[place] += kept_warnings
+                if error is not None:
+                    errors.append((place, error))
+                    for other in pending:  # not started yet: cancelled
+                        other.cancel()
+                    continue
+                following = None if errors else again(job, result)
+                if following is None:
+                    results[place] = result
+                else:
+                    pending[submit(following)] = (place, following)
+            pending = {f: p for f, p in pending.items() if not f.cancelled()}
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        raise
+    _Pool.last_used = time.monotonic()  # a long fit's end, not its start
+    for kept_warnings in warned:
+        give(kept_warnings)
+    if errors:
+        raise_from_job(min(errors, key=lambda e: e[0])[1])
+    return results
+
+
+def warm_pool(n_jobs: int | None, uses: str, timeout: float = 120.0) -> bool:
+    """Start the worker pool now and wait until it is warm; whether it is.
+
+    For the benchmarks and the tests, which time or test the pool itself
+    rather than the fits that start it. False when ``n_jobs`` would not use
+    worker processes here (one core, :data:`PROCESSES` off, a joblib config
+    that names a backend) or the pool did not warm within ``timeout`` seconds.
+    """
+    import time
+
+    with _Pool.lock:
+        _Pool.fits = max(_Pool.fits, POOL_AFTER - 1)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if process_pool(n_jobs, uses) is not None:
+            return True
+        if _Pool.executor is None:  # not for this n_jobs, or failed
+            return False
+        time.sleep(0.05)
+    return False

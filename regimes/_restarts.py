@@ -39,7 +39,7 @@ import numpy as np
 from . import _accelerate
 from ._covariance import COVARIANCE_FORMS, positive_definite, read_full, write_full
 from ._hmm import NO_PRIORS, FitData, RegimeHMM, fit_data, init_data
-from ._parallel import thread_map, thread_workers
+from ._parallel import Shared, process_pool, shared_map, thread_workers
 from ._state import Settings
 
 
@@ -248,16 +248,13 @@ def _degenerate_as_error() -> Iterator[None]:
         raise DegenerateEMError(str(exc)) from exc
 
 
-def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM, shared: FitData | None) -> Restart:
-    """Run ``hmm.fit`` on Z, appending to ``run``'s history; record any failure.
+def _em(run: Restart, hmm: RegimeHMM, shared: FitData) -> Restart:
+    """Run ``hmm.fit`` on ``shared.X``, adding to ``run``'s history; record failures.
 
-    ``shared`` is what the restarts use of Z, formed once for all of them
-    (:func:`regimes._hmm.fit_data`; formed here if None, k-means's data only for
-    a start from k-means: a warm start or a continued restart has
-    ``init_params`` empty).
+    ``shared`` is what the restarts use of the data, formed once for all of them
+    (:func:`regimes._hmm.fit_data`).
     """
-    if shared is None:
-        shared = fit_data(Z, hmm.covariance_type, from_kmeans=bool(hmm.init_params))
+    Z = shared.X
     hmm.share_data(shared)
     pause = getattr(hmm, "em_pause", None)
     known = 0 if pause is None else len(pause.history)  # in run.history already
@@ -289,19 +286,20 @@ def _em(run: Restart, Z: np.ndarray, hmm: RegimeHMM, shared: FitData | None) -> 
 
 
 def start_restart(
-    Z: np.ndarray,
+    shared: FitData,
     seed: int,
     settings: Settings,
     n_iter: int,
     warm: tuple[np.ndarray, ...] | None = None,
     earlier_iter: int | None = None,
-    shared: FitData | None = None,
 ) -> Restart:
     """Run the first ``n_iter`` EM iterations from k-means (or from ``warm``).
 
-    With ``earlier_iter`` the start is a challenger's: ``warm`` holds where it
-    stopped in the previous fit, after ``earlier_iter`` iterations from k-means.
-    ``shared`` is what the restarts use of Z (:func:`_em`).
+    ``shared`` is the data, ``shared.X``, and what the restarts use of it
+    (:func:`regimes._hmm.fit_data`; with its k-means data for a start from
+    k-means). With ``earlier_iter`` the start is a challenger's: ``warm`` holds
+    where it stopped in the previous fit, after ``earlier_iter`` iterations from
+    k-means.
     """
     hmm = new_hmm(settings, seed)
     _set_n_iter(hmm, n_iter)
@@ -322,20 +320,19 @@ def start_restart(
     if warm is not None:
         startprob, transmat, means, covars = warm
         hmm.init_params = ""
-        hmm.n_features = Z.shape[1]
+        hmm.n_features = shared.X.shape[1]
         # EM cannot move an exact zero of pi or A: start from a hair above it
         hmm.startprob_ = _positive_rows(startprob)
         hmm.transmat_ = _positive_rows(transmat)
         hmm.means_ = means
         write_full(hmm, covars)
-    return _em(run, Z, hmm, shared)
+    return _em(run, hmm, shared)
 
 
 def continue_restart(
-    Z: np.ndarray,
+    shared: FitData,
     run: Restart,
     settings: Settings,
-    shared: FitData | None = None,
     piece: int | None = None,
 ) -> Restart:
     """Run a screened restart on from where it stopped, up to ``n_iter`` in total.
@@ -355,7 +352,7 @@ def continue_restart(
         _set_n_iter(hmm, settings.n_iter - run.n_iter)
     if piece is not None:
         hmm.pause_after = piece + (0 if pause is None else len(pause.history))
-    return _em(run, Z, hmm, shared)
+    return _em(run, hmm, shared)
 
 
 def _plain_iterations_due(run: Restart) -> int:
@@ -381,14 +378,16 @@ def run_restarts(
     seeds : sequence of int
         One seed per restart.
     settings : Settings
-        Validated estimator settings; ``n_jobs`` sets the threads that run the
-        restarts side by side (:func:`regimes._parallel.thread_map`; None or 1 runs
-        them one after the other). Each stage (screening, then each group that
-        continues) hands its restarts out one at a time, so a thread that
-        finishes early takes the next; on threads the continued restarts go in
-        pieces of ``CONTINUE_PIECE`` iterations, so that no thread waits long
-        for the last one. The results do not depend on which thread ran what,
-        nor on the pieces.
+        Validated estimator settings; ``n_jobs`` sets the workers that run the
+        restarts side by side: threads of this process, or, once a pool of them
+        is warm, worker processes for a fit from k-means
+        (:func:`regimes._parallel.shared_map`; None or 1 runs them one after
+        the other). Each stage (screening, then each group that continues)
+        hands its restarts out one at a time, so a worker that finishes early
+        takes the next; with workers the continued restarts go in pieces of
+        ``CONTINUE_PIECE`` iterations, so that no worker waits long for the
+        last one. The results do not depend on which worker ran what, nor on
+        the pieces.
     warm : tuple, optional
         (startprob, transmat, means, covars) in Z's units: the first restart starts
         there instead of from k-means.
@@ -405,54 +404,84 @@ def run_restarts(
     # what every restart uses of Z, formed once (k-means's data if one needs it)
     carried = sum(c is not None for c in challengers)
     from_kmeans = warm is None or len(seeds) > 1 + carried
-    shared = fit_data(Z, settings.covariance_type, from_kmeans)
+    # a cold fit's restarts may go to worker processes (regimes._parallel);
+    # a warm refit's are a few iterations each, too short to send anywhere
+    pool = process_pool(n_jobs, __name__) if warm is None else None
+    with Shared(fit_data, Z, settings.covariance_type, from_kmeans) as shared:
+        runs = _screened(shared, seeds, settings, first_iter, warm, challengers, pool)
+        if warm is not None and not runs[0].ok:
+            # the warm start degenerated: the data have moved away from the
+            # previous regimes. The challengers (a few iterations each) are not
+            # a search, and with no other restart (fresh_restarts=0) nothing is
+            # left: a k-means restart joins for every place that did not start
+            # from k-means
+            value = shared.value()
+            if value.init is None:
+                shared.keep(value._replace(init=init_data(Z)))
+            jobs = [
+                (int(seed), settings, first_iter)
+                for seed, run in zip(seeds, runs, strict=True)
+                if run.init != "k-means"
+            ]
+            runs += shared_map(start_restart, shared, jobs, n_jobs)
+        if not screening:
+            return runs
+        return _continued(shared, runs, settings, pool)
+
+
+def _screened(
+    shared: Shared,
+    seeds: Sequence[int],
+    settings: Settings,
+    first_iter: int,
+    warm: tuple[np.ndarray, ...] | None,
+    challengers: Sequence[tuple[tuple[np.ndarray, ...], int, int] | None],
+    pool: object | None,
+) -> list[Restart]:
+    """Every restart's first ``first_iter`` iterations (:func:`run_restarts`)."""
     jobs = []
     for i, seed in enumerate(seeds):
         challenger = challengers[i - 1] if 0 < i <= len(challengers) else None
         if i == 0:
-            jobs.append((Z, int(seed), settings, first_iter, warm, None, shared))
+            jobs.append((int(seed), settings, first_iter, warm))
         elif challenger is None:  # a search, as in any fit (a renewed place too)
-            jobs.append((Z, int(seed), settings, first_iter, None, None, shared))
+            jobs.append((int(seed), settings, first_iter))
         else:
             parameters, done, seed = challenger  # its own seed, for the table
             # screened like the rest after its few iterations; without screening
             # every restart, a challenger too, runs to the end
-            budget = CHALLENGER_ITER if screening else n_iter
-            jobs.append((Z, int(seed), settings, budget, parameters, done, shared))
-    runs = thread_map(start_restart, jobs, n_jobs)
-    if warm is not None and not runs[0].ok:
-        # the warm start degenerated: the data have moved away from the previous
-        # regimes. The challengers (a few iterations each) are not a search, and
-        # with no other restart (fresh_restarts=0) nothing is left: a k-means
-        # restart joins for every place that did not start from k-means
-        if shared.init is None:
-            shared = shared._replace(init=init_data(Z))
-        jobs = [
-            (Z, int(seed), settings, first_iter, None, None, shared)
-            for seed, run in zip(seeds, runs, strict=True)
-            if run.init != "k-means"
-        ]
-        runs += thread_map(start_restart, jobs, n_jobs)
-    if not screening:
-        return runs
+            screening = first_iter < settings.n_iter
+            budget = CHALLENGER_ITER if screening else settings.n_iter
+            jobs.append((int(seed), settings, budget, parameters, done))
+    return shared_map(start_restart, shared, jobs, settings.n_jobs, pool=pool)
 
-    # The n_keep best go on to convergence (those that converged while screening are
-    # done already). If none of them ends well (a regime can still collapse later
-    # on), the next n_keep go on, and so on.
+
+def _continued(
+    shared: Shared, runs: list[Restart], settings: Settings, pool: object | None
+) -> list[Restart]:
+    """The screened ``runs``, the ``n_keep`` best continued (:func:`run_restarts`).
+
+    Those that converged while screening are done already. If none of the
+    ``n_keep`` ends well (a regime can still collapse later on), the next
+    ``n_keep`` go on, and so on.
+    """
+    n_jobs, n_keep = settings.n_jobs, settings.n_keep
     ranked = sorted((r for r in runs if r.ok), key=lambda r: -r.log_likelihood)
     done: dict[int, Restart] = {}
     position = 0
+    # in pieces when workers share them: n_keep runs on fewer workers would
+    # otherwise leave one idle while the last run finishes (the pieces take the
+    # steps of one call, so the results are the same either way)
+    workers = thread_workers(n_jobs)
+    piece = CONTINUE_PIECE if workers is not None and workers > 1 else None
     while position < len(ranked):
         group = ranked[position : position + n_keep]
         position += len(group)
         batch = [r for r in group if not r.converged]
-        # in pieces when threads share them: n_keep runs on fewer threads would
-        # otherwise leave a thread idle while the last run finishes (the pieces
-        # take the steps of one call, so the results are the same either way)
-        workers = thread_workers(n_jobs)
-        piece = CONTINUE_PIECE if workers is not None and workers > 1 else None
-        jobs = [(Z, run, settings, shared, piece) for run in batch]
-        continued = thread_map(continue_restart, jobs, n_jobs, again=_unfinished)
+        jobs = [(run, settings, piece) for run in batch]
+        continued = shared_map(
+            continue_restart, shared, jobs, n_jobs, again=_unfinished, pool=pool
+        )
         done.update({id(old): new for old, new in zip(batch, continued, strict=True)})
         if any(done.get(id(r), r).ok for r in group):
             break
@@ -463,8 +492,11 @@ def run_restarts(
 
 
 def _unfinished(job: tuple, run: Restart) -> tuple | None:
-    """:func:`continue_restart`'s next piece of ``run``, or None: it has ended."""
-    return (job[0], run, *job[2:]) if run.paused else None
+    """:func:`continue_restart`'s next piece of ``run``, or None: it has ended.
+
+    ``job`` is the piece's arguments after the shared data: (run, settings, piece).
+    """
+    return (run, *job[1:]) if run.paused else None
 
 
 def next_challengers(

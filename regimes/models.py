@@ -221,11 +221,17 @@ class RegimeModel(BaseEstimator):
         Used by :func:`regimes.walk_forward` for fast refits; a model read by
         :meth:`load` has no challengers.
     n_jobs : int, optional
-        Threads that run the restarts side by side (at most one per core): a
+        Workers that run the restarts side by side (at most one per core): a
         non-zero int, -1 for every core; None or 1 runs them one after the other.
-        Inside a ``joblib.parallel_config`` that names another backend (processes,
-        a Dask cluster) they run there. The result does not depend on it (on
-        threads bit for bit; elsewhere up to the order of floating-point sums,
+        The workers are threads of this process until a pool of worker
+        processes is warm: it starts in the background during the session's
+        second such fit (about a second of work on each core, once), and from
+        then on a fit from k-means sends its restarts there, where they scale
+        better (no GIL); idle workers leave after 5 minutes. A warm refit
+        (``warm_start``) keeps threads. Inside a ``joblib.parallel_config`` that
+        names a backend (threads, processes, a Dask cluster) they run there. The
+        result does not depend on it (bit for bit on threads and on the pool;
+        through joblib's backends up to the order of floating-point sums,
         ~1e-13 relative).
     missing : {"error", "marginalize"}, default="error"
         What a NaN in the returns is. ``"error"``: refused (drop or fill first).

@@ -187,3 +187,18 @@ def _deselect_stand_ins(config, items) -> None:
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _restarts_on_threads():
+    """Restarts on threads unless a test asks for worker processes.
+
+    A fit's restarts go to worker processes once a session's pool of them is
+    warm (regimes._parallel.process_pool); a test that patches a function of
+    this process would then depend on whether an earlier test had warmed it.
+    The tests of the pool switch it on themselves (tests/test_process_pool.py).
+    """
+    from regimes import _parallel
+
+    _parallel.PROCESSES = False
+    yield

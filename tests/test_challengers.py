@@ -21,6 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from regimes import RegimeModel, _accelerate, _restarts, walk_forward
 from regimes._covariance import read_full
 from regimes._fitting import seeds, warm_fit_seeds
+from regimes._hmm import fit_data
 from regimes._restarts import (
     CHALLENGER_ITER,
     CHALLENGER_LIFE,
@@ -55,7 +56,7 @@ def test_a_challenger_continues_the_em_path_of_its_restart(short_sample):
         run = again[i]
         assert run.init == "challenger" and run.earlier_iter == settings.screen_iter
         assert run.n_iter == CHALLENGER_ITER
-        one_run = start_restart(Z, seeds[i], settings, n_iter)
+        one_run = start_restart(fit_data(Z, "full"), seeds[i], settings, n_iter)
         # the same path, up to the floor (1e-8) that keeps pi and A off 0
         assert run.log_likelihood == pytest.approx(one_run.log_likelihood, rel=1e-9)
         np.testing.assert_allclose(run.hmm.means_, one_run.hmm.means_, atol=1e-6)
@@ -215,8 +216,8 @@ def _degenerate_warm_starts(monkeypatch) -> None:
     """From now on every warm start fails as a degenerate one does."""
     real = _restarts.start_restart
 
-    def warm_degenerates(Z, seed, settings, n_iter, warm=None, *args):
-        run = real(Z, seed, settings, n_iter, warm, *args)
+    def warm_degenerates(shared, seed, settings, n_iter, warm=None, *args):
+        run = real(shared, seed, settings, n_iter, warm, *args)
         if run.init == "warm":
             run.error, run.hmm, run.log_likelihood = "degenerate: test", None, np.nan
         return run

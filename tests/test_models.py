@@ -639,12 +639,12 @@ def test_if_the_kept_restarts_fail_the_next_ones_continue(short_sample, monkeypa
     real = _restarts.continue_restart
     calls = []
 
-    def first_batch_collapses(Z, run, settings, *rest):
+    def first_batch_collapses(shared, run, settings, *rest):
         calls.append(run.seed)
         if len(calls) <= 2:  # the two best after screening collapse later on
             run.error, run.hmm, run.log_likelihood = "degenerate: test", None, np.nan
             return run
-        return real(Z, run, settings, *rest)
+        return real(shared, run, settings, *rest)
 
     monkeypatch.setattr(_restarts, "continue_restart", first_batch_collapses)
     model = RegimeModel(3, n_init=6, n_keep=2, random_state=0).fit(short_sample)

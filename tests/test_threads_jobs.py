@@ -129,9 +129,9 @@ def test_continued_restarts_share_the_threads_in_pieces(short_sample, monkeypatc
     pieces = []
     real = _restarts.continue_restart
 
-    def recording(Z, run, settings, shared=None, piece=None):
+    def recording(shared, run, settings, piece=None):
         pieces.append((run.seed, piece))
-        return real(Z, run, settings, shared, piece)
+        return real(shared, run, settings, piece)
 
     monkeypatch.setattr(_restarts, "continue_restart", recording)
     here = _fit(short_sample)

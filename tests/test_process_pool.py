@@ -1,0 +1,178 @@
+"""A fit's restarts in worker processes (regimes._parallel.process_pool).
+
+Once a session's pool of worker processes is warm, a fit from k-means with
+``n_jobs`` > 1 sends its restarts there; until then, and for a warm refit, they
+run on threads. Wherever they run, the fit is the same, bit for bit: a restart
+depends on its arguments only. The pool takes seconds to start, so these tests
+are slow; the rest of the suite runs with the pool switched off (conftest).
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import signal
+import time
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from regimes import RegimeModel, _parallel, _restarts
+from regimes._parallel import Shared, process_pool, shared_map, warm_pool
+from regimes._warn import warn_user
+
+pytestmark = pytest.mark.slow  # worker processes: seconds to start
+
+
+@pytest.fixture(scope="module")
+def pool():
+    """Worker processes on, warm (two cores at least, as the package asks)."""
+    if joblib.cpu_count() < 2:
+        pytest.skip("worker processes need two cores")
+    _parallel.PROCESSES = True
+    assert warm_pool(2, "regimes._restarts"), "the pool did not warm up"
+    yield _parallel._Pool.executor
+    _parallel.PROCESSES = False
+
+
+def _fit(returns: pd.DataFrame, **kwargs) -> RegimeModel:
+    return RegimeModel(3, n_init=6, n_keep=2, random_state=4, **kwargs).fit(returns)
+
+
+def _ran_where(monkeypatch) -> list[str]:
+    """Where each call of shared_map ran its jobs: "processes" or "here"."""
+    where = []
+    real = _restarts.shared_map
+
+    def recording(func, shared, jobs, n_jobs, again=None, pool=None):
+        where.append("processes" if pool is not None else "here")
+        return real(func, shared, jobs, n_jobs, again, pool)
+
+    monkeypatch.setattr(_restarts, "shared_map", recording)
+    return where
+
+
+def test_restarts_in_processes_are_those_of_one_thread(pool, short_sample, monkeypatch):
+    here = _fit(short_sample)
+    where = _ran_where(monkeypatch)
+    processes = _fit(short_sample, n_jobs=2)
+    assert where and set(where) == {"processes"}
+    # one BLAS thread in both, the same arithmetic: bit for bit the same
+    pd.testing.assert_frame_equal(processes.restarts_, here.restarts_, rtol=0)
+    np.testing.assert_array_equal(processes.covars_, here.covars_)
+    np.testing.assert_array_equal(processes.transmat_, here.transmat_)
+    pd.testing.assert_series_equal(processes.regimes_, here.regimes_)
+
+
+def test_the_shared_data_cross_in_a_file_that_goes_with_the_fit(pool, short_sample):
+    folder = _parallel._Pool.folder
+    _fit(short_sample, n_jobs=2)
+    assert folder and os.path.isdir(folder)
+    assert os.listdir(folder) == []  # every fit's file removed when it ended
+
+
+def test_a_warm_refit_and_a_threads_config_stay_on_threads(
+    pool, short_sample, monkeypatch
+):
+    where = _ran_where(monkeypatch)
+    model = RegimeModel(3, n_init=4, random_state=0, warm_start=True, n_jobs=2)
+    model.fit(short_sample.iloc[:1500])
+    assert set(where) == {"processes"}  # the chain's first fit, from k-means
+    where.clear()
+    model.fit(short_sample.iloc[:1540])
+    assert set(where) == {"here"}  # a warm refit: a few iterations a restart
+    where.clear()
+    with joblib.parallel_config(backend="threading"):
+        assert process_pool(2, "regimes._restarts") is None
+        _fit(short_sample, n_jobs=2)
+    assert set(where) == {"here"}
+
+
+def test_a_jobs_error_and_warnings_come_back_in_order(pool):
+    with Shared(np.asarray, np.arange(3.0)) as shared:
+        assert shared_map(operator.getitem, shared, [(2,), (0,)], 2, pool=pool) == [
+            2.0,
+            0.0,
+        ]
+        with pytest.raises(IndexError, match="out of bounds"):
+            shared_map(operator.getitem, shared, [(0,), (7,)], 2, pool=pool)
+    with (
+        Shared(str, np.array([1.5])) as shared,
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
+        jobs = [(UserWarning,), (RuntimeWarning,)]
+        assert shared_map(warn_user, shared, jobs, 2, pool=pool) == [None, None]
+    assert [(str(w.message), w.category) for w in caught] == [
+        ("[1.5]", UserWarning),
+        ("[1.5]", RuntimeWarning),
+    ]
+    assert caught[0].filename == __file__  # given at the caller's line
+
+
+def test_pieces_of_a_run_go_on_in_another_process(pool):
+    """``again``'s pieces, handed out in order, as on threads."""
+
+    def halve(job, result):
+        return (result,) if result % 2 == 0 and result > 1 else None
+
+    with Shared(np.asarray, np.array(2)) as shared:
+        out = shared_map(operator.floordiv, shared, [(1,), (2,)], 2, halve, pool)
+    # 2 // 1 = 2 -> again with 2 (value 2 // 2 = 1): ends at 1; 2 // 2 = 1
+    assert out == [1, 1]
+
+
+def test_the_pool_starts_after_fits_and_is_used_once_warm(short_sample, monkeypatch):
+    """A fresh session: threads first, processes once the pool is warm."""
+    if joblib.cpu_count() < 2:
+        pytest.skip("worker processes need two cores")
+    monkeypatch.setattr(_parallel, "PROCESSES", True)
+    saved = {k: getattr(_parallel._Pool, k) for k in ("fits", "executor", "owner")}
+    monkeypatch.setattr(_parallel._Pool, "fits", 0)
+    monkeypatch.setattr(_parallel._Pool, "executor", None)
+    monkeypatch.setattr(_parallel._Pool, "warming", [])
+    try:
+        where = _ran_where(monkeypatch)
+        for _ in range(_parallel.POOL_AFTER):
+            _fit(short_sample, n_jobs=2)
+        assert set(where) == {"here"}  # the pool was not warm for any of them
+        assert _parallel._Pool.executor is not None  # but it has started
+        end = time.monotonic() + 120
+        while not all(f.done() for f in _parallel._Pool.warming):
+            assert time.monotonic() < end, "the pool did not warm up"
+            time.sleep(0.05)
+        where.clear()
+        _fit(short_sample, n_jobs=2)
+        _fit(short_sample, n_jobs=2)  # a second round of warm-ups at most
+        assert where[-1] == "processes"
+    finally:
+        if _parallel._Pool.executor is not None:
+            _parallel._Pool.executor.shutdown(wait=True)
+        for name, value in saved.items():
+            setattr(_parallel._Pool, name, value)
+
+
+def test_a_pool_whose_worker_died_leaves_the_fit_to_threads(short_sample, monkeypatch):
+    """A worker killed (the OOM killer, a user): the fit runs on threads, the
+    same fit, and this process stops using worker processes."""
+    if joblib.cpu_count() < 2:
+        pytest.skip("worker processes need two cores")
+    monkeypatch.setattr(_parallel, "PROCESSES", True)
+    monkeypatch.setattr(_parallel._Pool, "failed", False)
+    monkeypatch.setattr(_parallel._Pool, "executor", None)
+    monkeypatch.setattr(_parallel._Pool, "warming", [])
+    here = _fit(short_sample)
+    assert warm_pool(2, "regimes._restarts")
+    executor = _parallel._Pool.executor
+    for future in _parallel._Pool.warming:
+        os.kill(future.result(), signal.SIGKILL)
+    time.sleep(0.5)
+    try:
+        model = _fit(short_sample, n_jobs=2)
+        pd.testing.assert_frame_equal(model.restarts_, here.restarts_, rtol=0)
+        assert _parallel._Pool.failed and process_pool(2, "regimes._restarts") is None
+    finally:
+        executor.shutdown(wait=False)
