@@ -107,11 +107,15 @@ def thread_workers(n_jobs: int | None) -> int | None:
 Job = tuple[Any, ...]
 
 
+More = Callable[[int, Any], Sequence[Job]]
+
+
 def thread_map(
     func: Callable[..., Any],
     jobs: Sequence[Job],
     n_jobs: int | None,
     again: Callable[[Job, Any], Job | None] | None = None,
+    more: More | None = None,
 ) -> list[Any]:
     """``[func(*job) for job in jobs]`` on ``n_jobs`` threads, results in order.
 
@@ -130,6 +134,11 @@ def thread_map(
     place's result is the first for which it returns None. Long jobs cut into
     such pieces keep every thread busy to the end.
 
+    ``more(place, result)``, if given, is asked once a place has its result
+    (places that end together: in order): the jobs it returns join, in new
+    places after the others, and their results are appended. Work that
+    becomes possible as results come in starts at once, not after all.
+
     Under an active ``joblib.parallel_config`` whose backend is not threads (e.g.
     Dask), the jobs go to :func:`parallel_map` instead (in rounds, with
     ``again``).
@@ -144,9 +153,11 @@ def thread_map(
     """
     if again is None:
         again = _once
+    if more is None:
+        more = _none_more
     workers = thread_workers(n_jobs)
     if workers is None:
-        return _rounds(func, jobs, n_jobs, again)
+        return _rounds(func, jobs, n_jobs, again, more)
     from ._threads import available_cores, call_with_threads, threads_per_worker
 
     # more threads than cores cannot run CPU-bound jobs sooner (asked only when
@@ -155,7 +166,12 @@ def thread_map(
     if workers > 1:
         workers = min(workers, available_cores())
     if workers <= 1:
-        return [_until_done(func, job, again) for job in jobs]
+        queue, results = list(jobs), []
+        while len(results) < len(queue):
+            result = _until_done(func, queue[len(results)], again)
+            results.append(result)
+            queue += more(len(results) - 1, result)
+        return results
 
     threads = threads_per_worker(workers)
     results: list[Any] = [None] * len(jobs)
@@ -181,10 +197,13 @@ def thread_map(
                     place, job = pending.pop(future)
                     result = future.result()
                     following = again(job, result)
-                    if following is None:
-                        results[place] = result
-                    else:
+                    if following is not None:
                         pending[submit(following)] = (place, following)
+                        continue
+                    results[place] = result
+                    for new in more(place, result):
+                        results.append(None)
+                        pending[submit(new)] = (len(results) - 1, new)
         finally:
             for future in pending:
                 future.cancel()
@@ -193,6 +212,10 @@ def thread_map(
 
 def _once(job: Job, result: Any) -> None:
     return None
+
+
+def _none_more(place: int, result: Any) -> Sequence[Job]:
+    return ()
 
 
 def _until_done(
@@ -211,6 +234,7 @@ def _rounds(
     jobs: Sequence[Job],
     n_jobs: int | None,
     again: Callable[[Job, Any], Job | None],
+    more: More,
 ) -> list[Any]:
     """:func:`thread_map` through :func:`parallel_map`, the pieces due in rounds."""
     results: list[Any] = [None] * len(jobs)
@@ -220,10 +244,13 @@ def _rounds(
         following = []
         for (place, job), result in zip(due, done, strict=True):
             nxt = again(job, result)
-            if nxt is None:
-                results[place] = result
-            else:
+            if nxt is not None:
                 following.append((place, nxt))
+                continue
+            results[place] = result
+            for new in more(place, result):
+                results.append(None)
+                following.append((len(results) - 1, new))
         due = following
     return results
 
@@ -348,11 +375,18 @@ def _worker_job(shared: _SharedFile, func: Callable[..., Any], job: Job) -> Any:
 
 
 def _warm_up(module: str) -> int:
-    """In a new worker process: import ``module`` (what its jobs use); the pid."""
+    """In a new worker process: import ``module`` (what its jobs use); the pid.
+
+    And run its ``warm_up()``, if it has one: the first call of a library's
+    code costs more than the next (scikit-learn finds its native thread
+    pools, numpy its routines), and the first fit on the pool would pay it.
+    """
     import importlib
     import os
 
-    importlib.import_module(module)
+    warm_up = getattr(importlib.import_module(module), "warm_up", None)
+    if warm_up is not None:
+        warm_up()
     return os.getpid()
 
 
@@ -482,22 +516,26 @@ def shared_map(
     n_jobs: int | None,
     again: Callable[[Job, Any], Job | None] | None = None,
     pool: Any | None = None,
+    more: More | None = None,
 ) -> list[Any]:
     """``[func(shared value, *job) for job in jobs]``, on ``pool`` or on threads.
 
     With ``pool`` (from :func:`process_pool`) the jobs run in its worker
-    processes, handed out one at a time in order, with ``again`` as in
-    :func:`thread_map`; the jobs' warnings are given here, in the jobs'
+    processes, handed out one at a time in order, with ``again`` and ``more``
+    as in :func:`thread_map`; the jobs' warnings are given here, in the jobs'
     order, and a job's error is raised after the jobs already running have
     ended. If the pool itself fails (a worker killed), the call runs again on
     threads and this process stops using worker processes. Without ``pool``:
-    :func:`thread_map`.
+    :func:`thread_map`. ``again`` and ``more`` see and give jobs without the
+    shared value.
     """
     if again is None:
         again = _once
+    if more is None:
+        more = _none_more
     if pool is not None:
         try:
-            return _on_processes(func, shared, jobs, again, pool)
+            return _on_processes(func, shared, jobs, again, more, pool)
         except _PoolBroken:
             with _Pool.lock:
                 _fail()
@@ -507,7 +545,11 @@ def shared_map(
         following = again(job[1:], result)
         return None if following is None else (value, *following)
 
-    return thread_map(func, [(value, *job) for job in jobs], n_jobs, again_here)
+    def more_here(place: int, result: Any) -> list[Job]:
+        return [(value, *job) for job in more(place, result)]
+
+    jobs_here = [(value, *job) for job in jobs]
+    return thread_map(func, jobs_here, n_jobs, again_here, more_here)
 
 
 class _PoolBroken(Exception):
@@ -519,6 +561,7 @@ def _on_processes(
     shared: Shared,
     jobs: Sequence[Job],
     again: Callable[[Job, Any], Job | None],
+    more: More,
     pool: Any,
 ) -> list[Any]:
     import time
@@ -553,10 +596,14 @@ def _on_processes(
                         other.cancel()
                     continue
                 following = None if errors else again(job, result)
-                if following is None:
-                    results[place] = result
-                else:
+                if following is not None:
                     pending[submit(following)] = (place, following)
+                    continue
+                results[place] = result
+                for new in () if errors else more(place, result):
+                    results.append(None)
+                    warned.append([])
+                    pending[submit(new)] = (len(results) - 1, new)
             pending = {f: p for f, p in pending.items() if not f.cancelled()}
     except BaseException:
         for future in pending:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -408,7 +408,10 @@ def run_restarts(
     # a warm refit's are a few iterations each, too short to send anywhere
     pool = process_pool(n_jobs, __name__) if warm is None else None
     with Shared(fit_data, Z, settings.covariance_type, from_kmeans) as shared:
-        runs = _screened(shared, seeds, settings, first_iter, warm, challengers, pool)
+        jobs = _start_jobs(seeds, settings, first_iter, warm, challengers)
+        if warm is None and screening:
+            return _search(shared, jobs, settings, pool)
+        runs = shared_map(_step, shared, jobs, n_jobs, pool=pool)
         if warm is not None and not runs[0].ok:
             # the warm start degenerated: the data have moved away from the
             # previous regimes. The challengers (a few iterations each) are not
@@ -419,69 +422,188 @@ def run_restarts(
             if value.init is None:
                 shared.keep(value._replace(init=init_data(Z)))
             jobs = [
-                (int(seed), settings, first_iter)
+                (start_restart, int(seed), settings, first_iter)
                 for seed, run in zip(seeds, runs, strict=True)
                 if run.init != "k-means"
             ]
-            runs += shared_map(start_restart, shared, jobs, n_jobs)
+            runs += shared_map(_step, shared, jobs, n_jobs)
         if not screening:
             return runs
         return _continued(shared, runs, settings, pool)
 
 
-def _screened(
-    shared: Shared,
+def warm_up() -> None:
+    """Run a short restart on a small made-up sample.
+
+    A new worker process's first job (:func:`regimes._parallel.process_pool`
+    warms its workers so): the first fit on the pool then runs at full speed.
+    """
+    Z = np.random.default_rng(0).standard_normal((200, 2))
+    settings = Settings(
+        n_regimes=2,
+        covariance_type="full",
+        n_iter=3,
+        tol=1e-4,
+        n_init=1,
+        regularization=None,
+        order_by="mean",
+        switch_penalty=0.0,
+        regime_names=("one", "two"),
+        min_stay=0.0,
+        screen_iter=0,
+        n_keep=1,
+        warm_start=False,
+        n_jobs=None,
+        random_state=0,
+    )
+    start_restart(fit_data(Z, "full"), 0, settings, 3)
+
+
+def _step(shared: FitData, step: Callable[..., Restart], *args: object) -> Restart:
+    """``step(shared, *args)``: one job of a fit's restarts (a start or a piece).
+
+    Jobs name their step, so that starts and continued runs share one call of
+    :func:`regimes._parallel.shared_map`.
+    """
+    return step(shared, *args)
+
+
+def _start_jobs(
     seeds: Sequence[int],
     settings: Settings,
     first_iter: int,
     warm: tuple[np.ndarray, ...] | None,
     challengers: Sequence[tuple[tuple[np.ndarray, ...], int, int] | None],
-    pool: object | None,
-) -> list[Restart]:
-    """Every restart's first ``first_iter`` iterations (:func:`run_restarts`)."""
-    jobs = []
+) -> list[tuple]:
+    """Every restart's first ``first_iter`` iterations, as :func:`_step` jobs."""
+    jobs: list[tuple] = []
     for i, seed in enumerate(seeds):
         challenger = challengers[i - 1] if 0 < i <= len(challengers) else None
         if i == 0:
-            jobs.append((int(seed), settings, first_iter, warm))
+            jobs.append((start_restart, int(seed), settings, first_iter, warm))
         elif challenger is None:  # a search, as in any fit (a renewed place too)
-            jobs.append((int(seed), settings, first_iter))
+            jobs.append((start_restart, int(seed), settings, first_iter))
         else:
             parameters, done, seed = challenger  # its own seed, for the table
             # screened like the rest after its few iterations; without screening
             # every restart, a challenger too, runs to the end
             screening = first_iter < settings.n_iter
             budget = CHALLENGER_ITER if screening else settings.n_iter
-            jobs.append((int(seed), settings, budget, parameters, done))
-    return shared_map(start_restart, shared, jobs, settings.n_jobs, pool=pool)
+            jobs.append((start_restart, int(seed), settings, budget, parameters, done))
+    return jobs
+
+
+def _piece(n_jobs: int | None) -> int | None:
+    """Iterations a continued run goes at a time; None: all in one call.
+
+    In pieces when workers share the runs: n_keep runs on fewer workers would
+    otherwise leave one idle while the last run finishes (the pieces take the
+    steps of one call, so the results are the same either way).
+    """
+    workers = thread_workers(n_jobs)
+    return CONTINUE_PIECE if workers is not None and workers > 1 else None
+
+
+def _search(
+    shared: Shared, jobs: list[tuple], settings: Settings, pool: object | None
+) -> list[Restart]:
+    """A cold fit's restarts: screened, and the ``n_keep`` best continued.
+
+    The same runs, and the same steps of each, as screening every restart and
+    then continuing the best (:func:`_continued`); only when each continued run
+    starts differs: as soon as it is certain to be among the ``n_keep`` best
+    (:func:`_certain`), while the last restarts are still screened, so that a
+    worker that would wait for them continues it instead. If none of the
+    ``n_keep`` ends well, the next go on as in :func:`_continued`.
+    """
+    n, n_keep = len(jobs), settings.n_keep
+    piece = _piece(settings.n_jobs)
+    finished: dict[int, Restart] = {}
+    # as screened: a continued run on a thread is the screened object, updated
+    screened: dict[int, tuple[bool, float, bool]] = {}  # ok, log-lik., converged
+    continued_at: dict[int, int] = {}  # a screened place: its continued run's
+
+    def more(place: int, result: Restart) -> list[tuple]:
+        if place >= n:  # a continued run's end
+            return []
+        finished[place] = result
+        screened[place] = (result.ok, result.log_likelihood, result.converged)
+        new = []
+        for i in _certain(screened, n, n_keep):
+            if i not in continued_at and not screened[i][2]:
+                continued_at[i] = n + len(continued_at)
+                new.append((continue_restart, finished[i], settings, piece))
+        return new
+
+    results = shared_map(_step, shared, jobs, settings.n_jobs, _unfinished, pool, more)
+    ranked = sorted(
+        (i for i in range(n) if screened[i][0]), key=lambda i: (-screened[i][1], i)
+    )
+    out = [
+        results[continued_at[i]] if i in continued_at else results[i] for i in range(n)
+    ]
+    if not ranked[:n_keep] or any(out[i].ok for i in ranked[:n_keep]):
+        for i in ranked[n_keep:]:
+            if not screened[i][2]:
+                out[i].screened_out = True
+        return out
+    return _continued(
+        shared, out, settings, pool, [out[i] for i in ranked], position=n_keep
+    )
+
+
+def _certain(
+    screened: dict[int, tuple[bool, float, bool]], n: int, n_keep: int
+) -> list[int]:
+    """The screened places certain to be among the ``n_keep`` best of ``n``.
+
+    The best ``n_keep - p`` of those screened well, ``p`` restarts still being
+    screened: each of these has fewer than ``n_keep`` runs above it, whatever
+    the ``p`` turn out to be. Ranked as :func:`run_restarts` ranks them (by
+    log-likelihood, ties by place).
+
+    Examples
+    --------
+    >>> screened = {0: (True, -5.0, False), 2: (True, -1.0, False), 3: (False, 0, 0)}
+    >>> _certain(screened, n=5, n_keep=3)  # 2 still screened: only the best
+    [2]
+    >>> _certain({**screened, 1: (True, -3.0, False)}, n=5, n_keep=3)
+    [2, 1]
+    """
+    pending = n - len(screened)
+    ranked = sorted(
+        (i for i, (ok, _, _) in screened.items() if ok),
+        key=lambda i: (-screened[i][1], i),
+    )
+    return ranked[: max(0, n_keep - pending)]
 
 
 def _continued(
-    shared: Shared, runs: list[Restart], settings: Settings, pool: object | None
+    shared: Shared,
+    runs: list[Restart],
+    settings: Settings,
+    pool: object | None,
+    ranked: list[Restart] | None = None,
+    position: int = 0,
 ) -> list[Restart]:
     """The screened ``runs``, the ``n_keep`` best continued (:func:`run_restarts`).
 
     Those that converged while screening are done already. If none of the
     ``n_keep`` ends well (a regime can still collapse later on), the next
-    ``n_keep`` go on, and so on.
+    ``n_keep`` go on, and so on. ``ranked`` (the runs that screened well, best
+    first) and ``position`` (the groups before it done) for :func:`_search`.
     """
     n_jobs, n_keep = settings.n_jobs, settings.n_keep
-    ranked = sorted((r for r in runs if r.ok), key=lambda r: -r.log_likelihood)
+    if ranked is None:
+        ranked = sorted((r for r in runs if r.ok), key=lambda r: -r.log_likelihood)
     done: dict[int, Restart] = {}
-    position = 0
-    # in pieces when workers share them: n_keep runs on fewer workers would
-    # otherwise leave one idle while the last run finishes (the pieces take the
-    # steps of one call, so the results are the same either way)
-    workers = thread_workers(n_jobs)
-    piece = CONTINUE_PIECE if workers is not None and workers > 1 else None
+    piece = _piece(n_jobs)
     while position < len(ranked):
         group = ranked[position : position + n_keep]
         position += len(group)
         batch = [r for r in group if not r.converged]
-        jobs = [(run, settings, piece) for run in batch]
-        continued = shared_map(
-            continue_restart, shared, jobs, n_jobs, again=_unfinished, pool=pool
-        )
+        jobs = [(continue_restart, run, settings, piece) for run in batch]
+        continued = shared_map(_step, shared, jobs, n_jobs, _unfinished, pool)
         done.update({id(old): new for old, new in zip(batch, continued, strict=True)})
         if any(done.get(id(r), r).ok for r in group):
             break
@@ -492,11 +614,11 @@ def _continued(
 
 
 def _unfinished(job: tuple, run: Restart) -> tuple | None:
-    """:func:`continue_restart`'s next piece of ``run``, or None: it has ended.
+    """The next piece of a continued ``run``, or None: it has ended (or started).
 
-    ``job`` is the piece's arguments after the shared data: (run, settings, piece).
+    ``job`` is a :func:`_step` job: (step, run, settings, piece) for a piece.
     """
-    return (run, *job[1:]) if run.paused else None
+    return (job[0], run, *job[2:]) if run.paused else None
 
 
 def next_challengers(

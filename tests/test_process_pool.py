@@ -47,9 +47,9 @@ def _ran_where(monkeypatch) -> list[str]:
     where = []
     real = _restarts.shared_map
 
-    def recording(func, shared, jobs, n_jobs, again=None, pool=None):
+    def recording(func, shared, jobs, n_jobs, again=None, pool=None, more=None):
         where.append("processes" if pool is not None else "here")
-        return real(func, shared, jobs, n_jobs, again, pool)
+        return real(func, shared, jobs, n_jobs, again, pool, more)
 
     monkeypatch.setattr(_restarts, "shared_map", recording)
     return where

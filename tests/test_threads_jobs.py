@@ -115,6 +115,43 @@ def test_pieces_go_to_a_configured_backend_in_rounds():
     assert out == [(3, 0), (3, 1)]
 
 
+def _more_when_two_ended(ended: list) -> object:
+    """``more`` that adds, once two places have ended, a job from their sum:
+    ``divmod(4 * sum + 3, 2)``, whose quotient is odd (no second piece)."""
+
+    def more(place: int, result: tuple) -> list[tuple]:
+        ended.append(place)
+        if len(ended) == 2:
+            return [(4 * sum(ended) + 3, 2)]
+        return []
+
+    return more
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_jobs_that_more_adds_run_and_come_back_after_the_others(n_jobs):
+    ended: list[int] = []
+    jobs = [(96, 2), (7, 2), (1024, 2)]
+    out = thread_map(
+        divmod, jobs, n_jobs, _halve_until_odd, _more_when_two_ended(ended)
+    )
+    assert out[:3] == [(3, 0), (3, 1), (1, 0)]
+    # a fourth place, from the first two places that ended (its own pieces too)
+    assert len(out) == 4 and sorted(ended) == [0, 1, 2, 3]
+    assert out[3] == (2 * sum(ended[:2]) + 1, 1)
+
+
+def test_jobs_that_more_adds_run_in_rounds_elsewhere_too():
+    ended: list[int] = []
+    joblib.register_parallel_backend("regimes-test-not-threads", _NotThreads)
+    with joblib.parallel_config(backend="regimes-test-not-threads"):
+        out = thread_map(
+            divmod, [(96, 2), (7, 2)], 2, _halve_until_odd, _more_when_two_ended(ended)
+        )
+    # in rounds: place 1 ends in the first, place 0 after its pieces
+    assert out == [(3, 0), (3, 1), (2 * (1 + 0) + 1, 1)]
+
+
 def test_a_piece_that_fails_raises_here():
     def divide(a: int, b: int) -> tuple[int, int]:
         if a == 12:
@@ -161,7 +198,8 @@ def test_a_configured_joblib_backend_is_used_instead():
 
 
 def _fit(returns: pd.DataFrame, **kwargs) -> RegimeModel:
-    return RegimeModel(3, n_init=6, n_keep=2, random_state=4, **kwargs).fit(returns)
+    kwargs = {"n_init": 6, "n_keep": 2, "random_state": 4, **kwargs}
+    return RegimeModel(3, **kwargs).fit(returns)
 
 
 @pytest.mark.slow  # worker processes: seconds to start
@@ -304,3 +342,36 @@ def test_a_worker_processs_error_keeps_where_it_failed():
                 parallel_map(_warn_then, [(1,), (2,)], 2)
     cause = caught.value.__cause__
     assert isinstance(cause, JobTraceback) and "_warn_then" in str(cause)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("n_keep", [1, 3])
+def test_continued_runs_that_start_early_are_those_of_screening_all_first(
+    short_sample, monkeypatch, n_jobs, n_keep
+):
+    """A cold fit continues each of the n_keep best as soon as it is certain to
+    be among them (regimes._restarts._search); the same runs, step for step,
+    as screening every restart first, then continuing the best."""
+    early = _fit(short_sample, n_jobs=n_jobs, n_keep=n_keep)
+    started_while_screening = []
+    real_certain = _restarts._certain
+
+    def recording(screened, n, n_keep):
+        certain = real_certain(screened, n, n_keep)
+        started_while_screening.append(len(screened) < n and bool(certain))
+        return certain
+
+    def screen_all_first(shared, jobs, settings, pool):
+        runs = _restarts.shared_map(_restarts._step, shared, jobs, n_jobs, pool=pool)
+        return _restarts._continued(shared, runs, settings, pool)
+
+    monkeypatch.setattr(_restarts, "_certain", recording)
+    again = _fit(short_sample, n_jobs=n_jobs, n_keep=n_keep)
+    # some were certain before the last restart was screened (the point); with
+    # n_keep=1 only once all are: any one of them could still be the best
+    assert any(started_while_screening) == (n_keep > 1)
+    monkeypatch.setattr(_restarts, "_search", screen_all_first)
+    after = _fit(short_sample, n_jobs=n_jobs, n_keep=n_keep)
+    for model in (again, after):
+        pd.testing.assert_frame_equal(model.restarts_, early.restarts_, rtol=0)
+        np.testing.assert_array_equal(model.covars_, early.covars_)
