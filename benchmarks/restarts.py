@@ -8,15 +8,18 @@ Both log-likelihoods are of the same data under each final model.
 Part 2, restarts on two cores (issue 22): ``RegimeModel(n_init=10, random_state=0)``
 with ``n_jobs=1`` and ``n_jobs=2``, their fits alternating inside every repeat so
 that load from elsewhere falls on both alike, on the machine as found and with one
-busy-loop process per core that this script starts and stops. ``n_jobs`` runs a
-fit's restarts on threads of this process (``regimes._parallel.thread_map``);
-for comparison, the same fit with its restarts in joblib's worker processes
-(``joblib.parallel_config(backend="loky")``), whose pool joblib keeps from one
-call to the next: a notebook that fits repeatedly works with a warm pool, so it is
-timed warm, and its first (cold) call separately, in fresh processes (after two
-serial fits, the second the reference). Threads have no pool to warm: their first
-fit is timed the same way. Every fit must give the same restarts (log-likelihoods)
-and keep the same one.
+busy-loop process per core that this script starts and stops. ``n_jobs=2`` sends
+a fit's restarts to the package's pool of worker processes once it is warm
+(``regimes._parallel.process_pool``; this script warms it first, and prints how
+long that took), and runs them on threads of this process until then. For
+comparison: the same fit on threads alone (``regimes._parallel.PROCESSES =
+False``), and with its restarts in joblib's worker processes
+(``joblib.parallel_config(backend="loky")``, warm). The first fits of a session
+are timed in fresh processes (after two serial fits, the second the reference):
+the first with ``n_jobs=2`` (threads), the second (during which the pool
+starts), the wait until the pool is warm, and the first fit on it; and joblib's
+first call (a cold loky pool). Every fit must give the same restarts
+(log-likelihoods) and keep the same one.
 
 What two workers can gain on this machine at this hour: two fresh processes, each
 running the same serial fits at once, against one process running them alone
@@ -45,8 +48,10 @@ import numpy as np
 from _common import machine
 from hmmlearn import hmm
 
-from regimes import RegimeModel, _accelerate, _threads
+from regimes import RegimeModel, _accelerate, _parallel, _threads
 from regimes.data import load_sample
+
+JOBS_MODULE = "regimes._restarts"  # what the pool's workers import to warm up
 
 
 def seed_loop(X: np.ndarray, n_init: int = 10) -> tuple[float, list[int]]:
@@ -140,7 +145,13 @@ def busy_loops(count: int) -> Iterator[None]:
 
 
 def fit(returns, seed: int, n_jobs: int | None, backend: str | None = None):
-    """Seconds of one fit and its restarts' (log-likelihoods, kept restart)."""
+    """Seconds of one fit and its restarts' (log-likelihoods, kept restart).
+
+    ``backend="threads only"``: the package's threads, its pool switched off.
+    """
+    processes = _parallel.PROCESSES
+    if backend == "threads only":
+        _parallel.PROCESSES, backend = False, None
     context = joblib.parallel_config(backend=backend) if backend else nullcontext()
     with context:
         seconds, model = timed(
@@ -148,6 +159,7 @@ def fit(returns, seed: int, n_jobs: int | None, backend: str | None = None):
                 returns
             )
         )
+    _parallel.PROCESSES = processes
     table = model.restarts_
     return seconds, (tuple(table["log_likelihood"]), int(table["best"].argmax()))
 
@@ -195,7 +207,7 @@ def ceiling(seed: int, repeat: int) -> float:
 
 
 def jobs_part(returns, seed: int, repeat: int, cold_repeat: int) -> None:
-    """Part 2: n_jobs=2 against n_jobs=1, idle and under load, threads and loky."""
+    """Part 2: n_jobs=2 against n_jobs=1, idle and under load; the first fits."""
     cores = _threads.available_cores()
     outcomes = set()
 
@@ -206,6 +218,14 @@ def jobs_part(returns, seed: int, repeat: int, cold_repeat: int) -> None:
 
     times: dict[str, list[float]] = {}
     # first calls, each set in a fresh process (see first_calls)
+    first_labels = (
+        "fresh process: n_jobs=1, second fit",
+        "fresh process: n_jobs=2, first fit (threads)",
+        "fresh process: n_jobs=2, second fit (pool starts)",
+        "fresh process: then the wait until the pool is warm",
+        "fresh process: n_jobs=2, first fit on the warm pool",
+        "fresh process: first call, cold pool (joblib's loky)",
+    )
     for _ in range(cold_repeat):
         child = subprocess.run(
             [sys.executable, __file__, "--first-calls", "--seed", str(seed)],
@@ -213,22 +233,27 @@ def jobs_part(returns, seed: int, repeat: int, cold_repeat: int) -> None:
             text=True,
             check=True,
         )
-        serial, threads, loky = map(float, child.stdout.split()[-3:])
-        times.setdefault("fresh process: n_jobs=1, second fit", []).append(serial)
-        times.setdefault("fresh process: n_jobs=2, first fit (threads)", []).append(
-            threads
-        )
-        times.setdefault("fresh process: first call, cold pool (loky)", []).append(loky)
+        found = child.stdout.split()[-len(first_labels) :]
+        for label, value in zip(first_labels, map(float, found), strict=True):
+            times.setdefault(label, []).append(value)
+    begin = time.perf_counter()
+    if not _parallel.warm_pool(2, JOBS_MODULE):
+        raise SystemExit("the pool of worker processes did not warm up here")
+    warm_seconds = time.perf_counter() - begin
     contenders = {
         "n_jobs=1": (1, None),
-        "n_jobs=2 (threads)": (2, None),
-        "n_jobs=2, warm pool (loky)": (2, "loky"),
+        "n_jobs=2 (worker processes, warm pool)": (2, None),
+        "n_jobs=2, threads only (pool off)": (2, "threads only"),
+        "n_jobs=2, joblib's loky (warm)": (2, "loky"),
     }
     for _ in range(repeat):
         for label, (n_jobs, backend) in contenders.items():
             run(label, n_jobs, backend)
     machine_ceiling = ceiling(seed, cold_repeat)
-    loaded = {"n_jobs=1, loaded": (1, None), "n_jobs=2 (threads), loaded": (2, None)}
+    loaded = {
+        "n_jobs=1, loaded": (1, None),
+        "n_jobs=2 (worker processes), loaded": (2, None),
+    }
     with busy_loops(cores):
         for _ in range(repeat):
             for label, (n_jobs, backend) in loaded.items():
@@ -239,39 +264,37 @@ def jobs_part(returns, seed: int, repeat: int, cold_repeat: int) -> None:
         f"({len(outcomes)} distinct)\n"
     )
     print(
-        "threads: a fit starts its own two threads (no pool). loky: joblib keeps "
-        "its worker processes\nbetween calls, so a notebook that fits again and "
-        "again works with a warm pool; the first\ncall starts them (cold).\n"
+        f"the pool of worker processes warmed up here in {warm_seconds:.2f} s "
+        "(started now; in a session\nit starts during the second fit with "
+        "n_jobs > 1, which runs on threads meanwhile).\n"
     )
     print(
-        f"{'RegimeModel(n_init=10).fit(sample)':44} {'best':>6} {'median':>7}"
+        f"{'RegimeModel(n_init=10).fit(sample)':52} {'best':>6} {'median':>7}"
         f"   (seconds; {cold_repeat} fresh processes)"
     )
     for label, values in times.items():
-        print(f"{label:44} {min(values):6.3f} {np.median(values):7.3f}")
-        if label == "fresh process: first call, cold pool (loky)":
+        print(f"{label:52} {min(values):6.3f} {np.median(values):7.3f}")
+        if label == first_labels[-1]:
             print(f"in this process, {repeat} alternating repeats:")
-        if label == "n_jobs=2, warm pool (loky)":
+        if label == "n_jobs=2, joblib's loky (warm)":
             print(f"with {cores} busy-loop processes (one per core):")
 
     def ratio(slow, fast, stat):
         return stat(times[slow]) / stat(times[fast])
 
-    idle = ratio("n_jobs=1", "n_jobs=2 (threads)", min)
-    idle_median = ratio("n_jobs=1", "n_jobs=2 (threads)", np.median)
-    busy = ratio("n_jobs=1, loaded", "n_jobs=2 (threads), loaded", np.median)
-    busy_best = ratio("n_jobs=1, loaded", "n_jobs=2 (threads), loaded", min)
-    loky = ratio("n_jobs=1", "n_jobs=2, warm pool (loky)", min)
-    first = ratio(
-        "fresh process: n_jobs=1, second fit",
-        "fresh process: n_jobs=2, first fit (threads)",
-        np.median,
-    )
-    cold = ratio(
-        "fresh process: n_jobs=1, second fit",
-        "fresh process: first call, cold pool (loky)",
-        np.median,
-    )
+    pool = "n_jobs=2 (worker processes, warm pool)"
+    idle = ratio("n_jobs=1", pool, min)
+    idle_median = ratio("n_jobs=1", pool, np.median)
+    threads = ratio("n_jobs=1", "n_jobs=2, threads only (pool off)", min)
+    threads_median = ratio("n_jobs=1", "n_jobs=2, threads only (pool off)", np.median)
+    busy = ratio("n_jobs=1, loaded", "n_jobs=2 (worker processes), loaded", np.median)
+    busy_best = ratio("n_jobs=1, loaded", "n_jobs=2 (worker processes), loaded", min)
+    loky = ratio("n_jobs=1", "n_jobs=2, joblib's loky (warm)", min)
+    serial_first = first_labels[0]
+    first = ratio(serial_first, first_labels[1], np.median)
+    starting = ratio(serial_first, first_labels[2], np.median)
+    first_pool = ratio(serial_first, first_labels[4], np.median)
+    cold = ratio(serial_first, first_labels[5], np.median)
     print(
         f"\nn_jobs=2 vs n_jobs=1, machine as found: {idle:.2f}x faster (best of "
         f"{repeat}; medians {idle_median:.2f}x) -> target >= {SCALING_TARGET:g}x on "
@@ -280,7 +303,7 @@ def jobs_part(returns, seed: int, repeat: int, cold_repeat: int) -> None:
     print(
         f"two processes, each running the same serial fits at once, against one: "
         f"{machine_ceiling:.2f}x the throughput\n(medians of {cold_repeat}; the "
-        f"ceiling of two workers here now): threads reach "
+        f"ceiling of two workers here now): the pool reaches "
         f"{idle_median / machine_ceiling:.0%} of it (medians)"
     )
     print(
@@ -288,31 +311,39 @@ def jobs_part(returns, seed: int, repeat: int, cold_repeat: int) -> None:
         f"best {busy_best:.2f}x) -> never slower: {verdict(busy >= 1)}"
     )
     print(
-        f"n_jobs=2 vs n_jobs=1, first fit with threads: {first:.2f}x (medians of "
-        f"{cold_repeat} fresh processes); never slower: {verdict(first >= 1)}"
+        f"threads alone (the pool off): {threads:.2f}x (best; medians "
+        f"{threads_median:.2f}x); joblib's loky, warm: {loky:.2f}x (best)"
     )
     print(
-        f"restarts in joblib worker processes instead (loky): warm pool {loky:.2f}x "
-        f"(best of {repeat}), first call with a cold pool {cold:.2f}x (medians)"
+        f"a session's first fits with n_jobs=2 against a serial fit (medians of "
+        f"{cold_repeat} fresh processes):\nthe first {first:.2f}x (threads; never "
+        f"slower: {verdict(first >= 1)}), the second {starting:.2f}x (the pool "
+        f"starts during it), the first on the warm pool {first_pool:.2f}x; "
+        f"joblib's first call {cold:.2f}x (cold loky pool)"
     )
 
 
 def first_calls(returns, seed: int) -> None:
-    """In a fresh process: a serial fit, its second, then the first n_jobs=2 fits.
+    """In a fresh process: a session's first fits; prints their seconds.
 
     The first fit pays for imports and set-up that are no pool's cost; the
-    second is the serial reference; then the first fit on threads, and the first
-    call on loky's worker processes, which starts them. Prints the three times.
+    second is the serial reference. Then the first fit with n_jobs=2 (threads:
+    the pool has not started), the second (the pool starts during it), the
+    wait until the pool is warm, the first fit on it, and the first call of
+    joblib's loky backend, which starts its own worker processes.
     """
     fit(returns, seed, 1)
-    (serial, a), (threads, b), (loky, c) = (
-        fit(returns, seed, 1),
-        fit(returns, seed, 2),
-        fit(returns, seed, 2, "loky"),
-    )
-    if not a == b == c:
+    serial, a = fit(returns, seed, 1)
+    threads, b = fit(returns, seed, 2)
+    starting, c = fit(returns, seed, 2)
+    begin = time.perf_counter()
+    _parallel.warm_pool(2, JOBS_MODULE)
+    waited = time.perf_counter() - begin
+    pooled, d = fit(returns, seed, 2)
+    loky, e = fit(returns, seed, 2, "loky")
+    if not a == b == c == d == e:
         raise AssertionError("n_jobs=2 changed the restarts in a fresh process")
-    print(f"{serial} {threads} {loky}")
+    print(f"{serial} {threads} {starting} {waited} {pooled} {loky}")
 
 
 def main() -> None:
