@@ -74,11 +74,16 @@ SQUAREM; fewer since the warm start converges at ``WARM_TOL_FACTOR * tol``).
 that ran 2 iterations instead of ``screen_iter`` (72 refits below cold on six
 data sets against 39)."""
 
-CONTINUE_PIECE = 8
-"""EM iterations a continued restart runs at a time when threads share the
-restarts (:func:`continue_restart`): the 3 restarts a fit continues on 2 threads
-then end within a few iterations of each other, not one run apart. Each piece
-costs ~0.1 ms of bookkeeping against ~2 ms an iteration on the bundled sample."""
+CONTINUE_PIECE = 16
+"""EM iterations a continued restart runs at a time when workers share the
+restarts (:func:`continue_restart`): the 3 restarts a fit continues on 2
+workers then end within a few iterations of each other, not one run apart.
+Each piece costs a call of hmmlearn's fit and, on the pool of worker processes,
+a trip there and back: ~0.5-1 ms against ~1 ms an iteration on the bundled
+sample. Measured there (``RegimeModel(n_init=10)``, n_jobs=2 against n_jobs=1,
+10 alternating repeats in one process, three runs): pieces of 6, 8, 12, 16 and
+24 iterations gave medians of 1.56x, 1.55-1.59x, 1.61x, 1.61-1.67x and 1.56x on
+the pool; 16 and 8 gave 1.42x and 1.39x on threads."""
 
 CHALLENGER_LIFE = 12
 """Fits a challenger lives at most before it starts again from k-means: a
