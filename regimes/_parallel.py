@@ -27,9 +27,11 @@ Three ways, for three sizes of job:
 
 from __future__ import annotations
 
+import contextvars
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from contextvars import copy_context
 from typing import Any, NamedTuple
 
@@ -390,6 +392,25 @@ def _warm_up(module: str) -> int:
     return os.getpid()
 
 
+_COUNTED = contextvars.ContextVar("regimes_pool_counted", default=True)
+
+
+@contextmanager
+def warm_chain() -> Iterator[None]:
+    """Fits of a chain of warm refits, as a walk-forward's: they start no pool.
+
+    Only a chain's first fit starts from k-means (its refits are warm, on
+    threads), so a session that walks forward twice would start the pool
+    during the second walk for nothing. A chain's first fit still uses a pool
+    that is warm.
+    """
+    token = _COUNTED.set(False)
+    try:
+        yield
+    finally:
+        _COUNTED.reset(token)
+
+
 class _Pool:
     """The worker processes of this process, and what is known of their warmth."""
 
@@ -409,7 +430,8 @@ def process_pool(n_jobs: int | None, uses: str) -> Any | None:
 
     Asked once per fit whose restarts start from k-means (``n_jobs`` > 1, no
     ``joblib.parallel_config`` naming a backend). Starts the pool after
-    :data:`POOL_AFTER` such fits; returns it once every worker has imported
+    :data:`POOL_AFTER` such fits (not counting the first fits of chains of
+    warm refits: :func:`warm_chain`); returns it once every worker has imported
     ``uses`` (the module of the jobs, and so numpy, scikit-learn and
     hmmlearn), and again after workers left idle (:data:`POOL_IDLE`) have
     been replaced.
@@ -437,7 +459,8 @@ def process_pool(n_jobs: int | None, uses: str) -> Any | None:
         if pool.owner != os.getpid():  # none yet, or the parent's (a fork)
             pool.executor, pool.warming, pool.owner = None, [], os.getpid()
             pool.folder = None
-        pool.fits += 1
+        if _COUNTED.get():
+            pool.fits += 1
         if pool.executor is not None and pool.workers != workers:
             pool.executor.shutdown(wait=False)
             pool.executor = None

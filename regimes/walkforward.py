@@ -38,7 +38,7 @@ from ._contract import (
 from ._dates import local_dates, row_unit, stamp_text
 from ._fitting import check_min_duration
 from ._hmm import forward_filter
-from ._parallel import parallel_map
+from ._parallel import parallel_map, warm_chain
 from ._records import records_of, refit_records
 from ._resume import Carry
 from ._threads import thread_limits
@@ -924,24 +924,27 @@ def _fit_all(
     if chain is not None:  # continue the chain: the same estimator, refitted warm
         model = copy.deepcopy(chain).set_params(n_jobs=template.n_jobs)
         columns = [str(c) for c in chain.feature_names_in_]
-    for start in starts:
-        data = train(start)
-        if columns is not None:
-            if list(data.columns) != columns:
-                # a column joined (ragged panel): a cold fit on the wider panel
-                model, warmed = clone(template), False
-            elif not warmed:
-                # from the second refit on: the warm start beside its challengers
-                model.set_params(warm_start=True, **warm)
-                warmed = True
-        columns = list(data.columns)
-        fitted, seconds = _timed_fit(model, data)
-        # keep a frozen copy: the next refit changes the same estimator. A shallow
-        # copy is enough: a fit rebinds every fitted attribute (_set_state) and
-        # set_params every parameter, changing none in place (a deep copy of
-        # 372 models was 0.3 s of the walk-forward)
-        fits.append((start, copy.copy(fitted), seconds, _train_start(start, window)))
-        bar.update(1)
+    with warm_chain():  # its refits are warm: no pool of processes for them
+        for start in starts:
+            data = train(start)
+            if columns is not None:
+                if list(data.columns) != columns:
+                    # a column joined (ragged panel): a cold fit on the wider panel
+                    model, warmed = clone(template), False
+                elif not warmed:
+                    # from the second refit on: the warm start beside its challengers
+                    model.set_params(warm_start=True, **warm)
+                    warmed = True
+            columns = list(data.columns)
+            fitted, seconds = _timed_fit(model, data)
+            # keep a frozen copy: the next refit changes the same estimator. A shallow
+            # copy is enough: a fit rebinds every fitted attribute (_set_state) and
+            # set_params every parameter, changing none in place (a deep copy of
+            # 372 models was 0.3 s of the walk-forward)
+            fits.append(
+                (start, copy.copy(fitted), seconds, _train_start(start, window))
+            )
+            bar.update(1)
     bar.close()
     _warn_unseen(fits, frame.index)
     return fits

@@ -375,3 +375,33 @@ def test_continued_runs_that_start_early_are_those_of_screening_all_first(
     for model in (again, after):
         pd.testing.assert_frame_equal(model.restarts_, early.restarts_, rtol=0)
         np.testing.assert_array_equal(model.covars_, early.covars_)
+
+
+def test_a_walk_forwards_chain_does_not_count_towards_the_pool(
+    short_sample, monkeypatch
+):
+    """The pool of worker processes starts after POOL_AFTER fits from k-means
+    with n_jobs > 1; a walk-forward's first refit is one, but its other refits
+    are warm (on threads): two walks would start it for nothing."""
+    from regimes import _parallel, walk_forward
+
+    monkeypatch.setattr(_parallel, "PROCESSES", True)
+    monkeypatch.setattr(_parallel._Pool, "fits", 0)
+    monkeypatch.setattr(_parallel._Pool, "executor", None)
+    asked = []
+    real = _parallel.process_pool
+
+    def recording(n_jobs, uses):
+        asked.append(n_jobs)
+        return real(n_jobs, uses)
+
+    monkeypatch.setattr(_restarts, "process_pool", recording)
+    model = RegimeModel(3, n_init=3, random_state=0)
+    walk_forward(short_sample.iloc[:900], model, min_train=600, n_jobs=2)
+    assert asked == [2]  # the chain's first fit asked (it would use a warm pool)
+    assert _parallel._Pool.fits == 0 and _parallel._Pool.executor is None
+    with _parallel.warm_chain():
+        _fit(short_sample, n_jobs=2)
+    assert _parallel._Pool.fits == 0
+    _fit(short_sample, n_jobs=2)  # a plain fit counts (one: no pool yet)
+    assert _parallel._Pool.fits == 1 and _parallel._Pool.executor is None
