@@ -266,7 +266,7 @@ def _rounds(
 # starts in about a second (it imports numpy, scikit-learn, hmmlearn and the
 # package), five fits' worth on the bundled sample. So a fit's restarts go to
 # worker processes only once a pool of them is running and warm: the pool
-# starts in the background after the session's POOL_AFTER-th fit that would
+# starts in the background during the session's POOL_AFTER-th fit that would
 # use it (a session that fits twice is fitting in a loop: a notebook's
 # experiments, a selection of the number of regimes), and until it is warm the
 # restarts run on threads. Where they run changes nothing in the result: a
@@ -331,7 +331,14 @@ class Shared:
             import numpy as np
 
             path = os.path.join(folder, f"{self.token}.npy")
-            np.save(path, self.array, allow_pickle=False)
+            try:
+                np.save(path, self.array, allow_pickle=False)
+            except Exception as exc:  # a full disk, a folder removed: not the jobs'
+                if os.path.exists(path):
+                    os.remove(path)
+                raise _PoolBroken(
+                    f"the shared data could not be written: {exc}"
+                ) from exc
             self._path = path
         return _SharedFile(self.token, self._path, self.build, self.args)
 
@@ -466,7 +473,10 @@ def process_pool(n_jobs: int | None, uses: str) -> Any | None:
             pool.executor = None
         if pool.executor is None:
             if pool.fits >= POOL_AFTER:
-                _start(workers, uses)
+                try:
+                    _start(workers, uses)
+                except Exception:  # noqa: BLE001  (no temporary folder, no process)
+                    _fail()  # the restarts stay on threads: the same fit
             return None
         now = time.monotonic()
         if now - pool.last_used > 0.8 * POOL_IDLE:  # its workers may have left
@@ -591,7 +601,10 @@ def _on_processes(
 
     from ._warn import give, raise_from_job
 
-    reference = shared._reference(_Pool.folder)
+    folder = _Pool.folder
+    if folder is None:  # the pool was dropped (a fork's child, a failure)
+        raise _PoolBroken("no pool folder")
+    reference = shared._reference(folder)
     results: list[Any] = [None] * len(jobs)
     warned: list[list] = [[] for _ in jobs]
     errors: list[tuple[int, Exception]] = []

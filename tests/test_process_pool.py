@@ -176,3 +176,47 @@ def test_a_pool_whose_worker_died_leaves_the_fit_to_threads(short_sample, monkey
         assert _parallel._Pool.failed and process_pool(2, "regimes._restarts") is None
     finally:
         executor.shutdown(wait=False)
+
+
+def test_no_temporary_folder_leaves_the_fits_to_threads(short_sample, monkeypatch):
+    """A temporary folder that cannot be made (TMPDIR read-only, a full disk)
+    is the pool's problem, not the fit's: the fit runs on threads, the same."""
+    import tempfile
+
+    if joblib.cpu_count() < 2:
+        pytest.skip("worker processes need two cores")
+
+    def no_folder(*args, **kwargs):
+        raise PermissionError("[Errno 13] Permission denied: '/tmp/x'")
+
+    monkeypatch.setattr(_parallel, "PROCESSES", True)
+    monkeypatch.setattr(_parallel._Pool, "failed", False)
+    monkeypatch.setattr(_parallel._Pool, "executor", None)
+    monkeypatch.setattr(_parallel._Pool, "folder", None)
+    monkeypatch.setattr(_parallel._Pool, "fits", _parallel.POOL_AFTER)
+    monkeypatch.setattr(tempfile, "mkdtemp", no_folder)
+    here = _fit(short_sample)
+    model = _fit(short_sample, n_jobs=2)  # would start the pool
+    pd.testing.assert_frame_equal(model.restarts_, here.restarts_, rtol=0)
+    assert _parallel._Pool.failed and _parallel._Pool.executor is None
+
+
+def test_data_that_cannot_be_written_leave_the_fit_to_threads(
+    pool, short_sample, monkeypatch
+):
+    def full_disk(path, *args, **kwargs):
+        with open(path, "wb") as half:  # a file begun, then the disk is full
+            half.write(b"\x93NUMPY")
+        raise OSError(28, "No space left on device")
+
+    # a pool of its own: a failed pool is shut, and the module's goes on
+    monkeypatch.setattr(_parallel._Pool, "failed", False)
+    monkeypatch.setattr(_parallel._Pool, "executor", None)
+    monkeypatch.setattr(_parallel._Pool, "warming", [])
+    assert warm_pool(2, "regimes._restarts")
+    here = _fit(short_sample)
+    monkeypatch.setattr(np, "save", full_disk)
+    model = _fit(short_sample, n_jobs=2)
+    pd.testing.assert_frame_equal(model.restarts_, here.restarts_, rtol=0)
+    assert _parallel._Pool.failed
+    assert os.listdir(_parallel._Pool.folder) == []  # the half-written file too
