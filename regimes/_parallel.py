@@ -336,7 +336,7 @@ class Shared:
             except Exception as exc:  # a full disk, a folder removed: not the jobs'
                 if os.path.exists(path):
                     os.remove(path)
-                raise _PoolBroken(
+                raise PoolBroken(
                     f"the shared data could not be written: {exc}"
                 ) from exc
             self._path = path
@@ -425,6 +425,7 @@ class _Pool:
     fits = 0  # fits that asked for the pool
     executor: Any = None
     workers = 0
+    users = 0  # calls running jobs on ``executor`` now
     owner = 0  # the process that started them (a fork's child has none)
     folder: str | None = None
     warming: list[Future] = []
@@ -432,22 +433,48 @@ class _Pool:
     failed = False
 
 
-def process_pool(n_jobs: int | None, uses: str) -> Any | None:
+class Lease(NamedTuple):
+    """A pool for one fit: its executor, and how many of its jobs may be out.
+
+    ``in_flight``: the workers the fit may use, and one job more, queued, when
+    they are all of the pool's (a worker that ends one job finds the next).
+    """
+
+    executor: Any
+    in_flight: int
+
+
+class PoolBroken(Exception):
+    """The worker processes failed, not a job: run the call again on threads."""
+
+
+def process_pool(n_jobs: int | None, uses: str) -> Lease | None:
     """The warm worker pool a fit's restarts go to, or None: run them on threads.
 
     Asked once per fit whose restarts start from k-means (``n_jobs`` > 1, no
     ``joblib.parallel_config`` naming a backend). Starts the pool after
     :data:`POOL_AFTER` such fits (not counting the first fits of chains of
-    warm refits: :func:`warm_chain`); returns it once every worker has imported
-    ``uses`` (the module of the jobs, and so numpy, scikit-learn and
-    hmmlearn), and again after workers left idle (:data:`POOL_IDLE`) have
-    been replaced.
+    warm refits: :func:`warm_chain`), with a worker per core ``n_jobs`` asks
+    for; returns it once every worker has imported ``uses`` (the module of the
+    jobs, and so numpy, scikit-learn and hmmlearn). A fit asking for fewer
+    workers than the pool has uses that many of them; for more, a larger pool
+    replaces it once no fit is using it. A pool left idle for half
+    :data:`POOL_IDLE` is replaced (its workers are about to leave, and a job
+    given to one that leaves makes loky warn of a memory leak).
+
+    Never in a process that ``multiprocessing`` started (a worker of a user's
+    pool, or of joblib's): a pool there would put workers x workers on the
+    cores, and its workers, alive until their idle time ends, would hold up
+    that process's exit by minutes.
     """
+    import multiprocessing
     import os
     import time
 
     workers = thread_workers(n_jobs)
     if not PROCESSES or workers is None or workers < 2:
+        return None
+    if multiprocessing.parent_process() is not None:
         return None
     from joblib.parallel import get_active_backend
 
@@ -461,27 +488,29 @@ def process_pool(n_jobs: int | None, uses: str) -> Any | None:
         return None
     pool = _Pool
     with pool.lock:
-        if pool.failed:
-            return None
         if pool.owner != os.getpid():  # none yet, or the parent's (a fork)
+            if pool.owner != 0:  # a fork's child: the parent's pool is not its own
+                pool.fits, pool.failed, pool.users = 0, False, 0
             pool.executor, pool.warming, pool.owner = None, [], os.getpid()
             pool.folder = None
+        if pool.failed:
+            return None
         if _COUNTED.get():
             pool.fits += 1
-        if pool.executor is not None and pool.workers != workers:
-            pool.executor.shutdown(wait=False)
-            pool.executor = None
+        now = time.monotonic()
+        if pool.executor is not None and pool.users == 0:
+            idle = now - pool.last_used > POOL_IDLE / 2
+            if idle or pool.workers < workers:  # leaving soon, or too small
+                pool.executor.shutdown(wait=False)
+                pool.executor = None
+                if idle:  # it was in use: start again now, not after more fits
+                    pool.fits = max(pool.fits, POOL_AFTER)
         if pool.executor is None:
             if pool.fits >= POOL_AFTER:
                 try:
                     _start(workers, uses)
                 except Exception:  # noqa: BLE001  (no temporary folder, no process)
                     _fail()  # the restarts stay on threads: the same fit
-            return None
-        now = time.monotonic()
-        if now - pool.last_used > 0.8 * POOL_IDLE:  # its workers may have left
-            pool.warming = _warm_ups(uses)
-            pool.last_used = now
             return None
         if not all(f.done() for f in pool.warming):
             return None
@@ -490,11 +519,11 @@ def process_pool(n_jobs: int | None, uses: str) -> Any | None:
         except Exception:  # noqa: BLE001  (a worker that could not start)
             _fail()
             return None
-        if len(pids) < workers:  # one worker took two warm-ups: warm the other
+        if len(pids) < pool.workers:  # one worker took two warm-ups: warm the other
             pool.warming = _warm_ups(uses)
             return None
         pool.last_used = now
-        return pool.executor
+        return Lease(pool.executor, workers + 1 if workers == pool.workers else workers)
 
 
 def _warm_ups(uses: str) -> list[Future]:
@@ -504,17 +533,12 @@ def _warm_ups(uses: str) -> list[Future]:
 
 def _start(workers: int, uses: str) -> None:
     """Start ``workers`` processes, each warming up (called with the lock held)."""
-    import atexit
-    import os
-    import tempfile
     import time
 
     from joblib.externals.loky import ProcessPoolExecutor
 
     pool = _Pool
-    if pool.folder is None:
-        pool.folder = tempfile.mkdtemp(prefix="regimes-restarts-")
-        atexit.register(_remove_folder, pool.folder, os.getpid())
+    _folder()
     one = "1"  # EM's native threads (regimes._threads), from the start
     env = {name: one for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
     env["MKL_NUM_THREADS"] = one
@@ -522,6 +546,23 @@ def _start(workers: int, uses: str) -> None:
     pool.workers = workers
     pool.warming = _warm_ups(uses)
     pool.last_used = time.monotonic()
+
+
+def _folder() -> str:
+    """The pool's folder for the shared data; made again if it went (with the lock).
+
+    A temporary folder of this process's, removed at its exit; a cleaner of
+    the temporary files may remove it while the session lives on.
+    """
+    import atexit
+    import os
+    import tempfile
+
+    pool = _Pool
+    if pool.folder is None or not os.path.isdir(pool.folder):
+        pool.folder = tempfile.mkdtemp(prefix="regimes-restarts-")
+        atexit.register(_remove_folder, pool.folder, os.getpid())
+    return pool.folder
 
 
 def _remove_folder(folder: str, owner: int) -> None:
@@ -548,30 +589,38 @@ def shared_map(
     jobs: Sequence[Job],
     n_jobs: int | None,
     again: Callable[[Job, Any], Job | None] | None = None,
-    pool: Any | None = None,
+    pool: Lease | None = None,
     more: More | None = None,
 ) -> list[Any]:
     """``[func(shared value, *job) for job in jobs]``, on ``pool`` or on threads.
 
     With ``pool`` (from :func:`process_pool`) the jobs run in its worker
-    processes, handed out one at a time in order, with ``again`` and ``more``
-    as in :func:`thread_map`; the jobs' warnings are given here, in the jobs'
-    order, and a job's error is raised after the jobs already running have
-    ended. If the pool itself fails (a worker killed), the call runs again on
-    threads and this process stops using worker processes. Without ``pool``:
-    :func:`thread_map`. ``again`` and ``more`` see and give jobs without the
-    shared value.
+    processes, handed out one at a time in order, at most ``pool.in_flight``
+    at once, with ``again`` and ``more`` as in :func:`thread_map`; the jobs'
+    warnings are given here, in the jobs' order, and a job's error is raised
+    after the jobs already running have ended. If the pool itself fails (a
+    worker killed, its folder unwritable), this process stops using worker
+    processes and :class:`PoolBroken` is raised: the caller runs the call
+    again without ``pool`` (what ``more`` kept of this call is the caller's
+    to start afresh). Without ``pool``: :func:`thread_map`. ``again`` and
+    ``more`` see and give jobs without the shared value.
     """
     if again is None:
         again = _once
     if more is None:
         more = _none_more
     if pool is not None:
+        with _Pool.lock:
+            _Pool.users += 1
         try:
             return _on_processes(func, shared, jobs, again, more, pool)
-        except _PoolBroken:
+        except PoolBroken:
             with _Pool.lock:
                 _fail()
+            raise
+        finally:
+            with _Pool.lock:
+                _Pool.users -= 1
     value = shared.value()
 
     def again_here(job: Job, result: Any) -> Job | None:
@@ -585,8 +634,9 @@ def shared_map(
     return thread_map(func, jobs_here, n_jobs, again_here, more_here)
 
 
-class _PoolBroken(Exception):
-    """The worker processes failed, not a job."""
+POOL_PATIENCE = 5.0
+"""Seconds :func:`_on_processes` waits for a job before it looks at the pool's
+health (a job of a fit runs for milliseconds; a fit of a large panel's, longer)."""
 
 
 def _on_processes(
@@ -595,36 +645,50 @@ def _on_processes(
     jobs: Sequence[Job],
     again: Callable[[Job, Any], Job | None],
     more: More,
-    pool: Any,
+    pool: Lease,
 ) -> list[Any]:
     import time
 
     from ._warn import give, raise_from_job
 
-    folder = _Pool.folder
-    if folder is None:  # the pool was dropped (a fork's child, a failure)
-        raise _PoolBroken("no pool folder")
-    reference = shared._reference(folder)
+    try:
+        with _Pool.lock:
+            folder = _folder()
+        reference = shared._reference(folder)
+    except PoolBroken:
+        raise
+    except Exception as exc:  # no folder can be made: the pool's failure
+        raise PoolBroken(f"no folder for the shared data: {exc}") from exc
     results: list[Any] = [None] * len(jobs)
     warned: list[list] = [[] for _ in jobs]
     errors: list[tuple[int, Exception]] = []
+    waiting = list(enumerate(jobs))  # handed out at most pool.in_flight at once
+    pending: dict[Future, tuple[int, Job]] = {}
 
-    def submit(job: Job) -> Future:
+    def submit(place: int, job: Job) -> None:
         try:
-            return pool.submit(_worker_job, reference, func, job)
+            future = pool.executor.submit(_worker_job, reference, func, job)
         except Exception as exc:  # a shut or broken pool
-            raise _PoolBroken(str(exc)) from exc
+            raise PoolBroken(str(exc)) from exc
+        pending[future] = (place, job)
 
-    pending = {submit(job): (place, job) for place, job in enumerate(jobs)}
+    def hand_out() -> None:
+        while waiting and len(pending) < pool.in_flight and not errors:
+            submit(*waiting.pop(0))
+
     try:
+        hand_out()
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pending, POOL_PATIENCE, return_when=FIRST_COMPLETED)
+            if not finished:
+                _check_alive(pool.executor)
+                continue
             for future in sorted(finished, key=lambda f: pending[f][0]):
                 place, job = pending.pop(future)
                 try:
                     result, kept_warnings, error = future.result()
                 except Exception as exc:  # the process, not the job
-                    raise _PoolBroken(str(exc)) from exc
+                    raise PoolBroken(str(exc)) from exc
                 warned[place] += kept_warnings
                 if error is not None:
                     errors.append((place, error))
@@ -633,14 +697,15 @@ def _on_processes(
                     continue
                 following = None if errors else again(job, result)
                 if following is not None:
-                    pending[submit(following)] = (place, following)
+                    waiting.append((place, following))
                     continue
                 results[place] = result
                 for new in () if errors else more(place, result):
                     results.append(None)
                     warned.append([])
-                    pending[submit(new)] = (len(results) - 1, new)
+                    waiting.append((len(results) - 1, new))
             pending = {f: p for f, p in pending.items() if not f.cancelled()}
+            hand_out()
     except BaseException:
         for future in pending:
             future.cancel()
@@ -651,6 +716,19 @@ def _on_processes(
     if errors:
         raise_from_job(min(errors, key=lambda e: e[0])[1])
     return results
+
+
+def _check_alive(executor: Any) -> None:
+    """Raise :class:`PoolBroken` if the executor's manager thread has died.
+
+    The one place that reads loky's internals: its manager thread hands jobs
+    to the workers and results back; if it dies (a warning made an error in
+    it by ``python -W error``), no job of the pool ends and a wait would last
+    for ever.
+    """
+    manager = getattr(executor, "_executor_manager_thread", None)
+    if manager is None or not manager.is_alive():
+        raise PoolBroken("the pool's manager thread has stopped")
 
 
 def warm_pool(n_jobs: int | None, uses: str, timeout: float = 120.0) -> bool:
@@ -665,6 +743,7 @@ def warm_pool(n_jobs: int | None, uses: str, timeout: float = 120.0) -> bool:
 
     with _Pool.lock:
         _Pool.fits = max(_Pool.fits, POOL_AFTER - 1)
+        _Pool.failed = False
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if process_pool(n_jobs, uses) is not None:

@@ -39,7 +39,14 @@ import numpy as np
 from . import _accelerate
 from ._covariance import COVARIANCE_FORMS, positive_definite, read_full, write_full
 from ._hmm import NO_PRIORS, FitData, RegimeHMM, fit_data, init_data
-from ._parallel import Shared, process_pool, shared_map, thread_workers
+from ._parallel import (
+    Lease,
+    PoolBroken,
+    Shared,
+    process_pool,
+    shared_map,
+    thread_workers,
+)
 from ._state import Settings
 
 
@@ -414,9 +421,12 @@ def run_restarts(
     pool = process_pool(n_jobs, __name__) if warm is None else None
     with Shared(fit_data, Z, settings.covariance_type, from_kmeans) as shared:
         jobs = _start_jobs(seeds, settings, first_iter, warm, challengers)
-        if warm is None and screening:
-            return _search(shared, jobs, settings, pool)
-        runs = shared_map(_step, shared, jobs, n_jobs, pool=pool)
+        if warm is None:
+            try:
+                return _cold(shared, jobs, settings, screening, pool)
+            except PoolBroken:  # the pool failed, not the fit: all again, here
+                return _cold(shared, jobs, settings, screening, None)
+        runs = shared_map(_step, shared, jobs, n_jobs)
         if warm is not None and not runs[0].ok:
             # the warm start degenerated: the data have moved away from the
             # previous regimes. The challengers (a few iterations each) are not
@@ -434,7 +444,20 @@ def run_restarts(
             runs += shared_map(_step, shared, jobs, n_jobs)
         if not screening:
             return runs
-        return _continued(shared, runs, settings, pool)
+        return _continued(shared, runs, settings, None)
+
+
+def _cold(
+    shared: Shared,
+    jobs: list[tuple],
+    settings: Settings,
+    screening: bool,
+    pool: Lease | None,
+) -> list[Restart]:
+    """A fit from k-means: :func:`_search`, or every restart to the end."""
+    if screening:
+        return _search(shared, jobs, settings, pool)
+    return shared_map(_step, shared, jobs, settings.n_jobs, pool=pool)
 
 
 def warm_up() -> None:
@@ -510,7 +533,7 @@ def _piece(n_jobs: int | None) -> int | None:
 
 
 def _search(
-    shared: Shared, jobs: list[tuple], settings: Settings, pool: object | None
+    shared: Shared, jobs: list[tuple], settings: Settings, pool: Lease | None
 ) -> list[Restart]:
     """A cold fit's restarts: screened, and the ``n_keep`` best continued.
 
@@ -587,7 +610,7 @@ def _continued(
     shared: Shared,
     runs: list[Restart],
     settings: Settings,
-    pool: object | None,
+    pool: Lease | None,
     ranked: list[Restart] | None = None,
     position: int = 0,
 ) -> list[Restart]:

@@ -34,7 +34,7 @@ def pool():
         pytest.skip("worker processes need two cores")
     _parallel.PROCESSES = True
     assert warm_pool(2, "regimes._restarts"), "the pool did not warm up"
-    yield _parallel._Pool.executor
+    yield _parallel.Lease(_parallel._Pool.executor, 3)
     _parallel.PROCESSES = False
 
 
@@ -176,6 +176,81 @@ def test_a_pool_whose_worker_died_leaves_the_fit_to_threads(short_sample, monkey
         assert _parallel._Pool.failed and process_pool(2, "regimes._restarts") is None
     finally:
         executor.shutdown(wait=False)
+
+
+def test_a_worker_killed_while_runs_go_on_leaves_the_fit_to_threads(
+    short_sample, monkeypatch
+):
+    """Hostile 91, F1: a worker killed once the first continued run has gone
+    out (the OOM killer mid-fit). The fit ran again on threads with what the
+    first attempt had queued (IndexError); it must start afresh."""
+    if joblib.cpu_count() < 2:
+        pytest.skip("worker processes need two cores")
+    monkeypatch.setattr(_parallel, "PROCESSES", True)
+    monkeypatch.setattr(_parallel._Pool, "failed", False)
+    monkeypatch.setattr(_parallel._Pool, "executor", None)
+    monkeypatch.setattr(_parallel._Pool, "warming", [])
+    here = _fit(short_sample)
+    assert warm_pool(2, "regimes._restarts")
+    executor = _parallel._Pool.executor
+    pids = [future.result() for future in _parallel._Pool.warming]
+    real = _restarts._certain
+    killed = []
+
+    def kill_when_certain(*args):
+        certain = real(*args)
+        if certain and not killed:
+            killed.append(pids[0])
+            os.kill(pids[0], signal.SIGKILL)
+        return certain
+
+    monkeypatch.setattr(_restarts, "_certain", kill_when_certain)
+    try:
+        model = _fit(short_sample, n_jobs=2)
+        assert killed
+        pd.testing.assert_frame_equal(model.restarts_, here.restarts_, rtol=0)
+        np.testing.assert_array_equal(model.covars_, here.covars_)
+        assert _parallel._Pool.failed
+    finally:
+        executor.shutdown(wait=False)
+
+
+def test_a_pool_folder_removed_by_a_cleaner_is_made_again(pool, short_sample):
+    """Hostile 91, F2: a cleaner of /tmp removed the pool's folder, and every
+    later fit raised FileNotFoundError."""
+    import shutil
+
+    here = _fit(short_sample)
+    shutil.rmtree(_parallel._Pool.folder)
+    model = _fit(short_sample, n_jobs=2)
+    pd.testing.assert_frame_equal(model.restarts_, here.restarts_, rtol=0)
+    assert not _parallel._Pool.failed
+    assert os.path.isdir(_parallel._Pool.folder)
+    assert os.listdir(_parallel._Pool.folder) == []
+
+
+def _pool_in_a_child(queue) -> None:
+    from regimes import _parallel as child_parallel
+
+    child_parallel.PROCESSES = True
+    child_parallel._Pool.fits = child_parallel.POOL_AFTER
+    lease = child_parallel.process_pool(2, "regimes._restarts")
+    queue.put((lease is None, child_parallel._Pool.executor is None))
+
+
+def test_no_pool_in_a_process_that_multiprocessing_started():
+    """Hostile 91, F3: a worker of a user's process pool that fitted twice
+    with n_jobs=2 started a pool of its own: workers x workers on the cores,
+    and its exit held up for 300 s by the idle workers."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_pool_in_a_child, args=(queue,))
+    child.start()
+    assert queue.get(timeout=120) == (True, True)
+    child.join(timeout=60)
+    assert child.exitcode == 0
 
 
 def test_no_temporary_folder_leaves_the_fits_to_threads(short_sample, monkeypatch):

@@ -405,3 +405,89 @@ def test_a_walk_forwards_chain_does_not_count_towards_the_pool(
     assert _parallel._Pool.fits == 0
     _fit(short_sample, n_jobs=2)  # a plain fit counts (one: no pool yet)
     assert _parallel._Pool.fits == 1 and _parallel._Pool.executor is None
+
+
+class _FakeExecutor:
+    """An executor that records its shutdown; its futures never end."""
+
+    def __init__(self, manager_alive: bool = True) -> None:
+        self.shut = False
+        self._executor_manager_thread = threading.Thread(target=lambda: None)
+        if manager_alive:
+            self._executor_manager_thread = threading.current_thread()
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.shut = True
+
+    def submit(self, *args, **kwargs):
+        from concurrent.futures import Future
+
+        return Future()
+
+
+def _warm_pool_of(monkeypatch, workers: int) -> _FakeExecutor:
+    from concurrent.futures import Future
+
+    from regimes import _parallel
+
+    executor = _FakeExecutor()
+    warmed = []
+    for pid in range(workers):
+        future: Future = Future()
+        future.set_result(pid)
+        warmed.append(future)
+    monkeypatch.setattr(_parallel, "PROCESSES", True)
+    monkeypatch.setattr(_parallel._Pool, "owner", os.getpid())
+    monkeypatch.setattr(_parallel._Pool, "failed", False)
+    monkeypatch.setattr(_parallel._Pool, "executor", executor)
+    monkeypatch.setattr(_parallel._Pool, "workers", workers)
+    monkeypatch.setattr(_parallel._Pool, "warming", warmed)
+    monkeypatch.setattr(_parallel._Pool, "users", 0)
+    monkeypatch.setattr(_parallel._Pool, "last_used", time.monotonic())
+    started = []
+    monkeypatch.setattr(_parallel, "_start", lambda w, uses: started.append(w))
+    executor.started = started
+    return executor
+
+
+def test_a_pool_in_use_is_not_shut_for_another_size(monkeypatch):
+    """Hostile 91, F1: a fit asking for 4 workers shut the 2-worker pool that
+    a fit on another thread was using (its next job: IndexError, and no pool
+    for the session)."""
+    from regimes import _parallel, _threads
+
+    monkeypatch.setattr(_threads, "available_cores", lambda: 4)
+    monkeypatch.setattr(joblib, "cpu_count", lambda *a, **k: 4)
+    executor = _warm_pool_of(monkeypatch, workers=2)
+    # fewer workers than the pool has: that many of them, no new pool
+    assert _parallel.process_pool(2, "m") == _parallel.Lease(executor, 3)
+    _parallel._Pool.users = 1  # a fit runs on it
+    lease = _parallel.process_pool(4, "m")
+    assert lease is not None and lease.executor is executor and not executor.shut
+    _parallel._Pool.users = 0  # no fit on it: a larger one replaces it
+    assert _parallel.process_pool(4, "m") is None
+    assert executor.shut and executor.started == [4]
+
+
+def test_a_pool_idle_for_half_its_workers_life_is_replaced(monkeypatch):
+    """Hostile 91, F4: a job given to a worker about to leave made loky warn
+    of a memory leak (and, as an error under -W error, stop the pool)."""
+    from regimes import _parallel
+
+    executor = _warm_pool_of(monkeypatch, workers=2)
+    _parallel._Pool.last_used -= _parallel.POOL_IDLE / 2 + 1
+    assert _parallel.process_pool(2, "m") is None
+    assert executor.shut and executor.started == [2]
+
+
+def test_a_pool_whose_manager_thread_died_is_not_waited_for(monkeypatch):
+    from regimes import _parallel
+
+    monkeypatch.setattr(_parallel, "POOL_PATIENCE", 0.05)
+    monkeypatch.setattr(_parallel._Pool, "folder", None)
+    monkeypatch.setattr(_parallel._Pool, "failed", False)
+    monkeypatch.setattr(_parallel._Pool, "executor", None)
+    lease = _parallel.Lease(_FakeExecutor(manager_alive=False), 3)
+    with _parallel.Shared(np.asarray, np.arange(3.0)) as shared:
+        with pytest.raises(_parallel.PoolBroken, match="manager thread"):
+            _parallel.shared_map(divmod, shared, [(2,)], 2, pool=lease)
