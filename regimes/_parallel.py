@@ -406,10 +406,11 @@ _COUNTED = contextvars.ContextVar("regimes_pool_counted", default=True)
 def warm_chain() -> Iterator[None]:
     """Fits of a chain of warm refits, as a walk-forward's: they start no pool.
 
-    Only a chain's first fit starts from k-means (its refits are warm, on
-    threads), so a session that walks forward twice would start the pool
-    during the second walk for nothing. A chain's first fit still uses a pool
-    that is warm.
+    Few of a chain's fits start from k-means (its first, and a cold refit
+    where a column joins a ragged panel); the others are warm, on threads, so
+    a session that walks forward twice would start the pool during the second
+    walk for nothing. A chain's fits from k-means still use a pool that is
+    warm.
     """
     token = _COUNTED.set(False)
     try:

@@ -225,14 +225,17 @@ class RegimeModel(BaseEstimator):
         non-zero int, -1 for every core; None or 1 runs them one after the other.
         The workers are threads of this process until a pool of worker
         processes is warm: it starts in the background during the session's
-        second such fit (about a second of work on each core, once), and from
-        then on a fit from k-means sends its restarts there, where they scale
-        better (no GIL); idle workers leave after 5 minutes. A warm refit
-        (``warm_start``) keeps threads. Inside a ``joblib.parallel_config`` that
-        names a backend (threads, processes, a Dask cluster) they run there. The
-        result does not depend on it (bit for bit on threads and on the pool;
-        through joblib's backends up to the order of floating-point sums,
-        ~1e-13 relative).
+        second such fit (about a second of work on each core), and from then
+        on a fit from k-means sends its restarts there, where they scale better
+        (no GIL). Its workers hold ~200 MB each while they live; left idle for
+        2.5 minutes the pool is replaced at the next fit (a second of work
+        again), and idle workers leave after 5. A warm refit (``warm_start``)
+        keeps threads, and no pool starts in a process that ``multiprocessing``
+        started (a worker of your own pool): threads there. Inside a
+        ``joblib.parallel_config`` that names a backend (threads, processes, a
+        Dask cluster) they run there. The result does not depend on it (bit
+        for bit on threads and on the pool; through joblib's backends up to
+        the order of floating-point sums, ~1e-13 relative).
     missing : {"error", "marginalize"}, default="error"
         What a NaN in the returns is. ``"error"``: refused (drop or fill first).
         ``"marginalize"``: a missing value, integrated out of the likelihood
