@@ -161,18 +161,23 @@ def test_the_pool_starts_after_fits_and_is_used_once_warm(short_sample, monkeypa
             setattr(_parallel._Pool, name, value)
 
 
-def test_a_pool_whose_worker_died_leaves_the_fit_to_threads(short_sample, monkeypatch):
-    """A worker killed (the OOM killer, a user): the fit runs on threads, the
-    same fit, and this process stops using worker processes."""
+def _fresh_pool(monkeypatch):
+    """A pool of its own for a test that breaks it (the module's goes on)."""
     if joblib.cpu_count() < 2:
         pytest.skip("worker processes need two cores")
     monkeypatch.setattr(_parallel, "PROCESSES", True)
     monkeypatch.setattr(_parallel._Pool, "failed", False)
     monkeypatch.setattr(_parallel._Pool, "executor", None)
     monkeypatch.setattr(_parallel._Pool, "warming", [])
-    here = _fit(short_sample)
     assert warm_pool(2, "regimes._restarts")
-    executor = _parallel._Pool.executor
+    return _parallel._Pool.executor
+
+
+def test_a_pool_whose_worker_died_leaves_the_fit_to_threads(short_sample, monkeypatch):
+    """A worker killed (the OOM killer, a user): the fit runs on threads, the
+    same fit, and this process stops using worker processes."""
+    here = _fit(short_sample)
+    executor = _fresh_pool(monkeypatch)
     for future in _parallel._Pool.warming:
         os.kill(future.result(), signal.SIGKILL)
     time.sleep(0.5)
@@ -190,15 +195,8 @@ def test_a_worker_killed_while_runs_go_on_leaves_the_fit_to_threads(
     """Hostile 91, F1: a worker killed once the first continued run has gone
     out (the OOM killer mid-fit). The fit ran again on threads with what the
     first attempt had queued (IndexError); it must start afresh."""
-    if joblib.cpu_count() < 2:
-        pytest.skip("worker processes need two cores")
-    monkeypatch.setattr(_parallel, "PROCESSES", True)
-    monkeypatch.setattr(_parallel._Pool, "failed", False)
-    monkeypatch.setattr(_parallel._Pool, "executor", None)
-    monkeypatch.setattr(_parallel._Pool, "warming", [])
     here = _fit(short_sample)
-    assert warm_pool(2, "regimes._restarts")
-    executor = _parallel._Pool.executor
+    executor = _fresh_pool(monkeypatch)
     pids = [future.result() for future in _parallel._Pool.warming]
     real = _restarts._certain
     killed = []
@@ -293,11 +291,7 @@ def test_data_that_cannot_be_written_leave_the_fit_to_threads(
             half.write(b"\x93NUMPY")
         raise OSError(28, "No space left on device")
 
-    # a pool of its own: a failed pool is shut, and the module's goes on
-    monkeypatch.setattr(_parallel._Pool, "failed", False)
-    monkeypatch.setattr(_parallel._Pool, "executor", None)
-    monkeypatch.setattr(_parallel._Pool, "warming", [])
-    assert warm_pool(2, "regimes._restarts")
+    _fresh_pool(monkeypatch)  # a failed pool is shut
     here = _fit(short_sample)
     monkeypatch.setattr(np, "save", full_disk)
     model = _fit(short_sample, n_jobs=2)
