@@ -284,6 +284,14 @@ POOL_IDLE = 300.0
 """Seconds an idle worker process lives (joblib's own default): a session that
 stops fitting does not hold their memory."""
 
+POOL_IDLE_USED = 0.9 * POOL_IDLE
+"""Idle seconds after which the pool is replaced rather than used: its workers
+are about to leave, and a job given to one that leaves makes loky warn of a
+memory leak (from its manager thread; an error there under -W error)."""
+
+POOL_FAILURES = 3
+"""Failures of the pool after which a session stops starting new ones."""
+
 PROCESSES = True
 """Whether a fit's restarts may go to worker processes at all; False: threads
 only (the test suite's default, where functions are patched in this process)."""
@@ -426,12 +434,13 @@ class _Pool:
     fits = 0  # fits that asked for the pool
     executor: Any = None
     workers = 0
-    users = 0  # calls running jobs on ``executor`` now
+    users = 0  # fits holding a lease of ``executor`` now
     owner = 0  # the process that started them (a fork's child has none)
     folder: str | None = None
     warming: list[Future] = []
     last_used = 0.0
-    failed = False
+    failed = False  # off for good (POOL_FAILURES failures, or a fork's child)
+    failures = 0
 
 
 class Lease(NamedTuple):
@@ -459,9 +468,10 @@ def process_pool(n_jobs: int | None, uses: str) -> Lease | None:
     for; returns it once every worker has imported ``uses`` (the module of the
     jobs, and so numpy, scikit-learn and hmmlearn). A fit asking for fewer
     workers than the pool has uses that many of them; for more, a larger pool
-    replaces it once no fit is using it. A pool left idle for half
-    :data:`POOL_IDLE` is replaced (its workers are about to leave, and a job
+    replaces it once no fit is using it. A pool left idle for
+    :data:`POOL_IDLE_USED` is replaced (its workers are about to leave, and a job
     given to one that leaves makes loky warn of a memory leak).
+    The fit that gets a pool holds it until :func:`release`.
 
     Never in a process that ``multiprocessing`` started (a worker of a user's
     pool, or of joblib's): a pool there would put workers x workers on the
@@ -489,9 +499,7 @@ def process_pool(n_jobs: int | None, uses: str) -> Lease | None:
         return None
     pool = _Pool
     with pool.lock:
-        if pool.owner != os.getpid():  # none yet, or the parent's (a fork)
-            if pool.owner != 0:  # a fork's child: the parent's pool is not its own
-                pool.fits, pool.failed, pool.users = 0, False, 0
+        if pool.owner != os.getpid():  # none yet (a fork's child: _after_fork)
             pool.executor, pool.warming, pool.owner = None, [], os.getpid()
             pool.folder = None
         if pool.failed:
@@ -500,7 +508,7 @@ def process_pool(n_jobs: int | None, uses: str) -> Lease | None:
             pool.fits += 1
         now = time.monotonic()
         if pool.executor is not None and pool.users == 0:
-            idle = now - pool.last_used > POOL_IDLE / 2
+            idle = now - pool.last_used > POOL_IDLE_USED
             if idle or pool.workers < workers:  # leaving soon, or too small
                 pool.executor.shutdown(wait=False)
                 pool.executor = None
@@ -524,7 +532,38 @@ def process_pool(n_jobs: int | None, uses: str) -> Lease | None:
             pool.warming = _warm_ups(uses)
             return None
         pool.last_used = now
+        pool.users += 1  # until release(): no other fit shuts it meanwhile
         return Lease(pool.executor, workers + 1 if workers == pool.workers else workers)
+
+
+def release(lease: Lease | None) -> None:
+    """The end of a fit's use of a lease from :func:`process_pool`."""
+    if lease is None:
+        return
+    import time
+
+    with _Pool.lock:
+        if lease.executor is _Pool.executor:
+            _Pool.users -= 1
+            _Pool.last_used = time.monotonic()  # a long fit's end, not its start
+
+
+def _after_fork() -> None:
+    """In a child of ``os.fork``: no pool, and a lock of its own.
+
+    The parent's lock may have been held by another thread at the fork (for
+    ~50 ms while workers start): the child's copy would never be released.
+    The parent's workers and folder are not the child's, and a pool of its own
+    would outlive a child that ends with ``os._exit`` (orphan workers, a
+    folder left behind): a fork's child runs its restarts on threads.
+    """
+    _Pool.lock = threading.Lock()
+    _Pool.executor, _Pool.warming, _Pool.folder, _Pool.users = None, [], None, 0
+    _Pool.failed = True
+
+
+if hasattr(__import__("os"), "register_at_fork"):
+    __import__("os").register_at_fork(after_in_child=_after_fork)
 
 
 def _warm_ups(uses: str) -> list[Future]:
@@ -576,12 +615,18 @@ def _remove_folder(folder: str, owner: int) -> None:
 
 
 def _fail() -> None:
-    """Stop using worker processes in this process (with the lock held)."""
+    """The pool failed: shut it; start again after POOL_AFTER fits (with the lock).
+
+    A passing problem (a worker killed by the OOM killer, a folder removed
+    during a fit) should not cost the session its pool; a pool that keeps
+    failing is given up after :data:`POOL_FAILURES` failures.
+    """
     pool = _Pool
-    pool.failed = True
+    pool.failures += 1
+    pool.failed = pool.failed or pool.failures >= POOL_FAILURES
     if pool.executor is not None:
         pool.executor.shutdown(wait=False)
-    pool.executor = None
+    pool.executor, pool.fits, pool.users = None, 0, 0
 
 
 def shared_map(
@@ -611,17 +656,13 @@ def shared_map(
     if more is None:
         more = _none_more
     if pool is not None:
-        with _Pool.lock:
-            _Pool.users += 1
         try:
             return _on_processes(func, shared, jobs, again, more, pool)
         except PoolBroken:
             with _Pool.lock:
-                _fail()
+                if pool.executor is _Pool.executor:  # not a newer pool
+                    _fail()
             raise
-        finally:
-            with _Pool.lock:
-                _Pool.users -= 1
     value = shared.value()
 
     def again_here(job: Job, result: Any) -> Job | None:
@@ -744,7 +785,7 @@ def warm_pool(n_jobs: int | None, uses: str, timeout: float = 120.0) -> bool:
 
     with _Pool.lock:
         _Pool.fits = max(_Pool.fits, POOL_AFTER - 1)
-        _Pool.failed = False
+        _Pool.failed, _Pool.failures = False, 0
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if process_pool(n_jobs, uses) is not None:

@@ -44,6 +44,7 @@ from ._parallel import (
     PoolBroken,
     Shared,
     process_pool,
+    release,
     shared_map,
     thread_workers,
 )
@@ -426,6 +427,8 @@ def run_restarts(
                 return _cold(shared, jobs, settings, screening, pool)
             except PoolBroken:  # the pool failed, not the fit: all again, here
                 return _cold(shared, jobs, settings, screening, None)
+            finally:
+                release(pool)
         runs = shared_map(_step, shared, jobs, n_jobs)
         if warm is not None and not runs[0].ok:
             # the warm start degenerated: the data have moved away from the

@@ -228,10 +228,12 @@ class RegimeModel(BaseEstimator):
         second such fit (about a second of work on each core), and from then
         on a fit from k-means sends its restarts there, where they scale better
         (no GIL). Its workers hold ~200 MB each while they live; left idle for
-        2.5 minutes the pool is replaced at the next fit (a second of work
+        4.5 minutes the pool is replaced at the next fit (a second of work
         again), and idle workers leave after 5. A warm refit (``warm_start``)
-        keeps threads, and no pool starts in a process that ``multiprocessing``
-        started (a worker of your own pool): threads there. Inside a
+        keeps threads, and no pool starts in a process that
+        ``multiprocessing`` or ``os.fork`` made (a worker of your own pool):
+        threads there. A pool that fails mid-fit leaves that fit to threads;
+        after three failures the session stays on threads. Inside a
         ``joblib.parallel_config`` that names a backend (threads, processes, a
         Dask cluster) they run there. The result does not depend on it (bit
         for bit on threads and on the pool; through joblib's backends up to

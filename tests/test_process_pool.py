@@ -167,6 +167,7 @@ def _fresh_pool(monkeypatch):
         pytest.skip("worker processes need two cores")
     monkeypatch.setattr(_parallel, "PROCESSES", True)
     monkeypatch.setattr(_parallel._Pool, "failed", False)
+    monkeypatch.setattr(_parallel._Pool, "failures", 0)
     monkeypatch.setattr(_parallel._Pool, "executor", None)
     monkeypatch.setattr(_parallel._Pool, "warming", [])
     assert warm_pool(2, "regimes._restarts")
@@ -184,7 +185,9 @@ def test_a_pool_whose_worker_died_leaves_the_fit_to_threads(short_sample, monkey
     try:
         model = _fit(short_sample, n_jobs=2)
         pd.testing.assert_frame_equal(model.restarts_, here.restarts_, rtol=0)
-        assert _parallel._Pool.failed and process_pool(2, "regimes._restarts") is None
+        # shut, and started again only after more fits (given up after a few)
+        assert _parallel._Pool.failures == 1 and _parallel._Pool.executor is None
+        assert process_pool(2, "regimes._restarts") is None
     finally:
         executor.shutdown(wait=False)
 
@@ -217,7 +220,7 @@ def test_a_worker_killed_while_runs_go_on_leaves_the_fit_to_threads(
         assert killed
         pd.testing.assert_frame_equal(model.restarts_, here.restarts_, rtol=0)
         np.testing.assert_array_equal(model.covars_, here.covars_)
-        assert _parallel._Pool.failed
+        assert _parallel._Pool.failures == 1
     finally:
         executor.shutdown(wait=False)
 
@@ -231,7 +234,7 @@ def test_a_pool_folder_removed_by_a_cleaner_is_made_again(pool, short_sample):
     shutil.rmtree(_parallel._Pool.folder)
     model = _fit(short_sample, n_jobs=2)
     pd.testing.assert_frame_equal(model.restarts_, here.restarts_, rtol=0)
-    assert not _parallel._Pool.failed
+    assert _parallel._Pool.failures == 0
     assert os.path.isdir(_parallel._Pool.folder)
     assert os.listdir(_parallel._Pool.folder) == []
 
@@ -273,6 +276,7 @@ def test_no_temporary_folder_leaves_the_fits_to_threads(short_sample, monkeypatc
 
     monkeypatch.setattr(_parallel, "PROCESSES", True)
     monkeypatch.setattr(_parallel._Pool, "failed", False)
+    monkeypatch.setattr(_parallel._Pool, "failures", 0)
     monkeypatch.setattr(_parallel._Pool, "executor", None)
     monkeypatch.setattr(_parallel._Pool, "folder", None)
     monkeypatch.setattr(_parallel._Pool, "fits", _parallel.POOL_AFTER)
@@ -280,7 +284,7 @@ def test_no_temporary_folder_leaves_the_fits_to_threads(short_sample, monkeypatc
     here = _fit(short_sample)
     model = _fit(short_sample, n_jobs=2)  # would start the pool
     pd.testing.assert_frame_equal(model.restarts_, here.restarts_, rtol=0)
-    assert _parallel._Pool.failed and _parallel._Pool.executor is None
+    assert _parallel._Pool.failures == 1 and _parallel._Pool.executor is None
 
 
 def test_data_that_cannot_be_written_leave_the_fit_to_threads(
@@ -296,5 +300,41 @@ def test_data_that_cannot_be_written_leave_the_fit_to_threads(
     monkeypatch.setattr(np, "save", full_disk)
     model = _fit(short_sample, n_jobs=2)
     pd.testing.assert_frame_equal(model.restarts_, here.restarts_, rtol=0)
-    assert _parallel._Pool.failed
+    assert _parallel._Pool.failures == 1
     assert os.listdir(_parallel._Pool.folder) == []  # the half-written file too
+
+
+def test_a_pool_that_keeps_failing_is_given_up(monkeypatch):
+    """Hostile 92, G4: one passing failure (a worker killed once) switched the
+    pool off for the session; now only a pool that keeps failing is."""
+    monkeypatch.setattr(_parallel._Pool, "failed", False)
+    monkeypatch.setattr(_parallel._Pool, "failures", 0)
+    monkeypatch.setattr(_parallel._Pool, "executor", None)
+    for _ in range(_parallel.POOL_FAILURES - 1):
+        with _parallel._Pool.lock:
+            _parallel._fail()
+        assert not _parallel._Pool.failed and _parallel._Pool.fits == 0
+    with _parallel._Pool.lock:
+        _parallel._fail()
+    assert _parallel._Pool.failed
+
+
+def _fit_in_a_fork(queue) -> None:
+    queue.put((_parallel._Pool.failed, process_pool(2, "regimes._restarts")))
+
+
+def test_a_fork_child_runs_its_restarts_on_threads(pool):
+    """Hostile 92, G2 and G3: a child of os.fork taken while another thread
+    held the pool's lock hung at its first fit; one that started a pool of
+    its own and ended with os._exit left orphan workers and its folder."""
+    import multiprocessing
+
+    held = _parallel._Pool.lock
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    with held:  # as another thread starting workers at the fork
+        child = context.Process(target=_fit_in_a_fork, args=(queue,))
+        child.start()
+    assert queue.get(timeout=60) == (True, None)  # no hang, no pool
+    child.join(timeout=60)
+    assert child.exitcode == 0

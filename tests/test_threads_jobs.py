@@ -439,6 +439,7 @@ def _warm_pool_of(monkeypatch, workers: int) -> _FakeExecutor:
     monkeypatch.setattr(_parallel, "PROCESSES", True)
     monkeypatch.setattr(_parallel._Pool, "owner", os.getpid())
     monkeypatch.setattr(_parallel._Pool, "failed", False)
+    monkeypatch.setattr(_parallel._Pool, "failures", 0)
     monkeypatch.setattr(_parallel._Pool, "executor", executor)
     monkeypatch.setattr(_parallel._Pool, "workers", workers)
     monkeypatch.setattr(_parallel._Pool, "warming", warmed)
@@ -475,7 +476,7 @@ def test_a_pool_idle_for_half_its_workers_life_is_replaced(monkeypatch):
     from regimes import _parallel
 
     executor = _warm_pool_of(monkeypatch, workers=2)
-    _parallel._Pool.last_used -= _parallel.POOL_IDLE / 2 + 1
+    _parallel._Pool.last_used -= _parallel.POOL_IDLE_USED + 1
     assert _parallel.process_pool(2, "m") is None
     assert executor.shut and executor.started == [2]
 
@@ -486,8 +487,28 @@ def test_a_pool_whose_manager_thread_died_is_not_waited_for(monkeypatch):
     monkeypatch.setattr(_parallel, "POOL_PATIENCE", 0.05)
     monkeypatch.setattr(_parallel._Pool, "folder", None)
     monkeypatch.setattr(_parallel._Pool, "failed", False)
+    monkeypatch.setattr(_parallel._Pool, "failures", 0)
     monkeypatch.setattr(_parallel._Pool, "executor", None)
     lease = _parallel.Lease(_FakeExecutor(manager_alive=False), 3)
     with _parallel.Shared(np.asarray, np.arange(3.0)) as shared:
         with pytest.raises(_parallel.PoolBroken, match="manager thread"):
             _parallel.shared_map(divmod, shared, [(2,)], 2, pool=lease)
+
+
+def test_a_pool_idle_for_minutes_is_still_used_and_a_lease_holds_it(monkeypatch):
+    """Hostile 92: fits 2.5-5 minutes apart replaced the pool at every fit and
+    never used it (G1); a pool handed to one fit could be shut by another
+    thread before the fit counted itself as its user (G5)."""
+    from regimes import _parallel, _threads
+
+    monkeypatch.setattr(_threads, "available_cores", lambda: 4)
+    monkeypatch.setattr(joblib, "cpu_count", lambda *a, **k: 4)
+    executor = _warm_pool_of(monkeypatch, workers=2)
+    _parallel._Pool.last_used -= _parallel.POOL_IDLE / 2 + 1  # 2.5 minutes
+    lease = _parallel.process_pool(2, "m")
+    assert lease is not None and not executor.shut
+    assert _parallel._Pool.users == 1  # held from the moment it is handed out
+    assert _parallel.process_pool(4, "m") is not None and not executor.shut
+    _parallel.release(lease)
+    _parallel._Pool.users -= 1  # the second lease's end
+    assert _parallel.process_pool(4, "m") is None and executor.shut
