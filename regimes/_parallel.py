@@ -27,8 +27,16 @@ Three ways, for three sizes of job:
 
 from __future__ import annotations
 
+import atexit
 import contextvars
+import importlib
+import multiprocessing
+import os
+import shutil
+import tempfile
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -308,7 +316,6 @@ class Shared:
     """
 
     def __init__(self, build: Callable[..., Any], array: Any, *args: Any) -> None:
-        import uuid
 
         self.build, self.array, self.args = build, array, args
         self.token = uuid.uuid4().hex
@@ -334,8 +341,6 @@ class Shared:
     def _reference(self, folder: str) -> _SharedFile:
         """What crosses to a worker: the file, written on the first call."""
         if self._path is None:
-            import os
-
             import numpy as np
 
             path = os.path.join(folder, f"{self.token}.npy")
@@ -355,8 +360,6 @@ class Shared:
 
     def __exit__(self, *exc: object) -> None:
         if self._path is not None:
-            import os
-
             try:
                 os.remove(self._path)
             except OSError:  # the folder went with the process's exit
@@ -398,9 +401,6 @@ def _warm_up(module: str) -> int:
     code costs more than the next (scikit-learn finds its native thread
     pools, numpy its routines), and the first fit on the pool would pay it.
     """
-    import importlib
-    import os
-
     warm_up = getattr(importlib.import_module(module), "warm_up", None)
     if warm_up is not None:
         warm_up()
@@ -435,7 +435,6 @@ class _Pool:
     executor: Any = None
     workers = 0
     users = 0  # fits holding a lease of ``executor`` now
-    owner = 0  # the process that started them (a fork's child has none)
     folder: str | None = None
     warming: list[Future] = []
     last_used = 0.0
@@ -478,10 +477,6 @@ def process_pool(n_jobs: int | None, uses: str) -> Lease | None:
     cores, and its workers, alive until their idle time ends, would hold up
     that process's exit by minutes.
     """
-    import multiprocessing
-    import os
-    import time
-
     workers = thread_workers(n_jobs)
     if not PROCESSES or workers is None or workers < 2:
         return None
@@ -499,9 +494,6 @@ def process_pool(n_jobs: int | None, uses: str) -> Lease | None:
         return None
     pool = _Pool
     with pool.lock:
-        if pool.owner != os.getpid():  # none yet (a fork's child: _after_fork)
-            pool.executor, pool.warming, pool.owner = None, [], os.getpid()
-            pool.folder = None
         if pool.failed:
             return None
         if _COUNTED.get():
@@ -540,7 +532,6 @@ def release(lease: Lease | None) -> None:
     """The end of a fit's use of a lease from :func:`process_pool`."""
     if lease is None:
         return
-    import time
 
     with _Pool.lock:
         if lease.executor is _Pool.executor:
@@ -562,8 +553,8 @@ def _after_fork() -> None:
     _Pool.failed = True
 
 
-if hasattr(__import__("os"), "register_at_fork"):
-    __import__("os").register_at_fork(after_in_child=_after_fork)
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _warm_ups(uses: str) -> list[Future]:
@@ -573,8 +564,6 @@ def _warm_ups(uses: str) -> list[Future]:
 
 def _start(workers: int, uses: str) -> None:
     """Start ``workers`` processes, each warming up (called with the lock held)."""
-    import time
-
     from joblib.externals.loky import ProcessPoolExecutor
 
     pool = _Pool
@@ -594,10 +583,6 @@ def _folder() -> str:
     A temporary folder of this process's, removed at its exit; a cleaner of
     the temporary files may remove it while the session lives on.
     """
-    import atexit
-    import os
-    import tempfile
-
     pool = _Pool
     if pool.folder is None or not os.path.isdir(pool.folder):
         pool.folder = tempfile.mkdtemp(prefix="regimes-restarts-")
@@ -607,9 +592,6 @@ def _folder() -> str:
 
 def _remove_folder(folder: str, owner: int) -> None:
     """At exit, the pool's folder, by the process that made it (not a fork's child)."""
-    import os
-    import shutil
-
     if os.getpid() == owner:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -689,7 +671,6 @@ def _on_processes(
     more: More,
     pool: Lease,
 ) -> list[Any]:
-    import time
 
     from ._warn import give, raise_from_job
 
@@ -752,7 +733,6 @@ def _on_processes(
         for future in pending:
             future.cancel()
         raise
-    _Pool.last_used = time.monotonic()  # a long fit's end, not its start
     for kept_warnings in warned:
         give(kept_warnings)
     if errors:
@@ -781,8 +761,6 @@ def warm_pool(n_jobs: int | None, uses: str, timeout: float = 120.0) -> bool:
     worker processes here (one core, :data:`PROCESSES` off, a joblib config
     that names a backend) or the pool did not warm within ``timeout`` seconds.
     """
-    import time
-
     with _Pool.lock:
         _Pool.fits = max(_Pool.fits, POOL_AFTER - 1)
         _Pool.failed, _Pool.failures = False, 0

@@ -567,9 +567,7 @@ def _search(
         return new
 
     results = shared_map(_step, shared, jobs, settings.n_jobs, _unfinished, pool, more)
-    ranked = sorted(
-        (i for i in range(n) if screened[i][0]), key=lambda i: (-screened[i][1], i)
-    )
+    ranked = _ranked(screened)
     out = [
         results[continued_at[i]] if i in continued_at else results[i] for i in range(n)
     ]
@@ -601,12 +599,19 @@ def _certain(
     >>> _certain({**screened, 1: (True, -3.0, False)}, n=5, n_keep=3)
     [2, 1]
     """
-    pending = n - len(screened)
-    ranked = sorted(
+    return _ranked(screened)[: max(0, n_keep - (n - len(screened)))]
+
+
+def _ranked(screened: dict[int, tuple[bool, float, bool]]) -> list[int]:
+    """The places that screened well, best first.
+
+    By log-likelihood, ties by place: the order in which :func:`_continued`
+    ranks the runs themselves.
+    """
+    return sorted(
         (i for i, (ok, _, _) in screened.items() if ok),
         key=lambda i: (-screened[i][1], i),
     )
-    return ranked[: max(0, n_keep - pending)]
 
 
 def _continued(

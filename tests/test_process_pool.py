@@ -130,7 +130,7 @@ def test_the_pool_starts_after_fits_and_is_used_once_warm(short_sample, monkeypa
     if joblib.cpu_count() < 2:
         pytest.skip("worker processes need two cores")
     monkeypatch.setattr(_parallel, "PROCESSES", True)
-    saved = {k: getattr(_parallel._Pool, k) for k in ("fits", "executor", "owner")}
+    saved = {k: getattr(_parallel._Pool, k) for k in ("fits", "executor")}
     monkeypatch.setattr(_parallel._Pool, "fits", 0)
     monkeypatch.setattr(_parallel._Pool, "executor", None)
     monkeypatch.setattr(_parallel._Pool, "warming", [])

@@ -437,7 +437,6 @@ def _warm_pool_of(monkeypatch, workers: int) -> _FakeExecutor:
         future.set_result(pid)
         warmed.append(future)
     monkeypatch.setattr(_parallel, "PROCESSES", True)
-    monkeypatch.setattr(_parallel._Pool, "owner", os.getpid())
     monkeypatch.setattr(_parallel._Pool, "failed", False)
     monkeypatch.setattr(_parallel._Pool, "failures", 0)
     monkeypatch.setattr(_parallel._Pool, "executor", executor)
