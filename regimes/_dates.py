@@ -29,6 +29,7 @@ from ._warn import warn_user
 from .exceptions import (
     Advice,
     DataFileError,
+    DataWarning,
     InvalidParameterError,
     InvalidReturnsError,
     NotDailyWarning,
@@ -308,7 +309,9 @@ def _index_fix(
             return (
                 "Their years have two digits, which strptime's '%y' reads as "
                 f"2000-2068 for 00-68: read so, they run to {latest.date()}, "
-                "after today or with trading days on weekends (a century late). "
+                "after today, or with trading days on weekends (a century late, "
+                "unless the market trades on weekend days: then pass their "
+                "format as date_format). "
                 f"{iso} (years with four digits)",
             )
         if formats and unread is not None:
@@ -408,15 +411,6 @@ def parse_day_index(
             ) from exc
         parsed = pd.DatetimeIndex(parsed)
         two_digits = "%y" in date_format.replace("%%", "") and len(parsed) > 0
-        if two_digits and _century_late(parsed):
-            raise InvalidParameterError(
-                "date_format",
-                f"{source}: {Setting('date_format', date_format)} puts "
-                f"{float((parsed.day_of_week >= 5).mean()):.0%} of the rows on "
-                "weekends, where 100 years earlier they fall on weekdays: "
-                "strptime's '%y' reads 00-68 as 2000-2068. Write the years with "
-                "four digits (and '%Y').",
-            )
         if two_digits and parsed.max() >= not_yet():
             # hostile 88, 1: 1966 read as 2066, in silence
             raise InvalidParameterError(
@@ -425,6 +419,20 @@ def parse_day_index(
                 f"{text[int(np.argmax(parsed))]!r} as {parsed.max().date()}, after "
                 "today: strptime's '%y' reads 00-68 as 2000-2068 and 69-99 as "
                 "1969-1999. Write the years with four digits (and '%Y').",
+            )
+        if two_digits and _century_late(parsed):
+            # the format is the user's word: a market that trades Sunday to
+            # Thursday looks the same as a Monday-to-Friday one a century
+            # earlier (hostile 93, 2: Tadawul's dates were refused)
+            warn_user(
+                f"{source}: {Setting('date_format', date_format)} puts "
+                f"{float((parsed.day_of_week >= 5).mean()):.0%} of the rows on "
+                "weekends, where 100 years earlier they fall on weekdays: "
+                f"read as {parsed.min().date()} to {parsed.max().date()}, as "
+                "given. If the market trades Monday to Friday, strptime's '%y' "
+                "(00-68 as 2000-2068) has put them a century late: write the "
+                "years with four digits (and '%Y').",
+                DataWarning,
             )
         return _wall_clock(parsed, source, param)
     if all(_INTEGER.fullmatch(v) for v in text):

@@ -81,10 +81,17 @@ from .regime_results import INFERENCE_CONSTRAINTS, RegimeResults
 
 __all__ = ["RegimeModel"]
 
-ROUNDED_SHARE = 1e-4
-"""A log-likelihood within this share of the fit's is its data rounded (a CSV
-written with six decimals moves the bundled sample's by about 1e-5 of it); a
-revised day moves it by far more (a -8 % day in every column, 5e-3)."""
+ROUNDING_NATS = 0.01
+"""A log-likelihood within this many nats times the square root of the number
+of values of the fit's is its data rounded. Rounding moves each value a little
+either way, so its effect adds up as a random walk: on the bundled sample a
+copy with four decimals (percent written with two) moved it by 0.0019-0.0022
+nats per root of the values (0.51 nats at 8,312 x 7), six decimals by 1e-5.
+A revised day moves it by its own amount, whatever the size of the data:
+-1 %, -2 % or -5 % in every column of the first day moved it by 4.3-13 nats
+on 3,000 x 7 and 8,312 x 7 (limits 1.4 and 2.4). A share of the whole
+log-likelihood, the earlier rule, grew with the rows, and let such a day
+through on the full sample (hostile 93, 1)."""
 
 DEFAULT_SWITCH_PENALTY = 8.0
 """Default ``switch_penalty`` in nats, chosen by ``benchmarks/causal_signal.py``."""
@@ -1137,22 +1144,24 @@ default="stationary"
         if isinstance(trained, pd.DatetimeIndex) and dated:
             if not same_local_days(trained, given[: len(trained)]):
                 return False
+        values = data.values[: len(trained)]
         return self._is_fit_log_likelihood(
-            float(self._engine.score(data.values[: len(trained)])), rounded=True
+            float(self._engine.score(values)), rounded=values.size
         )
 
-    def _is_fit_log_likelihood(self, score: float, rounded: bool = False) -> bool:
+    def _is_fit_log_likelihood(self, score: float, rounded: int = 0) -> bool:
         """Whether ``score`` is the fit's log-likelihood: its data.
 
         The one test that returns are the training returns: to floating-point
         error for :meth:`results` (whose answers need the values the fit saw),
-        or, ``rounded``, to the rounding of a copy saved with fewer decimals
-        (:data:`ROUNDED_SHARE` of it; the hindsight decoders' default start,
-        which such rounding does not concern).
+        or, with ``rounded`` (the number of values scored), to the rounding of
+        a copy saved with fewer decimals (:data:`ROUNDING_NATS`; the hindsight
+        decoders' default start, which such rounding does not concern).
         """
         fitted = self.fitted_state_.log_likelihood
         if rounded:
-            return bool(abs(score - fitted) <= ROUNDED_SHARE * max(1.0, abs(fitted)))
+            limit = ROUNDING_NATS * np.sqrt(rounded)
+            return bool(abs(score - fitted) <= limit)
         return bool(np.isclose(score, fitted, rtol=1e-9, atol=1e-6))
 
     @validate_params(
@@ -1417,7 +1426,7 @@ optional
                     f", log-likelihood {score:.{_digits_apart(score, fitted_ll)}g}"
                     f" ({score - fitted_ll:+.3g})"
                 )
-                if self._is_fit_log_likelihood(score, rounded=True):
+                if self._is_fit_log_likelihood(score, rounded=data.values.size):
                     why = (
                         " (the values differ by very little: rounded when saved, "
                         "e.g. a CSV written with fewer decimals, or a few values "

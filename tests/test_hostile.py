@@ -2693,13 +2693,15 @@ def test_date_format_advice_works_when_followed(tmp_path, form, days, n_advised)
         assert "every date reads both ways" in message
     if days == "mixed":
         assert "several forms" in message
-    if days in ("sixties", "twenties"):  # the format given is refused too
+    if days == "sixties":  # the format given is refused too: dates to come
         assert "after today" in message and "four digits" in message
-        with pytest.raises(
-            InvalidParameterError, match="after today|weekends"
-        ) as given:
+        with pytest.raises(InvalidParameterError, match="after today") as given:
             read_returns(path, kind="returns", date_format=form)
         assert given.value.param == "date_format"
+    if days == "twenties":  # given, it is the user's word, with a warning
+        assert "weekends" in message and "four digits" in message
+        with pytest.warns(DataWarning, match="a century late"):
+            read_returns(path, kind="returns", date_format=form)
     for fmt in advised:
         read = read_returns(path, kind="returns", date_format=fmt)
         assert len(read) == len(labels)
@@ -2782,3 +2784,51 @@ def test_hostile_90_a_revised_first_day_inf_scores_two_figures_a_moved_pointer(
     (one / "CURRENT").write_text(f"../other/{generation}")
     with pytest.raises(InvalidParameterError, match="not a generation of this folder"):
         daily.load_state(one)
+
+
+def test_a_revised_first_day_of_a_large_sample_starts_from_the_stationary():
+    """Hostile 93, 1: the default start took returns for the training data when
+    their log-likelihood was within 1e-4 of the fit's, a share that grows with
+    the rows: on the full sample (16.9 nats) a first day revised to -5 % in
+    every column (6.7 nats) kept the fit's one-hot start (Sideways 1.0 where
+    the stationary start gives Bear 0.88). A copy rounded to four decimals
+    (percent with two) still starts from the fitted start."""
+    from regimes.data import load_sample
+
+    returns = load_sample()
+    model = RegimeModel(3, n_init=2, random_state=0).fit(returns)
+    crash = returns.copy()
+    crash.iloc[0] = -0.05
+    pd.testing.assert_frame_equal(
+        model.predict_proba(crash), model.predict_proba(crash, initial="stationary")
+    )
+    rounded = returns.round(4)
+    pd.testing.assert_frame_equal(
+        model.predict_proba(rounded), model.predict_proba(rounded, initial="fitted")
+    )
+
+
+def test_a_sunday_to_thursday_market_with_two_digit_years_reads_as_given(tmp_path):
+    """Hostile 93, 2: a Sunday-to-Thursday market's dates (Tadawul, TASE)
+    written dd/mm/yy were refused as 'a century late', even with the format
+    given: its Sundays are weekdays a century earlier, as a Monday-to-Friday
+    market's are. Given, the format is the user's word (with a warning);
+    unread, the refusal says how to give it."""
+    from regimes.data import read_returns
+
+    days = pd.bdate_range(
+        "2018-01-01", "2020-06-30", freq="C", weekmask="Sun Mon Tue Wed Thu"
+    )
+    values = np.random.default_rng(0).normal(0, 0.01, (len(days), 2))
+    path = tmp_path / "tadawul.csv"
+    pd.DataFrame(
+        values,
+        index=pd.Index([f"{d:%d/%m/%y}" for d in days], name="Date"),
+        columns=["A", "B"],
+    ).to_csv(path)
+    with pytest.raises((InvalidReturnsError, InvalidParameterError)) as info:
+        read_returns(path, kind="returns")
+    assert "unless the market trades on weekend days" in str(info.value)
+    with pytest.warns(DataWarning, match="as given"):
+        read = read_returns(path, kind="returns", date_format="%d/%m/%y")
+    assert list(read.index) == list(days)
