@@ -61,8 +61,12 @@ def default_cache_dir() -> Path:
 
 
 def check_tickers(tickers: tuple[str, ...]) -> list[str]:
-    """Upper-case Yahoo symbols, each once, in the order given."""
-    names = [t.upper() for t in tickers]
+    """Upper-case Yahoo symbols, each once, in the order given.
+
+    Spaces around a symbol are dropped (no symbol has one: 'XLK ' from a
+    list typed by hand, hostile 93, 6).
+    """
+    names = [t.strip().upper() for t in tickers]
     bad = [t for t in names if not _TICKER.fullmatch(t)]
     if bad:
         # a share class written as Bloomberg or Nasdaq do ('BRK/B', 'BRK B',
@@ -72,7 +76,7 @@ def check_tickers(tickers: tuple[str, ...]) -> list[str]:
         classes = [
             m.group(1) + "-" + m.group(2)
             for t in bad
-            if (m := re.fullmatch(r"([A-Z0-9.^=\-]+)[/ ]([A-C])", t))
+            if (m := re.fullmatch(r"([A-Z0-9.^=\-]+)(?:/|\s+)([A-C])", t))
         ]
         # separated by something else than the list: ',', ';' (a spreadsheet's
         # list), '|', '/' or spaces

@@ -122,15 +122,29 @@ class _Axes(Constraint):
         return "a matplotlib Axes" if self.n == 1 else f"{self.n} matplotlib Axes"
 
     def hint(self, value: Any) -> str:
+        from matplotlib.axes import Axes
+
         if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str):
             items = list(value)
-            if len(items) > 1 and len({id(a) for a in items}) < len(items):
+            if self.n == 1:  # several where one panel is drawn (hostile 93, 4)
+                return (
+                    "it draws one panel: pass one Axes, e.g. fig, ax = plt.subplots()"
+                )
+            if len(items) != self.n:
+                return f"pass {self.n}, e.g. fig, axes = plt.subplots({self.n}, 1)"
+            others = [i for i, a in enumerate(items) if not isinstance(a, Axes)]
+            if others:  # before the figures: None has none (hostile 93, 5)
+                return (
+                    f"item {others[0] + 1} is {type(items[others[0]]).__name__}, "
+                    "not an Axes"
+                )
+            if len({id(a) for a in items}) < len(items):
                 return (
                     "the same Axes twice draws both panels on it; pass two, e.g. "
                     "fig, axes = plt.subplots(2, 1)"
                 )
-            figures = {id(getattr(a, "figure", None)) for a in items}
-            if len(items) > 1 and len(figures) > 1:
+            figures = {id(a.get_figure(root=True)) for a in items}
+            if len(figures) > 1:
                 return (
                     "Axes of two figures: the one figure returned would lack a "
                     "panel; pass two of one figure, e.g. fig, axes = "

@@ -462,3 +462,13 @@ def test_a_failed_refresh_never_replaces_a_good_cache(fake, tmp_path):
     again = data.download_returns(TICKERS, **ARGS, cache_dir=tmp_path)
     assert len(later.calls) == 0  # served by the good file, which is whole
     pd.testing.assert_frame_equal(again, good, check_freq=False)
+
+
+def test_spaces_around_a_ticker_are_dropped_and_a_tab_before_a_class_is_one():
+    """Hostile 93, 6: 'XLK ' was told to list several tickers apart, and
+    'BRK<tab>B' to list 'BRK' and 'B' apart (two other securities)."""
+    from regimes._yahoo import check_tickers
+
+    assert check_tickers(("xlk ", " XLF", "XLK")) == ["XLK", "XLF"]
+    with pytest.raises(InvalidParameterError, match="'BRK-B'"):
+        check_tickers(("BRK\tB",))

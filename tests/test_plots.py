@@ -730,3 +730,29 @@ def test_a_walk_with_missing_regimes_is_told_a_fix_for_the_frame(sample):
         plot_walk_forward(holed, returns)
     fix = re.search(r"drop them with (wf\.dropna\(.*?\)) first", str(e.value)).group(1)
     plot_walk_forward(eval(fix, {"wf": holed}), returns)
+
+
+def test_axes_hints_name_what_is_wrong(sample):
+    """Hostile 93, 4 and 5: two Axes given to a one-panel plot were told to be
+    'two of one figure' (refused again when followed); [ax, None] was told
+    'Axes of two figures'."""
+    import matplotlib.pyplot as plt
+
+    from regimes import walk_forward
+
+    returns, _ = sample
+    returns = returns.iloc[:500]
+    model = RegimeModel(2, n_init=1, random_state=0).fit(returns)
+    (_, top), (_, bottom) = plt.subplots(), plt.subplots()
+    with pytest.raises(InvalidParameterError, match="draws one panel: pass one"):
+        plot_regimes(model, returns, ax=[top, bottom])
+    walk = walk_forward(
+        returns,
+        RegimeModel(2, n_init=1, random_state=0),
+        min_train=300,
+        refit=100,
+        progress=False,
+    )
+    with pytest.raises(InvalidParameterError, match="Item 2 is NoneType, not an Axes"):
+        plot_walk_forward(walk, returns, axes=[top, None])
+    plt.close("all")
