@@ -40,6 +40,7 @@ import math
 import numbers
 import os
 import pathlib
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from numbers import Integral, Real
@@ -395,6 +396,8 @@ def near_note(name: Any, options: Iterable[str]) -> str | None:
     "did you mean 'Bear'?"
     >>> near_note("Bull, bear", ["Bull", "Bear"])
     "one string is one name: pass a list, ['Bull', 'Bear']"
+    >>> near_note("Bull;Bear", ["Bull", "Bear"])
+    "one string is one name: pass a list, ['Bull', 'Bear']"
     >>> near_note("Technolgy", ["Technology", "Energy"])
     "did you mean 'Technology'?"
     """
@@ -412,7 +415,8 @@ def near_note(name: Any, options: Iterable[str]) -> str | None:
         )
     if near is not None:
         return f"did you mean {labels[near]!r}?"
-    pieces = [p for p in name.split(",") if p.strip()]
+    # ',' or ';' (the list separator of European spreadsheets: hostile 93, 7)
+    pieces = [p for p in re.split(r"[,;]", name) if p.strip()]
     if len(pieces) > 1:
         meant = [p if p in labels else near_option(p, labels) for p in pieces]
         if all(m is not None for m in meant):

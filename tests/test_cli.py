@@ -1669,3 +1669,19 @@ def test_a_signal_as_a_rename_returns_is_rolled_back_by_what_is_on_disk(
     assert sorted(p.name for p in tmp_path.iterdir()) == (
         ["a.csv", "b.png"] if before else []
     )
+
+
+def test_columns_separated_by_semicolons_are_told_the_list(tmp_path, capsys):
+    """Hostile 93, 7: --columns 'A;B' (a European spreadsheet's list) said
+    only that no column 'A;B' exists."""
+    from regimes.cli import main
+
+    days = pd.bdate_range("2020-01-01", periods=300)
+    values = np.random.default_rng(0).normal(0, 0.01, (300, 2))
+    path = tmp_path / "r.csv"
+    pd.DataFrame(values, index=pd.Index(days, name="Date"), columns=["A", "B"]).to_csv(
+        path
+    )
+    out = tmp_path / "o"
+    assert main(["--csv", str(path), "--columns", "A;B", "--out", str(out)]) != 0
+    assert "one string is one name" in capsys.readouterr().err
