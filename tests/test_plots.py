@@ -713,17 +713,9 @@ def test_a_walk_with_missing_regimes_is_told_a_fix_for_the_frame(sample):
     them with regimes.dropna()", a name the user has not, rewritten from
     another function's message by a regex. The check names wf and the fix
     for a frame; followed, it draws."""
-    from regimes import walk_forward
-
     returns, _ = sample
     returns = returns.iloc[:400]
-    wf = walk_forward(
-        returns,
-        RegimeModel(2, n_init=1, random_state=0),
-        min_train=300,
-        refit=50,
-        progress=False,
-    )
+    wf = _small_walk(returns, refit=50)
     holed = wf.copy()
     holed.iloc[3, holed.columns.get_loc("regime")] = np.nan
     with pytest.raises(InvalidParameterError, match=r"wf has 1 missing") as e:
@@ -738,21 +730,21 @@ def test_axes_hints_name_what_is_wrong(sample):
     'Axes of two figures'."""
     import matplotlib.pyplot as plt
 
-    from regimes import walk_forward
-
     returns, _ = sample
     returns = returns.iloc[:500]
     model = RegimeModel(2, n_init=1, random_state=0).fit(returns)
     (_, top), (_, bottom) = plt.subplots(), plt.subplots()
     with pytest.raises(InvalidParameterError, match="draws one panel: pass one"):
         plot_regimes(model, returns, ax=[top, bottom])
-    walk = walk_forward(
-        returns,
-        RegimeModel(2, n_init=1, random_state=0),
-        min_train=300,
-        refit=100,
-        progress=False,
-    )
+    walk = _small_walk(returns, refit=100)
     with pytest.raises(InvalidParameterError, match="Item 2 is NoneType, not an Axes"):
         plot_walk_forward(walk, returns, axes=[top, None])
     plt.close("all")
+
+
+def _small_walk(returns: pd.DataFrame, refit: int) -> pd.DataFrame:
+    """A quick walk-forward of two regimes, refitted every ``refit`` rows."""
+    from regimes import walk_forward
+
+    model = RegimeModel(2, n_init=1, random_state=0)
+    return walk_forward(returns, model, min_train=300, refit=refit, progress=False)
